@@ -1,0 +1,76 @@
+/**
+ * `affiant`: the command line of DESIGN.md. Every command that fails prints one line
+ * naming what and where, and exits non-zero.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { homePaths } from "../core/paths.ts";
+import { describeError } from "../core/errors.ts";
+import { runCommand } from "./run-command.ts";
+import { runsListCommand, runsShowCommand } from "./runs-command.ts";
+import { redactCommand } from "./redact-command.ts";
+import { buildDefinition } from "../workflows/definition.ts";
+import { loadRegistry } from "../workflows/registry.ts";
+
+process.env.AFFIANT_LOG_FILE ??= homePaths.logFile();
+
+const program = new Command()
+  .name("affiant")
+  .description("Case file (PDFs) to a draft sworn declaration, through a pipeline that cannot hang and never leaks a client's identity")
+  .showHelpAfterError()
+  .exitOverride();
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+program
+  .command("run")
+  .description("run one case locally, end to end")
+  .argument("<case-dir>", "folder with case.json and the case's PDFs")
+  .option("--json", "print the execution summary as JSON on stdout")
+  .addOption(new Option("--fault <State=kind>", "inject a worker fault: stall|crash|oom|slow|loop (repeatable)").argParser(collect).default([]))
+  .action(async (caseDir: string, opts: { json?: boolean; fault: string[] }) => {
+    process.exitCode = await runCommand(caseDir, opts);
+  });
+
+const runs = program.command("runs").description("run history from the local database");
+runs
+  .command("list")
+  .option("--json", "JSON on stdout")
+  .action((opts: { json?: boolean }) => {
+    process.exitCode = runsListCommand(opts);
+  });
+runs
+  .command("show")
+  .argument("<id>", "execution id")
+  .option("--json", "JSON on stdout")
+  .action((id: string, opts: { json?: boolean }) => {
+    process.exitCode = runsShowCommand(id, opts);
+  });
+
+program
+  .command("workflow")
+  .description("the state-machine definition")
+  .command("export")
+  .description("print the Amazon States Language definition (JSON)")
+  .action(() => {
+    process.stdout.write(JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2) + "\n");
+  });
+
+program
+  .command("redact")
+  .description("redact PII from text on stdin")
+  .option("--json", "print {text, entities} as JSON")
+  .action(async (opts: { json?: boolean }) => {
+    process.exitCode = await redactCommand(opts);
+  });
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    process.exitCode = err.exitCode === 0 ? 0 : 1;
+  } else {
+    const { name, message } = describeError(err);
+    process.stderr.write(`affiant: ${name}: ${message}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,77 @@
+/** `affiant run <case-dir> [--json] [--fault State=kind]…` */
+import path from "node:path";
+import { InvalidInputError, describeError } from "../core/errors.ts";
+import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { LocalEngine } from "../workflows/engine/local-engine.ts";
+import type { ExecutionSummary } from "../workflows/engine/summary.ts";
+import { gpuStages, isGpuStage } from "../workflows/state-names.ts";
+import { progressPrinter } from "./progress.ts";
+
+export function parseFaults(specs: string[]): Record<string, FaultKind> {
+  const faults: Record<string, FaultKind> = {};
+  for (const spec of specs) {
+    const [state, kind, ...rest] = spec.split("=");
+    if (!state || !kind || rest.length) throw new InvalidInputError(`--fault ${spec}: expected <State>=<kind>`);
+    if (!isGpuStage(state)) throw new InvalidInputError(`--fault ${spec}: unknown GPU state ${state} (one of ${gpuStages.join(", ")})`);
+    if (!(faultKinds as readonly string[]).includes(kind)) throw new InvalidInputError(`--fault ${spec}: unknown fault kind ${kind} (one of ${faultKinds.join(", ")})`);
+    faults[state] = kind as FaultKind;
+  }
+  return faults;
+}
+
+export async function runCommand(caseDir: string, opts: { json?: boolean; fault: string[] }): Promise<number> {
+  let engine: LocalEngine | undefined;
+  try {
+    const faults = parseFaults(opts.fault);
+    const folder = readCaseFolder(caseDir);
+    engine = new LocalEngine();
+    await ingestCase(folder, engine.store);
+    engine.on("event", progressPrinter());
+    const onSignal = () => {
+      process.stderr.write("\ninterrupted: stopping the execution and its workers\n");
+      engine?.dispose();
+      process.exit(130);
+    };
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    process.stderr.write(`affiant: case ${folder.caseFile.caseId} (${folder.caseFile.caseType}, ${folder.pdfs.length} PDFs) from ${path.relative(process.cwd(), folder.dir) || "."}\n`);
+    const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults });
+    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    printOutcome(summary);
+    return summary.status === "SUCCEEDED" ? 0 : 1;
+  } catch (err) {
+    const { name, message } = describeError(err);
+    process.stderr.write(`affiant run: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    return 1;
+  } finally {
+    engine?.dispose();
+  }
+}
+
+function printOutcome(summary: ExecutionSummary): void {
+  const out = process.stderr;
+  if (summary.status === "SUCCEEDED") {
+    const fallbacks = summary.states.filter((s) => s.fallbackReason);
+    out.write(`\nexecution ${summary.executionId} SUCCEEDED\n`);
+    for (const s of fallbacks) out.write(`  ${s.name}: fallback after ${s.fallbackReason} (${s.provider}:${s.model})\n`);
+    out.write(`declaration: ${path.join(summary.outputDir!, "declaration.md")}\n`);
+    out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
+    return;
+  }
+  const failed = [...summary.states].reverse().find((s) => s.status === "FAILED");
+  out.write(`\nexecution ${summary.executionId} ${summary.status}\n`);
+  out.write(`failed state: ${failed?.name ?? "(none)"}\n`);
+  out.write(`error: ${summary.error ?? failed?.error ?? "unknown"}\n`);
+  out.write(`cause: ${readableCause(summary.cause ?? failed?.cause ?? "")}\n`);
+}
+
+/** Lambda-style causes are JSON; print their message. */
+function readableCause(cause: string): string {
+  try {
+    const parsed = JSON.parse(cause) as { errorMessage?: string; reason?: string };
+    return parsed.errorMessage ?? parsed.reason ?? cause;
+  } catch {
+    return cause;
+  }
+}

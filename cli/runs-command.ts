@@ -1,0 +1,57 @@
+/** `affiant runs list|show` — the local run history. */
+import { HistoryDb } from "../workflows/engine/history-db.ts";
+import { summarizeExecution } from "../workflows/engine/summary.ts";
+
+export function runsListCommand(opts: { json?: boolean }): number {
+  const db = new HistoryDb();
+  try {
+    const rows = db.listExecutions(100);
+    if (opts.json) {
+      process.stdout.write(JSON.stringify(rows.map(({ id, caseId, status, startedAt, endedAt, error }) => ({ executionId: id, caseId, status, startedAt, endedAt, error })), null, 2) + "\n");
+      return 0;
+    }
+    if (rows.length === 0) {
+      process.stdout.write("no executions yet\n");
+      return 0;
+    }
+    for (const r of rows) {
+      const secs = r.endedAt ? ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) + "s" : "-";
+      process.stdout.write(`${r.id.padEnd(48)} ${r.status.padEnd(10)} ${r.startedAt}  ${secs.padStart(7)}${r.error ? `  ${r.error}` : ""}\n`);
+    }
+    return 0;
+  } finally {
+    db.dispose();
+  }
+}
+
+export function runsShowCommand(id: string, opts: { json?: boolean }): number {
+  const db = new HistoryDb();
+  try {
+    const row = db.getExecution(id);
+    if (!row) {
+      process.stderr.write(`affiant runs show: no execution ${id} in ${process.env.AFFIANT_HOME ?? ".affiant"}\n`);
+      return 1;
+    }
+    const summary = summarizeExecution(row, db.events(id), db.reports(id));
+    if (opts.json) {
+      process.stdout.write(JSON.stringify({ ...summary, events: db.events(id) }, null, 2) + "\n");
+      return 0;
+    }
+    const w = (s: string) => process.stdout.write(s + "\n");
+    w(`execution ${summary.executionId}  case ${summary.caseId}  ${summary.status}`);
+    if (summary.error) w(`error: ${summary.error}  cause: ${summary.cause ?? ""}`);
+    if (summary.outputDir) w(`output: ${summary.outputDir}`);
+    w("");
+    w(`${"state".padEnd(28)} ${"status".padEnd(9)} ${"ms".padStart(7)}  ${"model".padEnd(20)} ${"provider".padEnd(8)} ${"in".padStart(5)} ${"out".padStart(5)} ${"load".padStart(6)} ${"prompt".padStart(6)} ${"gen".padStart(6)} ${"tok/s".padStart(7)}  fallback/error`);
+    for (const s of summary.states) {
+      const ms = s.endedAt ? String(Date.parse(s.endedAt) - Date.parse(s.startedAt)) : "-";
+      const n = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(v));
+      w(
+        `${s.name.padEnd(28)} ${s.status.padEnd(9)} ${ms.padStart(7)}  ${(s.model ?? "").padEnd(20)} ${(s.provider ?? "").padEnd(8)} ${n(s.tokensIn).padStart(5)} ${n(s.tokensOut).padStart(5)} ${n(s.loadMs).padStart(6)} ${n(s.promptMs).padStart(6)} ${n(s.genMs).padStart(6)} ${n(s.tokensPerSecond).padStart(7)}  ${s.fallbackReason ?? s.error ?? ""}`,
+      );
+    }
+    return 0;
+  } finally {
+    db.dispose();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * How the worker talks to whoever started it. Locally the engine forks it and listens on
+ * IPC; in ECS, Step Functions started it with a task token and the worker answers with
+ * SendTaskHeartbeat / SendTaskSuccess / SendTaskFailure. The stage code never knows which.
+ */
+import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import { pickStageReport } from "../../core/stage-report.ts";
+import type { Progress } from "./model-session.ts";
+
+export interface TaskChannel {
+  heartbeat(progress: Progress): Promise<void>;
+  succeed(metrics: StageMetrics): Promise<void>;
+  fail(error: string, cause: string): Promise<void>;
+}
+
+/** Messages on the local IPC channel, engine side and worker side. */
+export type WorkerMessage =
+  | { type: "heartbeat"; progress: Progress }
+  | { type: "success"; metrics: StageMetrics }
+  | { type: "failure"; error: string; cause: string };
+
+export class IpcChannel implements TaskChannel {
+  private send(message: WorkerMessage): Promise<void> {
+    return new Promise((resolve) => {
+      if (!process.send || !process.connected) return resolve();
+      process.send(message, undefined, {}, () => resolve());
+    });
+  }
+  heartbeat(progress: Progress) {
+    return this.send({ type: "heartbeat", progress });
+  }
+  succeed(metrics: StageMetrics) {
+    return this.send({ type: "success", metrics });
+  }
+  fail(error: string, cause: string) {
+    return this.send({ type: "failure", error, cause });
+  }
+}
+
+export interface SfnChannelOptions {
+  taskToken: string;
+  /** Default: the SDK's own resolution (AWS_REGION etc.); `AFFIANT_SFN_ENDPOINT` overrides. */
+  client?: SFNClient;
+}
+
+export class SfnChannel implements TaskChannel {
+  private readonly client: SFNClient;
+  constructor(private readonly options: SfnChannelOptions) {
+    this.client =
+      options.client ??
+      new SFNClient(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {});
+  }
+  async heartbeat(): Promise<void> {
+    await this.client.send(new SendTaskHeartbeatCommand({ taskToken: this.options.taskToken }));
+  }
+  async succeed(metrics: StageMetrics): Promise<void> {
+    // Only the report goes into the execution state; the rest is in the structured logs.
+    await this.client.send(new SendTaskSuccessCommand({ taskToken: this.options.taskToken, output: JSON.stringify(pickStageReport(metrics)) }));
+  }
+  async fail(error: string, cause: string): Promise<void> {
+    await this.client.send(new SendTaskFailureCommand({ taskToken: this.options.taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) }));
+  }
+}

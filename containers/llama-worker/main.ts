@@ -1,0 +1,206 @@
+/**
+ * The llama worker: runs one GPU stage with one model, then exits so the OS takes the
+ * memory back. The same entry runs as a child process of the local engine (IPC) and as
+ * the ECS task's command (task token). Environment:
+ *
+ * - AFFIANT_STAGE: the state name (ExtractFacts, DraftDeclaration, Judge…, GuardrailsRewrite)
+ * - AFFIANT_STATE: the execution state as JSON (ids and blob keys only)
+ * - AFFIANT_TASK_TOKEN: the Step Functions task token (ECS path)
+ * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
+ * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
+ */
+import { blobStore } from "../../core/blob-store.ts";
+import { AffiantError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
+import { log } from "../../core/log.ts";
+import type { PipelineState } from "../../core/pipeline-state.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../workflows/registry.ts";
+import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
+import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
+import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress } from "./model-session.ts";
+import { planStage } from "./stages.ts";
+
+const workerStartedAt = Date.now();
+
+function requireEnv(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new InvalidInputError(`llama worker: environment variable ${name} is not set`);
+  return value;
+}
+
+function openChannel(): TaskChannel {
+  if (process.send) return new IpcChannel();
+  return new SfnChannel({ taskToken: requireEnv("AFFIANT_TASK_TOKEN") });
+}
+
+/** Heartbeats go out only when something advanced: a stalled worker falls silent. */
+function heartbeater(channel: TaskChannel, intervalMs: number) {
+  let latest: Progress | undefined;
+  let sentKey = "";
+  const timer = setInterval(() => {
+    if (!latest) return;
+    const key = `${latest.phase}:${latest.tokens}:${latest.loadProgress ?? ""}`;
+    if (key === sentKey) return;
+    sentKey = key;
+    void channel.heartbeat(latest).catch(() => undefined);
+  }, intervalMs);
+  timer.unref();
+  return {
+    update: (p: Progress) => (latest = p),
+    stop: () => clearInterval(timer),
+  };
+}
+
+export async function runStage(stage: GpuStage, state: PipelineState, channel: TaskChannel): Promise<StageMetrics> {
+  const registry = loadRegistry();
+  const entry = stageEntry(registry, stage);
+  const modelId = process.env.AFFIANT_MODEL ?? entry.model;
+  const model = modelEntry(registry, modelId);
+  const modelPath = modelFilePath(registry, modelId);
+  const fallbackReason = process.env.AFFIANT_FALLBACK_REASON ?? null;
+  const fault = fallbackReason ? undefined : state.faults?.[stage];
+  const host = registry.hostClasses[model.hostClass]!;
+  // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
+  const memoryBudgetBytes = host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1);
+  const heartbeats = heartbeater(channel, Math.min(5000, Math.max(200, (entry.heartbeatSeconds * 1000) / 4)));
+  const store = blobStore();
+
+  const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes });
+  const contextLimit = Math.min(plan.trainContextSize, model.contextSize) - contextMargin;
+  const llama = await openLlama();
+  let session: ModelSession | undefined;
+  try {
+    const tokenizer = await loadTokenizer(llama, modelPath);
+    let job;
+    try {
+      job = await planStage({ stage, state, store, countTokens: tokenizer.count, contextLimit, maxTokens: entry.maxTokens });
+      var promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
+      var callMaxTokens = Math.max(...job.calls.map((c) => c.maxTokens));
+    } finally {
+      await tokenizer.dispose();
+    }
+    const contextSize = await sizeContext({
+      stage,
+      modelId,
+      promptTokens,
+      maxTokens: callMaxTokens,
+      plan,
+      memoryBudgetBytes,
+      // The `oom` fault asks for a context no host could hold: refused before any load.
+      forceContextSize: fault === "oom" ? plan.trainContextSize * 64 : undefined,
+    });
+
+    session = await ModelSession.load({
+      llama,
+      modelPath,
+      modelId,
+      stage,
+      contextSize,
+      threads: process.env.AFFIANT_THREADS ? Number(process.env.AFFIANT_THREADS) : undefined,
+      onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
+    });
+
+    const outputs: string[] = [];
+    let tokensIn = 0;
+    let tokensOut = 0;
+    let promptMs = 0;
+    let genMs = 0;
+    for (const call of job.calls) {
+      const genStarted = performance.now();
+      const watchdog = new Watchdog(
+        entry.watchdogSeconds * 1000,
+        (err) => void failAndExit(channel, err),
+        () => ({ stage, model: modelId, tokens: tokensOut }),
+      );
+      watchdog.start();
+      const grammar = call.schema ? await session.createJsonGrammar(call.schema) : undefined;
+      const result = await session.generate({
+        prompt: call.prompt,
+        maxTokens: call.maxTokens,
+        temperature: entry.temperature ?? model.temperature ?? 0.7,
+        grammar,
+        fault,
+        onToken: (n) => {
+          watchdog.feed();
+          const elapsed = (performance.now() - genStarted) / 1000;
+          heartbeats.update({ phase: "generate", tokens: tokensOut + n, tokensPerSecond: elapsed > 0 ? (tokensOut + n) / elapsed : 0 });
+        },
+      });
+      watchdog.stop();
+      if (call.schema && result.hitBudget) {
+        throw new GenerationRunawayError(`${stage}: ${modelId} reached its ${call.maxTokens}-token cap before finishing its JSON`, { state: stage, model: modelId });
+      }
+      outputs.push(result.text);
+      tokensIn += result.promptTokens;
+      tokensOut += result.tokens.length;
+      promptMs += result.promptMs;
+      genMs += result.genMs;
+    }
+    const outputKey = await job.finish(outputs);
+    const metrics: StageMetrics = {
+      outputKey,
+      stage,
+      model: modelId,
+      provider: "local",
+      fallbackReason,
+      tokensIn,
+      tokensOut,
+      loadMs: Math.round(session.loadMs),
+      promptMs: Math.round(promptMs),
+      genMs: Math.round(genMs),
+      queueMs: process.env.AFFIANT_ENQUEUED_AT ? Math.max(0, workerStartedAt - Number(process.env.AFFIANT_ENQUEUED_AT)) : 0,
+      tokensPerSecond: genMs > 0 ? Math.round((tokensOut / genMs) * 1000 * 10) / 10 : 0,
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      contextSize,
+      chunksUsed: job.calls.reduce((n, c) => n + c.chunksUsed, 0),
+      chunksOmitted: job.calls.reduce((n, c) => n + c.chunksOmitted, 0),
+    };
+    return metrics;
+  } finally {
+    heartbeats.stop();
+    if (session) await session.dispose();
+    else await llama.dispose();
+  }
+}
+
+async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
+  const { name, message } = describeError(err);
+  const cause = err instanceof AffiantError ? err.toCause() : JSON.stringify({ errorType: name, errorMessage: message });
+  log("error", "worker.failed", { stage: process.env.AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
+  await channel.fail(name, cause).catch(() => undefined);
+  process.exit(1);
+}
+
+async function main(): Promise<void> {
+  const channel = openChannel();
+  try {
+    const stage = requireEnv("AFFIANT_STAGE");
+    if (!isGpuStage(stage)) throw new InvalidInputError(`llama worker: ${stage} is not a GPU stage`);
+    let state: PipelineState;
+    try {
+      state = JSON.parse(requireEnv("AFFIANT_STATE")) as PipelineState;
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw err;
+      throw new InvalidInputError("llama worker: AFFIANT_STATE is not valid JSON", { state: stage });
+    }
+    const metrics = await runStage(stage, state, channel);
+    log("info", "worker.done", {
+      stage,
+      execution: state.executionName,
+      model: metrics.model,
+      tokensIn: metrics.tokensIn,
+      tokensOut: metrics.tokensOut,
+      loadMs: metrics.loadMs,
+      promptMs: metrics.promptMs,
+      genMs: metrics.genMs,
+      tokensPerSecond: metrics.tokensPerSecond,
+      peakRssMb: metrics.peakRssMb,
+    });
+    await channel.succeed(metrics);
+    process.exit(0);
+  } catch (err) {
+    await failAndExit(channel, err);
+  }
+}
+
+await main();

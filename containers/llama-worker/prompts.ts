@@ -1,0 +1,27 @@
+/**
+ * Prompt templates are files under prompts/<version>/, reviewed like code; the version in
+ * force is recorded with every execution so a declaration can be traced to its prompts.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const promptVersion = "v1";
+const promptsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts", promptVersion);
+
+export type TemplateName = "extract-facts" | "draft-paragraph" | "judge" | "rewrite-paragraph";
+
+const cache = new Map<TemplateName, string>();
+
+export function renderTemplate(name: TemplateName, vars: Record<string, string>): string {
+  let template = cache.get(name);
+  if (template === undefined) {
+    template = readFileSync(path.join(promptsDir, `${name}.txt`), "utf8");
+    cache.set(name, template);
+  }
+  return template.replace(/\{\{(\w+)\}\}/g, (_, key: string) => {
+    const value = vars[key];
+    if (value === undefined) throw new Error(`prompt ${promptVersion}/${name} needs {{${key}}}`);
+    return value;
+  });
+}

@@ -1,0 +1,104 @@
+/**
+ * Starts the worker entry as a child process and holds it to the same contract Step
+ * Functions holds an ECS task to: no heartbeat within HeartbeatSeconds → killed,
+ * `States.HeartbeatTimeout`; running past TimeoutSeconds → killed, `States.Timeout`;
+ * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
+ * llama.cpp call does not run signal handlers.
+ */
+import { fork, type ChildProcess } from "node:child_process";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { StatesError, StatesErrors } from "../../core/errors.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import type { WorkerMessage } from "./channel.ts";
+import type { Progress } from "./model-session.ts";
+
+export const workerEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
+
+export interface SpawnWorkerOptions {
+  stage: string;
+  /** Environment for the worker: AFFIANT_STAGE, AFFIANT_STATE, … (added to this process's). */
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  heartbeatSeconds: number;
+  onProgress?: (progress: Progress) => void;
+  /** Called once with the child, e.g. to track it for cleanup. */
+  onSpawn?: (child: ChildProcess) => void;
+  signal?: AbortSignal;
+}
+
+const live = new Set<ChildProcess>();
+
+/** Kills every worker still running (the execution ended or the CLI was interrupted). */
+export function killAllWorkers(): void {
+  for (const child of live) child.kill("SIGKILL");
+  live.clear();
+}
+
+export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
+  return new Promise((resolve, reject) => {
+    const child = fork(workerEntry, [], {
+      execArgv: ["--import", "tsx"],
+      env: { ...process.env, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) },
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json",
+    });
+    live.add(child);
+    options.onSpawn?.(child);
+    let settled = false;
+    let stderrTail = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      // Kept only to count bytes and spot native aborts; never copied into errors or logs.
+      stderrTail = (stderrTail + d.toString("utf8")).slice(-2000);
+    });
+
+    const finish = (err: Error | null, metrics?: StageMetrics) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(heartbeatTimer);
+      clearTimeout(overallTimer);
+      options.signal?.removeEventListener("abort", onAbort);
+      if (err) {
+        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+        reject(err);
+      } else {
+        // A worker that answered exits by itself; make sure it does.
+        setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), 10_000).unref();
+        resolve(metrics!);
+      }
+    };
+    const cause = (reason: string, extra: Record<string, unknown> = {}) => JSON.stringify({ stage: options.stage, reason, pid: child.pid, ...extra });
+
+    const heartbeatMs = options.heartbeatSeconds * 1000;
+    let heartbeatTimer = setTimeout(onHeartbeatMissed, heartbeatMs);
+    const overallTimer = setTimeout(() => {
+      finish(new StatesError(StatesErrors.Timeout, cause(`the worker ran past TimeoutSeconds (${options.timeoutSeconds} s) and was killed`)));
+    }, options.timeoutSeconds * 1000);
+    function onHeartbeatMissed() {
+      finish(new StatesError(StatesErrors.HeartbeatTimeout, cause(`no heartbeat for HeartbeatSeconds (${options.heartbeatSeconds} s); the worker was killed`)));
+    }
+    const onAbort = () => finish(new StatesError("States.Aborted", cause("the execution was stopped")));
+    options.signal?.addEventListener("abort", onAbort);
+
+    child.on("message", (raw) => {
+      const message = raw as WorkerMessage;
+      if (message.type === "heartbeat") {
+        clearTimeout(heartbeatTimer);
+        heartbeatTimer = setTimeout(onHeartbeatMissed, heartbeatMs);
+        options.onProgress?.(message.progress);
+      } else if (message.type === "success") {
+        finish(null, message.metrics);
+      } else if (message.type === "failure") {
+        finish(new StatesError(message.error, message.cause));
+      }
+    });
+    child.on("error", (err) => finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`))));
+    child.on("exit", (code, signal) => {
+      live.delete(child);
+      // Give a final IPC message already in flight a moment to arrive before calling it a crash.
+      setTimeout(() => {
+        finish(new StatesError("Affiant.WorkerCrashed", cause("the worker exited without a result", { exitCode: code, signal, stderrBytes: stderrTail.length })));
+      }, 50);
+    });
+  });
+}

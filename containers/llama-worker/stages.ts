@@ -1,0 +1,220 @@
+/**
+ * What each GPU stage asks of its model: the prompts (built to fit the context budget by
+ * choosing whole chunks, never cutting one), the JSON schema for structured stages, and
+ * where the output goes. The model plumbing is in model-session.ts.
+ */
+import { z } from "zod";
+import { getJson, putJson, type BlobStore } from "../../core/blob-store.ts";
+import type { Draft, DraftParagraph } from "../../core/declaration.ts";
+import { renderDeclaration } from "../../core/declaration.ts";
+import { InvalidModelOutputError } from "../../core/errors.ts";
+import { caseTypeNames, legalElements, type LegalElement } from "../../core/legal-elements.ts";
+import type { PipelineState } from "../../core/pipeline-state.ts";
+import { rankChunks, type Chunk, type StoredIndex } from "../../core/retrieval.ts";
+import type { GpuStage } from "../../workflows/state-names.ts";
+import { renderTemplate } from "./prompts.ts";
+
+export interface ModelCall {
+  id: string;
+  prompt: string;
+  maxTokens: number;
+  schema?: object;
+  chunksUsed: number;
+  chunksOmitted: number;
+}
+
+export interface StageJob {
+  calls: ModelCall[];
+  /** Validates and stores the outputs (in call order); returns the output blob key. */
+  finish(outputs: string[]): Promise<string>;
+}
+
+export interface PlanOptions {
+  stage: GpuStage;
+  state: PipelineState;
+  store: BlobStore;
+  countTokens: (text: string) => number;
+  /** Largest prompt + output the model may be given (its trained context, less margin). */
+  contextLimit: number;
+  maxTokens: number;
+}
+
+export const judgeCriteria: Partial<Record<GpuStage, string>> = {
+  JudgeFaithfulness: "faithfulness to the sources (no invented facts)",
+  JudgeCoverage: "coverage of the legal elements the case type requires",
+  JudgeTone: "consistency and a first-person, sober, credible tone",
+};
+
+export const judgeOutputSchema = z.object({ score: z.number().int().min(1).max(5), reasons: z.string() });
+export type JudgeOutput = z.infer<typeof judgeOutputSchema>;
+
+const factSchema = z.object({ facts: z.array(z.object({ element: z.string(), statement: z.string(), source: z.string() })) });
+export type FactsOutput = z.infer<typeof factSchema>;
+
+/**
+ * Adds whole chunks, best first, while the prompt still fits; reports how many were left
+ * out. A prompt that cannot fit even with no chunks is left for the context check to refuse.
+ */
+function fitSources(render: (sources: string) => string, ranked: Chunk[], budgetTokens: number, count: (t: string) => number) {
+  const picked: Chunk[] = [];
+  let prompt = render("(none)");
+  for (const chunk of ranked) {
+    const candidate = render(formatChunks([...picked, chunk]));
+    if (count(candidate) > budgetTokens) continue;
+    picked.push(chunk);
+    prompt = candidate;
+  }
+  return { prompt, picked, omitted: ranked.length - picked.length };
+}
+
+function formatChunks(chunks: Chunk[]): string {
+  return chunks.map((c) => `[${c.id}] (${c.file} p.${c.page}) ${c.text}`).join("\n");
+}
+
+export async function planStage(opts: PlanOptions): Promise<StageJob> {
+  const { stage, state, store } = opts;
+  if (!state.index) throw new Error(`${stage} needs the Index state's output ($.index)`);
+  const index = await getJson<StoredIndex>(store, state.index.indexKey);
+  const elements = legalElements[state.caseType];
+  const caseTypeName = caseTypeNames[state.caseType];
+  const budgetFor = (maxTokens: number) => opts.contextLimit - maxTokens;
+
+  switch (stage) {
+    case "ExtractFacts": {
+      const query = elements.map((e) => e.query).join(" ");
+      const { prompt, picked, omitted } = fitSources(
+        (sources) => renderTemplate("extract-facts", { caseTypeName, elements: elements.map((e) => e.id).join(", "), sources }),
+        rankChunks(index, query),
+        budgetFor(opts.maxTokens),
+        opts.countTokens,
+      );
+      const schema = {
+        type: "object",
+        properties: {
+          facts: {
+            type: "array",
+            minItems: 1,
+            maxItems: 3,
+            items: {
+              type: "object",
+              properties: {
+                element: { enum: elements.map((e) => e.id) },
+                statement: { type: "string", maxLength: 80 },
+                source: { enum: picked.length ? picked.map((c) => c.id) : ["none"] },
+              },
+            },
+          },
+        },
+      };
+      return {
+        calls: [{ id: "facts", prompt, maxTokens: opts.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted }],
+        finish: async ([raw]) => {
+          const facts = parseJson(stage, raw!, factSchema);
+          const key = `${state.runKey}/facts.json`;
+          await putJson(store, key, facts);
+          return key;
+        },
+      };
+    }
+    case "DraftDeclaration":
+    case "GuardrailsRewrite": {
+      const rewriting = stage === "GuardrailsRewrite";
+      const facts = state.facts ? await getJson<FactsOutput>(store, state.facts.outputKey).catch(() => ({ facts: [] })) : { facts: [] };
+      const previous = rewriting && state.draft ? await getJson<Draft>(store, state.draft.outputKey) : undefined;
+      const reasons = rewriting ? await judgeReasons(store, state) : "";
+      const perCall = Math.max(16, Math.floor(opts.maxTokens / elements.length));
+      const plans = elements.map((element) => {
+        const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
+        const elementFacts = facts.facts.filter((f) => f.element === element.id).map((f) => `- ${f.statement} [${f.source}]`).join("\n") || "- (none extracted)";
+        const render = (sources: string) =>
+          rewriting
+            ? renderTemplate("rewrite-paragraph", { element: element.title, reasons: reasons || "(none)", paragraph: paragraph || "(empty)", sources })
+            : renderTemplate("draft-paragraph", { caseTypeName, element: element.title, facts: elementFacts, sources });
+        return { element, ...fitSources(render, rankChunks(index, element.query), budgetFor(perCall), opts.countTokens) };
+      });
+      return {
+        calls: plans.map((p) => ({ id: p.element.id, prompt: p.prompt, maxTokens: perCall, chunksUsed: p.picked.length, chunksOmitted: p.omitted })),
+        finish: async (outputs) => {
+          const round = rewriting ? state.rewrites.n + 1 : 0;
+          const draft: Draft = {
+            caseType: state.caseType,
+            round,
+            paragraphs: plans.map((p, i) => paragraphOf(p.element, outputs[i] ?? "", p.picked)),
+          };
+          const key = `${state.runKey}/draft-${round}.json`;
+          await putJson(store, key, draft);
+          await store.put(`${state.runKey}/draft-${round}.redacted.md`, renderDeclaration(draft));
+          return key;
+        },
+      };
+    }
+    case "JudgeFaithfulness":
+    case "JudgeCoverage":
+    case "JudgeTone": {
+      if (!state.draft) throw new Error(`${stage} needs the draft ($.draft)`);
+      const draft = await getJson<Draft>(store, state.draft.outputKey);
+      const draftText = draft.paragraphs.map((p) => `${p.title}: ${p.text}`).join("\n");
+      const { prompt, picked, omitted } = fitSources(
+        (sources) => renderTemplate("judge", { criterion: judgeCriteria[stage]!, draft: draftText, sources }),
+        rankChunks(index, draftText.slice(0, 2000)),
+        budgetFor(opts.maxTokens),
+        opts.countTokens,
+      );
+      const schema = {
+        type: "object",
+        properties: { score: { enum: [1, 2, 3, 4, 5] }, reasons: { type: "string", maxLength: 120 } },
+      };
+      return {
+        calls: [{ id: "judge", prompt, maxTokens: opts.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted }],
+        finish: async ([raw]) => {
+          const verdict = parseJson(stage, raw!, judgeOutputSchema);
+          const key = `${state.runKey}/judges/${stage}-r${state.rewrites.n}.json`;
+          await putJson(store, key, { criterion: judgeCriteria[stage], ...verdict });
+          return key;
+        },
+      };
+    }
+  }
+}
+
+function paragraphOf(element: LegalElement, raw: string, sources: Chunk[]): DraftParagraph {
+  return {
+    element: element.id,
+    title: element.title,
+    text: tidyParagraph(raw),
+    sources: sources.map((c) => c.id),
+    citations: sources.map((c) => `${c.file} p.${c.page}`),
+  };
+}
+
+/** Ends the paragraph on its last full sentence when the output budget cut it short. */
+export function tidyParagraph(raw: string): string {
+  const text = raw.replace(/\s+/g, " ").trim();
+  const lastStop = Math.max(text.lastIndexOf(". "), text.lastIndexOf("! "), text.lastIndexOf("? "), /[.!?]$/.test(text) ? text.length - 1 : -1);
+  return lastStop > 0 ? text.slice(0, lastStop + 1) : text;
+}
+
+async function judgeReasons(store: BlobStore, state: PipelineState): Promise<string> {
+  const reports = state.judges ?? [];
+  const reasons: string[] = [];
+  for (const r of reports) {
+    const verdict = await getJson<JudgeOutput>(store, r.outputKey).catch(() => undefined);
+    if (verdict) reasons.push(verdict.reasons);
+  }
+  return reasons.join(" / ");
+}
+
+function parseJson<T>(stage: string, raw: string, schema: z.ZodType<T>): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw new InvalidModelOutputError(`${stage}: the model's output is not complete JSON (${raw.length} chars)`, { state: stage });
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidModelOutputError(`${stage}: output does not match its schema at ${issue.path.join(".") || "(root)"}: ${issue.message}`, { state: stage });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,88 @@
+/**
+ * Blobs: everything too big or too private for the execution state. Keys look like S3
+ * keys (`cases/<caseId>/documents/x.pdf`, `runs/<caseId>/<execution>/draft.md`); locally they
+ * are files under `<AFFIANT_HOME>/blobs`, written atomically so a crash never leaves a
+ * half-written blob that a later state would read as complete.
+ */
+import { rmSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from "node:fs";
+import path from "node:path";
+import { randomUUID } from "node:crypto";
+import { InvalidInputError } from "./errors.ts";
+import { homePaths } from "./paths.ts";
+
+export interface BlobStore {
+  put(key: string, data: Uint8Array | string): Promise<void>;
+  get(key: string): Promise<Buffer>;
+  exists(key: string): Promise<boolean>;
+  /** Keys directly or indirectly under `prefix`, sorted. */
+  list(prefix: string): Promise<string[]>;
+  delete(key: string): Promise<void>;
+}
+
+const keyPattern = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._ -]+)*$/;
+
+export function assertKey(key: string): void {
+  if (!keyPattern.test(key) || key.split("/").some((p) => p === ".." || p === ".")) {
+    throw new InvalidInputError(`invalid blob key: ${JSON.stringify(key)}`);
+  }
+}
+
+export class LocalBlobStore implements BlobStore {
+  constructor(readonly root: string = homePaths.blobs()) {}
+
+  private file(key: string): string {
+    assertKey(key);
+    return path.join(this.root, ...key.split("/"));
+  }
+
+  async put(key: string, data: Uint8Array | string): Promise<void> {
+    const file = this.file(key);
+    mkdirSync(path.dirname(file), { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    writeFileSync(tmp, data);
+    renameSync(tmp, file);
+  }
+
+  async get(key: string): Promise<Buffer> {
+    const file = this.file(key);
+    if (!existsSync(file)) throw new InvalidInputError(`blob not found: ${key}`);
+    return readFileSync(file);
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return existsSync(this.file(key));
+  }
+
+  async delete(key: string): Promise<void> {
+    rmSync(this.file(key), { force: true });
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const dir = this.file(prefix.replace(/\/+$/, ""));
+    if (!existsSync(dir) || !statSync(dir).isDirectory()) return [];
+    const out: string[] = [];
+    const walk = (d: string, rel: string) => {
+      for (const e of readdirSync(d, { withFileTypes: true })) {
+        if (e.name.endsWith(".tmp")) continue;
+        const r = rel ? `${rel}/${e.name}` : e.name;
+        if (e.isDirectory()) walk(path.join(d, e.name), r);
+        else out.push(`${prefix.replace(/\/+$/, "")}/${r}`);
+      }
+    };
+    walk(dir, "");
+    return out.sort();
+  }
+}
+
+/** The store for this process. S3 in AWS is issue #8's; locally always the folder store. */
+export function blobStore(): BlobStore {
+  return new LocalBlobStore();
+}
+
+export async function getJson<T>(store: BlobStore, key: string): Promise<T> {
+  return JSON.parse((await store.get(key)).toString("utf8")) as T;
+}
+
+export async function putJson(store: BlobStore, key: string, value: unknown): Promise<void> {
+  await store.put(key, JSON.stringify(value));
+}

@@ -1,0 +1,31 @@
+/**
+ * `case.json`: what a case folder says about itself. Parties' names feed the redactor,
+ * so they are required where the case type has a counterpart (abuser, trafficker).
+ */
+import { z } from "zod";
+
+const personSchema = z.object({
+  name: z.string().min(1),
+  aNumber: z.string().optional(),
+  dateOfBirth: z.string().optional(),
+});
+
+export const caseFileSchema = z.object({
+  caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "letters, digits, . _ - (max 80), starting with a letter or digit"),
+  caseType: z.enum(["VAWA", "T"]),
+  language: z.enum(["en", "es"]).default("en"),
+  declarant: personSchema,
+  parties: z.array(personSchema.extend({ role: z.string().min(1), status: z.string().optional() })).default([]),
+  notes: z.string().optional(),
+});
+
+export type CaseFile = z.infer<typeof caseFileSchema>;
+export type CaseType = CaseFile["caseType"];
+
+/** Blob keys of one case and one execution. */
+export const caseKeys = {
+  caseJson: (caseId: string) => `cases/${caseId}/case.json`,
+  documents: (caseId: string) => `cases/${caseId}/documents`,
+  run: (caseId: string, execution: string) => `runs/${caseId}/${execution}`,
+  vault: (caseId: string, execution: string) => `vault/${caseId}/${execution}.enc`,
+};

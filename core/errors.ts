@@ -1,0 +1,107 @@
+/**
+ * Every error Affiant raises on purpose. `name` is what a Step Functions `Retry`/`Catch`
+ * matches (Lambda reports it as the error type; the worker sends it with SendTaskFailure),
+ * so renaming one is a change to the state machine's contract.
+ */
+
+export interface AffiantErrorFields {
+  /** State (stage) the error happened in, when known. */
+  state?: string;
+  /** Document file name, when the error concerns one document. */
+  file?: string;
+  /** 1-based page number, when the error concerns one page. */
+  page?: number;
+  /** Registry model id, when the error concerns a model. */
+  model?: string;
+  /** Provider (local, bedrock, openrouter), when the error concerns one. */
+  provider?: string;
+}
+
+export class AffiantError extends Error {
+  readonly state?: string;
+  readonly file?: string;
+  readonly page?: number;
+  readonly model?: string;
+  readonly provider?: string;
+
+  constructor(message: string, fields: AffiantErrorFields = {}, options?: ErrorOptions) {
+    super(message, options);
+    this.name = "Affiant.Error";
+    Object.assign(this, stripUndefined(fields));
+  }
+
+  /** The shape Step Functions stores as a failure's `Cause`: message plus the typed fields. */
+  toCause(): string {
+    return JSON.stringify(
+      stripUndefined({
+        errorType: this.name,
+        errorMessage: this.message,
+        state: this.state,
+        file: this.file,
+        page: this.page,
+        model: this.model,
+        provider: this.provider,
+      }),
+    );
+  }
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function define(name: string) {
+  return class extends AffiantError {
+    constructor(message: string, fields: AffiantErrorFields = {}, options?: ErrorOptions) {
+      super(message, fields, options);
+      this.name = name;
+    }
+  };
+}
+
+/** Bad input given to Affiant itself: a case folder, a flag, a request body. */
+export const InvalidInputError = define("Affiant.InvalidInput");
+/** A PDF that cannot be read: encrypted, corrupt, empty, or a page with no text at all. */
+export const DocumentUnreadableError = define("Affiant.DocumentUnreadable");
+/** Prompt + output budget exceeds the model's trained context or the host's memory. */
+export const ContextTooLargeError = define("Affiant.ContextTooLarge");
+/** The model file is missing, unreadable, or not in the registry. */
+export const ModelUnavailableError = define("Affiant.ModelUnavailable");
+/** No token for longer than the stage's watchdog allows. */
+export const GenerationStalledError = define("Affiant.GenerationStalled");
+/** Output that never ends: token cap reached or a repetition loop detected. */
+export const GenerationRunawayError = define("Affiant.GenerationRunaway");
+/** Structured output that does not match its schema. */
+export const InvalidModelOutputError = define("Affiant.InvalidModelOutput");
+/** The worker process died without reporting a result. */
+export const WorkerCrashedError = define("Affiant.WorkerCrashed");
+/** A fallback provider answered with an error. */
+export const ProviderError = define("Affiant.ProviderError");
+/** Every provider in a stage's fallback chain failed or none is configured. */
+export const NoProviderAvailableError = define("Affiant.NoProviderAvailable");
+/** A placeholder survived re-injection or has no value in the vault. */
+export const PlaceholderMismatchError = define("Affiant.PlaceholderMismatch");
+/** A real PII value was about to leave the account. */
+export const PrivacyViolationError = define("Affiant.PrivacyViolation");
+
+/** Names Step Functions itself raises; the local engine raises the same ones. */
+export const StatesErrors = {
+  Timeout: "States.Timeout",
+  HeartbeatTimeout: "States.HeartbeatTimeout",
+  TaskFailed: "States.TaskFailed",
+  All: "States.ALL",
+} as const;
+
+/** A failure as the state machine sees it: `{Error, Cause}`, with `name` set for Catch. */
+export class StatesError extends Error {
+  constructor(name: string, readonly causeText: string) {
+    super(causeText);
+    this.name = name;
+  }
+}
+
+/** Any thrown value to `{name, message}` without ever including stack traces in output. */
+export function describeError(err: unknown): { name: string; message: string } {
+  if (err instanceof Error) return { name: err.name, message: err.message };
+  return { name: "Error", message: String(err) };
+}

@@ -1,0 +1,33 @@
+/**
+ * The execution state as the Lambda handlers and the worker read it. It only ever holds
+ * ids, blob keys and small reports (see workflows/definition.ts).
+ */
+import type { StageReport } from "./stage-report.ts";
+import type { CaseType } from "./case-file.ts";
+
+export type FaultKind = "stall" | "crash" | "oom" | "slow" | "loop";
+export const faultKinds: readonly FaultKind[] = ["stall", "crash", "oom", "slow", "loop"];
+
+export interface PipelineState {
+  caseId: string;
+  caseType: CaseType;
+  /** Blob prefix for everything this execution writes. */
+  runKey: string;
+  executionName: string;
+  pipelineVersion: string;
+  promptVersion: string;
+  faults: Record<string, FaultKind>;
+  rewrites: { n: number };
+  maxRewrites: number;
+  scoreThreshold: number;
+  extract: { extractKey: string; documentCount: number; pageCount: number };
+  redact?: { redactedKey: string; entityCount: number };
+  index?: { indexKey: string; chunkCount: number };
+  facts?: StageReport;
+  draft?: StageReport;
+  judges?: StageReport[];
+  score?: { value: number; rewrite: boolean; scoreKey: string };
+  lastFailure?: { Error: string; Cause: string };
+}
+
+export const pipelineVersion = "1";

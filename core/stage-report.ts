@@ -1,0 +1,48 @@
+/**
+ * What a GPU stage (or its fallback) leaves in the execution state: ids, timings and
+ * counts only. The worker's SendTaskSuccess output and the fallback function's result both
+ * have exactly these fields, so the states after a stage never care which one ran.
+ */
+export interface StageReport {
+  /** Blob key of the stage's output (facts JSON, draft Markdown, judge JSON). */
+  outputKey: string;
+  stage: string;
+  /** Registry model id (local) or provider model id (Bedrock, OpenRouter). */
+  model: string;
+  provider: "local" | "bedrock" | "openrouter";
+  /** Error name that sent the stage to its fallback; null on the primary path. */
+  fallbackReason: string | null;
+  tokensIn: number;
+  tokensOut: number;
+  loadMs: number;
+  promptMs: number;
+  genMs: number;
+}
+
+export const stageReportFields = [
+  "outputKey",
+  "stage",
+  "model",
+  "provider",
+  "fallbackReason",
+  "tokensIn",
+  "tokensOut",
+  "loadMs",
+  "promptMs",
+  "genMs",
+] as const satisfies ReadonlyArray<keyof StageReport>;
+
+/** Detail the engine stores per state beside the report; never in the execution state. */
+export interface StageMetrics extends StageReport {
+  queueMs: number;
+  tokensPerSecond: number;
+  peakRssMb: number;
+  contextSize: number;
+  /** Retrieved chunks placed in the prompt, and those left out because they did not fit. */
+  chunksUsed?: number;
+  chunksOmitted?: number;
+}
+
+export function pickStageReport(m: StageReport): StageReport {
+  return Object.fromEntries(stageReportFields.map((f) => [f, m[f]])) as unknown as StageReport;
+}

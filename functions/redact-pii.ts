@@ -1,0 +1,61 @@
+/**
+ * Redact (Lambda): replaces PII in every extracted page with typed placeholders; the
+ * mapping goes to the encrypted vault. Nothing after this state sees a real identity.
+ */
+import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
+import { log } from "../core/log.ts";
+import { declarantPlaceholder } from "../core/declaration.ts";
+import type { PipelineState } from "../core/pipeline-state.ts";
+import type { ExtractResult } from "./extract-documents.ts";
+import type { KnownPerson } from "./redaction/detect.ts";
+import { Redactor } from "./redaction/redactor.ts";
+import { writeVault } from "./redaction/vault.ts";
+
+export interface RedactEvent {
+  state: PipelineState;
+}
+
+export interface RedactOutput {
+  redactedKey: string;
+  entityCount: number;
+  entityCounts: Record<string, number>;
+}
+
+/** The names case.json gives, longest first so a full name wins over its parts. */
+export function knownPeople(caseFile: CaseFile): KnownPerson[] {
+  const people: KnownPerson[] = [{ name: caseFile.declarant.name }];
+  for (const p of caseFile.parties) {
+    people.push({ name: p.name, type: /employer|company|business|org/i.test(p.role) || /\b(LLC|Inc\.?|Corp\.?|Ltd\.?)$/.test(p.name) ? "ORG" : "PERSON" });
+  }
+  return people.sort((a, b) => b.name.length - a.name.length);
+}
+
+export async function redactCase(event: RedactEvent, store: BlobStore = blobStore()): Promise<RedactOutput> {
+  const { state } = event;
+  const caseFile = caseFileSchema.parse(await getJson(store, caseKeys.caseJson(state.caseId)));
+  const extracted = await getJson<ExtractResult>(store, state.extract.extractKey);
+  const redactor = new Redactor(knownPeople(caseFile));
+  // Registered first so the declarant is always [PERSON_1], the voice the draft writes in.
+  redactor.redact(caseFile.declarant.name);
+  const documents = extracted.documents.map((doc) => ({
+    file: doc.file,
+    pages: doc.pages.map((p) => ({ page: p.page, text: redactor.redact(p.text).text })),
+  }));
+  const redactedKey = `${state.runKey}/redacted.json`;
+  await putJson(store, redactedKey, { documents } satisfies ExtractResult);
+  await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping);
+  if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
+    throw new Error(`Redact: the declarant did not become ${declarantPlaceholder}`);
+  }
+  const entityCounts = redactor.entityCounts();
+  const entityCount = Object.values(entityCounts).reduce((a, b) => a + b, 0);
+  log("info", "redact.done", { caseId: state.caseId, execution: state.executionName, entities: entityCount, ...prefixKeys(entityCounts) });
+  return { redactedKey, entityCount, entityCounts };
+}
+
+function prefixKeys(counts: Record<string, number>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`entities.${k}`, v]));
+}
+
+export const handler = async (event: RedactEvent): Promise<RedactOutput> => redactCase(event);

@@ -1,0 +1,87 @@
+/**
+ * Reinject (Lambda): the only state that opens the vault. Renders the final draft,
+ * puts real values back in place of placeholders and refuses (Affiant.PlaceholderMismatch)
+ * when a placeholder is unknown to the vault or survives. Writes the declaration and the
+ * review report; the execution output carries their keys, never their text.
+ */
+import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { caseKeys } from "../core/case-file.ts";
+import { renderDeclaration, type Draft } from "../core/declaration.ts";
+import { PlaceholderMismatchError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import type { PipelineState } from "../core/pipeline-state.ts";
+import { pickStageReport, type StageReport } from "../core/stage-report.ts";
+import { placeholderPattern } from "./redaction/redactor.ts";
+import { readVault } from "./redaction/vault.ts";
+
+export interface ReinjectEvent {
+  state: PipelineState;
+}
+
+export interface PipelineOutput {
+  caseId: string;
+  caseType: string;
+  declarationKey: string;
+  reportKey: string;
+  score: number | null;
+  rewrites: number;
+  pipelineVersion: string;
+  promptVersion: string;
+  stages: StageReport[];
+}
+
+export function reinject(text: string, vault: Map<string, string>): string {
+  const unknown = new Set<string>();
+  const out = text.replace(placeholderPattern, (placeholder) => {
+    const value = vault.get(placeholder);
+    if (value === undefined) unknown.add(placeholder);
+    return value ?? placeholder;
+  });
+  if (unknown.size > 0) {
+    throw new PlaceholderMismatchError(`${unknown.size} placeholder(s) in the draft have no value in the vault: ${[...unknown].slice(0, 5).join(", ")}`, { state: "Reinject" });
+  }
+  // A value that itself looks like a placeholder would survive; refuse rather than ship it.
+  const survivors = out.match(placeholderPattern);
+  if (survivors) throw new PlaceholderMismatchError(`placeholders survived re-injection: ${survivors.slice(0, 5).join(", ")}`, { state: "Reinject" });
+  return out;
+}
+
+export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blobStore()): Promise<PipelineOutput> {
+  const { state } = event;
+  if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
+  const draft = await getJson<Draft>(store, state.draft.outputKey);
+  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName));
+  const declaration = reinject(renderDeclaration(draft), vault);
+  const declarationKey = `${state.runKey}/declaration.md`;
+  await store.put(declarationKey, declaration);
+
+  const stages = [state.facts, state.draft, ...(state.judges ?? [])].filter((r): r is StageReport => r !== undefined).map(pickStageReport);
+  const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
+  const reportKey = `${state.runKey}/report.json`;
+  await putJson(store, reportKey, {
+    caseId: state.caseId,
+    caseType: state.caseType,
+    execution: state.executionName,
+    pipelineVersion: state.pipelineVersion,
+    promptVersion: state.promptVersion,
+    rewrites: state.rewrites.n,
+    score,
+    stages,
+    documents: state.extract,
+    entities: state.redact?.entityCount ?? 0,
+  });
+  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: declaration.length });
+  return {
+    caseId: state.caseId,
+    caseType: state.caseType,
+    declarationKey,
+    reportKey,
+    score: state.score?.value ?? null,
+    rewrites: state.rewrites.n,
+    pipelineVersion: state.pipelineVersion,
+    promptVersion: state.promptVersion,
+    stages,
+  };
+}
+
+export const handler = async (event: ReinjectEvent): Promise<PipelineOutput> => reinjectCase(event);

@@ -1,0 +1,10 @@
+declare module "asl-validator" {
+  interface AslValidationError {
+    "Error code": string;
+    Message: string;
+  }
+  export default function aslValidator(
+    definition: unknown,
+    options?: { checkPaths?: boolean; checkArn?: boolean },
+  ): { isValid: boolean; errors: AslValidationError[]; errorsText: (separator?: string) => string };
+}

@@ -1,0 +1,236 @@
+/**
+ * The Affiant state machine as Amazon States Language (JSONPath). This is the single
+ * source of truth: `affiant workflow export` prints it, `sst.config.ts` deploys it with the
+ * real ARNs, and the local engine runs it with local ones.
+ *
+ * The state carries blob keys and small reports only, never document text: Step Functions
+ * caps a payload at 256 KB and execution history is readable by anyone with console access.
+ */
+import { fallbackStateName, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
+import { stageEntry, type Registry } from "./registry.ts";
+import { stageReportFields } from "../core/stage-report.ts";
+
+/** ARNs and names the definition refers to; deploy-time values in AWS, fixed ones locally. */
+export interface DefinitionResources {
+  functionArn: (fn: LambdaFunction) => string;
+  clusterArn: string;
+  /** One task definition per GPU stage, so each stage pins its own model and memory. */
+  taskDefinitionArn: (stage: GpuStage) => string;
+  capacityProvider: string;
+  subnets: string[];
+  securityGroups: string[];
+  /** Container name inside the task definition that receives the environment overrides. */
+  containerName: string;
+}
+
+export type AslState = Record<string, unknown> & { Type: string };
+export interface AslDefinition {
+  Comment: string;
+  StartAt: string;
+  TimeoutSeconds: number;
+  States: Record<string, AslState>;
+}
+
+export const workerContainerName = "llama-worker";
+const localAccount = "000000000000";
+const localRegion = "us-east-1";
+
+/** The resources the local engine runs against; the ARNs are well-formed but never called. */
+export const localResources: DefinitionResources = {
+  functionArn: (fn) => `arn:aws:lambda:${localRegion}:${localAccount}:function:affiant-${fn}`,
+  clusterArn: `arn:aws:ecs:${localRegion}:${localAccount}:cluster/affiant-gpu`,
+  taskDefinitionArn: (stage) => `arn:aws:ecs:${localRegion}:${localAccount}:task-definition/affiant-${stage}`,
+  capacityProvider: "affiant-g5",
+  subnets: ["subnet-00000000000000000"],
+  securityGroups: ["sg-00000000000000000"],
+  containerName: workerContainerName,
+};
+
+/** Errors worth retrying in place: capacity and service hiccups, never a model failure. */
+const transientGpuErrors = ["ECS.AmazonECSException", "ECS.ServerException", "ECS.LimitExceededException"];
+const transientLambdaErrors = [
+  "Lambda.ServiceException",
+  "Lambda.AWSLambdaException",
+  "Lambda.SdkClientException",
+  "Lambda.TooManyRequestsException",
+];
+/** Where a caught failure is recorded, for the fallback state to read and report. */
+const failurePath = "$.lastFailure";
+const lambdaTimeoutSeconds = { extract: 600, redact: 120, index: 300, score: 120, reinject: 60 } as const;
+
+export interface BuildDefinitionOptions {
+  registry: Registry;
+  /** Default: {@link localResources}. */
+  resources?: DefinitionResources;
+}
+
+export function buildDefinition({ registry, resources = localResources }: BuildDefinitionOptions): AslDefinition {
+  const lambda = (fn: LambdaFunction, payload: Record<string, unknown>, timeoutSeconds: number) => ({
+    Type: "Task",
+    Resource: "arn:aws:states:::lambda:invoke",
+    Parameters: { FunctionName: resources.functionArn(fn), Payload: payload },
+    TimeoutSeconds: timeoutSeconds,
+    Retry: [{ ErrorEquals: transientLambdaErrors, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }],
+  });
+  const stateOnly = { "state.$": "$" };
+
+  const gpuTask = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => {
+    const entry = stageEntry(registry, stage);
+    return {
+      Type: "Task",
+      Comment: `GPU stage ${stage}: llama.cpp worker on ECS (g5); heartbeats only while tokens flow`,
+      Resource: "arn:aws:states:::ecs:runTask.waitForTaskToken",
+      Parameters: {
+        Cluster: resources.clusterArn,
+        TaskDefinition: resources.taskDefinitionArn(stage),
+        CapacityProviderStrategy: [{ CapacityProvider: resources.capacityProvider, Weight: 1 }],
+        NetworkConfiguration: {
+          AwsvpcConfiguration: { Subnets: resources.subnets, SecurityGroups: resources.securityGroups, AssignPublicIp: "DISABLED" },
+        },
+        Overrides: {
+          ContainerOverrides: [
+            {
+              Name: resources.containerName,
+              Environment: [
+                { Name: "AFFIANT_STAGE", Value: stage },
+                { Name: "AFFIANT_TASK_TOKEN", "Value.$": "$$.Task.Token" },
+                { Name: "AFFIANT_EXECUTION", "Value.$": "$$.Execution.Name" },
+                { Name: "AFFIANT_STATE", "Value.$": "States.JsonToString($)" },
+              ],
+            },
+          ],
+        },
+      },
+      TimeoutSeconds: entry.timeoutSeconds,
+      HeartbeatSeconds: entry.heartbeatSeconds,
+      ResultPath: resultPath,
+      Retry: [{ ErrorEquals: transientGpuErrors, IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "FULL" }],
+      Catch: [
+        // AWS documents both names for a missed heartbeat; list both so neither slips through.
+        { ErrorEquals: ["States.Timeout", "States.HeartbeatTimeout"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+        { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+      ],
+      ...next,
+    };
+  };
+
+  const fallbackTask = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => ({
+    ...lambda(
+      lambdaFunctions.fallback,
+      { stage, "state.$": "$", "failure.$": failurePath, "executionName.$": "$$.Execution.Name" },
+      stageEntry(registry, stage).timeoutSeconds,
+    ),
+    Comment: `Fallback for ${stage}: the stage's provider chain (Bedrock, OpenRouter, or a second local model)`,
+    ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
+    ResultPath: resultPath,
+    ...next,
+  });
+
+  // A GPU stage and its fallback write the same ResultPath, so what follows never cares which ran.
+  const gpuPair = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => ({
+    [stage]: gpuTask(stage, resultPath, next),
+    [fallbackStateName(stage)]: fallbackTask(stage, resultPath, next),
+  });
+
+  const judgeBranch = (stage: GpuStage) => ({
+    StartAt: stage,
+    States: gpuPair(stage, "$.judge", { Next: `${stage}Result` }),
+  });
+
+  const states: Record<string, AslState> = {
+    [stateNames.extract]: {
+      ...lambda(lambdaFunctions.extract, { "input.$": "$", "executionName.$": "$$.Execution.Name" }, lambdaTimeoutSeconds.extract),
+      Comment: "Reads every PDF of the case (text layer; OCR for scanned pages) into a blob",
+      // No ResultPath: the default ("$") replaces the input with the result.
+      OutputPath: "$.Payload",
+      Next: stateNames.redact,
+    },
+    [stateNames.redact]: {
+      ...lambda(lambdaFunctions.redact, stateOnly, lambdaTimeoutSeconds.redact),
+      Comment: "Replaces PII with typed placeholders; the mapping goes to the encrypted vault",
+      ResultSelector: { "redactedKey.$": "$.Payload.redactedKey", "entityCount.$": "$.Payload.entityCount" },
+      ResultPath: "$.redact",
+      Next: stateNames.index,
+    },
+    [stateNames.index]: {
+      ...lambda(lambdaFunctions.index, stateOnly, lambdaTimeoutSeconds.index),
+      Comment: "Chunks the redacted text (document and page kept for citations) and indexes it",
+      ResultSelector: { "indexKey.$": "$.Payload.indexKey", "chunkCount.$": "$.Payload.chunkCount" },
+      ResultPath: "$.index",
+      Next: stateNames.extractFacts,
+    },
+    ...gpuPair(stateNames.extractFacts, "$.facts", { Next: stateNames.draftDeclaration }),
+    ...gpuPair(stateNames.draftDeclaration, "$.draft", { Next: stateNames.judges }),
+    [stateNames.judges]: {
+      Type: "Parallel",
+      Comment: "Three judges, three models: faithfulness, legal-element coverage, tone",
+      Branches: [
+        withResultPass(judgeBranch(stateNames.judgeFaithfulness), stateNames.judgeFaithfulness),
+        withResultPass(judgeBranch(stateNames.judgeCoverage), stateNames.judgeCoverage),
+        withResultPass(judgeBranch(stateNames.judgeTone), stateNames.judgeTone),
+      ],
+      ResultPath: "$.judges",
+      Next: stateNames.score,
+    },
+    [stateNames.score]: {
+      ...lambda(lambdaFunctions.score, stateOnly, lambdaTimeoutSeconds.score),
+      Comment: "Combines the judges' votes with the draft's support in the sources",
+      ResultSelector: { "value.$": "$.Payload.value", "rewrite.$": "$.Payload.rewrite", "scoreKey.$": "$.Payload.scoreKey" },
+      ResultPath: "$.score",
+      Next: stateNames.enoughQuality,
+    },
+    [stateNames.enoughQuality]: {
+      Type: "Choice",
+      Comment: "Below threshold with rewrites left: rewrite with the judges' reasons, then judge again",
+      Choices: [{ Variable: "$.score.rewrite", BooleanEquals: true, Next: stateNames.guardrailsRewrite }],
+      Default: stateNames.reinject,
+    },
+    ...gpuPair(stateNames.guardrailsRewrite, "$.draft", { Next: stateNames.countRewrite }),
+    [stateNames.countRewrite]: {
+      Type: "Pass",
+      Parameters: { "n.$": "States.MathAdd($.rewrites.n, 1)" },
+      ResultPath: "$.rewrites",
+      Next: stateNames.judges,
+    },
+    [stateNames.reinject]: {
+      ...lambda(lambdaFunctions.reinject, stateOnly, lambdaTimeoutSeconds.reinject),
+      Comment: "Puts real values back inside the account; any leftover placeholder fails the run",
+      ResultSelector: { "result.$": "$.Payload" },
+      OutputPath: "$.result",
+      Next: stateNames.done,
+    },
+    [stateNames.done]: { Type: "Succeed" },
+  };
+
+  return {
+    Comment: "Affiant: case file (PDFs) to a draft sworn declaration (VAWA self-petition / T visa)",
+    StartAt: stateNames.extract,
+    TimeoutSeconds: 3600,
+    States: states,
+  };
+}
+
+/**
+ * Each judge branch ends in a Pass that keeps only the judge's report, so the Parallel
+ * result is three small reports rather than three copies of the whole state.
+ */
+function withResultPass(branch: { StartAt: string; States: Record<string, AslState> }, stage: GpuStage) {
+  return {
+    StartAt: branch.StartAt,
+    States: {
+      ...branch.States,
+      [`${stage}Result`]: { Type: "Pass", InputPath: "$.judge", End: true },
+    },
+  };
+}
+
+/** Task states that run on the GPU, including those nested in Parallel branches. */
+export function collectTaskStates(def: { States: Record<string, AslState> }): Array<[string, AslState]> {
+  const out: Array<[string, AslState]> = [];
+  for (const [name, state] of Object.entries(def.States)) {
+    if (state.Type === "Task") out.push([name, state]);
+    const branches = (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>;
+    for (const b of branches) out.push(...collectTaskStates(b));
+  }
+  return out;
+}

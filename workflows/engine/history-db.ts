@@ -1,0 +1,171 @@
+/**
+ * Run history in an embedded SQLite database (`<AFFIANT_HOME>/affiant.db`): executions,
+ * their event history (the Step Functions console's "events" tab) and per-state reports
+ * (what the console lacks: model, provider, tokens, phase timings). Only ids, keys and
+ * numbers are stored; the state machine never carries case text.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { homePaths } from "../../core/paths.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
+
+export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
+
+export interface ExecutionRow {
+  id: string;
+  caseId: string;
+  caseDir: string | null;
+  status: ExecutionStatus;
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  cause: string | null;
+  startedAt: string;
+  endedAt: string | null;
+  pipelineVersion: string;
+  outputDir: string | null;
+}
+
+export interface EventRow {
+  seq: number;
+  type: string;
+  stateName: string | null;
+  timestamp: string;
+  detail: Record<string, unknown>;
+}
+
+export interface ReportRow {
+  stateName: string;
+  status: "SUCCEEDED" | "FAILED";
+  metrics: Partial<StageMetrics> & { error?: string; cause?: string };
+  createdAt: string;
+}
+
+const schema = `
+CREATE TABLE IF NOT EXISTS executions (
+  id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  case_dir TEXT,
+  status TEXT NOT NULL,
+  input TEXT NOT NULL,
+  output TEXT,
+  error TEXT,
+  cause TEXT,
+  started_at TEXT NOT NULL,
+  ended_at TEXT,
+  pipeline_version TEXT NOT NULL,
+  output_dir TEXT
+);
+CREATE INDEX IF NOT EXISTS executions_case ON executions(case_id, started_at);
+CREATE TABLE IF NOT EXISTS events (
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  seq INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  state_name TEXT,
+  timestamp TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  PRIMARY KEY (execution_id, seq)
+);
+CREATE TABLE IF NOT EXISTS state_reports (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  execution_id TEXT NOT NULL REFERENCES executions(id),
+  state_name TEXT NOT NULL,
+  status TEXT NOT NULL,
+  metrics TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS state_reports_exec ON state_reports(execution_id, id);
+`;
+
+export class HistoryDb {
+  private readonly db: Database.Database;
+  private disposed = false;
+
+  constructor(file: string = homePaths.database()) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma("journal_mode = WAL");
+    this.db.pragma("busy_timeout = 5000");
+    this.db.exec(schema);
+  }
+
+  createExecution(e: { id: string; caseId: string; caseDir: string | null; input: unknown; pipelineVersion: string; outputDir: string | null }): void {
+    this.db
+      .prepare(
+        `INSERT INTO executions (id, case_id, case_dir, status, input, started_at, pipeline_version, output_dir)
+         VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?)`,
+      )
+      .run(e.id, e.caseId, e.caseDir, JSON.stringify(e.input), new Date().toISOString(), e.pipelineVersion, e.outputDir);
+  }
+
+  finishExecution(id: string, result: { status: ExecutionStatus; output?: unknown; error?: string; cause?: string }): void {
+    this.db
+      .prepare(`UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, ended_at = ? WHERE id = ? AND status = 'RUNNING'`)
+      .run(result.status, result.output === undefined ? null : JSON.stringify(result.output), result.error ?? null, result.cause ?? null, new Date().toISOString(), id);
+  }
+
+  addEvent(executionId: string, event: { type: string; stateName?: string | null; timestamp: number; detail: Record<string, unknown> }): void {
+    const next = this.db.prepare(`SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM events WHERE execution_id = ?`).get(executionId) as { seq: number };
+    this.db
+      .prepare(`INSERT INTO events (execution_id, seq, type, state_name, timestamp, detail) VALUES (?, ?, ?, ?, ?, ?)`)
+      .run(executionId, next.seq, event.type, event.stateName ?? null, new Date(event.timestamp).toISOString(), JSON.stringify(event.detail));
+  }
+
+  addReport(executionId: string, stateName: string, status: ReportRow["status"], metrics: ReportRow["metrics"]): void {
+    this.db
+      .prepare(`INSERT INTO state_reports (execution_id, state_name, status, metrics, created_at) VALUES (?, ?, ?, ?, ?)`)
+      .run(executionId, stateName, status, JSON.stringify(metrics), new Date().toISOString());
+  }
+
+  getExecution(id: string): ExecutionRow | undefined {
+    const row = this.db.prepare(`SELECT * FROM executions WHERE id = ?`).get(id) as Record<string, string | null> | undefined;
+    return row ? toExecution(row) : undefined;
+  }
+
+  listExecutions(limit = 50): ExecutionRow[] {
+    return (this.db.prepare(`SELECT * FROM executions ORDER BY started_at DESC LIMIT ?`).all(limit) as Array<Record<string, string | null>>).map(toExecution);
+  }
+
+  events(executionId: string): EventRow[] {
+    return (this.db.prepare(`SELECT * FROM events WHERE execution_id = ? ORDER BY seq`).all(executionId) as Array<Record<string, string | number | null>>).map((r) => ({
+      seq: Number(r.seq),
+      type: String(r.type),
+      stateName: (r.state_name as string | null) ?? null,
+      timestamp: String(r.timestamp),
+      detail: JSON.parse(String(r.detail)) as Record<string, unknown>,
+    }));
+  }
+
+  reports(executionId: string): ReportRow[] {
+    return (this.db.prepare(`SELECT * FROM state_reports WHERE execution_id = ? ORDER BY id`).all(executionId) as Array<Record<string, string>>).map((r) => ({
+      stateName: r.state_name!,
+      status: r.status as ReportRow["status"],
+      metrics: JSON.parse(r.metrics!) as ReportRow["metrics"],
+      createdAt: r.created_at!,
+    }));
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.db.close();
+  }
+}
+
+function toExecution(r: Record<string, string | null>): ExecutionRow {
+  return {
+    id: r.id!,
+    caseId: r.case_id!,
+    caseDir: r.case_dir ?? null,
+    status: r.status as ExecutionStatus,
+    input: JSON.parse(r.input!),
+    output: r.output ? JSON.parse(r.output) : null,
+    error: r.error ?? null,
+    cause: r.cause ?? null,
+    startedAt: r.started_at!,
+    endedAt: r.ended_at ?? null,
+    pipelineVersion: r.pipeline_version!,
+    outputDir: r.output_dir ?? null,
+  };
+}

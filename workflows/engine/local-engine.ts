@@ -1,0 +1,247 @@
+/**
+ * The local engine: the exported definition, run by aws-local-stepfunctions. Lambda
+ * states call the handlers in functions/ in-process; GPU states start the worker from
+ * containers/ as a child process under the state's TimeoutSeconds and HeartbeatSeconds
+ * (the library enforces neither for a process). History goes to SQLite.
+ */
+import "./polyfill.ts";
+import { StateMachine } from "aws-local-stepfunctions";
+
+type EventLog = { type: string; timestamp: number };
+import { EventEmitter } from "node:events";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { randomBytes } from "node:crypto";
+import type { ChildProcess } from "node:child_process";
+import { blobStore, type BlobStore } from "../../core/blob-store.ts";
+import { InvalidInputError } from "../../core/errors.ts";
+import { log } from "../../core/log.ts";
+import { homePaths } from "../../core/paths.ts";
+import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
+import { pickStageReport, type StageMetrics } from "../../core/stage-report.ts";
+import type { Progress } from "../../containers/llama-worker/model-session.ts";
+import { spawnWorker } from "../../containers/llama-worker/spawn.ts";
+import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
+import { loadRegistry, type Registry } from "../registry.ts";
+import { isGpuStage } from "../state-names.ts";
+import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
+import { functionForArn, invokeLambda } from "./lambda-runner.ts";
+import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
+
+export interface LocalEngineOptions {
+  /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
+  registry?: Registry;
+  /** Default: the folder store under AFFIANT_HOME. */
+  store?: BlobStore;
+  /** Default: the SQLite database under AFFIANT_HOME. */
+  db?: HistoryDb;
+}
+
+export interface StartExecutionOptions {
+  caseId: string;
+  caseDir?: string;
+  faults?: Record<string, FaultKind>;
+  /** Default: `<caseId>-<timestamp>-<random>`. */
+  executionName?: string;
+}
+
+export type EngineEvent =
+  | { type: "state"; executionId: string; state: string; status: "ENTERED" | "SUCCEEDED" | "FAILED" | "CAUGHT" | "RETRIED"; error?: string; at: number }
+  | { type: "progress"; executionId: string; state: string; progress: Progress };
+
+interface EngineEvents {
+  event: [EngineEvent];
+}
+
+export class LocalEngine extends EventEmitter<EngineEvents> {
+  readonly registry: Registry;
+  readonly definition: AslDefinition;
+  readonly store: BlobStore;
+  readonly db: HistoryDb;
+  private readonly ownsDb: boolean;
+  private readonly machine: StateMachine;
+  private readonly children = new Map<string, Set<ChildProcess>>();
+  private readonly aborts = new Map<string, () => void>();
+  private disposed = false;
+
+  constructor(options: LocalEngineOptions = {}) {
+    super();
+    this.registry = options.registry ?? loadRegistry();
+    this.definition = buildDefinition({ registry: this.registry });
+    this.store = options.store ?? blobStore();
+    this.ownsDb = !options.db;
+    this.db = options.db ?? new HistoryDb();
+    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  }
+
+  /** Starts an execution and resolves when it has ended, successfully or not. */
+  async run(options: StartExecutionOptions): Promise<ExecutionSummary> {
+    if (this.disposed) throw new Error("LocalEngine was disposed");
+    const executionId = options.executionName ?? newExecutionName(options.caseId);
+    const input = { caseId: options.caseId, ...(options.faults && Object.keys(options.faults).length ? { faults: options.faults } : {}) };
+    const outputDir = path.join(homePaths.outputs(), executionId);
+    this.db.createExecution({ id: executionId, caseId: options.caseId, caseDir: options.caseDir ?? null, input, pipelineVersion, outputDir });
+    this.children.set(executionId, new Set());
+    log("info", "execution.started", { execution: executionId, caseId: options.caseId, faults: Object.keys(options.faults ?? {}).length });
+
+    const execution = this.machine.run(input as never, {
+      overrides: { taskResourceLocalHandlers: this.taskHandlers(executionId) as never },
+      context: {
+        Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}`, Name: executionId, Input: input, StartTime: new Date().toISOString() },
+        // Present so `$$.Task.Token` resolves; the local worker answers over IPC, not by token.
+        Task: { Token: `local-${executionId}` },
+      } as never,
+    });
+    this.aborts.set(executionId, execution.abort);
+    const recording = this.recordEvents(executionId, execution.eventLogs);
+
+    let status: ExecutionStatus = "SUCCEEDED";
+    let output: unknown;
+    let error: string | undefined;
+    let cause: string | undefined;
+    try {
+      output = await execution.result;
+    } catch (err) {
+      const e = err as Error & { cause?: unknown };
+      status = e.name === "ExecutionAbortedError" ? "ABORTED" : e.name === "ExecutionTimeoutError" ? "TIMED_OUT" : "FAILED";
+    }
+    const failure = await recording;
+    if (status === "FAILED" || status === "TIMED_OUT") {
+      error = failure?.Error ?? (status === "TIMED_OUT" ? "States.Timeout" : "States.Runtime");
+      cause = failure?.Cause ?? "";
+    }
+    this.killChildren(executionId);
+    this.aborts.delete(executionId);
+
+    if (status === "SUCCEEDED") {
+      try {
+        await this.writeOutputs(executionId, outputDir, output);
+      } catch (err) {
+        // A declaration that could not be written is not a success.
+        status = "FAILED";
+        error = "Affiant.OutputWriteFailed";
+        cause = (err as Error).message;
+      }
+    }
+    this.db.finishExecution(executionId, { status, output, error, cause });
+    log(status === "SUCCEEDED" ? "info" : "error", "execution.ended", { execution: executionId, status, error: error ?? null });
+    return this.summary(executionId)!;
+  }
+
+  summary(executionId: string): ExecutionSummary | undefined {
+    const row = this.db.getExecution(executionId);
+    if (!row) return undefined;
+    return summarizeExecution(row, this.db.events(executionId), this.db.reports(executionId));
+  }
+
+  abort(executionId: string): boolean {
+    const abort = this.aborts.get(executionId);
+    if (!abort) return false;
+    abort();
+    this.killChildren(executionId);
+    return true;
+  }
+
+  private taskHandlers(executionId: string): Record<string, (input: unknown) => Promise<unknown>> {
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [name, state] of collectTaskStates(this.definition)) {
+      handlers[name] = String(state.Resource).includes(":ecs:runTask") ? (input) => this.runGpuTask(executionId, name, state, input) : (input) => this.runLambdaTask(executionId, name, state, input);
+    }
+    return handlers;
+  }
+
+  private async runLambdaTask(executionId: string, stateName: string, state: AslState, input: unknown): Promise<unknown> {
+    const params = input as { FunctionName?: string; Payload?: unknown };
+    const fn = params.FunctionName ? functionForArn(params.FunctionName) : undefined;
+    if (!fn) throw new InvalidInputError(`${stateName}: no local handler for function ${params.FunctionName ?? "(none)"}`, { state: stateName });
+    try {
+      const result = await invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60));
+      if (fn === "generate-fallback") this.db.addReport(executionId, stateName, "SUCCEEDED", result.Payload as StageMetrics);
+      return result;
+    } catch (err) {
+      this.db.addReport(executionId, stateName, "FAILED", { error: (err as Error).name, cause: (err as Error).message });
+      throw err;
+    }
+  }
+
+  private async runGpuTask(executionId: string, stateName: string, state: AslState, input: unknown): Promise<unknown> {
+    const env = ecsEnvironment(stateName, input);
+    const stage = env.AFFIANT_STAGE;
+    if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
+    try {
+      const metrics = await spawnWorker({
+        stage,
+        env,
+        timeoutSeconds: Number(state.TimeoutSeconds),
+        heartbeatSeconds: Number(state.HeartbeatSeconds),
+        onSpawn: (child) => this.children.get(executionId)?.add(child),
+        onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
+      });
+      this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
+      // As SendTaskSuccess would: only the report enters the execution state.
+      return pickStageReport(metrics);
+    } catch (err) {
+      this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
+      throw err;
+    }
+  }
+
+  /** Mirrors the library's event log into SQLite and onto the engine's listeners. */
+  private async recordEvents(executionId: string, events: AsyncGenerator<EventLog>): Promise<{ Error: string; Cause: string } | undefined> {
+    let failure: { Error: string; Cause: string } | undefined;
+    for await (const event of events) {
+      const e = event as EventLog & { state?: { name: string }; Error?: string; Cause?: unknown; retry?: { attempt: number }; catch?: unknown };
+      const stateName = e.state?.name ?? null;
+      const detail: Record<string, unknown> = {};
+      if (e.Error) detail.error = e.Error;
+      if (e.Cause !== undefined) detail.cause = typeof e.Cause === "string" ? e.Cause : JSON.stringify(e.Cause);
+      if (e.retry) detail.attempt = e.retry.attempt;
+      if (e.catch) detail.catcher = (e.catch as { catcher?: unknown }).catcher;
+      if (e.type === "StateEntered" || e.type === "StateExited") detail.stateType = (e.state as { type?: string } | undefined)?.type;
+      this.db.addEvent(executionId, { type: e.type, stateName, timestamp: e.timestamp, detail });
+      if (e.type === "ExecutionFailed") failure = { Error: String(e.Error), Cause: String(detail.cause ?? "") };
+      const status = ({ StateEntered: "ENTERED", StateExited: "SUCCEEDED", StateFailed: "FAILED", StateCaught: "CAUGHT", StateRetried: "RETRIED" } as const)[e.type as string];
+      if (stateName && status) this.emit("event", { type: "state", executionId, state: stateName, status, error: e.Error, at: e.timestamp });
+    }
+    return failure;
+  }
+
+  private async writeOutputs(executionId: string, outputDir: string, output: unknown): Promise<void> {
+    const o = output as { declarationKey?: string; reportKey?: string };
+    if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
+    mkdirSync(outputDir, { recursive: true });
+    writeFileSync(path.join(outputDir, "declaration.md"), await this.store.get(o.declarationKey));
+    writeFileSync(path.join(outputDir, "report.json"), await this.store.get(o.reportKey));
+  }
+
+  private killChildren(executionId: string): void {
+    for (const child of this.children.get(executionId) ?? []) {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    }
+    this.children.delete(executionId);
+  }
+
+  /** Safe to call twice. Kills workers still running and closes the database it opened. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const [id, abort] of this.aborts) {
+      abort();
+      this.killChildren(id);
+    }
+    if (this.ownsDb) this.db.dispose();
+  }
+}
+
+/** The container environment a `ecs:runTask` state hands its task, as a plain object. */
+export function ecsEnvironment(stateName: string, input: unknown): Record<string, string> {
+  const overrides = (input as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } })?.Overrides;
+  const env = overrides?.ContainerOverrides?.[0]?.Environment;
+  if (!env) throw new InvalidInputError(`${stateName}: the runTask parameters carry no container environment`, { state: stateName });
+  return Object.fromEntries(env.map((e) => [e.Name, String(e.Value)]));
+}
+
+export function newExecutionName(caseId: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+  return `${caseId}-${stamp}-${randomBytes(3).toString("hex")}`;
+}

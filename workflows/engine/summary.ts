@@ -1,0 +1,120 @@
+/**
+ * The execution summary of DESIGN.md (`affiant run --json`, `affiant runs show`): one
+ * entry per state run, in order, joined with the report its handler stored.
+ */
+import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
+
+export interface StateSummary {
+  name: string;
+  status: "RUNNING" | "SUCCEEDED" | "FAILED";
+  startedAt: string;
+  endedAt: string | null;
+  model: string | null;
+  provider: string | null;
+  fallbackReason: string | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  loadMs: number | null;
+  promptMs: number | null;
+  genMs: number | null;
+  /** Set when the state failed: the error name Step Functions matched. */
+  error?: string;
+  cause?: string;
+  /** Extra detail the console lacks (tokens/s, queue wait, peak RSS, context size). */
+  tokensPerSecond?: number;
+  queueMs?: number;
+  peakRssMb?: number;
+  contextSize?: number;
+}
+
+export interface ExecutionSummary {
+  executionId: string;
+  caseId: string;
+  status: ExecutionRow["status"];
+  startedAt: string;
+  endedAt: string | null;
+  output: unknown;
+  outputDir: string | null;
+  error?: string;
+  cause?: string;
+  states: StateSummary[];
+}
+
+export function summarizeExecution(row: ExecutionRow, events: EventRow[], reports: ReportRow[]): ExecutionSummary {
+  const states: StateSummary[] = [];
+  const open = new Map<string, StateSummary[]>();
+  for (const e of events) {
+    if (!e.stateName) continue;
+    if (e.type === "StateEntered") {
+      const s: StateSummary = {
+        name: e.stateName,
+        status: "RUNNING",
+        startedAt: e.timestamp,
+        endedAt: null,
+        model: null,
+        provider: null,
+        fallbackReason: null,
+        tokensIn: null,
+        tokensOut: null,
+        loadMs: null,
+        promptMs: null,
+        genMs: null,
+      };
+      states.push(s);
+      open.set(e.stateName, [...(open.get(e.stateName) ?? []), s]);
+      continue;
+    }
+    const s = open.get(e.stateName)?.at(-1);
+    if (!s || s.status !== "RUNNING") continue;
+    if (e.type === "StateExited") {
+      s.status = "SUCCEEDED";
+      s.endedAt = e.timestamp;
+    } else if (e.type === "StateFailed" || e.type === "StateCaught") {
+      s.status = "FAILED";
+      s.endedAt = e.timestamp;
+      if (typeof e.detail.error === "string") s.error = e.detail.error;
+      if (typeof e.detail.cause === "string") s.cause = e.detail.cause;
+    }
+  }
+  // A StateCaught event carries no error name; the report stored by the handler does.
+  for (const s of states) {
+    const report = reportFor(s, reports);
+    if (!report) continue;
+    const m = report.metrics;
+    s.model = m.model ?? null;
+    s.provider = m.provider ?? null;
+    s.fallbackReason = m.fallbackReason ?? null;
+    s.tokensIn = m.tokensIn ?? null;
+    s.tokensOut = m.tokensOut ?? null;
+    s.loadMs = m.loadMs ?? null;
+    s.promptMs = m.promptMs ?? null;
+    s.genMs = m.genMs ?? null;
+    if (m.tokensPerSecond !== undefined) s.tokensPerSecond = m.tokensPerSecond;
+    if (m.queueMs !== undefined) s.queueMs = m.queueMs;
+    if (m.peakRssMb !== undefined) s.peakRssMb = m.peakRssMb;
+    if (m.contextSize !== undefined) s.contextSize = m.contextSize;
+    if (report.status === "FAILED") {
+      s.error ??= m.error;
+      s.cause ??= m.cause;
+    }
+  }
+  return {
+    executionId: row.id,
+    caseId: row.caseId,
+    status: row.status,
+    startedAt: row.startedAt,
+    endedAt: row.endedAt,
+    output: row.output,
+    outputDir: row.status === "SUCCEEDED" ? row.outputDir : null,
+    ...(row.error ? { error: row.error } : {}),
+    ...(row.cause ? { cause: row.cause } : {}),
+    states,
+  };
+}
+
+/** The last report of that state stored while this run of it was in progress. */
+function reportFor(s: StateSummary, reports: ReportRow[]): ReportRow | undefined {
+  const from = Date.parse(s.startedAt);
+  const to = s.endedAt ? Date.parse(s.endedAt) : Number.POSITIVE_INFINITY;
+  return reports.filter((r) => r.stateName === s.name && Date.parse(r.createdAt) >= from && Date.parse(r.createdAt) <= to + 50).at(-1);
+}

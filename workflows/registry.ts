@@ -1,0 +1,142 @@
+/**
+ * The model registry: which model each GPU stage runs, with what budgets, and where it
+ * falls back to. The definition takes its TimeoutSeconds/HeartbeatSeconds from here, so
+ * the timing contract and the models live in one reviewed file.
+ */
+import { readFileSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import { InvalidInputError, ModelUnavailableError } from "../core/errors.ts";
+import { gpuStages, type GpuStage } from "./state-names.ts";
+
+const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const defaultRegistryPath = path.join(projectRoot, "models", "registry.json");
+
+const hostClassSchema = z.object({
+  instanceType: z.string(),
+  gpu: z.string(),
+  gpuMemoryGiB: z.number().positive(),
+  gpusPerHost: z.number().int().positive(),
+});
+
+const modelSchema = z.object({
+  file: z.string().min(1),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  url: z.string().optional(),
+  hostClass: z.string(),
+  /** Largest context this deployment will ever ask of the model (tokens). */
+  contextSize: z.number().int().positive(),
+  temperature: z.number().min(0).max(2).optional(),
+  /** Splitting a model over several GPUs runs 3-4x slower on PCIe hosts: opt in only. */
+  allowSplit: z.boolean().default(false),
+  notes: z.string().optional(),
+});
+
+/** `local:<modelId>`, `bedrock:<modelId>` or `openrouter:<model>`. */
+const fallbackRef = z.string().regex(/^(local|bedrock|openrouter):.+$/, "expected local:|bedrock:|openrouter:<model>");
+
+const stageSchema = z.object({
+  model: z.string(),
+  fallback: z.array(fallbackRef).min(1),
+  maxTokens: z.number().int().positive(),
+  timeoutSeconds: z.number().int().positive(),
+  heartbeatSeconds: z.number().int().positive(),
+  /** The worker aborts a generation with no new token for this long. */
+  watchdogSeconds: z.number().positive(),
+  temperature: z.number().min(0).max(2).optional(),
+});
+
+export const registrySchema = z.object({
+  version: z.literal(1),
+  hostClasses: z.record(z.string(), hostClassSchema),
+  models: z.record(z.string(), modelSchema),
+  stages: z.record(z.string(), stageSchema),
+  pipeline: z.object({
+    scoreThreshold: z.number().min(0).max(1),
+    maxRewrites: z.number().int().min(0).max(5),
+  }),
+});
+
+export type ModelEntry = z.infer<typeof modelSchema>;
+export type StageEntry = z.infer<typeof stageSchema>;
+export type HostClass = z.infer<typeof hostClassSchema>;
+
+export interface Registry extends z.infer<typeof registrySchema> {
+  /** Absolute path of the registry file; model files resolve relative to its folder. */
+  readonly source: string;
+}
+
+/** The registry in force: `AFFIANT_REGISTRY` when set, else the one in `models/`. */
+export function registryPath(): string {
+  return process.env.AFFIANT_REGISTRY ? path.resolve(process.env.AFFIANT_REGISTRY) : defaultRegistryPath;
+}
+
+export function loadRegistry(file: string = registryPath()): Registry {
+  if (!existsSync(file)) throw new InvalidInputError(`model registry not found: ${file}`);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (err) {
+    throw new InvalidInputError(`model registry ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  const parsed = registrySchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(`model registry ${file}: ${issue.path.join(".")}: ${issue.message}`);
+  }
+  const registry: Registry = { ...parsed.data, source: file };
+  validateReferences(registry);
+  return registry;
+}
+
+function validateReferences(registry: Registry): void {
+  const where = registry.source;
+  for (const stage of gpuStages) {
+    const entry = registry.stages[stage];
+    if (!entry) throw new InvalidInputError(`model registry ${where}: stage ${stage} has no entry`);
+    if (!registry.models[entry.model]) {
+      throw new InvalidInputError(`model registry ${where}: stage ${stage} uses unknown model ${entry.model}`);
+    }
+    if (entry.watchdogSeconds <= 0) throw new InvalidInputError(`model registry ${where}: stage ${stage}: watchdogSeconds must be > 0`);
+    if (entry.heartbeatSeconds >= entry.timeoutSeconds) {
+      throw new InvalidInputError(`model registry ${where}: stage ${stage}: heartbeatSeconds must be below timeoutSeconds`);
+    }
+    for (const ref of entry.fallback) {
+      const [provider, id] = splitRef(ref);
+      if (provider === "local" && !registry.models[id]) {
+        throw new InvalidInputError(`model registry ${where}: stage ${stage} falls back to unknown model ${id}`);
+      }
+    }
+  }
+  for (const [id, model] of Object.entries(registry.models)) {
+    if (!registry.hostClasses[model.hostClass]) {
+      throw new InvalidInputError(`model registry ${where}: model ${id} names unknown host class ${model.hostClass}`);
+    }
+  }
+}
+
+export function splitRef(ref: string): [provider: string, id: string] {
+  const i = ref.indexOf(":");
+  return [ref.slice(0, i), ref.slice(i + 1)];
+}
+
+export function stageEntry(registry: Registry, stage: GpuStage): StageEntry {
+  const entry = registry.stages[stage];
+  if (!entry) throw new InvalidInputError(`model registry ${registry.source}: no entry for stage ${stage}`);
+  return entry;
+}
+
+export function modelEntry(registry: Registry, id: string): ModelEntry {
+  const entry = registry.models[id];
+  if (!entry) throw new ModelUnavailableError(`model ${id} is not in the registry ${registry.source}`, { model: id });
+  return entry;
+}
+
+/** Model files resolve against `AFFIANT_MODELS_DIR` when set, else the registry's folder. */
+export function modelFilePath(registry: Registry, id: string): string {
+  const entry = modelEntry(registry, id);
+  if (path.isAbsolute(entry.file)) return entry.file;
+  const base = process.env.AFFIANT_MODELS_DIR ?? path.dirname(registry.source);
+  return path.resolve(base, entry.file);
+}

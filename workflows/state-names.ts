@@ -1,0 +1,56 @@
+/**
+ * Every state of the pipeline, in one place: the definition, the local engine, the CLI's
+ * `--fault` check and the tests all name states through this object, never by string.
+ */
+export const stateNames = {
+  extract: "Extract",
+  redact: "Redact",
+  index: "Index",
+  extractFacts: "ExtractFacts",
+  draftDeclaration: "DraftDeclaration",
+  judges: "Judges",
+  judgeFaithfulness: "JudgeFaithfulness",
+  judgeCoverage: "JudgeCoverage",
+  judgeTone: "JudgeTone",
+  score: "Score",
+  enoughQuality: "QualityGate",
+  guardrailsRewrite: "GuardrailsRewrite",
+  countRewrite: "CountRewrite",
+  reinject: "Reinject",
+  done: "Done",
+} as const;
+
+export type StateName = (typeof stateNames)[keyof typeof stateNames];
+
+/** The GPU stages: each runs the llama worker, each has a fallback state of its own. */
+export const gpuStages = [
+  stateNames.extractFacts,
+  stateNames.draftDeclaration,
+  stateNames.judgeFaithfulness,
+  stateNames.judgeCoverage,
+  stateNames.judgeTone,
+  stateNames.guardrailsRewrite,
+] as const;
+
+export type GpuStage = (typeof gpuStages)[number];
+
+export function isGpuStage(name: string): name is GpuStage {
+  return (gpuStages as readonly string[]).includes(name);
+}
+
+/** The state that runs when a GPU stage fails, times out or misses its heartbeat. */
+export function fallbackStateName(stage: GpuStage): string {
+  return `${stage}Fallback`;
+}
+
+/** Lambda functions, keyed by the name the definition uses for each. */
+export const lambdaFunctions = {
+  extract: "extract-documents",
+  redact: "redact-pii",
+  index: "build-index",
+  score: "score-draft",
+  reinject: "reinject-pii",
+  fallback: "generate-fallback",
+} as const;
+
+export type LambdaFunction = (typeof lambdaFunctions)[keyof typeof lambdaFunctions];
