@@ -41,6 +41,8 @@ export interface StageMetrics extends StageReport {
   /** Retrieved chunks placed in the prompt, and those left out because they did not fit. */
   chunksUsed?: number;
   chunksOmitted?: number;
+  /** Longest silence between heartbeats the engine saw (local runs). */
+  maxHeartbeatGapMs?: number;
 }
 
 export function pickStageReport(m: StageReport): StageReport {

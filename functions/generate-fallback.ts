@@ -6,6 +6,7 @@
  * until they are wired in, they are skipped with the reason recorded, never faked.
  */
 import { NoProviderAvailableError } from "../core/errors.ts";
+import { stageEnvFromState } from "../core/stage-input.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import type { StageMetrics } from "../core/stage-report.ts";
@@ -35,12 +36,7 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
     try {
       const metrics = await spawnWorker({
         stage,
-        env: {
-          AFFIANT_STAGE: stage,
-          AFFIANT_STATE: JSON.stringify(state),
-          AFFIANT_MODEL: id,
-          AFFIANT_FALLBACK_REASON: failure.Error,
-        },
+        env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
         timeoutSeconds: entry.timeoutSeconds,
         heartbeatSeconds: entry.heartbeatSeconds,
       });

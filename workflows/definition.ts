@@ -9,6 +9,7 @@
 import { fallbackStateName, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
 import { stageEntry, type Registry } from "./registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
+import { stageEnvParameters } from "../core/stage-input.ts";
 
 /** ARNs and names the definition refers to; deploy-time values in AWS, fixed ones locally. */
 export interface DefinitionResources {
@@ -91,12 +92,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
           ContainerOverrides: [
             {
               Name: resources.containerName,
-              Environment: [
-                { Name: "AFFIANT_STAGE", Value: stage },
-                { Name: "AFFIANT_TASK_TOKEN", "Value.$": "$$.Task.Token" },
-                { Name: "AFFIANT_EXECUTION", "Value.$": "$$.Execution.Name" },
-                { Name: "AFFIANT_STATE", "Value.$": "States.JsonToString($)" },
-              ],
+              Environment: stageEnvParameters(stage),
             },
           ],
         },

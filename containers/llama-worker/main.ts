@@ -4,7 +4,7 @@
  * the ECS task's command (task token). Environment:
  *
  * - AFFIANT_STAGE: the state name (ExtractFacts, DraftDeclaration, Judge…, GuardrailsRewrite)
- * - AFFIANT_STATE: the execution state as JSON (ids and blob keys only)
+ * - AFFIANT_CASE_ID, AFFIANT_RUN_KEY, AFFIANT_INDEX_KEY…: ids and blob keys (core/stage-input.ts)
  * - AFFIANT_TASK_TOKEN: the Step Functions task token (ECS path)
  * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
  * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
@@ -12,7 +12,7 @@
 import { blobStore } from "../../core/blob-store.ts";
 import { AffiantError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
-import type { PipelineState } from "../../core/pipeline-state.ts";
+import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../workflows/registry.ts";
 import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
@@ -39,7 +39,7 @@ function heartbeater(channel: TaskChannel, intervalMs: number) {
   let sentKey = "";
   const timer = setInterval(() => {
     if (!latest) return;
-    const key = `${latest.phase}:${latest.tokens}:${latest.loadProgress ?? ""}`;
+    const key = `${latest.phase}:${latest.tokens}:${latest.loadProgress ?? ""}:${latest.promptTokens ?? ""}`;
     if (key === sentKey) return;
     sentKey = key;
     void channel.heartbeat(latest).catch(() => undefined);
@@ -51,34 +51,42 @@ function heartbeater(channel: TaskChannel, intervalMs: number) {
   };
 }
 
-export async function runStage(stage: GpuStage, state: PipelineState, channel: TaskChannel): Promise<StageMetrics> {
+export async function runStage(stage: GpuStage, input: StageInput, channel: TaskChannel): Promise<StageMetrics> {
   const registry = loadRegistry();
   const entry = stageEntry(registry, stage);
   const modelId = process.env.AFFIANT_MODEL ?? entry.model;
   const model = modelEntry(registry, modelId);
   const modelPath = modelFilePath(registry, modelId);
   const fallbackReason = process.env.AFFIANT_FALLBACK_REASON ?? null;
-  const fault = fallbackReason ? undefined : state.faults?.[stage];
+  const fault = fallbackReason ? undefined : input.faults[stage];
   const host = registry.hostClasses[model.hostClass]!;
   // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
   const memoryBudgetBytes = host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1);
   const heartbeats = heartbeater(channel, Math.min(5000, Math.max(200, (entry.heartbeatSeconds * 1000) / 4)));
   const store = blobStore();
+  // Starting up is progress too: each step that completes moves the heartbeat on.
+  let step = 0;
+  const planned = () => heartbeats.update({ phase: "plan", tokens: 0, tokensPerSecond: 0, promptTokens: ++step });
+  await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
 
   const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes });
+  planned();
   const contextLimit = Math.min(plan.trainContextSize, model.contextSize) - contextMargin;
   const llama = await openLlama();
+  planned();
   let session: ModelSession | undefined;
   try {
     const tokenizer = await loadTokenizer(llama, modelPath);
+    planned();
     let job;
     try {
-      job = await planStage({ stage, state, store, countTokens: tokenizer.count, contextLimit, maxTokens: entry.maxTokens });
+      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit, maxTokens: entry.maxTokens });
       var promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
       var callMaxTokens = Math.max(...job.calls.map((c) => c.maxTokens));
     } finally {
       await tokenizer.dispose();
     }
+    planned();
     const contextSize = await sizeContext({
       stage,
       modelId,
@@ -120,6 +128,10 @@ export async function runStage(stage: GpuStage, state: PipelineState, channel: T
         temperature: entry.temperature ?? model.temperature ?? 0.7,
         grammar,
         fault,
+        onPromptProgress: (evaluated) => {
+          watchdog.feed();
+          heartbeats.update({ phase: "prompt", tokens: tokensOut, tokensPerSecond: 0, promptTokens: evaluated });
+        },
         onToken: (n) => {
           watchdog.feed();
           const elapsed = (performance.now() - genStarted) / 1000;
@@ -174,19 +186,13 @@ async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
 async function main(): Promise<void> {
   const channel = openChannel();
   try {
-    const stage = requireEnv("AFFIANT_STAGE");
+    const input = stageInputFromEnv();
+    const stage = input.stage;
     if (!isGpuStage(stage)) throw new InvalidInputError(`llama worker: ${stage} is not a GPU stage`);
-    let state: PipelineState;
-    try {
-      state = JSON.parse(requireEnv("AFFIANT_STATE")) as PipelineState;
-    } catch (err) {
-      if (err instanceof InvalidInputError) throw err;
-      throw new InvalidInputError("llama worker: AFFIANT_STATE is not valid JSON", { state: stage });
-    }
-    const metrics = await runStage(stage, state, channel);
+    const metrics = await runStage(stage, input, channel);
     log("info", "worker.done", {
       stage,
-      execution: state.executionName,
+      execution: input.executionName,
       model: metrics.model,
       tokensIn: metrics.tokensIn,
       tokensOut: metrics.tokensOut,

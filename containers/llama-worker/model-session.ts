@@ -101,10 +101,13 @@ export async function loadTokenizer(llama: Llama, modelPath: string): Promise<{ 
 }
 
 export interface Progress {
-  phase: "load" | "generate";
+  phase: "start" | "plan" | "load" | "prompt" | "generate";
+  /** Output tokens so far. */
   tokens: number;
   tokensPerSecond: number;
   loadProgress?: number;
+  /** Prompt tokens evaluated so far (phase "prompt"). */
+  promptTokens?: number;
 }
 
 export interface GenerateOptions {
@@ -117,7 +120,12 @@ export interface GenerateOptions {
   fault?: FaultKind;
   /** Called after every token; the caller throttles what it sends. */
   onToken?: (tokens: number) => void;
+  /** Called as the prompt is evaluated, in slices: a long prompt is progress, not a stall. */
+  onPromptProgress?: (evaluated: number, total: number) => void;
 }
+
+/** Prompt tokens evaluated between progress reports. */
+const promptSlice = 256;
 
 export interface GenerationResult {
   text: string;
@@ -183,37 +191,46 @@ export class ModelSession {
     // One sequence for the session; its history is cleared between calls.
     const sequence = (this.sequence ??= this.context.getSequence());
     try {
-      const grammarState = options.grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar: options.grammar }) : undefined;
-      const iterator = sequence.evaluate(promptTokens, { temperature: options.temperature ?? 0.7, grammarEvaluationState: grammarState });
-      const out: Token[] = [];
+      // A looping model has left its grammar behind: the forced tokens would not parse.
+      const grammar = options.fault === "loop" ? undefined : options.grammar;
+      const grammarState = grammar ? new LlamaGrammarEvaluationState({ model: this.model, grammar }) : undefined;
       const started = performance.now();
+      // All but the last prompt token in slices, reporting each; the last one starts generation.
+      const head = promptTokens.slice(0, -1);
+      for (let i = 0; i < head.length; i += promptSlice) {
+        await sequence.evaluateWithoutGeneratingNewTokens(head.slice(i, i + promptSlice));
+        options.onPromptProgress?.(Math.min(i + promptSlice, head.length), promptTokens.length);
+      }
+      const iterator = sequence.evaluate(promptTokens.slice(-1), { temperature: options.temperature ?? 0.7, grammarEvaluationState: grammarState });
+      const out: Token[] = [];
       let firstTokenAt = 0;
       let hitBudget = false;
       let stoppedByTrigger = false;
       // The JSON grammar ends with a stop trigger (blank lines) rather than end-of-sequence.
-      const stopTriggers = (options.grammar?.stopGenerationTriggers ?? []).map(triggerText).filter((t) => t.length > 0);
+      const stopTriggers = (grammar?.stopGenerationTriggers ?? []).map(triggerText).filter((t) => t.length > 0);
       const loopTokens = options.fault === "loop" ? this.model.tokenize(" and then he said again that") : [];
       let next: Token | undefined;
       for (;;) {
         const step = await iterator.next(next);
         if (step.done) break;
-        const token = step.value;
+        let token = step.value;
         next = undefined;
         if (out.length === 0) firstTokenAt = performance.now();
-        if (token === this.model.tokens.eos || this.model.isEogToken(token)) break;
+        const looping = options.fault === "loop" && out.length >= faultAfterTokens;
+        if (looping) {
+          // Feed a fixed phrase back in place of what the model chose: tokens keep flowing
+          // (so do heartbeats) but the text repeats forever; only the loop detector stops it.
+          token = loopTokens[(out.length - faultAfterTokens) % loopTokens.length]!;
+          next = token;
+        } else if (token === this.model.tokens.eos || this.model.isEogToken(token)) {
+          break;
+        }
         out.push(token);
         options.onToken?.(out.length);
+        if (options.fault && options.fault !== "loop" && out.length >= faultAfterTokens) await misbehave(options.fault);
         if (stopTriggers.length && endsWithTrigger(this.model.detokenize(out.slice(-16)), stopTriggers)) {
           stoppedByTrigger = true;
           break;
-        }
-        if (options.fault && out.length >= faultAfterTokens) {
-          await misbehave(options.fault);
-          if (options.fault === "loop") {
-            // Feed a fixed phrase back in: tokens keep flowing (so heartbeats do) but the
-            // text repeats forever, which only the loop detector can stop.
-            next = loopTokens[out.length % loopTokens.length]!;
-          }
         }
         if (repeatsItself(out)) {
           throw new GenerationRunawayError(`${this.stage}: ${this.modelId} is repeating itself after ${out.length} tokens`, {
@@ -266,6 +283,8 @@ async function misbehave(fault: FaultKind): Promise<void> {
   switch (fault) {
     case "stall":
       // The Ollama hang: alive, no error, no tokens. Only a watchdog or heartbeat ends it.
+      // (The interval keeps the process alive, as a thread stuck in llama.cpp would.)
+      setInterval(() => undefined, 60_000);
       await new Promise<never>(() => undefined);
       return;
     case "crash":
@@ -338,7 +357,6 @@ export class Watchdog {
         }),
       );
     }, Math.min(250, this.timeoutMs / 4));
-    this.timer.unref();
   }
 
   feed(): void {

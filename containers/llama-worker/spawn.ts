@@ -80,14 +80,18 @@ export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> 
     const onAbort = () => finish(new StatesError("States.Aborted", cause("the execution was stopped")));
     options.signal?.addEventListener("abort", onAbort);
 
+    let lastBeat = Date.now();
+    let maxGapMs = 0;
     child.on("message", (raw) => {
       const message = raw as WorkerMessage;
       if (message.type === "heartbeat") {
+        maxGapMs = Math.max(maxGapMs, Date.now() - lastBeat);
+        lastBeat = Date.now();
         clearTimeout(heartbeatTimer);
         heartbeatTimer = setTimeout(onHeartbeatMissed, heartbeatMs);
         options.onProgress?.(message.progress);
       } else if (message.type === "success") {
-        finish(null, message.metrics);
+        finish(null, { ...message.metrics, maxHeartbeatGapMs: Math.max(maxGapMs, Date.now() - lastBeat) });
       } else if (message.type === "failure") {
         finish(new StatesError(message.error, message.cause));
       }

@@ -9,7 +9,7 @@ import type { Draft, DraftParagraph } from "../../core/declaration.ts";
 import { renderDeclaration } from "../../core/declaration.ts";
 import { InvalidModelOutputError } from "../../core/errors.ts";
 import { caseTypeNames, legalElements, type LegalElement } from "../../core/legal-elements.ts";
-import type { PipelineState } from "../../core/pipeline-state.ts";
+import type { StageInput } from "../../core/stage-input.ts";
 import { rankChunks, type Chunk, type StoredIndex } from "../../core/retrieval.ts";
 import type { GpuStage } from "../../workflows/state-names.ts";
 import { renderTemplate } from "./prompts.ts";
@@ -31,7 +31,7 @@ export interface StageJob {
 
 export interface PlanOptions {
   stage: GpuStage;
-  state: PipelineState;
+  input: StageInput;
   store: BlobStore;
   countTokens: (text: string) => number;
   /** Largest prompt + output the model may be given (its trained context, less margin). */
@@ -72,11 +72,10 @@ function formatChunks(chunks: Chunk[]): string {
 }
 
 export async function planStage(opts: PlanOptions): Promise<StageJob> {
-  const { stage, state, store } = opts;
-  if (!state.index) throw new Error(`${stage} needs the Index state's output ($.index)`);
-  const index = await getJson<StoredIndex>(store, state.index.indexKey);
-  const elements = legalElements[state.caseType];
-  const caseTypeName = caseTypeNames[state.caseType];
+  const { stage, input, store } = opts;
+  const index = await getJson<StoredIndex>(store, input.indexKey);
+  const elements = legalElements[input.caseType];
+  const caseTypeName = caseTypeNames[input.caseType];
   const budgetFor = (maxTokens: number) => opts.contextLimit - maxTokens;
 
   switch (stage) {
@@ -110,7 +109,7 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
         calls: [{ id: "facts", prompt, maxTokens: opts.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted }],
         finish: async ([raw]) => {
           const facts = parseJson(stage, raw!, factSchema);
-          const key = `${state.runKey}/facts.json`;
+          const key = `${input.runKey}/facts.json`;
           await putJson(store, key, facts);
           return key;
         },
@@ -119,9 +118,9 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
     case "DraftDeclaration":
     case "GuardrailsRewrite": {
       const rewriting = stage === "GuardrailsRewrite";
-      const facts = state.facts ? await getJson<FactsOutput>(store, state.facts.outputKey).catch(() => ({ facts: [] })) : { facts: [] };
-      const previous = rewriting && state.draft ? await getJson<Draft>(store, state.draft.outputKey) : undefined;
-      const reasons = rewriting ? await judgeReasons(store, state) : "";
+      const facts = input.factsKey ? await getJson<FactsOutput>(store, input.factsKey) : { facts: [] };
+      const previous = rewriting && input.draftKey ? await getJson<Draft>(store, input.draftKey) : undefined;
+      const reasons = rewriting ? await judgeReasons(store, input.judgeKeys ?? []) : "";
       const perCall = Math.max(16, Math.floor(opts.maxTokens / elements.length));
       const plans = elements.map((element) => {
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
@@ -135,15 +134,15 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
       return {
         calls: plans.map((p) => ({ id: p.element.id, prompt: p.prompt, maxTokens: perCall, chunksUsed: p.picked.length, chunksOmitted: p.omitted })),
         finish: async (outputs) => {
-          const round = rewriting ? state.rewrites.n + 1 : 0;
+          const round = rewriting ? input.round + 1 : 0;
           const draft: Draft = {
-            caseType: state.caseType,
+            caseType: input.caseType,
             round,
             paragraphs: plans.map((p, i) => paragraphOf(p.element, outputs[i] ?? "", p.picked)),
           };
-          const key = `${state.runKey}/draft-${round}.json`;
+          const key = `${input.runKey}/draft-${round}.json`;
           await putJson(store, key, draft);
-          await store.put(`${state.runKey}/draft-${round}.redacted.md`, renderDeclaration(draft));
+          await store.put(`${input.runKey}/draft-${round}.redacted.md`, renderDeclaration(draft));
           return key;
         },
       };
@@ -151,8 +150,8 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
     case "JudgeFaithfulness":
     case "JudgeCoverage":
     case "JudgeTone": {
-      if (!state.draft) throw new Error(`${stage} needs the draft ($.draft)`);
-      const draft = await getJson<Draft>(store, state.draft.outputKey);
+      if (!input.draftKey) throw new Error(`${stage} needs the draft (AFFIANT_DRAFT_KEY)`);
+      const draft = await getJson<Draft>(store, input.draftKey);
       const draftText = draft.paragraphs.map((p) => `${p.title}: ${p.text}`).join("\n");
       const { prompt, picked, omitted } = fitSources(
         (sources) => renderTemplate("judge", { criterion: judgeCriteria[stage]!, draft: draftText, sources }),
@@ -168,7 +167,7 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
         calls: [{ id: "judge", prompt, maxTokens: opts.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted }],
         finish: async ([raw]) => {
           const verdict = parseJson(stage, raw!, judgeOutputSchema);
-          const key = `${state.runKey}/judges/${stage}-r${state.rewrites.n}.json`;
+          const key = `${input.runKey}/judges/${stage}-r${input.round}.json`;
           await putJson(store, key, { criterion: judgeCriteria[stage], ...verdict });
           return key;
         },
@@ -194,13 +193,9 @@ export function tidyParagraph(raw: string): string {
   return lastStop > 0 ? text.slice(0, lastStop + 1) : text;
 }
 
-async function judgeReasons(store: BlobStore, state: PipelineState): Promise<string> {
-  const reports = state.judges ?? [];
+async function judgeReasons(store: BlobStore, keys: string[]): Promise<string> {
   const reasons: string[] = [];
-  for (const r of reports) {
-    const verdict = await getJson<JudgeOutput>(store, r.outputKey).catch(() => undefined);
-    if (verdict) reasons.push(verdict.reasons);
-  }
+  for (const key of keys) reasons.push((await getJson<JudgeOutput>(store, key)).reasons);
   return reasons.join(" / ");
 }
 

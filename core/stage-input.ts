@@ -1,0 +1,120 @@
+/**
+ * What a GPU stage gets from the execution state, as container environment variables:
+ * the definition writes them as `runTask` overrides (JSONPath into the state), the
+ * fallback function writes the same from the state it holds, and the worker reads them.
+ * One table here keeps the three in step. Values are ids and keys only (ECS caps all
+ * overrides at 8 KB), and every value is a string, as ECS requires.
+ */
+import { z } from "zod";
+import { faultKinds, type PipelineState } from "./pipeline-state.ts";
+import { InvalidInputError } from "./errors.ts";
+
+export interface StageInput {
+  stage: string;
+  executionName: string;
+  caseId: string;
+  caseType: "VAWA" | "T";
+  runKey: string;
+  faults: Record<string, (typeof faultKinds)[number]>;
+  indexKey: string;
+  /** Rewrite rounds done so far. */
+  round: number;
+  factsKey?: string;
+  draftKey?: string;
+  /** The judges' output keys (GuardrailsRewrite reads their reasons). */
+  judgeKeys?: string[];
+}
+
+interface EnvField {
+  name: string;
+  /** JSONPath or intrinsic the definition uses. */
+  path: string;
+  fromState: (s: PipelineState) => string | undefined;
+  stages: "all" | readonly string[];
+}
+
+const fields: EnvField[] = [
+  { name: "AFFIANT_CASE_ID", path: "$.caseId", fromState: (s) => s.caseId, stages: "all" },
+  { name: "AFFIANT_CASE_TYPE", path: "$.caseType", fromState: (s) => s.caseType, stages: "all" },
+  { name: "AFFIANT_RUN_KEY", path: "$.runKey", fromState: (s) => s.runKey, stages: "all" },
+  { name: "AFFIANT_FAULTS", path: "States.JsonToString($.faults)", fromState: (s) => JSON.stringify(s.faults ?? {}), stages: "all" },
+  { name: "AFFIANT_INDEX_KEY", path: "$.index.indexKey", fromState: (s) => s.index?.indexKey, stages: "all" },
+  { name: "AFFIANT_ROUND", path: "States.Format('{}', $.rewrites.n)", fromState: (s) => String(s.rewrites?.n ?? 0), stages: "all" },
+  { name: "AFFIANT_FACTS_KEY", path: "$.facts.outputKey", fromState: (s) => s.facts?.outputKey, stages: ["DraftDeclaration", "GuardrailsRewrite"] },
+  {
+    name: "AFFIANT_DRAFT_KEY",
+    path: "$.draft.outputKey",
+    fromState: (s) => s.draft?.outputKey,
+    stages: ["JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"],
+  },
+  {
+    name: "AFFIANT_JUDGE_KEYS",
+    path: "States.JsonToString($.judges)",
+    fromState: (s) => (s.judges ? JSON.stringify(s.judges) : undefined),
+    stages: ["GuardrailsRewrite"],
+  },
+];
+
+const forStage = (stage: string) => fields.filter((f) => f.stages === "all" || f.stages.includes(stage));
+
+/** The `Environment` entries of a GPU state's container override, for the definition. */
+export function stageEnvParameters(stage: string): Array<Record<string, string>> {
+  return [
+    { Name: "AFFIANT_STAGE", Value: stage },
+    { Name: "AFFIANT_TASK_TOKEN", "Value.$": "$$.Task.Token" },
+    { Name: "AFFIANT_EXECUTION", "Value.$": "$$.Execution.Name" },
+    ...forStage(stage).map((f) => ({ Name: f.name, "Value.$": f.path })),
+  ];
+}
+
+/** The same environment, built from a state in hand (the fallback function does this). */
+export function stageEnvFromState(stage: string, state: PipelineState): Record<string, string> {
+  const env: Record<string, string> = { AFFIANT_STAGE: stage, AFFIANT_EXECUTION: state.executionName };
+  for (const f of forStage(stage)) {
+    const value = f.fromState(state);
+    if (value === undefined) throw new InvalidInputError(`${stage}: the state has no value for ${f.path}`, { state: stage });
+    env[f.name] = value;
+  }
+  return env;
+}
+
+const reportKeys = z.array(z.object({ outputKey: z.string() }));
+
+/** Reads and checks the environment in the worker. */
+export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageInput {
+  const stage = env.AFFIANT_STAGE;
+  if (!stage) throw new InvalidInputError("llama worker: AFFIANT_STAGE is not set");
+  const need = (name: string) => {
+    const v = env[name];
+    if (v === undefined || v === "") throw new InvalidInputError(`llama worker: ${name} is not set`, { state: stage });
+    return v;
+  };
+  const json = (name: string): unknown => {
+    try {
+      return JSON.parse(need(name));
+    } catch (err) {
+      if (err instanceof InvalidInputError) throw err;
+      throw new InvalidInputError(`llama worker: ${name} is not valid JSON`, { state: stage });
+    }
+  };
+  const wanted = new Set(forStage(stage).map((f) => f.name));
+  const faults = z.record(z.string(), z.enum(faultKinds as unknown as [string, ...string[]])).safeParse(json("AFFIANT_FAULTS"));
+  if (!faults.success) throw new InvalidInputError("llama worker: AFFIANT_FAULTS names an unknown fault kind", { state: stage });
+  const caseType = need("AFFIANT_CASE_TYPE");
+  if (caseType !== "VAWA" && caseType !== "T") throw new InvalidInputError(`llama worker: unknown case type ${caseType}`, { state: stage });
+  const judges = wanted.has("AFFIANT_JUDGE_KEYS") ? reportKeys.safeParse(json("AFFIANT_JUDGE_KEYS")) : undefined;
+  if (judges && !judges.success) throw new InvalidInputError("llama worker: AFFIANT_JUDGE_KEYS is not a list of reports", { state: stage });
+  return {
+    stage,
+    executionName: need("AFFIANT_EXECUTION"),
+    caseId: need("AFFIANT_CASE_ID"),
+    caseType,
+    runKey: need("AFFIANT_RUN_KEY"),
+    faults: faults.data as StageInput["faults"],
+    indexKey: need("AFFIANT_INDEX_KEY"),
+    round: Number(need("AFFIANT_ROUND")),
+    ...(wanted.has("AFFIANT_FACTS_KEY") ? { factsKey: need("AFFIANT_FACTS_KEY") } : {}),
+    ...(wanted.has("AFFIANT_DRAFT_KEY") ? { draftKey: need("AFFIANT_DRAFT_KEY") } : {}),
+    ...(judges?.success ? { judgeKeys: judges.data.map((j) => j.outputKey) } : {}),
+  };
+}

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm test`: type-check, then every test/**/*.test.ts under node's test runner (through
+// tsx), one file at a time: the end-to-end files start model workers and this box has 2 cores.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+const only = process.argv.slice(2);
+
+function findTests(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    if (statSync(full).isDirectory()) return name === ".tmp" ? [] : findTests(full);
+    return name.endsWith(".test.ts") ? [full] : [];
+  });
+}
+
+const files = findTests(path.join(root, "test"))
+  .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
+  .sort();
+
+if (only.length === 0) {
+  const tsc = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
+  if (tsc.status !== 0) {
+    console.error("type-check failed");
+    process.exit(tsc.status ?? 1);
+  }
+}
+
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { cwd: root, stdio: "inherit" });
+process.exit(run.status ?? 1);

@@ -1,0 +1,86 @@
+/** Shared test set-up: a fresh AFFIANT_HOME, a fast test registry, the real CLI. */
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const samples = { vawa: path.join(root, "examples/cases/vawa-sample"), tvisa: path.join(root, "examples/cases/tvisa-sample") };
+
+export interface TestHome {
+  home: string;
+  registry: string;
+  env: Record<string, string>;
+}
+
+export interface TestRegistryOptions {
+  /** Per-stage overrides, e.g. { DraftDeclaration: { heartbeatSeconds: 2, watchdogSeconds: 30 } }. */
+  stages?: Record<string, Record<string, unknown>>;
+  maxRewrites?: number;
+  scoreThreshold?: number;
+  contextSize?: number;
+}
+
+/**
+ * A fresh data folder with a registry derived from the shipped one, with budgets cut so
+ * an end-to-end run takes seconds: the same models, the same code paths.
+ */
+export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
+  const tmp = path.join(root, "test", ".tmp");
+  mkdirSync(tmp, { recursive: true });
+  const home = mkdtempSync(path.join(tmp, "home-"));
+  const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));
+  for (const m of Object.values<Record<string, unknown>>(registry.models)) m.contextSize = options.contextSize ?? 512;
+  for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
+    stage.maxTokens = name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 300 : 200;
+    stage.heartbeatSeconds = 10;
+    stage.watchdogSeconds = 5;
+    stage.timeoutSeconds = 120;
+    Object.assign(stage, options.stages?.[name] ?? {});
+  }
+  registry.pipeline.maxRewrites = options.maxRewrites ?? 0;
+  if (options.scoreThreshold !== undefined) registry.pipeline.scoreThreshold = options.scoreThreshold;
+  const registryPath = path.join(home, "registry.json");
+  writeFileSync(registryPath, JSON.stringify(registry, null, 2));
+  copyFileSync(path.join(root, "models/stories260K.gguf"), path.join(home, "stories260K.gguf"));
+  return {
+    home,
+    registry: registryPath,
+    env: { AFFIANT_HOME: home, AFFIANT_REGISTRY: registryPath, AFFIANT_LOG_FILE: path.join(home, "logs", "affiant.jsonl") },
+  };
+}
+
+/** Copies a sample case so a test can change it without touching the repo's copy. */
+export function copyCase(from: string, to: string): string {
+  cpSync(from, to, { recursive: true });
+  return to;
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export function runCli(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`affiant ${args.join(" ")} did not finish in ${options.timeoutMs ?? 300_000} ms\n${stderr}`));
+    }, options.timeoutMs ?? 300_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
