@@ -37,7 +37,7 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
       const metrics = await spawnWorker({
         stage,
         env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
-        timeoutSeconds: entry.timeoutSeconds,
+        timeoutSeconds: entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds,
         heartbeatSeconds: entry.heartbeatSeconds,
       });
       log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error });

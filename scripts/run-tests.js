@@ -2,11 +2,13 @@
 // `npm test`: type-check, then every test/**/*.test.ts under node's test runner (through
 // tsx), one file at a time: the end-to-end files start model workers and this box has 2 cores.
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const only = process.argv.slice(2);
+// Each test makes its own AFFIANT_HOME under test/.tmp; start from none.
+rmSync(path.join(root, "test", ".tmp"), { recursive: true, force: true });
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -30,7 +30,7 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
   mkdirSync(tmp, { recursive: true });
   const home = mkdtempSync(path.join(tmp, "home-"));
   const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));
-  for (const m of Object.values<Record<string, unknown>>(registry.models)) m.contextSize = options.contextSize ?? 512;
+  for (const m of Object.values<Record<string, unknown>>(registry.models)) m.contextSize = options.contextSize ?? 768;
   for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
     stage.maxTokens = name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 300 : 200;
     stage.heartbeatSeconds = 10;

@@ -114,7 +114,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     ...lambda(
       lambdaFunctions.fallback,
       { stage, "state.$": "$", "failure.$": failurePath, "executionName.$": "$$.Execution.Name" },
-      stageEntry(registry, stage).timeoutSeconds,
+      Math.min(900, stageEntry(registry, stage).fallbackTimeoutSeconds ?? stageEntry(registry, stage).timeoutSeconds),
     ),
     Comment: `Fallback for ${stage}: the stage's provider chain (Bedrock, OpenRouter, or a second local model)`,
     ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.Payload.${f}`])),

@@ -41,6 +41,8 @@ const stageSchema = z.object({
   fallback: z.array(fallbackRef).min(1),
   maxTokens: z.number().int().positive(),
   timeoutSeconds: z.number().int().positive(),
+  /** Budget of the fallback state (the whole chain); Lambda caps it at 900. Default: timeoutSeconds. */
+  fallbackTimeoutSeconds: z.number().int().positive().max(900).optional(),
   heartbeatSeconds: z.number().int().positive(),
   /** The worker aborts a generation with no new token for this long. */
   watchdogSeconds: z.number().positive(),

@@ -1,0 +1,108 @@
+/**
+ * Real worker faults, real process kills: each GPU stage's Catch → fallback path, one
+ * named test per path. The faults are injected into the worker itself (--fault), so the
+ * engine's timeout, heartbeat and Catch handling is what is being tested.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import Database from "better-sqlite3";
+import path from "node:path";
+import { makeTestHome, runCli, samples } from "./helpers.ts";
+
+interface StateRow {
+  name: string;
+  status: string;
+  error?: string;
+  cause?: string;
+  fallbackReason: string | null;
+  provider: string | null;
+  model: string | null;
+  startedAt: string;
+}
+
+function stateOf(states: StateRow[], name: string): StateRow {
+  const s = states.find((x) => x.name === name);
+  assert.ok(s, `${name} did not run`);
+  return s;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+test("crash, stall, runaway loop and oom: each stage falls back and the case still succeeds", async () => {
+  const { home, env } = makeTestHome();
+  const cli = await runCli(
+    ["run", samples.vawa, "--json", "--fault", "ExtractFacts=crash", "--fault", "DraftDeclaration=stall", "--fault", "JudgeTone=loop", "--fault", "JudgeCoverage=oom"],
+    env,
+  );
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { executionId: string; status: string; states: StateRow[] };
+  assert.equal(summary.status, "SUCCEEDED");
+
+  const expected: Record<string, string> = {
+    ExtractFacts: "Affiant.WorkerCrashed", // killed mid-generation (SIGKILL)
+    DraftDeclaration: "Affiant.GenerationStalled", // the worker's watchdog
+    JudgeTone: "Affiant.GenerationRunaway", // the loop detector
+    JudgeCoverage: "Affiant.ContextTooLarge", // refused before any load
+  };
+  for (const [stage, error] of Object.entries(expected)) {
+    const primary = stateOf(summary.states, stage);
+    assert.equal(primary.status, "FAILED", stage);
+    assert.equal(primary.error, error, `${stage}: ${primary.cause}`);
+    const fallback = stateOf(summary.states, `${stage}Fallback`);
+    assert.equal(fallback.status, "SUCCEEDED", `${stage}Fallback`);
+    assert.equal(fallback.fallbackReason, error);
+    assert.equal(fallback.provider, "local");
+    assert.equal(fallback.model, "stories-260k-greedy");
+  }
+  assert.equal(stateOf(summary.states, "JudgeFaithfulness").status, "SUCCEEDED", "an unfaulted judge is untouched");
+  assert.match(cli.stderr, /ExtractFactsFallback: fallback after Affiant\.WorkerCrashed/);
+
+  // The crashed worker really died by signal mid-generation, and the history says so.
+  const crash = JSON.parse(stateOf(summary.states, "ExtractFacts").cause!) as { signal: string; pid: number };
+  assert.equal(crash.signal, "SIGKILL");
+  assert.equal(isAlive(crash.pid), false);
+  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
+  const caught = db.prepare("SELECT state_name FROM events WHERE execution_id = ? AND type = 'StateCaught' ORDER BY seq").all(summary.executionId) as Array<{ state_name: string }>;
+  assert.deepEqual(caught.map((c) => c.state_name).sort(), Object.keys(expected).sort());
+  const failed = db.prepare("SELECT state_name, detail FROM events WHERE execution_id = ? AND type = 'StateFailed'").all(summary.executionId) as Array<{ state_name: string; detail: string }>;
+  assert.equal(JSON.parse(failed.find((f) => f.state_name === "ExtractFacts")!.detail).error, "Affiant.WorkerCrashed");
+  db.close();
+
+  const shown = await runCli(["runs", "show", summary.executionId], env);
+  assert.equal(shown.code, 0);
+  assert.match(shown.stdout, /ExtractFactsFallback\s+SUCCEEDED.*stories-260k-greedy.*Affiant\.WorkerCrashed/);
+});
+
+test("a stall the worker cannot report is ended by the engine's heartbeat timeout (process killed)", async () => {
+  // The worker's own watchdog is set past the heartbeat, so only the engine can notice.
+  const { env } = makeTestHome({ stages: { DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 } } });
+  const cli = await runCli(["run", samples.vawa, "--json", "--fault", "DraftDeclaration=stall"], env);
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
+  const draft = stateOf(summary.states, "DraftDeclaration");
+  assert.equal(draft.error, "States.HeartbeatTimeout");
+  const cause = JSON.parse(draft.cause!) as { reason: string; pid: number };
+  assert.match(cause.reason, /no heartbeat for HeartbeatSeconds \(6 s\)/);
+  assert.equal(isAlive(cause.pid), false, "the stalled worker was killed");
+  const fallback = stateOf(summary.states, "DraftDeclarationFallback");
+  assert.equal(fallback.fallbackReason, "States.HeartbeatTimeout");
+  assert.equal(fallback.status, "SUCCEEDED");
+});
+
+test("a stage that runs past TimeoutSeconds is killed with States.Timeout and falls back", async () => {
+  // `slow` keeps tokens (and heartbeats) flowing, so only the overall timeout can end it.
+  const { env } = makeTestHome({ stages: { ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 1200, fallbackTimeoutSeconds: 120 } }, contextSize: 2048 });
+  const cli = await runCli(["run", samples.vawa, "--json", "--fault", "ExtractFacts=slow"], env);
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
+  const facts = stateOf(summary.states, "ExtractFacts");
+  assert.equal(facts.error, "States.Timeout", facts.cause);
+  assert.equal(stateOf(summary.states, "ExtractFactsFallback").fallbackReason, "States.Timeout");
+});
