@@ -56,9 +56,15 @@ const rules: Rule[] = [
     canonical: (v) => v.slice(0, 3).toUpperCase() + digits(v),
   },
   {
-    // A123456789, A-123-456-789, A# 123 456 789, A 12345678, A-Number: 123-456-789
+    // A123456789, A-123-456-789, A# 123 456 789, A 12345678: the letter is part of the number.
     type: "A_NUMBER",
-    pattern: /\b(?:A\s?(?:#|No\.?|-)?\s?|A-?Number:?\s*|A-?Nr\.?:?\s*|n[úu]mero\s+A:?\s*)((?:\d[\s-]?){7,8}\d)\b/gi,
+    pattern: /\bA\s?(?:#|No\.?|-)?\s?(?:\d[\s-]?){7,8}\d\b/g,
+    canonical: (v) => digits(v).padStart(9, "0"),
+  },
+  {
+    // "A-Number: 123-456-789", "número A: 123456789": the label stays, the digits go.
+    type: "A_NUMBER",
+    pattern: /\b(?:A-?Number:?\s*|A-?Nr\.?:?\s*|n[úu]mero\s+A:?\s*)((?:\d[\s-]?){7,8}\d)\b/gi,
     group: 1,
     canonical: (v) => digits(v).padStart(9, "0"),
   },
