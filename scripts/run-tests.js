@@ -2,7 +2,7 @@
 // `npm test`: type-check, then every test/**/*.test.ts under node's test runner (through
 // tsx), one file at a time: the end-to-end files start model workers and this box has 2 cores.
 import { spawnSync } from "node:child_process";
-import { readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -27,6 +27,16 @@ if (only.length === 0) {
   if (tsc.status !== 0) {
     console.error("type-check failed");
     process.exit(tsc.status ?? 1);
+  }
+  // sst.config.ts needs the platform types `sst install` writes (.ci/run makes them).
+  if (existsSync(path.join(root, ".sst", "platform", "config.d.ts"))) {
+    const infra = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.sst.json"], { cwd: root, stdio: "inherit" });
+    if (infra.status !== 0) {
+      console.error("type-check of sst.config.ts failed");
+      process.exit(infra.status ?? 1);
+    }
+  } else {
+    console.error("note: .sst/platform is absent, so sst.config.ts was not type-checked (run: npm run sst:install)");
   }
 }
 

@@ -1,0 +1,106 @@
+/**
+ * The worker's ECS path: no IPC, a task token, and the real @aws-sdk/client-sfn talking
+ * to a local HTTP endpoint that speaks the Step Functions JSON protocol and records calls.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { makeTestHome, samples } from "./helpers.ts";
+import { LocalBlobStore } from "../core/blob-store.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { extractDocuments } from "../functions/extract-documents.ts";
+import { redactCase } from "../functions/redact-pii.ts";
+import { buildIndex } from "../functions/build-index.ts";
+import { stageEnvFromState } from "../core/stage-input.ts";
+import { workerEntry } from "../containers/llama-worker/spawn.ts";
+import type { PipelineState } from "../core/pipeline-state.ts";
+
+interface Call {
+  target: string;
+  body: Record<string, string>;
+}
+
+async function sfnEndpoint() {
+  const calls: Call[] = [];
+  const server = createServer((req, res) => {
+    let raw = "";
+    req.on("data", (d) => (raw += d));
+    req.on("end", () => {
+      calls.push({ target: String(req.headers["x-amz-target"]), body: JSON.parse(raw || "{}") });
+      res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  return { calls, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
+}
+
+/** Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. */
+async function preparedState(faults: PipelineState["faults"] = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
+  const home = makeTestHome();
+  Object.assign(process.env, home.env);
+  const store = new LocalBlobStore(path.join(home.home, "blobs"));
+  await ingestCase(readCaseFolder(samples.vawa), store);
+  const state = await extractDocuments({ input: { caseId: "vawa-sample-0001", faults }, executionName: "sfn-test" }, store);
+  state.redact = await redactCase({ state }, store);
+  state.index = await buildIndex({ state }, store);
+  return { state, env: home.env };
+}
+
+function runWorker(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", workerEntry], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("close", (code) => resolve({ code, stderr }));
+  });
+}
+
+const awsEnv = (url: string) => ({
+  AFFIANT_TASK_TOKEN: "token-abc-123",
+  AFFIANT_SFN_ENDPOINT: url,
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "AKIDLOCALTEST",
+  AWS_SECRET_ACCESS_KEY: "local-test-secret",
+});
+
+test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage report", async () => {
+  const sfn = await sfnEndpoint();
+  try {
+    const { state, env } = await preparedState();
+    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url) });
+    assert.equal(r.code, 0, r.stderr);
+    const targets = sfn.calls.map((c) => c.target);
+    assert.ok(targets.includes("AWSStepFunctions.SendTaskHeartbeat"), `no heartbeat in ${targets}`);
+    assert.equal(targets.at(-1), "AWSStepFunctions.SendTaskSuccess");
+    for (const c of sfn.calls) assert.equal(c.body.taskToken, "token-abc-123");
+    const output = JSON.parse(sfn.calls.at(-1)!.body.output!) as Record<string, unknown>;
+    assert.deepEqual(Object.keys(output).sort(), ["fallbackReason", "genMs", "loadMs", "model", "outputKey", "promptMs", "provider", "stage", "tokensIn", "tokensOut"]);
+    assert.equal(output.stage, "ExtractFacts");
+    assert.equal(output.model, "stories-260k");
+    const facts = JSON.parse(readFileSync(path.join(env.AFFIANT_HOME!, "blobs", String(output.outputKey)), "utf8")) as { facts: unknown[] };
+    assert.ok(Array.isArray(facts.facts) && facts.facts.length >= 1);
+  } finally {
+    await sfn.close();
+  }
+});
+
+test("in ECS a failing stage answers SendTaskFailure with the error name Step Functions matches", async () => {
+  const sfn = await sfnEndpoint();
+  try {
+    const { state, env } = await preparedState({ ExtractFacts: "oom" });
+    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url) });
+    assert.equal(r.code, 1);
+    const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
+    assert.ok(failure, `no SendTaskFailure in ${sfn.calls.map((c) => c.target)}`);
+    assert.equal(failure.body.error, "Affiant.ContextTooLarge");
+    assert.match(failure.body.cause!, /needs \d+ tokens of context/);
+    assert.ok(!sfn.calls.some((c) => c.target === "AWSStepFunctions.SendTaskSuccess"));
+  } finally {
+    await sfn.close();
+  }
+});
