@@ -8,6 +8,7 @@ import { describeError } from "../core/errors.ts";
 import { runCommand } from "./run-command.ts";
 import { runsListCommand, runsShowCommand } from "./runs-command.ts";
 import { redactCommand } from "./redact-command.ts";
+import { modelsCheckCommand } from "./models-command.ts";
 import { buildDefinition } from "../workflows/definition.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 
@@ -53,6 +54,16 @@ program
   .description("print the Amazon States Language definition (JSON)")
   .action(() => {
     process.stdout.write(JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2) + "\n");
+  });
+
+const models = program.command("models").description("the model registry");
+models
+  .command("check")
+  .description("GGUF metadata, memory at the configured context, and whether each model fits its host")
+  .option("--json", "JSON on stdout")
+  .option("--verify", "also check each file's sha256 against the registry")
+  .action(async (opts: { json?: boolean; verify?: boolean }) => {
+    process.exitCode = await modelsCheckCommand(opts);
   });
 
 program

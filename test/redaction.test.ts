@@ -61,7 +61,8 @@ test("the vault is encrypted and tamper-evident", () => {
   const sealed = sealVault(new Map([["[PERSON_1]", "Elena Fictitia Marsh"]]), key);
   assert.ok(!sealed.includes(Buffer.from("Elena")));
   assert.equal(openVault(sealed, key).get("[PERSON_1]"), "Elena Fictitia Marsh");
-  sealed[sealed.length - 1] ^= 1;
+  const last = sealed.length - 1;
+  sealed.writeUInt8(sealed.readUInt8(last) ^ 1, last);
   assert.throws(() => openVault(sealed, key));
 });
 

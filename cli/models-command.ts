@@ -1,0 +1,22 @@
+/** `affiant models check [--json] [--verify]` */
+import { checkModels, gib } from "../workflows/model-check.ts";
+import { loadRegistry } from "../workflows/registry.ts";
+
+export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolean }): Promise<number> {
+  const registry = loadRegistry();
+  const results = await checkModels(registry, { verify: opts.verify });
+  const failed = results.filter((r) => r.problems.length > 0);
+  if (opts.json) {
+    process.stdout.write(JSON.stringify({ registry: registry.source, models: results }, null, 2) + "\n");
+  } else {
+    process.stdout.write(`registry: ${registry.source}\n`);
+    for (const r of results) {
+      const params = r.parameters !== undefined ? `${(r.parameters / 1e6).toFixed(r.parameters < 1e7 ? 2 : 0)}M params` : "";
+      const facts = r.architecture ? `${r.architecture}, ${params}, ${r.quantization}, trained ctx ${r.trainContextSize}, ctx ${r.contextSize}, needs ${gib(r.memoryBytes!)} GiB of ${gib(r.gpuMemoryBytes)} GiB (${r.hostClass})` : "";
+      const verdict = r.problems.length ? `NO: ${r.problems.join("; ")}` : r.fits === "split" ? "fits (split over GPUs, allowed)" : "fits one GPU";
+      process.stdout.write(`${r.id}: ${facts}${facts ? " — " : ""}${verdict}${r.sha256 ? ` [sha256 ${r.sha256}]` : ""}\n`);
+    }
+  }
+  if (failed.length) process.stderr.write(`affiant models check: ${failed.length} model(s) cannot run as configured: ${failed.map((f) => f.id).join(", ")}\n`);
+  return failed.length ? 1 : 0;
+}
