@@ -8,7 +8,7 @@ import { describeError } from "../core/errors.ts";
 import { runCommand } from "./run-command.ts";
 import { runsListCommand, runsShowCommand } from "./runs-command.ts";
 import { redactCommand } from "./redact-command.ts";
-import { modelsCheckCommand } from "./models-command.ts";
+import { modelsCheckCommand, modelsPullCommand } from "./models-command.ts";
 import { buildDefinition } from "../workflows/definition.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 
@@ -64,6 +64,14 @@ models
   .option("--verify", "also check each file's sha256 against the registry")
   .action(async (opts: { json?: boolean; verify?: boolean }) => {
     process.exitCode = await modelsCheckCommand(opts);
+  });
+
+models
+  .command("pull")
+  .description("download the registry's models (progress, resume, sha256 check)")
+  .addOption(new Option("--only <id>", "only this registry model (repeatable)").argParser(collect).default([]))
+  .action(async (opts: { only: string[] }) => {
+    process.exitCode = await modelsPullCommand(opts);
   });
 
 program

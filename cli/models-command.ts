@@ -20,3 +20,26 @@ export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolea
   if (failed.length) process.stderr.write(`affiant models check: ${failed.length} model(s) cannot run as configured: ${failed.map((f) => f.id).join(", ")}\n`);
   return failed.length ? 1 : 0;
 }
+
+/** `affiant models pull [--only id]…` */
+export async function modelsPullCommand(opts: { only: string[] }): Promise<number> {
+  const { pullModels } = await import("../workflows/model-pull.ts");
+  const registry = loadRegistry();
+  const tty = Boolean(process.stderr.isTTY);
+  const reported = new Map<string, number>();
+  const results = await pullModels(registry, {
+    only: opts.only.length ? opts.only : undefined,
+    showCliProgress: tty,
+    onProgress: (p) => {
+      if (tty || p.totalBytes <= 0) return;
+      const pct = Math.floor((p.downloadedBytes / p.totalBytes) * 10) * 10;
+      if ((reported.get(p.id) ?? -1) >= pct) return;
+      reported.set(p.id, pct);
+      process.stderr.write(`${p.id}: ${pct}% of ${(p.totalBytes / 2 ** 20).toFixed(1)} MiB\n`);
+    },
+  });
+  for (const r of results) process.stdout.write(`${r.id}: ${r.status}${r.error ? ` — ${r.error}` : ""} (${r.file})\n`);
+  const failed = results.filter((r) => r.status === "failed");
+  if (failed.length) process.stderr.write(`affiant models pull: ${failed.length} model(s) failed: ${failed.map((f) => f.id).join(", ")}\n`);
+  return failed.length ? 1 : 0;
+}
