@@ -29,10 +29,14 @@ export async function modelsPullCommand(opts: { only: string[] }): Promise<numbe
   const reported = new Map<string, number>();
   const results = await pullModels(registry, {
     only: opts.only.length ? opts.only : undefined,
-    showCliProgress: tty,
     onProgress: (p) => {
-      if (tty || p.totalBytes <= 0) return;
+      if (!(p.totalBytes > 0)) return;
       const pct = Math.floor((p.downloadedBytes / p.totalBytes) * 10) * 10;
+      if (tty) {
+        process.stderr.write(`\r${p.id}: ${Math.floor((p.downloadedBytes / p.totalBytes) * 100)}% of ${(p.totalBytes / 2 ** 20).toFixed(1)} MiB`);
+        if (p.downloadedBytes >= p.totalBytes) process.stderr.write("\n");
+        return;
+      }
       if ((reported.get(p.id) ?? -1) >= pct) return;
       reported.set(p.id, pct);
       process.stderr.write(`${p.id}: ${pct}% of ${(p.totalBytes / 2 ** 20).toFixed(1)} MiB\n`);

@@ -1,12 +1,12 @@
 /**
- * `affiant models pull`: fetches the registry's models (URLs or `hf:` URIs) with
- * node-llama-cpp's downloader, which resumes an interrupted download from its partial file,
- * then checks each file's sha256 against the registry. A file that fails the check is
- * removed, never left for a worker to load.
+ * `affiant models pull`: fetches the registry's models (http(s) URLs or `hf:` URIs) into
+ * `<file>.partial`, resuming with a Range request after an interruption (node-llama-cpp's
+ * downloader restarts from zero when a connection drops mid-file, which for a 20 GB model
+ * is the difference between a retry and a lost hour), then checks each file's sha256
+ * against the registry. A file that fails the check is removed, never left for a worker.
  */
-import { existsSync, renameSync, rmSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
-import { createModelDownloader } from "node-llama-cpp";
 import { ModelUnavailableError } from "../core/errors.ts";
 import { sha256File } from "./model-check.ts";
 import { modelFilePath, type Registry } from "./registry.ts";
@@ -28,8 +28,58 @@ export interface PullOptions {
   /** Only these registry model ids. Default: all. */
   only?: string[];
   onProgress?: (p: PullProgress) => void;
-  /** Let node-llama-cpp draw its own progress bar (a terminal). Default: false. */
-  showCliProgress?: boolean;
+}
+
+/** `hf:<user>/<repo>/<path>[#<branch>]` → the file's download URL; other URLs unchanged. */
+export function resolveModelUrl(uri: string): string {
+  const hf = /^hf:([^/]+)\/([^/]+)\/([^#]+)(?:#(.+))?$/.exec(uri);
+  if (!hf) return uri;
+  const [, user, repo, file, branch] = hf;
+  return `https://huggingface.co/${user}/${repo}/resolve/${encodeURIComponent(branch ?? "main")}/${file}`;
+}
+
+const attempts = 4;
+
+/** Downloads to `<file>.partial`, resuming from its size; renames into place when complete. */
+export async function downloadResumable(url: string, file: string, onProgress?: (done: number, total: number) => void): Promise<void> {
+  const partial = `${file}.partial`;
+  mkdirSync(path.dirname(file), { recursive: true });
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt++) {
+    let have = existsSync(partial) ? statSync(partial).size : 0;
+    try {
+      const res = await fetch(url, { headers: have > 0 ? { range: `bytes=${have}-` } : {}, signal: AbortSignal.timeout(30 * 60_000) });
+      if (res.status === 416) {
+        rmSync(partial, { force: true });
+        throw new Error(`${url}: the server refused the resume range; starting over`);
+      }
+      if (!res.ok || !res.body) throw new ModelUnavailableError(`${url}: HTTP ${res.status}`);
+      if (res.status === 200 && have > 0) {
+        have = 0; // the server ignored the Range header: start over
+        rmSync(partial, { force: true });
+      }
+      const total = have + Number(res.headers.get("content-length") ?? NaN);
+      const out = createWriteStream(partial, { flags: have > 0 ? "a" : "w" });
+      let done = have;
+      try {
+        for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+          if (!out.write(chunk)) await new Promise<void>((r) => out.once("drain", () => r()));
+          done += chunk.byteLength;
+          onProgress?.(done, total);
+        }
+      } finally {
+        await new Promise<void>((r) => out.end(() => r()));
+      }
+      if (Number.isFinite(total) && done !== total) throw new Error(`${url}: connection closed at ${done} of ${total} bytes`);
+      renameSync(partial, file);
+      return;
+    } catch (err) {
+      lastError = err;
+      if (err instanceof ModelUnavailableError) throw err;
+      await new Promise((r) => setTimeout(r, Math.min(8000, 250 * 2 ** attempt)));
+    }
+  }
+  throw new ModelUnavailableError(`${url}: download failed after ${attempts} attempts (${(lastError as Error).message}); the partial file is kept for the next pull`);
 }
 
 export async function pullModels(registry: Registry, options: PullOptions = {}): Promise<PullResult[]> {
@@ -51,16 +101,7 @@ export async function pullModels(registry: Registry, options: PullOptions = {}):
       } else {
         if (!entry.url) throw new ModelUnavailableError(`model ${id} has no url in the registry and ${file} is missing or does not match its sha256`, { model: id });
         if (existsSync(file)) renameSync(file, `${file}.mismatch`);
-        const downloader = await createModelDownloader({
-          modelUri: entry.url,
-          dirPath: path.dirname(file),
-          fileName: path.basename(file),
-          skipExisting: false,
-          deleteTempFileOnCancel: false,
-          showCliProgress: options.showCliProgress ?? false,
-          onProgress: (s) => options.onProgress?.({ id, downloadedBytes: s.downloadedSize, totalBytes: s.totalSize }),
-        });
-        await downloader.download();
+        await downloadResumable(resolveModelUrl(entry.url), file, (downloadedBytes, totalBytes) => options.onProgress?.({ id, downloadedBytes, totalBytes }));
         if (entry.sha256) {
           const actual = await sha256File(file);
           if (actual !== entry.sha256) {
