@@ -1,5 +1,11 @@
 /** Shared test set-up: a fresh AFFIANT_HOME, a fast test registry, the real CLI. */
 import { spawn } from "node:child_process";
+import { LocalBlobStore } from "../core/blob-store.ts";
+import type { PipelineState } from "../core/pipeline-state.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { extractDocuments } from "../functions/extract-documents.ts";
+import { redactCase } from "../functions/redact-pii.ts";
+import { buildIndex } from "../functions/build-index.ts";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -84,3 +90,16 @@ export function runCli(args: string[], env: Record<string, string>, options: { i
     child.stdin.end(options.input ?? "");
   });
 }
+
+/** Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. */
+export async function preparedState(faults: PipelineState["faults"] = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
+  const home = makeTestHome();
+  Object.assign(process.env, home.env);
+  const store = new LocalBlobStore(path.join(home.home, "blobs"));
+  await ingestCase(readCaseFolder(samples.vawa), store);
+  const state = await extractDocuments({ input: { caseId: "vawa-sample-0001", faults }, executionName: "sfn-test" }, store);
+  state.redact = await redactCase({ state }, store);
+  state.index = await buildIndex({ state }, store);
+  return { state, env: home.env };
+}
+

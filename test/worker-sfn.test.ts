@@ -9,15 +9,9 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { makeTestHome, samples } from "./helpers.ts";
-import { LocalBlobStore } from "../core/blob-store.ts";
-import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
-import { extractDocuments } from "../functions/extract-documents.ts";
-import { redactCase } from "../functions/redact-pii.ts";
-import { buildIndex } from "../functions/build-index.ts";
+import { preparedState } from "./helpers.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { workerEntry } from "../containers/llama-worker/spawn.ts";
-import type { PipelineState } from "../core/pipeline-state.ts";
 
 interface Call {
   target: string;
@@ -37,18 +31,6 @@ async function sfnEndpoint() {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   return { calls, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
-}
-
-/** Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. */
-async function preparedState(faults: PipelineState["faults"] = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
-  const home = makeTestHome();
-  Object.assign(process.env, home.env);
-  const store = new LocalBlobStore(path.join(home.home, "blobs"));
-  await ingestCase(readCaseFolder(samples.vawa), store);
-  const state = await extractDocuments({ input: { caseId: "vawa-sample-0001", faults }, executionName: "sfn-test" }, store);
-  state.redact = await redactCase({ state }, store);
-  state.index = await buildIndex({ state }, store);
-  return { state, env: home.env };
 }
 
 function runWorker(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
