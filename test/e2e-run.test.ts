@@ -61,6 +61,8 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   assert.equal(report.caseId, "vawa-sample-0001");
   assert.ok(report.entities > 5, "the redactor found the sample's PII");
   assert.match(cli.stderr, /declaration: .*declaration\.md/);
+  const perState = JSON.parse(readFileSync(path.join(summary.outputDir, "execution.json"), "utf8")) as Summary;
+  assert.deepEqual(perState.states.map((s) => s.name), summary.states.map((s) => s.name));
 
   // History: the database knows the execution, its events and its reports.
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });

@@ -8,6 +8,7 @@ import { getLlama, LlamaLogLevel, readGgufFileInfo, GgufInsights, LlamaGrammarEv
 import { AffiantError, ContextTooLargeError, GenerationRunawayError, GenerationStalledError, ModelUnavailableError } from "../../core/errors.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
 import { existsSync } from "node:fs";
+import { log } from "../../core/log.ts";
 
 export interface ModelPlanOptions {
   modelId: string;
@@ -227,7 +228,7 @@ export class ModelSession {
         }
         out.push(token);
         options.onToken?.(out.length);
-        if (options.fault && options.fault !== "loop" && out.length >= faultAfterTokens) await misbehave(options.fault);
+        if (options.fault && options.fault !== "loop" && out.length >= faultAfterTokens) await misbehave(options.fault, this.stage);
         if (stopTriggers.length && endsWithTrigger(this.model.detokenize(out.slice(-16)), stopTriggers)) {
           stoppedByTrigger = true;
           break;
@@ -279,7 +280,14 @@ export class ModelSession {
   }
 }
 
-async function misbehave(fault: FaultKind): Promise<void> {
+let faultLogged = false;
+
+async function misbehave(fault: FaultKind, stage: string): Promise<void> {
+  if (!faultLogged) {
+    // When the fault began, for game days and the stall benchmark; ids only.
+    faultLogged = true;
+    log("warn", "fault.injected", { stage, fault, pid: process.pid, at: Date.now() });
+  }
   switch (fault) {
     case "stall":
       // The Ollama hang: alive, no error, no tokens. Only a watchdog or heartbeat ends it.

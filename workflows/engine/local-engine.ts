@@ -125,7 +125,10 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     }
     this.db.finishExecution(executionId, { status, output, error, cause });
     log(status === "SUCCEEDED" ? "info" : "error", "execution.ended", { execution: executionId, status, error: error ?? null });
-    return this.summary(executionId)!;
+    const summary = this.summary(executionId)!;
+    // The per-state report (timings, models, fallbacks) beside the declaration.
+    if (status === "SUCCEEDED") writeFileSync(path.join(outputDir, "execution.json"), JSON.stringify(summary, null, 2));
+    return summary;
   }
 
   summary(executionId: string): ExecutionSummary | undefined {
