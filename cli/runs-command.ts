@@ -42,12 +42,12 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
     if (summary.error) w(`error: ${summary.error}  cause: ${summary.cause ?? ""}`);
     if (summary.outputDir) w(`output: ${summary.outputDir}`);
     w("");
-    w(`${"state".padEnd(28)} ${"status".padEnd(9)} ${"ms".padStart(7)}  ${"model".padEnd(20)} ${"provider".padEnd(8)} ${"in".padStart(5)} ${"out".padStart(5)} ${"load".padStart(6)} ${"prompt".padStart(6)} ${"gen".padStart(6)} ${"tok/s".padStart(7)}  fallback/error`);
+    w(`${"state".padEnd(28)} ${"status".padEnd(9)} ${"ms".padStart(7)}  ${"model".padEnd(20)} ${"provider".padEnd(8)} ${"in".padStart(5)} ${"out".padStart(5)} ${"load".padStart(6)} ${"prompt".padStart(6)} ${"gen".padStart(6)} ${"tok/s".padStart(7)} ${"queue".padStart(6)} ${"rssMB".padStart(6)}  fallback/error`);
     for (const s of summary.states) {
       const ms = s.endedAt ? String(Date.parse(s.endedAt) - Date.parse(s.startedAt)) : "-";
       const n = (v: number | null | undefined) => (v === null || v === undefined ? "" : String(v));
       w(
-        `${s.name.padEnd(28)} ${s.status.padEnd(9)} ${ms.padStart(7)}  ${(s.model ?? "").padEnd(20)} ${(s.provider ?? "").padEnd(8)} ${n(s.tokensIn).padStart(5)} ${n(s.tokensOut).padStart(5)} ${n(s.loadMs).padStart(6)} ${n(s.promptMs).padStart(6)} ${n(s.genMs).padStart(6)} ${n(s.tokensPerSecond).padStart(7)}  ${s.fallbackReason ?? s.error ?? ""}`,
+        `${s.name.padEnd(28)} ${s.status.padEnd(9)} ${ms.padStart(7)}  ${(s.model ?? "").padEnd(20)} ${(s.provider ?? "").padEnd(8)} ${n(s.tokensIn).padStart(5)} ${n(s.tokensOut).padStart(5)} ${n(s.loadMs).padStart(6)} ${n(s.promptMs).padStart(6)} ${n(s.genMs).padStart(6)} ${n(s.tokensPerSecond).padStart(7)} ${n(s.queueMs).padStart(6)} ${n(s.peakRssMb).padStart(6)}  ${s.fallbackReason ?? s.error ?? ""}`,
       );
     }
     return 0;

@@ -38,6 +38,8 @@ export interface StageMetrics extends StageReport {
   tokensPerSecond: number;
   peakRssMb: number;
   contextSize: number;
+  /** Tokens spent in a thought segment (capped by the stage's thoughtBudget). */
+  thoughtTokens?: number;
   /** Retrieved chunks placed in the prompt, and those left out because they did not fit. */
   chunksUsed?: number;
   chunksOmitted?: number;

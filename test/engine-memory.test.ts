@@ -45,3 +45,11 @@ test("twelve stages through workers leave the engine's RSS flat and no worker be
   assert.ok(growthMb < workerPeakMb * 0.25, `engine RSS grew ${growthMb.toFixed(1)} MB over 12 stages; one worker peaks at ${workerPeakMb} MB`);
   for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is still running`);
 });
+
+test("the worker applies the registry's chat template and caps thinking at the stage's budget", async () => {
+  const { state } = await preparedState({}, { models: { chatWrapper: "qwen" }, stages: { ExtractFacts: { thoughtBudget: 20 } } });
+  const metrics = await spawnWorker({ stage: "ExtractFacts", env: stageEnvFromState("ExtractFacts", state), timeoutSeconds: 120, heartbeatSeconds: 15 });
+  assert.ok(metrics.thoughtTokens! >= 20 && metrics.thoughtTokens! <= 40, `thought tokens ${metrics.thoughtTokens}`);
+  assert.ok(metrics.tokensOut > metrics.thoughtTokens!, "an answer followed");
+  assert.ok(metrics.contextSize >= metrics.tokensIn + 20, "the context made room for the thinking");
+});

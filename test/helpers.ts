@@ -24,6 +24,8 @@ export interface TestRegistryOptions {
   stages?: Record<string, Record<string, unknown>>;
   maxRewrites?: number;
   scoreThreshold?: number;
+  /** Overrides applied to every registry model, e.g. { chatWrapper: "qwen" }. */
+  models?: Record<string, unknown>;
   contextSize?: number;
 }
 
@@ -36,7 +38,7 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
   mkdirSync(tmp, { recursive: true });
   const home = mkdtempSync(path.join(tmp, "home-"));
   const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));
-  for (const m of Object.values<Record<string, unknown>>(registry.models)) m.contextSize = options.contextSize ?? 768;
+  for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: options.contextSize ?? 768 }, options.models ?? {});
   for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
     stage.maxTokens = name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 300 : 200;
     stage.heartbeatSeconds = 10;
@@ -92,8 +94,8 @@ export function runCli(args: string[], env: Record<string, string>, options: { i
 }
 
 /** Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. */
-export async function preparedState(faults: PipelineState["faults"] = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
-  const home = makeTestHome();
+export async function preparedState(faults: PipelineState["faults"] = {}, registry: TestRegistryOptions = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
+  const home = makeTestHome(registry);
   Object.assign(process.env, home.env);
   const store = new LocalBlobStore(path.join(home.home, "blobs"));
   await ingestCase(readCaseFolder(samples.vawa), store);

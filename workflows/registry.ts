@@ -28,6 +28,11 @@ const modelSchema = z.object({
   /** Largest context this deployment will ever ask of the model (tokens). */
   contextSize: z.number().int().positive(),
   temperature: z.number().min(0).max(2).optional(),
+  /**
+   * Chat template: "auto" (the GGUF's own, raw text when it has none), "none", or a
+   * node-llama-cpp wrapper name ("qwen", "llama3.1", "chatML"…). Default: "auto".
+   */
+  chatWrapper: z.string().default("auto"),
   /** Splitting a model over several GPUs runs 3-4x slower on PCIe hosts: opt in only. */
   allowSplit: z.boolean().default(false),
   notes: z.string().optional(),
@@ -47,6 +52,11 @@ const stageSchema = z.object({
   /** The worker aborts a generation with no new token for this long. */
   watchdogSeconds: z.number().positive(),
   temperature: z.number().min(0).max(2).optional(),
+  /**
+   * Tokens a thinking model may spend in its thought segment before it is closed for it
+   * (node-llama-cpp's thought budget, enforced in the worker's loop). 0: no thinking. Default: 0.
+   */
+  thoughtBudget: z.number().int().min(0).default(0),
 });
 
 export const registrySchema = z.object({

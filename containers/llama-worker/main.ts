@@ -17,8 +17,8 @@ import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../workflows/registry.ts";
 import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
-import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress } from "./model-session.ts";
-import { planStage } from "./stages.ts";
+import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress, type PromptFormat } from "./model-session.ts";
+import { planStage, type StageJob } from "./stages.ts";
 
 const workerStartedAt = Date.now();
 
@@ -76,16 +76,19 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   planned();
   let session: ModelSession | undefined;
   try {
-    const tokenizer = await loadTokenizer(llama, modelPath);
+    const format: PromptFormat = { chatWrapper: model.chatWrapper, thoughtBudget: entry.thoughtBudget };
+    const tokenizer = await loadTokenizer(llama, modelPath, format);
     planned();
-    let job;
+    let job: StageJob;
+    let promptTokens: number;
     try {
-      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit, maxTokens: entry.maxTokens });
-      var promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
-      var callMaxTokens = Math.max(...job.calls.map((c) => c.maxTokens));
+      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit: contextLimit - entry.thoughtBudget, maxTokens: entry.maxTokens });
+      promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
     } finally {
       await tokenizer.dispose();
     }
+    // Thinking comes on top of the answer's budget, and must fit the context too.
+    const callMaxTokens = Math.max(...job.calls.map((c) => c.maxTokens)) + entry.thoughtBudget;
     planned();
     const contextSize = await sizeContext({
       stage,
@@ -111,6 +114,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
     const outputs: string[] = [];
     let tokensIn = 0;
     let tokensOut = 0;
+    let thoughtTokens = 0;
     let promptMs = 0;
     let genMs = 0;
     for (const call of job.calls) {
@@ -128,6 +132,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
         temperature: entry.temperature ?? model.temperature ?? 0.7,
         grammar,
         fault,
+        format,
         onPromptProgress: (evaluated) => {
           watchdog.feed();
           heartbeats.update({ phase: "prompt", tokens: tokensOut, tokensPerSecond: 0, promptTokens: evaluated });
@@ -145,6 +150,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       outputs.push(result.text);
       tokensIn += result.promptTokens;
       tokensOut += result.tokens.length;
+      thoughtTokens += result.thoughtTokens;
       promptMs += result.promptMs;
       genMs += result.genMs;
     }
@@ -164,6 +170,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       tokensPerSecond: genMs > 0 ? Math.round((tokensOut / genMs) * 1000 * 10) / 10 : 0,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       contextSize,
+      thoughtTokens,
       chunksUsed: job.calls.reduce((n, c) => n + c.chunksUsed, 0),
       chunksOmitted: job.calls.reduce((n, c) => n + c.chunksOmitted, 0),
     };

@@ -5,6 +5,7 @@
  */
 import os from "node:os";
 import { getLlama, LlamaLogLevel, readGgufFileInfo, GgufInsights, LlamaGrammarEvaluationState, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
+import { LlamaText, SpecialTokensText, resolveChatWrapper } from "node-llama-cpp";
 import { AffiantError, ContextTooLargeError, GenerationRunawayError, GenerationStalledError, ModelUnavailableError } from "../../core/errors.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
 import { existsSync } from "node:fs";
@@ -96,9 +97,9 @@ export async function openLlama(): Promise<Llama> {
 }
 
 /** Tokenizer only (no weights, no context): prompts are sized before anything big loads. */
-export async function loadTokenizer(llama: Llama, modelPath: string): Promise<{ count: (text: string) => number; dispose: () => Promise<void> }> {
+export async function loadTokenizer(llama: Llama, modelPath: string, format: PromptFormat = defaultPromptFormat): Promise<{ count: (text: string) => number; dispose: () => Promise<void> }> {
   const vocab = await llama.loadModel({ modelPath, vocabOnly: true });
-  return { count: (text) => vocab.tokenize(text).length, dispose: () => vocab.dispose() };
+  return { count: (text) => formatPrompt(vocab, text, format).tokens.length, dispose: () => vocab.dispose() };
 }
 
 export interface Progress {
@@ -121,6 +122,8 @@ export interface GenerateOptions {
   fault?: FaultKind;
   /** Called after every token; the caller throttles what it sends. */
   onToken?: (tokens: number) => void;
+  /** Chat template and thinking policy. Default: raw text, no thinking. */
+  format?: PromptFormat;
   /** Called as the prompt is evaluated, in slices: a long prompt is progress, not a stall. */
   onPromptProgress?: (evaluated: number, total: number) => void;
 }
@@ -129,8 +132,12 @@ export interface GenerateOptions {
 const promptSlice = 256;
 
 export interface GenerationResult {
+  /** The answer, without any thought segment. */
   text: string;
+  /** Every generated token, thought included. */
   tokens: Token[];
+  /** Tokens spent thinking (thought segment, its forced closing included). */
+  thoughtTokens: number;
   promptTokens: number;
   promptMs: number;
   genMs: number;
@@ -148,6 +155,82 @@ export interface LoadOptions {
   /** Default: all available cores but one, at least 1. */
   threads?: number;
   onLoadProgress?: (fraction: number) => void;
+}
+
+export interface PromptFormat {
+  /**
+   * "auto": the model's own chat template when its GGUF has one, raw text otherwise;
+   * "none": raw text; or a node-llama-cpp wrapper name ("qwen", "llama3.1", "chatML"…).
+   */
+  chatWrapper: string;
+  /**
+   * Tokens the model may think before it must answer, where its template has a thought
+   * segment: 0 closes the thought before it starts. Default: 0.
+   */
+  thoughtBudget: number;
+  system?: string;
+}
+
+export const defaultPromptFormat: PromptFormat = { chatWrapper: "auto", thoughtBudget: 0 };
+
+export interface FormattedPrompt {
+  tokens: Token[];
+  stopTriggers: string[];
+  /** Present when the model starts inside a thought segment that must be capped. */
+  thought?: { budget: number; suffix: string; suffixTokens: Token[] };
+  wrapper: string;
+}
+
+/** Only the text and special-token text of a LlamaText-like value (special tokens like EOS are handled as EOG). */
+function plainText(value: unknown): string {
+  if (typeof value === "string") return value;
+  return LlamaText(value as never)
+    .values.map((v) => (typeof v === "string" ? v : v instanceof SpecialTokensText ? v.value : ""))
+    .join("");
+}
+
+/**
+ * The prompt as the model expects it: through its chat template when it has one (a raw
+ * prompt to an instruct model is a different, worse model), with a thought segment opened
+ * and capped, or closed at once, per the stage's thought budget.
+ */
+export function formatPrompt(model: LlamaModel, prompt: string, format: PromptFormat): FormattedPrompt {
+  const hasTemplate = model.fileInfo.metadata?.tokenizer?.chat_template !== undefined;
+  const useWrapper = format.chatWrapper === "none" ? false : format.chatWrapper === "auto" ? hasTemplate : true;
+  if (!useWrapper) return { tokens: model.tokenize(prompt), stopTriggers: [], wrapper: "none" };
+  const wrapper =
+    format.chatWrapper === "auto"
+      ? resolveChatWrapper(model)
+      : resolveChatWrapper({ type: format.chatWrapper as never, bosString: model.tokens.bosString, filename: model.filename, fileInfo: model.fileInfo, tokenizer: model.tokenizer });
+  if (!wrapper) throw new ModelUnavailableError(`no chat template "${format.chatWrapper}" for this model`);
+  const history = [
+    ...(format.system ? [{ type: "system" as const, text: format.system }] : []),
+    { type: "user" as const, text: prompt },
+    { type: "model" as const, response: [] },
+  ];
+  const state = wrapper.generateContextState({ chatHistory: history });
+  const tokens = state.contextText.tokenize(model.tokenizer);
+  const stopTriggers = state.stopGenerationTriggers.map(plainText).filter((t) => t.length > 0);
+  const segment = wrapper.settings.segments?.thought;
+  if (!segment || typeof segment.prefix === "object" && "type" in segment.prefix) return { tokens, stopTriggers, wrapper: wrapper.wrapperName };
+  const prefix = plainText(segment.prefix);
+  const suffix = plainText(segment.suffix ?? "");
+  if (format.thoughtBudget <= 0) {
+    // No thinking: an empty, closed thought, the way these templates switch it off.
+    return { tokens: [...tokens, ...markerTokens(model, `${prefix}${suffix}\n\n`)], stopTriggers, wrapper: wrapper.wrapperName };
+  }
+  return {
+    tokens: [...tokens, ...markerTokens(model, prefix)],
+    stopTriggers,
+    thought: { budget: format.thoughtBudget, suffix, suffixTokens: markerTokens(model, suffix) },
+    wrapper: wrapper.wrapperName,
+  };
+}
+
+/** Markers like `<think>` as the model's special tokens when it has them, else as plain text. */
+function markerTokens(model: LlamaModel, text: string): Token[] {
+  const special = model.tokenize(text, true);
+  return model.detokenize(special, true) === text ? special : model.tokenize(text, false);
 }
 
 /** Where injected faults kick in: early enough to be mid-generation on any stage. */
@@ -188,7 +271,8 @@ export class ModelSession {
   }
 
   async generate(options: GenerateOptions): Promise<GenerationResult> {
-    const promptTokens = this.model.tokenize(options.prompt);
+    const format = formatPrompt(this.model, options.prompt, options.format ?? defaultPromptFormat);
+    const promptTokens = format.tokens;
     // One sequence for the session; its history is cleared between calls.
     const sequence = (this.sequence ??= this.context.getSequence());
     try {
@@ -202,14 +286,23 @@ export class ModelSession {
         await sequence.evaluateWithoutGeneratingNewTokens(head.slice(i, i + promptSlice));
         options.onPromptProgress?.(Math.min(i + promptSlice, head.length), promptTokens.length);
       }
-      const iterator = sequence.evaluate(promptTokens.slice(-1), { temperature: options.temperature ?? 0.7, grammarEvaluationState: grammarState });
+      const thought = format.thought;
+      let thinking = thought !== undefined;
+      let thoughtTokens = 0;
+      let answerStart = 0;
+      const iterator = sequence.evaluate(promptTokens.slice(-1), {
+        temperature: options.temperature ?? 0.7,
+        // The grammar shapes the answer, not the thinking before it.
+        grammarEvaluationState: () => (thinking ? undefined : grammarState),
+      });
       const out: Token[] = [];
       let firstTokenAt = 0;
       let hitBudget = false;
       let stoppedByTrigger = false;
-      // The JSON grammar ends with a stop trigger (blank lines) rather than end-of-sequence.
-      const stopTriggers = (grammar?.stopGenerationTriggers ?? []).map(triggerText).filter((t) => t.length > 0);
+      // JSON grammars end with a stop trigger (blank lines); chat templates with an end marker.
+      const stopTriggers = [...(grammar?.stopGenerationTriggers ?? []).map(triggerText), ...format.stopTriggers].filter((t) => t.length > 0);
       const loopTokens = options.fault === "loop" ? this.model.tokenize(" and then he said again that") : [];
+      const forced: Token[] = [];
       let next: Token | undefined;
       for (;;) {
         const step = await iterator.next(next);
@@ -218,7 +311,10 @@ export class ModelSession {
         next = undefined;
         if (out.length === 0) firstTokenAt = performance.now();
         const looping = options.fault === "loop" && out.length >= faultAfterTokens;
-        if (looping) {
+        if (forced.length > 0) {
+          token = forced.shift()!;
+          next = token;
+        } else if (looping) {
           // Feed a fixed phrase back in place of what the model chose: tokens keep flowing
           // (so do heartbeats) but the text repeats forever; only the loop detector stops it.
           token = loopTokens[(out.length - faultAfterTokens) % loopTokens.length]!;
@@ -229,7 +325,19 @@ export class ModelSession {
         out.push(token);
         options.onToken?.(out.length);
         if (options.fault && options.fault !== "loop" && out.length >= faultAfterTokens) await misbehave(options.fault, this.stage);
-        if (stopTriggers.length && endsWithTrigger(this.model.detokenize(out.slice(-16)), stopTriggers)) {
+        if (thinking && thought) {
+          thoughtTokens++;
+          const tail = this.model.detokenize(out.slice(-32));
+          if (thought.suffix && tail.endsWith(thought.suffix)) {
+            thinking = false;
+            answerStart = out.length;
+          } else if (thoughtTokens >= thought.budget && forced.length === 0) {
+            // Over the thought budget: close the thought for the model and make it answer.
+            forced.push(...thought.suffixTokens);
+            thinking = thought.suffixTokens.length > 0;
+            if (!thinking) answerStart = out.length;
+          }
+        } else if (stopTriggers.length && endsWithTrigger(this.model.detokenize(out.slice(Math.max(answerStart, out.length - 16))), stopTriggers)) {
           stoppedByTrigger = true;
           break;
         }
@@ -239,7 +347,7 @@ export class ModelSession {
             model: this.modelId,
           });
         }
-        if (out.length >= options.maxTokens) {
+        if (!thinking && out.length - answerStart >= options.maxTokens) {
           hitBudget = true;
           break;
         }
@@ -247,11 +355,13 @@ export class ModelSession {
       await iterator.return();
       const ended = performance.now();
       if (firstTokenAt === 0) firstTokenAt = ended;
-      let text = this.model.detokenize(out);
-      if (stoppedByTrigger || options.grammar?.trimWhitespaceSuffix) text = text.trimEnd();
+      let text = this.model.detokenize(out.slice(answerStart));
+      for (const t of stopTriggers) if (text.endsWith(t)) text = text.slice(0, -t.length);
+      if (stoppedByTrigger || grammar?.trimWhitespaceSuffix) text = text.trimEnd();
       return {
-        text,
+        text: text.trimStart(),
         tokens: out,
+        thoughtTokens: answerStart,
         promptTokens: promptTokens.length,
         promptMs: firstTokenAt - started,
         genMs: ended - firstTokenAt,
