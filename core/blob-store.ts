@@ -74,7 +74,15 @@ export class LocalBlobStore implements BlobStore {
   }
 }
 
-/** The store for this process. S3 in AWS is issue #8's; locally always the folder store. */
+/** The store for this process: S3 where `AFFIANT_BUCKET` is set (Lambda, ECS), else the folder. */
+export async function openBlobStore(): Promise<BlobStore> {
+  const bucket = process.env.AFFIANT_BUCKET;
+  if (!bucket) return new LocalBlobStore();
+  const { S3BlobStore } = await import("./s3-blob-store.ts");
+  return new S3BlobStore({ bucket, kmsKeyId: process.env.AFFIANT_KMS_KEY_ID });
+}
+
+/** The local folder store (the local engine and CLI always use it). */
 export function blobStore(): BlobStore {
   return new LocalBlobStore();
 }

@@ -2,7 +2,7 @@
  * Index (Lambda): chunks the redacted text for retrieval. Embeddings join the BM25 index
  * when an embedding model is configured (issue #5); the chunks are the same either way.
  */
-import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { chunkPages, type StoredIndex } from "../core/retrieval.ts";
@@ -23,4 +23,4 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
   return { indexKey, chunkCount: chunks.length };
 }
 
-export const handler = async (event: IndexEvent) => buildIndex(event);
+export const handler = async (event: IndexEvent) => buildIndex(event, await openBlobStore());

@@ -5,7 +5,7 @@
  */
 import { PDFParse } from "pdf-parse";
 import { z } from "zod";
-import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
 import { DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
@@ -122,4 +122,4 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   };
 }
 
-export const handler = async (event: ExtractEvent): Promise<PipelineState> => extractDocuments(event);
+export const handler = async (event: ExtractEvent): Promise<PipelineState> => extractDocuments(event, await openBlobStore());

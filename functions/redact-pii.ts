@@ -2,7 +2,7 @@
  * Redact (Lambda): replaces PII in every extracted page with typed placeholders; the
  * mapping goes to the encrypted vault. Nothing after this state sees a real identity.
  */
-import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
 import { log } from "../core/log.ts";
 import { declarantPlaceholder } from "../core/declaration.ts";
@@ -58,4 +58,4 @@ function prefixKeys(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`entities.${k}`, v]));
 }
 
-export const handler = async (event: RedactEvent): Promise<RedactOutput> => redactCase(event);
+export const handler = async (event: RedactEvent): Promise<RedactOutput> => redactCase(event, await openBlobStore());

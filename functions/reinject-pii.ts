@@ -4,7 +4,7 @@
  * when a placeholder is unknown to the vault or survives. Writes the declaration and the
  * review report; the execution output carries their keys, never their text.
  */
-import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseKeys } from "../core/case-file.ts";
 import { renderDeclaration, type Draft } from "../core/declaration.ts";
 import { PlaceholderMismatchError } from "../core/errors.ts";
@@ -84,4 +84,4 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   };
 }
 
-export const handler = async (event: ReinjectEvent): Promise<PipelineOutput> => reinjectCase(event);
+export const handler = async (event: ReinjectEvent): Promise<PipelineOutput> => reinjectCase(event, await openBlobStore());

@@ -3,7 +3,7 @@
  * supported by the sources it cites (lexical overlap here; embedding similarity joins when
  * an embedding model is configured, issue #5). Decides whether a rewrite round is due.
  */
-import { blobStore, getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
@@ -84,4 +84,4 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   return { value, rewrite, scoreKey };
 }
 
-export const handler = async (event: ScoreEvent): Promise<ScoreOutput> => scoreDraft(event);
+export const handler = async (event: ScoreEvent): Promise<ScoreOutput> => scoreDraft(event, await openBlobStore());

@@ -9,7 +9,7 @@
  * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
  * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
  */
-import { blobStore } from "../../core/blob-store.ts";
+import { openBlobStore } from "../../core/blob-store.ts";
 import { AffiantError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
@@ -63,7 +63,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
   const memoryBudgetBytes = host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1);
   const heartbeats = heartbeater(channel, Math.min(5000, Math.max(200, (entry.heartbeatSeconds * 1000) / 4)));
-  const store = blobStore();
+  const store = await openBlobStore();
   // Starting up is progress too: each step that completes moves the heartbeat on.
   let step = 0;
   const planned = () => heartbeats.update({ phase: "plan", tokens: 0, tokensPerSecond: 0, promptTokens: ++step });
