@@ -2,10 +2,22 @@
  * <Stage>Fallback (Lambda): runs when a GPU stage failed, timed out or missed its
  * heartbeat. Walks the stage's fallback chain from the registry in order. `local:` runs
  * a second registry model in a fresh worker process, under the same timeout and heartbeat
- * rules as the primary. `bedrock:` and `openrouter:` are the hosted providers (issue #6):
- * until they are wired in, they are skipped with the reason recorded, never faked.
+ * rules as the primary. `bedrock:` and `openrouter:` are the hosted providers: they get
+ * the same prompts (built from redacted text only), each checked against the case's vault
+ * before it leaves, and are skipped, with the reason logged, where not configured.
  */
 import { NoProviderAvailableError } from "../core/errors.ts";
+import { openBlobStore } from "../core/blob-store.ts";
+import { caseKeys } from "../core/case-file.ts";
+import { stageInputFromEnv } from "../core/stage-input.ts";
+import { planStage } from "../containers/llama-worker/stages.ts";
+import { BedrockProvider } from "./providers/bedrock.ts";
+import { OpenRouterProvider } from "./providers/openrouter.ts";
+import { privacyGuard } from "./providers/privacy-guard.ts";
+import { extractJson, type HostedProvider } from "./providers/types.ts";
+import { readVault } from "./redaction/vault.ts";
+import type { StageEntry } from "../workflows/registry.ts";
+import type { GpuStage } from "../workflows/state-names.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
@@ -27,11 +39,28 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
   const registry = loadRegistry();
   const entry = stageEntry(registry, stage);
   const attempts: string[] = [];
+  let privacyRefused = false;
   for (const ref of entry.fallback) {
     const [provider, id] = splitRef(ref);
     if (provider !== "local") {
-      attempts.push(`${ref}: provider not available in this build`);
-      continue;
+      const hosted = hostedProvider(provider, id);
+      if (!hosted || privacyRefused) {
+        attempts.push(`${ref}: ${privacyRefused ? "skipped after a privacy refusal" : "not configured"}`);
+        continue;
+      }
+      try {
+        const metrics = await runHosted(hosted, stage, state, entry, failure.Error, event.executionName);
+        log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error, tokensIn: metrics.tokensIn, tokensOut: metrics.tokensOut });
+        return metrics;
+      } catch (err) {
+        const name = (err as Error).name;
+        attempts.push(`${ref}: ${name}`);
+        log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
+        // A privacy refusal is not a provider problem: no hosted provider may get this case's
+        // prompts now; a local model, inside the account, still may.
+        if (name === "Affiant.PrivacyViolation") privacyRefused = true;
+        continue;
+      }
     }
     try {
       const metrics = await spawnWorker({
@@ -52,3 +81,60 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
 }
 
 export const handler = async (event: FallbackEvent): Promise<StageMetrics> => generateFallback(event);
+
+/** A hosted provider for `bedrock:<model>` / `openrouter:<model>`, or undefined when not configured. */
+export function hostedProvider(provider: string, model: string): HostedProvider | undefined {
+  if (provider === "openrouter") {
+    const apiKey = process.env.OPENROUTER_API_KEY;
+    return apiKey ? new OpenRouterProvider({ model, apiKey }) : undefined;
+  }
+  if (provider === "bedrock") {
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    const credentials = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"].some((v) => process.env[v]);
+    return region && credentials ? new BedrockProvider({ model }) : undefined;
+  }
+  return undefined;
+}
+
+/** Hosted models have large contexts; prompts are sized with a conservative estimate. */
+const hostedContextTokens = 32_000;
+const approxTokens = (text: string) => Math.ceil(text.length / 3);
+
+async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string): Promise<StageMetrics> {
+  const store = await openBlobStore();
+  const guard = privacyGuard(await readVault(store, caseKeys.vault(state.caseId, executionName)));
+  const input = stageInputFromEnv(stageEnvFromState(stage, state));
+  const job = await planStage({ stage, input, store, countTokens: approxTokens, contextLimit: hostedContextTokens, maxTokens: entry.maxTokens });
+  const outputs: string[] = [];
+  let tokensIn = 0;
+  let tokensOut = 0;
+  let ms = 0;
+  for (const call of job.calls) {
+    // Checked here, at the last moment before the network: nothing unredacted goes out.
+    guard.check(stage, call.prompt);
+    const result = await provider.complete({ stage, prompt: call.prompt, maxTokens: call.maxTokens, temperature: entry.temperature ?? 0.3, jsonSchema: call.schema });
+    outputs.push(call.schema ? extractJson(result.text) : result.text);
+    tokensIn += result.tokensIn;
+    tokensOut += result.tokensOut;
+    ms += result.ms;
+  }
+  const outputKey = await job.finish(outputs);
+  return {
+    outputKey,
+    stage,
+    model: provider.model,
+    provider: provider.name,
+    fallbackReason: reason,
+    tokensIn,
+    tokensOut,
+    loadMs: 0,
+    promptMs: 0,
+    genMs: Math.round(ms),
+    queueMs: 0,
+    tokensPerSecond: ms > 0 ? Math.round((tokensOut / ms) * 10000) / 10 : 0,
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+    contextSize: 0,
+    chunksUsed: job.calls.reduce((n, c) => n + c.chunksUsed, 0),
+    chunksOmitted: job.calls.reduce((n, c) => n + c.chunksOmitted, 0),
+  };
+}

@@ -1,0 +1,57 @@
+/**
+ * Amazon Bedrock through the Converse API. The SDK's standard retry mode backs off with
+ * jitter on throttling and 5xx and never retries a validation error; every call also has
+ * its own deadline (AbortSignal). Failures become Affiant.ProviderError with provider,
+ * model and HTTP status.
+ */
+import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { ProviderError } from "../../core/errors.ts";
+import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
+
+export interface BedrockProviderOptions {
+  model: string;
+  /** Default: a client from the standard AWS environment; `AFFIANT_BEDROCK_ENDPOINT` overrides the endpoint. */
+  client?: BedrockRuntimeClient;
+  /** Per-call deadline. Default: 120 s. */
+  timeoutMs?: number;
+}
+
+export class BedrockProvider implements HostedProvider {
+  readonly name = "bedrock" as const;
+  readonly model: string;
+  private readonly client: BedrockRuntimeClient;
+  private readonly timeoutMs: number;
+
+  constructor(options: BedrockProviderOptions) {
+    this.model = options.model;
+    this.timeoutMs = options.timeoutMs ?? 120_000;
+    this.client =
+      options.client ??
+      new BedrockRuntimeClient({
+        maxAttempts: 4,
+        retryMode: "standard",
+        ...(process.env.AFFIANT_BEDROCK_ENDPOINT ? { endpoint: process.env.AFFIANT_BEDROCK_ENDPOINT } : {}),
+      });
+  }
+
+  async complete(request: CompletionRequest): Promise<CompletionResult> {
+    const started = performance.now();
+    const signal = AbortSignal.any([AbortSignal.timeout(this.timeoutMs), ...(request.signal ? [request.signal] : [])]);
+    try {
+      const res = await this.client.send(
+        new ConverseCommand({
+          modelId: this.model,
+          messages: [{ role: "user", content: [{ text: withJsonInstruction(request.prompt, request.jsonSchema) }] }],
+          inferenceConfig: { maxTokens: request.maxTokens, temperature: request.temperature },
+        }),
+        { abortSignal: signal },
+      );
+      const text = (res.output?.message?.content ?? []).map((c) => ("text" in c ? c.text : "")).join("");
+      return { text, tokensIn: res.usage?.inputTokens ?? 0, tokensOut: res.usage?.outputTokens ?? 0, ms: performance.now() - started };
+    } catch (err) {
+      const e = err as Error & { $metadata?: { httpStatusCode?: number } };
+      const status = e.$metadata?.httpStatusCode ?? (e.name === "TimeoutError" || e.name === "AbortError" ? "timeout" : "network");
+      throw new ProviderError(`${request.stage}: bedrock ${this.model} failed (${status}: ${e.name})`, { state: request.stage, provider: "bedrock", model: this.model });
+    }
+  }
+}
