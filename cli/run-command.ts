@@ -55,6 +55,8 @@ function printOutcome(summary: ExecutionSummary): void {
     const fallbacks = summary.states.filter((s) => s.fallbackReason);
     out.write(`\nexecution ${summary.executionId} SUCCEEDED\n`);
     for (const s of fallbacks) out.write(`  ${s.name}: fallback after ${s.fallbackReason} (${s.provider}:${s.model})\n`);
+    const cost = (summary.output as { costUsd?: number } | null)?.costUsd;
+    if (cost !== undefined) out.write(`cost: $${cost.toFixed(4)} (GPU-seconds and hosted tokens at the registry's prices)\n`);
     out.write(`declaration: ${path.join(summary.outputDir!, "declaration.md")}\n`);
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
     return;

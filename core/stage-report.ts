@@ -17,6 +17,8 @@ export interface StageReport {
   loadMs: number;
   promptMs: number;
   genMs: number;
+  /** What the stage cost: GPU-seconds at the host's price (local) or tokens at the provider's. */
+  costUsd: number;
 }
 
 export const stageReportFields = [
@@ -30,6 +32,7 @@ export const stageReportFields = [
   "loadMs",
   "promptMs",
   "genMs",
+  "costUsd",
 ] as const satisfies ReadonlyArray<keyof StageReport>;
 
 /** Detail the engine stores per state beside the report; never in the execution state. */
@@ -49,4 +52,20 @@ export interface StageMetrics extends StageReport {
 
 export function pickStageReport(m: StageReport): StageReport {
   return Object.fromEntries(stageReportFields.map((f) => [f, m[f]])) as unknown as StageReport;
+}
+
+/** One line of a case's cost ledger: a blob per completed GPU stage run (primary or fallback). */
+export interface CostEntry {
+  stage: string;
+  provider: string;
+  model: string;
+  costUsd: number;
+  tokensIn: number;
+  tokensOut: number;
+}
+
+export const costLedgerPrefix = (runKey: string) => `${runKey}/costs`;
+
+export function costEntryKey(runKey: string, stage: string, round: number): string {
+  return `${costLedgerPrefix(runKey)}/${stage}-r${round}-${Date.now()}-${Math.random().toString(36).slice(2, 8)}.json`;
 }

@@ -7,7 +7,9 @@
  * before it leaves, and are skipped, with the reason logged, where not configured.
  */
 import { NoProviderAvailableError } from "../core/errors.ts";
-import { openBlobStore } from "../core/blob-store.ts";
+import { RoutingStore } from "../core/routing-store.ts";
+import { openBlobStore, putJson } from "../core/blob-store.ts";
+import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
 import { caseKeys } from "../core/case-file.ts";
 import { stageInputFromEnv } from "../core/stage-input.ts";
 import { planStage } from "../containers/llama-worker/stages.ts";
@@ -16,7 +18,7 @@ import { OpenRouterProvider } from "./providers/openrouter.ts";
 import { privacyGuard } from "./providers/privacy-guard.ts";
 import { extractJson, type HostedProvider } from "./providers/types.ts";
 import { readVault } from "./redaction/vault.ts";
-import type { StageEntry } from "../workflows/registry.ts";
+import { stageCostUsd, type Registry, type StageEntry } from "../workflows/registry.ts";
 import type { GpuStage } from "../workflows/state-names.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { log } from "../core/log.ts";
@@ -49,7 +51,7 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
         continue;
       }
       try {
-        const metrics = await runHosted(hosted, stage, state, entry, failure.Error, event.executionName);
+        const metrics = await runHosted(hosted, stage, state, entry, failure.Error, event.executionName, registry);
         log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error, tokensIn: metrics.tokensIn, tokensOut: metrics.tokensOut });
         return metrics;
       } catch (err) {
@@ -62,19 +64,29 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
         continue;
       }
     }
+    const routing = new RoutingStore();
     try {
+      const health = routing.health(id, registry.models[id]!.breaker);
+      if (health.open) {
+        attempts.push(`${ref}: circuit open (${health.failures}/${health.samples} recent runs failed)`);
+        continue;
+      }
       const metrics = await spawnWorker({
         stage,
         env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
         timeoutSeconds: entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds,
         heartbeatSeconds: entry.heartbeatSeconds,
       });
+      routing.record(id, stage, null);
       log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error });
       return { ...metrics, fallbackReason: failure.Error };
     } catch (err) {
       const name = (err as Error).name;
+      routing.record(id, stage, name);
       attempts.push(`${ref}: ${name}`);
       log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
+    } finally {
+      routing.dispose();
     }
   }
   throw new NoProviderAvailableError(`${stage}: every fallback failed after ${failure.Error} (${attempts.join("; ")})`, { state: stage });
@@ -100,7 +112,7 @@ export function hostedProvider(provider: string, model: string): HostedProvider 
 const hostedContextTokens = 32_000;
 const approxTokens = (text: string) => Math.ceil(text.length / 3);
 
-async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string): Promise<StageMetrics> {
+async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry): Promise<StageMetrics> {
   const store = await openBlobStore();
   const guard = privacyGuard(await readVault(store, caseKeys.vault(state.caseId, executionName)));
   const input = stageInputFromEnv(stageEnvFromState(stage, state));
@@ -119,6 +131,8 @@ async function runHosted(provider: HostedProvider, stage: GpuStage, state: Pipel
     ms += result.ms;
   }
   const outputKey = await job.finish(outputs);
+  const costUsd = stageCostUsd(registry, { provider: provider.name, model: provider.model, wallMs: ms, tokensIn, tokensOut });
+  await putJson(store, costEntryKey(input.runKey, stage, input.round), { stage, provider: provider.name, model: provider.model, costUsd, tokensIn, tokensOut } satisfies CostEntry);
   return {
     outputKey,
     stage,
@@ -130,6 +144,7 @@ async function runHosted(provider: HostedProvider, stage: GpuStage, state: Pipel
     loadMs: 0,
     promptMs: 0,
     genMs: Math.round(ms),
+    costUsd,
     queueMs: 0,
     tokensPerSecond: ms > 0 ? Math.round((tokensOut / ms) * 10000) / 10 : 0,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),

@@ -10,7 +10,7 @@ import { renderDeclaration, type Draft } from "../core/declaration.ts";
 import { PlaceholderMismatchError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { pickStageReport, type StageReport } from "../core/stage-report.ts";
+import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 
@@ -27,6 +27,8 @@ export interface PipelineOutput {
   rewrites: number;
   pipelineVersion: string;
   promptVersion: string;
+  /** Sum of the GPU stages' costs (GPU-seconds and hosted tokens) for this case. */
+  costUsd: number;
   stages: StageReport[];
 }
 
@@ -56,6 +58,8 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   await store.put(declarationKey, declaration);
 
   const stages = [state.facts, state.draft, ...(state.judges ?? [])].filter((r): r is StageReport => r !== undefined).map(pickStageReport);
+  // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
+  const costUsd = await caseCostUsd(store, state);
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   const reportKey = `${state.runKey}/report.json`;
   await putJson(store, reportKey, {
@@ -67,6 +71,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     rewrites: state.rewrites.n,
     score,
     stages,
+    costUsd,
     documents: state.extract,
     entities: state.redact?.entityCount ?? 0,
   });
@@ -80,8 +85,16 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     rewrites: state.rewrites.n,
     pipelineVersion: state.pipelineVersion,
     promptVersion: state.promptVersion,
+    costUsd,
     stages,
   };
 }
 
 export const handler = async (event: ReinjectEvent): Promise<PipelineOutput> => reinjectCase(event, await openBlobStore());
+
+/** Sums the case's cost ledger: every completed GPU stage run of this execution. */
+export async function caseCostUsd(store: BlobStore, state: PipelineState): Promise<number> {
+  let total = 0;
+  for (const key of await store.list(costLedgerPrefix(state.runKey))) total += (await getJson<CostEntry>(store, key)).costUsd;
+  return Math.round(total * 1e6) / 1e6;
+}

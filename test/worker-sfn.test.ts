@@ -61,7 +61,7 @@ test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage re
     assert.equal(targets.at(-1), "AWSStepFunctions.SendTaskSuccess");
     for (const c of sfn.calls) assert.equal(c.body.taskToken, "token-abc-123");
     const output = JSON.parse(sfn.calls.at(-1)!.body.output!) as Record<string, unknown>;
-    assert.deepEqual(Object.keys(output).sort(), ["fallbackReason", "genMs", "loadMs", "model", "outputKey", "promptMs", "provider", "stage", "tokensIn", "tokensOut"]);
+    assert.deepEqual(Object.keys(output).sort(), ["costUsd", "fallbackReason", "genMs", "loadMs", "model", "outputKey", "promptMs", "provider", "stage", "tokensIn", "tokensOut"]);
     assert.equal(output.stage, "ExtractFacts");
     assert.equal(output.model, "stories-260k");
     const facts = JSON.parse(readFileSync(path.join(env.AFFIANT_HOME!, "blobs", String(output.outputKey)), "utf8")) as { facts: unknown[] };

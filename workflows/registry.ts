@@ -33,6 +33,15 @@ const modelSchema = z.object({
    * node-llama-cpp wrapper name ("qwen", "llama3.1", "chatML"…). Default: "auto".
    */
   chatWrapper: z.string().default("auto"),
+  /** Circuit breaker: skip the model while its recent failure rate is over the threshold. */
+  breaker: z
+    .object({
+      failureRate: z.number().min(0).max(1),
+      minSamples: z.number().int().min(1),
+      window: z.number().int().min(1),
+      cooldownSeconds: z.number().min(0).default(300),
+    })
+    .default({ failureRate: 0.5, minSamples: 5, window: 20, cooldownSeconds: 300 }),
   /** Splitting a model over several GPUs runs 3-4x slower on PCIe hosts: opt in only. */
   allowSplit: z.boolean().default(false),
   notes: z.string().optional(),
@@ -64,6 +73,15 @@ export const registrySchema = z.object({
   hostClasses: z.record(z.string(), hostClassSchema),
   models: z.record(z.string(), modelSchema),
   stages: z.record(z.string(), stageSchema),
+  /** Prices for the cost of each stage and case, in USD. */
+  pricing: z
+    .object({
+      /** Per host class: what one GPU of it costs an hour (GPU-seconds are billed per stage). */
+      gpuHourUsd: z.record(z.string(), z.number().min(0)).default({}),
+      /** Per `provider:model`: price per million input and output tokens. */
+      hosted: z.record(z.string(), z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0) })).default({}),
+    })
+    .default({ gpuHourUsd: {}, hosted: {} }),
   pipeline: z.object({
     scoreThreshold: z.number().min(0).max(1),
     maxRewrites: z.number().int().min(0).max(5),
@@ -151,4 +169,18 @@ export function modelFilePath(registry: Registry, id: string): string {
   if (path.isAbsolute(entry.file)) return entry.file;
   const base = process.env.AFFIANT_MODELS_DIR ?? path.dirname(registry.source);
   return path.resolve(base, entry.file);
+}
+
+/** The cost of one stage run, from the registry's price table. Unpriced is 0, never a guess. */
+export function stageCostUsd(registry: Registry, run: { provider: string; model: string; wallMs: number; tokensIn: number; tokensOut: number }): number {
+  let usd = 0;
+  if (run.provider === "local") {
+    const hostClass = registry.models[run.model]?.hostClass;
+    const perHour = hostClass ? (registry.pricing.gpuHourUsd[hostClass] ?? 0) : 0;
+    usd = (run.wallMs / 3_600_000) * perHour;
+  } else {
+    const price = registry.pricing.hosted[`${run.provider}:${run.model}`];
+    if (price) usd = (run.tokensIn / 1e6) * price.inputPerMTokUsd + (run.tokensOut / 1e6) * price.outputPerMTokUsd;
+  }
+  return Math.round(usd * 1e6) / 1e6;
 }

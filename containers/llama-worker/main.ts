@@ -9,12 +9,13 @@
  * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
  * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
  */
-import { openBlobStore } from "../../core/blob-store.ts";
+import { openBlobStore, putJson } from "../../core/blob-store.ts";
+import { costEntryKey, type CostEntry } from "../../core/stage-report.ts";
 import { AffiantError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
-import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../workflows/registry.ts";
+import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../workflows/registry.ts";
 import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress, type PromptFormat } from "./model-session.ts";
@@ -156,6 +157,8 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
     }
     const outputKey = await job.finish(outputs);
     const metrics: StageMetrics = {
+      // The GPU is held from the task's start to its end, not only while generating.
+      costUsd: stageCostUsd(registry, { provider: "local", model: modelId, wallMs: Date.now() - workerStartedAt, tokensIn, tokensOut }),
       outputKey,
       stage,
       model: modelId,
@@ -174,6 +177,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       chunksUsed: job.calls.reduce((n, c) => n + c.chunksUsed, 0),
       chunksOmitted: job.calls.reduce((n, c) => n + c.chunksOmitted, 0),
     };
+    await putJson(store, costEntryKey(input.runKey, stage, input.round), { stage, provider: "local", model: modelId, costUsd: metrics.costUsd, tokensIn, tokensOut } satisfies CostEntry);
     return metrics;
   } finally {
     heartbeats.stop();

@@ -14,7 +14,8 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, StatesError } from "../../core/errors.ts";
+import { RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
@@ -58,6 +59,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   readonly definition: AslDefinition;
   readonly store: BlobStore;
   readonly db: HistoryDb;
+  readonly routing: RoutingStore;
   private readonly ownsDb: boolean;
   private readonly machine: StateMachine;
   private readonly children = new Map<string, Set<ChildProcess>>();
@@ -71,6 +73,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.store = options.store ?? blobStore();
     this.ownsDb = !options.db;
     this.db = options.db ?? new HistoryDb();
+    this.routing = new RoutingStore();
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   }
 
@@ -171,6 +174,15 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const env = ecsEnvironment(stateName, input);
     const stage = env.AFFIANT_STAGE;
     if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
+    const model = this.registry.stages[stage]!.model;
+    const health = this.routing.health(model, this.registry.models[model]!.breaker);
+    if (health.open) {
+      // Skipped ahead of time: the fallback starts now instead of after a stall.
+      const cause = JSON.stringify({ stage, model, reason: `circuit open: ${health.failures} of the last ${health.samples} runs of ${model} failed (${health.stalls} stalls)` });
+      this.db.addReport(executionId, stateName, "FAILED", { stage, model, error: "Affiant.CircuitOpen", cause });
+      log("warn", "routing.skipped", { execution: executionId, stage, model, failures: health.failures, samples: health.samples });
+      throw new StatesError("Affiant.CircuitOpen", cause);
+    }
     try {
       const metrics = await spawnWorker({
         stage,
@@ -181,10 +193,12 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
       });
       this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
+      this.routing.record(model, stage, null);
       // As SendTaskSuccess would: only the report enters the execution state.
       return pickStageReport(metrics);
     } catch (err) {
       this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
+      if ((err as Error).name !== "States.Aborted") this.routing.record(model, stage, (err as Error).name);
       throw err;
     }
   }
@@ -233,6 +247,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       this.killChildren(id);
     }
     if (this.ownsDb) this.db.dispose();
+    this.routing.dispose();
   }
 }
 

@@ -17,6 +17,7 @@ export interface StateSummary {
   loadMs: number | null;
   promptMs: number | null;
   genMs: number | null;
+  costUsd: number | null;
   /** Set when the state failed: the error name Step Functions matched. */
   error?: string;
   cause?: string;
@@ -59,6 +60,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
         loadMs: null,
         promptMs: null,
         genMs: null,
+        costUsd: null,
       };
       states.push(s);
       open.set(e.stateName, [...(open.get(e.stateName) ?? []), s]);
@@ -89,6 +91,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     s.loadMs = m.loadMs ?? null;
     s.promptMs = m.promptMs ?? null;
     s.genMs = m.genMs ?? null;
+    s.costUsd = m.costUsd ?? null;
     if (m.tokensPerSecond !== undefined) s.tokensPerSecond = m.tokensPerSecond;
     if (m.queueMs !== undefined) s.queueMs = m.queueMs;
     if (m.peakRssMb !== undefined) s.peakRssMb = m.peakRssMb;

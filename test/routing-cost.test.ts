@@ -1,0 +1,60 @@
+/** Routing that learns (circuit breaker per model) and the cost of every case. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { makeTestHome, runCli, samples } from "./helpers.ts";
+import { RoutingStore } from "../core/routing-store.ts";
+
+const policy = { failureRate: 0.5, minSamples: 3, window: 10, cooldownSeconds: 300 };
+
+test("the breaker opens on a high recent failure rate, never on too few samples, and probes after a cooldown", () => {
+  const { home } = makeTestHome();
+  const store = new RoutingStore(path.join(home, "affiant.db"));
+  store.record("m", "DraftDeclaration", "Affiant.GenerationStalled");
+  store.record("m", "DraftDeclaration", "States.HeartbeatTimeout");
+  assert.equal(store.health("m", policy).open, false, "two samples are too few");
+  store.record("m", "JudgeTone", null);
+  store.record("m", "JudgeTone", "Affiant.WorkerCrashed");
+  const h = store.health("m", policy);
+  assert.deepEqual({ samples: h.samples, failures: h.failures, stalls: h.stalls, open: h.open }, { samples: 4, failures: 3, stalls: 2, open: true });
+  assert.equal(store.health("m", { ...policy, cooldownSeconds: 0 }).open, false, "after the cooldown one run may probe");
+  for (let i = 0; i < 10; i++) store.record("m", "JudgeTone", null);
+  assert.equal(store.health("m", policy).open, false, "recovers once recent runs succeed");
+  assert.equal(store.health("other", policy).samples, 0);
+  store.dispose();
+  store.dispose();
+});
+
+test("a model with an open circuit is skipped ahead of time; each stage's fallback says why; the case's cost is reported", async () => {
+  const { home, registry, env } = makeTestHome();
+  // Price the local host at $3.60 a GPU-hour (a tenth of a cent per second) so cost is visible.
+  const r = JSON.parse((await import("node:fs")).readFileSync(registry, "utf8"));
+  r.pricing = { gpuHourUsd: { local: 3.6 }, hosted: {} };
+  (await import("node:fs")).writeFileSync(registry, JSON.stringify(r));
+  const store = new RoutingStore(path.join(home, "affiant.db"));
+  for (let i = 0; i < 5; i++) store.record("stories-260k", "DraftDeclaration", "Affiant.GenerationStalled");
+  store.dispose();
+
+  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { executionId: string; output: { costUsd: number }; states: Array<{ name: string; status: string; error?: string; cause?: string; fallbackReason: string | null; model: string | null; costUsd: number | null; startedAt: string; endedAt: string }> };
+  for (const stage of ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone"]) {
+    const primary = summary.states.find((s) => s.name === stage)!;
+    assert.equal(primary.error, "Affiant.CircuitOpen", stage);
+    assert.match(primary.cause!, /circuit open: \d+ of the last \d+ runs of stories-260k failed/);
+    assert.ok(Date.parse(primary.endedAt) - Date.parse(primary.startedAt) < 1000, `${stage} was skipped, not run`);
+    const fallback = summary.states.find((s) => s.name === `${stage}Fallback`)!;
+    assert.equal(fallback.fallbackReason, "Affiant.CircuitOpen");
+    assert.equal(fallback.model, "stories-260k-greedy");
+    assert.ok(fallback.costUsd! > 0, `${stage}Fallback has a cost`);
+  }
+  const stageCosts = summary.states.reduce((n, s) => n + (s.costUsd ?? 0), 0);
+  assert.ok(Math.abs(summary.output.costUsd - stageCosts) < 1e-5, `case cost ${summary.output.costUsd} is the sum of its stages ${stageCosts}`);
+  assert.match(cli.stderr, /cost: \$0\.\d{4}/);
+
+  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
+  const greedy = db.prepare("SELECT COUNT(*) AS n FROM model_outcomes WHERE model = 'stories-260k-greedy' AND ok = 1").get() as { n: number };
+  assert.equal(greedy.n, 5, "the fallback model's successes are recorded too");
+  db.close();
+});
