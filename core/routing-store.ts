@@ -5,9 +5,8 @@
  * costing a heartbeat interval per case (the seed deployment's Qwen3 hung in a third of
  * runs). Locally the outcomes live in the SQLite history database; DynamoDB in AWS.
  */
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
+import type Database from "better-sqlite3";
+import { openSqlite } from "./sqlite.ts";
 import { homePaths } from "./paths.ts";
 
 export interface BreakerPolicy {
@@ -38,10 +37,7 @@ export class RoutingStore {
   private disposed = false;
 
   constructor(file: string = homePaths.database()) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openSqlite(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS model_outcomes (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       model TEXT NOT NULL,

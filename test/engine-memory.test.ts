@@ -5,18 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { preparedState } from "./helpers.ts";
+import { isAlive, preparedState } from "./helpers.ts";
 import { spawnWorker } from "../containers/llama-worker/spawn.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test("twelve stages through workers leave the engine's RSS flat and no worker behind", async () => {
   const { state } = await preparedState();
@@ -43,7 +35,7 @@ test("twelve stages through workers leave the engine's RSS flat and no worker be
   assert.ok(workerPeakMb > 50, `a worker that loaded a model peaks well above 50 MB (saw ${workerPeakMb})`);
   // Had any model stayed in this process, growth would be on the order of a worker's peak.
   assert.ok(growthMb < workerPeakMb * 0.25, `engine RSS grew ${growthMb.toFixed(1)} MB over 12 stages; one worker peaks at ${workerPeakMb} MB`);
-  for (const pid of pids) assert.equal(alive(pid), false, `worker ${pid} is still running`);
+  for (const pid of pids) assert.equal(isAlive(pid), false, `worker ${pid} is still running`);
 });
 
 test("the worker applies the registry's chat template and caps thinking at the stage's budget", async () => {

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import path from "node:path";
-import { makeTestHome, runCli, samples } from "./helpers.ts";
+import { isAlive, makeTestHome, runCli, samples } from "./helpers.ts";
 
 interface StateRow {
   name: string;
@@ -26,14 +26,6 @@ function stateOf(states: StateRow[], name: string): StateRow {
   return s;
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 test("crash, stall, runaway loop and oom: each stage falls back and the case still succeeds", async () => {
   const { home, env } = makeTestHome();

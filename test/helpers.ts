@@ -105,3 +105,13 @@ export async function preparedState(faults: PipelineState["faults"] = {}, regist
   return { state, env: home.env };
 }
 
+
+/** Whether a process still exists (signal 0 checks without touching it). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

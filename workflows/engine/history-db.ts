@@ -4,9 +4,8 @@
  * (what the console lacks: model, provider, tokens, phase timings). Only ids, keys and
  * numbers are stored; the state machine never carries case text.
  */
-import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
-import path from "node:path";
+import type Database from "better-sqlite3";
+import { openSqlite } from "../../core/sqlite.ts";
 import { homePaths } from "../../core/paths.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 
@@ -83,10 +82,7 @@ export class HistoryDb {
   private disposed = false;
 
   constructor(file: string = homePaths.database()) {
-    mkdirSync(path.dirname(file), { recursive: true });
-    this.db = new Database(file);
-    this.db.pragma("journal_mode = WAL");
-    this.db.pragma("busy_timeout = 5000");
+    this.db = openSqlite(file);
     this.db.exec(schema);
   }
 
