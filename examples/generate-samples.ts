@@ -2,10 +2,11 @@
  * Regenerates the sample cases in examples/cases/. Every person, number and place in them
  * is invented; the PDFs say so on every page. Run: `npm run samples`.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { PDFParse } from "pdf-parse";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { writePdf } from "./pdf-writer.ts";
+import { writeImagePdf, writePdf } from "./pdf-writer.ts";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const casesDir = path.join(here, "cases");
@@ -20,6 +21,8 @@ interface SampleCase {
   dir: string;
   caseJson: Record<string, unknown>;
   documents: SampleDocument[];
+  /** Documents written as image-only PDFs, like a scanner makes: no text layer, OCR needed. */
+  scans?: SampleDocument[];
 }
 
 const vawa: SampleCase = {
@@ -91,6 +94,22 @@ const vawa: SampleCase = {
           "During her stay she attended counselling and a domestic violence support group.",
           "We believe her account of abuse is credible and consistent over time.",
           "Signed, Jordan Testwell, Senior Advocate.",
+        ],
+      ],
+    },
+  ],
+  scans: [
+    {
+      file: "police-report-scan.pdf",
+      title: "Springfield Police incident report (FICTIONAL SAMPLE, scanned)",
+      pages: [
+        [
+          "Incident no. 19-004410. Date: March 22, 2019.",
+          "Victim: Elena Fictitia Marsh. Suspect: Derek Samplefield (husband).",
+          "Victim stated the suspect pushed her against a wall during an argument.",
+          "Officer observed swelling of the right wrist. Victim was taken to the county hospital.",
+          "Victim declined to press charges, stating she was afraid of immigration consequences.",
+          "Reporting officer: Ofc. Morgan Fakerly.",
         ],
       ],
     },
@@ -179,6 +198,19 @@ async function writeCase(sample: SampleCase): Promise<void> {
       "This document is a fictional sample generated for software testing.",
     ]);
     await writePdf(path.join(dir, doc.file), pages, { title: doc.title });
+  }
+  for (const scan of sample.scans ?? []) {
+    // Typeset the page, render it to an image, and keep only the image: a scan.
+    const typeset = path.join(dir, `.${scan.file}.tmp`);
+    await writePdf(typeset, scan.pages.map((lines) => [scan.title, "", ...lines, "", "This document is a fictional sample generated for software testing."]));
+    const parser = new PDFParse({ data: readFileSync(typeset) });
+    try {
+      const shot = await parser.getScreenshot({ scale: 2, imageBuffer: true, imageDataUrl: false });
+      await writeImagePdf(path.join(dir, scan.file), shot.pages.map((p) => p.data));
+    } finally {
+      await parser.destroy();
+      rmSync(typeset, { force: true });
+    }
   }
 }
 

@@ -32,3 +32,19 @@ export function writePdf(file: string, pages: string[][], options: WritePdfOptio
     out.on("error", reject);
   });
 }
+
+/** A scan-like PDF: each page is one image (PNG) and there is no text layer at all. */
+export function writeImagePdf(file: string, pngs: Uint8Array[]): Promise<void> {
+  const doc = new PDFDocument({ autoFirstPage: false, info: { CreationDate: new Date("2026-01-01T00:00:00Z") } });
+  const out = createWriteStream(file);
+  doc.pipe(out);
+  for (const png of pngs) {
+    doc.addPage({ size: "LETTER", margin: 0 });
+    doc.image(Buffer.from(png), 0, 0, { fit: [612, 792] });
+  }
+  doc.end();
+  return new Promise((resolve, reject) => {
+    out.on("finish", () => resolve());
+    out.on("error", reject);
+  });
+}

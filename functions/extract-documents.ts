@@ -13,10 +13,13 @@ import { faultKinds, pipelineVersion, type PipelineState } from "../core/pipelin
 import { promptVersion } from "../containers/llama-worker/prompts.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
+import { PageReader } from "./ocr.ts";
 
 export interface ExtractedPage {
   page: number;
   text: string;
+  /** Set when the page had no text layer and was read by OCR: tesseract's confidence (0-100). */
+  ocrConfidence?: number;
 }
 export interface ExtractedDocument {
   file: string;
@@ -36,8 +39,15 @@ export interface ExtractEvent {
   executionName: string;
 }
 
+export interface ExtractPdfOptions {
+  /** Reads pages without a text layer; without one, such a page is an error. */
+  ocr?: PageReader;
+  /** Below this mean confidence an OCR'd page counts as unreadable. Default: 40. */
+  minOcrConfidence?: number;
+}
+
 /** Reads one PDF's pages; any failure names the file, and the page where there is one. */
-export async function extractPdf(file: string, data: Uint8Array): Promise<ExtractedDocument> {
+export async function extractPdf(file: string, data: Uint8Array, options: ExtractPdfOptions = {}): Promise<ExtractedDocument> {
   if (data.byteLength === 0) throw new DocumentUnreadableError(`${file}: the file is empty`, { file });
   const parser = new PDFParse({ data });
   try {
@@ -48,15 +58,22 @@ export async function extractPdf(file: string, data: Uint8Array): Promise<Extrac
       throw new DocumentUnreadableError(`${file}: ${pdfFailureReason(err)}`, { file }, { cause: err });
     }
     if (result.pages.length === 0) throw new DocumentUnreadableError(`${file}: the PDF has no pages`, { file });
-    const pages = result.pages.map((p) => ({ page: p.num, text: p.text.replace(/\r\n?/g, "\n").trim() }));
-    const blank = pages.find((p) => p.text.length === 0);
-    if (blank) {
-      // A page with no text layer is a scan: OCR (issue #5) is not wired in yet, and silently
-      // dropping the page would hide evidence from the declaration.
-      throw new DocumentUnreadableError(`${file}: page ${blank.page} has no text layer (scanned page; OCR is not available)`, {
-        file,
-        page: blank.page,
-      });
+    const pages: ExtractedPage[] = result.pages.map((p) => ({ page: p.num, text: p.text.replace(/\r\n?/g, "\n").trim() }));
+    for (const page of pages.filter((p) => p.text.length === 0)) {
+      // A page with no text layer is a scan: read it, or say which page could not be read.
+      // Dropping it silently would hide evidence from the declaration.
+      if (!options.ocr) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR is off`, { file, page: page.page });
+      const shot = await parser.getScreenshot({ partial: [page.page], scale: 2, imageBuffer: true, imageDataUrl: false });
+      const png = shot.pages[0]?.data;
+      if (!png) throw new DocumentUnreadableError(`${file}: page ${page.page} could not be rendered for OCR`, { file, page: page.page });
+      const read = await options.ocr.read(png);
+      const min = options.minOcrConfidence ?? 40;
+      if (read.text.replace(/\W/g, "").length === 0) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR found no text`, { file, page: page.page });
+      if (read.confidence < min) {
+        throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR confidence is ${read.confidence} (below ${min})`, { file, page: page.page });
+      }
+      page.text = read.text;
+      page.ocrConfidence = read.confidence;
     }
     return { file, pages };
   } finally {
@@ -95,12 +112,26 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   if (docKeys.length === 0) throw new InvalidInputError(`case ${caseId} has no PDF documents`, { state: "Extract" });
 
   const documents: ExtractedDocument[] = [];
-  for (const key of docKeys) {
-    const file = key.slice(caseKeys.documents(caseId).length + 1);
-    const started = Date.now();
-    const doc = await extractPdf(file, new Uint8Array(await store.get(key)));
-    documents.push(doc);
-    log("info", "extract.document", { caseId, file, pages: doc.pages.length, chars: doc.pages.reduce((n, p) => n + p.text.length, 0), ms: Date.now() - started });
+  const ocr = new PageReader(caseFile.language === "es" ? "spa" : "eng");
+  try {
+    for (const key of docKeys) {
+      const file = key.slice(caseKeys.documents(caseId).length + 1);
+      const started = Date.now();
+      const doc = await extractPdf(file, new Uint8Array(await store.get(key)), { ocr });
+      documents.push(doc);
+      const ocrPages = doc.pages.filter((p) => p.ocrConfidence !== undefined);
+      log("info", "extract.document", {
+        caseId,
+        file,
+        pages: doc.pages.length,
+        ocrPages: ocrPages.length,
+        minOcrConfidence: ocrPages.length ? Math.min(...ocrPages.map((p) => p.ocrConfidence!)) : null,
+        chars: doc.pages.reduce((n, p) => n + p.text.length, 0),
+        ms: Date.now() - started,
+      });
+    }
+  } finally {
+    await ocr.dispose();
   }
 
   const registry = loadRegistry();
@@ -118,7 +149,13 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
     rewrites: { n: 0 },
     maxRewrites: registry.pipeline.maxRewrites,
     scoreThreshold: registry.pipeline.scoreThreshold,
-    extract: { extractKey, documentCount: documents.length, pageCount: documents.reduce((n, d) => n + d.pages.length, 0) },
+    extract: {
+      extractKey,
+      documentCount: documents.length,
+      pageCount: documents.reduce((n, d) => n + d.pages.length, 0),
+      // Which pages were read by OCR and how sure it was: the review report shows them.
+      ocrPages: documents.flatMap((d) => d.pages.filter((p) => p.ocrConfidence !== undefined).map((p) => ({ file: d.file, page: p.page, confidence: p.ocrConfidence! }))),
+    },
   };
 }
 

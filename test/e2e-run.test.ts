@@ -60,6 +60,10 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
   assert.equal(report.caseId, "vawa-sample-0001");
   assert.ok(report.entities > 5, "the redactor found the sample's PII");
+  // The scanned police report had no text layer: it was read by OCR, and the report says so.
+  assert.equal(report.documents.ocrPages.length, 1);
+  assert.equal(report.documents.ocrPages[0].file, "police-report-scan.pdf");
+  assert.ok(report.documents.ocrPages[0].confidence >= 60);
   assert.match(cli.stderr, /declaration: .*declaration\.md/);
   const perState = JSON.parse(readFileSync(path.join(summary.outputDir, "execution.json"), "utf8")) as Summary;
   assert.deepEqual(perState.states.map((s) => s.name), summary.states.map((s) => s.name));

@@ -3,7 +3,9 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { extractPdf } from "../functions/extract-documents.ts";
-import { writePdf } from "../examples/pdf-writer.ts";
+import { writeImagePdf, writePdf } from "../examples/pdf-writer.ts";
+import { PageReader } from "../functions/ocr.ts";
+import { PDFParse } from "pdf-parse";
 import { makeTestHome, samples } from "./helpers.ts";
 
 const unreadable = (file: string, reason: RegExp, page?: number) => (err: Error & { file?: string; page?: number }) =>
@@ -34,9 +36,51 @@ test("an empty file is unreadable, by name", async () => {
   await assert.rejects(extractPdf("empty.pdf", new Uint8Array()), unreadable("empty.pdf", /empty/));
 });
 
-test("a page without a text layer is named, never silently skipped", async () => {
+test("a page without a text layer is named, never silently skipped, when OCR is off", async () => {
   const { home } = makeTestHome();
   const file = path.join(home, "scan.pdf");
   await writePdf(file, [["Page one has text."], []]);
-  await assert.rejects(extractPdf("scan.pdf", readFileSync(file)), unreadable("scan.pdf", /page 2 has no text layer/, 2));
+  await assert.rejects(extractPdf("scan.pdf", readFileSync(file)), unreadable("scan.pdf", /page 2 has no text layer and OCR is off/, 2));
+});
+
+/** Renders a text PDF's page to PNG, the way a scanner would have captured it. */
+async function scanOf(file: string, page: number): Promise<Uint8Array> {
+  const parser = new PDFParse({ data: readFileSync(file) });
+  try {
+    const shot = await parser.getScreenshot({ partial: [page], scale: 2, imageBuffer: true, imageDataUrl: false });
+    return shot.pages[0]!.data;
+  } finally {
+    await parser.destroy();
+  }
+}
+
+test("a scanned page is read by OCR, with its confidence reported", async () => {
+  const { home } = makeTestHome();
+  const file = path.join(home, "scanned-letter.pdf");
+  await writeImagePdf(file, [await scanOf(path.join(samples.vawa, "shelter-letter.pdf"), 1)]);
+  const ocr = new PageReader("eng");
+  try {
+    const doc = await extractPdf("scanned-letter.pdf", readFileSync(file), { ocr });
+    assert.equal(doc.pages.length, 1);
+    assert.ok(doc.pages[0]!.ocrConfidence! >= 60, `confidence ${doc.pages[0]!.ocrConfidence}`);
+    assert.match(doc.pages[0]!.text, /shelter/i);
+    assert.match(doc.pages[0]!.text, /Derek Samplefield/);
+  } finally {
+    await ocr.dispose();
+    await ocr.dispose();
+  }
+});
+
+test("a scanned page where OCR finds no text is unreadable, by file and page", async () => {
+  const { home } = makeTestHome();
+  const blank = path.join(home, "blank.pdf");
+  await writePdf(blank, [[" "]]);
+  const scan = path.join(home, "blank-scan.pdf");
+  await writeImagePdf(scan, [await scanOf(path.join(samples.vawa, "intake-notes.pdf"), 1), await scanOf(blank, 1)]);
+  const ocr = new PageReader("eng");
+  try {
+    await assert.rejects(extractPdf("blank-scan.pdf", readFileSync(scan), { ocr }), unreadable("blank-scan.pdf", /page 2 has no text layer and OCR (found no text|confidence is)/, 2));
+  } finally {
+    await ocr.dispose();
+  }
 });
