@@ -81,6 +81,8 @@ export const ProviderError = define("Affiant.ProviderError");
 export const NoProviderAvailableError = define("Affiant.NoProviderAvailable");
 /** A placeholder survived re-injection or has no value in the vault. */
 export const PlaceholderMismatchError = define("Affiant.PlaceholderMismatch");
+/** The model's recent failure rate is over its breaker threshold: skipped ahead of time. */
+export const CircuitOpenError = define("Affiant.CircuitOpen");
 /** A real PII value was about to leave the account. */
 export const PrivacyViolationError = define("Affiant.PrivacyViolation");
 

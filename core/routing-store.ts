@@ -6,6 +6,8 @@
  * runs). Locally the outcomes live in the SQLite history database; DynamoDB in AWS.
  */
 import type Database from "better-sqlite3";
+import { randomBytes } from "node:crypto";
+import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { openSqlite } from "./sqlite.ts";
 import { homePaths } from "./paths.ts";
 
@@ -32,7 +34,30 @@ export interface ModelHealth {
 
 const stallErrors = new Set(["Affiant.GenerationStalled", "States.HeartbeatTimeout", "States.Timeout"]);
 
-export class RoutingStore {
+interface Outcome {
+  ok: boolean;
+  error: string | null;
+  at: string;
+}
+
+/** The breaker's verdict from the most recent outcomes (newest first). */
+function evaluate(model: string, rows: Outcome[], policy: BreakerPolicy): ModelHealth {
+  const failures = rows.filter((r) => !r.ok).length;
+  const stalls = rows.filter((r) => r.error && stallErrors.has(r.error)).length;
+  const tripped = rows.length >= policy.minSamples && failures / rows.length > policy.failureRate;
+  const quietMs = rows[0] ? Date.now() - Date.parse(rows[0].at) : Number.POSITIVE_INFINITY;
+  return { model, samples: rows.length, failures, stalls, open: tripped && quietMs < policy.cooldownSeconds * 1000 };
+}
+
+export interface RoutingStore {
+  record(model: string, stage: string, error: string | null): Promise<void>;
+  health(model: string, policy?: BreakerPolicy): Promise<ModelHealth>;
+  /** Safe to call twice. */
+  dispose(): void;
+}
+
+/** Locally: a table in the SQLite history database. */
+export class SqliteRoutingStore implements RoutingStore {
   private readonly db: Database.Database;
   private disposed = false;
 
@@ -49,18 +74,13 @@ export class RoutingStore {
     CREATE INDEX IF NOT EXISTS model_outcomes_model ON model_outcomes(model, id);`);
   }
 
-  record(model: string, stage: string, error: string | null): void {
+  async record(model: string, stage: string, error: string | null): Promise<void> {
     this.db.prepare(`INSERT INTO model_outcomes (model, stage, ok, error, at) VALUES (?, ?, ?, ?, ?)`).run(model, stage, error ? 0 : 1, error, new Date().toISOString());
   }
 
-  health(model: string, policy: BreakerPolicy = defaultBreaker): ModelHealth {
+  async health(model: string, policy: BreakerPolicy = defaultBreaker): Promise<ModelHealth> {
     const rows = this.db.prepare(`SELECT ok, error, at FROM model_outcomes WHERE model = ? ORDER BY id DESC LIMIT ?`).all(model, policy.window) as Array<{ ok: number; error: string | null; at: string }>;
-    const failures = rows.filter((r) => !r.ok).length;
-    const stalls = rows.filter((r) => r.error && stallErrors.has(r.error)).length;
-    const tripped = rows.length >= policy.minSamples && failures / rows.length > policy.failureRate;
-    const quietMs = rows[0] ? Date.now() - Date.parse(rows[0].at) : Number.POSITIVE_INFINITY;
-    const open = tripped && quietMs < policy.cooldownSeconds * 1000;
-    return { model, samples: rows.length, failures, stalls, open };
+    return evaluate(model, rows.map((r) => ({ ok: r.ok === 1, error: r.error, at: r.at })), policy);
   }
 
   dispose(): void {
@@ -68,4 +88,62 @@ export class RoutingStore {
     this.disposed = true;
     this.db.close();
   }
+}
+
+/**
+ * In AWS: a DynamoDB table (partition key `model`, sort key `seq`, TTL on `expiresAt`), shared
+ * by every worker task and fallback function.
+ */
+export class DynamoRoutingStore implements RoutingStore {
+  private readonly client: DynamoDBClient;
+
+  constructor(
+    private readonly table: string,
+    client?: DynamoDBClient,
+  ) {
+    this.client = client ?? new DynamoDBClient({});
+  }
+
+  async record(model: string, stage: string, error: string | null): Promise<void> {
+    const at = new Date().toISOString();
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          model: { S: model },
+          seq: { S: `${at}#${randomBytes(4).toString("hex")}` },
+          stage: { S: stage },
+          ok: { BOOL: !error },
+          ...(error ? { error: { S: error } } : {}),
+          at: { S: at },
+          expiresAt: { N: String(Math.floor(Date.now() / 1000) + 7 * 24 * 3600) },
+        },
+      }),
+    );
+  }
+
+  async health(model: string, policy: BreakerPolicy = defaultBreaker): Promise<ModelHealth> {
+    const res = await this.client.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: "#m = :m",
+        ExpressionAttributeNames: { "#m": "model" },
+        ExpressionAttributeValues: { ":m": { S: model } },
+        ScanIndexForward: false,
+        Limit: policy.window,
+      }),
+    );
+    const rows = (res.Items ?? []).map((i) => ({ ok: i.ok?.BOOL ?? false, error: i.error?.S ?? null, at: i.at?.S ?? new Date(0).toISOString() }));
+    return evaluate(model, rows, policy);
+  }
+
+  dispose(): void {
+    this.client.destroy();
+  }
+}
+
+/** DynamoDB where `AFFIANT_ROUTING_TABLE` is set (AWS), else the local SQLite file. */
+export function openRoutingStore(): RoutingStore {
+  const table = process.env.AFFIANT_ROUTING_TABLE;
+  return table ? new DynamoRoutingStore(table) : new SqliteRoutingStore();
 }

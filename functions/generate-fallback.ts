@@ -7,7 +7,7 @@
  * before it leaves, and are skipped, with the reason logged, where not configured.
  */
 import { NoProviderAvailableError } from "../core/errors.ts";
-import { RoutingStore } from "../core/routing-store.ts";
+import { openRoutingStore } from "../core/routing-store.ts";
 import { openBlobStore, putJson } from "../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
 import { caseKeys } from "../core/case-file.ts";
@@ -64,9 +64,9 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
         continue;
       }
     }
-    const routing = new RoutingStore();
+    const routing = openRoutingStore();
     try {
-      const health = routing.health(id, registry.models[id]!.breaker);
+      const health = await routing.health(id, registry.models[id]!.breaker);
       if (health.open) {
         attempts.push(`${ref}: circuit open (${health.failures}/${health.samples} recent runs failed)`);
         continue;
@@ -77,12 +77,12 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
         timeoutSeconds: entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds,
         heartbeatSeconds: entry.heartbeatSeconds,
       });
-      routing.record(id, stage, null);
+      await routing.record(id, stage, null);
       log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error });
       return { ...metrics, fallbackReason: failure.Error };
     } catch (err) {
       const name = (err as Error).name;
-      routing.record(id, stage, name);
+      await routing.record(id, stage, name).catch(() => undefined);
       attempts.push(`${ref}: ${name}`);
       log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
     } finally {

@@ -4,24 +4,26 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { makeTestHome, runCli, samples } from "./helpers.ts";
-import { RoutingStore } from "../core/routing-store.ts";
+import { DynamoRoutingStore, SqliteRoutingStore } from "../core/routing-store.ts";
+import { mockClient } from "aws-sdk-client-mock";
+import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 
 const policy = { failureRate: 0.5, minSamples: 3, window: 10, cooldownSeconds: 300 };
 
-test("the breaker opens on a high recent failure rate, never on too few samples, and probes after a cooldown", () => {
+test("the breaker opens on a high recent failure rate, never on too few samples, and probes after a cooldown", async () => {
   const { home } = makeTestHome();
-  const store = new RoutingStore(path.join(home, "affiant.db"));
-  store.record("m", "DraftDeclaration", "Affiant.GenerationStalled");
-  store.record("m", "DraftDeclaration", "States.HeartbeatTimeout");
-  assert.equal(store.health("m", policy).open, false, "two samples are too few");
-  store.record("m", "JudgeTone", null);
-  store.record("m", "JudgeTone", "Affiant.WorkerCrashed");
-  const h = store.health("m", policy);
+  const store = new SqliteRoutingStore(path.join(home, "affiant.db"));
+  await store.record("m", "DraftDeclaration", "Affiant.GenerationStalled");
+  await store.record("m", "DraftDeclaration", "States.HeartbeatTimeout");
+  assert.equal((await store.health("m", policy)).open, false, "two samples are too few");
+  await store.record("m", "JudgeTone", null);
+  await store.record("m", "JudgeTone", "Affiant.WorkerCrashed");
+  const h = await store.health("m", policy);
   assert.deepEqual({ samples: h.samples, failures: h.failures, stalls: h.stalls, open: h.open }, { samples: 4, failures: 3, stalls: 2, open: true });
-  assert.equal(store.health("m", { ...policy, cooldownSeconds: 0 }).open, false, "after the cooldown one run may probe");
-  for (let i = 0; i < 10; i++) store.record("m", "JudgeTone", null);
-  assert.equal(store.health("m", policy).open, false, "recovers once recent runs succeed");
-  assert.equal(store.health("other", policy).samples, 0);
+  assert.equal((await store.health("m", { ...policy, cooldownSeconds: 0 })).open, false, "after the cooldown one run may probe");
+  for (let i = 0; i < 10; i++) await store.record("m", "JudgeTone", null);
+  assert.equal((await store.health("m", policy)).open, false, "recovers once recent runs succeed");
+  assert.equal((await store.health("other", policy)).samples, 0);
   store.dispose();
   store.dispose();
 });
@@ -32,8 +34,8 @@ test("a model with an open circuit is skipped ahead of time; each stage's fallba
   const r = JSON.parse((await import("node:fs")).readFileSync(registry, "utf8"));
   r.pricing = { gpuHourUsd: { local: 3.6 }, hosted: {} };
   (await import("node:fs")).writeFileSync(registry, JSON.stringify(r));
-  const store = new RoutingStore(path.join(home, "affiant.db"));
-  for (let i = 0; i < 5; i++) store.record("stories-260k", "DraftDeclaration", "Affiant.GenerationStalled");
+  const store = new SqliteRoutingStore(path.join(home, "affiant.db"));
+  for (let i = 0; i < 5; i++) await store.record("stories-260k", "DraftDeclaration", "Affiant.GenerationStalled");
   store.dispose();
 
   const cli = await runCli(["run", samples.vawa, "--json"], env);
@@ -57,4 +59,28 @@ test("a model with an open circuit is skipped ahead of time; each stage's fallba
   const greedy = db.prepare("SELECT COUNT(*) AS n FROM model_outcomes WHERE model = 'stories-260k-greedy' AND ok = 1").get() as { n: number };
   assert.equal(greedy.n, 5, "the fallback model's successes are recorded too");
   db.close();
+});
+
+test("in AWS the outcomes live in DynamoDB, newest first, with a TTL", async () => {
+  const ddb = mockClient(DynamoDBClient);
+  const now = Date.now();
+  const item = (ok: boolean, error: string | null, ago: number) => ({ ok: { BOOL: ok }, at: { S: new Date(now - ago).toISOString() }, ...(error ? { error: { S: error } } : {}) });
+  ddb.on(QueryCommand).resolves({ Items: [item(false, "States.HeartbeatTimeout", 1000), item(false, "Affiant.GenerationStalled", 2000), item(false, "Affiant.WorkerCrashed", 3000), item(true, null, 4000)] });
+  ddb.on(PutItemCommand).resolves({});
+  const store = new DynamoRoutingStore("affiant-routing", new DynamoDBClient({ region: "us-east-1" }));
+  const h = await store.health("qwen3-32b", policy);
+  assert.deepEqual({ samples: h.samples, failures: h.failures, stalls: h.stalls, open: h.open }, { samples: 4, failures: 3, stalls: 2, open: true });
+  const query = ddb.commandCalls(QueryCommand)[0]!.args[0].input;
+  assert.equal(query.TableName, "affiant-routing");
+  assert.equal(query.ScanIndexForward, false);
+  assert.equal(query.Limit, policy.window);
+  assert.deepEqual(query.ExpressionAttributeValues, { ":m": { S: "qwen3-32b" } });
+  await store.record("qwen3-32b", "JudgeTone", "Affiant.GenerationRunaway");
+  const put = ddb.commandCalls(PutItemCommand)[0]!.args[0].input.Item!;
+  assert.equal(put.model!.S, "qwen3-32b");
+  assert.equal(put.ok!.BOOL, false);
+  assert.equal(put.error!.S, "Affiant.GenerationRunaway");
+  assert.ok(Number(put.expiresAt!.N) > now / 1000);
+  store.dispose();
+  ddb.restore();
 });

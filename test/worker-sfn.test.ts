@@ -24,9 +24,12 @@ async function sfnEndpoint() {
     let raw = "";
     req.on("data", (d) => (raw += d));
     req.on("end", () => {
-      calls.push({ target: String(req.headers["x-amz-target"]), body: JSON.parse(raw || "{}") });
+      const target = String(req.headers["x-amz-target"]);
+      calls.push({ target, body: JSON.parse(raw || "{}") });
       res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
-      res.end("{}");
+      // The same endpoint plays the routing table: five recent stalls for every model.
+      const stalled = { ok: { BOOL: false }, error: { S: "Affiant.GenerationStalled" }, at: { S: new Date().toISOString() } };
+      res.end(target === "DynamoDB_20120810.Query" ? JSON.stringify({ Items: Array(5).fill(stalled), Count: 5 }) : "{}");
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -82,6 +85,23 @@ test("in ECS a failing stage answers SendTaskFailure with the error name Step Fu
     assert.equal(failure.body.error, "Affiant.ContextTooLarge");
     assert.match(failure.body.cause!, /needs \d+ tokens of context/);
     assert.ok(!sfn.calls.some((c) => c.target === "AWSStepFunctions.SendTaskSuccess"));
+  } finally {
+    await sfn.close();
+  }
+});
+
+test("in ECS a model whose circuit is open fails fast with Affiant.CircuitOpen, read from the routing table", async () => {
+  const sfn = await sfnEndpoint();
+  try {
+    const { state, env } = await preparedState();
+    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
+    assert.equal(r.code, 1);
+    const targets = sfn.calls.map((c) => c.target);
+    assert.equal(targets[0], "DynamoDB_20120810.Query");
+    const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
+    assert.equal(failure?.body.error, "Affiant.CircuitOpen");
+    assert.match(failure!.body.cause!, /5 of the last 5 runs of stories-260k failed \(5 stalls\)/);
+    assert.ok(!targets.includes("AWSStepFunctions.SendTaskHeartbeat"), "no model was loaded");
   } finally {
     await sfn.close();
   }

@@ -11,7 +11,7 @@
  */
 import { openBlobStore, putJson } from "../../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../../core/stage-report.ts";
-import { AffiantError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
+import { AffiantError, CircuitOpenError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
@@ -200,7 +200,25 @@ async function main(): Promise<void> {
     const input = stageInputFromEnv();
     const stage = input.stage;
     if (!isGpuStage(stage)) throw new InvalidInputError(`llama worker: ${stage} is not a GPU stage`);
-    const metrics = await runStage(stage, input, channel);
+    // In ECS the worker consults and feeds the shared routing table itself; locally the
+    // engine does, before it spends a process on a model whose circuit is open.
+    const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
+    const registry = loadRegistry();
+    const model = process.env.AFFIANT_MODEL ?? stageEntry(registry, stage).model;
+    if (routing && !process.env.AFFIANT_FALLBACK_REASON) {
+      const health = await routing.health(model, modelEntry(registry, model).breaker);
+      if (health.open) {
+        throw new CircuitOpenError(`${stage}: circuit open: ${health.failures} of the last ${health.samples} runs of ${model} failed (${health.stalls} stalls)`, { state: stage, model });
+      }
+    }
+    let metrics;
+    try {
+      metrics = await runStage(stage, input, channel);
+      await routing?.record(model, stage, null);
+    } catch (err) {
+      await routing?.record(model, stage, (err as Error).name).catch(() => undefined);
+      throw err;
+    }
     log("info", "worker.done", {
       stage,
       execution: input.executionName,

@@ -15,7 +15,7 @@ import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
 import { InvalidInputError, StatesError } from "../../core/errors.ts";
-import { RoutingStore } from "../../core/routing-store.ts";
+import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
@@ -73,7 +73,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.store = options.store ?? blobStore();
     this.ownsDb = !options.db;
     this.db = options.db ?? new HistoryDb();
-    this.routing = new RoutingStore();
+    this.routing = openRoutingStore();
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   }
 
@@ -175,7 +175,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const stage = env.AFFIANT_STAGE;
     if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
     const model = this.registry.stages[stage]!.model;
-    const health = this.routing.health(model, this.registry.models[model]!.breaker);
+    const health = await this.routing.health(model, this.registry.models[model]!.breaker);
     if (health.open) {
       // Skipped ahead of time: the fallback starts now instead of after a stall.
       const cause = JSON.stringify({ stage, model, reason: `circuit open: ${health.failures} of the last ${health.samples} runs of ${model} failed (${health.stalls} stalls)` });
@@ -193,12 +193,12 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
       });
       this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
-      this.routing.record(model, stage, null);
+      await this.routing.record(model, stage, null);
       // As SendTaskSuccess would: only the report enters the execution state.
       return pickStageReport(metrics);
     } catch (err) {
       this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
-      if ((err as Error).name !== "States.Aborted") this.routing.record(model, stage, (err as Error).name);
+      if ((err as Error).name !== "States.Aborted") await this.routing.record(model, stage, (err as Error).name);
       throw err;
     }
   }
