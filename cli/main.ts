@@ -9,6 +9,7 @@ import { runCommand } from "./run-command.ts";
 import { runsListCommand, runsShowCommand } from "./runs-command.ts";
 import { redactCommand } from "./redact-command.ts";
 import { modelsCheckCommand, modelsPullCommand } from "./models-command.ts";
+import { gamedayCommand } from "./gameday-command.ts";
 import { buildDefinition } from "../workflows/definition.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 
@@ -72,6 +73,17 @@ models
   .addOption(new Option("--only <id>", "only this registry model (repeatable)").argParser(collect).default([]))
   .action(async (opts: { only: string[] }) => {
     process.exitCode = await modelsPullCommand(opts);
+  });
+
+program
+  .command("gameday")
+  .description("run many cases with injected worker faults; fails on any failed case or leak")
+  .option("--cases <n>", "number of cases", "20")
+  .option("--fault-rate <r>", "share of GPU stages given a fault", "0.4")
+  .option("--seed <s>", "seed for which stages get which fault", "1")
+  .option("--json", "one JSON summary on stdout")
+  .action(async (opts: { cases: string; faultRate: string; seed: string; json?: boolean }) => {
+    process.exitCode = await gamedayCommand(opts);
   });
 
 program

@@ -410,7 +410,8 @@ async function misbehave(fault: FaultKind, stage: string): Promise<void> {
       await new Promise<never>(() => undefined);
       return;
     case "slow":
-      await new Promise((r) => setTimeout(r, 250));
+      // Throttled, not stopped: tokens (and heartbeats) keep coming, five times slower or more.
+      await new Promise((r) => setTimeout(r, 50));
       return;
     default:
       return;

@@ -1,0 +1,29 @@
+/** `affiant gameday [--cases N] [--fault-rate R] [--seed S] [--json]` */
+import { InvalidInputError } from "../core/errors.ts";
+import { runGameday } from "../workflows/gameday.ts";
+
+export async function gamedayCommand(opts: { cases: string; faultRate: string; seed: string; json?: boolean }): Promise<number> {
+  const cases = Number(opts.cases);
+  const faultRate = Number(opts.faultRate);
+  const seed = Number(opts.seed);
+  if (!Number.isInteger(cases) || cases < 1) throw new InvalidInputError(`--cases ${opts.cases}: expected a whole number ≥ 1`);
+  if (!(faultRate >= 0 && faultRate <= 1)) throw new InvalidInputError(`--fault-rate ${opts.faultRate}: expected a number from 0 to 1`);
+  if (!Number.isInteger(seed)) throw new InvalidInputError(`--seed ${opts.seed}: expected a whole number`);
+  const report = await runGameday({
+    cases,
+    faultRate,
+    seed,
+    onCase: (done, total, status) => process.stderr.write(`gameday: case ${done}/${total} ${status}\n`),
+  });
+  const { failures, ...summary } = report;
+  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+  else {
+    process.stdout.write(
+      `cases ${report.cases}, completed ${report.completed}, failed ${report.failed}, faults injected ${report.faultsInjected}, ` +
+        `worst time lost to one fault ${report.worstFaultCostSeconds} s, leaks ${report.leaks}\n` +
+        `fallbacks by reason: ${Object.entries(report.fallbacksByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}\n`,
+    );
+  }
+  for (const f of failures) process.stderr.write(`gameday: ${f.executionId} FAILED: ${f.error}\n`);
+  return report.failed === 0 && report.leaks === 0 ? 0 : 1;
+}

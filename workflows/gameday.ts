@@ -1,0 +1,126 @@
+/**
+ * A game day: many cases through the local engine with real worker faults injected into a
+ * seeded share of GPU stages. Every case must complete (through fallbacks) and nothing
+ * that can leave the account may hold a vault value.
+ */
+import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { caseKeys } from "../core/case-file.ts";
+import { homePaths } from "../core/paths.ts";
+import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
+import { readVault } from "../functions/redaction/vault.ts";
+import { ingestCase, readCaseFolder } from "./engine/case-intake.ts";
+import { LocalEngine } from "./engine/local-engine.ts";
+import { gpuStages } from "./state-names.ts";
+
+const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "examples", "cases");
+
+export interface GamedayOptions {
+  /** Default: 20. */
+  cases?: number;
+  /** Share of GPU stages given a fault. Default: 0.4. */
+  faultRate?: number;
+  /** Default: 1. */
+  seed?: number;
+  onCase?: (done: number, total: number, status: string) => void;
+}
+
+export interface GamedayReport {
+  cases: number;
+  completed: number;
+  failed: number;
+  faultsInjected: number;
+  fallbacksByReason: Record<string, number>;
+  worstFaultCostSeconds: number;
+  leaks: number;
+  failures: Array<{ executionId: string; error: string }>;
+}
+
+/** mulberry32: a small seeded PRNG, so a game day can be replayed exactly. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function filesUnder(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((n) => {
+    const f = path.join(dir, n);
+    return statSync(f).isDirectory() ? filesUnder(f) : [f];
+  });
+}
+
+export async function runGameday(options: GamedayOptions = {}): Promise<GamedayReport> {
+  const total = options.cases ?? 20;
+  const rate = options.faultRate ?? 0.4;
+  const random = seededRandom(options.seed ?? 1);
+  const workDir = path.join(homePaths.blobs(), "..", "gameday");
+  rmSync(workDir, { recursive: true, force: true });
+  const samples = readdirSync(samplesDir).filter((d) => existsSync(path.join(samplesDir, d, "case.json")));
+  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [] };
+  const engine = new LocalEngine();
+  try {
+    for (let i = 0; i < total; i++) {
+      // Variants of the samples: the same documents under a new case id.
+      const sample = samples[i % samples.length]!;
+      const dir = path.join(workDir, `case-${i}`);
+      mkdirSync(dir, { recursive: true });
+      cpSync(path.join(samplesDir, sample), dir, { recursive: true });
+      const caseJson = JSON.parse(readFileSync(path.join(dir, "case.json"), "utf8"));
+      caseJson.caseId = `gameday-${options.seed ?? 1}-${i}`;
+      writeFileSync(path.join(dir, "case.json"), JSON.stringify(caseJson));
+
+      const faults: Record<string, FaultKind> = {};
+      for (const stage of gpuStages) if (random() < rate) faults[stage] = faultKinds[Math.floor(random() * faultKinds.length)]!;
+      const folder = readCaseFolder(dir);
+      await ingestCase(folder, engine.store);
+      const summary = await engine.run({ caseId: caseJson.caseId, caseDir: dir, faults });
+
+      for (const s of summary.states) {
+        if (faults[s.name] && s.status === "FAILED") {
+          report.faultsInjected++;
+          report.worstFaultCostSeconds = Math.max(report.worstFaultCostSeconds, (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000);
+        }
+        if (s.fallbackReason) report.fallbacksByReason[s.fallbackReason] = (report.fallbacksByReason[s.fallbackReason] ?? 0) + 1;
+      }
+      if (summary.status === "SUCCEEDED") report.completed++;
+      else {
+        report.failed++;
+        report.failures.push({ executionId: summary.executionId, error: summary.error ?? "unknown" });
+      }
+      report.leaks += await countLeaks(engine, caseJson.caseId, summary.executionId);
+      options.onCase?.(i + 1, total, summary.status);
+    }
+  } finally {
+    engine.dispose();
+  }
+  report.worstFaultCostSeconds = Math.round(report.worstFaultCostSeconds * 100) / 100;
+  return report;
+}
+
+/**
+ * Vault values found in anything that may leave the account or be read by operators: the
+ * run's blobs other than the pre-redaction text and the final declaration, the history
+ * database and the logs.
+ */
+async function countLeaks(engine: LocalEngine, caseId: string, executionId: string): Promise<number> {
+  const vaultKey = caseKeys.vault(caseId, executionId);
+  if (!(await engine.store.exists(vaultKey))) return 0;
+  const values = [...(await readVault(engine.store, vaultKey)).values()].filter((v) => v.length >= 4);
+  const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
+  const files = [...filesUnder(runDir).filter((f) => !f.endsWith("extract.json") && !f.endsWith("declaration.md")), homePaths.database(), homePaths.logFile()];
+  let leaks = 0;
+  for (const f of files) {
+    if (!existsSync(f)) continue;
+    const text = readFileSync(f, "latin1");
+    for (const v of values) if (text.includes(v)) leaks++;
+  }
+  return leaks;
+}
