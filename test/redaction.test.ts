@@ -14,6 +14,11 @@ test("A-numbers in their written forms share one placeholder", () => {
   assert.equal(out, "[A_NUMBER_1]; [A_NUMBER_1]; [A_NUMBER_1]; A-Number: [A_NUMBER_1].");
 });
 
+test("an A-number wrapped onto the next line is still one A-number", () => {
+  const r = new Redactor();
+  assert.equal(r.redact("Prior number A-123-456-\n789 and A123456789.").text, "Prior number [A_NUMBER_1] and [A_NUMBER_1].");
+});
+
 test("receipt numbers, SSNs, phones, emails, dates of birth, addresses and ZIP codes", () => {
   const text =
     "Receipt EAC2190012345 and WAC-21-900-12345. SSN 123-45-6789. Call (555) 010-4477 or 555.010.9000. " +

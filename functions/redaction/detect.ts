@@ -57,14 +57,15 @@ const rules: Rule[] = [
   },
   {
     // A123456789, A-123-456-789, A# 123 456 789, A 12345678: the letter is part of the number.
+    // A group may wrap onto the next line in extracted text ("A-123-456-\n789").
     type: "A_NUMBER",
-    pattern: /\bA\s?(?:#|No\.?|-)?\s?(?:\d[\s-]?){7,8}\d\b/g,
+    pattern: /\bA\s?(?:#|No\.?|-)?\s?(?:\d(?:[\s-]|-\n)?){7,8}\d\b/g,
     canonical: (v) => digits(v).padStart(9, "0"),
   },
   {
     // "A-Number: 123-456-789", "número A: 123456789": the label stays, the digits go.
     type: "A_NUMBER",
-    pattern: /\b(?:A-?Number:?\s*|A-?Nr\.?:?\s*|n[úu]mero\s+A:?\s*)((?:\d[\s-]?){7,8}\d)\b/gi,
+    pattern: /\b(?:A-?Number:?\s*|A-?Nr\.?:?\s*|n[úu]mero\s+A:?\s*)((?:\d(?:[\s-]|-\n)?){7,8}\d)\b/gi,
     group: 1,
     canonical: (v) => digits(v).padStart(9, "0"),
   },
