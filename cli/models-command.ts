@@ -25,6 +25,11 @@ export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolea
 export async function modelsPullCommand(opts: { only: string[] }): Promise<number> {
   const { pullModels } = await import("../workflows/model-pull.ts");
   const registry = loadRegistry();
+  const unknown = opts.only.filter((id) => !registry.models[id]);
+  if (unknown.length) {
+    process.stderr.write(`affiant models pull: --only ${unknown.join(", ")}: not in the registry ${registry.source} (models: ${Object.keys(registry.models).join(", ")})\n`);
+    return 1;
+  }
   const tty = Boolean(process.stderr.isTTY);
   const reported = new Map<string, number>();
   const results = await pullModels(registry, {

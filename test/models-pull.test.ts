@@ -97,6 +97,13 @@ test("an interrupted download resumes with a Range request", async () => {
   }
 });
 
+test("pulling a model the registry does not have is refused by name", async () => {
+  const { registry, env } = makeTestHome();
+  const out = await runCli(["models", "pull", "--only", "no-such-model"], env);
+  assert.equal(out.code, 1);
+  assert.match(out.stderr, new RegExp(`--only no-such-model: not in the registry ${registry}`));
+});
+
 test("a model with no url and no file is named", async () => {
   const { home, registry, env } = makeTestHome();
   rmSync(path.join(home, "stories260K.gguf"));
