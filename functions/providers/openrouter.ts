@@ -56,7 +56,7 @@ export class OpenRouterProvider implements HostedProvider {
       };
     } catch (err) {
       const e = err as Error & { status?: number };
-      const status = e.status ?? (e.name.includes("Timeout") ? "timeout" : "network");
+      const status = e instanceof OpenAI.APIConnectionTimeoutError ? "timeout" : (e.status ?? "network");
       throw new ProviderError(`${request.stage}: openrouter ${this.model} failed (${status}: ${e.name})`, { state: request.stage, provider: "openrouter", model: this.model });
     }
   }
