@@ -71,8 +71,9 @@ const hostedChains = {
   JudgeFaithfulness: { fallback: ["openrouter:acme/judge", "local:stories-260k-greedy"] },
   JudgeCoverage: { fallback: ["bedrock:amazon.nova-test-v1:0", "local:stories-260k-greedy"] },
   JudgeTone: { fallback: ["openrouter:acme/judge", "local:stories-260k-greedy"] },
+  GuardrailsRewrite: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
 };
-const allCrash = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone"].flatMap((s) => ["--fault", `${s}=crash`]);
+const allCrash = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"].flatMap((s) => ["--fault", `${s}=crash`]);
 
 function providerEnv(p: { openrouterUrl: string; bedrockUrl: string }) {
   return {
@@ -85,7 +86,26 @@ function providerEnv(p: { openrouterUrl: string; bedrockUrl: string }) {
   };
 }
 
-const secrets = ["Elena", "Fictitia", "Marsh", "Derek", "Samplefield", "Rosa", "Exampleton", "A123456789", "123456789", "elena.marsh@example.com", "010-4477", "4417 Placeholder", "62704", "Jordan Testwell"];
+const secrets = {
+  vawa: ["Elena", "Fictitia", "Marsh", "Derek", "Samplefield", "Rosa", "Exampleton", "A123456789", "123456789", "elena.marsh@example.com", "010-4477", "4417 Placeholder", "62704", "Jordan Testwell", "Morgan Fakerly"],
+  tvisa: ["Tomas", "Imaginario", "Vela", "Victor", "Fakename", "987-654-321", "987654321", "EAC2190012345", "010-3321", "1200 County Road", "93706", "Casey Nobody"],
+};
+
+test("the T visa sample, rewrite included, completes through hosted fallbacks without sending PII", async () => {
+  const providers = await recordingProviders();
+  try {
+    const { env } = makeTestHome({ stages: hostedChains, maxRewrites: 1, scoreThreshold: 1 });
+    const cli = await runCli(["run", samples.tvisa, "--json", ...allCrash], { ...env, ...providerEnv(providers) });
+    assert.equal(cli.code, 0, cli.stderr);
+    const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null }> };
+    assert.equal(summary.states.find((s) => s.name === "GuardrailsRewriteFallback")?.provider, "openrouter");
+    assert.ok(providers.requests.some((r) => r.body.includes("Reviewers said")), "the rewrite prompt went to the hosted model");
+    const leaks = providers.requests.flatMap((r) => secrets.tvisa.filter((s) => r.body.includes(s)).map((s) => `${r.url}: ${s}`));
+    assert.deepEqual(leaks, []);
+  } finally {
+    await providers.close();
+  }
+});
 
 test("with every local stage failing, the case completes through Bedrock and OpenRouter, and no PII is sent", async () => {
   const providers = await recordingProviders();
@@ -114,7 +134,7 @@ test("with every local stage failing, the case completes through Bedrock and Ope
       assert.deepEqual(JSON.parse(r.body).provider, { data_collection: "deny" });
     }
     for (const r of converse) assert.match(String(r.headers.authorization), /^AWS4-HMAC-SHA256 /, "the real SDK signed the Bedrock request");
-    const leaks = providers.requests.flatMap((r) => secrets.filter((s) => r.body.includes(s)).map((s) => `${r.url}: ${s}`));
+    const leaks = providers.requests.flatMap((r) => secrets.vawa.filter((s) => r.body.includes(s)).map((s) => `${r.url}: ${s}`));
     assert.deepEqual(leaks, []);
     assert.ok(providers.requests.some((r) => r.body.includes("[PERSON_1]")), "prompts carry placeholders instead");
   } finally {
