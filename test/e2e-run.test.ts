@@ -122,3 +122,18 @@ test("a draft below the score threshold is rewritten with the judges' reasons an
   assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("Judges"));
   assert.equal((summary.output as unknown as { rewrites: number }).rewrites, 1);
 });
+
+test("a case that needs more context than the models allow fails with a clear ContextTooLarge, never truncation", async () => {
+  // 200 tokens: less than any stage's prompt template plus its output budget.
+  const { env } = makeTestHome({ contextSize: 200 });
+  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  assert.equal(cli.code, 1);
+  const summary = JSON.parse(cli.stdout) as Summary & { error: string; cause: string };
+  assert.equal(summary.status, "FAILED");
+  const facts = summary.states.find((s) => s.name === "ExtractFacts") as unknown as { error: string; cause: string };
+  assert.equal(facts.error, "Affiant.ContextTooLarge");
+  assert.match(facts.cause, /ExtractFacts: stories-260k needs \d+ tokens of context \(prompt \d+ \+ output 300 \+ 16\); its configured maximum is 200/);
+  assert.equal(summary.error, "Affiant.NoProviderAvailable", "the planned fallback was tried and could not fit either");
+  assert.match(summary.cause, /local:stories-260k-greedy: Affiant\.ContextTooLarge/);
+  assert.match(cli.stderr, /failed state: ExtractFactsFallback/);
+});

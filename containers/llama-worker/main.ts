@@ -100,6 +100,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       memoryBudgetBytes,
       // The `oom` fault asks for a context no host could hold: refused before any load.
       forceContextSize: fault === "oom" ? plan.trainContextSize * 64 : undefined,
+      configuredMax: model.contextSize,
     });
 
     session = await ModelSession.load({

@@ -56,6 +56,8 @@ export interface ContextCheck {
   memoryBudgetBytes: number;
   /** Requested context size override (the `oom` fault asks for one that cannot fit). */
   forceContextSize?: number;
+  /** The registry's cap for this model, when below its trained context. Default: none. */
+  configuredMax?: number;
 }
 
 /** Tokens added to prompt + output budget for special tokens and grammar slack. */
@@ -68,9 +70,11 @@ export const contextMargin = 16;
 export async function sizeContext(check: ContextCheck): Promise<number> {
   const needed = check.forceContextSize ?? check.promptTokens + check.maxTokens + contextMargin;
   const where = { state: check.stage, model: check.modelId };
-  if (needed > check.plan.trainContextSize) {
+  const configured = check.configuredMax !== undefined && check.configuredMax < check.plan.trainContextSize;
+  const max = configured ? check.configuredMax! : check.plan.trainContextSize;
+  if (needed > max) {
     throw new ContextTooLargeError(
-      `${check.stage}: ${check.modelId} needs ${needed} tokens of context (prompt ${check.promptTokens} + output ${check.maxTokens} + ${contextMargin}); its trained maximum is ${check.plan.trainContextSize}`,
+      `${check.stage}: ${check.modelId} needs ${needed} tokens of context (prompt ${check.promptTokens} + output ${check.maxTokens} + ${contextMargin}); its ${configured ? "configured" : "trained"} maximum is ${max}`,
       where,
     );
   }
