@@ -132,7 +132,7 @@ test("a case that needs more context than the models allow fails with a clear Co
   assert.equal(summary.status, "FAILED");
   const facts = summary.states.find((s) => s.name === "ExtractFacts") as unknown as { error: string; cause: string };
   assert.equal(facts.error, "Affiant.ContextTooLarge");
-  assert.match(facts.cause, /ExtractFacts: stories-260k needs \d+ tokens of context \(prompt \d+ \+ output 300 \+ 16\); its configured maximum is 200/);
+  assert.match(facts.cause, /ExtractFacts: stories-260k needs \d+ tokens of context \(prompt \d+ \+ output 400 \+ 16\); its configured maximum is 200/);
   assert.equal(summary.error, "Affiant.NoProviderAvailable", "the planned fallback was tried and could not fit either");
   assert.match(summary.cause, /local:stories-260k-greedy: Affiant\.ContextTooLarge/);
   assert.match(cli.stderr, /failed state: ExtractFactsFallback/);

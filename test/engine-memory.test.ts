@@ -39,7 +39,7 @@ test("twelve stages through workers leave the engine's RSS flat and no worker be
 });
 
 test("the worker applies the registry's chat template and caps thinking at the stage's budget", async () => {
-  const { state } = await preparedState({}, { models: { chatWrapper: "qwen" }, stages: { ExtractFacts: { thoughtBudget: 20 } } });
+  const { state } = await preparedState({}, { contextSize: 1024, models: { chatWrapper: "qwen" }, stages: { ExtractFacts: { thoughtBudget: 20 } } });
   const metrics = await spawnWorker({ stage: "ExtractFacts", env: stageEnvFromState("ExtractFacts", state), timeoutSeconds: 120, heartbeatSeconds: 15 });
   assert.ok(metrics.thoughtTokens! >= 20 && metrics.thoughtTokens! <= 40, `thought tokens ${metrics.thoughtTokens}`);
   assert.ok(metrics.tokensOut > metrics.thoughtTokens!, "an answer followed");

@@ -98,7 +98,7 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
               type: "object",
               properties: {
                 element: { enum: elements.map((e) => e.id) },
-                statement: { type: "string", maxLength: 80 },
+                statement: { type: "string", maxLength: 60 },
                 source: { enum: picked.length ? picked.map((c) => c.id) : ["none"] },
               },
             },
