@@ -3,7 +3,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { copyCase, makeTestHome, runCli, samples } from "./helpers.ts";
+import { spawn, spawnSync } from "node:child_process";
+import { copyCase, makeTestHome, root, runCli, samples } from "./helpers.ts";
 import { writePdf } from "../examples/pdf-writer.ts";
 
 async function noSuccessRecorded(env: Record<string, string>) {
@@ -88,4 +89,25 @@ test("an encrypted PDF fails the execution at Extract, naming the file", async (
   assert.match(r.stderr, /error: Affiant\.DocumentUnreadable/);
   const rows = await noSuccessRecorded(env);
   assert.deepEqual(rows.map((x) => x.status), ["FAILED"]);
+});
+
+test("an interrupted run is recorded as ABORTED and leaves no worker behind", async () => {
+  const { env } = makeTestHome({ stages: { DraftDeclaration: { watchdogSeconds: 120, heartbeatSeconds: 60 } } });
+  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "run", samples.vawa, "--fault", "DraftDeclaration=stall"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  // Wait until the stalled stage is running, then interrupt as Ctrl-C would.
+  const deadline = Date.now() + 120_000;
+  while (!/→ DraftDeclaration/.test(stderr)) {
+    assert.ok(Date.now() < deadline, `DraftDeclaration never started:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill("SIGINT");
+  const code = await new Promise<number | null>((r) => child.on("close", r));
+  assert.equal(code, 130);
+  const rows = JSON.parse((await runCli(["runs", "list", "--json"], env)).stdout) as Array<{ status: string; error: string }>;
+  assert.deepEqual(rows.map((r) => [r.status, r.error]), [["ABORTED", "Affiant.Interrupted"]]);
+  const workers = spawnSync("pgrep", ["-f", "llama-worker/main.ts"], { encoding: "utf8" }).stdout.trim();
+  assert.equal(workers, "", "no worker process survived the interrupt");
 });

@@ -21,7 +21,7 @@ import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
 import { pickStageReport, type StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { spawnWorker } from "../../containers/llama-worker/spawn.ts";
+import { killAllWorkers, spawnWorker } from "../../containers/llama-worker/spawn.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
 import { loadRegistry, type Registry } from "../registry.ts";
 import { isGpuStage } from "../state-names.ts";
@@ -245,7 +245,11 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     for (const [id, abort] of this.aborts) {
       abort();
       this.killChildren(id);
+      // Interrupted (Ctrl-C, SIGTERM): recorded as such, never left RUNNING.
+      this.db.finishExecution(id, { status: "ABORTED", error: "Affiant.Interrupted", cause: "the local engine was stopped before the execution ended" });
     }
+    // Workers started outside a GPU state (the local fallback model) die with the engine too.
+    killAllWorkers();
     if (this.ownsDb) this.db.dispose();
     this.routing.dispose();
   }
