@@ -10,6 +10,8 @@ import { runsListCommand, runsShowCommand } from "./runs-command.ts";
 import { redactCommand } from "./redact-command.ts";
 import { modelsCheckCommand, modelsPullCommand } from "./models-command.ts";
 import { gamedayCommand } from "./gameday-command.ts";
+import { serveCommand } from "./serve-command.ts";
+import { backfillCommand } from "./backfill-command.ts";
 import { buildDefinition } from "../workflows/definition.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 
@@ -84,6 +86,25 @@ program
   .option("--json", "one JSON summary on stdout")
   .action(async (opts: { cases: string; faultRate: string; seed: string; json?: boolean }) => {
     process.exitCode = await gamedayCommand(opts);
+  });
+
+program
+  .command("backfill")
+  .description("run every case folder under <dir> that has no successful execution at this pipeline version")
+  .argument("<dir>", "folder of case folders")
+  .option("--concurrency <n>", "cases at a time", "1")
+  .option("--json", "the summary as JSON on stdout")
+  .action(async (dir: string, opts: { concurrency: string; json?: boolean }) => {
+    process.exitCode = await backfillCommand(dir, opts);
+  });
+
+program
+  .command("serve")
+  .description("the HTTP API, the run viewer and a Step Functions endpoint (/sfn) for local runs")
+  .option("--port <n>", "port (0: any free port)", "8787")
+  .option("--host <address>", "address to bind; beyond loopback only with AFFIANT_API_TOKEN", "127.0.0.1")
+  .action(async (opts: { port: string; host: string }) => {
+    process.exitCode = await serveCommand(opts);
   });
 
 program

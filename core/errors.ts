@@ -83,6 +83,10 @@ export const NoProviderAvailableError = define("Affiant.NoProviderAvailable");
 export const PlaceholderMismatchError = define("Affiant.PlaceholderMismatch");
 /** The model's recent failure rate is over its breaker threshold: skipped ahead of time. */
 export const CircuitOpenError = define("Affiant.CircuitOpen");
+/** An execution of that name exists (names keep starts idempotent). */
+export const ExecutionAlreadyExistsError = define("Affiant.ExecutionAlreadyExists");
+/** Not found: a case, an execution. */
+export const NotFoundError = define("Affiant.NotFound");
 /** A real PII value was about to leave the account. */
 export const PrivacyViolationError = define("Affiant.PrivacyViolation");
 

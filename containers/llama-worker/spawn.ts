@@ -5,12 +5,13 @@
  * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { fork, spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { StatesError, StatesErrors } from "../../core/errors.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { WorkerMessage } from "./channel.ts";
+import type { TaskTokenBroker } from "../../workflows/engine/task-tokens.ts";
 import type { Progress } from "./model-session.ts";
 
 export const workerEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
@@ -25,6 +26,11 @@ export interface SpawnWorkerOptions {
   /** Called once with the child, e.g. to track it for cleanup. */
   onSpawn?: (child: ChildProcess) => void;
   signal?: AbortSignal;
+  /**
+   * Answer through the Step Functions API instead of IPC: the worker gets a task token and
+   * the endpoint, and talks to it with the SDK as it does in ECS (`affiant serve`).
+   */
+  taskToken?: { broker: TaskTokenBroker; sfnEndpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
 
 const live = new Set<ChildProcess>();
@@ -37,12 +43,34 @@ export function killAllWorkers(): void {
 
 export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
   return new Promise((resolve, reject) => {
-    const child = fork(workerEntry, [], {
-      execArgv: ["--import", "tsx"],
-      env: { ...process.env, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) },
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-      serialization: "json",
-    });
+    const baseEnv = { ...process.env, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
+    let token: string | undefined;
+    let child: ChildProcess;
+    if (options.taskToken) {
+      const { broker, sfnEndpoint, credentials } = options.taskToken;
+      token = broker.issue({
+        heartbeat: () => onMessage({ type: "heartbeat", progress: undefined as never }),
+        succeed: (output) => onMessage({ type: "success", metrics: output as StageMetrics }),
+        fail: (error, cause) => onMessage({ type: "failure", error, cause }),
+      });
+      child = spawn(process.execPath, ["--import", "tsx", workerEntry], {
+        env: {
+          ...baseEnv,
+          AFFIANT_TASK_TOKEN: token,
+          AFFIANT_SFN_ENDPOINT: sfnEndpoint,
+          AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+          ...(credentials ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey } : {}),
+        },
+        stdio: ["ignore", "ignore", "pipe"],
+      });
+    } else {
+      child = fork(workerEntry, [], {
+        execArgv: ["--import", "tsx"],
+        env: baseEnv,
+        stdio: ["ignore", "ignore", "pipe", "ipc"],
+        serialization: "json",
+      });
+    }
     live.add(child);
     options.onSpawn?.(child);
     let settled = false;
@@ -55,6 +83,7 @@ export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> 
     const finish = (err: Error | null, metrics?: StageMetrics) => {
       if (settled) return;
       settled = true;
+      if (token) options.taskToken!.broker.close(token);
       clearTimeout(heartbeatTimer);
       clearTimeout(overallTimer);
       options.signal?.removeEventListener("abort", onAbort);
@@ -82,20 +111,20 @@ export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> 
 
     let lastBeat = Date.now();
     let maxGapMs = 0;
-    child.on("message", (raw) => {
-      const message = raw as WorkerMessage;
+    function onMessage(message: WorkerMessage) {
       if (message.type === "heartbeat") {
         maxGapMs = Math.max(maxGapMs, Date.now() - lastBeat);
         lastBeat = Date.now();
         clearTimeout(heartbeatTimer);
         heartbeatTimer = setTimeout(onHeartbeatMissed, heartbeatMs);
-        options.onProgress?.(message.progress);
+        if (message.progress) options.onProgress?.(message.progress);
       } else if (message.type === "success") {
         finish(null, { ...message.metrics, maxHeartbeatGapMs: Math.max(maxGapMs, Date.now() - lastBeat) });
       } else if (message.type === "failure") {
         finish(new StatesError(message.error, message.cause));
       }
-    });
+    }
+    child.on("message", (raw) => onMessage(raw as WorkerMessage));
     child.on("error", (err) => finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`))));
     child.on("exit", (code, signal) => {
       live.delete(child);

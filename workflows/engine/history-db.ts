@@ -24,6 +24,8 @@ export interface ExecutionRow {
   endedAt: string | null;
   pipelineVersion: string;
   outputDir: string | null;
+  /** The process that runs it; a RUNNING row whose process is gone was orphaned by a crash. */
+  ownerPid: number | null;
 }
 
 export interface EventRow {
@@ -84,15 +86,18 @@ export class HistoryDb {
   constructor(file: string = homePaths.database()) {
     this.db = openSqlite(file);
     this.db.exec(schema);
+    // Databases written before executions had an owner process.
+    const columns = this.db.prepare(`PRAGMA table_info(executions)`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === "owner_pid")) this.db.exec(`ALTER TABLE executions ADD COLUMN owner_pid INTEGER`);
   }
 
   createExecution(e: { id: string; caseId: string; caseDir: string | null; input: unknown; pipelineVersion: string; outputDir: string | null }): void {
     this.db
       .prepare(
-        `INSERT INTO executions (id, case_id, case_dir, status, input, started_at, pipeline_version, output_dir)
-         VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?)`,
+        `INSERT INTO executions (id, case_id, case_dir, status, input, started_at, pipeline_version, output_dir, owner_pid)
+         VALUES (?, ?, ?, 'RUNNING', ?, ?, ?, ?, ?)`,
       )
-      .run(e.id, e.caseId, e.caseDir, JSON.stringify(e.input), new Date().toISOString(), e.pipelineVersion, e.outputDir);
+      .run(e.id, e.caseId, e.caseDir, JSON.stringify(e.input), new Date().toISOString(), e.pipelineVersion, e.outputDir, process.pid);
   }
 
   finishExecution(id: string, result: { status: ExecutionStatus; output?: unknown; error?: string; cause?: string }): void {
@@ -119,8 +124,38 @@ export class HistoryDb {
     return row ? toExecution(row) : undefined;
   }
 
-  listExecutions(limit = 50): ExecutionRow[] {
-    return (this.db.prepare(`SELECT * FROM executions ORDER BY started_at DESC LIMIT ?`).all(limit) as Array<Record<string, string | null>>).map(toExecution);
+  listExecutions(limit = 50, filter: { status?: ExecutionStatus; caseId?: string; before?: string } = {}): ExecutionRow[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.status) (where.push("status = ?"), args.push(filter.status));
+    if (filter.caseId) (where.push("case_id = ?"), args.push(filter.caseId));
+    if (filter.before) (where.push("(started_at || id) < ?"), args.push(filter.before));
+    const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, id DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, limit) as Array<Record<string, string | null>>).map(toExecution);
+  }
+
+  /** Every execution of one case at one pipeline version, oldest first. */
+  executionsOf(caseId: string, pipelineVersion: string): ExecutionRow[] {
+    return (
+      this.db.prepare(`SELECT * FROM executions WHERE case_id = ? AND pipeline_version = ? ORDER BY started_at, id`).all(caseId, pipelineVersion) as Array<Record<string, string | null>>
+    ).map(toExecution);
+  }
+
+  /**
+   * RUNNING executions whose process has died (a crash, a kill -9, a closed laptop) are
+   * marked ABORTED, so they neither block a re-run nor show as running forever.
+   * Returns the ids it marked.
+   */
+  reapOrphans(isAlive: (pid: number) => boolean = processAlive): string[] {
+    const rows = this.db.prepare(`SELECT id, owner_pid FROM executions WHERE status = 'RUNNING'`).all() as Array<{ id: string; owner_pid: number | null }>;
+    const reaped: string[] = [];
+    for (const r of rows) {
+      if (r.owner_pid === process.pid) continue;
+      if (r.owner_pid !== null && isAlive(r.owner_pid)) continue;
+      this.finishExecution(r.id, { status: "ABORTED", error: "Affiant.Interrupted", cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
+      reaped.push(r.id);
+    }
+    return reaped;
   }
 
   events(executionId: string): EventRow[] {
@@ -163,5 +198,16 @@ function toExecution(r: Record<string, string | null>): ExecutionRow {
     endedAt: r.ended_at ?? null,
     pipelineVersion: r.pipeline_version!,
     outputDir: r.output_dir ?? null,
+    ownerPid: r.owner_pid === null || r.owner_pid === undefined ? null : Number(r.owner_pid),
   };
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    // EPERM: alive, owned by someone else.
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

@@ -14,7 +14,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
-import { InvalidInputError, StatesError } from "../../core/errors.ts";
+import { ExecutionAlreadyExistsError, InvalidInputError, StatesError } from "../../core/errors.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
@@ -28,6 +28,7 @@ import { isGpuStage } from "../state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
+import type { TaskTokenBroker } from "./task-tokens.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
@@ -36,6 +37,11 @@ export interface LocalEngineOptions {
   store?: BlobStore;
   /** Default: the SQLite database under AFFIANT_HOME. */
   db?: HistoryDb;
+  /**
+   * GPU tasks answer through the Step Functions API with a task token (as in ECS) instead
+   * of IPC: `affiant serve` passes its own `/sfn` endpoint here.
+   */
+  taskTokens?: { broker: TaskTokenBroker; sfnEndpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
 
 export interface StartExecutionOptions {
@@ -64,6 +70,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private readonly machine: StateMachine;
   private readonly children = new Map<string, Set<ChildProcess>>();
   private readonly aborts = new Map<string, () => void>();
+  private readonly stopReasons = new Map<string, { error?: string; cause?: string }>();
+  private readonly taskTokens: LocalEngineOptions["taskTokens"];
   private disposed = false;
 
   constructor(options: LocalEngineOptions = {}) {
@@ -74,16 +82,34 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.ownsDb = !options.db;
     this.db = options.db ?? new HistoryDb();
     this.routing = openRoutingStore();
+    this.taskTokens = options.taskTokens;
+    // Executions a crashed process left RUNNING would otherwise block re-runs forever.
+    const reaped = this.db.reapOrphans();
+    if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
     this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
   }
 
   /** Starts an execution and resolves when it has ended, successfully or not. */
   async run(options: StartExecutionOptions): Promise<ExecutionSummary> {
+    return this.start(options).done;
+  }
+
+  /**
+   * Starts an execution and returns at once: the id, and a promise of the summary when it
+   * ends. A name already used is `Affiant.ExecutionAlreadyExists` (names are how starts
+   * stay idempotent).
+   */
+  start(options: StartExecutionOptions): { executionId: string; done: Promise<ExecutionSummary> } {
     if (this.disposed) throw new Error("LocalEngine was disposed");
     const executionId = options.executionName ?? newExecutionName(options.caseId);
+    if (this.db.getExecution(executionId)) throw new ExecutionAlreadyExistsError(`execution ${executionId} already exists`);
     const input = { caseId: options.caseId, ...(options.faults && Object.keys(options.faults).length ? { faults: options.faults } : {}) };
     const outputDir = path.join(homePaths.outputs(), executionId);
     this.db.createExecution({ id: executionId, caseId: options.caseId, caseDir: options.caseDir ?? null, input, pipelineVersion, outputDir });
+    return { executionId, done: this.execute(executionId, options, input, outputDir) };
+  }
+
+  private async execute(executionId: string, options: StartExecutionOptions, input: Record<string, unknown>, outputDir: string): Promise<ExecutionSummary> {
     this.children.set(executionId, new Set());
     log("info", "execution.started", { execution: executionId, caseId: options.caseId, faults: Object.keys(options.faults ?? {}).length });
 
@@ -113,6 +139,12 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       error = failure?.Error ?? (status === "TIMED_OUT" ? "States.Timeout" : "States.Runtime");
       cause = failure?.Cause ?? "";
     }
+    if (status === "ABORTED") {
+      const reason = this.stopReasons.get(executionId);
+      error = reason?.error;
+      cause = reason?.cause;
+      this.stopReasons.delete(executionId);
+    }
     this.killChildren(executionId);
     this.aborts.delete(executionId);
 
@@ -140,9 +172,11 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     return summarizeExecution(row, this.db.events(executionId), this.db.reports(executionId));
   }
 
-  abort(executionId: string): boolean {
+  /** Stops a running execution (StopExecution); false when it is not running here. */
+  abort(executionId: string, reason: { error?: string; cause?: string } = {}): boolean {
     const abort = this.aborts.get(executionId);
     if (!abort) return false;
+    this.stopReasons.set(executionId, reason);
     abort();
     this.killChildren(executionId);
     return true;
@@ -190,6 +224,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         timeoutSeconds: Number(state.TimeoutSeconds),
         heartbeatSeconds: Number(state.HeartbeatSeconds),
         onSpawn: (child) => this.children.get(executionId)?.add(child),
+        taskToken: this.taskTokens,
         onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
       });
       this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);

@@ -1,0 +1,224 @@
+/**
+ * The HTTP API: one Hono app, run by the API Gateway function in AWS and by `affiant serve`
+ * locally. Responses carry ids, statuses and per-state numbers; the only case content that
+ * ever leaves is the re-injected declaration, to an authenticated caller. Every client
+ * mistake is a 4xx with `{error: {name, message}}`; a 500 never echoes internals.
+ */
+import { timingSafeEqual } from "node:crypto";
+import { Hono, type Context } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { z } from "zod";
+import { AffiantError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import type { AslDefinition } from "../workflows/definition.ts";
+import { checkPdfBytes, documentKey, parseCaseJson } from "./case-store.ts";
+import { documentLimits, type CaseDocument, type Executions, type ExecutionStatus } from "./executions.ts";
+import type { LocalExecutions } from "./local-executions.ts";
+
+export interface AppOptions {
+  executions: Executions;
+  /**
+   * `bearer`: `Authorization: Bearer <token>` on every API route (`affiant serve` with
+   * AFFIANT_API_TOKEN). `iam`: API Gateway has already authorised the caller. `none`: a
+   * loopback-only local server without a token.
+   */
+  auth: { kind: "bearer"; token: string } | { kind: "iam" } | { kind: "none" };
+  /** The deployed or local definition, for the viewer's state graph. */
+  definition?: AslDefinition;
+  /** Largest request body accepted (API Gateway: 10 MB). */
+  maxRequestBytes?: number;
+  /** Extra routes on the same app: the run viewer, the local Step Functions endpoint. */
+  mount?: (app: Hono) => void;
+}
+
+const statuses = ["RUNNING", "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"] as const;
+
+const plannedCaseSchema = z.object({
+  case: z.unknown(),
+  files: z.array(z.object({ name: z.string().min(1), size: z.number().int() })).min(1),
+});
+
+const listQuerySchema = z.object({
+  status: z.enum(statuses).optional(),
+  caseId: z.string().max(80).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  nextToken: z.string().max(400).optional(),
+});
+
+const executionIdPattern = /^[A-Za-z0-9._-]{1,120}$/;
+
+class HttpError extends AffiantError {
+  constructor(
+    readonly status: 401 | 404 | 409 | 413 | 415,
+    name: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+const statusFor: Record<string, number> = {
+  "Affiant.InvalidInput": 400,
+  "Affiant.NotFound": 404,
+  "Affiant.CaseIncomplete": 409,
+  "Affiant.ExecutionAlreadyExists": 409,
+};
+
+export function createApp(options: AppOptions): Hono {
+  const app = new Hono();
+  const { executions } = options;
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ error: { name: err.name, message: err.message } }, err.status);
+    const status = statusFor[err.name];
+    if (status) return c.json({ error: { name: err.name, message: err.message } }, status as 400);
+    log("error", "api.error", { method: c.req.method, route: c.req.routePath, error: err.name });
+    return c.json({ error: { name: "Affiant.InternalError", message: "internal error; see the server log" } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { name: "Affiant.NotFound", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    log("info", "api.request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) });
+  });
+
+  const api = new Hono();
+  if (options.auth.kind === "bearer") api.use("*", bearer(options.auth.token));
+  api.use(
+    "*",
+    bodyLimit({
+      maxSize: options.maxRequestBytes ?? documentLimits.maxRequestBytes,
+      onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: `the request body is over ${options.maxRequestBytes ?? documentLimits.maxRequestBytes} bytes; upload through the presigned URLs instead` } }, 413),
+    }),
+  );
+
+  api.post("/cases", async (c) => {
+    const type = c.req.header("content-type") ?? "";
+    if (type.startsWith("multipart/form-data")) {
+      const body = await c.req.parseBody({ all: true }).catch(() => {
+        throw new InvalidInputError("the multipart body could not be parsed");
+      });
+      const rawCase = body.case;
+      if (rawCase === undefined || Array.isArray(rawCase)) throw new InvalidInputError("case: one case.json part is required");
+      const caseJson = typeof rawCase === "string" ? rawCase : await rawCase.text();
+      const caseFile = parseCaseJson(caseJson);
+      const parts = body.files === undefined ? [] : Array.isArray(body.files) ? body.files : [body.files];
+      const documents: CaseDocument[] = [];
+      for (const part of parts) {
+        if (typeof part === "string") throw new InvalidInputError("files: each part must be a file, not a text field");
+        if (part.type && part.type !== "application/pdf" && part.type !== "application/octet-stream") {
+          throw new HttpError(415, "Affiant.UnsupportedMediaType", `files: ${part.name}: ${part.type} is not a PDF`);
+        }
+        const bytes = new Uint8Array(await part.arrayBuffer());
+        documents.push({ name: part.name, bytes });
+      }
+      await executions.putCase(caseFile, caseJson, documents);
+      log("info", "api.case_stored", { caseId: caseFile.caseId, documents: documents.length, bytes: documents.reduce((n, d) => n + d.bytes.byteLength, 0) });
+      return c.json({ caseId: caseFile.caseId }, 201);
+    }
+    if (type.startsWith("application/json")) {
+      const raw = await c.req.json().catch(() => {
+        throw new InvalidInputError("the body is not valid JSON");
+      });
+      const parsed = plannedCaseSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0]!;
+        throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
+      }
+      const caseJson = JSON.stringify(parsed.data.case);
+      const caseFile = parseCaseJson(caseJson);
+      const uploads = await executions.planUploads(caseFile, caseJson, parsed.data.files, new URL(c.req.url).origin);
+      log("info", "api.case_planned", { caseId: caseFile.caseId, documents: uploads.length });
+      return c.json({ caseId: caseFile.caseId, uploads }, 201);
+    }
+    throw new HttpError(415, "Affiant.UnsupportedMediaType", "POST /cases takes multipart/form-data (files + case) or application/json (case + file list for presigned uploads)");
+  });
+
+  api.post("/cases/:caseId/executions", async (c) => {
+    const caseId = c.req.param("caseId");
+    const result = await executions.startExecution(caseId);
+    log("info", "api.execution_start", { caseId, execution: result.executionId, created: result.created });
+    return c.json(result, result.created ? 202 : 200);
+  });
+
+  api.get("/executions", async (c) => {
+    const parsed = listQuerySchema.safeParse(c.req.query());
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidInputError(`query ${issue.path.join(".")}: ${issue.message}`);
+    }
+    return c.json(await executions.listExecutions(parsed.data as { limit: number; status?: ExecutionStatus }));
+  });
+
+  api.get("/executions/:id", async (c) => {
+    const id = executionId(c);
+    const summary = await executions.describeExecution(id);
+    if (!summary) throw new NotFoundError(`execution ${id} does not exist`);
+    return c.json(summary);
+  });
+
+  api.get("/executions/:id/declaration", async (c) => {
+    const id = executionId(c);
+    const result = await executions.declaration(id);
+    if (!result) throw new NotFoundError(`execution ${id} does not exist`);
+    if (!result.markdown) {
+      throw new HttpError(409, "Affiant.DeclarationNotReady", `execution ${id} is ${result.status}; the declaration exists once it has SUCCEEDED`);
+    }
+    c.header("cache-control", "no-store");
+    return c.body(new Uint8Array(result.markdown), 200, { "content-type": "text/markdown; charset=utf-8" });
+  });
+
+  api.get("/workflow", (c) => {
+    if (!options.definition) throw new NotFoundError("no definition is attached to this API");
+    return c.json(options.definition);
+  });
+
+  // Local presigned uploads: the signature is the authorisation, as with S3.
+  if (executions.kind === "local") {
+    const local = executions as LocalExecutions;
+    app.put(
+      "/uploads/:caseId/:name",
+      bodyLimit({ maxSize: documentLimits.maxDocumentBytes, onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: "document over the size limit" } }, 413) }),
+      async (c) => {
+        const caseId = c.req.param("caseId");
+        const name = c.req.param("name");
+        const size = Number(c.req.query("size"));
+        const expiresAt = Number(c.req.query("expires"));
+        const refused = local.signer.check({ caseId, name, size, expiresAt }, c.req.query("signature") ?? "");
+        if (refused) throw new HttpError(401, "Affiant.Unauthorized", refused);
+        const bytes = new Uint8Array(await c.req.arrayBuffer());
+        if (bytes.byteLength !== size) throw new InvalidInputError(`${name}: ${bytes.byteLength} bytes uploaded, ${size} announced`);
+        checkPdfBytes(name, bytes);
+        await local.engine.store.put(documentKey(caseId, name), bytes);
+        log("info", "api.document_uploaded", { caseId, bytes: bytes.byteLength });
+        return c.body(null, 200);
+      },
+    );
+  }
+
+  app.get("/health", (c) => c.json({ ok: true, executions: executions.kind }));
+  options.mount?.(app);
+  app.route("/", api);
+  return app;
+}
+
+function executionId(c: Context): string {
+  const id = c.req.param("id") ?? "";
+  if (!executionIdPattern.test(id)) throw new InvalidInputError(`execution id ${JSON.stringify(id.slice(0, 130))}: letters, digits, . _ - only`);
+  return id;
+}
+
+function bearer(token: string) {
+  const expected = Buffer.from(token);
+  return async (c: Context, next: () => Promise<void>) => {
+    const header = c.req.header("authorization") ?? "";
+    const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
+    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
+      c.header("www-authenticate", 'Bearer realm="affiant"');
+      throw new HttpError(401, "Affiant.Unauthorized", "missing or wrong bearer token (Authorization: Bearer <AFFIANT_API_TOKEN>)");
+    }
+    await next();
+  };
+}

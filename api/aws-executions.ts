@@ -1,0 +1,230 @@
+/**
+ * The API Gateway function's executions: Step Functions and S3. Starting is idempotent
+ * through execution names (case + pipeline version + attempt): an execution that is
+ * running or succeeded is returned as is, and only one that ended without success gets a
+ * new attempt. The per-state report is rebuilt from the execution history plus the stage
+ * reports the execution output carries.
+ */
+import {
+  DescribeExecutionCommand,
+  ExecutionAlreadyExists,
+  ExecutionDoesNotExist,
+  GetExecutionHistoryCommand,
+  ListExecutionsCommand,
+  StartExecutionCommand,
+  type HistoryEvent,
+  type SFNClient,
+} from "@aws-sdk/client-sfn";
+import type { BlobStore } from "../core/blob-store.ts";
+import { caseKeys, type CaseFile } from "../core/case-file.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { executionNameFor } from "../core/execution-name.ts";
+import { pipelineVersion } from "../core/pipeline-state.ts";
+import type { StageReport } from "../core/stage-report.ts";
+import type { ExecutionSummary, StateSummary } from "../workflows/engine/summary.ts";
+import { assertCaseReady, checkDocumentList, documentKey, writeCase, writeManifest } from "./case-store.ts";
+import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
+
+export interface AwsExecutionsOptions {
+  sfn: SFNClient;
+  stateMachineArn: string;
+  store: BlobStore;
+  /** A presigned S3 PUT URL for a blob key (the S3 store's bucket). */
+  presignPut?: (key: string, contentType: string, expiresInSeconds: number) => Promise<string>;
+  uploadTtlSeconds?: number;
+  /** At most this many attempts of one case at one pipeline version. */
+  maxAttempts?: number;
+}
+
+const maxAttemptsDefault = 20;
+
+export class AwsExecutions implements Executions {
+  readonly kind = "aws" as const;
+  constructor(private readonly options: AwsExecutionsOptions) {}
+
+  executionArn(name: string): string {
+    return `${this.options.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
+  }
+
+  async putCase(caseFile: CaseFile, caseJson: string, documents: CaseDocument[]): Promise<void> {
+    await writeCase(this.options.store, caseFile, caseJson, documents);
+  }
+
+  async planUploads(caseFile: CaseFile, caseJson: string, documents: PlannedDocument[]): Promise<UploadTarget[]> {
+    if (!this.options.presignPut) throw new InvalidInputError("presigned uploads need the S3 store (AFFIANT_BUCKET)");
+    checkDocumentList(documents);
+    const { store } = this.options;
+    for (const stale of await store.list(caseKeys.documents(caseFile.caseId))) await store.delete(stale);
+    await writeManifest(store, caseFile, caseJson, documents);
+    const ttl = this.options.uploadTtlSeconds ?? 900;
+    const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
+    return Promise.all(
+      documents.map(async (d) => ({
+        name: d.name,
+        method: "PUT" as const,
+        url: await this.options.presignPut!(documentKey(caseFile.caseId, d.name), "application/pdf", ttl),
+        headers: { "content-type": "application/pdf" },
+        expiresAt,
+      })),
+    );
+  }
+
+  async startExecution(caseId: string): Promise<StartResult> {
+    await assertCaseReady(this.options.store, caseId);
+    const input = JSON.stringify({ caseId });
+    for (let attempt = 1; attempt <= (this.options.maxAttempts ?? maxAttemptsDefault); attempt++) {
+      const name = executionNameFor(caseId, pipelineVersion, attempt);
+      const existing = await this.describe(name);
+      if (existing) {
+        if (existing.status === "RUNNING" || existing.status === "SUCCEEDED") return { executionId: name, status: existing.status as ExecutionStatus, created: false };
+        continue;
+      }
+      try {
+        await this.options.sfn.send(new StartExecutionCommand({ stateMachineArn: this.options.stateMachineArn, name, input }));
+        return { executionId: name, status: "RUNNING", created: true };
+      } catch (err) {
+        // Another caller started this attempt between our describe and start: theirs stands.
+        if (err instanceof ExecutionAlreadyExists || (err as Error).name === "ExecutionAlreadyExists") return { executionId: name, status: "RUNNING", created: false };
+        throw err;
+      }
+    }
+    throw new InvalidInputError(`case ${caseId} has failed ${this.options.maxAttempts ?? maxAttemptsDefault} times at pipeline version ${pipelineVersion}; fix the case before starting it again`);
+  }
+
+  async listExecutions(options: { limit: number; status?: ExecutionStatus; caseId?: string; nextToken?: string }) {
+    const out = await this.options.sfn.send(
+      new ListExecutionsCommand({ stateMachineArn: this.options.stateMachineArn, maxResults: options.limit, statusFilter: options.status, nextToken: options.nextToken }),
+    );
+    const executions = (out.executions ?? [])
+      .map((e) => ({
+        executionId: e.name!,
+        caseId: caseIdOf(e.name!),
+        status: e.status as ExecutionStatus,
+        startedAt: e.startDate!.toISOString(),
+        endedAt: e.stopDate?.toISOString() ?? null,
+      }))
+      .filter((e) => !options.caseId || e.caseId === options.caseId);
+    return { executions, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
+  }
+
+  async describeExecution(executionId: string): Promise<ExecutionSummary | undefined> {
+    const d = await this.describe(executionId);
+    if (!d) return undefined;
+    const events: HistoryEvent[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.options.sfn.send(
+        new GetExecutionHistoryCommand({ executionArn: this.executionArn(executionId), maxResults: 1000, nextToken, includeExecutionData: false }),
+      );
+      events.push(...(page.events ?? []));
+      nextToken = page.nextToken;
+    } while (nextToken);
+    const output = d.output ? (JSON.parse(d.output) as { stages?: StageReport[] }) : null;
+    let caseId = caseIdOf(executionId);
+    try {
+      caseId = (JSON.parse(d.input ?? "{}") as { caseId?: string }).caseId ?? caseId;
+    } catch {
+      // the input is ours; a name-derived case id is good enough if it is not JSON
+    }
+    return {
+      executionId,
+      caseId,
+      status: d.status as ExecutionSummary["status"],
+      startedAt: d.startDate!.toISOString(),
+      endedAt: d.stopDate?.toISOString() ?? null,
+      output,
+      outputDir: null,
+      ...(d.error ? { error: d.error } : {}),
+      ...(d.cause ? { cause: d.cause } : {}),
+      states: statesFromHistory(events, output?.stages ?? []),
+    };
+  }
+
+  async declaration(executionId: string) {
+    const d = await this.describe(executionId);
+    if (!d) return undefined;
+    const key = d.output ? (JSON.parse(d.output) as { declarationKey?: string }).declarationKey : undefined;
+    if (d.status !== "SUCCEEDED" || !key) return { status: d.status as ExecutionStatus };
+    return { status: d.status as ExecutionStatus, markdown: await this.options.store.get(key) };
+  }
+
+  private async describe(name: string) {
+    try {
+      return await this.options.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
+    } catch (err) {
+      if (err instanceof ExecutionDoesNotExist || (err as Error).name === "ExecutionDoesNotExist") return undefined;
+      throw err;
+    }
+  }
+}
+
+/** `<caseId>-p<version>[-a<n>]` → caseId; other names as they are. */
+export function caseIdOf(executionName: string): string {
+  return executionName.replace(/-p[0-9A-Za-z.]+(-a\d+)?$/, "");
+}
+
+/**
+ * Step Functions history → the per-state summary: one entry per state run, in order.
+ * Task failures are tied to their state through previousEventId, which is how parallel
+ * branches' events are told apart.
+ */
+export function statesFromHistory(events: HistoryEvent[], stages: StageReport[]): StateSummary[] {
+  const byId = new Map(events.map((e) => [e.id!, e]));
+  const entryOf = new Map<number, StateSummary>();
+  const states: StateSummary[] = [];
+  const open = new Map<string, StateSummary>();
+  const owner = (e: HistoryEvent): StateSummary | undefined => {
+    let cur: HistoryEvent | undefined = e;
+    for (let hops = 0; cur && hops < 10; hops++) {
+      const s = entryOf.get(cur.id!);
+      if (s) return s;
+      cur = cur.previousEventId ? byId.get(cur.previousEventId) : undefined;
+    }
+    return undefined;
+  };
+  for (const e of events) {
+    const at = e.timestamp!.toISOString();
+    if (e.type?.endsWith("StateEntered") && e.stateEnteredEventDetails?.name) {
+      const s = emptyState(e.stateEnteredEventDetails.name, at);
+      states.push(s);
+      open.set(s.name, s);
+      entryOf.set(e.id!, s);
+    } else if (e.type?.endsWith("StateExited") && e.stateExitedEventDetails?.name) {
+      const s = open.get(e.stateExitedEventDetails.name);
+      if (s && s.status === "RUNNING") (s.status = "SUCCEEDED"), (s.endedAt = at);
+    } else if (e.type === "TaskFailed" || e.type === "TaskTimedOut") {
+      const details = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
+      const s = owner(e);
+      if (s) {
+        s.status = "FAILED";
+        s.endedAt = at;
+        if (details?.error) s.error = details.error;
+        if (details?.cause) s.cause = details.cause;
+      }
+    } else {
+      const s = owner(e);
+      if (s) entryOf.set(e.id!, s);
+    }
+  }
+  for (const report of stages) {
+    const name = report.fallbackReason ? `${report.stage}Fallback` : report.stage;
+    const s = [...states].reverse().find((x) => x.name === name && x.status === "SUCCEEDED");
+    if (!s) continue;
+    Object.assign(s, {
+      model: report.model,
+      provider: report.provider,
+      fallbackReason: report.fallbackReason,
+      tokensIn: report.tokensIn,
+      tokensOut: report.tokensOut,
+      loadMs: report.loadMs,
+      promptMs: report.promptMs,
+      genMs: report.genMs,
+      costUsd: report.costUsd,
+    });
+  }
+  return states;
+}
+
+function emptyState(name: string, startedAt: string): StateSummary {
+  return { name, status: "RUNNING", startedAt, endedAt: null, model: null, provider: null, fallbackReason: null, tokensIn: null, tokensOut: null, loadMs: null, promptMs: null, genMs: null, costUsd: null };
+}

@@ -1,0 +1,111 @@
+/**
+ * `affiant serve`'s executions: the local engine and its SQLite history. Starts are
+ * idempotent per case and pipeline version (the execution name says both), and the
+ * check-then-start runs without an await in between, so two requests in one process
+ * cannot both start the same case.
+ */
+import { caseKeys, type CaseFile } from "../core/case-file.ts";
+import { attemptOf, executionNameFor } from "../core/execution-name.ts";
+import { log } from "../core/log.ts";
+import { pipelineVersion, type FaultKind } from "../core/pipeline-state.ts";
+import type { LocalEngine } from "../workflows/engine/local-engine.ts";
+import { assertCaseReady, checkDocumentList, writeCase, writeManifest } from "./case-store.ts";
+import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
+import { UploadSigner } from "./local-uploads.ts";
+
+export interface LocalExecutionsOptions {
+  engine: LocalEngine;
+  signer?: UploadSigner;
+  /** How long an upload URL stays good. Default 15 minutes. */
+  uploadTtlSeconds?: number;
+}
+
+export class LocalExecutions implements Executions {
+  readonly kind = "local" as const;
+  readonly engine: LocalEngine;
+  readonly signer: UploadSigner;
+  private readonly uploadTtlSeconds: number;
+  private readonly running = new Map<string, Promise<unknown>>();
+
+  constructor(options: LocalExecutionsOptions) {
+    this.engine = options.engine;
+    this.signer = options.signer ?? new UploadSigner();
+    this.uploadTtlSeconds = options.uploadTtlSeconds ?? 900;
+  }
+
+  async putCase(caseFile: CaseFile, caseJson: string, documents: CaseDocument[]): Promise<void> {
+    await writeCase(this.engine.store, caseFile, caseJson, documents);
+  }
+
+  async planUploads(caseFile: CaseFile, caseJson: string, documents: PlannedDocument[], baseUrl: string): Promise<UploadTarget[]> {
+    checkDocumentList(documents);
+    for (const stale of await this.engine.store.list(caseKeys.documents(caseFile.caseId))) await this.engine.store.delete(stale);
+    await writeManifest(this.engine.store, caseFile, caseJson, documents);
+    const expiresAt = Date.now() + this.uploadTtlSeconds * 1000;
+    return documents.map((d) => ({
+      name: d.name,
+      method: "PUT" as const,
+      url: this.signer.url(baseUrl, { caseId: caseFile.caseId, name: d.name, size: d.size, expiresAt }),
+      headers: { "content-type": "application/pdf" },
+      expiresAt: new Date(expiresAt).toISOString(),
+    }));
+  }
+
+  async startExecution(caseId: string): Promise<StartResult> {
+    await assertCaseReady(this.engine.store, caseId);
+    // From here to engine.start, nothing awaits: the check and the start are one step.
+    const previous = this.engine.db.executionsOf(caseId, pipelineVersion);
+    const last = previous.at(-1);
+    if (last && (last.status === "RUNNING" || last.status === "SUCCEEDED")) return { executionId: last.id, status: last.status, created: false };
+    const attempt = previous.length ? Math.max(...previous.map((e) => attemptOf(e.id))) + 1 : 1;
+    const executionId = this.startNamed({ caseId, executionName: executionNameFor(caseId, pipelineVersion, attempt) });
+    return { executionId, status: "RUNNING", created: true };
+  }
+
+  /** Starts under a given name (StartExecution) and tracks it until it ends. */
+  startNamed(options: { caseId: string; executionName: string; faults?: Record<string, FaultKind> }): string {
+    const { executionId, done } = this.engine.start(options);
+    const tracked = done
+      .catch((err) => log("error", "execution.crashed", { execution: executionId, error: (err as Error).name }))
+      .finally(() => this.running.delete(executionId));
+    this.running.set(executionId, tracked);
+    return executionId;
+  }
+
+  /** StopExecution: aborts it, kills its workers, and returns once it is recorded ABORTED. */
+  async stop(executionId: string, reason: { error?: string; cause?: string }): Promise<void> {
+    if (!this.engine.abort(executionId, reason)) return;
+    await this.running.get(executionId);
+  }
+
+  async listExecutions(options: { limit: number; status?: ExecutionStatus; caseId?: string; nextToken?: string }) {
+    const rows = this.engine.db.listExecutions(options.limit + 1, {
+      status: options.status as never,
+      caseId: options.caseId,
+      before: options.nextToken ? Buffer.from(options.nextToken, "base64url").toString("utf8") : undefined,
+    });
+    const page = rows.slice(0, options.limit);
+    const last = page.at(-1);
+    return {
+      executions: page.map((r) => ({ executionId: r.id, caseId: r.caseId, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt })),
+      ...(rows.length > options.limit && last ? { nextToken: Buffer.from(last.startedAt + last.id).toString("base64url") } : {}),
+    };
+  }
+
+  async describeExecution(executionId: string) {
+    return this.engine.summary(executionId);
+  }
+
+  async declaration(executionId: string) {
+    const row = this.engine.db.getExecution(executionId);
+    if (!row) return undefined;
+    const key = (row.output as { declarationKey?: string } | null)?.declarationKey;
+    if (row.status !== "SUCCEEDED" || !key) return { status: row.status };
+    return { status: row.status, markdown: await this.engine.store.get(key) };
+  }
+
+  /** Resolves when every execution this object started has ended. */
+  async settle(): Promise<void> {
+    await Promise.all([...this.running.values()]);
+  }
+}

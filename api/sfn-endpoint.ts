@@ -1,0 +1,364 @@
+/**
+ * The Step Functions API (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Operation>`)
+ * over the local engine, at `/sfn` of `affiant serve`. The real `@aws-sdk/client-sfn` and
+ * the AWS CLI (`--endpoint-url`) drive local runs as they drive AWS, and the worker's
+ * task-token path (SendTask*) runs the same code as in ECS. With an API token set, every
+ * request must carry a valid SigV4 signature (access key id `affiant`, the token as secret).
+ */
+import type { Hono } from "hono";
+import { faultKinds } from "../core/pipeline-state.ts";
+import { log } from "../core/log.ts";
+import type { AslDefinition, AslState } from "../workflows/definition.ts";
+import type { EventRow, ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
+import { isGpuStage } from "../workflows/state-names.ts";
+import { SfnServiceError, type TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
+import { assertCaseReady } from "./case-store.ts";
+import type { LocalExecutions } from "./local-executions.ts";
+import { SigV4Error, verifySigV4 } from "./sigv4.ts";
+
+export const localAccount = "000000000000";
+export const localRegion = "us-east-1";
+export const stateMachineName = "affiant";
+export const stateMachineArn = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${stateMachineName}`;
+export const executionArn = (name: string) => `arn:aws:states:${localRegion}:${localAccount}:execution:${stateMachineName}:${name}`;
+
+export interface SfnEndpointOptions {
+  executions: LocalExecutions;
+  broker: TaskTokenBroker;
+  definition: AslDefinition;
+  /** When set, requests must be SigV4-signed with key id `affiant` and this secret. */
+  apiToken?: string;
+  createdAt?: Date;
+}
+
+/** An error as the service returns it: HTTP 400 with `{__type, message}`. */
+class ServiceError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+type Body = Record<string, unknown>;
+type Operation = (body: Body) => Promise<Body> | Body;
+
+export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
+  const { executions, broker, definition } = options;
+  const { engine } = executions;
+  const createdAt = (options.createdAt ?? new Date()).getTime() / 1000;
+  const stateTypes = collectStateTypes(definition.States);
+  const resources = new Map(collectResources(definition.States));
+
+  const requireString = (body: Body, field: string, max = 2048): string => {
+    const v = body[field];
+    if (typeof v !== "string" || v.length === 0) throw new ServiceError("ValidationException", `1 validation error detected: '${field}' must not be null`);
+    if (v.length > max) throw new ServiceError("ValidationException", `'${field}' is longer than ${max}`);
+    return v;
+  };
+  const machine = (body: Body): void => {
+    const arn = requireString(body, "stateMachineArn");
+    if (!arn.startsWith("arn:aws:states:")) throw new ServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
+    if (arn !== stateMachineArn) throw new ServiceError("StateMachineDoesNotExist", `State Machine Does Not Exist: '${arn}'`);
+  };
+  const execution = (body: Body): ExecutionRow => {
+    const arn = requireString(body, "executionArn");
+    const prefix = executionArn("");
+    if (!arn.startsWith("arn:aws:states:")) throw new ServiceError("InvalidArn", `Invalid Arn: '${arn}'`);
+    const row = arn.startsWith(prefix) ? engine.db.getExecution(arn.slice(prefix.length)) : undefined;
+    if (!row) throw new ServiceError("ExecutionDoesNotExist", `Execution Does Not Exist: '${arn}'`);
+    return row;
+  };
+  const token = (body: Body) => requireString(body, "taskToken", 2048);
+  const brokerCall = (fn: () => void): Body => {
+    try {
+      fn();
+      return {};
+    } catch (err) {
+      if (err instanceof SfnServiceError) throw new ServiceError(err.name, err.message);
+      throw err;
+    }
+  };
+
+  const operations: Record<string, Operation> = {
+    ListStateMachines: () => ({ stateMachines: [{ stateMachineArn, name: stateMachineName, type: "STANDARD", creationDate: createdAt }] }),
+
+    DescribeStateMachine: (body) => {
+      machine(body);
+      return {
+        stateMachineArn,
+        name: stateMachineName,
+        status: "ACTIVE",
+        definition: JSON.stringify(definition),
+        roleArn: `arn:aws:iam::${localAccount}:role/affiant-local`,
+        type: "STANDARD",
+        creationDate: createdAt,
+        loggingConfiguration: { level: "ERROR", includeExecutionData: false },
+        tracingConfiguration: { enabled: false },
+      };
+    },
+
+    StartExecution: async (body) => {
+      machine(body);
+      const rawInput = body.input === undefined ? "{}" : body.input;
+      if (typeof rawInput !== "string") throw new ServiceError("InvalidExecutionInput", "input must be a JSON string");
+      let input: { caseId?: unknown; faults?: unknown };
+      try {
+        input = JSON.parse(rawInput) as typeof input;
+      } catch {
+        throw new ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: input is not valid JSON");
+      }
+      if (typeof input?.caseId !== "string") throw new ServiceError("InvalidExecutionInput", 'Invalid State Machine Execution Input: expected {"caseId": "<id>"}');
+      const caseId = input.caseId;
+      const faults = checkFaults(input.faults);
+      const name = body.name === undefined ? undefined : requireString(body, "name", 80);
+      if (name !== undefined && !/^[A-Za-z0-9_-]{1,80}$/.test(name)) throw new ServiceError("InvalidName", `Invalid Name: '${name}'`);
+      if (name) {
+        const existing = engine.db.getExecution(name);
+        if (existing) {
+          // As AWS: the same name and input while running is the same execution.
+          if (existing.status === "RUNNING" && JSON.stringify(existing.input) === JSON.stringify({ caseId, ...(faults ? { faults } : {}) })) {
+            return { executionArn: executionArn(name), startDate: Date.parse(existing.startedAt) / 1000 };
+          }
+          throw new ServiceError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn(name)}'`);
+        }
+      }
+      try {
+        await assertCaseReady(engine.store, caseId);
+      } catch (err) {
+        throw new ServiceError("InvalidExecutionInput", `Invalid State Machine Execution Input: ${(err as Error).message}`);
+      }
+      const executionId = executions.startNamed({ caseId, executionName: name ?? crypto.randomUUID(), faults });
+      const row = engine.db.getExecution(executionId)!;
+      return { executionArn: executionArn(executionId), startDate: Date.parse(row.startedAt) / 1000 };
+    },
+
+    DescribeExecution: (body) => {
+      const row = execution(body);
+      return {
+        executionArn: executionArn(row.id),
+        stateMachineArn,
+        name: row.id,
+        status: row.status,
+        startDate: Date.parse(row.startedAt) / 1000,
+        ...(row.endedAt ? { stopDate: Date.parse(row.endedAt) / 1000 } : {}),
+        input: JSON.stringify(row.input),
+        inputDetails: { included: true },
+        ...(row.output !== null ? { output: JSON.stringify(row.output), outputDetails: { included: true } } : {}),
+        ...(row.error ? { error: row.error } : {}),
+        ...(row.cause ? { cause: row.cause } : {}),
+      };
+    },
+
+    ListExecutions: (body) => {
+      machine(body);
+      const max = clampMax(body.maxResults, 100, 1000);
+      const statusFilter = body.statusFilter as ExecutionStatus | undefined;
+      if (statusFilter !== undefined && !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"].includes(statusFilter)) {
+        throw new ServiceError("ValidationException", `statusFilter ${String(statusFilter)} is not a valid status`);
+      }
+      const before = typeof body.nextToken === "string" ? decodeToken(body.nextToken) : undefined;
+      const rows = engine.db.listExecutions(max + 1, { status: statusFilter, before });
+      const page = rows.slice(0, max);
+      const last = page.at(-1);
+      return {
+        executions: page.map((r) => ({
+          executionArn: executionArn(r.id),
+          stateMachineArn,
+          name: r.id,
+          status: r.status,
+          startDate: Date.parse(r.startedAt) / 1000,
+          ...(r.endedAt ? { stopDate: Date.parse(r.endedAt) / 1000 } : {}),
+        })),
+        ...(rows.length > max && last ? { nextToken: encodeToken(last.startedAt + last.id) } : {}),
+      };
+    },
+
+    GetExecutionHistory: (body) => {
+      const row = execution(body);
+      const includeData = body.includeExecutionData !== false;
+      let events = historyEvents(row, engine.db.events(row.id), stateTypes, resources, includeData);
+      if (body.reverseOrder === true) events = events.reverse();
+      const max = clampMax(body.maxResults, 100, 1000);
+      const offset = typeof body.nextToken === "string" ? Number(decodeToken(body.nextToken)) || 0 : 0;
+      const page = events.slice(offset, offset + max);
+      return { events: page, ...(offset + max < events.length ? { nextToken: encodeToken(String(offset + max)) } : {}) };
+    },
+
+    StopExecution: async (body) => {
+      const row = execution(body);
+      const error = typeof body.error === "string" ? body.error.slice(0, 256) : undefined;
+      const cause = typeof body.cause === "string" ? body.cause.slice(0, 32768) : undefined;
+      if (row.status === "RUNNING") await executions.stop(row.id, { error, cause });
+      const after = engine.db.getExecution(row.id)!;
+      return { stopDate: Date.parse(after.endedAt ?? new Date().toISOString()) / 1000 };
+    },
+
+    SendTaskHeartbeat: (body) => brokerCall(() => broker.heartbeat(token(body))),
+    SendTaskSuccess: (body) => {
+      const output = requireString(body, "output", 256 * 1024);
+      return brokerCall(() => broker.succeed(token(body), output));
+    },
+    SendTaskFailure: (body) =>
+      brokerCall(() => broker.fail(token(body), typeof body.error === "string" ? body.error : "", typeof body.cause === "string" ? body.cause : "")),
+  };
+
+  app.on("POST", ["/sfn", "/sfn/"], async (c) => {
+    const bodyText = await c.req.text();
+    const reply = (status: number, payload: Body, type?: string) =>
+      c.body(JSON.stringify(payload), status as 200, {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amzn-requestid": crypto.randomUUID(),
+        ...(type ? { "x-amzn-errortype": type } : {}),
+      });
+    const fail = (err: ServiceError) => reply(err.status, { __type: err.name, message: err.message }, err.name);
+    if (options.apiToken) {
+      try {
+        await verifySigV4({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: bodyText }, { accessKeyId: "affiant", secretAccessKey: options.apiToken });
+      } catch (err) {
+        if (err instanceof SigV4Error) return fail(new ServiceError(err.name, err.message, 403));
+        throw err;
+      }
+    }
+    const target = c.req.header("x-amz-target") ?? "";
+    const op = target.startsWith("AWSStepFunctions.") ? target.slice("AWSStepFunctions.".length) : "";
+    const handler = Object.hasOwn(operations, op) ? operations[op] : undefined;
+    if (!handler) return fail(new ServiceError("UnknownOperationException", `unknown or unsupported operation ${JSON.stringify(target)}`));
+    let body: Body;
+    try {
+      body = bodyText ? (JSON.parse(bodyText) as Body) : {};
+      if (typeof body !== "object" || body === null || Array.isArray(body)) throw new Error("not an object");
+    } catch {
+      return fail(new ServiceError("SerializationException", "the request body is not a JSON object"));
+    }
+    try {
+      const result = await handler(body);
+      log("info", "sfn.request", { operation: op, status: 200 });
+      return reply(200, result);
+    } catch (err) {
+      if (err instanceof ServiceError) {
+        log("info", "sfn.request", { operation: op, status: err.status, error: err.name });
+        return fail(err);
+      }
+      throw err;
+    }
+  });
+}
+
+function checkFaults(raw: unknown): Record<string, (typeof faultKinds)[number]> | undefined {
+  if (raw === undefined) return undefined;
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ServiceError("InvalidExecutionInput", "faults must be an object of <GPU state>: <kind>");
+  for (const [state, kind] of Object.entries(raw)) {
+    if (!isGpuStage(state) || !(faultKinds as readonly string[]).includes(String(kind))) throw new ServiceError("InvalidExecutionInput", `faults.${state}: not a GPU state with a fault kind (${faultKinds.join(", ")})`);
+  }
+  return raw as Record<string, (typeof faultKinds)[number]>;
+}
+
+function clampMax(raw: unknown, fallback: number, max: number): number {
+  if (raw === undefined || raw === 0) return fallback;
+  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 0 || raw > max) throw new ServiceError("ValidationException", `maxResults must be an integer from 0 to ${max}`);
+  return raw;
+}
+
+const encodeToken = (s: string) => Buffer.from(s, "utf8").toString("base64url");
+function decodeToken(s: string): string {
+  const decoded = Buffer.from(s, "base64url").toString("utf8");
+  if (!decoded) throw new ServiceError("InvalidToken", "invalid nextToken");
+  return decoded;
+}
+
+function collectStateTypes(states: Record<string, AslState>, out = new Map<string, string>()): Map<string, string> {
+  for (const [name, state] of Object.entries(states)) {
+    out.set(name, state.Type);
+    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) collectStateTypes(b.States, out);
+    const iterator = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
+    if (iterator) collectStateTypes(iterator.States, out);
+  }
+  return out;
+}
+
+function collectResources(states: Record<string, AslState>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === "Task") out.push([name, String(state.Resource)]);
+    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) out.push(...collectResources(b.States));
+  }
+  return out;
+}
+
+/**
+ * The engine's event log in Step Functions' own event types (TaskStateEntered,
+ * TaskScheduled, TaskSucceeded, ExecutionFailed…), so tools written against AWS read it.
+ */
+function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<string, string>, resources: Map<string, string>, includeData: boolean): Body[] {
+  const out: Body[] = [];
+  // Like AWS, a state's own events chain back to its *StateEntered through previousEventId,
+  // which is how events of parallel branches are told apart.
+  const lastOf = new Map<string, number>();
+  const push = (type: string, timestamp: string, details: Body = {}, state?: string) => {
+    const id = out.length + 1;
+    const previous = state && lastOf.has(state) && !type.endsWith("StateEntered") ? lastOf.get(state)! : id - 1;
+    out.push({ timestamp: Date.parse(timestamp) / 1000, type, id, previousEventId: previous, ...details });
+    if (state) lastOf.set(state, id);
+  };
+  const resourceOf = (state: string) => {
+    const arn = resources.get(state) ?? "";
+    // arn:aws:states:::lambda:invoke → resourceType "lambda", resource "invoke"
+    const m = /^arn:aws:states:::([a-z]+):(.+)$/.exec(arn);
+    return { resourceType: m?.[1] ?? "unknown", resource: m?.[2] ?? arn };
+  };
+  for (const e of events) {
+    const state = e.stateName ?? "";
+    const stateType = types.get(state) ?? String(e.detail.stateType ?? "Pass");
+    const error = typeof e.detail.error === "string" ? e.detail.error : undefined;
+    const cause = typeof e.detail.cause === "string" ? e.detail.cause : undefined;
+    switch (e.type) {
+      case "ExecutionStarted":
+        push("ExecutionStarted", e.timestamp, {
+          executionStartedEventDetails: { ...(includeData ? { input: JSON.stringify(row.input) } : {}), inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${localAccount}:role/affiant-local` },
+        });
+        break;
+      case "ExecutionSucceeded":
+        push("ExecutionSucceeded", e.timestamp, { executionSucceededEventDetails: { ...(includeData && row.output !== null ? { output: JSON.stringify(row.output) } : {}), outputDetails: { truncated: false } } });
+        break;
+      case "ExecutionFailed":
+        push("ExecutionFailed", e.timestamp, { executionFailedEventDetails: { error: error ?? row.error ?? "", cause: cause ?? row.cause ?? "" } });
+        break;
+      case "ExecutionAborted":
+        push("ExecutionAborted", e.timestamp, { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
+        break;
+      case "ExecutionTimeout":
+        push("ExecutionTimedOut", e.timestamp, { executionTimedOutEventDetails: { error: "States.Timeout", cause: cause ?? "" } });
+        break;
+      case "StateEntered":
+        push(`${stateType}StateEntered`, e.timestamp, { stateEnteredEventDetails: { name: state } }, state);
+        if (stateType === "Task") {
+          const r = resourceOf(state);
+          push("TaskScheduled", e.timestamp, { taskScheduledEventDetails: { ...r, region: localRegion, parameters: "{}" } }, state);
+          push("TaskStarted", e.timestamp, { taskStartedEventDetails: r }, state);
+        }
+        break;
+      case "StateExited":
+        if (stateType === "Task") push("TaskSucceeded", e.timestamp, { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } }, state);
+        push(`${stateType}StateExited`, e.timestamp, { stateExitedEventDetails: { name: state } }, state);
+        break;
+      case "StateFailed":
+        if (stateType === "Task") {
+          const detailsKey = error === "States.Timeout" || error === "States.HeartbeatTimeout" ? "taskTimedOutEventDetails" : "taskFailedEventDetails";
+          push(detailsKey === "taskTimedOutEventDetails" ? "TaskTimedOut" : "TaskFailed", e.timestamp, { [detailsKey]: { ...resourceOf(state), error: error ?? "", cause: cause ?? "" } }, state);
+        }
+        break;
+      default:
+        // Retry/catch bookkeeping and branch events have no event of their own in AWS.
+        break;
+    }
+  }
+  // A run stopped by StopExecution or an interrupted engine has no terminal event of its own.
+  if (row.status === "ABORTED" && !events.some((e) => e.type === "ExecutionAborted")) {
+    push("ExecutionAborted", row.endedAt ?? new Date().toISOString(), { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
+  }
+  return out;
+}

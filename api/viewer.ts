@@ -1,0 +1,4 @@
+/** The run viewer page (placeholder until the viewer lands). */
+import type { Hono } from "hono";
+
+export function mountViewer(_app: Hono): void {}

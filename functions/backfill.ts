@@ -1,0 +1,75 @@
+/**
+ * Scheduled backfill (EventBridge Scheduler / sst.aws.Cron → this function): every case in
+ * the bucket without a running or successful execution at the current pipeline version is
+ * started, while keeping at most AFFIANT_BACKFILL_MAX_RUNNING executions in flight. Safe to
+ * run on any schedule and after any crash: execution names make each start idempotent.
+ */
+import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { AwsExecutions } from "../api/aws-executions.ts";
+import { openBlobStore, type BlobStore } from "../core/blob-store.ts";
+import { InvalidInputError, describeError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+
+export interface ScheduledBackfillResult {
+  cases: number;
+  started: number;
+  alreadyDone: number;
+  notReady: number;
+  deferred: number;
+  running: number;
+}
+
+export interface ScheduledBackfillOptions {
+  sfn: SFNClient;
+  stateMachineArn: string;
+  store: BlobStore;
+  maxRunning: number;
+}
+
+export async function scheduledBackfill(options: ScheduledBackfillOptions): Promise<ScheduledBackfillResult> {
+  const { sfn, stateMachineArn, store } = options;
+  const caseIds = (await store.list("cases"))
+    .map((key) => /^cases\/([^/]+)\/case\.json$/.exec(key)?.[1])
+    .filter((id): id is string => Boolean(id))
+    .sort();
+  let running = 0;
+  let nextToken: string | undefined;
+  do {
+    const page = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: "RUNNING", maxResults: 1000, nextToken }));
+    running += page.executions?.length ?? 0;
+    nextToken = page.nextToken;
+  } while (nextToken);
+
+  const executions = new AwsExecutions({ sfn, stateMachineArn, store });
+  const result: ScheduledBackfillResult = { cases: caseIds.length, started: 0, alreadyDone: 0, notReady: 0, deferred: 0, running };
+  for (const caseId of caseIds) {
+    if (running >= options.maxRunning) {
+      result.deferred++;
+      continue;
+    }
+    try {
+      const start = await executions.startExecution(caseId);
+      if (start.created) {
+        result.started++;
+        running++;
+      } else result.alreadyDone++;
+    } catch (err) {
+      const { name } = describeError(err);
+      // An upload still in progress is for a later run; anything else is a real failure.
+      if (name === "Affiant.CaseIncomplete" || name === "Affiant.NotFound") result.notReady++;
+      else throw err;
+    }
+  }
+  result.running = running;
+  log("info", "backfill.scheduled", { ...result });
+  return result;
+}
+
+export async function handler(): Promise<ScheduledBackfillResult> {
+  const stateMachineArn = process.env.AFFIANT_STATE_MACHINE_ARN;
+  if (!stateMachineArn) throw new InvalidInputError("AFFIANT_STATE_MACHINE_ARN is not set");
+  const maxRunning = Number(process.env.AFFIANT_BACKFILL_MAX_RUNNING ?? 4);
+  if (!Number.isInteger(maxRunning) || maxRunning < 1) throw new InvalidInputError(`AFFIANT_BACKFILL_MAX_RUNNING=${process.env.AFFIANT_BACKFILL_MAX_RUNNING}: a positive integer`);
+  const sfn = new SFNClient(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {});
+  return scheduledBackfill({ sfn, stateMachineArn, store: await openBlobStore(), maxRunning });
+}

@@ -1,0 +1,74 @@
+/**
+ * Task tokens for `.waitForTaskToken` states run locally. The engine issues a token per GPU
+ * task and waits; the worker answers through the Step Functions API (`affiant serve`'s
+ * `/sfn`), exactly as it answers Step Functions from ECS. Errors carry the service's names,
+ * so the endpoint can return them as AWS would.
+ */
+import { randomBytes } from "node:crypto";
+
+export class SfnServiceError extends Error {
+  constructor(
+    name: "InvalidToken" | "TaskDoesNotExist" | "TaskTimedOut" | "InvalidOutput",
+    message: string,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export interface TaskTokenListener {
+  heartbeat(): void;
+  succeed(output: unknown): void;
+  fail(error: string, cause: string): void;
+}
+
+export class TaskTokenBroker {
+  private readonly open = new Map<string, TaskTokenListener>();
+  /** Tokens whose task ended (answered, timed out, stopped): a late call is TaskTimedOut. */
+  private readonly closed = new Set<string>();
+
+  issue(listener: TaskTokenListener): string {
+    // Opaque and unguessable, like Step Functions' own (which run to ~1 KB).
+    const token = `AQC${randomBytes(48).toString("base64url")}`;
+    this.open.set(token, listener);
+    return token;
+  }
+
+  /** The task ended on the engine's side; the worker may no longer answer it. */
+  close(token: string): void {
+    if (this.open.delete(token)) this.closed.add(token);
+  }
+
+  heartbeat(token: string): void {
+    this.listener(token).heartbeat();
+  }
+
+  succeed(token: string, output: string): void {
+    const listener = this.listener(token);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(output);
+    } catch {
+      throw new SfnServiceError("InvalidOutput", "output is not valid JSON");
+    }
+    this.close(token);
+    listener.succeed(parsed);
+  }
+
+  fail(token: string, error: string, cause: string): void {
+    const listener = this.listener(token);
+    this.close(token);
+    listener.fail(error, cause);
+  }
+
+  get pending(): number {
+    return this.open.size;
+  }
+
+  private listener(token: string): TaskTokenListener {
+    const listener = this.open.get(token);
+    if (listener) return listener;
+    if (this.closed.has(token)) throw new SfnServiceError("TaskTimedOut", "the task of this token has already ended");
+    throw new SfnServiceError("InvalidToken", "unknown task token");
+  }
+}
