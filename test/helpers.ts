@@ -6,7 +6,7 @@ import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
 import { buildIndex } from "../functions/build-index.ts";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync, cpSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -118,3 +118,74 @@ export function isAlive(pid: number): boolean {
     return false;
   }
 }
+
+export interface ServeHandle {
+  url: string;
+  port: number;
+  child: ReturnType<typeof spawn>;
+  stderr: () => string;
+  stop: () => Promise<void>;
+}
+
+/** `affiant serve --port 0` as a child process; resolves once it listens. */
+export function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeHandle> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`affiant serve did not start in 60 s\n${stderr}`));
+    }, 60_000);
+    child.stderr!.on("data", (d) => {
+      stderr += d;
+      const m = /affiant serve: http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      if (m && timer) {
+        clearTimeout(timer);
+        const port = Number(m[1]);
+        resolve({
+          url: `http://127.0.0.1:${port}`,
+          port,
+          child,
+          stderr: () => stderr,
+          stop: () =>
+            new Promise((done) => {
+              if (child.exitCode !== null) return done();
+              child.once("exit", () => done());
+              child.kill("SIGTERM");
+              setTimeout(() => child.kill("SIGKILL"), 10_000).unref();
+            }),
+        });
+      }
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`affiant serve exited with ${code}\n${stderr}`));
+    });
+  });
+}
+
+/** The sample case as a multipart body: `case` = case.json, `files` = each PDF. */
+export function caseForm(caseDir: string): FormData {
+  const form = new FormData();
+  form.append("case", new Blob([readFileSync(path.join(caseDir, "case.json"))], { type: "application/json" }), "case.json");
+  for (const f of readdirSync(caseDir).filter((n) => n.endsWith(".pdf")).sort()) {
+    form.append("files", new Blob([readFileSync(path.join(caseDir, f))], { type: "application/pdf" }), f);
+  }
+  return form;
+}
+
+/** Polls until `check` returns a value, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 300_000, everyMs = 1000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+/** GPU-stage heartbeats long enough for a loaded 2-core box running parallel judges. */
+export const patientStages = Object.fromEntries(
+  ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"].map((s) => [s, { heartbeatSeconds: 30 }]),
+);
