@@ -7,7 +7,9 @@
  * Cron, Secret) is wired here. The state machine is exactly `workflows/definition.ts`'s JSON.
  *
  * Environment at deploy time: AFFIANT_WORKER_IMAGE (worker image URI; default: the created
- * ECR repository's `:latest`), AFFIANT_GPU_MAX_INSTANCES (default 6), AFFIANT_AZ_COUNT (default 2).
+ * ECR repository's `:latest`), AFFIANT_GPU_MAX_INSTANCES (default 6), AFFIANT_GPU_MIN_INSTANCES
+ * (default 0: no GPU at idle), AFFIANT_AZ_COUNT (default 2), AFFIANT_REGISTRY (the model
+ * registry to deploy; default models/registry.json; the worker image carries the one it was built with).
  */
 export default $config({
   app(input) {
@@ -19,6 +21,7 @@ export default $config({
     };
   },
   async run() {
+    const { relative } = await import("node:path");
     const { loadRegistry } = await import("./workflows/registry.ts");
     const { lambdaFunctions } = await import("./workflows/state-names.ts");
     const { buildStorage } = await import("./infra/storage.ts");
@@ -50,6 +53,7 @@ export default $config({
       routingTable: { name: storage.routingTable.name, arn: storage.routingTable.arn },
       ...(process.env.AFFIANT_WORKER_IMAGE ? { image: process.env.AFFIANT_WORKER_IMAGE } : {}),
       maxInstances: Number(process.env.AFFIANT_GPU_MAX_INSTANCES ?? 6),
+      minInstances: Number(process.env.AFFIANT_GPU_MIN_INSTANCES ?? 0),
     });
 
     const openRouterKey = new sst.Secret("OpenRouterApiKey");
@@ -71,7 +75,7 @@ export default $config({
       AFFIANT_BUCKET_KMS_KEY_ID: storage.dataKey.arn,
     };
     // Files read at run time that a bundle does not carry.
-    const registryFiles = [{ from: "models/registry.json", to: "models/registry.json" }];
+    const registryFiles = [{ from: relative(process.cwd(), registry.source), to: "models/registry.json" }];
     const promptFiles = [{ from: "prompts", to: "prompts" }];
     // The Lambdas that read case text stay inside the VPC; the fallback reaches OpenRouter
     // (redacted prompts only, checked by the privacy guard), so it runs outside it.

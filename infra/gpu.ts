@@ -32,6 +32,12 @@ export interface GpuOptions {
   instanceType?: string;
   /** Most GPU instances at once; the three judges run in parallel. Default: 6. */
   maxInstances?: number;
+  /**
+   * Instances kept running when idle. A GPU state's HeartbeatSeconds starts counting when the
+   * task is placed, so a stage that waits for a cold instance misses its first heartbeat and
+   * goes to its fallback; keep some warm where that matters more than idle cost. Default: 0.
+   */
+  minInstances?: number;
   /** Task CPU units; fits a g5.xlarge (4 vCPU) with room for the ECS agent. Default: 3584. */
   taskCpu?: number;
   /** Task memory; fits a g5.xlarge (16 GiB) with room for the ECS agent. Default: 14336. */
@@ -66,7 +72,8 @@ export function buildGpuCluster(cloud: Cloud, options: GpuOptions): GpuCluster {
   const repository = new aws.ecr.Repository("WorkerImage", {
     name: `${prefix}-llama-worker`,
     imageScanningConfiguration: { scanOnPush: true },
-    encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: options.dataKeyArn }],
+    // The image is code, not case data: S3-managed encryption spares every puller a KMS grant.
+    encryptionConfigurations: [{ encryptionType: "AES256" }],
     forceDelete: !place.retain,
   });
   const image = options.image ?? pulumi.interpolate`${repository.repositoryUrl}:latest`;
@@ -110,14 +117,14 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
     vpcSecurityGroupIds: [options.securityGroupId],
     userData: userData.apply((s) => Buffer.from(s).toString("base64")),
     metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
-    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 150, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" } }],
+    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 150, volumeType: "gp3", throughput: 500, iops: 6000, encrypted: "true", deleteOnTermination: "true" } }],
     monitoring: { enabled: true },
   });
   const asg = new aws.autoscaling.Group(
     "GpuInstances",
     {
       namePrefix: `${prefix}-g5-`,
-      minSize: 0,
+      minSize: options.minInstances ?? 0,
       maxSize: maxInstances,
       vpcZoneIdentifiers: options.subnetIds,
       launchTemplate: { id: launchTemplate.id, version: "$Latest" },

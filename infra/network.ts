@@ -18,6 +18,7 @@ export const interfaceEndpoints = {
   kms: "the vault key (Redact, Reinject)",
   textract: "Extract's OCR in AWS",
   comprehend: "Redact's PII detection",
+  xray: "traces from the Lambdas in the VPC (tracing: active)",
 } as const;
 export type InterfaceEndpoint = keyof typeof interfaceEndpoints;
 /** Gateway endpoints: free; S3 also carries ECR's image layers. */

@@ -123,14 +123,14 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
     "Routing",
     {
       billingMode: "PAY_PER_REQUEST",
+      // The keys core/routing-store.ts writes; rows hold model ids and error names, no case data.
       hashKey: "model",
-      rangeKey: "at",
+      rangeKey: "seq",
       attributes: [
         { name: "model", type: "S" },
-        { name: "at", type: "S" },
+        { name: "seq", type: "S" },
       ],
       ttl: { attributeName: "expiresAt", enabled: true },
-      serverSideEncryption: { enabled: true, kmsKeyArn: dataKey.arn },
       pointInTimeRecovery: { enabled: place.retain },
     },
     keep,
