@@ -1,11 +1,15 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
 /**
- * The deployed Affiant. This file deploys the same state-machine JSON the local engine
- * runs (workflows/definition.ts), with real ARNs substituted. What is here today: the
- * encrypted bucket and vault key, the Lambda functions and the state machine with logging
- * that excludes execution data. The GPU side (ECS cluster on g5 capacity, task definitions,
- * VPC endpoints), the API and the backfill schedule are issue #8.
+ * The deployed Affiant (DESIGN.md, "Shape"). The raw resources (bucket and keys, VPC and
+ * endpoints, the g5 ECS cluster, the state machine) are built by `infra/*.ts`, which the
+ * Pulumi-mock test drives too; what needs SST's runtime (Lambda bundling, API Gateway,
+ * Cron, Secret) is wired here. The state machine is exactly `workflows/definition.ts`'s JSON.
+ *
+ * Environment at deploy time: AFFIANT_WORKER_IMAGE (worker image URI; default: the created
+ * ECR repository's `:latest`), AFFIANT_GPU_MAX_INSTANCES (default 6), AFFIANT_GPU_MIN_INSTANCES
+ * (default 0: no GPU at idle), AFFIANT_AZ_COUNT (default 2), AFFIANT_REGISTRY (the model
+ * registry to deploy; default models/registry.json; the worker image carries the one it was built with).
  */
 export default $config({
   app(input) {
@@ -17,89 +21,123 @@ export default $config({
     };
   },
   async run() {
-    const { buildDefinition } = await import("./workflows/definition.ts");
+    const { relative } = await import("node:path");
     const { loadRegistry } = await import("./workflows/registry.ts");
-    const { lambdaFunctions, gpuStages } = await import("./workflows/state-names.ts");
+    const { lambdaFunctions } = await import("./workflows/state-names.ts");
+    const { buildStorage } = await import("./infra/storage.ts");
+    const { buildNetwork } = await import("./infra/network.ts");
+    const { buildGpuCluster } = await import("./infra/gpu.ts");
+    const { buildPipeline } = await import("./infra/pipeline.ts");
+    const { functionPermissions } = await import("./infra/permissions.ts");
+    type DeployedFunction = import("./infra/permissions.ts").DeployedFunction;
+    type LambdaFunction = import("./workflows/state-names.ts").LambdaFunction;
 
-    const vaultKey = new aws.kms.Key("VaultKey", { description: "Affiant PII vault and case documents", enableKeyRotation: true });
-    const bucket = new sst.aws.Bucket("Cases", {
-      transform: {
-        bucket: (args: aws.s3.BucketArgs) => {
-          args.serverSideEncryptionConfiguration = {
-            rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: vaultKey.arn }, bucketKeyEnabled: true },
-          };
-          return undefined;
-        },
-      },
-    });
-
-    const handlers: Record<string, string> = {
-      [lambdaFunctions.extract]: "functions/extract-documents.handler",
-      [lambdaFunctions.redact]: "functions/redact-pii.handler",
-      [lambdaFunctions.index]: "functions/build-index.handler",
-      [lambdaFunctions.score]: "functions/score-draft.handler",
-      [lambdaFunctions.reinject]: "functions/reinject-pii.handler",
-      [lambdaFunctions.fallback]: "functions/generate-fallback.handler",
+    const cloud = { aws, pulumi: $util };
+    const place = {
+      accountId: aws.getCallerIdentityOutput({}).accountId,
+      region: aws.getRegionOutput({}).region,
+      stage: $app.stage,
+      retain: $app.removal !== "remove",
     };
-    const functions = Object.fromEntries(
-      Object.entries(handlers).map(([name, handler]) => [
-        name,
-        new sst.aws.Function(`Fn${name.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase())}`, {
-          handler,
-          runtime: "nodejs22.x",
-          timeout: "900 seconds",
-          memory: "2048 MB",
-          link: [bucket],
-          environment: { AFFIANT_BUCKET: bucket.name, AFFIANT_KMS_KEY_ID: vaultKey.id },
-        }),
-      ]),
-    );
-
-    const logGroup = new aws.cloudwatch.LogGroup("StateMachineLogs", { retentionInDays: 30, kmsKeyId: vaultKey.arn });
-    const role = new aws.iam.Role("StateMachineRole", {
-      assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "states.amazonaws.com" }),
-    });
-    new aws.iam.RolePolicy("StateMachineInvoke", {
-      role: role.id,
-      policy: $jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Effect: "Allow", Action: ["lambda:InvokeFunction"], Resource: Object.values(functions).map((f) => f.arn) },
-          { Effect: "Allow", Action: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"], Resource: "*" },
-          { Effect: "Allow", Action: ["xray:PutTraceSegments", "xray:PutTelemetryRecords"], Resource: "*" },
-        ],
-      }),
-    });
-
     const registry = loadRegistry();
-    const functionArns = $util.all(Object.entries(functions).map(([name, f]) => f.arn.apply((arn: string) => [name, arn] as const)));
-    const definition = functionArns.apply((pairs) => {
-      const arns = Object.fromEntries(pairs);
-      return JSON.stringify(
-        buildDefinition({
-          registry,
-          resources: {
-            functionArn: (fn) => arns[fn]!,
-            // Placeholders until the GPU cluster lands (issue #8); the shape is final.
-            clusterArn: `arn:aws:ecs:${aws.config.region}:000000000000:cluster/affiant-gpu`,
-            taskDefinitionArn: (stage) => `arn:aws:ecs:${aws.config.region}:000000000000:task-definition/affiant-${stage}`,
-            capacityProvider: "affiant-g5",
-            subnets: [],
-            securityGroups: [],
-            containerName: "llama-worker",
-          },
-        }),
-      );
+
+    const storage = buildStorage(cloud, { place });
+    const network = buildNetwork(cloud, { place, azCount: Number(process.env.AFFIANT_AZ_COUNT ?? 2) });
+    const gpu = buildGpuCluster(cloud, {
+      place,
+      registry,
+      subnetIds: network.privateSubnetIds,
+      securityGroupId: network.workerSecurityGroupId,
+      bucket: { name: storage.bucket.bucket, arn: storage.bucket.arn },
+      dataKeyArn: storage.dataKey.arn,
+      routingTable: { name: storage.routingTable.name, arn: storage.routingTable.arn },
+      ...(process.env.AFFIANT_WORKER_IMAGE ? { image: process.env.AFFIANT_WORKER_IMAGE } : {}),
+      maxInstances: Number(process.env.AFFIANT_GPU_MAX_INSTANCES ?? 6),
+      minInstances: Number(process.env.AFFIANT_GPU_MIN_INSTANCES ?? 0),
     });
 
-    const stateMachine = new aws.sfn.StateMachine("Pipeline", {
-      roleArn: role.arn,
-      definition,
-      // ERROR level and no execution data: inputs and outputs are case material.
-      loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: $interpolate`${logGroup.arn}:*` },
-      tracingConfiguration: { enabled: true },
+    const openRouterKey = new sst.Secret("OpenRouterApiKey");
+    const targets = {
+      region: place.region,
+      accountId: place.accountId,
+      bucketArn: storage.bucket.arn,
+      dataKeyArn: storage.dataKey.arn,
+      vaultKeyArn: storage.vaultKey.arn,
+      routingTableArn: storage.routingTable.arn,
+      registry,
+    };
+    const baseEnv = {
+      AFFIANT_BUCKET: storage.bucket.bucket,
+      AFFIANT_ROUTING_TABLE: storage.routingTable.name,
+      // Bundled handlers resolve files from the package root, not from their source folder.
+      AFFIANT_REGISTRY: "/var/task/models/registry.json",
+      AFFIANT_PROMPTS_DIR: "/var/task/prompts",
+      AFFIANT_BUCKET_KMS_KEY_ID: storage.dataKey.arn,
+    };
+    // Files read at run time that a bundle does not carry.
+    const registryFiles = [{ from: relative(process.cwd(), registry.source), to: "models/registry.json" }];
+    const promptFiles = [{ from: "prompts", to: "prompts" }];
+    // The Lambdas that read case text stay inside the VPC; the fallback reaches OpenRouter
+    // (redacted prompts only, checked by the privacy guard), so it runs outside it.
+    const inVpc = { privateSubnets: network.privateSubnetIds, securityGroups: [network.lambdaSecurityGroupId] };
+    const pipelineFunctions: Record<LambdaFunction, { handler: string; timeout: number; memory: number; vpc: boolean; env?: Record<string, $util.Input<string>>; files: typeof registryFiles; install?: string[]; link?: sst.Secret[] }> = {
+      [lambdaFunctions.extract]: { handler: "functions/extract-documents.handler", timeout: 600, memory: 3008, vpc: true, files: registryFiles, install: ["tesseract.js", "@tesseract.js-data/eng", "@tesseract.js-data/spa"] },
+      [lambdaFunctions.redact]: { handler: "functions/redact-pii.handler", timeout: 120, memory: 1024, vpc: true, env: { AFFIANT_KMS_KEY_ID: storage.vaultKey.arn }, files: registryFiles },
+      [lambdaFunctions.index]: { handler: "functions/build-index.handler", timeout: 300, memory: 2048, vpc: true, files: registryFiles },
+      [lambdaFunctions.score]: { handler: "functions/score-draft.handler", timeout: 120, memory: 1024, vpc: true, files: registryFiles },
+      [lambdaFunctions.reinject]: { handler: "functions/reinject-pii.handler", timeout: 60, memory: 1024, vpc: true, env: { AFFIANT_KMS_KEY_ID: storage.vaultKey.arn }, files: registryFiles },
+      [lambdaFunctions.fallback]: {
+        handler: "functions/generate-fallback.handler",
+        timeout: 900,
+        memory: 2048,
+        vpc: false,
+        env: { AFFIANT_KMS_KEY_ID: storage.vaultKey.arn, OPENROUTER_API_KEY: openRouterKey.value },
+        files: [...registryFiles, ...promptFiles],
+        install: ["better-sqlite3"],
+      },
+    };
+    const pascal = (s: string) => s.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
+    const makeFunction = (name: DeployedFunction, spec: (typeof pipelineFunctions)[LambdaFunction], stateMachineArn?: $util.Input<string>) =>
+      new sst.aws.Function(`Fn${pascal(name)}`, {
+        handler: spec.handler,
+        runtime: "nodejs22.x",
+        architecture: "x86_64",
+        timeout: `${spec.timeout} seconds`,
+        memory: `${spec.memory} MB`,
+        environment: { ...baseEnv, ...spec.env, ...(stateMachineArn ? { AFFIANT_STATE_MACHINE_ARN: stateMachineArn } : {}) },
+        permissions: functionPermissions(cloud, name, { ...targets, ...(stateMachineArn ? { stateMachineArn } : {}) }),
+        copyFiles: spec.files,
+        ...(spec.install ? { nodejs: { install: spec.install } } : {}),
+        ...(spec.vpc ? { vpc: inVpc } : {}),
+        tracing: "active",
+      });
+    const functions = Object.fromEntries(
+      (Object.entries(pipelineFunctions) as Array<[LambdaFunction, (typeof pipelineFunctions)[LambdaFunction]]>).map(([name, spec]) => [name, makeFunction(name, spec)]),
+    ) as Record<LambdaFunction, sst.aws.Function>;
+
+    const pipeline = buildPipeline(cloud, {
+      place,
+      registry,
+      functionArns: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.arn])) as Record<LambdaFunction, $util.Output<string>>,
+      gpu,
+      subnetIds: network.privateSubnetIds,
+      workerSecurityGroupId: network.workerSecurityGroupId,
+      logKeyArn: storage.dataKey.arn,
     });
 
-    return { bucket: bucket.name, stateMachine: stateMachine.arn, gpuStages: gpuStages.join(",") };
+    // The API (IAM-signed requests only) and the nightly backfill start executions.
+    const api = makeFunction("api", { handler: "functions/api.handler", timeout: 30, memory: 1024, vpc: false, files: registryFiles }, pipeline.stateMachineArn);
+    const gateway = new sst.aws.ApiGatewayV2("Api", { accessLog: { retention: "3 months" } });
+    gateway.route("$default", api.arn, { auth: { iam: true } });
+    const backfill = makeFunction("backfill", { handler: "functions/backfill.handler", timeout: 900, memory: 1024, vpc: false, files: registryFiles }, pipeline.stateMachineArn);
+    new sst.aws.Cron("Backfill", { function: backfill.arn, schedule: "cron(0 6 * * ? *)" });
+
+    return {
+      bucket: storage.bucket.bucket,
+      stateMachine: pipeline.stateMachineArn,
+      api: gateway.url,
+      cluster: gpu.clusterArn,
+      workerRepository: gpu.repositoryUrl,
+    };
   },
 });

@@ -79,7 +79,9 @@ export async function openBlobStore(): Promise<BlobStore> {
   const bucket = process.env.AFFIANT_BUCKET;
   if (!bucket) return new LocalBlobStore();
   const { S3BlobStore } = await import("./s3-blob-store.ts");
-  return new S3BlobStore({ bucket, kmsKeyId: process.env.AFFIANT_KMS_KEY_ID });
+  // The bucket's key, not the vault's (AFFIANT_KMS_KEY_ID): every reader of a blob needs
+  // Decrypt on the key that wrote it, and only Reinject may decrypt the vault.
+  return new S3BlobStore({ bucket, kmsKeyId: process.env.AFFIANT_BUCKET_KMS_KEY_ID });
 }
 
 /** The local folder store (the local engine and CLI always use it). */

@@ -7,7 +7,9 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const promptVersion = "v1";
-const promptsDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts", promptVersion);
+// A bundled Lambda's import.meta.url is the bundle, not this file: it sets AFFIANT_PROMPTS_DIR.
+const promptsRoot = process.env.AFFIANT_PROMPTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts");
+const promptsDir = path.resolve(promptsRoot, promptVersion);
 
 export type TemplateName = "extract-facts" | "draft-paragraph" | "judge" | "rewrite-paragraph";
 

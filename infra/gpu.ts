@@ -1,0 +1,220 @@
+/**
+ * The GPU side: an ECS cluster whose only capacity is an Auto Scaling group of g5 instances
+ * (ECS GPU-optimised AMI) behind a capacity provider with managed scaling from 0, so an idle
+ * deployment holds no GPU. One task definition per registry model, each asking for one GPU;
+ * the state machine starts them with `ecs:runTask.waitForTaskToken`. SST's Service/Task are
+ * Fargate or Managed Instances only, hence raw resources.
+ */
+import type { Cloud, Input, Output, Place } from "./cloud.ts";
+import { policyDocument } from "./cloud.ts";
+import { workerContainerName } from "../workflows/definition.ts";
+import { stageEntry, type Registry } from "../workflows/registry.ts";
+import { gpuStages, type GpuStage } from "../workflows/state-names.ts";
+import { bucketPermissions, kmsViaS3, routingTablePermissions } from "./permissions.ts";
+import { modelsPrefix } from "./storage.ts";
+
+/** The ECS GPU-optimised Amazon Linux 2023 AMI, resolved by EC2 at each launch. */
+export const gpuAmiParameter = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
+/** Where the instances keep the GGUF files they sync from the bucket at boot. */
+export const hostModelsDir = "/opt/affiant/models";
+
+export interface GpuOptions {
+  place: Place;
+  registry: Registry;
+  subnetIds: Input<string>[];
+  securityGroupId: Input<string>;
+  bucket: { name: Input<string>; arn: Input<string> };
+  dataKeyArn: Input<string>;
+  routingTable: { name: Input<string>; arn: Input<string> };
+  /** Full image URI. Default: the created repository's `:latest`. */
+  image?: Input<string>;
+  /** Default: the instance type of the stage models' host class when it is a g instance, else "g5.xlarge". */
+  instanceType?: string;
+  /** Most GPU instances at once; the three judges run in parallel. Default: 6. */
+  maxInstances?: number;
+  /**
+   * Instances kept running when idle. A GPU state's HeartbeatSeconds starts counting when the
+   * task is placed, so a stage that waits for a cold instance misses its first heartbeat and
+   * goes to its fallback; keep some warm where that matters more than idle cost. Default: 0.
+   */
+  minInstances?: number;
+  /** Task CPU units; fits a g5.xlarge (4 vCPU) with room for the ECS agent. Default: 3584. */
+  taskCpu?: number;
+  /** Task memory; fits a g5.xlarge (16 GiB) with room for the ECS agent. Default: 14336. */
+  taskMemoryMiB?: number;
+  /** Default: 90. */
+  logRetentionDays?: number;
+}
+
+export interface GpuCluster {
+  clusterArn: Output<string>;
+  capacityProviderName: Output<string>;
+  /** The task definition of the stage's registry model. */
+  taskDefinitionArn: (stage: GpuStage) => Output<string>;
+  /** Every task definition, by registry model id. */
+  taskDefinitions: Record<string, { arn: Output<string>; family: Output<string> }>;
+  /** Roles the state machine must be allowed to pass when it starts a task. */
+  passRoleArns: Output<string>[];
+  repositoryUrl: Output<string>;
+  logGroupName: Output<string>;
+}
+
+export function buildGpuCluster(cloud: Cloud, options: GpuOptions): GpuCluster {
+  const { aws, pulumi } = cloud;
+  const { place, registry } = options;
+  const keep = { retainOnDelete: place.retain };
+  const prefix = `affiant-${place.stage}`;
+  const stageModels = [...new Set(gpuStages.map((s) => stageEntry(registry, s).model))];
+  const hostClass = registry.hostClasses[registry.models[stageModels[0]!]!.hostClass];
+  const instanceType = options.instanceType ?? (hostClass?.instanceType.startsWith("g") ? hostClass.instanceType : "g5.xlarge");
+  const maxInstances = options.maxInstances ?? 6;
+
+  const repository = new aws.ecr.Repository("WorkerImage", {
+    name: `${prefix}-llama-worker`,
+    imageScanningConfiguration: { scanOnPush: true },
+    // The image is code, not case data: S3-managed encryption spares every puller a KMS grant.
+    encryptionConfigurations: [{ encryptionType: "AES256" }],
+    forceDelete: !place.retain,
+  });
+  const image = options.image ?? pulumi.interpolate`${repository.repositoryUrl}:latest`;
+  const logGroup = new aws.cloudwatch.LogGroup(
+    "WorkerLogs",
+    { name: `/affiant/${place.stage}/llama-worker`, retentionInDays: options.logRetentionDays ?? 90, kmsKeyId: options.dataKeyArn },
+    keep,
+  );
+  const cluster = new aws.ecs.Cluster("GpuCluster", { name: `${prefix}-gpu`, settings: [{ name: "containerInsights", value: "enabled" }] });
+
+  // The instances: ECS agent, GPU support, task roles kept away from the instance's own credentials.
+  const instanceRole = new aws.iam.Role("GpuInstanceRole", {
+    assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
+    managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
+  });
+  new aws.iam.RolePolicy("GpuInstanceModels", {
+    role: instanceRole.id,
+    policy: policyDocument(cloud, [
+      { actions: ["s3:GetObject"], resources: [pulumi.interpolate`${options.bucket.arn}/${modelsPrefix}*`] },
+      { actions: ["s3:ListBucket"], resources: [options.bucket.arn], conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${modelsPrefix}*`] }] },
+      kmsViaS3(cloud, options.dataKeyArn, place.region, ["kms:Decrypt"]),
+    ]),
+  });
+  const profile = new aws.iam.InstanceProfile("GpuInstanceProfile", { role: instanceRole.name });
+  const userData = pulumi.interpolate`#!/bin/bash
+set -euo pipefail
+cat >> /etc/ecs/ecs.config <<'CONFIG'
+ECS_CLUSTER=${cluster.name}
+ECS_ENABLE_GPU_SUPPORT=true
+ECS_AWSVPC_BLOCK_IMDS=true
+ECS_IMAGE_PULL_BEHAVIOR=prefer-cached
+CONFIG
+mkdir -p ${hostModelsDir}
+aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --only-show-errors --region ${place.region}
+`;
+  const launchTemplate = new aws.ec2.LaunchTemplate("GpuLaunchTemplate", {
+    namePrefix: `${prefix}-g5-`,
+    imageId: `resolve:ssm:${gpuAmiParameter}`,
+    instanceType,
+    iamInstanceProfile: { arn: profile.arn },
+    vpcSecurityGroupIds: [options.securityGroupId],
+    userData: userData.apply((s) => Buffer.from(s).toString("base64")),
+    metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
+    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 150, volumeType: "gp3", throughput: 500, iops: 6000, encrypted: "true", deleteOnTermination: "true" } }],
+    monitoring: { enabled: true },
+  });
+  const asg = new aws.autoscaling.Group(
+    "GpuInstances",
+    {
+      namePrefix: `${prefix}-g5-`,
+      minSize: options.minInstances ?? 0,
+      maxSize: maxInstances,
+      vpcZoneIdentifiers: options.subnetIds,
+      launchTemplate: { id: launchTemplate.id, version: "$Latest" },
+      // ECS managed termination protection: never scale in an instance that runs a stage.
+      protectFromScaleIn: true,
+      healthCheckType: "EC2",
+      tags: [{ key: "AmazonECSManaged", value: "true", propagateAtLaunch: true }],
+    },
+    // ECS managed scaling owns the desired count.
+    { ignoreChanges: ["desiredCapacity"] },
+  );
+  const capacityProvider = new aws.ecs.CapacityProvider("GpuCapacity", {
+    name: `${prefix}-g5`,
+    autoScalingGroupProvider: {
+      autoScalingGroupArn: asg.arn,
+      managedTerminationProtection: "ENABLED",
+      managedDraining: "ENABLED",
+      managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: maxInstances, instanceWarmupPeriod: 180 },
+    },
+  });
+  new aws.ecs.ClusterCapacityProviders("GpuClusterCapacity", {
+    clusterName: cluster.name,
+    capacityProviders: [capacityProvider.name],
+    defaultCapacityProviderStrategies: [{ capacityProvider: capacityProvider.name, weight: 1, base: 0 }],
+  });
+
+  // The tasks: pull and log with the execution role; read/write blobs, answer Step Functions
+  // and record routing outcomes with the task role.
+  const executionRole = new aws.iam.Role("WorkerExecutionRole", {
+    assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }),
+    managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
+  });
+  const taskRole = new aws.iam.Role("WorkerTaskRole", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }) });
+  new aws.iam.RolePolicy("WorkerTaskPolicy", {
+    role: taskRole.id,
+    policy: policyDocument(cloud, [
+      ...bucketPermissions(cloud, options.bucket.arn, options.dataKeyArn, place.region),
+      ...routingTablePermissions(options.routingTable.arn),
+      // Callback actions are authorised by the task token the task was started with.
+      { actions: ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] },
+    ]),
+  });
+
+  const taskDefinitions: GpuCluster["taskDefinitions"] = {};
+  for (const modelId of stageModels) {
+    const family = `${prefix}-${modelId.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 255);
+    const def = new aws.ecs.TaskDefinition(`Worker${pascal(modelId)}`, {
+      family,
+      requiresCompatibilities: ["EC2"],
+      networkMode: "awsvpc",
+      cpu: String(options.taskCpu ?? 3584),
+      memory: String(options.taskMemoryMiB ?? 14336),
+      executionRoleArn: executionRole.arn,
+      taskRoleArn: taskRole.arn,
+      volumes: [{ name: "models", hostPath: hostModelsDir }],
+      containerDefinitions: pulumi.jsonStringify([
+        {
+          name: workerContainerName,
+          image,
+          essential: true,
+          resourceRequirements: [{ type: "GPU", value: "1" }],
+          environment: [
+            { name: "AFFIANT_BUCKET", value: options.bucket.name },
+            { name: "AFFIANT_BUCKET_KMS_KEY_ID", value: options.dataKeyArn },
+            { name: "AFFIANT_ROUTING_TABLE", value: options.routingTable.name },
+            { name: "AFFIANT_GPU", value: "cuda" },
+            { name: "AFFIANT_MODELS_DIR", value: "/models" },
+            { name: "AWS_REGION", value: place.region },
+          ],
+          mountPoints: [{ sourceVolume: "models", containerPath: "/models", readOnly: true }],
+          linuxParameters: { initProcessEnabled: true },
+          logConfiguration: {
+            logDriver: "awslogs",
+            options: { "awslogs-group": logGroup.name, "awslogs-region": place.region, "awslogs-stream-prefix": modelId },
+          },
+        },
+      ]),
+    });
+    taskDefinitions[modelId] = { arn: def.arn, family: def.family };
+  }
+
+  return {
+    clusterArn: cluster.arn,
+    capacityProviderName: capacityProvider.name,
+    taskDefinitionArn: (stage) => taskDefinitions[stageEntry(registry, stage).model]!.arn,
+    taskDefinitions,
+    passRoleArns: [executionRole.arn, taskRole.arn],
+    repositoryUrl: repository.repositoryUrl,
+    logGroupName: logGroup.name,
+  };
+}
+
+const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "");

@@ -1,0 +1,102 @@
+/**
+ * What each deployed function may do, in one table, so least privilege is reviewable and
+ * tested: only Redact may create vault data keys; only Reinject and the fallback's privacy
+ * guard may open the vault; the bucket's key is usable only through S3; Bedrock only for
+ * the registry's model ids.
+ */
+import type { Cloud, Input, Permission } from "./cloud.ts";
+import { splitRef, type Registry } from "../workflows/registry.ts";
+import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+
+/** The pipeline's Lambdas plus the API and the scheduled backfill. */
+export type DeployedFunction = LambdaFunction | "api" | "backfill";
+
+/** Index and Score embed with Titan unless the registry names another embedding model. */
+export const defaultEmbeddingModel = "amazon.titan-embed-text-v2:0";
+
+export interface PermissionTargets {
+  region: Input<string>;
+  accountId: Input<string>;
+  bucketArn: Input<string>;
+  dataKeyArn: Input<string>;
+  vaultKeyArn: Input<string>;
+  routingTableArn: Input<string>;
+  registry: Registry;
+  /** Needed by "api" and "backfill" only. */
+  stateMachineArn?: Input<string>;
+}
+
+/** SSE-KMS reads and writes: the key is usable only when S3 calls it on the caller's behalf. */
+export function kmsViaS3(cloud: Cloud, keyArn: Input<string>, region: Input<string>, actions: string[]): Permission {
+  return {
+    actions,
+    resources: [keyArn],
+    conditions: [{ test: "StringEquals", variable: "kms:ViaService", values: [cloud.pulumi.interpolate`s3.${region}.amazonaws.com`] }],
+  };
+}
+
+/** Object read/write on the bucket (no listing, no deletes, no bucket settings). */
+export function bucketPermissions(cloud: Cloud, bucketArn: Input<string>, dataKeyArn: Input<string>, region: Input<string>): Permission[] {
+  return [
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: [cloud.pulumi.interpolate`${bucketArn}/*`] },
+    kmsViaS3(cloud, dataKeyArn, region, ["kms:Decrypt", "kms:GenerateDataKey"]),
+  ];
+}
+
+export function routingTablePermissions(tableArn: Input<string>): Permission[] {
+  return [{ actions: ["dynamodb:PutItem", "dynamodb:Query"], resources: [tableArn] }];
+}
+
+/** Bedrock model ids the registry names: `bedrock:` fallbacks and priced `bedrock:` models. */
+export function bedrockModelIds(registry: Registry): { chat: string[]; embedding: string[] } {
+  const refs = [...Object.values(registry.stages).flatMap((s) => s.fallback), ...Object.keys(registry.pricing.hosted)];
+  const raw = registry as unknown as { embedding?: { model?: string }; embeddings?: { model?: string } };
+  const ids = [...new Set(refs.map(splitRef).filter(([p]) => p === "bedrock").map(([, id]) => id))];
+  const named = [raw.embedding?.model, raw.embeddings?.model].filter((m): m is string => !!m).map((m) => (m.startsWith("bedrock:") ? splitRef(m)[1] : m));
+  const embedding = [...new Set([...ids.filter((id) => id.includes("embed")), ...named])];
+  return { chat: ids.filter((id) => !id.includes("embed")), embedding: embedding.length ? embedding : [defaultEmbeddingModel] };
+}
+
+/** Foundation-model ARNs, plus the inference profile and its regional models for `us.`/`eu.`… ids. */
+export function bedrockModelArns(cloud: Cloud, ids: string[], region: Input<string>, accountId: Input<string>): Input<string>[] {
+  return ids.flatMap((id) => {
+    const profile = /^(us|eu|apac|global|us-gov)\.(.+)$/.exec(id);
+    if (!profile) return [cloud.pulumi.interpolate`arn:aws:bedrock:${region}::foundation-model/${id}`];
+    return [cloud.pulumi.interpolate`arn:aws:bedrock:${region}:${accountId}:inference-profile/${id}`, `arn:aws:bedrock:*::foundation-model/${profile[2]}`];
+  });
+}
+
+export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: PermissionTargets): Permission[] {
+  const blobs = bucketPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
+  const models = bedrockModelIds(t.registry);
+  const invoke = (ids: string[]): Permission[] =>
+    ids.length ? [{ actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resources: bedrockModelArns(cloud, ids, t.region, t.accountId) }] : [];
+  const executions = (): Permission[] => {
+    if (!t.stateMachineArn) throw new Error(`${fn}: permissions need the state machine ARN`);
+    const machine = t.stateMachineArn;
+    const executionArns = cloud.pulumi.output(machine).apply((arn) => `${arn.replace(":stateMachine:", ":execution:")}:*`);
+    return [
+      { actions: ["states:StartExecution", "states:ListExecutions"], resources: [machine] },
+      { actions: ["states:DescribeExecution", "states:GetExecutionHistory"], resources: [executionArns] },
+    ];
+  };
+  switch (fn) {
+    case lambdaFunctions.extract:
+      return [...blobs, { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }];
+    case lambdaFunctions.redact:
+      return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
+    case lambdaFunctions.index:
+    case lambdaFunctions.score:
+      return [...blobs, ...invoke(models.embedding)];
+    case lambdaFunctions.reinject:
+      return [...blobs, { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+    case lambdaFunctions.fallback:
+      // The privacy guard reads the vault to refuse any prompt holding a real value
+      // before it leaves for a hosted model; without Decrypt every hosted fallback fails.
+      return [...blobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+    case "api":
+      return [...blobs, ...executions()];
+    case "backfill":
+      return [...blobs, { actions: ["s3:ListBucket"], resources: [t.bucketArn] }, ...executions()];
+  }
+}

@@ -1,0 +1,101 @@
+/**
+ * The state machine: exactly the JSON `workflows/definition.ts` builds (the one the local
+ * engine runs), with the deployed ARNs, subnets and security group substituted. A raw
+ * `aws.sfn.StateMachine` because SST's own component writes JSONata. Logging is at ERROR
+ * and without execution data: inputs and outputs are case material.
+ */
+import type { Cloud, Input, Output, Place } from "./cloud.ts";
+import { policyDocument } from "./cloud.ts";
+import { buildDefinition, workerContainerName } from "../workflows/definition.ts";
+import type { Registry } from "../workflows/registry.ts";
+import { gpuStages, lambdaFunctions, type GpuStage, type LambdaFunction } from "../workflows/state-names.ts";
+import type { GpuCluster } from "./gpu.ts";
+
+export interface PipelineOptions {
+  place: Place;
+  registry: Registry;
+  functionArns: Record<LambdaFunction, Input<string>>;
+  gpu: Pick<GpuCluster, "clusterArn" | "capacityProviderName" | "taskDefinitionArn" | "taskDefinitions" | "passRoleArns">;
+  subnetIds: Input<string>[];
+  workerSecurityGroupId: Input<string>;
+  /** Encrypts the state machine's log group. */
+  logKeyArn: Input<string>;
+  /** Default: 90. */
+  logRetentionDays?: number;
+}
+
+export interface Pipeline {
+  stateMachineArn: Output<string>;
+  /** The deployed definition JSON, ARNs substituted. */
+  definition: Output<string>;
+}
+
+/** The definition with deployed resources; resolves once every ARN is known. */
+export function deployedDefinition(cloud: Cloud, options: Omit<PipelineOptions, "place" | "logKeyArn" | "logRetentionDays">): Output<string> {
+  const { pulumi } = cloud;
+  const fns = Object.values(lambdaFunctions);
+  return pulumi
+    .all([
+      pulumi.all(fns.map((fn) => options.functionArns[fn])),
+      pulumi.all(gpuStages.map((stage) => options.gpu.taskDefinitionArn(stage))),
+      options.gpu.clusterArn,
+      options.gpu.capacityProviderName,
+      pulumi.all(options.subnetIds),
+      options.workerSecurityGroupId,
+    ])
+    .apply(([fnArns, taskArns, clusterArn, capacityProvider, subnets, securityGroup]) => {
+      const byFunction = new Map(fns.map((fn, i) => [fn, fnArns[i]!]));
+      const byStage = new Map(gpuStages.map((stage, i) => [stage, taskArns[i]!]));
+      const definition = buildDefinition({
+        registry: options.registry,
+        resources: {
+          functionArn: (fn) => byFunction.get(fn)!,
+          clusterArn,
+          taskDefinitionArn: (stage: GpuStage) => byStage.get(stage)!,
+          capacityProvider,
+          subnets,
+          securityGroups: [securityGroup],
+          containerName: workerContainerName,
+        },
+      });
+      return JSON.stringify(definition);
+    });
+}
+
+export function buildPipeline(cloud: Cloud, options: PipelineOptions): Pipeline {
+  const { aws, pulumi } = cloud;
+  const { place } = options;
+  const definition = deployedDefinition(cloud, options);
+
+  const logGroup = new aws.cloudwatch.LogGroup(
+    "StateMachineLogs",
+    { name: `/aws/vendedlogs/states/affiant-${place.stage}`, retentionInDays: options.logRetentionDays ?? 90, kmsKeyId: options.logKeyArn },
+    { retainOnDelete: place.retain },
+  );
+  const role = new aws.iam.Role("StateMachineRole", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "states.amazonaws.com" }) });
+  const functionArns = Object.values(options.functionArns);
+  const taskFamilies = Object.values(options.gpu.taskDefinitions).map((t) => pulumi.interpolate`arn:aws:ecs:${place.region}:${place.accountId}:task-definition/${t.family}:*`);
+  new aws.iam.RolePolicy("StateMachinePolicy", {
+    role: role.id,
+    policy: policyDocument(cloud, [
+      { actions: ["lambda:InvokeFunction"], resources: [...functionArns, ...functionArns.map((arn) => pulumi.interpolate`${arn}:*`)] },
+      { actions: ["ecs:RunTask"], resources: taskFamilies, conditions: [{ test: "ArnEquals", variable: "ecs:cluster", values: [options.gpu.clusterArn] }] },
+      { actions: ["iam:PassRole"], resources: options.gpu.passRoleArns, conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }] },
+      // Log delivery and X-Ray take no resource-level permissions.
+      {
+        actions: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+        resources: ["*"],
+      },
+      { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], resources: ["*"] },
+    ]),
+  });
+  const machine = new aws.sfn.StateMachine("Pipeline", {
+    name: `affiant-${place.stage}-pipeline`,
+    type: "STANDARD",
+    roleArn: role.arn,
+    definition,
+    loggingConfiguration: { level: "ERROR", includeExecutionData: false, logDestination: pulumi.interpolate`${logGroup.arn}:*` },
+    tracingConfiguration: { enabled: true },
+  });
+  return { stateMachineArn: machine.arn, definition };
+}
