@@ -12,13 +12,14 @@ import path from "node:path";
 import { preparedState } from "./helpers.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { workerEntry } from "../containers/llama-worker/spawn.ts";
+import { taskGoneExitCode } from "../containers/llama-worker/channel.ts";
 
 interface Call {
   target: string;
   body: Record<string, string>;
 }
 
-async function sfnEndpoint() {
+async function sfnEndpoint(options: { heartbeatAnswer?: string } = {}) {
   const calls: Call[] = [];
   const server = createServer((req, res) => {
     let raw = "";
@@ -26,6 +27,10 @@ async function sfnEndpoint() {
     req.on("end", () => {
       const target = String(req.headers["x-amz-target"]);
       calls.push({ target, body: JSON.parse(raw || "{}") });
+      if (options.heartbeatAnswer && target === "AWSStepFunctions.SendTaskHeartbeat") {
+        res.writeHead(400, { "content-type": "application/x-amz-json-1.0" });
+        return res.end(JSON.stringify({ __type: options.heartbeatAnswer, message: "Task Timed Out" }));
+      }
       res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
       // The same endpoint plays the routing table: five recent stalls for every model.
       const stalled = { ok: { BOOL: false }, error: { S: "Affiant.GenerationStalled" }, at: { S: new Date().toISOString() } };
@@ -102,6 +107,19 @@ test("in ECS a model whose circuit is open fails fast with Affiant.CircuitOpen, 
     assert.equal(failure?.body.error, "Affiant.CircuitOpen");
     assert.match(failure!.body.cause!, /5 of the last 5 runs of stories-260k failed \(5 stalls\)/);
     assert.ok(!targets.includes("AWSStepFunctions.SendTaskHeartbeat"), "no model was loaded");
+  } finally {
+    await sfn.close();
+  }
+});
+
+test("in ECS a worker whose task Step Functions already ended (TaskTimedOut) exits at once, freeing the GPU", async () => {
+  const sfn = await sfnEndpoint({ heartbeatAnswer: "TaskTimedOut" });
+  try {
+    const { state, env } = await preparedState();
+    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url) });
+    assert.equal(r.code, taskGoneExitCode, r.stderr);
+    const targets = sfn.calls.map((c) => c.target);
+    assert.deepEqual(targets, ["AWSStepFunctions.SendTaskHeartbeat"], "no answer is sent for a task that is gone");
   } finally {
     await sfn.close();
   }

@@ -6,6 +6,7 @@
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { pickStageReport } from "../../core/stage-report.ts";
+import { log } from "../../core/log.ts";
 import type { Progress } from "./model-session.ts";
 
 export interface TaskChannel {
@@ -38,6 +39,10 @@ export class IpcChannel implements TaskChannel {
   }
 }
 
+const taskGone = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
+/** The worker's exit code when Step Functions no longer wants its answer. */
+export const taskGoneExitCode = 75;
+
 export interface SfnChannelOptions {
   taskToken: string;
   /** Default: the SDK's own resolution (AWS_REGION etc.); `AFFIANT_SFN_ENDPOINT` overrides. */
@@ -52,7 +57,17 @@ export class SfnChannel implements TaskChannel {
       new SFNClient(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {});
   }
   async heartbeat(): Promise<void> {
-    await this.client.send(new SendTaskHeartbeatCommand({ taskToken: this.options.taskToken }));
+    try {
+      await this.client.send(new SendTaskHeartbeatCommand({ taskToken: this.options.taskToken }));
+    } catch (err) {
+      // Step Functions has already ended this task (timed out, stopped, or its execution
+      // ended): the fallback runs elsewhere, so this GPU is freed now, not at the task's limits.
+      if (taskGone.has((err as Error).name)) {
+        log("warn", "worker.task_gone", { stage: process.env.AFFIANT_STAGE ?? null, error: (err as Error).name });
+        process.exit(taskGoneExitCode);
+      }
+      throw err;
+    }
   }
   async succeed(metrics: StageMetrics): Promise<void> {
     // Only the report goes into the execution state; the rest is in the structured logs.
