@@ -86,7 +86,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     // Executions a crashed process left RUNNING would otherwise block re-runs forever.
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
-    this.machine = new StateMachine(this.definition as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    // The library annotates the definition it is given (QueryLanguage…); keep ours exact.
+    this.machine = new StateMachine(structuredClone(this.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
   }
 
   /** Starts an execution and resolves when it has ended, successfully or not. */
