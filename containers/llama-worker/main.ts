@@ -30,7 +30,15 @@ function requireEnv(name: string): string {
 }
 
 function openChannel(): TaskChannel {
-  if (process.send) return new IpcChannel();
+  if (process.send) {
+    // The engine that started us is gone (crashed, killed): nobody will take the answer,
+    // and a model left running here would hold memory and cores for nothing.
+    process.once("disconnect", () => {
+      log("warn", "worker.orphaned", { stage: process.env.AFFIANT_STAGE ?? null });
+      process.exit(75);
+    });
+    return new IpcChannel();
+  }
   return new SfnChannel({ taskToken: requireEnv("AFFIANT_TASK_TOKEN") });
 }
 
