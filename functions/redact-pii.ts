@@ -44,7 +44,7 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   }));
   const redactedKey = `${state.runKey}/redacted.json`;
   await putJson(store, redactedKey, { documents } satisfies ExtractResult);
-  await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping);
+  await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
     throw new Error(`Redact: the declarant did not become ${declarantPlaceholder}`);
   }

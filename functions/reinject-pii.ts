@@ -52,7 +52,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const { state } = event;
   if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
   const draft = await getJson<Draft>(store, state.draft.outputKey);
-  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName));
+  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
   const declaration = reinject(renderDeclaration(draft), vault);
   const declarationKey = `${state.runKey}/declaration.md`;
   await store.put(declarationKey, declaration);
