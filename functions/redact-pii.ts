@@ -10,6 +10,7 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import type { ExtractResult } from "./extract-documents.ts";
 import type { KnownPerson } from "./redaction/detect.ts";
 import { Redactor } from "./redaction/redactor.ts";
+import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
 import { writeVault } from "./redaction/vault.ts";
 
 export interface RedactEvent {
@@ -38,10 +39,22 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   const redactor = new Redactor(knownPeople(caseFile));
   // Registered first so the declarant is always [PERSON_1], the voice the draft writes in.
   redactor.redact(caseFile.declarant.name);
-  const documents = extracted.documents.map((doc) => ({
-    file: doc.file,
-    pages: doc.pages.map((p) => ({ page: p.page, text: redactor.redact(p.text).text })),
-  }));
+  // Comprehend (AWS) may add spans the rules miss; it is asked page by page, so its
+  // offsets are the page's, and a failure names the page.
+  const comprehend = comprehendEnabled() ? new ComprehendDetector() : undefined;
+  const documents: ExtractResult["documents"] = [];
+  try {
+    for (const doc of extracted.documents) {
+      const pages = [];
+      for (const p of doc.pages) {
+        const extra = comprehend ? await comprehend.detect(p.text, caseFile.language, { file: doc.file, page: p.page }) : [];
+        pages.push({ page: p.page, text: redactor.redact(p.text, extra).text });
+      }
+      documents.push({ file: doc.file, pages });
+    }
+  } finally {
+    comprehend?.dispose();
+  }
   const redactedKey = `${state.runKey}/redacted.json`;
   await putJson(store, redactedKey, { documents } satisfies ExtractResult);
   await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
@@ -50,7 +63,15 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   }
   const entityCounts = redactor.entityCounts();
   const entityCount = Object.values(entityCounts).reduce((a, b) => a + b, 0);
-  log("info", "redact.done", { caseId: state.caseId, execution: state.executionName, entities: entityCount, ...prefixKeys(entityCounts) });
+  log("info", "redact.done", {
+    caseId: state.caseId,
+    execution: state.executionName,
+    entities: entityCount,
+    ...prefixKeys(entityCounts),
+    // Counts only: how often Comprehend was asked and how many spans it added to the rules'.
+    comprehendCalls: comprehend?.calls ?? null,
+    comprehendAdded: comprehend ? redactor.secondaryDetections : null,
+  });
   return { redactedKey, entityCount, entityCounts };
 }
 

@@ -53,7 +53,7 @@ test("Redact seals the vault with a KMS data key bound to the case; Reinject ope
   const kms = await startFakeKms();
   try {
     await withEnv(kmsEnv(kms.url), async () => {
-      const { home, store, state } = await redactedCase("kms-1");
+      const { home, store, state } = await redactedCase({ executionName: "kms-1" });
       const generate = kms.requests.filter((r) => r.target === "TrentService.GenerateDataKey");
       assert.equal(generate.length, 1);
       assert.deepEqual(generate[0]!.body, { KeyId: keyArn, KeySpec: "AES_256", EncryptionContext: { caseId: "vawa-sample-0001", purpose: "affiant-pii-vault" } });
@@ -91,7 +91,7 @@ test("a vault moved to another case, or tampered with, is Affiant.VaultUnreadabl
   const kms = await startFakeKms();
   try {
     await withEnv(kmsEnv(kms.url), async () => {
-      const { store, state } = await redactedCase("kms-2");
+      const { store, state } = await redactedCase({ executionName: "kms-2" });
       const vaultKey = caseKeys.vault(state.caseId, state.executionName);
       const blob = await store.get(vaultKey);
       const unreadable = (reason: RegExp) => (e: Error & { state?: string }) => e.name === "Affiant.VaultUnreadable" && e.state === "Reinject" && reason.test(e.message);
@@ -137,14 +137,14 @@ test("KMS unavailable or refusing fails Redact by name, and no vault is written"
   try {
     await withEnv(kmsEnv(kms.url), async () => {
       await assert.rejects(
-        redactedCase("kms-3"),
+        redactedCase({ executionName: "kms-3" }),
         (e: Error & { state?: string; provider?: string }) => e.name === "Affiant.AwsServiceError" && e.state === "Redact" && e.provider === "kms" && /GenerateDataKey failed \(400: AccessDeniedException\)/.test(e.message),
       );
     });
     assert.equal(existsSync(path.join(process.env.AFFIANT_HOME!, "blobs", caseKeys.vault("vawa-sample-0001", "kms-3"))), false);
     // Without AFFIANT_KMS_KEY_ID the local key file seals it, as before.
     await withEnv({ AFFIANT_KMS_KEY_ID: undefined }, async () => {
-      const { store, state } = await redactedCase("local-1");
+      const { store, state } = await redactedCase({ executionName: "local-1" });
       const blob = await store.get(caseKeys.vault(state.caseId, state.executionName));
       assert.equal(blob.subarray(0, 4).toString(), "AFV1");
       assert.equal(existsSync(path.join(process.env.AFFIANT_HOME!, "vault.key")), true);

@@ -3,7 +3,8 @@
  * DraftDeclaration worker writes it, so Reinject can run for real without a model. The scanned
  * page is left out: these tests are about what happens after OCR.
  */
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { writePdf } from "../examples/pdf-writer.ts";
 import path from "node:path";
 import { LocalBlobStore, putJson } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
@@ -36,12 +37,29 @@ export const sampleDraft: Draft = {
   ],
 };
 
-/** Runs Extract and Redact with the environment as it is (the caller sets KMS or not). */
-export async function redactedCase(executionName = "reinject-1", draft: Draft = sampleDraft): Promise<ReinjectFixture> {
+export interface RedactedCaseOptions {
+  /** Default: "reinject-1". */
+  executionName?: string;
+  /** Default: `sampleDraft`. */
+  draft?: Draft;
+  /** More PDFs for the case: file name → pages of lines. */
+  addDocuments?: Record<string, string[][]>;
+  /** case.json's language. Default: the sample's ("en"). */
+  language?: "en" | "es";
+}
+
+/** Runs Extract and Redact with the environment as it is (the caller sets KMS, Comprehend or not). */
+export async function redactedCase(options: RedactedCaseOptions = {}): Promise<ReinjectFixture> {
+  const { executionName = "reinject-1", draft = sampleDraft } = options;
   const home = makeTestHome();
   Object.assign(process.env, home.env);
   const caseDir = copyCase(samples.vawa, path.join(home.home, "case"));
   rmSync(path.join(caseDir, "police-report-scan.pdf"));
+  for (const [file, pages] of Object.entries(options.addDocuments ?? {})) await writePdf(path.join(caseDir, file), pages);
+  if (options.language) {
+    const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
+    writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, language: options.language }));
+  }
   const store = new LocalBlobStore(path.join(home.home, "blobs"));
   await ingestCase(readCaseFolder(caseDir), store);
   const state = await extractDocuments({ input: { caseId: "vawa-sample-0001" }, executionName }, store);
