@@ -169,4 +169,7 @@ test("affiant run copies the DOCX and PDF beside declaration.md in the outputs f
   assert.ok(pdf.includes("Printed name: Elena Fictitia Marsh"));
   assert.doesNotMatch(pdf, anyPlaceholder);
   assert.match(readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8"), /^# Declaration of Elena Fictitia Marsh/);
+  // Locally the scanned page is read by tesseract, and the report says so.
+  const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
+  assert.deepEqual(report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]), [["police-report-scan.pdf", "tesseract"]]);
 });
