@@ -85,7 +85,9 @@ test("Reinject writes DOCX and PDF renditions with real values, headings, source
   assert.match(markdown, /\nSigned: Elena Fictitia Marsh\n\nDate: ____________________\n/);
 
   const docx = assertDocx(await store.get(output.docxKey));
-  const pdf = await pdfPages(await store.get(output.pdfKey));
+  const pdfBytes = await store.get(output.pdfKey);
+  assert.ok(pdfBytes.includes("/FontFile2") && pdfBytes.includes("LiberationSans"), "the PDF embeds its TrueType font");
+  const pdf = await pdfPages(pdfBytes);
   const pdfText = pdf.pages.join("\n");
   assert.equal(pdf.title, "Declaration of Elena Fictitia Marsh");
   for (const [name, text] of [["DOCX", docx], ["PDF", pdfText.replace(/\s+/g, " ")]] as const) {

@@ -38,13 +38,17 @@ export function pdfFonts(): Fonts {
   return fonts;
 }
 
-/** Distinct characters of the document the body font has no glyph for (0 when it cannot tell). */
+/** Characters beyond Latin-1 that the built-in fonts' WinAnsi encoding still has. */
+const winAnsiExtras = new Set("€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ");
+
+/** Distinct characters of the document the body font cannot draw. */
 function unprintable(pdf: PDFKit.PDFDocument, doc: DeclarationDocument): number {
-  // pdfkit keeps the fontkit font of an embedded font at `_font.font`; the built-in fonts have none.
+  // pdfkit keeps the fontkit font of an embedded font at `_font.font`; the built-in fonts have
+  // none and draw WinAnsi only.
   const font = (pdf.font("body") as unknown as { _font?: { font?: { hasGlyphForCodePoint?(cp: number): boolean } } })._font?.font;
-  if (!font?.hasGlyphForCodePoint) return 0;
+  const drawable = font?.hasGlyphForCodePoint ? (c: string) => font.hasGlyphForCodePoint!(c.codePointAt(0)!) : (c: string) => c.codePointAt(0)! <= 0xff || winAnsiExtras.has(c);
   const all = [doc.title, doc.intro, doc.verification, doc.signatory, doc.notice, ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations])].join("");
-  return [...new Set(all)].filter((c) => !/\s/.test(c) && !font.hasGlyphForCodePoint!(c.codePointAt(0)!)).length;
+  return [...new Set(all)].filter((c) => !/\s/.test(c) && !drawable(c)).length;
 }
 
 export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
