@@ -89,6 +89,10 @@ export const ExecutionAlreadyExistsError = define("Affiant.ExecutionAlreadyExist
 export const NotFoundError = define("Affiant.NotFound");
 /** A real PII value was about to leave the account. */
 export const PrivacyViolationError = define("Affiant.PrivacyViolation");
+/** An AWS document service (Textract, Comprehend, KMS) failed, throttled or refused; `provider` names it. */
+export const AwsServiceError = define("Affiant.AwsServiceError");
+/** The PII vault cannot be opened: tampered, sealed for another case, or the key refuses it. */
+export const VaultUnreadableError = define("Affiant.VaultUnreadable");
 
 /** Names Step Functions itself raises; the local engine raises the same ones. */
 export const StatesErrors = {

@@ -13,13 +13,15 @@ import { faultKinds, pipelineVersion, type PipelineState } from "../core/pipelin
 import { promptVersion } from "../containers/llama-worker/prompts.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
-import { PageReader } from "./ocr.ts";
+import { openPageReader, type OcrEngine, type OcrReader } from "./ocr.ts";
 
 export interface ExtractedPage {
   page: number;
   text: string;
-  /** Set when the page had no text layer and was read by OCR: tesseract's confidence (0-100). */
+  /** Set when the page had no text layer and was read by OCR: the engine's confidence (0-100). */
   ocrConfidence?: number;
+  /** Which OCR engine read the page, when one did. */
+  ocrEngine?: OcrEngine;
 }
 export interface ExtractedDocument {
   file: string;
@@ -41,7 +43,7 @@ export interface ExtractEvent {
 
 export interface ExtractPdfOptions {
   /** Reads pages without a text layer; without one, such a page is an error. */
-  ocr?: PageReader;
+  ocr?: OcrReader;
   /** Below this mean confidence an OCR'd page counts as unreadable. Default: 40. */
   minOcrConfidence?: number;
 }
@@ -66,7 +68,7 @@ export async function extractPdf(file: string, data: Uint8Array, options: Extrac
       const shot = await parser.getScreenshot({ partial: [page.page], scale: 2, imageBuffer: true, imageDataUrl: false });
       const png = shot.pages[0]?.data;
       if (!png) throw new DocumentUnreadableError(`${file}: page ${page.page} could not be rendered for OCR`, { file, page: page.page });
-      const read = await options.ocr.read(png);
+      const read = await options.ocr.read(png, { file, page: page.page });
       const min = options.minOcrConfidence ?? 40;
       if (read.text.replace(/\W/g, "").length === 0) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR found no text`, { file, page: page.page });
       if (read.confidence < min) {
@@ -74,6 +76,7 @@ export async function extractPdf(file: string, data: Uint8Array, options: Extrac
       }
       page.text = read.text;
       page.ocrConfidence = read.confidence;
+      page.ocrEngine = options.ocr.engine;
     }
     return { file, pages };
   } finally {
@@ -112,7 +115,7 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   if (docKeys.length === 0) throw new InvalidInputError(`case ${caseId} has no PDF documents`, { state: "Extract" });
 
   const documents: ExtractedDocument[] = [];
-  const ocr = new PageReader(caseFile.language === "es" ? "spa" : "eng");
+  const ocr = await openPageReader(caseFile.language === "es" ? "spa" : "eng");
   try {
     for (const key of docKeys) {
       const file = key.slice(caseKeys.documents(caseId).length + 1);
@@ -125,6 +128,7 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
         file,
         pages: doc.pages.length,
         ocrPages: ocrPages.length,
+        ocrEngine: ocrPages.length ? ocr.engine : null,
         minOcrConfidence: ocrPages.length ? Math.min(...ocrPages.map((p) => p.ocrConfidence!)) : null,
         chars: doc.pages.reduce((n, p) => n + p.text.length, 0),
         ms: Date.now() - started,
@@ -154,7 +158,7 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
       documentCount: documents.length,
       pageCount: documents.reduce((n, d) => n + d.pages.length, 0),
       // Which pages were read by OCR and how sure it was: the review report shows them.
-      ocrPages: documents.flatMap((d) => d.pages.filter((p) => p.ocrConfidence !== undefined).map((p) => ({ file: d.file, page: p.page, confidence: p.ocrConfidence! }))),
+      ocrPages: documents.flatMap((d) => d.pages.filter((p) => p.ocrConfidence !== undefined).map((p) => ({ file: d.file, page: p.page, confidence: p.ocrConfidence!, engine: p.ocrEngine! }))),
     },
   };
 }

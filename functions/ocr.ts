@@ -1,16 +1,18 @@
 /**
- * OCR for pages without a text layer (scans of police reports, certificates, letters):
- * pdf-parse renders the page, tesseract.js reads it with the English and Spanish data that
- * ship as npm packages, so nothing is downloaded at run time. In AWS, Amazon Textract is the
- * intended reader (not wired in yet); this path runs wherever the function runs.
+ * OCR for pages without a text layer (scans of police reports, certificates, letters).
+ * pdf-parse renders the page; a reader turns the PNG into text. Locally that is tesseract.js
+ * with the English and Spanish data that ship as npm packages, so nothing is downloaded at
+ * run time; in AWS it is Amazon Textract (`textract-reader.ts`). `openPageReader` picks.
  */
 import { createRequire } from "node:module";
 import path from "node:path";
 import { createWorker, type Worker } from "tesseract.js";
+import { InvalidInputError } from "../core/errors.ts";
 
 const require = createRequire(import.meta.url);
 
 export type OcrLanguage = "eng" | "spa";
+export type OcrEngine = "tesseract" | "textract";
 
 function langPath(lang: OcrLanguage): string {
   return path.join(path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)), "4.0.0_best_int");
@@ -18,12 +20,26 @@ function langPath(lang: OcrLanguage): string {
 
 export interface OcrResult {
   text: string;
-  /** Tesseract's mean word confidence, 0-100. */
+  /** Mean word confidence, 0-100, whichever engine read the page. */
   confidence: number;
 }
 
-/** One tesseract worker per document; `dispose()` is safe twice. */
-export class PageReader {
+/** Where a page came from, so a reader's errors can name it. */
+export interface OcrPageRef {
+  file: string;
+  page: number;
+}
+
+export interface OcrReader {
+  readonly engine: OcrEngine;
+  read(png: Uint8Array, where?: OcrPageRef): Promise<OcrResult>;
+  /** Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
+/** Tesseract: one worker per reader, started on the first page; `dispose()` is safe twice. */
+export class PageReader implements OcrReader {
+  readonly engine = "tesseract" as const;
   private worker: Promise<Worker> | undefined;
   private disposed = false;
 
@@ -46,4 +62,22 @@ export class PageReader {
     this.disposed = true;
     if (this.worker) await (await this.worker).terminate();
   }
+}
+
+/**
+ * The engine for this process: `AFFIANT_OCR` when set; otherwise Textract inside Lambda
+ * (`AWS_LAMBDA_FUNCTION_NAME` is set there) and tesseract everywhere else.
+ */
+export function ocrEngine(env: NodeJS.ProcessEnv = process.env): OcrEngine {
+  const chosen = env.AFFIANT_OCR?.trim().toLowerCase();
+  if (chosen === "textract" || chosen === "tesseract") return chosen;
+  if (chosen) throw new InvalidInputError(`AFFIANT_OCR must be "textract" or "tesseract", not ${JSON.stringify(env.AFFIANT_OCR)}`, { state: "Extract" });
+  return env.AWS_LAMBDA_FUNCTION_NAME ? "textract" : "tesseract";
+}
+
+export async function openPageReader(language: OcrLanguage, env: NodeJS.ProcessEnv = process.env): Promise<OcrReader> {
+  if (ocrEngine(env) === "tesseract") return new PageReader(language);
+  // Loaded only when chosen: local runs never pay for the SDK.
+  const { TextractReader } = await import("./textract-reader.ts");
+  return new TextractReader();
 }

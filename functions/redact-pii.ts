@@ -2,15 +2,20 @@
  * Redact (Lambda): replaces PII in every extracted page with typed placeholders; the
  * mapping goes to the encrypted vault. Nothing after this state sees a real identity.
  */
+import pLimit from "p-limit";
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
 import { log } from "../core/log.ts";
 import { declarantPlaceholder } from "../core/declaration.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import type { ExtractResult } from "./extract-documents.ts";
-import type { KnownPerson } from "./redaction/detect.ts";
 import { Redactor } from "./redaction/redactor.ts";
+import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
+import type { Detection, KnownPerson } from "./redaction/detect.ts";
 import { writeVault } from "./redaction/vault.ts";
+
+/** Comprehend requests in flight at once: well under its default DetectPiiEntities quota. */
+const comprehendConcurrency = 4;
 
 export interface RedactEvent {
   state: PipelineState;
@@ -38,19 +43,44 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   const redactor = new Redactor(knownPeople(caseFile));
   // Registered first so the declarant is always [PERSON_1], the voice the draft writes in.
   redactor.redact(caseFile.declarant.name);
-  const documents = extracted.documents.map((doc) => ({
+  // Comprehend (AWS) may add spans the rules miss; it is asked page by page, so its
+  // offsets are the page's and a failure names the page. Pages are asked a few at a time
+  // (Redact has a Lambda timeout; a long case file has hundreds of pages), then redacted in
+  // order, so placeholder numbers do not depend on which answer came back first.
+  const comprehend = comprehendEnabled() ? new ComprehendDetector() : undefined;
+  let extras: Detection[][][] = extracted.documents.map((d) => d.pages.map(() => []));
+  if (comprehend) {
+    const limit = pLimit(comprehendConcurrency);
+    try {
+      extras = await Promise.all(
+        extracted.documents.map((doc) => Promise.all(doc.pages.map((p) => limit(() => comprehend.detect(p.text, caseFile.language, { file: doc.file, page: p.page }))))),
+      );
+    } finally {
+      limit.clearQueue();
+      comprehend.dispose();
+    }
+  }
+  const documents: ExtractResult["documents"] = extracted.documents.map((doc, d) => ({
     file: doc.file,
-    pages: doc.pages.map((p) => ({ page: p.page, text: redactor.redact(p.text).text })),
+    pages: doc.pages.map((p, i) => ({ page: p.page, text: redactor.redact(p.text, extras[d]![i]).text })),
   }));
   const redactedKey = `${state.runKey}/redacted.json`;
   await putJson(store, redactedKey, { documents } satisfies ExtractResult);
-  await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping);
+  await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
     throw new Error(`Redact: the declarant did not become ${declarantPlaceholder}`);
   }
   const entityCounts = redactor.entityCounts();
   const entityCount = Object.values(entityCounts).reduce((a, b) => a + b, 0);
-  log("info", "redact.done", { caseId: state.caseId, execution: state.executionName, entities: entityCount, ...prefixKeys(entityCounts) });
+  log("info", "redact.done", {
+    caseId: state.caseId,
+    execution: state.executionName,
+    entities: entityCount,
+    ...prefixKeys(entityCounts),
+    // Counts only: how often Comprehend was asked and how many spans it added to the rules'.
+    comprehendCalls: comprehend?.calls ?? null,
+    comprehendAdded: comprehend ? redactor.secondaryDetections : null,
+  });
   return { redactedKey, entityCount, entityCounts };
 }
 

@@ -6,13 +6,15 @@
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseKeys } from "../core/case-file.ts";
-import { renderDeclaration, type Draft } from "../core/declaration.ts";
+import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../core/declaration.ts";
 import { PlaceholderMismatchError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
+import { renderDocx } from "./renditions/docx.ts";
+import { renderPdf } from "./renditions/pdf.ts";
 
 export interface ReinjectEvent {
   state: PipelineState;
@@ -21,7 +23,11 @@ export interface ReinjectEvent {
 export interface PipelineOutput {
   caseId: string;
   caseType: string;
+  /** The declaration in Markdown. */
   declarationKey: string;
+  /** The same declaration as a Word document and as a PDF, for the lawyer. */
+  docxKey: string;
+  pdfKey: string;
   reportKey: string;
   score: number | null;
   rewrites: number;
@@ -52,10 +58,19 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const { state } = event;
   if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
   const draft = await getJson<Draft>(store, state.draft.outputKey);
-  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName));
+  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
   const declaration = reinject(renderDeclaration(draft), vault);
   const declarationKey = `${state.runKey}/declaration.md`;
   await store.put(declarationKey, declaration);
+  // The renditions come from the same structure as the Markdown, each string re-injected
+  // (and checked) the same way.
+  const real = mapDeclarationText(declarationDocument(draft), (text) => reinject(text, vault));
+  const docx = await renderDocx(real);
+  const pdf = await renderPdf(real);
+  const docxKey = `${state.runKey}/declaration.docx`;
+  const pdfKey = `${state.runKey}/declaration.pdf`;
+  await store.put(docxKey, docx);
+  await store.put(pdfKey, pdf);
 
   const stages = [state.facts, state.draft, ...(state.judges ?? [])].filter((r): r is StageReport => r !== undefined).map(pickStageReport);
   // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
@@ -75,11 +90,13 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     documents: state.extract,
     entities: state.redact?.entityCount ?? 0,
   });
-  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: declaration.length });
+  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: declaration.length, docxBytes: docx.length, pdfBytes: pdf.length });
   return {
     caseId: state.caseId,
     caseType: state.caseType,
     declarationKey,
+    docxKey,
+    pdfKey,
     reportKey,
     score: state.score?.value ?? null,
     rewrites: state.rewrites.n,

@@ -103,8 +103,8 @@ const rules: Rule[] = [
 /** Words that introduce a person's name in case files, English and Spanish. */
 const personCue = /\b(?:Mr\.|Mrs\.|Ms\.|Dr\.|Ofc\.|Officer|Detective|Sgt\.|Agent|advocate|Advocate|Signed,|named|Sr\.|Sra\.|señor|señora|abogad[oa]|Client:)\s+((?:[A-Z][a-zà-ÿ'’-]+)(?:\s+[A-Z][a-zà-ÿ'’-]+){0,2})/g;
 
-/** Capitalised words that are never names here, even after a cue. */
-const notNames = new Set(
+/** Capitalised words that are never names here, even after a cue (or when a generic detector says so). */
+export const notNames = new Set(
   ["The", "This", "That", "Senior", "Homeland", "Security", "Investigations", "Department", "County", "Court", "Police", "Shelter", "Center", "Services", "USCIS", "DHS", "ICE", "HSI", "Form", "Supplement"],
 );
 
@@ -147,6 +147,16 @@ function detectKnownPeople(text: string, people: KnownPerson[]): Detection[] {
     }
   }
   return out;
+}
+
+/**
+ * Adds a secondary detector's spans (Amazon Comprehend) to the rules' own: the rules always
+ * win where spans overlap, so a secondary span can only add redaction, never shorten,
+ * retype or renumber what the rules found.
+ */
+export function mergeDetections(local: Detection[], extra: Detection[]): Detection[] {
+  const added = resolveOverlaps(extra).filter((d) => !local.some((k) => d.start < k.end && k.start < d.end));
+  return [...local, ...added].sort((a, b) => a.start - b.start);
 }
 
 /** Keeps the longest detection where spans overlap; rule order breaks ties. */

@@ -2,7 +2,7 @@
  * Typed, numbered placeholders that stay stable across every document of a case: the
  * same A-number is `[A_NUMBER_1]` in the intake notes and in the police report.
  */
-import { detectPii, type Detection, type EntityType, type KnownPerson } from "./detect.ts";
+import { detectPii, mergeDetections, type Detection, type EntityType, type KnownPerson } from "./detect.ts";
 
 export interface RedactedEntity {
   type: EntityType;
@@ -24,11 +24,16 @@ export class Redactor {
   private readonly counters = new Map<EntityType, number>();
   /** placeholder → the first real spelling seen, which re-injection puts back. */
   readonly mapping = new Map<string, string>();
+  /** Spans redacted because a secondary detector (Comprehend) found them and the rules did not. */
+  secondaryDetections = 0;
 
   constructor(private readonly people: KnownPerson[] = []) {}
 
-  redact(text: string): RedactionResult {
-    const detections = detectPii(text, this.people);
+  /** `extra`: a secondary detector's spans in `text`; they only add where the rules found nothing. */
+  redact(text: string, extra: Detection[] = []): RedactionResult {
+    const local = detectPii(text, this.people);
+    const detections = extra.length ? mergeDetections(local, extra) : local;
+    this.secondaryDetections += detections.length - local.length;
     const entities: RedactedEntity[] = [];
     let out = "";
     let cursor = 0;

@@ -260,10 +260,12 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   }
 
   private async writeOutputs(executionId: string, outputDir: string, output: unknown): Promise<void> {
-    const o = output as { declarationKey?: string; reportKey?: string };
+    const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string };
     if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
     mkdirSync(outputDir, { recursive: true });
     writeFileSync(path.join(outputDir, "declaration.md"), await this.store.get(o.declarationKey));
+    if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await this.store.get(o.docxKey));
+    if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await this.store.get(o.pdfKey));
     writeFileSync(path.join(outputDir, "report.json"), await this.store.get(o.reportKey));
   }
 

@@ -1,0 +1,43 @@
+/**
+ * The declaration as a Word document (the `docx` package): title, an intro, a numbered
+ * heading and paragraph per legal element with its sources, the § 1746 verification and a
+ * signature block with blanks, page numbers in the footer. Built from the re-injected
+ * `DeclarationDocument`, never from Markdown, so nothing depends on parsing our own output.
+ */
+import { AlignmentType, Document, Footer, HeadingLevel, Packer, PageNumber, Paragraph, TextRun } from "docx";
+import type { DeclarationDocument } from "../../core/declaration.ts";
+import { signatureBlock } from "./signature-block.ts";
+
+const font = "Times New Roman";
+const body = (text: string, options: { italics?: boolean; size?: number } = {}) =>
+  new Paragraph({ spacing: { after: 160, line: 360 }, children: [new TextRun({ text, font, size: options.size ?? 24, italics: options.italics })] });
+
+export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
+  const children: Paragraph[] = [
+    new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, spacing: { after: 240 }, children: [new TextRun({ text: doc.title, font, bold: true, size: 32 })] }),
+    body(doc.intro),
+  ];
+  for (const s of doc.sections) {
+    children.push(new Paragraph({ heading: HeadingLevel.HEADING_2, spacing: { before: 240, after: 120 }, children: [new TextRun({ text: `${s.number}. ${s.heading}`, font, bold: true, size: 26 })] }));
+    children.push(body(s.drafted ? s.text : "(no statement drafted for this element)", { italics: !s.drafted }));
+    if (s.citations.length) children.push(body(`Sources: ${s.citations.join("; ")}`, { italics: true, size: 20 }));
+  }
+  children.push(
+    new Paragraph({ spacing: { before: 360, after: 160, line: 360 }, children: [new TextRun({ text: doc.verification, font, size: 24 })] }),
+    body(signatureBlock.executed),
+    new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
+    body(signatureBlock.signatureCaption, { size: 20 }),
+    body(signatureBlock.printedName(doc.signatory)),
+    new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }),
+  );
+  const footer = new Footer({
+    children: [new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ font, size: 18, children: ["Page ", PageNumber.CURRENT, " of ", PageNumber.TOTAL_PAGES] })] })],
+  });
+  const document = new Document({
+    title: doc.title,
+    creator: "Affiant",
+    description: doc.notice,
+    sections: [{ properties: { page: { margin: { top: 1440, bottom: 1440, left: 1440, right: 1440 } } }, footers: { default: footer }, children }],
+  });
+  return Packer.toBuffer(document);
+}
