@@ -1,24 +1,22 @@
 /**
- * Structured JSON log lines: ids, sizes, timings and counts only, never case text. Where
- * `AFFIANT_LOG_FILE` is set (the CLI sets it) lines go there, so the terminal keeps the
- * human progress display; otherwise to stderr, as Lambda and ECS collect it.
+ * Structured JSON log lines: ids, sizes, timings and counts only, never case text. Each
+ * line carries the execution id, state and case id of the async context it was written in
+ * (core/telemetry.ts). In Lambda and ECS, Powertools Logger writes them for CloudWatch;
+ * locally, where `AFFIANT_LOG_FILE` is set (the CLI sets it), lines go to that file so the
+ * terminal keeps the human progress display; otherwise to stderr.
  */
-import { appendFileSync, mkdirSync } from "node:fs";
-import path from "node:path";
+import { logRecord } from "./log-sink.ts";
+import { currentContext, inCloud, powertools } from "./telemetry.ts";
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export function log(level: "info" | "warn" | "error", event: string, fields: LogFields = {}): void {
-  const line = JSON.stringify({ time: new Date().toISOString(), level, event, ...fields }) + "\n";
-  const file = process.env.AFFIANT_LOG_FILE;
-  if (file) {
-    try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      appendFileSync(file, line);
-      return;
-    } catch {
-      // fall through to stderr: a log line is never worth failing a run for
-    }
+  const ctx = currentContext();
+  if (inCloud()) {
+    powertools().logger[level]({ message: event, event, ...ctx, ...fields });
+    return;
   }
-  process.stderr.write(line);
+  logRecord({ time: new Date().toISOString(), level, event, ...ctx, ...fields });
 }
+
+export { logRecord } from "./log-sink.ts";

@@ -7,6 +7,7 @@ import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { chunkPages, type StoredIndex } from "../core/retrieval.ts";
 import type { ExtractResult } from "./extract-documents.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 
 export interface IndexEvent {
   state: PipelineState;
@@ -23,4 +24,4 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
   return { indexKey, chunkCount: chunks.length };
 }
 
-export const handler = async (event: IndexEvent) => buildIndex(event, await openBlobStore());
+export const handler = withTelemetry("Index", async (event: IndexEvent) => buildIndex(event, await openBlobStore()));

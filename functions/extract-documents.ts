@@ -14,6 +14,8 @@ import { promptVersion } from "../containers/llama-worker/prompts.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
 import { openPageReader, type OcrEngine, type OcrReader } from "./ocr.ts";
+import { withTelemetry } from "../core/telemetry.ts";
+import { putSealedJson } from "./redaction/sealed-json.ts";
 
 export interface ExtractedPage {
   page: number;
@@ -140,8 +142,9 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
 
   const registry = loadRegistry();
   const runKey = caseKeys.run(caseId, event.executionName);
-  const extractKey = `${runKey}/extract.json`;
-  await putJson(store, extractKey, { documents } satisfies ExtractResult);
+  // The pages before redaction: sealed like the vault, read only by Redact.
+  const extractKey = `${runKey}/extract.sealed`;
+  await putSealedJson(store, extractKey, { documents } satisfies ExtractResult, { caseId, state: "Extract" });
   return {
     caseId,
     caseType: caseFile.caseType,
@@ -163,4 +166,4 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   };
 }
 
-export const handler = async (event: ExtractEvent): Promise<PipelineState> => extractDocuments(event, await openBlobStore());
+export const handler = withTelemetry("Extract", async (event: ExtractEvent): Promise<PipelineState> => extractDocuments(event, await openBlobStore()));

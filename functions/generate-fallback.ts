@@ -27,6 +27,7 @@ import type { StageMetrics } from "../core/stage-report.ts";
 import { spawnWorker } from "../containers/llama-worker/spawn.ts";
 import { loadRegistry, splitRef, stageEntry } from "../workflows/registry.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
+import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -92,7 +93,17 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
   throw new NoProviderAvailableError(`${stage}: every fallback failed after ${failure.Error} (${attempts.join("; ")})`, { state: stage });
 }
 
-export const handler = async (event: FallbackEvent): Promise<StageMetrics> => generateFallback(event);
+export const handler = withTelemetry("Fallback", async (event: FallbackEvent): Promise<StageMetrics> => {
+  const reason = event.failure?.Error ?? "unknown";
+  const stalled = ["States.HeartbeatTimeout", "Affiant.GenerationStalled"].includes(reason);
+  emitMetrics([
+    { name: "Fallbacks", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage, Reason: reason } },
+    ...(stalled ? [{ name: "Stalls", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage } }] : []),
+  ]);
+  const metrics = await generateFallback(event);
+  emitMetrics([{ name: "TokensPerSecond", unit: MetricUnit.CountPerSecond, value: metrics.tokensPerSecond, dimensions: { Stage: event.stage, Provider: metrics.provider } }]);
+  return metrics;
+});
 
 /** A hosted provider for `bedrock:<model>` / `openrouter:<model>`, or undefined when not configured. */
 export function hostedProvider(provider: string, model: string): HostedProvider | undefined {

@@ -13,6 +13,8 @@ import { Redactor } from "./redaction/redactor.ts";
 import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
 import type { Detection, KnownPerson } from "./redaction/detect.ts";
 import { writeVault } from "./redaction/vault.ts";
+import { withTelemetry } from "../core/telemetry.ts";
+import { getSealedJson } from "./redaction/sealed-json.ts";
 
 /** Comprehend requests in flight at once: well under its default DetectPiiEntities quota. */
 const comprehendConcurrency = 4;
@@ -39,7 +41,7 @@ export function knownPeople(caseFile: CaseFile): KnownPerson[] {
 export async function redactCase(event: RedactEvent, store: BlobStore = blobStore()): Promise<RedactOutput> {
   const { state } = event;
   const caseFile = caseFileSchema.parse(await getJson(store, caseKeys.caseJson(state.caseId)));
-  const extracted = await getJson<ExtractResult>(store, state.extract.extractKey);
+  const extracted = await getSealedJson<ExtractResult>(store, state.extract.extractKey, { caseId: state.caseId, state: "Redact" });
   const redactor = new Redactor(knownPeople(caseFile));
   // Registered first so the declarant is always [PERSON_1], the voice the draft writes in.
   redactor.redact(caseFile.declarant.name);
@@ -88,4 +90,4 @@ function prefixKeys(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`entities.${k}`, v]));
 }
 
-export const handler = async (event: RedactEvent): Promise<RedactOutput> => redactCase(event, await openBlobStore());
+export const handler = withTelemetry("Redact", async (event: RedactEvent): Promise<RedactOutput> => redactCase(event, await openBlobStore()));

@@ -15,6 +15,7 @@ import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 import { renderDocx } from "./renditions/docx.ts";
 import { renderPdf } from "./renditions/pdf.ts";
+import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
 
 export interface ReinjectEvent {
   state: PipelineState;
@@ -107,7 +108,11 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   };
 }
 
-export const handler = async (event: ReinjectEvent): Promise<PipelineOutput> => reinjectCase(event, await openBlobStore());
+export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): Promise<PipelineOutput> => {
+  const output = await reinjectCase(event, await openBlobStore());
+  emitMetrics([{ name: "CaseCostUsd", unit: MetricUnit.NoUnit, value: output.costUsd, dimensions: { CaseType: output.caseType } }]);
+  return output;
+});
 
 /** Sums the case's cost ledger: every completed GPU stage run of this execution. */
 export async function caseCostUsd(store: BlobStore, state: PipelineState): Promise<number> {

@@ -9,6 +9,7 @@ import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import type { StoredIndex } from "../core/retrieval.ts";
 import type { JudgeOutput } from "../containers/llama-worker/stages.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 
 export interface ScoreEvent {
   state: PipelineState;
@@ -84,4 +85,4 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   return { value, rewrite, scoreKey };
 }
 
-export const handler = async (event: ScoreEvent): Promise<ScoreOutput> => scoreDraft(event, await openBlobStore());
+export const handler = withTelemetry("Score", async (event: ScoreEvent): Promise<ScoreOutput> => scoreDraft(event, await openBlobStore()));

@@ -82,9 +82,11 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
   };
   switch (fn) {
     case lambdaFunctions.extract:
-      return [...blobs, { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }];
+      // GenerateDataKey: the extracted (pre-redaction) text is sealed like the vault.
+      return [...blobs, { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.redact:
-      return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
+      // Decrypt: only to open the sealed extracted text; GenerateDataKey: to seal the vault.
+      return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.index:
     case lambdaFunctions.score:
       return [...blobs, ...invoke(models.embedding)];

@@ -15,6 +15,7 @@ import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { AwsErrorReply, fakeAwsEnv, startAwsJsonServer, withEnv } from "./aws-json-server.ts";
 import { makeTestHome, samples } from "./helpers.ts";
 import path from "node:path";
+import { getSealedJson } from "../functions/redaction/sealed-json.ts";
 
 const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const scanLines = [
@@ -76,7 +77,7 @@ test("Extract reads the scanned police report with Textract, sends the page imag
     assert.ok(Buffer.from(shot.pages[0]!.data).equals(sent), "the page's rendered PNG bytes were sent");
 
     assert.deepEqual(state.extract.ocrPages, [{ file: "police-report-scan.pdf", page: 1, confidence: meanWordConfidence, engine: "textract" }]);
-    const extracted = await getJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey);
+    const extracted = await getSealedJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey, { caseId: state.caseId, state: "Redact" });
     const page = extracted.documents.find((d) => d.file === "police-report-scan.pdf")!.pages[0]!;
     assert.equal(page.text, scanLines.map((l) => l.text).join("\n"));
     assert.equal(page.ocrEngine, "textract");

@@ -115,7 +115,7 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
   if (!(await engine.store.exists(vaultKey))) return 0;
   const values = [...(await readVault(engine.store, vaultKey)).values()].filter((v) => v.length >= 4);
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
-  const files = [...filesUnder(runDir).filter((f) => !f.endsWith("extract.json") && !f.endsWith("declaration.md")), homePaths.database(), homePaths.logFile()];
+  const files = [...filesUnder(runDir).filter((f) => !/declaration\.(md|docx|pdf)$/.test(f)), homePaths.database(), homePaths.logFile()];
   let leaks = 0;
   for (const f of files) {
     if (!existsSync(f)) continue;

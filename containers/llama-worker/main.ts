@@ -13,6 +13,7 @@ import { openBlobStore, putJson } from "../../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../../core/stage-report.ts";
 import { AffiantError, CircuitOpenError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
+import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
 import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../workflows/registry.ts";
@@ -199,6 +200,7 @@ async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
   const { name, message } = describeError(err);
   const cause = err instanceof AffiantError ? err.toCause() : JSON.stringify({ errorType: name, errorMessage: message });
   log("error", "worker.failed", { stage: process.env.AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
+  emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: process.env.AFFIANT_STAGE ?? "unknown", Error: name } }]);
   await channel.fail(name, cause).catch(() => undefined);
   process.exit(1);
 }
@@ -240,6 +242,11 @@ async function main(): Promise<void> {
       tokensPerSecond: metrics.tokensPerSecond,
       peakRssMb: metrics.peakRssMb,
     });
+    emitMetrics([
+      { name: "TokensPerSecond", unit: MetricUnit.CountPerSecond, value: metrics.tokensPerSecond, dimensions: { Stage: stage, Model: metrics.model } },
+      { name: "ModelLoadTime", unit: MetricUnit.Milliseconds, value: metrics.loadMs, dimensions: { Stage: stage } },
+      { name: "GenerationTime", unit: MetricUnit.Milliseconds, value: metrics.genMs, dimensions: { Stage: stage } },
+    ]);
     await channel.succeed(metrics);
     process.exit(0);
   } catch (err) {
@@ -247,4 +254,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+await withContext({ state: process.env.AFFIANT_STATE ?? process.env.AFFIANT_STAGE, execution: process.env.AFFIANT_EXECUTION, caseId: process.env.AFFIANT_CASE_ID }, main);

@@ -1,0 +1,19 @@
+/** Where local log records go: the `AFFIANT_LOG_FILE`, else stderr (shared by log.ts and telemetry.ts). */
+import { appendFileSync, mkdirSync } from "node:fs";
+import path from "node:path";
+
+/** A whole JSON record (a log line or an EMF metrics document) to the local log. */
+export function logRecord(record: Record<string, unknown>): void {
+  const line = JSON.stringify(record) + "\n";
+  const file = process.env.AFFIANT_LOG_FILE;
+  if (file) {
+    try {
+      mkdirSync(path.dirname(file), { recursive: true });
+      appendFileSync(file, line);
+      return;
+    } catch {
+      // fall through to stderr: a log line is never worth failing a run for
+    }
+  }
+  process.stderr.write(line);
+}
