@@ -6,14 +6,15 @@
  * terminal keeps the human progress display; otherwise to stderr.
  */
 import { logRecord } from "./log-sink.ts";
-import { currentContext, inCloud, powertools } from "./telemetry.ts";
+import { currentContext, powertools } from "./telemetry.ts";
 
 export type LogFields = Record<string, string | number | boolean | null | undefined>;
 
 export function log(level: "info" | "warn" | "error", event: string, fields: LogFields = {}): void {
   const ctx = currentContext();
-  if (inCloud()) {
-    powertools().logger[level]({ message: event, event, ...ctx, ...fields });
+  const { logger } = powertools();
+  if (logger) {
+    logger[level]({ message: event, event, ...ctx, ...fields });
     return;
   }
   logRecord({ time: new Date().toISOString(), level, event, ...ctx, ...fields });

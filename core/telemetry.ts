@@ -6,9 +6,9 @@
  * Only ids, counts, timings and error names are ever recorded: never case text.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { Logger } from "@aws-lambda-powertools/logger";
+import type { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
-import { Tracer } from "@aws-lambda-powertools/tracer";
+import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { logRecord } from "./log-sink.ts";
 
 export { MetricUnit };
@@ -28,14 +28,21 @@ export function inCloud(): boolean {
   return Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME || process.env.ECS_CONTAINER_METADATA_URI_V4);
 }
 
-let tools: { logger: Logger; metrics: Metrics; tracer: Tracer } | undefined;
-export function powertools() {
-  tools ??= {
-    logger: new Logger({ serviceName }),
-    metrics: new Metrics({ namespace: metricsNamespace, serviceName }),
-    tracer: new Tracer({ serviceName }),
-  };
-  return tools;
+/**
+ * Logger and Tracer are loaded only in the cloud: locally the log file takes the lines and
+ * there is no X-Ray daemon, and every worker process would pay their import time.
+ */
+const cloud: { logger: Logger; tracer: Tracer } | undefined = inCloud()
+  ? await Promise.all([import("@aws-lambda-powertools/logger"), import("@aws-lambda-powertools/tracer")]).then(([l, t]) => ({
+      logger: new l.Logger({ serviceName }),
+      tracer: new t.Tracer({ serviceName }),
+    }))
+  : undefined;
+let metrics: Metrics | undefined;
+
+export function powertools(): { metrics: Metrics; logger?: Logger; tracer?: Tracer } {
+  metrics ??= new Metrics({ namespace: metricsNamespace, serviceName });
+  return { metrics, ...cloud };
 }
 
 export function currentContext(): TelemetryContext {
@@ -98,9 +105,9 @@ export function withTelemetry<E, R>(state: string, handler: (event: E) => Promis
     };
     return withContext(fields, async () => {
       const { tracer } = powertools();
-      const parent = tracer.isTracingEnabled() ? tracer.getSegment() : undefined;
+      const parent = tracer?.isTracingEnabled() ? tracer.getSegment() : undefined;
       const sub = parent?.addNewSubsegment(`## ${fields.state}`);
-      if (sub) {
+      if (sub && tracer) {
         tracer.setSegment(sub);
         tracer.annotateColdStart();
         tracer.addServiceNameAnnotation();
@@ -122,12 +129,12 @@ export function withTelemetry<E, R>(state: string, handler: (event: E) => Promis
         );
         // The error's name only: messages may quote a file name, never worth the risk in a trace.
         sub?.addErrorFlag();
-        if (sub) tracer.putMetadata("error", name);
+        if (sub) tracer?.putMetadata("error", name);
         throw err;
       } finally {
         if (sub && parent) {
           sub.close();
-          tracer.setSegment(parent);
+          tracer?.setSegment(parent);
         }
       }
     });

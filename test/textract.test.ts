@@ -77,7 +77,8 @@ test("Extract reads the scanned police report with Textract, sends the page imag
     assert.ok(Buffer.from(shot.pages[0]!.data).equals(sent), "the page's rendered PNG bytes were sent");
 
     assert.deepEqual(state.extract.ocrPages, [{ file: "police-report-scan.pdf", page: 1, confidence: meanWordConfidence, engine: "textract" }]);
-    const extracted = await getSealedJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey, { caseId: state.caseId, state: "Redact" });
+    // Sealed with that home's key, like the vault: opened the way Redact opens it.
+    const extracted = await withEnv(home.env, () => getSealedJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey, { caseId: state.caseId, state: "Redact" }));
     const page = extracted.documents.find((d) => d.file === "police-report-scan.pdf")!.pages[0]!;
     assert.equal(page.text, scanLines.map((l) => l.text).join("\n"));
     assert.equal(page.ocrEngine, "textract");
