@@ -66,7 +66,10 @@ export class LocalExecutions implements Executions {
   startNamed(options: { caseId: string; executionName: string; faults?: Record<string, FaultKind> }): string {
     const { executionId, done } = this.engine.start(options);
     const tracked = done
-      .catch((err) => log("error", "execution.crashed", { execution: executionId, error: (err as Error).name }))
+      .catch((err) => {
+        // A stopping server disposes the engine under its runs; dispose recorded them ABORTED.
+        if (!this.engine.isDisposed) log("error", "execution.crashed", { execution: executionId, error: (err as Error).name });
+      })
       .finally(() => this.running.delete(executionId));
     this.running.set(executionId, tracked);
     return executionId;

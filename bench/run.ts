@@ -102,35 +102,84 @@ async function stallToFallbackSeconds(label: string, stageOverrides: Record<stri
 await stallToFallbackSeconds("worker watchdog", {});
 await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600 });
 
-// 3. Engine RSS across 20 worker stages.
+// 3. Twenty cases through backfill in one engine process: backfill speed-up at concurrency
+//    2 vs 1, engine RSS before/after, orchestration overhead, cost per case.
 {
+  const { backfill } = await import("../workflows/backfill.ts");
+  const { cpSync } = await import("node:fs");
+  const samples = ["vawa-sample", "tvisa-sample"].map((s) => path.join(root, "examples/cases", s));
+  /** n case folders (alternating samples) with distinct case ids, under a fresh folder. */
+  const caseSet = (tag: string, n: number) => {
+    const dir = path.join(home, `cases-${tag}`);
+    for (let i = 0; i < n; i++) {
+      const to = path.join(dir, `${tag}-${String(i).padStart(2, "0")}`);
+      cpSync(samples[i % 2]!, to, { recursive: true });
+      const caseJson = JSON.parse(readFileSync(path.join(to, "case.json"), "utf8"));
+      caseJson.caseId = `${tag}-${i}`;
+      writeFileSync(path.join(to, "case.json"), JSON.stringify(caseJson));
+    }
+    return dir;
+  };
   const engine = new LocalEngine();
-  await ingestCase(folder, engine.store);
-  const summary = await engine.run({ caseId: folder.caseFile.caseId });
-  engine.dispose();
-  const state = {
-    caseId: folder.caseFile.caseId,
-    caseType: folder.caseFile.caseType,
-    runKey: `runs/${folder.caseFile.caseId}/${summary.executionId}`,
-    executionName: summary.executionId,
-    faults: {},
-    rewrites: { n: 0 },
-    index: { indexKey: `runs/${folder.caseFile.caseId}/${summary.executionId}/index.json`, chunkCount: 0 },
-  } as never;
-  const env = stageEnvFromState("ExtractFacts", state);
-  const stage = () => spawnWorker({ stage: "ExtractFacts", env, timeoutSeconds: 120, heartbeatSeconds: 30 });
-  await stage();
-  const before = process.memoryUsage().rss;
-  let peak = 0;
-  for (let i = 0; i < 20; i++) peak = Math.max(peak, (await stage()).peakRssMb);
-  const after = process.memoryUsage().rss;
-  const ratio = after / before;
+  // Warm-up: the first case loads the OCR engine, the pdf renderer and the handlers' modules.
+  await backfill({ dir: caseSet("warm", 1), engine, concurrency: 1 });
+  const rssBefore = process.memoryUsage().rss;
+  const one = await backfill({ dir: caseSet("c1", 4), engine, concurrency: 1 });
+  const two = await backfill({ dir: caseSet("c2", 4), engine, concurrency: 2 });
+  const rest = await backfill({ dir: caseSet("more", 12), engine, concurrency: 2 });
+  const rssAfter = process.memoryUsage().rss;
+  const all = [one, two, rest].flatMap((b) => b.results);
+  const failed = all.filter((r) => r.outcome !== "succeeded").length;
+  const speedup = one.wallMs / two.wallMs;
   rows.push({
-    figure: `engine RSS after/before 20 stages (${(before / 2 ** 20).toFixed(0)} → ${(after / 2 ** 20).toFixed(0)} MB; a worker peaks at ${peak} MB)`,
-    value: ratio.toFixed(3),
-    target: "≤ 1.10",
-    pass: ratio <= 1.1,
+    figure: `backfill speed-up, 4 cases at concurrency 2 vs 1 (${(one.wallMs / 1000).toFixed(1)} s vs ${(two.wallMs / 1000).toFixed(1)} s, 2 cores)`,
+    value: speedup.toFixed(2),
+    target: "≥ 1.3",
+    pass: speedup >= 1.3 && failed === 0,
   });
+  const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s.status === "SUCCEEDED");
+  const peak = Math.max(...summaries.flatMap((s) => s.states.map((x) => x.peakRssMb ?? 0)));
+  rows.push({
+    figure: `engine RSS after/before 20 cases (${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MB; a worker peaks at ${peak} MB; ${failed} failed)`,
+    value: (rssAfter / rssBefore).toFixed(3),
+    target: "≤ 1.10",
+    pass: rssAfter / rssBefore <= 1.1 && failed === 0,
+  });
+
+  // Orchestration overhead: the engine's time between states, and each GPU state's wall
+  // time minus its model time (load + prompt + generation: process start-up and hand-off).
+  const topLevel = new Set(Object.keys(engine.definition.States));
+  const ms = (a: string, b: string | null) => (b ? Date.parse(b) - Date.parse(a) : 0);
+  const between: number[] = [];
+  const perStage: number[] = [];
+  const shares: number[] = [];
+  for (const s of summaries) {
+    const wall = ms(s.startedAt, s.endedAt);
+    const inStates = s.states.filter((x) => topLevel.has(x.name)).reduce((n, x) => n + ms(x.startedAt, x.endedAt), 0);
+    between.push((wall - inStates) / wall);
+    const gpu = s.states.filter((x) => x.model && x.loadMs !== null && x.provider === "local");
+    const overheadOf = (x: (typeof gpu)[number]) => ms(x.startedAt, x.endedAt) - (x.loadMs ?? 0) - (x.promptMs ?? 0) - (x.genMs ?? 0);
+    for (const x of gpu) perStage.push(overheadOf(x));
+    // Critical path: sequential GPU states, and the slowest judge of the parallel three.
+    const sequential = gpu.filter((x) => topLevel.has(x.name)).reduce((n, x) => n + overheadOf(x), 0);
+    const judges = Math.max(0, ...gpu.filter((x) => x.name.startsWith("Judge")).map(overheadOf));
+    shares.push((wall - inStates + sequential + judges) / wall);
+  }
+  rows.push({ figure: "orchestration overhead: engine time between states, share of the run (median)", value: median(between).toFixed(3), target: "≤ 0.05", pass: median(between) <= 0.05 });
+  rows.push({
+    figure: `orchestration overhead: per GPU state, wall minus model time (median; worker start-up + hand-off; share of the run incl. it: ${median(shares).toFixed(2)} with stories260K, whose model time is tiny)`,
+    value: `${(median(perStage) / 1000).toFixed(2)} s`,
+    target: "≤ 3 s",
+    pass: median(perStage) <= 3000,
+  });
+  const costs = summaries.map((s) => (s.output as { costUsd: number }).costUsd);
+  rows.push({
+    figure: "cost per case (registry prices: local stages as g5 GPU-seconds, hosted by tokens; median)",
+    value: `$${median(costs).toFixed(4)}`,
+    target: "≤ $0.50",
+    pass: median(costs) <= 0.5,
+  });
+  engine.dispose();
 }
 
 // 4. Redaction on a labelled synthetic set (bench/redaction-set.ts): recall and precision per type.

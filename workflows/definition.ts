@@ -99,6 +99,9 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
       },
       TimeoutSeconds: entry.timeoutSeconds,
       HeartbeatSeconds: entry.heartbeatSeconds,
+      // The worker answers with all its metrics (for the history and the viewer); only the
+      // report enters the execution state.
+      ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.${f}`])),
       ResultPath: resultPath,
       Retry: [{ ErrorEquals: transientGpuErrors, IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "FULL" }],
       Catch: [

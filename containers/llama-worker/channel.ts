@@ -5,7 +5,6 @@
  */
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { StageMetrics } from "../../core/stage-report.ts";
-import { pickStageReport } from "../../core/stage-report.ts";
 import { log } from "../../core/log.ts";
 import type { Progress } from "./model-session.ts";
 
@@ -70,8 +69,9 @@ export class SfnChannel implements TaskChannel {
     }
   }
   async succeed(metrics: StageMetrics): Promise<void> {
-    // Only the report goes into the execution state; the rest is in the structured logs.
-    await this.client.send(new SendTaskSuccessCommand({ taskToken: this.options.taskToken, output: JSON.stringify(pickStageReport(metrics)) }));
+    // All the metrics (ids and numbers only): the state's ResultSelector keeps just the
+    // report in the execution state; the task's output in the history keeps the rest.
+    await this.client.send(new SendTaskSuccessCommand({ taskToken: this.options.taskToken, output: JSON.stringify(metrics) }));
   }
   async fail(error: string, cause: string): Promise<void> {
     await this.client.send(new SendTaskFailureCommand({ taskToken: this.options.taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) }));

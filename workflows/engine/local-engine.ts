@@ -19,7 +19,7 @@ import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
-import { pickStageReport, type StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { killAllWorkers, spawnWorker } from "../../containers/llama-worker/spawn.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
@@ -167,6 +167,11 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     return summary;
   }
 
+  /** True once dispose() ran: executions still in flight were recorded ABORTED by it. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   summary(executionId: string): ExecutionSummary | undefined {
     const row = this.db.getExecution(executionId);
     if (!row) return undefined;
@@ -230,8 +235,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       });
       this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
       await this.routing.record(model, stage, null);
-      // As SendTaskSuccess would: only the report enters the execution state.
-      return pickStageReport(metrics);
+      // As SendTaskSuccess does: the whole answer; the state's ResultSelector keeps the report.
+      return metrics;
     } catch (err) {
       this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
       if ((err as Error).name !== "States.Aborted") await this.routing.record(model, stage, (err as Error).name);
