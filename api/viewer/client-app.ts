@@ -76,13 +76,13 @@ function showList(gen) {
     if (gen !== generation) return;
     document.getElementById("signout").hidden = !getToken();
     var list = page.executions || [];
-    replaceChildren(view, renderList(list));
+    replaceChildren(view, renderList(list, !!page.nextToken));
     if (list.some(function (e) { return e.status === "RUNNING"; })) schedule(function () { showList(gen); });
     else stopPolling();
   }).catch(function (err) { handleError(err, gen); });
 }
 
-function renderList(list) {
+function renderList(list, more) {
   var counts = {};
   list.forEach(function (e) { counts[e.status] = (counts[e.status] || 0) + 1; });
   var rows = list.map(function (e) {
@@ -106,6 +106,7 @@ function renderList(list) {
           h("tbody", null, rows),
         ]))
       : h("p", { class: "muted empty", id: "no-executions" }, "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run."),
+    more ? h("p", { class: "muted small" }, "Showing the latest " + list.length + " executions; affiant runs list shows them all.") : null,
   ]);
 }
 

@@ -111,7 +111,7 @@ function fmtDuration(startedAt, endedAt) {
 function fmtTime(iso) {
   var d = new Date(iso);
   if (isNaN(d.getTime())) return "–";
-  return d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return d.toLocaleString(undefined, { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
 }
 
 function fmtCost(usd) {

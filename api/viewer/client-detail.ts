@@ -28,7 +28,6 @@ function renderDetail(summary, definition) {
 
   var facts = h("dl", { class: "facts" }, [
     fact("Status", statusBadge(summary.status), "status"),
-    fact("Case", summary.caseId, "case"),
     fact("Started", fmtTime(summary.startedAt), "started"),
     fact("Duration", fmtDuration(summary.startedAt, summary.endedAt) + (summary.endedAt ? "" : " so far"), "duration"),
     fact("Total cost", fmtCost(totalCost), "cost"),
@@ -65,7 +64,7 @@ function renderDetail(summary, definition) {
     ]),
     h("section", { class: "card" }, [
       h("div", { class: "card-head" }, [h("h2", null, "State runs"), timingLegend()]),
-      renderRunsTable(runs, summary.startedAt),
+      renderRunsTable(runs, summary.startedAt, definition),
     ]),
   ]);
 }
@@ -86,24 +85,23 @@ function timingLegend() {
   }).concat([h("li", null, [h("span", { class: "swatch seg-other" }), "other (wall time)"])]));
 }
 
-function renderRunsTable(runs, executionStart) {
+function renderRunsTable(runs, executionStart, definition) {
   var scale = 1;
   runs.forEach(function (r) {
     var sum = SEGMENTS.reduce(function (n, seg) { return n + (r[seg.key] || 0); }, 0);
     scale = Math.max(scale, runMs(r), sum);
   });
   var t0 = Date.parse(executionStart);
-  var head = h("thead", null, h("tr", null, ["State", "Status", "Start", "Timing  (scale " + fmtMs(scale) + ")", "Wall", "Model", "Provider", "Fallback reason", "Tokens in / out", "Tokens/s", "Context · RSS", "Cost"].map(function (t, i) {
-    return h("th", { class: i >= 8 || i === 4 || i === 2 ? "num" : null }, t);
+  var head = h("thead", null, h("tr", null, ["State", "Status", "Timing (scale " + fmtMs(scale) + ")", "Wall", "Model", "Provider", "Fallback reason", "Tokens in/out", "Tok/s", "Ctx · RSS", "Cost"].map(function (t, i) {
+    return h("th", { class: i >= 7 || i === 3 ? "num" : null }, t);
   })));
   var body = h("tbody");
   runs.forEach(function (r, i) {
-    var status = r.status === "SUCCEEDED" ? "succeeded" : r.status === "RUNNING" ? "running" : "failed";
+    var status = r.status === "SUCCEEDED" ? "succeeded" : r.status === "RUNNING" ? "running" : wasCaught(runs, i, definition) ? "caught" : "failed";
     var tps = typeof r.tokensPerSecond === "number" ? r.tokensPerSecond : r.genMs && r.tokensOut ? r.tokensOut / (r.genMs / 1000) : null;
     body.appendChild(h("tr", { class: "run status-row-" + status, "data-state": r.name, "data-run": i }, [
-      h("td", { class: "state-name" }, r.name),
-      h("td", null, statusBadge(r.status)),
-      h("td", { class: "num muted" }, isNaN(t0) ? "–" : "+" + fmtMs(Date.parse(r.startedAt) - t0)),
+      h("td", { class: "state-name" }, [r.name, h("span", { class: "run-start" }, isNaN(t0) ? "" : "started +" + fmtMs(Date.parse(r.startedAt) - t0))]),
+      h("td", { "data-col": "status" }, statusBadge(status === "caught" ? "CAUGHT" : r.status)),
       h("td", { class: "timing" }, timingBar(r, scale)),
       h("td", { class: "num", "data-col": "wall" }, r.endedAt ? fmtMs(runMs(r)) : "running"),
       h("td", { "data-col": "model" }, r.model ? h("code", null, r.model) : dash()),
@@ -115,11 +113,19 @@ function renderRunsTable(runs, executionStart) {
       h("td", { class: "num", "data-col": "cost" }, r.costUsd === null || r.costUsd === undefined ? dash() : fmtCost(r.costUsd)),
     ]));
     if (r.error || r.cause) {
-      body.appendChild(h("tr", { class: "run-error" }, h("td", { colspan: 12 }, [h("strong", null, r.error || "Error"), r.cause ? " — " + causeMessage(r.cause) : ""])));
+      body.appendChild(h("tr", { class: "run-error" }, h("td", { colspan: 11 }, [h("strong", null, r.error || "Error"), r.cause ? " — " + causeMessage(r.cause) : ""])));
     }
   });
-  if (!runs.length) body.appendChild(h("tr", null, h("td", { colspan: 12, class: "muted" }, "No state has started yet.")));
+  if (!runs.length) body.appendChild(h("tr", null, h("td", { colspan: 11, class: "muted" }, "No state has started yet.")));
   return h("div", { class: "table-wrap" }, h("table", { class: "runs" }, [head, body]));
+}
+
+/** Failed into its Catch: a later run is one of the state's Catch targets. */
+function wasCaught(runs, i, definition) {
+  var def = definition ? findState(definition.States, runs[i].name) : null;
+  var targets = ((def && def.Catch) || []).map(function (c) { return c.Next; });
+  for (var j = i + 1; j < runs.length; j++) if (targets.indexOf(runs[j].name) >= 0) return true;
+  return false;
 }
 
 function dash() {

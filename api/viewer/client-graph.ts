@@ -5,7 +5,7 @@
  * it as inline SVG, each node classed by its latest status in the execution.
  */
 export const clientGraph = String.raw`
-var G = { nodeW: 176, nodeH: 46, passH: 34, colGap: 44, rowGap: 40, pad: 16, lane: 26, head: 30 };
+var G = { nodeW: 190, nodeH: 46, passH: 34, colGap: 36, rowGap: 40, pad: 16, lane: 22, head: 30 };
 
 function graphEdges(states) {
   var edges = [];
@@ -131,9 +131,21 @@ function layoutMachine(sm) {
 
   var width = 0;
   order.forEach(function (name) { width = Math.max(width, at[name].x + at[name].w); });
+  // A loop climbs a lane just right of the rows it passes, and enters its target from below
+  // when that lane is still under the target (a wide Parallel); else from the right.
   var backs = edges.filter(function (e) { return e.back; });
-  width += G.pad + backs.length * G.lane;
-  return { sm: sm, states: states, order: order, at: at, box: box, edges: edges, backs: backs, width: width, height: y - G.rowGap + G.pad, laneX: width - G.pad / 2 };
+  var outer = width;
+  backs.forEach(function (e, i) {
+    var lo = rank[e.to] + 1, hi = rank[e.from], right = 0;
+    order.forEach(function (name) { if (rank[name] >= lo && rank[name] <= hi) right = Math.max(right, at[name].x + at[name].w); });
+    var lane = right + G.lane * (i + 1);
+    var b = at[e.to];
+    if (lane < b.x + b.w - 12) { e.laneX = lane; e.fromBelow = true; }
+    else { outer += G.lane; e.laneX = outer; }
+  });
+  width = Math.max(width, outer);
+  backs.forEach(function (e) { width = Math.max(width, e.laneX); });
+  return { sm: sm, states: states, order: order, at: at, box: box, edges: edges, width: width + G.pad, height: y - G.rowGap + G.pad };
 }
 
 function topoOrder(start, out) {
@@ -219,10 +231,10 @@ function drawLayout(svg, layout, ox, oy, statuses) {
     g.appendChild(s("rect", { class: "box", width: a.w, height: a.h, rx: small ? a.h / 2 : 8 }));
     g.appendChild(s("circle", { class: "dot", cx: 14, cy: a.h / 2, r: 4.5 }));
     if (small) {
-      g.appendChild(s("text", { class: "node-name", x: 26, y: a.h / 2 + 4.5 }, clip(name, 20)));
+      g.appendChild(s("text", { class: "node-name", x: 26, y: a.h / 2 + 4.5 }, clip(name, 24)));
     } else {
-      g.appendChild(s("text", { class: "node-name", x: 26, y: 19 }, clip(name, 22)));
-      g.appendChild(s("text", { class: "node-sub", x: 26, y: 35 }, clip(nodeSubtitle(st, info), 26)));
+      g.appendChild(s("text", { class: "node-name", x: 26, y: 19 }, clip(name, 27)));
+      g.appendChild(s("text", { class: "node-sub", x: 26, y: 35 }, clip(nodeSubtitle(st, info), 31)));
     }
     if (info.runs > 1) g.appendChild(s("text", { class: "node-runs", x: a.w - 8, y: 15, "text-anchor": "end" }, "×" + info.runs));
     nodeLayer.appendChild(g);
@@ -250,10 +262,10 @@ function drawEdge(layout, e, ox, oy, statuses) {
   var took = from && to && (e.kind === "catch" ? from.status === "caught" : from.status !== "not-run" && to.status !== "not-run" && !(from.status === "caught" && e.kind === "next"));
   var d, lx, ly;
   if (e.back) {
-    var lane = layout.laneX - layout.backs.indexOf(e) * G.lane;
-    var sy = a.y + a.h / 2, ty = b.y + Math.min(b.h / 2, 22);
-    d = "M" + (a.x + a.w) + " " + sy + " H" + lane + " V" + ty + " H" + (b.x + b.w);
-    lx = lane - 6; ly = (sy + ty) / 2;
+    var sy = a.y + a.h / 2;
+    var ty = e.fromBelow ? b.y + b.h : b.y + Math.min(b.h / 2, 22);
+    d = "M" + (a.x + a.w) + " " + sy + " H" + e.laneX + " V" + ty + (e.fromBelow ? "" : " H" + (b.x + b.w));
+    lx = e.laneX - 6; ly = (sy + ty) / 2;
   } else if (e.kind === "catch" && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 1) {
     var cy = a.y + a.h / 2;
     d = "M" + (a.x + a.w) + " " + cy + " H" + b.x;
@@ -262,11 +274,12 @@ function drawEdge(layout, e, ox, oy, statuses) {
     var sx = a.x + a.w / 2, sy2 = a.y + a.h, tx = b.x + b.w / 2, ty2 = b.y;
     var my = ty2 - G.rowGap / 2;
     d = Math.abs(sx - tx) < 1 ? "M" + sx + " " + sy2 + " V" + ty2 : "M" + sx + " " + sy2 + " V" + my + " H" + tx + " V" + ty2;
-    lx = Math.abs(sx - tx) < 1 ? sx + 6 : (sx + tx) / 2; ly = Math.abs(sx - tx) < 1 ? (sy2 + ty2) / 2 + 4 : my - 5;
+    lx = Math.abs(sx - tx) < 1 ? sx + 6 : (sx + tx) / 2; ly = Math.abs(sx - tx) < 1 ? sy2 + 12 : my - 5;
   }
   var kind = e.back ? "back" : e.kind === "catch" ? "catch" : "next";
   var g = s("g", { class: "edge edge-" + e.kind + (e.back ? " edge-back" : "") + (took ? " edge-taken" : ""), "data-from": e.from, "data-to": e.to, transform: "translate(" + ox + "," + oy + ")" });
   g.appendChild(s("path", { d: d, "marker-end": "url(#arrow-" + (took ? "taken" : kind) + ")" }));
+  if (e.back && !e.label) e.label = "again";
   if (e.label && e.kind !== "next") {
     g.appendChild(s("text", { class: "edge-label", x: lx, y: ly, "text-anchor": e.back ? "end" : e.kind === "catch" ? "middle" : Math.abs(a.x - b.x) < 1 ? "start" : "middle" }, e.label));
   }

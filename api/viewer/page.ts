@@ -6,6 +6,7 @@ export const viewerHtml = `<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
 <title>Affiant · runs</title>
+<link rel="icon" href="data:,">
 <link rel="stylesheet" href="/viewer/app.css">
 <script src="/viewer/app.js" defer></script>
 </head>

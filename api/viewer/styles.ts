@@ -78,11 +78,11 @@ tr.execution:focus { outline: none; }
 .swatch.seg-genMs { background: var(--seg-gen); border: 0; }
 .swatch.seg-other { background: var(--seg-other); border: 0; }
 
-.graph-wrap { overflow-x: auto; background: #fbfcfd; border: 1px solid #eef0f3; border-radius: 8px; display: flex; justify-content: center; }
+.graph-wrap { overflow-x: auto; background: #fbfcfd; border: 1px solid #eef0f3; border-radius: 8px; display: flex; justify-content: safe center; }
 .graph { display: block; font-family: inherit; }
 .graph .box { fill: var(--idle-bg); stroke: var(--idle); stroke-width: 1.5; }
 .graph .dot { fill: var(--idle); }
-.graph .node-name { font-size: 13px; font-weight: 600; fill: var(--ink); }
+.graph .node-name { font-size: 12.5px; font-weight: 600; fill: var(--ink); }
 .graph .node-sub { font-size: 11px; fill: var(--muted); }
 .graph .node-runs { font-size: 11px; font-weight: 700; fill: var(--muted); }
 .graph .frame { fill: rgba(47, 91, 211, 0.025); stroke: #c5cedf; stroke-width: 1.5; stroke-dasharray: 5 4; }
@@ -110,7 +110,11 @@ tr.execution:focus { outline: none; }
 .graph .arrowhead-taken { fill: #475467; }
 
 table.runs td.state-name { font-weight: 600; }
-table.runs td.timing { width: 30%; min-width: 220px; }
+table.runs { font-size: 13px; }
+table.runs th, table.runs td { padding-left: 7px; padding-right: 7px; }
+table.runs td.timing { width: 20%; min-width: 170px; }
+.run-start { display: block; font-size: 11px; font-weight: 400; color: var(--muted); }
+.badge-caught { background: var(--caught-bg); color: var(--caught); }
 .bar { display: flex; height: 12px; border-radius: 3px; overflow: hidden; background: transparent; }
 .seg { display: block; height: 100%; flex: none; }
 .seg + .seg { border-left: 1px solid #fff; }
@@ -120,7 +124,7 @@ table.runs td.timing { width: 30%; min-width: 220px; }
 .seg-genMs { background: var(--seg-gen); }
 .seg-other { background: var(--seg-other); }
 .provider { display: inline-block; padding: 1px 7px; border-radius: 4px; background: #eef2fb; color: #33457a; font-size: 12px; }
-td.fallback { color: var(--caught); font-weight: 550; white-space: normal; min-width: 140px; }
+td.fallback { color: var(--caught); font-weight: 550; }
 tr.status-row-failed td { background: #fffafa; }
 tr.run-error td { background: var(--fail-bg); color: #7a1f17; white-space: normal; font-size: 13px; padding-top: 6px; padding-bottom: 8px; }
 
