@@ -12,6 +12,9 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { chromium, type Browser, type Page } from "playwright-core";
+import { Hono } from "hono";
+import { mountViewer } from "../api/viewer.ts";
+import { viewerJs } from "../api/viewer/client.ts";
 import { makeTestHome, root, samples } from "./helpers.ts";
 
 const chromiumPath = "/usr/bin/chromium";
@@ -141,6 +144,25 @@ async function assertGpuRows(page: Page, summary: Summary): Promise<void> {
   }
 }
 
+test("the viewer's page, script and styles are served without auth and carry no data", async () => {
+  const app = new Hono();
+  mountViewer(app);
+  app.use("*", async (c) => c.json({ error: "the API's auth would answer here" }, 401));
+  for (const [route, type] of [["/", /^text\/html/], ["/viewer/app.js", /^text\/javascript/], ["/viewer/app.css", /^text\/css/]] as const) {
+    const res = await app.request(route);
+    assert.equal(res.status, 200, route);
+    assert.match(res.headers.get("content-type") ?? "", type);
+    assert.match(res.headers.get("content-security-policy") ?? "", /default-src 'none'.*script-src 'self'/);
+    assert.equal(res.headers.get("x-content-type-options"), "nosniff");
+  }
+  assert.equal((await app.request("/executions")).status, 401);
+  // The script must at least parse; it runs only in the browser test.
+  assert.doesNotThrow(() => new Function(viewerJs));
+  assert.doesNotMatch(viewerJs, /innerHTML|outerHTML|insertAdjacentHTML|document\.write/, "data goes into the DOM as text only");
+  const html = await (await app.request("/")).text();
+  assert.doesNotMatch(html, /<script>|\son\w+=/, "no inline script or handler (the CSP forbids them)");
+});
+
 test("the run viewer shows executions, the state graph by status and per-state timings in Chromium", { skip, timeout: 15 * 60_000 }, async () => {
   // Prepare: a real server, the sample case, one plain run and one with a crashing draft.
   const home = makeTestHome({ stages: Object.fromEntries(gpuStages.map((s) => [s, { heartbeatSeconds: 30 }])) });
@@ -207,16 +229,28 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(await page.locator('#executions tr.execution[data-status="RUNNING"]').count(), 2, "both runs listed as RUNNING");
     assert.ok(await page.locator("#live").isVisible(), "the live indicator shows while runs are RUNNING");
 
+    // A RUNNING execution's page follows it by itself: a state that was running finishes.
+    await openExecution(page, plainId);
+    assert.equal((await page.locator('[data-fact="status"] dd').textContent())?.trim(), "RUNNING");
+    assert.ok(await page.locator("#live").isVisible(), "the detail page polls while RUNNING");
+    const runningNow = await page.locator('#graph svg g.node[data-status="running"]').first().getAttribute("data-state");
+    assert.ok(runningNow, "a node is shown running");
+    await page.waitForSelector(`#graph svg g.node[data-state="${runningNow}"][data-status="succeeded"]`, { timeout: 4 * 60_000 });
+    await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-running.png"), fullPage: true });
+    await page.click('#crumbs a[href="#/"]');
+    await page.waitForSelector("#executions");
+
     const [plain, faulted] = await Promise.all([waitFinished(base, plainId, 5 * 60_000), waitFinished(base, faultId, 5 * 60_000)]);
     assert.equal(plain.status, "SUCCEEDED", JSON.stringify(plain.states.filter((s) => s.status !== "SUCCEEDED")));
     assert.equal(faulted.status, "SUCCEEDED", JSON.stringify(faulted.states.filter((s) => s.status !== "SUCCEEDED")));
     // No reload: the page's own polling brings the final statuses, then stops.
     await page.waitForFunction(`document.querySelectorAll('#executions tr.execution[data-status="SUCCEEDED"]').length === 2`, null, { timeout: 15_000 });
     await page.waitForSelector("#live", { state: "hidden", timeout: 5_000 });
+    await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-list.png") });
     for (const id of [plainId, faultId]) {
       const row = page.locator(`#executions tr.execution[data-execution="${id}"]`);
       assert.equal(await row.locator("td").nth(1).textContent(), caseId);
-      assert.match((await row.locator("td").nth(4).textContent()) ?? "", /\d+(\.\d+)? (ms|s)|min/);
+      assert.match((await row.locator("td").nth(5).textContent()) ?? "", /\d+(\.\d+)? (ms|s)|min/);
     }
 
     // The faulted run: a node per state, the crash caught and its fallback succeeded.
@@ -262,6 +296,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     const text = await page.locator("body").innerText();
     for (const person of [caseJson.declarant.name, ...(caseJson.parties ?? []).map((p) => p.name)]) assert.ok(!text.includes(person), "no client name on the page");
 
+    await page.mouse.move(0, 0);
     await page.screenshot({ path: screenshotPath, fullPage: true });
     const png = readFileSync(screenshotPath);
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG");

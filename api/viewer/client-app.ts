@@ -92,6 +92,7 @@ function renderList(list, more) {
       h("td", null, h("a", { href: href, class: "case-link" }, e.caseId)),
       h("td", null, h("code", { class: "exec-id" }, e.executionId)),
       h("td", null, fmtTime(e.startedAt)),
+      h("td", null, e.endedAt ? fmtTime(e.endedAt) : h("span", { class: "muted" }, "–")),
       h("td", { class: "num" }, fmtDuration(e.startedAt, e.endedAt)),
     ]);
   });
@@ -102,7 +103,7 @@ function renderList(list, more) {
     ]),
     list.length
       ? h("div", { class: "table-wrap" }, h("table", { class: "executions", id: "executions" }, [
-          h("thead", null, h("tr", null, ["Status", "Case", "Execution", "Started", "Duration"].map(function (t, i) { return h("th", { class: i === 4 ? "num" : null }, t); }))),
+          h("thead", null, h("tr", null, ["Status", "Case", "Execution", "Started", "Ended", "Duration"].map(function (t, i) { return h("th", { class: i === 5 ? "num" : null }, t); }))),
           h("tbody", null, rows),
         ]))
       : h("p", { class: "muted empty", id: "no-executions" }, "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run."),

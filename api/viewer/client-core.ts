@@ -1,6 +1,6 @@
 /**
- * Browser code shared by the viewer's views: DOM building (text only — data never goes
- * through innerHTML), the token, the API client and number formatting. Kept as a string so
+ * Browser code shared by the viewer's views: DOM building (text nodes and attributes only —
+ * data is never parsed as markup), the token, the API client and number formatting. Kept as a string so
  * the page needs no bundler; plain ES2020, no template literals (this is one).
  */
 export const clientCore = String.raw`

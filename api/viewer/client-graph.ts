@@ -279,8 +279,8 @@ function drawEdge(layout, e, ox, oy, statuses) {
   var kind = e.back ? "back" : e.kind === "catch" ? "catch" : "next";
   var g = s("g", { class: "edge edge-" + e.kind + (e.back ? " edge-back" : "") + (took ? " edge-taken" : ""), "data-from": e.from, "data-to": e.to, transform: "translate(" + ox + "," + oy + ")" });
   g.appendChild(s("path", { d: d, "marker-end": "url(#arrow-" + (took ? "taken" : kind) + ")" }));
-  if (e.back && !e.label) e.label = "again";
-  if (e.label && e.kind !== "next") {
+  if (e.back && !e.label) e.label = "loop";
+  if (e.label && (e.kind !== "next" || e.back)) {
     g.appendChild(s("text", { class: "edge-label", x: lx, y: ly, "text-anchor": e.back ? "end" : e.kind === "catch" ? "middle" : Math.abs(a.x - b.x) < 1 ? "start" : "middle" }, e.label));
   }
   if (e.errors) g.appendChild(s("title", null, "Catch " + e.errors.join(", ")));
