@@ -87,7 +87,7 @@ function renderList(list, more) {
   list.forEach(function (e) { counts[e.status] = (counts[e.status] || 0) + 1; });
   var rows = list.map(function (e) {
     var href = "#/executions/" + encodeURIComponent(e.executionId);
-    return h("tr", { class: "execution", "data-execution": e.executionId, "data-status": e.status, tabindex: 0, onclick: function () { window.location.hash = href; } }, [
+    return h("tr", { class: "execution", "data-execution": e.executionId, "data-status": e.status, tabindex: 0, onclick: function () { window.location.hash = href; }, onkeydown: function (ev) { if (ev.key === "Enter") window.location.hash = href; } }, [
       h("td", null, statusBadge(e.status)),
       h("td", null, h("a", { href: href, class: "case-link" }, e.caseId)),
       h("td", null, h("code", { class: "exec-id" }, e.executionId)),

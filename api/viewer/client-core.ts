@@ -29,6 +29,7 @@ function setAttrs(el, attrs) {
     if (v === undefined || v === null || v === false) return;
     if (k === "onclick") el.addEventListener("click", v);
     else if (k === "onsubmit") el.addEventListener("submit", v);
+    else if (k === "onkeydown") el.addEventListener("keydown", v);
     else el.setAttribute(k, String(v));
   });
 }

@@ -5,7 +5,7 @@
  * it as inline SVG, each node classed by its latest status in the execution.
  */
 export const clientGraph = String.raw`
-var G = { nodeW: 190, nodeH: 46, passH: 34, colGap: 36, rowGap: 40, pad: 16, lane: 22, head: 30 };
+var G = { nodeW: 192, nodeH: 46, passH: 34, colGap: 36, rowGap: 40, pad: 16, lane: 22, head: 30 };
 
 function graphEdges(states) {
   var edges = [];

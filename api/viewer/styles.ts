@@ -82,7 +82,7 @@ tr.execution:focus { outline: none; }
 .graph { display: block; font-family: inherit; }
 .graph .box { fill: var(--idle-bg); stroke: var(--idle); stroke-width: 1.5; }
 .graph .dot { fill: var(--idle); }
-.graph .node-name { font-size: 12.5px; font-weight: 600; fill: var(--ink); }
+.graph .node-name { font-size: 12px; font-weight: 600; fill: var(--ink); }
 .graph .node-sub { font-size: 11px; fill: var(--muted); }
 .graph .node-runs { font-size: 11px; font-weight: 700; fill: var(--muted); }
 .graph .frame { fill: rgba(47, 91, 211, 0.025); stroke: #c5cedf; stroke-width: 1.5; stroke-dasharray: 5 4; }
