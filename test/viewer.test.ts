@@ -80,12 +80,10 @@ async function api<T>(base: string, route: string, init: RequestInit = {}): Prom
   return { status: res.status, body: (await res.json()) as T };
 }
 
-async function submitVawa(base: string): Promise<string> {
+async function submitCase(base: string, caseJson: string, files: { name: string; bytes: Uint8Array }[]): Promise<string> {
   const form = new FormData();
-  form.append("case", new Blob([readFileSync(path.join(samples.vawa, "case.json"))], { type: "application/json" }), "case.json");
-  for (const f of readdirSync(samples.vawa).filter((f) => f.endsWith(".pdf"))) {
-    form.append("files", new Blob([readFileSync(path.join(samples.vawa, f))], { type: "application/pdf" }), f);
-  }
+  form.append("case", new Blob([caseJson], { type: "application/json" }), "case.json");
+  for (const f of files) form.append("files", new Blob([f.bytes], { type: "application/pdf" }), f.name);
   const res = await api<{ caseId: string }>(base, "/cases", { method: "POST", body: form });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.caseId;
@@ -170,7 +168,9 @@ test("the run viewer shows executions, the state graph by status and per-state t
   let browser: Browser | undefined;
   try {
     const { base } = serve;
-    const caseId = await submitVawa(base);
+    const vawaPdfs = readdirSync(samples.vawa).filter((f) => f.endsWith(".pdf")).map((name) => ({ name, bytes: readFileSync(path.join(samples.vawa, name)) }));
+    const vawaJson = readFileSync(path.join(samples.vawa, "case.json"), "utf8");
+    const caseId = await submitCase(base, vawaJson, vawaPdfs);
     const started = await api<{ executionId: string }>(base, `/cases/${caseId}/executions`, { method: "POST" });
     assert.equal(started.status, 202);
     const plainId = started.body.executionId;
@@ -184,6 +184,10 @@ test("the run viewer shows executions, the state graph by status and per-state t
       }),
     );
     sfn.destroy();
+    // A third case whose only PDF is corrupt past its header: the execution fails in Extract.
+    const brokenPdf = Buffer.concat([vawaPdfs[0]!.bytes.subarray(0, 200), Buffer.from("garbage".repeat(50))]);
+    const brokenCase = await submitCase(base, JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-broken-0001" }), [{ name: "broken.pdf", bytes: brokenPdf }]);
+    const brokenId = (await api<{ executionId: string }>(base, `/cases/${brokenCase}/executions`, { method: "POST" })).body.executionId;
 
     // The page's files carry no data and need no token; the API still does.
     const pageRes = await fetch(`${base}/`);
@@ -225,8 +229,8 @@ test("the run viewer shows executions, the state graph by status and per-state t
 
     // While the runs are going, the list says so and refreshes itself.
     const rows = page.locator("#executions tr.execution");
-    assert.equal(await rows.count(), 2);
-    assert.equal(await page.locator('#executions tr.execution[data-status="RUNNING"]').count(), 2, "both runs listed as RUNNING");
+    assert.equal(await rows.count(), 3);
+    for (const id of [plainId, faultId]) assert.equal(await page.locator(`#executions tr.execution[data-execution="${id}"]`).getAttribute("data-status"), "RUNNING");
     assert.ok(await page.locator("#live").isVisible(), "the live indicator shows while runs are RUNNING");
 
     // A RUNNING execution's page follows it by itself: a state that was running finishes.
@@ -240,11 +244,12 @@ test("the run viewer shows executions, the state graph by status and per-state t
     await page.click('#crumbs a[href="#/"]');
     await page.waitForSelector("#executions");
 
-    const [plain, faulted] = await Promise.all([waitFinished(base, plainId, 5 * 60_000), waitFinished(base, faultId, 5 * 60_000)]);
+    const [plain, faulted, broken] = await Promise.all([waitFinished(base, plainId, 5 * 60_000), waitFinished(base, faultId, 5 * 60_000), waitFinished(base, brokenId, 5 * 60_000)]);
+    assert.equal(broken.status, "FAILED");
     assert.equal(plain.status, "SUCCEEDED", JSON.stringify(plain.states.filter((s) => s.status !== "SUCCEEDED")));
     assert.equal(faulted.status, "SUCCEEDED", JSON.stringify(faulted.states.filter((s) => s.status !== "SUCCEEDED")));
     // No reload: the page's own polling brings the final statuses, then stops.
-    await page.waitForFunction(`document.querySelectorAll('#executions tr.execution[data-status="SUCCEEDED"]').length === 2`, null, { timeout: 15_000 });
+    await page.waitForFunction(`document.querySelectorAll('#executions tr.execution[data-status="SUCCEEDED"]').length === 2 && document.querySelectorAll('#executions tr.execution[data-status="FAILED"]').length === 1`, null, { timeout: 15_000 });
     await page.waitForSelector("#live", { state: "hidden", timeout: 5_000 });
     await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-list.png") });
     for (const id of [plainId, faultId]) {
@@ -292,7 +297,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.ok(expected.length > 100);
 
     // No case content on the page: not the declarant, not any party.
-    const caseJson = JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")) as { declarant: { name: string }; parties?: { name: string }[] };
+    const caseJson = JSON.parse(vawaJson) as { declarant: { name: string }; parties?: { name: string }[] };
     const text = await page.locator("body").innerText();
     for (const person of [caseJson.declarant.name, ...(caseJson.parties ?? []).map((p) => p.name)]) assert.ok(!text.includes(person), "no client name on the page");
 
@@ -301,6 +306,22 @@ test("the run viewer shows executions, the state graph by status and per-state t
     const png = readFileSync(screenshotPath);
     assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG");
     assert.ok(statSync(screenshotPath).size > 20_000, "a real screenshot, not an empty image");
+
+    // The failed run: Extract failed (no Catch), nothing after it ran, the cause is readable.
+    await page.click('#crumbs a[href="#/"]');
+    await page.waitForSelector("#executions");
+    assert.equal(await page.locator(`#executions tr.execution[data-execution="${brokenId}"]`).getAttribute("data-status"), "FAILED");
+    await openExecution(page, brokenId);
+    assert.equal(await nodeStatus(page, "Extract"), "failed");
+    assert.equal(await nodeStatus(page, "Redact"), "not-run");
+    assert.equal(await page.locator("#declaration").count(), 0, "no declaration for a failed run");
+    const executionError = (await page.locator("#execution-error").textContent()) ?? "";
+    assert.match(executionError, /Affiant\.DocumentUnreadable/);
+    assert.match(executionError, /broken\.pdf/, "the cause names the file");
+    assert.doesNotMatch(executionError, /"errorMessage"|\{"/, "the cause's message, not its JSON");
+    assert.equal((await runRow(page, "Extract").locator('[data-col="status"]').textContent())?.trim(), "FAILED");
+    await page.mouse.move(0, 0);
+    await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-failed.png"), fullPage: true });
 
     // The plain run: the draft succeeded, so its fallback never ran.
     await page.click('#crumbs a[href="#/"]');
