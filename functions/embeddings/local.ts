@@ -68,13 +68,14 @@ export class LocalEmbedder implements Embedder {
         continue;
       }
       const tokens = this.llamaModel.tokenize(text);
-      // What the context adds around the text (BOS/EOS) is measured, not assumed.
+      // What the context adds around the text (BOS/EOS) is measured, not assumed; llama.cpp
+      // keeps one position back, so an input must be shorter than the context.
       const overhead = this.context.calculateInputLength(text) - tokens.length;
-      if (tokens.length + overhead <= this.contextSize) {
+      if (tokens.length + overhead < this.contextSize) {
         out.push(normalize((await this.context.getEmbeddingFor(text)).vector));
         continue;
       }
-      const limit = this.contextSize - overhead;
+      const limit = this.contextSize - 1 - overhead;
       const windows: Token[][] = [];
       for (let i = 0; i < tokens.length; i += limit) windows.push(tokens.slice(i, i + limit));
       const parts: Float32Array[] = [];
