@@ -80,6 +80,23 @@ test("the child-process embedder gives the in-process vectors and its process is
   await assert.rejects(ChildEmbedder.open({ modelPath: path.join(root, "models/nope.gguf"), modelId: "nope" }), { name: "Affiant.ModelUnavailable", message: /nope not found/ });
 });
 
+test("embedding through the child process leaves this process's RSS flat: the model's memory goes with the child", async () => {
+  const cycle = async () => {
+    const child = await ChildEmbedder.open({ modelPath, modelId: "stories-260k", contextSize: 256, threads: 1 });
+    await child.embed(Array.from({ length: 20 }, (_, i) => `Chunk ${i}: he pushed me and took my passport.`));
+    await child.dispose();
+    return child.peakRssBytes!;
+  };
+  await cycle(); // warm-up: module loading in this process is not what is measured
+  global.gc?.();
+  const before = process.memoryUsage().rss;
+  const peaks: number[] = [];
+  for (let i = 0; i < 4; i++) peaks.push(await cycle());
+  const growth = process.memoryUsage().rss - before;
+  const peak = Math.max(...peaks);
+  assert.ok(growth < peak * 0.25, `RSS grew ${(growth / 2 ** 20).toFixed(1)} MB over 4 embedders; one child peaks at ${(peak / 2 ** 20).toFixed(1)} MB`);
+});
+
 test("provider selection: AFFIANT_EMBEDDINGS, Lambda's default, and a missing local model", async () => {
   assert.equal(embeddingsMode({}), "local");
   assert.equal(embeddingsMode({ AWS_LAMBDA_FUNCTION_NAME: "affiant-build-index" }), "bedrock");
