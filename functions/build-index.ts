@@ -10,7 +10,8 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import { chunkPages, retrievalQueries, type Chunk, type IndexEmbedding, type StoredIndex } from "../core/retrieval.ts";
 import { encodeVectors } from "../core/vectors.ts";
 import { loadRegistry, type Registry } from "../workflows/registry.ts";
-import { openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
+import { embeddingGuard } from "./embeddings/guard.ts";
+import { embeddingsMode, openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
 import type { ExtractResult } from "./extract-documents.ts";
 
 export interface IndexEvent {
@@ -33,7 +34,9 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
   const stored: StoredIndex = { chunks };
   const ids = { caseId: state.caseId, execution: state.executionName };
 
-  const choice = chunks.length ? await openEmbedder(options.registry ?? loadRegistry(), { mode: options.mode }) : { skipped: "no chunks" };
+  const mode = options.mode ?? embeddingsMode();
+  const guard = mode === "bedrock" ? await embeddingGuard(store, state, "Index") : undefined;
+  const choice = chunks.length ? await openEmbedder(options.registry ?? loadRegistry(), { mode, guard }) : { skipped: "no chunks" };
   if ("skipped" in choice) {
     stored.embeddingSkipped = choice.skipped;
     log("warn", "index.embeddings_skipped", { ...ids, reason: choice.skipped });

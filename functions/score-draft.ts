@@ -14,6 +14,7 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
 import type { JudgeOutput } from "../containers/llama-worker/stages.ts";
 import { loadRegistry, type Registry } from "../workflows/registry.ts";
+import { embeddingGuard } from "./embeddings/guard.ts";
 import { embeddingsMode, openEmbedder, type EmbeddingsMode } from "./embeddings/open.ts";
 import { groundingScore, type GroundingResult } from "./scoring/grounding.ts";
 
@@ -80,12 +81,13 @@ export interface GroundingReport extends GroundingResult {
  * Embeds the draft's sentences with the model that embedded the index (another model's
  * vectors would not be comparable) and scores them against the cited chunks' vectors.
  */
-async function grounding(draft: Draft, index: StoredIndex, store: BlobStore, options: ScoreOptions): Promise<GroundingReport | { skipped: string }> {
+async function grounding(state: PipelineState, draft: Draft, index: StoredIndex, store: BlobStore, options: ScoreOptions): Promise<GroundingReport | { skipped: string }> {
   const e = index.embedding;
   if (!e) return { skipped: index.embeddingSkipped ?? "the index has no vectors" };
   if ((options.mode ?? embeddingsMode()) === "off") return { skipped: "AFFIANT_EMBEDDINGS=off" };
   const registry = options.registry ?? loadRegistry();
-  const choice = await openEmbedder(registry, { mode: e.provider });
+  const guard = e.provider === "bedrock" ? await embeddingGuard(store, state, "Score") : undefined;
+  const choice = await openEmbedder(registry, { mode: e.provider, guard });
   if ("skipped" in choice) return { skipped: choice.skipped };
   const { embedder, documentPrefix, config } = choice;
   try {
@@ -125,7 +127,7 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const supported = sentences.filter((s) => s.support >= supportThreshold).length;
   const supportScore = sentences.length ? supported / sentences.length : 0;
   const base = 0.5 * judgeScore + 0.5 * supportScore;
-  const ground = await grounding(draft, index, store, options);
+  const ground = await grounding(state, draft, index, store, options);
   const value = round3("skipped" in ground ? base : (1 - ground.weight) * base + ground.weight * ground.f1);
   const rewrite = value < state.scoreThreshold && state.rewrites.n < state.maxRewrites;
 

@@ -8,7 +8,12 @@ import path from "node:path";
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { isAlive, makeTestHome, root } from "./helpers.ts";
+import { isAlive, makeTestHome, preparedState, root } from "./helpers.ts";
+import { LocalBlobStore, getJson, putJson } from "../core/blob-store.ts";
+import { caseKeys } from "../core/case-file.ts";
+import { retrievalQueries, type StoredIndex } from "../core/retrieval.ts";
+import { buildIndex } from "../functions/build-index.ts";
+import { readVault } from "../functions/redaction/vault.ts";
 import { LocalEmbedder } from "../functions/embeddings/local.ts";
 import { ChildEmbedder } from "../functions/embeddings/child.ts";
 import { TitanEmbedder } from "../functions/embeddings/titan.ts";
@@ -160,7 +165,8 @@ async function titanEndpoint(answer: (body: Recorded["body"]) => { status: numbe
     credentials: { accessKeyId: "x", secretAccessKey: "y" },
     maxAttempts: 3,
   });
-  return { requests, client, maxInFlight: () => maxInFlight, close: () => new Promise((r) => server.close(r)) };
+  const port = (server.address() as AddressInfo).port;
+  return { requests, client, port, maxInFlight: () => maxInFlight, close: () => new Promise((r) => server.close(r)) };
 }
 
 test("Titan: InvokeModel on amazon.titan-embed-text-v2:0 with {inputText, dimensions, normalize}, bounded concurrency, vectors parsed", async () => {
@@ -215,6 +221,38 @@ test("Titan: a validation error is Affiant.ProviderError with model and status, 
     assert.equal(endpoint.requests.length, 1, "a validation error is not retried");
     await assert.rejects(titan.embed(["fine"]), { name: "Affiant.ProviderError", message: /the response has no 512-number embedding/ });
   } finally {
+    await endpoint.close();
+  }
+});
+
+test("Index with AFFIANT_EMBEDDINGS=bedrock: Titan gets redacted chunks and the queries, never a vault value", async () => {
+  const endpoint = await titanEndpoint((body) => ({ status: 200, json: { embedding: Array.from({ length: body.dimensions }, (_, i) => ((body.inputText.length + i) % 7) - 3) } }));
+  const saved = { ...process.env };
+  try {
+    const { state, env } = await preparedState();
+    Object.assign(process.env, { AFFIANT_BEDROCK_ENDPOINT: `http://127.0.0.1:${endpoint.port}`, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" });
+    const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
+    const out = await buildIndex({ state }, store, { mode: "bedrock" });
+    const index = await getJson<StoredIndex>(store, out.indexKey);
+    assert.equal(index.embedding!.provider, "bedrock");
+    assert.equal(index.embedding!.model, "amazon.titan-embed-text-v2:0");
+    assert.equal(index.embedding!.dimensions, 512);
+    assert.equal(endpoint.requests.length, index.chunks.length + retrievalQueries("VAWA").length);
+    assert.deepEqual(new Set(endpoint.requests.map((r) => r.body.inputText)), new Set([...index.chunks.map((c) => c.text), ...retrievalQueries("VAWA")]));
+    const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName));
+    const leaks = endpoint.requests.flatMap((r) => [...vault.values()].filter((v) => r.body.inputText.includes(v)));
+    assert.deepEqual(leaks, []);
+
+    // A real value that slipped past redaction is refused before anything is sent.
+    const redacted = await getJson<{ documents: Array<{ pages: Array<{ text: string }> }> }>(store, state.redact!.redactedKey);
+    const name = [...vault.entries()].find(([k]) => k.startsWith("[PERSON"))![1];
+    redacted.documents[0]!.pages[0]!.text += ` Signed by ${name}.`;
+    await putJson(store, state.redact!.redactedKey, redacted);
+    const sent = endpoint.requests.length;
+    await assert.rejects(buildIndex({ state }, store, { mode: "bedrock" }), { name: "Affiant.PrivacyViolation", message: /^Index: the prompt contains a real PERSON value/ });
+    assert.equal(endpoint.requests.length, sent, "nothing was sent");
+  } finally {
+    process.env = saved;
     await endpoint.close();
   }
 });

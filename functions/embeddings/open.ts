@@ -35,6 +35,8 @@ export interface OpenEmbedderOptions {
   mode?: EmbeddingsMode;
   /** Run the local model in this process. Default: only inside Lambda. */
   inProcess?: boolean;
+  /** Checks each text before it leaves for Bedrock (see titan.ts). Default: none. */
+  guard?: (text: string) => void;
 }
 
 /** The configured embedder, or why there is none (never a guess at a different model). */
@@ -45,7 +47,7 @@ export async function openEmbedder(registry: Registry, options: OpenEmbedderOpti
   if (mode === "off") return { skipped: "AFFIANT_EMBEDDINGS=off" };
   if (mode === "bedrock") {
     const { TitanEmbedder } = await import("./titan.ts");
-    const embedder = new TitanEmbedder({ model: config.bedrock.model, dimensions: config.bedrock.dimensions, concurrency: config.bedrock.concurrency });
+    const embedder = new TitanEmbedder({ model: config.bedrock.model, dimensions: config.bedrock.dimensions, concurrency: config.bedrock.concurrency, guard: options.guard });
     return { embedder, documentPrefix: "", queryPrefix: "", config };
   }
   const id = config.local.model;

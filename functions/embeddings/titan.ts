@@ -23,6 +23,11 @@ export interface TitanEmbedderOptions {
   timeoutMs?: number;
   /** Default: from the standard AWS environment; `AFFIANT_BEDROCK_ENDPOINT` overrides the endpoint. */
   client?: BedrockRuntimeClient;
+  /**
+   * Called with each text just before it is sent; throws to refuse it (the case's privacy
+   * guard, as for hosted generation). Default: none.
+   */
+  guard?: (text: string) => void;
 }
 
 export class TitanEmbedder implements Embedder {
@@ -34,6 +39,7 @@ export class TitanEmbedder implements Embedder {
   private readonly limit: ReturnType<typeof pLimit>;
   private readonly maxChars: number;
   private readonly timeoutMs: number;
+  private readonly guard?: (text: string) => void;
   private calls = 0;
   private disposed = false;
 
@@ -43,6 +49,7 @@ export class TitanEmbedder implements Embedder {
     this.maxChars = options.maxChars ?? 50_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.limit = pLimit(options.concurrency ?? 4);
+    this.guard = options.guard;
     this.client =
       options.client ??
       new BedrockRuntimeClient({
@@ -55,6 +62,8 @@ export class TitanEmbedder implements Embedder {
   async embed(texts: string[]): Promise<Float32Array[]> {
     if (this.disposed) throw new ProviderError(`bedrock embedder ${this.model} was disposed`, { provider: "bedrock", model: this.model });
     const call = this.calls++;
+    // Every text is checked before the first request: a refusal sends nothing at all.
+    for (const text of texts) this.guard?.(text);
     return Promise.all(
       texts.map((text, index) =>
         this.limit(async () => {
