@@ -15,6 +15,8 @@ import { buildIndex } from "../functions/build-index.ts";
 import { LocalEmbedder } from "../functions/embeddings/local.ts";
 import { planStage } from "../containers/llama-worker/stages.ts";
 import { preparedState, root } from "./helpers.ts";
+import { defaultRegistryPath, loadRegistry, modelFilePath } from "../workflows/registry.ts";
+import { existsSync } from "node:fs";
 
 const chunk = (id: string, text: string, page = 1): Chunk => ({ id, file: "notes.pdf", page, text });
 const corpus: StoredIndex = {
@@ -126,4 +128,15 @@ test("AFFIANT_EMBEDDINGS=off: a BM25-only index that says why, and the worker ra
   });
   const listed = [...job.calls[0]!.prompt.matchAll(/^\[([^\]\s]+)\] \(/gm)].map((m) => m[1]);
   assert.deepEqual(listed, ids(rankChunks(index, legalElements.VAWA[0]!.query)));
+});
+
+test("the shipped registry before `affiant models pull`: Index is BM25 only and names the missing model", async (t) => {
+  const shipped = loadRegistry(defaultRegistryPath);
+  const file = modelFilePath(shipped, shipped.embedding!.local.model);
+  if (existsSync(file)) return t.skip(`${file} is present (pulled): nothing to check`);
+  const { state, env } = await preparedState();
+  const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
+  const index = await getJson<StoredIndex>(store, (await buildIndex({ state }, store, { registry: shipped, mode: "local" })).indexKey);
+  assert.equal(index.embedding, undefined);
+  assert.match(index.embeddingSkipped!, /^embedding model nomic-embed-text-v1\.5 is not at .*nomic-embed-text-v1\.5\.Q8_0\.gguf \(run `affiant models pull`\)$/);
 });
