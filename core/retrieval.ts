@@ -1,9 +1,14 @@
 /**
- * Chunks of the redacted case and BM25 retrieval over them (minisearch). A case's index is
- * small, so it is stored whole as one blob and searched exactly. Every chunk keeps its
+ * Chunks of the redacted case and retrieval over them: BM25 (minisearch) and, when the
+ * index has vectors, exact cosine over every chunk, fused by reciprocal rank. A case's
+ * index is small, so it is stored whole and searched exactly. Every chunk keeps its
  * document and page, so a fact or a paragraph can cite where it came from.
  */
 import MiniSearch from "minisearch";
+import type { BlobStore } from "./blob-store.ts";
+import type { CaseType } from "./case-file.ts";
+import { legalElements } from "./legal-elements.ts";
+import { decodeVectors, dot } from "./vectors.ts";
 
 export interface Chunk {
   id: string;
@@ -55,16 +60,106 @@ export function buildSearchIndex(chunks: Chunk[]): MiniSearch<Chunk> {
   return index;
 }
 
-export interface StoredIndex {
-  chunks: Chunk[];
+/** What Index stored about the chunks' vectors (the vectors are a blob of their own). */
+export interface IndexEmbedding {
+  provider: "local" | "bedrock";
+  model: string;
+  dimensions: number;
+  /** float32 rows (core/vectors.ts): one per chunk in `chunks` order, then one per query. */
+  vectorsKey: string;
+  /**
+   * The retrieval queries of the case type (query text → row after the chunks), embedded
+   * at index time so the GPU worker never loads a second model to embed them.
+   */
+  queries: Record<string, number>;
+  /** Reciprocal-rank fusion constant. */
+  rrfK: number;
+  /** Chunks longer than the model's window: embedded in parts and averaged (ids and counts). */
+  split: Array<{ chunk: string; tokens: number; parts: number }>;
 }
 
-/** The chunks ranked for a query: BM25 hits first, then the rest in document order. */
-export function rankChunks(stored: StoredIndex, query: string): Chunk[] {
-  const index = buildSearchIndex(stored.chunks);
-  const hits = index.search(query, { prefix: true, fuzzy: 0.1, combineWith: "OR" });
+export interface StoredIndex {
+  chunks: Chunk[];
+  embedding?: IndexEmbedding;
+  /** Why the index has no vectors, when it has none. */
+  embeddingSkipped?: string;
+}
+
+/** The query that gathers sources for fact extraction: every element's words. */
+export function factsQuery(caseType: CaseType): string {
+  return legalElements[caseType].map((e) => e.query).join(" ");
+}
+
+/** Every query the worker ranks chunks by for a case type, known before any model runs. */
+export function retrievalQueries(caseType: CaseType): string[] {
+  return [factsQuery(caseType), ...legalElements[caseType].map((e) => e.query)];
+}
+
+export interface IndexVectors {
+  /** One unit vector per chunk, in `chunks` order. */
+  chunks: Float32Array[];
+  queries: Map<string, Float32Array>;
+}
+
+export async function loadIndexVectors(store: BlobStore, stored: StoredIndex): Promise<IndexVectors | undefined> {
+  const e = stored.embedding;
+  if (!e) return undefined;
+  const queryRows = Object.entries(e.queries);
+  const rows = decodeVectors(await store.get(e.vectorsKey), e.dimensions, stored.chunks.length + queryRows.length);
+  return { chunks: rows.slice(0, stored.chunks.length), queries: new Map(queryRows.map(([q, r]) => [q, rows[stored.chunks.length + r]!])) };
+}
+
+/**
+ * Reciprocal-rank fusion (Cormack et al.): score(d) = Σ over lists of 1 / (k + rank),
+ * rank 1-based. Ranks, not scores, because BM25 scores are unbounded and scale with the
+ * query while cosines sit in a model-specific band; ranks need no calibration. Ties keep
+ * the order of `tieOrder` (document order), so the result is deterministic.
+ */
+export function fuseReciprocalRanks(lists: string[][], k: number, tieOrder: string[]): Array<{ id: string; score: number }> {
+  const scores = new Map<string, number>();
+  for (const list of lists) list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1)));
+  const position = new Map(tieOrder.map((id, i) => [id, i]));
+  return [...scores]
+    .map(([id, score]) => ({ id, score }))
+    .sort((a, b) => b.score - a.score || (position.get(a.id) ?? Infinity) - (position.get(b.id) ?? Infinity));
+}
+
+export interface HybridOptions {
+  /** One unit vector per chunk, in `chunks` order. */
+  chunkVectors: Float32Array[];
+  /** The query's unit vector; without it the ranking is BM25 alone. */
+  queryVector?: Float32Array;
+  /** Default: 60. */
+  k?: number;
+}
+
+function bm25Ids(chunks: Chunk[], query: string): string[] {
+  return buildSearchIndex(chunks)
+    .search(query, { prefix: true, fuzzy: 0.1, combineWith: "OR" })
+    .map((h) => String(h.id));
+}
+
+/** Every chunk by cosine to the query, best first; equal cosines in document order. */
+export function vectorIds(chunks: Chunk[], chunkVectors: Float32Array[], queryVector: Float32Array): string[] {
+  return chunks
+    .map((c, i) => ({ id: c.id, i, sim: dot(chunkVectors[i]!, queryVector) }))
+    .sort((a, b) => b.sim - a.sim || a.i - b.i)
+    .map((x) => x.id);
+}
+
+/**
+ * The chunks ranked for a query: with vectors, BM25 and cosine fused by reciprocal rank;
+ * without, BM25 hits first. Chunks neither list ranks follow in document order.
+ */
+export function rankChunks(stored: StoredIndex, query: string, vectors?: HybridOptions): Chunk[] {
   const byId = new Map(stored.chunks.map((c) => [c.id, c]));
-  const ranked = hits.map((h) => byId.get(String(h.id))).filter((c): c is Chunk => c !== undefined);
+  const bm25 = bm25Ids(stored.chunks, query);
+  const order = stored.chunks.map((c) => c.id);
+  const ids =
+    vectors?.queryVector !== undefined
+      ? fuseReciprocalRanks([bm25, vectorIds(stored.chunks, vectors.chunkVectors, vectors.queryVector)], vectors.k ?? 60, order).map((x) => x.id)
+      : bm25;
+  const ranked = ids.map((id) => byId.get(id)).filter((c): c is Chunk => c !== undefined);
   const seen = new Set(ranked.map((c) => c.id));
   return [...ranked, ...stored.chunks.filter((c) => !seen.has(c.id))];
 }

@@ -1,11 +1,17 @@
 /**
- * Index (Lambda): chunks the redacted text for retrieval. Embeddings join the BM25 index
- * when an embedding model is configured (issue #5); the chunks are the same either way.
+ * Index (Lambda): chunks the redacted text, embeds every chunk and the case type's
+ * retrieval queries, and stores the BM25 chunks (index.json) next to their vectors
+ * (index.vectors.f32). Without an embedder (AFFIANT_EMBEDDINGS=off, or a local model not
+ * yet pulled where the registry allows it) the index is BM25 only and says why.
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { chunkPages, type StoredIndex } from "../core/retrieval.ts";
+import { chunkPages, retrievalQueries, type Chunk, type IndexEmbedding, type StoredIndex } from "../core/retrieval.ts";
+import { encodeVectors } from "../core/vectors.ts";
+import { loadRegistry, type Registry } from "../workflows/registry.ts";
+import { embeddingGuard } from "./embeddings/guard.ts";
+import { embeddingsMode, openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
 import type { ExtractResult } from "./extract-documents.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 
@@ -13,15 +19,61 @@ export interface IndexEvent {
   state: PipelineState;
 }
 
-export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore()): Promise<{ indexKey: string; chunkCount: number }> {
+export interface IndexOptions {
+  /** Default: the registry in force. */
+  registry?: Registry;
+  /** Default: AFFIANT_EMBEDDINGS (see embeddings/open.ts). */
+  mode?: EmbeddingsMode;
+}
+
+export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore(), options: IndexOptions = {}): Promise<{ indexKey: string; chunkCount: number }> {
   const { state } = event;
   if (!state.redact) throw new Error("Index needs the Redact state's output ($.redact)");
   const redacted = await getJson<ExtractResult>(store, state.redact.redactedKey);
   const chunks = chunkPages(redacted.documents);
   const indexKey = `${state.runKey}/index.json`;
-  await putJson(store, indexKey, { chunks } satisfies StoredIndex);
-  log("info", "index.done", { caseId: state.caseId, execution: state.executionName, chunks: chunks.length });
+  const stored: StoredIndex = { chunks };
+  const ids = { caseId: state.caseId, execution: state.executionName };
+
+  const mode = options.mode ?? embeddingsMode();
+  const guard = mode === "bedrock" ? await embeddingGuard(store, state, "Index") : undefined;
+  const choice = chunks.length ? await openEmbedder(options.registry ?? loadRegistry(), { mode, guard }) : { skipped: "no chunks" };
+  if ("skipped" in choice) {
+    stored.embeddingSkipped = choice.skipped;
+    log("warn", "index.embeddings_skipped", { ...ids, reason: choice.skipped });
+  } else {
+    stored.embedding = await embedIndex(choice, chunks, state, store);
+  }
+  await putJson(store, indexKey, stored);
+  log("info", "index.done", { ...ids, chunks: chunks.length, embedded: Boolean(stored.embedding), dimensions: stored.embedding?.dimensions, split: stored.embedding?.split.length });
   return { indexKey, chunkCount: chunks.length };
+}
+
+async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: PipelineState, store: BlobStore): Promise<IndexEmbedding> {
+  const { embedder, documentPrefix, queryPrefix, config } = opened;
+  const queries = retrievalQueries(state.caseType);
+  const started = performance.now();
+  try {
+    const chunkVectors = await embedder.embed(chunks.map((c) => documentPrefix + c.text));
+    const queryVectors = await embedder.embed(queries.map((q) => queryPrefix + q));
+    const dimensions = chunkVectors[0]!.length;
+    const vectorsKey = `${state.runKey}/index.vectors.f32`;
+    await store.put(vectorsKey, encodeVectors([...chunkVectors, ...queryVectors], dimensions));
+    const split = embedder.truncations.map((t) => ({ chunk: t.call === 0 ? chunks[t.index]!.id : `query:${t.index}`, tokens: t.length, parts: t.parts }));
+    log("info", "index.embedded", {
+      caseId: state.caseId,
+      execution: state.executionName,
+      provider: embedder.provider,
+      model: embedder.model,
+      texts: chunks.length + queries.length,
+      dimensions,
+      split: split.length,
+      ms: Math.round(performance.now() - started),
+    });
+    return { provider: embedder.provider, model: embedder.model, dimensions, vectorsKey, queries: Object.fromEntries(queries.map((q, i) => [q, i])), rrfK: config.rrfK, split };
+  } finally {
+    await embedder.dispose();
+  }
 }
 
 export const handler = withTelemetry("Index", async (event: IndexEvent) => buildIndex(event, await openBlobStore()));

@@ -1,15 +1,23 @@
 /**
- * Score (Lambda): combines the three judges' votes with how well each draft sentence is
- * supported by the sources it cites (lexical overlap here; embedding similarity joins when
- * an embedding model is configured, issue #5). Decides whether a rewrite round is due.
+ * Score (Lambda): combines the three judges' votes, lexical support of each draft
+ * sentence by the chunks it cites, and, when the index has vectors, a BERTScore-style
+ * grounding F1 (scoring/grounding.ts). Decides whether a rewrite round is due.
+ *
+ *   base  = 0.5 · judges + 0.5 · support
+ *   value = (1 − w) · base + w · groundingF1   (w: registry embedding.grounding.weight)
+ *   value = base                                (no vectors: the report says why)
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import type { StoredIndex } from "../core/retrieval.ts";
+import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
 import type { JudgeOutput } from "../containers/llama-worker/stages.ts";
 import { withTelemetry } from "../core/telemetry.ts";
+import { loadRegistry, type Registry } from "../workflows/registry.ts";
+import { embeddingGuard } from "./embeddings/guard.ts";
+import { embeddingsMode, openEmbedder, type EmbeddingsMode } from "./embeddings/open.ts";
+import { groundingScore, type GroundingResult } from "./scoring/grounding.ts";
 
 export interface ScoreEvent {
   state: PipelineState;
@@ -49,7 +57,62 @@ export function support(sentence: string, sources: string[]): number {
 
 export const supportThreshold = 0.35;
 
-export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore()): Promise<ScoreOutput> {
+/** The draft's sentences, as Score counts them. */
+export function sentencesOf(text: string): string[] {
+  return text.split(/(?<=[.!?])\s+/).filter((s) => s.trim().length > 0);
+}
+
+export interface ScoreOptions {
+  /** Default: the registry in force. */
+  registry?: Registry;
+  /** Default: AFFIANT_EMBEDDINGS; "off" skips grounding. The index's vectors decide the provider. */
+  mode?: EmbeddingsMode;
+}
+
+export interface GroundingReport extends GroundingResult {
+  provider: string;
+  model: string;
+  weight: number;
+  baseline: number;
+  /** Sentences too long for the model's window, embedded in parts. */
+  split: number;
+}
+
+/**
+ * Embeds the draft's sentences with the model that embedded the index (another model's
+ * vectors would not be comparable) and scores them against the cited chunks' vectors.
+ */
+async function grounding(state: PipelineState, draft: Draft, index: StoredIndex, store: BlobStore, options: ScoreOptions): Promise<GroundingReport | { skipped: string }> {
+  const e = index.embedding;
+  if (!e) return { skipped: index.embeddingSkipped ?? "the index has no vectors" };
+  if ((options.mode ?? embeddingsMode()) === "off") return { skipped: "AFFIANT_EMBEDDINGS=off" };
+  const registry = options.registry ?? loadRegistry();
+  const guard = e.provider === "bedrock" ? await embeddingGuard(store, state, "Score") : undefined;
+  const choice = await openEmbedder(registry, { mode: e.provider, guard });
+  if ("skipped" in choice) return { skipped: choice.skipped };
+  const { embedder, documentPrefix, config } = choice;
+  try {
+    if (embedder.model !== e.model) return { skipped: `the index was embedded with ${e.model}; the registry now names ${embedder.model}` };
+    const vectors = (await loadIndexVectors(store, index))!;
+    const position = new Map(index.chunks.map((c, i) => [c.id, i]));
+    const sentences = draft.paragraphs.map((p) => sentencesOf(p.text));
+    const flat = await embedder.embed(sentences.flat().map((s) => documentPrefix + s));
+    let next = 0;
+    const paragraphs = draft.paragraphs.map((p, i) => ({
+      element: p.element,
+      sentences: sentences[i]!.map(() => flat[next++]!),
+      sources: p.sources.flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])),
+    }));
+    const { weight, baseline } = config.grounding;
+    return { ...groundingScore(paragraphs, { baseline }), provider: embedder.provider, model: embedder.model, weight, baseline, split: embedder.truncations.length };
+  } finally {
+    await embedder.dispose();
+  }
+}
+
+const round3 = (x: number) => Math.round(x * 1000) / 1000;
+
+export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore(), options: ScoreOptions = {}): Promise<ScoreOutput> {
   const { state } = event;
   if (!state.draft || !state.judges || !state.index) throw new Error("Score needs $.draft, $.judges and $.index");
   const draft = await getJson<Draft>(store, state.draft.outputKey);
@@ -60,14 +123,13 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const judgeScore = verdicts.reduce((n, v) => n + (v.score - 1) / 4, 0) / Math.max(1, verdicts.length);
 
   const sentences = draft.paragraphs.flatMap((p) =>
-    p.text
-      .split(/(?<=[.!?])\s+/)
-      .filter((s) => s.trim().length > 0)
-      .map((s) => ({ element: p.element, sentence: s, support: support(s, p.sources.map((id) => byId.get(id) ?? "")) })),
+    sentencesOf(p.text).map((s) => ({ element: p.element, sentence: s, support: support(s, p.sources.map((id) => byId.get(id) ?? "")) })),
   );
   const supported = sentences.filter((s) => s.support >= supportThreshold).length;
   const supportScore = sentences.length ? supported / sentences.length : 0;
-  const value = Math.round((0.5 * judgeScore + 0.5 * supportScore) * 1000) / 1000;
+  const base = 0.5 * judgeScore + 0.5 * supportScore;
+  const ground = await grounding(state, draft, index, store, options);
+  const value = round3("skipped" in ground ? base : (1 - ground.weight) * base + ground.weight * ground.f1);
   const rewrite = value < state.scoreThreshold && state.rewrites.n < state.maxRewrites;
 
   const scoreKey = `${state.runKey}/score-r${state.rewrites.n}.json`;
@@ -75,13 +137,27 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
     value,
     judgeScore,
     supportScore,
+    // Numbers and element ids only, like the rest of the report.
+    grounding:
+      "skipped" in ground
+        ? { skipped: ground.skipped }
+        : {
+            ...ground,
+            precision: round3(ground.precision),
+            recall: round3(ground.recall),
+            f1: round3(ground.f1),
+            elements: ground.elements.map((x) => ({ ...x, precision: round3(x.precision), recall: round3(x.recall), f1: round3(x.f1) })),
+            min: ground.min && { element: ground.min.element, f1: round3(ground.min.f1) },
+          },
     threshold: state.scoreThreshold,
     round: state.rewrites.n,
     judges: verdicts.map((v) => ({ stage: v.stage, score: v.score, reasons: v.reasons })),
     // Indices only: the sentences themselves stay in the draft blob.
     unsupported: sentences.map((s, i) => ({ i, element: s.element, support: Math.round(s.support * 100) / 100 })).filter((s) => s.support < supportThreshold),
   });
-  log("info", "score.done", { caseId: state.caseId, execution: state.executionName, value, judgeScore, supportScore, sentences: sentences.length, rewrite });
+  const groundingF1 = "skipped" in ground ? null : round3(ground.f1);
+  if ("skipped" in ground) log("warn", "score.grounding_skipped", { caseId: state.caseId, execution: state.executionName, reason: ground.skipped });
+  log("info", "score.done", { caseId: state.caseId, execution: state.executionName, value, judgeScore, supportScore, groundingF1, sentences: sentences.length, rewrite });
   return { value, rewrite, scoreKey };
 }
 

@@ -38,6 +38,10 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
   mkdirSync(tmp, { recursive: true });
   const home = mkdtempSync(path.join(tmp, "home-"));
   const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));
+  // Embeddings: the committed fixture stands in for the production embedding model (real
+  // llama.cpp embeddings, meaningless semantically), and a missing model is an error here.
+  delete registry.models[registry.embedding.local.model];
+  registry.embedding.local = { model: "stories-260k", ifMissing: "fail", documentPrefix: "", queryPrefix: "" };
   for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: options.contextSize ?? 768 }, options.models ?? {});
   for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
     stage.maxTokens = name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 400 : 200;

@@ -68,6 +68,49 @@ const stageSchema = z.object({
   thoughtBudget: z.number().int().min(0).default(0),
 });
 
+/**
+ * Embeddings for Index (hybrid retrieval) and Score (grounding). Absent: BM25 only and
+ * no grounding score. The provider is chosen at run time (`AFFIANT_EMBEDDINGS`), so a
+ * registry names both.
+ */
+const embeddingSchema = z.object({
+  local: z.object({
+    /** Registry model id of the GGUF embedding model (its `contextSize` is the window). */
+    model: z.string(),
+    /**
+     * The model file is absent: "bm25" indexes without vectors (recorded in the index and
+     * logged; a fresh clone has no embedding model until `affiant models pull`), "fail"
+     * refuses with Affiant.ModelUnavailable. Default: "fail".
+     */
+    ifMissing: z.enum(["bm25", "fail"]).default("fail"),
+    /** Prefixes the model was trained with (nomic: "search_document: ", "search_query: "). Default: "". */
+    documentPrefix: z.string().default(""),
+    queryPrefix: z.string().default(""),
+  }),
+  bedrock: z
+    .object({
+      /** Default: amazon.titan-embed-text-v2:0. */
+      model: z.string().default("amazon.titan-embed-text-v2:0"),
+      /** Default: 512. */
+      dimensions: z.union([z.literal(256), z.literal(512), z.literal(1024)]).default(512),
+      /** Requests in flight. Default: 4. */
+      concurrency: z.number().int().min(1).max(64).default(4),
+    })
+    .default({ model: "amazon.titan-embed-text-v2:0", dimensions: 512, concurrency: 4 }),
+  /** Reciprocal-rank fusion constant of hybrid retrieval. Default: 60. */
+  rrfK: z.number().positive().default(60),
+  grounding: z
+    .object({
+      /** Share of the final score given to the grounding F1; the rest is the judge/support score. Default: 0.3. */
+      weight: z.number().min(0).max(1).default(0.3),
+      /** Cosine that counts as no similarity (BERTScore's baseline rescaling). Default: 0. */
+      baseline: z.number().min(0).max(0.99).default(0),
+    })
+    .default({ weight: 0.3, baseline: 0 }),
+});
+
+export type EmbeddingConfig = z.infer<typeof embeddingSchema>;
+
 export const registrySchema = z.object({
   version: z.literal(1),
   hostClasses: z.record(z.string(), hostClassSchema),
@@ -82,6 +125,7 @@ export const registrySchema = z.object({
       hosted: z.record(z.string(), z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0) })).default({}),
     })
     .default({ gpuHourUsd: {}, hosted: {} }),
+  embedding: embeddingSchema.optional(),
   pipeline: z.object({
     scoreThreshold: z.number().min(0).max(1),
     maxRewrites: z.number().int().min(0).max(5),
@@ -138,6 +182,9 @@ function validateReferences(registry: Registry): void {
         throw new InvalidInputError(`model registry ${where}: stage ${stage} falls back to unknown model ${id}`);
       }
     }
+  }
+  if (registry.embedding && !registry.models[registry.embedding.local.model]) {
+    throw new InvalidInputError(`model registry ${where}: embedding.local.model names unknown model ${registry.embedding.local.model}`);
   }
   for (const [id, model] of Object.entries(registry.models)) {
     if (!registry.hostClasses[model.hostClass]) {

@@ -10,7 +10,8 @@ import { renderDeclaration } from "../../core/declaration.ts";
 import { InvalidModelOutputError } from "../../core/errors.ts";
 import { caseTypeNames, legalElements, type LegalElement } from "../../core/legal-elements.ts";
 import type { StageInput } from "../../core/stage-input.ts";
-import { rankChunks, type Chunk, type StoredIndex } from "../../core/retrieval.ts";
+import { factsQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../../core/retrieval.ts";
+import { centroid } from "../../core/vectors.ts";
 import type { GpuStage } from "../../workflows/state-names.ts";
 import { renderTemplate } from "./prompts.ts";
 
@@ -77,13 +78,18 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
   const elements = legalElements[input.caseType];
   const caseTypeName = caseTypeNames[input.caseType];
   const budgetFor = (maxTokens: number) => opts.contextLimit - maxTokens;
+  // Hybrid when Index stored vectors. Query vectors come from the index too (embedded
+  // there), so this process loads only its own LLM, never an embedding model.
+  const vectors = await loadIndexVectors(store, index);
+  const rank = (query: string, queryVector?: Float32Array) =>
+    rankChunks(index, query, vectors && { chunkVectors: vectors.chunks, queryVector: queryVector ?? vectors.queries.get(query), k: index.embedding!.rrfK });
 
   switch (stage) {
     case "ExtractFacts": {
-      const query = elements.map((e) => e.query).join(" ");
+      const query = factsQuery(input.caseType);
       const { prompt, picked, omitted } = fitSources(
         (sources) => renderTemplate("extract-facts", { caseTypeName, elements: elements.map((e) => e.id).join(", "), sources }),
-        rankChunks(index, query),
+        rank(query),
         budgetFor(opts.maxTokens),
         opts.countTokens,
       );
@@ -129,7 +135,7 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
           rewriting
             ? renderTemplate("rewrite-paragraph", { element: element.title, reasons: reasons || "(none)", paragraph: paragraph || "(empty)", sources })
             : renderTemplate("draft-paragraph", { caseTypeName, element: element.title, facts: elementFacts, sources });
-        return { element, ...fitSources(render, rankChunks(index, element.query), budgetFor(perCall), opts.countTokens) };
+        return { element, ...fitSources(render, rank(element.query), budgetFor(perCall), opts.countTokens) };
       });
       return {
         calls: plans.map((p) => ({ id: p.element.id, prompt: p.prompt, maxTokens: perCall, chunksUsed: p.picked.length, chunksOmitted: p.omitted })),
@@ -153,9 +159,13 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
       if (!input.draftKey) throw new Error(`${stage} needs the draft (AFFIANT_DRAFT_KEY)`);
       const draft = await getJson<Draft>(store, input.draftKey);
       const draftText = draft.paragraphs.map((p) => `${p.title}: ${p.text}`).join("\n");
+      // The draft itself was never embedded (that would need a second model here): the
+      // vector side ranks by the centroid of the chunks the draft drew on.
+      const position = new Map(index.chunks.map((c, i) => [c.id, i]));
+      const cited = vectors && centroid([...new Set(draft.paragraphs.flatMap((p) => p.sources))].flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])));
       const { prompt, picked, omitted } = fitSources(
         (sources) => renderTemplate("judge", { criterion: judgeCriteria[stage]!, draft: draftText, sources }),
-        rankChunks(index, draftText.slice(0, 2000)),
+        rank(draftText.slice(0, 2000), cited),
         budgetFor(opts.maxTokens),
         opts.countTokens,
       );

@@ -1,0 +1,64 @@
+/**
+ * Which embedder a handler gets: `AFFIANT_EMBEDDINGS=local|bedrock|off`, by default
+ * "bedrock" inside Lambda (no model to carry in a function) and "local" elsewhere; the
+ * registry's `embedding` section says which models. Locally the llama.cpp embedder runs in
+ * a child process (see child.ts for why); inside Lambda, whose process serves one
+ * function, it may run in-process.
+ */
+import { existsSync } from "node:fs";
+import { InvalidInputError } from "../../core/errors.ts";
+import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../workflows/registry.ts";
+import type { Embedder } from "./embedder.ts";
+
+export type EmbeddingsMode = "local" | "bedrock" | "off";
+
+export function embeddingsMode(env: NodeJS.ProcessEnv = process.env): EmbeddingsMode {
+  const value = env.AFFIANT_EMBEDDINGS ?? (env.AWS_LAMBDA_FUNCTION_NAME ? "bedrock" : "local");
+  if (value !== "local" && value !== "bedrock" && value !== "off") {
+    throw new InvalidInputError(`AFFIANT_EMBEDDINGS must be local, bedrock or off (got ${JSON.stringify(value)})`);
+  }
+  return value;
+}
+
+export interface OpenedEmbedder {
+  embedder: Embedder;
+  /** Prepended to chunks and draft sentences, and to retrieval queries (local models trained with them). */
+  documentPrefix: string;
+  queryPrefix: string;
+  config: EmbeddingConfig;
+}
+
+export type EmbedderChoice = OpenedEmbedder | { skipped: string };
+
+export interface OpenEmbedderOptions {
+  /** Default: embeddingsMode(). */
+  mode?: EmbeddingsMode;
+  /** Run the local model in this process. Default: only inside Lambda. */
+  inProcess?: boolean;
+  /** Checks each text before it leaves for Bedrock (see titan.ts). Default: none. */
+  guard?: (text: string) => void;
+}
+
+/** The configured embedder, or why there is none (never a guess at a different model). */
+export async function openEmbedder(registry: Registry, options: OpenEmbedderOptions = {}): Promise<EmbedderChoice> {
+  const config = registry.embedding;
+  const mode = options.mode ?? embeddingsMode();
+  if (!config) return { skipped: "the registry has no embedding section" };
+  if (mode === "off") return { skipped: "AFFIANT_EMBEDDINGS=off" };
+  if (mode === "bedrock") {
+    const { TitanEmbedder } = await import("./titan.ts");
+    const embedder = new TitanEmbedder({ model: config.bedrock.model, dimensions: config.bedrock.dimensions, concurrency: config.bedrock.concurrency, guard: options.guard });
+    return { embedder, documentPrefix: "", queryPrefix: "", config };
+  }
+  const id = config.local.model;
+  const modelPath = modelFilePath(registry, id);
+  if (!existsSync(modelPath) && config.local.ifMissing === "bm25") {
+    return { skipped: `embedding model ${id} is not at ${modelPath} (run \`affiant models pull\`)` };
+  }
+  const local = { modelId: id, modelPath, contextSize: modelEntry(registry, id).contextSize };
+  const inProcess = options.inProcess ?? Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+  const embedder = inProcess
+    ? await (await import("./local.ts")).LocalEmbedder.open(local)
+    : await (await import("./child.ts")).ChildEmbedder.open(local);
+  return { embedder, documentPrefix: config.local.documentPrefix, queryPrefix: config.local.queryPrefix, config };
+}
