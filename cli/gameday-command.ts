@@ -2,7 +2,7 @@
 import { InvalidInputError } from "../core/errors.ts";
 import { runGameday } from "../workflows/gameday.ts";
 
-export async function gamedayCommand(opts: { cases: string; faultRate: string; seed: string; json?: boolean }): Promise<number> {
+export async function gamedayCommand(opts: { cases: string; faultRate: string; seed: string; json?: boolean; hosted?: boolean }): Promise<number> {
   const cases = Number(opts.cases);
   const faultRate = Number(opts.faultRate);
   const seed = Number(opts.seed);
@@ -13,9 +13,11 @@ export async function gamedayCommand(opts: { cases: string; faultRate: string; s
     cases,
     faultRate,
     seed,
+    hosted: opts.hosted !== false,
     onCase: (done, total, status) => process.stderr.write(`gameday: case ${done}/${total} ${status}\n`),
   });
-  const { failures, ...summary } = report;
+  const { failures, hostedRequests, ...summary } = report;
+  process.stderr.write(`gameday: ${hostedRequests} request(s) reached the stand-in Bedrock/OpenRouter endpoints; each was checked for vault values\n`);
   if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
   else {
     process.stdout.write(

@@ -84,7 +84,8 @@ program
   .option("--fault-rate <r>", "share of GPU stages given a fault", "0.4")
   .option("--seed <s>", "seed for which stages get which fault", "1")
   .option("--json", "one JSON summary on stdout")
-  .action(async (opts: { cases: string; faultRate: string; seed: string; json?: boolean }) => {
+  .option("--no-hosted", "keep fallbacks local (no stand-in Bedrock/OpenRouter endpoints)")
+  .action(async (opts: { cases: string; faultRate: string; seed: string; json?: boolean; hosted?: boolean }) => {
     process.exitCode = await gamedayCommand(opts);
   });
 

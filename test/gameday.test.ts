@@ -18,6 +18,9 @@ test("a seeded game day injects real faults, every case completes, nothing leaks
   assert.ok(fallbacks >= report.faultsInjected, "every injected fault was caught and fell back");
   assert.ok(report.worstFaultCostSeconds > 0);
   assert.match(r.stderr, /gameday: case 2\/2 SUCCEEDED/);
+  // Faulted stages fell back to the stand-in hosted models, and what they were sent was checked.
+  const sent = Number(/gameday: (\d+) request\(s\) reached the stand-in/.exec(r.stderr)?.[1]);
+  assert.ok(sent >= 1, r.stderr);
 });
 
 test("the same seed picks the same faults", () => {

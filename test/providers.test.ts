@@ -6,64 +6,12 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
-import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { copyCase, makeTestHome, runCli, samples } from "./helpers.ts";
 import { writePdf } from "../examples/pdf-writer.ts";
 import { privacyGuard } from "../functions/providers/privacy-guard.ts";
-
-interface Recorded {
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-
-/** A fake model that answers each stage in the shape its schema asks for. */
-function answer(prompt: string): string {
-  if (prompt.includes("Facts as JSON")) return '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"intake-notes.pdf#p2-1"}]}\n```';
-  if (prompt.includes("Score as JSON")) return '{"score":4,"reasons":"Supported by the intake notes."}';
-  return "I, [PERSON_1], remember this clearly. It happened as the records say.";
-}
-
-async function recordingProviders() {
-  const requests: Recorded[] = [];
-  const handle = (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
-    let body = "";
-    req.on("data", (d: Buffer) => (body += d));
-    req.on("end", () => {
-      requests.push({ url: req.url!, headers: req.headers, body });
-      const parsed = JSON.parse(body || "{}");
-      res.setHeader("content-type", "application/json");
-      if (req.url === "/api/v1/chat/completions") {
-        const prompt = parsed.messages[0].content as string;
-        res.end(JSON.stringify({ id: "cmpl-1", object: "chat.completion", created: 0, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: answer(prompt) }, finish_reason: "stop" }], usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 } }));
-      } else if (/^\/model\/.+\/converse$/.test(req.url!)) {
-        const prompt = parsed.messages[0].content[0].text as string;
-        res.end(JSON.stringify({ output: { message: { role: "assistant", content: [{ text: answer(prompt) }] } }, stopReason: "end_turn", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } }));
-      } else {
-        res.statusCode = 404;
-        res.end("{}");
-      }
-    });
-  };
-  // OpenRouter speaks HTTP/1.1; the Bedrock runtime client speaks HTTP/2 (cleartext here).
-  const openrouter = createServer(handle);
-  const bedrock = createH2cServer(handle);
-  await new Promise<void>((r) => openrouter.listen(0, "127.0.0.1", r));
-  await new Promise<void>((r) => bedrock.listen(0, "127.0.0.1", r));
-  return {
-    requests,
-    openrouterUrl: `http://127.0.0.1:${(openrouter.address() as AddressInfo).port}/api/v1`,
-    bedrockUrl: `http://127.0.0.1:${(bedrock.address() as AddressInfo).port}`,
-    close: async () => {
-      await new Promise((r) => openrouter.close(r));
-      await new Promise((r) => bedrock.close(r));
-    },
-  };
-}
+import { startRecordingProviders as recordingProviders } from "../workflows/recording-providers.ts";
 
 const hostedChains = {
   ExtractFacts: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
@@ -75,16 +23,7 @@ const hostedChains = {
 };
 const allCrash = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"].flatMap((s) => ["--fault", `${s}=crash`]);
 
-function providerEnv(p: { openrouterUrl: string; bedrockUrl: string }) {
-  return {
-    OPENROUTER_API_KEY: "sk-or-test",
-    AFFIANT_OPENROUTER_BASE_URL: p.openrouterUrl,
-    AFFIANT_BEDROCK_ENDPOINT: p.bedrockUrl,
-    AWS_REGION: "us-east-1",
-    AWS_ACCESS_KEY_ID: "AKIDTEST",
-    AWS_SECRET_ACCESS_KEY: "test-secret",
-  };
-}
+const providerEnv = (p: { env: Record<string, string> }) => p.env;
 
 const secrets = {
   vawa: ["Elena", "Fictitia", "Marsh", "Derek", "Samplefield", "Rosa", "Exampleton", "A123456789", "123456789", "elena.marsh@example.com", "010-4477", "4417 Placeholder", "62704", "Jordan Testwell", "Morgan Fakerly"],
@@ -130,7 +69,7 @@ test("with every local stage failing, the case completes through Bedrock and Ope
     const converse = providers.requests.filter((r) => r.url.endsWith("/converse"));
     assert.ok(chat.length >= 3 && converse.length >= 6, `requests: ${chat.length} chat, ${converse.length} converse`);
     for (const r of chat) {
-      assert.equal(r.headers.authorization, "Bearer sk-or-test");
+      assert.equal(r.headers.authorization, `Bearer ${providers.env.OPENROUTER_API_KEY}`);
       assert.deepEqual(JSON.parse(r.body).provider, { data_collection: "deny" });
     }
     for (const r of converse) assert.match(String(r.headers.authorization), /^AWS4-HMAC-SHA256 /, "the real SDK signed the Bedrock request");
@@ -156,7 +95,7 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
     assert.equal(fallback.provider, "local", "the hosted provider was refused, the local model answered");
     assert.equal(providers.requests.filter((r) => r.url === "/api/v1/chat/completions").length, 0, "nothing was sent to OpenRouter");
     const logs = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8");
-    assert.match(logs, /"event":"fallback.failed","stage":"ExtractFacts".*"provider":"openrouter".*"error":"Affiant.PrivacyViolation"/);
+    assert.match(logs, /"event":"fallback.failed".*"stage":"ExtractFacts".*"provider":"openrouter".*"error":"Affiant.PrivacyViolation"/);
     assert.ok(!logs.includes("ELENA"), "the refusal names no value");
   } finally {
     await providers.close();

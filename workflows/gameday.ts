@@ -13,6 +13,11 @@ import { readVault } from "../functions/redaction/vault.ts";
 import { ingestCase, readCaseFolder } from "./engine/case-intake.ts";
 import { LocalEngine } from "./engine/local-engine.ts";
 import { gpuStages } from "./state-names.ts";
+import { startRecordingProviders } from "./recording-providers.ts";
+import { loadRegistry, modelFilePath } from "./registry.ts";
+
+/** The shipped registry's priced hosted models, answered by the stand-ins. */
+const hostedStandIns = { bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0", openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct" };
 
 const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "examples", "cases");
 
@@ -24,6 +29,11 @@ export interface GamedayOptions {
   /** Default: 1. */
   seed?: number;
   onCase?: (done: number, total: number, status: string) => void;
+  /**
+   * Put stand-in Bedrock and OpenRouter endpoints first in every stage's fallback chain, and
+   * check every request they received for vault values. Default: true.
+   */
+  hosted?: boolean;
 }
 
 export interface GamedayReport {
@@ -35,6 +45,8 @@ export interface GamedayReport {
   worstFaultCostSeconds: number;
   leaks: number;
   failures: Array<{ executionId: string; error: string }>;
+  /** Requests the stand-in hosted endpoints received (0 with `hosted: false`). */
+  hostedRequests: number;
 }
 
 /** mulberry32: a small seeded PRNG, so a game day can be replayed exactly. */
@@ -64,7 +76,24 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   const workDir = path.join(homePaths.blobs(), "..", "gameday");
   rmSync(workDir, { recursive: true, force: true });
   const samples = readdirSync(samplesDir).filter((d) => existsSync(path.join(samplesDir, d, "case.json")));
-  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [] };
+  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [], hostedRequests: 0 };
+  mkdirSync(workDir, { recursive: true });
+  const hosted = options.hosted === false ? undefined : await startRecordingProviders();
+  const savedEnv = { ...process.env };
+  if (hosted) {
+    // Every stage's chain starts with a hosted model (alternating providers), served by the
+    // recording stand-ins: a fault sends the stage's redacted prompt out of the "account".
+    const registry = loadRegistry();
+    // The copy lives elsewhere: model files are pinned to where they are now.
+    for (const id of Object.keys(registry.models)) registry.models[id]!.file = modelFilePath(registry, id);
+    gpuStages.forEach((stage, i) => {
+      const entry = registry.stages[stage];
+      if (entry) entry.fallback = [i % 2 ? hostedStandIns.bedrock : hostedStandIns.openrouter, ...entry.fallback];
+    });
+    const registryFile = path.join(workDir, "registry.json");
+    writeFileSync(registryFile, JSON.stringify(registry, null, 2));
+    Object.assign(process.env, hosted.env, { AFFIANT_REGISTRY: registryFile });
+  }
   const engine = new LocalEngine();
   try {
     for (let i = 0; i < total; i++) {
@@ -95,28 +124,34 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
         report.failed++;
         report.failures.push({ executionId: summary.executionId, error: summary.error ?? "unknown" });
       }
-      report.leaks += await countLeaks(engine, caseJson.caseId, summary.executionId);
+      const sentBefore = report.hostedRequests;
+      report.hostedRequests = hosted?.requests.length ?? 0;
+      report.leaks += await countLeaks(engine, caseJson.caseId, summary.executionId, hosted?.requests.slice(sentBefore).map((r) => r.body) ?? []);
       options.onCase?.(i + 1, total, summary.status);
     }
   } finally {
     engine.dispose();
+    await hosted?.close();
+    process.env = savedEnv;
   }
   report.worstFaultCostSeconds = Math.round(report.worstFaultCostSeconds * 100) / 100;
   return report;
 }
 
 /**
- * Vault values found in anything that may leave the account or be read by operators: the
- * run's blobs other than the pre-redaction text and the final declaration, the history
+ * Vault values found in anything that may leave the account or be read by operators: every
+ * request the hosted stand-ins received during the case, the run's blobs other than the
+ * final declaration (the pre-redaction text is sealed like the vault), the history
  * database and the logs.
  */
-async function countLeaks(engine: LocalEngine, caseId: string, executionId: string): Promise<number> {
+async function countLeaks(engine: LocalEngine, caseId: string, executionId: string, sent: string[]): Promise<number> {
   const vaultKey = caseKeys.vault(caseId, executionId);
   if (!(await engine.store.exists(vaultKey))) return 0;
   const values = [...(await readVault(engine.store, vaultKey)).values()].filter((v) => v.length >= 4);
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
   const files = [...filesUnder(runDir).filter((f) => !/declaration\.(md|docx|pdf)$/.test(f)), homePaths.database(), homePaths.logFile()];
   let leaks = 0;
+  for (const body of sent) for (const v of values) if (body.includes(v)) leaks++;
   for (const f of files) {
     if (!existsSync(f)) continue;
     const text = readFileSync(f, "latin1");

@@ -1,0 +1,85 @@
+/**
+ * Stand-in hosted models for game days and tests: an OpenAI-compatible endpoint (what
+ * OpenRouter speaks, HTTP/1.1) and a Bedrock runtime endpoint (Converse, HTTP/2 cleartext,
+ * reached by the real SDK client through an endpoint override). Both record every request
+ * body, so a game day can prove that no vault value ever left in one. They answer each
+ * stage in the shape its prompt asks for; they are not models.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
+import type { AddressInfo } from "node:net";
+
+export interface RecordedRequest {
+  provider: "openrouter" | "bedrock";
+  url: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Canned answers, in the shape each stage's prompt asks for. */
+export function cannedAnswer(prompt: string): string {
+  if (prompt.includes("Facts as JSON")) return '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"intake-notes.pdf#p2-1"}]}\n```';
+  if (prompt.includes("Score as JSON")) return '{"score":4,"reasons":"Supported by the intake notes."}';
+  return "I, [PERSON_1], remember this clearly. It happened as the records say.";
+}
+
+export interface RecordingProviders {
+  requests: RecordedRequest[];
+  openrouterUrl: string;
+  bedrockUrl: string;
+  /** The environment that points Affiant's providers at these endpoints. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export async function startRecordingProviders(): Promise<RecordingProviders> {
+  const requests: RecordedRequest[] = [];
+  const handle = (provider: RecordedRequest["provider"]) => (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+    let body = "";
+    req.on("data", (d: Buffer) => (body += d));
+    req.on("end", () => {
+      requests.push({ provider, url: req.url!, headers: req.headers, body });
+      let parsed: any;
+      try {
+        parsed = JSON.parse(body || "{}");
+      } catch {
+        res.statusCode = 400;
+        return res.end("{}");
+      }
+      res.setHeader("content-type", "application/json");
+      if (req.url === "/api/v1/chat/completions") {
+        const prompt = String(parsed.messages?.[0]?.content ?? "");
+        res.end(JSON.stringify({ id: "cmpl-1", object: "chat.completion", created: 0, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: cannedAnswer(prompt) }, finish_reason: "stop" }], usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 } }));
+      } else if (/^\/model\/.+\/converse$/.test(req.url!)) {
+        const prompt = String(parsed.messages?.[0]?.content?.[0]?.text ?? "");
+        res.end(JSON.stringify({ output: { message: { role: "assistant", content: [{ text: cannedAnswer(prompt) }] } }, stopReason: "end_turn", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } }));
+      } else {
+        res.statusCode = 404;
+        res.end("{}");
+      }
+    });
+  };
+  const openrouter = createServer(handle("openrouter"));
+  const bedrock = createH2cServer(handle("bedrock"));
+  await new Promise<void>((r) => openrouter.listen(0, "127.0.0.1", r));
+  await new Promise<void>((r) => bedrock.listen(0, "127.0.0.1", r));
+  const openrouterUrl = `http://127.0.0.1:${(openrouter.address() as AddressInfo).port}/api/v1`;
+  const bedrockUrl = `http://127.0.0.1:${(bedrock.address() as AddressInfo).port}`;
+  return {
+    requests,
+    openrouterUrl,
+    bedrockUrl,
+    env: {
+      OPENROUTER_API_KEY: "sk-or-stand-in",
+      AFFIANT_OPENROUTER_BASE_URL: openrouterUrl,
+      AFFIANT_BEDROCK_ENDPOINT: bedrockUrl,
+      AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDSTANDIN",
+      AWS_SECRET_ACCESS_KEY: "stand-in-secret",
+    },
+    close: async () => {
+      await new Promise((r) => openrouter.close(r));
+      await new Promise((r) => bedrock.close(r));
+    },
+  };
+}
