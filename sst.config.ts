@@ -24,10 +24,7 @@ export default $config({
     const { relative } = await import("node:path");
     const { loadRegistry } = await import("./workflows/registry.ts");
     const { lambdaFunctions } = await import("./workflows/state-names.ts");
-    const { buildStorage } = await import("./infra/storage.ts");
-    const { buildNetwork } = await import("./infra/network.ts");
-    const { buildGpuCluster } = await import("./infra/gpu.ts");
-    const { buildPipeline } = await import("./infra/pipeline.ts");
+    const { buildPlatform } = await import("./infra/platform.ts");
     const { functionPermissions } = await import("./infra/permissions.ts");
     type DeployedFunction = import("./infra/permissions.ts").DeployedFunction;
     type LambdaFunction = import("./workflows/state-names.ts").LambdaFunction;
@@ -41,19 +38,15 @@ export default $config({
     };
     const registry = loadRegistry();
 
-    const storage = buildStorage(cloud, { place });
-    const network = buildNetwork(cloud, { place, azCount: Number(process.env.AFFIANT_AZ_COUNT ?? 2) });
-    const gpu = buildGpuCluster(cloud, {
+    const { storage, network, gpu, pipeline: buildStateMachine } = buildPlatform(cloud, {
       place,
       registry,
-      subnetIds: network.privateSubnetIds,
-      securityGroupId: network.workerSecurityGroupId,
-      bucket: { name: storage.bucket.bucket, arn: storage.bucket.arn },
-      dataKeyArn: storage.dataKey.arn,
-      routingTable: { name: storage.routingTable.name, arn: storage.routingTable.arn },
-      ...(process.env.AFFIANT_WORKER_IMAGE ? { image: process.env.AFFIANT_WORKER_IMAGE } : {}),
-      maxInstances: Number(process.env.AFFIANT_GPU_MAX_INSTANCES ?? 6),
-      minInstances: Number(process.env.AFFIANT_GPU_MIN_INSTANCES ?? 0),
+      azCount: Number(process.env.AFFIANT_AZ_COUNT ?? 2),
+      gpu: {
+        ...(process.env.AFFIANT_WORKER_IMAGE ? { image: process.env.AFFIANT_WORKER_IMAGE } : {}),
+        maxInstances: Number(process.env.AFFIANT_GPU_MAX_INSTANCES ?? 6),
+        minInstances: Number(process.env.AFFIANT_GPU_MIN_INSTANCES ?? 0),
+      },
     });
 
     const openRouterKey = new sst.Secret("OpenRouterApiKey");
@@ -115,15 +108,9 @@ export default $config({
       (Object.entries(pipelineFunctions) as Array<[LambdaFunction, (typeof pipelineFunctions)[LambdaFunction]]>).map(([name, spec]) => [name, makeFunction(name, spec)]),
     ) as Record<LambdaFunction, sst.aws.Function>;
 
-    const pipeline = buildPipeline(cloud, {
-      place,
-      registry,
-      functionArns: Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.arn])) as Record<LambdaFunction, $util.Output<string>>,
-      gpu,
-      subnetIds: network.privateSubnetIds,
-      workerSecurityGroupId: network.workerSecurityGroupId,
-      logKeyArn: storage.dataKey.arn,
-    });
+    const pipeline = buildStateMachine(
+      Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.arn])) as Record<LambdaFunction, $util.Output<string>>,
+    );
 
     // The API (IAM-signed requests only) and the nightly backfill start executions.
     const api = makeFunction("api", { handler: "functions/api.handler", timeout: 30, memory: 1024, vpc: false, files: registryFiles }, pipeline.stateMachineArn);

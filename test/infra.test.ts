@@ -70,10 +70,9 @@ async function infraTests() {
   const retainOnDelete = new Map<string, boolean>();
   useStack("production");
   const cloud: Cloud = { aws: platformRequire("@pulumi/aws") as Cloud["aws"], pulumi };
-  const { buildStorage } = await import("../infra/storage.ts");
-  const { buildNetwork, interfaceEndpoints } = await import("../infra/network.ts");
-  const { buildGpuCluster, gpuAmiParameter } = await import("../infra/gpu.ts");
-  const { buildPipeline } = await import("../infra/pipeline.ts");
+  const { interfaceEndpoints } = await import("../infra/network.ts");
+  const { gpuAmiParameter } = await import("../infra/gpu.ts");
+  const { buildPlatform } = await import("../infra/platform.ts");
   const { functionPermissions, defaultEmbeddingModel } = await import("../infra/permissions.ts");
 
   const registry = loadRegistry(writeDeployRegistry());
@@ -81,28 +80,10 @@ async function infraTests() {
     Object.values(lambdaFunctions).map((fn) => [fn, `arn:aws:lambda:${region}:${account}:function:affiant-${fn}`]),
   ) as Record<LambdaFunction, string>;
 
-  /** The same composition as sst.config.ts, minus the SST components. */
+  /** sst.config.ts's own composition (infra/platform.ts), with the functions' ARNs given. */
   async function deploy(place: Place) {
-    const storage = buildStorage(cloud, { place });
-    const network = buildNetwork(cloud, { place });
-    const gpu = buildGpuCluster(cloud, {
-      place,
-      registry,
-      subnetIds: network.privateSubnetIds,
-      securityGroupId: network.workerSecurityGroupId,
-      bucket: { name: storage.bucket.bucket, arn: storage.bucket.arn },
-      dataKeyArn: storage.dataKey.arn,
-      routingTable: { name: storage.routingTable.name, arn: storage.routingTable.arn },
-    });
-    const pipeline = buildPipeline(cloud, {
-      place,
-      registry,
-      functionArns,
-      gpu,
-      subnetIds: network.privateSubnetIds,
-      workerSecurityGroupId: network.workerSecurityGroupId,
-      logKeyArn: storage.dataKey.arn,
-    });
+    const { storage, pipeline: buildStateMachine } = buildPlatform(cloud, { place, registry });
+    const pipeline = buildStateMachine(functionArns);
     const definition = JSON.parse(await resolve(pipeline.definition)) as AslDefinition;
     await resolve(pipeline.stateMachineArn);
     // Registration is asynchronous: let every pending resource reach the mocks.
@@ -267,7 +248,7 @@ async function infraTests() {
     for (const arn of Object.values(functionArns)) assert.ok(invoke.Resource.includes(arn));
   });
 
-  test("least privilege: only Redact makes vault keys; only Reinject and the fallback's privacy guard open the vault", async () => {
+  test("least privilege: only Extract and Redact seal with the vault key; only Redact (the sealed text), Reinject and the fallback's privacy guard open it", async () => {
     const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill"] as const;
     const resolved = new Map<string, Permission[]>();

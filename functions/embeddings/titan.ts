@@ -9,6 +9,7 @@ import pLimit from "p-limit";
 import { ProviderError } from "../../core/errors.ts";
 import { normalize } from "../../core/vectors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
+import { bedrockRuntimeClient } from "../providers/bedrock.ts";
 
 export interface TitanEmbedderOptions {
   /** Default: amazon.titan-embed-text-v2:0. */
@@ -50,13 +51,7 @@ export class TitanEmbedder implements Embedder {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.limit = pLimit(options.concurrency ?? 4);
     this.guard = options.guard;
-    this.client =
-      options.client ??
-      new BedrockRuntimeClient({
-        maxAttempts: 4,
-        retryMode: "standard",
-        ...(process.env.AFFIANT_BEDROCK_ENDPOINT ? { endpoint: process.env.AFFIANT_BEDROCK_ENDPOINT } : {}),
-      });
+    this.client = options.client ?? bedrockRuntimeClient();
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

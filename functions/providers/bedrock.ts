@@ -25,13 +25,7 @@ export class BedrockProvider implements HostedProvider {
   constructor(options: BedrockProviderOptions) {
     this.model = options.model;
     this.timeoutMs = options.timeoutMs ?? 120_000;
-    this.client =
-      options.client ??
-      new BedrockRuntimeClient({
-        maxAttempts: 4,
-        retryMode: "standard",
-        ...(process.env.AFFIANT_BEDROCK_ENDPOINT ? { endpoint: process.env.AFFIANT_BEDROCK_ENDPOINT } : {}),
-      });
+    this.client = options.client ?? bedrockRuntimeClient();
   }
 
   async complete(request: CompletionRequest): Promise<CompletionResult> {
@@ -54,4 +48,13 @@ export class BedrockProvider implements HostedProvider {
       throw new ProviderError(`${request.stage}: bedrock ${this.model} failed (${status}: ${e.name})`, { state: request.stage, provider: "bedrock", model: this.model });
     }
   }
+}
+
+/** The Bedrock runtime client every caller shares: SDK retries for throttling and 5xx, and `AFFIANT_BEDROCK_ENDPOINT` to point it elsewhere. */
+export function bedrockRuntimeClient(): BedrockRuntimeClient {
+  return new BedrockRuntimeClient({
+    maxAttempts: 4,
+    retryMode: "standard",
+    ...(process.env.AFFIANT_BEDROCK_ENDPOINT ? { endpoint: process.env.AFFIANT_BEDROCK_ENDPOINT } : {}),
+  });
 }

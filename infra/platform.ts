@@ -1,0 +1,48 @@
+/**
+ * The composition `sst.config.ts` deploys: storage, network and the GPU cluster wired
+ * together, and the state machine over them once the functions exist. The Pulumi-mock test
+ * calls this same function, so what it asserts is what is deployed, not a copy of the wiring.
+ */
+import type { Cloud, Input, Place } from "./cloud.ts";
+import { buildGpuCluster, type GpuOptions } from "./gpu.ts";
+import { buildNetwork } from "./network.ts";
+import { buildPipeline } from "./pipeline.ts";
+import { buildStorage } from "./storage.ts";
+import type { Registry } from "../workflows/registry.ts";
+import type { LambdaFunction } from "../workflows/state-names.ts";
+
+export interface PlatformOptions {
+  place: Place;
+  registry: Registry;
+  /** Default: 2. */
+  azCount?: number;
+  gpu?: Pick<GpuOptions, "image" | "maxInstances" | "minInstances">;
+}
+
+export function buildPlatform(cloud: Cloud, options: PlatformOptions) {
+  const { place, registry } = options;
+  const storage = buildStorage(cloud, { place });
+  const network = buildNetwork(cloud, { place, ...(options.azCount ? { azCount: options.azCount } : {}) });
+  const gpu = buildGpuCluster(cloud, {
+    place,
+    registry,
+    subnetIds: network.privateSubnetIds,
+    securityGroupId: network.workerSecurityGroupId,
+    bucket: { name: storage.bucket.bucket, arn: storage.bucket.arn },
+    dataKeyArn: storage.dataKey.arn,
+    routingTable: { name: storage.routingTable.name, arn: storage.routingTable.arn },
+    ...options.gpu,
+  });
+  /** The state machine, once the Lambda functions' ARNs are known. */
+  const pipeline = (functionArns: Record<LambdaFunction, Input<string>>) =>
+    buildPipeline(cloud, {
+      place,
+      registry,
+      functionArns,
+      gpu,
+      subnetIds: network.privateSubnetIds,
+      workerSecurityGroupId: network.workerSecurityGroupId,
+      logKeyArn: storage.dataKey.arn,
+    });
+  return { storage, network, gpu, pipeline };
+}
