@@ -123,7 +123,7 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const judgeScore = verdicts.reduce((n, v) => n + (v.score - 1) / 4, 0) / Math.max(1, verdicts.length);
 
   const sentences = draft.paragraphs.flatMap((p) =>
-    sentencesOf(p.text).map((s) => ({ element: p.element, sentence: s, support: support(s, p.sources.map((id) => byId.get(id) ?? "")) })),
+    sentencesOf(p.text).map((s) => ({ element: p.element, sources: p.sources, sentence: s, support: support(s, p.sources.map((id) => byId.get(id) ?? "")) })),
   );
   const supported = sentences.filter((s) => s.support >= supportThreshold).length;
   const supportScore = sentences.length ? supported / sentences.length : 0;
@@ -152,8 +152,9 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
     threshold: state.scoreThreshold,
     round: state.rewrites.n,
     judges: verdicts.map((v) => ({ stage: v.stage, score: v.score, reasons: v.reasons })),
-    // Indices only: the sentences themselves stay in the draft blob.
-    unsupported: sentences.map((s, i) => ({ i, element: s.element, support: Math.round(s.support * 100) / 100 })).filter((s) => s.support < supportThreshold),
+    // Flagged sentences by index, with the sources they cite (document#page chunk ids): the
+    // sentences themselves stay in the draft blob, and the reviewer reads them in the declaration.
+    unsupported: sentences.map((s, i) => ({ i, element: s.element, sources: s.sources, support: Math.round(s.support * 100) / 100 })).filter((s) => s.support < supportThreshold),
   });
   const groundingF1 = "skipped" in ground ? null : round3(ground.f1);
   if ("skipped" in ground) log("warn", "score.grounding_skipped", { caseId: state.caseId, execution: state.executionName, reason: ground.skipped });
