@@ -54,9 +54,12 @@ test("Redact seals the vault with a KMS data key bound to the case; Reinject ope
   try {
     await withEnv(kmsEnv(kms.url), async () => {
       const { home, store, state } = await redactedCase({ executionName: "kms-1" });
+      // Two seals: Extract's pre-redaction text, then Redact's vault; Redact opened the first.
       const generate = kms.requests.filter((r) => r.target === "TrentService.GenerateDataKey");
-      assert.equal(generate.length, 1);
-      assert.deepEqual(generate[0]!.body, { KeyId: keyArn, KeySpec: "AES_256", EncryptionContext: { caseId: "vawa-sample-0001", purpose: "affiant-pii-vault" } });
+      assert.equal(generate.length, 2);
+      for (const g of generate) assert.deepEqual(g.body, { KeyId: keyArn, KeySpec: "AES_256", EncryptionContext: { caseId: "vawa-sample-0001", purpose: "affiant-pii-vault" } });
+      const decryptsBeforeReinject = kms.requests.filter((r) => r.target === "TrentService.Decrypt").length;
+      assert.equal(decryptsBeforeReinject, 1, "Redact opened the sealed extracted text");
 
       // The stored blob is the envelope: no value in it, in any encoding a reader might try.
       const vaultKey = caseKeys.vault(state.caseId, state.executionName);
@@ -68,7 +71,7 @@ test("Redact seals the vault with a KMS data key bound to the case; Reinject ope
       assert.equal(existsSync(path.join(home.home, "vault.key")), false, "no local key file when KMS seals the vault");
 
       const output = await reinjectCase({ state }, store);
-      const decrypt = kms.requests.filter((r) => r.target === "TrentService.Decrypt");
+      const decrypt = kms.requests.filter((r) => r.target === "TrentService.Decrypt").slice(decryptsBeforeReinject);
       assert.equal(decrypt.length, 1);
       assert.deepEqual(decrypt[0]!.body.EncryptionContext, { caseId: "vawa-sample-0001", purpose: "affiant-pii-vault" });
       assert.equal(decrypt[0]!.body.KeyId, keyArn);
