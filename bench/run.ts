@@ -22,7 +22,11 @@ const watchdogSeconds = 3;
 const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));
 copyFileSync(path.join(root, "models/stories260K.gguf"), path.join(home, "stories260K.gguf"));
 for (const m of Object.values<Record<string, unknown>>(registry.models)) m.contextSize = 768;
-for (const s of Object.values<Record<string, unknown>>(registry.stages)) Object.assign(s, { heartbeatSeconds, watchdogSeconds, timeoutSeconds: 120 });
+// Budgets as the tests' registry (test/helpers.ts): what fits stories260K at this context.
+for (const [name, s] of Object.entries<Record<string, unknown>>(registry.stages)) {
+  Object.assign(s, { heartbeatSeconds, watchdogSeconds, timeoutSeconds: 120, maxTokens: name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 400 : 200 });
+  if (name === "ExtractFacts" || name.startsWith("Judge")) s.temperature = 0;
+}
 writeFileSync(path.join(home, "registry.json"), JSON.stringify(registry));
 Object.assign(process.env, {
   AFFIANT_HOME: home,
@@ -44,7 +48,7 @@ interface Row {
   pass: boolean;
 }
 const rows: Row[] = [];
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN);
 
 // 1. Generation speed: the worker's loop (heartbeat feed, loop detector, budget) vs direct.
 {
@@ -79,9 +83,13 @@ const folder = readCaseFolder(path.join(root, "examples/cases/vawa-sample"));
 async function stallToFallbackSeconds(label: string, stageOverrides: Record<string, unknown>): Promise<void> {
   registry.stages.DraftDeclaration = { ...registry.stages.DraftDeclaration, heartbeatSeconds, watchdogSeconds, ...stageOverrides };
   writeFileSync(path.join(home, "registry.json"), JSON.stringify(registry));
+  // Each measurement in a fresh data folder: an earlier stall must not open the model's
+  // circuit breaker, which would skip the stage instead of timing the stall.
+  process.env.AFFIANT_HOME = path.join(home, `stall-${label.replace(/\W+/g, "-")}`);
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
   const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { DraftDeclaration: "stall" } });
+  process.env.AFFIANT_HOME = home;
   engine.dispose();
   const injected = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8")
     .trim()
@@ -120,6 +128,14 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
     }
     return dir;
   };
+  // Throughput, not stall detection, is measured here: two cases at once run up to six
+  // workers on this box, so heartbeats get the slack a loaded host needs.
+  const relaxed = JSON.parse(readFileSync(path.join(home, "registry.json"), "utf8"));
+  for (const s of Object.values<Record<string, unknown>>(relaxed.stages)) Object.assign(s, { heartbeatSeconds: 60, watchdogSeconds: 30 });
+  writeFileSync(path.join(home, "registry-throughput.json"), JSON.stringify(relaxed));
+  process.env.AFFIANT_REGISTRY = path.join(home, "registry-throughput.json");
+  // A fresh data folder: the stalls injected above opened the models' circuit breakers.
+  process.env.AFFIANT_HOME = path.join(home, "throughput");
   const engine = new LocalEngine();
   // Warm-up: the first case loads the OCR engine, the pdf renderer and the handlers' modules.
   await backfill({ dir: caseSet("warm", 1), engine, concurrency: 1 });
@@ -130,6 +146,7 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
   const rssAfter = process.memoryUsage().rss;
   const all = [one, two, rest].flatMap((b) => b.results);
   const failed = all.filter((r) => r.outcome !== "succeeded").length;
+  for (const r of all.filter((x) => x.outcome !== "succeeded")) process.stderr.write(`bench: ${r.caseId} ${r.outcome}: ${r.error}\n`);
   const speedup = one.wallMs / two.wallMs;
   rows.push({
     figure: `backfill speed-up, 4 cases at concurrency 2 vs 1 (${(one.wallMs / 1000).toFixed(1)} s vs ${(two.wallMs / 1000).toFixed(1)} s, 2 cores)`,
@@ -138,6 +155,9 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
     pass: speedup >= 1.3 && failed === 0,
   });
   const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s.status === "SUCCEEDED");
+  // Overhead per state is read from the concurrency-1 runs: at 2, six workers share two
+  // cores and their start-up measures the contention, not the orchestration.
+  const sequentialRuns = new Set(one.results.map((r) => r.executionId));
   const peak = Math.max(...summaries.flatMap((s) => s.states.map((x) => x.peakRssMb ?? 0)));
   rows.push({
     figure: `engine RSS after/before 20 cases (${(rssBefore / 2 ** 20).toFixed(0)} → ${(rssAfter / 2 ** 20).toFixed(0)} MB; a worker peaks at ${peak} MB; ${failed} failed)`,
@@ -153,7 +173,7 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
   const between: number[] = [];
   const perStage: number[] = [];
   const shares: number[] = [];
-  for (const s of summaries) {
+  for (const s of summaries.filter((x) => sequentialRuns.has(x.executionId))) {
     const wall = ms(s.startedAt, s.endedAt);
     const inStates = s.states.filter((x) => topLevel.has(x.name)).reduce((n, x) => n + ms(x.startedAt, x.endedAt), 0);
     between.push((wall - inStates) / wall);
