@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { makeTestHome, runCli, samples } from "./helpers.ts";
+import { makeTestHome, patientStages, runCli, samples } from "./helpers.ts";
 import { gpuStages, stateNames } from "../workflows/state-names.ts";
 
 interface Summary {
@@ -29,7 +29,7 @@ function filesUnder(dir: string): string[] {
 }
 
 test("affiant run: the VAWA sample succeeds end to end and writes a declaration", async () => {
-  const { home, env } = makeTestHome();
+  const { home, env } = makeTestHome({ stages: patientStages });
   const cli = await runCli(["run", samples.vawa, "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
@@ -112,7 +112,7 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
 });
 
 test("affiant run: the T visa sample succeeds end to end", async () => {
-  const { env } = makeTestHome();
+  const { env } = makeTestHome({ stages: patientStages });
   const cli = await runCli(["run", samples.tvisa, "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
@@ -124,7 +124,7 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
 });
 
 test("a draft below the score threshold is rewritten with the judges' reasons and judged again", async () => {
-  const { env } = makeTestHome({ maxRewrites: 1, scoreThreshold: 1 });
+  const { env } = makeTestHome({ stages: patientStages, maxRewrites: 1, scoreThreshold: 1 });
   const cli = await runCli(["run", samples.vawa, "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
