@@ -1,4 +1,5 @@
 /** `affiant run <case-dir> [--json] [--fault State=kind]…` */
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, describeError } from "../core/errors.ts";
 import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
@@ -58,6 +59,9 @@ function printOutcome(summary: ExecutionSummary): void {
     const cost = (summary.output as { costUsd?: number } | null)?.costUsd;
     if (cost !== undefined) out.write(`cost: $${cost.toFixed(4)} (GPU-seconds and hosted tokens at the registry's prices)\n`);
     out.write(`declaration: ${path.join(summary.outputDir!, "declaration.md")}\n`);
+    for (const rendition of ["declaration.docx", "declaration.pdf"]) {
+      if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
+    }
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
     return;
   }

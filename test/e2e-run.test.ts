@@ -65,6 +65,7 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   assert.equal(report.documents.ocrPages[0].file, "police-report-scan.pdf");
   assert.ok(report.documents.ocrPages[0].confidence >= 60);
   assert.match(cli.stderr, /declaration: .*declaration\.md/);
+  assert.match(cli.stderr, /^\s+\S*declaration\.docx$/m, "the DOCX rendition is named too");
   const perState = JSON.parse(readFileSync(path.join(summary.outputDir, "execution.json"), "utf8")) as Summary;
   assert.deepEqual(perState.states.map((s) => s.name), summary.states.map((s) => s.name));
 
