@@ -37,7 +37,13 @@ export const stageReportFields = [
 
 /** Detail the engine stores per state beside the report; never in the execution state. */
 export interface StageMetrics extends StageReport {
+  /**
+   * From the task's start to the worker being able to plan: process start-up, modules and
+   * the llama.cpp binding for a cold worker; next to nothing for a warm spare (local runs).
+   */
   queueMs: number;
+  /** The stage ran on a warm spare (local runs). */
+  warmStart?: boolean;
   tokensPerSecond: number;
   peakRssMb: number;
   contextSize: number;

@@ -108,6 +108,6 @@ test("an interrupted run is recorded as ABORTED and leaves no worker behind", as
   assert.equal(code, 130);
   const rows = JSON.parse((await runCli(["runs", "list", "--json"], env)).stdout) as Array<{ status: string; error: string }>;
   assert.deepEqual(rows.map((r) => [r.status, r.error]), [["ABORTED", "Affiant.Interrupted"]]);
-  const workers = spawnSync("pgrep", ["-f", "llama-worker/main.ts"], { encoding: "utf8" }).stdout.trim();
+  const workers = spawnSync("pgrep", ["-f", "llama-worker(/main\\.ts|-[0-9a-f]+\\.mjs)"], { encoding: "utf8" }).stdout.trim();
   assert.equal(workers, "", "no worker process survived the interrupt");
 });

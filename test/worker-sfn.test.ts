@@ -71,7 +71,8 @@ test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage re
     const output = JSON.parse(sfn.calls.at(-1)!.body.output!) as Record<string, unknown>;
     // Every report field the state's ResultSelector reads, plus the metrics the history keeps.
     for (const f of ["costUsd", "fallbackReason", "genMs", "loadMs", "model", "outputKey", "promptMs", "provider", "stage", "tokensIn", "tokensOut", "tokensPerSecond", "peakRssMb", "contextSize"]) assert.ok(f in output, f);
-    for (const v of Object.values(output)) assert.ok(v === null || typeof v === "number" || (typeof v === "string" && v.length < 200), "ids and numbers only");
+    for (const v of Object.values(output)) assert.ok(v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length < 200), "ids, numbers and flags only");
+    assert.equal(output.warmStart, false, "an ECS task starts cold");
     assert.equal(output.stage, "ExtractFacts");
     assert.equal(output.model, "stories-260k");
     const facts = JSON.parse(readFileSync(path.join(env.AFFIANT_HOME!, "blobs", String(output.outputKey)), "utf8")) as { facts: unknown[] };

@@ -18,7 +18,12 @@ export interface TaskChannel {
 export type WorkerMessage =
   | { type: "heartbeat"; progress: Progress }
   | { type: "success"; metrics: StageMetrics }
-  | { type: "failure"; error: string; cause: string };
+  | { type: "failure"; error: string; cause: string }
+  /** A warm spare has loaded its modules and the llama.cpp binding (no model yet). */
+  | { type: "ready" };
+
+/** Engine to worker: a warm spare's stage, as the whole environment a cold worker would get. */
+export type EngineMessage = { type: "assign"; env: NodeJS.ProcessEnv };
 
 export class IpcChannel implements TaskChannel {
   private send(message: WorkerMessage): Promise<void> {

@@ -18,11 +18,41 @@ import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../workflows/registry.ts";
 import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
-import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
+import { IpcChannel, SfnChannel, type EngineMessage, type TaskChannel, type WorkerMessage } from "./channel.ts";
+import type { Llama } from "node-llama-cpp";
 import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress, type PromptFormat } from "./model-session.ts";
 import { planStage, type StageJob } from "./stages.ts";
 
-const workerStartedAt = Date.now();
+/** When this worker took its stage: its process start, or a warm spare's assignment. */
+let workerStartedAt = Date.now();
+/** A warm spare's llama.cpp binding, opened before it had a stage. */
+let warmLlama: { llama: Llama; gpu: string | undefined } | undefined;
+
+/**
+ * A warm spare (AFFIANT_WORKER_STANDBY=1): modules loaded and the llama.cpp binding opened
+ * and tested, then it waits, with no model, for the engine to give it a stage's environment.
+ */
+async function standBy(): Promise<void> {
+  const assigned = new Promise<NodeJS.ProcessEnv>((resolve) => {
+    const onMessage = (message: EngineMessage) => {
+      if (message?.type !== "assign") return;
+      process.off("message", onMessage);
+      resolve(message.env);
+    };
+    process.on("message", onMessage);
+  });
+  // The engine is gone: nobody will ever give this spare a stage.
+  const orphaned = () => process.exit(0);
+  process.once("disconnect", orphaned);
+  warmLlama = { llama: await openLlama(), gpu: process.env.AFFIANT_GPU };
+  process.send!({ type: "ready" } satisfies WorkerMessage);
+  const env = await assigned;
+  process.off("disconnect", orphaned);
+  workerStartedAt = Date.now();
+  // The stage's environment replaces the one the spare was forked with, as a fresh fork's would.
+  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+  Object.assign(process.env, env);
+}
 
 function requireEnv(name: string): string {
   const value = process.env[name];
@@ -79,13 +109,18 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   const planned = () => heartbeats.update({ phase: "plan", tokens: 0, tokensPerSecond: 0, promptTokens: ++step });
   await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
 
-  const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes });
-  planned();
-  const contextLimit = Math.min(plan.trainContextSize, model.contextSize) - contextMargin;
-  const llama = await openLlama();
+  const warm = warmLlama && warmLlama.gpu === process.env.AFFIANT_GPU ? warmLlama.llama : undefined;
+  if (warmLlama && !warm) await warmLlama.llama.dispose();
+  warmLlama = undefined;
+  const llama = warm ?? (await openLlama());
+  // Enqueued → able to plan: a cold worker's whole start-up, next to nothing for a warm spare.
+  const readyAt = Date.now();
   planned();
   let session: ModelSession | undefined;
   try {
+    const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes, llama });
+    planned();
+    const contextLimit = Math.min(plan.trainContextSize, model.contextSize) - contextMargin;
     const format: PromptFormat = { chatWrapper: model.chatWrapper, thoughtBudget: entry.thoughtBudget };
     const tokenizer = await loadTokenizer(llama, modelPath, format);
     planned();
@@ -179,7 +214,8 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       loadMs: Math.round(session.loadMs),
       promptMs: Math.round(promptMs),
       genMs: Math.round(genMs),
-      queueMs: process.env.AFFIANT_ENQUEUED_AT ? Math.max(0, workerStartedAt - Number(process.env.AFFIANT_ENQUEUED_AT)) : 0,
+      queueMs: process.env.AFFIANT_ENQUEUED_AT ? Math.max(0, readyAt - Number(process.env.AFFIANT_ENQUEUED_AT)) : 0,
+      warmStart: Boolean(warm),
       tokensPerSecond: genMs > 0 ? Math.round((tokensOut / genMs) * 1000 * 10) / 10 : 0,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       contextSize,
@@ -254,4 +290,5 @@ async function main(): Promise<void> {
   }
 }
 
+if (process.env.AFFIANT_WORKER_STANDBY === "1") await standBy();
 await withContext({ state: process.env.AFFIANT_STATE ?? process.env.AFFIANT_STAGE, execution: process.env.AFFIANT_EXECUTION, caseId: process.env.AFFIANT_CASE_ID }, main);

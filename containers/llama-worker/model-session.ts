@@ -17,6 +17,11 @@ export interface ModelPlanOptions {
   stage: string;
   /** Memory budget of one GPU of the host class, in bytes. */
   memoryBudgetBytes: number;
+  /**
+   * The llama already opened. Without it, GgufInsights opens a backend-less binding of its
+   * own, which on Linux means a second binary-test child process (about 1.4 s here).
+   */
+  llama?: Llama;
 }
 
 export interface ModelPlan {
@@ -36,7 +41,7 @@ export async function planModel(options: ModelPlanOptions): Promise<ModelPlan> {
     });
   }
   const info = await readGgufFileInfo(options.modelPath, { readTensorInfo: true });
-  const insights = await GgufInsights.from(info);
+  const insights = await GgufInsights.from(info, options.llama);
   const trainContextSize = insights.trainContextSize ?? 2048;
   const modelReq = await insights.estimateModelResourceRequirementsV2({ gpuLayers: 0 });
   return {

@@ -4,17 +4,23 @@
  * `States.HeartbeatTimeout`; running past TimeoutSeconds → killed, `States.Timeout`;
  * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
+ *
+ * Locally a worker's start-up (Node, the TypeScript loader, node-llama-cpp and the
+ * llama.cpp binding, which node-llama-cpp tests in a child process of its own) costs
+ * seconds per stage. Warm spares take it off the critical path: processes forked ahead of
+ * time that have done all of that and wait, with no model loaded, to be given a stage.
+ * Each still runs one stage and exits, so model memory always goes back to the OS.
  */
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { StatesError, StatesErrors } from "../../core/errors.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
-import type { WorkerMessage } from "./channel.ts";
+import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import type { TaskTokenBroker } from "../../workflows/engine/task-tokens.ts";
 import type { Progress } from "./model-session.ts";
+import { currentWorkerLaunch, workerLaunch, workerSource } from "./compiled.ts";
 
-export const workerEntry = path.join(path.dirname(fileURLToPath(import.meta.url)), "main.ts");
+/** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
+export const workerEntry = workerSource;
 
 export interface SpawnWorkerOptions {
   stage: string;
@@ -35,13 +41,115 @@ export interface SpawnWorkerOptions {
 
 const live = new Set<ChildProcess>();
 
-/** Kills every worker still running (the execution ended or the CLI was interrupted). */
+/** Kills every worker still running, spares included (the execution ended or the CLI was interrupted). */
 export function killAllWorkers(): void {
   for (const child of live) child.kill("SIGKILL");
   live.clear();
+  spares.ready.length = 0;
+  spares.warming.clear();
 }
 
-export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
+/** Warm spares: forked, modules and llama.cpp binding loaded, waiting for a stage. */
+const spares = { ready: [] as ChildProcess[], warming: new Map<ChildProcess, Promise<boolean>>(), holds: new Map<symbol, number>() };
+
+const sparesWanted = () => Math.max(0, ...spares.holds.values());
+
+function forkStandby(): void {
+  const launch = currentWorkerLaunch()!;
+  const child = fork(launch.entry, [], {
+    execArgv: launch.execArgv,
+    env: { ...process.env, AFFIANT_WORKER_STANDBY: "1" },
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+    serialization: "json",
+  });
+  live.add(child);
+  let settle: (ready: boolean) => void = () => undefined;
+  spares.warming.set(child, new Promise<boolean>((resolve) => (settle = resolve)));
+  child.stderr?.resume();
+  // An idle spare must not keep the engine's process alive.
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+  const onReady = (message: WorkerMessage) => {
+    if (message.type !== "ready") return;
+    child.off("message", onReady);
+    settle(true);
+    if (spares.warming.delete(child)) spares.ready.push(child);
+  };
+  child.on("message", onReady);
+  child.on("error", () => undefined);
+  child.once("exit", () => {
+    settle(false);
+    live.delete(child);
+    spares.warming.delete(child);
+    const i = spares.ready.indexOf(child);
+    if (i >= 0) spares.ready.splice(i, 1);
+  });
+}
+
+function replenishSpares(): void {
+  if (!currentWorkerLaunch()) {
+    void workerLaunch().then(replenishSpares);
+    return;
+  }
+  while (spares.ready.length + spares.warming.size < sparesWanted()) forkStandby();
+}
+
+/** Pids of the spares now ready and still warming (for `affiant` diagnostics and tests). */
+export function workerSpares(): { ready: number[]; warming: number[] } {
+  return { ready: spares.ready.map((c) => c.pid!), warming: [...spares.warming.keys()].map((c) => c.pid!) };
+}
+
+/**
+ * Keeps `count` warm spares while the returned release function has not been called
+ * (the largest count asked by anyone holding). Spares left when nobody wants them are killed.
+ */
+export function holdWorkerSpares(count: number): () => void {
+  const key = Symbol("spares");
+  spares.holds.set(key, Math.max(0, Math.floor(count)));
+  replenishSpares();
+  return () => {
+    if (!spares.holds.delete(key)) return;
+    const wanted = sparesWanted();
+    while (spares.ready.length > wanted) spares.ready.pop()!.kill("SIGKILL");
+    for (const child of [...spares.warming.keys()].slice(Math.max(0, wanted - spares.ready.length))) {
+      spares.warming.delete(child);
+      child.kill("SIGKILL");
+    }
+  };
+}
+
+/**
+ * A spare, given this stage's whole environment: a ready one, else the one furthest along
+ * in warming (it is always ahead of a fork started now, which would compete with it for
+ * the same cores); undefined when there is none.
+ */
+function takeSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
+  let child: ChildProcess | undefined;
+  let ready: Promise<boolean> = Promise.resolve(true);
+  while ((child = spares.ready.shift())) {
+    if (child.exitCode === null && child.signalCode === null && child.connected) break;
+  }
+  if (!child) {
+    const oldest = spares.warming.entries().next().value;
+    if (oldest) {
+      [child, ready] = oldest;
+      spares.warming.delete(child);
+    }
+  }
+  replenishSpares();
+  if (!child) return undefined;
+  child.ref();
+  child.channel?.ref();
+  (child.stderr as { ref?: () => void } | null)?.ref?.();
+  const spare = child;
+  // A spare that dies before it is ready exits like any worker: Affiant.WorkerCrashed.
+  void ready.then((ok) => ok && spare.connected && spare.send({ type: "assign", env } satisfies EngineMessage));
+  return child;
+}
+
+export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
+  const launch = await workerLaunch();
   return new Promise((resolve, reject) => {
     const baseEnv = { ...process.env, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
     let token: string | undefined;
@@ -53,7 +161,7 @@ export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> 
         succeed: (output) => onMessage({ type: "success", metrics: output as StageMetrics }),
         fail: (error, cause) => onMessage({ type: "failure", error, cause }),
       });
-      child = spawn(process.execPath, ["--import", "tsx", workerEntry], {
+      child = spawn(process.execPath, [...launch.execArgv, launch.entry], {
         env: {
           ...baseEnv,
           AFFIANT_TASK_TOKEN: token,
@@ -64,12 +172,14 @@ export function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> 
         stdio: ["ignore", "ignore", "pipe"],
       });
     } else {
-      child = fork(workerEntry, [], {
-        execArgv: ["--import", "tsx"],
-        env: baseEnv,
-        stdio: ["ignore", "ignore", "pipe", "ipc"],
-        serialization: "json",
-      });
+      child =
+        takeSpare(baseEnv) ??
+        fork(launch.entry, [], {
+          execArgv: launch.execArgv,
+          env: baseEnv,
+          stdio: ["ignore", "ignore", "pipe", "ipc"],
+          serialization: "json",
+        });
     }
     live.add(child);
     options.onSpawn?.(child);

@@ -21,7 +21,7 @@ import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { killAllWorkers, spawnWorker } from "../../containers/llama-worker/spawn.ts";
+import { holdWorkerSpares, killAllWorkers, spawnWorker } from "../../containers/llama-worker/spawn.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
 import { loadRegistry, type Registry } from "../registry.ts";
 import { isGpuStage } from "../state-names.ts";
@@ -42,6 +42,14 @@ export interface LocalEngineOptions {
    * of IPC: `affiant serve` passes its own `/sfn` endpoint here.
    */
   taskTokens?: { broker: TaskTokenBroker; sfnEndpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
+  /**
+   * Warm spare workers kept ready once this engine starts its first execution (IPC workers
+   * only: under `taskTokens` each task starts cold, as an ECS task does). Default:
+   * `AFFIANT_WORKER_SPARES`, else the most GPU states that run at once (the judges'
+   * Parallel), so that none of them waits for a cold start; 0 turns spares off. An idle
+   * spare holds about 100 MB and no model.
+   */
+  workerSpares?: number;
 }
 
 export interface StartExecutionOptions {
@@ -72,6 +80,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private readonly aborts = new Map<string, () => void>();
   private readonly stopReasons = new Map<string, { error?: string; cause?: string }>();
   private readonly taskTokens: LocalEngineOptions["taskTokens"];
+  private readonly workerSpares: number;
+  private releaseSpares: (() => void) | undefined;
   private disposed = false;
 
   constructor(options: LocalEngineOptions = {}) {
@@ -83,6 +93,9 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.db = options.db ?? new HistoryDb();
     this.routing = openRoutingStore();
     this.taskTokens = options.taskTokens;
+    const fromEnv = process.env.AFFIANT_WORKER_SPARES;
+    if (fromEnv !== undefined && !/^\d+$/.test(fromEnv)) throw new InvalidInputError(`AFFIANT_WORKER_SPARES must be a whole number (got "${fromEnv}")`);
+    this.workerSpares = options.taskTokens ? 0 : (options.workerSpares ?? (fromEnv !== undefined ? Number(fromEnv) : widestGpuParallel(this.definition)));
     // Executions a crashed process left RUNNING would otherwise block re-runs forever.
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
@@ -112,6 +125,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
   private async execute(executionId: string, options: StartExecutionOptions, input: Record<string, unknown>, outputDir: string): Promise<ExecutionSummary> {
     this.children.set(executionId, new Set());
+    // Spares warm while the Lambda states (extraction, OCR, redaction) run ahead of the first GPU state.
+    if (this.workerSpares > 0 && !this.releaseSpares) this.releaseSpares = holdWorkerSpares(this.workerSpares);
     log("info", "execution.started", { execution: executionId, caseId: options.caseId, faults: Object.keys(options.faults ?? {}).length });
 
     const execution = this.machine.run(input as never, {
@@ -291,6 +306,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       // Interrupted (Ctrl-C, SIGTERM): recorded as such, never left RUNNING.
       this.db.finishExecution(id, { status: "ABORTED", error: "Affiant.Interrupted", cause: "the local engine was stopped before the execution ended" });
     }
+    this.releaseSpares?.();
     // Workers started outside a GPU state (the local fallback model) die with the engine too.
     killAllWorkers();
     if (this.ownsDb) this.db.dispose();
@@ -309,4 +325,20 @@ export function ecsEnvironment(stateName: string, input: unknown): Record<string
 export function newExecutionName(caseId: string): string {
   const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
   return `${caseId}-${stamp}-${randomBytes(3).toString("hex")}`;
+}
+
+/** The most GPU (ECS) task states one Parallel state runs at once: one per branch that has any. */
+function widestGpuParallel(definition: AslDefinition): number {
+  let widest = 1;
+  const visit = (states: Record<string, AslState>) => {
+    for (const state of Object.values(states)) {
+      const branches = (state as { Branches?: Array<{ States: Record<string, AslState> }> }).Branches;
+      if (!branches) continue;
+      const gpuBranches = branches.filter((b) => Object.values(b.States).some((x) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
+      widest = Math.max(widest, gpuBranches);
+      for (const b of branches) visit(b.States);
+    }
+  };
+  visit(definition.States);
+  return widest;
 }

@@ -24,6 +24,8 @@ export interface StateSummary {
   /** Extra detail the console lacks (tokens/s, queue wait, peak RSS, context size). */
   tokensPerSecond?: number;
   queueMs?: number;
+  /** Ran on a warm spare worker (local runs). */
+  warmStart?: boolean;
   peakRssMb?: number;
   contextSize?: number;
 }
@@ -94,6 +96,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     s.costUsd = m.costUsd ?? null;
     if (m.tokensPerSecond !== undefined) s.tokensPerSecond = m.tokensPerSecond;
     if (m.queueMs !== undefined) s.queueMs = m.queueMs;
+    if (m.warmStart !== undefined) s.warmStart = m.warmStart;
     if (m.peakRssMb !== undefined) s.peakRssMb = m.peakRssMb;
     if (m.contextSize !== undefined) s.contextSize = m.contextSize;
     if (report.status === "FAILED") {
