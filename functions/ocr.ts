@@ -75,8 +75,36 @@ export function ocrEngine(env: NodeJS.ProcessEnv = process.env): OcrEngine {
   return env.AWS_LAMBDA_FUNCTION_NAME ? "textract" : "tesseract";
 }
 
+/**
+ * Tesseract readers shared by every execution while someone holds them (the local engine,
+ * for its lifetime). Starting a tesseract worker per execution costs about 0.7 s, and each
+ * started-then-terminated worker thread leaves native memory behind: over a backfill the
+ * engine's RSS crept while its JS heap stayed flat. One worker per language, kept, does not.
+ */
+const shared = { holds: new Set<symbol>(), readers: new Map<OcrLanguage, PageReader>() };
+
+/** Shares tesseract readers until the returned function is called (safe to call twice). */
+export function holdSharedPageReaders(): () => Promise<void> {
+  const key = Symbol("ocr");
+  shared.holds.add(key);
+  return async () => {
+    if (!shared.holds.delete(key) || shared.holds.size > 0) return;
+    const readers = [...shared.readers.values()];
+    shared.readers.clear();
+    await Promise.all(readers.map((r) => r.dispose()));
+  };
+}
+
+/** A lease on a shared reader: reads go to it (tesseract.js queues concurrent jobs); dispose lets go of nothing. */
+function sharedPageReader(language: OcrLanguage): OcrReader {
+  let reader = shared.readers.get(language);
+  if (!reader) shared.readers.set(language, (reader = new PageReader(language)));
+  const held = reader;
+  return { engine: "tesseract", read: (png) => held.read(png), dispose: async () => undefined };
+}
+
 export async function openPageReader(language: OcrLanguage, env: NodeJS.ProcessEnv = process.env): Promise<OcrReader> {
-  if (ocrEngine(env) === "tesseract") return new PageReader(language);
+  if (ocrEngine(env) === "tesseract") return shared.holds.size > 0 ? sharedPageReader(language) : new PageReader(language);
   // Loaded only when chosen: local runs never pay for the SDK.
   const { TextractReader } = await import("./textract-reader.ts");
   return new TextractReader();

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { extractPdf } from "../functions/extract-documents.ts";
 import { writeImagePdf, writePdf } from "../examples/pdf-writer.ts";
-import { PageReader } from "../functions/ocr.ts";
+import { PageReader, holdSharedPageReaders, openPageReader } from "../functions/ocr.ts";
 import { PDFParse } from "pdf-parse";
 import { makeTestHome, samples } from "./helpers.ts";
 
@@ -83,4 +83,28 @@ test("a scanned page where OCR finds no text is unreadable, by file and page", a
   } finally {
     await ocr.dispose();
   }
+});
+
+test("while the engine holds them, executions share one tesseract worker per language; released, each opens its own", async () => {
+  const png = await scanOf(path.join(samples.vawa, "shelter-letter.pdf"), 1);
+  const env = { AFFIANT_OCR: "tesseract" };
+  const release = holdSharedPageReaders();
+  const first = await openPageReader("eng", env);
+  const t0 = performance.now();
+  assert.match((await first.read(png)).text, /Derek Samplefield/);
+  const coldMs = performance.now() - t0;
+  await first.dispose(); // one execution's lease ends; the worker stays for the next
+  const second = await openPageReader("eng", env);
+  const t1 = performance.now();
+  assert.match((await second.read(png)).text, /Derek Samplefield/);
+  const warmMs = performance.now() - t1;
+  // The second execution's first page skips the worker's start (loading the language data).
+  assert.ok(warmMs < coldMs, `shared reader: first page ${warmMs.toFixed(0)} ms vs ${coldMs.toFixed(0)} ms when it started the worker`);
+  assert.ok(!(second instanceof PageReader), "a lease, not a reader of its own");
+  await second.dispose();
+  await release();
+  await release();
+  const own = await openPageReader("eng", env);
+  assert.ok(own instanceof PageReader, "nothing held: a reader of its own, disposed by its execution");
+  await own.dispose();
 });

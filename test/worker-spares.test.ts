@@ -10,7 +10,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { isAlive, makeTestHome, preparedState, root, waitFor } from "./helpers.ts";
 import { holdWorkerSpares, spawnWorker, workerSpares } from "../containers/llama-worker/spawn.ts";
-import { sourceLaunch, workerLaunch } from "../containers/llama-worker/compiled.ts";
+import { sourceLaunch, workerLaunch } from "../core/child-entry.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 
 const untilReady = (count: number) => waitFor(`${count} ready spares`, async () => (workerSpares().ready.length >= count ? true : undefined), 60_000, 100);

@@ -17,7 +17,7 @@ import type { StageMetrics } from "../../core/stage-report.ts";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import type { TaskTokenBroker } from "../../workflows/engine/task-tokens.ts";
 import type { Progress } from "./model-session.ts";
-import { currentWorkerLaunch, workerLaunch, workerSource } from "./compiled.ts";
+import { currentWorkerLaunch, workerLaunch, workerSource } from "../../core/child-entry.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
 export const workerEntry = workerSource;
@@ -75,12 +75,15 @@ function forkStandby(): void {
     child.off("message", onReady);
     settle(true);
     if (spares.warming.delete(child)) spares.ready.push(child);
+    replenishSpares();
   };
   child.on("message", onReady);
   child.on("error", () => undefined);
   child.once("exit", () => {
     settle(false);
     live.delete(child);
+    // Not replaced here: a spare that cannot start would be forked again forever. The next
+    // stage that takes a spare forks the replacement.
     spares.warming.delete(child);
     const i = spares.ready.indexOf(child);
     if (i >= 0) spares.ready.splice(i, 1);
@@ -92,7 +95,9 @@ function replenishSpares(): void {
     void workerLaunch().then(replenishSpares);
     return;
   }
-  while (spares.ready.length + spares.warming.size < sparesWanted()) forkStandby();
+  // One at a time: spares warming together share the cores with each other and with the
+  // stages running, and each becomes ready later than if it had warmed alone.
+  if (spares.warming.size === 0 && spares.ready.length < sparesWanted()) forkStandby();
 }
 
 /** Pids of the spares now ready and still warming (for `affiant` diagnostics and tests). */

@@ -4,7 +4,8 @@
  * allocator's high-water mark) in the engine for the rest of the run, against the rule
  * of one model per process with its memory given back. A child that exits returns all of
  * it to the OS, and a native crash in it fails one state instead of the engine. The cost
- * is a process start (about a second) per Index and Score state.
+ * is a process start per Index and Score state (compiled like the GPU worker, so no
+ * TypeScript loader runs in it).
  */
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -12,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { AffiantError, ModelUnavailableError } from "../../core/errors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
 import type { LocalEmbedderOptions } from "./local.ts";
+import { compiledLaunch } from "../../core/child-entry.ts";
 
 export type ChildRequest = { type: "embed"; id: number; texts: string[] } | { type: "close" };
 export type ChildReply =
@@ -46,8 +48,9 @@ export class ChildEmbedder implements Embedder {
 
   static async open(options: ChildEmbedderOptions): Promise<ChildEmbedder> {
     const timeoutMs = options.timeoutMs ?? 300_000;
-    const child = fork(entry, [], {
-      execArgv: ["--import", "tsx"],
+    const launch = await compiledLaunch(entry);
+    const child = fork(launch.entry, [], {
+      execArgv: launch.execArgv,
       env: { ...process.env, AFFIANT_EMBEDDER_OPTIONS: JSON.stringify({ ...options, timeoutMs: undefined }) },
       stdio: ["ignore", "ignore", "ignore", "ipc"],
       // Structured clone: Float32Array rows cross the channel as they are.

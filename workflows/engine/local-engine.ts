@@ -22,6 +22,7 @@ import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { holdWorkerSpares, killAllWorkers, spawnWorker } from "../../containers/llama-worker/spawn.ts";
+import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
 import { loadRegistry, type Registry } from "../registry.ts";
 import { isGpuStage } from "../state-names.ts";
@@ -82,6 +83,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private readonly taskTokens: LocalEngineOptions["taskTokens"];
   private readonly workerSpares: number;
   private releaseSpares: (() => void) | undefined;
+  private releaseOcr: (() => Promise<void>) | undefined;
   private disposed = false;
 
   constructor(options: LocalEngineOptions = {}) {
@@ -127,6 +129,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.children.set(executionId, new Set());
     // Spares warm while the Lambda states (extraction, OCR, redaction) run ahead of the first GPU state.
     if (this.workerSpares > 0 && !this.releaseSpares) this.releaseSpares = holdWorkerSpares(this.workerSpares);
+    // The OCR engine, like a warm Lambda container's, serves every execution of this engine.
+    this.releaseOcr ??= holdSharedPageReaders();
     log("info", "execution.started", { execution: executionId, caseId: options.caseId, faults: Object.keys(options.faults ?? {}).length });
 
     const execution = this.machine.run(input as never, {
@@ -307,6 +311,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       this.db.finishExecution(id, { status: "ABORTED", error: "Affiant.Interrupted", cause: "the local engine was stopped before the execution ended" });
     }
     this.releaseSpares?.();
+    void this.releaseOcr?.();
     // Workers started outside a GPU state (the local fallback model) die with the engine too.
     killAllWorkers();
     if (this.ownsDb) this.db.dispose();
