@@ -16,6 +16,7 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
   };
   const elapsed = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
   return (event: EngineEvent) => {
+    if (event.type === "worker") return;
     if (event.type === "progress") {
       if (!tty) return;
       const p = event.progress;

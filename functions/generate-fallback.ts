@@ -83,6 +83,9 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
       return { ...metrics, fallbackReason: failure.Error };
     } catch (err) {
       const name = (err as Error).name;
+      // The execution ended under it (locally): nothing is left to fall back for, and the
+      // model did not fail.
+      if (name === "States.Aborted") throw err;
       await routing.record(id, stage, name).catch(() => undefined);
       attempts.push(`${ref}: ${name}`);
       log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });

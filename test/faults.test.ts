@@ -7,7 +7,9 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import path from "node:path";
-import { isAlive, makeTestHome, runCli, samples } from "./helpers.ts";
+import { isAlive, makeTestHome, patientStages, runCli, samples, waitFor } from "./helpers.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { LocalEngine } from "../workflows/engine/local-engine.ts";
 
 interface StateRow {
   name: string;
@@ -97,4 +99,37 @@ test("a stage that runs past TimeoutSeconds is killed with States.Timeout and fa
   const facts = stateOf(summary.states, "ExtractFacts");
   assert.equal(facts.error, "States.Timeout", facts.cause);
   assert.equal(stateOf(summary.states, "ExtractFactsFallback").fallbackReason, "States.Timeout");
+});
+
+test("a stopped execution stops the fallback's own worker too: the state reads ABORTED, the model is not blamed, nothing starts after", async () => {
+  const { env } = makeTestHome({ stages: patientStages });
+  Object.assign(process.env, env);
+  const engine = new LocalEngine();
+  try {
+    const folder = readCaseFolder(samples.vawa);
+    await ingestCase(folder, engine.store);
+    const fallbackWorkers: number[] = [];
+    const { executionId, done } = engine.start({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults: { JudgeTone: "oom" } });
+    engine.on("event", (event) => {
+      if (event.type !== "worker" || event.state !== "JudgeToneFallback") return;
+      fallbackWorkers.push(event.pid);
+      // StopExecution while the fallback Lambda's local model is running.
+      engine.abort(executionId, { error: "Test.Stopped", cause: "stopped while JudgeToneFallback ran" });
+    });
+    const summary = await done;
+    assert.equal(summary.status, "ABORTED");
+    assert.equal(fallbackWorkers.length, 1, "the fallback started one worker");
+    await waitFor("the fallback's worker to die", async () => (isAlive(fallbackWorkers[0]!) ? undefined : true), 10_000, 100);
+    const fallback = stateOf(summary.states as StateRow[], "JudgeToneFallback");
+    assert.equal(fallback.status, "ABORTED");
+    assert.ok(summary.states.every((s) => s.status !== "RUNNING"), "no state is left RUNNING once the execution ended");
+    // The next model in the chain is not tried for an execution that is over, and being
+    // killed with it is not the fallback model's failure.
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(fallbackWorkers.length, 1, "no worker started after the stop");
+    const health = await engine.routing.health("stories-260k-greedy");
+    assert.equal(health.failures, 0, JSON.stringify(health));
+  } finally {
+    engine.dispose();
+  }
 });

@@ -1,7 +1,13 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import path from "node:path";
 import { makeTestHome, runCli } from "./helpers.ts";
 import { seededRandom } from "../workflows/gameday.ts";
+import { caseVariant, vawa, writeCase, type SampleCase } from "../examples/sample-cases.ts";
+import { LocalBlobStore } from "../core/blob-store.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { extractDocuments } from "../functions/extract-documents.ts";
+import { redactCase } from "../functions/redact-pii.ts";
 
 test("a seeded game day injects real faults, every case completes, nothing leaks", async () => {
   const { env } = makeTestHome();
@@ -36,4 +42,39 @@ test("bad game day options are refused", async () => {
   const r = await runCli(["gameday", "--fault-rate", "2"], env);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /--fault-rate 2: expected a number from 0 to 1/);
+});
+
+test("a game day variant renames everyone and renumbers everything, and the redactor still finds each of its values", async () => {
+  const variant = caseVariant(vawa, seededRandom(7), "gameday-variant-7");
+  assert.deepEqual(caseVariant(vawa, seededRandom(7), "gameday-variant-7"), variant, "the same seed writes the same variant");
+  assert.notDeepEqual(caseVariant(vawa, seededRandom(8), "gameday-variant-7").people, variant.people);
+  const text = (c: SampleCase) => JSON.stringify([c.caseJson, c.documents, c.scans]);
+  const before = text(vawa);
+  const after = text(variant);
+  // Nothing of the original identities is left: every name part, number and the birth date.
+  const originals = [...vawa.people.flatMap((p) => p.name.split(" ")), ...vawa.identifiers.map((i) => i.text), "1990-03-14", "03/14/1990", "elena.marsh", "jtestwell"];
+  for (const o of originals) {
+    assert.ok(before.includes(o), `the sample holds ${o}`);
+    assert.ok(!after.includes(o), `the variant still holds ${o}`);
+  }
+  assert.equal(variant.caseJson.caseId, "gameday-variant-7");
+  assert.equal((variant.caseJson.declarant as { name: string }).name, variant.people[0]!.name);
+  // Each person is renamed the same way everywhere; the phone keeps the fictional 555-010 range.
+  assert.ok(variant.identifiers.find((i) => i.text.startsWith("(555) 010-")), JSON.stringify(variant.identifiers));
+  // The story is untouched: the statute, the form, the events.
+  for (const kept of ["8 U.S.C. § 1154(a)(1)(A)(iii)", "Form I-360", "March 2019", "Safe Harbor Shelter"]) assert.ok(after.includes(kept), kept);
+
+  // Through the real PDFs, OCR of the scan included, the redactor finds the new values.
+  const { home, env } = makeTestHome();
+  Object.assign(process.env, env);
+  const dir = path.join(home, "variant");
+  await writeCase(variant, dir);
+  const store = new LocalBlobStore(path.join(home, "blobs"));
+  await ingestCase(readCaseFolder(dir), store);
+  const state = await extractDocuments({ input: { caseId: "gameday-variant-7", faults: {} }, executionName: "variant-test" }, store);
+  const redact = await redactCase({ state }, store);
+  const redacted = (await store.get(redact.redactedKey)).toString("utf8");
+  const values = [...variant.people.flatMap((p) => p.name.split(" ")), ...variant.identifiers.map((i) => i.text), variant.dateOfBirthAsWritten!];
+  for (const v of values) assert.ok(!redacted.includes(v), `${v} survived redaction`);
+  assert.match(redacted, /\[PERSON_1\]/);
 });

@@ -1,11 +1,11 @@
 /**
  * A game day: many cases through the local engine with real worker faults injected into a
  * seeded share of GPU stages. Every case must complete (through fallbacks) and nothing
- * that can leave the account may hold a vault value.
+ * that can leave the account may hold a vault value. The cases are seeded variants of the
+ * samples (examples/sample-cases.ts): other people, numbers and dates in the same stories.
  */
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { caseKeys } from "../core/case-file.ts";
 import { homePaths } from "../core/paths.ts";
 import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
@@ -15,11 +15,10 @@ import { LocalEngine } from "./engine/local-engine.ts";
 import { gpuStages } from "./state-names.ts";
 import { startRecordingProviders } from "./recording-providers.ts";
 import { loadRegistry, modelFilePath } from "./registry.ts";
+import { caseVariant, sampleCases, writeCase } from "../examples/sample-cases.ts";
 
 /** The shipped registry's priced hosted models, answered by the stand-ins. */
 const hostedStandIns = { bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0", openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct" };
-
-const samplesDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "examples", "cases");
 
 export interface GamedayOptions {
   /** Default: 20. */
@@ -72,10 +71,12 @@ function filesUnder(dir: string): string[] {
 export async function runGameday(options: GamedayOptions = {}): Promise<GamedayReport> {
   const total = options.cases ?? 20;
   const rate = options.faultRate ?? 0.4;
-  const random = seededRandom(options.seed ?? 1);
+  const seed = options.seed ?? 1;
+  const random = seededRandom(seed);
+  // A stream of its own: the faults a seed picks do not depend on how variants are drawn.
+  const identities = seededRandom((Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0);
   const workDir = path.join(homePaths.blobs(), "..", "gameday");
   rmSync(workDir, { recursive: true, force: true });
-  const samples = readdirSync(samplesDir).filter((d) => existsSync(path.join(samplesDir, d, "case.json")));
   const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [], hostedRequests: 0 };
   mkdirSync(workDir, { recursive: true });
   const hosted = options.hosted === false ? undefined : await startRecordingProviders();
@@ -97,20 +98,17 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   const engine = new LocalEngine();
   try {
     for (let i = 0; i < total; i++) {
-      // Variants of the samples: the same documents under a new case id.
-      const sample = samples[i % samples.length]!;
+      // Variants of the samples: the same stories with other people, numbers and dates, so
+      // each case is redacted, and checked for leaks, on values of its own.
+      const caseId = `gameday-${seed}-${i}`;
       const dir = path.join(workDir, `case-${i}`);
-      mkdirSync(dir, { recursive: true });
-      cpSync(path.join(samplesDir, sample), dir, { recursive: true });
-      const caseJson = JSON.parse(readFileSync(path.join(dir, "case.json"), "utf8"));
-      caseJson.caseId = `gameday-${options.seed ?? 1}-${i}`;
-      writeFileSync(path.join(dir, "case.json"), JSON.stringify(caseJson));
+      await writeCase(caseVariant(sampleCases[i % sampleCases.length]!, identities, caseId), dir);
 
       const faults: Record<string, FaultKind> = {};
       for (const stage of gpuStages) if (random() < rate) faults[stage] = faultKinds[Math.floor(random() * faultKinds.length)]!;
       const folder = readCaseFolder(dir);
       await ingestCase(folder, engine.store);
-      const summary = await engine.run({ caseId: caseJson.caseId, caseDir: dir, faults });
+      const summary = await engine.run({ caseId, caseDir: dir, faults });
 
       for (const s of summary.states) {
         if (faults[s.name] && s.status === "FAILED") {
@@ -126,7 +124,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       }
       const sentBefore = report.hostedRequests;
       report.hostedRequests = hosted?.requests.length ?? 0;
-      report.leaks += await countLeaks(engine, caseJson.caseId, summary.executionId, hosted?.requests.slice(sentBefore).map((r) => r.body) ?? []);
+      report.leaks += await countLeaks(engine, caseId, summary.executionId, hosted?.requests.slice(sentBefore).map((r) => r.body) ?? []);
       options.onCase?.(i + 1, total, summary.status);
     }
   } finally {

@@ -97,7 +97,7 @@ function renderRunsTable(runs, executionStart, definition) {
   })));
   var body = h("tbody");
   runs.forEach(function (r, i) {
-    var status = r.status === "SUCCEEDED" ? "succeeded" : r.status === "RUNNING" ? "running" : wasCaught(runs, i, definition) ? "caught" : "failed";
+    var status = r.status === "SUCCEEDED" ? "succeeded" : r.status === "RUNNING" ? "running" : r.status === "ABORTED" ? "aborted" : wasCaught(runs, i, definition) ? "caught" : "failed";
     var tps = typeof r.tokensPerSecond === "number" ? r.tokensPerSecond : r.genMs && r.tokensOut ? r.tokensOut / (r.genMs / 1000) : null;
     body.appendChild(h("tr", { class: "run status-row-" + status, "data-state": r.name, "data-run": i }, [
       h("td", { class: "state-name" }, [r.name, h("span", { class: "run-start" }, isNaN(t0) ? "" : "started +" + fmtMs(Date.parse(r.startedAt) - t0))]),

@@ -168,7 +168,7 @@ function stateStatuses(summary, definitionStates) {
     entry.runs++;
     entry.run = run;
     entry.index = i;
-    entry.status = run.status === "SUCCEEDED" ? "succeeded" : run.status === "RUNNING" ? "running" : "failed";
+    entry.status = run.status === "SUCCEEDED" ? "succeeded" : run.status === "RUNNING" ? "running" : run.status === "ABORTED" ? "aborted" : "failed";
   });
   Object.keys(result).forEach(function (name) {
     var entry = result[name];

@@ -96,6 +96,8 @@ tr.execution:focus { outline: none; }
 .graph .status-failed .dot { fill: var(--fail); }
 .graph .status-caught .box { fill: var(--caught-bg); stroke: var(--caught); stroke-width: 2; }
 .graph .status-caught .dot { fill: var(--caught); }
+.graph .status-aborted .box { fill: var(--idle-bg); stroke: var(--caught); stroke-dasharray: 4 3; }
+.graph .status-aborted .dot { fill: var(--caught); }
 .graph .node-parallel.status-succeeded .frame { stroke: var(--ok); fill: rgba(31, 138, 76, 0.03); }
 .graph .node-parallel.status-running .frame { stroke: var(--run); }
 .graph .node-parallel.status-failed .frame { stroke: var(--fail); }

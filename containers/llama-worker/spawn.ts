@@ -11,6 +11,7 @@
  * time that have done all of that and wait, with no model loaded, to be given a stage.
  * Each still runs one stage and exits, so model memory always goes back to the OS.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { StatesError, StatesErrors } from "../../core/errors.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
@@ -40,6 +41,22 @@ export interface SpawnWorkerOptions {
 }
 
 const live = new Set<ChildProcess>();
+
+/**
+ * The execution a worker belongs to when it is started deep inside a handler rather than
+ * by a GPU state (the fallback Lambda's local model): the engine sets it around the
+ * handler, so such workers stop with their execution instead of running on after it failed.
+ */
+export interface WorkerScope {
+  signal: AbortSignal;
+  onSpawn: (child: ChildProcess) => void;
+}
+
+const scopes = new AsyncLocalStorage<WorkerScope>();
+
+export function withWorkerScope<T>(scope: WorkerScope, fn: () => Promise<T>): Promise<T> {
+  return scopes.run(scope, fn);
+}
 
 /** Kills every worker still running, spares included (the execution ended or the CLI was interrupted). */
 export function killAllWorkers(): void {
@@ -154,7 +171,12 @@ function takeSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
 }
 
 export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
+  const scope = scopes.getStore();
+  const signal = options.signal ?? scope?.signal;
+  const onSpawn = options.onSpawn ?? scope?.onSpawn;
   const launch = await workerLaunch();
+  // The execution already ended: start nothing that would outlive it.
+  if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage: options.stage, reason: "the execution was stopped before the worker started" }));
   return new Promise((resolve, reject) => {
     const baseEnv = { ...process.env, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
     let token: string | undefined;
@@ -187,7 +209,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
         });
     }
     live.add(child);
-    options.onSpawn?.(child);
+    onSpawn?.(child);
     let settled = false;
     let stderrTail = "";
     child.stderr?.on("data", (d: Buffer) => {
@@ -201,7 +223,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       if (token) options.taskToken!.broker.close(token);
       clearTimeout(heartbeatTimer);
       clearTimeout(overallTimer);
-      options.signal?.removeEventListener("abort", onAbort);
+      signal?.removeEventListener("abort", onAbort);
       if (err) {
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
         reject(err);
@@ -222,7 +244,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       finish(new StatesError(StatesErrors.HeartbeatTimeout, cause(`no heartbeat for HeartbeatSeconds (${options.heartbeatSeconds} s); the worker was killed`)));
     }
     const onAbort = () => finish(new StatesError("States.Aborted", cause("the execution was stopped")));
-    options.signal?.addEventListener("abort", onAbort);
+    signal?.addEventListener("abort", onAbort);
 
     let lastBeat = Date.now();
     let maxGapMs = 0;

@@ -21,7 +21,7 @@ import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { holdWorkerSpares, killAllWorkers, spawnWorker } from "../../containers/llama-worker/spawn.ts";
+import { holdWorkerSpares, killAllWorkers, spawnWorker, withWorkerScope } from "../../containers/llama-worker/spawn.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
 import { loadRegistry, type Registry } from "../registry.ts";
@@ -63,7 +63,9 @@ export interface StartExecutionOptions {
 
 export type EngineEvent =
   | { type: "state"; executionId: string; state: string; status: "ENTERED" | "SUCCEEDED" | "FAILED" | "CAUGHT" | "RETRIED"; error?: string; at: number }
-  | { type: "progress"; executionId: string; state: string; progress: Progress };
+  | { type: "progress"; executionId: string; state: string; progress: Progress }
+  /** A worker process started for a state (a GPU state's, or a fallback's local model). */
+  | { type: "worker"; executionId: string; state: string; pid: number };
 
 interface EngineEvents {
   event: [EngineEvent];
@@ -78,6 +80,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private readonly ownsDb: boolean;
   private readonly machine: StateMachine;
   private readonly children = new Map<string, Set<ChildProcess>>();
+  /** Aborted when an execution ends: its workers still running stop as `States.Aborted`. */
+  private readonly ended = new Map<string, AbortController>();
   private readonly aborts = new Map<string, () => void>();
   private readonly stopReasons = new Map<string, { error?: string; cause?: string }>();
   private readonly taskTokens: LocalEngineOptions["taskTokens"];
@@ -127,6 +131,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
   private async execute(executionId: string, options: StartExecutionOptions, input: Record<string, unknown>, outputDir: string): Promise<ExecutionSummary> {
     this.children.set(executionId, new Set());
+    this.ended.set(executionId, new AbortController());
     // Spares warm while the Lambda states (extraction, OCR, redaction) run ahead of the first GPU state.
     if (this.workerSpares > 0 && !this.releaseSpares) this.releaseSpares = holdWorkerSpares(this.workerSpares);
     // The OCR engine, like a warm Lambda container's, serves every execution of this engine.
@@ -220,7 +225,9 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const fn = params.FunctionName ? functionForArn(params.FunctionName) : undefined;
     if (!fn) throw new InvalidInputError(`${stateName}: no local handler for function ${params.FunctionName ?? "(none)"}`, { state: stateName });
     try {
-      const result = await invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60));
+      // The fallback Lambda starts local workers of its own; they belong to this execution.
+      const scope = { signal: this.ended.get(executionId)!.signal, onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child) };
+      const result = await withWorkerScope(scope, () => invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60)));
       if (fn === "generate-fallback") this.db.addReport(executionId, stateName, "SUCCEEDED", result.Payload as StageMetrics);
       return result;
     } catch (err) {
@@ -248,7 +255,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         env,
         timeoutSeconds: Number(state.TimeoutSeconds),
         heartbeatSeconds: Number(state.HeartbeatSeconds),
-        onSpawn: (child) => this.children.get(executionId)?.add(child),
+        onSpawn: (child) => this.adopt(executionId, stateName, child),
+        signal: this.ended.get(executionId)?.signal,
         taskToken: this.taskTokens,
         onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
       });
@@ -293,7 +301,15 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     writeFileSync(path.join(outputDir, "report.json"), await this.store.get(o.reportKey));
   }
 
+  private adopt(executionId: string, stateName: string, child: ChildProcess): void {
+    this.children.get(executionId)?.add(child);
+    if (child.pid) this.emit("event", { type: "worker", executionId, state: stateName, pid: child.pid });
+  }
+
   private killChildren(executionId: string): void {
+    // Aborted first: a worker killed because its execution ended is not the model's failure.
+    this.ended.get(executionId)?.abort();
+    this.ended.delete(executionId);
     for (const child of this.children.get(executionId) ?? []) {
       if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     }

@@ -6,7 +6,8 @@ import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
 
 export interface StateSummary {
   name: string;
-  status: "RUNNING" | "SUCCEEDED" | "FAILED";
+  /** ABORTED: still running when its execution ended (a Parallel branch beside the failure), then stopped. */
+  status: "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED";
   startedAt: string;
   endedAt: string | null;
   model: string | null;
@@ -78,6 +79,14 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
       s.endedAt = e.timestamp;
       if (typeof e.detail.error === "string") s.error = e.detail.error;
       if (typeof e.detail.cause === "string") s.cause = e.detail.cause;
+    }
+  }
+  // Nothing runs once the execution has ended: its workers were stopped with it.
+  if (row.status !== "RUNNING") {
+    for (const s of states) {
+      if (s.status !== "RUNNING") continue;
+      s.status = "ABORTED";
+      s.endedAt = row.endedAt;
     }
   }
   // A StateCaught event carries no error name; the report stored by the handler does.
