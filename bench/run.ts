@@ -129,20 +129,20 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
 //    2 vs 1, engine RSS before/after, orchestration overhead, cost per case.
 {
   const { backfill } = await import("../workflows/backfill.ts");
-  const { cpSync } = await import("node:fs");
-  const samples = ["vawa-sample", "tvisa-sample"].map((s) => path.join(root, "examples/cases", s));
-  /** n case folders (alternating samples) with distinct case ids, under a fresh folder. */
-  const caseSet = (tag: string, n: number) => {
+  const { caseVariant, sampleCases, writeCase } = await import("../examples/sample-cases.ts");
+  const { seededRandom } = await import("../workflows/gameday.ts");
+  const identities = seededRandom(2026);
+  /** n distinct cases (seeded variants of the samples, alternating) under a fresh folder. */
+  const caseSet = async (tag: string, n: number) => {
     const dir = path.join(home, `cases-${tag}`);
     for (let i = 0; i < n; i++) {
-      const to = path.join(dir, `${tag}-${String(i).padStart(2, "0")}`);
-      cpSync(samples[i % 2]!, to, { recursive: true });
-      const caseJson = JSON.parse(readFileSync(path.join(to, "case.json"), "utf8"));
-      caseJson.caseId = `${tag}-${i}`;
-      writeFileSync(path.join(to, "case.json"), JSON.stringify(caseJson));
+      const caseId = `${tag}-${String(i).padStart(2, "0")}`;
+      await writeCase(caseVariant(sampleCases[i % sampleCases.length]!, identities, caseId), path.join(dir, caseId));
     }
     return dir;
   };
+  // Written before anything is measured: rendering the scans costs CPU too.
+  const sets = { warm: await caseSet("warm", 2), c1: await caseSet("c1", 4), c2: await caseSet("c2", 4), more: await caseSet("more", 12) };
   // Throughput, not stall detection, is measured here: two cases at once run up to six
   // workers on this box, so heartbeats get the slack a loaded host needs.
   const relaxed = JSON.parse(readFileSync(path.join(home, "registry.json"), "utf8"));
@@ -155,19 +155,19 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
   // Warm-up: the first cases load the OCR engine, the pdf renderer and the handlers' modules,
   // two at once, as the measured runs at concurrency 2 do: the allocator keeps what the widest
   // moment needed, and that is not growth.
-  await backfill({ dir: caseSet("warm", 2), engine, concurrency: 2 });
+  await backfill({ dir: sets.warm, engine, concurrency: 2 });
   const settled = () => {
     global.gc?.();
     return process.memoryUsage();
   };
   const before = settled();
   const c1 = busyShare();
-  const one = await backfill({ dir: caseSet("c1", 4), engine, concurrency: 1 });
+  const one = await backfill({ dir: sets.c1, engine, concurrency: 1 });
   const busyOne = c1();
   const c2 = busyShare();
-  const two = await backfill({ dir: caseSet("c2", 4), engine, concurrency: 2 });
+  const two = await backfill({ dir: sets.c2, engine, concurrency: 2 });
   const busyTwo = c2();
-  const rest = await backfill({ dir: caseSet("more", 12), engine, concurrency: 2 });
+  const rest = await backfill({ dir: sets.more, engine, concurrency: 2 });
   const after = settled();
   const [rssBefore, rssAfter] = [before.rss, after.rss];
   const all = [one, two, rest].flatMap((b) => b.results);

@@ -245,6 +245,8 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
     }
     const onAbort = () => finish(new StatesError("States.Aborted", cause("the execution was stopped")));
     signal?.addEventListener("abort", onAbort);
+    // Stopped in between (from onSpawn, say): the listener came too late to hear it.
+    if (signal?.aborted) onAbort();
 
     let lastBeat = Date.now();
     let maxGapMs = 0;
