@@ -65,6 +65,13 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
         continue;
       }
     }
+    if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+      // A Lambda has no GPU, no llama.cpp build and no model files: in AWS the chain's
+      // hosted entries are the fallback, and a local model is a deployment mistake to name.
+      attempts.push(`${ref}: local models run on the GPU hosts, not inside Lambda`);
+      log("warn", "fallback.skipped", { stage, execution: event.executionName, provider, model: id, reason: "local model in Lambda" });
+      continue;
+    }
     const routing = openRoutingStore();
     try {
       const health = await routing.health(id, registry.models[id]!.breaker);

@@ -111,3 +111,19 @@ test("the privacy guard knows names, their parts and numbers however they are wr
   refused("call 555.010.4477");
   for (const ok of ["[PERSON_1] will go home", "8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T)", "a green card", "[A_NUMBER_1]"]) guard.check("S", ok);
 });
+
+test("inside Lambda a local: fallback is skipped with its reason, never started there", async () => {
+  const { env } = makeTestHome({ stages: { ExtractFacts: { fallback: ["local:stories-260k-greedy"] } } });
+  const saved = { ...process.env };
+  Object.assign(process.env, env, { AWS_LAMBDA_FUNCTION_NAME: "affiant-generate-fallback" });
+  try {
+    const { generateFallback } = await import("../functions/generate-fallback.ts");
+    const state = { caseId: "vawa-sample-0001", runKey: "runs/x", executionName: "lambda-test" } as never;
+    await assert.rejects(
+      generateFallback({ stage: "ExtractFacts", state, failure: { Error: "States.HeartbeatTimeout" }, executionName: "lambda-test" }),
+      (err: Error) => err.name === "Affiant.NoProviderAvailable" && /local:stories-260k-greedy: local models run on the GPU hosts, not inside Lambda/.test(err.message),
+    );
+  } finally {
+    process.env = saved;
+  }
+});
