@@ -98,8 +98,8 @@ const folder = readCaseFolder(path.join(root, "examples/cases/vawa-sample"));
 async function stallToFallbackSeconds(label: string, stageOverrides: Record<string, unknown>): Promise<void> {
   registry.stages.DraftDeclaration = { ...registry.stages.DraftDeclaration, heartbeatSeconds, watchdogSeconds, ...stageOverrides };
   writeFileSync(path.join(home, "registry.json"), JSON.stringify(registry));
-  // Each measurement in a fresh data folder: an earlier stall must not open the model's
-  // circuit breaker, which would skip the stage instead of timing the stall.
+  // Each measurement in a fresh data folder, so nothing an earlier row left (history,
+  // outcomes, blobs) can shape this one.
   process.env.AFFIANT_HOME = path.join(home, `stall-${label.replace(/\W+/g, "-")}`);
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
@@ -149,7 +149,7 @@ await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600
   for (const s of Object.values<Record<string, unknown>>(relaxed.stages)) Object.assign(s, { heartbeatSeconds: 60, watchdogSeconds: 30 });
   writeFileSync(path.join(home, "registry-throughput.json"), JSON.stringify(relaxed));
   process.env.AFFIANT_REGISTRY = path.join(home, "registry-throughput.json");
-  // A fresh data folder: the stalls injected above opened the models' circuit breakers.
+  // A fresh data folder for the throughput rows, for the same reason.
   process.env.AFFIANT_HOME = path.join(home, "throughput");
   const engine = new LocalEngine();
   // Warm-up: the first cases load the OCR engine, the pdf renderer and the handlers' modules,

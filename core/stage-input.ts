@@ -6,7 +6,7 @@
  * overrides at 8 KB), and every value is a string, as ECS requires.
  */
 import { z } from "zod";
-import { faultKinds, type PipelineState } from "./pipeline-state.ts";
+import { faultKinds, type FaultKind, type PipelineState } from "./pipeline-state.ts";
 import { InvalidInputError } from "./errors.ts";
 
 export interface StageInput {
@@ -117,4 +117,21 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
     ...(wanted.has("AFFIANT_DRAFT_KEY") ? { draftKey: need("AFFIANT_DRAFT_KEY") } : {}),
     ...(judges?.success ? { judgeKeys: judges.data.map((j) => j.outputKey) } : {}),
   };
+}
+
+/**
+ * The fault a game day or `--fault` injected into this stage's primary worker (a drill),
+ * or undefined. A fallback never runs one. A drill's outcome says nothing about the model,
+ * so it is not recorded for the circuit breaker: a game day that opened the breaker with its
+ * own faults would stop injecting them.
+ */
+export function injectedFault(env: Record<string, string | undefined>, stage: string): FaultKind | undefined {
+  if (env.AFFIANT_FALLBACK_REASON) return undefined;
+  try {
+    const faults = JSON.parse(env.AFFIANT_FAULTS ?? "{}") as Record<string, unknown>;
+    const kind = faults?.[stage];
+    return typeof kind === "string" && (faultKinds as readonly string[]).includes(kind) ? (kind as FaultKind) : undefined;
+  } catch {
+    return undefined;
+  }
 }

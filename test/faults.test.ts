@@ -65,6 +65,12 @@ test("crash, stall, runaway loop and oom: each stage falls back and the case sti
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });
   const caught = db.prepare("SELECT state_name FROM events WHERE execution_id = ? AND type = 'StateCaught' ORDER BY seq").all(summary.executionId) as Array<{ state_name: string }>;
   assert.deepEqual(caught.map((c) => c.state_name).sort(), Object.keys(expected).sort());
+  // The injected faults were drills: none of them counts against the model for the breaker,
+  // while the stages that ran for real (and the fallbacks) are recorded.
+  const outcomes = db.prepare("SELECT model, stage, ok FROM model_outcomes").all() as Array<{ model: string; stage: string; ok: number }>;
+  assert.deepEqual(outcomes.filter((o) => !o.ok), [], "a drill was recorded as the model's failure");
+  assert.ok(outcomes.some((o) => o.model === "stories-260k" && o.stage === "JudgeFaithfulness" && o.ok), JSON.stringify(outcomes));
+  assert.equal(outcomes.filter((o) => o.model === "stories-260k-greedy" && o.ok).length, 4);
   const failed = db.prepare("SELECT state_name, detail FROM events WHERE execution_id = ? AND type = 'StateFailed'").all(summary.executionId) as Array<{ state_name: string; detail: string }>;
   assert.equal(JSON.parse(failed.find((f) => f.state_name === "ExtractFacts")!.detail).error, "Affiant.WorkerCrashed");
   db.close();

@@ -20,8 +20,11 @@ test("a seeded game day injects real faults, every case completes, nothing leaks
   assert.equal(report.failed, 0);
   assert.equal(report.leaks, 0);
   assert.ok(report.faultsInjected >= 2, `faults injected: ${report.faultsInjected}`);
+  // The drills' failures do not open the circuit breaker, so every fault picked reaches a worker.
+  assert.equal(report.fallbacksByReason["Affiant.CircuitOpen"], undefined, JSON.stringify(report.fallbacksByReason));
+  assert.doesNotMatch(r.stderr, /skipped ahead of time by an open circuit breaker/);
   const fallbacks = Object.values(report.fallbacksByReason).reduce((a, b) => a + b, 0);
-  assert.ok(fallbacks >= report.faultsInjected, "every injected fault was caught and fell back");
+  assert.ok(fallbacks >= 2 && fallbacks <= report.faultsInjected, `${fallbacks} fallbacks for ${report.faultsInjected} faults (a slow one may finish in time)`);
   assert.ok(report.worstFaultCostSeconds > 0);
   assert.match(r.stderr, /gameday: case 2\/2 SUCCEEDED/);
   // Faulted stages fell back to the stand-in hosted models, and what they were sent was checked.

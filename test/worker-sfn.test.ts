@@ -19,7 +19,7 @@ interface Call {
   body: Record<string, string>;
 }
 
-async function sfnEndpoint(options: { heartbeatAnswer?: string } = {}) {
+async function sfnEndpoint(options: { heartbeatAnswer?: string; routing?: "stalled" | "healthy" } = {}) {
   const calls: Call[] = [];
   const server = createServer((req, res) => {
     let raw = "";
@@ -32,9 +32,11 @@ async function sfnEndpoint(options: { heartbeatAnswer?: string } = {}) {
         return res.end(JSON.stringify({ __type: options.heartbeatAnswer, message: "Task Timed Out" }));
       }
       res.writeHead(200, { "content-type": "application/x-amz-json-1.0" });
-      // The same endpoint plays the routing table: five recent stalls for every model.
+      // The same endpoint plays the routing table: five recent stalls for every model, or
+      // (healthy) no outcomes yet.
       const stalled = { ok: { BOOL: false }, error: { S: "Affiant.GenerationStalled" }, at: { S: new Date().toISOString() } };
-      res.end(target === "DynamoDB_20120810.Query" ? JSON.stringify({ Items: Array(5).fill(stalled), Count: 5 }) : "{}");
+      const items = options.routing === "healthy" ? [] : Array(5).fill(stalled);
+      res.end(target === "DynamoDB_20120810.Query" ? JSON.stringify({ Items: items, Count: items.length }) : "{}");
     });
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -59,16 +61,21 @@ const awsEnv = (url: string) => ({
 });
 
 test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage report", async () => {
-  const sfn = await sfnEndpoint();
+  const sfn = await sfnEndpoint({ routing: "healthy" });
   try {
     const { state, env } = await preparedState();
-    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url) });
+    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
     assert.equal(r.code, 0, r.stderr);
-    const targets = sfn.calls.map((c) => c.target);
+    // The outcome is recorded for the circuit breaker.
+    const put = sfn.calls.find((c) => c.target === "DynamoDB_20120810.PutItem");
+    assert.ok(put, `no PutItem in ${sfn.calls.map((c) => c.target)}`);
+    assert.match(JSON.stringify(put.body), /"ok":\{"BOOL":true\}/);
+    const sfnCalls = sfn.calls.filter((c) => c.target.startsWith("AWSStepFunctions."));
+    const targets = sfnCalls.map((c) => c.target);
     assert.ok(targets.includes("AWSStepFunctions.SendTaskHeartbeat"), `no heartbeat in ${targets}`);
     assert.equal(targets.at(-1), "AWSStepFunctions.SendTaskSuccess");
-    for (const c of sfn.calls) assert.equal(c.body.taskToken, "token-abc-123");
-    const output = JSON.parse(sfn.calls.at(-1)!.body.output!) as Record<string, unknown>;
+    for (const c of sfnCalls) assert.equal(c.body.taskToken, "token-abc-123");
+    const output = JSON.parse(sfnCalls.at(-1)!.body.output!) as Record<string, unknown>;
     // Every report field the state's ResultSelector reads, plus the metrics the history keeps.
     for (const f of ["costUsd", "fallbackReason", "genMs", "loadMs", "model", "outputKey", "promptMs", "provider", "stage", "tokensIn", "tokensOut", "tokensPerSecond", "peakRssMb", "contextSize"]) assert.ok(f in output, f);
     for (const v of Object.values(output)) assert.ok(v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length < 200), "ids, numbers and flags only");
@@ -83,11 +90,14 @@ test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage re
 });
 
 test("in ECS a failing stage answers SendTaskFailure with the error name Step Functions matches", async () => {
-  const sfn = await sfnEndpoint();
+  const sfn = await sfnEndpoint({ routing: "healthy" });
   try {
     const { state, env } = await preparedState({ ExtractFacts: "oom" });
-    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url) });
+    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
     assert.equal(r.code, 1);
+    // An injected fault is a drill: the breaker is asked, but does not hear of the failure.
+    assert.ok(sfn.calls.some((c) => c.target === "DynamoDB_20120810.Query"));
+    assert.ok(!sfn.calls.some((c) => c.target === "DynamoDB_20120810.PutItem"), "a drill's failure was recorded against the model");
     const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
     assert.ok(failure, `no SendTaskFailure in ${sfn.calls.map((c) => c.target)}`);
     assert.equal(failure.body.error, "Affiant.ContextTooLarge");

@@ -39,7 +39,13 @@ export interface GamedayReport {
   cases: number;
   completed: number;
   failed: number;
+  /** Stages given a fault whose worker ran with it. */
   faultsInjected: number;
+  /**
+   * Stages given a fault that the circuit breaker skipped before any worker started (the
+   * model had failed too often in earlier cases): their fault never ran.
+   */
+  faultsSkipped: number;
   fallbacksByReason: Record<string, number>;
   worstFaultCostSeconds: number;
   leaks: number;
@@ -77,7 +83,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   const identities = seededRandom((Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0);
   const workDir = path.join(homePaths.blobs(), "..", "gameday");
   rmSync(workDir, { recursive: true, force: true });
-  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [], hostedRequests: 0 };
+  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, faultsSkipped: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [], hostedRequests: 0 };
   mkdirSync(workDir, { recursive: true });
   const hosted = options.hosted === false ? undefined : await startRecordingProviders();
   const savedEnv = { ...process.env };
@@ -111,9 +117,13 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       const summary = await engine.run({ caseId, caseDir: dir, faults });
 
       for (const s of summary.states) {
-        if (faults[s.name] && s.status === "FAILED") {
+        if (faults[s.name] && s.error === "Affiant.CircuitOpen") {
+          // Skipped ahead of time by the circuit breaker: no worker ran, so no fault did.
+          report.faultsSkipped++;
+        } else if (faults[s.name] && (s.status === "FAILED" || s.status === "SUCCEEDED")) {
+          // A worker ran with the fault (a `slow` one may still finish inside its timeout).
           report.faultsInjected++;
-          report.worstFaultCostSeconds = Math.max(report.worstFaultCostSeconds, (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000);
+          if (s.status === "FAILED") report.worstFaultCostSeconds = Math.max(report.worstFaultCostSeconds, (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000);
         }
         if (s.fallbackReason) report.fallbacksByReason[s.fallbackReason] = (report.fallbacksByReason[s.fallbackReason] ?? 0) + 1;
       }

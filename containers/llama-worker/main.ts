@@ -14,7 +14,7 @@ import { costEntryKey, type CostEntry } from "../../core/stage-report.ts";
 import { AffiantError, CircuitOpenError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
-import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
+import { injectedFault, stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../workflows/registry.ts";
 import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
@@ -258,12 +258,14 @@ async function main(): Promise<void> {
         throw new CircuitOpenError(`${stage}: circuit open: ${health.failures} of the last ${health.samples} runs of ${model} failed (${health.stalls} stalls)`, { state: stage, model });
       }
     }
+    // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
+    const outcomes = injectedFault(process.env, stage) ? undefined : routing;
     let metrics;
     try {
       metrics = await runStage(stage, input, channel);
-      await routing?.record(model, stage, null);
+      await outcomes?.record(model, stage, null);
     } catch (err) {
-      await routing?.record(model, stage, (err as Error).name).catch(() => undefined);
+      await outcomes?.record(model, stage, (err as Error).name).catch(() => undefined);
       throw err;
     }
     log("info", "worker.done", {

@@ -15,6 +15,7 @@ import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
 import { ExecutionAlreadyExistsError, InvalidInputError, StatesError } from "../../core/errors.ts";
+import { injectedFault } from "../../core/stage-input.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
@@ -249,6 +250,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       log("warn", "routing.skipped", { execution: executionId, stage, model, failures: health.failures, samples: health.samples });
       throw new StatesError("Affiant.CircuitOpen", cause);
     }
+    // An injected fault's outcome is the drill's, not the model's: the breaker does not hear of it.
+    const drill = injectedFault(env, stage);
     try {
       const metrics = await spawnWorker({
         stage,
@@ -261,12 +264,12 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
       });
       this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
-      await this.routing.record(model, stage, null);
+      if (!drill) await this.routing.record(model, stage, null);
       // As SendTaskSuccess does: the whole answer; the state's ResultSelector keeps the report.
       return metrics;
     } catch (err) {
       this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
-      if ((err as Error).name !== "States.Aborted") await this.routing.record(model, stage, (err as Error).name);
+      if ((err as Error).name !== "States.Aborted" && !drill) await this.routing.record(model, stage, (err as Error).name);
       throw err;
     }
   }
