@@ -227,7 +227,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     if (!fn) throw new InvalidInputError(`${stateName}: no local handler for function ${params.FunctionName ?? "(none)"}`, { state: stateName });
     try {
       // The fallback Lambda starts local workers of its own; they belong to this execution.
-      const scope = { signal: this.ended.get(executionId)!.signal, onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child) };
+      // (No controller left: the execution is over, and nothing may start for it.)
+      const scope = { signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(), onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child) };
       const result = await withWorkerScope(scope, () => invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60)));
       if (fn === "generate-fallback") this.db.addReport(executionId, stateName, "SUCCEEDED", result.Payload as StageMetrics);
       return result;
