@@ -74,7 +74,7 @@ function fact(label, value, key) {
 }
 
 function graphLegend() {
-  return h("ul", { class: "legend" }, ["not-run", "running", "succeeded", "caught", "failed"].map(function (k) {
+  return h("ul", { class: "legend" }, ["not-run", "running", "succeeded", "caught", "failed", "aborted"].map(function (k) {
     return h("li", null, [h("span", { class: "swatch status-" + k }), STATUS_TEXT[k]]);
   }).concat([h("li", null, [h("span", { class: "line-swatch dashed" }), "catch → fallback"])]));
 }

@@ -194,7 +194,7 @@ function findState(states, name) {
   return undefined;
 }
 
-var STATUS_TEXT = { "not-run": "not run", running: "running", succeeded: "succeeded", failed: "failed", caught: "caught → fallback" };
+var STATUS_TEXT = { "not-run": "not run", running: "running", succeeded: "succeeded", failed: "failed", caught: "caught → fallback", aborted: "stopped with the execution" };
 
 function renderGraph(definition, summary) {
   var statuses = stateStatuses(summary, definition.States);

@@ -71,6 +71,7 @@ tr.execution:focus { outline: none; }
 .swatch.status-succeeded { border-color: var(--ok); background: var(--ok-bg); }
 .swatch.status-caught { border-color: var(--caught); background: var(--caught-bg); }
 .swatch.status-failed { border-color: var(--fail); background: var(--fail-bg); }
+.swatch.status-aborted { border-color: var(--caught); background: var(--idle-bg); border-style: dashed; }
 .line-swatch { width: 22px; border-top: 2px dashed var(--caught); display: inline-block; }
 .swatch.seg-queueMs { background: var(--seg-queue); border: 0; }
 .swatch.seg-loadMs { background: var(--seg-load); border: 0; }
