@@ -233,6 +233,12 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
   return out;
 }
 
+/** One pattern for all the keys, longest first, so that no key is cut short by its own prefix. */
+function alternation(map: Map<string, string>, wrap: (alternatives: string) => string = (a) => a): RegExp | undefined {
+  const keys = [...map.keys()].sort((a, b) => b.length - a.length).map(escape);
+  return keys.length ? new RegExp(wrap(keys.join("|")), "g") : undefined;
+}
+
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const pad = (n: number) => String(n).padStart(2, "0");
 
@@ -249,7 +255,10 @@ export function caseVariant(sample: SampleCase, random: () => number, caseId: st
   for (const person of sample.people) {
     const parts = person.name.split(/\s+/);
     parts.forEach((part, i) => {
-      if (!names.has(part)) names.set(part, i === parts.length - 1 ? family.pop()! : given[person.given].pop()!);
+      if (names.has(part)) return;
+      const pick = i === parts.length - 1 ? family.pop() : given[person.given].pop();
+      if (!pick) throw new Error(`caseVariant: ${sample.dir} names more people than the name lists can rename`);
+      names.set(part, pick);
     });
   }
   const values = new Map<string, string>();
@@ -264,15 +273,16 @@ export function caseVariant(sample: SampleCase, random: () => number, caseId: st
     if (sample.dateOfBirthAsWritten) values.set(sample.dateOfBirthAsWritten, `${pad(m)}/${pad(d)}/${y}`);
   }
   // One pass each, so that a new value is never replaced again by a later rule.
-  const nameWord = new RegExp(`\\b(${[...names.keys()].map(escape).join("|")})\\b`, "g");
   const lowerNames = new Map([...names].map(([from, to]) => [from.toLowerCase(), to.toLowerCase()]));
-  const lowerName = new RegExp([...lowerNames.keys()].map(escape).join("|"), "g");
-  const identifier = new RegExp([...values.keys()].map(escape).join("|"), "g");
-  const rewrite = (text: string) =>
-    text
-      .replace(/[\w.+-]+(?=@)/g, (local) => local.replace(lowerName, (m) => lowerNames.get(m)!))
-      .replace(nameWord, (m) => names.get(m)!)
-      .replace(identifier, (m) => values.get(m)!);
+  const nameWord = alternation(names, (a) => `\\b(${a})\\b`);
+  const lowerName = alternation(lowerNames);
+  const identifier = alternation(values);
+  // Nothing to replace is no rule at all: an empty alternation would match everywhere.
+  const apply = (text: string, pattern: RegExp | undefined, map: Map<string, string>) => (pattern ? text.replace(pattern, (m) => map.get(m)!) : text);
+  const rewrite = (text: string) => {
+    const mailed = text.replace(/[\w.+-]+(?=@)/g, (local) => apply(local, lowerName, lowerNames));
+    return apply(apply(mailed, nameWord, names), identifier, values);
+  };
   const rewriteDoc = (doc: SampleDocument): SampleDocument => ({ ...doc, pages: doc.pages.map((lines) => lines.map(rewrite)) });
   return {
     dir: caseId,
