@@ -69,6 +69,14 @@ export const ContextTooLargeError = define("Affiant.ContextTooLarge");
 export const ModelUnavailableError = define("Affiant.ModelUnavailable");
 /** No token for longer than the stage's watchdog allows. */
 export const GenerationStalledError = define("Affiant.GenerationStalled");
+/** No progress of any kind (binding, plan, load, prompt, tokens) for HeartbeatSeconds + grace: the worker killed itself. */
+export const WorkerStalledError = define("Affiant.WorkerStalled");
+/** The state's absolute deadline (entered at + TimeoutSeconds) passed: the worker killed itself. */
+export const DeadlineReachedError = define("Affiant.DeadlineReached");
+/** The model cannot have all its layers on the GPU with the VRAM free: refused, not offloaded to CPU. */
+export const ModelDoesNotFitError = define("Affiant.ModelDoesNotFit");
+/** Every entry of a stage's fallback chain failed or was skipped; the execution ends, its outputs kept. */
+export const FallbackFailedError = define("Affiant.FallbackFailed");
 /** Output that never ends: token cap reached or a repetition loop detected. */
 export const GenerationRunawayError = define("Affiant.GenerationRunaway");
 /** Structured output that does not match its schema. */

@@ -5,8 +5,12 @@
 import type { StageReport } from "./stage-report.ts";
 import type { CaseType } from "./case-file.ts";
 
-export type FaultKind = "stall" | "crash" | "oom" | "slow" | "loop";
-export const faultKinds: readonly FaultKind[] = ["stall", "crash", "oom", "slow", "loop"];
+/**
+ * Drills: `stall` a JS promise that never settles (the token watchdog's case); `hang-native`
+ * a thread stuck inside native code (only the lifeline thread or a SIGKILL ends it).
+ */
+export type FaultKind = "stall" | "crash" | "oom" | "slow" | "loop" | "hang-native";
+export const faultKinds: readonly FaultKind[] = ["stall", "crash", "oom", "slow", "loop", "hang-native"];
 
 export interface PipelineState {
   caseId: string;

@@ -10,6 +10,7 @@ import { randomBytes } from "node:crypto";
 import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { openSqlite } from "./sqlite.ts";
 import { homePaths } from "./paths.ts";
+import { awsClientTimeouts } from "./aws-timeouts.ts";
 
 export interface BreakerPolicy {
   /** Open the circuit above this share of failures among the recent outcomes. */
@@ -101,7 +102,7 @@ export class DynamoRoutingStore implements RoutingStore {
     private readonly table: string,
     client?: DynamoDBClient,
   ) {
-    this.client = client ?? new DynamoDBClient({});
+    this.client = client ?? new DynamoDBClient({ ...awsClientTimeouts() });
   }
 
   async record(model: string, stage: string, error: string | null): Promise<void> {

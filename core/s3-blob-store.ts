@@ -6,6 +6,7 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { InvalidInputError } from "./errors.ts";
 import { assertKey, type BlobStore } from "./blob-store.ts";
+import { awsClientTimeouts } from "./aws-timeouts.ts";
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -18,7 +19,7 @@ export interface S3BlobStoreOptions {
 export class S3BlobStore implements BlobStore {
   private readonly client: S3Client;
   constructor(private readonly options: S3BlobStoreOptions) {
-    this.client = options.client ?? new S3Client({});
+    this.client = options.client ?? new S3Client({ ...awsClientTimeouts(30_000) });
   }
 
   async put(key: string, data: Uint8Array | string): Promise<void> {

@@ -12,7 +12,6 @@ import path from "node:path";
 import { preparedState } from "./helpers.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { workerEntry } from "../containers/llama-worker/spawn.ts";
-import { taskGoneExitCode } from "../containers/llama-worker/channel.ts";
 
 interface Call {
   target: string;
@@ -43,12 +42,13 @@ async function sfnEndpoint(options: { heartbeatAnswer?: string; routing?: "stall
   return { calls, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-function runWorker(env: Record<string, string>): Promise<{ code: number | null; stderr: string }> {
+function runWorker(env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ["--import", "tsx", workerEntry], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
     let stderr = "";
+    const started = Date.now();
     child.stderr.on("data", (d) => (stderr += d));
-    child.on("close", (code) => resolve({ code, stderr }));
+    child.on("close", (code, signal) => resolve({ code, signal, stderr, ms: Date.now() - started }));
   });
 }
 
@@ -94,7 +94,8 @@ test("in ECS a failing stage answers SendTaskFailure with the error name Step Fu
   try {
     const { state, env } = await preparedState({ ExtractFacts: "oom" });
     const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
-    assert.equal(r.code, 1);
+    // After the report, SIGKILL: an exit that waits for llama.cpp's threads could hang.
+    assert.equal(r.signal, "SIGKILL", r.stderr);
     // An injected fault is a drill: the breaker is asked, but does not hear of the failure.
     assert.ok(sfn.calls.some((c) => c.target === "DynamoDB_20120810.Query"));
     assert.ok(!sfn.calls.some((c) => c.target === "DynamoDB_20120810.PutItem"), "a drill's failure was recorded against the model");
@@ -113,7 +114,8 @@ test("in ECS a model whose circuit is open fails fast with Affiant.CircuitOpen, 
   try {
     const { state, env } = await preparedState();
     const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
-    assert.equal(r.code, 1);
+    // After the report, SIGKILL: an exit that waits for llama.cpp's threads could hang.
+    assert.equal(r.signal, "SIGKILL", r.stderr);
     const targets = sfn.calls.map((c) => c.target);
     assert.equal(targets[0], "DynamoDB_20120810.Query");
     const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
@@ -130,9 +132,36 @@ test("in ECS a worker whose task Step Functions already ended (TaskTimedOut) exi
   try {
     const { state, env } = await preparedState();
     const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url) });
-    assert.equal(r.code, taskGoneExitCode, r.stderr);
+    assert.equal(r.signal, "SIGKILL", r.stderr);
     const targets = sfn.calls.map((c) => c.target);
     assert.deepEqual(targets, ["AWSStepFunctions.SendTaskHeartbeat"], "no answer is sent for a task that is gone");
+  } finally {
+    await sfn.close();
+  }
+});
+
+test("in ECS a worker stuck in native code (hang-native drill) kills itself after HeartbeatSeconds + grace, reporting Affiant.WorkerStalled", async () => {
+  const sfn = await sfnEndpoint({ routing: "healthy" });
+  try {
+    const { state, env } = await preparedState({ ExtractFacts: "hang-native" });
+    // As the definition passes them: the state's entry time and limits. The token watchdog is
+    // set past the heartbeat: the stuck main thread could not run it anyway.
+    const r = await runWorker({
+      ...env,
+      ...stageEnvFromState("ExtractFacts", state),
+      ...awsEnv(sfn.url),
+      AFFIANT_STATE_ENTERED_AT: new Date().toISOString(),
+      AFFIANT_TIMEOUT_SECONDS: "300",
+      AFFIANT_HEARTBEAT_SECONDS: "8",
+    });
+    assert.equal(r.signal, "SIGKILL", r.stderr);
+    assert.match(readFileSync(env.AFFIANT_LOG_FILE!, "utf8"), /"event":"fault.injected"[^\n]*"fault":"hang-native"/);
+    const targets = sfn.calls.map((c) => c.target);
+    assert.ok(targets.includes("AWSStepFunctions.SendTaskHeartbeat"), "it made progress before the hang");
+    const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
+    assert.equal(failure?.body.error, "Affiant.WorkerStalled", `calls: ${targets}`);
+    assert.equal(failure!.body.taskToken, "token-abc-123");
+    assert.ok(!targets.includes("AWSStepFunctions.SendTaskSuccess"));
   } finally {
     await sfn.close();
   }

@@ -92,7 +92,14 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
           ContainerOverrides: [
             {
               Name: resources.containerName,
-              Environment: stageEnvParameters(stage),
+              Environment: [
+                ...stageEnvParameters(stage),
+                // The worker kills itself at the state's deadline and after HeartbeatSeconds
+                // (+ grace) with no progress: nothing outside it stops an ECS task.
+                { Name: "AFFIANT_STATE_ENTERED_AT", "Value.$": "$$.State.EnteredTime" },
+                { Name: "AFFIANT_TIMEOUT_SECONDS", Value: String(entry.timeoutSeconds) },
+                { Name: "AFFIANT_HEARTBEAT_SECONDS", Value: String(entry.heartbeatSeconds) },
+              ],
             },
           ],
         },

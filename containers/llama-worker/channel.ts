@@ -7,6 +7,8 @@ import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSu
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { log } from "../../core/log.ts";
 import type { Progress } from "./model-session.ts";
+import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
+import { killSelf } from "./lifeline.ts";
 
 export interface TaskChannel {
   heartbeat(progress: Progress): Promise<void>;
@@ -44,8 +46,6 @@ export class IpcChannel implements TaskChannel {
 }
 
 const taskGone = new Set(["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"]);
-/** The worker's exit code when Step Functions no longer wants its answer. */
-export const taskGoneExitCode = 75;
 
 export interface SfnChannelOptions {
   taskToken: string;
@@ -58,7 +58,7 @@ export class SfnChannel implements TaskChannel {
   constructor(private readonly options: SfnChannelOptions) {
     this.client =
       options.client ??
-      new SFNClient(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {});
+      new SFNClient({ ...awsClientTimeouts(), ...(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {}) });
   }
   async heartbeat(): Promise<void> {
     try {
@@ -68,7 +68,7 @@ export class SfnChannel implements TaskChannel {
       // ended): the fallback runs elsewhere, so this GPU is freed now, not at the task's limits.
       if (taskGone.has((err as Error).name)) {
         log("warn", "worker.task_gone", { stage: process.env.AFFIANT_STAGE ?? null, error: (err as Error).name });
-        process.exit(taskGoneExitCode);
+        killSelf();
       }
       throw err;
     }

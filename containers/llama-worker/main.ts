@@ -8,6 +8,9 @@
  * - AFFIANT_TASK_TOKEN: the Step Functions task token (ECS path)
  * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
  * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
+ * - AFFIANT_STATE_ENTERED_AT, AFFIANT_TIMEOUT_SECONDS, AFFIANT_HEARTBEAT_SECONDS: the state's
+ *   entry time and limits; the worker kills itself at the deadline or when no progress of
+ *   any kind was made for HeartbeatSeconds + grace (lifeline.ts)
  */
 import { openBlobStore, putJson } from "../../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../../core/stage-report.ts";
@@ -22,11 +25,14 @@ import { IpcChannel, SfnChannel, type EngineMessage, type TaskChannel, type Work
 import type { Llama } from "node-llama-cpp";
 import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress, type PromptFormat } from "./model-session.ts";
 import { planStage, type StageJob } from "./stages.ts";
+import { capped, deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 
 /** When this worker took its stage: its process start, or a warm spare's assignment. */
 let workerStartedAt = Date.now();
 /** A warm spare's llama.cpp binding, opened before it had a stage. */
 let warmLlama: { llama: Llama; gpu: string | undefined } | undefined;
+/** The process-wide watchdog, once the stage is known. */
+let lifeline: Lifeline | undefined;
 
 /**
  * A warm spare (AFFIANT_WORKER_STANDBY=1): modules loaded and the llama.cpp binding opened
@@ -42,7 +48,7 @@ async function standBy(): Promise<void> {
     process.on("message", onMessage);
   });
   // The engine is gone: nobody will ever give this spare a stage.
-  const orphaned = () => process.exit(0);
+  const orphaned = () => killSelf();
   process.once("disconnect", orphaned);
   warmLlama = { llama: await openLlama(), gpu: process.env.AFFIANT_GPU };
   process.send!({ type: "ready" } satisfies WorkerMessage);
@@ -66,7 +72,7 @@ function openChannel(): TaskChannel {
     // and a model left running here would hold memory and cores for nothing.
     process.once("disconnect", () => {
       log("warn", "worker.orphaned", { stage: process.env.AFFIANT_STAGE ?? null });
-      process.exit(75);
+      killSelf();
     });
     return new IpcChannel();
   }
@@ -86,7 +92,10 @@ function heartbeater(channel: TaskChannel, intervalMs: number) {
   }, intervalMs);
   timer.unref();
   return {
-    update: (p: Progress) => (latest = p),
+    update: (p: Progress) => {
+      latest = p;
+      lifeline?.progress();
+    },
     stop: () => clearInterval(timer),
   };
 }
@@ -108,6 +117,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   let step = 0;
   const planned = () => heartbeats.update({ phase: "plan", tokens: 0, tokensPerSecond: 0, promptTokens: ++step });
   await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
+  lifeline?.progress();
 
   const warm = warmLlama && warmLlama.gpu === process.env.AFFIANT_GPU ? warmLlama.llama : undefined;
   if (warmLlama && !warm) await warmLlama.llama.dispose();
@@ -127,7 +137,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
     let job: StageJob;
     let promptTokens: number;
     try {
-      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit: contextLimit - entry.thoughtBudget, maxTokens: entry.maxTokens });
+      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit: contextLimit - entry.thoughtBudget, maxTokens: entry.maxTokens, onProgress: planned });
       promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
     } finally {
       await tokenizer.dispose();
@@ -147,7 +157,10 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       configuredMax: model.contextSize,
     });
 
+    const deadlineAt = deadlineFromEnv();
     session = await ModelSession.load({
+      // Loading stops at the state's deadline (the lifeline kills the process then anyway).
+      signal: deadlineAt ? AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())) : undefined,
       llama,
       modelPath,
       modelId,
@@ -171,25 +184,30 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
         () => ({ stage, model: modelId, tokens: tokensOut }),
       );
       watchdog.start();
-      const grammar = call.schema ? await session.createJsonGrammar(call.schema) : undefined;
-      const result = await session.generate({
-        prompt: call.prompt,
-        maxTokens: call.maxTokens,
-        temperature: entry.temperature ?? model.temperature ?? 0.7,
-        grammar,
-        fault,
-        format,
-        onPromptProgress: (evaluated) => {
-          watchdog.feed();
-          heartbeats.update({ phase: "prompt", tokens: tokensOut, tokensPerSecond: 0, promptTokens: evaluated });
-        },
-        onToken: (n) => {
-          watchdog.feed();
-          const elapsed = (performance.now() - genStarted) / 1000;
-          heartbeats.update({ phase: "generate", tokens: tokensOut + n, tokensPerSecond: elapsed > 0 ? (tokensOut + n) / elapsed : 0 });
-        },
-      });
-      watchdog.stop();
+      let result: Awaited<ReturnType<ModelSession["generate"]>>;
+      try {
+        const grammar = call.schema ? await session.createJsonGrammar(call.schema) : undefined;
+        result = await session.generate({
+          prompt: call.prompt,
+          maxTokens: call.maxTokens,
+          temperature: entry.temperature ?? model.temperature ?? 0.7,
+          grammar,
+          fault,
+          format,
+          onPromptProgress: (evaluated) => {
+            watchdog.feed();
+            heartbeats.update({ phase: "prompt", tokens: tokensOut, tokensPerSecond: 0, promptTokens: evaluated });
+          },
+          onToken: (n) => {
+            watchdog.feed();
+            const elapsed = (performance.now() - genStarted) / 1000;
+            heartbeats.update({ phase: "generate", tokens: tokensOut + n, tokensPerSecond: elapsed > 0 ? (tokensOut + n) / elapsed : 0 });
+          },
+        });
+      } finally {
+        // A generation that threw must not leave its watchdog to fire later.
+        watchdog.stop();
+      }
       if (call.schema && result.hitBudget) {
         throw new GenerationRunawayError(`${stage}: ${modelId} reached its ${call.maxTokens}-token cap before finishing its JSON`, { state: stage, model: modelId });
       }
@@ -237,8 +255,9 @@ async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
   const cause = err instanceof AffiantError ? err.toCause() : JSON.stringify({ errorType: name, errorMessage: message });
   log("error", "worker.failed", { stage: process.env.AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
   emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: process.env.AFFIANT_STAGE ?? "unknown", Error: name } }]);
-  await channel.fail(name, cause).catch(() => undefined);
-  process.exit(1);
+  // The report is best effort and capped; the exit is SIGKILL, which no stuck thread delays.
+  await capped(channel.fail(name, cause));
+  killSelf();
 }
 
 async function main(): Promise<void> {
@@ -247,6 +266,13 @@ async function main(): Promise<void> {
     const input = stageInputFromEnv();
     const stage = input.stage;
     if (!isGpuStage(stage)) throw new InvalidInputError(`llama worker: ${stage} is not a GPU stage`);
+    const heartbeatSeconds = Number(process.env.AFFIANT_HEARTBEAT_SECONDS) || stageEntry(loadRegistry(), stage).heartbeatSeconds;
+    lifeline = new Lifeline({
+      stage,
+      heartbeatSeconds,
+      deadlineAt: deadlineFromEnv(),
+      task: process.send ? undefined : { token: requireEnv("AFFIANT_TASK_TOKEN"), endpoint: process.env.AFFIANT_SFN_ENDPOINT },
+    });
     // In ECS the worker consults and feeds the shared routing table itself; locally the
     // engine does, before it spends a process on a model whose circuit is open.
     const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
@@ -286,7 +312,7 @@ async function main(): Promise<void> {
       { name: "GenerationTime", unit: MetricUnit.Milliseconds, value: metrics.genMs, dimensions: { Stage: stage } },
     ]);
     await channel.succeed(metrics);
-    process.exit(0);
+    exitWithin(0);
   } catch (err) {
     await failAndExit(channel, err);
   }

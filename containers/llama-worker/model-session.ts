@@ -8,7 +8,9 @@ import { getLlama, LlamaLogLevel, readGgufFileInfo, GgufInsights, LlamaGrammarEv
 import { LlamaText, SpecialTokensText, resolveChatWrapper } from "node-llama-cpp";
 import { AffiantError, ContextTooLargeError, GenerationRunawayError, GenerationStalledError, ModelUnavailableError } from "../../core/errors.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, open as openFile } from "node:fs";
+import { execFileSync } from "node:child_process";
+import path from "node:path";
 import { log } from "../../core/log.ts";
 
 export interface ModelPlanOptions {
@@ -164,6 +166,8 @@ export interface LoadOptions {
   /** Default: all available cores but one, at least 1. */
   threads?: number;
   onLoadProgress?: (fraction: number) => void;
+  /** Aborts loading (weights and context), e.g. at the state's deadline. */
+  signal?: AbortSignal;
 }
 
 export interface PromptFormat {
@@ -262,9 +266,9 @@ export class ModelSession {
     const started = performance.now();
     const llama = options.llama;
     try {
-      const model = await llama.loadModel({ modelPath: options.modelPath, onLoadProgress: options.onLoadProgress });
+      const model = await llama.loadModel({ modelPath: options.modelPath, onLoadProgress: options.onLoadProgress, loadSignal: options.signal });
       const threads = options.threads ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-      const context = await model.createContext({ contextSize: options.contextSize, threads, sequences: 1 });
+      const context = await model.createContext({ contextSize: options.contextSize, threads, sequences: 1, createSignal: options.signal });
       return new ModelSession(llama, model, context, performance.now() - started, options.stage, options.modelId);
     } catch (err) {
       await llama.dispose().catch(() => undefined);
@@ -414,6 +418,9 @@ async function misbehave(fault: FaultKind, stage: string): Promise<void> {
       setInterval(() => undefined, 60_000);
       await new Promise<never>(() => undefined);
       return;
+    case "hang-native":
+      hangNative();
+      return;
     case "crash":
       process.kill(process.pid, "SIGKILL");
       await new Promise<never>(() => undefined);
@@ -425,6 +432,23 @@ async function misbehave(fault: FaultKind, stage: string): Promise<void> {
     default:
       return;
   }
+}
+
+/**
+ * Stuck inside native code, as a llama.cpp call that never returns: a libuv pool thread
+ * blocked in open() of a FIFO nobody writes (what makes `process.exit` hang), then the main
+ * thread blocked in a futex wait. No JavaScript of this thread runs again: no timer, no
+ * heartbeat, no exit handler. Only the lifeline thread, or a SIGKILL from outside, ends it.
+ */
+function hangNative(): never {
+  try {
+    const fifo = path.join(mkdtempSync(path.join(os.tmpdir(), "affiant-hang-")), "fifo");
+    execFileSync("mkfifo", [fifo]);
+    openFile(fifo, "r", () => undefined);
+  } catch {
+    // No mkfifo here: the main thread's block below is the drill on its own.
+  }
+  for (;;) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
 }
 
 function triggerText(trigger: unknown): string {

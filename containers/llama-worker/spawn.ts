@@ -178,7 +178,9 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
   // The execution already ended: start nothing that would outlive it.
   if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage: options.stage, reason: "the execution was stopped before the worker started" }));
   return new Promise((resolve, reject) => {
-    const baseEnv = { ...process.env, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
+    // The state's limits, for the worker's own lifeline (the definition passes the same in ECS).
+    const limits = { AFFIANT_STATE_ENTERED_AT: new Date().toISOString(), AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds), AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds) };
+    const baseEnv = { ...process.env, ...limits, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
     let token: string | undefined;
     let child: ChildProcess;
     if (options.taskToken) {

@@ -38,7 +38,17 @@ export interface PlanOptions {
   /** Largest prompt + output the model may be given (its trained context, less margin). */
   contextLimit: number;
   maxTokens: number;
+  /**
+   * Called as planning advances (every few chunks, and per legal element): planning a large
+   * case is progress, not a stall, and the heartbeat and the lifeline must hear of it.
+   */
+  onProgress?: () => void;
 }
+
+/** Chunks counted between yields to the event loop (so heartbeats and timers run). */
+const chunksPerYield = 32;
+/** Chunks in a row that did not fit, after which the rest are not tried (the budget is full). */
+const missesBeforeFull = 16;
 
 export const judgeCriteria: Partial<Record<GpuStage, string>> = {
   JudgeFaithfulness: "faithfulness to the sources (no invented facts)",
@@ -54,17 +64,41 @@ export type FactsOutput = z.infer<typeof factSchema>;
 
 /**
  * Adds whole chunks, best first, while the prompt still fits; reports how many were left
- * out. A prompt that cannot fit even with no chunks is left for the context check to refuse.
+ * out. Each chunk is tokenized once and the counts summed (re-tokenizing the whole prompt
+ * per chunk made a 200-page case look like a stall); the sum is checked against the real
+ * prompt once at the end. Stops when the budget is full, and yields to the event loop as it
+ * goes. A prompt that cannot fit even with no chunks is left for the context check to refuse.
  */
-function fitSources(render: (sources: string) => string, ranked: Chunk[], budgetTokens: number, count: (t: string) => number) {
+async function fitSources(render: (sources: string) => string, ranked: Chunk[], budgetTokens: number, count: (t: string) => number, onProgress?: () => void) {
+  const empty = render("(none)");
+  // The template's own tokens (BOS, chat markers) come once per prompt, not once per chunk.
+  const overhead = count("");
+  let used = count(render(""));
   const picked: Chunk[] = [];
-  let prompt = render("(none)");
-  for (const chunk of ranked) {
-    const candidate = render(formatChunks([...picked, chunk]));
-    if (count(candidate) > budgetTokens) continue;
+  let misses = 0;
+  for (let i = 0; i < ranked.length && misses < missesBeforeFull && used < budgetTokens; i++) {
+    if (i % chunksPerYield === 0) {
+      await new Promise((r) => setImmediate(r));
+      onProgress?.();
+    }
+    const chunk = ranked[i]!;
+    // +1: the newline that joins it to the previous chunk.
+    const cost = Math.max(1, count(formatChunks([chunk])) - overhead) + 1;
+    if (used + cost > budgetTokens) {
+      misses++;
+      continue;
+    }
+    misses = 0;
     picked.push(chunk);
-    prompt = candidate;
+    used += cost;
   }
+  // Token counts are not quite additive across chunk bounds: drop from the end until the real prompt fits.
+  let prompt = picked.length ? render(formatChunks(picked)) : empty;
+  while (picked.length && count(prompt) > budgetTokens) {
+    picked.pop();
+    prompt = picked.length ? render(formatChunks(picked)) : empty;
+  }
+  onProgress?.();
   return { prompt, picked, omitted: ranked.length - picked.length };
 }
 
@@ -87,11 +121,12 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
   switch (stage) {
     case "ExtractFacts": {
       const query = factsQuery(input.caseType);
-      const { prompt, picked, omitted } = fitSources(
+      const { prompt, picked, omitted } = await fitSources(
         (sources) => renderTemplate("extract-facts", { caseTypeName, elements: elements.map((e) => e.id).join(", "), sources }),
         rank(query),
         budgetFor(opts.maxTokens),
         opts.countTokens,
+        opts.onProgress,
       );
       const schema = {
         type: "object",
@@ -128,15 +163,16 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
       const previous = rewriting && input.draftKey ? await getJson<Draft>(store, input.draftKey) : undefined;
       const reasons = rewriting ? await judgeReasons(store, input.judgeKeys ?? []) : "";
       const perCall = Math.max(16, Math.floor(opts.maxTokens / elements.length));
-      const plans = elements.map((element) => {
+      const plans: Array<{ element: LegalElement; prompt: string; picked: Chunk[]; omitted: number }> = [];
+      for (const element of elements) {
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementFacts = facts.facts.filter((f) => f.element === element.id).map((f) => `- ${f.statement} [${f.source}]`).join("\n") || "- (none extracted)";
         const render = (sources: string) =>
           rewriting
             ? renderTemplate("rewrite-paragraph", { element: element.title, reasons: reasons || "(none)", paragraph: paragraph || "(empty)", sources })
             : renderTemplate("draft-paragraph", { caseTypeName, element: element.title, facts: elementFacts, sources });
-        return { element, ...fitSources(render, rank(element.query), budgetFor(perCall), opts.countTokens) };
-      });
+        plans.push({ element, ...(await fitSources(render, rank(element.query), budgetFor(perCall), opts.countTokens, opts.onProgress)) });
+      }
       return {
         calls: plans.map((p) => ({ id: p.element.id, prompt: p.prompt, maxTokens: perCall, chunksUsed: p.picked.length, chunksOmitted: p.omitted })),
         finish: async (outputs) => {
@@ -163,11 +199,12 @@ export async function planStage(opts: PlanOptions): Promise<StageJob> {
       // vector side ranks by the centroid of the chunks the draft drew on.
       const position = new Map(index.chunks.map((c, i) => [c.id, i]));
       const cited = vectors && centroid([...new Set(draft.paragraphs.flatMap((p) => p.sources))].flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])));
-      const { prompt, picked, omitted } = fitSources(
+      const { prompt, picked, omitted } = await fitSources(
         (sources) => renderTemplate("judge", { criterion: judgeCriteria[stage]!, draft: draftText, sources }),
         rank(draftText.slice(0, 2000), cited),
         budgetFor(opts.maxTokens),
         opts.countTokens,
+        opts.onProgress,
       );
       const schema = {
         type: "object",

@@ -145,6 +145,13 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}`, Name: executionId, Input: input, StartTime: new Date().toISOString() },
         // Present so `$$.Task.Token` resolves; the local worker answers over IPC, not by token.
         Task: { Token: `local-${executionId}` },
+        // `$$.State.EnteredTime`, read as a state's parameters are resolved, i.e. as it is
+        // entered (the library keeps no per-state context of its own).
+        State: {
+          get EnteredTime() {
+            return new Date().toISOString();
+          },
+        },
       } as never,
     });
     this.aborts.set(executionId, execution.abort);
