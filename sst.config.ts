@@ -88,6 +88,8 @@ export default $config({
         files: [...registryFiles, ...promptFiles],
         install: ["better-sqlite3"],
       },
+      // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
+      [lambdaFunctions.admit]: { handler: "functions/admit-gpu.handler", timeout: 10, memory: 512, vpc: false, files: registryFiles, install: ["better-sqlite3"] },
     };
     const pascal = (s: string) => s.replace(/(^|-)(\w)/g, (_, __, c: string) => c.toUpperCase());
     const makeFunction = (name: DeployedFunction, spec: (typeof pipelineFunctions)[LambdaFunction], stateMachineArn?: $util.Input<string>) =>

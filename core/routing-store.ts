@@ -19,7 +19,7 @@ export interface BreakerPolicy {
   minSamples: number;
   /** How many recent outcomes count. */
   window: number;
-  /** After this long with no outcome, one run is let through to probe (half-open). */
+  /** After this long with no outcome, exactly one run is let through to probe (half-open). */
   cooldownSeconds: number;
 }
 
@@ -30,10 +30,13 @@ export interface ModelHealth {
   samples: number;
   failures: number;
   stalls: number;
+  /** Tripped, and the latest failure is within the cooldown: refuse. */
   open: boolean;
+  /** Tripped, the cooldown is over: one run may probe, if it wins the claim (core/breaker.ts). */
+  probeDue: boolean;
 }
 
-const stallErrors = new Set(["Affiant.GenerationStalled", "States.HeartbeatTimeout", "States.Timeout"]);
+const stallErrors = new Set(["Affiant.GenerationStalled", "Affiant.WorkerStalled", "Affiant.DeadlineReached", "States.HeartbeatTimeout", "States.Timeout"]);
 
 interface Outcome {
   ok: boolean;
@@ -45,14 +48,21 @@ interface Outcome {
 function evaluate(model: string, rows: Outcome[], policy: BreakerPolicy): ModelHealth {
   const failures = rows.filter((r) => !r.ok).length;
   const stalls = rows.filter((r) => r.error && stallErrors.has(r.error)).length;
-  const tripped = rows.length >= policy.minSamples && failures / rows.length > policy.failureRate;
+  // A success since the last failure (a probe that went well) closes the circuit.
+  const tripped = rows.length >= policy.minSamples && failures / rows.length > policy.failureRate && !rows[0]!.ok;
   const quietMs = rows[0] ? Date.now() - Date.parse(rows[0].at) : Number.POSITIVE_INFINITY;
-  return { model, samples: rows.length, failures, stalls, open: tripped && quietMs < policy.cooldownSeconds * 1000 };
+  const cooling = quietMs < policy.cooldownSeconds * 1000;
+  return { model, samples: rows.length, failures, stalls, open: tripped && cooling, probeDue: tripped && !cooling };
 }
 
 export interface RoutingStore {
   record(model: string, stage: string, error: string | null): Promise<void>;
   health(model: string, policy?: BreakerPolicy): Promise<ModelHealth>;
+  /**
+   * Claims the one probe of a half-open circuit with a conditional write: true for exactly
+   * one caller until `staleMs` passes (a probe that never reported frees its claim then).
+   */
+  claimProbe(model: string, staleMs: number): Promise<boolean>;
   /** Safe to call twice. */
   dispose(): void;
 }
@@ -72,7 +82,8 @@ export class SqliteRoutingStore implements RoutingStore {
       error TEXT,
       at TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS model_outcomes_model ON model_outcomes(model, id);`);
+    CREATE INDEX IF NOT EXISTS model_outcomes_model ON model_outcomes(model, id);
+    CREATE TABLE IF NOT EXISTS breaker_probes (model TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL);`);
   }
 
   async record(model: string, stage: string, error: string | null): Promise<void> {
@@ -82,6 +93,14 @@ export class SqliteRoutingStore implements RoutingStore {
   async health(model: string, policy: BreakerPolicy = defaultBreaker): Promise<ModelHealth> {
     const rows = this.db.prepare(`SELECT ok, error, at FROM model_outcomes WHERE model = ? ORDER BY id DESC LIMIT ?`).all(model, policy.window) as Array<{ ok: number; error: string | null; at: string }>;
     return evaluate(model, rows.map((r) => ({ ok: r.ok === 1, error: r.error, at: r.at })), policy);
+  }
+
+  async claimProbe(model: string, staleMs: number): Promise<boolean> {
+    const now = Date.now();
+    const r = this.db
+      .prepare(`INSERT INTO breaker_probes (model, claimed_at) VALUES (?, ?) ON CONFLICT(model) DO UPDATE SET claimed_at = excluded.claimed_at WHERE breaker_probes.claimed_at <= ?`)
+      .run(model, now, now - staleMs);
+    return r.changes === 1;
   }
 
   dispose(): void {
@@ -136,6 +155,25 @@ export class DynamoRoutingStore implements RoutingStore {
     );
     const rows = (res.Items ?? []).map((i) => ({ ok: i.ok?.BOOL ?? false, error: i.error?.S ?? null, at: i.at?.S ?? new Date(0).toISOString() }));
     return evaluate(model, rows, policy);
+  }
+
+  async claimProbe(model: string, staleMs: number): Promise<boolean> {
+    const now = Date.now();
+    try {
+      await this.client.send(
+        new PutItemCommand({
+          TableName: this.table,
+          // Its own partition, so the outcome queries never see it.
+          Item: { model: { S: `probe#${model}` }, seq: { S: "probe" }, claimedAt: { N: String(now) }, expiresAt: { N: String(Math.floor(now / 1000) + 7 * 24 * 3600) } },
+          ConditionExpression: "attribute_not_exists(seq) OR claimedAt <= :stale",
+          ExpressionAttributeValues: { ":stale": { N: String(now - staleMs) } },
+        }),
+      );
+      return true;
+    } catch (err) {
+      if ((err as Error).name === "ConditionalCheckFailedException") return false;
+      throw err;
+    }
   }
 
   dispose(): void {

@@ -5,9 +5,17 @@
  * rules as the primary. `bedrock:` and `openrouter:` are the hosted providers: they get
  * the same prompts (built from redacted text only), each checked against the case's vault
  * before it leaves, and are skipped, with the reason logged, where not configured.
+ *
+ * It has a deadline: the Lambda's remaining time (locally, the engine's equivalent), less a
+ * reserve for writing what it made. Each entry gets what is left; one that cannot finish in
+ * it is skipped with the reason named. It also tells the breaker what happened to the
+ * primary (stall, heartbeat timeout, timeout, crash, runaway: whatever the state caught),
+ * which the primary itself often could not.
  */
 import { NoProviderAvailableError } from "../core/errors.ts";
-import { openRoutingStore } from "../core/routing-store.ts";
+import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
+import { admit, countsAgainstModel } from "../core/breaker.ts";
+import { capped } from "../containers/llama-worker/lifeline.ts";
 import { openBlobStore, putJson } from "../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
 import { caseKeys } from "../core/case-file.ts";
@@ -36,15 +44,33 @@ export interface FallbackEvent {
   executionName: string;
 }
 
-export async function generateFallback(event: FallbackEvent): Promise<StageMetrics> {
+/** Kept back from the deadline for writing outputs and answering. */
+export const fallbackReserveMs = 5_000;
+/** Less time than this left and an entry is not started. */
+export const minEntryMs = { hosted: 10_000, local: 20_000 } as const;
+
+export interface FallbackOptions {
+  /** Epoch ms by which the fallback must have answered. Default: none. */
+  deadlineAt?: number;
+}
+
+export async function generateFallback(event: FallbackEvent, options: FallbackOptions = {}): Promise<StageMetrics> {
   const { stage, state, failure } = event;
   if (!isGpuStage(stage)) throw new NoProviderAvailableError(`fallback called for ${stage}, which is not a GPU stage`, { state: stage });
   const registry = loadRegistry();
   const entry = stageEntry(registry, stage);
+  await recordPrimaryFailure(stage, entry.model, failure?.Error, state);
   const attempts: string[] = [];
   let privacyRefused = false;
+  const leftMs = () => (options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - fallbackReserveMs - Date.now());
   for (const ref of entry.fallback) {
     const [provider, id] = splitRef(ref);
+    const need = provider === "local" ? minEntryMs.local : minEntryMs.hosted;
+    if (leftMs() < need) {
+      attempts.push(`${ref}: skipped, ${Math.max(0, Math.floor(leftMs() / 1000))} s left before the fallback's deadline`);
+      log("warn", "fallback.skipped", { stage, execution: event.executionName, provider, model: id, reason: "deadline", leftMs: Math.max(0, Math.round(leftMs())) });
+      continue;
+    }
     if (provider !== "local") {
       const hosted = hostedProvider(provider, id);
       if (!hosted || privacyRefused) {
@@ -52,7 +78,7 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
         continue;
       }
       try {
-        const metrics = await runHosted(hosted, stage, state, entry, failure.Error, event.executionName, registry);
+        const metrics = await runHosted(hosted, stage, state, entry, failure.Error, event.executionName, registry, options.deadlineAt === undefined ? undefined : Date.now() + leftMs());
         log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error, tokensIn: metrics.tokensIn, tokensOut: metrics.tokensOut });
         return metrics;
       } catch (err) {
@@ -74,15 +100,16 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
     }
     const routing = openRoutingStore();
     try {
-      const health = await routing.health(id, registry.models[id]!.breaker);
-      if (health.open) {
-        attempts.push(`${ref}: circuit open (${health.failures}/${health.samples} recent runs failed)`);
+      const decision = await admit(routing, id, registry.models[id]?.breaker ?? defaultBreaker);
+      if (!decision.admitted) {
+        attempts.push(`${ref}: circuit open (${decision.health.failures}/${decision.health.samples} recent runs failed)`);
         continue;
       }
       const metrics = await spawnWorker({
         stage,
         env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
-        timeoutSeconds: entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds,
+        // The worker's own deadline is this one's, if sooner: it kills itself by then.
+        timeoutSeconds: Math.max(1, Math.min(entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds, Math.floor(leftMs() / 1000))),
         heartbeatSeconds: entry.heartbeatSeconds,
       });
       await routing.record(id, stage, null);
@@ -93,7 +120,7 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
       // The execution ended under it (locally): nothing is left to fall back for, and the
       // model did not fail.
       if (name === "States.Aborted") throw err;
-      await routing.record(id, stage, name).catch(() => undefined);
+      if (countsAgainstModel(name)) await routing.record(id, stage, name).catch(() => undefined);
       attempts.push(`${ref}: ${name}`);
       log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
     } finally {
@@ -103,17 +130,40 @@ export async function generateFallback(event: FallbackEvent): Promise<StageMetri
   throw new NoProviderAvailableError(`${stage}: every fallback failed after ${failure.Error} (${attempts.join("; ")})`, { state: stage });
 }
 
-export const handler = withTelemetry("Fallback", async (event: FallbackEvent): Promise<StageMetrics> => {
+/**
+ * Tells the breaker what happened to the primary: the state's caught error names it (a
+ * stall, heartbeat timeout, timeout, crash or runaway the worker may never have reported).
+ * Input errors and an open circuit say nothing about the model; a drill is not its outcome.
+ */
+async function recordPrimaryFailure(stage: GpuStage, model: string, error: string | undefined, state: PipelineState): Promise<void> {
+  if (!error || !countsAgainstModel(error) || state.faults?.[stage]) return;
+  const routing = openRoutingStore();
+  try {
+    await capped(routing.record(model, stage, error));
+  } finally {
+    routing.dispose();
+  }
+}
+
+interface LambdaContextLike {
+  getRemainingTimeInMillis?: () => number;
+}
+
+export const handler = (event: FallbackEvent, context?: LambdaContextLike): Promise<StageMetrics> =>
+  withTelemetry("Fallback", (e: FallbackEvent) => fallbackHandler(e, context))(event, context);
+
+const fallbackHandler = async (event: FallbackEvent, context?: LambdaContextLike): Promise<StageMetrics> => {
   const reason = event.failure?.Error ?? "unknown";
   const stalled = ["States.HeartbeatTimeout", "Affiant.GenerationStalled"].includes(reason);
   emitMetrics([
     { name: "Fallbacks", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage, Reason: reason } },
     ...(stalled ? [{ name: "Stalls", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage } }] : []),
   ]);
-  const metrics = await generateFallback(event);
+  const remaining = context?.getRemainingTimeInMillis?.();
+  const metrics = await generateFallback(event, { deadlineAt: remaining === undefined ? undefined : Date.now() + remaining });
   emitMetrics([{ name: "TokensPerSecond", unit: MetricUnit.CountPerSecond, value: metrics.tokensPerSecond, dimensions: { Stage: event.stage, Provider: metrics.provider } }]);
   return metrics;
-});
+};
 
 /** A hosted provider for `bedrock:<model>` / `openrouter:<model>`, or undefined when not configured. */
 export function hostedProvider(provider: string, model: string): HostedProvider | undefined {
@@ -133,7 +183,7 @@ export function hostedProvider(provider: string, model: string): HostedProvider 
 const hostedContextTokens = 32_000;
 const approxTokens = (text: string) => Math.ceil(text.length / 3);
 
-async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry): Promise<StageMetrics> {
+async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry, deadlineAt?: number): Promise<StageMetrics> {
   const store = await openBlobStore();
   const guard = privacyGuard(await readVault(store, caseKeys.vault(state.caseId, executionName)));
   const input = stageInputFromEnv(stageEnvFromState(stage, state));
@@ -145,7 +195,9 @@ async function runHosted(provider: HostedProvider, stage: GpuStage, state: Pipel
   for (const call of job.calls) {
     // Checked here, at the last moment before the network: nothing unredacted goes out.
     guard.check(stage, call.prompt);
-    const result = await provider.complete({ stage, prompt: call.prompt, maxTokens: call.maxTokens, temperature: entry.temperature ?? 0.3, jsonSchema: call.schema });
+    // Each call gets what is left of the fallback's time, not a fresh provider timeout.
+    const signal = deadlineAt === undefined ? undefined : AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()));
+    const result = await provider.complete({ stage, prompt: call.prompt, maxTokens: call.maxTokens, temperature: entry.temperature ?? 0.3, jsonSchema: call.schema, signal });
     outputs.push(call.schema ? extractJson(result.text) : result.text);
     tokensIn += result.tokensIn;
     tokensOut += result.tokensOut;

@@ -96,6 +96,9 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // The privacy guard reads the vault to refuse any prompt holding a real value
       // before it leaves for a hosted model; without Decrypt every hosted fallback fails.
       return [...blobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+    case lambdaFunctions.admit:
+      // Reads outcomes and claims the half-open probe; no blobs, no case text.
+      return routingTablePermissions(t.routingTableArn);
     case "api":
       return [...blobs, ...executions()];
     case "backfill":

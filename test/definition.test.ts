@@ -5,7 +5,7 @@ import path from "node:path";
 import aslValidator from "asl-validator";
 import { buildDefinition, collectTaskStates, type AslState } from "../workflows/definition.ts";
 import { loadRegistry } from "../workflows/registry.ts";
-import { fallbackStateName, gpuStages } from "../workflows/state-names.ts";
+import { admitStateName, fallbackStateName, gpuStages } from "../workflows/state-names.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { HistoryDb } from "../workflows/engine/history-db.ts";
 import { makeTestHome, runCli } from "./helpers.ts";
@@ -86,4 +86,57 @@ test("a registry naming an unknown model is refused with the file and the stage"
   assert.throws(() => loadRegistry(registry), (err: Error) => err.name === "Affiant.InvalidInput" && err.message.includes(registry) && err.message.includes("JudgeTone"));
   writeFileSync(registry, "{ not json");
   assert.throws(() => loadRegistry(registry), /not valid JSON/);
+});
+
+/** Every state, Parallel branches included, by name. */
+function allStates(states: Record<string, AslState>): Record<string, AslState> {
+  const out: Record<string, AslState> = {};
+  for (const [name, state] of Object.entries(states)) {
+    out[name] = state;
+    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) Object.assign(out, allStates(b.States));
+  }
+  return out;
+}
+
+test("the breaker is asked before a GPU task is placed: every way into a GPU stage goes through its Admit state", () => {
+  const states = allStates(definition.States);
+  const entries = [
+    ...Object.values(states).flatMap((s) => [s.Next, ...((s.Choices ?? []) as Array<{ Next: string }>).map((c) => c.Next), ...((s.Catch ?? []) as Array<{ Next: string }>).map((c) => c.Next)]),
+    ...Object.values(states).flatMap((s) => ((s.Branches ?? []) as Array<{ StartAt: string }>).map((b) => b.StartAt)),
+  ];
+  for (const stage of gpuStages) {
+    const admitState = states[admitStateName(stage)]!;
+    assert.ok(admitState, `${stage} has no Admit state`);
+    assert.equal(admitState.Next, stage);
+    assert.equal(admitState.ResultPath, null, "the admission leaves the state as it was");
+    const catchers = admitState.Catch as Array<{ ErrorEquals: string[]; Next: string }>;
+    assert.deepEqual(catchers[0], { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: "$.lastFailure", Next: fallbackStateName(stage) });
+    // Only the Admit state (and its own fail-open Catch) leads to the GPU task.
+    const into = Object.entries(states).filter(([, s]) => s.Next === stage || ((s.Catch ?? []) as Array<{ Next: string }>).some((c) => c.Next === stage));
+    assert.deepEqual(into.map(([n]) => n), [admitStateName(stage)], `${stage} is entered from ${into.map(([n]) => n)}`);
+    assert.ok(entries.includes(admitStateName(stage)), `nothing leads to ${admitStateName(stage)}`);
+  }
+});
+
+test("a fallback that fails ends the execution in a Fail state with a named error, the fallback's cause kept", () => {
+  const states = allStates(definition.States);
+  for (const stage of gpuStages) {
+    const fallback = states[fallbackStateName(stage)]!;
+    const [catcher] = fallback.Catch as Array<{ ErrorEquals: string[]; ResultPath: string; Next: string }>;
+    assert.deepEqual(catcher!.ErrorEquals, ["States.ALL"]);
+    const fail = states[catcher!.Next]!;
+    assert.equal(fail.Type, "Fail");
+    assert.equal(fail.Error, "Affiant.FallbackFailed");
+    assert.equal(fail.CausePath, `${catcher!.ResultPath}.Cause`);
+  }
+});
+
+test("a GPU task hands its worker the state's entry time and limits, for the worker's own deadline", () => {
+  for (const [name, state] of gpuTasks) {
+    const env = (state.Parameters as { Overrides: { ContainerOverrides: Array<{ Environment: Array<Record<string, string>> }> } }).Overrides.ContainerOverrides[0]!.Environment;
+    const by = new Map(env.map((e) => [e.Name, e]));
+    assert.equal(by.get("AFFIANT_STATE_ENTERED_AT")?.["Value.$"], "$$.State.EnteredTime", name);
+    assert.equal(by.get("AFFIANT_TIMEOUT_SECONDS")?.Value, String(state.TimeoutSeconds), name);
+    assert.equal(by.get("AFFIANT_HEARTBEAT_SECONDS")?.Value, String(state.HeartbeatSeconds), name);
+  }
 });

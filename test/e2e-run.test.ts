@@ -149,7 +149,9 @@ test("a case that needs more context than the models allow fails with a clear Co
   const facts = summary.states.find((s) => s.name === "ExtractFacts") as unknown as { error: string; cause: string };
   assert.equal(facts.error, "Affiant.ContextTooLarge");
   assert.match(facts.cause, /ExtractFacts: stories-260k needs \d+ tokens of context \(prompt \d+ \+ output 400 \+ 16\); its configured maximum is 200/);
-  assert.equal(summary.error, "Affiant.NoProviderAvailable", "the planned fallback was tried and could not fit either");
+  // The fallback's Catch ends the execution with a named error; its cause names every attempt.
+  assert.equal(summary.error, "Affiant.FallbackFailed", "the planned fallback was tried and could not fit either");
+  assert.match(summary.cause, /Affiant\.NoProviderAvailable/);
   assert.match(summary.cause, /local:stories-260k-greedy: Affiant\.ContextTooLarge/);
   assert.match(cli.stderr, /failed state: ExtractFactsFallback/);
 });

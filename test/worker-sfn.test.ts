@@ -96,9 +96,9 @@ test("in ECS a failing stage answers SendTaskFailure with the error name Step Fu
     const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
     // After the report, SIGKILL: an exit that waits for llama.cpp's threads could hang.
     assert.equal(r.signal, "SIGKILL", r.stderr);
-    // An injected fault is a drill: the breaker is asked, but does not hear of the failure.
-    assert.ok(sfn.calls.some((c) => c.target === "DynamoDB_20120810.Query"));
-    assert.ok(!sfn.calls.some((c) => c.target === "DynamoDB_20120810.PutItem"), "a drill's failure was recorded against the model");
+    // The worker never asks the breaker (its Admit state did, before placing it), and an
+    // injected fault is a drill: nothing is recorded against the model.
+    assert.ok(!sfn.calls.some((c) => c.target.startsWith("DynamoDB_")), `the worker talked to the routing table: ${sfn.calls.map((c) => c.target)}`);
     const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
     assert.ok(failure, `no SendTaskFailure in ${sfn.calls.map((c) => c.target)}`);
     assert.equal(failure.body.error, "Affiant.ContextTooLarge");
@@ -109,20 +109,56 @@ test("in ECS a failing stage answers SendTaskFailure with the error name Step Fu
   }
 });
 
-test("in ECS a model whose circuit is open fails fast with Affiant.CircuitOpen, read from the routing table", async () => {
+test("in AWS the Admit function refuses a model whose circuit is open before any task is placed, reading the routing table", async () => {
   const sfn = await sfnEndpoint();
+  const saved = { ...process.env };
   try {
-    const { state, env } = await preparedState();
-    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
-    // After the report, SIGKILL: an exit that waits for llama.cpp's threads could hang.
-    assert.equal(r.signal, "SIGKILL", r.stderr);
-    const targets = sfn.calls.map((c) => c.target);
-    assert.equal(targets[0], "DynamoDB_20120810.Query");
-    const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
-    assert.equal(failure?.body.error, "Affiant.CircuitOpen");
-    assert.match(failure!.body.cause!, /5 of the last 5 runs of stories-260k failed \(5 stalls\)/);
-    assert.ok(!targets.includes("AWSStepFunctions.SendTaskHeartbeat"), "no model was loaded");
+    await preparedState();
+    Object.assign(process.env, { AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url, ...awsEnv(sfn.url) });
+    const { admitGpuStage } = await import("../functions/admit-gpu.ts");
+    await assert.rejects(admitGpuStage({ admit: "ExtractFacts", executionName: "sfn-test" }), (err: Error) => {
+      assert.equal(err.name, "Affiant.CircuitOpen");
+      assert.match(err.message, /5 of the last 5 runs of stories-260k failed \(5 stalls\)/);
+      return true;
+    });
+    const query = sfn.calls.find((c) => c.target === "DynamoDB_20120810.Query");
+    assert.equal(query?.body.TableName, "affiant-routing");
+    assert.ok(!sfn.calls.some((c) => c.target.startsWith("AWSStepFunctions.")), "no task was involved");
   } finally {
+    process.env = saved;
+    await sfn.close();
+  }
+});
+
+test("in AWS the fallback records the primary's stall (which the worker could not report) against the primary model; an input error is not counted", async () => {
+  const sfn = await sfnEndpoint({ routing: "healthy" });
+  const saved = { ...process.env };
+  try {
+    // No fallback entries: the fallback records, then fails at once with a named error.
+    // A hosted entry with no key configured: skipped, so the fallback fails at once.
+    const { state } = await preparedState({}, { stages: { ExtractFacts: { fallback: ["openrouter:test/model"] } } });
+    Object.assign(process.env, { AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url, ...awsEnv(sfn.url) });
+    delete process.env.OPENROUTER_API_KEY;
+    const { generateFallback } = await import("../functions/generate-fallback.ts");
+    const failure = { Error: "States.HeartbeatTimeout", Cause: "" };
+    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure, executionName: "sfn-test" }), { name: "Affiant.NoProviderAvailable" });
+    const puts = sfn.calls.filter((c) => c.target === "DynamoDB_20120810.PutItem");
+    assert.equal(puts.length, 1);
+    const item = JSON.stringify(puts[0]!.body);
+    assert.match(item, /"model":\{"S":"stories-260k"\}/);
+    assert.match(item, /"error":\{"S":"States.HeartbeatTimeout"\}/);
+    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure: { Error: "Affiant.ContextTooLarge", Cause: "" }, executionName: "sfn-test" }));
+    await assert.rejects(generateFallback({ stage: "ExtractFacts", state: { ...state, faults: { ExtractFacts: "hang-native" } }, failure, executionName: "sfn-test" }));
+    assert.equal(sfn.calls.filter((c) => c.target === "DynamoDB_20120810.PutItem").length, 1, "an input error and a drill are not the model's failures");
+    // With a key, but less time left than a hosted call needs: skipped with the reason named.
+    process.env.OPENROUTER_API_KEY = "sk-test-not-used";
+    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure: { Error: "Affiant.CircuitOpen", Cause: "" }, executionName: "sfn-test" }, { deadlineAt: Date.now() + 8_000 }), (err: Error) => {
+      assert.equal(err.name, "Affiant.NoProviderAvailable");
+      assert.match(err.message, /openrouter:test\/model: skipped, \d+ s left before the fallback's deadline/);
+      return true;
+    });
+  } finally {
+    process.env = saved;
     await sfn.close();
   }
 });

@@ -6,7 +6,7 @@
  * The state carries blob keys and small reports only, never document text: Step Functions
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
-import { fallbackStateName, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
+import { admitStateName, fallbackStateName, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
 import { stageEntry, type Registry } from "./registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
@@ -129,17 +129,40 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     Comment: `Fallback for ${stage}: the stage's provider chain (Bedrock, OpenRouter, or a second local model)`,
     ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
     ResultPath: resultPath,
+    // A fallback that fails ends the execution with a named error; what earlier stages
+    // wrote stays where it is, and the history says which stages completed.
+    Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: "$.fallbackFailure", Next: fallbackFailedStateName(stage) }],
     ...next,
+  });
+
+  // Asked before the task is placed: an open circuit costs no g5 task, only this Lambda call.
+  const admitTask = (stage: GpuStage) => ({
+    ...lambda(lambdaFunctions.admit, { admit: stage, "executionName.$": "$$.Execution.Name" }, 10),
+    Comment: `Circuit breaker for ${stage}'s model, before its GPU task is placed`,
+    ResultPath: null,
+    Catch: [
+      { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+      // The breaker itself failed (its table unreachable): run the model rather than skip it.
+      { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: stage },
+    ],
+    Next: stage,
   });
 
   // A GPU stage and its fallback write the same ResultPath, so what follows never cares which ran.
   const gpuPair = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => ({
+    [admitStateName(stage)]: admitTask(stage),
     [stage]: gpuTask(stage, resultPath, next),
     [fallbackStateName(stage)]: fallbackTask(stage, resultPath, next),
+    [fallbackFailedStateName(stage)]: {
+      Type: "Fail",
+      Comment: `${stage} and its whole fallback chain failed`,
+      Error: "Affiant.FallbackFailed",
+      CausePath: "$.fallbackFailure.Cause",
+    },
   });
 
   const judgeBranch = (stage: GpuStage) => ({
-    StartAt: stage,
+    StartAt: admitStateName(stage),
     States: gpuPair(stage, "$.judge", { Next: `${stage}Result` }),
   });
 
@@ -163,9 +186,9 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
       Comment: "Chunks the redacted text (document and page kept for citations) and indexes it",
       ResultSelector: { "indexKey.$": "$.Payload.indexKey", "chunkCount.$": "$.Payload.chunkCount" },
       ResultPath: "$.index",
-      Next: stateNames.extractFacts,
+      Next: admitStateName(stateNames.extractFacts),
     },
-    ...gpuPair(stateNames.extractFacts, "$.facts", { Next: stateNames.draftDeclaration }),
+    ...gpuPair(stateNames.extractFacts, "$.facts", { Next: admitStateName(stateNames.draftDeclaration) }),
     ...gpuPair(stateNames.draftDeclaration, "$.draft", { Next: stateNames.judges }),
     [stateNames.judges]: {
       Type: "Parallel",
@@ -188,7 +211,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     [stateNames.enoughQuality]: {
       Type: "Choice",
       Comment: "Below threshold with rewrites left: rewrite with the judges' reasons, then judge again",
-      Choices: [{ Variable: "$.score.rewrite", BooleanEquals: true, Next: stateNames.guardrailsRewrite }],
+      Choices: [{ Variable: "$.score.rewrite", BooleanEquals: true, Next: admitStateName(stateNames.guardrailsRewrite) }],
       Default: stateNames.reinject,
     },
     ...gpuPair(stateNames.guardrailsRewrite, "$.draft", { Next: stateNames.countRewrite }),
@@ -214,6 +237,11 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     TimeoutSeconds: 3600,
     States: states,
   };
+}
+
+/** The Fail state a stage's failed fallback ends the execution in. */
+export function fallbackFailedStateName(stage: GpuStage): string {
+  return `${stage}FallbackFailed`;
 }
 
 /**

@@ -43,6 +43,11 @@ export function fallbackStateName(stage: GpuStage): string {
   return `${stage}Fallback`;
 }
 
+/** The state that asks the circuit breaker before the stage's GPU task is placed. */
+export function admitStateName(stage: GpuStage): string {
+  return `${stage}Admit`;
+}
+
 /** Lambda functions, keyed by the name the definition uses for each. */
 export const lambdaFunctions = {
   extract: "extract-documents",
@@ -51,6 +56,7 @@ export const lambdaFunctions = {
   score: "score-draft",
   reinject: "reinject-pii",
   fallback: "generate-fallback",
+  admit: "admit-gpu",
 } as const;
 
 export type LambdaFunction = (typeof lambdaFunctions)[keyof typeof lambdaFunctions];

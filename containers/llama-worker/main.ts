@@ -14,7 +14,7 @@
  */
 import { openBlobStore, putJson } from "../../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../../core/stage-report.ts";
-import { AffiantError, CircuitOpenError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
+import { AffiantError, GenerationRunawayError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
 import { injectedFault, stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
@@ -273,27 +273,14 @@ async function main(): Promise<void> {
       deadlineAt: deadlineFromEnv(),
       task: process.send ? undefined : { token: requireEnv("AFFIANT_TASK_TOKEN"), endpoint: process.env.AFFIANT_SFN_ENDPOINT },
     });
-    // In ECS the worker consults and feeds the shared routing table itself; locally the
-    // engine does, before it spends a process on a model whose circuit is open.
-    const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
-    const registry = loadRegistry();
-    const model = process.env.AFFIANT_MODEL ?? stageEntry(registry, stage).model;
-    if (routing && !process.env.AFFIANT_FALLBACK_REASON) {
-      const health = await routing.health(model, modelEntry(registry, model).breaker);
-      if (health.open) {
-        throw new CircuitOpenError(`${stage}: circuit open: ${health.failures} of the last ${health.samples} runs of ${model} failed (${health.stalls} stalls)`, { state: stage, model });
-      }
-    }
+    // The breaker was asked before this task was placed (the stage's Admit state). In ECS
+    // the worker records its success in the shared routing table; a failure of any kind
+    // (its own, or a stall or crash it could not report) is recorded by the fallback.
     // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
-    const outcomes = injectedFault(process.env, stage) ? undefined : routing;
-    let metrics;
-    try {
-      metrics = await runStage(stage, input, channel);
-      await outcomes?.record(model, stage, null);
-    } catch (err) {
-      await outcomes?.record(model, stage, (err as Error).name).catch(() => undefined);
-      throw err;
-    }
+    const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
+    const model = process.env.AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
+    const metrics = await runStage(stage, input, channel);
+    await capped(routing?.record(model, stage, null) ?? Promise.resolve());
     log("info", "worker.done", {
       stage,
       execution: input.executionName,

@@ -250,15 +250,9 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const stage = env.AFFIANT_STAGE;
     if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
     const model = this.registry.stages[stage]!.model;
-    const health = await this.routing.health(model, this.registry.models[model]!.breaker);
-    if (health.open) {
-      // Skipped ahead of time: the fallback starts now instead of after a stall.
-      const cause = JSON.stringify({ stage, model, reason: `circuit open: ${health.failures} of the last ${health.samples} runs of ${model} failed (${health.stalls} stalls)` });
-      this.db.addReport(executionId, stateName, "FAILED", { stage, model, error: "Affiant.CircuitOpen", cause });
-      log("warn", "routing.skipped", { execution: executionId, stage, model, failures: health.failures, samples: health.samples });
-      throw new StatesError("Affiant.CircuitOpen", cause);
-    }
-    // An injected fault's outcome is the drill's, not the model's: the breaker does not hear of it.
+    // The breaker was asked by the stage's Admit state, before this. A failure is recorded
+    // against the model by the fallback (functions/generate-fallback.ts), on both paths;
+    // a success here. An injected fault's outcome is the drill's: the breaker hears of neither.
     const drill = injectedFault(env, stage);
     try {
       const metrics = await spawnWorker({
@@ -277,7 +271,6 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       return metrics;
     } catch (err) {
       this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
-      if ((err as Error).name !== "States.Aborted" && !drill) await this.routing.record(model, stage, (err as Error).name);
       throw err;
     }
   }
