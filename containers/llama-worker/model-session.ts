@@ -12,6 +12,7 @@ import { existsSync, mkdtempSync, open as openFile } from "node:fs";
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { log } from "../../core/log.ts";
+import { closesThought, fillerByText, repeatsItself } from "./loop-detector.ts";
 
 export interface ModelPlanOptions {
   modelId: string;
@@ -317,6 +318,7 @@ export class ModelSession {
       const loopTokens = options.fault === "loop" ? this.model.tokenize(" and then he said again that") : [];
       const forced: Token[] = [];
       let next: Token | undefined;
+      const isFiller = fillerByText((t) => this.model.detokenize([t as Token], true));
       for (;;) {
         const step = await iterator.next(next);
         if (step.done) break;
@@ -340,8 +342,7 @@ export class ModelSession {
         if (options.fault && options.fault !== "loop" && out.length >= faultAfterTokens) await misbehave(options.fault, this.stage);
         if (thinking && thought) {
           thoughtTokens++;
-          const tail = this.model.detokenize(out.slice(-32));
-          if (thought.suffix && tail.endsWith(thought.suffix)) {
+          if (closesThought(out, thought.suffixTokens, thought.suffix, (t) => this.model.detokenize(t as Token[], true))) {
             thinking = false;
             answerStart = out.length;
           } else if (thoughtTokens >= thought.budget && forced.length === 0) {
@@ -354,7 +355,7 @@ export class ModelSession {
           stoppedByTrigger = true;
           break;
         }
-        if (repeatsItself(out)) {
+        if (repeatsItself(out, { isFiller })) {
           throw new GenerationRunawayError(`${this.stage}: ${this.modelId} is repeating itself after ${out.length} tokens`, {
             state: this.stage,
             model: this.modelId,
@@ -461,28 +462,7 @@ function endsWithTrigger(text: string, triggers: string[]): boolean {
   return triggers.some((t) => text.endsWith(t));
 }
 
-/**
- * A loop: the last L tokens repeated back to back, at least 3 times and over at least
- * `minSpan` tokens, for some L in 1..64. Short repeats ("very very") are prose, not loops.
- */
-export function repeatsItself(tokens: readonly number[], minSpan = 24): boolean {
-  const n = tokens.length;
-  for (let len = 1; len <= 64; len++) {
-    const times = Math.max(3, Math.ceil(minSpan / len));
-    if (len * times > n) break;
-    let loop = true;
-    for (let rep = 1; rep < times && loop; rep++) {
-      for (let i = 1; i <= len; i++) {
-        if (tokens[n - i] !== tokens[n - i - rep * len]) {
-          loop = false;
-          break;
-        }
-      }
-    }
-    if (loop) return true;
-  }
-  return false;
-}
+export { repeatsItself } from "./loop-detector.ts";
 
 /** Aborts the process when no token arrives for `timeoutMs`: a native hang cannot block it. */
 export class Watchdog {

@@ -14,7 +14,7 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
-import { ExecutionAlreadyExistsError, InvalidInputError, StatesError } from "../../core/errors.ts";
+import { ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
 import { injectedFault } from "../../core/stage-input.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
