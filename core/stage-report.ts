@@ -52,6 +52,11 @@ export interface StageMetrics extends StageReport {
   /** Retrieved chunks placed in the prompt, and those left out because they did not fit. */
   chunksUsed?: number;
   chunksOmitted?: number;
+  /** Model layers on the GPU (0 on the CPU build); on CUDA always all of them, or the load fails. */
+  gpuLayers?: number;
+  /** GPU memory at load: total, and used once model and context were placed (MiB; absent on CPU). */
+  vramTotalMb?: number;
+  vramUsedMb?: number;
   /** Longest silence between heartbeats the engine saw (local runs). */
   maxHeartbeatGapMs?: number;
 }

@@ -6,7 +6,8 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { root } from "./helpers.ts";
-import { ModelSession, formatPrompt, openLlama, planModel, repeatsItself, sizeContext } from "../containers/llama-worker/model-session.ts";
+import { ModelSession, formatPrompt, openLlama, placeModel, planModel, repeatsItself, sizeContext } from "../containers/llama-worker/model-session.ts";
+import type { Llama } from "node-llama-cpp";
 
 const modelPath = path.join(root, "models/stories260K.gguf");
 const session = await ModelSession.load({ llama: await openLlama(), modelPath, modelId: "stories-260k", stage: "Test", contextSize: 1024, threads: 1 });
@@ -63,4 +64,37 @@ test("the context is prompt + output + margin, and too much is refused, not trun
     sizeContext({ stage: "Test", modelId: "stories-260k", promptTokens: 100, maxTokens: 100, plan, memoryBudgetBytes: 1024 }),
     (e: Error) => e.name === "Affiant.ContextTooLarge" && /MiB; one GPU of its host class has 0 MiB/.test(e.message),
   );
+});
+
+test("on the CPU build no layer goes on a GPU, and the stage metrics say so", () => {
+  assert.deepEqual(session.placement, { gpuLayers: 0 });
+});
+
+test("a context that fills up throws ContextTooLarge instead of erasing the prompt's start", async () => {
+  const small = await ModelSession.load({ llama: await openLlama(), modelPath, modelId: "stories-260k", stage: "Test", contextSize: 48, threads: 1 });
+  try {
+    // llama.cpp rounds a context up to 256 tokens; a prompt longer than that must overflow it.
+    const prompt = "Once upon a time there was a little girl who lived in a village near the forest. ".repeat(20);
+    assert.ok(small.countTokens(prompt) > 256);
+    await assert.rejects(small.generate({ prompt, maxTokens: 20, temperature: 0 }), (e: Error) => {
+      assert.equal(e.name, "Affiant.ContextTooLarge");
+      assert.match(e.message, /filled its 256-token context; the prompt's start is not erased/);
+      return true;
+    });
+  } finally {
+    await small.dispose();
+  }
+});
+
+test("on a GPU every layer must fit in the VRAM free now, or Affiant.ModelDoesNotFit (llama.cpp's VRAM report stubbed: no GPU here)", async () => {
+  const plan = await planModel({ modelId: "stories-260k", modelPath, stage: "Test", memoryBudgetBytes: 2 ** 30 });
+  const gpu = (free: number) => ({ gpu: "cuda", getVramState: async () => ({ total: 24 * 2 ** 30, used: 24 * 2 ** 30 - free, free, unifiedSize: 0 }) }) as unknown as Llama;
+  assert.equal(await placeModel(gpu(2 ** 30), { stage: "DraftDeclaration", modelId: "stories-260k", contextSize: 1024, plan }), plan.insights.totalLayers, "all layers");
+  await assert.rejects(placeModel(gpu(1024), { stage: "DraftDeclaration", modelId: "stories-260k", contextSize: 1024, plan }), (e: Error & { state?: string; model?: string }) => {
+    assert.equal(e.name, "Affiant.ModelDoesNotFit");
+    assert.equal(e.state, "DraftDeclaration");
+    assert.match(e.message, /needs ~\d+ MiB of GPU memory for all \d+ layers at 1024 tokens of context; 0 MiB of 24576 MiB is free/);
+    return true;
+  });
+  assert.equal(await placeModel(await openLlama(), { stage: "Test", modelId: "stories-260k", contextSize: 1024, plan }), 0, "the CPU build places nothing");
 });

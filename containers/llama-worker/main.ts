@@ -167,6 +167,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       stage,
       contextSize,
       threads: process.env.AFFIANT_THREADS ? Number(process.env.AFFIANT_THREADS) : undefined,
+      plan,
       onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
     });
 
@@ -237,6 +238,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       tokensPerSecond: genMs > 0 ? Math.round((tokensOut / genMs) * 1000 * 10) / 10 : 0,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
       contextSize,
+      ...session.placement,
       thoughtTokens,
       chunksUsed: job.calls.reduce((n, c) => n + c.chunksUsed, 0),
       chunksOmitted: job.calls.reduce((n, c) => n + c.chunksOmitted, 0),

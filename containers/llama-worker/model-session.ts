@@ -6,7 +6,7 @@
 import os from "node:os";
 import { getLlama, LlamaLogLevel, readGgufFileInfo, GgufInsights, LlamaGrammarEvaluationState, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { LlamaText, SpecialTokensText, resolveChatWrapper } from "node-llama-cpp";
-import { AffiantError, ContextTooLargeError, GenerationRunawayError, GenerationStalledError, ModelUnavailableError } from "../../core/errors.ts";
+import { AffiantError, ContextTooLargeError, GenerationRunawayError, GenerationStalledError, ModelDoesNotFitError, ModelUnavailableError } from "../../core/errors.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
 import { existsSync, mkdtempSync, open as openFile } from "node:fs";
 import { execFileSync } from "node:child_process";
@@ -169,6 +169,38 @@ export interface LoadOptions {
   onLoadProgress?: (fraction: number) => void;
   /** Aborts loading (weights and context), e.g. at the state's deadline. */
   signal?: AbortSignal;
+  /** The GGUF plan (planModel): on a GPU, every layer must fit in the VRAM free now. */
+  plan?: ModelPlan;
+}
+
+/** Where the model went: all layers on the GPU, or none (the CPU build). */
+export interface Placement {
+  gpuLayers: number;
+  vramTotalMb?: number;
+  vramUsedMb?: number;
+}
+
+/**
+ * On a GPU every layer goes on it, or the load is refused with Affiant.ModelDoesNotFit:
+ * llama.cpp's "auto" would quietly leave layers on the CPU (3–4× slower) when the fit is
+ * tight. Checked against the VRAM free now, not the host class's nominal size.
+ */
+export async function placeModel(llama: Llama, where: { stage: string; modelId: string; contextSize: number; plan?: ModelPlan }): Promise<number> {
+  if (llama.gpu === false) return 0;
+  const insights = where.plan?.insights;
+  if (!insights) return Number.MAX_SAFE_INTEGER;
+  const layers = insights.totalLayers;
+  const modelReq = await insights.estimateModelResourceRequirementsV2({ gpuLayers: layers });
+  const ctxReq = await insights.estimateContextResourceRequirementsV2({ contextSize: where.contextSize, modelGpuLayers: layers, sequences: 1 });
+  const needed = modelReq.gpuVram + ctxReq.gpuVram;
+  const vram = await llama.getVramState();
+  if (needed > vram.free) {
+    throw new ModelDoesNotFitError(
+      `${where.stage}: ${where.modelId} needs ~${mib(needed)} MiB of GPU memory for all ${layers} layers at ${where.contextSize} tokens of context; ${mib(vram.free)} MiB of ${mib(vram.total)} MiB is free`,
+      { state: where.stage, model: where.modelId },
+    );
+  }
+  return layers;
 }
 
 export interface PromptFormat {
@@ -261,18 +293,29 @@ export class ModelSession {
     readonly loadMs: number,
     private readonly stage: string,
     private readonly modelId: string,
+    readonly placement: Placement,
   ) {}
 
   static async load(options: LoadOptions): Promise<ModelSession> {
     const started = performance.now();
     const llama = options.llama;
     try {
-      const model = await llama.loadModel({ modelPath: options.modelPath, onLoadProgress: options.onLoadProgress, loadSignal: options.signal });
+      const gpuLayers = await placeModel(llama, { stage: options.stage, modelId: options.modelId, contextSize: options.contextSize, plan: options.plan });
+      const model = await llama.loadModel({
+        modelPath: options.modelPath,
+        // A number, never "auto": all layers, or (CPU build) none.
+        gpuLayers: gpuLayers === Number.MAX_SAFE_INTEGER ? "max" : gpuLayers,
+        onLoadProgress: options.onLoadProgress,
+        loadSignal: options.signal,
+      });
       const threads = options.threads ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
       const context = await model.createContext({ contextSize: options.contextSize, threads, sequences: 1, createSignal: options.signal });
-      return new ModelSession(llama, model, context, performance.now() - started, options.stage, options.modelId);
+      const vram = llama.gpu === false ? undefined : await llama.getVramState();
+      const placement: Placement = { gpuLayers: model.gpuLayers, ...(vram ? { vramTotalMb: mib(vram.total), vramUsedMb: mib(vram.used) } : {}) };
+      return new ModelSession(llama, model, context, performance.now() - started, options.stage, options.modelId, placement);
     } catch (err) {
       await llama.dispose().catch(() => undefined);
+      if (err instanceof ModelDoesNotFitError) throw err;
       throw new ModelUnavailableError(`${options.stage}: loading ${options.modelId} failed: ${(err as Error).message}`, {
         state: options.stage,
         model: options.modelId,
@@ -288,7 +331,15 @@ export class ModelSession {
     const format = formatPrompt(this.model, options.prompt, options.format ?? defaultPromptFormat);
     const promptTokens = format.tokens;
     // One sequence for the session; its history is cleared between calls.
-    const sequence = (this.sequence ??= this.context.getSequence());
+    const sequence = (this.sequence ??= this.context.getSequence({
+      // The default shift erases the start of the prompt when the context fills: the model
+      // would answer without the case's first sources and nobody would know. Refused instead.
+      contextShift: {
+        strategy: () => {
+          throw new ContextTooLargeError(`${this.stage}: ${this.modelId} filled its ${this.context.contextSize}-token context; the prompt's start is not erased`, { state: this.stage, model: this.modelId });
+        },
+      },
+    }));
     try {
       // A looping model has left its grammar behind: the forced tokens would not parse.
       const grammar = options.fault === "loop" ? undefined : options.grammar;
