@@ -38,7 +38,7 @@ export default $config({
     };
     const registry = loadRegistry();
 
-    const { storage, network, gpu, pipeline: buildStateMachine } = buildPlatform(cloud, {
+    const { storage, network, gpu, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, {
       place,
       registry,
       azCount: Number(process.env.AFFIANT_AZ_COUNT ?? 2),
@@ -57,6 +57,7 @@ export default $config({
       dataKeyArn: storage.dataKey.arn,
       vaultKeyArn: storage.vaultKey.arn,
       routingTableArn: storage.routingTable.arn,
+      gpuClusterArn: gpu.clusterArn,
       registry,
     };
     const baseEnv = {
@@ -84,7 +85,7 @@ export default $config({
         timeout: 900,
         memory: 2048,
         vpc: false,
-        env: { AFFIANT_KMS_KEY_ID: storage.vaultKey.arn, OPENROUTER_API_KEY: openRouterKey.value },
+        env: { AFFIANT_KMS_KEY_ID: storage.vaultKey.arn, OPENROUTER_API_KEY: openRouterKey.value, AFFIANT_GPU_CLUSTER: gpu.clusterArn },
         files: [...registryFiles, ...promptFiles],
         install: ["better-sqlite3"],
       },
@@ -120,6 +121,10 @@ export default $config({
     gateway.route("$default", api.arn, { auth: { iam: true } });
     const backfill = makeFunction("backfill", { handler: "functions/backfill.handler", timeout: 900, memory: 1024, vpc: false, files: registryFiles }, pipeline.stateMachineArn);
     new sst.aws.Cron("Backfill", { function: backfill.arn, schedule: "cron(0 6 * * ? *)" });
+    // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
+    const taskStopped = makeFunction("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeout: 30, memory: 256, vpc: false, files: registryFiles });
+    const sweeper = makeFunction("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeout: 60, memory: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: gpu.clusterArn }, files: registryFiles });
+    reaper({ taskStopped: { arn: taskStopped.arn, name: taskStopped.name }, sweeper: { arn: sweeper.arn, name: sweeper.name } });
 
     return {
       bucket: storage.bucket.bucket,

@@ -16,6 +16,7 @@ import { NoProviderAvailableError } from "../core/errors.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
 import { admit, countsAgainstModel } from "../core/breaker.ts";
 import { capped } from "../containers/llama-worker/lifeline.ts";
+import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore, putJson } from "../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
 import { caseKeys } from "../core/case-file.ts";
@@ -60,6 +61,7 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
   const registry = loadRegistry();
   const entry = stageEntry(registry, stage);
   await recordPrimaryFailure(stage, entry.model, failure?.Error, state);
+  await stopPrimaryTask(stage, event.executionName, failure?.Error);
   const attempts: string[] = [];
   let privacyRefused = false;
   const leftMs = () => (options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - fallbackReserveMs - Date.now());
@@ -142,6 +144,23 @@ async function recordPrimaryFailure(stage: GpuStage, model: string, error: strin
     await capped(routing.record(model, stage, error));
   } finally {
     routing.dispose();
+  }
+}
+
+/**
+ * In AWS, the primary's task may still be running (a stalled worker holds its GPU until its
+ * own lifeline fires): stop it now. Not when it was never placed (an open circuit).
+ */
+async function stopPrimaryTask(stage: GpuStage, execution: string, error: string | undefined): Promise<void> {
+  const cluster = process.env.AFFIANT_GPU_CLUSTER;
+  if (!cluster || error === "Affiant.CircuitOpen") return;
+  const { ECSClient } = await import("@aws-sdk/client-ecs");
+  const { stopStageTasks } = await import("./gpu-reaper.ts");
+  const ecs = new ECSClient({ ...awsClientTimeouts() });
+  try {
+    await capped(stopStageTasks(ecs, cluster, execution, stage, `affiant: ${stage} failed (${error ?? "unknown"}); its fallback runs`).catch((err) => log("warn", "fallback.stop_primary_failed", { stage, error: (err as Error).name })));
+  } finally {
+    ecs.destroy();
   }
 }
 

@@ -7,9 +7,10 @@
 import type { Cloud, Input, Permission } from "./cloud.ts";
 import { splitRef, type Registry } from "../workflows/registry.ts";
 import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+import { clusterTaskPermissions } from "./reaper.ts";
 
 /** The pipeline's Lambdas plus the API and the scheduled backfill. */
-export type DeployedFunction = LambdaFunction | "api" | "backfill";
+export type DeployedFunction = LambdaFunction | "api" | "backfill" | "task-stopped" | "gpu-sweeper";
 
 /** Index and Score embed with Titan unless the registry names another embedding model. */
 export const defaultEmbeddingModel = "amazon.titan-embed-text-v2:0";
@@ -21,6 +22,8 @@ export interface PermissionTargets {
   dataKeyArn: Input<string>;
   vaultKeyArn: Input<string>;
   routingTableArn: Input<string>;
+  /** The GPU cluster: the fallback stops its primary's task there, the sweeper stops old ones. */
+  gpuClusterArn?: Input<string>;
   registry: Registry;
   /** Needed by "api" and "backfill" only. */
   stateMachineArn?: Input<string>;
@@ -80,6 +83,7 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       { actions: ["states:DescribeExecution", "states:GetExecutionHistory"], resources: [executionArns] },
     ];
   };
+  const clusterTasks = (): Permission[] => (t.gpuClusterArn ? clusterTaskPermissions(t.gpuClusterArn) : []);
   switch (fn) {
     case lambdaFunctions.extract:
       // GenerateDataKey: the extracted (pre-redaction) text is sealed like the vault.
@@ -95,10 +99,15 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.fallback:
       // The privacy guard reads the vault to refuse any prompt holding a real value
       // before it leaves for a hosted model; without Decrypt every hosted fallback fails.
-      return [...blobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+      return [...blobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }, ...clusterTasks()];
     case lambdaFunctions.admit:
       // Reads outcomes and claims the half-open probe; no blobs, no case text.
       return routingTablePermissions(t.routingTableArn);
+    case "task-stopped":
+      // Authorised by the task token the stopped task carried; no resource-level scope exists.
+      return [{ actions: ["states:SendTaskFailure"], resources: ["*"] }];
+    case "gpu-sweeper":
+      return clusterTasks();
     case "api":
       return [...blobs, ...executions()];
     case "backfill":

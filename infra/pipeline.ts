@@ -80,6 +80,8 @@ export function buildPipeline(cloud: Cloud, options: PipelineOptions): Pipeline 
     policy: policyDocument(cloud, [
       { actions: ["lambda:InvokeFunction"], resources: [...functionArns, ...functionArns.map((arn) => pulumi.interpolate`${arn}:*`)] },
       { actions: ["ecs:RunTask"], resources: taskFamilies, conditions: [{ test: "ArnEquals", variable: "ecs:cluster", values: [options.gpu.clusterArn] }] },
+      // RunTask carries the execution and stage tags the reaper finds tasks by.
+      { actions: ["ecs:TagResource"], resources: ["*"], conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RunTask"] }] },
       { actions: ["iam:PassRole"], resources: options.gpu.passRoleArns, conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }] },
       // Log delivery and X-Ray take no resource-level permissions.
       {

@@ -8,6 +8,7 @@ import { buildGpuCluster, type GpuOptions } from "./gpu.ts";
 import { buildNetwork } from "./network.ts";
 import { buildPipeline } from "./pipeline.ts";
 import { buildStorage } from "./storage.ts";
+import { buildReaper, type ReaperOptions } from "./reaper.ts";
 import type { Registry } from "../workflows/registry.ts";
 import type { LambdaFunction } from "../workflows/state-names.ts";
 
@@ -44,5 +45,7 @@ export function buildPlatform(cloud: Cloud, options: PlatformOptions) {
       workerSecurityGroupId: network.workerSecurityGroupId,
       logKeyArn: storage.dataKey.arn,
     });
-  return { storage, network, gpu, pipeline };
+  /** The task-stopped rule and the sweeper schedule, once their functions exist. */
+  const reaper = (functions: Pick<ReaperOptions, "taskStopped" | "sweeper">) => buildReaper(cloud, { place, clusterArn: gpu.clusterArn, ...functions });
+  return { storage, network, gpu, pipeline, reaper };
 }

@@ -82,8 +82,12 @@ async function infraTests() {
 
   /** sst.config.ts's own composition (infra/platform.ts), with the functions' ARNs given. */
   async function deploy(place: Place) {
-    const { storage, pipeline: buildStateMachine } = buildPlatform(cloud, { place, registry });
+    const { storage, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, { place, registry });
     const pipeline = buildStateMachine(functionArns);
+    reaper({
+      taskStopped: { arn: `arn:aws:lambda:${region}:${account}:function:affiant-task-stopped`, name: "affiant-task-stopped" },
+      sweeper: { arn: `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`, name: "affiant-gpu-sweeper" },
+    });
     const definition = JSON.parse(await resolve(pipeline.definition)) as AslDefinition;
     await resolve(pipeline.stateMachineArn);
     // Registration is asynchronous: let every pending resource reach the mocks.
@@ -246,6 +250,44 @@ async function infraTests() {
     assert.deepEqual([...pass.Resource].sort(), roles.sort());
     const invoke = policy.Statement.find((s: any) => s.Action.includes("lambda:InvokeFunction"));
     for (const arn of Object.values(functionArns)) assert.ok(invoke.Resource.includes(arn));
+  });
+
+  test("nothing leaves a GPU held: RunTask is tagged, a STOPPED task fails its state, a sweeper runs, and only the reaper and the fallback may stop tasks", async () => {
+    const clusterArn = one("aws:ecs/cluster:Cluster").state.arn;
+    for (const [name, state] of collectTaskStates(production.definition).filter(([, s]) => String(s.Resource).includes("ecs:runTask"))) {
+      const tags = (state.Parameters as { Tags: Array<Record<string, string>> }).Tags;
+      assert.deepEqual(tags, [{ Key: "affiant:execution", "Value.$": "$$.Execution.Name" }, { Key: "affiant:stage", Value: name }], name);
+    }
+    const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "StateMachinePolicy").inputs.policy);
+    const tag = policy.Statement.find((st: any) => st.Action.includes("ecs:TagResource"));
+    assert.deepEqual(tag.Condition, { StringEquals: { "ecs:CreateAction": ["RunTask"] } }, "tags only as RunTask creates a task");
+
+    const stopped = one("aws:cloudwatch/eventRule:EventRule", "WorkerTaskStopped");
+    assert.deepEqual(JSON.parse(stopped.inputs.eventPattern), { source: ["aws.ecs"], "detail-type": ["ECS Task State Change"], detail: { clusterArn: [clusterArn], lastStatus: ["STOPPED"] } });
+    const sweepRule = one("aws:cloudwatch/eventRule:EventRule", "WorkerSweep");
+    assert.equal(sweepRule.inputs.scheduleExpression, "rate(1 minute)");
+    const targets = all("aws:cloudwatch/eventTarget:EventTarget");
+    assert.deepEqual(targets.map((t) => [t.inputs.rule, t.inputs.arn]).sort(), [
+      [stopped.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-task-stopped`],
+      [sweepRule.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`],
+    ].sort());
+    for (const p of all("aws:lambda/permission:Permission").filter((p) => /^Worker(TaskStopped|Sweep)Invoke$/.test(p.name))) {
+      assert.equal(p.inputs.principal, "events.amazonaws.com");
+      assert.ok([stopped.state.arn, sweepRule.state.arn].includes(p.inputs.sourceArn), p.name);
+    }
+
+    const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
+    const fns = [...Object.values(lambdaFunctions), "api", "backfill", "task-stopped", "gpu-sweeper"] as const;
+    const perms = new Map<string, Permission[]>();
+    for (const fn of fns) perms.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targetsWithCluster)))) as Permission[]);
+    const stoppers = fns.filter((fn) => perms.get(fn)!.some((p) => p.actions.includes("ecs:StopTask")));
+    assert.deepEqual([...stoppers].sort(), [lambdaFunctions.fallback, "gpu-sweeper"].sort());
+    for (const fn of stoppers) {
+      const stop = perms.get(fn)!.find((p) => p.actions.includes("ecs:StopTask"))!;
+      assert.deepEqual(stop.conditions, [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }], `${fn} may stop tasks in the GPU cluster only`);
+    }
+    assert.deepEqual(perms.get("task-stopped"), [{ actions: ["states:SendTaskFailure"], resources: ["*"] }]);
+    assert.ok(!perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)), "the Admit function reads no blobs");
   });
 
   test("least privilege: only Extract and Redact seal with the vault key; only Redact (the sealed text), Reinject and the fallback's privacy guard open it", async () => {

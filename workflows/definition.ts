@@ -88,6 +88,11 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
         NetworkConfiguration: {
           AwsvpcConfiguration: { Subnets: resources.subnets, SecurityGroups: resources.securityGroups, AssignPublicIp: "DISABLED" },
         },
+        // How the fallback, the task-stopped rule and the sweeper find this task.
+        Tags: [
+          { Key: "affiant:execution", "Value.$": "$$.Execution.Name" },
+          { Key: "affiant:stage", Value: stage },
+        ],
         Overrides: {
           ContainerOverrides: [
             {

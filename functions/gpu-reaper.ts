@@ -1,0 +1,117 @@
+/**
+ * Nothing outside a worker stopped an ECS task before: `.waitForTaskToken` states only wait,
+ * and scale-in protection keeps the host. Three ways in, one module:
+ *
+ * - {@link stopStageTasks}: the fallback stops the primary's task (found by the tags every
+ *   RunTask carries: execution and stage) before it starts its own work.
+ * - {@link onTaskStopped} (EventBridge, ECS task STOPPED): a task that died before answering
+ *   (OOM, host lost, SIGKILL) gets a SendTaskFailure with its own token, so its state fails
+ *   in seconds instead of at HeartbeatSeconds. A task that had answered refuses it; ignored.
+ * - {@link sweep} (every minute): stops any task running longer than its stage's timeout.
+ *
+ * Ids, reasons and numbers only in logs and causes.
+ */
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
+import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { awsClientTimeouts } from "../core/aws-timeouts.ts";
+import { log } from "../core/log.ts";
+import { withTelemetry } from "../core/telemetry.ts";
+import { loadRegistry, stageEntry } from "../workflows/registry.ts";
+import { isGpuStage } from "../workflows/state-names.ts";
+import { workerContainerName } from "../workflows/definition.ts";
+
+export const executionTag = "affiant:execution";
+export const stageTag = "affiant:stage";
+/** Seconds past a stage's TimeoutSeconds before the sweeper stops its task. */
+export const sweepGraceSeconds = 60;
+
+const tagOf = (task: Task, key: string) => task.tags?.find((t) => t.key === key)?.value;
+
+async function runningTasks(ecs: ECSClient, cluster: string): Promise<Task[]> {
+  const arns: string[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING", nextToken }));
+    arns.push(...(page.taskArns ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const tasks: Task[] = [];
+  // DescribeTasks takes at most 100 tasks per call.
+  for (let i = 0; i < arns.length; i += 100) {
+    const page = await ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100), include: ["TAGS"] }));
+    tasks.push(...(page.tasks ?? []));
+  }
+  return tasks;
+}
+
+/** Stops the running tasks of one execution's stage; returns their ARNs. */
+export async function stopStageTasks(ecs: ECSClient, cluster: string, execution: string, stage: string, reason: string): Promise<string[]> {
+  const stopped: string[] = [];
+  for (const task of await runningTasks(ecs, cluster)) {
+    if (tagOf(task, executionTag) !== execution || tagOf(task, stageTag) !== stage || !task.taskArn) continue;
+    await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: reason.slice(0, 255) }));
+    stopped.push(task.taskArn);
+  }
+  if (stopped.length) log("warn", "reaper.stopped_primary", { execution, stage, tasks: stopped.length });
+  return stopped;
+}
+
+/** The ECS "Task State Change" event, as much of it as this reads. */
+export interface TaskStateChange {
+  detail: {
+    taskArn?: string;
+    lastStatus?: string;
+    stoppedReason?: string;
+    stopCode?: string;
+    containers?: Array<{ name?: string; exitCode?: number; reason?: string }>;
+    overrides?: { containerOverrides?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }> };
+    tags?: Array<{ key?: string; value?: string }>;
+  };
+}
+
+/** SendTaskFailure for a stopped task's token; false when Step Functions had its answer already. */
+export async function onTaskStopped(event: TaskStateChange, sfn: SFNClient): Promise<boolean> {
+  const d = event.detail ?? {};
+  if (d.lastStatus !== "STOPPED") return false;
+  const env = d.overrides?.containerOverrides?.find((c) => c.name === workerContainerName)?.environment ?? [];
+  const token = env.find((e) => e.name === "AFFIANT_TASK_TOKEN")?.value;
+  if (!token) return false;
+  const stage = env.find((e) => e.name === "AFFIANT_STAGE")?.value ?? "unknown";
+  const container = d.containers?.find((c) => c.name === workerContainerName);
+  const cause = JSON.stringify({ stage, reason: "the worker's task stopped before it answered", stopCode: d.stopCode ?? null, stoppedReason: (d.stoppedReason ?? "").slice(0, 200), exitCode: container?.exitCode ?? null });
+  try {
+    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: "Affiant.WorkerCrashed", cause }));
+    log("warn", "reaper.task_died", { stage, stopCode: d.stopCode ?? null, exitCode: container?.exitCode ?? null });
+    return true;
+  } catch (err) {
+    // The task had answered (or its state already timed out): nothing to report.
+    if (["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"].includes((err as Error).name)) return false;
+    throw err;
+  }
+}
+
+/** Stops every task running longer than its stage's TimeoutSeconds + grace; returns their ARNs. */
+export async function sweep(ecs: ECSClient, cluster: string, now = Date.now()): Promise<string[]> {
+  const registry = loadRegistry();
+  const stopped: string[] = [];
+  for (const task of await runningTasks(ecs, cluster)) {
+    const stage = tagOf(task, stageTag);
+    const started = task.startedAt ?? task.createdAt;
+    if (!stage || !isGpuStage(stage) || !started || !task.taskArn) continue;
+    const limitMs = (stageEntry(registry, stage).timeoutSeconds + sweepGraceSeconds) * 1000;
+    if (now - new Date(started).getTime() <= limitMs) continue;
+    await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: `affiant sweeper: ran past ${stage}'s TimeoutSeconds` }));
+    stopped.push(task.taskArn);
+    log("warn", "reaper.swept", { stage, execution: tagOf(task, executionTag) ?? null, ageSeconds: Math.round((now - new Date(started).getTime()) / 1000) });
+  }
+  return stopped;
+}
+
+const cluster = () => {
+  const arn = process.env.AFFIANT_GPU_CLUSTER;
+  if (!arn) throw new Error("AFFIANT_GPU_CLUSTER is not set");
+  return arn;
+};
+
+export const taskStoppedHandler = withTelemetry("TaskStopped", async (event: TaskStateChange) => ({ reported: await onTaskStopped(event, new SFNClient({ ...awsClientTimeouts() })) }));
+export const sweepHandler = withTelemetry("Sweeper", async () => ({ stopped: (await sweep(new ECSClient({ ...awsClientTimeouts() }), cluster())).length }));
