@@ -21,7 +21,7 @@ import { InvalidInputError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { StageReport } from "../core/stage-report.ts";
-import type { ExecutionSummary, StateSummary } from "../workflows/engine/summary.ts";
+import { completedStages, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
 import { assertCaseReady, checkDocumentList, documentKey, writeCase, writeManifest } from "./case-store.ts";
 import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 
@@ -126,7 +126,7 @@ export class AwsExecutions implements Executions {
     } catch {
       // the input is ours; a name-derived case id is good enough if it is not JSON
     }
-    return {
+    const summary: ExecutionSummary = {
       executionId,
       caseId,
       status: d.status as ExecutionSummary["status"],
@@ -138,6 +138,8 @@ export class AwsExecutions implements Executions {
       ...(d.cause ? { cause: d.cause } : {}),
       states: statesFromHistory(events, output?.stages ?? []),
     };
+    summary.completedStages = completedStages(summary.states);
+    return summary;
   }
 
   async declaration(executionId: string) {

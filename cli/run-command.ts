@@ -70,6 +70,7 @@ function printOutcome(summary: ExecutionSummary): void {
   out.write(`failed state: ${failed?.name ?? "(none)"}\n`);
   out.write(`error: ${summary.error ?? failed?.error ?? "unknown"}\n`);
   out.write(`cause: ${readableCause(summary.cause ?? failed?.cause ?? "")}\n`);
+  out.write(`completed stages (their outputs are kept): ${summary.completedStages?.join(", ") || "(none)"}\n`);
 }
 
 /** Lambda-style causes are JSON; print their message. */

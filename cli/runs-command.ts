@@ -41,6 +41,8 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
     w(`execution ${summary.executionId}  case ${summary.caseId}  ${summary.status}`);
     if (summary.error) w(`error: ${summary.error}  cause: ${summary.cause ?? ""}`);
     if (summary.outputDir) w(`output: ${summary.outputDir}`);
+    // A failed run keeps what its completed stages stored; say which.
+    if (summary.status !== "SUCCEEDED") w(`completed stages: ${summary.completedStages?.join(", ") || "(none)"}`);
     w("");
     w(`${"state".padEnd(28)} ${"status".padEnd(9)} ${"ms".padStart(7)}  ${"model".padEnd(20)} ${"provider".padEnd(8)} ${"in".padStart(5)} ${"out".padStart(5)} ${"load".padStart(6)} ${"prompt".padStart(6)} ${"gen".padStart(6)} ${"tok/s".padStart(7)} ${"queue".padStart(6)} ${"rssMB".padStart(6)}  fallback/error`);
     for (const s of summary.states) {

@@ -154,4 +154,7 @@ test("a case that needs more context than the models allow fails with a clear Co
   assert.match(summary.cause, /Affiant\.NoProviderAvailable/);
   assert.match(summary.cause, /local:stories-260k-greedy: Affiant\.ContextTooLarge/);
   assert.match(cli.stderr, /failed state: ExtractFactsFallback/);
+  // What the failed run leaves behind is named, and its blobs are kept.
+  assert.deepEqual((summary as unknown as { completedStages: string[] }).completedStages, ["Extract", "Redact", "Index"]);
+  assert.match(cli.stderr, /completed stages \(their outputs are kept\): Extract, Redact, Index/);
 });

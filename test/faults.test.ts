@@ -20,6 +20,7 @@ interface StateRow {
   provider: string | null;
   model: string | null;
   startedAt: string;
+  endedAt?: string | null;
 }
 
 function stateOf(states: StateRow[], name: string): StateRow {
@@ -93,6 +94,22 @@ test("a stall the worker cannot report is ended by the engine's heartbeat timeou
   assert.equal(isAlive(cause.pid), false, "the stalled worker was killed");
   const fallback = stateOf(summary.states, "DraftDeclarationFallback");
   assert.equal(fallback.fallbackReason, "States.HeartbeatTimeout");
+  assert.equal(fallback.status, "SUCCEEDED");
+});
+
+test("hang-native: a worker stuck in native code (main thread and a pool thread) is gone by HeartbeatSeconds, and the stage falls back", async () => {
+  // Nothing in the stuck worker's main thread runs again: the engine's SIGKILL ends it
+  // locally (its own lifeline thread would, 2 s later, as it does in ECS).
+  const { env } = makeTestHome({ stages: { ExtractFacts: { heartbeatSeconds: 6, watchdogSeconds: 120 } } });
+  const cli = await runCli(["run", samples.vawa, "--json", "--fault", "ExtractFacts=hang-native"], env);
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
+  const facts = stateOf(summary.states, "ExtractFacts");
+  assert.equal(facts.error, "States.HeartbeatTimeout");
+  const cause = JSON.parse(facts.cause!) as { reason: string; pid: number };
+  assert.equal(isAlive(cause.pid), false, "the stuck worker is gone");
+  assert.ok(Date.parse(facts.endedAt!) - Date.parse(facts.startedAt) < (6 + 5) * 1000 + 30_000, "ended by its heartbeat, not its timeout");
+  const fallback = stateOf(summary.states, "ExtractFactsFallback");
   assert.equal(fallback.status, "SUCCEEDED");
 });
 

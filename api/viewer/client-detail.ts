@@ -46,6 +46,8 @@ function renderDetail(summary, definition) {
     errorBox = h("div", { class: "error-box", id: "execution-error" }, [
       h("strong", null, summary.error || "Error"),
       summary.cause ? h("p", null, causeMessage(summary.cause)) : null,
+      // What the failed run leaves behind: the stages whose outputs are stored.
+      summary.completedStages ? h("p", { id: "completed-stages" }, "Completed stages: " + (summary.completedStages.join(", ") || "none")) : null,
     ]);
   }
 

@@ -2,6 +2,7 @@
  * The execution summary of DESIGN.md (`affiant run --json`, `affiant runs show`): one
  * entry per state run, in order, joined with the report its handler stored.
  */
+import { gpuStages, stateNames } from "../state-names.ts";
 import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
 
 export interface StateSummary {
@@ -42,6 +43,24 @@ export interface ExecutionSummary {
   error?: string;
   cause?: string;
   states: StateSummary[];
+  /**
+   * Pipeline stages whose work is done and stored (a GPU stage counts when it or its
+   * fallback succeeded), in order: what a failed execution leaves behind.
+   */
+  completedStages?: string[];
+}
+
+const pipelineStages = new Set<string>([stateNames.extract, stateNames.redact, stateNames.index, ...gpuStages, stateNames.score, stateNames.reinject]);
+
+/** The stages that completed, from the states' outcomes (shared by the local and the AWS summary). */
+export function completedStages(states: StateSummary[]): string[] {
+  const done: string[] = [];
+  for (const s of states) {
+    if (s.status !== "SUCCEEDED") continue;
+    const stage = s.name.endsWith("Fallback") ? s.name.slice(0, -"Fallback".length) : s.name;
+    if (pipelineStages.has(stage) && !done.includes(stage)) done.push(stage);
+  }
+  return done;
 }
 
 export function summarizeExecution(row: ExecutionRow, events: EventRow[], reports: ReportRow[]): ExecutionSummary {
@@ -124,6 +143,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     ...(row.error ? { error: row.error } : {}),
     ...(row.cause ? { cause: row.cause } : {}),
     states,
+    completedStages: completedStages(states),
   };
 }
 
