@@ -4,6 +4,7 @@
  *
  * - tokens/s through the worker's generation loop vs node-llama-cpp's own completion API
  * - seconds from an injected stall to the fallback state's start, vs HeartbeatSeconds
+ * - native hang → worker gone, life after the state failed, death → fallback (bench/deadlines.ts)
  *   (the worker's watchdog, and the engine's heartbeat backstop)
  * - 20 cases through `backfill` in one engine: speed-up at concurrency 2 vs 1, engine RSS
  *   before/after, orchestration overhead (between states, and per GPU state), cost per case
@@ -52,6 +53,13 @@ interface Row {
   pass: boolean;
 }
 const rows: Row[] = [];
+const { deadlineRows } = await import("./deadlines.ts");
+// `AFFIANT_BENCH_ONLY=deadlines npm run bench`: only the stuck-worker rows, printed, results.md untouched.
+if (process.env.AFFIANT_BENCH_ONLY === "deadlines") {
+  const only = await deadlineRows(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), heartbeatSeconds);
+  process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
+  process.exit(only.every((r) => r.pass) ? 0 : 1);
+}
 /** Share of the machine's CPU time spent busy from now until the returned function is called. */
 function busyShare(): () => number {
   const sample = () => os.cpus().reduce((t, c) => ({ busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: t.idle + c.times.idle }), { busy: 0, idle: 0 });
@@ -124,6 +132,8 @@ async function stallToFallbackSeconds(label: string, stageOverrides: Record<stri
 }
 await stallToFallbackSeconds("worker watchdog", {});
 await stallToFallbackSeconds("engine heartbeat backstop", { watchdogSeconds: 600 });
+// Stuck workers never hold a GPU: native hang, life after the state failed, death before answering.
+rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
 
 // 3. Twenty cases through backfill in one engine process: backfill speed-up at concurrency
 //    2 vs 1, engine RSS before/after, orchestration overhead, cost per case.
