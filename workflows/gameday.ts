@@ -117,7 +117,9 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       const summary = await engine.run({ caseId, caseDir: dir, faults });
 
       for (const s of summary.states) {
-        if (faults[s.name] && s.error === "Affiant.CircuitOpen") {
+        // A stage's breaker refusal is on its Admit state (the GPU state never started).
+        const admitted = s.name.endsWith("Admit") ? s.name.slice(0, -"Admit".length) : undefined;
+        if (admitted && faults[admitted] && s.error === "Affiant.CircuitOpen") {
           // Skipped ahead of time by the circuit breaker: no worker ran, so no fault did.
           report.faultsSkipped++;
         } else if (faults[s.name] && (s.status === "FAILED" || s.status === "SUCCEEDED")) {
