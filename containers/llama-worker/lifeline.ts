@@ -5,7 +5,8 @@
  *   llama.cpp runs on those threads: with one of them stuck, `process.exit(1)` never returns
  *   (test/lifeline.test.ts shows it). SIGKILL to our own pid cannot be waited on.
  * - {@link Lifeline}: one process-wide watchdog on its own thread, fed by every kind of
- *   progress (binding, plan, load, prompt evaluation, generation). The main thread may be
+ *   progress (binding, plan, load, prompt evaluation, generation) as the heartbeat that
+ *   progress sends goes out, so it counts from where Step Functions counts. The main thread may be
  *   stuck inside a native call where no timer of its own can run; this thread still runs.
  *   No progress for HeartbeatSeconds + grace, or the state's absolute deadline (entered at +
  *   TimeoutSeconds) passed: a best-effort SendTaskFailure (capped), then SIGKILL.

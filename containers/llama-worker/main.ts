@@ -88,14 +88,14 @@ function heartbeater(channel: TaskChannel, intervalMs: number) {
     const key = `${latest.phase}:${latest.tokens}:${latest.loadProgress ?? ""}:${latest.promptTokens ?? ""}`;
     if (key === sentKey) return;
     sentKey = key;
+    // The lifeline counts from the heartbeat sent, as Step Functions does: the worker then
+    // dies within the grace of its state failing, whatever progress came in between.
+    lifeline?.progress();
     void channel.heartbeat(latest).catch(() => undefined);
   }, intervalMs);
   timer.unref();
   return {
-    update: (p: Progress) => {
-      latest = p;
-      lifeline?.progress();
-    },
+    update: (p: Progress) => (latest = p),
     stop: () => clearInterval(timer),
   };
 }
