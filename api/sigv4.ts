@@ -18,7 +18,7 @@ export class SigV4Error extends Error {
 }
 
 /** node:crypto behind the Hash interface the signer expects (update / digest). */
-class NodeSha256 {
+export class NodeSha256 {
   private readonly hash;
   constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
     this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));

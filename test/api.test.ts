@@ -115,6 +115,8 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const declaration = await call("GET", `/executions/${id}/declaration`);
   assert.equal(declaration.status, 200);
   assert.match(declaration.headers.get("content-type") ?? "", /text\/markdown/);
+  // A download, never rendered in this origin.
+  assert.equal(declaration.headers.get("content-disposition"), `attachment; filename="${id}-declaration.md"`);
   const declarant = JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")).declarant.name as string;
   assert.ok(declaration.text.includes(declarant), "the declaration carries the re-injected name");
   assert.doesNotMatch(declaration.text, /\[PERSON_\d+\]/);
