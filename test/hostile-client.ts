@@ -67,9 +67,10 @@ export interface StreamResult {
 /**
  * Streams `totalBytes` of spaces as the body of one request over a raw socket, a
  * megabyte at a time with back-pressure, so the test holds one megabyte however large the
- * body. Stops when the server answers or closes. `chunked` sends no Content-Length.
+ * body. Stops when the server answers or closes. `chunked` sends no Content-Length;
+ * `pauseMs` waits between megabytes.
  */
-export function streamBody(port: number, head: { method: string; path: string; headers: Record<string, string> }, totalBytes: number, chunked = true): Promise<StreamResult> {
+export function streamBody(port: number, head: { method: string; path: string; headers: Record<string, string> }, totalBytes: number, chunked = true, pauseMs = 0): Promise<StreamResult> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     const mb = Buffer.alloc(1 << 20, 0x20);
@@ -93,7 +94,9 @@ export function streamBody(port: number, head: { method: string; path: string; h
     const pump = () => {
       while (!done && sentBeforeAnswer < 0 && sent < totalBytes) {
         sent += mb.length;
-        if (!socket.write(frame)) return void socket.once("drain", pump);
+        const more = socket.write(frame);
+        if (pauseMs > 0) return void (more ? setTimeout(pump, pauseMs) : socket.once("drain", () => setTimeout(pump, pauseMs)));
+        if (!more) return void socket.once("drain", pump);
       }
       if (!done) socket.end(chunked && sent >= totalBytes ? "0\r\n\r\n" : "");
     };

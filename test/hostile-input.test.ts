@@ -95,7 +95,8 @@ test("/sfn: four 1 GB bodies, streamed, are cut off at 1 MiB before the signatur
   const rss = watchRss(pid);
   const head = { method: "POST", path: "/sfn", headers: { host: `127.0.0.1:${serve.port}`, "content-type": "application/x-amz-json-1.0", "x-amz-target": "AWSStepFunctions.ListStateMachines" } };
   const gigabyte = 1024 * 1024 * 1024;
-  const results = await Promise.all([streamBody(serve.port, head, gigabyte), streamBody(serve.port, head, gigabyte), streamBody(serve.port, head, gigabyte), streamBody(serve.port, head, gigabyte, false)]);
+  // Paced a little, so each client is free to read the answer before the server hangs up.
+  const results = await Promise.all([streamBody(serve.port, head, gigabyte, true, 5), streamBody(serve.port, head, gigabyte, true, 5), streamBody(serve.port, head, gigabyte, true, 5), streamBody(serve.port, head, gigabyte, false, 5)]);
   const peak = rss.stop();
   for (const r of results) {
     assert.match(r.statusLine, /^HTTP\/1\.1 413/, r.response.slice(0, 300));
@@ -112,11 +113,12 @@ async function capturedSdkRequest(): Promise<{ headers: Record<string, string>; 
   let captured: { headers: Record<string, string>; body: string } | undefined;
   client.middlewareStack.add(
     (next) => async (args) => {
-      const req = args.request as { headers: Record<string, string>; body: string };
-      captured = { headers: { ...req.headers }, body: String(req.body) };
+      const req = args.request as { headers: Record<string, string>; body: string | Uint8Array };
+      captured = { headers: { ...req.headers }, body: typeof req.body === "string" ? req.body : Buffer.from(req.body).toString("utf8") };
       return next(args);
     },
-    { step: "finalizeRequest", priority: "low", name: "capture" },
+    // The last step before the wire: the request as signed.
+    { step: "deserialize", name: "capture" },
   );
   const d = await client.send(new DescribeExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${victim}` }));
   assert.equal(d.name, victim);
@@ -225,10 +227,10 @@ test("a flood of starts: beyond --max-running 429 Affiant.TooManyExecutions (Exe
 });
 
 test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, the upload signature before the body", async () => {
-  const big = JSON.stringify({ case: { pad: "x".repeat(2 * 1024 * 1024) }, files: [{ name: "a.pdf", size: 1 }] });
-  const tooBig = await call("POST", "/cases", { body: big, headers: { "content-type": "application/json" } });
-  assert.deepEqual([tooBig.status, tooBig.json.error.name], [413, "Affiant.RequestTooLarge"]);
-  assert.match(tooBig.json.error.message, /a JSON body is at most 1048576 bytes/);
+  // A 2 MB JSON body: answered 413 from its Content-Length, before it is read.
+  const tooBig = await streamBody(serve.port, { method: "POST", path: "/cases", headers: { host: `127.0.0.1:${serve.port}`, "content-type": "application/json", ...auth } }, 2 * 1024 * 1024, false);
+  assert.match(tooBig.statusLine, /^HTTP\/1\.1 413/);
+  assert.match(tooBig.response, /"name":"Affiant\.RequestTooLarge","message":"a JSON body is at most 1048576 bytes"/);
 
   const badId = await call("POST", `/cases/${encodeURIComponent("..\\evil id")}/executions`);
   assert.deepEqual([badId.status, badId.json.error.name], [400, "Affiant.InvalidInput"]);
@@ -261,6 +263,7 @@ test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, t
 
 test("slow and greedy connections: headers must arrive within 10 s, and connections past 128 are dropped", async () => {
   const slow = net.connect(serve.port, "127.0.0.1");
+  slow.resume();
   slow.write(`GET /health HTTP/1.1\r\nHost: 127.0.0.1:${serve.port}\r\n`);
   const opened = Date.now();
   const closedAfter = await new Promise<number>((resolve) => {
@@ -275,6 +278,7 @@ test("slow and greedy connections: headers must arrive within 10 s, and connecti
     Array.from({ length: 160 }, () => new Promise<net.Socket>((resolve) => {
       const s = net.connect(serve.port, "127.0.0.1", () => resolve(s));
       s.on("error", () => undefined);
+      s.resume();
     })),
   );
   // Held briefly: the victim's workers need their connections to heartbeat.
