@@ -108,13 +108,13 @@ test("/sfn: four 1 GB bodies, streamed, are cut off at 1 MiB before the signatur
 });
 
 /** The JS SDK, with its signed request captured on the way out. */
-async function capturedSdkRequest(): Promise<{ headers: Record<string, string>; body: string }> {
+async function capturedSdkRequest(): Promise<{ path: string; headers: Record<string, string>; body: string }> {
   const client = sfn();
-  let captured: { headers: Record<string, string>; body: string } | undefined;
+  let captured: { path: string; headers: Record<string, string>; body: string } | undefined;
   client.middlewareStack.add(
     (next) => async (args) => {
-      const req = args.request as { headers: Record<string, string>; body: string | Uint8Array };
-      captured = { headers: { ...req.headers }, body: typeof req.body === "string" ? req.body : Buffer.from(req.body).toString("utf8") };
+      const req = args.request as { path: string; headers: Record<string, string>; body: string | Uint8Array };
+      captured = { path: req.path, headers: { ...req.headers }, body: typeof req.body === "string" ? req.body : Buffer.from(req.body).toString("utf8") };
       return next(args);
     },
     // The last step before the wire: the request as signed.
@@ -126,22 +126,23 @@ async function capturedSdkRequest(): Promise<{ headers: Record<string, string>; 
 }
 
 test("SigV4: a replayed request and a body-swapped one are refused; host and x-amz-target must be signed", async () => {
-  const { headers, body } = await capturedSdkRequest();
+  const { path: sfnPath, headers, body } = await capturedSdkRequest();
   assert.match(headers.authorization!, /SignedHeaders=[^,]*host[^,]*x-amz-target/);
-  const replay = await rawRequest(serve.port, "POST", "/sfn", headers, body);
+  const replay = await rawRequest(serve.port, "POST", sfnPath, headers, body);
   assert.equal(replay.status, 403);
   assert.deepEqual([replay.json.__type, replay.json.message], ["InvalidSignatureException", "this signature was already used (a replayed request); sign each request afresh"]);
 
   // The same signature with another body: StopExecution's target is signed, so only the
   // body can change, and it must match its hash.
-  const swapped = body.replace(victim, "some-other-execution");
-  const swap = await rawRequest(serve.port, "POST", "/sfn", { ...headers, "content-length": String(Buffer.byteLength(swapped)) }, swapped);
+  // Same length, so Content-Length (signed too) still matches: only the body differs.
+  const swapped = body.replace(victim, "x".repeat(victim.length));
+  const swap = await rawRequest(serve.port, "POST", sfnPath, headers, swapped);
   assert.equal(swap.status, 403);
   assert.equal(swap.json.__type, "InvalidSignatureException");
   assert.match(swap.json.message, /x-amz-content-sha256 does not match the body/);
   // Dropping the hash header leaves the signature over the old body.
   const { "x-amz-content-sha256": _hash, ...noHash } = headers;
-  const swap2 = await rawRequest(serve.port, "POST", "/sfn", { ...noHash, "content-length": String(Buffer.byteLength(swapped)) }, swapped);
+  const swap2 = await rawRequest(serve.port, "POST", sfnPath, noHash, swapped);
   assert.equal(swap2.status, 403);
   assert.equal(swap2.json.__type, "InvalidSignatureException");
 
