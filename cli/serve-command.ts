@@ -90,10 +90,11 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     // Listen first: the engine's workers need the real port to reach /sfn.
     const main = await listen(fetch, port, opts.host, tls);
     servers.push(main.server);
-    // Workers reach /sfn over plain loopback: with TLS on the main port they would have to
-    // trust its certificate. This listener only ever binds 127.0.0.1.
-    const internal = tls ? await listen(fetch, 0, "127.0.0.1") : main;
-    if (tls) servers.push(internal.server);
+    // Workers reach /sfn on a listener of their own, on plain loopback: a client filling the
+    // main port's connection cap cannot cut a running execution's heartbeats, and with TLS
+    // on the main port they would otherwise have to trust its certificate.
+    const internal = await listen(fetch, 0, "127.0.0.1");
+    servers.push(internal.server);
     const local = `http://127.0.0.1:${internal.port}`;
 
     const broker = new TaskTokenBroker();
@@ -104,7 +105,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     const executions = new LocalExecutions({ engine, maxRunning });
     const definition = engine.definition;
     const guard = guardOptionsFor({ host: opts.host, port: main.port, tls: Boolean(tls), publicOrigin: opts.publicOrigin });
-    if (tls) for (const h of guardOptionsFor({ host: "127.0.0.1", port: internal.port, tls: false }).allowedHosts) (guard.allowedHosts as Set<string>).add(h);
+    for (const h of guardOptionsFor({ host: "127.0.0.1", port: internal.port, tls: false }).allowedHosts) (guard.allowedHosts as Set<string>).add(h);
     app = createApp({
       executions,
       auth: { kind: "bearer", token },

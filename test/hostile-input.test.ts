@@ -302,5 +302,7 @@ test("the broker forgets the oldest ended task tokens past its bound", () => {
 });
 
 test("the victim was not harmed: it is still running or has succeeded", async () => {
-  assert.ok(["RUNNING", "SUCCEEDED"].includes(await statusOf(victim)), await statusOf(victim));
+  const summary = (await call("GET", `/executions/${victim}`)).json;
+  const failed = summary.states.filter((s: { status: string }) => s.status === "FAILED").map((s: { name: string; error?: string; cause?: string }) => `${s.name}: ${s.error} ${s.cause}`);
+  assert.ok(["RUNNING", "SUCCEEDED"].includes(summary.status), `${summary.status}: ${summary.error} ${summary.cause}\n${failed.join("\n")}`);
 });
