@@ -249,6 +249,24 @@ test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, t
   assert.equal(again.status, 401);
   assert.match(((await again.json()) as any).error.message, /already used/);
 
+  // URLs planned before a start are void after it, even unused: the case went in whole
+  // (multipart) and started; the old URL must not swap a document under that run.
+  const lateDir = copyCase(samples.vawa, path.join(home.home, "late-upload"));
+  writeFileSync(path.join(lateDir, "case.json"), JSON.stringify({ ...JSON.parse(readFileSync(path.join(lateDir, "case.json"), "utf8")), caseId: "late-upload" }));
+  const latePdfs = readdirSync(lateDir).filter((f) => f.endsWith(".pdf")).sort();
+  const latePlan = await call("POST", "/cases", { body: JSON.stringify({ case: JSON.parse(readFileSync(path.join(lateDir, "case.json"), "utf8")), files: latePdfs.map((name) => ({ name, size: statSync(path.join(lateDir, name)).size })) }), headers: { "content-type": "application/json" } });
+  assert.equal(latePlan.status, 201, latePlan.text);
+  assert.equal((await call("POST", "/cases", { body: caseForm(lateDir) })).status, 201);
+  const lateStart = await call("POST", "/cases/late-upload/executions");
+  assert.equal(lateStart.status, 202, lateStart.text);
+  const lateBytes = readFileSync(path.join(lateDir, latePlan.json.uploads[0].name));
+  const whileRunning = await fetch(latePlan.json.uploads[0].url, { method: "PUT", body: lateBytes });
+  assert.deepEqual([whileRunning.status, ((await whileRunning.json()) as any).error.name], [409, "Affiant.CaseBusy"]);
+  await sfn().send(new StopExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${lateStart.json.executionId}` }));
+  const afterStop = await fetch(latePlan.json.uploads[0].url, { method: "PUT", body: lateBytes });
+  assert.equal(afterStop.status, 409);
+  assert.match(((await afterStop.json()) as any).error.message, /started after this upload URL was issued/);
+
   // A wrong signature is refused before the body is read: the answer comes while 45 MB
   // are still being sent, and the server does not hold them.
   const forged = new URL(first.url.replace(/signature=[^&]+/, "signature=AAAA"));
