@@ -233,8 +233,8 @@ export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
       c.body(JSON.stringify({ __type: "ValidationException", message: `the request body is over ${sfnMaxBodyBytes} bytes` }), 413, {
         "content-type": "application/x-amz-json-1.0",
         "x-amzn-errortype": "ValidationException",
-        // The rest of an oversized body is not read: the connection goes with it.
-        connection: "close",
+        // The rest of the body is not buffered: @hono/node-server discards up to 64 MB or
+        // half a second of it, so the client can read this answer, then closes the connection.
       }),
   });
   // The limit runs first, before the signature is checked: it reads at most sfnMaxBodyBytes.
