@@ -207,11 +207,20 @@ export function createApp(options: AppOptions): Hono {
         const refused = local.signer.check(grant, c.req.query("signature") ?? "");
         if (refused) throw new HttpError(401, "Affiant.Unauthorized", refused);
         local.assertUploadOpen(grant.caseId, grant.expiresAt);
+        // Spent from here: a second upload through this URL is refused even while this one runs.
+        const signature = c.req.query("signature") ?? "";
+        local.signer.consume(signature, grant.expiresAt);
         const limit = bodyLimit({
           maxSize: Math.min(grant.size, documentLimits.maxDocumentBytes),
           onError: (c2) => c2.json({ error: { name: "Affiant.RequestTooLarge", message: `${grant.name}: more than the ${grant.size} bytes announced` } }, 413),
         });
-        return limit(c, next);
+        // Hono turns the handler's throw into a response here; any failure gives the URL back.
+        const res = await limit(c, next).catch((err: unknown) => {
+          local.signer.release(signature);
+          throw err;
+        });
+        if ((res ?? c.res).status !== 200 || c.error) local.signer.release(signature);
+        return res;
       },
       async (c) => {
         const caseId = c.req.param("caseId");
@@ -220,8 +229,6 @@ export function createApp(options: AppOptions): Hono {
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         if (bytes.byteLength !== size) throw new InvalidInputError(`${name}: ${bytes.byteLength} bytes uploaded, ${size} announced`);
         checkPdfBytes(name, bytes);
-        // Once stored, the URL is spent: it cannot replace the document later.
-        local.signer.consume(c.req.query("signature") ?? "", Number(c.req.query("expires")));
         await local.engine.store.put(documentKey(caseId, name), bytes);
         log("info", "api.document_uploaded", { caseId, bytes: bytes.byteLength });
         return c.body(null, 200);

@@ -39,9 +39,14 @@ export class UploadSigner {
     return null;
   }
 
-  /** Marks a URL spent once its document is stored. */
+  /** Marks a URL spent as its upload begins, so two uploads cannot race through one URL. */
   consume(signature: string, expiresAt: number, now = Date.now()): void {
     for (const [sig, exp] of this.used) if (exp < now) this.used.delete(sig);
     this.used.set(signature, expiresAt);
+  }
+
+  /** An upload that failed (wrong size, not a PDF) gives its URL back for another try. */
+  release(signature: string): void {
+    this.used.delete(signature);
   }
 }
