@@ -219,8 +219,10 @@ export function createApp(options: AppOptions): Hono {
           local.signer.release(signature);
           throw err;
         });
-        if ((res ?? c.res).status !== 200 || c.error) local.signer.release(signature);
-        return res;
+        // bodyLimit answers its own 413 as a Response; otherwise the handler's answer is c.res.
+        const status = res instanceof Response ? res.status : c.res.status;
+        if (status !== 200 || c.error) local.signer.release(signature);
+        return res instanceof Response ? res : undefined;
       },
       async (c) => {
         const caseId = c.req.param("caseId");
