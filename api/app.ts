@@ -14,6 +14,7 @@ import type { AslDefinition } from "../workflows/definition.ts";
 import { checkPdfBytes, documentKey, parseCaseJson } from "./case-store.ts";
 import { documentLimits, type CaseDocument, type Executions, type ExecutionStatus } from "./executions.ts";
 import type { LocalExecutions } from "./local-executions.ts";
+import { requestGuard, type RequestGuardOptions } from "./request-guard.ts";
 
 export interface AppOptions {
   executions: Executions;
@@ -27,6 +28,8 @@ export interface AppOptions {
   definition?: AslDefinition;
   /** Largest request body accepted (API Gateway: 10 MB). */
   maxRequestBytes?: number;
+  /** Host and Origin checks ahead of every route (`affiant serve`; API Gateway has its own domain). */
+  guard?: RequestGuardOptions;
   /** Extra routes on the same app: the run viewer, the local Step Functions endpoint. */
   mount?: (app: Hono) => void;
 }
@@ -46,10 +49,14 @@ const listQuerySchema = z.object({
 });
 
 const executionIdPattern = /^[A-Za-z0-9._-]{1,120}$/;
+/** As case.json's caseId. */
+const caseIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
+/** A JSON body plans uploads: a case.json and a file list, never documents. */
+export const maxJsonBytes = 1024 * 1024;
 
 class HttpError extends AffiantError {
   constructor(
-    readonly status: 401 | 404 | 409 | 413 | 415,
+    readonly status: 401 | 404 | 409 | 413 | 415 | 429,
     name: string,
     message: string,
   ) {
@@ -63,6 +70,8 @@ const statusFor: Record<string, number> = {
   "Affiant.NotFound": 404,
   "Affiant.CaseIncomplete": 409,
   "Affiant.ExecutionAlreadyExists": 409,
+  "Affiant.CaseBusy": 409,
+  "Affiant.TooManyExecutions": 429,
 };
 
 export function createApp(options: AppOptions): Hono {
@@ -78,6 +87,9 @@ export function createApp(options: AppOptions): Hono {
   });
   app.notFound((c) => c.json({ error: { name: "Affiant.NotFound", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
 
+  // First of all: a rebinding Host or a cross-site Origin never reaches a route or the body.
+  if (options.guard) app.use("*", requestGuard(options.guard));
+
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
@@ -86,13 +98,17 @@ export function createApp(options: AppOptions): Hono {
 
   const api = new Hono();
   if (options.auth.kind === "bearer") api.use("*", bearer(options.auth.token));
-  api.use(
-    "*",
-    bodyLimit({
-      maxSize: options.maxRequestBytes ?? documentLimits.maxRequestBytes,
-      onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: `the request body is over ${options.maxRequestBytes ?? documentLimits.maxRequestBytes} bytes; upload through the presigned URLs instead` } }, 413),
-    }),
-  );
+  const maxRequestBytes = options.maxRequestBytes ?? documentLimits.maxRequestBytes;
+  const multipartLimit = bodyLimit({
+    maxSize: maxRequestBytes,
+    onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: `the request body is over ${maxRequestBytes} bytes; upload through the presigned URLs instead` } }, 413),
+  });
+  const jsonLimit = bodyLimit({
+    maxSize: Math.min(maxJsonBytes, maxRequestBytes),
+    onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: `a JSON body is at most ${Math.min(maxJsonBytes, maxRequestBytes)} bytes` } }, 413),
+  });
+  // Only multipart carries documents; any other body is small.
+  api.use("*", (c, next) => ((c.req.header("content-type") ?? "").startsWith("multipart/form-data") ? multipartLimit(c, next) : jsonLimit(c, next)));
 
   api.post("/cases", async (c) => {
     const type = c.req.header("content-type") ?? "";
@@ -137,7 +153,8 @@ export function createApp(options: AppOptions): Hono {
   });
 
   api.post("/cases/:caseId/executions", async (c) => {
-    const caseId = c.req.param("caseId");
+    const caseId = c.req.param("caseId") ?? "";
+    if (!caseIdPattern.test(caseId)) throw new InvalidInputError(`case id ${JSON.stringify(caseId.slice(0, 90))}: letters, digits, . _ - (max 80), starting with a letter or digit`);
     const result = await executions.startExecution(caseId);
     log("info", "api.execution_start", { caseId, execution: result.executionId, created: result.created });
     return c.json(result, result.created ? 202 : 200);
@@ -167,6 +184,9 @@ export function createApp(options: AppOptions): Hono {
       throw new HttpError(409, "Affiant.DeclarationNotReady", `execution ${id} is ${result.status}; the declaration exists once it has SUCCEEDED`);
     }
     c.header("cache-control", "no-store");
+    // A download, never a page: a browser must not render a declaration in this origin.
+    c.header("content-disposition", `attachment; filename="${id}-declaration.md"`);
+    c.header("x-content-type-options", "nosniff");
     return c.body(new Uint8Array(result.markdown), 200, { "content-type": "text/markdown; charset=utf-8" });
   });
 
@@ -180,14 +200,34 @@ export function createApp(options: AppOptions): Hono {
     const local = executions as LocalExecutions;
     app.put(
       "/uploads/:caseId/:name",
-      bodyLimit({ maxSize: documentLimits.maxDocumentBytes, onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: "document over the size limit" } }, 413) }),
+      // The signature first: an unsigned body is never read, and a signed one is read up to
+      // the size the signature names.
+      async (c, next) => {
+        const grant = { caseId: c.req.param("caseId") ?? "", name: c.req.param("name") ?? "", size: Number(c.req.query("size")), expiresAt: Number(c.req.query("expires")) };
+        const refused = local.signer.check(grant, c.req.query("signature") ?? "");
+        if (refused) throw new HttpError(401, "Affiant.Unauthorized", refused);
+        local.assertUploadOpen(grant.caseId, grant.expiresAt);
+        // Spent from here: a second upload through this URL is refused even while this one runs.
+        const signature = c.req.query("signature") ?? "";
+        local.signer.consume(signature, grant.expiresAt);
+        const limit = bodyLimit({
+          maxSize: Math.min(grant.size, documentLimits.maxDocumentBytes),
+          onError: (c2) => c2.json({ error: { name: "Affiant.RequestTooLarge", message: `${grant.name}: more than the ${grant.size} bytes announced` } }, 413),
+        });
+        // Hono turns the handler's throw into a response here; any failure gives the URL back.
+        const res = await limit(c, next).catch((err: unknown) => {
+          local.signer.release(signature);
+          throw err;
+        });
+        // bodyLimit answers its own 413 as a Response; otherwise the handler's answer is c.res.
+        const status = res instanceof Response ? res.status : c.res.status;
+        if (status !== 200 || c.error) local.signer.release(signature);
+        return res instanceof Response ? res : undefined;
+      },
       async (c) => {
         const caseId = c.req.param("caseId");
         const name = c.req.param("name");
         const size = Number(c.req.query("size"));
-        const expiresAt = Number(c.req.query("expires"));
-        const refused = local.signer.check({ caseId, name, size, expiresAt }, c.req.query("signature") ?? "");
-        if (refused) throw new HttpError(401, "Affiant.Unauthorized", refused);
         const bytes = new Uint8Array(await c.req.arrayBuffer());
         if (bytes.byteLength !== size) throw new InvalidInputError(`${name}: ${bytes.byteLength} bytes uploaded, ${size} announced`);
         checkPdfBytes(name, bytes);

@@ -22,15 +22,21 @@ import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { StageReport } from "../core/stage-report.ts";
 import { completedStages, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
-import { assertCaseReady, checkDocumentList, documentKey, writeCase, writeManifest } from "./case-store.ts";
-import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
+import { assertCaseReady, checkDocumentList, checkPdfBytes, documentKey, manifestKey, writeCase, writeManifest } from "./case-store.ts";
+import type { CaseDocument, CaseManifest, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 
 export interface AwsExecutionsOptions {
   sfn: SFNClient;
   stateMachineArn: string;
   store: BlobStore;
-  /** A presigned S3 PUT URL for a blob key (the S3 store's bucket). */
-  presignPut?: (key: string, contentType: string, expiresInSeconds: number) => Promise<string>;
+  /**
+   * A presigned S3 POST for a blob key (the S3 store's bucket) whose policy allows exactly
+   * `size` bytes of application/pdf: a presigned PUT signs no length, so its holder could
+   * store gigabytes under the key.
+   */
+  presignPost?: (key: string, size: number, expiresInSeconds: number) => Promise<{ url: string; fields: Record<string, string> }>;
+  /** Size and first bytes of a stored object (S3: HeadObject + a ranged GetObject). Default: reads the object. */
+  inspect?: (key: string) => Promise<{ size: number; head: Buffer }>;
   uploadTtlSeconds?: number;
   /** At most this many attempts of one case at one pipeline version. */
   maxAttempts?: number;
@@ -51,7 +57,7 @@ export class AwsExecutions implements Executions {
   }
 
   async planUploads(caseFile: CaseFile, caseJson: string, documents: PlannedDocument[]): Promise<UploadTarget[]> {
-    if (!this.options.presignPut) throw new InvalidInputError("presigned uploads need the S3 store (AFFIANT_BUCKET)");
+    if (!this.options.presignPost) throw new InvalidInputError("presigned uploads need the S3 store (AFFIANT_BUCKET)");
     checkDocumentList(documents);
     const { store } = this.options;
     for (const stale of await store.list(caseKeys.documents(caseFile.caseId))) await store.delete(stale);
@@ -59,18 +65,16 @@ export class AwsExecutions implements Executions {
     const ttl = this.options.uploadTtlSeconds ?? 900;
     const expiresAt = new Date(Date.now() + ttl * 1000).toISOString();
     return Promise.all(
-      documents.map(async (d) => ({
-        name: d.name,
-        method: "PUT" as const,
-        url: await this.options.presignPut!(documentKey(caseFile.caseId, d.name), "application/pdf", ttl),
-        headers: { "content-type": "application/pdf" },
-        expiresAt,
-      })),
+      documents.map(async (d) => {
+        const post = await this.options.presignPost!(documentKey(caseFile.caseId, d.name), d.size, ttl);
+        return { name: d.name, method: "POST" as const, url: post.url, fields: post.fields, headers: {}, expiresAt };
+      }),
     );
   }
 
   async startExecution(caseId: string): Promise<StartResult> {
     await assertCaseReady(this.options.store, caseId);
+    await this.assertUploadsMatch(caseId);
     const input = JSON.stringify({ caseId });
     for (let attempt = 1; attempt <= (this.options.maxAttempts ?? maxAttemptsDefault); attempt++) {
       const name = executionNameFor(caseId, pipelineVersion, attempt);
@@ -89,6 +93,26 @@ export class AwsExecutions implements Executions {
       }
     }
     throw new InvalidInputError(`case ${caseId} has failed ${this.options.maxAttempts ?? maxAttemptsDefault} times at pipeline version ${pipelineVersion}; fix the case before starting it again`);
+  }
+
+  /**
+   * What arrived through the upload URLs is checked before anything reads it: each
+   * document's size is the one the manifest (and the POST policy) named, and it starts with
+   * %PDF-. Cases stored whole through the API were checked on the way in.
+   */
+  private async assertUploadsMatch(caseId: string): Promise<void> {
+    const { store } = this.options;
+    if (!(await store.exists(manifestKey(caseId)))) return;
+    const manifest = JSON.parse((await store.get(manifestKey(caseId))).toString("utf8")) as CaseManifest;
+    const inspect = this.options.inspect ?? (async (key: string) => {
+      const bytes = await store.get(key);
+      return { size: bytes.byteLength, head: bytes.subarray(0, 5) };
+    });
+    for (const d of manifest.documents) {
+      const { size, head } = await inspect(documentKey(caseId, d.name));
+      if (size !== d.size) throw new InvalidInputError(`files: ${d.name}: ${size} bytes stored, ${d.size} planned; upload it again`);
+      checkPdfBytes(d.name, head);
+    }
   }
 
   async listExecutions(options: { limit: number; status?: ExecutionStatus; caseId?: string; nextToken?: string }) {

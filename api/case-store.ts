@@ -42,10 +42,13 @@ export function checkDocumentList(documents: PlannedDocument[]): void {
   }
 }
 
-/** A PDF starts with `%PDF-` (within its first KB, per the spec's tolerance). */
+/**
+ * A PDF starts with `%PDF-` at its first byte. Readers tolerate junk before it (up to 1 KB),
+ * which is how polyglot files (an HTML page that is also a PDF) get through; none of ours
+ * need it.
+ */
 export function checkPdfBytes(name: string, bytes: Uint8Array): void {
-  const head = Buffer.from(bytes.subarray(0, 1024)).toString("latin1");
-  if (!head.includes("%PDF-")) throw new InvalidInputError(`files: ${name}: not a PDF (no %PDF- header)`);
+  if (Buffer.from(bytes.subarray(0, 5)).toString("latin1") !== "%PDF-") throw new InvalidInputError(`files: ${name}: not a PDF (it does not start with %PDF-)`);
 }
 
 export async function writeCase(store: BlobStore, caseFile: CaseFile, caseJson: string, documents: CaseDocument[]): Promise<void> {

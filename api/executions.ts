@@ -21,9 +21,12 @@ export interface PlannedDocument {
 
 export interface UploadTarget {
   name: string;
-  method: "PUT";
+  /** PUT the bytes to `url` (local), or POST a multipart form of `fields` then `file` (S3 presigned POST). */
+  method: "PUT" | "POST";
   url: string;
   headers: Record<string, string>;
+  /** Form fields of a presigned POST, sent before the file part; they carry the size the policy allows. */
+  fields?: Record<string, string>;
   expiresAt: string;
 }
 

@@ -6,6 +6,7 @@
  */
 import { caseKeys, type CaseFile } from "../core/case-file.ts";
 import { attemptOf, executionNameFor } from "../core/execution-name.ts";
+import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { pipelineVersion, type FaultKind } from "../core/pipeline-state.ts";
 import type { LocalEngine } from "../workflows/engine/local-engine.ts";
@@ -18,6 +19,12 @@ export interface LocalExecutionsOptions {
   signer?: UploadSigner;
   /** How long an upload URL stays good. Default 15 minutes. */
   uploadTtlSeconds?: number;
+  /**
+   * Executions this server runs at once; a start beyond it is refused (429 on the API,
+   * ExecutionLimitExceeded on /sfn) rather than queued, so a flood costs nothing. Default 4:
+   * every execution runs GPU workers on this machine.
+   */
+  maxRunning?: number;
 }
 
 export class LocalExecutions implements Executions {
@@ -25,20 +32,49 @@ export class LocalExecutions implements Executions {
   readonly engine: LocalEngine;
   readonly signer: UploadSigner;
   private readonly uploadTtlSeconds: number;
-  private readonly running = new Map<string, Promise<unknown>>();
+  private readonly running = new Map<string, { caseId: string; done: Promise<unknown> }>();
+  readonly maxRunning: number;
 
   constructor(options: LocalExecutionsOptions) {
     this.engine = options.engine;
     this.signer = options.signer ?? new UploadSigner();
     this.uploadTtlSeconds = options.uploadTtlSeconds ?? 900;
+    this.maxRunning = options.maxRunning ?? 4;
+  }
+
+  /** The running execution of a case, if any: one at a time per case. */
+  runningOf(caseId: string): string | undefined {
+    for (const [id, r] of this.running) if (r.caseId === caseId) return id;
+    return undefined;
+  }
+
+  /** Documents may not change under a running execution: it would read half old, half new. */
+  assertCaseIdle(caseId: string): void {
+    const id = this.runningOf(caseId);
+    if (id) throw new CaseBusyError(`case ${caseId} has a running execution (${id}); its documents can change once it ends`);
+  }
+
+  /**
+   * An upload URL is void once an execution of its case started after it was issued: the
+   * documents an execution read must stay the ones it read.
+   */
+  assertUploadOpen(caseId: string, expiresAt: number): void {
+    this.assertCaseIdle(caseId);
+    const issuedAt = expiresAt - this.uploadTtlSeconds * 1000;
+    const last = this.engine.db.listExecutions(1, { caseId })[0];
+    if (last && Date.parse(last.startedAt) >= issuedAt) {
+      throw new CaseBusyError(`case ${caseId}: execution ${last.id} started after this upload URL was issued; plan the case again for new URLs`);
+    }
   }
 
   async putCase(caseFile: CaseFile, caseJson: string, documents: CaseDocument[]): Promise<void> {
+    this.assertCaseIdle(caseFile.caseId);
     await writeCase(this.engine.store, caseFile, caseJson, documents);
   }
 
   async planUploads(caseFile: CaseFile, caseJson: string, documents: PlannedDocument[], baseUrl: string): Promise<UploadTarget[]> {
     checkDocumentList(documents);
+    this.assertCaseIdle(caseFile.caseId);
     for (const stale of await this.engine.store.list(caseKeys.documents(caseFile.caseId))) await this.engine.store.delete(stale);
     await writeManifest(this.engine.store, caseFile, caseJson, documents);
     const expiresAt = Date.now() + this.uploadTtlSeconds * 1000;
@@ -64,6 +100,9 @@ export class LocalExecutions implements Executions {
 
   /** Starts under a given name (StartExecution) and tracks it until it ends. */
   startNamed(options: { caseId: string; executionName: string; faults?: Record<string, FaultKind> }): string {
+    const busy = this.runningOf(options.caseId);
+    if (busy) throw new CaseBusyError(`case ${options.caseId} already has a running execution (${busy}); one at a time per case`);
+    if (this.running.size >= this.maxRunning) throw new TooManyExecutionsError(`${this.running.size} executions are running, the most this server runs at once (${this.maxRunning}); start again when one ends`);
     const { executionId, done } = this.engine.start(options);
     const tracked = done
       .catch((err) => {
@@ -71,14 +110,14 @@ export class LocalExecutions implements Executions {
         if (!this.engine.isDisposed) log("error", "execution.crashed", { execution: executionId, error: (err as Error).name });
       })
       .finally(() => this.running.delete(executionId));
-    this.running.set(executionId, tracked);
+    this.running.set(executionId, { caseId: options.caseId, done: tracked });
     return executionId;
   }
 
   /** StopExecution: aborts it, kills its workers, and returns once it is recorded ABORTED. */
   async stop(executionId: string, reason: { error?: string; cause?: string }): Promise<void> {
     if (!this.engine.abort(executionId, reason)) return;
-    await this.running.get(executionId);
+    await this.running.get(executionId)?.done;
   }
 
   async listExecutions(options: { limit: number; status?: ExecutionStatus; caseId?: string; nextToken?: string }) {
@@ -109,6 +148,6 @@ export class LocalExecutions implements Executions {
 
   /** Resolves when every execution this object started has ended. */
   async settle(): Promise<void> {
-    await Promise.all([...this.running.values()]);
+    await Promise.all([...this.running.values()].map((r) => r.done));
   }
 }

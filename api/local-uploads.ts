@@ -1,7 +1,7 @@
 /**
  * Presigned uploads for `affiant serve`, the local twin of S3 presigned PUT URLs: the URL
  * carries an expiry and an HMAC over method, case, document and size, so it can be handed
- * to a browser or a script without the API token, and is good for one document only.
+ * to a browser or a script without the API token, and is good for one document, once.
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 
@@ -14,6 +14,8 @@ export interface UploadGrant {
 
 export class UploadSigner {
   private readonly key: Buffer;
+  /** Spent signatures until they expire (after that the expiry refuses them anyway). */
+  private readonly used = new Map<string, number>();
   constructor(key: Buffer = randomBytes(32)) {
     this.key = key;
   }
@@ -33,6 +35,18 @@ export class UploadSigner {
     const given = Buffer.from(signature);
     if (expected.length !== given.length || !timingSafeEqual(expected, given)) return "the upload signature does not match";
     if (now > grant.expiresAt) return "the upload URL has expired";
+    if (this.used.has(signature)) return "the upload URL was already used; plan the case again for new URLs";
     return null;
+  }
+
+  /** Marks a URL spent as its upload begins, so two uploads cannot race through one URL. */
+  consume(signature: string, expiresAt: number, now = Date.now()): void {
+    for (const [sig, exp] of this.used) if (exp < now) this.used.delete(sig);
+    this.used.set(signature, expiresAt);
+  }
+
+  /** An upload that failed (wrong size, not a PDF) gives its URL back for another try. */
+  release(signature: string): void {
+    this.used.delete(signature);
   }
 }

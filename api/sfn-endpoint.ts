@@ -2,19 +2,23 @@
  * The Step Functions API (AWS JSON 1.0, `X-Amz-Target: AWSStepFunctions.<Operation>`)
  * over the local engine, at `/sfn` of `affiant serve`. The real `@aws-sdk/client-sfn` and
  * the AWS CLI (`--endpoint-url`) drive local runs as they drive AWS, and the worker's
- * task-token path (SendTask*) runs the same code as in ECS. With an API token set, every
- * request must carry a valid SigV4 signature (access key id `affiant`, the token as secret).
+ * task-token path (SendTask*) runs the same code as in ECS. Every request must carry a valid
+ * SigV4 signature that binds its host, target and body, used once: access key id `affiant`
+ * with the API token as secret, or the workers' own key, which may only answer tasks.
  */
 import type { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { faultKinds } from "../core/pipeline-state.ts";
 import { log } from "../core/log.ts";
-import type { AslDefinition, AslState } from "../workflows/definition.ts";
-import type { EventRow, ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
+import type { AslDefinition } from "../workflows/definition.ts";
+import type { ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
 import { SfnServiceError, type TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import { assertCaseReady } from "./case-store.ts";
 import type { LocalExecutions } from "./local-executions.ts";
-import { SigV4Error, verifySigV4 } from "./sigv4.ts";
+import { collectResources, collectStateTypes, historyEvents } from "./sfn-history.ts";
+import { ReplayCache, ReplayCacheFullError, SigV4Error, verifySigV4 } from "./sigv4.ts";
+import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
 
 export const localAccount = "000000000000";
 export const localRegion = "us-east-1";
@@ -26,10 +30,19 @@ export interface SfnEndpointOptions {
   executions: LocalExecutions;
   broker: TaskTokenBroker;
   definition: AslDefinition;
-  /** When set, requests must be SigV4-signed with key id `affiant` and this secret. */
-  apiToken?: string;
+  /** Access key id → secret. Every request must be SigV4-signed with one of them. */
+  keys: ReadonlyMap<string, string>;
+  /** A key that may only call SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat: the GPU workers'. */
+  workerAccessKeyId?: string;
   createdAt?: Date;
 }
+
+/**
+ * Step Functions caps a task's output at 256 KB and a request at about as much; JSON
+ * escaping can grow a string, so 1 MiB leaves room and still bounds what one request holds.
+ */
+export const sfnMaxBodyBytes = 1024 * 1024;
+const workerOperations = new Set(["SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"]);
 
 /** An error as the service returns it: HTTP 400 with `{__type, message}`. */
 class ServiceError extends Error {
@@ -131,7 +144,14 @@ export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
       } catch (err) {
         throw new ServiceError("InvalidExecutionInput", `Invalid State Machine Execution Input: ${(err as Error).message}`);
       }
-      const executionId = executions.startNamed({ caseId, executionName: name ?? crypto.randomUUID(), faults });
+      let executionId: string;
+      try {
+        executionId = executions.startNamed({ caseId, executionName: name ?? crypto.randomUUID(), faults });
+      } catch (err) {
+        // The service's own error for too many open executions.
+        if (err instanceof TooManyExecutionsError || err instanceof CaseBusyError) throw new ServiceError("ExecutionLimitExceeded", (err as Error).message);
+        throw err;
+      }
       const row = engine.db.getExecution(executionId)!;
       return { executionArn: executionArn(executionId), startDate: Date.parse(row.startedAt) / 1000 };
     },
@@ -202,12 +222,26 @@ export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
       const output = requireString(body, "output", 256 * 1024);
       return brokerCall(() => broker.succeed(token(body), output));
     },
+    // The service's own limits: error 256 characters, cause 32,768.
     SendTaskFailure: (body) =>
-      brokerCall(() => broker.fail(token(body), typeof body.error === "string" ? body.error : "", typeof body.cause === "string" ? body.cause : "")),
+      brokerCall(() => broker.fail(token(body), typeof body.error === "string" ? body.error.slice(0, 256) : "", typeof body.cause === "string" ? body.cause.slice(0, 32768) : "")),
   };
 
-  app.on("POST", ["/sfn", "/sfn/"], async (c) => {
-    const bodyText = await c.req.text();
+  const replays = new ReplayCache();
+  const limit = bodyLimit({
+    maxSize: sfnMaxBodyBytes,
+    onError: (c) =>
+      c.body(JSON.stringify({ __type: "ValidationException", message: `the request body is over ${sfnMaxBodyBytes} bytes` }), 413, {
+        "content-type": "application/x-amz-json-1.0",
+        "x-amzn-errortype": "ValidationException",
+        // The rest of the body is not buffered: @hono/node-server discards up to 64 MB or
+        // half a second of it, so the client can read this answer, then closes the connection.
+      }),
+  });
+  // The limit runs first, before the signature is checked: it reads at most sfnMaxBodyBytes.
+  app.on("POST", ["/sfn", "/sfn/"], limit, async (c) => {
+    const bodyBytes = new Uint8Array(await c.req.arrayBuffer());
+    const bodyText = new TextDecoder().decode(bodyBytes);
     const reply = (status: number, payload: Body, type?: string) =>
       c.body(JSON.stringify(payload), status as 200, {
         "content-type": "application/x-amz-json-1.0",
@@ -215,16 +249,19 @@ export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
         ...(type ? { "x-amzn-errortype": type } : {}),
       });
     const fail = (err: ServiceError) => reply(err.status, { __type: err.name, message: err.message }, err.name);
-    if (options.apiToken) {
-      try {
-        await verifySigV4({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: bodyText }, { accessKeyId: "affiant", secretAccessKey: options.apiToken });
-      } catch (err) {
-        if (err instanceof SigV4Error) return fail(new ServiceError(err.name, err.message, 403));
-        throw err;
-      }
+    let keyId: string;
+    try {
+      keyId = await verifySigV4({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: bodyBytes }, { keys: options.keys, replays });
+    } catch (err) {
+      if (err instanceof SigV4Error) return fail(new ServiceError(err.name, err.message, 403));
+      if (err instanceof ReplayCacheFullError) return fail(new ServiceError(err.name, err.message, 400));
+      throw err;
     }
     const target = c.req.header("x-amz-target") ?? "";
     const op = target.startsWith("AWSStepFunctions.") ? target.slice("AWSStepFunctions.".length) : "";
+    if (keyId === options.workerAccessKeyId && !workerOperations.has(op)) {
+      return fail(new ServiceError("AccessDeniedException", `the worker key may only answer tasks, not call ${JSON.stringify(op)}`));
+    }
     const handler = Object.hasOwn(operations, op) ? operations[op] : undefined;
     if (!handler) return fail(new ServiceError("UnknownOperationException", `unknown or unsupported operation ${JSON.stringify(target)}`));
     let body: Body;
@@ -268,97 +305,4 @@ function decodeToken(s: string): string {
   const decoded = Buffer.from(s, "base64url").toString("utf8");
   if (!decoded) throw new ServiceError("InvalidToken", "invalid nextToken");
   return decoded;
-}
-
-function collectStateTypes(states: Record<string, AslState>, out = new Map<string, string>()): Map<string, string> {
-  for (const [name, state] of Object.entries(states)) {
-    out.set(name, state.Type);
-    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) collectStateTypes(b.States, out);
-    const iterator = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
-    if (iterator) collectStateTypes(iterator.States, out);
-  }
-  return out;
-}
-
-function collectResources(states: Record<string, AslState>): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Type === "Task") out.push([name, String(state.Resource)]);
-    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) out.push(...collectResources(b.States));
-  }
-  return out;
-}
-
-/**
- * The engine's event log in Step Functions' own event types (TaskStateEntered,
- * TaskScheduled, TaskSucceeded, ExecutionFailed…), so tools written against AWS read it.
- */
-function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<string, string>, resources: Map<string, string>, includeData: boolean): Body[] {
-  const out: Body[] = [];
-  // Like AWS, a state's own events chain back to its *StateEntered through previousEventId,
-  // which is how events of parallel branches are told apart.
-  const lastOf = new Map<string, number>();
-  const push = (type: string, timestamp: string, details: Body = {}, state?: string) => {
-    const id = out.length + 1;
-    const previous = state && lastOf.has(state) && !type.endsWith("StateEntered") ? lastOf.get(state)! : id - 1;
-    out.push({ timestamp: Date.parse(timestamp) / 1000, type, id, previousEventId: previous, ...details });
-    if (state) lastOf.set(state, id);
-  };
-  const resourceOf = (state: string) => {
-    const arn = resources.get(state) ?? "";
-    // arn:aws:states:::lambda:invoke → resourceType "lambda", resource "invoke"
-    const m = /^arn:aws:states:::([a-z]+):(.+)$/.exec(arn);
-    return { resourceType: m?.[1] ?? "unknown", resource: m?.[2] ?? arn };
-  };
-  for (const e of events) {
-    const state = e.stateName ?? "";
-    const stateType = types.get(state) ?? String(e.detail.stateType ?? "Pass");
-    const error = typeof e.detail.error === "string" ? e.detail.error : undefined;
-    const cause = typeof e.detail.cause === "string" ? e.detail.cause : undefined;
-    switch (e.type) {
-      case "ExecutionStarted":
-        push("ExecutionStarted", e.timestamp, {
-          executionStartedEventDetails: { ...(includeData ? { input: JSON.stringify(row.input) } : {}), inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${localAccount}:role/affiant-local` },
-        });
-        break;
-      case "ExecutionSucceeded":
-        push("ExecutionSucceeded", e.timestamp, { executionSucceededEventDetails: { ...(includeData && row.output !== null ? { output: JSON.stringify(row.output) } : {}), outputDetails: { truncated: false } } });
-        break;
-      case "ExecutionFailed":
-        push("ExecutionFailed", e.timestamp, { executionFailedEventDetails: { error: error ?? row.error ?? "", cause: cause ?? row.cause ?? "" } });
-        break;
-      case "ExecutionAborted":
-        push("ExecutionAborted", e.timestamp, { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
-        break;
-      case "ExecutionTimeout":
-        push("ExecutionTimedOut", e.timestamp, { executionTimedOutEventDetails: { error: "States.Timeout", cause: cause ?? "" } });
-        break;
-      case "StateEntered":
-        push(`${stateType}StateEntered`, e.timestamp, { stateEnteredEventDetails: { name: state } }, state);
-        if (stateType === "Task") {
-          const r = resourceOf(state);
-          push("TaskScheduled", e.timestamp, { taskScheduledEventDetails: { ...r, region: localRegion, parameters: "{}" } }, state);
-          push("TaskStarted", e.timestamp, { taskStartedEventDetails: r }, state);
-        }
-        break;
-      case "StateExited":
-        if (stateType === "Task") push("TaskSucceeded", e.timestamp, { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } }, state);
-        push(`${stateType}StateExited`, e.timestamp, { stateExitedEventDetails: { name: state } }, state);
-        break;
-      case "StateFailed":
-        if (stateType === "Task") {
-          const detailsKey = error === "States.Timeout" || error === "States.HeartbeatTimeout" ? "taskTimedOutEventDetails" : "taskFailedEventDetails";
-          push(detailsKey === "taskTimedOutEventDetails" ? "TaskTimedOut" : "TaskFailed", e.timestamp, { [detailsKey]: { ...resourceOf(state), error: error ?? "", cause: cause ?? "" } }, state);
-        }
-        break;
-      default:
-        // Retry/catch bookkeeping and branch events have no event of their own in AWS.
-        break;
-    }
-  }
-  // A run stopped by StopExecution or an interrupted engine has no terminal event of its own.
-  if (row.status === "ABORTED" && !events.some((e) => e.type === "ExecutionAborted")) {
-    push("ExecutionAborted", row.endedAt ?? new Date().toISOString(), { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
-  }
-  return out;
 }

@@ -9,6 +9,7 @@
  * - 20 cases through `backfill` in one engine: speed-up at concurrency 2 vs 1, engine RSS
  *   before/after, orchestration overhead (between states, and per GPU state), cost per case
  * - redaction recall and precision per entity type on a labelled synthetic set
+ * - hostile input: `affiant serve`'s RSS under four 1 GB /sfn bodies, seconds to refuse PDF bombs
  */
 import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
 import os from "node:os";
@@ -259,6 +260,12 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
     });
   }
   rows.push({ figure: "legal vocabulary kept (statutes, forms, agencies)", value: legalKept.toFixed(3), target: "≥ 0.99", pass: legalKept >= 0.99 });
+}
+
+// 5. Hostile input against a real `affiant serve` (bench/hostile.ts): RSS under 1 GB bodies, PDF bombs refused.
+{
+  const { hostileRows } = await import("./hostile.ts");
+  rows.push(...(await hostileRows(root)));
 }
 
 const header = "| figure | value | target | pass |\n|---|---|---|---|";

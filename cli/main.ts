@@ -103,8 +103,12 @@ program
   .command("serve")
   .description("the HTTP API, the run viewer and a Step Functions endpoint (/sfn) for local runs")
   .option("--port <n>", "port (0: any free port)", "8787")
-  .option("--host <address>", "address to bind; beyond loopback only with AFFIANT_API_TOKEN", "127.0.0.1")
-  .action(async (opts: { port: string; host: string }) => {
+  .option("--host <address>", "address to bind; beyond loopback only with --tls-cert and --tls-key", "127.0.0.1")
+  .option("--tls-cert <file>", "PEM certificate: serve HTTPS")
+  .option("--tls-key <file>", "PEM private key for --tls-cert")
+  .option("--public-origin <url>", "the https origin a TLS proxy in front serves this at (its Host and Origin are accepted)")
+  .option("--max-running <n>", "executions run at once; more starts are refused (429)", "4")
+  .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; publicOrigin?: string; maxRunning: string }) => {
     process.exitCode = await serveCommand(opts);
   });
 

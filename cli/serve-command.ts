@@ -1,14 +1,19 @@
 /**
  * `affiant serve [--port N] [--host H]`: the HTTP API, the run viewer and the Step
- * Functions endpoint on one local server. Binds loopback by default; a non-loopback
- * address is refused unless AFFIANT_API_TOKEN is set, because the API hands out
- * declarations that hold real names.
+ * Functions endpoint on one local server. Always behind a token: AFFIANT_API_TOKEN, or one
+ * generated at start and printed with the viewer's link, because the API hands out
+ * declarations that hold real names and other local users (and web pages) can reach
+ * loopback too. Binds loopback by default; beyond it, only over TLS.
  */
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
-import { isIP } from "node:net";
+import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createServer as createHttpsServer } from "node:https";
 import { createApp } from "../api/app.ts";
 import { LocalExecutions } from "../api/local-executions.ts";
+import { isLoopback } from "../api/loopback.ts";
+import { guardOptionsFor } from "../api/request-guard.ts";
 import { mountSfnEndpoint } from "../api/sfn-endpoint.ts";
 import { mountViewer } from "../api/viewer.ts";
 import { InvalidInputError, describeError } from "../core/errors.ts";
@@ -16,53 +21,109 @@ import { log } from "../core/log.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 
+export { isLoopback };
+
 export interface ServeOptions {
   port: string;
   host: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  /** The origin users reach through a TLS proxy, e.g. https://affiant.example.org. */
+  publicOrigin?: string;
+  maxRunning?: string;
 }
 
-export function isLoopback(host: string): boolean {
-  if (host === "localhost") return true;
-  if (isIP(host) === 4) return host.startsWith("127.");
-  return host === "::1";
+/** A shorter token can be guessed; 24 characters of base64 is 144 bits. */
+export const minTokenLength = 24;
+
+/**
+ * Node's defaults let a client hold a connection open for minutes without sending a
+ * request; these bound what a slow or idle client can hold.
+ */
+export const serverLimits = {
+  /** Headers must arrive whole within this (slowloris). */
+  headersTimeoutMs: 10_000,
+  /** A whole request, body included: a 50 MB upload at ~200 KB/s. */
+  requestTimeoutMs: 300_000,
+  keepAliveTimeoutMs: 5_000,
+  /** How often node checks the two timeouts above. */
+  checkIntervalMs: 1_000,
+  maxConnections: 128,
+};
+
+function httpOptions() {
+  return { headersTimeout: serverLimits.headersTimeoutMs, requestTimeout: serverLimits.requestTimeoutMs, keepAliveTimeout: serverLimits.keepAliveTimeoutMs, connectionsCheckingInterval: serverLimits.checkIntervalMs };
+}
+
+function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname: string, tls?: { key: Buffer; cert: Buffer }): Promise<{ server: ServerType; port: number }> {
+  return new Promise((resolve, reject) => {
+    const s = tls
+      ? serve({ fetch, port, hostname, createServer: createHttpsServer, serverOptions: { ...httpOptions(), key: tls.key, cert: tls.cert } }, (info) => resolve({ server: s, port: info.port }))
+      : serve({ fetch, port, hostname, serverOptions: httpOptions() }, (info) => resolve({ server: s, port: info.port }));
+    (s as { maxConnections: number }).maxConnections = serverLimits.maxConnections;
+    s.once("error", reject);
+  });
 }
 
 export async function serveCommand(opts: ServeOptions): Promise<number> {
   let engine: LocalEngine | undefined;
-  let server: ServerType | undefined;
+  const servers: ServerType[] = [];
   try {
     const port = Number(opts.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port ${opts.port}: a port number from 0 to 65535`);
-    const token = process.env.AFFIANT_API_TOKEN || undefined;
-    if (!isLoopback(opts.host) && !token) {
-      throw new InvalidInputError(`--host ${opts.host}: refusing to serve beyond this machine without AFFIANT_API_TOKEN (set it, or bind 127.0.0.1)`);
+    const maxRunning = Number(opts.maxRunning ?? 4);
+    if (!Number.isInteger(maxRunning) || maxRunning < 1 || maxRunning > 64) throw new InvalidInputError(`--max-running ${opts.maxRunning}: an integer from 1 to 64`);
+    const given = process.env.AFFIANT_API_TOKEN || undefined;
+    if (given !== undefined && given.length < minTokenLength) {
+      throw new InvalidInputError(`AFFIANT_API_TOKEN is ${given.length} characters; use at least ${minTokenLength} (e.g. openssl rand -base64 32), or leave it unset for a generated one`);
     }
+    const token = given ?? randomBytes(32).toString("base64url");
+    if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new InvalidInputError("--tls-cert and --tls-key go together");
+    const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
+    if (!isLoopback(opts.host) && !tls) {
+      throw new InvalidInputError(`--host ${opts.host}: beyond this machine the token and declarations would cross the network in clear; give --tls-cert and --tls-key, or bind 127.0.0.1 behind a TLS proxy (README: "Serving beyond this machine")`);
+    }
+    if (opts.publicOrigin !== undefined && !/^https:\/\/[^/]+$/.test(opts.publicOrigin)) throw new InvalidInputError(`--public-origin ${opts.publicOrigin}: an https origin such as https://affiant.example.org (no path)`);
+
     let app: Hono | undefined;
+    const fetch = (req: Request) => (app ? app.fetch(req) : new Response("starting", { status: 503 }));
     // Listen first: the engine's workers need the real port to reach /sfn.
-    const listening = await new Promise<{ server: ServerType; port: number }>((resolve, reject) => {
-      const s = serve({ fetch: (req) => (app ? app.fetch(req) : new Response("starting", { status: 503 })), port, hostname: opts.host }, (info) => resolve({ server: s, port: info.port }));
-      s.once("error", reject);
-    });
-    server = listening.server;
-    const local = `http://127.0.0.1:${listening.port}`;
+    const main = await listen(fetch, port, opts.host, tls);
+    servers.push(main.server);
+    // Workers reach /sfn on a listener of their own, on plain loopback: a client filling the
+    // main port's connection cap cannot cut a running execution's heartbeats, and with TLS
+    // on the main port they would otherwise have to trust its certificate.
+    const internal = await listen(fetch, 0, "127.0.0.1");
+    servers.push(internal.server);
+    const local = `http://127.0.0.1:${internal.port}`;
+
     const broker = new TaskTokenBroker();
-    engine = new LocalEngine({
-      taskTokens: { broker, sfnEndpoint: `${local}/sfn`, credentials: { accessKeyId: "affiant", secretAccessKey: token ?? "local" } },
-    });
-    const executions = new LocalExecutions({ engine });
+    // The workers get their own key, good only for answering tasks: a worker's environment
+    // (readable by anything it runs) never holds the API token.
+    const worker = { accessKeyId: "affiant-worker", secretAccessKey: randomBytes(32).toString("base64url") };
+    engine = new LocalEngine({ taskTokens: { broker, sfnEndpoint: `${local}/sfn`, credentials: worker } });
+    const executions = new LocalExecutions({ engine, maxRunning });
     const definition = engine.definition;
+    const guard = guardOptionsFor({ host: opts.host, port: main.port, tls: Boolean(tls), publicOrigin: opts.publicOrigin });
+    for (const h of guardOptionsFor({ host: "127.0.0.1", port: internal.port, tls: false }).allowedHosts) (guard.allowedHosts as Set<string>).add(h);
     app = createApp({
       executions,
-      auth: token ? { kind: "bearer", token } : { kind: "none" },
+      auth: { kind: "bearer", token },
+      guard,
       definition,
       mount: (a) => {
-        mountSfnEndpoint(a, { executions, broker, definition, apiToken: token });
+        mountSfnEndpoint(a, { executions, broker, definition, keys: new Map([["affiant", token], [worker.accessKeyId, worker.secretAccessKey]]), workerAccessKeyId: worker.accessKeyId });
         mountViewer(a);
       },
     });
     const shown = opts.host.includes(":") ? `[${opts.host}]` : opts.host;
-    process.stderr.write(`affiant serve: http://${shown}:${listening.port}  (API, run viewer at /, Step Functions at /sfn)${token ? "  bearer/SigV4 auth on" : ""}\n`);
-    log("info", "serve.started", { port: listening.port, auth: Boolean(token) });
+    const base = `${tls ? "https" : "http"}://${shown}:${main.port}`;
+    // The token goes to this terminal only (never the log file): it is the key to the API.
+    process.stderr.write(
+      `affiant serve: ${base}  (API, run viewer at /, Step Functions at /sfn)  bearer/SigV4 auth on\n` +
+        `affiant serve: run viewer ${opts.publicOrigin ?? base}/#token=${given ? "<AFFIANT_API_TOKEN>" : token}\n`,
+    );
+    log("info", "serve.started", { port: main.port, tls: Boolean(tls), generatedToken: !given, maxRunning });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);
@@ -75,7 +136,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     process.stderr.write(`affiant serve: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
-    server?.close();
+    for (const s of servers) s.close();
     engine?.dispose();
   }
 }

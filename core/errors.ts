@@ -102,6 +102,13 @@ export const AwsServiceError = define("Affiant.AwsServiceError");
 /** The PII vault cannot be opened: tampered, sealed for another case, or the key refuses it. */
 export const VaultUnreadableError = define("Affiant.VaultUnreadable");
 
+/** A PDF over a limit (pages per document or case, page area, extraction memory or time); the message names the file and the limit. */
+export const DocumentTooLargeError = define("Affiant.DocumentTooLarge");
+/** More executions running than the server allows at once. */
+export const TooManyExecutionsError = define("Affiant.TooManyExecutions");
+/** The case already has a running execution (a start, or new documents, must wait for it). */
+export const CaseBusyError = define("Affiant.CaseBusy");
+
 /** Names Step Functions itself raises; the local engine raises the same ones. */
 export const StatesErrors = {
   Timeout: "States.Timeout",

@@ -8,7 +8,7 @@ import { handle } from "hono/aws-lambda";
 import type { Hono } from "hono";
 import { SFNClient } from "@aws-sdk/client-sfn";
 import { createApp } from "../api/app.ts";
-import { AwsExecutions } from "../api/aws-executions.ts";
+import { AwsExecutions, type AwsExecutionsOptions } from "../api/aws-executions.ts";
 import { documentLimits } from "../api/executions.ts";
 import { openBlobStore } from "../core/blob-store.ts";
 import { InvalidInputError } from "../core/errors.ts";
@@ -18,20 +18,30 @@ export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promis
   if (!stateMachineArn) throw new InvalidInputError("AFFIANT_STATE_MACHINE_ARN is not set");
   const sfn = new SFNClient(env.AFFIANT_SFN_ENDPOINT ? { endpoint: env.AFFIANT_SFN_ENDPOINT } : {});
   const store = await openBlobStore();
-  let presignPut: ((key: string, contentType: string, expiresIn: number) => Promise<string>) | undefined;
+  let presignPost: AwsExecutionsOptions["presignPost"];
+  let inspect: AwsExecutionsOptions["inspect"];
   if (env.AFFIANT_BUCKET) {
-    const [{ S3Client, PutObjectCommand }, { getSignedUrl }] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/s3-request-presigner")]);
+    const [{ S3Client, HeadObjectCommand, GetObjectCommand }, { createPresignedPost }] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/s3-presigned-post")]);
     const s3 = new S3Client({});
     const bucket = env.AFFIANT_BUCKET;
-    presignPut = (key, contentType, expiresIn) =>
-      getSignedUrl(
-        s3,
-        new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ServerSideEncryption: "aws:kms", SSEKMSKeyId: env.AFFIANT_KMS_KEY_ID }),
-        { expiresIn },
-      );
+    const kms = { "x-amz-server-side-encryption": "aws:kms", ...(env.AFFIANT_KMS_KEY_ID ? { "x-amz-server-side-encryption-aws-kms-key-id": env.AFFIANT_KMS_KEY_ID } : {}) };
+    presignPost = (key, size, expiresIn) =>
+      createPresignedPost(s3 as never, {
+        Bucket: bucket,
+        Key: key,
+        // Exactly the planned size: S3 refuses any other with EntityTooLarge / EntityTooSmall.
+        Conditions: [["content-length-range", size, size], ["eq", "$Content-Type", "application/pdf"]],
+        Fields: { "Content-Type": "application/pdf", ...kms },
+        Expires: expiresIn,
+      });
+    inspect = async (key) => {
+      const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      const first = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, Range: "bytes=0-4" }));
+      return { size: head.ContentLength ?? 0, head: Buffer.from((await first.Body?.transformToByteArray()) ?? []) };
+    };
   }
   return createApp({
-    executions: new AwsExecutions({ sfn, stateMachineArn, store, presignPut }),
+    executions: new AwsExecutions({ sfn, stateMachineArn, store, presignPost, inspect }),
     auth: { kind: "iam" },
     maxRequestBytes: documentLimits.maxRequestBytesAws,
   });

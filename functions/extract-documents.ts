@@ -3,17 +3,17 @@
  * Also normalises the execution input into the pipeline state, so a run started from the
  * console with only `{"caseId": …}` gets the same defaults as one started by the CLI.
  */
-import { PDFParse } from "pdf-parse";
 import { z } from "zod";
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
-import { DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
+import { DocumentTooLargeError, DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { faultKinds, pipelineVersion, type PipelineState } from "../core/pipeline-state.ts";
 import { promptVersion } from "../containers/llama-worker/prompts.ts";
 import { loadRegistry } from "../workflows/registry.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
 import { openPageReader, type OcrEngine, type OcrReader } from "./ocr.ts";
+import { pdfLimits, readPdfLimited, type PdfLimits } from "./pdf-isolated.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { putSealedJson } from "./redaction/sealed-json.ts";
 
@@ -48,42 +48,55 @@ export interface ExtractPdfOptions {
   ocr?: OcrReader;
   /** Below this mean confidence an OCR'd page counts as unreadable. Default: 40. */
   minOcrConfidence?: number;
+  /** Page, area, heap and time limits. Default: `pdfLimits`. */
+  limits?: Partial<PdfLimits>;
+  /** Pages the case may still have (its per-case budget minus the pages already read). Default: the per-case limit. */
+  casePagesLeft?: number;
+}
+
+/** A PDF starts with `%PDF-` at its first byte: anything else is not read as one. */
+export function hasPdfMagic(data: Uint8Array): boolean {
+  return data.byteLength >= 5 && Buffer.from(data.subarray(0, 5)).toString("latin1") === "%PDF-";
 }
 
 /** Reads one PDF's pages; any failure names the file, and the page where there is one. */
 export async function extractPdf(file: string, data: Uint8Array, options: ExtractPdfOptions = {}): Promise<ExtractedDocument> {
   if (data.byteLength === 0) throw new DocumentUnreadableError(`${file}: the file is empty`, { file });
-  const parser = new PDFParse({ data });
+  if (!hasPdfMagic(data)) throw new DocumentUnreadableError(`${file}: not a PDF (it does not start with %PDF-)`, { file });
+  const limits = { ...pdfLimits, ...options.limits };
+  const caseLeft = options.casePagesLeft ?? limits.maxPagesPerCase;
+  const maxPages = caseLeft < limits.maxPagesPerDocument ? { value: caseLeft, scope: `pages left of the case's ${limits.maxPagesPerCase}-page limit` } : { value: limits.maxPagesPerDocument, scope: "pages a document" };
+  const started = Date.now();
+  let read;
   try {
-    let result;
-    try {
-      result = await parser.getText();
-    } catch (err) {
-      throw new DocumentUnreadableError(`${file}: ${pdfFailureReason(err)}`, { file }, { cause: err });
-    }
-    if (result.pages.length === 0) throw new DocumentUnreadableError(`${file}: the PDF has no pages`, { file });
-    const pages: ExtractedPage[] = result.pages.map((p) => ({ page: p.num, text: p.text.replace(/\r\n?/g, "\n").trim() }));
-    for (const page of pages.filter((p) => p.text.length === 0)) {
-      // A page with no text layer is a scan: read it, or say which page could not be read.
-      // Dropping it silently would hide evidence from the declaration.
-      if (!options.ocr) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR is off`, { file, page: page.page });
-      const shot = await parser.getScreenshot({ partial: [page.page], scale: 2, imageBuffer: true, imageDataUrl: false });
-      const png = shot.pages[0]?.data;
-      if (!png) throw new DocumentUnreadableError(`${file}: page ${page.page} could not be rendered for OCR`, { file, page: page.page });
-      const read = await options.ocr.read(png, { file, page: page.page });
-      const min = options.minOcrConfidence ?? 40;
-      if (read.text.replace(/\W/g, "").length === 0) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR found no text`, { file, page: page.page });
-      if (read.confidence < min) {
-        throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR confidence is ${read.confidence} (below ${min})`, { file, page: page.page });
-      }
-      page.text = read.text;
-      page.ocrConfidence = read.confidence;
-      page.ocrEngine = options.ocr.engine;
-    }
-    return { file, pages };
-  } finally {
-    await parser.destroy().catch(() => undefined);
+    read = await readPdfLimited(file, data, limits, maxPages);
+  } catch (err) {
+    if (err instanceof DocumentTooLargeError) throw err;
+    throw new DocumentUnreadableError(`${file}: ${pdfFailureReason(err)}`, { file }, { cause: err });
   }
+  if (read.pages.length === 0) throw new DocumentUnreadableError(`${file}: the PDF has no pages`, { file });
+  const pages: ExtractedPage[] = read.pages.map((p) => ({ page: p.page, text: p.text }));
+  const renders = new Map(read.renders.map((r) => [r.page, r.png]));
+  for (const page of pages.filter((p) => p.text.length === 0)) {
+    // A page with no text layer is a scan: read it, or say which page could not be read.
+    // Dropping it silently would hide evidence from the declaration.
+    if (!options.ocr) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR is off`, { file, page: page.page });
+    if (Date.now() - started > limits.deadlineSeconds * 1000) {
+      throw new DocumentTooLargeError(`${file}: reading it took longer than the limit of ${limits.deadlineSeconds} seconds a document (at page ${page.page})`, { file, page: page.page });
+    }
+    const png = renders.get(page.page);
+    if (!png) throw new DocumentUnreadableError(`${file}: page ${page.page} could not be rendered for OCR`, { file, page: page.page });
+    const read = await options.ocr.read(png, { file, page: page.page });
+    const min = options.minOcrConfidence ?? 40;
+    if (read.text.replace(/\W/g, "").length === 0) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR found no text`, { file, page: page.page });
+    if (read.confidence < min) {
+      throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR confidence is ${read.confidence} (below ${min})`, { file, page: page.page });
+    }
+    page.text = read.text;
+    page.ocrConfidence = read.confidence;
+    page.ocrEngine = options.ocr.engine;
+  }
+  return { file, pages };
 }
 
 function pdfFailureReason(err: unknown): string {
@@ -122,7 +135,8 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
     for (const key of docKeys) {
       const file = key.slice(caseKeys.documents(caseId).length + 1);
       const started = Date.now();
-      const doc = await extractPdf(file, new Uint8Array(await store.get(key)), { ocr });
+      const pagesSoFar = documents.reduce((n, d) => n + d.pages.length, 0);
+      const doc = await extractPdf(file, new Uint8Array(await store.get(key)), { ocr, casePagesLeft: pdfLimits.maxPagesPerCase - pagesSoFar });
       documents.push(doc);
       const ocrPages = doc.pages.filter((p) => p.ocrConfidence !== undefined);
       log("info", "extract.document", {

@@ -9,7 +9,7 @@ import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { caseForm, makeTestHome, patientStages, runCli, samples, startServe, waitFor, type ServeHandle } from "./helpers.ts";
 
-const token = "test-token-7f3a9c";
+const token = "test-token-7f3a9c-0b2d5e8a41c6";
 let serve: ServeHandle;
 let env: Record<string, string>;
 const auth = { authorization: `Bearer ${token}` };
@@ -115,6 +115,8 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const declaration = await call("GET", `/executions/${id}/declaration`);
   assert.equal(declaration.status, 200);
   assert.match(declaration.headers.get("content-type") ?? "", /text\/markdown/);
+  // A download, never rendered in this origin.
+  assert.equal(declaration.headers.get("content-disposition"), `attachment; filename="${id}-declaration.md"`);
   const declarant = JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")).declarant.name as string;
   assert.ok(declaration.text.includes(declarant), "the declaration carries the re-injected name");
   assert.doesNotMatch(declaration.text, /\[PERSON_\d+\]/);
@@ -157,9 +159,11 @@ test("presigned uploads: the JSON form answers upload URLs; a start waits for ev
   // Stopped by the server's shutdown; recorded ABORTED, never left RUNNING.
 });
 
-test("serve refuses a non-loopback address without AFFIANT_API_TOKEN", async () => {
-  const { AFFIANT_API_TOKEN: _omit, ...noToken } = env;
-  const cli = await runCli(["serve", "--host", "0.0.0.0", "--port", "0"], { ...noToken, AFFIANT_API_TOKEN: "" }, { timeoutMs: 60_000 });
-  assert.equal(cli.code, 1);
-  assert.match(cli.stderr, /refusing to serve beyond this machine without AFFIANT_API_TOKEN/);
+test("serve refuses a non-loopback address without TLS, and a short AFFIANT_API_TOKEN", async () => {
+  const plain = await runCli(["serve", "--host", "0.0.0.0", "--port", "0"], env, { timeoutMs: 60_000 });
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /--host 0\.0\.0\.0: .*give --tls-cert and --tls-key, or bind 127\.0\.0\.1 behind a TLS proxy/);
+  const short = await runCli(["serve", "--port", "0"], { ...env, AFFIANT_API_TOKEN: "s3cret" }, { timeoutMs: 60_000 });
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /AFFIANT_API_TOKEN is 6 characters; use at least 24/);
 });

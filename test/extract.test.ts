@@ -29,7 +29,9 @@ test("a corrupt PDF is unreadable, by name", async () => {
   const bytes = readFileSync(path.join(samples.vawa, "intake-notes.pdf"));
   const corrupt = Buffer.concat([bytes.subarray(0, 200), Buffer.from("garbage".repeat(50))]);
   await assert.rejects(extractPdf("broken.pdf", corrupt), unreadable("broken.pdf", /corrupt|cannot be read/));
-  await assert.rejects(extractPdf("junk.pdf", Buffer.from("this is not a pdf at all")), unreadable("junk.pdf", /corrupt|cannot be read/));
+  await assert.rejects(extractPdf("junk.pdf", Buffer.from("this is not a pdf at all")), unreadable("junk.pdf", /not a PDF \(it does not start with %PDF-\)/));
+  // Readers accept %PDF- anywhere in the first KB; a polyglot (HTML first, PDF after) is refused.
+  await assert.rejects(extractPdf("polyglot.pdf", Buffer.concat([Buffer.from("<html>hi</html>\n"), bytes])), unreadable("polyglot.pdf", /does not start with %PDF-/));
 });
 
 test("an empty file is unreadable, by name", async () => {

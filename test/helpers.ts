@@ -126,6 +126,8 @@ export function isAlive(pid: number): boolean {
 export interface ServeHandle {
   url: string;
   port: number;
+  /** AFFIANT_API_TOKEN, or the token the server generated and printed. */
+  token: string;
   child: ReturnType<typeof spawn>;
   stderr: () => string;
   stop: () => Promise<void>;
@@ -142,13 +144,14 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
     }, 60_000);
     child.stderr!.on("data", (d) => {
       stderr += d;
-      const m = /affiant serve: http:\/\/127\.0\.0\.1:(\d+)/.exec(stderr);
+      const m = /affiant serve: http:\/\/127\.0\.0\.1:(\d+).*\naffiant serve: run viewer \S+#token=(\S+)\n/.exec(stderr);
       if (m && timer) {
         clearTimeout(timer);
         const port = Number(m[1]);
         resolve({
           url: `http://127.0.0.1:${port}`,
           port,
+          token: m[2] === "<AFFIANT_API_TOKEN>" ? env.AFFIANT_API_TOKEN! : m[2]!,
           child,
           stderr: () => stderr,
           stop: () =>

@@ -24,7 +24,7 @@ import { caseForm, copyCase, makeTestHome, patientStages, runCli, samples, start
 import { AwsExecutions } from "../api/aws-executions.ts";
 import { LocalBlobStore } from "../core/blob-store.ts";
 
-const token = "sfn-test-token-91b2";
+const token = "sfn-test-token-91b2-6d0e3f7a25b8";
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
 let serve: ServeHandle;
 let env: Record<string, string>;

@@ -24,8 +24,14 @@ export interface TaskTokenListener {
 
 export class TaskTokenBroker {
   private readonly open = new Map<string, TaskTokenListener>();
-  /** Tokens whose task ended (answered, timed out, stopped): a late call is TaskTimedOut. */
+  /**
+   * Tokens whose task ended (answered, timed out, stopped): a late call is TaskTimedOut.
+   * Bounded, oldest first out: a server up for months must not keep every token it issued;
+   * a call on a token forgotten here is InvalidToken, which a worker treats the same.
+   */
   private readonly closed = new Set<string>();
+
+  constructor(private readonly maxClosed = 10_000) {}
 
   issue(listener: TaskTokenListener): string {
     // Opaque and unguessable, like Step Functions' own (which run to ~1 KB).
@@ -36,7 +42,14 @@ export class TaskTokenBroker {
 
   /** The task ended on the engine's side; the worker may no longer answer it. */
   close(token: string): void {
-    if (this.open.delete(token)) this.closed.add(token);
+    if (!this.open.delete(token)) return;
+    this.closed.add(token);
+    if (this.closed.size > this.maxClosed) this.closed.delete(this.closed.values().next().value!);
+  }
+
+  /** How many ended tokens are remembered (at most the constructor's `maxClosed`, default 10,000). */
+  get remembered(): number {
+    return this.closed.size;
   }
 
   heartbeat(token: string): void {

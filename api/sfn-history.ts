@@ -1,0 +1,102 @@
+/**
+ * The local engine's event log as Step Functions' GetExecutionHistory events (TaskStateEntered,
+ * TaskScheduled, TaskSucceeded, ExecutionFailed…), for `/sfn`.
+ */
+import type { AslState } from "../workflows/definition.ts";
+import type { EventRow, ExecutionRow } from "../workflows/engine/history-db.ts";
+import { localAccount, localRegion } from "./sfn-endpoint.ts";
+
+type Body = Record<string, unknown>;
+
+export function collectStateTypes(states: Record<string, AslState>, out = new Map<string, string>()): Map<string, string> {
+  for (const [name, state] of Object.entries(states)) {
+    out.set(name, state.Type);
+    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) collectStateTypes(b.States, out);
+    const iterator = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
+    if (iterator) collectStateTypes(iterator.States, out);
+  }
+  return out;
+}
+
+export function collectResources(states: Record<string, AslState>): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === "Task") out.push([name, String(state.Resource)]);
+    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) out.push(...collectResources(b.States));
+  }
+  return out;
+}
+
+/**
+ * The engine's event log in Step Functions' own event types (TaskStateEntered,
+ * TaskScheduled, TaskSucceeded, ExecutionFailed…), so tools written against AWS read it.
+ */
+export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<string, string>, resources: Map<string, string>, includeData: boolean): Body[] {
+  const out: Body[] = [];
+  // Like AWS, a state's own events chain back to its *StateEntered through previousEventId,
+  // which is how events of parallel branches are told apart.
+  const lastOf = new Map<string, number>();
+  const push = (type: string, timestamp: string, details: Body = {}, state?: string) => {
+    const id = out.length + 1;
+    const previous = state && lastOf.has(state) && !type.endsWith("StateEntered") ? lastOf.get(state)! : id - 1;
+    out.push({ timestamp: Date.parse(timestamp) / 1000, type, id, previousEventId: previous, ...details });
+    if (state) lastOf.set(state, id);
+  };
+  const resourceOf = (state: string) => {
+    const arn = resources.get(state) ?? "";
+    // arn:aws:states:::lambda:invoke → resourceType "lambda", resource "invoke"
+    const m = /^arn:aws:states:::([a-z]+):(.+)$/.exec(arn);
+    return { resourceType: m?.[1] ?? "unknown", resource: m?.[2] ?? arn };
+  };
+  for (const e of events) {
+    const state = e.stateName ?? "";
+    const stateType = types.get(state) ?? String(e.detail.stateType ?? "Pass");
+    const error = typeof e.detail.error === "string" ? e.detail.error : undefined;
+    const cause = typeof e.detail.cause === "string" ? e.detail.cause : undefined;
+    switch (e.type) {
+      case "ExecutionStarted":
+        push("ExecutionStarted", e.timestamp, {
+          executionStartedEventDetails: { ...(includeData ? { input: JSON.stringify(row.input) } : {}), inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${localAccount}:role/affiant-local` },
+        });
+        break;
+      case "ExecutionSucceeded":
+        push("ExecutionSucceeded", e.timestamp, { executionSucceededEventDetails: { ...(includeData && row.output !== null ? { output: JSON.stringify(row.output) } : {}), outputDetails: { truncated: false } } });
+        break;
+      case "ExecutionFailed":
+        push("ExecutionFailed", e.timestamp, { executionFailedEventDetails: { error: error ?? row.error ?? "", cause: cause ?? row.cause ?? "" } });
+        break;
+      case "ExecutionAborted":
+        push("ExecutionAborted", e.timestamp, { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
+        break;
+      case "ExecutionTimeout":
+        push("ExecutionTimedOut", e.timestamp, { executionTimedOutEventDetails: { error: "States.Timeout", cause: cause ?? "" } });
+        break;
+      case "StateEntered":
+        push(`${stateType}StateEntered`, e.timestamp, { stateEnteredEventDetails: { name: state } }, state);
+        if (stateType === "Task") {
+          const r = resourceOf(state);
+          push("TaskScheduled", e.timestamp, { taskScheduledEventDetails: { ...r, region: localRegion, parameters: "{}" } }, state);
+          push("TaskStarted", e.timestamp, { taskStartedEventDetails: r }, state);
+        }
+        break;
+      case "StateExited":
+        if (stateType === "Task") push("TaskSucceeded", e.timestamp, { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } }, state);
+        push(`${stateType}StateExited`, e.timestamp, { stateExitedEventDetails: { name: state } }, state);
+        break;
+      case "StateFailed":
+        if (stateType === "Task") {
+          const detailsKey = error === "States.Timeout" || error === "States.HeartbeatTimeout" ? "taskTimedOutEventDetails" : "taskFailedEventDetails";
+          push(detailsKey === "taskTimedOutEventDetails" ? "TaskTimedOut" : "TaskFailed", e.timestamp, { [detailsKey]: { ...resourceOf(state), error: error ?? "", cause: cause ?? "" } }, state);
+        }
+        break;
+      default:
+        // Retry/catch bookkeeping and branch events have no event of their own in AWS.
+        break;
+    }
+  }
+  // A run stopped by StopExecution or an interrupted engine has no terminal event of its own.
+  if (row.status === "ABORTED" && !events.some((e) => e.type === "ExecutionAborted")) {
+    push("ExecutionAborted", row.endedAt ?? new Date().toISOString(), { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
+  }
+  return out;
+}
