@@ -1,7 +1,7 @@
 /**
  * API Gateway → this function → the Hono app of api/app.ts, over Step Functions and S3.
  * API Gateway authorises callers with IAM, so the app does no auth of its own here.
- * Configuration: AFFIANT_STATE_MACHINE_ARN, AFFIANT_BUCKET (+ AFFIANT_KMS_KEY_ID);
+ * Configuration: AFFIANT_STATE_MACHINE_ARN, AFFIANT_BUCKET (+ AFFIANT_BUCKET_KMS_KEY_ID, the bucket's key that presigned uploads name);
  * AFFIANT_SFN_ENDPOINT points the SDK elsewhere (tests: `affiant serve`'s /sfn).
  */
 import { handle } from "hono/aws-lambda";
@@ -26,7 +26,7 @@ export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promis
     presignPut = (key, contentType, expiresIn) =>
       getSignedUrl(
         s3,
-        new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ServerSideEncryption: "aws:kms", SSEKMSKeyId: env.AFFIANT_KMS_KEY_ID }),
+        new PutObjectCommand({ Bucket: bucket, Key: key, ContentType: contentType, ServerSideEncryption: "aws:kms", SSEKMSKeyId: env.AFFIANT_BUCKET_KMS_KEY_ID }),
         { expiresIn },
       );
   }
