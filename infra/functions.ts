@@ -78,7 +78,8 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       memoryMB: 3008,
       vpc: true,
       env: vault,
-      install: ["tesseract.js", "@tesseract.js-data/eng", "@tesseract.js-data/spa"],
+      // pdf-parse: pdf.js and its native canvas (page images for OCR) load from node_modules, not a bundle.
+      install: ["pdf-parse", "tesseract.js", "@tesseract.js-data/eng", "@tesseract.js-data/spa"],
     }),
     [lambdaFunctions.redact]: row(lambdaFunctions.redact, { handler: "functions/redact-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.redact], memoryMB: 1024, vpc: true, env: vault }),
     [lambdaFunctions.index]: row(lambdaFunctions.index, { handler: "functions/build-index.handler", timeoutSeconds: timeouts[lambdaFunctions.index], memoryMB: 2048, vpc: true }),

@@ -43,6 +43,11 @@ export function bucketPermissions(cloud: Cloud, bucketArn: Input<string>, dataKe
   ];
 }
 
+/** Listing under one prefix of the bucket (S3BlobStore.list; HeadObject's 404 needs it too). */
+export function bucketListing(bucketArn: Input<string>, prefix: string): Permission {
+  return { actions: ["s3:ListBucket"], resources: [bucketArn], conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }] };
+}
+
 export function routingTablePermissions(tableArn: Input<string>): Permission[] {
   return [{ actions: ["dynamodb:PutItem", "dynamodb:Query"], resources: [tableArn] }];
 }
@@ -83,7 +88,8 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
   switch (fn) {
     case lambdaFunctions.extract:
       // GenerateDataKey: the extracted (pre-redaction) text is sealed like the vault.
-      return [...blobs, { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
+      // ListBucket: the case's documents are found by listing cases/<id>/documents/.
+      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.redact:
       // Decrypt: only to open the sealed extracted text; GenerateDataKey: to seal the vault.
       return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [t.vaultKeyArn] }];
@@ -91,13 +97,15 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.score:
       return [...blobs, ...invoke(models.embedding)];
     case lambdaFunctions.reinject:
-      return [...blobs, { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+      // ListBucket: the run's cost ledger (runs/<case>/<execution>/costs/) is summed for the report.
+      return [...blobs, bucketListing(t.bucketArn, "runs/"), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.fallback:
       // The privacy guard reads the vault to refuse any prompt holding a real value
       // before it leaves for a hosted model; without Decrypt every hosted fallback fails.
       return [...blobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case "api":
-      return [...blobs, ...executions()];
+      // A new upload replaces the case's documents: list and delete the old ones.
+      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] }, ...executions()];
     case "backfill":
       return [...blobs, { actions: ["s3:ListBucket"], resources: [t.bucketArn] }, ...executions()];
   }
