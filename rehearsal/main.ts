@@ -8,12 +8,19 @@
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { S3Client } from "@aws-sdk/client-s3";
 import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
+import { startEmulators } from "./emulators.ts";
+import { iamCallsOf, runBundledHandler } from "./run.ts";
+import type { AwsCall } from "./evaluate.ts";
+import { S3BlobStore } from "../core/s3-blob-store.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { lambdaFunctions } from "../workflows/state-names.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
 import { evaluateCall } from "./evaluate.ts";
@@ -121,6 +128,9 @@ async function main() {
     });
   }
 
+  // 3b. The bundled handlers, run against the emulators with the stack's environment.
+  const recorded = await rehearseHandlers(syn, bundles, work);
+
   // 4. Image and task definitions.
   await attempt("image", "worker Dockerfile: USER exists on the base image; carries the deployed registry", () => {
     const dockerfile = readFileSync(path.join(root, "containers/llama-worker/Dockerfile"), "utf8");
@@ -166,7 +176,7 @@ async function main() {
       }
     }
   });
-  const calls = [...declaredCalls(syn, root), ...readmeCalls(syn)];
+  const calls = [...recorded, ...declaredCalls(syn, root), ...readmeCalls(syn)];
   let allowed = 0;
   for (const call of calls) {
     const verdict = await evaluateCall(call, account);
@@ -176,9 +186,51 @@ async function main() {
       record("iam", `${call.caller}: ${call.action} ${call.resource.replace(/^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d*:/, "")}${call.expect === "denied" ? " (must be denied)" : ""}`, verdict.ok, `${verdict.result} for ${role}; ${verdict.detail}`);
     }
   }
-  record("iam", `every declared call evaluated with iam-simulate (${calls.length} calls)`, rows.filter((r) => r.area === "iam" && !r.ok).length === 0, `${allowed} allowed as expected`);
+  record("iam", `every recorded (${recorded.length}) and declared call evaluated with iam-simulate (${calls.length} calls)`, rows.filter((r) => r.area === "iam" && !r.ok).length === 0, `${allowed} allowed as expected`);
 
   finish(work, args);
+}
+
+/** Extract then Redact, bundled, against s3rver and the KMS stand-in; their requests become IAM calls. */
+async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<DeployedFunction, Bundle>>, work: string): Promise<AwsCall[]> {
+  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn] });
+  const calls: AwsCall[] = [];
+  try {
+    // The case as the API stores it (its own calls are judged in the declared set).
+    const client = new S3Client({ endpoint: emulators.url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "AKIAREHEARSALADMIN", secretAccessKey: "rehearsal" } });
+    await attempt("run", "the sample case is stored in s3rver as the API stores it", async () => {
+      await ingestCase(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), new S3BlobStore({ bucket: syn.bucket.name, kmsKeyId: syn.keys.data.arn, client }));
+    });
+    const executionName = "rehearsal-0001";
+    let state: Record<string, any> | undefined;
+    await attempt("run", "Extract (bundled) reads the case from S3 and seals its pages with the vault key", async () => {
+      const b = bundles[lambdaFunctions.extract];
+      must(b, "no bundle");
+      const run = await runBundledHandler(b, syn, lambdaFunctions.extract, { input: { caseId: "vawa-sample-0001" }, executionName }, emulators.url, { AFFIANT_OCR: "tesseract" });
+      state = run.result as Record<string, any>;
+      calls.push(...iamCallsOf(emulators.requests, syn, lambdaFunctions.extract));
+      return `${state.extract.documentCount} documents, ${state.extract.pageCount} pages, ${state.extract.ocrPages.length} by OCR`;
+    });
+    await attempt("run", "Extract's result (execution history) names no document file", () => {
+      must(state, "Extract did not run");
+      const text = JSON.stringify(state);
+      const names = readdirSync(path.join(root, "examples/cases/vawa-sample")).filter((f) => text.includes(f));
+      must(names.length === 0 && !/\.pdf/i.test(text), `the state holds ${names.join(", ") || "a .pdf name"}`);
+    });
+    await attempt("run", "Redact (bundled) opens the sealed pages and seals the vault (KMS context enforced)", async () => {
+      const b = bundles[lambdaFunctions.redact];
+      must(b && state, "no bundle or no Extract result");
+      const run = await runBundledHandler(b, syn, lambdaFunctions.redact, { state }, emulators.url, { AFFIANT_COMPREHEND: "0" });
+      const result = run.result as { redactedKey: string; entityCount: number };
+      calls.push(...iamCallsOf(emulators.requests, syn, lambdaFunctions.redact));
+      const kms = emulators.requests.filter((r) => r.service === "kms");
+      must(kms.every((r) => r.status === 200), `KMS refused: ${kms.filter((r) => r.status !== 200).map((r) => r.operation).join(", ")}`);
+      return `${result.entityCount} entities; ${kms.length} KMS calls`;
+    });
+  } finally {
+    await emulators.close();
+  }
+  return calls;
 }
 
 function finish(work: string, args: string[]) {
