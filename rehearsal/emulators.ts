@@ -14,7 +14,7 @@ import S3rver from "s3rver";
 export interface RecordedRequest {
   /** Access key id of the signer (each rehearsed component signs with its own). */
   accessKeyId: string;
-  service: "s3" | "kms";
+  service: "s3" | "kms" | "states";
   method: string;
   path: string;
   query: URLSearchParams;
@@ -42,6 +42,7 @@ export async function startEmulators(options: { directory: string; bucket: strin
     const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "anonymous";
     const target = String(req.headers["x-amz-target"] ?? "");
     if (target.startsWith("TrentService.")) return kms(req, res, target.slice("TrentService.".length), accessKeyId);
+    if (target.startsWith("AWSStepFunctions.")) return states(req, res, target.slice("AWSStepFunctions.".length), accessKeyId);
     const record: RecordedRequest = { accessKeyId, service: "s3", method: req.method ?? "GET", path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, status: 0 };
     requests.push(record);
     // s3rver knows one access key; the signer's own was recorded above and is judged by IAM, not here.
@@ -96,6 +97,38 @@ export async function startEmulators(options: { directory: string; bucket: strin
         }
       }
       return answer(400, { __type: "UnsupportedOperationException", message: `${operation} is not in the KMS stand-in` });
+    });
+  };
+
+  /**
+   * Step Functions, as far as the API's first execution needs it: StartExecution records the
+   * execution, DescribeExecution finds it (ExecutionDoesNotExist before). The execution itself
+   * is not run here.
+   */
+  const executions = new Map<string, { input: string; startDate: number }>();
+  const states = (req: IncomingMessage, res: ServerResponse, operation: string, accessKeyId: string) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => (raw += d));
+    req.on("end", () => {
+      const body = JSON.parse(raw || "{}") as Record<string, any>;
+      const record: RecordedRequest = { accessKeyId, service: "states", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation, body, status: 200 };
+      requests.push(record);
+      const answer = (status: number, payload: Record<string, unknown>) => {
+        record.status = status;
+        res.writeHead(status, { "content-type": "application/x-amz-json-1.0" }).end(JSON.stringify(payload));
+      };
+      if (operation === "StartExecution") {
+        const arn = `${String(body.stateMachineArn).replace(":stateMachine:", ":execution:")}:${body.name}`;
+        if (executions.has(arn)) return answer(400, { __type: "ExecutionAlreadyExists", message: arn });
+        executions.set(arn, { input: String(body.input), startDate: Date.now() / 1000 });
+        return answer(200, { executionArn: arn, startDate: Date.now() / 1000 });
+      }
+      if (operation === "DescribeExecution") {
+        const found = executions.get(String(body.executionArn));
+        if (!found) return answer(400, { __type: "ExecutionDoesNotExist", message: String(body.executionArn) });
+        return answer(200, { executionArn: body.executionArn, stateMachineArn: String(body.executionArn).split(":execution:")[0], status: "RUNNING", startDate: found.startDate, input: found.input });
+      }
+      return answer(400, { __type: "UnsupportedOperation", message: `${operation} is not in the Step Functions stand-in` });
     });
   };
 

@@ -227,6 +227,40 @@ async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<Deploy
       must(kms.every((r) => r.status === 200), `KMS refused: ${kms.filter((r) => r.status !== 200).map((r) => r.operation).join(", ")}`);
       return `${result.entityCount} entities; ${kms.length} KMS calls`;
     });
+    await attempt("run", "the API (bundled) starts the first execution from an IAM-authorised API Gateway event", async () => {
+      const b = bundles.api;
+      must(b, "no bundle");
+      const path_ = "/cases/vawa-sample-0001/executions";
+      const event = {
+        version: "2.0",
+        routeKey: "$default",
+        rawPath: path_,
+        rawQueryString: "",
+        headers: { host: "api.example.com", "content-type": "application/json", "content-length": "0" },
+        requestContext: {
+          accountId: account,
+          apiId: "rehearsal",
+          // What API Gateway passes for `auth: { iam: true }`: the signer's identity, checked by AWS before the call.
+          authorizer: { iam: { accessKey: "AKIAREHEARSALCALLER", accountId: account, callerId: "AROAREHEARSAL:caller", principalOrgId: null, userArn: `arn:aws:sts::${account}:assumed-role/CaseWorker/caller`, userId: "AROAREHEARSAL:caller" } },
+          domainName: "api.example.com",
+          domainPrefix: "api",
+          http: { method: "POST", path: path_, protocol: "HTTP/1.1", sourceIp: "198.51.100.7", userAgent: "rehearsal" },
+          requestId: "rehearsal-request",
+          routeKey: "$default",
+          stage: "$default",
+          time: new Date().toISOString(),
+          timeEpoch: Date.now(),
+        },
+        isBase64Encoded: false,
+      };
+      const run = await runBundledHandler(b, syn, "api", event, emulators.url, { AFFIANT_STATE_MACHINE_ARN: syn.stateMachine.arn, AFFIANT_SFN_ENDPOINT: emulators.url, AWS_ENDPOINT_URL_SFN: emulators.url });
+      calls.push(...iamCallsOf(emulators.requests, syn, "api"));
+      const response = run.result as { statusCode: number; body: string };
+      must(response.statusCode >= 200 && response.statusCode < 300, `HTTP ${response.statusCode}: ${response.body.slice(0, 200)}`);
+      const started = emulators.requests.filter((r) => r.service === "states" && r.operation === "StartExecution" && r.status === 200);
+      must(started.length === 1, `${started.length} executions started`);
+      return `HTTP ${response.statusCode}, ${String(started[0]!.body?.name)}`;
+    });
   } finally {
     await emulators.close();
   }

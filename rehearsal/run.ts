@@ -56,6 +56,12 @@ export function iamCallsOf(requests: RecordedRequest[], s: Synthesized, fn: Depl
   const keyPolicy = (arn: string) => (arn === s.keys.vault.arn ? s.keys.vault.policy : s.keys.data.policy);
   const calls: AwsCall[] = [];
   for (const r of requests.filter((x) => x.accessKeyId === accessKeyOf(fn))) {
+    if (r.service === "states") {
+      const op = String(r.operation);
+      const resource = op === "StartExecution" || op === "ListExecutions" ? String(r.body?.stateMachineArn) : String(r.body?.executionArn);
+      calls.push({ ...base, action: `states:${op}`, resource });
+      continue;
+    }
     if (r.service === "kms") {
       const keyId = String(r.body?.KeyId ?? "");
       calls.push({ ...base, action: `kms:${r.operation}`, resource: keyId, resourcePolicy: keyPolicy(keyId), context: { "kms:CallerAccount": account } });
