@@ -84,7 +84,8 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     [lambdaFunctions.redact]: row(lambdaFunctions.redact, { handler: "functions/redact-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.redact], memoryMB: 1024, vpc: true, env: vault }),
     [lambdaFunctions.index]: row(lambdaFunctions.index, { handler: "functions/build-index.handler", timeoutSeconds: timeouts[lambdaFunctions.index], memoryMB: 2048, vpc: true }),
     [lambdaFunctions.score]: row(lambdaFunctions.score, { handler: "functions/score-draft.handler", timeoutSeconds: timeouts[lambdaFunctions.score], memoryMB: 1024, vpc: true }),
-    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, { handler: "functions/reinject-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.reinject], memoryMB: 1024, vpc: true, env: vault }),
+    // pdfkit reads its standard fonts from its package folder at run time: installed, not bundled.
+    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, { handler: "functions/reinject-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.reinject], memoryMB: 1024, vpc: true, env: vault, install: ["pdfkit"] }),
     [lambdaFunctions.fallback]: row(lambdaFunctions.fallback, {
       handler: "functions/generate-fallback.handler",
       timeoutSeconds: timeouts[lambdaFunctions.fallback],

@@ -1,7 +1,7 @@
 /**
  * What each deployed function may do, in one table, so least privilege is reviewable and
- * tested: only Redact may create vault data keys; only Reinject and the fallback's privacy
- * guard may open the vault; the bucket's key is usable only through S3; Bedrock only for
+ * tested: only Extract and Redact may create vault data keys; only Redact, Reinject and the
+ * privacy guards (the fallback's, and the embedding guard of Index and Score) may open the vault; the bucket's key is usable only through S3; Bedrock only for
  * the registry's model ids.
  */
 import type { Cloud, Input, Permission } from "./cloud.ts";
@@ -95,7 +95,9 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.index:
     case lambdaFunctions.score:
-      return [...blobs, ...invoke(models.embedding)];
+      // Decrypt: the embedding guard (functions/embeddings/guard.ts) reads the vault to refuse
+      // any chunk holding a real value before it leaves for Bedrock, as the fallback's does.
+      return [...blobs, ...invoke(models.embedding), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.reinject:
       // ListBucket: the run's cost ledger (runs/<case>/<execution>/costs/) is summed for the report.
       return [...blobs, bucketListing(t.bucketArn, "runs/"), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];

@@ -84,7 +84,8 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     calls.push(...f.b.put(`${run}/${name}.json`));
     // The bucket's key is usable only through S3: a direct call must be refused.
     calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "kms:Decrypt", resource: s.keys.data.arn, resourcePolicy: s.keys.data.policy, expect: "denied", why: "kms:ViaService condition rendered" });
-    calls.push({ ...f.vault("kms:Decrypt"), resource: s.keys.vault.arn, expect: "denied", why: "only Redact, Reinject and the fallback open the vault" });
+    // The embedding guard opens the vault before any chunk leaves for Bedrock.
+    calls.push({ ...f.vault("kms:Decrypt"), resource: s.keys.vault.arn });
   }
   // Fallback: the privacy guard opens the vault; Bedrock per chain; routing table; cost ledger.
   {

@@ -9,12 +9,14 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import dynalite from "dynalite";
 import S3rver from "s3rver";
 
 export interface RecordedRequest {
   /** Access key id of the signer (each rehearsed component signs with its own). */
   accessKeyId: string;
-  service: "s3" | "kms" | "states";
+  service: "s3" | "kms" | "states" | "dynamodb";
   method: string;
   path: string;
   query: URLSearchParams;
@@ -31,9 +33,21 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[] }): Promise<Emulators> {
+export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string }): Promise<Emulators> {
   const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: options.directory, allowMismatchedSignatures: true, configureBuckets: [{ name: options.bucket }] });
   const s3Address = await s3.run();
+  // DynamoDB: dynalite, with the routing table as infra/storage.ts declares it.
+  const dynamo = dynalite({ createTableMs: 0 });
+  await new Promise<void>((r) => dynamo.listen(0, "127.0.0.1", () => r()));
+  const dynamoPort = (dynamo.address() as AddressInfo).port;
+  await new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: "us-east-1", credentials: { accessKeyId: "setup", secretAccessKey: "setup" } }).send(
+    new CreateTableCommand({
+      TableName: options.routingTable,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "model", KeyType: "HASH" }, { AttributeName: "seq", KeyType: "RANGE" }],
+      AttributeDefinitions: [{ AttributeName: "model", AttributeType: "S" }, { AttributeName: "seq", AttributeType: "S" }],
+    }),
+  );
   const requests: RecordedRequest[] = [];
   const master = randomBytes(32);
 
@@ -43,6 +57,7 @@ export async function startEmulators(options: { directory: string; bucket: strin
     const target = String(req.headers["x-amz-target"] ?? "");
     if (target.startsWith("TrentService.")) return kms(req, res, target.slice("TrentService.".length), accessKeyId);
     if (target.startsWith("AWSStepFunctions.")) return states(req, res, target.slice("AWSStepFunctions.".length), accessKeyId);
+    if (target.startsWith("DynamoDB_20120810.")) return forward(req, res, dynamoPort, { accessKeyId, service: "dynamodb", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation: target.split(".")[1], status: 0 });
     const record: RecordedRequest = { accessKeyId, service: "s3", method: req.method ?? "GET", path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, status: 0 };
     requests.push(record);
     // s3rver knows one access key; the signer's own was recorded above and is judged by IAM, not here.
@@ -58,6 +73,28 @@ export async function startEmulators(options: { directory: string; bucket: strin
     });
     req.pipe(upstream);
   });
+
+  /** Passes a request through to an emulator, recording it (with its JSON body) on the way. */
+  const forward = (req: IncomingMessage, res: ServerResponse, port: number, record: RecordedRequest) => {
+    requests.push(record);
+    const chunks: Buffer[] = [];
+    req.on("data", (d: Buffer) => chunks.push(d));
+    req.on("end", () => {
+      const raw = Buffer.concat(chunks);
+      try {
+        record.body = JSON.parse(raw.toString("utf8") || "{}") as Record<string, any>;
+      } catch {
+        record.body = {};
+      }
+      const upstream = httpRequest({ host: "127.0.0.1", port, method: req.method, path: req.url, headers: req.headers }, (up) => {
+        record.status = up.statusCode ?? 0;
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      });
+      upstream.on("error", () => res.writeHead(502).end());
+      upstream.end(raw);
+    });
+  };
 
   const kms = (req: IncomingMessage, res: ServerResponse, operation: string, accessKeyId: string) => {
     let raw = "";
@@ -140,6 +177,7 @@ export async function startEmulators(options: { directory: string; bucket: strin
     close: async () => {
       await new Promise((r) => front.close(r));
       await s3.close();
+      await new Promise((r) => dynamo.close(r));
     },
   };
 }

@@ -17,10 +17,13 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
 import { startEmulators } from "./emulators.ts";
 import { iamCallsOf, runBundledHandler } from "./run.ts";
+import { bedrockCalls, runDeployedDefinition, type ExecutionRun } from "./execution.ts";
 import type { AwsCall } from "./evaluate.ts";
 import { S3BlobStore } from "../core/s3-blob-store.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
-import { lambdaFunctions } from "../workflows/state-names.ts";
+import { gpuStages } from "../workflows/state-names.ts";
+
+const gpuStageNames: string[] = [...gpuStages];
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
 import { evaluateCall } from "./evaluate.ts";
@@ -191,41 +194,19 @@ async function main() {
   finish(work, args);
 }
 
-/** Extract then Redact, bundled, against s3rver and the KMS stand-in; their requests become IAM calls. */
+/**
+ * The first execution as the README runs it: the case stored, the bundled API starting the
+ * execution from an IAM-authorised event, then the deployed definition running it with every
+ * Lambda bundled, against s3rver, dynalite and the KMS stand-in; their requests become IAM calls.
+ */
 async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<DeployedFunction, Bundle>>, work: string): Promise<AwsCall[]> {
-  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn] });
+  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name });
   const calls: AwsCall[] = [];
   try {
     // The case as the API stores it (its own calls are judged in the declared set).
     const client = new S3Client({ endpoint: emulators.url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "AKIAREHEARSALADMIN", secretAccessKey: "rehearsal" } });
     await attempt("run", "the sample case is stored in s3rver as the API stores it", async () => {
       await ingestCase(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), new S3BlobStore({ bucket: syn.bucket.name, kmsKeyId: syn.keys.data.arn, client }));
-    });
-    const executionName = "rehearsal-0001";
-    let state: Record<string, any> | undefined;
-    await attempt("run", "Extract (bundled) reads the case from S3 and seals its pages with the vault key", async () => {
-      const b = bundles[lambdaFunctions.extract];
-      must(b, "no bundle");
-      const run = await runBundledHandler(b, syn, lambdaFunctions.extract, { input: { caseId: "vawa-sample-0001" }, executionName }, emulators.url, { AFFIANT_OCR: "tesseract" });
-      state = run.result as Record<string, any>;
-      calls.push(...iamCallsOf(emulators.requests, syn, lambdaFunctions.extract));
-      return `${state.extract.documentCount} documents, ${state.extract.pageCount} pages, ${state.extract.ocrPages.length} by OCR`;
-    });
-    await attempt("run", "Extract's result (execution history) names no document file", () => {
-      must(state, "Extract did not run");
-      const text = JSON.stringify(state);
-      const names = readdirSync(path.join(root, "examples/cases/vawa-sample")).filter((f) => text.includes(f));
-      must(names.length === 0 && !/\.pdf/i.test(text), `the state holds ${names.join(", ") || "a .pdf name"}`);
-    });
-    await attempt("run", "Redact (bundled) opens the sealed pages and seals the vault (KMS context enforced)", async () => {
-      const b = bundles[lambdaFunctions.redact];
-      must(b && state, "no bundle or no Extract result");
-      const run = await runBundledHandler(b, syn, lambdaFunctions.redact, { state }, emulators.url, { AFFIANT_COMPREHEND: "0" });
-      const result = run.result as { redactedKey: string; entityCount: number };
-      calls.push(...iamCallsOf(emulators.requests, syn, lambdaFunctions.redact));
-      const kms = emulators.requests.filter((r) => r.service === "kms");
-      must(kms.every((r) => r.status === 200), `KMS refused: ${kms.filter((r) => r.status !== 200).map((r) => r.operation).join(", ")}`);
-      return `${result.entityCount} entities; ${kms.length} KMS calls`;
     });
     await attempt("run", "the API (bundled) starts the first execution from an IAM-authorised API Gateway event", async () => {
       const b = bundles.api;
@@ -260,6 +241,42 @@ async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<Deploy
       const started = emulators.requests.filter((r) => r.service === "states" && r.operation === "StartExecution" && r.status === 200);
       must(started.length === 1, `${started.length} executions started`);
       return `HTTP ${response.statusCode}, ${String(started[0]!.body?.name)}`;
+    });
+    // The execution the API started, run from the deployed definition.
+    const started = emulators.requests.find((r) => r.service === "states" && r.operation === "StartExecution" && r.status === 200);
+    let execution: ExecutionRun | undefined;
+    await attempt("run", "the deployed definition runs the started execution: bundled Lambdas, emulators, hosted fallbacks", async () => {
+      must(started, "the API started no execution");
+      execution = await runDeployedDefinition(syn, bundles, emulators.url, { name: String(started.body?.name), input: JSON.parse(String(started.body?.input)) }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0" });
+      for (const fn of Object.keys(syn.functionRoles) as DeployedFunction[]) if (fn !== "api") calls.push(...iamCallsOf(emulators.requests, syn, fn));
+      calls.push(...bedrockCalls(execution.providers, syn));
+      must(execution.status === "SUCCEEDED", `${execution.status}: ${execution.error} (states: ${execution.states.join(" > ")})`);
+      const out = execution.output as { declarationKey?: string; reportKey?: string };
+      must(out?.declarationKey && out.reportKey, "no declaration in the output");
+      return `${execution.states.length} task states; ${execution.providers.length} hosted calls; ${out.declarationKey}`;
+    });
+    await attempt("run", "Extract's result (execution history) names no document file", () => {
+      const state = execution?.results.get("Extract");
+      must(state, "Extract did not run");
+      const text = JSON.stringify(state);
+      const names = readdirSync(path.join(root, "examples/cases/vawa-sample")).filter((f) => text.includes(f));
+      must(names.length === 0 && !/\.pdf/i.test(text), `the state holds ${names.join(", ") || "a .pdf name"}`);
+    });
+    await attempt("run", "the KMS stand-in saw only known keys and matching encryption contexts", () => {
+      const kms = emulators.requests.filter((r) => r.service === "kms");
+      must(kms.length > 0, "no KMS call");
+      must(kms.every((r) => r.status === 200), `KMS refused: ${kms.filter((r) => r.status !== 200).map((r) => `${r.operation} ${r.body?.KeyId ?? ""}`).join(", ")}`);
+      return `${kms.length} KMS calls`;
+    });
+    await attempt("run", "every GPU state's failure reached its fallback, which answered from Bedrock (the first hosted provider)", () => {
+      must(execution, "no execution");
+      const fallbacks = execution.states.filter((n) => n.endsWith("Fallback"));
+      const gpu = execution.states.filter((n) => gpuStageNames.includes(n));
+      must(gpu.length > 0 && fallbacks.length === gpu.length, `${gpu.length} GPU states, ${fallbacks.length} fallbacks`);
+      const providers = fallbacks.map((n) => (execution!.results.get(n) as { provider?: string } | undefined)?.provider);
+      must(providers.every((p) => p === "bedrock"), `fallback providers: ${providers.join(", ")}`);
+      const converse = execution.providers.filter((r) => r.provider === "bedrock" && r.url.endsWith("/converse")).length;
+      return `${fallbacks.length} fallbacks, ${converse} Bedrock Converse calls`;
     });
   } finally {
     await emulators.close();

@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { DeployedFunction } from "../infra/permissions.ts";
+import { StatesError } from "../core/errors.ts";
 import type { Bundle } from "./bundle.ts";
 import type { RecordedRequest } from "./emulators.ts";
 import type { AwsCall } from "./evaluate.ts";
@@ -34,16 +35,27 @@ export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFu
     AWS_SECRET_ACCESS_KEY: "rehearsal",
     AWS_ENDPOINT_URL_S3: endpoints,
     AWS_ENDPOINT_URL_KMS: endpoints,
+    AWS_ENDPOINT_URL_DYNAMODB: endpoints,
     ...Object.fromEntries(Object.entries(s.table[fn].environment).map(([k, v]) => [k, String(v).replace("/var/task", bundle.dir)])),
     ...extraEnv,
     REHEARSAL_OUT: out,
   };
-  const script = `const m = await import(${JSON.stringify("./" + bundle.entryFile)}); const event = JSON.parse(process.env.REHEARSAL_EVENT); const r = await m[${JSON.stringify(bundle.exportName)}](event, { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: "rehearsal" }); (await import("node:fs")).writeFileSync(process.env.REHEARSAL_OUT, JSON.stringify(r ?? null));`;
+  // As the Lambda runtime reports it: the result, or the error's type and message.
+  const script = [
+    `const fs = await import("node:fs");`,
+    `const m = await import(${JSON.stringify("./" + bundle.entryFile)});`,
+    `const event = JSON.parse(process.env.REHEARSAL_EVENT);`,
+    `try { const r = await m[${JSON.stringify(bundle.exportName)}](event, { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: "rehearsal", getRemainingTimeInMillis: () => ${s.table[fn].timeoutSeconds * 1000} }); fs.writeFileSync(process.env.REHEARSAL_OUT, JSON.stringify({ ok: r ?? null })); }`,
+    `catch (e) { fs.writeFileSync(process.env.REHEARSAL_OUT, JSON.stringify({ errorType: e?.name ?? "Error", errorMessage: String(e?.message ?? e) })); }`,
+  ].join("\n");
   writeFileSync(out, "");
   return new Promise((resolve, reject) => {
     execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: bundle.dir, env: { ...env, REHEARSAL_EVENT: JSON.stringify(event) }, maxBuffer: 64 * 1024 * 1024, timeout: s.table[fn].timeoutSeconds * 1000 }, (err, stdout, stderr) => {
-      if (err) return reject(new Error(`${fn} failed: ${(stderr || stdout || err.message).split("\n").filter(Boolean).slice(-3).join(" | ")}`));
-      resolve({ result: JSON.parse(readFileSync(out, "utf8") || "null"), stdout, stderr });
+      const written = readFileSync(out, "utf8");
+      if (err && !written) return reject(new Error(`${fn} crashed: ${(stderr || stdout || err.message).split("\n").filter(Boolean).slice(-3).join(" | ")}`));
+      const answer = JSON.parse(written) as { ok?: unknown; errorType?: string; errorMessage?: string };
+      if (answer.errorType) return reject(new StatesError(answer.errorType, JSON.stringify({ errorType: answer.errorType, errorMessage: answer.errorMessage })));
+      resolve({ result: answer.ok, stdout, stderr });
     });
   });
 }
@@ -60,6 +72,10 @@ export function iamCallsOf(requests: RecordedRequest[], s: Synthesized, fn: Depl
       const op = String(r.operation);
       const resource = op === "StartExecution" || op === "ListExecutions" ? String(r.body?.stateMachineArn) : String(r.body?.executionArn);
       calls.push({ ...base, action: `states:${op}`, resource });
+      continue;
+    }
+    if (r.service === "dynamodb") {
+      calls.push({ ...base, action: `dynamodb:${r.operation}`, resource: `arn:aws:dynamodb:${region}:${account}:table/${String(r.body?.TableName)}` });
       continue;
     }
     if (r.service === "kms") {

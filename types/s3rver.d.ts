@@ -15,3 +15,9 @@ declare module "s3rver" {
     close(): Promise<void>;
   }
 }
+
+// dynalite 4 ships no types; the part the rehearsal uses.
+declare module "dynalite" {
+  import type { Server } from "node:http";
+  export default function dynalite(options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }): Server;
+}
