@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
+import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 
 export interface RecordedRequest {
   /** Access key id of the signer (each rehearsed component signs with its own). */
@@ -33,7 +34,7 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string }): Promise<Emulators> {
+export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string; broker: TaskTokenBroker }): Promise<Emulators> {
   const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: options.directory, allowMismatchedSignatures: true, configureBuckets: [{ name: options.bucket }] });
   const s3Address = await s3.run();
   // DynamoDB: dynalite, with the routing table as infra/storage.ts declares it.
@@ -159,6 +160,19 @@ export async function startEmulators(options: { directory: string; bucket: strin
         if (executions.has(arn)) return answer(400, { __type: "ExecutionAlreadyExists", message: arn });
         executions.set(arn, { input: String(body.input), startDate: Date.now() / 1000 });
         return answer(200, { executionArn: arn, startDate: Date.now() / 1000 });
+      }
+      // The worker's answers, with the task token it was started with.
+      if (operation === "SendTaskSuccess" || operation === "SendTaskFailure" || operation === "SendTaskHeartbeat") {
+        record.body = { ...body, taskToken: "(token)", output: undefined };
+        try {
+          if (operation === "SendTaskSuccess") options.broker.succeed(String(body.taskToken), String(body.output));
+          else if (operation === "SendTaskFailure") options.broker.fail(String(body.taskToken), String(body.error ?? ""), String(body.cause ?? ""));
+          else options.broker.heartbeat(String(body.taskToken));
+          return answer(200, {});
+        } catch (err) {
+          const e = err as Error & { code?: string };
+          return answer(400, { __type: e.code ?? e.name, message: e.message });
+        }
       }
       if (operation === "DescribeExecution") {
         const found = executions.get(String(body.executionArn));

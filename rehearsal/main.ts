@@ -8,7 +8,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { createCipheriv, randomBytes } from "node:crypto";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -16,8 +16,9 @@ import { build } from "esbuild";
 import { S3Client } from "@aws-sdk/client-s3";
 import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
 import { startEmulators } from "./emulators.ts";
-import { iamCallsOf, runBundledHandler } from "./run.ts";
-import { bedrockCalls, runDeployedDefinition, type ExecutionRun } from "./execution.ts";
+import { iamCallsOf, iamCallsOfSigner, runBundledHandler } from "./run.ts";
+import { bedrockCalls, runDeployedDefinition, workerAccessKey, type ExecutionRun } from "./execution.ts";
+import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import type { AwsCall } from "./evaluate.ts";
 import { S3BlobStore } from "../core/s3-blob-store.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
@@ -200,7 +201,17 @@ async function main() {
  * Lambda bundled, against s3rver, dynalite and the KMS stand-in; their requests become IAM calls.
  */
 async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<DeployedFunction, Bundle>>, work: string): Promise<AwsCall[]> {
-  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name });
+  const broker = new TaskTokenBroker();
+  // The /models volume: stories260K under each model file name of the production profile.
+  const modelsDir = path.join(work, "models");
+  mkdirSync(modelsDir, { recursive: true });
+  for (const model of Object.values(syn.registry.models)) {
+    const file = path.join(modelsDir, model.file);
+    if (!existsSync(file)) symlinkSync(path.join(root, "models/stories260K.gguf"), file);
+  }
+  // The image's ENV (containers/llama-worker/Dockerfile) and the registry it copies to /app/models/registry.json.
+  const imageEnv = { AFFIANT_GPU: "cuda", AFFIANT_MODELS_DIR: "/models", NODE_ENV: "production", AFFIANT_REGISTRY: path.join(root, productionRegistryFile) };
+  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name, broker });
   const calls: AwsCall[] = [];
   try {
     // The case as the API stores it (its own calls are judged in the declared set).
@@ -247,9 +258,10 @@ async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<Deploy
     let execution: ExecutionRun | undefined;
     await attempt("run", "the deployed definition runs the started execution: bundled Lambdas, emulators, hosted fallbacks", async () => {
       must(started, "the API started no execution");
-      execution = await runDeployedDefinition(syn, bundles, emulators.url, { name: String(started.body?.name), input: JSON.parse(String(started.body?.input)) }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0" });
+      execution = await runDeployedDefinition(syn, bundles, emulators.url, { name: String(started.body?.name), input: JSON.parse(String(started.body?.input)) }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0" }, { broker, endpoints: emulators.url, modelsDir, imageEnv });
       for (const fn of Object.keys(syn.functionRoles) as DeployedFunction[]) if (fn !== "api") calls.push(...iamCallsOf(emulators.requests, syn, fn));
       calls.push(...bedrockCalls(execution.providers, syn));
+      calls.push(...iamCallsOfSigner(emulators.requests, syn, workerAccessKey, { caller: "worker task (recorded)", principal: syn.worker.taskRoleArn, identityPolicies: [{ name: "WorkerTaskPolicy", policy: syn.worker.taskPolicy }] }));
       must(execution.status === "SUCCEEDED", `${execution.status}: ${execution.error} (states: ${execution.states.join(" > ")})`);
       const out = execution.output as { declarationKey?: string; reportKey?: string };
       must(out?.declarationKey && out.reportKey, "no declaration in the output");
@@ -268,15 +280,18 @@ async function rehearseHandlers(syn: Synthesized, bundles: Partial<Record<Deploy
       must(kms.every((r) => r.status === 200), `KMS refused: ${kms.filter((r) => r.status !== 200).map((r) => `${r.operation} ${r.body?.KeyId ?? ""}`).join(", ")}`);
       return `${kms.length} KMS calls`;
     });
-    await attempt("run", "every GPU state's failure reached its fallback, which answered from Bedrock (the first hosted provider)", () => {
+    await attempt("run", "each GPU state started the worker as ECS would and it answered over SendTask* with its task token", () => {
       must(execution, "no execution");
-      const fallbacks = execution.states.filter((n) => n.endsWith("Fallback"));
       const gpu = execution.states.filter((n) => gpuStageNames.includes(n));
-      must(gpu.length > 0 && fallbacks.length === gpu.length, `${gpu.length} GPU states, ${fallbacks.length} fallbacks`);
+      const answered = gpu.filter((n) => execution!.results.has(n));
+      const sends = emulators.requests.filter((r) => r.service === "states" && r.operation?.startsWith("SendTask") && r.accessKeyId === workerAccessKey);
+      const fallbacks = execution.states.filter((n) => n.endsWith("Fallback"));
       const providers = fallbacks.map((n) => (execution!.results.get(n) as { provider?: string } | undefined)?.provider);
       must(providers.every((p) => p === "bedrock"), `fallback providers: ${providers.join(", ")}`);
-      const converse = execution.providers.filter((r) => r.provider === "bedrock" && r.url.endsWith("/converse")).length;
-      return `${fallbacks.length} fallbacks, ${converse} Bedrock Converse calls`;
+      must(gpu.length > 0 && answered.length > 0, `${gpu.length} GPU states, ${answered.length} answered`);
+      must(sends.some((r) => r.operation === "SendTaskSuccess" && r.status === 200), "no SendTaskSuccess accepted");
+      const why = [...execution.failures].map(([n, e]) => `${n}: ${e}`).join(", ");
+      return `${answered.length} of ${gpu.length} GPU states answered (${sends.filter((r) => r.operation === "SendTaskSuccess").length} SendTaskSuccess); ${fallbacks.length} fallbacks, to Bedrock (${why})`;
     });
   } finally {
     await emulators.close();

@@ -63,14 +63,19 @@ export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFu
 /** The IAM calls behind the recorded requests of one function. */
 export function iamCallsOf(requests: RecordedRequest[], s: Synthesized, fn: DeployedFunction): AwsCall[] {
   const role = s.functionRoles[fn];
-  const base = { caller: `Fn ${fn} (recorded)`, principal: role.arn, identityPolicies: [{ name: `${fn}-role-policy`, policy: role.policy }] };
+  return iamCallsOfSigner(requests, s, accessKeyOf(fn), { caller: `Fn ${fn} (recorded)`, principal: role.arn, identityPolicies: [{ name: `${fn}-role-policy`, policy: role.policy }] });
+}
+
+/** The IAM calls behind the recorded requests signed with one access key. */
+export function iamCallsOfSigner(requests: RecordedRequest[], s: Synthesized, accessKeyId: string, base: Pick<AwsCall, "caller" | "principal" | "identityPolicies">): AwsCall[] {
   const viaS3 = { "kms:ViaService": `s3.${region}.amazonaws.com`, "kms:EncryptionContext:aws:s3:arn": s.bucket.arn, "kms:CallerAccount": account };
   const keyPolicy = (arn: string) => (arn === s.keys.vault.arn ? s.keys.vault.policy : s.keys.data.policy);
   const calls: AwsCall[] = [];
-  for (const r of requests.filter((x) => x.accessKeyId === accessKeyOf(fn))) {
+  for (const r of requests.filter((x) => x.accessKeyId === accessKeyId)) {
     if (r.service === "states") {
       const op = String(r.operation);
-      const resource = op === "StartExecution" || op === "ListExecutions" ? String(r.body?.stateMachineArn) : String(r.body?.executionArn);
+      // Task-token callbacks take no resource: the token authorises them.
+      const resource = op.startsWith("SendTask") ? "*" : op === "StartExecution" || op === "ListExecutions" ? String(r.body?.stateMachineArn) : String(r.body?.executionArn);
       calls.push({ ...base, action: `states:${op}`, resource });
       continue;
     }

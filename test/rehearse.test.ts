@@ -26,7 +26,7 @@ if (!present && process.env.CI) {
 } else if (!present) {
   test("the cloud rehearsal", { skip: ".sst/platform is absent (run: npm run sst:install)" }, () => {});
 } else {
-  test("npm run rehearse passes every check, and covers each finding it exists for", { timeout: 300_000 }, () => {
+  test("npm run rehearse passes every check, and covers each finding it exists for", { timeout: 600_000 }, () => {
     const out = path.join(mkdtempSync(path.join(tmpdir(), "affiant-rehearse-")), "rows.json");
     const run = spawnSync(process.execPath, ["--import", "tsx", "rehearsal/main.ts", "--json", out], { cwd: root, encoding: "utf8", env: { ...process.env } });
     const rows = JSON.parse(readFileSync(out, "utf8")) as Row[];
@@ -47,6 +47,10 @@ if (!present && process.env.CI) {
     has("image", /by digest/); // finding 7
     has("iam", /SST-rendered function roles keep kms:ViaService/); // finding 8
     has("synth", /models\/registry\.g5\.json/); // finding 10
+    has("run", /API \(bundled\) starts the first execution/);
+    has("run", /deployed definition runs the started execution/);
+    has("run", /names no document file/); // finding 9
+    has("run", /started the worker as ECS would/);
     assert.ok(rows.filter((r) => r.area === "bundle").length >= 24, "three checks for each of the eight functions");
   });
 }
