@@ -29,7 +29,7 @@ export default $config({
     const { buildPlatform } = await import("./infra/platform.ts");
     const { workerImageByDigest } = await import("./infra/gpu.ts");
     const { functionPermissions } = await import("./infra/permissions.ts");
-    const { functionTable, neverBundled, openRouterSecretName, openRouterSecretPlaceholder } = await import("./infra/functions.ts");
+    const { functionTable, openRouterSecretName, openRouterSecretPlaceholder } = await import("./infra/functions.ts");
     const { productionRegistryFile, productionRegistryProblems } = await import("./infra/production.ts");
     type DeployedFunction = import("./infra/permissions.ts").DeployedFunction;
     type LambdaFunction = import("./workflows/state-names.ts").LambdaFunction;
@@ -96,8 +96,9 @@ export default $config({
         permissions: functionPermissions(cloud, name, { ...targets, ...(stateMachineArn ? { stateMachineArn } : {}) }),
         link: (spec.link ?? []).map((n) => linkable[n]!),
         copyFiles: spec.copyFiles,
-        // node-llama-cpp stays out of every bundle (infra/functions.ts, neverBundled).
-        nodejs: { esbuild: { external: neverBundled }, ...(spec.install ? { install: spec.install } : {}) },
+        // No esbuild `external` for node-llama-cpp: the source never imports it literally on a
+        // Lambda path (functions/embeddings/open.ts), and `npm run rehearse` bundles without it.
+        ...(spec.install ? { nodejs: { install: spec.install } } : {}),
         ...(spec.vpc ? { vpc: inVpc } : {}),
         tracing: "active",
       });

@@ -14,13 +14,6 @@ import { openRouterSecretName, openRouterSecretPlaceholder } from "../functions/
 /** Where a bundled handler finds the files it reads at run time (the bundle's root). */
 export const lambdaTaskRoot = "/var/task";
 
-/**
- * Packages a Lambda bundle must never contain: node-llama-cpp's native builds do not fit
- * Lambda (hundreds of MB, one per platform), and Index/Score embed with Bedrock there.
- * Marked external so esbuild does not try to follow the local embedder's import.
- */
-export const neverBundled = ["node-llama-cpp", "@node-llama-cpp/*"];
-
 export interface FunctionSpec {
   /** `path/file.export`, relative to the project root, as `sst.aws.Function` takes it. */
   handler: string;

@@ -4,14 +4,14 @@
  * `install` packages and `nodejs.esbuild.external` left out), then `install` packages placed
  * in the bundle's own node_modules and `copyFiles` copied to its root. SST runs
  * `npm install` for `install`; offline, the same versions are copied with their dependency
- * closure from the project's node_modules.
+ * closure from the project's node_modules. Nothing else is external: a literal import of
+ * node-llama-cpp on a Lambda path fails the bundle, as it would fail `sst deploy`.
  */
 import { build, type Metafile } from "esbuild";
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import type { FunctionSpec } from "../infra/functions.ts";
-import { neverBundled } from "../infra/functions.ts";
 
 /** SST's banner for ESM bundles: CommonJS dependencies still find require/__dirname. */
 const sstBanner = [
@@ -58,7 +58,7 @@ export async function bundleFunction(root: string, outRoot: string, name: string
     metafile: true,
     logLevel: "silent",
     banner: { js: sstBanner },
-    external: [...sstForceExternal, ...(spec.install ?? []), ...neverBundled],
+    external: [...sstForceExternal, ...(spec.install ?? [])],
     absWorkingDir: root,
   });
   for (const pkg of spec.install ?? []) installPackage(root, dir, pkg);

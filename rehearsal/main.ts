@@ -113,8 +113,7 @@ async function main() {
   const bundles: Partial<Record<DeployedFunction, Bundle>> = {};
   for (const [name, spec] of Object.entries(syn.table) as Array<[DeployedFunction, Synthesized["table"][DeployedFunction]]>) {
     await attempt("bundle", `${name}: esbuild bundles ${spec.handler} as SST does`, async () => {
-      // With the `external` sst.config.ts passes: a literal import of the local embedder then
-      // leaves a top-level import of node-llama-cpp that fails when the handler loads.
+      // A literal import of the local embedder fails here: esbuild follows it into node-llama-cpp.
       bundles[name] = await bundleFunction(root, path.join(work, "bundles"), name, { ...spec });
       return `${(bundles[name]!.unzippedBytes / 1e6).toFixed(1)} MB`;
     });
