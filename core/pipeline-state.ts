@@ -24,7 +24,7 @@ export interface PipelineState {
   rewrites: { n: number };
   maxRewrites: number;
   scoreThreshold: number;
-  extract: { extractKey: string; documentCount: number; pageCount: number; ocrPages: Array<{ file: string; page: number; confidence: number; engine: "tesseract" | "textract" }> };
+  extract: { extractKey: string; documentCount: number; pageCount: number; documentsKey?: string; ocrPages: Array<{ document: number; page: number; confidence: number; engine: "tesseract" | "textract" }> };
   redact?: { redactedKey: string; entityCount: number };
   index?: { indexKey: string; chunkCount: number };
   facts?: StageReport;

@@ -1,7 +1,7 @@
 /**
  * API Gateway → this function → the Hono app of api/app.ts, over Step Functions and S3.
  * API Gateway authorises callers with IAM, so the app does no auth of its own here.
- * Configuration: AFFIANT_STATE_MACHINE_ARN, AFFIANT_BUCKET (+ AFFIANT_KMS_KEY_ID);
+ * Configuration: AFFIANT_STATE_MACHINE_ARN, AFFIANT_BUCKET (+ AFFIANT_BUCKET_KMS_KEY_ID, the bucket's key that presigned uploads name);
  * AFFIANT_SFN_ENDPOINT points the SDK elsewhere (tests: `affiant serve`'s /sfn).
  */
 import { handle } from "hono/aws-lambda";
@@ -24,7 +24,8 @@ export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promis
     const [{ S3Client, HeadObjectCommand, GetObjectCommand }, { createPresignedPost }] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/s3-presigned-post")]);
     const s3 = new S3Client({});
     const bucket = env.AFFIANT_BUCKET;
-    const kms = { "x-amz-server-side-encryption": "aws:kms", ...(env.AFFIANT_KMS_KEY_ID ? { "x-amz-server-side-encryption-aws-kms-key-id": env.AFFIANT_KMS_KEY_ID } : {}) };
+    // The bucket's own key: the bucket policy refuses an upload that names any other.
+    const kms = { "x-amz-server-side-encryption": "aws:kms", ...(env.AFFIANT_BUCKET_KMS_KEY_ID ? { "x-amz-server-side-encryption-aws-kms-key-id": env.AFFIANT_BUCKET_KMS_KEY_ID } : {}) };
     presignPost = (key, size, expiresIn) =>
       createPresignedPost(s3 as never, {
         Bucket: bucket,

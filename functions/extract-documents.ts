@@ -159,6 +159,9 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   // The pages before redaction: sealed like the vault, read only by Redact.
   const extractKey = `${runKey}/extract.sealed`;
   await putSealedJson(store, extractKey, { documents } satisfies ExtractResult, { caseId, state: "Extract" });
+  // File names by document index, for the report (they stay in the bucket, out of the history).
+  const documentsKey = `${runKey}/documents.json`;
+  await putJson(store, documentsKey, { files: documents.map((d) => d.file) });
   return {
     caseId,
     caseType: caseFile.caseType,
@@ -174,8 +177,11 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
       extractKey,
       documentCount: documents.length,
       pageCount: documents.reduce((n, d) => n + d.pages.length, 0),
-      // Which pages were read by OCR and how sure it was: the review report shows them.
-      ocrPages: documents.flatMap((d) => d.pages.filter((p) => p.ocrConfidence !== undefined).map((p) => ({ file: d.file, page: p.page, confidence: p.ocrConfidence!, engine: p.ocrEngine! }))),
+      documentsKey,
+      // Which pages were read by OCR and how sure it was: the review report shows them. By
+      // document index, never file name: the state is the execution history, which anyone
+      // with console access reads; Reinject names the files in the report from documentsKey.
+      ocrPages: documents.flatMap((d, document) => d.pages.filter((p) => p.ocrConfidence !== undefined).map((p) => ({ document, page: p.page, confidence: p.ocrConfidence!, engine: p.ocrEngine! }))),
     },
   };
 }

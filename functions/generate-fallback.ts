@@ -37,6 +37,7 @@ import { spawnWorker } from "../containers/llama-worker/spawn.ts";
 import { loadRegistry, splitRef, stageEntry } from "../workflows/registry.ts";
 import { isGpuStage } from "../workflows/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
+import { openRouterApiKey } from "./providers/openrouter-key.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -74,7 +75,7 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
       continue;
     }
     if (provider !== "local") {
-      const hosted = hostedProvider(provider, id);
+      const hosted = await hostedProvider(provider, id);
       if (!hosted || privacyRefused) {
         attempts.push(`${ref}: ${privacyRefused ? "skipped after a privacy refusal" : "not configured"}`);
         continue;
@@ -185,9 +186,9 @@ const fallbackHandler = async (event: FallbackEvent, context?: LambdaContextLike
 };
 
 /** A hosted provider for `bedrock:<model>` / `openrouter:<model>`, or undefined when not configured. */
-export function hostedProvider(provider: string, model: string): HostedProvider | undefined {
+export async function hostedProvider(provider: string, model: string): Promise<HostedProvider | undefined> {
   if (provider === "openrouter") {
-    const apiKey = process.env.OPENROUTER_API_KEY;
+    const apiKey = await openRouterApiKey();
     return apiKey ? new OpenRouterProvider({ model, apiKey }) : undefined;
   }
   if (provider === "bedrock") {

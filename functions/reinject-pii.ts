@@ -77,6 +77,9 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
   const costUsd = await caseCostUsd(store, state);
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
+  // The history carries document indexes; the report (inside the account) names the files.
+  const files = state.extract.documentsKey ? (await getJson<{ files: string[] }>(store, state.extract.documentsKey)).files : [];
+  const documents = { ...state.extract, ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })) };
   const reportKey = `${state.runKey}/report.json`;
   await putJson(store, reportKey, {
     caseId: state.caseId,
@@ -88,7 +91,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     score,
     stages,
     costUsd,
-    documents: state.extract,
+    documents,
     entities: state.redact?.entityCount ?? 0,
   });
   log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: declaration.length, docxBytes: docx.length, pdfBytes: pdf.length });

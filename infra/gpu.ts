@@ -2,7 +2,9 @@
  * The GPU side: an ECS cluster whose only capacity is an Auto Scaling group of g5 instances
  * (ECS GPU-optimised AMI) behind a capacity provider with managed scaling from 0, so an idle
  * deployment holds no GPU. One task definition per registry model, each asking for one GPU;
- * the state machine starts them with `ecs:runTask.waitForTaskToken`. SST's Service/Task are
+ * the state machine starts them with `ecs:runTask.waitForTaskToken`. The image is pinned by
+ * digest and its ECR repository lives outside the stack, so it can be pushed before the first
+ * deploy (README, Deploy to AWS). SST's Service/Task are
  * Fargate or Managed Instances only, hence raw resources.
  */
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
@@ -26,8 +28,11 @@ export interface GpuOptions {
   bucket: { name: Input<string>; arn: Input<string> };
   dataKeyArn: Input<string>;
   routingTable: { name: Input<string>; arn: Input<string> };
-  /** Full image URI. Default: the created repository's `:latest`. */
-  image?: Input<string>;
+  /**
+   * The worker image by digest (`<repository>@sha256:<64 hex>`). A tag would let a warm host
+   * (ECS_IMAGE_PULL_BEHAVIOR=prefer-cached) keep running the image it pulled first.
+   */
+  image: string;
   /** Default: the instance type of the stage models' host class when it is a g instance, else "g5.xlarge". */
   instanceType?: string;
   /** Most GPU instances at once; the three judges run in parallel. Default: 6. */
@@ -55,7 +60,6 @@ export interface GpuCluster {
   taskDefinitions: Record<string, { arn: Output<string>; family: Output<string> }>;
   /** Roles the state machine must be allowed to pass when it starts a task. */
   passRoleArns: Output<string>[];
-  repositoryUrl: Output<string>;
   logGroupName: Output<string>;
 }
 
@@ -69,14 +73,7 @@ export function buildGpuCluster(cloud: Cloud, options: GpuOptions): GpuCluster {
   const instanceType = options.instanceType ?? (hostClass?.instanceType.startsWith("g") ? hostClass.instanceType : "g5.xlarge");
   const maxInstances = options.maxInstances ?? 6;
 
-  const repository = new aws.ecr.Repository("WorkerImage", {
-    name: `${prefix}-llama-worker`,
-    imageScanningConfiguration: { scanOnPush: true },
-    // The image is code, not case data: S3-managed encryption spares every puller a KMS grant.
-    encryptionConfigurations: [{ encryptionType: "AES256" }],
-    forceDelete: !place.retain,
-  });
-  const image = options.image ?? pulumi.interpolate`${repository.repositoryUrl}:latest`;
+  const image = workerImageByDigest(options.image);
   const logGroup = new aws.cloudwatch.LogGroup(
     "WorkerLogs",
     { name: `/affiant/${place.stage}/llama-worker`, retentionInDays: options.logRetentionDays ?? 90, kmsKeyId: options.dataKeyArn },
@@ -212,9 +209,19 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
     taskDefinitionArn: (stage) => taskDefinitions[stageEntry(registry, stage).model]!.arn,
     taskDefinitions,
     passRoleArns: [executionRole.arn, taskRole.arn],
-    repositoryUrl: repository.repositoryUrl,
     logGroupName: logGroup.name,
   };
+}
+
+/** The image reference, refused unless it is pinned by digest. */
+export function workerImageByDigest(image: string | undefined): string {
+  if (!image) {
+    throw new Error("AFFIANT_WORKER_IMAGE is not set: push the worker image and deploy with AFFIANT_WORKER_IMAGE=<repository>@sha256:<digest> (README, Deploy to AWS)");
+  }
+  if (!/^[^\s@]+@sha256:[0-9a-f]{64}$/.test(image)) {
+    throw new Error(`AFFIANT_WORKER_IMAGE must name the worker image by digest (<repository>@sha256:<64 hex>), got ${image}: a tag such as :latest lets warm hosts keep an older image`);
+  }
+  return image;
 }
 
 const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "");

@@ -1,7 +1,7 @@
 /**
  * What each deployed function may do, in one table, so least privilege is reviewable and
- * tested: only Redact may create vault data keys; only Reinject and the fallback's privacy
- * guard may open the vault; the bucket's key is usable only through S3; Bedrock only for
+ * tested: only Extract and Redact may create vault data keys; only Redact, Reinject and the
+ * privacy guards (the fallback's, and the embedding guard of Index and Score) may open the vault; the bucket's key is usable only through S3; Bedrock only for
  * the registry's model ids.
  */
 import type { Cloud, Input, Permission } from "./cloud.ts";
@@ -46,6 +46,11 @@ export function bucketPermissions(cloud: Cloud, bucketArn: Input<string>, dataKe
   ];
 }
 
+/** Listing under one prefix of the bucket (S3BlobStore.list; HeadObject's 404 needs it too). */
+export function bucketListing(bucketArn: Input<string>, prefix: string): Permission {
+  return { actions: ["s3:ListBucket"], resources: [bucketArn], conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }] };
+}
+
 export function routingTablePermissions(tableArn: Input<string>): Permission[] {
   return [{ actions: ["dynamodb:PutItem", "dynamodb:Query"], resources: [tableArn] }];
 }
@@ -87,15 +92,19 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
   switch (fn) {
     case lambdaFunctions.extract:
       // GenerateDataKey: the extracted (pre-redaction) text is sealed like the vault.
-      return [...blobs, { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
+      // ListBucket: the case's documents are found by listing cases/<id>/documents/.
+      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.redact:
       // Decrypt: only to open the sealed extracted text; GenerateDataKey: to seal the vault.
       return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.index:
     case lambdaFunctions.score:
-      return [...blobs, ...invoke(models.embedding)];
+      // Decrypt: the embedding guard (functions/embeddings/guard.ts) reads the vault to refuse
+      // any chunk holding a real value before it leaves for Bedrock, as the fallback's does.
+      return [...blobs, ...invoke(models.embedding), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.reinject:
-      return [...blobs, { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+      // ListBucket: the run's cost ledger (runs/<case>/<execution>/costs/) is summed for the report.
+      return [...blobs, bucketListing(t.bucketArn, "runs/"), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
     case lambdaFunctions.fallback:
       // The privacy guard reads the vault to refuse any prompt holding a real value
       // before it leaves for a hosted model; without Decrypt every hosted fallback fails.
@@ -109,7 +118,8 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case "gpu-sweeper":
       return clusterTasks();
     case "api":
-      return [...blobs, ...executions()];
+      // A new upload replaces the case's documents: list and delete the old ones.
+      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] }, ...executions()];
     case "backfill":
       return [...blobs, { actions: ["s3:ListBucket"], resources: [t.bucketArn] }, ...executions()];
   }

@@ -17,7 +17,7 @@ export interface PlatformOptions {
   registry: Registry;
   /** Default: 2. */
   azCount?: number;
-  gpu?: Pick<GpuOptions, "image" | "maxInstances" | "minInstances">;
+  gpu: Pick<GpuOptions, "image"> & Partial<Pick<GpuOptions, "maxInstances" | "minInstances">>;
 }
 
 export function buildPlatform(cloud: Cloud, options: PlatformOptions) {

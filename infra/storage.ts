@@ -93,7 +93,7 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
     bucket: bucket.id,
     rules: lifecycleRules(days),
   });
-  // Deny anything that is not TLS or that asks for another key than the bucket's.
+  // Deny anything that is not TLS or that asks for another encryption or key than the bucket's.
   new aws.s3.BucketPolicy("CasesPolicy", {
     bucket: bucket.id,
     policy: pulumi.jsonStringify({
@@ -107,13 +107,30 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
           Resource: [bucket.arn, pulumi.interpolate`${bucket.arn}/*`],
           Condition: { Bool: { "aws:SecureTransport": "false" } },
         },
+        // Only a PUT that names a key is checked: one that names none (the README's model
+        // upload without flags, a presigned upload) gets the bucket's default, the data key.
+        // `StringNotEqualsIfExists` would deny those too, since a missing key matches it.
         {
           Sid: "DenyOtherKeys",
           Effect: "Deny",
           Principal: "*",
           Action: "s3:PutObject",
           Resource: pulumi.interpolate`${bucket.arn}/*`,
-          Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption-aws-kms-key-id": dataKey.arn } },
+          Condition: {
+            Null: { "s3:x-amz-server-side-encryption-aws-kms-key-id": "false" },
+            StringNotEquals: { "s3:x-amz-server-side-encryption-aws-kms-key-id": dataKey.arn },
+          },
+        },
+        {
+          Sid: "DenyOtherEncryption",
+          Effect: "Deny",
+          Principal: "*",
+          Action: "s3:PutObject",
+          Resource: pulumi.interpolate`${bucket.arn}/*`,
+          Condition: {
+            Null: { "s3:x-amz-server-side-encryption": "false" },
+            StringNotEquals: { "s3:x-amz-server-side-encryption": "aws:kms" },
+          },
         },
       ],
     }),

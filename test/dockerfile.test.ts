@@ -8,6 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { root } from "./helpers.ts";
 import { workerEntry } from "../containers/llama-worker/spawn.ts";
+import { checkDockerfileUser } from "../rehearsal/dockerfile.ts";
+import { productionRegistryFile } from "../infra/production.ts";
 
 const dockerfile = readFileSync(path.join(root, "containers/llama-worker/Dockerfile"), "utf8");
 
@@ -47,5 +49,14 @@ test("everything the worker imports is copied into the image", () => {
     assert.ok(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is imported by the worker but not copied into the image`);
   }
   assert.ok(copied.includes("prompts"), "prompt templates are read at run time");
-  assert.ok(copied.includes("models/registry.json"), "the registry is read at run time");
+  const registry = /^COPY\s+(\S+)\s+\.\/models\/registry\.json\s*$/m.exec(dockerfile);
+  assert.equal(registry?.[1], productionRegistryFile, "the image runs the registry sst.config.ts deploys");
+});
+
+test("the image's USER exists on its base image (the CUDA Ubuntu base has no `node` user)", () => {
+  const check = checkDockerfileUser(dockerfile);
+  assert.equal(check.problem, undefined);
+  assert.notEqual(check.user, "root");
+  // The check itself refuses the user the image had before.
+  assert.match(checkDockerfileUser(dockerfile.replace(/^USER .*$/m, "USER node").replace(/^RUN useradd.*$/m, "")).problem ?? "", /USER node does not exist/);
 });

@@ -7,9 +7,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { root } from "./helpers.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition } from "../workflows/definition.ts";
@@ -75,14 +74,18 @@ async function infraTests() {
   const { buildPlatform } = await import("../infra/platform.ts");
   const { functionPermissions, defaultEmbeddingModel } = await import("../infra/permissions.ts");
 
-  const registry = loadRegistry(writeDeployRegistry());
+  const { productionRegistryFile, productionRegistryProblems } = await import("../infra/production.ts");
+  const { workerImageByDigest } = await import("../infra/gpu.ts");
+  // The registry sst.config.ts deploys, not a synthetic one.
+  const registry = loadRegistry(path.join(root, productionRegistryFile));
+  const image = `${account}.dkr.ecr.${region}.amazonaws.com/affiant-llama-worker@sha256:${"ab".repeat(32)}`;
   const functionArns = Object.fromEntries(
     Object.values(lambdaFunctions).map((fn) => [fn, `arn:aws:lambda:${region}:${account}:function:affiant-${fn}`]),
   ) as Record<LambdaFunction, string>;
 
   /** sst.config.ts's own composition (infra/platform.ts), with the functions' ARNs given. */
   async function deploy(place: Place) {
-    const { storage, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, { place, registry });
+    const { storage, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, { place, registry, gpu: { image } });
     const pipeline = buildStateMachine(functionArns);
     reaper({
       taskStopped: { arn: `arn:aws:lambda:${region}:${account}:function:affiant-task-stopped`, name: "affiant-task-stopped" },
@@ -161,7 +164,7 @@ async function infraTests() {
       resources: {
         functionArn: (fn) => functionArns[fn],
         clusterArn: cluster.state.arn,
-        taskDefinitionArn: (stage) => taskDefs.find((t) => t.inputs.family.endsWith(`-${stageEntry(registry, stage).model}`))!.state.arn,
+        taskDefinitionArn: (stage) => taskDefs.find((t) => t.inputs.family.endsWith(`-${stageEntry(registry, stage).model.replace(/[^A-Za-z0-9_-]/g, "-")}`))!.state.arn,
         capacityProvider: capacity.state.name,
         subnets,
         securityGroups: [workerSg.state.id],
@@ -290,13 +293,14 @@ async function infraTests() {
     assert.ok(!perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)), "the Admit function reads no blobs");
   });
 
-  test("least privilege: only Extract and Redact seal with the vault key; only Redact (the sealed text), Reinject and the fallback's privacy guard open it", async () => {
+  test("least privilege: only Extract and Redact seal with the vault key; only Redact (the sealed text), Reinject and the privacy guards (fallback, Index and Score embeddings) open it", async () => {
     const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill"] as const;
     const resolved = new Map<string, Permission[]>();
     for (const fn of fns) resolved.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targets)))) as Permission[]);
     const on = (fn: string, action: string, resource: string) => resolved.get(fn)!.some((p) => p.actions.includes(action) && p.resources.includes(resource) && !p.conditions);
-    assert.deepEqual(fns.filter((fn) => on(fn, "kms:Decrypt", production.keys.vault)).sort(), [lambdaFunctions.redact, lambdaFunctions.reinject, lambdaFunctions.fallback].sort());
+    // The embedding guard of Index and Score reads the vault too (found by `npm run rehearse`).
+    assert.deepEqual(fns.filter((fn) => on(fn, "kms:Decrypt", production.keys.vault)).sort(), [lambdaFunctions.redact, lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.reinject, lambdaFunctions.fallback].sort());
     assert.deepEqual(fns.filter((fn) => on(fn, "kms:GenerateDataKey", production.keys.vault)).sort(), [lambdaFunctions.extract, lambdaFunctions.redact].sort());
     for (const fn of fns) {
       const dataKey = resolved.get(fn)!.filter((p) => p.resources.includes(production.keys.data));
@@ -304,7 +308,14 @@ async function infraTests() {
       for (const p of resolved.get(fn)!) assert.ok(!p.actions.some((a) => a.endsWith(":*") || a === "*"), `${fn}: no wildcard actions`);
     }
     const bedrock = (fn: string) => resolved.get(fn)!.filter((p) => p.actions.includes("bedrock:InvokeModel")).flatMap((p) => p.resources);
-    assert.deepEqual(bedrock(lambdaFunctions.fallback), [`arn:aws:bedrock:${region}::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0`]);
+    assert.deepEqual(bedrock(lambdaFunctions.fallback).sort(), [
+      `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`,
+      "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+      `arn:aws:bedrock:${region}:${account}:inference-profile/us.amazon.nova-pro-v1:0`,
+      "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0",
+      `arn:aws:bedrock:${region}:${account}:inference-profile/us.meta.llama3-3-70b-instruct-v1:0`,
+      "arn:aws:bedrock:*::foundation-model/meta.llama3-3-70b-instruct-v1:0",
+    ].sort());
     assert.deepEqual(bedrock(lambdaFunctions.index), [`arn:aws:bedrock:${region}::foundation-model/${defaultEmbeddingModel}`]);
     assert.deepEqual(bedrock(lambdaFunctions.extract), []);
     assert.ok(on(lambdaFunctions.extract, "textract:DetectDocumentText", "*"));
@@ -313,6 +324,44 @@ async function infraTests() {
     assert.ok(on("api", "states:GetExecutionHistory", `arn:aws:states:${region}:${account}:execution:affiant:*`));
     assert.ok(on("backfill", "s3:ListBucket", production.keys.bucket));
     assert.ok(!on("api", "s3:ListBucket", production.keys.bucket));
+  });
+
+  test("the deployed registry is the production profile: GPU host classes, hosted fallbacks, judges of three families", () => {
+    assert.deepEqual(productionRegistryProblems(registry), []);
+    const toy = loadRegistry(path.join(root, "models/registry.json"));
+    const problems = productionRegistryProblems(toy);
+    assert.ok(problems.some((p) => /stage ExtractFacts: .* host class local .* not a GPU/.test(p)), problems.join("\n"));
+    assert.ok(problems.some((p) => /stage JudgeTone: fallback chain \[local:stories-260k-greedy\] has no hosted provider/.test(p)), problems.join("\n"));
+  });
+
+  test("task definitions run the worker image by digest, never a tag", () => {
+    for (const t of all("aws:ecs/taskDefinition:TaskDefinition")) assert.equal(JSON.parse(t.inputs.containerDefinitions)[0].image, image, t.name);
+    assert.throws(() => workerImageByDigest(`${account}.dkr.ecr.${region}.amazonaws.com/affiant-llama-worker:latest`), /by digest/);
+    assert.throws(() => workerImageByDigest(undefined), /AFFIANT_WORKER_IMAGE is not set/);
+  });
+
+  test("every Lambda state waits longer than its function's timeout; the execution outlasts every stage budget", async () => {
+    const { functionTable } = await import("../infra/functions.ts");
+    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
+    const states = collectTaskStates(production.definition).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
+    assert.ok(states.length >= 11);
+    for (const [name, state] of states) {
+      const arn = (state.Parameters as { FunctionName: string }).FunctionName;
+      const fn = (Object.keys(functionArns) as LambdaFunction[]).find((f) => functionArns[f] === arn)!;
+      assert.ok(table[fn].timeoutSeconds <= 900, `${fn}: Lambda's 900 s ceiling`);
+      assert.ok(Number(state.TimeoutSeconds) > table[fn].timeoutSeconds, `${name}: state ${state.TimeoutSeconds} s vs function ${table[fn].timeoutSeconds} s`);
+    }
+    // The longest path through the definition's own TimeoutSeconds: each GPU stage runs to its
+    // timeout and then its fallback to its own; judges in parallel; judges, Score and the
+    // rewrite again for each rewrite round.
+    const t = new Map(collectTaskStates(production.definition).map(([n, st]) => [n, Number(st.TimeoutSeconds)]));
+    const withFallback = (stage: string) => t.get(stage)! + t.get(`${stage}Fallback`)!;
+    const judges = Math.max(...["JudgeFaithfulness", "JudgeCoverage", "JudgeTone"].map(withFallback));
+    const rounds = 1 + registry.pipeline.maxRewrites;
+    const budget =
+      t.get("Extract")! + t.get("Redact")! + t.get("Index")! + withFallback("ExtractFacts") + withFallback("DraftDeclaration") +
+      rounds * (judges + t.get("Score")!) + registry.pipeline.maxRewrites * withFallback("GuardrailsRewrite") + t.get("Reinject")!;
+    assert.ok(production.definition.TimeoutSeconds >= budget, `execution ${production.definition.TimeoutSeconds} s below the ${budget} s of its states`);
   });
 
   // The dev stage in its own mock stack: the same program with removal "remove".
@@ -330,20 +379,6 @@ async function infraTests() {
       assert.equal(bucket.inputs.forceDestroy, !retained);
     }
   });
-}
-
-function writeDeployRegistry(): string {
-  // The shipped registry with g5 models, two of them, and a Bedrock fallback: what a deployment registry looks like.
-  const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));
-  registry.models["writer-14b"] = { file: "writer-14b.gguf", hostClass: "g5", contextSize: 16384 };
-  registry.models["judge-8b"] = { file: "judge-8b.gguf", hostClass: "g5", contextSize: 8192 };
-  for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
-    stage.model = name.startsWith("Judge") ? "judge-8b" : "writer-14b";
-    stage.fallback = ["bedrock:anthropic.claude-3-5-haiku-20241022-v1:0", "local:stories-260k-greedy"];
-  }
-  const file = path.join(mkdtempSync(path.join(tmpdir(), "affiant-infra-")), "registry.json");
-  writeFileSync(file, JSON.stringify(registry));
-  return file;
 }
 
 function resolve<T>(output: Output<T>): Promise<T> {

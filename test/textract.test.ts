@@ -76,7 +76,11 @@ test("Extract reads the scanned police report with Textract, sends the page imag
     await parser.destroy();
     assert.ok(Buffer.from(shot.pages[0]!.data).equals(sent), "the page's rendered PNG bytes were sent");
 
-    assert.deepEqual(state.extract.ocrPages, [{ file: "police-report-scan.pdf", page: 1, confidence: meanWordConfidence, engine: "textract" }]);
+    // Indexes only: file names never enter the state (execution history).
+    assert.deepEqual(state.extract.ocrPages, [{ document: state.extract.ocrPages[0]!.document, page: 1, confidence: meanWordConfidence, engine: "textract" }]);
+    assert.doesNotMatch(JSON.stringify(state), /\.pdf/i, "no document file name in the state");
+    const { files } = await getJson<{ files: string[] }>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.documentsKey!);
+    assert.equal(files[state.extract.ocrPages[0]!.document], "police-report-scan.pdf");
     // Sealed with that home's key, like the vault: opened the way Redact opens it.
     const extracted = await withEnv(home.env, () => getSealedJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey, { caseId: state.caseId, state: "Redact" }));
     const page = extracted.documents.find((d) => d.file === "police-report-scan.pdf")!.pages[0]!;

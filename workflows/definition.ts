@@ -6,7 +6,7 @@
  * The state carries blob keys and small reports only, never document text: Step Functions
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
-import { admitStateName, fallbackStateName, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
+import { admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
 import { stageEntry, type Registry } from "./registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
@@ -57,7 +57,52 @@ const transientLambdaErrors = [
 ];
 /** Where a caught failure is recorded, for the fallback state to read and report. */
 const failurePath = "$.lastFailure";
-const lambdaTimeoutSeconds = { extract: 600, redact: 120, index: 300, score: 120, reinject: 60 } as const;
+/**
+ * Each pipeline Lambda's own timeout, the one number both the deployed function
+ * (infra/functions.ts) and its state take: the state waits `lambdaStateMarginSeconds` longer,
+ * so a slow invoke or cold start never turns a Lambda that is still working into
+ * States.Timeout, and the Lambda's own timeout error is what reaches the history.
+ */
+const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10 } as const;
+/** Lambda's hard ceiling. */
+export const lambdaMaxSeconds = 900;
+/** What a Task state adds over its Lambda's timeout (invoke, cold start, VPC attach). */
+export const lambdaStateMarginSeconds = 30;
+
+/** The timeout of every deployed pipeline Lambda; the fallback's covers the longest stage chain. */
+export function lambdaTimeoutSeconds(registry: Registry): Record<LambdaFunction, number> {
+  const fallback = Math.max(...gpuStages.map((stage) => fallbackBudgetSeconds(registry, stage)));
+  return { ...lambdaBudgetSeconds, [lambdaFunctions.fallback]: fallback } as Record<LambdaFunction, number>;
+}
+
+function fallbackBudgetSeconds(registry: Registry, stage: GpuStage): number {
+  const entry = stageEntry(registry, stage);
+  return Math.min(lambdaMaxSeconds, entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds);
+}
+
+/**
+ * The execution's TimeoutSeconds: the worst case of one pass (every Lambda to its timeout,
+ * every GPU stage to its timeout and then its fallback to its own) plus `maxRewrites` more
+ * rounds of judges, Score and the rewrite, plus ten minutes for GPU capacity and retries.
+ * Below that sum a slow but healthy run would be cut off by the execution, not by a stage.
+ */
+export function executionTimeoutSeconds(registry: Registry): number {
+  const lambdas = lambdaTimeoutSeconds(registry);
+  const lambdaState = (fn: LambdaFunction) => lambdas[fn] + lambdaStateMarginSeconds;
+  const gpuWithFallback = (stage: GpuStage) => lambdaState(lambdaFunctions.admit) + stageEntry(registry, stage).timeoutSeconds + lambdaState(lambdaFunctions.fallback);
+  const judges = Math.max(...[stateNames.judgeFaithfulness, stateNames.judgeCoverage, stateNames.judgeTone].map(gpuWithFallback));
+  const rounds = 1 + registry.pipeline.maxRewrites;
+  const total =
+    lambdaState(lambdaFunctions.extract) +
+    lambdaState(lambdaFunctions.redact) +
+    lambdaState(lambdaFunctions.index) +
+    gpuWithFallback(stateNames.extractFacts) +
+    gpuWithFallback(stateNames.draftDeclaration) +
+    rounds * (judges + lambdaState(lambdaFunctions.score)) +
+    registry.pipeline.maxRewrites * gpuWithFallback(stateNames.guardrailsRewrite) +
+    lambdaState(lambdaFunctions.reinject);
+  return total + 600;
+}
 
 export interface BuildDefinitionOptions {
   registry: Registry;
@@ -66,11 +111,12 @@ export interface BuildDefinitionOptions {
 }
 
 export function buildDefinition({ registry, resources = localResources }: BuildDefinitionOptions): AslDefinition {
-  const lambda = (fn: LambdaFunction, payload: Record<string, unknown>, timeoutSeconds: number) => ({
+  const timeouts = lambdaTimeoutSeconds(registry);
+  const lambda = (fn: LambdaFunction, payload: Record<string, unknown>) => ({
     Type: "Task",
     Resource: "arn:aws:states:::lambda:invoke",
     Parameters: { FunctionName: resources.functionArn(fn), Payload: payload },
-    TimeoutSeconds: timeoutSeconds,
+    TimeoutSeconds: timeouts[fn] + lambdaStateMarginSeconds,
     Retry: [{ ErrorEquals: transientLambdaErrors, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }],
   });
   const stateOnly = { "state.$": "$" };
@@ -129,7 +175,6 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     ...lambda(
       lambdaFunctions.fallback,
       { stage, "state.$": "$", "failure.$": failurePath, "executionName.$": "$$.Execution.Name" },
-      Math.min(900, stageEntry(registry, stage).fallbackTimeoutSeconds ?? stageEntry(registry, stage).timeoutSeconds),
     ),
     Comment: `Fallback for ${stage}: the stage's provider chain (Bedrock, OpenRouter, or a second local model)`,
     ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
@@ -142,7 +187,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
 
   // Asked before the task is placed: an open circuit costs no g5 task, only this Lambda call.
   const admitTask = (stage: GpuStage) => ({
-    ...lambda(lambdaFunctions.admit, { admit: stage, "executionName.$": "$$.Execution.Name" }, 10),
+    ...lambda(lambdaFunctions.admit, { admit: stage, "executionName.$": "$$.Execution.Name" }),
     Comment: `Circuit breaker for ${stage}'s model, before its GPU task is placed`,
     ResultPath: null,
     Catch: [
@@ -173,21 +218,21 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
 
   const states: Record<string, AslState> = {
     [stateNames.extract]: {
-      ...lambda(lambdaFunctions.extract, { "input.$": "$", "executionName.$": "$$.Execution.Name" }, lambdaTimeoutSeconds.extract),
+      ...lambda(lambdaFunctions.extract, { "input.$": "$", "executionName.$": "$$.Execution.Name" }),
       Comment: "Reads every PDF of the case (text layer; OCR for scanned pages) into a blob",
       // No ResultPath: the default ("$") replaces the input with the result.
       OutputPath: "$.Payload",
       Next: stateNames.redact,
     },
     [stateNames.redact]: {
-      ...lambda(lambdaFunctions.redact, stateOnly, lambdaTimeoutSeconds.redact),
+      ...lambda(lambdaFunctions.redact, stateOnly),
       Comment: "Replaces PII with typed placeholders; the mapping goes to the encrypted vault",
       ResultSelector: { "redactedKey.$": "$.Payload.redactedKey", "entityCount.$": "$.Payload.entityCount" },
       ResultPath: "$.redact",
       Next: stateNames.index,
     },
     [stateNames.index]: {
-      ...lambda(lambdaFunctions.index, stateOnly, lambdaTimeoutSeconds.index),
+      ...lambda(lambdaFunctions.index, stateOnly),
       Comment: "Chunks the redacted text (document and page kept for citations) and indexes it",
       ResultSelector: { "indexKey.$": "$.Payload.indexKey", "chunkCount.$": "$.Payload.chunkCount" },
       ResultPath: "$.index",
@@ -207,7 +252,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
       Next: stateNames.score,
     },
     [stateNames.score]: {
-      ...lambda(lambdaFunctions.score, stateOnly, lambdaTimeoutSeconds.score),
+      ...lambda(lambdaFunctions.score, stateOnly),
       Comment: "Combines the judges' votes with the draft's support in the sources",
       ResultSelector: { "value.$": "$.Payload.value", "rewrite.$": "$.Payload.rewrite", "scoreKey.$": "$.Payload.scoreKey" },
       ResultPath: "$.score",
@@ -227,7 +272,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
       Next: stateNames.judges,
     },
     [stateNames.reinject]: {
-      ...lambda(lambdaFunctions.reinject, stateOnly, lambdaTimeoutSeconds.reinject),
+      ...lambda(lambdaFunctions.reinject, stateOnly),
       Comment: "Puts real values back inside the account; any leftover placeholder fails the run",
       ResultSelector: { "result.$": "$.Payload" },
       OutputPath: "$.result",
@@ -239,7 +284,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
   return {
     Comment: "Affiant: case file (PDFs) to a draft sworn declaration (VAWA self-petition / T visa)",
     StartAt: stateNames.extract,
-    TimeoutSeconds: 3600,
+    TimeoutSeconds: executionTimeoutSeconds(registry),
     States: states,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Stand-in hosted models for game days and tests: an OpenAI-compatible endpoint (what
  * OpenRouter speaks, HTTP/1.1) and a Bedrock runtime endpoint (Converse, HTTP/2 cleartext,
- * reached by the real SDK client through an endpoint override). Both record every request
+ * reached by the real SDK client through an endpoint override; Converse, and Titan embeddings
+ * through InvokeModel). Both record every request
  * body, so a game day can prove that no vault value ever left in one. They answer each
  * stage in the shape its prompt asks for; they are not models.
  */
@@ -53,6 +54,11 @@ export async function startRecordingProviders(): Promise<RecordingProviders> {
       } else if (/^\/model\/.+\/converse$/.test(req.url!)) {
         const prompt = String(parsed.messages?.[0]?.content?.[0]?.text ?? "");
         res.end(JSON.stringify({ output: { message: { role: "assistant", content: [{ text: cannedAnswer(prompt) }] } }, stopReason: "end_turn", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } }));
+      } else if (/^\/model\/.+\/invoke$/.test(req.url!) && typeof parsed.inputText === "string") {
+        // Titan text embeddings: a vector from the text's bytes (not a model: equal texts, equal vectors).
+        const dimensions = Number(parsed.dimensions ?? 512);
+        const embedding = Array.from({ length: dimensions }, (_, i) => Math.sin(i + [...String(parsed.inputText)].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 9973, 7)));
+        res.end(JSON.stringify({ embedding, inputTextTokenCount: Math.ceil(parsed.inputText.length / 4) }));
       } else {
         res.statusCode = 404;
         res.end("{}");

@@ -42,6 +42,17 @@ const modelSchema = z.object({
       cooldownSeconds: z.number().min(0).default(300),
     })
     .default({ failureRate: 0.5, minSamples: 5, window: 20, cooldownSeconds: 300 }),
+  /** From the model card, for review and the production check (infra/production.ts). */
+  quantization: z.string().optional(),
+  /** Size of the GGUF file in bytes. */
+  sizeBytes: z.number().int().positive().optional(),
+  /** Context the model was trained for (tokens); `contextSize` may not exceed it. */
+  trainedContext: z.number().int().positive().optional(),
+  /** KV cache per token at f16: 2 × layers × KV heads × head size × 2 bytes. */
+  kvBytesPerToken: z.number().int().positive().optional(),
+  licence: z.string().optional(),
+  /** Model family (judges should come from different ones, so their errors do not agree). */
+  family: z.string().optional(),
   /** Splitting a model over several GPUs runs 3-4x slower on PCIe hosts: opt in only. */
   allowSplit: z.boolean().default(false),
   notes: z.string().optional(),

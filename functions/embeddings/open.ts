@@ -6,7 +6,7 @@
  * function, it may run in-process.
  */
 import { existsSync } from "node:fs";
-import { InvalidInputError } from "../../core/errors.ts";
+import { InvalidInputError, ModelUnavailableError } from "../../core/errors.ts";
 import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../workflows/registry.ts";
 import type { Embedder } from "./embedder.ts";
 
@@ -58,7 +58,21 @@ export async function openEmbedder(registry: Registry, options: OpenEmbedderOpti
   const local = { modelId: id, modelPath, contextSize: modelEntry(registry, id).contextSize };
   const inProcess = options.inProcess ?? Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
   const embedder = inProcess
-    ? await (await import("./local.ts")).LocalEmbedder.open(local)
+    ? await (await importLocalEmbedder()).LocalEmbedder.open(local)
     : await (await import("./child.ts")).ChildEmbedder.open(local);
   return { embedder, documentPrefix: config.local.documentPrefix, queryPrefix: config.local.queryPrefix, config };
+}
+
+/**
+ * The in-process llama.cpp embedder, through a specifier esbuild cannot follow: a literal
+ * import would pull node-llama-cpp (and its per-platform native packages) into the Lambda
+ * bundles of Index and Score, which embed with Bedrock there and could not load it anyway.
+ */
+async function importLocalEmbedder(): Promise<typeof import("./local.ts")> {
+  const specifier = ["./local", "ts"].join(".");
+  try {
+    return (await import(specifier)) as typeof import("./local.ts");
+  } catch (err) {
+    throw new ModelUnavailableError(`the local embedder is not part of this build (${(err as Error).message}); in Lambda set AFFIANT_EMBEDDINGS=bedrock`, { model: "local-embedder" });
+  }
 }

@@ -1,0 +1,103 @@
+/**
+ * The deployed Lambda functions as one table: handler, timeout, memory, environment, linked
+ * secrets, files and bundling. `sst.config.ts` turns each row into an `sst.aws.Function`;
+ * the rehearsal (rehearsal/) bundles and runs the same rows, so what it proves is what
+ * deploys. Timeouts come from workflows/definition.ts, the one place the states take theirs.
+ */
+import { lambdaTimeoutSeconds } from "../workflows/definition.ts";
+import type { Registry } from "../workflows/registry.ts";
+import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+import type { Input } from "./cloud.ts";
+import type { DeployedFunction } from "./permissions.ts";
+import { openRouterSecretName, openRouterSecretPlaceholder } from "../functions/providers/openrouter-key.ts";
+
+/** Where a bundled handler finds the files it reads at run time (the bundle's root). */
+export const lambdaTaskRoot = "/var/task";
+
+export interface FunctionSpec {
+  /** `path/file.export`, relative to the project root, as `sst.aws.Function` takes it. */
+  handler: string;
+  timeoutSeconds: number;
+  memoryMB: number;
+  /** In the private subnets (case text); the fallback and API run outside (OpenRouter, API Gateway). */
+  vpc: boolean;
+  environment: Record<string, Input<string>>;
+  /** Files read at run time that a bundle does not carry. */
+  copyFiles: Array<{ from: string; to: string }>;
+  /** Packages installed next to the bundle instead of bundled (native or data files). */
+  install?: string[];
+  /** Linked resources by name (their values reach the handler through SST's Resource, encrypted). */
+  link?: string[];
+  /** Needs the state machine ARN (starts executions). */
+  startsExecutions?: boolean;
+}
+
+export interface FunctionTargets {
+  bucketName: Input<string>;
+  routingTableName: Input<string>;
+  /** The bucket's SSE-KMS key (AFFIANT_BUCKET_KMS_KEY_ID). */
+  dataKeyArn: Input<string>;
+  /** The PII vault's key (AFFIANT_KMS_KEY_ID). */
+  vaultKeyArn: Input<string>;
+  /** The registry file deployed, relative to the project root. */
+  registryFile: string;
+  /** The GPU cluster: the fallback stops its primary's task there, the sweeper its stragglers. */
+  gpuClusterArn: Input<string>;
+}
+
+export { openRouterSecretName, openRouterSecretPlaceholder };
+
+export function functionTable(registry: Registry, t: FunctionTargets): Record<DeployedFunction, FunctionSpec> {
+  const timeouts = lambdaTimeoutSeconds(registry);
+  const base = {
+    AFFIANT_BUCKET: t.bucketName,
+    AFFIANT_ROUTING_TABLE: t.routingTableName,
+    // Bundled handlers resolve files from the package root, not from their source folder.
+    AFFIANT_REGISTRY: `${lambdaTaskRoot}/models/registry.json`,
+    AFFIANT_PROMPTS_DIR: `${lambdaTaskRoot}/prompts`,
+    AFFIANT_BUCKET_KMS_KEY_ID: t.dataKeyArn,
+    // Index and Score embed with Titan in AWS: the local GGUF embedder is not in the bundle.
+    AFFIANT_EMBEDDINGS: "bedrock",
+  };
+  const vault = { AFFIANT_KMS_KEY_ID: t.vaultKeyArn };
+  const registryFiles = [{ from: t.registryFile, to: "models/registry.json" }];
+  const promptFiles = [{ from: "prompts", to: "prompts" }];
+  const row = (fn: DeployedFunction, spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] }): FunctionSpec => {
+    const { env, files, ...rest } = spec;
+    return { ...rest, environment: { ...base, ...env }, copyFiles: files ?? registryFiles };
+  };
+  return {
+    [lambdaFunctions.extract]: row(lambdaFunctions.extract, {
+      handler: "functions/extract-documents.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.extract],
+      memoryMB: 3008,
+      vpc: true,
+      env: vault,
+      // pdf-parse: pdf.js and its native canvas (page images for OCR) load from node_modules, not a bundle.
+      install: ["pdf-parse", "tesseract.js", "@tesseract.js-data/eng", "@tesseract.js-data/spa"],
+    }),
+    [lambdaFunctions.redact]: row(lambdaFunctions.redact, { handler: "functions/redact-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.redact], memoryMB: 1024, vpc: true, env: vault }),
+    [lambdaFunctions.index]: row(lambdaFunctions.index, { handler: "functions/build-index.handler", timeoutSeconds: timeouts[lambdaFunctions.index], memoryMB: 2048, vpc: true }),
+    [lambdaFunctions.score]: row(lambdaFunctions.score, { handler: "functions/score-draft.handler", timeoutSeconds: timeouts[lambdaFunctions.score], memoryMB: 1024, vpc: true }),
+    // pdfkit reads its standard fonts from its package folder at run time: installed, not bundled.
+    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, { handler: "functions/reinject-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.reinject], memoryMB: 1024, vpc: true, env: vault, install: ["pdfkit"] }),
+    [lambdaFunctions.fallback]: row(lambdaFunctions.fallback, {
+      handler: "functions/generate-fallback.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.fallback],
+      memoryMB: 2048,
+      vpc: false,
+      env: { ...vault, AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
+      files: [...registryFiles, ...promptFiles],
+      install: ["better-sqlite3"],
+      link: [openRouterSecretName],
+    }),
+    // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
+    [lambdaFunctions.admit]: row(lambdaFunctions.admit, { handler: "functions/admit-gpu.handler", timeoutSeconds: timeouts[lambdaFunctions.admit], memoryMB: 512, vpc: false, install: ["better-sqlite3"] }),
+    // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
+    "task-stopped": row("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeoutSeconds: 30, memoryMB: 256, vpc: false }),
+    "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: 60, memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
+    // Presigned uploads name the bucket's key: the bucket policy refuses any other.
+    api: row("api", { handler: "functions/api.handler", timeoutSeconds: 30, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    backfill: row("backfill", { handler: "functions/backfill.handler", timeoutSeconds: 900, memoryMB: 1024, vpc: false, startsExecutions: true }),
+  };
+}
