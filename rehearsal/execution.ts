@@ -5,6 +5,7 @@
  * call goes to the recording Bedrock/OpenRouter stand-ins. GPU states start the worker the way
  * ECS would (startTaskAsEcs), with stories260K standing in for each model file.
  */
+import { contextObject } from "../workflows/engine/context-object.ts";
 import "../workflows/engine/polyfill.ts";
 import { StateMachine } from "aws-local-stepfunctions";
 import { StatesError } from "../core/errors.ts";
@@ -120,10 +121,12 @@ export async function runDeployedDefinition(
   const machine = new StateMachine(structuredClone(s.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
-    context: {
-      Execution: { Id: `${s.stateMachine.arn.replace(":stateMachine:", ":execution:")}:${execution.name}`, Name: execution.name, Input: execution.input, StartTime: new Date().toISOString() },
-      Task: { Token: `rehearsal-${execution.name}` },
-    } as never,
+    context: contextObject({
+      executionArn: `${s.stateMachine.arn.replace(":stateMachine:", ":execution:")}:${execution.name}`,
+      executionName: execution.name,
+      input: execution.input,
+      taskToken: `rehearsal-${execution.name}`,
+    }) as never,
   });
   try {
     const output = await run.result;

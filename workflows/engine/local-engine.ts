@@ -4,6 +4,7 @@
  * containers/ as a child process under the state's TimeoutSeconds and HeartbeatSeconds
  * (the library enforces neither for a process). History goes to SQLite.
  */
+import { contextObject } from "./context-object.ts";
 import "./polyfill.ts";
 import { StateMachine } from "aws-local-stepfunctions";
 
@@ -141,18 +142,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(executionId) as never },
-      context: {
-        Execution: { Id: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}`, Name: executionId, Input: input, StartTime: new Date().toISOString() },
-        // Present so `$$.Task.Token` resolves; the local worker answers over IPC, not by token.
-        Task: { Token: `local-${executionId}` },
-        // `$$.State.EnteredTime`, read as a state's parameters are resolved, i.e. as it is
-        // entered (the library keeps no per-state context of its own).
-        State: {
-          get EnteredTime() {
-            return new Date().toISOString();
-          },
-        },
-      } as never,
+      // The local worker answers over IPC, not by token; the token is there so `$$.Task.Token` resolves.
+      context: contextObject({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}`, executionName: executionId, input, taskToken: `local-${executionId}` }) as never,
     });
     this.aborts.set(executionId, execution.abort);
     const recording = this.recordEvents(executionId, execution.eventLogs);
