@@ -45,6 +45,9 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   const redactor = new Redactor(knownPeople(caseFile));
   // Registered first so the declarant is always [PERSON_1], the voice the draft writes in.
   redactor.redact(caseFile.declarant.name);
+  // Every page is read for people nobody listed before any is redacted, so a name first met
+  // on the last page is redacted on the first too, under one placeholder.
+  redactor.learn(extracted.documents.flatMap((d) => d.pages.map((p) => p.text)));
   // Comprehend (AWS) may add spans the rules miss; it is asked page by page, so its
   // offsets are the page's and a failure names the page. Pages are asked a few at a time
   // (Redact has a Lambda timeout; a long case file has hundreds of pages), then redacted in
@@ -63,7 +66,7 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     }
   }
   const documents: ExtractResult["documents"] = extracted.documents.map((doc, d) => ({
-    file: doc.file,
+    file: redactor.document(doc.file),
     pages: doc.pages.map((p, i) => ({ page: p.page, text: redactor.redact(p.text, extras[d]![i]).text })),
   }));
   const redactedKey = `${state.runKey}/redacted.json`;
@@ -78,6 +81,7 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     caseId: state.caseId,
     execution: state.executionName,
     entities: entityCount,
+    peopleFound: redactor.peopleFound(),
     ...prefixKeys(entityCounts),
     // Counts only: how often Comprehend was asked and how many spans it added to the rules'.
     comprehendCalls: comprehend?.calls ?? null,
