@@ -13,6 +13,7 @@ import { Redactor } from "./redaction/redactor.ts";
 import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
 import type { Detection, KnownPerson } from "./redaction/detect.ts";
 import { writeVault } from "./redaction/vault.ts";
+import { writeGuard } from "./providers/privacy-guard.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { getSealedJson } from "./redaction/sealed-json.ts";
 
@@ -72,6 +73,7 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   const redactedKey = `${state.runKey}/redacted.json`;
   await putJson(store, redactedKey, { documents } satisfies ExtractResult);
   await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
+  await writeGuard(store, state.caseId, state.executionName, redactor.mapping);
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
     throw new Error(`Redact: the declarant did not become ${declarantPlaceholder}`);
   }

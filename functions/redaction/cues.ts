@@ -26,6 +26,9 @@ export const cuePattern = new RegExp(
   "gu",
 );
 
+/** Words after which a capitalised run is a place, not a person ("Harris County"). */
+export const placeAfter = new Set(["county", "city", "street", "avenue", "road", "park", "hospital", "school", "police", "court", "department", "university", "college", "condado", "ciudad", "hospital", "escuela", "parque"]);
+
 /** Capitalised words that never belong to a name here, folded. */
 export const stopWords = new Set(
   `
@@ -55,5 +58,8 @@ policia departamento condado corte tribunal juzgado oficina centro refugio servi
 formulario seccion parte pagina anexo declaracion informe reporte denuncia expediente caso numero
 dear sincerely regards signed signature date phone tel email address fax re subject
 god lord christ
+docket plaintiff vs re badge shield placa dob tel vehicle plate dl ofc hrs narrative incident
+ley proteccion victimas trata violencia contra mujer mujeres corte inmigracion orden relief asilo visa personas derechos humanos
+dijo declaro estaba fue era tenia llamo amenazo golpeo vive vivia indico manifesto refirio senalo salio llego dice
 `.split(/\s+/).filter(Boolean),
 );

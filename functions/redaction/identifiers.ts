@@ -29,9 +29,11 @@ const streetSuffixCaps = streetSuffix.replace(/[a-z]/g, (c) => c.toUpperCase());
 
 /** "No.", "number", "#", "núm.", "número" between a label and its value. */
 const numberWords = "(?:no\\.?|nos\\.?|nr\\.?|number|num\\.?|n[úu]m\\.?|n[úu]mero|#|nº|n°)";
-const numberWord = `(?:\\s*${numberWords})?\\s*[:#]?\\s*`;
+/** "... number is 12-345678", "... número es 12-345678". */
+const copula = "(?:(?:is|es|was|era|fue)\\s*:?\\s*)?";
+const numberWord = `(?:\\s*${numberWords})?\\s*[:#]?\\s*${copula}`;
 /** The same, not optional: "case 2019" is a year, "Case No. 2019-123" a case. */
-const requiredNumberWord = `\\s*${numberWords}\\s*[:#]?\\s*`;
+const requiredNumberWord = `\\s*${numberWords}\\s*[:#]?\\s*${copula}`;
 /** A label's value: letters, digits, dashes, with at least three digits ("2023-DV-004512", "23-004512"). */
 const idValue = "((?=(?:[A-Z:/-]*\\d){3})[A-Z0-9]+(?:[-:/][A-Z0-9]+)*)";
 
@@ -64,7 +66,7 @@ export const identifierRules: Rule[] = [
     // extranjero: 123456789", "USCIS #": the label stays, the digits go.
     type: "A_NUMBER",
     pattern: new RegExp(
-      `\\b(?:A-?Number|A-?Nr\\.?|n[úu]mero\\s+A|alien\\s+(?:registration\\s+)?(?:no\\.?|number|#)|alien\\s+reg(?:istration|\\.)?\\s*(?:no\\.?|#)|USCIS\\s*(?:#|no\\.?|number)|(?:n[úu]mero\\s+de\\s+)?registro\\s+de\\s+extranjero(?:\\s+(?:no\\.?|n[úu]m\\.?|n[úu]mero|#))?|n[úu]mero\\s+de\\s+extranjero)\\s*[:#]?\\s*(?:A[\\s-]?)?((?:\\d(?:[\\s-]|-\\n)?){7,8}\\d)\\b`,
+      `\\b(?:A-?Number|A-?Nr\\.?|n[úu]mero\\s+A|alien\\s+(?:registration\\s+)?(?:no\\.?|number|#)|alien\\s+reg(?:istration|\\.)?\\s*(?:no\\.?|#)|USCIS\\s*(?:#|no\\.?|number)|(?:n[úu]mero\\s+de\\s+)?registro\\s+de\\s+extranjero(?:\\s+(?:no\\.?|n[úu]m\\.?|n[úu]mero|#))?|n[úu]mero\\s+de\\s+extranjero)\\s*[:#]?\\s*(?:(?:is|es|era|was)\\s+)?(?:A[\\s-]?)?((?:\\d(?:[\\s-]|-\\n)?){7,8}\\d)\\b`,
       "gi",
     ),
     group: 1,
@@ -95,6 +97,8 @@ export const identifierRules: Rule[] = [
     canonical: upperAlnum,
     accept: (v) => !/[a-z]/.test(v),
   },
+  // A police "case number" is the police report's number, not a court's.
+  { type: "INCIDENT_NUMBER", pattern: new RegExp(`\\bpolice\\s+case${requiredNumberWord}${idValue}`, "gi"), group: 1, canonical: upperAlnum },
   {
     // Federal dockets carry lower-case letters ("1:23-cv-01234").
     type: "CASE_NUMBER",
@@ -117,7 +121,7 @@ export const identifierRules: Rule[] = [
   },
   {
     type: "LICENSE_PLATE",
-    pattern: /\b(?:licen[cs]e\s+plate|plates?|tag|placas?(?:\s+(?:del?|de\s+la)\s+(?:veh[íi]culo|carro|auto|coche|camioneta))?|matr[íi]cula)(?:\s*(?:no\.?|number|num\.?|n[úu]m\.?|n[úu]mero|#))?\s*[:#]?\s*((?=[A-Z0-9 -]*\d)[A-Z0-9]{1,4}(?:[ -][A-Z0-9]{1,4}){0,2})\b/gi,
+    pattern: /\b(?:licen[cs]e\s+plate|plates?|tag|placas?(?:\s+(?:del?|de\s+la)\s+(?:veh[íi]culo|carro|auto|coche|camioneta))?|matr[íi]cula)(?:\s*(?:no\.?|number|num\.?|n[úu]m\.?|n[úu]mero|#))?\s*[:#]?\s*((?=[A-Z0-9 -]*\d)[A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4}){0,2})\b/gi,
     group: 1,
     canonical: upperAlnum,
     accept: (v) => !/[a-z]/.test(v) && /[A-Z]/.test(v) && upperAlnum(v).length >= 4 && upperAlnum(v).length <= 8,
@@ -156,7 +160,7 @@ export const identifierRules: Rule[] = [
   {
     type: "ADDRESS",
     pattern: new RegExp(
-      `\\b\\d{1,6}\\s+(?:[A-Z][A-Za-z]*\\.?\\s+){0,3}(?:${streetSuffix}|${streetSuffixCaps})\\b\\.?(?:\\s+[A-Z][a-z]+){0,2}(?:,?\\s*(?:Apt|Apartment|Unit|Suite|APT|UNIT|#)\\.?\\s*[A-Za-z0-9-]+)?`,
+      `\\b\\d{1,6}[ \\t]+(?:[A-Z][A-Za-z]*\\.?[ \\t]+){0,3}(?:${streetSuffix}|${streetSuffixCaps})\\b\\.?(?:[ \\t]+[A-Z][a-z]+){0,2}(?:,?\\s*(?:Apt|Apartment|Unit|Suite|APT|UNIT|#)\\.?\\s*[A-Za-z0-9-]+)?`,
       "g",
     ),
     canonical: (v) => v.toLowerCase().replace(/\s+/g, " "),

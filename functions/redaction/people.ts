@@ -7,7 +7,7 @@
  * gazetteer or compromise knows as names.
  */
 import nlp from "compromise";
-import { cuePattern, stopWords } from "./cues.ts";
+import { cuePattern, placeAfter, stopWords } from "./cues.ts";
 import { fold, isAllCaps, isCapitalised, particles } from "./fold.ts";
 import { gazetteerKind } from "./gazetteer.ts";
 
@@ -16,12 +16,13 @@ interface Token {
   end: number;
   text: string;
   folded: string;
-  /** compromise's reading of the word: a person's name, a word that is not a name, or no opinion. */
-  nlp?: "person" | "other";
+  /** compromise's reading of the word: a person's name, a grammar word, another kind of entity, or no opinion. */
+  nlp?: "person" | "grammar" | "entity";
 }
 
-/** compromise tags that say a capitalised word is not (part of) a name. */
-const nonNameTags = ["Verb", "Adverb", "Preposition", "Conjunction", "Determiner", "Pronoun", "Adjective", "Value", "Date", "Place", "Organization", "Acronym"];
+/** compromise tags that say a capitalised word is not (part of) a name: grammar, or another kind of entity. */
+const grammarTags = ["Verb", "Adverb", "Preposition", "Conjunction", "Determiner", "Pronoun", "Adjective", "Value", "Date"];
+const entityTags = ["Place", "Organization", "Acronym"];
 const personTags = ["Person", "FirstName", "LastName", "MaleName", "FemaleName"];
 
 /** The longest name the finder builds, in words (particles included). */
@@ -49,21 +50,27 @@ function readWithCompromise(text: string, tokens: Token[]): Array<[number, numbe
       // compromise normalises some text; a term whose offsets disagree with ours is ignored.
       if (!token || !term.text.startsWith(token.text.slice(0, 1))) continue;
       if (term.tags.some((t) => personTags.includes(t))) token.nlp = "person";
-      else if (term.tags.some((t) => nonNameTags.includes(t))) token.nlp = "other";
+      else if (term.tags.some((t) => grammarTags.includes(t))) token.nlp = "grammar";
+      else if (term.tags.some((t) => entityTags.includes(t))) token.nlp = "entity";
     }
   }
   const people = doc.people().json({ offset: true }) as Array<{ offset: { start: number; length: number } }>;
   return people.map((p) => [p.offset.start, p.offset.start + p.offset.length]);
 }
 
+/** Particles that may open a run of particles inside a name. */
+const runStarters = new Set(["de", "del", "da", "das", "do", "dos", "di", "du", "van", "von", "der", "den", "le", "st", "san", "santa", "mc", "bin", "ibn", "al"]);
 const isParticle = (t: Token) => particles.has(t.folded) && (!isCapitalised(t.text) || isAllCaps(t.text) || ["de", "del", "van", "von", "da", "dos"].includes(t.folded));
 const gazetteer = (t: Token) => gazetteerKind(t.folded);
 
-/** Could this word be part of a name at all? */
-function nameLike(t: Token): boolean {
+/**
+ * Could this word be part of a name at all? Short ALL-CAPS words are acronyms (IL, DV, HPD)
+ * unless the gazetteer knows them (ANA, EVA) or, `inName`, they continue a name and have a
+ * vowel (COC, AJÚ, RÍO).
+ */
+function nameLike(t: Token, inName = false): boolean {
   if (!isCapitalised(t.text) || t.text.length < 2 || stopWords.has(t.folded) || particles.has(t.folded)) return false;
-  // Short ALL-CAPS words are acronyms (IL, DV, PD) unless the gazetteer knows them (ANA, EVA).
-  if (isAllCaps(t.text) && t.text.length <= 3 && !gazetteer(t)) return false;
+  if (isAllCaps(t.text) && t.text.length <= 3 && !gazetteer(t) && !(inName && t.text.length === 3 && /[aeiou]/.test(t.folded))) return false;
   return true;
 }
 
@@ -80,18 +87,26 @@ function joined(text: string, a: Token, b: Token): boolean {
 /** Grows a name from tokens[seed] to the right (and left, unless after a cue); returns [first, last] token indexes. */
 function grow(text: string, tokens: Token[], seed: number, afterCue: boolean): [number, number] {
   const caps = isAllCaps(tokens[seed]!.text);
-  // Title case: any name-like word that compromise does not read as something else;
-  // ALL CAPS: only words known as names (the first word after a cue is taken on trust).
-  const accepts = (t: Token) => nameLike(t) && (caps ? knownName(t) || (gazetteer(t) === "ambiguous") : t.nlp !== "other" || gazetteer(t) !== undefined);
+  // Title case: any name-like word compromise does not read as grammar (unknown surnames
+  // often read as places), or as another entity unless a cue announced a person;
+  // ALL CAPS: words known as names, or after a cue any word that is not grammar.
+  const known = (t: Token) => knownName(t) || gazetteer(t) !== undefined;
+  const accepts = (t: Token) =>
+    nameLike(t, true) && (known(t) || (caps ? afterCue && t.nlp !== "grammar" : afterCue || (t.nlp !== "grammar" && t.nlp !== "entity")));
   let last = seed;
   let words = 1;
   for (let i = seed + 1; i < tokens.length && words < maxWords; i++) {
     const prev = tokens[i - 1]!;
     if (!joined(text, prev, tokens[i]!)) break;
-    if (isParticle(tokens[i]!)) continue;
+    if (isParticle(tokens[i]!)) {
+      // A particle run starts with "de", "van"…; a bare article after a name is a sentence
+      // going on ("ÁNGELA LA AMENAZÓ"), not "de la Cruz".
+      if (i - 1 === last && !runStarters.has(tokens[i]!.folded)) break;
+      continue;
+    }
     // After a particle any name-like word continues the name ("del Río": compromise reads a city).
     const afterParticle = i - 1 > last;
-    if (!(afterParticle ? nameLike(tokens[i]!) : accepts(tokens[i]!))) break;
+    if (!(afterParticle ? nameLike(tokens[i]!, true) : accepts(tokens[i]!))) break;
     // Particles between two name words belong to the name ("de la Cruz").
     words += i - last;
     last = i;
@@ -124,13 +139,18 @@ export function findPeople(text: string): string[] {
   // Cues: the first name-like word after one starts a name, whatever compromise thinks of it.
   for (const m of folded.matchAll(cuePattern)) {
     const i = indexAt(m.index! + m[0].length);
-    if (i < 0 || tokens[i]!.start !== m.index! + m[0].length || !nameLike(tokens[i]!)) continue;
-    spans.push(grow(text, tokens, i, true));
+    if (i < 0 || tokens[i]!.start !== m.index! + m[0].length) continue;
+    // A name may open with its particles ("el oficial del Río Argueta").
+    let j = i;
+    while (j < tokens.length - 1 && runStarters.has(tokens[i]!.folded) && isParticle(tokens[j]!) && joined(text, tokens[j]!, tokens[j + 1]!)) j++;
+    if (!nameLike(tokens[j]!)) continue;
+    const [, last] = grow(text, tokens, j, true);
+    spans.push([i, last]);
   }
   // compromise's people: every name-like word in one of its spans seeds a name.
   for (const [start, end] of compromiseSpans) {
     for (let i = indexAt(start); i >= 0 && i < tokens.length && tokens[i]!.start < end; i++) {
-      if (nameLike(tokens[i]!) && tokens[i]!.nlp !== "other") spans.push(grow(text, tokens, i, false));
+      if (nameLike(tokens[i]!) && tokens[i]!.nlp !== "grammar") spans.push(grow(text, tokens, i, false));
     }
   }
   // The gazetteer: a known given name or surname seeds a name; an everyday word only with company.
@@ -143,6 +163,8 @@ export function findPeople(text: string): string[] {
 
   const names = new Map<string, string>();
   for (const [first, last] of spans.sort((a, b) => tokens[a[0]]!.start - tokens[b[0]]!.start)) {
+    const next = tokens[last + 1];
+    if (next && joined(text, tokens[last]!, next) && placeAfter.has(next.folded)) continue;
     const name = text.slice(tokens[first]!.start, tokens[last]!.end).replace(/\s+/g, " ");
     const key = fold(name);
     // The spelling re-injection writes back: the first one not in ALL CAPS, where there is one.
