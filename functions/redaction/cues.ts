@@ -59,7 +59,7 @@ formulario seccion parte pagina anexo declaracion informe reporte denuncia exped
 dear sincerely regards signed signature date phone tel email address fax re subject
 god lord christ
 docket plaintiff vs re badge shield placa dob tel vehicle plate dl ofc hrs narrative incident
-ley proteccion victimas trata violencia contra mujer mujeres corte inmigracion orden relief asilo visa personas derechos humanos
+ley proteccion victimas trata suplemento hearing violencia contra mujer mujeres corte inmigracion orden relief asilo visa personas derechos humanos
 dijo declaro estaba fue era tenia llamo amenazo golpeo vive vivia indico manifesto refirio senalo salio llego dice
 `.split(/\s+/).filter(Boolean),
 );
