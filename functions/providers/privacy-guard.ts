@@ -25,8 +25,11 @@ export interface PrivacyGuard {
   check(stage: string, prompt: string): void;
 }
 
-/** How a hash is compared: a window of words, a capitalised single word, or a run of digits. */
-type Kind = "text" | "name" | "digits";
+/**
+ * How a hash is compared: a window of words, a capitalised single word, a run of digits;
+ * `first` is a value's first word, so only windows that start with one are hashed.
+ */
+type Kind = "text" | "name" | "digits" | "first";
 
 export interface GuardHashes {
   algorithm: "HMAC-SHA256";
@@ -53,7 +56,10 @@ export function guardHashes(vault: Map<string, string>, key: Buffer = randomByte
     if (v.length < 3) continue;
     const type = placeholder.replace(/^\[|_\d+\]$/g, "");
     const words = wordsOf(v);
-    if (words.length) entries.push(["text", words.length, type, mac(key, "text", words.join(" "))]);
+    if (words.length) {
+      entries.push(["text", words.length, type, mac(key, "text", words.join(" "))]);
+      entries.push(["first", 1, type, mac(key, "first", words[0]!)]);
+    }
     const digits = v.replace(/\D/g, "");
     if (digits.length >= 5 && !noDigitForm.has(type)) entries.push(["digits", digits.length, type, mac(key, "digits", digits)]);
     // A person's full name also leaks through its parts ("Marsh", "Elena").
@@ -76,9 +82,13 @@ export function hashedGuard(hashes: GuardHashes): PrivacyGuard {
   return {
     check(stage, prompt) {
       const tokens = [...prompt.matchAll(/[\p{L}\p{N}]+/gu)].map((m) => ({ word: fold(m[0]), capital: /^\p{Lu}/u.test(m[0]) }));
+      // Each distinct word hashed once: does some value start with it?
+      const starts = new Map<string, boolean>();
+      const startsValue = (word: string) => starts.get(word) ?? starts.set(word, byHash.has(`first:${mac(key, "first", word)}`)).get(word)!;
       const seen = new Set<string>();
       for (const n of textLengths) {
         for (let i = 0; i + n <= tokens.length; i++) {
+          if (!startsValue(tokens[i]!.word)) continue;
           const window = tokens.slice(i, i + n).map((t) => t.word).join(" ");
           if (seen.has(window)) continue;
           seen.add(window);
