@@ -103,7 +103,9 @@ export function buildRedactionSet(size = 400, seed = 7): LabelledDoc[] {
     put(wrapped ? `A-${a.slice(0, 3)}-${a.slice(3, 6)}-\n${a.slice(6)}` : pick(aForms), "A_NUMBER");
     put(" appears on receipt ");
     put(random() < 0.3 ? `${receipt.slice(0, 3)}-${receipt.slice(3, 5)}-${receipt.slice(5, 8)}-${receipt.slice(8)}` : receipt, "RECEIPT_NUMBER");
-    put(`. Incident no. ${digits(2)}-${digits(6)} was filed. `);
+    put(". Incident no. ");
+    put(`${digits(2)}-${digits(6)}`, "INCIDENT_NUMBER");
+    put(" was filed. ");
     put(abuserFirst, "PERSON");
     put(" ");
     put(abuserLast, "PERSON");

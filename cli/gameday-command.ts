@@ -24,7 +24,8 @@ export async function gamedayCommand(opts: { cases: string; faultRate: string; s
     process.stdout.write(
       `cases ${report.cases}, completed ${report.completed}, failed ${report.failed}, faults injected ${report.faultsInjected}, ` +
         `worst time lost to one fault ${report.worstFaultCostSeconds} s, leaks ${report.leaks}\n` +
-        `fallbacks by reason: ${Object.entries(report.fallbacksByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}\n`,
+        `fallbacks by reason: ${Object.entries(report.fallbacksByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}\n` +
+        `leak check looked for: ${Object.entries(report.leakCheckedByType).map(([k, v]) => `${k} ${v}`).join(", ") || "nothing"}\n`,
     );
   }
   for (const f of failures) process.stderr.write(`gameday: ${f.executionId} FAILED: ${f.error}\n`);

@@ -116,7 +116,8 @@ program
   .command("redact")
   .description("redact PII from text on stdin")
   .option("--json", "print {text, entities} as JSON")
-  .action(async (opts: { json?: boolean }) => {
+  .option("--case <case.json>", "the case's parties, known as the pipeline knows them (the declarant is [PERSON_1])")
+  .action(async (opts: { json?: boolean; case?: string }) => {
     process.exitCode = await redactCommand(opts);
   });
 

@@ -28,4 +28,6 @@ export const caseKeys = {
   documents: (caseId: string) => `cases/${caseId}/documents`,
   run: (caseId: string, execution: string) => `runs/${caseId}/${execution}`,
   vault: (caseId: string, execution: string) => `vault/${caseId}/${execution}.enc`,
+  /** The privacy guard's keyed hashes of the vault's values (beside the vault, expiring with it). */
+  guard: (caseId: string, execution: string) => `vault/${caseId}/${execution}.guard`,
 };

@@ -144,7 +144,22 @@ export const tvisa: SampleCase = {
     { name: "Victor Fakename", given: "male" },
     { name: "Casey Nobody", given: "female" },
   ],
-  identifiers: [{ text: "A-987-654-321" }, { text: "555-010-3321", keep: 6 }, { text: "EAC2190012345" }, { text: "1200 County Road" }],
+  identifiers: [
+    { text: "A-987-654-321" },
+    { text: "555-010-3321", keep: 6 },
+    { text: "EAC2190012345" },
+    { text: "1200 County Road" },
+    // The identifiers of redaction's second round: each a type of its own in the vault, so
+    // the game day's leak check looks for them too.
+    { text: "912-78-1234", keep: 1 },
+    { text: "12345678901" },
+    { text: "23-000417" },
+    { text: "2023-CR-004417" },
+    { text: "Badge #4471" },
+    { text: "D123-4567-8901" },
+    { text: "7ABC123" },
+    { text: "+502 5555-1234", keep: 3 },
+  ],
   dateOfBirthAsWritten: "11/02/1994",
   caseJson: {
     caseId: "tvisa-sample-0001",
@@ -165,6 +180,7 @@ export const tvisa: SampleCase = {
         [
           "Client: Tomas Imaginario Vela. A-Number: A-987-654-321. DOB 11/02/1994.",
           "Phone: 555-010-3321. Receipt number for prior filing: EAC2190012345.",
+          "ITIN 912-78-1234. I-94 No. 12345678901.",
           "Matter: T nonimmigrant status, Form I-914 with Supplement B, INA § 101(a)(15)(T).",
           "In 2022 Victor Fakename recruited Tomas in his home town with a promise of farm work",
           "paying fifteen dollars an hour and free housing. Tomas paid a recruitment fee of $4,000.",
@@ -187,11 +203,12 @@ export const tvisa: SampleCase = {
           "Reporting party states he was forced to work without pay by Victor Fakename",
           "at a farm property at 1200 County Road Example, Fresno, CA 93706.",
           "Reporting party states his passport was taken and his family was threatened.",
+          "Suspect vehicle: license plate 7ABC123. Suspect's driver's license No. D123-4567-8901.",
         ],
         [
           "Officer referred the matter to Homeland Security Investigations (HSI).",
           "Reporting party cooperated fully and provided names of other workers.",
-          "Case status: referred. Reporting officer: Ofc. Casey Nobody, badge 0000.",
+          "Case status: referred, Case No. 2023-CR-004417. Reporting officer: Ofc. Casey Nobody, Badge #4471.",
         ],
       ],
     },
@@ -203,6 +220,8 @@ export const tvisa: SampleCase = {
           "If returned, Tomas fears Victor's associates who know his family's address.",
           "He still owes the invented debt and has been told it passed to his brother.",
           "He receives trauma counselling here that is not available in his home town.",
+          "Su madre vive en Calle Morelos 123, Col. Centro; su teléfono es +502 5555-1234.",
+          "Victor la amenazó por teléfono el 3 de mayo de 2023.",
         ],
         [
           "He is present in the United States on account of the trafficking: he was brought",

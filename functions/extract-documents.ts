@@ -141,7 +141,8 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
       const ocrPages = doc.pages.filter((p) => p.ocrConfidence !== undefined);
       log("info", "extract.document", {
         caseId,
-        file,
+        // The document's position, not its name: file names carry clients' names.
+        document: documents.length - 1,
         pages: doc.pages.length,
         ocrPages: ocrPages.length,
         ocrEngine: ocrPages.length ? ocr.engine : null,

@@ -3,8 +3,8 @@
  * heartbeat. Walks the stage's fallback chain from the registry in order. `local:` runs
  * a second registry model in a fresh worker process, under the same timeout and heartbeat
  * rules as the primary. `bedrock:` and `openrouter:` are the hosted providers: they get
- * the same prompts (built from redacted text only), each checked against the case's vault
- * before it leaves, and are skipped, with the reason logged, where not configured.
+ * the same prompts (built from redacted text only), each checked against keyed hashes of the
+ * case's vault values before it leaves, and are skipped, with the reason logged, where not configured.
  *
  * It has a deadline: the Lambda's remaining time (locally, the engine's equivalent), less a
  * reserve for writing what it made. Each entry gets what is left; one that cannot finish in
@@ -19,14 +19,12 @@ import { capped } from "../containers/llama-worker/lifeline.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore, putJson } from "../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
-import { caseKeys } from "../core/case-file.ts";
 import { stageInputFromEnv } from "../core/stage-input.ts";
 import { planStage } from "../containers/llama-worker/stages.ts";
 import { BedrockProvider } from "./providers/bedrock.ts";
 import { OpenRouterProvider } from "./providers/openrouter.ts";
-import { privacyGuard } from "./providers/privacy-guard.ts";
+import { readGuard } from "./providers/privacy-guard.ts";
 import { extractJson, type HostedProvider } from "./providers/types.ts";
-import { readVault } from "./redaction/vault.ts";
 import { stageCostUsd, type Registry, type StageEntry } from "../workflows/registry.ts";
 import type { GpuStage } from "../workflows/state-names.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
@@ -205,7 +203,8 @@ const approxTokens = (text: string) => Math.ceil(text.length / 3);
 
 async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry, deadlineAt?: number): Promise<StageMetrics> {
   const store = await openBlobStore();
-  const guard = privacyGuard(await readVault(store, caseKeys.vault(state.caseId, executionName)));
+  // The keyed hashes of the vault's values, never the vault: this Lambda talks to the internet.
+  const guard = await readGuard(store, state.caseId, executionName, stage);
   const input = stageInputFromEnv(stageEnvFromState(stage, state));
   const job = await planStage({ stage, input, store, countTokens: approxTokens, contextLimit: hostedContextTokens, maxTokens: entry.maxTokens });
   const outputs: string[] = [];

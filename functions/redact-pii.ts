@@ -13,6 +13,7 @@ import { Redactor } from "./redaction/redactor.ts";
 import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
 import type { Detection, KnownPerson } from "./redaction/detect.ts";
 import { writeVault } from "./redaction/vault.ts";
+import { writeGuard } from "./providers/privacy-guard.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { getSealedJson } from "./redaction/sealed-json.ts";
 
@@ -45,6 +46,9 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   const redactor = new Redactor(knownPeople(caseFile));
   // Registered first so the declarant is always [PERSON_1], the voice the draft writes in.
   redactor.redact(caseFile.declarant.name);
+  // Every page is read for people nobody listed before any is redacted, so a name first met
+  // on the last page is redacted on the first too, under one placeholder.
+  redactor.learn(extracted.documents.flatMap((d) => d.pages.map((p) => p.text)));
   // Comprehend (AWS) may add spans the rules miss; it is asked page by page, so its
   // offsets are the page's and a failure names the page. Pages are asked a few at a time
   // (Redact has a Lambda timeout; a long case file has hundreds of pages), then redacted in
@@ -63,12 +67,13 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     }
   }
   const documents: ExtractResult["documents"] = extracted.documents.map((doc, d) => ({
-    file: doc.file,
+    file: redactor.document(doc.file),
     pages: doc.pages.map((p, i) => ({ page: p.page, text: redactor.redact(p.text, extras[d]![i]).text })),
   }));
   const redactedKey = `${state.runKey}/redacted.json`;
   await putJson(store, redactedKey, { documents } satisfies ExtractResult);
   await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
+  await writeGuard(store, state.caseId, state.executionName, redactor.mapping);
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
     throw new Error(`Redact: the declarant did not become ${declarantPlaceholder}`);
   }
@@ -78,6 +83,7 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     caseId: state.caseId,
     execution: state.executionName,
     entities: entityCount,
+    peopleFound: redactor.peopleFound(),
     ...prefixKeys(entityCounts),
     // Counts only: how often Comprehend was asked and how many spans it added to the rules'.
     comprehendCalls: comprehend?.calls ?? null,

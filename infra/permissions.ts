@@ -1,13 +1,18 @@
 /**
  * What each deployed function may do, in one table, so least privilege is reviewable and
- * tested: only Extract and Redact may create vault data keys; only Redact, Reinject and the
- * privacy guards (the fallback's, and the embedding guard of Index and Score) may open the vault; the bucket's key is usable only through S3; Bedrock only for
- * the registry's model ids.
+ * tested. The vault key serves three sealed kinds, each its own encryption-context purpose
+ * (functions/redaction/sealed-purposes.ts), and every grant on it names the purposes it
+ * needs: Extract seals the pre-redaction text, Redact opens it and seals the vault and the
+ * privacy guard's keyed hashes, Reinject opens the vault, and the fallback (outside the VPC,
+ * talking to the internet), Index and Score open only the guard's hashes, and read and write
+ * only under runs/ plus the guard blob. The bucket's key is usable only through S3; Bedrock
+ * only for the registry's model ids.
  */
 import type { Cloud, Input, Permission } from "./cloud.ts";
 import { splitRef, type Registry } from "../workflows/registry.ts";
 import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
 import { clusterTaskPermissions } from "./reaper.ts";
+import { sealedPurposes, type SealedPurpose } from "../functions/redaction/sealed-purposes.ts";
 
 /** The pipeline's Lambdas plus the API and the scheduled backfill. */
 export type DeployedFunction = LambdaFunction | "api" | "backfill" | "task-stopped" | "gpu-sweeper";
@@ -51,6 +56,20 @@ export function bucketListing(bucketArn: Input<string>, prefix: string): Permiss
   return { actions: ["s3:ListBucket"], resources: [bucketArn], conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }] };
 }
 
+/** The vault key, for the sealed kinds named: KMS checks the encryption context's purpose. */
+export function sealedKindPermission(keyArn: Input<string>, actions: string[], purposes: SealedPurpose[]): Permission {
+  return { actions, resources: [keyArn], conditions: [{ test: "StringEquals", variable: "kms:EncryptionContext:purpose", values: purposes }] };
+}
+
+/** Object read/write under runs/ only, and the privacy guard's hashes read: no documents, no vault. */
+export function runPermissions(cloud: Cloud, bucketArn: Input<string>, dataKeyArn: Input<string>, region: Input<string>): Permission[] {
+  return [
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: [cloud.pulumi.interpolate`${bucketArn}/runs/*`] },
+    { actions: ["s3:GetObject"], resources: [cloud.pulumi.interpolate`${bucketArn}/vault/*.guard`] },
+    kmsViaS3(cloud, dataKeyArn, region, ["kms:Decrypt", "kms:GenerateDataKey"]),
+  ];
+}
+
 export function routingTablePermissions(tableArn: Input<string>): Permission[] {
   return [{ actions: ["dynamodb:PutItem", "dynamodb:Query"], resources: [tableArn] }];
 }
@@ -76,6 +95,8 @@ export function bedrockModelArns(cloud: Cloud, ids: string[], region: Input<stri
 
 export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: PermissionTargets): Permission[] {
   const blobs = bucketPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
+  const runBlobs = runPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
+  const sealed = (actions: string[], ...purposes: SealedPurpose[]) => sealedKindPermission(t.vaultKeyArn, actions, purposes);
   const models = bedrockModelIds(t.registry);
   const invoke = (ids: string[]): Permission[] =>
     ids.length ? [{ actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resources: bedrockModelArns(cloud, ids, t.region, t.accountId) }] : [];
@@ -91,24 +112,29 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
   const clusterTasks = (): Permission[] => (t.gpuClusterArn ? clusterTaskPermissions(t.gpuClusterArn) : []);
   switch (fn) {
     case lambdaFunctions.extract:
-      // GenerateDataKey: the extracted (pre-redaction) text is sealed like the vault.
+      // GenerateDataKey: the extracted (pre-redaction) text is sealed, as its own kind.
       // ListBucket: the case's documents are found by listing cases/<id>/documents/.
-      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, { actions: ["kms:GenerateDataKey"], resources: [t.vaultKeyArn] }];
+      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, sealed(["kms:GenerateDataKey"], sealedPurposes.extractedText)];
     case lambdaFunctions.redact:
-      // Decrypt: only to open the sealed extracted text; GenerateDataKey: to seal the vault.
-      return [...blobs, { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] }, { actions: ["kms:GenerateDataKey", "kms:Decrypt"], resources: [t.vaultKeyArn] }];
+      // Decrypt: only to open the sealed extracted text; GenerateDataKey: to seal the vault and the guard's hashes.
+      return [
+        ...blobs,
+        { actions: ["comprehend:DetectPiiEntities"], resources: ["*"] },
+        sealed(["kms:Decrypt"], sealedPurposes.extractedText),
+        sealed(["kms:GenerateDataKey"], sealedPurposes.vault, sealedPurposes.guard),
+      ];
     case lambdaFunctions.index:
     case lambdaFunctions.score:
-      // Decrypt: the embedding guard (functions/embeddings/guard.ts) reads the vault to refuse
-      // any chunk holding a real value before it leaves for Bedrock, as the fallback's does.
-      return [...blobs, ...invoke(models.embedding), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+      // Texts sent to Bedrock for embedding pass the privacy guard: its hashes, never the vault.
+      return [...runBlobs, ...invoke(models.embedding), sealed(["kms:Decrypt"], sealedPurposes.guard)];
     case lambdaFunctions.reinject:
       // ListBucket: the run's cost ledger (runs/<case>/<execution>/costs/) is summed for the report.
-      return [...blobs, bucketListing(t.bucketArn, "runs/"), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }];
+      return [...blobs, bucketListing(t.bucketArn, "runs/"), sealed(["kms:Decrypt"], sealedPurposes.vault)];
     case lambdaFunctions.fallback:
-      // The privacy guard reads the vault to refuse any prompt holding a real value
-      // before it leaves for a hosted model; without Decrypt every hosted fallback fails.
-      return [...blobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), { actions: ["kms:Decrypt"], resources: [t.vaultKeyArn] }, ...clusterTasks()];
+      // The privacy guard refuses any prompt holding a real value before it leaves for a
+      // hosted model, comparing keyed hashes: this function never opens the vault or the
+      // extracted text, and reads no document. It may stop its primary's GPU task.
+      return [...runBlobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), sealed(["kms:Decrypt"], sealedPurposes.guard), ...clusterTasks()];
     case lambdaFunctions.admit:
       // Reads outcomes and claims the half-open probe; no blobs, no case text.
       return routingTablePermissions(t.routingTableArn);

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { makeTestHome, runCli } from "./helpers.ts";
 import { seededRandom } from "../workflows/gameday.ts";
-import { caseVariant, vawa, writeCase, type SampleCase } from "../examples/sample-cases.ts";
+import { caseVariant, tvisa, vawa, writeCase, type SampleCase } from "../examples/sample-cases.ts";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
@@ -13,8 +13,12 @@ test("a seeded game day injects real faults, every case completes, nothing leaks
   const { env } = makeTestHome();
   const r = await runCli(["gameday", "--cases", "2", "--fault-rate", "0.5", "--seed", "3", "--json"], env);
   assert.equal(r.code, 0, r.stderr);
-  const report = JSON.parse(r.stdout) as { cases: number; completed: number; failed: number; faultsInjected: number; fallbacksByReason: Record<string, number>; worstFaultCostSeconds: number; leaks: number };
-  assert.deepEqual(Object.keys(report).sort(), ["cases", "completed", "failed", "fallbacksByReason", "faultsInjected", "leaks", "worstFaultCostSeconds"]);
+  const report = JSON.parse(r.stdout) as { cases: number; completed: number; failed: number; faultsInjected: number; fallbacksByReason: Record<string, number>; worstFaultCostSeconds: number; leaks: number; leakCheckedByType: Record<string, number> };
+  assert.deepEqual(Object.keys(report).sort(), ["cases", "completed", "failed", "fallbacksByReason", "faultsInjected", "leakCheckedByType", "leaks", "worstFaultCostSeconds"]);
+  // The leak check looked for values of every kind redaction knows, the second round's included.
+  for (const type of ["PERSON", "A_NUMBER", "ITIN", "ADMISSION_NUMBER", "INCIDENT_NUMBER", "CASE_NUMBER", "BADGE_NUMBER", "DRIVERS_LICENSE", "LICENSE_PLATE", "PHONE", "ADDRESS", "DATE", "DOCUMENT"]) {
+    assert.ok((report.leakCheckedByType[type] ?? 0) >= 1, `the leak check looked for ${type}: ${JSON.stringify(report.leakCheckedByType)}`);
+  }
   assert.equal(report.cases, 2);
   assert.equal(report.completed, 2);
   assert.equal(report.failed, 0);
@@ -80,4 +84,17 @@ test("a game day variant renames everyone and renumbers everything, and the reda
   const values = [...variant.people.flatMap((p) => p.name.split(" ")), ...variant.identifiers.map((i) => i.text), variant.dateOfBirthAsWritten!];
   for (const v of values) assert.ok(!redacted.includes(v), `${v} survived redaction`);
   assert.match(redacted, /\[PERSON_1\]/);
+
+  // The T visa variant holds the second round's identifiers (ITIN, I-94, incident, case, badge,
+  // licence, plate, a Guatemalan phone): each renumbered, each redacted.
+  const tv = caseVariant(tvisa, seededRandom(7), "gameday-variant-tv");
+  const tvDir = path.join(home, "variant-tv");
+  await writeCase(tv, tvDir);
+  await ingestCase(readCaseFolder(tvDir), store);
+  const tvState = await extractDocuments({ input: { caseId: "gameday-variant-tv", faults: {} }, executionName: "variant-tv" }, store);
+  const tvRedacted = (await store.get((await redactCase({ state: tvState }, store)).redactedKey)).toString("utf8");
+  for (const v of [...tv.people.flatMap((p) => p.name.split(" ")), ...tv.identifiers.map((i) => i.text.replace(/^Badge #/, ""))]) {
+    assert.ok(!tvRedacted.includes(v), `${v} survived redaction`);
+  }
+  for (const type of ["ITIN", "ADMISSION_NUMBER", "INCIDENT_NUMBER", "CASE_NUMBER", "BADGE_NUMBER", "DRIVERS_LICENSE", "LICENSE_PLATE", "PHONE", "ADDRESS", "DATE"]) assert.match(tvRedacted, new RegExp(`\\[${type}_\\d+\\]`), type);
 });

@@ -293,15 +293,47 @@ async function infraTests() {
     assert.ok(!perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)), "the Admit function reads no blobs");
   });
 
-  test("least privilege: only Extract and Redact seal with the vault key; only Redact (the sealed text), Reinject and the privacy guards (fallback, Index and Score embeddings) open it", async () => {
+  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject the vault; the fallback only the guard's hashes", async () => {
     const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill"] as const;
     const resolved = new Map<string, Permission[]>();
     for (const fn of fns) resolved.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targets)))) as Permission[]);
     const on = (fn: string, action: string, resource: string) => resolved.get(fn)!.some((p) => p.actions.includes(action) && p.resources.includes(resource) && !p.conditions);
-    // The embedding guard of Index and Score reads the vault too (found by `npm run rehearse`).
-    assert.deepEqual(fns.filter((fn) => on(fn, "kms:Decrypt", production.keys.vault)).sort(), [lambdaFunctions.redact, lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.reinject, lambdaFunctions.fallback].sort());
-    assert.deepEqual(fns.filter((fn) => on(fn, "kms:GenerateDataKey", production.keys.vault)).sort(), [lambdaFunctions.extract, lambdaFunctions.redact].sort());
+    // IAM's answer for one request: an Allow whose action, resource (with * wildcards) and
+    // every StringEquals condition match; there are no Deny statements in these policies.
+    const allowed = (fn: string, action: string, resource: string, context: Record<string, string> = {}) =>
+      resolved.get(fn)!.some(
+        (p) =>
+          p.actions.includes(action) &&
+          p.resources.some((r) => new RegExp(`^${String(r).split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(resource)) &&
+          (p.conditions ?? []).every((c) => c.test === "StringEquals" && c.values.includes(context[c.variable] ?? "")),
+      );
+    const purpose = (p: string) => ({ "kms:EncryptionContext:purpose": p, "kms:EncryptionContext:caseId": "case-1" });
+    const vaultKey = production.keys.vault;
+    const can = (action: string, kind: string) => fns.filter((fn) => allowed(fn, action, vaultKey, purpose(kind))).sort();
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-extracted-text"), [lambdaFunctions.extract]);
+    assert.deepEqual(can("kms:Decrypt", "affiant-extracted-text"), [lambdaFunctions.redact], "only Redact can decrypt Extract's sealed text");
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact]);
+    assert.deepEqual(can("kms:Decrypt", "affiant-pii-vault"), [lambdaFunctions.reinject], "only Reinject opens the vault");
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact]);
+    assert.deepEqual(can("kms:Decrypt", "affiant-privacy-guard"), [lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.fallback].sort());
+    // No grant on the vault key goes without a purpose, and none opens an unknown kind.
+    for (const fn of fns) {
+      for (const p of resolved.get(fn)!.filter((p) => p.resources.includes(vaultKey))) {
+        assert.deepEqual(p.conditions?.map((c) => c.variable), ["kms:EncryptionContext:purpose"], `${fn}: the vault key only for named kinds`);
+      }
+      assert.ok(!allowed(fn, "kms:Decrypt", vaultKey, {}), `${fn}: no Decrypt without a purpose`);
+    }
+    // The fallback, outside the VPC: the run's blobs and the guard's hashes, never the
+    // documents, the extracted text's context, the vault blob or case.json.
+    const object = (key: string) => `${production.keys.bucket}/${key}`;
+    const fallback = lambdaFunctions.fallback;
+    assert.ok(allowed(fallback, "s3:GetObject", object("runs/case-1/exec-1/redacted.json")));
+    assert.ok(allowed(fallback, "s3:PutObject", object("runs/case-1/exec-1/draft.json")));
+    assert.ok(allowed(fallback, "s3:GetObject", object("vault/case-1/exec-1.guard")));
+    for (const key of ["vault/case-1/exec-1.enc", "cases/case-1/case.json", "cases/case-1/documents/intake.pdf"]) assert.ok(!allowed(fallback, "s3:GetObject", object(key)), `the fallback cannot read ${key}`);
+    assert.ok(!allowed(fallback, "s3:PutObject", object("vault/case-1/exec-1.guard")));
+    assert.ok(allowed(lambdaFunctions.reinject, "s3:GetObject", object("vault/case-1/exec-1.enc")));
     for (const fn of fns) {
       const dataKey = resolved.get(fn)!.filter((p) => p.resources.includes(production.keys.data));
       for (const p of dataKey) assert.deepEqual(p.conditions, [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${region}.amazonaws.com`] }], `${fn}: the bucket key only through S3`);

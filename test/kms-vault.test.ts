@@ -13,6 +13,7 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/clie
 import { caseKeys } from "../core/case-file.ts";
 import { reinjectCase } from "../functions/reinject-pii.ts";
 import { openVaultWithKms, readVault, sealVaultWithKms } from "../functions/redaction/vault.ts";
+import { readGuard } from "../functions/providers/privacy-guard.ts";
 import { AwsErrorReply, fakeAwsEnv, startAwsJsonServer, withEnv } from "./aws-json-server.ts";
 import { redactedCase } from "./reinject-fixture.ts";
 
@@ -54,12 +55,26 @@ test("Redact seals the vault with a KMS data key bound to the case; Reinject ope
   try {
     await withEnv(kmsEnv(kms.url), async () => {
       const { home, store, state } = await redactedCase({ executionName: "kms-1" });
-      // Two seals: Extract's pre-redaction text, then Redact's vault; Redact opened the first.
+      // Three seals, each its own purpose: Extract's pre-redaction text, then Redact's vault and
+      // the privacy guard's keyed hashes; Redact opened the first under its own purpose.
       const generate = kms.requests.filter((r) => r.target === "TrentService.GenerateDataKey");
-      assert.equal(generate.length, 2);
-      for (const g of generate) assert.deepEqual(g.body, { KeyId: keyArn, KeySpec: "AES_256", EncryptionContext: { caseId: "vawa-sample-0001", purpose: "affiant-pii-vault" } });
-      const decryptsBeforeReinject = kms.requests.filter((r) => r.target === "TrentService.Decrypt").length;
-      assert.equal(decryptsBeforeReinject, 1, "Redact opened the sealed extracted text");
+      assert.deepEqual(
+        generate.map((g) => g.body),
+        ["affiant-extracted-text", "affiant-pii-vault", "affiant-privacy-guard"].map((purpose) => ({ KeyId: keyArn, KeySpec: "AES_256", EncryptionContext: { caseId: "vawa-sample-0001", purpose } })),
+      );
+      const decrypts = kms.requests.filter((r) => r.target === "TrentService.Decrypt");
+      assert.deepEqual(decrypts.map((d) => d.body.EncryptionContext), [{ caseId: "vawa-sample-0001", purpose: "affiant-extracted-text" }], "Redact opened the sealed extracted text");
+      const decryptsBeforeReinject = decrypts.length;
+
+      // The extracted text does not open as a vault: KMS refuses the vault's purpose on its key.
+      await assert.rejects(readVault(store, state.extract.extractKey, { caseId: state.caseId, state: "Reinject" }), (e: Error) => e.name === "Affiant.VaultUnreadable" && /KMS refused/.test(e.message));
+      kms.requests.pop();
+      // The guard opens under its own purpose and refuses a prompt holding a value; its blob holds none.
+      const guard = await readGuard(store, state.caseId, state.executionName, "DraftDeclarationFallback");
+      assert.deepEqual(kms.requests.pop()!.body.EncryptionContext, { caseId: "vawa-sample-0001", purpose: "affiant-privacy-guard" });
+      assert.throws(() => guard.check("DraftDeclarationFallback", "ELENA MARSH lives here"), (e: Error) => e.name === "Affiant.PrivacyViolation");
+      const guardBlob = await store.get(caseKeys.guard(state.caseId, state.executionName));
+      for (const s of secrets) assert.ok(!guardBlob.includes(Buffer.from(s)), `the guard blob contains ${s}`);
 
       // The stored blob is the envelope: no value in it, in any encoding a reader might try.
       const vaultKey = caseKeys.vault(state.caseId, state.executionName);

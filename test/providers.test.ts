@@ -86,8 +86,9 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
   try {
     const { home, env } = makeTestHome({ stages: hostedChains });
     const dir = copyCase(samples.vawa, path.join(home, "case"));
-    // Upper case slips past the name rules (they match names as written); the vault check does not.
-    await writePdf(path.join(dir, "signature.pdf"), [["Signed under penalty of perjury: ELENA FICTITIA MARSH, declarant."]]);
+    // Lower case slips past the name rules (a name is written with capitals); the guard, which
+    // compares folded spellings, does not.
+    await writePdf(path.join(dir, "signature.pdf"), [["Signed under penalty of perjury: elena fictitia marsh, declarant."]]);
     const cli = await runCli(["run", dir, "--json", "--fault", "ExtractFacts=crash"], { ...env, ...providerEnv(providers) });
     assert.equal(cli.code, 0, cli.stderr);
     const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null; fallbackReason: string | null }> };
@@ -96,7 +97,7 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
     assert.equal(providers.requests.filter((r) => r.url === "/api/v1/chat/completions").length, 0, "nothing was sent to OpenRouter");
     const logs = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8");
     assert.match(logs, /"event":"fallback.failed".*"stage":"ExtractFacts".*"provider":"openrouter".*"error":"Affiant.PrivacyViolation"/);
-    assert.ok(!logs.includes("ELENA"), "the refusal names no value");
+    assert.ok(!/elena|fictitia/i.test(logs), "the refusal names no value");
   } finally {
     await providers.close();
   }
@@ -106,6 +107,7 @@ test("the privacy guard knows names, their parts and numbers however they are wr
   const guard = privacyGuard(new Map([["[PERSON_1]", "Will Green"], ["[A_NUMBER_1]", "A-123-456-789"], ["[PHONE_1]", "(555) 010-4477"]]));
   const refused = (p: string) => assert.throws(() => guard.check("S", p), (e: Error) => e.name === "Affiant.PrivacyViolation" && !e.message.includes("Green"));
   refused("WILL GREEN signed it");
+  refused("will green signed it");
   refused("then Green left");
   refused("file A123456789");
   refused("call 555.010.4477");

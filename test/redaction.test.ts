@@ -4,6 +4,8 @@ import { randomBytes } from "node:crypto";
 import { Redactor } from "../functions/redaction/redactor.ts";
 import { openVault, sealVault } from "../functions/redaction/vault.ts";
 import { reinject } from "../functions/reinject-pii.ts";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
 import { makeTestHome, runCli } from "./helpers.ts";
 
 const types = (text: string, people = [] as Array<{ name: string }>) => new Redactor(people).redact(text).entities.map((e) => e.type);
@@ -81,4 +83,19 @@ test("affiant redact reads stdin and prints text or JSON", async () => {
   assert.equal(parsed.text, "Email [EMAIL_1]");
   assert.deepEqual(parsed.entities, [{ type: "EMAIL", placeholder: "[EMAIL_1]", start: 6, end: 15 }]);
   assert.deepEqual(types("nothing here"), []);
+});
+
+test("affiant redact --case knows the case's parties as the pipeline does; a bad case file is a clear error", async () => {
+  const { env, home } = makeTestHome();
+  const caseJson = path.join(home, "case.json");
+  writeFileSync(caseJson, JSON.stringify({ caseId: "cli-case", caseType: "VAWA", declarant: { name: "Elena Fictitia Marsh" }, parties: [{ role: "abuser", name: "Derek Samplefield" }] }));
+  const input = "SAMPLEFIELD hit her; Elena left. Derek's sister, Ana Quillby, saw it.";
+  const withCase = await runCli(["redact", "--case", caseJson], env, { input });
+  assert.equal(withCase.code, 0, withCase.stderr);
+  assert.equal(withCase.stdout, "[PERSON_2] hit her; [PERSON_1] left. [PERSON_2]'s sister, [PERSON_3], saw it.");
+  writeFileSync(caseJson, JSON.stringify({ caseId: "cli-case", caseType: "VAWA", declarant: {} }));
+  const bad = await runCli(["redact", "--case", caseJson], env, { input });
+  assert.equal(bad.code, 1);
+  assert.match(bad.stderr, /Affiant\.InvalidInput: --case .*case\.json: declarant\.name/);
+  assert.equal(bad.stdout, "");
 });

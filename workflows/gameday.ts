@@ -49,6 +49,8 @@ export interface GamedayReport {
   fallbacksByReason: Record<string, number>;
   worstFaultCostSeconds: number;
   leaks: number;
+  /** How many vault values the leak check looked for, by placeholder type (never values). */
+  leakCheckedByType: Record<string, number>;
   failures: Array<{ executionId: string; error: string }>;
   /** Requests the stand-in hosted endpoints received (0 with `hosted: false`). */
   hostedRequests: number;
@@ -83,7 +85,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   const identities = seededRandom((Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0);
   const workDir = path.join(homePaths.blobs(), "..", "gameday");
   rmSync(workDir, { recursive: true, force: true });
-  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, faultsSkipped: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, failures: [], hostedRequests: 0 };
+  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, faultsSkipped: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, leakCheckedByType: {}, failures: [], hostedRequests: 0 };
   mkdirSync(workDir, { recursive: true });
   const hosted = options.hosted === false ? undefined : await startRecordingProviders();
   const savedEnv = { ...process.env };
@@ -136,7 +138,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       }
       const sentBefore = report.hostedRequests;
       report.hostedRequests = hosted?.requests.length ?? 0;
-      report.leaks += await countLeaks(engine, caseId, summary.executionId, hosted?.requests.slice(sentBefore).map((r) => r.body) ?? []);
+      report.leaks += await countLeaks(engine, caseId, summary.executionId, hosted?.requests.slice(sentBefore).map((r) => r.body) ?? [], report.leakCheckedByType);
       options.onCase?.(i + 1, total, summary.status);
     }
   } finally {
@@ -152,12 +154,22 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
  * Vault values found in anything that may leave the account or be read by operators: every
  * request the hosted stand-ins received during the case, the run's blobs other than the
  * final declaration (the pre-redaction text is sealed like the vault), the history
- * database and the logs.
+ * database and the logs. Every type redaction knows is looked for, the second round's
+ * identifiers (ITIN, I-94, incident, case, badge, licence, plate) and file names included.
  */
-async function countLeaks(engine: LocalEngine, caseId: string, executionId: string, sent: string[]): Promise<number> {
+async function countLeaks(engine: LocalEngine, caseId: string, executionId: string, sent: string[], checked: Record<string, number>): Promise<number> {
   const vaultKey = caseKeys.vault(caseId, executionId);
   if (!(await engine.store.exists(vaultKey))) return 0;
-  const values = [...(await readVault(engine.store, vaultKey)).values()].filter((v) => v.length >= 4);
+  const entries = [...(await readVault(engine.store, vaultKey))].filter(([, v]) => v.length >= 4);
+  // Counted by type (never by value), so a report shows which kinds the check looked for.
+  for (const [placeholder] of entries) {
+    const type = placeholder.replace(/^\[|_\d+\]$/g, "");
+    checked[type] = (checked[type] ?? 0) + 1;
+  }
+  const values = entries.map(([, v]) => v);
+  // The review report names the documents for the attorney, as the declaration's citations
+  // do: file names ([DOCUMENT_n]) are expected there, and nowhere else.
+  const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
   const files = [...filesUnder(runDir).filter((f) => !/declaration\.(md|docx|pdf)$/.test(f)), homePaths.database(), homePaths.logFile()];
   let leaks = 0;
@@ -165,7 +177,8 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
   for (const f of files) {
     if (!existsSync(f)) continue;
     const text = readFileSync(f, "latin1");
-    for (const v of values) if (text.includes(v)) leaks++;
+    const reviewReport = path.basename(f) === "report.json";
+    for (const v of values) if (text.includes(v) && !(reviewReport && documents.has(v))) leaks++;
   }
   return leaks;
 }

@@ -17,9 +17,12 @@ export interface RecordedRequest {
   body: string;
 }
 
-/** Canned answers, in the shape each stage's prompt asks for. */
+/**
+ * Canned answers, in the shape each stage's prompt asks for. Sources are cited as the
+ * prompts name them: file names are placeholders too ([DOCUMENT_1] is the first file).
+ */
 export function cannedAnswer(prompt: string): string {
-  if (prompt.includes("Facts as JSON")) return '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"intake-notes.pdf#p2-1"}]}\n```';
+  if (prompt.includes("Facts as JSON")) return '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"[DOCUMENT_1]#p2-1"}]}\n```';
   if (prompt.includes("Score as JSON")) return '{"score":4,"reasons":"Supported by the intake notes."}';
   return "I, [PERSON_1], remember this clearly. It happened as the records say.";
 }

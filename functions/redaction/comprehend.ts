@@ -14,7 +14,7 @@
 import { ComprehendClient, DetectPiiEntitiesCommand } from "@aws-sdk/client-comprehend";
 import { InvalidInputError } from "../../core/errors.ts";
 import { awsServiceError } from "../aws-failure.ts";
-import { notNames, type Detection, type EntityType } from "./detect.ts";
+import { isNotName, type Detection, type EntityType } from "./detect.ts";
 
 /** Comprehend's PII types we take, and the placeholder type each becomes. */
 export const comprehendTypes: Readonly<Record<string, EntityType>> = {
@@ -134,7 +134,7 @@ export class ComprehendDetector {
         const end = toIndex(e.EndOffset);
         const value = chunk.text.slice(start, end);
         if (end <= start || value.trim().length === 0) continue;
-        if (type === "PERSON" && value.split(/\s+/).every((w) => notNames.has(w))) continue;
+        if (type === "PERSON" && value.split(/\s+/).every((w) => isNotName(w))) continue;
         out.push({ type, start: chunk.offset + start, end: chunk.offset + end, canonical: (canonical[type] ?? ((v: string) => v))(value) });
       }
     }

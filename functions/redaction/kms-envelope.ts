@@ -1,24 +1,32 @@
 /**
- * KMS envelope for the PII vault: a fresh AES-256 data key per vault from GenerateDataKey,
- * bound to the case by an encryption context (`{caseId, purpose}`), so a vault copied onto
- * another case, or a tampered data key, is refused by KMS itself. Only the encrypted data key
- * is stored; the plaintext key is zeroed as soon as the vault is sealed or opened.
+ * KMS envelope for sealed blobs: a fresh AES-256 data key per blob from GenerateDataKey,
+ * bound by an encryption context (`{caseId, purpose}`) to the case and to what the blob is,
+ * so a blob copied onto another case, or a tampered data key, is refused by KMS itself, and
+ * IAM can let a role open one kind and not another (`kms:EncryptionContext:purpose`): the
+ * fallback, which talks to the internet, opens the privacy guard's keyed hashes and nothing
+ * else. Only the encrypted data key is stored; the plaintext key is zeroed as soon as the blob
+ * is sealed or opened.
  */
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/client-kms";
 import { VaultUnreadableError } from "../../core/errors.ts";
 import { awsFailureDetails, awsServiceError } from "../aws-failure.ts";
 
-export const vaultPurpose = "affiant-pii-vault";
+import { sealedPurposes, type SealedPurpose } from "./sealed-purposes.ts";
+
+export { sealedPurposes, type SealedPurpose };
+export const vaultPurpose = sealedPurposes.vault;
 
 export interface KmsEnvelopeOptions {
   /** Key id, ARN or alias. Default: `AFFIANT_KMS_KEY_ID`. */
   keyId?: string;
   /** Default: a client from the standard AWS environment (`AWS_ENDPOINT_URL_KMS` overrides the endpoint). */
   client?: KMSClient;
+  /** What the sealed blob is: the encryption context's purpose. Default: the vault. */
+  purpose?: SealedPurpose;
 }
 
-export function encryptionContext(caseId: string): Record<string, string> {
-  return { caseId, purpose: vaultPurpose };
+export function encryptionContext(caseId: string, purpose: SealedPurpose = vaultPurpose): Record<string, string> {
+  return { caseId, purpose };
 }
 
 /** KMS's answers that mean "this blob does not open with this key and context". */
@@ -35,7 +43,7 @@ export async function withNewDataKey<T>(caseId: string, options: KmsEnvelopeOpti
   const client = kmsClient(options);
   let res;
   try {
-    res = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256", EncryptionContext: encryptionContext(caseId) }));
+    res = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256", EncryptionContext: encryptionContext(caseId, options.purpose) }));
   } catch (err) {
     throw awsServiceError("kms", "GenerateDataKey", err, { state: "Redact" });
   } finally {
@@ -58,11 +66,11 @@ export async function withStoredDataKey<T>(caseId: string, encryptedKey: Buffer,
   const client = kmsClient(options);
   let res;
   try {
-    res = await client.send(new DecryptCommand({ CiphertextBlob: encryptedKey, EncryptionContext: encryptionContext(caseId), ...(keyId ? { KeyId: keyId } : {}) }));
+    res = await client.send(new DecryptCommand({ CiphertextBlob: encryptedKey, EncryptionContext: encryptionContext(caseId, options.purpose), ...(keyId ? { KeyId: keyId } : {}) }));
   } catch (err) {
     const { code } = awsFailureDetails(err);
     if (refusals.has(code)) {
-      throw new VaultUnreadableError(`${state}: KMS refused the vault's data key for case ${caseId} (${code}): the vault was tampered with or sealed for another case`, { state, provider: "kms" }, { cause: err });
+      throw new VaultUnreadableError(`${state}: KMS refused the data key of a sealed ${options.purpose ?? vaultPurpose} blob for case ${caseId} (${code}): it was tampered with, sealed for another case, or is another kind of blob`, { state, provider: "kms" }, { cause: err });
     }
     throw awsServiceError("kms", "Decrypt", err, { state });
   } finally {

@@ -3,6 +3,8 @@
  * same A-number is `[A_NUMBER_1]` in the intake notes and in the police report.
  */
 import { detectPii, mergeDetections, type Detection, type EntityType, type KnownPerson } from "./detect.ts";
+import { withDiscovered } from "./names.ts";
+import { findPeople } from "./people.ts";
 
 export interface RedactedEntity {
   type: EntityType;
@@ -27,11 +29,36 @@ export class Redactor {
   /** Spans redacted because a secondary detector (Comprehend) found them and the rules did not. */
   secondaryDetections = 0;
 
-  constructor(private readonly people: KnownPerson[] = []) {}
+  private people: KnownPerson[];
+  /** Names the finder found in texts `learn` read, so `redact` need not read them again. */
+  private readonly learned = new Map<string, string[]>();
+
+  constructor(people: KnownPerson[] = []) {
+    this.people = [...people].sort((a, b) => b.name.length - a.name.length);
+  }
+
+  /**
+   * Reads every text of a case for people nobody listed before any is redacted, so a name
+   * first met on page 9 is redacted on page 1 too, under one placeholder.
+   */
+  learn(texts: Iterable<string>): void {
+    for (const text of texts) {
+      if (this.learned.has(text)) continue;
+      const found = findPeople(text);
+      this.learned.set(text, found);
+      this.people = withDiscovered(this.people, found);
+    }
+  }
+
+  /** People known now: the listed ones, then those found; counts for reports. */
+  peopleFound(): number {
+    return this.people.filter((p) => p.discovered).length;
+  }
 
   /** `extra`: a secondary detector's spans in `text`; they only add where the rules found nothing. */
   redact(text: string, extra: Detection[] = []): RedactionResult {
-    const local = detectPii(text, this.people);
+    this.learn([text]);
+    const local = detectPii(text, this.people, { discover: false });
     const detections = extra.length ? mergeDetections(local, extra) : local;
     this.secondaryDetections += detections.length - local.length;
     const entities: RedactedEntity[] = [];
@@ -47,6 +74,15 @@ export class Redactor {
     }
     out += text.slice(cursor);
     return { text: out, entities };
+  }
+
+  /**
+   * A document's file name, as the prompts and chunk ids will carry it: `[DOCUMENT_1]`.
+   * File names hold clients' names ("maria-vela-police-report.pdf"); re-injection puts the
+   * real one back in the declaration's citations.
+   */
+  document(file: string): string {
+    return this.placeholderFor({ type: "DOCUMENT", start: 0, end: file.length, canonical: file }, file);
   }
 
   private placeholderFor(d: Detection, original: string): string {

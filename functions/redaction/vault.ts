@@ -4,7 +4,8 @@
  * - KMS (when `AFFIANT_KMS_KEY_ID` is set): an envelope, a fresh data key per vault from
  *   KMS bound to the case (`kms-envelope.ts`), stored encrypted beside the ciphertext.
  * The blob's first four bytes say which, so a reader needs no setting to open either.
- * Only Reinject (and the privacy guard before a hosted call) opens it.
+ * Only Reinject opens the vault; the same seal, under its own encryption-context purpose,
+ * holds the extracted text (sealed-json.ts) and the privacy guard's keyed hashes.
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -12,7 +13,7 @@ import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 import { homePaths } from "../../core/paths.ts";
 import { AffiantError, VaultUnreadableError } from "../../core/errors.ts";
-import { encryptionContext, withNewDataKey, withStoredDataKey, type KmsEnvelopeOptions } from "./kms-envelope.ts";
+import { encryptionContext, vaultPurpose, withNewDataKey, withStoredDataKey, type KmsEnvelopeOptions, type SealedPurpose } from "./kms-envelope.ts";
 
 const localMagic = "AFV1";
 const kmsMagic = "AFK1";
@@ -65,6 +66,8 @@ export interface VaultOptions {
   kms?: KmsEnvelopeOptions;
   /** State named in errors. Default: Redact when writing, Reinject when reading. */
   state?: string;
+  /** What the blob is (KMS's encryption-context purpose). Default: the vault. */
+  purpose?: SealedPurpose;
 }
 
 function caseIdOf(blobKey: string, options: VaultOptions): string {
@@ -74,16 +77,17 @@ function caseIdOf(blobKey: string, options: VaultOptions): string {
 }
 
 /** The KMS envelope's AAD: the data key and the context, so neither can be swapped under the body. */
-function envelopeAad(encryptedKey: Buffer, caseId: string): Buffer {
-  return Buffer.concat([Buffer.from(kmsMagic), encryptedKey, Buffer.from(JSON.stringify(encryptionContext(caseId)))]);
+function envelopeAad(encryptedKey: Buffer, caseId: string, purpose: SealedPurpose): Buffer {
+  return Buffer.concat([Buffer.from(kmsMagic), encryptedKey, Buffer.from(JSON.stringify(encryptionContext(caseId, purpose)))]);
 }
 
 /** AFK1 | u16 length of the encrypted data key | encrypted data key | iv | tag | ciphertext. */
 export async function sealVaultWithKms(mapping: Map<string, string>, caseId: string, kms: KmsEnvelopeOptions = {}): Promise<Buffer> {
+  const purpose = kms.purpose ?? vaultPurpose;
   return withNewDataKey(caseId, kms, (dataKey, encryptedKey) => {
     const length = Buffer.alloc(2);
     length.writeUInt16BE(encryptedKey.length);
-    return Buffer.concat([Buffer.from(kmsMagic), length, encryptedKey, encrypt(mapping, dataKey, envelopeAad(encryptedKey, caseId))]);
+    return Buffer.concat([Buffer.from(kmsMagic), length, encryptedKey, encrypt(mapping, dataKey, envelopeAad(encryptedKey, caseId, purpose))]);
   });
 }
 
@@ -92,13 +96,14 @@ export async function openVaultWithKms(sealed: Buffer, caseId: string, kms: KmsE
   const length = sealed.readUInt16BE(4);
   const encryptedKey = sealed.subarray(6, 6 + length);
   if (encryptedKey.length !== length || sealed.length < 6 + length + 28) throw new VaultUnreadableError(`${state}: the KMS-sealed vault is truncated`, { state });
-  return withStoredDataKey(caseId, encryptedKey, { ...kms, state }, (dataKey) => decrypt(sealed.subarray(6 + length), dataKey, state, envelopeAad(encryptedKey, caseId)));
+  const purpose = kms.purpose ?? vaultPurpose;
+  return withStoredDataKey(caseId, encryptedKey, { ...kms, state }, (dataKey) => decrypt(sealed.subarray(6 + length), dataKey, state, envelopeAad(encryptedKey, caseId, purpose)));
 }
 
 const useKms = (options: VaultOptions) => Boolean(options.kms?.keyId ?? process.env.AFFIANT_KMS_KEY_ID);
 
 export async function writeVault(store: BlobStore, key: string, mapping: Map<string, string>, options: VaultOptions = {}): Promise<void> {
-  const sealed = useKms(options) ? await sealVaultWithKms(mapping, caseIdOf(key, { state: "Redact", ...options }), options.kms) : sealVault(mapping);
+  const sealed = useKms(options) ? await sealVaultWithKms(mapping, caseIdOf(key, { state: "Redact", ...options }), { ...options.kms, purpose: options.purpose }) : sealVault(mapping);
   await store.put(key, sealed);
 }
 
@@ -107,7 +112,7 @@ export async function readVault(store: BlobStore, key: string, options: VaultOpt
   const state = options.state ?? "Reinject";
   const sealed = await store.get(key);
   const magic = sealed.subarray(0, 4).toString();
-  if (magic === kmsMagic) return openVaultWithKms(sealed, caseIdOf(key, { ...options, state }), options.kms, state);
+  if (magic === kmsMagic) return openVaultWithKms(sealed, caseIdOf(key, { ...options, state }), { ...options.kms, purpose: options.purpose }, state);
   if (magic === localMagic) return openVault(sealed, localKey(), state);
   throw new VaultUnreadableError(`${state}: vault ${key} has an unknown format`, { state });
 }
