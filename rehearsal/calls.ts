@@ -6,6 +6,7 @@
  * key (or none) makes the call that IAM would refuse. Calls marked `denied` must be refused:
  * they prove that a condition or a Deny in the rendered policies is really there.
  */
+import { sealedPurposes, type SealedPurpose } from "../functions/redaction/sealed-purposes.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { DeployedFunction } from "../infra/permissions.ts";
@@ -58,7 +59,8 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     const env = s.table[name].environment as Record<string, unknown>;
     const caller = `Fn ${name}`;
     const vaultKey = typeof env.AFFIANT_KMS_KEY_ID === "string" ? env.AFFIANT_KMS_KEY_ID : "(AFFIANT_KMS_KEY_ID unset)";
-    const vault = (action: string): AwsCall => ({ caller, principal: role.arn, identityPolicies: identity, action, resource: vaultKey, resourcePolicy: s.keys.vault.policy, context: { "kms:CallerAccount": account } });
+    // Each sealed kind names its purpose in the encryption context (functions/redaction/sealed-purposes.ts).
+    const vault = (action: string, purpose: SealedPurpose): AwsCall => ({ caller, principal: role.arn, identityPolicies: identity, action, resource: vaultKey, resourcePolicy: s.keys.vault.policy, context: { "kms:CallerAccount": account, "kms:EncryptionContext:purpose": purpose } });
     return { role, identity, env, caller, b: blobs(caller, role.arn, identity, env), vault };
   };
 
@@ -67,14 +69,15 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     const f = fn(lambdaFunctions.extract);
     calls.push(...f.b.get(`cases/${c}/case.json`), ...f.b.list(`cases/${c}/documents/`), ...f.b.get(`cases/${c}/documents/a.pdf`));
     calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "textract:DetectDocumentText", resource: "*" });
-    calls.push(f.vault("kms:GenerateDataKey"), ...f.b.put(`${run}/extract.sealed`), ...f.b.put(`${run}/documents.json`));
+    calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.extractedText), ...f.b.put(`${run}/extract.sealed`), ...f.b.put(`${run}/documents.json`));
   }
   // Redact: opens the sealed pages, seals the vault.
   {
     const f = fn(lambdaFunctions.redact);
-    calls.push(...f.b.get(`${run}/extract.sealed`), f.vault("kms:Decrypt"));
+    calls.push(...f.b.get(`${run}/extract.sealed`), f.vault("kms:Decrypt", sealedPurposes.extractedText));
     calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "comprehend:DetectPiiEntities", resource: "*" });
-    calls.push(f.vault("kms:GenerateDataKey"), ...f.b.put(`vault/${c}/${e}.enc`), ...f.b.put(`${run}/redacted.json`));
+    calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.vault), ...f.b.put(`vault/${c}/${e}.enc`), ...f.b.put(`${run}/redacted.json`));
+    calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.guard), ...f.b.put(`vault/${c}/${e}.guard`));
   }
   // Index and Score: Titan embeddings.
   const titan = `arn:aws:bedrock:${region}::foundation-model/${s.registry.embedding?.bedrock.model ?? "amazon.titan-embed-text-v2:0"}`;
@@ -84,13 +87,17 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     calls.push(...f.b.put(`${run}/${name}.json`));
     // The bucket's key is usable only through S3: a direct call must be refused.
     calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "kms:Decrypt", resource: s.keys.data.arn, resourcePolicy: s.keys.data.policy, expect: "denied", why: "kms:ViaService condition rendered" });
-    // The embedding guard opens the vault before any chunk leaves for Bedrock.
-    calls.push({ ...f.vault("kms:Decrypt"), resource: s.keys.vault.arn });
+    // The embedding guard opens the privacy guard's keyed hashes (never the vault) before any chunk leaves for Bedrock.
+    calls.push(...f.b.get(`vault/${c}/${e}.guard`), { ...f.vault("kms:Decrypt", sealedPurposes.guard), resource: s.keys.vault.arn });
+    calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.vault), resource: s.keys.vault.arn, expect: "denied", why: "the embedding guard never opens the vault" });
   }
-  // Fallback: the privacy guard opens the vault; Bedrock per chain; routing table; cost ledger.
+  // Fallback: the privacy guard opens its keyed hashes, never the vault or Extract's text; Bedrock per chain; routing table; cost ledger.
   {
     const f = fn(lambdaFunctions.fallback);
-    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt"), ...f.b.get(`${run}/redacted.json`));
+    calls.push(...f.b.get(`vault/${c}/${e}.guard`), f.vault("kms:Decrypt", sealedPurposes.guard), ...f.b.get(`${run}/redacted.json`));
+    calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.vault), expect: "denied", why: "the fallback never opens the vault" });
+    calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.extractedText), expect: "denied", why: "the fallback cannot decrypt Extract's sealed text" });
+    calls.push({ ...f.b.get(`vault/${c}/${e}.enc`)[0]!, expect: "denied", why: "the fallback cannot read the vault blob" });
     for (const stage of gpuStages) {
       for (const ref of s.registry.stages[stage]!.fallback) {
         const [provider, id] = splitRef(ref);
@@ -107,7 +114,7 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   // Reinject: the vault, the draft, the cost ledger, the outputs.
   {
     const f = fn(lambdaFunctions.reinject);
-    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt"), ...f.b.get(`${run}/draft.json`), ...f.b.get(`${run}/documents.json`));
+    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt", sealedPurposes.vault), ...f.b.get(`${run}/draft.json`), ...f.b.get(`${run}/documents.json`));
     calls.push(...f.b.list(`${run}/costs/`), ...f.b.get(`${run}/costs/ExtractFacts-r0.json`));
     for (const out of ["declaration.md", "declaration.docx", "declaration.pdf", "report.json"]) calls.push(...f.b.put(`${run}/${out}`));
   }

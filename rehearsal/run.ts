@@ -85,7 +85,9 @@ export function iamCallsOfSigner(requests: RecordedRequest[], s: Synthesized, ac
     }
     if (r.service === "kms") {
       const keyId = String(r.body?.KeyId ?? "");
-      calls.push({ ...base, action: `kms:${r.operation}`, resource: keyId, resourcePolicy: keyPolicy(keyId), context: { "kms:CallerAccount": account } });
+      // IAM sees the request's encryption context as kms:EncryptionContext:<key> condition keys.
+      const encryption = Object.fromEntries(Object.entries((r.body?.EncryptionContext ?? {}) as Record<string, string>).map(([k, v]) => [`kms:EncryptionContext:${k}`, String(v)]));
+      calls.push({ ...base, action: `kms:${r.operation}`, resource: keyId, resourcePolicy: keyPolicy(keyId), context: { "kms:CallerAccount": account, ...encryption } });
       continue;
     }
     const [, bucket, ...rest] = r.path.split("/");
