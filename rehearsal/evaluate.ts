@@ -28,17 +28,39 @@ export interface CallVerdict {
   detail: string;
 }
 
+/**
+ * iam-simulate matches variable condition keys only in the `prefix/<name>` form
+ * (`aws:PrincipalTag/<tag>`): it drops `kms:EncryptionContext:<key>` from the request as
+ * unknown, so every grant that names a sealed kind's purpose would read as denied. Both
+ * sides are renamed to a slash-variable global key it does evaluate, operator and values
+ * untouched, so the comparison is the one KMS makes. No policy here uses principal tags.
+ */
+const encryptionContextKey = /^kms:EncryptionContext:(.+)$/i;
+const evaluable = (key: string) => key.replace(encryptionContextKey, "aws:PrincipalTag/kms-encryption-context-$1");
+
+function evaluablePolicy<T>(policy: T): T {
+  const doc = structuredClone(policy) as { Statement?: unknown };
+  const statements = Array.isArray(doc.Statement) ? doc.Statement : doc.Statement ? [doc.Statement] : [];
+  for (const st of statements as Array<{ Condition?: Record<string, Record<string, unknown>> }>) {
+    for (const [op, keys] of Object.entries(st.Condition ?? {})) {
+      st.Condition![op] = Object.fromEntries(Object.entries(keys).map(([k, v]) => [evaluable(k), v]));
+    }
+  }
+  return doc as T;
+}
+
 export async function evaluateCall(call: AwsCall, accountId: string): Promise<CallVerdict> {
+  const context = Object.fromEntries(Object.entries(call.context ?? {}).map(([k, v]) => [evaluable(k), v]));
   const simulation: Simulation = {
-    identityPolicies: call.identityPolicies,
+    identityPolicies: call.identityPolicies.map((p) => ({ ...p, policy: evaluablePolicy(p.policy) })),
     serviceControlPolicies: [],
     resourceControlPolicies: [],
-    ...(call.resourcePolicy ? { resourcePolicy: call.resourcePolicy } : {}),
+    ...(call.resourcePolicy ? { resourcePolicy: evaluablePolicy(call.resourcePolicy) } : {}),
     request: {
       principal: call.principal,
       action: call.action,
       resource: { resource: call.resource, accountId },
-      contextVariables: { "aws:SecureTransport": "true", ...call.context },
+      contextVariables: { "aws:SecureTransport": "true", ...context },
     },
   } as Simulation;
   const response = await runSimulation(simulation, {});
