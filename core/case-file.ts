@@ -30,4 +30,10 @@ export const caseKeys = {
   vault: (caseId: string, execution: string) => `vault/${caseId}/${execution}.enc`,
   /** The privacy guard's keyed hashes of the vault's values (beside the vault, expiring with it). */
   guard: (caseId: string, execution: string) => `vault/${caseId}/${execution}.guard`,
+  /**
+   * The case's file names by document index, for the review report. File names are client
+   * data ([DOCUMENT_n]): beside the vault, not under runs/, which the fallback (outside the
+   * VPC) and the embedding Lambdas may read.
+   */
+  documentNames: (caseId: string, execution: string) => `vault/${caseId}/${execution}.documents.json`,
 };

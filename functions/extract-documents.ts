@@ -160,8 +160,9 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   // The pages before redaction: sealed like the vault, read only by Redact.
   const extractKey = `${runKey}/extract.sealed`;
   await putSealedJson(store, extractKey, { documents } satisfies ExtractResult, { caseId, state: "Extract" });
-  // File names by document index, for the report (they stay in the bucket, out of the history).
-  const documentsKey = `${runKey}/documents.json`;
+  // File names by document index, for the report: out of the history, and beside the vault
+  // rather than under runs/, which the fallback and the embedding Lambdas can read.
+  const documentsKey = caseKeys.documentNames(caseId, event.executionName);
   await putJson(store, documentsKey, { files: documents.map((d) => d.file) });
   return {
     caseId,

@@ -69,7 +69,7 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     const f = fn(lambdaFunctions.extract);
     calls.push(...f.b.get(`cases/${c}/case.json`), ...f.b.list(`cases/${c}/documents/`), ...f.b.get(`cases/${c}/documents/a.pdf`));
     calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "textract:DetectDocumentText", resource: "*" });
-    calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.extractedText), ...f.b.put(`${run}/extract.sealed`), ...f.b.put(`${run}/documents.json`));
+    calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.extractedText), ...f.b.put(`${run}/extract.sealed`), ...f.b.put(`vault/${c}/${e}.documents.json`));
   }
   // Redact: opens the sealed pages, seals the vault.
   {
@@ -98,6 +98,7 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.vault), expect: "denied", why: "the fallback never opens the vault" });
     calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.extractedText), expect: "denied", why: "the fallback cannot decrypt Extract's sealed text" });
     calls.push({ ...f.b.get(`vault/${c}/${e}.enc`)[0]!, expect: "denied", why: "the fallback cannot read the vault blob" });
+    calls.push({ ...f.b.get(`vault/${c}/${e}.documents.json`)[0]!, expect: "denied", why: "the fallback cannot read the case's file names" });
     for (const stage of gpuStages) {
       for (const ref of s.registry.stages[stage]!.fallback) {
         const [provider, id] = splitRef(ref);
@@ -114,7 +115,7 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   // Reinject: the vault, the draft, the cost ledger, the outputs.
   {
     const f = fn(lambdaFunctions.reinject);
-    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt", sealedPurposes.vault), ...f.b.get(`${run}/draft.json`), ...f.b.get(`${run}/documents.json`));
+    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt", sealedPurposes.vault), ...f.b.get(`${run}/draft.json`), ...f.b.get(`vault/${c}/${e}.documents.json`));
     calls.push(...f.b.list(`${run}/costs/`), ...f.b.get(`${run}/costs/ExtractFacts-r0.json`));
     for (const out of ["declaration.md", "declaration.docx", "declaration.pdf", "report.json"]) calls.push(...f.b.put(`${run}/${out}`));
   }

@@ -114,8 +114,11 @@ test("hang-native: a worker stuck in native code (main thread and a pool thread)
 });
 
 test("a stage that runs past TimeoutSeconds is killed with States.Timeout and falls back", async () => {
-  // `slow` keeps tokens (and heartbeats) flowing, so only the overall timeout can end it.
-  const { env } = makeTestHome({ stages: { ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 1200, fallbackTimeoutSeconds: 120 } }, contextSize: 2048 });
+  // `slow` keeps tokens (and heartbeats) flowing, so only the overall timeout can end it: 240
+  // tokens at 50 ms each need 12 s, against 4 s. The default context on purpose: with 2048
+  // the greedy fallback's longer prompt makes stories260K repeat a paragraph, which the loop
+  // detector rightly ends as a runaway.
+  const { env } = makeTestHome({ stages: { ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 } } });
   const cli = await runCli(["run", samples.vawa, "--json", "--fault", "ExtractFacts=slow"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
