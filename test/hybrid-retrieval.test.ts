@@ -102,7 +102,7 @@ test("Index embeds every chunk and the case type's queries with the real model; 
   });
   let differs = 0;
   for (const [i, element] of legalElements.VAWA.entries()) {
-    const listed = [...job.calls[i]!.prompt.matchAll(/^\[([^\]\s]+)\] \(/gm)].map((m) => m[1]);
+    const listed = [...job.calls[i]!.prompt.matchAll(/^\[(\S+)\] \(/gm)].map((m) => m[1]);
     const hybrid = ids(rankChunks(index, element.query, { chunkVectors: vectors.chunks, queryVector: vectors.queries.get(element.query), k: 60 }));
     assert.deepEqual(listed, hybrid, element.id);
     if (hybrid.join() !== ids(rankChunks(index, element.query)).join()) differs++;
@@ -126,7 +126,7 @@ test("AFFIANT_EMBEDDINGS=off: a BM25-only index that says why, and the worker ra
     contextLimit: 100_000,
     maxTokens: 200,
   });
-  const listed = [...job.calls[0]!.prompt.matchAll(/^\[([^\]\s]+)\] \(/gm)].map((m) => m[1]);
+  const listed = [...job.calls[0]!.prompt.matchAll(/^\[(\S+)\] \(/gm)].map((m) => m[1]);
   assert.deepEqual(listed, ids(rankChunks(index, legalElements.VAWA[0]!.query)));
 });
 

@@ -174,13 +174,16 @@ test("the run viewer shows executions, the state graph by status and per-state t
     const started = await api<{ executionId: string }>(base, `/cases/${caseId}/executions`, { method: "POST" });
     assert.equal(started.status, 202);
     const plainId = started.body.executionId;
+    // One running execution per case (the server refuses a second): the faulted run, going at
+    // the same time, is the same case file under another id.
+    const faultCase = await submitCase(base, JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-fault-0001" }), vawaPdfs);
     const sfn = new SFNClient({ endpoint: `${base}/sfn`, region: "us-east-1", credentials: { accessKeyId: "affiant", secretAccessKey: token } });
     const faultId = "viewer-fault-draft-crash";
     await sfn.send(
       new StartExecutionCommand({
         stateMachineArn: "arn:aws:states:us-east-1:000000000000:stateMachine:affiant",
         name: faultId,
-        input: JSON.stringify({ caseId, faults: { DraftDeclaration: "crash" } }),
+        input: JSON.stringify({ caseId: faultCase, faults: { DraftDeclaration: "crash" } }),
       }),
     );
     sfn.destroy();
@@ -254,7 +257,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-list.png") });
     for (const id of [plainId, faultId]) {
       const row = page.locator(`#executions tr.execution[data-execution="${id}"]`);
-      assert.equal(await row.locator("td").nth(1).textContent(), caseId);
+      assert.equal(await row.locator("td").nth(1).textContent(), id === faultId ? faultCase : caseId);
       assert.match((await row.locator("td").nth(5).textContent()) ?? "", /\d+(\.\d+)? (ms|s)|min/);
     }
 
@@ -271,7 +274,10 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(await nodeStatus(page, "Judges"), "succeeded");
     assert.equal(await nodeStatus(page, "GuardrailsRewrite"), "not-run");
     assert.equal(await nodeStatus(page, "Done"), "succeeded");
-    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length, "one Catch edge per GPU stage");
+    for (const stage of gpuStages) assert.equal(await page.locator(`#graph svg g.edge-catch[data-from="${stage}"]`).count(), 1, `${stage}: one Catch edge, to its fallback`);
+    // Per GPU stage: its Catch to the fallback, its Admit state's two (open circuit → the
+    // fallback; breaker unreachable → the stage) and the fallback's, to its named failure.
+    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length * 4, "four Catch edges per GPU stage");
     assert.equal(await page.locator("#graph svg g.edge-catch.edge-taken").count(), 1, "only the crashed stage's Catch is taken");
     assert.equal(await page.locator('#graph svg g.edge-catch.edge-taken[data-from="DraftDeclaration"]').count(), 1);
     const dash = await page.locator("#graph svg g.edge-catch path").first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { strokeDasharray: string } }).getComputedStyle(el).strokeDasharray);
