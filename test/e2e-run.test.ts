@@ -2,6 +2,7 @@
  * The real thing, end to end: the CLI runs a sample case through the exported definition
  * in the local engine, with real PDFs, real redaction and real llama.cpp generation.
  */
+import { valueMatcher } from "../workflows/gameday.ts";
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
@@ -95,7 +96,8 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
     if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /declaration\.(md|docx|pdf)$/.test(file)) continue;
     if (file.endsWith(".gguf") || file.endsWith("registry.json") || file.endsWith("vault.key")) continue;
     const bytes = readFileSync(file, "latin1");
-    for (const secret of vawaSecrets) if (bytes.includes(secret)) leaks.push(`${path.relative(home, file)}: ${secret}`);
+    // As a value: the ZIP code inside a millisecond timestamp is a coincidence, not a leak.
+    for (const secret of vawaSecrets) if (valueMatcher(secret)(bytes)) leaks.push(`${path.relative(home, file)}: ${secret}`);
   }
   assert.deepEqual(leaks, []);
   assert.ok(existsSync(path.join(home, "logs", "affiant.jsonl")), "structured logs were written");

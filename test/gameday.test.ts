@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { makeTestHome, runCli } from "./helpers.ts";
-import { seededRandom } from "../workflows/gameday.ts";
+import { seededRandom, valueMatcher } from "../workflows/gameday.ts";
 import { caseVariant, tvisa, vawa, writeCase, type SampleCase } from "../examples/sample-cases.ts";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
@@ -12,7 +12,7 @@ import { redactCase } from "../functions/redact-pii.ts";
 test("a seeded game day injects real faults, every case completes, nothing leaks", async () => {
   const { env } = makeTestHome();
   const r = await runCli(["gameday", "--cases", "2", "--fault-rate", "0.5", "--seed", "3", "--json"], env);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
   const report = JSON.parse(r.stdout) as { cases: number; completed: number; failed: number; faultsInjected: number; fallbacksByReason: Record<string, number>; worstFaultCostSeconds: number; leaks: number; leakCheckedByType: Record<string, number> };
   assert.deepEqual(Object.keys(report).sort(), ["cases", "completed", "failed", "fallbacksByReason", "faultsInjected", "leakCheckedByType", "leaks", "worstFaultCostSeconds"]);
   // The leak check looked for values of every kind redaction knows, the second round's included.
@@ -34,6 +34,26 @@ test("a seeded game day injects real faults, every case completes, nothing leaks
   // Faulted stages fell back to the stand-in hosted models, and what they were sent was checked.
   const sent = Number(/gameday: (\d+) request\(s\) reached the stand-in/.exec(r.stderr)?.[1]);
   assert.ok(sent >= 1, r.stderr);
+});
+
+test("the leak check finds a value as a value, not a four-digit badge number inside a timestamp", () => {
+  const badge = valueMatcher("0761");
+  // Coincidences in logs and the history database: timestamps, durations, scores.
+  assert.equal(badge('{"ts":1764660761123,"ms":20761}'), false);
+  assert.equal(badge('{"score":0.07615}'), false);
+  // Leaks, whatever surrounds them.
+  assert.equal(badge("Badge #0761 responded"), true);
+  assert.equal(badge('"badge":"0761"'), true);
+  assert.equal(badge("0761"), true);
+  const zip = valueMatcher("62704");
+  assert.equal(zip("Springfield, IL62704"), true, "letters next to a number do not hide it");
+  assert.equal(zip("Springfield, IL 62704-1234"), true);
+  const name = valueMatcher("Farah Lucia Haddad");
+  assert.equal(name("declarant Farah Lucia Haddad's statement"), true);
+  assert.equal(name("Farah Lucia Haddadi"), false, "a longer name is another person");
+  // Regular-expression characters in a value are matched literally.
+  assert.equal(valueMatcher("(555) 010-9958")("call (555) 010-9958."), true);
+  assert.equal(valueMatcher("A.B")("AxB"), false);
 });
 
 test("the same seed picks the same faults", () => {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { caseKeys } from "../core/case-file.ts";
-import { homePaths } from "../core/paths.ts";
+import { affiantHome, homePaths } from "../core/paths.ts";
 import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
 import { readVault } from "../functions/redaction/vault.ts";
 import { ingestCase, readCaseFolder } from "./engine/case-intake.ts";
@@ -172,13 +172,35 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
   const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
   const files = [...filesUnder(runDir).filter((f) => !/declaration\.(md|docx|pdf)$/.test(f)), homePaths.database(), homePaths.logFile()];
+  const matchers = entries.map(([placeholder, v]) => ({ type: placeholder.replace(/^\[|_\d+\]$/g, ""), value: v, found: valueMatcher(v) }));
   let leaks = 0;
-  for (const body of sent) for (const v of values) if (body.includes(v)) leaks++;
+  const report = (type: string, where: string) => {
+    leaks++;
+    // The type and the place, never the value: this line is itself read by operators.
+    process.stderr.write(`gameday: a ${type} value of ${caseId} was found in ${where}\n`);
+  };
+  sent.forEach((body, i) => {
+    for (const m of matchers) if (m.found(body)) report(m.type, `hosted request ${i + 1}`);
+  });
   for (const f of files) {
     if (!existsSync(f)) continue;
     const text = readFileSync(f, "latin1");
     const reviewReport = path.basename(f) === "report.json";
-    for (const v of values) if (text.includes(v) && !(reviewReport && documents.has(v))) leaks++;
+    for (const m of matchers) if (m.found(text) && !(reviewReport && documents.has(m.value))) report(m.type, path.relative(affiantHome(), f));
   }
   return leaks;
+}
+
+/**
+ * Whether a text holds a value as a value, not as part of a longer run of digits or letters:
+ * a four-digit badge number inside a millisecond timestamp, or a ZIP code inside a duration,
+ * is a coincidence, not a leak; "Badge 0761", "IL62704" and "Haddad's" are leaks.
+ */
+export function valueMatcher(value: string): (text: string) => boolean {
+  const edge = (c: string | undefined) => (c === undefined ? "" : /\d/.test(c) ? "\\d" : /\p{L}/u.test(c) ? "\\p{L}" : "");
+  const escaped = value.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const before = edge(value[0]);
+  const after = edge(value.at(-1));
+  const pattern = new RegExp(`${before ? `(?<!${before})` : ""}${escaped}${after ? `(?!${after})` : ""}`, "u");
+  return (text) => text.includes(value) && pattern.test(text);
 }
