@@ -24,15 +24,15 @@ export default $config({
   },
   async run() {
     const { relative } = await import("node:path");
-    const { loadRegistry } = await import("./workflows/registry.ts");
-    const { lambdaFunctions } = await import("./workflows/state-names.ts");
+    const { loadRegistry } = await import("./core/registry.ts");
+    const { lambdaFunctions } = await import("./core/state-names.ts");
     const { buildPlatform } = await import("./infra/platform.ts");
     const { workerImageByDigest } = await import("./infra/gpu.ts");
     const { functionPermissions } = await import("./infra/permissions.ts");
     const { functionTable, openRouterSecretName, openRouterSecretPlaceholder } = await import("./infra/functions.ts");
     const { productionRegistryFile, productionRegistryProblems } = await import("./infra/production.ts");
     type DeployedFunction = import("./infra/permissions.ts").DeployedFunction;
-    type LambdaFunction = import("./workflows/state-names.ts").LambdaFunction;
+    type LambdaFunction = import("./core/state-names.ts").LambdaFunction;
 
     const cloud = { aws, pulumi: $util };
     const place = {

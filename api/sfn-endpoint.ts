@@ -12,19 +12,15 @@ import { faultKinds } from "../core/pipeline-state.ts";
 import { log } from "../core/log.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
 import type { ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
-import { isGpuStage } from "../workflows/state-names.ts";
+import { isGpuStage } from "../core/state-names.ts";
 import { SfnServiceError, type TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import { assertCaseReady } from "./case-store.ts";
 import type { LocalExecutions } from "./local-executions.ts";
 import { collectResources, collectStateTypes, historyEvents } from "./sfn-history.ts";
 import { ReplayCache, ReplayCacheFullError, SigV4Error, verifySigV4 } from "./sigv4.ts";
 import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
+import { executionArn, localRoleArn, stateMachineArn, stateMachineName } from "../core/local-aws.ts";
 
-export const localAccount = "000000000000";
-export const localRegion = "us-east-1";
-export const stateMachineName = "affiant";
-export const stateMachineArn = `arn:aws:states:${localRegion}:${localAccount}:stateMachine:${stateMachineName}`;
-export const executionArn = (name: string) => `arn:aws:states:${localRegion}:${localAccount}:execution:${stateMachineName}:${name}`;
 
 export interface SfnEndpointOptions {
   executions: LocalExecutions;
@@ -106,7 +102,7 @@ export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
         name: stateMachineName,
         status: "ACTIVE",
         definition: JSON.stringify(definition),
-        roleArn: `arn:aws:iam::${localAccount}:role/affiant-local`,
+        roleArn: localRoleArn,
         type: "STANDARD",
         creationDate: createdAt,
         loggingConfiguration: { level: "ERROR", includeExecutionData: false },

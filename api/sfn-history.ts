@@ -4,7 +4,7 @@
  */
 import type { AslState } from "../workflows/definition.ts";
 import type { EventRow, ExecutionRow } from "../workflows/engine/history-db.ts";
-import { localAccount, localRegion } from "./sfn-endpoint.ts";
+import { localRegion, localRoleArn } from "../core/local-aws.ts";
 
 type Body = Record<string, unknown>;
 
@@ -56,7 +56,7 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
     switch (e.type) {
       case "ExecutionStarted":
         push("ExecutionStarted", e.timestamp, {
-          executionStartedEventDetails: { ...(includeData ? { input: JSON.stringify(row.input) } : {}), inputDetails: { truncated: false }, roleArn: `arn:aws:iam::${localAccount}:role/affiant-local` },
+          executionStartedEventDetails: { ...(includeData ? { input: JSON.stringify(row.input) } : {}), inputDetails: { truncated: false }, roleArn: localRoleArn },
         });
         break;
       case "ExecutionSucceeded":

@@ -45,7 +45,7 @@ mkdirSync(path.join(home, "logs"), { recursive: true });
 const { openLlama, ModelSession } = await import("../containers/llama-worker/model-session.ts");
 const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
 const { ingestCase, readCaseFolder } = await import("../workflows/engine/case-intake.ts");
-const { spawnWorker } = await import("../containers/llama-worker/spawn.ts");
+const { spawnWorker } = await import("../workflows/engine/worker-supervisor.ts");
 const { stageEnvFromState } = await import("../core/stage-input.ts");
 
 interface Row {
@@ -141,7 +141,7 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
 //    2 vs 1, engine RSS before/after, orchestration overhead, cost per case.
 {
   const { backfill } = await import("../workflows/backfill.ts");
-  const { caseVariant, sampleCases, writeCase } = await import("../examples/sample-cases.ts");
+  const { caseVariant, sampleCases, writeCase } = await import("../workflows/samples/sample-cases.ts");
   const { seededRandom } = await import("../workflows/gameday.ts");
   const identities = seededRandom(2026);
   /** n distinct cases (seeded variants of the samples, alternating) under a fresh folder. */

@@ -13,7 +13,7 @@ import { gamedayCommand } from "./gameday-command.ts";
 import { serveCommand } from "./serve-command.ts";
 import { backfillCommand } from "./backfill-command.ts";
 import { buildDefinition } from "../workflows/definition.ts";
-import { loadRegistry } from "../workflows/registry.ts";
+import { loadRegistry } from "../core/registry.ts";
 
 process.env.AFFIANT_LOG_FILE ??= homePaths.logFile();
 

@@ -1,6 +1,6 @@
 /** `affiant models check [--json] [--verify]` */
 import { checkModels, gib } from "../workflows/model-check.ts";
-import { loadRegistry } from "../workflows/registry.ts";
+import { loadRegistry } from "../core/registry.ts";
 
 export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolean }): Promise<number> {
   const registry = loadRegistry();

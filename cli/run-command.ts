@@ -6,7 +6,7 @@ import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import type { ExecutionSummary } from "../workflows/engine/summary.ts";
-import { gpuStages, isGpuStage } from "../workflows/state-names.ts";
+import { gpuStages, isGpuStage } from "../core/state-names.ts";
 import { progressPrinter } from "./progress.ts";
 
 export function parseFaults(specs: string[]): Record<string, FaultKind> {

@@ -7,6 +7,7 @@
 import { rmSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
+import { assertKey } from "./blob-key.ts";
 import { InvalidInputError } from "./errors.ts";
 import { homePaths } from "./paths.ts";
 
@@ -19,13 +20,7 @@ export interface BlobStore {
   delete(key: string): Promise<void>;
 }
 
-const keyPattern = /^[A-Za-z0-9._-]+(\/[A-Za-z0-9._ -]+)*$/;
-
-export function assertKey(key: string): void {
-  if (!keyPattern.test(key) || key.split("/").some((p) => p === ".." || p === ".")) {
-    throw new InvalidInputError(`invalid blob key: ${JSON.stringify(key)}`);
-  }
-}
+export { assertKey };
 
 export class LocalBlobStore implements BlobStore {
   constructor(readonly root: string = homePaths.blobs()) {}

@@ -5,7 +5,8 @@
  */
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
 import { InvalidInputError } from "./errors.ts";
-import { assertKey, type BlobStore } from "./blob-store.ts";
+import { assertKey } from "./blob-key.ts";
+import type { BlobStore } from "./blob-store.ts";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
 
 export interface S3BlobStoreOptions {

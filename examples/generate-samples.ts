@@ -1,11 +1,11 @@
 /**
- * Regenerates the sample cases in examples/cases/ from examples/sample-cases.ts. Every
+ * Regenerates the sample cases in examples/cases/ from workflows/samples/sample-cases.ts. Every
  * person, number and place in them is invented; the PDFs say so on every page.
  * Run: `npm run samples`.
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { sampleCases, writeCase } from "./sample-cases.ts";
+import { sampleCases, writeCase } from "../workflows/samples/sample-cases.ts";
 
 const casesDir = path.join(path.dirname(fileURLToPath(import.meta.url)), "cases");
 

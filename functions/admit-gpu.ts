@@ -9,8 +9,8 @@ import { admit, circuitOpenReason } from "../core/breaker.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
 import { log } from "../core/log.ts";
 import { withTelemetry } from "../core/telemetry.ts";
-import { loadRegistry, stageEntry } from "../workflows/registry.ts";
-import { isGpuStage } from "../workflows/state-names.ts";
+import { loadRegistry, stageEntry } from "../core/registry.ts";
+import { isGpuStage } from "../core/state-names.ts";
 
 export interface AdmitEvent {
   /** The GPU stage about to be placed. */

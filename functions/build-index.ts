@@ -9,7 +9,7 @@ import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { chunkPages, retrievalQueries, type Chunk, type IndexEmbedding, type StoredIndex } from "../core/retrieval.ts";
 import { encodeVectors } from "../core/vectors.ts";
-import { loadRegistry, type Registry } from "../workflows/registry.ts";
+import { loadRegistry, type Registry } from "../core/registry.ts";
 import { embeddingGuard } from "./embeddings/guard.ts";
 import { embeddingsMode, openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
 import type { ExtractResult } from "./extract-documents.ts";

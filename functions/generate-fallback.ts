@@ -15,27 +15,26 @@
 import { NoProviderAvailableError } from "../core/errors.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
 import { admit, countsAgainstModel } from "../core/breaker.ts";
-import { capped } from "../containers/llama-worker/lifeline.ts";
+import { capped } from "../core/capped.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore, putJson } from "../core/blob-store.ts";
 import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
 import { stageInputFromEnv } from "../core/stage-input.ts";
-import { planStage } from "../containers/llama-worker/stages.ts";
-import { BedrockProvider } from "./providers/bedrock.ts";
-import { OpenRouterProvider } from "./providers/openrouter.ts";
-import { readGuard } from "./providers/privacy-guard.ts";
-import { extractJson, type HostedProvider } from "./providers/types.ts";
-import { stageCostUsd, type Registry, type StageEntry } from "../workflows/registry.ts";
-import type { GpuStage } from "../workflows/state-names.ts";
+import { planStage } from "../core/stages/plan.ts";
+import { BedrockProvider } from "../core/providers/bedrock.ts";
+import { OpenRouterProvider } from "../core/providers/openrouter.ts";
+import { readGuard } from "./redaction/privacy-guard.ts";
+import { extractJson, type HostedProvider } from "../core/providers/types.ts";
+import { stageCostUsd, type Registry, type StageEntry } from "../core/registry.ts";
+import type { GpuStage } from "../core/state-names.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import type { StageMetrics } from "../core/stage-report.ts";
-import { spawnWorker } from "../containers/llama-worker/spawn.ts";
-import { loadRegistry, splitRef, stageEntry } from "../workflows/registry.ts";
-import { isGpuStage } from "../workflows/state-names.ts";
+import { loadRegistry, splitRef, stageEntry } from "../core/registry.ts";
+import { isGpuStage } from "../core/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
-import { openRouterApiKey } from "./providers/openrouter-key.ts";
+import { openRouterApiKey } from "../core/providers/openrouter-key.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -49,9 +48,26 @@ export const fallbackReserveMs = 5_000;
 /** Less time than this left and an entry is not started. */
 export const minEntryMs = { hosted: 10_000, local: 20_000 } as const;
 
+/** What a `local:` entry asks of whoever can start a model worker on this machine. */
+export interface LocalWorkerRequest {
+  stage: string;
+  env: Record<string, string>;
+  timeoutSeconds: number;
+  heartbeatSeconds: number;
+}
+
+/**
+ * Starts a model worker and resolves with its metrics. The local engine supplies its own
+ * supervisor (through the invocation's context): this Lambda sits below the engine and must
+ * not import it, and in AWS there is no worker to start (a Lambda has no GPU).
+ */
+export type LocalWorkerRunner = (request: LocalWorkerRequest) => Promise<StageMetrics>;
+
 export interface FallbackOptions {
   /** Epoch ms by which the fallback must have answered. Default: none. */
   deadlineAt?: number;
+  /** Runs `local:` entries; without one they are skipped with the reason named. */
+  localWorker?: LocalWorkerRunner;
 }
 
 export async function generateFallback(event: FallbackEvent, options: FallbackOptions = {}): Promise<StageMetrics> {
@@ -99,6 +115,11 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
       log("warn", "fallback.skipped", { stage, execution: event.executionName, provider, model: id, reason: "local model in Lambda" });
       continue;
     }
+    if (!options.localWorker) {
+      attempts.push(`${ref}: no model worker can be started here (local models run under the local engine or on the GPU hosts)`);
+      log("warn", "fallback.skipped", { stage, execution: event.executionName, provider, model: id, reason: "no local worker runner" });
+      continue;
+    }
     const routing = openRoutingStore();
     try {
       const decision = await admit(routing, id, registry.models[id]?.breaker ?? defaultBreaker);
@@ -106,7 +127,7 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
         attempts.push(`${ref}: circuit open (${decision.health.failures}/${decision.health.samples} recent runs failed)`);
         continue;
       }
-      const metrics = await spawnWorker({
+      const metrics = await options.localWorker({
         stage,
         env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
         // The worker's own deadline is this one's, if sooner: it kills itself by then.
@@ -165,6 +186,8 @@ async function stopPrimaryTask(stage: GpuStage, execution: string, error: string
 
 interface LambdaContextLike {
   getRemainingTimeInMillis?: () => number;
+  /** Present when the local engine invokes this handler: its worker supervisor. */
+  localWorker?: LocalWorkerRunner;
 }
 
 export const handler = (event: FallbackEvent, context?: LambdaContextLike): Promise<StageMetrics> =>
@@ -178,7 +201,7 @@ const fallbackHandler = async (event: FallbackEvent, context?: LambdaContextLike
     ...(stalled ? [{ name: "Stalls", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage } }] : []),
   ]);
   const remaining = context?.getRemainingTimeInMillis?.();
-  const metrics = await generateFallback(event, { deadlineAt: remaining === undefined ? undefined : Date.now() + remaining });
+  const metrics = await generateFallback(event, { deadlineAt: remaining === undefined ? undefined : Date.now() + remaining, localWorker: context?.localWorker });
   emitMetrics([{ name: "TokensPerSecond", unit: MetricUnit.CountPerSecond, value: metrics.tokensPerSecond, dimensions: { Stage: event.stage, Provider: metrics.provider } }]);
   return metrics;
 };

@@ -16,9 +16,9 @@ import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { log } from "../core/log.ts";
 import { withTelemetry } from "../core/telemetry.ts";
-import { loadRegistry, stageEntry } from "../workflows/registry.ts";
-import { isGpuStage } from "../workflows/state-names.ts";
-import { workerContainerName } from "../workflows/definition.ts";
+import { loadRegistry, stageEntry } from "../core/registry.ts";
+import { isGpuStage } from "../core/state-names.ts";
+import { workerContainerName } from "../core/state-names.ts";
 
 export const executionTag = "affiant:execution";
 export const stageTag = "affiant:stage";

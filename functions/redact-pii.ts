@@ -13,7 +13,7 @@ import { Redactor } from "./redaction/redactor.ts";
 import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
 import type { Detection, KnownPerson } from "./redaction/detect.ts";
 import { writeVault } from "./redaction/vault.ts";
-import { writeGuard } from "./providers/privacy-guard.ts";
+import { writeGuard } from "./redaction/privacy-guard.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { getSealedJson } from "./redaction/sealed-json.ts";
 

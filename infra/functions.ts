@@ -5,11 +5,11 @@
  * deploys. Timeouts come from workflows/definition.ts, the one place the states take theirs.
  */
 import { lambdaTimeoutSeconds } from "../workflows/definition.ts";
-import type { Registry } from "../workflows/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+import type { Registry } from "../core/registry.ts";
+import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import type { Input } from "./cloud.ts";
 import type { DeployedFunction } from "./permissions.ts";
-import { openRouterSecretName, openRouterSecretPlaceholder } from "../functions/providers/openrouter-key.ts";
+import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter-key.ts";
 
 /** Where a bundled handler finds the files it reads at run time (the bundle's root). */
 export const lambdaTaskRoot = "/var/task";
@@ -97,7 +97,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     "task-stopped": row("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeoutSeconds: 30, memoryMB: 256, vpc: false }),
     "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: 60, memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.
-    api: row("api", { handler: "functions/api.handler", timeoutSeconds: 30, memoryMB: 1024, vpc: false, startsExecutions: true }),
-    backfill: row("backfill", { handler: "functions/backfill.handler", timeoutSeconds: 900, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    api: row("api", { handler: "api/lambda.handler", timeoutSeconds: 30, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    backfill: row("backfill", { handler: "api/backfill-lambda.handler", timeoutSeconds: 900, memoryMB: 1024, vpc: false, startsExecutions: true }),
   };
 }

@@ -9,9 +9,9 @@
  */
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
 import { policyDocument } from "./cloud.ts";
-import { workerContainerName } from "../workflows/definition.ts";
-import { stageEntry, type Registry } from "../workflows/registry.ts";
-import { gpuStages, type GpuStage } from "../workflows/state-names.ts";
+import { workerContainerName } from "../core/state-names.ts";
+import { stageEntry, type Registry } from "../core/registry.ts";
+import { gpuStages, type GpuStage } from "../core/state-names.ts";
 import { bucketPermissions, kmsViaS3, routingTablePermissions } from "./permissions.ts";
 import { modelsPrefix } from "./storage.ts";
 

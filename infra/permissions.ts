@@ -9,8 +9,8 @@
  * only for the registry's model ids.
  */
 import type { Cloud, Input, Permission } from "./cloud.ts";
-import { splitRef, type Registry } from "../workflows/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+import { splitRef, type Registry } from "../core/registry.ts";
+import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import { clusterTaskPermissions } from "./reaper.ts";
 import { sealedPurposes, type SealedPurpose } from "../functions/redaction/sealed-purposes.ts";
 

@@ -6,9 +6,10 @@
  */
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
 import { policyDocument } from "./cloud.ts";
-import { buildDefinition, workerContainerName } from "../workflows/definition.ts";
-import type { Registry } from "../workflows/registry.ts";
-import { gpuStages, lambdaFunctions, type GpuStage, type LambdaFunction } from "../workflows/state-names.ts";
+import { buildDefinition } from "../workflows/definition.ts";
+import { workerContainerName } from "../core/state-names.ts";
+import type { Registry } from "../core/registry.ts";
+import { gpuStages, lambdaFunctions, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
 import type { GpuCluster } from "./gpu.ts";
 
 export interface PipelineOptions {

@@ -9,8 +9,8 @@ import { buildNetwork } from "./network.ts";
 import { buildPipeline } from "./pipeline.ts";
 import { buildStorage } from "./storage.ts";
 import { buildReaper, type ReaperOptions } from "./reaper.ts";
-import type { Registry } from "../workflows/registry.ts";
-import type { LambdaFunction } from "../workflows/state-names.ts";
+import type { Registry } from "../core/registry.ts";
+import type { LambdaFunction } from "../core/state-names.ts";
 
 export interface PlatformOptions {
   place: Place;

@@ -4,8 +4,8 @@
  * Lambda can run (Bedrock or OpenRouter; `local:` is skipped there). `sst.config.ts` refuses
  * the deploy with these problems; the rehearsal and test/infra.test.ts check the shipped one.
  */
-import { splitRef, type Registry } from "../workflows/registry.ts";
-import { gpuStages, stateNames } from "../workflows/state-names.ts";
+import { splitRef, type Registry } from "../core/registry.ts";
+import { gpuStages, stateNames } from "../core/state-names.ts";
 
 /** CUDA context, compute buffers and llama.cpp's scratch, beyond weights and KV cache. */
 const gpuOverheadBytes = 1.5 * 2 ** 30;

@@ -11,8 +11,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { modelsPrefix } from "../infra/storage.ts";
-import { splitRef } from "../workflows/registry.ts";
-import { gpuStages, lambdaFunctions } from "../workflows/state-names.ts";
+import { splitRef } from "../core/registry.ts";
+import { gpuStages, lambdaFunctions } from "../core/state-names.ts";
 import type { AwsCall } from "./evaluate.ts";
 import { account, region, type Synthesized } from "./synth.ts";
 
@@ -124,8 +124,8 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     const f = fn("api");
     calls.push(...f.b.list(`cases/${c}/documents/`), ...f.b.del(`cases/${c}/documents/old.pdf`), ...f.b.put(`cases/${c}/case.json`), ...f.b.put(`cases/${c}/documents/a.pdf`));
     // A presigned POST carries the signer's identity and the fields it was signed with.
-    // The key functions/api.ts signs with: whichever variable it reads, as the api's environment sets it.
-    const presignVar = /"x-amz-server-side-encryption-aws-kms-key-id":\s*env\.(\w+)/.exec(readFileSync(path.join(root, "functions/api.ts"), "utf8"))?.[1] ?? "(none)";
+    // The key api/lambda.ts signs with: whichever variable it reads, as the api's environment sets it.
+    const presignVar = /"x-amz-server-side-encryption-aws-kms-key-id":\s*env\.(\w+)/.exec(readFileSync(path.join(root, "api/lambda.ts"), "utf8"))?.[1] ?? "(none)";
     const presignKey = typeof f.env[presignVar] === "string" ? (f.env[presignVar] as string) : "";
     calls.push({
       caller: `presigned upload (signed by Fn api, key from ${presignVar}${presignKey ? "" : ", unset"})`,

@@ -16,7 +16,7 @@ import type { DeployedFunction } from "../infra/permissions.ts";
 import { productionRegistryFile } from "../infra/production.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
-import { gpuStages } from "../workflows/state-names.ts";
+import { gpuStages } from "../core/state-names.ts";
 
 const gpuStageNames: string[] = [...gpuStages];
 

@@ -25,7 +25,7 @@ import { productionRegistryFile, productionRegistryProblems } from "../infra/pro
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { collectTaskStates } from "../workflows/definition.ts";
-import { loadRegistry } from "../workflows/registry.ts";
+import { loadRegistry } from "../core/registry.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
@@ -68,7 +68,7 @@ async function main() {
   });
   await attempt("secret", "the bundled key reader takes the value from SST's encrypted resource file; the placeholder is no key", async () => {
     const dir = path.join(work, "secret-reader");
-    await build({ entryPoints: [path.join(root, "functions/providers/openrouter-key.ts")], outfile: path.join(dir, "key.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "silent" });
+    await build({ entryPoints: [path.join(root, "core/providers/openrouter-key.ts")], outfile: path.join(dir, "key.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "silent" });
     const read = (value: string) => {
       // As SST ships linked values: AES-256-GCM, zero nonce, tag appended; SST_KEY in the environment.
       const key = randomBytes(32);

@@ -13,8 +13,8 @@ import type { Cloud, Output, Permission } from "../infra/cloud.ts";
 import type { FunctionSpec } from "../infra/functions.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
-import type { Registry } from "../workflows/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+import type { Registry } from "../core/registry.ts";
+import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 
 export const account = "123456789012";
 export const region = "us-east-1";
@@ -135,7 +135,7 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
     false,
   );
   const cloud: Cloud = { aws: platformRequire("@pulumi/aws") as Cloud["aws"], pulumi };
-  const { loadRegistry } = await import("../workflows/registry.ts");
+  const { loadRegistry } = await import("../core/registry.ts");
   const { buildPlatform } = await import("../infra/platform.ts");
   const { functionPermissions } = await import("../infra/permissions.ts");
   const { functionTable } = await import("../infra/functions.ts");

@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { spawn, spawnSync } from "node:child_process";
 import { copyCase, makeTestHome, root, runCli, samples } from "./helpers.ts";
-import { writePdf } from "../examples/pdf-writer.ts";
+import { writePdf } from "../workflows/samples/pdf-writer.ts";
 
 async function noSuccessRecorded(env: Record<string, string>) {
   const listed = await runCli(["runs", "list", "--json"], env);

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { root } from "./helpers.ts";
-import { workerEntry } from "../containers/llama-worker/spawn.ts";
+import { workerEntry } from "../workflows/engine/worker-supervisor.ts";
 import { checkDockerfileUser } from "../rehearsal/dockerfile.ts";
 import { productionRegistryFile } from "../infra/production.ts";
 

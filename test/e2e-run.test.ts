@@ -9,7 +9,7 @@ import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { makeTestHome, patientStages, runCli, samples } from "./helpers.ts";
-import { gpuStages, stateNames } from "../workflows/state-names.ts";
+import { gpuStages, stateNames } from "../core/state-names.ts";
 
 interface Summary {
   executionId: string;

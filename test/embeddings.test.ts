@@ -18,7 +18,7 @@ import { LocalEmbedder } from "../functions/embeddings/local.ts";
 import { ChildEmbedder } from "../functions/embeddings/child.ts";
 import { TitanEmbedder } from "../functions/embeddings/titan.ts";
 import { embeddingsMode, openEmbedder } from "../functions/embeddings/open.ts";
-import { loadRegistry } from "../workflows/registry.ts";
+import { loadRegistry } from "../core/registry.ts";
 import { dot } from "../core/vectors.ts";
 import { readFileSync, writeFileSync } from "node:fs";
 

@@ -6,7 +6,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isAlive, preparedState } from "./helpers.ts";
-import { spawnWorker } from "../containers/llama-worker/spawn.ts";
+import { spawnWorker } from "../workflows/engine/worker-supervisor.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { extractPdf } from "../functions/extract-documents.ts";
-import { writeImagePdf, writePdf } from "../examples/pdf-writer.ts";
+import { writeImagePdf, writePdf } from "../workflows/samples/pdf-writer.ts";
 import { PageReader, holdSharedPageReaders, openPageReader } from "../functions/ocr.ts";
 import { PDFParse } from "pdf-parse";
 import { makeTestHome, samples } from "./helpers.ts";

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { makeTestHome, runCli } from "./helpers.ts";
 import { seededRandom, valueMatcher } from "../workflows/gameday.ts";
-import { caseVariant, tvisa, vawa, writeCase, type SampleCase } from "../examples/sample-cases.ts";
+import { caseVariant, tvisa, vawa, writeCase, type SampleCase } from "../workflows/samples/sample-cases.ts";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";

@@ -11,7 +11,7 @@ import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } fr
 import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { makeTestHome } from "./helpers.ts";
 import { onTaskStopped, stopStageTasks, sweep, sweepGraceSeconds } from "../functions/gpu-reaper.ts";
-import { loadRegistry, stageEntry } from "../workflows/registry.ts";
+import { loadRegistry, stageEntry } from "../core/registry.ts";
 
 const cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/affiant-gpu";
 const task = (id: string, execution: string, stage: string, startedAt: Date) => ({

@@ -13,7 +13,7 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import type { Draft } from "../core/declaration.ts";
 import { buildIndex } from "../functions/build-index.ts";
 import { scoreDraft } from "../functions/score-draft.ts";
-import { loadRegistry } from "../workflows/registry.ts";
+import { loadRegistry } from "../core/registry.ts";
 import { makeTestHome } from "./helpers.ts";
 
 const v = (...xs: number[]) => normalize(xs);

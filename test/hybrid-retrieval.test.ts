@@ -13,9 +13,9 @@ import { LocalBlobStore, getJson } from "../core/blob-store.ts";
 import { legalElements } from "../core/legal-elements.ts";
 import { buildIndex } from "../functions/build-index.ts";
 import { LocalEmbedder } from "../functions/embeddings/local.ts";
-import { planStage } from "../containers/llama-worker/stages.ts";
+import { planStage } from "../core/stages/plan.ts";
 import { preparedState, root } from "./helpers.ts";
-import { defaultRegistryPath, loadRegistry, modelFilePath } from "../workflows/registry.ts";
+import { defaultRegistryPath, loadRegistry, modelFilePath } from "../core/registry.ts";
 import { existsSync } from "node:fs";
 
 const chunk = (id: string, text: string, page = 1): Chunk => ({ id, file: "notes.pdf", page, text });

@@ -12,8 +12,8 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { root } from "./helpers.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition } from "../workflows/definition.ts";
-import { loadRegistry, stageEntry } from "../workflows/registry.ts";
-import { gpuStages, lambdaFunctions, type LambdaFunction } from "../workflows/state-names.ts";
+import { loadRegistry, stageEntry } from "../core/registry.ts";
+import { gpuStages, lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import type { Cloud, Output, Permission, Place } from "../infra/cloud.ts";
 
 interface Recorded {

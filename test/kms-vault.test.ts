@@ -13,7 +13,7 @@ import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/clie
 import { caseKeys } from "../core/case-file.ts";
 import { reinjectCase } from "../functions/reinject-pii.ts";
 import { openVaultWithKms, readVault, sealVaultWithKms } from "../functions/redaction/vault.ts";
-import { readGuard } from "../functions/providers/privacy-guard.ts";
+import { readGuard } from "../functions/redaction/privacy-guard.ts";
 import { AwsErrorReply, fakeAwsEnv, startAwsJsonServer, withEnv } from "./aws-json-server.ts";
 import { redactedCase } from "./reinject-fixture.ts";
 

@@ -25,7 +25,7 @@ function fifo(): string {
 
 /** Runs `body` as an ES module with the lifeline imported; resolves with how it ended. */
 function runScript(body: string, env: Record<string, string> = {}, killAfterMs = 20_000) {
-  const source = `import { capped, exitWithin, killSelf, Lifeline } from ${JSON.stringify(lifeline)};\nimport fs from "node:fs";\n${body}`;
+  const source = `import { exitWithin, killSelf, Lifeline } from ${JSON.stringify(lifeline)};\nimport { capped } from ${JSON.stringify(path.resolve(path.dirname(lifeline), "../../core/capped.ts"))};\nimport fs from "node:fs";\n${body}`;
   const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", source], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));

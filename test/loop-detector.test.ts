@@ -7,7 +7,7 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { closesThought, fillerByText, repeatsItself } from "../containers/llama-worker/loop-detector.ts";
 import { formatPrompt, openLlama } from "../containers/llama-worker/model-session.ts";
-import { loadRegistry, modelFilePath } from "../workflows/registry.ts";
+import { loadRegistry, modelFilePath } from "../core/registry.ts";
 
 const llama = await openLlama();
 const model = await llama.loadModel({ modelPath: modelFilePath(loadRegistry(), "stories-260k"), vocabOnly: true });

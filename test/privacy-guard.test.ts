@@ -1,7 +1,7 @@
 /** The privacy guard compares keyed hashes: it refuses what the vault holds without holding it. */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { guardHashes, hashedGuard } from "../functions/providers/privacy-guard.ts";
+import { guardHashes, hashedGuard } from "../functions/redaction/privacy-guard.ts";
 
 const vault = new Map([
   ["[PERSON_1]", "Ángela de la Cruz Quispe"],

@@ -8,8 +8,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createServer as createH2cServer } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { OpenRouterProvider } from "../functions/providers/openrouter.ts";
-import { BedrockProvider } from "../functions/providers/bedrock.ts";
+import { OpenRouterProvider } from "../core/providers/openrouter.ts";
+import { BedrockProvider } from "../core/providers/bedrock.ts";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
 
 const ok = (content: string) => JSON.stringify({ id: "c", object: "chat.completion", created: 0, model: "m", choices: [{ index: 0, message: { role: "assistant", content }, finish_reason: "stop" }], usage: { prompt_tokens: 3, completion_tokens: 2, total_tokens: 5 } });

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { copyCase, makeTestHome, runCli, samples } from "./helpers.ts";
-import { writePdf } from "../examples/pdf-writer.ts";
-import { privacyGuard } from "../functions/providers/privacy-guard.ts";
+import { writePdf } from "../workflows/samples/pdf-writer.ts";
+import { privacyGuard } from "../functions/redaction/privacy-guard.ts";
 import { startRecordingProviders as recordingProviders } from "../workflows/recording-providers.ts";
 
 const hostedChains = {

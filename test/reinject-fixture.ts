@@ -4,7 +4,7 @@
  * page is left out: these tests are about what happens after OCR.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { writePdf } from "../examples/pdf-writer.ts";
+import { writePdf } from "../workflows/samples/pdf-writer.ts";
 import path from "node:path";
 import { LocalBlobStore, putJson } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";

@@ -15,7 +15,7 @@ import { renderDocx } from "../functions/renditions/docx.ts";
 import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../core/declaration.ts";
 import { redactedCase, sampleDraft } from "./reinject-fixture.ts";
 import { makeTestHome, runCli, samples } from "./helpers.ts";
-import { gpuStages } from "../workflows/state-names.ts";
+import { gpuStages } from "../core/state-names.ts";
 
 const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
 

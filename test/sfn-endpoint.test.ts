@@ -168,7 +168,7 @@ test("the API Gateway function and the scheduled backfill run against Step Funct
       AFFIANT_BACKFILL_MAX_RUNNING: "1",
     });
     delete process.env.AFFIANT_BUCKET;
-    const { handler } = await import("../functions/api.ts");
+    const { handler } = await import("../api/lambda.ts");
     const event = (method: string, rawPath: string, body?: string) => ({
       version: "2.0",
       routeKey: "$default",
@@ -194,7 +194,7 @@ test("the API Gateway function and the scheduled backfill run against Step Funct
     const second = copyCase(samples.tvisa, path.join(env.AFFIANT_HOME!, "tvisa-copy"));
     const res = await fetch(`${serve.url}/cases`, { method: "POST", body: caseForm(second), headers: { authorization: `Bearer ${token}` } });
     assert.equal(res.status, 201);
-    const { handler: backfill } = await import("../functions/backfill.ts");
+    const { handler: backfill } = await import("../api/backfill-lambda.ts");
     const first = await backfill();
     assert.deepEqual({ cases: first.cases, started: first.started, deferred: first.deferred }, { cases: 2, started: 1, deferred: 1 });
     const again = await backfill();

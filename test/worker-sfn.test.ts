@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { preparedState } from "./helpers.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
-import { workerEntry } from "../containers/llama-worker/spawn.ts";
+import { workerEntry } from "../workflows/engine/worker-supervisor.ts";
 
 interface Call {
   target: string;

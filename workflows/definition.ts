@@ -6,8 +6,9 @@
  * The state carries blob keys and small reports only, never document text: Step Functions
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
-import { admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "./state-names.ts";
-import { stageEntry, type Registry } from "./registry.ts";
+import { localAccount, localFunctionArn, localRegion } from "../core/local-aws.ts";
+import { admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, workerContainerName, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
+import { stageEntry, type Registry } from "../core/registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
 
@@ -32,13 +33,10 @@ export interface AslDefinition {
   States: Record<string, AslState>;
 }
 
-export const workerContainerName = "llama-worker";
-const localAccount = "000000000000";
-const localRegion = "us-east-1";
 
 /** The resources the local engine runs against; the ARNs are well-formed but never called. */
 export const localResources: DefinitionResources = {
-  functionArn: (fn) => `arn:aws:lambda:${localRegion}:${localAccount}:function:affiant-${fn}`,
+  functionArn: localFunctionArn,
   clusterArn: `arn:aws:ecs:${localRegion}:${localAccount}:cluster/affiant-gpu`,
   taskDefinitionArn: (stage) => `arn:aws:ecs:${localRegion}:${localAccount}:task-definition/affiant-${stage}`,
   capacityProvider: "affiant-g5",

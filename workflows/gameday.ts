@@ -2,7 +2,7 @@
  * A game day: many cases through the local engine with real worker faults injected into a
  * seeded share of GPU stages. Every case must complete (through fallbacks) and nothing
  * that can leave the account may hold a vault value. The cases are seeded variants of the
- * samples (examples/sample-cases.ts): other people, numbers and dates in the same stories.
+ * samples (workflows/samples/sample-cases.ts): other people, numbers and dates in the same stories.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -12,10 +12,10 @@ import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
 import { readVault } from "../functions/redaction/vault.ts";
 import { ingestCase, readCaseFolder } from "./engine/case-intake.ts";
 import { LocalEngine } from "./engine/local-engine.ts";
-import { gpuStages } from "./state-names.ts";
+import { gpuStages } from "../core/state-names.ts";
 import { startRecordingProviders } from "./recording-providers.ts";
-import { loadRegistry, modelFilePath } from "./registry.ts";
-import { caseVariant, sampleCases, writeCase } from "../examples/sample-cases.ts";
+import { loadRegistry, modelFilePath } from "../core/registry.ts";
+import { caseVariant, sampleCases, writeCase } from "./samples/sample-cases.ts";
 
 /** The shipped registry's priced hosted models, answered by the stand-ins. */
 const hostedStandIns = { bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0", openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct" };

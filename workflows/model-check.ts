@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { GgufFileType, GgmlType } from "node-llama-cpp";
 import { planModel } from "../containers/llama-worker/model-session.ts";
-import { modelFilePath, type Registry } from "./registry.ts";
+import { modelFilePath, type Registry } from "../core/registry.ts";
 
 export interface ModelCheck {
   id: string;

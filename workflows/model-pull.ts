@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync 
 import path from "node:path";
 import { ModelUnavailableError } from "../core/errors.ts";
 import { sha256File } from "./model-check.ts";
-import { modelFilePath, type Registry } from "./registry.ts";
+import { modelFilePath, type Registry } from "../core/registry.ts";
 
 export interface PullProgress {
   id: string;

@@ -15,11 +15,11 @@ import { Worker } from "node:worker_threads";
 import { createRequire } from "node:module";
 import { writeSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { reportCapMs } from "../../core/capped.ts";
+
 
 /** Seconds after HeartbeatSeconds before the lifeline kills a worker that made no progress. */
 export const lifelineGraceSeconds = 2;
-/** The longest a last failure report may hold up the exit. */
-export const reportCapMs = 5_000;
 
 /** SIGKILL to this process: nothing (a stuck pool thread, an exit handler) can delay it. */
 export function killSelf(): never {
@@ -44,12 +44,6 @@ export function exitWithin(code: number, ms = 2_000): never {
   process.exit(code);
 }
 
-/** Resolves when `work` settles or after `ms`, whichever is first; never rejects. */
-export async function capped(work: Promise<unknown>, ms = reportCapMs): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([work.catch(() => undefined), new Promise<void>((r) => (timer = setTimeout(r, ms)))]);
-  clearTimeout(timer);
-}
 
 export interface LifelineOptions {
   stage: string;

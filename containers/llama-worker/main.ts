@@ -19,13 +19,14 @@ import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
 import { injectedFault, stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
-import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../workflows/registry.ts";
-import { isGpuStage, type GpuStage } from "../../workflows/state-names.ts";
+import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../core/registry.ts";
+import { isGpuStage, type GpuStage } from "../../core/state-names.ts";
 import { IpcChannel, SfnChannel, type EngineMessage, type TaskChannel, type WorkerMessage } from "./channel.ts";
 import type { Llama } from "node-llama-cpp";
 import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeContext, Watchdog, type Progress, type PromptFormat } from "./model-session.ts";
-import { planStage, type StageJob } from "./stages.ts";
-import { capped, deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
+import { planStage, type StageJob } from "../../core/stages/plan.ts";
+import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
+import { capped } from "../../core/capped.ts";
 
 /** When this worker took its stage: its process start, or a warm spare's assignment. */
 let workerStartedAt = Date.now();

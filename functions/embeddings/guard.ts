@@ -4,7 +4,7 @@
  */
 import type { BlobStore } from "../../core/blob-store.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
-import { readGuard } from "../providers/privacy-guard.ts";
+import { readGuard } from "../redaction/privacy-guard.ts";
 
 export async function embeddingGuard(store: BlobStore, state: PipelineState, stateName: string): Promise<(text: string) => void> {
   const guard = await readGuard(store, state.caseId, state.executionName, stateName);

@@ -7,7 +7,7 @@
  */
 import { existsSync } from "node:fs";
 import { InvalidInputError, ModelUnavailableError } from "../../core/errors.ts";
-import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../workflows/registry.ts";
+import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../core/registry.ts";
 import type { Embedder } from "./embedder.ts";
 
 export type EmbeddingsMode = "local" | "bedrock" | "off";

@@ -9,7 +9,7 @@ import pLimit from "p-limit";
 import { ProviderError } from "../../core/errors.ts";
 import { normalize } from "../../core/vectors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
-import { bedrockRuntimeClient } from "../providers/bedrock.ts";
+import { bedrockRuntimeClient } from "../../core/providers/bedrock.ts";
 
 export interface TitanEmbedderOptions {
   /** Default: amazon.titan-embed-text-v2:0. */

@@ -8,7 +8,7 @@ export const sealedPurposes = {
   vault: "affiant-pii-vault",
   /** the extracted, pre-redaction text; Extract seals, Redact opens. */
   extractedText: "affiant-extracted-text",
-  /** keyed hashes of the vault's values (providers/privacy-guard.ts); Redact seals, the guards open. */
+  /** keyed hashes of the vault's values (redaction/privacy-guard.ts); Redact seals, the guards open. */
   guard: "affiant-privacy-guard",
 } as const;
 

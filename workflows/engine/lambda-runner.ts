@@ -4,8 +4,9 @@
  * Lambda integration returns ({Payload, StatusCode}). A thrown error becomes the state's
  * Error (its `name`, as Lambda reports errorType) with Lambda's JSON Cause.
  */
+import { spawnWorker } from "./worker-supervisor.ts";
 import { StatesError, AffiantError } from "../../core/errors.ts";
-import { lambdaFunctions, type LambdaFunction } from "../state-names.ts";
+import { lambdaFunctions, type LambdaFunction } from "../../core/state-names.ts";
 
 type Handler = (event: unknown, context: LambdaContextLike) => Promise<unknown>;
 
@@ -13,6 +14,8 @@ export interface LambdaContextLike {
   functionName: string;
   awsRequestId: string;
   getRemainingTimeInMillis: () => number;
+  /** The engine's worker supervisor, for a fallback's `local:` entries (see generate-fallback.ts). */
+  localWorker: typeof spawnWorker;
 }
 
 const modules: Record<LambdaFunction, () => Promise<{ handler: Handler }>> = {
@@ -38,6 +41,7 @@ export async function invokeLambda(fn: LambdaFunction, payload: unknown, timeout
     functionName: `affiant-${fn}`,
     awsRequestId: crypto.randomUUID(),
     getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    localWorker: spawnWorker,
   };
   try {
     return { Payload: await handler(payload, context), StatusCode: 200 };

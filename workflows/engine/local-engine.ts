@@ -5,6 +5,7 @@
  * (the library enforces neither for a process). History goes to SQLite.
  */
 import { contextObject } from "./context-object.ts";
+import { executionArn } from "../../core/local-aws.ts";
 import "./polyfill.ts";
 import { StateMachine } from "aws-local-stepfunctions";
 
@@ -23,11 +24,11 @@ import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { holdWorkerSpares, killAllWorkers, spawnWorker, withWorkerScope } from "../../containers/llama-worker/spawn.ts";
+import { holdWorkerSpares, killAllWorkers, spawnWorker, withWorkerScope } from "./worker-supervisor.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
-import { loadRegistry, type Registry } from "../registry.ts";
-import { isGpuStage } from "../state-names.ts";
+import { loadRegistry, type Registry } from "../../core/registry.ts";
+import { isGpuStage } from "../../core/state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
@@ -143,7 +144,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const execution = this.machine.run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(executionId) as never },
       // The local worker answers over IPC, not by token; the token is there so `$$.Task.Token` resolves.
-      context: contextObject({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}`, executionName: executionId, input, taskToken: `local-${executionId}` }) as never,
+      context: contextObject({ executionArn: executionArn(executionId), executionName: executionId, input, taskToken: `local-${executionId}` }) as never,
     });
     this.aborts.set(executionId, execution.abort);
     const recording = this.recordEvents(executionId, execution.eventLogs);

@@ -2,7 +2,7 @@
  * The execution summary of DESIGN.md (`affiant run --json`, `affiant runs show`): one
  * entry per state run, in order, joined with the report its handler stored.
  */
-import { gpuStages, stateNames } from "../state-names.ts";
+import { gpuStages, stateNames } from "../../core/state-names.ts";
 import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
 
 export interface StateSummary {

@@ -4,7 +4,7 @@
  * The SDK retries 429 and 5xx with backoff; every call has its own deadline.
  */
 import OpenAI from "openai";
-import { ProviderError } from "../../core/errors.ts";
+import { ProviderError } from "../errors.ts";
 import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
 
 export const defaultOpenRouterBaseUrl = "https://openrouter.ai/api/v1";

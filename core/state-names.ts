@@ -60,3 +60,6 @@ export const lambdaFunctions = {
 } as const;
 
 export type LambdaFunction = (typeof lambdaFunctions)[keyof typeof lambdaFunctions];
+
+/** The container in every GPU task definition: the definition overrides it, the reaper finds it. */
+export const workerContainerName = "llama-worker";

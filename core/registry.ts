@@ -7,7 +7,7 @@ import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { InvalidInputError, ModelUnavailableError } from "../core/errors.ts";
+import { InvalidInputError, ModelUnavailableError } from "./errors.ts";
 import { gpuStages, type GpuStage } from "./state-names.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

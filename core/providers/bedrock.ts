@@ -5,7 +5,7 @@
  * model and HTTP status.
  */
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
-import { ProviderError } from "../../core/errors.ts";
+import { ProviderError } from "../errors.ts";
 import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
 
 export interface BedrockProviderOptions {

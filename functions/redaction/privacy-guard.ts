@@ -17,9 +17,9 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { BlobStore } from "../../core/blob-store.ts";
 import { caseKeys } from "../../core/case-file.ts";
 import { PrivacyViolationError } from "../../core/errors.ts";
-import { fold, particles } from "../redaction/fold.ts";
-import { sealedPurposes } from "../redaction/kms-envelope.ts";
-import { getSealedJson, putSealedJson } from "../redaction/sealed-json.ts";
+import { fold, particles } from "./fold.ts";
+import { sealedPurposes } from "./kms-envelope.ts";
+import { getSealedJson, putSealedJson } from "./sealed-json.ts";
 
 export interface PrivacyGuard {
   check(stage: string, prompt: string): void;

@@ -5,7 +5,7 @@
  * run on any schedule and after any crash: execution names make each start idempotent.
  */
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { AwsExecutions } from "../api/aws-executions.ts";
+import { AwsExecutions } from "./aws-executions.ts";
 import { openBlobStore, type BlobStore } from "../core/blob-store.ts";
 import { InvalidInputError, describeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";

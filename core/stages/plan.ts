@@ -4,15 +4,15 @@
  * where the output goes. The model plumbing is in model-session.ts.
  */
 import { z } from "zod";
-import { getJson, putJson, type BlobStore } from "../../core/blob-store.ts";
-import type { Draft, DraftParagraph } from "../../core/declaration.ts";
-import { renderDeclaration } from "../../core/declaration.ts";
-import { InvalidModelOutputError } from "../../core/errors.ts";
-import { caseTypeNames, legalElements, type LegalElement } from "../../core/legal-elements.ts";
-import type { StageInput } from "../../core/stage-input.ts";
-import { factsQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../../core/retrieval.ts";
-import { centroid } from "../../core/vectors.ts";
-import type { GpuStage } from "../../workflows/state-names.ts";
+import { getJson, putJson, type BlobStore } from "../blob-store.ts";
+import type { Draft, DraftParagraph } from "../declaration.ts";
+import { renderDeclaration } from "../declaration.ts";
+import { InvalidModelOutputError } from "../errors.ts";
+import { caseTypeNames, legalElements, type LegalElement } from "../legal-elements.ts";
+import type { StageInput } from "../stage-input.ts";
+import { factsQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
+import { centroid } from "../vectors.ts";
+import type { GpuStage } from "../state-names.ts";
 import { renderTemplate } from "./prompts.ts";
 
 export interface ModelCall {

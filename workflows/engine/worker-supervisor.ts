@@ -15,9 +15,9 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
 import { StatesError, StatesErrors } from "../../core/errors.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
-import type { EngineMessage, WorkerMessage } from "./channel.ts";
-import type { TaskTokenBroker } from "../../workflows/engine/task-tokens.ts";
-import type { Progress } from "./model-session.ts";
+import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
+import type { TaskTokenBroker } from "./task-tokens.ts";
+import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { currentWorkerLaunch, workerLaunch, workerSource } from "../../core/child-entry.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */

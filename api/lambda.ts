@@ -7,9 +7,9 @@
 import { handle } from "hono/aws-lambda";
 import type { Hono } from "hono";
 import { SFNClient } from "@aws-sdk/client-sfn";
-import { createApp } from "../api/app.ts";
-import { AwsExecutions, type AwsExecutionsOptions } from "../api/aws-executions.ts";
-import { documentLimits } from "../api/executions.ts";
+import { createApp } from "./app.ts";
+import { AwsExecutions, type AwsExecutionsOptions } from "./aws-executions.ts";
+import { documentLimits } from "./executions.ts";
 import { openBlobStore } from "../core/blob-store.ts";
 import { InvalidInputError } from "../core/errors.ts";
 
