@@ -4,6 +4,8 @@
  * double-clicked API call or a backfill restarted after a crash cannot run a case twice.
  * A new attempt is started only after the previous one ended without success.
  */
+import { randomBytes } from "node:crypto";
+
 const maxName = 80;
 
 export function executionNameFor(caseId: string, pipelineVersion: string, attempt = 1): string {
@@ -27,4 +29,10 @@ function fnv1a(text: string): number {
     h = Math.imul(h, 0x01000193) >>> 0;
   }
   return h;
+}
+
+/** A fresh name for a local run: `<caseId>-<UTC timestamp>-<random>`. */
+export function newExecutionName(caseId: string): string {
+  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
+  return `${caseId}-${stamp}-${randomBytes(3).toString("hex")}`;
 }

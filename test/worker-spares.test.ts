@@ -9,7 +9,8 @@ import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { isAlive, makeTestHome, preparedState, root, waitFor } from "./helpers.ts";
-import { holdWorkerSpares, spawnWorker, workerSpares } from "../workflows/engine/worker-supervisor.ts";
+import { spawnWorker } from "../workflows/engine/worker-supervisor.ts";
+import { holdWorkerSpares, workerSpares } from "../workflows/engine/worker-spares.ts";
 import { sourceLaunch, workerLaunch } from "../core/child-entry.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 
@@ -58,7 +59,7 @@ test("a stage on a warm spare skips start-up, and runs with the stage's environm
 
 test("spares of an engine killed with SIGKILL exit by themselves", async () => {
   const script = `
-    const { holdWorkerSpares, workerSpares } = await import(${JSON.stringify(path.join(root, "workflows/engine/worker-supervisor.ts"))});
+    const { holdWorkerSpares, workerSpares } = await import(${JSON.stringify(path.join(root, "workflows/engine/worker-spares.ts"))});
     holdWorkerSpares(2);
     const t = setInterval(() => { const s = workerSpares(); if (s.ready.length === 2) { console.log(JSON.stringify(s.ready)); clearInterval(t); setInterval(() => {}, 1000); } }, 100);
   `;

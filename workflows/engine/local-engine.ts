@@ -1,30 +1,32 @@
 /**
  * The local engine: the exported definition, run by aws-local-stepfunctions. Lambda
- * states call the handlers in functions/ in-process; GPU states start the worker from
- * containers/ as a child process under the state's TimeoutSeconds and HeartbeatSeconds
- * (the library enforces neither for a process). History goes to SQLite.
+ * states call the handlers in functions/ in-process (lambda-runner.ts); GPU states start
+ * the worker from containers/ as a child process (gpu-task.ts). History goes to SQLite
+ * (event-recorder.ts); a success's files to the outputs folder (outputs.ts).
  */
 import { contextObject } from "./context-object.ts";
 import { executionArn } from "../../core/local-aws.ts";
 import "./polyfill.ts";
 import { StateMachine } from "aws-local-stepfunctions";
 
-type EventLog = { type: string; timestamp: number };
 import { EventEmitter } from "node:events";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { randomBytes } from "node:crypto";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
 import { ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
-import { injectedFault } from "../../core/stage-input.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
+import { newExecutionName } from "../../core/execution-name.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { holdWorkerSpares, killAllWorkers, spawnWorker, withWorkerScope } from "./worker-supervisor.ts";
+import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
+import { holdWorkerSpares } from "./worker-spares.ts";
+import { runGpuTask, widestGpuParallel } from "./gpu-task.ts";
+import { recordEvents, type StateEvent } from "./event-recorder.ts";
+import { writeOutputs } from "./outputs.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
@@ -65,7 +67,7 @@ export interface StartExecutionOptions {
 }
 
 export type EngineEvent =
-  | { type: "state"; executionId: string; state: string; status: "ENTERED" | "SUCCEEDED" | "FAILED" | "CAUGHT" | "RETRIED"; error?: string; at: number }
+  | ({ type: "state"; executionId: string } & StateEvent)
   | { type: "progress"; executionId: string; state: string; progress: Progress }
   /** A worker process started for a state (a GPU state's, or a fallback's local model). */
   | { type: "worker"; executionId: string; state: string; pid: number };
@@ -147,7 +149,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       context: contextObject({ executionArn: executionArn(executionId), executionName: executionId, input, taskToken: `local-${executionId}` }) as never,
     });
     this.aborts.set(executionId, execution.abort);
-    const recording = this.recordEvents(executionId, execution.eventLogs);
+    const recording = recordEvents(this.db, executionId, execution.eventLogs, (e) => this.emit("event", { type: "state", executionId, ...e }));
 
     let status: ExecutionStatus = "SUCCEEDED";
     let output: unknown;
@@ -175,7 +177,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
     if (status === "SUCCEEDED") {
       try {
-        await this.writeOutputs(executionId, outputDir, output);
+        await writeOutputs(this.store, outputDir, output);
       } catch (err) {
         // A declaration that could not be written is not a success.
         status = "FAILED";
@@ -215,7 +217,22 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private taskHandlers(executionId: string): Record<string, (input: unknown) => Promise<unknown>> {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, state] of collectTaskStates(this.definition)) {
-      handlers[name] = String(state.Resource).includes(":ecs:runTask") ? (input) => this.runGpuTask(executionId, name, state, input) : (input) => this.runLambdaTask(executionId, name, state, input);
+      handlers[name] = String(state.Resource).includes(":ecs:runTask") ? (input) =>
+            runGpuTask(
+              {
+                registry: this.registry,
+                routing: this.routing,
+                db: this.db,
+                taskTokens: this.taskTokens,
+                signal: this.ended.get(executionId)?.signal,
+                adopt: (child) => this.adopt(executionId, name, child),
+                onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: name, progress }),
+              },
+              executionId,
+              name,
+              state,
+              input,
+            ) : (input) => this.runLambdaTask(executionId, name, state, input);
     }
     return handlers;
   }
@@ -235,66 +252,6 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       this.db.addReport(executionId, stateName, "FAILED", { error: (err as Error).name, cause: (err as Error).message });
       throw err;
     }
-  }
-
-  private async runGpuTask(executionId: string, stateName: string, state: AslState, input: unknown): Promise<unknown> {
-    const env = ecsEnvironment(stateName, input);
-    const stage = env.AFFIANT_STAGE;
-    if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
-    const model = this.registry.stages[stage]!.model;
-    // The breaker was asked by the stage's Admit state, before this. A failure is recorded
-    // against the model by the fallback (functions/generate-fallback.ts), on both paths;
-    // a success here. An injected fault's outcome is the drill's: the breaker hears of neither.
-    const drill = injectedFault(env, stage);
-    try {
-      const metrics = await spawnWorker({
-        stage,
-        env,
-        timeoutSeconds: Number(state.TimeoutSeconds),
-        heartbeatSeconds: Number(state.HeartbeatSeconds),
-        onSpawn: (child) => this.adopt(executionId, stateName, child),
-        signal: this.ended.get(executionId)?.signal,
-        taskToken: this.taskTokens,
-        onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
-      });
-      this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
-      if (!drill) await this.routing.record(model, stage, null);
-      // As SendTaskSuccess does: the whole answer; the state's ResultSelector keeps the report.
-      return metrics;
-    } catch (err) {
-      this.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
-      throw err;
-    }
-  }
-
-  /** Mirrors the library's event log into SQLite and onto the engine's listeners. */
-  private async recordEvents(executionId: string, events: AsyncGenerator<EventLog>): Promise<{ Error: string; Cause: string } | undefined> {
-    let failure: { Error: string; Cause: string } | undefined;
-    for await (const event of events) {
-      const e = event as EventLog & { state?: { name: string }; Error?: string; Cause?: unknown; retry?: { attempt: number }; catch?: unknown };
-      const stateName = e.state?.name ?? null;
-      const detail: Record<string, unknown> = {};
-      if (e.Error) detail.error = e.Error;
-      if (e.Cause !== undefined) detail.cause = typeof e.Cause === "string" ? e.Cause : JSON.stringify(e.Cause);
-      if (e.retry) detail.attempt = e.retry.attempt;
-      if (e.catch) detail.catcher = (e.catch as { catcher?: unknown }).catcher;
-      if (e.type === "StateEntered" || e.type === "StateExited") detail.stateType = (e.state as { type?: string } | undefined)?.type;
-      this.db.addEvent(executionId, { type: e.type, stateName, timestamp: e.timestamp, detail });
-      if (e.type === "ExecutionFailed") failure = { Error: String(e.Error), Cause: String(detail.cause ?? "") };
-      const status = ({ StateEntered: "ENTERED", StateExited: "SUCCEEDED", StateFailed: "FAILED", StateCaught: "CAUGHT", StateRetried: "RETRIED" } as const)[e.type as string];
-      if (stateName && status) this.emit("event", { type: "state", executionId, state: stateName, status, error: e.Error, at: e.timestamp });
-    }
-    return failure;
-  }
-
-  private async writeOutputs(executionId: string, outputDir: string, output: unknown): Promise<void> {
-    const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string };
-    if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
-    mkdirSync(outputDir, { recursive: true });
-    writeFileSync(path.join(outputDir, "declaration.md"), await this.store.get(o.declarationKey));
-    if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await this.store.get(o.docxKey));
-    if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await this.store.get(o.pdfKey));
-    writeFileSync(path.join(outputDir, "report.json"), await this.store.get(o.reportKey));
   }
 
   private adopt(executionId: string, stateName: string, child: ChildProcess): void {
@@ -329,33 +286,4 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     if (this.ownsDb) this.db.dispose();
     this.routing.dispose();
   }
-}
-
-/** The container environment a `ecs:runTask` state hands its task, as a plain object. */
-export function ecsEnvironment(stateName: string, input: unknown): Record<string, string> {
-  const overrides = (input as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } })?.Overrides;
-  const env = overrides?.ContainerOverrides?.[0]?.Environment;
-  if (!env) throw new InvalidInputError(`${stateName}: the runTask parameters carry no container environment`, { state: stateName });
-  return Object.fromEntries(env.map((e) => [e.Name, String(e.Value)]));
-}
-
-export function newExecutionName(caseId: string): string {
-  const stamp = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*$/, "").replace("T", "-");
-  return `${caseId}-${stamp}-${randomBytes(3).toString("hex")}`;
-}
-
-/** The most GPU (ECS) task states one Parallel state runs at once: one per branch that has any. */
-function widestGpuParallel(definition: AslDefinition): number {
-  let widest = 1;
-  const visit = (states: Record<string, AslState>) => {
-    for (const state of Object.values(states)) {
-      const branches = (state as { Branches?: Array<{ States: Record<string, AslState> }> }).Branches;
-      if (!branches) continue;
-      const gpuBranches = branches.filter((b) => Object.values(b.States).some((x) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
-      widest = Math.max(widest, gpuBranches);
-      for (const b of branches) visit(b.States);
-    }
-  };
-  visit(definition.States);
-  return widest;
 }

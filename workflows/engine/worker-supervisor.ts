@@ -5,11 +5,7 @@
  * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
  *
- * Locally a worker's start-up (Node, the TypeScript loader, node-llama-cpp and the
- * llama.cpp binding, which node-llama-cpp tests in a child process of its own) costs
- * seconds per stage. Warm spares take it off the critical path: processes forked ahead of
- * time that have done all of that and wait, with no model loaded, to be given a stage.
- * Each still runs one stage and exits, so model memory always goes back to the OS.
+ * A stage starts on a warm spare when one is ready (worker-spares.ts), else on a fresh fork.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -18,7 +14,8 @@ import type { StageMetrics } from "../../core/stage-report.ts";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { currentWorkerLaunch, workerLaunch, workerSource } from "../../core/child-entry.ts";
+import { workerLaunch, workerSource } from "../../core/child-entry.ts";
+import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
 export const workerEntry = workerSource;
@@ -40,7 +37,6 @@ export interface SpawnWorkerOptions {
   taskToken?: { broker: TaskTokenBroker; sfnEndpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
 }
 
-const live = new Set<ChildProcess>();
 
 /**
  * The execution a worker belongs to when it is started deep inside a handler rather than
@@ -60,114 +56,9 @@ export function withWorkerScope<T>(scope: WorkerScope, fn: () => Promise<T>): Pr
 
 /** Kills every worker still running, spares included (the execution ended or the CLI was interrupted). */
 export function killAllWorkers(): void {
-  for (const child of live) child.kill("SIGKILL");
-  live.clear();
-  spares.ready.length = 0;
-  spares.warming.clear();
-}
-
-/** Warm spares: forked, modules and llama.cpp binding loaded, waiting for a stage. */
-const spares = { ready: [] as ChildProcess[], warming: new Map<ChildProcess, Promise<boolean>>(), holds: new Map<symbol, number>() };
-
-const sparesWanted = () => Math.max(0, ...spares.holds.values());
-
-function forkStandby(): void {
-  const launch = currentWorkerLaunch()!;
-  const child = fork(launch.entry, [], {
-    execArgv: launch.execArgv,
-    env: { ...process.env, AFFIANT_WORKER_STANDBY: "1" },
-    stdio: ["ignore", "ignore", "pipe", "ipc"],
-    serialization: "json",
-  });
-  live.add(child);
-  let settle: (ready: boolean) => void = () => undefined;
-  spares.warming.set(child, new Promise<boolean>((resolve) => (settle = resolve)));
-  child.stderr?.resume();
-  // An idle spare must not keep the engine's process alive.
-  child.unref();
-  child.channel?.unref();
-  (child.stderr as { unref?: () => void } | null)?.unref?.();
-  const onReady = (message: WorkerMessage) => {
-    if (message.type !== "ready") return;
-    child.off("message", onReady);
-    settle(true);
-    if (spares.warming.delete(child)) spares.ready.push(child);
-    replenishSpares();
-  };
-  child.on("message", onReady);
-  child.on("error", () => undefined);
-  child.once("exit", () => {
-    settle(false);
-    live.delete(child);
-    // Not replaced here: a spare that cannot start would be forked again forever. The next
-    // stage that takes a spare forks the replacement.
-    spares.warming.delete(child);
-    const i = spares.ready.indexOf(child);
-    if (i >= 0) spares.ready.splice(i, 1);
-  });
-}
-
-function replenishSpares(): void {
-  if (!currentWorkerLaunch()) {
-    void workerLaunch().then(replenishSpares);
-    return;
-  }
-  // One at a time: spares warming together share the cores with each other and with the
-  // stages running, and each becomes ready later than if it had warmed alone.
-  if (spares.warming.size === 0 && spares.ready.length < sparesWanted()) forkStandby();
-}
-
-/** Pids of the spares now ready and still warming (for `affiant` diagnostics and tests). */
-export function workerSpares(): { ready: number[]; warming: number[] } {
-  return { ready: spares.ready.map((c) => c.pid!), warming: [...spares.warming.keys()].map((c) => c.pid!) };
-}
-
-/**
- * Keeps `count` warm spares while the returned release function has not been called
- * (the largest count asked by anyone holding). Spares left when nobody wants them are killed.
- */
-export function holdWorkerSpares(count: number): () => void {
-  const key = Symbol("spares");
-  spares.holds.set(key, Math.max(0, Math.floor(count)));
-  replenishSpares();
-  return () => {
-    if (!spares.holds.delete(key)) return;
-    const wanted = sparesWanted();
-    while (spares.ready.length > wanted) spares.ready.pop()!.kill("SIGKILL");
-    for (const child of [...spares.warming.keys()].slice(Math.max(0, wanted - spares.ready.length))) {
-      spares.warming.delete(child);
-      child.kill("SIGKILL");
-    }
-  };
-}
-
-/**
- * A spare, given this stage's whole environment: a ready one, else the one furthest along
- * in warming (it is always ahead of a fork started now, which would compete with it for
- * the same cores); undefined when there is none.
- */
-function takeSpare(env: NodeJS.ProcessEnv): ChildProcess | undefined {
-  let child: ChildProcess | undefined;
-  let ready: Promise<boolean> = Promise.resolve(true);
-  while ((child = spares.ready.shift())) {
-    if (child.exitCode === null && child.signalCode === null && child.connected) break;
-  }
-  if (!child) {
-    const oldest = spares.warming.entries().next().value;
-    if (oldest) {
-      [child, ready] = oldest;
-      spares.warming.delete(child);
-    }
-  }
-  replenishSpares();
-  if (!child) return undefined;
-  child.ref();
-  child.channel?.ref();
-  (child.stderr as { ref?: () => void } | null)?.ref?.();
-  const spare = child;
-  // A spare that dies before it is ready exits like any worker: Affiant.WorkerCrashed.
-  void ready.then((ok) => ok && spare.connected && spare.send({ type: "assign", env } satisfies EngineMessage));
-  return child;
+  for (const child of liveWorkers) child.kill("SIGKILL");
+  liveWorkers.clear();
+  dropSpares();
 }
 
 export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
@@ -210,7 +101,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
           serialization: "json",
         });
     }
-    live.add(child);
+    liveWorkers.add(child);
     onSpawn?.(child);
     let settled = false;
     let stderrTail = "";
@@ -268,7 +159,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
     child.on("message", (raw) => onMessage(raw as WorkerMessage));
     child.on("error", (err) => finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`))));
     child.on("exit", (code, signal) => {
-      live.delete(child);
+      liveWorkers.delete(child);
       // Give a final IPC message already in flight a moment to arrive before calling it a crash.
       setTimeout(() => {
         finish(new StatesError("Affiant.WorkerCrashed", cause("the worker exited without a result", { exitCode: code, signal, stderrBytes: stderrTail.length })));

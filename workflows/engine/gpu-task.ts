@@ -1,0 +1,84 @@
+/**
+ * A GPU state, run locally: the worker as a child process under the state's TimeoutSeconds
+ * and HeartbeatSeconds (aws-local-stepfunctions enforces neither for a process), its report
+ * recorded, and the breaker told of a success. What ECS would do with `runTask`, here.
+ */
+import type { ChildProcess } from "node:child_process";
+import { InvalidInputError } from "../../core/errors.ts";
+import type { Registry } from "../../core/registry.ts";
+import type { RoutingStore } from "../../core/routing-store.ts";
+import { injectedFault } from "../../core/stage-input.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import { isGpuStage } from "../../core/state-names.ts";
+import type { Progress } from "../../containers/llama-worker/model-session.ts";
+import type { AslDefinition, AslState } from "../definition.ts";
+import type { HistoryDb } from "./history-db.ts";
+import type { LocalEngineOptions } from "./local-engine.ts";
+import { spawnWorker } from "./worker-supervisor.ts";
+
+/** What a GPU task needs of the engine that runs it. */
+export interface GpuTaskContext {
+  registry: Registry;
+  routing: RoutingStore;
+  db: HistoryDb;
+  taskTokens: LocalEngineOptions["taskTokens"];
+  /** Aborted when the execution ends: the worker stops as `States.Aborted`. */
+  signal: AbortSignal | undefined;
+  /** The worker belongs to the execution: killed with it. */
+  adopt: (child: ChildProcess) => void;
+  onProgress: (progress: Progress) => void;
+}
+
+export async function runGpuTask(ctx: GpuTaskContext, executionId: string, stateName: string, state: AslState, input: unknown): Promise<StageMetrics> {
+  const env = ecsEnvironment(stateName, input);
+  const stage = env.AFFIANT_STAGE;
+  if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
+  const model = ctx.registry.stages[stage]!.model;
+  // The breaker was asked by the stage's Admit state, before this. A failure is recorded
+  // against the model by the fallback (functions/generate-fallback.ts), on both paths;
+  // a success here. An injected fault's outcome is the drill's: the breaker hears of neither.
+  const drill = injectedFault(env, stage);
+  try {
+    const metrics = await spawnWorker({
+      stage,
+      env,
+      timeoutSeconds: Number(state.TimeoutSeconds),
+      heartbeatSeconds: Number(state.HeartbeatSeconds),
+      onSpawn: ctx.adopt,
+      signal: ctx.signal,
+      taskToken: ctx.taskTokens,
+      onProgress: ctx.onProgress,
+    });
+    ctx.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
+    if (!drill) await ctx.routing.record(model, stage, null);
+    // As SendTaskSuccess does: the whole answer; the state's ResultSelector keeps the report.
+    return metrics;
+  } catch (err) {
+    ctx.db.addReport(executionId, stateName, "FAILED", { stage, error: (err as Error).name, cause: (err as Error).message });
+    throw err;
+  }
+}
+
+/** The container environment a `ecs:runTask` state hands its task, as a plain object. */
+export function ecsEnvironment(stateName: string, input: unknown): Record<string, string> {
+  const overrides = (input as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } })?.Overrides;
+  const env = overrides?.ContainerOverrides?.[0]?.Environment;
+  if (!env) throw new InvalidInputError(`${stateName}: the runTask parameters carry no container environment`, { state: stateName });
+  return Object.fromEntries(env.map((e) => [e.Name, String(e.Value)]));
+}
+
+/** The most GPU (ECS) task states one Parallel state runs at once: one per branch that has any. */
+export function widestGpuParallel(definition: AslDefinition): number {
+  let widest = 1;
+  const visit = (states: Record<string, AslState>) => {
+    for (const state of Object.values(states)) {
+      const branches = (state as { Branches?: Array<{ States: Record<string, AslState> }> }).Branches;
+      if (!branches) continue;
+      const gpuBranches = branches.filter((b) => Object.values(b.States).some((x) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
+      widest = Math.max(widest, gpuBranches);
+      for (const b of branches) visit(b.States);
+    }
+  };
+  visit(definition.States);
+  return widest;
+}

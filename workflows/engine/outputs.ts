@@ -1,0 +1,17 @@
+/**
+ * What a successful local execution leaves for the user: the declaration in its three
+ * renditions and the review report, copied from the blob store into the outputs folder.
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import type { BlobStore } from "../../core/blob-store.ts";
+
+export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string };
+  if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
+  mkdirSync(outputDir, { recursive: true });
+  writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
+  if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await store.get(o.docxKey));
+  if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await store.get(o.pdfKey));
+  writeFileSync(path.join(outputDir, "report.json"), await store.get(o.reportKey));
+}
