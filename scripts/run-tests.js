@@ -28,6 +28,12 @@ if (only.length === 0) {
     console.error("type-check failed");
     process.exit(tsc.status ?? 1);
   }
+  // The viewer's browser code has its own project: DOM types, no Node types.
+  const viewer = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "api/viewer/browser/tsconfig.json"], { cwd: root, stdio: "inherit" });
+  if (viewer.status !== 0) {
+    console.error("type-check of the viewer's browser code (api/viewer/browser) failed");
+    process.exit(viewer.status ?? 1);
+  }
   // sst.config.ts needs the platform types `sst install` writes (.ci/run makes them).
   if (existsSync(path.join(root, ".sst", "platform", "config.d.ts"))) {
     const infra = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.sst.json"], { cwd: root, stdio: "inherit" });

@@ -14,7 +14,7 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { Hono } from "hono";
 import { mountViewer } from "../api/viewer.ts";
-import { viewerJs } from "../api/viewer/client.ts";
+import { viewerJs } from "../api/viewer/app-js.generated.ts";
 import { makeTestHome, root, samples } from "./helpers.ts";
 
 const chromiumPath = "/usr/bin/chromium";
@@ -116,10 +116,23 @@ const nodeStatus = (page: Page, state: string) => page.locator(`#graph svg g.nod
 /** The runs-table row of a state's latest run. */
 const runRow = (page: Page, state: string) => page.locator(`table.runs tr.run[data-state="${state}"]`).last();
 
+/**
+ * Polls the page from the test. Not page.waitForFunction: it runs its predicate through eval,
+ * which the viewer's CSP (no 'unsafe-eval') refuses once it has to poll (an EvalError), so it
+ * passed only when the condition already held at the first try.
+ */
+async function waitForPage(check: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > until) throw new Error(`the page did not show ${what} within ${timeoutMs / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 async function openExecution(page: Page, id: string): Promise<void> {
   await page.locator(`#executions tr.execution[data-execution="${id}"]`).click();
   await page.waitForSelector(`#graph svg g.node[data-state="Extract"]`);
-  await page.waitForFunction(`document.querySelector(".summary-card .exec-id")?.textContent === ${JSON.stringify(id)}`);
+  await waitForPage(async () => (await page.locator(".summary-card .exec-id").textContent()) === id, 30_000, `execution ${id}`);
 }
 
 /** Asserts each GPU stage's row against the API: model, provider, tokens/s, cost, bar widths. */
@@ -252,7 +265,8 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(plain.status, "SUCCEEDED", JSON.stringify(plain.states.filter((s) => s.status !== "SUCCEEDED")));
     assert.equal(faulted.status, "SUCCEEDED", JSON.stringify(faulted.states.filter((s) => s.status !== "SUCCEEDED")));
     // No reload: the page's own polling brings the final statuses, then stops.
-    await page.waitForFunction(`document.querySelectorAll('#executions tr.execution[data-status="SUCCEEDED"]').length === 2 && document.querySelectorAll('#executions tr.execution[data-status="FAILED"]').length === 1`, null, { timeout: 15_000 });
+    const shown = (status: string) => page.locator(`#executions tr.execution[data-status="${status}"]`).count();
+    await waitForPage(async () => (await shown("SUCCEEDED")) === 2 && (await shown("FAILED")) === 1, 15_000, "two SUCCEEDED and one FAILED execution");
     await page.waitForSelector("#live", { state: "hidden", timeout: 5_000 });
     await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-list.png") });
     for (const id of [plainId, faultId]) {

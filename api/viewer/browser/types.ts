@@ -1,0 +1,80 @@
+/**
+ * What the viewer reads from the API, as it arrives over the wire (JSON). Declared here and
+ * not imported from the server's modules, which pull in Node; test/viewer-bundle.test.ts
+ * checks that the server's summary and list types still fit these.
+ */
+
+export interface ExecutionListItem {
+  executionId: string;
+  caseId: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+}
+
+export interface ExecutionPage {
+  executions?: ExecutionListItem[];
+  nextToken?: string;
+}
+
+/** One state run (workflows/engine/summary.ts StateSummary). */
+export interface StateRun {
+  name: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  model: string | null;
+  provider: string | null;
+  fallbackReason: string | null;
+  tokensIn: number | null;
+  tokensOut: number | null;
+  loadMs: number | null;
+  promptMs: number | null;
+  genMs: number | null;
+  costUsd: number | null;
+  error?: string;
+  cause?: string;
+  tokensPerSecond?: number;
+  queueMs?: number;
+  peakRssMb?: number;
+  contextSize?: number;
+}
+
+export interface ExecutionSummary {
+  executionId: string;
+  caseId: string;
+  status: string;
+  startedAt: string;
+  endedAt: string | null;
+  output: unknown;
+  error?: string;
+  cause?: string;
+  states: StateRun[];
+  completedStages?: string[];
+}
+
+/** The parts of an ASL definition (GET /workflow) the graph draws. */
+export interface ChoiceRule {
+  Variable?: string;
+  Next?: string;
+  [operator: string]: unknown;
+}
+
+export interface CatchRule {
+  ErrorEquals?: string[];
+  Next?: string;
+}
+
+export interface AslState {
+  Type: string;
+  Next?: string;
+  Default?: string;
+  Choices?: ChoiceRule[];
+  Catch?: CatchRule[];
+  Branches?: StateMachine[];
+}
+
+export interface StateMachine {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
