@@ -1,7 +1,7 @@
 /// <reference path="./.sst/platform/config.d.ts" />
 
 /**
- * The deployed Affiant (DESIGN.md, "Shape"). The raw resources (bucket and keys, VPC and
+ * The deployed Affiant (README, "Deploy to AWS"). The raw resources (bucket and keys, VPC and
  * endpoints, the g5 ECS cluster, the state machine) are built by `infra/*.ts`, which the
  * Pulumi-mock test drives too; what needs SST's runtime (Lambda bundling, API Gateway,
  * Cron, Secret) is wired here. The state machine is exactly `workflows/definition.ts`'s JSON.

@@ -4,6 +4,7 @@
  * started, while keeping at most AFFIANT_BACKFILL_MAX_RUNNING executions in flight. Safe to
  * run on any schedule and after any crash: execution names make each start idempotent.
  */
+import { withTelemetry } from "../core/telemetry.ts";
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { AwsExecutions } from "./aws-executions.ts";
 import { openBlobStore, type BlobStore } from "../core/blob-store.ts";
@@ -65,7 +66,11 @@ export async function scheduledBackfill(options: ScheduledBackfillOptions): Prom
   return result;
 }
 
-export async function handler(): Promise<ScheduledBackfillResult> {
+/** The scheduled (Cron) entry, wrapped like every other handler: ids, timings and error names only. */
+const scheduled = withTelemetry("Backfill", (_event: unknown) => runScheduled());
+export const handler = (event: unknown = {}, context?: unknown): Promise<ScheduledBackfillResult> => scheduled(event, context);
+
+async function runScheduled(): Promise<ScheduledBackfillResult> {
   const stateMachineArn = process.env.AFFIANT_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new InvalidInputError("AFFIANT_STATE_MACHINE_ARN is not set");
   const maxRunning = Number(process.env.AFFIANT_BACKFILL_MAX_RUNNING ?? 4);

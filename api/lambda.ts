@@ -12,6 +12,7 @@ import { AwsExecutions, type AwsExecutionsOptions } from "./aws-executions.ts";
 import { documentLimits } from "./executions.ts";
 import { openBlobStore } from "../core/blob-store.ts";
 import { InvalidInputError } from "../core/errors.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 
 export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promise<Hono> {
   const stateMachineArn = env.AFFIANT_STATE_MACHINE_ARN;
@@ -50,7 +51,13 @@ export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promis
 
 let lambdaHandler: ReturnType<typeof handle> | undefined;
 
-export async function handler(event: Parameters<ReturnType<typeof handle>>[0], context?: Parameters<ReturnType<typeof handle>>[1]) {
-  lambdaHandler ??= handle(await createAwsApp());
-  return lambdaHandler(event, context);
+type ApiEvent = Parameters<ReturnType<typeof handle>>[0];
+type ApiContext = Parameters<ReturnType<typeof handle>>[1];
+
+/** Wrapped like every other handler (logs with ids, duration and error metrics, a trace subsegment). */
+export async function handler(event: ApiEvent, context?: ApiContext) {
+  return withTelemetry("Api", async (e: ApiEvent) => {
+    lambdaHandler ??= handle(await createAwsApp());
+    return lambdaHandler(e, context);
+  })(event, context);
 }

@@ -1,5 +1,5 @@
 /**
- * `affiant`: the command line of DESIGN.md. Every command that fails prints one line
+ * `affiant`: the command line (README, "Try it" and "More of the command line"). Every command that fails prints one line
  * naming what and where, and exits non-zero.
  */
 import { Command, CommanderError, Option } from "commander";

@@ -16,7 +16,7 @@ import { stageEnvParameters } from "../core/stage-input.ts";
 export interface DefinitionResources {
   functionArn: (fn: LambdaFunction) => string;
   clusterArn: string;
-  /** One task definition per GPU stage, so each stage pins its own model and memory. */
+  /** The task definition a GPU stage runs: infra makes one per registry model, and each stage names its model's. */
   taskDefinitionArn: (stage: GpuStage) => string;
   capacityProvider: string;
   subnets: string[];

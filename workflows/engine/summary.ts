@@ -1,5 +1,5 @@
 /**
- * The execution summary of DESIGN.md (`affiant run --json`, `affiant runs show`): one
+ * The execution summary (`affiant run --json`, `affiant runs show`): one
  * entry per state run, in order, joined with the report its handler stored.
  */
 import { gpuStages, stateNames } from "../../core/state-names.ts";
