@@ -1,14 +1,37 @@
 #!/usr/bin/env node
 // `npm test`: type-check, then every test/**/*.test.ts under node's test runner (through
 // tsx), one file at a time: the end-to-end files start model workers and this box has 2 cores.
+// Tiers by folder: test/unit/ (no model, no worker, no browser, no emulator process: seconds)
+// and test/integration/ (the real parts end to end). `--fast` runs the type-checks and unit/.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const only = process.argv.slice(2);
-// Each test makes its own AFFIANT_HOME under test/.tmp; start from none.
-rmSync(path.join(root, "test", ".tmp"), { recursive: true, force: true });
+const args = process.argv.slice(2);
+// `--fast` (npm run test:fast): the type-checks and test/unit/ only, for the inner loop.
+const fast = args.includes("--fast");
+const only = args.filter((a) => a !== "--fast");
+// Each test makes its own AFFIANT_HOME under this run's folder of test/.tmp. Folders of runs
+// that have ended are removed; a run still going keeps its own (two runs never collide).
+const tmpRoot = path.join(root, "test", ".tmp");
+mkdirSync(tmpRoot, { recursive: true });
+for (const name of readdirSync(tmpRoot)) {
+  const pid = Number(/^run-(\d+)$/.exec(name)?.[1]);
+  if (pid && isAlive(pid)) continue;
+  rmSync(path.join(tmpRoot, name), { recursive: true, force: true });
+}
+const runTmp = path.join(tmpRoot, `run-${process.pid}`);
+mkdirSync(runTmp, { recursive: true });
+
+function isAlive(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
@@ -18,7 +41,7 @@ function findTests(dir) {
   });
 }
 
-const files = findTests(path.join(root, "test"))
+const files = findTests(path.join(root, "test", ...(fast ? ["unit"] : [])))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
 
@@ -46,5 +69,5 @@ if (only.length === 0) {
   }
 }
 
-const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { cwd: root, stdio: "inherit" });
+const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { cwd: root, stdio: "inherit", env: { ...process.env, AFFIANT_TEST_TMP: runTmp } });
 process.exit(run.status ?? 1);

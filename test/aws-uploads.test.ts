@@ -16,7 +16,7 @@ import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { AwsExecutions } from "../api/aws-executions.ts";
 import { documentKey, parseCaseJson } from "../api/case-store.ts";
 import { LocalBlobStore } from "../core/blob-store.ts";
-import { root, samples } from "./helpers.ts";
+import { root, samples, testTmp } from "./helpers.ts";
 
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
 
@@ -24,8 +24,8 @@ function setUp() {
   const sfn = mockClient(SFNClient);
   sfn.on(DescribeExecutionCommand).rejects(Object.assign(new Error("nope"), { name: "ExecutionDoesNotExist" }));
   sfn.on(StartExecutionCommand).resolves({ executionArn: "arn", startDate: new Date() });
-  mkdirSync(path.join(root, "test", ".tmp"), { recursive: true });
-  const store = new LocalBlobStore(mkdtempSync(path.join(root, "test", ".tmp", "aws-uploads-")));
+  mkdirSync(testTmp, { recursive: true });
+  const store = new LocalBlobStore(mkdtempSync(path.join(testTmp, "aws-uploads-")));
   const s3 = new S3Client({ region: "us-east-1", credentials: { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret" } });
   const executions = new AwsExecutions({
     sfn: new SFNClient({ region: "us-east-1" }),

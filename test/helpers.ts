@@ -11,6 +11,11 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+/**
+ * Where tests write: one folder per `run-tests.js` run (AFFIANT_TEST_TMP), so two runs at once
+ * (a fast tier beside the full suite) never delete each other's homes.
+ */
+export const testTmp = process.env.AFFIANT_TEST_TMP ?? path.join(root, "test", ".tmp");
 export const samples = { vawa: path.join(root, "examples/cases/vawa-sample"), tvisa: path.join(root, "examples/cases/tvisa-sample") };
 
 export interface TestHome {
@@ -34,7 +39,7 @@ export interface TestRegistryOptions {
  * an end-to-end run takes seconds: the same models, the same code paths.
  */
 export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
-  const tmp = path.join(root, "test", ".tmp");
+  const tmp = testTmp;
   mkdirSync(tmp, { recursive: true });
   const home = mkdtempSync(path.join(tmp, "home-"));
   const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8"));

@@ -23,7 +23,7 @@ import { buildViewerJs, generatedSource, readGeneratedModule } from "../api/view
 import type { ExecutionListItem as ViewerListItem, ExecutionSummary as ViewerSummary } from "../api/viewer/browser/types.ts";
 import type { ExecutionListItem as ServerListItem } from "../api/executions.ts";
 import type { ExecutionSummary as ServerSummary } from "../workflows/engine/summary.ts";
-import { root } from "./helpers.ts";
+import { root, testTmp } from "./helpers.ts";
 
 /** rehearsal/bundle.ts's bundler, as much of it as this test uses. */
 type BundleFunction = (
@@ -74,7 +74,7 @@ test("the browser project type-checks against the DOM and rejects a type error a
   const clean = spawnSync(process.execPath, [tsc, "--noEmit", "-p", path.join(browserDir, "tsconfig.json")], { encoding: "utf8" });
   assert.equal(clean.status, 0, clean.stdout + clean.stderr);
 
-  const tmp = path.join(root, "test", ".tmp");
+  const tmp = testTmp;
   mkdirSync(tmp, { recursive: true });
   const copy = mkdtempSync(path.join(tmp, "viewer-browser-"));
   try {

@@ -15,12 +15,12 @@ import { chromium, type Browser, type Page } from "playwright-core";
 import { Hono } from "hono";
 import { mountViewer } from "../api/viewer.ts";
 import { viewerJs } from "../api/viewer/app-js.generated.ts";
-import { makeTestHome, root, samples } from "./helpers.ts";
+import { makeTestHome, root, samples, testTmp } from "./helpers.ts";
 
 const chromiumPath = "/usr/bin/chromium";
 const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
 const token = "viewer-test-token-4f1c9a";
-const screenshotPath = path.join(root, "test", ".tmp", "viewer.png");
+const screenshotPath = path.join(testTmp, "viewer.png");
 const gpuStages = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"];
 
 interface StateRun {
@@ -256,7 +256,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     const runningNow = await page.locator('#graph svg g.node[data-status="running"]').first().getAttribute("data-state");
     assert.ok(runningNow, "a node is shown running");
     await page.waitForSelector(`#graph svg g.node[data-state="${runningNow}"][data-status="succeeded"]`, { timeout: 4 * 60_000 });
-    await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-running.png"), fullPage: true });
+    await page.screenshot({ path: path.join(testTmp, "viewer-running.png"), fullPage: true });
     await page.click('#crumbs a[href="#/"]');
     await page.waitForSelector("#executions");
 
@@ -268,7 +268,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     const shown = (status: string) => page.locator(`#executions tr.execution[data-status="${status}"]`).count();
     await waitForPage(async () => (await shown("SUCCEEDED")) === 2 && (await shown("FAILED")) === 1, 15_000, "two SUCCEEDED and one FAILED execution");
     await page.waitForSelector("#live", { state: "hidden", timeout: 5_000 });
-    await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-list.png") });
+    await page.screenshot({ path: path.join(testTmp, "viewer-list.png") });
     for (const id of [plainId, faultId]) {
       const row = page.locator(`#executions tr.execution[data-execution="${id}"]`);
       assert.equal(await row.locator("td").nth(1).textContent(), id === faultId ? faultCase : caseId);
@@ -341,7 +341,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.doesNotMatch(executionError, /"errorMessage"|\{"/, "the cause's message, not its JSON");
     assert.equal((await runRow(page, "Extract").locator('[data-col="status"]').textContent())?.trim(), "FAILED");
     await page.mouse.move(0, 0);
-    await page.screenshot({ path: path.join(root, "test", ".tmp", "viewer-failed.png"), fullPage: true });
+    await page.screenshot({ path: path.join(testTmp, "viewer-failed.png"), fullPage: true });
 
     // The plain run: the draft succeeded, so its fallback never ran.
     await page.click('#crumbs a[href="#/"]');
