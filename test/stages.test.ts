@@ -39,7 +39,7 @@ test("every stage file in core/stages/ is its module, named after its stage, and
   const listed = new Set<unknown>(stageModules);
   for (const file of files) {
     const exported = Object.values(await import(path.join(stagesDir, file))).filter(isStageModule);
-    assert.equal(exported.length, 1, `${file} exports one stage module`);
+    assert.equal(exported.length, 1, `${file} exports one stage module (a helper shared by stages belongs in this test's \`shared\` list)`);
     const module = exported[0]!;
     assert.ok(listed.has(module), `${file}: ${module.name} is not listed in core/stages/index.ts`);
     assert.equal(file, `${kebab(module.name)}.ts`, `${module.name} lives in its own file`);
