@@ -4,6 +4,7 @@
  */
 import type { StageReport } from "./stage-report.ts";
 import type { CaseType } from "./case-file.ts";
+import type { StageModule } from "./stages/index.ts";
 
 /**
  * Drills: `stall` a JS promise that never settles (the token watchdog's case); `hang-native`
@@ -12,7 +13,15 @@ import type { CaseType } from "./case-file.ts";
 export type FaultKind = "stall" | "crash" | "oom" | "slow" | "loop" | "hang-native";
 export const faultKinds: readonly FaultKind[] = ["stall", "crash", "oom", "slow", "loop", "hang-native"];
 
-export interface PipelineState {
+/**
+ * One field per result slot the GPU stage modules fill (core/stages/): a stage's report, or
+ * for the judges, who run side by side, the list of their reports.
+ */
+export type StageResults = {
+  [Slot in StageModule["slot"]]?: Extract<StageModule, { slot: Slot }>["phase"] extends "judge" ? StageReport[] : StageReport;
+};
+
+export interface PipelineState extends StageResults {
   caseId: string;
   caseType: CaseType;
   /** Blob prefix for everything this execution writes. */
@@ -27,9 +36,6 @@ export interface PipelineState {
   extract: { extractKey: string; documentCount: number; pageCount: number; documentsKey?: string; ocrPages: Array<{ document: number; page: number; confidence: number; engine: "tesseract" | "textract" }> };
   redact?: { redactedKey: string; entityCount: number };
   index?: { indexKey: string; chunkCount: number };
-  facts?: StageReport;
-  draft?: StageReport;
-  judges?: StageReport[];
   score?: { value: number; rewrite: boolean; scoreKey: string };
   lastFailure?: { Error: string; Cause: string };
 }

@@ -2,12 +2,14 @@
  * What a GPU stage gets from the execution state, as container environment variables:
  * the definition writes them as `runTask` overrides (JSONPath into the state), the
  * fallback function writes the same from the state it holds, and the worker reads them.
- * One table here keeps the three in step. Values are ids and keys only (ECS caps all
+ * One table here keeps the three in step; which stage gets which earlier report comes from
+ * the stage modules' `reads` (core/stages/). Values are ids and keys only (ECS caps all
  * overrides at 8 KB), and every value is a string, as ECS requires.
  */
 import { z } from "zod";
 import { faultKinds, type FaultKind, type PipelineState } from "./pipeline-state.ts";
 import { InvalidInputError } from "./errors.ts";
+import { stageModules, type StageSlot } from "./stages/index.ts";
 
 export interface StageInput {
   stage: string;
@@ -33,26 +35,29 @@ interface EnvField {
   stages: "all" | readonly string[];
 }
 
-const fields: EnvField[] = [
+/** Every stage gets these: the case's ids and keys, its faults and the rewrite round. */
+const common: EnvField[] = [
   { name: "AFFIANT_CASE_ID", path: "$.caseId", fromState: (s) => s.caseId, stages: "all" },
   { name: "AFFIANT_CASE_TYPE", path: "$.caseType", fromState: (s) => s.caseType, stages: "all" },
   { name: "AFFIANT_RUN_KEY", path: "$.runKey", fromState: (s) => s.runKey, stages: "all" },
   { name: "AFFIANT_FAULTS", path: "States.JsonToString($.faults)", fromState: (s) => JSON.stringify(s.faults ?? {}), stages: "all" },
   { name: "AFFIANT_INDEX_KEY", path: "$.index.indexKey", fromState: (s) => s.index?.indexKey, stages: "all" },
   { name: "AFFIANT_ROUND", path: "States.Format('{}', $.rewrites.n)", fromState: (s) => String(s.rewrites?.n ?? 0), stages: "all" },
-  { name: "AFFIANT_FACTS_KEY", path: "$.facts.outputKey", fromState: (s) => s.facts?.outputKey, stages: ["DraftDeclaration", "GuardrailsRewrite"] },
-  {
-    name: "AFFIANT_DRAFT_KEY",
-    path: "$.draft.outputKey",
-    fromState: (s) => s.draft?.outputKey,
-    stages: ["JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"],
-  },
-  {
-    name: "AFFIANT_JUDGE_KEYS",
-    path: "States.JsonToString($.judges)",
-    fromState: (s) => (s.judges ? JSON.stringify(s.judges) : undefined),
-    stages: ["GuardrailsRewrite"],
-  },
+];
+
+/** How an earlier stage's report reaches a stage that reads it (its module's `reads`). */
+const slotFields: Record<StageSlot, Omit<EnvField, "stages">> = {
+  facts: { name: "AFFIANT_FACTS_KEY", path: "$.facts.outputKey", fromState: (s) => s.facts?.outputKey },
+  draft: { name: "AFFIANT_DRAFT_KEY", path: "$.draft.outputKey", fromState: (s) => s.draft?.outputKey },
+  judges: { name: "AFFIANT_JUDGE_KEYS", path: "States.JsonToString($.judges)", fromState: (s) => (s.judges ? JSON.stringify(s.judges) : undefined) },
+};
+
+const fields: EnvField[] = [
+  ...common,
+  ...Object.entries(slotFields).map(([slot, field]) => ({
+    ...field,
+    stages: stageModules.filter((m) => (m.reads as readonly string[]).includes(slot)).map((m) => m.name),
+  })),
 ];
 
 const forStage = (stage: string) => fields.filter((f) => f.stages === "all" || f.stages.includes(stage));

@@ -2,6 +2,8 @@
  * Every state of the pipeline, in one place: the definition, the local engine, the CLI's
  * `--fault` check and the tests all name states through this object, never by string.
  */
+import { stageModules, type GpuStage } from "./stages/index.ts";
+
 export const stateNames = {
   extract: "Extract",
   redact: "Redact",
@@ -22,17 +24,13 @@ export const stateNames = {
 
 export type StateName = (typeof stateNames)[keyof typeof stateNames];
 
-/** The GPU stages: each runs the llama worker, each has a fallback state of its own. */
-export const gpuStages = [
-  stateNames.extractFacts,
-  stateNames.draftDeclaration,
-  stateNames.judgeFaithfulness,
-  stateNames.judgeCoverage,
-  stateNames.judgeTone,
-  stateNames.guardrailsRewrite,
-] as const;
+/**
+ * The GPU stages: each runs the llama worker, each has a fallback state of its own. One
+ * module each under core/stages/; this list is theirs, in pipeline order.
+ */
+export const gpuStages: readonly GpuStage[] = stageModules.map((m) => m.name);
 
-export type GpuStage = (typeof gpuStages)[number];
+export type { GpuStage } from "./stages/index.ts";
 
 export function isGpuStage(name: string): name is GpuStage {
   return (gpuStages as readonly string[]).includes(name);

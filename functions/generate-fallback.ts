@@ -17,15 +17,15 @@ import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
 import { admit, countsAgainstModel } from "../core/breaker.ts";
 import { capped } from "../core/capped.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
-import { openBlobStore, putJson } from "../core/blob-store.ts";
-import { costEntryKey, type CostEntry } from "../core/stage-report.ts";
+import { openBlobStore } from "../core/blob-store.ts";
+import { recordStageCost, stageMetrics } from "../core/stage-metrics.ts";
 import { stageInputFromEnv } from "../core/stage-input.ts";
 import { planStage } from "../core/stages/plan.ts";
 import { BedrockProvider } from "../core/providers/bedrock.ts";
 import { OpenRouterProvider } from "../core/providers/openrouter.ts";
 import { readGuard } from "./redaction/privacy-guard.ts";
 import { extractJson, type HostedProvider } from "../core/providers/types.ts";
-import { stageCostUsd, type Registry, type StageEntry } from "../core/registry.ts";
+import type { Registry, StageEntry } from "../core/registry.ts";
 import type { GpuStage } from "../core/state-names.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { log } from "../core/log.ts";
@@ -246,9 +246,7 @@ async function runHosted(provider: HostedProvider, stage: GpuStage, state: Pipel
     ms += result.ms;
   }
   const outputKey = await job.finish(outputs);
-  const costUsd = stageCostUsd(registry, { provider: provider.name, model: provider.model, wallMs: ms, tokensIn, tokensOut });
-  await putJson(store, costEntryKey(input.runKey, stage, input.round), { stage, provider: provider.name, model: provider.model, costUsd, tokensIn, tokensOut } satisfies CostEntry);
-  return {
+  const metrics = stageMetrics(registry, {
     outputKey,
     stage,
     model: provider.model,
@@ -258,13 +256,12 @@ async function runHosted(provider: HostedProvider, stage: GpuStage, state: Pipel
     tokensOut,
     loadMs: 0,
     promptMs: 0,
-    genMs: Math.round(ms),
-    costUsd,
+    genMs: ms,
+    wallMs: ms,
     queueMs: 0,
-    tokensPerSecond: ms > 0 ? Math.round((tokensOut / ms) * 10000) / 10 : 0,
-    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     contextSize: 0,
-    chunksUsed: job.calls.reduce((n, c) => n + c.chunksUsed, 0),
-    chunksOmitted: job.calls.reduce((n, c) => n + c.chunksOmitted, 0),
-  };
+    calls: job.calls,
+  });
+  await recordStageCost(store, input, metrics);
+  return metrics;
 }

@@ -12,7 +12,7 @@ import type { Draft } from "../core/declaration.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
-import type { JudgeOutput } from "../core/stages/plan.ts";
+import type { JudgeOutput } from "../core/stages/judge.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
 import { embeddingGuard } from "./embeddings/guard.ts";

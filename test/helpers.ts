@@ -2,6 +2,8 @@
 import { spawn } from "node:child_process";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
+import { gpuStages } from "../core/state-names.ts";
+import { stageModules } from "../core/stages/index.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
@@ -49,10 +51,12 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
   registry.embedding.local = { model: "stories-260k", ifMissing: "fail", documentPrefix: "", queryPrefix: "" };
   for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: options.contextSize ?? 768 }, options.models ?? {});
   for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
-    stage.maxTokens = name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 400 : 200;
+    const module = stageModules.find((m) => m.name === name);
+    const structured = module?.outputSchema !== undefined;
+    stage.maxTokens = module?.phase === "judge" ? 160 : structured ? 400 : 200;
     // Structured stages decode greedily in tests: a sampled JSON answer may, rarely, outrun
     // its token cap (a real GenerationRunaway, which production sends to the fallback).
-    if (name === "ExtractFacts" || name.startsWith("Judge")) stage.temperature = 0;
+    if (structured) stage.temperature = 0;
     stage.heartbeatSeconds = 10;
     stage.watchdogSeconds = 5;
     stage.timeoutSeconds = 120;
@@ -198,6 +202,4 @@ export async function waitFor<T>(what: string, check: () => Promise<T | undefine
 }
 
 /** GPU-stage heartbeats long enough for a loaded 2-core box running parallel judges. */
-export const patientStages = Object.fromEntries(
-  ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"].map((s) => [s, { heartbeatSeconds: 30 }]),
-);
+export const patientStages = Object.fromEntries(gpuStages.map((s) => [s, { heartbeatSeconds: 30 }]));

@@ -6,7 +6,8 @@
 import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { closesThought, fillerByText, repeatsItself } from "../containers/llama-worker/loop-detector.ts";
-import { formatPrompt, openLlama } from "../containers/llama-worker/model-session.ts";
+import { openLlama } from "../containers/llama-worker/model-session.ts";
+import { formatPrompt } from "../containers/llama-worker/prompt-format.ts";
 import { loadRegistry, modelFilePath } from "../core/registry.ts";
 
 const llama = await openLlama();

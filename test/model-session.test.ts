@@ -6,7 +6,10 @@ import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { root } from "./helpers.ts";
-import { ModelSession, formatPrompt, openLlama, placeModel, planModel, repeatsItself, sizeContext } from "../containers/llama-worker/model-session.ts";
+import { ModelSession, openLlama } from "../containers/llama-worker/model-session.ts";
+import { placeModel, planModel, sizeContext } from "../containers/llama-worker/context-plan.ts";
+import { formatPrompt } from "../containers/llama-worker/prompt-format.ts";
+import { repeatsItself } from "../containers/llama-worker/loop-detector.ts";
 import type { Llama } from "node-llama-cpp";
 
 const modelPath = path.join(root, "models/stories260K.gguf");

@@ -13,7 +13,8 @@ import { chunkPages, type StoredIndex } from "../core/retrieval.ts";
 import type { StageInput } from "../core/stage-input.ts";
 import { legalElements } from "../core/legal-elements.ts";
 import { planStage } from "../core/stages/plan.ts";
-import { loadTokenizer, openLlama } from "../containers/llama-worker/model-session.ts";
+import { openLlama } from "../containers/llama-worker/model-session.ts";
+import { loadTokenizer } from "../containers/llama-worker/prompt-format.ts";
 import { loadRegistry, modelFilePath } from "../core/registry.ts";
 
 const words = "I we he she they married husband wife citizen abuse pushed hit threatened police home lived together address volunteer work taxes wedding love family account cruelty injury shouted control met joint residence moral character the a and then after before because".split(" ");

@@ -11,6 +11,10 @@ import { admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNam
 import { stageEntry, type Registry } from "../core/registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
+import { stageModules, type StageModule } from "../core/stages/index.ts";
+
+/** The GPU stages by where they run (core/stages/: each module's `phase`), in pipeline order. */
+const stagesIn = (phase: StageModule["phase"]): GpuStage[] => stageModules.filter((m) => m.phase === phase).map((m) => m.name);
 
 /** ARNs and names the definition refers to; deploy-time values in AWS, fixed ones locally. */
 export interface DefinitionResources {
@@ -88,16 +92,16 @@ export function executionTimeoutSeconds(registry: Registry): number {
   const lambdas = lambdaTimeoutSeconds(registry);
   const lambdaState = (fn: LambdaFunction) => lambdas[fn] + lambdaStateMarginSeconds;
   const gpuWithFallback = (stage: GpuStage) => lambdaState(lambdaFunctions.admit) + stageEntry(registry, stage).timeoutSeconds + lambdaState(lambdaFunctions.fallback);
-  const judges = Math.max(...[stateNames.judgeFaithfulness, stateNames.judgeCoverage, stateNames.judgeTone].map(gpuWithFallback));
+  const judges = Math.max(...stagesIn("judge").map(gpuWithFallback));
   const rounds = 1 + registry.pipeline.maxRewrites;
+  const sum = (stages: GpuStage[]) => stages.reduce((n, stage) => n + gpuWithFallback(stage), 0);
   const total =
     lambdaState(lambdaFunctions.extract) +
     lambdaState(lambdaFunctions.redact) +
     lambdaState(lambdaFunctions.index) +
-    gpuWithFallback(stateNames.extractFacts) +
-    gpuWithFallback(stateNames.draftDeclaration) +
+    sum(stagesIn("prepare")) +
     rounds * (judges + lambdaState(lambdaFunctions.score)) +
-    registry.pipeline.maxRewrites * gpuWithFallback(stateNames.guardrailsRewrite) +
+    registry.pipeline.maxRewrites * sum(stagesIn("rewrite")) +
     lambdaState(lambdaFunctions.reinject);
   return total + 600;
 }
@@ -209,10 +213,23 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     },
   });
 
+  // Where each stage's report goes: its module's slot; a judge's, inside its branch, to the
+  // Pass that hands it to the Parallel (which collects them in $.judges).
+  const resultPath = (stage: GpuStage) => {
+    const slot = stageModules.find((m) => m.name === stage)!.slot;
+    return slot === "judges" ? "$.judge" : `$.${slot}`;
+  };
+
   const judgeBranch = (stage: GpuStage) => ({
     StartAt: admitStateName(stage),
-    States: gpuPair(stage, "$.judge", { Next: `${stage}Result` }),
+    States: gpuPair(stage, resultPath(stage), { Next: `${stage}Result` }),
   });
+
+  /** Stages that run one after another, the last going on to `then`. */
+  const chain = (stages: GpuStage[], then: string) =>
+    Object.assign({}, ...stages.map((stage, i) => gpuPair(stage, resultPath(stage), { Next: i + 1 < stages.length ? admitStateName(stages[i + 1]!) : then }))) as Record<string, AslState>;
+  const prepare = stagesIn("prepare");
+  const rewrite = stagesIn("rewrite");
 
   const states: Record<string, AslState> = {
     [stateNames.extract]: {
@@ -234,18 +251,13 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
       Comment: "Chunks the redacted text (document and page kept for citations) and indexes it",
       ResultSelector: { "indexKey.$": "$.Payload.indexKey", "chunkCount.$": "$.Payload.chunkCount" },
       ResultPath: "$.index",
-      Next: admitStateName(stateNames.extractFacts),
+      Next: admitStateName(prepare[0]!),
     },
-    ...gpuPair(stateNames.extractFacts, "$.facts", { Next: admitStateName(stateNames.draftDeclaration) }),
-    ...gpuPair(stateNames.draftDeclaration, "$.draft", { Next: stateNames.judges }),
+    ...chain(prepare, stateNames.judges),
     [stateNames.judges]: {
       Type: "Parallel",
       Comment: "Three judges, three models: faithfulness, legal-element coverage, tone",
-      Branches: [
-        withResultPass(judgeBranch(stateNames.judgeFaithfulness), stateNames.judgeFaithfulness),
-        withResultPass(judgeBranch(stateNames.judgeCoverage), stateNames.judgeCoverage),
-        withResultPass(judgeBranch(stateNames.judgeTone), stateNames.judgeTone),
-      ],
+      Branches: stagesIn("judge").map((stage) => withResultPass(judgeBranch(stage), stage)),
       ResultPath: "$.judges",
       Next: stateNames.score,
     },
@@ -259,10 +271,10 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     [stateNames.enoughQuality]: {
       Type: "Choice",
       Comment: "Below threshold with rewrites left: rewrite with the judges' reasons, then judge again",
-      Choices: [{ Variable: "$.score.rewrite", BooleanEquals: true, Next: admitStateName(stateNames.guardrailsRewrite) }],
+      Choices: [{ Variable: "$.score.rewrite", BooleanEquals: true, Next: admitStateName(rewrite[0]!) }],
       Default: stateNames.reinject,
     },
-    ...gpuPair(stateNames.guardrailsRewrite, "$.draft", { Next: stateNames.countRewrite }),
+    ...chain(rewrite, stateNames.countRewrite),
     [stateNames.countRewrite]: {
       Type: "Pass",
       Parameters: { "n.$": "States.MathAdd($.rewrites.n, 1)" },

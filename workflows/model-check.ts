@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { GgufFileType, GgmlType } from "node-llama-cpp";
-import { planModel } from "../containers/llama-worker/model-session.ts";
+import { planModel } from "../containers/llama-worker/context-plan.ts";
 import { modelFilePath, type Registry } from "../core/registry.ts";
 
 export interface ModelCheck {

@@ -9,6 +9,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
+import { stageModules } from "../core/stages/index.ts";
 
 export interface RecordedRequest {
   provider: "openrouter" | "bedrock";
@@ -18,12 +19,13 @@ export interface RecordedRequest {
 }
 
 /**
- * Canned answers, in the shape each stage's prompt asks for. Sources are cited as the
- * prompts name them: file names are placeholders too ([DOCUMENT_1] is the first file).
+ * Canned answers, in the shape each stage's prompt asks for: a structured stage's module
+ * (core/stages/) names a phrase of its prompt and a sample answer; the free-text stages get a
+ * paragraph. Sources are cited as the prompts name them: file names are placeholders too
+ * ([DOCUMENT_1] is the first file).
  */
 export function cannedAnswer(prompt: string): string {
-  if (prompt.includes("Facts as JSON")) return '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"[DOCUMENT_1]#p2-1"}]}\n```';
-  if (prompt.includes("Score as JSON")) return '{"score":4,"reasons":"Supported by the intake notes."}';
+  for (const { sample } of stageModules) if (sample && prompt.includes(sample.promptMarker)) return sample.answer;
   return "I, [PERSON_1], remember this clearly. It happened as the records say.";
 }
 

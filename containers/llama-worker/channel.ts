@@ -6,9 +6,19 @@
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { log } from "../../core/log.ts";
-import type { Progress } from "./model-session.ts";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { killSelf } from "./lifeline.ts";
+
+/** How far a stage has come: what a heartbeat carries (ids and counts only). */
+export interface Progress {
+  phase: "start" | "plan" | "load" | "prompt" | "generate";
+  /** Output tokens so far. */
+  tokens: number;
+  tokensPerSecond: number;
+  loadProgress?: number;
+  /** Prompt tokens evaluated so far (phase "prompt"). */
+  promptTokens?: number;
+}
 
 export interface TaskChannel {
   heartbeat(progress: Progress): Promise<void>;

@@ -9,9 +9,13 @@ import { fileURLToPath } from "node:url";
 export const promptVersion = "v1";
 // A bundled Lambda's import.meta.url is the bundle, not this file: it sets AFFIANT_PROMPTS_DIR.
 const promptsRoot = process.env.AFFIANT_PROMPTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts");
-const promptsDir = path.resolve(promptsRoot, promptVersion);
+export const promptsDir = path.resolve(promptsRoot, promptVersion);
 
-export type TemplateName = "extract-facts" | "draft-paragraph" | "judge" | "rewrite-paragraph";
+/**
+ * A file name under prompts/<version>/, without `.txt`. Any name: a new stage brings its own
+ * template file, and test/stages.test.ts checks that every stage module's templates exist.
+ */
+export type TemplateName = string;
 
 const cache = new Map<TemplateName, string>();
 

@@ -1,0 +1,181 @@
+/**
+ * Runs one GPU stage with one model: plan the prompts with the model's tokenizer, size the
+ * context, load, generate each call under the stall watchdog with heartbeats, store the
+ * outputs, and answer with the stage's metrics.
+ */
+import { openBlobStore } from "../../core/blob-store.ts";
+import { GenerationRunawayError } from "../../core/errors.ts";
+import type { StageInput } from "../../core/stage-input.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import { recordStageCost, stageMetrics } from "../../core/stage-metrics.ts";
+import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../core/registry.ts";
+import type { GpuStage } from "../../core/state-names.ts";
+import { planStage, type StageJob } from "../../core/stages/plan.ts";
+import type { TaskChannel } from "./channel.ts";
+import { contextMargin, planModel, sizeContext } from "./context-plan.ts";
+import { heartbeater } from "./heartbeat.ts";
+import { deadlineFromEnv, type Lifeline } from "./lifeline.ts";
+import { ModelSession, openLlama } from "./model-session.ts";
+import { loadTokenizer, type PromptFormat } from "./prompt-format.ts";
+import type { WarmStart } from "./standby.ts";
+import { Watchdog } from "./watchdog.ts";
+
+export interface WorkerState {
+  /** When this worker took its stage: its process start, or a warm spare's assignment. */
+  startedAt: number;
+  /** A warm spare's binding, opened before it had a stage. */
+  warm?: WarmStart;
+  /** The process-wide watchdog, once the stage is known. */
+  lifeline?: Lifeline;
+  /** Reports a fatal error and ends the process: a stalled generation cannot be unwound. */
+  failAndExit(err: unknown): Promise<never>;
+}
+
+export async function runStage(stage: GpuStage, input: StageInput, channel: TaskChannel, worker: WorkerState): Promise<StageMetrics> {
+  const registry = loadRegistry();
+  const entry = stageEntry(registry, stage);
+  const modelId = process.env.AFFIANT_MODEL ?? entry.model;
+  const model = modelEntry(registry, modelId);
+  const modelPath = modelFilePath(registry, modelId);
+  const fallbackReason = process.env.AFFIANT_FALLBACK_REASON ?? null;
+  const fault = fallbackReason ? undefined : input.faults[stage];
+  const host = registry.hostClasses[model.hostClass]!;
+  // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
+  const memoryBudgetBytes = host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1);
+  const heartbeats = heartbeater(channel, Math.min(5000, Math.max(200, (entry.heartbeatSeconds * 1000) / 4)), () => worker.lifeline?.progress());
+  const store = await openBlobStore();
+  // Starting up is progress too: each step that completes moves the heartbeat on.
+  let step = 0;
+  const planned = () => heartbeats.update({ phase: "plan", tokens: 0, tokensPerSecond: 0, promptTokens: ++step });
+  await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
+  worker.lifeline?.progress();
+
+  const warm = worker.warm && worker.warm.gpu === process.env.AFFIANT_GPU ? worker.warm.llama : undefined;
+  if (worker.warm && !warm) await worker.warm.llama.dispose();
+  worker.warm = undefined;
+  const llama = warm ?? (await openLlama());
+  // Enqueued → able to plan: a cold worker's whole start-up, next to nothing for a warm spare.
+  const readyAt = Date.now();
+  planned();
+  let session: ModelSession | undefined;
+  try {
+    const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes, llama });
+    planned();
+    const contextLimit = Math.min(plan.trainContextSize, model.contextSize) - contextMargin;
+    const format: PromptFormat = { chatWrapper: model.chatWrapper, thoughtBudget: entry.thoughtBudget };
+    const tokenizer = await loadTokenizer(llama, modelPath, format);
+    planned();
+    let job: StageJob;
+    let promptTokens: number;
+    try {
+      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit: contextLimit - entry.thoughtBudget, maxTokens: entry.maxTokens, onProgress: planned });
+      promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
+    } finally {
+      await tokenizer.dispose();
+    }
+    // Thinking comes on top of the answer's budget, and must fit the context too.
+    const callMaxTokens = Math.max(...job.calls.map((c) => c.maxTokens)) + entry.thoughtBudget;
+    planned();
+    const contextSize = await sizeContext({
+      stage,
+      modelId,
+      promptTokens,
+      maxTokens: callMaxTokens,
+      plan,
+      memoryBudgetBytes,
+      // The `oom` fault asks for a context no host could hold: refused before any load.
+      forceContextSize: fault === "oom" ? plan.trainContextSize * 64 : undefined,
+      configuredMax: model.contextSize,
+    });
+
+    const deadlineAt = deadlineFromEnv();
+    session = await ModelSession.load({
+      // Loading stops at the state's deadline (the lifeline kills the process then anyway).
+      signal: deadlineAt ? AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())) : undefined,
+      llama,
+      modelPath,
+      modelId,
+      stage,
+      contextSize,
+      threads: process.env.AFFIANT_THREADS ? Number(process.env.AFFIANT_THREADS) : undefined,
+      plan,
+      onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
+    });
+
+    const outputs: string[] = [];
+    let tokensIn = 0;
+    let tokensOut = 0;
+    let thoughtTokens = 0;
+    let promptMs = 0;
+    let genMs = 0;
+    for (const call of job.calls) {
+      const genStarted = performance.now();
+      const watchdog = new Watchdog(
+        entry.watchdogSeconds * 1000,
+        (err) => void worker.failAndExit(err),
+        () => ({ stage, model: modelId, tokens: tokensOut }),
+      );
+      watchdog.start();
+      let result: Awaited<ReturnType<ModelSession["generate"]>>;
+      try {
+        const grammar = call.schema ? await session.createJsonGrammar(call.schema) : undefined;
+        result = await session.generate({
+          prompt: call.prompt,
+          maxTokens: call.maxTokens,
+          temperature: entry.temperature ?? model.temperature ?? 0.7,
+          grammar,
+          fault,
+          format,
+          onPromptProgress: (evaluated) => {
+            watchdog.feed();
+            heartbeats.update({ phase: "prompt", tokens: tokensOut, tokensPerSecond: 0, promptTokens: evaluated });
+          },
+          onToken: (n) => {
+            watchdog.feed();
+            const elapsed = (performance.now() - genStarted) / 1000;
+            heartbeats.update({ phase: "generate", tokens: tokensOut + n, tokensPerSecond: elapsed > 0 ? (tokensOut + n) / elapsed : 0 });
+          },
+        });
+      } finally {
+        // A generation that threw must not leave its watchdog to fire later.
+        watchdog.stop();
+      }
+      if (call.schema && result.hitBudget) {
+        throw new GenerationRunawayError(`${stage}: ${modelId} reached its ${call.maxTokens}-token cap before finishing its JSON`, { state: stage, model: modelId });
+      }
+      outputs.push(result.text);
+      tokensIn += result.promptTokens;
+      tokensOut += result.tokens.length;
+      thoughtTokens += result.thoughtTokens;
+      promptMs += result.promptMs;
+      genMs += result.genMs;
+    }
+    const outputKey = await job.finish(outputs);
+    const metrics = stageMetrics(registry, {
+      outputKey,
+      stage,
+      model: modelId,
+      provider: "local",
+      fallbackReason,
+      tokensIn,
+      tokensOut,
+      loadMs: session.loadMs,
+      promptMs,
+      genMs,
+      // The GPU is held from the task's start to its end, not only while generating.
+      wallMs: Date.now() - worker.startedAt,
+      queueMs: process.env.AFFIANT_ENQUEUED_AT ? Math.max(0, readyAt - Number(process.env.AFFIANT_ENQUEUED_AT)) : 0,
+      warmStart: Boolean(warm),
+      contextSize,
+      placement: session.placement,
+      thoughtTokens,
+      calls: job.calls,
+    });
+    await recordStageCost(store, input, metrics);
+    return metrics;
+  } finally {
+    heartbeats.stop();
+    if (session) await session.dispose();
+    else await llama.dispose();
+  }
+}

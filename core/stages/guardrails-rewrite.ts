@@ -1,0 +1,31 @@
+/** GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons, when the score asks. */
+import { renderTemplate } from "./prompts.ts";
+import { planParagraphs } from "./paragraphs.ts";
+import { readDraft } from "./planning.ts";
+import { gpuStageModule } from "./stage.ts";
+import { readJudgeOutput } from "./judge.ts";
+
+export const guardrailsRewrite = gpuStageModule({
+  name: "GuardrailsRewrite",
+  templates: ["rewrite-paragraph"],
+  // The facts key is passed too (the deployed definition has always given it), though the
+  // rewrite works from the draft and the judges' reasons.
+  reads: ["facts", "draft", "judges"],
+  slot: "draft",
+  phase: "rewrite",
+  async plan(ctx) {
+    const { input, store } = ctx;
+    const previous = input.draftKey ? await readDraft(store, input.draftKey) : undefined;
+    const verdicts = [];
+    for (const key of input.judgeKeys ?? []) verdicts.push(await readJudgeOutput(store, key));
+    const reasons = verdicts.map((v) => v.reasons).join(" / ");
+    return planParagraphs(ctx, {
+      round: input.round + 1,
+      render: (element, sources) => {
+        const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
+        return renderTemplate("rewrite-paragraph", { element: element.title, reasons: reasons || "(none)", paragraph: paragraph || "(empty)", sources });
+      },
+    });
+  },
+  readOutput: readDraft,
+});
