@@ -18,7 +18,7 @@ import { assertCaseReady } from "./case-store.ts";
 import type { LocalExecutions } from "./local-executions.ts";
 import { collectResources, collectStateTypes, historyEvents } from "./sfn-history.ts";
 import { ReplayCache, ReplayCacheFullError, SigV4Error, verifySigV4 } from "./sigv4.ts";
-import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
+import { AwsProtocolError, CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
 import { executionArn, localRoleArn, stateMachineArn, stateMachineName } from "../core/local-aws.ts";
 
 
@@ -40,17 +40,9 @@ export interface SfnEndpointOptions {
 export const sfnMaxBodyBytes = 1024 * 1024;
 const workerOperations = new Set(["SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"]);
 
-/** An error as the service returns it: HTTP 400 with `{__type, message}`. */
-class ServiceError extends Error {
-  constructor(
-    name: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
+/** An error as the service returns it: HTTP 400 (by default) with `{__type, message}`. */
+const ServiceError = AwsProtocolError;
+type ServiceError = AwsProtocolError;
 
 type Body = Record<string, unknown>;
 type Operation = (body: Body) => Promise<Body> | Body;
