@@ -12,9 +12,9 @@
  * primary (stall, heartbeat timeout, timeout, crash, runaway: whatever the state caught),
  * which the primary itself often could not.
  */
-import { NoProviderAvailableError } from "../core/errors.ts";
+import { CircuitOpenError, NoProviderAvailableError } from "../core/errors.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
-import { admit, countsAgainstModel } from "../core/breaker.ts";
+import { countsAgainstModel, recordRun, underBreaker } from "../core/breaker.ts";
 import { capped } from "../core/capped.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore, putJson } from "../core/blob-store.ts";
@@ -119,20 +119,17 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
       continue;
     }
     const routing = openRoutingStore();
+    const localWorker = options.localWorker;
     try {
-      const decision = await admit(routing, id, registry.models[id]?.breaker ?? defaultBreaker);
-      if (!decision.admitted) {
-        attempts.push(`${ref}: circuit open (${decision.health.failures}/${decision.health.samples} recent runs failed)`);
-        continue;
-      }
-      const metrics = await options.localWorker({
-        stage,
-        env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
-        // The worker's own deadline is this one's, if sooner: it kills itself by then.
-        timeoutSeconds: Math.max(1, Math.min(entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds, Math.floor(leftMs() / 1000))),
-        heartbeatSeconds: entry.heartbeatSeconds,
-      });
-      await routing.record(id, stage, null);
+      const metrics = await underBreaker(routing, stage, id, registry.models[id]?.breaker ?? defaultBreaker, () =>
+        localWorker({
+          stage,
+          env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
+          // The worker's own deadline is this one's, if sooner: it kills itself by then.
+          timeoutSeconds: Math.max(1, Math.min(entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds, Math.floor(leftMs() / 1000))),
+          heartbeatSeconds: entry.heartbeatSeconds,
+        }),
+      );
       log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error });
       return { ...metrics, fallbackReason: failure.Error };
     } catch (err) {
@@ -140,8 +137,8 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
       // The execution ended under it (locally): nothing is left to fall back for, and the
       // model did not fail.
       if (name === "States.Aborted") throw err;
-      if (countsAgainstModel(name)) await routing.record(id, stage, name).catch(() => undefined);
-      attempts.push(`${ref}: ${name}`);
+      // An open circuit says why (its counts); any other failure by its name.
+      attempts.push(err instanceof CircuitOpenError ? `${ref}: ${(err as Error).message}` : `${ref}: ${name}`);
       log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
     } finally {
       routing.dispose();
@@ -156,10 +153,11 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
  * Input errors and an open circuit say nothing about the model; a drill is not its outcome.
  */
 async function recordPrimaryFailure(stage: GpuStage, model: string, error: string | undefined, state: PipelineState): Promise<void> {
+  // Nothing to tell: no store opened.
   if (!error || !countsAgainstModel(error) || state.faults?.[stage]) return;
   const routing = openRoutingStore();
   try {
-    await capped(routing.record(model, stage, error));
+    await capped(recordRun(routing, model, stage, error));
   } finally {
     routing.dispose();
   }

@@ -27,6 +27,7 @@ import { contextMargin, loadTokenizer, ModelSession, openLlama, planModel, sizeC
 import { planStage, type StageJob } from "../../core/stages/plan.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { capped } from "../../core/capped.ts";
+import { recordRun } from "../../core/breaker.ts";
 
 /** When this worker took its stage: its process start, or a warm spare's assignment. */
 let workerStartedAt = Date.now();
@@ -283,7 +284,7 @@ async function main(): Promise<void> {
     const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
     const model = process.env.AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
     const metrics = await runStage(stage, input, channel);
-    await capped(routing?.record(model, stage, null) ?? Promise.resolve());
+    await capped(routing ? recordRun(routing, model, stage, null) : Promise.resolve());
     log("info", "worker.done", {
       stage,
       execution: input.executionName,

@@ -19,6 +19,7 @@ import { blobStore, type BlobStore } from "../../core/blob-store.ts";
 import { ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
 import { injectedFault } from "../../core/stage-input.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
+import { recordRun } from "../../core/breaker.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
@@ -258,7 +259,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: stateName, progress }),
       });
       this.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
-      if (!drill) await this.routing.record(model, stage, null);
+      await recordRun(this.routing, model, stage, null, { drill: !!drill });
       // As SendTaskSuccess does: the whole answer; the state's ResultSelector keeps the report.
       return metrics;
     } catch (err) {
