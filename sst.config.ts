@@ -29,7 +29,8 @@ export default $config({
     const { buildPlatform } = await import("./infra/platform.ts");
     const { workerImageByDigest } = await import("./infra/gpu.ts");
     const { functionPermissions } = await import("./infra/permissions.ts");
-    const { functionTable, openRouterSecretName, openRouterSecretPlaceholder } = await import("./infra/functions.ts");
+    const { functionTable } = await import("./infra/functions.ts");
+    const { providerSecrets } = await import("./core/providers/index.ts");
     const { productionRegistryFile, productionRegistryProblems } = await import("./infra/production.ts");
     type DeployedFunction = import("./infra/permissions.ts").DeployedFunction;
     type LambdaFunction = import("./core/state-names.ts").LambdaFunction;
@@ -60,10 +61,10 @@ export default $config({
       },
     });
 
-    // A placeholder, so `sst deploy` works before `sst secret set`; the fallback treats it as
-    // no key. Linked, so the value reaches the handler encrypted (Resource), not as plain env.
-    const openRouterKey = new sst.Secret(openRouterSecretName, openRouterSecretPlaceholder);
-    const linkable: Record<string, sst.Secret> = { [openRouterSecretName]: openRouterKey };
+    // Each provider's secrets (core/providers/), with a placeholder, so `sst deploy` works before
+    // `sst secret set`; the provider treats it as no key. Linked, so the value reaches the
+    // handler encrypted (Resource), not as plain env.
+    const linkable: Record<string, sst.Secret> = Object.fromEntries(providerSecrets().map((secret) => [secret.name, new sst.Secret(secret.name, secret.placeholder)]));
     const targets = {
       region: place.region,
       accountId: place.accountId,

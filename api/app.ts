@@ -8,7 +8,7 @@ import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { AffiantError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { DeclarationNotReadyError, InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
 import { checkPdfBytes, documentKey, parseCaseJson } from "./case-store.ts";
@@ -54,16 +54,6 @@ const caseIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 /** A JSON body plans uploads: a case.json and a file list, never documents. */
 export const maxJsonBytes = 1024 * 1024;
 
-class HttpError extends AffiantError {
-  constructor(
-    readonly status: 401 | 404 | 409 | 413 | 415 | 429,
-    name: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
 
 const statusFor: Record<string, number> = {
   "Affiant.InvalidInput": 400,
@@ -72,6 +62,9 @@ const statusFor: Record<string, number> = {
   "Affiant.ExecutionAlreadyExists": 409,
   "Affiant.CaseBusy": 409,
   "Affiant.TooManyExecutions": 429,
+  "Affiant.Unauthorized": 401,
+  "Affiant.DeclarationNotReady": 409,
+  "Affiant.UnsupportedMediaType": 415,
 };
 
 export function createApp(options: AppOptions): Hono {
@@ -79,7 +72,6 @@ export function createApp(options: AppOptions): Hono {
   const { executions } = options;
 
   app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json({ error: { name: err.name, message: err.message } }, err.status);
     const status = statusFor[err.name];
     if (status) return c.json({ error: { name: err.name, message: err.message } }, status as 400);
     log("error", "api.error", { method: c.req.method, route: c.req.routePath, error: err.name });
@@ -125,7 +117,7 @@ export function createApp(options: AppOptions): Hono {
       for (const part of parts) {
         if (typeof part === "string") throw new InvalidInputError("files: each part must be a file, not a text field");
         if (part.type && part.type !== "application/pdf" && part.type !== "application/octet-stream") {
-          throw new HttpError(415, "Affiant.UnsupportedMediaType", `files: ${part.name}: ${part.type} is not a PDF`);
+          throw new UnsupportedMediaTypeError(`files: ${part.name}: ${part.type} is not a PDF`);
         }
         const bytes = new Uint8Array(await part.arrayBuffer());
         documents.push({ name: part.name, bytes });
@@ -149,7 +141,7 @@ export function createApp(options: AppOptions): Hono {
       log("info", "api.case_planned", { caseId: caseFile.caseId, documents: uploads.length });
       return c.json({ caseId: caseFile.caseId, uploads }, 201);
     }
-    throw new HttpError(415, "Affiant.UnsupportedMediaType", "POST /cases takes multipart/form-data (files + case) or application/json (case + file list for presigned uploads)");
+    throw new UnsupportedMediaTypeError("POST /cases takes multipart/form-data (files + case) or application/json (case + file list for presigned uploads)");
   });
 
   api.post("/cases/:caseId/executions", async (c) => {
@@ -181,7 +173,7 @@ export function createApp(options: AppOptions): Hono {
     const result = await executions.declaration(id);
     if (!result) throw new NotFoundError(`execution ${id} does not exist`);
     if (!result.markdown) {
-      throw new HttpError(409, "Affiant.DeclarationNotReady", `execution ${id} is ${result.status}; the declaration exists once it has SUCCEEDED`);
+      throw new DeclarationNotReadyError(`execution ${id} is ${result.status}; the declaration exists once it has SUCCEEDED`);
     }
     c.header("cache-control", "no-store");
     // A download, never a page: a browser must not render a declaration in this origin.
@@ -205,7 +197,7 @@ export function createApp(options: AppOptions): Hono {
       async (c, next) => {
         const grant = { caseId: c.req.param("caseId") ?? "", name: c.req.param("name") ?? "", size: Number(c.req.query("size")), expiresAt: Number(c.req.query("expires")) };
         const refused = local.signer.check(grant, c.req.query("signature") ?? "");
-        if (refused) throw new HttpError(401, "Affiant.Unauthorized", refused);
+        if (refused) throw new UnauthorizedError(refused);
         local.assertUploadOpen(grant.caseId, grant.expiresAt);
         // Spent from here: a second upload through this URL is refused even while this one runs.
         const signature = c.req.query("signature") ?? "";
@@ -257,7 +249,7 @@ function bearer(token: string) {
     const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
       c.header("www-authenticate", 'Bearer realm="affiant"');
-      throw new HttpError(401, "Affiant.Unauthorized", "missing or wrong bearer token (Authorization: Bearer <AFFIANT_API_TOKEN>)");
+      throw new UnauthorizedError("missing or wrong bearer token (Authorization: Bearer <AFFIANT_API_TOKEN>)");
     }
     await next();
   };

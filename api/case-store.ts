@@ -5,7 +5,7 @@
  */
 import type { BlobStore } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
-import { InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { CaseIncompleteError, InvalidInputError, NotFoundError } from "../core/errors.ts";
 import { documentLimits, type CaseDocument, type CaseManifest, type PlannedDocument } from "./executions.ts";
 
 export const manifestKey = (caseId: string) => `cases/${caseId}/manifest.json`;
@@ -67,12 +67,6 @@ export async function writeManifest(store: BlobStore, caseFile: CaseFile, caseJs
   await store.put(manifestKey(caseFile.caseId), JSON.stringify(manifest));
 }
 
-export class CaseIncompleteError extends InvalidInputError {
-  constructor(message: string) {
-    super(message);
-    this.name = "Affiant.CaseIncomplete";
-  }
-}
 
 /**
  * Throws NotFound for an unknown case and CaseIncomplete while documents the manifest

@@ -7,6 +7,7 @@
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { log } from "../core/log.ts";
+import { AwsProtocolError } from "../core/errors.ts";
 import { ReplayCache, ReplayCacheFullError, SigV4Error, verifySigV4 } from "./sigv4.ts";
 
 /**
@@ -17,17 +18,9 @@ export const sfnMaxBodyBytes = 1024 * 1024;
 /** The only operations the workers' own key may call. */
 export const workerOperations: ReadonlySet<string> = new Set(["SendTaskSuccess", "SendTaskFailure", "SendTaskHeartbeat"]);
 
-/** An error as the service returns it: HTTP 400 with `{__type, message}`. */
-export class ServiceError extends Error {
-  constructor(
-    name: string,
-    message: string,
-    readonly status = 400,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
+/** An error as the service returns it: HTTP 400 (by default) with `{__type, message}`. */
+export const ServiceError = AwsProtocolError;
+export type ServiceError = AwsProtocolError;
 
 export type Body = Record<string, unknown>;
 export type Operation = (body: Body) => Promise<Body> | Body;

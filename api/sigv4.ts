@@ -7,15 +7,10 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 
-export class SigV4Error extends Error {
-  constructor(
-    name: "MissingAuthenticationToken" | "UnrecognizedClientException" | "InvalidSignatureException",
-    message: string,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
+import { ReplayCacheFullError, SigV4Error } from "../core/errors.ts";
+
+/** Its errors live with every other in core/errors.ts; re-exported for its callers. */
+export { ReplayCacheFullError, SigV4Error };
 
 /** node:crypto behind the Hash interface the signer expects (update / digest). */
 export class NodeSha256 {
@@ -91,10 +86,6 @@ export class ReplayCache {
   get size(): number {
     return this.seen.size;
   }
-}
-
-export class ReplayCacheFullError extends Error {
-  override name = "ThrottlingException";
 }
 
 /** The access key id the request was signed with, once verified. */

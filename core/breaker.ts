@@ -1,8 +1,10 @@
 /**
  * The one circuit-breaker helper every caller shares (the Admit function before a g5 task is
- * placed, the local engine's Admit state, the fallback's own local entries): what counts
- * against a model, and whether a run may start now.
+ * placed, the fallback's own local entries, the worker and the local engine recording a
+ * success): what counts against a model, whether a run may start now, and the one refusal,
+ * Affiant.CircuitOpen.
  */
+import { CircuitOpenError } from "./errors.ts";
 import type { BreakerPolicy, ModelHealth, RoutingStore } from "./routing-store.ts";
 
 /**
@@ -45,4 +47,44 @@ export function circuitOpenReason(model: string, a: Admission): string {
   const h = a.health;
   const why = `circuit open: ${h.failures} of the last ${h.samples} runs of ${model} failed (${h.stalls} stalls)`;
   return h.probeDue ? `${why}; another run is probing it` : why;
+}
+
+/** The refusal every caller gives: Affiant.CircuitOpen with its cause (ids and counts only). */
+export function circuitOpenError(stage: string, model: string, a: Admission): InstanceType<typeof CircuitOpenError> {
+  return new CircuitOpenError(`${stage}: ${circuitOpenReason(model, a)}`, { state: stage, model });
+}
+
+/** Admitted (perhaps as the probe), or throws Affiant.CircuitOpen; `onRefused` sees the health first (for a log line). */
+export async function admitOrRefuse(store: RoutingStore, stage: string, model: string, policy: BreakerPolicy, onRefused?: (a: Admission) => void): Promise<Admission> {
+  const decision = await admit(store, model, policy);
+  if (decision.admitted) return decision;
+  onRefused?.(decision);
+  throw circuitOpenError(stage, model, decision);
+}
+
+/**
+ * Tells the breaker how a run of `model` ended: `null` for a success, else the error's name.
+ * An error that says nothing about the model, and a drill (an injected fault), are not its
+ * outcome and are not recorded.
+ */
+export async function recordRun(store: RoutingStore, model: string, stage: string, error: string | null, options: { drill?: boolean } = {}): Promise<void> {
+  if (options.drill || (error !== null && !countsAgainstModel(error))) return;
+  await store.record(model, stage, error);
+}
+
+/**
+ * A run under the breaker: admitted or Affiant.CircuitOpen, then its success or its failure
+ * recorded (a failure's record never hides the failure itself).
+ */
+export async function underBreaker<T>(store: RoutingStore, stage: string, model: string, policy: BreakerPolicy, run: () => Promise<T>): Promise<T> {
+  await admitOrRefuse(store, stage, model, policy);
+  let result: T;
+  try {
+    result = await run();
+  } catch (err) {
+    await recordRun(store, model, stage, (err as Error).name).catch(() => undefined);
+    throw err;
+  }
+  await recordRun(store, model, stage, null);
+  return result;
 }

@@ -109,6 +109,70 @@ export const TooManyExecutionsError = define("Affiant.TooManyExecutions");
 /** The case already has a running execution (a start, or new documents, must wait for it). */
 export const CaseBusyError = define("Affiant.CaseBusy");
 
+/** A case whose manifest lists documents not uploaded yet (the API answers 409; the backfill waits for it). */
+export class CaseIncompleteError extends InvalidInputError {
+  constructor(message: string, fields: AffiantErrorFields = {}, options?: ErrorOptions) {
+    super(message, fields, options);
+    this.name = "Affiant.CaseIncomplete";
+  }
+}
+/** A GPU stage's output could not be written where the next state reads it (the local engine's task). */
+export const OutputWriteFailedError = define("Affiant.OutputWriteFailed");
+/** The process running an execution ended before it did (the local engine, `affiant serve`): recorded as ABORTED. */
+export const InterruptedError = define("Affiant.Interrupted");
+/** The API: a Host header this server does not answer to (DNS rebinding); 403. */
+export const ForbiddenHostError = define("Affiant.ForbiddenHost");
+/** The API: a cross-origin browser request; 403. */
+export const ForbiddenOriginError = define("Affiant.ForbiddenOrigin");
+/** The API: a missing or wrong bearer token; 401. */
+export const UnauthorizedError = define("Affiant.Unauthorized");
+/** The API: a request body over its limit; 413. */
+export const RequestTooLargeError = define("Affiant.RequestTooLarge");
+/** The API: a body of a type the route does not take; 415. */
+export const UnsupportedMediaTypeError = define("Affiant.UnsupportedMediaType");
+/** The API: the declaration of an execution that has not SUCCEEDED; 409. */
+export const DeclarationNotReadyError = define("Affiant.DeclarationNotReady");
+/** The API: anything unexpected; 500, its detail only in the server log. */
+export const InternalError = define("Affiant.InternalError");
+
+/**
+ * Errors in AWS's own names: the local Step Functions endpoint (`affiant serve`'s `/sfn`) and
+ * its SigV4 check answer as the service would (`{__type, message}`), so SDK clients see what
+ * they would see from AWS. Not Affiant's names: no state machine matches on them.
+ */
+export class AwsProtocolError extends Error {
+  constructor(
+    name: string,
+    message: string,
+    /** HTTP status of the answer. */
+    readonly status = 400,
+  ) {
+    super(message);
+    this.name = name;
+  }
+}
+
+/** A request that is not signed, or not signed right, with Signature Version 4 (403). */
+export class SigV4Error extends AwsProtocolError {
+  constructor(name: "MissingAuthenticationToken" | "UnrecognizedClientException" | "InvalidSignatureException", message: string) {
+    super(name, message, 403);
+  }
+}
+
+/** More signed requests in the replay window than the cache holds: throttled, as AWS would. */
+export class ReplayCacheFullError extends AwsProtocolError {
+  constructor(message: string) {
+    super("ThrottlingException", message, 400);
+  }
+}
+
+/** A task token answer Step Functions would refuse (the local engine's task tokens). */
+export class SfnServiceError extends AwsProtocolError {
+  constructor(name: "InvalidToken" | "TaskDoesNotExist" | "TaskTimedOut" | "InvalidOutput", message: string) {
+    super(name, message, 400);
+  }
+}
+
 /** Names Step Functions itself raises; the local engine raises the same ones. */
 export const StatesErrors = {
   Timeout: "States.Timeout",

@@ -9,6 +9,8 @@ import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { InvalidInputError, ModelUnavailableError } from "./errors.ts";
 import { gpuStages, type GpuStage } from "./state-names.ts";
+import { localProvider, providerModule, providerNames, providers } from "./providers/index.ts";
+import type { ProviderModule } from "./providers/types.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultRegistryPath = path.join(projectRoot, "models", "registry.json");
@@ -58,8 +60,16 @@ const modelSchema = z.object({
   notes: z.string().optional(),
 });
 
-/** `local:<modelId>`, `bedrock:<modelId>` or `openrouter:<model>`. */
-const fallbackRef = z.string().regex(/^(local|bedrock|openrouter):.+$/, "expected local:|bedrock:|openrouter:<model>");
+/**
+ * `local:<registry model id>` or `<provider>:<model>` for a provider of core/providers/index.ts;
+ * an unknown provider is refused, naming the ones there are.
+ */
+export function fallbackRefSchema(list: readonly ProviderModule[] = providers) {
+  const names = providerNames(list);
+  const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return z.string().regex(new RegExp(`^(${escaped.join("|")}):.+$`), `expected <provider>:<model>, the provider one of ${names.join(", ")}`);
+}
+const fallbackRef = fallbackRefSchema();
 
 const stageSchema = z.object({
   model: z.string(),
@@ -132,7 +142,7 @@ export const registrySchema = z.object({
     .object({
       /** Per host class: what one GPU of it costs an hour (GPU-seconds are billed per stage). */
       gpuHourUsd: z.record(z.string(), z.number().min(0)).default({}),
-      /** Per `provider:model`: price per million input and output tokens. */
+      /** Per provider model (its module's `pricingKey`, `provider:model`): price per million input and output tokens. */
       hosted: z.record(z.string(), z.object({ inputPerMTokUsd: z.number().min(0), outputPerMTokUsd: z.number().min(0) })).default({}),
     })
     .default({ gpuHourUsd: {}, hosted: {} }),
@@ -189,7 +199,7 @@ function validateReferences(registry: Registry): void {
     }
     for (const ref of entry.fallback) {
       const [provider, id] = splitRef(ref);
-      if (provider === "local" && !registry.models[id]) {
+      if (provider === localProvider && !registry.models[id]) {
         throw new InvalidInputError(`model registry ${where}: stage ${stage} falls back to unknown model ${id}`);
       }
     }
@@ -232,12 +242,13 @@ export function modelFilePath(registry: Registry, id: string): string {
 /** The cost of one stage run, from the registry's price table. Unpriced is 0, never a guess. */
 export function stageCostUsd(registry: Registry, run: { provider: string; model: string; wallMs: number; tokensIn: number; tokensOut: number }): number {
   let usd = 0;
-  if (run.provider === "local") {
+  if (run.provider === localProvider) {
     const hostClass = registry.models[run.model]?.hostClass;
     const perHour = hostClass ? (registry.pricing.gpuHourUsd[hostClass] ?? 0) : 0;
     usd = (run.wallMs / 3_600_000) * perHour;
   } else {
-    const price = registry.pricing.hosted[`${run.provider}:${run.model}`];
+    const key = providerModule(run.provider)?.pricingKey(run.model);
+    const price = key === undefined ? undefined : registry.pricing.hosted[key];
     if (price) usd = (run.tokensIn / 1e6) * price.inputPerMTokUsd + (run.tokensOut / 1e6) * price.outputPerMTokUsd;
   }
   return Math.round(usd * 1e6) / 1e6;

@@ -3,13 +3,16 @@
  * counts only. The worker's SendTaskSuccess output and the fallback function's result both
  * have exactly these fields, so the states after a stage never care which one ran.
  */
+import type { ProviderName } from "./providers/index.ts";
+
 export interface StageReport {
   /** Blob key of the stage's output (facts JSON, draft Markdown, judge JSON). */
   outputKey: string;
   stage: string;
   /** Registry model id (local) or provider model id (Bedrock, OpenRouter). */
   model: string;
-  provider: "local" | "bedrock" | "openrouter";
+  /** `local`, or a hosted provider of core/providers/index.ts. */
+  provider: ProviderName;
   /** Error name that sent the stage to its fallback; null on the primary path. */
   fallbackReason: string | null;
   tokensIn: number;

@@ -4,8 +4,8 @@
  * state goes straight to the fallback with Affiant.CircuitOpen. After the cooldown exactly
  * one execution wins the probe (a conditional write); the others still fall back.
  */
-import { CircuitOpenError, InvalidInputError } from "../core/errors.ts";
-import { admit, circuitOpenReason } from "../core/breaker.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { admitOrRefuse } from "../core/breaker.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
 import { log } from "../core/log.ts";
 import { withTelemetry } from "../core/telemetry.ts";
@@ -25,11 +25,9 @@ export async function admitGpuStage(event: AdmitEvent): Promise<{ model: string;
   const model = stageEntry(registry, stage).model;
   const store = openRoutingStore();
   try {
-    const decision = await admit(store, model, registry.models[model]?.breaker ?? defaultBreaker);
-    if (!decision.admitted) {
-      log("warn", "routing.skipped", { execution: event.executionName ?? null, stage, model, failures: decision.health.failures, samples: decision.health.samples });
-      throw new CircuitOpenError(`${stage}: ${circuitOpenReason(model, decision)}`, { state: stage, model });
-    }
+    const decision = await admitOrRefuse(store, stage, model, registry.models[model]?.breaker ?? defaultBreaker, (refused) =>
+      log("warn", "routing.skipped", { execution: event.executionName ?? null, stage, model, failures: refused.health.failures, samples: refused.health.samples }),
+    );
     if (decision.probe) log("info", "routing.probe", { execution: event.executionName ?? null, stage, model });
     return { model, probe: decision.probe };
   } finally {

@@ -2,7 +2,7 @@
  * <Stage>Fallback (Lambda): runs when a GPU stage failed, timed out or missed its
  * heartbeat. Walks the stage's fallback chain from the registry in order. `local:` runs
  * a second registry model in a fresh worker process, under the same timeout and heartbeat
- * rules as the primary. `bedrock:` and `openrouter:` are the hosted providers: they get
+ * rules as the primary. The others are the hosted providers (core/providers/index.ts): they get
  * the same prompts (built from redacted text only), each checked against keyed hashes of the
  * case's vault values before it leaves, and are skipped, with the reason logged, where not configured.
  *
@@ -12,19 +12,18 @@
  * primary (stall, heartbeat timeout, timeout, crash, runaway: whatever the state caught),
  * which the primary itself often could not.
  */
-import { NoProviderAvailableError } from "../core/errors.ts";
+import { CircuitOpenError, NoProviderAvailableError } from "../core/errors.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
-import { admit, countsAgainstModel } from "../core/breaker.ts";
+import { countsAgainstModel, recordRun, underBreaker } from "../core/breaker.ts";
 import { capped } from "../core/capped.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore } from "../core/blob-store.ts";
 import { recordStageCost, stageMetrics } from "../core/stage-metrics.ts";
 import { stageInputFromEnv } from "../core/stage-input.ts";
 import { planStage } from "../core/stages/plan.ts";
-import { BedrockProvider } from "../core/providers/bedrock.ts";
-import { OpenRouterProvider } from "../core/providers/openrouter.ts";
+import { localProvider, providerModule, providers, type HostedProviderName } from "../core/providers/index.ts";
 import { readGuard } from "./redaction/privacy-guard.ts";
-import { extractJson, type HostedProvider } from "../core/providers/types.ts";
+import { extractJson, type HostedProvider, type ProviderModule } from "../core/providers/types.ts";
 import type { Registry, StageEntry } from "../core/registry.ts";
 import type { GpuStage } from "../core/state-names.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
@@ -34,7 +33,6 @@ import type { StageMetrics } from "../core/stage-report.ts";
 import { loadRegistry, splitRef, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
-import { openRouterApiKey } from "../core/providers/openrouter-key.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -82,13 +80,13 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
   const leftMs = () => (options.deadlineAt === undefined ? Number.POSITIVE_INFINITY : options.deadlineAt - fallbackReserveMs - Date.now());
   for (const ref of entry.fallback) {
     const [provider, id] = splitRef(ref);
-    const need = provider === "local" ? minEntryMs.local : minEntryMs.hosted;
+    const need = provider === localProvider ? minEntryMs.local : minEntryMs.hosted;
     if (leftMs() < need) {
       attempts.push(`${ref}: skipped, ${Math.max(0, Math.floor(leftMs() / 1000))} s left before the fallback's deadline`);
       log("warn", "fallback.skipped", { stage, execution: event.executionName, provider, model: id, reason: "deadline", leftMs: Math.max(0, Math.round(leftMs())) });
       continue;
     }
-    if (provider !== "local") {
+    if (provider !== localProvider) {
       const hosted = await hostedProvider(provider, id);
       if (!hosted || privacyRefused) {
         attempts.push(`${ref}: ${privacyRefused ? "skipped after a privacy refusal" : "not configured"}`);
@@ -121,20 +119,17 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
       continue;
     }
     const routing = openRoutingStore();
+    const localWorker = options.localWorker;
     try {
-      const decision = await admit(routing, id, registry.models[id]?.breaker ?? defaultBreaker);
-      if (!decision.admitted) {
-        attempts.push(`${ref}: circuit open (${decision.health.failures}/${decision.health.samples} recent runs failed)`);
-        continue;
-      }
-      const metrics = await options.localWorker({
-        stage,
-        env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
-        // The worker's own deadline is this one's, if sooner: it kills itself by then.
-        timeoutSeconds: Math.max(1, Math.min(entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds, Math.floor(leftMs() / 1000))),
-        heartbeatSeconds: entry.heartbeatSeconds,
-      });
-      await routing.record(id, stage, null);
+      const metrics = await underBreaker(routing, stage, id, registry.models[id]?.breaker ?? defaultBreaker, () =>
+        localWorker({
+          stage,
+          env: { ...stageEnvFromState(stage, state), AFFIANT_MODEL: id, AFFIANT_FALLBACK_REASON: failure.Error },
+          // The worker's own deadline is this one's, if sooner: it kills itself by then.
+          timeoutSeconds: Math.max(1, Math.min(entry.fallbackTimeoutSeconds ?? entry.timeoutSeconds, Math.floor(leftMs() / 1000))),
+          heartbeatSeconds: entry.heartbeatSeconds,
+        }),
+      );
       log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error });
       return { ...metrics, fallbackReason: failure.Error };
     } catch (err) {
@@ -142,8 +137,8 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
       // The execution ended under it (locally): nothing is left to fall back for, and the
       // model did not fail.
       if (name === "States.Aborted") throw err;
-      if (countsAgainstModel(name)) await routing.record(id, stage, name).catch(() => undefined);
-      attempts.push(`${ref}: ${name}`);
+      // An open circuit says why (its counts); any other failure by its name.
+      attempts.push(err instanceof CircuitOpenError ? `${ref}: ${(err as Error).message}` : `${ref}: ${name}`);
       log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
     } finally {
       routing.dispose();
@@ -158,10 +153,11 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
  * Input errors and an open circuit say nothing about the model; a drill is not its outcome.
  */
 async function recordPrimaryFailure(stage: GpuStage, model: string, error: string | undefined, state: PipelineState): Promise<void> {
+  // Nothing to tell: no store opened.
   if (!error || !countsAgainstModel(error) || state.faults?.[stage]) return;
   const routing = openRoutingStore();
   try {
-    await capped(routing.record(model, stage, error));
+    await capped(recordRun(routing, model, stage, error));
   } finally {
     routing.dispose();
   }
@@ -206,25 +202,16 @@ const fallbackHandler = async (event: FallbackEvent, context?: LambdaContextLike
   return metrics;
 };
 
-/** A hosted provider for `bedrock:<model>` / `openrouter:<model>`, or undefined when not configured. */
-export async function hostedProvider(provider: string, model: string): Promise<HostedProvider | undefined> {
-  if (provider === "openrouter") {
-    const apiKey = await openRouterApiKey();
-    return apiKey ? new OpenRouterProvider({ model, apiKey }) : undefined;
-  }
-  if (provider === "bedrock") {
-    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    const credentials = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"].some((v) => process.env[v]);
-    return region && credentials ? new BedrockProvider({ model }) : undefined;
-  }
-  return undefined;
+/** The client for `<provider>:<model>` (a module of core/providers/index.ts), or undefined when not configured or unknown. */
+export async function hostedProvider<M extends ProviderModule = (typeof providers)[number]>(provider: string, model: string, list: readonly M[] = providers as readonly ProviderModule[] as readonly M[]): Promise<HostedProvider<M["name"]> | undefined> {
+  return (providerModule(provider, list) as M | undefined)?.client(model) as Promise<HostedProvider<M["name"]> | undefined>;
 }
 
 /** Hosted models have large contexts; prompts are sized with a conservative estimate. */
 const hostedContextTokens = 32_000;
 const approxTokens = (text: string) => Math.ceil(text.length / 3);
 
-async function runHosted(provider: HostedProvider, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry, deadlineAt?: number): Promise<StageMetrics> {
+async function runHosted(provider: HostedProvider<HostedProviderName>, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry, deadlineAt?: number): Promise<StageMetrics> {
   const store = await openBlobStore();
   // The keyed hashes of the vault's values, never the vault: this Lambda talks to the internet.
   const guard = await readGuard(store, state.caseId, executionName, stage);

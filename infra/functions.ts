@@ -10,6 +10,7 @@ import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import type { Input } from "./cloud.ts";
 import type { DeployedFunction } from "./permissions.ts";
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter-key.ts";
+import { providerSecrets } from "../core/providers/index.ts";
 
 /** Where a bundled handler finds the files it reads at run time (the bundle's root). */
 export const lambdaTaskRoot = "/var/task";
@@ -89,7 +90,8 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       env: { ...vault, AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
       files: [...registryFiles, ...promptFiles],
       install: ["better-sqlite3"],
-      link: [openRouterSecretName],
+      // Every hosted provider's secrets (core/providers/index.ts).
+      link: providerSecrets().map((s) => s.name),
     }),
     // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
     [lambdaFunctions.admit]: row(lambdaFunctions.admit, { handler: "functions/admit-gpu.handler", timeoutSeconds: timeouts[lambdaFunctions.admit], memoryMB: 512, vpc: false, install: ["better-sqlite3"] }),

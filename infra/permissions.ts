@@ -5,10 +5,15 @@
  * needs: Extract seals the pre-redaction text, Redact opens it and seals the vault and the
  * privacy guard's keyed hashes, Reinject opens the vault, and the fallback (outside the VPC,
  * talking to the internet), Index and Score open only the guard's hashes, and read and write
- * only under runs/ plus the guard blob. The bucket's key is usable only through S3; Bedrock
- * only for the registry's model ids.
+ * only under runs/ plus the guard blob. The bucket's key is usable only through S3. The
+ * fallback gets the statements each provider module asks for (core/providers/) for the model
+ * ids the registry names for it (Bedrock: only those ids); Index and Score only the
+ * registry's embedding model.
  */
 import type { Cloud, Input, Permission } from "./cloud.ts";
+import { providers } from "../core/providers/index.ts";
+import { bedrock, bedrockInvokeStatements, isBedrockEmbeddingModel } from "../core/providers/bedrock-provider.ts";
+import type { ArnTemplate, ProviderModule, ProviderStatement } from "../core/providers/types.ts";
 import { splitRef, type Registry } from "../core/registry.ts";
 import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import { clusterTaskPermissions } from "./reaper.ts";
@@ -17,7 +22,7 @@ import { sealedPurposes, type SealedPurpose } from "../functions/redaction/seale
 /** The pipeline's Lambdas plus the API and the scheduled backfill. */
 export type DeployedFunction = LambdaFunction | "api" | "backfill" | "task-stopped" | "gpu-sweeper";
 
-/** Index and Score embed with Titan unless the registry names another embedding model. */
+/** Index and Score embed with Titan unless the registry names another (`embedding.bedrock.model`). */
 export const defaultEmbeddingModel = "amazon.titan-embed-text-v2:0";
 
 export interface PermissionTargets {
@@ -74,32 +79,35 @@ export function routingTablePermissions(tableArn: Input<string>): Permission[] {
   return [{ actions: ["dynamodb:PutItem", "dynamodb:Query"], resources: [tableArn] }];
 }
 
-/** Bedrock model ids the registry names: `bedrock:` fallbacks and priced `bedrock:` models. */
-export function bedrockModelIds(registry: Registry): { chat: string[]; embedding: string[] } {
+/** The model ids the registry names for one provider: its fallback refs and its priced models. */
+export function providerModelIds(registry: Registry, provider: string): string[] {
   const refs = [...Object.values(registry.stages).flatMap((s) => s.fallback), ...Object.keys(registry.pricing.hosted)];
-  const raw = registry as unknown as { embedding?: { model?: string }; embeddings?: { model?: string } };
-  const ids = [...new Set(refs.map(splitRef).filter(([p]) => p === "bedrock").map(([, id]) => id))];
-  const named = [raw.embedding?.model, raw.embeddings?.model].filter((m): m is string => !!m).map((m) => (m.startsWith("bedrock:") ? splitRef(m)[1] : m));
-  const embedding = [...new Set([...ids.filter((id) => id.includes("embed")), ...named])];
-  return { chat: ids.filter((id) => !id.includes("embed")), embedding: embedding.length ? embedding : [defaultEmbeddingModel] };
+  return [...new Set(refs.map(splitRef).filter(([p]) => p === provider).map(([, id]) => id))];
 }
 
-/** Foundation-model ARNs, plus the inference profile and its regional models for `us.`/`eu.`… ids. */
-export function bedrockModelArns(cloud: Cloud, ids: string[], region: Input<string>, accountId: Input<string>): Input<string>[] {
-  return ids.flatMap((id) => {
-    const profile = /^(us|eu|apac|global|us-gov)\.(.+)$/.exec(id);
-    if (!profile) return [cloud.pulumi.interpolate`arn:aws:bedrock:${region}::foundation-model/${id}`];
-    return [cloud.pulumi.interpolate`arn:aws:bedrock:${region}:${accountId}:inference-profile/${id}`, `arn:aws:bedrock:*::foundation-model/${profile[2]}`];
-  });
+/** The Bedrock embedding models Index and Score call: the registry's `embedding.bedrock.model`, and any `embed` model it names for Bedrock. */
+export function bedrockEmbeddingModelIds(registry: Registry): string[] {
+  const named = registry.embedding?.bedrock.model;
+  const ids = [...new Set([...providerModelIds(registry, bedrock.name).filter(isBedrockEmbeddingModel), ...(named ? [named] : [])])];
+  return ids.length ? ids : [defaultEmbeddingModel];
+}
+
+/** A provider module's statement as a Permission: ARN templates filled in with the deployed region and account. */
+export function providerPermissions(cloud: Cloud, statements: ProviderStatement[], region: Input<string>, accountId: Input<string>): Permission[] {
+  const arn = (a: ArnTemplate): Input<string> => (typeof a === "string" ? a : cloud.pulumi.all([region, accountId]).apply(([r, id]) => a({ region: r, accountId: id })));
+  return statements.map((s) => ({ actions: s.actions, resources: s.resources.map(arn) }));
+}
+
+/** What the fallback needs to call every provider in the list, for the model ids the registry names for each. */
+export function fallbackProviderPermissions(cloud: Cloud, t: Pick<PermissionTargets, "registry" | "region" | "accountId">, list: readonly ProviderModule[] = providers): Permission[] {
+  return list.flatMap((p) => providerPermissions(cloud, p.statements(providerModelIds(t.registry, p.name)), t.region, t.accountId));
 }
 
 export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: PermissionTargets): Permission[] {
   const blobs = bucketPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
   const runBlobs = runPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
   const sealed = (actions: string[], ...purposes: SealedPurpose[]) => sealedKindPermission(t.vaultKeyArn, actions, purposes);
-  const models = bedrockModelIds(t.registry);
-  const invoke = (ids: string[]): Permission[] =>
-    ids.length ? [{ actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resources: bedrockModelArns(cloud, ids, t.region, t.accountId) }] : [];
+  const embeddings = (): Permission[] => providerPermissions(cloud, bedrockInvokeStatements(bedrockEmbeddingModelIds(t.registry)), t.region, t.accountId);
   const executions = (): Permission[] => {
     if (!t.stateMachineArn) throw new Error(`${fn}: permissions need the state machine ARN`);
     const machine = t.stateMachineArn;
@@ -126,7 +134,7 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.index:
     case lambdaFunctions.score:
       // Texts sent to Bedrock for embedding pass the privacy guard: its hashes, never the vault.
-      return [...runBlobs, ...invoke(models.embedding), sealed(["kms:Decrypt"], sealedPurposes.guard)];
+      return [...runBlobs, ...embeddings(), sealed(["kms:Decrypt"], sealedPurposes.guard)];
     case lambdaFunctions.reinject:
       // ListBucket: the run's cost ledger (runs/<case>/<execution>/costs/) is summed for the report.
       return [...blobs, bucketListing(t.bucketArn, "runs/"), sealed(["kms:Decrypt"], sealedPurposes.vault)];
@@ -134,7 +142,7 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // The privacy guard refuses any prompt holding a real value before it leaves for a
       // hosted model, comparing keyed hashes: this function never opens the vault or the
       // extracted text, and reads no document. It may stop its primary's GPU task.
-      return [...runBlobs, ...routingTablePermissions(t.routingTableArn), ...invoke(models.chat), sealed(["kms:Decrypt"], sealedPurposes.guard), ...clusterTasks()];
+      return [...runBlobs, ...routingTablePermissions(t.routingTableArn), ...fallbackProviderPermissions(cloud, t), sealed(["kms:Decrypt"], sealedPurposes.guard), ...clusterTasks()];
     case lambdaFunctions.admit:
       // Reads outcomes and claims the half-open probe; no blobs, no case text.
       return routingTablePermissions(t.routingTableArn);

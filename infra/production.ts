@@ -1,15 +1,16 @@
 /**
  * What a registry must be before stage `production` deploys it: every GPU stage on a GPU
  * host class with a model that fits its GPU at its context, and a fallback chain that a
- * Lambda can run (Bedrock or OpenRouter; `local:` is skipped there). `sst.config.ts` refuses
+ * Lambda can run (a hosted provider of core/providers/; `local:` is skipped there). `sst.config.ts` refuses
  * the deploy with these problems; the rehearsal and test/infra.test.ts check the shipped one.
  */
 import { splitRef, type Registry } from "../core/registry.ts";
 import { gpuStages, stateNames } from "../core/state-names.ts";
+import { providers } from "../core/providers/index.ts";
 
 /** CUDA context, compute buffers and llama.cpp's scratch, beyond weights and KV cache. */
 const gpuOverheadBytes = 1.5 * 2 ** 30;
-const hostedProviders = new Set(["bedrock", "openrouter"]);
+const hostedProviders = new Set<string>(providers.map((p) => p.name));
 
 /** The production registry shipped with the project. */
 export const productionRegistryFile = "models/registry.g5.json";
@@ -25,7 +26,7 @@ export function productionRegistryProblems(registry: Registry): string[] {
       problems.push(`stage ${stage}: model ${entry.model} is on host class ${model.hostClass} (${host.instanceType}), not a GPU instance class (g*/p*)`);
     }
     if (!entry.fallback.some((ref) => hostedProviders.has(splitRef(ref)[0]))) {
-      problems.push(`stage ${stage}: fallback chain [${entry.fallback.join(", ")}] has no hosted provider (bedrock: or openrouter:); a Lambda skips local: fallbacks`);
+      problems.push(`stage ${stage}: fallback chain [${entry.fallback.join(", ")}] has no hosted provider (${[...hostedProviders].map((p) => `${p}:`).join(" or ")}); a Lambda skips local: fallbacks`);
     }
     if (model.trainedContext !== undefined && model.contextSize > model.trainedContext) {
       problems.push(`stage ${stage}: model ${entry.model} asks for context ${model.contextSize}, beyond its trained ${model.trainedContext}`);

@@ -23,6 +23,7 @@ import { evaluateCall } from "./evaluate.ts";
 import { account, synthesize, type Synthesized } from "./synth.ts";
 import { productionRegistryFile, productionRegistryProblems } from "../infra/production.ts";
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
+import { providerSecrets } from "../core/providers/index.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { collectTaskStates } from "../workflows/definition.ts";
 import { loadRegistry } from "../core/registry.ts";
@@ -60,7 +61,8 @@ async function main() {
   // 2. The secret.
   await attempt("secret", "OpenRouterApiKey has a placeholder, is linked, and is in no plain environment", () => {
     const config = readFileSync(path.join(root, "sst.config.ts"), "utf8");
-    must(/new sst\.Secret\(openRouterSecretName, openRouterSecretPlaceholder\)/.test(config), "sst.Secret without a placeholder: `sst deploy` before `sst secret set` fails");
+    must(/new sst\.Secret\(secret\.name, secret\.placeholder\)/.test(config), "sst.Secret without a placeholder: `sst deploy` before `sst secret set` fails");
+    must(providerSecrets().some((s) => s.name === openRouterSecretName && s.placeholder === openRouterSecretPlaceholder), "OpenRouter's module does not declare its secret and placeholder");
     const linked = Object.entries(syn.table).filter(([, spec]) => spec.link?.includes(openRouterSecretName)).map(([n]) => n);
     must(linked.length > 0, "no function links the secret");
     for (const [name, spec] of Object.entries(syn.table)) must(!Object.keys(spec.environment).some((k) => /OPENROUTER/i.test(k)), `${name} has the key in its environment`);

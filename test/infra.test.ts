@@ -358,6 +358,50 @@ async function infraTests() {
     assert.ok(!on("api", "s3:ListBucket", production.keys.bucket));
   });
 
+  test("Index and Score may invoke exactly the registry's embedding.bedrock.model, not the default Titan, when it names another", async () => {
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry };
+    const other = "amazon.titan-embed-text-v1";
+    assert.notEqual(other, defaultEmbeddingModel);
+    const custom = { ...registry, embedding: { ...registry.embedding!, bedrock: { ...registry.embedding!.bedrock, model: other } } };
+    for (const fn of [lambdaFunctions.index, lambdaFunctions.score]) {
+      const perms = (await resolve(pulumi.output(functionPermissions(cloud, fn, { ...targets, registry: custom })))) as Permission[];
+      const invoke = perms.filter((p) => p.actions.includes("bedrock:InvokeModel")).flatMap((p) => p.resources);
+      assert.deepEqual(invoke, [`arn:aws:bedrock:${region}::foundation-model/${other}`], fn);
+    }
+  });
+
+  test("the fallback's IAM statements and linked secrets derive from the provider modules, a throwaway one included", async () => {
+    const { fallbackProviderPermissions, providerModelIds } = await import("../infra/permissions.ts");
+    const { providers, providerSecrets } = await import("../core/providers/index.ts");
+    const { defineProvider } = await import("../core/providers/types.ts");
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry };
+    const fallback = (await resolve(pulumi.output(functionPermissions(cloud, lambdaFunctions.fallback, targets)))) as Permission[];
+    // Every module's statements for the ids the registry names for it are in the fallback's grant.
+    for (const p of providers) {
+      for (const statement of p.statements(providerModelIds(registry, p.name))) {
+        const resources = statement.resources.map((r) => (typeof r === "string" ? r : r({ region, accountId: account })));
+        assert.ok(fallback.some((g) => JSON.stringify(g.actions) === JSON.stringify(statement.actions) && JSON.stringify(g.resources) === JSON.stringify(resources)), `${p.name}: ${statement.actions.join(",")}`);
+      }
+    }
+    // A throwaway provider, named in the registry, gets exactly its own statement with the place filled in.
+    const throwaway = defineProvider({
+      name: "throwaway",
+      client: async () => undefined,
+      secrets: [{ name: "ThrowawayKey", placeholder: "unset" }],
+      statements: (ids) => [{ actions: ["throwaway:Invoke"], resources: ids.map((id) => ({ region: r, accountId: a }: { region: string; accountId: string }) => `arn:throwaway:${r}:${a}:model/${id}`) }],
+    });
+    const named = { ...registry, stages: { ...registry.stages, JudgeTone: { ...registry.stages.JudgeTone!, fallback: ["throwaway:m-1", "throwaway:m-2", "bedrock:not-for-throwaway"] } } };
+    const granted = (await resolve(pulumi.output(fallbackProviderPermissions(cloud, { registry: named, region, accountId: account }, [throwaway])))) as Permission[];
+    assert.deepEqual(granted, [{ actions: ["throwaway:Invoke"], resources: [`arn:throwaway:${region}:${account}:model/m-1`, `arn:throwaway:${region}:${account}:model/m-2`] }]);
+    // Secrets: the fallback function is linked to every provider's, and no other function to any.
+    const { functionTable } = await import("../infra/functions.ts");
+    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
+    const secrets = providerSecrets().map((s) => s.name);
+    assert.ok(secrets.length > 0);
+    assert.deepEqual(table[lambdaFunctions.fallback].link, secrets);
+    for (const [name, spec] of Object.entries(table)) if (name !== lambdaFunctions.fallback) assert.equal(spec.link, undefined, name);
+  });
+
   test("the deployed registry is the production profile: GPU host classes, hosted fallbacks, judges of three families", () => {
     assert.deepEqual(productionRegistryProblems(registry), []);
     const toy = loadRegistry(path.join(root, "models/registry.json"));

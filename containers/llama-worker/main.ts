@@ -22,6 +22,7 @@ import { injectedFault, stageInputFromEnv } from "../../core/stage-input.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import { capped } from "../../core/capped.ts";
+import { recordRun } from "../../core/breaker.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
@@ -84,7 +85,7 @@ async function main(warm: WarmStart | undefined): Promise<void> {
       lifeline,
       failAndExit: (err) => failAndExit(channel, err),
     });
-    await capped(routing?.record(model, stage, null) ?? Promise.resolve());
+    await capped(routing ? recordRun(routing, model, stage, null) : Promise.resolve());
     log("info", "worker.done", {
       stage,
       execution: input.executionName,

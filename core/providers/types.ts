@@ -16,10 +16,55 @@ export interface CompletionResult {
   ms: number;
 }
 
-export interface HostedProvider {
-  readonly name: "bedrock" | "openrouter";
+export interface HostedProvider<Name extends string = string> {
+  /** The provider module's name (core/providers/index.ts lists them). */
+  readonly name: Name;
   readonly model: string;
   complete(request: CompletionRequest): Promise<CompletionResult>;
+}
+
+/** An ARN built from where the app is deployed (deploy-time values, so a function of them), or a fixed one. */
+export type ArnTemplate = string | ((at: { region: string; accountId: string }) => string);
+
+/** One IAM statement a provider's callers need; infra/permissions.ts turns it into a Permission. */
+export interface ProviderStatement {
+  actions: string[];
+  resources: ArnTemplate[];
+}
+
+/** A secret linked to the fallback function (an `sst.Secret`; its value reaches the handler encrypted). */
+export interface ProviderSecret {
+  /** The secret's name in SST (`npx sst secret set <name> …`). */
+  name: string;
+  /** Its value until set, so `sst deploy` works first; the provider reads it as not configured. */
+  placeholder: string;
+}
+
+/**
+ * Everything Affiant knows about one hosted fallback provider, in its module: the registry's
+ * `<name>:<model>` refs, `hostedProvider()`, the cost ledger, the fallback's IAM statements and
+ * linked secrets all derive from these. A new provider is its module, a line in
+ * core/providers/index.ts and a registry entry.
+ */
+export interface ProviderModule<Name extends string = string> {
+  readonly name: Name;
+  /**
+   * The client for `<name>:<model>`, or undefined where it is not configured (the fallback
+   * skips it, saying so). Imports its SDK here, lazily: importing the list must not pull every
+   * SDK into every Lambda bundle.
+   */
+  client(model: string): Promise<HostedProvider<Name> | undefined>;
+  /** The model's key in the registry's `pricing.hosted` table. */
+  pricingKey(model: string): string;
+  /** Secrets the fallback function must be linked to. */
+  readonly secrets: readonly ProviderSecret[];
+  /** IAM statements the fallback needs to call these model ids (the registry's refs to this provider). */
+  statements(modelIds: string[]): ProviderStatement[];
+}
+
+/** A provider module, its name kept as a literal type (for the `ProviderName` union). */
+export function defineProvider<const Name extends string>(module: Omit<ProviderModule<Name>, "pricingKey"> & Partial<Pick<ProviderModule<Name>, "pricingKey">>): ProviderModule<Name> {
+  return { pricingKey: (model) => `${module.name}:${model}`, ...module };
 }
 
 /** Instructions appended for JSON stages: hosted models get the schema in words. */

@@ -7,6 +7,7 @@ import type { ChildProcess } from "node:child_process";
 import { InvalidInputError } from "../../core/errors.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { RoutingStore } from "../../core/routing-store.ts";
+import { recordRun } from "../../core/breaker.ts";
 import { injectedFault } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { isGpuStage } from "../../core/state-names.ts";
@@ -50,7 +51,7 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
       onProgress: ctx.onProgress,
     });
     ctx.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
-    if (!drill) await ctx.routing.record(model, stage, null);
+    await recordRun(ctx.routing, model, stage, null, { drill: !!drill });
     // As SendTaskSuccess does: the whole answer; the state's ResultSelector keeps the report.
     return metrics;
   } catch (err) {

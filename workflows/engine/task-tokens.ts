@@ -5,16 +5,10 @@
  * so the endpoint can return them as AWS would.
  */
 import { randomBytes } from "node:crypto";
+import { SfnServiceError } from "../../core/errors.ts";
 
-export class SfnServiceError extends Error {
-  constructor(
-    name: "InvalidToken" | "TaskDoesNotExist" | "TaskTimedOut" | "InvalidOutput",
-    message: string,
-  ) {
-    super(message);
-    this.name = name;
-  }
-}
+/** Its error lives with every other in core/errors.ts; re-exported for its callers. */
+export { SfnServiceError };
 
 export interface TaskTokenListener {
   heartbeat(): void;
