@@ -6,7 +6,8 @@
  * overrides at 8 KB), and every value is a string, as ECS requires.
  */
 import { z } from "zod";
-import { faultKinds, type FaultKind, type PipelineState } from "./pipeline-state.ts";
+import type { PipelineState } from "./pipeline-state.ts";
+import { faultsErrorMessage, faultsSchema, type Faults } from "./faults.ts";
 import { InvalidInputError } from "./errors.ts";
 
 export interface StageInput {
@@ -15,7 +16,7 @@ export interface StageInput {
   caseId: string;
   caseType: "VAWA" | "T";
   runKey: string;
-  faults: Record<string, (typeof faultKinds)[number]>;
+  faults: Faults;
   indexKey: string;
   /** Rewrite rounds done so far. */
   round: number;
@@ -98,8 +99,8 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
     }
   };
   const wanted = new Set(forStage(stage).map((f) => f.name));
-  const faults = z.record(z.string(), z.enum(faultKinds as unknown as [string, ...string[]])).safeParse(json("AFFIANT_FAULTS"));
-  if (!faults.success) throw new InvalidInputError("llama worker: AFFIANT_FAULTS names an unknown fault kind", { state: stage });
+  const faults = faultsSchema.safeParse(json("AFFIANT_FAULTS"));
+  if (!faults.success) throw new InvalidInputError(`llama worker: AFFIANT_FAULTS: ${faultsErrorMessage(faults.error)}`, { state: stage });
   const caseType = need("AFFIANT_CASE_TYPE");
   if (caseType !== "VAWA" && caseType !== "T") throw new InvalidInputError(`llama worker: unknown case type ${caseType}`, { state: stage });
   const judges = wanted.has("AFFIANT_JUDGE_KEYS") ? reportKeys.safeParse(json("AFFIANT_JUDGE_KEYS")) : undefined;
@@ -110,7 +111,7 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
     caseId: need("AFFIANT_CASE_ID"),
     caseType,
     runKey: need("AFFIANT_RUN_KEY"),
-    faults: faults.data as StageInput["faults"],
+    faults: faults.data,
     indexKey: need("AFFIANT_INDEX_KEY"),
     round: Number(need("AFFIANT_ROUND")),
     ...(wanted.has("AFFIANT_FACTS_KEY") ? { factsKey: need("AFFIANT_FACTS_KEY") } : {}),
@@ -119,19 +120,3 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
   };
 }
 
-/**
- * The fault a game day or `--fault` injected into this stage's primary worker (a drill),
- * or undefined. A fallback never runs one. A drill's outcome says nothing about the model,
- * so it is not recorded for the circuit breaker: a game day that opened the breaker with its
- * own faults would stop injecting them.
- */
-export function injectedFault(env: Record<string, string | undefined>, stage: string): FaultKind | undefined {
-  if (env.AFFIANT_FALLBACK_REASON) return undefined;
-  try {
-    const faults = JSON.parse(env.AFFIANT_FAULTS ?? "{}") as Record<string, unknown>;
-    const kind = faults?.[stage];
-    return typeof kind === "string" && (faultKinds as readonly string[]).includes(kind) ? (kind as FaultKind) : undefined;
-  } catch {
-    return undefined;
-  }
-}
