@@ -27,7 +27,8 @@ import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { holdWorkerSpares, killAllWorkers, spawnWorker, withWorkerScope } from "./worker-supervisor.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
-import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
+import { buildDefinition, type AslDefinition, type AslState } from "../definition.ts";
+import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
@@ -348,15 +349,9 @@ export function newExecutionName(caseId: string): string {
 /** The most GPU (ECS) task states one Parallel state runs at once: one per branch that has any. */
 function widestGpuParallel(definition: AslDefinition): number {
   let widest = 1;
-  const visit = (states: Record<string, AslState>) => {
-    for (const state of Object.values(states)) {
-      const branches = (state as { Branches?: Array<{ States: Record<string, AslState> }> }).Branches;
-      if (!branches) continue;
-      const gpuBranches = branches.filter((b) => Object.values(b.States).some((x) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
-      widest = Math.max(widest, gpuBranches);
-      for (const b of branches) visit(b.States);
-    }
-  };
-  visit(definition.States);
+  for (const [, state] of allStates(definition)) {
+    const gpuBranches = nestedMachines(state).filter((b) => collectTaskStates(b).some(([, x]) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
+    widest = Math.max(widest, gpuBranches);
+  }
   return widest;
 }
