@@ -9,6 +9,7 @@ import { z } from "zod";
 import type { PipelineState } from "./pipeline-state.ts";
 import { faultsErrorMessage, faultsSchema, type Faults } from "./faults.ts";
 import { InvalidInputError } from "./errors.ts";
+import { config, settingText, type Env, type SettingName } from "./config.ts";
 
 export interface StageInput {
   stage: string;
@@ -27,7 +28,7 @@ export interface StageInput {
 }
 
 interface EnvField {
-  name: string;
+  name: SettingName;
   /** JSONPath or intrinsic the definition uses. */
   path: string;
   fromState: (s: PipelineState) => string | undefined;
@@ -82,15 +83,15 @@ export function stageEnvFromState(stage: string, state: PipelineState): Record<s
 const reportKeys = z.array(z.object({ outputKey: z.string() }));
 
 /** Reads and checks the environment in the worker. */
-export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageInput {
-  const stage = env.AFFIANT_STAGE;
+export function stageInputFromEnv(env?: Env): StageInput {
+  const stage = config(env).AFFIANT_STAGE;
   if (!stage) throw new InvalidInputError("llama worker: AFFIANT_STAGE is not set");
-  const need = (name: string) => {
-    const v = env[name];
+  const need = (name: SettingName) => {
+    const v = settingText(name, env);
     if (v === undefined || v === "") throw new InvalidInputError(`llama worker: ${name} is not set`, { state: stage });
     return v;
   };
-  const json = (name: string): unknown => {
+  const json = (name: SettingName): unknown => {
     try {
       return JSON.parse(need(name));
     } catch (err) {

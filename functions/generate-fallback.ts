@@ -35,6 +35,7 @@ import { loadRegistry, splitRef, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
 import { openRouterApiKey } from "../core/providers/openrouter-key.ts";
+import { config } from "../core/config.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -108,7 +109,7 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
         continue;
       }
     }
-    if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+    if (config().AWS_LAMBDA_FUNCTION_NAME) {
       // A Lambda has no GPU, no llama.cpp build and no model files: in AWS the chain's
       // hosted entries are the fallback, and a local model is a deployment mistake to name.
       attempts.push(`${ref}: local models run on the GPU hosts, not inside Lambda`);
@@ -172,7 +173,7 @@ async function recordPrimaryFailure(stage: GpuStage, model: string, error: strin
  * own lifeline fires): stop it now. Not when it was never placed (an open circuit).
  */
 async function stopPrimaryTask(stage: GpuStage, execution: string, error: string | undefined): Promise<void> {
-  const cluster = process.env.AFFIANT_GPU_CLUSTER;
+  const cluster = config().AFFIANT_GPU_CLUSTER;
   if (!cluster || error === "Affiant.CircuitOpen") return;
   const { ECSClient } = await import("@aws-sdk/client-ecs");
   const { stopStageTasks } = await import("./gpu-reaper.ts");
@@ -213,8 +214,9 @@ export async function hostedProvider(provider: string, model: string): Promise<H
     return apiKey ? new OpenRouterProvider({ model, apiKey }) : undefined;
   }
   if (provider === "bedrock") {
-    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    const credentials = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"].some((v) => process.env[v]);
+    const env = config();
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    const credentials = Boolean(env.AWS_ACCESS_KEY_ID || env.AWS_PROFILE || env.AWS_CONTAINER_CREDENTIALS_RELATIVE_URI || env.AWS_CONTAINER_CREDENTIALS_FULL_URI || env.AWS_WEB_IDENTITY_TOKEN_FILE);
     return region && credentials ? new BedrockProvider({ model }) : undefined;
   }
   return undefined;

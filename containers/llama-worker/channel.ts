@@ -9,6 +9,7 @@ import { log } from "../../core/log.ts";
 import type { Progress } from "./model-session.ts";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { killSelf } from "./lifeline.ts";
+import { config } from "../../core/config.ts";
 
 export interface TaskChannel {
   heartbeat(progress: Progress): Promise<void>;
@@ -58,7 +59,7 @@ export class SfnChannel implements TaskChannel {
   constructor(private readonly options: SfnChannelOptions) {
     this.client =
       options.client ??
-      new SFNClient({ ...awsClientTimeouts(), ...(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {}) });
+      new SFNClient({ ...awsClientTimeouts(), ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}) });
   }
   async heartbeat(): Promise<void> {
     try {
@@ -67,7 +68,7 @@ export class SfnChannel implements TaskChannel {
       // Step Functions has already ended this task (timed out, stopped, or its execution
       // ended): the fallback runs elsewhere, so this GPU is freed now, not at the task's limits.
       if (taskGone.has((err as Error).name)) {
-        log("warn", "worker.task_gone", { stage: process.env.AFFIANT_STAGE ?? null, error: (err as Error).name });
+        log("warn", "worker.task_gone", { stage: config().AFFIANT_STAGE ?? null, error: (err as Error).name });
         killSelf();
       }
       throw err;

@@ -19,6 +19,7 @@ import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
 import { stageInputFromEnv, type StageInput } from "../../core/stage-input.ts";
 import { injectedFault } from "../../core/faults.ts";
+import { config, settingText, type SettingName } from "../../core/config.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageCostUsd, stageEntry } from "../../core/registry.ts";
 import { isGpuStage, type GpuStage } from "../../core/state-names.ts";
@@ -52,7 +53,7 @@ async function standBy(): Promise<void> {
   // The engine is gone: nobody will ever give this spare a stage.
   const orphaned = () => killSelf();
   process.once("disconnect", orphaned);
-  warmLlama = { llama: await openLlama(), gpu: process.env.AFFIANT_GPU };
+  warmLlama = { llama: await openLlama(), gpu: config().AFFIANT_GPU };
   process.send!({ type: "ready" } satisfies WorkerMessage);
   const env = await assigned;
   process.off("disconnect", orphaned);
@@ -62,8 +63,8 @@ async function standBy(): Promise<void> {
   Object.assign(process.env, env);
 }
 
-function requireEnv(name: string): string {
-  const value = process.env[name];
+function requireEnv(name: SettingName): string {
+  const value = settingText(name);
   if (!value) throw new InvalidInputError(`llama worker: environment variable ${name} is not set`);
   return value;
 }
@@ -73,7 +74,7 @@ function openChannel(): TaskChannel {
     // The engine that started us is gone (crashed, killed): nobody will take the answer,
     // and a model left running here would hold memory and cores for nothing.
     process.once("disconnect", () => {
-      log("warn", "worker.orphaned", { stage: process.env.AFFIANT_STAGE ?? null });
+      log("warn", "worker.orphaned", { stage: config().AFFIANT_STAGE ?? null });
       killSelf();
     });
     return new IpcChannel();
@@ -105,10 +106,10 @@ function heartbeater(channel: TaskChannel, intervalMs: number) {
 export async function runStage(stage: GpuStage, input: StageInput, channel: TaskChannel): Promise<StageMetrics> {
   const registry = loadRegistry();
   const entry = stageEntry(registry, stage);
-  const modelId = process.env.AFFIANT_MODEL ?? entry.model;
+  const modelId = config().AFFIANT_MODEL ?? entry.model;
   const model = modelEntry(registry, modelId);
   const modelPath = modelFilePath(registry, modelId);
-  const fallbackReason = process.env.AFFIANT_FALLBACK_REASON ?? null;
+  const fallbackReason = config().AFFIANT_FALLBACK_REASON ?? null;
   const fault = fallbackReason ? undefined : input.faults[stage];
   const host = registry.hostClasses[model.hostClass]!;
   // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
@@ -121,7 +122,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
   lifeline?.progress();
 
-  const warm = warmLlama && warmLlama.gpu === process.env.AFFIANT_GPU ? warmLlama.llama : undefined;
+  const warm = warmLlama && warmLlama.gpu === config().AFFIANT_GPU ? warmLlama.llama : undefined;
   if (warmLlama && !warm) await warmLlama.llama.dispose();
   warmLlama = undefined;
   const llama = warm ?? (await openLlama());
@@ -168,7 +169,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       modelId,
       stage,
       contextSize,
-      threads: process.env.AFFIANT_THREADS ? Number(process.env.AFFIANT_THREADS) : undefined,
+      threads: config().AFFIANT_THREADS,
       plan,
       onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
     });
@@ -235,7 +236,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       loadMs: Math.round(session.loadMs),
       promptMs: Math.round(promptMs),
       genMs: Math.round(genMs),
-      queueMs: process.env.AFFIANT_ENQUEUED_AT ? Math.max(0, readyAt - Number(process.env.AFFIANT_ENQUEUED_AT)) : 0,
+      queueMs: config().AFFIANT_ENQUEUED_AT !== undefined ? Math.max(0, readyAt - config().AFFIANT_ENQUEUED_AT!) : 0,
       warmStart: Boolean(warm),
       tokensPerSecond: genMs > 0 ? Math.round((tokensOut / genMs) * 1000 * 10) / 10 : 0,
       peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
@@ -257,8 +258,8 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
 async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
   const { name, message } = describeError(err);
   const cause = err instanceof AffiantError ? err.toCause() : JSON.stringify({ errorType: name, errorMessage: message });
-  log("error", "worker.failed", { stage: process.env.AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
-  emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: process.env.AFFIANT_STAGE ?? "unknown", Error: name } }]);
+  log("error", "worker.failed", { stage: config().AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
+  emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: config().AFFIANT_STAGE ?? "unknown", Error: name } }]);
   // The report is best effort and capped; the exit is SIGKILL, which no stuck thread delays.
   await capped(channel.fail(name, cause));
   killSelf();
@@ -270,19 +271,19 @@ async function main(): Promise<void> {
     const input = stageInputFromEnv();
     const stage = input.stage;
     if (!isGpuStage(stage)) throw new InvalidInputError(`llama worker: ${stage} is not a GPU stage`);
-    const heartbeatSeconds = Number(process.env.AFFIANT_HEARTBEAT_SECONDS) || stageEntry(loadRegistry(), stage).heartbeatSeconds;
+    const heartbeatSeconds = config().AFFIANT_HEARTBEAT_SECONDS ?? stageEntry(loadRegistry(), stage).heartbeatSeconds;
     lifeline = new Lifeline({
       stage,
       heartbeatSeconds,
       deadlineAt: deadlineFromEnv(),
-      task: process.send ? undefined : { token: requireEnv("AFFIANT_TASK_TOKEN"), endpoint: process.env.AFFIANT_SFN_ENDPOINT },
+      task: process.send ? undefined : { token: requireEnv("AFFIANT_TASK_TOKEN"), endpoint: config().AFFIANT_SFN_ENDPOINT },
     });
     // The breaker was asked before this task was placed (the stage's Admit state). In ECS
     // the worker records its success in the shared routing table; a failure of any kind
     // (its own, or a stall or crash it could not report) is recorded by the fallback.
     // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
-    const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
-    const model = process.env.AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
+    const routing = !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
+    const model = config().AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
     const metrics = await runStage(stage, input, channel);
     await capped(routing?.record(model, stage, null) ?? Promise.resolve());
     log("info", "worker.done", {
@@ -309,5 +310,6 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.env.AFFIANT_WORKER_STANDBY === "1") await standBy();
-await withContext({ state: process.env.AFFIANT_STATE ?? process.env.AFFIANT_STAGE, execution: process.env.AFFIANT_EXECUTION, caseId: process.env.AFFIANT_CASE_ID }, main);
+if (config().AFFIANT_WORKER_STANDBY === "1") await standBy();
+const env = config();
+await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, main);

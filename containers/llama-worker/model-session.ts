@@ -13,6 +13,7 @@ import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { log } from "../../core/log.ts";
 import { closesThought, fillerByText, repeatsItself } from "./loop-detector.ts";
+import { config } from "../../core/config.ts";
 
 export interface ModelPlanOptions {
   modelId: string;
@@ -104,7 +105,7 @@ const mib = (b: number) => Math.round(b / 2 ** 20);
  * (`AFFIANT_GPU=cuda`). Never builds at run time: a worker that compiles is a worker that hangs.
  */
 export async function openLlama(): Promise<Llama> {
-  const gpu = process.env.AFFIANT_GPU === "cuda" ? "cuda" : false;
+  const gpu = config().AFFIANT_GPU === "cuda" ? "cuda" : false;
   return getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
 }
 

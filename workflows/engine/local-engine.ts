@@ -35,6 +35,7 @@ import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
+import { config } from "../../core/config.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
@@ -104,9 +105,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.db = options.db ?? new HistoryDb();
     this.routing = openRoutingStore();
     this.taskTokens = options.taskTokens;
-    const fromEnv = process.env.AFFIANT_WORKER_SPARES;
-    if (fromEnv !== undefined && !/^\d+$/.test(fromEnv)) throw new InvalidInputError(`AFFIANT_WORKER_SPARES must be a whole number (got "${fromEnv}")`);
-    this.workerSpares = options.taskTokens ? 0 : (options.workerSpares ?? (fromEnv !== undefined ? Number(fromEnv) : widestGpuParallel(this.definition)));
+    const fromEnv = config().AFFIANT_WORKER_SPARES;
+    this.workerSpares = options.taskTokens ? 0 : (options.workerSpares ?? fromEnv ?? widestGpuParallel(this.definition));
     // Executions a crashed process left RUNNING would otherwise block re-runs forever.
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
