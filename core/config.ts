@@ -142,13 +142,21 @@ export function setting<K extends SettingName>(key: K, env: Env = process.env): 
   throw new InvalidInputError(`${key} must be ${spec.expected} (got ${got}): ${spec.description}`);
 }
 
+/** A view of one environment: each setting is a getter on the shared prototype (a call costs one object). */
+class ConfigView {
+  constructor(readonly env: Env) {}
+}
+for (const key of Object.keys(settings) as SettingName[]) {
+  Object.defineProperty(ConfigView.prototype, key, {
+    get(this: ConfigView) {
+      return setting(key, this.env);
+    },
+  });
+}
+
 /** The environment's settings, each parsed when read, from `env` as it is at that moment. */
 export function config(env: Env = process.env): Config {
-  const out = {} as Record<SettingName, unknown>;
-  for (const key of Object.keys(settings) as SettingName[]) {
-    Object.defineProperty(out, key, { enumerable: true, get: () => setting(key, env) });
-  }
-  return out as Config;
+  return new ConfigView(env) as unknown as Config;
 }
 
 /** A variable's raw text for a child process's environment, checked first (an unset one is undefined). */
