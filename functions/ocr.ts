@@ -7,7 +7,6 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { createWorker, type Worker } from "tesseract.js";
-import { InvalidInputError } from "../core/errors.ts";
 import { config, type Env } from "../core/config.ts";
 
 const require = createRequire(import.meta.url);

@@ -6,7 +6,7 @@
  * function, it may run in-process.
  */
 import { existsSync } from "node:fs";
-import { InvalidInputError, ModelUnavailableError } from "../../core/errors.ts";
+import { ModelUnavailableError } from "../../core/errors.ts";
 import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../core/registry.ts";
 import type { Embedder } from "./embedder.ts";
 import { config as envConfig, type Env } from "../../core/config.ts";
