@@ -25,6 +25,8 @@ export default $config({
   async run() {
     const { relative } = await import("node:path");
     const { loadRegistry } = await import("./core/registry.ts");
+    const { config } = await import("./core/config.ts");
+    const env = config();
     const { lambdaFunctions } = await import("./core/state-names.ts");
     const { buildPlatform } = await import("./infra/platform.ts");
     const { workerImageByDigest } = await import("./infra/gpu.ts");
@@ -44,7 +46,7 @@ export default $config({
     };
     // Every AWS stage deploys the production profile unless AFFIANT_REGISTRY names another;
     // stage production refuses one whose GPU stages could not run there.
-    const registry = loadRegistry(process.env.AFFIANT_REGISTRY ?? productionRegistryFile);
+    const registry = loadRegistry(env.AFFIANT_REGISTRY ?? productionRegistryFile);
     const problems = productionRegistryProblems(registry);
     if ($app.stage === "production" && problems.length) {
       throw new Error(`stage production refuses registry ${registry.source}:\n- ${problems.join("\n- ")}`);
@@ -53,11 +55,11 @@ export default $config({
     const { storage, network, gpu, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, {
       place,
       registry,
-      azCount: Number(process.env.AFFIANT_AZ_COUNT ?? 2),
+      azCount: env.AFFIANT_AZ_COUNT ?? 2,
       gpu: {
-        image: workerImageByDigest(process.env.AFFIANT_WORKER_IMAGE),
-        maxInstances: Number(process.env.AFFIANT_GPU_MAX_INSTANCES ?? 6),
-        minInstances: Number(process.env.AFFIANT_GPU_MIN_INSTANCES ?? 0),
+        image: workerImageByDigest(env.AFFIANT_WORKER_IMAGE),
+        maxInstances: env.AFFIANT_GPU_MAX_INSTANCES ?? 6,
+        minInstances: env.AFFIANT_GPU_MIN_INSTANCES ?? 0,
       },
     });
 

@@ -10,6 +10,7 @@ import { AwsExecutions } from "./aws-executions.ts";
 import { openBlobStore, type BlobStore } from "../core/blob-store.ts";
 import { InvalidInputError, describeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
+import { config } from "../core/config.ts";
 
 export interface ScheduledBackfillResult {
   cases: number;
@@ -71,10 +72,11 @@ const scheduled = withTelemetry("Backfill", (_event: unknown) => runScheduled())
 export const handler = (event: unknown = {}, context?: unknown): Promise<ScheduledBackfillResult> => scheduled(event, context);
 
 async function runScheduled(): Promise<ScheduledBackfillResult> {
-  const stateMachineArn = process.env.AFFIANT_STATE_MACHINE_ARN;
+  const env = config();
+  const stateMachineArn = env.AFFIANT_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new InvalidInputError("AFFIANT_STATE_MACHINE_ARN is not set");
-  const maxRunning = Number(process.env.AFFIANT_BACKFILL_MAX_RUNNING ?? 4);
-  if (!Number.isInteger(maxRunning) || maxRunning < 1) throw new InvalidInputError(`AFFIANT_BACKFILL_MAX_RUNNING=${process.env.AFFIANT_BACKFILL_MAX_RUNNING}: a positive integer`);
-  const sfn = new SFNClient(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {});
+  const maxRunning = env.AFFIANT_BACKFILL_MAX_RUNNING ?? 4;
+  const endpoint = env.AFFIANT_SFN_ENDPOINT;
+  const sfn = new SFNClient(endpoint ? { endpoint } : {});
   return scheduledBackfill({ sfn, stateMachineArn, store: await openBlobStore(), maxRunning });
 }

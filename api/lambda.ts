@@ -13,8 +13,10 @@ import { documentLimits } from "./executions.ts";
 import { openBlobStore } from "../core/blob-store.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { withTelemetry } from "../core/telemetry.ts";
+import { config, type Env } from "../core/config.ts";
 
-export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promise<Hono> {
+export async function createAwsApp(given?: Env): Promise<Hono> {
+  const env = config(given);
   const stateMachineArn = env.AFFIANT_STATE_MACHINE_ARN;
   if (!stateMachineArn) throw new InvalidInputError("AFFIANT_STATE_MACHINE_ARN is not set");
   const sfn = new SFNClient(env.AFFIANT_SFN_ENDPOINT ? { endpoint: env.AFFIANT_SFN_ENDPOINT } : {});
@@ -25,8 +27,9 @@ export async function createAwsApp(env: NodeJS.ProcessEnv = process.env): Promis
     const [{ S3Client, HeadObjectCommand, GetObjectCommand }, { createPresignedPost }] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/s3-presigned-post")]);
     const s3 = new S3Client({});
     const bucket = env.AFFIANT_BUCKET;
+    const bucketKey = env.AFFIANT_BUCKET_KMS_KEY_ID;
     // The bucket's own key: the bucket policy refuses an upload that names any other.
-    const kms = { "x-amz-server-side-encryption": "aws:kms", ...(env.AFFIANT_BUCKET_KMS_KEY_ID ? { "x-amz-server-side-encryption-aws-kms-key-id": env.AFFIANT_BUCKET_KMS_KEY_ID } : {}) };
+    const kms = { "x-amz-server-side-encryption": "aws:kms", ...(bucketKey ? { "x-amz-server-side-encryption-aws-kms-key-id": bucketKey } : {}) };
     presignPost = (key, size, expiresIn) =>
       createPresignedPost(s3 as never, {
         Bucket: bucket,

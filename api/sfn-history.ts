@@ -2,29 +2,20 @@
  * The local engine's event log as Step Functions' GetExecutionHistory events (TaskStateEntered,
  * TaskScheduled, TaskSucceeded, ExecutionFailed…), for `/sfn`.
  */
-import type { AslState } from "../workflows/definition.ts";
+import { allStates, collectTaskStates, type AslState } from "../workflows/asl.ts";
 import type { EventRow, ExecutionRow } from "../workflows/engine/history-db.ts";
 import { localRegion, localRoleArn } from "../core/local-aws.ts";
 
 type Body = Record<string, unknown>;
 
-export function collectStateTypes(states: Record<string, AslState>, out = new Map<string, string>()): Map<string, string> {
-  for (const [name, state] of Object.entries(states)) {
-    out.set(name, state.Type);
-    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) collectStateTypes(b.States, out);
-    const iterator = (state.ItemProcessor ?? state.Iterator) as { States: Record<string, AslState> } | undefined;
-    if (iterator) collectStateTypes(iterator.States, out);
-  }
-  return out;
+/** Each state's Type by name, nested states included. */
+export function collectStateTypes(states: Record<string, AslState>): Map<string, string> {
+  return new Map(allStates({ States: states }).map(([name, state]) => [name, state.Type]));
 }
 
+/** Each Task state's Resource by name, nested states included. */
 export function collectResources(states: Record<string, AslState>): Array<[string, string]> {
-  const out: Array<[string, string]> = [];
-  for (const [name, state] of Object.entries(states)) {
-    if (state.Type === "Task") out.push([name, String(state.Resource)]);
-    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) out.push(...collectResources(b.States));
-  }
-  return out;
+  return collectTaskStates({ States: states }).map(([name, state]) => [name, String(state.Resource)]);
 }
 
 /**

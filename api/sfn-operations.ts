@@ -3,9 +3,8 @@
  * history, and the task-token calls (SendTask*) the workers make, as in ECS. Each validates
  * its input as the service does and fails with the service's error names.
  */
-import { faultKinds } from "../core/pipeline-state.ts";
+import { faultsErrorMessage, faultsSchema, type Faults } from "../core/faults.ts";
 import type { ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
-import { isGpuStage } from "../core/state-names.ts";
 import { SfnServiceError } from "../workflows/engine/task-tokens.ts";
 import { assertCaseReady } from "./case-store.ts";
 import { collectResources, collectStateTypes, historyEvents } from "./sfn-history.ts";
@@ -183,13 +182,11 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
   };
 }
 
-function checkFaults(raw: unknown): Record<string, (typeof faultKinds)[number]> | undefined {
+function checkFaults(raw: unknown): Faults | undefined {
   if (raw === undefined) return undefined;
-  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) throw new ServiceError("InvalidExecutionInput", "faults must be an object of <GPU state>: <kind>");
-  for (const [state, kind] of Object.entries(raw)) {
-    if (!isGpuStage(state) || !(faultKinds as readonly string[]).includes(String(kind))) throw new ServiceError("InvalidExecutionInput", `faults.${state}: not a GPU state with a fault kind (${faultKinds.join(", ")})`);
-  }
-  return raw as Record<string, (typeof faultKinds)[number]>;
+  const parsed = faultsSchema.safeParse(raw);
+  if (!parsed.success) throw new ServiceError("InvalidExecutionInput", faultsErrorMessage(parsed.error));
+  return parsed.data;
 }
 
 function clampMax(raw: unknown, fallback: number, max: number): number {

@@ -2,29 +2,16 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, describeError } from "../core/errors.ts";
-import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
+import { parseFaultFlags } from "../core/faults.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import type { ExecutionSummary } from "../workflows/engine/summary.ts";
-import { gpuStages, isGpuStage } from "../core/state-names.ts";
 import { progressPrinter } from "./progress.ts";
-
-export function parseFaults(specs: string[]): Record<string, FaultKind> {
-  const faults: Record<string, FaultKind> = {};
-  for (const spec of specs) {
-    const [state, kind, ...rest] = spec.split("=");
-    if (!state || !kind || rest.length) throw new InvalidInputError(`--fault ${spec}: expected <State>=<kind>`);
-    if (!isGpuStage(state)) throw new InvalidInputError(`--fault ${spec}: unknown GPU state ${state} (one of ${gpuStages.join(", ")})`);
-    if (!(faultKinds as readonly string[]).includes(kind)) throw new InvalidInputError(`--fault ${spec}: unknown fault kind ${kind} (one of ${faultKinds.join(", ")})`);
-    faults[state] = kind as FaultKind;
-  }
-  return faults;
-}
 
 export async function runCommand(caseDir: string, opts: { json?: boolean; fault: string[] }): Promise<number> {
   let engine: LocalEngine | undefined;
   try {
-    const faults = parseFaults(opts.fault);
+    const faults = parseFaultFlags(opts.fault);
     const folder = readCaseFolder(caseDir);
     engine = new LocalEngine();
     await ingestCase(folder, engine.store);

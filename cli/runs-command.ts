@@ -1,6 +1,7 @@
 /** `affiant runs list|show` — the local run history. */
 import { HistoryDb } from "../workflows/engine/history-db.ts";
 import { summarizeExecution } from "../workflows/engine/summary.ts";
+import { config } from "../core/config.ts";
 
 export function runsListCommand(opts: { json?: boolean }): number {
   const db = new HistoryDb();
@@ -29,7 +30,7 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
   try {
     const row = db.getExecution(id);
     if (!row) {
-      process.stderr.write(`affiant runs show: no execution ${id} in ${process.env.AFFIANT_HOME ?? ".affiant"}\n`);
+      process.stderr.write(`affiant runs show: no execution ${id} in ${config().AFFIANT_HOME ?? ".affiant"}\n`);
       return 1;
     }
     const summary = summarizeExecution(row, db.events(id), db.reports(id));

@@ -20,6 +20,7 @@ import { InvalidInputError, describeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
+import { config } from "../core/config.ts";
 
 export { isLoopback };
 
@@ -73,10 +74,8 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port ${opts.port}: a port number from 0 to 65535`);
     const maxRunning = Number(opts.maxRunning ?? 4);
     if (!Number.isInteger(maxRunning) || maxRunning < 1 || maxRunning > 64) throw new InvalidInputError(`--max-running ${opts.maxRunning}: an integer from 1 to 64`);
-    const given = process.env.AFFIANT_API_TOKEN || undefined;
-    if (given !== undefined && given.length < minTokenLength) {
-      throw new InvalidInputError(`AFFIANT_API_TOKEN is ${given.length} characters; use at least ${minTokenLength} (e.g. openssl rand -base64 32), or leave it unset for a generated one`);
-    }
+    const given = config().AFFIANT_API_TOKEN;
+    // Its length (at least 24 characters) is checked by core/config.ts.
     const token = given ?? randomBytes(32).toString("base64url");
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new InvalidInputError("--tls-cert and --tls-key go together");
     const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;

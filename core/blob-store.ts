@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { assertKey } from "./blob-key.ts";
 import { InvalidInputError } from "./errors.ts";
 import { homePaths } from "./paths.ts";
+import { config } from "./config.ts";
 
 export interface BlobStore {
   put(key: string, data: Uint8Array | string): Promise<void>;
@@ -71,12 +72,12 @@ export class LocalBlobStore implements BlobStore {
 
 /** The store for this process: S3 where `AFFIANT_BUCKET` is set (Lambda, ECS), else the folder. */
 export async function openBlobStore(): Promise<BlobStore> {
-  const bucket = process.env.AFFIANT_BUCKET;
+  const { AFFIANT_BUCKET: bucket, AFFIANT_BUCKET_KMS_KEY_ID: kmsKeyId } = config();
   if (!bucket) return new LocalBlobStore();
   const { S3BlobStore } = await import("./s3-blob-store.ts");
   // The bucket's key, not the vault's (AFFIANT_KMS_KEY_ID): every reader of a blob needs
   // Decrypt on the key that wrote it, and only Reinject may decrypt the vault.
-  return new S3BlobStore({ bucket, kmsKeyId: process.env.AFFIANT_BUCKET_KMS_KEY_ID });
+  return new S3BlobStore({ bucket, kmsKeyId });
 }
 
 /** The local folder store (the local engine and CLI always use it). */

@@ -15,6 +15,7 @@ import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { log } from "./log.ts";
+import { config } from "./config.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const workerSource = path.join(projectRoot, "containers", "llama-worker", "main.ts");
@@ -61,7 +62,7 @@ export const workerLaunch = () => compiledLaunch(workerSource);
 export const currentWorkerLaunch = () => currentLaunch(workerSource);
 
 async function compile(source: string): Promise<WorkerLaunch> {
-  if (process.env.AFFIANT_WORKER_COMPILE === "0") return sourceLaunchOf(source);
+  if (config().AFFIANT_WORKER_COMPILE === "0") return sourceLaunchOf(source);
   const { build } = await import("esbuild");
   const result = await build({
     entryPoints: [source],

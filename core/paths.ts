@@ -1,8 +1,9 @@
 /** Where local state lives: `AFFIANT_HOME`, default `.affiant/` in the working directory. */
 import path from "node:path";
+import { config } from "./config.ts";
 
 export function affiantHome(): string {
-  return path.resolve(process.env.AFFIANT_HOME ?? path.join(process.cwd(), ".affiant"));
+  return path.resolve(config().AFFIANT_HOME ?? path.join(process.cwd(), ".affiant"));
 }
 
 export const homePaths = {

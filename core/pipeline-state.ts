@@ -6,12 +6,10 @@ import type { StageReport } from "./stage-report.ts";
 import type { CaseType } from "./case-file.ts";
 import type { StageModule } from "./stages/index.ts";
 
-/**
- * Drills: `stall` a JS promise that never settles (the token watchdog's case); `hang-native`
- * a thread stuck inside native code (only the lifeline thread or a SIGKILL ends it).
- */
-export type FaultKind = "stall" | "crash" | "oom" | "slow" | "loop" | "hang-native";
-export const faultKinds: readonly FaultKind[] = ["stall", "crash", "oom", "slow", "loop", "hang-native"];
+import type { FaultKind } from "./faults.ts";
+
+/** Kept for imports that predate core/faults.ts (the worker's model session). */
+export type { FaultKind } from "./faults.ts";
 
 /**
  * One field per result slot the GPU stage modules fill (core/stages/): a stage's report, or

@@ -11,6 +11,7 @@ import { InvalidInputError, ModelUnavailableError } from "./errors.ts";
 import { gpuStages, type GpuStage } from "./state-names.ts";
 import { localProvider, providerModule, providerNames, providers } from "./providers/index.ts";
 import type { ProviderModule } from "./providers/types.ts";
+import { config } from "./config.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultRegistryPath = path.join(projectRoot, "models", "registry.json");
@@ -164,7 +165,8 @@ export interface Registry extends z.infer<typeof registrySchema> {
 
 /** The registry in force: `AFFIANT_REGISTRY` when set, else the one in `models/`. */
 export function registryPath(): string {
-  return process.env.AFFIANT_REGISTRY ? path.resolve(process.env.AFFIANT_REGISTRY) : defaultRegistryPath;
+  const file = config().AFFIANT_REGISTRY;
+  return file ? path.resolve(file) : defaultRegistryPath;
 }
 
 export function loadRegistry(file: string = registryPath()): Registry {
@@ -235,7 +237,7 @@ export function modelEntry(registry: Registry, id: string): ModelEntry {
 export function modelFilePath(registry: Registry, id: string): string {
   const entry = modelEntry(registry, id);
   if (path.isAbsolute(entry.file)) return entry.file;
-  const base = process.env.AFFIANT_MODELS_DIR ?? path.dirname(registry.source);
+  const base = config().AFFIANT_MODELS_DIR ?? path.dirname(registry.source);
   return path.resolve(base, entry.file);
 }
 

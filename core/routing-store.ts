@@ -11,6 +11,7 @@ import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dy
 import { openSqlite } from "./sqlite.ts";
 import { homePaths } from "./paths.ts";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
+import { config } from "./config.ts";
 
 export interface BreakerPolicy {
   /** Open the circuit above this share of failures among the recent outcomes. */
@@ -183,6 +184,6 @@ export class DynamoRoutingStore implements RoutingStore {
 
 /** DynamoDB where `AFFIANT_ROUTING_TABLE` is set (AWS), else the local SQLite file. */
 export function openRoutingStore(): RoutingStore {
-  const table = process.env.AFFIANT_ROUTING_TABLE;
+  const table = config().AFFIANT_ROUTING_TABLE;
   return table ? new DynamoRoutingStore(table) : new SqliteRoutingStore();
 }

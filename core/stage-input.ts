@@ -7,9 +7,11 @@
  * overrides at 8 KB), and every value is a string, as ECS requires.
  */
 import { z } from "zod";
-import { faultKinds, type FaultKind, type PipelineState } from "./pipeline-state.ts";
+import type { PipelineState } from "./pipeline-state.ts";
+import { faultsErrorMessage, faultsSchema, type Faults } from "./faults.ts";
 import { InvalidInputError } from "./errors.ts";
 import { stageModules, type StageSlot } from "./stages/index.ts";
+import { config, settingText, type Env, type SettingName } from "./config.ts";
 
 export interface StageInput {
   stage: string;
@@ -17,7 +19,7 @@ export interface StageInput {
   caseId: string;
   caseType: "VAWA" | "T";
   runKey: string;
-  faults: Record<string, (typeof faultKinds)[number]>;
+  faults: Faults;
   indexKey: string;
   /** Rewrite rounds done so far. */
   round: number;
@@ -28,7 +30,7 @@ export interface StageInput {
 }
 
 interface EnvField {
-  name: string;
+  name: SettingName;
   /** JSONPath or intrinsic the definition uses. */
   path: string;
   fromState: (s: PipelineState) => string | undefined;
@@ -86,15 +88,15 @@ export function stageEnvFromState(stage: string, state: PipelineState): Record<s
 const reportKeys = z.array(z.object({ outputKey: z.string() }));
 
 /** Reads and checks the environment in the worker. */
-export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageInput {
-  const stage = env.AFFIANT_STAGE;
+export function stageInputFromEnv(env?: Env): StageInput {
+  const stage = config(env).AFFIANT_STAGE;
   if (!stage) throw new InvalidInputError("llama worker: AFFIANT_STAGE is not set");
-  const need = (name: string) => {
-    const v = env[name];
+  const need = (name: SettingName) => {
+    const v = settingText(name, env);
     if (v === undefined || v === "") throw new InvalidInputError(`llama worker: ${name} is not set`, { state: stage });
     return v;
   };
-  const json = (name: string): unknown => {
+  const json = (name: SettingName): unknown => {
     try {
       return JSON.parse(need(name));
     } catch (err) {
@@ -103,8 +105,8 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
     }
   };
   const wanted = new Set(forStage(stage).map((f) => f.name));
-  const faults = z.record(z.string(), z.enum(faultKinds as unknown as [string, ...string[]])).safeParse(json("AFFIANT_FAULTS"));
-  if (!faults.success) throw new InvalidInputError("llama worker: AFFIANT_FAULTS names an unknown fault kind", { state: stage });
+  const faults = faultsSchema.safeParse(json("AFFIANT_FAULTS"));
+  if (!faults.success) throw new InvalidInputError(`llama worker: AFFIANT_FAULTS: ${faultsErrorMessage(faults.error)}`, { state: stage });
   const caseType = need("AFFIANT_CASE_TYPE");
   if (caseType !== "VAWA" && caseType !== "T") throw new InvalidInputError(`llama worker: unknown case type ${caseType}`, { state: stage });
   const judges = wanted.has("AFFIANT_JUDGE_KEYS") ? reportKeys.safeParse(json("AFFIANT_JUDGE_KEYS")) : undefined;
@@ -115,7 +117,7 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
     caseId: need("AFFIANT_CASE_ID"),
     caseType,
     runKey: need("AFFIANT_RUN_KEY"),
-    faults: faults.data as StageInput["faults"],
+    faults: faults.data,
     indexKey: need("AFFIANT_INDEX_KEY"),
     round: Number(need("AFFIANT_ROUND")),
     ...(wanted.has("AFFIANT_FACTS_KEY") ? { factsKey: need("AFFIANT_FACTS_KEY") } : {}),
@@ -124,19 +126,3 @@ export function stageInputFromEnv(env: NodeJS.ProcessEnv = process.env): StageIn
   };
 }
 
-/**
- * The fault a game day or `--fault` injected into this stage's primary worker (a drill),
- * or undefined. A fallback never runs one. A drill's outcome says nothing about the model,
- * so it is not recorded for the circuit breaker: a game day that opened the breaker with its
- * own faults would stop injecting them.
- */
-export function injectedFault(env: Record<string, string | undefined>, stage: string): FaultKind | undefined {
-  if (env.AFFIANT_FALLBACK_REASON) return undefined;
-  try {
-    const faults = JSON.parse(env.AFFIANT_FAULTS ?? "{}") as Record<string, unknown>;
-    const kind = faults?.[stage];
-    return typeof kind === "string" && (faultKinds as readonly string[]).includes(kind) ? (kind as FaultKind) : undefined;
-  } catch {
-    return undefined;
-  }
-}

@@ -10,6 +10,7 @@ import type { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
 import { logRecord } from "./log-sink.ts";
+import { config } from "./config.ts";
 
 export { MetricUnit };
 
@@ -25,7 +26,8 @@ export const metricsNamespace = "Affiant";
 
 /** In Lambda or an ECS task: logs and EMF go to stdout for CloudWatch. */
 export function inCloud(): boolean {
-  return Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME || process.env.ECS_CONTAINER_METADATA_URI_V4);
+  const env = config();
+  return Boolean(env.AWS_LAMBDA_FUNCTION_NAME || env.ECS_CONTAINER_METADATA_URI_V4);
 }
 
 /**

@@ -8,10 +8,10 @@ import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../c
 import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
 import { DocumentTooLargeError, DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import { faultKinds, pipelineVersion, type PipelineState } from "../core/pipeline-state.ts";
+import { pipelineVersion, type PipelineState } from "../core/pipeline-state.ts";
+import { faultsSchema } from "../core/faults.ts";
 import { promptVersion } from "../core/stages/prompts.ts";
 import { loadRegistry } from "../core/registry.ts";
-import { isGpuStage } from "../core/state-names.ts";
 import { openPageReader, type OcrEngine, type OcrReader } from "./ocr.ts";
 import { pdfLimits, readPdfLimited, type PdfLimits } from "./pdf-isolated.ts";
 import { withTelemetry } from "../core/telemetry.ts";
@@ -35,7 +35,7 @@ export interface ExtractResult {
 
 const inputSchema = z.object({
   caseId: z.string().min(1),
-  faults: z.record(z.string(), z.enum(faultKinds as [string, ...string[]])).default({}),
+  faults: faultsSchema.default({}),
 });
 
 export interface ExtractEvent {
@@ -114,9 +114,6 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
     throw new InvalidInputError(`execution input: ${issue.path.join(".") || "(root)"}: ${issue.message}`, { state: "Extract" });
   }
   const { caseId, faults } = parsedInput.data;
-  for (const stage of Object.keys(faults)) {
-    if (!isGpuStage(stage)) throw new InvalidInputError(`execution input: faults names ${stage}, which is not a GPU stage`, { state: "Extract" });
-  }
   const caseJsonKey = caseKeys.caseJson(caseId);
   if (!(await store.exists(caseJsonKey))) throw new InvalidInputError(`case ${caseId} has no case.json (${caseJsonKey})`, { state: "Extract" });
   const caseParsed = caseFileSchema.safeParse(await getJson<unknown>(store, caseJsonKey));
@@ -171,7 +168,7 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
     executionName: event.executionName,
     pipelineVersion,
     promptVersion,
-    faults: faults as PipelineState["faults"],
+    faults,
     rewrites: { n: 0 },
     maxRewrites: registry.pipeline.maxRewrites,
     scoreThreshold: registry.pipeline.scoreThreshold,

@@ -33,6 +33,7 @@ import type { StageMetrics } from "../core/stage-report.ts";
 import { loadRegistry, splitRef, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
+import { config } from "../core/config.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -106,7 +107,7 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
         continue;
       }
     }
-    if (process.env.AWS_LAMBDA_FUNCTION_NAME) {
+    if (config().AWS_LAMBDA_FUNCTION_NAME) {
       // A Lambda has no GPU, no llama.cpp build and no model files: in AWS the chain's
       // hosted entries are the fallback, and a local model is a deployment mistake to name.
       attempts.push(`${ref}: local models run on the GPU hosts, not inside Lambda`);
@@ -168,7 +169,7 @@ async function recordPrimaryFailure(stage: GpuStage, model: string, error: strin
  * own lifeline fires): stop it now. Not when it was never placed (an open circuit).
  */
 async function stopPrimaryTask(stage: GpuStage, execution: string, error: string | undefined): Promise<void> {
-  const cluster = process.env.AFFIANT_GPU_CLUSTER;
+  const cluster = config().AFFIANT_GPU_CLUSTER;
   if (!cluster || error === "Affiant.CircuitOpen") return;
   const { ECSClient } = await import("@aws-sdk/client-ecs");
   const { stopStageTasks } = await import("./gpu-reaper.ts");

@@ -19,6 +19,7 @@ import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { workerContainerName } from "../core/state-names.ts";
+import { config } from "../core/config.ts";
 
 export const executionTag = "affiant:execution";
 export const stageTag = "affiant:stage";
@@ -108,7 +109,7 @@ export async function sweep(ecs: ECSClient, cluster: string, now = Date.now()): 
 }
 
 const cluster = () => {
-  const arn = process.env.AFFIANT_GPU_CLUSTER;
+  const arn = config().AFFIANT_GPU_CLUSTER;
   if (!arn) throw new Error("AFFIANT_GPU_CLUSTER is not set");
   return arn;
 };

@@ -7,7 +7,7 @@
 import { createRequire } from "node:module";
 import path from "node:path";
 import { createWorker, type Worker } from "tesseract.js";
-import { InvalidInputError } from "../core/errors.ts";
+import { config, type Env } from "../core/config.ts";
 
 const require = createRequire(import.meta.url);
 
@@ -68,11 +68,9 @@ export class PageReader implements OcrReader {
  * The engine for this process: `AFFIANT_OCR` when set; otherwise Textract inside Lambda
  * (`AWS_LAMBDA_FUNCTION_NAME` is set there) and tesseract everywhere else.
  */
-export function ocrEngine(env: NodeJS.ProcessEnv = process.env): OcrEngine {
-  const chosen = env.AFFIANT_OCR?.trim().toLowerCase();
-  if (chosen === "textract" || chosen === "tesseract") return chosen;
-  if (chosen) throw new InvalidInputError(`AFFIANT_OCR must be "textract" or "tesseract", not ${JSON.stringify(env.AFFIANT_OCR)}`, { state: "Extract" });
-  return env.AWS_LAMBDA_FUNCTION_NAME ? "textract" : "tesseract";
+export function ocrEngine(env?: Env): OcrEngine {
+  const c = config(env);
+  return c.AFFIANT_OCR ?? (c.AWS_LAMBDA_FUNCTION_NAME ? "textract" : "tesseract");
 }
 
 /**
@@ -103,7 +101,7 @@ function sharedPageReader(language: OcrLanguage): OcrReader {
   return { engine: "tesseract", read: (png) => held.read(png), dispose: async () => undefined };
 }
 
-export async function openPageReader(language: OcrLanguage, env: NodeJS.ProcessEnv = process.env): Promise<OcrReader> {
+export async function openPageReader(language: OcrLanguage, env?: Env): Promise<OcrReader> {
   if (ocrEngine(env) === "tesseract") return shared.holds.size > 0 ? sharedPageReader(language) : new PageReader(language);
   // Loaded only when chosen: local runs never pay for the SDK.
   const { TextractReader } = await import("./textract-reader.ts");

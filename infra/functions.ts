@@ -96,10 +96,10 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
     [lambdaFunctions.admit]: row(lambdaFunctions.admit, { handler: "functions/admit-gpu.handler", timeoutSeconds: timeouts[lambdaFunctions.admit], memoryMB: 512, vpc: false, install: ["better-sqlite3"] }),
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
-    "task-stopped": row("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeoutSeconds: 30, memoryMB: 256, vpc: false }),
-    "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: 60, memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
+    "task-stopped": row("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeoutSeconds: timeouts["task-stopped"], memoryMB: 256, vpc: false }),
+    "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: timeouts["gpu-sweeper"], memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.
-    api: row("api", { handler: "api/lambda.handler", timeoutSeconds: 30, memoryMB: 1024, vpc: false, startsExecutions: true }),
-    backfill: row("backfill", { handler: "api/backfill-lambda.handler", timeoutSeconds: 900, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    api: row("api", { handler: "api/lambda.handler", timeoutSeconds: timeouts.api, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    backfill: row("backfill", { handler: "api/backfill-lambda.handler", timeoutSeconds: timeouts.backfill, memoryMB: 1024, vpc: false, startsExecutions: true }),
   };
 }

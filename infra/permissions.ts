@@ -17,10 +17,11 @@ import type { ArnTemplate, ProviderModule, ProviderStatement } from "../core/pro
 import { splitRef, type Registry } from "../core/registry.ts";
 import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import { clusterTaskPermissions } from "./reaper.ts";
+import type { OtherLambda } from "../workflows/definition.ts";
 import { sealedPurposes, type SealedPurpose } from "../functions/redaction/sealed-purposes.ts";
 
 /** The pipeline's Lambdas plus the API and the scheduled backfill. */
-export type DeployedFunction = LambdaFunction | "api" | "backfill" | "task-stopped" | "gpu-sweeper";
+export type DeployedFunction = LambdaFunction | OtherLambda;
 
 /** Index and Score embed with Titan unless the registry names another (`embedding.bedrock.model`). */
 export const defaultEmbeddingModel = "amazon.titan-embed-text-v2:0";

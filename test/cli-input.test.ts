@@ -67,10 +67,10 @@ test("an unknown state or fault kind in --fault is refused before anything runs"
   const { env } = makeTestHome();
   let r = await runCli(["run", samples.vawa, "--fault", "Nonsense=stall"], env);
   assert.equal(r.code, 1);
-  assert.match(oneLine(r.stderr), /--fault Nonsense=stall: unknown GPU state Nonsense/);
+  assert.match(oneLine(r.stderr), /--fault: faults\.Nonsense: Nonsense is not a GPU state \(GPU states: .*DraftDeclaration.*; fault kinds: stall, /);
   r = await runCli(["run", samples.vawa, "--fault", "DraftDeclaration=explode"], env);
   assert.equal(r.code, 1);
-  assert.match(oneLine(r.stderr), /unknown fault kind explode/);
+  assert.match(oneLine(r.stderr), /--fault: faults\.DraftDeclaration: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native\)/);
   assert.deepEqual(await noSuccessRecorded(env), []);
 });
 

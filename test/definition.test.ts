@@ -4,6 +4,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import aslValidator from "asl-validator";
 import { buildDefinition, collectTaskStates, type AslState } from "../workflows/definition.ts";
+import { allStates } from "../workflows/asl.ts";
 import { loadRegistry } from "../core/registry.ts";
 import { admitStateName, fallbackStateName, gpuStages } from "../core/state-names.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
@@ -89,17 +90,10 @@ test("a registry naming an unknown model is refused with the file and the stage"
 });
 
 /** Every state, Parallel branches included, by name. */
-function allStates(states: Record<string, AslState>): Record<string, AslState> {
-  const out: Record<string, AslState> = {};
-  for (const [name, state] of Object.entries(states)) {
-    out[name] = state;
-    for (const b of (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>) Object.assign(out, allStates(b.States));
-  }
-  return out;
-}
+const allStatesByName = (states: Record<string, AslState>): Record<string, AslState> => Object.fromEntries(allStates({ States: states }));
 
 test("the breaker is asked before a GPU task is placed: every way into a GPU stage goes through its Admit state", () => {
-  const states = allStates(definition.States);
+  const states = allStatesByName(definition.States);
   const entries = [
     ...Object.values(states).flatMap((s) => [s.Next, ...((s.Choices ?? []) as Array<{ Next: string }>).map((c) => c.Next), ...((s.Catch ?? []) as Array<{ Next: string }>).map((c) => c.Next)]),
     ...Object.values(states).flatMap((s) => ((s.Branches ?? []) as Array<{ StartAt: string }>).map((b) => b.StartAt)),
@@ -119,7 +113,7 @@ test("the breaker is asked before a GPU task is placed: every way into a GPU sta
 });
 
 test("a fallback that fails ends the execution in a Fail state with a named error, the fallback's cause kept", () => {
-  const states = allStates(definition.States);
+  const states = allStatesByName(definition.States);
   for (const stage of gpuStages) {
     const fallback = states[fallbackStateName(stage)]!;
     const [catcher] = fallback.Catch as Array<{ ErrorEquals: string[]; ResultPath: string; Next: string }>;
@@ -139,4 +133,18 @@ test("a GPU task hands its worker the state's entry time and limits, for the wor
     assert.equal(by.get("AFFIANT_TIMEOUT_SECONDS")?.Value, String(state.TimeoutSeconds), name);
     assert.equal(by.get("AFFIANT_HEARTBEAT_SECONDS")?.Value, String(state.HeartbeatSeconds), name);
   }
+});
+
+test("one ASL walker: every state, nested ones included, and the Task states among them", () => {
+  const names = allStates(definition).map(([name]) => name);
+  assert.equal(new Set(names).size, names.length, "state names are unique across branches");
+  for (const stage of gpuStages) assert.ok(names.includes(stage), `${stage} is nested in a branch or at the top`);
+  assert.ok(names.includes("JudgeTone") && !Object.keys(definition.States).includes("JudgeTone"), "the judges sit in a Parallel branch");
+  const tasks = collectTaskStates(definition).map(([name]) => name);
+  assert.deepEqual(tasks, allStates(definition).filter(([, s]) => s.Type === "Task").map(([n]) => n));
+  assert.ok(tasks.includes("JudgeTone") && tasks.includes("Extract"));
+  // A Map's iterator is walked too (the definition has none today; Step Functions has both spellings).
+  const withMap = { States: { M: { Type: "Map", ItemProcessor: { States: { Inner: { Type: "Task" } } } }, N: { Type: "Map", Iterator: { States: { Old: { Type: "Pass" } } } } } };
+  assert.deepEqual(allStates(withMap).map(([n]) => n), ["M", "Inner", "N", "Old"]);
+  assert.deepEqual(collectTaskStates(withMap).map(([n]) => n), ["Inner"]);
 });

@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { root } from "./helpers.ts";
-import { buildDefinition, collectTaskStates, type AslDefinition } from "../workflows/definition.ts";
+import { buildDefinition, collectTaskStates, lambdaTimeoutSeconds, type AslDefinition } from "../workflows/definition.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { gpuStages, lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import type { Cloud, Output, Permission, Place } from "../infra/cloud.ts";
@@ -421,6 +421,10 @@ async function infraTests() {
     const table = functionTable(registry, { bucketName: "b", routingTableName: "t", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
     const states = collectTaskStates(production.definition).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
     assert.ok(states.length >= 11);
+    // One table: every deployed function, pipeline or not, takes its timeout from lambdaTimeoutSeconds.
+    const timeouts = lambdaTimeoutSeconds(registry);
+    assert.deepEqual(Object.keys(table).sort(), Object.keys(timeouts).sort());
+    for (const [fn, spec] of Object.entries(table)) assert.equal(spec.timeoutSeconds, timeouts[fn as keyof typeof timeouts], fn);
     for (const [name, state] of states) {
       const arn = (state.Parameters as { FunctionName: string }).FunctionName;
       const fn = (Object.keys(functionArns) as LambdaFunction[]).find((f) => functionArns[f] === arn)!;

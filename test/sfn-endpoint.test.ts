@@ -42,9 +42,10 @@ before(async () => {
 });
 after(async () => serve?.stop());
 
-async function rejectsWith(promise: Promise<unknown>, name: string) {
+async function rejectsWith(promise: Promise<unknown>, name: string, message?: RegExp) {
   await assert.rejects(promise, (err: Error) => {
     assert.equal(err.name, name, err.message);
+    if (message) assert.match(err.message, message);
     return true;
   });
 }
@@ -82,7 +83,8 @@ test("DescribeStateMachine returns exactly the exported definition; errors use t
   await rejectsWith(sfn.send(new SendTaskSuccessCommand({ taskToken: "forged", output: "{}" })), "InvalidToken");
   await rejectsWith(sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: "{not json" })), "InvalidExecutionInput");
   await rejectsWith(sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: "unknown-case" }) })), "InvalidExecutionInput");
-  await rejectsWith(sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: "vawa-sample-0001", faults: { Extract: "stall" } }) })), "InvalidExecutionInput");
+  await rejectsWith(sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: "vawa-sample-0001", faults: { Extract: "stall" } }) })), "InvalidExecutionInput", /^faults\.Extract: Extract is not a GPU state \(GPU states: .*; fault kinds: .*\)$/);
+  await rejectsWith(sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: "vawa-sample-0001", faults: { JudgeTone: "explode" } }) })), "InvalidExecutionInput", /^faults\.JudgeTone: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, /);
   await rejectsWith(sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: "bad name!", input: JSON.stringify({ caseId: "vawa-sample-0001" }) })), "InvalidName");
 });
 

@@ -29,7 +29,10 @@ export interface DefinitionResources {
   containerName: string;
 }
 
-export type AslState = Record<string, unknown> & { Type: string };
+import type { AslState } from "./asl.ts";
+
+export type { AslState } from "./asl.ts";
+export { collectTaskStates } from "./asl.ts";
 export interface AslDefinition {
   Comment: string;
   StartAt: string;
@@ -66,15 +69,22 @@ const failurePath = "$.lastFailure";
  * States.Timeout, and the Lambda's own timeout error is what reaches the history.
  */
 const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10 } as const;
+/**
+ * The deployed Lambdas outside the state machine, in the same table: the reaper's two (an
+ * ECS event or a sweep is a few API calls), the API (API Gateway gives up at 30 s), and the
+ * scheduled backfill (Lambda's ceiling: it pages through every case).
+ */
+const otherLambdaSeconds = { "task-stopped": 30, "gpu-sweeper": 60, api: 30, backfill: 900 } as const;
+export type OtherLambda = keyof typeof otherLambdaSeconds;
 /** Lambda's hard ceiling. */
 export const lambdaMaxSeconds = 900;
 /** What a Task state adds over its Lambda's timeout (invoke, cold start, VPC attach). */
 export const lambdaStateMarginSeconds = 30;
 
-/** The timeout of every deployed pipeline Lambda; the fallback's covers the longest stage chain. */
-export function lambdaTimeoutSeconds(registry: Registry): Record<LambdaFunction, number> {
+/** The timeout of every deployed Lambda, in one table; the fallback's covers the longest stage chain. */
+export function lambdaTimeoutSeconds(registry: Registry): Record<LambdaFunction | OtherLambda, number> {
   const fallback = Math.max(...gpuStages.map((stage) => fallbackBudgetSeconds(registry, stage)));
-  return { ...lambdaBudgetSeconds, [lambdaFunctions.fallback]: fallback } as Record<LambdaFunction, number>;
+  return { ...lambdaBudgetSeconds, ...otherLambdaSeconds, [lambdaFunctions.fallback]: fallback } as Record<LambdaFunction | OtherLambda, number>;
 }
 
 function fallbackBudgetSeconds(registry: Registry, stage: GpuStage): number {
@@ -318,13 +328,3 @@ function withResultPass(branch: { StartAt: string; States: Record<string, AslSta
   };
 }
 
-/** Task states that run on the GPU, including those nested in Parallel branches. */
-export function collectTaskStates(def: { States: Record<string, AslState> }): Array<[string, AslState]> {
-  const out: Array<[string, AslState]> = [];
-  for (const [name, state] of Object.entries(def.States)) {
-    if (state.Type === "Task") out.push([name, state]);
-    const branches = (state.Branches ?? []) as Array<{ States: Record<string, AslState> }>;
-    for (const b of branches) out.push(...collectTaskStates(b));
-  }
-  return out;
-}

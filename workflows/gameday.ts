@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, wri
 import path from "node:path";
 import { caseKeys } from "../core/case-file.ts";
 import { affiantHome, homePaths } from "../core/paths.ts";
-import { faultKinds, type FaultKind } from "../core/pipeline-state.ts";
+import { faultKinds, type FaultKind } from "../core/faults.ts";
 import { readVault } from "../functions/redaction/vault.ts";
 import { ingestCase, readCaseFolder } from "./engine/case-intake.ts";
 import { LocalEngine } from "./engine/local-engine.ts";

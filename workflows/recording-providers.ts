@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { stageModules } from "../core/stages/index.ts";
+import { config } from "../core/config.ts";
 
 export interface RecordedRequest {
   provider: "openrouter" | "bedrock";
@@ -84,7 +85,7 @@ export async function startRecordingProviders(): Promise<RecordingProviders> {
       OPENROUTER_API_KEY: "sk-or-stand-in",
       AFFIANT_OPENROUTER_BASE_URL: openrouterUrl,
       AFFIANT_BEDROCK_ENDPOINT: bedrockUrl,
-      AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+      AWS_REGION: config().AWS_REGION ?? "us-east-1",
       AWS_ACCESS_KEY_ID: "AKIDSTANDIN",
       AWS_SECRET_ACCESS_KEY: "stand-in-secret",
     },

@@ -8,6 +8,7 @@ import type { StageMetrics } from "../../core/stage-report.ts";
 import { log } from "../../core/log.ts";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { killSelf } from "./lifeline.ts";
+import { config } from "../../core/config.ts";
 
 /** How far a stage has come: what a heartbeat carries (ids and counts only). */
 export interface Progress {
@@ -68,7 +69,7 @@ export class SfnChannel implements TaskChannel {
   constructor(private readonly options: SfnChannelOptions) {
     this.client =
       options.client ??
-      new SFNClient({ ...awsClientTimeouts(), ...(process.env.AFFIANT_SFN_ENDPOINT ? { endpoint: process.env.AFFIANT_SFN_ENDPOINT } : {}) });
+      new SFNClient({ ...awsClientTimeouts(), ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}) });
   }
   async heartbeat(): Promise<void> {
     try {
@@ -77,7 +78,7 @@ export class SfnChannel implements TaskChannel {
       // Step Functions has already ended this task (timed out, stopped, or its execution
       // ended): the fallback runs elsewhere, so this GPU is freed now, not at the task's limits.
       if (taskGone.has((err as Error).name)) {
-        log("warn", "worker.task_gone", { stage: process.env.AFFIANT_STAGE ?? null, error: (err as Error).name });
+        log("warn", "worker.task_gone", { stage: config().AFFIANT_STAGE ?? null, error: (err as Error).name });
         killSelf();
       }
       throw err;

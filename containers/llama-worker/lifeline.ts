@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import { writeSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { reportCapMs } from "../../core/capped.ts";
+import { config, type Env } from "../../core/config.ts";
 
 
 /** Seconds after HeartbeatSeconds before the lifeline kills a worker that made no progress. */
@@ -57,10 +58,11 @@ export interface LifelineOptions {
 }
 
 /** The state's absolute deadline from the environment the definition (or the engine) gave the worker. */
-export function deadlineFromEnv(env: NodeJS.ProcessEnv = process.env): number | undefined {
-  const entered = Date.parse(env.AFFIANT_STATE_ENTERED_AT ?? "");
-  const timeout = Number(env.AFFIANT_TIMEOUT_SECONDS);
-  return Number.isFinite(entered) && Number.isFinite(timeout) && timeout > 0 ? entered + timeout * 1000 : undefined;
+export function deadlineFromEnv(env?: Env): number | undefined {
+  const c = config(env);
+  const entered = Date.parse(c.AFFIANT_STATE_ENTERED_AT ?? "");
+  const timeout = c.AFFIANT_TIMEOUT_SECONDS;
+  return Number.isFinite(entered) && timeout !== undefined ? entered + timeout * 1000 : undefined;
 }
 
 // The thread's code: plain CommonJS, no TypeScript loader (it must start fast and never

@@ -15,10 +15,12 @@
  * This file is the process: the channel, the lifeline, the answer and the exit. The stage
  * itself is run-stage.ts; a warm spare's wait, standby.ts.
  */
+import { config, settingText, type SettingName } from "../../core/config.ts";
 import { AffiantError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
-import { injectedFault, stageInputFromEnv } from "../../core/stage-input.ts";
+import { stageInputFromEnv } from "../../core/stage-input.ts";
+import { injectedFault } from "../../core/faults.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import { capped } from "../../core/capped.ts";
@@ -31,8 +33,8 @@ import { standBy, type WarmStart } from "./standby.ts";
 /** This process's start: when a cold worker took its stage (a warm spare's clock starts at its assignment). */
 const processStartedAt = Date.now();
 
-function requireEnv(name: string): string {
-  const value = process.env[name];
+function requireEnv(name: SettingName): string {
+  const value = settingText(name);
   if (!value) throw new InvalidInputError(`llama worker: environment variable ${name} is not set`);
   return value;
 }
@@ -42,7 +44,7 @@ function openChannel(): TaskChannel {
     // The engine that started us is gone (crashed, killed): nobody will take the answer,
     // and a model left running here would hold memory and cores for nothing.
     process.once("disconnect", () => {
-      log("warn", "worker.orphaned", { stage: process.env.AFFIANT_STAGE ?? null });
+      log("warn", "worker.orphaned", { stage: config().AFFIANT_STAGE ?? null });
       killSelf();
     });
     return new IpcChannel();
@@ -53,8 +55,8 @@ function openChannel(): TaskChannel {
 async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
   const { name, message } = describeError(err);
   const cause = err instanceof AffiantError ? err.toCause() : JSON.stringify({ errorType: name, errorMessage: message });
-  log("error", "worker.failed", { stage: process.env.AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
-  emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: process.env.AFFIANT_STAGE ?? "unknown", Error: name } }]);
+  log("error", "worker.failed", { stage: config().AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
+  emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: config().AFFIANT_STAGE ?? "unknown", Error: name } }]);
   // The report is best effort and capped; the exit is SIGKILL, which no stuck thread delays.
   await capped(channel.fail(name, cause));
   killSelf();
@@ -66,19 +68,19 @@ async function main(warm: WarmStart | undefined): Promise<void> {
     const input = stageInputFromEnv();
     const stage = input.stage;
     if (!isGpuStage(stage)) throw new InvalidInputError(`llama worker: ${stage} is not a GPU stage`);
-    const heartbeatSeconds = Number(process.env.AFFIANT_HEARTBEAT_SECONDS) || stageEntry(loadRegistry(), stage).heartbeatSeconds;
+    const heartbeatSeconds = config().AFFIANT_HEARTBEAT_SECONDS ?? stageEntry(loadRegistry(), stage).heartbeatSeconds;
     const lifeline = new Lifeline({
       stage,
       heartbeatSeconds,
       deadlineAt: deadlineFromEnv(),
-      task: process.send ? undefined : { token: requireEnv("AFFIANT_TASK_TOKEN"), endpoint: process.env.AFFIANT_SFN_ENDPOINT },
+      task: process.send ? undefined : { token: requireEnv("AFFIANT_TASK_TOKEN"), endpoint: config().AFFIANT_SFN_ENDPOINT },
     });
     // The breaker was asked before this task was placed (the stage's Admit state). In ECS
     // the worker records its success in the shared routing table; a failure of any kind
     // (its own, or a stall or crash it could not report) is recorded by the fallback.
     // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
-    const routing = !process.send && process.env.AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
-    const model = process.env.AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
+    const routing = !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
+    const model = config().AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
     const metrics = await runStage(stage, input, channel, {
       startedAt: warm?.assignedAt ?? processStartedAt,
       warm,
@@ -110,5 +112,6 @@ async function main(warm: WarmStart | undefined): Promise<void> {
   }
 }
 
-const warm = process.env.AFFIANT_WORKER_STANDBY === "1" ? await standBy() : undefined;
-await withContext({ state: process.env.AFFIANT_STATE ?? process.env.AFFIANT_STAGE, execution: process.env.AFFIANT_EXECUTION, caseId: process.env.AFFIANT_CASE_ID }, () => main(warm));
+const warm = config().AFFIANT_WORKER_STANDBY === "1" ? await standBy() : undefined;
+const env = config();
+await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(warm));

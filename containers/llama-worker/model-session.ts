@@ -5,6 +5,7 @@
  * context-plan.ts's, the prompt format prompt-format.ts's, drills fault-injection.ts's, the
  * stall watchdog watchdog.ts's and runaway detection loop-detector.ts's.
  */
+import { config } from "../../core/config.ts";
 import os from "node:os";
 import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
 import { ContextTooLargeError, GenerationRunawayError, ModelDoesNotFitError, ModelUnavailableError } from "../../core/errors.ts";
@@ -22,7 +23,7 @@ export type { Progress } from "./channel.ts";
  * (`AFFIANT_GPU=cuda`). Never builds at run time: a worker that compiles is a worker that hangs.
  */
 export async function openLlama(): Promise<Llama> {
-  const gpu = process.env.AFFIANT_GPU === "cuda" ? "cuda" : false;
+  const gpu = config().AFFIANT_GPU === "cuda" ? "cuda" : false;
   return getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
 }
 

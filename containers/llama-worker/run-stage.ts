@@ -3,6 +3,7 @@
  * context, load, generate each call under the stall watchdog with heartbeats, store the
  * outputs, and answer with the stage's metrics.
  */
+import { config } from "../../core/config.ts";
 import { openBlobStore } from "../../core/blob-store.ts";
 import { GenerationRunawayError } from "../../core/errors.ts";
 import type { StageInput } from "../../core/stage-input.ts";
@@ -34,10 +35,10 @@ export interface WorkerState {
 export async function runStage(stage: GpuStage, input: StageInput, channel: TaskChannel, worker: WorkerState): Promise<StageMetrics> {
   const registry = loadRegistry();
   const entry = stageEntry(registry, stage);
-  const modelId = process.env.AFFIANT_MODEL ?? entry.model;
+  const modelId = config().AFFIANT_MODEL ?? entry.model;
   const model = modelEntry(registry, modelId);
   const modelPath = modelFilePath(registry, modelId);
-  const fallbackReason = process.env.AFFIANT_FALLBACK_REASON ?? null;
+  const fallbackReason = config().AFFIANT_FALLBACK_REASON ?? null;
   const fault = fallbackReason ? undefined : input.faults[stage];
   const host = registry.hostClasses[model.hostClass]!;
   // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
@@ -50,7 +51,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
   worker.lifeline?.progress();
 
-  const warm = worker.warm && worker.warm.gpu === process.env.AFFIANT_GPU ? worker.warm.llama : undefined;
+  const warm = worker.warm && worker.warm.gpu === config().AFFIANT_GPU ? worker.warm.llama : undefined;
   if (worker.warm && !warm) await worker.warm.llama.dispose();
   worker.warm = undefined;
   const llama = warm ?? (await openLlama());
@@ -97,7 +98,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       modelId,
       stage,
       contextSize,
-      threads: process.env.AFFIANT_THREADS ? Number(process.env.AFFIANT_THREADS) : undefined,
+      threads: config().AFFIANT_THREADS,
       plan,
       onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
     });
@@ -164,7 +165,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       genMs,
       // The GPU is held from the task's start to its end, not only while generating.
       wallMs: Date.now() - worker.startedAt,
-      queueMs: process.env.AFFIANT_ENQUEUED_AT ? Math.max(0, readyAt - Number(process.env.AFFIANT_ENQUEUED_AT)) : 0,
+      queueMs: config().AFFIANT_ENQUEUED_AT !== undefined ? Math.max(0, readyAt - config().AFFIANT_ENQUEUED_AT!) : 0,
       warmStart: Boolean(warm),
       contextSize,
       placement: session.placement,

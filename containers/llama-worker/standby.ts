@@ -2,6 +2,7 @@
  * A warm spare (AFFIANT_WORKER_STANDBY=1): modules loaded and the llama.cpp binding opened
  * and tested, then it waits, with no model, for the engine to give it a stage's environment.
  */
+import { config } from "../../core/config.ts";
 import type { Llama } from "node-llama-cpp";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import { killSelf } from "./lifeline.ts";
@@ -28,7 +29,7 @@ export async function standBy(): Promise<WarmStart> {
   // The engine is gone: nobody will ever give this spare a stage.
   const orphaned = () => killSelf();
   process.once("disconnect", orphaned);
-  const warm = { llama: await openLlama(), gpu: process.env.AFFIANT_GPU };
+  const warm = { llama: await openLlama(), gpu: config().AFFIANT_GPU };
   process.send!({ type: "ready" } satisfies WorkerMessage);
   const env = await assigned;
   process.off("disconnect", orphaned);

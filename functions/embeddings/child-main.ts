@@ -6,10 +6,11 @@
 import { describeError, AffiantError } from "../../core/errors.ts";
 import { LocalEmbedder, type LocalEmbedderOptions } from "./local.ts";
 import type { ChildReply, ChildRequest } from "./child.ts";
+import { config } from "../../core/config.ts";
 
 const send = (m: ChildReply) => process.send!(m);
 
-const options = JSON.parse(process.env.AFFIANT_EMBEDDER_OPTIONS ?? "{}") as LocalEmbedderOptions;
+const options = JSON.parse(config().AFFIANT_EMBEDDER_OPTIONS ?? "{}") as LocalEmbedderOptions;
 let embedder: LocalEmbedder;
 try {
   embedder = await LocalEmbedder.open(options);

@@ -9,6 +9,7 @@ import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type L
 import { ModelUnavailableError } from "../../core/errors.ts";
 import { normalize, centroid } from "../../core/vectors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
+import { config } from "../../core/config.ts";
 
 export interface LocalEmbedderOptions {
   modelPath: string;
@@ -44,7 +45,7 @@ export class LocalEmbedder implements Embedder {
       throw new ModelUnavailableError(`embedding model ${options.modelId} not found at ${options.modelPath} (run \`affiant models pull\`)`, { model: options.modelId });
     }
     const contextSize = options.contextSize ?? 512;
-    const threads = options.threads ?? (process.env.AFFIANT_THREADS ? Number(process.env.AFFIANT_THREADS) : Math.max(1, os.availableParallelism() - 1));
+    const threads = options.threads ?? config().AFFIANT_THREADS ?? Math.max(1, os.availableParallelism() - 1);
     const llama = options.llama ?? (await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error }));
     let model: LlamaModel | undefined;
     try {

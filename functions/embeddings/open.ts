@@ -6,18 +6,16 @@
  * function, it may run in-process.
  */
 import { existsSync } from "node:fs";
-import { InvalidInputError, ModelUnavailableError } from "../../core/errors.ts";
+import { ModelUnavailableError } from "../../core/errors.ts";
 import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../core/registry.ts";
 import type { Embedder } from "./embedder.ts";
+import { config as envConfig, type Env } from "../../core/config.ts";
 
 export type EmbeddingsMode = "local" | "bedrock" | "off";
 
-export function embeddingsMode(env: NodeJS.ProcessEnv = process.env): EmbeddingsMode {
-  const value = env.AFFIANT_EMBEDDINGS ?? (env.AWS_LAMBDA_FUNCTION_NAME ? "bedrock" : "local");
-  if (value !== "local" && value !== "bedrock" && value !== "off") {
-    throw new InvalidInputError(`AFFIANT_EMBEDDINGS must be local, bedrock or off (got ${JSON.stringify(value)})`);
-  }
-  return value;
+export function embeddingsMode(env?: Env): EmbeddingsMode {
+  const c = envConfig(env);
+  return c.AFFIANT_EMBEDDINGS ?? (c.AWS_LAMBDA_FUNCTION_NAME ? "bedrock" : "local");
 }
 
 export interface OpenedEmbedder {
@@ -56,7 +54,7 @@ export async function openEmbedder(registry: Registry, options: OpenEmbedderOpti
     return { skipped: `embedding model ${id} is not at ${modelPath} (run \`affiant models pull\`)` };
   }
   const local = { modelId: id, modelPath, contextSize: modelEntry(registry, id).contextSize };
-  const inProcess = options.inProcess ?? Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+  const inProcess = options.inProcess ?? Boolean(envConfig().AWS_LAMBDA_FUNCTION_NAME);
   const embedder = inProcess
     ? await (await importLocalEmbedder()).LocalEmbedder.open(local)
     : await (await import("./child.ts")).ChildEmbedder.open(local);

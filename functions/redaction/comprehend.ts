@@ -15,6 +15,7 @@ import { ComprehendClient, DetectPiiEntitiesCommand } from "@aws-sdk/client-comp
 import { InvalidInputError } from "../../core/errors.ts";
 import { awsServiceError } from "../aws-failure.ts";
 import { isNotName, type Detection, type EntityType } from "./detect.ts";
+import { config, type Env } from "../../core/config.ts";
 
 /** Comprehend's PII types we take, and the placeholder type each becomes. */
 export const comprehendTypes: Readonly<Record<string, EntityType>> = {
@@ -52,12 +53,9 @@ export interface PageRef {
 }
 
 /** Whether Redact asks Comprehend: `AFFIANT_COMPREHEND=1|0`; by default only inside Lambda. */
-export function comprehendEnabled(env: NodeJS.ProcessEnv = process.env): boolean {
-  const v = env.AFFIANT_COMPREHEND?.trim().toLowerCase();
-  if (v === "1" || v === "true" || v === "on") return true;
-  if (v === "0" || v === "false" || v === "off") return false;
-  if (v) throw new InvalidInputError(`AFFIANT_COMPREHEND must be 1 or 0, not ${JSON.stringify(env.AFFIANT_COMPREHEND)}`, { state: "Redact" });
-  return Boolean(env.AWS_LAMBDA_FUNCTION_NAME);
+export function comprehendEnabled(env?: Env): boolean {
+  const c = config(env);
+  return c.AFFIANT_COMPREHEND ?? Boolean(c.AWS_LAMBDA_FUNCTION_NAME);
 }
 
 /** Splits text into chunks of at most `maxBytes` UTF-8 bytes, at whitespace where it can. */
@@ -105,8 +103,7 @@ export class ComprehendDetector {
   constructor(options: ComprehendDetectorOptions = {}) {
     this.ownsClient = !options.client;
     this.client = options.client ?? new ComprehendClient({ maxAttempts: 4, retryMode: "standard" });
-    const envScore = process.env.AFFIANT_COMPREHEND_MIN_SCORE ? Number(process.env.AFFIANT_COMPREHEND_MIN_SCORE) : undefined;
-    this.minScore = options.minScore ?? envScore ?? 0.8;
+    this.minScore = options.minScore ?? config().AFFIANT_COMPREHEND_MIN_SCORE ?? 0.8;
     if (!(this.minScore >= 0 && this.minScore <= 1)) throw new InvalidInputError(`AFFIANT_COMPREHEND_MIN_SCORE must be between 0 and 1`, { state: "Redact" });
     this.maxBytes = options.maxBytes ?? 99_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;

@@ -12,6 +12,7 @@ import { VaultUnreadableError } from "../../core/errors.ts";
 import { awsFailureDetails, awsServiceError } from "../aws-failure.ts";
 
 import { sealedPurposes, type SealedPurpose } from "./sealed-purposes.ts";
+import { config } from "../../core/config.ts";
 
 export { sealedPurposes, type SealedPurpose };
 export const vaultPurpose = sealedPurposes.vault;
@@ -38,7 +39,7 @@ function kmsClient(options: KmsEnvelopeOptions): KMSClient {
 
 /** Runs `use` with a fresh data key and its encrypted form (the one to store). */
 export async function withNewDataKey<T>(caseId: string, options: KmsEnvelopeOptions, use: (key: Buffer, encryptedKey: Buffer) => T): Promise<T> {
-  const keyId = options.keyId ?? process.env.AFFIANT_KMS_KEY_ID;
+  const keyId = options.keyId ?? config().AFFIANT_KMS_KEY_ID;
   if (!keyId) throw new VaultUnreadableError("the KMS vault needs a key id (AFFIANT_KMS_KEY_ID)", { state: "Redact" });
   const client = kmsClient(options);
   let res;
@@ -62,7 +63,7 @@ export async function withNewDataKey<T>(caseId: string, options: KmsEnvelopeOpti
 /** Decrypts a stored data key under the case's context and runs `use` with it. */
 export async function withStoredDataKey<T>(caseId: string, encryptedKey: Buffer, options: KmsEnvelopeOptions & { state?: string }, use: (key: Buffer) => T): Promise<T> {
   const state = options.state ?? "Reinject";
-  const keyId = options.keyId ?? process.env.AFFIANT_KMS_KEY_ID;
+  const keyId = options.keyId ?? config().AFFIANT_KMS_KEY_ID;
   const client = kmsClient(options);
   let res;
   try {

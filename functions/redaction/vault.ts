@@ -14,6 +14,7 @@ import type { BlobStore } from "../../core/blob-store.ts";
 import { homePaths } from "../../core/paths.ts";
 import { AffiantError, VaultUnreadableError } from "../../core/errors.ts";
 import { encryptionContext, vaultPurpose, withNewDataKey, withStoredDataKey, type KmsEnvelopeOptions, type SealedPurpose } from "./kms-envelope.ts";
+import { config } from "../../core/config.ts";
 
 const localMagic = "AFV1";
 const kmsMagic = "AFK1";
@@ -100,7 +101,7 @@ export async function openVaultWithKms(sealed: Buffer, caseId: string, kms: KmsE
   return withStoredDataKey(caseId, encryptedKey, { ...kms, state }, (dataKey) => decrypt(sealed.subarray(6 + length), dataKey, state, envelopeAad(encryptedKey, caseId, purpose)));
 }
 
-const useKms = (options: VaultOptions) => Boolean(options.kms?.keyId ?? process.env.AFFIANT_KMS_KEY_ID);
+const useKms = (options: VaultOptions) => Boolean(options.kms?.keyId ?? config().AFFIANT_KMS_KEY_ID);
 
 export async function writeVault(store: BlobStore, key: string, mapping: Map<string, string>, options: VaultOptions = {}): Promise<void> {
   const sealed = useKms(options) ? await sealVaultWithKms(mapping, caseIdOf(key, { state: "Redact", ...options }), { ...options.kms, purpose: options.purpose }) : sealVault(mapping);

@@ -8,11 +8,12 @@ import { InvalidInputError } from "../../core/errors.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { RoutingStore } from "../../core/routing-store.ts";
 import { recordRun } from "../../core/breaker.ts";
-import { injectedFault } from "../../core/stage-input.ts";
+import { injectedFault } from "../../core/faults.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import type { AslDefinition, AslState } from "../definition.ts";
+import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
 import type { HistoryDb } from "./history-db.ts";
 import type { LocalEngineOptions } from "./local-engine.ts";
 import { spawnWorker } from "./worker-supervisor.ts";
@@ -71,15 +72,9 @@ export function ecsEnvironment(stateName: string, input: unknown): Record<string
 /** The most GPU (ECS) task states one Parallel state runs at once: one per branch that has any. */
 export function widestGpuParallel(definition: AslDefinition): number {
   let widest = 1;
-  const visit = (states: Record<string, AslState>) => {
-    for (const state of Object.values(states)) {
-      const branches = (state as { Branches?: Array<{ States: Record<string, AslState> }> }).Branches;
-      if (!branches) continue;
-      const gpuBranches = branches.filter((b) => Object.values(b.States).some((x) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
-      widest = Math.max(widest, gpuBranches);
-      for (const b of branches) visit(b.States);
-    }
-  };
-  visit(definition.States);
+  for (const [, state] of allStates(definition)) {
+    const gpuBranches = nestedMachines(state).filter((b) => collectTaskStates(b).some(([, x]) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
+    widest = Math.max(widest, gpuBranches);
+  }
   return widest;
 }

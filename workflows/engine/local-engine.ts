@@ -18,7 +18,8 @@ import { ExecutionAlreadyExistsError, InvalidInputError } from "../../core/error
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
-import { pipelineVersion, type FaultKind } from "../../core/pipeline-state.ts";
+import { pipelineVersion } from "../../core/pipeline-state.ts";
+import type { FaultKind } from "../../core/faults.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { newExecutionName } from "../../core/execution-name.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
@@ -28,13 +29,15 @@ import { runGpuTask, widestGpuParallel } from "./gpu-task.ts";
 import { recordEvents, type StateEvent } from "./event-recorder.ts";
 import { writeOutputs } from "./outputs.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
-import { buildDefinition, collectTaskStates, type AslDefinition, type AslState } from "../definition.ts";
+import { buildDefinition, type AslDefinition, type AslState } from "../definition.ts";
+import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
+import { config } from "../../core/config.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
@@ -104,9 +107,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.db = options.db ?? new HistoryDb();
     this.routing = openRoutingStore();
     this.taskTokens = options.taskTokens;
-    const fromEnv = process.env.AFFIANT_WORKER_SPARES;
-    if (fromEnv !== undefined && !/^\d+$/.test(fromEnv)) throw new InvalidInputError(`AFFIANT_WORKER_SPARES must be a whole number (got "${fromEnv}")`);
-    this.workerSpares = options.taskTokens ? 0 : (options.workerSpares ?? (fromEnv !== undefined ? Number(fromEnv) : widestGpuParallel(this.definition)));
+    const fromEnv = config().AFFIANT_WORKER_SPARES;
+    this.workerSpares = options.taskTokens ? 0 : (options.workerSpares ?? fromEnv ?? widestGpuParallel(this.definition));
     // Executions a crashed process left RUNNING would otherwise block re-runs forever.
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });

@@ -16,6 +16,7 @@ import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { workerLaunch, workerSource } from "../../core/child-entry.ts";
 import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
+import { config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
 export const workerEntry = workerSource;
@@ -86,7 +87,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
           ...baseEnv,
           AFFIANT_TASK_TOKEN: token,
           AFFIANT_SFN_ENDPOINT: sfnEndpoint,
-          AWS_REGION: process.env.AWS_REGION ?? "us-east-1",
+          AWS_REGION: config().AWS_REGION ?? "us-east-1",
           ...(credentials ? { AWS_ACCESS_KEY_ID: credentials.accessKeyId, AWS_SECRET_ACCESS_KEY: credentials.secretAccessKey } : {}),
         },
         stdio: ["ignore", "ignore", "pipe"],

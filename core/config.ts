@@ -1,0 +1,173 @@
+/**
+ * Every environment variable Affiant reads, in one table: its type, default and meaning.
+ * Code reads them only through `config()` (test/config.test.ts fails on a `process.env.X`
+ * read anywhere else), and the README's table is checked against this one.
+ *
+ * Reading is lazy and per variable: `config()` returns getters that parse the variable
+ * when it is read, from the environment as it is then (tests and the warm worker change
+ * process.env between calls), so a bad value fails where it is used, not in every process
+ * that happens to have it set. An empty value counts as unset. A bad value is an
+ * InvalidInputError naming the variable, what is wrong and the expected form; a secret's
+ * value is never echoed. No file is read here: the worker and the Lambdas run from bundles.
+ */
+import { z } from "zod";
+import { InvalidInputError } from "./errors.ts";
+
+export type Env = Record<string, string | undefined>;
+
+interface Setting<T> {
+  /** Parses the (non-empty) value; throws nothing, returns a failed result instead. */
+  schema: z.ZodType<T>;
+  /** The expected form, for the error message: `<NAME> must be <expected>`. */
+  expected: string;
+  /** The default when unset, as the README states it (the code that applies it says why). */
+  default: string;
+  description: string;
+  secret?: boolean;
+  /** Set by Affiant itself (the definition, the engine or the fallback) for a worker; not for users. */
+  internal?: boolean;
+}
+
+const text = z.string();
+const url = z.url({ protocol: /^https?$/ });
+const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
+  z
+    .string()
+    .regex(/^\d+$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+const oneOf = <const T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .string()
+    .transform((v) => v.trim().toLowerCase())
+    .pipe(z.enum(values));
+
+function s<T>(schema: z.ZodType<T>, expected: string, defaultText: string, description: string, extra: { secret?: boolean; internal?: boolean } = {}): Setting<T> {
+  return { schema, expected, default: defaultText, description, ...extra };
+}
+const path = (defaultText: string, description: string) => s(text, "a path", defaultText, description);
+const name = (description: string, extra: { secret?: boolean; internal?: boolean } = {}) => s(text, "a name or ARN", "unset", description, extra);
+const stageValue = (description: string) => s(text, "a value the definition writes", "unset", description, { internal: true });
+
+export const settings = {
+  // Local state and files.
+  AFFIANT_HOME: path("`.affiant/` in the working directory", "local state: history, blobs, vault key, logs"),
+  AFFIANT_REGISTRY: path("`models/registry.json` (deploys: `models/registry.g5.json`)", "the model registry file"),
+  AFFIANT_MODELS_DIR: path("the registry file's folder", "where the GGUF model files are"),
+  AFFIANT_PROMPTS_DIR: path("`prompts/` in the package", "the prompt templates"),
+  AFFIANT_LOG_FILE: path("`<home>/logs/affiant.log` under the CLI; none otherwise", "log lines are appended here as well as to stderr"),
+  AFFIANT_THREADS: s(wholeNumber(1), "a whole number of threads, at least 1", "cores − 1", "llama.cpp threads for the worker and the local embedder"),
+  AFFIANT_GPU: s(oneOf(["cuda", "cpu"]), "cuda or cpu", "cpu (the worker image sets cuda)", "which llama.cpp build the worker loads"),
+  // Choices.
+  AFFIANT_OCR: s(oneOf(["textract", "tesseract"]), '"textract" or "tesseract"', "textract in a Lambda, tesseract locally", "which engine reads pages without a text layer"),
+  AFFIANT_COMPREHEND: s(
+    oneOf(["1", "0", "true", "false", "on", "off"]).transform((v) => v === "1" || v === "true" || v === "on"),
+    "1 or 0",
+    "1 in a Lambda, 0 locally",
+    "Redact also asks Amazon Comprehend for PII",
+  ),
+  AFFIANT_COMPREHEND_MIN_SCORE: s(
+    z.string().regex(/^\s*\d*\.?\d+\s*$/).transform(Number).pipe(z.number().min(0).max(1)),
+    "a number from 0 to 1",
+    "0.8",
+    "the least Comprehend score Redact takes where the rules found nothing",
+  ),
+  AFFIANT_EMBEDDINGS: s(z.enum(["local", "bedrock", "off"]), "local, bedrock or off", "bedrock in a Lambda, local otherwise", "how Index and Score embed"),
+  AFFIANT_WORKER_SPARES: s(wholeNumber(0), "a whole number", "as wide as the judges' Parallel", "warm worker processes the local engine keeps"),
+  AFFIANT_WORKER_COMPILE: s(oneOf(["1", "0"]), "1 or 0", "1", "0: run the worker from source instead of compiling it once with esbuild"),
+  AFFIANT_BACKFILL_MAX_RUNNING: s(wholeNumber(1), "a positive whole number", "4", "executions the scheduled backfill keeps in flight"),
+  // Serving and AWS resources.
+  AFFIANT_API_TOKEN: s(z.string().min(24), "at least 24 characters (e.g. openssl rand -base64 32)", "one `serve` generates and prints", "the bearer token of `affiant serve`", { secret: true }),
+  OPENROUTER_API_KEY: s(text, "a key", "unset (OpenRouter is skipped)", "OpenRouter's API key locally (in AWS: the OpenRouterApiKey secret)", { secret: true }),
+  AFFIANT_OPENROUTER_BASE_URL: s(url, "an http(s) URL", "OpenRouter's API", "where OpenRouter requests go"),
+  AFFIANT_BEDROCK_ENDPOINT: s(url, "an http(s) URL", "the region's endpoint", "where Bedrock requests go"),
+  AFFIANT_SFN_ENDPOINT: s(url, "an http(s) URL", "the region's endpoint", "where Step Functions requests go (the worker's answers, the API, the backfill)"),
+  AFFIANT_BUCKET: name("blobs in this S3 bucket (SSE-KMS) instead of `<home>/blobs`"),
+  AFFIANT_BUCKET_KMS_KEY_ID: name("the bucket's KMS key for the objects written"),
+  AFFIANT_KMS_KEY_ID: name("seal the PII vault with a KMS envelope under this key"),
+  AFFIANT_ROUTING_TABLE: name("the DynamoDB table of the circuit breaker's outcomes (locally: SQLite under the home)"),
+  AFFIANT_GPU_CLUSTER: name("the ECS cluster of the GPU tasks (the fallback and the reaper stop tasks there)"),
+  AFFIANT_STATE_MACHINE_ARN: name("the state machine the API and the backfill start executions of"),
+  // Deploy-time (sst.config.ts).
+  AFFIANT_WORKER_IMAGE: s(text, "<repository>@sha256:<digest>", "required to deploy", "the worker image, by digest"),
+  AFFIANT_GPU_MAX_INSTANCES: s(wholeNumber(1), "a positive whole number", "6", "g5 instances the GPU capacity provider may run"),
+  AFFIANT_GPU_MIN_INSTANCES: s(wholeNumber(0), "a whole number", "0", "g5 instances kept running at idle"),
+  AFFIANT_AZ_COUNT: s(wholeNumber(1, 6), "a whole number from 1 to 6", "2", "availability zones of the VPC"),
+  // A GPU worker's stage, written by the definition (ECS overrides), the engine or the fallback.
+  AFFIANT_STAGE: stageValue("the GPU stage the worker runs"),
+  AFFIANT_STATE: stageValue("the state name, for log context (default: the stage)"),
+  AFFIANT_TASK_TOKEN: s(text, "a task token", "unset (local: the engine's IPC)", "the Step Functions task token the ECS worker answers", { secret: true, internal: true }),
+  AFFIANT_EXECUTION: stageValue("the execution name"),
+  AFFIANT_CASE_ID: stageValue("the case id"),
+  AFFIANT_CASE_TYPE: stageValue("VAWA or T"),
+  AFFIANT_RUN_KEY: stageValue("the execution's blob prefix"),
+  AFFIANT_FAULTS: stageValue("injected faults, JSON (core/faults.ts)"),
+  AFFIANT_INDEX_KEY: stageValue("the retrieval index's blob key"),
+  AFFIANT_ROUND: stageValue("rewrite rounds done so far"),
+  AFFIANT_FACTS_KEY: stageValue("ExtractFacts' output key"),
+  AFFIANT_DRAFT_KEY: stageValue("the draft's output key"),
+  AFFIANT_JUDGE_KEYS: stageValue("the judges' reports, JSON"),
+  AFFIANT_MODEL: stageValue("a registry model id other than the stage's (the fallback's local entry)"),
+  AFFIANT_FALLBACK_REASON: stageValue("why the fallback runs this worker (an error name)"),
+  AFFIANT_HEARTBEAT_SECONDS: s(wholeNumber(1), "a positive whole number", "the registry's", "the state's HeartbeatSeconds", { internal: true }),
+  AFFIANT_TIMEOUT_SECONDS: s(wholeNumber(1), "a positive whole number", "unset (no deadline)", "the state's TimeoutSeconds", { internal: true }),
+  AFFIANT_STATE_ENTERED_AT: s(z.iso.datetime({ offset: true }), "an ISO 8601 time", "unset (no deadline)", "when the state was entered", { internal: true }),
+  AFFIANT_ENQUEUED_AT: s(wholeNumber(0), "epoch milliseconds", "unset", "when the engine queued the stage (queue time metric)", { internal: true }),
+  AFFIANT_WORKER_STANDBY: s(z.literal("1"), "1", "unset", "the engine's warm spare: wait for a stage over IPC", { internal: true }),
+  AFFIANT_EMBEDDER_OPTIONS: s(text, "JSON", "unset", "the local embedder child's options", { internal: true }),
+  // Set by the platform; read to tell where the code runs and to pass on to children.
+  AWS_LAMBDA_FUNCTION_NAME: s(text, "a name", "unset", "set by Lambda: the code runs in AWS"),
+  ECS_CONTAINER_METADATA_URI_V4: s(text, "a URL", "unset", "set by ECS: the code runs in AWS"),
+  AWS_REGION: s(text, "a region", "unset", "the AWS region"),
+  AWS_DEFAULT_REGION: s(text, "a region", "unset", "the AWS region, older spelling"),
+  AWS_ACCESS_KEY_ID: s(text, "a key id", "unset", "AWS credentials are configured", { secret: true }),
+  AWS_PROFILE: s(text, "a profile", "unset", "AWS credentials are configured"),
+  AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: s(text, "a path", "unset", "AWS credentials are configured (ECS)", { secret: true }),
+  AWS_CONTAINER_CREDENTIALS_FULL_URI: s(text, "a URL", "unset", "AWS credentials are configured (container)", { secret: true }),
+  AWS_WEB_IDENTITY_TOKEN_FILE: s(text, "a path", "unset", "AWS credentials are configured (web identity)"),
+} satisfies Record<string, Setting<unknown>>;
+
+export type SettingName = keyof typeof settings;
+type ValueOf<K extends SettingName> = (typeof settings)[K] extends Setting<infer T> ? T : never;
+export type Config = { readonly [K in SettingName]: ValueOf<K> | undefined };
+
+/** One variable, parsed: undefined when unset or empty. */
+export function setting<K extends SettingName>(key: K, env: Env = process.env): ValueOf<K> | undefined {
+  const raw = env[key];
+  if (raw === undefined || raw === "") return undefined;
+  const spec: Setting<unknown> = settings[key];
+  const parsed = spec.schema.safeParse(raw);
+  if (parsed.success) return parsed.data as ValueOf<K>;
+  const got = spec.secret ? `a value of ${raw.length} characters, not shown` : JSON.stringify(raw);
+  throw new InvalidInputError(`${key} must be ${spec.expected} (got ${got}): ${spec.description}`);
+}
+
+/** A view of one environment: each setting is a getter on the shared prototype (a call costs one object). */
+class ConfigView {
+  constructor(readonly env: Env) {}
+}
+for (const key of Object.keys(settings) as SettingName[]) {
+  Object.defineProperty(ConfigView.prototype, key, {
+    get(this: ConfigView) {
+      return setting(key, this.env);
+    },
+  });
+}
+
+/** The environment's settings, each parsed when read, from `env` as it is at that moment. */
+export function config(env: Env = process.env): Config {
+  return new ConfigView(env) as unknown as Config;
+}
+
+/** A variable's raw text for a child process's environment, checked first (an unset one is undefined). */
+export function settingText(key: SettingName, env: Env = process.env): string | undefined {
+  return setting(key, env) === undefined ? undefined : env[key];
+}
+
+/** The README's environment table (test/config.test.ts checks the README holds exactly this). */
+export function environmentTable(): string {
+  const rows = (Object.entries(settings) as Array<[SettingName, Setting<unknown>]>)
+    .filter(([, spec]) => !spec.internal)
+    .map(([key, spec]) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.description} |`);
+  return ["| Variable | Value | Default | What it does |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
