@@ -3,10 +3,11 @@
  * the standard AWS environment has a region and credentials; no secret (the function's role
  * is the credential); the fallback may invoke exactly the registry's Bedrock model ids.
  */
+import { config } from "../config.ts";
 import { defineProvider, type ArnTemplate, type ProviderStatement } from "./types.ts";
 
 /** The SDK's own credential sources: one of them set means the default chain can sign. */
-const credentialVariables = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"];
+const credentialVariables = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"] as const;
 
 /** Cross-region inference profile ids (`us.…`, `eu.…`): the profile, and its model in any region it routes to. */
 const inferenceProfile = /^(us|eu|apac|global|us-gov)\.(.+)$/;
@@ -31,8 +32,9 @@ export const isBedrockEmbeddingModel = (id: string): boolean => id.includes("emb
 export const bedrock = defineProvider({
   name: "bedrock",
   async client(model) {
-    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
-    const credentials = credentialVariables.some((v) => process.env[v]);
+    const env = config();
+    const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+    const credentials = credentialVariables.some((v) => env[v]);
     if (!region || !credentials) return undefined;
     const { BedrockProvider } = await import("./bedrock.ts");
     return new BedrockProvider({ model });

@@ -4,6 +4,7 @@
  * its own deadline (AbortSignal). Failures become Affiant.ProviderError with provider,
  * model and HTTP status.
  */
+import { config } from "../config.ts";
 import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
 import { ProviderError } from "../errors.ts";
 import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
@@ -55,6 +56,6 @@ export function bedrockRuntimeClient(): BedrockRuntimeClient {
   return new BedrockRuntimeClient({
     maxAttempts: 4,
     retryMode: "standard",
-    ...(process.env.AFFIANT_BEDROCK_ENDPOINT ? { endpoint: process.env.AFFIANT_BEDROCK_ENDPOINT } : {}),
+    ...(config().AFFIANT_BEDROCK_ENDPOINT ? { endpoint: config().AFFIANT_BEDROCK_ENDPOINT } : {}),
   });
 }

@@ -5,12 +5,14 @@
  * ("not configured") rather than called with it.
  */
 
+import { config, type Env } from "../config.ts";
+
 /** The secret's name in sst.config.ts (`npx sst secret set OpenRouterApiKey …`). */
 export const openRouterSecretName = "OpenRouterApiKey";
 /** Its placeholder: `sst deploy` succeeds before `sst secret set`. */
 export const openRouterSecretPlaceholder = "unset";
 
-export async function openRouterApiKey(env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+export async function openRouterApiKey(env?: Env): Promise<string | undefined> {
   let value: string | undefined;
   try {
     // Dynamic: `sst` is a build-time dependency (bundled into the Lambda), absent from the worker image.
@@ -19,6 +21,6 @@ export async function openRouterApiKey(env: NodeJS.ProcessEnv = process.env): Pr
   } catch {
     // Not bundled with SST (local mode): the environment below.
   }
-  value ??= env.OPENROUTER_API_KEY;
+  value ??= config(env).OPENROUTER_API_KEY;
   return value && value !== openRouterSecretPlaceholder ? value : undefined;
 }

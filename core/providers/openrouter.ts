@@ -3,6 +3,7 @@
  * preferences deny data collection, so only endpoints that do not keep prompts are used.
  * The SDK retries 429 and 5xx with backoff; every call has its own deadline.
  */
+import { config } from "../config.ts";
 import OpenAI from "openai";
 import { ProviderError } from "../errors.ts";
 import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
@@ -27,7 +28,7 @@ export class OpenRouterProvider implements HostedProvider {
     this.model = options.model;
     this.client = new OpenAI({
       apiKey: options.apiKey,
-      baseURL: options.baseURL ?? process.env.AFFIANT_OPENROUTER_BASE_URL ?? defaultOpenRouterBaseUrl,
+      baseURL: options.baseURL ?? config().AFFIANT_OPENROUTER_BASE_URL ?? defaultOpenRouterBaseUrl,
       maxRetries: 3,
       timeout: options.timeoutMs ?? 120_000,
       defaultHeaders: { "X-Title": "Affiant" },

@@ -2,13 +2,14 @@
  * Prompt templates are files under prompts/<version>/, reviewed like code; the version in
  * force is recorded with every execution so a declaration can be traced to its prompts.
  */
+import { config } from "../config.ts";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const promptVersion = "v1";
 // A bundled Lambda's import.meta.url is the bundle, not this file: it sets AFFIANT_PROMPTS_DIR.
-const promptsRoot = process.env.AFFIANT_PROMPTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts");
+const promptsRoot = config().AFFIANT_PROMPTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts");
 export const promptsDir = path.resolve(promptsRoot, promptVersion);
 
 /**
