@@ -1,6 +1,6 @@
 /**
  * Every environment variable Affiant reads, in one table: its type, default and meaning.
- * Code reads them only through `config()` (test/config.test.ts fails on a `process.env.X`
+ * Code reads them only through `config()` (test/unit/config.test.ts fails on a `process.env.X`
  * read anywhere else), and the README's table is checked against this one.
  *
  * Reading is lazy and per variable: `config()` returns getters that parse the variable
@@ -164,7 +164,7 @@ export function settingText(key: SettingName, env: Env = process.env): string | 
   return setting(key, env) === undefined ? undefined : env[key];
 }
 
-/** The README's environment table (test/config.test.ts checks the README holds exactly this). */
+/** The README's environment table (test/unit/config.test.ts checks the README holds exactly this). */
 export function environmentTable(): string {
   const rows = (Object.entries(settings) as Array<[SettingName, Setting<unknown>]>)
     .filter(([, spec]) => !spec.internal)

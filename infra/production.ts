@@ -2,7 +2,7 @@
  * What a registry must be before stage `production` deploys it: every GPU stage on a GPU
  * host class with a model that fits its GPU at its context, and a fallback chain that a
  * Lambda can run (a hosted provider of core/providers/; `local:` is skipped there). `sst.config.ts` refuses
- * the deploy with these problems; the rehearsal and test/infra.test.ts check the shipped one.
+ * the deploy with these problems; the rehearsal and test/unit/infra.test.ts check the shipped one.
  */
 import { splitRef, type Registry } from "../core/registry.ts";
 import { gpuStages, stateNames } from "../core/state-names.ts";

@@ -3,7 +3,7 @@
  *
  * - {@link killSelf}: the exit after a failure ({@link exitWithin} after an answer). `process.exit` waits for every libuv threadpool thread, and
  *   llama.cpp runs on those threads: with one of them stuck, `process.exit(1)` never returns
- *   (test/lifeline.test.ts shows it). SIGKILL to our own pid cannot be waited on.
+ *   (test/integration/lifeline.test.ts shows it). SIGKILL to our own pid cannot be waited on.
  * - {@link Lifeline}: one process-wide watchdog on its own thread, fed by every kind of
  *   progress (binding, plan, load, prompt evaluation, generation) as the heartbeat that
  *   progress sends goes out, so it counts from where Step Functions counts. The main thread may be

@@ -2,7 +2,7 @@
  * The GPU stages, in pipeline order: the prepare stages run in this order between Index and
  * the judges, the judges side by side in this order. A new stage is its module here, its
  * prompt file under prompts/<version>/ and its entry in each models/registry*.json (the
- * registry is checked for one at load). test/stages.test.ts checks all of that.
+ * registry is checked for one at load). test/unit/stages.test.ts checks all of that.
  */
 import { extractFacts } from "./extract-facts.ts";
 import { draftDeclaration } from "./draft-declaration.ts";

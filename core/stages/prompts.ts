@@ -14,7 +14,7 @@ export const promptsDir = path.resolve(promptsRoot, promptVersion);
 
 /**
  * A file name under prompts/<version>/, without `.txt`. Any name: a new stage brings its own
- * template file, and test/stages.test.ts checks that every stage module's templates exist.
+ * template file, and test/unit/stages.test.ts checks that every stage module's templates exist.
  */
 export type TemplateName = string;
 

@@ -1,6 +1,6 @@
 /**
  * DOM building for the viewer: text nodes and attributes only, so data is never parsed as
- * markup (no innerHTML anywhere; test/viewer.test.ts checks the bundle).
+ * markup (no innerHTML anywhere; test/integration/viewer.test.ts checks the bundle).
  */
 
 const SVG_NS = "http://www.w3.org/2000/svg";

@@ -1,6 +1,6 @@
 /**
  * What the viewer reads from the API, as it arrives over the wire (JSON). Declared here and
- * not imported from the server's modules, which pull in Node; test/viewer-bundle.test.ts
+ * not imported from the server's modules, which pull in Node; test/unit/viewer-bundle.test.ts
  * checks that the server's summary and list types still fit these.
  */
 

@@ -1,0 +1,170 @@
+/**
+ * The HTTP API through the real `affiant serve`: bearer auth, validation that answers 4xx
+ * (never 500) for client mistakes, multipart and presigned uploads, idempotent starts, and
+ * a real run of the VAWA sample from upload to declaration.
+ */
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { caseForm, makeTestHome, patientStages, runCli, samples, startServe, waitFor, type ServeHandle } from "../helpers.ts";
+
+const token = "test-token-7f3a9c-0b2d5e8a41c6";
+let serve: ServeHandle;
+let env: Record<string, string>;
+const auth = { authorization: `Bearer ${token}` };
+
+before(async () => {
+  env = { ...makeTestHome({ stages: patientStages }).env, AFFIANT_API_TOKEN: token };
+  serve = await startServe(env);
+});
+after(async () => serve?.stop());
+
+async function call(method: string, route: string, init: { body?: RequestInit["body"]; headers?: Record<string, string> } = {}) {
+  const res = await fetch(`${serve.url}${route}`, { method, body: init.body, headers: { ...auth, ...init.headers } });
+  const text = await res.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+test("every API route needs the bearer token when AFFIANT_API_TOKEN is set", async () => {
+  for (const [method, route] of [["GET", "/executions"], ["POST", "/cases"], ["GET", "/executions/x"], ["POST", "/cases/x/executions"]] as const) {
+    const none = await fetch(`${serve.url}${route}`, { method });
+    assert.equal(none.status, 401, `${method} ${route}`);
+    assert.equal(((await none.json()) as any).error.name, "Affiant.Unauthorized");
+    const wrong = await fetch(`${serve.url}${route}`, { method, headers: { authorization: "Bearer nope" } });
+    assert.equal(wrong.status, 401);
+  }
+  assert.equal((await fetch(`${serve.url}/health`)).status, 200);
+});
+
+test("client mistakes are 4xx with a named error that says what and where", async () => {
+  const expect4xx = (r: { status: number; json: any }, status: number, name: string, pattern?: RegExp) => {
+    assert.equal(r.status, status, JSON.stringify(r.json));
+    assert.equal(r.json.error.name, name);
+    if (pattern) assert.match(r.json.error.message, pattern);
+  };
+  expect4xx(await call("POST", "/cases", { body: "hello", headers: { "content-type": "text/plain" } }), 415, "Affiant.UnsupportedMediaType");
+
+  const badCase = caseForm(samples.vawa);
+  badCase.set("case", new Blob([JSON.stringify({ caseId: "c1", caseType: "X", declarant: { name: "A" } })], { type: "application/json" }), "case.json");
+  expect4xx(await call("POST", "/cases", { body: badCase }), 400, "Affiant.InvalidInput", /caseType/);
+
+  const notJson = caseForm(samples.vawa);
+  notJson.set("case", new Blob(["{nope"]), "case.json");
+  expect4xx(await call("POST", "/cases", { body: notJson }), 400, "Affiant.InvalidInput", /case: not valid JSON/);
+
+  const fakePdf = caseForm(samples.vawa);
+  fakePdf.append("files", new Blob(["just text"], { type: "application/pdf" }), "letter.pdf");
+  expect4xx(await call("POST", "/cases", { body: fakePdf }), 400, "Affiant.InvalidInput", /letter\.pdf: not a PDF/);
+
+  const wrongType = caseForm(samples.vawa);
+  wrongType.append("files", new Blob(["x"], { type: "image/png" }), "photo.png");
+  expect4xx(await call("POST", "/cases", { body: wrongType }), 415, "Affiant.UnsupportedMediaType", /photo\.png/);
+
+  const noFiles = new FormData();
+  noFiles.append("case", new Blob([readFileSync(path.join(samples.vawa, "case.json"))]), "case.json");
+  expect4xx(await call("POST", "/cases", { body: noFiles }), 400, "Affiant.InvalidInput", /at least one PDF/);
+
+  expect4xx(await call("POST", "/cases", { body: JSON.stringify({ case: {}, files: [] }), headers: { "content-type": "application/json" } }), 400, "Affiant.InvalidInput", /files/);
+  expect4xx(await call("POST", "/cases/no-such-case/executions"), 404, "Affiant.NotFound", /no-such-case/);
+  expect4xx(await call("GET", "/executions/bad%20id"), 400, "Affiant.InvalidInput", /execution id/);
+  expect4xx(await call("GET", "/executions/nope"), 404, "Affiant.NotFound", /nope/);
+  expect4xx(await call("GET", "/executions/nope/declaration"), 404, "Affiant.NotFound");
+  expect4xx(await call("GET", "/executions?limit=0"), 400, "Affiant.InvalidInput", /limit/);
+  expect4xx(await call("GET", "/executions?status=DONE"), 400, "Affiant.InvalidInput", /status/);
+  expect4xx(await call("GET", "/no/such/route"), 404, "Affiant.NotFound");
+});
+
+test("a case uploaded as multipart runs once per pipeline version and yields its declaration", async () => {
+  const created = await call("POST", "/cases", { body: caseForm(samples.vawa) });
+  assert.equal(created.status, 201, created.text);
+  const caseId = created.json.caseId as string;
+  assert.equal(caseId, JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")).caseId);
+
+  const first = await call("POST", `/cases/${caseId}/executions`);
+  assert.equal(first.status, 202, first.text);
+  assert.equal(first.json.created, true);
+  const id = first.json.executionId as string;
+  assert.match(id, new RegExp(`^${caseId}-p\\d+$`));
+  // Started twice: the same execution, not a second run.
+  const again = await call("POST", `/cases/${caseId}/executions`);
+  assert.equal(again.status, 200);
+  assert.deepEqual([again.json.executionId, again.json.created], [id, false]);
+
+  const early = await call("GET", `/executions/${id}/declaration`);
+  if (early.status !== 200) assert.equal(early.json.error.name, "Affiant.DeclarationNotReady");
+
+  const summary = await waitFor("the execution to end", async () => {
+    const r = await call("GET", `/executions/${id}`);
+    return r.json.status === "RUNNING" ? undefined : r.json;
+  });
+  assert.equal(summary.status, "SUCCEEDED", JSON.stringify(summary.states.filter((s: any) => s.status === "FAILED")));
+  const facts = summary.states.find((s: any) => s.name === "ExtractFacts" || s.name === "ExtractFactsFallback");
+  assert.ok(facts?.model && facts.tokensOut > 0, "GPU stage reports model and tokens");
+
+  const list = await call("GET", `/executions?caseId=${caseId}`);
+  assert.deepEqual(list.json.executions.map((e: any) => e.executionId), [id]);
+  assert.equal(list.json.executions[0].status, "SUCCEEDED");
+
+  const declaration = await call("GET", `/executions/${id}/declaration`);
+  assert.equal(declaration.status, 200);
+  assert.match(declaration.headers.get("content-type") ?? "", /text\/markdown/);
+  // A download, never rendered in this origin.
+  assert.equal(declaration.headers.get("content-disposition"), `attachment; filename="${id}-declaration.md"`);
+  const declarant = JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")).declarant.name as string;
+  assert.ok(declaration.text.includes(declarant), "the declaration carries the re-injected name");
+  assert.doesNotMatch(declaration.text, /\[PERSON_\d+\]/);
+
+  const afterSuccess = await call("POST", `/cases/${caseId}/executions`);
+  assert.deepEqual([afterSuccess.status, afterSuccess.json.executionId, afterSuccess.json.created], [200, id, false]);
+
+  // Nothing the server logged carries the case's text or identities.
+  const logText = readFileSync(env.AFFIANT_LOG_FILE!, "utf8");
+  for (const secret of [declarant, "A123456789", "elena.marsh@example.com"]) assert.ok(!logText.includes(secret), `log leaks ${secret}`);
+});
+
+test("presigned uploads: the JSON form answers upload URLs; a start waits for every document", async () => {
+  const caseJson = JSON.parse(readFileSync(path.join(samples.tvisa, "case.json"), "utf8"));
+  const pdfs = readdirSync(samples.tvisa).filter((f) => f.endsWith(".pdf")).sort();
+  const files = pdfs.map((name) => ({ name, size: statSync(path.join(samples.tvisa, name)).size }));
+  const planned = await call("POST", "/cases", { body: JSON.stringify({ case: caseJson, files }), headers: { "content-type": "application/json" } });
+  assert.equal(planned.status, 201, planned.text);
+  assert.equal(planned.json.uploads.length, pdfs.length);
+
+  const incomplete = await call("POST", `/cases/${caseJson.caseId}/executions`);
+  assert.equal(incomplete.status, 409);
+  assert.equal(incomplete.json.error.name, "Affiant.CaseIncomplete");
+  for (const name of pdfs) assert.ok(incomplete.json.error.message.includes(name));
+
+  const [firstUpload] = planned.json.uploads;
+  const firstBytes = readFileSync(path.join(samples.tvisa, firstUpload.name));
+  const tampered = firstUpload.url.replace(/signature=[^&]+/, "signature=AAAA");
+  assert.equal((await fetch(tampered, { method: "PUT", body: firstBytes })).status, 401);
+  const wrongSize = await fetch(firstUpload.url, { method: "PUT", body: firstBytes.subarray(0, 100) });
+  assert.equal(wrongSize.status, 400);
+
+  for (const u of planned.json.uploads) {
+    // No bearer token: the URL's signature is the authorisation, as with S3.
+    const res = await fetch(u.url, { method: u.method, headers: u.headers, body: readFileSync(path.join(samples.tvisa, u.name)) });
+    assert.equal(res.status, 200, await res.text());
+  }
+  const started = await call("POST", `/cases/${caseJson.caseId}/executions`);
+  assert.equal(started.status, 202, started.text);
+  // Stopped by the server's shutdown; recorded ABORTED, never left RUNNING.
+});
+
+test("serve refuses a non-loopback address without TLS, and a short AFFIANT_API_TOKEN", async () => {
+  const plain = await runCli(["serve", "--host", "0.0.0.0", "--port", "0"], env, { timeoutMs: 60_000 });
+  assert.equal(plain.code, 1);
+  assert.match(plain.stderr, /--host 0\.0\.0\.0: .*give --tls-cert and --tls-key, or bind 127\.0\.0\.1 behind a TLS proxy/);
+  const short = await runCli(["serve", "--port", "0"], { ...env, AFFIANT_API_TOKEN: "s3cret" }, { timeoutMs: 60_000 });
+  assert.equal(short.code, 1);
+  assert.match(short.stderr, /AFFIANT_API_TOKEN must be at least 24 characters .*\(got a value of 6 characters, not shown\)/);
+  assert.ok(!short.stderr.includes("s3cret"), "the token itself is never shown");
+});

@@ -1,0 +1,113 @@
+/** Bad input: one clear line naming the problem and the path, exit 1, nothing marked succeeded. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { spawn, spawnSync } from "node:child_process";
+import { copyCase, makeTestHome, root, runCli, samples } from "../helpers.ts";
+import { writePdf } from "../../workflows/samples/pdf-writer.ts";
+
+async function noSuccessRecorded(env: Record<string, string>) {
+  const listed = await runCli(["runs", "list", "--json"], env);
+  assert.equal(listed.code, 0, listed.stderr);
+  const rows = JSON.parse(listed.stdout) as Array<{ status: string }>;
+  assert.equal(rows.filter((r) => r.status === "SUCCEEDED").length, 0);
+  return rows;
+}
+
+function oneLine(stderr: string) {
+  const lines = stderr.trim().split("\n");
+  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
+  return lines[0]!;
+}
+
+test("a missing case folder is named", async () => {
+  const { home, env } = makeTestHome();
+  const missing = path.join(home, "no-such-case");
+  const r = await runCli(["run", missing], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), new RegExp(`case folder not found: ${missing}`));
+  assert.deepEqual(await noSuccessRecorded(env), []);
+});
+
+test("a folder without PDFs is named", async () => {
+  const { home, env } = makeTestHome();
+  const dir = path.join(home, "empty-case");
+  mkdirSync(dir);
+  writeFileSync(path.join(dir, "case.json"), readFileSync(path.join(samples.vawa, "case.json")));
+  const r = await runCli(["run", dir], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), new RegExp(`no PDF documents in ${dir}`));
+  await noSuccessRecorded(env);
+});
+
+test("a missing, malformed or invalid case.json is named with the field", async () => {
+  const { home, env } = makeTestHome();
+  const dir = copyCase(samples.vawa, path.join(home, "case"));
+  const caseJson = path.join(dir, "case.json");
+
+  rmSync(caseJson);
+  let r = await runCli(["run", dir], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), new RegExp(`missing case.json in ${dir}`));
+
+  writeFileSync(caseJson, "{ nope");
+  r = await runCli(["run", dir], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), new RegExp(`${caseJson}: not valid JSON`));
+
+  writeFileSync(caseJson, JSON.stringify({ ...JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")), caseType: "U" }));
+  r = await runCli(["run", dir], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), new RegExp(`${caseJson}: caseType: .*"VAWA"`));
+  await noSuccessRecorded(env);
+});
+
+test("an unknown state or fault kind in --fault is refused before anything runs", async () => {
+  const { env } = makeTestHome();
+  let r = await runCli(["run", samples.vawa, "--fault", "Nonsense=stall"], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), /--fault: faults\.Nonsense: Nonsense is not a GPU state \(GPU states: .*DraftDeclaration.*; fault kinds: stall, /);
+  r = await runCli(["run", samples.vawa, "--fault", "DraftDeclaration=explode"], env);
+  assert.equal(r.code, 1);
+  assert.match(oneLine(r.stderr), /--fault: faults\.DraftDeclaration: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native\)/);
+  assert.deepEqual(await noSuccessRecorded(env), []);
+});
+
+test("an encrypted PDF fails the execution at Extract, naming the file", async () => {
+  const { home, env } = makeTestHome();
+  const dir = copyCase(samples.vawa, path.join(home, "case"));
+  await writePdf(path.join(dir, "locked.pdf"), [["Sealed medical record."]], { userPassword: "secret" });
+  const r = await runCli(["run", dir, "--json"], env);
+  assert.equal(r.code, 1);
+  const summary = JSON.parse(r.stdout) as { status: string; error: string; cause: string; states: Array<{ name: string; status: string }> };
+  assert.equal(summary.status, "FAILED");
+  assert.equal(summary.error, "Affiant.DocumentUnreadable");
+  assert.match(summary.cause, /locked\.pdf: the PDF is encrypted/);
+  assert.deepEqual(summary.states.map((s) => [s.name, s.status]), [["Extract", "FAILED"]]);
+  assert.match(r.stderr, /failed state: Extract/);
+  assert.match(r.stderr, /error: Affiant\.DocumentUnreadable/);
+  const rows = await noSuccessRecorded(env);
+  assert.deepEqual(rows.map((x) => x.status), ["FAILED"]);
+});
+
+test("an interrupted run is recorded as ABORTED and leaves no worker behind", async () => {
+  const { env } = makeTestHome({ stages: { DraftDeclaration: { watchdogSeconds: 120, heartbeatSeconds: 60 } } });
+  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "run", samples.vawa, "--fault", "DraftDeclaration=stall"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  // Wait until the stalled stage is running, then interrupt as Ctrl-C would.
+  const deadline = Date.now() + 120_000;
+  while (!/→ DraftDeclaration/.test(stderr)) {
+    assert.ok(Date.now() < deadline, `DraftDeclaration never started:\n${stderr}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await new Promise((r) => setTimeout(r, 1500));
+  child.kill("SIGINT");
+  const code = await new Promise<number | null>((r) => child.on("close", r));
+  assert.equal(code, 130);
+  const rows = JSON.parse((await runCli(["runs", "list", "--json"], env)).stdout) as Array<{ status: string; error: string }>;
+  assert.deepEqual(rows.map((r) => [r.status, r.error]), [["ABORTED", "Affiant.Interrupted"]]);
+  const workers = spawnSync("pgrep", ["-f", "llama-worker(/main\\.ts|-[0-9a-f]+\\.mjs)"], { encoding: "utf8" }).stdout.trim();
+  assert.equal(workers, "", "no worker process survived the interrupt");
+});

@@ -1,0 +1,177 @@
+/**
+ * The declaration's DOCX and PDF renditions: the real Reinject handler on a redacted case,
+ * the files read back by an independent zip reader and by pdf-parse; and a full `affiant run`
+ * that copies both into the outputs folder.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { inflateRawSync } from "node:zlib";
+import { PDFParse } from "pdf-parse";
+import { reinjectCase } from "../../functions/reinject-pii.ts";
+import { renderPdf } from "../../functions/renditions/pdf.ts";
+import { renderDocx } from "../../functions/renditions/docx.ts";
+import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../../core/declaration.ts";
+import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
+import { makeTestHome, runCli, samples } from "../helpers.ts";
+import { gpuStages } from "../../core/state-names.ts";
+
+const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
+
+/** A zip's entries, read from its central directory with zlib alone (not the library that wrote it). */
+function unzip(buf: Buffer): Map<string, Buffer> {
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  assert.ok(eocd >= 0, "no end-of-central-directory record: not a zip");
+  const entries = new Map<string, Buffer>();
+  let p = buf.readUInt32LE(eocd + 16);
+  for (let i = 0; i < buf.readUInt16LE(eocd + 10); i++) {
+    assert.equal(buf.readUInt32LE(p), 0x02014b50, "central directory entry");
+    const method = buf.readUInt16LE(p + 10);
+    const size = buf.readUInt32LE(p + 20);
+    const nameLen = buf.readUInt16LE(p + 28);
+    const name = buf.toString("utf8", p + 46, p + 46 + nameLen);
+    const local = buf.readUInt32LE(p + 42);
+    assert.equal(buf.readUInt32LE(local), 0x04034b50, `local header of ${name}`);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const data = buf.subarray(start, start + size);
+    entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
+  }
+  return entries;
+}
+
+/** The visible text of a Word document body: its `w:t` runs, paragraph by paragraph. */
+function docxText(xml: string): string {
+  return xml
+    .split(/<\/w:p>/)
+    .map((p) => [...p.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join(""))
+    .join("\n")
+    .replace(/&amp;/g, "&")
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&quot;/g, '"')
+    .replace(/&apos;/g, "'");
+}
+
+async function pdfPages(data: Buffer): Promise<{ pages: string[]; title: unknown }> {
+  const parser = new PDFParse({ data: new Uint8Array(data) });
+  try {
+    const text = await parser.getText();
+    const info = await parser.getInfo();
+    return { pages: text.pages.map((p) => p.text), title: (info.info as Record<string, unknown> | undefined)?.Title };
+  } finally {
+    await parser.destroy();
+  }
+}
+
+function assertDocx(buf: Buffer): string {
+  const zip = unzip(buf);
+  for (const part of ["[Content_Types].xml", "word/document.xml", "word/_rels/document.xml.rels"]) assert.ok(zip.has(part), `the DOCX has ${part}`);
+  const footers = [...zip.keys()].filter((k) => /^word\/footer\d*\.xml$/.test(k));
+  assert.ok(footers.some((k) => /PAGE/.test(zip.get(k)!.toString("utf8"))), "the footer numbers pages");
+  return docxText(zip.get("word/document.xml")!.toString("utf8"));
+}
+
+test("Reinject writes DOCX and PDF renditions with real values, headings, sources and a § 1746 signature block", async () => {
+  const { store, state } = await redactedCase({ executionName: "renditions-1" });
+  const output = await reinjectCase({ state }, store);
+  assert.equal(output.docxKey, `${state.runKey}/declaration.docx`);
+  assert.equal(output.pdfKey, `${state.runKey}/declaration.pdf`);
+
+  // The Markdown is what it always was.
+  const markdown = (await store.get(output.declarationKey)).toString("utf8");
+  assert.match(markdown, /^# Declaration of Elena Fictitia Marsh\n\nI, Elena Fictitia Marsh, declare as follows in support of my VAWA self-petition \(Form I-360\):\n/);
+  assert.match(markdown, /\nSigned: Elena Fictitia Marsh\n\nDate: ____________________\n/);
+
+  const docx = assertDocx(await store.get(output.docxKey));
+  const pdfBytes = await store.get(output.pdfKey);
+  assert.ok(pdfBytes.includes("/FontFile2") && pdfBytes.includes("LiberationSans"), "the PDF embeds its TrueType font");
+  const pdf = await pdfPages(pdfBytes);
+  const pdfText = pdf.pages.join("\n");
+  assert.equal(pdf.title, "Declaration of Elena Fictitia Marsh");
+  for (const [name, text] of [["DOCX", docx], ["PDF", pdfText.replace(/\s+/g, " ")]] as const) {
+    const flat = text.replace(/\s+/g, " ");
+    assert.ok(flat.includes("Declaration of Elena Fictitia Marsh"), `${name}: title`);
+    assert.ok(flat.includes("I, Elena Fictitia Marsh, married my husband in 2016. My A-number is A123456789."), `${name}: re-injected paragraph`);
+    assert.ok(flat.includes("1. Qualifying relationship") && flat.includes("2. Battery or extreme cruelty") && flat.includes("3. Good moral character"), `${name}: numbered headings`);
+    assert.ok(flat.includes("(no statement drafted for this element)"), `${name}: an empty element is marked, not dropped`);
+    assert.ok(flat.includes("Sources: personal-statement.pdf p.1; shelter-letter.pdf p.1"), `${name}: citations`);
+    assert.ok(flat.includes("I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct."), `${name}: § 1746 verification`);
+    assert.ok(/Executed on _+ \(date\) at _+ \(city, state or country\)\./.test(flat), `${name}: date and place blanks`);
+    assert.ok(flat.includes("Signature of declarant") && flat.includes("Printed name: Elena Fictitia Marsh"), `${name}: signature block`);
+    assert.doesNotMatch(text, anyPlaceholder, `${name}: no placeholder survived`);
+    assert.ok(!text.includes("[PERSON_"), name);
+  }
+  assert.match(pdf.pages.at(-1)!, new RegExp(`Page ${pdf.pages.length} of ${pdf.pages.length}`));
+});
+
+test("a long declaration numbers every PDF page; letters outside Latin-1 survive in both renditions", async () => {
+  const long: Draft = {
+    caseType: "T",
+    round: 0,
+    paragraphs: Array.from({ length: 12 }, (_, i) => ({
+      element: `e${i}`,
+      title: `Element ${i + 1}`,
+      text: `[PERSON_1] recounts event ${i + 1}. `.repeat(40),
+      sources: [],
+      citations: [`statement.pdf p.${i + 1}`],
+    })),
+  };
+  const { env } = makeTestHome();
+  process.env.AFFIANT_LOG_FILE = env.AFFIANT_LOG_FILE;
+  const vault = new Map([["[PERSON_1]", "Łucja Őrsi-Ñúñez"]]);
+  const doc = mapDeclarationText(declarationDocument(long), (t) => t.replaceAll("[PERSON_1]", vault.get("[PERSON_1]")!));
+  const pdf = await pdfPages(await renderPdf(doc));
+  assert.ok(pdf.pages.length >= 3, `${pdf.pages.length} pages`);
+  pdf.pages.forEach((text, i) => assert.match(text, new RegExp(`Page ${i + 1} of ${pdf.pages.length}`), `page ${i + 1} is numbered`));
+  assert.ok(pdf.pages[0]!.includes("Declaration of Łucja Őrsi-Ñúñez"), pdf.pages[0]!.slice(0, 200));
+  assert.ok(pdf.pages.at(-1)!.includes("Printed name: Łucja Őrsi-Ñúñez"));
+  const docx = assertDocx(await renderDocx(doc));
+  assert.ok(docx.includes("Printed name: Łucja Őrsi-Ñúñez"));
+  const logText = () => (existsSync(env.AFFIANT_LOG_FILE!) ? readFileSync(env.AFFIANT_LOG_FILE!, "utf8") : "");
+  assert.doesNotMatch(logText(), /renditions\.pdf\.unprintable/);
+
+  // A letter the embedded font lacks (ặ) is reported by count, never by text; the DOCX keeps it.
+  const vietnamese = mapDeclarationText(declarationDocument(long), (t) => t.replaceAll("[PERSON_1]", "Đặng Văn Minh"));
+  await renderPdf(vietnamese);
+  const warned = logText().split("\n").filter((l) => l.includes("renditions.pdf.unprintable"));
+  assert.equal(warned.length, 1);
+  assert.equal(JSON.parse(warned[0]!).characters, 1);
+  assert.doesNotMatch(warned[0]!, /Đặng|Minh/);
+  assert.ok(assertDocx(await renderDocx(vietnamese)).includes("Printed name: Đặng Văn Minh"));
+  assert.ok(docx.includes("T visa application (Form I-914)"));
+  // The structure is the Markdown's: same headings, same order.
+  const headings = [...renderDeclaration(long).matchAll(/^## (.+)$/gm)].map((m) => m[1]);
+  assert.deepEqual(headings, doc.sections.map((s) => `${s.number}. ${s.heading}`));
+});
+
+test("Reinject refuses a draft with an unknown placeholder before writing any rendition", async () => {
+  const bad: Draft = { ...sampleDraft, paragraphs: [{ ...sampleDraft.paragraphs[0]!, text: "[PERSON_99] was there." }] };
+  const { store, state } = await redactedCase({ executionName: "renditions-bad", draft: bad });
+  await assert.rejects(reinjectCase({ state }, store), (e: Error) => e.name === "Affiant.PlaceholderMismatch" && /\[PERSON_99\]/.test(e.message));
+  assert.equal(await store.exists(`${state.runKey}/declaration.docx`), false);
+  assert.equal(await store.exists(`${state.runKey}/declaration.pdf`), false);
+});
+
+test("affiant run copies the DOCX and PDF beside declaration.md in the outputs folder", async () => {
+  // Generous heartbeats: this test is about the outputs, and the CI box is shared (load > cores).
+  const relaxed = Object.fromEntries(gpuStages.map((s) => [s, { heartbeatSeconds: 60, watchdogSeconds: 60, timeoutSeconds: 300 }]));
+  const { env } = makeTestHome({ stages: relaxed });
+  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { outputDir: string; output: { docxKey: string; pdfKey: string } };
+  assert.match(summary.output.docxKey, /declaration\.docx$/);
+  assert.match(summary.output.pdfKey, /declaration\.pdf$/);
+  const docx = assertDocx(readFileSync(path.join(summary.outputDir, "declaration.docx")));
+  assert.ok(docx.includes("Declaration of Elena Fictitia Marsh"));
+  assert.doesNotMatch(docx, anyPlaceholder);
+  const pdf = (await pdfPages(readFileSync(path.join(summary.outputDir, "declaration.pdf")))).pages.join("\n");
+  assert.ok(pdf.includes("Declaration of Elena Fictitia Marsh"));
+  assert.ok(pdf.includes("Printed name: Elena Fictitia Marsh"));
+  assert.doesNotMatch(pdf, anyPlaceholder);
+  assert.match(readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8"), /^# Declaration of Elena Fictitia Marsh/);
+  // Locally the scanned page is read by tesseract, and the report says so.
+  const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
+  assert.deepEqual(report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]), [["police-report-scan.pdf", "tesseract"]]);
+});

@@ -1,0 +1,103 @@
+/**
+ * One configuration module (core/config.ts): every environment variable is read through it,
+ * parsed when read, and a bad value is an error naming the variable and the expected form,
+ * never echoing a secret. The README's table is the module's own.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { config, environmentTable, setting, settings } from "../../core/config.ts";
+
+const root = path.resolve(import.meta.dirname, "..", "..");
+
+/** Where the code is scanned: the product, not its tests and dev tools (they set up environments). */
+const scanned = ["core", "functions", "containers", "workflows", "api", "cli", "infra", "bin", "sst.config.ts"];
+/** Files that may read process.env: config.ts, the one reader. */
+const allowed = new Map([
+  ["core/config.ts", "the one reader"],
+]);
+
+function files(rel: string): string[] {
+  const abs = path.join(root, rel);
+  if (statSync(abs).isFile()) return [rel];
+  return readdirSync(abs, { withFileTypes: true }).flatMap((d) => (d.name === "node_modules" ? [] : d.isDirectory() ? files(path.join(rel, d.name)) : /\.(ts|mts|mjs|js)$/.test(d.name) ? [path.join(rel, d.name)] : []));
+}
+
+/** `process.env.X` or `process.env[...]` read, not written (`=`, `??=`, `delete`); comments skipped. */
+export function envReads(source: string): string[] {
+  const out: string[] = [];
+  source.split("\n").forEach((line, i) => {
+    if (/^\s*(\/\/|\*|\/\*)/.test(line)) return;
+    for (const m of line.matchAll(/process\.env(\.[A-Za-z_]\w*|\[[^\]]*\])/g)) {
+      const after = line.slice(m.index + m[0].length);
+      const before = line.slice(0, m.index);
+      if (/^\s*(=(?!=)|\?\?=|\|\|=)/.test(after) || /delete\s+$/.test(before)) continue;
+      out.push(`${i + 1}: ${m[0]}`);
+    }
+  });
+  return out;
+}
+
+test("no process.env read outside core/config.ts (writes for children and the allow-list aside)", () => {
+  assert.deepEqual(envReads("const a = process.env.FOO;\nprocess.env.BAR = '1';\nprocess.env.BAZ ??= 'x';\ndelete process.env[k];\nconst b = process.env[k];"), ["1: process.env.FOO", "5: process.env[k]"], "the scanner itself");
+  const offenders = scanned.flatMap(files).filter((f) => !allowed.has(f)).flatMap((f) => envReads(readFileSync(path.join(root, f), "utf8")).map((r) => `${f}:${r}`));
+  assert.deepEqual(offenders, [], `read these through config() (core/config.ts):\n${offenders.join("\n")}`);
+  for (const f of [...allowed.keys()].filter((f) => f !== "core/config.ts")) assert.ok(envReads(readFileSync(path.join(root, f), "utf8")).length > 0, `${f} no longer reads process.env: take it off the allow-list`);
+});
+
+test("every AFFIANT_ variable the code names is in the table", () => {
+  const named = new Set(scanned.flatMap(files).flatMap((f) => readFileSync(path.join(root, f), "utf8").match(/\bAFFIANT_[A-Z0-9_]+\b/g) ?? []));
+  const missing = [...named].filter((n) => !(n in settings));
+  assert.deepEqual(missing, [], "variables the code names but core/config.ts does not describe");
+});
+
+test("read when used: a change to the environment between calls is seen", () => {
+  const env: Record<string, string | undefined> = { AFFIANT_THREADS: "3" };
+  const c = config(env);
+  assert.equal(c.AFFIANT_THREADS, 3);
+  env.AFFIANT_THREADS = "5";
+  assert.equal(c.AFFIANT_THREADS, 5);
+  delete env.AFFIANT_THREADS;
+  assert.equal(c.AFFIANT_THREADS, undefined);
+  env.AFFIANT_THREADS = "";
+  assert.equal(c.AFFIANT_THREADS, undefined, "empty counts as unset");
+  const saved = process.env.AFFIANT_WORKER_SPARES;
+  try {
+    process.env.AFFIANT_WORKER_SPARES = "2";
+    assert.equal(config().AFFIANT_WORKER_SPARES, 2);
+    process.env.AFFIANT_WORKER_SPARES = "0";
+    assert.equal(config().AFFIANT_WORKER_SPARES, 0);
+  } finally {
+    if (saved === undefined) delete process.env.AFFIANT_WORKER_SPARES;
+    else process.env.AFFIANT_WORKER_SPARES = saved;
+  }
+  // A bad value elsewhere does not fail an unrelated read.
+  assert.equal(config({ AFFIANT_THREADS: "many", AFFIANT_OCR: "Tesseract " }).AFFIANT_OCR, "tesseract");
+});
+
+test("a bad value names the variable, what it got and the expected form; a secret's value is never shown", () => {
+  const bad = (env: Record<string, string>, key: keyof typeof settings) => {
+    try {
+      setting(key, env);
+    } catch (err) {
+      assert.equal((err as Error).name, "Affiant.InvalidInput");
+      return (err as Error).message;
+    }
+    assert.fail(`${key}=${env[key]} was accepted`);
+  };
+  assert.match(bad({ AFFIANT_THREADS: "0" }, "AFFIANT_THREADS"), /^AFFIANT_THREADS must be a whole number of threads, at least 1 \(got "0"\)/);
+  assert.match(bad({ AFFIANT_BACKFILL_MAX_RUNNING: "four" }, "AFFIANT_BACKFILL_MAX_RUNNING"), /^AFFIANT_BACKFILL_MAX_RUNNING must be a positive whole number \(got "four"\)/);
+  assert.match(bad({ AFFIANT_COMPREHEND_MIN_SCORE: "1.5" }, "AFFIANT_COMPREHEND_MIN_SCORE"), /must be a number from 0 to 1/);
+  assert.match(bad({ AFFIANT_SFN_ENDPOINT: "localhost:8787" }, "AFFIANT_SFN_ENDPOINT"), /^AFFIANT_SFN_ENDPOINT must be an http\(s\) URL \(got "localhost:8787"\)/);
+  assert.match(bad({ AFFIANT_AZ_COUNT: "9" }, "AFFIANT_AZ_COUNT"), /from 1 to 6/);
+  const message = bad({ AFFIANT_API_TOKEN: "s3cr3t-but-short" }, "AFFIANT_API_TOKEN");
+  assert.ok(!message.includes("s3cr3t"), message);
+  assert.match(message, /^AFFIANT_API_TOKEN must be at least 24 characters .*\(got a value of 16 characters, not shown\)/);
+  for (const key of ["OPENROUTER_API_KEY", "AFFIANT_API_TOKEN", "AFFIANT_TASK_TOKEN", "AWS_ACCESS_KEY_ID"] as const) assert.equal(settings[key].secret, true, key);
+});
+
+test("the README's environment table is core/config.ts's", () => {
+  const readme = readFileSync(path.join(root, "README.md"), "utf8");
+  assert.ok(readme.includes(environmentTable()), `README.md must hold this table verbatim (regenerate it from environmentTable()):\n${environmentTable()}`);
+});

@@ -1,0 +1,62 @@
+/**
+ * No Docker engine here: the image is checked by reading its Dockerfile, while the entry it
+ * names is the one the other tests run directly (test/integration/worker-sfn.test.ts).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { root } from "../helpers.ts";
+import { workerEntry } from "../../workflows/engine/worker-supervisor.ts";
+import { checkDockerfileUser } from "../../rehearsal/dockerfile.ts";
+import { productionRegistryFile } from "../../infra/production.ts";
+
+const dockerfile = readFileSync(path.join(root, "containers/llama-worker/Dockerfile"), "utf8");
+
+/** Every project file the entry imports, followed transitively through relative imports. */
+function importClosure(entry: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const m of readFileSync(file, "utf8").matchAll(/(?:from|import)\s*\(?\s*"(\.{1,2}\/[^"]+)"/g)) {
+      visit(path.resolve(path.dirname(file), m[1]!));
+    }
+  };
+  visit(entry);
+  return [...seen].map((f) => path.relative(root, f));
+}
+
+test("the worker image is CUDA-based and runs the CUDA build of llama.cpp", () => {
+  assert.match(dockerfile, /^FROM nvidia\/cuda:\S+/m);
+  assert.match(dockerfile, /AFFIANT_GPU=cuda/);
+  assert.match(dockerfile, /npm ci --omit=dev/);
+  assert.match(dockerfile, /COPY package\.json package-lock\.json/);
+});
+
+test("the image's entry point is the worker entry the tests run", () => {
+  const entry = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile);
+  assert.ok(entry, "no exec-form ENTRYPOINT");
+  const argv = JSON.parse(entry[1]!) as string[];
+  assert.deepEqual(argv.slice(0, 3), ["node", "--import", "tsx"]);
+  assert.equal(path.resolve(root, argv[3]!), workerEntry);
+});
+
+test("everything the worker imports is copied into the image", () => {
+  const copied = [...dockerfile.matchAll(/^COPY\s+(\S+)\s+\S+\s*$/gm)].map((m) => m[1]!);
+  for (const file of importClosure(workerEntry)) {
+    assert.ok(existsSync(path.join(root, file)), file);
+    assert.ok(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is imported by the worker but not copied into the image`);
+  }
+  assert.ok(copied.includes("prompts"), "prompt templates are read at run time");
+  const registry = /^COPY\s+(\S+)\s+\.\/models\/registry\.json\s*$/m.exec(dockerfile);
+  assert.equal(registry?.[1], productionRegistryFile, "the image runs the registry sst.config.ts deploys");
+});
+
+test("the image's USER exists on its base image (the CUDA Ubuntu base has no `node` user)", () => {
+  const check = checkDockerfileUser(dockerfile);
+  assert.equal(check.problem, undefined);
+  assert.notEqual(check.user, "root");
+  // The check itself refuses the user the image had before.
+  assert.match(checkDockerfileUser(dockerfile.replace(/^USER .*$/m, "USER node").replace(/^RUN useradd.*$/m, "")).problem ?? "", /USER node does not exist/);
+});

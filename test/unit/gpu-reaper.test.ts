@@ -1,0 +1,93 @@
+/**
+ * What stops an ECS task from outside its worker (functions/gpu-reaper.ts): the fallback
+ * stopping its primary's task, the task-stopped rule failing a state whose task died before
+ * answering, and the sweeper. The ECS and Step Functions APIs are the SDK's own clients on
+ * aws-sdk-client-mock (no ECS emulator exists); the registry is the test home's.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mockClient } from "aws-sdk-client-mock";
+import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
+import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
+import { makeTestHome } from "../helpers.ts";
+import { onTaskStopped, stopStageTasks, sweep, sweepGraceSeconds } from "../../functions/gpu-reaper.ts";
+import { loadRegistry, stageEntry } from "../../core/registry.ts";
+
+const cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/affiant-gpu";
+const task = (id: string, execution: string, stage: string, startedAt: Date) => ({
+  taskArn: `arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/${id}`,
+  startedAt,
+  tags: [
+    { key: "affiant:execution", value: execution },
+    { key: "affiant:stage", value: stage },
+  ],
+});
+
+test("the fallback stops only its own primary's task, found by the execution and stage tags", async () => {
+  const ecs = mockClient(ECSClient);
+  try {
+    const now = new Date();
+    ecs.on(ListTasksCommand).resolves({ taskArns: ["a", "b", "c"] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [task("a", "exec-1", "DraftDeclaration", now), task("b", "exec-1", "JudgeTone", now), task("c", "exec-2", "DraftDeclaration", now)] });
+    ecs.on(StopTaskCommand).resolves({});
+    const stopped = await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-1", "DraftDeclaration", "affiant: DraftDeclaration failed (States.HeartbeatTimeout)");
+    assert.deepEqual(stopped, [task("a", "", "", now).taskArn]);
+    const stops = ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input);
+    assert.equal(stops.length, 1);
+    assert.equal(stops[0]!.cluster, cluster);
+    assert.match(stops[0]!.reason!, /HeartbeatTimeout/);
+    assert.deepEqual(ecs.commandCalls(DescribeTasksCommand)[0]!.args[0].input.include, ["TAGS"]);
+  } finally {
+    ecs.restore();
+  }
+});
+
+test("a task that stopped before answering fails its state at once with its own token; one that had answered is left alone", async () => {
+  const sfn = mockClient(SFNClient);
+  try {
+    const event = {
+      detail: {
+        lastStatus: "STOPPED",
+        stopCode: "EssentialContainerExited",
+        stoppedReason: "Essential container in task exited",
+        containers: [{ name: "llama-worker", exitCode: 137 }],
+        overrides: { containerOverrides: [{ name: "llama-worker", environment: [{ name: "AFFIANT_STAGE", value: "JudgeTone" }, { name: "AFFIANT_TASK_TOKEN", value: "tok-123" }] }] },
+      },
+    };
+    sfn.on(SendTaskFailureCommand).resolvesOnce({}).rejectsOnce(Object.assign(new Error("Task Timed Out"), { name: "TaskTimedOut" }));
+    const client = new SFNClient({ region: "us-east-1" });
+    assert.equal(await onTaskStopped(event, client), true);
+    const failure = sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input;
+    assert.equal(failure.taskToken, "tok-123");
+    assert.equal(failure.error, "Affiant.WorkerCrashed");
+    assert.deepEqual(JSON.parse(failure.cause!), { stage: "JudgeTone", reason: "the worker's task stopped before it answered", stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited", exitCode: 137 });
+    assert.equal(await onTaskStopped(event, client), false, "Step Functions already had its answer");
+    assert.equal(await onTaskStopped({ detail: { ...event.detail, lastStatus: "RUNNING" } }, client), false);
+    assert.equal(await onTaskStopped({ detail: { lastStatus: "STOPPED" } }, client), false, "not a worker task");
+    assert.equal(sfn.commandCalls(SendTaskFailureCommand).length, 2);
+  } finally {
+    sfn.restore();
+  }
+});
+
+test("the sweeper stops tasks older than their stage's TimeoutSeconds (plus grace), and only those", async () => {
+  const { env } = makeTestHome();
+  const saved = process.env.AFFIANT_REGISTRY;
+  process.env.AFFIANT_REGISTRY = env.AFFIANT_REGISTRY;
+  const ecs = mockClient(ECSClient);
+  try {
+    const now = Date.now();
+    const limit = (stageEntry(loadRegistry(), "DraftDeclaration").timeoutSeconds + sweepGraceSeconds) * 1000;
+    ecs.on(ListTasksCommand).resolves({ taskArns: ["old", "young", "untagged"] });
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [task("old", "exec-1", "DraftDeclaration", new Date(now - limit - 1000)), task("young", "exec-2", "DraftDeclaration", new Date(now - limit + 5000)), { taskArn: "arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/untagged", startedAt: new Date(0) }],
+    });
+    ecs.on(StopTaskCommand).resolves({});
+    const stopped = await sweep(new ECSClient({ region: "us-east-1" }), cluster, now);
+    assert.deepEqual(stopped, ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/old"]);
+  } finally {
+    ecs.restore();
+    if (saved === undefined) delete process.env.AFFIANT_REGISTRY;
+    else process.env.AFFIANT_REGISTRY = saved;
+  }
+});

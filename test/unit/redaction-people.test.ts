@@ -1,0 +1,54 @@
+/** People nobody listed: the finder (compromise, cues, gazetteer) and folded matching. */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Redactor } from "../../functions/redaction/redactor.ts";
+import { findPeople } from "../../functions/redaction/people.ts";
+import { reinject } from "../../functions/reinject-pii.ts";
+
+test("intake summaries: people introduced as the client, a spouse, a child, an officer are found without case.json", () => {
+  const text = "The client, Rosa Elvira Quintero, married Derek Haddad in 2015. Their son, Mateo, was born in Texas. She told Officer Gomez that her sister Lucia Vela saw it.";
+  const r = new Redactor();
+  const out = r.redact(text).text;
+  assert.equal(out, "The client, [PERSON_1], married [PERSON_2] in 2015. Their son, [PERSON_3], was born in Texas. She told Officer [PERSON_4] that her sister [PERSON_5] saw it.");
+  assert.equal(reinject(out, r.mapping), text);
+});
+
+test("kinship cues in Spanish and English introduce names, with particles and two surnames", () => {
+  const found = findPeople("Mi hijo Álvaro y mi hermana Ángela de la Cruz vivían conmigo. Conocí a José Luis García del Río en Chicago. My nephew Brayden Ostrowski came too.");
+  assert.deepEqual(found, ["Álvaro", "Ángela de la Cruz", "José Luis García del Río", "Brayden Ostrowski"]);
+});
+
+test("ALL-CAPS police reports: names after role cues and titles, without swallowing the words around them", () => {
+  const found = findPeople("THE SUSPECT, JUAN PÉREZ, FLED THE SCENE IN A RED TOYOTA. OFC. GÓMEZ ARRIVED AT 2300 HRS. REPORTING PARTY: MARIA DE LA CRUZ HERNANDEZ.");
+  assert.deepEqual(found, ["JUAN PÉREZ", "GÓMEZ", "MARIA DE LA CRUZ HERNANDEZ"]);
+});
+
+test("case.json names match in ALL CAPS and without accents; particles are never a match alone", () => {
+  const r = new Redactor([{ name: "Álvaro de los Santos Ruiz" }]);
+  const out = r.redact("ALVARO DE LOS SANTOS RUIZ signed. Later Álvaro and Mr. RUIZ spoke. Los niños del barrio y de la escuela.").text;
+  assert.equal(out, "[PERSON_1] signed. Later [PERSON_1] and Mr. [PERSON_1] spoke. Los niños del barrio y de la escuela.");
+  // A lower-case word is not a name part ("will" is not "Will").
+  assert.equal(new Redactor([{ name: "Will Testwell" }]).redact("She will file. Will called.").text, "She will file. [PERSON_1] called.");
+});
+
+test("a surname two people share gets a placeholder of its own, not the longer name's", () => {
+  const r = new Redactor([{ name: "Elena Fictitia Marsh" }, { name: "Derek Marsh" }]);
+  r.redact("Elena Fictitia Marsh");
+  const { text } = r.redact("Derek Marsh hit Elena. Mrs. Marsh left.");
+  assert.equal(text, "[PERSON_2] hit [PERSON_1]. Mrs. [PERSON_3] left.");
+  assert.equal(r.mapping.get("[PERSON_3]"), "Marsh");
+});
+
+test("a name found on a later page is redacted on every page under one placeholder (learn first)", () => {
+  const pages = ["Vela called twice.", "Her sister, Lucia Vela, saw it. LUCIA VELA signed."];
+  const r = new Redactor();
+  r.learn(pages);
+  assert.deepEqual(pages.map((p) => r.redact(p).text), ["[PERSON_1] called twice.", "Her sister, [PERSON_1], saw it. [PERSON_1] signed."]);
+  assert.equal(r.mapping.get("[PERSON_1]"), "Lucia Vela");
+});
+
+test("legal vocabulary and places are not people", () => {
+  const text = "Under 8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T), file Form I-914 with Supplement B and Form I-360 with USCIS; DHS and ICE. The Violence Against Women Act protects her. Springfield Police Department, Cook County Court.";
+  assert.deepEqual(findPeople(text), []);
+  assert.equal(new Redactor().redact(text).text, text);
+});

@@ -1,0 +1,86 @@
+/**
+ * One StageMetrics builder (core/stage-metrics.ts) for the llama worker and the fallback's
+ * hosted runs: the same rounding, rates, chunk counts, cost and ledger line whoever ran the stage.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { LocalBlobStore, getJson } from "../../core/blob-store.ts";
+import { loadRegistry } from "../../core/registry.ts";
+import { recordStageCost, stageMetrics } from "../../core/stage-metrics.ts";
+import { costLedgerPrefix, type CostEntry } from "../../core/stage-report.ts";
+import { readFileSync } from "node:fs";
+import { root } from "../helpers.ts";
+
+const registry = loadRegistry();
+const calls = [
+  { chunksUsed: 3, chunksOmitted: 1 },
+  { chunksUsed: 2, chunksOmitted: 4 },
+];
+
+test("a local run: milliseconds rounded, tokens per second from the exact time, the GPU charged for the task's wall time", () => {
+  const m = stageMetrics(registry, {
+    outputKey: "runs/x/facts.json",
+    stage: "ExtractFacts",
+    model: "stories-260k",
+    provider: "local",
+    fallbackReason: null,
+    tokensIn: 500,
+    tokensOut: 123,
+    loadMs: 10.4,
+    promptMs: 20.6,
+    genMs: 1000.4,
+    wallMs: 3_600_000,
+    queueMs: 7,
+    warmStart: true,
+    contextSize: 768,
+    placement: { gpuLayers: 0 },
+    thoughtTokens: 0,
+    calls,
+  });
+  assert.deepEqual([m.loadMs, m.promptMs, m.genMs], [10, 21, 1000]);
+  assert.equal(m.tokensPerSecond, Math.round((123 / 1000.4) * 10000) / 10);
+  assert.deepEqual([m.chunksUsed, m.chunksOmitted], [5, 5]);
+  assert.equal(m.warmStart, true);
+  assert.equal(m.gpuLayers, 0);
+  assert.equal(m.thoughtTokens, 0);
+  const hostClass = registry.models["stories-260k"]!.hostClass;
+  assert.equal(m.costUsd, Math.round((registry.pricing.gpuHourUsd[hostClass] ?? 0) * 1e6) / 1e6, "one hour of the host class");
+  assert.ok(m.peakRssMb > 0);
+});
+
+test("a hosted run: no warm start, placement or thought fields, no rate without time, and its ledger line", async () => {
+  const m = stageMetrics(registry, {
+    outputKey: "runs/x/judges/JudgeTone-r0.json",
+    stage: "JudgeTone",
+    model: "some-model",
+    provider: "openrouter",
+    fallbackReason: "States.HeartbeatTimeout",
+    tokensIn: 10,
+    tokensOut: 0,
+    loadMs: 0,
+    promptMs: 0,
+    genMs: 0,
+    wallMs: 0,
+    queueMs: 0,
+    contextSize: 0,
+    calls: [],
+  });
+  assert.equal(m.tokensPerSecond, 0);
+  assert.deepEqual([m.chunksUsed, m.chunksOmitted], [0, 0]);
+  for (const field of ["warmStart", "gpuLayers", "thoughtTokens"]) assert.ok(!(field in m), `${field} is absent`);
+  const store = new LocalBlobStore(mkdtempSync(path.join(os.tmpdir(), "affiant-metrics-")));
+  await recordStageCost(store, { runKey: "runs/x", round: 0 }, m);
+  const [key] = await store.list(costLedgerPrefix("runs/x"));
+  assert.deepEqual(await getJson<CostEntry>(store, key!), { stage: "JudgeTone", provider: "openrouter", model: "some-model", costUsd: m.costUsd, tokensIn: 10, tokensOut: 0 });
+});
+
+test("the worker and the fallback both build their metrics with it", () => {
+  for (const file of ["containers/llama-worker/run-stage.ts", "functions/generate-fallback.ts"]) {
+    const text = readFileSync(path.join(root, file), "utf8");
+    assert.match(text, /from "\.\.\/(\.\.\/)?core\/stage-metrics\.ts"/, `${file} imports core/stage-metrics.ts`);
+    assert.match(text, /stageMetrics\(registry, \{/, `${file} builds its metrics with stageMetrics`);
+  }
+});
