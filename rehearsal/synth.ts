@@ -81,10 +81,13 @@ function renderPolicyDocument(inputs: Record<string, any>): { json: string } {
   return { json: JSON.stringify({ Version: "2012-10-17", Statement: statements }) };
 }
 
-/** What AWS would answer: ids, names and ARNs shaped like the real ones. */
-function mockOutputs(type: string, name: string, inputs: Record<string, any>): Record<string, unknown> {
-  const id = `${name.toLowerCase()}-id`;
-  const physical = inputs.name ?? `${name.toLowerCase()}-${stage}`;
+/**
+ * What AWS would answer: ids, names and ARNs shaped like the real ones. Shared with
+ * test/unit/infra.test.ts, which synthesizes several stacks (`stack`) side by side.
+ */
+export function mockOutputs(type: string, name: string, inputs: Record<string, any>, stack: string = stage): Record<string, unknown> {
+  const id = `${name.toLowerCase()}-${stack}-id`;
+  const physical = inputs.name ?? `${name.toLowerCase()}-${stack}`;
   const service = type.split(":")[1]!.split("/")[0]!;
   const arns: Record<string, string> = {
     "aws:s3/bucket:Bucket": `arn:aws:s3:::${physical}`,
@@ -98,10 +101,12 @@ function mockOutputs(type: string, name: string, inputs: Record<string, any>): R
   };
   return {
     id,
+    stack,
     name: physical,
     arn: arns[type] ?? `arn:aws:${service}:${region}:${account}:${name.toLowerCase()}/${id}`,
     ...(type === "aws:s3/bucket:Bucket" ? { bucket: physical } : {}),
     ...(type === "aws:kms/key:Key" ? { keyId: id } : {}),
+    ...(type === "aws:ecr/repository:Repository" ? { repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${physical}` } : {}),
   };
 }
 

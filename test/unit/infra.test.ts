@@ -15,6 +15,7 @@ import { buildDefinition, collectTaskStates, lambdaTimeoutSeconds, type AslDefin
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { gpuStages, lambdaFunctions, type LambdaFunction } from "../../core/state-names.ts";
 import type { Cloud, Output, Permission, Place } from "../../infra/cloud.ts";
+import { account, mockOutputs, region } from "../../rehearsal/synth.ts";
 
 interface Recorded {
   type: string;
@@ -29,8 +30,6 @@ interface RegisterRequest {
   getRetainondelete(): boolean;
 }
 
-const account = "123456789012";
-const region = "us-east-1";
 
 async function infraTests() {
   // Loaded from the platform folder, so @pulumi/aws and the mocks share one @pulumi/pulumi.
@@ -463,32 +462,6 @@ async function infraTests() {
 
 function resolve<T>(output: Output<T>): Promise<T> {
   return new Promise((r) => output.apply((v) => r(v)));
-}
-
-/** What AWS would answer: ids, names and ARNs shaped like the real ones. */
-function mockOutputs(type: string, name: string, inputs: Record<string, any>, stack: string): Record<string, unknown> {
-  const id = `${name.toLowerCase()}-${stack}-id`;
-  const physical = inputs.name ?? `${name.toLowerCase()}-${stack}`;
-  const service = type.split(":")[1]!.split("/")[0]!;
-  const arns: Record<string, string> = {
-    "aws:s3/bucket:Bucket": `arn:aws:s3:::${physical}`,
-    "aws:kms/key:Key": `arn:aws:kms:${region}:${account}:key/${id}`,
-    "aws:ecs/cluster:Cluster": `arn:aws:ecs:${region}:${account}:cluster/${physical}`,
-    "aws:ecs/taskDefinition:TaskDefinition": `arn:aws:ecs:${region}:${account}:task-definition/${inputs.family}:1`,
-    "aws:sfn/stateMachine:StateMachine": `arn:aws:states:${region}:${account}:stateMachine:${physical}`,
-    "aws:cloudwatch/logGroup:LogGroup": `arn:aws:logs:${region}:${account}:log-group:${physical}`,
-    "aws:iam/role:Role": `arn:aws:iam::${account}:role/${physical}`,
-    "aws:dynamodb/table:Table": `arn:aws:dynamodb:${region}:${account}:table/${physical}`,
-  };
-  return {
-    id,
-    stack,
-    name: physical,
-    arn: arns[type] ?? `arn:aws:${service}:${region}:${account}:${name.toLowerCase()}/${id}`,
-    ...(type === "aws:s3/bucket:Bucket" ? { bucket: physical } : {}),
-    ...(type === "aws:kms/key:Key" ? { keyId: id } : {}),
-    ...(type === "aws:ecr/repository:Repository" ? { repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${physical}` } : {}),
-  };
 }
 
 const platform = path.join(root, ".sst", "platform");
