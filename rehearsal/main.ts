@@ -51,7 +51,8 @@ async function main() {
   });
   await attempt("registry", "sst.config.ts deploys the production profile and refuses stage production otherwise", () => {
     const config = readFileSync(path.join(root, "sst.config.ts"), "utf8");
-    must(/loadRegistry\(process\.env\.AFFIANT_REGISTRY \?\? productionRegistryFile\)/.test(config), "sst.config.ts does not load productionRegistryFile by default");
+    // The environment is read through core/config.ts (`env = config()`) or directly.
+    must(/loadRegistry\((?:process\.env|env|config\(\))\.AFFIANT_REGISTRY \?\? productionRegistryFile\)/.test(config), "sst.config.ts does not load productionRegistryFile by default");
     must(/\$app\.stage === "production" && problems\.length/.test(config), "sst.config.ts does not refuse stage production on registry problems");
     const toy = productionRegistryProblems(loadRegistry(path.join(root, "models/registry.json")));
     must(toy.some((p) => p.startsWith("stage ExtractFacts:")), "the toy registry would pass");
