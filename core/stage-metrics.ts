@@ -7,14 +7,8 @@ import { putJson, type BlobStore } from "./blob-store.ts";
 import { stageCostUsd, type Registry } from "./registry.ts";
 import { costEntryKey, type CostEntry, type StageMetrics, type StageReport } from "./stage-report.ts";
 
-export interface StageRun {
-  outputKey: string;
-  stage: string;
-  model: string;
-  provider: StageReport["provider"];
-  fallbackReason: string | null;
-  tokensIn: number;
-  tokensOut: number;
+/** A run as its runner measured it: the report's identity fields, and raw timings. */
+export interface StageRun extends Pick<StageReport, "outputKey" | "stage" | "model" | "provider" | "fallbackReason" | "tokensIn" | "tokensOut"> {
   /** Milliseconds, unrounded (rounded here; tokens per second come from the exact figure). */
   loadMs: number;
   promptMs: number;
