@@ -103,7 +103,10 @@ test("/sfn: four 1 GB bodies, streamed, are cut off at 1 MiB before the signatur
     assert.match(r.response, /"__type":"ValidationException"/);
     assert.ok(r.sent < 64 * 1024 * 1024, `the server read ${r.sent} bytes before hanging up`);
   }
-  assert.ok(peak - before < 48, `server RSS grew ${Math.round(peak - before)} MB (from ${Math.round(before)} to ${Math.round(peak)})`);
+  // The bound tells "cut off" from "buffered": four bodies read whole are 4 GB, and even the
+  // 64 MB each the HTTP server may drain would be 256 MB. Below 128 MB leaves room for the
+  // victim execution running in the same process meanwhile (OCR, the index: 52 MB seen in CI).
+  assert.ok(peak - before < 128, `server RSS grew ${Math.round(peak - before)} MB (from ${Math.round(before)} to ${Math.round(peak)})`);
   assert.equal(await statusOf(victim).then((s) => ["RUNNING", "SUCCEEDED"].includes(s)), true);
 });
 
