@@ -4,6 +4,7 @@
  * parse with `faultsSchema`, so each rejects a bad fault with the same message.
  */
 import { z } from "zod";
+import { config, type Env } from "./config.ts";
 import { InvalidInputError } from "./errors.ts";
 import { gpuStages, isGpuStage } from "./state-names.ts";
 
@@ -66,11 +67,12 @@ export function parseFaultFlags(specs: string[]): Faults {
  * so it is not recorded for the circuit breaker: a game day that opened the breaker with its
  * own faults would stop injecting them.
  */
-export function injectedFault(env: Record<string, string | undefined>, stage: string): FaultKind | undefined {
-  if (env.AFFIANT_FALLBACK_REASON) return undefined;
+export function injectedFault(stage: string, env?: Env): FaultKind | undefined {
+  const settings = config(env);
+  if (settings.AFFIANT_FALLBACK_REASON) return undefined;
   let raw: unknown;
   try {
-    raw = JSON.parse(env.AFFIANT_FAULTS ?? "{}");
+    raw = JSON.parse(settings.AFFIANT_FAULTS ?? "{}");
   } catch {
     return undefined;
   }

@@ -79,7 +79,7 @@ async function main(warm: WarmStart | undefined): Promise<void> {
     // the worker records its success in the shared routing table; a failure of any kind
     // (its own, or a stall or crash it could not report) is recorded by the fallback.
     // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
-    const routing = !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(process.env, stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
+    const routing = !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
     const model = config().AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
     const metrics = await runStage(stage, input, channel, {
       startedAt: warm?.assignedAt ?? processStartedAt,

@@ -35,12 +35,24 @@ export function envReads(source: string): string[] {
       if (/^\s*(=(?!=)|\?\?=|\|\|=)/.test(after) || /delete\s+$/.test(before)) continue;
       out.push(`${i + 1}: ${m[0]}`);
     }
+    // The whole environment handed to a function reads it too (injectedFault(process.env, …)).
+    // Copies for a child ({ ...process.env }), Object.assign(process.env, …) and the
+    // key enumeration that replaces it are writes.
+    for (const m of line.matchAll(/(\w+(?:\.\w+)*)?\(\s*process\.env\s*[,)]|,\s*process\.env\s*[,)]/g)) {
+      if (m[1] && /^Object\.(assign|keys)$/.test(m[1])) continue;
+      out.push(`${i + 1}: ${m[0].trim()}`);
+    }
   });
   return out;
 }
 
 test("no process.env read outside core/config.ts (writes for children and the allow-list aside)", () => {
   assert.deepEqual(envReads("const a = process.env.FOO;\nprocess.env.BAR = '1';\nprocess.env.BAZ ??= 'x';\ndelete process.env[k];\nconst b = process.env[k];"), ["1: process.env.FOO", "5: process.env[k]"], "the scanner itself");
+  assert.deepEqual(
+    envReads("if (injectedFault(process.env, stage)) x();\nconst env = { ...process.env, A: '1' };\nObject.assign(process.env, env);\nfor (const k of Object.keys(process.env)) f(k);\nrun(opts, process.env);"),
+    ["1: injectedFault(process.env,", "5: , process.env)"],
+    "the whole environment passed to a function is a read; copies for children and writes are not",
+  );
   const offenders = scanned.flatMap(files).filter((f) => !allowed.has(f)).flatMap((f) => envReads(readFileSync(path.join(root, f), "utf8")).map((r) => `${f}:${r}`));
   assert.deepEqual(offenders, [], `read these through config() (core/config.ts):\n${offenders.join("\n")}`);
   for (const f of [...allowed.keys()].filter((f) => f !== "core/config.ts")) assert.ok(envReads(readFileSync(path.join(root, f), "utf8")).length > 0, `${f} no longer reads process.env: take it off the allow-list`);

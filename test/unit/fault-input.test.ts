@@ -42,7 +42,7 @@ test("the worker's AFFIANT_FAULTS: a bad fault fails the stage with the same mes
   assert.throws(() => stageInputFromEnv({ ...env, AFFIANT_FAULTS: JSON.stringify({ Redact: "stall" }) }), notGpuState);
   const faults = JSON.stringify({ JudgeTone: faultKinds[0] });
   assert.deepEqual(stageInputFromEnv({ ...env, AFFIANT_FAULTS: faults }).faults, { JudgeTone: "stall" });
-  assert.equal(injectedFault({ AFFIANT_FAULTS: faults }, "JudgeTone"), "stall");
-  assert.equal(injectedFault({ AFFIANT_FAULTS: faults }, "JudgeCoverage"), undefined);
-  assert.equal(injectedFault({ AFFIANT_FAULTS: faults, AFFIANT_FALLBACK_REASON: "Affiant.WorkerCrashed" }, "JudgeTone"), undefined, "a fallback never runs a drill");
+  assert.equal(injectedFault("JudgeTone", { AFFIANT_FAULTS: faults }), "stall");
+  assert.equal(injectedFault("JudgeCoverage", { AFFIANT_FAULTS: faults }), undefined);
+  assert.equal(injectedFault("JudgeTone", { AFFIANT_FAULTS: faults, AFFIANT_FALLBACK_REASON: "Affiant.WorkerCrashed" }), undefined, "a fallback never runs a drill");
 });

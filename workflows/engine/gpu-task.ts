@@ -39,7 +39,7 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
   // The breaker was asked by the stage's Admit state, before this. A failure is recorded
   // against the model by the fallback (functions/generate-fallback.ts), on both paths;
   // a success here. An injected fault's outcome is the drill's: the breaker hears of neither.
-  const drill = injectedFault(env, stage);
+  const drill = injectedFault(stage, env);
   try {
     const metrics = await spawnWorker({
       stage,
