@@ -2,21 +2,24 @@
  * Every state of the pipeline, in one place: the definition, the local engine, the CLI's
  * `--fault` check and the tests all name states through this object, never by string.
  */
-import { stageModules, type GpuStage } from "./stages/index.ts";
+import { stageModules, type GpuStage, type StageModule } from "./stages/index.ts";
+
+/** One entry per stage module, keyed by its name in camelCase (`ExtractFacts` → `extractFacts`). */
+type GpuStateNames = { readonly [M in StageModule as Uncapitalize<M["name"]>]: M["name"] };
+
+// Derived, so that a new stage module is a state name without editing this file.
+const gpuStateNames = Object.fromEntries(
+  stageModules.map((m) => [m.name.charAt(0).toLowerCase() + m.name.slice(1), m.name]),
+) as GpuStateNames;
 
 export const stateNames = {
   extract: "Extract",
   redact: "Redact",
   index: "Index",
-  extractFacts: "ExtractFacts",
-  draftDeclaration: "DraftDeclaration",
+  ...gpuStateNames,
   judges: "Judges",
-  judgeFaithfulness: "JudgeFaithfulness",
-  judgeCoverage: "JudgeCoverage",
-  judgeTone: "JudgeTone",
   score: "Score",
   enoughQuality: "QualityGate",
-  guardrailsRewrite: "GuardrailsRewrite",
   countRewrite: "CountRewrite",
   reinject: "Reinject",
   done: "Done",

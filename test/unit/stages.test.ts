@@ -13,7 +13,7 @@ import path from "node:path";
 import { stageModules } from "../../core/stages/index.ts";
 import type { GpuStageModule } from "../../core/stages/stage.ts";
 import { promptVersion } from "../../core/stages/prompts.ts";
-import { gpuStages, isGpuStage } from "../../core/state-names.ts";
+import { gpuStages, isGpuStage, stateNames } from "../../core/state-names.ts";
 import { stageEnvParameters } from "../../core/stage-input.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
@@ -64,6 +64,10 @@ test("each stage module has its prompt files and an entry in every shipped regis
 test("the state names, the stage environment and the definition's GPU states follow the modules", () => {
   assert.deepEqual([...gpuStages], stageModules.map((m) => m.name));
   assert.ok(isGpuStage("JudgeTone") && !isGpuStage("Score"));
+  for (const module of stageModules) {
+    const key = module.name.charAt(0).toLowerCase() + module.name.slice(1);
+    assert.equal((stateNames as Record<string, string>)[key], module.name, `stateNames.${key} is derived from the ${module.name} module`);
+  }
   const slotEnv = { facts: "AFFIANT_FACTS_KEY", draft: "AFFIANT_DRAFT_KEY", judges: "AFFIANT_JUDGE_KEYS" } as const;
   const definition = buildDefinition({ registry: loadRegistry() });
   const gpuTasks = new Map(collectTaskStates(definition).filter(([, s]) => String(s.Resource).includes("ecs:runTask")));
