@@ -11,9 +11,11 @@ import { createServer as createH2cServer, type Http2ServerRequest, type Http2Ser
 import type { AddressInfo } from "node:net";
 import { stageModules } from "../core/stages/index.ts";
 import { config } from "../core/config.ts";
+import type { HostedProviderName } from "../core/providers/index.ts";
 
 export interface RecordedRequest {
-  provider: "openrouter" | "bedrock";
+  /** The provider module whose wire protocol this stand-in speaks (one server each). */
+  provider: HostedProviderName;
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
