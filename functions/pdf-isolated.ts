@@ -3,15 +3,19 @@
  * small file with ten thousand pages, a page whose MediaBox would render to gigapixels, a
  * structure that makes the parser allocate without end or loop for hours. The page count
  * and rendered area are checked before the work they would cause; the parse runs in a
- * worker thread with a heap limit and a deadline, so under `affiant serve` (where Extract
- * runs inside the server) it cannot take running executions down with it. In Lambda the
- * worker's file is not in the bundle and the read runs in-process: the invocation's own
- * memory and timeout are the isolation there.
+ * child process with a heap limit and a deadline, so under `affiant serve` (where Extract
+ * runs inside the server) it cannot take running executions down with it, not even by a
+ * native crash or a loop in native code. A process, not a worker thread: the engine's RSS
+ * crept over a backfill while its JS heap stayed flat, because each terminated thread left
+ * native memory behind (bench: engine RSS after/before 20 cases); a process gives it all
+ * back. In Lambda the child's file is not in the bundle and the read runs in-process: the
+ * invocation's own memory and timeout are the isolation there.
  */
+import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
-import { DocumentTooLargeError } from "../core/errors.ts";
+import { DocumentTooLargeError, DocumentUnreadableError } from "../core/errors.ts";
 import { readPdf, type PdfReadResult } from "./pdf-read.mjs";
 
 export interface PdfLimits {
@@ -23,7 +27,7 @@ export interface PdfLimits {
   maxPagePixels: number;
   /** Scale pages are rendered at for OCR. Default 2. */
   renderScale: number;
-  /** Heap of the thread that parses one PDF, in MB. Default 512. */
+  /** Heap of the process that parses one PDF, in MB. Default 512. */
   heapMb: number;
   /** Time to read one PDF, OCR included, in seconds. Default 300. */
   deadlineSeconds: number;
@@ -40,7 +44,7 @@ export const pdfLimits: PdfLimits = {
 
 export type PdfRead = Extract<PdfReadResult, { kind: "ok" }>;
 
-const workerUrl = new URL("./pdf-read-worker.mjs", import.meta.url);
+const childUrl = new URL("./pdf-read-child.mjs", import.meta.url);
 
 /**
  * The pages' text and a PNG of each page without text; DocumentTooLarge (naming the file
@@ -48,8 +52,8 @@ const workerUrl = new URL("./pdf-read-worker.mjs", import.meta.url);
  */
 export async function readPdfLimited(file: string, data: Uint8Array, limits: PdfLimits, maxPages: { value: number; scope: string }): Promise<PdfRead> {
   const readLimits = { maxPages: maxPages.value, maxPagePixels: limits.maxPagePixels, renderScale: limits.renderScale };
-  const inWorker = workerUrl.protocol === "file:" && existsSync(fileURLToPath(workerUrl));
-  const result = inWorker ? await inWorkerThread(file, data, readLimits, limits) : await readPdf(data, readLimits);
+  const isolated = childUrl.protocol === "file:" && existsSync(fileURLToPath(childUrl));
+  const result = isolated ? await inChildProcess(file, data, readLimits, limits) : await readPdf(data, readLimits);
   if (result.kind === "tooLarge" && result.limit === "pages") {
     throw new DocumentTooLargeError(`${file}: ${result.value} pages, over the limit of ${maxPages.value} ${maxPages.scope}`, { file });
   }
@@ -60,29 +64,88 @@ export async function readPdfLimited(file: string, data: Uint8Array, limits: Pdf
   return result;
 }
 
-function inWorkerThread(file: string, data: Uint8Array, readLimits: { maxPages: number; maxPagePixels: number; renderScale: number }, limits: PdfLimits): Promise<PdfReadResult> {
+/**
+ * A child forked ahead of need, so a document does not wait for Node and the PDF library to
+ * start (about 0.3 s). Only one, for the heap limit it was started with; it keeps nothing
+ * alive (its handles are unref'd) and exits when this process goes.
+ */
+let spare: { heapMb: number; child: ChildProcess; ready: Promise<boolean> } | undefined;
+
+function forkReader(heapMb: number): { heapMb: number; child: ChildProcess; ready: Promise<boolean> } {
+  const child = fork(fileURLToPath(childUrl), [], {
+    // Plain JavaScript: no TypeScript loader, no flags of this process (--expose-gc, --import).
+    execArgv: [`--max-old-space-size=${heapMb}`],
+    serialization: "advanced",
+    stdio: ["ignore", "ignore", "pipe", "ipc"],
+  });
+  const ready = new Promise<boolean>((resolve) => {
+    child.once("message", (m: { kind?: string }) => resolve(m?.kind === "ready"));
+    child.once("exit", () => resolve(false));
+    child.once("error", () => resolve(false));
+  });
+  release(child);
+  return { heapMb, child, ready };
+}
+
+/** A spare must not keep the process alive; a child at work must. */
+function release(child: ChildProcess): void {
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as Socket | null)?.unref();
+}
+function hold(child: ChildProcess): void {
+  child.ref();
+  child.channel?.ref();
+  (child.stderr as Socket | null)?.ref();
+}
+
+function takeReader(heapMb: number): { child: ChildProcess; ready: Promise<boolean> } {
+  const taken = spare && spare.heapMb === heapMb && spare.child.exitCode === null && spare.child.signalCode === null ? spare : undefined;
+  if (spare && !taken) spare.child.kill("SIGKILL");
+  spare = forkReader(heapMb);
+  const reader = taken ?? forkReader(heapMb);
+  hold(reader.child);
+  return reader;
+}
+
+function inChildProcess(file: string, data: Uint8Array, readLimits: { maxPages: number; maxPagePixels: number; renderScale: number }, limits: PdfLimits): Promise<PdfReadResult> {
+  const { child, ready } = takeReader(limits.heapMb);
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerUrl, {
-      workerData: { data, limits: readLimits },
-      resourceLimits: { maxOldGenerationSizeMb: limits.heapMb, maxYoungGenerationSizeMb: Math.min(64, limits.heapMb) },
+    // V8 says on stderr that the heap ran out (then a long native stack): only that is kept.
+    let heapExhausted = false;
+    let carry = "";
+    child.stderr?.on("data", (b: Buffer) => {
+      const text = carry + b.toString("utf8");
+      heapExhausted ||= /heap out of memory|Reached heap limit/i.test(text);
+      carry = text.slice(-64);
     });
     let settled = false;
     const settle = (fn: () => void) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
       fn();
     };
+    // SIGKILL, not a request: a parser stuck in native code does not read messages.
     const timer = setTimeout(() => {
       settle(() => reject(new DocumentTooLargeError(`${file}: reading it took longer than the limit of ${limits.deadlineSeconds} seconds a document`, { file })));
-      void worker.terminate();
     }, limits.deadlineSeconds * 1000);
-    worker.once("message", (result: PdfReadResult) => settle(() => resolve(result)));
-    worker.once("error", (err: Error & { code?: string }) => {
-      if (err.code === "ERR_WORKER_OUT_OF_MEMORY") {
-        settle(() => reject(new DocumentTooLargeError(`${file}: reading it needed more than the limit of ${limits.heapMb} MB of heap`, { file })));
-      } else settle(() => reject(err));
+    child.on("message", (m: PdfReadResult | { kind: "ready" }) => {
+      if (m.kind !== "ready") settle(() => resolve(m));
     });
-    worker.once("exit", (code) => settle(() => reject(new Error(`the PDF reader thread exited (${code}) without an answer`))));
+    // "close", not "exit": V8's last words on stderr may still be on their way at exit.
+    child.once("close", (code, signal) => {
+      settle(() => {
+        if (heapExhausted) {
+          reject(new DocumentTooLargeError(`${file}: reading it needed more than the limit of ${limits.heapMb} MB of heap`, { file }));
+        } else {
+          reject(new DocumentUnreadableError(`${file}: the PDF reader process ended (${signal ?? `exit ${code}`}) without an answer`, { file }));
+        }
+      });
+    });
+    void ready.then((ok) => {
+      if (ok && !settled) child.send({ data, limits: readLimits });
+    });
   });
 }

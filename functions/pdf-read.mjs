@@ -1,7 +1,7 @@
 // Reads one PDF: the text of every page, and a PNG of each page without a text layer (for
 // OCR). Checks the page count before any page is parsed and each page's rendered area
-// before its canvas is allocated. Plain JavaScript so a worker thread can start it without
-// the TypeScript loader (functions/pdf-read-worker.mjs); types in pdf-read.d.mts.
+// before its canvas is allocated. Plain JavaScript so a child process can start it without
+// the TypeScript loader (functions/pdf-read-child.mjs); types in pdf-read.d.mts.
 import { PDFParse } from "pdf-parse";
 
 export async function readPdf(data, { maxPages, maxPagePixels, renderScale }) {
