@@ -6,7 +6,9 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { once } from "node:events";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { extractPdf } from "../../functions/extract-documents.ts";
 import type { OcrReader } from "../../functions/ocr.ts";
@@ -48,4 +50,34 @@ test("the reader's heap limit and deadline end in Affiant.DocumentTooLarge, and 
   // A real case file still reads after both.
   const doc = await extractPdf("intake-notes.pdf", readFileSync(path.join(samples.vawa, "intake-notes.pdf")));
   assert.ok(doc.pages.length > 0 && doc.pages[0]!.text.length > 0);
+});
+
+test("each PDF is read in a child process that is gone afterwards; the spare keeps no process alive and leaves with it", async () => {
+  const marker = `pdf-spare-${process.pid}-${Date.now()}`;
+  // A process of its own that reads one PDF and then has nothing left to do: it must exit by
+  // itself (the spare reader forked for the next document holds nothing open), and no reader
+  // process may outlive it (the spare exits when its parent's channel closes).
+  const script = `import { readFileSync } from "node:fs";
+import { extractPdf } from ${JSON.stringify(path.resolve("functions/extract-documents.ts"))};
+const doc = await extractPdf("intake-notes.pdf", readFileSync(${JSON.stringify(path.join(samples.vawa, "intake-notes.pdf"))}));
+console.log(JSON.stringify({ pages: doc.pages.length }));`;
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { env: { ...process.env, AFFIANT_TEST_MARKER: marker }, stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  child.stdout.on("data", (b) => (out += b));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  const [code, signal] = (await once(child, "close")) as [number | null, string | null];
+  clearTimeout(timer);
+  assert.equal(signal, null, "the process ended by itself, not by the test's 60 s kill");
+  assert.equal(code, 0);
+  assert.ok(JSON.parse(out).pages > 0);
+  const readersLeft = () =>
+    readdirSync("/proc").filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, "utf8").includes(marker);
+      } catch {
+        return false; // gone meanwhile, or not ours to read
+      }
+    });
+  for (let i = 0; i < 50 && readersLeft().length > 0; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.deepEqual(readersLeft(), [], "no PDF reader process outlives the process that forked it");
 });
