@@ -5,7 +5,7 @@
  * paragraphs. The fixed legal wording is written here, reviewed like code, never left to a model.
  */
 import type { CaseType } from "./case-file.ts";
-import { declarantPlaceholder, type Draft } from "./declaration.ts";
+import { declarantPlaceholder, type DeclarationDocument, type Draft } from "./declaration.ts";
 import { PlaceholderMismatchError } from "./errors.ts";
 
 export type CaseLanguage = "en" | "es";
@@ -96,52 +96,20 @@ const caseTypeNamesEs: Record<CaseType, string> = {
   T: "solicitud de visa T (Formulario I-914)",
 };
 
-/** The Spanish version's own document: the same shape as the English one's sections. */
-export interface SpanishDeclaration {
-  title: string;
-  intro: string;
-  sections: Array<{ number: number; heading: string; text: string; drafted: boolean; missingPlaceholders: string[] }>;
-  verification: string;
-  signatory: string;
-  notice: string;
-}
-
-export function spanishDeclaration(translation: Translation): SpanishDeclaration {
+/**
+ * The Spanish version as a declaration document of its own (rendered like the English one:
+ * Markdown, DOCX, PDF), its fixed wording in Spanish. No source lines: it is for the declarant
+ * to read; the attorney's English version cites the sources.
+ */
+export function spanishDeclaration(translation: Translation): DeclarationDocument {
   return {
+    language: "es",
     title: `Declaración de ${declarantPlaceholder}`,
     intro: `Yo, ${declarantPlaceholder}, declaro lo siguiente en apoyo de mi ${caseTypeNamesEs[translation.caseType]}:`,
-    sections: translation.paragraphs.map((p, i) => ({
-      number: i + 1,
-      heading: p.title,
-      text: p.text.trim(),
-      drafted: p.text.trim().length > 0,
-      missingPlaceholders: p.missingPlaceholders,
-    })),
+    sections: translation.paragraphs.map((p, i) => ({ number: i + 1, heading: p.title, text: p.text.trim(), drafted: p.text.trim().length > 0, citations: [] })),
     verification: "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.",
     signatory: declarantPlaceholder,
-    notice:
-      "TRADUCCIÓN al español de la declaración en inglés, para que el declarante lea lo que firma. Se presenta la versión en inglés. BORRADOR generado por Affiant para revisión del abogado.",
-  };
-}
-
-/** The Spanish version in Markdown (placeholders still in it until Reinject maps them). */
-export function renderSpanishDeclaration(doc: SpanishDeclaration): string {
-  const lines = [`# ${doc.title}`, "", doc.intro, ""];
-  for (const s of doc.sections) lines.push(`## ${s.number}. ${s.heading}`, "", s.drafted ? s.text : "_(no se redactó ninguna declaración para este elemento)_", "");
-  lines.push(doc.verification, "", `Firma: ${doc.signatory}`, "", "Fecha: ____________________", "", `> ${doc.notice}`, "");
-  return lines.join("\n");
-}
-
-/** Every string of the Spanish document through `f` (Reinject's placeholder → value mapping). */
-export function mapSpanishText(doc: SpanishDeclaration, f: (text: string) => string): SpanishDeclaration {
-  return {
-    ...doc,
-    title: f(doc.title),
-    intro: f(doc.intro),
-    sections: doc.sections.map((s) => ({ ...s, heading: f(s.heading), text: f(s.text) })),
-    verification: f(doc.verification),
-    signatory: f(doc.signatory),
-    notice: f(doc.notice),
+    notice: "TRADUCCIÓN al español de la declaración en inglés, para que el declarante lea lo que firma; se presenta la versión en inglés. BORRADOR generado por Affiant para revisión del abogado.",
   };
 }
 
