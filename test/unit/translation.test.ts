@@ -22,6 +22,8 @@ import { loadRegistry } from "../../core/registry.ts";
 import { buildDefinition, neededStateName } from "../../workflows/definition.ts";
 import { stageModules } from "../../core/stages/index.ts";
 import { root } from "../helpers.ts";
+import { elementQuery, rankChunks, retrievalQueries } from "../../core/retrieval.ts";
+import { legalElements } from "../../core/legal-elements.ts";
 
 async function planned() {
   const store = new LocalBlobStore(mkdtempSync(path.join(os.tmpdir(), "affiant-translate-")));
@@ -96,4 +98,23 @@ test("the definition runs TranslateDeclaration only for language es, after the q
   const env = states.TranslateDeclaration.Parameters.Overrides.ContainerOverrides[0].Environment.map((e: { Name: string }) => e.Name);
   assert.ok(env.includes("AFFIANT_DRAFT_KEY") && !env.includes("AFFIANT_JUDGE_KEYS"));
   assert.deepEqual(stageModules.filter((m) => m.phase === "finish").map((m) => m.name), ["TranslateDeclaration"]);
+});
+
+test("retrieval for a case in Spanish: each element's query has Spanish terms, and a Spanish statement ranks first by them", () => {
+  for (const caseType of ["VAWA", "T"] as const) {
+    const en = retrievalQueries(caseType);
+    const es = retrievalQueries(caseType, "es");
+    assert.equal(es.length, en.length);
+    legalElements[caseType].forEach((element, i) => {
+      assert.ok(element.queryEs.split(" ").length >= 4, `${element.id} has Spanish terms`);
+      assert.equal(es[i + 1], `${element.query} ${element.queryEs}`);
+      assert.equal(en[i + 1], element.query, "English cases keep their queries");
+    });
+  }
+  const chunks = [
+    { id: "a#p1-1", file: "[DOCUMENT_1]", page: 1, text: "We bought groceries on Tuesday." },
+    { id: "b#p1-1", file: "[DOCUMENT_2]", page: 1, text: "Mi esposo me empujó y me golpeó; me amenazó y llamé a la policía." },
+  ];
+  const abuse = legalElements.VAWA.find((e) => e.id === "abuse")!;
+  assert.deepEqual(rankChunks({ chunks, language: "es" }, elementQuery(abuse, "es")).map((c) => c.id)[0], "b#p1-1");
 });
