@@ -5,6 +5,7 @@ import { InvalidInputError, describeError } from "../core/errors.ts";
 import { parseFaultFlags } from "../core/faults.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
+import { spanishOutputs } from "../workflows/engine/outputs.ts";
 import type { ExecutionSummary } from "../workflows/engine/summary.ts";
 import { progressPrinter } from "./progress.ts";
 
@@ -49,6 +50,9 @@ function printOutcome(summary: ExecutionSummary): void {
     for (const rendition of ["declaration.docx", "declaration.pdf"]) {
       if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
     }
+    const spanish = [spanishOutputs.markdown, spanishOutputs.docx, spanishOutputs.pdf].map((f) => path.join(summary.outputDir!, f)).filter((f) => existsSync(f));
+    spanish.forEach((f, i) => out.write(`${i === 0 ? "spanish:    " : "            "} ${f}\n`));
+    if (existsSync(path.join(summary.outputDir!, spanishOutputs.review))) out.write(`review:      ${path.join(summary.outputDir!, spanishOutputs.review)} (English and Spanish side by side)\n`);
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
     return;
   }

@@ -30,14 +30,50 @@ export const declarantPlaceholder = "[PERSON_1]";
  * PDF): each string may hold placeholders until Reinject maps them to real values.
  */
 export interface DeclarationDocument {
+  /** The language it is written in (its fixed labels follow it); absent: English. */
+  language?: "en" | "es";
   title: string;
   intro: string;
   sections: Array<{ number: number; heading: string; text: string; drafted: boolean; citations: string[] }>;
   /** The 28 U.S.C. § 1746 verification sentence. */
   verification: string;
+  /**
+   * The interpreter's read-back statement, above the declarant's signature (a declarant who
+   * reads Spanish signs the English filing version after hearing it in Spanish).
+   */
+  readBack?: string;
   /** Who signs: the declarant. */
   signatory: string;
   notice: string;
+  /** The translator's certificate, after the signature (8 C.F.R. § 103.2(b)(3)). */
+  certificate?: TranslationCertificate;
+}
+
+/** A certificate of translation: its heading, its statement and the blanks the translator fills in. */
+export interface TranslationCertificate {
+  heading: string;
+  statement: string;
+  /** Labels of the lines to fill in: name, signature, date, address. */
+  blanks: string[];
+}
+
+/**
+ * The filing (English) version of a declarant who reads Spanish: the interpreter's read-back
+ * statement above the signature and the certificate of translation after it. 8 C.F.R.
+ * § 103.2(b)(3) asks the translator to certify competence in both languages and that the
+ * translation is complete and accurate; the blanks are for the translator to fill in.
+ */
+export function withSpanishTranslation(doc: DeclarationDocument): DeclarationDocument {
+  return {
+    ...doc,
+    readBack: `I, ${declarantPlaceholder}, state that this declaration was read back to me in Spanish, a language I understand, by ______________________________ (interpreter), before I signed it, and that I understood all of its contents.`,
+    certificate: {
+      heading: "Certificate of Translation",
+      statement:
+        `I, ______________________________ (translator), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of ${declarantPlaceholder} is complete and accurate to the best of my knowledge and ability. This certificate is given under 8 C.F.R. § 103.2(b)(3).`,
+      blanks: ["Name", "Signature", "Date", "Address"],
+    },
+  };
 }
 
 export function declarationDocument(draft: Draft): DeclarationDocument {
@@ -61,22 +97,42 @@ export function declarationDocument(draft: Draft): DeclarationDocument {
 /** Every string of the document through `f` (Reinject's placeholder → value mapping). */
 export function mapDeclarationText(doc: DeclarationDocument, f: (text: string) => string): DeclarationDocument {
   return {
+    ...(doc.language ? { language: doc.language } : {}),
     title: f(doc.title),
     intro: f(doc.intro),
     sections: doc.sections.map((s) => ({ ...s, heading: f(s.heading), text: f(s.text), citations: s.citations.map(f) })),
     verification: f(doc.verification),
+    ...(doc.readBack !== undefined ? { readBack: f(doc.readBack) } : {}),
     signatory: f(doc.signatory),
     notice: f(doc.notice),
+    ...(doc.certificate ? { certificate: { heading: f(doc.certificate.heading), statement: f(doc.certificate.statement), blanks: doc.certificate.blanks } } : {}),
   };
 }
 
+/** The fixed words of a rendition, in the document's language. */
+export const documentLabels = {
+  en: { notDrafted: "(no statement drafted for this element)", sources: "Sources", signed: "Signed", date: "Date" },
+  es: { notDrafted: "(no se redactó ninguna declaración para este elemento)", sources: "Fuentes", signed: "Firma", date: "Fecha" },
+} as const;
+
 export function renderDeclaration(draft: Draft): string {
-  const doc = declarationDocument(draft);
+  return renderDocumentMarkdown(declarationDocument(draft));
+}
+
+/** Any declaration document in Markdown (the English one, its filing version with a certificate, the Spanish one). */
+export function renderDocumentMarkdown(doc: DeclarationDocument): string {
+  const labels = documentLabels[doc.language ?? "en"];
   const lines = [`# ${doc.title}`, "", doc.intro, ""];
   for (const s of doc.sections) {
-    lines.push(`## ${s.number}. ${s.heading}`, "", s.drafted ? s.text : "_(no statement drafted for this element)_", "");
-    if (s.citations.length) lines.push(`_Sources: ${s.citations.join("; ")}_`, "");
+    lines.push(`## ${s.number}. ${s.heading}`, "", s.drafted ? s.text : `_${labels.notDrafted}_`, "");
+    if (s.citations.length) lines.push(`_${labels.sources}: ${s.citations.join("; ")}_`, "");
   }
-  lines.push(doc.verification, "", `Signed: ${doc.signatory}`, "", "Date: ____________________", "", `> ${doc.notice}`, "");
+  lines.push(doc.verification, "");
+  if (doc.readBack) lines.push(doc.readBack, "");
+  lines.push(`${labels.signed}: ${doc.signatory}`, "", `${labels.date}: ____________________`, "", `> ${doc.notice}`, "");
+  if (doc.certificate) {
+    lines.push("---", "", `## ${doc.certificate.heading}`, "", doc.certificate.statement, "");
+    for (const blank of doc.certificate.blanks) lines.push(`${blank}: ______________________________`, "");
+  }
   return lines.join("\n");
 }

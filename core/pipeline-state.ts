@@ -4,6 +4,7 @@
  */
 import type { StageReport } from "./stage-report.ts";
 import type { CaseType } from "./case-file.ts";
+import type { CaseLanguage } from "./translation.ts";
 import type { StageModule } from "./stages/index.ts";
 
 import type { FaultKind } from "./faults.ts";
@@ -22,6 +23,11 @@ export type StageResults = {
 export interface PipelineState extends StageResults {
   caseId: string;
   caseType: CaseType;
+  /**
+   * The declarant's language (case.json): "es" adds the Spanish version (TranslateDeclaration)
+   * and the certificate of translation. Absent in states written before it existed: English.
+   */
+  language?: CaseLanguage;
   /** Blob prefix for everything this execution writes. */
   runKey: string;
   executionName: string;

@@ -7,7 +7,8 @@
 import MiniSearch from "minisearch";
 import type { BlobStore } from "./blob-store.ts";
 import type { CaseType } from "./case-file.ts";
-import { legalElements } from "./legal-elements.ts";
+import { legalElements, type LegalElement } from "./legal-elements.ts";
+import type { CaseLanguage } from "./translation.ts";
 import { decodeVectors, dot } from "./vectors.ts";
 
 export interface Chunk {
@@ -80,19 +81,26 @@ export interface IndexEmbedding {
 
 export interface StoredIndex {
   chunks: Chunk[];
+  /** The case's language, which chose the retrieval queries (absent: English). */
+  language?: CaseLanguage;
   embedding?: IndexEmbedding;
   /** Why the index has no vectors, when it has none. */
   embeddingSkipped?: string;
 }
 
-/** The query that gathers sources for fact extraction: every element's words. */
-export function factsQuery(caseType: CaseType): string {
-  return legalElements[caseType].map((e) => e.query).join(" ");
+/** An element's retrieval query: its English words, and its Spanish ones for a case in Spanish. */
+export function elementQuery(element: LegalElement, language: CaseLanguage = "en"): string {
+  return language === "es" ? `${element.query} ${element.queryEs}` : element.query;
 }
 
-/** Every query the worker ranks chunks by for a case type, known before any model runs. */
-export function retrievalQueries(caseType: CaseType): string[] {
-  return [factsQuery(caseType), ...legalElements[caseType].map((e) => e.query)];
+/** The query that gathers sources for fact extraction: every element's words. */
+export function factsQuery(caseType: CaseType, language: CaseLanguage = "en"): string {
+  return legalElements[caseType].map((e) => elementQuery(e, language)).join(" ");
+}
+
+/** Every query the worker ranks chunks by for a case type and language, known before any model runs. */
+export function retrievalQueries(caseType: CaseType, language: CaseLanguage = "en"): string[] {
+  return [factsQuery(caseType, language), ...legalElements[caseType].map((e) => elementQuery(e, language))];
 }
 
 export interface IndexVectors {

@@ -10,7 +10,8 @@ import { z } from "zod";
 import type { PipelineState } from "./pipeline-state.ts";
 import { faultsErrorMessage, faultsSchema, type Faults } from "./faults.ts";
 import { InvalidInputError } from "./errors.ts";
-import { stageModules, type StageSlot } from "./stages/index.ts";
+import { stageModules } from "./stages/index.ts";
+import type { ResultSlot } from "./stages/stage.ts";
 import { config, settingText, type Env, type SettingName } from "./config.ts";
 
 export interface StageInput {
@@ -47,8 +48,11 @@ const common: EnvField[] = [
   { name: "AFFIANT_ROUND", path: "States.Format('{}', $.rewrites.n)", fromState: (s) => String(s.rewrites?.n ?? 0), stages: "all" },
 ];
 
-/** How an earlier stage's report reaches a stage that reads it (its module's `reads`). */
-const slotFields: Record<StageSlot, Omit<EnvField, "stages">> = {
+/**
+ * How an earlier stage's report reaches a stage that reads it (its module's `reads`). Only
+ * slots a stage can read are here: a stage whose report only the Lambdas read needs no entry.
+ */
+const slotFields: Record<ResultSlot, Omit<EnvField, "stages">> = {
   facts: { name: "AFFIANT_FACTS_KEY", path: "$.facts.outputKey", fromState: (s) => s.facts?.outputKey },
   draft: { name: "AFFIANT_DRAFT_KEY", path: "$.draft.outputKey", fromState: (s) => s.draft?.outputKey },
   judges: { name: "AFFIANT_JUDGE_KEYS", path: "States.JsonToString($.judges)", fromState: (s) => (s.judges ? JSON.stringify(s.judges) : undefined) },

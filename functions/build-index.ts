@@ -32,7 +32,7 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
   const redacted = await getJson<ExtractResult>(store, state.redact.redactedKey);
   const chunks = chunkPages(redacted.documents);
   const indexKey = `${state.runKey}/index.json`;
-  const stored: StoredIndex = { chunks };
+  const stored: StoredIndex = { chunks, ...(state.language === "es" ? { language: state.language } : {}) };
   const ids = { caseId: state.caseId, execution: state.executionName };
 
   const mode = options.mode ?? embeddingsMode();
@@ -51,7 +51,7 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
 
 async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: PipelineState, store: BlobStore): Promise<IndexEmbedding> {
   const { embedder, documentPrefix, queryPrefix, config } = opened;
-  const queries = retrievalQueries(state.caseType);
+  const queries = retrievalQueries(state.caseType, state.language);
   const started = performance.now();
   try {
     const chunkVectors = await embedder.embed(chunks.map((c) => documentPrefix + c.text));

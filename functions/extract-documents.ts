@@ -127,7 +127,8 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   if (docKeys.length === 0) throw new InvalidInputError(`case ${caseId} has no PDF documents`, { state: "Extract" });
 
   const documents: ExtractedDocument[] = [];
-  const ocr = await openPageReader(caseFile.language === "es" ? "spa" : "eng");
+  // A Spanish-speaking declarant's file mixes both languages (their letters, US records).
+  const ocr = await openPageReader(caseFile.language === "es" ? "spa+eng" : "eng");
   try {
     for (const key of docKeys) {
       const file = key.slice(caseKeys.documents(caseId).length + 1);
@@ -164,6 +165,7 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   return {
     caseId,
     caseType: caseFile.caseType,
+    language: caseFile.language,
     runKey,
     executionName: event.executionName,
     pipelineVersion,

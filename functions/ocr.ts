@@ -4,18 +4,48 @@
  * with the English and Spanish data that ship as npm packages, so nothing is downloaded at
  * run time; in AWS it is Amazon Textract (`textract-reader.ts`). `openPageReader` picks.
  */
+import { copyFileSync, existsSync, mkdirSync, renameSync, symlinkSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { createWorker, type Worker } from "tesseract.js";
 import { config, type Env } from "../core/config.ts";
 
 const require = createRequire(import.meta.url);
 
-export type OcrLanguage = "eng" | "spa";
+/** Tesseract's language codes; `spa+eng` reads a page with both models at once. */
+export type OcrLanguage = "eng" | "spa" | "spa+eng";
 export type OcrEngine = "tesseract" | "textract";
 
-function langPath(lang: OcrLanguage): string {
-  return path.join(path.dirname(require.resolve(`@tesseract.js-data/${lang}/package.json`)), "4.0.0_best_int");
+const dataVariant = "4.0.0_best_int";
+const dataDir = (code: string) => path.join(path.dirname(require.resolve(`@tesseract.js-data/${code}/package.json`)), dataVariant);
+
+/**
+ * The folder tesseract.js reads `<code>.traineddata.gz` from. It takes one folder for all of a
+ * worker's languages and each language ships in its own package, so a combination gets a
+ * folder of its own (links to the packages' files, made once per process under the temp dir,
+ * which Lambda allows). tesseract.js's other route, data handed over as bytes, names the
+ * languages wrongly when it initialises (7.0.0 joins the bytes, not the codes).
+ */
+export function langPath(language: OcrLanguage): string {
+  const codes = language.split("+");
+  if (codes.length === 1) return dataDir(codes[0]!);
+  const dir = path.join(tmpdir(), `affiant-tessdata-${dataVariant}-${codes.join("+")}`);
+  for (const code of codes) {
+    const file = path.join(dir, `${code}.traineddata.gz`);
+    if (existsSync(file)) continue;
+    mkdirSync(dir, { recursive: true });
+    // Linked (or copied where links are refused) under a temporary name, then renamed: two
+    // processes making the folder at once never see half a file.
+    const temp = `${file}.${process.pid}.tmp`;
+    try {
+      symlinkSync(path.join(dataDir(code), `${code}.traineddata.gz`), temp);
+    } catch {
+      copyFileSync(path.join(dataDir(code), `${code}.traineddata.gz`), temp);
+    }
+    renameSync(temp, file);
+  }
+  return dir;
 }
 
 export interface OcrResult {
@@ -43,11 +73,11 @@ export class PageReader implements OcrReader {
   private worker: Promise<Worker> | undefined;
   private disposed = false;
 
-  /** The case's language: each language's data ships in its own package (one langPath). */
+  /** The case's languages: each language's data ships in its own package (see langPath). */
   constructor(readonly language: OcrLanguage = "eng") {}
 
   private open(): Promise<Worker> {
-    this.worker ??= createWorker(this.language, 1, { langPath: langPath(this.language), gzip: true, cacheMethod: "none" });
+    this.worker ??= createWorker(this.language.split("+"), 1, { langPath: langPath(this.language), gzip: true, cacheMethod: "none" });
     return this.worker;
   }
 

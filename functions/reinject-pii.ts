@@ -6,8 +6,10 @@
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseKeys } from "../core/case-file.ts";
-import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../core/declaration.ts";
-import { PlaceholderMismatchError } from "../core/errors.ts";
+import { declarationDocument, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft } from "../core/declaration.ts";
+import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
+import { stageModules } from "../core/stages/index.ts";
+import { spanishDeclaration, type Translation } from "../core/translation.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
@@ -15,6 +17,7 @@ import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 import { renderDocx } from "./renditions/docx.ts";
 import { renderPdf } from "./renditions/pdf.ts";
+import { renderBilingualReview } from "./renditions/bilingual-review.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
 
 export interface ReinjectEvent {
@@ -30,6 +33,12 @@ export interface PipelineOutput {
   docxKey: string;
   pdfKey: string;
   reportKey: string;
+  /**
+   * For a declarant who reads Spanish: the Spanish version in the same three renditions, and
+   * the side-by-side review of both (HTML). The English version above is the filing version,
+   * with the interpreter's read-back statement and the certificate of translation.
+   */
+  spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string };
   score: number | null;
   rewrites: number;
   pipelineVersion: string;
@@ -60,20 +69,20 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
-  const declaration = reinject(renderDeclaration(draft), vault);
-  const declarationKey = `${state.runKey}/declaration.md`;
-  await store.put(declarationKey, declaration);
-  // The renditions come from the same structure as the Markdown, each string re-injected
-  // (and checked) the same way.
-  const real = mapDeclarationText(declarationDocument(draft), (text) => reinject(text, vault));
-  const docx = await renderDocx(real);
-  const pdf = await renderPdf(real);
-  const docxKey = `${state.runKey}/declaration.docx`;
-  const pdfKey = `${state.runKey}/declaration.pdf`;
-  await store.put(docxKey, docx);
-  await store.put(pdfKey, pdf);
+  const translation = state.translation ? await getJson<Translation>(store, state.translation.outputKey) : undefined;
+  if (translation && translation.draftKey !== state.draft.outputKey) {
+    throw new InvalidInputError(`the Spanish version (${state.translation!.outputKey}) translates ${translation.draftKey}, not the final draft ${state.draft.outputKey}`, { state: "Reinject" });
+  }
+  const english = declarationDocument(draft);
+  // The filing version: for a declarant who reads Spanish, with the read-back and the certificate.
+  const filing = translation ? withSpanishTranslation(english) : english;
+  const main = await writeRenditions(store, `${state.runKey}/declaration`, filing, vault);
+  const declarationKey = main.declarationKey;
+  const spanish = translation ? await writeSpanish(store, state.runKey, filing, translation, vault) : undefined;
 
-  const stages = [state.facts, state.draft, ...(state.judges ?? [])].filter((r): r is StageReport => r !== undefined).map(pickStageReport);
+  // Every slot a stage module fills, in pipeline order (the judges' is a list).
+  const slots = [...new Set(stageModules.map((m) => m.slot))];
+  const stages = slots.flatMap((slot) => [state[slot]].flat()).filter((r): r is StageReport => r !== undefined).map(pickStageReport);
   // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
   const costUsd = await caseCostUsd(store, state);
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
@@ -84,6 +93,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   await putJson(store, reportKey, {
     caseId: state.caseId,
     caseType: state.caseType,
+    language: state.language ?? "en",
     execution: state.executionName,
     pipelineVersion: state.pipelineVersion,
     promptVersion: state.promptVersion,
@@ -94,14 +104,15 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     documents,
     entities: state.redact?.entityCount ?? 0,
   });
-  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: declaration.length, docxBytes: docx.length, pdfBytes: pdf.length });
+  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: main.bytes, docxBytes: main.docxBytes, pdfBytes: main.pdfBytes, spanish: spanish !== undefined });
   return {
     caseId: state.caseId,
     caseType: state.caseType,
     declarationKey,
-    docxKey,
-    pdfKey,
+    docxKey: main.docxKey,
+    pdfKey: main.pdfKey,
     reportKey,
+    ...(spanish ? { spanish } : {}),
     score: state.score?.value ?? null,
     rewrites: state.rewrites.n,
     pipelineVersion: state.pipelineVersion,
@@ -116,6 +127,33 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
   emitMetrics([{ name: "CaseCostUsd", unit: MetricUnit.NoUnit, value: output.costUsd, dimensions: { CaseType: output.caseType } }]);
   return output;
 });
+
+/**
+ * A declaration document in its three renditions under `<base>.md|.docx|.pdf`. Each string is
+ * re-injected (and checked) from the same structure, never by parsing the Markdown.
+ */
+async function writeRenditions(store: BlobStore, base: string, doc: DeclarationDocument, vault: Map<string, string>) {
+  const markdown = reinject(renderDocumentMarkdown(doc), vault);
+  const real = mapDeclarationText(doc, (text) => reinject(text, vault));
+  const docx = await renderDocx(real);
+  const pdf = await renderPdf(real);
+  const keys = { declarationKey: `${base}.md`, docxKey: `${base}.docx`, pdfKey: `${base}.pdf` };
+  await store.put(keys.declarationKey, markdown);
+  await store.put(keys.docxKey, docx);
+  await store.put(keys.pdfKey, pdf);
+  return { ...keys, real, bytes: markdown.length, docxBytes: docx.length, pdfBytes: pdf.length };
+}
+
+/** The Spanish version's renditions and the side-by-side review of both versions. */
+async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>) {
+  const written = await writeRenditions(store, `${runKey}/declaration.es`, spanishDeclaration(translation), vault);
+  const english = mapDeclarationText(filing, (text) => reinject(text, vault));
+  // What the Spanish dropped, as the reviewer knows it: the real value (a name, a date).
+  const missing = new Map(translation.paragraphs.map((p, i) => [i + 1, p.missingPlaceholders.map((ph) => vault.get(ph) ?? ph)]));
+  const reviewKey = `${runKey}/review.bilingual.html`;
+  await store.put(reviewKey, renderBilingualReview({ english, spanish: written.real, missing }));
+  return { declarationKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey, reviewKey };
+}
 
 /** Sums the case's cost ledger: every completed GPU stage run of this execution. */
 export async function caseCostUsd(store: BlobStore, state: PipelineState): Promise<number> {

@@ -27,6 +27,7 @@ import { providerSecrets } from "../core/providers/index.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { collectTaskStates } from "../workflows/definition.ts";
 import { loadRegistry } from "../core/registry.ts";
+import { stageModules } from "../core/stages/index.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
@@ -142,7 +143,8 @@ async function main() {
     const rounds = 1 + syn.registry.pipeline.maxRewrites;
     const longest =
       t.get("Extract")! + t.get("Redact")! + t.get("Index")! + wf("ExtractFacts") + wf("DraftDeclaration") +
-      rounds * (Math.max(wf("JudgeFaithfulness"), wf("JudgeCoverage"), wf("JudgeTone")) + t.get("Score")!) + syn.registry.pipeline.maxRewrites * wf("GuardrailsRewrite") + t.get("Reinject")!;
+      rounds * (Math.max(wf("JudgeFaithfulness"), wf("JudgeCoverage"), wf("JudgeTone")) + t.get("Score")!) + syn.registry.pipeline.maxRewrites * wf("GuardrailsRewrite") +
+      stageModules.filter((m) => m.phase === "finish").reduce((n, m) => n + wf(m.name), 0) + t.get("Reinject")!;
     must(syn.definition.TimeoutSeconds >= longest, `execution ${syn.definition.TimeoutSeconds} s < ${longest} s`);
     return `${syn.definition.TimeoutSeconds} s ≥ ${longest} s`;
   });

@@ -18,7 +18,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * (a fast tier beside the full suite) never delete each other's homes.
  */
 export const testTmp = process.env.AFFIANT_TEST_TMP ?? path.join(root, "test", ".tmp");
-export const samples = { vawa: path.join(root, "examples/cases/vawa-sample"), tvisa: path.join(root, "examples/cases/tvisa-sample") };
+export const samples = { vawa: path.join(root, "examples/cases/vawa-sample"), tvisa: path.join(root, "examples/cases/tvisa-sample"), vawaEs: path.join(root, "examples/cases/vawa-es-sample") };
 
 export interface TestHome {
   home: string;

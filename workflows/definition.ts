@@ -11,7 +11,7 @@ import { admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNam
 import { stageEntry, type Registry } from "../core/registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
-import { stageModules, type StageModule } from "../core/stages/index.ts";
+import { stageModule, stageModules, type StageModule } from "../core/stages/index.ts";
 
 /** The GPU stages by where they run (core/stages/: each module's `phase`), in pipeline order. */
 const stagesIn = (phase: StageModule["phase"]): GpuStage[] => stageModules.filter((m) => m.phase === phase).map((m) => m.name);
@@ -112,6 +112,7 @@ export function executionTimeoutSeconds(registry: Registry): number {
     sum(stagesIn("prepare")) +
     rounds * (judges + lambdaState(lambdaFunctions.score)) +
     registry.pipeline.maxRewrites * sum(stagesIn("rewrite")) +
+    sum(stagesIn("finish")) +
     lambdaState(lambdaFunctions.reinject);
   return total + 600;
 }
@@ -226,7 +227,7 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
   // Where each stage's report goes: its module's slot; a judge's, inside its branch, to the
   // Pass that hands it to the Parallel (which collects them in $.judges).
   const resultPath = (stage: GpuStage) => {
-    const slot = stageModules.find((m) => m.name === stage)!.slot;
+    const slot = stageModule(stage).slot;
     return slot === "judges" ? "$.judge" : `$.${slot}`;
   };
 
@@ -240,6 +241,32 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     Object.assign({}, ...stages.map((stage, i) => gpuPair(stage, resultPath(stage), { Next: i + 1 < stages.length ? admitStateName(stages[i + 1]!) : then }))) as Record<string, AslState>;
   const prepare = stagesIn("prepare");
   const rewrite = stagesIn("rewrite");
+  const finish = stagesIn("finish");
+
+  /**
+   * The finish stages, one after another, the last going on to Reinject. A stage with a
+   * `when` is entered through a Choice that skips it (to the next) unless the condition holds;
+   * IsPresent first, so an execution state without the field skips rather than fails.
+   */
+  const entryOf = (stage: GpuStage) => (stageModule(stage).when ? neededStateName(stage) : admitStateName(stage));
+  const finishStates = (then: string): Record<string, AslState> => {
+    const states: Record<string, AslState> = {};
+    finish.forEach((stage, i) => {
+      const next = i + 1 < finish.length ? entryOf(finish[i + 1]!) : then;
+      const when = stageModule(stage).when;
+      if (when) {
+        states[neededStateName(stage)] = {
+          Type: "Choice",
+          Comment: `Runs ${stage} only when ${when.variable} is "${when.equals}": ${when.because}`,
+          Choices: [{ And: [{ Variable: when.variable, IsPresent: true }, { Variable: when.variable, StringEquals: when.equals }], Next: admitStateName(stage) }],
+          Default: next,
+        };
+      }
+      Object.assign(states, gpuPair(stage, resultPath(stage), { Next: next }));
+    });
+    return states;
+  };
+  const afterQuality = finish.length ? entryOf(finish[0]!) : stateNames.reinject;
 
   const states: Record<string, AslState> = {
     [stateNames.extract]: {
@@ -282,8 +309,9 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
       Type: "Choice",
       Comment: "Below threshold with rewrites left: rewrite with the judges' reasons, then judge again",
       Choices: [{ Variable: "$.score.rewrite", BooleanEquals: true, Next: admitStateName(rewrite[0]!) }],
-      Default: stateNames.reinject,
+      Default: afterQuality,
     },
+    ...finishStates(stateNames.reinject),
     ...chain(rewrite, stateNames.countRewrite),
     [stateNames.countRewrite]: {
       Type: "Pass",
@@ -307,6 +335,11 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     TimeoutSeconds: executionTimeoutSeconds(registry),
     States: states,
   };
+}
+
+/** The Choice ahead of a stage that runs only for some cases (its module's `when`). */
+export function neededStateName(stage: GpuStage): string {
+  return `${stage}Needed`;
 }
 
 /** The Fail state a stage's failed fallback ends the execution in. */

@@ -191,6 +191,7 @@ export const viewerJs = `"use strict";
   }
   var choiceOps = { BooleanEquals: "=", StringEquals: "=", NumericEquals: "=", NumericLessThan: "<", NumericGreaterThan: ">", NumericLessThanEquals: "≤", NumericGreaterThanEquals: "≥" };
   function choiceLabel(rule) {
+    if (Array.isArray(rule.And)) return rule.And.filter((r) => !("IsPresent" in r)).map(choiceLabel).join(" and ") || "choice";
     const v = String(rule.Variable || "").replace(/^\\$\\./, "");
     for (const op in choiceOps) if (op in rule) return v + " " + choiceOps[op] + " " + String(rule[op]);
     return v || "choice";

@@ -27,7 +27,7 @@ export const extractFacts = gpuStageModule({
     const { input, elements } = ctx;
     const { prompt, picked, omitted } = await ctx.fit(
       (sources) => renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, elements: elements.map((e) => e.id).join(", "), sources }),
-      ctx.rank(factsQuery(input.caseType)),
+      ctx.rank(factsQuery(input.caseType, ctx.language)),
       ctx.budgetFor(ctx.maxTokens),
     );
     // The grammar's schema is this case's: its elements, and only the chunks the prompt holds.

@@ -21,7 +21,7 @@ export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Prom
   const perCall = Math.max(16, Math.floor(ctx.maxTokens / elements.length));
   const plans: Array<{ element: LegalElement; prompt: string; picked: Chunk[]; omitted: number }> = [];
   for (const element of elements) {
-    plans.push({ element, ...(await ctx.fit((sources) => how.render(element, sources), ctx.rank(element.query), ctx.budgetFor(perCall))) });
+    plans.push({ element, ...(await ctx.fit((sources) => how.render(element, sources), ctx.rank(ctx.queryFor(element)), ctx.budgetFor(perCall))) });
   }
   return {
     calls: plans.map((p) => ({ id: p.element.id, prompt: p.prompt, maxTokens: perCall, chunksUsed: p.picked.length, chunksOmitted: p.omitted })),

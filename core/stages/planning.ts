@@ -10,7 +10,8 @@ import type { Draft, DraftParagraph } from "../declaration.ts";
 import { InvalidModelOutputError } from "../errors.ts";
 import { caseTypeNames, legalElements, type LegalElement } from "../legal-elements.ts";
 import type { StageInput } from "../stage-input.ts";
-import { loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
+import { elementQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
+import type { CaseLanguage } from "../translation.ts";
 
 export interface ModelCall {
   id: string;
@@ -49,6 +50,10 @@ export interface PlanContext extends PlanOptions {
   vectors: Awaited<ReturnType<typeof loadIndexVectors>>;
   elements: LegalElement[];
   caseTypeName: string;
+  /** The case's language, as Index recorded it (it chose the embedded queries). */
+  language: CaseLanguage;
+  /** An element's retrieval query in this case's language (English, plus Spanish for "es"). */
+  queryFor(element: LegalElement): string;
   /** Prompt tokens left when `maxTokens` are kept for the answer. */
   budgetFor(maxTokens: number): number;
   /** The index's chunks, best first for the query (hybrid when Index stored vectors). */
@@ -69,6 +74,8 @@ export async function planContext(opts: PlanOptions): Promise<PlanContext> {
     vectors,
     elements: legalElements[input.caseType],
     caseTypeName: caseTypeNames[input.caseType],
+    language: index.language ?? "en",
+    queryFor: (element) => elementQuery(element, index.language),
     budgetFor: (maxTokens) => opts.contextLimit - maxTokens,
     rank: (query, queryVector) =>
       rankChunks(index, query, vectors && { chunkVectors: vectors.chunks, queryVector: queryVector ?? vectors.queries.get(query), k: index.embedding!.rrfK }),

@@ -12,14 +12,27 @@ import type { TemplateName } from "./prompts.ts";
 
 /**
  * The execution-state fields GPU stages fill with their report (a StageReport: the output
- * blob's key and the run's metrics), and that later stages read. "judges" is a list: each
- * judge's Parallel branch adds one report.
+ * blob's key and the run's metrics) that later stages read (core/stage-input.ts gives each an
+ * environment variable). "judges" is a list: each judge's Parallel branch adds one report. A
+ * stage whose report only the Lambdas read (Reinject) names a slot of its own, outside this list.
  */
 export type ResultSlot = "facts" | "draft" | "judges";
 
-export type StagePhase = "prepare" | "judge" | "rewrite";
+export type StagePhase = "prepare" | "judge" | "rewrite" | "finish";
 
-export interface GpuStageModule<Name extends string = string, Output = unknown, Slot extends ResultSlot = ResultSlot, Phase extends StagePhase = StagePhase> {
+/**
+ * When a stage runs only for some cases: a Choice state (`<Stage>Needed`) ahead of it tests
+ * one string field of the execution state, and skips the stage when it is absent or differs.
+ */
+export interface StageCondition {
+  /** A top-level field of the execution state (a JSONPath such as `$.language`). */
+  readonly variable: `$.${string}`;
+  readonly equals: string;
+  /** Why, for the Choice state's Comment. */
+  readonly because: string;
+}
+
+export interface GpuStageModule<Name extends string = string, Output = unknown, Slot extends string = string, Phase extends StagePhase = StagePhase> {
   /** Its state name in the definition (and the registry's `stages` key). */
   readonly name: Name;
   /** Its prompt templates, files under prompts/<version>/ (without `.txt`). */
@@ -29,14 +42,21 @@ export interface GpuStageModule<Name extends string = string, Output = unknown, 
    * reaches the worker as an environment variable (core/stage-input.ts).
    */
   readonly reads: readonly ResultSlot[];
-  /** Where its report goes in the execution state (the definition's ResultPath). */
+  /**
+   * Where its report goes in the execution state (the definition's ResultPath): a ResultSlot
+   * when later stages read it, else a name of its own (the pipeline state derives the field).
+   */
   readonly slot: Slot;
   /**
    * Where it runs: "prepare" stages run one after another (in index.ts order) between Index
    * and the judges; "judge" stages run side by side in the Judges Parallel, and again after
-   * each rewrite; the "rewrite" stage runs when the score asks for one.
+   * each rewrite; the "rewrite" stage runs when the score asks for one; "finish" stages run
+   * one after another (in index.ts order) once the quality gate lets the draft through, before
+   * Reinject.
    */
   readonly phase: Phase;
+  /** Runs only when this holds (a Choice ahead of it); absent: always. */
+  readonly when?: StageCondition;
   /** The shape of its model's JSON answer; absent for a free-text stage. */
   readonly outputSchema?: z.ZodType;
   /**
@@ -51,7 +71,7 @@ export interface GpuStageModule<Name extends string = string, Output = unknown, 
 }
 
 /** Declares a stage module, keeping the literal types of its name, slot and phase. */
-export function gpuStageModule<const Name extends string, Output, const Slot extends ResultSlot, const Phase extends StagePhase>(
+export function gpuStageModule<const Name extends string, Output, const Slot extends string, const Phase extends StagePhase>(
   module: GpuStageModule<Name, Output, Slot, Phase>,
 ): GpuStageModule<Name, Output, Slot, Phase> {
   return module;

@@ -5,31 +5,41 @@
  * `DeclarationDocument`, never from Markdown, so nothing depends on parsing our own output.
  */
 import { AlignmentType, Document, Footer, HeadingLevel, Packer, PageNumber, Paragraph, TextRun } from "docx";
-import type { DeclarationDocument } from "../../core/declaration.ts";
-import { signatureBlock } from "./signature-block.ts";
+import { documentLabels, type DeclarationDocument } from "../../core/declaration.ts";
+import { blankLine, signatureBlockFor } from "./signature-block.ts";
 
 const font = "Times New Roman";
 const body = (text: string, options: { italics?: boolean; size?: number } = {}) =>
   new Paragraph({ spacing: { after: 160, line: 360 }, children: [new TextRun({ text, font, size: options.size ?? 24, italics: options.italics })] });
 
 export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
+  const labels = documentLabels[doc.language ?? "en"];
+  const signatureBlock = signatureBlockFor(doc.language);
   const children: Paragraph[] = [
     new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, spacing: { after: 240 }, children: [new TextRun({ text: doc.title, font, bold: true, size: 32 })] }),
     body(doc.intro),
   ];
   for (const s of doc.sections) {
     children.push(new Paragraph({ heading: HeadingLevel.HEADING_2, spacing: { before: 240, after: 120 }, children: [new TextRun({ text: `${s.number}. ${s.heading}`, font, bold: true, size: 26 })] }));
-    children.push(body(s.drafted ? s.text : "(no statement drafted for this element)", { italics: !s.drafted }));
-    if (s.citations.length) children.push(body(`Sources: ${s.citations.join("; ")}`, { italics: true, size: 20 }));
+    children.push(body(s.drafted ? s.text : labels.notDrafted, { italics: !s.drafted }));
+    if (s.citations.length) children.push(body(`${labels.sources}: ${s.citations.join("; ")}`, { italics: true, size: 20 }));
   }
   children.push(
     new Paragraph({ spacing: { before: 360, after: 160, line: 360 }, children: [new TextRun({ text: doc.verification, font, size: 24 })] }),
+    ...(doc.readBack ? [body(doc.readBack)] : []),
     body(signatureBlock.executed),
     new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
     body(signatureBlock.signatureCaption, { size: 20 }),
     body(signatureBlock.printedName(doc.signatory)),
     new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }),
   );
+  if (doc.certificate) {
+    children.push(
+      new Paragraph({ pageBreakBefore: true, heading: HeadingLevel.HEADING_1, alignment: AlignmentType.CENTER, spacing: { after: 240 }, children: [new TextRun({ text: doc.certificate.heading, font, bold: true, size: 28 })] }),
+      body(doc.certificate.statement),
+      ...doc.certificate.blanks.map((label) => new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: blankLine(label), font, size: 24 })] })),
+    );
+  }
   const footer = new Footer({
     children: [new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ font, size: 18, children: ["Page ", PageNumber.CURRENT, " of ", PageNumber.TOTAL_PAGES] })] })],
   });

@@ -11,9 +11,9 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import PDFDocument from "pdfkit";
-import type { DeclarationDocument } from "../../core/declaration.ts";
+import { documentLabels, type DeclarationDocument } from "../../core/declaration.ts";
 import { log } from "../../core/log.ts";
-import { signatureBlock } from "./signature-block.ts";
+import { blankLine, signatureBlockFor } from "./signature-block.ts";
 
 interface Fonts {
   regular: string;
@@ -47,7 +47,7 @@ function unprintable(pdf: PDFKit.PDFDocument, doc: DeclarationDocument): number 
   // none and draw WinAnsi only.
   const font = (pdf.font("body") as unknown as { _font?: { font?: { hasGlyphForCodePoint?(cp: number): boolean } } })._font?.font;
   const drawable = font?.hasGlyphForCodePoint ? (c: string) => font.hasGlyphForCodePoint!(c.codePointAt(0)!) : (c: string) => c.codePointAt(0)! <= 0xff || winAnsiExtras.has(c);
-  const all = [doc.title, doc.intro, doc.verification, doc.signatory, doc.notice, ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations])].join("");
+  const all = [doc.title, doc.intro, doc.verification, doc.readBack ?? "", doc.signatory, doc.notice, doc.certificate?.statement ?? "", ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations])].join("");
   return [...new Set(all)].filter((c) => !/\s/.test(c) && !drawable(c)).length;
 }
 
@@ -67,6 +67,8 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   const missing = unprintable(pdf, doc);
   if (missing > 0) log("warn", "renditions.pdf.unprintable", { characters: missing, embeddedFont: f.embedded });
 
+  const labels = documentLabels[doc.language ?? "en"];
+  const signatureBlock = signatureBlockFor(doc.language);
   const text = (font: string, size: number, s: string, options: PDFKit.Mixins.TextOptions = {}) => pdf.font(font).fontSize(size).text(s, { lineGap: 3, ...options });
   text("bold", 16, doc.title, { align: "center" });
   pdf.moveDown();
@@ -75,12 +77,16 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
     pdf.moveDown();
     text("bold", 12, `${s.number}. ${s.heading}`);
     pdf.moveDown(0.3);
-    text(s.drafted ? "body" : "italic", 11, s.drafted ? s.text : "(no statement drafted for this element)", { align: "justify" });
-    if (s.citations.length) text("italic", 9, `Sources: ${s.citations.join("; ")}`);
+    text(s.drafted ? "body" : "italic", 11, s.drafted ? s.text : labels.notDrafted, { align: "justify" });
+    if (s.citations.length) text("italic", 9, `${labels.sources}: ${s.citations.join("; ")}`);
   }
   pdf.moveDown(1.5);
   text("body", 11, doc.verification, { align: "justify" });
   pdf.moveDown();
+  if (doc.readBack) {
+    text("body", 11, doc.readBack, { align: "justify" });
+    pdf.moveDown();
+  }
   text("body", 11, signatureBlock.executed);
   pdf.moveDown(2);
   text("body", 11, signatureBlock.signatureLine);
@@ -89,6 +95,16 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   text("body", 11, signatureBlock.printedName(doc.signatory));
   pdf.moveDown(1.5);
   text("italic", 9, doc.notice);
+  if (doc.certificate) {
+    pdf.addPage();
+    text("bold", 14, doc.certificate.heading, { align: "center" });
+    pdf.moveDown();
+    text("body", 11, doc.certificate.statement, { align: "justify" });
+    for (const label of doc.certificate.blanks) {
+      pdf.moveDown(1.5);
+      text("body", 11, blankLine(label));
+    }
+  }
 
   // Page numbers last, when the page count is known; written inside the bottom margin with
   // the margin lifted, or pdfkit would start a new page for them.

@@ -10,3 +10,17 @@ export const signatureBlock = {
   signatureCaption: "Signature of declarant",
   printedName: (name: string) => `Printed name: ${name}`,
 };
+
+/** The same block in Spanish, for the Spanish version a declarant reads (not the one filed). */
+export const signatureBlockEs: typeof signatureBlock = {
+  executed: "Firmado el ____________________ (fecha) en ______________________________ (ciudad, estado o país).",
+  signatureLine: "______________________________________",
+  signatureCaption: "Firma del declarante",
+  printedName: (name: string) => `Nombre: ${name}`,
+};
+
+/** The signature block for a document's language. */
+export const signatureBlockFor = (language: "en" | "es" | undefined) => (language === "es" ? signatureBlockEs : signatureBlock);
+
+/** A line for the translator to fill in on the certificate of translation. */
+export const blankLine = (label: string) => `${label}: ______________________________________`;

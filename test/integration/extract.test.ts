@@ -1,10 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { extractPdf } from "../../functions/extract-documents.ts";
 import { writeImagePdf, writePdf } from "../../workflows/samples/pdf-writer.ts";
-import { PageReader, holdSharedPageReaders, openPageReader } from "../../functions/ocr.ts";
+import { PageReader, holdSharedPageReaders, langPath, openPageReader } from "../../functions/ocr.ts";
 import { PDFParse } from "pdf-parse";
 import { makeTestHome, samples } from "../helpers.ts";
 
@@ -109,4 +109,30 @@ test("while the engine holds them, executions share one tesseract worker per lan
   const own = await openPageReader("eng", env);
   assert.ok(own instanceof PageReader, "nothing held: a reader of its own, disposed by its execution");
   await own.dispose();
+});
+
+test("a case in Spanish reads its scans with Spanish and English together (spa+eng, the packaged 4.0.0_best_int data)", async () => {
+  const { home } = makeTestHome();
+  const text = path.join(home, "carta.pdf");
+  await writePdf(text, [["Señora jueza: el año pasado mi esposo me empujó contra la pared.", "The shelter staff called the police that night."]]);
+  const file = path.join(home, "carta-escaneada.pdf");
+  await writeImagePdf(file, [await scanOf(text, 1)]);
+  const dir = langPath("spa+eng");
+  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".traineddata.gz")).sort(), ["eng.traineddata.gz", "spa.traineddata.gz"]);
+  const ocr = new PageReader("spa+eng");
+  try {
+    const page = (await extractPdf("carta-escaneada.pdf", readFileSync(file), { ocr })).pages[0]!;
+    assert.ok(page.ocrConfidence! >= 60, `confidence ${page.ocrConfidence}`);
+    for (const word of ["Señora", "año", "empujó", "shelter", "police"]) assert.ok(page.text.includes(word), `${word} in ${JSON.stringify(page.text)}`);
+    // English alone, as before, misreads the Spanish letters ("Sefiora", "aflo").
+    const english = new PageReader("eng");
+    try {
+      const misread = (await extractPdf("carta-escaneada.pdf", readFileSync(file), { ocr: english })).pages[0]!.text;
+      assert.ok(!misread.includes("año") && misread.includes("police"), JSON.stringify(misread));
+    } finally {
+      await english.dispose();
+    }
+  } finally {
+    await ocr.dispose();
+  }
 });

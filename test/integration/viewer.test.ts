@@ -21,7 +21,7 @@ const chromiumPath = "/usr/bin/chromium";
 const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
 const token = "viewer-test-token-4f1c9a";
 const screenshotPath = path.join(testTmp, "viewer.png");
-const gpuStages = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"];
+const gpuStages = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite", "TranslateDeclaration"];
 
 interface StateRun {
   name: string;

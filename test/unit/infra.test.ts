@@ -439,7 +439,7 @@ async function infraTests() {
     const rounds = 1 + registry.pipeline.maxRewrites;
     const budget =
       t.get("Extract")! + t.get("Redact")! + t.get("Index")! + withFallback("ExtractFacts") + withFallback("DraftDeclaration") +
-      rounds * (judges + t.get("Score")!) + registry.pipeline.maxRewrites * withFallback("GuardrailsRewrite") + t.get("Reinject")!;
+      rounds * (judges + t.get("Score")!) + registry.pipeline.maxRewrites * withFallback("GuardrailsRewrite") + withFallback("TranslateDeclaration") + t.get("Reinject")!;
     assert.ok(production.definition.TimeoutSeconds >= budget, `execution ${production.definition.TimeoutSeconds} s below the ${budget} s of its states`);
   });
 

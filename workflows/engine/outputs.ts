@@ -1,17 +1,25 @@
 /**
  * What a successful local execution leaves for the user: the declaration in its three
- * renditions and the review report, copied from the blob store into the outputs folder.
+ * renditions and the review report, copied from the blob store into the outputs folder; for a
+ * declarant who reads Spanish, also the Spanish version's three and the side-by-side review.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 
 export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
-  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string };
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string } };
   if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
   if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await store.get(o.docxKey));
   if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await store.get(o.pdfKey));
   writeFileSync(path.join(outputDir, "report.json"), await store.get(o.reportKey));
+  if (o.spanish) {
+    const files = { [spanishOutputs.markdown]: o.spanish.declarationKey, [spanishOutputs.docx]: o.spanish.docxKey, [spanishOutputs.pdf]: o.spanish.pdfKey, [spanishOutputs.review]: o.spanish.reviewKey };
+    for (const [name, key] of Object.entries(files)) writeFileSync(path.join(outputDir, name), await store.get(key));
+  }
 }
+
+/** The Spanish version's files in the outputs folder, and the side-by-side review. */
+export const spanishOutputs = { markdown: "declaration.es.md", docx: "declaration.es.docx", pdf: "declaration.es.pdf", review: "review.bilingual.html" } as const;

@@ -1,0 +1,67 @@
+/**
+ * The Spanish sample end to end (examples/cases/vawa-es-sample, case.json "language": "es"):
+ * `affiant run` through the exported definition in the local engine, real PDFs (one a scan
+ * read with Spanish and English), real redaction, real llama.cpp generation on the committed
+ * tiny model, which writes children's stories, so the Spanish version's words are not checked,
+ * only what the pipeline guarantees around them. It produces the English filing version with
+ * the read-back and the certificate of translation, the Spanish version (md, docx, pdf) and the
+ * side-by-side review, and no value of the case reaches a placeholder-free output unredacted.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, statSync } from "node:fs";
+import path from "node:path";
+import { makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
+
+const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
+
+test("affiant run: the Spanish sample writes the English filing version with the certificate, the Spanish version and the side-by-side review", async () => {
+  const { env } = makeTestHome({ stages: patientStages });
+  const cli = await runCli(["run", samples.vawaEs, "--json"], env);
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as {
+    status: string;
+    outputDir: string;
+    output: { spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string }; stages: Array<{ stage: string }> };
+    states: Array<{ name: string; status: string; provider: string | null; tokensOut: number | null }>;
+  };
+  assert.equal(summary.status, "SUCCEEDED");
+  const names = summary.states.map((s) => s.name);
+  // After the quality gate, before Reinject, through its Choice and its breaker.
+  const order = ["QualityGate", "TranslateDeclarationNeeded", "TranslateDeclarationAdmit", "Reinject"].map((n) => names.lastIndexOf(n));
+  assert.deepEqual([...order].sort((a, b) => a - b), order, `states in order: ${names.join(", ")}`);
+  const translated = summary.states.filter((s) => s.name === "TranslateDeclaration" || s.name === "TranslateDeclarationFallback").at(-1)!;
+  assert.equal(translated.status, "SUCCEEDED");
+  assert.ok(translated.tokensOut! > 0, "the translation really generated");
+  assert.ok(summary.output.stages.some((s) => s.stage === "TranslateDeclaration"), "the output reports the stage");
+  assert.ok(summary.output.spanish, "the output names the Spanish version");
+
+  const out = (f: string) => path.join(summary.outputDir, f);
+  const english = readFileSync(out("declaration.md"), "utf8");
+  assert.match(english, /^# Declaration of Lucía Inventada Robles/);
+  const readBack = english.indexOf("read back to me in Spanish");
+  assert.ok(readBack > english.indexOf("true and correct") && readBack < english.indexOf("Signed: Lucía Inventada Robles"), "read-back above the signature");
+  assert.match(english, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English/);
+  for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(english, new RegExp(`\\n${blank}: _+\\n`));
+
+  const spanish = readFileSync(out("declaration.es.md"), "utf8");
+  assert.match(spanish, /^# Declaración de Lucía Inventada Robles\n\nYo, Lucía Inventada Robles, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
+  assert.match(spanish, /## 1\. Relación que califica/);
+  assert.match(spanish, /Firma: Lucía Inventada Robles/);
+  for (const file of ["declaration.es.docx", "declaration.es.pdf", "declaration.docx", "declaration.pdf"]) assert.ok(statSync(out(file)).size > 1000, `${file} written`);
+  assert.equal(readFileSync(out("declaration.es.pdf")).subarray(0, 5).toString(), "%PDF-");
+  assert.equal(readFileSync(out("declaration.es.docx")).subarray(0, 2).toString(), "PK");
+
+  const review = readFileSync(out("review.bilingual.html"), "utf8");
+  assert.match(review, /<th>English \(filing version\)<\/th><th lang="es">Español \(para el declarante\)<\/th>/);
+  assert.match(review, /<td lang="en">Declaration of Lucía Inventada Robles<\/td><td lang="es">Declaración de Lucía Inventada Robles<\/td>/);
+  assert.match(review, /Sections whose Spanish leaves something out: \d/);
+  for (const text of [english, spanish, review]) assert.doesNotMatch(text, anyPlaceholder);
+
+  // The scanned Spanish letter was read with Spanish and English.
+  const report = JSON.parse(readFileSync(out("report.json"), "utf8"));
+  assert.equal(report.language, "es");
+  assert.deepEqual(report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]), [["carta-iglesia-escaneada.pdf", "tesseract"]]);
+  assert.match(cli.stderr, /spanish: .*declaration\.es\.md/);
+  assert.match(cli.stderr, /review: .*review\.bilingual\.html/);
+});

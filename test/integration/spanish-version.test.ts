@@ -1,0 +1,129 @@
+/**
+ * A declarant who reads Spanish (case.json "language": "es"): the real Extract and Redact on
+ * the VAWA sample, the real TranslateDeclaration finish on outputs the test writes (scripted:
+ * the stage's checks and storage are under test here, not a model), then the real Reinject.
+ * The filing (English) version gains the interpreter's read-back above the signature and the
+ * certificate of translation; the Spanish version is written in three renditions; the
+ * side-by-side review shows both and flags what the Spanish left out.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { inflateRawSync } from "node:zlib";
+import { PDFParse } from "pdf-parse";
+import { putJson } from "../../core/blob-store.ts";
+import type { StageInput } from "../../core/stage-input.ts";
+import { planStage } from "../../core/stages/plan.ts";
+import { reinjectCase } from "../../functions/reinject-pii.ts";
+import { redactedCase } from "../reinject-fixture.ts";
+
+const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
+
+/** word/document.xml's visible text (the zip read with zlib alone). */
+function docxText(buf: Buffer): string {
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let p = buf.readUInt32LE(eocd + 16);
+  for (let i = 0; i < buf.readUInt16LE(eocd + 10); i++) {
+    const nameLen = buf.readUInt16LE(p + 28);
+    const name = buf.toString("utf8", p + 46, p + 46 + nameLen);
+    if (name === "word/document.xml") {
+      const local = buf.readUInt32LE(p + 42);
+      const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+      const data = buf.subarray(start, start + buf.readUInt32LE(p + 20));
+      const xml = (buf.readUInt16LE(p + 10) === 8 ? inflateRawSync(data) : data).toString("utf8");
+      return [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join(" ").replace(/&amp;/g, "&").replace(/&apos;/g, "'").replace(/&quot;/g, '"');
+    }
+    p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
+  }
+  throw new Error("no word/document.xml");
+}
+
+async function pdfText(data: Buffer): Promise<string[]> {
+  const parser = new PDFParse({ data: new Uint8Array(data) });
+  try {
+    return (await parser.getText()).pages.map((p) => p.text.replace(/\s+/g, " "));
+  } finally {
+    await parser.destroy();
+  }
+}
+
+/** The fixture case in Spanish, with a translation stored by the real stage's finish. */
+async function translatedCase(executionName: string, outputs: string[]) {
+  const fixture = await redactedCase({ executionName, language: "es" });
+  const { store, state } = fixture;
+  assert.equal(state.language, "es", "Extract carries case.json's language into the state");
+  const indexKey = `${state.runKey}/index.json`;
+  await putJson(store, indexKey, { chunks: [] });
+  const input: StageInput = { stage: "TranslateDeclaration", executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey, round: 0, draftKey: state.draft!.outputKey };
+  const job = await planStage({ stage: "TranslateDeclaration", input, store, countTokens: (t) => Math.ceil(t.length / 4), contextLimit: 4096, maxTokens: 400 });
+  const outputKey = await job.finish(outputs);
+  state.translation = { ...state.draft!, outputKey, stage: "TranslateDeclaration" };
+  return fixture;
+}
+
+test("scripted translation: the filing version has the read-back above the signature and the certificate; the Spanish version and the side-by-side review are written", async () => {
+  const { store, state } = await translatedCase("spanish-1", [
+    "Yo, [PERSON_1], me casé con mi esposo en 2016. Mi número A es [A_NUMBER_1].",
+    "Me empujó contra una pared y me lastimó la muñeca.",
+  ]);
+  const output = await reinjectCase({ state }, store);
+  assert.ok(output.spanish, "the output names the Spanish version");
+  assert.deepEqual(output.stages.map((s) => s.stage), ["DraftDeclaration", "TranslateDeclaration"]);
+
+  const md = (await store.get(output.declarationKey)).toString("utf8");
+  const readBack = md.indexOf("read back to me in Spanish");
+  assert.ok(readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signed: Elena Fictitia Marsh"), "the read-back statement sits between the verification and the declarant's signature");
+  assert.match(md, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of Elena Fictitia Marsh is complete and accurate/);
+  assert.match(md, /8 C\.F\.R\. § 103\.2\(b\)\(3\)/);
+  for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(md, new RegExp(`\\n${blank}: _{10,}\\n`), `certificate blank: ${blank}`);
+  assert.ok(md.indexOf("Certificate of Translation") > md.indexOf("Signed: Elena Fictitia Marsh"));
+
+  const docx = docxText(await store.get(output.docxKey));
+  const pdf = await pdfText(await store.get(output.pdfKey));
+  for (const [name, text] of [["DOCX", docx], ["PDF", pdf.join(" ")]] as const) {
+    assert.ok(text.includes("Certificate of Translation") && text.includes("competent to translate from English into Spanish"), `${name}: certificate`);
+    assert.ok(text.indexOf("read back to me in Spanish") < text.indexOf("Signature of declarant"), `${name}: read-back above the signature`);
+    for (const blank of ["Name:", "Signature:", "Date:", "Address:"]) assert.ok(text.includes(blank), `${name}: ${blank}`);
+  }
+  assert.ok(pdf.at(-1)!.includes("Certificate of Translation"), "the PDF's certificate starts a page of its own");
+
+  const es = (await store.get(output.spanish.declarationKey)).toString("utf8");
+  assert.match(es, /^# Declaración de Elena Fictitia Marsh\n\nYo, Elena Fictitia Marsh, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
+  assert.match(es, /## 1\. Relación que califica\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
+  assert.match(es, /no se redactó ninguna declaración/);
+  assert.match(es, /Firma: Elena Fictitia Marsh/);
+  const esDocx = docxText(await store.get(output.spanish.docxKey));
+  const esPdf = (await pdfText(await store.get(output.spanish.pdfKey))).join(" ");
+  for (const [name, text] of [["Spanish DOCX", esDocx], ["Spanish PDF", esPdf]] as const) {
+    assert.ok(text.includes("Declaración de Elena Fictitia Marsh") && text.includes("Firma del declarante") && text.includes("Nombre: Elena Fictitia Marsh"), `${name}: ${text.slice(0, 300)} … ${text.slice(-400)}`);
+    assert.doesNotMatch(text, anyPlaceholder, name);
+  }
+
+  const review = (await store.get(output.spanish.reviewKey)).toString("utf8");
+  assert.match(review, /<th>English \(filing version\)<\/th><th lang="es">Español \(para el declarante\)<\/th>/);
+  assert.match(review, /<tr><td lang="en">I, Elena Fictitia Marsh, married my husband in 2016\. My A-number is A123456789\.<\/td><td lang="es">Yo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\.<\/td><\/tr>/);
+  assert.match(review, /Sections whose Spanish leaves something out: 0/);
+  assert.doesNotMatch(review, anyPlaceholder);
+  const report = JSON.parse((await store.get(output.reportKey)).toString("utf8"));
+  assert.equal(report.language, "es");
+});
+
+test("scripted translation: a dropped name is flagged in the review by its real value; an English case gets no certificate", async () => {
+  const { store, state } = await translatedCase("spanish-2", ["Me casé con mi esposo en 2016.", "Me empujó contra una pared."]);
+  const output = await reinjectCase({ state }, store);
+  const review = (await store.get(output.spanish!.reviewKey)).toString("utf8");
+  assert.match(review, /The Spanish of section 1 leaves out: Elena Fictitia Marsh, A123456789/);
+  assert.match(review, /Sections whose Spanish leaves something out: 1/);
+
+  const english = await redactedCase({ executionName: "spanish-3" });
+  const plain = await reinjectCase({ state: english.state }, english.store);
+  assert.equal(plain.spanish, undefined);
+  const md = (await english.store.get(plain.declarationKey)).toString("utf8");
+  assert.doesNotMatch(md, /Certificate of Translation|read back to me/);
+});
+
+test("Reinject refuses a Spanish version of another draft than the final one", async () => {
+  const { store, state } = await translatedCase("spanish-4", ["Yo, [PERSON_1], me casé.", "Me empujó."]);
+  const stale = { ...state, draft: { ...state.draft!, outputKey: `${state.runKey}/draft-1.json` } };
+  await putJson(store, stale.draft.outputKey, await store.get(state.draft!.outputKey).then((b) => JSON.parse(b.toString("utf8"))));
+  await assert.rejects(reinjectCase({ state: stale }, store), (e: Error) => e.name === "Affiant.InvalidInput" && /translates .*draft-0\.json, not the final draft .*draft-1\.json/.test(e.message));
+});
