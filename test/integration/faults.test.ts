@@ -135,7 +135,7 @@ test("a stopped execution stops the fallback's own worker too: the state reads A
     const folder = readCaseFolder(samples.vawa);
     await ingestCase(folder, engine.store);
     const fallbackWorkers: number[] = [];
-    const { executionId, done } = engine.start({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults: { JudgeTone: "oom" } });
+    const { executionId, done } = engine.start({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults: { JudgeTone: "oom" }, approve: { reviewer: "test", via: "test" } });
     engine.on("event", (event) => {
       if (event.type !== "worker" || event.state !== "JudgeToneFallback") return;
       fallbackWorkers.push(event.pid);

@@ -7,11 +7,13 @@ import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 
 export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
-  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string };
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; approval?: unknown };
   if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
   if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await store.get(o.docxKey));
   if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await store.get(o.pdfKey));
   writeFileSync(path.join(outputDir, "report.json"), await store.get(o.reportKey));
+  // The renditions above are the approved ones: who approved them, when, and which draft.
+  if (o.approval) writeFileSync(path.join(outputDir, "approval.json"), JSON.stringify(o.approval, null, 2));
 }
