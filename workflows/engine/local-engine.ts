@@ -357,7 +357,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
  * (review-gates.ts keeps the gate's own window). The library annotates the definition it is
  * given (QueryLanguage…), hence the copy.
  */
-function withTimerRange(definition: AslDefinition): AslDefinition {
+export function withTimerRange(definition: AslDefinition): AslDefinition {
   const maxSeconds = Math.floor((2 ** 31 - 1) / 1000);
   const copy = structuredClone(definition);
   copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, maxSeconds);
