@@ -74,12 +74,14 @@ export default $config({
       dataKeyArn: storage.dataKey.arn,
       vaultKeyArn: storage.vaultKey.arn,
       routingTableArn: storage.routingTable.arn,
+      reviewTableArn: storage.reviewTable.arn,
       gpuClusterArn: gpu.clusterArn,
       registry,
     };
     const table = functionTable(registry, {
       bucketName: storage.bucket.bucket,
       routingTableName: storage.routingTable.name,
+      reviewTableName: storage.reviewTable.name,
       dataKeyArn: storage.dataKey.arn,
       vaultKeyArn: storage.vaultKey.arn,
       registryFile: relative(process.cwd(), registry.source),

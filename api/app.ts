@@ -48,6 +48,18 @@ const listQuerySchema = z.object({
   nextToken: z.string().max(400).optional(),
 });
 
+/**
+ * The attorney's decision. Notes are text, or per paragraph ({element: note}); their size
+ * (maxReviewNotesBytes) and the decision itself are checked where every caller's are
+ * (core/review.ts), so the API, the viewer and the CLI refuse the same things alike.
+ */
+const reviewBodySchema = z.object({
+  decision: z.string().max(40),
+  notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
+  reviewer: z.string().min(1).max(200).optional(),
+  via: z.enum(["api", "viewer"]).optional(),
+});
+
 const executionIdPattern = /^[A-Za-z0-9._-]{1,120}$/;
 /** As case.json's caseId. */
 const caseIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
@@ -64,6 +76,7 @@ const statusFor: Record<string, number> = {
   "Affiant.TooManyExecutions": 429,
   "Affiant.Unauthorized": 401,
   "Affiant.DeclarationNotReady": 409,
+  "Affiant.NotWaitingForReview": 409,
   "Affiant.UnsupportedMediaType": 415,
 };
 
@@ -166,6 +179,25 @@ export function createApp(options: AppOptions): Hono {
     const summary = await executions.describeExecution(id);
     if (!summary) throw new NotFoundError(`execution ${id} does not exist`);
     return c.json(summary);
+  });
+
+  api.post("/executions/:id/review", async (c) => {
+    const id = executionId(c);
+    if (!(c.req.header("content-type") ?? "").startsWith("application/json")) throw new UnsupportedMediaTypeError("a review decision is application/json");
+    const raw = await c.req.json().catch(() => {
+      throw new InvalidInputError("the body is not valid JSON");
+    });
+    const parsed = reviewBodySchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
+    }
+    const { decision, notes, reviewer, via } = parsed.data;
+    // Per-paragraph notes ({element: note}) become one note per line, named by element.
+    const text = typeof notes === "string" || notes === undefined ? notes : Object.entries(notes).map(([element, note]) => `${element}: ${note}`).join("\n");
+    await executions.review(id, { decision, notes: text, reviewer: reviewer ?? "api", via: via ?? "api" });
+    log("info", "api.review", { execution: id, decision });
+    return c.json({ executionId: id, decision, status: "RUNNING" }, 202);
   });
 
   api.get("/executions/:id/declaration", async (c) => {

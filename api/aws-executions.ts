@@ -11,13 +11,15 @@ import {
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
   ListExecutionsCommand,
+  SendTaskSuccessCommand,
   StartExecutionCommand,
   type HistoryEvent,
   type SFNClient,
 } from "@aws-sdk/client-sfn";
 import type { BlobStore } from "../core/blob-store.ts";
 import { caseKeys, type CaseFile } from "../core/case-file.ts";
-import { InvalidInputError } from "../core/errors.ts";
+import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
+import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { StageReport } from "../core/stage-report.ts";
@@ -40,6 +42,8 @@ export interface AwsExecutionsOptions {
   uploadTtlSeconds?: number;
   /** At most this many attempts of one case at one pipeline version. */
   maxAttempts?: number;
+  /** Where AttorneyReview keeps its task token and the audit log (DynamoDB: `AFFIANT_REVIEW_TABLE`). */
+  reviews?: ReviewStore;
 }
 
 const maxAttemptsDefault = 20;
@@ -163,7 +167,54 @@ export class AwsExecutions implements Executions {
       states: statesFromHistory(events, output?.stages ?? []),
     };
     summary.completedStages = completedStages(summary.states);
-    return summary;
+    return this.withReview(summary);
+  }
+
+  /**
+   * The attorney's decision: checked, then the gate's token is used (once: a conditional
+   * delete in the review table) and answered with SendTaskSuccess, as the callback pattern
+   * has it; the execution runs on in Step Functions. Audited with who, when, what, which draft.
+   */
+  async review(executionId: string, input: ReviewDecisionInput): Promise<void> {
+    const reviews = this.options.reviews;
+    if (!reviews) throw new InvalidInputError("review decisions need the review table (AFFIANT_REVIEW_TABLE)");
+    const { decision, notes } = checkReviewDecision(input);
+    const d = await this.describe(executionId);
+    if (!d) throw new NotFoundError(`execution ${executionId} not found`);
+    const gate = await reviews.gate(executionId);
+    if (d.status !== "RUNNING" || !gate) throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${d.status})`);
+    // Step Functions ends the execution itself (States.Timeout → ReviewExpired); only refuse here.
+    if (Date.parse(gate.expiresAt) <= Date.now()) throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
+    if (!(await reviews.closeGate(executionId, gate.token))) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
+    let notesKey: string | undefined;
+    if (decision === "changes") {
+      // Inside the account, like the case files; only its key enters the execution state.
+      notesKey = `${gate.runKey}/review-notes-${gate.round}.md`;
+      await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
+    }
+    const output: ReviewOutput = { decision, reviewer: input.reviewer, decidedAt: new Date().toISOString(), version: gate.version, via: input.via, ...(notesKey ? { notesKey } : {}) };
+    try {
+      await this.options.sfn.send(new SendTaskSuccessCommand({ taskToken: gate.token, output: JSON.stringify(output) }));
+    } catch (err) {
+      const name = (err as Error).name;
+      if (name === "TaskTimedOut" || name === "InvalidToken" || name === "TaskDoesNotExist") throw new NotWaitingForReviewError(`execution ${executionId}: the review task has ended (${name})`);
+      // Not answered: the gate stays open for another try.
+      await reviews.openGate(gate);
+      throw err;
+    }
+    await reviews.addAudit({ executionId, reviewer: output.reviewer, decision, version: gate.version, round: gate.round, via: input.via, notesChars: notes.length, decidedAt: output.decidedAt });
+  }
+
+  private async withReview(summary: ExecutionSummary): Promise<ExecutionSummary> {
+    const reviews = this.options.reviews;
+    if (!reviews) return summary;
+    const gate = summary.status === "RUNNING" ? await reviews.gate(summary.executionId) : undefined;
+    const audit = (await reviews.audit(summary.executionId)).map(({ executionId: _, ...a }) => a);
+    return {
+      ...summary,
+      ...(gate ? { waitingFor: "AttorneyReview" as const, review: { round: gate.round, version: gate.version, openedAt: gate.openedAt, expiresAt: gate.expiresAt } } : {}),
+      ...(audit.length ? { reviewAudit: audit } : {}),
+    };
   }
 
   async declaration(executionId: string) {

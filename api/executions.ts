@@ -4,6 +4,7 @@
  * the same contract: a case is stored once, starting it is idempotent per pipeline version,
  * and only ids, keys and numbers come back, except the declaration itself.
  */
+import type { ReviewDecisionInput } from "../core/review.ts";
 import type { CaseFile } from "../core/case-file.ts";
 import type { ExecutionSummary } from "../workflows/engine/summary.ts";
 
@@ -63,6 +64,11 @@ export interface Executions {
   describeExecution(executionId: string): Promise<ExecutionSummary | undefined>;
   /** The re-injected declaration once the execution has succeeded. */
   declaration(executionId: string): Promise<{ status: ExecutionStatus; markdown?: Buffer } | undefined>;
+  /**
+   * The attorney's decision for an execution waiting in AttorneyReview; resolves once it is
+   * checked, recorded in the audit log and handed to the execution (which runs on).
+   */
+  review(executionId: string, decision: ReviewDecisionInput): Promise<void>;
 }
 
 export const documentLimits = {

@@ -4,6 +4,7 @@
  * Configuration: AFFIANT_STATE_MACHINE_ARN, AFFIANT_BUCKET (+ AFFIANT_BUCKET_KMS_KEY_ID, the bucket's key that presigned uploads name);
  * AFFIANT_SFN_ENDPOINT points the SDK elsewhere (tests: `affiant serve`'s /sfn).
  */
+import { openReviewStore } from "../core/review-store.ts";
 import { handle } from "hono/aws-lambda";
 import type { Hono } from "hono";
 import { SFNClient } from "@aws-sdk/client-sfn";
@@ -46,7 +47,7 @@ export async function createAwsApp(given?: Env): Promise<Hono> {
     };
   }
   return createApp({
-    executions: new AwsExecutions({ sfn, stateMachineArn, store, presignPost, inspect }),
+    executions: new AwsExecutions({ sfn, stateMachineArn, store, presignPost, inspect, reviews: openReviewStore() }),
     auth: { kind: "iam" },
     maxRequestBytes: documentLimits.maxRequestBytesAws,
   });

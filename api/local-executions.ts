@@ -14,6 +14,8 @@ import type { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { assertCaseReady, checkDocumentList, writeCase, writeManifest } from "./case-store.ts";
 import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 import { UploadSigner } from "./local-uploads.ts";
+import type { ReviewDecisionInput } from "../core/review.ts";
+import type { StartApproval } from "../workflows/engine/review-gates.ts";
 
 export interface LocalExecutionsOptions {
   engine: LocalEngine;
@@ -26,6 +28,8 @@ export interface LocalExecutionsOptions {
    * every execution runs GPU workers on this machine.
    */
   maxRunning?: number;
+  /** Approve every execution at the AttorneyReview gate (`serve --approve`). Default: they wait there. */
+  approve?: StartApproval;
 }
 
 export class LocalExecutions implements Executions {
@@ -41,7 +45,10 @@ export class LocalExecutions implements Executions {
     this.signer = options.signer ?? new UploadSigner();
     this.uploadTtlSeconds = options.uploadTtlSeconds ?? 900;
     this.maxRunning = options.maxRunning ?? 4;
+    this.approve = options.approve;
   }
+
+  private readonly approve: StartApproval | undefined;
 
   /** The running execution of a case, if any: one at a time per case. */
   runningOf(caseId: string): string | undefined {
@@ -104,15 +111,37 @@ export class LocalExecutions implements Executions {
     const busy = this.runningOf(options.caseId);
     if (busy) throw new CaseBusyError(`case ${options.caseId} already has a running execution (${busy}); one at a time per case`);
     if (this.running.size >= this.maxRunning) throw new TooManyExecutionsError(`${this.running.size} executions are running, the most this server runs at once (${this.maxRunning}); start again when one ends`);
-    const { executionId, done } = this.engine.start(options);
+    const { executionId, done } = this.engine.start({ ...options, approve: this.approve });
+    this.track(executionId, options.caseId, done);
+    return executionId;
+  }
+
+  /** The attorney's decision (the API, the viewer): returns once it is checked and recorded; the execution runs on here. */
+  async review(executionId: string, decision: ReviewDecisionInput): Promise<void> {
+    const { done } = await this.engine.reviews.accept(executionId, decision);
+    this.track(executionId, this.engine.db.getExecution(executionId)!.caseId, done);
+  }
+
+  /**
+   * SendTaskSuccess / SendTaskFailure on `/sfn` for AttorneyReview's token (what the review
+   * API calls in AWS): false when the token is no open review task's.
+   */
+  answerReview(token: string, answer: { output: unknown } | { error: string; cause: string }): boolean {
+    const task = this.engine.db.reviewTask({ token });
+    const done = this.engine.reviews.answer(token, answer);
+    if (!task || !done) return false;
+    this.track(task.executionId, this.engine.db.getExecution(task.executionId)!.caseId, done);
+    return true;
+  }
+
+  private track(executionId: string, caseId: string, done: Promise<unknown>): void {
     const tracked = done
       .catch((err) => {
         // A stopping server disposes the engine under its runs; dispose recorded them ABORTED.
         if (!this.engine.isDisposed) log("error", "execution.crashed", { execution: executionId, error: (err as Error).name });
       })
       .finally(() => this.running.delete(executionId));
-    this.running.set(executionId, { caseId: options.caseId, done: tracked });
-    return executionId;
+    this.running.set(executionId, { caseId, done: tracked });
   }
 
   /** StopExecution: aborts it, kills its workers, and returns once it is recorded ABORTED. */

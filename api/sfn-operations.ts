@@ -172,13 +172,30 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
     },
 
     SendTaskHeartbeat: (body) => brokerCall(() => broker.heartbeat(token(body))),
+    // A token is a GPU task's (the broker) or AttorneyReview's (kept in the history database,
+    // answered by the review API as in AWS): the execution runs on from the gate.
     SendTaskSuccess: (body) => {
       const output = requireString(body, "output", 256 * 1024);
-      return brokerCall(() => broker.succeed(token(body), output));
+      const t = token(body);
+      if (!broker.has(t)) {
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(output);
+        } catch {
+          throw new ServiceError("InvalidOutput", "output is not valid JSON");
+        }
+        if (executions.answerReview(t, { output: parsed })) return {};
+      }
+      return brokerCall(() => broker.succeed(t, output));
     },
     // The service's own limits: error 256 characters, cause 32,768.
-    SendTaskFailure: (body) =>
-      brokerCall(() => broker.fail(token(body), typeof body.error === "string" ? body.error.slice(0, 256) : "", typeof body.cause === "string" ? body.cause.slice(0, 32768) : "")),
+    SendTaskFailure: (body) => {
+      const t = token(body);
+      const error = typeof body.error === "string" ? body.error.slice(0, 256) : "";
+      const cause = typeof body.cause === "string" ? body.cause.slice(0, 32768) : "";
+      if (!broker.has(t) && executions.answerReview(t, { error, cause })) return {};
+      return brokerCall(() => broker.fail(t, error, cause));
+    },
   };
 }
 

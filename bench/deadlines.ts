@@ -100,7 +100,7 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   process.env.AFFIANT_HOME = path.join(base, "deadline-crash");
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
-  const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { ExtractFacts: "crash" } });
+  const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { ExtractFacts: "crash" }, approve: { reviewer: "bench", via: "bench" } });
   engine.dispose();
   process.env.AFFIANT_HOME = base;
   const crashedAt = lastInjected("ExtractFacts");

@@ -113,7 +113,7 @@ async function stallToFallbackSeconds(label: string, stageOverrides: Record<stri
   process.env.AFFIANT_HOME = path.join(home, `stall-${label.replace(/\W+/g, "-")}`);
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
-  const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { DraftDeclaration: "stall" } });
+  const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { DraftDeclaration: "stall" }, approve: { reviewer: "bench", via: "bench" } });
   process.env.AFFIANT_HOME = home;
   engine.dispose();
   const injected = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8")

@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { homePaths } from "../core/paths.ts";
 import { describeError } from "../core/errors.ts";
 import { runCommand } from "./run-command.ts";
+import { reviewCommand } from "./review-command.ts";
 import { runsListCommand, runsShowCommand } from "./runs-command.ts";
 import { redactCommand } from "./redact-command.ts";
 import { modelsCheckCommand, modelsPullCommand } from "./models-command.ts";
@@ -33,8 +34,21 @@ program
   .argument("<case-dir>", "folder with case.json and the case's PDFs")
   .option("--json", "print the execution summary as JSON on stdout")
   .addOption(new Option("--fault <State=kind>", "inject a worker fault: stall|crash|oom|slow|loop (repeatable)").argParser(collect).default([]))
-  .action(async (caseDir: string, opts: { json?: boolean; fault: string[] }) => {
+  .option("--approve", "approve at the AttorneyReview gate (audited as approved from the command line) instead of waiting there")
+  .action(async (caseDir: string, opts: { json?: boolean; fault: string[]; approve?: boolean }) => {
     process.exitCode = await runCommand(caseDir, opts);
+  });
+
+program
+  .command("review")
+  .description("decide on an execution waiting in AttorneyReview: approve, or changes with notes (runs it on in this process)")
+  .argument("<execution>", "execution id (affiant runs list)")
+  .option("--approve", "approve the declaration under review")
+  .option("--changes <notes.md>", "ask for changes; the notes are redacted before any model sees them")
+  .option("--reviewer <name>", "who decides, for the audit log (default: this account's user name)")
+  .option("--json", "print the execution summary as JSON on stdout")
+  .action(async (executionId: string, opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean }) => {
+    process.exitCode = await reviewCommand(executionId, opts);
   });
 
 const runs = program.command("runs").description("run history from the local database");
@@ -110,7 +124,8 @@ program
   .option("--tls-key <file>", "PEM private key for --tls-cert")
   .option("--public-origin <url>", "the https origin a TLS proxy in front serves this at (its Host and Origin are accepted)")
   .option("--max-running <n>", "executions run at once; more starts are refused (429)", "4")
-  .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; publicOrigin?: string; maxRunning: string }) => {
+  .option("--approve", "approve every execution at the AttorneyReview gate (demos, tests; audited as approved from the command line)")
+  .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; publicOrigin?: string; maxRunning: string; approve?: boolean }) => {
     process.exitCode = await serveCommand(opts);
   });
 

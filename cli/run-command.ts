@@ -2,6 +2,7 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { InvalidInputError, describeError } from "../core/errors.ts";
+import { userInfo } from "node:os";
 import { parseFaultFlags } from "../core/faults.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
@@ -9,7 +10,7 @@ import { spanishOutputs } from "../workflows/engine/outputs.ts";
 import type { ExecutionSummary } from "../workflows/engine/summary.ts";
 import { progressPrinter } from "./progress.ts";
 
-export async function runCommand(caseDir: string, opts: { json?: boolean; fault: string[] }): Promise<number> {
+export async function runCommand(caseDir: string, opts: { json?: boolean; fault: string[]; approve?: boolean }): Promise<number> {
   let engine: LocalEngine | undefined;
   try {
     const faults = parseFaultFlags(opts.fault);
@@ -25,10 +26,12 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
     process.stderr.write(`affiant: case ${folder.caseFile.caseId} (${folder.caseFile.caseType}, ${folder.pdfs.length} PDFs) from ${path.relative(process.cwd(), folder.dir) || "."}\n`);
-    const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults });
+    const approve = opts.approve ? { reviewer: localUser(), via: "run --approve" } : undefined;
+    const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults, approve });
     if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
     printOutcome(summary);
-    return summary.status === "SUCCEEDED" ? 0 : 1;
+    // Waiting for the attorney is where a run without --approve is meant to stop.
+    return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;
   } catch (err) {
     const { name, message } = describeError(err);
     process.stderr.write(`affiant run: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
@@ -38,8 +41,18 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
   }
 }
 
-function printOutcome(summary: ExecutionSummary): void {
+export function printOutcome(summary: ExecutionSummary): void {
   const out = process.stderr;
+  if (summary.waitingFor) {
+    out.write(`\nexecution ${summary.executionId} RUNNING: waiting in ${summary.waitingFor} (round ${summary.review?.round ?? 0}, until ${summary.review?.expiresAt})\n`);
+    out.write(`draft:       ${path.join(summary.outputDir!, "declaration.md")}\n`);
+    for (const rendition of ["declaration.docx", "declaration.pdf", "report.json"]) {
+      if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
+    }
+    out.write(`approve:     affiant review ${summary.executionId} --approve\n`);
+    out.write(`or changes:  affiant review ${summary.executionId} --changes notes.md\n`);
+    return;
+  }
   if (summary.status === "SUCCEEDED") {
     const fallbacks = summary.states.filter((s) => s.fallbackReason);
     out.write(`\nexecution ${summary.executionId} SUCCEEDED\n`);
@@ -54,6 +67,8 @@ function printOutcome(summary: ExecutionSummary): void {
     spanish.forEach((f, i) => out.write(`${i === 0 ? "spanish:    " : "            "} ${f}\n`));
     if (existsSync(path.join(summary.outputDir!, spanishOutputs.review))) out.write(`review:      ${path.join(summary.outputDir!, spanishOutputs.review)} (English and Spanish side by side)\n`);
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
+    const approval = summary.reviewAudit?.findLast((a) => a.decision === "approve");
+    if (approval) out.write(`approved:    by ${approval.reviewer} at ${approval.decidedAt} (${approval.via})\n`);
     return;
   }
   const failed = [...summary.states].reverse().find((s) => s.status === "FAILED");
@@ -71,5 +86,14 @@ function readableCause(cause: string): string {
     return parsed.errorMessage ?? parsed.reason ?? cause;
   } catch {
     return cause;
+  }
+}
+
+/** Who runs the command, for the audit log (the account's name, not the environment's). */
+export function localUser(): string {
+  try {
+    return userInfo().username || "cli";
+  } catch {
+    return "cli";
   }
 }

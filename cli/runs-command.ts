@@ -1,4 +1,5 @@
 /** `affiant runs list|show` — the local run history. */
+import { SqliteReviewStore } from "../core/review-store.ts";
 import { HistoryDb } from "../workflows/engine/history-db.ts";
 import { summarizeExecution } from "../workflows/engine/summary.ts";
 import { config } from "../core/config.ts";
@@ -33,7 +34,15 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
       process.stderr.write(`affiant runs show: no execution ${id} in ${config().AFFIANT_HOME ?? ".affiant"}\n`);
       return 1;
     }
-    const summary = summarizeExecution(row, db.events(id), db.reports(id));
+    const task = row.status === "RUNNING" ? db.reviewTask({ executionId: id }) : undefined;
+    const store = new SqliteReviewStore(db.file);
+    const audit = store.auditSync(id).map(({ executionId: _, ...a }) => a);
+    store.dispose();
+    const summary = {
+      ...summarizeExecution(row, db.events(id), db.reports(id)),
+      ...(task ? { waitingFor: "AttorneyReview" as const, review: { round: task.round, version: task.version, openedAt: task.openedAt, expiresAt: task.expiresAt } } : {}),
+      ...(audit.length ? { reviewAudit: audit } : {}),
+    };
     if (opts.json) {
       process.stdout.write(JSON.stringify({ ...summary, events: db.events(id) }, null, 2) + "\n");
       return 0;
@@ -41,6 +50,8 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
     const w = (s: string) => process.stdout.write(s + "\n");
     w(`execution ${summary.executionId}  case ${summary.caseId}  ${summary.status}`);
     if (summary.error) w(`error: ${summary.error}  cause: ${summary.cause ?? ""}`);
+    if (summary.waitingFor) w(`waiting in ${summary.waitingFor} until ${summary.review?.expiresAt}: affiant review ${id} --approve | --changes notes.md`);
+    for (const a of audit) w(`review: ${a.decision} by ${a.reviewer} at ${a.decidedAt} (${a.via}, round ${a.round}, ${a.version})`);
     if (summary.outputDir) w(`output: ${summary.outputDir}`);
     // A failed run keeps what its completed stages stored; say which.
     if (summary.status !== "SUCCEEDED") w(`completed stages: ${summary.completedStages?.join(", ") || "(none)"}`);

@@ -5,6 +5,7 @@
  * declarations that hold real names and other local users (and web pages) can reach
  * loopback too. Binds loopback by default; beyond it, only over TLS.
  */
+import { localUser } from "./run-command.ts";
 import { serve, type ServerType } from "@hono/node-server";
 import type { Hono } from "hono";
 import { randomBytes } from "node:crypto";
@@ -32,6 +33,8 @@ export interface ServeOptions {
   /** The origin users reach through a TLS proxy, e.g. https://affiant.example.org. */
   publicOrigin?: string;
   maxRunning?: string;
+  /** Approve every execution at the AttorneyReview gate (demos, tests). */
+  approve?: boolean;
 }
 
 /** A shorter token can be guessed; 24 characters of base64 is 144 bits. */
@@ -101,7 +104,9 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     // (readable by anything it runs) never holds the API token.
     const worker = { accessKeyId: "affiant-worker", secretAccessKey: randomBytes(32).toString("base64url") };
     engine = new LocalEngine({ taskTokens: { broker, sfnEndpoint: `${local}/sfn`, credentials: worker } });
-    const executions = new LocalExecutions({ engine, maxRunning });
+    const executions = new LocalExecutions({ engine, maxRunning, approve: opts.approve ? { reviewer: localUser(), via: "serve --approve" } : undefined });
+    // Gates left waiting by earlier processes expire on time while this one serves.
+    engine.reviews.watch();
     const definition = engine.definition;
     const guard = guardOptionsFor({ host: opts.host, port: main.port, tls: Boolean(tls), publicOrigin: opts.publicOrigin });
     for (const h of guardOptionsFor({ host: "127.0.0.1", port: internal.port, tls: false }).allowedHosts) (guard.allowedHosts as Set<string>).add(h);

@@ -75,6 +75,7 @@ export const settings = {
   AFFIANT_EMBEDDINGS: s(z.enum(["local", "bedrock", "off"]), "local, bedrock or off", "bedrock in a Lambda, local otherwise", "how Index and Score embed"),
   AFFIANT_WORKER_SPARES: s(wholeNumber(0), "a whole number", "as wide as the judges' Parallel", "warm worker processes the local engine keeps"),
   AFFIANT_WORKER_COMPILE: s(oneOf(["1", "0"]), "1 or 0", "1", "0: run the worker from source instead of compiling it once with esbuild"),
+  AFFIANT_REVIEW_EXPIRY_SECONDS: s(wholeNumber(1), "a whole number of seconds, at least 1", "1209600 (14 days)", "how long AttorneyReview waits for a decision before Affiant.ReviewExpired"),
   AFFIANT_BACKFILL_MAX_RUNNING: s(wholeNumber(1), "a positive whole number", "4", "executions the scheduled backfill keeps in flight"),
   // Serving and AWS resources.
   AFFIANT_API_TOKEN: s(z.string().min(24), "at least 24 characters (e.g. openssl rand -base64 32)", "one `serve` generates and prints", "the bearer token of `affiant serve`", { secret: true }),
@@ -86,6 +87,7 @@ export const settings = {
   AFFIANT_BUCKET_KMS_KEY_ID: name("the bucket's KMS key for the objects written"),
   AFFIANT_KMS_KEY_ID: name("seal the PII vault with a KMS envelope under this key"),
   AFFIANT_ROUTING_TABLE: name("the DynamoDB table of the circuit breaker's outcomes (locally: SQLite under the home)"),
+  AFFIANT_REVIEW_TABLE: name("the DynamoDB table of review gates (task tokens) and the review audit log (locally: SQLite under the home)"),
   AFFIANT_GPU_CLUSTER: name("the ECS cluster of the GPU tasks (the fallback and the reaper stop tasks there)"),
   AFFIANT_STATE_MACHINE_ARN: name("the state machine the API and the backfill start executions of"),
   // Deploy-time (sst.config.ts).

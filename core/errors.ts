@@ -101,6 +101,10 @@ export const PrivacyViolationError = define("Affiant.PrivacyViolation");
 export const AwsServiceError = define("Affiant.AwsServiceError");
 /** The PII vault cannot be opened: tampered, sealed for another case, or the key refuses it. */
 export const VaultUnreadableError = define("Affiant.VaultUnreadable");
+/** No attorney decided within the review window; every output of the execution is kept. */
+export const ReviewExpiredError = define("Affiant.ReviewExpired");
+/** A review decision for an execution not waiting in AttorneyReview, or for a gate already decided; 409. */
+export const NotWaitingForReviewError = define("Affiant.NotWaitingForReview");
 
 /** A PDF over a limit (pages per document or case, page area, extraction memory or time); the message names the file and the limit. */
 export const DocumentTooLargeError = define("Affiant.DocumentTooLarge");

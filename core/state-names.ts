@@ -23,6 +23,14 @@ export const stateNames = {
   countRewrite: "CountRewrite",
   reinject: "Reinject",
   done: "Done",
+  // The attorney's gate after Reinject (workflows/review-states.ts).
+  attorneyReview: "AttorneyReview",
+  reviewDecision: "ReviewDecision",
+  reviewNotes: "AttorneyNotes",
+  attorneyAsJudge: "AttorneyAsJudge",
+  approved: "Approved",
+  reviewExpired: "ReviewExpired",
+  invalidDecision: "InvalidDecision",
 } as const;
 
 export type StateName = (typeof stateNames)[keyof typeof stateNames];
@@ -58,6 +66,8 @@ export const lambdaFunctions = {
   reinject: "reinject-pii",
   fallback: "generate-fallback",
   admit: "admit-gpu",
+  requestReview: "request-review",
+  reviewNotes: "review-notes",
 } as const;
 
 export type LambdaFunction = (typeof lambdaFunctions)[keyof typeof lambdaFunctions];

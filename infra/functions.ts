@@ -36,6 +36,8 @@ export interface FunctionSpec {
 export interface FunctionTargets {
   bucketName: Input<string>;
   routingTableName: Input<string>;
+  /** AttorneyReview's gates and audit log (AFFIANT_REVIEW_TABLE). */
+  reviewTableName: Input<string>;
   /** The bucket's SSE-KMS key (AFFIANT_BUCKET_KMS_KEY_ID). */
   dataKeyArn: Input<string>;
   /** The PII vault's key (AFFIANT_KMS_KEY_ID). */
@@ -95,11 +97,20 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     }),
     // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
     [lambdaFunctions.admit]: row(lambdaFunctions.admit, { handler: "functions/admit-gpu.handler", timeoutSeconds: timeouts[lambdaFunctions.admit], memoryMB: 512, vpc: false, install: ["better-sqlite3"] }),
+    // The attorney's gate: keeps the task token in the review table; redacts the attorney's notes.
+    [lambdaFunctions.requestReview]: row(lambdaFunctions.requestReview, {
+      handler: "functions/request-review.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.requestReview],
+      memoryMB: 256,
+      vpc: false,
+      env: { AFFIANT_REVIEW_TABLE: t.reviewTableName },
+    }),
+    [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, { handler: "functions/review-notes.handler", timeoutSeconds: timeouts[lambdaFunctions.reviewNotes], memoryMB: 1024, vpc: true, env: vault }),
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
     "task-stopped": row("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeoutSeconds: timeouts["task-stopped"], memoryMB: 256, vpc: false }),
     "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: timeouts["gpu-sweeper"], memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.
-    api: row("api", { handler: "api/lambda.handler", timeoutSeconds: timeouts.api, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    api: row("api", { handler: "api/lambda.handler", timeoutSeconds: timeouts.api, memoryMB: 1024, vpc: false, startsExecutions: true, env: { AFFIANT_REVIEW_TABLE: t.reviewTableName } }),
     backfill: row("backfill", { handler: "api/backfill-lambda.handler", timeoutSeconds: timeouts.backfill, memoryMB: 1024, vpc: false, startsExecutions: true }),
   };
 }

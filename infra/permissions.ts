@@ -33,6 +33,8 @@ export interface PermissionTargets {
   dataKeyArn: Input<string>;
   vaultKeyArn: Input<string>;
   routingTableArn: Input<string>;
+  /** AttorneyReview's gates (task tokens) and audit log. */
+  reviewTableArn: Input<string>;
   /** The GPU cluster: the fallback stops its primary's task there, the sweeper stops old ones. */
   gpuClusterArn?: Input<string>;
   registry: Registry;
@@ -147,14 +149,30 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.admit:
       // Reads outcomes and claims the half-open probe; no blobs, no case text.
       return routingTablePermissions(t.routingTableArn);
+    case lambdaFunctions.requestReview:
+      // Writes the gate (the task token) and nothing else: no blobs, no case text.
+      return [{ actions: ["dynamodb:PutItem"], resources: [t.reviewTableArn] }];
+    case lambdaFunctions.reviewNotes:
+      // Opens the vault only to turn the people the attorney names into the draft's
+      // placeholders: what it writes (runs/) holds placeholders, never a real value.
+      return [...blobs, sealed(["kms:Decrypt"], sealedPurposes.vault)];
     case "task-stopped":
       // Authorised by the task token the stopped task carried; no resource-level scope exists.
       return [{ actions: ["states:SendTaskFailure"], resources: ["*"] }];
     case "gpu-sweeper":
       return clusterTasks();
     case "api":
-      // A new upload replaces the case's documents: list and delete the old ones.
-      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] }, ...executions()];
+      // A new upload replaces the case's documents: list and delete the old ones. The review
+      // route reads and uses the gate's token (a conditional delete), audits the decision and
+      // answers the task; SendTaskSuccess has no resource-level scope (the token authorises it).
+      return [
+        ...blobs,
+        bucketListing(t.bucketArn, "cases/"),
+        { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] },
+        ...executions(),
+        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources: [t.reviewTableArn] },
+        { actions: ["states:SendTaskSuccess"], resources: ["*"] },
+      ];
     case "backfill":
       return [...blobs, { actions: ["s3:ListBucket"], resources: [t.bucketArn] }, ...executions()];
   }

@@ -37,6 +37,8 @@ export interface Storage {
   vaultKey: InstanceType<Cloud["aws"]["kms"]["Key"]>;
   /** Per-model outcomes for the circuit breaker (AFFIANT_ROUTING_TABLE). */
   routingTable: InstanceType<Cloud["aws"]["dynamodb"]["Table"]>;
+  /** AttorneyReview's gates (task tokens) and the review audit log (AFFIANT_REVIEW_TABLE). */
+  reviewTable: InstanceType<Cloud["aws"]["dynamodb"]["Table"]>;
   bucketArn: Output<string>;
 }
 
@@ -153,5 +155,22 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
     keep,
   );
 
-  return { bucket, dataKey, vaultKey, routingTable, bucketArn: bucket.arn };
+  const reviewTable = new aws.dynamodb.Table(
+    "Reviews",
+    {
+      billingMode: "PAY_PER_REQUEST",
+      // The keys core/review-store.ts writes: an execution's open review gate (its task token)
+      // and its audit log (who, when, what, which draft; never the notes).
+      hashKey: "executionId",
+      rangeKey: "sk",
+      attributes: [
+        { name: "executionId", type: "S" },
+        { name: "sk", type: "S" },
+      ],
+      pointInTimeRecovery: { enabled: place.retain },
+    },
+    keep,
+  );
+
+  return { bucket, dataKey, vaultKey, routingTable, reviewTable, bucketArn: bucket.arn };
 }

@@ -34,7 +34,7 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string; broker: TaskTokenBroker }): Promise<Emulators> {
+export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string; reviewTable: string; broker: TaskTokenBroker }): Promise<Emulators> {
   const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: options.directory, allowMismatchedSignatures: true, configureBuckets: [{ name: options.bucket }] });
   const s3Address = await s3.run();
   // DynamoDB: dynalite, with the routing table as infra/storage.ts declares it.
@@ -47,6 +47,15 @@ export async function startEmulators(options: { directory: string; bucket: strin
       BillingMode: "PAY_PER_REQUEST",
       KeySchema: [{ AttributeName: "model", KeyType: "HASH" }, { AttributeName: "seq", KeyType: "RANGE" }],
       AttributeDefinitions: [{ AttributeName: "model", AttributeType: "S" }, { AttributeName: "seq", AttributeType: "S" }],
+    }),
+  );
+  // The review table as infra/storage.ts declares it.
+  await new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: "us-east-1", credentials: { accessKeyId: "setup", secretAccessKey: "setup" } }).send(
+    new CreateTableCommand({
+      TableName: options.reviewTable,
+      BillingMode: "PAY_PER_REQUEST",
+      KeySchema: [{ AttributeName: "executionId", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
+      AttributeDefinitions: [{ AttributeName: "executionId", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
     }),
   );
   const requests: RecordedRequest[] = [];

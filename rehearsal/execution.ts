@@ -5,6 +5,7 @@
  * call goes to the recording Bedrock/OpenRouter stand-ins. GPU states start the worker the way
  * ECS would (startTaskAsEcs), with stories260K standing in for each model file.
  */
+import { withTimerRange } from "../workflows/engine/local-engine.ts";
 import { contextObject } from "../workflows/engine/context-object.ts";
 import "../workflows/engine/polyfill.ts";
 import { StateMachine } from "aws-local-stepfunctions";
@@ -41,6 +42,11 @@ export interface EcsStandIn {
   modelsDir: string;
   /** What the image sets (its Dockerfile ENV and the registry it copies), as paths on this machine. */
   imageEnv: Record<string, string>;
+  /**
+   * A `lambda:invoke.waitForTaskToken` state's function has returned and the task waits for
+   * SendTask* (AttorneyReview): whoever answers it in AWS answers it here (the bundled API).
+   */
+  onTaskWaiting?: (state: string) => void;
 }
 
 /** The access key the worker task signs with (its task role, WorkerTaskRole). */
@@ -107,6 +113,32 @@ export async function runDeployedDefinition(
       };
       continue;
     }
+    if (String(state.Resource).includes(":lambda:invoke.waitForTaskToken")) {
+      // The callback pattern as Step Functions runs it: a token of its own in the payload,
+      // the function's return ignored, the task's result whatever SendTaskSuccess carries.
+      handlers[name] = async (input) => {
+        states.push(name);
+        const params = input as { FunctionName: string; Payload: Record<string, unknown> };
+        const fn = byArn.get(params.FunctionName);
+        const bundle = fn ? bundles[fn] : undefined;
+        if (!fn || !bundle) throw new StatesError("Lambda.ResourceNotFoundException", `no bundled function for ${params.FunctionName}`);
+        let taskToken = "";
+        const answered = new Promise<unknown>((resolve, reject) => {
+          taskToken = ecs.broker.issue({ heartbeat: () => undefined, succeed: resolve, fail: (error, cause) => reject(new StatesError(error, cause)) });
+        });
+        await runBundledHandler(bundle, s, fn, { ...params.Payload, taskToken }, endpoints, { ...extraEnv, ...hosted });
+        ecs.onTaskWaiting?.(name);
+        try {
+          const output = await answered;
+          results.set(name, output);
+          return output;
+        } catch (err) {
+          failures.set(name, (err as Error).name);
+          throw err;
+        }
+      };
+      continue;
+    }
     handlers[name] = async (input) => {
       states.push(name);
       const params = input as { FunctionName: string; Payload: unknown };
@@ -118,7 +150,8 @@ export async function runDeployedDefinition(
       return { Payload: run.result, StatusCode: 200 };
     };
   }
-  const machine = new StateMachine(structuredClone(s.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
+  // The review window and the execution's timeout outrun setTimeout's range: clamped as the local engine clamps them.
+  const machine = new StateMachine(withTimerRange(s.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
   const run = machine.run(execution.input as never, {
     overrides: { taskResourceLocalHandlers: handlers as never },
     context: contextObject({

@@ -9,14 +9,14 @@ import { attempt, must } from "./checklist.ts";
 import { startEmulators } from "./emulators.ts";
 import type { AwsCall } from "./evaluate.ts";
 import { bedrockCalls, runDeployedDefinition, workerAccessKey, type ExecutionRun } from "./execution.ts";
-import { iamCallsOf, iamCallsOfSigner, runBundledHandler } from "./run.ts";
+import { accessKeyOf, iamCallsOf, iamCallsOfSigner, runBundledHandler } from "./run.ts";
 import { account, type Synthesized } from "./synth.ts";
 import { S3BlobStore } from "../core/s3-blob-store.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { productionRegistryFile } from "../infra/production.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
-import { gpuStages } from "../core/state-names.ts";
+import { gpuStages, stateNames } from "../core/state-names.ts";
 
 const gpuStageNames: string[] = [...gpuStages];
 
@@ -25,6 +25,33 @@ const gpuStageNames: string[] = [...gpuStages];
  * execution from an IAM-authorised event, then the deployed definition running it with every
  * Lambda bundled, against s3rver, dynalite and the KMS stand-in; their requests become IAM calls.
  */
+/** An API Gateway (HTTP API, IAM auth) event for the bundled API, as a signed caller sends it. */
+function apiEvent(method: string, rawPath: string, body?: string) {
+  return {
+    version: "2.0",
+    routeKey: "$default",
+    rawPath,
+    rawQueryString: "",
+    headers: { host: "api.example.com", "content-type": "application/json", "content-length": String(body?.length ?? 0) },
+    requestContext: {
+      accountId: account,
+      apiId: "rehearsal",
+      // What API Gateway passes for `auth: { iam: true }`: the signer's identity, checked by AWS before the call.
+      authorizer: { iam: { accessKey: "AKIAREHEARSALCALLER", accountId: account, callerId: "AROAREHEARSAL:caller", principalOrgId: null, userArn: `arn:aws:sts::${account}:assumed-role/CaseWorker/caller`, userId: "AROAREHEARSAL:caller" } },
+      domainName: "api.example.com",
+      domainPrefix: "api",
+      http: { method, path: rawPath, protocol: "HTTP/1.1", sourceIp: "198.51.100.7", userAgent: "rehearsal" },
+      requestId: "rehearsal-request",
+      routeKey: "$default",
+      stage: "$default",
+      time: new Date().toISOString(),
+      timeEpoch: Date.now(),
+    },
+    ...(body ? { body } : {}),
+    isBase64Encoded: false,
+  };
+}
+
 export async function rehearseFirstExecution(root: string, syn: Synthesized, bundles: Partial<Record<DeployedFunction, Bundle>>, work: string): Promise<AwsCall[]> {
   const broker = new TaskTokenBroker();
   // The /models volume: stories260K under each model file name of the production profile.
@@ -36,8 +63,9 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
   }
   // The image's ENV (containers/llama-worker/Dockerfile) and the registry it copies to /app/models/registry.json.
   const imageEnv = { AFFIANT_GPU: "cuda", AFFIANT_MODELS_DIR: "/models", NODE_ENV: "production", AFFIANT_REGISTRY: path.join(root, productionRegistryFile) };
-  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name, broker });
+  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name, reviewTable: syn.reviewTable.name, broker });
   const calls: AwsCall[] = [];
+  const apiEnv = { AFFIANT_STATE_MACHINE_ARN: syn.stateMachine.arn, AFFIANT_SFN_ENDPOINT: emulators.url, AWS_ENDPOINT_URL_SFN: emulators.url };
   try {
     // The case as the API stores it (its own calls are judged in the declared set).
     const client = new S3Client({ endpoint: emulators.url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: "AKIAREHEARSALADMIN", secretAccessKey: "rehearsal" } });
@@ -47,30 +75,8 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
     await attempt("run", "the API (bundled) starts the first execution from an IAM-authorised API Gateway event", async () => {
       const b = bundles.api;
       must(b, "no bundle");
-      const path_ = "/cases/vawa-sample-0001/executions";
-      const event = {
-        version: "2.0",
-        routeKey: "$default",
-        rawPath: path_,
-        rawQueryString: "",
-        headers: { host: "api.example.com", "content-type": "application/json", "content-length": "0" },
-        requestContext: {
-          accountId: account,
-          apiId: "rehearsal",
-          // What API Gateway passes for `auth: { iam: true }`: the signer's identity, checked by AWS before the call.
-          authorizer: { iam: { accessKey: "AKIAREHEARSALCALLER", accountId: account, callerId: "AROAREHEARSAL:caller", principalOrgId: null, userArn: `arn:aws:sts::${account}:assumed-role/CaseWorker/caller`, userId: "AROAREHEARSAL:caller" } },
-          domainName: "api.example.com",
-          domainPrefix: "api",
-          http: { method: "POST", path: path_, protocol: "HTTP/1.1", sourceIp: "198.51.100.7", userAgent: "rehearsal" },
-          requestId: "rehearsal-request",
-          routeKey: "$default",
-          stage: "$default",
-          time: new Date().toISOString(),
-          timeEpoch: Date.now(),
-        },
-        isBase64Encoded: false,
-      };
-      const run = await runBundledHandler(b, syn, "api", event, emulators.url, { AFFIANT_STATE_MACHINE_ARN: syn.stateMachine.arn, AFFIANT_SFN_ENDPOINT: emulators.url, AWS_ENDPOINT_URL_SFN: emulators.url });
+      const event = apiEvent("POST", "/cases/vawa-sample-0001/executions");
+      const run = await runBundledHandler(b, syn, "api", event, emulators.url, apiEnv);
       calls.push(...iamCallsOf(emulators.requests, syn, "api"));
       const response = run.result as { statusCode: number; body: string };
       must(response.statusCode >= 200 && response.statusCode < 300, `HTTP ${response.statusCode}: ${response.body.slice(0, 200)}`);
@@ -81,9 +87,19 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
     // The execution the API started, run from the deployed definition.
     const started = emulators.requests.find((r) => r.service === "states" && r.operation === "StartExecution" && r.status === 200);
     let execution: ExecutionRun | undefined;
+    // AttorneyReview waits for the attorney: the bundled API's review route approves, from
+    // the token request-review kept in the review table, with SendTaskSuccess.
+    let review: Promise<{ statusCode: number; body: string }> | undefined;
+    let reviewFrom = 0;
+    const onTaskWaiting = (state: string) => {
+      if (state !== stateNames.attorneyReview || !bundles.api) return;
+      reviewFrom = emulators.requests.length;
+      const body = JSON.stringify({ decision: "approve", reviewer: "rehearsal" });
+      review = runBundledHandler(bundles.api, syn, "api", apiEvent("POST", `/executions/${String(started?.body?.name)}/review`, body), emulators.url, apiEnv).then((r) => r.result as { statusCode: number; body: string });
+    };
     await attempt("run", "the deployed definition runs the started execution: bundled Lambdas, emulators, hosted fallbacks", async () => {
       must(started, "the API started no execution");
-      execution = await runDeployedDefinition(syn, bundles, emulators.url, { name: String(started.body?.name), input: JSON.parse(String(started.body?.input)) }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0" }, { broker, endpoints: emulators.url, modelsDir, imageEnv });
+      execution = await runDeployedDefinition(syn, bundles, emulators.url, { name: String(started.body?.name), input: JSON.parse(String(started.body?.input)) }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0" }, { broker, endpoints: emulators.url, modelsDir, imageEnv, onTaskWaiting });
       for (const fn of Object.keys(syn.functionRoles) as DeployedFunction[]) if (fn !== "api") calls.push(...iamCallsOf(emulators.requests, syn, fn));
       calls.push(...bedrockCalls(execution.providers, syn));
       calls.push(...iamCallsOfSigner(emulators.requests, syn, workerAccessKey, { caller: "worker task (recorded)", principal: syn.worker.taskRoleArn, identityPolicies: [{ name: "WorkerTaskPolicy", policy: syn.worker.taskPolicy }] }));
@@ -91,6 +107,17 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
       const out = execution.output as { declarationKey?: string; reportKey?: string };
       must(out?.declarationKey && out.reportKey, "no declaration in the output");
       return `${execution.states.length} task states; ${execution.providers.length} hosted calls; ${out.declarationKey}`;
+    });
+    await attempt("run", "AttorneyReview waited with its token in the review table; the API's review route answered it with SendTaskSuccess", async () => {
+      must(review, "the execution never waited in AttorneyReview");
+      const answer = await review;
+      calls.push(...iamCallsOf(emulators.requests.slice(reviewFrom), syn, "api"));
+      must(answer.statusCode === 202, `HTTP ${answer.statusCode}: ${answer.body.slice(0, 200)}`);
+      const ops = emulators.requests.slice(reviewFrom).filter((r) => r.accessKeyId === accessKeyOf("api")).map((r) => r.operation);
+      must(ops.includes("SendTaskSuccess") && ops.includes("DeleteItem"), `the API called ${ops.join(", ")}`);
+      const approval = (execution?.output as { approval?: { decision?: string; reviewer?: string } } | undefined)?.approval;
+      must(approval?.decision === "approve" && approval.reviewer === "rehearsal", `the output's approval: ${JSON.stringify(approval)}`);
+      return `approved by ${approval.reviewer}; ${ops.join(", ")}`;
     });
     await attempt("run", "Extract's result (execution history) names no document file", () => {
       const state = execution?.results.get("Extract");

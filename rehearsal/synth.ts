@@ -41,6 +41,7 @@ export interface Synthesized {
   bucket: { name: string; arn: string; policy: PolicyDocument };
   keys: { data: { arn: string; policy: PolicyDocument }; vault: { arn: string; policy: PolicyDocument } };
   routingTable: { name: string; arn: string };
+  reviewTable: { name: string; arn: string };
   stateMachine: { arn: string; roleArn: string; policy: PolicyDocument };
   worker: { taskRoleArn: string; taskPolicy: PolicyDocument; instanceRoleArn: string; instancePolicy: PolicyDocument; taskDefinitions: Resource[] };
 }
@@ -166,10 +167,11 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
   const bucketName = await resolve(storage.bucket.bucket);
   const bucketArn = await resolve(storage.bucket.arn);
   const routingTable = { name: await resolve(storage.routingTable.name), arn: await resolve(storage.routingTable.arn) };
-  const table = functionTable(registry, { bucketName, routingTableName: routingTable.name, dataKeyArn: keys.data, vaultKeyArn: keys.vault, registryFile, gpuClusterArn });
+  const reviewTable = { name: await resolve(storage.reviewTable.name), arn: await resolve(storage.reviewTable.arn) };
+  const table = functionTable(registry, { bucketName, routingTableName: routingTable.name, reviewTableName: reviewTable.name, dataKeyArn: keys.data, vaultKeyArn: keys.vault, registryFile, gpuClusterArn });
 
   const mapping = sstStatementMapping(platform);
-  const targets = { region, accountId: account, bucketArn, dataKeyArn: keys.data, vaultKeyArn: keys.vault, routingTableArn: routingTable.arn, gpuClusterArn, registry };
+  const targets = { region, accountId: account, bucketArn, dataKeyArn: keys.data, vaultKeyArn: keys.vault, routingTableArn: routingTable.arn, reviewTableArn: reviewTable.arn, gpuClusterArn, registry };
   const functionRoles = {} as Synthesized["functionRoles"];
   for (const fn of Object.keys(functionArns) as DeployedFunction[]) {
     const permissions = functionPermissions(cloud, fn, { ...targets, ...(table[fn].startsExecutions ? { stateMachineArn } : {}) });
@@ -199,6 +201,7 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
       vault: { arn: keys.vault, policy: vaultKey.inputs.policy ? JSON.parse(vaultKey.inputs.policy) : defaultKeyPolicy() },
     },
     routingTable,
+    reviewTable,
     stateMachine: { arn: stateMachineArn, roleArn: one("aws:iam/role:Role", "StateMachineRole").state.arn, policy: rolePolicy("StateMachinePolicy") },
     worker: {
       taskRoleArn: one("aws:iam/role:Role", "WorkerTaskRole").state.arn,

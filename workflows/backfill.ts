@@ -108,7 +108,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         let result: BackfillCaseResult;
         try {
           await ingestCase(folder, engine.store);
-          const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, executionName: name });
+          const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, executionName: name, approve: { reviewer: "backfill", via: "backfill" } });
           result = {
             folder: folder.dir,
             caseId: folder.caseFile.caseId,

@@ -12,6 +12,8 @@ import { stageEntry, type Registry } from "../core/registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
 import { stageModule, stageModules, type StageModule } from "../core/stages/index.ts";
+import { reviewExpirySeconds } from "../core/review.ts";
+import { maxReviewRounds, reviewStates } from "./review-states.ts";
 
 /** The GPU stages by where they run (core/stages/: each module's `phase`), in pipeline order. */
 const stagesIn = (phase: StageModule["phase"]): GpuStage[] => stageModules.filter((m) => m.phase === phase).map((m) => m.name);
@@ -68,7 +70,7 @@ const failurePath = "$.lastFailure";
  * so a slow invoke or cold start never turns a Lambda that is still working into
  * States.Timeout, and the Lambda's own timeout error is what reaches the history.
  */
-const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10 } as const;
+const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10, "request-review": 30, "review-notes": 60 } as const;
 /**
  * The deployed Lambdas outside the state machine, in the same table: the reaper's two (an
  * ECS event or a sweep is a few API calls), the API (API Gateway gives up at 30 s), and the
@@ -121,9 +123,11 @@ export interface BuildDefinitionOptions {
   registry: Registry;
   /** Default: {@link localResources}. */
   resources?: DefinitionResources;
+  /** How long AttorneyReview waits. Default: `AFFIANT_REVIEW_EXPIRY_SECONDS`, else 14 days. */
+  reviewExpirySeconds?: number;
 }
 
-export function buildDefinition({ registry, resources = localResources }: BuildDefinitionOptions): AslDefinition {
+export function buildDefinition({ registry, resources = localResources, reviewExpirySeconds: expiry = reviewExpirySeconds() }: BuildDefinitionOptions): AslDefinition {
   const timeouts = lambdaTimeoutSeconds(registry);
   const lambda = (fn: LambdaFunction, payload: Record<string, unknown>) => ({
     Type: "Task",
@@ -322,17 +326,21 @@ export function buildDefinition({ registry, resources = localResources }: BuildD
     [stateNames.reinject]: {
       ...lambda(lambdaFunctions.reinject, stateOnly),
       Comment: "Puts real values back inside the account; any leftover placeholder fails the run",
-      ResultSelector: { "result.$": "$.Payload" },
-      OutputPath: "$.result",
-      Next: stateNames.done,
+      // The whole state stays: a "changes" decision rewrites from it.
+      ResultSelector: { "output.$": "$.Payload" },
+      ResultPath: "$.reinject",
+      Next: stateNames.attorneyReview,
     },
+    ...reviewStates(lambda, expiry, admitStateName(rewrite[0]!)),
     [stateNames.done]: { Type: "Succeed" },
   };
 
   return {
     Comment: "Affiant: case file (PDFs) to a draft sworn declaration (VAWA self-petition / T visa)",
     StartAt: stateNames.extract,
-    TimeoutSeconds: executionTimeoutSeconds(registry),
+    // A pass of the pipeline and a review window per round, for `maxReviewRounds` rounds
+    // of changes and the approval; Step Functions caps an execution at a year.
+    TimeoutSeconds: Math.min(31_536_000, (1 + maxReviewRounds) * (executionTimeoutSeconds(registry) + expiry)),
     States: states,
   };
 }

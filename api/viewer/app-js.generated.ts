@@ -48,6 +48,16 @@ export const viewerJs = `"use strict";
     const e = body?.error ?? {};
     throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : "HTTP " + res.status, typeof e.message === "string" && e.message ? e.message : res.statusText);
   }
+  async function apiPost(path, body) {
+    const headers = { accept: "application/json", "content-type": "application/json" };
+    const token = getToken();
+    if (token) headers.authorization = "Bearer " + token;
+    const res = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), cache: "no-store" });
+    const json = await res.json().catch(() => ({}));
+    if (res.ok) return json;
+    const e = json?.error ?? {};
+    throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : "HTTP " + res.status, typeof e.message === "string" && e.message ? e.message : res.statusText);
+  }
   async function apiJson(path) {
     return await (await apiFetch(path)).json();
   }
@@ -483,6 +493,80 @@ export const viewerJs = `"use strict";
     return g;
   }
 
+  // api/viewer/browser/review.ts
+  function renderReviewForm(summary, onDecided) {
+    const review = summary.review;
+    const approve = h("input", { type: "radio", name: "decision", value: "approve", id: "review-approve", checked: true });
+    const changes = h("input", { type: "radio", name: "decision", value: "changes", id: "review-changes" });
+    const notes = h("textarea", { id: "review-notes", name: "notes", rows: 6, placeholder: "What to change (required for changes). Names are redacted before any model reads them." });
+    const reviewer = h("input", { id: "review-reviewer", name: "reviewer", type: "text", required: true, maxlength: 200, autocomplete: "name", placeholder: "Your name" });
+    const message = h("p", { id: "review-error", class: "error-text", role: "alert", hidden: true });
+    const submit = h("button", { type: "submit", class: "button", id: "review-submit" }, "Send decision");
+    const form = h(
+      "form",
+      {
+        id: "review-form",
+        class: "review-form",
+        onsubmit: (ev) => {
+          ev.preventDefault();
+          submit.disabled = true;
+          message.hidden = true;
+          const decision = changes.checked ? "changes" : "approve";
+          apiPost("/executions/" + encodeURIComponent(summary.executionId) + "/review", { decision, notes: notes.value || void 0, reviewer: reviewer.value, via: "viewer" }).then(() => onDecided()).catch((err) => {
+            const e = errorText(err);
+            message.textContent = (e.name ? e.name + ": " : "") + (e.message || "the decision was not accepted");
+            message.hidden = false;
+            submit.disabled = false;
+          });
+        }
+      },
+      [
+        h("fieldset", null, [
+          h("legend", null, "Decision"),
+          h("label", { for: "review-approve" }, [approve, " Approve this declaration"]),
+          h("label", { for: "review-changes" }, [changes, " Ask for changes (a rewrite round with these notes, then review again)"])
+        ]),
+        h("label", { for: "review-notes" }, "Notes"),
+        notes,
+        h("label", { for: "review-reviewer" }, "Reviewer"),
+        reviewer,
+        message,
+        submit
+      ]
+    );
+    return h("section", { class: "card", id: "review" }, [
+      h("div", { class: "card-head" }, [h("h2", null, "Attorney review"), review ? h("span", { class: "muted small", id: "review-window" }, "Round " + review.round + " · open until " + fmtTime(review.expiresAt)) : null]),
+      h("p", null, "The execution waits in AttorneyReview. Read the draft, then approve it or ask for changes."),
+      form
+    ]);
+  }
+  function renderAuditLog(audit) {
+    return h("section", { class: "card", id: "review-audit" }, [
+      h("div", { class: "card-head" }, h("h2", null, "Review audit log")),
+      h(
+        "div",
+        { class: "table-wrap" },
+        h("table", { class: "audit" }, [
+          h("thead", null, h("tr", null, ["When", "Decision", "Reviewer", "Via", "Round", "Draft"].map((t) => h("th", null, t)))),
+          h(
+            "tbody",
+            null,
+            audit.map(
+              (a) => h("tr", { class: "audit-entry", "data-decision": a.decision }, [
+                h("td", null, fmtTime(a.decidedAt)),
+                h("td", null, a.decision),
+                h("td", null, a.reviewer),
+                h("td", null, a.via),
+                h("td", null, String(a.round)),
+                h("td", null, h("code", null, a.version))
+              ])
+            )
+          )
+        ])
+      )
+    ]);
+  }
+
   // api/viewer/browser/detail.ts
   var SEGMENTS = [
     { key: "queueMs", label: "queue" },
@@ -495,7 +579,7 @@ export const viewerJs = `"use strict";
     const end = run.endedAt ? Date.parse(run.endedAt) : Date.now();
     return Number.isNaN(start2) || Number.isNaN(end) ? 0 : Math.max(0, end - start2);
   }
-  function renderDetail(summary, definition) {
+  function renderDetail(summary, definition, onDecided = () => void 0) {
     const output = summary.output && typeof summary.output === "object" ? summary.output : {};
     const runs = summary.states || [];
     const fallbacks = runs.filter((r) => r.fallbackReason || /Fallback$/.test(r.name)).length;
@@ -509,7 +593,8 @@ export const viewerJs = `"use strict";
       fact("Total cost", fmtCost(totalCost), "cost"),
       fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
       fact("State runs", String(runs.length), "runs"),
-      fact("Fallbacks", String(fallbacks), "fallbacks")
+      fact("Fallbacks", String(fallbacks), "fallbacks"),
+      summary.waitingFor ? fact("Waiting in", summary.waitingFor, "waiting") : null
     ]);
     const actions = h("div", { class: "actions" });
     if (summary.status === "SUCCEEDED") {
@@ -532,6 +617,8 @@ export const viewerJs = `"use strict";
         facts,
         errorBox
       ]),
+      summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
+      summary.reviewAudit?.length ? renderAuditLog(summary.reviewAudit) : null,
       h("section", { class: "card" }, [
         h("div", { class: "card-head" }, [h("h2", null, "State graph"), graphLegend()]),
         h("div", { class: "graph-wrap", id: "graph" }, definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API."))
@@ -803,10 +890,10 @@ export const viewerJs = `"use strict";
       if (gen !== generation) return;
       byId("signout").hidden = !getToken();
       const scrollX = document.getElementById("graph")?.scrollLeft || 0;
-      replaceChildren(view(), renderDetail(summary, definition));
+      replaceChildren(view(), renderDetail(summary, definition, () => route()));
       const graph = document.getElementById("graph");
       if (graph) graph.scrollLeft = scrollX;
-      if (summary.status === "RUNNING") schedule(() => showDetail(id, gen));
+      if (summary.status === "RUNNING" && !summary.waitingFor) schedule(() => showDetail(id, gen));
       else stopPolling();
     }).catch((err) => handleError(err, gen));
   }

@@ -138,5 +138,10 @@ tr.run-error td { background: var(--fail-bg); color: #7a1f17; white-space: norma
 .token-form input:focus { outline: 2px solid rgba(47, 91, 211, 0.3); border-color: var(--accent); }
 .toast { position: fixed; right: 20px; bottom: 20px; background: #1c2430; color: #fff; padding: 10px 14px; border-radius: 8px; box-shadow: 0 6px 20px rgba(0,0,0,0.2); }
 .notice { padding: 24px; }
+.review-form { display: grid; gap: 8px; max-width: 640px; }
+.review-form fieldset { border: 1px solid #e3e7ee; border-radius: 7px; padding: 8px 12px; display: grid; gap: 4px; }
+.review-form textarea, .review-form input[type=text] { padding: 8px 10px; border: 1px solid #cfd5df; border-radius: 7px; font: inherit; }
+.review-form .button { justify-self: start; }
+.error-text { color: #7a1f17; }
 @keyframes pulse { 0%, 100% { opacity: 1; } 50% { opacity: 0.35; } }
 `;

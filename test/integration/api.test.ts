@@ -32,6 +32,12 @@ async function call(method: string, route: string, init: { body?: RequestInit["b
   return { status: res.status, json, text, headers: res.headers };
 }
 
+const expect4xx = (r: { status: number; json: any }, status: number, name: string, pattern?: RegExp) => {
+  assert.equal(r.status, status, JSON.stringify(r.json));
+  assert.equal(r.json.error.name, name);
+  if (pattern) assert.match(r.json.error.message, pattern);
+};
+
 test("every API route needs the bearer token when AFFIANT_API_TOKEN is set", async () => {
   for (const [method, route] of [["GET", "/executions"], ["POST", "/cases"], ["GET", "/executions/x"], ["POST", "/cases/x/executions"]] as const) {
     const none = await fetch(`${serve.url}${route}`, { method });
@@ -44,11 +50,7 @@ test("every API route needs the bearer token when AFFIANT_API_TOKEN is set", asy
 });
 
 test("client mistakes are 4xx with a named error that says what and where", async () => {
-  const expect4xx = (r: { status: number; json: any }, status: number, name: string, pattern?: RegExp) => {
-    assert.equal(r.status, status, JSON.stringify(r.json));
-    assert.equal(r.json.error.name, name);
-    if (pattern) assert.match(r.json.error.message, pattern);
-  };
+
   expect4xx(await call("POST", "/cases", { body: "hello", headers: { "content-type": "text/plain" } }), 415, "Affiant.UnsupportedMediaType");
 
   const badCase = caseForm(samples.vawa);
@@ -100,10 +102,30 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const early = await call("GET", `/executions/${id}/declaration`);
   if (early.status !== 200) assert.equal(early.json.error.name, "Affiant.DeclarationNotReady");
 
+  // The execution waits for the attorney; the review API decides, and bad decisions change nothing.
+  const waiting = await waitFor("the execution to reach AttorneyReview", async () => {
+    const r = await call("GET", `/executions/${id}`);
+    return r.json.status === "RUNNING" && !r.json.waitingFor ? undefined : r.json;
+  });
+  assert.equal(waiting.waitingFor, "AttorneyReview", JSON.stringify(waiting.states.filter((s: any) => s.status === "FAILED")));
+  const review = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => call("POST", `/executions/${id}/review`, { body: JSON.stringify(body), headers });
+  expect4xx(await review({ decision: "maybe" }), 400, "Affiant.InvalidInput", /decision: expected one of approve, changes/);
+  expect4xx(await review({ decision: "changes" }), 400, "Affiant.InvalidInput", /notes: a "changes" decision needs notes/);
+  expect4xx(await review({ decision: "changes", notes: "x".repeat(70_000) }), 400, "Affiant.InvalidInput", /notes: 70000 bytes, over the 65536-byte limit/);
+  expect4xx(await review({ decision: "approve" }, { "content-type": "text/plain" }), 415, "Affiant.UnsupportedMediaType");
+  expect4xx(await call("POST", `/executions/no-such-run/review`, { body: JSON.stringify({ decision: "approve" }), headers: { "content-type": "application/json" } }), 404, "Affiant.NotFound", /no-such-run/);
+  const unchanged = await call("GET", `/executions/${id}`);
+  assert.deepEqual([unchanged.json.waitingFor, unchanged.json.review, unchanged.json.reviewAudit], ["AttorneyReview", waiting.review, undefined], "a refused decision changed the gate");
+  const approved = await review({ decision: "approve", reviewer: "A. Attorney" });
+  assert.equal(approved.status, 202, approved.text);
+  // The token is used: a second decision is refused.
+  expect4xx(await review({ decision: "approve" }), 409, "Affiant.NotWaitingForReview", /not waiting for review|already decided/);
+
   const summary = await waitFor("the execution to end", async () => {
     const r = await call("GET", `/executions/${id}`);
     return r.json.status === "RUNNING" ? undefined : r.json;
   });
+  assert.deepEqual(summary.reviewAudit.map((a: any) => [a.decision, a.reviewer, a.via, a.version]), [["approve", "A. Attorney", "api", waiting.review.version]]);
   assert.equal(summary.status, "SUCCEEDED", JSON.stringify(summary.states.filter((s: any) => s.status === "FAILED")));
   const facts = summary.states.find((s: any) => s.name === "ExtractFacts" || s.name === "ExtractFactsFallback");
   assert.ok(facts?.model && facts.tokensOut > 0, "GPU stage reports model and tokens");

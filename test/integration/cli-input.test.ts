@@ -78,7 +78,7 @@ test("an encrypted PDF fails the execution at Extract, naming the file", async (
   const { home, env } = makeTestHome();
   const dir = copyCase(samples.vawa, path.join(home, "case"));
   await writePdf(path.join(dir, "locked.pdf"), [["Sealed medical record."]], { userPassword: "secret" });
-  const r = await runCli(["run", dir, "--json"], env);
+  const r = await runCli(["run", dir, "--approve", "--json"], env);
   assert.equal(r.code, 1);
   const summary = JSON.parse(r.stdout) as { status: string; error: string; cause: string; states: Array<{ name: string; status: string }> };
   assert.equal(summary.status, "FAILED");

@@ -35,7 +35,7 @@ function filesUnder(dir: string): string[] {
 
 test("affiant run: the VAWA sample succeeds end to end and writes a declaration", async () => {
   const { home, env } = makeTestHome({ stages: patientStages });
-  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
   assert.equal(summary.status, "SUCCEEDED");
@@ -123,7 +123,7 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
 
 test("affiant run: the T visa sample succeeds end to end", async () => {
   const { env } = makeTestHome({ stages: patientStages });
-  const cli = await runCli(["run", samples.tvisa, "--json"], env);
+  const cli = await runCli(["run", samples.tvisa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
   assert.equal(summary.status, "SUCCEEDED");
@@ -135,7 +135,7 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
 
 test("a draft below the score threshold is rewritten with the judges' reasons and judged again", async () => {
   const { env } = makeTestHome({ stages: patientStages, maxRewrites: 1, scoreThreshold: 1 });
-  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
   const names = summary.states.map((s) => s.name);
@@ -149,7 +149,7 @@ test("a draft below the score threshold is rewritten with the judges' reasons an
 test("a case that needs more context than the models allow fails with a clear ContextTooLarge, never truncation", async () => {
   // 200 tokens: less than any stage's prompt template plus its output budget.
   const { env } = makeTestHome({ contextSize: 200 });
-  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 1);
   const summary = JSON.parse(cli.stdout) as Summary & { error: string; cause: string };
   assert.equal(summary.status, "FAILED");

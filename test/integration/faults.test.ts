@@ -33,7 +33,7 @@ function stateOf(states: StateRow[], name: string): StateRow {
 test("crash, stall, runaway loop and oom: each stage falls back and the case still succeeds", async () => {
   const { home, env } = makeTestHome();
   const cli = await runCli(
-    ["run", samples.vawa, "--json", "--fault", "ExtractFacts=crash", "--fault", "DraftDeclaration=stall", "--fault", "JudgeTone=loop", "--fault", "JudgeCoverage=oom"],
+    ["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=crash", "--fault", "DraftDeclaration=stall", "--fault", "JudgeTone=loop", "--fault", "JudgeCoverage=oom"],
     env,
   );
   assert.equal(cli.code, 0, cli.stderr);
@@ -84,7 +84,7 @@ test("crash, stall, runaway loop and oom: each stage falls back and the case sti
 test("a stall the worker cannot report is ended by the engine's heartbeat timeout (process killed)", async () => {
   // The worker's own watchdog is set past the heartbeat, so only the engine can notice.
   const { env } = makeTestHome({ stages: { DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 } } });
-  const cli = await runCli(["run", samples.vawa, "--json", "--fault", "DraftDeclaration=stall"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json", "--fault", "DraftDeclaration=stall"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
   const draft = stateOf(summary.states, "DraftDeclaration");
@@ -101,7 +101,7 @@ test("hang-native: a worker stuck in native code (main thread and a pool thread)
   // Nothing in the stuck worker's main thread runs again: the engine's SIGKILL ends it
   // locally (its own lifeline thread would, 2 s later, as it does in ECS).
   const { env } = makeTestHome({ stages: { ExtractFacts: { heartbeatSeconds: 6, watchdogSeconds: 120 } } });
-  const cli = await runCli(["run", samples.vawa, "--json", "--fault", "ExtractFacts=hang-native"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=hang-native"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
   const facts = stateOf(summary.states, "ExtractFacts");
@@ -119,7 +119,7 @@ test("a stage that runs past TimeoutSeconds is killed with States.Timeout and fa
   // the greedy fallback's longer prompt makes stories260K repeat a paragraph, which the loop
   // detector rightly ends as a runaway.
   const { env } = makeTestHome({ stages: { ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 } } });
-  const cli = await runCli(["run", samples.vawa, "--json", "--fault", "ExtractFacts=slow"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=slow"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
   const facts = stateOf(summary.states, "ExtractFacts");
@@ -135,7 +135,7 @@ test("a stopped execution stops the fallback's own worker too: the state reads A
     const folder = readCaseFolder(samples.vawa);
     await ingestCase(folder, engine.store);
     const fallbackWorkers: number[] = [];
-    const { executionId, done } = engine.start({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults: { JudgeTone: "oom" } });
+    const { executionId, done } = engine.start({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults: { JudgeTone: "oom" }, approve: { reviewer: "test", via: "test" } });
     engine.on("event", (event) => {
       if (event.type !== "worker" || event.state !== "JudgeToneFallback") return;
       fallbackWorkers.push(event.pid);

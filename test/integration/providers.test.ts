@@ -34,7 +34,7 @@ test("the T visa sample, rewrite included, completes through hosted fallbacks wi
   const providers = await recordingProviders();
   try {
     const { env } = makeTestHome({ stages: hostedChains, maxRewrites: 1, scoreThreshold: 1 });
-    const cli = await runCli(["run", samples.tvisa, "--json", ...allCrash], { ...env, ...providerEnv(providers) });
+    const cli = await runCli(["run", samples.tvisa, "--approve", "--json", ...allCrash], { ...env, ...providerEnv(providers) });
     assert.equal(cli.code, 0, cli.stderr);
     const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null }> };
     assert.equal(summary.states.find((s) => s.name === "GuardrailsRewriteFallback")?.provider, "openrouter");
@@ -50,7 +50,7 @@ test("with every local stage failing, the case completes through Bedrock and Ope
   const providers = await recordingProviders();
   try {
     const { env } = makeTestHome({ stages: hostedChains });
-    const cli = await runCli(["run", samples.vawa, "--json", ...allCrash], { ...env, ...providerEnv(providers) });
+    const cli = await runCli(["run", samples.vawa, "--approve", "--json", ...allCrash], { ...env, ...providerEnv(providers) });
     assert.equal(cli.code, 0, cli.stderr);
     const summary = JSON.parse(cli.stdout) as { outputDir: string; states: Array<{ name: string; provider: string | null; model: string | null; fallbackReason: string | null; tokensIn: number | null }> };
     const by = (n: string) => summary.states.find((s) => s.name === n)!;
@@ -89,7 +89,7 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
     // Lower case slips past the name rules (a name is written with capitals); the guard, which
     // compares folded spellings, does not.
     await writePdf(path.join(dir, "signature.pdf"), [["Signed under penalty of perjury: elena fictitia marsh, declarant."]]);
-    const cli = await runCli(["run", dir, "--json", "--fault", "ExtractFacts=crash"], { ...env, ...providerEnv(providers) });
+    const cli = await runCli(["run", dir, "--approve", "--json", "--fault", "ExtractFacts=crash"], { ...env, ...providerEnv(providers) });
     assert.equal(cli.code, 0, cli.stderr);
     const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null; fallbackReason: string | null }> };
     const fallback = summary.states.find((s) => s.name === "ExtractFactsFallback")!;

@@ -158,7 +158,7 @@ test("affiant run copies the DOCX and PDF beside declaration.md in the outputs f
   // Generous heartbeats: this test is about the outputs, and the CI box is shared (load > cores).
   const relaxed = Object.fromEntries(gpuStages.map((s) => [s, { heartbeatSeconds: 60, watchdogSeconds: 60, timeoutSeconds: 300 }]));
   const { env } = makeTestHome({ stages: relaxed });
-  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { outputDir: string; output: { docxKey: string; pdfKey: string } };
   assert.match(summary.output.docxKey, /declaration\.docx$/);

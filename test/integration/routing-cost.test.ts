@@ -66,7 +66,7 @@ test("a model with an open circuit is skipped ahead of time; each stage's fallba
   for (let i = 0; i < 5; i++) await store.record("stories-260k", "DraftDeclaration", "Affiant.GenerationStalled");
   store.dispose();
 
-  const cli = await runCli(["run", samples.vawa, "--json"], env);
+  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { executionId: string; output: { costUsd: number }; states: Array<{ name: string; status: string; error?: string; cause?: string; fallbackReason: string | null; model: string | null; costUsd: number | null; startedAt: string; endedAt: string }> };
   for (const stage of ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone"]) {

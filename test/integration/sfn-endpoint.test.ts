@@ -35,7 +35,8 @@ const client = (secretAccessKey: string, accessKeyId = "affiant") =>
 
 before(async () => {
   env = { ...makeTestHome({ stages: patientStages }).env, AFFIANT_API_TOKEN: token };
-  serve = await startServe(env);
+  // --approve: these runs go through the AttorneyReview gate at once (review-sfn.test.ts answers it from the review API).
+  serve = await startServe(env, ["--approve"]);
   sfn = client(token);
   const res = await fetch(`${serve.url}/cases`, { method: "POST", body: caseForm(samples.vawa), headers: { authorization: `Bearer ${token}` } });
   assert.equal(res.status, 201);

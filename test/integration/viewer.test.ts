@@ -42,8 +42,9 @@ interface Summary {
 }
 
 /** `affiant serve --port 0` as a user starts it; the port is read from its stderr line. */
-async function startServe(env: Record<string, string>): Promise<{ child: ChildProcess; base: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0"], {
+async function startServe(env: Record<string, string>, args: string[] = ["--approve"]): Promise<{ child: ChildProcess; base: string; stderr: () => string }> {
+  // --approve: these runs go through the gate at once (the viewer's review form has its own test).
+  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", ...args], {
     cwd: root,
     env: { ...process.env, ...env, AFFIANT_API_TOKEN: token },
     stdio: ["ignore", "ignore", "pipe"],

@@ -134,9 +134,14 @@ async function infraTests() {
     assert.ok(vault?.expiration?.days > 0, "the vault mapping expires");
     assert.ok(rules.some((r) => r.filter?.tag?.value === "intermediate" && r.expiration?.days > 0), "tagged intermediates expire");
     assert.ok(!rules.some((r) => r.filter?.prefix === "runs/" && r.expiration), "declarations under runs/ are never expired");
-    const table = one("aws:dynamodb/table:Table");
+    const tables = all("aws:dynamodb/table:Table");
+    const table = tables.find((t) => t.name === "Routing")!;
     // The keys core/routing-store.ts writes and queries by.
     assert.deepEqual([table.inputs.hashKey, table.inputs.rangeKey, table.inputs.ttl.attributeName], ["model", "seq", "expiresAt"]);
+    // The keys core/review-store.ts writes: the gate and the audit log, kept (no TTL: the audit log is a record).
+    const reviews = tables.find((t) => t.name === "Reviews")!;
+    assert.deepEqual([reviews.inputs.hashKey, reviews.inputs.rangeKey, reviews.inputs.ttl], ["executionId", "sk", undefined]);
+    assert.equal(tables.length, 2);
   });
 
   test("the state machine logs at ERROR without execution data, with X-Ray on", () => {
@@ -278,7 +283,7 @@ async function infraTests() {
       assert.ok([stopped.state.arn, sweepRule.state.arn].includes(p.inputs.sourceArn), p.name);
     }
 
-    const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
+    const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill", "task-stopped", "gpu-sweeper"] as const;
     const perms = new Map<string, Permission[]>();
     for (const fn of fns) perms.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targetsWithCluster)))) as Permission[]);
@@ -292,8 +297,8 @@ async function infraTests() {
     assert.ok(!perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)), "the Admit function reads no blobs");
   });
 
-  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject the vault; the fallback only the guard's hashes", async () => {
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
+  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject and AttorneyNotes the vault; the fallback only the guard's hashes", async () => {
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill"] as const;
     const resolved = new Map<string, Permission[]>();
     for (const fn of fns) resolved.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targets)))) as Permission[]);
@@ -313,7 +318,8 @@ async function infraTests() {
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-extracted-text"), [lambdaFunctions.extract]);
     assert.deepEqual(can("kms:Decrypt", "affiant-extracted-text"), [lambdaFunctions.redact], "only Redact can decrypt Extract's sealed text");
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact]);
-    assert.deepEqual(can("kms:Decrypt", "affiant-pii-vault"), [lambdaFunctions.reinject], "only Reinject opens the vault");
+    // AttorneyNotes opens it only to turn the people the attorney names into the draft's placeholders.
+    assert.deepEqual(can("kms:Decrypt", "affiant-pii-vault"), [lambdaFunctions.reinject, lambdaFunctions.reviewNotes].sort(), "only Reinject and AttorneyNotes open the vault");
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact]);
     assert.deepEqual(can("kms:Decrypt", "affiant-privacy-guard"), [lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.fallback].sort());
     // No grant on the vault key goes without a purpose, and none opens an unknown kind.
@@ -358,7 +364,7 @@ async function infraTests() {
   });
 
   test("Index and Score may invoke exactly the registry's embedding.bedrock.model, not the default Titan, when it names another", async () => {
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry };
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry };
     const other = "amazon.titan-embed-text-v1";
     assert.notEqual(other, defaultEmbeddingModel);
     const custom = { ...registry, embedding: { ...registry.embedding!, bedrock: { ...registry.embedding!.bedrock, model: other } } };
@@ -373,7 +379,7 @@ async function infraTests() {
     const { fallbackProviderPermissions, providerModelIds } = await import("../../infra/permissions.ts");
     const { providers, providerSecrets } = await import("../../core/providers/index.ts");
     const { defineProvider } = await import("../../core/providers/types.ts");
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", registry };
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry };
     const fallback = (await resolve(pulumi.output(functionPermissions(cloud, lambdaFunctions.fallback, targets)))) as Permission[];
     // Every module's statements for the ids the registry names for it are in the fallback's grant.
     for (const p of providers) {
@@ -394,7 +400,7 @@ async function infraTests() {
     assert.deepEqual(granted, [{ actions: ["throwaway:Invoke"], resources: [`arn:throwaway:${region}:${account}:model/m-1`, `arn:throwaway:${region}:${account}:model/m-2`] }]);
     // Secrets: the fallback function is linked to every provider's, and no other function to any.
     const { functionTable } = await import("../../infra/functions.ts");
-    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
+    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
     const secrets = providerSecrets().map((s) => s.name);
     assert.ok(secrets.length > 0);
     assert.deepEqual(table[lambdaFunctions.fallback].link, secrets);
@@ -417,7 +423,7 @@ async function infraTests() {
 
   test("every Lambda state waits longer than its function's timeout; the execution outlasts every stage budget", async () => {
     const { functionTable } = await import("../../infra/functions.ts");
-    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
+    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
     const states = collectTaskStates(production.definition).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
     assert.ok(states.length >= 11);
     // One table: every deployed function, pipeline or not, takes its timeout from lambdaTimeoutSeconds.
@@ -452,7 +458,7 @@ async function infraTests() {
     const dataTypes = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:dynamodb/table:Table", "aws:cloudwatch/logGroup:LogGroup"];
     for (const [stackName, resources, retained] of [["production", prod, true], ["dev", dev, false]] as const) {
       const data = resources.filter((r) => dataTypes.includes(r.type));
-      assert.equal(data.length, 6, `${stackName}: the bucket, two keys, the routing table, two log groups`);
+      assert.equal(data.length, 7, `${stackName}: the bucket, two keys, the routing and review tables, two log groups`);
       for (const r of data) assert.equal(retainOnDelete.get(`${stackName}/${r.type}/${r.name}`), retained, `${stackName}: ${r.name} retainOnDelete`);
       const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
       assert.equal(bucket.inputs.forceDestroy, !retained);

@@ -17,10 +17,18 @@ export interface StateEvent {
 }
 
 /** Records every event; resolves with the execution's failure, if it failed. */
-export async function recordEvents(db: HistoryDb, executionId: string, events: AsyncGenerator<EventLog>, onState: (event: StateEvent) => void): Promise<{ Error: string; Cause: string } | undefined> {
+/** `skip`: events that are no part of the execution's history (the engine stopping at, or resuming from, a review gate). */
+export async function recordEvents(
+  db: HistoryDb,
+  executionId: string,
+  events: AsyncGenerator<EventLog>,
+  onState: (event: StateEvent) => void,
+  skip: (event: EventLog & { state?: { name: string } }) => boolean = () => false,
+): Promise<{ Error: string; Cause: string } | undefined> {
   let failure: { Error: string; Cause: string } | undefined;
   for await (const event of events) {
     const e = event as EventLog & { state?: { name: string }; Error?: string; Cause?: unknown; retry?: { attempt: number }; catch?: unknown };
+    if (skip(e)) continue;
     const stateName = e.state?.name ?? null;
     const detail: Record<string, unknown> = {};
     if (e.Error) detail.error = e.Error;

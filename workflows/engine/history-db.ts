@@ -77,13 +77,37 @@ CREATE TABLE IF NOT EXISTS state_reports (
   created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS state_reports_exec ON state_reports(execution_id, id);
+CREATE TABLE IF NOT EXISTS review_tasks (
+  token TEXT PRIMARY KEY,
+  execution_id TEXT NOT NULL UNIQUE REFERENCES executions(id),
+  state TEXT NOT NULL,
+  version TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  opened_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
 `;
+
+/**
+ * AttorneyReview's task as the engine keeps it (what Step Functions keeps for a waiting
+ * `.waitForTaskToken` state): its token and the execution state to resume from. The review
+ * API's view of the gate is the review store's (core/review-store.ts), as in AWS.
+ */
+export interface ReviewTask {
+  token: string;
+  executionId: string;
+  state: unknown;
+  version: string;
+  round: number;
+  openedAt: string;
+  expiresAt: string;
+}
 
 export class HistoryDb {
   private readonly db: Database.Database;
   private disposed = false;
 
-  constructor(file: string = homePaths.database()) {
+  constructor(readonly file: string = homePaths.database()) {
     this.db = openSqlite(file);
     this.db.exec(schema);
     // Databases written before executions had an owner process.
@@ -149,13 +173,45 @@ export class HistoryDb {
   reapOrphans(isAlive: (pid: number) => boolean = processAlive): string[] {
     const rows = this.db.prepare(`SELECT id, owner_pid FROM executions WHERE status = 'RUNNING'`).all() as Array<{ id: string; owner_pid: number | null }>;
     const reaped: string[] = [];
+    const waiting = new Set(this.openReviewTasks().map((t) => t.executionId));
     for (const r of rows) {
       if (r.owner_pid === process.pid) continue;
+      // Waiting for the attorney needs no process: any engine resumes it from its task.
+      if (waiting.has(r.id)) continue;
       if (r.owner_pid !== null && isAlive(r.owner_pid)) continue;
       this.finishExecution(r.id, { status: "ABORTED", error: "Affiant.Interrupted", cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
       reaped.push(r.id);
     }
     return reaped;
+  }
+
+  /** A new round's task replaces the last (used) one of the execution. */
+  openReviewTask(t: ReviewTask): void {
+    this.db.prepare(`DELETE FROM review_tasks WHERE execution_id = ?`).run(t.executionId);
+    this.db
+      .prepare(`INSERT INTO review_tasks (token, execution_id, state, version, round, opened_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .run(t.token, t.executionId, JSON.stringify(t.state), t.version, t.round, t.openedAt, t.expiresAt);
+  }
+
+  reviewTask(by: { executionId: string } | { token: string }): ReviewTask | undefined {
+    const r = ("token" in by ? this.db.prepare(`SELECT * FROM review_tasks WHERE token = ?`).get(by.token) : this.db.prepare(`SELECT * FROM review_tasks WHERE execution_id = ?`).get(by.executionId)) as
+      | Record<string, string | number>
+      | undefined;
+    return r ? toReviewTask(r) : undefined;
+  }
+
+  openReviewTasks(): ReviewTask[] {
+    return (this.db.prepare(`SELECT * FROM review_tasks`).all() as Array<Record<string, string | number>>).map(toReviewTask);
+  }
+
+  /** Uses the token: true for the one caller that closed it, false when it was already used. */
+  closeReviewTask(token: string): boolean {
+    return this.db.prepare(`DELETE FROM review_tasks WHERE token = ?`).run(token).changes === 1;
+  }
+
+  /** A resumed execution belongs to the process that resumed it. */
+  adoptExecution(id: string): void {
+    this.db.prepare(`UPDATE executions SET owner_pid = ? WHERE id = ?`).run(process.pid, id);
   }
 
   events(executionId: string): EventRow[] {
@@ -199,6 +255,18 @@ function toExecution(r: Record<string, string | null>): ExecutionRow {
     pipelineVersion: r.pipeline_version!,
     outputDir: r.output_dir ?? null,
     ownerPid: r.owner_pid === null || r.owner_pid === undefined ? null : Number(r.owner_pid),
+  };
+}
+
+function toReviewTask(r: Record<string, string | number>): ReviewTask {
+  return {
+    token: String(r.token),
+    executionId: String(r.execution_id),
+    state: JSON.parse(String(r.state)) as unknown,
+    version: String(r.version),
+    round: Number(r.round),
+    openedAt: String(r.opened_at),
+    expiresAt: String(r.expires_at),
   };
 }
 

@@ -26,6 +26,8 @@ const modules: Record<LambdaFunction, () => Promise<{ handler: Handler }>> = {
   "reinject-pii": () => import("../../functions/reinject-pii.ts") as Promise<{ handler: Handler }>,
   "generate-fallback": () => import("../../functions/generate-fallback.ts") as Promise<{ handler: Handler }>,
   "admit-gpu": () => import("../../functions/admit-gpu.ts") as Promise<{ handler: Handler }>,
+  "request-review": () => import("../../functions/request-review.ts") as Promise<{ handler: Handler }>,
+  "review-notes": () => import("../../functions/review-notes.ts") as Promise<{ handler: Handler }>,
 };
 
 /** Which of our functions an ARN (or name) from the definition refers to. */

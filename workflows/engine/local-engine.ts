@@ -38,6 +38,8 @@ import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import { config } from "../../core/config.ts";
+import { stateNames } from "../../core/state-names.ts";
+import { ReviewGates, waitingForReview, type ReviewRequest, type StartApproval } from "./review-gates.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
@@ -67,6 +69,11 @@ export interface StartExecutionOptions {
   faults?: Record<string, FaultKind>;
   /** Default: `<caseId>-<timestamp>-<random>`. */
   executionName?: string;
+  /**
+   * Approve at the AttorneyReview gate without waiting (`affiant run --approve`, demos, the
+   * e2e tests); the audit log records who and how. Default: the execution waits there.
+   */
+  approve?: StartApproval;
 }
 
 export type EngineEvent =
@@ -97,6 +104,10 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private releaseSpares: (() => void) | undefined;
   private releaseOcr: (() => Promise<void>) | undefined;
   private disposed = false;
+  /** The attorney's gate: tokens, decisions, resumption, expiry (review-gates.ts). */
+  readonly reviews: ReviewGates;
+  /** The same definition entered at AttorneyReview: how a waiting execution runs on. */
+  private resumeMachine: StateMachine | undefined;
 
   constructor(options: LocalEngineOptions = {}) {
     super();
@@ -113,7 +124,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
     // The library annotates the definition it is given (QueryLanguage…); keep ours exact.
-    this.machine = new StateMachine(structuredClone(this.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.machine = new StateMachine(withTimerRange(this.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.reviews = new ReviewGates(this);
   }
 
   /** Starts an execution and resolves when it has ended, successfully or not. */
@@ -133,10 +145,37 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const input = { caseId: options.caseId, ...(options.faults && Object.keys(options.faults).length ? { faults: options.faults } : {}) };
     const outputDir = path.join(homePaths.outputs(), executionId);
     this.db.createExecution({ id: executionId, caseId: options.caseId, caseDir: options.caseDir ?? null, input, pipelineVersion, outputDir });
+    if (options.approve) this.reviews.approveAtGate(executionId, options.approve);
     return { executionId, done: this.execute(executionId, options, input, outputDir) };
   }
 
-  private async execute(executionId: string, options: StartExecutionOptions, input: Record<string, unknown>, outputDir: string): Promise<ExecutionSummary> {
+  /**
+   * Runs an execution waiting in AttorneyReview on from that state, in this process: the
+   * same definition, entered at the gate with the state the gate kept (review-gates.ts).
+   */
+  resumeAtGate(executionId: string, state: unknown): Promise<ExecutionSummary> {
+    if (this.disposed) throw new Error("LocalEngine was disposed");
+    const row = this.db.getExecution(executionId)!;
+    this.db.adoptExecution(executionId);
+    // Validated whole by the constructor; entered at the gate, the states before it are
+    // unreachable, which the validator would refuse.
+    this.resumeMachine ??= new StateMachine({ ...withTimerRange(this.definition), StartAt: stateNames.attorneyReview } as never, { validationOptions: { noValidate: true } });
+    const outputDir = row.outputDir ?? path.join(homePaths.outputs(), executionId);
+    return this.execute(executionId, { caseId: row.caseId }, state as Record<string, unknown>, outputDir, { machine: this.resumeMachine, executionInput: row.input });
+  }
+
+  /** Stops an execution's run in this process at the gate (it stays RUNNING, waiting). */
+  suspendAtGate(executionId: string): void {
+    this.aborts.get(executionId)?.();
+  }
+
+  private async execute(
+    executionId: string,
+    options: StartExecutionOptions,
+    input: Record<string, unknown>,
+    outputDir: string,
+    resumed?: { machine: StateMachine; executionInput: unknown },
+  ): Promise<ExecutionSummary> {
     this.children.set(executionId, new Set());
     this.ended.set(executionId, new AbortController());
     // Spares warm while the Lambda states (extraction, OCR, redaction) run ahead of the first GPU state.
@@ -145,13 +184,22 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.releaseOcr ??= holdSharedPageReaders();
     log("info", "execution.started", { execution: executionId, caseId: options.caseId, faults: Object.keys(options.faults ?? {}).length });
 
-    const execution = this.machine.run(input as never, {
+    const execution = (resumed?.machine ?? this.machine).run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(executionId) as never },
       // The local worker answers over IPC, not by token; the token is there so `$$.Task.Token` resolves.
-      context: contextObject({ executionArn: executionArn(executionId), executionName: executionId, input, taskToken: `local-${executionId}` }) as never,
+      context: contextObject({ executionArn: executionArn(executionId), executionName: executionId, input: resumed?.executionInput ?? input, taskToken: `local-${executionId}` }) as never,
     });
     this.aborts.set(executionId, execution.abort);
-    const recording = recordEvents(this.db, executionId, execution.eventLogs, (e) => this.emit("event", { type: "state", executionId, ...e }));
+    // Stopping at the gate is how this engine waits, and resuming is no new start: neither is history.
+    let reentered = false;
+    const skip = (e: { type: string; state?: { name: string } }) => {
+      if (resumed && (e.type === "ExecutionStarted" || (!reentered && e.type === "StateEntered" && e.state?.name === stateNames.attorneyReview))) {
+        if (e.type === "StateEntered") reentered = true;
+        return true;
+      }
+      return this.reviews.suspended(executionId) && (e.type === "ExecutionAborted" || (e.state?.name === stateNames.attorneyReview && e.type !== "StateEntered"));
+    };
+    const recording = recordEvents(this.db, executionId, execution.eventLogs, (e) => this.emit("event", { type: "state", executionId, ...e }), skip);
 
     let status: ExecutionStatus = "SUCCEEDED";
     let output: unknown;
@@ -176,6 +224,16 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     }
     this.killChildren(executionId);
     this.aborts.delete(executionId);
+    // Stopped at the gate, not ended: the execution stays RUNNING, waiting for the attorney,
+    // and the draft under review is where the final one will be.
+    if (status === "ABORTED" && this.reviews.suspended(executionId)) {
+      this.reviews.settled(executionId);
+      this.stopReasons.delete(executionId);
+      const state = this.reviews.task(executionId)?.state as { reinject?: { output?: unknown } } | undefined;
+      if (state?.reinject?.output) await writeOutputs(this.store, outputDir, state.reinject.output);
+      log("info", "execution.waiting", { execution: executionId, state: stateNames.attorneyReview });
+      return this.summary(executionId)!;
+    }
 
     if (status === "SUCCEEDED") {
       try {
@@ -203,7 +261,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   summary(executionId: string): ExecutionSummary | undefined {
     const row = this.db.getExecution(executionId);
     if (!row) return undefined;
-    return summarizeExecution(row, this.db.events(executionId), this.db.reports(executionId));
+    return this.reviews.annotate(summarizeExecution(row, this.db.events(executionId), this.db.reports(executionId)));
   }
 
   /** Stops a running execution (StopExecution); false when it is not running here. */
@@ -236,6 +294,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
               input,
             ) : (input) => this.runLambdaTask(executionId, name, state, input);
     }
+    // The callback task: the token is kept here, and the decision comes back through reviews.
+    handlers[stateNames.attorneyReview] = (input) => this.reviews.enterGate(executionId, input as ReviewRequest);
     return handlers;
   }
 
@@ -281,6 +341,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       // Interrupted (Ctrl-C, SIGTERM): recorded as such, never left RUNNING.
       this.db.finishExecution(id, { status: "ABORTED", error: "Affiant.Interrupted", cause: "the local engine was stopped before the execution ended" });
     }
+    this.reviews.dispose();
     this.releaseSpares?.();
     void this.releaseOcr?.();
     // Workers started outside a GPU state (the local fallback model) die with the engine too.
@@ -288,4 +349,19 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     if (this.ownsDb) this.db.dispose();
     this.routing.dispose();
   }
+}
+
+/**
+ * A copy of the definition the library can time (it uses setTimeout, which holds at most
+ * ~24.8 days): the execution's and the review gate's long timeouts are clamped to that
+ * (review-gates.ts keeps the gate's own window). The library annotates the definition it is
+ * given (QueryLanguage…), hence the copy.
+ */
+export function withTimerRange(definition: AslDefinition): AslDefinition {
+  const maxSeconds = Math.floor((2 ** 31 - 1) / 1000);
+  const copy = structuredClone(definition);
+  copy.TimeoutSeconds = Math.min(copy.TimeoutSeconds, maxSeconds);
+  const gate = copy.States[stateNames.attorneyReview];
+  if (gate) gate.TimeoutSeconds = Math.min(Number(gate.TimeoutSeconds), maxSeconds);
+  return copy;
 }

@@ -8,7 +8,7 @@ import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 
 export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
-  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string } };
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; approval?: unknown; spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string } };
   if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
@@ -19,6 +19,8 @@ export async function writeOutputs(store: BlobStore, outputDir: string, output: 
     const files = { [spanishOutputs.markdown]: o.spanish.declarationKey, [spanishOutputs.docx]: o.spanish.docxKey, [spanishOutputs.pdf]: o.spanish.pdfKey, [spanishOutputs.review]: o.spanish.reviewKey };
     for (const [name, key] of Object.entries(files)) writeFileSync(path.join(outputDir, name), await store.get(key));
   }
+  // The renditions above are the approved ones: who approved them, when, and which draft.
+  if (o.approval) writeFileSync(path.join(outputDir, "approval.json"), JSON.stringify(o.approval, null, 2));
 }
 
 /** The Spanish version's files in the outputs folder, and the side-by-side review. */

@@ -2,6 +2,7 @@
  * The execution summary (`affiant run --json`, `affiant runs show`): one
  * entry per state run, in order, joined with the report its handler stored.
  */
+import type { ReviewAuditEntry } from "../../core/review.ts";
 import { gpuStages, stateNames } from "../../core/state-names.ts";
 import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
 
@@ -48,6 +49,11 @@ export interface ExecutionSummary {
    * fallback succeeded), in order: what a failed execution leaves behind.
    */
   completedStages?: string[];
+  /** Set while the execution waits for a person (status RUNNING): the state it waits in. */
+  waitingFor?: "AttorneyReview";
+  review?: { round: number; version: string; openedAt: string; expiresAt: string };
+  /** Every review decision: who, when, what, about which draft (never the notes). */
+  reviewAudit?: Array<Omit<ReviewAuditEntry, "executionId">>;
 }
 
 const pipelineStages = new Set<string>([stateNames.extract, stateNames.redact, stateNames.index, ...gpuStages, stateNames.score, stateNames.reinject]);

@@ -46,6 +46,11 @@ export class TaskTokenBroker {
     return this.closed.size;
   }
 
+  /** True while the token's task is open here (a token this broker issued and nobody answered yet). */
+  has(token: string): boolean {
+    return this.open.has(token);
+  }
+
   heartbeat(token: string): void {
     this.listener(token).heartbeat();
   }

@@ -63,6 +63,18 @@ export async function apiFetch(path: string): Promise<Response> {
   throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : "HTTP " + res.status, typeof e.message === "string" && e.message ? e.message : res.statusText);
 }
 
+/** A JSON POST to the API; a non-2xx answer is an ApiError, as apiFetch's. */
+export async function apiPost(path: string, body: unknown): Promise<unknown> {
+  const headers: Record<string, string> = { accept: "application/json", "content-type": "application/json" };
+  const token = getToken();
+  if (token) headers.authorization = "Bearer " + token;
+  const res = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), cache: "no-store" });
+  const json = (await res.json().catch(() => ({}))) as ErrorBody | null;
+  if (res.ok) return json;
+  const e = json?.error ?? {};
+  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : "HTTP " + res.status, typeof e.message === "string" && e.message ? e.message : res.statusText);
+}
+
 /** The API's JSON, trusted to have the shape of api/viewer/browser/types.ts. */
 export async function apiJson<T>(path: string): Promise<T> {
   return (await (await apiFetch(path)).json()) as T;

@@ -181,10 +181,11 @@ function showDetail(id: string, gen: number): void {
       if (gen !== generation) return;
       byId("signout").hidden = !getToken();
       const scrollX = document.getElementById("graph")?.scrollLeft || 0;
-      replaceChildren(view(), renderDetail(summary, definition));
+      replaceChildren(view(), renderDetail(summary, definition, () => route()));
       const graph = document.getElementById("graph");
       if (graph) graph.scrollLeft = scrollX;
-      if (summary.status === "RUNNING") schedule(() => showDetail(id, gen));
+      // Waiting for the attorney changes nothing until they decide: no polling under the form.
+      if (summary.status === "RUNNING" && !summary.waitingFor) schedule(() => showDetail(id, gen));
       else stopPolling();
     })
     .catch((err: unknown) => handleError(err, gen));

@@ -9,6 +9,7 @@ import { h, showToast, type Child } from "./dom.ts";
 import { causeMessage, errorText, fmtCost, fmtDuration, fmtMs, fmtNum, fmtTime, statusBadge } from "./format.ts";
 import { findState, renderGraph, STATUS_TEXT, type GraphStatus } from "./graph.ts";
 import type { ExecutionSummary, StateMachine, StateRun } from "./types.ts";
+import { renderAuditLog, renderReviewForm } from "./review.ts";
 
 type SegmentKey = "queueMs" | "loadMs" | "promptMs" | "genMs";
 
@@ -25,7 +26,7 @@ function runMs(run: StateRun): number {
   return Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
 }
 
-export function renderDetail(summary: ExecutionSummary, definition: StateMachine | null): HTMLDivElement {
+export function renderDetail(summary: ExecutionSummary, definition: StateMachine | null, onDecided: () => void = () => undefined): HTMLDivElement {
   const output: Record<string, unknown> = summary.output && typeof summary.output === "object" ? (summary.output as Record<string, unknown>) : {};
   const runs = summary.states || [];
   const fallbacks = runs.filter((r) => r.fallbackReason || /Fallback$/.test(r.name)).length;
@@ -41,6 +42,7 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
     fact("State runs", String(runs.length), "runs"),
     fact("Fallbacks", String(fallbacks), "fallbacks"),
+    summary.waitingFor ? fact("Waiting in", summary.waitingFor, "waiting") : null,
   ]);
 
   const actions = h("div", { class: "actions" });
@@ -66,6 +68,8 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
       facts,
       errorBox,
     ]),
+    summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
+    summary.reviewAudit?.length ? renderAuditLog(summary.reviewAudit) : null,
     h("section", { class: "card" }, [
       h("div", { class: "card-head" }, [h("h2", null, "State graph"), graphLegend()]),
       h("div", { class: "graph-wrap", id: "graph" }, definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API.")),

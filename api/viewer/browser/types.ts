@@ -51,6 +51,21 @@ export interface ExecutionSummary {
   cause?: string;
   states: StateRun[];
   completedStages?: string[];
+  /** Set while the execution waits in AttorneyReview. */
+  waitingFor?: string;
+  review?: { round: number; version: string; openedAt: string; expiresAt: string };
+  reviewAudit?: ReviewAuditEntry[];
+}
+
+/** One review decision (core/review.ts ReviewAuditEntry, less the execution id). */
+export interface ReviewAuditEntry {
+  reviewer: string;
+  decision: string;
+  version: string;
+  round: number;
+  via: string;
+  notesChars: number;
+  decidedAt: string;
 }
 
 /** The parts of an ASL definition (GET /workflow) the graph draws. */

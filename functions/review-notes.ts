@@ -1,0 +1,54 @@
+/**
+ * AttorneyNotes (Lambda): the attorney's notes name real people, so before any model sees
+ * them every value the vault knows becomes its placeholder (the same one the draft uses)
+ * and whatever else the rules detect becomes [REDACTED]. The result is written as a judge
+ * report, so GuardrailsRewrite reads the attorney's reasons the way it reads the judges'.
+ */
+import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
+import { caseFileSchema, caseKeys } from "../core/case-file.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import type { PipelineState } from "../core/pipeline-state.ts";
+import type { ReviewOutput } from "../core/review.ts";
+import { withTelemetry } from "../core/telemetry.ts";
+import { knownPeople } from "./redact-pii.ts";
+import { Redactor } from "./redaction/redactor.ts";
+import { readVault } from "./redaction/vault.ts";
+
+export interface ReviewNotesEvent {
+  state: PipelineState & { review?: ReviewOutput };
+}
+
+export interface ReviewNotesOutput {
+  /** One judge-shaped report: the attorney's. */
+  reports: Array<{ outputKey: string }>;
+}
+
+/** The notes with every known value as its placeholder and anything else detected as [REDACTED]. */
+export function redactNotes(notes: string, vault: Map<string, string>, redactor: Redactor): string {
+  let out = notes;
+  // Longest first, so a full name wins over its parts.
+  const known = [...vault.entries()].filter(([, v]) => v.trim().length > 1).sort((a, b) => b[1].length - a[1].length);
+  for (const [placeholder, value] of known) out = out.split(value).join(placeholder);
+  const { text, entities } = redactor.redact(out);
+  let result = text;
+  // New placeholders mean nothing to the vault (Reinject would refuse them): say only that something was removed.
+  for (const e of entities) if (!vault.has(e.placeholder)) result = result.split(e.placeholder).join("[REDACTED]");
+  return result;
+}
+
+export async function reviewNotes(event: ReviewNotesEvent, store: BlobStore = blobStore()): Promise<ReviewNotesOutput> {
+  const { state } = event;
+  const notesKey = state.review?.notesKey;
+  if (!notesKey) throw new InvalidInputError("AttorneyNotes: the review asked for changes but names no notes ($.review.notesKey)", { state: "AttorneyNotes" });
+  const notes = (await store.get(notesKey)).toString("utf8");
+  const caseFile = caseFileSchema.parse(await getJson(store, caseKeys.caseJson(state.caseId)));
+  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "AttorneyNotes" });
+  const redacted = redactNotes(notes, vault, new Redactor(knownPeople(caseFile)));
+  const outputKey = `${state.runKey}/attorney-notes-${state.rewrites.n}.json`;
+  await putJson(store, outputKey, { score: 1, reasons: `Attorney review: ${redacted}` });
+  log("info", "review.notes_redacted", { caseId: state.caseId, execution: state.executionName, chars: notes.length, redactedChars: redacted.length });
+  return { reports: [{ outputKey }] };
+}
+
+export const handler = withTelemetry("AttorneyNotes", async (event: ReviewNotesEvent) => reviewNotes(event, await openBlobStore()));

@@ -1,0 +1,165 @@
+/**
+ * The attorney's gate on the local engine, through the command line: real processes, the
+ * real definition, real llama.cpp on the tiny model. `affiant run` stops at AttorneyReview
+ * and exits 0; `affiant review` resumes it in a new process from what the history database
+ * holds; bad decisions change nothing; a review that never comes ends in ReviewExpired.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
+import { stateNames } from "../../core/state-names.ts";
+
+interface Summary {
+  executionId: string;
+  status: string;
+  waitingFor?: string;
+  outputDir: string;
+  error?: string;
+  review?: { round: number; version: string; expiresAt: string };
+  reviewAudit?: Array<{ reviewer: string; decision: string; version: string; round: number; via: string; notesChars: number }>;
+  states: Array<{ name: string; status: string }>;
+  output?: { approval?: { reviewer: string; via: string; version: string } };
+}
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full) : [full];
+  });
+}
+
+const parse = (stdout: string) => JSON.parse(stdout) as Summary;
+
+/** What the history database holds for a gate: the engine's task and the review API's gate. */
+function gateRows(home: string, executionId: string) {
+  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
+  try {
+    const task = db.prepare(`SELECT token, round FROM review_tasks WHERE execution_id = ?`).get(executionId) as { token: string; round: number } | undefined;
+    const gate = db.prepare(`SELECT token, round FROM review_gates WHERE execution_id = ?`).get(executionId) as { token: string; round: number } | undefined;
+    const events = JSON.stringify(db.prepare(`SELECT * FROM events WHERE execution_id = ?`).all(executionId));
+    return { task, gate, events };
+  } finally {
+    db.close();
+  }
+}
+
+test("run waits in AttorneyReview and exits 0; bad decisions change nothing; changes (notes redacted) then approve, each audited, resumed in new processes", async () => {
+  const { home, env } = makeTestHome({ stages: patientStages });
+  const run = await runCli(["run", samples.vawa, "--json"], env);
+  assert.equal(run.code, 0, run.stderr);
+  const waiting = parse(run.stdout);
+  assert.equal(waiting.status, "RUNNING");
+  assert.equal(waiting.waitingFor, stateNames.attorneyReview);
+  assert.match(run.stderr, new RegExp(`approve: +affiant review ${waiting.executionId} --approve\\n`));
+  assert.match(run.stderr, new RegExp(`affiant review ${waiting.executionId} --changes notes.md`));
+  // The draft under review is where the attorney reads it; nothing is approved yet.
+  assert.match(run.stderr, /draft: +.*declaration\.md/);
+  assert.match(readFileSync(path.join(waiting.outputDir, "declaration.md"), "utf8"), /Elena Fictitia Marsh/);
+  assert.ok(!existsSync(path.join(waiting.outputDir, "approval.json")), "nothing is approved yet");
+  // The history shows the execution waiting in AttorneyReview, entered and not left.
+  assert.deepEqual(waiting.states.at(-1), { ...waiting.states.at(-1), name: stateNames.attorneyReview, status: "RUNNING" });
+
+  // The token is kept with the execution, and nowhere in the history or the logs.
+  const first = gateRows(home, waiting.executionId);
+  assert.match(first.task!.token, /^AQC[A-Za-z0-9_-]{60,}$/);
+  assert.equal(first.gate!.token, first.task!.token);
+  assert.ok(!first.events.includes(first.task!.token), "the token is in the history");
+  assert.ok(!readFileSync(env.AFFIANT_LOG_FILE!, "utf8").includes(first.task!.token), "the token is in the log");
+
+  // Bad input: neither flag, both, an unreadable notes file, notes over the limit, an
+  // unknown execution. Each is a clear error, exit 1, and the gate is as it was.
+  const none = await runCli(["review", waiting.executionId], env);
+  assert.equal(none.code, 1);
+  assert.match(none.stderr, /exactly one of --approve or --changes/);
+  const missing = await runCli(["review", waiting.executionId, "--changes", path.join(home, "no-such-notes.md")], env);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /no-such-notes\.md: cannot read the notes file \(ENOENT\)/);
+  const big = path.join(home, "big.md");
+  writeFileSync(big, "x".repeat(70 * 1024));
+  const tooBig = await runCli(["review", waiting.executionId, "--changes", big], env);
+  assert.equal(tooBig.code, 1);
+  assert.match(tooBig.stderr, /notes: 71680 bytes, over the 65536-byte limit/);
+  const unknown = await runCli(["review", "no-such-execution", "--approve"], env);
+  assert.equal(unknown.code, 1);
+  assert.match(unknown.stderr, /Affiant\.NotFound: execution no-such-execution not found/);
+  assert.deepEqual(gateRows(home, waiting.executionId), first, "a refused decision changed the gate");
+
+  // Changes: the notes name the abuser; the rewrite sees his placeholder, never his name.
+  const notes = path.join(home, "notes.md");
+  writeFileSync(notes, "Paragraph 2: say more about what Derek Samplefield did in March.\n");
+  const changes = await runCli(["review", waiting.executionId, "--changes", notes, "--reviewer", "A. Attorney", "--json"], env);
+  assert.equal(changes.code, 0, changes.stderr);
+  const again = parse(changes.stdout);
+  assert.equal(again.status, "RUNNING");
+  assert.equal(again.waitingFor, stateNames.attorneyReview);
+  assert.equal(again.review!.round, 1, "one rewrite round later");
+  assert.notEqual(again.review!.version, waiting.review!.version, "a new draft is under review");
+  // Each round is its own set of states in the history, back to AttorneyReview.
+  const names = again.states.map((s) => s.name);
+  const secondRound = names.slice(names.indexOf(stateNames.attorneyReview));
+  for (const s of [stateNames.reviewDecision, stateNames.reviewNotes, stateNames.attorneyAsJudge, stateNames.guardrailsRewrite, stateNames.judges, stateNames.score, stateNames.reinject]) assert.ok(secondRound.includes(s), `${s} did not run in the second round`);
+  assert.equal(names.filter((n) => n === stateNames.attorneyReview).length, 2, "AttorneyReview once per round");
+  const notesBlob = filesUnder(path.join(home, "blobs")).find((f) => /attorney-notes-0\.json$/.test(f));
+  assert.ok(notesBlob, "AttorneyNotes wrote no judge report");
+  const reasons = (JSON.parse(readFileSync(notesBlob, "utf8")) as { reasons: string }).reasons;
+  assert.match(reasons, /what \[PERSON_\d+\] did in March/);
+  assert.doesNotMatch(reasons, /Derek|Samplefield/);
+  // The used token is gone; the new round has a token of its own.
+  const second = gateRows(home, waiting.executionId);
+  assert.notEqual(second.task!.token, first.task!.token);
+
+  const approve = await runCli(["review", waiting.executionId, "--approve", "--reviewer", "A. Attorney", "--json"], env);
+  assert.equal(approve.code, 0, approve.stderr);
+  const done = parse(approve.stdout);
+  assert.equal(done.status, "SUCCEEDED");
+  assert.match(approve.stderr, /approved: +by A\. Attorney at .* \(cli\)/);
+  const approval = JSON.parse(readFileSync(path.join(done.outputDir, "approval.json"), "utf8")) as { reviewer: string; decidedAt: string; via: string; version: string };
+  assert.deepEqual([approval.reviewer, approval.via, approval.version], ["A. Attorney", "cli", again.review!.version]);
+  assert.ok(Date.parse(approval.decidedAt) > 0);
+  assert.deepEqual(
+    done.reviewAudit!.map((a) => [a.decision, a.reviewer, a.round, a.via, a.version]),
+    [
+      ["changes", "A. Attorney", 0, "cli", waiting.review!.version],
+      ["approve", "A. Attorney", 1, "cli", again.review!.version],
+    ],
+  );
+  assert.equal(done.reviewAudit![0]!.notesChars, 65);
+  const third = gateRows(home, waiting.executionId);
+  assert.deepEqual([third.task, third.gate], [undefined, undefined], "the gate is closed");
+  for (const t of [first.task!.token, second.task!.token]) {
+    assert.ok(!third.events.includes(t), "a token is in the history");
+    assert.ok(!readFileSync(env.AFFIANT_LOG_FILE!, "utf8").includes(t), "a token is in the log");
+  }
+
+  // A second decision once the token is used: refused, nothing changes.
+  const late = await runCli(["review", waiting.executionId, "--approve"], env);
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /Affiant\.NotWaitingForReview: execution .* is not waiting for review \(SUCCEEDED\)/);
+  const shown = await runCli(["runs", "show", waiting.executionId], env);
+  assert.match(shown.stdout, /review: changes by A\. Attorney at .* \(cli, round 0, /);
+  assert.match(shown.stdout, /review: approve by A\. Attorney at .* \(cli, round 1, /);
+});
+
+test("a review that never comes ends in Affiant.ReviewExpired, the draft kept; a late decision is refused", async () => {
+  const { env } = makeTestHome({ stages: patientStages });
+  const expiring = { ...env, AFFIANT_REVIEW_EXPIRY_SECONDS: "1" };
+  const run = await runCli(["run", samples.vawa, "--json"], expiring);
+  assert.equal(run.code, 0, run.stderr);
+  const waiting = parse(run.stdout);
+  assert.equal(waiting.waitingFor, stateNames.attorneyReview);
+  await new Promise((r) => setTimeout(r, 1500));
+  const late = await runCli(["review", waiting.executionId, "--approve"], expiring);
+  assert.equal(late.code, 1);
+  assert.match(late.stderr, /Affiant\.NotWaitingForReview: .*the review window closed/);
+  const shown = await runCli(["runs", "show", waiting.executionId, "--json"], expiring);
+  const ended = parse(shown.stdout);
+  assert.equal(ended.status, "FAILED");
+  assert.equal(ended.error, "Affiant.ReviewExpired");
+  assert.ok(ended.states.some((s) => s.name === stateNames.reviewExpired), "the Catch led to ReviewExpired");
+  assert.deepEqual(ended.reviewAudit!.map((a) => [a.decision, a.via]), [["expired", "engine"]]);
+  // Every output is kept: the draft the attorney never decided on is still there.
+  assert.ok(existsSync(path.join(waiting.outputDir, "declaration.md")));
+});
