@@ -21,7 +21,7 @@ import { InvalidInputError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { StageReport } from "../core/stage-report.ts";
-import { completedStages, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
+import { completedStages, reviewOf, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
 import { assertCaseReady, checkDocumentList, checkPdfBytes, documentKey, manifestKey, writeCase, writeManifest } from "./case-store.ts";
 import type { CaseDocument, CaseManifest, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 
@@ -163,6 +163,8 @@ export class AwsExecutions implements Executions {
       states: statesFromHistory(events, output?.stages ?? []),
     };
     summary.completedStages = completedStages(summary.states);
+    const review = reviewOf(output);
+    if (review) summary.review = review;
     return summary;
   }
 

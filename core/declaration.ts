@@ -38,10 +38,25 @@ export interface DeclarationDocument {
   /** Who signs: the declarant. */
   signatory: string;
   notice: string;
+  /** Set when the draft failed the quality gate with no rewrite left: printed at the top of every rendition. */
+  failingReview?: string;
 }
 
-export function declarationDocument(draft: Draft): DeclarationDocument {
+/** What the gate said of the final draft: a clean pass, or failing review with each reason named. */
+export interface ReviewStatus {
+  status: "passed" | "failing-review";
+  failures: string[];
+}
+
+export function failingReviewBanner(review: ReviewStatus | undefined): string | undefined {
+  if (!review || review.status === "passed") return undefined;
+  return `FAILING REVIEW: this draft did not pass Affiant's quality gate and no rewrite was left (${review.failures.join("; ")}). Not a clean draft: check every statement against the sources before use.`;
+}
+
+export function declarationDocument(draft: Draft, review?: ReviewStatus): DeclarationDocument {
+  const failingReview = failingReviewBanner(review);
   return {
+    ...(failingReview ? { failingReview } : {}),
     title: `Declaration of ${declarantPlaceholder}`,
     intro: `I, ${declarantPlaceholder}, declare as follows in support of my ${caseTypeNames[draft.caseType]}:`,
     sections: draft.paragraphs.map((p, i) => ({
@@ -67,12 +82,13 @@ export function mapDeclarationText(doc: DeclarationDocument, f: (text: string) =
     verification: f(doc.verification),
     signatory: f(doc.signatory),
     notice: f(doc.notice),
+    ...(doc.failingReview ? { failingReview: f(doc.failingReview) } : {}),
   };
 }
 
-export function renderDeclaration(draft: Draft): string {
-  const doc = declarationDocument(draft);
-  const lines = [`# ${doc.title}`, "", doc.intro, ""];
+export function renderDeclaration(draft: Draft, review?: ReviewStatus): string {
+  const doc = declarationDocument(draft, review);
+  const lines = [`# ${doc.title}`, "", ...(doc.failingReview ? [`> **${doc.failingReview}**`, ""] : []), doc.intro, ""];
   for (const s of doc.sections) {
     lines.push(`## ${s.number}. ${s.heading}`, "", s.drafted ? s.text : "_(no statement drafted for this element)_", "");
     if (s.citations.length) lines.push(`_Sources: ${s.citations.join("; ")}_`, "");

@@ -6,7 +6,7 @@
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseKeys } from "../core/case-file.ts";
-import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../core/declaration.ts";
+import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft, type ReviewStatus } from "../core/declaration.ts";
 import { PlaceholderMismatchError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
@@ -31,6 +31,8 @@ export interface PipelineOutput {
   pdfKey: string;
   reportKey: string;
   score: number | null;
+  /** Failing review when the gate still failed with no rewrite left: never looks like a clean pass. */
+  review: ReviewStatus;
   rewrites: number;
   pipelineVersion: string;
   promptVersion: string;
@@ -60,12 +62,14 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
-  const declaration = reinject(renderDeclaration(draft), vault);
+  const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
+  const review = reviewStatus(score);
+  const declaration = reinject(renderDeclaration(draft, review), vault);
   const declarationKey = `${state.runKey}/declaration.md`;
   await store.put(declarationKey, declaration);
   // The renditions come from the same structure as the Markdown, each string re-injected
   // (and checked) the same way.
-  const real = mapDeclarationText(declarationDocument(draft), (text) => reinject(text, vault));
+  const real = mapDeclarationText(declarationDocument(draft, review), (text) => reinject(text, vault));
   const docx = await renderDocx(real);
   const pdf = await renderPdf(real);
   const docxKey = `${state.runKey}/declaration.docx`;
@@ -76,7 +80,6 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const stages = [state.facts, state.draft, ...(state.judges ?? [])].filter((r): r is StageReport => r !== undefined).map(pickStageReport);
   // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
   const costUsd = await caseCostUsd(store, state);
-  const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   // The history carries document indexes; the report (inside the account) names the files.
   const files = state.extract.documentsKey ? (await getJson<{ files: string[] }>(store, state.extract.documentsKey)).files : [];
   const documents = { ...state.extract, ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })) };
@@ -88,13 +91,14 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     pipelineVersion: state.pipelineVersion,
     promptVersion: state.promptVersion,
     rewrites: state.rewrites.n,
+    review,
     score,
     stages,
     costUsd,
     documents,
     entities: state.redact?.entityCount ?? 0,
   });
-  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: declaration.length, docxBytes: docx.length, pdfBytes: pdf.length });
+  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, review: review.status, placeholders: vault.size, bytes: declaration.length, docxBytes: docx.length, pdfBytes: pdf.length });
   return {
     caseId: state.caseId,
     caseType: state.caseType,
@@ -103,6 +107,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     pdfKey,
     reportKey,
     score: state.score?.value ?? null,
+    review,
     rewrites: state.rewrites.n,
     pipelineVersion: state.pipelineVersion,
     promptVersion: state.promptVersion,
@@ -116,6 +121,13 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
   emitMetrics([{ name: "CaseCostUsd", unit: MetricUnit.NoUnit, value: output.costUsd, dimensions: { CaseType: output.caseType } }]);
   return output;
 });
+
+/** The gate's verdict on the final draft, from Score's record (a run with no score has not passed it). */
+export function reviewStatus(score: Record<string, unknown> | null): ReviewStatus {
+  if (!score) return { status: "failing-review", failures: ["the draft was never scored"] };
+  const failures = Array.isArray(score.failures) ? (score.failures as string[]) : [];
+  return score.passed === true ? { status: "passed", failures: [] } : { status: "failing-review", failures: failures.length ? failures : ["the quality gate did not pass"] };
+}
 
 /** Sums the case's cost ledger: every completed GPU stage run of this execution. */
 export async function caseCostUsd(store: BlobStore, state: PipelineState): Promise<number> {

@@ -25,8 +25,10 @@ export const extractFacts = gpuStageModule({
   },
   async plan(ctx) {
     const { input, elements } = ctx;
+    const render = (roles: string) => (sources: string) => renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, roles, elements: elements.map((e) => e.id).join(", "), sources });
+    const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
     const { prompt, picked, omitted } = await ctx.fit(
-      (sources) => renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, elements: elements.map((e) => e.id).join(", "), sources }),
+      render(roles),
       ctx.rank(factsQuery(input.caseType)),
       ctx.budgetFor(ctx.maxTokens),
     );

@@ -36,8 +36,10 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
       // vector side ranks by the centroid of the chunks the draft drew on.
       const position = new Map(index.chunks.map((c, i) => [c.id, i]));
       const cited = vectors && centroid([...new Set(draft.paragraphs.flatMap((p) => p.sources))].flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])));
+      const render = (roles: string) => (sources: string) => renderTemplate("judge", { criterion, roles, draft: draftText, sources });
+      const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
       const { prompt, picked, omitted } = await ctx.fit(
-        (sources) => renderTemplate("judge", { criterion, draft: draftText, sources }),
+        render(roles),
         ctx.rank(draftText.slice(0, 2000), cited),
         ctx.budgetFor(ctx.maxTokens),
       );

@@ -15,6 +15,9 @@ const body = (text: string, options: { italics?: boolean; size?: number } = {}) 
 export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
   const children: Paragraph[] = [
     new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, spacing: { after: 240 }, children: [new TextRun({ text: doc.title, font, bold: true, size: 32 })] }),
+    ...(doc.failingReview
+      ? [new Paragraph({ spacing: { after: 240 }, children: [new TextRun({ text: doc.failingReview, font, bold: true, color: "B00020", size: 24 })] })]
+      : []),
     body(doc.intro),
   ];
   for (const s of doc.sections) {

@@ -128,17 +128,23 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
   assert.match(declaration, /Force, fraud or coercion/);
 });
 
-test("a draft below the score threshold is rewritten with the judges' reasons and judged again", async () => {
+test("a draft that fails the gate is rewritten (placeholder check or judges), checked and judged again, and ships marked failing review", async () => {
   const { env } = makeTestHome({ stages: patientStages, maxRewrites: 1, scoreThreshold: 1 });
   const cli = await runCli(["run", samples.vawa, "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
   const names = summary.states.map((s) => s.name);
   assert.equal(names.filter((n) => n === "GuardrailsRewrite").length, 1, "exactly one rewrite round (bounded)");
-  assert.equal(names.filter((n) => n === "Judges").length, 2, "the rewrite is judged again");
-  assert.equal(names.filter((n) => n === "Score").length, 2);
-  assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("Judges"));
-  assert.equal((summary.output as unknown as { rewrites: number }).rewrites, 1);
+  // The story model never writes the abuser's placeholder, so the placeholder check sends the
+  // draft back before any judge; a model that did would fail the threshold of 1 at Score instead.
+  assert.equal(names.filter((n) => n === "CheckPlaceholders").length, 2, "the draft and the rewrite are both checked");
+  assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("CheckPlaceholders"));
+  assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("Judges"), "the rewrite is judged");
+  const output = summary.output as unknown as { rewrites: number; review: { status: string; failures: string[] } };
+  assert.equal(output.rewrites, 1);
+  assert.equal(output.review.status, "failing-review", "a threshold of 1 cannot pass: never shown as clean");
+  assert.ok(output.review.failures.length > 0);
+  assert.match(readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8"), /^> \*\*FAILING REVIEW: /m);
 });
 
 test("a case that needs more context than the models allow fails with a clear ContextTooLarge, never truncation", async () => {

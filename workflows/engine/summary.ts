@@ -4,6 +4,7 @@
  */
 import { gpuStages, stateNames } from "../../core/state-names.ts";
 import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
+import type { ReviewStatus } from "../../core/declaration.ts";
 
 export interface StateSummary {
   name: string;
@@ -48,6 +49,17 @@ export interface ExecutionSummary {
    * fallback succeeded), in order: what a failed execution leaves behind.
    */
   completedStages?: string[];
+  /**
+   * What the quality gate said of the shipped declaration (from the output): "failing-review"
+   * when it still failed with no rewrite left, so a succeeded execution never reads as a clean pass.
+   */
+  review?: ReviewStatus;
+}
+
+/** The review status a succeeded execution's output carries; none for one that did not finish. */
+export function reviewOf(output: unknown): ReviewStatus | undefined {
+  const review = output && typeof output === "object" ? (output as { review?: ReviewStatus }).review : undefined;
+  return review && (review.status === "passed" || review.status === "failing-review") ? { status: review.status, failures: Array.isArray(review.failures) ? review.failures : [] } : undefined;
 }
 
 const pipelineStages = new Set<string>([stateNames.extract, stateNames.redact, stateNames.index, ...gpuStages, stateNames.score, stateNames.reinject]);
@@ -144,6 +156,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     ...(row.cause ? { cause: row.cause } : {}),
     states,
     completedStages: completedStages(states),
+    ...(reviewOf(row.output) ? { review: reviewOf(row.output) } : {}),
   };
 }
 

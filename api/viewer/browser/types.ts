@@ -51,6 +51,8 @@ export interface ExecutionSummary {
   cause?: string;
   states: StateRun[];
   completedStages?: string[];
+  /** The quality gate's verdict on the shipped declaration (succeeded runs). */
+  review?: { status: "passed" | "failing-review"; failures: string[] };
 }
 
 /** The parts of an ASL definition (GET /workflow) the graph draws. */

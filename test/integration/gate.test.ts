@@ -1,0 +1,117 @@
+/**
+ * A gate that means it: the real Score on judges' verdicts written here (scripted model
+ * output: faithfulness 1 against coverage and tone 5, every sentence word for word from its
+ * source), then the real Reinject marking the declaration as failing review in the report,
+ * the Markdown, the DOCX and the PDF, against a clean pass that carries no such mark.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { getJson, putJson, type BlobStore } from "../../core/blob-store.ts";
+import type { PipelineState } from "../../core/pipeline-state.ts";
+import type { StageReport } from "../../core/stage-report.ts";
+import { gateFailures, scoreDraft } from "../../functions/score-draft.ts";
+import { reinjectCase } from "../../functions/reinject-pii.ts";
+import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
+import { inflateRawSync } from "node:zlib";
+import { PDFParse } from "pdf-parse";
+import { summarizeExecution } from "../../workflows/engine/summary.ts";
+import type { ExecutionRow } from "../../workflows/engine/history-db.ts";
+
+/** The execution summary the API and the viewer serve, for a succeeded run with this output. */
+const summaryOf = (output: unknown) =>
+  summarizeExecution(
+    { id: "gate", caseId: "vawa-sample-0001", caseDir: null, status: "SUCCEEDED", input: {}, output, error: null, cause: null, startedAt: new Date(0).toISOString(), endedAt: new Date(1).toISOString(), pipelineVersion: "1", outputDir: null, ownerPid: null } as ExecutionRow,
+    [],
+    [],
+  );
+
+/** word/document.xml out of a DOCX, found through the zip's central directory. */
+function docxDocument(zip: Buffer): string {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let p = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < zip.readUInt16LE(eocd + 10); i++) {
+    const nameLen = zip.readUInt16LE(p + 28);
+    if (zip.toString("utf8", p + 46, p + 46 + nameLen) === "word/document.xml") {
+      const local = zip.readUInt32LE(p + 42);
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const data = zip.subarray(start, start + zip.readUInt32LE(p + 20));
+      return (zip.readUInt16LE(p + 10) === 8 ? inflateRawSync(data) : data).toString("utf8");
+    }
+    p += 46 + nameLen + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+  }
+  throw new Error("no word/document.xml in the DOCX");
+}
+
+const report = (stage: string, outputKey: string): StageReport => ({ outputKey, stage, model: "scripted", provider: "local", fallbackReason: null, tokensIn: 1, tokensOut: 1, loadMs: 0, promptMs: 0, genMs: 0, costUsd: 0 });
+
+/** Judges answering with fixed JSON, an index whose chunks are the draft's sentences. */
+async function scripted(state: PipelineState, store: BlobStore, scores: { faithfulness: number; coverage: number; tone: number }) {
+  const chunks = sampleDraft.paragraphs.filter((p) => p.text).map((p) => ({ id: p.sources[0]!, file: p.sources[0]!.split("#")[0]!, page: 1, text: p.text }));
+  state.index = { indexKey: `${state.runKey}/index.json`, chunkCount: chunks.length };
+  await putJson(store, state.index.indexKey, { chunks });
+  state.judges = [];
+  for (const [stage, score] of [["JudgeFaithfulness", scores.faithfulness], ["JudgeCoverage", scores.coverage], ["JudgeTone", scores.tone]] as const) {
+    const key = `${state.runKey}/judges/${stage}-r0.json`;
+    await putJson(store, key, { score, reasons: "scripted" });
+    state.judges.push(report(stage, key));
+  }
+  state.scoreThreshold = 0.5;
+}
+
+test("gate rules: faithfulness ≤ 2, one unsupported sentence or a placeholder problem fails whatever the average", () => {
+  const clean = { value: 0.9, threshold: 0.5, faithfulness: 5, sentences: 4, unsupported: 0, placeholderProblems: 0 };
+  assert.deepEqual(gateFailures(clean), []);
+  assert.deepEqual(gateFailures({ ...clean, faithfulness: 2 }), ["faithfulness 2 of 5 (at most 2 fails)"]);
+  assert.deepEqual(gateFailures({ ...clean, faithfulness: 3 }), []);
+  assert.deepEqual(gateFailures({ ...clean, unsupported: 1 }), ["1 of 4 sentence(s) not supported by their sources"]);
+  assert.deepEqual(gateFailures({ ...clean, placeholderProblems: 2 }), ["2 placeholder problem(s) left by the rewrites"]);
+  assert.deepEqual(gateFailures({ ...clean, value: 0.4 }), ["score 0.4 below the threshold 0.5"]);
+});
+
+test("scripted judges: faithfulness 1 with coverage and tone 5 fails the gate, is rewritten while rounds are left, then ships marked failing review", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-1" });
+  await scripted(state, store, { faithfulness: 1, coverage: 5, tone: 5 });
+  state.maxRewrites = 1;
+  state.rewrites = { n: 0 };
+  const first = await scoreDraft({ state }, store, { mode: "off" });
+  assert.ok(first.value >= 0.5, `the average alone would pass: ${first.value}`);
+  assert.equal(first.passed, false);
+  assert.equal(first.rewrite, true);
+
+  state.rewrites = { n: 1 };
+  const last = await scoreDraft({ state }, store, { mode: "off" });
+  assert.deepEqual({ passed: last.passed, rewrite: last.rewrite }, { passed: false, rewrite: false });
+  state.score = last;
+  const output = await reinjectCase({ state }, store);
+  assert.equal(output.review.status, "failing-review");
+  assert.deepEqual(output.review.failures, ["faithfulness 1 of 5 (at most 2 fails)"]);
+  // The API's execution status (and the viewer, which reads it) carries the verdict.
+  assert.deepEqual(summaryOf(output).review, output.review);
+  const reportJson = await getJson<{ review: { status: string } }>(store, output.reportKey);
+  assert.equal(reportJson.review.status, "failing-review");
+  const markdown = (await store.get(output.declarationKey)).toString("utf8");
+  assert.match(markdown, /^# Declaration of Elena Fictitia Marsh\n\n> \*\*FAILING REVIEW: .*faithfulness 1 of 5/);
+  // The DOCX's document part (deflated in the zip) and the PDF's text both carry the mark.
+  const docx = await store.get(output.docxKey);
+  const pdf = new PDFParse({ data: new Uint8Array(await store.get(output.pdfKey)) });
+  try {
+    const text = (await pdf.getText()).text.replace(/\s+/g, " ");
+    assert.match(text, /FAILING REVIEW: this draft did not pass/);
+  } finally {
+    await pdf.destroy();
+  }
+  assert.match(docxDocument(docx), /FAILING REVIEW: this draft did not pass/);
+});
+
+test("scripted judges: all 5 and every sentence supported is a clean pass, with no failing-review mark", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-2", score: undefined });
+  await scripted(state, store, { faithfulness: 5, coverage: 5, tone: 5 });
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 0;
+  state.score = await scoreDraft({ state }, store, { mode: "off" });
+  assert.equal(state.score.passed, true);
+  const output = await reinjectCase({ state }, store);
+  assert.deepEqual(output.review, { status: "passed", failures: [] });
+  assert.deepEqual(summaryOf(output).review, { status: "passed", failures: [] });
+  assert.doesNotMatch((await store.get(output.declarationKey)).toString("utf8"), /FAILING REVIEW/);
+});
