@@ -7,7 +7,7 @@
 import MiniSearch from "minisearch";
 import type { BlobStore } from "./blob-store.ts";
 import type { CaseType } from "./case-file.ts";
-import { legalElements } from "./legal-elements.ts";
+import { legalElements, type LegalElement } from "./legal-elements.ts";
 import { decodeVectors, dot } from "./vectors.ts";
 
 export interface Chunk {
@@ -86,13 +86,16 @@ export interface StoredIndex {
 }
 
 /** The query that gathers sources for fact extraction: every element's words. */
-export function factsQuery(caseType: CaseType): string {
-  return legalElements[caseType].map((e) => e.query).join(" ");
+export function factsQuery(caseType: CaseType, elements: LegalElement[] = legalElements[caseType]): string {
+  return elements.map((e) => e.query).join(" ");
 }
 
-/** Every query the worker ranks chunks by for a case type, known before any model runs. */
-export function retrievalQueries(caseType: CaseType): string[] {
-  return [factsQuery(caseType), ...legalElements[caseType].map((e) => e.query)];
+/**
+ * Every query the worker ranks chunks by for a case (its variant's elements; the case type's
+ * default variant's when not given), known before any model runs.
+ */
+export function retrievalQueries(caseType: CaseType, elements: LegalElement[] = legalElements[caseType]): string[] {
+  return [...new Set([factsQuery(caseType, elements), ...elements.map((e) => e.query)])];
 }
 
 export interface IndexVectors {

@@ -29,7 +29,7 @@ export const extractFacts = gpuStageModule({
     const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
     const { prompt, picked, omitted } = await ctx.fit(
       render(roles),
-      ctx.rank(factsQuery(input.caseType)),
+      ctx.rank(factsQuery(input.caseType, elements)),
       ctx.budgetFor(ctx.maxTokens),
     );
     // The grammar's schema is this case's: its elements, and only the chunks the prompt holds.

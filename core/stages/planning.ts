@@ -8,7 +8,7 @@ import type { z } from "zod";
 import { getJson, type BlobStore } from "../blob-store.ts";
 import type { Draft, DraftParagraph } from "../declaration.ts";
 import { InvalidModelOutputError } from "../errors.ts";
-import { caseTypeNames, legalElements, type LegalElement } from "../legal-elements.ts";
+import { caseElements, caseTypeNames, type LegalElement } from "../legal-elements.ts";
 import type { StageInput } from "../stage-input.ts";
 import { loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
 import { legendText, rolesKey, type RoleLegend } from "../roles.ts";
@@ -82,7 +82,7 @@ export async function planContext(opts: PlanOptions): Promise<PlanContext> {
     legend,
     roles,
     rolesFor: (render, budgetTokens) => (opts.countTokens(render(roles)) + minSourceTokens <= budgetTokens ? roles : "(left out: no room in this model's context)"),
-    elements: legalElements[input.caseType],
+    elements: (await caseElements(store, input.runKey, input.caseType)).elements,
     caseTypeName: caseTypeNames[input.caseType],
     budgetFor: (maxTokens) => opts.contextLimit - maxTokens,
     rank: (query, queryVector) =>

@@ -13,6 +13,9 @@ import { rolesKey, type RoleLegend } from "../../core/roles.ts";
 import { checkDraftPlaceholders } from "../../functions/check-placeholders.ts";
 import { planStage } from "../../core/stages/plan.ts";
 import { makeTestHome, preparedState } from "../helpers.ts";
+import { redactedCase } from "../reinject-fixture.ts";
+import { buildIndex } from "../../functions/build-index.ts";
+import { elementsFor, elementsKey, type CaseElements } from "../../core/legal-elements.ts";
 
 const legend: RoleLegend = {
   declarant: "[PERSON_1]",
@@ -99,3 +102,15 @@ test("CheckPlaceholders on a scripted draft: back to rewrite while rounds are le
   assert.deepEqual(await checkDraftPlaceholders(state, store), { problems: 1, rewrite: false, checkKey: `${runKey}/placeholders-r1.json` });
 });
 
+
+test("case.json's variant reaches the prompts: Redact writes the checklist, Index and Draft use its elements (VAWA divorced)", async () => {
+  const { store, state } = await redactedCase({ executionName: "variant-1", variant: "divorced" });
+  const written = await getJson<CaseElements>(store, elementsKey(state.runKey));
+  assert.equal(written.variant, "divorced");
+  assert.deepEqual(written.elements, elementsFor("VAWA", "divorced"));
+  state.index = await buildIndex({ state }, store);
+  const input = { stage: "DraftDeclaration", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index.indexKey, round: 0 };
+  const job = await planStage({ stage: "DraftDeclaration", input, store, countTokens: (t: string) => Math.ceil(t.length / 4), contextLimit: 8192, maxTokens: 256 });
+  assert.deepEqual(job.calls.map((c) => c.id), elementsFor("VAWA", "divorced").map((e) => e.id));
+  assert.ok(job.calls.some((c) => c.prompt.includes("Divorce within two years, connected to the abuse")));
+});
