@@ -6,7 +6,8 @@
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseKeys } from "../core/case-file.ts";
-import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft, type ReviewStatus } from "../core/declaration.ts";
+import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
+import { sentencesOf } from "./score-draft.ts";
 import { PlaceholderMismatchError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
@@ -29,6 +30,8 @@ export interface PipelineOutput {
   /** The same declaration as a Word document and as a PDF, for the lawyer. */
   docxKey: string;
   pdfKey: string;
+  /** The filing rendition (Markdown, DOCX, PDF): no source lines, no draft notice. The keys above are the review rendition. */
+  filing: { markdownKey: string; docxKey: string; pdfKey: string };
   reportKey: string;
   score: number | null;
   /** Failing review when the gate still failed with no rewrite left: never looks like a clean pass. */
@@ -64,9 +67,20 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   const review = reviewStatus(score);
-  const declaration = reinject(renderDeclaration(draft, review), vault);
+  const flags = sentenceFlags(draft, score);
+  const declaration = reinject(renderDeclaration(draft, review, "review", flags), vault);
   const declarationKey = `${state.runKey}/declaration.md`;
   await store.put(declarationKey, declaration);
+  // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
+  const filingDoc = mapDeclarationText(declarationDocument(draft, review, "filing"), (text) => reinject(text, vault));
+  const filing = {
+    markdownKey: `${state.runKey}/declaration.filing.md`,
+    docxKey: `${state.runKey}/declaration.filing.docx`,
+    pdfKey: `${state.runKey}/declaration.filing.pdf`,
+  };
+  await store.put(filing.markdownKey, reinject(renderDeclaration(draft, review, "filing"), vault));
+  await store.put(filing.docxKey, await renderDocx(filingDoc));
+  await store.put(filing.pdfKey, await renderPdf(filingDoc));
   // The renditions come from the same structure as the Markdown, each string re-injected
   // (and checked) the same way.
   const real = mapDeclarationText(declarationDocument(draft, review), (text) => reinject(text, vault));
@@ -105,6 +119,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     declarationKey,
     docxKey,
     pdfKey,
+    filing,
     reportKey,
     score: state.score?.value ?? null,
     review,
@@ -121,6 +136,19 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
   emitMetrics([{ name: "CaseCostUsd", unit: MetricUnit.NoUnit, value: output.costUsd, dimensions: { CaseType: output.caseType } }]);
   return output;
 });
+
+/** Score's unsupported sentences (numbered across the draft) as per-paragraph flags for the review rendition. */
+export function sentenceFlags(draft: Draft, score: Record<string, unknown> | null): SentenceFlags {
+  const unsupported = Array.isArray(score?.unsupported) ? (score.unsupported as Array<{ i: number; support: number }>) : [];
+  const flags: SentenceFlags = {};
+  let first = 0;
+  for (const p of draft.paragraphs) {
+    const n = sentencesOf(p.text).length;
+    for (const u of unsupported) if (u.i >= first && u.i < first + n) (flags[p.element] ??= []).push({ sentence: u.i - first + 1, support: u.support });
+    first += n;
+  }
+  return flags;
+}
 
 /** The gate's verdict on the final draft, from Score's record (a run with no score has not passed it). */
 export function reviewStatus(score: Record<string, unknown> | null): ReviewStatus {

@@ -21,6 +21,11 @@ export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
     body(doc.intro),
   ];
   for (const s of doc.sections) {
+    // The filing rendition: numbered paragraphs with no heading.
+    if (!s.heading) {
+      children.push(body(`${s.number}. ${s.text}`));
+      continue;
+    }
     children.push(new Paragraph({ heading: HeadingLevel.HEADING_2, spacing: { before: 240, after: 120 }, children: [new TextRun({ text: `${s.number}. ${s.heading}`, font, bold: true, size: 26 })] }));
     children.push(body(s.drafted ? s.text : "(no statement drafted for this element)", { italics: !s.drafted }));
     if (s.citations.length) children.push(body(`Sources: ${s.citations.join("; ")}`, { italics: true, size: 20 }));
@@ -31,8 +36,8 @@ export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
     new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
     body(signatureBlock.signatureCaption, { size: 20 }),
     body(signatureBlock.printedName(doc.signatory)),
-    new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }),
   );
+  if (doc.notice) children.push(new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }));
   const footer = new Footer({
     children: [new Paragraph({ alignment: AlignmentType.CENTER, children: [new TextRun({ font, size: 18, children: ["Page ", PageNumber.CURRENT, " of ", PageNumber.TOTAL_PAGES] })] })],
   });

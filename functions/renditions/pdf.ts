@@ -79,6 +79,11 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   text("body", 11, doc.intro, { align: "justify" });
   for (const s of doc.sections) {
     pdf.moveDown();
+    // The filing rendition: numbered paragraphs with no heading.
+    if (!s.heading) {
+      text("body", 11, `${s.number}. ${s.text}`, { align: "justify" });
+      continue;
+    }
     text("bold", 12, `${s.number}. ${s.heading}`);
     pdf.moveDown(0.3);
     text(s.drafted ? "body" : "italic", 11, s.drafted ? s.text : "(no statement drafted for this element)", { align: "justify" });
@@ -93,8 +98,10 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   text("body", 9, signatureBlock.signatureCaption);
   pdf.moveDown(0.5);
   text("body", 11, signatureBlock.printedName(doc.signatory));
-  pdf.moveDown(1.5);
-  text("italic", 9, doc.notice);
+  if (doc.notice) {
+    pdf.moveDown(1.5);
+    text("italic", 9, doc.notice);
+  }
 
   // Page numbers last, when the page count is known; written inside the bottom margin with
   // the margin lifted, or pdfkit would start a new page for them.

@@ -58,6 +58,9 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   const declaration = readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8");
   assert.match(declaration, /^# Declaration of Elena Fictitia Marsh/m);
   assert.match(declaration, /I, Elena Fictitia Marsh, declare/);
+  const filing = readFileSync(path.join(summary.outputDir, "declaration.filing.md"), "utf8");
+  assert.match(filing, /\n1\. My name is Elena Fictitia Marsh\. I am the self-petitioner in this VAWA self-petition/);
+  assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
   assert.doesNotMatch(declaration, /\[[A-Z_]+_\d+\]/);
   assert.match(declaration, /_Sources: .*\.pdf p\.\d/);
   const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
@@ -126,6 +129,12 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
   assert.match(declaration, /Tomas Imaginario Vela/);
   assert.match(declaration, /T visa application/);
   assert.match(declaration, /Force, fraud or coercion/);
+  // The filing rendition beside the review one: numbered, first person, oath; no sources or notice.
+  const filing = readFileSync(path.join(summary.outputDir, "declaration.filing.md"), "utf8");
+  assert.match(filing, /\n1\. My name is Tomas Imaginario Vela\. I am the applicant in this T visa application/);
+  assert.match(filing, /under penalty of perjury under the laws of the United States of America/);
+  assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
+  for (const f of ["declaration.filing.docx", "declaration.filing.pdf"]) assert.ok(readFileSync(path.join(summary.outputDir, f)).length > 1000, f);
 });
 
 test("a draft that fails the gate is rewritten (placeholder check or judges), checked and judged again, and ships marked failing review", async () => {

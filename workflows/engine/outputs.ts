@@ -7,11 +7,16 @@ import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 
 export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
-  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string };
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; filing?: { markdownKey: string; docxKey: string; pdfKey: string } };
   if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
   if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await store.get(o.docxKey));
   if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await store.get(o.pdfKey));
+  if (o.filing) {
+    writeFileSync(path.join(outputDir, "declaration.filing.md"), await store.get(o.filing.markdownKey));
+    writeFileSync(path.join(outputDir, "declaration.filing.docx"), await store.get(o.filing.docxKey));
+    writeFileSync(path.join(outputDir, "declaration.filing.pdf"), await store.get(o.filing.pdfKey));
+  }
   writeFileSync(path.join(outputDir, "report.json"), await store.get(o.reportKey));
 }
