@@ -8,6 +8,10 @@ import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../c
 import { caseKeys } from "../core/case-file.ts";
 import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
 import { sentencesOf } from "./score-draft.ts";
+import { buildReviewDocument, mapReviewText, renderReviewMarkdown } from "./review-document.ts";
+import { renderReviewDocx } from "./renditions/review-docx.ts";
+import { caseElements } from "../core/legal-elements.ts";
+import type { PlaceholderProblem } from "../core/roles.ts";
 import { PlaceholderMismatchError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
@@ -32,6 +36,8 @@ export interface PipelineOutput {
   pdfKey: string;
   /** The filing rendition (Markdown, DOCX, PDF): no source lines, no draft notice. The keys above are the review rendition. */
   filing: { markdownKey: string; docxKey: string; pdfKey: string };
+  /** The review document the attorney reads beside the declaration (Markdown, DOCX). */
+  reviewDocument: { markdownKey: string; docxKey: string };
   reportKey: string;
   score: number | null;
   /** Failing review when the gate still failed with no rewrite left: never looks like a clean pass. */
@@ -81,6 +87,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   await store.put(filing.markdownKey, reinject(renderDeclaration(draft, review, "filing"), vault));
   await store.put(filing.docxKey, await renderDocx(filingDoc));
   await store.put(filing.pdfKey, await renderPdf(filingDoc));
+  const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
   // The renditions come from the same structure as the Markdown, each string re-injected
   // (and checked) the same way.
   const real = mapDeclarationText(declarationDocument(draft, review), (text) => reinject(text, vault));
@@ -120,6 +127,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     docxKey,
     pdfKey,
     filing,
+    reviewDocument,
     reportKey,
     score: state.score?.value ?? null,
     review,
@@ -136,6 +144,19 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
   emitMetrics([{ name: "CaseCostUsd", unit: MetricUnit.NoUnit, value: output.costUsd, dimensions: { CaseType: output.caseType } }]);
   return output;
 });
+
+/** The review document, built from what the run wrote and re-injected like the declaration. */
+async function writeReviewDocument(store: BlobStore, state: PipelineState, draft: Draft, review: ReviewStatus, score: Record<string, unknown> | null, vault: Map<string, string>) {
+  const { elements } = await caseElements(store, state.runKey, state.caseType);
+  const chunks = state.index ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number }> }>(store, state.index.indexKey)).chunks : [];
+  const check = state.placeholders ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey) : { problems: [] };
+  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`) });
+  const real = mapReviewText(built, (text) => reinject(text, vault));
+  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx` };
+  await store.put(keys.markdownKey, renderReviewMarkdown(real));
+  await store.put(keys.docxKey, await renderReviewDocx(real));
+  return keys;
+}
 
 /** Score's unsupported sentences (numbered across the draft) as per-paragraph flags for the review rendition. */
 export function sentenceFlags(draft: Draft, score: Record<string, unknown> | null): SentenceFlags {

@@ -61,6 +61,7 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   const filing = readFileSync(path.join(summary.outputDir, "declaration.filing.md"), "utf8");
   assert.match(filing, /\n1\. My name is Elena Fictitia Marsh\. I am the self-petitioner in this VAWA self-petition/);
   assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
+  assert.match(readFileSync(path.join(summary.outputDir, "review.md"), "utf8"), /## Exhibit list\n\n- Exhibit A: .*\.pdf/);
   assert.doesNotMatch(declaration, /\[[A-Z_]+_\d+\]/);
   assert.match(declaration, /_Sources: .*\.pdf p\.\d/);
   const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
@@ -95,8 +96,9 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   const caseInputs = path.join(home, "blobs", "cases");
   const leaks: string[] = [];
   for (const file of filesUnder(home)) {
-    // The final declaration in its three renditions is where real names belong.
-    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /declaration\.(md|docx|pdf)$/.test(file)) continue;
+    // The final declaration (review and filing renditions, three formats each) and the review
+    // document are where real names belong.
+    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx))$/.test(file)) continue;
     if (file.endsWith(".gguf") || file.endsWith("registry.json") || file.endsWith("vault.key")) continue;
     const bytes = readFileSync(file, "latin1");
     // As a value: the ZIP code inside a millisecond timestamp is a coincidence, not a leak.
@@ -134,7 +136,11 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
   assert.match(filing, /\n1\. My name is Tomas Imaginario Vela\. I am the applicant in this T visa application/);
   assert.match(filing, /under penalty of perjury under the laws of the United States of America/);
   assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
-  for (const f of ["declaration.filing.docx", "declaration.filing.pdf"]) assert.ok(readFileSync(path.join(summary.outputDir, f)).length > 1000, f);
+  for (const f of ["declaration.filing.docx", "declaration.filing.pdf", "review.docx"]) assert.ok(readFileSync(path.join(summary.outputDir, f)).length > 1000, f);
+  // The review document: the T visa elements (8 CFR 214.200-216) and the exhibit list.
+  const reviewDoc = readFileSync(path.join(summary.outputDir, "review.md"), "utf8");
+  assert.match(reviewDoc, /8 CFR 214\.20\d/);
+  assert.match(reviewDoc, /## Exhibit list\n\n- Exhibit A: /);
 });
 
 test("a draft that fails the gate is rewritten (placeholder check or judges), checked and judged again, and ships marked failing review", async () => {

@@ -155,3 +155,37 @@ test("scripted judges all 5 but a sentence its source does not support: the gate
     await pdf.destroy();
   }
 });
+
+test("scripted judges: the review document names per paragraph its exhibits and unsupported sentences, the judges' notes, elements not covered, documents never cited and the exhibit list, in Markdown and DOCX; a second version becomes a column", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-4", score: undefined });
+  await scripted(state, store, { faithfulness: 5, coverage: 4, tone: 5 });
+  // One more document in the index that no paragraph cites, and an unsupported abuse sentence.
+  const index = await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index!.indexKey);
+  index.chunks.find((c) => c.id === "personal-statement.pdf#1")!.text = "The garden has tomatoes and basil in summer.";
+  index.chunks.push({ id: "[DOCUMENT_1]#p1-1", file: "[DOCUMENT_1]", page: 1, text: "Never cited." });
+  await putJson(store, state.index!.indexKey, index);
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 0;
+  state.score = await scoreDraft({ state }, store, { mode: "off" });
+  const output = await reinjectCase({ state }, store);
+  const md = (await store.get(output.reviewDocument.markdownKey)).toString("utf8");
+  assert.match(md, /^# Review of the draft declaration\n\n\*\*FAILING REVIEW:\*\* 1 of \d+ sentence/);
+  assert.match(md, /## 1\. Qualifying relationship\n\n_[^_]*_\n\nI, Elena Fictitia Marsh, married my husband in 2016\. My A-number is A123456789\.\n\nCites: Exhibit A, p\. 1/);
+  assert.match(md, /Cites: Exhibit B, p\. 1\n\n- Unsupported sentence 1 \(support 0\): “He pushed me against a wall and hurt my wrist\.”/);
+  assert.match(md, /## Judges' notes\n\n- JudgeFaithfulness: 5 of 5\. scripted\n- JudgeCoverage: 4 of 5\. scripted/);
+  // The sample draft has no paragraph for these elements of a VAWA spouse petition (8 CFR 204.2(c)).
+  assert.match(md, /## Elements not covered\n\n- The abuser's U\.S\. citizenship or lawful permanent residence \(8 CFR 204\.2\(c\)\(1\)\(i\)\(A\), \(c\)\(2\)\(ii\)\)/);
+  // [DOCUMENT_1] is re-injected: the attorney reads the real file name.
+  assert.match(md, /## Documents never cited\n\n- Exhibit C: [^\n[]+\.pdf\n/);
+  assert.match(md, /## Exhibit list\n\n- Exhibit A: intake-notes\.pdf \(pages 1; cited: 1\)\n- Exhibit B: personal-statement\.pdf \(pages 1; cited: 1\)\n- Exhibit C: [^\n[]+\.pdf \(pages 1; not cited\)/);
+  assert.match(md, /Not checked by Affiant yet: contradictions between sources; facts to confirm with the client/);
+  const docx = docxDocument(await store.get(output.reviewDocument.docxKey));
+  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)"]) assert.ok(docx.includes(s), s);
+
+  // A second version of each paragraph (a translation) is one more column, nothing else to change.
+  const { buildReviewDocument, renderReviewMarkdown } = await import("../../functions/review-document.ts");
+  const two = buildReviewDocument({ draft: sampleDraft, review: output.review, elements: [], chunks: [], score: null, placeholderProblems: [] });
+  two.versions.push("Spanish");
+  for (const p of two.paragraphs) p.texts.push(`(es) ${p.texts[0]}`);
+  assert.match(renderReviewMarkdown(two), /\| English \(draft\) \| Spanish \|\n\| --- \| --- \|\n\| I, \[PERSON_1\], married my husband in 2016\. My A-number is \[A_NUMBER_1\]\. \| \(es\) I, \[PERSON_1\]/);
+});

@@ -7,7 +7,7 @@ import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 
 export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
-  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; filing?: { markdownKey: string; docxKey: string; pdfKey: string } };
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; filing?: { markdownKey: string; docxKey: string; pdfKey: string }; reviewDocument?: { markdownKey: string; docxKey: string } };
   if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
@@ -17,6 +17,10 @@ export async function writeOutputs(store: BlobStore, outputDir: string, output: 
     writeFileSync(path.join(outputDir, "declaration.filing.md"), await store.get(o.filing.markdownKey));
     writeFileSync(path.join(outputDir, "declaration.filing.docx"), await store.get(o.filing.docxKey));
     writeFileSync(path.join(outputDir, "declaration.filing.pdf"), await store.get(o.filing.pdfKey));
+  }
+  if (o.reviewDocument) {
+    writeFileSync(path.join(outputDir, "review.md"), await store.get(o.reviewDocument.markdownKey));
+    writeFileSync(path.join(outputDir, "review.docx"), await store.get(o.reviewDocument.docxKey));
   }
   writeFileSync(path.join(outputDir, "report.json"), await store.get(o.reportKey));
 }
