@@ -23,7 +23,7 @@ import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type 
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { StageReport } from "../core/stage-report.ts";
-import { completedStages, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
+import { completedStages, reviewOf, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
 import { assertCaseReady, checkDocumentList, checkPdfBytes, documentKey, manifestKey, writeCase, writeManifest } from "./case-store.ts";
 import type { CaseDocument, CaseManifest, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 
@@ -167,6 +167,8 @@ export class AwsExecutions implements Executions {
       states: statesFromHistory(events, output?.stages ?? []),
     };
     summary.completedStages = completedStages(summary.states);
+    const quality = reviewOf(output);
+    if (quality) summary.quality = quality;
     return this.withReview(summary);
   }
 

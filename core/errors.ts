@@ -89,6 +89,8 @@ export const ProviderError = define("Affiant.ProviderError");
 export const NoProviderAvailableError = define("Affiant.NoProviderAvailable");
 /** A placeholder survived re-injection or has no value in the vault. */
 export const PlaceholderMismatchError = define("Affiant.PlaceholderMismatch");
+/** The draft's placeholders are wrong (an unknown one among them) and no rewrite is left. */
+export const PlaceholderCheckFailedError = define("Affiant.PlaceholderCheckFailed");
 /** The model's recent failure rate is over its breaker threshold: skipped ahead of time. */
 export const CircuitOpenError = define("Affiant.CircuitOpen");
 /** An execution of that name exists (names keep starts idempotent). */

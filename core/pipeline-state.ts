@@ -40,7 +40,8 @@ export interface PipelineState extends StageResults {
   extract: { extractKey: string; documentCount: number; pageCount: number; documentsKey?: string; ocrPages: Array<{ document: number; page: number; confidence: number; engine: "tesseract" | "textract" }> };
   redact?: { redactedKey: string; entityCount: number };
   index?: { indexKey: string; chunkCount: number };
-  score?: { value: number; rewrite: boolean; scoreKey: string };
+  placeholders?: { problems: number; rewrite: boolean; checkKey: string };
+  score?: { value: number; passed: boolean; rewrite: boolean; scoreKey: string };
   lastFailure?: { Error: string; Cause: string };
 }
 

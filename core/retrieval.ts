@@ -93,14 +93,17 @@ export function elementQuery(element: LegalElement, language: CaseLanguage = "en
   return language === "es" ? `${element.query} ${element.queryEs}` : element.query;
 }
 
-/** The query that gathers sources for fact extraction: every element's words. */
-export function factsQuery(caseType: CaseType, language: CaseLanguage = "en"): string {
-  return legalElements[caseType].map((e) => elementQuery(e, language)).join(" ");
+/** The query that gathers sources for fact extraction: every element's words (the case's variant's elements). */
+export function factsQuery(caseType: CaseType, language: CaseLanguage = "en", elements: LegalElement[] = legalElements[caseType]): string {
+  return elements.map((e) => elementQuery(e, language)).join(" ");
 }
 
-/** Every query the worker ranks chunks by for a case type and language, known before any model runs. */
-export function retrievalQueries(caseType: CaseType, language: CaseLanguage = "en"): string[] {
-  return [factsQuery(caseType, language), ...legalElements[caseType].map((e) => elementQuery(e, language))];
+/**
+ * Every query the worker ranks chunks by for a case type and language (its variant's elements;
+ * the case type's default variant's when not given), known before any model runs.
+ */
+export function retrievalQueries(caseType: CaseType, language: CaseLanguage = "en", elements: LegalElement[] = legalElements[caseType]): string[] {
+  return [...new Set([factsQuery(caseType, language, elements), ...elements.map((e) => elementQuery(e, language))])];
 }
 
 export interface IndexVectors {

@@ -104,6 +104,7 @@ const caseTypeNamesEs: Record<CaseType, string> = {
 export function spanishDeclaration(translation: Translation): DeclarationDocument {
   return {
     language: "es",
+    rendition: "review",
     title: `Declaración de ${declarantPlaceholder}`,
     intro: `Yo, ${declarantPlaceholder}, declaro lo siguiente en apoyo de mi ${caseTypeNamesEs[translation.caseType]}:`,
     sections: translation.paragraphs.map((p, i) => ({ number: i + 1, heading: p.title, text: p.text.trim(), drafted: p.text.trim().length > 0, citations: [] })),

@@ -9,6 +9,7 @@ import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { chunkPages, retrievalQueries, type Chunk, type IndexEmbedding, type StoredIndex } from "../core/retrieval.ts";
 import { encodeVectors } from "../core/vectors.ts";
+import { caseElements } from "../core/legal-elements.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
 import { embeddingGuard } from "./embeddings/guard.ts";
 import { embeddingsMode, openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
@@ -51,7 +52,8 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
 
 async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: PipelineState, store: BlobStore): Promise<IndexEmbedding> {
   const { embedder, documentPrefix, queryPrefix, config } = opened;
-  const queries = retrievalQueries(state.caseType, state.language);
+  // The case's variant's elements (Redact wrote them): their queries, in the case's language, are the ones ranked by.
+  const queries = retrievalQueries(state.caseType, state.language, (await caseElements(store, state.runKey, state.caseType)).elements);
   const started = performance.now();
   try {
     const chunkVectors = await embedder.embed(chunks.map((c) => documentPrefix + c.text));

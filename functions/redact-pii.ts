@@ -16,6 +16,8 @@ import { writeVault } from "./redaction/vault.ts";
 import { writeGuard } from "./redaction/privacy-guard.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { getSealedJson } from "./redaction/sealed-json.ts";
+import { rolesKey, type RoleLegend } from "../core/roles.ts";
+import { defaultVariant, elementsFor, elementsKey, type CaseElements } from "../core/legal-elements.ts";
 
 /** Comprehend requests in flight at once: well under its default DetectPiiEntities quota. */
 const comprehendConcurrency = 4;
@@ -72,6 +74,11 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   }));
   const redactedKey = `${state.runKey}/redacted.json`;
   await putJson(store, redactedKey, { documents } satisfies ExtractResult);
+  // Before the vault is written: a party the documents never name still gets its placeholder.
+  await putJson(store, rolesKey(state.runKey), roleLegend(caseFile, redactor));
+  // The element checklist of the case's variant, for every stage after this one.
+  const variant = caseFile.variant ?? defaultVariant[caseFile.caseType];
+  await putJson(store, elementsKey(state.runKey), { caseType: caseFile.caseType, variant, elements: elementsFor(caseFile.caseType, variant) } satisfies CaseElements);
   await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
   await writeGuard(store, state.caseId, state.executionName, redactor.mapping);
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
@@ -90,6 +97,16 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     comprehendAdded: comprehend ? redactor.secondaryDetections : null,
   });
   return { redactedKey, entityCount, entityCounts };
+}
+
+/** Placeholders, roles and statuses only: the legend every prompt carries. */
+export function roleLegend(caseFile: CaseFile, redactor: Redactor): RoleLegend {
+  const parties: RoleLegend["parties"] = [];
+  for (const p of caseFile.parties) {
+    const placeholder = redactor.redact(p.name).text.trim();
+    if (/^\[[A-Z]+(?:_[A-Z]+)*_\d+\]$/.test(placeholder)) parties.push({ placeholder, role: p.role, ...(p.status ? { status: p.status } : {}) });
+  }
+  return { declarant: declarantPlaceholder, parties, placeholders: [...redactor.mapping.keys()] };
 }
 
 function prefixKeys(counts: Record<string, number>): Record<string, number> {

@@ -6,10 +6,15 @@
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseKeys } from "../core/case-file.ts";
-import { declarationDocument, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft } from "../core/declaration.ts";
+import { declarationDocument, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { spanishDeclaration, type Translation } from "../core/translation.ts";
+import { sentencesOf } from "./score-draft.ts";
+import { buildReviewDocument, mapReviewText, renderReviewMarkdown } from "./review-document.ts";
+import { renderReviewDocx } from "./renditions/review-docx.ts";
+import { caseElements } from "../core/legal-elements.ts";
+import type { PlaceholderProblem } from "../core/roles.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
@@ -32,6 +37,10 @@ export interface PipelineOutput {
   /** The same declaration as a Word document and as a PDF, for the lawyer. */
   docxKey: string;
   pdfKey: string;
+  /** The filing rendition (Markdown, DOCX, PDF): no source lines, no draft notice. The keys above are the review rendition. */
+  filing: { markdownKey: string; docxKey: string; pdfKey: string };
+  /** The review document the attorney reads beside the declaration (Markdown, DOCX). */
+  reviewDocument: { markdownKey: string; docxKey: string };
   reportKey: string;
   /**
    * For a declarant who reads Spanish: the Spanish version in the same three renditions, and
@@ -40,6 +49,8 @@ export interface PipelineOutput {
    */
   spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string };
   score: number | null;
+  /** Failing review when the gate still failed with no rewrite left: never looks like a clean pass. */
+  review: ReviewStatus;
   rewrites: number;
   pipelineVersion: string;
   promptVersion: string;
@@ -73,19 +84,31 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   if (translation && translation.draftKey !== state.draft.outputKey) {
     throw new InvalidInputError(`the Spanish version (${state.translation!.outputKey}) translates ${translation.draftKey}, not the final draft ${state.draft.outputKey}`, { state: "Reinject" });
   }
-  const english = declarationDocument(draft);
-  // The filing version: for a declarant who reads Spanish, with the read-back and the certificate.
-  const filing = translation ? withSpanishTranslation(english) : english;
-  const main = await writeRenditions(store, `${state.runKey}/declaration`, filing, vault);
+  const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
+  const review = reviewStatus(score);
+  const flags = sentenceFlags(draft, score);
+  // For a declarant who reads Spanish, both English renditions carry the interpreter's read-back
+  // and the certificate of translation: the filing one is what is signed and filed.
+  const english = (rendition: "review" | "filing") => {
+    const doc = declarationDocument(draft, review, rendition);
+    return translation ? withSpanishTranslation(doc) : doc;
+  };
+  const reviewDoc = english("review");
+  // The review rendition: a section per element with its sources, flags and the draft notice.
+  const main = await writeRenditions(store, `${state.runKey}/declaration`, reviewDoc, vault, draft.paragraphs.map((p) => flags[p.element] ?? []));
   const declarationKey = main.declarationKey;
-  const spanish = translation ? await writeSpanish(store, state.runKey, filing, translation, vault) : undefined;
+  // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
+  const filingWritten = await writeRenditions(store, `${state.runKey}/declaration.filing`, english("filing"), vault);
+  const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
+  const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
+  // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
+  const spanish = translation ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview) : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
   const slots = [...new Set(stageModules.map((m) => m.slot))];
   const stages = slots.flatMap((slot) => [state[slot]].flat()).filter((r): r is StageReport => r !== undefined).map(pickStageReport);
   // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
   const costUsd = await caseCostUsd(store, state);
-  const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   // The history carries document indexes; the report (inside the account) names the files.
   const files = state.extract.documentsKey ? (await getJson<{ files: string[] }>(store, state.extract.documentsKey)).files : [];
   const documents = { ...state.extract, ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })) };
@@ -98,22 +121,26 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     pipelineVersion: state.pipelineVersion,
     promptVersion: state.promptVersion,
     rewrites: state.rewrites.n,
+    review,
     score,
     stages,
     costUsd,
     documents,
     entities: state.redact?.entityCount ?? 0,
   });
-  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, placeholders: vault.size, bytes: main.bytes, docxBytes: main.docxBytes, pdfBytes: main.pdfBytes, spanish: spanish !== undefined });
+  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, review: review.status, placeholders: vault.size, bytes: main.bytes, docxBytes: main.docxBytes, pdfBytes: main.pdfBytes, spanish: spanish !== undefined });
   return {
     caseId: state.caseId,
     caseType: state.caseType,
     declarationKey,
     docxKey: main.docxKey,
     pdfKey: main.pdfKey,
+    filing,
+    reviewDocument,
     reportKey,
     ...(spanish ? { spanish } : {}),
     score: state.score?.value ?? null,
+    review,
     rewrites: state.rewrites.n,
     pipelineVersion: state.pipelineVersion,
     promptVersion: state.promptVersion,
@@ -132,8 +159,8 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
  * A declaration document in its three renditions under `<base>.md|.docx|.pdf`. Each string is
  * re-injected (and checked) from the same structure, never by parsing the Markdown.
  */
-async function writeRenditions(store: BlobStore, base: string, doc: DeclarationDocument, vault: Map<string, string>) {
-  const markdown = reinject(renderDocumentMarkdown(doc), vault);
+async function writeRenditions(store: BlobStore, base: string, doc: DeclarationDocument, vault: Map<string, string>, sectionFlags: SentenceFlags[string][] = []) {
+  const markdown = reinject(renderDocumentMarkdown(doc, sectionFlags), vault);
   const real = mapDeclarationText(doc, (text) => reinject(text, vault));
   const docx = await renderDocx(real);
   const pdf = await renderPdf(real);
@@ -145,14 +172,49 @@ async function writeRenditions(store: BlobStore, base: string, doc: DeclarationD
 }
 
 /** The Spanish version's renditions and the side-by-side review of both versions. */
-async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>) {
-  const written = await writeRenditions(store, `${runKey}/declaration.es`, spanishDeclaration(translation), vault);
+async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>, failingReview: string | undefined) {
+  // A failing draft's banner stays on its translation too (in English: the attorney reads it).
+  const es = spanishDeclaration(translation);
+  const written = await writeRenditions(store, `${runKey}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
   const english = mapDeclarationText(filing, (text) => reinject(text, vault));
   // What the Spanish dropped, as the reviewer knows it: the real value (a name, a date).
   const missing = new Map(translation.paragraphs.map((p, i) => [i + 1, p.missingPlaceholders.map((ph) => vault.get(ph) ?? ph)]));
   const reviewKey = `${runKey}/review.bilingual.html`;
   await store.put(reviewKey, renderBilingualReview({ english, spanish: written.real, missing }));
   return { declarationKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey, reviewKey };
+}
+
+/** The review document, built from what the run wrote and re-injected like the declaration. */
+async function writeReviewDocument(store: BlobStore, state: PipelineState, draft: Draft, review: ReviewStatus, score: Record<string, unknown> | null, vault: Map<string, string>) {
+  const { elements } = await caseElements(store, state.runKey, state.caseType);
+  const chunks = state.index ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number }> }>(store, state.index.indexKey)).chunks : [];
+  const check = state.placeholders ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey) : { problems: [] };
+  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`) });
+  const real = mapReviewText(built, (text) => reinject(text, vault));
+  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx` };
+  await store.put(keys.markdownKey, renderReviewMarkdown(real));
+  await store.put(keys.docxKey, await renderReviewDocx(real));
+  return keys;
+}
+
+/** Score's unsupported sentences (numbered across the draft) as per-paragraph flags for the review rendition. */
+export function sentenceFlags(draft: Draft, score: Record<string, unknown> | null): SentenceFlags {
+  const unsupported = Array.isArray(score?.unsupported) ? (score.unsupported as Array<{ i: number; support: number }>) : [];
+  const flags: SentenceFlags = {};
+  let first = 0;
+  for (const p of draft.paragraphs) {
+    const n = sentencesOf(p.text).length;
+    for (const u of unsupported) if (u.i >= first && u.i < first + n) (flags[p.element] ??= []).push({ sentence: u.i - first + 1, support: u.support });
+    first += n;
+  }
+  return flags;
+}
+
+/** The gate's verdict on the final draft, from Score's record (a run with no score has not passed it). */
+export function reviewStatus(score: Record<string, unknown> | null): ReviewStatus {
+  if (!score) return { status: "failing-review", failures: ["the draft was never scored"] };
+  const failures = Array.isArray(score.failures) ? (score.failures as string[]) : [];
+  return score.passed === true ? { status: "passed", failures: [] } : { status: "failing-review", failures: failures.length ? failures : ["the quality gate did not pass"] };
 }
 
 /** Sums the case's cost ledger: every completed GPU stage run of this execution. */

@@ -17,14 +17,20 @@ import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
 import { embeddingGuard } from "./embeddings/guard.ts";
 import { embeddingsMode, openEmbedder, type EmbeddingsMode } from "./embeddings/open.ts";
+import type { PlaceholderProblem } from "../core/roles.ts";
+import { checkDraftPlaceholders, type CheckOutput } from "./check-placeholders.ts";
 import { groundingScore, type GroundingResult } from "./scoring/grounding.ts";
 
 export interface ScoreEvent {
   state: PipelineState;
+  /** "placeholders": the CheckPlaceholders state, which shares this function. */
+  check?: "placeholders";
 }
 
 export interface ScoreOutput {
   value: number;
+  /** The gate: the value reached the threshold and no hard failure (see {@link gateFailures}). */
+  passed: boolean;
   rewrite: boolean;
   scoreKey: string;
 }
@@ -112,6 +118,24 @@ async function grounding(state: PipelineState, draft: Draft, index: StoredIndex,
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 
+/** Faithfulness at or below this fails the gate whatever the average. */
+export const faithfulnessFloor = 2;
+
+/**
+ * Why the draft fails the gate, each named; empty when it passes. Faithfulness cannot be
+ * outvoted by coverage and tone: a score of 2 or less, or one unsupported sentence, fails
+ * it whatever the average, as does a placeholder problem the rewrites left.
+ */
+export function gateFailures(g: { value: number; threshold: number; faithfulness?: number; sentences: number; unsupported: number; placeholderProblems: number }): string[] {
+  const out: string[] = [];
+  if (g.faithfulness !== undefined && g.faithfulness <= faithfulnessFloor) out.push(`faithfulness ${g.faithfulness} of 5 (at most ${faithfulnessFloor} fails)`);
+  if (g.sentences === 0) out.push("no sentence drafted");
+  if (g.unsupported > 0) out.push(`${g.unsupported} of ${g.sentences} sentence(s) not supported by their sources`);
+  if (g.placeholderProblems > 0) out.push(`${g.placeholderProblems} placeholder problem(s) left by the rewrites`);
+  if (g.value < g.threshold) out.push(`score ${g.value} below the threshold ${g.threshold}`);
+  return out;
+}
+
 export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore(), options: ScoreOptions = {}): Promise<ScoreOutput> {
   const { state } = event;
   if (!state.draft || !state.judges || !state.index) throw new Error("Score needs $.draft, $.judges and $.index");
@@ -130,11 +154,29 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const base = 0.5 * judgeScore + 0.5 * supportScore;
   const ground = await grounding(state, draft, index, store, options);
   const value = round3("skipped" in ground ? base : (1 - ground.weight) * base + ground.weight * ground.f1);
-  const rewrite = value < state.scoreThreshold && state.rewrites.n < state.maxRewrites;
+  const failures = gateFailures({
+    value,
+    threshold: state.scoreThreshold,
+    faithfulness: verdicts.find((v) => v.stage === "JudgeFaithfulness")?.score,
+    sentences: sentences.length,
+    unsupported: sentences.length - supported,
+    placeholderProblems: state.placeholders?.problems ?? 0,
+  });
+  // Name what the rewrites left (placeholders, element ids and kinds: no value), for the banner.
+  if (state.placeholders?.problems) {
+    const check = await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey);
+    failures.push(...check.problems.slice(0, 5).map((p) => `${p.element}: ${p.detail}`));
+  }
+  const passed = failures.length === 0;
+  const rewrite = !passed && state.rewrites.n < state.maxRewrites;
 
   const scoreKey = `${state.runKey}/score-r${state.rewrites.n}.json`;
   await putJson(store, scoreKey, {
     value,
+    passed,
+    // Rounds spent and the gate still failing: the declaration ships marked as failing review.
+    failures,
+    placeholdersKey: state.placeholders?.checkKey ?? null,
     judgeScore,
     supportScore,
     // Numbers and element ids only, like the rest of the report.
@@ -158,8 +200,10 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   });
   const groundingF1 = "skipped" in ground ? null : round3(ground.f1);
   if ("skipped" in ground) log("warn", "score.grounding_skipped", { caseId: state.caseId, execution: state.executionName, reason: ground.skipped });
-  log("info", "score.done", { caseId: state.caseId, execution: state.executionName, value, judgeScore, supportScore, groundingF1, sentences: sentences.length, rewrite });
-  return { value, rewrite, scoreKey };
+  log("info", "score.done", { caseId: state.caseId, execution: state.executionName, value, passed, failures: failures.length, judgeScore, supportScore, groundingF1, sentences: sentences.length, rewrite });
+  return { value, passed, rewrite, scoreKey };
 }
 
-export const handler = withTelemetry("Score", async (event: ScoreEvent): Promise<ScoreOutput> => scoreDraft(event, await openBlobStore()));
+export const handler = withTelemetry("Score", async (event: ScoreEvent): Promise<ScoreOutput | CheckOutput> =>
+  event.check === "placeholders" ? checkDraftPlaceholders(event.state, await openBlobStore()) : scoreDraft(event, await openBlobStore()),
+);

@@ -46,6 +46,10 @@ export interface RedactedCaseOptions {
   addDocuments?: Record<string, string[][]>;
   /** case.json's language. Default: the sample's ("en"). */
   language?: "en" | "es";
+  /** case.json's variant. Default: none (the case type's default). */
+  variant?: string;
+  /** What Score recorded of the draft. Default: a clean pass of the gate. */
+  score?: { value: number; passed: boolean; failures: string[] };
 }
 
 /** Runs Extract and Redact with the environment as it is (the caller sets KMS, Comprehend or not). */
@@ -56,9 +60,9 @@ export async function redactedCase(options: RedactedCaseOptions = {}): Promise<R
   const caseDir = copyCase(samples.vawa, path.join(home.home, "case"));
   rmSync(path.join(caseDir, "police-report-scan.pdf"));
   for (const [file, pages] of Object.entries(options.addDocuments ?? {})) await writePdf(path.join(caseDir, file), pages);
-  if (options.language) {
+  if (options.language || options.variant) {
     const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
-    writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, language: options.language }));
+    writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, ...(options.language ? { language: options.language } : {}), ...(options.variant ? { variant: options.variant } : {}) }));
   }
   const store = new LocalBlobStore(path.join(home.home, "blobs"));
   await ingestCase(readCaseFolder(caseDir), store);
@@ -66,6 +70,10 @@ export async function redactedCase(options: RedactedCaseOptions = {}): Promise<R
   state.redact = await redactCase({ state }, store);
   const outputKey = `${state.runKey}/draft-0.json`;
   await putJson(store, outputKey, draft);
+  const score = options.score ?? { value: 0.9, passed: true, failures: [] };
+  const scoreKey = `${state.runKey}/score-r0.json`;
+  await putJson(store, scoreKey, score);
+  state.score = { value: score.value, passed: score.passed, rewrite: false, scoreKey };
   state.draft = { outputKey, stage: "DraftDeclaration", model: "stories-260k", provider: "local", fallbackReason: null, tokensIn: 10, tokensOut: 20, loadMs: 1, promptMs: 1, genMs: 1, costUsd: 0 };
   return { home, store, state };
 }

@@ -112,7 +112,8 @@ export function executionTimeoutSeconds(registry: Registry): number {
     lambdaState(lambdaFunctions.redact) +
     lambdaState(lambdaFunctions.index) +
     sum(stagesIn("prepare")) +
-    rounds * (judges + lambdaState(lambdaFunctions.score)) +
+    // Per round: CheckPlaceholders and Score (both the score Lambda) and the judges.
+    rounds * (judges + 2 * lambdaState(lambdaFunctions.score)) +
     registry.pipeline.maxRewrites * sum(stagesIn("rewrite")) +
     sum(stagesIn("finish")) +
     lambdaState(lambdaFunctions.reinject);
@@ -294,7 +295,8 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
       ResultPath: "$.index",
       Next: admitStateName(prepare[0]!),
     },
-    ...chain(prepare, stateNames.judges),
+    ...chain(prepare, stateNames.checkPlaceholders),
+    ...placeholderCheckStates(lambda(lambdaFunctions.score, { "state.$": "$", check: "placeholders" }), admitStateName(rewrite[0]!)),
     [stateNames.judges]: {
       Type: "Parallel",
       Comment: "Three judges, three models: faithfulness, legal-element coverage, tone",
@@ -305,7 +307,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     [stateNames.score]: {
       ...lambda(lambdaFunctions.score, stateOnly),
       Comment: "Combines the judges' votes with the draft's support in the sources",
-      ResultSelector: { "value.$": "$.Payload.value", "rewrite.$": "$.Payload.rewrite", "scoreKey.$": "$.Payload.scoreKey" },
+      ResultSelector: { "value.$": "$.Payload.value", "passed.$": "$.Payload.passed", "rewrite.$": "$.Payload.rewrite", "scoreKey.$": "$.Payload.scoreKey" },
       ResultPath: "$.score",
       Next: stateNames.enoughQuality,
     },
@@ -321,7 +323,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
       Type: "Pass",
       Parameters: { "n.$": "States.MathAdd($.rewrites.n, 1)" },
       ResultPath: "$.rewrites",
-      Next: stateNames.judges,
+      Next: stateNames.checkPlaceholders,
     },
     [stateNames.reinject]: {
       ...lambda(lambdaFunctions.reinject, stateOnly),
@@ -348,6 +350,37 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
 /** The Choice ahead of a stage that runs only for some cases (its module's `when`). */
 export function neededStateName(stage: GpuStage): string {
   return `${stage}Needed`;
+}
+
+/**
+ * After Draft and every Rewrite, before any judge: the placeholders against the role legend
+ * (the score Lambda, `check: "placeholders"`). Problems with rewrites left go to rewrite
+ * (with no judges' reasons: the rewrite reads the problems itself); with none left an unknown
+ * placeholder fails the execution as Affiant.PlaceholderCheckFailed, naming it, and any other
+ * problem goes on to the judges and counts against the gate.
+ */
+function placeholderCheckStates(task: AslState, rewrite: string): Record<string, AslState> {
+  return {
+    [stateNames.checkPlaceholders]: {
+      ...task,
+      Comment: "Unknown, malformed, missing or swapped placeholders go back to rewrite before anything else runs",
+      ResultSelector: { "problems.$": "$.Payload.problems", "rewrite.$": "$.Payload.rewrite", "checkKey.$": "$.Payload.checkKey" },
+      ResultPath: "$.placeholders",
+      Next: stateNames.placeholdersOk,
+    },
+    [stateNames.placeholdersOk]: {
+      Type: "Choice",
+      Choices: [{ Variable: "$.placeholders.rewrite", BooleanEquals: true, Next: stateNames.placeholderRewrite }],
+      Default: stateNames.judges,
+    },
+    [stateNames.placeholderRewrite]: {
+      Type: "Pass",
+      Comment: "No judge has run on this draft: the rewrite gets no judges' reasons",
+      Result: [],
+      ResultPath: "$.judges",
+      Next: rewrite,
+    },
+  };
 }
 
 /** The Fail state a stage's failed fallback ends the execution in. */

@@ -592,6 +592,7 @@ export const viewerJs = `"use strict";
       fact("Duration", fmtDuration(summary.startedAt, summary.endedAt) + (summary.endedAt ? "" : " so far"), "duration"),
       fact("Total cost", fmtCost(totalCost), "cost"),
       fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
+      fact("Review", reviewBadge(summary.quality), "review"),
       fact("State runs", String(runs.length), "runs"),
       fact("Fallbacks", String(fallbacks), "fallbacks"),
       summary.waitingFor ? fact("Waiting in", summary.waitingFor, "waiting") : null
@@ -611,10 +612,15 @@ export const viewerJs = `"use strict";
         summary.completedStages ? h("p", { id: "completed-stages" }, "Completed stages: " + (summary.completedStages.join(", ") || "none")) : null
       ]);
     }
+    const reviewBox = summary.quality?.status === "failing-review" ? h("div", { class: "error-box", id: "failing-review" }, [
+      h("strong", null, "Failing review: the draft did not pass the quality gate and no rewrite was left"),
+      ...summary.quality.failures.map((f) => h("p", null, f))
+    ]) : null;
     return h("div", { class: "detail" }, [
       h("section", { class: "card summary-card" }, [
         h("div", { class: "card-head" }, [h("div", null, [h("h1", null, summary.caseId), h("code", { class: "exec-id" }, summary.executionId)]), actions]),
         facts,
+        reviewBox,
         errorBox
       ]),
       summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
@@ -625,6 +631,10 @@ export const viewerJs = `"use strict";
       ]),
       h("section", { class: "card" }, [h("div", { class: "card-head" }, [h("h2", null, "State runs"), timingLegend()]), renderRunsTable(runs, summary.startedAt, definition)])
     ]);
+  }
+  function reviewBadge(review) {
+    if (!review) return "–";
+    return review.status === "passed" ? h("span", { class: "badge badge-succeeded" }, "passed") : h("span", { class: "badge badge-failed" }, "FAILING REVIEW");
   }
   function fact(label, value, key) {
     return h("div", { class: "fact", "data-fact": key }, [h("dt", null, label), h("dd", null, value)]);

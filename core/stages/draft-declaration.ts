@@ -17,7 +17,7 @@ export const draftDeclaration = gpuStageModule({
       round: 0,
       render: (element, sources) => {
         const elementFacts = facts.facts.filter((f) => f.element === element.id).map((f) => `- ${f.statement} [${f.source}]`).join("\n") || "- (none extracted)";
-        return renderTemplate("draft-paragraph", { caseTypeName: ctx.caseTypeName, element: element.title, facts: elementFacts, sources });
+        return renderTemplate("draft-paragraph", { caseTypeName: ctx.caseTypeName, element: element.title, roles: ctx.roles, facts: elementFacts, sources });
       },
     });
   },

@@ -25,9 +25,11 @@ export const extractFacts = gpuStageModule({
   },
   async plan(ctx) {
     const { input, elements } = ctx;
+    const render = (roles: string) => (sources: string) => renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, roles, elements: elements.map((e) => e.id).join(", "), sources });
+    const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
     const { prompt, picked, omitted } = await ctx.fit(
-      (sources) => renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, elements: elements.map((e) => e.id).join(", "), sources }),
-      ctx.rank(factsQuery(input.caseType, ctx.language)),
+      render(roles),
+      ctx.rank(factsQuery(input.caseType, ctx.language, elements)),
       ctx.budgetFor(ctx.maxTokens),
     );
     // The grammar's schema is this case's: its elements, and only the chunks the prompt holds.

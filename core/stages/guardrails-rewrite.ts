@@ -1,9 +1,13 @@
-/** GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons, when the score asks. */
+/**
+ * GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons and the
+ * placeholder check's findings, when the score or CheckPlaceholders asks.
+ */
 import { renderTemplate } from "./prompts.ts";
 import { planParagraphs } from "./paragraphs.ts";
 import { readDraft } from "./planning.ts";
 import { gpuStageModule } from "./stage.ts";
 import { readJudgeOutput } from "./judge.ts";
+import { checkPlaceholders, describeProblems } from "../roles.ts";
 
 export const guardrailsRewrite = gpuStageModule({
   name: "GuardrailsRewrite",
@@ -19,11 +23,15 @@ export const guardrailsRewrite = gpuStageModule({
     const verdicts = [];
     for (const key of input.judgeKeys ?? []) verdicts.push(await readJudgeOutput(store, key));
     const reasons = verdicts.map((v) => v.reasons).join(" / ");
+    // The placeholder check's findings on the previous draft, per element: the first thing to fix.
+    const problems = previous && ctx.legend ? checkPlaceholders(previous, ctx.legend) : [];
     return planParagraphs(ctx, {
       round: input.round + 1,
       render: (element, sources) => {
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
-        return renderTemplate("rewrite-paragraph", { element: element.title, reasons: reasons || "(none)", paragraph: paragraph || "(empty)", sources });
+        const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
+        const said = [elementProblems && `Placeholders: ${elementProblems}`, reasons].filter(Boolean).join(" / ");
+        return renderTemplate("rewrite-paragraph", { element: element.title, reasons: said || "(none)", roles: ctx.roles, paragraph: paragraph || "(empty)", sources });
       },
     });
   },

@@ -31,13 +31,16 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
       const { input, store, index, vectors } = ctx;
       if (!input.draftKey) throw new Error(`${ctx.stage} needs the draft (AFFIANT_DRAFT_KEY)`);
       const draft = await readDraft(store, input.draftKey);
-      const draftText = draft.paragraphs.map((p) => `${p.title}: ${p.text}`).join("\n");
+      // Element ids, not titles: the titles carry citations-length wording that a small context cannot spare.
+      const draftText = draft.paragraphs.map((p) => `${p.element}: ${p.text}`).join("\n");
       // The draft itself was never embedded (that would need a second model here): the
       // vector side ranks by the centroid of the chunks the draft drew on.
       const position = new Map(index.chunks.map((c, i) => [c.id, i]));
       const cited = vectors && centroid([...new Set(draft.paragraphs.flatMap((p) => p.sources))].flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])));
+      const render = (roles: string) => (sources: string) => renderTemplate("judge", { criterion, roles, draft: draftText, sources });
+      const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
       const { prompt, picked, omitted } = await ctx.fit(
-        (sources) => renderTemplate("judge", { criterion, draft: draftText, sources }),
+        render(roles),
         ctx.rank(draftText.slice(0, 2000), cited),
         ctx.budgetFor(ctx.maxTokens),
       );

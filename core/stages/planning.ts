@@ -8,9 +8,10 @@ import type { z } from "zod";
 import { getJson, type BlobStore } from "../blob-store.ts";
 import type { Draft, DraftParagraph } from "../declaration.ts";
 import { InvalidModelOutputError } from "../errors.ts";
-import { caseTypeNames, legalElements, type LegalElement } from "../legal-elements.ts";
+import { caseElements, caseTypeNames, type LegalElement } from "../legal-elements.ts";
 import type { StageInput } from "../stage-input.ts";
 import { elementQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
+import { legendText, rolesKey, type RoleLegend } from "../roles.ts";
 import type { CaseLanguage } from "../translation.ts";
 
 export interface ModelCall {
@@ -58,6 +59,15 @@ export interface PlanContext extends PlanOptions {
   budgetFor(maxTokens: number): number;
   /** The index's chunks, best first for the query (hybrid when Index stored vectors). */
   rank(query: string, queryVector?: Float32Array): Chunk[];
+  /** Who is who (Redact's role legend); absent for runs made before it existed. */
+  legend: RoleLegend | undefined;
+  /** The legend as every prompt carries it. */
+  roles: string;
+  /**
+   * The legend for a prompt, unless it would leave no room for a single source (a tiny
+   * model's context): then the prompt says it was left out rather than failing the stage.
+   */
+  rolesFor(render: (roles: string) => string, budgetTokens: number): string;
   /** Whole chunks into a prompt, best first, while it fits `budgetTokens` (see fitSources). */
   fit(render: (sources: string) => string, ranked: Chunk[], budgetTokens: number): ReturnType<typeof fitSources>;
 }
@@ -68,11 +78,16 @@ export async function planContext(opts: PlanOptions): Promise<PlanContext> {
   // Hybrid when Index stored vectors. Query vectors come from the index too (embedded
   // there), so this process loads only its own LLM, never an embedding model.
   const vectors = await loadIndexVectors(store, index);
+  const legend = await loadLegend(store, input.runKey);
+  const roles = legendText(legend);
   return {
     ...opts,
     index,
     vectors,
-    elements: legalElements[input.caseType],
+    legend,
+    roles,
+    rolesFor: (render, budgetTokens) => (opts.countTokens(render(roles)) + minSourceTokens <= budgetTokens ? roles : "(left out: no room in this model's context)"),
+    elements: (await caseElements(store, input.runKey, input.caseType)).elements,
     caseTypeName: caseTypeNames[input.caseType],
     language: index.language ?? "en",
     queryFor: (element) => elementQuery(element, index.language),
@@ -83,6 +98,13 @@ export async function planContext(opts: PlanOptions): Promise<PlanContext> {
   };
 }
 
+/** The role legend Redact wrote; absent for runs made before it existed. */
+export async function loadLegend(store: BlobStore, runKey: string): Promise<RoleLegend | undefined> {
+  return (await store.exists(rolesKey(runKey))) ? getJson<RoleLegend>(store, rolesKey(runKey)) : undefined;
+}
+
+/** Room a prompt must keep for sources before the role legend is added to it. */
+const minSourceTokens = 48;
 /** Chunks counted between yields to the event loop (so heartbeats and timers run). */
 const chunksPerYield = 32;
 /** Chunks in a row that did not fit, after which the rest are not tried (the budget is full). */

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
-export const promptVersion = "v1";
+export const promptVersion = "v2";
 // A bundled Lambda's import.meta.url is the bundle, not this file: it sets AFFIANT_PROMPTS_DIR.
 const promptsRoot = config().AFFIANT_PROMPTS_DIR ?? path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "prompts");
 export const promptsDir = path.resolve(promptsRoot, promptVersion);

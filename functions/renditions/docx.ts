@@ -17,9 +17,17 @@ export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
   const signatureBlock = signatureBlockFor(doc.language);
   const children: Paragraph[] = [
     new Paragraph({ heading: HeadingLevel.TITLE, alignment: AlignmentType.CENTER, spacing: { after: 240 }, children: [new TextRun({ text: doc.title, font, bold: true, size: 32 })] }),
+    ...(doc.failingReview
+      ? [new Paragraph({ spacing: { after: 240 }, children: [new TextRun({ text: doc.failingReview, font, bold: true, color: "B00020", size: 24 })] })]
+      : []),
     body(doc.intro),
   ];
   for (const s of doc.sections) {
+    // The filing rendition: numbered paragraphs with no heading.
+    if (!s.heading) {
+      children.push(body(`${s.number}. ${s.text}`));
+      continue;
+    }
     children.push(new Paragraph({ heading: HeadingLevel.HEADING_2, spacing: { before: 240, after: 120 }, children: [new TextRun({ text: `${s.number}. ${s.heading}`, font, bold: true, size: 26 })] }));
     children.push(body(s.drafted ? s.text : labels.notDrafted, { italics: !s.drafted }));
     if (s.citations.length) children.push(body(`${labels.sources}: ${s.citations.join("; ")}`, { italics: true, size: 20 }));
@@ -31,8 +39,8 @@ export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
     new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
     body(signatureBlock.signatureCaption, { size: 20 }),
     body(signatureBlock.printedName(doc.signatory)),
-    new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }),
   );
+  if (doc.notice) children.push(new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }));
   if (doc.certificate) {
     children.push(
       new Paragraph({ pageBreakBefore: true, heading: HeadingLevel.HEADING_1, alignment: AlignmentType.CENTER, spacing: { after: 240 }, children: [new TextRun({ text: doc.certificate.heading, font, bold: true, size: 28 })] }),

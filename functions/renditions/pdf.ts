@@ -47,7 +47,7 @@ function unprintable(pdf: PDFKit.PDFDocument, doc: DeclarationDocument): number 
   // none and draw WinAnsi only.
   const font = (pdf.font("body") as unknown as { _font?: { font?: { hasGlyphForCodePoint?(cp: number): boolean } } })._font?.font;
   const drawable = font?.hasGlyphForCodePoint ? (c: string) => font.hasGlyphForCodePoint!(c.codePointAt(0)!) : (c: string) => c.codePointAt(0)! <= 0xff || winAnsiExtras.has(c);
-  const all = [doc.title, doc.intro, doc.verification, doc.readBack ?? "", doc.signatory, doc.notice, doc.certificate?.statement ?? "", ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations])].join("");
+  const all = [doc.title, doc.intro, doc.verification, doc.readBack ?? "", doc.signatory, doc.notice, doc.failingReview ?? "", doc.certificate?.statement ?? "", ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations])].join("");
   return [...new Set(all)].filter((c) => !/\s/.test(c) && !drawable(c)).length;
 }
 
@@ -72,9 +72,20 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   const text = (font: string, size: number, s: string, options: PDFKit.Mixins.TextOptions = {}) => pdf.font(font).fontSize(size).text(s, { lineGap: 3, ...options });
   text("bold", 16, doc.title, { align: "center" });
   pdf.moveDown();
+  if (doc.failingReview) {
+    pdf.fillColor("#b00020");
+    text("bold", 11, doc.failingReview);
+    pdf.fillColor("black");
+    pdf.moveDown();
+  }
   text("body", 11, doc.intro, { align: "justify" });
   for (const s of doc.sections) {
     pdf.moveDown();
+    // The filing rendition: numbered paragraphs with no heading.
+    if (!s.heading) {
+      text("body", 11, `${s.number}. ${s.text}`, { align: "justify" });
+      continue;
+    }
     text("bold", 12, `${s.number}. ${s.heading}`);
     pdf.moveDown(0.3);
     text(s.drafted ? "body" : "italic", 11, s.drafted ? s.text : labels.notDrafted, { align: "justify" });
@@ -93,8 +104,10 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   text("body", 9, signatureBlock.signatureCaption);
   pdf.moveDown(0.5);
   text("body", 11, signatureBlock.printedName(doc.signatory));
-  pdf.moveDown(1.5);
-  text("italic", 9, doc.notice);
+  if (doc.notice) {
+    pdf.moveDown(1.5);
+    text("italic", 9, doc.notice);
+  }
   if (doc.certificate) {
     pdf.addPage();
     text("bold", 14, doc.certificate.heading, { align: "center" });

@@ -63,6 +63,10 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   const declaration = readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8");
   assert.match(declaration, /^# Declaration of Elena Fictitia Marsh/m);
   assert.match(declaration, /I, Elena Fictitia Marsh, declare/);
+  const filing = readFileSync(path.join(summary.outputDir, "declaration.filing.md"), "utf8");
+  assert.match(filing, /\n1\. My name is Elena Fictitia Marsh\. I am the self-petitioner in this VAWA self-petition/);
+  assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
+  assert.match(readFileSync(path.join(summary.outputDir, "review.md"), "utf8"), /## Exhibit list\n\n- Exhibit A: .*\.pdf/);
   assert.doesNotMatch(declaration, /\[[A-Z_]+_\d+\]/);
   assert.match(declaration, /_Sources: .*\.pdf p\.\d/);
   const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
@@ -97,8 +101,9 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   const caseInputs = path.join(home, "blobs", "cases");
   const leaks: string[] = [];
   for (const file of filesUnder(home)) {
-    // The final declaration in its three renditions is where real names belong.
-    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /declaration\.(md|docx|pdf)$/.test(file)) continue;
+    // The final declaration (review and filing renditions, three formats each) and the review
+    // document are where real names belong.
+    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx))$/.test(file)) continue;
     if (file.endsWith(".gguf") || file.endsWith("registry.json") || file.endsWith("vault.key")) continue;
     const bytes = readFileSync(file, "latin1");
     // As a value: the ZIP code inside a millisecond timestamp is a coincidence, not a leak.
@@ -131,19 +136,35 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
   assert.match(declaration, /Tomas Imaginario Vela/);
   assert.match(declaration, /T visa application/);
   assert.match(declaration, /Force, fraud or coercion/);
+  // The filing rendition beside the review one: numbered, first person, oath; no sources or notice.
+  const filing = readFileSync(path.join(summary.outputDir, "declaration.filing.md"), "utf8");
+  assert.match(filing, /\n1\. My name is Tomas Imaginario Vela\. I am the applicant in this T visa application/);
+  assert.match(filing, /under penalty of perjury under the laws of the United States of America/);
+  assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
+  for (const f of ["declaration.filing.docx", "declaration.filing.pdf", "review.docx"]) assert.ok(readFileSync(path.join(summary.outputDir, f)).length > 1000, f);
+  // The review document: the T visa elements (8 CFR 214.200-216) and the exhibit list.
+  const reviewDoc = readFileSync(path.join(summary.outputDir, "review.md"), "utf8");
+  assert.match(reviewDoc, /8 CFR 214\.20\d/);
+  assert.match(reviewDoc, /## Exhibit list\n\n- Exhibit A: /);
 });
 
-test("a draft below the score threshold is rewritten with the judges' reasons and judged again", async () => {
+test("a draft that fails the gate is rewritten (placeholder check or judges), checked and judged again, and ships marked failing review", async () => {
   const { env } = makeTestHome({ stages: patientStages, maxRewrites: 1, scoreThreshold: 1 });
   const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
   const names = summary.states.map((s) => s.name);
   assert.equal(names.filter((n) => n === "GuardrailsRewrite").length, 1, "exactly one rewrite round (bounded)");
-  assert.equal(names.filter((n) => n === "Judges").length, 2, "the rewrite is judged again");
-  assert.equal(names.filter((n) => n === "Score").length, 2);
-  assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("Judges"));
-  assert.equal((summary.output as unknown as { rewrites: number }).rewrites, 1);
+  // The story model never writes the abuser's placeholder, so the placeholder check sends the
+  // draft back before any judge; a model that did would fail the threshold of 1 at Score instead.
+  assert.equal(names.filter((n) => n === "CheckPlaceholders").length, 2, "the draft and the rewrite are both checked");
+  assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("CheckPlaceholders"));
+  assert.ok(names.indexOf("GuardrailsRewrite") < names.lastIndexOf("Judges"), "the rewrite is judged");
+  const output = summary.output as unknown as { rewrites: number; review: { status: string; failures: string[] } };
+  assert.equal(output.rewrites, 1);
+  assert.equal(output.review.status, "failing-review", "a threshold of 1 cannot pass: never shown as clean");
+  assert.ok(output.review.failures.length > 0);
+  assert.match(readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8"), /^> \*\*FAILING REVIEW: /m);
 });
 
 test("a case that needs more context than the models allow fails with a clear ContextTooLarge, never truncation", async () => {

@@ -30,7 +30,7 @@ const secrets = {
   tvisa: ["Tomas", "Imaginario", "Vela", "Victor", "Fakename", "987-654-321", "987654321", "EAC2190012345", "010-3321", "1200 County Road", "93706", "Casey Nobody"],
 };
 
-test("the T visa sample, rewrite included, completes through hosted fallbacks without sending PII", async () => {
+test("the T visa sample, rewrite included, completes through hosted fallbacks (recording providers, fixed answers) without sending PII; a hosted draft without the trafficker goes back to rewrite with that reason", async () => {
   const providers = await recordingProviders();
   try {
     const { env } = makeTestHome({ stages: hostedChains, maxRewrites: 1, scoreThreshold: 1 });
@@ -39,6 +39,10 @@ test("the T visa sample, rewrite included, completes through hosted fallbacks wi
     const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null }> };
     assert.equal(summary.states.find((s) => s.name === "GuardrailsRewriteFallback")?.provider, "openrouter");
     assert.ok(providers.requests.some((r) => r.body.includes("Reviewers said")), "the rewrite prompt went to the hosted model");
+    // The fixed answer never names the trafficker: the placeholder check sent it back, with the reason.
+    assert.equal(summary.states.filter((s) => s.name === "CheckPlaceholders").length, 2);
+    assert.ok(providers.requests.some((r) => /Placeholders: recruitment: the trafficker \(\[PERSON_\d+\]\) must appear/.test(r.body)), "the reason reached the hosted rewrite");
+    assert.ok(providers.requests.some((r) => /Roles:\\n\[PERSON_1\]: declarant/.test(r.body)), "the legend went with the prompts");
     const leaks = providers.requests.flatMap((r) => secrets.tvisa.filter((s) => r.body.includes(s)).map((s) => `${r.url}: ${s}`));
     assert.deepEqual(leaks, []);
   } finally {

@@ -8,12 +8,21 @@ import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
 
 export async function writeOutputs(store: BlobStore, outputDir: string, output: unknown): Promise<void> {
-  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; approval?: unknown; spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string } };
+  const o = output as { declarationKey?: string; docxKey?: string; pdfKey?: string; reportKey?: string; filing?: { markdownKey: string; docxKey: string; pdfKey: string }; reviewDocument?: { markdownKey: string; docxKey: string }; approval?: unknown; spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string } };
   if (!o?.declarationKey || !o.reportKey) throw new Error("the execution output names no declaration");
   mkdirSync(outputDir, { recursive: true });
   writeFileSync(path.join(outputDir, "declaration.md"), await store.get(o.declarationKey));
   if (o.docxKey) writeFileSync(path.join(outputDir, "declaration.docx"), await store.get(o.docxKey));
   if (o.pdfKey) writeFileSync(path.join(outputDir, "declaration.pdf"), await store.get(o.pdfKey));
+  if (o.filing) {
+    writeFileSync(path.join(outputDir, "declaration.filing.md"), await store.get(o.filing.markdownKey));
+    writeFileSync(path.join(outputDir, "declaration.filing.docx"), await store.get(o.filing.docxKey));
+    writeFileSync(path.join(outputDir, "declaration.filing.pdf"), await store.get(o.filing.pdfKey));
+  }
+  if (o.reviewDocument) {
+    writeFileSync(path.join(outputDir, "review.md"), await store.get(o.reviewDocument.markdownKey));
+    writeFileSync(path.join(outputDir, "review.docx"), await store.get(o.reviewDocument.docxKey));
+  }
   writeFileSync(path.join(outputDir, "report.json"), await store.get(o.reportKey));
   if (o.spanish) {
     const files = { [spanishOutputs.markdown]: o.spanish.declarationKey, [spanishOutputs.docx]: o.spanish.docxKey, [spanishOutputs.pdf]: o.spanish.pdfKey, [spanishOutputs.review]: o.spanish.reviewKey };

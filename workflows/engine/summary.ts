@@ -5,6 +5,7 @@
 import type { ReviewAuditEntry } from "../../core/review.ts";
 import { gpuStages, stateNames } from "../../core/state-names.ts";
 import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
+import type { ReviewStatus } from "../../core/declaration.ts";
 
 export interface StateSummary {
   name: string;
@@ -54,6 +55,17 @@ export interface ExecutionSummary {
   review?: { round: number; version: string; openedAt: string; expiresAt: string };
   /** Every review decision: who, when, what, about which draft (never the notes). */
   reviewAudit?: Array<Omit<ReviewAuditEntry, "executionId">>;
+  /**
+   * What the quality gate said of the shipped declaration (from the output): "failing-review"
+   * when it still failed with no rewrite left, so a succeeded execution never reads as a clean pass.
+   */
+  quality?: ReviewStatus;
+}
+
+/** The review status a succeeded execution's output carries; none for one that did not finish. */
+export function reviewOf(output: unknown): ReviewStatus | undefined {
+  const review = output && typeof output === "object" ? (output as { review?: ReviewStatus }).review : undefined;
+  return review && (review.status === "passed" || review.status === "failing-review") ? { status: review.status, failures: Array.isArray(review.failures) ? review.failures : [] } : undefined;
 }
 
 const pipelineStages = new Set<string>([stateNames.extract, stateNames.redact, stateNames.index, ...gpuStages, stateNames.score, stateNames.reinject]);
@@ -150,6 +162,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     ...(row.cause ? { cause: row.cause } : {}),
     states,
     completedStages: completedStages(states),
+    ...(reviewOf(row.output) ? { quality: reviewOf(row.output) } : {}),
   };
 }
 

@@ -40,6 +40,7 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     fact("Duration", fmtDuration(summary.startedAt, summary.endedAt) + (summary.endedAt ? "" : " so far"), "duration"),
     fact("Total cost", fmtCost(totalCost), "cost"),
     fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
+    fact("Review", reviewBadge(summary.quality), "review"),
     fact("State runs", String(runs.length), "runs"),
     fact("Fallbacks", String(fallbacks), "fallbacks"),
     summary.waitingFor ? fact("Waiting in", summary.waitingFor, "waiting") : null,
@@ -62,10 +63,20 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     ]);
   }
 
+  // A declaration that failed the gate with no rewrite left ships, but never looks clean.
+  const reviewBox =
+    summary.quality?.status === "failing-review"
+      ? h("div", { class: "error-box", id: "failing-review" }, [
+          h("strong", null, "Failing review: the draft did not pass the quality gate and no rewrite was left"),
+          ...summary.quality.failures.map((f) => h("p", null, f)),
+        ])
+      : null;
+
   return h("div", { class: "detail" }, [
     h("section", { class: "card summary-card" }, [
       h("div", { class: "card-head" }, [h("div", null, [h("h1", null, summary.caseId), h("code", { class: "exec-id" }, summary.executionId)]), actions]),
       facts,
+      reviewBox,
       errorBox,
     ]),
     summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
@@ -76,6 +87,11 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     ]),
     h("section", { class: "card" }, [h("div", { class: "card-head" }, [h("h2", null, "State runs"), timingLegend()]), renderRunsTable(runs, summary.startedAt, definition)]),
   ]);
+}
+
+function reviewBadge(review: ExecutionSummary["quality"]): HTMLSpanElement | string {
+  if (!review) return "–";
+  return review.status === "passed" ? h("span", { class: "badge badge-succeeded" }, "passed") : h("span", { class: "badge badge-failed" }, "FAILING REVIEW");
 }
 
 function fact(label: string, value: Child, key: string): HTMLDivElement {

@@ -55,6 +55,8 @@ export interface ExecutionSummary {
   waitingFor?: string;
   review?: { round: number; version: string; openedAt: string; expiresAt: string };
   reviewAudit?: ReviewAuditEntry[];
+  /** The quality gate's verdict on the shipped declaration (succeeded runs). */
+  quality?: { status: "passed" | "failing-review"; failures: string[] };
 }
 
 /** One review decision (core/review.ts ReviewAuditEntry, less the execution id). */

@@ -1,0 +1,191 @@
+/**
+ * A gate that means it: the real Score on judges' verdicts written here (scripted model
+ * output: faithfulness 1 against coverage and tone 5, every sentence word for word from its
+ * source), then the real Reinject marking the declaration as failing review in the report,
+ * the Markdown, the DOCX and the PDF, against a clean pass that carries no such mark.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { getJson, putJson, type BlobStore } from "../../core/blob-store.ts";
+import type { PipelineState } from "../../core/pipeline-state.ts";
+import type { StageReport } from "../../core/stage-report.ts";
+import { gateFailures, scoreDraft } from "../../functions/score-draft.ts";
+import { reinjectCase } from "../../functions/reinject-pii.ts";
+import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
+import { inflateRawSync } from "node:zlib";
+import { PDFParse } from "pdf-parse";
+import { summarizeExecution } from "../../workflows/engine/summary.ts";
+import type { ExecutionRow } from "../../workflows/engine/history-db.ts";
+
+/** The execution summary the API and the viewer serve, for a succeeded run with this output. */
+const summaryOf = (output: unknown) =>
+  summarizeExecution(
+    { id: "gate", caseId: "vawa-sample-0001", caseDir: null, status: "SUCCEEDED", input: {}, output, error: null, cause: null, startedAt: new Date(0).toISOString(), endedAt: new Date(1).toISOString(), pipelineVersion: "1", outputDir: null, ownerPid: null } as ExecutionRow,
+    [],
+    [],
+  );
+
+/** word/document.xml out of a DOCX, found through the zip's central directory. */
+function docxDocument(zip: Buffer): string {
+  const eocd = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  let p = zip.readUInt32LE(eocd + 16);
+  for (let i = 0; i < zip.readUInt16LE(eocd + 10); i++) {
+    const nameLen = zip.readUInt16LE(p + 28);
+    if (zip.toString("utf8", p + 46, p + 46 + nameLen) === "word/document.xml") {
+      const local = zip.readUInt32LE(p + 42);
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+      const data = zip.subarray(start, start + zip.readUInt32LE(p + 20));
+      return (zip.readUInt16LE(p + 10) === 8 ? inflateRawSync(data) : data).toString("utf8");
+    }
+    p += 46 + nameLen + zip.readUInt16LE(p + 30) + zip.readUInt16LE(p + 32);
+  }
+  throw new Error("no word/document.xml in the DOCX");
+}
+
+const report = (stage: string, outputKey: string): StageReport => ({ outputKey, stage, model: "scripted", provider: "local", fallbackReason: null, tokensIn: 1, tokensOut: 1, loadMs: 0, promptMs: 0, genMs: 0, costUsd: 0 });
+
+/** Judges answering with fixed JSON, an index whose chunks are the draft's sentences. */
+async function scripted(state: PipelineState, store: BlobStore, scores: { faithfulness: number; coverage: number; tone: number }) {
+  const chunks = sampleDraft.paragraphs.filter((p) => p.text).map((p) => ({ id: p.sources[0]!, file: p.sources[0]!.split("#")[0]!, page: 1, text: p.text }));
+  state.index = { indexKey: `${state.runKey}/index.json`, chunkCount: chunks.length };
+  await putJson(store, state.index.indexKey, { chunks });
+  state.judges = [];
+  for (const [stage, score] of [["JudgeFaithfulness", scores.faithfulness], ["JudgeCoverage", scores.coverage], ["JudgeTone", scores.tone]] as const) {
+    const key = `${state.runKey}/judges/${stage}-r0.json`;
+    await putJson(store, key, { score, reasons: "scripted" });
+    state.judges.push(report(stage, key));
+  }
+  state.scoreThreshold = 0.5;
+}
+
+test("gate rules: faithfulness ≤ 2, one unsupported sentence or a placeholder problem fails whatever the average", () => {
+  const clean = { value: 0.9, threshold: 0.5, faithfulness: 5, sentences: 4, unsupported: 0, placeholderProblems: 0 };
+  assert.deepEqual(gateFailures(clean), []);
+  assert.deepEqual(gateFailures({ ...clean, faithfulness: 2 }), ["faithfulness 2 of 5 (at most 2 fails)"]);
+  assert.deepEqual(gateFailures({ ...clean, faithfulness: 3 }), []);
+  assert.deepEqual(gateFailures({ ...clean, unsupported: 1 }), ["1 of 4 sentence(s) not supported by their sources"]);
+  assert.deepEqual(gateFailures({ ...clean, placeholderProblems: 2 }), ["2 placeholder problem(s) left by the rewrites"]);
+  assert.deepEqual(gateFailures({ ...clean, value: 0.4 }), ["score 0.4 below the threshold 0.5"]);
+});
+
+test("scripted judges: faithfulness 1 with coverage and tone 5 fails the gate, is rewritten while rounds are left, then ships marked failing review", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-1" });
+  await scripted(state, store, { faithfulness: 1, coverage: 5, tone: 5 });
+  state.maxRewrites = 1;
+  state.rewrites = { n: 0 };
+  const first = await scoreDraft({ state }, store, { mode: "off" });
+  assert.ok(first.value >= 0.5, `the average alone would pass: ${first.value}`);
+  assert.equal(first.passed, false);
+  assert.equal(first.rewrite, true);
+
+  state.rewrites = { n: 1 };
+  const last = await scoreDraft({ state }, store, { mode: "off" });
+  assert.deepEqual({ passed: last.passed, rewrite: last.rewrite }, { passed: false, rewrite: false });
+  state.score = last;
+  const output = await reinjectCase({ state }, store);
+  assert.equal(output.review.status, "failing-review");
+  assert.deepEqual(output.review.failures, ["faithfulness 1 of 5 (at most 2 fails)"]);
+  // The API's execution status (and the viewer, which reads it) carries the verdict.
+  assert.deepEqual(summaryOf(output).review, output.review);
+  const reportJson = await getJson<{ review: { status: string } }>(store, output.reportKey);
+  assert.equal(reportJson.review.status, "failing-review");
+  const markdown = (await store.get(output.declarationKey)).toString("utf8");
+  assert.match(markdown, /^# Declaration of Elena Fictitia Marsh\n\n> \*\*FAILING REVIEW: .*faithfulness 1 of 5/);
+  // The DOCX's document part (deflated in the zip) and the PDF's text both carry the mark.
+  const docx = await store.get(output.docxKey);
+  const pdf = new PDFParse({ data: new Uint8Array(await store.get(output.pdfKey)) });
+  try {
+    const text = (await pdf.getText()).text.replace(/\s+/g, " ");
+    assert.match(text, /FAILING REVIEW: this draft did not pass/);
+  } finally {
+    await pdf.destroy();
+  }
+  assert.match(docxDocument(docx), /FAILING REVIEW: this draft did not pass/);
+});
+
+test("scripted judges: all 5 and every sentence supported is a clean pass, with no failing-review mark", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-2", score: undefined });
+  await scripted(state, store, { faithfulness: 5, coverage: 5, tone: 5 });
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 0;
+  state.score = await scoreDraft({ state }, store, { mode: "off" });
+  assert.equal(state.score.passed, true);
+  const output = await reinjectCase({ state }, store);
+  assert.deepEqual(output.review, { status: "passed", failures: [] });
+  assert.deepEqual(summaryOf(output).review, { status: "passed", failures: [] });
+  assert.doesNotMatch((await store.get(output.declarationKey)).toString("utf8"), /FAILING REVIEW/);
+});
+
+test("scripted judges all 5 but a sentence its source does not support: the gate fails, the review rendition flags the sentence, the filing rendition is numbered paragraphs, oath and signature only", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-3", score: undefined });
+  await scripted(state, store, { faithfulness: 5, coverage: 5, tone: 5 });
+  // The abuse paragraph's source says something else entirely.
+  const index = await getJson<{ chunks: Array<{ id: string; text: string }> }>(store, state.index!.indexKey);
+  index.chunks.find((c) => c.id === "personal-statement.pdf#1")!.text = "The garden has tomatoes and basil in summer.";
+  await putJson(store, state.index!.indexKey, index);
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 0;
+  state.score = await scoreDraft({ state }, store, { mode: "off" });
+  assert.equal(state.score.passed, false);
+  const output = await reinjectCase({ state }, store);
+  assert.equal(output.review.status, "failing-review");
+  assert.match(output.review.failures.join(), /1 of \d+ sentence\(s\) not supported/);
+  const reviewMd = (await store.get(output.declarationKey)).toString("utf8");
+  assert.match(reviewMd, /## 2\. Battery or extreme cruelty\n\nHe pushed me against a wall and hurt my wrist\.\n\n_Sources: .*_\n\n_Flag: sentence 1 is not supported by its sources \(support 0\)\._/);
+  assert.match(reviewMd, /DRAFT generated by Affiant/);
+
+  const filingMd = (await store.get(output.filing.markdownKey)).toString("utf8");
+  assert.match(filingMd, /^# Declaration of Elena Fictitia Marsh\n\n> \*\*FAILING REVIEW: /, "a failing draft is marked even in the filing rendition");
+  assert.match(filingMd, /I, Elena Fictitia Marsh, declare as follows:\n\n1\. My name is Elena Fictitia Marsh\. I am the self-petitioner in this VAWA self-petition/);
+  assert.match(filingMd, /\n2\. I, Elena Fictitia Marsh, married my husband in 2016\./);
+  assert.match(filingMd, /\n3\. He pushed me against a wall and hurt my wrist\.\n/);
+  assert.doesNotMatch(filingMd, /\n4\./, "an element with nothing drafted leaves no empty paragraph");
+  for (const absent of [/Sources:/, /Flag:/, /DRAFT generated/, /^## /m]) assert.doesNotMatch(filingMd, absent);
+  assert.match(filingMd, /I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nSigned: Elena Fictitia Marsh\n\nDate: _+\n$/);
+  const filingDocx = docxDocument(await store.get(output.filing.docxKey));
+  assert.match(filingDocx, /1\. My name is Elena Fictitia Marsh/);
+  assert.doesNotMatch(filingDocx, /Sources:|DRAFT generated/);
+  const pdf = new PDFParse({ data: new Uint8Array(await store.get(output.filing.pdfKey)) });
+  try {
+    const text = (await pdf.getText()).text.replace(/\s+/g, " ");
+    assert.match(text, /3\. He pushed me against a wall and hurt my wrist\./);
+    assert.match(text, /penalty of perjury/);
+    assert.doesNotMatch(text, /Sources:|DRAFT generated/);
+  } finally {
+    await pdf.destroy();
+  }
+});
+
+test("scripted judges: the review document names per paragraph its exhibits and unsupported sentences, the judges' notes, elements not covered, documents never cited and the exhibit list, in Markdown and DOCX; a second version becomes a column", async () => {
+  const { store, state } = await redactedCase({ executionName: "gate-4", score: undefined });
+  await scripted(state, store, { faithfulness: 5, coverage: 4, tone: 5 });
+  // One more document in the index that no paragraph cites, and an unsupported abuse sentence.
+  const index = await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index!.indexKey);
+  index.chunks.find((c) => c.id === "personal-statement.pdf#1")!.text = "The garden has tomatoes and basil in summer.";
+  index.chunks.push({ id: "[DOCUMENT_1]#p1-1", file: "[DOCUMENT_1]", page: 1, text: "Never cited." });
+  await putJson(store, state.index!.indexKey, index);
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 0;
+  state.score = await scoreDraft({ state }, store, { mode: "off" });
+  const output = await reinjectCase({ state }, store);
+  const md = (await store.get(output.reviewDocument.markdownKey)).toString("utf8");
+  assert.match(md, /^# Review of the draft declaration\n\n\*\*FAILING REVIEW:\*\* 1 of \d+ sentence/);
+  assert.match(md, /## 1\. Qualifying relationship\n\n_[^_]*_\n\nI, Elena Fictitia Marsh, married my husband in 2016\. My A-number is A123456789\.\n\nCites: Exhibit A, p\. 1/);
+  assert.match(md, /Cites: Exhibit B, p\. 1\n\n- Unsupported sentence 1 \(support 0\): “He pushed me against a wall and hurt my wrist\.”/);
+  assert.match(md, /## Judges' notes\n\n- JudgeFaithfulness: 5 of 5\. scripted\n- JudgeCoverage: 4 of 5\. scripted/);
+  // The sample draft has no paragraph for these elements of a VAWA spouse petition (8 CFR 204.2(c)).
+  assert.match(md, /## Elements not covered\n\n- The abuser's U\.S\. citizenship or lawful permanent residence \(8 CFR 204\.2\(c\)\(1\)\(i\)\(A\), \(c\)\(2\)\(ii\)\)/);
+  // [DOCUMENT_1] is re-injected: the attorney reads the real file name.
+  assert.match(md, /## Documents never cited\n\n- Exhibit C: [^\n[]+\.pdf\n/);
+  assert.match(md, /## Exhibit list\n\n- Exhibit A: intake-notes\.pdf \(pages 1; cited: 1\)\n- Exhibit B: personal-statement\.pdf \(pages 1; cited: 1\)\n- Exhibit C: [^\n[]+\.pdf \(pages 1; not cited\)/);
+  assert.match(md, /Not checked by Affiant yet: contradictions between sources; facts to confirm with the client/);
+  const docx = docxDocument(await store.get(output.reviewDocument.docxKey));
+  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)"]) assert.ok(docx.includes(s), s);
+
+  // A second version of each paragraph (a translation) is one more column, nothing else to change.
+  const { buildReviewDocument, renderReviewMarkdown } = await import("../../functions/review-document.ts");
+  const two = buildReviewDocument({ draft: sampleDraft, review: output.review, elements: [], chunks: [], score: null, placeholderProblems: [] });
+  two.versions.push("Spanish");
+  for (const p of two.paragraphs) p.texts.push(`(es) ${p.texts[0]}`);
+  assert.match(renderReviewMarkdown(two), /\| English \(draft\) \| Spanish \|\n\| --- \| --- \|\n\| I, \[PERSON_1\], married my husband in 2016\. My A-number is \[A_NUMBER_1\]\. \| \(es\) I, \[PERSON_1\]/);
+});
