@@ -85,8 +85,8 @@ test("scripted judges: faithfulness 1 with coverage and tone 5 fails the gate, i
   const output = await reinjectCase({ state }, store);
   assert.equal(output.review.status, "failing-review");
   assert.deepEqual(output.review.failures, ["faithfulness 1 of 5 (at most 2 fails)"]);
-  // The API's execution status (and the viewer, which reads it) carries the verdict.
-  assert.deepEqual(summaryOf(output).review, output.review);
+  // The API's execution status (and the viewer, which reads it) carries the verdict, as `quality` (`review` is the attorney gate's).
+  assert.deepEqual(summaryOf(output).quality, output.review);
   const reportJson = await getJson<{ review: { status: string } }>(store, output.reportKey);
   assert.equal(reportJson.review.status, "failing-review");
   const markdown = (await store.get(output.declarationKey)).toString("utf8");
@@ -112,7 +112,7 @@ test("scripted judges: all 5 and every sentence supported is a clean pass, with 
   assert.equal(state.score.passed, true);
   const output = await reinjectCase({ state }, store);
   assert.deepEqual(output.review, { status: "passed", failures: [] });
-  assert.deepEqual(summaryOf(output).review, { status: "passed", failures: [] });
+  assert.deepEqual(summaryOf(output).quality, { status: "passed", failures: [] });
   assert.doesNotMatch((await store.get(output.declarationKey)).toString("utf8"), /FAILING REVIEW/);
 });
 
