@@ -16,14 +16,14 @@ import type { Draft } from "../../core/declaration.ts";
 import type { StageInput } from "../../core/stage-input.ts";
 import { planStage } from "../../core/stages/plan.ts";
 import { translateDeclaration } from "../../core/stages/translate-declaration.ts";
-import { checkTranslatedPlaceholders, placeholderShape, type Translation } from "../../core/translation.ts";
+import { checkTranslatedPlaceholders, elementTitlesEs, placeholderShape, type Translation } from "../../core/translation.ts";
 import { placeholderPattern } from "../../functions/redaction/redactor.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { buildDefinition, neededStateName } from "../../workflows/definition.ts";
 import { stageModules } from "../../core/stages/index.ts";
 import { root } from "../helpers.ts";
 import { elementQuery, rankChunks, retrievalQueries } from "../../core/retrieval.ts";
-import { legalElements } from "../../core/legal-elements.ts";
+import { legalElements, variantElements } from "../../core/legal-elements.ts";
 
 async function planned() {
   const store = new LocalBlobStore(mkdtempSync(path.join(os.tmpdir(), "affiant-translate-")));
@@ -110,6 +110,17 @@ test("retrieval for a case in Spanish: each element's query has Spanish terms, a
       assert.equal(es[i + 1], `${element.query} ${element.queryEs}`);
       assert.equal(en[i + 1], element.query, "English cases keep their queries");
     });
+  }
+  // Every variant's elements (case.json "variant"), not only the defaults: Spanish terms and a Spanish heading.
+  for (const [caseType, variants] of Object.entries(variantElements)) {
+    for (const [variant, elements] of Object.entries(variants as Record<string, typeof legalElements.VAWA>)) {
+      const es = retrievalQueries(caseType as "VAWA" | "T", "es", elements);
+      for (const element of elements) {
+        assert.ok(element.queryEs.split(" ").length >= 4, `${caseType} ${variant} ${element.id} has Spanish terms`);
+        assert.ok(es.includes(`${element.query} ${element.queryEs}`), `${caseType} ${variant} ${element.id}: its Spanish query is ranked by`);
+        assert.ok(elementTitlesEs[element.id], `${caseType} ${variant} ${element.id} has a Spanish heading`);
+      }
+    }
   }
   const chunks = [
     { id: "a#p1-1", file: "[DOCUMENT_1]", page: 1, text: "We bought groceries on Tuesday." },
