@@ -8,7 +8,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
-import type { Draft } from "../../core/declaration.ts";
 import { rolesKey, type RoleLegend } from "../../core/roles.ts";
 import { checkDraftPlaceholders } from "../../functions/check-placeholders.ts";
 import { planStage } from "../../core/stages/plan.ts";
@@ -16,20 +15,8 @@ import { makeTestHome, preparedState } from "../helpers.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { elementsFor, elementsKey, type CaseElements } from "../../core/legal-elements.ts";
+import { legend, draftOf } from "../roles-fixture.ts";
 
-const legend: RoleLegend = {
-  declarant: "[PERSON_1]",
-  parties: [
-    { placeholder: "[PERSON_2]", role: "abuser", status: "U.S. citizen" },
-    { placeholder: "[PERSON_3]", role: "witness" },
-  ],
-  placeholders: ["[PERSON_1]", "[PERSON_2]", "[PERSON_3]", "[ADDRESS_1]"],
-};
-const draftOf = (paragraphs: Record<string, string>): Draft => ({
-  caseType: "VAWA",
-  round: 0,
-  paragraphs: Object.entries(paragraphs).map(([element, text]) => ({ element, title: element, text, sources: [], citations: [] })),
-});
 
 test("Redact writes the role legend from case.json: placeholders, roles and status, no names", async () => {
   const { state, env } = await preparedState();

@@ -5,24 +5,11 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import type { Draft } from "../../core/declaration.ts";
-import { checkPlaceholders, legendText, type RoleLegend } from "../../core/roles.ts";
+import { checkPlaceholders, legendText } from "../../core/roles.ts";
 import { buildDefinition } from "../../workflows/definition.ts";
 import { loadRegistry } from "../../core/registry.ts";
+import { legend, draftOf } from "../roles-fixture.ts";
 
-const legend: RoleLegend = {
-  declarant: "[PERSON_1]",
-  parties: [
-    { placeholder: "[PERSON_2]", role: "abuser", status: "U.S. citizen" },
-    { placeholder: "[PERSON_3]", role: "witness" },
-  ],
-  placeholders: ["[PERSON_1]", "[PERSON_2]", "[PERSON_3]", "[ADDRESS_1]"],
-};
-const draftOf = (paragraphs: Record<string, string>): Draft => ({
-  caseType: "VAWA",
-  round: 0,
-  paragraphs: Object.entries(paragraphs).map(([element, text]) => ({ element, title: element, text, sources: [], citations: [] })),
-});
 
 test("scripted drafts: a clean draft passes the placeholder check", () => {
   const draft = draftOf({
