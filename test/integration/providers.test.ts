@@ -12,6 +12,7 @@ import { copyCase, makeTestHome, runCli, samples } from "../helpers.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
 import { privacyGuard } from "../../functions/redaction/privacy-guard.ts";
 import { startRecordingProviders as recordingProviders } from "../../workflows/recording-providers.ts";
+import { elementsFor } from "../../core/legal-elements.ts";
 
 const hostedChains = {
   ExtractFacts: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
@@ -62,7 +63,9 @@ test("with every local stage failing, the case completes through Bedrock and Ope
     assert.equal(by("ExtractFactsFallback").model, "acme/case-model");
     assert.equal(by("ExtractFactsFallback").fallbackReason, "Affiant.WorkerCrashed");
     assert.equal(by("DraftDeclarationFallback").provider, "bedrock");
-    assert.equal(by("DraftDeclarationFallback").tokensIn, 210 * 5, "usage from each Bedrock response, one per legal element");
+    // The sample's case.json names no variant: the VAWA default's elements, one response each.
+    const elements = elementsFor("VAWA").length;
+    assert.equal(by("DraftDeclarationFallback").tokensIn, 210 * elements, `usage from each Bedrock response, one per legal element (${elements})`);
     assert.equal(by("JudgeCoverageFallback").provider, "bedrock");
     assert.equal(by("JudgeToneFallback").provider, "openrouter");
 
