@@ -148,6 +148,19 @@ export const registrySchema = z.object({
     })
     .default({ gpuHourUsd: {}, hosted: {} }),
   embedding: embeddingSchema.optional(),
+  /**
+   * Warm model workers: a worker keeps its one model loaded for later stages of that model,
+   * from any execution, up to maxTasks tasks or idleSeconds without one, then exits (capacity
+   * back to zero); a task that leaves its RSS more than maxRssGrowthMb above the first
+   * task's ends the worker too.
+   */
+  workers: z
+    .object({
+      maxTasks: z.number().int().min(1).max(1000).default(16),
+      idleSeconds: z.number().int().min(1).max(3600).default(30),
+      maxRssGrowthMb: z.number().int().positive().default(512),
+    })
+    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512 }),
   pipeline: z.object({
     scoreThreshold: z.number().min(0).max(1),
     maxRewrites: z.number().int().min(0).max(5),

@@ -20,12 +20,18 @@ export interface StageRun extends Pick<StageReport, "outputKey" | "stage" | "mod
   /** The model calls the stage planned (their chunk counts are summed). */
   calls: ReadonlyArray<{ chunksUsed: number; chunksOmitted: number }>;
   warmStart?: boolean;
+  /** A warm model worker's: the model was loaded by an earlier task. */
+  modelReused?: boolean;
+  /** Idle time of the warm worker before this task, charged to it on top of wallMs. */
+  warmIdleMs?: number;
   thoughtTokens?: number;
   /** Where the model went (gpuLayers, VRAM): local runs. */
   placement?: Pick<StageMetrics, "gpuLayers" | "vramTotalMb" | "vramUsedMb">;
 }
 
 export function stageMetrics(registry: Registry, run: StageRun): StageMetrics {
+  // A warm worker's idle wait, model loaded, held the GPU too: its next task pays for it.
+  const chargedMs = run.wallMs + (run.warmIdleMs ?? 0);
   return {
     outputKey: run.outputKey,
     stage: run.stage,
@@ -37,9 +43,11 @@ export function stageMetrics(registry: Registry, run: StageRun): StageMetrics {
     loadMs: Math.round(run.loadMs),
     promptMs: Math.round(run.promptMs),
     genMs: Math.round(run.genMs),
-    costUsd: stageCostUsd(registry, { provider: run.provider, model: run.model, wallMs: run.wallMs, tokensIn: run.tokensIn, tokensOut: run.tokensOut }),
+    costUsd: stageCostUsd(registry, { provider: run.provider, model: run.model, wallMs: chargedMs, tokensIn: run.tokensIn, tokensOut: run.tokensOut }),
     queueMs: run.queueMs,
     ...(run.warmStart !== undefined ? { warmStart: run.warmStart } : {}),
+    ...(run.modelReused !== undefined ? { modelReused: run.modelReused } : {}),
+    ...(run.provider === "local" ? { warmIdleMs: Math.round(run.warmIdleMs ?? 0), gpuSeconds: Math.round(chargedMs) / 1000 } : {}),
     tokensPerSecond: run.genMs > 0 ? Math.round((run.tokensOut / run.genMs) * 1000 * 10) / 10 : 0,
     peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
     contextSize: run.contextSize,

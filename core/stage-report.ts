@@ -47,6 +47,18 @@ export interface StageMetrics extends StageReport {
   queueMs: number;
   /** The stage ran on a warm spare (local runs). */
   warmStart?: boolean;
+  /** The model was already loaded in this warm model worker by an earlier task (no load). */
+  modelReused?: boolean;
+  /**
+   * GPU time the warm model worker sat idle, model loaded, before it took this task:
+   * charged to this task's case (in costUsd and gpuSeconds), so keeping models warm is
+   * never free on paper.
+   */
+  warmIdleMs?: number;
+  /** GPU-seconds this task is charged: its wall time plus {@link warmIdleMs} (local runs). */
+  gpuSeconds?: number;
+  /** Set by a warm model worker that stays, model loaded, for the next task of its model (never stored). */
+  stayWarm?: { model: string; tasks: number; rssGrowthMb: number };
   tokensPerSecond: number;
   peakRssMb: number;
   contextSize: number;

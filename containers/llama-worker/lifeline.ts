@@ -130,4 +130,9 @@ export class Lifeline {
     Atomics.store(this.last, 0, BigInt(Date.now()));
   }
 
+
+  /** The task ended and the process waits warm for another: no state's clock runs now. */
+  stop(): void {
+    void this.thread.terminate();
+  }
 }

@@ -12,8 +12,12 @@
  *   entry time and limits; the worker kills itself at the deadline or when no progress of
  *   any kind was made for HeartbeatSeconds + grace (lifeline.ts)
  *
+ * Under the local engine it may be a warm model worker (AFFIANT_WARM_MAX_TASKS): after
+ * answering it keeps its one model loaded and takes later tasks of that model, each with a
+ * fresh context (warm-model.ts); any failure still ends the process.
+ *
  * This file is the process: the channel, the lifeline, the answer and the exit. The stage
- * itself is run-stage.ts; a warm spare's wait, standby.ts.
+ * itself is run-stage.ts; a warm spare's wait, standby.ts; a warm model's, warm-model.ts.
  */
 import { config, settingText, type SettingName } from "../../core/config.ts";
 import { AffiantError, InvalidInputError, describeError } from "../../core/errors.ts";
@@ -29,9 +33,12 @@ import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
 import { standBy, type WarmStart } from "./standby.ts";
+import { awaitNextTask, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
 
 /** This process's start: when a cold worker took its stage (a warm spare's clock starts at its assignment). */
 const processStartedAt = Date.now();
+/** A warm model worker's model between tasks (warm-model.ts), and its channel (opened once). */
+const process_ = { held: undefined as WarmModel | undefined, channel: undefined as TaskChannel | undefined };
 
 function requireEnv(name: SettingName): string {
   const value = settingText(name);
@@ -62,8 +69,9 @@ async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
   killSelf();
 }
 
-async function main(warm: WarmStart | undefined): Promise<void> {
-  const channel = openChannel();
+/** Runs the task in this process's environment; true when it answered and stays warm for another. */
+async function main(warm: WarmStart | undefined, task: { startedAt: number; warmIdleMs: number }): Promise<boolean> {
+  const channel = (process_.channel ??= openChannel());
   try {
     const input = stageInputFromEnv();
     const stage = input.stage;
@@ -81,12 +89,17 @@ async function main(warm: WarmStart | undefined): Promise<void> {
     // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
     const routing = !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
     const model = config().AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
-    const metrics = await runStage(stage, input, channel, {
-      startedAt: warm?.assignedAt ?? processStartedAt,
+    const worker = {
+      startedAt: task.startedAt,
       warm,
+      held: process_.held,
+      warmIdleMs: task.warmIdleMs,
       lifeline,
-      failAndExit: (err) => failAndExit(channel, err),
-    });
+      failAndExit: (err: unknown) => failAndExit(channel, err),
+    };
+    process_.held = undefined;
+    const metrics = await runStage(stage, input, channel, worker);
+    process_.held = worker.held;
     await capped(routing ? recordRun(routing, model, stage, null) : Promise.resolve());
     log("info", "worker.done", {
       stage,
@@ -105,13 +118,31 @@ async function main(warm: WarmStart | undefined): Promise<void> {
       { name: "ModelLoadTime", unit: MetricUnit.Milliseconds, value: metrics.loadMs, dimensions: { Stage: stage } },
       { name: "GenerationTime", unit: MetricUnit.Milliseconds, value: metrics.genMs, dimensions: { Stage: stage } },
     ]);
-    await channel.succeed(metrics);
+    // A warm worker says in its answer whether it stays, so the engine pools it before the
+    // next state starts (the judges start as soon as the draft answers).
+    const stay = warmMode() ? stayWarm(process_.held) : undefined;
+    await channel.succeed(stay ? { ...metrics, stayWarm: stay } : metrics);
+    if (stay) {
+      // Waiting warm is no state's time: the next task starts its own lifeline.
+      lifeline.stop();
+      return true;
+    }
     exitWithin(0);
+    return false;
   } catch (err) {
-    await failAndExit(channel, err);
+    return failAndExit(channel, err);
   }
 }
 
 const warm = config().AFFIANT_WORKER_STANDBY === "1" ? await standBy() : undefined;
-const env = config();
-await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(warm));
+let task = { startedAt: warm?.assignedAt ?? processStartedAt, warmIdleMs: 0 };
+for (let first = true; ; first = false) {
+  const env = config();
+  const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(first ? warm : undefined, task));
+  const idleSince = Date.now();
+  if (!stays || !(await awaitNextTask(process_.held))) {
+    exitWithin(0);
+  }
+  // The GPU was held while this worker waited: the engine says how long, and the task pays.
+  task = { startedAt: Date.now(), warmIdleMs: config().AFFIANT_WARM_IDLE_MS ?? Date.now() - idleSince };
+}

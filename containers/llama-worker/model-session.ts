@@ -78,10 +78,11 @@ export interface LoadOptions {
 
 export class ModelSession {
   private disposed = false;
+  private contextReleased = false;
   private sequence: ReturnType<LlamaContext["getSequence"]> | undefined;
 
   private constructor(
-    private readonly llama: Llama,
+    readonly llama: Llama,
     readonly model: LlamaModel,
     private readonly context: LlamaContext,
     readonly loadMs: number,
@@ -115,6 +116,34 @@ export class ModelSession {
         model: options.modelId,
       });
     }
+  }
+
+  /**
+   * The same loaded model with a fresh context (a warm model worker's next task): no KV
+   * cache, sequence or prompt of the previous task survives; only the weights do. This
+   * session is spent afterwards (its owner now holds the new one).
+   */
+  async renew(options: { contextSize: number; threads?: number; signal?: AbortSignal; stage: string }): Promise<ModelSession> {
+    if (this.disposed) throw new Error("renew: the session was disposed");
+    const started = performance.now();
+    await this.releaseContext();
+    const threads = options.threads ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
+    const context = await this.model.createContext({ contextSize: options.contextSize, threads, sequences: 1, createSignal: options.signal });
+    this.disposed = true;
+    return new ModelSession(this.llama, this.model, context, performance.now() - started, options.stage, this.modelId, { ...this.placement });
+  }
+
+  /** Frees the context (and its KV cache) and keeps the weights loaded for {@link renew}. */
+  async releaseContext(): Promise<void> {
+    if (this.contextReleased) return;
+    this.contextReleased = true;
+    this.sequence = undefined;
+    await this.context.dispose();
+  }
+
+  /** The model id this session holds (a warm worker holds one, ever). */
+  get heldModel(): string {
+    return this.modelId;
   }
 
   countTokens(text: string): number {
@@ -239,7 +268,7 @@ export class ModelSession {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.context.dispose();
+    await this.releaseContext();
     await this.model.dispose();
     await this.llama.dispose();
   }

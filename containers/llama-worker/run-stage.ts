@@ -5,7 +5,7 @@
  */
 import { config } from "../../core/config.ts";
 import { openBlobStore } from "../../core/blob-store.ts";
-import { GenerationRunawayError } from "../../core/errors.ts";
+import { GenerationRunawayError, InvalidInputError } from "../../core/errors.ts";
 import type { StageInput } from "../../core/stage-input.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { recordStageCost, stageMetrics } from "../../core/stage-metrics.ts";
@@ -20,12 +20,17 @@ import { ModelSession, openLlama } from "./model-session.ts";
 import { loadTokenizer, type PromptFormat } from "./prompt-format.ts";
 import type { WarmStart } from "./standby.ts";
 import { Watchdog } from "./watchdog.ts";
+import { warmMode, type WarmModel } from "./warm-model.ts";
 
 export interface WorkerState {
   /** When this worker took its stage: its process start, or a warm spare's assignment. */
   startedAt: number;
   /** A warm spare's binding, opened before it had a stage. */
   warm?: WarmStart;
+  /** A warm model worker's model, loaded by an earlier task of this process (warm-model.ts). */
+  held?: WarmModel;
+  /** How long the warm model worker sat idle before this task (charged to it). */
+  warmIdleMs?: number;
   /** The process-wide watchdog, once the stage is known. */
   lifeline?: Lifeline;
   /** Reports a fatal error and ends the process: a stalled generation cannot be unwound. */
@@ -51,10 +56,16 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   await channel.heartbeat({ phase: "start", tokens: 0, tokensPerSecond: 0 });
   worker.lifeline?.progress();
 
+  // One model per process, ever: a warm worker given another model's stage is the pool's bug.
+  if (worker.held && (worker.held.modelId !== modelId || worker.held.modelPath !== modelPath)) {
+    throw new InvalidInputError(`llama worker: a warm worker of ${worker.held.modelId} was given ${stage} with ${modelId}; one model per process`, { state: stage, model: modelId });
+  }
+  const reused = worker.held;
+  worker.held = undefined;
   const warm = worker.warm && worker.warm.gpu === config().AFFIANT_GPU ? worker.warm.llama : undefined;
   if (worker.warm && !warm) await worker.warm.llama.dispose();
   worker.warm = undefined;
-  const llama = warm ?? (await openLlama());
+  const llama = reused ? reused.session.llama : (warm ?? (await openLlama()));
   // Enqueued → able to plan: a cold worker's whole start-up, next to nothing for a warm spare.
   const readyAt = Date.now();
   planned();
@@ -90,9 +101,11 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
     });
 
     const deadlineAt = deadlineFromEnv();
-    session = await ModelSession.load({
-      // Loading stops at the state's deadline (the lifeline kills the process then anyway).
-      signal: deadlineAt ? AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())) : undefined,
+    // Loading stops at the state's deadline (the lifeline kills the process then anyway).
+    const loadSignal = deadlineAt ? AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())) : undefined;
+    // A warm worker's model stays; its context is new: no KV cache or prompt of another task.
+    session = reused ? await reused.session.renew({ contextSize, threads: config().AFFIANT_THREADS, signal: loadSignal, stage }) : await ModelSession.load({
+      signal: loadSignal,
       llama,
       modelPath,
       modelId,
@@ -166,17 +179,25 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       // The GPU is held from the task's start to its end, not only while generating.
       wallMs: Date.now() - worker.startedAt,
       queueMs: config().AFFIANT_ENQUEUED_AT !== undefined ? Math.max(0, readyAt - config().AFFIANT_ENQUEUED_AT!) : 0,
-      warmStart: Boolean(warm),
+      warmStart: Boolean(warm || reused),
+      modelReused: Boolean(reused),
+      warmIdleMs: worker.warmIdleMs ?? 0,
       contextSize,
       placement: session.placement,
       thoughtTokens,
       calls: job.calls,
     });
     await recordStageCost(store, input, metrics);
+    if (warmMode()) {
+      // Only the weights stay: the context (KV cache, sequence, prompt) goes with the task.
+      await session.releaseContext();
+      worker.held = { modelId, modelPath, session };
+      session = undefined;
+    }
     return metrics;
   } finally {
     heartbeats.stop();
     if (session) await session.dispose();
-    else await llama.dispose();
+    else if (!worker.held) await llama.dispose();
   }
 }

@@ -51,6 +51,34 @@ test("a local run: milliseconds rounded, tokens per second from the exact time, 
   assert.ok(m.peakRssMb > 0);
 });
 
+test("a warm model worker's idle time, model loaded, is charged to the task that takes it: in costUsd and gpuSeconds", () => {
+  const run = {
+    outputKey: "runs/x/facts.json",
+    stage: "ExtractFacts",
+    model: "stories-260k",
+    provider: "local" as const,
+    fallbackReason: null,
+    tokensIn: 5,
+    tokensOut: 5,
+    loadMs: 0,
+    promptMs: 1,
+    genMs: 1,
+    wallMs: 1_800_000,
+    queueMs: 0,
+    contextSize: 256,
+    calls,
+  };
+  const busy = stageMetrics(registry, run);
+  const afterIdle = stageMetrics(registry, { ...run, warmIdleMs: 1_800_000, modelReused: true });
+  assert.equal(busy.gpuSeconds, 1800);
+  assert.equal(busy.warmIdleMs, 0);
+  assert.equal(afterIdle.gpuSeconds, 3600, "half an hour busy plus half an hour idle");
+  assert.equal(afterIdle.warmIdleMs, 1_800_000);
+  assert.equal(afterIdle.modelReused, true);
+  const hourUsd = registry.pricing.gpuHourUsd[registry.models["stories-260k"]!.hostClass] ?? 0;
+  assert.equal(afterIdle.costUsd, Math.round(hourUsd * 1e6) / 1e6, "one hour of the host class, idle half included");
+});
+
 test("a hosted run: no warm start, placement or thought fields, no rate without time, and its ledger line", async () => {
   const m = stageMetrics(registry, {
     outputKey: "runs/x/judges/JudgeTone-r0.json",
@@ -70,7 +98,7 @@ test("a hosted run: no warm start, placement or thought fields, no rate without 
   });
   assert.equal(m.tokensPerSecond, 0);
   assert.deepEqual([m.chunksUsed, m.chunksOmitted], [0, 0]);
-  for (const field of ["warmStart", "gpuLayers", "thoughtTokens"]) assert.ok(!(field in m), `${field} is absent`);
+  for (const field of ["warmStart", "gpuLayers", "thoughtTokens", "warmIdleMs", "gpuSeconds"]) assert.ok(!(field in m), `${field} is absent`);
   const store = new LocalBlobStore(mkdtempSync(path.join(os.tmpdir(), "affiant-metrics-")));
   await recordStageCost(store, { runKey: "runs/x", round: 0 }, m);
   const [key] = await store.list(costLedgerPrefix("runs/x"));

@@ -17,6 +17,7 @@ import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
 import type { HistoryDb } from "./history-db.ts";
 import type { LocalEngineOptions } from "./local-engine.ts";
 import { spawnWorker } from "./worker-supervisor.ts";
+import type { WarmLimits } from "./warm-pool.ts";
 
 /** What a GPU task needs of the engine that runs it. */
 export interface GpuTaskContext {
@@ -29,6 +30,10 @@ export interface GpuTaskContext {
   /** The worker belongs to the execution: killed with it. */
   adopt: (child: ChildProcess) => void;
   onProgress: (progress: Progress) => void;
+  /** Warm model workers' limits (the registry's `workers`); undefined: a fresh process per stage. */
+  warm: WarmLimits | undefined;
+  /** A worker that stayed warm no longer belongs to the execution: not killed when it ends. */
+  release: (child: ChildProcess) => void;
 }
 
 export async function runGpuTask(ctx: GpuTaskContext, executionId: string, stateName: string, state: AslState, input: unknown): Promise<StageMetrics> {
@@ -36,6 +41,8 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
   const stage = env.AFFIANT_STAGE;
   if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
   const model = ctx.registry.stages[stage]!.model;
+  // The pool is keyed by the model the worker will load: the stage's, or the one named for it.
+  const loads = env.AFFIANT_MODEL ?? model;
   // The breaker was asked by the stage's Admit state, before this. A failure is recorded
   // against the model by the fallback (functions/generate-fallback.ts), on both paths;
   // a success here. An injected fault's outcome is the drill's: the breaker hears of neither.
@@ -50,6 +57,8 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
       signal: ctx.signal,
       taskToken: ctx.taskTokens,
       onProgress: ctx.onProgress,
+      warm: ctx.warm ? { ...ctx.warm, model: loads } : undefined,
+      onPooled: ctx.release,
     });
     ctx.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
     await recordRun(ctx.routing, model, stage, null, { drill: !!drill });

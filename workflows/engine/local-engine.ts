@@ -61,6 +61,12 @@ export interface LocalEngineOptions {
    * spare holds about 100 MB and no model.
    */
   workerSpares?: number;
+  /**
+   * Warm model workers (IPC only): a worker keeps its model loaded for later stages of that
+   * model, from any execution, under the registry's `workers` limits. Default: on;
+   * `AFFIANT_WARM_WORKERS=0` (or false here) runs each stage in a fresh process, as before.
+   */
+  warmWorkers?: boolean;
 }
 
 export interface StartExecutionOptions {
@@ -101,6 +107,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private readonly stopReasons = new Map<string, { error?: string; cause?: string }>();
   private readonly taskTokens: LocalEngineOptions["taskTokens"];
   private readonly workerSpares: number;
+  private readonly warmWorkers: boolean;
   private releaseSpares: (() => void) | undefined;
   private releaseOcr: (() => Promise<void>) | undefined;
   private disposed = false;
@@ -111,6 +118,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
   constructor(options: LocalEngineOptions = {}) {
     super();
+    // Under task tokens each task starts cold, as an ECS task of today's path does.
+    this.warmWorkers = !options.taskTokens && (options.warmWorkers ?? config().AFFIANT_WARM_WORKERS !== "0");
     this.registry = options.registry ?? loadRegistry();
     this.definition = buildDefinition({ registry: this.registry });
     this.store = options.store ?? blobStore();
@@ -287,6 +296,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
                 signal: this.ended.get(executionId)?.signal,
                 adopt: (child) => this.adopt(executionId, name, child),
                 onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: name, progress }),
+                warm: this.warmWorkers ? this.registry.workers : undefined,
+                release: (child) => this.children.get(executionId)?.delete(child),
               },
               executionId,
               name,

@@ -5,7 +5,8 @@
  * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
  *
- * A stage starts on a warm spare when one is ready (worker-spares.ts), else on a fresh fork.
+ * A stage starts on a warm model worker of its model when one is idle (warm-pool.ts), else
+ * on a warm spare when one is ready (worker-spares.ts), else on a fresh fork.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -16,6 +17,7 @@ import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { workerLaunch, workerSource } from "../../core/child-entry.ts";
 import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
+import { dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
 import { config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
@@ -36,6 +38,13 @@ export interface SpawnWorkerOptions {
    * the endpoint, and talks to it with the SDK as it does in ECS (`affiant serve`).
    */
   taskToken?: { broker: TaskTokenBroker; sfnEndpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
+  /**
+   * Run on a warm model worker of `model` (IPC only): one already holding the model if one
+   * is idle, else a new one that keeps the model loaded afterwards under these limits.
+   */
+  warm?: WarmLimits & { model: string };
+  /** The worker answered and stays warm, pooled: it no longer belongs to this task's execution. */
+  onPooled?: (child: ChildProcess) => void;
 }
 
 
@@ -60,6 +69,7 @@ export function killAllWorkers(): void {
   for (const child of liveWorkers) child.kill("SIGKILL");
   liveWorkers.clear();
   dropSpares();
+  dropWarm();
 }
 
 export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMetrics> {
@@ -72,7 +82,8 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
   return new Promise((resolve, reject) => {
     // The state's limits, for the worker's own lifeline (the definition passes the same in ECS).
     const limits = { AFFIANT_STATE_ENTERED_AT: new Date().toISOString(), AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds), AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds) };
-    const baseEnv = { ...process.env, ...limits, ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
+    const warm = options.taskToken ? undefined : options.warm;
+    const baseEnv = { ...process.env, ...limits, ...(warm ? warmEnv(warm) : {}), ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
     let token: string | undefined;
     let child: ChildProcess;
     if (options.taskToken) {
@@ -93,7 +104,10 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
         stdio: ["ignore", "ignore", "pipe"],
       });
     } else {
+      const held = warm ? takeWarm(warm.model) : undefined;
+      if (held) held.child.send({ type: "assign", env: { ...baseEnv, AFFIANT_WARM_IDLE_MS: String(held.idleMs) } } satisfies EngineMessage);
       child =
+        held?.child ??
         takeSpare(baseEnv) ??
         fork(launch.entry, [], {
           execArgv: launch.execArgv,
@@ -102,14 +116,18 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
           serialization: "json",
         });
     }
-    liveWorkers.add(child);
+    if (!liveWorkers.has(child)) {
+      liveWorkers.add(child);
+      child.once("exit", () => liveWorkers.delete(child));
+    }
     onSpawn?.(child);
     let settled = false;
     let stderrTail = "";
-    child.stderr?.on("data", (d: Buffer) => {
+    const onStderr = (d: Buffer) => {
       // Kept only to count bytes and spot native aborts; never copied into errors or logs.
       stderrTail = (stderrTail + d.toString("utf8")).slice(-2000);
-    });
+    };
+    child.stderr?.on("data", onStderr);
 
     const finish = (err: Error | null, metrics?: StageMetrics) => {
       if (settled) return;
@@ -118,12 +136,18 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       clearTimeout(heartbeatTimer);
       clearTimeout(overallTimer);
       signal?.removeEventListener("abort", onAbort);
+      // A warm worker lives on to later tasks: this task's listeners must not hear them.
+      child.off("message", onRaw);
+      child.off("error", onError);
+      child.off("exit", onExit);
+      child.stderr?.off("data", onStderr);
       if (err) {
+        // Any failure (a fault, a stall, a runaway) ends the worker, warm or not.
         if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
         reject(err);
       } else {
-        // A worker that answered exits by itself; make sure it does.
-        setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), 10_000).unref();
+        // A worker that answered exits by itself unless it stayed warm; make sure it does.
+        if (!pooled) setTimeout(() => child.exitCode === null && child.signalCode === null && child.kill("SIGKILL"), 10_000).unref();
         resolve(metrics!);
       }
     };
@@ -142,6 +166,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
     // Stopped in between (from onSpawn, say): the listener came too late to hear it.
     if (signal?.aborted) onAbort();
 
+    let pooled = false;
     let lastBeat = Date.now();
     let maxGapMs = 0;
     function onMessage(message: WorkerMessage) {
@@ -152,19 +177,30 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
         heartbeatTimer = setTimeout(onHeartbeatMissed, heartbeatMs);
         if (message.progress) options.onProgress?.(message.progress);
       } else if (message.type === "success") {
-        finish(null, { ...message.metrics, maxHeartbeatGapMs: Math.max(maxGapMs, Date.now() - lastBeat) });
+        const { stayWarm, ...metrics } = message.metrics;
+        if (stayWarm && warm && !settled) {
+          pooled = poolWarm(child, stayWarm, warm);
+          if (pooled) options.onPooled?.(child);
+        }
+        finish(null, { ...metrics, maxHeartbeatGapMs: Math.max(maxGapMs, Date.now() - lastBeat) });
       } else if (message.type === "failure") {
         finish(new StatesError(message.error, message.cause));
       }
     }
-    child.on("message", (raw) => onMessage(raw as WorkerMessage));
-    child.on("error", (err) => finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`))));
-    child.on("exit", (code, signal) => {
-      liveWorkers.delete(child);
+    function onRaw(raw: unknown) {
+      onMessage(raw as WorkerMessage);
+    }
+    function onError(err: Error) {
+      finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`)));
+    }
+    function onExit(code: number | null, exitSignal: NodeJS.Signals | null) {
       // Give a final IPC message already in flight a moment to arrive before calling it a crash.
       setTimeout(() => {
-        finish(new StatesError("Affiant.WorkerCrashed", cause("the worker exited without a result", { exitCode: code, signal, stderrBytes: stderrTail.length })));
+        finish(new StatesError("Affiant.WorkerCrashed", cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length })));
       }, 50);
-    });
+    }
+    child.on("message", onRaw);
+    child.on("error", onError);
+    child.on("exit", onExit);
   });
 }

@@ -1,0 +1,76 @@
+/**
+ * A warm model worker (local engine, IPC only; AFFIANT_WARM_MAX_TASKS set): after its task
+ * the process keeps the weights of its one model loaded, with no context, and waits for
+ * the engine's next task of that model, up to AFFIANT_WARM_IDLE_SECONDS; after
+ * AFFIANT_WARM_MAX_TASKS tasks, or RSS growth past AFFIANT_WARM_MAX_RSS_GROWTH_MB over the
+ * first task's, it exits. A failure of any kind never gets here: failAndExit kills the
+ * process, so the next task of the model starts in a fresh one.
+ */
+import { config } from "../../core/config.ts";
+import { log } from "../../core/log.ts";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import type { EngineMessage } from "./channel.ts";
+import type { ModelSession } from "./model-session.ts";
+
+/** The one model this process ever loads, kept between tasks with its context released. */
+export interface WarmModel {
+  modelId: string;
+  modelPath: string;
+  session: ModelSession;
+}
+
+export const warmMode = (): boolean => Boolean(process.send && config().AFFIANT_WARM_MAX_TASKS);
+
+/** Tasks this process completed, and its RSS after the first (the growth baseline). */
+const stats = { tasks: 0, baselineRssMb: 0 };
+let nextAssign: Promise<NodeJS.ProcessEnv | undefined> | undefined;
+
+/**
+ * Called with the task done, before the answer goes out: undefined when the worker must
+ * exit (maxTasks, RSS growth, no model held, engine gone); else it is already listening for
+ * the next task (the engine may assign one the moment it reads the answer) and returns
+ * what the answer tells the engine.
+ */
+export function stayWarm(held: WarmModel | undefined): NonNullable<StageMetrics["stayWarm"]> | undefined {
+  stats.tasks++;
+  const rssMb = Math.round(process.memoryUsage().rss / 2 ** 20);
+  if (stats.tasks === 1) stats.baselineRssMb = rssMb;
+  const growthMb = rssMb - stats.baselineRssMb;
+  const env = config();
+  const maxTasks = env.AFFIANT_WARM_MAX_TASKS ?? 1;
+  const idleSeconds = env.AFFIANT_WARM_IDLE_SECONDS ?? 30;
+  const maxGrowthMb = env.AFFIANT_WARM_MAX_RSS_GROWTH_MB ?? 512;
+  const reason = stats.tasks >= maxTasks ? "maxTasks" : growthMb > maxGrowthMb ? "rssGrowth" : !held ? "noModel" : !process.connected ? "disconnected" : undefined;
+  if (reason || !held) {
+    log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: reason ?? "noModel", rssMb });
+    return undefined;
+  }
+  nextAssign = new Promise((resolve) => {
+    const timer = setTimeout(() => done(undefined), idleSeconds * 1000);
+    const onMessage = (message: EngineMessage) => message?.type === "assign" && done(message.env);
+    const done = (next: NodeJS.ProcessEnv | undefined) => {
+      clearTimeout(timer);
+      process.off("message", onMessage);
+      resolve(next);
+    };
+    process.on("message", onMessage);
+  });
+  return { model: held.modelId, tasks: stats.tasks, rssGrowthMb: growthMb };
+}
+
+/**
+ * After the answer: waits, no state's clock running, for the next task of this model. True
+ * with that task's environment in place (replacing the last, as a fresh fork's would);
+ * false after idleSeconds with none (the caller exits and capacity goes back to zero).
+ */
+export async function awaitNextTask(held: WarmModel | undefined): Promise<boolean> {
+  const next = await nextAssign;
+  nextAssign = undefined;
+  if (!next) {
+    log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: "idle" });
+    return false;
+  }
+  for (const key of Object.keys(process.env)) if (!(key in next)) delete process.env[key];
+  Object.assign(process.env, next);
+  return true;
+}

@@ -1,0 +1,100 @@
+/**
+ * Warm model workers, engine side. A worker that answered with `stayWarm` keeps its one
+ * model loaded and waits (its own idleSeconds clock) for another task of that model, from
+ * any execution; the engine keeps it here, by model, until a GPU state of that model takes
+ * it. It exits by itself after maxTasks tasks or idleSeconds idle; a failure of any kind
+ * kills it (worker-supervisor.ts), and it is never pooled again. Keyed by model id, so two
+ * models never share a process (the worker refuses another model's stage besides).
+ *
+ * Beside worker-spares.ts: a spare has no model and runs one stage; a warm model worker
+ * has its model and runs up to maxTasks.
+ */
+import type { ChildProcess } from "node:child_process";
+import type { StageMetrics } from "../../core/stage-report.ts";
+import type { Registry } from "../../core/registry.ts";
+
+/** The registry's `workers` settings. */
+export type WarmLimits = Registry["workers"];
+
+/** Idle warm workers by model id, with when each became idle (charged to the task that takes it). */
+const idle = new Map<string, Array<{ child: ChildProcess; since: number }>>();
+const tracked = new WeakSet<ChildProcess>();
+/** Model loads and reuses the pool saw, for diagnostics and the bench. */
+const counters = { taken: 0, pooled: 0 };
+
+/** The environment a worker needs to be one (the limits it enforces itself). */
+export function warmEnv(limits: WarmLimits): Record<string, string> {
+  return {
+    AFFIANT_WARM_MAX_TASKS: String(limits.maxTasks),
+    AFFIANT_WARM_IDLE_SECONDS: String(limits.idleSeconds),
+    AFFIANT_WARM_MAX_RSS_GROWTH_MB: String(limits.maxRssGrowthMb),
+  };
+}
+
+/** Idle warm model workers by model (pids), for diagnostics and tests. */
+export function warmModelWorkers(): Record<string, number[]> {
+  return Object.fromEntries([...idle].filter(([, w]) => w.length).map(([model, w]) => [model, w.map((x) => x.child.pid!)]));
+}
+
+/** How many tasks found a warm worker, and how many answers pooled one. */
+export function warmPoolCounters(): { taken: number; pooled: number } {
+  return { ...counters };
+}
+
+function untrack(child: ChildProcess): void {
+  for (const [model, list] of idle) {
+    const i = list.findIndex((x) => x.child === child);
+    if (i >= 0) list.splice(i, 1);
+    if (!list.length) idle.delete(model);
+  }
+}
+
+const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null && child.connected;
+
+/**
+ * A worker that answered and stays: into the pool, unless its RSS grew past the bound
+ * (killed: memory growth is a reason to replace it, whatever the worker itself decided).
+ */
+export function poolWarm(child: ChildProcess, stay: NonNullable<StageMetrics["stayWarm"]>, limits: WarmLimits): boolean {
+  if (!alive(child)) return false;
+  if (stay.rssGrowthMb > limits.maxRssGrowthMb) {
+    child.kill("SIGKILL");
+    return false;
+  }
+  if (!tracked.has(child)) {
+    tracked.add(child);
+    child.once("exit", () => untrack(child));
+  }
+  // Idle, it must not keep the engine's process alive (it exits after idleSeconds itself).
+  child.unref();
+  child.channel?.unref();
+  (child.stderr as { unref?: () => void } | null)?.unref?.();
+  const list = idle.get(stay.model) ?? [];
+  list.push({ child, since: Date.now() });
+  idle.set(stay.model, list);
+  counters.pooled++;
+  return true;
+}
+
+/** An idle warm worker of `model`, re-attached, and how long it sat idle; undefined when none. */
+export function takeWarm(model: string): { child: ChildProcess; idleMs: number } | undefined {
+  const list = idle.get(model);
+  while (list?.length) {
+    // The most recently idle: the others may reach idleSeconds and give capacity back.
+    const { child, since } = list.pop()!;
+    if (!alive(child)) continue;
+    if (!list.length) idle.delete(model);
+    child.ref();
+    child.channel?.ref();
+    (child.stderr as { ref?: () => void } | null)?.ref?.();
+    counters.taken++;
+    return { child, idleMs: Date.now() - since };
+  }
+  idle.delete(model);
+  return undefined;
+}
+
+/** Forgets every idle worker (their processes are killed by whoever kills the live set). */
+export function dropWarm(): void {
+  idle.clear();
+}
