@@ -6,8 +6,10 @@
  * - seconds from an injected stall to the fallback state's start, vs HeartbeatSeconds
  * - native hang → worker gone, life after the state failed, death → fallback (bench/deadlines.ts)
  *   (the worker's watchdog, and the engine's heartbeat backstop)
- * - 20 cases through `backfill` in one engine: speed-up at concurrency 2 vs 1, engine RSS
- *   before/after, orchestration overhead (between states, and per GPU state), cost per case
+ * - 20 cases through `backfill` in one engine: engine RSS before/after, orchestration
+ *   overhead (between states, and per GPU state), cost per case
+ * - warm model workers vs the cold path (bench/warm.ts): model loads, load share, warm
+ *   per-state overhead, cases per hour at concurrency 2, GPU-seconds incl. warm idle
  * - redaction recall and precision per entity type on two labelled sets: one drawn from the
  *   rules' own shapes (an upper bound), one from another generator (narratives, reports)
  * - hostile input: `affiant serve`'s RSS under four 1 GB /sfn bodies, seconds to refuse PDF bombs
@@ -59,6 +61,25 @@ const { deadlineRows } = await import("./deadlines.ts");
 // `AFFIANT_BENCH_ONLY=deadlines npm run bench`: only the stuck-worker rows, printed, results.md untouched.
 if (process.env.AFFIANT_BENCH_ONLY === "deadlines") {
   const only = await deadlineRows(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), heartbeatSeconds);
+  process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
+  process.exit(only.every((r) => r.pass) ? 0 : 1);
+}
+/** n distinct cases (seeded variants of the samples, alternating) under a fresh folder. */
+const { caseVariant, sampleCases, writeCase } = await import("../workflows/samples/sample-cases.ts");
+const { seededRandom } = await import("../workflows/gameday.ts");
+const warmIdentities = seededRandom(2027);
+async function warmCaseSet(tag: string, n: number): Promise<string> {
+  const dir = path.join(home, `cases-${tag}`);
+  for (let i = 0; i < n; i++) {
+    const caseId = `${tag}-${String(i).padStart(2, "0")}`;
+    await writeCase(caseVariant(sampleCases[i % sampleCases.length]!, warmIdentities, caseId), path.join(dir, caseId));
+  }
+  return dir;
+}
+const { warmRows } = await import("./warm.ts");
+// `AFFIANT_BENCH_ONLY=warm npm run bench`: only the warm-worker rows, printed, results.md untouched.
+if (process.env.AFFIANT_BENCH_ONLY === "warm") {
+  const only = await warmRows(home, warmCaseSet);
   process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
   process.exit(only.every((r) => r.pass) ? 0 : 1);
 }
@@ -185,16 +206,10 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
   const all = [one, two, rest].flatMap((b) => b.results);
   const failed = all.filter((r) => r.outcome !== "succeeded").length;
   for (const r of all.filter((x) => x.outcome !== "succeeded")) process.stderr.write(`bench: ${r.caseId} ${r.outcome}: ${r.error}\n`);
-  const speedup = one.wallMs / two.wallMs;
-  // Concurrency can only use the cores one case leaves idle: the target is 1.3, or 90% of
-  // what the machine's idle share at concurrency 1 allows when that is less.
-  const reachable = Math.min(1.3, 0.9 / busyOne);
-  rows.push({
-    figure: `backfill speed-up, 4 cases at concurrency 2 vs 1 (${(one.wallMs / 1000).toFixed(1)} s at 1 vs ${(two.wallMs / 1000).toFixed(1)} s at 2; CPU busy ${(busyOne * 100).toFixed(0)}% vs ${(busyTwo * 100).toFixed(0)}% of ${os.cpus().length} cores)`,
-    value: speedup.toFixed(2),
-    target: `≥ ${reachable.toFixed(2)} (1.3, or 0.9 ÷ busy share at 1)`,
-    pass: speedup >= reachable && failed === 0,
-  });
+  // No speed-up row here any more: its target was derived from the busy share it measured,
+  // so it could not fail. Throughput is compared where it can fail: warm model workers vs
+  // the cold path, cases per hour at concurrency 2 in the same run (bench/warm.ts).
+  process.stderr.write(`bench: 4 cases ${(one.wallMs / 1000).toFixed(1)} s at concurrency 1 (CPU busy ${(busyOne * 100).toFixed(0)}%), ${(two.wallMs / 1000).toFixed(1)} s at 2 (${(busyTwo * 100).toFixed(0)}%)\n`);
   const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s.status === "SUCCEEDED");
   // Overhead per state is read from the concurrency-1 runs: at 2, six workers share two
   // cores and their start-up measures the contention, not the orchestration.
@@ -245,6 +260,9 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
   });
   engine.dispose();
 }
+
+// 3b. Warm model workers vs the cold path (bench/warm.ts).
+rows.push(...(await warmRows(home, warmCaseSet)));
 
 // 4. Redaction: the pattern set and the narrative set (bench/redaction-rows.ts).
 {

@@ -591,6 +591,8 @@ export const viewerJs = `"use strict";
       fact("Started", fmtTime(summary.startedAt), "started"),
       fact("Duration", fmtDuration(summary.startedAt, summary.endedAt) + (summary.endedAt ? "" : " so far"), "duration"),
       fact("Total cost", fmtCost(totalCost), "cost"),
+      // Warm model workers' idle time is charged to the case that takes them: shown, not hidden.
+      fact("GPU-seconds", summary.gpu ? \`\${fmtNum(summary.gpu.seconds, 1)} s (warm idle \${fmtNum(summary.gpu.warmIdleSeconds, 1)} s)\` : "–", "gpu-seconds"),
       fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
       fact("Review", reviewBadge(summary.quality), "review"),
       fact("State runs", String(runs.length), "runs"),

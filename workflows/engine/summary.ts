@@ -30,6 +30,12 @@ export interface StateSummary {
   queueMs?: number;
   /** Ran on a warm spare worker (local runs). */
   warmStart?: boolean;
+  /** Ran on a warm model worker that already had its model loaded (no load). */
+  modelReused?: boolean;
+  /** GPU time a warm model worker sat idle before this state, charged to this case. */
+  warmIdleMs?: number;
+  /** GPU-seconds charged: the state's worker time plus {@link warmIdleMs} (local runs). */
+  gpuSeconds?: number;
   peakRssMb?: number;
   contextSize?: number;
 }
@@ -60,6 +66,11 @@ export interface ExecutionSummary {
    * when it still failed with no rewrite left, so a succeeded execution never reads as a clean pass.
    */
   quality?: ReviewStatus;
+  /**
+   * GPU-seconds the case was charged over its local GPU states, warm idle time included,
+   * and that idle part on its own (present when any local GPU state reported).
+   */
+  gpu?: { seconds: number; warmIdleSeconds: number };
 }
 
 /** The review status a succeeded execution's output carries; none for one that did not finish. */
@@ -143,6 +154,9 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     if (m.tokensPerSecond !== undefined) s.tokensPerSecond = m.tokensPerSecond;
     if (m.queueMs !== undefined) s.queueMs = m.queueMs;
     if (m.warmStart !== undefined) s.warmStart = m.warmStart;
+    if (m.modelReused !== undefined) s.modelReused = m.modelReused;
+    if (m.warmIdleMs !== undefined) s.warmIdleMs = m.warmIdleMs;
+    if (m.gpuSeconds !== undefined) s.gpuSeconds = m.gpuSeconds;
     if (m.peakRssMb !== undefined) s.peakRssMb = m.peakRssMb;
     if (m.contextSize !== undefined) s.contextSize = m.contextSize;
     if (report.status === "FAILED") {
@@ -163,6 +177,20 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
     states,
     completedStages: completedStages(states),
     ...(reviewOf(row.output) ? { quality: reviewOf(row.output) } : {}),
+    ...gpuTotals(states),
+  };
+}
+
+/** The case's GPU-seconds (warm idle included) and the idle part, from its states' reports. */
+function gpuTotals(states: StateSummary[]): Pick<ExecutionSummary, "gpu"> {
+  const charged = states.filter((s) => s.gpuSeconds !== undefined);
+  if (!charged.length) return {};
+  const round = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    gpu: {
+      seconds: round(charged.reduce((n, s) => n + s.gpuSeconds!, 0)),
+      warmIdleSeconds: round(charged.reduce((n, s) => n + (s.warmIdleMs ?? 0), 0) / 1000),
+    },
   };
 }
 

@@ -2,7 +2,8 @@
  * One execution. The header (status, error and cause, cost, score, the declaration
  * download), the state graph and one row per state run with its timing bars on a common
  * scale — what the Step Functions console shows, plus model, provider, fallback reason,
- * tokens/s, queue wait, context, peak memory and cost.
+ * tokens/s, queue wait, context, peak memory and cost, and the case's GPU-seconds with the
+ * warm idle time charged to it.
  */
 import { apiFetch } from "./api.ts";
 import { h, showToast, type Child } from "./dom.ts";
@@ -39,6 +40,8 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     fact("Started", fmtTime(summary.startedAt), "started"),
     fact("Duration", fmtDuration(summary.startedAt, summary.endedAt) + (summary.endedAt ? "" : " so far"), "duration"),
     fact("Total cost", fmtCost(totalCost), "cost"),
+    // Warm model workers' idle time is charged to the case that takes them: shown, not hidden.
+    fact("GPU-seconds", summary.gpu ? `${fmtNum(summary.gpu.seconds, 1)} s (warm idle ${fmtNum(summary.gpu.warmIdleSeconds, 1)} s)` : "–", "gpu-seconds"),
     fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
     fact("Review", reviewBadge(summary.quality), "review"),
     fact("State runs", String(runs.length), "runs"),

@@ -38,6 +38,9 @@ export interface StateRun {
   queueMs?: number;
   peakRssMb?: number;
   contextSize?: number;
+  modelReused?: boolean;
+  warmIdleMs?: number;
+  gpuSeconds?: number;
 }
 
 export interface ExecutionSummary {
@@ -57,6 +60,7 @@ export interface ExecutionSummary {
   reviewAudit?: ReviewAuditEntry[];
   /** The quality gate's verdict on the shipped declaration (succeeded runs). */
   quality?: { status: "passed" | "failing-review"; failures: string[] };
+  gpu?: { seconds: number; warmIdleSeconds: number };
 }
 
 /** One review decision (core/review.ts ReviewAuditEntry, less the execution id). */

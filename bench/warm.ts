@@ -1,0 +1,124 @@
+/**
+ * Warm model workers against today's cold path, in one run (`AFFIANT_BENCH_ONLY=warm npm
+ * run bench` runs these rows alone). The same cases go through `backfill` in two engines,
+ * one with warm model workers off (each GPU state a process that loads its model and
+ * exits) and one with them on; each engine gets its own data folder and fresh case copies.
+ *
+ * - model loads in the backfill, against distinct models × pool size
+ * - share of GPU-state time spent loading, warm vs cold
+ * - per-GPU-state overhead (wall minus model time) on a warm worker, at concurrency 1
+ * - cases per hour at concurrency 2, warm vs cold (replaces the old speed-up row, whose
+ *   target was derived from the busy share it measured and so could not fail)
+ * - GPU-seconds per case with warm idle time included, and that idle time's share
+ *
+ * The issue asks for a 20-case backfill; `AFFIANT_BENCH_WARM_CASES=20` runs that many at
+ * concurrency 2 (default 4: both modes of 20 cases take most of an hour on a 2-core box).
+ */
+import path from "node:path";
+import type { ExecutionSummary, StateSummary } from "../workflows/engine/summary.ts";
+
+export interface Row {
+  figure: string;
+  value: string;
+  target: string;
+  pass: boolean;
+}
+
+const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN);
+const ms = (a: string, b: string | null) => (b ? Date.parse(b) - Date.parse(a) : 0);
+
+/** `home`: the bench's data folder; `caseSet(tag, n)`: writes n distinct cases, returns the folder. */
+export async function warmRows(home: string, caseSet: (tag: string, n: number) => Promise<string>, cases = Number(process.env.AFFIANT_BENCH_WARM_CASES ?? 4)): Promise<Row[]> {
+  const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
+  const { backfill } = await import("../workflows/backfill.ts");
+  const { gpuStages } = await import("../core/state-names.ts");
+  const { readFileSync, writeFileSync } = await import("node:fs");
+  const rows: Row[] = [];
+  // Throughput, not stall detection, is measured here: two cases at once run up to six
+  // workers on a small box, so heartbeats get the slack a loaded host needs.
+  const registryBefore = process.env.AFFIANT_REGISTRY!;
+  const relaxed = JSON.parse(readFileSync(registryBefore, "utf8"));
+  for (const s of Object.values<Record<string, unknown>>(relaxed.stages)) Object.assign(s, { heartbeatSeconds: 60, watchdogSeconds: 30 });
+  // Warm workers wait out the gap between one case's last GPU state and the next case's
+  // first (its Extract, Redact and Index take longer than the default 30 s on a loaded
+  // 2-core box): an operator running a backfill sets idleSeconds above that gap.
+  relaxed.workers = { maxTasks: 16, idleSeconds: 120, maxRssGrowthMb: 512 };
+  process.env.AFFIANT_REGISTRY = path.join(home, "registry-warm.json");
+  writeFileSync(process.env.AFFIANT_REGISTRY, JSON.stringify(relaxed));
+  const homeBefore = process.env.AFFIANT_HOME;
+  type Mode = { summaries: ExecutionSummary[]; wallMs: number; failed: number; seqSummaries: ExecutionSummary[] };
+  const runMode = async (warm: boolean): Promise<Mode> => {
+    const tag = warm ? "warm" : "cold";
+    process.env.AFFIANT_HOME = path.join(home, `warm-bench-${tag}`);
+    const engine = new LocalEngine({ warmWorkers: warm });
+    const seq = await backfill({ dir: await caseSet(`${tag}-seq`, 2), engine, concurrency: 1 });
+    const two = await backfill({ dir: await caseSet(`${tag}-c2`, cases), engine, concurrency: 2 });
+    const all = [...seq.results, ...two.results];
+    const failed = all.filter((r) => r.outcome !== "succeeded").length;
+    const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s?.status === "SUCCEEDED");
+    const seqIds = new Set(seq.results.map((r) => r.executionId));
+    engine.dispose();
+    return { summaries, wallMs: two.wallMs, failed, seqSummaries: summaries.filter((s) => seqIds.has(s.executionId)) };
+  };
+  const cold = await runMode(false);
+  const warm = await runMode(true);
+  process.env.AFFIANT_REGISTRY = registryBefore;
+  process.env.AFFIANT_HOME = homeBefore;
+
+  const gpuOf = (s: ExecutionSummary): StateSummary[] => s.states.filter((x) => (gpuStages as readonly string[]).includes(x.name) && x.provider === "local" && x.loadMs !== null);
+  const loads = (m: Mode) => m.summaries.flatMap(gpuOf).filter((x) => !x.modelReused).length;
+  const gpuStates = (m: Mode) => m.summaries.flatMap(gpuOf).length;
+  const models = new Set(warm.summaries.flatMap(gpuOf).map((x) => x.model));
+  // A pool per model is at most as wide as the GPU states of it that can run at once: the
+  // three judges of each of the two cases at concurrency 2.
+  const poolSize = 3 * 2;
+  rows.push({
+    figure: `model loads, ${warm.summaries.length} cases through backfill with warm model workers (cold path: ${loads(cold)} loads for ${gpuStates(cold)} GPU states; ${models.size} distinct model(s) × pool size ${poolSize})`,
+    value: String(loads(warm)),
+    target: `≤ ${models.size * poolSize}`,
+    pass: loads(warm) <= models.size * poolSize && warm.failed === 0,
+  });
+  const loadShare = (m: Mode) => {
+    const gpu = m.summaries.flatMap(gpuOf);
+    return gpu.reduce((n, x) => n + (x.loadMs ?? 0), 0) / Math.max(1, gpu.reduce((n, x) => n + ms(x.startedAt, x.endedAt), 0));
+  };
+  rows.push({
+    figure: `share of GPU-state time spent loading the model, warm (cold path: ${loadShare(cold).toFixed(3)}; stories260K loads in milliseconds, a g5's 8–14B model in seconds)`,
+    value: loadShare(warm).toFixed(3),
+    target: `< cold (${loadShare(cold).toFixed(3)})`,
+    pass: loadShare(warm) < loadShare(cold),
+  });
+  // Read from the concurrency-1 runs: at 2, workers share this box's cores and the figure
+  // measures the contention, not the hand-off.
+  const overheadOf = (x: StateSummary) => ms(x.startedAt, x.endedAt) - (x.loadMs ?? 0) - (x.promptMs ?? 0) - (x.genMs ?? 0);
+  const warmOverhead = warm.seqSummaries.flatMap(gpuOf).filter((x) => x.modelReused).map(overheadOf);
+  const coldOverhead = cold.seqSummaries.flatMap(gpuOf).map(overheadOf);
+  rows.push({
+    figure: `per-GPU-state overhead on a warm model worker, wall minus model time (median of ${warmOverhead.length}; cold path ${(median(coldOverhead) / 1000).toFixed(2)} s)`,
+    value: `${(median(warmOverhead) / 1000).toFixed(2)} s`,
+    target: "≤ 0.2 s",
+    pass: warmOverhead.length > 0 && median(warmOverhead) <= 200,
+  });
+  const perHour = (m: Mode) => (cases / m.wallMs) * 3_600_000;
+  rows.push({
+    figure: `cases per hour at concurrency 2, warm model workers vs cold path in the same run (${perHour(warm).toFixed(0)} vs ${perHour(cold).toFixed(0)}; ${cold.failed + warm.failed} failed)`,
+    value: (perHour(warm) / perHour(cold)).toFixed(2),
+    target: "≥ 1.00",
+    pass: perHour(warm) >= perHour(cold) && cold.failed + warm.failed === 0,
+  });
+  // What each state was charged (the worker's gpuSeconds: its wall time plus the warm idle before it).
+  const gpuSeconds = (s: ExecutionSummary) => gpuOf(s).reduce((n, x) => n + (x.gpuSeconds ?? 0), 0);
+  const idleSeconds = warm.summaries.flatMap(gpuOf).reduce((n, x) => n + (x.warmIdleMs ?? 0), 0) / 1000;
+  const totalWarm = warm.summaries.reduce((n, s) => n + gpuSeconds(s), 0);
+  const idleShare = idleSeconds / Math.max(totalWarm, 1e-9);
+  // Idle time charged is whatever the worker waited between tasks; it must be counted
+  // (non-zero when any state reused a model) and must not swamp the work.
+  const reused = warm.summaries.flatMap(gpuOf).some((x) => x.modelReused);
+  rows.push({
+    figure: `GPU-seconds per case incl. warm idle time (median ${median(warm.summaries.map(gpuSeconds)).toFixed(1)} s warm vs ${median(cold.summaries.map(gpuSeconds)).toFixed(1)} s cold); idle share of the warm GPU-seconds`,
+    value: idleShare.toFixed(3),
+    target: "> 0 and ≤ 0.5",
+    pass: (!reused || idleSeconds > 0) && idleShare <= 0.5,
+  });
+  return rows;
+}
