@@ -90,6 +90,7 @@ export const settings = {
   AFFIANT_ROUTING_TABLE: name("the DynamoDB table of the circuit breaker's outcomes (locally: SQLite under the home)"),
   AFFIANT_REVIEW_TABLE: name("the DynamoDB table of review gates (task tokens) and the review audit log (locally: SQLite under the home)"),
   AFFIANT_GPU_CLUSTER: name("the ECS cluster of the GPU tasks (the fallback and the reaper stop tasks there)"),
+  AFFIANT_WORKER_POOLS: s(text, "JSON (infra writes it)", "unset", "the acquire Lambda's ECS cluster, network and per-model task definition and ready queue", { internal: true }),
   AFFIANT_STATE_MACHINE_ARN: name("the state machine the API and the backfill start executions of"),
   // Deploy-time (sst.config.ts).
   AFFIANT_WORKER_IMAGE: s(text, "<repository>@sha256:<digest>", "required to deploy", "the worker image, by digest"),
@@ -121,6 +122,8 @@ export const settings = {
   AFFIANT_WARM_MAX_TASKS: s(wholeNumber(1), "a positive whole number", "unset (one task, then exit)", "tasks a warm model worker runs before it exits", { internal: true }),
   AFFIANT_WARM_IDLE_SECONDS: s(wholeNumber(1), "a positive whole number", "30", "seconds a warm model worker waits for a task before it exits", { internal: true }),
   AFFIANT_WARM_MAX_RSS_GROWTH_MB: s(wholeNumber(1), "a positive whole number", "512", "RSS growth over the first task that ends a warm model worker", { internal: true }),
+  AFFIANT_PRELOAD_MODEL: s(text, "a registry model id", "unset", "started by an Acquire state: load this model, then wait for the task", { internal: true }),
+  AFFIANT_SLOW_START_SECONDS: s(wholeNumber(0), "a whole number of seconds", "120", "the slow-start drill's simulated provisioning delay (instance launch, image pull)"),
   AFFIANT_WARM_IDLE_MS: s(wholeNumber(0), "milliseconds", "0", "how long the warm worker sat idle before this task (charged to it)", { internal: true }),
   AFFIANT_EMBEDDER_OPTIONS: s(text, "JSON", "unset", "the local embedder child's options", { internal: true }),
   // Set by the platform; read to tell where the code runs and to pass on to children.

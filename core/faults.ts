@@ -10,9 +10,11 @@ import { gpuStages, isGpuStage } from "./state-names.ts";
 
 /**
  * Drills: `stall` a JS promise that never settles (the token watchdog's case); `hang-native`
- * a thread stuck inside native code (only the lifeline thread or a SIGKILL ends it).
+ * a thread stuck inside native code (only the lifeline thread or a SIGKILL ends it);
+ * `slow-start` a worker whose provisioning (instance, image, model) takes
+ * AFFIANT_SLOW_START_SECONDS before its model loads, in the stage's Acquire state.
  */
-export const faultKinds = ["stall", "crash", "oom", "slow", "loop", "hang-native"] as const;
+export const faultKinds = ["stall", "crash", "oom", "slow", "loop", "hang-native", "slow-start"] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type Faults = Record<string, FaultKind>;
 

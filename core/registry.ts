@@ -152,15 +152,20 @@ export const registrySchema = z.object({
    * Warm model workers: a worker keeps its one model loaded for later stages of that model,
    * from any execution, up to maxTasks tasks or idleSeconds without one, then exits (capacity
    * back to zero); a task that leaves its RSS more than maxRssGrowthMb above the first
-   * task's ends the worker too.
+   * task's ends the worker too. Getting a worker with its model loaded (an instance launch,
+   * the image pull, the model sync and load) is each GPU stage's `<Stage>Acquire` state, with
+   * a budget of acquireSeconds; generating is the `<Stage>` state with the stage's own
+   * heartbeatSeconds. At most poolSize workers of one model run at once.
    */
   workers: z
     .object({
       maxTasks: z.number().int().min(1).max(1000).default(16),
       idleSeconds: z.number().int().min(1).max(3600).default(30),
       maxRssGrowthMb: z.number().int().positive().default(512),
+      acquireSeconds: z.number().int().min(1).max(3600).default(600),
+      poolSize: z.number().int().min(1).max(64).default(3),
     })
-    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512 }),
+    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3 }),
   pipeline: z.object({
     scoreThreshold: z.number().min(0).max(1),
     maxRewrites: z.number().int().min(0).max(5),

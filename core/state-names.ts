@@ -60,6 +60,21 @@ export function admitStateName(stage: GpuStage): string {
   return `${stage}Admit`;
 }
 
+/**
+ * The state that gets a worker of the stage's model with the model loaded (a warm one, or
+ * a new one started and loaded), under its own budget (the registry's workers.acquireSeconds):
+ * waiting for capacity is not a stall of the stage.
+ */
+export function acquireStateName(stage: GpuStage): string {
+  return `${stage}Acquire`;
+}
+
+/** The GPU stage an Acquire state gets a worker for, or undefined for any other state. */
+export function stageOfAcquire(name: string): GpuStage | undefined {
+  const stage = name.endsWith("Acquire") ? name.slice(0, -"Acquire".length) : "";
+  return isGpuStage(stage) ? stage : undefined;
+}
+
 /** Lambda functions, keyed by the name the definition uses for each. */
 export const lambdaFunctions = {
   extract: "extract-documents",
@@ -69,6 +84,7 @@ export const lambdaFunctions = {
   reinject: "reinject-pii",
   fallback: "generate-fallback",
   admit: "admit-gpu",
+  acquire: "acquire-worker",
   requestReview: "request-review",
   reviewNotes: "review-notes",
 } as const;

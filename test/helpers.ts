@@ -34,6 +34,8 @@ export interface TestRegistryOptions {
   /** Overrides applied to every registry model, e.g. { chatWrapper: "qwen" }. */
   models?: Record<string, unknown>;
   contextSize?: number;
+  /** The registry's `workers` settings (warm model workers, acquire budget). */
+  workers?: Record<string, unknown>;
 }
 
 /**
@@ -62,6 +64,7 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
     stage.timeoutSeconds = 120;
     Object.assign(stage, options.stages?.[name] ?? {});
   }
+  if (options.workers) registry.workers = options.workers;
   registry.pipeline.maxRewrites = options.maxRewrites ?? 0;
   if (options.scoreThreshold !== undefined) registry.pipeline.scoreThreshold = options.scoreThreshold;
   const registryPath = path.join(home, "registry.json");

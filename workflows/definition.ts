@@ -7,7 +7,7 @@
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
 import { localAccount, localFunctionArn, localRegion } from "../core/local-aws.ts";
-import { admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, workerContainerName, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
+import { acquireStateName, admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, workerContainerName, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
 import { stageEntry, type Registry } from "../core/registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
@@ -22,13 +22,16 @@ const stagesIn = (phase: StageModule["phase"]): GpuStage[] => stageModules.filte
 export interface DefinitionResources {
   functionArn: (fn: LambdaFunction) => string;
   clusterArn: string;
-  /** The task definition a GPU stage runs: infra makes one per registry model, and each stage names its model's. */
-  taskDefinitionArn: (stage: GpuStage) => string;
-  capacityProvider: string;
-  subnets: string[];
-  securityGroups: string[];
-  /** Container name inside the task definition that receives the environment overrides. */
-  containerName: string;
+  /**
+   * The Step Functions activity a GPU stage's generation is: one per registry model (infra),
+   * polled by the warm workers of that model.
+   */
+  activityArn: (model: string) => string;
+}
+
+/** An activity's name for a registry model (activity names allow letters, digits, - and _). */
+export function activityName(model: string): string {
+  return `affiant-${model}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
 }
 
 import type { AslState } from "./asl.ts";
@@ -47,15 +50,9 @@ export interface AslDefinition {
 export const localResources: DefinitionResources = {
   functionArn: localFunctionArn,
   clusterArn: `arn:aws:ecs:${localRegion}:${localAccount}:cluster/affiant-gpu`,
-  taskDefinitionArn: (stage) => `arn:aws:ecs:${localRegion}:${localAccount}:task-definition/affiant-${stage}`,
-  capacityProvider: "affiant-g5",
-  subnets: ["subnet-00000000000000000"],
-  securityGroups: ["sg-00000000000000000"],
-  containerName: workerContainerName,
+  activityArn: (model) => `arn:aws:states:${localRegion}:${localAccount}:activity:${activityName(model)}`,
 };
 
-/** Errors worth retrying in place: capacity and service hiccups, never a model failure. */
-const transientGpuErrors = ["ECS.AmazonECSException", "ECS.ServerException", "ECS.LimitExceededException"];
 const transientLambdaErrors = [
   "Lambda.ServiceException",
   "Lambda.AWSLambdaException",
@@ -70,7 +67,7 @@ const failurePath = "$.lastFailure";
  * so a slow invoke or cold start never turns a Lambda that is still working into
  * States.Timeout, and the Lambda's own timeout error is what reaches the history.
  */
-const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10, "request-review": 30, "review-notes": 60 } as const;
+const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10, "acquire-worker": 30, "request-review": 30, "review-notes": 60 } as const;
 /**
  * The deployed Lambdas outside the state machine, in the same table: the reaper's two (an
  * ECS event or a sweep is a few API calls), the API (API Gateway gives up at 30 s), and the
@@ -96,14 +93,14 @@ function fallbackBudgetSeconds(registry: Registry, stage: GpuStage): number {
 
 /**
  * The execution's TimeoutSeconds: the worst case of one pass (every Lambda to its timeout,
- * every GPU stage to its timeout and then its fallback to its own) plus `maxRewrites` more
+ * every GPU stage to its acquire budget, its timeout and then its fallback to its own) plus `maxRewrites` more
  * rounds of judges, Score and the rewrite, plus ten minutes for GPU capacity and retries.
  * Below that sum a slow but healthy run would be cut off by the execution, not by a stage.
  */
 export function executionTimeoutSeconds(registry: Registry): number {
   const lambdas = lambdaTimeoutSeconds(registry);
   const lambdaState = (fn: LambdaFunction) => lambdas[fn] + lambdaStateMarginSeconds;
-  const gpuWithFallback = (stage: GpuStage) => lambdaState(lambdaFunctions.admit) + stageEntry(registry, stage).timeoutSeconds + lambdaState(lambdaFunctions.fallback);
+  const gpuWithFallback = (stage: GpuStage) => lambdaState(lambdaFunctions.admit) + registry.workers.acquireSeconds + stageEntry(registry, stage).timeoutSeconds + lambdaState(lambdaFunctions.fallback);
   const judges = Math.max(...stagesIn("judge").map(gpuWithFallback));
   const rounds = 1 + registry.pipeline.maxRewrites;
   const sum = (stages: GpuStage[]) => stages.reduce((n, stage) => n + gpuWithFallback(stage), 0);
@@ -139,39 +136,57 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
   });
   const stateOnly = { "state.$": "$" };
 
+  // Catch as every GPU state has it: any failure, a missed heartbeat or timeout included, goes to the fallback.
+  const toFallback = (stage: GpuStage) => [
+    // AWS documents both names for a missed heartbeat; list both so neither slips through.
+    { ErrorEquals: ["States.Timeout", "States.HeartbeatTimeout"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+    { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+  ];
+
+  /**
+   * Get a worker of the stage's model with the model loaded: the acquire Lambda queues the
+   * token for the model's warm workers and starts an ECS task of the model when none can take
+   * it; a worker answers with the token once its model is loaded. Waiting for an instance, the
+   * image, the model sync and load is this state's time, under the registry's acquireSeconds:
+   * no short HeartbeatSeconds here, so capacity arriving slowly is not a stall.
+   */
+  const acquireTask = (stage: GpuStage) => ({
+    Type: "Task",
+    Comment: `Gets a worker of ${stageEntry(registry, stage).model} with the model loaded for ${stage} (warm, or started now): waiting for capacity has its own budget`,
+    Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    Parameters: {
+      FunctionName: resources.functionArn(lambdaFunctions.acquire),
+      Payload: { stage, "taskToken.$": "$$.Task.Token", "executionName.$": "$$.Execution.Name", "faults.$": "$.faults" },
+    },
+    TimeoutSeconds: registry.workers.acquireSeconds,
+    // The worker's answer (worker id, loadMs, reused) is in the history; the state carries none of it.
+    ResultPath: null,
+    Retry: [{ ErrorEquals: transientLambdaErrors, IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: "FULL" }],
+    Catch: toFallback(stage),
+    Next: stage,
+  });
+
+  /**
+   * Generate: the model's activity, polled by its warm workers (the one that answered the
+   * Acquire polls at once). The stage's own HeartbeatSeconds and TimeoutSeconds: a stalled
+   * generation is caught by Step Functions itself, whatever the worker's own watchdog does.
+   */
   const gpuTask = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => {
     const entry = stageEntry(registry, stage);
     return {
       Type: "Task",
-      Comment: `GPU stage ${stage}: llama.cpp worker on ECS (g5); heartbeats only while tokens flow`,
-      Resource: "arn:aws:states:::ecs:runTask.waitForTaskToken",
+      Comment: `GPU stage ${stage}: a warm llama.cpp worker of ${entry.model} (activity); heartbeats only while tokens flow`,
+      Resource: resources.activityArn(entry.model),
       Parameters: {
-        Cluster: resources.clusterArn,
-        TaskDefinition: resources.taskDefinitionArn(stage),
-        CapacityProviderStrategy: [{ CapacityProvider: resources.capacityProvider, Weight: 1 }],
-        NetworkConfiguration: {
-          AwsvpcConfiguration: { Subnets: resources.subnets, SecurityGroups: resources.securityGroups, AssignPublicIp: "DISABLED" },
-        },
-        // How the fallback, the task-stopped rule and the sweeper find this task.
-        Tags: [
-          { Key: "affiant:execution", "Value.$": "$$.Execution.Name" },
-          { Key: "affiant:stage", Value: stage },
+        // The worker takes the task with GetActivityTask and its token from there.
+        Environment: [
+          ...stageEnvParameters(stage).filter((e) => e.Name !== "AFFIANT_TASK_TOKEN"),
+          // The worker kills itself at the state's deadline and after HeartbeatSeconds
+          // (+ grace) with no progress: a stuck task must not hold the GPU.
+          { Name: "AFFIANT_STATE_ENTERED_AT", "Value.$": "$$.State.EnteredTime" },
+          { Name: "AFFIANT_TIMEOUT_SECONDS", Value: String(entry.timeoutSeconds) },
+          { Name: "AFFIANT_HEARTBEAT_SECONDS", Value: String(entry.heartbeatSeconds) },
         ],
-        Overrides: {
-          ContainerOverrides: [
-            {
-              Name: resources.containerName,
-              Environment: [
-                ...stageEnvParameters(stage),
-                // The worker kills itself at the state's deadline and after HeartbeatSeconds
-                // (+ grace) with no progress: nothing outside it stops an ECS task.
-                { Name: "AFFIANT_STATE_ENTERED_AT", "Value.$": "$$.State.EnteredTime" },
-                { Name: "AFFIANT_TIMEOUT_SECONDS", Value: String(entry.timeoutSeconds) },
-                { Name: "AFFIANT_HEARTBEAT_SECONDS", Value: String(entry.heartbeatSeconds) },
-              ],
-            },
-          ],
-        },
       },
       TimeoutSeconds: entry.timeoutSeconds,
       HeartbeatSeconds: entry.heartbeatSeconds,
@@ -179,12 +194,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
       // report enters the execution state.
       ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.${f}`])),
       ResultPath: resultPath,
-      Retry: [{ ErrorEquals: transientGpuErrors, IntervalSeconds: 5, MaxAttempts: 2, BackoffRate: 2, JitterStrategy: "FULL" }],
-      Catch: [
-        // AWS documents both names for a missed heartbeat; list both so neither slips through.
-        { ErrorEquals: ["States.Timeout", "States.HeartbeatTimeout"], ResultPath: failurePath, Next: fallbackStateName(stage) },
-        { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: fallbackStateName(stage) },
-      ],
+      Catch: toFallback(stage),
       ...next,
     };
   };
@@ -211,14 +221,15 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     Catch: [
       { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: failurePath, Next: fallbackStateName(stage) },
       // The breaker itself failed (its table unreachable): run the model rather than skip it.
-      { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: stage },
+      { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: acquireStateName(stage) },
     ],
-    Next: stage,
+    Next: acquireStateName(stage),
   });
 
   // A GPU stage and its fallback write the same ResultPath, so what follows never cares which ran.
   const gpuPair = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => ({
     [admitStateName(stage)]: admitTask(stage),
+    [acquireStateName(stage)]: acquireTask(stage),
     [stage]: gpuTask(stage, resultPath, next),
     [fallbackStateName(stage)]: fallbackTask(stage, resultPath, next),
     [fallbackFailedStateName(stage)]: {

@@ -33,7 +33,9 @@ export type WorkerMessage =
   | { type: "success"; metrics: StageMetrics }
   | { type: "failure"; error: string; cause: string }
   /** A warm spare has loaded its modules and the llama.cpp binding (no model yet). */
-  | { type: "ready" };
+  | { type: "ready" }
+  /** A worker started by an Acquire state has its model loaded and waits for the task. */
+  | { type: "loaded"; model: string; loadMs: number };
 
 /** Engine to worker: a warm spare's stage, as the whole environment a cold worker would get. */
 export type EngineMessage = { type: "assign"; env: NodeJS.ProcessEnv };

@@ -33,7 +33,7 @@ import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
 import { standBy, type WarmStart } from "./standby.ts";
-import { awaitNextTask, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
+import { awaitNextTask, preloadModel, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
 
 /** This process's start: when a cold worker took its stage (a warm spare's clock starts at its assignment). */
 const processStartedAt = Date.now();
@@ -136,6 +136,20 @@ async function main(warm: WarmStart | undefined, task: { startedAt: number; warm
 
 const warm = config().AFFIANT_WORKER_STANDBY === "1" ? await standBy() : undefined;
 let task = { startedAt: warm?.assignedAt ?? processStartedAt, warmIdleMs: 0 };
+const preload = config().AFFIANT_PRELOAD_MODEL;
+if (preload) {
+  // Started by an Acquire state: the model first, then the task (warm-model.ts).
+  process.once("disconnect", () => killSelf());
+  try {
+    process_.held = await preloadModel(preload);
+  } catch (err) {
+    log("error", "worker.preload_failed", { model: preload, error: describeError(err).name });
+    killSelf();
+  }
+  const idleSince = Date.now();
+  if (!(await awaitNextTask(process_.held))) exitWithin(0);
+  task = { startedAt: Date.now(), warmIdleMs: config().AFFIANT_WARM_IDLE_MS ?? Date.now() - idleSince };
+}
 for (let first = true; ; first = false) {
   const env = config();
   const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(first ? warm : undefined, task));

@@ -173,14 +173,15 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       fallbackReason,
       tokensIn,
       tokensOut,
-      loadMs: session.loadMs,
+      // A worker that loaded its model in Acquire charges that load to its first task.
+      loadMs: reused?.preloadMs ?? session.loadMs,
       promptMs,
       genMs,
       // The GPU is held from the task's start to its end, not only while generating.
       wallMs: Date.now() - worker.startedAt,
       queueMs: config().AFFIANT_ENQUEUED_AT !== undefined ? Math.max(0, readyAt - config().AFFIANT_ENQUEUED_AT!) : 0,
       warmStart: Boolean(warm || reused),
-      modelReused: Boolean(reused),
+      modelReused: Boolean(reused) && reused?.preloadMs === undefined,
       warmIdleMs: worker.warmIdleMs ?? 0,
       contextSize,
       placement: session.placement,

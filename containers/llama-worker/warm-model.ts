@@ -9,14 +9,45 @@
 import { config } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
-import type { EngineMessage } from "./channel.ts";
-import type { ModelSession } from "./model-session.ts";
+import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts";
+import { injectedFault } from "../../core/faults.ts";
+import type { EngineMessage, WorkerMessage } from "./channel.ts";
+import { ModelSession, openLlama } from "./model-session.ts";
+import { planModel } from "./context-plan.ts";
 
 /** The one model this process ever loads, kept between tasks with its context released. */
 export interface WarmModel {
   modelId: string;
   modelPath: string;
   session: ModelSession;
+  /** Set until the first task of a worker that loaded its model in Acquire: that load, charged to it. */
+  preloadMs?: number;
+}
+
+/**
+ * The Acquire state's half (AFFIANT_PRELOAD_MODEL): load the model, with no stage and no
+ * state clock running but the Acquire budget's, release the context, say "loaded", and
+ * wait for the generate task. The placement is sized for the model's largest context, so
+ * any later task's context fits beside the weights. The `slow-start` drill waits
+ * AFFIANT_SLOW_START_SECONDS first: an instance launch and image pull, simulated.
+ */
+export async function preloadModel(modelId: string): Promise<WarmModel> {
+  const env = config();
+  const stage = env.AFFIANT_STAGE ?? "Acquire";
+  if (injectedFault(stage) === "slow-start") await new Promise((r) => setTimeout(r, (env.AFFIANT_SLOW_START_SECONDS ?? 120) * 1000));
+  const registry = loadRegistry();
+  const model = modelEntry(registry, modelId);
+  const modelPath = modelFilePath(registry, modelId);
+  const host = registry.hostClasses[model.hostClass]!;
+  const llama = await openLlama();
+  const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes: host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1), llama });
+  const session = await ModelSession.load({ llama, modelPath, modelId, stage, contextSize: Math.min(plan.trainContextSize, model.contextSize), threads: env.AFFIANT_THREADS, plan });
+  await session.releaseContext();
+  stats.tasks = 0;
+  log("info", "worker.preloaded", { model: modelId, loadMs: Math.round(session.loadMs) });
+  listenForAssign(env.AFFIANT_WARM_IDLE_SECONDS ?? 30);
+  process.send?.({ type: "loaded", model: modelId, loadMs: Math.round(session.loadMs) } satisfies WorkerMessage);
+  return { modelId, modelPath, session, preloadMs: session.loadMs };
 }
 
 export const warmMode = (): boolean => Boolean(process.send && config().AFFIANT_WARM_MAX_TASKS);
@@ -45,6 +76,12 @@ export function stayWarm(held: WarmModel | undefined): NonNullable<StageMetrics[
     log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: reason ?? "noModel", rssMb });
     return undefined;
   }
+  listenForAssign(idleSeconds);
+  return { model: held.modelId, tasks: stats.tasks, rssGrowthMb: growthMb };
+}
+
+/** Listens for the engine's next task of this model, up to idleSeconds. */
+function listenForAssign(idleSeconds: number): void {
   nextAssign = new Promise((resolve) => {
     const timer = setTimeout(() => done(undefined), idleSeconds * 1000);
     const onMessage = (message: EngineMessage) => message?.type === "assign" && done(message.env);
@@ -55,7 +92,6 @@ export function stayWarm(held: WarmModel | undefined): NonNullable<StageMetrics[
     };
     process.on("message", onMessage);
   });
-  return { model: held.modelId, tasks: stats.tasks, rssGrowthMb: growthMb };
 }
 
 /**

@@ -6,14 +6,15 @@ import aslValidator from "asl-validator";
 import { buildDefinition, collectTaskStates, type AslState } from "../../workflows/definition.ts";
 import { allStates } from "../../workflows/asl.ts";
 import { loadRegistry } from "../../core/registry.ts";
-import { admitStateName, fallbackStateName, gpuStages } from "../../core/state-names.ts";
+import { acquireStateName, admitStateName, fallbackStateName, gpuStages } from "../../core/state-names.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
+import { isGpuStateResource } from "../../workflows/engine/gpu-task.ts";
 import { HistoryDb } from "../../workflows/engine/history-db.ts";
 import { makeTestHome, runCli } from "../helpers.ts";
 
 const definition = buildDefinition({ registry: loadRegistry() });
 const tasks = collectTaskStates(definition);
-const gpuTasks = tasks.filter(([, s]) => String(s.Resource).includes("ecs:runTask"));
+const gpuTasks = tasks.filter(([, s]) => isGpuStateResource(s.Resource));
 
 test("the exported definition is valid Amazon States Language (asl-validator)", async () => {
   const { env } = makeTestHome();
@@ -29,13 +30,13 @@ test("every Task state has TimeoutSeconds", () => {
   for (const [name, state] of tasks) assert.ok(Number(state.TimeoutSeconds) > 0, `${name} has no TimeoutSeconds`);
 });
 
-test("every GPU stage is an ECS task with a heartbeat, transient-only Retry and a Catch to its fallback", () => {
+test("every GPU stage is its model's activity with a heartbeat, no Retry and a Catch to its fallback", () => {
   assert.deepEqual(gpuTasks.map(([n]) => n).sort(), [...gpuStages].sort());
   for (const [name, state] of gpuTasks) {
-    assert.equal(state.Resource, "arn:aws:states:::ecs:runTask.waitForTaskToken", name);
+    assert.match(String(state.Resource), /^arn:aws:states:[^:]+:\d+:activity:affiant-/, name);
     assert.ok(Number(state.HeartbeatSeconds) > 0 && Number(state.HeartbeatSeconds) < Number(state.TimeoutSeconds), `${name}: heartbeat below timeout`);
-    const retried = (state.Retry as Array<{ ErrorEquals: string[] }>).flatMap((r) => r.ErrorEquals);
-    for (const e of retried) assert.match(e, /^ECS\./, `${name} retries ${e}, which is not transient`);
+    // A retried generation would run the model again on the same input: the fallback decides instead.
+    assert.equal(state.Retry, undefined, `${name}: no Retry`);
     const catchers = state.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
     assert.ok(catchers[0]!.ErrorEquals.includes("States.Timeout") && catchers[0]!.ErrorEquals.includes("States.HeartbeatTimeout"), `${name}: Catch lists both timeout names`);
     assert.ok(catchers.some((c) => c.ErrorEquals.includes("States.ALL")), `${name}: Catch ends with States.ALL`);
@@ -55,7 +56,7 @@ test("a fallback state writes where its GPU stage writes and goes where it goes"
 
 test("GPU tasks hand the worker ids and blob keys only, never text", () => {
   for (const [name, state] of gpuTasks) {
-    const env = (state.Parameters as { Overrides: { ContainerOverrides: Array<{ Environment: Array<Record<string, string>> }> } }).Overrides.ContainerOverrides[0]!.Environment;
+    const env = (state.Parameters as { Environment: Array<Record<string, string>> }).Environment;
     for (const e of env) {
       const source = e["Value.$"] ?? e.Value!;
       assert.doesNotMatch(source, /\btext\b|Input|\$\)$/, `${name}: ${e.Name} = ${source} would carry more than ids`);
@@ -101,13 +102,15 @@ test("the breaker is asked before a GPU task is placed: every way into a GPU sta
   for (const stage of gpuStages) {
     const admitState = states[admitStateName(stage)]!;
     assert.ok(admitState, `${stage} has no Admit state`);
-    assert.equal(admitState.Next, stage);
+    assert.equal(admitState.Next, acquireStateName(stage));
     assert.equal(admitState.ResultPath, null, "the admission leaves the state as it was");
+    assert.equal(states[acquireStateName(stage)]!.Next, stage, "Admit, then Acquire, then the stage");
     const catchers = admitState.Catch as Array<{ ErrorEquals: string[]; Next: string }>;
     assert.deepEqual(catchers[0], { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: "$.lastFailure", Next: fallbackStateName(stage) });
-    // Only the Admit state (and its own fail-open Catch) leads to the GPU task.
-    const into = Object.entries(states).filter(([, s]) => s.Next === stage || ((s.Catch ?? []) as Array<{ Next: string }>).some((c) => c.Next === stage));
-    assert.deepEqual(into.map(([n]) => n), [admitStateName(stage)], `${stage} is entered from ${into.map(([n]) => n)}`);
+    // Only the Admit state (and its own fail-open Catch) leads to the Acquire, and only the Acquire to the stage.
+    const into = (target: string) => Object.entries(states).filter(([, s]) => s.Next === target || ((s.Catch ?? []) as Array<{ Next: string }>).some((c) => c.Next === target)).map(([n]) => n);
+    assert.deepEqual(into(acquireStateName(stage)), [admitStateName(stage)], `${stage}Acquire is entered from ${into(acquireStateName(stage))}`);
+    assert.deepEqual(into(stage), [acquireStateName(stage)], `${stage} is entered from ${into(stage)}`);
     assert.ok(entries.includes(admitStateName(stage)), `nothing leads to ${admitStateName(stage)}`);
   }
 });
@@ -127,7 +130,7 @@ test("a fallback that fails ends the execution in a Fail state with a named erro
 
 test("a GPU task hands its worker the state's entry time and limits, for the worker's own deadline", () => {
   for (const [name, state] of gpuTasks) {
-    const env = (state.Parameters as { Overrides: { ContainerOverrides: Array<{ Environment: Array<Record<string, string>> }> } }).Overrides.ContainerOverrides[0]!.Environment;
+    const env = (state.Parameters as { Environment: Array<Record<string, string>> }).Environment;
     const by = new Map(env.map((e) => [e.Name, e]));
     assert.equal(by.get("AFFIANT_STATE_ENTERED_AT")?.["Value.$"], "$$.State.EnteredTime", name);
     assert.equal(by.get("AFFIANT_TIMEOUT_SECONDS")?.Value, String(state.TimeoutSeconds), name);

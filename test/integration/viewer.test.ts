@@ -291,14 +291,15 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(await nodeStatus(page, "Done"), "succeeded");
     for (const stage of gpuStages) assert.equal(await page.locator(`#graph svg g.edge-catch[data-from="${stage}"]`).count(), 1, `${stage}: one Catch edge, to its fallback`);
     // Per GPU stage: its Catch to the fallback, its Admit state's two (open circuit → the
-    // fallback; breaker unreachable → the stage) and the fallback's, to its named failure.
+    // fallback; breaker unreachable → the Acquire), its Acquire's (no worker within the
+    // acquire budget → the fallback) and the fallback's, to its named failure.
     for (const stage of gpuStages) {
-      const from = [stage, `${stage}Admit`, `${stage}Fallback`].map((n) => `#graph svg g.edge-catch[data-from="${n}"]`).join(", ");
-      assert.equal(await page.locator(from).count(), 4, `${stage}: four Catch edges (stage, Admit, fallback)`);
+      const from = [stage, `${stage}Admit`, `${stage}Acquire`, `${stage}Fallback`].map((n) => `#graph svg g.edge-catch[data-from="${n}"]`).join(", ");
+      assert.equal(await page.locator(from).count(), 5, `${stage}: five Catch edges (stage, Admit, Acquire, fallback)`);
     }
     // Besides those, one: AttorneyReview's expiry (States.Timeout → ReviewExpired).
     assert.equal(await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"]').count(), 1, "AttorneyReview: its expiry Catch");
-    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length * 4 + 1, "four Catch edges per GPU stage, and AttorneyReview's");
+    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length * 5 + 1, "five Catch edges per GPU stage, and AttorneyReview's");
     assert.equal(await page.locator("#graph svg g.edge-catch.edge-taken").count(), 1, "only the crashed stage's Catch is taken");
     assert.equal(await page.locator('#graph svg g.edge-catch.edge-taken[data-from="DraftDeclaration"]').count(), 1);
     const dash = await page.locator("#graph svg g.edge-catch path").first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { strokeDasharray: string } }).getComputedStyle(el).strokeDasharray);

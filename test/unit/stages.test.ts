@@ -13,10 +13,12 @@ import path from "node:path";
 import { stageModules } from "../../core/stages/index.ts";
 import type { GpuStageModule } from "../../core/stages/stage.ts";
 import { promptVersion } from "../../core/stages/prompts.ts";
-import { gpuStages, isGpuStage, stateNames } from "../../core/state-names.ts";
+import { acquireStateName, gpuStages, isGpuStage, stateNames } from "../../core/state-names.ts";
 import { stageEnvParameters } from "../../core/stage-input.ts";
 import { loadRegistry } from "../../core/registry.ts";
-import { buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
+import { activityName, buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
+import { allStates } from "../../workflows/asl.ts";
+import { isGpuStateResource } from "../../workflows/engine/gpu-task.ts";
 import { cannedAnswer } from "../../workflows/recording-providers.ts";
 import { root } from "../helpers.ts";
 
@@ -70,7 +72,9 @@ test("the state names, the stage environment and the definition's GPU states fol
   }
   const slotEnv = { facts: "AFFIANT_FACTS_KEY", draft: "AFFIANT_DRAFT_KEY", judges: "AFFIANT_JUDGE_KEYS" } as const;
   const definition = buildDefinition({ registry: loadRegistry() });
-  const gpuTasks = new Map(collectTaskStates(definition).filter(([, s]) => String(s.Resource).includes("ecs:runTask")));
+  const registry = loadRegistry();
+  const tasks = new Map(collectTaskStates(definition));
+  const gpuTasks = new Map([...tasks].filter(([, s]) => isGpuStateResource(s.Resource)));
   for (const module of stageModules) {
     const env = new Set(stageEnvParameters(module.name).map((e) => e.Name));
     for (const [slot, name] of Object.entries(slotEnv)) {
@@ -79,6 +83,20 @@ test("the state names, the stage environment and the definition's GPU states fol
     const task = gpuTasks.get(module.name);
     assert.ok(task, `${module.name} is a GPU task of the definition`);
     assert.equal(task.ResultPath, module.slot === "judges" ? "$.judge" : `$.${module.slot}`, `${module.name}: its report goes to its slot`);
+    // Acquire, then generate: the wait for a worker has the acquire budget and no heartbeat;
+    // generating keeps the stage's own HeartbeatSeconds and TimeoutSeconds.
+    const entry = registry.stages[module.name]!;
+    assert.equal(task.Resource, `arn:aws:states:us-east-1:000000000000:activity:${activityName(entry.model)}`, `${module.name}: its model's activity`);
+    assert.equal(task.HeartbeatSeconds, entry.heartbeatSeconds, `${module.name}: the stage's own HeartbeatSeconds`);
+    assert.equal(task.TimeoutSeconds, entry.timeoutSeconds);
+    const acquire = tasks.get(acquireStateName(module.name));
+    assert.ok(acquire, `${module.name}: an Acquire state`);
+    assert.equal(acquire.Resource, "arn:aws:states:::lambda:invoke.waitForTaskToken");
+    assert.equal(acquire.TimeoutSeconds, registry.workers.acquireSeconds, `${module.name}Acquire: the registry's acquire budget`);
+    assert.equal(acquire.HeartbeatSeconds, undefined, `${module.name}Acquire: no short heartbeat while capacity arrives`);
+    assert.equal(acquire.Next, module.name);
+    assert.deepEqual((acquire.Catch as Array<{ Next: string }>).map((c) => c.Next), [`${module.name}Fallback`, `${module.name}Fallback`]);
+    assert.equal(allStates(definition).find(([n]) => n === `${module.name}Admit`)?.[1].Next, acquireStateName(module.name));
   }
   const judges = definition.States.Judges as unknown as { Branches: Array<{ StartAt: string }>; ResultPath: string };
   assert.deepEqual(judges.Branches.map((b) => b.StartAt), stageModules.filter((m) => m.phase === "judge").map((m) => `${m.name}Admit`));

@@ -95,7 +95,7 @@ test("the definition runs TranslateDeclaration only for language es, after the q
   assert.equal(states.TranslateDeclaration.Next, "Reinject");
   assert.equal(states.TranslateDeclarationFallback.Next, "Reinject");
   assert.equal(states.TranslateDeclaration.ResultPath, "$.translation");
-  const env = states.TranslateDeclaration.Parameters.Overrides.ContainerOverrides[0].Environment.map((e: { Name: string }) => e.Name);
+  const env = states.TranslateDeclaration.Parameters.Environment.map((e: { Name: string }) => e.Name);
   assert.ok(env.includes("AFFIANT_DRAFT_KEY") && !env.includes("AFFIANT_JUDGE_KEYS"));
   assert.deepEqual(stageModules.filter((m) => m.phase === "finish").map((m) => m.name), ["TranslateDeclaration"]);
 });

@@ -17,7 +17,7 @@ import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
 import type { HistoryDb } from "./history-db.ts";
 import type { LocalEngineOptions } from "./local-engine.ts";
 import { spawnWorker } from "./worker-supervisor.ts";
-import type { WarmLimits } from "./warm-pool.ts";
+import { claimReserved, type WarmLimits } from "./warm-pool.ts";
 
 /** What a GPU task needs of the engine that runs it. */
 export interface GpuTaskContext {
@@ -58,6 +58,8 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
       taskToken: ctx.taskTokens,
       onProgress: ctx.onProgress,
       warm: ctx.warm ? { ...ctx.warm, model: loads } : undefined,
+      // The worker the stage's Acquire state got, model loaded (none when warm workers are off).
+      reserved: claimReserved(executionId, stage),
       onPooled: ctx.release,
     });
     ctx.db.addReport(executionId, stateName, "SUCCEEDED", metrics);
@@ -70,19 +72,21 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
   }
 }
 
-/** The container environment a `ecs:runTask` state hands its task, as a plain object. */
+/** The environment a GPU (activity) state hands its worker, as a plain object. */
 export function ecsEnvironment(stateName: string, input: unknown): Record<string, string> {
-  const overrides = (input as { Overrides?: { ContainerOverrides?: Array<{ Environment?: Array<{ Name: string; Value: string }> }> } })?.Overrides;
-  const env = overrides?.ContainerOverrides?.[0]?.Environment;
-  if (!env) throw new InvalidInputError(`${stateName}: the runTask parameters carry no container environment`, { state: stateName });
+  const env = (input as { Environment?: Array<{ Name: string; Value: string }> })?.Environment;
+  if (!env) throw new InvalidInputError(`${stateName}: the activity input carries no worker environment`, { state: stateName });
   return Object.fromEntries(env.map((e) => [e.Name, String(e.Value)]));
 }
 
-/** The most GPU (ECS) task states one Parallel state runs at once: one per branch that has any. */
+/** A GPU stage's generate state: a Step Functions activity of its model. */
+export const isGpuStateResource = (resource: unknown): boolean => /^arn:aws:states:[^:]*:[^:]*:activity:/.test(String(resource ?? ""));
+
+/** The most GPU (activity) task states one Parallel state runs at once: one per branch that has any. */
 export function widestGpuParallel(definition: AslDefinition): number {
   let widest = 1;
   for (const [, state] of allStates(definition)) {
-    const gpuBranches = nestedMachines(state).filter((b) => collectTaskStates(b).some(([, x]) => String(x.Resource ?? "").includes(":ecs:runTask"))).length;
+    const gpuBranches = nestedMachines(state).filter((b) => collectTaskStates(b).some(([, x]) => isGpuStateResource(x.Resource))).length;
     widest = Math.max(widest, gpuBranches);
   }
   return widest;

@@ -25,6 +25,7 @@ const modules: Record<LambdaFunction, () => Promise<{ handler: Handler }>> = {
   "score-draft": () => import("../../functions/score-draft.ts") as Promise<{ handler: Handler }>,
   "reinject-pii": () => import("../../functions/reinject-pii.ts") as Promise<{ handler: Handler }>,
   "generate-fallback": () => import("../../functions/generate-fallback.ts") as Promise<{ handler: Handler }>,
+  "acquire-worker": () => import("../../functions/acquire-worker.ts") as Promise<{ handler: Handler }>,
   "admit-gpu": () => import("../../functions/admit-gpu.ts") as Promise<{ handler: Handler }>,
   "request-review": () => import("../../functions/request-review.ts") as Promise<{ handler: Handler }>,
   "review-notes": () => import("../../functions/review-notes.ts") as Promise<{ handler: Handler }>,

@@ -25,14 +25,15 @@ import { newExecutionName } from "../../core/execution-name.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
 import { holdWorkerSpares } from "./worker-spares.ts";
-import { runGpuTask, widestGpuParallel } from "./gpu-task.ts";
+import { isGpuStateResource, runGpuTask, widestGpuParallel } from "./gpu-task.ts";
+import { acquireWorker } from "./acquire.ts";
 import { recordEvents, type StateEvent } from "./event-recorder.ts";
 import { writeOutputs } from "./outputs.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, type AslDefinition, type AslState } from "../definition.ts";
 import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
-import { isGpuStage } from "../../core/state-names.ts";
+import { isGpuStage, stageOfAcquire } from "../../core/state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
@@ -286,7 +287,25 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private taskHandlers(executionId: string): Record<string, (input: unknown) => Promise<unknown>> {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, state] of collectTaskStates(this.definition)) {
-      handlers[name] = String(state.Resource).includes(":ecs:runTask") ? (input) =>
+      const acquires = stageOfAcquire(name);
+      if (acquires) {
+        // What the acquire Lambda and a worker's SendTaskSuccess do in AWS (acquire.ts).
+        handlers[name] = (input) =>
+          acquireWorker(
+            {
+              registry: this.registry,
+              warm: this.warmWorkers ? this.registry.workers : undefined,
+              signal: this.ended.get(executionId)?.signal,
+              adopt: (child) => this.adopt(executionId, name, child),
+            },
+            executionId,
+            acquires,
+            (input as { Payload?: { faults?: unknown } }).Payload ?? {},
+            Number(state.TimeoutSeconds),
+          );
+        continue;
+      }
+      handlers[name] = isGpuStateResource(state.Resource) ? (input) =>
             runGpuTask(
               {
                 registry: this.registry,

@@ -13,8 +13,8 @@ import type { ChildProcess } from "node:child_process";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { Registry } from "../../core/registry.ts";
 
-/** The registry's `workers` settings. */
-export type WarmLimits = Registry["workers"];
+/** The registry's `workers` limits a worker enforces itself. */
+export type WarmLimits = Pick<Registry["workers"], "maxTasks" | "idleSeconds" | "maxRssGrowthMb">;
 
 /** Idle warm workers by model id, with when each became idle (charged to the task that takes it). */
 const idle = new Map<string, Array<{ child: ChildProcess; since: number }>>();
@@ -97,4 +97,27 @@ export function takeWarm(model: string): { child: ChildProcess; idleMs: number }
 /** Forgets every idle worker (their processes are killed by whoever kills the live set). */
 export function dropWarm(): void {
   idle.clear();
+  reserved.clear();
+}
+
+/**
+ * Workers an Acquire state got for its stage, held for the stage's generate state (the
+ * next state of the same execution and branch): by execution and stage.
+ */
+const reserved = new Map<string, { child: ChildProcess; idleMs: number }>();
+const reservationKey = (executionId: string, stage: string) => `${executionId}\u0000${stage}`;
+
+export function reserveWorker(executionId: string, stage: string, worker: { child: ChildProcess; idleMs: number }): void {
+  reserved.get(reservationKey(executionId, stage))?.child.kill("SIGKILL");
+  reserved.set(reservationKey(executionId, stage), worker);
+  worker.child.once("exit", () => {
+    if (reserved.get(reservationKey(executionId, stage))?.child === worker.child) reserved.delete(reservationKey(executionId, stage));
+  });
+}
+
+/** The worker the stage's Acquire state got, if it is still alive; undefined otherwise. */
+export function claimReserved(executionId: string, stage: string): { child: ChildProcess; idleMs: number } | undefined {
+  const worker = reserved.get(reservationKey(executionId, stage));
+  reserved.delete(reservationKey(executionId, stage));
+  return worker && alive(worker.child) ? worker : undefined;
 }

@@ -43,6 +43,8 @@ export interface SpawnWorkerOptions {
    * is idle, else a new one that keeps the model loaded afterwards under these limits.
    */
   warm?: WarmLimits & { model: string };
+  /** The worker the stage's Acquire state got (model loaded, waiting): it takes the task. */
+  reserved?: { child: ChildProcess; idleMs: number };
   /** The worker answered and stays warm, pooled: it no longer belongs to this task's execution. */
   onPooled?: (child: ChildProcess) => void;
 }
@@ -104,7 +106,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
         stdio: ["ignore", "ignore", "pipe"],
       });
     } else {
-      const held = warm ? takeWarm(warm.model) : undefined;
+      const held = options.reserved ?? (warm ? takeWarm(warm.model) : undefined);
       if (held) held.child.send({ type: "assign", env: { ...baseEnv, AFFIANT_WARM_IDLE_MS: String(held.idleMs) } } satisfies EngineMessage);
       child =
         held?.child ??
