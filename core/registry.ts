@@ -164,8 +164,10 @@ export const registrySchema = z.object({
       maxRssGrowthMb: z.number().int().positive().default(512),
       acquireSeconds: z.number().int().min(1).max(3600).default(600),
       poolSize: z.number().int().min(1).max(64).default(3),
+      /** Start workers of the first GPU stages' models while Extract, Redact and Index run (the WarmUp state). */
+      warmUp: z.boolean().default(true),
     })
-    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3 }),
+    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3, warmUp: true }),
   pipeline: z.object({
     scoreThreshold: z.number().min(0).max(1),
     maxRewrites: z.number().int().min(0).max(5),

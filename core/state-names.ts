@@ -13,6 +13,8 @@ const gpuStateNames = Object.fromEntries(
 ) as GpuStateNames;
 
 export const stateNames = {
+  // Asks for warm workers of the first GPU stages' models, without waiting for them.
+  warmUp: "WarmUp",
   extract: "Extract",
   redact: "Redact",
   index: "Index",

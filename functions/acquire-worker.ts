@@ -12,7 +12,7 @@
  * longer charged to the stage's HeartbeatSeconds.
  */
 import { ECSClient, ListTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
 import { z } from "zod";
 import { config } from "../core/config.ts";
 import { InvalidInputError } from "../core/errors.ts";
@@ -25,6 +25,12 @@ import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 export interface AcquireEvent {
   stage: string;
   taskToken: string;
+  executionName?: string;
+}
+
+/** The WarmUp state's Event invoke: a worker of each model, started, nobody waiting. */
+export interface WarmUpEvent {
+  warm: Array<{ model: string; stage: string }>;
   executionName?: string;
 }
 
@@ -62,17 +68,42 @@ export async function acquireWorker(event: AcquireEvent, clients: { ecs: ECSClie
   // The token first: a worker already idle takes it at once; one starting takes it when loaded.
   const message: ReadyToken = { taskToken: event.taskToken, stage, model, executionName: event.executionName ?? null };
   await clients.sqs.send(new SendMessageCommand({ QueueUrl: pool.queueUrl, MessageBody: JSON.stringify(message) }));
+  // Tokens waiting (this one included) beyond the live workers need one more, up to the
+  // pool's size. Approximate on both sides: a worker too many exits after idleSeconds, and a
+  // token left waiting gets its worker from the next Acquire or when a busy one finishes.
+  const waiting = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pool.queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+  const queued = Math.max(1, Number(waiting.Attributes?.ApproximateNumberOfMessages ?? 1));
+  const { live, started } = await startIfBelow(clients.ecs, pools, model, registry.workers.poolSize, stage, queued);
+  log("info", "acquire.queued", { execution: event.executionName ?? null, stage, model, live, started });
+  return { model, started, running: live + (started ? 1 : 0) };
+}
+
+/**
+ * WarmUp: for each model with no live or starting worker, one is started now, so the
+ * first GPU stage's Acquire finds it loaded (or loading) rather than waiting for a launch.
+ */
+export async function warmUpWorkers(event: WarmUpEvent, clients: { ecs: ECSClient }, pools: WorkerPools): Promise<{ started: string[] }> {
+  const started: string[] = [];
+  for (const { model, stage } of event?.warm ?? []) {
+    if (!pools.models[model]) throw new InvalidInputError(`warm-up: no worker pool for model ${model} in AFFIANT_WORKER_POOLS`, { model });
+    const r = await startIfBelow(clients.ecs, pools, model, 1, stage, 1);
+    if (r.started) started.push(model);
+  }
+  log("info", "acquire.warm_up", { execution: event.executionName ?? null, models: (event?.warm ?? []).length, started: started.length });
+  return { started };
+}
+
+/** Starts one ECS task of the model when fewer than `limit` are running or pending and fewer than `wanted`. */
+async function startIfBelow(ecs: ECSClient, pools: WorkerPools, model: string, limit: number, stage: string, wanted: number): Promise<{ live: number; started: boolean }> {
+  const pool = pools.models[model]!;
   const startedBy = startedByFor(model);
   const [running, pending] = await Promise.all(
-    (["RUNNING", "PENDING"] as const).map(async (desiredStatus) => (await clients.ecs.send(new ListTasksCommand({ cluster: pools.cluster, startedBy, desiredStatus }))).taskArns?.length ?? 0),
+    (["RUNNING", "PENDING"] as const).map(async (desiredStatus) => (await ecs.send(new ListTasksCommand({ cluster: pools.cluster, startedBy, desiredStatus }))).taskArns?.length ?? 0),
   );
   const live = running! + pending!;
-  // Tokens waiting in the queue beyond the live workers need one more, up to the pool's size.
-  // Counting the queue exactly would race with the workers taking from it; a worker too many
-  // exits after idleSeconds, a worker too few is started by the next Acquire.
   let started = false;
-  if (live < registry.workers.poolSize && (pending === 0 || live === 0 || running === live)) {
-    const result = await clients.ecs.send(
+  if (live < limit && live < wanted) {
+    const result = await ecs.send(
       new RunTaskCommand({
         cluster: pools.cluster,
         taskDefinition: pool.taskDefinition,
@@ -87,8 +118,7 @@ export async function acquireWorker(event: AcquireEvent, clients: { ecs: ECSClie
       log("warn", "acquire.run_task_failed", { stage, model, reason: result.failures[0]?.reason ?? null });
     } else started = true;
   }
-  log("info", "acquire.queued", { execution: event.executionName ?? null, stage, model, live, started });
-  return { model, started, running: live + (started ? 1 : 0) };
+  return { live, started };
 }
 
 function poolsFromEnv(): WorkerPools {
@@ -99,6 +129,8 @@ function poolsFromEnv(): WorkerPools {
   return parsed.data;
 }
 
-export const handler = withTelemetry("Acquire", (event: AcquireEvent) =>
-  acquireWorker(event, { ecs: new ECSClient({ ...awsClientTimeouts() }), sqs: new SQSClient({ ...awsClientTimeouts() }) }, poolsFromEnv()),
-);
+export const handler = withTelemetry("Acquire", async (event: AcquireEvent | WarmUpEvent) => {
+  const ecs = new ECSClient({ ...awsClientTimeouts() });
+  if ("warm" in event) return warmUpWorkers(event, { ecs }, poolsFromEnv());
+  return acquireWorker(event, { ecs, sqs: new SQSClient({ ...awsClientTimeouts() }) }, poolsFromEnv());
+});

@@ -7,7 +7,7 @@
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
 import { localAccount, localFunctionArn, localRegion } from "../core/local-aws.ts";
-import { acquireStateName, admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, workerContainerName, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
+import { acquireStateName, admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
 import { stageEntry, type Registry } from "../core/registry.ts";
 import { stageReportFields } from "../core/stage-report.ts";
 import { stageEnvParameters } from "../core/stage-input.ts";
@@ -21,7 +21,6 @@ const stagesIn = (phase: StageModule["phase"]): GpuStage[] => stageModules.filte
 /** ARNs and names the definition refers to; deploy-time values in AWS, fixed ones locally. */
 export interface DefinitionResources {
   functionArn: (fn: LambdaFunction) => string;
-  clusterArn: string;
   /**
    * The Step Functions activity a GPU stage's generation is: one per registry model (infra),
    * polled by the warm workers of that model.
@@ -49,7 +48,6 @@ export interface AslDefinition {
 /** The resources the local engine runs against; the ARNs are well-formed but never called. */
 export const localResources: DefinitionResources = {
   functionArn: localFunctionArn,
-  clusterArn: `arn:aws:ecs:${localRegion}:${localAccount}:cluster/affiant-gpu`,
   activityArn: (model) => `arn:aws:states:${localRegion}:${localAccount}:activity:${activityName(model)}`,
 };
 
@@ -285,6 +283,20 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
   const afterQuality = finish.length ? entryOf(finish[0]!) : stateNames.reinject;
 
   const states: Record<string, AslState> = {
+    [stateNames.warmUp]: {
+      ...lambda(lambdaFunctions.acquire, {}),
+      Comment: "Asks for warm workers of the first GPU stages' models without waiting (an Event invoke): capacity starts while Extract, Redact and Index run",
+      Parameters: {
+        FunctionName: resources.functionArn(lambdaFunctions.acquire),
+        InvocationType: "Event",
+        // The execution input (the case id and any drills), so a drill's slow start applies here too.
+        Payload: { warm: warmUpModels(registry), "input.$": "$", "executionName.$": "$$.Execution.Name" },
+      },
+      ResultPath: null,
+      // Warming is an optimisation: its failure never fails the case.
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: stateNames.extract }],
+      Next: stateNames.extract,
+    },
     [stateNames.extract]: {
       ...lambda(lambdaFunctions.extract, { "input.$": "$", "executionName.$": "$$.Execution.Name" }),
       Comment: "Reads every PDF of the case (text layer; OCR for scanned pages) into a blob",
@@ -350,12 +362,27 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
 
   return {
     Comment: "Affiant: case file (PDFs) to a draft sworn declaration (VAWA self-petition / T visa)",
-    StartAt: stateNames.extract,
+    StartAt: stateNames.warmUp,
     // A pass of the pipeline and a review window per round, for `maxReviewRounds` rounds
     // of changes and the approval; Step Functions caps an execution at a year.
     TimeoutSeconds: Math.min(31_536_000, (1 + maxReviewRounds) * (executionTimeoutSeconds(registry) + expiry)),
     States: states,
   };
+}
+
+/**
+ * What WarmUp asks for: a worker of each model the stages before the first judging use
+ * (distinct, in order), with the first such stage (whose drills apply to its start).
+ */
+export function warmUpModels(registry: Registry): Array<{ model: string; stage: GpuStage }> {
+  if (!registry.workers.warmUp) return [];
+  const seen = new Set<string>();
+  return stagesIn("prepare").flatMap((stage) => {
+    const model = stageEntry(registry, stage).model;
+    if (seen.has(model)) return [];
+    seen.add(model);
+    return [{ model, stage }];
+  });
 }
 
 /** The Choice ahead of a stage that runs only for some cases (its module's `when`). */

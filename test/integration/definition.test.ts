@@ -77,7 +77,11 @@ test("the local engine accepts the definition with ARN and path validation on", 
   const { home } = makeTestHome();
   const db = new HistoryDb(path.join(home, "affiant.db"));
   const engine = new LocalEngine({ db });
-  assert.equal(engine.definition.StartAt, "Extract");
+  assert.equal(engine.definition.StartAt, "WarmUp");
+  const warmUp = engine.definition.States.WarmUp!;
+  assert.equal(warmUp.Next, "Extract");
+  assert.equal((warmUp.Parameters as { InvocationType: string }).InvocationType, "Event", "WarmUp waits for no worker");
+  assert.deepEqual(warmUp.Catch, [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "Extract" }], "a failed warm-up never fails the case");
   engine.dispose();
   engine.dispose(); // idempotent
   db.dispose();

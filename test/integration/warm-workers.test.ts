@@ -149,7 +149,7 @@ function editRegistry(file: string, edit: (r: Record<string, unknown>) => void) 
 test("the registry's workers settings are validated, with the field named; AFFIANT_WARM_WORKERS too", () => {
   const { registry, env } = makeTestHome();
   Object.assign(process.env, env);
-  assert.deepEqual(loadRegistry(registry).workers, { maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3 }, "defaults when absent");
+  assert.deepEqual(loadRegistry(registry).workers, { maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3, warmUp: true }, "defaults when absent");
   for (const [bad, field] of [[{ maxTasks: 0 }, "workers.maxTasks"], [{ idleSeconds: -1 }, "workers.idleSeconds"], [{ maxRssGrowthMb: 1.5 }, "workers.maxRssGrowthMb"], [{ acquireSeconds: 0 }, "workers.acquireSeconds"], [{ poolSize: 0 }, "workers.poolSize"]] as const) {
     editRegistry(registry, (r) => (r.workers = bad));
     assert.throws(() => loadRegistry(registry), (err: Error) => err.name === "Affiant.InvalidInput" && err.message.includes(registry) && err.message.includes(field), JSON.stringify(bad));

@@ -12,7 +12,7 @@ import type { GpuStage } from "../../core/state-names.ts";
 import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import { workerLaunch } from "../../core/child-entry.ts";
 import { liveWorkers } from "./worker-spares.ts";
-import { reserveWorker, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
+import { poolWarm, reserveWorker, takeWarm, warmEnv, warmModelWorkers, type WarmLimits } from "./warm-pool.ts";
 
 export interface AcquireContext {
   registry: Registry;
@@ -29,6 +29,8 @@ export interface Acquired {
   model: string;
   loadMs: number;
   reused: boolean;
+  /** The worker was one the WarmUp state started. */
+  warmedUp?: boolean;
 }
 
 export async function acquireWorker(ctx: AcquireContext, executionId: string, stage: GpuStage, payload: { faults?: unknown }, timeoutSeconds: number): Promise<Acquired> {
@@ -37,43 +39,131 @@ export async function acquireWorker(ctx: AcquireContext, executionId: string, st
   if (!ctx.warm) return { workerId: null, model, loadMs: 0, reused: false };
   const idle = takeWarm(model);
   if (idle) {
+    if (warmUpChildren.delete(idle.child)) warmedUpClaims++;
     ctx.adopt(idle.child);
     reserveWorker(executionId, stage, idle);
     return { workerId: String(idle.child.pid), model, loadMs: 0, reused: true };
   }
+  // One the WarmUp state started for this model, still loading: this Acquire waits for it.
+  const starting = claimStarting(model);
+  const { child, loaded } = starting ?? (await startWorker(ctx.warm, model, stage, payload?.faults, ctx.signal));
+  ctx.adopt(child);
+  const loadMs = await waitLoaded(child, loaded, stage, model, timeoutSeconds, ctx.signal);
+  reserveWorker(executionId, stage, { child, idleMs: 0 });
+  return { workerId: String(child.pid), model, loadMs, reused: false, ...(starting ? { warmedUp: true } : {}) };
+}
+
+/** Workers the WarmUp state started, by model, until an Acquire claims one or it is pooled. */
+const startingWorkers = new Map<string, Array<{ child: ChildProcess; loaded: Promise<number> }>>();
+/** Workers WarmUp started that have not yet been taken by an Acquire (pooled or loading). */
+const warmUpChildren = new WeakSet<ChildProcess>();
+let warmedUpClaims = 0;
+
+function claimStarting(model: string): { child: ChildProcess; loaded: Promise<number> } | undefined {
+  const list = startingWorkers.get(model);
+  while (list?.length) {
+    const w = list.shift()!;
+    if (w.child.exitCode === null && w.child.signalCode === null) {
+      warmUpChildren.delete(w.child);
+      warmedUpClaims++;
+      return w;
+    }
+  }
+  return undefined;
+}
+
+/** How many Acquire states took a worker the WarmUp state started (diagnostics and tests). */
+export function warmedUpCount(): number {
+  return warmedUpClaims;
+}
+
+/**
+ * The WarmUp state, locally (an Event invoke of the acquire Lambda in AWS): starts a worker
+ * of each model with none idle or starting, and returns at once. A worker that loads before
+ * any Acquire wants it goes to the pool; one that fails is only logged by its exit.
+ */
+export async function warmUp(ctx: Pick<AcquireContext, "warm">, wanted: Array<{ model: string; stage: string }>, faults: unknown): Promise<{ started: string[] }> {
+  const limits = ctx.warm;
+  if (!limits) return { started: [] };
+  const started: string[] = [];
+  for (const { model, stage } of wanted) {
+    if (warmModelWorkers()[model]?.length || startingWorkers.get(model)?.length) continue;
+    const worker = await startWorker(limits, model, stage, faults, undefined);
+    warmUpChildren.add(worker.child);
+    const list = startingWorkers.get(model) ?? [];
+    list.push(worker);
+    startingWorkers.set(model, list);
+    started.push(model);
+    worker.loaded.then(
+      () => {
+        // Nobody claimed it while it loaded: it waits in the pool like any idle warm worker.
+        const i = list.indexOf(worker);
+        if (i < 0) return;
+        list.splice(i, 1);
+        poolWarm(worker.child, { model, tasks: 0, rssGrowthMb: 0 }, limits);
+      },
+      () => {
+        const i = list.indexOf(worker);
+        if (i >= 0) list.splice(i, 1);
+      },
+    );
+  }
+  return { started };
+}
+
+/** A new worker that loads `model` and says "loaded" (AFFIANT_PRELOAD_MODEL). */
+async function startWorker(limits: WarmLimits, model: string, stage: string | undefined, faults: unknown, signal: AbortSignal | undefined): Promise<{ child: ChildProcess; loaded: Promise<number> }> {
   const launch = await workerLaunch();
-  if (ctx.signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage, reason: "the execution was stopped before a worker started" }));
+  if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage, reason: "the execution was stopped before a worker started" }));
   const child = fork(launch.entry, [], {
     execArgv: launch.execArgv,
-    env: { ...process.env, ...warmEnv(ctx.warm), AFFIANT_PRELOAD_MODEL: model, AFFIANT_STAGE: stage, AFFIANT_FAULTS: JSON.stringify(payload?.faults ?? {}) },
+    env: { ...process.env, ...warmEnv(limits), AFFIANT_PRELOAD_MODEL: model, ...(stage ? { AFFIANT_STAGE: stage } : {}), AFFIANT_FAULTS: JSON.stringify(faults ?? {}) },
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "json",
   });
   liveWorkers.add(child);
   child.once("exit", () => liveWorkers.delete(child));
-  ctx.adopt(child);
   // Drained, never kept: the worker's stderr is not ours to log.
   child.stderr?.resume();
-  const loadMs = await new Promise<number>((resolve, reject) => {
-    const cause = (reason: string) => JSON.stringify({ stage, model, reason, pid: child.pid });
-    const timer = setTimeout(() => done(new StatesError(StatesErrors.Timeout, cause(`no worker with ${model} loaded within the acquire budget (${timeoutSeconds} s)`))), timeoutSeconds * 1000);
-    const onAbort = () => done(new StatesError("States.Aborted", cause("the execution was stopped")));
-    const onMessage = (m: WorkerMessage) => m?.type === "loaded" && done(null, m.loadMs);
-    const onExit = (code: number | null) => done(new StatesError("Affiant.WorkerCrashed", cause(`the worker exited (code ${code}) before its model was loaded`)));
-    function done(err: Error | null, ms = 0) {
-      clearTimeout(timer);
-      ctx.signal?.removeEventListener("abort", onAbort);
-      child.off("message", onMessage);
+  const loaded = new Promise<number>((resolve, reject) => {
+    const onMessage = (m: WorkerMessage) => {
+      if (m?.type !== "loaded") return;
       child.off("exit", onExit);
-      if (err) {
-        if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-        reject(err);
-      } else resolve(ms);
-    }
-    ctx.signal?.addEventListener("abort", onAbort);
+      child.off("message", onMessage);
+      resolve(m.loadMs);
+    };
+    const onExit = (code: number | null) => {
+      child.off("message", onMessage);
+      reject(new StatesError("Affiant.WorkerCrashed", JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid })));
+    };
     child.on("message", onMessage);
-    child.on("exit", onExit);
+    child.once("exit", onExit);
   });
-  reserveWorker(executionId, stage, { child, idleMs: 0 });
-  return { workerId: String(child.pid), model, loadMs, reused: false };
+  // Heard by whoever waits; never an unhandled rejection when nobody does.
+  loaded.catch(() => undefined);
+  return { child, loaded };
+}
+
+/** Waits for the model to load, under the Acquire state's budget; kills the worker otherwise. */
+async function waitLoaded(child: ChildProcess, loaded: Promise<number>, stage: string, model: string, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<number> {
+  const cause = (reason: string) => JSON.stringify({ stage, model, reason, pid: child.pid });
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  try {
+    return await Promise.race([
+      loaded,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new StatesError(StatesErrors.Timeout, cause(`no worker with ${model} loaded within the acquire budget (${timeoutSeconds} s)`))), timeoutSeconds * 1000);
+        onAbort = () => reject(new StatesError("States.Aborted", cause("the execution was stopped")));
+        signal?.addEventListener("abort", onAbort);
+        if (signal?.aborted) onAbort();
+      }),
+    ]);
+  } catch (err) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+    throw err;
+  } finally {
+    clearTimeout(timer);
+    if (onAbort) signal?.removeEventListener("abort", onAbort);
+  }
 }

@@ -26,7 +26,7 @@ import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
 import { holdWorkerSpares } from "./worker-spares.ts";
 import { isGpuStateResource, runGpuTask, widestGpuParallel } from "./gpu-task.ts";
-import { acquireWorker } from "./acquire.ts";
+import { acquireWorker, warmUp } from "./acquire.ts";
 import { recordEvents, type StateEvent } from "./event-recorder.ts";
 import { writeOutputs } from "./outputs.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
@@ -287,6 +287,15 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private taskHandlers(executionId: string): Record<string, (input: unknown) => Promise<unknown>> {
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
     for (const [name, state] of collectTaskStates(this.definition)) {
+      if (name === stateNames.warmUp) {
+        // The acquire Lambda's Event invoke in AWS: start workers, wait for none (acquire.ts).
+        handlers[name] = async (input) => {
+          const payload = (input as { Payload?: { warm?: Array<{ model: string; stage: string }>; input?: { faults?: unknown } } }).Payload;
+          const warm = this.warmWorkers ? this.registry.workers : undefined;
+          return { Payload: await warmUp({ warm }, payload?.warm ?? [], payload?.input?.faults), StatusCode: 202 };
+        };
+        continue;
+      }
       const acquires = stageOfAcquire(name);
       if (acquires) {
         // What the acquire Lambda and a worker's SendTaskSuccess do in AWS (acquire.ts).
