@@ -52,7 +52,7 @@ export default $config({
       throw new Error(`stage production refuses registry ${registry.source}:\n- ${problems.join("\n- ")}`);
     }
 
-    const { storage, network, gpu, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, {
+    const { storage, network, gpu, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, {
       place,
       registry,
       azCount: env.AFFIANT_AZ_COUNT ?? 2,
@@ -77,6 +77,7 @@ export default $config({
       reviewTableArn: storage.reviewTable.arn,
       gpuClusterArn: gpu.clusterArn,
       registry,
+      workerPools: workerPools.permissions,
     };
     const table = functionTable(registry, {
       bucketName: storage.bucket.bucket,
@@ -86,6 +87,7 @@ export default $config({
       vaultKeyArn: storage.vaultKey.arn,
       registryFile: relative(process.cwd(), registry.source),
       gpuClusterArn: gpu.clusterArn,
+      workerPools: workerPools.json,
     });
     // The Lambdas that read case text stay inside the VPC; the fallback reaches OpenRouter
     // (redacted prompts only, checked by the privacy guard), so it runs outside it.

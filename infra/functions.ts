@@ -46,6 +46,8 @@ export interface FunctionTargets {
   registryFile: string;
   /** The GPU cluster: the fallback stops its primary's task there, the sweeper its stragglers. */
   gpuClusterArn: Input<string>;
+  /** The acquire Lambda's AFFIANT_WORKER_POOLS (functions/acquire-worker.ts workerPoolsSchema), as JSON. */
+  workerPools: Input<string>;
 }
 
 export { openRouterSecretName, openRouterSecretPlaceholder };
@@ -94,6 +96,15 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       install: ["better-sqlite3"],
       // Every hosted provider's secrets (core/providers/index.ts).
       link: providerSecrets().map((s) => s.name),
+    }),
+    // Gets a GPU stage a warm worker of its model: the token to the model's ready queue, and
+    // an ECS task of the model started when the pool needs one (functions/acquire-worker.ts).
+    [lambdaFunctions.acquire]: row(lambdaFunctions.acquire, {
+      handler: "functions/acquire-worker.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.acquire],
+      memoryMB: 256,
+      vpc: false,
+      env: { AFFIANT_WORKER_POOLS: t.workerPools },
     }),
     // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
     [lambdaFunctions.admit]: row(lambdaFunctions.admit, { handler: "functions/admit-gpu.handler", timeoutSeconds: timeouts[lambdaFunctions.admit], memoryMB: 512, vpc: false, install: ["better-sqlite3"] }),

@@ -2,7 +2,9 @@
  * The GPU side: an ECS cluster whose only capacity is an Auto Scaling group of g5 instances
  * (ECS GPU-optimised AMI) behind a capacity provider with managed scaling from 0, so an idle
  * deployment holds no GPU. One task definition per registry model, each asking for one GPU;
- * the state machine starts them with `ecs:runTask.waitForTaskToken`. The image is pinned by
+ * the acquire Lambda starts them (RunTask, `startedBy` naming the model) and they stay warm:
+ * each model has a Step Functions activity (its GPU stages' generate states) and an SQS ready
+ * queue (its Acquire states' task tokens). The image is pinned by
  * digest and its ECR repository lives outside the stack, so it can be pushed before the first
  * deploy (README, Deploy to AWS). SST's Service/Task are
  * Fargate or Managed Instances only, hence raw resources.
@@ -14,6 +16,7 @@ import { stageEntry, type Registry } from "../core/registry.ts";
 import { gpuStages, type GpuStage } from "../core/state-names.ts";
 import { bucketPermissions, kmsViaS3, routingTablePermissions } from "./permissions.ts";
 import { modelsPrefix } from "./storage.ts";
+import { activityName } from "../workflows/definition.ts";
 
 /** The ECS GPU-optimised Amazon Linux 2023 AMI, resolved by EC2 at each launch. */
 export const gpuAmiParameter = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
@@ -58,8 +61,10 @@ export interface GpuCluster {
   taskDefinitionArn: (stage: GpuStage) => Output<string>;
   /** Every task definition, by registry model id. */
   taskDefinitions: Record<string, { arn: Output<string>; family: Output<string> }>;
-  /** Roles the state machine must be allowed to pass when it starts a task. */
+  /** Roles the acquire Lambda must be allowed to pass when it starts a task. */
   passRoleArns: Output<string>[];
+  /** Per registry model: its activity (generate states) and its ready queue (Acquire tokens). */
+  workerPools: Record<string, { activityArn: Output<string>; queueArn: Output<string>; queueUrl: Output<string> }>;
   logGroupName: Output<string>;
 }
 
@@ -154,16 +159,34 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
     assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }),
     managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
   });
-  const taskRole = new aws.iam.Role("WorkerTaskRole", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }) });
-  new aws.iam.RolePolicy("WorkerTaskPolicy", {
-    role: taskRole.id,
-    policy: policyDocument(cloud, [
-      ...bucketPermissions(cloud, options.bucket.arn, options.dataKeyArn, place.region),
-      ...routingTablePermissions(options.routingTable.arn),
-      // Callback actions are authorised by the task token the task was started with.
-      { actions: ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] },
-    ]),
-  });
+  // One task role per model: a worker may poll only its own model's activity and queue.
+  const workerPools: GpuCluster["workerPools"] = {};
+  const taskRoles: Record<string, { arn: Output<string> }> = {};
+  for (const modelId of stageModels) {
+    const activity = new aws.sfn.Activity(`Activity${pascal(modelId)}`, { name: `${prefix}-${activityName(modelId).slice("affiant-".length)}`.slice(0, 80) });
+    // Visible to one worker at a time; kept no longer than an Acquire waits for it.
+    const queue = new aws.sqs.Queue(`Ready${pascal(modelId)}`, {
+      name: `${prefix}-ready-${modelId.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 80),
+      messageRetentionSeconds: Math.max(60, registry.workers.acquireSeconds),
+      visibilityTimeoutSeconds: 30,
+      receiveWaitTimeSeconds: 20,
+      sqsManagedSseEnabled: true,
+    });
+    workerPools[modelId] = { activityArn: activity.arn, queueArn: queue.arn, queueUrl: queue.url };
+    const role = new aws.iam.Role(`WorkerTaskRole${pascal(modelId)}`, { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }) });
+    new aws.iam.RolePolicy(`WorkerTaskPolicy${pascal(modelId)}`, {
+      role: role.id,
+      policy: policyDocument(cloud, [
+        ...bucketPermissions(cloud, options.bucket.arn, options.dataKeyArn, place.region),
+        ...routingTablePermissions(options.routingTable.arn),
+        { actions: ["states:GetActivityTask"], resources: [activity.arn] },
+        // Callback actions are authorised by the task token (the Acquire's or the activity's).
+        { actions: ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] },
+        { actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources: [queue.arn] },
+      ]),
+    });
+    taskRoles[modelId] = role;
+  }
 
   const taskDefinitions: GpuCluster["taskDefinitions"] = {};
   for (const modelId of stageModels) {
@@ -175,7 +198,7 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
       cpu: String(options.taskCpu ?? 3584),
       memory: String(options.taskMemoryMiB ?? 14336),
       executionRoleArn: executionRole.arn,
-      taskRoleArn: taskRole.arn,
+      taskRoleArn: taskRoles[modelId]!.arn,
       volumes: [{ name: "models", hostPath: hostModelsDir }],
       containerDefinitions: pulumi.jsonStringify([
         {
@@ -190,6 +213,13 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
             { name: "AFFIANT_GPU", value: "cuda" },
             { name: "AFFIANT_MODELS_DIR", value: "/models" },
             { name: "AWS_REGION", value: place.region },
+            // A warm model worker of this model (containers/llama-worker/warm-model.ts).
+            { name: "AFFIANT_PRELOAD_MODEL", value: modelId },
+            { name: "AFFIANT_ACTIVITY_ARN", value: workerPools[modelId]!.activityArn },
+            { name: "AFFIANT_READY_QUEUE_URL", value: workerPools[modelId]!.queueUrl },
+            { name: "AFFIANT_WARM_MAX_TASKS", value: String(registry.workers.maxTasks) },
+            { name: "AFFIANT_WARM_IDLE_SECONDS", value: String(registry.workers.idleSeconds) },
+            { name: "AFFIANT_WARM_MAX_RSS_GROWTH_MB", value: String(registry.workers.maxRssGrowthMb) },
           ],
           mountPoints: [{ sourceVolume: "models", containerPath: "/models", readOnly: true }],
           linuxParameters: { initProcessEnabled: true },
@@ -208,7 +238,8 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
     capacityProviderName: capacityProvider.name,
     taskDefinitionArn: (stage) => taskDefinitions[stageEntry(registry, stage).model]!.arn,
     taskDefinitions,
-    passRoleArns: [executionRole.arn, taskRole.arn],
+    passRoleArns: [executionRole.arn, ...Object.values(taskRoles).map((r) => r.arn)],
+    workerPools,
     logGroupName: logGroup.name,
   };
 }

@@ -40,6 +40,8 @@ export interface PermissionTargets {
   registry: Registry;
   /** Needed by "api" and "backfill" only. */
   stateMachineArn?: Input<string>;
+  /** The acquire Lambda's: the models' task definition families, the roles it passes, the ready queues. */
+  workerPools?: { taskFamilyArns: Input<string>[]; passRoleArns: Input<string>[]; queueArns: Input<string>[] };
 }
 
 /** SSE-KMS reads and writes: the key is usable only when S3 calls it on the caller's behalf. */
@@ -146,6 +148,20 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // hosted model, comparing keyed hashes: this function never opens the vault or the
       // extracted text, and reads no document. It may stop its primary's GPU task.
       return [...runBlobs, ...routingTablePermissions(t.routingTableArn), ...fallbackProviderPermissions(cloud, t), sealed(["kms:Decrypt"], sealedPurposes.guard), ...clusterTasks()];
+    case lambdaFunctions.acquire: {
+      // Starts the models' tasks on the GPU cluster only (tagged as RunTask creates them),
+      // passes only the worker roles to ECS tasks, and queues tokens on the ready queues.
+      const pools = t.workerPools;
+      if (!pools || !t.gpuClusterArn) throw new Error(`${fn}: permissions need the worker pools and the GPU cluster`);
+      const onCluster = [{ test: "ArnEquals", variable: "ecs:cluster", values: [t.gpuClusterArn] }];
+      return [
+        { actions: ["ecs:RunTask"], resources: pools.taskFamilyArns, conditions: onCluster },
+        { actions: ["ecs:ListTasks"], resources: ["*"], conditions: onCluster },
+        { actions: ["ecs:TagResource"], resources: ["*"], conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RunTask"] }] },
+        { actions: ["iam:PassRole"], resources: pools.passRoleArns, conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }] },
+        { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: pools.queueArns },
+      ];
+    }
     case lambdaFunctions.admit:
       // Reads outcomes and claims the half-open probe; no blobs, no case text.
       return routingTablePermissions(t.routingTableArn);

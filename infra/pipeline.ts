@@ -7,16 +7,15 @@
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
 import { policyDocument } from "./cloud.ts";
 import { buildDefinition } from "../workflows/definition.ts";
-import { workerContainerName } from "../core/state-names.ts";
 import type { Registry } from "../core/registry.ts";
-import { gpuStages, lambdaFunctions, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
+import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import type { GpuCluster } from "./gpu.ts";
 
 export interface PipelineOptions {
   place: Place;
   registry: Registry;
   functionArns: Record<LambdaFunction, Input<string>>;
-  gpu: Pick<GpuCluster, "clusterArn" | "capacityProviderName" | "taskDefinitionArn" | "taskDefinitions" | "passRoleArns">;
+  gpu: Pick<GpuCluster, "workerPools">;
   subnetIds: Input<string>[];
   workerSecurityGroupId: Input<string>;
   /** Encrypts the state machine's log group. */
@@ -35,28 +34,17 @@ export interface Pipeline {
 export function deployedDefinition(cloud: Cloud, options: Omit<PipelineOptions, "place" | "logKeyArn" | "logRetentionDays">): Output<string> {
   const { pulumi } = cloud;
   const fns = Object.values(lambdaFunctions);
+  const models = Object.keys(options.gpu.workerPools);
   return pulumi
-    .all([
-      pulumi.all(fns.map((fn) => options.functionArns[fn])),
-      pulumi.all(gpuStages.map((stage) => options.gpu.taskDefinitionArn(stage))),
-      options.gpu.clusterArn,
-      options.gpu.capacityProviderName,
-      pulumi.all(options.subnetIds),
-      options.workerSecurityGroupId,
-    ])
-    .apply(([fnArns, taskArns, clusterArn, capacityProvider, subnets, securityGroup]) => {
+    .all([pulumi.all(fns.map((fn) => options.functionArns[fn])), pulumi.all(models.map((m) => options.gpu.workerPools[m]!.activityArn))])
+    .apply(([fnArns, activityArns]) => {
       const byFunction = new Map(fns.map((fn, i) => [fn, fnArns[i]!]));
-      const byStage = new Map(gpuStages.map((stage, i) => [stage, taskArns[i]!]));
+      const byModel = new Map(models.map((m, i) => [m, activityArns[i]!]));
       const definition = buildDefinition({
         registry: options.registry,
         resources: {
           functionArn: (fn) => byFunction.get(fn)!,
-          clusterArn,
-          taskDefinitionArn: (stage: GpuStage) => byStage.get(stage)!,
-          capacityProvider,
-          subnets,
-          securityGroups: [securityGroup],
-          containerName: workerContainerName,
+          activityArn: (model) => byModel.get(model)!,
         },
       });
       return JSON.stringify(definition);
@@ -75,15 +63,12 @@ export function buildPipeline(cloud: Cloud, options: PipelineOptions): Pipeline 
   );
   const role = new aws.iam.Role("StateMachineRole", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "states.amazonaws.com" }) });
   const functionArns = Object.values(options.functionArns);
-  const taskFamilies = Object.values(options.gpu.taskDefinitions).map((t) => pulumi.interpolate`arn:aws:ecs:${place.region}:${place.accountId}:task-definition/${t.family}:*`);
   new aws.iam.RolePolicy("StateMachinePolicy", {
     role: role.id,
     policy: policyDocument(cloud, [
+      // The Lambdas (the acquire Lambda starts the GPU tasks); the generate states are
+      // activities, which the workers poll with their own roles.
       { actions: ["lambda:InvokeFunction"], resources: [...functionArns, ...functionArns.map((arn) => pulumi.interpolate`${arn}:*`)] },
-      { actions: ["ecs:RunTask"], resources: taskFamilies, conditions: [{ test: "ArnEquals", variable: "ecs:cluster", values: [options.gpu.clusterArn] }] },
-      // RunTask carries the execution and stage tags the reaper finds tasks by.
-      { actions: ["ecs:TagResource"], resources: ["*"], conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RunTask"] }] },
-      { actions: ["iam:PassRole"], resources: options.gpu.passRoleArns, conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }] },
       // Log delivery and X-Ray take no resource-level permissions.
       {
         actions: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],

@@ -47,5 +47,21 @@ export function buildPlatform(cloud: Cloud, options: PlatformOptions) {
     });
   /** The task-stopped rule and the sweeper schedule, once their functions exist. */
   const reaper = (functions: Pick<ReaperOptions, "taskStopped" | "sweeper">) => buildReaper(cloud, { place, clusterArn: gpu.clusterArn, ...functions });
-  return { storage, network, gpu, pipeline, reaper };
+  // What the acquire Lambda needs: its AFFIANT_WORKER_POOLS and the resources of its grants.
+  const models = Object.keys(gpu.workerPools);
+  const workerPools = {
+    json: cloud.pulumi.jsonStringify({
+      cluster: gpu.clusterArn,
+      capacityProvider: gpu.capacityProviderName,
+      subnets: network.privateSubnetIds,
+      securityGroups: [network.workerSecurityGroupId],
+      models: Object.fromEntries(models.map((m) => [m, { taskDefinition: gpu.taskDefinitions[m]!.arn, queueUrl: gpu.workerPools[m]!.queueUrl }])),
+    }),
+    permissions: {
+      taskFamilyArns: models.map((m) => cloud.pulumi.interpolate`arn:aws:ecs:${place.region}:${place.accountId}:task-definition/${gpu.taskDefinitions[m]!.family}:*`),
+      passRoleArns: gpu.passRoleArns,
+      queueArns: models.map((m) => gpu.workerPools[m]!.queueArn),
+    },
+  };
+  return { storage, network, gpu, pipeline, reaper, workerPools };
 }

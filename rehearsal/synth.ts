@@ -148,7 +148,7 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
 
   const registry = loadRegistry(path.resolve(root, registryFile));
   const place = { accountId: account, region, stage, retain: true };
-  const { storage, gpu, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, { place, registry, gpu: { image: workerImage } });
+  const { storage, gpu, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, { place, registry, gpu: { image: workerImage } });
   const fnName = (fn: DeployedFunction) => `affiant-${stage}-${fn}`;
   const functionArns = Object.fromEntries(
     [...Object.values(lambdaFunctions), "api", "backfill", "task-stopped", "gpu-sweeper"].map((fn) => [fn, `arn:aws:lambda:${region}:${account}:function:${fnName(fn as DeployedFunction)}`]),
@@ -168,10 +168,10 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
   const bucketArn = await resolve(storage.bucket.arn);
   const routingTable = { name: await resolve(storage.routingTable.name), arn: await resolve(storage.routingTable.arn) };
   const reviewTable = { name: await resolve(storage.reviewTable.name), arn: await resolve(storage.reviewTable.arn) };
-  const table = functionTable(registry, { bucketName, routingTableName: routingTable.name, reviewTableName: reviewTable.name, dataKeyArn: keys.data, vaultKeyArn: keys.vault, registryFile, gpuClusterArn });
+  const table = functionTable(registry, { bucketName, routingTableName: routingTable.name, reviewTableName: reviewTable.name, dataKeyArn: keys.data, vaultKeyArn: keys.vault, registryFile, gpuClusterArn, workerPools: await resolve(workerPools.json) });
 
   const mapping = sstStatementMapping(platform);
-  const targets = { region, accountId: account, bucketArn, dataKeyArn: keys.data, vaultKeyArn: keys.vault, routingTableArn: routingTable.arn, reviewTableArn: reviewTable.arn, gpuClusterArn, registry };
+  const targets = { region, accountId: account, bucketArn, dataKeyArn: keys.data, vaultKeyArn: keys.vault, routingTableArn: routingTable.arn, reviewTableArn: reviewTable.arn, gpuClusterArn, registry, workerPools: workerPools.permissions };
   const functionRoles = {} as Synthesized["functionRoles"];
   for (const fn of Object.keys(functionArns) as DeployedFunction[]) {
     const permissions = functionPermissions(cloud, fn, { ...targets, ...(table[fn].startsExecutions ? { stateMachineArn } : {}) });

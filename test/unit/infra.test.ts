@@ -84,7 +84,7 @@ async function infraTests() {
 
   /** sst.config.ts's own composition (infra/platform.ts), with the functions' ARNs given. */
   async function deploy(place: Place) {
-    const { storage, pipeline: buildStateMachine, reaper } = buildPlatform(cloud, { place, registry, gpu: { image } });
+    const { storage, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, { place, registry, gpu: { image } });
     const pipeline = buildStateMachine(functionArns);
     reaper({
       taskStopped: { arn: `arn:aws:lambda:${region}:${account}:function:affiant-task-stopped`, name: "affiant-task-stopped" },
@@ -95,7 +95,8 @@ async function infraTests() {
     // Registration is asynchronous: let every pending resource reach the mocks.
     await new Promise((r) => setTimeout(r, 100));
     const keys = { data: await resolve(storage.dataKey.arn), vault: await resolve(storage.vaultKey.arn), bucket: await resolve(storage.bucket.arn) };
-    return { definition, keys, storage };
+    const pools = (await resolve(pulumi.output(workerPools.permissions))) as unknown as { taskFamilyArns: string[]; passRoleArns: string[]; queueArns: string[] };
+    return { definition, keys, storage, workerPools: pools, workerPoolsJson: await resolve(workerPools.json) };
   }
 
   const production = await deploy({ accountId: account, region, stage: "production", retain: true });
@@ -163,34 +164,37 @@ async function infraTests() {
     const taskDefs = all("aws:ecs/taskDefinition:TaskDefinition");
     const subnets = all("aws:ec2/subnet:Subnet").map((s) => s.state.id);
     const workerSg = one("aws:ec2/securityGroup:SecurityGroup", "WorkerSg");
+    const activities = all("aws:sfn/activity:Activity");
     const expected = buildDefinition({
       registry,
       resources: {
         functionArn: (fn) => functionArns[fn],
-        clusterArn: cluster.state.arn,
-        taskDefinitionArn: (stage) => taskDefs.find((t) => t.inputs.family.endsWith(`-${stageEntry(registry, stage).model.replace(/[^A-Za-z0-9_-]/g, "-")}`))!.state.arn,
-        capacityProvider: capacity.state.name,
-        subnets,
-        securityGroups: [workerSg.state.id],
-        containerName: "llama-worker",
+        activityArn: (model) => activities.find((a) => a.inputs.name.endsWith(`-${model.replace(/[^A-Za-z0-9_-]/g, "-")}`))!.state.arn,
       },
     });
     assert.deepEqual(production.definition, expected);
     assert.doesNotMatch(machine.inputs.definition, /000000000000/, "no local placeholder ARN survives");
   });
 
-  test("every GPU task in the deployed definition has TimeoutSeconds, HeartbeatSeconds and the task token", () => {
-    const gpuTasks = collectTaskStates(production.definition).filter(([, s]) => s.Resource === "arn:aws:states:::ecs:runTask.waitForTaskToken");
+  test("every GPU stage's generate state is its model's activity with the stage's budgets, after an Acquire on the acquire Lambda", () => {
+    const activities = all("aws:sfn/activity:Activity");
+    const models = new Set(gpuStages.map((st) => stageEntry(registry, st).model));
+    assert.equal(activities.length, models.size, "one activity per registry model");
+    assert.equal(all("aws:sqs/queue:Queue").length, models.size, "one ready queue per registry model");
+    const gpuTasks = collectTaskStates(production.definition).filter(([, st]) => activities.some((a) => a.state.arn === st.Resource));
     assert.deepEqual(gpuTasks.map(([n]) => n).sort(), [...gpuStages].sort());
     for (const [name, state] of gpuTasks) {
-      assert.ok(Number(state.TimeoutSeconds) > 0, `${name}: TimeoutSeconds`);
-      assert.ok(Number(state.HeartbeatSeconds) > 0 && Number(state.HeartbeatSeconds) < Number(state.TimeoutSeconds), `${name}: HeartbeatSeconds`);
-      const params = state.Parameters as any;
-      assert.deepEqual(params.CapacityProviderStrategy, [{ CapacityProvider: `affiant-production-g5`, Weight: 1 }]);
-      assert.equal(params.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp, "DISABLED");
-      const env = params.Overrides.ContainerOverrides[0].Environment as Array<Record<string, string>>;
-      assert.ok(env.some((e) => e.Name === "AFFIANT_TASK_TOKEN" && e["Value.$"] === "$$.Task.Token"), `${name}: task token override`);
+      const entry = stageEntry(registry, name as never);
+      assert.equal(state.TimeoutSeconds, entry.timeoutSeconds, `${name}: TimeoutSeconds`);
+      assert.equal(state.HeartbeatSeconds, entry.heartbeatSeconds, `${name}: the stage's own HeartbeatSeconds`);
+      const acquire = collectTaskStates(production.definition).find(([n]) => n === `${name}Acquire`)![1];
+      assert.equal(acquire.Resource, "arn:aws:states:::lambda:invoke.waitForTaskToken");
+      assert.equal((acquire.Parameters as { FunctionName: string }).FunctionName, functionArns[lambdaFunctions.acquire]);
+      assert.equal(acquire.TimeoutSeconds, registry.workers.acquireSeconds);
     }
+    const pools = JSON.parse(production.workerPoolsJson);
+    assert.equal(pools.cluster, one("aws:ecs/cluster:Cluster").state.arn);
+    assert.deepEqual(Object.keys(pools.models).sort(), [...models].sort());
   });
 
   test("one task definition per GPU model, each on EC2 with one GPU and CloudWatch logs", () => {
@@ -246,28 +250,36 @@ async function infraTests() {
     for (const rule of workerSg.inputs.egress) assert.equal(rule.fromPort, 443);
   });
 
-  test("the state machine may run only the worker task definitions and pass only their roles", () => {
+  test("the state machine only invokes the Lambdas; the acquire Lambda may run only the worker task definitions on the cluster and pass only their roles", async () => {
     const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "StateMachinePolicy").inputs.policy);
-    const runTask = policy.Statement.find((s: any) => s.Action.includes("ecs:RunTask"));
-    const families = all("aws:ecs/taskDefinition:TaskDefinition").map((t) => `arn:aws:ecs:${region}:${account}:task-definition/${t.inputs.family}:*`);
-    assert.deepEqual([...runTask.Resource].sort(), families.sort());
-    assert.equal(runTask.Condition.ArnEquals["ecs:cluster"][0], one("aws:ecs/cluster:Cluster").state.arn);
-    const pass = policy.Statement.find((s: any) => s.Action.includes("iam:PassRole"));
-    const roles = ["WorkerExecutionRole", "WorkerTaskRole"].map((n) => one("aws:iam/role:Role", n).state.arn);
-    assert.deepEqual([...pass.Resource].sort(), roles.sort());
-    const invoke = policy.Statement.find((s: any) => s.Action.includes("lambda:InvokeFunction"));
+    assert.ok(!policy.Statement.some((st: any) => st.Action.some((a: string) => a.startsWith("ecs:") || a === "iam:PassRole")), "the state machine starts no task itself");
+    const invoke = policy.Statement.find((st: any) => st.Action.includes("lambda:InvokeFunction"));
     for (const arn of Object.values(functionArns)) assert.ok(invoke.Resource.includes(arn));
+    const clusterArn = one("aws:ecs/cluster:Cluster").state.arn;
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "r", reviewTableArn: "v", gpuClusterArn: clusterArn, registry, workerPools: production.workerPools };
+    const acquire = (await resolve(pulumi.output(functionPermissions(cloud, lambdaFunctions.acquire, targets)))) as Permission[];
+    const runTask = acquire.find((p) => p.actions.includes("ecs:RunTask"))!;
+    const families = all("aws:ecs/taskDefinition:TaskDefinition").map((t) => `arn:aws:ecs:${region}:${account}:task-definition/${t.inputs.family}:*`);
+    assert.deepEqual([...runTask.resources].sort(), families.sort());
+    assert.deepEqual(runTask.conditions, [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }]);
+    const pass = acquire.find((p) => p.actions.includes("iam:PassRole"))!;
+    const roles = all("aws:iam/role:Role").filter((r) => /^Worker(ExecutionRole|TaskRole)/.test(r.name)).map((r) => r.state.arn);
+    assert.deepEqual([...pass.resources].sort(), roles.sort());
+    const send = acquire.find((p) => p.actions.includes("sqs:SendMessage"))!;
+    assert.deepEqual([...send.resources].sort(), all("aws:sqs/queue:Queue").map((q) => q.state.arn).sort());
+    // Each model's worker role: its own activity and queue only.
+    for (const t of all("aws:ecs/taskDefinition:TaskDefinition")) {
+      const role = all("aws:iam/role:Role").find((r) => r.state.arn === t.inputs.taskRoleArn)!;
+      const doc = JSON.parse(all("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.state.id)!.inputs.policy);
+      const poll = doc.Statement.find((st: any) => st.Action.includes("states:GetActivityTask"));
+      assert.equal(poll.Resource.length, 1, `${role.name}: one activity`);
+      const receive = doc.Statement.find((st: any) => st.Action.includes("sqs:ReceiveMessage"));
+      assert.equal(receive.Resource.length, 1, `${role.name}: one queue`);
+    }
   });
 
   test("nothing leaves a GPU held: RunTask is tagged, a STOPPED task fails its state, a sweeper runs, and only the reaper and the fallback may stop tasks", async () => {
     const clusterArn = one("aws:ecs/cluster:Cluster").state.arn;
-    for (const [name, state] of collectTaskStates(production.definition).filter(([, s]) => String(s.Resource).includes("ecs:runTask"))) {
-      const tags = (state.Parameters as { Tags: Array<Record<string, string>> }).Tags;
-      assert.deepEqual(tags, [{ Key: "affiant:execution", "Value.$": "$$.Execution.Name" }, { Key: "affiant:stage", Value: name }], name);
-    }
-    const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "StateMachinePolicy").inputs.policy);
-    const tag = policy.Statement.find((st: any) => st.Action.includes("ecs:TagResource"));
-    assert.deepEqual(tag.Condition, { StringEquals: { "ecs:CreateAction": ["RunTask"] } }, "tags only as RunTask creates a task");
 
     const stopped = one("aws:cloudwatch/eventRule:EventRule", "WorkerTaskStopped");
     assert.deepEqual(JSON.parse(stopped.inputs.eventPattern), { source: ["aws.ecs"], "detail-type": ["ECS Task State Change"], detail: { clusterArn: [clusterArn], lastStatus: ["STOPPED"] } });
@@ -283,7 +295,7 @@ async function infraTests() {
       assert.ok([stopped.state.arn, sweepRule.state.arn].includes(p.inputs.sourceArn), p.name);
     }
 
-    const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
+    const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`, workerPools: production.workerPools };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill", "task-stopped", "gpu-sweeper"] as const;
     const perms = new Map<string, Permission[]>();
     for (const fn of fns) perms.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targetsWithCluster)))) as Permission[]);
@@ -298,7 +310,7 @@ async function infraTests() {
   });
 
   test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject and AttorneyNotes the vault; the fallback only the guard's hashes", async () => {
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant` };
+    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`, gpuClusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/gpu", workerPools: production.workerPools };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill"] as const;
     const resolved = new Map<string, Permission[]>();
     for (const fn of fns) resolved.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targets)))) as Permission[]);
@@ -400,7 +412,7 @@ async function infraTests() {
     assert.deepEqual(granted, [{ actions: ["throwaway:Invoke"], resources: [`arn:throwaway:${region}:${account}:model/m-1`, `arn:throwaway:${region}:${account}:model/m-2`] }]);
     // Secrets: the fallback function is linked to every provider's, and no other function to any.
     const { functionTable } = await import("../../infra/functions.ts");
-    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
+    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c", workerPools: "{}" });
     const secrets = providerSecrets().map((s) => s.name);
     assert.ok(secrets.length > 0);
     assert.deepEqual(table[lambdaFunctions.fallback].link, secrets);
@@ -423,7 +435,7 @@ async function infraTests() {
 
   test("every Lambda state waits longer than its function's timeout; the execution outlasts every stage budget", async () => {
     const { functionTable } = await import("../../infra/functions.ts");
-    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c" });
+    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c", workerPools: "{}" });
     const states = collectTaskStates(production.definition).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
     assert.ok(states.length >= 11);
     // One table: every deployed function, pipeline or not, takes its timeout from lambdaTimeoutSeconds.
