@@ -123,6 +123,8 @@ export const settings = {
   AFFIANT_WARM_IDLE_SECONDS: s(wholeNumber(1), "a positive whole number", "30", "seconds a warm model worker waits for a task before it exits", { internal: true }),
   AFFIANT_WARM_MAX_RSS_GROWTH_MB: s(wholeNumber(1), "a positive whole number", "512", "RSS growth over the first task that ends a warm model worker", { internal: true }),
   AFFIANT_PRELOAD_MODEL: s(text, "a registry model id", "unset", "started by an Acquire state: load this model, then wait for the task", { internal: true }),
+  AFFIANT_ACTIVITY_ARN: s(text, "an activity ARN", "unset", "ECS warm worker: its model's activity (the generate states)", { internal: true }),
+  AFFIANT_READY_QUEUE_URL: s(text, "an SQS queue URL", "unset", "ECS warm worker: its model's ready queue (the Acquire states' tokens)", { internal: true }),
   AFFIANT_SLOW_START_SECONDS: s(wholeNumber(0), "a whole number of seconds", "120", "the slow-start drill's simulated provisioning delay (instance launch, image pull)"),
   AFFIANT_WARM_IDLE_MS: s(wholeNumber(0), "milliseconds", "0", "how long the warm worker sat idle before this task (charged to it)", { internal: true }),
   AFFIANT_EMBEDDER_OPTIONS: s(text, "JSON", "unset", "the local embedder child's options", { internal: true }),

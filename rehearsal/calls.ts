@@ -149,15 +149,41 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     calls.push(...f.b.list("cases/"), ...f.b.get(`cases/${c}/case.json`));
     for (const action of ["states:ListExecutions", "states:StartExecution"]) calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: s.stateMachine.arn });
   }
-  // The state machine: every Lambda, every task definition on the cluster, passing the worker roles.
+  // The state machine: every Lambda, and no task of its own (the acquire Lambda starts them).
   {
     const base = { caller: "state machine", principal: s.stateMachine.roleArn, identityPolicies: [{ name: "StateMachinePolicy", policy: s.stateMachine.policy }] };
     for (const name of Object.values(lambdaFunctions)) calls.push({ ...base, action: "lambda:InvokeFunction", resource: s.functionArns[name] });
     const cluster = s.resources.find((r) => r.type === "aws:ecs/cluster:Cluster")!.state.arn as string;
-    for (const t of s.worker.taskDefinitions) calls.push({ ...base, action: "ecs:RunTask", resource: t.state.arn, context: { "ecs:cluster": cluster } });
-    for (const role of [s.worker.taskRoleArn, ...s.resources.filter((r) => r.name === "WorkerExecutionRole").map((r) => r.state.arn as string)]) {
+    for (const t of s.worker.taskDefinitions) calls.push({ ...base, action: "ecs:RunTask", resource: t.state.arn, context: { "ecs:cluster": cluster }, expect: "denied" });
+  }
+  // The acquire Lambda: every worker task definition on the cluster, passing the worker roles, tokens to the ready queues.
+  {
+    const f = fn(lambdaFunctions.acquire);
+    const base = { caller: f.caller, principal: f.role.arn, identityPolicies: f.identity };
+    const cluster = s.resources.find((r) => r.type === "aws:ecs/cluster:Cluster")!.state.arn as string;
+    for (const t of s.worker.taskDefinitions) {
+      calls.push({ ...base, action: "ecs:RunTask", resource: t.state.arn, context: { "ecs:cluster": cluster } });
+      calls.push({ ...base, action: "iam:PassRole", resource: t.inputs.taskRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+    }
+    calls.push({ ...base, action: "ecs:RunTask", resource: s.worker.taskDefinitions[0]!.state.arn, context: { "ecs:cluster": `${cluster}-other` }, expect: "denied" });
+    for (const role of s.resources.filter((r) => r.name === "WorkerExecutionRole").map((r) => r.state.arn as string)) {
       calls.push({ ...base, action: "iam:PassRole", resource: role, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
     }
+    for (const q of s.resources.filter((r) => r.type === "aws:sqs/queue:Queue")) {
+      for (const action of ["sqs:SendMessage", "sqs:GetQueueAttributes"]) calls.push({ ...base, action, resource: q.state.arn });
+    }
+  }
+  // Each model's worker: its own activity and ready queue, never another model's.
+  for (const t of s.worker.taskDefinitions) {
+    const role = s.resources.find((r) => r.type === "aws:iam/role:Role" && r.state.arn === t.inputs.taskRoleArn)!;
+    const policy = JSON.parse(s.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role.state.id)!.inputs.policy);
+    const base = { caller: `worker task ${t.inputs.family}`, principal: role.state.arn as string, identityPolicies: [{ name: "WorkerTaskPolicy", policy }] };
+    const env = Object.fromEntries((JSON.parse(t.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map((v) => [v.name, v.value]));
+    const activity = s.resources.find((r) => r.type === "aws:sfn/activity:Activity" && r.state.arn === env.AFFIANT_ACTIVITY_ARN)!;
+    const queue = s.resources.find((r) => r.type === "aws:sqs/queue:Queue" && r.state.url === env.AFFIANT_READY_QUEUE_URL)!;
+    calls.push({ ...base, action: "states:GetActivityTask", resource: activity.state.arn });
+    for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage"]) calls.push({ ...base, action, resource: queue.state.arn });
+    for (const other of s.resources.filter((r) => r.type === "aws:sfn/activity:Activity" && r !== activity)) calls.push({ ...base, action: "states:GetActivityTask", resource: other.state.arn, expect: "denied" });
   }
   // The worker task: stage input and output blobs, callbacks, routing outcomes.
   {

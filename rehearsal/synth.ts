@@ -186,6 +186,8 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
     return found[0]!;
   };
   const rolePolicy = (name: string) => JSON.parse(one("aws:iam/rolePolicy:RolePolicy", name).inputs.policy) as PolicyDocument;
+  const firstTaskDef = resources.find((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition")!;
+  const firstTaskRole = resources.find((r) => r.type === "aws:iam/role:Role" && r.state.arn === firstTaskDef.inputs.taskRoleArn)!;
   const dataKey = resources.find((r) => r.type === "aws:kms/key:Key" && r.state.arn === keys.data)!;
   const vaultKey = resources.find((r) => r.type === "aws:kms/key:Key" && r.state.arn === keys.vault)!;
   return {
@@ -204,8 +206,9 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
     reviewTable,
     stateMachine: { arn: stateMachineArn, roleArn: one("aws:iam/role:Role", "StateMachineRole").state.arn, policy: rolePolicy("StateMachinePolicy") },
     worker: {
-      taskRoleArn: one("aws:iam/role:Role", "WorkerTaskRole").state.arn,
-      taskPolicy: rolePolicy("WorkerTaskPolicy"),
+      // The first model's worker role (each model has its own, alike but for its activity and queue).
+      taskRoleArn: firstTaskRole.state.arn,
+      taskPolicy: JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === firstTaskRole.state.id)!.inputs.policy) as PolicyDocument,
       instanceRoleArn: one("aws:iam/role:Role", "GpuInstanceRole").state.arn,
       instancePolicy: rolePolicy("GpuInstanceModels"),
       taskDefinitions: resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition"),

@@ -34,6 +34,7 @@ import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
 import { standBy, type WarmStart } from "./standby.ts";
 import { awaitNextTask, preloadModel, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
+import { activityMode, nextActivityTask } from "./activity-loop.ts";
 
 /** This process's start: when a cold worker took its stage (a warm spare's clock starts at its assignment). */
 const processStartedAt = Date.now();
@@ -131,6 +132,38 @@ async function main(warm: WarmStart | undefined, task: { startedAt: number; warm
     return false;
   } catch (err) {
     return failAndExit(channel, err);
+  }
+}
+
+if (activityMode()) await activityWorker();
+
+/**
+ * ECS: load the model once, then answer Acquire tokens and run generate tasks of the model
+ * (activity-loop.ts), each with its own token and environment, until maxTasks, idleSeconds,
+ * RSS growth or any failure (failAndExit) ends the process.
+ */
+async function activityWorker(): Promise<never> {
+  const model = config().AFFIANT_PRELOAD_MODEL;
+  if (!model) throw new InvalidInputError("llama worker: AFFIANT_ACTIVITY_ARN is set but AFFIANT_PRELOAD_MODEL is not");
+  const base = { ...process.env };
+  try {
+    process_.held = await preloadModel(model);
+  } catch (err) {
+    log("error", "worker.preload_failed", { model, error: describeError(err).name });
+    return killSelf();
+  }
+  for (let first = true; ; first = false) {
+    const next = await nextActivityTask(process_.held!, first);
+    if (!next) return exitWithin(0) as never;
+    // This task's environment and token on top of the task definition's, as a fresh task's would be.
+    for (const key of Object.keys(process.env)) if (!(key in base)) delete process.env[key];
+    Object.assign(process.env, next.env, { AFFIANT_TASK_TOKEN: next.taskToken });
+    process_.channel = undefined;
+    const env = config();
+    const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () =>
+      main(undefined, { startedAt: Date.now(), warmIdleMs: 0 }),
+    );
+    if (!stays) return exitWithin(0) as never;
   }
 }
 

@@ -45,12 +45,13 @@ export async function preloadModel(modelId: string): Promise<WarmModel> {
   await session.releaseContext();
   stats.tasks = 0;
   log("info", "worker.preloaded", { model: modelId, loadMs: Math.round(session.loadMs) });
-  listenForAssign(env.AFFIANT_WARM_IDLE_SECONDS ?? 30);
+  if (process.send) listenForAssign(env.AFFIANT_WARM_IDLE_SECONDS ?? 30);
   process.send?.({ type: "loaded", model: modelId, loadMs: Math.round(session.loadMs) } satisfies WorkerMessage);
   return { modelId, modelPath, session, preloadMs: session.loadMs };
 }
 
-export const warmMode = (): boolean => Boolean(process.send && config().AFFIANT_WARM_MAX_TASKS);
+/** Locally under the engine (IPC), or in ECS polling its model's activity (activity-loop.ts). */
+export const warmMode = (): boolean => Boolean((process.send || config().AFFIANT_ACTIVITY_ARN) && config().AFFIANT_WARM_MAX_TASKS);
 
 /** Tasks this process completed, and its RSS after the first (the growth baseline). */
 const stats = { tasks: 0, baselineRssMb: 0 };
@@ -71,12 +72,13 @@ export function stayWarm(held: WarmModel | undefined): NonNullable<StageMetrics[
   const maxTasks = env.AFFIANT_WARM_MAX_TASKS ?? 1;
   const idleSeconds = env.AFFIANT_WARM_IDLE_SECONDS ?? 30;
   const maxGrowthMb = env.AFFIANT_WARM_MAX_RSS_GROWTH_MB ?? 512;
-  const reason = stats.tasks >= maxTasks ? "maxTasks" : growthMb > maxGrowthMb ? "rssGrowth" : !held ? "noModel" : !process.connected ? "disconnected" : undefined;
+  const reason = stats.tasks >= maxTasks ? "maxTasks" : growthMb > maxGrowthMb ? "rssGrowth" : !held ? "noModel" : process.send && !process.connected ? "disconnected" : undefined;
   if (reason || !held) {
     log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: reason ?? "noModel", rssMb });
     return undefined;
   }
-  listenForAssign(idleSeconds);
+  // In ECS the next task comes from the ready queue and the activity (activity-loop.ts).
+  if (process.send) listenForAssign(idleSeconds);
   return { model: held.modelId, tasks: stats.tasks, rssGrowthMb: growthMb };
 }
 
