@@ -16,6 +16,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { LocalBlobStore } from "../core/blob-store.ts";
+import { childEnv, config, setEnv } from "../core/config.ts";
 import { lifelineGraceSeconds } from "../containers/llama-worker/lifeline.ts";
 import { workerLaunch } from "../core/child-entry.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
@@ -33,7 +34,7 @@ export interface BenchRow {
 }
 
 function lastInjected(stage: string): number | undefined {
-  return readFileSync(process.env.AFFIANT_LOG_FILE!, "utf8")
+  return readFileSync(config().AFFIANT_LOG_FILE!, "utf8")
     .trim()
     .split("\n")
     .map((l) => JSON.parse(l) as { event: string; stage?: string; at?: number })
@@ -43,11 +44,11 @@ function lastInjected(stage: string): number | undefined {
 
 export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
-  const base = process.env.AFFIANT_HOME!;
+  const base = config().AFFIANT_HOME!;
 
   // ECS path: a worker stuck in native code, answering over the Step Functions API.
-  process.env.AFFIANT_HOME = path.join(base, "deadline-ecs");
-  const store = new LocalBlobStore(path.join(process.env.AFFIANT_HOME, "blobs"));
+  setEnv({ AFFIANT_HOME: path.join(base, "deadline-ecs") });
+  const store = new LocalBlobStore(path.join(config().AFFIANT_HOME!, "blobs"));
   await ingestCase(folder, store);
   const state = await extractDocuments({ input: { caseId: folder.caseFile.caseId, faults: { ExtractFacts: "hang-native" } }, executionName: "bench-hang" }, store);
   state.redact = await redactCase({ state }, store);
@@ -64,8 +65,7 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
   const launch = await workerLaunch();
   const child = spawn(process.execPath, [...launch.execArgv, launch.entry], {
-    env: {
-      ...process.env,
+    env: childEnv({
       ...stageEnvFromState("ExtractFacts", state),
       AFFIANT_TASK_TOKEN: "bench-token",
       AFFIANT_SFN_ENDPOINT: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
@@ -75,7 +75,7 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
       AFFIANT_STATE_ENTERED_AT: new Date().toISOString(),
       AFFIANT_TIMEOUT_SECONDS: "600",
       AFFIANT_HEARTBEAT_SECONDS: String(heartbeatSeconds),
-    },
+    }),
     stdio: ["ignore", "ignore", "ignore"],
   });
   const exitAt = await new Promise<number>((r) => child.on("exit", () => r(Date.now())));
@@ -97,12 +97,12 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   });
 
   // A worker that dies before answering: the fallback starts from the exit, not a heartbeat.
-  process.env.AFFIANT_HOME = path.join(base, "deadline-crash");
+  setEnv({ AFFIANT_HOME: path.join(base, "deadline-crash") });
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
   const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { ExtractFacts: "crash" }, approve: { reviewer: "bench", via: "bench" } });
   engine.dispose();
-  process.env.AFFIANT_HOME = base;
+  setEnv({ AFFIANT_HOME: base });
   const crashedAt = lastInjected("ExtractFacts");
   const fallback = summary.states.find((s) => s.name === "ExtractFactsFallback");
   const toFallback = fallback && crashedAt ? (Date.parse(fallback.startedAt) - crashedAt) / 1000 : Number.NaN;

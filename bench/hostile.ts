@@ -6,6 +6,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { childEnv } from "../core/config.ts";
 import { rssMb, streamBody, watchRss } from "../test/hostile-client.ts";
 import { hugeMediaBoxPdf, manyPagesPdf } from "../test/pdf-bombs.ts";
 
@@ -17,7 +18,7 @@ export interface HostileRow {
 }
 
 async function startServe(root: string): Promise<{ port: number; token: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", "--approve"], { cwd: root, env: { ...process.env, AFFIANT_API_TOKEN: "" }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", "--approve"], { cwd: root, env: childEnv({ AFFIANT_API_TOKEN: "" }), stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   return new Promise((resolve, reject) => {
     child.stderr!.on("data", (d) => {

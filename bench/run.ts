@@ -19,6 +19,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LlamaCompletion } from "node-llama-cpp";
+import { config, setEnv } from "../core/config.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const home = mkdtempSync(path.join(os.tmpdir(), "affiant-bench-"));
@@ -37,7 +38,7 @@ for (const [name, s] of Object.entries<Record<string, unknown>>(registry.stages)
   if (name === "ExtractFacts" || name.startsWith("Judge")) s.temperature = 0;
 }
 writeFileSync(path.join(home, "registry.json"), JSON.stringify(registry));
-Object.assign(process.env, {
+setEnv({
   AFFIANT_HOME: home,
   AFFIANT_REGISTRY: path.join(home, "registry.json"),
   AFFIANT_LOG_FILE: path.join(home, "logs", "affiant.jsonl"),
@@ -59,7 +60,7 @@ interface Row {
 const rows: Row[] = [];
 const { deadlineRows } = await import("./deadlines.ts");
 // `AFFIANT_BENCH_ONLY=deadlines npm run bench`: only the stuck-worker rows, printed, results.md untouched.
-if (process.env.AFFIANT_BENCH_ONLY === "deadlines") {
+if (config().AFFIANT_BENCH_ONLY === "deadlines") {
   const only = await deadlineRows(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), heartbeatSeconds);
   process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
   process.exit(only.every((r) => r.pass) ? 0 : 1);
@@ -78,7 +79,7 @@ async function warmCaseSet(tag: string, n: number): Promise<string> {
 }
 const { warmRows } = await import("./warm.ts");
 // `AFFIANT_BENCH_ONLY=warm npm run bench`: only the warm-worker rows, printed, results.md untouched.
-if (process.env.AFFIANT_BENCH_ONLY === "warm") {
+if (config().AFFIANT_BENCH_ONLY === "warm") {
   const only = await warmRows(home, warmCaseSet);
   process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
   process.exit(only.every((r) => r.pass) ? 0 : 1);
@@ -131,11 +132,11 @@ async function stallToFallbackSeconds(label: string, stageOverrides: Record<stri
   writeFileSync(path.join(home, "registry.json"), JSON.stringify(registry));
   // Each measurement in a fresh data folder, so nothing an earlier row left (history,
   // outcomes, blobs) can shape this one.
-  process.env.AFFIANT_HOME = path.join(home, `stall-${label.replace(/\W+/g, "-")}`);
+  setEnv({ AFFIANT_HOME: path.join(home, `stall-${label.replace(/\W+/g, "-")}`) });
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
   const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { DraftDeclaration: "stall" }, approve: { reviewer: "bench", via: "bench" } });
-  process.env.AFFIANT_HOME = home;
+  setEnv({ AFFIANT_HOME: home });
   engine.dispose();
   const injected = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8")
     .trim()
@@ -181,9 +182,9 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
   const relaxed = JSON.parse(readFileSync(path.join(home, "registry.json"), "utf8"));
   for (const s of Object.values<Record<string, unknown>>(relaxed.stages)) Object.assign(s, { heartbeatSeconds: 60, watchdogSeconds: 30 });
   writeFileSync(path.join(home, "registry-throughput.json"), JSON.stringify(relaxed));
-  process.env.AFFIANT_REGISTRY = path.join(home, "registry-throughput.json");
+  setEnv({ AFFIANT_REGISTRY: path.join(home, "registry-throughput.json") });
   // A fresh data folder for the throughput rows, for the same reason.
-  process.env.AFFIANT_HOME = path.join(home, "throughput");
+  setEnv({ AFFIANT_HOME: path.join(home, "throughput") });
   const engine = new LocalEngine();
   // Warm-up: the first cases load the OCR engine, the pdf renderer and the handlers' modules,
   // two at once, as the measured runs at concurrency 2 do: the allocator keeps what the widest

@@ -15,6 +15,8 @@
  * concurrency 2 (default 4: both modes of 20 cases take most of an hour on a 2-core box).
  */
 import path from "node:path";
+import { config, setEnv } from "../core/config.ts";
+import { registryPath } from "../core/registry.ts";
 import type { ExecutionSummary, StateSummary } from "../workflows/engine/summary.ts";
 
 export interface Row {
@@ -28,7 +30,7 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 const ms = (a: string, b: string | null) => (b ? Date.parse(b) - Date.parse(a) : 0);
 
 /** `home`: the bench's data folder; `caseSet(tag, n)`: writes n distinct cases, returns the folder. */
-export async function warmRows(home: string, caseSet: (tag: string, n: number) => Promise<string>, cases = Number(process.env.AFFIANT_BENCH_WARM_CASES ?? 4)): Promise<Row[]> {
+export async function warmRows(home: string, caseSet: (tag: string, n: number) => Promise<string>, cases = config().AFFIANT_BENCH_WARM_CASES ?? 4): Promise<Row[]> {
   const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
   const { backfill } = await import("../workflows/backfill.ts");
   const { gpuStages } = await import("../core/state-names.ts");
@@ -36,20 +38,19 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   const rows: Row[] = [];
   // Throughput, not stall detection, is measured here: two cases at once run up to six
   // workers on a small box, so heartbeats get the slack a loaded host needs.
-  const registryBefore = process.env.AFFIANT_REGISTRY!;
-  const relaxed = JSON.parse(readFileSync(registryBefore, "utf8"));
+  const relaxed = JSON.parse(readFileSync(registryPath(), "utf8"));
   for (const s of Object.values<Record<string, unknown>>(relaxed.stages)) Object.assign(s, { heartbeatSeconds: 60, watchdogSeconds: 30 });
   // Warm workers wait out the gap between one case's last GPU state and the next case's
   // first (its Extract, Redact and Index take longer than the default 30 s on a loaded
   // 2-core box): an operator running a backfill sets idleSeconds above that gap.
   relaxed.workers = { maxTasks: 16, idleSeconds: 120, maxRssGrowthMb: 512 };
-  process.env.AFFIANT_REGISTRY = path.join(home, "registry-warm.json");
-  writeFileSync(process.env.AFFIANT_REGISTRY, JSON.stringify(relaxed));
-  const homeBefore = process.env.AFFIANT_HOME;
+  const registry = path.join(home, "registry-warm.json");
+  writeFileSync(registry, JSON.stringify(relaxed));
+  const restore = setEnv({ AFFIANT_REGISTRY: registry });
   type Mode = { summaries: ExecutionSummary[]; wallMs: number; failed: number; seqSummaries: ExecutionSummary[] };
   const runMode = async (warm: boolean): Promise<Mode> => {
     const tag = warm ? "warm" : "cold";
-    process.env.AFFIANT_HOME = path.join(home, `warm-bench-${tag}`);
+    const restoreHome = setEnv({ AFFIANT_HOME: path.join(home, `warm-bench-${tag}`) });
     const engine = new LocalEngine({ warmWorkers: warm });
     const seq = await backfill({ dir: await caseSet(`${tag}-seq`, 2), engine, concurrency: 1 });
     const two = await backfill({ dir: await caseSet(`${tag}-c2`, cases), engine, concurrency: 2 });
@@ -58,12 +59,12 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
     const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s?.status === "SUCCEEDED");
     const seqIds = new Set(seq.results.map((r) => r.executionId));
     engine.dispose();
+    restoreHome();
     return { summaries, wallMs: two.wallMs, failed, seqSummaries: summaries.filter((s) => seqIds.has(s.executionId)) };
   };
   const cold = await runMode(false);
   const warm = await runMode(true);
-  process.env.AFFIANT_REGISTRY = registryBefore;
-  process.env.AFFIANT_HOME = homeBefore;
+  restore();
 
   const gpuOf = (s: ExecutionSummary): StateSummary[] => s.states.filter((x) => (gpuStages as readonly string[]).includes(x.name) && x.provider === "local" && x.loadMs !== null);
   const loads = (m: Mode) => m.summaries.flatMap(gpuOf).filter((x) => !x.modelReused).length;

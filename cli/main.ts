@@ -15,10 +15,10 @@ import { serveCommand } from "./serve-command.ts";
 import { backfillCommand } from "./backfill-command.ts";
 import { buildDefinition } from "../workflows/definition.ts";
 import { loadRegistry } from "../core/registry.ts";
-import { config } from "../core/config.ts";
+import { config, setEnv } from "../core/config.ts";
 
 // The CLI logs to a file under its home unless told otherwise (a write: children inherit it).
-if (config().AFFIANT_LOG_FILE === undefined) process.env.AFFIANT_LOG_FILE = homePaths.logFile();
+if (config().AFFIANT_LOG_FILE === undefined) setEnv({ AFFIANT_LOG_FILE: homePaths.logFile() });
 
 const program = new Command()
   .name("affiant")

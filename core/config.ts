@@ -127,6 +127,9 @@ export const settings = {
   AFFIANT_READY_QUEUE_URL: s(text, "an SQS queue URL", "unset", "ECS warm worker: its model's ready queue (the Acquire states' tokens)", { internal: true }),
   AFFIANT_SLOW_START_SECONDS: s(wholeNumber(0), "a whole number of seconds", "120", "the slow-start drill's simulated provisioning delay (instance launch, image pull)"),
   AFFIANT_WARM_IDLE_MS: s(wholeNumber(0), "milliseconds", "0", "how long the warm worker sat idle before this task (charged to it)", { internal: true }),
+  AFFIANT_BENCH_ONLY: s(z.enum(["deadlines", "warm"]), "deadlines or warm", "unset (every row)", "npm run bench: only the named rows, printed, results.md untouched", { internal: true }),
+  AFFIANT_BENCH_WARM_CASES: s(wholeNumber(1), "a positive whole number", "4", "npm run bench: cases per mode in the warm-worker rows' concurrency-2 backfill (the issue's figure is 20)", { internal: true }),
+  AFFIANT_TEST_TMP: s(text, "a path", "test/.tmp", "scripts/run-tests.js: the run's own temp folder, so two runs at once do not share one", { internal: true }),
   AFFIANT_EMBEDDER_OPTIONS: s(text, "JSON", "unset", "the local embedder child's options", { internal: true }),
   // Set by the platform; read to tell where the code runs and to pass on to children.
   AWS_LAMBDA_FUNCTION_NAME: s(text, "a name", "unset", "set by Lambda: the code runs in AWS"),
@@ -183,4 +186,47 @@ export function environmentTable(): string {
     .filter(([, spec]) => !spec.internal)
     .map(([key, spec]) => `| \`${key}\` | ${spec.expected} | ${spec.default} | ${spec.description} |`);
   return ["| Variable | Value | Default | What it does |", "| --- | --- | --- | --- |", ...rows].join("\n");
+}
+
+/*
+ * Writes. Reads go through config(); the few places that hand an environment to a child or
+ * change this process's own (the CLI's log file, a standby worker adopting its task's, the
+ * bench's and game day's per-run homes) do it here, so this module stays the one place that
+ * touches process.env.
+ */
+
+/** This process's PATH, for a child given a minimal environment of its own (a Lambda-like one). */
+export function hostPath(): string {
+  return process.env.PATH ?? "";
+}
+
+/** The environment for a child process: this one's, with `extra` over it (an undefined value removes the key). */
+export function childEnv(extra: Env = {}): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...process.env, ...extra })) if (value !== undefined) out[key] = value;
+  return out;
+}
+
+/**
+ * Sets variables in this process's environment (an undefined value removes one) and returns
+ * the function that puts back what was there before, so a caller can scope a change.
+ */
+export function setEnv(values: Env): () => void {
+  const before: Env = {};
+  for (const key of Object.keys(values)) before[key] = process.env[key];
+  assignEnv(values);
+  return () => assignEnv(before);
+}
+
+/** Makes this process's environment exactly `env` (a standby worker taking on its task's, as a fresh fork would). */
+export function replaceEnv(env: Env): void {
+  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
+  assignEnv(env);
+}
+
+function assignEnv(values: Env): void {
+  for (const [key, value] of Object.entries(values)) {
+    if (value === undefined) delete process.env[key];
+    else process.env[key] = value;
+  }
 }

@@ -7,8 +7,10 @@
  *
  * VAWA self-petitions: 8 CFR 204.2(c) (spouses), 204.2(e) (children), INA 204(a)(1)(A)(vii)
  * (parents of U.S. citizen sons or daughters aged 21 or over). T visa: since 28 August 2024,
- * 8 CFR 214.200–214.216 (formerly 214.11; 89 FR 34864); the definitions of a severe form of
- * trafficking are 22 U.S.C. 7102. The citations here are the drafter's pointers, to be
+ * 8 CFR 214.200–214.216 (formerly 214.11; 89 FR 34864): 214.202 lists what a T-1 applicant
+ * shows, and 214.206 (victim), 214.207 (physical presence), 214.208 (reasonable requests, with
+ * the under-18 exemption and the trauma exception of 214.202(c)(1)–(2)) and 214.209 (extreme
+ * hardship) govern each; the definitions of a severe form of trafficking are 22 U.S.C. 7102. The citations here are the drafter's pointers, to be
  * checked by the attorney against the rules in force on the filing date.
  */
 import { getJson, type BlobStore } from "./blob-store.ts";
@@ -103,19 +105,19 @@ export const variantElements: { [T in CaseType]: Record<(typeof caseVariants)[T]
 
 function tVisa(minor: boolean, trauma = false): LegalElement[] {
   return [
-    el("recruitment", "Recruitment, harbouring, transport, provision or obtaining", "8 CFR 214.201, 214.206; 22 U.S.C. 7102(11)", "recruited promise job offer work visa transport brought fee smuggler", "reclutaron promesa oferta de trabajo visa transporte trajeron cuota coyote"),
+    el("recruitment", "Recruitment, harbouring, transport, provision or obtaining", "8 CFR 214.202(a), 214.206; 214.201; 22 U.S.C. 7102(11)", "recruited promise job offer work visa transport brought fee smuggler", "reclutaron promesa oferta de trabajo visa transporte trajeron cuota coyote"),
     // A minor in sex trafficking needs no force, fraud or coercion (22 U.S.C. 7102(11)(A)).
     minor
-      ? el("force-fraud-coercion", "Force, fraud or coercion (not required for a minor in sex trafficking)", "8 CFR 214.206; 22 U.S.C. 7102(11)(A)-(B)", "age under 18 minor passport taken debt threatened locked force lied", "edad menor de 18 menor pasaporte quitaron deuda amenazaron encerrado fuerza mintieron")
-      : el("force-fraud-coercion", "Force, fraud or coercion", "8 CFR 214.206; 22 U.S.C. 7102(3), (11)(B)", "passport documents taken debt threatened deport immigration locked force beaten lied promised", "pasaporte documentos quitaron deuda amenazaron deportar inmigración encerrado fuerza golpearon mintieron prometieron"),
-    el("purpose", "Sex trafficking, or labour or services for involuntary servitude, peonage, debt bondage or slavery", "8 CFR 214.206; 22 U.S.C. 7102(11)", "worked hours paid wages debt owed could not leave labor farm sex commercial", "trabajé horas pagaban salario deuda debía no podía irme trabajo granja campo sexo comercial"),
-    el("presence", "Physical presence on account of trafficking", "8 CFR 214.207; INA 101(a)(15)(T)(i)(II)", "present United States on account of trafficking remained escaped arrived", "presente Estados Unidos a causa de la trata permanecí escapé llegué"),
+      ? el("force-fraud-coercion", "Force, fraud or coercion (not required for a minor in sex trafficking)", "8 CFR 214.202(a), 214.206(a)(1); 22 U.S.C. 7102(11)(A)-(B)", "age under 18 minor passport taken debt threatened locked force lied", "edad menor de 18 menor pasaporte quitaron deuda amenazaron encerrado fuerza mintieron")
+      : el("force-fraud-coercion", "Force, fraud or coercion", "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)", "passport documents taken debt threatened deport immigration locked force beaten lied promised", "pasaporte documentos quitaron deuda amenazaron deportar inmigración encerrado fuerza golpearon mintieron prometieron"),
+    el("purpose", "Sex trafficking, or labour or services for involuntary servitude, peonage, debt bondage or slavery", "8 CFR 214.202(a), 214.206; 22 U.S.C. 7102(11)", "worked hours paid wages debt owed could not leave labor farm sex commercial", "trabajé horas pagaban salario deuda debía no podía irme trabajo granja campo sexo comercial"),
+    el("presence", "Physical presence on account of trafficking", "8 CFR 214.202(b), 214.207; INA 101(a)(15)(T)(i)(II)", "present United States on account of trafficking remained escaped arrived", "presente Estados Unidos a causa de la trata permanecí escapé llegué"),
     minor
-      ? el("law-enforcement", "Under 18 at the time of victimization: exempt from the law-enforcement requirement", "8 CFR 214.208; INA 101(a)(15)(T)(i)(III)(cc)", "age under 18 minor birth date police HSI reported interview", "edad menor de 18 menor fecha de nacimiento policía HSI denuncié entrevista")
+      ? el("law-enforcement", "Under 18 at the time of victimization: exempt from the law-enforcement requirement", "8 CFR 214.202(c)(1), 214.208; INA 101(a)(15)(T)(i)(III)(cc)", "age under 18 minor birth date police HSI reported interview", "edad menor de 18 menor fecha de nacimiento policía HSI denuncié entrevista")
       : trauma
-        ? el("law-enforcement", "Trauma exception to compliance with law-enforcement requests", "8 CFR 214.208; INA 101(a)(15)(T)(i)(III)(bb)", "trauma counselling therapist fear unable to talk police HSI interview", "trauma consejería terapeuta miedo no podía hablar policía HSI entrevista")
-        : el("law-enforcement", "Compliance with reasonable requests from law enforcement", "8 CFR 214.208; INA 101(a)(15)(T)(i)(III)(aa)", "police HSI reported cooperated interview law enforcement declaration certification", "policía HSI denuncié cooperé entrevista autoridades declaración certificación"),
-    el("hardship", "Extreme hardship involving unusual and severe harm upon removal", "8 CFR 214.209; INA 101(a)(15)(T)(i)(IV)", "fear returned retaliation hardship family counselling medical debt traffickers home country", "miedo regresar represalias penuria familia consejería médico deuda tratantes país de origen"),
+        ? el("law-enforcement", "Trauma exception to compliance with law-enforcement requests", "8 CFR 214.202(c)(2), 214.208; INA 101(a)(15)(T)(i)(III)(bb)", "trauma counselling therapist fear unable to talk police HSI interview", "trauma consejería terapeuta miedo no podía hablar policía HSI entrevista")
+        : el("law-enforcement", "Compliance with reasonable requests from law enforcement", "8 CFR 214.202(c), 214.208(c); INA 101(a)(15)(T)(i)(III)(aa)", "police HSI reported cooperated interview law enforcement declaration certification", "policía HSI denuncié cooperé entrevista autoridades declaración certificación"),
+    el("hardship", "Extreme hardship involving unusual and severe harm upon removal", "8 CFR 214.202(d), 214.209; INA 101(a)(15)(T)(i)(IV)", "fear returned retaliation hardship family counselling medical debt traffickers home country", "miedo regresar represalias penuria familia consejería médico deuda tratantes país de origen"),
   ];
 }
 

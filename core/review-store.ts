@@ -2,21 +2,18 @@
  * Where review gates (the task token kept with the execution) and the review audit log live:
  * the history database file locally, a DynamoDB table in AWS (`AFFIANT_REVIEW_TABLE`).
  */
-import type Database from "better-sqlite3";
 import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
 import { config } from "./config.ts";
 import { homePaths } from "./paths.ts";
 import type { ReviewAuditEntry, ReviewGate, ReviewStore } from "./review.ts";
-import { openSqlite } from "./sqlite.ts";
+import { SqliteTables } from "./sqlite.ts";
 
-export class SqliteReviewStore implements ReviewStore {
-  private readonly db: Database.Database;
-  private disposed = false;
-
+export class SqliteReviewStore extends SqliteTables implements ReviewStore {
   constructor(file: string = homePaths.database()) {
-    this.db = openSqlite(file);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS review_gates (
+    super(
+      file,
+      `CREATE TABLE IF NOT EXISTS review_gates (
       execution_id TEXT PRIMARY KEY,
       token TEXT NOT NULL,
       version TEXT NOT NULL,
@@ -36,7 +33,8 @@ export class SqliteReviewStore implements ReviewStore {
       notes_chars INTEGER NOT NULL,
       decided_at TEXT NOT NULL
     );
-    CREATE INDEX IF NOT EXISTS review_audit_exec ON review_audit(execution_id, id);`);
+    CREATE INDEX IF NOT EXISTS review_audit_exec ON review_audit(execution_id, id);`,
+    );
   }
 
   /** A new round replaces the last (used) gate. */
@@ -103,11 +101,6 @@ export class SqliteReviewStore implements ReviewStore {
     }));
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.db.close();
-  }
 }
 
 function rowToGate(r: Record<string, string | number | null>): ReviewGate {

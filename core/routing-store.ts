@@ -5,10 +5,9 @@
  * costing a heartbeat interval per case (the seed deployment's Qwen3 hung in a third of
  * runs). Locally the outcomes live in the SQLite history database; DynamoDB in AWS.
  */
-import type Database from "better-sqlite3";
 import { randomBytes } from "node:crypto";
 import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { openSqlite } from "./sqlite.ts";
+import { SqliteTables } from "./sqlite.ts";
 import { homePaths } from "./paths.ts";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
 import { config } from "./config.ts";
@@ -69,13 +68,11 @@ export interface RoutingStore {
 }
 
 /** Locally: a table in the SQLite history database. */
-export class SqliteRoutingStore implements RoutingStore {
-  private readonly db: Database.Database;
-  private disposed = false;
-
+export class SqliteRoutingStore extends SqliteTables implements RoutingStore {
   constructor(file: string = homePaths.database()) {
-    this.db = openSqlite(file);
-    this.db.exec(`CREATE TABLE IF NOT EXISTS model_outcomes (
+    super(
+      file,
+      `CREATE TABLE IF NOT EXISTS model_outcomes (
       id INTEGER PRIMARY KEY AUTOINCREMENT,
       model TEXT NOT NULL,
       stage TEXT NOT NULL,
@@ -84,7 +81,8 @@ export class SqliteRoutingStore implements RoutingStore {
       at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS model_outcomes_model ON model_outcomes(model, id);
-    CREATE TABLE IF NOT EXISTS breaker_probes (model TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL);`);
+    CREATE TABLE IF NOT EXISTS breaker_probes (model TEXT PRIMARY KEY, claimed_at INTEGER NOT NULL);`,
+    );
   }
 
   async record(model: string, stage: string, error: string | null): Promise<void> {
@@ -104,11 +102,6 @@ export class SqliteRoutingStore implements RoutingStore {
     return r.changes === 1;
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.db.close();
-  }
 }
 
 /**

@@ -10,3 +10,23 @@ export function openSqlite(file: string): Database.Database {
   db.pragma("busy_timeout = 5000");
   return db;
 }
+
+/**
+ * A store kept in tables of the SQLite file: opens it, creates its tables (`schema`, idempotent
+ * SQL) and closes it once however often `dispose()` is called.
+ */
+export class SqliteTables {
+  protected readonly db: Database.Database;
+  private disposed = false;
+
+  constructor(file: string, schema: string) {
+    this.db = openSqlite(file);
+    this.db.exec(schema);
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.db.close();
+  }
+}

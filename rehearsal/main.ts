@@ -13,6 +13,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostPath } from "../core/config.ts";
 import { build } from "esbuild";
 import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
 import { attempt, must, record, rows } from "./checklist.ts";
@@ -79,7 +80,7 @@ async function main() {
       const cipher = createCipheriv("aes-256-gcm", key, Buffer.alloc(12, 0));
       const data = Buffer.concat([cipher.update(JSON.stringify({ [openRouterSecretName]: { type: "sst.sst.Secret", value } })), cipher.final(), cipher.getAuthTag()]);
       writeFileSync(path.join(dir, "resource.enc"), data);
-      const env = { PATH: process.env.PATH ?? "", SST_KEY: key.toString("base64"), SST_KEY_FILE: path.join(dir, "resource.enc") };
+      const env = { PATH: hostPath(), SST_KEY: key.toString("base64"), SST_KEY_FILE: path.join(dir, "resource.enc") };
       return execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import("./key.mjs"); console.log(JSON.stringify((await m.openRouterApiKey()) ?? null));`], { cwd: dir, env, encoding: "utf8" }).trim();
     };
     must(read("sk-or-rehearsal") === '"sk-or-rehearsal"', "the linked value was not read");
@@ -102,7 +103,7 @@ async function main() {
       must(b.unzippedBytes < lambdaUnzippedLimit, `${(b.unzippedBytes / 2 ** 20).toFixed(0)} MiB unzipped`);
     });
     await attempt("bundle", `${name}: handler loads from a folder holding only its bundle`, () => {
-      const env = { PATH: process.env.PATH ?? "", LAMBDA_TASK_ROOT: b.dir, AWS_REGION: "us-east-1", ...Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, String(v).replace("/var/task", b.dir)])) };
+      const env = { PATH: hostPath(), LAMBDA_TASK_ROOT: b.dir, AWS_REGION: "us-east-1", ...Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, String(v).replace("/var/task", b.dir)])) };
       const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify("./" + b.entryFile)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`], { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
       must(out === "function", `export ${b.exportName} is ${out}`);
     });

@@ -8,6 +8,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { hostPath } from "../core/config.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { StatesError } from "../core/errors.ts";
 import type { Bundle } from "./bundle.ts";
@@ -26,7 +27,7 @@ export interface HandlerRun {
 export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFunction, event: unknown, endpoints: string, extraEnv: Record<string, string> = {}): Promise<HandlerRun> {
   const out = path.join(bundle.dir, "..", `${fn}.result.json`);
   const env: Record<string, string> = {
-    PATH: process.env.PATH ?? "",
+    PATH: hostPath(),
     HOME: path.join(bundle.dir, ".."),
     LAMBDA_TASK_ROOT: bundle.dir,
     AWS_LAMBDA_FUNCTION_NAME: `affiant-production-${fn}`,
@@ -38,19 +39,20 @@ export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFu
     AWS_ENDPOINT_URL_DYNAMODB: endpoints,
     ...Object.fromEntries(Object.entries(s.table[fn].environment).map(([k, v]) => [k, String(v).replace("/var/task", bundle.dir)])),
     ...extraEnv,
-    REHEARSAL_OUT: out,
   };
+  const eventFile = path.join(bundle.dir, "..", `${fn}.event.json`);
+  writeFileSync(eventFile, JSON.stringify(event));
   // As the Lambda runtime reports it: the result, or the error's type and message.
   const script = [
     `const fs = await import("node:fs");`,
     `const m = await import(${JSON.stringify("./" + bundle.entryFile)});`,
-    `const event = JSON.parse(process.env.REHEARSAL_EVENT);`,
-    `try { const r = await m[${JSON.stringify(bundle.exportName)}](event, { functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, awsRequestId: "rehearsal", getRemainingTimeInMillis: () => ${s.table[fn].timeoutSeconds * 1000} }); fs.writeFileSync(process.env.REHEARSAL_OUT, JSON.stringify({ ok: r ?? null })); }`,
-    `catch (e) { fs.writeFileSync(process.env.REHEARSAL_OUT, JSON.stringify({ errorType: e?.name ?? "Error", errorMessage: String(e?.message ?? e) })); }`,
+    `const event = JSON.parse(fs.readFileSync(${JSON.stringify(eventFile)}, "utf8"));`,
+    `try { const r = await m[${JSON.stringify(bundle.exportName)}](event, { functionName: ${JSON.stringify(env.AWS_LAMBDA_FUNCTION_NAME)}, awsRequestId: "rehearsal", getRemainingTimeInMillis: () => ${s.table[fn].timeoutSeconds * 1000} }); fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ ok: r ?? null })); }`,
+    `catch (e) { fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ errorType: e?.name ?? "Error", errorMessage: String(e?.message ?? e) })); }`,
   ].join("\n");
   writeFileSync(out, "");
   return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: bundle.dir, env: { ...env, REHEARSAL_EVENT: JSON.stringify(event) }, maxBuffer: 64 * 1024 * 1024, timeout: s.table[fn].timeoutSeconds * 1000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, ["--input-type=module", "-e", script], { cwd: bundle.dir, env, maxBuffer: 64 * 1024 * 1024, timeout: s.table[fn].timeoutSeconds * 1000 }, (err, stdout, stderr) => {
       const written = readFileSync(out, "utf8");
       if (err && !written) return reject(new Error(`${fn} crashed: ${(stderr || stdout || err.message).split("\n").filter(Boolean).slice(-3).join(" | ")}`));
       const answer = JSON.parse(written) as { ok?: unknown; errorType?: string; errorMessage?: string };

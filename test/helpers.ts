@@ -10,6 +10,7 @@ import { redactCase } from "../functions/redact-pii.ts";
 import { buildIndex } from "../functions/build-index.ts";
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from "node:fs";
 import path from "node:path";
+import { config } from "../core/config.ts";
 import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -17,7 +18,7 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * Where tests write: one folder per `run-tests.js` run (AFFIANT_TEST_TMP), so two runs at once
  * (a fast tier beside the full suite) never delete each other's homes.
  */
-export const testTmp = process.env.AFFIANT_TEST_TMP ?? path.join(root, "test", ".tmp");
+export const testTmp = config().AFFIANT_TEST_TMP ?? path.join(root, "test", ".tmp");
 export const samples = { vawa: path.join(root, "examples/cases/vawa-sample"), tvisa: path.join(root, "examples/cases/tvisa-sample"), vawaEs: path.join(root, "examples/cases/vawa-es-sample") };
 
 export interface TestHome {

@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { setEnv } from "../core/config.ts";
 import { caseKeys } from "../core/case-file.ts";
 import { affiantHome, homePaths } from "../core/paths.ts";
 import { faultKinds, type FaultKind } from "../core/faults.ts";
@@ -88,7 +89,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, faultsSkipped: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, leakCheckedByType: {}, failures: [], hostedRequests: 0 };
   mkdirSync(workDir, { recursive: true });
   const hosted = options.hosted === false ? undefined : await startRecordingProviders();
-  const savedEnv = { ...process.env };
+  let restoreEnv = () => {};
   if (hosted) {
     // Every stage's chain starts with a hosted model (alternating providers), served by the
     // recording stand-ins: a fault sends the stage's redacted prompt out of the "account".
@@ -101,7 +102,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
     });
     const registryFile = path.join(workDir, "registry.json");
     writeFileSync(registryFile, JSON.stringify(registry, null, 2));
-    Object.assign(process.env, hosted.env, { AFFIANT_REGISTRY: registryFile });
+    restoreEnv = setEnv({ ...hosted.env, AFFIANT_REGISTRY: registryFile });
   }
   const engine = new LocalEngine();
   try {
@@ -144,7 +145,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   } finally {
     engine.dispose();
     await hosted?.close();
-    process.env = savedEnv;
+    restoreEnv();
   }
   report.worstFaultCostSeconds = Math.round(report.worstFaultCostSeconds * 100) / 100;
   return report;

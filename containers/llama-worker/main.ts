@@ -19,7 +19,7 @@
  * This file is the process: the channel, the lifeline, the answer and the exit. The stage
  * itself is run-stage.ts; a warm spare's wait, standby.ts; a warm model's, warm-model.ts.
  */
-import { config, settingText, type SettingName } from "../../core/config.ts";
+import { childEnv, config, replaceEnv, settingText, type SettingName } from "../../core/config.ts";
 import { AffiantError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
@@ -145,7 +145,7 @@ if (activityMode()) await activityWorker();
 async function activityWorker(): Promise<never> {
   const model = config().AFFIANT_PRELOAD_MODEL;
   if (!model) throw new InvalidInputError("llama worker: AFFIANT_ACTIVITY_ARN is set but AFFIANT_PRELOAD_MODEL is not");
-  const base = { ...process.env };
+  const base = childEnv();
   try {
     process_.held = await preloadModel(model);
   } catch (err) {
@@ -156,8 +156,7 @@ async function activityWorker(): Promise<never> {
     const next = await nextActivityTask(process_.held!, first);
     if (!next) return exitWithin(0) as never;
     // This task's environment and token on top of the task definition's, as a fresh task's would be.
-    for (const key of Object.keys(process.env)) if (!(key in base)) delete process.env[key];
-    Object.assign(process.env, next.env, { AFFIANT_TASK_TOKEN: next.taskToken });
+    replaceEnv({ ...base, ...next.env, AFFIANT_TASK_TOKEN: next.taskToken });
     process_.channel = undefined;
     const env = config();
     const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () =>

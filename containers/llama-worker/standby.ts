@@ -2,7 +2,7 @@
  * A warm spare (AFFIANT_WORKER_STANDBY=1): modules loaded and the llama.cpp binding opened
  * and tested, then it waits, with no model, for the engine to give it a stage's environment.
  */
-import { config } from "../../core/config.ts";
+import { config, replaceEnv } from "../../core/config.ts";
 import type { Llama } from "node-llama-cpp";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import { killSelf } from "./lifeline.ts";
@@ -35,7 +35,6 @@ export async function standBy(): Promise<WarmStart> {
   process.off("disconnect", orphaned);
   const assignedAt = Date.now();
   // The stage's environment replaces the one the spare was forked with, as a fresh fork's would.
-  for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
-  Object.assign(process.env, env);
+  replaceEnv(env);
   return { ...warm, assignedAt };
 }

@@ -6,7 +6,7 @@
  * first task's, it exits. A failure of any kind never gets here: failAndExit kills the
  * process, so the next task of the model starts in a fresh one.
  */
-import { config } from "../../core/config.ts";
+import { config, replaceEnv } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts";
@@ -108,7 +108,6 @@ export async function awaitNextTask(held: WarmModel | undefined): Promise<boolea
     log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: "idle" });
     return false;
   }
-  for (const key of Object.keys(process.env)) if (!(key in next)) delete process.env[key];
-  Object.assign(process.env, next);
+  replaceEnv(next);
   return true;
 }

@@ -10,6 +10,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { childEnv } from "../../core/config.ts";
 import { AffiantError, ModelUnavailableError } from "../../core/errors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
 import type { LocalEmbedderOptions } from "./local.ts";
@@ -51,7 +52,7 @@ export class ChildEmbedder implements Embedder {
     const launch = await compiledLaunch(entry);
     const child = fork(launch.entry, [], {
       execArgv: launch.execArgv,
-      env: { ...process.env, AFFIANT_EMBEDDER_OPTIONS: JSON.stringify({ ...options, timeoutMs: undefined }) },
+      env: childEnv({ AFFIANT_EMBEDDER_OPTIONS: JSON.stringify({ ...options, timeoutMs: undefined }) }),
       stdio: ["ignore", "ignore", "ignore", "ipc"],
       // Structured clone: Float32Array rows cross the channel as they are.
       serialization: "advanced",

@@ -7,15 +7,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { config, environmentTable, setting, settings } from "../../core/config.ts";
+import { childEnv, config, environmentTable, setEnv, setting, settings } from "../../core/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
-/** Where the code is scanned: the product, not its tests and dev tools (they set up environments). */
-const scanned = ["core", "functions", "containers", "workflows", "api", "cli", "infra", "bin", "sst.config.ts"];
-/** Files that may read process.env: config.ts, the one reader. */
+/**
+ * Where the code is scanned: everything but the tests (they set up environments), the
+ * dev tools included. The product reads through config(); children get childEnv(), and a
+ * process changes its own environment with setEnv()/replaceEnv(), all in core/config.ts.
+ */
+const scanned = ["core", "functions", "containers", "workflows", "api", "cli", "infra", "bin", "sst.config.ts", "bench", "rehearsal", "examples", "scripts", "types"];
+/** Files that may name process.env at all. */
 const allowed = new Map([
-  ["core/config.ts", "the one reader"],
+  ["core/config.ts", "the one module that reads and writes it"],
+  ["scripts/run-tests.js", "the test runner: plain Node before TypeScript loads, it adds the run's temp folder to the tests' environment"],
 ]);
 
 function files(rel: string): string[] {
@@ -24,38 +29,43 @@ function files(rel: string): string[] {
   return readdirSync(abs, { withFileTypes: true }).flatMap((d) => (d.name === "node_modules" ? [] : d.isDirectory() ? files(path.join(rel, d.name)) : /\.(ts|mts|mjs|js)$/.test(d.name) ? [path.join(rel, d.name)] : []));
 }
 
-/** `process.env.X` or `process.env[...]` read, not written (`=`, `??=`, `delete`); comments skipped. */
-export function envReads(source: string): string[] {
+/** Every use of process.env, read or write, a copy or the whole object passed on; comments skipped. */
+export function envUses(source: string): string[] {
   const out: string[] = [];
   source.split("\n").forEach((line, i) => {
     if (/^\s*(\/\/|\*|\/\*)/.test(line)) return;
-    for (const m of line.matchAll(/process\.env(\.[A-Za-z_]\w*|\[[^\]]*\])/g)) {
-      const after = line.slice(m.index + m[0].length);
-      const before = line.slice(0, m.index);
-      if (/^\s*(=(?!=)|\?\?=|\|\|=)/.test(after) || /delete\s+$/.test(before)) continue;
-      out.push(`${i + 1}: ${m[0]}`);
-    }
-    // The whole environment handed to a function reads it too (injectedFault(process.env, …)).
-    // Copies for a child ({ ...process.env }), Object.assign(process.env, …) and the
-    // key enumeration that replaces it are writes.
-    for (const m of line.matchAll(/(\w+(?:\.\w+)*)?\(\s*process\.env\s*[,)]|,\s*process\.env\s*[,)]/g)) {
-      if (m[1] && /^Object\.(assign|keys)$/.test(m[1])) continue;
-      out.push(`${i + 1}: ${m[0].trim()}`);
-    }
+    for (const m of line.matchAll(/process\.env\b(\.[A-Za-z_]\w*|\[[^\]]*\])?/g)) out.push(`${i + 1}: ${m[0]}`);
   });
   return out;
 }
 
-test("no process.env read outside core/config.ts (writes for children and the allow-list aside)", () => {
-  assert.deepEqual(envReads("const a = process.env.FOO;\nprocess.env.BAR = '1';\nprocess.env.BAZ ??= 'x';\ndelete process.env[k];\nconst b = process.env[k];"), ["1: process.env.FOO", "5: process.env[k]"], "the scanner itself");
+test("process.env is touched only in core/config.ts (and the allow-list)", () => {
   assert.deepEqual(
-    envReads("if (injectedFault(process.env, stage)) x();\nconst env = { ...process.env, A: '1' };\nObject.assign(process.env, env);\nfor (const k of Object.keys(process.env)) f(k);\nrun(opts, process.env);"),
-    ["1: injectedFault(process.env,", "5: , process.env)"],
-    "the whole environment passed to a function is a read; copies for children and writes are not",
+    envUses("const a = process.env.FOO;\nprocess.env.BAR = '1';\n// process.env.NOT in a comment\ndelete process.env[k];\nconst env = { ...process.env, A: '1' };\nrun(opts, process.env);"),
+    ["1: process.env.FOO", "2: process.env.BAR", "4: process.env[k]", "5: process.env", "6: process.env"],
+    "the scanner itself: reads, writes, copies and the whole object passed on all count; comments do not",
   );
-  const offenders = scanned.flatMap(files).filter((f) => !allowed.has(f)).flatMap((f) => envReads(readFileSync(path.join(root, f), "utf8")).map((r) => `${f}:${r}`));
-  assert.deepEqual(offenders, [], `read these through config() (core/config.ts):\n${offenders.join("\n")}`);
-  for (const f of [...allowed.keys()].filter((f) => f !== "core/config.ts")) assert.ok(envReads(readFileSync(path.join(root, f), "utf8")).length > 0, `${f} no longer reads process.env: take it off the allow-list`);
+  const offenders = scanned.flatMap(files).filter((f) => !allowed.has(f)).flatMap((f) => envUses(readFileSync(path.join(root, f), "utf8")).map((r) => `${f}:${r}`));
+  assert.deepEqual(offenders, [], `go through core/config.ts (config(), childEnv(), setEnv(), replaceEnv(), hostPath()):\n${offenders.join("\n")}`);
+  for (const f of [...allowed.keys()].filter((f) => f !== "core/config.ts")) assert.ok(envUses(readFileSync(path.join(root, f), "utf8")).length > 0, `${f} no longer uses process.env: take it off the allow-list`);
+});
+
+test("childEnv copies this environment with overrides (undefined removes); setEnv scopes a change and restores it", () => {
+  const key = "AFFIANT_CONFIG_TEST_PROBE";
+  const restore = setEnv({ [key]: "one" });
+  try {
+    assert.equal(config().AFFIANT_HOME, config().AFFIANT_HOME, "reads still work");
+    assert.equal(childEnv()[key], "one", "a child sees what this process set");
+    assert.equal(childEnv({ [key]: "two" })[key], "two", "an override wins");
+    assert.ok(!(key in childEnv({ [key]: undefined })), "an undefined override removes the variable");
+    const inner = setEnv({ [key]: undefined });
+    assert.ok(!(key in childEnv()), "setEnv with undefined removes it");
+    inner();
+    assert.equal(childEnv()[key], "one", "the inner restore puts back the outer value");
+  } finally {
+    restore();
+  }
+  assert.ok(!(key in childEnv()), "the outer restore removes what was not there before");
 });
 
 test("every AFFIANT_ variable the code names is in the table", () => {

@@ -43,6 +43,18 @@ test("T visa elements cite 8 CFR 214.200–214.216 (never 214.11); a minor needs
     assert.doesNotMatch(all, /214\.11\b/);
     for (const e of elementsFor("T", variant)) assert.match(e.citation, /8 CFR 214\.2(0\d|1[0-6])\b/, `${variant}/${e.id}`);
   }
+  // Each element cites 214.202's requirement and the section that governs it (89 FR 34864).
+  const governing: Record<string, RegExp> = {
+    recruitment: /214\.202\(a\), 214\.206/,
+    "force-fraud-coercion": /214\.202\(a\), 214\.206/,
+    purpose: /214\.202\(a\), 214\.206/,
+    presence: /214\.202\(b\), 214\.207/,
+    "law-enforcement": /214\.202\(c\)(\([12]\))?, 214\.208/,
+    hardship: /214\.202\(d\), 214\.209/,
+  };
+  for (const variant of caseVariants.T) for (const e of elementsFor("T", variant)) if (governing[e.id]) assert.match(e.citation, governing[e.id]!, `${variant}/${e.id}`);
+  assert.match(elementsFor("T", "minor").find((e) => e.id === "law-enforcement")!.citation, /214\.202\(c\)\(1\)/, "the under-18 exemption");
+  assert.match(elementsFor("T", "trauma-exception").find((e) => e.id === "law-enforcement")!.citation, /214\.202\(c\)\(2\)/, "the trauma exception");
   const minor = Object.fromEntries(elementsFor("T", "minor").map((e) => [e.id, e]));
   assert.match(minor["force-fraud-coercion"]!.title, /not required for a minor in sex trafficking/);
   assert.match(minor["law-enforcement"]!.title, /Under 18/);

@@ -11,6 +11,7 @@ import type { Registry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
 import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import { workerLaunch } from "../../core/child-entry.ts";
+import { childEnv } from "../../core/config.ts";
 import { liveWorkers } from "./worker-spares.ts";
 import { poolWarm, reserveWorker, takeWarm, warmEnv, warmModelWorkers, type WarmLimits } from "./warm-pool.ts";
 
@@ -117,7 +118,7 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
   if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage, reason: "the execution was stopped before a worker started" }));
   const child = fork(launch.entry, [], {
     execArgv: launch.execArgv,
-    env: { ...process.env, ...warmEnv(limits), AFFIANT_PRELOAD_MODEL: model, ...(stage ? { AFFIANT_STAGE: stage } : {}), AFFIANT_FAULTS: JSON.stringify(faults ?? {}) },
+    env: childEnv({ ...warmEnv(limits), AFFIANT_PRELOAD_MODEL: model, ...(stage ? { AFFIANT_STAGE: stage } : {}), AFFIANT_FAULTS: JSON.stringify(faults ?? {}) }),
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "json",
   });

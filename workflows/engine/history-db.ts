@@ -4,8 +4,7 @@
  * (what the console lacks: model, provider, tokens, phase timings). Only ids, keys and
  * numbers are stored; the state machine never carries case text.
  */
-import type Database from "better-sqlite3";
-import { openSqlite } from "../../core/sqlite.ts";
+import { SqliteTables } from "../../core/sqlite.ts";
 import { homePaths } from "../../core/paths.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 
@@ -103,13 +102,9 @@ export interface ReviewTask {
   expiresAt: string;
 }
 
-export class HistoryDb {
-  private readonly db: Database.Database;
-  private disposed = false;
-
+export class HistoryDb extends SqliteTables {
   constructor(readonly file: string = homePaths.database()) {
-    this.db = openSqlite(file);
-    this.db.exec(schema);
+    super(file, schema);
     // Databases written before executions had an owner process.
     const columns = this.db.prepare(`PRAGMA table_info(executions)`).all() as Array<{ name: string }>;
     if (!columns.some((c) => c.name === "owner_pid")) this.db.exec(`ALTER TABLE executions ADD COLUMN owner_pid INTEGER`);
@@ -233,11 +228,6 @@ export class HistoryDb {
     }));
   }
 
-  dispose(): void {
-    if (this.disposed) return;
-    this.disposed = true;
-    this.db.close();
-  }
 }
 
 function toExecution(r: Record<string, string | null>): ExecutionRow {

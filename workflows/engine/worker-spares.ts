@@ -8,6 +8,7 @@
 import { fork, type ChildProcess } from "node:child_process";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import { currentWorkerLaunch, workerLaunch } from "../../core/child-entry.ts";
+import { childEnv } from "../../core/config.ts";
 
 /** Every worker process this engine started and that has not exited, spares included. */
 export const liveWorkers = new Set<ChildProcess>();
@@ -21,7 +22,7 @@ function forkStandby(): void {
   const launch = currentWorkerLaunch()!;
   const child = fork(launch.entry, [], {
     execArgv: launch.execArgv,
-    env: { ...process.env, AFFIANT_WORKER_STANDBY: "1" },
+    env: childEnv({ AFFIANT_WORKER_STANDBY: "1" }),
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "json",
   });

@@ -18,7 +18,7 @@ import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { workerLaunch, workerSource } from "../../core/child-entry.ts";
 import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
 import { dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
-import { config } from "../../core/config.ts";
+import { childEnv, config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
 export const workerEntry = workerSource;
@@ -85,7 +85,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
     // The state's limits, for the worker's own lifeline (the definition passes the same in ECS).
     const limits = { AFFIANT_STATE_ENTERED_AT: new Date().toISOString(), AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds), AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds) };
     const warm = options.taskToken ? undefined : options.warm;
-    const baseEnv = { ...process.env, ...limits, ...(warm ? warmEnv(warm) : {}), ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) };
+    const baseEnv = childEnv({ ...limits, ...(warm ? warmEnv(warm) : {}), ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) });
     let token: string | undefined;
     let child: ChildProcess;
     if (options.taskToken) {
