@@ -95,3 +95,10 @@ export type LambdaFunction = (typeof lambdaFunctions)[keyof typeof lambdaFunctio
 
 /** The container in every GPU task definition: the definition overrides it, the reaper finds it. */
 export const workerContainerName = "llama-worker";
+
+/**
+ * Tags on a GPU worker's ECS task while it holds an activity task (a warm worker serves many
+ * executions, so it sets and removes them itself): the fallback stops the task still holding
+ * its execution's stage, and the sweeper stops a stage past its TimeoutSeconds (epoch ms start).
+ */
+export const workerTaskTags = { execution: "affiant:execution", stage: "affiant:stage", stageStarted: "affiant:stage-started" } as const;

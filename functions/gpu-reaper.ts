@@ -9,6 +9,13 @@
  *   in seconds instead of at HeartbeatSeconds. A task that had answered refuses it; ignored.
  * - {@link sweep} (every minute): stops any task running longer than its stage's timeout.
  *
+ * Warm workers (containers/llama-worker/task-tags.ts) serve many executions: RunTask tags
+ * their task with the model only, and the worker tags its own task with the execution, stage
+ * and stage start while it holds an activity task, removing them when it answered. So the
+ * fallback stops the worker still holding its execution's stage (a stalled one), never one
+ * that moved on, and the sweeper times the stage, not the task's age. An idle warm worker
+ * carries no stage tag: it exits itself after idleSeconds.
+ *
  * Ids, reasons and numbers only in logs and causes.
  */
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
@@ -18,11 +25,11 @@ import { log } from "../core/log.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
-import { workerContainerName } from "../core/state-names.ts";
+import { workerContainerName, workerTaskTags } from "../core/state-names.ts";
 import { config } from "../core/config.ts";
 
-export const executionTag = "affiant:execution";
-export const stageTag = "affiant:stage";
+export const executionTag = workerTaskTags.execution;
+export const stageTag = workerTaskTags.stage;
 /** Seconds past a stage's TimeoutSeconds before the sweeper stops its task. */
 export const sweepGraceSeconds = 60;
 
@@ -97,7 +104,9 @@ export async function sweep(ecs: ECSClient, cluster: string, now = Date.now()): 
   const stopped: string[] = [];
   for (const task of await runningTasks(ecs, cluster)) {
     const stage = tagOf(task, stageTag);
-    const started = task.startedAt ?? task.createdAt;
+    // A warm worker's task outlives its stages: the stage's own start (its tag) is what counts.
+    const tagged = Number(tagOf(task, workerTaskTags.stageStarted));
+    const started = Number.isFinite(tagged) && tagged > 0 ? new Date(tagged) : (task.startedAt ?? task.createdAt);
     if (!stage || !isGpuStage(stage) || !started || !task.taskArn) continue;
     const limitMs = (stageEntry(registry, stage).timeoutSeconds + sweepGraceSeconds) * 1000;
     if (now - new Date(started).getTime() <= limitMs) continue;

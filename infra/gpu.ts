@@ -183,6 +183,8 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
         // Callback actions are authorised by the task token (the Acquire's or the activity's).
         { actions: ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] },
         { actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources: [queue.arn] },
+        // A warm worker tags its own task with the stage it holds (containers/llama-worker/task-tags.ts): tasks of this cluster only.
+        { actions: ["ecs:TagResource", "ecs:UntagResource"], resources: [cluster.arn.apply((arn) => `${arn.replace(":cluster/", ":task/")}/*`)] },
       ]),
     });
     taskRoles[modelId] = role;

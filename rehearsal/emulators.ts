@@ -13,11 +13,12 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
+import { answerJson, readJson, type GpuPool } from "./gpu-pool.ts";
 
 export interface RecordedRequest {
   /** Access key id of the signer (each rehearsed component signs with its own). */
   accessKeyId: string;
-  service: "s3" | "kms" | "states" | "dynamodb";
+  service: "s3" | "kms" | "states" | "dynamodb" | "sqs" | "ecs";
   method: string;
   path: string;
   query: URLSearchParams;
@@ -34,7 +35,7 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string; reviewTable: string; broker: TaskTokenBroker }): Promise<Emulators> {
+export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string; reviewTable: string; broker: TaskTokenBroker; pool?: GpuPool }): Promise<Emulators> {
   const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: options.directory, allowMismatchedSignatures: true, configureBuckets: [{ name: options.bucket }] });
   const s3Address = await s3.run();
   // DynamoDB: dynalite, with the routing table as infra/storage.ts declares it.
@@ -65,6 +66,32 @@ export async function startEmulators(options: { directory: string; bucket: strin
     const url = new URL(req.url ?? "/", "http://front");
     const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "anonymous";
     const target = String(req.headers["x-amz-target"] ?? "");
+    const pool = options.pool;
+    if (pool && url.pathname.startsWith("/ecs-metadata/")) {
+      // The ECS task metadata endpoint: unsigned, as inside a task.
+      const task = pool.metadata(url.pathname);
+      res.writeHead(task ? 200 : 404, { "content-type": "application/json" }).end(JSON.stringify(task ?? {}));
+      return;
+    }
+    if (pool && (target.startsWith("AmazonSQS.") || target.startsWith("AmazonEC2ContainerServiceV20141113."))) {
+      const service = target.startsWith("AmazonSQS.") ? "sqs" : "ecs";
+      const operation = target.split(".")[1]!;
+      void readJson(req).then(async (body) => {
+        const record: RecordedRequest = { accessKeyId, service, method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation, body, status: 0 };
+        requests.push(record);
+        const r = service === "sqs" ? await pool.sqs(operation, body, () => res.destroyed) : pool.ecs(operation, body);
+        answerJson(res, record, r.status, r.payload, service === "sqs" ? "1.0" : "1.1");
+      });
+      return;
+    }
+    if (pool && target === "AWSStepFunctions.GetActivityTask") {
+      void readJson(req).then(async (body) => {
+        const record: RecordedRequest = { accessKeyId, service: "states", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation: "GetActivityTask", body, status: 0 };
+        requests.push(record);
+        answerJson(res, record, 200, await pool.getActivityTask(String(body.activityArn), () => res.destroyed));
+      });
+      return;
+    }
     if (target.startsWith("TrentService.")) return kms(req, res, target.slice("TrentService.".length), accessKeyId);
     if (target.startsWith("AWSStepFunctions.")) return states(req, res, target.slice("AWSStepFunctions.".length), accessKeyId);
     if (target.startsWith("DynamoDB_20120810.")) return forward(req, res, dynamoPort, { accessKeyId, service: "dynamodb", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation: target.split(".")[1], status: 0 });
@@ -198,6 +225,8 @@ export async function startEmulators(options: { directory: string; bucket: strin
     url,
     requests,
     close: async () => {
+      options.pool?.close();
+      front.closeAllConnections();
       await new Promise((r) => front.close(r));
       await s3.close();
       await new Promise((r) => dynamo.close(r));

@@ -2,8 +2,11 @@
  * The deployed definition (the synthesized ASL, real ARNs) run by the library the local
  * engine runs on (aws-local-stepfunctions): every Lambda state runs its bundled handler
  * (rehearsal/run.ts) with the stack's environment against the emulators, and every hosted
- * call goes to the recording Bedrock/OpenRouter stand-ins. GPU states start the worker the way
- * ECS would (startTaskAsEcs), with stories260K standing in for each model file.
+ * call goes to the recording Bedrock/OpenRouter stand-ins. A GPU stage's Acquire runs the
+ * bundled acquire Lambda, which starts workers through the ECS stand-in and queues its token
+ * on the model's ready queue (rehearsal/gpu-pool.ts); a worker answers it and polls its
+ * model's activity, where the generate state is scheduled under its HeartbeatSeconds and
+ * TimeoutSeconds. stories260K stands in for each model file.
  */
 import { withTimerRange } from "../workflows/engine/local-engine.ts";
 import { contextObject } from "../workflows/engine/context-object.ts";
@@ -13,9 +16,8 @@ import { StatesError } from "../core/errors.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { collectTaskStates } from "../workflows/definition.ts";
 import { startRecordingProviders, type RecordingProviders } from "../workflows/recording-providers.ts";
-import { spawnWorker } from "../workflows/engine/worker-supervisor.ts";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
-import type { GpuStage } from "../core/state-names.ts";
+import type { GpuPool } from "./gpu-pool.ts";
 import type { Bundle } from "./bundle.ts";
 import type { AwsCall } from "./evaluate.ts";
 import { accessKeyOf, runBundledHandler } from "./run.ts";
@@ -31,56 +33,20 @@ export interface ExecutionRun {
   states: string[];
   /** GPU states that failed, with the error name (their Catch ran the fallback). */
   failures: Map<string, string>;
+  /** When each task state was entered (its last entry), epoch ms. */
+  enteredAt: Map<string, number>;
   providers: RecordingProviders["requests"];
 }
 
 export interface EcsStandIn {
   broker: TaskTokenBroker;
-  /** The emulators' door: S3, DynamoDB and the Step Functions endpoint the worker answers on. */
-  endpoints: string;
-  /** Host folder mounted at the task definition's /models (stories260K under each model's file name). */
-  modelsDir: string;
-  /** What the image sets (its Dockerfile ENV and the registry it copies), as paths on this machine. */
-  imageEnv: Record<string, string>;
+  /** ECS, the ready queues and the activities (rehearsal/gpu-pool.ts). */
+  pool: GpuPool;
   /**
    * A `lambda:invoke.waitForTaskToken` state's function has returned and the task waits for
    * SendTask* (AttorneyReview): whoever answers it in AWS answers it here (the bundled API).
    */
   onTaskWaiting?: (state: string) => void;
-}
-
-/** The access key the worker task signs with (its task role, WorkerTaskRole). */
-export const workerAccessKey = "AKIAREHEARSALWORKER";
-
-/**
- * `ecs:runTask.waitForTaskToken` as ECS runs it: the task definition's container, its
- * environment with the state's ContainerOverrides on top, and the task token the state sent;
- * the worker answers with SendTask* on the Step Functions endpoint, which resolves the state.
- */
-async function startTaskAsEcs(s: Synthesized, input: unknown, timeoutSeconds: number, heartbeatSeconds: number, ecs: EcsStandIn): Promise<unknown> {
-  const params = input as { TaskDefinition: string; Overrides: { ContainerOverrides: Array<{ Name: string; Environment: Array<{ Name: string; Value: string }> }> } };
-  const taskDef = s.worker.taskDefinitions.find((t) => t.state.arn === params.TaskDefinition);
-  if (!taskDef) throw new StatesError("ECS.InvalidParameterException", `no task definition ${params.TaskDefinition}`);
-  const container = JSON.parse(taskDef.inputs.containerDefinitions)[0] as { name: string; environment: Array<{ name: string; value: string }> };
-  const override = params.Overrides.ContainerOverrides.find((c) => c.Name === container.name);
-  if (!override) throw new StatesError("ECS.InvalidParameterException", `the overrides name no container ${container.name}`);
-  const env: Record<string, string> = {
-    ...ecs.imageEnv,
-    ...Object.fromEntries(container.environment.map((e) => [e.name, e.value])),
-    ...Object.fromEntries(override.Environment.map((e) => [e.Name, String(e.Value)])),
-    // This machine's differences from a g5 task: no CUDA, the host folder for the /models volume, the emulators.
-    AFFIANT_GPU: "cpu",
-    AFFIANT_MODELS_DIR: ecs.modelsDir,
-    AWS_ENDPOINT_URL_S3: ecs.endpoints,
-    AWS_ENDPOINT_URL_DYNAMODB: ecs.endpoints,
-  };
-  return spawnWorker({
-    stage: env.AFFIANT_STAGE as GpuStage,
-    env,
-    timeoutSeconds,
-    heartbeatSeconds,
-    taskToken: { broker: ecs.broker, sfnEndpoint: ecs.endpoints, credentials: { accessKeyId: workerAccessKey, secretAccessKey: "rehearsal" } },
-  });
 }
 
 export async function runDeployedDefinition(
@@ -96,14 +62,20 @@ export async function runDeployedDefinition(
   const results = new Map<string, unknown>();
   const failures = new Map<string, string>();
   const states: string[] = [];
+  const enteredAt = new Map<string, number>();
+  const background: Array<Promise<unknown>> = [];
+  const enter = (name: string) => {
+    states.push(name);
+    enteredAt.set(name, Date.now());
+  };
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
   const hosted = { AFFIANT_BEDROCK_ENDPOINT: providers.env.AFFIANT_BEDROCK_ENDPOINT!, AFFIANT_OPENROUTER_BASE_URL: providers.env.AFFIANT_OPENROUTER_BASE_URL! };
   for (const [name, state] of collectTaskStates(s.definition)) {
-    if (String(state.Resource).includes(":ecs:runTask")) {
+    if (/^arn:aws:states:[^:]*:[^:]*:activity:/.test(String(state.Resource))) {
       handlers[name] = async (input) => {
-        states.push(name);
+        enter(name);
         try {
-          const metrics = await startTaskAsEcs(s, input, Number(state.TimeoutSeconds), Number(state.HeartbeatSeconds), ecs);
+          const metrics = await ecs.pool.runActivity(name, String(state.Resource), input, Number(state.HeartbeatSeconds), Number(state.TimeoutSeconds));
           results.set(name, metrics);
           return metrics;
         } catch (err) {
@@ -117,15 +89,24 @@ export async function runDeployedDefinition(
       // The callback pattern as Step Functions runs it: a token of its own in the payload,
       // the function's return ignored, the task's result whatever SendTaskSuccess carries.
       handlers[name] = async (input) => {
-        states.push(name);
+        enter(name);
         const params = input as { FunctionName: string; Payload: Record<string, unknown> };
         const fn = byArn.get(params.FunctionName);
         const bundle = fn ? bundles[fn] : undefined;
         if (!fn || !bundle) throw new StatesError("Lambda.ResourceNotFoundException", `no bundled function for ${params.FunctionName}`);
         let taskToken = "";
+        // TimeoutSeconds as Step Functions enforces it (the Acquire's budget; AttorneyReview's window).
+        let timer: NodeJS.Timeout | undefined;
         const answered = new Promise<unknown>((resolve, reject) => {
           taskToken = ecs.broker.issue({ heartbeat: () => undefined, succeed: resolve, fail: (error, cause) => reject(new StatesError(error, cause)) });
+          if (state.TimeoutSeconds) {
+            timer = setTimeout(() => {
+              ecs.broker.close(taskToken);
+              reject(new StatesError("States.Timeout", JSON.stringify({ state: name, reason: `${state.TimeoutSeconds} s` })));
+            }, Math.min(Number(state.TimeoutSeconds) * 1000, 2 ** 31 - 1)).unref();
+          }
         });
+        answered.finally(() => clearTimeout(timer)).catch(() => undefined);
         await runBundledHandler(bundle, s, fn, { ...params.Payload, taskToken }, endpoints, { ...extraEnv, ...hosted });
         ecs.onTaskWaiting?.(name);
         try {
@@ -140,11 +121,17 @@ export async function runDeployedDefinition(
       continue;
     }
     handlers[name] = async (input) => {
-      states.push(name);
-      const params = input as { FunctionName: string; Payload: unknown };
+      enter(name);
+      const params = input as { FunctionName: string; Payload: unknown; InvocationType?: string };
       const fn = byArn.get(params.FunctionName);
       const bundle = fn ? bundles[fn] : undefined;
       if (!fn || !bundle) throw new StatesError("Lambda.ResourceNotFoundException", `no bundled function for ${params.FunctionName}`);
+      if (params.InvocationType === "Event") {
+        // Queued by Lambda: the state gets 202 and an empty payload at once; the function's outcome is its own.
+        const started = runBundledHandler(bundle, s, fn, params.Payload, endpoints, { ...extraEnv, ...hosted });
+        background.push(started.then((r) => results.set(name, r.result), (err: Error) => failures.set(name, err.name)));
+        return { Payload: "", StatusCode: 202 };
+      }
       const run = await runBundledHandler(bundle, s, fn, params.Payload, endpoints, { ...extraEnv, ...hosted });
       results.set(name, run.result);
       return { Payload: run.result, StatusCode: 200 };
@@ -163,11 +150,12 @@ export async function runDeployedDefinition(
   });
   try {
     const output = await run.result;
-    return { status: "SUCCEEDED", output, results, states, failures, providers: providers.requests };
+    return { status: "SUCCEEDED", output, results, states, failures, enteredAt, providers: providers.requests };
   } catch (err) {
     const e = err as Error & { cause?: unknown };
-    return { status: "FAILED", error: `${e.name}: ${e.message}`.slice(0, 400), results, states, failures, providers: providers.requests };
+    return { status: "FAILED", error: `${e.name}: ${e.message}`.slice(0, 400), results, states, failures, enteredAt, providers: providers.requests };
   } finally {
+    await Promise.allSettled(background);
     await providers.close();
   }
 }

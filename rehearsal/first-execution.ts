@@ -1,6 +1,7 @@
 /**
  * The first execution, rehearsed: see rehearseFirstExecution.
  */
+import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -8,7 +9,11 @@ import type { Bundle } from "./bundle.ts";
 import { attempt, must } from "./checklist.ts";
 import { startEmulators } from "./emulators.ts";
 import type { AwsCall } from "./evaluate.ts";
-import { bedrockCalls, runDeployedDefinition, workerAccessKey, type ExecutionRun } from "./execution.ts";
+import { bedrockCalls, runDeployedDefinition, type ExecutionRun } from "./execution.ts";
+import { GpuPool } from "./gpu-pool.ts";
+import { allStates } from "../workflows/asl.ts";
+import type { AslDefinition } from "../workflows/definition.ts";
+import { acquireStateName, fallbackStateName, lambdaFunctions } from "../core/state-names.ts";
 import { accessKeyOf, iamCallsOf, iamCallsOfSigner, runBundledHandler } from "./run.ts";
 import { account, type Synthesized } from "./synth.ts";
 import { S3BlobStore } from "../core/s3-blob-store.ts";
@@ -19,6 +24,34 @@ import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import { gpuStages, stateNames } from "../core/state-names.ts";
 
 const gpuStageNames: string[] = [...gpuStages];
+
+/**
+ * The drills run inside the first execution. Slow start: the first ECS task (WarmUp's, for the
+ * first GPU stage's model) starts two minutes late, an instance launched from zero and the
+ * image pulled. Stall: the draft's worker stops making progress mid-task; its generate state's
+ * HeartbeatSeconds is cut to `stallHeartbeatSeconds` in the rehearsed copy of the definition
+ * (the deployed 240 s would add four minutes), and the check is against that value.
+ */
+export const provisioningDelaySeconds = 120;
+// A stage stories260K answers (the judges' prompts outgrow its context: ContextTooLarge, a fallback of its own).
+const stallStage = "DraftDeclaration";
+const stallHeartbeatSeconds = 20;
+
+/** The access key each model's worker tasks sign with (its own task role). */
+export const workerAccessKeyOf = (model: string) => `AKIAREHEARSALW${createHash("sha256").update(model).digest("hex").slice(0, 8).toUpperCase()}`;
+
+/** The model's worker role and policy, as the stack gives its task definition. */
+function workerRole(syn: Synthesized, taskDef: Synthesized["worker"]["taskDefinitions"][number]) {
+  const role = syn.resources.find((r) => r.type === "aws:iam/role:Role" && r.state.arn === taskDef.inputs.taskRoleArn)!;
+  const policy = JSON.parse(syn.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role.state.id)!.inputs.policy);
+  return { arn: role.state.arn as string, policy };
+}
+
+const containerEnv = (taskDef: Synthesized["worker"]["taskDefinitions"][number]) =>
+  Object.fromEntries((JSON.parse(taskDef.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map((e) => [e.name, String(e.value)]));
+
+/** A queue URL of the stack, at the emulators' door (the SDK sends each SQS call to its queue URL's host). */
+const queueAt = (url: string, door: string) => door + new URL(url).pathname;
 
 /**
  * The first execution as the README runs it: the case stored, the bundled API starting the
@@ -52,6 +85,11 @@ function apiEvent(method: string, rawPath: string, body?: string) {
   };
 }
 
+/** The GPU stages in the order the execution entered their Acquire states. */
+function stagesInOrder(execution: ExecutionRun | undefined): string[] {
+  return (execution?.states ?? []).flatMap((n) => gpuStageNames.filter((g) => acquireStateName(g as never) === n));
+}
+
 export async function rehearseFirstExecution(root: string, syn: Synthesized, bundles: Partial<Record<DeployedFunction, Bundle>>, work: string): Promise<AwsCall[]> {
   const broker = new TaskTokenBroker();
   // The /models volume: stories260K under each model file name of the production profile.
@@ -63,7 +101,32 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
   }
   // The image's ENV (containers/llama-worker/Dockerfile) and the registry it copies to /app/models/registry.json.
   const imageEnv = { AFFIANT_GPU: "cuda", AFFIANT_MODELS_DIR: "/models", NODE_ENV: "production", AFFIANT_REGISTRY: path.join(root, productionRegistryFile) };
-  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name, reviewTable: syn.reviewTable.name, broker });
+  const pool = new GpuPool(broker, provisioningDelaySeconds * 1000);
+  const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name, reviewTable: syn.reviewTable.name, broker, pool });
+  // RunTask: the task definition's container as ECS starts it, with this machine's differences
+  // from a g5 task (no CUDA, the host folder for /models, the emulators' door).
+  pool.launcher = (arn, taskArn) => {
+    const taskDef = syn.worker.taskDefinitions.find((t) => t.state.arn === arn);
+    if (!taskDef) return undefined;
+    const env = containerEnv(taskDef);
+    return {
+      ...imageEnv,
+      ...env,
+      AFFIANT_GPU: "cpu",
+      AFFIANT_MODELS_DIR: modelsDir,
+      AFFIANT_READY_QUEUE_URL: queueAt(env.AFFIANT_READY_QUEUE_URL!, emulators.url),
+      AFFIANT_SFN_ENDPOINT: emulators.url,
+      AWS_ENDPOINT_URL_S3: emulators.url,
+      AWS_ENDPOINT_URL_DYNAMODB: emulators.url,
+      AWS_ENDPOINT_URL_ECS: emulators.url,
+      ECS_CONTAINER_METADATA_URI_V4: `${emulators.url}/ecs-metadata/${taskArn.split("/").pop()}`,
+      AWS_ACCESS_KEY_ID: workerAccessKeyOf(env.AFFIANT_PRELOAD_MODEL!),
+      AWS_SECRET_ACCESS_KEY: "rehearsal",
+    };
+  };
+  const pools = JSON.parse(String(syn.table[lambdaFunctions.acquire].environment.AFFIANT_WORKER_POOLS)) as { models: Record<string, { queueUrl: string }> };
+  for (const m of Object.values(pools.models)) m.queueUrl = queueAt(m.queueUrl, emulators.url);
+  const awsDoors = { AWS_ENDPOINT_URL_ECS: emulators.url, AWS_ENDPOINT_URL_SQS: emulators.url, AFFIANT_WORKER_POOLS: JSON.stringify(pools) };
   const calls: AwsCall[] = [];
   const apiEnv = { AFFIANT_STATE_MACHINE_ARN: syn.stateMachine.arn, AFFIANT_SFN_ENDPOINT: emulators.url, AWS_ENDPOINT_URL_SFN: emulators.url };
   try {
@@ -99,10 +162,18 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
     };
     await attempt("run", "the deployed definition runs the started execution: bundled Lambdas, emulators, hosted fallbacks", async () => {
       must(started, "the API started no execution");
-      execution = await runDeployedDefinition(syn, bundles, emulators.url, { name: String(started.body?.name), input: JSON.parse(String(started.body?.input)) }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0" }, { broker, endpoints: emulators.url, modelsDir, imageEnv, onTaskWaiting });
+      // The drill: the stalled judge's fault in the input, its heartbeat cut in the rehearsed copy.
+      const input = { ...JSON.parse(String(started.body?.input)), faults: { [stallStage]: "stall" } };
+      const definition = JSON.parse(JSON.stringify(syn.definition)) as AslDefinition;
+      for (const [name, st] of allStates(definition)) if (name === stallStage) st.HeartbeatSeconds = stallHeartbeatSeconds;
+      execution = await runDeployedDefinition({ ...syn, definition }, bundles, emulators.url, { name: String(started.body?.name), input }, { AFFIANT_OCR: "tesseract", AFFIANT_COMPREHEND: "0", ...awsDoors }, { broker, pool, onTaskWaiting });
       for (const fn of Object.keys(syn.functionRoles) as DeployedFunction[]) if (fn !== "api") calls.push(...iamCallsOf(emulators.requests, syn, fn));
       calls.push(...bedrockCalls(execution.providers, syn));
-      calls.push(...iamCallsOfSigner(emulators.requests, syn, workerAccessKey, { caller: "worker task (recorded)", principal: syn.worker.taskRoleArn, identityPolicies: [{ name: "WorkerTaskPolicy", policy: syn.worker.taskPolicy }] }));
+      for (const t of syn.worker.taskDefinitions) {
+        const role = workerRole(syn, t);
+        const model = containerEnv(t).AFFIANT_PRELOAD_MODEL!;
+        calls.push(...iamCallsOfSigner(emulators.requests, syn, workerAccessKeyOf(model), { caller: `worker task ${model} (recorded)`, principal: role.arn, identityPolicies: [{ name: "WorkerTaskPolicy", policy: role.policy }] }));
+      }
       must(execution.status === "SUCCEEDED", `${execution.status}: ${execution.error} (states: ${execution.states.join(" > ")})`);
       const out = execution.output as { declarationKey?: string; reportKey?: string };
       must(out?.declarationKey && out.reportKey, "no declaration in the output");
@@ -132,18 +203,55 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
       must(kms.every((r) => r.status === 200), `KMS refused: ${kms.filter((r) => r.status !== 200).map((r) => `${r.operation} ${r.body?.KeyId ?? ""}`).join(", ")}`);
       return `${kms.length} KMS calls`;
     });
-    await attempt("run", "each GPU state started the worker as ECS would and it answered over SendTask* with its task token", () => {
+    const workerSends = () => emulators.requests.filter((r) => r.service === "states" && r.operation?.startsWith("SendTask") && r.accessKeyId.startsWith("AKIAREHEARSALW"));
+    await attempt("run", "each GPU stage: Acquire (acquire Lambda → ECS RunTask, ready queue) answered by a warm worker, generate taken from the model's activity", () => {
       must(execution, "no execution");
       const gpu = execution.states.filter((n) => gpuStageNames.includes(n));
       const answered = gpu.filter((n) => execution!.results.has(n));
-      const sends = emulators.requests.filter((r) => r.service === "states" && r.operation?.startsWith("SendTask") && r.accessKeyId === workerAccessKey);
+      const acquired = execution.states.filter((n) => gpuStageNames.some((g) => n === acquireStateName(g as never)) && execution!.results.has(n));
+      const polls = emulators.requests.filter((r) => r.operation === "GetActivityTask" && r.status === 200);
+      const runTasks = emulators.requests.filter((r) => r.operation === "RunTask" && r.status === 200);
       const fallbacks = execution.states.filter((n) => n.endsWith("Fallback"));
       const providers = fallbacks.map((n) => (execution!.results.get(n) as { provider?: string } | undefined)?.provider);
       must(providers.every((p) => p === "bedrock"), `fallback providers: ${providers.join(", ")}`);
-      must(gpu.length > 0 && answered.length > 0, `${gpu.length} GPU states, ${answered.length} answered`);
-      must(sends.some((r) => r.operation === "SendTaskSuccess" && r.status === 200), "no SendTaskSuccess accepted");
+      must(gpu.length > 0 && answered.length > 0 && acquired.length > 0, `${gpu.length} GPU states, ${answered.length} answered, ${acquired.length} acquired`);
+      must(workerSends().some((r) => r.operation === "SendTaskSuccess" && r.status === 200), "no SendTaskSuccess accepted from a worker");
+      const reused = acquired.filter((n) => (execution!.results.get(n) as { reused?: boolean } | undefined)?.reused).length;
+      must(runTasks.length <= Object.keys(pools.models).length * syn.registry.workers.poolSize, `${runTasks.length} ECS tasks started`);
       const why = [...execution.failures].map(([n, e]) => `${n}: ${e}`).join(", ");
-      return `${answered.length} of ${gpu.length} GPU states answered (${sends.filter((r) => r.operation === "SendTaskSuccess").length} SendTaskSuccess); ${fallbacks.length} fallbacks, to Bedrock (${why})`;
+      return `${answered.length} of ${gpu.length} GPU states answered; ${acquired.length} acquired (${reused} by a worker already warm); ${runTasks.length} ECS tasks; ${polls.length} activity polls; ${fallbacks.length} fallbacks, to Bedrock (${why})`;
+    });
+    const first = stagesInOrder(execution)[0];
+    await attempt("run", `slow start: the first ECS task starts ${provisioningDelaySeconds} s late; the first GPU stage waits for it in its Acquire and does not fall back`, () => {
+      must(execution && first, "no GPU stage ran");
+      const acquire = acquireStateName(first as never);
+      const delayed = pool.tasks[0];
+      must(delayed?.startedAt, "the first ECS task never started");
+      const enteredAcquire = execution.enteredAt.get(acquire) ?? Infinity;
+      const heartbeat = Number(allStates(syn.definition).find(([n]) => n === first)?.[1].HeartbeatSeconds);
+      must(!execution.states.includes(fallbackStateName(first as never)), `${first} fell back (${execution.failures.get(acquire) ?? execution.failures.get(first)})`);
+      must(execution.results.has(first), `${first} has no worker's answer`);
+      must(enteredAcquire < delayed.startedAt, `${acquire} began after the delayed task had started: it waited for nothing`);
+      const waited = ((execution.enteredAt.get(first) ?? 0) - enteredAcquire) / 1000;
+      const generate = pool.activityRuns.get(first)?.[0];
+      const generateSeconds = generate?.endedAt ? (generate.endedAt - generate.scheduledAt) / 1000 : NaN;
+      return `${acquire} waited ${waited.toFixed(0)} s for the task WarmUp started (its own budget ${syn.registry.workers.acquireSeconds} s); ${first}'s generate state took ${generateSeconds.toFixed(1)} s of its HeartbeatSeconds ${heartbeat}`;
+    });
+    await attempt("run", `stall: ${stallStage}'s worker stalls; its generate state reaches the fallback within HeartbeatSeconds (${stallHeartbeatSeconds} s) + 5 s`, () => {
+      must(execution, "no execution");
+      const run = pool.activityRuns.get(stallStage)?.at(-1);
+      const fallback = execution.enteredAt.get(fallbackStateName(stallStage));
+      must(run && fallback, `${stallStage} ${run ? "never reached its fallback" : "was never scheduled"}`);
+      const from = run.lastBeatAt ?? run.scheduledAt;
+      const took = (fallback - from) / 1000;
+      must(run.error === "States.HeartbeatTimeout", `${stallStage} ended with ${run.error ?? "success"}`);
+      must(took <= stallHeartbeatSeconds + 5, `fallback ${took.toFixed(1)} s after the last progress`);
+      // The fallback stops the worker still holding the stage: it tagged its own task with the execution and stage.
+      const stops = emulators.requests.filter((r) => r.operation === "StopTask" && r.accessKeyId === accessKeyOf(lambdaFunctions.fallback) && r.status === 200);
+      must(stops.length === 1, `the fallback stopped ${stops.length} ECS tasks`);
+      const stopped = pool.tasks.find((t) => t.taskArn === stops[0]!.body?.task);
+      must(stopped?.stopRequested && stopped.lastStatus === "STOPPED", "the stopped task is still running");
+      return `${run.error}; fallback entered ${took.toFixed(1)} s after the last ${run.lastBeatAt ? "heartbeat" : "scheduling"}; it stopped the stalled worker's task (found by its execution and stage tags)`;
     });
   } finally {
     await emulators.close();

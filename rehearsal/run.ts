@@ -24,8 +24,12 @@ export interface HandlerRun {
   stderr: string;
 }
 
+/** Invocations so far: each gets its own event and result files (two of one function may overlap: WarmUp's Event invoke and an Acquire). */
+let invocations = 0;
+
 export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFunction, event: unknown, endpoints: string, extraEnv: Record<string, string> = {}): Promise<HandlerRun> {
-  const out = path.join(bundle.dir, "..", `${fn}.result.json`);
+  const n = ++invocations;
+  const out = path.join(bundle.dir, "..", `${fn}.${n}.result.json`);
   const env: Record<string, string> = {
     PATH: hostPath(),
     HOME: path.join(bundle.dir, ".."),
@@ -40,7 +44,7 @@ export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFu
     ...Object.fromEntries(Object.entries(s.table[fn].environment).map(([k, v]) => [k, String(v).replace("/var/task", bundle.dir)])),
     ...extraEnv,
   };
-  const eventFile = path.join(bundle.dir, "..", `${fn}.event.json`);
+  const eventFile = path.join(bundle.dir, "..", `${fn}.${n}.event.json`);
   writeFileSync(eventFile, JSON.stringify(event));
   // As the Lambda runtime reports it: the result, or the error's type and message.
   const script = [
@@ -77,8 +81,28 @@ export function iamCallsOfSigner(requests: RecordedRequest[], s: Synthesized, ac
     if (r.service === "states") {
       const op = String(r.operation);
       // Task-token callbacks take no resource: the token authorises them.
-      const resource = op.startsWith("SendTask") ? "*" : op === "StartExecution" || op === "ListExecutions" ? String(r.body?.stateMachineArn) : String(r.body?.executionArn);
+      const resource = op.startsWith("SendTask") ? "*" : op === "GetActivityTask" ? String(r.body?.activityArn) : op === "StartExecution" || op === "ListExecutions" ? String(r.body?.stateMachineArn) : String(r.body?.executionArn);
       calls.push({ ...base, action: `states:${op}`, resource });
+      continue;
+    }
+    if (r.service === "sqs") {
+      // The queue is the QueueUrl's path: /<account>/<name>.
+      const [, owner, name] = new URL(String(r.body?.QueueUrl ?? ""), "http://x").pathname.split("/");
+      calls.push({ ...base, action: `sqs:${r.operation}`, resource: `arn:aws:sqs:${region}:${owner}:${name}` });
+      continue;
+    }
+    if (r.service === "ecs") {
+      const onCluster = { "ecs:cluster": String(r.body?.cluster ?? "") };
+      if (r.operation === "RunTask") {
+        calls.push({ ...base, action: "ecs:RunTask", resource: String(r.body?.taskDefinition), context: onCluster });
+        // RunTask passes the task definition's roles to ECS.
+        const taskDef = s.worker.taskDefinitions.find((t) => t.state.arn === r.body?.taskDefinition);
+        for (const role of taskDef ? [taskDef.inputs.taskRoleArn, taskDef.inputs.executionRoleArn] : []) calls.push({ ...base, action: "iam:PassRole", resource: String(role), context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+        if (r.body?.tags?.length) calls.push({ ...base, action: "ecs:TagResource", resource: `${String(r.body?.cluster).replace(":cluster/", ":task/")}/*`, context: { "ecs:CreateAction": "RunTask" } });
+      } else if (r.operation === "TagResource" || r.operation === "UntagResource") calls.push({ ...base, action: `ecs:${r.operation}`, resource: String(r.body?.resourceArn) });
+      else if (r.operation === "StopTask") calls.push({ ...base, action: "ecs:StopTask", resource: String(r.body?.task), context: onCluster });
+      else if (r.operation === "DescribeTasks") for (const t of (r.body?.tasks ?? []) as string[]) calls.push({ ...base, action: "ecs:DescribeTasks", resource: t, context: onCluster });
+      else calls.push({ ...base, action: `ecs:${r.operation}`, resource: "*", context: onCluster });
       continue;
     }
     if (r.service === "dynamodb") {

@@ -99,6 +99,8 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
     "aws:cloudwatch/logGroup:LogGroup": `arn:aws:logs:${region}:${account}:log-group:${physical}`,
     "aws:iam/role:Role": `arn:aws:iam::${account}:role/${physical}`,
     "aws:dynamodb/table:Table": `arn:aws:dynamodb:${region}:${account}:table/${physical}`,
+    "aws:sqs/queue:Queue": `arn:aws:sqs:${region}:${account}:${physical}`,
+    "aws:sfn/activity:Activity": `arn:aws:states:${region}:${account}:activity:${physical}`,
   };
   return {
     id,
@@ -107,6 +109,7 @@ export function mockOutputs(type: string, name: string, inputs: Record<string, a
     arn: arns[type] ?? `arn:aws:${service}:${region}:${account}:${name.toLowerCase()}/${id}`,
     ...(type === "aws:s3/bucket:Bucket" ? { bucket: physical } : {}),
     ...(type === "aws:kms/key:Key" ? { keyId: id } : {}),
+    ...(type === "aws:sqs/queue:Queue" ? { url: `https://sqs.${region}.amazonaws.com/${account}/${physical}` } : {}),
     ...(type === "aws:ecr/repository:Repository" ? { repositoryUrl: `${account}.dkr.ecr.${region}.amazonaws.com/${physical}` } : {}),
   };
 }

@@ -35,6 +35,7 @@ import { runStage } from "./run-stage.ts";
 import { standBy, type WarmStart } from "./standby.ts";
 import { awaitNextTask, preloadModel, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
 import { activityMode, nextActivityTask } from "./activity-loop.ts";
+import { tagStage, untagStage } from "./task-tags.ts";
 
 /** This process's start: when a cold worker took its stage (a warm spare's clock starts at its assignment). */
 const processStartedAt = Date.now();
@@ -159,10 +160,14 @@ async function activityWorker(): Promise<never> {
     replaceEnv({ ...base, ...next.env, AFFIANT_TASK_TOKEN: next.taskToken });
     process_.channel = undefined;
     const env = config();
+    // The task is this execution's stage's until it answers (task-tags.ts): not awaited before the stage starts.
+    const tagged = tagStage(env.AFFIANT_EXECUTION ?? "unknown", env.AFFIANT_STAGE ?? "unknown");
     const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () =>
       main(undefined, { startedAt: Date.now(), warmIdleMs: 0 }),
     );
     if (!stays) return exitWithin(0) as never;
+    await tagged;
+    await untagStage();
   }
 }
 

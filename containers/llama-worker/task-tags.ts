@@ -1,0 +1,58 @@
+/**
+ * A warm worker serves many executions, so its ECS task cannot carry one execution's tags
+ * from RunTask. Instead it tags its own task while it holds an activity task: the execution,
+ * the stage and when the stage started (`affiant:stage-started`, epoch ms), and removes them
+ * when it answered. The fallback finds the worker still holding its execution's stage by those
+ * tags and stops it (functions/gpu-reaper.ts stopStageTasks), and the sweeper stops a task
+ * whose stage has run past its TimeoutSeconds + grace, whatever the task's age (sweep).
+ * Best effort: a tag call that fails is logged (ids only) and the task runs on; the worker's
+ * own lifeline and Step Functions' HeartbeatSeconds still catch a stall.
+ */
+import { ECSClient, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-ecs";
+import { config } from "../../core/config.ts";
+import { log } from "../../core/log.ts";
+import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
+import { capped } from "../../core/capped.ts";
+import { workerTaskTags } from "../../core/state-names.ts";
+
+const { execution: executionTag, stage: stageTag, stageStarted: stageStartedTag } = workerTaskTags;
+
+let own: Promise<{ taskArn: string } | undefined> | undefined;
+
+/** This task's ARN, from the ECS task metadata endpoint (v4); undefined outside ECS. */
+function ownTask(): Promise<{ taskArn: string } | undefined> {
+  own ??= (async () => {
+    const uri = config().ECS_CONTAINER_METADATA_URI_V4;
+    if (!uri) return undefined;
+    try {
+      const res = await fetch(`${uri}/task`, { signal: AbortSignal.timeout(5000) });
+      const body = (await res.json()) as { TaskARN?: string };
+      return body.TaskARN ? { taskArn: body.TaskARN } : undefined;
+    } catch (err) {
+      log("warn", "worker.metadata_failed", { error: (err as Error).name });
+      return undefined;
+    }
+  })();
+  return own;
+}
+
+const ecs = () => new ECSClient({ ...awsClientTimeouts(10_000) });
+
+/** Tags this task with the stage it now runs for one execution. */
+export async function tagStage(execution: string, stage: string): Promise<void> {
+  const task = await ownTask();
+  if (!task) return;
+  const tags = [
+    { key: executionTag, value: execution },
+    { key: stageTag, value: stage },
+    { key: stageStartedTag, value: String(Date.now()) },
+  ];
+  await capped(ecs().send(new TagResourceCommand({ resourceArn: task.taskArn, tags })).then(() => undefined, (err: Error) => log("warn", "worker.tag_failed", { stage, error: err.name })));
+}
+
+/** The stage answered: the task is idle again, no execution's. */
+export async function untagStage(): Promise<void> {
+  const task = await ownTask();
+  if (!task) return;
+  await capped(ecs().send(new UntagResourceCommand({ resourceArn: task.taskArn, tagKeys: [executionTag, stageTag, stageStartedTag] })).then(() => undefined, (err: Error) => log("warn", "worker.untag_failed", { error: err.name })));
+}

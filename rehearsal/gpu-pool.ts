@@ -1,0 +1,282 @@
+/**
+ * The GPU side of the rehearsal, behind the emulators' front door: an ECS stand-in (RunTask
+ * starts the real worker entry in its warm, activity mode with the task definition's
+ * environment; ListTasks counts them by `startedBy`; StopTask kills one), an SQS stand-in
+ * (the model ready queues the acquire Lambda writes and the workers long-poll) and the Step
+ * Functions activities (GetActivityTask for the workers, and the generate states scheduled
+ * here under their HeartbeatSeconds and TimeoutSeconds, as Step Functions enforces them).
+ * No such emulators exist in the registries for ECS or activities; these keep only what the
+ * acquire Lambda and the worker use, with AWS's wire shapes (AWS JSON), so the real clients run.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { createHash, randomUUID } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { childEnv } from "../core/config.ts";
+import { StatesError } from "../core/errors.ts";
+import { workerLaunch } from "../core/child-entry.ts";
+import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
+import type { RecordedRequest } from "./emulators.ts";
+
+export interface Task {
+  taskArn: string;
+  cluster: string;
+  startedBy: string;
+  taskDefinitionArn: string;
+  lastStatus: "PENDING" | "RUNNING" | "STOPPED";
+  child?: ChildProcess;
+  startedAt?: number;
+  tags: Array<{ key: string; value: string }>;
+  exitCode?: number | null;
+  /** The end of the worker's stderr (its JSON log lines: ids, timings), for a task that stopped. */
+  stderrTail?: string;
+  stopRequested?: boolean;
+}
+
+interface Message {
+  id: string;
+  body: string;
+  receipt?: string;
+  visibleAt: number;
+}
+
+/** What a RunTask needs to start a worker: the environment of the container, or undefined (no such task definition). */
+export type Launcher = (taskDefinitionArn: string, taskArn: string) => Record<string, string> | undefined;
+
+/** One generate state's timeline, for the drills' checks. */
+export interface ActivityRun {
+  scheduledAt: number;
+  startedAt?: number;
+  lastBeatAt?: number;
+  endedAt?: number;
+  error?: string;
+}
+
+export class GpuPool {
+  readonly tasks: Task[] = [];
+  private readonly queues = new Map<string, Message[]>();
+  private readonly activityTasks = new Map<string, Array<{ taskToken: string; input: string; run: ActivityRun }>>();
+  private readonly pollers = new Map<string, Array<(t: { taskToken: string; input: string; run: ActivityRun }) => void>>();
+  readonly activityRuns = new Map<string, ActivityRun[]>();
+  /** Set once the front door's address is known. */
+  launcher: Launcher | undefined;
+  private runTasks = 0;
+
+  /** `provisioningDelayMs`: the first RunTask's task starts this late (an instance launched from zero, the image pulled). */
+  constructor(
+    private readonly broker: TaskTokenBroker,
+    private readonly provisioningDelayMs = 0,
+  ) {}
+
+  /** ECS (AWS JSON 1.1, AmazonEC2ContainerServiceV20141113.*). */
+  ecs(operation: string, body: Record<string, any>): { status: number; payload: Record<string, unknown> } {
+    if (operation === "RunTask") {
+      const taskArn = `${String(body.cluster).replace(":cluster/", ":task/")}/${randomUUID().replace(/-/g, "")}`;
+      const env = this.launcher?.(String(body.taskDefinition), taskArn);
+      if (!env) return { status: 400, payload: { __type: "ClientException", message: `TaskDefinition not found: ${body.taskDefinition}` } };
+      const task: Task = { taskArn, cluster: String(body.cluster), startedBy: String(body.startedBy ?? ""), taskDefinitionArn: String(body.taskDefinition), lastStatus: "PENDING", tags: (body.tags ?? []) as Task["tags"] };
+      this.tasks.push(task);
+      const delay = this.runTasks++ === 0 ? this.provisioningDelayMs : 0;
+      setTimeout(() => void this.start(task, env), delay).unref();
+      return { status: 200, payload: { tasks: [{ taskArn: task.taskArn, lastStatus: task.lastStatus, desiredStatus: "RUNNING", startedBy: task.startedBy, taskDefinitionArn: task.taskDefinitionArn }], failures: [] } };
+    }
+    if (operation === "ListTasks") {
+      // As ECS: a task still pending has desired status RUNNING, so PENDING lists none.
+      const want = String(body.desiredStatus ?? "RUNNING");
+      const arns = this.tasks
+        .filter((t) => t.cluster === String(body.cluster) && (!body.startedBy || t.startedBy === body.startedBy))
+        .filter((t) => (want === "STOPPED" ? t.lastStatus === "STOPPED" : want === "RUNNING" ? t.lastStatus !== "STOPPED" : false))
+        .map((t) => t.taskArn);
+      return { status: 200, payload: { taskArns: arns } };
+    }
+    if (operation === "DescribeTasks") {
+      const found = this.tasks.filter((t) => ((body.tasks ?? []) as string[]).includes(t.taskArn));
+      return { status: 200, payload: { tasks: found.map((t) => ({ taskArn: t.taskArn, lastStatus: t.lastStatus, startedBy: t.startedBy, taskDefinitionArn: t.taskDefinitionArn, ...(t.startedAt ? { startedAt: t.startedAt / 1000 } : {}), ...(body.include?.includes("TAGS") ? { tags: t.tags } : {}) })), failures: [] } };
+    }
+    if (operation === "TagResource" || operation === "UntagResource") {
+      const task = this.tasks.find((t) => t.taskArn === body.resourceArn);
+      if (!task) return { status: 400, payload: { __type: "InvalidParameterException", message: "The specified resource is not found." } };
+      const keys = new Set(operation === "TagResource" ? ((body.tags ?? []) as Task["tags"]).map((t) => t.key) : ((body.tagKeys ?? []) as string[]));
+      task.tags = [...task.tags.filter((t) => !keys.has(t.key)), ...(operation === "TagResource" ? (body.tags as Task["tags"]) : [])];
+      return { status: 200, payload: {} };
+    }
+    if (operation === "StopTask") {
+      const task = this.tasks.find((t) => t.taskArn === body.task);
+      if (!task) return { status: 400, payload: { __type: "InvalidParameterException", message: "The referenced task was not found." } };
+      this.stop(task);
+      return { status: 200, payload: { task: { taskArn: task.taskArn, lastStatus: task.lastStatus } } };
+    }
+    return { status: 400, payload: { __type: "UnsupportedOperation", message: `${operation} is not in the ECS stand-in` } };
+  }
+
+  private async start(task: Task, env: Record<string, string>): Promise<void> {
+    if (task.lastStatus === "STOPPED") return;
+    const launch = await workerLaunch();
+    // No IPC channel: the worker runs as in ECS, on its task role's credentials and the endpoints.
+    const child = spawn(process.execPath, [...launch.execArgv, launch.entry], { env: childEnv(env), stdio: ["ignore", "ignore", "pipe"] });
+    child.stderr?.on("data", (d: Buffer) => (task.stderrTail = ((task.stderrTail ?? "") + d.toString("utf8")).slice(-1500)));
+    task.child = child;
+    task.startedAt = Date.now();
+    task.lastStatus = "RUNNING";
+    child.once("exit", (code, signal) => {
+      task.exitCode = code;
+      task.lastStatus = "STOPPED";
+      // Said at once: an Acquire waiting on a worker that died would otherwise wait out its budget silently.
+      if (code !== 0 && !task.stopRequested) process.stderr.write(`rehearsal: ECS task ${task.taskArn.split("/").pop()} exited (${code ?? signal}): ${(task.stderrTail ?? "").trim().split("\n").slice(-3).join(" | ").slice(0, 600)}\n`);
+    });
+  }
+
+  private stop(task: Task): void {
+    task.stopRequested = true;
+    task.lastStatus = "STOPPED";
+    if (task.child && task.child.exitCode === null && task.child.signalCode === null) task.child.kill("SIGKILL");
+  }
+
+  /** SQS (AWS JSON 1.0, AmazonSQS.*); the queue is the QueueUrl's path. Answers when a long poll ends. */
+  async sqs(operation: string, body: Record<string, any>, closed: () => boolean): Promise<{ status: number; payload: Record<string, unknown> }> {
+    const queue = this.queue(String(body.QueueUrl ?? ""));
+    if (operation === "SendMessage") {
+      const message: Message = { id: randomUUID(), body: String(body.MessageBody), visibleAt: 0 };
+      queue.push(message);
+      return { status: 200, payload: { MessageId: message.id, MD5OfMessageBody: md5(message.body) } };
+    }
+    if (operation === "GetQueueAttributes") {
+      return { status: 200, payload: { Attributes: { ApproximateNumberOfMessages: String(queue.filter((m) => m.visibleAt <= Date.now()).length) } } };
+    }
+    if (operation === "ReceiveMessage") {
+      const until = Date.now() + Math.min(20, Number(body.WaitTimeSeconds ?? 0)) * 1000;
+      for (;;) {
+        const m = queue.find((x) => x.visibleAt <= Date.now());
+        if (m) {
+          m.receipt = randomUUID();
+          m.visibleAt = Date.now() + Number(body.VisibilityTimeout ?? 30) * 1000;
+          return { status: 200, payload: { Messages: [{ MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body, MD5OfBody: md5(m.body) }] } };
+        }
+        if (Date.now() >= until || closed()) return { status: 200, payload: {} };
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    if (operation === "DeleteMessage") {
+      const i = queue.findIndex((m) => m.receipt === body.ReceiptHandle);
+      if (i >= 0) queue.splice(i, 1);
+      return { status: 200, payload: {} };
+    }
+    return { status: 400, payload: { __type: "UnsupportedOperation", message: `${operation} is not in the SQS stand-in` } };
+  }
+
+  private queue(url: string): Message[] {
+    const key = new URL(url, "http://x").pathname;
+    let q = this.queues.get(key);
+    if (!q) this.queues.set(key, (q = []));
+    return q;
+  }
+
+  /** GetActivityTask: a scheduled task of the activity, or none after 60 s (AWS's long poll). */
+  getActivityTask(activityArn: string, closed: () => boolean): Promise<Record<string, unknown>> {
+    const waiting = this.activityTasks.get(activityArn)?.shift();
+    if (waiting) return Promise.resolve(this.deliver(waiting));
+    return new Promise((resolve) => {
+      const list = this.pollers.get(activityArn) ?? [];
+      this.pollers.set(activityArn, list);
+      const take = (t: { taskToken: string; input: string; run: ActivityRun }) => {
+        clearInterval(timer);
+        resolve(this.deliver(t));
+      };
+      list.push(take);
+      const until = Date.now() + 60_000;
+      const timer = setInterval(() => {
+        if (Date.now() < until && !closed()) return;
+        clearInterval(timer);
+        const i = list.indexOf(take);
+        if (i >= 0) list.splice(i, 1);
+        resolve({});
+      }, 250);
+    });
+  }
+
+  private deliver(t: { taskToken: string; input: string; run: ActivityRun }): Record<string, unknown> {
+    t.run.startedAt = Date.now();
+    return { taskToken: t.taskToken, input: t.input };
+  }
+
+  /**
+   * A generate state as Step Functions runs an activity task: scheduled for the activity's
+   * pollers, failed with States.HeartbeatTimeout when HeartbeatSeconds pass with no
+   * SendTaskHeartbeat (counted from scheduling, the stricter reading) and States.Timeout at
+   * TimeoutSeconds; the token is dead after either, so a late answer is TaskTimedOut.
+   */
+  runActivity(state: string, activityArn: string, input: unknown, heartbeatSeconds: number, timeoutSeconds: number): Promise<unknown> {
+    const run: ActivityRun = { scheduledAt: Date.now() };
+    const runs = this.activityRuns.get(state) ?? [];
+    runs.push(run);
+    this.activityRuns.set(state, runs);
+    return new Promise((resolve, reject) => {
+      let beat: NodeJS.Timeout | undefined;
+      const end = (err: StatesError | undefined, output?: unknown) => {
+        clearTimeout(beat);
+        clearTimeout(overall);
+        run.endedAt = Date.now();
+        const list = this.activityTasks.get(activityArn);
+        const i = list?.findIndex((t) => t.taskToken === token) ?? -1;
+        if (i >= 0) list!.splice(i, 1);
+        this.broker.close(token);
+        if (err) {
+          run.error = err.name;
+          reject(err);
+        } else resolve(output);
+      };
+      const armBeat = () => {
+        clearTimeout(beat);
+        beat = setTimeout(() => end(new StatesError("States.HeartbeatTimeout", JSON.stringify({ state, reason: `no heartbeat for ${heartbeatSeconds} s` }))), heartbeatSeconds * 1000);
+      };
+      const token = this.broker.issue({
+        heartbeat: () => {
+          run.lastBeatAt = Date.now();
+          armBeat();
+        },
+        succeed: (output) => end(undefined, output),
+        fail: (error, cause) => end(new StatesError(error, cause)),
+      });
+      const overall = setTimeout(() => end(new StatesError("States.Timeout", JSON.stringify({ state, reason: `${timeoutSeconds} s` }))), timeoutSeconds * 1000);
+      armBeat();
+      const task = { taskToken: token, input: JSON.stringify(input), run };
+      const poller = this.pollers.get(activityArn)?.shift();
+      if (poller) poller(task);
+      else this.activityTasks.set(activityArn, [...(this.activityTasks.get(activityArn) ?? []), task]);
+    });
+  }
+
+  /** The task metadata endpoint (v4) of a task: `GET <uri>/task`. */
+  metadata(path: string): Record<string, unknown> | undefined {
+    const id = /^\/ecs-metadata\/([0-9a-f]+)\/task$/.exec(path)?.[1];
+    const task = id ? this.tasks.find((t) => t.taskArn.endsWith(`/${id}`)) : undefined;
+    return task ? { TaskARN: task.taskArn, Cluster: task.cluster, KnownStatus: task.lastStatus } : undefined;
+  }
+
+  /** Every worker stopped (the rehearsal's end). */
+  close(): void {
+    for (const t of this.tasks) this.stop(t);
+  }
+}
+
+const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
+
+/** Reads a request's JSON body. */
+export function readJson(req: IncomingMessage): Promise<Record<string, any>> {
+  return new Promise((resolve) => {
+    let raw = "";
+    req.on("data", (d: Buffer) => (raw += d));
+    req.on("end", () => {
+      try {
+        resolve(JSON.parse(raw || "{}") as Record<string, any>);
+      } catch {
+        resolve({});
+      }
+    });
+  });
+}
+
+/** Answers in AWS JSON. */
+export function answerJson(res: ServerResponse, record: RecordedRequest, status: number, payload: Record<string, unknown>, version = "1.0"): void {
+  record.status = status;
+  if (!res.writableEnded) res.writeHead(status, { "content-type": `application/x-amz-json-${version}` }).end(JSON.stringify(payload));
+}
