@@ -43,7 +43,9 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   // Warm workers wait out the gap between one case's last GPU state and the next case's
   // first (its Extract, Redact and Index take longer than the default 30 s on a loaded
   // 2-core box): an operator running a backfill sets idleSeconds above that gap.
-  relaxed.workers = { maxTasks: 16, idleSeconds: 120, maxRssGrowthMb: 512 };
+  // Locally every stage is stories-260k, so one model's pool must hold the three judges of
+  // each of two cases at once: poolSize 6 (the production profile's judges are three models).
+  relaxed.workers = { ...relaxed.workers, maxTasks: 16, idleSeconds: 120, maxRssGrowthMb: 512, poolSize: 6 };
   const registry = path.join(home, "registry-warm.json");
   writeFileSync(registry, JSON.stringify(relaxed));
   const restore = setEnv({ AFFIANT_REGISTRY: registry });
@@ -70,9 +72,11 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   const loads = (m: Mode) => m.summaries.flatMap(gpuOf).filter((x) => !x.modelReused).length;
   const gpuStates = (m: Mode) => m.summaries.flatMap(gpuOf).length;
   const models = new Set(warm.summaries.flatMap(gpuOf).map((x) => x.model));
-  // A pool per model is at most as wide as the GPU states of it that can run at once: the
-  // three judges of each of the two cases at concurrency 2.
-  const poolSize = 3 * 2;
+  // The registry's pool size (workers.poolSize, what the acquire Lambda caps a model's ECS
+  // tasks at). Locally the Acquire does not cap the pool, so a model loaded more often than its
+  // pool size allows fails this row rather than being forgiven by a wider target.
+  const { loadRegistry } = await import("../core/registry.ts");
+  const poolSize = loadRegistry(registry).workers.poolSize;
   rows.push({
     figure: `model loads, ${warm.summaries.length} cases through backfill with warm model workers (cold path: ${loads(cold)} loads for ${gpuStates(cold)} GPU states; ${models.size} distinct model(s) × pool size ${poolSize})`,
     value: String(loads(warm)),

@@ -91,3 +91,42 @@ test("the sweeper stops tasks older than their stage's TimeoutSeconds (plus grac
     else process.env.AFFIANT_REGISTRY = saved;
   }
 });
+
+test("a warm worker's task is timed by the stage it holds (its own stage-started tag), not by the task's age; an idle one is left to exit itself", async () => {
+  const { env } = makeTestHome();
+  const saved = process.env.AFFIANT_REGISTRY;
+  process.env.AFFIANT_REGISTRY = env.AFFIANT_REGISTRY;
+  const ecs = mockClient(ECSClient);
+  try {
+    const now = Date.now();
+    const limit = (stageEntry(loadRegistry(), "JudgeTone").timeoutSeconds + sweepGraceSeconds) * 1000;
+    const warm = (id: string, stageStartedAt: number | undefined) => ({
+      taskArn: `arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/${id}`,
+      // Started long ago: it has served many executions.
+      startedAt: new Date(now - 10 * limit),
+      tags: [
+        { key: "affiant:model", value: "m" },
+        ...(stageStartedAt === undefined
+          ? []
+          : [
+              { key: "affiant:execution", value: `exec-${id}` },
+              { key: "affiant:stage", value: "JudgeTone" },
+              { key: "affiant:stage-started", value: String(stageStartedAt) },
+            ]),
+      ],
+    });
+    ecs.on(ListTasksCommand).resolves({ taskArns: ["stuck", "busy", "idle"] });
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [warm("stuck", now - limit - 1000), warm("busy", now - 5000), warm("idle", undefined)] });
+    ecs.on(StopTaskCommand).resolves({});
+    const stopped = await sweep(new ECSClient({ region: "us-east-1" }), cluster, now);
+    assert.deepEqual(stopped, ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"], "only the stage past its TimeoutSeconds + grace");
+    // The fallback finds the worker by the tags it set for this execution's stage.
+    ecs.on(DescribeTasksCommand).resolves({ tasks: [warm("stuck", now - 1000), warm("idle", undefined)] });
+    assert.deepEqual(await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-stuck", "JudgeTone", "affiant: JudgeTone failed"), ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"]);
+    assert.deepEqual(await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-idle", "JudgeTone", "affiant: JudgeTone failed"), [], "an idle warm worker holds no execution's stage");
+  } finally {
+    ecs.restore();
+    if (saved === undefined) delete process.env.AFFIANT_REGISTRY;
+    else process.env.AFFIANT_REGISTRY = saved;
+  }
+});

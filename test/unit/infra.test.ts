@@ -275,6 +275,10 @@ async function infraTests() {
       assert.equal(poll.Resource.length, 1, `${role.name}: one activity`);
       const receive = doc.Statement.find((st: any) => st.Action.includes("sqs:ReceiveMessage"));
       assert.equal(receive.Resource.length, 1, `${role.name}: one queue`);
+      // It tags its own task with the stage it holds: tasks of the GPU cluster, nothing else.
+      const tag = doc.Statement.find((st: any) => [st.Action].flat().includes("ecs:TagResource"));
+      assert.deepEqual([tag.Resource].flat(), [`${clusterArn.replace(":cluster/", ":task/")}/*`], `${role.name}: tags only the cluster's tasks`);
+      assert.ok(!doc.Statement.some((st: any) => [st.Action].flat().some((a: string) => ["ecs:StopTask", "ecs:RunTask"].includes(a))), `${role.name}: starts and stops nothing`);
     }
   });
 
