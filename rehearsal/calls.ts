@@ -184,6 +184,12 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     calls.push({ ...base, action: "states:GetActivityTask", resource: activity.state.arn });
     for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage"]) calls.push({ ...base, action, resource: queue.state.arn });
     for (const other of s.resources.filter((r) => r.type === "aws:sfn/activity:Activity" && r !== activity)) calls.push({ ...base, action: "states:GetActivityTask", resource: other.state.arn, expect: "denied" });
+    // It tags its own task with the stage it holds; no other cluster's tasks, and it stops none.
+    const cluster = s.resources.find((r) => r.type === "aws:ecs/cluster:Cluster")!.state.arn as string;
+    const ownTask = `${cluster.replace(":cluster/", ":task/")}/0123456789abcdef`;
+    for (const action of ["ecs:TagResource", "ecs:UntagResource"]) calls.push({ ...base, action, resource: ownTask });
+    calls.push({ ...base, action: "ecs:TagResource", resource: `${ownTask.split(":task/")[0]}:task/other-cluster/0123456789abcdef`, expect: "denied" });
+    calls.push({ ...base, action: "ecs:StopTask", resource: ownTask, context: { "ecs:cluster": cluster }, expect: "denied" });
   }
   // The worker task: stage input and output blobs, callbacks, routing outcomes.
   {
