@@ -153,9 +153,12 @@ async function activityWorker(): Promise<never> {
     log("error", "worker.preload_failed", { model, error: describeError(err).name });
     return killSelf();
   }
+  // The GPU held with no task (waiting for a token or for the activity) is charged to the next task, as locally.
+  let idleSince = Date.now();
   for (let first = true; ; first = false) {
     const next = await nextActivityTask(process_.held!, first);
     if (!next) return exitWithin(0) as never;
+    const warmIdleMs = Date.now() - idleSince;
     // This task's environment and token on top of the task definition's, as a fresh task's would be.
     replaceEnv({ ...base, ...next.env, AFFIANT_TASK_TOKEN: next.taskToken });
     process_.channel = undefined;
@@ -163,11 +166,12 @@ async function activityWorker(): Promise<never> {
     // The task is this execution's stage's until it answers (task-tags.ts): not awaited before the stage starts.
     const tagged = tagStage(env.AFFIANT_EXECUTION ?? "unknown", env.AFFIANT_STAGE ?? "unknown");
     const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () =>
-      main(undefined, { startedAt: Date.now(), warmIdleMs: 0 }),
+      main(undefined, { startedAt: Date.now(), warmIdleMs }),
     );
     if (!stays) return exitWithin(0) as never;
     await tagged;
     await untagStage();
+    idleSince = Date.now();
   }
 }
 
