@@ -104,20 +104,24 @@ export function dropWarm(): void {
  * Workers an Acquire state got for its stage, held for the stage's generate state (the
  * next state of the same execution and branch): by execution and stage.
  */
-const reserved = new Map<string, { child: ChildProcess; idleMs: number }>();
+const reserved = new Map<string, { child: ChildProcess; idleMs: number; onExit: () => void }>();
 const reservationKey = (executionId: string, stage: string) => `${executionId}\u0000${stage}`;
 
 export function reserveWorker(executionId: string, stage: string, worker: { child: ChildProcess; idleMs: number }): void {
-  reserved.get(reservationKey(executionId, stage))?.child.kill("SIGKILL");
-  reserved.set(reservationKey(executionId, stage), worker);
-  worker.child.once("exit", () => {
-    if (reserved.get(reservationKey(executionId, stage))?.child === worker.child) reserved.delete(reservationKey(executionId, stage));
-  });
+  const key = reservationKey(executionId, stage);
+  reserved.get(key)?.child.kill("SIGKILL");
+  const onExit = () => {
+    if (reserved.get(key)?.child === worker.child) reserved.delete(key);
+  };
+  reserved.set(key, { ...worker, onExit });
+  worker.child.once("exit", onExit);
 }
 
 /** The worker the stage's Acquire state got, if it is still alive; undefined otherwise. */
 export function claimReserved(executionId: string, stage: string): { child: ChildProcess; idleMs: number } | undefined {
   const worker = reserved.get(reservationKey(executionId, stage));
   reserved.delete(reservationKey(executionId, stage));
-  return worker && alive(worker.child) ? worker : undefined;
+  // A warm worker is reserved once per task: its listener goes with the reservation, or they pile up.
+  worker?.child.off("exit", worker.onExit);
+  return worker && alive(worker.child) ? { child: worker.child, idleMs: worker.idleMs } : undefined;
 }
