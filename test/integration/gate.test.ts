@@ -183,7 +183,7 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   assert.match(md, /## Facts to confirm with the client\n\n- “He pushed me against a wall and hurt my wrist\.”: the sources it cites do not support it \(paragraph 2\)\n/);
   assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist\) told as an accident in Exhibit C, p\. 1 \([^\n[]+\.pdf\): “I told the nurse I fell and hurt my wrist\.” and as inflicted in Exhibit A, p\. 1 \(intake-notes\.pdf\): “The husband pushed her and injured her wrist\.”\n/);
   const docx = docxDocument(await store.get(output.reviewDocument.docxKey));
-  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)"]) assert.ok(docx.includes(s), s);
+  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)", "Facts to confirm with the client", "Contradictions between sources", "I told the nurse I fell and hurt my wrist.", "the sources it cites do not support it (paragraph 2)"]) assert.ok(docx.includes(s), s);
 
   // A second version of each paragraph (a translation) is one more column, nothing else to change.
   const { buildReviewDocument, renderReviewMarkdown } = await import("../../functions/review-document.ts");
