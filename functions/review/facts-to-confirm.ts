@@ -72,7 +72,9 @@ export function factsToConfirm({ facts, chunks, unsupported, paragraphs, legend,
   for (const fact of facts) {
     const why: string[] = [];
     if (undated(fact.date)) why.push(fact.date?.trim() ? `its date is "${fact.date.trim()}"` : "it has no date");
-    if (chunks.length && documentsSaying(fact, chunks, byId).size <= 1) why.push("only one document says it");
+    const saying = chunks.length ? documentsSaying(fact, chunks, byId).size : 2;
+    if (saying === 0) why.push("no document in the file says it");
+    else if (saying === 1) why.push("only one document says it");
     if (why.length) out.push({ item: fact.statement, why, where: whereOf(fact).length ? whereOf(fact) : [`cited source ${fact.source} is not in the index`] });
   }
   for (const u of unsupported) out.push({ item: u.text, why: ["the sources it cites do not support it"], where: [`paragraph ${u.paragraph}`] });

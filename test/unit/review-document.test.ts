@@ -93,6 +93,7 @@ test("facts to confirm: undated or 'unknown' dates, a fact one document says, un
       { element: "abuse", statement: "[PERSON_2] took the passport of [PERSON_1]", source: "[DOCUMENT_1]#p1-1", date: "2017" },
       { element: "abuse", statement: "[PERSON_2] would not let [PERSON_1] see friends", source: "[DOCUMENT_1]#p1-1", date: "unknown" },
       { element: "residence", statement: "[PERSON_4] lived with them", source: "[DOCUMENT_2]#p2-1" },
+      { element: "abuse", statement: "[PERSON_2] sold the car", source: "none", date: "2019" },
     ],
     chunks,
     unsupported: [{ paragraph: 2, text: "He broke my arm." }],
@@ -105,6 +106,7 @@ test("facts to confirm: undated or 'unknown' dates, a fact one document says, un
     // The passport fact is dated and two documents say it: nothing to confirm.
     { item: "[PERSON_2] would not let [PERSON_1] see friends", why: ['its date is "unknown"', "only one document says it"], where: ["Exhibit A, p. 1"] },
     { item: "[PERSON_4] lived with them", why: ["it has no date", "only one document says it"], where: ["Exhibit B, p. 2"] },
+    { item: "[PERSON_2] sold the car", why: ["no document in the file says it"], where: ["cited source none is not in the index"] },
     { item: "He broke my arm.", why: ["the sources it cites do not support it"], where: ["paragraph 2"] },
     { item: "[PERSON_4]", why: ["named in the draft or the facts but has no role in case.json (roles.json): who is this?"], where: ["paragraph 1", "Exhibit B, p. 2"] },
     { item: "On June 3, 2020 he hit me in the face. / In May 2020 he hit her in the face.", why: ["the documents date the same injury differently (face: 2020-06-03 against 2020-05), or tell two events"], where: ["Exhibit A, p. 1", "Exhibit B, p. 2"] },
