@@ -11,7 +11,7 @@ import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { spanishDeclaration, type Translation } from "../core/translation.ts";
 import { sentencesOf } from "./score-draft.ts";
-import { buildReviewDocument, mapReviewText, renderReviewMarkdown } from "./review-document.ts";
+import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
 import { renderReviewDocx } from "./renditions/review-docx.ts";
 import { caseElements } from "../core/legal-elements.ts";
 import { rolesKey, type PlaceholderProblem, type RoleLegend } from "../core/roles.ts";
@@ -40,8 +40,8 @@ export interface PipelineOutput {
   pdfKey: string;
   /** The filing rendition (Markdown, DOCX, PDF): no source lines, no draft notice. The keys above are the review rendition. */
   filing: { markdownKey: string; docxKey: string; pdfKey: string };
-  /** The review document the attorney reads beside the declaration (Markdown, DOCX). */
-  reviewDocument: { markdownKey: string; docxKey: string };
+  /** The review document the attorney reads beside the declaration (Markdown, DOCX; JSON for the viewer). */
+  reviewDocument: { markdownKey: string; docxKey: string; jsonKey: string };
   reportKey: string;
   /**
    * For a declarant who reads Spanish: the Spanish version in the same three renditions, and
@@ -195,8 +195,9 @@ async function writeReviewDocument(store: BlobStore, state: PipelineState, draft
   // Redacted dates are compared by their values (the vault is open here); the quotes keep placeholders until mapReviewText.
   const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`), facts, legend, dateOf: (p) => vault.get(p) });
   const real = mapReviewText(built, (text) => reinject(text, vault));
-  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx` };
+  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx`, jsonKey: reviewDocumentJsonKey(state.runKey) };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));
+  await putJson(store, keys.jsonKey, real);
   await store.put(keys.docxKey, await renderReviewDocx(real));
   return keys;
 }

@@ -90,6 +90,12 @@ export interface ReviewInputs {
   dateOf?: (placeholder: string) => string | undefined;
 }
 
+/**
+ * Where Reinject writes the re-injected review document as JSON (the viewer's, through the
+ * API): known from the run key alone, so an execution waiting in AttorneyReview has it too.
+ */
+export const reviewDocumentJsonKey = (runKey: string) => `${runKey}/review.json`;
+
 const letterOf = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26)));
 
 export function buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems, facts = [], legend, dateOf }: ReviewInputs): ReviewDocument {
