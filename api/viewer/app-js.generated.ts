@@ -569,14 +569,16 @@ export const viewerJs = `"use strict";
 
   // api/viewer/browser/review-document.ts
   var loaded = /* @__PURE__ */ new Map();
+  var opened = /* @__PURE__ */ new Set();
   function renderReviewDocumentSection(executionId, round) {
     const key = executionId + "\\0" + round;
     const body = h("div", { id: "review-document-body" });
-    const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, h("h2", null, "Review document")), body]);
-    const doc = loaded.get(key);
-    if (doc) body.appendChild(renderReviewDocument(doc));
-    else {
-      body.appendChild(h("p", { class: "muted" }, "Loading the review document…"));
+    const show = h("button", { type: "button", class: "button", id: "review-document-show" }, "Show the review document (client data)");
+    const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]), body]);
+    const load = () => {
+      const doc = loaded.get(key);
+      if (doc) return body.replaceChildren(renderReviewDocument(doc));
+      body.replaceChildren(h("p", { class: "muted" }, "Loading the review document…"));
       apiJson("/executions/" + encodeURIComponent(executionId) + "/review-document").then((d) => {
         loaded.set(key, d);
         body.replaceChildren(renderReviewDocument(d));
@@ -584,7 +586,14 @@ export const viewerJs = `"use strict";
         const e = errorText(err);
         body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? e.name + ": " : "") + (e.message || "could not load the review document")));
       });
-    }
+    };
+    show.addEventListener("click", () => {
+      opened.add(executionId);
+      show.remove();
+      load();
+    });
+    if (opened.has(executionId)) load();
+    else body.appendChild(h("p", { class: "muted" }, "Per paragraph its text, exhibits and unsupported sentences; facts to confirm, contradictions between sources, documents never cited, elements not covered and the exhibit list."));
     return section;
   }
   function list(id, title, items, none) {

@@ -48,6 +48,9 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     // The review document, served by the API from what Reinject wrote, before the attorney decides.
     const doc = await get(`/executions/${id}/review-document`);
     assert.equal(doc.title, "Review of the draft declaration");
+    // Closed until asked for: no client data on the page unless the attorney opens it.
+    assert.equal(await page.locator("#review-document article.review-paragraph").count(), 0);
+    await page.click("#review-document-show");
     await page.waitForSelector("#review-document #review-paragraphs article.review-paragraph");
     assert.equal(await page.locator("#review-document article.review-paragraph").count(), doc.paragraphs.length);
     assert.ok(doc.paragraphs.length >= 5, `a paragraph per element: ${doc.paragraphs.length}`);
@@ -96,7 +99,7 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     assert.equal(done.output.review.status, "failing-review");
     assert.equal((await page.locator('[data-fact="review"] dd').textContent())?.trim(), "FAILING REVIEW");
     assert.match((await page.locator("#failing-review").textContent()) ?? "", /^Failing review: the draft did not pass the quality gate/);
-    // The review document is still there once the run has ended, now from the execution's output.
+    // The review document stays open once the run has ended, now from the execution's output.
     await page.waitForSelector("#review-document #review-contradictions li");
     assert.match((await page.locator("#review-document-verdict").textContent()) ?? "", /^FAILING REVIEW/);
     assert.equal(done.output.reviewDocument.jsonKey.endsWith("/review.json"), true);

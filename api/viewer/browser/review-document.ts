@@ -15,15 +15,22 @@ import type { ReviewDocument } from "./types.ts";
  * document does not change until a rewrite round writes a new one.
  */
 const loaded = new Map<string, ReviewDocument>();
+/** Executions whose document the user asked to see: it stays open across re-renders. */
+const opened = new Set<string>();
 
+/**
+ * The section, closed until asked for: the document holds client names and facts, and the
+ * viewer shows no case content unless the user asks (as the declaration is only downloaded).
+ */
 export function renderReviewDocumentSection(executionId: string, round: string): HTMLElement {
   const key = executionId + "\0" + round;
   const body = h("div", { id: "review-document-body" });
-  const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, h("h2", null, "Review document")), body]);
-  const doc = loaded.get(key);
-  if (doc) body.appendChild(renderReviewDocument(doc));
-  else {
-    body.appendChild(h("p", { class: "muted" }, "Loading the review document…"));
+  const show = h("button", { type: "button", class: "button", id: "review-document-show" }, "Show the review document (client data)");
+  const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]), body]);
+  const load = () => {
+    const doc = loaded.get(key);
+    if (doc) return body.replaceChildren(renderReviewDocument(doc));
+    body.replaceChildren(h("p", { class: "muted" }, "Loading the review document…"));
     apiJson<ReviewDocument>("/executions/" + encodeURIComponent(executionId) + "/review-document")
       .then((d) => {
         loaded.set(key, d);
@@ -33,7 +40,14 @@ export function renderReviewDocumentSection(executionId: string, round: string):
         const e = errorText(err);
         body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? e.name + ": " : "") + (e.message || "could not load the review document")));
       });
-  }
+  };
+  show.addEventListener("click", () => {
+    opened.add(executionId);
+    show.remove();
+    load();
+  });
+  if (opened.has(executionId)) load();
+  else body.appendChild(h("p", { class: "muted" }, "Per paragraph its text, exhibits and unsupported sentences; facts to confirm, contradictions between sources, documents never cited, elements not covered and the exhibit list."));
   return section;
 }
 
