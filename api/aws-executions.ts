@@ -5,6 +5,7 @@
  * new attempt. The per-state report is rebuilt from the execution history plus the stage
  * reports the execution output carries.
  */
+import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -225,6 +226,17 @@ export class AwsExecutions implements Executions {
     const key = d.output ? (JSON.parse(d.output) as { declarationKey?: string }).declarationKey : undefined;
     if (d.status !== "SUCCEEDED" || !key) return { status: d.status as ExecutionStatus };
     return { status: d.status as ExecutionStatus, markdown: await this.options.store.get(key) };
+  }
+
+  async reviewDocument(executionId: string) {
+    const d = await this.describe(executionId);
+    if (!d) return undefined;
+    const status = d.status as ExecutionStatus;
+    // Succeeded: the output names it. Waiting in AttorneyReview: the gate has the run key.
+    const gate = status === "RUNNING" ? await this.options.reviews?.gate(executionId) : undefined;
+    const key = (d.output ? (JSON.parse(d.output) as { reviewDocument?: { jsonKey?: string } }).reviewDocument?.jsonKey : undefined) ?? (gate ? reviewDocumentJsonKey(gate.runKey) : undefined);
+    if (!key || !(await this.options.store.exists(key))) return { status };
+    return { status, json: await this.options.store.get(key) };
   }
 
   private async describe(name: string) {

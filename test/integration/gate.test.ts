@@ -162,7 +162,9 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   // One more document in the index that no paragraph cites, and an unsupported abuse sentence.
   const index = await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index!.indexKey);
   index.chunks.find((c) => c.id === "personal-statement.pdf#1")!.text = "The garden has tomatoes and basil in summer.";
-  index.chunks.push({ id: "[DOCUMENT_1]#p1-1", file: "[DOCUMENT_1]", page: 1, text: "Never cited." });
+  // The uncited document tells the wrist injury as a fall; the intake notes, as a push: a contradiction to report.
+  index.chunks.push({ id: "[DOCUMENT_1]#p1-1", file: "[DOCUMENT_1]", page: 1, text: "Never cited. I told the nurse I fell and hurt my wrist." });
+  index.chunks.push({ id: "intake-notes.pdf#p1-9", file: "intake-notes.pdf", page: 1, text: "The husband pushed her and injured her wrist." });
   await putJson(store, state.index!.indexKey, index);
   state.rewrites = { n: 0 };
   state.maxRewrites = 0;
@@ -178,9 +180,10 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   // [DOCUMENT_1] is re-injected: the attorney reads the real file name.
   assert.match(md, /## Documents never cited\n\n- Exhibit C: [^\n[]+\.pdf\n/);
   assert.match(md, /## Exhibit list\n\n- Exhibit A: intake-notes\.pdf \(pages 1; cited: 1\)\n- Exhibit B: personal-statement\.pdf \(pages 1; cited: 1\)\n- Exhibit C: [^\n[]+\.pdf \(pages 1; not cited\)/);
-  assert.match(md, /Not checked by Affiant yet: contradictions between sources; facts to confirm with the client/);
+  assert.match(md, /## Facts to confirm with the client\n\n- “He pushed me against a wall and hurt my wrist\.”: the sources it cites do not support it \(paragraph 2\)\n/);
+  assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist\) told as an accident in Exhibit C, p\. 1 \([^\n[]+\.pdf\): “I told the nurse I fell and hurt my wrist\.” and as inflicted in Exhibit A, p\. 1 \(intake-notes\.pdf\): “The husband pushed her and injured her wrist\.”\n/);
   const docx = docxDocument(await store.get(output.reviewDocument.docxKey));
-  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)"]) assert.ok(docx.includes(s), s);
+  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)", "Facts to confirm with the client", "Contradictions between sources", "I told the nurse I fell and hurt my wrist.", "the sources it cites do not support it (paragraph 2)"]) assert.ok(docx.includes(s), s);
 
   // A second version of each paragraph (a translation) is one more column, nothing else to change.
   const { buildReviewDocument, renderReviewMarkdown } = await import("../../functions/review-document.ts");
