@@ -1,6 +1,6 @@
 /** DraftDeclaration: the first draft, a paragraph per legal element from the extracted facts. */
 import { renderTemplate } from "./prompts.ts";
-import { planParagraphs } from "./paragraphs.ts";
+import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
 import { readDraft } from "./planning.ts";
 import { gpuStageModule } from "./stage.ts";
 import { extractFacts } from "./extract-facts.ts";
@@ -10,6 +10,8 @@ export const draftDeclaration = gpuStageModule({
   templates: ["draft-paragraph"],
   reads: ["facts"],
   slot: "draft",
+  outputSchema: paragraphOutputSchema,
+  sample: paragraphSample,
   phase: "prepare",
   async plan(ctx) {
     const facts = ctx.input.factsKey ? await extractFacts.readOutput(ctx.store, ctx.input.factsKey) : { facts: [] };
