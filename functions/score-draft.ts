@@ -12,7 +12,8 @@ import type { Draft } from "../core/declaration.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
-import type { JudgeOutput } from "../core/stages/judge.ts";
+import { uncoveredElements, type JudgeOutput } from "../core/stages/judge.ts";
+import { caseElements } from "../core/legal-elements.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
 import { embeddingGuard } from "./embeddings/guard.ts";
@@ -101,8 +102,18 @@ export const faithfulnessFloor = 2;
  * outvoted by coverage and tone: a score of 2 or less, or one unsupported sentence, fails
  * it whatever the average, as does a placeholder problem the rewrites left.
  */
-export function gateFailures(g: { value: number; threshold: number; faithfulness?: number; sentences: number; unsupported: number; placeholderProblems: number }): string[] {
+export function gateFailures(g: {
+  value: number;
+  threshold: number;
+  faithfulness?: number;
+  sentences: number;
+  unsupported: number;
+  placeholderProblems: number;
+  /** Elements the coverage judge's checklist failed: each fails the gate by name. */
+  uncovered?: Array<{ element: string; title?: string; reason: string }>;
+}): string[] {
   const out: string[] = [];
+  for (const u of g.uncovered ?? []) out.push(`element ${u.element}${u.title ? ` (${u.title})` : ""} not covered: ${u.reason}`);
   if (g.faithfulness !== undefined && g.faithfulness <= faithfulnessFloor) out.push(`faithfulness ${g.faithfulness} of 5 (at most ${faithfulnessFloor} fails)`);
   if (g.sentences === 0) out.push("no sentence drafted");
   if (g.unsupported > 0) out.push(`${g.unsupported} of ${g.sentences} sentence(s) not supported by their sources`);
@@ -128,6 +139,9 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const base = 0.5 * judgeScore + 0.5 * supportScore;
   const ground = await grounding(state, draft, index, store, options);
   const value = round3("skipped" in ground ? base : (1 - ground.weight) * base + ground.weight * ground.f1);
+  // The coverage judge's checklist: an element it failed fails the gate, named.
+  const titles = new Map((await caseElements(store, state.runKey, state.caseType)).elements.map((e) => [e.id, e.title]));
+  const uncovered = verdicts.flatMap((v) => uncoveredElements(v)).map((u) => ({ ...u, title: titles.get(u.element) }));
   const failures = gateFailures({
     value,
     threshold: state.scoreThreshold,
@@ -135,6 +149,7 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
     sentences: sentences.length,
     unsupported: sentences.length - supported,
     placeholderProblems: state.placeholders?.problems ?? 0,
+    uncovered,
   });
   // Name what the rewrites left (placeholders, element ids and kinds: no value), for the banner.
   if (state.placeholders?.problems) {
@@ -168,7 +183,9 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
           },
     threshold: state.scoreThreshold,
     round: state.rewrites.n,
-    judges: verdicts.map((v) => ({ stage: v.stage, score: v.score, reasons: v.reasons })),
+    judges: verdicts.map((v) => ({ stage: v.stage, score: v.score, reasons: v.reasons, ...(v.elements ? { elements: v.elements } : {}) })),
+    // Elements the checklist failed, with the judge's reason.
+    uncovered,
     // Every sentence's score against the sources it cites, and the unsupported ones: `i` across
     // the draft, `paragraph` and `sentence` (0-based) within it, the redacted text (placeholders,
     // as the draft blob holds it) and the cited chunk ids.

@@ -7,7 +7,7 @@ import { renderTemplate } from "./prompts.ts";
 import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
 import { readDraft } from "./planning.ts";
 import { gpuStageModule } from "./stage.ts";
-import { readJudgeOutput, type JudgeReport } from "./judge.ts";
+import { readJudgeOutput, uncoveredElements, type JudgeReport } from "./judge.ts";
 import { checkPlaceholders, describeProblems } from "../roles.ts";
 
 export const guardrailsRewrite = gpuStageModule({
@@ -43,7 +43,8 @@ export const guardrailsRewrite = gpuStageModule({
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
         const notSupported = unsupported(element.id);
-        const said = [elementProblems && `Placeholders: ${elementProblems}`, notSupported && `Unsupported: ${notSupported}`, reasons].filter(Boolean).join(" / ");
+        const notCovered = verdicts.flatMap((v) => uncoveredElements(v)).filter((u) => u.element === element.id).map((u) => `Not covered: ${u.reason}`).join("; ");
+        const said = [elementProblems && `Placeholders: ${elementProblems}`, notCovered, notSupported && `Unsupported: ${notSupported}`, reasons].filter(Boolean).join(" / ");
         return renderTemplate("rewrite-paragraph", { element: element.title, reasons: said || "(none)", roles: ctx.roles, paragraph: paragraph || "(empty)", sources });
       },
     });
