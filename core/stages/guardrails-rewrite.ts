@@ -37,8 +37,15 @@ export const guardrailsRewrite = gpuStageModule({
         .filter((u) => u.element === element && typeof u.text === "string")
         .map((u) => `sentence ${u.sentence + 1} "${u.text}" is not supported by the sources it cites`)
         .join("; ");
+    // The previous draft's order (chronological, from Draft); elements it lacks after.
+    const position = (id: string) => {
+      const i = previous?.paragraphs.findIndex((p) => p.element === id) ?? -1;
+      return i < 0 ? ctx.elements.length : i;
+    };
+    const elements = [...ctx.elements].sort((a, b) => position(a.id) - position(b.id));
     return planParagraphs(ctx, {
       round: input.round + 1,
+      elements,
       render: (element, sources) => {
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));

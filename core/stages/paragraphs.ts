@@ -19,6 +19,8 @@ export interface ParagraphPlan {
   render(element: LegalElement, sources: string): string;
   /** The draft's round: 0 for the first draft, one more per rewrite. */
   round: number;
+  /** The paragraphs' order (the case's elements, in the order they happened); default: the checklist's. */
+  elements?: LegalElement[];
 }
 
 /** A paragraph as the model answers it: sentences, each citing one or more chunk ids. */
@@ -105,7 +107,8 @@ export function paragraphFromOutput(stage: string, element: LegalElement, raw: s
 }
 
 export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Promise<StageJob> {
-  const { elements, input } = ctx;
+  const { input } = ctx;
+  const elements = how.elements ?? ctx.elements;
   // The stage's output budget shared by its paragraphs, but never less than one sentence's JSON.
   const perCall = Math.min(ctx.maxTokens, Math.max(minCallTokens, Math.floor(ctx.maxTokens / elements.length)));
   const plans: Array<{ element: LegalElement; prompt: string; picked: Chunk[]; omitted: number }> = [];
