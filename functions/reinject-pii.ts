@@ -10,7 +10,7 @@ import { declarationDocument, mapDeclarationText, renderDocumentMarkdown, withSp
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { spanishDeclaration, type Translation } from "../core/translation.ts";
-import { sentencesOf } from "./score-draft.ts";
+import { paragraphSentences } from "./scoring/support.ts";
 import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
 import { renderReviewDocx } from "./renditions/review-docx.ts";
 import { caseElements } from "../core/legal-elements.ts";
@@ -208,7 +208,7 @@ export function sentenceFlags(draft: Draft, score: Record<string, unknown> | nul
   const flags: SentenceFlags = {};
   let first = 0;
   for (const p of draft.paragraphs) {
-    const n = sentencesOf(p.text).length;
+    const n = paragraphSentences(p).length;
     for (const u of unsupported) if (u.i >= first && u.i < first + n) (flags[p.element] ??= []).push({ sentence: u.i - first + 1, support: u.support });
     first += n;
   }

@@ -16,7 +16,7 @@ import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { findContradictions, type Contradiction } from "./review/contradictions.ts";
 import { factsToConfirm, type ExtractedFact, type FactToConfirm } from "./review/facts-to-confirm.ts";
-import { sentencesOf } from "./score-draft.ts";
+import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
 
@@ -124,7 +124,7 @@ export function buildReviewDocument({ draft, review, elements, chunks, score, pl
   let first = 0;
   const paragraphs = (draft.paragraphs as ParagraphWithSentences[]).map((p, n): ReviewParagraph => {
     // Score numbers the sentences across the draft, from the same list this reads.
-    const sentences = p.sentences ? p.sentences.map((s) => s.text) : sentencesOf(p.text);
+    const sentences = paragraphSentences(p).map((s) => s.text);
     const flagged = unsupported.filter((u) => u.i >= first && u.i < first + sentences.length).map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
     first += sentences.length;
     const cited = p.sentences ? p.sentences.map((s) => ({ text: s.text.trim(), exhibits: exhibitsOf(s.sources) })) : undefined;

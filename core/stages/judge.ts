@@ -5,28 +5,59 @@
 import { z } from "zod";
 import { getJson, putJson, type BlobStore } from "../blob-store.ts";
 import { centroid } from "../vectors.ts";
+import { InvalidModelOutputError } from "../errors.ts";
 import { renderTemplate } from "./prompts.ts";
 import { parseJson, readDraft } from "./planning.ts";
 import { gpuStageModule, type GpuStageModule } from "./stage.ts";
 
 export const judgeOutputSchema = z.object({ score: z.number().int().min(1).max(5), reasons: z.string() });
-export type JudgeOutput = z.infer<typeof judgeOutputSchema>;
+/** A checklist judge's verdict on one legal element: covered or not, with a reason quoting the draft. */
+export const elementVerdictSchema = z.object({ pass: z.boolean(), reason: z.string() });
+/** A checklist judge (coverage) answers per element of the case's variant besides its score. */
+export const checklistOutputSchema = judgeOutputSchema.extend({ elements: z.record(z.string(), elementVerdictSchema) });
+export type JudgeOutput = z.infer<typeof judgeOutputSchema> & { elements?: Record<string, z.infer<typeof elementVerdictSchema>> };
 /** What a judge stores: its verdict and the criterion it judged. */
 export type JudgeReport = JudgeOutput & { criterion: string };
 
+/** The checklist prompt's closing phrase (the stand-in hosted models recognise it). */
+export const checklistMarker = "Checklist verdicts as JSON";
+
+/** The elements a checklist verdict failed, each with its reason (for the gate and the rewrite). */
+export function uncoveredElements(verdict: JudgeOutput): Array<{ element: string; reason: string }> {
+  return Object.entries(verdict.elements ?? {}).flatMap(([element, v]) => (v.pass ? [] : [{ element, reason: v.reason }]));
+}
+
+export interface JudgeOptions {
+  /**
+   * Judge against the case's element checklist (core/legal-elements.ts, by variant): its
+   * prompt lists the elements and its answer holds pass/fail per element.
+   */
+  checklist?: boolean;
+}
+
 export const readJudgeOutput = (store: BlobStore, key: string): Promise<JudgeReport> => getJson<JudgeReport>(store, key);
 
-export type JudgeStageModule<Name extends string = string> = GpuStageModule<Name, JudgeReport, "judges", "judge"> & { readonly criterion: string };
+export type JudgeStageModule<Name extends string = string> = GpuStageModule<Name, JudgeReport, "judges", "judge"> & { readonly criterion: string; readonly checklist: boolean };
 
-export function judgeStage<const Name extends string>(name: Name, criterion: string): JudgeStageModule<Name> {
+export function judgeStage<const Name extends string>(name: Name, criterion: string, options: JudgeOptions = {}): JudgeStageModule<Name> {
+  const template = options.checklist ? "judge-checklist" : "judge";
   const module = gpuStageModule({
     name,
-    templates: ["judge"],
+    templates: [template],
     reads: ["draft"],
     slot: "judges",
     phase: "judge",
-    outputSchema: judgeOutputSchema,
-    sample: { promptMarker: "Score as JSON", answer: '{"score":4,"reasons":"Supported by the intake notes."}' },
+    outputSchema: options.checklist ? checklistOutputSchema : judgeOutputSchema,
+    sample: options.checklist
+      ? {
+          promptMarker: checklistMarker,
+          // Every element of the prompt's checklist covered (not a model).
+          answer: (prompt: string) => {
+            const ids = [...prompt.slice(prompt.indexOf("Checklist:"), prompt.indexOf("Draft:")).matchAll(/^- ([a-z0-9-]+): /gm)].map((m) => m[1]!);
+            return JSON.stringify({ score: 4, reasons: "Each element is addressed.", elements: Object.fromEntries(ids.map((id) => [id, { pass: true, reason: `"I" statement under ${id}` }])) });
+          },
+        }
+      : { promptMarker: "Score as JSON", answer: '{"score":4,"reasons":"Supported by the intake notes."}' },
     async plan(ctx) {
       const { input, store, index, vectors } = ctx;
       if (!input.draftKey) throw new Error(`${ctx.stage} needs the draft (AFFIANT_DRAFT_KEY)`);
@@ -37,21 +68,42 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
       // vector side ranks by the centroid of the chunks the draft drew on.
       const position = new Map(index.chunks.map((c, i) => [c.id, i]));
       const cited = vectors && centroid([...new Set(draft.paragraphs.flatMap((p) => p.sources))].flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])));
-      const render = (roles: string) => (sources: string) => renderTemplate("judge", { criterion, roles, draft: draftText, sources });
+      // The checklist with titles and citations, or by id alone when a small context has no room for them.
+      const full = ctx.elements.map((e) => `- ${e.id}: ${e.title} (${e.citation})`).join("\n");
+      const byId = ctx.elements.map((e) => `- ${e.id}: `).join("\n");
+      const fits = (checklist: string) => ctx.countTokens(renderTemplate(template, { criterion, roles: "", draft: draftText, sources: "", checklist })) + 48 <= ctx.budgetFor(ctx.maxTokens);
+      const checklist = fits(full) ? full : byId;
+      const render = (roles: string) => (sources: string) => renderTemplate(template, { criterion, roles, draft: draftText, sources, checklist });
       const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
       const { prompt, picked, omitted } = await ctx.fit(
         render(roles),
         ctx.rank(draftText.slice(0, 2000), cited),
         ctx.budgetFor(ctx.maxTokens),
       );
+      // A checklist judge must answer every element, each by its id: an object with one property per element.
+      // Each element's reason gets an equal share of the output budget left after the JSON itself
+      // (a token per character at worst, two fifths more for the grammar's spacing), at most 120 characters.
+      const skeleton = JSON.stringify({ score: 4, reasons: "", elements: Object.fromEntries(ctx.elements.map((e) => [e.id, { pass: true, reason: "" }])) });
+      const reasonChars = Math.max(8, Math.min(120, Math.floor((ctx.maxTokens - Math.ceil(ctx.countTokens(skeleton) * 1.4) - 20) / Math.max(1, ctx.elements.length))));
+      const verdict = { type: "object", properties: { pass: { type: "boolean" }, reason: { type: "string", maxLength: reasonChars } } };
       const schema = {
         type: "object",
-        properties: { score: { enum: [1, 2, 3, 4, 5] }, reasons: { type: "string", maxLength: 120 } },
+        properties: {
+          score: { enum: [1, 2, 3, 4, 5] },
+          reasons: { type: "string", maxLength: options.checklist ? 20 : 120 },
+          ...(options.checklist ? { elements: { type: "object", properties: Object.fromEntries(ctx.elements.map((e) => [e.id, verdict])), required: ctx.elements.map((e) => e.id), additionalProperties: false } } : {}),
+        },
       };
       return {
         calls: [{ id: "judge", prompt, maxTokens: ctx.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted }],
         finish: async ([raw]) => {
-          const verdict = parseJson(ctx.stage, raw!, judgeOutputSchema);
+          const verdict: JudgeOutput = parseJson(ctx.stage, raw!, options.checklist ? checklistOutputSchema : judgeOutputSchema);
+          if (options.checklist) {
+            const missing = ctx.elements.filter((e) => !verdict.elements?.[e.id]).map((e) => e.id);
+            if (missing.length) throw new InvalidModelOutputError(`${ctx.stage}: no verdict for element(s) ${missing.join(", ")} of the checklist`, { state: ctx.stage });
+            // Only the checklist's elements: an id the prompt did not list is dropped, not judged.
+            verdict.elements = Object.fromEntries(ctx.elements.map((e) => [e.id, verdict.elements![e.id]!]));
+          }
           const key = `${input.runKey}/judges/${ctx.stage}-r${input.round}.json`;
           await putJson(store, key, { criterion, ...verdict });
           return key;
@@ -60,5 +112,5 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
     },
     readOutput: readJudgeOutput,
   });
-  return { ...module, criterion };
+  return { ...module, criterion, checklist: options.checklist ?? false };
 }

@@ -192,3 +192,68 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   for (const p of two.paragraphs) p.texts.push(`(es) ${p.texts[0]}`);
   assert.match(renderReviewMarkdown(two), /\| English \(draft\) \| Spanish \|\n\| --- \| --- \|\n\| I, \[PERSON_1\], married my husband in 2016\. My A-number is \[A_NUMBER_1\]\. \| \(es\) I, \[PERSON_1\]/);
 });
+
+test("scripted draft and judges (scripted model output): each sentence is scored against the chunk it cites, a swapped role is unsupported and fails the gate, and the score lists every sentence with its index, text and sources", async () => {
+  const draft = {
+    caseType: "VAWA" as const,
+    round: 0,
+    paragraphs: [
+      {
+        element: "abuse",
+        title: "Battery or extreme cruelty",
+        text: "[PERSON_2] pushed me against the kitchen wall. I pushed [PERSON_2] against the kitchen wall.",
+        sources: ["police.pdf#1", "garden.pdf#1"],
+        citations: ["police.pdf p.1", "garden.pdf p.1"],
+        sentences: [
+          { text: "[PERSON_2] pushed me against the kitchen wall.", sources: ["police.pdf#1"] },
+          { text: "I pushed [PERSON_2] against the kitchen wall.", sources: ["police.pdf#1"] },
+        ],
+      },
+      {
+        element: "residence",
+        title: "Residence with the abuser",
+        text: "We lived together on Elm Street.",
+        sources: ["garden.pdf#1"],
+        citations: ["garden.pdf p.1"],
+        // Cited the garden note only: the lease chunk the paragraph's prompt also held does not count for it.
+        sentences: [{ text: "We lived together on Elm Street.", sources: ["garden.pdf#1"] }],
+      },
+    ],
+  };
+  const { store, state } = await redactedCase({ executionName: "gate-5", score: undefined, draft });
+  await scripted(state, store, { faithfulness: 5, coverage: 5, tone: 5 });
+  await putJson(store, state.index!.indexKey, {
+    chunks: [
+      { id: "police.pdf#1", file: "police.pdf", page: 1, text: "[PERSON_2] pushed [PERSON_1] against the kitchen wall." },
+      { id: "garden.pdf#1", file: "garden.pdf", page: 1, text: "The garden has tomatoes." },
+      { id: "lease.pdf#1", file: "lease.pdf", page: 1, text: "We lived together on Elm Street." },
+    ],
+  });
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 1;
+  const out = await scoreDraft({ state }, store, { mode: "off" });
+  assert.deepEqual({ passed: out.passed, rewrite: out.rewrite }, { passed: false, rewrite: true });
+  const record = await getJson<{ failures: string[]; sentenceScores: Array<Record<string, unknown>>; unsupported: Array<Record<string, unknown>> }>(store, out.scoreKey);
+  assert.deepEqual(
+    record.sentenceScores.map((s) => [s.i, s.paragraph, s.sentence, s.element, s.supported]),
+    [[0, 0, 0, "abuse", true], [1, 0, 1, "abuse", false], [2, 1, 0, "residence", false]],
+  );
+  assert.deepEqual(record.unsupported.map((s) => ({ i: s.i, text: s.text, sources: s.sources, support: s.support })), [
+    { i: 1, text: "I pushed [PERSON_2] against the kitchen wall.", sources: ["police.pdf#1"], support: 0 },
+    { i: 2, text: "We lived together on Elm Street.", sources: ["garden.pdf#1"], support: 0 },
+  ]);
+  assert.ok(record.failures.includes("2 of 3 sentence(s) not supported by their sources"), record.failures.join("; "));
+
+  // The rewrite's prompt for that element names the unsupported sentence as a reason.
+  const { planStage } = await import("../../core/stages/plan.ts");
+  const rewrite = await planStage({
+    stage: "GuardrailsRewrite",
+    input: { stage: "GuardrailsRewrite", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index!.indexKey, round: 0, draftKey: state.draft!.outputKey, judgeKeys: state.judges!.map((j) => j.outputKey) },
+    store,
+    countTokens: (t: string) => Math.ceil(t.length / 4),
+    contextLimit: 8192,
+    maxTokens: 1200,
+  });
+  assert.match(rewrite.calls.find((c) => c.id === "abuse")!.prompt, /Reviewers said: Placeholders: abuse: .* \/ Unsupported: sentence 2 "I pushed \[PERSON_2\] against the kitchen wall\." is not supported by the sources it cites \/ scripted/);
+  assert.match(rewrite.calls.find((c) => c.id === "residence")!.prompt, /Unsupported: sentence 1 "We lived together on Elm Street\."/);
+});
