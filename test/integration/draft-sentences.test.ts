@@ -126,9 +126,13 @@ test("hosted fallback (recording providers, fixed answers): the canned answer is
       assert.equal(p.text, "I, [PERSON_1], remember this clearly. It happened as the records say.");
       assert.equal(p.sources.length, 1, "the one chunk the canned answer cites");
     }
-    // The schema went with the prompt (in words, and as response_format json_object).
+    // The schema went with the prompt: as OpenRouter's response_format json_schema, its sources
+    // limited to the prompt's own chunk ids, and in words.
     const body = JSON.parse(canned.requests.find((r) => r.body.includes("Paragraph as JSON"))!.body);
-    assert.deepEqual(body.response_format, { type: "json_object" });
+    assert.equal(body.response_format.type, "json_schema");
+    assert.equal(body.response_format.json_schema.name, "answer");
+    const ids: string[] = body.response_format.json_schema.schema.properties.sentences.items.properties.sources.items.enum;
+    assert.ok(ids.length > 0 && ids.every((id) => body.messages[0].content.includes(id)), "every id the schema allows is in the prompt");
     assert.match(body.messages[0].content, /"sources":\{"type":"array","minItems":1/);
   } finally {
     await canned.close();
@@ -145,6 +149,39 @@ test("hosted fallback (recording providers, fixed answers): the canned answer is
     });
   } finally {
     await foreign.close();
+    process.env = saved;
+  }
+});
+
+test("hosted fallback on Bedrock (recording provider, canned answer): the schema is Converse's forced `answer` tool, the model's tool input is the answer, checked like any other", async () => {
+  const registryPath = path.join(env.AFFIANT_HOME!, "registry.json");
+  const registry = JSON.parse(readFileSync(registryPath, "utf8"));
+  registry.stages.DraftDeclaration.fallback = ["bedrock:anthropic.claude-3-5-haiku-20241022-v1:0"];
+  writeFileSync(registryPath, JSON.stringify(registry));
+  await putJson(store, `${state.runKey}/facts.json`, { facts: [] });
+  state.facts = { outputKey: `${state.runKey}/facts.json`, stage: "ExtractFacts", model: "scripted", provider: "local", fallbackReason: null, tokensIn: 1, tokensOut: 1, loadMs: 0, promptMs: 0, genMs: 0, costUsd: 0 };
+  const event = { stage: "DraftDeclaration", state, failure: { Error: "Affiant.WorkerCrashed" }, executionName: state.executionName };
+  const canned = await startRecordingProviders();
+  const saved = { ...process.env };
+  Object.assign(process.env, canned.env);
+  try {
+    const metrics = await generateFallback(event);
+    assert.equal(metrics.provider, "bedrock");
+    const draft = await getJson<Draft>(store, metrics.outputKey);
+    const withSources = draft.paragraphs.filter((p) => p.sentences!.length > 0);
+    assert.ok(withSources.length > 0, "the tool input became the paragraphs' sentences");
+    for (const p of withSources) assert.deepEqual(p.sentences!.map((s) => s.text), ["I, [PERSON_1], remember this clearly.", "It happened as the records say."]);
+    const calls = canned.requests.filter((r) => r.provider === "bedrock" && r.body.includes("Paragraph as JSON")).map((r) => JSON.parse(r.body));
+    assert.ok(calls.length > 0);
+    for (const body of calls) {
+      const tool = body.toolConfig.tools[0].toolSpec;
+      assert.equal(tool.name, "answer");
+      assert.deepEqual(body.toolConfig.toolChoice, { tool: { name: "answer" } }, "Claude takes a forced tool");
+      const ids: string[] = tool.inputSchema.json.properties.sentences.items.properties.sources.items.enum;
+      assert.ok(ids.length > 0 && ids.every((id) => body.messages[0].content[0].text.includes(id)), "the tool's schema allows only the prompt's chunk ids");
+    }
+  } finally {
+    await canned.close();
     process.env = saved;
   }
 });
