@@ -141,7 +141,7 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const value = round3("skipped" in ground ? base : (1 - ground.weight) * base + ground.weight * ground.f1);
   // The coverage judge's checklist: an element it failed fails the gate, named.
   const titles = new Map((await caseElements(store, state.runKey, state.caseType)).elements.map((e) => [e.id, e.title]));
-  const uncovered = verdicts.flatMap((v) => uncoveredElements(v)).map((u) => ({ ...u, title: titles.get(u.element) }));
+  const uncovered = verdicts.flatMap((v) => uncoveredElements(v, draft)).map((u) => ({ ...u, title: titles.get(u.element) }));
   const failures = gateFailures({
     value,
     threshold: state.scoreThreshold,

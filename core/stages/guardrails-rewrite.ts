@@ -50,7 +50,7 @@ export const guardrailsRewrite = gpuStageModule({
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
         const notSupported = unsupported(element.id);
-        const notCovered = verdicts.flatMap((v) => uncoveredElements(v)).filter((u) => u.element === element.id).map((u) => `Not covered: ${u.reason}`).join("; ");
+        const notCovered = verdicts.flatMap((v) => uncoveredElements(v, previous)).filter((u) => u.element === element.id).map((u) => `Not covered: ${u.reason}`).join("; ");
         const said = [elementProblems && `Placeholders: ${elementProblems}`, notCovered, notSupported && `Unsupported: ${notSupported}`, reasons].filter(Boolean).join(" / ");
         return renderTemplate("rewrite-paragraph", { element: element.title, reasons: said || "(none)", roles: ctx.roles, paragraph: paragraph || "(empty)", sources });
       },

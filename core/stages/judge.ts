@@ -8,6 +8,7 @@ import { centroid } from "../vectors.ts";
 import { InvalidModelOutputError } from "../errors.ts";
 import { renderTemplate } from "./prompts.ts";
 import { parseJson, readDraft } from "./planning.ts";
+import type { Draft } from "../declaration.ts";
 import { gpuStageModule, type GpuStageModule } from "./stage.ts";
 
 export const judgeOutputSchema = z.object({ score: z.number().int().min(1).max(5), reasons: z.string() });
@@ -22,9 +23,32 @@ export type JudgeReport = JudgeOutput & { criterion: string };
 /** The checklist prompt's closing phrase (the stand-in hosted models recognise it). */
 export const checklistMarker = "Checklist verdicts as JSON";
 
-/** The elements a checklist verdict failed, each with its reason (for the gate and the rewrite). */
-export function uncoveredElements(verdict: JudgeOutput): Array<{ element: string; reason: string }> {
-  return Object.entries(verdict.elements ?? {}).flatMap(([element, v]) => (v.pass ? [] : [{ element, reason: v.reason }]));
+const normalized = (text: string) => text.toLowerCase().replace(/[\u201c\u201d]/g, '"').replace(/\s+/g, " ").trim();
+
+/** The quoted spans of a reason ("…" or “…”), three words or more: what a judge says the draft says. */
+export function quotesOf(reason: string): string[] {
+  return [...normalized(reason).matchAll(/"([^"]+)"/g)].map((m) => m[1]!.replace(/^[\s.,;:…]+|[\s.,;:…]+$/g, "")).filter((q) => q.split(" ").length >= 3);
+}
+
+/** Whether a reason quotes the draft: one of its quotes is, word for word, in the draft's text. */
+export function quotesDraft(reason: string, draftText: string): boolean {
+  const text = normalized(draftText);
+  return quotesOf(reason).some((q) => text.includes(q));
+}
+
+/**
+ * The elements a checklist verdict failed, each with its reason (for the gate and the
+ * rewrite). Given the draft, a pass counts only when its reason quotes the draft: the
+ * checklist is the proof every element is covered, and a pass that points at nothing in the
+ * draft proves nothing.
+ */
+export function uncoveredElements(verdict: JudgeOutput, draft?: { paragraphs: ReadonlyArray<Pick<Draft["paragraphs"][number], "text">> }): Array<{ element: string; reason: string }> {
+  const draftText = draft?.paragraphs.map((p) => p.text).join("\n");
+  return Object.entries(verdict.elements ?? {}).flatMap(([element, v]) => {
+    if (!v.pass) return [{ element, reason: v.reason }];
+    if (draftText !== undefined && !quotesDraft(v.reason, draftText)) return [{ element, reason: `judged covered, but the reason quotes nothing the draft says` }];
+    return [];
+  });
 }
 
 export interface JudgeOptions {
@@ -51,10 +75,17 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
     sample: options.checklist
       ? {
           promptMarker: checklistMarker,
-          // Every element of the prompt's checklist covered (not a model).
+          // Not a model: an element with a paragraph passes, quoting its first words from the
+          // prompt's draft; one without fails, saying so.
           answer: (prompt: string) => {
             const ids = [...prompt.slice(prompt.indexOf("Checklist:"), prompt.indexOf("Draft:")).matchAll(/^- ([a-z0-9-]+): /gm)].map((m) => m[1]!);
-            return JSON.stringify({ score: 4, reasons: "Each element is addressed.", elements: Object.fromEntries(ids.map((id) => [id, { pass: true, reason: `"I" statement under ${id}` }])) });
+            const draft = prompt.slice(prompt.indexOf("Draft:"), prompt.lastIndexOf("Sources:"));
+            const verdict = (id: string) => {
+              const text = new RegExp(`^${id}: (.+)$`, "m").exec(draft)?.[1]?.trim();
+              const words = text?.split(/\s+/).slice(0, 6).join(" ");
+              return words && words.split(" ").length >= 3 ? { pass: true, reason: `the draft says "${words}"` } : { pass: false, reason: "no paragraph of the draft addresses it" };
+            };
+            return JSON.stringify({ score: 4, reasons: "Each element is addressed.", elements: Object.fromEntries(ids.map((id) => [id, verdict(id)])) });
           },
         }
       : { promptMarker: "Score as JSON", answer: '{"score":4,"reasons":"Supported by the intake notes."}' },

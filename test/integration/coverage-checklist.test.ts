@@ -67,7 +67,7 @@ test("hosted coverage judge (recording providers, scripted model output): a verd
   writeFileSync(registryPath, JSON.stringify(registry));
   const event = { stage: "JudgeCoverage", state, failure: { Error: "Affiant.WorkerCrashed" }, executionName: state.executionName };
   const verdicts = (failing: string | null, leave?: string) =>
-    JSON.stringify({ score: 5, reasons: "fine", elements: Object.fromEntries(ids.filter((id) => id !== leave).map((id) => [id, id === failing ? { pass: false, reason: "the draft never says where [PERSON_1] lived" } : { pass: true, reason: `"${id}"` }])) });
+    JSON.stringify({ score: 5, reasons: "fine", elements: Object.fromEntries(ids.filter((id) => id !== leave).map((id) => [id, id === failing ? { pass: false, reason: "the draft never says where [PERSON_1] lived" } : { pass: true, reason: `the draft says "${said.slice(0, -1)}"` }])) });
   const saved = { ...process.env };
   let answer = verdicts(null, "residence");
   const providers = await startRecordingProviders({ answer: (prompt) => (prompt.includes("Checklist verdicts as JSON") ? answer : undefined) });
@@ -101,6 +101,14 @@ test("hosted coverage judge (recording providers, scripted model output): a verd
     });
     assert.match(rewrite.calls.find((c) => c.id === "residence")!.prompt, /Reviewers said: (Placeholders: [^/]+ \/ )?Not covered: the draft never says where \[PERSON_1\] lived \//);
     assert.doesNotMatch(rewrite.calls.find((c) => c.id === "abuse")!.prompt, /Not covered/);
+
+    // A pass whose reason quotes nothing the draft says proves nothing: that element is not covered.
+    const unquoted = JSON.parse(verdicts(null));
+    unquoted.elements.abuse = { pass: true, reason: "the abuse is described in detail" };
+    answer = JSON.stringify(unquoted);
+    judges[0] = report("JudgeCoverage", (await generateFallback(event)).outputKey);
+    const again = await getJson<{ failures: string[] }>(store, (await scoreDraft({ state: { ...state, judges } }, store, { mode: "off" })).scoreKey);
+    assert.deepEqual(again.failures.filter((f) => f.startsWith("element ")), [`element abuse (${elementsFor("VAWA").find((e) => e.id === "abuse")!.title}) not covered: judged covered, but the reason quotes nothing the draft says`]);
   } finally {
     await providers.close();
     process.env = saved;
