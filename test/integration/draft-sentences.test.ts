@@ -102,16 +102,22 @@ test("the real tiny model decodes under each call's grammar: JSON the schema acc
   assert.ok(draft.paragraphs.some((p) => p.sentences!.length > 0), "some paragraph had sources and sentences");
 });
 
-test("hosted fallback (recording providers, fixed answers): the canned answer is stored with its citations; an answer citing a chunk not in the prompt fails that entry with Affiant.CitationOutsidePrompt", async () => {
-  // DraftDeclaration's chain: one hosted entry, so its failure is the chain's.
+/**
+ * DraftDeclaration's chain as one hosted entry (so its failure is the chain's), with no facts
+ * from ExtractFacts (scripted model output): the fallback Lambda's event for it.
+ */
+async function hostedDraftChain(entry: string) {
   const registryPath = path.join(env.AFFIANT_HOME!, "registry.json");
   const registry = JSON.parse(readFileSync(registryPath, "utf8"));
-  registry.stages.DraftDeclaration.fallback = ["openrouter:acme/case-model"];
+  registry.stages.DraftDeclaration.fallback = [entry];
   writeFileSync(registryPath, JSON.stringify(registry));
-  // ExtractFacts' report, which Draft reads: no facts (scripted model output).
   await putJson(store, `${state.runKey}/facts.json`, { facts: [] });
   state.facts = { outputKey: `${state.runKey}/facts.json`, stage: "ExtractFacts", model: "scripted", provider: "local", fallbackReason: null, tokensIn: 1, tokensOut: 1, loadMs: 0, promptMs: 0, genMs: 0, costUsd: 0 };
-  const event = { stage: "DraftDeclaration", state, failure: { Error: "Affiant.WorkerCrashed" }, executionName: state.executionName };
+  return { stage: "DraftDeclaration", state, failure: { Error: "Affiant.WorkerCrashed" }, executionName: state.executionName };
+}
+
+test("hosted fallback (recording providers, fixed answers): the canned answer is stored with its citations; an answer citing a chunk not in the prompt fails that entry with Affiant.CitationOutsidePrompt", async () => {
+  const event = await hostedDraftChain("openrouter:acme/case-model");
 
   const canned = await startRecordingProviders();
   const saved = { ...process.env };
@@ -154,13 +160,7 @@ test("hosted fallback (recording providers, fixed answers): the canned answer is
 });
 
 test("hosted fallback on Bedrock (recording provider, canned answer): the schema is Converse's forced `answer` tool, the model's tool input is the answer, checked like any other", async () => {
-  const registryPath = path.join(env.AFFIANT_HOME!, "registry.json");
-  const registry = JSON.parse(readFileSync(registryPath, "utf8"));
-  registry.stages.DraftDeclaration.fallback = ["bedrock:anthropic.claude-3-5-haiku-20241022-v1:0"];
-  writeFileSync(registryPath, JSON.stringify(registry));
-  await putJson(store, `${state.runKey}/facts.json`, { facts: [] });
-  state.facts = { outputKey: `${state.runKey}/facts.json`, stage: "ExtractFacts", model: "scripted", provider: "local", fallbackReason: null, tokensIn: 1, tokensOut: 1, loadMs: 0, promptMs: 0, genMs: 0, costUsd: 0 };
-  const event = { stage: "DraftDeclaration", state, failure: { Error: "Affiant.WorkerCrashed" }, executionName: state.executionName };
+  const event = await hostedDraftChain("bedrock:anthropic.claude-3-5-haiku-20241022-v1:0");
   const canned = await startRecordingProviders();
   const saved = { ...process.env };
   Object.assign(process.env, canned.env);
