@@ -10,7 +10,7 @@
  * ([DATE_3]) is compared through `dateOf`, which Reinject gives from the vault, so only the
  * comparison sees the value, never the text that is quoted. Pure: no I/O, no logging.
  */
-import { sentencesOf } from "../score-draft.ts";
+import { sentencesOf } from "../scoring/support.ts";
 
 export interface SourceChunk {
   id: string;
