@@ -214,6 +214,17 @@ export function createApp(options: AppOptions): Hono {
     return c.body(new Uint8Array(result.markdown), 200, { "content-type": "text/markdown; charset=utf-8" });
   });
 
+  // The review document the attorney reads (JSON, real values: it is client data, like the declaration).
+  api.get("/executions/:id/review-document", async (c) => {
+    const id = executionId(c);
+    const result = await executions.reviewDocument(id);
+    if (!result) throw new NotFoundError(`execution ${id} does not exist`);
+    if (!result.json) throw new DeclarationNotReadyError(`execution ${id} is ${result.status}; the review document exists once Reinject has run (waiting in AttorneyReview or SUCCEEDED)`);
+    c.header("cache-control", "no-store");
+    c.header("x-content-type-options", "nosniff");
+    return c.body(new Uint8Array(result.json), 200, { "content-type": "application/json; charset=utf-8" });
+  });
+
   api.get("/workflow", (c) => {
     if (!options.definition) throw new NotFoundError("no definition is attached to this API");
     return c.json(options.definition);

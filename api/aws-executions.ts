@@ -5,6 +5,7 @@
  * new attempt. The per-state report is rebuilt from the execution history plus the stage
  * reports the execution output carries.
  */
+import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -23,7 +24,8 @@ import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type 
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { StageReport } from "../core/stage-report.ts";
-import { completedStages, reviewOf, type ExecutionSummary, type StateSummary } from "../workflows/engine/summary.ts";
+import { completedStages, reviewOf, type ExecutionSummary } from "../workflows/engine/summary.ts";
+import { statesFromHistory } from "./aws-history.ts";
 import { assertCaseReady, checkDocumentList, checkPdfBytes, documentKey, manifestKey, writeCase, writeManifest } from "./case-store.ts";
 import type { CaseDocument, CaseManifest, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 
@@ -227,6 +229,17 @@ export class AwsExecutions implements Executions {
     return { status: d.status as ExecutionStatus, markdown: await this.options.store.get(key) };
   }
 
+  async reviewDocument(executionId: string) {
+    const d = await this.describe(executionId);
+    if (!d) return undefined;
+    const status = d.status as ExecutionStatus;
+    // Succeeded: the output names it. Waiting in AttorneyReview: the gate has the run key.
+    const gate = status === "RUNNING" ? await this.options.reviews?.gate(executionId) : undefined;
+    const key = (d.output ? (JSON.parse(d.output) as { reviewDocument?: { jsonKey?: string } }).reviewDocument?.jsonKey : undefined) ?? (gate ? reviewDocumentJsonKey(gate.runKey) : undefined);
+    if (!key || !(await this.options.store.exists(key))) return { status };
+    return { status, json: await this.options.store.get(key) };
+  }
+
   private async describe(name: string) {
     try {
       return await this.options.sfn.send(new DescribeExecutionCommand({ executionArn: this.executionArn(name) }));
@@ -240,70 +253,4 @@ export class AwsExecutions implements Executions {
 /** `<caseId>-p<version>[-a<n>]` → caseId; other names as they are. */
 export function caseIdOf(executionName: string): string {
   return executionName.replace(/-p[0-9A-Za-z.]+(-a\d+)?$/, "");
-}
-
-/**
- * Step Functions history → the per-state summary: one entry per state run, in order.
- * Task failures are tied to their state through previousEventId, which is how parallel
- * branches' events are told apart.
- */
-export function statesFromHistory(events: HistoryEvent[], stages: StageReport[]): StateSummary[] {
-  const byId = new Map(events.map((e) => [e.id!, e]));
-  const entryOf = new Map<number, StateSummary>();
-  const states: StateSummary[] = [];
-  const open = new Map<string, StateSummary>();
-  const owner = (e: HistoryEvent): StateSummary | undefined => {
-    let cur: HistoryEvent | undefined = e;
-    for (let hops = 0; cur && hops < 10; hops++) {
-      const s = entryOf.get(cur.id!);
-      if (s) return s;
-      cur = cur.previousEventId ? byId.get(cur.previousEventId) : undefined;
-    }
-    return undefined;
-  };
-  for (const e of events) {
-    const at = e.timestamp!.toISOString();
-    if (e.type?.endsWith("StateEntered") && e.stateEnteredEventDetails?.name) {
-      const s = emptyState(e.stateEnteredEventDetails.name, at);
-      states.push(s);
-      open.set(s.name, s);
-      entryOf.set(e.id!, s);
-    } else if (e.type?.endsWith("StateExited") && e.stateExitedEventDetails?.name) {
-      const s = open.get(e.stateExitedEventDetails.name);
-      if (s && s.status === "RUNNING") (s.status = "SUCCEEDED"), (s.endedAt = at);
-    } else if (e.type === "TaskFailed" || e.type === "TaskTimedOut") {
-      const details = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
-      const s = owner(e);
-      if (s) {
-        s.status = "FAILED";
-        s.endedAt = at;
-        if (details?.error) s.error = details.error;
-        if (details?.cause) s.cause = details.cause;
-      }
-    } else {
-      const s = owner(e);
-      if (s) entryOf.set(e.id!, s);
-    }
-  }
-  for (const report of stages) {
-    const name = report.fallbackReason ? `${report.stage}Fallback` : report.stage;
-    const s = [...states].reverse().find((x) => x.name === name && x.status === "SUCCEEDED");
-    if (!s) continue;
-    Object.assign(s, {
-      model: report.model,
-      provider: report.provider,
-      fallbackReason: report.fallbackReason,
-      tokensIn: report.tokensIn,
-      tokensOut: report.tokensOut,
-      loadMs: report.loadMs,
-      promptMs: report.promptMs,
-      genMs: report.genMs,
-      costUsd: report.costUsd,
-    });
-  }
-  return states;
-}
-
-function emptyState(name: string, startedAt: string): StateSummary {
-  return { name, status: "RUNNING", startedAt, endedAt: null, model: null, provider: null, fallbackReason: null, tokensIn: null, tokensOut: null, loadMs: null, promptMs: null, genMs: null, costUsd: null };
 }

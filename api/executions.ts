@@ -65,6 +65,11 @@ export interface Executions {
   /** The re-injected declaration once the execution has succeeded. */
   declaration(executionId: string): Promise<{ status: ExecutionStatus; markdown?: Buffer } | undefined>;
   /**
+   * The review document (re-injected, JSON) once Reinject has written it: for a succeeded
+   * execution and for one waiting in AttorneyReview, whose attorney reads it before deciding.
+   */
+  reviewDocument(executionId: string): Promise<{ status: ExecutionStatus; json?: Buffer } | undefined>;
+  /**
    * The attorney's decision for an execution waiting in AttorneyReview; resolves once it is
    * checked, recorded in the audit log and handed to the execution (which runs on).
    */

@@ -16,6 +16,7 @@ import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartR
 import { UploadSigner } from "./local-uploads.ts";
 import type { ReviewDecisionInput } from "../core/review.ts";
 import type { StartApproval } from "../workflows/engine/review-gates.ts";
+import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 
 export interface LocalExecutionsOptions {
   engine: LocalEngine;
@@ -174,6 +175,16 @@ export class LocalExecutions implements Executions {
     const key = (row.output as { declarationKey?: string } | null)?.declarationKey;
     if (row.status !== "SUCCEEDED" || !key) return { status: row.status };
     return { status: row.status, markdown: await this.engine.store.get(key) };
+  }
+
+  async reviewDocument(executionId: string) {
+    const row = this.engine.db.getExecution(executionId);
+    if (!row) return undefined;
+    // Succeeded: the output names it. Waiting in AttorneyReview: the open task's state has the run key.
+    const runKey = row.status === "RUNNING" ? (this.engine.db.reviewTask({ executionId })?.state as { runKey?: string } | undefined)?.runKey : undefined;
+    const key = (row.output as { reviewDocument?: { jsonKey?: string } } | null)?.reviewDocument?.jsonKey ?? (runKey ? reviewDocumentJsonKey(runKey) : undefined);
+    if (!key || !(await this.engine.store.exists(key))) return { status: row.status };
+    return { status: row.status, json: await this.engine.store.get(key) };
   }
 
   /** Resolves when every execution this object started has ended. */

@@ -6,14 +6,26 @@
 import type { CaseType } from "./case-file.ts";
 import { caseTypeNames } from "./legal-elements.ts";
 
+/** One sentence of a paragraph and the chunk ids it cites (each was in its prompt). */
+export interface DraftSentence {
+  text: string;
+  sources: string[];
+}
+
 export interface DraftParagraph {
   element: string;
   title: string;
+  /** The sentences' texts joined: what every reader of a paragraph reads. */
   text: string;
-  /** Chunk ids placed in the paragraph's prompt. */
+  /**
+   * Chunk ids the paragraph cites: the union of its sentences' sources (drafts made before
+   * sentences existed: every chunk placed in its prompt).
+   */
   sources: string[];
   /** `file p.N` for each source, for the citation line. */
   citations: string[];
+  /** The sentences as the model wrote them, each with its own sources; absent in older drafts. */
+  sentences?: DraftSentence[];
 }
 
 export interface Draft {

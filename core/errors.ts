@@ -81,6 +81,8 @@ export const FallbackFailedError = define("Affiant.FallbackFailed");
 export const GenerationRunawayError = define("Affiant.GenerationRunaway");
 /** Structured output that does not match its schema. */
 export const InvalidModelOutputError = define("Affiant.InvalidModelOutput");
+/** A drafted sentence cites a chunk id that was not among the sources in its prompt. */
+export const CitationOutsidePromptError = define("Affiant.CitationOutsidePrompt");
 /** The worker process died without reporting a result. */
 export const WorkerCrashedError = define("Affiant.WorkerCrashed");
 /** A fallback provider answered with an error. */

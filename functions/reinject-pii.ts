@@ -10,11 +10,12 @@ import { declarationDocument, mapDeclarationText, renderDocumentMarkdown, withSp
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { spanishDeclaration, type Translation } from "../core/translation.ts";
-import { sentencesOf } from "./score-draft.ts";
-import { buildReviewDocument, mapReviewText, renderReviewMarkdown } from "./review-document.ts";
+import { paragraphSentences } from "./scoring/support.ts";
+import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
 import { renderReviewDocx } from "./renditions/review-docx.ts";
 import { caseElements } from "../core/legal-elements.ts";
-import type { PlaceholderProblem } from "../core/roles.ts";
+import { rolesKey, type PlaceholderProblem, type RoleLegend } from "../core/roles.ts";
+import type { ExtractedFact } from "./review/facts-to-confirm.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
@@ -39,8 +40,8 @@ export interface PipelineOutput {
   pdfKey: string;
   /** The filing rendition (Markdown, DOCX, PDF): no source lines, no draft notice. The keys above are the review rendition. */
   filing: { markdownKey: string; docxKey: string; pdfKey: string };
-  /** The review document the attorney reads beside the declaration (Markdown, DOCX). */
-  reviewDocument: { markdownKey: string; docxKey: string };
+  /** The review document the attorney reads beside the declaration (Markdown, DOCX; JSON for the viewer). */
+  reviewDocument: { markdownKey: string; docxKey: string; jsonKey: string };
   reportKey: string;
   /**
    * For a declarant who reads Spanish: the Spanish version in the same three renditions, and
@@ -187,12 +188,16 @@ async function writeSpanish(store: BlobStore, runKey: string, filing: Declaratio
 /** The review document, built from what the run wrote and re-injected like the declaration. */
 async function writeReviewDocument(store: BlobStore, state: PipelineState, draft: Draft, review: ReviewStatus, score: Record<string, unknown> | null, vault: Map<string, string>) {
   const { elements } = await caseElements(store, state.runKey, state.caseType);
-  const chunks = state.index ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number }> }>(store, state.index.indexKey)).chunks : [];
+  const chunks = state.index ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks : [];
   const check = state.placeholders ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey) : { problems: [] };
-  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`) });
+  const facts = state.facts ? (await getJson<{ facts: ExtractedFact[] }>(store, state.facts.outputKey)).facts : [];
+  const legend = (await store.exists(rolesKey(state.runKey))) ? await getJson<RoleLegend>(store, rolesKey(state.runKey)) : undefined;
+  // Redacted dates are compared by their values (the vault is open here); the quotes keep placeholders until mapReviewText.
+  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`), facts, legend, dateOf: (p) => vault.get(p) });
   const real = mapReviewText(built, (text) => reinject(text, vault));
-  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx` };
+  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx`, jsonKey: reviewDocumentJsonKey(state.runKey) };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));
+  await putJson(store, keys.jsonKey, real);
   await store.put(keys.docxKey, await renderReviewDocx(real));
   return keys;
 }
@@ -203,7 +208,7 @@ export function sentenceFlags(draft: Draft, score: Record<string, unknown> | nul
   const flags: SentenceFlags = {};
   let first = 0;
   for (const p of draft.paragraphs) {
-    const n = sentencesOf(p.text).length;
+    const n = paragraphSentences(p).length;
     for (const u of unsupported) if (u.i >= first && u.i < first + n) (flags[p.element] ??= []).push({ sentence: u.i - first + 1, support: u.support });
     first += n;
   }

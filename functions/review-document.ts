@@ -2,16 +2,35 @@
  * The review document the attorney reads beside the declaration: per paragraph its text, the
  * exhibits it cites (document and page), the sentences Score found unsupported with their
  * text, the judges' notes, placeholder problems left, elements with nothing drafted, documents
- * never cited, and the exhibit list (Exhibit A, B… in the order the case's documents come)
- * that the citations refer to. Built from blobs the run already wrote, with placeholders;
+ * never cited, facts to confirm with the client, contradictions between sources, and the
+ * exhibit list (Exhibit A, B… in the order the case's documents come) that the citations refer to. Built from blobs the run already wrote, with placeholders;
  * Reinject maps every string to real values (mapReviewText) before rendering.
  *
  * Each paragraph's text is a list of versions (`versions` names them): the English draft
- * today; a translation (issue 18) is one more entry, rendered as another column.
+ * today; a translation (issue 18) is one more entry, rendered as another column. A draft whose
+ * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
+ * sentence, each with its own exhibits; one without them, by paragraph.
  */
 import type { Draft, ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
-import { sentencesOf } from "./score-draft.ts";
+import type { RoleLegend } from "../core/roles.ts";
+import { findContradictions, type Contradiction } from "./review/contradictions.ts";
+import { factsToConfirm, type ExtractedFact, type FactToConfirm } from "./review/facts-to-confirm.ts";
+import { paragraphSentences } from "./scoring/support.ts";
+
+export type { FactToConfirm } from "./review/facts-to-confirm.ts";
+
+/** A paragraph as the draft stage writes it, with per-sentence sources when the stage gives them. */
+type ParagraphWithSentences = Draft["paragraphs"][number] & { sentences?: Array<{ text: string; sources: string[] }> };
+
+/** One side of a contradiction: the quote and where it is. */
+export interface ReviewQuote {
+  /** "Exhibit D, p. 1". */
+  exhibit: string;
+  /** The document's name (a placeholder until Reinject). */
+  document: string;
+  quote: string;
+}
 
 export interface Exhibit {
   letter: string;
@@ -33,6 +52,8 @@ export interface ReviewParagraph {
   /** "Exhibit A, p. 2" for each page it cites. */
   exhibits: string[];
   unsupported: Array<{ sentence: number; text: string; support: number }>;
+  /** Present when the draft cites per sentence: each sentence with its own exhibits. */
+  sentences?: Array<{ text: string; exhibits: string[] }>;
 }
 
 export interface ReviewDocument {
@@ -44,6 +65,9 @@ export interface ReviewDocument {
   placeholderProblems: string[];
   elementsNotCovered: string[];
   documentsNeverCited: string[];
+  factsToConfirm: FactToConfirm[];
+  /** The same event told as an accident in one document and as inflicted harm in another ("cause"), or dated differently ("date"). */
+  contradictions: Array<{ kind: Contradiction["kind"]; event: string; first: ReviewQuote; second: ReviewQuote }>;
   exhibits: Exhibit[];
   /** What this document does not check yet, said rather than left to be assumed. */
   notChecked: string[];
@@ -53,16 +77,28 @@ export interface ReviewInputs {
   draft: Draft;
   review: ReviewStatus;
   elements: LegalElement[];
-  /** The index's chunks (document and page of every chunk). */
-  chunks: Array<{ id: string; file: string; page: number }>;
+  /** The index's chunks (document and page of every chunk; their redacted text for the checks on sources). */
+  chunks: Array<{ id: string; file: string; page: number; text?: string }>;
   /** Score's record of the final draft, if it was scored. */
   score: Record<string, unknown> | null;
   placeholderProblems: string[];
+  /** ExtractFacts' facts, for the facts to confirm. */
+  facts?: ExtractedFact[];
+  /** roles.json: who the placeholders are. */
+  legend?: RoleLegend;
+  /** A redacted date's value ([DATE_3] → "22 de marzo de 2019"), so dates can be compared; never quoted. */
+  dateOf?: (placeholder: string) => string | undefined;
 }
+
+/**
+ * Where Reinject writes the re-injected review document as JSON (the viewer's, through the
+ * API): known from the run key alone, so an execution waiting in AttorneyReview has it too.
+ */
+export const reviewDocumentJsonKey = (runKey: string) => `${runKey}/review.json`;
 
 const letterOf = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26)));
 
-export function buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems }: ReviewInputs): ReviewDocument {
+export function buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems, facts = [], legend, dateOf }: ReviewInputs): ReviewDocument {
   // Exhibits in the order the case's documents come in the index.
   const byFile = new Map<string, Exhibit>();
   for (const c of chunks) {
@@ -73,21 +109,41 @@ export function buildReviewDocument({ draft, review, elements, chunks, score, pl
   const pageOf = new Map(chunks.map((c) => [c.id, c]));
   const unsupported = Array.isArray(score?.unsupported) ? (score.unsupported as Array<{ i: number; support: number }>) : [];
   const citationOf = new Map(elements.map((e) => [e.id, e.citation]));
-  let first = 0;
-  const paragraphs = draft.paragraphs.map((p, n): ReviewParagraph => {
-    const sentences = sentencesOf(p.text);
-    const flagged = unsupported.filter((u) => u.i >= first && u.i < first + sentences.length).map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
-    first += sentences.length;
-    const exhibits: string[] = [];
-    for (const id of p.sources) {
+  const exhibitsOf = (ids: string[]) => {
+    const labels: string[] = [];
+    for (const id of ids) {
       const chunk = pageOf.get(id);
       const exhibit = chunk && byFile.get(chunk.file);
       if (!chunk || !exhibit) continue;
       if (!exhibit.citedPages.includes(chunk.page)) exhibit.citedPages.push(chunk.page);
       const label = `Exhibit ${exhibit.letter}, p. ${chunk.page}`;
-      if (!exhibits.includes(label)) exhibits.push(label);
+      if (!labels.includes(label)) labels.push(label);
     }
-    return { number: n + 1, element: p.element, heading: p.title, citation: citationOf.get(p.element) ?? "", texts: [p.text.trim()], exhibits, unsupported: flagged };
+    return labels;
+  };
+  let first = 0;
+  const paragraphs = (draft.paragraphs as ParagraphWithSentences[]).map((p, n): ReviewParagraph => {
+    // Score numbers the sentences across the draft, from the same list this reads.
+    const sentences = paragraphSentences(p).map((s) => s.text);
+    const flagged = unsupported.filter((u) => u.i >= first && u.i < first + sentences.length).map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
+    first += sentences.length;
+    const cited = p.sentences ? p.sentences.map((s) => ({ text: s.text.trim(), exhibits: exhibitsOf(s.sources) })) : undefined;
+    const exhibits = cited ? [...new Set(cited.flatMap((s) => s.exhibits))] : exhibitsOf(p.sources);
+    const text = p.text.trim() || (p.sentences ?? []).map((s) => s.text.trim()).join(" ");
+    return { number: n + 1, element: p.element, heading: p.title, citation: citationOf.get(p.element) ?? "", texts: [text], exhibits, unsupported: flagged, ...(cited ? { sentences: cited } : {}) };
+  });
+  const exhibitOf = (file: string, page: number) => `Exhibit ${byFile.get(file)?.letter ?? "?"}, p. ${page}`;
+  const withText = chunks.filter((c): c is typeof c & { text: string } => typeof c.text === "string");
+  const found = findContradictions(withText, { dateOf });
+  const side = (q: { file: string; page: number; quote: string }): ReviewQuote => ({ exhibit: exhibitOf(q.file, q.page), document: q.file, quote: q.quote });
+  const toConfirm = factsToConfirm({
+    facts,
+    chunks: withText,
+    unsupported: paragraphs.flatMap((p) => p.unsupported.map((u) => ({ paragraph: p.number, text: u.text }))),
+    paragraphs: paragraphs.map((p) => ({ number: p.number, text: p.texts[0] ?? "" })),
+    legend,
+    contradictions: found,
+    exhibitOf,
   });
   const drafted = new Set(draft.paragraphs.filter((p) => p.text.trim()).map((p) => p.element));
   return {
@@ -99,8 +155,11 @@ export function buildReviewDocument({ draft, review, elements, chunks, score, pl
     placeholderProblems,
     elementsNotCovered: elements.filter((e) => !drafted.has(e.id)).map((e) => `${e.title} (${e.citation})`),
     documentsNeverCited: [...byFile.values()].filter((e) => e.citedPages.length === 0).map((e) => `Exhibit ${e.letter}: ${e.title}`),
+    factsToConfirm: toConfirm,
+    contradictions: found.map((c) => ({ kind: c.kind, event: c.event, first: side(c.first), second: side(c.second) })),
     exhibits: [...byFile.values()],
-    notChecked: ["contradictions between sources", "facts to confirm with the client"],
+    // Said rather than left to be assumed: the detector reads causes and dates, not every kind of disagreement.
+    notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
   };
 }
 
@@ -109,13 +168,30 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
   return {
     ...doc,
     review: { ...doc.review, failures: doc.review.failures.map(f) },
-    paragraphs: doc.paragraphs.map((p) => ({ ...p, heading: f(p.heading), texts: p.texts.map(f), unsupported: p.unsupported.map((u) => ({ ...u, text: f(u.text) })) })),
+    paragraphs: doc.paragraphs.map((p) => ({
+      ...p,
+      heading: f(p.heading),
+      texts: p.texts.map(f),
+      unsupported: p.unsupported.map((u) => ({ ...u, text: f(u.text) })),
+      ...(p.sentences ? { sentences: p.sentences.map((s) => ({ ...s, text: f(s.text) })) } : {}),
+    })),
     judges: doc.judges.map((j) => ({ ...j, reasons: f(j.reasons) })),
     placeholderProblems: doc.placeholderProblems.map(f),
     documentsNeverCited: doc.documentsNeverCited.map(f),
+    factsToConfirm: doc.factsToConfirm.map((x) => ({ item: f(x.item), why: x.why.map(f), where: x.where.map(f) })),
+    contradictions: doc.contradictions.map((c) => ({ ...c, first: mapQuote(c.first, f), second: mapQuote(c.second, f) })),
     exhibits: doc.exhibits.map((e) => ({ ...e, title: f(e.title) })),
   };
 }
+
+const mapQuote = (q: ReviewQuote, f: (text: string) => string): ReviewQuote => ({ ...q, document: f(q.document), quote: f(q.quote) });
+
+/** One line per contradiction, the same in Markdown, DOCX and the viewer. */
+export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =>
+  c.kind === "cause"
+    ? `Same event (${c.event}) told as an accident in ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” and as inflicted in ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`
+    : `Same injury dated differently (${c.event}): ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” against ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`;
+export const factLine = (x: FactToConfirm) => `“${x.item}”: ${x.why.join("; ")} (${x.where.join("; ")})`;
 
 const list = (items: string[], none: string) => (items.length ? items.map((i) => `- ${i}`) : [`- ${none}`]);
 
@@ -128,10 +204,13 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
     // More than one version (a translation): side by side, a column each.
     else lines.push(`| ${doc.versions.join(" | ")} |`, `|${doc.versions.map(() => " --- ").join("|")}|`, `| ${p.texts.map((t) => t.replace(/\|/g, "\\|") || "—").join(" | ")} |`, "");
     lines.push(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, "");
+    if (p.sentences) lines.push(...p.sentences.map((s, i) => `${i + 1}. ${s.text} _(${s.exhibits.join("; ") || "no exhibit"})_`), "");
     for (const u of p.unsupported) lines.push(`- Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`);
     if (p.unsupported.length) lines.push("");
   }
   lines.push("## Judges' notes", "", ...list(doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"), "");
+  lines.push("## Facts to confirm with the client", "", ...list(doc.factsToConfirm.map(factLine), "none"), "");
+  lines.push("## Contradictions between sources", "", ...list(doc.contradictions.map(contradictionLine), "none found"), "");
   lines.push("## Placeholder problems left", "", ...list(doc.placeholderProblems, "none"), "");
   lines.push("## Elements not covered", "", ...list(doc.elementsNotCovered, "none"), "");
   lines.push("## Documents never cited", "", ...list(doc.documentsNeverCited, "none"), "");

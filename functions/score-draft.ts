@@ -12,7 +12,8 @@ import type { Draft } from "../core/declaration.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
-import type { JudgeOutput } from "../core/stages/judge.ts";
+import { uncoveredElements, type JudgeOutput } from "../core/stages/judge.ts";
+import { caseElements } from "../core/legal-elements.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
 import { embeddingGuard } from "./embeddings/guard.ts";
@@ -20,6 +21,7 @@ import { embeddingsMode, openEmbedder, type EmbeddingsMode } from "./embeddings/
 import type { PlaceholderProblem } from "../core/roles.ts";
 import { checkDraftPlaceholders, type CheckOutput } from "./check-placeholders.ts";
 import { groundingScore, type GroundingResult } from "./scoring/grounding.ts";
+import { draftSentences, paragraphSentences, support, supportThreshold } from "./scoring/support.ts";
 
 export interface ScoreEvent {
   state: PipelineState;
@@ -35,38 +37,7 @@ export interface ScoreOutput {
   scoreKey: string;
 }
 
-const stopwords = new Set("a an the and or but of to in on at for with by from as is was were be been are it its this that he she they i my me we our you your his her their them not no so if then than".split(" "));
-
-function words(text: string): Set<string> {
-  return new Set(
-    text
-      .toLowerCase()
-      .replace(/\[[a-z_]+_\d+\]/g, " ")
-      .split(/[^a-z0-9áéíóúñü]+/)
-      .filter((w) => w.length > 2 && !stopwords.has(w)),
-  );
-}
-
-/** Share of a sentence's content words found in its best-matching source chunk. */
-export function support(sentence: string, sources: string[]): number {
-  const s = words(sentence);
-  if (s.size === 0) return 0;
-  let best = 0;
-  for (const src of sources) {
-    const w = words(src);
-    let hit = 0;
-    for (const x of s) if (w.has(x)) hit++;
-    best = Math.max(best, hit / s.size);
-  }
-  return best;
-}
-
-export const supportThreshold = 0.35;
-
-/** The draft's sentences, as Score counts them. */
-export function sentencesOf(text: string): string[] {
-  return text.split(/(?<=[.!?])\s+/).filter((s) => s.trim().length > 0);
-}
+export { sentencesOf, support, supportThreshold } from "./scoring/support.ts";
 
 export interface ScoreOptions {
   /** Default: the registry in force. */
@@ -101,14 +72,19 @@ async function grounding(state: PipelineState, draft: Draft, index: StoredIndex,
     if (embedder.model !== e.model) return { skipped: `the index was embedded with ${e.model}; the registry now names ${embedder.model}` };
     const vectors = (await loadIndexVectors(store, index))!;
     const position = new Map(index.chunks.map((c, i) => [c.id, i]));
-    const sentences = draft.paragraphs.map((p) => sentencesOf(p.text));
-    const flat = await embedder.embed(sentences.flat().map((s) => documentPrefix + s));
+    const sentences = draft.paragraphs.map((p) => paragraphSentences(p));
+    const flat = await embedder.embed(sentences.flat().map((s) => documentPrefix + s.text));
     let next = 0;
-    const paragraphs = draft.paragraphs.map((p, i) => ({
-      element: p.element,
-      sentences: sentences[i]!.map(() => flat[next++]!),
-      sources: p.sources.flatMap((id) => (position.has(id) ? [vectors.chunks[position.get(id)!]!] : [])),
-    }));
+    const paragraphs = draft.paragraphs.map((p, i) => {
+      const cited = p.sources.filter((id) => position.has(id));
+      return {
+        element: p.element,
+        sentences: sentences[i]!.map(() => flat[next++]!),
+        sources: cited.map((id) => vectors.chunks[position.get(id)!]!),
+        // Each sentence against the chunks it cites itself.
+        cites: sentences[i]!.map((s) => s.sources.flatMap((id) => (cited.includes(id) ? [cited.indexOf(id)] : []))),
+      };
+    });
     const { weight, baseline } = config.grounding;
     return { ...groundingScore(paragraphs, { baseline }), provider: embedder.provider, model: embedder.model, weight, baseline, split: embedder.truncations.length };
   } finally {
@@ -126,8 +102,18 @@ export const faithfulnessFloor = 2;
  * outvoted by coverage and tone: a score of 2 or less, or one unsupported sentence, fails
  * it whatever the average, as does a placeholder problem the rewrites left.
  */
-export function gateFailures(g: { value: number; threshold: number; faithfulness?: number; sentences: number; unsupported: number; placeholderProblems: number }): string[] {
+export function gateFailures(g: {
+  value: number;
+  threshold: number;
+  faithfulness?: number;
+  sentences: number;
+  unsupported: number;
+  placeholderProblems: number;
+  /** Elements the coverage judge's checklist failed: each fails the gate by name. */
+  uncovered?: Array<{ element: string; title?: string; reason: string }>;
+}): string[] {
   const out: string[] = [];
+  for (const u of g.uncovered ?? []) out.push(`element ${u.element}${u.title ? ` (${u.title})` : ""} not covered: ${u.reason}`);
   if (g.faithfulness !== undefined && g.faithfulness <= faithfulnessFloor) out.push(`faithfulness ${g.faithfulness} of 5 (at most ${faithfulnessFloor} fails)`);
   if (g.sentences === 0) out.push("no sentence drafted");
   if (g.unsupported > 0) out.push(`${g.unsupported} of ${g.sentences} sentence(s) not supported by their sources`);
@@ -146,14 +132,16 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   for (const report of state.judges) verdicts.push({ stage: report.stage, ...(await getJson<JudgeOutput>(store, report.outputKey)) });
   const judgeScore = verdicts.reduce((n, v) => n + (v.score - 1) / 4, 0) / Math.max(1, verdicts.length);
 
-  const sentences = draft.paragraphs.flatMap((p) =>
-    sentencesOf(p.text).map((s) => ({ element: p.element, sources: p.sources, sentence: s, support: support(s, p.sources.map((id) => byId.get(id) ?? "")) })),
-  );
+  // Each sentence against its own sources (the ones it cites), placeholders kept.
+  const sentences = draftSentences(draft).map((s) => ({ ...s, support: support(s.text, s.sources.map((id) => byId.get(id) ?? "")) }));
   const supported = sentences.filter((s) => s.support >= supportThreshold).length;
   const supportScore = sentences.length ? supported / sentences.length : 0;
   const base = 0.5 * judgeScore + 0.5 * supportScore;
   const ground = await grounding(state, draft, index, store, options);
   const value = round3("skipped" in ground ? base : (1 - ground.weight) * base + ground.weight * ground.f1);
+  // The coverage judge's checklist: an element it failed fails the gate, named.
+  const titles = new Map((await caseElements(store, state.runKey, state.caseType)).elements.map((e) => [e.id, e.title]));
+  const uncovered = verdicts.flatMap((v) => uncoveredElements(v, draft)).map((u) => ({ ...u, title: titles.get(u.element) }));
   const failures = gateFailures({
     value,
     threshold: state.scoreThreshold,
@@ -161,12 +149,14 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
     sentences: sentences.length,
     unsupported: sentences.length - supported,
     placeholderProblems: state.placeholders?.problems ?? 0,
+    uncovered,
   });
   // Name what the rewrites left (placeholders, element ids and kinds: no value), for the banner.
   if (state.placeholders?.problems) {
     const check = await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey);
     failures.push(...check.problems.slice(0, 5).map((p) => `${p.element}: ${p.detail}`));
   }
+  const sentenceScores = sentences.map((s) => ({ i: s.i, paragraph: s.paragraph, element: s.element, sentence: s.sentence, text: s.text, sources: s.sources, support: Math.round(s.support * 100) / 100, supported: s.support >= supportThreshold }));
   const passed = failures.length === 0;
   const rewrite = !passed && state.rewrites.n < state.maxRewrites;
 
@@ -193,10 +183,14 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
           },
     threshold: state.scoreThreshold,
     round: state.rewrites.n,
-    judges: verdicts.map((v) => ({ stage: v.stage, score: v.score, reasons: v.reasons })),
-    // Flagged sentences by index, with the sources they cite (document#page chunk ids): the
-    // sentences themselves stay in the draft blob, and the reviewer reads them in the declaration.
-    unsupported: sentences.map((s, i) => ({ i, element: s.element, sources: s.sources, support: Math.round(s.support * 100) / 100 })).filter((s) => s.support < supportThreshold),
+    judges: verdicts.map((v) => ({ stage: v.stage, score: v.score, reasons: v.reasons, ...(v.elements ? { elements: v.elements } : {}) })),
+    // Elements the checklist failed, with the judge's reason.
+    uncovered,
+    // Every sentence's score against the sources it cites, and the unsupported ones: `i` across
+    // the draft, `paragraph` and `sentence` (0-based) within it, the redacted text (placeholders,
+    // as the draft blob holds it) and the cited chunk ids.
+    sentenceScores,
+    unsupported: sentenceScores.filter((s) => !s.supported),
   });
   const groundingF1 = "skipped" in ground ? null : round3(ground.f1);
   if ("skipped" in ground) log("warn", "score.grounding_skipped", { caseId: state.caseId, execution: state.executionName, reason: ground.skipped });

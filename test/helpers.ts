@@ -52,11 +52,14 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
   // llama.cpp embeddings, meaningless semantically), and a missing model is an error here.
   delete registry.models[registry.embedding.local.model];
   registry.embedding.local = { model: "stories-260k", ifMissing: "fail", documentPrefix: "", queryPrefix: "" };
-  for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: options.contextSize ?? 768 }, options.models ?? {});
+  // 1024, the registry's own for the tiny model: the coverage judge's per-element checklist
+  // answer and its prompt (checklist, draft) do not fit in less.
+  for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: options.contextSize ?? 1024 }, options.models ?? {});
   for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
     const module = stageModules.find((m) => m.name === name);
     const structured = module?.outputSchema !== undefined;
-    stage.maxTokens = module?.phase === "judge" ? 160 : structured ? 400 : 200;
+    // A checklist judge answers per element: it needs a structured stage's budget.
+    stage.maxTokens = module?.phase === "judge" ? ("checklist" in module && module.checklist ? 560 : 160) : structured ? 400 : 200;
     // Structured stages decode greedily in tests: a sampled JSON answer may, rarely, outrun
     // its token cap (a real GenerationRunaway, which production sends to the fallback).
     if (structured) stage.temperature = 0;

@@ -154,7 +154,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
 /**
  * Vault values found in anything that may leave the account or be read by operators: every
  * request the hosted stand-ins received during the case, the run's blobs other than the
- * final declaration in both renditions and the review document (the pre-redaction text is sealed like the vault), the history
+ * final declaration in both renditions and the review document (Markdown, DOCX, and the JSON the viewer shows; the pre-redaction text is sealed like the vault), the history
  * database and the logs. Every type redaction knows is looked for, the second round's
  * identifiers (ITIN, I-94, incident, case, badge, licence, plate) and file names included.
  */
@@ -172,7 +172,7 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
   // do: file names ([DOCUMENT_n]) are expected there, and nowhere else.
   const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
-  const files = [...filesUnder(runDir).filter((f) => !/(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx))$/.test(f)), homePaths.database(), homePaths.logFile()];
+  const files = [...filesUnder(runDir).filter((f) => !/(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(f)), homePaths.database(), homePaths.logFile()];
   const matchers = entries.map(([placeholder, v]) => ({ type: placeholder.replace(/^\[|_\d+\]$/g, ""), value: v, found: valueMatcher(v) }));
   let leaks = 0;
   const report = (type: string, where: string) => {

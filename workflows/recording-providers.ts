@@ -12,6 +12,15 @@ import type { AddressInfo } from "node:net";
 import { stageModules } from "../core/stages/index.ts";
 import { config } from "../core/config.ts";
 import type { HostedProviderName } from "../core/providers/index.ts";
+import { extractJson, jsonAnswerName } from "../core/providers/types.ts";
+
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 export interface RecordedRequest {
   /** The provider module whose wire protocol this stand-in speaks (one server each). */
@@ -28,8 +37,18 @@ export interface RecordedRequest {
  * ([DOCUMENT_1] is the first file).
  */
 export function cannedAnswer(prompt: string): string {
-  for (const { sample } of stageModules) if (sample && prompt.includes(sample.promptMarker)) return sample.answer;
+  for (const { sample } of stageModules) {
+    if (sample && prompt.includes(sample.promptMarker)) return typeof sample.answer === "string" ? sample.answer : sample.answer(prompt);
+  }
   return "I, [PERSON_1], remember this clearly. It happened as the records say.";
+}
+
+export interface RecordingProvidersOptions {
+  /**
+   * A test's own fixed answer for a prompt (scripted model output), or undefined for the
+   * canned one: how a test sends a hosted answer the pipeline must catch.
+   */
+  answer?: (prompt: string) => string | undefined;
 }
 
 export interface RecordingProviders {
@@ -41,8 +60,9 @@ export interface RecordingProviders {
   close(): Promise<void>;
 }
 
-export async function startRecordingProviders(): Promise<RecordingProviders> {
+export async function startRecordingProviders(options: RecordingProvidersOptions = {}): Promise<RecordingProviders> {
   const requests: RecordedRequest[] = [];
+  const answer = (prompt: string) => options.answer?.(prompt) ?? cannedAnswer(prompt);
   const handle = (provider: RecordedRequest["provider"]) => (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
     let body = "";
     req.on("data", (d: Buffer) => (body += d));
@@ -58,10 +78,16 @@ export async function startRecordingProviders(): Promise<RecordingProviders> {
       res.setHeader("content-type", "application/json");
       if (req.url === "/api/v1/chat/completions") {
         const prompt = String(parsed.messages?.[0]?.content ?? "");
-        res.end(JSON.stringify({ id: "cmpl-1", object: "chat.completion", created: 0, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: cannedAnswer(prompt) }, finish_reason: "stop" }], usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 } }));
+        res.end(JSON.stringify({ id: "cmpl-1", object: "chat.completion", created: 0, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: answer(prompt) }, finish_reason: "stop" }], usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 } }));
       } else if (/^\/model\/.+\/converse$/.test(req.url!)) {
         const prompt = String(parsed.messages?.[0]?.content?.[0]?.text ?? "");
-        res.end(JSON.stringify({ output: { message: { role: "assistant", content: [{ text: cannedAnswer(prompt) }] } }, stopReason: "end_turn", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } }));
+        const text = answer(prompt);
+        // Offered the `answer` tool (a JSON stage), a model calls it with the JSON as its input;
+        // an answer that is not JSON (a test's malformed one) stays text.
+        const tool = parsed.toolConfig?.tools?.find((t: any) => t.toolSpec?.name === jsonAnswerName);
+        const input = tool ? jsonOrUndefined(extractJson(text)) : undefined;
+        const content = input === undefined ? [{ text }] : [{ toolUse: { toolUseId: "tooluse-1", name: jsonAnswerName, input } }];
+        res.end(JSON.stringify({ output: { message: { role: "assistant", content } }, stopReason: input === undefined ? "end_turn" : "tool_use", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } }));
       } else if (/^\/model\/.+\/invoke$/.test(req.url!) && typeof parsed.inputText === "string") {
         // Titan text embeddings: a vector from the text's bytes (not a model: equal texts, equal vectors).
         const dimensions = Number(parsed.dimensions ?? 512);

@@ -89,8 +89,8 @@ export const viewerJs = `"use strict";
   }
   function append(el, children) {
     if (children === void 0 || children === null || children === false) return;
-    const list = Array.isArray(children) ? children : [children];
-    for (const c of list) {
+    const list2 = Array.isArray(children) ? children : [children];
+    for (const c of list2) {
       if (c === void 0 || c === null || c === false) continue;
       if (Array.isArray(c)) append(el, c);
       else if (typeof c === "string" || typeof c === "number") el.appendChild(document.createTextNode(String(c)));
@@ -567,6 +567,74 @@ export const viewerJs = `"use strict";
     ]);
   }
 
+  // api/viewer/browser/review-document.ts
+  var loaded = /* @__PURE__ */ new Map();
+  var opened = /* @__PURE__ */ new Set();
+  function renderReviewDocumentSection(executionId, round) {
+    const key = executionId + "\\0" + round;
+    const body = h("div", { id: "review-document-body" });
+    const show = h("button", { type: "button", class: "button", id: "review-document-show" }, "Show the review document (client data)");
+    const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]), body]);
+    const load = () => {
+      const doc = loaded.get(key);
+      if (doc) return body.replaceChildren(renderReviewDocument(doc));
+      body.replaceChildren(h("p", { class: "muted" }, "Loading the review document…"));
+      apiJson("/executions/" + encodeURIComponent(executionId) + "/review-document").then((d) => {
+        loaded.set(key, d);
+        body.replaceChildren(renderReviewDocument(d));
+      }).catch((err) => {
+        const e = errorText(err);
+        body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? e.name + ": " : "") + (e.message || "could not load the review document")));
+      });
+    };
+    show.addEventListener("click", () => {
+      opened.add(executionId);
+      show.remove();
+      load();
+    });
+    if (opened.has(executionId)) load();
+    else body.appendChild(h("p", { class: "muted" }, "Per paragraph its text, exhibits and unsupported sentences; facts to confirm, contradictions between sources, documents never cited, elements not covered and the exhibit list."));
+    return section;
+  }
+  function list(id, title, items, none) {
+    return h("div", { class: "review-part", id }, [h("h3", null, title), items.length ? h("ul", null, items.map((i) => h("li", null, i))) : h("p", { class: "muted" }, none)]);
+  }
+  function renderReviewDocument(doc) {
+    const verdict = doc.review.status === "passed" ? h("p", { id: "review-document-verdict" }, h("span", { class: "badge badge-succeeded" }, "quality gate passed")) : h("p", { id: "review-document-verdict" }, [h("span", { class: "badge badge-failed" }, "FAILING REVIEW"), " " + doc.review.failures.join("; ")]);
+    const paragraphs = doc.paragraphs.map(
+      (p) => h("article", { class: "review-paragraph", "data-element": p.element }, [
+        h("h3", null, p.number + ". " + p.heading),
+        p.citation ? h("p", { class: "muted" }, p.citation) : null,
+        p.sentences ? h("ol", { class: "review-sentences" }, p.sentences.map((s2) => h("li", null, [s2.text + " ", h("span", { class: "muted" }, "(" + (s2.exhibits.join("; ") || "no exhibit") + ")")]))) : p.texts.map((t, i) => h("p", { class: "review-text", "data-version": doc.versions[i] ?? "" }, t || "(nothing drafted)")),
+        h("p", { class: "review-cites" }, "Cites: " + (p.exhibits.join("; ") || "no exhibit")),
+        p.unsupported.map((u) => h("p", { class: "error-text review-unsupported" }, "Unsupported sentence " + u.sentence + " (support " + u.support + "): “" + u.text + "”"))
+      ])
+    );
+    const quote = (q) => [h("strong", null, q.exhibit), " (" + q.document + "): “" + q.quote + "”"];
+    return h("div", { class: "review-document" }, [
+      verdict,
+      h("div", { id: "review-paragraphs" }, paragraphs),
+      list("review-judges", "Judges' notes", doc.judges.map((j) => j.stage + ": " + j.score + " of 5. " + j.reasons), "none recorded"),
+      list("review-facts", "Facts to confirm with the client", doc.factsToConfirm.map((f) => "“" + f.item + "”: " + f.why.join("; ") + " (" + f.where.join("; ") + ")"), "none"),
+      list(
+        "review-contradictions",
+        "Contradictions between sources",
+        doc.contradictions.map((c) => [c.kind === "cause" ? "Same event (" + c.event + ") told as an accident in " : "Same injury dated differently (" + c.event + "): ", ...quote(c.first), c.kind === "cause" ? " and as inflicted in " : " against ", ...quote(c.second)]),
+        "none found"
+      ),
+      list("review-placeholders", "Placeholder problems left", doc.placeholderProblems, "none"),
+      list("review-uncited", "Documents never cited", doc.documentsNeverCited, "none"),
+      list("review-uncovered", "Elements not covered", doc.elementsNotCovered, "none"),
+      list(
+        "review-exhibits",
+        "Exhibit list",
+        doc.exhibits.map((e) => "Exhibit " + e.letter + ": " + e.title + " (pages " + e.pages.join(", ") + (e.citedPages.length ? "; cited: " + e.citedPages.join(", ") : "; not cited") + ")"),
+        "none"
+      ),
+      doc.notChecked.length ? h("p", { class: "muted" }, "Not checked by Affiant yet: " + doc.notChecked.join("; ") + ".") : null
+    ]);
+  }
+
   // api/viewer/browser/detail.ts
   var SEGMENTS = [
     { key: "queueMs", label: "queue" },
@@ -627,6 +695,8 @@ export const viewerJs = `"use strict";
       ]),
       summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
       summary.reviewAudit?.length ? renderAuditLog(summary.reviewAudit) : null,
+      // Reinject has written it by the time the execution waits for the attorney or has succeeded.
+      summary.waitingFor || summary.status === "SUCCEEDED" ? renderReviewDocumentSection(summary.executionId, summary.status + (summary.review ? ":" + summary.review.round : "")) : null,
       h("section", { class: "card" }, [
         h("div", { class: "card-head" }, [h("h2", null, "State graph"), graphLegend()]),
         h("div", { class: "graph-wrap", id: "graph" }, definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API."))
@@ -831,16 +901,16 @@ export const viewerJs = `"use strict";
     apiJson("/executions?limit=100").then((page) => {
       if (gen !== generation) return;
       byId("signout").hidden = !getToken();
-      const list = page.executions || [];
-      replaceChildren(view(), renderList(list, !!page.nextToken));
-      if (list.some((e) => e.status === "RUNNING")) schedule(() => showList(gen));
+      const list2 = page.executions || [];
+      replaceChildren(view(), renderList(list2, !!page.nextToken));
+      if (list2.some((e) => e.status === "RUNNING")) schedule(() => showList(gen));
       else stopPolling();
     }).catch((err) => handleError(err, gen));
   }
-  function renderList(list, more) {
+  function renderList(list2, more) {
     const counts = {};
-    for (const e of list) counts[e.status] = (counts[e.status] || 0) + 1;
-    const rows = list.map((e) => {
+    for (const e of list2) counts[e.status] = (counts[e.status] || 0) + 1;
+    const rows = list2.map((e) => {
       const href = "#/executions/" + encodeURIComponent(e.executionId);
       return h(
         "tr",
@@ -875,7 +945,7 @@ export const viewerJs = `"use strict";
           Object.keys(counts).sort().map((k) => h("li", null, [statusBadge(k), " " + counts[k]]))
         )
       ]),
-      list.length ? h(
+      list2.length ? h(
         "div",
         { class: "table-wrap" },
         h("table", { class: "executions", id: "executions" }, [
@@ -883,7 +953,7 @@ export const viewerJs = `"use strict";
           h("tbody", null, rows)
         ])
       ) : h("p", { class: "muted empty", id: "no-executions" }, "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run."),
-      more ? h("p", { class: "muted small" }, "Showing the latest " + list.length + " executions; affiant runs list shows them all.") : null
+      more ? h("p", { class: "muted small" }, "Showing the latest " + list2.length + " executions; affiant runs list shows them all.") : null
     ]);
   }
   function showDetail(id, gen) {

@@ -143,5 +143,9 @@ tr.run-error td { background: var(--fail-bg); color: #7a1f17; white-space: norma
 .review-form textarea, .review-form input[type=text] { padding: 8px 10px; border: 1px solid #cfd5df; border-radius: 7px; font: inherit; }
 .review-form .button { justify-self: start; }
 .error-text { color: #7a1f17; }
+.review-document h3 { font-size: 15px; margin: 16px 0 6px; }
+.review-paragraph { border-top: 1px solid var(--line); padding-top: 4px; }
+.review-paragraph p, .review-sentences { margin: 4px 0; max-width: 80ch; }
+.review-part ul { margin: 4px 0; padding-left: 20px; }
 @keyframes pulse { 0%, 100% { opacity: 1; } 50% { opacity: 0.35; } }
 `;

@@ -5,9 +5,9 @@
  * model and HTTP status.
  */
 import { config } from "../config.ts";
-import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { BedrockRuntimeClient, ConverseCommand, type ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
 import { ProviderError } from "../errors.ts";
-import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
+import { jsonAnswerName, withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
 
 export interface BedrockProviderOptions {
   model: string;
@@ -38,10 +38,14 @@ export class BedrockProvider implements HostedProvider {
           modelId: this.model,
           messages: [{ role: "user", content: [{ text: withJsonInstruction(request.prompt, request.jsonSchema) }] }],
           inferenceConfig: { maxTokens: request.maxTokens, temperature: request.temperature },
+          ...(request.jsonSchema ? { toolConfig: answerTool(this.model, request.jsonSchema) } : {}),
         }),
         { abortSignal: signal },
       );
-      const text = (res.output?.message?.content ?? []).map((c) => ("text" in c ? c.text : "")).join("");
+      const content = res.output?.message?.content ?? [];
+      // A JSON stage's answer is the tool's input when the model called it, else its text.
+      const toolUse = content.find((c) => c.toolUse?.name === jsonAnswerName)?.toolUse;
+      const text = toolUse ? JSON.stringify(toolUse.input ?? {}) : content.map((c) => c.text ?? "").join("");
       return { text, tokensIn: res.usage?.inputTokens ?? 0, tokensOut: res.usage?.outputTokens ?? 0, ms: performance.now() - started };
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
@@ -49,6 +53,20 @@ export class BedrockProvider implements HostedProvider {
       throw new ProviderError(`${request.stage}: bedrock ${this.model} failed (${status}: ${e.name})`, { state: request.stage, provider: "bedrock", model: this.model });
     }
   }
+}
+
+/**
+ * A JSON stage's schema as Converse's one tool, `answer`: the model fills in its input, which
+ * is the answer. Forced (`toolChoice: tool`) where Bedrock supports forcing a tool (Anthropic
+ * Claude, Amazon Nova); elsewhere (Llama, which takes tools but not a forced choice) offered,
+ * with the schema in the prompt's words as well. Validated after, either way.
+ */
+export function answerTool(model: string, schema: object): ToolConfiguration {
+  const forced = /(^|\.)(anthropic\.claude|amazon\.nova)/.test(model);
+  return {
+    tools: [{ toolSpec: { name: jsonAnswerName, description: "Give the answer as this JSON object.", inputSchema: { json: schema as never } } }],
+    ...(forced ? { toolChoice: { tool: { name: jsonAnswerName } } } : {}),
+  };
 }
 
 /** The Bedrock runtime client every caller shares: SDK retries for throttling and 5xx, and `AFFIANT_BEDROCK_ENDPOINT` to point it elsewhere. */

@@ -6,7 +6,7 @@
 import { config } from "../config.ts";
 import OpenAI from "openai";
 import { ProviderError } from "../errors.ts";
-import { withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
+import { jsonAnswerName, withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
 
 export const defaultOpenRouterBaseUrl = "https://openrouter.ai/api/v1";
 
@@ -43,7 +43,10 @@ export class OpenRouterProvider implements HostedProvider {
         messages: [{ role: "user" as const, content: withJsonInstruction(request.prompt, request.jsonSchema) }],
         max_tokens: request.maxTokens,
         temperature: request.temperature,
-        ...(request.jsonSchema ? { response_format: { type: "json_object" as const } } : {}),
+        // The stage's schema itself, for the endpoints that constrain decoding to it; not
+        // `strict`, which would refuse the grammar keywords (minItems, enum of chunk ids) some
+        // endpoints do not take. What comes back is validated against it either way (zod).
+        ...(request.jsonSchema ? { response_format: { type: "json_schema" as const, json_schema: { name: jsonAnswerName, schema: request.jsonSchema, strict: false } } } : {}),
         // OpenRouter: route only to endpoints that do not collect or train on prompts.
         provider: { data_collection: "deny" },
       };

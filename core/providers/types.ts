@@ -73,6 +73,9 @@ export function withJsonInstruction(prompt: string, schema?: object): string {
   return `${prompt}\n\nAnswer with one JSON object only, no prose, matching this JSON schema:\n${JSON.stringify(schema)}`;
 }
 
+/** The name of the one tool / response format a JSON stage's schema is sent as (Bedrock toolSpec, OpenRouter json_schema). */
+export const jsonAnswerName = "answer";
+
 /** Hosted models sometimes wrap JSON in a code fence; take the object itself. */
 export function extractJson(text: string): string {
   const fenced = /```(?:json)?\s*([\s\S]*?)```/.exec(text);

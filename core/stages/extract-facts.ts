@@ -9,7 +9,29 @@ import { renderTemplate } from "./prompts.ts";
 import { parseJson } from "./planning.ts";
 import { gpuStageModule } from "./stage.ts";
 
-export const factsOutputSchema = z.object({ facts: z.array(z.object({ element: z.string(), statement: z.string(), source: z.string() })) });
+/** An ISO date (YYYY, YYYY-MM or YYYY-MM-DD) as the sources give it; anything else is "unknown". */
+export const isoDate = (text: string): string => (/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/.test(text.trim()) ? text.trim() : "unknown");
+
+export const factsOutputSchema = z.object({
+  facts: z.array(
+    z.object({
+      element: z.string(),
+      statement: z.string(),
+      source: z.string(),
+      // Absent in facts stored before dates existed; a malformed date is kept as unknown, not trusted.
+      date: z.string().default("unknown").transform(isoDate),
+    }),
+  ),
+});
+
+/** Output tokens one fact may take (element, statement, date, source id and the JSON around them). */
+const tokensPerFact = 110;
+
+/** Facts in the order things happened: by date, undated last, otherwise as extracted. */
+export function chronological<T extends { date?: string }>(facts: T[]): T[] {
+  const key = (f: T) => (f.date && f.date !== "unknown" ? f.date : "~");
+  return facts.map((f, i) => ({ f, i })).sort((a, b) => (key(a.f) < key(b.f) ? -1 : key(a.f) > key(b.f) ? 1 : a.i - b.i)).map((x) => x.f);
+}
 export type FactsOutput = z.infer<typeof factsOutputSchema>;
 
 export const extractFacts = gpuStageModule({
@@ -21,7 +43,7 @@ export const extractFacts = gpuStageModule({
   outputSchema: factsOutputSchema,
   sample: {
     promptMarker: "Facts as JSON",
-    answer: '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"[DOCUMENT_1]#p2-1"}]}\n```',
+    answer: '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"[DOCUMENT_1]#p2-1","date":"2021-03-14"}]}\n```',
   },
   async plan(ctx) {
     const { input, elements } = ctx;
@@ -39,12 +61,14 @@ export const extractFacts = gpuStageModule({
         facts: {
           type: "array",
           minItems: 1,
-          maxItems: 3,
+          // As many as the output budget holds, at most a few per element.
+          maxItems: Math.max(1, Math.min(elements.length * 4, Math.floor(ctx.maxTokens / tokensPerFact))),
           items: {
             type: "object",
             properties: {
               element: { enum: elements.map((e) => e.id) },
               statement: { type: "string", maxLength: 60 },
+              date: { type: "string", maxLength: 10 },
               source: { enum: picked.length ? picked.map((c) => c.id) : ["none"] },
             },
           },

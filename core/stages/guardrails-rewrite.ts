@@ -2,11 +2,12 @@
  * GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons and the
  * placeholder check's findings, when the score or CheckPlaceholders asks.
  */
+import { getJson } from "../blob-store.ts";
 import { renderTemplate } from "./prompts.ts";
-import { planParagraphs } from "./paragraphs.ts";
+import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
 import { readDraft } from "./planning.ts";
 import { gpuStageModule } from "./stage.ts";
-import { readJudgeOutput } from "./judge.ts";
+import { readJudgeOutput, uncoveredElements, type JudgeReport } from "./judge.ts";
 import { checkPlaceholders, describeProblems } from "../roles.ts";
 
 export const guardrailsRewrite = gpuStageModule({
@@ -16,21 +17,41 @@ export const guardrailsRewrite = gpuStageModule({
   // rewrite works from the draft and the judges' reasons.
   reads: ["facts", "draft", "judges"],
   slot: "draft",
+  outputSchema: paragraphOutputSchema,
+  sample: paragraphSample,
   phase: "rewrite",
   async plan(ctx) {
     const { input, store } = ctx;
     const previous = input.draftKey ? await readDraft(store, input.draftKey) : undefined;
-    const verdicts = [];
+    const verdicts: JudgeReport[] = [];
     for (const key of input.judgeKeys ?? []) verdicts.push(await readJudgeOutput(store, key));
     const reasons = verdicts.map((v) => v.reasons).join(" / ");
     // The placeholder check's findings on the previous draft, per element: the first thing to fix.
     const problems = previous && ctx.legend ? checkPlaceholders(previous, ctx.legend) : [];
+    // Score's record of this round, when the judges ran (a rewrite CheckPlaceholders asked for
+    // comes before them): the sentences its sources did not support, per element.
+    const scoreKey = `${input.runKey}/score-r${input.round}.json`;
+    const score = (await store.exists(scoreKey)) ? await getJson<{ unsupported?: Array<{ element: string; sentence: number; text: string }> }>(store, scoreKey) : undefined;
+    const unsupported = (element: string) =>
+      (score?.unsupported ?? [])
+        .filter((u) => u.element === element && typeof u.text === "string")
+        .map((u) => `sentence ${u.sentence + 1} "${u.text}" is not supported by the sources it cites`)
+        .join("; ");
+    // The previous draft's order (chronological, from Draft); elements it lacks after.
+    const position = (id: string) => {
+      const i = previous?.paragraphs.findIndex((p) => p.element === id) ?? -1;
+      return i < 0 ? ctx.elements.length : i;
+    };
+    const elements = [...ctx.elements].sort((a, b) => position(a.id) - position(b.id));
     return planParagraphs(ctx, {
       round: input.round + 1,
+      elements,
       render: (element, sources) => {
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
-        const said = [elementProblems && `Placeholders: ${elementProblems}`, reasons].filter(Boolean).join(" / ");
+        const notSupported = unsupported(element.id);
+        const notCovered = verdicts.flatMap((v) => uncoveredElements(v, previous)).filter((u) => u.element === element.id).map((u) => `Not covered: ${u.reason}`).join("; ");
+        const said = [elementProblems && `Placeholders: ${elementProblems}`, notCovered, notSupported && `Unsupported: ${notSupported}`, reasons].filter(Boolean).join(" / ");
         return renderTemplate("rewrite-paragraph", { element: element.title, reasons: said || "(none)", roles: ctx.roles, paragraph: paragraph || "(empty)", sources });
       },
     });

@@ -6,7 +6,7 @@
  */
 import type { z } from "zod";
 import { getJson, type BlobStore } from "../blob-store.ts";
-import type { Draft, DraftParagraph } from "../declaration.ts";
+import type { Draft } from "../declaration.ts";
 import { InvalidModelOutputError } from "../errors.ts";
 import { caseElements, caseTypeNames, type LegalElement } from "../legal-elements.ts";
 import type { StageInput } from "../stage-input.ts";
@@ -152,17 +152,6 @@ export async function fitSources(render: (sources: string) => string, ranked: Ch
 
 function formatChunks(chunks: Chunk[]): string {
   return chunks.map((c) => `[${c.id}] (${c.file} p.${c.page}) ${c.text}`).join("\n");
-}
-
-/** A paragraph of the declaration from the model's text and the chunks its prompt held. */
-export function paragraphOf(element: LegalElement, raw: string, sources: Chunk[]): DraftParagraph {
-  return {
-    element: element.id,
-    title: element.title,
-    text: tidyParagraph(raw),
-    sources: sources.map((c) => c.id),
-    citations: sources.map((c) => `${c.file} p.${c.page}`),
-  };
 }
 
 /** Ends the paragraph on its last full sentence when the output budget cut it short. */

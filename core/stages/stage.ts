@@ -63,7 +63,7 @@ export interface GpuStageModule<Name extends string = string, Output = unknown, 
    * A stand-in answer in the shape its prompt asks for, recognised by a phrase of that
    * prompt: the recording providers (workflows/recording-providers.ts) give it; not a model.
    */
-  readonly sample?: { promptMarker: string; answer: string };
+  readonly sample?: { promptMarker: string; answer: string | ((prompt: string) => string) };
   /** The model calls for this case, and how their outputs are checked and stored. */
   plan(context: PlanContext): Promise<StageJob>;
   /** Reads the output blob its `finish` stored. */

@@ -14,6 +14,11 @@ export interface GroundingParagraph {
   sentences: Float32Array[];
   /** One unit vector per chunk the paragraph cites. */
   sources: Float32Array[];
+  /**
+   * Per sentence, the indexes into `sources` of the chunks it cites itself: its precision is
+   * its best match among those. Absent: every sentence against all of the paragraph's.
+   */
+  cites?: number[][];
 }
 
 export interface GroundingScores {
@@ -58,7 +63,7 @@ export function groundingScore(paragraphs: GroundingParagraph[], options: Ground
   const allP: number[] = [];
   const allR: number[] = [];
   const elements = paragraphs.map((p) => {
-    const pBest = greedy(p.sentences, p.sources, sim);
+    const pBest = p.cites ? p.sentences.map((v, i) => greedy([v], p.cites![i]!.map((j) => p.sources[j]!), sim)[0]!) : greedy(p.sentences, p.sources, sim);
     const rBest = greedy(p.sources, p.sentences, sim);
     allP.push(...pBest);
     allR.push(...rBest);

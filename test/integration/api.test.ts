@@ -39,7 +39,7 @@ const expect4xx = (r: { status: number; json: any }, status: number, name: strin
 };
 
 test("every API route needs the bearer token when AFFIANT_API_TOKEN is set", async () => {
-  for (const [method, route] of [["GET", "/executions"], ["POST", "/cases"], ["GET", "/executions/x"], ["POST", "/cases/x/executions"]] as const) {
+  for (const [method, route] of [["GET", "/executions"], ["POST", "/cases"], ["GET", "/executions/x"], ["GET", "/executions/x/review-document"], ["POST", "/cases/x/executions"]] as const) {
     const none = await fetch(`${serve.url}${route}`, { method });
     assert.equal(none.status, 401, `${method} ${route}`);
     assert.equal(((await none.json()) as any).error.name, "Affiant.Unauthorized");
@@ -78,6 +78,7 @@ test("client mistakes are 4xx with a named error that says what and where", asyn
   expect4xx(await call("GET", "/executions/bad%20id"), 400, "Affiant.InvalidInput", /execution id/);
   expect4xx(await call("GET", "/executions/nope"), 404, "Affiant.NotFound", /nope/);
   expect4xx(await call("GET", "/executions/nope/declaration"), 404, "Affiant.NotFound");
+  expect4xx(await call("GET", "/executions/nope/review-document"), 404, "Affiant.NotFound", /nope/);
   expect4xx(await call("GET", "/executions?limit=0"), 400, "Affiant.InvalidInput", /limit/);
   expect4xx(await call("GET", "/executions?status=DONE"), 400, "Affiant.InvalidInput", /status/);
   expect4xx(await call("GET", "/no/such/route"), 404, "Affiant.NotFound");
@@ -101,6 +102,8 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
 
   const early = await call("GET", `/executions/${id}/declaration`);
   if (early.status !== 200) assert.equal(early.json.error.name, "Affiant.DeclarationNotReady");
+  const earlyReview = await call("GET", `/executions/${id}/review-document`);
+  if (earlyReview.status !== 200) expect4xx(earlyReview, 409, "Affiant.DeclarationNotReady", /review document exists once Reinject has run/);
 
   // The execution waits for the attorney; the review API decides, and bad decisions change nothing.
   const waiting = await waitFor("the execution to reach AttorneyReview", async () => {
@@ -108,6 +111,11 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
     return r.json.status === "RUNNING" && !r.json.waitingFor ? undefined : r.json;
   });
   assert.equal(waiting.waitingFor, "AttorneyReview", JSON.stringify(waiting.states.filter((s: any) => s.status === "FAILED")));
+  // The attorney reads the review document before deciding: it is there while the execution waits.
+  const waitingReview = await call("GET", `/executions/${id}/review-document`);
+  assert.equal(waitingReview.status, 200, waitingReview.text);
+  assert.match(waitingReview.headers.get("content-type") ?? "", /application\/json/);
+  assert.ok(waitingReview.json.contradictions.some((c: any) => c.first.quote === "I told the nurse I fell."), JSON.stringify(waitingReview.json.contradictions));
   const review = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => call("POST", `/executions/${id}/review`, { body: JSON.stringify(body), headers });
   expect4xx(await review({ decision: "maybe" }), 400, "Affiant.InvalidInput", /decision: expected one of approve, changes/);
   expect4xx(await review({ decision: "changes" }), 400, "Affiant.InvalidInput", /notes: a "changes" decision needs notes/);
@@ -142,6 +150,12 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const declarant = JSON.parse(readFileSync(path.join(samples.vawa, "case.json"), "utf8")).declarant.name as string;
   assert.ok(declaration.text.includes(declarant), "the declaration carries the re-injected name");
   assert.doesNotMatch(declaration.text, /\[PERSON_\d+\]/);
+  // The review document after success: from the output, re-injected like the declaration.
+  const reviewDocument = await call("GET", `/executions/${id}/review-document`);
+  assert.equal(reviewDocument.status, 200);
+  assert.ok(reviewDocument.text.includes(declarant), "the review document carries the re-injected name");
+  assert.doesNotMatch(reviewDocument.text, /\[PERSON_\d+\]/);
+  assert.deepEqual(reviewDocument.json.exhibits.map((e: any) => e.letter), ["A", "B", "C", "D"]);
 
   const afterSuccess = await call("POST", `/cases/${caseId}/executions`);
   assert.deepEqual([afterSuccess.status, afterSuccess.json.executionId, afterSuccess.json.created], [200, id, false]);

@@ -103,7 +103,7 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   for (const file of filesUnder(home)) {
     // The final declaration (review and filing renditions, three formats each) and the review
     // document are where real names belong.
-    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx))$/.test(file)) continue;
+    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(file)) continue;
     if (file.endsWith(".gguf") || file.endsWith("registry.json") || file.endsWith("vault.key")) continue;
     const bytes = readFileSync(file, "latin1");
     // As a value: the ZIP code inside a millisecond timestamp is a coincidence, not a leak.

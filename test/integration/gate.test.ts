@@ -162,7 +162,9 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   // One more document in the index that no paragraph cites, and an unsupported abuse sentence.
   const index = await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index!.indexKey);
   index.chunks.find((c) => c.id === "personal-statement.pdf#1")!.text = "The garden has tomatoes and basil in summer.";
-  index.chunks.push({ id: "[DOCUMENT_1]#p1-1", file: "[DOCUMENT_1]", page: 1, text: "Never cited." });
+  // The uncited document tells the wrist injury as a fall; the intake notes, as a push: a contradiction to report.
+  index.chunks.push({ id: "[DOCUMENT_1]#p1-1", file: "[DOCUMENT_1]", page: 1, text: "Never cited. I told the nurse I fell and hurt my wrist." });
+  index.chunks.push({ id: "intake-notes.pdf#p1-9", file: "intake-notes.pdf", page: 1, text: "The husband pushed her and injured her wrist." });
   await putJson(store, state.index!.indexKey, index);
   state.rewrites = { n: 0 };
   state.maxRewrites = 0;
@@ -178,9 +180,10 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   // [DOCUMENT_1] is re-injected: the attorney reads the real file name.
   assert.match(md, /## Documents never cited\n\n- Exhibit C: [^\n[]+\.pdf\n/);
   assert.match(md, /## Exhibit list\n\n- Exhibit A: intake-notes\.pdf \(pages 1; cited: 1\)\n- Exhibit B: personal-statement\.pdf \(pages 1; cited: 1\)\n- Exhibit C: [^\n[]+\.pdf \(pages 1; not cited\)/);
-  assert.match(md, /Not checked by Affiant yet: contradictions between sources; facts to confirm with the client/);
+  assert.match(md, /## Facts to confirm with the client\n\n- “He pushed me against a wall and hurt my wrist\.”: the sources it cites do not support it \(paragraph 2\)\n/);
+  assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist\) told as an accident in Exhibit C, p\. 1 \([^\n[]+\.pdf\): “I told the nurse I fell and hurt my wrist\.” and as inflicted in Exhibit A, p\. 1 \(intake-notes\.pdf\): “The husband pushed her and injured her wrist\.”\n/);
   const docx = docxDocument(await store.get(output.reviewDocument.docxKey));
-  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)"]) assert.ok(docx.includes(s), s);
+  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)", "Facts to confirm with the client", "Contradictions between sources", "I told the nurse I fell and hurt my wrist.", "the sources it cites do not support it (paragraph 2)"]) assert.ok(docx.includes(s), s);
 
   // A second version of each paragraph (a translation) is one more column, nothing else to change.
   const { buildReviewDocument, renderReviewMarkdown } = await import("../../functions/review-document.ts");
@@ -188,4 +191,69 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   two.versions.push("Spanish");
   for (const p of two.paragraphs) p.texts.push(`(es) ${p.texts[0]}`);
   assert.match(renderReviewMarkdown(two), /\| English \(draft\) \| Spanish \|\n\| --- \| --- \|\n\| I, \[PERSON_1\], married my husband in 2016\. My A-number is \[A_NUMBER_1\]\. \| \(es\) I, \[PERSON_1\]/);
+});
+
+test("scripted draft and judges (scripted model output): each sentence is scored against the chunk it cites, a swapped role is unsupported and fails the gate, and the score lists every sentence with its index, text and sources", async () => {
+  const draft = {
+    caseType: "VAWA" as const,
+    round: 0,
+    paragraphs: [
+      {
+        element: "abuse",
+        title: "Battery or extreme cruelty",
+        text: "[PERSON_2] pushed me against the kitchen wall. I pushed [PERSON_2] against the kitchen wall.",
+        sources: ["police.pdf#1", "garden.pdf#1"],
+        citations: ["police.pdf p.1", "garden.pdf p.1"],
+        sentences: [
+          { text: "[PERSON_2] pushed me against the kitchen wall.", sources: ["police.pdf#1"] },
+          { text: "I pushed [PERSON_2] against the kitchen wall.", sources: ["police.pdf#1"] },
+        ],
+      },
+      {
+        element: "residence",
+        title: "Residence with the abuser",
+        text: "We lived together on Elm Street.",
+        sources: ["garden.pdf#1"],
+        citations: ["garden.pdf p.1"],
+        // Cited the garden note only: the lease chunk the paragraph's prompt also held does not count for it.
+        sentences: [{ text: "We lived together on Elm Street.", sources: ["garden.pdf#1"] }],
+      },
+    ],
+  };
+  const { store, state } = await redactedCase({ executionName: "gate-5", score: undefined, draft });
+  await scripted(state, store, { faithfulness: 5, coverage: 5, tone: 5 });
+  await putJson(store, state.index!.indexKey, {
+    chunks: [
+      { id: "police.pdf#1", file: "police.pdf", page: 1, text: "[PERSON_2] pushed [PERSON_1] against the kitchen wall." },
+      { id: "garden.pdf#1", file: "garden.pdf", page: 1, text: "The garden has tomatoes." },
+      { id: "lease.pdf#1", file: "lease.pdf", page: 1, text: "We lived together on Elm Street." },
+    ],
+  });
+  state.rewrites = { n: 0 };
+  state.maxRewrites = 1;
+  const out = await scoreDraft({ state }, store, { mode: "off" });
+  assert.deepEqual({ passed: out.passed, rewrite: out.rewrite }, { passed: false, rewrite: true });
+  const record = await getJson<{ failures: string[]; sentenceScores: Array<Record<string, unknown>>; unsupported: Array<Record<string, unknown>> }>(store, out.scoreKey);
+  assert.deepEqual(
+    record.sentenceScores.map((s) => [s.i, s.paragraph, s.sentence, s.element, s.supported]),
+    [[0, 0, 0, "abuse", true], [1, 0, 1, "abuse", false], [2, 1, 0, "residence", false]],
+  );
+  assert.deepEqual(record.unsupported.map((s) => ({ i: s.i, text: s.text, sources: s.sources, support: s.support })), [
+    { i: 1, text: "I pushed [PERSON_2] against the kitchen wall.", sources: ["police.pdf#1"], support: 0 },
+    { i: 2, text: "We lived together on Elm Street.", sources: ["garden.pdf#1"], support: 0 },
+  ]);
+  assert.ok(record.failures.includes("2 of 3 sentence(s) not supported by their sources"), record.failures.join("; "));
+
+  // The rewrite's prompt for that element names the unsupported sentence as a reason.
+  const { planStage } = await import("../../core/stages/plan.ts");
+  const rewrite = await planStage({
+    stage: "GuardrailsRewrite",
+    input: { stage: "GuardrailsRewrite", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index!.indexKey, round: 0, draftKey: state.draft!.outputKey, judgeKeys: state.judges!.map((j) => j.outputKey) },
+    store,
+    countTokens: (t: string) => Math.ceil(t.length / 4),
+    contextLimit: 8192,
+    maxTokens: 1200,
+  });
+  assert.match(rewrite.calls.find((c) => c.id === "abuse")!.prompt, /Reviewers said: Placeholders: abuse: .* \/ Unsupported: sentence 2 "I pushed \[PERSON_2\] against the kitchen wall\." is not supported by the sources it cites \/ scripted/);
+  assert.match(rewrite.calls.find((c) => c.id === "residence")!.prompt, /Unsupported: sentence 1 "We lived together on Elm Street\."/);
 });

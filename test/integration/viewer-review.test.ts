@@ -3,7 +3,9 @@
  * `chromium`, driven by playwright-core) against the real `affiant serve`: an execution that
  * waits in AttorneyReview shows the form; a refused decision shows the API's error and
  * changes nothing; an approval sent from the form ends the execution, and the audit log on
- * the page says who approved, from the viewer.
+ * the page says who approved, from the viewer. The review document is on the page while the
+ * execution waits (the attorney reads it before deciding) and after it has succeeded, and the
+ * tiny model's draft, which fails the quality gate, carries the "FAILING REVIEW" badge.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +17,7 @@ const chromiumPath = "/usr/bin/chromium";
 const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
 const token = "viewer-review-token-2b7d9e41c0";
 
-test("the viewer's review form: a refused decision shows why, an approval ends the run and enters the audit log", { skip, timeout: 15 * 60_000 }, async () => {
+test("the viewer's review form and review document: the document (paragraphs, facts to confirm, the sample's fall-against-push contradiction, exhibit list) while waiting; a refused decision shows why; an approval ends the run, enters the audit log and shows the failing-review badge", { skip, timeout: 15 * 60_000 }, async () => {
   const home = makeTestHome({ stages: patientStages });
   const serve = await startServe({ ...home.env, AFFIANT_API_TOKEN: token });
   let browser: Browser | undefined;
@@ -42,6 +44,27 @@ test("the viewer's review form: a refused decision shows why, an approval ends t
     assert.equal((await page.locator('[data-fact="waiting"] dd').textContent())?.trim(), "AttorneyReview");
     assert.match((await page.locator("#review-window").textContent()) ?? "", /Round 0 · open until/);
     assert.equal(await page.locator("#review-audit").count(), 0, "no decision yet");
+
+    // The review document, served by the API from what Reinject wrote, before the attorney decides.
+    const doc = await get(`/executions/${id}/review-document`);
+    assert.equal(doc.title, "Review of the draft declaration");
+    // Closed until asked for: no client data on the page unless the attorney opens it.
+    assert.equal(await page.locator("#review-document article.review-paragraph").count(), 0);
+    await page.click("#review-document-show");
+    await page.waitForSelector("#review-document #review-paragraphs article.review-paragraph");
+    assert.equal(await page.locator("#review-document article.review-paragraph").count(), doc.paragraphs.length);
+    assert.ok(doc.paragraphs.length >= 5, `a paragraph per element: ${doc.paragraphs.length}`);
+    assert.match((await page.locator("#review-document article.review-paragraph").first().textContent()) ?? "", /^1\. .*Cites: /s);
+    const contradictions = await page.locator("#review-contradictions li").allTextContents();
+    assert.ok(
+      contradictions.some((c) => /told as an accident in Exhibit B, p\. 2 \(personal-statement\.pdf\): “I told the nurse I fell\.” and as inflicted in Exhibit C, p\. 1 \(police-report-scan\.pdf\): “Victim stated the suspect pushed/.test(c)),
+      contradictions.join("\n"),
+    );
+    assert.equal(await page.locator("#review-facts li").count(), doc.factsToConfirm.length);
+    assert.ok(doc.factsToConfirm.length > 0, "the tiny model's sentences are unsupported: there are facts to confirm");
+    const exhibits = await page.locator("#review-exhibits li").allTextContents();
+    assert.deepEqual(exhibits.map((e) => e.replace(/ \(pages .*$/, "")), ["A: intake-notes.pdf", "B: personal-statement.pdf", "C: police-report-scan.pdf", "D: shelter-letter.pdf"].map((e) => `Exhibit ${e}`));
+    assert.match((await page.locator("#review-document-verdict").textContent()) ?? "", new RegExp(`^${doc.review.status === "passed" ? "quality gate passed" : "FAILING REVIEW"}`));
 
     // Changes without notes: the API refuses, the form says why, and the gate is as it was.
     await page.fill("#review-reviewer", "A. Attorney");
@@ -71,6 +94,15 @@ test("the viewer's review form: a refused decision shows why, an approval ends t
     assert.equal(await entry.count(), 1);
     const cells = await entry.locator("td").allTextContents();
     assert.deepEqual([cells[1], cells[2], cells[3], cells[4], cells[5]], ["approve", "A. Attorney", "viewer", "0", waiting.review.version]);
+
+    // The tiny model's draft fails the gate: the badge and the box say so, never a clean pass.
+    assert.equal(done.output.review.status, "failing-review");
+    assert.equal((await page.locator('[data-fact="review"] dd').textContent())?.trim(), "FAILING REVIEW");
+    assert.match((await page.locator("#failing-review").textContent()) ?? "", /^Failing review: the draft did not pass the quality gate/);
+    // The review document stays open once the run has ended, now from the execution's output.
+    await page.waitForSelector("#review-document #review-contradictions li");
+    assert.match((await page.locator("#review-document-verdict").textContent()) ?? "", /^FAILING REVIEW/);
+    assert.equal(done.output.reviewDocument.jsonKey.endsWith("/review.json"), true);
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser?.close();

@@ -324,7 +324,8 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(readFileSync(await download.path(), "utf8"), expected);
     assert.ok(expected.length > 100);
 
-    // No case content on the page: not the declarant, not any party.
+    // No case content on the page: not the declarant, not any party (the review document stays closed until asked for).
+    assert.equal(await page.locator("#review-document-show").count(), 1);
     const caseJson = JSON.parse(vawaJson) as { declarant: { name: string }; parties?: { name: string }[] };
     const text = await page.locator("body").innerText();
     for (const person of [caseJson.declarant.name, ...(caseJson.parties ?? []).map((p) => p.name)]) assert.ok(!text.includes(person), "no client name on the page");

@@ -130,7 +130,12 @@ test("Score for real: a paragraph that is its source scores F1 1, an invented on
   assert.ok(Math.abs(out.value - (0.7 * base + 0.3 * g.f1)) <= 0.0006, `value ${out.value} = 0.7 · ${base} + 0.3 · ${g.f1}`);
   assert.equal(report.value, out.value);
   assert.equal(out.rewrite, true, "below the threshold with a rewrite left: the Choice goes to GuardrailsRewrite");
-  assert.doesNotMatch(JSON.stringify(report), /green cheese|kitchen wall/, "numbers and ids only");
+  // What goes into the execution's state (and so its history) is numbers and keys only; the
+  // record in the run's folder names the unsupported sentences for the rewrite and the review
+  // document, in the redacted text the draft beside it already holds, and nothing else.
+  assert.doesNotMatch(JSON.stringify(out), /green cheese|kitchen wall|Birds sing/, "the state: numbers and ids only");
+  assert.deepEqual(report.sentenceScores.map((x: { text: string }) => x.text), ["He pushed me against the kitchen wall.", "The moon is made of green cheese.", "Birds sing at dawn."], "the record's text is the draft's sentences");
+  assert.deepEqual(report.unsupported.map((x: { i: number }) => x.i), [1, 2]);
 });
 
 test("Score without vectors keeps the judge/support score and says why; no rewrite is due once rewrites are spent", async () => {

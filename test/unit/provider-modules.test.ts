@@ -110,3 +110,16 @@ test("the stage report's provider is local or a name from the index", () => {
   const report: Pick<StageReport, "provider">[] = names.map((provider) => ({ provider }));
   assert.equal(report.length, providers.length + 1);
 });
+
+test("Bedrock gets a JSON stage's schema as the `answer` tool: forced for Claude and Nova (ids and inference profiles), offered to Llama, which takes no forced choice", async () => {
+  const { answerTool } = await import("../../core/providers/bedrock.ts");
+  const schema = { type: "object", properties: { a: { type: "string" } } };
+  for (const model of ["anthropic.claude-3-5-haiku-20241022-v1:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0", "us.amazon.nova-pro-v1:0"]) {
+    const tool = answerTool(model, schema);
+    assert.deepEqual(tool.tools![0]!.toolSpec!.inputSchema, { json: schema }, model);
+    assert.deepEqual(tool.toolChoice, { tool: { name: "answer" } }, model);
+  }
+  const llama = answerTool("us.meta.llama3-3-70b-instruct-v1:0", schema);
+  assert.equal(llama.tools![0]!.toolSpec!.name, "answer");
+  assert.equal(llama.toolChoice, undefined, "offered, not forced");
+});

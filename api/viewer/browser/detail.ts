@@ -11,6 +11,7 @@ import { causeMessage, errorText, fmtCost, fmtDuration, fmtMs, fmtNum, fmtTime, 
 import { findState, renderGraph, STATUS_TEXT, type GraphStatus } from "./graph.ts";
 import type { ExecutionSummary, StateMachine, StateRun } from "./types.ts";
 import { renderAuditLog, renderReviewForm } from "./review.ts";
+import { renderReviewDocumentSection } from "./review-document.ts";
 
 type SegmentKey = "queueMs" | "loadMs" | "promptMs" | "genMs";
 
@@ -84,6 +85,8 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     ]),
     summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
     summary.reviewAudit?.length ? renderAuditLog(summary.reviewAudit) : null,
+    // Reinject has written it by the time the execution waits for the attorney or has succeeded.
+    summary.waitingFor || summary.status === "SUCCEEDED" ? renderReviewDocumentSection(summary.executionId, summary.status + (summary.review ? ":" + summary.review.round : "")) : null,
     h("section", { class: "card" }, [
       h("div", { class: "card-head" }, [h("h2", null, "State graph"), graphLegend()]),
       h("div", { class: "graph-wrap", id: "graph" }, definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API.")),

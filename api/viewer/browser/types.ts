@@ -99,3 +99,34 @@ export interface StateMachine {
   StartAt: string;
   States: Record<string, AslState>;
 }
+
+/** GET /executions/{id}/review-document: functions/review-document.ts's ReviewDocument, re-injected. */
+export interface ReviewQuote {
+  exhibit: string;
+  document: string;
+  quote: string;
+}
+
+export interface ReviewDocument {
+  title: string;
+  review: { status: "passed" | "failing-review"; failures: string[] };
+  versions: string[];
+  paragraphs: Array<{
+    number: number;
+    element: string;
+    heading: string;
+    citation: string;
+    texts: string[];
+    exhibits: string[];
+    unsupported: Array<{ sentence: number; text: string; support: number }>;
+    sentences?: Array<{ text: string; exhibits: string[] }>;
+  }>;
+  judges: Array<{ stage: string; score: number; reasons: string }>;
+  placeholderProblems: string[];
+  elementsNotCovered: string[];
+  documentsNeverCited: string[];
+  factsToConfirm: Array<{ item: string; why: string[]; where: string[] }>;
+  contradictions: Array<{ kind: "cause" | "date"; event: string; first: ReviewQuote; second: ReviewQuote }>;
+  exhibits: Array<{ letter: string; title: string; pages: number[]; citedPages: number[] }>;
+  notChecked: string[];
+}

@@ -1,0 +1,97 @@
+/**
+ * The review document in the viewer (GET /executions/{id}/review-document): what the attorney
+ * reads beside the declaration, once Reinject has written it — while the execution waits in
+ * AttorneyReview and after it has succeeded. Per paragraph its text, exhibits and unsupported
+ * sentences; then the judges' notes, facts to confirm, contradictions, documents never cited,
+ * elements not covered and the exhibit list. Text nodes only (dom.ts).
+ */
+import { apiJson } from "./api.ts";
+import { h, type Child } from "./dom.ts";
+import { errorText } from "./format.ts";
+import type { ReviewDocument } from "./types.ts";
+
+/**
+ * Loaded once per execution and review round: the page re-renders every poll, and the
+ * document does not change until a rewrite round writes a new one.
+ */
+const loaded = new Map<string, ReviewDocument>();
+/** Executions whose document the user asked to see: it stays open across re-renders. */
+const opened = new Set<string>();
+
+/**
+ * The section, closed until asked for: the document holds client names and facts, and the
+ * viewer shows no case content unless the user asks (as the declaration is only downloaded).
+ */
+export function renderReviewDocumentSection(executionId: string, round: string): HTMLElement {
+  const key = executionId + "\0" + round;
+  const body = h("div", { id: "review-document-body" });
+  const show = h("button", { type: "button", class: "button", id: "review-document-show" }, "Show the review document (client data)");
+  const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]), body]);
+  const load = () => {
+    const doc = loaded.get(key);
+    if (doc) return body.replaceChildren(renderReviewDocument(doc));
+    body.replaceChildren(h("p", { class: "muted" }, "Loading the review document…"));
+    apiJson<ReviewDocument>("/executions/" + encodeURIComponent(executionId) + "/review-document")
+      .then((d) => {
+        loaded.set(key, d);
+        body.replaceChildren(renderReviewDocument(d));
+      })
+      .catch((err: unknown) => {
+        const e = errorText(err);
+        body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? e.name + ": " : "") + (e.message || "could not load the review document")));
+      });
+  };
+  show.addEventListener("click", () => {
+    opened.add(executionId);
+    show.remove();
+    load();
+  });
+  if (opened.has(executionId)) load();
+  else body.appendChild(h("p", { class: "muted" }, "Per paragraph its text, exhibits and unsupported sentences; facts to confirm, contradictions between sources, documents never cited, elements not covered and the exhibit list."));
+  return section;
+}
+
+function list(id: string, title: string, items: Child[], none: string): HTMLElement {
+  return h("div", { class: "review-part", id }, [h("h3", null, title), items.length ? h("ul", null, items.map((i) => h("li", null, i))) : h("p", { class: "muted" }, none)]);
+}
+
+export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
+  const verdict =
+    doc.review.status === "passed"
+      ? h("p", { id: "review-document-verdict" }, h("span", { class: "badge badge-succeeded" }, "quality gate passed"))
+      : h("p", { id: "review-document-verdict" }, [h("span", { class: "badge badge-failed" }, "FAILING REVIEW"), " " + doc.review.failures.join("; ")]);
+  const paragraphs = doc.paragraphs.map((p) =>
+    h("article", { class: "review-paragraph", "data-element": p.element }, [
+      h("h3", null, p.number + ". " + p.heading),
+      p.citation ? h("p", { class: "muted" }, p.citation) : null,
+      p.sentences
+        ? h("ol", { class: "review-sentences" }, p.sentences.map((s) => h("li", null, [s.text + " ", h("span", { class: "muted" }, "(" + (s.exhibits.join("; ") || "no exhibit") + ")")])))
+        : p.texts.map((t, i) => h("p", { class: "review-text", "data-version": doc.versions[i] ?? "" }, t || "(nothing drafted)")),
+      h("p", { class: "review-cites" }, "Cites: " + (p.exhibits.join("; ") || "no exhibit")),
+      p.unsupported.map((u) => h("p", { class: "error-text review-unsupported" }, "Unsupported sentence " + u.sentence + " (support " + u.support + "): “" + u.text + "”")),
+    ]),
+  );
+  const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), " (" + q.document + "): “" + q.quote + "”"];
+  return h("div", { class: "review-document" }, [
+    verdict,
+    h("div", { id: "review-paragraphs" }, paragraphs),
+    list("review-judges", "Judges' notes", doc.judges.map((j) => j.stage + ": " + j.score + " of 5. " + j.reasons), "none recorded"),
+    list("review-facts", "Facts to confirm with the client", doc.factsToConfirm.map((f) => "“" + f.item + "”: " + f.why.join("; ") + " (" + f.where.join("; ") + ")"), "none"),
+    list(
+      "review-contradictions",
+      "Contradictions between sources",
+      doc.contradictions.map((c) => [c.kind === "cause" ? "Same event (" + c.event + ") told as an accident in " : "Same injury dated differently (" + c.event + "): ", ...quote(c.first), c.kind === "cause" ? " and as inflicted in " : " against ", ...quote(c.second)]),
+      "none found",
+    ),
+    list("review-placeholders", "Placeholder problems left", doc.placeholderProblems, "none"),
+    list("review-uncited", "Documents never cited", doc.documentsNeverCited, "none"),
+    list("review-uncovered", "Elements not covered", doc.elementsNotCovered, "none"),
+    list(
+      "review-exhibits",
+      "Exhibit list",
+      doc.exhibits.map((e) => "Exhibit " + e.letter + ": " + e.title + " (pages " + e.pages.join(", ") + (e.citedPages.length ? "; cited: " + e.citedPages.join(", ") : "; not cited") + ")"),
+      "none",
+    ),
+    doc.notChecked.length ? h("p", { class: "muted" }, "Not checked by Affiant yet: " + doc.notChecked.join("; ") + ".") : null,
+  ]);
+}
