@@ -14,8 +14,8 @@ import { extractDocuments } from "../../functions/extract-documents.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { makeTestHome, samples } from "../helpers.ts";
 
-const notGpuState = /faults\.Redact: Redact is not a GPU state \(GPU states: ExtractFacts, .*; fault kinds: stall, crash, oom, slow, loop, hang-native\)/;
-const notKind = /faults\.JudgeTone: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native\)/;
+const notGpuState = /faults\.Redact: Redact is not a GPU state \(GPU states: ExtractFacts, .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/;
+const notKind = /faults\.JudgeTone: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/;
 
 test("--fault flags: each bad one names the state and what is allowed", () => {
   assert.deepEqual(parseFaultFlags(["JudgeTone=stall", "ExtractFacts=hang-native"]), { JudgeTone: "stall", ExtractFacts: "hang-native" });
