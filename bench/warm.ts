@@ -73,8 +73,7 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   const gpuStates = (m: Mode) => m.summaries.flatMap(gpuOf).length;
   const models = new Set(warm.summaries.flatMap(gpuOf).map((x) => x.model));
   // The registry's pool size (workers.poolSize, what the acquire Lambda caps a model's ECS
-  // tasks at). Locally the Acquire does not cap the pool, so a model loaded more often than its
-  // pool size allows fails this row rather than being forgiven by a wider target.
+  // tasks at, and the local Acquire too): a model loaded more often than that fails the row.
   const { loadRegistry } = await import("../core/registry.ts");
   const poolSize = loadRegistry(registry).workers.poolSize;
   rows.push({

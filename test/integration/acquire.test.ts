@@ -10,7 +10,10 @@ import { makeTestHome, samples, waitFor } from "../helpers.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
 import { killAllWorkers } from "../../workflows/engine/worker-supervisor.ts";
-import { warmedUpCount } from "../../workflows/engine/acquire.ts";
+import { acquireWorker, warmedUpCount } from "../../workflows/engine/acquire.ts";
+import { claimReserved, poolWarm, workersOf } from "../../workflows/engine/warm-pool.ts";
+import { loadRegistry } from "../../core/registry.ts";
+import type { ChildProcess } from "node:child_process";
 import type { Faults } from "../../core/faults.ts";
 
 const heartbeatSeconds = 3;
@@ -86,4 +89,50 @@ test("a stall during generation still reaches its fallback within HeartbeatSecon
   assert.ok(afterMs >= heartbeatSeconds * 1000 - 1000, `caught by the missed heartbeat, not before it: ${afterMs} ms`);
   assert.ok(afterMs <= (heartbeatSeconds + 5) * 1000, `fallback entered ${afterMs} ms after the last progress`);
   assert.equal(fallback.status, "SUCCEEDED", fallback.cause);
+});
+
+test("a model's warm workers are capped at workers.poolSize: another Acquire waits for one to come free, and times out naming the pool when none does", async (t) => {
+  t.after(killAllWorkers);
+  const limits = { maxTasks: 16, idleSeconds: 60, maxRssGrowthMb: 4096, acquireSeconds: 120, poolSize: 1, warmUp: false };
+  const home = makeTestHome({ workers: limits });
+  Object.assign(process.env, home.env);
+  const registry = loadRegistry();
+  const model = registry.stages.ExtractFacts!.model;
+  assert.equal(registry.stages.DraftDeclaration!.model, model, "both stages run the same model here");
+  const adopted: ChildProcess[] = [];
+  const ctx = { registry, warm: limits, signal: undefined, adopt: (c: ChildProcess) => adopted.push(c) };
+  const first = await acquireWorker(ctx, "exec-a", "ExtractFacts", {}, 60);
+  assert.equal(first.reused, false);
+  assert.equal(workersOf(model), 1);
+
+  // The pool of one is taken (reserved for exec-a's generate state): no second process, a timeout naming the pool.
+  await assert.rejects(acquireWorker(ctx, "exec-b", "DraftDeclaration", {}, 2), (err: Error) => {
+    assert.equal(err.name, "States.Timeout");
+    assert.match(err.message, /"poolSize":1/);
+    assert.match(err.message, /all 1 workers of stories-260k \(workers\.poolSize\) stayed busy for the acquire budget \(2 s\)/);
+    return true;
+  });
+  assert.equal(workersOf(model), 1, "the Acquire that timed out started no worker");
+  assert.equal(adopted.length, 1);
+
+  // One waits; when exec-a's worker comes free (pooled, as after its answer), the waiting Acquire gets that very process.
+  const waiting = acquireWorker(ctx, "exec-c", "DraftDeclaration", {}, 60);
+  await new Promise((r) => setTimeout(r, 500));
+  assert.equal(workersOf(model), 1, "still one process while the other Acquire waits");
+  const held = claimReserved("exec-a", "ExtractFacts")!;
+  assert.ok(poolWarm(held.child, { model, tasks: 1, rssGrowthMb: 0 }, limits));
+  const second = await waiting;
+  assert.equal(second.reused, true);
+  assert.equal(second.workerId, first.workerId, "the freed worker, model loaded, not a new load");
+
+  // A worker that exits frees its place too: the next Acquire starts a new process.
+  const exited = new Promise((r) => adopted[0]!.once("exit", r));
+  const waitingAgain = acquireWorker(ctx, "exec-d", "ExtractFacts", {}, 60);
+  adopted[0]!.kill("SIGKILL");
+  await exited;
+  const third = await waitingAgain;
+  assert.equal(third.reused, false);
+  assert.notEqual(third.workerId, first.workerId);
+  assert.equal(workersOf(model), 1);
+  for (const k of Object.keys(home.env)) delete process.env[k];
 });

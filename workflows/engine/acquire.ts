@@ -13,7 +13,7 @@ import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import { workerLaunch } from "../../core/child-entry.ts";
 import { childEnv } from "../../core/config.ts";
 import { liveWorkers } from "./worker-spares.ts";
-import { poolWarm, reserveWorker, takeWarm, warmEnv, warmModelWorkers, type WarmLimits } from "./warm-pool.ts";
+import { countWorker, onWorkerFreed, poolWarm, reserveWorker, takeWarm, warmEnv, warmModelWorkers, workersOf, type WarmLimits } from "./warm-pool.ts";
 
 export interface AcquireContext {
   registry: Registry;
@@ -38,20 +38,50 @@ export async function acquireWorker(ctx: AcquireContext, executionId: string, st
   const model = ctx.registry.stages[stage]!.model;
   // Warm workers off: the generate state starts a fresh process, as a stage did before.
   if (!ctx.warm) return { workerId: null, model, loadMs: 0, reused: false };
-  const idle = takeWarm(model);
-  if (idle) {
-    if (warmUpChildren.delete(idle.child)) warmedUpClaims++;
-    ctx.adopt(idle.child);
-    reserveWorker(executionId, stage, idle);
-    return { workerId: String(idle.child.pid), model, loadMs: 0, reused: true };
+  const deadline = Date.now() + timeoutSeconds * 1000;
+  for (;;) {
+    const idle = takeWarm(model);
+    if (idle) {
+      if (warmUpChildren.delete(idle.child)) warmedUpClaims++;
+      ctx.adopt(idle.child);
+      reserveWorker(executionId, stage, idle);
+      return { workerId: String(idle.child.pid), model, loadMs: 0, reused: true };
+    }
+    // One the WarmUp state started for this model, still loading: this Acquire waits for it.
+    const starting = claimStarting(model);
+    if (starting || workersOf(model) < ctx.registry.workers.poolSize) {
+      const { child, loaded } = starting ?? (await startWorker(ctx.warm, model, stage, payload?.faults, ctx.signal));
+      ctx.adopt(child);
+      const loadMs = await waitLoaded(child, loaded, stage, model, Math.max(0, (deadline - Date.now()) / 1000), timeoutSeconds, ctx.signal);
+      reserveWorker(executionId, stage, { child, idleMs: 0 });
+      return { workerId: String(child.pid), model, loadMs, reused: false, ...(starting ? { warmedUp: true } : {}) };
+    }
+    // The model's pool is full (workers.poolSize, as the acquire Lambda caps its ECS tasks):
+    // wait, on the Acquire budget, for one of them to come free or exit.
+    await freed(stage, model, ctx.registry.workers.poolSize, deadline, timeoutSeconds, ctx.signal);
   }
-  // One the WarmUp state started for this model, still loading: this Acquire waits for it.
-  const starting = claimStarting(model);
-  const { child, loaded } = starting ?? (await startWorker(ctx.warm, model, stage, payload?.faults, ctx.signal));
-  ctx.adopt(child);
-  const loadMs = await waitLoaded(child, loaded, stage, model, timeoutSeconds, ctx.signal);
-  reserveWorker(executionId, stage, { child, idleMs: 0 });
-  return { workerId: String(child.pid), model, loadMs, reused: false, ...(starting ? { warmedUp: true } : {}) };
+}
+
+/** Waits until a warm worker is pooled or exits; the Acquire's timeout or the execution's stop ends the wait. */
+function freed(stage: string, model: string, poolSize: number, deadline: number, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<void> {
+  const cause = (reason: string) => JSON.stringify({ stage, model, reason, poolSize });
+  return new Promise<void>((resolve, reject) => {
+    const done = (err?: Error) => {
+      clearTimeout(timer);
+      stop();
+      signal?.removeEventListener("abort", onAbort);
+      if (err) reject(err);
+      else resolve();
+    };
+    const stop = onWorkerFreed(() => done());
+    const timer = setTimeout(
+      () => done(new StatesError(StatesErrors.Timeout, cause(`all ${poolSize} workers of ${model} (workers.poolSize) stayed busy for the acquire budget (${timeoutSeconds} s)`))),
+      Math.max(0, deadline - Date.now()),
+    );
+    const onAbort = () => done(new StatesError("States.Aborted", cause("the execution was stopped")));
+    signal?.addEventListener("abort", onAbort);
+    if (signal?.aborted) onAbort();
+  });
 }
 
 /** Workers the WarmUp state started, by model, until an Acquire claims one or it is pooled. */
@@ -83,12 +113,12 @@ export function warmedUpCount(): number {
  * of each model with none idle or starting, and returns at once. A worker that loads before
  * any Acquire wants it goes to the pool; one that fails is only logged by its exit.
  */
-export async function warmUp(ctx: Pick<AcquireContext, "warm">, wanted: Array<{ model: string; stage: string }>, faults: unknown): Promise<{ started: string[] }> {
+export async function warmUp(ctx: Pick<AcquireContext, "warm"> & { poolSize?: number }, wanted: Array<{ model: string; stage: string }>, faults: unknown): Promise<{ started: string[] }> {
   const limits = ctx.warm;
   if (!limits) return { started: [] };
   const started: string[] = [];
   for (const { model, stage } of wanted) {
-    if (warmModelWorkers()[model]?.length || startingWorkers.get(model)?.length) continue;
+    if (warmModelWorkers()[model]?.length || startingWorkers.get(model)?.length || workersOf(model) >= (ctx.poolSize ?? Number.POSITIVE_INFINITY)) continue;
     const worker = await startWorker(limits, model, stage, faults, undefined);
     warmUpChildren.add(worker.child);
     const list = startingWorkers.get(model) ?? [];
@@ -124,6 +154,7 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
   });
   liveWorkers.add(child);
   child.once("exit", () => liveWorkers.delete(child));
+  countWorker(model, child);
   // Drained, never kept: the worker's stderr is not ours to log.
   child.stderr?.resume();
   const loaded = new Promise<number>((resolve, reject) => {
@@ -146,7 +177,7 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
 }
 
 /** Waits for the model to load, under the Acquire state's budget; kills the worker otherwise. */
-async function waitLoaded(child: ChildProcess, loaded: Promise<number>, stage: string, model: string, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<number> {
+async function waitLoaded(child: ChildProcess, loaded: Promise<number>, stage: string, model: string, remainingSeconds: number, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<number> {
   const cause = (reason: string) => JSON.stringify({ stage, model, reason, pid: child.pid });
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -154,7 +185,7 @@ async function waitLoaded(child: ChildProcess, loaded: Promise<number>, stage: s
     return await Promise.race([
       loaded,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StatesError(StatesErrors.Timeout, cause(`no worker with ${model} loaded within the acquire budget (${timeoutSeconds} s)`))), timeoutSeconds * 1000);
+        timer = setTimeout(() => reject(new StatesError(StatesErrors.Timeout, cause(`no worker with ${model} loaded within the acquire budget (${timeoutSeconds} s)`))), remainingSeconds * 1000);
         onAbort = () => reject(new StatesError("States.Aborted", cause("the execution was stopped")));
         signal?.addEventListener("abort", onAbort);
         if (signal?.aborted) onAbort();

@@ -292,7 +292,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         handlers[name] = async (input) => {
           const payload = (input as { Payload?: { warm?: Array<{ model: string; stage: string }>; input?: { faults?: unknown } } }).Payload;
           const warm = this.warmWorkers ? this.registry.workers : undefined;
-          return { Payload: await warmUp({ warm }, payload?.warm ?? [], payload?.input?.faults), StatusCode: 202 };
+          return { Payload: await warmUp({ warm, poolSize: this.registry.workers.poolSize }, payload?.warm ?? [], payload?.input?.faults), StatusCode: 202 };
         };
         continue;
       }

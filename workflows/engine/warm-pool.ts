@@ -73,6 +73,8 @@ export function poolWarm(child: ChildProcess, stay: NonNullable<StageMetrics["st
   list.push({ child, since: Date.now() });
   idle.set(stay.model, list);
   counters.pooled++;
+  countWorker(stay.model, child);
+  wake();
   return true;
 }
 
@@ -94,10 +96,54 @@ export function takeWarm(model: string): { child: ChildProcess; idleMs: number }
   return undefined;
 }
 
+/**
+ * Every live warm model worker by model: loading, reserved, running or idle. The local
+ * Acquire starts a new one only while its model has fewer than workers.poolSize, as the
+ * acquire Lambda caps a model's ECS tasks; otherwise it waits for one to come free.
+ */
+const byModel = new Map<string, Set<ChildProcess>>();
+/** Called when a worker comes free (pooled) or exits: a waiting Acquire looks again. */
+const waiters = new Set<() => void>();
+const wake = () => {
+  for (const w of [...waiters]) w();
+};
+
+/** Counts `child` as one of `model`'s workers until it exits. */
+export function countWorker(model: string, child: ChildProcess): void {
+  const set = byModel.get(model) ?? new Set<ChildProcess>();
+  if (set.has(child)) return;
+  set.add(child);
+  byModel.set(model, set);
+  child.once("exit", () => {
+    set.delete(child);
+    if (!set.size && byModel.get(model) === set) byModel.delete(model);
+    wake();
+  });
+}
+
+/** Live warm workers of `model` (any state). */
+export function workersOf(model: string): number {
+  let n = 0;
+  for (const child of byModel.get(model) ?? []) if (alive(child)) n++;
+  return n;
+}
+
+/** Resolves when a worker is pooled or exits (or at once when `signal` aborts); the returned function stops waiting. */
+export function onWorkerFreed(listener: () => void): () => void {
+  const once = () => {
+    waiters.delete(once);
+    listener();
+  };
+  waiters.add(once);
+  return () => waiters.delete(once);
+}
+
 /** Forgets every idle worker (their processes are killed by whoever kills the live set). */
 export function dropWarm(): void {
   idle.clear();
   reserved.clear();
+  byModel.clear();
+  wake();
 }
 
 /**

@@ -17,7 +17,7 @@ import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { workerLaunch, workerSource } from "../../core/child-entry.ts";
 import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
-import { dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
+import { countWorker, dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
 import { childEnv, config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
@@ -118,6 +118,8 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
           serialization: "json",
         });
     }
+    // A warm worker counts against its model's pool (workers.poolSize) until it exits.
+    if (warm) countWorker(warm.model, child);
     if (!liveWorkers.has(child)) {
       liveWorkers.add(child);
       child.once("exit", () => liveWorkers.delete(child));
