@@ -70,12 +70,23 @@ test("a task that stopped before answering fails its state at once with its own 
   }
 });
 
-test("the sweeper stops tasks older than their stage's TimeoutSeconds (plus grace), and only those", async () => {
+/** A test registry as AFFIANT_REGISTRY and a mocked ECS client, both restored after `body`. */
+async function withTestRegistry(body: (ecs: ReturnType<typeof mockClient>) => Promise<void>): Promise<void> {
   const { env } = makeTestHome();
   const saved = process.env.AFFIANT_REGISTRY;
   process.env.AFFIANT_REGISTRY = env.AFFIANT_REGISTRY;
   const ecs = mockClient(ECSClient);
   try {
+    await body(ecs);
+  } finally {
+    ecs.restore();
+    if (saved === undefined) delete process.env.AFFIANT_REGISTRY;
+    else process.env.AFFIANT_REGISTRY = saved;
+  }
+}
+
+test("the sweeper stops tasks older than their stage's TimeoutSeconds (plus grace), and only those", () =>
+  withTestRegistry(async (ecs) => {
     const now = Date.now();
     const limit = (stageEntry(loadRegistry(), "DraftDeclaration").timeoutSeconds + sweepGraceSeconds) * 1000;
     ecs.on(ListTasksCommand).resolves({ taskArns: ["old", "young", "untagged"] });
@@ -85,19 +96,10 @@ test("the sweeper stops tasks older than their stage's TimeoutSeconds (plus grac
     ecs.on(StopTaskCommand).resolves({});
     const stopped = await sweep(new ECSClient({ region: "us-east-1" }), cluster, now);
     assert.deepEqual(stopped, ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/old"]);
-  } finally {
-    ecs.restore();
-    if (saved === undefined) delete process.env.AFFIANT_REGISTRY;
-    else process.env.AFFIANT_REGISTRY = saved;
-  }
-});
+  }));
 
-test("a warm worker's task is timed by the stage it holds (its own stage-started tag), not by the task's age; an idle one is left to exit itself", async () => {
-  const { env } = makeTestHome();
-  const saved = process.env.AFFIANT_REGISTRY;
-  process.env.AFFIANT_REGISTRY = env.AFFIANT_REGISTRY;
-  const ecs = mockClient(ECSClient);
-  try {
+test("a warm worker's task is timed by the stage it holds (its own stage-started tag), not by the task's age; an idle one is left to exit itself", () =>
+  withTestRegistry(async (ecs) => {
     const now = Date.now();
     const limit = (stageEntry(loadRegistry(), "JudgeTone").timeoutSeconds + sweepGraceSeconds) * 1000;
     const warm = (id: string, stageStartedAt: number | undefined) => ({
@@ -124,9 +126,4 @@ test("a warm worker's task is timed by the stage it holds (its own stage-started
     ecs.on(DescribeTasksCommand).resolves({ tasks: [warm("stuck", now - 1000), warm("idle", undefined)] });
     assert.deepEqual(await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-stuck", "JudgeTone", "affiant: JudgeTone failed"), ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"]);
     assert.deepEqual(await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-idle", "JudgeTone", "affiant: JudgeTone failed"), [], "an idle warm worker holds no execution's stage");
-  } finally {
-    ecs.restore();
-    if (saved === undefined) delete process.env.AFFIANT_REGISTRY;
-    else process.env.AFFIANT_REGISTRY = saved;
-  }
-});
+  }));
