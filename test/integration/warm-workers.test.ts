@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { isAlive, makeTestHome, preparedState, samples, waitFor } from "../helpers.ts";
 import { loadRegistry } from "../../core/registry.ts";
@@ -130,6 +130,10 @@ test("no KV cache or prompt crosses cases (greedy model, unscripted): case B on 
   const warm = await stage(caseB, limits, greedy, "stories-260k-greedy");
   assert.equal(warm.pid, first.pid);
   assert.equal(warm.metrics.modelReused, true);
+  // The fresh process reads the same run (Redact's role legend, the case's elements) under its own run key.
+  const blobs = path.join(a.env.AFFIANT_HOME!, "blobs");
+  cpSync(path.join(blobs, caseB.runKey), path.join(blobs, `${caseB.runKey}-cold`), { recursive: true });
+  rmSync(path.join(blobs, `${caseB.runKey}-cold`, path.basename(warm.metrics.outputKey)));
   const cold = await stage({ ...caseB, runKey: `${caseB.runKey}-cold` }, undefined, greedy);
   assert.notEqual(cold.pid, first.pid);
   assert.equal(warm.metrics.tokensIn, cold.metrics.tokensIn, "the same prompt tokens: nothing of case A prepended");
