@@ -297,9 +297,11 @@ test("the run viewer shows executions, the state graph by status and per-state t
       const from = [stage, `${stage}Admit`, `${stage}Acquire`, `${stage}Fallback`].map((n) => `#graph svg g.edge-catch[data-from="${n}"]`).join(", ");
       assert.equal(await page.locator(from).count(), 5, `${stage}: five Catch edges (stage, Admit, Acquire, fallback)`);
     }
-    // Besides those, one: AttorneyReview's expiry (States.Timeout → ReviewExpired).
+    // Besides those, two: AttorneyReview's expiry (States.Timeout → ReviewExpired) and WarmUp's
+    // (a failed warm-up goes on to Extract: it never fails the case).
     assert.equal(await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"]').count(), 1, "AttorneyReview: its expiry Catch");
-    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length * 5 + 1, "five Catch edges per GPU stage, and AttorneyReview's");
+    assert.equal(await page.locator('#graph svg g.edge-catch[data-from="WarmUp"][data-to="Extract"]').count(), 1, "WarmUp: its Catch, on to Extract");
+    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length * 5 + 2, "five Catch edges per GPU stage, AttorneyReview's and WarmUp's");
     assert.equal(await page.locator("#graph svg g.edge-catch.edge-taken").count(), 1, "only the crashed stage's Catch is taken");
     assert.equal(await page.locator('#graph svg g.edge-catch.edge-taken[data-from="DraftDeclaration"]').count(), 1);
     const dash = await page.locator("#graph svg g.edge-catch path").first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { strokeDasharray: string } }).getComputedStyle(el).strokeDasharray);
