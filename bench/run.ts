@@ -20,6 +20,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { LlamaCompletion } from "node-llama-cpp";
 import { config, setEnv } from "../core/config.ts";
+import { stageModules } from "../core/stages/index.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const home = mkdtempSync(path.join(os.tmpdir(), "affiant-bench-"));
@@ -31,11 +32,16 @@ const registry = JSON.parse(readFileSync(path.join(root, "models/registry.json")
 copyFileSync(path.join(root, "models/stories260K.gguf"), path.join(home, "stories260K.gguf"));
 // Priced as the deployment would be: the fixture's "local" host class costs nothing, so
 // cost per case would read $0; on a g5 a local stage costs its wall time in GPU-seconds.
-for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: 768, hostClass: "g5" });
-// Budgets as the tests' registry (test/helpers.ts): what fits stories260K at this context.
+// Sizes and budgets as the tests' registry (test/helpers.ts): 1024 tokens of context, the
+// registry's own for stories260K, which the coverage judge's per-element checklist needs.
+for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: 1024, hostClass: "g5" });
 for (const [name, s] of Object.entries<Record<string, unknown>>(registry.stages)) {
-  Object.assign(s, { heartbeatSeconds, watchdogSeconds, timeoutSeconds: 120, maxTokens: name.startsWith("Judge") ? 160 : name === "ExtractFacts" ? 400 : 200 });
-  if (name === "ExtractFacts" || name.startsWith("Judge")) s.temperature = 0;
+  const module = stageModules.find((m) => m.name === name);
+  const structured = module?.outputSchema !== undefined;
+  const maxTokens = module?.phase === "judge" ? ("checklist" in module && module.checklist ? 560 : 160) : structured ? 400 : 200;
+  Object.assign(s, { heartbeatSeconds, watchdogSeconds, timeoutSeconds: 120, maxTokens });
+  // Greedy, as in the tests: a sampled JSON answer may outrun its cap (a real runaway, a fallback).
+  if (structured) s.temperature = 0;
 }
 writeFileSync(path.join(home, "registry.json"), JSON.stringify(registry));
 setEnv({

@@ -49,7 +49,7 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   const registry = path.join(home, "registry-warm.json");
   writeFileSync(registry, JSON.stringify(relaxed));
   const restore = setEnv({ AFFIANT_REGISTRY: registry });
-  type Mode = { summaries: ExecutionSummary[]; wallMs: number; failed: number; seqSummaries: ExecutionSummary[] };
+  type Mode = { summaries: ExecutionSummary[]; wallMs: number; failed: number; why: string[]; seqSummaries: ExecutionSummary[] };
   const runMode = async (warm: boolean): Promise<Mode> => {
     const tag = warm ? "warm" : "cold";
     const restoreHome = setEnv({ AFFIANT_HOME: path.join(home, `warm-bench-${tag}`) });
@@ -59,10 +59,17 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
     const all = [...seq.results, ...two.results];
     const failed = all.filter((r) => r.outcome !== "succeeded").length;
     const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s?.status === "SUCCEEDED");
+    // Why cases failed, by state and error name (never a message): a failing row says where to look.
+    const why = new Set<string>();
+    for (const r of all.filter((x) => x.outcome !== "succeeded")) {
+      const failedStates = r.executionId ? (engine.summary(r.executionId)?.states ?? []).filter((x) => x.status === "FAILED") : [];
+      for (const x of failedStates) why.add(`${x.name} ${x.error ?? "?"}`);
+      if (!failedStates.length) why.add(r.outcome);
+    }
     const seqIds = new Set(seq.results.map((r) => r.executionId));
     engine.dispose();
     restoreHome();
-    return { summaries, wallMs: two.wallMs, failed, seqSummaries: summaries.filter((s) => seqIds.has(s.executionId)) };
+    return { summaries, wallMs: two.wallMs, failed, why: [...why].slice(0, 4), seqSummaries: summaries.filter((s) => seqIds.has(s.executionId)) };
   };
   const cold = await runMode(false);
   const warm = await runMode(true);
@@ -105,7 +112,7 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   });
   const perHour = (m: Mode) => (cases / m.wallMs) * 3_600_000;
   rows.push({
-    figure: `cases per hour at concurrency 2, warm model workers vs cold path in the same run (${perHour(warm).toFixed(0)} vs ${perHour(cold).toFixed(0)}; ${cold.failed + warm.failed} failed)`,
+    figure: `cases per hour at concurrency 2, warm model workers vs cold path in the same run (${perHour(warm).toFixed(0)} vs ${perHour(cold).toFixed(0)}; ${cold.failed + warm.failed} failed${cold.failed + warm.failed ? `: ${[...new Set([...cold.why, ...warm.why])].join(", ")}` : ""})`,
     value: (perHour(warm) / perHour(cold)).toFixed(2),
     target: "≥ 1.00",
     pass: perHour(warm) >= perHour(cold) && cold.failed + warm.failed === 0,
