@@ -45,7 +45,11 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   // 2-core box): an operator running a backfill sets idleSeconds above that gap.
   // Locally every stage is stories-260k, so one model's pool must hold the three judges of
   // each of two cases at once: poolSize 6 (the production profile's judges are three models).
-  relaxed.workers = { ...relaxed.workers, maxTasks: 16, idleSeconds: 120, maxRssGrowthMb: 512, poolSize: 6 };
+  // For the same reason one model gets every GPU state of the backfill (about 130 in 22
+  // cases), which maxTasks 16 would recycle at least eight times whatever the pool did; the
+  // production profile spreads 20 cases' ~160 states over five to eight models, each under
+  // its pool's 3 × 16. maxTasks 64 keeps that ratio here, and the loads row shows maxTasks.
+  relaxed.workers = { ...relaxed.workers, maxTasks: 64, idleSeconds: 120, maxRssGrowthMb: 512, poolSize: 6 };
   const registry = path.join(home, "registry-warm.json");
   writeFileSync(registry, JSON.stringify(relaxed));
   const restore = setEnv({ AFFIANT_REGISTRY: registry });
@@ -84,7 +88,7 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   const { loadRegistry } = await import("../core/registry.ts");
   const poolSize = loadRegistry(registry).workers.poolSize;
   rows.push({
-    figure: `model loads, ${warm.summaries.length} cases through backfill with warm model workers (cold path: ${loads(cold)} loads for ${gpuStates(cold)} GPU states; ${models.size} distinct model(s) × pool size ${poolSize})`,
+    figure: `model loads, ${warm.summaries.length} cases through backfill with warm model workers (cold path: ${loads(cold)} loads for ${gpuStates(cold)} GPU states; ${models.size} distinct model(s) × pool size ${poolSize}; maxTasks ${loadRegistry(registry).workers.maxTasks})`,
     value: String(loads(warm)),
     target: `≤ ${models.size * poolSize}`,
     pass: loads(warm) <= models.size * poolSize && warm.failed === 0,
