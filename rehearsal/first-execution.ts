@@ -2,7 +2,7 @@
  * The first execution, rehearsed: see rehearseFirstExecution.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { S3Client } from "@aws-sdk/client-s3";
 import type { Bundle } from "./bundle.ts";
@@ -36,6 +36,22 @@ export const provisioningDelaySeconds = 120;
 // A stage stories260K answers (the judges' prompts outgrow its context: ContextTooLarge, a fallback of its own).
 const stallStage = "DraftDeclaration";
 const stallHeartbeatSeconds = 20;
+
+/**
+ * The registry the rehearsed image carries for its workers: the production profile, with
+ * ExtractFacts' output budget the one the tests give stories260K (400 tokens). At the production
+ * 1200 its facts list runs to four per element, and the tiny model's greedy JSON repeats itself
+ * (Affiant.GenerationRunaway): a fallback that says nothing about the deployment, and one that
+ * would hide what the slow-start drill checks (the first GPU stage answered, no fallback).
+ */
+function rehearsedWorkerRegistry(root: string, work: string): string {
+  const registry = JSON.parse(readFileSync(path.join(root, productionRegistryFile), "utf8"));
+  registry.stages.ExtractFacts.maxTokens = stories260kExtractFactsTokens;
+  const file = path.join(work, "worker-registry.json");
+  writeFileSync(file, JSON.stringify(registry, null, 2));
+  return file;
+}
+const stories260kExtractFactsTokens = 400;
 
 /** The access key each model's worker tasks sign with (its own task role). */
 export const workerAccessKeyOf = (model: string) => `AKIAREHEARSALW${createHash("sha256").update(model).digest("hex").slice(0, 8).toUpperCase()}`;
@@ -99,8 +115,8 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
     const file = path.join(modelsDir, model.file);
     if (!existsSync(file)) symlinkSync(path.join(root, "models/stories260K.gguf"), file);
   }
-  // The image's ENV (containers/llama-worker/Dockerfile) and the registry it copies to /app/models/registry.json.
-  const imageEnv = { AFFIANT_GPU: "cuda", AFFIANT_MODELS_DIR: "/models", NODE_ENV: "production", AFFIANT_REGISTRY: path.join(root, productionRegistryFile) };
+  // The image's ENV (containers/llama-worker/Dockerfile), and the registry it copies to /app/models/registry.json in its rehearsed copy (above).
+  const imageEnv = { AFFIANT_GPU: "cuda", AFFIANT_MODELS_DIR: "/models", NODE_ENV: "production", AFFIANT_REGISTRY: rehearsedWorkerRegistry(root, work) };
   const pool = new GpuPool(broker, provisioningDelaySeconds * 1000);
   const emulators = await startEmulators({ directory: path.join(work, "s3"), bucket: syn.bucket.name, kmsKeys: [syn.keys.vault.arn], routingTable: syn.routingTable.name, reviewTable: syn.reviewTable.name, broker, pool });
   // RunTask: the task definition's container as ECS starts it, with this machine's differences
