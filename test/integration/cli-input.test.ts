@@ -70,7 +70,7 @@ test("an unknown state or fault kind in --fault is refused before anything runs"
   assert.match(oneLine(r.stderr), /--fault: faults\.Nonsense: Nonsense is not a GPU state \(GPU states: .*DraftDeclaration.*; fault kinds: stall, /);
   r = await runCli(["run", samples.vawa, "--fault", "DraftDeclaration=explode"], env);
   assert.equal(r.code, 1);
-  assert.match(oneLine(r.stderr), /--fault: faults\.DraftDeclaration: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native\)/);
+  assert.match(oneLine(r.stderr), /--fault: faults\.DraftDeclaration: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/);
   assert.deepEqual(await noSuccessRecorded(env), []);
 });
 
@@ -84,7 +84,8 @@ test("an encrypted PDF fails the execution at Extract, naming the file", async (
   assert.equal(summary.status, "FAILED");
   assert.equal(summary.error, "Affiant.DocumentUnreadable");
   assert.match(summary.cause, /locked\.pdf: the PDF is encrypted/);
-  assert.deepEqual(summary.states.map((s) => [s.name, s.status]), [["Extract", "FAILED"]]);
+  // WarmUp only asks for workers (it never fails the case); Extract is the one state that read the case, and failed.
+  assert.deepEqual(summary.states.map((s) => [s.name, s.status]), [["WarmUp", "SUCCEEDED"], ["Extract", "FAILED"]]);
   assert.match(r.stderr, /failed state: Extract/);
   assert.match(r.stderr, /error: Affiant\.DocumentUnreadable/);
   const rows = await noSuccessRecorded(env);
