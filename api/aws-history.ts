@@ -7,6 +7,9 @@ import type { HistoryEvent } from "@aws-sdk/client-sfn";
 import type { StageReport } from "../core/stage-report.ts";
 import type { StateSummary } from "../workflows/engine/summary.ts";
 
+/** The events that end a Task state in failure: its resource's, or its activity's. */
+const failureTypes = new Set(["TaskFailed", "TaskTimedOut", "ActivityFailed", "ActivityTimedOut", "ActivityScheduleFailed"]);
+
 /**
  * Step Functions history → the per-state summary: one entry per state run, in order.
  * Task failures are tied to their state through previousEventId, which is how parallel
@@ -36,8 +39,9 @@ export function statesFromHistory(events: HistoryEvent[], stages: StageReport[])
     } else if (e.type?.endsWith("StateExited") && e.stateExitedEventDetails?.name) {
       const s = open.get(e.stateExitedEventDetails.name);
       if (s && s.status === "RUNNING") (s.status = "SUCCEEDED"), (s.endedAt = at);
-    } else if (e.type === "TaskFailed" || e.type === "TaskTimedOut") {
-      const details = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails;
+    } else if (failureTypes.has(e.type ?? "")) {
+      // A Task state's failure, or its activity's (a GPU stage's generate state), or a timeout of either.
+      const details = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.activityFailedEventDetails ?? e.activityTimedOutEventDetails ?? e.activityScheduleFailedEventDetails;
       const s = owner(e);
       if (s) {
         s.status = "FAILED";

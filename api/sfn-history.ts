@@ -1,6 +1,7 @@
 /**
  * The local engine's event log as Step Functions' GetExecutionHistory events (TaskStateEntered,
- * TaskScheduled, TaskSucceeded, ExecutionFailed…), for `/sfn`.
+ * TaskScheduled, TaskSucceeded, ActivityScheduled for a GPU stage's generate state,
+ * ExecutionFailed…), for `/sfn`.
  */
 import { allStates, collectTaskStates, type AslState } from "../workflows/asl.ts";
 import type { EventRow, ExecutionRow } from "../workflows/engine/history-db.ts";
@@ -33,6 +34,12 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
     out.push({ timestamp: Date.parse(timestamp) / 1000, type, id, previousEventId: previous, ...details });
     if (state) lastOf.set(state, id);
   };
+  // A GPU stage's generate state is a Step Functions activity: AWS logs Activity* events for it
+  // (ActivityScheduled, ActivityStarted, ActivitySucceeded/Failed/TimedOut), not Task* ones.
+  const activityOf = (state: string) => {
+    const arn = resources.get(state) ?? "";
+    return /^arn:aws:states:[^:]*:[^:]*:activity:/.test(arn) ? arn : undefined;
+  };
   const resourceOf = (state: string) => {
     const arn = resources.get(state) ?? "";
     // arn:aws:states:::lambda:invoke → resourceType "lambda", resource "invoke"
@@ -64,20 +71,25 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
         break;
       case "StateEntered":
         push(`${stateType}StateEntered`, e.timestamp, { stateEnteredEventDetails: { name: state } }, state);
-        if (stateType === "Task") {
+        if (stateType === "Task" && activityOf(state)) {
+          push("ActivityScheduled", e.timestamp, { activityScheduledEventDetails: { resource: activityOf(state), inputDetails: { truncated: false } } }, state);
+          push("ActivityStarted", e.timestamp, { activityStartedEventDetails: { workerName: "affiant-local-engine" } }, state);
+        } else if (stateType === "Task") {
           const r = resourceOf(state);
           push("TaskScheduled", e.timestamp, { taskScheduledEventDetails: { ...r, region: localRegion, parameters: "{}" } }, state);
           push("TaskStarted", e.timestamp, { taskStartedEventDetails: r }, state);
         }
         break;
       case "StateExited":
-        if (stateType === "Task") push("TaskSucceeded", e.timestamp, { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } }, state);
+        if (stateType === "Task" && activityOf(state)) push("ActivitySucceeded", e.timestamp, { activitySucceededEventDetails: { outputDetails: { truncated: false } } }, state);
+        else if (stateType === "Task") push("TaskSucceeded", e.timestamp, { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } }, state);
         push(`${stateType}StateExited`, e.timestamp, { stateExitedEventDetails: { name: state } }, state);
         break;
       case "StateFailed":
         if (stateType === "Task") {
-          const detailsKey = error === "States.Timeout" || error === "States.HeartbeatTimeout" ? "taskTimedOutEventDetails" : "taskFailedEventDetails";
-          push(detailsKey === "taskTimedOutEventDetails" ? "TaskTimedOut" : "TaskFailed", e.timestamp, { [detailsKey]: { ...resourceOf(state), error: error ?? "", cause: cause ?? "" } }, state);
+          const timedOut = error === "States.Timeout" || error === "States.HeartbeatTimeout";
+          if (activityOf(state)) push(timedOut ? "ActivityTimedOut" : "ActivityFailed", e.timestamp, { [timedOut ? "activityTimedOutEventDetails" : "activityFailedEventDetails"]: { error: error ?? "", cause: cause ?? "" } }, state);
+          else push(timedOut ? "TaskTimedOut" : "TaskFailed", e.timestamp, { [timedOut ? "taskTimedOutEventDetails" : "taskFailedEventDetails"]: { ...resourceOf(state), error: error ?? "", cause: cause ?? "" } }, state);
         }
         break;
       default:

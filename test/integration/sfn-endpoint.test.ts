@@ -114,8 +114,14 @@ test("a run started through the SDK succeeds, its GPU stages answering by task t
   for (const expected of ["TaskStateEntered:Extract", "TaskStateEntered:ExtractFacts", "ParallelStateEntered:Judges", "TaskStateEntered:JudgeTone", "TaskStateEntered:Reinject"]) {
     assert.ok(entered.includes(expected), `${expected} not in ${entered.join(", ")}`);
   }
-  const scheduled = events.find((e) => e.type === "TaskScheduled" && events.find((x) => x.id === e.previousEventId)?.stateEnteredEventDetails?.name === "ExtractFacts");
-  assert.equal(scheduled?.taskScheduledEventDetails?.resourceType, "ecs");
+  // The generate state is its model's activity, as in AWS: ActivityScheduled on the activity's ARN.
+  const scheduled = events.find((e) => e.type === "ActivityScheduled" && events.find((x) => x.id === e.previousEventId)?.stateEnteredEventDetails?.name === "ExtractFacts");
+  assert.match(scheduled?.activityScheduledEventDetails?.resource ?? "", /^arn:aws:states:[^:]+:\d+:activity:/);
+  assert.ok(events.some((e) => e.type === "ActivitySucceeded"));
+  // Its Acquire is a Lambda invoke that waits for a task token.
+  const acquire = events.find((e) => e.type === "TaskScheduled" && events.find((x) => x.id === e.previousEventId)?.stateEnteredEventDetails?.name === "ExtractFactsAcquire");
+  assert.equal(acquire?.taskScheduledEventDetails?.resourceType, "lambda");
+  assert.equal(acquire?.taskScheduledEventDetails?.resource, "invoke.waitForTaskToken");
   // Reverse order is the same list backwards.
   const reversed = (await sfn.send(new GetExecutionHistoryCommand({ executionArn: started.executionArn, reverseOrder: true, maxResults: 1000 }))).events!;
   assert.deepEqual(reversed.map((e) => e.id), events.map((e) => e.id).reverse());
