@@ -128,7 +128,7 @@ export function workersOf(model: string): number {
   return n;
 }
 
-/** Resolves when a worker is pooled or exits (or at once when `signal` aborts); the returned function stops waiting. */
+/** Calls `listener` once, the next time a worker is pooled or exits; the returned function stops listening. */
 export function onWorkerFreed(listener: () => void): () => void {
   const once = () => {
     waiters.delete(once);
