@@ -1,7 +1,7 @@
 /**
  * Every environment variable Affiant reads, in one table: its type, default and meaning.
  * Code reads them only through `config()` (test/unit/config.test.ts fails on a `process.env.X`
- * read anywhere else), and the README's table is checked against this one.
+ * read anywhere else), and docs/configuration.md's table is generated from this one.
  *
  * Reading is lazy and per variable: `config()` returns getters that parse the variable
  * when it is read, from the environment as it is then (tests and the warm worker change
@@ -20,7 +20,7 @@ interface Setting<T> {
   schema: z.ZodType<T>;
   /** The expected form, for the error message: `<NAME> must be <expected>`. */
   expected: string;
-  /** The default when unset, as the README states it (the code that applies it says why). */
+  /** The default when unset, as the docs state it (the code that applies it says why). */
   default: string;
   description: string;
   secret?: boolean;
@@ -180,7 +180,7 @@ export function settingText(key: SettingName, env: Env = process.env): string | 
   return setting(key, env) === undefined ? undefined : env[key];
 }
 
-/** The README's environment table (test/unit/config.test.ts checks the README holds exactly this). */
+/** The environment table of docs/configuration.md (scripts/config-table.ts writes it; test/unit/docs.test.ts checks it). */
 export function environmentTable(): string {
   const rows = (Object.entries(settings) as Array<[SettingName, Setting<unknown>]>)
     .filter(([, spec]) => !spec.internal)

@@ -1,13 +1,13 @@
 /**
  * One configuration module (core/config.ts): every environment variable is read through it,
  * parsed when read, and a bad value is an error naming the variable and the expected form,
- * never echoing a secret. The README's table is the module's own.
+ * never echoing a secret. (docs/configuration.md's table is checked in docs.test.ts.)
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
-import { childEnv, config, environmentTable, setEnv, setting, settings } from "../../core/config.ts";
+import { childEnv, config, setEnv, setting, settings } from "../../core/config.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
 
@@ -117,9 +117,4 @@ test("a bad value names the variable, what it got and the expected form; a secre
   assert.ok(!message.includes("s3cr3t"), message);
   assert.match(message, /^AFFIANT_API_TOKEN must be at least 24 characters .*\(got a value of 16 characters, not shown\)/);
   for (const key of ["OPENROUTER_API_KEY", "AFFIANT_API_TOKEN", "AFFIANT_TASK_TOKEN", "AWS_ACCESS_KEY_ID"] as const) assert.equal(settings[key].secret, true, key);
-});
-
-test("the README's environment table is core/config.ts's", () => {
-  const readme = readFileSync(path.join(root, "README.md"), "utf8");
-  assert.ok(readme.includes(environmentTable()), `README.md must hold this table verbatim (regenerate it from environmentTable()):\n${environmentTable()}`);
 });

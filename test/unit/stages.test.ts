@@ -3,7 +3,7 @@
  * prompt file and its entry in each shipped registry; everything else derives from the
  * modules. These tests hold that: each module file is listed and each listed module has its
  * prompt and registry entries; the state names, the stage environment and the definition's
- * GPU states follow the modules; and the README's list of files a new stage needs is the one
+ * GPU states follow the modules; and docs/architecture.md's list of files a new stage needs is the one
  * these checks imply.
  */
 import { test } from "node:test";
@@ -114,12 +114,12 @@ test("the stand-in hosted models answer each structured stage with JSON its modu
   assert.match(cannedAnswer("Write the paragraph."), /^I, \[PERSON_1\]/);
 });
 
-test("the README lists the files a new GPU stage needs, as these checks see them", () => {
-  const readme = readFileSync(path.join(root, "README.md"), "utf8");
-  const section = /### Adding a GPU stage\n([\s\S]*?)\n###? /.exec(readme)?.[1];
-  assert.ok(section, "README has an 'Adding a GPU stage' section");
+test("docs/architecture.md lists the files a new GPU stage needs, as these checks see them", () => {
+  const doc = readFileSync(path.join(root, "docs", "architecture.md"), "utf8");
+  const section = /### Adding a GPU stage\n([\s\S]*?)\n###? /.exec(doc)?.[1];
+  assert.ok(section, "docs/architecture.md has an 'Adding a GPU stage' section");
   for (const file of filesForNewStage("JudgeTimeline", "judge-timeline")) {
     const generic = file.replace("judge-timeline", "<stage>");
-    assert.ok(section.includes(`\`${generic}\``), `README's 'Adding a GPU stage' names ${generic}`);
+    assert.ok(section.includes(`\`${generic}\``), `docs/architecture.md's 'Adding a GPU stage' names ${generic}`);
   }
 });
