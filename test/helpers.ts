@@ -256,6 +256,23 @@ export async function goldenRun(sample: keyof typeof samples): Promise<GoldenRun
   return JSON.parse(readFileSync(path.join(dir, "golden.json"), "utf8")) as GoldenRun;
 }
 
+/**
+ * The processes whose command line matches `cmdline` and whose environment names `home` as
+ * AFFIANT_HOME: one test's processes, not those of a test file running beside it.
+ */
+export function processesOf(home: string, cmdline: RegExp): number[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+    .filter((pid) => {
+      try {
+        return cmdline.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")) && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`AFFIANT_HOME=${home}`);
+      } catch {
+        return false; // gone, or not ours
+      }
+    })
+    .map(Number);
+}
+
 /** Whether a process still exists (signal 0 checks without touching it). */
 export function isAlive(pid: number): boolean {
   try {
