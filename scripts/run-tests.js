@@ -70,7 +70,7 @@ function run(command, commandArgs, { collect = false } = {}) {
 }
 
 /**
- * One `tsc -b` over the three projects, incremental (.tsbuildinfo under node_modules/.cache/tsc):
+ * One `tsc -b` over the three projects, incremental (a .tsbuildinfo beside each tsconfig, ignored):
  * the Node code, the viewer's browser code (DOM types, no Node types), and sst.config.ts with
  * infra/ and rehearsal/, which needs the platform types `sst install` writes (.ci/run makes them).
  */
