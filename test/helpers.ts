@@ -187,8 +187,10 @@ function readFileSafe(file: string): string {
  * Runs one of the CLI's command functions (cli/*-command.ts) in this process, with `env` as
  * `affiant` would have it: its exit code and what it printed. For the commands whose process
  * boundary is not what a test is about (`runs list`, `runs show`): no second process to start.
+ * Synchronous commands only: while stdout is captured nothing else may write to it (the test
+ * runner reports through it), so the capture must not span a turn of the event loop.
  */
-export async function inProcess(env: Record<string, string>, command: () => number | Promise<number>): Promise<CliResult> {
+export function inProcess(env: Record<string, string>, command: () => number): CliResult {
   const restoreEnv = setEnv(env);
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const printed = { stdout: "", stderr: "" };
@@ -197,7 +199,7 @@ export async function inProcess(env: Record<string, string>, command: () => numb
   process.stderr.write = capture("stderr");
   let code: number;
   try {
-    code = await command();
+    code = command();
   } catch (err) {
     const { name, message } = describeError(err);
     printed.stderr += `affiant: ${name}: ${message}\n`;

@@ -9,7 +9,7 @@ import { runsListCommand } from "../../cli/runs-command.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
 
 async function noSuccessRecorded(env: Record<string, string>) {
-  const listed = await inProcess(env, () => runsListCommand({ json: true }));
+  const listed = inProcess(env, () => runsListCommand({ json: true }));
   assert.equal(listed.code, 0, listed.stderr);
   const rows = JSON.parse(listed.stdout) as Array<{ status: string }>;
   assert.equal(rows.filter((r) => r.status === "SUCCEEDED").length, 0);
@@ -108,7 +108,7 @@ test("an interrupted run is recorded as ABORTED and leaves no worker behind", as
   child.kill("SIGINT");
   const code = await new Promise<number | null>((r) => child.on("close", r));
   assert.equal(code, 130);
-  const rows = JSON.parse((await inProcess(env, () => runsListCommand({ json: true }))).stdout) as Array<{ status: string; error: string }>;
+  const rows = JSON.parse(inProcess(env, () => runsListCommand({ json: true })).stdout) as Array<{ status: string; error: string }>;
   assert.deepEqual(rows.map((r) => [r.status, r.error]), [["ABORTED", "Affiant.Interrupted"]]);
   // This run's workers (its AFFIANT_HOME), not those of a test file running beside this one.
   const workers = processesOf(env.AFFIANT_HOME!, /llama-worker/);

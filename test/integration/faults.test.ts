@@ -77,7 +77,7 @@ test("crash, stall, runaway loop and oom: each stage falls back and the case sti
   assert.equal(JSON.parse(failed.find((f) => f.state_name === "ExtractFacts")!.detail).error, "Affiant.WorkerCrashed");
   db.close();
 
-  const shown = await inProcess(env, () => runsShowCommand(summary.executionId, {}));
+  const shown = inProcess(env, () => runsShowCommand(summary.executionId, {}));
   assert.equal(shown.code, 0);
   assert.match(shown.stdout, /ExtractFactsFallback\s+SUCCEEDED.*stories-260k-greedy.*Affiant\.WorkerCrashed/);
 });
