@@ -4,7 +4,8 @@
  * (rehearsal/bundle.ts) and loads each from an empty folder, checks the production profile,
  * the image, the timeouts and the secret, runs the first execution through the bundled API and
  * the deployed definition (rehearsal/first-execution.ts), and judges every AWS call recorded
- * there, declared (rehearsal/calls.ts) or in the README with iam-simulate. Prints one row per check
+ * there, declared (rehearsal/calls.ts) or in the README with iam-simulate, and checks that each
+ * finding it exists for still has its check (rehearsal/findings.ts). Prints one row per check
  * and exits 1 when any fails. Options: --keep (leave the bundles folder), --json <file>.
  */
 import { execFileSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { hostPath } from "../core/config.ts";
 import { build } from "esbuild";
 import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
 import { attempt, must, record, rows } from "./checklist.ts";
+import { recordFindingCoverage } from "./findings.ts";
 import { rehearseFirstExecution } from "./first-execution.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
@@ -170,6 +172,8 @@ async function main() {
   }
   record("iam", `every recorded (${recorded.length}) and declared call evaluated with iam-simulate (${calls.length} calls)`, rows.filter((r) => r.area === "iam" && !r.ok).length === 0, `${allowed} allowed as expected`);
 
+  // 7. Every finding the rehearsal exists for still has its check.
+  recordFindingCoverage(Object.keys(syn.table).length);
   finish(work, args);
 }
 function finish(work: string, args: string[]) {

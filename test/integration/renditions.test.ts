@@ -14,8 +14,7 @@ import { renderPdf } from "../../functions/renditions/pdf.ts";
 import { renderDocx } from "../../functions/renditions/docx.ts";
 import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../../core/declaration.ts";
 import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
-import { makeTestHome, runCli, samples } from "../helpers.ts";
-import { gpuStages } from "../../core/state-names.ts";
+import { goldenRun, makeTestHome } from "../helpers.ts";
 
 const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
 
@@ -155,10 +154,8 @@ test("Reinject refuses a draft with an unknown placeholder before writing any re
 });
 
 test("affiant run copies the DOCX and PDF beside declaration.md in the outputs folder", async () => {
-  // Generous heartbeats: this test is about the outputs, and the CI box is shared (load > cores).
-  const relaxed = Object.fromEntries(gpuStages.map((s) => [s, { heartbeatSeconds: 60, watchdogSeconds: 60, timeoutSeconds: 300 }]));
-  const { env } = makeTestHome({ stages: relaxed });
-  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
+  // The suite's one golden run of the sample (test/helpers.ts): this test only reads its outputs.
+  const { cli } = await goldenRun("vawa");
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { outputDir: string; output: { docxKey: string; pdfKey: string } };
   assert.match(summary.output.docxKey, /declaration\.docx$/);
