@@ -6,6 +6,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
+import { ensureBuild } from "../bin/build.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = process.argv.slice(2);
@@ -23,6 +24,9 @@ for (const name of readdirSync(tmpRoot)) {
 }
 const runTmp = path.join(tmpRoot, `run-${process.pid}`);
 mkdirSync(runTmp, { recursive: true });
+// The build (dist/) the tests' `affiant` processes run and the viewer module they import:
+// made fresh once here rather than by the first of many processes that find it stale.
+await ensureBuild();
 
 function isAlive(pid) {
   try {
