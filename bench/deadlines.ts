@@ -18,7 +18,7 @@ import path from "node:path";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import { childEnv, config, setEnv } from "../core/config.ts";
 import { lifelineGraceSeconds } from "../containers/llama-worker/lifeline.ts";
-import { workerLaunch } from "../core/child-entry.ts";
+import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 import { stageEnvFromState } from "../core/stage-input.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";

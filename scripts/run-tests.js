@@ -9,6 +9,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
+import { ensureBuild } from "../bin/build.mjs";
 
 const started = Date.now();
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -31,6 +32,9 @@ for (const name of readdirSync(tmpRoot)) {
 }
 const runTmp = path.join(tmpRoot, `run-${process.pid}`);
 mkdirSync(runTmp, { recursive: true });
+// The build (dist/) the tests' `affiant` processes run and the viewer module they import:
+// made fresh once here rather than by the first of many processes that find it stale.
+await ensureBuild();
 
 function isAlive(pid) {
   try {

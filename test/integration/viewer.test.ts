@@ -14,7 +14,7 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { Hono } from "hono";
 import { mountViewer } from "../../api/viewer.ts";
-import { viewerJs } from "../../api/viewer/app-js.generated.ts";
+import { viewerJs } from "../../dist/viewer/app-js.ts";
 import { makeTestHome, root, samples, testTmp } from "../helpers.ts";
 
 const chromiumPath = "/usr/bin/chromium";

@@ -11,7 +11,7 @@ import path from "node:path";
 import { isAlive, makeTestHome, preparedState, root, waitFor } from "../helpers.ts";
 import { spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
 import { holdWorkerSpares, workerSpares } from "../../workflows/engine/worker-spares.ts";
-import { sourceLaunch, workerLaunch } from "../../core/child-entry.ts";
+import { sourceLaunch, workerLaunch } from "../../workflows/engine/worker-launch.ts";
 import { stageEnvFromState } from "../../core/stage-input.ts";
 
 const untilReady = (count: number) => waitFor(`${count} ready spares`, async () => (workerSpares().ready.length >= count ? true : undefined), 60_000, 100);

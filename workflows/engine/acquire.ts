@@ -10,7 +10,7 @@ import { StatesError, StatesErrors } from "../../core/errors.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
 import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
-import { workerLaunch } from "../../core/child-entry.ts";
+import { workerLaunch } from "./worker-launch.ts";
 import { childEnv } from "../../core/config.ts";
 import { liveWorkers } from "./worker-spares.ts";
 import { countWorker, onWorkerFreed, poolWarm, reserveWorker, takeWarm, warmEnv, warmModelWorkers, workersOf, type WarmLimits } from "./warm-pool.ts";

@@ -7,7 +7,7 @@
  */
 import { fork, type ChildProcess } from "node:child_process";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
-import { currentWorkerLaunch, workerLaunch } from "../../core/child-entry.ts";
+import { currentWorkerLaunch, workerLaunch } from "./worker-launch.ts";
 import { childEnv } from "../../core/config.ts";
 
 /** Every worker process this engine started and that has not exited, spares included. */

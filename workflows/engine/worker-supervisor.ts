@@ -15,7 +15,7 @@ import type { StageMetrics } from "../../core/stage-report.ts";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { workerLaunch, workerSource } from "../../core/child-entry.ts";
+import { workerLaunch, workerSource } from "./worker-launch.ts";
 import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
 import { countWorker, dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
 import { childEnv, config } from "../../core/config.ts";

@@ -1,5 +1,5 @@
 /**
- * The viewer's entry point (bundled by api/viewer/build.ts into /viewer/app.js): the token
+ * The viewer's entry point (bundled by bin/build.mjs into /viewer/app.js): the token
  * gate, the executions list, the hash router and polling (every 2 s while something shown is
  * RUNNING; stopped on every navigation).
  */
