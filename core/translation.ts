@@ -68,31 +68,13 @@ export interface Translation {
   round: number;
   paragraphs: Array<{
     element: string;
-    /** The element's heading in Spanish (fixed text, below). */
+    /** The element's heading in Spanish (the element's `titleEs`, core/legal-elements.ts). */
     title: string;
     text: string;
     /** The English paragraph's placeholders the translation dropped: the review document shows them. */
     missingPlaceholders: string[];
   }>;
 }
-
-/** The legal elements' headings in Spanish, by element id (core/legal-elements.ts). */
-export const elementTitlesEs: Record<string, string> = {
-  relationship: "Relación que califica",
-  abuse: "Agresión o crueldad extrema",
-  "good-faith-marriage": "Matrimonio de buena fe",
-  residence: "Residencia compartida",
-  "moral-character": "Buen carácter moral",
-  "abuser-status": "Ciudadanía estadounidense o residencia permanente legal del agresor",
-  "divorce-link": "Divorcio dentro de los dos años, relacionado con el abuso",
-  "abuser-death": "Muerte del agresor ciudadano estadounidense en los últimos dos años",
-  recruitment: "Reclutamiento, acogida o transporte",
-  "force-fraud-coercion": "Fuerza, fraude o coacción",
-  purpose: "Trabajo o comercio sexual",
-  presence: "Presencia física a causa de la trata",
-  "law-enforcement": "Cooperación con las autoridades",
-  hardship: "Penuria extrema en caso de deportación",
-};
 
 const caseTypeNamesEs: Record<CaseType, string> = {
   VAWA: "autopetición VAWA (Formulario I-360)",
