@@ -158,7 +158,7 @@ function spouseRelationship(variant: "spouse" | "intended-spouse" | "divorced" |
     case "spouse":
       return el("relationship", "Qualifying relationship: marriage to the abuser", "Relación que califica: matrimonio con el agresor", `${lpr ? ina : `${ina}(AA)`}; 8 CFR 204.2(c)(1)(i)(A)-(B)`, "married marriage husband wife wedding certificate", "casado casada matrimonio esposo esposa boda acta de matrimonio");
     case "intended-spouse":
-      return el("relationship", "Qualifying relationship: intended spouse (the abuser's bigamy)", "Relación que califica: cónyuge de buena fe (bigamia del agresor)", `INA 101(a)(50), ${lpr ? ina : `${ina.slice(4)}(BB)`}`, "married marriage ceremony believed valid already married bigamy other wife husband", "casado casada matrimonio ceremonia creí válido ya estaba casado bigamia otra esposa esposo");
+      return el("relationship", "Qualifying relationship: intended spouse (the abuser's bigamy)", "Relación que califica: cónyuge de buena fe (bigamia del agresor)", `INA 101(a)(50), ${ina.slice(4)}${lpr ? "" : "(BB)"}`, "married marriage ceremony believed valid already married bigamy other wife husband", "casado casada matrimonio ceremonia creí válido ya estaba casado bigamia otra esposa esposo");
     case "divorced":
       return el("relationship", "Qualifying relationship: marriage ended by divorce", "Relación que califica: matrimonio terminado por divorcio", lpr ? ina : `${ina}(CC)(ccc)`, "married marriage divorce decree ended", "casado casada matrimonio divorcio sentencia terminó");
     case "deceased-abuser":

@@ -46,7 +46,7 @@ test("affiant run: the Spanish sample writes the English filing version with the
   for (const doc of [filing, english]) {
     assert.match(doc, /^# Declaration of Lucía Inventada Robles/);
     const readBack = doc.indexOf("read back to me in Spanish");
-    assert.ok(readBack > doc.indexOf("true and correct") && readBack < doc.indexOf("Signed: Lucía Inventada Robles"), "read-back above the signature");
+    assert.ok(readBack > doc.indexOf("true and correct") && readBack < doc.indexOf("Signature of declarant: ___"), "read-back above the signature");
     assert.match(doc, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English/);
     for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(doc, new RegExp(`\\n${blank}: _+\\n`));
   }

@@ -141,7 +141,7 @@ test("scripted judges all 5 but a sentence its source does not support: the gate
   assert.match(filingMd, /\n3\. He pushed me against a wall and hurt my wrist\.\n/);
   assert.doesNotMatch(filingMd, /\n4\./, "an element with nothing drafted leaves no empty paragraph");
   for (const absent of [/Sources:/, /Flag:/, /DRAFT generated/, /^## /m]) assert.doesNotMatch(filingMd, absent);
-  assert.match(filingMd, /I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nSigned: Elena Fictitia Marsh\n\nDate: _+\n$/);
+  assert.match(filingMd, /I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nExecuted on _+ \(date\) at _+ \(city, state or country\)\.\n\nSignature of declarant: _+\n\nPrinted name: Elena Fictitia Marsh\n$/);
   const filingDocx = docxDocument(await store.get(output.filing.docxKey));
   assert.match(filingDocx, /1\. My name is Elena Fictitia Marsh/);
   assert.doesNotMatch(filingDocx, /Sources:|DRAFT generated/);

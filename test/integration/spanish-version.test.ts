@@ -71,11 +71,11 @@ test("scripted translation: the filing version has the read-back above the signa
 
   const md = (await store.get(output.declarationKey)).toString("utf8");
   const readBack = md.indexOf("read back to me in Spanish");
-  assert.ok(readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signed: Elena Fictitia Marsh"), "the read-back statement sits between the verification and the declarant's signature");
+  assert.ok(readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signature of declarant: ___"), "the read-back statement sits between the verification and the declarant's signature");
   assert.match(md, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of Elena Fictitia Marsh is complete and accurate/);
   assert.match(md, /8 C\.F\.R\. § 103\.2\(b\)\(3\)/);
   for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(md, new RegExp(`\\n${blank}: _{10,}\\n`), `certificate blank: ${blank}`);
-  assert.ok(md.indexOf("Certificate of Translation") > md.indexOf("Signed: Elena Fictitia Marsh"));
+  assert.ok(md.indexOf("Certificate of Translation") > md.indexOf("Signature of declarant: ___"));
 
   const docx = docxText(await store.get(output.docxKey));
   const pdf = await pdfText(await store.get(output.pdfKey));

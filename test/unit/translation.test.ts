@@ -58,7 +58,8 @@ test("scripted outputs: a faithful translation is stored with Spanish headings, 
   const t: Translation = await translateDeclaration.readOutput(store, key);
   assert.equal(t.language, "es");
   assert.equal(t.draftKey, "runs/t/draft-1.json");
-  assert.deepEqual(t.paragraphs.map((p) => p.title), ["Relación que califica", "Agresión o crueldad extrema", "Residencia compartida"]);
+  // The headings are the case's elements' Spanish titles (no elements.json here: the default variant, a spouse).
+  assert.deepEqual(t.paragraphs.map((p) => p.title), ["Relación que califica: matrimonio con el agresor", "Agresión o crueldad extrema durante el matrimonio, contra el autopeticionario o contra su hijo o hija", "Residencia compartida con el agresor"]);
   assert.deepEqual(t.paragraphs.map((p) => p.text), ["Yo, [PERSON_1], me casé con [PERSON_2] el [DATE_1].", "", "Vivíamos juntos."]);
   assert.deepEqual(t.paragraphs.map((p) => p.missingPlaceholders), [[], [], ["[ADDRESS_1]"]]);
 });
