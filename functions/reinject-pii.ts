@@ -106,7 +106,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
   const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
   // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
-  const spanish = translation ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview) : undefined;
+  const spanish = translation ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing) : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
   const slots = [...new Set(stageModules.map((m) => m.slot))];
@@ -188,9 +188,9 @@ async function signingPlace(store: BlobStore, caseId: string): Promise<string | 
 }
 
 /** The Spanish version's renditions and the side-by-side review of both versions. */
-async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>, failingReview: string | undefined) {
+async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>, failingReview: string | undefined, signing: string | undefined) {
   // A failing draft's banner stays on its translation too (in English: the attorney reads it).
-  const es = spanishDeclaration(translation);
+  const es = spanishDeclaration(translation, signing);
   const written = await writeRenditions(store, `${runKey}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
   const english = mapDeclarationText(filing, (text) => reinject(text, vault));
   // What the Spanish dropped, as the reviewer knows it: the real value (a name, a date).
