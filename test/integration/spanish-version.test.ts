@@ -88,7 +88,7 @@ test("scripted translation: the filing version has the read-back above the signa
 
   const es = (await store.get(output.spanish.declarationKey)).toString("utf8");
   assert.match(es, /^# Declaración de Elena Fictitia Marsh\n\nYo, Elena Fictitia Marsh, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
-  assert.match(es, /## 1\. Relación que califica\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
+  assert.match(es, /## 1\. Relación que califica: matrimonio con el agresor\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
   assert.match(es, /no se redactó ninguna declaración/);
   assert.match(es, /Firma: Elena Fictitia Marsh/);
   const esDocx = docxText(await store.get(output.spanish.docxKey));
