@@ -90,7 +90,7 @@ test("scripted translation: the filing version has the read-back above the signa
   assert.match(es, /^# Declaración de Elena Fictitia Marsh\n\nYo, Elena Fictitia Marsh, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
   assert.match(es, /## 1\. Relación que califica: matrimonio con el agresor\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
   assert.match(es, /no se redactó ninguna declaración/);
-  assert.match(es, /Firma: Elena Fictitia Marsh/);
+  assert.match(es, /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Elena Fictitia Marsh\n/);
   const esDocx = docxText(await store.get(output.spanish.docxKey));
   const esPdf = (await pdfText(await store.get(output.spanish.pdfKey))).join(" ");
   for (const [name, text] of [["Spanish DOCX", esDocx], ["Spanish PDF", esPdf]] as const) {
