@@ -12,6 +12,7 @@ import { datesIn, findContradictions, type SourceChunk } from "../../functions/r
 import { factsToConfirm } from "../../functions/review/facts-to-confirm.ts";
 import { buildReviewDocument, mapReviewText, renderReviewMarkdown } from "../../functions/review-document.ts";
 import { vawa } from "../../workflows/samples/sample-cases.ts";
+import { evidenceChecklist } from "../../core/evidence-checklist.ts";
 import { vawaSpanish as vawaEs } from "../../workflows/samples/spanish-sample.ts";
 
 /** A sample case's documents (scans included) chunked as Index chunks them. */
@@ -159,4 +160,16 @@ test("the review document: per-sentence exhibits when the draft cites per senten
   assert.match(md, /1\. In March 2019 Derek pushed me against a wall\. _\(Exhibit [A-D], p\. 1\)_/);
   assert.match(md, /## Facts to confirm with the client\n\n- “Derek pushed \[PERSON_1\]”: it has no date; only one document says it \(Exhibit [A-D], p\. 1\)/);
   assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist, 2019-03\) told as an accident in Exhibit [A-D], p\. 2 \(Statement\): “I told the nurse I fell\.” and as inflicted in Exhibit [A-D], p\. 2 \(intake-notes\.pdf\)/);
+});
+
+test("the review document lists the evidence to gather for the case's variant, each item to tick", () => {
+  const inputs = { review: { status: "passed" as const, failures: [] }, elements: [], chunks: chunksOf(vawa), score: null, placeholderProblems: [], draft: draftWith(false) };
+  const evidence = evidenceChecklist("VAWA", "spouse", "citizen");
+  const doc = buildReviewDocument({ ...inputs, evidence });
+  assert.deepEqual(doc.evidenceChecklist, evidence);
+  const md = renderReviewMarkdown(doc);
+  assert.match(md, /## Evidence to gather\n\n- \[ \] Marriage certificate, and proof that any earlier marriage of either spouse ended/);
+  assert.ok(md.includes("- [ ] Police clearance or state criminal background check from each place the self-petitioner lived six months or more in the three years before filing (8 CFR 204.2(c)(2)(v))"));
+  assert.ok(md.indexOf("## Evidence to gather") < md.indexOf("## Exhibit list"));
+  assert.match(renderReviewMarkdown(buildReviewDocument(inputs)), /## Evidence to gather\n\n- none listed\n/);
 });
