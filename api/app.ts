@@ -8,13 +8,14 @@ import { timingSafeEqual } from "node:crypto";
 import { Hono, type Context } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { z } from "zod";
-import { DeclarationNotReadyError, InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from "../core/errors.ts";
+import { AffiantError, RequestTooLargeError, DeclarationNotReadyError, InvalidInputError, NotFoundError, UnauthorizedError, UnsupportedMediaTypeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
 import { checkPdfBytes, documentKey, parseCaseJson } from "./case-store.ts";
 import { documentLimits, type CaseDocument, type Executions, type ExecutionStatus } from "./executions.ts";
 import type { LocalExecutions } from "./local-executions.ts";
 import { requestGuard, type RequestGuardOptions } from "./request-guard.ts";
+import { errorResponse, errorStatus, internalErrorResponse } from "./error-response.ts";
 
 export interface AppOptions {
   executions: Executions;
@@ -66,31 +67,16 @@ const caseIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/;
 /** A JSON body plans uploads: a case.json and a file list, never documents. */
 export const maxJsonBytes = 1024 * 1024;
 
-
-const statusFor: Record<string, number> = {
-  "Affiant.InvalidInput": 400,
-  "Affiant.NotFound": 404,
-  "Affiant.CaseIncomplete": 409,
-  "Affiant.ExecutionAlreadyExists": 409,
-  "Affiant.CaseBusy": 409,
-  "Affiant.TooManyExecutions": 429,
-  "Affiant.Unauthorized": 401,
-  "Affiant.DeclarationNotReady": 409,
-  "Affiant.NotWaitingForReview": 409,
-  "Affiant.UnsupportedMediaType": 415,
-};
-
 export function createApp(options: AppOptions): Hono {
   const app = new Hono();
   const { executions } = options;
 
   app.onError((err, c) => {
-    const status = statusFor[err.name];
-    if (status) return c.json({ error: { name: err.name, message: err.message } }, status as 400);
+    if (err instanceof AffiantError && errorStatus(err) < 500) return errorResponse(c, err);
     log("error", "api.error", { method: c.req.method, route: c.req.routePath, error: err.name });
-    return c.json({ error: { name: "Affiant.InternalError", message: "internal error; see the server log" } }, 500);
+    return internalErrorResponse(c);
   });
-  app.notFound((c) => c.json({ error: { name: "Affiant.NotFound", message: `no route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => errorResponse(c, new NotFoundError(`no route for ${c.req.method} ${c.req.path}`)));
 
   // First of all: a rebinding Host or a cross-site Origin never reaches a route or the body.
   if (options.guard) app.use("*", requestGuard(options.guard));
@@ -106,11 +92,11 @@ export function createApp(options: AppOptions): Hono {
   const maxRequestBytes = options.maxRequestBytes ?? documentLimits.maxRequestBytes;
   const multipartLimit = bodyLimit({
     maxSize: maxRequestBytes,
-    onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: `the request body is over ${maxRequestBytes} bytes; upload through the presigned URLs instead` } }, 413),
+    onError: (c) => errorResponse(c, new RequestTooLargeError(`the request body is over ${maxRequestBytes} bytes; upload through the presigned URLs instead`)),
   });
   const jsonLimit = bodyLimit({
     maxSize: Math.min(maxJsonBytes, maxRequestBytes),
-    onError: (c) => c.json({ error: { name: "Affiant.RequestTooLarge", message: `a JSON body is at most ${Math.min(maxJsonBytes, maxRequestBytes)} bytes` } }, 413),
+    onError: (c) => errorResponse(c, new RequestTooLargeError(`a JSON body is at most ${Math.min(maxJsonBytes, maxRequestBytes)} bytes`)),
   });
   // Only multipart carries documents; any other body is small.
   api.use("*", (c, next) => ((c.req.header("content-type") ?? "").startsWith("multipart/form-data") ? multipartLimit(c, next) : jsonLimit(c, next)));
@@ -247,7 +233,7 @@ export function createApp(options: AppOptions): Hono {
         local.signer.consume(signature, grant.expiresAt);
         const limit = bodyLimit({
           maxSize: Math.min(grant.size, documentLimits.maxDocumentBytes),
-          onError: (c2) => c2.json({ error: { name: "Affiant.RequestTooLarge", message: `${grant.name}: more than the ${grant.size} bytes announced` } }, 413),
+          onError: (c2) => errorResponse(c2, new RequestTooLargeError(`${grant.name}: more than the ${grant.size} bytes announced`)),
         });
         // Hono turns the handler's throw into a response here; any failure gives the URL back.
         const res = await limit(c, next).catch((err: unknown) => {
