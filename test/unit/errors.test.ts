@@ -2,7 +2,9 @@
  * Every `Affiant.*` error is a class in core/errors.ts. A Step Functions Catch or Retry
  * matches on the name alone, so a name that exists only as a string (or a class defined
  * somewhere else) is a contract nobody can find: each name the definition matches on or the
- * code mentions must be the `name` of a class core/errors.ts exports.
+ * code mentions must be the `name` of a class core/errors.ts exports. Code elsewhere takes
+ * the name from its class (`X.errorName`) and never writes it out; every class carries the
+ * API's HTTP status for it, and every class is raised somewhere.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
