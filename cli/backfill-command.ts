@@ -1,7 +1,7 @@
 /** `affiant backfill <dir> [--concurrency N] [--json]`: a progress bar, then a summary. */
 import path from "node:path";
 import cliProgress from "cli-progress";
-import { describeError } from "../core/errors.ts";
+import { InvalidInputError, describeError } from "../core/errors.ts";
 import { backfill } from "../workflows/backfill.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 
@@ -46,7 +46,7 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
   } catch (err) {
     bar?.stop();
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant backfill: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant backfill: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     engine?.dispose();

@@ -25,7 +25,7 @@ export async function reviewCommand(executionId: string, opts: { approve?: boole
     return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;
   } catch (err) {
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant review: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant review: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     engine?.dispose();

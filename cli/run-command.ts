@@ -34,7 +34,7 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
     return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;
   } catch (err) {
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant run: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant run: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     engine?.dispose();

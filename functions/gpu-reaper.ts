@@ -27,6 +27,7 @@ import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { workerContainerName, workerTaskTags } from "../core/state-names.ts";
 import { config } from "../core/config.ts";
+import { WorkerCrashedError } from "../core/errors.ts";
 
 export const executionTag = workerTaskTags.execution;
 export const stageTag = workerTaskTags.stage;
@@ -88,7 +89,7 @@ export async function onTaskStopped(event: TaskStateChange, sfn: SFNClient): Pro
   const container = d.containers?.find((c) => c.name === workerContainerName);
   const cause = JSON.stringify({ stage, reason: "the worker's task stopped before it answered", stopCode: d.stopCode ?? null, stoppedReason: (d.stoppedReason ?? "").slice(0, 200), exitCode: container?.exitCode ?? null });
   try {
-    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: "Affiant.WorkerCrashed", cause }));
+    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: WorkerCrashedError.errorName, cause }));
     log("warn", "reaper.task_died", { stage, stopCode: d.stopCode ?? null, exitCode: container?.exitCode ?? null });
     return true;
   } catch (err) {

@@ -79,7 +79,7 @@ export function reinject(text: string, vault: Map<string, string>): string {
 
 export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blobStore()): Promise<PipelineOutput> {
   const { state } = event;
-  if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
+  if (!state.draft) throw new InvalidInputError("Reinject needs the draft ($.draft)", { state: "Reinject" });
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
   const translation = state.translation ? await getJson<Translation>(store, state.translation.outputKey) : undefined;

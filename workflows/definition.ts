@@ -34,6 +34,7 @@ export function activityName(model: string): string {
 }
 
 import type { AslState } from "./asl.ts";
+import { CircuitOpenError, FallbackFailedError } from "../core/errors.ts";
 
 export type { AslState } from "./asl.ts";
 export { collectTaskStates } from "./asl.ts";
@@ -217,7 +218,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     Comment: `Circuit breaker for ${stage}'s model, before its GPU task is placed`,
     ResultPath: null,
     Catch: [
-      { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+      { ErrorEquals: [CircuitOpenError.errorName], ResultPath: failurePath, Next: fallbackStateName(stage) },
       // The breaker itself failed (its table unreachable): run the model rather than skip it.
       { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: acquireStateName(stage) },
     ],
@@ -233,7 +234,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     [fallbackFailedStateName(stage)]: {
       Type: "Fail",
       Comment: `${stage} and its whole fallback chain failed`,
-      Error: "Affiant.FallbackFailed",
+      Error: FallbackFailedError.errorName,
       CausePath: "$.fallbackFailure.Cause",
     },
   });

@@ -6,7 +6,7 @@
  * worker is then held for the stage's generate state, which has the stage's heartbeat.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { StatesError, StatesErrors } from "../../core/errors.ts";
+import { WorkerCrashedError, StatesError, StatesErrors } from "../../core/errors.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
 import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
@@ -166,7 +166,7 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
     };
     const onExit = (code: number | null) => {
       child.off("message", onMessage);
-      reject(new StatesError("Affiant.WorkerCrashed", JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid })));
+      reject(new StatesError(WorkerCrashedError.errorName, JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid })));
     };
     child.on("message", onMessage);
     child.once("exit", onExit);

@@ -7,6 +7,7 @@
 import { SqliteTables } from "../../core/sqlite.ts";
 import { homePaths } from "../../core/paths.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
+import { InterruptedError } from "../../core/errors.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
 
@@ -174,7 +175,7 @@ export class HistoryDb extends SqliteTables {
       // Waiting for the attorney needs no process: any engine resumes it from its task.
       if (waiting.has(r.id)) continue;
       if (r.owner_pid !== null && isAlive(r.owner_pid)) continue;
-      this.finishExecution(r.id, { status: "ABORTED", error: "Affiant.Interrupted", cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
+      this.finishExecution(r.id, { status: "ABORTED", error: InterruptedError.errorName, cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
       reaped.push(r.id);
     }
     return reaped;

@@ -14,7 +14,7 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
-import { ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
+import { InterruptedError, OutputWriteFailedError, ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
@@ -145,7 +145,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
   /**
    * Starts an execution and returns at once: the id, and a promise of the summary when it
-   * ends. A name already used is `Affiant.ExecutionAlreadyExists` (names are how starts
+   * ends. A name already used is an `ExecutionAlreadyExistsError` (names are how starts
    * stay idempotent).
    */
   start(options: StartExecutionOptions): { executionId: string; done: Promise<ExecutionSummary> } {
@@ -251,7 +251,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       } catch (err) {
         // A declaration that could not be written is not a success.
         status = "FAILED";
-        error = "Affiant.OutputWriteFailed";
+        error = OutputWriteFailedError.errorName;
         cause = (err as Error).message;
       }
     }
@@ -378,7 +378,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       abort();
       this.killChildren(id);
       // Interrupted (Ctrl-C, SIGTERM): recorded as such, never left RUNNING.
-      this.db.finishExecution(id, { status: "ABORTED", error: "Affiant.Interrupted", cause: "the local engine was stopped before the execution ended" });
+      this.db.finishExecution(id, { status: "ABORTED", error: InterruptedError.errorName, cause: "the local engine was stopped before the execution ended" });
     }
     this.reviews.dispose();
     this.releaseSpares?.();

@@ -2,7 +2,7 @@
  * Starts the worker entry as a child process and holds it to the same contract Step
  * Functions holds an ECS task to: no heartbeat within HeartbeatSeconds → killed,
  * `States.HeartbeatTimeout`; running past TimeoutSeconds → killed, `States.Timeout`;
- * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
+ * dying without an answer → a `WorkerCrashedError`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
  *
  * A stage starts on a warm model worker of its model when one is idle (warm-pool.ts), else
@@ -10,7 +10,7 @@
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { StatesError, StatesErrors } from "../../core/errors.ts";
+import { WorkerCrashedError, StatesError, StatesErrors } from "../../core/errors.ts";
 import type { StageMetrics } from "../../core/stage-report.ts";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
@@ -195,12 +195,12 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       onMessage(raw as WorkerMessage);
     }
     function onError(err: Error) {
-      finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`)));
+      finish(new StatesError(WorkerCrashedError.errorName, cause(`the worker could not start: ${err.message}`)));
     }
     function onExit(code: number | null, exitSignal: NodeJS.Signals | null) {
       // Give a final IPC message already in flight a moment to arrive before calling it a crash.
       setTimeout(() => {
-        finish(new StatesError("Affiant.WorkerCrashed", cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length })));
+        finish(new StatesError(WorkerCrashedError.errorName, cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length })));
       }, 50);
     }
     child.on("message", onRaw);
