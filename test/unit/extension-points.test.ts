@@ -7,7 +7,8 @@
  * files changed, and then has the copy's own code build what must know every stage and
  * provider: the state names, the definition, the stage environment, the fault check, the
  * longest path, the viewer's layout, the registry check, the fallback's client, IAM
- * statements, linked secrets and prices. Each shows the newcomer with no other file edited.
+ * statements, linked secrets, prices and stand-in (workflows/recording-providers.ts). Each
+ * shows the newcomer with no other file edited.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -53,6 +54,7 @@ interface Probe {
   secrets: string[];
   fallbackLinks: string[];
   statements: Array<{ actions: string[]; resources: unknown[] }>;
+  standIn: { reply: { text: string } | null; recorded: string[]; envPointsAtIt: boolean };
   costUsd: number;
 }
 
@@ -70,6 +72,7 @@ const { providerNames, providerSecrets } = await at("core/providers/index.ts");
 const { hostedProvider } = await at("functions/generate-fallback.ts");
 const { fallbackProviderPermissions } = await at("infra/permissions.ts");
 const { functionTable } = await at("infra/functions.ts");
+const { startRecordingProviders } = await at("workflows/recording-providers.ts");
 const registryFile = path.join(${JSON.stringify(copy)}, "models/registry.json");
 const registry = loadRegistry(registryFile);
 const definition = buildDefinition({ registry });
@@ -78,6 +81,10 @@ longestPathSeconds(1, (state) => (pathStates.push(state), 1));
 const platformRequire = createRequire(path.join(${JSON.stringify(copy)}, ".sst/platform/package.json"));
 const cloud = { pulumi: platformRequire("@pulumi/pulumi") };
 const client = await hostedProvider("throwaway", "m-1");
+const standIns = await startRecordingProviders();
+const origin = standIns.origins.throwaway;
+const reply = origin ? await (await fetch(origin + "/complete", { method: "POST", body: JSON.stringify({ prompt: "Write the paragraph." }) })).json() : null;
+await standIns.close();
 const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile, gpuClusterArn: "c", workerPools: "{}" });
 console.log(JSON.stringify({
   gpuStages,
@@ -95,6 +102,7 @@ console.log(JSON.stringify({
   secrets: providerSecrets().map((s) => s.name),
   fallbackLinks: table["generate-fallback"].link ?? [],
   statements: fallbackProviderPermissions(cloud, { registry, region: "us-east-1", accountId: "123456789012" }),
+  standIn: { reply, recorded: standIns.requests.map((r) => r.provider), envPointsAtIt: origin !== undefined && standIns.env.THROWAWAY_URL === origin },
   costUsd: stageCostUsd(registry, { provider: "throwaway", model: "m-1", wallMs: 0, tokensIn: 1e6, tokensOut: 0 }),
 }));
 `;
@@ -136,6 +144,11 @@ export const throwaway = defineProvider({
   },
   secrets: [{ name: "ThrowawayKey", placeholder: "unset" }],
   statements: (ids) => [{ actions: ["throwaway:Invoke"], resources: ids.map((id) => \`arn:throwaway:::model/\${id}\`) }],
+  standIn: {
+    protocol: "http1",
+    respond: (url, body, answer) => (url === "/complete" ? { text: answer(String(body.prompt)) } : undefined),
+    env: (origin) => ({ THROWAWAY_URL: origin }),
+  },
 });
 `,
   );
@@ -178,4 +191,7 @@ export const throwaway = defineProvider({
   assert.ok(p.fallbackLinks.includes("ThrowawayKey"), `the fallback links ${p.fallbackLinks.join(", ")}`);
   assert.deepEqual(p.statements.filter((s) => s.actions.includes("throwaway:Invoke")), [{ actions: ["throwaway:Invoke"], resources: ["arn:throwaway:::model/m-1"] }]);
   assert.equal(p.costUsd, 1.5);
+  assert.match(p.standIn.reply?.text ?? "", /^I, \[PERSON_1\]/, "its stand-in serves the canned answer");
+  assert.deepEqual(p.standIn.recorded, ["throwaway"], "and records the request");
+  assert.ok(p.standIn.envPointsAtIt, "the stand-ins' environment points the provider at it");
 });
