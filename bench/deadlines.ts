@@ -6,7 +6,7 @@
  * - seconds that worker lives after Step Functions would have failed its state (last
  *   heartbeat + HeartbeatSeconds);
  * - a worker that dies before answering → its fallback state started (the local engine,
- *   which sees the child's exit; in AWS the task-stopped rule sends the same failure).
+ *   which sees the child's exit; in AWS the state's missed heartbeat does).
  *
  * Expects the bench home (AFFIANT_HOME, AFFIANT_REGISTRY, AFFIANT_LOG_FILE) set up by run.ts.
  */
@@ -107,7 +107,7 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   const fallback = summary.states.find((s) => s.name === "ExtractFactsFallback");
   const toFallback = fallback && crashedAt ? (Date.parse(fallback.startedAt) - crashedAt) / 1000 : Number.NaN;
   rows.push({
-    figure: "worker dies before answering → fallback state started (local engine; in AWS the task-stopped rule)",
+    figure: "worker dies before answering → fallback state started (local engine; in AWS the missed heartbeat)",
     value: `${toFallback.toFixed(2)} s`,
     target: "≤ 10 s",
     pass: toFallback <= 10,

@@ -245,9 +245,9 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
     warmStates += gpu.filter((x) => x.warmStart).length;
     const overheadOf = (x: (typeof gpu)[number]) => ms(x.startedAt, x.endedAt) - (x.loadMs ?? 0) - (x.promptMs ?? 0) - (x.genMs ?? 0);
     for (const x of gpu) perStage.push(overheadOf(x));
-    // Critical path: sequential GPU states, and the slowest judge of the parallel three.
+    // Critical path: sequential GPU states, and the slowest in the Parallel branches (the judges).
     const sequential = gpu.filter((x) => topLevel.has(x.name)).reduce((n, x) => n + overheadOf(x), 0);
-    const judges = Math.max(0, ...gpu.filter((x) => x.name.startsWith("Judge")).map(overheadOf));
+    const judges = Math.max(0, ...gpu.filter((x) => !topLevel.has(x.name)).map(overheadOf));
     shares.push((wall - inStates + sequential + judges) / wall);
   }
   rows.push({ figure: "orchestration overhead: engine time between states, share of the run (median)", value: median(between).toFixed(3), target: "≤ 0.05", pass: median(between) <= 0.05 });

@@ -72,7 +72,6 @@ const forStage = (stage: string) => fields.filter((f) => f.stages === "all" || f
 export function stageEnvParameters(stage: string): Array<Record<string, string>> {
   return [
     { Name: "AFFIANT_STAGE", Value: stage },
-    { Name: "AFFIANT_TASK_TOKEN", "Value.$": "$$.Task.Token" },
     { Name: "AFFIANT_EXECUTION", "Value.$": "$$.Execution.Name" },
     ...forStage(stage).map((f) => ({ Name: f.name, "Value.$": f.path })),
   ];

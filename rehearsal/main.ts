@@ -28,9 +28,8 @@ import { productionRegistryFile, productionRegistryProblems } from "../infra/pro
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
 import { providerSecrets } from "../core/providers/index.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
-import { collectTaskStates } from "../workflows/definition.ts";
+import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
 import { loadRegistry } from "../core/registry.ts";
-import { stageModules } from "../core/stages/index.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
@@ -142,12 +141,7 @@ async function main() {
   });
   await attempt("timeouts", "the execution's TimeoutSeconds covers the longest path of stage budgets", () => {
     const t = new Map(collectTaskStates(syn.definition).map(([n, d]) => [n, Number(d.TimeoutSeconds)]));
-    const wf = (st: string) => t.get(st)! + t.get(`${st}Fallback`)!;
-    const rounds = 1 + syn.registry.pipeline.maxRewrites;
-    const longest =
-      t.get("Extract")! + t.get("Redact")! + t.get("Index")! + wf("ExtractFacts") + wf("DraftDeclaration") +
-      rounds * (Math.max(wf("JudgeFaithfulness"), wf("JudgeCoverage"), wf("JudgeTone")) + t.get("Score")!) + syn.registry.pipeline.maxRewrites * wf("GuardrailsRewrite") +
-      stageModules.filter((m) => m.phase === "finish").reduce((n, m) => n + wf(m.name), 0) + t.get("Reinject")!;
+    const longest = longestPathSeconds(syn.registry.pipeline.maxRewrites, (state) => t.get(state)!);
     must(syn.definition.TimeoutSeconds >= longest, `execution ${syn.definition.TimeoutSeconds} s < ${longest} s`);
     return `${syn.definition.TimeoutSeconds} s ≥ ${longest} s`;
   });

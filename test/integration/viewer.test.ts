@@ -16,12 +16,12 @@ import { Hono } from "hono";
 import { mountViewer } from "../../api/viewer.ts";
 import { viewerJs } from "../../dist/viewer/app-js.ts";
 import { makeTestHome, root, samples, testTmp } from "../helpers.ts";
+import { gpuStages } from "../../core/state-names.ts";
 
 const chromiumPath = "/usr/bin/chromium";
 const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
 const token = "viewer-test-token-4f1c9a";
 const screenshotPath = path.join(testTmp, "viewer.png");
-const gpuStages = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite", "TranslateDeclaration"];
 
 interface StateRun {
   name: string;
