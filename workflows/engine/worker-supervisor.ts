@@ -5,8 +5,8 @@
  * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
  *
- * A stage starts on a warm model worker of its model when one is idle (warm-pool.ts), else
- * on a warm spare when one is ready (worker-spares.ts), else on a fresh fork.
+ * A GPU stage runs on the worker its Acquire state got (warm-pool.ts), else on an idle warm
+ * worker of its model, else on a fresh fork; the fallback's local model on a fresh fork.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
@@ -16,8 +16,7 @@ import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { workerLaunch, workerSource } from "../../core/child-entry.ts";
-import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
-import { countWorker, dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
+import { countWorker, dropWarm, liveWorkers, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
 import { childEnv, config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
@@ -66,11 +65,10 @@ export function withWorkerScope<T>(scope: WorkerScope, fn: () => Promise<T>): Pr
   return scopes.run(scope, fn);
 }
 
-/** Kills every worker still running, spares included (the execution ended or the CLI was interrupted). */
+/** Kills every worker still running, warm ones included (the execution ended or the CLI was interrupted). */
 export function killAllWorkers(): void {
   for (const child of liveWorkers) child.kill("SIGKILL");
   liveWorkers.clear();
-  dropSpares();
   dropWarm();
 }
 
@@ -110,7 +108,6 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       if (held) held.child.send({ type: "assign", env: { ...baseEnv, AFFIANT_WARM_IDLE_MS: String(held.idleMs) } } satisfies EngineMessage);
       child =
         held?.child ??
-        takeSpare(baseEnv) ??
         fork(launch.entry, [], {
           execArgv: launch.execArgv,
           env: baseEnv,
