@@ -42,32 +42,56 @@ export async function acquireWorker(ctx: AcquireContext, executionId: string, st
   const model = ctx.registry.stages[stage]!.model;
   // Under task tokens: the generate state starts the worker that answers with its token.
   if (!ctx.warm) return { workerId: null, model, loadMs: 0, reused: false };
+  const got = await loadedWorker({ limits: ctx.warm, poolSize: ctx.registry.workers.poolSize, model, stage, faults: payload?.faults, signal: ctx.signal, timeoutSeconds, adopt: ctx.adopt });
+  reserveWorker(executionId, stage, got);
+  return { workerId: String(got.child.pid), model, loadMs: got.loadMs, reused: got.reused, ...(got.warmedUp ? { warmedUp: true } : {}) };
+}
+
+export interface LoadedWorkerOptions {
+  limits: WarmLimits;
+  poolSize: number;
+  model: string;
+  stage: string;
+  faults: unknown;
+  signal: AbortSignal | undefined;
+  /** The wait's budget: past it with the pool still full, States.Timeout naming the pool. */
+  timeoutSeconds: number;
+  adopt: (child: ChildProcess) => void;
+}
+
+/**
+ * A worker of `model` with the model loaded, as the pool policy decides: an idle warm one,
+ * one WarmUp started, or a new one (waited for until loaded), or a wait for the pool to
+ * have room. The Acquire state's work, and the local fallback model's (its load is not
+ * charged to its HeartbeatSeconds either).
+ */
+export async function loadedWorker(o: LoadedWorkerOptions): Promise<{ child: ChildProcess; idleMs: number; loadMs: number; reused: boolean; warmedUp: boolean }> {
+  const { model, stage, timeoutSeconds } = o;
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const decision = decideAcquire({ live: workersOf(model), free: idleCount(model) + startingCount(model), waiting: 1, budgetSpent: Date.now() >= deadline }, ctx.registry.workers, model);
+    const decision = decideAcquire({ live: workersOf(model), free: idleCount(model) + startingCount(model), waiting: 1, budgetSpent: Date.now() >= deadline }, { poolSize: o.poolSize }, model);
     if (decision.kind === "refuse") {
-      throw new StatesError(StatesErrors.Timeout, JSON.stringify({ stage, model, reason: `${decision.reason} (${timeoutSeconds} s)`, poolSize: ctx.registry.workers.poolSize }));
+      throw new StatesError(StatesErrors.Timeout, JSON.stringify({ stage, model, reason: `${decision.reason} (${timeoutSeconds} s)`, poolSize: o.poolSize }));
     }
     if (decision.kind === "wait") {
-      await freed(stage, model, ctx.registry.workers.poolSize, deadline, ctx.signal);
+      await freed(stage, model, o.poolSize, deadline, o.signal);
       continue;
     }
     const idle = decision.kind === "reuse" ? takeWarm(model) : undefined;
     if (idle) {
-      if (warmUpChildren.delete(idle.child)) warmedUpClaims++;
-      ctx.adopt(idle.child);
-      reserveWorker(executionId, stage, idle);
-      return { workerId: String(idle.child.pid), model, loadMs: 0, reused: true };
+      const warmedUp = warmUpChildren.delete(idle.child);
+      if (warmedUp) warmedUpClaims++;
+      o.adopt(idle.child);
+      return { ...idle, loadMs: 0, reused: true, warmedUp };
     }
     // One the WarmUp state started for this model, still loading: this Acquire waits for it.
     const starting = decision.kind === "reuse" ? claimStarting(model) : undefined;
     // Free a moment ago, gone now (it exited): look again.
     if (decision.kind === "reuse" && !starting) continue;
-    const { child, loaded } = starting ?? (await startWorker(ctx.warm, model, stage, payload?.faults, ctx.signal));
-    ctx.adopt(child);
-    const loadMs = await waitLoaded(child, loaded, stage, model, Math.max(0, (deadline - Date.now()) / 1000), timeoutSeconds, ctx.signal);
-    reserveWorker(executionId, stage, { child, idleMs: 0 });
-    return { workerId: String(child.pid), model, loadMs, reused: false, ...(starting ? { warmedUp: true } : {}) };
+    const { child, loaded } = starting ?? (await startWorker(o.limits, model, stage, o.faults, o.signal));
+    o.adopt(child);
+    const loadMs = await waitLoaded(child, loaded, stage, model, Math.max(0, (deadline - Date.now()) / 1000), timeoutSeconds, o.signal);
+    return { child, idleMs: 0, loadMs, reused: false, warmedUp: Boolean(starting) };
   }
 }
 

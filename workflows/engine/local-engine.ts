@@ -333,7 +333,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     try {
       // The fallback Lambda starts local workers of its own; they belong to this execution.
       // (No controller left: the execution is over, and nothing may start for it.)
-      const scope = { signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(), onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child) };
+      const scope = { signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(), onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child), warm: this.warmLimits && { limits: this.warmLimits, poolSize: this.registry.workers.poolSize } };
       const result = await withWorkerScope(scope, () => invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60)));
       if (fn === "generate-fallback") this.db.addReport(executionId, stateName, "SUCCEEDED", result.Payload as StageMetrics);
       return result;

@@ -17,6 +17,7 @@ import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { workerLaunch, workerSource } from "../../core/child-entry.ts";
 import { countWorker, dropWarm, liveWorkers, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
+import { loadedWorker } from "./acquire.ts";
 import { childEnv, config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
@@ -57,6 +58,8 @@ export interface SpawnWorkerOptions {
 export interface WorkerScope {
   signal: AbortSignal;
   onSpawn: (child: ChildProcess) => void;
+  /** The engine's worker limits and pool size: a local model's worker comes from the warm pool, loaded. */
+  warm?: { limits: WarmLimits; poolSize: number };
 }
 
 const scopes = new AsyncLocalStorage<WorkerScope>();
@@ -79,6 +82,15 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
   const launch = await workerLaunch();
   // The execution already ended: start nothing that would outlive it.
   if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage: options.stage, reason: "the execution was stopped before the worker started" }));
+  // A local model started inside a handler (the fallback's): a warm worker of it, loaded
+  // under the pool policy before the state's heartbeat clock starts, as an Acquire state does.
+  const model = options.env.AFFIANT_MODEL;
+  if (!options.taskToken && !options.warm && !options.reserved && scope?.warm && model) {
+    const { limits, poolSize } = scope.warm;
+    const got = await loadedWorker({ limits, poolSize, model, stage: options.stage, faults: undefined, signal, timeoutSeconds: options.timeoutSeconds, adopt: (child) => onSpawn?.(child) });
+    options = { ...options, warm: { ...limits, model }, reserved: got };
+  }
+  const adopted = options.reserved && !options.onSpawn ? options.reserved.child : undefined;
   return new Promise((resolve, reject) => {
     // The state's limits, for the worker's own lifeline (the definition passes the same in ECS).
     const limits = { AFFIANT_STATE_ENTERED_AT: new Date().toISOString(), AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds), AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds) };
@@ -121,7 +133,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       liveWorkers.add(child);
       child.once("exit", () => liveWorkers.delete(child));
     }
-    onSpawn?.(child);
+    if (child !== adopted) onSpawn?.(child);
     let settled = false;
     let stderrTail = "";
     const onStderr = (d: Buffer) => {
