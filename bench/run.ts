@@ -253,7 +253,7 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
   rows.push({ figure: "orchestration overhead: engine time between states, share of the run (median)", value: median(between).toFixed(3), target: "≤ 0.05", pass: median(between) <= 0.05 });
   const sorted = [...perStage].sort((a, b) => a - b);
   rows.push({
-    figure: `orchestration overhead: per GPU state, wall minus model time (median of ${perStage.length}, max ${(sorted.at(-1)! / 1000).toFixed(2)} s, ${warmStates}/${perStage.length} on warm spares; share of the run incl. it: ${median(shares).toFixed(2)} with stories260K, whose model time is tiny)`,
+    figure: `orchestration overhead: per GPU state, wall minus model time (median of ${perStage.length}, max ${(sorted.at(-1)! / 1000).toFixed(2)} s, ${warmStates}/${perStage.length} on warm workers; share of the run incl. it: ${median(shares).toFixed(2)} with stories260K, whose model time is tiny)`,
     value: `${(median(perStage) / 1000).toFixed(2)} s`,
     target: "≤ 3 s",
     pass: median(perStage) <= 3000,
