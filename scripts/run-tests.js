@@ -4,7 +4,7 @@
 // Tiers by folder: test/unit/ (no model, no worker, no browser, no emulator process: seconds;
 // its files run concurrently, one per core) and test/integration/ (the real parts end to end;
 // `--jobs=N` files at a time, default 1: they start model workers and this box has 2 cores). Prints the suite's wall time and its slowest files at the end.
-// `--fast` runs the type-check and unit/.
+// `--fast` runs the lint, the type-check and unit/. Whole runs start with `npm run lint` (Biome).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
@@ -112,6 +112,12 @@ function finish(code) {
   process.exit(code);
 }
 
+/** `npm run lint`: Biome's formatter and linter over the tree (biome.jsonc), in about two seconds. */
+function lint() {
+  return run(process.execPath, [path.join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "--reporter=summary", "."], { collect: true });
+}
+
+const linted = only.length === 0 ? lint() : Promise.resolve({ code: 0, output: "" });
 const checked = only.length === 0 ? typecheck() : Promise.resolve({ code: 0, output: "" });
 const unitRun = testFiles(unit, Math.max(2, availableParallelism()), path.join(runTmp, "unit-times.tsv"));
 const tsc = await checked;
@@ -120,6 +126,13 @@ if (tsc.code !== 0) {
   console.error("type-check failed");
   await unitRun;
   finish(tsc.code);
+}
+const lintResult = await linted;
+if (lintResult.code !== 0) {
+  process.stderr.write(lintResult.output);
+  console.error("lint failed (npm run lint; npm run format rewrites the layout)");
+  await unitRun;
+  finish(lintResult.code);
 }
 const unitResult = await unitRun;
 const integrationResult = await testFiles(integration, Math.max(1, jobs), path.join(runTmp, "integration-times.tsv"));
