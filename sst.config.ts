@@ -1,4 +1,4 @@
-/// <reference path="./.sst/platform/config.d.ts" />
+/// <reference path=".sst/platform/config.d.ts" />
 
 /**
  * The deployed Affiant (README, "Deploy to AWS"). The raw resources (bucket and keys, VPC and

@@ -19,7 +19,7 @@ import { LocalBlobStore } from "../core/blob-store.ts";
 import { childEnv, config, setEnv } from "../core/config.ts";
 import { lifelineGraceSeconds } from "../containers/llama-worker/lifeline.ts";
 import { workerLaunch } from "../workflows/engine/worker-launch.ts";
-import { stageEnvFromState } from "../core/stage-input.ts";
+import { stageEnvFromState } from "../core/stages/task-env.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
 import { buildIndex } from "../functions/build-index.ts";

@@ -55,7 +55,7 @@ const { openLlama, ModelSession } = await import("../containers/llama-worker/mod
 const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
 const { ingestCase, readCaseFolder } = await import("../workflows/engine/case-intake.ts");
 const { spawnWorker } = await import("../workflows/engine/worker-supervisor.ts");
-const { stageEnvFromState } = await import("../core/stage-input.ts");
+const { stageEnvFromState } = await import("../core/stages/task-env.ts");
 
 interface Row {
   figure: string;

@@ -19,7 +19,7 @@ import { rolesKey, type PlaceholderProblem, type RoleLegend } from "../core/role
 import type { ExtractedFact } from "./review/facts-to-confirm.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
+import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stages/report.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 import { renderDocx } from "./renditions/docx.ts";

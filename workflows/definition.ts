@@ -9,8 +9,8 @@
 import { localAccount, localFunctionArn, localRegion } from "../core/local-aws.ts";
 import { acquireStateName, admitStateName, fallbackStateName, gpuStages, isGpuStage, lambdaFunctions, stageOfAcquire, stateNames, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
 import { stageEntry, type Registry } from "../core/registry.ts";
-import { stageReportFields } from "../core/stage-report.ts";
-import { stageEnvParameters } from "../core/stage-input.ts";
+import { stageReportFields } from "../core/stages/report.ts";
+import { stageEnvParameters } from "../core/stages/task-env.ts";
 import { stageModule, stageModules, type StageModule } from "../core/stages/index.ts";
 import { reviewExpirySeconds } from "../core/review.ts";
 import { maxReviewRounds, reviewStates } from "./review-states.ts";

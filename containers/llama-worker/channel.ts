@@ -4,7 +4,7 @@
  * SendTaskHeartbeat / SendTaskSuccess / SendTaskFailure. The stage code never knows which.
  */
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { log } from "../../core/log.ts";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { killSelf } from "./lifeline.ts";

@@ -4,7 +4,7 @@
  * the ECS task's command (task token). Environment:
  *
  * - AFFIANT_STAGE: the state name (ExtractFacts, DraftDeclaration, Judge…, GuardrailsRewrite)
- * - AFFIANT_CASE_ID, AFFIANT_RUN_KEY, AFFIANT_INDEX_KEY…: ids and blob keys (core/stage-input.ts)
+ * - AFFIANT_CASE_ID, AFFIANT_RUN_KEY, AFFIANT_INDEX_KEY…: ids and blob keys (core/stages/task-env.ts)
  * - AFFIANT_TASK_TOKEN: the Step Functions task token (ECS path)
  * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
  * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
@@ -23,7 +23,7 @@ import { childEnv, config, replaceEnv, settingText, type SettingName } from "../
 import { AffiantError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
-import { stageInputFromEnv } from "../../core/stage-input.ts";
+import { stageInputFromEnv } from "../../core/stages/task-env.ts";
 import { injectedFault } from "../../core/faults.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { isGpuStage } from "../../core/state-names.ts";

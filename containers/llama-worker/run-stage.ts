@@ -6,12 +6,12 @@
 import { config } from "../../core/config.ts";
 import { openBlobStore } from "../../core/blob-store.ts";
 import { GenerationRunawayError, InvalidInputError } from "../../core/errors.ts";
-import type { StageInput } from "../../core/stage-input.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
-import { recordStageCost, stageMetrics } from "../../core/stage-metrics.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
+import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
-import { planStage, type StageJob } from "../../core/stages/plan.ts";
+import { planStage, type StageJob } from "../../core/stages/plan-stage.ts";
 import type { TaskChannel } from "./channel.ts";
 import { contextMargin, planModel, sizeContext } from "./context-plan.ts";
 import { heartbeater } from "./heartbeat.ts";

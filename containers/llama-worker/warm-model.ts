@@ -8,7 +8,7 @@
  */
 import { config, replaceEnv } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts";
 import { injectedFault } from "../../core/faults.ts";
 import { retireReason } from "../../core/gpu-pool-policy.ts";

@@ -7,7 +7,7 @@ import { getJson, putJson, type BlobStore } from "../blob-store.ts";
 import { centroid } from "../vectors.ts";
 import { InvalidInputError, InvalidModelOutputError } from "../errors.ts";
 import { renderTemplate } from "./prompts.ts";
-import { parseJson, readDraft } from "./planning.ts";
+import { parseJson, readDraft } from "./plan-context.ts";
 import type { Draft } from "../declaration.ts";
 import { gpuStageModule, type GpuStageModule } from "./stage.ts";
 

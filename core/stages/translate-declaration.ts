@@ -8,7 +8,7 @@ import { getJson, putJson } from "../blob-store.ts";
 import { InvalidInputError } from "../errors.ts";
 import { caseElements } from "../legal-elements.ts";
 import { assertTranslatedPlaceholders, checkTranslatedPlaceholders, paragraphsToTranslate, type Translation } from "../translation.ts";
-import { readDraft, tidyParagraph } from "./planning.ts";
+import { readDraft, tidyParagraph } from "./plan-context.ts";
 import { renderTemplate } from "./prompts.ts";
 import { gpuStageModule } from "./stage.ts";
 

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getJson, putJson, type BlobStore } from "../../core/blob-store.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
-import type { StageReport } from "../../core/stage-report.ts";
+import type { StageReport } from "../../core/stages/report.ts";
 import { gateFailures, scoreDraft } from "../../functions/score-draft.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
@@ -247,7 +247,7 @@ test("scripted draft and judges (scripted model output): each sentence is scored
   assert.ok(record.failures.includes("2 of 3 sentence(s) not supported by their sources"), record.failures.join("; "));
 
   // The rewrite's prompt for that element names the unsupported sentence as a reason.
-  const { planStage } = await import("../../core/stages/plan.ts");
+  const { planStage } = await import("../../core/stages/plan-stage.ts");
   const rewrite = await planStage({
     stage: "GuardrailsRewrite",
     input: { stage: "GuardrailsRewrite", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index!.indexKey, round: 0, draftKey: state.draft!.outputKey, judgeKeys: state.judges!.map((j) => j.outputKey) },

@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
 import { putJson } from "../../core/blob-store.ts";
-import type { StageInput } from "../../core/stage-input.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 

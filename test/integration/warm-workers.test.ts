@@ -21,7 +21,7 @@ import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.t
 import { extractDocuments } from "../../functions/extract-documents.ts";
 import { redactCase } from "../../functions/redact-pii.ts";
 import { buildIndex } from "../../functions/build-index.ts";
-import { stageEnvFromState } from "../../core/stage-input.ts";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
 
 const model = "stories-260k";

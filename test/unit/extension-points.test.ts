@@ -65,7 +65,7 @@ const at = (f) => import(path.join(${JSON.stringify(copy)}, f));
 const { gpuStages, stateNames } = await at("core/state-names.ts");
 const { loadRegistry, stageCostUsd } = await at("core/registry.ts");
 const { buildDefinition, collectTaskStates, longestPathSeconds } = await at("workflows/definition.ts");
-const { stageEnvParameters } = await at("core/stage-input.ts");
+const { stageEnvParameters } = await at("core/stages/task-env.ts");
 const { parseFaultFlags } = await at("core/faults.ts");
 const { layoutMachine } = await at("api/viewer/browser/graph-layout.ts");
 const { providerNames, providerSecrets } = await at("core/providers/index.ts");

@@ -9,7 +9,7 @@ import type { Registry } from "../../core/registry.ts";
 import type { RoutingStore } from "../../core/routing-store.ts";
 import { recordRun } from "../../core/breaker.ts";
 import { injectedFault } from "../../core/faults.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import type { AslState } from "../definition.ts";

@@ -6,7 +6,7 @@
  */
 import { SqliteTables } from "../../core/sqlite.ts";
 import { homePaths } from "../../core/paths.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { InterruptedError } from "../../core/errors.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";

@@ -20,7 +20,7 @@ import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion } from "../../core/pipeline-state.ts";
 import type { FaultKind } from "../../core/faults.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { newExecutionName } from "../../core/execution-name.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";

@@ -4,7 +4,7 @@
  * ended, and for the GPU stages what the stage report says (model, tokens, timings, cost).
  */
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import type { StageReport } from "../core/stage-report.ts";
+import type { StageReport } from "../core/stages/report.ts";
 import type { StateSummary } from "../workflows/engine/summary.ts";
 
 /** The events that end a Task state in failure: its resource's, or its activity's. */
