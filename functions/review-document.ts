@@ -8,7 +8,7 @@
  * Reinject maps every string to real values (mapReviewText) before rendering.
  *
  * Each paragraph's text is a list of versions (`versions` names them): the English draft
- * today; a translation (issue 18) is one more entry, rendered as another column. A draft whose
+ * today; a translation is one more entry, rendered as another column. A draft whose
  * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
  * sentence, each with its own exhibits; one without them, by paragraph.
  */

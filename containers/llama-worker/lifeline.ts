@@ -41,7 +41,7 @@ export function exitWithin(code: number, ms = 2_000): never {
     const script = `sleep ${ms / 1000}; read -r _ _ _ ppid _ < /proc/$$/stat && [ "$ppid" = "${process.pid}" ] && echo '{"level":"warn","event":"worker.exit_stuck"}' >&2 && kill -9 ${process.pid}`;
     spawn("/bin/sh", ["-c", script], { stdio: ["ignore", "ignore", "inherit"] }).unref();
   } catch {
-    // No shell: the plain exit, as before.
+    // No shell: the plain exit, which a hung native thread may still block.
   }
   process.exit(code);
 }
