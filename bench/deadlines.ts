@@ -1,5 +1,5 @@
 /**
- * Bench rows for "a stuck worker never holds a GPU" , each measured:
+ * Bench rows for "a stuck worker never holds a GPU", each measured:
  *
  * - native hang → worker process gone, on the ECS path (the worker answers a local
  *   HTTP endpoint speaking the Step Functions protocol; only its own lifeline can end it);
