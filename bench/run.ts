@@ -54,8 +54,6 @@ mkdirSync(path.join(home, "logs"), { recursive: true });
 const { openLlama, ModelSession } = await import("../containers/llama-worker/model-session.ts");
 const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
 const { ingestCase, readCaseFolder } = await import("../workflows/engine/case-intake.ts");
-const { spawnWorker } = await import("../workflows/engine/worker-supervisor.ts");
-const { stageEnvFromState } = await import("../core/stages/task-env.ts");
 
 interface Row {
   figure: string;
@@ -68,7 +66,7 @@ const { deadlineRows } = await import("./deadlines.ts");
 // `AFFIANT_BENCH_ONLY=deadlines npm run bench`: only the stuck-worker rows, printed, results.md untouched.
 if (config().AFFIANT_BENCH_ONLY === "deadlines") {
   const only = await deadlineRows(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), heartbeatSeconds);
-  process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
+  process.stdout.write(`${only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n")}\n`);
   process.exit(only.every((r) => r.pass) ? 0 : 1);
 }
 /** n distinct cases (seeded variants of the samples, alternating) under a fresh folder. */
@@ -87,7 +85,7 @@ const { warmRows } = await import("./warm.ts");
 // `AFFIANT_BENCH_ONLY=warm npm run bench`: only the warm-worker rows, printed, results.md untouched.
 if (config().AFFIANT_BENCH_ONLY === "warm") {
   const only = await warmRows(home, warmCaseSet);
-  process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
+  process.stdout.write(`${only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n")}\n`);
   process.exit(only.every((r) => r.pass) ? 0 : 1);
 }
 /** Share of the machine's CPU time spent busy from now until the returned function is called. */

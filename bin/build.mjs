@@ -83,7 +83,7 @@ export async function build() {
   });
   const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...viewer.inputs, "bin/build.mjs"])].filter((f) => !f.startsWith("node_modules/"));
   const stamp = { dir, inputs: Object.fromEntries(inputs.sort().map((f) => [f, statOf(f)])) };
-  writeAtomically(stampFile, JSON.stringify(stamp, null, 1) + "\n");
+  writeAtomically(stampFile, `${JSON.stringify(stamp, null, 1)}\n`);
   removeOldBuilds(dir);
   return described(dir);
 }

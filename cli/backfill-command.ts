@@ -26,7 +26,10 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
       concurrency: Number(opts.concurrency),
       onCase: ({ phase, result, done, total }) => {
         if (bar) {
-          if (!barStarted) (bar.start(total, 0, { last: "" }), (barStarted = true));
+          if (!barStarted) {
+            bar.start(total, 0, { last: "" });
+            barStarted = true;
+          }
           if (phase === "end") bar.update(done, { last: `${result!.caseId}: ${result!.outcome}` });
         } else if (phase === "end") {
           process.stderr.write(`[${done}/${total}] ${result!.caseId}: ${result!.outcome}${result!.ms ? ` in ${(result!.ms / 1000).toFixed(1)}s` : ""}${result!.error ? ` (${result!.error.split("\n")[0]})` : ""}\n`);
@@ -34,7 +37,7 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
       },
     });
     bar?.stop();
-    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     const out = process.stderr;
     out.write(
       `\nbackfill: ${summary.cases} case(s): ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.skippedDone} already done, ${summary.skippedRunning} running elsewhere, ${summary.invalid} invalid — ${(summary.wallMs / 1000).toFixed(1)}s at concurrency ${summary.concurrency}\n`,

@@ -70,7 +70,7 @@ program
   .description("print the Amazon States Language definition (JSON)")
   .action(async () => {
     const [{ buildDefinition }, { loadRegistry }] = await Promise.all([import("../workflows/definition.ts"), import("../core/registry.ts")]);
-    process.stdout.write(JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2)}\n`);
   });
 
 const models = program.command("models").description("the model registry");

@@ -20,7 +20,7 @@ export async function reviewCommand(executionId: string, opts: { approve?: boole
     engine = new LocalEngine();
     engine.on("event", progressPrinter());
     const summary = await engine.reviews.decide(executionId, { decision: opts.approve ? "approve" : "changes", notes, reviewer: opts.reviewer ?? localUser(), via: "cli" });
-    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     printOutcome(summary);
     return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;
   } catch (err) {

@@ -18,7 +18,7 @@
  * attorney against the rules in force on the filing date.
  */
 import { getJson, type BlobStore } from "./blob-store.ts";
-import { caseVariants, citizenAbuserOnly, type AbuserStatus, type CaseType } from "./case-file.ts";
+import { type caseVariants, citizenAbuserOnly, type AbuserStatus, type CaseType } from "./case-file.ts";
 import { InvalidInputError } from "./errors.ts";
 
 export interface LegalElement {

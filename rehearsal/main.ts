@@ -105,7 +105,7 @@ async function main() {
     });
     await attempt("bundle", `${name}: handler loads from a folder holding only its bundle`, () => {
       const env = { PATH: hostPath(), LAMBDA_TASK_ROOT: b.dir, AWS_REGION: "us-east-1", ...Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, String(v).replace("/var/task", b.dir)])) };
-      const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify("./" + b.entryFile)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`], { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(`./${b.entryFile}`)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`], { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
       must(out === "function", `export ${b.exportName} is ${out}`);
     });
   }

@@ -194,7 +194,10 @@ export function inProcess(env: Record<string, string>, command: () => number): C
   const restoreEnv = setEnv(env);
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const printed = { stdout: "", stderr: "" };
-  const capture = (into: "stdout" | "stderr") => ((chunk: string | Uint8Array) => ((printed[into] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8")), true)) as typeof process.stdout.write;
+  const capture = (into: "stdout" | "stderr") => ((chunk: string | Uint8Array) => {
+      printed[into] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      return true;
+    }) as typeof process.stdout.write;
   process.stdout.write = capture("stdout");
   process.stderr.write = capture("stderr");
   let code: number;

@@ -168,7 +168,6 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
     const type = placeholder.replace(/^\[|_\d+\]$/g, "");
     checked[type] = (checked[type] ?? 0) + 1;
   }
-  const values = entries.map(([, v]) => v);
   // The review report names the documents for the attorney, as the declaration's citations
   // do: file names ([DOCUMENT_n]) are expected there, and nowhere else.
   const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));

@@ -59,6 +59,7 @@ export async function startRecordingProviders(options: RecordingProvidersOptions
     req.on("data", (d: Buffer) => (body += d));
     req.on("end", () => {
       requests.push({ provider, url: req.url!, headers: req.headers, body });
+      // biome-ignore lint/suspicious/noExplicitAny: a stand-in reads whatever JSON a client sends; each provider's respond() checks its own shape
       let parsed: any;
       try {
         parsed = JSON.parse(body || "{}");

@@ -59,6 +59,7 @@ export const bedrock = defineProvider({
         const text = answer(prompt);
         // Offered the `answer` tool (a JSON stage), a model calls it with the JSON as its input;
         // an answer that is not JSON (a test's malformed one) stays text.
+        // biome-ignore lint/suspicious/noExplicitAny: Converse's toolConfig as the client sent it
         const tool = body.toolConfig?.tools?.find((t: any) => t.toolSpec?.name === jsonAnswerName);
         const input = tool ? jsonOrUndefined(extractJson(text)) : undefined;
         const content = input === undefined ? [{ text }] : [{ toolUse: { toolUseId: "tooluse-1", name: jsonAnswerName, input } }];

@@ -49,6 +49,7 @@ export interface ProviderStandIn {
   /** The server: HTTP/1.1, or HTTP/2 cleartext (what the AWS SDK speaks to an endpoint override). */
   readonly protocol: "http1" | "h2c";
   /** The response body for a request to `url` (a path) with JSON `body`; undefined for a path it does not serve (404). */
+  // biome-ignore lint/suspicious/noExplicitAny: the request body as the client sent it; each stand-in reads its own API's shape
   respond(url: string, body: any, answer: (prompt: string) => string): unknown;
   /** The environment that points the provider's client at the stand-in listening at `origin`. */
   env(origin: string): Record<string, string>;

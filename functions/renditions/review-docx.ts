@@ -32,7 +32,7 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
   for (const p of doc.paragraphs) {
     children.push(heading(`${p.number}. ${p.heading}`), text(p.citation, { italics: true, size: 20 }), versionsTable(doc.versions, p.texts));
     children.push(text(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, { size: 20 }));
-    if (p.sentences) p.sentences.forEach((s, i) => children.push(text(`${i + 1}. ${s.text} (${s.exhibits.join("; ") || "no exhibit"})`, { size: 20 })));
+    if (p.sentences) for (const [i, s] of p.sentences.entries()) children.push(text(`${i + 1}. ${s.text} (${s.exhibits.join("; ") || "no exhibit"})`, { size: 20 }));
     for (const u of p.unsupported) children.push(text(`Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`, { color: "B00020", size: 20 }));
   }
   children.push(heading("Judges' notes"), ...bullets(doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"));

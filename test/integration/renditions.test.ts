@@ -128,7 +128,7 @@ test("a long declaration numbers every PDF page; letters outside Latin-1 survive
   const doc = mapDeclarationText(declarationDocument(long), (t) => t.replaceAll("[PERSON_1]", vault.get("[PERSON_1]")!));
   const pdf = await pdfPages(await renderPdf(doc));
   assert.ok(pdf.pages.length >= 3, `${pdf.pages.length} pages`);
-  pdf.pages.forEach((text, i) => assert.match(text, new RegExp(`Page ${i + 1} of ${pdf.pages.length}`), `page ${i + 1} is numbered`));
+  for (const [i, text] of pdf.pages.entries()) assert.match(text, new RegExp(`Page ${i + 1} of ${pdf.pages.length}`), `page ${i + 1} is numbered`);
   assert.ok(pdf.pages[0]!.includes("Declaration of Łucja Őrsi-Ñúñez"), pdf.pages[0]!.slice(0, 200));
   assert.ok(pdf.pages.at(-1)!.includes("Printed name: Łucja Őrsi-Ñúñez"));
   const docx = assertDocx(await renderDocx(doc));

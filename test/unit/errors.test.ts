@@ -68,7 +68,10 @@ test("every Affiant.* name the state machine's Catch and Retry match on, or rais
   const definition = buildDefinition({ registry: loadRegistry() });
   const used = new Set<string>();
   const walk = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(walk);
+    if (Array.isArray(node)) {
+      for (const n of node) walk(n);
+      return;
+    }
     if (!node || typeof node !== "object") return;
     for (const [key, value] of Object.entries(node)) {
       if (key === "ErrorEquals") for (const e of value as string[]) used.add(e);

@@ -23,7 +23,7 @@ const words = "I we he she they married husband wife citizen abuse pushed hit th
 function generatedCase() {
   let seed = 7;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  const sentence = () => Array.from({ length: 12 + (next() % 10) }, () => words[next() % words.length]).join(" ") + ".";
+  const sentence = () => `${Array.from({ length: 12 + (next() % 10) }, () => words[next() % words.length]).join(" ")}.`;
   const documents = Array.from({ length: 10 }, (_, d) => ({
     file: `doc-${d + 1}.pdf`,
     pages: Array.from({ length: 20 }, (_, p) => ({ page: p + 1, text: Array.from({ length: 4 }, () => Array.from({ length: 5 }, sentence).join(" ")).join("\n\n") })),

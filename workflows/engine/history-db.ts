@@ -147,9 +147,18 @@ export class HistoryDb extends SqliteTables {
   listExecutions(limit = 50, filter: { status?: ExecutionStatus; caseId?: string; before?: string } = {}): ExecutionRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.status) (where.push("status = ?"), args.push(filter.status));
-    if (filter.caseId) (where.push("case_id = ?"), args.push(filter.caseId));
-    if (filter.before) (where.push("(started_at || id) < ?"), args.push(filter.before));
+    if (filter.status) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.caseId) {
+      where.push("case_id = ?");
+      args.push(filter.caseId);
+    }
+    if (filter.before) {
+      where.push("(started_at || id) < ?");
+      args.push(filter.before);
+    }
     const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, limit) as Array<Record<string, string | null>>).map(toExecution);
   }

@@ -30,18 +30,18 @@ import { recordEvents, type StateEvent } from "./event-recorder.ts";
 import { writeOutputs } from "./outputs.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, type AslDefinition, type AslState } from "../definition.ts";
-import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
+import { collectTaskStates, } from "../asl.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
 import { localWorkerLimits } from "../../core/gpu-pool-policy.ts";
 import type { WarmLimits } from "./warm-pool.ts";
-import { isGpuStage, stageOfAcquire } from "../../core/state-names.ts";
+import { stageOfAcquire } from "../../core/state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import { config } from "../../core/config.ts";
 import { stateNames } from "../../core/state-names.ts";
-import { ReviewGates, waitingForReview, type ReviewRequest, type StartApproval } from "./review-gates.ts";
+import { ReviewGates, type ReviewRequest, type StartApproval } from "./review-gates.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
