@@ -186,4 +186,8 @@ export const identifierRules: Rule[] = [
   // number is as likely a statute section or a dollar amount.
   { type: "ZIP", pattern: /\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR)\s+(\d{5}(?:-\d{4})?)\b/g, group: 1 },
   { type: "ZIP", pattern: /\bC\.\s?P\.\s*(\d{5})\b/g, group: 1 },
+  // Fail closed: any nine digits in the SSN/ITIN shape (NNN-NN-NNNN, with spaces, dots or
+  // no separators) is an identifier, whatever its groups. Last, so a labelled rule of the
+  // same span (a passport's nine digits) keeps its type.
+  { type: "SSN", pattern: /(?<![\d.-])\d{3}([ .-]?)\d{2}\1\d{4}(?![\d]|[.-]\d)/g, canonical: digits },
 ];

@@ -160,3 +160,34 @@ test("the review document: per-sentence exhibits when the draft cites per senten
   assert.match(md, /## Facts to confirm with the client\n\n- “Derek pushed \[PERSON_1\]”: it has no date; only one document says it \(Exhibit [A-D], p\. 1\)/);
   assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist, 2019-03\) told as an accident in Exhibit [A-D], p\. 2 \(Statement\): “I told the nurse I fell\.” and as inflicted in Exhibit [A-D], p\. 2 \(intake-notes\.pdf\)/);
 });
+
+test("the Markdown renditions carry raw HTML from a PDF as text, never as a tag", async () => {
+  const { renderDocumentMarkdown, escapeRawHtml } = await import("../../core/declaration.ts");
+  const hostile = `He wrote <svg onload=alert(1)> and <img src=x onerror=alert(2)> on the wall.`;
+  const doc = {
+    title: "Declaration <script>x</script>",
+    intro: hostile,
+    sections: [{ number: 1, heading: "Abuse <b>", text: hostile, drafted: true, citations: ["Exhibit A <i>"] }],
+    verification: "I declare.",
+    signatory: "[PERSON_1]",
+  } as unknown as Parameters<typeof renderDocumentMarkdown>[0];
+  const md = renderDocumentMarkdown(doc);
+  assert.ok(!md.includes("<"), md);
+  assert.match(md, /&lt;svg onload=alert\(1\)>/);
+  assert.equal(escapeRawHtml(md), md, "escaping twice changes nothing");
+  const review = renderReviewMarkdown({
+    title: "Review",
+    review: { status: "failed", failures: ["<svg onload=x>"] },
+    versions: ["English (draft)"],
+    paragraphs: [{ number: 1, heading: "H", citation: "c", texts: [hostile], exhibits: [], unsupported: [{ sentence: 1, support: 0, text: "<iframe src=x>" }] }],
+    judges: [{ stage: "Judge", score: 3, reasons: "<script>alert(1)</script>" }],
+    placeholderProblems: [],
+    elementsNotCovered: [],
+    documentsNeverCited: [],
+    factsToConfirm: [],
+    contradictions: [],
+    exhibits: [],
+    notChecked: [],
+  } as unknown as Parameters<typeof renderReviewMarkdown>[0]);
+  assert.ok(!review.includes("<"), review);
+});
