@@ -52,3 +52,9 @@ test("legal vocabulary and places are not people", () => {
   assert.deepEqual(findPeople(text), []);
   assert.equal(new Redactor().redact(text).text, text);
 });
+
+test("case.json names match in lower case too: a full name always, a part where no everyday word spells it", () => {
+  const r = new Redactor([{ name: "Elena Fictitia Marsh" }, { name: "Derek Okafor" }]);
+  const out = r.redact("i saw elena fictitia marsh and derek yesterday; okafor will come. The marsh was wet. elena said so.").text;
+  assert.equal(out, "i saw [PERSON_1] and [PERSON_2] yesterday; [PERSON_2] will come. The marsh was wet. [PERSON_1] said so.");
+});
