@@ -62,3 +62,10 @@ test("every nine-digit SSN/ITIN shape is an identifier, whatever its groups and 
   const kept = "On 2019-03-14 she called 312-555-0188 about 8 U.S.C. § 1154 and $1,234,567 (IL 62704-1234 at 10.5.2019).";
   assert.equal(redact(kept).types.filter((t) => t === "SSN" || t === "ITIN").length, 0, redact(kept).text);
 });
+
+test("street addresses in any case, as people type them; everyday phrases with a street word stay", () => {
+  const out = redact("she lived at 4417 placeholder ave. then at 1420 ELM STREET, and at 77 old mill rd, apt 3b.");
+  assert.deepEqual(out.types, ["ADDRESS", "ADDRESS", "ADDRESS"], out.text);
+  for (const secret of ["placeholder", "ELM", "mill"]) assert.ok(!out.text.includes(secret), `${secret} survived: ${out.text}`);
+  for (const kept of ["12 on the way home", "moved 3 blocks down the road", "I was 5 when we left the main road"]) assert.equal(redact(kept).text, kept);
+});
