@@ -1,4 +1,4 @@
-/// <reference path="./.sst/platform/config.d.ts" />
+/// <reference path=".sst/platform/config.d.ts" />
 
 /**
  * The deployed Affiant (README, "Deploy to AWS"). The raw resources (bucket and keys, VPC and
@@ -125,9 +125,8 @@ export default $config({
     const backfill = makeFunction("backfill", pipeline.stateMachineArn);
     new sst.aws.Cron("Backfill", { function: backfill.arn, schedule: "cron(0 6 * * ? *)" });
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
-    const taskStopped = makeFunction("task-stopped");
     const sweeper = makeFunction("gpu-sweeper");
-    reaper({ taskStopped: { arn: taskStopped.arn, name: taskStopped.name }, sweeper: { arn: sweeper.arn, name: sweeper.name } });
+    reaper({ sweeper: { arn: sweeper.arn, name: sweeper.name } });
 
     return {
       bucket: storage.bucket.bucket,

@@ -23,9 +23,9 @@ import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../c
 import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import type { StageReport } from "../core/stage-report.ts";
+import type { StageReport } from "../core/stages/report.ts";
 import { completedStages, reviewOf, type ExecutionSummary } from "../workflows/engine/summary.ts";
-import { statesFromHistory } from "./aws-history.ts";
+import { statesFromHistory } from "./history-states.ts";
 import { assertCaseReady, checkDocumentList, checkPdfBytes, documentKey, manifestKey, writeCase, writeManifest } from "./case-store.ts";
 import type { CaseDocument, CaseManifest, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
 

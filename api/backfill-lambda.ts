@@ -8,7 +8,7 @@ import { withTelemetry } from "../core/telemetry.ts";
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { AwsExecutions } from "./aws-executions.ts";
 import { openBlobStore, type BlobStore } from "../core/blob-store.ts";
-import { InvalidInputError, describeError } from "../core/errors.ts";
+import { CaseIncompleteError, NotFoundError, InvalidInputError, describeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { config } from "../core/config.ts";
 
@@ -58,7 +58,7 @@ export async function scheduledBackfill(options: ScheduledBackfillOptions): Prom
     } catch (err) {
       const { name } = describeError(err);
       // An upload still in progress is for a later run; anything else is a real failure.
-      if (name === "Affiant.CaseIncomplete" || name === "Affiant.NotFound") result.notReady++;
+      if (name === CaseIncompleteError.errorName || name === NotFoundError.errorName) result.notReady++;
       else throw err;
     }
   }

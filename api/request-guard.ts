@@ -6,8 +6,10 @@
  * (the Origin header gives it away). Both are refused before auth, body or routing.
  */
 import os from "node:os";
-import type { Context, MiddlewareHandler } from "hono";
+import type { MiddlewareHandler } from "hono";
 import { isLoopback } from "./loopback.ts";
+import { ForbiddenHostError, ForbiddenOriginError } from "../core/errors.ts";
+import { errorResponse } from "./error-response.ts";
 
 export interface RequestGuardOptions {
   /** `host[:port]` values the Host header may carry, lower case. */
@@ -55,20 +57,16 @@ export function guardOptionsFor(at: ServedAt): RequestGuardOptions {
   return { allowedHosts: hosts, allowedOrigins: origins };
 }
 
-function refuse(c: Context, name: string, message: string): Response {
-  return c.json({ error: { name, message } }, 403);
-}
-
 export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
   return async function requestGuard(c, next) {
     const host = (c.req.header("host") ?? "").toLowerCase();
     if (!options.allowedHosts.has(host)) {
       // Not echoed whole: a Host header is attacker-chosen text.
-      return refuse(c, "Affiant.ForbiddenHost", `Host ${JSON.stringify(host.slice(0, 100))} is not a name this server answers to (DNS rebinding?); use ${[...options.allowedHosts][0]}`);
+      return errorResponse(c, new ForbiddenHostError(`Host ${JSON.stringify(host.slice(0, 100))} is not a name this server answers to (DNS rebinding?); use ${[...options.allowedHosts][0]}`));
     }
     const origin = c.req.header("origin");
     if (origin !== undefined && !options.allowedOrigins.has(origin.toLowerCase())) {
-      return refuse(c, "Affiant.ForbiddenOrigin", `cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: only this server's own pages may call it from a browser`);
+      return errorResponse(c, new ForbiddenOriginError(`cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: only this server's own pages may call it from a browser`));
     }
     await next();
   };

@@ -25,7 +25,7 @@ export interface SfnEndpointOptions {
   createdAt?: Date;
 }
 
-/** The protocol (sfn-protocol.ts) carrying the operations (sfn-operations.ts); history events in sfn-history.ts. */
+/** The protocol (sfn-protocol.ts) carrying the operations (sfn-operations.ts); history events in local-history-events.ts. */
 export function mountSfnEndpoint(app: Hono, options: SfnEndpointOptions): void {
   mountSfnProtocol(app, { keys: options.keys, workerAccessKeyId: options.workerAccessKeyId, operations: sfnOperations(options) });
 }

@@ -7,7 +7,7 @@ import { faultsErrorMessage, faultsSchema, type Faults } from "../core/faults.ts
 import type { ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
 import { SfnServiceError } from "../workflows/engine/task-tokens.ts";
 import { assertCaseReady } from "./case-store.ts";
-import { collectResources, collectStateTypes, historyEvents } from "./sfn-history.ts";
+import { collectResources, collectStateTypes, historyEvents } from "./local-history-events.ts";
 import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
 import { executionArn, localRoleArn, stateMachineArn, stateMachineName } from "../core/local-aws.ts";
 import { ServiceError, type Body, type Operation } from "./sfn-protocol.ts";

@@ -1,7 +1,7 @@
 /**
  * The run viewer: one dependency-free page (HTML and CSS from strings; the script is
  * api/viewer/browser/*.ts bundled by esbuild ahead of time into a string module, see
- * api/viewer/build.ts, so it works offline and needs no bundler at run time) that reads
+ * bin/build.mjs, so it works offline and needs no bundler at run time) that reads
  * the API with the user's bearer token. The page's own files hold no data, so they are
  * served without auth; every execution it shows comes from the authenticated API. The token
  * travels in the URL fragment (never sent to the server, never logged) or a form, and lives
@@ -10,7 +10,7 @@
 import type { Context, Hono } from "hono";
 import { viewerHtml } from "./viewer/page.ts";
 import { viewerCss } from "./viewer/styles.ts";
-import { viewerJs } from "./viewer/app-js.generated.ts";
+import { viewerJs } from "../dist/viewer/app-js.ts";
 
 /**
  * Scripts and styles only from this origin, no inline script, no frames, no outbound

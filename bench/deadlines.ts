@@ -1,12 +1,12 @@
 /**
- * Bench rows for "a stuck worker never holds a GPU" (issue 15), each measured:
+ * Bench rows for "a stuck worker never holds a GPU", each measured:
  *
  * - native hang → worker process gone, on the ECS path (the worker answers a local
  *   HTTP endpoint speaking the Step Functions protocol; only its own lifeline can end it);
  * - seconds that worker lives after Step Functions would have failed its state (last
  *   heartbeat + HeartbeatSeconds);
  * - a worker that dies before answering → its fallback state started (the local engine,
- *   which sees the child's exit; in AWS the task-stopped rule sends the same failure).
+ *   which sees the child's exit; in AWS the state's missed heartbeat does).
  *
  * Expects the bench home (AFFIANT_HOME, AFFIANT_REGISTRY, AFFIANT_LOG_FILE) set up by run.ts.
  */
@@ -18,8 +18,8 @@ import path from "node:path";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import { childEnv, config, setEnv } from "../core/config.ts";
 import { lifelineGraceSeconds } from "../containers/llama-worker/lifeline.ts";
-import { workerLaunch } from "../core/child-entry.ts";
-import { stageEnvFromState } from "../core/stage-input.ts";
+import { workerLaunch } from "../workflows/engine/worker-launch.ts";
+import { stageEnvFromState } from "../core/stages/task-env.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
 import { buildIndex } from "../functions/build-index.ts";
@@ -107,7 +107,7 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   const fallback = summary.states.find((s) => s.name === "ExtractFactsFallback");
   const toFallback = fallback && crashedAt ? (Date.parse(fallback.startedAt) - crashedAt) / 1000 : Number.NaN;
   rows.push({
-    figure: "worker dies before answering → fallback state started (local engine; in AWS the task-stopped rule)",
+    figure: "worker dies before answering → fallback state started (local engine; in AWS the missed heartbeat)",
     value: `${toFallback.toFixed(2)} s`,
     target: "≤ 10 s",
     pass: toFallback <= 10,

@@ -45,6 +45,6 @@ export function redactionRows(): Row[] {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = redactionRows();
-  process.stdout.write(["| figure | value | target | pass |", "|---|---|---|---|", ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`)].join("\n") + "\n");
+  process.stdout.write(`${["| figure | value | target | pass |", "|---|---|---|---|", ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`)].join("\n")}\n`);
   process.exit(rows.every((r) => r.pass) ? 0 : 1);
 }

@@ -85,12 +85,12 @@ export function buildRedactionSet(size = 400, seed = 7): LabelledDoc[] {
       put("Client ");
       put(`${first} ${last}`, "PERSON");
       put(" (A-Number: ");
-      put(a.slice(0, 3) + "-" + a.slice(3, 6) + "-" + a.slice(6), "A_NUMBER");
+      put(`${a.slice(0, 3)}-${a.slice(3, 6)}-${a.slice(6)}`, "A_NUMBER");
       put(") was born on ");
       put(pick(dobForms), "DATE_OF_BIRTH");
       put(". ");
     }
-    put(pick(["She", "He"]) + " filed under ");
+    put(`${pick(["She", "He"])} filed under `);
     put(law);
     legal.push(law);
     put(" and cites ");
@@ -125,7 +125,7 @@ export function buildRedactionSet(size = 400, seed = 7): LabelledDoc[] {
     put(ssn, "SSN");
     put(". The fee was $4,000 in 2022. ");
     // A witness the case file does not name: only the cue word gives them away.
-    put(pick(["Officer", "Advocate", "Dr."]) + " ");
+    put(`${pick(["Officer", "Advocate", "Dr."])} `);
     put(`${pick(firstNames)} ${pick(lastNames)}`, "PERSON");
     put(" confirmed it.");
     docs.push({ text, labels, legal, people: [{ name: `${first} ${last}` }, { name: `${abuserFirst} ${abuserLast}` }] });

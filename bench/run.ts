@@ -54,8 +54,6 @@ mkdirSync(path.join(home, "logs"), { recursive: true });
 const { openLlama, ModelSession } = await import("../containers/llama-worker/model-session.ts");
 const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
 const { ingestCase, readCaseFolder } = await import("../workflows/engine/case-intake.ts");
-const { spawnWorker } = await import("../workflows/engine/worker-supervisor.ts");
-const { stageEnvFromState } = await import("../core/stage-input.ts");
 
 interface Row {
   figure: string;
@@ -68,7 +66,7 @@ const { deadlineRows } = await import("./deadlines.ts");
 // `AFFIANT_BENCH_ONLY=deadlines npm run bench`: only the stuck-worker rows, printed, results.md untouched.
 if (config().AFFIANT_BENCH_ONLY === "deadlines") {
   const only = await deadlineRows(readCaseFolder(path.join(root, "examples/cases/vawa-sample")), heartbeatSeconds);
-  process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
+  process.stdout.write(`${only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n")}\n`);
   process.exit(only.every((r) => r.pass) ? 0 : 1);
 }
 /** n distinct cases (seeded variants of the samples, alternating) under a fresh folder. */
@@ -87,7 +85,7 @@ const { warmRows } = await import("./warm.ts");
 // `AFFIANT_BENCH_ONLY=warm npm run bench`: only the warm-worker rows, printed, results.md untouched.
 if (config().AFFIANT_BENCH_ONLY === "warm") {
   const only = await warmRows(home, warmCaseSet);
-  process.stdout.write(only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n") + "\n");
+  process.stdout.write(`${only.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`).join("\n")}\n`);
   process.exit(only.every((r) => r.pass) ? 0 : 1);
 }
 /** Share of the machine's CPU time spent busy from now until the returned function is called. */
@@ -245,15 +243,15 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
     warmStates += gpu.filter((x) => x.warmStart).length;
     const overheadOf = (x: (typeof gpu)[number]) => ms(x.startedAt, x.endedAt) - (x.loadMs ?? 0) - (x.promptMs ?? 0) - (x.genMs ?? 0);
     for (const x of gpu) perStage.push(overheadOf(x));
-    // Critical path: sequential GPU states, and the slowest judge of the parallel three.
+    // Critical path: sequential GPU states, and the slowest in the Parallel branches (the judges).
     const sequential = gpu.filter((x) => topLevel.has(x.name)).reduce((n, x) => n + overheadOf(x), 0);
-    const judges = Math.max(0, ...gpu.filter((x) => x.name.startsWith("Judge")).map(overheadOf));
+    const judges = Math.max(0, ...gpu.filter((x) => !topLevel.has(x.name)).map(overheadOf));
     shares.push((wall - inStates + sequential + judges) / wall);
   }
   rows.push({ figure: "orchestration overhead: engine time between states, share of the run (median)", value: median(between).toFixed(3), target: "≤ 0.05", pass: median(between) <= 0.05 });
   const sorted = [...perStage].sort((a, b) => a - b);
   rows.push({
-    figure: `orchestration overhead: per GPU state, wall minus model time (median of ${perStage.length}, max ${(sorted.at(-1)! / 1000).toFixed(2)} s, ${warmStates}/${perStage.length} on warm spares; share of the run incl. it: ${median(shares).toFixed(2)} with stories260K, whose model time is tiny)`,
+    figure: `orchestration overhead: per GPU state, wall minus model time (median of ${perStage.length}, max ${(sorted.at(-1)! / 1000).toFixed(2)} s, ${warmStates}/${perStage.length} on warm workers; share of the run incl. it: ${median(shares).toFixed(2)} with stories260K, whose model time is tiny)`,
     value: `${(median(perStage) / 1000).toFixed(2)} s`,
     target: "≤ 3 s",
     pass: median(perStage) <= 3000,

@@ -1,7 +1,7 @@
 /** `affiant backfill <dir> [--concurrency N] [--json]`: a progress bar, then a summary. */
 import path from "node:path";
 import cliProgress from "cli-progress";
-import { describeError } from "../core/errors.ts";
+import { InvalidInputError, describeError } from "../core/errors.ts";
 import { backfill } from "../workflows/backfill.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 
@@ -26,7 +26,10 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
       concurrency: Number(opts.concurrency),
       onCase: ({ phase, result, done, total }) => {
         if (bar) {
-          if (!barStarted) (bar.start(total, 0, { last: "" }), (barStarted = true));
+          if (!barStarted) {
+            bar.start(total, 0, { last: "" });
+            barStarted = true;
+          }
           if (phase === "end") bar.update(done, { last: `${result!.caseId}: ${result!.outcome}` });
         } else if (phase === "end") {
           process.stderr.write(`[${done}/${total}] ${result!.caseId}: ${result!.outcome}${result!.ms ? ` in ${(result!.ms / 1000).toFixed(1)}s` : ""}${result!.error ? ` (${result!.error.split("\n")[0]})` : ""}\n`);
@@ -34,7 +37,7 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
       },
     });
     bar?.stop();
-    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     const out = process.stderr;
     out.write(
       `\nbackfill: ${summary.cases} case(s): ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.skippedDone} already done, ${summary.skippedRunning} running elsewhere, ${summary.invalid} invalid — ${(summary.wallMs / 1000).toFixed(1)}s at concurrency ${summary.concurrency}\n`,
@@ -46,7 +49,7 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
   } catch (err) {
     bar?.stop();
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant backfill: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant backfill: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     engine?.dispose();

@@ -19,7 +19,7 @@ export async function gamedayCommand(opts: { cases: string; faultRate: string; s
   const { failures, hostedRequests, faultsSkipped, ...summary } = report;
   process.stderr.write(`gameday: ${hostedRequests} request(s) reached the stand-in Bedrock/OpenRouter endpoints; each was checked for vault values\n`);
   if (faultsSkipped) process.stderr.write(`gameday: ${faultsSkipped} faulted stage(s) were skipped ahead of time by an open circuit breaker (Affiant.CircuitOpen), so their faults never ran\n`);
-  if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+  if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     process.stdout.write(
       `cases ${report.cases}, completed ${report.completed}, failed ${report.failed}, faults injected ${report.faultsInjected}, ` +

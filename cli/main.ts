@@ -5,17 +5,10 @@
 import { Command, CommanderError, Option } from "commander";
 import { homePaths, privateUmask } from "../core/paths.ts";
 import { describeError } from "../core/errors.ts";
-import { runCommand } from "./run-command.ts";
-import { reviewCommand } from "./review-command.ts";
-import { runsListCommand, runsShowCommand } from "./runs-command.ts";
-import { redactCommand } from "./redact-command.ts";
-import { modelsCheckCommand, modelsPullCommand } from "./models-command.ts";
-import { gamedayCommand } from "./gameday-command.ts";
-import { serveCommand } from "./serve-command.ts";
-import { backfillCommand } from "./backfill-command.ts";
-import { buildDefinition } from "../workflows/definition.ts";
-import { loadRegistry } from "../core/registry.ts";
 import { config, setEnv } from "../core/config.ts";
+
+// Each command's module is imported when the command runs: `affiant --help` loads none of
+// the engine, the model runtime or the AWS SDK.
 
 // The CLI logs to a file under its home unless told otherwise (a write: children inherit it).
 privateUmask();
@@ -37,6 +30,7 @@ program
   .addOption(new Option("--fault <State=kind>", "inject a worker fault: stall|crash|oom|slow|loop (repeatable)").argParser(collect).default([]))
   .option("--approve", "approve at the AttorneyReview gate (audited as approved from the command line) instead of waiting there")
   .action(async (caseDir: string, opts: { json?: boolean; fault: string[]; approve?: boolean }) => {
+    const { runCommand } = await import("./run-command.ts");
     process.exitCode = await runCommand(caseDir, opts);
   });
 
@@ -49,6 +43,7 @@ program
   .option("--reviewer <name>", "who decides, for the audit log (default: this account's user name)")
   .option("--json", "print the execution summary as JSON on stdout")
   .action(async (executionId: string, opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean }) => {
+    const { reviewCommand } = await import("./review-command.ts");
     process.exitCode = await reviewCommand(executionId, opts);
   });
 
@@ -56,14 +51,16 @@ const runs = program.command("runs").description("run history from the local dat
 runs
   .command("list")
   .option("--json", "JSON on stdout")
-  .action((opts: { json?: boolean }) => {
+  .action(async (opts: { json?: boolean }) => {
+    const { runsListCommand } = await import("./runs-command.ts");
     process.exitCode = runsListCommand(opts);
   });
 runs
   .command("show")
   .argument("<id>", "execution id")
   .option("--json", "JSON on stdout")
-  .action((id: string, opts: { json?: boolean }) => {
+  .action(async (id: string, opts: { json?: boolean }) => {
+    const { runsShowCommand } = await import("./runs-command.ts");
     process.exitCode = runsShowCommand(id, opts);
   });
 
@@ -72,8 +69,9 @@ program
   .description("the state-machine definition")
   .command("export")
   .description("print the Amazon States Language definition (JSON)")
-  .action(() => {
-    process.stdout.write(JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2) + "\n");
+  .action(async () => {
+    const [{ buildDefinition }, { loadRegistry }] = await Promise.all([import("../workflows/definition.ts"), import("../core/registry.ts")]);
+    process.stdout.write(`${JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2)}\n`);
   });
 
 const models = program.command("models").description("the model registry");
@@ -83,6 +81,7 @@ models
   .option("--json", "JSON on stdout")
   .option("--verify", "also check each file's sha256 against the registry")
   .action(async (opts: { json?: boolean; verify?: boolean }) => {
+    const { modelsCheckCommand } = await import("./models-command.ts");
     process.exitCode = await modelsCheckCommand(opts);
   });
 
@@ -91,6 +90,7 @@ models
   .description("download the registry's models (progress, resume, sha256 check)")
   .addOption(new Option("--only <id>", "only this registry model (repeatable)").argParser(collect).default([]))
   .action(async (opts: { only: string[] }) => {
+    const { modelsPullCommand } = await import("./models-command.ts");
     process.exitCode = await modelsPullCommand(opts);
   });
 
@@ -103,6 +103,7 @@ program
   .option("--json", "one JSON summary on stdout")
   .option("--no-hosted", "keep fallbacks local (no stand-in Bedrock/OpenRouter endpoints)")
   .action(async (opts: { cases: string; faultRate: string; seed: string; json?: boolean; hosted?: boolean }) => {
+    const { gamedayCommand } = await import("./gameday-command.ts");
     process.exitCode = await gamedayCommand(opts);
   });
 
@@ -113,6 +114,7 @@ program
   .option("--concurrency <n>", "cases at a time", "1")
   .option("--json", "the summary as JSON on stdout")
   .action(async (dir: string, opts: { concurrency: string; json?: boolean }) => {
+    const { backfillCommand } = await import("./backfill-command.ts");
     process.exitCode = await backfillCommand(dir, opts);
   });
 
@@ -127,6 +129,7 @@ program
   .option("--max-running <n>", "executions run at once; more starts are refused (429)", "4")
   .option("--approve", "approve every execution at the AttorneyReview gate (demos, tests; audited as approved from the command line)")
   .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; publicOrigin?: string; maxRunning: string; approve?: boolean }) => {
+    const { serveCommand } = await import("./serve-command.ts");
     process.exitCode = await serveCommand(opts);
   });
 
@@ -136,6 +139,7 @@ program
   .option("--json", "print {text, entities} as JSON")
   .option("--case <case.json>", "the case's parties, known as the pipeline knows them (the declarant is [PERSON_1])")
   .action(async (opts: { json?: boolean; case?: string }) => {
+    const { redactCommand } = await import("./redact-command.ts");
     process.exitCode = await redactCommand(opts);
   });
 

@@ -7,7 +7,7 @@ export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolea
   const results = await checkModels(registry, { verify: opts.verify });
   const failed = results.filter((r) => r.problems.length > 0);
   if (opts.json) {
-    process.stdout.write(JSON.stringify({ registry: registry.source, models: results }, null, 2) + "\n");
+    process.stdout.write(`${JSON.stringify({ registry: registry.source, models: results }, null, 2)}\n`);
   } else {
     process.stdout.write(`registry: ${registry.source}\n`);
     for (const r of results) {

@@ -14,7 +14,7 @@ export async function redactCommand(opts: { json?: boolean; case?: string }): Pr
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   const result = redactor.redact(Buffer.concat(chunks).toString("utf8"));
-  process.stdout.write(opts.json ? JSON.stringify(result) + "\n" : result.text);
+  process.stdout.write(opts.json ? `${JSON.stringify(result)}\n` : result.text);
   return 0;
 }
 

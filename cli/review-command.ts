@@ -20,12 +20,12 @@ export async function reviewCommand(executionId: string, opts: { approve?: boole
     engine = new LocalEngine();
     engine.on("event", progressPrinter());
     const summary = await engine.reviews.decide(executionId, { decision: opts.approve ? "approve" : "changes", notes, reviewer: opts.reviewer ?? localUser(), via: "cli" });
-    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     printOutcome(summary);
     return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;
   } catch (err) {
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant review: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant review: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     engine?.dispose();

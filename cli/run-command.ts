@@ -28,13 +28,13 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
     process.stderr.write(`affiant: case ${folder.caseFile.caseId} (${folder.caseFile.caseType}, ${folder.pdfs.length} PDFs) from ${path.relative(process.cwd(), folder.dir) || "."}\n`);
     const approve = opts.approve ? { reviewer: localUser(), via: "run --approve" } : undefined;
     const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults, approve });
-    if (opts.json) process.stdout.write(JSON.stringify(summary, null, 2) + "\n");
+    if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     printOutcome(summary);
     // Waiting for the attorney is where a run without --approve is meant to stop.
     return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;
   } catch (err) {
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant run: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant run: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     engine?.dispose();
@@ -64,7 +64,7 @@ export function printOutcome(summary: ExecutionSummary): void {
       if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
     }
     const spanish = [spanishOutputs.markdown, spanishOutputs.docx, spanishOutputs.pdf].map((f) => path.join(summary.outputDir!, f)).filter((f) => existsSync(f));
-    spanish.forEach((f, i) => out.write(`${i === 0 ? "spanish:    " : "            "} ${f}\n`));
+    for (const [i, f] of spanish.entries()) out.write(`${i === 0 ? "spanish:    " : "            "} ${f}\n`);
     if (existsSync(path.join(summary.outputDir!, spanishOutputs.review))) out.write(`review:      ${path.join(summary.outputDir!, spanishOutputs.review)} (English and Spanish side by side)\n`);
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
     const approval = summary.reviewAudit?.findLast((a) => a.decision === "approve");

@@ -9,7 +9,7 @@ export function runsListCommand(opts: { json?: boolean }): number {
   try {
     const rows = db.listExecutions(100);
     if (opts.json) {
-      process.stdout.write(JSON.stringify(rows.map(({ id, caseId, status, startedAt, endedAt, error }) => ({ executionId: id, caseId, status, startedAt, endedAt, error })), null, 2) + "\n");
+      process.stdout.write(`${JSON.stringify(rows.map(({ id, caseId, status, startedAt, endedAt, error }) => ({ executionId: id, caseId, status, startedAt, endedAt, error })), null, 2)}\n`);
       return 0;
     }
     if (rows.length === 0) {
@@ -17,7 +17,7 @@ export function runsListCommand(opts: { json?: boolean }): number {
       return 0;
     }
     for (const r of rows) {
-      const secs = r.endedAt ? ((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1) + "s" : "-";
+      const secs = r.endedAt ? `${((Date.parse(r.endedAt) - Date.parse(r.startedAt)) / 1000).toFixed(1)}s` : "-";
       process.stdout.write(`${r.id.padEnd(48)} ${r.status.padEnd(10)} ${r.startedAt}  ${secs.padStart(7)}${r.error ? `  ${r.error}` : ""}\n`);
     }
     return 0;
@@ -44,10 +44,10 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
       ...(audit.length ? { reviewAudit: audit } : {}),
     };
     if (opts.json) {
-      process.stdout.write(JSON.stringify({ ...summary, events: db.events(id) }, null, 2) + "\n");
+      process.stdout.write(`${JSON.stringify({ ...summary, events: db.events(id) }, null, 2)}\n`);
       return 0;
     }
-    const w = (s: string) => process.stdout.write(s + "\n");
+    const w = (s: string) => process.stdout.write(`${s}\n`);
     w(`execution ${summary.executionId}  case ${summary.caseId}  ${summary.status}`);
     if (summary.error) w(`error: ${summary.error}  cause: ${summary.cause ?? ""}`);
     if (summary.waitingFor) w(`waiting in ${summary.waitingFor} until ${summary.review?.expiresAt}: affiant review ${id} --approve | --changes notes.md`);

@@ -137,7 +137,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     return 0;
   } catch (err) {
     const { name, message } = describeError(err);
-    process.stderr.write(`affiant serve: ${name === "Affiant.InvalidInput" ? "" : `${name}: `}${message}\n`);
+    process.stderr.write(`affiant serve: ${name === InvalidInputError.errorName ? "" : `${name}: `}${message}\n`);
     return 1;
   } finally {
     for (const s of servers) s.close();

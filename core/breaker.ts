@@ -4,7 +4,7 @@
  * success): what counts against a model, whether a run may start now, and the one refusal,
  * Affiant.CircuitOpen.
  */
-import { CircuitOpenError } from "./errors.ts";
+import { ContextTooLargeError, InvalidInputError, ModelDoesNotFitError, PrivacyViolationError, CircuitOpenError } from "./errors.ts";
 import type { BreakerPolicy, ModelHealth, RoutingStore } from "./routing-store.ts";
 
 /**
@@ -14,11 +14,11 @@ import type { BreakerPolicy, ModelHealth, RoutingStore } from "./routing-store.t
  * invalid output, unavailable) counts against it.
  */
 const notTheModel = new Set([
-  "Affiant.ContextTooLarge",
-  "Affiant.InvalidInput",
-  "Affiant.CircuitOpen",
-  "Affiant.ModelDoesNotFit",
-  "Affiant.PrivacyViolation",
+  ContextTooLargeError.errorName,
+  InvalidInputError.errorName,
+  CircuitOpenError.errorName,
+  ModelDoesNotFitError.errorName,
+  PrivacyViolationError.errorName,
   "States.Aborted",
 ]);
 

@@ -22,6 +22,36 @@ export const caseVariants = {
   T: ["adult", "minor", "trauma-exception"],
 } as const;
 
+/**
+ * The abuser's status as case.json's parties say it (the abuser's free-text `status`): a
+ * U.S. citizen, a lawful permanent resident, or not said. It picks the statute a VAWA case
+ * rests on: INA 204(a)(1)(A) for a citizen abuser, 204(a)(1)(B) for a permanent resident.
+ */
+export type AbuserStatus = "citizen" | "lpr";
+
+/** "U.S. citizen", "lawful permanent resident", "LPR", "green card holder", "residente permanente" … */
+export function abuserStatusKind(status: string | undefined): AbuserStatus | undefined {
+  if (!status) return undefined;
+  if (/permanent\s+resident|\blpr\b|green\s*card|residente\s+permanente|tarjeta\s+verde/i.test(status)) return "lpr";
+  if (/citizen|ciudadan/i.test(status)) return "citizen";
+  return undefined;
+}
+
+/** The status of the case's abuser (the first party whose role reads as an abuser). */
+export function caseAbuserStatus(parties: Array<{ role: string; status?: string }>): AbuserStatus | undefined {
+  const abuser = parties.find((p) => /abus|batter|perpetrat/i.test(p.role));
+  return abuserStatusKind(abuser?.status);
+}
+
+/**
+ * VAWA variants that only a citizen abuser allows. An abused parent: "This is the only category
+ * of self-petitioners where the abuser must be a USC – s/he cannot be an LPR" (INA
+ * 204(a)(1)(A)(vii); https://www.womenslaw.org/laws/federal/immigration/vawa-laws-abuse-victims/vawa-self-petition/what-are-some-additional-1).
+ * A widow(er): "your USC spouse (not LPR) died within the past 2 years"
+ * (https://www.womenslaw.org/laws/federal/immigration/vawa-abuse-victims/vawa-self-petition/what-are-some-additional-requirements).
+ */
+export const citizenAbuserOnly: readonly string[] = ["parent", "deceased-abuser"];
+
 export const caseFileSchema = z
   .object({
   caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "letters, digits, . _ - (max 80), starting with a letter or digit"),
@@ -31,12 +61,20 @@ export const caseFileSchema = z
   parties: z.array(personSchema.extend({ role: z.string().min(1), status: z.string().optional() })).default([]),
   /** One of {@link caseVariants} for the case type; absent: the first (spouse, adult). */
   variant: z.string().optional(),
+  /**
+   * Where the declarant will sign (city, state or country): it picks the 28 U.S.C. § 1746 form
+   * of the oath (core/oath.ts). Absent: the form for signing outside the United States.
+   */
+  signing: z.string({ error: "must be a string: the city, state or country where the declarant signs" }).min(1, "must name a place: the city, state or country where the declarant signs").optional(),
   notes: z.string().optional(),
 })
   .superRefine((c, ctx) => {
     const allowed: readonly string[] = caseVariants[c.caseType];
     if (c.variant !== undefined && !allowed.includes(c.variant)) {
       ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["variant"], message: `not a ${c.caseType} variant: use one of ${allowed.join(", ")}` });
+    }
+    if (c.caseType === "VAWA" && c.variant !== undefined && citizenAbuserOnly.includes(c.variant) && caseAbuserStatus(c.parties) === "lpr") {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["variant"], message: `${c.variant} needs a U.S. citizen abuser, and the abuser's status reads as a lawful permanent resident` });
     }
   });
 

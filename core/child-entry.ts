@@ -1,24 +1,28 @@
 /**
- * Child-process entries (the GPU worker, the local embedder) compiled to one JavaScript
- * file each for the local engine to fork.
+ * Child-process entries (the GPU worker, the local embedder) as one JavaScript file each for
+ * the local engine to fork; the caller names the entry's TypeScript source.
  *
  * A worker started through the TypeScript loader spends about twice the CPU of a compiled
  * one before it can plan (measured here: 3.4 s vs 1.5 s), because the loader runs in the
- * worker and again in the child process node-llama-cpp forks to test its binding. On a
- * small box that start-up is most of a GPU state's overhead, so the engine compiles the
- * entry once per process with esbuild (packages stay external, so node-llama-cpp keeps its
- * own file layout) and forks plain `node`. If compiling fails (a read-only file system, say),
- * workers run through tsx.
+ * worker and again in the child process node-llama-cpp forks to test its binding. Run from
+ * the build (bin/build.mjs, which bundles the CLI and these entries together and defines
+ * __AFFIANT_BUILD_DIR__), a child starts from the same build folder as its parent. Run from
+ * the sources (tests, development), the engine compiles the entry once per process with
+ * esbuild (packages stay external, so node-llama-cpp keeps its own file layout) and forks
+ * plain `node`. If compiling fails (a read-only file system, say), workers run through tsx.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { log } from "./log.ts";
 import { config } from "./config.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-export const workerSource = path.join(projectRoot, "containers", "llama-worker", "main.ts");
+
+/** The build folder this module was bundled into, from the project root (undefined when run from source). */
+declare const __AFFIANT_BUILD_DIR__: string | undefined;
+const buildDir = typeof __AFFIANT_BUILD_DIR__ === "undefined" ? undefined : __AFFIANT_BUILD_DIR__;
 
 /** How to start a child: node's arguments before the entry, and the entry. */
 export interface WorkerLaunch {
@@ -29,7 +33,6 @@ export interface WorkerLaunch {
 
 /** Running a TypeScript entry as it is, through tsx (the fallback, and the worker image's way). */
 export const sourceLaunchOf = (source: string): WorkerLaunch => ({ execArgv: ["--import", "tsx"], entry: source, compiled: false });
-export const sourceLaunch = sourceLaunchOf(workerSource);
 
 const launches = new Map<string, { pending: Promise<WorkerLaunch>; done?: WorkerLaunch }>();
 
@@ -39,8 +42,8 @@ export function currentLaunch(source: string): WorkerLaunch | undefined {
 }
 
 /**
- * A TypeScript child entry compiled once per process; later calls get the same answer.
- * The local embedder's child (functions/embeddings) starts the same way as the worker.
+ * A TypeScript child entry, from the build this process runs from or compiled once per
+ * process; later calls get the same answer.
  */
 export function compiledLaunch(source: string): Promise<WorkerLaunch> {
   let entry = launches.get(source);
@@ -58,11 +61,13 @@ export function compiledLaunch(source: string): Promise<WorkerLaunch> {
   return entry.pending;
 }
 
-export const workerLaunch = () => compiledLaunch(workerSource);
-export const currentWorkerLaunch = () => currentLaunch(workerSource);
+/** An entry's file name in a build folder: its path from the root, as bin/build.mjs names it. */
+const entryName = (source: string) => path.relative(projectRoot, source).replace(/\.ts$/, "").replace(/[^\w]+/g, "-");
 
 async function compile(source: string): Promise<WorkerLaunch> {
   if (config().AFFIANT_WORKER_COMPILE === "0") return sourceLaunchOf(source);
+  const built = buildDir === undefined ? undefined : path.join(projectRoot, buildDir, `${entryName(source)}.mjs`);
+  if (built && existsSync(built)) return { execArgv: [], entry: built, compiled: true };
   const { build } = await import("esbuild");
   const result = await build({
     entryPoints: [source],
@@ -81,7 +86,7 @@ async function compile(source: string): Promise<WorkerLaunch> {
         setup(b) {
           b.onLoad({ filter: /\.ts$/ }, (args) => {
             const code = readFileSync(args.path, "utf8");
-            return { contents: code.replaceAll("import.meta.url", JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
+            return { contents: code.replace(/\bimport\.meta\.url\b/g, JSON.stringify(pathToFileURL(args.path).href)), loader: "ts" };
           });
         },
       },
@@ -91,8 +96,7 @@ async function compile(source: string): Promise<WorkerLaunch> {
   // Bare imports (node-llama-cpp…) resolve from the file's folder upward: the bundle must sit
   // inside the project, and node_modules/.cache is where build tools keep such output.
   const dir = path.join(projectRoot, "node_modules", ".cache", "affiant");
-  const name = path.relative(projectRoot, source).replace(/\.ts$/, "").replace(/[^\w]+/g, "-");
-  const file = path.join(dir, `${name}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
+  const file = path.join(dir, `${entryName(source)}-${createHash("sha256").update(code).digest("hex").slice(0, 16)}.mjs`);
   mkdirSync(dir, { recursive: true });
   // Written whole then renamed: another engine may be starting the same file right now.
   const tmp = `${file}.${process.pid}.tmp`;

@@ -73,8 +73,7 @@ export const settings = {
     "the least Comprehend score Redact takes where the rules found nothing",
   ),
   AFFIANT_EMBEDDINGS: s(z.enum(["local", "bedrock", "off"]), "local, bedrock or off", "bedrock in a Lambda, local otherwise", "how Index and Score embed"),
-  AFFIANT_WORKER_SPARES: s(wholeNumber(0), "a whole number", "as wide as the judges' Parallel", "warm worker processes the local engine keeps"),
-  AFFIANT_WARM_WORKERS: s(oneOf(["1", "0"]), "1 or 0", "1", "0: every local GPU stage loads its model in a fresh process (no warm model workers)"),
+  AFFIANT_WARM_WORKERS: s(oneOf(["1", "0"]), "1 or 0", "1", "0: every local worker serves one GPU stage and exits (no warm model workers)"),
   AFFIANT_WORKER_COMPILE: s(oneOf(["1", "0"]), "1 or 0", "1", "0: run the worker from source instead of compiling it once with esbuild"),
   AFFIANT_REVIEW_EXPIRY_SECONDS: s(wholeNumber(1), "a whole number of seconds, at least 1", "1209600 (14 days)", "how long AttorneyReview waits for a decision before Affiant.ReviewExpired"),
   AFFIANT_BACKFILL_MAX_RUNNING: s(wholeNumber(1), "a positive whole number", "4", "executions the scheduled backfill keeps in flight"),
@@ -117,7 +116,6 @@ export const settings = {
   AFFIANT_TIMEOUT_SECONDS: s(wholeNumber(1), "a positive whole number", "unset (no deadline)", "the state's TimeoutSeconds", { internal: true }),
   AFFIANT_STATE_ENTERED_AT: s(z.iso.datetime({ offset: true }), "an ISO 8601 time", "unset (no deadline)", "when the state was entered", { internal: true }),
   AFFIANT_ENQUEUED_AT: s(wholeNumber(0), "epoch milliseconds", "unset", "when the engine queued the stage (queue time metric)", { internal: true }),
-  AFFIANT_WORKER_STANDBY: s(z.literal("1"), "1", "unset", "the engine's warm spare: wait for a stage over IPC", { internal: true }),
   // A warm model worker's limits (the registry's `workers`, written by the engine) and the idle time charged to its task.
   AFFIANT_WARM_MAX_TASKS: s(wholeNumber(1), "a positive whole number", "unset (one task, then exit)", "tasks a warm model worker runs before it exits", { internal: true }),
   AFFIANT_WARM_IDLE_SECONDS: s(wholeNumber(1), "a positive whole number", "30", "seconds a warm model worker waits for a task before it exits", { internal: true }),
@@ -190,7 +188,7 @@ export function environmentTable(): string {
 
 /*
  * Writes. Reads go through config(); the few places that hand an environment to a child or
- * change this process's own (the CLI's log file, a standby worker adopting its task's, the
+ * change this process's own (the CLI's log file, a warm worker adopting its task's, the
  * bench's and game day's per-run homes) do it here, so this module stays the one place that
  * touches process.env.
  */
@@ -256,7 +254,7 @@ export function setEnv(values: Env): () => void {
   return () => assignEnv(before);
 }
 
-/** Makes this process's environment exactly `env` (a standby worker taking on its task's, as a fresh fork would). */
+/** Makes this process's environment exactly `env` (a warm worker taking on its task's, as a fresh fork would). */
 export function replaceEnv(env: Env): void {
   for (const key of Object.keys(process.env)) if (!(key in env)) delete process.env[key];
   assignEnv(env);

@@ -5,7 +5,7 @@ import { config } from "./config.ts";
 
 /** A whole JSON record (a log line or an EMF metrics document) to the local log. */
 export function logRecord(record: Record<string, unknown>): void {
-  const line = JSON.stringify(record) + "\n";
+  const line = `${JSON.stringify(record)}\n`;
   const file = config().AFFIANT_LOG_FILE;
   if (file) {
     try {

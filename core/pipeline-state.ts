@@ -2,7 +2,7 @@
  * The execution state as the Lambda handlers and the worker read it. It only ever holds
  * ids, blob keys and small reports (see workflows/definition.ts).
  */
-import type { StageReport } from "./stage-report.ts";
+import type { StageReport } from "./stages/report.ts";
 import type { CaseType } from "./case-file.ts";
 import type { CaseLanguage } from "./translation.ts";
 import type { StageModule } from "./stages/index.ts";

@@ -128,7 +128,7 @@ export async function loadIndexVectors(store: BlobStore, stored: StoredIndex): P
  */
 export function fuseReciprocalRanks(lists: string[][], k: number, tieOrder: string[]): Array<{ id: string; score: number }> {
   const scores = new Map<string, number>();
-  for (const list of lists) list.forEach((id, i) => scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1)));
+  for (const list of lists) for (const [i, id] of list.entries()) scores.set(id, (scores.get(id) ?? 0) + 1 / (k + i + 1));
   const position = new Map(tieOrder.map((id, i) => [id, i]));
   return [...scores]
     .map(([id, score]) => ({ id, score }))

@@ -11,6 +11,7 @@ import { SqliteTables } from "./sqlite.ts";
 import { homePaths } from "./paths.ts";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
 import { config } from "./config.ts";
+import { DeadlineReachedError, GenerationStalledError, WorkerStalledError } from "./errors.ts";
 
 export interface BreakerPolicy {
   /** Open the circuit above this share of failures among the recent outcomes. */
@@ -36,7 +37,7 @@ export interface ModelHealth {
   probeDue: boolean;
 }
 
-const stallErrors = new Set(["Affiant.GenerationStalled", "Affiant.WorkerStalled", "Affiant.DeadlineReached", "States.HeartbeatTimeout", "States.Timeout"]);
+const stallErrors = new Set([GenerationStalledError.errorName, WorkerStalledError.errorName, DeadlineReachedError.errorName, "States.HeartbeatTimeout", "States.Timeout"]);
 
 interface Outcome {
   ok: boolean;

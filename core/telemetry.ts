@@ -80,7 +80,7 @@ export function emitMetrics(points: MetricPoint[]): void {
     metrics.clearMetrics();
     metrics.clearDimensions();
     metrics.clearMetadata?.();
-    if (inCloud()) process.stdout.write(JSON.stringify(emf) + "\n");
+    if (inCloud()) process.stdout.write(`${JSON.stringify(emf)}\n`);
     else logRecord({ time: new Date().toISOString(), level: "info", event: "metrics", ...ctx, ...emf });
   }
 }

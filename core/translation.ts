@@ -4,6 +4,7 @@
  * against the English paragraph's, and the fixed Spanish text around the translated
  * paragraphs. The fixed legal wording is written here, reviewed like code, never left to a model.
  */
+import { oathForm, verificationSentence } from "./oath.ts";
 import type { CaseType } from "./case-file.ts";
 import { declarantPlaceholder, type DeclarationDocument, type Draft } from "./declaration.ts";
 import { PlaceholderMismatchError } from "./errors.ts";
@@ -68,31 +69,13 @@ export interface Translation {
   round: number;
   paragraphs: Array<{
     element: string;
-    /** The element's heading in Spanish (fixed text, below). */
+    /** The element's heading in Spanish (the element's `titleEs`, core/legal-elements.ts). */
     title: string;
     text: string;
     /** The English paragraph's placeholders the translation dropped: the review document shows them. */
     missingPlaceholders: string[];
   }>;
 }
-
-/** The legal elements' headings in Spanish, by element id (core/legal-elements.ts). */
-export const elementTitlesEs: Record<string, string> = {
-  relationship: "Relación que califica",
-  abuse: "Agresión o crueldad extrema",
-  "good-faith-marriage": "Matrimonio de buena fe",
-  residence: "Residencia compartida",
-  "moral-character": "Buen carácter moral",
-  "abuser-status": "Ciudadanía estadounidense o residencia permanente legal del agresor",
-  "divorce-link": "Divorcio dentro de los dos años, relacionado con el abuso",
-  "abuser-death": "Muerte del agresor ciudadano estadounidense en los últimos dos años",
-  recruitment: "Reclutamiento, acogida o transporte",
-  "force-fraud-coercion": "Fuerza, fraude o coacción",
-  purpose: "Trabajo o comercio sexual",
-  presence: "Presencia física a causa de la trata",
-  "law-enforcement": "Cooperación con las autoridades",
-  hardship: "Penuria extrema en caso de deportación",
-};
 
 const caseTypeNamesEs: Record<CaseType, string> = {
   VAWA: "autopetición VAWA (Formulario I-360)",
@@ -104,14 +87,15 @@ const caseTypeNamesEs: Record<CaseType, string> = {
  * Markdown, DOCX, PDF), its fixed wording in Spanish. No source lines: it is for the declarant
  * to read; the attorney's English version cites the sources.
  */
-export function spanishDeclaration(translation: Translation): DeclarationDocument {
+export function spanishDeclaration(translation: Translation, signing?: string): DeclarationDocument {
   return {
     language: "es",
     rendition: "review",
     title: `Declaración de ${declarantPlaceholder}`,
     intro: `Yo, ${declarantPlaceholder}, declaro lo siguiente en apoyo de mi ${caseTypeNamesEs[translation.caseType]}:`,
     sections: translation.paragraphs.map((p, i) => ({ number: i + 1, heading: p.title, text: p.text.trim(), drafted: p.text.trim().length > 0, citations: [] })),
-    verification: "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.",
+    // The same § 1746 form as the English the declarant signs (core/oath.ts).
+    verification: verificationSentence.es[oathForm(signing)],
     signatory: declarantPlaceholder,
     notice: "TRADUCCIÓN al español de la declaración en inglés, para que el declarante lea lo que firma; se presenta la versión en inglés. BORRADOR generado por Affiant para revisión del abogado.",
   };

@@ -8,8 +8,8 @@
  * it starts one more ECS task of the model first (`startedBy` names the model).
  *
  * The wait for that task (an instance launch from zero, the image pull, the model sync and
- * load) is the Acquire state's time, under `workers.acquireSeconds`: a cold start is no
- * longer charged to the stage's HeartbeatSeconds.
+ * load) is the Acquire state's time, under `workers.acquireSeconds`: a cold start is not
+ * charged to the stage's HeartbeatSeconds.
  */
 import { ECSClient, ListTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
 import { GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
@@ -21,6 +21,7 @@ import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
+import { decideAcquire, warmUpStarts, type PoolView } from "../core/gpu-pool-policy.ts";
 
 export interface AcquireEvent {
   stage: string;
@@ -73,7 +74,7 @@ export async function acquireWorker(event: AcquireEvent, clients: { ecs: ECSClie
   // token left waiting gets its worker from the next Acquire or when a busy one finishes.
   const waiting = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pool.queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
   const queued = Math.max(1, Number(waiting.Attributes?.ApproximateNumberOfMessages ?? 1));
-  const { live, started } = await startIfBelow(clients.ecs, pools, model, registry.workers.poolSize, stage, queued);
+  const { live, started } = await startIf(clients.ecs, pools, model, stage, (pool) => decideAcquire({ ...pool, waiting: queued }, registry.workers).kind === "start");
   log("info", "acquire.queued", { execution: event.executionName ?? null, stage, model, live, started });
   return { model, started, running: live + (started ? 1 : 0) };
 }
@@ -84,17 +85,22 @@ export async function acquireWorker(event: AcquireEvent, clients: { ecs: ECSClie
  */
 export async function warmUpWorkers(event: WarmUpEvent, clients: { ecs: ECSClient }, pools: WorkerPools): Promise<{ started: string[] }> {
   const started: string[] = [];
+  const limits = loadRegistry().workers;
   for (const { model, stage } of event?.warm ?? []) {
     if (!pools.models[model]) throw new InvalidInputError(`warm-up: no worker pool for model ${model} in AFFIANT_WORKER_POOLS`, { model });
-    const r = await startIfBelow(clients.ecs, pools, model, 1, stage, 1);
+    const r = await startIf(clients.ecs, pools, model, stage, (pool) => warmUpStarts(pool, limits) > 0);
     if (r.started) started.push(model);
   }
   log("info", "acquire.warm_up", { execution: event.executionName ?? null, models: (event?.warm ?? []).length, started: started.length });
   return { started };
 }
 
-/** Starts one ECS task of the model when fewer than `limit` are running or pending and fewer than `wanted`. */
-async function startIfBelow(ecs: ECSClient, pools: WorkerPools, model: string, limit: number, stage: string, wanted: number): Promise<{ live: number; started: boolean }> {
+/**
+ * Starts one ECS task of the model when the pool policy says so. ECS cannot tell an idle
+ * task from a busy one: every running or pending task counts as free (it polls the ready
+ * queue when it can).
+ */
+async function startIf(ecs: ECSClient, pools: WorkerPools, model: string, stage: string, decide: (pool: Omit<PoolView, "waiting">) => boolean): Promise<{ live: number; started: boolean }> {
   const pool = pools.models[model]!;
   const startedBy = startedByFor(model);
   const [running, pending] = await Promise.all(
@@ -102,7 +108,7 @@ async function startIfBelow(ecs: ECSClient, pools: WorkerPools, model: string, l
   );
   const live = running! + pending!;
   let started = false;
-  if (live < limit && live < wanted) {
+  if (decide({ live, free: live })) {
     const result = await ecs.send(
       new RunTaskCommand({
         cluster: pools.cluster,

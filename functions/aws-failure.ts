@@ -18,7 +18,7 @@ export function awsFailureDetails(err: unknown): AwsFailureDetails {
   return { status, code };
 }
 
-/** `Affiant.AwsServiceError` naming the service (as `provider`) and the call that failed. */
+/** An `AwsServiceError` naming the service (as `provider`) and the call that failed. */
 export function awsServiceError(service: string, action: string, err: unknown, fields: AffiantErrorFields = {}): InstanceType<typeof AwsServiceError> {
   const { status, code } = awsFailureDetails(err);
   const where = [fields.file, fields.page !== undefined ? `page ${fields.page}` : undefined].filter(Boolean).join(" ");

@@ -15,6 +15,7 @@ import { embeddingGuard } from "./embeddings/guard.ts";
 import { embeddingsMode, openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
 import type { ExtractResult } from "./extract-documents.ts";
 import { withTelemetry } from "../core/telemetry.ts";
+import { InvalidInputError } from "../core/errors.ts";
 
 export interface IndexEvent {
   state: PipelineState;
@@ -29,7 +30,7 @@ export interface IndexOptions {
 
 export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore(), options: IndexOptions = {}): Promise<{ indexKey: string; chunkCount: number }> {
   const { state } = event;
-  if (!state.redact) throw new Error("Index needs the Redact state's output ($.redact)");
+  if (!state.redact) throw new InvalidInputError("Index needs the Redact state's output ($.redact)", { state: "Index" });
   const redacted = await getJson<ExtractResult>(store, state.redact.redactedKey);
   const chunks = chunkPages(redacted.documents);
   const indexKey = `${state.runKey}/index.json`;

@@ -8,7 +8,7 @@
  */
 import { getJson, putJson, type BlobStore } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
-import { PlaceholderCheckFailedError } from "../core/errors.ts";
+import { InvalidInputError, PlaceholderCheckFailedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { checkPlaceholders, describeProblems, rolesKey, type RoleLegend } from "../core/roles.ts";
@@ -20,7 +20,7 @@ export interface CheckOutput {
 }
 
 export async function checkDraftPlaceholders(state: PipelineState, store: BlobStore): Promise<CheckOutput> {
-  if (!state.draft) throw new Error("CheckPlaceholders needs $.draft");
+  if (!state.draft) throw new InvalidInputError("CheckPlaceholders needs $.draft", { state: "CheckPlaceholders" });
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const legend = (await store.exists(rolesKey(state.runKey))) ? await getJson<RoleLegend>(store, rolesKey(state.runKey)) : undefined;
   const problems = legend ? checkPlaceholders(draft, legend) : [];

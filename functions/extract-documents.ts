@@ -67,7 +67,7 @@ export async function extractPdf(file: string, data: Uint8Array, options: Extrac
   const caseLeft = options.casePagesLeft ?? limits.maxPagesPerCase;
   const maxPages = caseLeft < limits.maxPagesPerDocument ? { value: caseLeft, scope: `pages left of the case's ${limits.maxPagesPerCase}-page limit` } : { value: limits.maxPagesPerDocument, scope: "pages a document" };
   const started = Date.now();
-  let read;
+  let read: Awaited<ReturnType<typeof readPdfLimited>>;
   try {
     read = await readPdfLimited(file, data, limits, maxPages);
   } catch (err) {

@@ -12,24 +12,24 @@
  * primary (stall, heartbeat timeout, timeout, crash, runaway: whatever the state caught),
  * which the primary itself often could not.
  */
-import { CircuitOpenError, NoProviderAvailableError } from "../core/errors.ts";
+import { GenerationStalledError, PrivacyViolationError, CircuitOpenError, NoProviderAvailableError } from "../core/errors.ts";
 import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
 import { countsAgainstModel, recordRun, underBreaker } from "../core/breaker.ts";
 import { capped } from "../core/capped.ts";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore } from "../core/blob-store.ts";
-import { recordStageCost, stageMetrics } from "../core/stage-metrics.ts";
-import { stageInputFromEnv } from "../core/stage-input.ts";
-import { planStage } from "../core/stages/plan.ts";
+import { recordStageCost, stageMetrics } from "../core/stages/metrics.ts";
+import { stageInputFromEnv } from "../core/stages/task-env.ts";
+import { planStage } from "../core/stages/plan-stage.ts";
 import { localProvider, providerModule, providers, type HostedProviderName } from "../core/providers/index.ts";
 import { readGuard } from "./redaction/privacy-guard.ts";
 import { extractJson, type HostedProvider, type ProviderModule } from "../core/providers/types.ts";
 import type { Registry, StageEntry } from "../core/registry.ts";
 import type { GpuStage } from "../core/state-names.ts";
-import { stageEnvFromState } from "../core/stage-input.ts";
+import { stageEnvFromState } from "../core/stages/task-env.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import type { StageMetrics } from "../core/stage-report.ts";
+import type { StageMetrics } from "../core/stages/report.ts";
 import { loadRegistry, splitRef, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
@@ -103,7 +103,7 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
         log("warn", "fallback.failed", { stage, execution: event.executionName, provider, model: id, error: name });
         // A privacy refusal is not a provider problem: no hosted provider may get this case's
         // prompts now; a local model, inside the account, still may.
-        if (name === "Affiant.PrivacyViolation") privacyRefused = true;
+        if (name === PrivacyViolationError.errorName) privacyRefused = true;
         continue;
       }
     }
@@ -170,7 +170,7 @@ async function recordPrimaryFailure(stage: GpuStage, model: string, error: strin
  */
 async function stopPrimaryTask(stage: GpuStage, execution: string, error: string | undefined): Promise<void> {
   const cluster = config().AFFIANT_GPU_CLUSTER;
-  if (!cluster || error === "Affiant.CircuitOpen") return;
+  if (!cluster || error === CircuitOpenError.errorName) return;
   const { ECSClient } = await import("@aws-sdk/client-ecs");
   const { stopStageTasks } = await import("./gpu-reaper.ts");
   const ecs = new ECSClient({ ...awsClientTimeouts() });
@@ -192,7 +192,7 @@ export const handler = (event: FallbackEvent, context?: LambdaContextLike): Prom
 
 const fallbackHandler = async (event: FallbackEvent, context?: LambdaContextLike): Promise<StageMetrics> => {
   const reason = event.failure?.Error ?? "unknown";
-  const stalled = ["States.HeartbeatTimeout", "Affiant.GenerationStalled"].includes(reason);
+  const stalled = ["States.HeartbeatTimeout", GenerationStalledError.errorName].includes(reason);
   emitMetrics([
     { name: "Fallbacks", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage, Reason: reason } },
     ...(stalled ? [{ name: "Stalls", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage } }] : []),

@@ -1,12 +1,9 @@
 /**
  * Nothing outside a worker stopped an ECS task before: `.waitForTaskToken` states only wait,
- * and scale-in protection keeps the host. Three ways in, one module:
+ * and scale-in protection keeps the host. Two ways in, one module:
  *
  * - {@link stopStageTasks}: the fallback stops the primary's task (found by the tags every
  *   RunTask carries: execution and stage) before it starts its own work.
- * - {@link onTaskStopped} (EventBridge, ECS task STOPPED): a task that died before answering
- *   (OOM, host lost, SIGKILL) gets a SendTaskFailure with its own token, so its state fails
- *   in seconds instead of at HeartbeatSeconds. A task that had answered refuses it; ignored.
  * - {@link sweep} (every minute): stops any task running longer than its stage's timeout.
  *
  * Warm workers (containers/llama-worker/task-tags.ts) serve many executions: RunTask tags
@@ -19,13 +16,12 @@
  * Ids, reasons and numbers only in logs and causes.
  */
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
-import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { log } from "../core/log.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
-import { workerContainerName, workerTaskTags } from "../core/state-names.ts";
+import { workerTaskTags } from "../core/state-names.ts";
 import { config } from "../core/config.ts";
 
 export const executionTag = workerTaskTags.execution;
@@ -64,40 +60,6 @@ export async function stopStageTasks(ecs: ECSClient, cluster: string, execution:
   return stopped;
 }
 
-/** The ECS "Task State Change" event, as much of it as this reads. */
-export interface TaskStateChange {
-  detail: {
-    taskArn?: string;
-    lastStatus?: string;
-    stoppedReason?: string;
-    stopCode?: string;
-    containers?: Array<{ name?: string; exitCode?: number; reason?: string }>;
-    overrides?: { containerOverrides?: Array<{ name?: string; environment?: Array<{ name?: string; value?: string }> }> };
-    tags?: Array<{ key?: string; value?: string }>;
-  };
-}
-
-/** SendTaskFailure for a stopped task's token; false when Step Functions had its answer already. */
-export async function onTaskStopped(event: TaskStateChange, sfn: SFNClient): Promise<boolean> {
-  const d = event.detail ?? {};
-  if (d.lastStatus !== "STOPPED") return false;
-  const env = d.overrides?.containerOverrides?.find((c) => c.name === workerContainerName)?.environment ?? [];
-  const token = env.find((e) => e.name === "AFFIANT_TASK_TOKEN")?.value;
-  if (!token) return false;
-  const stage = env.find((e) => e.name === "AFFIANT_STAGE")?.value ?? "unknown";
-  const container = d.containers?.find((c) => c.name === workerContainerName);
-  const cause = JSON.stringify({ stage, reason: "the worker's task stopped before it answered", stopCode: d.stopCode ?? null, stoppedReason: (d.stoppedReason ?? "").slice(0, 200), exitCode: container?.exitCode ?? null });
-  try {
-    await sfn.send(new SendTaskFailureCommand({ taskToken: token, error: "Affiant.WorkerCrashed", cause }));
-    log("warn", "reaper.task_died", { stage, stopCode: d.stopCode ?? null, exitCode: container?.exitCode ?? null });
-    return true;
-  } catch (err) {
-    // The task had answered (or its state already timed out): nothing to report.
-    if (["TaskTimedOut", "InvalidToken", "TaskDoesNotExist"].includes((err as Error).name)) return false;
-    throw err;
-  }
-}
-
 /** Stops every task running longer than its stage's TimeoutSeconds + grace; returns their ARNs. */
 export async function sweep(ecs: ECSClient, cluster: string, now = Date.now()): Promise<string[]> {
   const registry = loadRegistry();
@@ -123,5 +85,4 @@ const cluster = () => {
   return arn;
 };
 
-export const taskStoppedHandler = withTelemetry("TaskStopped", async (event: TaskStateChange) => ({ reported: await onTaskStopped(event, new SFNClient({ ...awsClientTimeouts() })) }));
 export const sweepHandler = withTelemetry("Sweeper", async () => ({ stopped: (await sweep(new ECSClient({ ...awsClientTimeouts() }), cluster())).length }));

@@ -17,7 +17,7 @@ import { writeGuard } from "./redaction/privacy-guard.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { getSealedJson } from "./redaction/sealed-json.ts";
 import { rolesKey, type RoleLegend } from "../core/roles.ts";
-import { defaultVariant, elementsFor, elementsKey, type CaseElements } from "../core/legal-elements.ts";
+import { caseAbuserStatus, defaultVariant, elementsFor, elementsKey, type CaseElements } from "../core/legal-elements.ts";
 
 /** Comprehend requests in flight at once: well under its default DetectPiiEntities quota. */
 const comprehendConcurrency = 4;
@@ -78,7 +78,9 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   await putJson(store, rolesKey(state.runKey), roleLegend(caseFile, redactor));
   // The element checklist of the case's variant, for every stage after this one.
   const variant = caseFile.variant ?? defaultVariant[caseFile.caseType];
-  await putJson(store, elementsKey(state.runKey), { caseType: caseFile.caseType, variant, elements: elementsFor(caseFile.caseType, variant) } satisfies CaseElements);
+  // The abuser's status (case.json parties) picks a VAWA case's statute: INA 204(a)(1)(A) or (B).
+  const abuserStatus = caseFile.caseType === "VAWA" ? caseAbuserStatus(caseFile.parties) : undefined;
+  await putJson(store, elementsKey(state.runKey), { caseType: caseFile.caseType, variant, ...(abuserStatus ? { abuserStatus } : {}), elements: elementsFor(caseFile.caseType, variant, abuserStatus) } satisfies CaseElements);
   await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
   await writeGuard(store, state.caseId, state.executionName, redactor.mapping);
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {

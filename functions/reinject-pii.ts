@@ -5,7 +5,7 @@
  * review report; the execution output carries their keys, never their text.
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
-import { caseKeys } from "../core/case-file.ts";
+import { caseFileSchema, caseKeys } from "../core/case-file.ts";
 import { declarationDocument, escapeRawHtml, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { stageModules } from "../core/stages/index.ts";
@@ -14,11 +14,12 @@ import { paragraphSentences } from "./scoring/support.ts";
 import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
 import { renderReviewDocx } from "./renditions/review-docx.ts";
 import { caseElements } from "../core/legal-elements.ts";
+import { evidenceChecklist } from "../core/evidence-checklist.ts";
 import { rolesKey, type PlaceholderProblem, type RoleLegend } from "../core/roles.ts";
 import type { ExtractedFact } from "./review/facts-to-confirm.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stage-report.ts";
+import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stages/report.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 import { renderDocx } from "./renditions/docx.ts";
@@ -78,7 +79,7 @@ export function reinject(text: string, vault: Map<string, string>): string {
 
 export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blobStore()): Promise<PipelineOutput> {
   const { state } = event;
-  if (!state.draft) throw new Error("Reinject needs the draft ($.draft)");
+  if (!state.draft) throw new InvalidInputError("Reinject needs the draft ($.draft)", { state: "Reinject" });
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
   const translation = state.translation ? await getJson<Translation>(store, state.translation.outputKey) : undefined;
@@ -90,8 +91,10 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const flags = sentenceFlags(draft, score);
   // For a declarant who reads Spanish, both English renditions carry the interpreter's read-back
   // and the certificate of translation: the filing one is what is signed and filed.
+  // Where the declarant signs picks the oath's § 1746 form (case.json `signing`; absent: outside the United States).
+  const signing = await signingPlace(store, state.caseId);
   const english = (rendition: "review" | "filing") => {
-    const doc = declarationDocument(draft, review, rendition);
+    const doc = declarationDocument(draft, review, rendition, signing);
     return translation ? withSpanishTranslation(doc) : doc;
   };
   const reviewDoc = english("review");
@@ -103,7 +106,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
   const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
   // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
-  const spanish = translation ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview) : undefined;
+  const spanish = translation ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing) : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
   const slots = [...new Set(stageModules.map((m) => m.slot))];
@@ -172,10 +175,22 @@ async function writeRenditions(store: BlobStore, base: string, doc: DeclarationD
   return { ...keys, real, bytes: markdown.length, docxBytes: docx.length, pdfBytes: pdf.length };
 }
 
+/** case.json's signing place, when the case has a case.json that names one. */
+async function signingPlace(store: BlobStore, caseId: string): Promise<string | undefined> {
+  const key = caseKeys.caseJson(caseId);
+  if (!(await store.exists(key))) return undefined;
+  const parsed = caseFileSchema.safeParse(await getJson<unknown>(store, key));
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new InvalidInputError(`case.json: ${issue.path.join(".") || "(root)"}: ${issue.message}`, { state: "Reinject" });
+  }
+  return parsed.data.signing;
+}
+
 /** The Spanish version's renditions and the side-by-side review of both versions. */
-async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>, failingReview: string | undefined) {
+async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>, failingReview: string | undefined, signing: string | undefined) {
   // A failing draft's banner stays on its translation too (in English: the attorney reads it).
-  const es = spanishDeclaration(translation);
+  const es = spanishDeclaration(translation, signing);
   const written = await writeRenditions(store, `${runKey}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
   const english = mapDeclarationText(filing, (text) => reinject(text, vault));
   // What the Spanish dropped, as the reviewer knows it: the real value (a name, a date).
@@ -187,13 +202,13 @@ async function writeSpanish(store: BlobStore, runKey: string, filing: Declaratio
 
 /** The review document, built from what the run wrote and re-injected like the declaration. */
 async function writeReviewDocument(store: BlobStore, state: PipelineState, draft: Draft, review: ReviewStatus, score: Record<string, unknown> | null, vault: Map<string, string>) {
-  const { elements } = await caseElements(store, state.runKey, state.caseType);
+  const { elements, variant, abuserStatus } = await caseElements(store, state.runKey, state.caseType);
   const chunks = state.index ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks : [];
   const check = state.placeholders ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey) : { problems: [] };
   const facts = state.facts ? (await getJson<{ facts: ExtractedFact[] }>(store, state.facts.outputKey)).facts : [];
   const legend = (await store.exists(rolesKey(state.runKey))) ? await getJson<RoleLegend>(store, rolesKey(state.runKey)) : undefined;
   // Redacted dates are compared by their values (the vault is open here); the quotes keep placeholders until mapReviewText.
-  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`), facts, legend, dateOf: (p) => vault.get(p) });
+  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`), facts, legend, dateOf: (p) => vault.get(p), evidence: evidenceChecklist(state.caseType, variant, abuserStatus) });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx`, jsonKey: reviewDocumentJsonKey(state.runKey) };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));

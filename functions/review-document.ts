@@ -3,11 +3,12 @@
  * exhibits it cites (document and page), the sentences Score found unsupported with their
  * text, the judges' notes, placeholder problems left, elements with nothing drafted, documents
  * never cited, facts to confirm with the client, contradictions between sources, and the
- * exhibit list (Exhibit A, B… in the order the case's documents come) that the citations refer to. Built from blobs the run already wrote, with placeholders;
+ * exhibit list (Exhibit A, B… in the order the case's documents come) that the citations refer to,
+ * and the evidence to gather for the case's variant (a checklist with the provision asking for each). Built from blobs the run already wrote, with placeholders;
  * Reinject maps every string to real values (mapReviewText) before rendering.
  *
  * Each paragraph's text is a list of versions (`versions` names them): the English draft
- * today; a translation (issue 18) is one more entry, rendered as another column. A draft whose
+ * today; a translation is one more entry, rendered as another column. A draft whose
  * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
  * sentence, each with its own exhibits; one without them, by paragraph.
  */
@@ -69,6 +70,8 @@ export interface ReviewDocument {
   /** The same event told as an accident in one document and as inflicted harm in another ("cause"), or dated differently ("date"). */
   contradictions: Array<{ kind: Contradiction["kind"]; event: string; first: ReviewQuote; second: ReviewQuote }>;
   exhibits: Exhibit[];
+  /** The evidence to gather beside the declaration, for the case's variant (core/evidence-checklist.ts). */
+  evidenceChecklist: string[];
   /** What this document does not check yet, said rather than left to be assumed. */
   notChecked: string[];
 }
@@ -88,6 +91,8 @@ export interface ReviewInputs {
   legend?: RoleLegend;
   /** A redacted date's value ([DATE_3] → "22 de marzo de 2019"), so dates can be compared; never quoted. */
   dateOf?: (placeholder: string) => string | undefined;
+  /** The evidence to gather for the case's variant (core/evidence-checklist.ts); absent: none listed. */
+  evidence?: string[];
 }
 
 /**
@@ -98,7 +103,7 @@ export const reviewDocumentJsonKey = (runKey: string) => `${runKey}/review.json`
 
 const letterOf = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26)));
 
-export function buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems, facts = [], legend, dateOf }: ReviewInputs): ReviewDocument {
+export function buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems, facts = [], legend, dateOf, evidence = [] }: ReviewInputs): ReviewDocument {
   // Exhibits in the order the case's documents come in the index.
   const byFile = new Map<string, Exhibit>();
   for (const c of chunks) {
@@ -158,6 +163,7 @@ export function buildReviewDocument({ draft, review, elements, chunks, score, pl
     factsToConfirm: toConfirm,
     contradictions: found.map((c) => ({ kind: c.kind, event: c.event, first: side(c.first), second: side(c.second) })),
     exhibits: [...byFile.values()],
+    evidenceChecklist: evidence,
     // Said rather than left to be assumed: the detector reads causes and dates, not every kind of disagreement.
     notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
   };
@@ -214,6 +220,7 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
   lines.push("## Placeholder problems left", "", ...list(doc.placeholderProblems, "none"), "");
   lines.push("## Elements not covered", "", ...list(doc.elementsNotCovered, "none"), "");
   lines.push("## Documents never cited", "", ...list(doc.documentsNeverCited, "none"), "");
+  lines.push("## Evidence to gather", "", ...doc.evidenceChecklist.map((i) => `- [ ] ${i}`), ...(doc.evidenceChecklist.length ? [] : ["- none listed"]), "");
   lines.push("## Exhibit list", "", ...list(doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`), "none"), "");
   lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
   return escapeRawHtml(lines.join("\n"));

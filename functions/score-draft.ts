@@ -22,6 +22,7 @@ import type { PlaceholderProblem } from "../core/roles.ts";
 import { checkDraftPlaceholders, type CheckOutput } from "./check-placeholders.ts";
 import { groundingScore, type GroundingResult } from "./scoring/grounding.ts";
 import { draftSentences, paragraphSentences, support, supportThreshold } from "./scoring/support.ts";
+import { InvalidInputError } from "../core/errors.ts";
 
 export interface ScoreEvent {
   state: PipelineState;
@@ -124,7 +125,7 @@ export function gateFailures(g: {
 
 export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore(), options: ScoreOptions = {}): Promise<ScoreOutput> {
   const { state } = event;
-  if (!state.draft || !state.judges || !state.index) throw new Error("Score needs $.draft, $.judges and $.index");
+  if (!state.draft || !state.judges || !state.index) throw new InvalidInputError("Score needs $.draft, $.judges and $.index", { state: "Score" });
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const index = await getJson<StoredIndex>(store, state.index.indexKey);
   const byId = new Map(index.chunks.map((c) => [c.id, c.text]));

@@ -6,7 +6,7 @@
  */
 import { lambdaTimeoutSeconds } from "../workflows/definition.ts";
 import type { Registry } from "../core/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
+import { lambdaFunctions, } from "../core/state-names.ts";
 import type { Input } from "./cloud.ts";
 import type { DeployedFunction } from "./permissions.ts";
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter-key.ts";
@@ -67,7 +67,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
   const vault = { AFFIANT_KMS_KEY_ID: t.vaultKeyArn };
   const registryFiles = [{ from: t.registryFile, to: "models/registry.json" }];
   const promptFiles = [{ from: "prompts", to: "prompts" }];
-  const row = (fn: DeployedFunction, spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] }): FunctionSpec => {
+  const row = (_fn: DeployedFunction, spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] }): FunctionSpec => {
     const { env, files, ...rest } = spec;
     return { ...rest, environment: { ...base, ...env }, copyFiles: files ?? registryFiles };
   };
@@ -118,7 +118,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     }),
     [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, { handler: "functions/review-notes.handler", timeoutSeconds: timeouts[lambdaFunctions.reviewNotes], memoryMB: 1024, vpc: true, env: vault }),
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
-    "task-stopped": row("task-stopped", { handler: "functions/gpu-reaper.taskStoppedHandler", timeoutSeconds: timeouts["task-stopped"], memoryMB: 256, vpc: false }),
     "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: timeouts["gpu-sweeper"], memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.
     api: row("api", { handler: "api/lambda.handler", timeoutSeconds: timeouts.api, memoryMB: 1024, vpc: false, startsExecutions: true, env: { AFFIANT_REVIEW_TABLE: t.reviewTableName } }),

@@ -172,9 +172,6 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // Opens the vault only to turn the people the attorney names into the draft's
       // placeholders: what it writes (runs/) holds placeholders, never a real value.
       return [...blobs, sealed(["kms:Decrypt"], sealedPurposes.vault)];
-    case "task-stopped":
-      // Authorised by the task token the stopped task carried; no resource-level scope exists.
-      return [{ actions: ["states:SendTaskFailure"], resources: ["*"] }];
     case "gpu-sweeper":
       return clusterTasks();
     case "api":

@@ -45,8 +45,8 @@ export function buildPlatform(cloud: Cloud, options: PlatformOptions) {
       workerSecurityGroupId: network.workerSecurityGroupId,
       logKeyArn: storage.dataKey.arn,
     });
-  /** The task-stopped rule and the sweeper schedule, once their functions exist. */
-  const reaper = (functions: Pick<ReaperOptions, "taskStopped" | "sweeper">) => buildReaper(cloud, { place, clusterArn: gpu.clusterArn, ...functions });
+  /** The sweeper schedule, once its function exists. */
+  const reaper = (functions: Pick<ReaperOptions, "sweeper">) => buildReaper(cloud, { place, clusterArn: gpu.clusterArn, ...functions });
   // What the acquire Lambda needs: its AFFIANT_WORKER_POOLS and the resources of its grants.
   const models = Object.keys(gpu.workerPools);
   const workerPools = {

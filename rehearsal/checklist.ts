@@ -12,6 +12,7 @@ export const rows: Row[] = [];
 export const record = (area: string, check: string, ok: boolean, detail = "") => rows.push({ area, check, ok, detail });
 
 /** Runs one check: its return value is the detail; a throw fails it with the message. */
+// biome-ignore lint/suspicious/noConfusingVoidType: a check may return a note or nothing
 export async function attempt(area: string, check: string, fn: () => Promise<string | void> | string | void) {
   try {
     record(area, check, true, (await fn()) ?? "");

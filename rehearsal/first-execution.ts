@@ -22,6 +22,7 @@ import { productionRegistryFile } from "../infra/production.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import { gpuStages, stateNames } from "../core/state-names.ts";
+import { poolCapacity } from "../core/gpu-pool-policy.ts";
 
 const gpuStageNames: string[] = [...gpuStages];
 
@@ -233,7 +234,7 @@ export async function rehearseFirstExecution(root: string, syn: Synthesized, bun
       must(gpu.length > 0 && answered.length > 0 && acquired.length > 0, `${gpu.length} GPU states, ${answered.length} answered, ${acquired.length} acquired`);
       must(workerSends().some((r) => r.operation === "SendTaskSuccess" && r.status === 200), "no SendTaskSuccess accepted from a worker");
       const reused = acquired.filter((n) => (execution!.results.get(n) as { reused?: boolean } | undefined)?.reused).length;
-      must(runTasks.length <= Object.keys(pools.models).length * syn.registry.workers.poolSize, `${runTasks.length} ECS tasks started`);
+      must(runTasks.length <= poolCapacity(Object.keys(pools.models).length, syn.registry.workers), `${runTasks.length} ECS tasks started`);
       const why = [...execution.failures].map(([n, e]) => `${n}: ${e}`).join(", ");
       return `${answered.length} of ${gpu.length} GPU states answered; ${acquired.length} acquired (${reused} by a worker already warm); ${runTasks.length} ECS tasks; ${polls.length} activity polls; ${fallbacks.length} fallbacks, to Bedrock (${why})`;
     });

@@ -13,7 +13,7 @@ import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { childEnv } from "../core/config.ts";
 import { StatesError } from "../core/errors.ts";
-import { workerLaunch } from "../core/child-entry.ts";
+import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import type { RecordedRequest } from "./emulators.ts";
 

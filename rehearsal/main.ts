@@ -4,7 +4,8 @@
  * (rehearsal/bundle.ts) and loads each from an empty folder, checks the production profile,
  * the image, the timeouts and the secret, runs the first execution through the bundled API and
  * the deployed definition (rehearsal/first-execution.ts), and judges every AWS call recorded
- * there, declared (rehearsal/calls.ts) or in the README with iam-simulate. Prints one row per check
+ * there, declared (rehearsal/calls.ts) or in the README with iam-simulate, and checks that each
+ * finding it exists for still has its check (rehearsal/findings.ts). Prints one row per check
  * and exits 1 when any fails. Options: --keep (leave the bundles folder), --json <file>.
  */
 import { execFileSync } from "node:child_process";
@@ -17,6 +18,7 @@ import { hostPath } from "../core/config.ts";
 import { build } from "esbuild";
 import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
 import { attempt, must, record, rows } from "./checklist.ts";
+import { recordFindingCoverage } from "./findings.ts";
 import { rehearseFirstExecution } from "./first-execution.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
@@ -26,9 +28,8 @@ import { productionRegistryFile, productionRegistryProblems } from "../infra/pro
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
 import { providerSecrets } from "../core/providers/index.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
-import { collectTaskStates } from "../workflows/definition.ts";
+import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
 import { loadRegistry } from "../core/registry.ts";
-import { stageModules } from "../core/stages/index.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
@@ -104,7 +105,7 @@ async function main() {
     });
     await attempt("bundle", `${name}: handler loads from a folder holding only its bundle`, () => {
       const env = { PATH: hostPath(), LAMBDA_TASK_ROOT: b.dir, AWS_REGION: "us-east-1", ...Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, String(v).replace("/var/task", b.dir)])) };
-      const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify("./" + b.entryFile)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`], { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+      const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(`./${b.entryFile}`)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`], { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
       must(out === "function", `export ${b.exportName} is ${out}`);
     });
   }
@@ -140,12 +141,7 @@ async function main() {
   });
   await attempt("timeouts", "the execution's TimeoutSeconds covers the longest path of stage budgets", () => {
     const t = new Map(collectTaskStates(syn.definition).map(([n, d]) => [n, Number(d.TimeoutSeconds)]));
-    const wf = (st: string) => t.get(st)! + t.get(`${st}Fallback`)!;
-    const rounds = 1 + syn.registry.pipeline.maxRewrites;
-    const longest =
-      t.get("Extract")! + t.get("Redact")! + t.get("Index")! + wf("ExtractFacts") + wf("DraftDeclaration") +
-      rounds * (Math.max(wf("JudgeFaithfulness"), wf("JudgeCoverage"), wf("JudgeTone")) + t.get("Score")!) + syn.registry.pipeline.maxRewrites * wf("GuardrailsRewrite") +
-      stageModules.filter((m) => m.phase === "finish").reduce((n, m) => n + wf(m.name), 0) + t.get("Reinject")!;
+    const longest = longestPathSeconds(syn.registry.pipeline.maxRewrites, (state) => t.get(state)!);
     must(syn.definition.TimeoutSeconds >= longest, `execution ${syn.definition.TimeoutSeconds} s < ${longest} s`);
     return `${syn.definition.TimeoutSeconds} s ≥ ${longest} s`;
   });
@@ -170,6 +166,8 @@ async function main() {
   }
   record("iam", `every recorded (${recorded.length}) and declared call evaluated with iam-simulate (${calls.length} calls)`, rows.filter((r) => r.area === "iam" && !r.ok).length === 0, `${allowed} allowed as expected`);
 
+  // 7. Every finding the rehearsal exists for still has its check.
+  recordFindingCoverage(Object.keys(syn.table).length);
   finish(work, args);
 }
 function finish(work: string, args: string[]) {

@@ -49,7 +49,7 @@ export function runBundledHandler(bundle: Bundle, s: Synthesized, fn: DeployedFu
   // As the Lambda runtime reports it: the result, or the error's type and message.
   const script = [
     `const fs = await import("node:fs");`,
-    `const m = await import(${JSON.stringify("./" + bundle.entryFile)});`,
+    `const m = await import(${JSON.stringify(`./${bundle.entryFile}`)});`,
     `const event = JSON.parse(fs.readFileSync(${JSON.stringify(eventFile)}, "utf8"));`,
     `try { const r = await m[${JSON.stringify(bundle.exportName)}](event, { functionName: ${JSON.stringify(env.AWS_LAMBDA_FUNCTION_NAME)}, awsRequestId: "rehearsal", getRemainingTimeInMillis: () => ${s.table[fn].timeoutSeconds * 1000} }); fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ ok: r ?? null })); }`,
     `catch (e) { fs.writeFileSync(${JSON.stringify(out)}, JSON.stringify({ errorType: e?.name ?? "Error", errorMessage: String(e?.message ?? e) })); }`,

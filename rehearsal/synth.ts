@@ -148,17 +148,17 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
   const { buildPlatform } = await import("../infra/platform.ts");
   const { functionPermissions } = await import("../infra/permissions.ts");
   const { functionTable } = await import("../infra/functions.ts");
+  const { lambdaTimeoutSeconds } = await import("../workflows/definition.ts");
 
   const registry = loadRegistry(path.resolve(root, registryFile));
   const place = { accountId: account, region, stage, retain: true };
   const { storage, gpu, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, { place, registry, gpu: { image: workerImage } });
   const fnName = (fn: DeployedFunction) => `affiant-${stage}-${fn}`;
   const functionArns = Object.fromEntries(
-    [...Object.values(lambdaFunctions), "api", "backfill", "task-stopped", "gpu-sweeper"].map((fn) => [fn, `arn:aws:lambda:${region}:${account}:function:${fnName(fn as DeployedFunction)}`]),
+    (Object.keys(lambdaTimeoutSeconds(registry)) as DeployedFunction[]).map((fn) => [fn, `arn:aws:lambda:${region}:${account}:function:${fnName(fn)}`]),
   ) as Record<DeployedFunction, string>;
   const pipeline = buildStateMachine(Object.fromEntries(Object.values(lambdaFunctions).map((fn) => [fn, functionArns[fn]])) as Record<LambdaFunction, string>);
   reaper({
-    taskStopped: { arn: functionArns["task-stopped"], name: fnName("task-stopped") },
     sweeper: { arn: functionArns["gpu-sweeper"], name: fnName("gpu-sweeper") },
   });
   const definition = JSON.parse(await resolve(pipeline.definition)) as AslDefinition;

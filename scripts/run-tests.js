@@ -1,19 +1,28 @@
 #!/usr/bin/env node
-// `npm test`: type-check, then every test/**/*.test.ts under node's test runner (through
-// tsx), one file at a time: the end-to-end files start model workers and this box has 2 cores.
-// Tiers by folder: test/unit/ (no model, no worker, no browser, no emulator process: seconds)
-// and test/integration/ (the real parts end to end). `--fast` runs the type-checks and unit/.
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+// `npm test`: one incremental type-check (`tsc -b` over the three projects) beside the unit tier,
+// then the integration tier, every test/**/*.test.ts under node's test runner (through tsx).
+// Tiers by folder: test/unit/ (no model, no worker, no browser, no emulator process: seconds;
+// its files run concurrently, one per core) and test/integration/ (the real parts end to end;
+// `--jobs=N` files at a time, default 1: they start model workers and this box has 2 cores). Prints the suite's wall time and its slowest files at the end.
+// `--fast` runs the lint, the type-check and unit/. Whole runs start with `npm run lint` (Biome).
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import path from "node:path";
+import { ensureBuild } from "../bin/build.mjs";
 
+const started = Date.now();
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
 const args = process.argv.slice(2);
-// `--fast` (npm run test:fast): the type-checks and test/unit/ only, for the inner loop.
+// `--fast` (npm run test:fast): the type-check and test/unit/ only, for the inner loop.
 const fast = args.includes("--fast");
-const only = args.filter((a) => a !== "--fast");
-// Each test makes its own AFFIANT_HOME under this run's folder of test/.tmp. Folders of runs
-// that have ended are removed; a run still going keeps its own (two runs never collide).
+// `--jobs=N`: integration files at a time (default 1).
+const jobs = Number(/^--jobs=(\d+)$/.exec(args.find((a) => a.startsWith("--jobs=")) ?? "")?.[1] ?? 1);
+const only = args.filter((a) => a !== "--fast" && !a.startsWith("--jobs="));
+// Each test makes its own AFFIANT_HOME under this run's folder of test/.tmp, and what a run
+// builds once for all its files (prepared cases, golden runs: test/helpers.ts) lives there too.
+// Folders of runs that have ended are removed; a run still going keeps its own (two runs never
+// collide).
 const tmpRoot = path.join(root, "test", ".tmp");
 mkdirSync(tmpRoot, { recursive: true });
 for (const name of readdirSync(tmpRoot)) {
@@ -23,6 +32,9 @@ for (const name of readdirSync(tmpRoot)) {
 }
 const runTmp = path.join(tmpRoot, `run-${process.pid}`);
 mkdirSync(runTmp, { recursive: true });
+// The build (dist/) the tests' `affiant` processes run and the viewer module they import:
+// made fresh once here rather than by the first of many processes that find it stale.
+await ensureBuild();
 
 function isAlive(pid) {
   try {
@@ -44,30 +56,84 @@ function findTests(dir) {
 const files = findTests(path.join(root, "test", ...(fast ? ["unit"] : [])))
   .filter((f) => only.length === 0 || only.some((o) => f.includes(o)))
   .sort();
+const unitDir = path.join(root, "test", "unit") + path.sep;
+const unit = files.filter((f) => f.startsWith(unitDir));
+const integration = files.filter((f) => !f.startsWith(unitDir));
 
-if (only.length === 0) {
-  const tsc = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.json"], { cwd: root, stdio: "inherit" });
-  if (tsc.status !== 0) {
-    console.error("type-check failed");
-    process.exit(tsc.status ?? 1);
-  }
-  // The viewer's browser code has its own project: DOM types, no Node types.
-  const viewer = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "api/viewer/browser/tsconfig.json"], { cwd: root, stdio: "inherit" });
-  if (viewer.status !== 0) {
-    console.error("type-check of the viewer's browser code (api/viewer/browser) failed");
-    process.exit(viewer.status ?? 1);
-  }
-  // sst.config.ts needs the platform types `sst install` writes (.ci/run makes them).
-  if (existsSync(path.join(root, ".sst", "platform", "config.d.ts"))) {
-    const infra = spawnSync(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "--noEmit", "-p", "tsconfig.sst.json"], { cwd: root, stdio: "inherit" });
-    if (infra.status !== 0) {
-      console.error("type-check of sst.config.ts failed");
-      process.exit(infra.status ?? 1);
+/** Runs a command, its output passed through (or collected); resolves with its exit code and output. */
+function run(command, commandArgs, { collect = false } = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(command, commandArgs, { cwd: root, stdio: ["ignore", collect ? "pipe" : "inherit", collect ? "pipe" : "inherit"], env: { ...process.env, AFFIANT_TEST_TMP: runTmp } });
+    let output = "";
+    if (collect) {
+      child.stdout.on("data", (d) => (output += d));
+      child.stderr.on("data", (d) => (output += d));
     }
-  } else {
-    console.error("note: .sst/platform is absent, so sst.config.ts was not type-checked (run: npm run sst:install)");
-  }
+    child.on("close", (code) => resolve({ code: code ?? 1, output }));
+  });
 }
 
-const run = spawnSync(process.execPath, ["--import", "tsx", "--test", "--test-concurrency=1", ...files], { cwd: root, stdio: "inherit", env: { ...process.env, AFFIANT_TEST_TMP: runTmp } });
-process.exit(run.status ?? 1);
+/**
+ * One `tsc -b` over the three projects, incremental (a .tsbuildinfo beside each tsconfig, ignored):
+ * the Node code, the viewer's browser code (DOM types, no Node types), and sst.config.ts with
+ * infra/ and rehearsal/, which needs the platform types `sst install` writes (.ci/run makes them).
+ */
+function typecheck() {
+  const projects = ["tsconfig.json", "api/viewer/browser/tsconfig.json"];
+  if (existsSync(path.join(root, ".sst", "platform", "config.d.ts"))) projects.push("tsconfig.sst.json");
+  else console.error("note: .sst/platform is absent, so sst.config.ts was not type-checked (run: npm run sst:install)");
+  return run(process.execPath, [path.join(root, "node_modules/typescript/bin/tsc"), "-b", ...projects], { collect: true });
+}
+
+/** Runs test files under node's test runner; each file's time goes to `times` (scripts/test-file-times.mjs). */
+function testFiles(list, concurrency, times) {
+  if (list.length === 0) return Promise.resolve({ code: 0 });
+  const reporter = process.stdout.isTTY ? "spec" : "tap";
+  return run(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, "--test-reporter-destination=stdout", "--test-reporter=./scripts/test-file-times.mjs", `--test-reporter-destination=${times}`, ...list]);
+}
+
+function slowestFiles() {
+  return ["unit", "integration"]
+    .map((tier) => path.join(runTmp, `${tier}-times.tsv`))
+    .filter((f) => existsSync(f))
+    .flatMap((f) => readFileSync(f, "utf8").trim().split("\n").filter(Boolean))
+    .map((line) => line.split("\t"))
+    .map(([s, file]) => [path.relative(root, file), Number(s)]);
+}
+
+function finish(code) {
+  const wall = (Date.now() - started) / 1000;
+  const slowest = slowestFiles().sort((a, b) => b[1] - a[1]).slice(0, 10);
+  if (slowest.length > 1) {
+    console.log("\n# slowest files");
+    for (const [file, s] of slowest) console.log(`#   ${s.toFixed(1).padStart(7)} s  ${file}`);
+  }
+  console.log(`# suite wall time: ${Math.floor(wall / 60)} min ${(wall % 60).toFixed(0)} s (${files.length} files${only.length ? "" : fast ? ", type-check and unit tier" : ", type-check included"})`);
+  process.exit(code);
+}
+
+/** `npm run lint`: Biome's formatter and linter over the tree (biome.jsonc), in about two seconds. */
+function lint() {
+  return run(process.execPath, [path.join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "--reporter=summary", "."], { collect: true });
+}
+
+const linted = only.length === 0 ? lint() : Promise.resolve({ code: 0, output: "" });
+const checked = only.length === 0 ? typecheck() : Promise.resolve({ code: 0, output: "" });
+const unitRun = testFiles(unit, Math.max(2, availableParallelism()), path.join(runTmp, "unit-times.tsv"));
+const tsc = await checked;
+if (tsc.code !== 0) {
+  process.stderr.write(tsc.output);
+  console.error("type-check failed");
+  await unitRun;
+  finish(tsc.code);
+}
+const lintResult = await linted;
+if (lintResult.code !== 0) {
+  process.stderr.write(lintResult.output);
+  console.error("lint failed (npm run lint; npm run format rewrites the layout)");
+  await unitRun;
+  finish(lintResult.code);
+}
+const unitResult = await unitRun;
+const integrationResult = await testFiles(integration, Math.max(1, jobs), path.join(runTmp, "integration-times.tsv"));
+finish(unitResult.code || integrationResult.code);

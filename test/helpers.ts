@@ -8,9 +8,11 @@ import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
 import { buildIndex } from "../functions/build-index.ts";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync, cpSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, cpSync } from "node:fs";
+import { createHash } from "node:crypto";
 import path from "node:path";
-import { config } from "../core/config.ts";
+import { config, setEnv } from "../core/config.ts";
+import { describeError } from "../core/errors.ts";
 import { fileURLToPath } from "node:url";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -116,18 +118,165 @@ export function runCli(args: string[], env: Record<string, string>, options: { i
   });
 }
 
-/** Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. */
-export async function preparedState(faults: PipelineState["faults"] = {}, registry: TestRegistryOptions = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
-  const home = makeTestHome(registry);
-  Object.assign(process.env, home.env);
-  const store = new LocalBlobStore(path.join(home.home, "blobs"));
-  await ingestCase(readCaseFolder(samples.vawa), store);
-  const state = await extractDocuments({ input: { caseId: "vawa-sample-0001", faults }, executionName: "sfn-test" }, store);
-  state.redact = await redactCase({ state }, store);
-  state.index = await buildIndex({ state }, store);
-  return { state, env: home.env };
+/**
+ * Where a run of the suite keeps what it builds once for all its files (prepared cases, golden
+ * runs): the run's AFFIANT_TEST_TMP; a test file run on its own, outside run-tests.js, gets a
+ * folder of its own, so nothing built by an older checkout is ever reused.
+ */
+let onceRootDir: string | undefined;
+const onceRoot = () => (onceRootDir ??= config().AFFIANT_TEST_TMP ? path.join(testTmp, "once") : mkdtempSync(path.join(testTmp, "once-")));
+const onceInProcess = new Map<string, Promise<string>>();
+
+/**
+ * Builds `name` once per run of the suite, whichever of its test files (separate processes,
+ * maybe at the same time) asks first: `build` fills a fresh folder, which is then renamed into
+ * place; the others wait for it. A lock whose builder died is taken over. Resolves to the folder.
+ */
+export function oncePerRun(name: string, build: (dir: string) => Promise<void>): Promise<string> {
+  let pending = onceInProcess.get(name);
+  if (!pending) {
+    pending = buildOnce(name, build);
+    onceInProcess.set(name, pending);
+  }
+  return pending;
 }
 
+async function buildOnce(name: string, build: (dir: string) => Promise<void>): Promise<string> {
+  mkdirSync(testTmp, { recursive: true });
+  mkdirSync(onceRoot(), { recursive: true });
+  const done = path.join(onceRoot(), name);
+  const lock = `${done}.lock`;
+  for (;;) {
+    if (existsSync(done)) return done;
+    let mine = false;
+    try {
+      mkdirSync(lock);
+      mine = true;
+    } catch {
+      const owner = Number(readFileSafe(path.join(lock, "pid")));
+      // A lock without a pid is being taken right now; one whose process is gone is stale.
+      if (owner && !isAlive(owner)) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 250));
+      continue;
+    }
+    if (mine) {
+      writeFileSync(path.join(lock, "pid"), String(process.pid));
+      const building = `${done}.building-${process.pid}`;
+      rmSync(building, { recursive: true, force: true });
+      mkdirSync(building, { recursive: true });
+      try {
+        await build(building);
+        renameSync(building, done);
+      } finally {
+        rmSync(lock, { recursive: true, force: true });
+      }
+      return done;
+    }
+  }
+}
+
+function readFileSafe(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * Runs one of the CLI's command functions (cli/*-command.ts) in this process, with `env` as
+ * `affiant` would have it: its exit code and what it printed. For the commands whose process
+ * boundary is not what a test is about (`runs list`, `runs show`): no second process to start.
+ * Synchronous commands only: while stdout is captured nothing else may write to it (the test
+ * runner reports through it), so the capture must not span a turn of the event loop.
+ */
+export function inProcess(env: Record<string, string>, command: () => number): CliResult {
+  const restoreEnv = setEnv(env);
+  const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
+  const printed = { stdout: "", stderr: "" };
+  const capture = (into: "stdout" | "stderr") => ((chunk: string | Uint8Array) => {
+      printed[into] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
+      return true;
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture("stdout");
+  process.stderr.write = capture("stderr");
+  let code: number;
+  try {
+    code = command();
+  } catch (err) {
+    const { name, message } = describeError(err);
+    printed.stderr += `affiant: ${name}: ${message}\n`;
+    code = 1;
+  } finally {
+    process.stdout.write = writes.stdout;
+    process.stderr.write = writes.stderr;
+    restoreEnv();
+  }
+  return { code, ...printed };
+}
+
+/**
+ * Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. The
+ * three stages run once per run of the suite for each set of faults and registry options (the
+ * state carries both); each call gets a fresh home with a copy of their blobs and vault key.
+ */
+export async function preparedState(faults: PipelineState["faults"] = {}, registry: TestRegistryOptions = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
+  const key = createHash("sha256").update(JSON.stringify({ faults, registry })).digest("hex").slice(0, 12);
+  const prepared = await oncePerRun(`prepared-${key}`, async (dir) => {
+    const built = makeTestHome(registry);
+    Object.assign(process.env, built.env);
+    const store = new LocalBlobStore(path.join(built.home, "blobs"));
+    await ingestCase(readCaseFolder(samples.vawa), store);
+    const state = await extractDocuments({ input: { caseId: "vawa-sample-0001", faults }, executionName: "sfn-test" }, store);
+    state.redact = await redactCase({ state }, store);
+    state.index = await buildIndex({ state }, store);
+    cpSync(path.join(built.home, "blobs"), path.join(dir, "blobs"), { recursive: true });
+    copyFileSync(path.join(built.home, "vault.key"), path.join(dir, "vault.key"));
+    writeFileSync(path.join(dir, "state.json"), JSON.stringify(state));
+  });
+  const home = makeTestHome(registry);
+  cpSync(path.join(prepared, "blobs"), path.join(home.home, "blobs"), { recursive: true });
+  copyFileSync(path.join(prepared, "vault.key"), path.join(home.home, "vault.key"));
+  Object.assign(process.env, home.env);
+  return { state: JSON.parse(readFileSync(path.join(prepared, "state.json"), "utf8")) as PipelineState, env: home.env };
+}
+
+export interface GoldenRun {
+  home: string;
+  env: Record<string, string>;
+  cli: CliResult;
+}
+
+/**
+ * `affiant run <sample> --approve --json` with the patient test registry, once per run of the
+ * suite, for the tests that only read what it wrote (its summary, outputs, history, logs). Its
+ * home is shared: a reader must not run anything in it that writes.
+ */
+export async function goldenRun(sample: keyof typeof samples): Promise<GoldenRun> {
+  const dir = await oncePerRun(`golden-${sample}`, async (dir) => {
+    const { home, env } = makeTestHome({ stages: patientStages });
+    const cli = await runCli(["run", samples[sample], "--approve", "--json"], env);
+    writeFileSync(path.join(dir, "golden.json"), JSON.stringify({ home, env, cli } satisfies GoldenRun));
+  });
+  return JSON.parse(readFileSync(path.join(dir, "golden.json"), "utf8")) as GoldenRun;
+}
+
+/**
+ * The processes whose command line matches `cmdline` and whose environment names `home` as
+ * AFFIANT_HOME: one test's processes, not those of a test file running beside it.
+ */
+export function processesOf(home: string, cmdline: RegExp): number[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
+    .filter((pid) => {
+      try {
+        return cmdline.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")) && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`AFFIANT_HOME=${home}`);
+      } catch {
+        return false; // gone, or not ours
+      }
+    })
+    .map(Number);
+}
 
 /** Whether a process still exists (signal 0 checks without touching it). */
 export function isAlive(pid: number): boolean {

@@ -48,6 +48,8 @@ export interface RedactedCaseOptions {
   language?: "en" | "es";
   /** case.json's variant. Default: none (the case type's default). */
   variant?: string;
+  /** More of case.json (`signing`, `parties` …), over the sample's. Default: none. */
+  caseJson?: Record<string, unknown>;
   /** What Score recorded of the draft. Default: a clean pass of the gate. */
   score?: { value: number; passed: boolean; failures: string[] };
 }
@@ -60,9 +62,9 @@ export async function redactedCase(options: RedactedCaseOptions = {}): Promise<R
   const caseDir = copyCase(samples.vawa, path.join(home.home, "case"));
   rmSync(path.join(caseDir, "police-report-scan.pdf"));
   for (const [file, pages] of Object.entries(options.addDocuments ?? {})) await writePdf(path.join(caseDir, file), pages);
-  if (options.language || options.variant) {
+  if (options.language || options.variant || options.caseJson) {
     const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
-    writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, ...(options.language ? { language: options.language } : {}), ...(options.variant ? { variant: options.variant } : {}) }));
+    writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, ...(options.language ? { language: options.language } : {}), ...(options.variant ? { variant: options.variant } : {}), ...options.caseJson }));
   }
   const store = new LocalBlobStore(path.join(home.home, "blobs"));
   await ingestCase(readCaseFolder(caseDir), store);

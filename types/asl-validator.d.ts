@@ -1,3 +1,4 @@
+// Types for asl-validator, which ships none: the validator function and its error shape as the definition test uses them.
 declare module "asl-validator" {
   interface AslValidationError {
     "Error code": string;

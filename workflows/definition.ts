@@ -7,10 +7,10 @@
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
 import { localAccount, localFunctionArn, localRegion } from "../core/local-aws.ts";
-import { acquireStateName, admitStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
+import { acquireStateName, admitStateName, fallbackStateName, gpuStages, isGpuStage, lambdaFunctions, stageOfAcquire, stateNames, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
 import { stageEntry, type Registry } from "../core/registry.ts";
-import { stageReportFields } from "../core/stage-report.ts";
-import { stageEnvParameters } from "../core/stage-input.ts";
+import { stageReportFields } from "../core/stages/report.ts";
+import { stageEnvParameters } from "../core/stages/task-env.ts";
 import { stageModule, stageModules, type StageModule } from "../core/stages/index.ts";
 import { reviewExpirySeconds } from "../core/review.ts";
 import { maxReviewRounds, reviewStates } from "./review-states.ts";
@@ -34,6 +34,7 @@ export function activityName(model: string): string {
 }
 
 import type { AslState } from "./asl.ts";
+import { CircuitOpenError, FallbackFailedError } from "../core/errors.ts";
 
 export type { AslState } from "./asl.ts";
 export { collectTaskStates } from "./asl.ts";
@@ -67,11 +68,11 @@ const failurePath = "$.lastFailure";
  */
 const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10, "acquire-worker": 30, "request-review": 30, "review-notes": 60 } as const;
 /**
- * The deployed Lambdas outside the state machine, in the same table: the reaper's two (an
- * ECS event or a sweep is a few API calls), the API (API Gateway gives up at 30 s), and the
+ * The deployed Lambdas outside the state machine, in the same table: the reaper's sweeper (a
+ * sweep is a few API calls), the API (API Gateway gives up at 30 s), and the
  * scheduled backfill (Lambda's ceiling: it pages through every case).
  */
-const otherLambdaSeconds = { "task-stopped": 30, "gpu-sweeper": 60, api: 30, backfill: 900 } as const;
+const otherLambdaSeconds = { "gpu-sweeper": 60, api: 30, backfill: 900 } as const;
 export type OtherLambda = keyof typeof otherLambdaSeconds;
 /** Lambda's hard ceiling. */
 export const lambdaMaxSeconds = 900;
@@ -90,29 +91,57 @@ function fallbackBudgetSeconds(registry: Registry, stage: GpuStage): number {
 }
 
 /**
+ * The longest path through the pipeline, given each Task state's budget by name: Extract,
+ * Redact and Index; each prepare stage's Admit, Acquire, generate state and then its fallback;
+ * per round (the first and `maxRewrites` more) the slowest judge, CheckPlaceholders and Score,
+ * and each rewrite round's rewrite stages; the finish stages; Reinject. The stages come from
+ * their modules (core/stages/). The execution's TimeoutSeconds is built on it over the
+ * registry's budgets; the infra test and the rehearsal check it over the definition's own states.
+ */
+export function longestPathSeconds(maxRewrites: number, seconds: (state: string) => number): number {
+  const gpuWithFallback = (stage: GpuStage) => seconds(admitStateName(stage)) + seconds(acquireStateName(stage)) + seconds(stage) + seconds(fallbackStateName(stage));
+  const sum = (stages: GpuStage[]) => stages.reduce((n, stage) => n + gpuWithFallback(stage), 0);
+  const judges = Math.max(...stagesIn("judge").map(gpuWithFallback));
+  const rounds = 1 + maxRewrites;
+  return (
+    seconds(stateNames.extract) +
+    seconds(stateNames.redact) +
+    seconds(stateNames.index) +
+    sum(stagesIn("prepare")) +
+    rounds * (judges + seconds(stateNames.checkPlaceholders) + seconds(stateNames.score)) +
+    maxRewrites * sum(stagesIn("rewrite")) +
+    sum(stagesIn("finish")) +
+    seconds(stateNames.reinject)
+  );
+}
+
+/**
  * The execution's TimeoutSeconds: the worst case of one pass (every Lambda to its timeout,
  * every GPU stage to its acquire budget, its timeout and then its fallback to its own) plus `maxRewrites` more
- * rounds of judges, Score and the rewrite, plus ten minutes for GPU capacity and retries.
+ * rounds of judges, Score and the rewrite ({@link longestPathSeconds}), plus ten minutes for GPU capacity and retries.
  * Below that sum a slow but healthy run would be cut off by the execution, not by a stage.
  */
 export function executionTimeoutSeconds(registry: Registry): number {
   const lambdas = lambdaTimeoutSeconds(registry);
   const lambdaState = (fn: LambdaFunction) => lambdas[fn] + lambdaStateMarginSeconds;
-  const gpuWithFallback = (stage: GpuStage) => lambdaState(lambdaFunctions.admit) + registry.workers.acquireSeconds + stageEntry(registry, stage).timeoutSeconds + lambdaState(lambdaFunctions.fallback);
-  const judges = Math.max(...stagesIn("judge").map(gpuWithFallback));
-  const rounds = 1 + registry.pipeline.maxRewrites;
-  const sum = (stages: GpuStage[]) => stages.reduce((n, stage) => n + gpuWithFallback(stage), 0);
-  const total =
-    lambdaState(lambdaFunctions.extract) +
-    lambdaState(lambdaFunctions.redact) +
-    lambdaState(lambdaFunctions.index) +
-    sum(stagesIn("prepare")) +
-    // Per round: CheckPlaceholders and Score (both the score Lambda) and the judges.
-    rounds * (judges + 2 * lambdaState(lambdaFunctions.score)) +
-    registry.pipeline.maxRewrites * sum(stagesIn("rewrite")) +
-    sum(stagesIn("finish")) +
-    lambdaState(lambdaFunctions.reinject);
-  return total + 600;
+  // The Lambda behind each Task state on the path (CheckPlaceholders and Score are both the score Lambda).
+  const lambdaOf = new Map<string, LambdaFunction>([
+    [stateNames.extract, lambdaFunctions.extract],
+    [stateNames.redact, lambdaFunctions.redact],
+    [stateNames.index, lambdaFunctions.index],
+    [stateNames.checkPlaceholders, lambdaFunctions.score],
+    [stateNames.score, lambdaFunctions.score],
+    [stateNames.reinject, lambdaFunctions.reinject],
+    ...gpuStages.flatMap((stage): [string, LambdaFunction][] => [[admitStateName(stage), lambdaFunctions.admit], [fallbackStateName(stage), lambdaFunctions.fallback]]),
+  ]);
+  const seconds = (state: string): number => {
+    const fn = lambdaOf.get(state);
+    if (fn) return lambdaState(fn);
+    if (stageOfAcquire(state)) return registry.workers.acquireSeconds;
+    if (isGpuStage(state)) return stageEntry(registry, state).timeoutSeconds;
+    throw new Error(`no budget for state ${state}`);
+  };
+  return longestPathSeconds(registry.pipeline.maxRewrites, seconds) + 600;
 }
 
 export interface BuildDefinitionOptions {
@@ -178,7 +207,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
       Parameters: {
         // The worker takes the task with GetActivityTask and its token from there.
         Environment: [
-          ...stageEnvParameters(stage).filter((e) => e.Name !== "AFFIANT_TASK_TOKEN"),
+          ...stageEnvParameters(stage),
           // The worker kills itself at the state's deadline and after HeartbeatSeconds
           // (+ grace) with no progress: a stuck task must not hold the GPU.
           { Name: "AFFIANT_STATE_ENTERED_AT", "Value.$": "$$.State.EnteredTime" },
@@ -217,7 +246,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     Comment: `Circuit breaker for ${stage}'s model, before its GPU task is placed`,
     ResultPath: null,
     Catch: [
-      { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: failurePath, Next: fallbackStateName(stage) },
+      { ErrorEquals: [CircuitOpenError.errorName], ResultPath: failurePath, Next: fallbackStateName(stage) },
       // The breaker itself failed (its table unreachable): run the model rather than skip it.
       { ErrorEquals: ["States.ALL"], ResultPath: failurePath, Next: acquireStateName(stage) },
     ],
@@ -233,7 +262,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     [fallbackFailedStateName(stage)]: {
       Type: "Fail",
       Comment: `${stage} and its whole fallback chain failed`,
-      Error: "Affiant.FallbackFailed",
+      Error: FallbackFailedError.errorName,
       CausePath: "$.fallbackFailure.Cause",
     },
   });

@@ -17,6 +17,7 @@ import { gpuStages } from "../core/state-names.ts";
 import { startRecordingProviders } from "./recording-providers.ts";
 import { loadRegistry, modelFilePath } from "../core/registry.ts";
 import { caseVariant, sampleCases, writeCase } from "./samples/sample-cases.ts";
+import { CircuitOpenError } from "../core/errors.ts";
 
 /** The shipped registry's priced hosted models, answered by the stand-ins. */
 const hostedStandIns = { bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0", openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct" };
@@ -122,7 +123,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       for (const s of summary.states) {
         // A stage's breaker refusal is on its Admit state (the GPU state never started).
         const admitted = s.name.endsWith("Admit") ? s.name.slice(0, -"Admit".length) : undefined;
-        if (admitted && faults[admitted] && s.error === "Affiant.CircuitOpen") {
+        if (admitted && faults[admitted] && s.error === CircuitOpenError.errorName) {
           // Skipped ahead of time by the circuit breaker: no worker ran, so no fault did.
           report.faultsSkipped++;
         } else if (faults[s.name] && (s.status === "FAILED" || s.status === "SUCCEEDED")) {
@@ -167,7 +168,6 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
     const type = placeholder.replace(/^\[|_\d+\]$/g, "");
     checked[type] = (checked[type] ?? 0) + 1;
   }
-  const values = entries.map(([, v]) => v);
   // The review report names the documents for the attorney, as the declaration's citations
   // do: file names ([DOCUMENT_n]) are expected there, and nowhere else.
   const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));

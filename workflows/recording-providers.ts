@@ -1,30 +1,20 @@
 /**
- * Stand-in hosted models for game days and tests: an OpenAI-compatible endpoint (what
- * OpenRouter speaks, HTTP/1.1) and a Bedrock runtime endpoint (Converse, HTTP/2 cleartext,
- * reached by the real SDK client through an endpoint override; Converse, and Titan embeddings
- * through InvokeModel). Both record every request
- * body, so a game day can prove that no vault value ever left in one. They answer each
- * stage in the shape its prompt asks for; they are not models.
+ * Stand-in hosted models for game days and tests: one local server per provider module that
+ * has a stand-in (core/providers/: OpenRouter's OpenAI-compatible endpoint over HTTP/1.1,
+ * Bedrock's runtime over HTTP/2 cleartext, reached by the real SDK client through an endpoint
+ * override). They record every request body, so a game day can prove that no vault value
+ * ever left in one. They answer each stage in the shape its prompt asks for; they are not models.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
 import { stageModules } from "../core/stages/index.ts";
-import { config } from "../core/config.ts";
-import type { HostedProviderName } from "../core/providers/index.ts";
-import { extractJson, jsonAnswerName } from "../core/providers/types.ts";
-
-function jsonOrUndefined(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
+import { providers } from "../core/providers/index.ts";
+import type { ProviderModule, ProviderStandIn } from "../core/providers/types.ts";
 
 export interface RecordedRequest {
-  /** The provider module whose wire protocol this stand-in speaks (one server each). */
-  provider: HostedProviderName;
+  /** The provider module whose stand-in took it (one server each). */
+  provider: string;
   url: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
@@ -53,21 +43,23 @@ export interface RecordingProvidersOptions {
 
 export interface RecordingProviders {
   requests: RecordedRequest[];
-  openrouterUrl: string;
-  bedrockUrl: string;
+  /** Each stand-in's origin, by provider name. */
+  origins: Record<string, string>;
   /** The environment that points Affiant's providers at these endpoints. */
   env: Record<string, string>;
   close(): Promise<void>;
 }
 
-export async function startRecordingProviders(options: RecordingProvidersOptions = {}): Promise<RecordingProviders> {
+/** Starts a stand-in for each provider in `list` that has one. Default: every provider module. */
+export async function startRecordingProviders(options: RecordingProvidersOptions = {}, list: readonly ProviderModule[] = providers): Promise<RecordingProviders> {
   const requests: RecordedRequest[] = [];
   const answer = (prompt: string) => options.answer?.(prompt) ?? cannedAnswer(prompt);
-  const handle = (provider: RecordedRequest["provider"]) => (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+  const handle = (provider: string, standIn: ProviderStandIn) => (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
     let body = "";
     req.on("data", (d: Buffer) => (body += d));
     req.on("end", () => {
       requests.push({ provider, url: req.url!, headers: req.headers, body });
+      // biome-ignore lint/suspicious/noExplicitAny: a stand-in reads whatever JSON a client sends; each provider's respond() checks its own shape
       let parsed: any;
       try {
         parsed = JSON.parse(body || "{}");
@@ -75,51 +67,32 @@ export async function startRecordingProviders(options: RecordingProvidersOptions
         res.statusCode = 400;
         return res.end("{}");
       }
-      res.setHeader("content-type", "application/json");
-      if (req.url === "/api/v1/chat/completions") {
-        const prompt = String(parsed.messages?.[0]?.content ?? "");
-        res.end(JSON.stringify({ id: "cmpl-1", object: "chat.completion", created: 0, model: parsed.model, choices: [{ index: 0, message: { role: "assistant", content: answer(prompt) }, finish_reason: "stop" }], usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 } }));
-      } else if (/^\/model\/.+\/converse$/.test(req.url!)) {
-        const prompt = String(parsed.messages?.[0]?.content?.[0]?.text ?? "");
-        const text = answer(prompt);
-        // Offered the `answer` tool (a JSON stage), a model calls it with the JSON as its input;
-        // an answer that is not JSON (a test's malformed one) stays text.
-        const tool = parsed.toolConfig?.tools?.find((t: any) => t.toolSpec?.name === jsonAnswerName);
-        const input = tool ? jsonOrUndefined(extractJson(text)) : undefined;
-        const content = input === undefined ? [{ text }] : [{ toolUse: { toolUseId: "tooluse-1", name: jsonAnswerName, input } }];
-        res.end(JSON.stringify({ output: { message: { role: "assistant", content } }, stopReason: input === undefined ? "end_turn" : "tool_use", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } }));
-      } else if (/^\/model\/.+\/invoke$/.test(req.url!) && typeof parsed.inputText === "string") {
-        // Titan text embeddings: a vector from the text's bytes (not a model: equal texts, equal vectors).
-        const dimensions = Number(parsed.dimensions ?? 512);
-        const embedding = Array.from({ length: dimensions }, (_, i) => Math.sin(i + [...String(parsed.inputText)].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 9973, 7)));
-        res.end(JSON.stringify({ embedding, inputTextTokenCount: Math.ceil(parsed.inputText.length / 4) }));
-      } else {
+      const response = standIn.respond(req.url!, parsed, answer);
+      if (response === undefined) {
         res.statusCode = 404;
-        res.end("{}");
+        return res.end("{}");
       }
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify(response));
     });
   };
-  const openrouter = createServer(handle("openrouter"));
-  const bedrock = createH2cServer(handle("bedrock"));
-  await new Promise<void>((r) => openrouter.listen(0, "127.0.0.1", r));
-  await new Promise<void>((r) => bedrock.listen(0, "127.0.0.1", r));
-  const openrouterUrl = `http://127.0.0.1:${(openrouter.address() as AddressInfo).port}/api/v1`;
-  const bedrockUrl = `http://127.0.0.1:${(bedrock.address() as AddressInfo).port}`;
+  const servers: Array<{ close(cb: () => void): unknown }> = [];
+  const origins: Record<string, string> = {};
+  let env: Record<string, string> = {};
+  for (const p of list) {
+    if (!p.standIn) continue;
+    const server = p.standIn.protocol === "h2c" ? createH2cServer(handle(p.name, p.standIn)) : createServer(handle(p.name, p.standIn));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    servers.push(server);
+    origins[p.name] = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    env = { ...env, ...p.standIn.env(origins[p.name]!) };
+  }
   return {
     requests,
-    openrouterUrl,
-    bedrockUrl,
-    env: {
-      OPENROUTER_API_KEY: "sk-or-stand-in",
-      AFFIANT_OPENROUTER_BASE_URL: openrouterUrl,
-      AFFIANT_BEDROCK_ENDPOINT: bedrockUrl,
-      AWS_REGION: config().AWS_REGION ?? "us-east-1",
-      AWS_ACCESS_KEY_ID: "AKIDSTANDIN",
-      AWS_SECRET_ACCESS_KEY: "stand-in-secret",
-    },
+    origins,
+    env,
     close: async () => {
-      await new Promise((r) => openrouter.close(r));
-      await new Promise((r) => bedrock.close(r));
+      for (const server of servers) await new Promise<void>((r) => server.close(() => r()));
     },
   };
 }

@@ -11,6 +11,7 @@
  */
 import { lambdaFunctions, stateNames, type LambdaFunction } from "../core/state-names.ts";
 import type { AslState } from "./asl.ts";
+import { InvalidInputError, ReviewExpiredError } from "../core/errors.ts";
 
 /** Review rounds the execution's TimeoutSeconds leaves room for ("changes" decisions, then approve). */
 export const maxReviewRounds = 5;
@@ -70,9 +71,9 @@ export function reviewStates(lambda: (fn: LambdaFunction, payload: Record<string
     [stateNames.reviewExpired]: {
       Type: "Fail",
       Comment: "No decision within the review window; the drafts and renditions stay where Reinject wrote them",
-      Error: "Affiant.ReviewExpired",
+      Error: ReviewExpiredError.errorName,
       Cause: "no attorney decision arrived within the review window",
     },
-    [stateNames.invalidDecision]: { Type: "Fail", Error: "Affiant.InvalidInput", Cause: "the review decision is neither approve nor changes" },
+    [stateNames.invalidDecision]: { Type: "Fail", Error: InvalidInputError.errorName, Cause: "the review decision is neither approve nor changes" },
   };
 }

@@ -4,7 +4,7 @@
  * SendTaskHeartbeat / SendTaskSuccess / SendTaskFailure. The stage code never knows which.
  */
 import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { log } from "../../core/log.ts";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { killSelf } from "./lifeline.ts";
@@ -32,12 +32,10 @@ export type WorkerMessage =
   | { type: "heartbeat"; progress: Progress }
   | { type: "success"; metrics: StageMetrics }
   | { type: "failure"; error: string; cause: string }
-  /** A warm spare has loaded its modules and the llama.cpp binding (no model yet). */
-  | { type: "ready" }
   /** A worker started by an Acquire state has its model loaded and waits for the task. */
   | { type: "loaded"; model: string; loadMs: number };
 
-/** Engine to worker: a warm spare's stage, as the whole environment a cold worker would get. */
+/** Engine to worker: a warm model worker's next task, as the whole environment a cold worker would get. */
 export type EngineMessage = { type: "assign"; env: NodeJS.ProcessEnv };
 
 export class IpcChannel implements TaskChannel {

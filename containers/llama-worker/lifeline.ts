@@ -17,6 +17,7 @@ import { writeSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { reportCapMs } from "../../core/capped.ts";
 import { config, type Env } from "../../core/config.ts";
+import { DeadlineReachedError, WorkerStalledError } from "../../core/errors.ts";
 
 
 /** Seconds after HeartbeatSeconds before the lifeline kills a worker that made no progress. */
@@ -40,7 +41,7 @@ export function exitWithin(code: number, ms = 2_000): never {
     const script = `sleep ${ms / 1000}; read -r _ _ _ ppid _ < /proc/$$/stat && [ "$ppid" = "${process.pid}" ] && echo '{"level":"warn","event":"worker.exit_stuck"}' >&2 && kill -9 ${process.pid}`;
     spawn("/bin/sh", ["-c", script], { stdio: ["ignore", "ignore", "inherit"] }).unref();
   } catch {
-    // No shell: the plain exit, as before.
+    // No shell: the plain exit, which a hung native thread may still block.
   }
   process.exit(code);
 }
@@ -79,10 +80,10 @@ const timer = setInterval(() => {
   const idle = now - Number(Atomics.load(last, 0));
   let error, cause;
   if (deadlineAt && now >= deadlineAt) {
-    error = "Affiant.DeadlineReached";
+    error = ${JSON.stringify(DeadlineReachedError.errorName)};
     cause = stage + ": the state's deadline passed (" + Math.round((now - deadlineAt) / 1000) + " s ago); the worker killed itself";
   } else if (idle >= stallMs) {
-    error = "Affiant.WorkerStalled";
+    error = ${JSON.stringify(WorkerStalledError.errorName)};
     cause = stage + ": no progress of any kind for " + (idle / 1000).toFixed(1) + " s; the worker killed itself";
   } else return;
   firing = true;

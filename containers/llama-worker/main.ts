@@ -4,7 +4,7 @@
  * the ECS task's command (task token). Environment:
  *
  * - AFFIANT_STAGE: the state name (ExtractFacts, DraftDeclaration, Judge…, GuardrailsRewrite)
- * - AFFIANT_CASE_ID, AFFIANT_RUN_KEY, AFFIANT_INDEX_KEY…: ids and blob keys (core/stage-input.ts)
+ * - AFFIANT_CASE_ID, AFFIANT_RUN_KEY, AFFIANT_INDEX_KEY…: ids and blob keys (core/stages/task-env.ts)
  * - AFFIANT_TASK_TOKEN: the Step Functions task token (ECS path)
  * - AFFIANT_MODEL: registry model id to use instead of the stage's own (local fallback)
  * - AFFIANT_FALLBACK_REASON: set when running as a fallback; faults are not injected then
@@ -17,13 +17,13 @@
  * fresh context (warm-model.ts); any failure still ends the process.
  *
  * This file is the process: the channel, the lifeline, the answer and the exit. The stage
- * itself is run-stage.ts; a warm spare's wait, standby.ts; a warm model's, warm-model.ts.
+ * itself is run-stage.ts; a warm model's wait, warm-model.ts.
  */
 import { childEnv, config, replaceEnv, settingText, type SettingName } from "../../core/config.ts";
 import { AffiantError, InvalidInputError, describeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
-import { stageInputFromEnv } from "../../core/stage-input.ts";
+import { stageInputFromEnv } from "../../core/stages/task-env.ts";
 import { injectedFault } from "../../core/faults.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { isGpuStage } from "../../core/state-names.ts";
@@ -32,12 +32,11 @@ import { recordRun } from "../../core/breaker.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
-import { standBy, type WarmStart } from "./standby.ts";
 import { awaitNextTask, preloadModel, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
 import { activityMode, nextActivityTask } from "./activity-loop.ts";
 import { tagStage, untagStage } from "./task-tags.ts";
 
-/** This process's start: when a cold worker took its stage (a warm spare's clock starts at its assignment). */
+/** This process's start: when a cold worker took its stage. */
 const processStartedAt = Date.now();
 /** A warm model worker's model between tasks (warm-model.ts), and its channel (opened once). */
 const process_ = { held: undefined as WarmModel | undefined, channel: undefined as TaskChannel | undefined };
@@ -72,7 +71,7 @@ async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
 }
 
 /** Runs the task in this process's environment; true when it answered and stays warm for another. */
-async function main(warm: WarmStart | undefined, task: { startedAt: number; warmIdleMs: number }): Promise<boolean> {
+async function main(task: { startedAt: number; warmIdleMs: number }): Promise<boolean> {
   const channel = (process_.channel ??= openChannel());
   try {
     const input = stageInputFromEnv();
@@ -93,7 +92,6 @@ async function main(warm: WarmStart | undefined, task: { startedAt: number; warm
     const model = config().AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
     const worker = {
       startedAt: task.startedAt,
-      warm,
       held: process_.held,
       warmIdleMs: task.warmIdleMs,
       lifeline,
@@ -166,7 +164,7 @@ async function activityWorker(): Promise<never> {
     // The task is this execution's stage's until it answers (task-tags.ts): not awaited before the stage starts.
     const tagged = tagStage(env.AFFIANT_EXECUTION ?? "unknown", env.AFFIANT_STAGE ?? "unknown");
     const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () =>
-      main(undefined, { startedAt: Date.now(), warmIdleMs }),
+      main({ startedAt: Date.now(), warmIdleMs }),
     );
     if (!stays) return exitWithin(0) as never;
     await tagged;
@@ -175,8 +173,7 @@ async function activityWorker(): Promise<never> {
   }
 }
 
-const warm = config().AFFIANT_WORKER_STANDBY === "1" ? await standBy() : undefined;
-let task = { startedAt: warm?.assignedAt ?? processStartedAt, warmIdleMs: 0 };
+let task = { startedAt: processStartedAt, warmIdleMs: 0 };
 const preload = config().AFFIANT_PRELOAD_MODEL;
 if (preload) {
   // Started by an Acquire state: the model first, then the task (warm-model.ts).
@@ -191,9 +188,9 @@ if (preload) {
   if (!(await awaitNextTask(process_.held))) exitWithin(0);
   task = { startedAt: Date.now(), warmIdleMs: config().AFFIANT_WARM_IDLE_MS ?? Date.now() - idleSince };
 }
-for (let first = true; ; first = false) {
+for (;;) {
   const env = config();
-  const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(first ? warm : undefined, task));
+  const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(task));
   const idleSince = Date.now();
   if (!stays || !(await awaitNextTask(process_.held))) {
     exitWithin(0);

@@ -6,27 +6,24 @@
 import { config } from "../../core/config.ts";
 import { openBlobStore } from "../../core/blob-store.ts";
 import { GenerationRunawayError, InvalidInputError } from "../../core/errors.ts";
-import type { StageInput } from "../../core/stage-input.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
-import { recordStageCost, stageMetrics } from "../../core/stage-metrics.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
+import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
-import { planStage, type StageJob } from "../../core/stages/plan.ts";
+import { planStage, type StageJob } from "../../core/stages/plan-stage.ts";
 import type { TaskChannel } from "./channel.ts";
 import { contextMargin, planModel, sizeContext } from "./context-plan.ts";
 import { heartbeater } from "./heartbeat.ts";
 import { deadlineFromEnv, type Lifeline } from "./lifeline.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 import { loadTokenizer, type PromptFormat } from "./prompt-format.ts";
-import type { WarmStart } from "./standby.ts";
 import { Watchdog } from "./watchdog.ts";
 import { warmMode, type WarmModel } from "./warm-model.ts";
 
 export interface WorkerState {
-  /** When this worker took its stage: its process start, or a warm spare's assignment. */
+  /** When this worker took its stage: its process start, or a warm model worker's assignment. */
   startedAt: number;
-  /** A warm spare's binding, opened before it had a stage. */
-  warm?: WarmStart;
   /** A warm model worker's model, loaded by an earlier task of this process (warm-model.ts). */
   held?: WarmModel;
   /** How long the warm model worker sat idle before this task (charged to it). */
@@ -62,11 +59,8 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   }
   const reused = worker.held;
   worker.held = undefined;
-  const warm = worker.warm && worker.warm.gpu === config().AFFIANT_GPU ? worker.warm.llama : undefined;
-  if (worker.warm && !warm) await worker.warm.llama.dispose();
-  worker.warm = undefined;
-  const llama = reused ? reused.session.llama : (warm ?? (await openLlama()));
-  // Enqueued → able to plan: a cold worker's whole start-up, next to nothing for a warm spare.
+  const llama = reused ? reused.session.llama : await openLlama();
+  // Enqueued → able to plan: a cold worker's whole start-up, next to nothing for a warm one.
   const readyAt = Date.now();
   planned();
   let session: ModelSession | undefined;
@@ -180,7 +174,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
       // The GPU is held from the task's start to its end, not only while generating.
       wallMs: Date.now() - worker.startedAt,
       queueMs: config().AFFIANT_ENQUEUED_AT !== undefined ? Math.max(0, readyAt - config().AFFIANT_ENQUEUED_AT!) : 0,
-      warmStart: Boolean(warm || reused),
+      warmStart: Boolean(reused),
       modelReused: Boolean(reused) && reused?.preloadMs === undefined,
       warmIdleMs: worker.warmIdleMs ?? 0,
       contextSize,

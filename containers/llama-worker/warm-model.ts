@@ -8,9 +8,10 @@
  */
 import { config, replaceEnv } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts";
 import { injectedFault } from "../../core/faults.ts";
+import { retireReason } from "../../core/gpu-pool-policy.ts";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 import { planModel } from "./context-plan.ts";
@@ -72,7 +73,7 @@ export function stayWarm(held: WarmModel | undefined): NonNullable<StageMetrics[
   const maxTasks = env.AFFIANT_WARM_MAX_TASKS ?? 1;
   const idleSeconds = env.AFFIANT_WARM_IDLE_SECONDS ?? 30;
   const maxGrowthMb = env.AFFIANT_WARM_MAX_RSS_GROWTH_MB ?? 512;
-  const reason = stats.tasks >= maxTasks ? "maxTasks" : growthMb > maxGrowthMb ? "rssGrowth" : !held ? "noModel" : process.send && !process.connected ? "disconnected" : undefined;
+  const reason = retireReason({ tasks: stats.tasks, rssGrowthMb: growthMb }, { maxTasks, maxRssGrowthMb: maxGrowthMb }) ?? (!held ? "noModel" : process.send && !process.connected ? "disconnected" : undefined);
   if (reason || !held) {
     log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: reason ?? "noModel", rssMb });
     return undefined;

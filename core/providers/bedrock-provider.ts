@@ -2,9 +2,11 @@
  * `bedrock:<model>`: Amazon Bedrock's Converse API (client: ./bedrock.ts). Configured where
  * the standard AWS environment has a region and credentials; no secret (the function's role
  * is the credential); the fallback may invoke exactly the registry's Bedrock model ids.
+ * Its stand-in is a Bedrock runtime endpoint (HTTP/2 cleartext, reached by the real SDK client
+ * through an endpoint override): Converse, and Titan embeddings through InvokeModel.
  */
 import { config } from "../config.ts";
-import { defineProvider, type ArnTemplate, type ProviderStatement } from "./types.ts";
+import { defineProvider, extractJson, jsonAnswerName, type ArnTemplate, type ProviderStatement } from "./types.ts";
 
 /** The SDK's own credential sources: one of them set means the default chain can sign. */
 const credentialVariables = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"] as const;
@@ -29,6 +31,14 @@ export function bedrockInvokeStatements(ids: string[]): ProviderStatement[] {
 /** Ids naming an embedding model (Titan): Index and Score's grant, never the fallback's. */
 export const isBedrockEmbeddingModel = (id: string): boolean => id.includes("embed");
 
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export const bedrock = defineProvider({
   name: "bedrock",
   async client(model) {
@@ -41,4 +51,28 @@ export const bedrock = defineProvider({
   },
   secrets: [],
   statements: (ids) => bedrockInvokeStatements(ids.filter((id) => !isBedrockEmbeddingModel(id))),
+  standIn: {
+    protocol: "h2c",
+    respond(url, body, answer) {
+      if (/^\/model\/.+\/converse$/.test(url)) {
+        const prompt = String(body.messages?.[0]?.content?.[0]?.text ?? "");
+        const text = answer(prompt);
+        // Offered the `answer` tool (a JSON stage), a model calls it with the JSON as its input;
+        // an answer that is not JSON (a test's malformed one) stays text.
+        // biome-ignore lint/suspicious/noExplicitAny: Converse's toolConfig as the client sent it
+        const tool = body.toolConfig?.tools?.find((t: any) => t.toolSpec?.name === jsonAnswerName);
+        const input = tool ? jsonOrUndefined(extractJson(text)) : undefined;
+        const content = input === undefined ? [{ text }] : [{ toolUse: { toolUseId: "tooluse-1", name: jsonAnswerName, input } }];
+        return { output: { message: { role: "assistant", content } }, stopReason: input === undefined ? "end_turn" : "tool_use", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } };
+      }
+      if (/^\/model\/.+\/invoke$/.test(url) && typeof body.inputText === "string") {
+        // Titan text embeddings: a vector from the text's bytes (not a model: equal texts, equal vectors).
+        const dimensions = Number(body.dimensions ?? 512);
+        const embedding = Array.from({ length: dimensions }, (_, i) => Math.sin(i + [...String(body.inputText)].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 9973, 7)));
+        return { embedding, inputTextTokenCount: Math.ceil(body.inputText.length / 4) };
+      }
+      return undefined;
+    },
+    env: (origin) => ({ AFFIANT_BEDROCK_ENDPOINT: origin, AWS_REGION: config().AWS_REGION ?? "us-east-1", AWS_ACCESS_KEY_ID: "AKIDSTANDIN", AWS_SECRET_ACCESS_KEY: "stand-in-secret" }),
+  },
 });

@@ -3,7 +3,7 @@
  * `hostedProvider()` (functions/generate-fallback.ts), the stage report's provider, the
  * fallback's IAM statements and linked secrets (infra/permissions.ts, infra/functions.ts,
  * sst.config.ts) and the production check all derive from this list: a new provider is its
- * module, a line here and a registry entry.
+ * module, a line here and a registry entry (test/unit/extension-points.test.ts adds one so).
  */
 import { bedrock } from "./bedrock-provider.ts";
 import { openrouter } from "./openrouter-provider.ts";

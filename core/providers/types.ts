@@ -41,9 +41,24 @@ export interface ProviderSecret {
 }
 
 /**
+ * A stand-in for a provider's API, for game days and tests (workflows/recording-providers.ts
+ * serves one per module that has it and records every request): it answers as the provider
+ * would, with the text given for the prompt. It is not a model.
+ */
+export interface ProviderStandIn {
+  /** The server: HTTP/1.1, or HTTP/2 cleartext (what the AWS SDK speaks to an endpoint override). */
+  readonly protocol: "http1" | "h2c";
+  /** The response body for a request to `url` (a path) with JSON `body`; undefined for a path it does not serve (404). */
+  // biome-ignore lint/suspicious/noExplicitAny: the request body as the client sent it; each stand-in reads its own API's shape
+  respond(url: string, body: any, answer: (prompt: string) => string): unknown;
+  /** The environment that points the provider's client at the stand-in listening at `origin`. */
+  env(origin: string): Record<string, string>;
+}
+
+/**
  * Everything Affiant knows about one hosted fallback provider, in its module: the registry's
- * `<name>:<model>` refs, `hostedProvider()`, the cost ledger, the fallback's IAM statements and
- * linked secrets all derive from these. A new provider is its module, a line in
+ * `<name>:<model>` refs, `hostedProvider()`, the cost ledger, the fallback's IAM statements,
+ * linked secrets and stand-in all derive from these. A new provider is its module, a line in
  * core/providers/index.ts and a registry entry.
  */
 export interface ProviderModule<Name extends string = string> {
@@ -60,6 +75,8 @@ export interface ProviderModule<Name extends string = string> {
   readonly secrets: readonly ProviderSecret[];
   /** IAM statements the fallback needs to call these model ids (the registry's refs to this provider). */
   statements(modelIds: string[]): ProviderStatement[];
+  /** Its stand-in for game days and tests. */
+  readonly standIn?: ProviderStandIn;
 }
 
 /** A provider module, its name kept as a literal type (for the `ProviderName` union). */

@@ -1,7 +1,7 @@
 /** DraftDeclaration: the first draft, a paragraph per legal element from the extracted facts. */
 import { renderTemplate } from "./prompts.ts";
 import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
-import { readDraft } from "./planning.ts";
+import { readDraft } from "./plan-context.ts";
 import { gpuStageModule } from "./stage.ts";
 import { chronological, extractFacts } from "./extract-facts.ts";
 

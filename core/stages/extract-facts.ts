@@ -6,7 +6,7 @@ import { z } from "zod";
 import { getJson, putJson } from "../blob-store.ts";
 import { factsQuery } from "../retrieval.ts";
 import { renderTemplate } from "./prompts.ts";
-import { parseJson } from "./planning.ts";
+import { parseJson } from "./plan-context.ts";
 import { gpuStageModule } from "./stage.ts";
 
 /** An ISO date (YYYY, YYYY-MM or YYYY-MM-DD) as the sources give it; anything else is "unknown". */

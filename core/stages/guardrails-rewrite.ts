@@ -5,7 +5,7 @@
 import { getJson } from "../blob-store.ts";
 import { renderTemplate } from "./prompts.ts";
 import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
-import { readDraft } from "./planning.ts";
+import { readDraft } from "./plan-context.ts";
 import { gpuStageModule } from "./stage.ts";
 import { readJudgeOutput, uncoveredElements, type JudgeReport } from "./judge.ts";
 import { checkPlaceholders, describeProblems } from "../roles.ts";

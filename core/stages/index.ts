@@ -3,7 +3,8 @@
  * the judges, the judges side by side in this order, the finish stages in this order after the
  * quality gate (each only when its `when` holds), before Reinject. A new stage is its module here, its
  * prompt file under prompts/<version>/ and its entry in each models/registry*.json (the
- * registry is checked for one at load). test/unit/stages.test.ts checks all of that.
+ * registry is checked for one at load). test/unit/stages.test.ts checks all of that, and
+ * test/unit/extension-points.test.ts adds a throwaway stage that way and finds it everywhere.
  */
 import { extractFacts } from "./extract-facts.ts";
 import { draftDeclaration } from "./draft-declaration.ts";

@@ -5,9 +5,9 @@
 import { z } from "zod";
 import { getJson, putJson, type BlobStore } from "../blob-store.ts";
 import { centroid } from "../vectors.ts";
-import { InvalidModelOutputError } from "../errors.ts";
+import { InvalidInputError, InvalidModelOutputError } from "../errors.ts";
 import { renderTemplate } from "./prompts.ts";
-import { parseJson, readDraft } from "./planning.ts";
+import { parseJson, readDraft } from "./plan-context.ts";
 import type { Draft } from "../declaration.ts";
 import { gpuStageModule, type GpuStageModule } from "./stage.ts";
 
@@ -91,7 +91,7 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
       : { promptMarker: "Score as JSON", answer: '{"score":4,"reasons":"Supported by the intake notes."}' },
     async plan(ctx) {
       const { input, store, index, vectors } = ctx;
-      if (!input.draftKey) throw new Error(`${ctx.stage} needs the draft (AFFIANT_DRAFT_KEY)`);
+      if (!input.draftKey) throw new InvalidInputError(`${ctx.stage} needs the draft (AFFIANT_DRAFT_KEY)`, { state: ctx.stage });
       const draft = await readDraft(store, input.draftKey);
       // Element ids, not titles: the titles carry citations-length wording that a small context cannot spare.
       const draftText = draft.paragraphs.map((p) => `${p.element}: ${p.text}`).join("\n");

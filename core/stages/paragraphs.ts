@@ -12,7 +12,7 @@ import { renderDeclaration, type Draft, type DraftParagraph } from "../declarati
 import { CitationOutsidePromptError } from "../errors.ts";
 import type { LegalElement } from "../legal-elements.ts";
 import type { Chunk } from "../retrieval.ts";
-import { parseJson, type PlanContext, type StageJob } from "./planning.ts";
+import { parseJson, type PlanContext, type StageJob } from "./plan-context.ts";
 
 export interface ParagraphPlan {
   /** The paragraph's prompt, given the sources that fit. */

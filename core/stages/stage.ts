@@ -7,12 +7,12 @@
  */
 import type { z } from "zod";
 import type { BlobStore } from "../blob-store.ts";
-import type { PlanContext, StageJob } from "./planning.ts";
+import type { PlanContext, StageJob } from "./plan-context.ts";
 import type { TemplateName } from "./prompts.ts";
 
 /**
  * The execution-state fields GPU stages fill with their report (a StageReport: the output
- * blob's key and the run's metrics) that later stages read (core/stage-input.ts gives each an
+ * blob's key and the run's metrics) that later stages read (core/stages/task-env.ts gives each an
  * environment variable). "judges" is a list: each judge's Parallel branch adds one report. A
  * stage whose report only the Lambdas read (Reinject) names a slot of its own, outside this list.
  */
@@ -39,7 +39,7 @@ export interface GpuStageModule<Name extends string = string, Output = unknown, 
   readonly templates: readonly TemplateName[];
   /**
    * Reports of earlier stages it reads, besides the case's own ids and keys: each one
-   * reaches the worker as an environment variable (core/stage-input.ts).
+   * reaches the worker as an environment variable (core/stages/task-env.ts).
    */
   readonly reads: readonly ResultSlot[];
   /**

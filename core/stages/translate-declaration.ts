@@ -6,8 +6,9 @@
  */
 import { getJson, putJson } from "../blob-store.ts";
 import { InvalidInputError } from "../errors.ts";
-import { assertTranslatedPlaceholders, checkTranslatedPlaceholders, elementTitlesEs, paragraphsToTranslate, type Translation } from "../translation.ts";
-import { readDraft, tidyParagraph } from "./planning.ts";
+import { caseElements } from "../legal-elements.ts";
+import { assertTranslatedPlaceholders, checkTranslatedPlaceholders, paragraphsToTranslate, type Translation } from "../translation.ts";
+import { readDraft, tidyParagraph } from "./plan-context.ts";
 import { renderTemplate } from "./prompts.ts";
 import { gpuStageModule } from "./stage.ts";
 
@@ -27,6 +28,8 @@ export const translateDeclaration = gpuStageModule({
     const draft = await readDraft(store, draftKey);
     const paragraphs = paragraphsToTranslate(draft);
     const wanted = paragraphs.filter((p) => p.english.length > 0);
+    // Each heading in Spanish as the case's variant words it (the parent's abuser is a citizen aged 21 or over, no one else).
+    const titlesEs = new Map((await caseElements(store, input.runKey, draft.caseType)).elements.map((e) => [e.id, e.titleEs]));
     // Spanish runs about a fifth longer than English; the stage's budget is shared by its paragraphs.
     const perCall = Math.max(16, Math.floor(ctx.maxTokens / Math.max(1, wanted.length)));
     ctx.onProgress?.();
@@ -43,7 +46,7 @@ export const translateDeclaration = gpuStageModule({
           round: draft.round,
           paragraphs: paragraphs.map((p, i) => ({
             element: p.element,
-            title: elementTitlesEs[p.element] ?? draft.paragraphs[i]!.title,
+            title: titlesEs.get(p.element) ?? draft.paragraphs[i]!.title,
             text: translated.get(p.element) ?? "",
             missingPlaceholders: checked[i]!.check.missing,
           })),

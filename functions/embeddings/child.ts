@@ -77,7 +77,7 @@ export class ChildEmbedder implements Embedder {
       };
       const onMessage = (m: ChildReply) => {
         if (m.type === "error" && (m.id === undefined || m.id === id)) {
-          const err = new (m.name === "Affiant.ModelUnavailable" ? ModelUnavailableError : AffiantError)(m.message, where);
+          const err = new (m.name === ModelUnavailableError.errorName ? ModelUnavailableError : AffiantError)(m.message, where);
           if (!(err instanceof ModelUnavailableError)) err.name = m.name;
           done(err);
         } else if (match(m)) done(null, m);

@@ -4,7 +4,7 @@
  * concurrency; the SDK's standard retry mode backs off on throttling and 5xx. Failures
  * become Affiant.ProviderError naming the model and the HTTP status.
  */
-import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import { type BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import pLimit from "p-limit";
 import { ProviderError } from "../../core/errors.ts";
 import { normalize } from "../../core/vectors.ts";

@@ -11,7 +11,7 @@
  * Text is sent in chunks under the API's 100 KB UTF-8 limit; offsets come back in Unicode
  * code points and are mapped to JavaScript string indexes.
  */
-import { ComprehendClient, DetectPiiEntitiesCommand } from "@aws-sdk/client-comprehend";
+import { ComprehendClient, DetectPiiEntitiesCommand, type PiiEntity } from "@aws-sdk/client-comprehend";
 import { InvalidInputError } from "../../core/errors.ts";
 import { awsServiceError } from "../aws-failure.ts";
 import { isNotName, type Detection, type EntityType } from "./detect.ts";
@@ -114,7 +114,7 @@ export class ComprehendDetector {
     const out: Detection[] = [];
     for (const chunk of chunkText(text, this.maxBytes)) {
       if (chunk.text.trim().length === 0) continue;
-      let entities;
+      let entities: PiiEntity[];
       try {
         this.calls++;
         const res = await this.client.send(new DetectPiiEntitiesCommand({ Text: chunk.text, LanguageCode: language }), { abortSignal: AbortSignal.timeout(this.timeoutMs) });

@@ -67,10 +67,7 @@ export const identifierRules: Rule[] = [
     // "A-Number: 123-456-789", "Alien Registration No. 123 456 789", "número de registro de
     // extranjero: 123456789", "USCIS #": the label stays, the digits go.
     type: "A_NUMBER",
-    pattern: new RegExp(
-      `\\b(?:A-?Number|A-?Nr\\.?|n[úu]mero\\s+A|alien\\s+(?:registration\\s+)?(?:no\\.?|number|#)|alien\\s+reg(?:istration|\\.)?\\s*(?:no\\.?|#)|USCIS\\s*(?:#|no\\.?|number)|(?:n[úu]mero\\s+de\\s+)?registro\\s+de\\s+extranjero(?:\\s+(?:no\\.?|n[úu]m\\.?|n[úu]mero|#))?|n[úu]mero\\s+de\\s+extranjero)\\s*[:#]?\\s*(?:(?:is|es|era|was)\\s+)?(?:A[\\s-]?)?((?:\\d(?:[\\s-]|-\\n)?){7,8}\\d)\\b`,
-      "gi",
-    ),
+    pattern: /\b(?:A-?Number|A-?Nr\.?|n[úu]mero\s+A|alien\s+(?:registration\s+)?(?:no\.?|number|#)|alien\s+reg(?:istration|\.)?\s*(?:no\.?|#)|USCIS\s*(?:#|no\.?|number)|(?:n[úu]mero\s+de\s+)?registro\s+de\s+extranjero(?:\s+(?:no\.?|n[úu]m\.?|n[úu]mero|#))?|n[úu]mero\s+de\s+extranjero)\s*[:#]?\s*(?:(?:is|es|era|was)\s+)?(?:A[\s-]?)?((?:\d(?:[\s-]|-\n)?){7,8}\d)\b/gi,
     group: 1,
     canonical: (v) => digits(v).padStart(9, "0"),
   },

@@ -7,7 +7,7 @@
  * else. Only the encrypted data key is stored; the plaintext key is zeroed as soon as the blob
  * is sealed or opened.
  */
-import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { DecryptCommand, type DecryptCommandOutput, GenerateDataKeyCommand, type GenerateDataKeyCommandOutput, KMSClient } from "@aws-sdk/client-kms";
 import { VaultUnreadableError } from "../../core/errors.ts";
 import { awsFailureDetails, awsServiceError } from "../aws-failure.ts";
 
@@ -42,7 +42,7 @@ export async function withNewDataKey<T>(caseId: string, options: KmsEnvelopeOpti
   const keyId = options.keyId ?? config().AFFIANT_KMS_KEY_ID;
   if (!keyId) throw new VaultUnreadableError("the KMS vault needs a key id (AFFIANT_KMS_KEY_ID)", { state: "Redact" });
   const client = kmsClient(options);
-  let res;
+  let res: GenerateDataKeyCommandOutput;
   try {
     res = await client.send(new GenerateDataKeyCommand({ KeyId: keyId, KeySpec: "AES_256", EncryptionContext: encryptionContext(caseId, options.purpose) }));
   } catch (err) {
@@ -52,7 +52,7 @@ export async function withNewDataKey<T>(caseId: string, options: KmsEnvelopeOpti
   }
   const plaintext = res.Plaintext;
   try {
-    if (!plaintext || plaintext.length !== 32 || !res.CiphertextBlob?.length) throw new VaultUnreadableError("KMS GenerateDataKey returned no 256-bit data key", { state: "Redact", provider: "kms" });
+    if (plaintext?.length !== 32 || !res.CiphertextBlob?.length) throw new VaultUnreadableError("KMS GenerateDataKey returned no 256-bit data key", { state: "Redact", provider: "kms" });
     // A view over the SDK's buffer, not a copy, so zeroing below really clears the key.
     return use(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength), Buffer.from(res.CiphertextBlob));
   } finally {
@@ -65,7 +65,7 @@ export async function withStoredDataKey<T>(caseId: string, encryptedKey: Buffer,
   const state = options.state ?? "Reinject";
   const keyId = options.keyId ?? config().AFFIANT_KMS_KEY_ID;
   const client = kmsClient(options);
-  let res;
+  let res: DecryptCommandOutput;
   try {
     res = await client.send(new DecryptCommand({ CiphertextBlob: encryptedKey, EncryptionContext: encryptionContext(caseId, options.purpose), ...(keyId ? { KeyId: keyId } : {}) }));
   } catch (err) {
@@ -79,7 +79,7 @@ export async function withStoredDataKey<T>(caseId: string, encryptedKey: Buffer,
   }
   const plaintext = res.Plaintext;
   try {
-    if (!plaintext || plaintext.length !== 32) throw new VaultUnreadableError(`${state}: KMS Decrypt returned no 256-bit data key`, { state, provider: "kms" });
+    if (plaintext?.length !== 32) throw new VaultUnreadableError(`${state}: KMS Decrypt returned no 256-bit data key`, { state, provider: "kms" });
     return use(Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength));
   } finally {
     plaintext?.fill(0);

@@ -3,7 +3,7 @@
  * its text (the draft today; a translation adds a column), the exhibits it cites and its
  * unsupported sentences (and each sentence with its own exhibits when the draft cites per
  * sentence); then the judges' notes, facts to confirm with the client, contradictions between
- * sources, placeholder problems, elements not covered, documents never cited and the exhibit list. Built from the re-injected ReviewDocument.
+ * sources, placeholder problems, elements not covered, documents never cited, the evidence to gather and the exhibit list. Built from the re-injected ReviewDocument.
  */
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from "docx";
 import { contradictionLine, factLine, type ReviewDocument } from "../review-document.ts";
@@ -32,7 +32,7 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
   for (const p of doc.paragraphs) {
     children.push(heading(`${p.number}. ${p.heading}`), text(p.citation, { italics: true, size: 20 }), versionsTable(doc.versions, p.texts));
     children.push(text(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, { size: 20 }));
-    if (p.sentences) p.sentences.forEach((s, i) => children.push(text(`${i + 1}. ${s.text} (${s.exhibits.join("; ") || "no exhibit"})`, { size: 20 })));
+    if (p.sentences) for (const [i, s] of p.sentences.entries()) children.push(text(`${i + 1}. ${s.text} (${s.exhibits.join("; ") || "no exhibit"})`, { size: 20 }));
     for (const u of p.unsupported) children.push(text(`Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`, { color: "B00020", size: 20 }));
   }
   children.push(heading("Judges' notes"), ...bullets(doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"));
@@ -41,6 +41,7 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
   children.push(heading("Placeholder problems left"), ...bullets(doc.placeholderProblems, "none"));
   children.push(heading("Elements not covered"), ...bullets(doc.elementsNotCovered, "none"));
   children.push(heading("Documents never cited"), ...bullets(doc.documentsNeverCited, "none"));
+  children.push(heading("Evidence to gather"), ...bullets(doc.evidenceChecklist.map((i) => `☐ ${i}`), "none listed"));
   children.push(
     heading("Exhibit list"),
     ...bullets(doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`), "none"),

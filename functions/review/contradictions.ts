@@ -197,7 +197,10 @@ export function findContradictions(chunks: SourceChunk[], options: { dateOf?: (p
   const seen = new Set<string>();
   const add = (c: Contradiction) => {
     const key = `${c.kind}\0${c.first.file}\0${c.first.quote}\0${c.second.file}\0${c.second.quote}`;
-    if (!seen.has(key)) (seen.add(key), out.push(c));
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(c);
+    }
   };
   for (const a of statements.filter((s) => s.cause === "accidental")) {
     for (const b of statements.filter((s) => s.cause === "inflicted" && s.file !== a.file)) {

@@ -42,7 +42,7 @@ export interface ConfirmInputs {
   exhibitOf: (file: string, page: number) => string;
 }
 
-const undated = (date: string | undefined) => !date || !date.trim() || /^(?:unknown|unk|n\/?a|none|desconocid[ao]|\?+)$/i.test(date.trim());
+const undated = (date: string | undefined) => !date?.trim() || /^(?:unknown|unk|n\/?a|none|desconocid[ao]|\?+)$/i.test(date.trim());
 
 // Words too common to tell whether another document says the same thing.
 const stop = new Set("that this with from they their them were have had been when then than into about after before over also only very said told went came just like what which while where there these those will would could should because".split(" "));

@@ -11,7 +11,9 @@ import path from "node:path";
 import { mkdtempSync } from "node:fs";
 import { setEnv } from "../../core/config.ts";
 import { pdfLimits, readPdfLimited } from "../../functions/pdf-isolated.ts";
-import { holdWorkerSpares, workerSpares } from "../../workflows/engine/worker-spares.ts";
+import { warmUp } from "../../workflows/engine/acquire.ts";
+import { liveWorkers } from "../../workflows/engine/warm-pool.ts";
+import { killAllWorkers } from "../../workflows/engine/worker-supervisor.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
 import { makeTestHome, waitFor } from "../helpers.ts";
 
@@ -47,7 +49,6 @@ function assertClean(pid: number, what: string) {
 test("the PDF reader child and a model worker hold no API token, provider key or AWS credential", async () => {
   const { env } = makeTestHome();
   const restore = setEnv({ ...env, ...secrets });
-  const release = holdWorkerSpares(1);
   try {
     const dir = mkdtempSync(path.join(tmpdir(), "affiant-child-env-"));
     const file = path.join(dir, "doc.pdf");
@@ -60,15 +61,14 @@ test("the PDF reader child and a model worker hold no API token, provider key or
       const readerEnv = assertClean(pid, "the PDF reader");
       assert.deepEqual(Object.keys(readerEnv).filter((k) => k.startsWith("AFFIANT_")), [], "the PDF reader gets no Affiant setting");
     }
-    const [worker] = await waitFor("a model worker", async () => {
-      const s = workerSpares();
-      const pids = [...s.ready, ...s.warming];
-      return pids.length ? pids : undefined;
-    }, 60_000, 100);
+    // A model worker started as the warm pool starts one (the WarmUp state's start).
+    const { started } = await warmUp({ warm: { maxTasks: 1, idleSeconds: 60, maxRssGrowthMb: 4096 }, poolSize: 1 }, [{ model: "stories-260k", stage: "ExtractFacts" }], {});
+    assert.deepEqual(started, ["stories-260k"]);
+    const [worker] = [...liveWorkers].map((c) => c.pid);
     const workerEnv = assertClean(worker!, "the model worker");
     assert.equal(workerEnv.AFFIANT_HOME, env.AFFIANT_HOME, "the worker keeps the Affiant settings it needs");
   } finally {
-    release();
+    killAllWorkers();
     restore();
   }
 });

@@ -3,12 +3,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { spawn, spawnSync } from "node:child_process";
-import { copyCase, makeTestHome, root, runCli, samples } from "../helpers.ts";
+import { spawn } from "node:child_process";
+import { copyCase, inProcess, makeTestHome, processesOf, root, runCli, samples } from "../helpers.ts";
+import { runsListCommand } from "../../cli/runs-command.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
 
 async function noSuccessRecorded(env: Record<string, string>) {
-  const listed = await runCli(["runs", "list", "--json"], env);
+  const listed = inProcess(env, () => runsListCommand({ json: true }));
   assert.equal(listed.code, 0, listed.stderr);
   const rows = JSON.parse(listed.stdout) as Array<{ status: string }>;
   assert.equal(rows.filter((r) => r.status === "SUCCEEDED").length, 0);
@@ -107,8 +108,9 @@ test("an interrupted run is recorded as ABORTED and leaves no worker behind", as
   child.kill("SIGINT");
   const code = await new Promise<number | null>((r) => child.on("close", r));
   assert.equal(code, 130);
-  const rows = JSON.parse((await runCli(["runs", "list", "--json"], env)).stdout) as Array<{ status: string; error: string }>;
+  const rows = JSON.parse(inProcess(env, () => runsListCommand({ json: true })).stdout) as Array<{ status: string; error: string }>;
   assert.deepEqual(rows.map((r) => [r.status, r.error]), [["ABORTED", "Affiant.Interrupted"]]);
-  const workers = spawnSync("pgrep", ["-f", "llama-worker(/main\\.ts|-[0-9a-f]+\\.mjs)"], { encoding: "utf8" }).stdout.trim();
-  assert.equal(workers, "", "no worker process survived the interrupt");
+  // This run's workers (its AFFIANT_HOME), not those of a test file running beside this one.
+  const workers = processesOf(env.AFFIANT_HOME!, /llama-worker/);
+  assert.deepEqual(workers, [], "no worker process survived the interrupt");
 });

@@ -11,7 +11,7 @@ import path from "node:path";
 import { readFileSync, writeFileSync } from "node:fs";
 import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
 import { elementsFor } from "../../core/legal-elements.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import type { JudgeReport } from "../../core/stages/judge.ts";
 import { ModelSession, openLlama } from "../../containers/llama-worker/model-session.ts";
 import { generateFallback } from "../../functions/generate-fallback.ts";

@@ -1,3 +1,4 @@
+// The exported state-machine definition: valid ASL, and the rules every state keeps (timeouts, heartbeats, Catch to the fallback).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
+import { goldenRun, makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
 import { gpuStages, stateNames } from "../../core/state-names.ts";
 import { stageModule } from "../../core/stages/index.ts";
 
@@ -34,8 +34,8 @@ function filesUnder(dir: string): string[] {
 }
 
 test("affiant run: the VAWA sample succeeds end to end and writes a declaration", async () => {
-  const { home, env } = makeTestHome({ stages: patientStages });
-  const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
+  // The suite's one golden run of the sample (test/helpers.ts): this test only reads it.
+  const { home, env, cli } = await goldenRun("vawa");
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as Summary;
   assert.equal(summary.status, "SUCCEEDED");

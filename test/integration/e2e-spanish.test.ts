@@ -46,7 +46,7 @@ test("affiant run: the Spanish sample writes the English filing version with the
   for (const doc of [filing, english]) {
     assert.match(doc, /^# Declaration of Lucía Inventada Robles/);
     const readBack = doc.indexOf("read back to me in Spanish");
-    assert.ok(readBack > doc.indexOf("true and correct") && readBack < doc.indexOf("Signed: Lucía Inventada Robles"), "read-back above the signature");
+    assert.ok(readBack > doc.indexOf("true and correct") && readBack < doc.indexOf("Signature of declarant: ___"), "read-back above the signature");
     assert.match(doc, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English/);
     for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(doc, new RegExp(`\\n${blank}: _+\\n`));
   }
@@ -55,8 +55,8 @@ test("affiant run: the Spanish sample writes the English filing version with the
   // The tiny model never passes the gate: its failing-review mark, when there, stays on the translation.
   assert.match(spanish, /^# Declaración de Lucía Inventada Robles\n\n(?:> \*\*FAILING REVIEW: .*\*\*\n\n)?Yo, Lucía Inventada Robles, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
   assert.match(spanish, /## 1\. Relación que califica/);
-  assert.match(spanish, /## 2\. Ciudadanía estadounidense o residencia permanente legal del agresor/, "the variant's elements have Spanish headings");
-  assert.match(spanish, /Firma: Lucía Inventada Robles/);
+  assert.match(spanish, /## 2\. Ciudadanía estadounidense del agresor/, "the variant's elements have Spanish headings");
+  assert.match(spanish, /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Lucía Inventada Robles\n/);
   for (const file of ["declaration.es.docx", "declaration.es.pdf", "declaration.docx", "declaration.pdf", "declaration.filing.docx", "declaration.filing.pdf"]) assert.ok(statSync(out(file)).size > 1000, `${file} written`);
   assert.equal(readFileSync(out("declaration.es.pdf")).subarray(0, 5).toString(), "%PDF-");
   assert.equal(readFileSync(out("declaration.es.docx")).subarray(0, 2).toString(), "PK");

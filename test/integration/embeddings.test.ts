@@ -76,7 +76,7 @@ test("the child-process embedder gives the in-process vectors and its process is
   assert.ok(isAlive(pid));
   const texts = ["The police report says he pushed me.", "We were married in Springfield in 2019."];
   const [fromChild, fromHere] = [await child.embed(texts), await local.embed(texts)];
-  fromChild.forEach((v, i) => assert.ok(v instanceof Float32Array && dot(v, fromHere[i]!) > 0.99999, `text ${i}`));
+  for (const [i, v] of fromChild.entries()) assert.ok(v instanceof Float32Array && dot(v, fromHere[i]!) > 0.99999, `text ${i}`);
   await child.dispose();
   await child.dispose();
   assert.equal(isAlive(pid), false, "the model's memory went back with the process");
@@ -117,7 +117,7 @@ test("provider selection: AFFIANT_EMBEDDINGS, Lambda's default, and a missing lo
 
   // The shipped registry's production model is not in a fresh clone: "bm25" says so, "fail" refuses.
   const raw = JSON.parse(readFileSync(file, "utf8"));
-  raw.models["embedder"] = { file: "absent-embedder.gguf", hostClass: "local", contextSize: 512 };
+  raw.models.embedder = { file: "absent-embedder.gguf", hostClass: "local", contextSize: 512 };
   raw.embedding.local = { model: "embedder", ifMissing: "bm25" };
   writeFileSync(file, JSON.stringify(raw));
   const skipped = await openEmbedder(loadRegistry(file), { mode: "local" });

@@ -7,7 +7,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { isAlive, preparedState } from "../helpers.ts";
 import { spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
-import { stageEnvFromState } from "../../core/stage-input.ts";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
 
 
 test("twelve stages through workers leave the engine's RSS flat and no worker behind", async () => {

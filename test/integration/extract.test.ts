@@ -1,3 +1,4 @@
+// Extract on real PDFs: text pages, OCR of scanned pages (English and Spanish), and named errors for unreadable files.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync } from "node:fs";
@@ -124,7 +125,7 @@ test("a case in Spanish reads its scans with Spanish and English together (spa+e
     const page = (await extractPdf("carta-escaneada.pdf", readFileSync(file), { ocr })).pages[0]!;
     assert.ok(page.ocrConfidence! >= 60, `confidence ${page.ocrConfidence}`);
     for (const word of ["Señora", "año", "empujó", "shelter", "police"]) assert.ok(page.text.includes(word), `${word} in ${JSON.stringify(page.text)}`);
-    // English alone, as before, misreads the Spanish letters ("Sefiora", "aflo").
+    // English alone misreads the Spanish letters ("Sefiora", "aflo").
     const english = new PageReader("eng");
     try {
       const misread = (await extractPdf("carta-escaneada.pdf", readFileSync(file), { ocr: english })).pages[0]!.text;

@@ -11,7 +11,7 @@ import path from "node:path";
 import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
 import type { Draft } from "../../core/declaration.ts";
 import { elementsFor } from "../../core/legal-elements.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import type { FactsOutput } from "../../core/stages/extract-facts.ts";
 import { cannedAnswer } from "../../workflows/recording-providers.ts";
 import { preparedState } from "../helpers.ts";

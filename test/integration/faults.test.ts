@@ -7,7 +7,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import Database from "better-sqlite3";
 import path from "node:path";
-import { isAlive, makeTestHome, patientStages, runCli, samples, waitFor } from "../helpers.ts";
+import { inProcess, isAlive, makeTestHome, patientStages, runCli, samples, waitFor, type CliResult } from "../helpers.ts";
+import { runsShowCommand } from "../../cli/runs-command.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
 
@@ -76,15 +77,31 @@ test("crash, stall, runaway loop and oom: each stage falls back and the case sti
   assert.equal(JSON.parse(failed.find((f) => f.state_name === "ExtractFacts")!.detail).error, "Affiant.WorkerCrashed");
   db.close();
 
-  const shown = await runCli(["runs", "show", summary.executionId], env);
+  const shown = inProcess(env, () => runsShowCommand(summary.executionId, {}));
   assert.equal(shown.code, 0);
   assert.match(shown.stdout, /ExtractFactsFallback\s+SUCCEEDED.*stories-260k-greedy.*Affiant\.WorkerCrashed/);
 });
 
+/**
+ * One run for two tests on different stages: ExtractFacts runs past its TimeoutSeconds, and
+ * DraftDeclaration stalls where only the engine's heartbeat can notice.
+ */
+let timeoutAndStall: Promise<CliResult> | undefined;
+function timeoutAndStallRun(): Promise<CliResult> {
+  // The worker's own watchdog is set past DraftDeclaration's heartbeat, so only the engine can
+  // notice its stall. `slow` keeps ExtractFacts' tokens (and heartbeats) flowing, so only the
+  // overall timeout can end it: 240 tokens at 50 ms each need 12 s, against 4 s. The default
+  // context on purpose: with 2048 the greedy fallback's longer prompt makes stories260K repeat
+  // a paragraph, which the loop detector rightly ends as a runaway.
+  timeoutAndStall ??= runCli(
+    ["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=slow", "--fault", "DraftDeclaration=stall"],
+    makeTestHome({ stages: { DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 }, ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 } } }).env,
+  );
+  return timeoutAndStall;
+}
+
 test("a stall the worker cannot report is ended by the engine's heartbeat timeout (process killed)", async () => {
-  // The worker's own watchdog is set past the heartbeat, so only the engine can notice.
-  const { env } = makeTestHome({ stages: { DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 } } });
-  const cli = await runCli(["run", samples.vawa, "--approve", "--json", "--fault", "DraftDeclaration=stall"], env);
+  const cli = await timeoutAndStallRun();
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
   const draft = stateOf(summary.states, "DraftDeclaration");
@@ -114,12 +131,7 @@ test("hang-native: a worker stuck in native code (main thread and a pool thread)
 });
 
 test("a stage that runs past TimeoutSeconds is killed with States.Timeout and falls back", async () => {
-  // `slow` keeps tokens (and heartbeats) flowing, so only the overall timeout can end it: 240
-  // tokens at 50 ms each need 12 s, against 4 s. The default context on purpose: with 2048
-  // the greedy fallback's longer prompt makes stories260K repeat a paragraph, which the loop
-  // detector rightly ends as a runaway.
-  const { env } = makeTestHome({ stages: { ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 } } });
-  const cli = await runCli(["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=slow"], env);
+  const cli = await timeoutAndStallRun();
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
   const facts = stateOf(summary.states, "ExtractFacts");

@@ -1,3 +1,4 @@
+// `affiant gameday`: seeded fault injection over many cases, every case completes, and the leak check finds no vault value outside the vault.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { getJson, putJson, type BlobStore } from "../../core/blob-store.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
-import type { StageReport } from "../../core/stage-report.ts";
+import type { StageReport } from "../../core/stages/report.ts";
 import { gateFailures, scoreDraft } from "../../functions/score-draft.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
@@ -141,7 +141,7 @@ test("scripted judges all 5 but a sentence its source does not support: the gate
   assert.match(filingMd, /\n3\. He pushed me against a wall and hurt my wrist\.\n/);
   assert.doesNotMatch(filingMd, /\n4\./, "an element with nothing drafted leaves no empty paragraph");
   for (const absent of [/Sources:/, /Flag:/, /DRAFT generated/, /^## /m]) assert.doesNotMatch(filingMd, absent);
-  assert.match(filingMd, /I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nSigned: Elena Fictitia Marsh\n\nDate: _+\n$/);
+  assert.match(filingMd, /I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nExecuted on _+ \(date\) at _+ \(city, state or country\)\.\n\nSignature of declarant: _+\n\nPrinted name: Elena Fictitia Marsh\n$/);
   const filingDocx = docxDocument(await store.get(output.filing.docxKey));
   assert.match(filingDocx, /1\. My name is Elena Fictitia Marsh/);
   assert.doesNotMatch(filingDocx, /Sources:|DRAFT generated/);
@@ -176,14 +176,16 @@ test("scripted judges: the review document names per paragraph its exhibits and 
   assert.match(md, /Cites: Exhibit B, p\. 1\n\n- Unsupported sentence 1 \(support 0\): “He pushed me against a wall and hurt my wrist\.”/);
   assert.match(md, /## Judges' notes\n\n- JudgeFaithfulness: 5 of 5\. scripted\n- JudgeCoverage: 4 of 5\. scripted/);
   // The sample draft has no paragraph for these elements of a VAWA spouse petition (8 CFR 204.2(c)).
-  assert.match(md, /## Elements not covered\n\n- The abuser's U\.S\. citizenship or lawful permanent residence \(8 CFR 204\.2\(c\)\(1\)\(i\)\(A\), \(c\)\(2\)\(ii\)\)/);
+  // The sample's abuser is a U.S. citizen (case.json parties): INA 204(a)(1)(A)(iii)'s provisions.
+  assert.match(md, /## Elements not covered\n\n- The abuser's U\.S\. citizenship, or its loss or renunciation within the past two years related to an incident of domestic violence \(INA 204\(a\)\(1\)\(A\)\(iii\)\(II\)\(aa\)\(CC\)\(bbb\); 8 CFR 204\.2\(c\)\(1\)\(i\)\(A\), \(c\)\(2\)\(ii\)\)/);
+  assert.match(md, /## Evidence to gather\n\n- \[ \] Marriage certificate/);
   // [DOCUMENT_1] is re-injected: the attorney reads the real file name.
   assert.match(md, /## Documents never cited\n\n- Exhibit C: [^\n[]+\.pdf\n/);
   assert.match(md, /## Exhibit list\n\n- Exhibit A: intake-notes\.pdf \(pages 1; cited: 1\)\n- Exhibit B: personal-statement\.pdf \(pages 1; cited: 1\)\n- Exhibit C: [^\n[]+\.pdf \(pages 1; not cited\)/);
   assert.match(md, /## Facts to confirm with the client\n\n- “He pushed me against a wall and hurt my wrist\.”: the sources it cites do not support it \(paragraph 2\)\n/);
   assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist\) told as an accident in Exhibit C, p\. 1 \([^\n[]+\.pdf\): “I told the nurse I fell and hurt my wrist\.” and as inflicted in Exhibit A, p\. 1 \(intake-notes\.pdf\): “The husband pushed her and injured her wrist\.”\n/);
   const docx = docxDocument(await store.get(output.reviewDocument.docxKey));
-  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Documents never cited", "English (draft)", "Facts to confirm with the client", "Contradictions between sources", "I told the nurse I fell and hurt my wrist.", "the sources it cites do not support it (paragraph 2)"]) assert.ok(docx.includes(s), s);
+  for (const s of ["FAILING REVIEW", "Exhibit A, p. 1", "Unsupported sentence 1", "Exhibit list", "Evidence to gather", "Documents never cited", "English (draft)", "Facts to confirm with the client", "Contradictions between sources", "I told the nurse I fell and hurt my wrist.", "the sources it cites do not support it (paragraph 2)"]) assert.ok(docx.includes(s), s);
 
   // A second version of each paragraph (a translation) is one more column, nothing else to change.
   const { buildReviewDocument, renderReviewMarkdown } = await import("../../functions/review-document.ts");
@@ -245,7 +247,7 @@ test("scripted draft and judges (scripted model output): each sentence is scored
   assert.ok(record.failures.includes("2 of 3 sentence(s) not supported by their sources"), record.failures.join("; "));
 
   // The rewrite's prompt for that element names the unsupported sentence as a reason.
-  const { planStage } = await import("../../core/stages/plan.ts");
+  const { planStage } = await import("../../core/stages/plan-stage.ts");
   const rewrite = await planStage({
     stage: "GuardrailsRewrite",
     input: { stage: "GuardrailsRewrite", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index!.indexKey, round: 0, draftKey: state.draft!.outputKey, judgeKeys: state.judges!.map((j) => j.outputKey) },

@@ -13,7 +13,7 @@ import { LocalBlobStore, getJson } from "../../core/blob-store.ts";
 import { legalElements } from "../../core/legal-elements.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { LocalEmbedder } from "../../functions/embeddings/local.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import { preparedState, root } from "../helpers.ts";
 import { defaultRegistryPath, loadRegistry, modelFilePath } from "../../core/registry.ts";
 import { existsSync } from "node:fs";

@@ -160,7 +160,7 @@ test("KMS unavailable or refusing fails Redact by name, and no vault is written"
       );
     });
     assert.equal(existsSync(path.join(process.env.AFFIANT_HOME!, "blobs", caseKeys.vault("vawa-sample-0001", "kms-3"))), false);
-    // Without AFFIANT_KMS_KEY_ID the local key file seals it, as before.
+    // Without AFFIANT_KMS_KEY_ID the local key file seals it.
     await withEnv({ AFFIANT_KMS_KEY_ID: undefined }, async () => {
       const { store, state } = await redactedCase({ executionName: "local-1" });
       const blob = await store.get(caseKeys.vault(state.caseId, state.executionName));

@@ -1,3 +1,4 @@
+// `affiant models check`: GGUF metadata, the memory a model needs at its context, and refusals for models that do not fit or do not match.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";

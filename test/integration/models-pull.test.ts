@@ -17,7 +17,7 @@ async function modelServer(options: { cutFirst?: boolean } = {}) {
     requests.push({ method: req.method!, range: req.headers.range });
     const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? "");
     const start = range ? Number(range[1]) : 0;
-    const end = range && range[2] ? Number(range[2]) : model.length - 1;
+    const end = range?.[2] ? Number(range[2]) : model.length - 1;
     const headers = { "content-type": "application/octet-stream", "accept-ranges": "bytes", "content-length": String(end - start + 1), etag: '"stories260k"' };
     if (range) res.writeHead(206, { ...headers, "content-range": `bytes ${start}-${end}/${model.length}` });
     else res.writeHead(200, headers);

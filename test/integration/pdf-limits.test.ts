@@ -38,7 +38,10 @@ test("the case's page budget: a PDF within the per-document cap is refused when 
 
 test("a page with a huge MediaBox is refused before it is rendered for OCR (scripted OCR, never reached)", async () => {
   let reads = 0;
-  const ocr: OcrReader = { ...scriptedOcr, read: async () => (reads++, { text: "scripted", confidence: 99 }) };
+  const ocr: OcrReader = { ...scriptedOcr, read: async () => {
+      reads++;
+      return { text: "scripted", confidence: 99 };
+    } };
   await assert.rejects(extractPdf("huge.pdf", await hugeMediaBoxPdf(), { ocr }), tooLarge("huge.pdf", /page 1 would render at 829440000 pixels, over the limit of 40000000 pixels a page/));
   assert.equal(reads, 0);
 });

@@ -1,3 +1,4 @@
+// Redaction on case text: identifiers in their written forms, people and places to typed placeholders, and the encrypted vault.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";

@@ -5,7 +5,7 @@
  * /sfn; the execution runs on in the serving engine. Bad decisions change nothing, a used
  * token is refused, and under `serve` a review that never comes expires on time.
  */
-import { test, before, after } from "node:test";
+import { test, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
-import { makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
+import { inProcess, makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
+import { runsShowCommand } from "../../cli/runs-command.ts";
 import { stateNames } from "../../core/state-names.ts";
 
 interface Summary {
@@ -138,7 +139,7 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   const late = await runCli(["review", waiting.executionId, "--approve"], env);
   assert.equal(late.code, 1);
   assert.match(late.stderr, /Affiant\.NotWaitingForReview: execution .* is not waiting for review \(SUCCEEDED\)/);
-  const shown = await runCli(["runs", "show", waiting.executionId], env);
+  const shown = inProcess(env, () => runsShowCommand(waiting.executionId, {}));
   assert.match(shown.stdout, /review: changes by A\. Attorney at .* \(cli, round 0, /);
   assert.match(shown.stdout, /review: approve by A\. Attorney at .* \(cli, round 1, /);
 });
@@ -154,7 +155,7 @@ test("a review that never comes ends in Affiant.ReviewExpired, the draft kept; a
   const late = await runCli(["review", waiting.executionId, "--approve"], expiring);
   assert.equal(late.code, 1);
   assert.match(late.stderr, /Affiant\.NotWaitingForReview: .*the review window closed/);
-  const shown = await runCli(["runs", "show", waiting.executionId, "--json"], expiring);
+  const shown = inProcess(expiring, () => runsShowCommand(waiting.executionId, { json: true }));
   const ended = parse(shown.stdout);
   assert.equal(ended.status, "FAILED");
   assert.equal(ended.error, "Affiant.ReviewExpired");

@@ -10,7 +10,7 @@ import path from "node:path";
 import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
 import { rolesKey, type RoleLegend } from "../../core/roles.ts";
 import { checkDraftPlaceholders } from "../../functions/check-placeholders.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import { makeTestHome, preparedState } from "../helpers.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 import { buildIndex } from "../../functions/build-index.ts";

@@ -8,6 +8,7 @@ import { DynamoRoutingStore, SqliteRoutingStore } from "../../core/routing-store
 import { admit, circuitOpenReason, countsAgainstModel } from "../../core/breaker.ts";
 import { mockClient } from "aws-sdk-client-mock";
 import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import { stageModules } from "../../core/stages/index.ts";
 
 const policy = { failureRate: 0.5, minSamples: 3, window: 10, cooldownSeconds: 300 };
 
@@ -69,7 +70,7 @@ test("a model with an open circuit is skipped ahead of time; each stage's fallba
   const cli = await runCli(["run", samples.vawa, "--approve", "--json"], env);
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { executionId: string; output: { costUsd: number }; states: Array<{ name: string; status: string; error?: string; cause?: string; fallbackReason: string | null; model: string | null; costUsd: number | null; startedAt: string; endedAt: string }> };
-  for (const stage of ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone"]) {
+  for (const stage of stageModules.filter((m) => m.phase === "prepare" || m.phase === "judge").map((m) => m.name)) {
     // Refused by its Admit state: the GPU stage itself never started.
     assert.equal(summary.states.find((s) => s.name === stage), undefined, `${stage} ran`);
     const primary = summary.states.find((s) => s.name === `${stage}Admit`)!;

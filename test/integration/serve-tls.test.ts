@@ -40,7 +40,10 @@ test("--host 0.0.0.0 serves HTTPS with --tls-cert/--tls-key; Host checks still h
       child.stderr!.on("data", (d) => {
         stderr += d;
         const m = /affiant serve: https:\/\/0\.0\.0\.0:(\d+)/.exec(stderr);
-        if (m) (clearTimeout(timer), resolve(Number(m[1])));
+        if (m) {
+        clearTimeout(timer);
+        resolve(Number(m[1]));
+      }
       });
       child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
     });

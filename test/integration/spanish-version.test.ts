@@ -11,8 +11,8 @@ import assert from "node:assert/strict";
 import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
 import { putJson } from "../../core/blob-store.ts";
-import type { StageInput } from "../../core/stage-input.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 
@@ -71,11 +71,11 @@ test("scripted translation: the filing version has the read-back above the signa
 
   const md = (await store.get(output.declarationKey)).toString("utf8");
   const readBack = md.indexOf("read back to me in Spanish");
-  assert.ok(readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signed: Elena Fictitia Marsh"), "the read-back statement sits between the verification and the declarant's signature");
+  assert.ok(readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signature of declarant: ___"), "the read-back statement sits between the verification and the declarant's signature");
   assert.match(md, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of Elena Fictitia Marsh is complete and accurate/);
   assert.match(md, /8 C\.F\.R\. § 103\.2\(b\)\(3\)/);
   for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(md, new RegExp(`\\n${blank}: _{10,}\\n`), `certificate blank: ${blank}`);
-  assert.ok(md.indexOf("Certificate of Translation") > md.indexOf("Signed: Elena Fictitia Marsh"));
+  assert.ok(md.indexOf("Certificate of Translation") > md.indexOf("Signature of declarant: ___"));
 
   const docx = docxText(await store.get(output.docxKey));
   const pdf = await pdfText(await store.get(output.pdfKey));
@@ -88,9 +88,9 @@ test("scripted translation: the filing version has the read-back above the signa
 
   const es = (await store.get(output.spanish.declarationKey)).toString("utf8");
   assert.match(es, /^# Declaración de Elena Fictitia Marsh\n\nYo, Elena Fictitia Marsh, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
-  assert.match(es, /## 1\. Relación que califica\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
+  assert.match(es, /## 1\. Relación que califica: matrimonio con el agresor\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
   assert.match(es, /no se redactó ninguna declaración/);
-  assert.match(es, /Firma: Elena Fictitia Marsh/);
+  assert.match(es, /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Elena Fictitia Marsh\n/);
   const esDocx = docxText(await store.get(output.spanish.docxKey));
   const esPdf = (await pdfText(await store.get(output.spanish.pdfKey))).join(" ");
   for (const [name, text] of [["Spanish DOCX", esDocx], ["Spanish PDF", esPdf]] as const) {

@@ -14,14 +14,14 @@ import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { Hono } from "hono";
 import { mountViewer } from "../../api/viewer.ts";
-import { viewerJs } from "../../api/viewer/app-js.generated.ts";
+import { viewerJs } from "../../dist/viewer/app-js.ts";
 import { makeTestHome, root, samples, testTmp } from "../helpers.ts";
+import { gpuStages } from "../../core/state-names.ts";
 
 const chromiumPath = "/usr/bin/chromium";
 const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
 const token = "viewer-test-token-4f1c9a";
 const screenshotPath = path.join(testTmp, "viewer.png");
-const gpuStages = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite", "TranslateDeclaration"];
 
 interface StateRun {
   name: string;
@@ -228,6 +228,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(await gate.getAttribute("data-reason"), "missing");
     assert.match((await gate.textContent()) ?? "", /API token required/);
     assert.equal(await page.locator("#executions").count(), 0);
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees, which is what this checks
     const gateText = await page.locator("body").innerText();
     assert.ok(!gateText.includes(plainId) && !gateText.includes(faultId), "no execution shown without a token");
 
@@ -329,6 +330,7 @@ test("the run viewer shows executions, the state graph by status and per-state t
     // No case content on the page: not the declarant, not any party (the review document stays closed until asked for).
     assert.equal(await page.locator("#review-document-show").count(), 1);
     const caseJson = JSON.parse(vawaJson) as { declarant: { name: string }; parties?: { name: string }[] };
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees, which is what this checks
     const text = await page.locator("body").innerText();
     for (const person of [caseJson.declarant.name, ...(caseJson.parties ?? []).map((p) => p.name)]) assert.ok(!text.includes(person), "no client name on the page");
 

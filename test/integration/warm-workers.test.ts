@@ -8,18 +8,20 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { isAlive, makeTestHome, preparedState, samples, waitFor } from "../helpers.ts";
+import { isAlive, makeTestHome, preparedState, root, samples, waitFor } from "../helpers.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
 import { killAllWorkers, spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
 import { poolWarm, takeWarm, warmModelWorkers, type WarmLimits } from "../../workflows/engine/warm-pool.ts";
-import { fork } from "node:child_process";
+import { fork, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
+import { sourceLaunch, workerLaunch } from "../../workflows/engine/worker-launch.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../../functions/extract-documents.ts";
 import { redactCase } from "../../functions/redact-pii.ts";
 import { buildIndex } from "../../functions/build-index.ts";
-import { stageEnvFromState } from "../../core/stage-input.ts";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
 
 const model = "stories-260k";
@@ -39,6 +41,15 @@ function stage(state: PipelineState, limits: WarmLimits | undefined, env: Record
   return run.then((metrics) => ({ metrics, pid }));
 }
 
+test("the engine forks the worker compiled to one file inside node_modules/.cache, without the TypeScript loader", async () => {
+  const launch = await workerLaunch();
+  assert.equal(launch.compiled, true);
+  assert.deepEqual(launch.execArgv, []);
+  assert.ok(launch.entry.startsWith(path.join(root, "node_modules", ".cache", "affiant") + path.sep), launch.entry);
+  assert.ok(existsSync(launch.entry));
+  assert.deepEqual(sourceLaunch.execArgv, ["--import", "tsx"]);
+});
+
 test("a warm worker keeps its model for the next task, is charged its idle time, and exits after maxTasks", async (t) => {
   t.after(killAllWorkers);
   const { state } = await preparedState();
@@ -50,6 +61,10 @@ test("a warm worker keeps its model for the next task, is charged its idle time,
   const second = await stage(state, limits);
   assert.equal(second.pid, first.pid, "the second task ran in the same process");
   assert.equal(second.metrics.modelReused, true);
+  assert.equal(second.metrics.warmStart, true);
+  assert.equal(first.metrics.warmStart, false);
+  // queueMs: from the task's start until the worker can plan (process, modules, binding): a warm worker skips start-up.
+  assert.ok(second.metrics.queueMs < first.metrics.queueMs * 0.5, `warm start ${second.metrics.queueMs} ms vs cold ${first.metrics.queueMs} ms`);
   assert.ok(second.metrics.warmIdleMs! >= 250, `idle time charged: ${second.metrics.warmIdleMs} ms`);
   assert.ok(second.metrics.gpuSeconds! * 1000 >= second.metrics.warmIdleMs!, "GPU-seconds include the idle time");
   assert.ok(!("stayWarm" in second.metrics), "the pool's signal is not part of the stored metrics");
@@ -142,6 +157,26 @@ test("no KV cache or prompt crosses cases (greedy model, unscripted): case B on 
   assert.notEqual(warm.metrics.outputKey, cold.metrics.outputKey);
   assert.ok(text(warm.metrics.outputKey).length > 0);
   assert.equal(text(warm.metrics.outputKey), text(cold.metrics.outputKey));
+});
+
+test("warm workers of an engine killed with SIGKILL exit by themselves", async () => {
+  // The engine here is a process of its own that WarmUp-starts two models' workers, which load and wait idle.
+  const script = `
+    const { makeTestHome } = await import(${JSON.stringify(path.join(root, "test/helpers.ts"))});
+    const { warmUp } = await import(${JSON.stringify(path.join(root, "workflows/engine/acquire.ts"))});
+    const { warmModelWorkers } = await import(${JSON.stringify(path.join(root, "workflows/engine/warm-pool.ts"))});
+    Object.assign(process.env, makeTestHome().env);
+    await warmUp({ warm: { maxTasks: 10, idleSeconds: 120, maxRssGrowthMb: 4096 }, poolSize: 3 }, [{ model: "stories-260k", stage: "ExtractFacts" }, { model: "stories-260k-greedy", stage: "ExtractFacts" }], {});
+    const t = setInterval(() => { const w = Object.values(warmModelWorkers()).flat(); if (w.length === 2) { console.log(JSON.stringify(w)); clearInterval(t); setInterval(() => {}, 1000); } }, 100);
+  `;
+  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  holder.stdout.on("data", (d) => (out += d));
+  const pids = await waitFor("the engine's idle warm workers", async () => (out.includes("]") ? (JSON.parse(out) as number[]) : undefined), 60_000, 100);
+  assert.equal(pids.length, 2);
+  for (const p of pids) assert.ok(isAlive(p));
+  holder.kill("SIGKILL");
+  await waitFor("orphaned warm workers to exit", async () => (pids.every((p) => !isAlive(p)) ? true : undefined), 10_000, 100);
 });
 
 function editRegistry(file: string, edit: (r: Record<string, unknown>) => void) {

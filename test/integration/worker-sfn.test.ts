@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { preparedState } from "../helpers.ts";
-import { stageEnvFromState } from "../../core/stage-input.ts";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
 import { workerEntry } from "../../workflows/engine/worker-supervisor.ts";
 
 interface Call {

@@ -32,7 +32,8 @@ function rankOf(file: string): { folder: string; rank: number } {
 
 function sourceFiles(dir = root, out: string[] = []): string[] {
   for (const name of readdirSync(dir)) {
-    if (name.startsWith(".") || name === "node_modules" || name === "types") continue;
+    // dist/ is the build (bin/build.mjs): bundles of the sources checked here.
+    if (name.startsWith(".") || name === "node_modules" || name === "types" || name === "dist") continue;
     const full = path.join(dir, name);
     if (statSync(full).isDirectory()) sourceFiles(full, out);
     else if (/\.(ts|mts|mjs|js)$/.test(name) && !name.endsWith(".d.ts") && !name.endsWith(".d.mts")) out.push(path.relative(root, full));
@@ -43,11 +44,26 @@ function sourceFiles(dir = root, out: string[] = []): string[] {
 /**
  * Relative imports of a module: static, re-exports and dynamic `import("...")` with a
  * literal. `values` leaves out `import type` (erased at build time, so no load order).
+ * Paths built to another module count too (a forked child's entry, a file read beside a
+ * module): `new URL("../x", import.meta.url)`, and `path.join`/`path.resolve` whose first
+ * literal after any `..` names a top-level folder. The build's output (dist/) is no layer.
  */
 export function importsOf(file: string, which: "all" | "values" = "all"): string[] {
-  const text = readFileSync(path.join(root, file), "utf8");
+  return importsIn(file, readFileSync(path.join(root, file), "utf8"), which);
+}
+
+const topFolders = new Set(layers.flat());
+
+export function importsIn(file: string, text: string, which: "all" | "values" = "all"): string[] {
   const found = [...text.matchAll(/(\bimport\s+type\b[^;]*?\bfrom\s*|\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)];
-  return found.filter((m) => which === "all" || !/^import\s+type\b/.test(m[1]!)).map((m) => path.relative(root, path.resolve(root, path.dirname(file), m[2]!)));
+  const imports = found.filter((m) => which === "all" || !/^import\s+type\b/.test(m[1]!)).map((m) => path.relative(root, path.resolve(root, path.dirname(file), m[2]!)));
+  const urls = [...text.matchAll(/\bnew\s+URL\(\s*["'](\.{1,2}\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)].map((m) => path.relative(root, path.resolve(root, path.dirname(file), m[1]!)));
+  const joined = [...text.matchAll(/\bpath\.(?:join|resolve)\(([^()]*)\)/g)].flatMap((m) => {
+    const parts = [...m[1]!.matchAll(/["']([^"']*)["']/g)].map((l) => l[1]!).flatMap((l) => l.split("/"));
+    while (parts[0] === ".." || parts[0] === ".") parts.shift();
+    return parts.length > 0 && topFolders.has(parts[0]!) ? [parts.join("/")] : [];
+  });
+  return [...imports, ...urls, ...joined].filter((t) => !t.startsWith("dist/"));
 }
 
 const files = sourceFiles();
@@ -96,4 +112,10 @@ test("the layer check sees a wrong import: it reads the folders it claims to", (
   // Type-only imports are seen (for layers) and set apart (for cycles).
   assert.ok(graph.get("functions/textract-reader.ts")!.includes("functions/ocr.ts"));
   assert.ok(!valueGraph.get("functions/textract-reader.ts")!.includes("functions/ocr.ts"));
+  // Paths built to a module are seen: the engine names the worker's entry it forks.
+  assert.ok(graph.get("workflows/engine/worker-launch.ts")!.includes("containers/llama-worker/main.ts"));
+  assert.deepEqual(importsIn("core/x.ts", 'const a = path.join(projectRoot, "containers", "llama-worker", "main.ts");'), ["containers/llama-worker/main.ts"]);
+  assert.deepEqual(importsIn("core/x.ts", 'const a = path.resolve(here, "..", "workflows/engine");'), ["workflows/engine"]);
+  assert.deepEqual(importsIn("core/x.ts", 'const a = new URL("../containers/llama-worker/main.ts", import.meta.url);'), ["containers/llama-worker/main.ts"]);
+  assert.deepEqual(importsIn("core/x.ts", 'const a = path.join(home, "logs", "affiant.jsonl");'), []);
 });

@@ -16,7 +16,7 @@ import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
 import { AwsExecutions } from "../../api/aws-executions.ts";
 import { documentKey, parseCaseJson } from "../../api/case-store.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
-import { root, samples, testTmp } from "../helpers.ts";
+import { samples, testTmp } from "../helpers.ts";
 
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
 

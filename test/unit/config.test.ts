@@ -84,15 +84,15 @@ test("read when used: a change to the environment between calls is seen", () => 
   assert.equal(c.AFFIANT_THREADS, undefined);
   env.AFFIANT_THREADS = "";
   assert.equal(c.AFFIANT_THREADS, undefined, "empty counts as unset");
-  const saved = process.env.AFFIANT_WORKER_SPARES;
+  const saved = process.env.AFFIANT_WARM_WORKERS;
   try {
-    process.env.AFFIANT_WORKER_SPARES = "2";
-    assert.equal(config().AFFIANT_WORKER_SPARES, 2);
-    process.env.AFFIANT_WORKER_SPARES = "0";
-    assert.equal(config().AFFIANT_WORKER_SPARES, 0);
+    process.env.AFFIANT_WARM_WORKERS = "0";
+    assert.equal(config().AFFIANT_WARM_WORKERS, "0");
+    process.env.AFFIANT_WARM_WORKERS = "1";
+    assert.equal(config().AFFIANT_WARM_WORKERS, "1");
   } finally {
-    if (saved === undefined) delete process.env.AFFIANT_WORKER_SPARES;
-    else process.env.AFFIANT_WORKER_SPARES = saved;
+    if (saved === undefined) delete process.env.AFFIANT_WARM_WORKERS;
+    else process.env.AFFIANT_WARM_WORKERS = saved;
   }
   // A bad value elsewhere does not fail an unrelated read.
   assert.equal(config({ AFFIANT_THREADS: "many", AFFIANT_OCR: "Tesseract " }).AFFIANT_OCR, "tesseract");

@@ -10,7 +10,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { buildDefinition } from "../../workflows/definition.ts";
 import { loadRegistry } from "../../core/registry.ts";
-import { stageEnvFromState } from "../../core/stage-input.ts";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
 import { gpuStages } from "../../core/state-names.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
 import { root } from "../helpers.ts";

@@ -8,7 +8,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { faultKinds, injectedFault, parseFaultFlags } from "../../core/faults.ts";
-import { stageInputFromEnv } from "../../core/stage-input.ts";
+import { stageInputFromEnv } from "../../core/stages/task-env.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
 import { extractDocuments } from "../../functions/extract-documents.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";

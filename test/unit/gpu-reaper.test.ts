@@ -1,16 +1,14 @@
 /**
  * What stops an ECS task from outside its worker (functions/gpu-reaper.ts): the fallback
- * stopping its primary's task, the task-stopped rule failing a state whose task died before
- * answering, and the sweeper. The ECS and Step Functions APIs are the SDK's own clients on
+ * stopping its primary's task, and the sweeper. The ECS API is the SDK's own client on
  * aws-sdk-client-mock (no ECS emulator exists); the registry is the test home's.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mockClient } from "aws-sdk-client-mock";
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { SendTaskFailureCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { makeTestHome } from "../helpers.ts";
-import { onTaskStopped, stopStageTasks, sweep, sweepGraceSeconds } from "../../functions/gpu-reaper.ts";
+import { stopStageTasks, sweep, sweepGraceSeconds } from "../../functions/gpu-reaper.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 
 const cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/affiant-gpu";
@@ -39,34 +37,6 @@ test("the fallback stops only its own primary's task, found by the execution and
     assert.deepEqual(ecs.commandCalls(DescribeTasksCommand)[0]!.args[0].input.include, ["TAGS"]);
   } finally {
     ecs.restore();
-  }
-});
-
-test("a task that stopped before answering fails its state at once with its own token; one that had answered is left alone", async () => {
-  const sfn = mockClient(SFNClient);
-  try {
-    const event = {
-      detail: {
-        lastStatus: "STOPPED",
-        stopCode: "EssentialContainerExited",
-        stoppedReason: "Essential container in task exited",
-        containers: [{ name: "llama-worker", exitCode: 137 }],
-        overrides: { containerOverrides: [{ name: "llama-worker", environment: [{ name: "AFFIANT_STAGE", value: "JudgeTone" }, { name: "AFFIANT_TASK_TOKEN", value: "tok-123" }] }] },
-      },
-    };
-    sfn.on(SendTaskFailureCommand).resolvesOnce({}).rejectsOnce(Object.assign(new Error("Task Timed Out"), { name: "TaskTimedOut" }));
-    const client = new SFNClient({ region: "us-east-1" });
-    assert.equal(await onTaskStopped(event, client), true);
-    const failure = sfn.commandCalls(SendTaskFailureCommand)[0]!.args[0].input;
-    assert.equal(failure.taskToken, "tok-123");
-    assert.equal(failure.error, "Affiant.WorkerCrashed");
-    assert.deepEqual(JSON.parse(failure.cause!), { stage: "JudgeTone", reason: "the worker's task stopped before it answered", stopCode: "EssentialContainerExited", stoppedReason: "Essential container in task exited", exitCode: 137 });
-    assert.equal(await onTaskStopped(event, client), false, "Step Functions already had its answer");
-    assert.equal(await onTaskStopped({ detail: { ...event.detail, lastStatus: "RUNNING" } }, client), false);
-    assert.equal(await onTaskStopped({ detail: { lastStatus: "STOPPED" } }, client), false, "not a worker task");
-    assert.equal(sfn.commandCalls(SendTaskFailureCommand).length, 2);
-  } finally {
-    sfn.restore();
   }
 });
 

@@ -11,10 +11,11 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { root } from "../helpers.ts";
-import { buildDefinition, collectTaskStates, lambdaTimeoutSeconds, type AslDefinition } from "../../workflows/definition.ts";
+import { buildDefinition, collectTaskStates, lambdaTimeoutSeconds, longestPathSeconds, type AslDefinition } from "../../workflows/definition.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { gpuStages, lambdaFunctions, type LambdaFunction } from "../../core/state-names.ts";
 import type { Cloud, Output, Permission, Place } from "../../infra/cloud.ts";
+import type { DeployedFunction } from "../../infra/permissions.ts";
 import { account, mockOutputs, region } from "../../rehearsal/synth.ts";
 
 interface Recorded {
@@ -87,7 +88,6 @@ async function infraTests() {
     const { storage, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, { place, registry, gpu: { image } });
     const pipeline = buildStateMachine(functionArns);
     reaper({
-      taskStopped: { arn: `arn:aws:lambda:${region}:${account}:function:affiant-task-stopped`, name: "affiant-task-stopped" },
       sweeper: { arn: `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`, name: "affiant-gpu-sweeper" },
     });
     const definition = JSON.parse(await resolve(pipeline.definition)) as AslDefinition;
@@ -159,11 +159,9 @@ async function infraTests() {
   test("the deployed definition is exactly workflows/definition.ts's, with the deployed ARNs", () => {
     const machine = one("aws:sfn/stateMachine:StateMachine");
     assert.deepEqual(JSON.parse(machine.inputs.definition), production.definition);
-    const cluster = one("aws:ecs/cluster:Cluster");
-    const capacity = one("aws:ecs/capacityProvider:CapacityProvider");
-    const taskDefs = all("aws:ecs/taskDefinition:TaskDefinition");
-    const subnets = all("aws:ec2/subnet:Subnet").map((s) => s.state.id);
-    const workerSg = one("aws:ec2/securityGroup:SecurityGroup", "WorkerSg");
+    one("aws:ecs/cluster:Cluster");
+    one("aws:ecs/capacityProvider:CapacityProvider");
+    one("aws:ec2/securityGroup:SecurityGroup", "WorkerSg");
     const activities = all("aws:sfn/activity:Activity");
     const expected = buildDefinition({
       registry,
@@ -209,7 +207,7 @@ async function infraTests() {
       assert.deepEqual(container.resourceRequirements, [{ type: "GPU", value: "1" }], t.name);
       assert.equal(container.logConfiguration.logDriver, "awslogs");
       assert.equal(container.logConfiguration.options["awslogs-group"], "/affiant/production/llama-worker");
-      assert.ok(!container.environment.some((e: any) => e.name === "AFFIANT_TASK_TOKEN"), "the token comes per run, as an override");
+      assert.ok(!container.environment.some((e: any) => e.name === "AFFIANT_TASK_TOKEN"), "the worker takes each task token from GetActivityTask");
     }
   });
 
@@ -282,25 +280,22 @@ async function infraTests() {
     }
   });
 
-  test("nothing leaves a GPU held: RunTask is tagged, a STOPPED task fails its state, a sweeper runs, and only the reaper and the fallback may stop tasks", async () => {
+  test("nothing leaves a GPU held: RunTask is tagged, a sweeper runs, and only the reaper and the fallback may stop tasks", async () => {
     const clusterArn = one("aws:ecs/cluster:Cluster").state.arn;
 
-    const stopped = one("aws:cloudwatch/eventRule:EventRule", "WorkerTaskStopped");
-    assert.deepEqual(JSON.parse(stopped.inputs.eventPattern), { source: ["aws.ecs"], "detail-type": ["ECS Task State Change"], detail: { clusterArn: [clusterArn], lastStatus: ["STOPPED"] } });
     const sweepRule = one("aws:cloudwatch/eventRule:EventRule", "WorkerSweep");
     assert.equal(sweepRule.inputs.scheduleExpression, "rate(1 minute)");
     const targets = all("aws:cloudwatch/eventTarget:EventTarget");
-    assert.deepEqual(targets.map((t) => [t.inputs.rule, t.inputs.arn]).sort(), [
-      [stopped.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-task-stopped`],
-      [sweepRule.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`],
-    ].sort());
-    for (const p of all("aws:lambda/permission:Permission").filter((p) => /^Worker(TaskStopped|Sweep)Invoke$/.test(p.name))) {
+    assert.deepEqual(targets.map((t) => [t.inputs.rule, t.inputs.arn]), [[sweepRule.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`]]);
+    const invokes = all("aws:lambda/permission:Permission").filter((p) => /^Worker.*Invoke$/.test(p.name));
+    assert.deepEqual(invokes.map((p) => p.name), ["WorkerSweepInvoke"]);
+    for (const p of invokes) {
       assert.equal(p.inputs.principal, "events.amazonaws.com");
-      assert.ok([stopped.state.arn, sweepRule.state.arn].includes(p.inputs.sourceArn), p.name);
+      assert.equal(p.inputs.sourceArn, sweepRule.state.arn, p.name);
     }
 
     const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`, workerPools: production.workerPools };
-    const fns = [...Object.values(lambdaFunctions), "api", "backfill", "task-stopped", "gpu-sweeper"] as const;
+    const fns = Object.keys(lambdaTimeoutSeconds(registry)) as DeployedFunction[];
     const perms = new Map<string, Permission[]>();
     for (const fn of fns) perms.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targetsWithCluster)))) as Permission[]);
     const stoppers = fns.filter((fn) => perms.get(fn)!.some((p) => p.actions.includes("ecs:StopTask")));
@@ -309,7 +304,6 @@ async function infraTests() {
       const stop = perms.get(fn)!.find((p) => p.actions.includes("ecs:StopTask"))!;
       assert.deepEqual(stop.conditions, [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }], `${fn} may stop tasks in the GPU cluster only`);
     }
-    assert.deepEqual(perms.get("task-stopped"), [{ actions: ["states:SendTaskFailure"], resources: ["*"] }]);
     assert.ok(!perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)), "the Admit function reads no blobs");
   });
 
@@ -452,16 +446,14 @@ async function infraTests() {
       assert.ok(table[fn].timeoutSeconds <= 900, `${fn}: Lambda's 900 s ceiling`);
       assert.ok(Number(state.TimeoutSeconds) > table[fn].timeoutSeconds, `${name}: state ${state.TimeoutSeconds} s vs function ${table[fn].timeoutSeconds} s`);
     }
-    // The longest path through the definition's own TimeoutSeconds: each GPU stage runs to its
-    // timeout and then its fallback to its own; judges in parallel; judges, Score and the
-    // rewrite again for each rewrite round.
+    // The longest path (workflows/definition.ts) over the definition's own TimeoutSeconds:
+    // each GPU stage runs through Admit and Acquire to its timeout and then its fallback to its
+    // own; judges in parallel; judges, CheckPlaceholders, Score and the rewrite again for each rewrite round.
     const t = new Map(collectTaskStates(production.definition).map(([n, st]) => [n, Number(st.TimeoutSeconds)]));
-    const withFallback = (stage: string) => t.get(stage)! + t.get(`${stage}Fallback`)!;
-    const judges = Math.max(...["JudgeFaithfulness", "JudgeCoverage", "JudgeTone"].map(withFallback));
-    const rounds = 1 + registry.pipeline.maxRewrites;
-    const budget =
-      t.get("Extract")! + t.get("Redact")! + t.get("Index")! + withFallback("ExtractFacts") + withFallback("DraftDeclaration") +
-      rounds * (judges + t.get("Score")!) + registry.pipeline.maxRewrites * withFallback("GuardrailsRewrite") + withFallback("TranslateDeclaration") + t.get("Reinject")!;
+    const budget = longestPathSeconds(registry.pipeline.maxRewrites, (state) => {
+      assert.ok(t.has(state), `${state}: a Task state of the definition`);
+      return t.get(state)!;
+    });
     assert.ok(production.definition.TimeoutSeconds >= budget, `execution ${production.definition.TimeoutSeconds} s below the ${budget} s of its states`);
   });
 

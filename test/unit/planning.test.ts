@@ -10,9 +10,9 @@ import os from "node:os";
 import path from "node:path";
 import { LocalBlobStore, putJson } from "../../core/blob-store.ts";
 import { chunkPages, type StoredIndex } from "../../core/retrieval.ts";
-import type { StageInput } from "../../core/stage-input.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
 import { legalElements } from "../../core/legal-elements.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import { openLlama } from "../../containers/llama-worker/model-session.ts";
 import { loadTokenizer } from "../../containers/llama-worker/prompt-format.ts";
 import { loadRegistry, modelFilePath } from "../../core/registry.ts";
@@ -23,7 +23,7 @@ const words = "I we he she they married husband wife citizen abuse pushed hit th
 function generatedCase() {
   let seed = 7;
   const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
-  const sentence = () => Array.from({ length: 12 + (next() % 10) }, () => words[next() % words.length]).join(" ") + ".";
+  const sentence = () => `${Array.from({ length: 12 + (next() % 10) }, () => words[next() % words.length]).join(" ")}.`;
   const documents = Array.from({ length: 10 }, (_, d) => ({
     file: `doc-${d + 1}.pdf`,
     pages: Array.from({ length: 20 }, (_, p) => ({ page: p + 1, text: Array.from({ length: 4 }, () => Array.from({ length: 5 }, sentence).join(" ")).join("\n\n") })),

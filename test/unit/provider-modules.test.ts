@@ -14,7 +14,7 @@ import { fallbackRefSchema, loadRegistry, stageCostUsd } from "../../core/regist
 import { providerNames, providers, providerSecrets, type ProviderName } from "../../core/providers/index.ts";
 import { defineProvider, type HostedProvider } from "../../core/providers/types.ts";
 import { hostedProvider } from "../../functions/generate-fallback.ts";
-import type { StageReport } from "../../core/stage-report.ts";
+import type { StageReport } from "../../core/stages/report.ts";
 
 /** A registry file like the shipped toy one, with JudgeTone's chain replaced. */
 function registryWithChain(fallback: string[], edit: (r: any) => void = () => {}): string {

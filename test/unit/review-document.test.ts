@@ -12,6 +12,7 @@ import { datesIn, findContradictions, type SourceChunk } from "../../functions/r
 import { factsToConfirm } from "../../functions/review/facts-to-confirm.ts";
 import { buildReviewDocument, mapReviewText, renderReviewMarkdown } from "../../functions/review-document.ts";
 import { vawa } from "../../workflows/samples/sample-cases.ts";
+import { evidenceChecklist } from "../../core/evidence-checklist.ts";
 import { vawaSpanish as vawaEs } from "../../workflows/samples/spanish-sample.ts";
 
 /** A sample case's documents (scans included) chunked as Index chunks them. */
@@ -188,6 +189,19 @@ test("the Markdown renditions carry raw HTML from a PDF as text, never as a tag"
     contradictions: [],
     exhibits: [],
     notChecked: [],
+    evidenceChecklist: [],
   } as unknown as Parameters<typeof renderReviewMarkdown>[0]);
   assert.ok(!review.includes("<"), review);
+});
+
+test("the review document lists the evidence to gather for the case's variant, each item to tick", () => {
+  const inputs = { review: { status: "passed" as const, failures: [] }, elements: [], chunks: chunksOf(vawa), score: null, placeholderProblems: [], draft: draftWith(false) };
+  const evidence = evidenceChecklist("VAWA", "spouse", "citizen");
+  const doc = buildReviewDocument({ ...inputs, evidence });
+  assert.deepEqual(doc.evidenceChecklist, evidence);
+  const md = renderReviewMarkdown(doc);
+  assert.match(md, /## Evidence to gather\n\n- \[ \] Marriage certificate, and proof that any earlier marriage of either spouse ended/);
+  assert.ok(md.includes("- [ ] Police clearance or state criminal background check from each place the self-petitioner lived six months or more in the three years before filing (8 CFR 204.2(c)(2)(v))"));
+  assert.ok(md.indexOf("## Evidence to gather") < md.indexOf("## Exhibit list"));
+  assert.match(renderReviewMarkdown(buildReviewDocument(inputs)), /## Evidence to gather\n\n- none listed\n/);
 });

@@ -9,8 +9,8 @@ import assert from "node:assert/strict";
 import { makeTestHome } from "../helpers.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { buildDefinition } from "../../workflows/definition.ts";
-import { collectResources, collectStateTypes, historyEvents } from "../../api/sfn-history.ts";
-import { statesFromHistory } from "../../api/aws-history.ts";
+import { collectResources, collectStateTypes, historyEvents } from "../../api/local-history-events.ts";
+import { statesFromHistory } from "../../api/history-states.ts";
 import type { EventRow, ExecutionRow } from "../../workflows/engine/history-db.ts";
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
 

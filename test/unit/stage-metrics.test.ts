@@ -1,5 +1,5 @@
 /**
- * One StageMetrics builder (core/stage-metrics.ts) for the llama worker and the fallback's
+ * One StageMetrics builder (core/stages/metrics.ts) for the llama worker and the fallback's
  * hosted runs: the same rounding, rates, chunk counts, cost and ledger line whoever ran the stage.
  */
 import { test } from "node:test";
@@ -9,8 +9,8 @@ import os from "node:os";
 import path from "node:path";
 import { LocalBlobStore, getJson } from "../../core/blob-store.ts";
 import { loadRegistry } from "../../core/registry.ts";
-import { recordStageCost, stageMetrics } from "../../core/stage-metrics.ts";
-import { costLedgerPrefix, type CostEntry } from "../../core/stage-report.ts";
+import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
+import { costLedgerPrefix, type CostEntry } from "../../core/stages/report.ts";
 import { readFileSync } from "node:fs";
 import { root } from "../helpers.ts";
 
@@ -108,7 +108,7 @@ test("a hosted run: no warm start, placement or thought fields, no rate without 
 test("the worker and the fallback both build their metrics with it", () => {
   for (const file of ["containers/llama-worker/run-stage.ts", "functions/generate-fallback.ts"]) {
     const text = readFileSync(path.join(root, file), "utf8");
-    assert.match(text, /from "\.\.\/(\.\.\/)?core\/stage-metrics\.ts"/, `${file} imports core/stage-metrics.ts`);
+    assert.match(text, /from "(\.\.\/)+(core\/stages\/|)metrics\.ts"/, `${file} imports core/stages/metrics.ts`);
     assert.match(text, /stageMetrics\(registry, \{/, `${file} builds its metrics with stageMetrics`);
   }
 });

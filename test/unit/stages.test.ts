@@ -14,7 +14,7 @@ import { stageModules } from "../../core/stages/index.ts";
 import type { GpuStageModule } from "../../core/stages/stage.ts";
 import { promptVersion } from "../../core/stages/prompts.ts";
 import { acquireStateName, gpuStages, isGpuStage, stateNames } from "../../core/state-names.ts";
-import { stageEnvParameters } from "../../core/stage-input.ts";
+import { stageEnvParameters } from "../../core/stages/task-env.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { activityName, buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
 import { allStates } from "../../workflows/asl.ts";
@@ -24,7 +24,7 @@ import { root } from "../helpers.ts";
 
 const stagesDir = path.join(root, "core", "stages");
 /** Modules in core/stages/ that are shared by the stages, not stages themselves. */
-const shared = new Set(["index.ts", "stage.ts", "planning.ts", "plan.ts", "prompts.ts", "paragraphs.ts", "judge.ts"]);
+const shared = new Set(["index.ts", "stage.ts", "plan-context.ts", "plan-stage.ts", "task-env.ts", "report.ts", "metrics.ts", "prompts.ts", "paragraphs.ts", "judge.ts"]);
 const registryFiles = readdirSync(path.join(root, "models")).filter((f) => /^registry.*\.json$/.test(f)).sort();
 const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 const isStageModule = (value: unknown): value is GpuStageModule =>

@@ -13,10 +13,10 @@ import os from "node:os";
 import path from "node:path";
 import { LocalBlobStore, putJson } from "../../core/blob-store.ts";
 import type { Draft } from "../../core/declaration.ts";
-import type { StageInput } from "../../core/stage-input.ts";
-import { planStage } from "../../core/stages/plan.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
 import { translateDeclaration } from "../../core/stages/translate-declaration.ts";
-import { checkTranslatedPlaceholders, elementTitlesEs, placeholderShape, type Translation } from "../../core/translation.ts";
+import { checkTranslatedPlaceholders, placeholderShape, type Translation } from "../../core/translation.ts";
 import { placeholderPattern } from "../../functions/redaction/redactor.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { buildDefinition, neededStateName } from "../../workflows/definition.ts";
@@ -58,7 +58,8 @@ test("scripted outputs: a faithful translation is stored with Spanish headings, 
   const t: Translation = await translateDeclaration.readOutput(store, key);
   assert.equal(t.language, "es");
   assert.equal(t.draftKey, "runs/t/draft-1.json");
-  assert.deepEqual(t.paragraphs.map((p) => p.title), ["Relación que califica", "Agresión o crueldad extrema", "Residencia compartida"]);
+  // The headings are the case's elements' Spanish titles (no elements.json here: the default variant, a spouse).
+  assert.deepEqual(t.paragraphs.map((p) => p.title), ["Relación que califica: matrimonio con el agresor", "Agresión o crueldad extrema durante el matrimonio, contra el autopeticionario o contra su hijo o hija", "Residencia compartida con el agresor"]);
   assert.deepEqual(t.paragraphs.map((p) => p.text), ["Yo, [PERSON_1], me casé con [PERSON_2] el [DATE_1].", "", "Vivíamos juntos."]);
   assert.deepEqual(t.paragraphs.map((p) => p.missingPlaceholders), [[], [], ["[ADDRESS_1]"]]);
 });
@@ -118,7 +119,7 @@ test("retrieval for a case in Spanish: each element's query has Spanish terms, a
       for (const element of elements) {
         assert.ok(element.queryEs.split(" ").length >= 4, `${caseType} ${variant} ${element.id} has Spanish terms`);
         assert.ok(es.includes(`${element.query} ${element.queryEs}`), `${caseType} ${variant} ${element.id}: its Spanish query is ranked by`);
-        assert.ok(elementTitlesEs[element.id], `${caseType} ${variant} ${element.id} has a Spanish heading`);
+        assert.ok(element.titleEs && element.titleEs !== element.title, `${caseType} ${variant} ${element.id} has a Spanish heading`);
       }
     }
   }

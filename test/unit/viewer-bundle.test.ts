@@ -1,8 +1,8 @@
 /**
  * The viewer's script is real TypeScript: api/viewer/browser/*.ts, type-checked against the
- * DOM (and without Node's types) by its own tsconfig, bundled by esbuild into the committed
- * string module api/viewer/app-js.generated.ts that /viewer/app.js serves. Here: that module
- * is exactly a fresh esbuild build of the sources; the served script is plain JavaScript
+ * DOM (and without Node's types) by its own tsconfig, bundled by esbuild (bin/build.mjs) into
+ * the string module dist/viewer/app-js.ts, outside git, that /viewer/app.js serves. Here: that
+ * module is exactly a fresh esbuild build of the sources; the served script is plain JavaScript
  * holding every module; the browser project really rejects a type error and a Node global;
  * the server's wire types still fit the viewer's; and api/viewer.ts, bundled the way SST
  * bundles a Lambda (rehearsal/bundle.ts), serves the script from a folder holding only its
@@ -11,15 +11,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { Hono } from "hono";
 import { mountViewer } from "../../api/viewer.ts";
-import { viewerJs } from "../../api/viewer/app-js.generated.ts";
-import { buildViewerJs, generatedSource, readGeneratedModule } from "../../api/viewer/build.ts";
+import { viewerJs } from "../../dist/viewer/app-js.ts";
+import { buildViewerJs, viewerModule, viewerModuleSource } from "../../bin/build.mjs";
 import type { ExecutionListItem as ViewerListItem, ExecutionSummary as ViewerSummary } from "../../api/viewer/browser/types.ts";
 import type { ExecutionListItem as ServerListItem } from "../../api/executions.ts";
 import type { ExecutionSummary as ServerSummary } from "../../workflows/engine/summary.ts";
@@ -43,10 +43,10 @@ const listItemFits: (s: ServerListItem) => ViewerListItem = (s) => s;
 void summaryFits;
 void listItemFits;
 
-test("the committed viewer script is a fresh esbuild build of api/viewer/browser/*.ts", async () => {
+test("the served viewer script is a fresh esbuild build of api/viewer/browser/*.ts", async () => {
   const built = await buildViewerJs();
-  assert.equal(viewerJs, built, "the served script differs from a fresh build of api/viewer/browser: run npm run viewer:build and commit api/viewer/app-js.generated.ts");
-  assert.equal(readGeneratedModule(), generatedSource(built), "api/viewer/app-js.generated.ts is stale: run npm run viewer:build and commit it");
+  assert.equal(viewerJs, built, "the served script differs from a fresh build of api/viewer/browser: run npm run build");
+  assert.equal(readFileSync(viewerModule, "utf8"), viewerModuleSource(built), "dist/viewer/app-js.ts is stale: run npm run build");
 });
 
 test("/viewer/app.js is plain JavaScript: one strict IIFE holding every browser module", async () => {
@@ -102,7 +102,7 @@ test("api/viewer.ts bundled as SST bundles a Lambda serves the script from a fol
       [],
       "no bundler or compiler in the bundle",
     );
-    assert.ok(bundle.inputs.includes("api/viewer/app-js.generated.ts"));
+    assert.ok(bundle.inputs.includes("dist/viewer/app-js.ts"));
     const loaded = (await import(pathToFileURL(path.join(bundle.dir, bundle.entryFile)).href)) as { mountViewer: typeof mountViewer };
     const app = new Hono();
     loaded.mountViewer(app);

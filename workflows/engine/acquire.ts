@@ -1,23 +1,27 @@
 /**
  * A GPU stage's `<Stage>Acquire` state, run locally: what the acquire Lambda and an ECS task
  * of the model do in AWS. It gets a worker of the stage's model with the model loaded: an
- * idle warm one from the pool, else a new process that loads the model and says so. The
- * wait is the Acquire state's, under its TimeoutSeconds (the registry's acquireSeconds); the
- * worker is then held for the stage's generate state, which has the stage's heartbeat.
+ * idle warm one from the pool, else a new process that loads the model and says so, as the
+ * pool policy (core/gpu-pool-policy.ts) decides. The wait is the Acquire state's, under its
+ * TimeoutSeconds (the registry's acquireSeconds); the worker is then held for the stage's
+ * generate state, which has the stage's heartbeat.
  */
 import { fork, type ChildProcess } from "node:child_process";
-import { StatesError, StatesErrors } from "../../core/errors.ts";
+import { WorkerCrashedError, StatesError, StatesErrors } from "../../core/errors.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
 import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
-import { workerLaunch } from "../../core/child-entry.ts";
+import { workerLaunch } from "./worker-launch.ts";
 import { childEnv } from "../../core/config.ts";
-import { liveWorkers } from "./worker-spares.ts";
-import { countWorker, onWorkerFreed, poolWarm, reserveWorker, takeWarm, warmEnv, warmModelWorkers, workersOf, type WarmLimits } from "./warm-pool.ts";
+import { decideAcquire, warmUpStarts } from "../../core/gpu-pool-policy.ts";
+import { countWorker, idleCount, liveWorkers, onWorkerFreed, poolWarm, reserveWorker, takeWarm, warmEnv, workersOf, type WarmLimits } from "./warm-pool.ts";
 
 export interface AcquireContext {
   registry: Registry;
-  /** Warm model workers' limits; undefined: no warm workers, the stage starts cold as before. */
+  /**
+   * The workers' limits (maxTasks 1 with AFFIANT_WARM_WORKERS=0); undefined under task
+   * tokens, where the generate state starts its own process, as an ECS task does.
+   */
   warm: WarmLimits | undefined;
   signal: AbortSignal | undefined;
   /** The worker belongs to the execution until its stage answers: killed with it. */
@@ -36,34 +40,66 @@ export interface Acquired {
 
 export async function acquireWorker(ctx: AcquireContext, executionId: string, stage: GpuStage, payload: { faults?: unknown }, timeoutSeconds: number): Promise<Acquired> {
   const model = ctx.registry.stages[stage]!.model;
-  // Warm workers off: the generate state starts a fresh process, as a stage did before.
+  // Under task tokens: the generate state starts the worker that answers with its token.
   if (!ctx.warm) return { workerId: null, model, loadMs: 0, reused: false };
+  const got = await loadedWorker({ limits: ctx.warm, poolSize: ctx.registry.workers.poolSize, model, stage, faults: payload?.faults, signal: ctx.signal, timeoutSeconds, adopt: ctx.adopt });
+  reserveWorker(executionId, stage, got);
+  return { workerId: String(got.child.pid), model, loadMs: got.loadMs, reused: got.reused, ...(got.warmedUp ? { warmedUp: true } : {}) };
+}
+
+export interface LoadedWorkerOptions {
+  limits: WarmLimits;
+  poolSize: number;
+  model: string;
+  stage: string;
+  faults: unknown;
+  signal: AbortSignal | undefined;
+  /** The wait's budget: past it with the pool still full, States.Timeout naming the pool. */
+  timeoutSeconds: number;
+  adopt: (child: ChildProcess) => void;
+}
+
+/**
+ * A worker of `model` with the model loaded, as the pool policy decides: an idle warm one,
+ * one WarmUp started, or a new one (waited for until loaded), or a wait for the pool to
+ * have room. The Acquire state's work, and the local fallback model's (its load is not
+ * charged to its HeartbeatSeconds either).
+ */
+export async function loadedWorker(o: LoadedWorkerOptions): Promise<{ child: ChildProcess; idleMs: number; loadMs: number; reused: boolean; warmedUp: boolean }> {
+  const { model, stage, timeoutSeconds } = o;
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const idle = takeWarm(model);
+    const decision = decideAcquire({ live: workersOf(model), free: idleCount(model) + startingCount(model), waiting: 1, budgetSpent: Date.now() >= deadline }, { poolSize: o.poolSize }, model);
+    if (decision.kind === "refuse") {
+      throw new StatesError(StatesErrors.Timeout, JSON.stringify({ stage, model, reason: `${decision.reason} (${timeoutSeconds} s)`, poolSize: o.poolSize }));
+    }
+    if (decision.kind === "wait") {
+      await freed(stage, model, o.poolSize, deadline, o.signal);
+      continue;
+    }
+    const idle = decision.kind === "reuse" ? takeWarm(model) : undefined;
     if (idle) {
-      if (warmUpChildren.delete(idle.child)) warmedUpClaims++;
-      ctx.adopt(idle.child);
-      reserveWorker(executionId, stage, idle);
-      return { workerId: String(idle.child.pid), model, loadMs: 0, reused: true };
+      const warmedUp = warmUpChildren.delete(idle.child);
+      if (warmedUp) warmedUpClaims++;
+      o.adopt(idle.child);
+      return { ...idle, loadMs: 0, reused: true, warmedUp };
     }
     // One the WarmUp state started for this model, still loading: this Acquire waits for it.
-    const starting = claimStarting(model);
-    if (starting || workersOf(model) < ctx.registry.workers.poolSize) {
-      const { child, loaded } = starting ?? (await startWorker(ctx.warm, model, stage, payload?.faults, ctx.signal));
-      ctx.adopt(child);
-      const loadMs = await waitLoaded(child, loaded, stage, model, Math.max(0, (deadline - Date.now()) / 1000), timeoutSeconds, ctx.signal);
-      reserveWorker(executionId, stage, { child, idleMs: 0 });
-      return { workerId: String(child.pid), model, loadMs, reused: false, ...(starting ? { warmedUp: true } : {}) };
-    }
-    // The model's pool is full (workers.poolSize, as the acquire Lambda caps its ECS tasks):
-    // wait, on the Acquire budget, for one of them to come free or exit.
-    await freed(stage, model, ctx.registry.workers.poolSize, deadline, timeoutSeconds, ctx.signal);
+    const starting = decision.kind === "reuse" ? claimStarting(model) : undefined;
+    // Free a moment ago, gone now (it exited): look again.
+    if (decision.kind === "reuse" && !starting) continue;
+    const { child, loaded } = starting ?? (await startWorker(o.limits, model, stage, o.faults, o.signal));
+    o.adopt(child);
+    const loadMs = await waitLoaded(child, loaded, stage, model, Math.max(0, (deadline - Date.now()) / 1000), timeoutSeconds, o.signal);
+    return { child, idleMs: 0, loadMs, reused: false, warmedUp: Boolean(starting) };
   }
 }
 
-/** Waits until a warm worker is pooled or exits; the Acquire's timeout or the execution's stop ends the wait. */
-function freed(stage: string, model: string, poolSize: number, deadline: number, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Waits until a warm worker is pooled or exits, or the Acquire's budget is spent (the pool
+ * policy then refuses); the execution's stop ends the wait with States.Aborted.
+ */
+function freed(stage: string, model: string, poolSize: number, deadline: number, signal: AbortSignal | undefined): Promise<void> {
   const cause = (reason: string) => JSON.stringify({ stage, model, reason, poolSize });
   return new Promise<void>((resolve, reject) => {
     const done = (err?: Error) => {
@@ -74,10 +110,7 @@ function freed(stage: string, model: string, poolSize: number, deadline: number,
       else resolve();
     };
     const stop = onWorkerFreed(() => done());
-    const timer = setTimeout(
-      () => done(new StatesError(StatesErrors.Timeout, cause(`all ${poolSize} workers of ${model} (workers.poolSize) stayed busy for the acquire budget (${timeoutSeconds} s)`))),
-      Math.max(0, deadline - Date.now()),
-    );
+    const timer = setTimeout(() => done(), Math.max(0, deadline - Date.now()));
     const onAbort = () => done(new StatesError("States.Aborted", cause("the execution was stopped")));
     signal?.addEventListener("abort", onAbort);
     if (signal?.aborted) onAbort();
@@ -90,11 +123,18 @@ const startingWorkers = new Map<string, Array<{ child: ChildProcess; loaded: Pro
 const warmUpChildren = new WeakSet<ChildProcess>();
 let warmedUpClaims = 0;
 
+const running = (child: ChildProcess) => child.exitCode === null && child.signalCode === null;
+
+/** WarmUp's workers of `model` still loading and claimed by no Acquire. */
+function startingCount(model: string): number {
+  return (startingWorkers.get(model) ?? []).filter((w) => running(w.child)).length;
+}
+
 function claimStarting(model: string): { child: ChildProcess; loaded: Promise<number> } | undefined {
   const list = startingWorkers.get(model);
   while (list?.length) {
     const w = list.shift()!;
-    if (w.child.exitCode === null && w.child.signalCode === null) {
+    if (running(w.child)) {
       warmUpChildren.delete(w.child);
       warmedUpClaims++;
       return w;
@@ -109,16 +149,17 @@ export function warmedUpCount(): number {
 }
 
 /**
- * The WarmUp state, locally (an Event invoke of the acquire Lambda in AWS): starts a worker
- * of each model with none idle or starting, and returns at once. A worker that loads before
- * any Acquire wants it goes to the pool; one that fails is only logged by its exit.
+ * The WarmUp state, locally (an Event invoke of the acquire Lambda in AWS): starts the
+ * workers the pool policy asks for (one of each model with none idle or starting and room
+ * in its pool), and returns at once. A worker that loads before any Acquire wants it goes
+ * to the pool; one that fails is only logged by its exit.
  */
-export async function warmUp(ctx: Pick<AcquireContext, "warm"> & { poolSize?: number }, wanted: Array<{ model: string; stage: string }>, faults: unknown): Promise<{ started: string[] }> {
+export async function warmUp(ctx: Pick<AcquireContext, "warm"> & { poolSize: number }, wanted: Array<{ model: string; stage: string }>, faults: unknown): Promise<{ started: string[] }> {
   const limits = ctx.warm;
   if (!limits) return { started: [] };
   const started: string[] = [];
   for (const { model, stage } of wanted) {
-    if (warmModelWorkers()[model]?.length || startingWorkers.get(model)?.length || workersOf(model) >= (ctx.poolSize ?? Number.POSITIVE_INFINITY)) continue;
+    if (!warmUpStarts({ live: workersOf(model), free: idleCount(model) + startingCount(model) }, { poolSize: ctx.poolSize })) continue;
     const worker = await startWorker(limits, model, stage, faults, undefined);
     warmUpChildren.add(worker.child);
     const list = startingWorkers.get(model) ?? [];
@@ -166,7 +207,7 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
     };
     const onExit = (code: number | null) => {
       child.off("message", onMessage);
-      reject(new StatesError("Affiant.WorkerCrashed", JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid })));
+      reject(new StatesError(WorkerCrashedError.errorName, JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid })));
     };
     child.on("message", onMessage);
     child.once("exit", onExit);

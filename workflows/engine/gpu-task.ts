@@ -9,11 +9,10 @@ import type { Registry } from "../../core/registry.ts";
 import type { RoutingStore } from "../../core/routing-store.ts";
 import { recordRun } from "../../core/breaker.ts";
 import { injectedFault } from "../../core/faults.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import type { AslDefinition, AslState } from "../definition.ts";
-import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
+import type { AslState } from "../definition.ts";
 import type { HistoryDb } from "./history-db.ts";
 import type { LocalEngineOptions } from "./local-engine.ts";
 import { spawnWorker } from "./worker-supervisor.ts";
@@ -30,7 +29,7 @@ export interface GpuTaskContext {
   /** The worker belongs to the execution: killed with it. */
   adopt: (child: ChildProcess) => void;
   onProgress: (progress: Progress) => void;
-  /** Warm model workers' limits (the registry's `workers`); undefined: a fresh process per stage. */
+  /** The workers' limits (maxTasks 1 with AFFIANT_WARM_WORKERS=0); undefined under task tokens. */
   warm: WarmLimits | undefined;
   /** A worker that stayed warm no longer belongs to the execution: not killed when it ends. */
   release: (child: ChildProcess) => void;
@@ -58,7 +57,7 @@ export async function runGpuTask(ctx: GpuTaskContext, executionId: string, state
       taskToken: ctx.taskTokens,
       onProgress: ctx.onProgress,
       warm: ctx.warm ? { ...ctx.warm, model: loads } : undefined,
-      // The worker the stage's Acquire state got, model loaded (none when warm workers are off).
+      // The worker the stage's Acquire state got, model loaded (none under task tokens).
       reserved: claimReserved(executionId, stage),
       onPooled: ctx.release,
     });
@@ -81,13 +80,3 @@ export function ecsEnvironment(stateName: string, input: unknown): Record<string
 
 /** A GPU stage's generate state: a Step Functions activity of its model. */
 export const isGpuStateResource = (resource: unknown): boolean => /^arn:aws:states:[^:]*:[^:]*:activity:/.test(String(resource ?? ""));
-
-/** The most GPU (activity) task states one Parallel state runs at once: one per branch that has any. */
-export function widestGpuParallel(definition: AslDefinition): number {
-  let widest = 1;
-  for (const [, state] of allStates(definition)) {
-    const gpuBranches = nestedMachines(state).filter((b) => collectTaskStates(b).some(([, x]) => isGpuStateResource(x.Resource))).length;
-    widest = Math.max(widest, gpuBranches);
-  }
-  return widest;
-}

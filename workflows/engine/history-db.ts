@@ -6,7 +6,8 @@
  */
 import { SqliteTables } from "../../core/sqlite.ts";
 import { homePaths } from "../../core/paths.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
+import { InterruptedError } from "../../core/errors.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
 
@@ -146,9 +147,18 @@ export class HistoryDb extends SqliteTables {
   listExecutions(limit = 50, filter: { status?: ExecutionStatus; caseId?: string; before?: string } = {}): ExecutionRow[] {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.status) (where.push("status = ?"), args.push(filter.status));
-    if (filter.caseId) (where.push("case_id = ?"), args.push(filter.caseId));
-    if (filter.before) (where.push("(started_at || id) < ?"), args.push(filter.before));
+    if (filter.status) {
+      where.push("status = ?");
+      args.push(filter.status);
+    }
+    if (filter.caseId) {
+      where.push("case_id = ?");
+      args.push(filter.caseId);
+    }
+    if (filter.before) {
+      where.push("(started_at || id) < ?");
+      args.push(filter.before);
+    }
     const sql = `SELECT * FROM executions ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY started_at DESC, id DESC LIMIT ?`;
     return (this.db.prepare(sql).all(...args, limit) as Array<Record<string, string | null>>).map(toExecution);
   }
@@ -174,7 +184,7 @@ export class HistoryDb extends SqliteTables {
       // Waiting for the attorney needs no process: any engine resumes it from its task.
       if (waiting.has(r.id)) continue;
       if (r.owner_pid !== null && isAlive(r.owner_pid)) continue;
-      this.finishExecution(r.id, { status: "ABORTED", error: "Affiant.Interrupted", cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
+      this.finishExecution(r.id, { status: "ABORTED", error: InterruptedError.errorName, cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
       reaped.push(r.id);
     }
     return reaped;

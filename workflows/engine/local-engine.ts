@@ -14,33 +14,34 @@ import { writeFileSync } from "node:fs";
 import path from "node:path";
 import type { ChildProcess } from "node:child_process";
 import { blobStore, type BlobStore } from "../../core/blob-store.ts";
-import { ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
+import { InterruptedError, OutputWriteFailedError, ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
 import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion } from "../../core/pipeline-state.ts";
 import type { FaultKind } from "../../core/faults.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import { newExecutionName } from "../../core/execution-name.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
-import { holdWorkerSpares } from "./worker-spares.ts";
-import { isGpuStateResource, runGpuTask, widestGpuParallel } from "./gpu-task.ts";
+import { isGpuStateResource, runGpuTask } from "./gpu-task.ts";
 import { acquireWorker, warmUp } from "./acquire.ts";
 import { recordEvents, type StateEvent } from "./event-recorder.ts";
 import { writeOutputs } from "./outputs.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
 import { buildDefinition, type AslDefinition, type AslState } from "../definition.ts";
-import { allStates, collectTaskStates, nestedMachines } from "../asl.ts";
+import { collectTaskStates, } from "../asl.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
-import { isGpuStage, stageOfAcquire } from "../../core/state-names.ts";
+import { localWorkerLimits } from "../../core/gpu-pool-policy.ts";
+import type { WarmLimits } from "./warm-pool.ts";
+import { stageOfAcquire } from "../../core/state-names.ts";
 import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
 import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import { config } from "../../core/config.ts";
 import { stateNames } from "../../core/state-names.ts";
-import { ReviewGates, waitingForReview, type ReviewRequest, type StartApproval } from "./review-gates.ts";
+import { ReviewGates, type ReviewRequest, type StartApproval } from "./review-gates.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
@@ -55,17 +56,10 @@ export interface LocalEngineOptions {
    */
   taskTokens?: { broker: TaskTokenBroker; sfnEndpoint: string; credentials?: { accessKeyId: string; secretAccessKey: string } };
   /**
-   * Warm spare workers kept ready once this engine starts its first execution (IPC workers
-   * only: under `taskTokens` each task starts cold, as an ECS task does). Default:
-   * `AFFIANT_WORKER_SPARES`, else the most GPU states that run at once (the judges'
-   * Parallel), so that none of them waits for a cold start; 0 turns spares off. An idle
-   * spare holds about 100 MB and no model.
-   */
-  workerSpares?: number;
-  /**
    * Warm model workers (IPC only): a worker keeps its model loaded for later stages of that
    * model, from any execution, under the registry's `workers` limits. Default: on;
-   * `AFFIANT_WARM_WORKERS=0` (or false here) runs each stage in a fresh process, as before.
+   * `AFFIANT_WARM_WORKERS=0` (or false here) gives each worker one task (maxTasks 1), after
+   * which it exits. Under `taskTokens` each generate state starts its own worker, as an ECS task does.
    */
   warmWorkers?: boolean;
 }
@@ -107,9 +101,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private readonly aborts = new Map<string, () => void>();
   private readonly stopReasons = new Map<string, { error?: string; cause?: string }>();
   private readonly taskTokens: LocalEngineOptions["taskTokens"];
-  private readonly workerSpares: number;
-  private readonly warmWorkers: boolean;
-  private releaseSpares: (() => void) | undefined;
+  /** The limits the engine's workers run under; undefined under task tokens. */
+  private readonly warmLimits: WarmLimits | undefined;
   private releaseOcr: (() => Promise<void>) | undefined;
   private disposed = false;
   /** The attorney's gate: tokens, decisions, resumption, expiry (review-gates.ts). */
@@ -119,17 +112,15 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
   constructor(options: LocalEngineOptions = {}) {
     super();
-    // Under task tokens each task starts cold, as an ECS task of today's path does.
-    this.warmWorkers = !options.taskTokens && (options.warmWorkers ?? config().AFFIANT_WARM_WORKERS !== "0");
+    const warmWorkers = options.warmWorkers ?? config().AFFIANT_WARM_WORKERS !== "0";
     this.registry = options.registry ?? loadRegistry();
+    this.warmLimits = options.taskTokens ? undefined : localWorkerLimits(this.registry.workers, warmWorkers);
     this.definition = buildDefinition({ registry: this.registry });
     this.store = options.store ?? blobStore();
     this.ownsDb = !options.db;
     this.db = options.db ?? new HistoryDb();
     this.routing = openRoutingStore();
     this.taskTokens = options.taskTokens;
-    const fromEnv = config().AFFIANT_WORKER_SPARES;
-    this.workerSpares = options.taskTokens ? 0 : (options.workerSpares ?? fromEnv ?? widestGpuParallel(this.definition));
     // Executions a crashed process left RUNNING would otherwise block re-runs forever.
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
@@ -145,7 +136,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
 
   /**
    * Starts an execution and returns at once: the id, and a promise of the summary when it
-   * ends. A name already used is `Affiant.ExecutionAlreadyExists` (names are how starts
+   * ends. A name already used is an `ExecutionAlreadyExistsError` (names are how starts
    * stay idempotent).
    */
   start(options: StartExecutionOptions): { executionId: string; done: Promise<ExecutionSummary> } {
@@ -188,8 +179,6 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   ): Promise<ExecutionSummary> {
     this.children.set(executionId, new Set());
     this.ended.set(executionId, new AbortController());
-    // Spares warm while the Lambda states (extraction, OCR, redaction) run ahead of the first GPU state.
-    if (this.workerSpares > 0 && !this.releaseSpares) this.releaseSpares = holdWorkerSpares(this.workerSpares);
     // The OCR engine, like a warm Lambda container's, serves every execution of this engine.
     this.releaseOcr ??= holdSharedPageReaders();
     log("info", "execution.started", { execution: executionId, caseId: options.caseId, faults: Object.keys(options.faults ?? {}).length });
@@ -251,7 +240,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       } catch (err) {
         // A declaration that could not be written is not a success.
         status = "FAILED";
-        error = "Affiant.OutputWriteFailed";
+        error = OutputWriteFailedError.errorName;
         cause = (err as Error).message;
       }
     }
@@ -291,8 +280,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         // The acquire Lambda's Event invoke in AWS: start workers, wait for none (acquire.ts).
         handlers[name] = async (input) => {
           const payload = (input as { Payload?: { warm?: Array<{ model: string; stage: string }>; input?: { faults?: unknown } } }).Payload;
-          const warm = this.warmWorkers ? this.registry.workers : undefined;
-          return { Payload: await warmUp({ warm, poolSize: this.registry.workers.poolSize }, payload?.warm ?? [], payload?.input?.faults), StatusCode: 202 };
+          return { Payload: await warmUp({ warm: this.warmLimits, poolSize: this.registry.workers.poolSize }, payload?.warm ?? [], payload?.input?.faults), StatusCode: 202 };
         };
         continue;
       }
@@ -303,7 +291,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
           acquireWorker(
             {
               registry: this.registry,
-              warm: this.warmWorkers ? this.registry.workers : undefined,
+              warm: this.warmLimits,
               signal: this.ended.get(executionId)?.signal,
               adopt: (child) => this.adopt(executionId, name, child),
             },
@@ -324,7 +312,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
                 signal: this.ended.get(executionId)?.signal,
                 adopt: (child) => this.adopt(executionId, name, child),
                 onProgress: (progress) => this.emit("event", { type: "progress", executionId, state: name, progress }),
-                warm: this.warmWorkers ? this.registry.workers : undefined,
+                warm: this.warmLimits,
                 release: (child) => this.children.get(executionId)?.delete(child),
               },
               executionId,
@@ -345,7 +333,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     try {
       // The fallback Lambda starts local workers of its own; they belong to this execution.
       // (No controller left: the execution is over, and nothing may start for it.)
-      const scope = { signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(), onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child) };
+      const scope = { signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(), onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child), warm: this.warmLimits && { limits: this.warmLimits, poolSize: this.registry.workers.poolSize } };
       const result = await withWorkerScope(scope, () => invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60)));
       if (fn === "generate-fallback") this.db.addReport(executionId, stateName, "SUCCEEDED", result.Payload as StageMetrics);
       return result;
@@ -378,10 +366,9 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       abort();
       this.killChildren(id);
       // Interrupted (Ctrl-C, SIGTERM): recorded as such, never left RUNNING.
-      this.db.finishExecution(id, { status: "ABORTED", error: "Affiant.Interrupted", cause: "the local engine was stopped before the execution ended" });
+      this.db.finishExecution(id, { status: "ABORTED", error: InterruptedError.errorName, cause: "the local engine was stopped before the execution ended" });
     }
     this.reviews.dispose();
-    this.releaseSpares?.();
     void this.releaseOcr?.();
     // Workers started outside a GPU state (the local fallback model) die with the engine too.
     killAllWorkers();

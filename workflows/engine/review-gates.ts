@@ -7,7 +7,7 @@
  * or SendTaskSuccess on `/sfn`) uses the token once and runs the same definition on from
  * AttorneyReview, in whichever process decided: the task returns the decision, as
  * SendTaskSuccess makes it return in AWS. A gate whose window passes is answered with
- * `States.Timeout`, which the state catches into `Affiant.ReviewExpired`.
+ * `States.Timeout`, which the state catches into a `ReviewExpiredError`.
  */
 import { randomBytes } from "node:crypto";
 import { NotFoundError, NotWaitingForReviewError, StatesError } from "../../core/errors.ts";

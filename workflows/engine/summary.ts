@@ -118,7 +118,7 @@ export function summarizeExecution(row: ExecutionRow, events: EventRow[], report
       continue;
     }
     const s = open.get(e.stateName)?.at(-1);
-    if (!s || s.status !== "RUNNING") continue;
+    if (s?.status !== "RUNNING") continue;
     if (e.type === "StateExited") {
       s.status = "SUCCEEDED";
       s.endedAt = e.timestamp;

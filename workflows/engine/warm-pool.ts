@@ -4,23 +4,24 @@
  * any execution; the engine keeps it here, by model, until a GPU state of that model takes
  * it. It exits by itself after maxTasks tasks or idleSeconds idle; a failure of any kind
  * kills it (worker-supervisor.ts), and it is never pooled again. Keyed by model id, so two
- * models never share a process (the worker refuses another model's stage besides).
- *
- * Beside worker-spares.ts: a spare has no model and runs one stage; a warm model worker
- * has its model and runs up to maxTasks.
+ * models never share a process (the worker refuses another model's stage besides). With
+ * AFFIANT_WARM_WORKERS=0 the same path runs with maxTasks 1: a worker serves one task and exits.
+ * What to do with the pool is decided in core/gpu-pool-policy.ts; this file keeps the processes.
  */
 import type { ChildProcess } from "node:child_process";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import type { Registry } from "../../core/registry.ts";
+import { retireReason } from "../../core/gpu-pool-policy.ts";
 
 /** The registry's `workers` limits a worker enforces itself. */
 export type WarmLimits = Pick<Registry["workers"], "maxTasks" | "idleSeconds" | "maxRssGrowthMb">;
 
+/** Every worker process this engine started and that has not exited. */
+export const liveWorkers = new Set<ChildProcess>();
+
 /** Idle warm workers by model id, with when each became idle (charged to the task that takes it). */
 const idle = new Map<string, Array<{ child: ChildProcess; since: number }>>();
 const tracked = new WeakSet<ChildProcess>();
-/** Model loads and reuses the pool saw, for diagnostics and the bench. */
-const counters = { taken: 0, pooled: 0 };
 
 /** The environment a worker needs to be one (the limits it enforces itself). */
 export function warmEnv(limits: WarmLimits): Record<string, string> {
@@ -36,9 +37,9 @@ export function warmModelWorkers(): Record<string, number[]> {
   return Object.fromEntries([...idle].filter(([, w]) => w.length).map(([model, w]) => [model, w.map((x) => x.child.pid!)]));
 }
 
-/** How many tasks found a warm worker, and how many answers pooled one. */
-export function warmPoolCounters(): { taken: number; pooled: number } {
-  return { ...counters };
+/** Idle warm workers of `model` still alive. */
+export function idleCount(model: string): number {
+  return (idle.get(model) ?? []).filter((x) => alive(x.child)).length;
 }
 
 function untrack(child: ChildProcess): void {
@@ -52,12 +53,12 @@ function untrack(child: ChildProcess): void {
 const alive = (child: ChildProcess) => child.exitCode === null && child.signalCode === null && child.connected;
 
 /**
- * A worker that answered and stays: into the pool, unless its RSS grew past the bound
- * (killed: memory growth is a reason to replace it, whatever the worker itself decided).
+ * A worker that answered and stays: into the pool, unless the pool policy retires it (its
+ * RSS grew past the bound, say: killed, whatever the worker itself decided).
  */
 export function poolWarm(child: ChildProcess, stay: NonNullable<StageMetrics["stayWarm"]>, limits: WarmLimits): boolean {
   if (!alive(child)) return false;
-  if (stay.rssGrowthMb > limits.maxRssGrowthMb) {
+  if (retireReason(stay, limits)) {
     child.kill("SIGKILL");
     return false;
   }
@@ -72,7 +73,6 @@ export function poolWarm(child: ChildProcess, stay: NonNullable<StageMetrics["st
   const list = idle.get(stay.model) ?? [];
   list.push({ child, since: Date.now() });
   idle.set(stay.model, list);
-  counters.pooled++;
   countWorker(stay.model, child);
   wake();
   return true;
@@ -89,7 +89,6 @@ export function takeWarm(model: string): { child: ChildProcess; idleMs: number }
     child.ref();
     child.channel?.ref();
     (child.stderr as { ref?: () => void } | null)?.ref?.();
-    counters.taken++;
     return { child, idleMs: Date.now() - since };
   }
   idle.delete(model);

@@ -2,22 +2,22 @@
  * Starts the worker entry as a child process and holds it to the same contract Step
  * Functions holds an ECS task to: no heartbeat within HeartbeatSeconds → killed,
  * `States.HeartbeatTimeout`; running past TimeoutSeconds → killed, `States.Timeout`;
- * dying without an answer → `Affiant.WorkerCrashed`. The kill is SIGKILL: a hung
+ * dying without an answer → a `WorkerCrashedError`. The kill is SIGKILL: a hung
  * llama.cpp call does not run signal handlers.
  *
- * A stage starts on a warm model worker of its model when one is idle (warm-pool.ts), else
- * on a warm spare when one is ready (worker-spares.ts), else on a fresh fork.
+ * A GPU stage runs on the worker its Acquire state got (warm-pool.ts), else on an idle warm
+ * worker of its model, else on a fresh fork; the fallback's local model on a fresh fork.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import { fork, spawn, type ChildProcess } from "node:child_process";
-import { StatesError, StatesErrors } from "../../core/errors.ts";
-import type { StageMetrics } from "../../core/stage-report.ts";
+import { WorkerCrashedError, StatesError, StatesErrors } from "../../core/errors.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { workerLaunch, workerSource } from "../../core/child-entry.ts";
-import { dropSpares, liveWorkers, takeSpare } from "./worker-spares.ts";
-import { countWorker, dropWarm, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
+import { workerLaunch, workerSource } from "./worker-launch.ts";
+import { countWorker, dropWarm, liveWorkers, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
+import { loadedWorker } from "./acquire.ts";
 import { childEnv, config } from "../../core/config.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
@@ -58,6 +58,8 @@ export interface SpawnWorkerOptions {
 export interface WorkerScope {
   signal: AbortSignal;
   onSpawn: (child: ChildProcess) => void;
+  /** The engine's worker limits and pool size: a local model's worker comes from the warm pool, loaded. */
+  warm?: { limits: WarmLimits; poolSize: number };
 }
 
 const scopes = new AsyncLocalStorage<WorkerScope>();
@@ -66,11 +68,10 @@ export function withWorkerScope<T>(scope: WorkerScope, fn: () => Promise<T>): Pr
   return scopes.run(scope, fn);
 }
 
-/** Kills every worker still running, spares included (the execution ended or the CLI was interrupted). */
+/** Kills every worker still running, warm ones included (the execution ended or the CLI was interrupted). */
 export function killAllWorkers(): void {
   for (const child of liveWorkers) child.kill("SIGKILL");
   liveWorkers.clear();
-  dropSpares();
   dropWarm();
 }
 
@@ -81,6 +82,15 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
   const launch = await workerLaunch();
   // The execution already ended: start nothing that would outlive it.
   if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage: options.stage, reason: "the execution was stopped before the worker started" }));
+  // A local model started inside a handler (the fallback's): a warm worker of it, loaded
+  // under the pool policy before the state's heartbeat clock starts, as an Acquire state does.
+  const model = options.env.AFFIANT_MODEL;
+  if (!options.taskToken && !options.warm && !options.reserved && scope?.warm && model) {
+    const { limits, poolSize } = scope.warm;
+    const got = await loadedWorker({ limits, poolSize, model, stage: options.stage, faults: undefined, signal, timeoutSeconds: options.timeoutSeconds, adopt: (child) => onSpawn?.(child) });
+    options = { ...options, warm: { ...limits, model }, reserved: got };
+  }
+  const adopted = options.reserved && !options.onSpawn ? options.reserved.child : undefined;
   return new Promise((resolve, reject) => {
     // The state's limits, for the worker's own lifeline (the definition passes the same in ECS).
     const limits = { AFFIANT_STATE_ENTERED_AT: new Date().toISOString(), AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds), AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds) };
@@ -110,7 +120,6 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       if (held) held.child.send({ type: "assign", env: { ...baseEnv, AFFIANT_WARM_IDLE_MS: String(held.idleMs) } } satisfies EngineMessage);
       child =
         held?.child ??
-        takeSpare(baseEnv) ??
         fork(launch.entry, [], {
           execArgv: launch.execArgv,
           env: baseEnv,
@@ -124,7 +133,7 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       liveWorkers.add(child);
       child.once("exit", () => liveWorkers.delete(child));
     }
-    onSpawn?.(child);
+    if (child !== adopted) onSpawn?.(child);
     let settled = false;
     let stderrTail = "";
     const onStderr = (d: Buffer) => {
@@ -195,12 +204,12 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
       onMessage(raw as WorkerMessage);
     }
     function onError(err: Error) {
-      finish(new StatesError("Affiant.WorkerCrashed", cause(`the worker could not start: ${err.message}`)));
+      finish(new StatesError(WorkerCrashedError.errorName, cause(`the worker could not start: ${err.message}`)));
     }
     function onExit(code: number | null, exitSignal: NodeJS.Signals | null) {
       // Give a final IPC message already in flight a moment to arrive before calling it a crash.
       setTimeout(() => {
-        finish(new StatesError("Affiant.WorkerCrashed", cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length })));
+        finish(new StatesError(WorkerCrashedError.errorName, cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length })));
       }, 50);
     }
     child.on("message", onRaw);

@@ -254,11 +254,11 @@ function shuffled<T>(items: readonly T[], random: () => number): T[] {
 
 /** One pattern for all the keys, longest first, so that no key is cut short by its own prefix. */
 function alternation(map: Map<string, string>, wrap: (alternatives: string) => string = (a) => a): RegExp | undefined {
-  const keys = [...map.keys()].sort((a, b) => b.length - a.length).map(escape);
+  const keys = [...map.keys()].sort((a, b) => b.length - a.length).map(escapeRegExp);
   return keys.length ? new RegExp(wrap(keys.join("|")), "g") : undefined;
 }
 
-const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 const pad = (n: number) => String(n).padStart(2, "0");
 
 /**
@@ -317,7 +317,7 @@ export function caseVariant(sample: SampleCase, random: () => number, caseId: st
 /** Writes a case folder: case.json, the text PDFs, and the scans as image-only PDFs. */
 export async function writeCase(sample: SampleCase, dir: string): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  writeFileSync(path.join(dir, "case.json"), JSON.stringify(sample.caseJson, null, 2) + "\n");
+  writeFileSync(path.join(dir, "case.json"), `${JSON.stringify(sample.caseJson, null, 2)}\n`);
   for (const doc of sample.documents) {
     const pages = doc.pages.map((lines, i) => [
       `${doc.title} - page ${i + 1} of ${doc.pages.length}`,

@@ -55,24 +55,24 @@ interface ErrorBody {
 export async function apiFetch(path: string): Promise<Response> {
   const headers: Record<string, string> = { accept: "application/json" };
   const token = getToken();
-  if (token) headers.authorization = "Bearer " + token;
+  if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(path, { headers, cache: "no-store" });
   if (res.ok) return res;
   const body = (await res.json().catch(() => ({}))) as ErrorBody | null;
   const e = body?.error ?? {};
-  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : "HTTP " + res.status, typeof e.message === "string" && e.message ? e.message : res.statusText);
+  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : `HTTP ${res.status}`, typeof e.message === "string" && e.message ? e.message : res.statusText);
 }
 
 /** A JSON POST to the API; a non-2xx answer is an ApiError, as apiFetch's. */
 export async function apiPost(path: string, body: unknown): Promise<unknown> {
   const headers: Record<string, string> = { accept: "application/json", "content-type": "application/json" };
   const token = getToken();
-  if (token) headers.authorization = "Bearer " + token;
+  if (token) headers.authorization = `Bearer ${token}`;
   const res = await fetch(path, { method: "POST", headers, body: JSON.stringify(body), cache: "no-store" });
   const json = (await res.json().catch(() => ({}))) as ErrorBody | null;
   if (res.ok) return json;
   const e = json?.error ?? {};
-  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : "HTTP " + res.status, typeof e.message === "string" && e.message ? e.message : res.statusText);
+  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : `HTTP ${res.status}`, typeof e.message === "string" && e.message ? e.message : res.statusText);
 }
 
 /** The API's JSON, trusted to have the shape of api/viewer/browser/types.ts. */

@@ -1,5 +1,5 @@
 /**
- * The viewer's entry point (bundled by api/viewer/build.ts into /viewer/app.js): the token
+ * The viewer's entry point (bundled by bin/build.mjs into /viewer/app.js): the token
  * gate, the executions list, the hash router and polling (every 2 s while something shown is
  * RUNNING; stopped on every navigation).
  */
@@ -112,7 +112,7 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
   const counts: Record<string, number> = {};
   for (const e of list) counts[e.status] = (counts[e.status] || 0) + 1;
   const rows = list.map((e) => {
-    const href = "#/executions/" + encodeURIComponent(e.executionId);
+    const href = `#/executions/${encodeURIComponent(e.executionId)}`;
     return h(
       "tr",
       {
@@ -145,7 +145,7 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
         { class: "counts" },
         Object.keys(counts)
           .sort()
-          .map((k) => h("li", null, [statusBadge(k), " " + counts[k]])),
+          .map((k) => h("li", null, [statusBadge(k), ` ${counts[k]}`])),
       ),
     ]),
     list.length
@@ -158,7 +158,7 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
           ]),
         )
       : h("p", { class: "muted empty", id: "no-executions" }, "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run."),
-    more ? h("p", { class: "muted small" }, "Showing the latest " + list.length + " executions; affiant runs list shows them all.") : null,
+    more ? h("p", { class: "muted small" }, `Showing the latest ${list.length} executions; affiant runs list shows them all.`) : null,
   ]);
 }
 
@@ -176,7 +176,7 @@ function showDetail(id: string, gen: number): void {
           throw err;
         },
       );
-  Promise.all([apiJson<ExecutionSummary>("/executions/" + encodeURIComponent(id)), def])
+  Promise.all([apiJson<ExecutionSummary>(`/executions/${encodeURIComponent(id)}`), def])
     .then(([summary, definition]) => {
       if (gen !== generation) return;
       byId("signout").hidden = !getToken();

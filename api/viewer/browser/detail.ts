@@ -63,7 +63,7 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
       h("strong", null, summary.error || "Error"),
       summary.cause ? h("p", null, causeMessage(summary.cause)) : null,
       // What the failed run leaves behind: the stages whose outputs are stored.
-      summary.completedStages ? h("p", { id: "completed-stages" }, "Completed stages: " + (summary.completedStages.join(", ") || "none")) : null,
+      summary.completedStages ? h("p", { id: "completed-stages" }, `Completed stages: ${summary.completedStages.join(", ") || "none"}`) : null,
     ]);
   }
 
@@ -86,7 +86,7 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
     summary.reviewAudit?.length ? renderAuditLog(summary.reviewAudit) : null,
     // Reinject has written it by the time the execution waits for the attorney or has succeeded.
-    summary.waitingFor || summary.status === "SUCCEEDED" ? renderReviewDocumentSection(summary.executionId, summary.status + (summary.review ? ":" + summary.review.round : "")) : null,
+    summary.waitingFor || summary.status === "SUCCEEDED" ? renderReviewDocumentSection(summary.executionId, summary.status + (summary.review ? `:${summary.review.round}` : "")) : null,
     h("section", { class: "card" }, [
       h("div", { class: "card-head" }, [h("h2", null, "State graph"), graphLegend()]),
       h("div", { class: "graph-wrap", id: "graph" }, definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API.")),
@@ -109,7 +109,7 @@ function graphLegend(): HTMLUListElement {
   return h(
     "ul",
     { class: "legend" },
-    keys.map((k) => h("li", null, [h("span", { class: "swatch status-" + k }), STATUS_TEXT[k]])).concat([h("li", null, [h("span", { class: "line-swatch dashed" }), "catch → fallback"])]),
+    keys.map((k) => h("li", null, [h("span", { class: `swatch status-${k}` }), STATUS_TEXT[k]])).concat([h("li", null, [h("span", { class: "line-swatch dashed" }), "catch → fallback"])]),
   );
 }
 
@@ -117,7 +117,7 @@ function timingLegend(): HTMLUListElement {
   return h(
     "ul",
     { class: "legend" },
-    SEGMENTS.map((seg) => h("li", null, [h("span", { class: "swatch seg-" + seg.key }), seg.label])).concat([h("li", null, [h("span", { class: "swatch seg-other" }), "other (wall time)"])]),
+    SEGMENTS.map((seg) => h("li", null, [h("span", { class: `swatch seg-${seg.key}` }), seg.label])).concat([h("li", null, [h("span", { class: "swatch seg-other" }), "other (wall time)"])]),
   );
 }
 
@@ -134,7 +134,7 @@ function renderRunsTable(runs: StateRun[], executionStart: string, definition: S
     h(
       "tr",
       null,
-      ["State", "Status", "Timing (scale " + fmtMs(scale) + ")", "Wall", "Model", "Provider", "Fallback reason", "Tokens in/out", "Tok/s", "Ctx · RSS", "Cost"].map((t, i) => h("th", { class: i >= 7 || i === 3 ? "num" : null }, t)),
+      ["State", "Status", `Timing (scale ${fmtMs(scale)})`, "Wall", "Model", "Provider", "Fallback reason", "Tokens in/out", "Tok/s", "Ctx · RSS", "Cost"].map((t, i) => h("th", { class: i >= 7 || i === 3 ? "num" : null }, t)),
     ),
   );
   const body = h("tbody");
@@ -142,22 +142,22 @@ function renderRunsTable(runs: StateRun[], executionStart: string, definition: S
     const status = r.status === "SUCCEEDED" ? "succeeded" : r.status === "RUNNING" ? "running" : r.status === "ABORTED" ? "aborted" : wasCaught(runs, i, definition) ? "caught" : "failed";
     const tps = typeof r.tokensPerSecond === "number" ? r.tokensPerSecond : r.genMs && r.tokensOut ? r.tokensOut / (r.genMs / 1000) : null;
     body.appendChild(
-      h("tr", { class: "run status-row-" + status, "data-state": r.name, "data-run": i }, [
-        h("td", { class: "state-name" }, [r.name, h("span", { class: "run-start" }, Number.isNaN(t0) ? "" : "started +" + fmtMs(Date.parse(r.startedAt) - t0))]),
+      h("tr", { class: `run status-row-${status}`, "data-state": r.name, "data-run": i }, [
+        h("td", { class: "state-name" }, [r.name, h("span", { class: "run-start" }, Number.isNaN(t0) ? "" : `started +${fmtMs(Date.parse(r.startedAt) - t0)}`)]),
         h("td", { "data-col": "status" }, statusBadge(status === "caught" ? "CAUGHT" : r.status)),
         h("td", { class: "timing" }, timingBar(r, scale)),
         h("td", { class: "num", "data-col": "wall" }, r.endedAt ? fmtMs(runMs(r)) : "running"),
         h("td", { "data-col": "model" }, r.model ? h("code", null, r.model) : dash()),
         h("td", { "data-col": "provider" }, r.provider ? h("span", { class: "provider" }, r.provider) : dash()),
         h("td", { "data-col": "fallback", class: r.fallbackReason ? "fallback" : null }, r.fallbackReason || dash()),
-        h("td", { class: "num", "data-col": "tokens" }, r.tokensIn === null && r.tokensOut === null ? dash() : fmtNum(r.tokensIn) + " / " + fmtNum(r.tokensOut)),
+        h("td", { class: "num", "data-col": "tokens" }, r.tokensIn === null && r.tokensOut === null ? dash() : `${fmtNum(r.tokensIn)} / ${fmtNum(r.tokensOut)}`),
         h("td", { class: "num", "data-col": "tps" }, tps === null ? dash() : fmtNum(tps, 1)),
-        h("td", { class: "num", "data-col": "context" }, r.contextSize || r.peakRssMb ? fmtNum(r.contextSize) + " · " + (r.peakRssMb ? fmtNum(r.peakRssMb) + " MB" : "–") : dash()),
+        h("td", { class: "num", "data-col": "context" }, r.contextSize || r.peakRssMb ? `${fmtNum(r.contextSize)} · ${r.peakRssMb ? `${fmtNum(r.peakRssMb)} MB` : "–"}` : dash()),
         h("td", { class: "num", "data-col": "cost" }, r.costUsd === null || r.costUsd === undefined ? dash() : fmtCost(r.costUsd)),
       ]),
     );
     if (r.error || r.cause) {
-      body.appendChild(h("tr", { class: "run-error" }, h("td", { colspan: 11 }, [h("strong", null, r.error || "Error"), r.cause ? " — " + causeMessage(r.cause) : ""])));
+      body.appendChild(h("tr", { class: "run-error" }, h("td", { colspan: 11 }, [h("strong", null, r.error || "Error"), r.cause ? ` — ${causeMessage(r.cause)}` : ""])));
     }
   });
   if (!runs.length) body.appendChild(h("tr", null, h("td", { colspan: 11, class: "muted" }, "No state has started yet.")));
@@ -186,8 +186,8 @@ function timingBar(r: StateRun, scale: number): HTMLDivElement {
     const ms = r[seg.key];
     if (typeof ms !== "number" || ms <= 0) continue;
     used += ms;
-    tips.push(seg.label + " " + fmtMs(ms));
-    const el = h("span", { class: "seg seg-" + seg.key, "data-seg": seg.key });
+    tips.push(`${seg.label} ${fmtMs(ms)}`);
+    const el = h("span", { class: `seg seg-${seg.key}`, "data-seg": seg.key });
     el.style.width = pct(ms, scale);
     bar.appendChild(el);
   }
@@ -196,7 +196,7 @@ function timingBar(r: StateRun, scale: number): HTMLDivElement {
     const other = h("span", { class: "seg seg-other", "data-seg": "other" });
     other.style.width = pct(rest, scale);
     bar.appendChild(other);
-    tips.push("other " + fmtMs(rest));
+    tips.push(`other ${fmtMs(rest)}`);
   }
   bar.setAttribute("title", tips.join(" · ") || "no timing");
   return bar;
@@ -204,16 +204,16 @@ function timingBar(r: StateRun, scale: number): HTMLDivElement {
 
 /** A non-zero segment keeps a visible sliver even beside a long OCR step. */
 function pct(ms: number, scale: number): string {
-  return "max(3px, " + Math.min(100, (ms / scale) * 100).toFixed(3) + "%)";
+  return `max(3px, ${Math.min(100, (ms / scale) * 100).toFixed(3)}%)`;
 }
 
 function downloadDeclaration(executionId: string, button: HTMLButtonElement): void {
   button.disabled = true;
-  apiFetch("/executions/" + encodeURIComponent(executionId) + "/declaration")
+  apiFetch(`/executions/${encodeURIComponent(executionId)}/declaration`)
     .then((res) => res.blob())
     .then((blob) => {
       const url = URL.createObjectURL(blob);
-      const a = h("a", { href: url, download: "declaration-" + executionId + ".md" });
+      const a = h("a", { href: url, download: `declaration-${executionId}.md` });
       document.body.appendChild(a);
       a.click();
       a.remove();
@@ -221,7 +221,7 @@ function downloadDeclaration(executionId: string, button: HTMLButtonElement): vo
     })
     .catch((err: unknown) => {
       const e = errorText(err);
-      showToast((e.name ? e.name + ": " : "") + (e.message || "download failed"));
+      showToast((e.name ? `${e.name}: ` : "") + (e.message || "download failed"));
     })
     .then(() => {
       button.disabled = false;

@@ -5,10 +5,10 @@ type Maybe<T> = T | null | undefined;
 
 export function fmtMs(ms: Maybe<number>): string {
   if (ms === null || ms === undefined || Number.isNaN(ms)) return "–";
-  if (ms < 1000) return Math.round(ms) + " ms";
-  if (ms < 60000) return (ms / 1000).toFixed(ms < 10000 ? 2 : 1) + " s";
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 60000) return `${(ms / 1000).toFixed(ms < 10000 ? 2 : 1)} s`;
   const m = Math.floor(ms / 60000);
-  return m + " min " + Math.round((ms - m * 60000) / 1000) + " s";
+  return `${m} min ${Math.round((ms - m * 60000) / 1000)} s`;
 }
 
 export function fmtDuration(startedAt: string, endedAt: Maybe<string>): string {
@@ -28,7 +28,7 @@ export function fmtCost(usd: Maybe<number>): string {
   if (usd === null || usd === undefined || Number.isNaN(usd)) return "–";
   if (usd === 0) return "$0";
   if (usd < 0.0001) return "<$0.0001";
-  return "$" + (usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3));
+  return `$${usd < 0.01 ? usd.toFixed(4) : usd.toFixed(3)}`;
 }
 
 export function fmtNum(n: Maybe<number>, digits?: number): string {
@@ -52,7 +52,7 @@ export function causeMessage(cause: unknown): string {
         if (typeof msg === "string") return causeMessage(msg) || msg;
         return Object.keys(parsed)
           .filter((k) => typeof parsed[k] !== "object")
-          .map((k) => k + ": " + String(parsed[k]))
+          .map((k) => `${k}: ${String(parsed[k])}`)
           .join(" · ");
       }
     } catch {
@@ -64,7 +64,7 @@ export function causeMessage(cause: unknown): string {
 
 export function statusBadge(status: Maybe<string>): HTMLSpanElement {
   const st = String(status || "UNKNOWN");
-  return h("span", { class: "badge badge-" + st.toLowerCase().replace(/_/g, "-") }, st.replace(/_/g, " "));
+  return h("span", { class: `badge badge-${st.toLowerCase().replace(/_/g, "-")}` }, st.replace(/_/g, " "));
 }
 
 /** An error's name and message, whatever was thrown (an ApiError, a fetch TypeError, …). */

@@ -84,7 +84,7 @@ function choiceLabel(rule: ChoiceRule): string {
   // An And of tests (TranslateDeclarationNeeded: present and "es") reads as its comparisons.
   if (Array.isArray(rule.And)) return (rule.And as ChoiceRule[]).filter((r) => !("IsPresent" in r)).map(choiceLabel).join(" and ") || "choice";
   const v = String(rule.Variable || "").replace(/^\$\./, "");
-  for (const op in choiceOps) if (op in rule) return v + " " + choiceOps[op] + " " + String(rule[op]);
+  for (const op in choiceOps) if (op in rule) return `${v} ${choiceOps[op]} ${String(rule[op])}`;
   return v || "choice";
 }
 
@@ -133,11 +133,11 @@ export function layoutMachine(sm: StateMachine): Layout {
   const taken: Record<string, boolean> = {};
   const place = (name: string, start: number): void => {
     let c = start;
-    while (taken[get(rank, name) + ":" + c]) c++;
+    while (taken[`${get(rank, name)}:${c}`]) c++;
     col[name] = c;
-    taken[get(rank, name) + ":" + c] = true;
+    taken[`${get(rank, name)}:${c}`] = true;
   };
-  for (const name of order) if (col[name] === 0) taken[get(rank, name) + ":0"] = true;
+  for (const name of order) if (col[name] === 0) taken[`${get(rank, name)}:0`] = true;
   for (const name of order) {
     const from = col[name];
     if (from === undefined) continue;

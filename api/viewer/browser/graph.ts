@@ -58,13 +58,13 @@ export function findState(states: Record<string, AslState> | undefined, name: st
 export function renderGraph(definition: StateMachine, summary: ExecutionSummary): SVGSVGElement {
   const statuses = stateStatuses(summary, definition.States);
   const layout = layoutMachine(definition);
-  const svg = s("svg", { class: "graph", width: layout.width, height: layout.height, viewBox: "0 0 " + layout.width + " " + layout.height, role: "img", "aria-label": "State graph" });
+  const svg = s("svg", { class: "graph", width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: "img", "aria-label": "State graph" });
   svg.appendChild(
     s(
       "defs",
       null,
       ["next", "catch", "back", "taken"].map((k) =>
-        s("marker", { id: "arrow-" + k, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M 0 0 L 10 5 L 0 10 z", class: "arrowhead arrowhead-" + k })),
+        s("marker", { id: `arrow-${k}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M 0 0 L 10 5 L 0 10 z", class: `arrowhead arrowhead-${k}` })),
       ),
     ),
   );
@@ -83,12 +83,12 @@ function drawLayout(svg: SVGSVGElement, layout: Layout, ox: number, oy: number, 
     const info = statuses[name] || { status: "not-run", runs: 0 };
     const x = ox + a.x;
     const y = oy + a.y;
-    const g = s("g", { class: "node node-" + st.Type.toLowerCase() + " status-" + info.status, "data-state": name, "data-status": info.status, transform: "translate(" + x + "," + y + ")" });
-    g.appendChild(s("title", null, name + " (" + st.Type + "): " + STATUS_TEXT[info.status] + (info.runs > 1 ? ", " + info.runs + " runs" : "")));
+    const g = s("g", { class: `node node-${st.Type.toLowerCase()} status-${info.status}`, "data-state": name, "data-status": info.status, transform: `translate(${x},${y})` });
+    g.appendChild(s("title", null, `${name} (${st.Type}): ${STATUS_TEXT[info.status]}${info.runs > 1 ? `, ${info.runs} runs` : ""}`));
     if (st.Type === "Parallel") {
       g.appendChild(s("rect", { class: "frame", width: a.w, height: a.h, rx: 10 }));
       g.appendChild(s("text", { class: "node-name", x: 12, y: 20 }, name));
-      g.appendChild(s("text", { class: "node-sub", x: a.w - 12, y: 20, "text-anchor": "end" }, "Parallel · " + (st.Branches || []).length + " branches" + (info.runs > 1 ? " · ×" + info.runs : "")));
+      g.appendChild(s("text", { class: "node-sub", x: a.w - 12, y: 20, "text-anchor": "end" }, `Parallel · ${(st.Branches || []).length} branches${info.runs > 1 ? ` · ×${info.runs}` : ""}`));
       nodeLayer.appendChild(g);
       for (const b of get(layout.box, name).branches ?? []) drawLayout(svg, b, x + b.dx, y + G.head - G.pad / 2, statuses);
       continue;
@@ -102,15 +102,15 @@ function drawLayout(svg: SVGSVGElement, layout: Layout, ox: number, oy: number, 
       g.appendChild(s("text", { class: "node-name", x: 26, y: 19 }, clip(name, 27)));
       g.appendChild(s("text", { class: "node-sub", x: 26, y: 35 }, clip(nodeSubtitle(st, info), 31)));
     }
-    if (info.runs > 1) g.appendChild(s("text", { class: "node-runs", x: a.w - 8, y: 15, "text-anchor": "end" }, "×" + info.runs));
+    if (info.runs > 1) g.appendChild(s("text", { class: "node-runs", x: a.w - 8, y: 15, "text-anchor": "end" }, `×${info.runs}`));
     nodeLayer.appendChild(g);
   }
   for (const e of layout.edges) edgeLayer.appendChild(drawEdge(layout, e, ox, oy, statuses));
 }
 
 function nodeSubtitle(st: AslState, info: StatusEntry): string {
-  if (st.Type === "Choice") return "Choice" + (info.run ? " · " + STATUS_TEXT[info.status] : "");
-  if (!info.run) return st.Type + " · not run";
+  if (st.Type === "Choice") return `Choice${info.run ? ` · ${STATUS_TEXT[info.status]}` : ""}`;
+  if (!info.run) return `${st.Type} · not run`;
   const parts = [STATUS_TEXT[info.status]];
   if (info.run.model) parts.push(info.run.model);
   else if (info.run.endedAt) parts.push(fmtDuration(info.run.startedAt, info.run.endedAt));
@@ -119,7 +119,7 @@ function nodeSubtitle(st: AslState, info: StatusEntry): string {
 
 function clip(value: string, n: number): string {
   const text = String(value);
-  return text.length > n ? text.slice(0, n - 1) + "…" : text;
+  return text.length > n ? `${text.slice(0, n - 1)}…` : text;
 }
 
 function drawEdge(layout: Layout, e: Edge, ox: number, oy: number, statuses: Record<string, StatusEntry>): SVGGElement {
@@ -135,12 +135,12 @@ function drawEdge(layout: Layout, e: Edge, ox: number, oy: number, statuses: Rec
     const laneX = e.laneX ?? 0;
     const sy = a.y + a.h / 2;
     const ty = e.fromBelow ? b.y + b.h : b.y + Math.min(b.h / 2, 22);
-    d = "M" + (a.x + a.w) + " " + sy + " H" + laneX + " V" + ty + (e.fromBelow ? "" : " H" + (b.x + b.w));
+    d = `M${a.x + a.w} ${sy} H${laneX} V${ty}${e.fromBelow ? "" : ` H${b.x + b.w}`}`;
     lx = laneX - 6;
     ly = (sy + ty) / 2;
   } else if (e.kind === "catch" && Math.abs(a.y + a.h / 2 - (b.y + b.h / 2)) < 1) {
     const cy = a.y + a.h / 2;
-    d = "M" + (a.x + a.w) + " " + cy + " H" + b.x;
+    d = `M${a.x + a.w} ${cy} H${b.x}`;
     lx = (a.x + a.w + b.x) / 2;
     ly = cy - 6;
   } else {
@@ -150,17 +150,17 @@ function drawEdge(layout: Layout, e: Edge, ox: number, oy: number, statuses: Rec
     const ty = b.y;
     const my = ty - G.rowGap / 2;
     const straight = Math.abs(sx - tx) < 1;
-    d = straight ? "M" + sx + " " + sy + " V" + ty : "M" + sx + " " + sy + " V" + my + " H" + tx + " V" + ty;
+    d = straight ? `M${sx} ${sy} V${ty}` : `M${sx} ${sy} V${my} H${tx} V${ty}`;
     lx = straight ? sx + 6 : (sx + tx) / 2;
     ly = straight ? sy + 12 : my - 5;
   }
   const kind = e.back ? "back" : e.kind === "catch" ? "catch" : "next";
-  const g = s("g", { class: "edge edge-" + e.kind + (e.back ? " edge-back" : "") + (took ? " edge-taken" : ""), "data-from": e.from, "data-to": e.to, transform: "translate(" + ox + "," + oy + ")" });
-  g.appendChild(s("path", { d, "marker-end": "url(#arrow-" + (took ? "taken" : kind) + ")" }));
+  const g = s("g", { class: `edge edge-${e.kind}${e.back ? " edge-back" : ""}${took ? " edge-taken" : ""}`, "data-from": e.from, "data-to": e.to, transform: `translate(${ox},${oy})` });
+  g.appendChild(s("path", { d, "marker-end": `url(#arrow-${took ? "taken" : kind})` }));
   if (e.back && !e.label) e.label = "loop";
   if (e.label && (e.kind !== "next" || e.back)) {
     g.appendChild(s("text", { class: "edge-label", x: lx, y: ly, "text-anchor": e.back ? "end" : e.kind === "catch" ? "middle" : Math.abs(a.x - b.x) < 1 ? "start" : "middle" }, e.label));
   }
-  if (e.errors) g.appendChild(s("title", null, "Catch " + e.errors.join(", ")));
+  if (e.errors) g.appendChild(s("title", null, `Catch ${e.errors.join(", ")}`));
   return g;
 }

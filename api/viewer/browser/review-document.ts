@@ -23,7 +23,7 @@ const opened = new Set<string>();
  * viewer shows no case content unless the user asks (as the declaration is only downloaded).
  */
 export function renderReviewDocumentSection(executionId: string, round: string): HTMLElement {
-  const key = executionId + "\0" + round;
+  const key = `${executionId}\0${round}`;
   const body = h("div", { id: "review-document-body" });
   const show = h("button", { type: "button", class: "button", id: "review-document-show" }, "Show the review document (client data)");
   const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]), body]);
@@ -31,14 +31,14 @@ export function renderReviewDocumentSection(executionId: string, round: string):
     const doc = loaded.get(key);
     if (doc) return body.replaceChildren(renderReviewDocument(doc));
     body.replaceChildren(h("p", { class: "muted" }, "Loading the review document…"));
-    apiJson<ReviewDocument>("/executions/" + encodeURIComponent(executionId) + "/review-document")
+    apiJson<ReviewDocument>(`/executions/${encodeURIComponent(executionId)}/review-document`)
       .then((d) => {
         loaded.set(key, d);
         body.replaceChildren(renderReviewDocument(d));
       })
       .catch((err: unknown) => {
         const e = errorText(err);
-        body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? e.name + ": " : "") + (e.message || "could not load the review document")));
+        body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? `${e.name}: ` : "") + (e.message || "could not load the review document")));
       });
   };
   show.addEventListener("click", () => {
@@ -59,28 +59,28 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
   const verdict =
     doc.review.status === "passed"
       ? h("p", { id: "review-document-verdict" }, h("span", { class: "badge badge-succeeded" }, "quality gate passed"))
-      : h("p", { id: "review-document-verdict" }, [h("span", { class: "badge badge-failed" }, "FAILING REVIEW"), " " + doc.review.failures.join("; ")]);
+      : h("p", { id: "review-document-verdict" }, [h("span", { class: "badge badge-failed" }, "FAILING REVIEW"), ` ${doc.review.failures.join("; ")}`]);
   const paragraphs = doc.paragraphs.map((p) =>
     h("article", { class: "review-paragraph", "data-element": p.element }, [
-      h("h3", null, p.number + ". " + p.heading),
+      h("h3", null, `${p.number}. ${p.heading}`),
       p.citation ? h("p", { class: "muted" }, p.citation) : null,
       p.sentences
-        ? h("ol", { class: "review-sentences" }, p.sentences.map((s) => h("li", null, [s.text + " ", h("span", { class: "muted" }, "(" + (s.exhibits.join("; ") || "no exhibit") + ")")])))
+        ? h("ol", { class: "review-sentences" }, p.sentences.map((s) => h("li", null, [`${s.text} `, h("span", { class: "muted" }, `(${s.exhibits.join("; ") || "no exhibit"})`)])))
         : p.texts.map((t, i) => h("p", { class: "review-text", "data-version": doc.versions[i] ?? "" }, t || "(nothing drafted)")),
-      h("p", { class: "review-cites" }, "Cites: " + (p.exhibits.join("; ") || "no exhibit")),
-      p.unsupported.map((u) => h("p", { class: "error-text review-unsupported" }, "Unsupported sentence " + u.sentence + " (support " + u.support + "): “" + u.text + "”")),
+      h("p", { class: "review-cites" }, `Cites: ${p.exhibits.join("; ") || "no exhibit"}`),
+      p.unsupported.map((u) => h("p", { class: "error-text review-unsupported" }, `Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`)),
     ]),
   );
-  const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), " (" + q.document + "): “" + q.quote + "”"];
+  const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), ` (${q.document}): “${q.quote}”`];
   return h("div", { class: "review-document" }, [
     verdict,
     h("div", { id: "review-paragraphs" }, paragraphs),
-    list("review-judges", "Judges' notes", doc.judges.map((j) => j.stage + ": " + j.score + " of 5. " + j.reasons), "none recorded"),
-    list("review-facts", "Facts to confirm with the client", doc.factsToConfirm.map((f) => "“" + f.item + "”: " + f.why.join("; ") + " (" + f.where.join("; ") + ")"), "none"),
+    list("review-judges", "Judges' notes", doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"),
+    list("review-facts", "Facts to confirm with the client", doc.factsToConfirm.map((f) => `“${f.item}”: ${f.why.join("; ")} (${f.where.join("; ")})`), "none"),
     list(
       "review-contradictions",
       "Contradictions between sources",
-      doc.contradictions.map((c) => [c.kind === "cause" ? "Same event (" + c.event + ") told as an accident in " : "Same injury dated differently (" + c.event + "): ", ...quote(c.first), c.kind === "cause" ? " and as inflicted in " : " against ", ...quote(c.second)]),
+      doc.contradictions.map((c) => [c.kind === "cause" ? `Same event (${c.event}) told as an accident in ` : `Same injury dated differently (${c.event}): `, ...quote(c.first), c.kind === "cause" ? " and as inflicted in " : " against ", ...quote(c.second)]),
       "none found",
     ),
     list("review-placeholders", "Placeholder problems left", doc.placeholderProblems, "none"),
@@ -89,9 +89,9 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
     list(
       "review-exhibits",
       "Exhibit list",
-      doc.exhibits.map((e) => "Exhibit " + e.letter + ": " + e.title + " (pages " + e.pages.join(", ") + (e.citedPages.length ? "; cited: " + e.citedPages.join(", ") : "; not cited") + ")"),
+      doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`),
       "none",
     ),
-    doc.notChecked.length ? h("p", { class: "muted" }, "Not checked by Affiant yet: " + doc.notChecked.join("; ") + ".") : null,
+    doc.notChecked.length ? h("p", { class: "muted" }, `Not checked by Affiant yet: ${doc.notChecked.join("; ")}.`) : null,
   ]);
 }

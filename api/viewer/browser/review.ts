@@ -27,11 +27,11 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
         submit.disabled = true;
         message.hidden = true;
         const decision = changes.checked ? "changes" : "approve";
-        apiPost("/executions/" + encodeURIComponent(summary.executionId) + "/review", { decision, notes: notes.value || undefined, reviewer: reviewer.value, via: "viewer" })
+        apiPost(`/executions/${encodeURIComponent(summary.executionId)}/review`, { decision, notes: notes.value || undefined, reviewer: reviewer.value, via: "viewer" })
           .then(() => onDecided())
           .catch((err: unknown) => {
             const e = errorText(err);
-            message.textContent = (e.name ? e.name + ": " : "") + (e.message || "the decision was not accepted");
+            message.textContent = (e.name ? `${e.name}: ` : "") + (e.message || "the decision was not accepted");
             message.hidden = false;
             submit.disabled = false;
           });
@@ -52,7 +52,7 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
     ],
   );
   return h("section", { class: "card", id: "review" }, [
-    h("div", { class: "card-head" }, [h("h2", null, "Attorney review"), review ? h("span", { class: "muted small", id: "review-window" }, "Round " + review.round + " · open until " + fmtTime(review.expiresAt)) : null]),
+    h("div", { class: "card-head" }, [h("h2", null, "Attorney review"), review ? h("span", { class: "muted small", id: "review-window" }, `Round ${review.round} · open until ${fmtTime(review.expiresAt)}`) : null]),
     h("p", null, "The execution waits in AttorneyReview. Read the draft, then approve it or ask for changes."),
     form,
   ]);

@@ -3,7 +3,7 @@
  * counts only. The worker's SendTaskSuccess output and the fallback function's result both
  * have exactly these fields, so the states after a stage never care which one ran.
  */
-import type { ProviderName } from "./providers/index.ts";
+import type { ProviderName } from "../providers/index.ts";
 
 export interface StageReport {
   /** Blob key of the stage's output (facts JSON, draft Markdown, judge JSON). */

@@ -9,7 +9,7 @@ import { getJson, type BlobStore } from "../blob-store.ts";
 import type { Draft } from "../declaration.ts";
 import { InvalidModelOutputError } from "../errors.ts";
 import { caseElements, caseTypeNames, type LegalElement } from "../legal-elements.ts";
-import type { StageInput } from "../stage-input.ts";
+import type { StageInput } from "./task-env.ts";
 import { elementQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
 import { legendText, rolesKey, type RoleLegend } from "../roles.ts";
 import type { CaseLanguage } from "../translation.ts";

@@ -3,9 +3,9 @@
  * leaves, whoever ran it: the llama worker (provider "local") or the fallback's hosted
  * provider. Both answer with the same fields, computed the same way.
  */
-import { putJson, type BlobStore } from "./blob-store.ts";
-import { stageCostUsd, type Registry } from "./registry.ts";
-import { costEntryKey, type CostEntry, type StageMetrics, type StageReport } from "./stage-report.ts";
+import { putJson, type BlobStore } from "../blob-store.ts";
+import { stageCostUsd, type Registry } from "../registry.ts";
+import { costEntryKey, type CostEntry, type StageMetrics, type StageReport } from "./report.ts";
 
 /** A run as its runner measured it: the report's identity fields, and raw timings. */
 export interface StageRun extends Pick<StageReport, "outputKey" | "stage" | "model" | "provider" | "fallbackReason" | "tokensIn" | "tokensOut"> {

@@ -6,9 +6,9 @@
  */
 import type { GpuStage } from "../state-names.ts";
 import { stageModule } from "./index.ts";
-import { planContext, type PlanOptions, type StageJob } from "./planning.ts";
+import { planContext, type PlanOptions, type StageJob } from "./plan-context.ts";
 
-export type { ModelCall, StageJob } from "./planning.ts";
+export type { ModelCall, StageJob } from "./plan-context.ts";
 
 export async function planStage(opts: PlanOptions & { stage: GpuStage }): Promise<StageJob> {
   return stageModule(opts.stage).plan(await planContext(opts));

@@ -7,12 +7,12 @@
  * overrides at 8 KB), and every value is a string, as ECS requires.
  */
 import { z } from "zod";
-import type { PipelineState } from "./pipeline-state.ts";
-import { faultsErrorMessage, faultsSchema, type Faults } from "./faults.ts";
-import { InvalidInputError } from "./errors.ts";
-import { stageModules } from "./stages/index.ts";
-import type { ResultSlot } from "./stages/stage.ts";
-import { config, settingText, type Env, type SettingName } from "./config.ts";
+import type { PipelineState } from "../pipeline-state.ts";
+import { faultsErrorMessage, faultsSchema, type Faults } from "../faults.ts";
+import { InvalidInputError } from "../errors.ts";
+import { stageModules } from "./index.ts";
+import type { ResultSlot } from "./stage.ts";
+import { config, settingText, type Env, type SettingName } from "../config.ts";
 
 export interface StageInput {
   stage: string;
@@ -72,7 +72,6 @@ const forStage = (stage: string) => fields.filter((f) => f.stages === "all" || f
 export function stageEnvParameters(stage: string): Array<Record<string, string>> {
   return [
     { Name: "AFFIANT_STAGE", Value: stage },
-    { Name: "AFFIANT_TASK_TOKEN", "Value.$": "$$.Task.Token" },
     { Name: "AFFIANT_EXECUTION", "Value.$": "$$.Execution.Name" },
     ...forStage(stage).map((f) => ({ Name: f.name, "Value.$": f.path })),
   ];

@@ -4,7 +4,7 @@
  * ended, and for the GPU stages what the stage report says (model, tokens, timings, cost).
  */
 import type { HistoryEvent } from "@aws-sdk/client-sfn";
-import type { StageReport } from "../core/stage-report.ts";
+import type { StageReport } from "../core/stages/report.ts";
 import type { StateSummary } from "../workflows/engine/summary.ts";
 
 /** The events that end a Task state in failure: its resource's, or its activity's. */
@@ -38,7 +38,10 @@ export function statesFromHistory(events: HistoryEvent[], stages: StageReport[])
       entryOf.set(e.id!, s);
     } else if (e.type?.endsWith("StateExited") && e.stateExitedEventDetails?.name) {
       const s = open.get(e.stateExitedEventDetails.name);
-      if (s && s.status === "RUNNING") (s.status = "SUCCEEDED"), (s.endedAt = at);
+      if (s && s.status === "RUNNING") {
+        s.status = "SUCCEEDED";
+        s.endedAt = at;
+      }
     } else if (failureTypes.has(e.type ?? "")) {
       // A Task state's failure, or its activity's (a GPU stage's generate state), or a timeout of either.
       const details = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.activityFailedEventDetails ?? e.activityTimedOutEventDetails ?? e.activityScheduleFailedEventDetails;

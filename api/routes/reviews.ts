@@ -1,0 +1,45 @@
+/** `/executions/:id/review`: the attorney's decision on an execution waiting in AttorneyReview. */
+import { Hono } from "hono";
+import { z } from "zod";
+import { InvalidInputError, UnsupportedMediaTypeError } from "../../core/errors.ts";
+import { log } from "../../core/log.ts";
+import type { Executions } from "../executions.ts";
+import { executionId } from "./executions.ts";
+
+/**
+ * The attorney's decision. Notes are text, or per paragraph ({element: note}); their size
+ * (maxReviewNotesBytes) and the decision itself are checked where every caller's are
+ * (core/review.ts), so the API, the viewer and the CLI refuse the same things alike.
+ */
+const reviewBodySchema = z.object({
+  decision: z.string().max(40),
+  notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
+  reviewer: z.string().min(1).max(200).optional(),
+  via: z.enum(["api", "viewer"]).optional(),
+});
+
+/** Mounted at `/executions`. */
+export function reviewRoutes(executions: Executions): Hono {
+  const reviews = new Hono();
+
+  reviews.post("/:id/review", async (c) => {
+    const id = executionId(c);
+    if (!(c.req.header("content-type") ?? "").startsWith("application/json")) throw new UnsupportedMediaTypeError("a review decision is application/json");
+    const raw = await c.req.json().catch(() => {
+      throw new InvalidInputError("the body is not valid JSON");
+    });
+    const parsed = reviewBodySchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
+    }
+    const { decision, notes, reviewer, via } = parsed.data;
+    // Per-paragraph notes ({element: note}) become one note per line, named by element.
+    const text = typeof notes === "string" || notes === undefined ? notes : Object.entries(notes).map(([element, note]) => `${element}: ${note}`).join("\n");
+    await executions.review(id, { decision, notes: text, reviewer: reviewer ?? "api", via: via ?? "api" });
+    log("info", "api.review", { execution: id, decision });
+    return c.json({ executionId: id, decision, status: "RUNNING" }, 202);
+  });
+
+  return reviews;
+}
