@@ -44,7 +44,7 @@ export function redactNotes(notes: string, vault: Map<string, string>, redactor:
   // The detector's own placeholders mean nothing to the vault (its numbering is not the
   // vault's, and Reinject would refuse a new one): say only that something was removed.
   let result = text;
-  for (const e of [...entities].reverse()) result = result.slice(0, e.start) + "[REDACTED]" + result.slice(e.end);
+  for (const e of [...entities].reverse()) result = `${result.slice(0, e.start)}[REDACTED]${result.slice(e.end)}`;
   return redactUnvouched(result).text;
 }
 
