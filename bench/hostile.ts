@@ -19,7 +19,7 @@ export interface HostileRow {
 }
 
 async function startServe(root: string): Promise<{ port: number; token: string; pid: number; stop: () => void }> {
-  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", "--approve"], { cwd: root, env: childEnv({ AFFIANT_API_TOKEN: "" }), stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", "--approve"], { cwd: root, env: childEnv({ AFFIANT_API_TOKEN: "" }, { provider: true }), stdio: ["ignore", "ignore", "pipe"] });
   let stderr = "";
   return new Promise((resolve, reject) => {
     child.stderr!.on("data", (d) => {

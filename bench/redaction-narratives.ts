@@ -48,6 +48,21 @@ const legalPhrases = [
   "Corte de Inmigración",
   "Order of Protection",
   "22 U.S.C. § 7102",
+  // Government offices, courts, prosecutors and police in both languages: kept, never people.
+  "Fiscalía General del Estado",
+  "Procuraduría General de la República",
+  "Juzgado Segundo de lo Familiar",
+  "Secretaría de Seguridad Pública",
+  "Policía Nacional Civil",
+  "Ministerio Público",
+  "Instituto Nacional de Migración",
+  "Comisión Nacional de los Derechos Humanos",
+  "Fiscalía Especializada en Delitos Sexuales",
+  "Office of the District Attorney",
+  "Department of Homeland Security",
+  "Executive Office for Immigration Review",
+  "Attorney General",
+  "Department of Public Safety",
 ];
 
 type Put = (s: string, type?: EntityType) => void;

@@ -3,7 +3,7 @@
  * naming what and where, and exits non-zero.
  */
 import { Command, CommanderError, Option } from "commander";
-import { homePaths } from "../core/paths.ts";
+import { homePaths, privateUmask } from "../core/paths.ts";
 import { describeError } from "../core/errors.ts";
 import { config, setEnv } from "../core/config.ts";
 
@@ -11,6 +11,7 @@ import { config, setEnv } from "../core/config.ts";
 // the engine, the model runtime or the AWS SDK.
 
 // The CLI logs to a file under its home unless told otherwise (a write: children inherit it).
+privateUmask();
 if (config().AFFIANT_LOG_FILE === undefined) setEnv({ AFFIANT_LOG_FILE: homePaths.logFile() });
 
 const program = new Command()

@@ -4,12 +4,12 @@
  * are files under `<AFFIANT_HOME>/blobs`, written atomically so a crash never leaves a
  * half-written blob that a later state would read as complete.
  */
-import { rmSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from "node:fs";
+import { rmSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { assertKey } from "./blob-key.ts";
 import { InvalidInputError } from "./errors.ts";
-import { homePaths } from "./paths.ts";
+import { homePaths, privateDir, privateModes } from "./paths.ts";
 import { config } from "./config.ts";
 
 export interface BlobStore {
@@ -33,9 +33,9 @@ export class LocalBlobStore implements BlobStore {
 
   async put(key: string, data: Uint8Array | string): Promise<void> {
     const file = this.file(key);
-    mkdirSync(path.dirname(file), { recursive: true });
+    privateDir(path.dirname(file));
     const tmp = `${file}.${randomUUID()}.tmp`;
-    writeFileSync(tmp, data);
+    writeFileSync(tmp, data, { mode: privateModes.file });
     renameSync(tmp, file);
   }
 

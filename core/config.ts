@@ -198,10 +198,48 @@ export function hostPath(): string {
   return process.env.PATH ?? "";
 }
 
-/** The environment for a child process: this one's, with `extra` over it (an undefined value removes the key). */
-export function childEnv(extra: Env = {}): Record<string, string> {
+/** What any child may inherit: the system's basics, locale, Node's and llama.cpp's own settings. */
+const inherited = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP", "TERM", "CI", "NO_COLOR", "FORCE_COLOR", "SYSTEMROOT", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"]);
+const inheritedPrefixes = ["LC_", "NODE_", "AFFIANT_"];
+/** Never in a child: the API's bearer token (and anything named after it) is the server's alone. */
+const serverOnly = (key: string) => key.startsWith("AFFIANT_API_TOKEN");
+/** Where the code runs and which region: not secret, and every AWS client needs the region. */
+const awsPlace = new Set(["AWS_LAMBDA_FUNCTION_NAME", "ECS_CONTAINER_METADATA_URI_V4", "AWS_REGION", "AWS_DEFAULT_REGION"]);
+/** A hosted provider's key: only for a process that calls the provider. */
+const providerKeys = new Set(["OPENROUTER_API_KEY"]);
+
+export interface ChildEnvOptions {
+  /** The child calls a hosted provider itself: it gets the provider keys and AWS credentials. */
+  provider?: boolean;
+  /** The child parses untrusted input (the PDF reader): the basics only, no Affiant setting, no AWS. */
+  untrusted?: boolean;
+}
+
+/**
+ * The environment for a child process: an allow-list of this one's (PATH, HOME, locale,
+ * NODE_*, the AFFIANT_* settings but never the API token), with `extra` over it (an
+ * undefined value removes the key; `extra` is what the caller means the child to have, so
+ * it is not filtered). AWS credentials go only to a child that reads the S3 store
+ * (AFFIANT_BUCKET is set) or calls a provider; provider keys only to a child that calls a
+ * provider. An untrusted child (a parser of client files) gets the basics alone.
+ */
+export function childEnv(extra: Env = {}, options: ChildEnvOptions = {}): Record<string, string> {
+  const env = process.env;
+  const aws = options.provider === true || (!options.untrusted && Boolean(env.AFFIANT_BUCKET));
+  const allowed = (key: string) => {
+    if (inherited.has(key.toUpperCase()) || (key.startsWith("LC_") || key.startsWith("NODE_"))) return true;
+    if (options.untrusted) return false;
+    if (serverOnly(key)) return false;
+    if (inheritedPrefixes.some((p) => key.startsWith(p)) || awsPlace.has(key)) return true;
+    if (providerKeys.has(key)) return options.provider === true;
+    return aws && key.startsWith("AWS_");
+  };
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...extra })) if (value !== undefined) out[key] = value;
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && allowed(key)) out[key] = value;
+  for (const [key, value] of Object.entries(extra)) {
+    if (value === undefined) delete out[key];
+    else out[key] = value;
+  }
   return out;
 }
 

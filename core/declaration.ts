@@ -189,6 +189,13 @@ export function renderDeclaration(draft: Draft, review?: ReviewStatus, rendition
 }
 
 /**
+ * Markdown passes raw HTML through to whoever renders it: text from a PDF ("<svg onload=…>")
+ * must stay text. Every "<" becomes "&lt;", which renders as "<" and opens no tag; applying
+ * it twice changes nothing.
+ */
+export const escapeRawHtml = (markdown: string) => markdown.replace(/</g, "&lt;");
+
+/**
  * Any declaration document in Markdown (either rendition of the English one, with a certificate
  * for a Spanish declarant, the Spanish one). `sectionFlags[i]`: the flags under section i.
  */
@@ -215,5 +222,5 @@ export function renderDocumentMarkdown(doc: DeclarationDocument, sectionFlags: A
     lines.push("---", "", `## ${doc.certificate.heading}`, "", doc.certificate.statement, "");
     for (const blank of doc.certificate.blanks) lines.push(`${blank}: ______________________________`, "");
   }
-  return lines.join("\n");
+  return escapeRawHtml(lines.join("\n"));
 }

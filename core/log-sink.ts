@@ -9,8 +9,8 @@ export function logRecord(record: Record<string, unknown>): void {
   const file = config().AFFIANT_LOG_FILE;
   if (file) {
     try {
-      mkdirSync(path.dirname(file), { recursive: true });
-      appendFileSync(file, line);
+      mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+      appendFileSync(file, line, { mode: 0o600 });
       return;
     } catch {
       // fall through to stderr: a log line is never worth failing a run for

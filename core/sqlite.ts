@@ -1,10 +1,14 @@
 /** The one way Affiant opens its SQLite file: WAL, so the CLI, the engine and its functions can share it. */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import path from "node:path";
+import { privateDir, privateModes } from "./paths.ts";
 
 export function openSqlite(file: string): Database.Database {
-  mkdirSync(path.dirname(file), { recursive: true });
+  privateDir(path.dirname(file));
+  // Created 0600 before SQLite opens it; its -wal and -shm files take the same mode.
+  if (!existsSync(file)) closeSync(openSync(file, "a", privateModes.file));
+  chmodSync(file, privateModes.file);
   const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");

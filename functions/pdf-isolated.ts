@@ -15,6 +15,7 @@ import { fork, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
+import { childEnv } from "../core/config.ts";
 import { DocumentTooLargeError, DocumentUnreadableError } from "../core/errors.ts";
 import { readPdf, type PdfReadResult } from "./pdf-read.mjs";
 
@@ -75,6 +76,8 @@ function forkReader(heapMb: number): { heapMb: number; child: ChildProcess; read
   const child = fork(fileURLToPath(childUrl), [], {
     // Plain JavaScript: no TypeScript loader, no flags of this process (--expose-gc, --import).
     execArgv: [`--max-old-space-size=${heapMb}`],
+    // It parses untrusted files: no token, key or credential of this process goes with it.
+    env: childEnv({}, { untrusted: true }),
     serialization: "advanced",
     stdio: ["ignore", "ignore", "pipe", "ipc"],
   });

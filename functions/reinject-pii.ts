@@ -6,7 +6,7 @@
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys } from "../core/case-file.ts";
-import { declarationDocument, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
+import { declarationDocument, escapeRawHtml, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { spanishDeclaration, type Translation } from "../core/translation.ts";
@@ -164,7 +164,7 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
  * re-injected (and checked) from the same structure, never by parsing the Markdown.
  */
 async function writeRenditions(store: BlobStore, base: string, doc: DeclarationDocument, vault: Map<string, string>, sectionFlags: SentenceFlags[string][] = []) {
-  const markdown = reinject(renderDocumentMarkdown(doc, sectionFlags), vault);
+  const markdown = escapeRawHtml(reinject(renderDocumentMarkdown(doc, sectionFlags), vault));
   const real = mapDeclarationText(doc, (text) => reinject(text, vault));
   const docx = await renderDocx(real);
   const pdf = await renderPdf(real);

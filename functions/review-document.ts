@@ -12,7 +12,7 @@
  * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
  * sentence, each with its own exhibits; one without them, by paragraph.
  */
-import type { Draft, ReviewStatus } from "../core/declaration.ts";
+import { escapeRawHtml, type Draft, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { findContradictions, type Contradiction } from "./review/contradictions.ts";
@@ -223,5 +223,5 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
   lines.push("## Evidence to gather", "", ...doc.evidenceChecklist.map((i) => `- [ ] ${i}`), ...(doc.evidenceChecklist.length ? [] : ["- none listed"]), "");
   lines.push("## Exhibit list", "", ...list(doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`), "none"), "");
   lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
-  return lines.join("\n");
+  return escapeRawHtml(lines.join("\n"));
 }

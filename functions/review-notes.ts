@@ -1,7 +1,7 @@
 /**
  * AttorneyNotes (Lambda): the attorney's notes name real people, so before any model sees
  * them every value the vault knows becomes its placeholder (the same one the draft uses)
- * and whatever else the rules detect becomes [REDACTED]. The result is written as a judge
+ * and whatever else the rules detect, or no word list vouches for, becomes [REDACTED]. The result is written as a judge
  * report, so GuardrailsRewrite reads the attorney's reasons the way it reads the judges'.
  */
 import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
@@ -12,6 +12,8 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import type { ReviewOutput } from "../core/review.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
+import { redactUnvouched } from "./redaction/common-words.ts";
+import { detectVaultValues } from "./redaction/detect.ts";
 import { Redactor } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 
@@ -24,17 +26,26 @@ export interface ReviewNotesOutput {
   reports: Array<{ outputKey: string }>;
 }
 
-/** The notes with every known value as its placeholder and anything else detected as [REDACTED]. */
+/**
+ * The notes through the documents' detector and then the fail-closed pass: every value the
+ * vault knows, in any case, accents or number format, becomes its placeholder (the same one
+ * the draft uses); whatever else the rules detect, and every word no everyday word list nor
+ * legal vocabulary vouches for (a name nobody listed, in any case), becomes [REDACTED].
+ */
 export function redactNotes(notes: string, vault: Map<string, string>, redactor: Redactor): string {
-  let out = notes;
-  // Longest first, so a full name wins over its parts.
-  const known = [...vault.entries()].filter(([, v]) => v.trim().length > 1).sort((a, b) => b[1].length - a[1].length);
-  for (const [placeholder, value] of known) out = out.split(value).join(placeholder);
+  let out = "";
+  let cursor = 0;
+  for (const d of detectVaultValues(notes, vault)) {
+    out += notes.slice(cursor, d.start) + d.placeholder;
+    cursor = d.end;
+  }
+  out += notes.slice(cursor);
   const { text, entities } = redactor.redact(out);
+  // The detector's own placeholders mean nothing to the vault (its numbering is not the
+  // vault's, and Reinject would refuse a new one): say only that something was removed.
   let result = text;
-  // New placeholders mean nothing to the vault (Reinject would refuse them): say only that something was removed.
-  for (const e of entities) if (!vault.has(e.placeholder)) result = result.split(e.placeholder).join("[REDACTED]");
-  return result;
+  for (const e of [...entities].reverse()) result = `${result.slice(0, e.start)}[REDACTED]${result.slice(e.end)}`;
+  return redactUnvouched(result).text;
 }
 
 export async function reviewNotes(event: ReviewNotesEvent, store: BlobStore = blobStore()): Promise<ReviewNotesOutput> {

@@ -67,6 +67,9 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
   const vault = { AFFIANT_KMS_KEY_ID: t.vaultKeyArn };
   const registryFiles = [{ from: t.registryFile, to: "models/registry.json" }];
   const promptFiles = [{ from: "prompts", to: "prompts" }];
+  // The redaction's common-word lists load lazily (createRequire), so esbuild does not bundle
+  // them: installed for every handler that reaches functions/redaction/common-words.ts.
+  const wordLists = ["an-array-of-english-words", "an-array-of-spanish-words"];
   const row = (_fn: DeployedFunction, spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] }): FunctionSpec => {
     const { env, files, ...rest } = spec;
     return { ...rest, environment: { ...base, ...env }, copyFiles: files ?? registryFiles };
@@ -81,11 +84,11 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       // pdf-parse: pdf.js and its native canvas (page images for OCR) load from node_modules, not a bundle.
       install: ["pdf-parse", "tesseract.js", "@tesseract.js-data/eng", "@tesseract.js-data/spa"],
     }),
-    [lambdaFunctions.redact]: row(lambdaFunctions.redact, { handler: "functions/redact-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.redact], memoryMB: 1024, vpc: true, env: vault }),
-    [lambdaFunctions.index]: row(lambdaFunctions.index, { handler: "functions/build-index.handler", timeoutSeconds: timeouts[lambdaFunctions.index], memoryMB: 2048, vpc: true }),
-    [lambdaFunctions.score]: row(lambdaFunctions.score, { handler: "functions/score-draft.handler", timeoutSeconds: timeouts[lambdaFunctions.score], memoryMB: 1024, vpc: true }),
+    [lambdaFunctions.redact]: row(lambdaFunctions.redact, { handler: "functions/redact-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.redact], memoryMB: 1024, vpc: true, env: vault, install: wordLists }),
+    [lambdaFunctions.index]: row(lambdaFunctions.index, { handler: "functions/build-index.handler", timeoutSeconds: timeouts[lambdaFunctions.index], memoryMB: 2048, vpc: true, install: wordLists }),
+    [lambdaFunctions.score]: row(lambdaFunctions.score, { handler: "functions/score-draft.handler", timeoutSeconds: timeouts[lambdaFunctions.score], memoryMB: 1024, vpc: true, install: wordLists }),
     // pdfkit reads its standard fonts from its package folder at run time: installed, not bundled.
-    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, { handler: "functions/reinject-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.reinject], memoryMB: 1024, vpc: true, env: vault, install: ["pdfkit"] }),
+    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, { handler: "functions/reinject-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.reinject], memoryMB: 1024, vpc: true, env: vault, install: ["pdfkit", ...wordLists] }),
     [lambdaFunctions.fallback]: row(lambdaFunctions.fallback, {
       handler: "functions/generate-fallback.handler",
       timeoutSeconds: timeouts[lambdaFunctions.fallback],
@@ -93,7 +96,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       vpc: false,
       env: { ...vault, AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
       files: [...registryFiles, ...promptFiles],
-      install: ["better-sqlite3"],
+      install: ["better-sqlite3", ...wordLists],
       // Every hosted provider's secrets (core/providers/index.ts).
       link: providerSecrets().map((s) => s.name),
     }),
@@ -116,7 +119,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       vpc: false,
       env: { AFFIANT_REVIEW_TABLE: t.reviewTableName },
     }),
-    [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, { handler: "functions/review-notes.handler", timeoutSeconds: timeouts[lambdaFunctions.reviewNotes], memoryMB: 1024, vpc: true, env: vault }),
+    [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, { handler: "functions/review-notes.handler", timeoutSeconds: timeouts[lambdaFunctions.reviewNotes], memoryMB: 1024, vpc: true, env: vault, install: wordLists }),
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
     "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: timeouts["gpu-sweeper"], memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.

@@ -61,5 +61,10 @@ god lord christ
 docket plaintiff vs re badge shield placa dob tel vehicle plate dl ofc hrs narrative incident
 ley proteccion victimas trata suplemento hearing violencia contra mujer mujeres corte inmigracion orden relief asilo visa personas derechos humanos
 dijo declaro estaba fue era tenia llamo amenazo golpeo vive vivia indico manifesto refirio senalo salio llego dice
+general nacional federal estatal publica publico seguridad ciudadana ciudadano procuraduria subprocuraduria secretaria direccion instituto migracion comision defensoria pueblo republica gobierno gobernacion consulado embajada
+juzgado juzgados primero segundo tercero cuarto quinto primera segunda tercera familiar penal civil justicia suprema superior sala judicial poder ministerial ministeriales especializada especializado delitos sexuales
+ayuntamiento alcaldia municipio presidencia instancia atencion ejecutiva comisaria estacion guardia ejercito marina armada defensa investigacion investigaciones agencia unidad coordinacion sistema desarrollo integral familia dif
+pgr fgr fge pgj inm cndh ssp sspc pnc mp ceav
+public safety justice prosecutor prosecutors prosecuting attorneys solicitor commonwealth marshal marshals patrol human health protective youth children
 `.split(/\s+/).filter(Boolean),
 );

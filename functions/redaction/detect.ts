@@ -7,7 +7,7 @@
  * matched folded (names.ts), so ALL CAPS and missing accents are the same name.
  */
 import { stopWords } from "./cues.ts";
-import { fold } from "./fold.ts";
+import { escapeRegExp, fold } from "./fold.ts";
 import { identifierRules } from "./identifiers.ts";
 import { detectKnownPeople, withDiscovered } from "./names.ts";
 import { findPeople } from "./people.ts";
@@ -76,6 +76,46 @@ export function detectPii(text: string, people: KnownPerson[] = [], options: Det
   const everyone = options.discover === false ? people : withDiscovered(people, findPeople(text));
   found.push(...detectKnownPeople(text, everyone));
   return resolveOverlaps(found);
+}
+
+/** Types whose digits are not an identifier of their own (a date's, an address's). */
+export const noDigitForm = new Set(["PERSON", "ORG", "DATE", "DATE_OF_BIRTH", "ADDRESS", "DOCUMENT", "EMAIL"]);
+
+export interface VaultDetection extends Detection {
+  placeholder: string;
+}
+
+/**
+ * The vault's own values in a text, each under its placeholder: compared folded (any case,
+ * no accents, any punctuation or spacing between words), numbers by their digits (spaces,
+ * dots, dashes, none; an A-number with or without its "A"), a person also by each part of
+ * the name, under the same rules as documents (detectKnownPeople).
+ */
+export function detectVaultValues(text: string, vault: Map<string, string>): VaultDetection[] {
+  const folded = fold(text);
+  const found: VaultDetection[] = [];
+  const typeOf = (placeholder: string) => placeholder.replace(/^\[|_\d+\]$/g, "");
+  for (const [placeholder, raw] of vault) {
+    const value = raw.trim();
+    if (value.length < 2) continue;
+    const type = typeOf(placeholder);
+    if (type === "PERSON") {
+      for (const d of detectKnownPeople(text, [{ name: value }])) found.push({ ...d, placeholder });
+      continue;
+    }
+    const words = fold(value).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    if (words.length) {
+      const re = new RegExp(`(?<![\\p{L}\\p{N}])${words.map(escapeRegExp).join("[^\\p{L}\\p{N}]+")}(?![\\p{L}\\p{N}])`, "gu");
+      for (const m of folded.matchAll(re)) found.push({ type: type as EntityType, start: m.index!, end: m.index! + m[0].length, canonical: value, placeholder });
+    }
+    const digits = value.replace(/\D/g, "");
+    if (digits.length >= 5 && !noDigitForm.has(type)) {
+      const letter = type === "A_NUMBER" ? "(?:(?<![\\p{L}\\p{N}])a\\s?[#.-]?\\s?)?" : "";
+      const re = new RegExp(`${letter}(?<!\\d)${[...digits].join("[\\s.()/#-]{0,2}")}(?!\\d)`, "gu");
+      for (const m of folded.matchAll(re)) found.push({ type: type as EntityType, start: m.index!, end: m.index! + m[0].length, canonical: value, placeholder });
+    }
+  }
+  return resolveOverlaps(found) as VaultDetection[];
 }
 
 /**

@@ -4,6 +4,7 @@
  * "número de registro de extranjero"), so legal vocabulary (8 U.S.C. § 1154, Form I-94,
  * INA § 101(a)(15)(T)) is never matched: only the number after the label goes.
  */
+import { stopWords } from "./cues.ts";
 import type { EntityType } from "./detect.ts";
 
 export interface Rule {
@@ -25,6 +26,7 @@ const monthEs = "(?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|sep?tiembr
 const month = `(?:${monthEn}|${monthEs})`;
 const datePattern = `(?:\\d{1,2}[/.-]\\d{1,2}[/.-]\\d{2,4}|\\d{4}-\\d{2}-\\d{2}|${month}\\.?\\s+\\d{1,2},?\\s+\\d{4}|\\d{1,2}\\s+(?:de\\s+)?${month}\\s+(?:de(?:l)?\\s+)?\\d{4})`;
 const streetSuffix = "(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Drive|Dr|Boulevard|Blvd|Court|Ct|Way|Place|Pl|Terrace|Circle|Highway|Hwy|Parkway|Pkwy|Calle|Avenida|Camino)";
+const streetSuffixWord = new RegExp(`^${streetSuffix}$`, "i");
 const streetSuffixCaps = streetSuffix.replace(/[a-z]/g, (c) => c.toUpperCase());
 
 /** "No.", "number", "#", "núm.", "número" between a label and its value. */
@@ -163,6 +165,18 @@ export const identifierRules: Rule[] = [
     canonical: (v) => v.toLowerCase().replace(/\s+/g, " "),
   },
   {
+    // The same in any case, as people type it ("4417 placeholder ave", "12 elm st."): the
+    // street's words may not be everyday grammar, so "12 on the way" is not an address.
+    type: "ADDRESS",
+    pattern: new RegExp(`\\b\\d{1,6}[ \\t]+((?:[a-z][a-z'-]*\\.?[ \\t]+){1,3})${streetSuffix}\\b\\.?(?:,?\\s*(?:apt|apartment|unit|suite|#)\\.?\\s*[a-z0-9-]+)?`, "gi"),
+    canonical: (v) => v.toLowerCase().replace(/\s+/g, " "),
+    accept: (v) => {
+      const words = v.replace(/^\d+\s+/, "").split(/\s+/).map((w) => w.toLowerCase().replace(/[.,]+$/, ""));
+      const suffix = words.findIndex((w, i) => i > 0 && streetSuffixWord.test(w));
+      return suffix > 0 && !words.slice(0, suffix).some((w) => stopWords.has(w));
+    },
+  },
+  {
     // Spanish order: the street type, its name, then the number ("Calle Morelos 123, Col. Centro").
     type: "ADDRESS",
     pattern: new RegExp(
@@ -183,4 +197,8 @@ export const identifierRules: Rule[] = [
   // number is as likely a statute section or a dollar amount.
   { type: "ZIP", pattern: /\b(?:A[LKZR]|C[AOT]|D[EC]|FL|GA|HI|I[DLNA]|K[SY]|LA|M[EDAINSOT]|N[EVHJMYCD]|O[HKR]|PA|RI|S[CD]|T[NX]|UT|V[TA]|W[AVIY]|PR)\s+(\d{5}(?:-\d{4})?)\b/g, group: 1 },
   { type: "ZIP", pattern: /\bC\.\s?P\.\s*(\d{5})\b/g, group: 1 },
+  // Fail closed: any nine digits in the SSN/ITIN shape (NNN-NN-NNNN, with spaces, dots or
+  // no separators) is an identifier, whatever its groups. Last, so a labelled rule of the
+  // same span (a passport's nine digits) keeps its type.
+  { type: "SSN", pattern: /(?<![\d.-])\d{3}([ .-]?)\d{2}\1\d{4}(?![\d]|[.-]\d)/g, canonical: digits },
 ];

@@ -1,12 +1,14 @@
 /**
  * Matching the people a case names (case.json's parties and the names the finder found)
  * wherever they appear: the full name, then each part on its own ("Elena", "Marsh"),
- * compared folded (GÓMEZ = Gomez, Alvaro = Álvaro) but only where written with a capital,
- * so "will" is not "Will". Particles (de, del, la, los) are never a match on their own. A
+ * compared folded (GÓMEZ = Gomez, Alvaro = Álvaro) and in any case: a full name of two
+ * or more words always, a single part in lower case unless it is an everyday word or legal
+ * vocabulary (common-words.ts), so "elena" is Elena but "will" is not "Will". Particles (de, del, la, los) are never a match on their own. A
  * part two people share (a spouse who took the abuser's surname) is neither person: it gets
  * its own placeholder, which re-injection fills with the part itself.
  */
 import type { Detection, KnownPerson } from "./detect.ts";
+import { isCommonWord, isLegalVocabulary } from "./common-words.ts";
 import { escapeRegExp, fold, isAllCaps, isCapitalised, particles } from "./fold.ts";
 
 const words = (name: string) => name.trim().split(/\s+/).filter(Boolean);
@@ -56,8 +58,10 @@ export function detectKnownPeople(text: string, people: KnownPerson[]): Detectio
     for (const m of folded.matchAll(re)) {
       const start = m.index!;
       const end = start + m[0].length;
-      // Written with capitals: every word of it that is not a particle.
-      if (!words(text.slice(start, end)).every((w) => isCapitalised(w) || particles.has(fold(w)))) continue;
+      // Written with capitals (every word of it that is not a particle), or a full name, or a
+      // part no everyday word spells (the word lists are read only when it comes to that).
+      const written = words(text.slice(start, end));
+      if (!written.every((w) => isCapitalised(w) || particles.has(fold(w))) && partsOf(variant).length < 2 && written.some((w) => !particles.has(fold(w)) && (isLegalVocabulary(w) || isCommonWord(w)))) continue;
       push(start, end);
     }
   };

@@ -7,7 +7,9 @@
  * The guard never holds the values. Redact writes keyed hashes (HMAC-SHA256 under a fresh
  * per-case key) of each value in the spellings redaction knows: folded (case and accents
  * ignored, punctuation as spaces), digits only for numbers, and each part of a person's
- * name (matched only where the prompt writes it with a capital: "will" is not "Will").
+ * name (matched with a capital, or in lower case where no everyday word of English or
+ * Spanish spells it: "elena" is Elena, "will" is not "Will"); the same normalised form
+ * redaction matches (detect.ts: NFD, no diacritics, lower case, digits only for numbers).
  * The check hashes the prompt's word windows and number runs the same way. The hashes and
  * their key are sealed under their own KMS purpose, so the fallback, which talks to the
  * internet, opens them and never the vault. Honest limit: whoever holds both the key and the
@@ -17,6 +19,8 @@ import { createHmac, randomBytes } from "node:crypto";
 import type { BlobStore } from "../../core/blob-store.ts";
 import { caseKeys } from "../../core/case-file.ts";
 import { PrivacyViolationError } from "../../core/errors.ts";
+import { isCommonWord, isLegalVocabulary } from "./common-words.ts";
+import { noDigitForm } from "./detect.ts";
 import { fold, particles } from "./fold.ts";
 import { sealedPurposes } from "./kms-envelope.ts";
 import { getSealedJson, putSealedJson } from "./sealed-json.ts";
@@ -39,8 +43,6 @@ export interface GuardHashes {
   entries: Array<[Kind, number, string, string]>;
 }
 
-/** Types whose digits are not an identifier of their own (a date's, an address's). */
-const noDigitForm = new Set(["PERSON", "ORG", "DATE", "DATE_OF_BIRTH", "ADDRESS", "DOCUMENT", "EMAIL"]);
 
 const wordsOf = (text: string) => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
 
@@ -98,9 +100,9 @@ export function hashedGuard(hashes: GuardHashes): PrivacyGuard {
       }
       if (hasNames) {
         for (const t of tokens) {
-          if (!t.capital) continue;
           const type = byHash.get(`name:${mac(key, "name", t.word)}`);
-          if (type) refuse(stage, type);
+          // In lower case a part counts unless an everyday word spells it ("will" is not "Will").
+          if (type && (t.capital || !(isLegalVocabulary(t.word) || isCommonWord(t.word)))) refuse(stage, type);
         }
       }
       // Numbers as written with spaces, dashes, dots or parentheses, compared by their digits.

@@ -93,9 +93,9 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
   try {
     const { home, env } = makeTestHome({ stages: hostedChains });
     const dir = copyCase(samples.vawa, path.join(home, "case"));
-    // Lower case slips past the name rules (a name is written with capitals); the guard, which
-    // compares folded spellings, does not.
-    await writePdf(path.join(dir, "signature.pdf"), [["Signed under penalty of perjury: elena fictitia marsh, declarant."]]);
+    // A phone number written with no separators slips past the phone rules (they need its
+    // groups); the guard, which compares numbers by their digits, does not.
+    await writePdf(path.join(dir, "signature.pdf"), [["Signed under penalty of perjury by the declarant; reach her at 5550104477."]]);
     const cli = await runCli(["run", dir, "--approve", "--json", "--fault", "ExtractFacts=crash"], { ...env, ...providerEnv(providers) });
     assert.equal(cli.code, 0, cli.stderr);
     const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null; fallbackReason: string | null }> };
@@ -104,7 +104,7 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
     assert.equal(providers.requests.filter((r) => r.url === "/api/v1/chat/completions").length, 0, "nothing was sent to OpenRouter");
     const logs = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8");
     assert.match(logs, /"event":"fallback.failed".*"stage":"ExtractFacts".*"provider":"openrouter".*"error":"Affiant.PrivacyViolation"/);
-    assert.ok(!/elena|fictitia/i.test(logs), "the refusal names no value");
+    assert.ok(!/elena|fictitia|5550104477|010-4477/i.test(logs), "the refusal names no value");
   } finally {
     await providers.close();
   }

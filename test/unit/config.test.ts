@@ -118,3 +118,26 @@ test("a bad value names the variable, what it got and the expected form; a secre
   assert.match(message, /^AFFIANT_API_TOKEN must be at least 24 characters .*\(got a value of 16 characters, not shown\)/);
   for (const key of ["OPENROUTER_API_KEY", "AFFIANT_API_TOKEN", "AFFIANT_TASK_TOKEN", "AWS_ACCESS_KEY_ID"] as const) assert.equal(settings[key].secret, true, key);
 });
+
+test("childEnv is an allow-list: never the API token; provider keys only for a provider's caller; AWS credentials only with the S3 store; the basics alone for an untrusted child", () => {
+  const restore = setEnv({ AFFIANT_API_TOKEN: "t".repeat(32), OPENROUTER_API_KEY: "sk-or-x", AWS_ACCESS_KEY_ID: "AKIDX", AWS_SECRET_ACCESS_KEY: "s", AWS_REGION: "us-east-1", AFFIANT_BUCKET: undefined, UNRELATED_SECRET: "u", LC_ALL: "C.UTF-8", NODE_OPTIONS: "--no-warnings" });
+  try {
+    const worker = childEnv({ AFFIANT_STAGE: "X" });
+    for (const k of ["AFFIANT_API_TOKEN", "OPENROUTER_API_KEY", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "UNRELATED_SECRET"]) assert.ok(!(k in worker), k);
+    for (const k of ["PATH", "LC_ALL", "NODE_OPTIONS", "AWS_REGION", "AFFIANT_STAGE"]) assert.ok(k in worker, k);
+    const caller = childEnv({}, { provider: true });
+    assert.equal(caller.OPENROUTER_API_KEY, "sk-or-x");
+    assert.equal(caller.AWS_SECRET_ACCESS_KEY, "s");
+    assert.ok(!("AFFIANT_API_TOKEN" in caller));
+    const inner = setEnv({ AFFIANT_BUCKET: "b" });
+    assert.equal(childEnv().AWS_SECRET_ACCESS_KEY, "s", "a child reading the S3 store gets the credentials");
+    assert.ok(!("OPENROUTER_API_KEY" in childEnv()));
+    inner();
+    const reader = childEnv({}, { untrusted: true });
+    assert.deepEqual(Object.keys(reader).filter((k) => /^(AFFIANT_|AWS_|OPENROUTER)/.test(k)), []);
+    assert.ok(reader.PATH);
+    assert.equal(childEnv({ AFFIANT_API_TOKEN: "" }).AFFIANT_API_TOKEN, "", "what the caller passes is the caller's choice");
+  } finally {
+    restore();
+  }
+});

@@ -29,3 +29,15 @@ test("prompts holding a value in any case, accents or separators are refused, na
   refused("see angela-quispe-police-report.pdf p.2", "DOCUMENT");
   for (const ok of ["[PERSON_1] lived at [ADDRESS_1]", "de la casa", "the cruz family name is common", "8 U.S.C. § 1154(a)(1)(A)(iii)"]) guard.check("S", ok);
 });
+
+test("the guard compares in redaction's normalised form: lower-case name parts no everyday word spells, numbers by digits with or without the A", () => {
+  const guard = hashedGuard(guardHashes(new Map([["[PERSON_1]", "Will Okafor"], ["[A_NUMBER_1]", "A-123-456-789"], ["[SSN_1]", "321-54-9876"]])));
+  const refused = (prompt: string, type: string) => assert.throws(() => guard.check("S", prompt), (e: Error) => e.name === "Affiant.PrivacyViolation" && e.message.includes(type) && !/okafor|123|321/i.test(e.message));
+  refused("then okafor left", "PERSON");
+  refused("then ókafor left", "PERSON");
+  refused("a-number 123.456.789", "A_NUMBER");
+  refused("number 123 456 789", "A_NUMBER");
+  refused("ssn 321 54 9876", "SSN");
+  refused("ssn 321549876", "SSN");
+  for (const ok of ["I will go home", "[PERSON_1] will testify"]) guard.check("S", ok);
+});

@@ -53,3 +53,19 @@ test("dates written in Spanish are redacted without a date-of-birth cue; a birth
   const out = redact("El 3 de mayo de 2019 me golpeó; el 1 de junio del 2020 otra vez; en marzo de 2021 me fui. Nació el 14 de marzo de 1990.");
   assert.equal(out.text, "El [DATE_1] me golpeó; el [DATE_2] otra vez; en [DATE_3] me fui. Nació el [DATE_OF_BIRTH_1].");
 });
+
+test("every nine-digit SSN/ITIN shape is an identifier, whatever its groups and separators (fail closed)", () => {
+  const out = redact("Numbers: 912-45-6789, 666-12-3456, 000 12 3456, 987.65.4321, 123456789 and 123 45 6789.");
+  for (const secret of ["912-45-6789", "666-12-3456", "000 12 3456", "987.65.4321", "123456789", "123 45 6789"]) assert.ok(!out.text.includes(secret), `${secret} survived: ${out.text}`);
+  assert.equal(out.types.length, 6);
+  // Other digit shapes are not nine-digit identifiers: dates, phones, statutes, money, ZIP+4.
+  const kept = "On 2019-03-14 she called 312-555-0188 about 8 U.S.C. § 1154 and $1,234,567 (IL 62704-1234 at 10.5.2019).";
+  assert.equal(redact(kept).types.filter((t) => t === "SSN" || t === "ITIN").length, 0, redact(kept).text);
+});
+
+test("street addresses in any case, as people type them; everyday phrases with a street word stay", () => {
+  const out = redact("she lived at 4417 placeholder ave. then at 1420 ELM STREET, and at 77 old mill rd, apt 3b.");
+  assert.deepEqual(out.types, ["ADDRESS", "ADDRESS", "ADDRESS"], out.text);
+  for (const secret of ["placeholder", "ELM", "mill"]) assert.ok(!out.text.includes(secret), `${secret} survived: ${out.text}`);
+  for (const kept of ["12 on the way home", "moved 3 blocks down the road", "I was 5 when we left the main road"]) assert.equal(redact(kept).text, kept);
+});

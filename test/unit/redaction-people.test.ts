@@ -52,3 +52,31 @@ test("legal vocabulary and places are not people", () => {
   assert.deepEqual(findPeople(text), []);
   assert.equal(new Redactor().redact(text).text, text);
 });
+
+test("case.json names match in lower case too: a full name always, a part where no everyday word spells it", () => {
+  const r = new Redactor([{ name: "Elena Fictitia Marsh" }, { name: "Derek Okafor" }]);
+  const out = r.redact("i saw elena fictitia marsh and derek yesterday; okafor will come. The marsh was wet. elena said so.").text;
+  assert.equal(out, "i saw [PERSON_1] and [PERSON_2] yesterday; [PERSON_2] will come. The marsh was wet. [PERSON_1] said so.");
+});
+
+test("government offices, courts, prosecutors and police in Spanish and English are legal vocabulary, not people", () => {
+  const agencies = [
+    "Fiscalía General del Estado",
+    "Procuraduría General de la República",
+    "Juzgado Segundo de lo Familiar",
+    "Secretaría de Seguridad Pública Municipal",
+    "Policía Nacional Civil",
+    "Ministerio Público",
+    "Defensoría del Pueblo",
+    "Instituto Nacional de Migración",
+    "Comisión Nacional de los Derechos Humanos",
+    "Dirección de Seguridad Ciudadana",
+    "Fiscalía Especializada en Delitos Sexuales",
+    "Office of the Attorney General",
+    "Department of Public Safety",
+  ];
+  const text = `Denunció ante la ${agencies.join(", la ")}; su hermano Josué Tzul la acompañó.`;
+  const out = new Redactor().redact(text).text;
+  for (const a of agencies) assert.ok(out.includes(a), `${a} was redacted: ${out}`);
+  assert.ok(!/Josué|Tzul/.test(out), out);
+});

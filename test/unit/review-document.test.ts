@@ -162,6 +162,38 @@ test("the review document: per-sentence exhibits when the draft cites per senten
   assert.match(md, /## Contradictions between sources\n\n- Same event \(wrist, 2019-03\) told as an accident in Exhibit [A-D], p\. 2 \(Statement\): “I told the nurse I fell\.” and as inflicted in Exhibit [A-D], p\. 2 \(intake-notes\.pdf\)/);
 });
 
+test("the Markdown renditions carry raw HTML from a PDF as text, never as a tag", async () => {
+  const { renderDocumentMarkdown, escapeRawHtml } = await import("../../core/declaration.ts");
+  const hostile = `He wrote <svg onload=alert(1)> and <img src=x onerror=alert(2)> on the wall.`;
+  const doc = {
+    title: "Declaration <script>x</script>",
+    intro: hostile,
+    sections: [{ number: 1, heading: "Abuse <b>", text: hostile, drafted: true, citations: ["Exhibit A <i>"] }],
+    verification: "I declare.",
+    signatory: "[PERSON_1]",
+  } as unknown as Parameters<typeof renderDocumentMarkdown>[0];
+  const md = renderDocumentMarkdown(doc);
+  assert.ok(!md.includes("<"), md);
+  assert.match(md, /&lt;svg onload=alert\(1\)>/);
+  assert.equal(escapeRawHtml(md), md, "escaping twice changes nothing");
+  const review = renderReviewMarkdown({
+    title: "Review",
+    review: { status: "failed", failures: ["<svg onload=x>"] },
+    versions: ["English (draft)"],
+    paragraphs: [{ number: 1, heading: "H", citation: "c", texts: [hostile], exhibits: [], unsupported: [{ sentence: 1, support: 0, text: "<iframe src=x>" }] }],
+    judges: [{ stage: "Judge", score: 3, reasons: "<script>alert(1)</script>" }],
+    placeholderProblems: [],
+    elementsNotCovered: [],
+    documentsNeverCited: [],
+    factsToConfirm: [],
+    contradictions: [],
+    exhibits: [],
+    notChecked: [],
+    evidenceChecklist: [],
+  } as unknown as Parameters<typeof renderReviewMarkdown>[0]);
+  assert.ok(!review.includes("<"), review);
+});
+
 test("the review document lists the evidence to gather for the case's variant, each item to tick", () => {
   const inputs = { review: { status: "passed" as const, failures: [] }, elements: [], chunks: chunksOf(vawa), score: null, placeholderProblems: [], draft: draftWith(false) };
   const evidence = evidenceChecklist("VAWA", "spouse", "citizen");

@@ -1,0 +1,63 @@
+/**
+ * Attorney notes as people type them go through the documents' detector and then the
+ * fail-closed pass: lower-case names, spaced and dotted numbers, a missing "A", lower-case
+ * addresses, names nobody listed. Nothing of them is left; legal vocabulary and placeholders are.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { redactUnvouched } from "../../functions/redaction/common-words.ts";
+import { detectVaultValues } from "../../functions/redaction/detect.ts";
+import { Redactor } from "../../functions/redaction/redactor.ts";
+import { redactNotes } from "../../functions/review-notes.ts";
+
+export const notesVault = new Map([
+  ["[PERSON_1]", "Elena Fictitia Marsh"],
+  ["[PERSON_2]", "Derek Samplefield"],
+  ["[PERSON_3]", "Ángela Quispe"],
+  ["[A_NUMBER_1]", "A123456789"],
+  ["[SSN_1]", "321-54-9876"],
+  ["[ADDRESS_1]", "4417 Placeholder Ave"],
+  ["[PHONE_1]", "(555) 010-4477"],
+]);
+
+export const typedNotes =
+  "Paragraph 2: say more about what derek did to elena in march, and what angela saw. her ssn is 321 54 9876, a-number 123.456.789 (or 123 456 789); " +
+  "she lived at 4417 placeholder ave. Her cousin okafor lindqvist (call 555 010 4477 or 5550104477) helped, and so did Brennan Tolliver. " +
+  "Don't forget the I-914 Supplement B and the police report from the Fiscalía General del Estado.";
+
+/** Every value the notes above hold, as typed. */
+export const typedValues = ["derek", "elena", "angela", "321 54 9876", "9876", "123.456.789", "123 456 789", "placeholder", "okafor", "lindqvist", "010 4477", "5550104477", "Brennan", "Tolliver"];
+
+test("notes as people type them: known values in any case and number format become their placeholders, unlisted names [REDACTED]", () => {
+  const out = redactNotes(typedNotes, notesVault, new Redactor([{ name: "Elena Fictitia Marsh" }, { name: "Derek Samplefield" }]));
+  for (const v of typedValues) assert.ok(!out.toLowerCase().includes(v.toLowerCase()), `${v} survived: ${out}`);
+  assert.match(out, /what \[PERSON_2\] did to \[PERSON_1\] in march, and what \[PERSON_3\] saw/);
+  assert.match(out, /ssn is \[SSN_1\], a-number \[A_NUMBER_1\] \(or \[A_NUMBER_1\]\)/);
+  assert.match(out, /lived at \[ADDRESS_1\]/);
+  assert.match(out, /call \[PHONE_1\] or \[PHONE_1\]/);
+  assert.match(out, /Her cousin \[REDACTED\] \(/, "a name nobody listed, in lower case");
+  assert.match(out, /so did \[REDACTED\]\./);
+  // Legal vocabulary, everyday words and placeholders stay.
+  assert.match(out, /Don't forget the I-914 Supplement B and the police report from the Fiscalía General del Estado\./);
+});
+
+test("the vault's values are matched folded and by digits; a lower-case part only where no everyday word spells it", () => {
+  const vault = new Map([["[PERSON_1]", "Will Marsh Okafor"], ["[A_NUMBER_1]", "A-123-456-789"]]);
+  const spans = (text: string) => detectVaultValues(text, vault).map((d) => [text.slice(d.start, d.end), d.placeholder]);
+  assert.deepEqual(spans("WILL MARSH OKAFOR; will marsh okafor; okafor; A 123 456 789; 123456789"), [
+    ["WILL MARSH OKAFOR", "[PERSON_1]"],
+    ["will marsh okafor", "[PERSON_1]"],
+    ["okafor", "[PERSON_1]"],
+    ["A 123 456 789", "[A_NUMBER_1]"],
+    ["123456789", "[A_NUMBER_1]"],
+  ]);
+  assert.deepEqual(spans("I will walk by the marsh."), [], "everyday words are not the name's parts");
+});
+
+test("the fail-closed pass keeps everyday English and Spanish, legal vocabulary and placeholders, and nothing else", () => {
+  const kept = "El juez de inmigración pidió más pruebas; USCIS sent an RFE about the I-918 for [PERSON_1] at [ADDRESS_2], see [REDACTED].";
+  assert.deepEqual(redactUnvouched(kept), { text: kept, redacted: 0 });
+  const out = redactUnvouched("ask zyxwort quimbleton about case 88812345 and jolvanny");
+  assert.equal(out.text, "ask [REDACTED] about case [REDACTED] and [REDACTED]");
+  assert.equal(out.redacted, 4);
+});
