@@ -52,7 +52,14 @@ export default $config({
       throw new Error(`stage production refuses registry ${registry.source}:\n- ${problems.join("\n- ")}`);
     }
 
-    const { storage, network, gpu, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, {
+    const {
+      storage,
+      network,
+      gpu,
+      pipeline: buildStateMachine,
+      reaper,
+      workerPools,
+    } = buildPlatform(cloud, {
       place,
       registry,
       azCount: env.AFFIANT_AZ_COUNT ?? 2,
@@ -66,7 +73,9 @@ export default $config({
     // Each provider's secrets (core/providers/), with a placeholder, so `sst deploy` works before
     // `sst secret set`; the provider treats it as no key. Linked, so the value reaches the
     // handler encrypted (Resource), not as plain env.
-    const linkable: Record<string, sst.Secret> = Object.fromEntries(providerSecrets().map((secret) => [secret.name, new sst.Secret(secret.name, secret.placeholder)]));
+    const linkable: Record<string, sst.Secret> = Object.fromEntries(
+      providerSecrets().map((secret) => [secret.name, new sst.Secret(secret.name, secret.placeholder)]),
+    );
     const targets = {
       region: place.region,
       accountId: place.accountId,
@@ -112,7 +121,10 @@ export default $config({
         tracing: "active",
       });
     };
-    const functions = Object.fromEntries(Object.values(lambdaFunctions).map((name) => [name, makeFunction(name)])) as Record<LambdaFunction, sst.aws.Function>;
+    const functions = Object.fromEntries(Object.values(lambdaFunctions).map((name) => [name, makeFunction(name)])) as Record<
+      LambdaFunction,
+      sst.aws.Function
+    >;
 
     const pipeline = buildStateMachine(
       Object.fromEntries(Object.entries(functions).map(([name, fn]) => [name, fn.arn])) as Record<LambdaFunction, $util.Output<string>>,

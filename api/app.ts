@@ -7,15 +7,15 @@
  * the bearer check and body limits; each resource's routes are a sub-app in api/routes/.
  */
 import { timingSafeEqual } from "node:crypto";
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { AffiantError, RequestTooLargeError, NotFoundError, UnauthorizedError } from "../core/errors.ts";
+import { AffiantError, NotFoundError, RequestTooLargeError, UnauthorizedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
+import { errorResponse, errorStatus, internalErrorResponse } from "./error-response.ts";
 import { documentLimits, type Executions } from "./executions.ts";
 import type { LocalExecutions } from "./local-executions.ts";
-import { requestGuard, type RequestGuardOptions } from "./request-guard.ts";
-import { errorResponse, errorStatus, internalErrorResponse } from "./error-response.ts";
+import { type RequestGuardOptions, requestGuard } from "./request-guard.ts";
 import { caseRoutes } from "./routes/cases.ts";
 import { executionRoutes } from "./routes/executions.ts";
 import { reviewRoutes } from "./routes/reviews.ts";
@@ -60,7 +60,12 @@ export function createApp(options: AppOptions): Hono {
   app.use("*", async (c, next) => {
     const started = performance.now();
     await next();
-    log("info", "api.request", { method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started) });
+    log("info", "api.request", {
+      method: c.req.method,
+      route: c.req.routePath,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+    });
   });
 
   const api = new Hono();
@@ -68,14 +73,20 @@ export function createApp(options: AppOptions): Hono {
   const maxRequestBytes = options.maxRequestBytes ?? documentLimits.maxRequestBytes;
   const multipartLimit = bodyLimit({
     maxSize: maxRequestBytes,
-    onError: (c) => errorResponse(c, new RequestTooLargeError(`the request body is over ${maxRequestBytes} bytes; upload through the presigned URLs instead`)),
+    onError: (c) =>
+      errorResponse(
+        c,
+        new RequestTooLargeError(`the request body is over ${maxRequestBytes} bytes; upload through the presigned URLs instead`),
+      ),
   });
   const jsonLimit = bodyLimit({
     maxSize: Math.min(maxJsonBytes, maxRequestBytes),
     onError: (c) => errorResponse(c, new RequestTooLargeError(`a JSON body is at most ${Math.min(maxJsonBytes, maxRequestBytes)} bytes`)),
   });
   // Only multipart carries documents; any other body is small.
-  api.use("*", (c, next) => ((c.req.header("content-type") ?? "").startsWith("multipart/form-data") ? multipartLimit(c, next) : jsonLimit(c, next)));
+  api.use("*", (c, next) =>
+    (c.req.header("content-type") ?? "").startsWith("multipart/form-data") ? multipartLimit(c, next) : jsonLimit(c, next),
+  );
 
   api.route("/cases", caseRoutes(executions));
   api.route("/executions", executionRoutes(executions));

@@ -5,29 +5,30 @@
  * new attempt. The per-state report is rebuilt from the execution history plus the stage
  * reports the execution output carries.
  */
-import { reviewDocumentJsonKey } from "../functions/review-document.ts";
+
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
   GetExecutionHistoryCommand,
+  type HistoryEvent,
   ListExecutionsCommand,
   SendTaskSuccessCommand,
-  StartExecutionCommand,
-  type HistoryEvent,
   type SFNClient,
+  StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
 import type { BlobStore } from "../core/blob-store.ts";
-import { caseKeys, type CaseFile } from "../core/case-file.ts";
+import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
-import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
+import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
 import type { StageReport } from "../core/stages/report.ts";
-import { completedStages, reviewOf, type ExecutionSummary } from "../workflows/engine/summary.ts";
-import { statesFromHistory } from "./history-states.ts";
+import { reviewDocumentJsonKey } from "../functions/review-document.ts";
+import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
 import { assertCaseReady, checkDocumentList, checkPdfBytes, documentKey, manifestKey, writeCase, writeManifest } from "./case-store.ts";
-import type { CaseDocument, CaseManifest, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
+import type { CaseDocument, CaseManifest, ExecutionStatus, Executions, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
+import { statesFromHistory } from "./history-states.ts";
 
 export interface AwsExecutionsOptions {
   sfn: SFNClient;
@@ -86,7 +87,8 @@ export class AwsExecutions implements Executions {
       const name = executionNameFor(caseId, pipelineVersion, attempt);
       const existing = await this.describe(name);
       if (existing) {
-        if (existing.status === "RUNNING" || existing.status === "SUCCEEDED") return { executionId: name, status: existing.status as ExecutionStatus, created: false };
+        if (existing.status === "RUNNING" || existing.status === "SUCCEEDED")
+          return { executionId: name, status: existing.status as ExecutionStatus, created: false };
         continue;
       }
       try {
@@ -94,11 +96,14 @@ export class AwsExecutions implements Executions {
         return { executionId: name, status: "RUNNING", created: true };
       } catch (err) {
         // Another caller started this attempt between our describe and start: theirs stands.
-        if (err instanceof ExecutionAlreadyExists || (err as Error).name === "ExecutionAlreadyExists") return { executionId: name, status: "RUNNING", created: false };
+        if (err instanceof ExecutionAlreadyExists || (err as Error).name === "ExecutionAlreadyExists")
+          return { executionId: name, status: "RUNNING", created: false };
         throw err;
       }
     }
-    throw new InvalidInputError(`case ${caseId} has failed ${this.options.maxAttempts ?? maxAttemptsDefault} times at pipeline version ${pipelineVersion}; fix the case before starting it again`);
+    throw new InvalidInputError(
+      `case ${caseId} has failed ${this.options.maxAttempts ?? maxAttemptsDefault} times at pipeline version ${pipelineVersion}; fix the case before starting it again`,
+    );
   }
 
   /**
@@ -110,10 +115,12 @@ export class AwsExecutions implements Executions {
     const { store } = this.options;
     if (!(await store.exists(manifestKey(caseId)))) return;
     const manifest = JSON.parse((await store.get(manifestKey(caseId))).toString("utf8")) as CaseManifest;
-    const inspect = this.options.inspect ?? (async (key: string) => {
-      const bytes = await store.get(key);
-      return { size: bytes.byteLength, head: bytes.subarray(0, 5) };
-    });
+    const inspect =
+      this.options.inspect ??
+      (async (key: string) => {
+        const bytes = await store.get(key);
+        return { size: bytes.byteLength, head: bytes.subarray(0, 5) };
+      });
     for (const d of manifest.documents) {
       const { size, head } = await inspect(documentKey(caseId, d.name));
       if (size !== d.size) throw new InvalidInputError(`files: ${d.name}: ${size} bytes stored, ${d.size} planned; upload it again`);
@@ -123,7 +130,12 @@ export class AwsExecutions implements Executions {
 
   async listExecutions(options: { limit: number; status?: ExecutionStatus; caseId?: string; nextToken?: string }) {
     const out = await this.options.sfn.send(
-      new ListExecutionsCommand({ stateMachineArn: this.options.stateMachineArn, maxResults: options.limit, statusFilter: options.status, nextToken: options.nextToken }),
+      new ListExecutionsCommand({
+        stateMachineArn: this.options.stateMachineArn,
+        maxResults: options.limit,
+        statusFilter: options.status,
+        nextToken: options.nextToken,
+      }),
     );
     const executions = (out.executions ?? [])
       .map((e) => ({
@@ -144,7 +156,12 @@ export class AwsExecutions implements Executions {
     let nextToken: string | undefined;
     do {
       const page = await this.options.sfn.send(
-        new GetExecutionHistoryCommand({ executionArn: this.executionArn(executionId), maxResults: 1000, nextToken, includeExecutionData: false }),
+        new GetExecutionHistoryCommand({
+          executionArn: this.executionArn(executionId),
+          maxResults: 1000,
+          nextToken,
+          includeExecutionData: false,
+        }),
       );
       events.push(...(page.events ?? []));
       nextToken = page.nextToken;
@@ -186,27 +203,47 @@ export class AwsExecutions implements Executions {
     const d = await this.describe(executionId);
     if (!d) throw new NotFoundError(`execution ${executionId} not found`);
     const gate = await reviews.gate(executionId);
-    if (d.status !== "RUNNING" || !gate) throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${d.status})`);
+    if (d.status !== "RUNNING" || !gate)
+      throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${d.status})`);
     // Step Functions ends the execution itself (States.Timeout → ReviewExpired); only refuse here.
-    if (Date.parse(gate.expiresAt) <= Date.now()) throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
-    if (!(await reviews.closeGate(executionId, gate.token))) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
+    if (Date.parse(gate.expiresAt) <= Date.now())
+      throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
+    if (!(await reviews.closeGate(executionId, gate.token)))
+      throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     let notesKey: string | undefined;
     if (decision === "changes") {
       // Inside the account, like the case files; only its key enters the execution state.
       notesKey = `${gate.runKey}/review-notes-${gate.round}.md`;
       await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
-    const output: ReviewOutput = { decision, reviewer: input.reviewer, decidedAt: new Date().toISOString(), version: gate.version, via: input.via, ...(notesKey ? { notesKey } : {}) };
+    const output: ReviewOutput = {
+      decision,
+      reviewer: input.reviewer,
+      decidedAt: new Date().toISOString(),
+      version: gate.version,
+      via: input.via,
+      ...(notesKey ? { notesKey } : {}),
+    };
     try {
       await this.options.sfn.send(new SendTaskSuccessCommand({ taskToken: gate.token, output: JSON.stringify(output) }));
     } catch (err) {
       const name = (err as Error).name;
-      if (name === "TaskTimedOut" || name === "InvalidToken" || name === "TaskDoesNotExist") throw new NotWaitingForReviewError(`execution ${executionId}: the review task has ended (${name})`);
+      if (name === "TaskTimedOut" || name === "InvalidToken" || name === "TaskDoesNotExist")
+        throw new NotWaitingForReviewError(`execution ${executionId}: the review task has ended (${name})`);
       // Not answered: the gate stays open for another try.
       await reviews.openGate(gate);
       throw err;
     }
-    await reviews.addAudit({ executionId, reviewer: output.reviewer, decision, version: gate.version, round: gate.round, via: input.via, notesChars: notes.length, decidedAt: output.decidedAt });
+    await reviews.addAudit({
+      executionId,
+      reviewer: output.reviewer,
+      decision,
+      version: gate.version,
+      round: gate.round,
+      via: input.via,
+      notesChars: notes.length,
+      decidedAt: output.decidedAt,
+    });
   }
 
   private async withReview(summary: ExecutionSummary): Promise<ExecutionSummary> {
@@ -216,7 +253,12 @@ export class AwsExecutions implements Executions {
     const audit = (await reviews.audit(summary.executionId)).map(({ executionId: _, ...a }) => a);
     return {
       ...summary,
-      ...(gate ? { waitingFor: "AttorneyReview" as const, review: { round: gate.round, version: gate.version, openedAt: gate.openedAt, expiresAt: gate.expiresAt } } : {}),
+      ...(gate
+        ? {
+            waitingFor: "AttorneyReview" as const,
+            review: { round: gate.round, version: gate.version, openedAt: gate.openedAt, expiresAt: gate.expiresAt },
+          }
+        : {}),
       ...(audit.length ? { reviewAudit: audit } : {}),
     };
   }
@@ -235,7 +277,9 @@ export class AwsExecutions implements Executions {
     const status = d.status as ExecutionStatus;
     // Succeeded: the output names it. Waiting in AttorneyReview: the gate has the run key.
     const gate = status === "RUNNING" ? await this.options.reviews?.gate(executionId) : undefined;
-    const key = (d.output ? (JSON.parse(d.output) as { reviewDocument?: { jsonKey?: string } }).reviewDocument?.jsonKey : undefined) ?? (gate ? reviewDocumentJsonKey(gate.runKey) : undefined);
+    const key =
+      (d.output ? (JSON.parse(d.output) as { reviewDocument?: { jsonKey?: string } }).reviewDocument?.jsonKey : undefined) ??
+      (gate ? reviewDocumentJsonKey(gate.runKey) : undefined);
     if (!key || !(await this.options.store.exists(key))) return { status };
     return { status, json: await this.options.store.get(key) };
   }

@@ -4,13 +4,14 @@
  * started, while keeping at most AFFIANT_BACKFILL_MAX_RUNNING executions in flight. Safe to
  * run on any schedule and after any crash: execution names make each start idempotent.
  */
-import { withTelemetry } from "../core/telemetry.ts";
+
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { AwsExecutions } from "./aws-executions.ts";
-import { openBlobStore, type BlobStore } from "../core/blob-store.ts";
-import { CaseIncompleteError, NotFoundError, InvalidInputError, describeError } from "../core/errors.ts";
-import { log } from "../core/log.ts";
+import { type BlobStore, openBlobStore } from "../core/blob-store.ts";
 import { config } from "../core/config.ts";
+import { CaseIncompleteError, describeError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
+import { withTelemetry } from "../core/telemetry.ts";
+import { AwsExecutions } from "./aws-executions.ts";
 
 export interface ScheduledBackfillResult {
   cases: number;

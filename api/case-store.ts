@@ -4,9 +4,9 @@
  * of the documents the case should have, so a start on an incomplete upload fails clearly.
  */
 import type { BlobStore } from "../core/blob-store.ts";
-import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
+import { type CaseFile, caseFileSchema, caseKeys } from "../core/case-file.ts";
 import { CaseIncompleteError, InvalidInputError, NotFoundError } from "../core/errors.ts";
-import { documentLimits, type CaseDocument, type CaseManifest, type PlannedDocument } from "./executions.ts";
+import { type CaseDocument, type CaseManifest, documentLimits, type PlannedDocument } from "./executions.ts";
 
 export const manifestKey = (caseId: string) => `cases/${caseId}/manifest.json`;
 export const documentKey = (caseId: string, name: string) => `${caseKeys.documents(caseId)}/${name}`;
@@ -31,14 +31,17 @@ export function parseCaseJson(text: string, where = "case"): CaseFile {
 
 export function checkDocumentList(documents: PlannedDocument[]): void {
   if (documents.length === 0) throw new InvalidInputError("files: a case needs at least one PDF");
-  if (documents.length > documentLimits.maxDocuments) throw new InvalidInputError(`files: at most ${documentLimits.maxDocuments} documents per case (got ${documents.length})`);
+  if (documents.length > documentLimits.maxDocuments)
+    throw new InvalidInputError(`files: at most ${documentLimits.maxDocuments} documents per case (got ${documents.length})`);
   const seen = new Set<string>();
   for (const d of documents) {
-    if (!documentName.test(d.name)) throw new InvalidInputError(`files: ${JSON.stringify(d.name)}: a PDF name of letters, digits, space, . _ - ending in .pdf`);
+    if (!documentName.test(d.name))
+      throw new InvalidInputError(`files: ${JSON.stringify(d.name)}: a PDF name of letters, digits, space, . _ - ending in .pdf`);
     if (seen.has(d.name.toLowerCase())) throw new InvalidInputError(`files: ${d.name} appears twice`);
     seen.add(d.name.toLowerCase());
     if (!Number.isInteger(d.size) || d.size <= 0) throw new InvalidInputError(`files: ${d.name}: empty`);
-    if (d.size > documentLimits.maxDocumentBytes) throw new InvalidInputError(`files: ${d.name}: ${d.size} bytes is over the ${documentLimits.maxDocumentBytes}-byte limit`);
+    if (d.size > documentLimits.maxDocumentBytes)
+      throw new InvalidInputError(`files: ${d.name}: ${d.size} bytes is over the ${documentLimits.maxDocumentBytes}-byte limit`);
   }
 }
 
@@ -48,7 +51,8 @@ export function checkDocumentList(documents: PlannedDocument[]): void {
  * need it.
  */
 export function checkPdfBytes(name: string, bytes: Uint8Array): void {
-  if (Buffer.from(bytes.subarray(0, 5)).toString("latin1") !== "%PDF-") throw new InvalidInputError(`files: ${name}: not a PDF (it does not start with %PDF-)`);
+  if (Buffer.from(bytes.subarray(0, 5)).toString("latin1") !== "%PDF-")
+    throw new InvalidInputError(`files: ${name}: not a PDF (it does not start with %PDF-)`);
 }
 
 export async function writeCase(store: BlobStore, caseFile: CaseFile, caseJson: string, documents: CaseDocument[]): Promise<void> {
@@ -58,7 +62,12 @@ export async function writeCase(store: BlobStore, caseFile: CaseFile, caseJson: 
   // A re-submitted case replaces its documents: a removed PDF must not linger.
   for (const stale of await store.list(caseKeys.documents(caseId))) await store.delete(stale);
   for (const d of documents) await store.put(documentKey(caseId, d.name), d.bytes);
-  await writeManifest(store, caseFile, caseJson, documents.map((d) => ({ name: d.name, size: d.bytes.byteLength })));
+  await writeManifest(
+    store,
+    caseFile,
+    caseJson,
+    documents.map((d) => ({ name: d.name, size: d.bytes.byteLength })),
+  );
 }
 
 export async function writeManifest(store: BlobStore, caseFile: CaseFile, caseJson: string, documents: PlannedDocument[]): Promise<void> {
@@ -66,7 +75,6 @@ export async function writeManifest(store: BlobStore, caseFile: CaseFile, caseJs
   await store.put(caseKeys.caseJson(caseFile.caseId), caseJson);
   await store.put(manifestKey(caseFile.caseId), JSON.stringify(manifest));
 }
-
 
 /**
  * Throws NotFound for an unknown case and CaseIncomplete while documents the manifest

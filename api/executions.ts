@@ -4,8 +4,9 @@
  * the same contract: a case is stored once, starting it is idempotent per pipeline version,
  * and only ids, keys and numbers come back, except the declaration itself.
  */
-import type { ReviewDecisionInput } from "../core/review.ts";
+
 import type { CaseFile } from "../core/case-file.ts";
+import type { ReviewDecisionInput } from "../core/review.ts";
 import type { ExecutionSummary } from "../workflows/engine/summary.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT" | "PENDING_REDRIVE";
@@ -60,7 +61,12 @@ export interface Executions {
   /** Stores the case.json and manifest; the documents arrive later through the URLs. */
   planUploads(caseFile: CaseFile, caseJson: string, documents: PlannedDocument[], baseUrl: string): Promise<UploadTarget[]>;
   startExecution(caseId: string): Promise<StartResult>;
-  listExecutions(options: { limit: number; status?: ExecutionStatus; caseId?: string; nextToken?: string }): Promise<{ executions: ExecutionListItem[]; nextToken?: string }>;
+  listExecutions(options: {
+    limit: number;
+    status?: ExecutionStatus;
+    caseId?: string;
+    nextToken?: string;
+  }): Promise<{ executions: ExecutionListItem[]; nextToken?: string }>;
   describeExecution(executionId: string): Promise<ExecutionSummary | undefined>;
   /** The re-injected declaration once the execution has succeeded. */
   declaration(executionId: string): Promise<{ status: ExecutionStatus; markdown?: Buffer } | undefined>;

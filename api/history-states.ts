@@ -44,7 +44,12 @@ export function statesFromHistory(events: HistoryEvent[], stages: StageReport[])
       }
     } else if (failureTypes.has(e.type ?? "")) {
       // A Task state's failure, or its activity's (a GPU stage's generate state), or a timeout of either.
-      const details = e.taskFailedEventDetails ?? e.taskTimedOutEventDetails ?? e.activityFailedEventDetails ?? e.activityTimedOutEventDetails ?? e.activityScheduleFailedEventDetails;
+      const details =
+        e.taskFailedEventDetails ??
+        e.taskTimedOutEventDetails ??
+        e.activityFailedEventDetails ??
+        e.activityTimedOutEventDetails ??
+        e.activityScheduleFailedEventDetails;
       const s = owner(e);
       if (s) {
         s.status = "FAILED";
@@ -77,5 +82,19 @@ export function statesFromHistory(events: HistoryEvent[], stages: StageReport[])
 }
 
 function emptyState(name: string, startedAt: string): StateSummary {
-  return { name, status: "RUNNING", startedAt, endedAt: null, model: null, provider: null, fallbackReason: null, tokensIn: null, tokensOut: null, loadMs: null, promptMs: null, genMs: null, costUsd: null };
+  return {
+    name,
+    status: "RUNNING",
+    startedAt,
+    endedAt: null,
+    model: null,
+    provider: null,
+    fallbackReason: null,
+    tokensIn: null,
+    tokensOut: null,
+    loadMs: null,
+    promptMs: null,
+    genMs: null,
+    costUsd: null,
+  };
 }

@@ -4,17 +4,18 @@
  * Configuration: AFFIANT_STATE_MACHINE_ARN, AFFIANT_BUCKET (+ AFFIANT_BUCKET_KMS_KEY_ID, the bucket's key that presigned uploads name);
  * AFFIANT_SFN_ENDPOINT points the SDK elsewhere (tests: `affiant serve`'s /sfn).
  */
-import { openReviewStore } from "../core/review-store.ts";
-import { handle } from "hono/aws-lambda";
-import type { Hono } from "hono";
+
 import { SFNClient } from "@aws-sdk/client-sfn";
+import type { Hono } from "hono";
+import { handle } from "hono/aws-lambda";
+import { openBlobStore } from "../core/blob-store.ts";
+import { config, type Env } from "../core/config.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { openReviewStore } from "../core/review-store.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 import { createApp } from "./app.ts";
 import { AwsExecutions, type AwsExecutionsOptions } from "./aws-executions.ts";
 import { documentLimits } from "./executions.ts";
-import { openBlobStore } from "../core/blob-store.ts";
-import { InvalidInputError } from "../core/errors.ts";
-import { withTelemetry } from "../core/telemetry.ts";
-import { config, type Env } from "../core/config.ts";
 
 export async function createAwsApp(given?: Env): Promise<Hono> {
   const env = config(given);
@@ -25,18 +26,27 @@ export async function createAwsApp(given?: Env): Promise<Hono> {
   let presignPost: AwsExecutionsOptions["presignPost"];
   let inspect: AwsExecutionsOptions["inspect"];
   if (env.AFFIANT_BUCKET) {
-    const [{ S3Client, HeadObjectCommand, GetObjectCommand }, { createPresignedPost }] = await Promise.all([import("@aws-sdk/client-s3"), import("@aws-sdk/s3-presigned-post")]);
+    const [{ S3Client, HeadObjectCommand, GetObjectCommand }, { createPresignedPost }] = await Promise.all([
+      import("@aws-sdk/client-s3"),
+      import("@aws-sdk/s3-presigned-post"),
+    ]);
     const s3 = new S3Client({});
     const bucket = env.AFFIANT_BUCKET;
     const bucketKey = env.AFFIANT_BUCKET_KMS_KEY_ID;
     // The bucket's own key: the bucket policy refuses an upload that names any other.
-    const kms = { "x-amz-server-side-encryption": "aws:kms", ...(bucketKey ? { "x-amz-server-side-encryption-aws-kms-key-id": bucketKey } : {}) };
+    const kms = {
+      "x-amz-server-side-encryption": "aws:kms",
+      ...(bucketKey ? { "x-amz-server-side-encryption-aws-kms-key-id": bucketKey } : {}),
+    };
     presignPost = (key, size, expiresIn) =>
       createPresignedPost(s3 as never, {
         Bucket: bucket,
         Key: key,
         // Exactly the planned size: S3 refuses any other with EntityTooLarge / EntityTooSmall.
-        Conditions: [["content-length-range", size, size], ["eq", "$Content-Type", "application/pdf"]],
+        Conditions: [
+          ["content-length-range", size, size],
+          ["eq", "$Content-Type", "application/pdf"],
+        ],
         Fields: { "Content-Type": "application/pdf", ...kms },
         Expires: expiresIn,
       });

@@ -4,19 +4,19 @@
  * check-then-start runs without an await in between, so two requests in one process
  * cannot both start the same case.
  */
-import { caseKeys, type CaseFile } from "../core/case-file.ts";
-import { attemptOf, executionNameFor } from "../core/execution-name.ts";
+import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
+import { attemptOf, executionNameFor } from "../core/execution-name.ts";
+import type { FaultKind } from "../core/faults.ts";
 import { log } from "../core/log.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import type { FaultKind } from "../core/faults.ts";
-import type { LocalEngine } from "../workflows/engine/local-engine.ts";
-import { assertCaseReady, checkDocumentList, writeCase, writeManifest } from "./case-store.ts";
-import type { CaseDocument, Executions, ExecutionStatus, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
-import { UploadSigner } from "./local-uploads.ts";
 import type { ReviewDecisionInput } from "../core/review.ts";
-import type { StartApproval } from "../workflows/engine/review-gates.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
+import type { LocalEngine } from "../workflows/engine/local-engine.ts";
+import type { StartApproval } from "../workflows/engine/review-gates.ts";
+import { assertCaseReady, checkDocumentList, writeCase, writeManifest } from "./case-store.ts";
+import type { CaseDocument, ExecutionStatus, Executions, PlannedDocument, StartResult, UploadTarget } from "./executions.ts";
+import { UploadSigner } from "./local-uploads.ts";
 
 export interface LocalExecutionsOptions {
   engine: LocalEngine;
@@ -72,7 +72,9 @@ export class LocalExecutions implements Executions {
     const issuedAt = expiresAt - this.uploadTtlSeconds * 1000;
     const last = this.engine.db.listExecutions(1, { caseId })[0];
     if (last && Date.parse(last.startedAt) >= issuedAt) {
-      throw new CaseBusyError(`case ${caseId}: execution ${last.id} started after this upload URL was issued; plan the case again for new URLs`);
+      throw new CaseBusyError(
+        `case ${caseId}: execution ${last.id} started after this upload URL was issued; plan the case again for new URLs`,
+      );
     }
   }
 
@@ -101,7 +103,8 @@ export class LocalExecutions implements Executions {
     // From here to engine.start, nothing awaits: the check and the start are one step.
     const previous = this.engine.db.executionsOf(caseId, pipelineVersion);
     const last = previous.at(-1);
-    if (last && (last.status === "RUNNING" || last.status === "SUCCEEDED")) return { executionId: last.id, status: last.status, created: false };
+    if (last && (last.status === "RUNNING" || last.status === "SUCCEEDED"))
+      return { executionId: last.id, status: last.status, created: false };
     const attempt = previous.length ? Math.max(...previous.map((e) => attemptOf(e.id))) + 1 : 1;
     const executionId = this.startNamed({ caseId, executionName: executionNameFor(caseId, pipelineVersion, attempt) });
     return { executionId, status: "RUNNING", created: true };
@@ -111,7 +114,10 @@ export class LocalExecutions implements Executions {
   startNamed(options: { caseId: string; executionName: string; faults?: Record<string, FaultKind> }): string {
     const busy = this.runningOf(options.caseId);
     if (busy) throw new CaseBusyError(`case ${options.caseId} already has a running execution (${busy}); one at a time per case`);
-    if (this.running.size >= this.maxRunning) throw new TooManyExecutionsError(`${this.running.size} executions are running, the most this server runs at once (${this.maxRunning}); start again when one ends`);
+    if (this.running.size >= this.maxRunning)
+      throw new TooManyExecutionsError(
+        `${this.running.size} executions are running, the most this server runs at once (${this.maxRunning}); start again when one ends`,
+      );
     const { executionId, done } = this.engine.start({ ...options, approve: this.approve });
     this.track(executionId, options.caseId, done);
     return executionId;
@@ -181,8 +187,11 @@ export class LocalExecutions implements Executions {
     const row = this.engine.db.getExecution(executionId);
     if (!row) return undefined;
     // Succeeded: the output names it. Waiting in AttorneyReview: the open task's state has the run key.
-    const runKey = row.status === "RUNNING" ? (this.engine.db.reviewTask({ executionId })?.state as { runKey?: string } | undefined)?.runKey : undefined;
-    const key = (row.output as { reviewDocument?: { jsonKey?: string } } | null)?.reviewDocument?.jsonKey ?? (runKey ? reviewDocumentJsonKey(runKey) : undefined);
+    const runKey =
+      row.status === "RUNNING" ? (this.engine.db.reviewTask({ executionId })?.state as { runKey?: string } | undefined)?.runKey : undefined;
+    const key =
+      (row.output as { reviewDocument?: { jsonKey?: string } } | null)?.reviewDocument?.jsonKey ??
+      (runKey ? reviewDocumentJsonKey(runKey) : undefined);
     if (!key || !(await this.engine.store.exists(key))) return { status: row.status };
     return { status: row.status, json: await this.engine.store.get(key) };
   }

@@ -3,9 +3,10 @@
  * TaskScheduled, TaskSucceeded, ActivityScheduled for a GPU stage's generate state,
  * ExecutionFailed…), for `/sfn`.
  */
-import { allStates, collectTaskStates, type AslState } from "../workflows/asl.ts";
-import type { EventRow, ExecutionRow } from "../workflows/engine/history-db.ts";
+
 import { localRegion, localRoleArn } from "../core/local-aws.ts";
+import { type AslState, allStates, collectTaskStates } from "../workflows/asl.ts";
+import type { EventRow, ExecutionRow } from "../workflows/engine/history-db.ts";
 
 type Body = Record<string, unknown>;
 
@@ -23,7 +24,13 @@ export function collectResources(states: Record<string, AslState>): Array<[strin
  * The engine's event log in Step Functions' own event types (TaskStateEntered,
  * TaskScheduled, TaskSucceeded, ExecutionFailed…), so tools written against AWS read it.
  */
-export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<string, string>, resources: Map<string, string>, includeData: boolean): Body[] {
+export function historyEvents(
+  row: ExecutionRow,
+  events: EventRow[],
+  types: Map<string, string>,
+  resources: Map<string, string>,
+  includeData: boolean,
+): Body[] {
   const out: Body[] = [];
   // Like AWS, a state's own events chain back to its *StateEntered through previousEventId,
   // which is how events of parallel branches are told apart.
@@ -54,14 +61,25 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
     switch (e.type) {
       case "ExecutionStarted":
         push("ExecutionStarted", e.timestamp, {
-          executionStartedEventDetails: { ...(includeData ? { input: JSON.stringify(row.input) } : {}), inputDetails: { truncated: false }, roleArn: localRoleArn },
+          executionStartedEventDetails: {
+            ...(includeData ? { input: JSON.stringify(row.input) } : {}),
+            inputDetails: { truncated: false },
+            roleArn: localRoleArn,
+          },
         });
         break;
       case "ExecutionSucceeded":
-        push("ExecutionSucceeded", e.timestamp, { executionSucceededEventDetails: { ...(includeData && row.output !== null ? { output: JSON.stringify(row.output) } : {}), outputDetails: { truncated: false } } });
+        push("ExecutionSucceeded", e.timestamp, {
+          executionSucceededEventDetails: {
+            ...(includeData && row.output !== null ? { output: JSON.stringify(row.output) } : {}),
+            outputDetails: { truncated: false },
+          },
+        });
         break;
       case "ExecutionFailed":
-        push("ExecutionFailed", e.timestamp, { executionFailedEventDetails: { error: error ?? row.error ?? "", cause: cause ?? row.cause ?? "" } });
+        push("ExecutionFailed", e.timestamp, {
+          executionFailedEventDetails: { error: error ?? row.error ?? "", cause: cause ?? row.cause ?? "" },
+        });
         break;
       case "ExecutionAborted":
         push("ExecutionAborted", e.timestamp, { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
@@ -72,7 +90,12 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
       case "StateEntered":
         push(`${stateType}StateEntered`, e.timestamp, { stateEnteredEventDetails: { name: state } }, state);
         if (stateType === "Task" && activityOf(state)) {
-          push("ActivityScheduled", e.timestamp, { activityScheduledEventDetails: { resource: activityOf(state), inputDetails: { truncated: false } } }, state);
+          push(
+            "ActivityScheduled",
+            e.timestamp,
+            { activityScheduledEventDetails: { resource: activityOf(state), inputDetails: { truncated: false } } },
+            state,
+          );
           push("ActivityStarted", e.timestamp, { activityStartedEventDetails: { workerName: "affiant-local-engine" } }, state);
         } else if (stateType === "Task") {
           const r = resourceOf(state);
@@ -81,15 +104,40 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
         }
         break;
       case "StateExited":
-        if (stateType === "Task" && activityOf(state)) push("ActivitySucceeded", e.timestamp, { activitySucceededEventDetails: { outputDetails: { truncated: false } } }, state);
-        else if (stateType === "Task") push("TaskSucceeded", e.timestamp, { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } }, state);
+        if (stateType === "Task" && activityOf(state))
+          push("ActivitySucceeded", e.timestamp, { activitySucceededEventDetails: { outputDetails: { truncated: false } } }, state);
+        else if (stateType === "Task")
+          push(
+            "TaskSucceeded",
+            e.timestamp,
+            { taskSucceededEventDetails: { ...resourceOf(state), outputDetails: { truncated: false } } },
+            state,
+          );
         push(`${stateType}StateExited`, e.timestamp, { stateExitedEventDetails: { name: state } }, state);
         break;
       case "StateFailed":
         if (stateType === "Task") {
           const timedOut = error === "States.Timeout" || error === "States.HeartbeatTimeout";
-          if (activityOf(state)) push(timedOut ? "ActivityTimedOut" : "ActivityFailed", e.timestamp, { [timedOut ? "activityTimedOutEventDetails" : "activityFailedEventDetails"]: { error: error ?? "", cause: cause ?? "" } }, state);
-          else push(timedOut ? "TaskTimedOut" : "TaskFailed", e.timestamp, { [timedOut ? "taskTimedOutEventDetails" : "taskFailedEventDetails"]: { ...resourceOf(state), error: error ?? "", cause: cause ?? "" } }, state);
+          if (activityOf(state))
+            push(
+              timedOut ? "ActivityTimedOut" : "ActivityFailed",
+              e.timestamp,
+              { [timedOut ? "activityTimedOutEventDetails" : "activityFailedEventDetails"]: { error: error ?? "", cause: cause ?? "" } },
+              state,
+            );
+          else
+            push(
+              timedOut ? "TaskTimedOut" : "TaskFailed",
+              e.timestamp,
+              {
+                [timedOut ? "taskTimedOutEventDetails" : "taskFailedEventDetails"]: {
+                  ...resourceOf(state),
+                  error: error ?? "",
+                  cause: cause ?? "",
+                },
+              },
+              state,
+            );
         }
         break;
       default:
@@ -99,7 +147,9 @@ export function historyEvents(row: ExecutionRow, events: EventRow[], types: Map<
   }
   // A run stopped by StopExecution or an interrupted engine has no terminal event of its own.
   if (row.status === "ABORTED" && !events.some((e) => e.type === "ExecutionAborted")) {
-    push("ExecutionAborted", row.endedAt ?? new Date().toISOString(), { executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" } });
+    push("ExecutionAborted", row.endedAt ?? new Date().toISOString(), {
+      executionAbortedEventDetails: { error: row.error ?? "", cause: row.cause ?? "" },
+    });
   }
   return out;
 }

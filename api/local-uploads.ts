@@ -21,7 +21,9 @@ export class UploadSigner {
   }
 
   sign(grant: UploadGrant): string {
-    return createHmac("sha256", this.key).update(`PUT\n${grant.caseId}\n${grant.name}\n${grant.size}\n${grant.expiresAt}`).digest("base64url");
+    return createHmac("sha256", this.key)
+      .update(`PUT\n${grant.caseId}\n${grant.name}\n${grant.size}\n${grant.expiresAt}`)
+      .digest("base64url");
   }
 
   url(baseUrl: string, grant: UploadGrant): string {

@@ -7,9 +7,9 @@
  */
 import os from "node:os";
 import type { MiddlewareHandler } from "hono";
-import { isLoopback } from "./loopback.ts";
 import { ForbiddenHostError, ForbiddenOriginError } from "../core/errors.ts";
 import { errorResponse } from "./error-response.ts";
+import { isLoopback } from "./loopback.ts";
 
 export interface RequestGuardOptions {
   /** `host[:port]` values the Host header may carry, lower case. */
@@ -62,11 +62,21 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
     const host = (c.req.header("host") ?? "").toLowerCase();
     if (!options.allowedHosts.has(host)) {
       // Not echoed whole: a Host header is attacker-chosen text.
-      return errorResponse(c, new ForbiddenHostError(`Host ${JSON.stringify(host.slice(0, 100))} is not a name this server answers to (DNS rebinding?); use ${[...options.allowedHosts][0]}`));
+      return errorResponse(
+        c,
+        new ForbiddenHostError(
+          `Host ${JSON.stringify(host.slice(0, 100))} is not a name this server answers to (DNS rebinding?); use ${[...options.allowedHosts][0]}`,
+        ),
+      );
     }
     const origin = c.req.header("origin");
     if (origin !== undefined && !options.allowedOrigins.has(origin.toLowerCase())) {
-      return errorResponse(c, new ForbiddenOriginError(`cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: only this server's own pages may call it from a browser`));
+      return errorResponse(
+        c,
+        new ForbiddenOriginError(
+          `cross-origin request from ${JSON.stringify(origin.slice(0, 100))} refused: only this server's own pages may call it from a browser`,
+        ),
+      );
     }
     await next();
   };

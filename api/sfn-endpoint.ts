@@ -13,7 +13,6 @@ import type { LocalExecutions } from "./local-executions.ts";
 import { sfnOperations } from "./sfn-operations.ts";
 import { mountSfnProtocol } from "./sfn-protocol.ts";
 
-
 export interface SfnEndpointOptions {
   executions: LocalExecutions;
   broker: TaskTokenBroker;

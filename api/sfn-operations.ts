@@ -3,15 +3,16 @@
  * history, and the task-token calls (SendTask*) the workers make, as in ECS. Each validates
  * its input as the service does and fails with the service's error names.
  */
-import { faultsErrorMessage, faultsSchema, type Faults } from "../core/faults.ts";
+
+import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
+import { type Faults, faultsErrorMessage, faultsSchema } from "../core/faults.ts";
+import { executionArn, localRoleArn, stateMachineArn, stateMachineName } from "../core/local-aws.ts";
 import type { ExecutionRow, ExecutionStatus } from "../workflows/engine/history-db.ts";
 import { SfnServiceError } from "../workflows/engine/task-tokens.ts";
 import { assertCaseReady } from "./case-store.ts";
 import { collectResources, collectStateTypes, historyEvents } from "./local-history-events.ts";
-import { CaseBusyError, TooManyExecutionsError } from "../core/errors.ts";
-import { executionArn, localRoleArn, stateMachineArn, stateMachineName } from "../core/local-aws.ts";
-import { ServiceError, type Body, type Operation } from "./sfn-protocol.ts";
 import type { SfnEndpointOptions } from "./sfn-endpoint.ts";
+import { type Body, type Operation, ServiceError } from "./sfn-protocol.ts";
 
 export function sfnOperations(options: SfnEndpointOptions): Record<string, Operation> {
   const { executions, broker, definition } = options;
@@ -22,7 +23,8 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
 
   const requireString = (body: Body, field: string, max = 2048): string => {
     const v = body[field];
-    if (typeof v !== "string" || v.length === 0) throw new ServiceError("ValidationException", `1 validation error detected: '${field}' must not be null`);
+    if (typeof v !== "string" || v.length === 0)
+      throw new ServiceError("ValidationException", `1 validation error detected: '${field}' must not be null`);
     if (v.length > max) throw new ServiceError("ValidationException", `'${field}' is longer than ${max}`);
     return v;
   };
@@ -78,7 +80,8 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
       } catch {
         throw new ServiceError("InvalidExecutionInput", "Invalid State Machine Execution Input: input is not valid JSON");
       }
-      if (typeof input?.caseId !== "string") throw new ServiceError("InvalidExecutionInput", 'Invalid State Machine Execution Input: expected {"caseId": "<id>"}');
+      if (typeof input?.caseId !== "string")
+        throw new ServiceError("InvalidExecutionInput", 'Invalid State Machine Execution Input: expected {"caseId": "<id>"}');
       const caseId = input.caseId;
       const faults = checkFaults(input.faults);
       const name = body.name === undefined ? undefined : requireString(body, "name", 80);
@@ -87,7 +90,10 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
         const existing = engine.db.getExecution(name);
         if (existing) {
           // As AWS: the same name and input while running is the same execution.
-          if (existing.status === "RUNNING" && JSON.stringify(existing.input) === JSON.stringify({ caseId, ...(faults ? { faults } : {}) })) {
+          if (
+            existing.status === "RUNNING" &&
+            JSON.stringify(existing.input) === JSON.stringify({ caseId, ...(faults ? { faults } : {}) })
+          ) {
             return { executionArn: executionArn(name), startDate: Date.parse(existing.startedAt) / 1000 };
           }
           throw new ServiceError("ExecutionAlreadyExists", `Execution Already Exists: '${executionArn(name)}'`);
@@ -103,7 +109,8 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
         executionId = executions.startNamed({ caseId, executionName: name ?? crypto.randomUUID(), faults });
       } catch (err) {
         // The service's own error for too many open executions.
-        if (err instanceof TooManyExecutionsError || err instanceof CaseBusyError) throw new ServiceError("ExecutionLimitExceeded", (err as Error).message);
+        if (err instanceof TooManyExecutionsError || err instanceof CaseBusyError)
+          throw new ServiceError("ExecutionLimitExceeded", (err as Error).message);
         throw err;
       }
       const row = engine.db.getExecution(executionId)!;
@@ -131,7 +138,10 @@ export function sfnOperations(options: SfnEndpointOptions): Record<string, Opera
       machine(body);
       const max = clampMax(body.maxResults, 100, 1000);
       const statusFilter = body.statusFilter as ExecutionStatus | undefined;
-      if (statusFilter !== undefined && !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"].includes(statusFilter)) {
+      if (
+        statusFilter !== undefined &&
+        !["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED", "PENDING_REDRIVE"].includes(statusFilter)
+      ) {
         throw new ServiceError("ValidationException", `statusFilter ${String(statusFilter)} is not a valid status`);
       }
       const before = typeof body.nextToken === "string" ? decodeToken(body.nextToken) : undefined;
@@ -208,7 +218,8 @@ function checkFaults(raw: unknown): Faults | undefined {
 
 function clampMax(raw: unknown, fallback: number, max: number): number {
   if (raw === undefined || raw === 0) return fallback;
-  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 0 || raw > max) throw new ServiceError("ValidationException", `maxResults must be an integer from 0 to ${max}`);
+  if (typeof raw !== "number" || !Number.isInteger(raw) || raw < 0 || raw > max)
+    throw new ServiceError("ValidationException", `maxResults must be an integer from 0 to ${max}`);
   return raw;
 }
 

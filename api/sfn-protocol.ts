@@ -6,8 +6,8 @@
  */
 import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { log } from "../core/log.ts";
 import { AwsProtocolError } from "../core/errors.ts";
+import { log } from "../core/log.ts";
 import { ReplayCache, ReplayCacheFullError, SigV4Error, verifySigV4 } from "./sigv4.ts";
 
 /**
@@ -59,7 +59,10 @@ export function mountSfnProtocol(app: Hono, options: SfnProtocolOptions): void {
     const fail = (err: ServiceError) => reply(err.status, { __type: err.name, message: err.message }, err.name);
     let keyId: string;
     try {
-      keyId = await verifySigV4({ method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: bodyBytes }, { keys: options.keys, replays });
+      keyId = await verifySigV4(
+        { method: c.req.method, url: new URL(c.req.url), headers: c.req.raw.headers, body: bodyBytes },
+        { keys: options.keys, replays },
+      );
     } catch (err) {
       if (err instanceof SigV4Error) return fail(new ServiceError(err.name, err.message, 403));
       if (err instanceof ReplayCacheFullError) return fail(new ServiceError(err.name, err.message, 400));
@@ -92,4 +95,3 @@ export function mountSfnProtocol(app: Hono, options: SfnProtocolOptions): void {
     }
   });
 }
-

@@ -49,7 +49,8 @@ export interface VerifyOptions {
   now?: number;
 }
 
-const authPattern = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
+const authPattern =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([a-z0-9;-]+), ?Signature=([0-9a-f]{64})$/;
 
 /**
  * Headers a request must sign: without `host` a signature is good against any server,
@@ -78,7 +79,8 @@ export class ReplayCache {
       if (now - at <= this.windowMs) break;
       this.seen.delete(sig);
     }
-    if (this.seen.size >= this.maxEntries) throw new ReplayCacheFullError(`more than ${this.maxEntries} signed requests in ${this.windowMs / 60_000} minutes`);
+    if (this.seen.size >= this.maxEntries)
+      throw new ReplayCacheFullError(`more than ${this.maxEntries} signed requests in ${this.windowMs / 60_000} minutes`);
     this.seen.set(signature, now);
     return true;
   }
@@ -94,14 +96,23 @@ export async function verifySigV4(request: SignedRequest, options: VerifyOptions
   if (!header) throw new SigV4Error("MissingAuthenticationToken", "the request is not signed (Signature Version 4 is required)");
   const m = authPattern.exec(header);
   if (!m) throw new SigV4Error("InvalidSignatureException", "the Authorization header is not an AWS4-HMAC-SHA256 signature");
-  const [, accessKeyId, , region, service, signedHeaderList, signature] = m as unknown as [string, string, string, string, string, string, string];
+  const [, accessKeyId, , region, service, signedHeaderList, signature] = m as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
   const secretAccessKey = options.keys.get(accessKeyId);
   if (secretAccessKey === undefined) throw new SigV4Error("UnrecognizedClientException", "the access key id is not known here");
   const amzDate = request.headers.get("x-amz-date");
   const signingDate = amzDate ? parseAmzDate(amzDate) : undefined;
   if (!signingDate) throw new SigV4Error("InvalidSignatureException", "x-amz-date is missing or malformed");
   const skew = Math.abs((options.now ?? Date.now()) - signingDate.getTime());
-  if (skew > (options.maxSkewMs ?? 15 * 60_000)) throw new SigV4Error("InvalidSignatureException", "signature expired: the request time is too far from the server time");
+  if (skew > (options.maxSkewMs ?? 15 * 60_000))
+    throw new SigV4Error("InvalidSignatureException", "signature expired: the request time is too far from the server time");
 
   const signedHeaders = signedHeaderList.split(";");
   for (const name of requiredSigned) {
@@ -112,7 +123,8 @@ export async function verifySigV4(request: SignedRequest, options: VerifyOptions
   // body unbound, so it is refused too.
   const bodyHash = createHash("sha256").update(request.body).digest("hex");
   const claimed = request.headers.get("x-amz-content-sha256");
-  if (claimed !== null && claimed !== bodyHash) throw new SigV4Error("InvalidSignatureException", "x-amz-content-sha256 does not match the body");
+  if (claimed !== null && claimed !== bodyHash)
+    throw new SigV4Error("InvalidSignatureException", "x-amz-content-sha256 does not match the body");
   const headers: Record<string, string> = {};
   for (const name of signedHeaders) {
     const value = request.headers.get(name);

@@ -8,9 +8,9 @@
  * in sessionStorage.
  */
 import type { Context, Hono } from "hono";
+import { viewerJs } from "../dist/viewer/app-js.ts";
 import { viewerHtml } from "./viewer/page.ts";
 import { viewerCss } from "./viewer/styles.ts";
-import { viewerJs } from "../dist/viewer/app-js.ts";
 
 /**
  * Scripts and styles only from this origin, no inline script, no frames, no outbound

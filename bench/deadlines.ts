@@ -11,20 +11,20 @@
  * Expects the bench home (AFFIANT_HOME, AFFIANT_REGISTRY, AFFIANT_LOG_FILE) set up by run.ts.
  */
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import path from "node:path";
+import { lifelineGraceSeconds } from "../containers/llama-worker/lifeline.ts";
 import { LocalBlobStore } from "../core/blob-store.ts";
 import { childEnv, config, setEnv } from "../core/config.ts";
-import { lifelineGraceSeconds } from "../containers/llama-worker/lifeline.ts";
-import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 import { stageEnvFromState } from "../core/stages/task-env.ts";
+import { buildIndex } from "../functions/build-index.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
-import { buildIndex } from "../functions/build-index.ts";
-import { ingestCase, type CaseFolder } from "../workflows/engine/case-intake.ts";
+import { type CaseFolder, ingestCase } from "../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
+import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 
 export interface BenchRow {
   figure: string;
@@ -50,7 +50,10 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   setEnv({ AFFIANT_HOME: path.join(base, "deadline-ecs") });
   const store = new LocalBlobStore(path.join(config().AFFIANT_HOME!, "blobs"));
   await ingestCase(folder, store);
-  const state = await extractDocuments({ input: { caseId: folder.caseFile.caseId, faults: { ExtractFacts: "hang-native" } }, executionName: "bench-hang" }, store);
+  const state = await extractDocuments(
+    { input: { caseId: folder.caseFile.caseId, faults: { ExtractFacts: "hang-native" } }, executionName: "bench-hang" },
+    store,
+  );
   state.redact = await redactCase({ state }, store);
   state.index = await buildIndex({ state }, store);
   let lastHeartbeatAt = 0;
@@ -100,7 +103,11 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   setEnv({ AFFIANT_HOME: path.join(base, "deadline-crash") });
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
-  const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { ExtractFacts: "crash" }, approve: { reviewer: "bench", via: "bench" } });
+  const summary = await engine.run({
+    caseId: folder.caseFile.caseId,
+    faults: { ExtractFacts: "crash" },
+    approve: { reviewer: "bench", via: "bench" },
+  });
   engine.dispose();
   setEnv({ AFFIANT_HOME: base });
   const crashedAt = lastInjected("ExtractFacts");

@@ -7,10 +7,11 @@
  * the formats those documents use. Every sensitive span is labelled as it is written;
  * scoring counts name parts word by word. Seeded, so every run scores the same set.
  */
-import { seededRandom } from "../workflows/gameday.ts";
-import { detectPii, type Detection, type EntityType, type KnownPerson } from "../functions/redaction/detect.ts";
-import { Redactor } from "../functions/redaction/redactor.ts";
+
+import { type Detection, detectPii, type EntityType, type KnownPerson } from "../functions/redaction/detect.ts";
 import { particles } from "../functions/redaction/fold.ts";
+import { Redactor } from "../functions/redaction/redactor.ts";
+import { seededRandom } from "../workflows/gameday.ts";
 
 export interface NarrativeLabel {
   type: EntityType;
@@ -27,8 +28,66 @@ export interface NarrativeDoc {
   people: KnownPerson[];
 }
 
-const given = ["Xóchitl", "Yareli", "Brayden", "Itzel", "Anahí", "Josué", "Wilmer", "Yesica", "Darwin", "Keila", "Marvin", "Elvia", "Osmín", "Nayeli", "Dulce María", "José Ángel", "María José", "Ángela", "Álvaro", "Lucía", "Héctor", "Nicole", "Tyler", "Shanice", "Bogdan", "Priya", "Kevin", "Glenda", "Ingrid", "Edwin"];
-const surnames = ["Quispe", "Mamani", "Tzul", "Ajú", "Chavarría", "Ostrowski", "Okonkwo", "Zelaya", "Portillo", "Cáceres", "Banegas", "Hernández", "Pérez", "Gómez", "López", "de la Cruz", "del Río", "de los Santos", "Nguyen", "Whitfield", "Ibáñez", "Argueta", "Chicas", "Coc", "Caal", "Maldonado"];
+const given = [
+  "Xóchitl",
+  "Yareli",
+  "Brayden",
+  "Itzel",
+  "Anahí",
+  "Josué",
+  "Wilmer",
+  "Yesica",
+  "Darwin",
+  "Keila",
+  "Marvin",
+  "Elvia",
+  "Osmín",
+  "Nayeli",
+  "Dulce María",
+  "José Ángel",
+  "María José",
+  "Ángela",
+  "Álvaro",
+  "Lucía",
+  "Héctor",
+  "Nicole",
+  "Tyler",
+  "Shanice",
+  "Bogdan",
+  "Priya",
+  "Kevin",
+  "Glenda",
+  "Ingrid",
+  "Edwin",
+];
+const surnames = [
+  "Quispe",
+  "Mamani",
+  "Tzul",
+  "Ajú",
+  "Chavarría",
+  "Ostrowski",
+  "Okonkwo",
+  "Zelaya",
+  "Portillo",
+  "Cáceres",
+  "Banegas",
+  "Hernández",
+  "Pérez",
+  "Gómez",
+  "López",
+  "de la Cruz",
+  "del Río",
+  "de los Santos",
+  "Nguyen",
+  "Whitfield",
+  "Ibáñez",
+  "Argueta",
+  "Chicas",
+  "Coc",
+  "Caal",
+  "Maldonado",
+];
 const cities = ["Houston", "San Pedro Sula", "Tegucigalpa", "Ciudad de México", "Quetzaltenango", "Los Angeles", "Chicago"];
 const mesES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
 const monthEN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -111,7 +170,10 @@ export function buildNarrativeSet(size = 240, seed = 19): NarrativeDoc[] {
       put(" conocí a ");
       put(abuser.full, "PERSON");
       put(". Vivíamos en ");
-      put(`${pick(["Calle", "Avenida", "Av.", "Calzada"])} ${pick(streetsES)} ${random() < 0.3 ? "#" : ""}${int(1, 999)}${random() < 0.5 ? `, Col. ${pick(coloniasES)}` : ""}`, "ADDRESS");
+      put(
+        `${pick(["Calle", "Avenida", "Av.", "Calzada"])} ${pick(streetsES)} ${random() < 0.3 ? "#" : ""}${int(1, 999)}${random() < 0.5 ? `, Col. ${pick(coloniasES)}` : ""}`,
+        "ADDRESS",
+      );
       put(". Mi hijo ");
       put(child.first, "PERSON");
       put(` nació en ${year + 1}. Mi hermana `);
@@ -182,7 +244,13 @@ export function buildNarrativeSet(size = 240, seed = 19): NarrativeDoc[] {
       put(" (Incident No. reference). ");
       put(decl.first.split(" ")[0]!, "PERSON");
       put(" says ");
-      put(abuser.last.split(" ").filter((w) => !particles.has(w.toLowerCase())).at(-1)!, "PERSON");
+      put(
+        abuser.last
+          .split(" ")
+          .filter((w) => !particles.has(w.toLowerCase()))
+          .at(-1)!,
+        "PERSON",
+      );
       put(" kept her documents.");
     } else {
       put("IN THE DISTRICT COURT OF HARRIS COUNTY, TEXAS\nCase No. ");
@@ -256,12 +324,26 @@ export function scoreNarratives(docs: NarrativeDoc[]): { types: NarrativeScore[]
     for (const l of doc.labels.filter((l) => l.type !== "PERSON")) {
       const s = get(l.type);
       s.labels++;
-      if (covered(l.start, l.end, spans.filter((d) => d.type === l.type))) s.found++;
+      if (
+        covered(
+          l.start,
+          l.end,
+          spans.filter((d) => d.type === l.type),
+        )
+      )
+        s.found++;
     }
     for (const d of spans.filter((d) => d.type !== "PERSON")) {
       const s = get(d.type);
       s.detections++;
-      if (covered(d.start, d.end, doc.labels.filter((l) => l.type === d.type))) s.correct++;
+      if (
+        covered(
+          d.start,
+          d.end,
+          doc.labels.filter((l) => l.type === d.type),
+        )
+      )
+        s.correct++;
     }
     const redactor = new Redactor(doc.people);
     const out = redactor.redact(doc.text).text;

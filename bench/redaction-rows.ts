@@ -9,8 +9,8 @@
  * vocabulary kept ≥ 0.99.
  */
 import { fileURLToPath } from "node:url";
-import { buildRedactionSet, scoreRedaction } from "./redaction-set.ts";
 import { buildNarrativeSet, scoreNarratives } from "./redaction-narratives.ts";
+import { buildRedactionSet, scoreRedaction } from "./redaction-set.ts";
 
 export interface Row {
   figure: string;
@@ -26,9 +26,19 @@ export function redactionRows(): Row[] {
   const pattern = scoreRedaction(buildRedactionSet(400, 7));
   for (const t of pattern.types) {
     const target = targetFor(t.type);
-    rows.push({ figure: `redaction ${t.type} (pattern set): recall (precision ${t.precision.toFixed(3)}, ${t.labels} labels)`, value: t.recall.toFixed(3), target: `≥ ${target}`, pass: t.recall >= target });
+    rows.push({
+      figure: `redaction ${t.type} (pattern set): recall (precision ${t.precision.toFixed(3)}, ${t.labels} labels)`,
+      value: t.recall.toFixed(3),
+      target: `≥ ${target}`,
+      pass: t.recall >= target,
+    });
   }
-  rows.push({ figure: "legal vocabulary kept (pattern set)", value: pattern.legalKept.toFixed(3), target: "≥ 0.99", pass: pattern.legalKept >= 0.99 });
+  rows.push({
+    figure: "legal vocabulary kept (pattern set)",
+    value: pattern.legalKept.toFixed(3),
+    target: "≥ 0.99",
+    pass: pattern.legalKept >= 0.99,
+  });
   const narratives = scoreNarratives(buildNarrativeSet(240, 19));
   for (const t of narratives.types) {
     const target = targetFor(t.type);
@@ -39,12 +49,19 @@ export function redactionRows(): Row[] {
       pass: t.recall >= target && t.precision >= target,
     });
   }
-  rows.push({ figure: `legal vocabulary kept (narrative set, ${narratives.legalTotal} phrases)`, value: narratives.legalKept.toFixed(3), target: "≥ 0.99", pass: narratives.legalKept >= 0.99 });
+  rows.push({
+    figure: `legal vocabulary kept (narrative set, ${narratives.legalTotal} phrases)`,
+    value: narratives.legalKept.toFixed(3),
+    target: "≥ 0.99",
+    pass: narratives.legalKept >= 0.99,
+  });
   return rows;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = redactionRows();
-  process.stdout.write(`${["| figure | value | target | pass |", "|---|---|---|---|", ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`)].join("\n")}\n`);
+  process.stdout.write(
+    `${["| figure | value | target | pass |", "|---|---|---|---|", ...rows.map((r) => `| ${r.figure} | ${r.value} | ${r.target} | ${r.pass ? "pass" : "FAIL"} |`)].join("\n")}\n`,
+  );
   process.exit(rows.every((r) => r.pass) ? 0 : 1);
 }

@@ -4,9 +4,10 @@
  * names after a full mention…), mixed with legal vocabulary that must survive untouched.
  * Seeded, so every run scores the same set.
  */
-import { seededRandom } from "../workflows/gameday.ts";
-import { Redactor } from "../functions/redaction/redactor.ts";
+
 import { detectPii, type EntityType } from "../functions/redaction/detect.ts";
+import { Redactor } from "../functions/redaction/redactor.ts";
+import { seededRandom } from "../workflows/gameday.ts";
 
 export interface Label {
   type: EntityType;
@@ -22,8 +23,37 @@ export interface LabelledDoc {
   people: Array<{ name: string }>;
 }
 
-const firstNames = ["Elena", "Tomas", "Maria", "Jose", "Ana", "Luis", "Rosa", "Carmen", "Pedro", "Lucia", "Grace", "Omar", "Fatima", "Ivan", "Mei"];
-const lastNames = ["Marsh", "Vela", "Quintero", "Okafor", "Haddad", "Novak", "Castillo", "Brennan", "Saldana", "Ferreira", "Lindqvist", "Achebe"];
+const firstNames = [
+  "Elena",
+  "Tomas",
+  "Maria",
+  "Jose",
+  "Ana",
+  "Luis",
+  "Rosa",
+  "Carmen",
+  "Pedro",
+  "Lucia",
+  "Grace",
+  "Omar",
+  "Fatima",
+  "Ivan",
+  "Mei",
+];
+const lastNames = [
+  "Marsh",
+  "Vela",
+  "Quintero",
+  "Okafor",
+  "Haddad",
+  "Novak",
+  "Castillo",
+  "Brennan",
+  "Saldana",
+  "Ferreira",
+  "Lindqvist",
+  "Achebe",
+];
 const streets = ["Placeholder Avenue", "Fictional Lane", "Example Street", "Sample Road", "Testing Boulevard"];
 const legalPhrases = [
   "8 U.S.C. § 1154(a)(1)(A)(iii)",
@@ -56,7 +86,12 @@ export function buildRedactionSet(size = 400, seed = 7): LabelledDoc[] {
       text += s;
     };
     const a = digits(9);
-    const aForms = [`A${a}`, `A-${a.slice(0, 3)}-${a.slice(3, 6)}-${a.slice(6)}`, `A# ${a.slice(0, 3)} ${a.slice(3, 6)} ${a.slice(6)}`, `A ${a}`];
+    const aForms = [
+      `A${a}`,
+      `A-${a.slice(0, 3)}-${a.slice(3, 6)}-${a.slice(6)}`,
+      `A# ${a.slice(0, 3)} ${a.slice(3, 6)} ${a.slice(6)}`,
+      `A ${a}`,
+    ];
     const phone = `(${digits(3)}) ${digits(3)}-${digits(4)}`;
     const ssn = `${1 + Math.floor(random() * 5)}${digits(2)}-${10 + Math.floor(random() * 89)}-${1000 + Math.floor(random() * 8999)}`;
     const receipt = `${pick(["EAC", "WAC", "LIN", "SRC", "IOE", "MSC", "NBC", "YSC"])}${digits(10)}`;
@@ -67,8 +102,17 @@ export function buildRedactionSet(size = 400, seed = 7): LabelledDoc[] {
 
     const months = ["January", "March", "June", "September", "November"];
     const mesES = ["enero", "marzo", "junio", "septiembre", "noviembre"];
-    const phoneForms = [phone, `+1 ${digits(3)} ${digits(3)} ${digits(4)}`, `${digits(3)}.${digits(3)}.${digits(4)}`, `${digits(3)}-${digits(3)}-${digits(4)}`];
-    const dobForms = [dob, `${pick(months)} ${1 + Math.floor(random() * 28)}, 19${60 + Math.floor(random() * 40)}`, `19${60 + Math.floor(random() * 40)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`];
+    const phoneForms = [
+      phone,
+      `+1 ${digits(3)} ${digits(3)} ${digits(4)}`,
+      `${digits(3)}.${digits(3)}.${digits(4)}`,
+      `${digits(3)}-${digits(3)}-${digits(4)}`,
+    ];
+    const dobForms = [
+      dob,
+      `${pick(months)} ${1 + Math.floor(random() * 28)}, 19${60 + Math.floor(random() * 40)}`,
+      `19${60 + Math.floor(random() * 40)}-0${1 + Math.floor(random() * 9)}-1${Math.floor(random() * 9)}`,
+    ];
     const spanish = random() < 0.3;
 
     if (spanish) {
@@ -102,7 +146,10 @@ export function buildRedactionSet(size = 400, seed = 7): LabelledDoc[] {
     put(wrapped ? ". Her prior number is\n" : ". Her prior number ");
     put(wrapped ? `A-${a.slice(0, 3)}-${a.slice(3, 6)}-\n${a.slice(6)}` : pick(aForms), "A_NUMBER");
     put(" appears on receipt ");
-    put(random() < 0.3 ? `${receipt.slice(0, 3)}-${receipt.slice(3, 5)}-${receipt.slice(5, 8)}-${receipt.slice(8)}` : receipt, "RECEIPT_NUMBER");
+    put(
+      random() < 0.3 ? `${receipt.slice(0, 3)}-${receipt.slice(3, 5)}-${receipt.slice(5, 8)}-${receipt.slice(8)}` : receipt,
+      "RECEIPT_NUMBER",
+    );
     put(". Incident no. ");
     put(`${digits(2)}-${digits(6)}`, "INCIDENT_NUMBER");
     put(" was filed. ");

@@ -14,7 +14,7 @@
  *   rules' own shapes (an upper bound), one from another generator (narratives, reports)
  * - hostile input: `affiant serve`'s RSS under four 1 GB /sfn bodies, seconds to refuse PDF bombs
  */
-import { mkdtempSync, readFileSync, writeFileSync, copyFileSync, mkdirSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -90,7 +90,11 @@ if (config().AFFIANT_BENCH_ONLY === "warm") {
 }
 /** Share of the machine's CPU time spent busy from now until the returned function is called. */
 function busyShare(): () => number {
-  const sample = () => os.cpus().reduce((t, c) => ({ busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: t.idle + c.times.idle }), { busy: 0, idle: 0 });
+  const sample = () =>
+    os.cpus().reduce((t, c) => ({ busy: t.busy + c.times.user + c.times.nice + c.times.sys + c.times.irq, idle: t.idle + c.times.idle }), {
+      busy: 0,
+      idle: 0,
+    });
   const start = sample();
   return () => {
     const end = sample();
@@ -103,7 +107,14 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 // 1. Generation speed: the worker's loop (heartbeat feed, loop detector, budget) vs direct.
 {
   const llama = await openLlama();
-  const session = await ModelSession.load({ llama, modelPath: path.join(home, "stories260K.gguf"), modelId: "stories-260k", stage: "bench", contextSize: 768, threads: 1 });
+  const session = await ModelSession.load({
+    llama,
+    modelPath: path.join(home, "stories260K.gguf"),
+    modelId: "stories-260k",
+    stage: "bench",
+    contextSize: 768,
+    threads: 1,
+  });
   const context = await session.model.createContext({ contextSize: 768, threads: 1 });
   const sequence = context.getSequence();
   const completion = new LlamaCompletion({ contextSequence: sequence });
@@ -118,12 +129,21 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
     let first = 0;
     let n = 0;
     const t0 = performance.now();
-    await completion.generateCompletion(prompt, { maxTokens, temperature: 0, onToken: () => (n++ === 0 ? (first = performance.now()) : 0) });
+    await completion.generateCompletion(prompt, {
+      maxTokens,
+      temperature: 0,
+      onToken: () => (n++ === 0 ? (first = performance.now()) : 0),
+    });
     direct.push((n - 1) / ((performance.now() - (first || t0)) / 1000));
     await sequence.clearHistory();
   }
   const ratio = median(worker.map((w, i) => w / direct[i]!));
-  rows.push({ figure: `worker vs direct node-llama-cpp tokens/s (${median(worker).toFixed(0)} vs ${median(direct).toFixed(0)})`, value: ratio.toFixed(3), target: "≥ 0.95", pass: ratio >= 0.95 });
+  rows.push({
+    figure: `worker vs direct node-llama-cpp tokens/s (${median(worker).toFixed(0)} vs ${median(direct).toFixed(0)})`,
+    value: ratio.toFixed(3),
+    target: "≥ 0.95",
+    pass: ratio >= 0.95,
+  });
   completion.dispose();
   await context.dispose();
   await session.dispose();
@@ -139,7 +159,11 @@ async function stallToFallbackSeconds(label: string, stageOverrides: Record<stri
   setEnv({ AFFIANT_HOME: path.join(home, `stall-${label.replace(/\W+/g, "-")}`) });
   const engine = new LocalEngine();
   await ingestCase(folder, engine.store);
-  const summary = await engine.run({ caseId: folder.caseFile.caseId, faults: { DraftDeclaration: "stall" }, approve: { reviewer: "bench", via: "bench" } });
+  const summary = await engine.run({
+    caseId: folder.caseFile.caseId,
+    faults: { DraftDeclaration: "stall" },
+    approve: { reviewer: "bench", via: "bench" },
+  });
   setEnv({ AFFIANT_HOME: home });
   engine.dispose();
   const injected = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8")
@@ -214,7 +238,9 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
   // No speed-up row here any more: its target was derived from the busy share it measured,
   // so it could not fail. Throughput is compared where it can fail: warm model workers vs
   // the cold path, cases per hour at concurrency 2 in the same run (bench/warm.ts).
-  process.stderr.write(`bench: 4 cases ${(one.wallMs / 1000).toFixed(1)} s at concurrency 1 (CPU busy ${(busyOne * 100).toFixed(0)}%), ${(two.wallMs / 1000).toFixed(1)} s at 2 (${(busyTwo * 100).toFixed(0)}%)\n`);
+  process.stderr.write(
+    `bench: 4 cases ${(one.wallMs / 1000).toFixed(1)} s at concurrency 1 (CPU busy ${(busyOne * 100).toFixed(0)}%), ${(two.wallMs / 1000).toFixed(1)} s at 2 (${(busyTwo * 100).toFixed(0)}%)\n`,
+  );
   const summaries = all.map((r) => engine.summary(r.executionId!)!).filter((s) => s.status === "SUCCEEDED");
   // Overhead per state is read from the concurrency-1 runs: at 2, six workers share two
   // cores and their start-up measures the contention, not the orchestration.
@@ -248,7 +274,12 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
     const judges = Math.max(0, ...gpu.filter((x) => !topLevel.has(x.name)).map(overheadOf));
     shares.push((wall - inStates + sequential + judges) / wall);
   }
-  rows.push({ figure: "orchestration overhead: engine time between states, share of the run (median)", value: median(between).toFixed(3), target: "≤ 0.05", pass: median(between) <= 0.05 });
+  rows.push({
+    figure: "orchestration overhead: engine time between states, share of the run (median)",
+    value: median(between).toFixed(3),
+    target: "≤ 0.05",
+    pass: median(between) <= 0.05,
+  });
   const sorted = [...perStage].sort((a, b) => a - b);
   rows.push({
     figure: `orchestration overhead: per GPU state, wall minus model time (median of ${perStage.length}, max ${(sorted.at(-1)! / 1000).toFixed(2)} s, ${warmStates}/${perStage.length} on warm workers; share of the run incl. it: ${median(shares).toFixed(2)} with stories260K, whose model time is tiny)`,

@@ -30,7 +30,11 @@ const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math
 const ms = (a: string, b: string | null) => (b ? Date.parse(b) - Date.parse(a) : 0);
 
 /** `home`: the bench's data folder; `caseSet(tag, n)`: writes n distinct cases, returns the folder. */
-export async function warmRows(home: string, caseSet: (tag: string, n: number) => Promise<string>, cases = config().AFFIANT_BENCH_WARM_CASES ?? 4): Promise<Row[]> {
+export async function warmRows(
+  home: string,
+  caseSet: (tag: string, n: number) => Promise<string>,
+  cases = config().AFFIANT_BENCH_WARM_CASES ?? 4,
+): Promise<Row[]> {
   const { LocalEngine } = await import("../workflows/engine/local-engine.ts");
   const { backfill } = await import("../workflows/backfill.ts");
   const { gpuStages } = await import("../core/state-names.ts");
@@ -73,13 +77,20 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
     const seqIds = new Set(seq.results.map((r) => r.executionId));
     engine.dispose();
     restoreHome();
-    return { summaries, wallMs: two.wallMs, failed, why: [...why].slice(0, 4), seqSummaries: summaries.filter((s) => seqIds.has(s.executionId)) };
+    return {
+      summaries,
+      wallMs: two.wallMs,
+      failed,
+      why: [...why].slice(0, 4),
+      seqSummaries: summaries.filter((s) => seqIds.has(s.executionId)),
+    };
   };
   const cold = await runMode(false);
   const warm = await runMode(true);
   restore();
 
-  const gpuOf = (s: ExecutionSummary): StateSummary[] => s.states.filter((x) => (gpuStages as readonly string[]).includes(x.name) && x.provider === "local" && x.loadMs !== null);
+  const gpuOf = (s: ExecutionSummary): StateSummary[] =>
+    s.states.filter((x) => (gpuStages as readonly string[]).includes(x.name) && x.provider === "local" && x.loadMs !== null);
   const loads = (m: Mode) => m.summaries.flatMap(gpuOf).filter((x) => !x.modelReused).length;
   const gpuStates = (m: Mode) => m.summaries.flatMap(gpuOf).length;
   const models = new Set(warm.summaries.flatMap(gpuOf).map((x) => x.model));
@@ -95,7 +106,13 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   });
   const loadShare = (m: Mode) => {
     const gpu = m.summaries.flatMap(gpuOf);
-    return gpu.reduce((n, x) => n + (x.loadMs ?? 0), 0) / Math.max(1, gpu.reduce((n, x) => n + ms(x.startedAt, x.endedAt), 0));
+    return (
+      gpu.reduce((n, x) => n + (x.loadMs ?? 0), 0) /
+      Math.max(
+        1,
+        gpu.reduce((n, x) => n + ms(x.startedAt, x.endedAt), 0),
+      )
+    );
   };
   rows.push({
     figure: `share of GPU-state time spent loading the model, warm (cold path: ${loadShare(cold).toFixed(3)}; stories260K loads in milliseconds, a g5's 8–14B model in seconds)`,
@@ -106,7 +123,10 @@ export async function warmRows(home: string, caseSet: (tag: string, n: number) =
   // Read from the concurrency-1 runs: at 2, workers share this box's cores and the figure
   // measures the contention, not the hand-off.
   const overheadOf = (x: StateSummary) => ms(x.startedAt, x.endedAt) - (x.loadMs ?? 0) - (x.promptMs ?? 0) - (x.genMs ?? 0);
-  const warmOverhead = warm.seqSummaries.flatMap(gpuOf).filter((x) => x.modelReused).map(overheadOf);
+  const warmOverhead = warm.seqSummaries
+    .flatMap(gpuOf)
+    .filter((x) => x.modelReused)
+    .map(overheadOf);
   const coldOverhead = cold.seqSummaries.flatMap(gpuOf).map(overheadOf);
   rows.push({
     figure: `per-GPU-state overhead on a warm model worker, wall minus model time (median of ${warmOverhead.length}; cold path ${(median(coldOverhead) / 1000).toFixed(2)} s)`,

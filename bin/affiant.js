@@ -10,7 +10,9 @@ let cli;
 try {
   cli = (await ensureBuild()).cli;
 } catch (err) {
-  process.stderr.write(`affiant: could not build into dist/ (${err instanceof Error ? err.message : String(err)}); running the TypeScript sources through tsx\n`);
+  process.stderr.write(
+    `affiant: could not build into dist/ (${err instanceof Error ? err.message : String(err)}); running the TypeScript sources through tsx\n`,
+  );
 }
 if (cli) {
   await import(pathToFileURL(cli).href);

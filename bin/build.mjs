@@ -13,7 +13,7 @@
  * input's mtime and size: a process already running keeps its folder while another builds.
  * Plain JavaScript, so it runs before anything is compiled.
  */
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -81,7 +81,9 @@ export async function build() {
     define: { __AFFIANT_BUILD_DIR__: JSON.stringify(dir) },
     plugins: [keepModuleUrl],
   });
-  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...viewer.inputs, "bin/build.mjs"])].filter((f) => !f.startsWith("node_modules/"));
+  const inputs = [...new Set([...Object.keys(result.metafile.inputs), ...viewer.inputs, "bin/build.mjs"])].filter(
+    (f) => !f.startsWith("node_modules/"),
+  );
   const stamp = { dir, inputs: Object.fromEntries(inputs.sort().map((f) => [f, statOf(f)])) };
   writeAtomically(stampFile, `${JSON.stringify(stamp, null, 1)}\n`);
   removeOldBuilds(dir);

@@ -1,14 +1,19 @@
 /** `affiant backfill <dir> [--concurrency N] [--json]`: a progress bar, then a summary. */
 import path from "node:path";
 import cliProgress from "cli-progress";
-import { InvalidInputError, describeError } from "../core/errors.ts";
+import { describeError, InvalidInputError } from "../core/errors.ts";
 import { backfill } from "../workflows/backfill.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 
 export async function backfillCommand(dir: string, opts: { concurrency: string; json?: boolean }): Promise<number> {
   let engine: LocalEngine | undefined;
   const tty = Boolean(process.stderr.isTTY);
-  const bar = tty ? new cliProgress.SingleBar({ format: "backfill [{bar}] {value}/{total} cases | {eta_formatted} left | {last}", stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic) : undefined;
+  const bar = tty
+    ? new cliProgress.SingleBar(
+        { format: "backfill [{bar}] {value}/{total} cases | {eta_formatted} left | {last}", stream: process.stderr, hideCursor: true },
+        cliProgress.Presets.shades_classic,
+      )
+    : undefined;
   try {
     engine = new LocalEngine();
     const onSignal = () => {
@@ -32,7 +37,9 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
           }
           if (phase === "end") bar.update(done, { last: `${result!.caseId}: ${result!.outcome}` });
         } else if (phase === "end") {
-          process.stderr.write(`[${done}/${total}] ${result!.caseId}: ${result!.outcome}${result!.ms ? ` in ${(result!.ms / 1000).toFixed(1)}s` : ""}${result!.error ? ` (${result!.error.split("\n")[0]})` : ""}\n`);
+          process.stderr.write(
+            `[${done}/${total}] ${result!.caseId}: ${result!.outcome}${result!.ms ? ` in ${(result!.ms / 1000).toFixed(1)}s` : ""}${result!.error ? ` (${result!.error.split("\n")[0]})` : ""}\n`,
+          );
         }
       },
     });
@@ -43,7 +50,9 @@ export async function backfillCommand(dir: string, opts: { concurrency: string; 
       `\nbackfill: ${summary.cases} case(s): ${summary.succeeded} succeeded, ${summary.failed} failed, ${summary.skippedDone} already done, ${summary.skippedRunning} running elsewhere, ${summary.invalid} invalid — ${(summary.wallMs / 1000).toFixed(1)}s at concurrency ${summary.concurrency}\n`,
     );
     for (const r of summary.results.filter((r) => r.outcome === "failed" || r.outcome === "invalid")) {
-      out.write(`  ${r.outcome}: ${path.relative(process.cwd(), r.folder) || r.folder}${r.executionId ? ` (${r.executionId})` : ""}: ${r.error}\n`);
+      out.write(
+        `  ${r.outcome}: ${path.relative(process.cwd(), r.folder) || r.folder}${r.executionId ? ` (${r.executionId})` : ""}: ${r.error}\n`,
+      );
     }
     return summary.failed === 0 && summary.invalid === 0 ? 0 : 1;
   } catch (err) {

@@ -2,7 +2,13 @@
 import { InvalidInputError } from "../core/errors.ts";
 import { runGameday } from "../workflows/gameday.ts";
 
-export async function gamedayCommand(opts: { cases: string; faultRate: string; seed: string; json?: boolean; hosted?: boolean }): Promise<number> {
+export async function gamedayCommand(opts: {
+  cases: string;
+  faultRate: string;
+  seed: string;
+  json?: boolean;
+  hosted?: boolean;
+}): Promise<number> {
   const cases = Number(opts.cases);
   const faultRate = Number(opts.faultRate);
   const seed = Number(opts.seed);
@@ -17,15 +23,28 @@ export async function gamedayCommand(opts: { cases: string; faultRate: string; s
     onCase: (done, total, status) => process.stderr.write(`gameday: case ${done}/${total} ${status}\n`),
   });
   const { failures, hostedRequests, faultsSkipped, ...summary } = report;
-  process.stderr.write(`gameday: ${hostedRequests} request(s) reached the stand-in Bedrock/OpenRouter endpoints; each was checked for vault values\n`);
-  if (faultsSkipped) process.stderr.write(`gameday: ${faultsSkipped} faulted stage(s) were skipped ahead of time by an open circuit breaker (Affiant.CircuitOpen), so their faults never ran\n`);
+  process.stderr.write(
+    `gameday: ${hostedRequests} request(s) reached the stand-in Bedrock/OpenRouter endpoints; each was checked for vault values\n`,
+  );
+  if (faultsSkipped)
+    process.stderr.write(
+      `gameday: ${faultsSkipped} faulted stage(s) were skipped ahead of time by an open circuit breaker (Affiant.CircuitOpen), so their faults never ran\n`,
+    );
   if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   else {
     process.stdout.write(
       `cases ${report.cases}, completed ${report.completed}, failed ${report.failed}, faults injected ${report.faultsInjected}, ` +
         `worst time lost to one fault ${report.worstFaultCostSeconds} s, leaks ${report.leaks}\n` +
-        `fallbacks by reason: ${Object.entries(report.fallbacksByReason).map(([k, v]) => `${k} ${v}`).join(", ") || "none"}\n` +
-        `leak check looked for: ${Object.entries(report.leakCheckedByType).map(([k, v]) => `${k} ${v}`).join(", ") || "nothing"}\n`,
+        `fallbacks by reason: ${
+          Object.entries(report.fallbacksByReason)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ") || "none"
+        }\n` +
+        `leak check looked for: ${
+          Object.entries(report.leakCheckedByType)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ") || "nothing"
+        }\n`,
     );
   }
   for (const f of failures) process.stderr.write(`gameday: ${f.executionId} FAILED: ${f.error}\n`);

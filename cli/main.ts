@@ -3,9 +3,9 @@
  * naming what and where, and exits non-zero.
  */
 import { Command, CommanderError, Option } from "commander";
-import { homePaths, privateUmask } from "../core/paths.ts";
-import { describeError } from "../core/errors.ts";
 import { config, setEnv } from "../core/config.ts";
+import { describeError } from "../core/errors.ts";
+import { homePaths, privateUmask } from "../core/paths.ts";
 
 // Each command's module is imported when the command runs: `affiant --help` loads none of
 // the engine, the model runtime or the AWS SDK.
@@ -27,7 +27,9 @@ program
   .description("run one case locally, end to end")
   .argument("<case-dir>", "folder with case.json and the case's PDFs")
   .option("--json", "print the execution summary as JSON on stdout")
-  .addOption(new Option("--fault <State=kind>", "inject a worker fault: stall|crash|oom|slow|loop (repeatable)").argParser(collect).default([]))
+  .addOption(
+    new Option("--fault <State=kind>", "inject a worker fault: stall|crash|oom|slow|loop (repeatable)").argParser(collect).default([]),
+  )
   .option("--approve", "approve at the AttorneyReview gate (audited as approved from the command line) instead of waiting there")
   .action(async (caseDir: string, opts: { json?: boolean; fault: string[]; approve?: boolean }) => {
     const { runCommand } = await import("./run-command.ts");
@@ -70,7 +72,10 @@ program
   .command("export")
   .description("print the Amazon States Language definition (JSON)")
   .action(async () => {
-    const [{ buildDefinition }, { loadRegistry }] = await Promise.all([import("../workflows/definition.ts"), import("../core/registry.ts")]);
+    const [{ buildDefinition }, { loadRegistry }] = await Promise.all([
+      import("../workflows/definition.ts"),
+      import("../core/registry.ts"),
+    ]);
     process.stdout.write(`${JSON.stringify(buildDefinition({ registry: loadRegistry() }), null, 2)}\n`);
   });
 
@@ -128,10 +133,20 @@ program
   .option("--public-origin <url>", "the https origin a TLS proxy in front serves this at (its Host and Origin are accepted)")
   .option("--max-running <n>", "executions run at once; more starts are refused (429)", "4")
   .option("--approve", "approve every execution at the AttorneyReview gate (demos, tests; audited as approved from the command line)")
-  .action(async (opts: { port: string; host: string; tlsCert?: string; tlsKey?: string; publicOrigin?: string; maxRunning: string; approve?: boolean }) => {
-    const { serveCommand } = await import("./serve-command.ts");
-    process.exitCode = await serveCommand(opts);
-  });
+  .action(
+    async (opts: {
+      port: string;
+      host: string;
+      tlsCert?: string;
+      tlsKey?: string;
+      publicOrigin?: string;
+      maxRunning: string;
+      approve?: boolean;
+    }) => {
+      const { serveCommand } = await import("./serve-command.ts");
+      process.exitCode = await serveCommand(opts);
+    },
+  );
 
 program
   .command("redact")

@@ -1,6 +1,7 @@
 /** `affiant models check [--json] [--verify]` */
-import { checkModels, gib } from "../workflows/model-check.ts";
+
 import { loadRegistry } from "../core/registry.ts";
+import { checkModels, gib } from "../workflows/model-check.ts";
 
 export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolean }): Promise<number> {
   const registry = loadRegistry();
@@ -12,12 +13,21 @@ export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolea
     process.stdout.write(`registry: ${registry.source}\n`);
     for (const r of results) {
       const params = r.parameters !== undefined ? `${(r.parameters / 1e6).toFixed(r.parameters < 1e7 ? 2 : 0)}M params` : "";
-      const facts = r.architecture ? `${r.architecture}, ${params}, ${r.quantization}, trained ctx ${r.trainContextSize}, ctx ${r.contextSize}, needs ${gib(r.memoryBytes!)} GiB of ${gib(r.gpuMemoryBytes)} GiB (${r.hostClass})` : "";
-      const verdict = r.problems.length ? `NO: ${r.problems.join("; ")}` : r.fits === "split" ? "fits (split over GPUs, allowed)" : "fits one GPU";
+      const facts = r.architecture
+        ? `${r.architecture}, ${params}, ${r.quantization}, trained ctx ${r.trainContextSize}, ctx ${r.contextSize}, needs ${gib(r.memoryBytes!)} GiB of ${gib(r.gpuMemoryBytes)} GiB (${r.hostClass})`
+        : "";
+      const verdict = r.problems.length
+        ? `NO: ${r.problems.join("; ")}`
+        : r.fits === "split"
+          ? "fits (split over GPUs, allowed)"
+          : "fits one GPU";
       process.stdout.write(`${r.id}: ${facts}${facts ? " — " : ""}${verdict}${r.sha256 ? ` [sha256 ${r.sha256}]` : ""}\n`);
     }
   }
-  if (failed.length) process.stderr.write(`affiant models check: ${failed.length} model(s) cannot run as configured: ${failed.map((f) => f.id).join(", ")}\n`);
+  if (failed.length)
+    process.stderr.write(
+      `affiant models check: ${failed.length} model(s) cannot run as configured: ${failed.map((f) => f.id).join(", ")}\n`,
+    );
   return failed.length ? 1 : 0;
 }
 
@@ -27,7 +37,9 @@ export async function modelsPullCommand(opts: { only: string[] }): Promise<numbe
   const registry = loadRegistry();
   const unknown = opts.only.filter((id) => !registry.models[id]);
   if (unknown.length) {
-    process.stderr.write(`affiant models pull: --only ${unknown.join(", ")}: not in the registry ${registry.source} (models: ${Object.keys(registry.models).join(", ")})\n`);
+    process.stderr.write(
+      `affiant models pull: --only ${unknown.join(", ")}: not in the registry ${registry.source} (models: ${Object.keys(registry.models).join(", ")})\n`,
+    );
     return 1;
   }
   const tty = Boolean(process.stderr.isTTY);
@@ -38,7 +50,9 @@ export async function modelsPullCommand(opts: { only: string[] }): Promise<numbe
       if (!(p.totalBytes > 0)) return;
       const pct = Math.floor((p.downloadedBytes / p.totalBytes) * 10) * 10;
       if (tty) {
-        process.stderr.write(`\r${p.id}: ${Math.floor((p.downloadedBytes / p.totalBytes) * 100)}% of ${(p.totalBytes / 2 ** 20).toFixed(1)} MiB`);
+        process.stderr.write(
+          `\r${p.id}: ${Math.floor((p.downloadedBytes / p.totalBytes) * 100)}% of ${(p.totalBytes / 2 ** 20).toFixed(1)} MiB`,
+        );
         if (p.downloadedBytes >= p.totalBytes) process.stderr.write("\n");
         return;
       }

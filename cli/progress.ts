@@ -22,7 +22,11 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
       const p = event.progress;
       clear();
       const what =
-        p.phase === "load" ? `loading ${Math.round((p.loadProgress ?? 0) * 100)}%` : p.phase === "prompt" ? `prompt ${p.promptTokens ?? 0} tok` : `${p.tokens} tok, ${p.tokensPerSecond.toFixed(0)} tok/s`;
+        p.phase === "load"
+          ? `loading ${Math.round((p.loadProgress ?? 0) * 100)}%`
+          : p.phase === "prompt"
+            ? `prompt ${p.promptTokens ?? 0} tok`
+            : `${p.tokens} tok, ${p.tokensPerSecond.toFixed(0)} tok/s`;
       stream.write(`  … ${event.state}  ${what}  [${elapsed(Date.now() - t0)}]`);
       statusLine = true;
       return;
@@ -38,7 +42,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr) {
       else if (event.status === "SUCCEEDED" && caught.delete(key)) return;
       const took = started.has(key) ? elapsed(event.at - started.get(key)!) : "";
       const mark = event.status === "SUCCEEDED" ? "✓" : event.status === "RETRIED" ? "↻" : "✗";
-      stream.write(`${mark} ${event.state}  ${took}${event.error ? `  ${event.error}` : ""}${event.status === "CAUGHT" ? "  → fallback" : ""}\n`);
+      stream.write(
+        `${mark} ${event.state}  ${took}${event.error ? `  ${event.error}` : ""}${event.status === "CAUGHT" ? "  → fallback" : ""}\n`,
+      );
     }
   };
 }

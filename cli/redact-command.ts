@@ -23,7 +23,12 @@ function caseRedactor(file: string): Redactor {
   try {
     raw = JSON.parse(readFileSync(file, "utf8"));
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).name === "SyntaxError" ? "not valid JSON" : (err as Error).message;
+    const why =
+      (err as NodeJS.ErrnoException).code === "ENOENT"
+        ? "no such file"
+        : (err as Error).name === "SyntaxError"
+          ? "not valid JSON"
+          : (err as Error).message;
     throw new InvalidInputError(`--case ${file}: ${why}`, {}, { cause: err });
   }
   const parsed = caseFileSchema.safeParse(raw);

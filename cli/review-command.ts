@@ -1,25 +1,36 @@
 /** `affiant review <execution> --approve | --changes notes.md`: resumes it in this process. */
 import { readFileSync } from "node:fs";
-import { InvalidInputError, describeError } from "../core/errors.ts";
+import { describeError, InvalidInputError } from "../core/errors.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { progressPrinter } from "./progress.ts";
 import { localUser, printOutcome } from "./run-command.ts";
 
-export async function reviewCommand(executionId: string, opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean }): Promise<number> {
+export async function reviewCommand(
+  executionId: string,
+  opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean },
+): Promise<number> {
   let engine: LocalEngine | undefined;
   try {
-    if (Boolean(opts.approve) === Boolean(opts.changes)) throw new InvalidInputError("give exactly one of --approve or --changes <notes.md>");
+    if (Boolean(opts.approve) === Boolean(opts.changes))
+      throw new InvalidInputError("give exactly one of --approve or --changes <notes.md>");
     let notes: string | undefined;
     if (opts.changes) {
       try {
         notes = readFileSync(opts.changes, "utf8");
       } catch (err) {
-        throw new InvalidInputError(`--changes ${opts.changes}: cannot read the notes file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
+        throw new InvalidInputError(
+          `--changes ${opts.changes}: cannot read the notes file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
+        );
       }
     }
     engine = new LocalEngine();
     engine.on("event", progressPrinter());
-    const summary = await engine.reviews.decide(executionId, { decision: opts.approve ? "approve" : "changes", notes, reviewer: opts.reviewer ?? localUser(), via: "cli" });
+    const summary = await engine.reviews.decide(executionId, {
+      decision: opts.approve ? "approve" : "changes",
+      notes,
+      reviewer: opts.reviewer ?? localUser(),
+      via: "cli",
+    });
     if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     printOutcome(summary);
     return summary.status === "SUCCEEDED" || summary.waitingFor ? 0 : 1;

@@ -1,8 +1,8 @@
 /** `affiant run <case-dir> [--json] [--fault State=kind]…` */
 import { existsSync } from "node:fs";
-import path from "node:path";
-import { InvalidInputError, describeError } from "../core/errors.ts";
 import { userInfo } from "node:os";
+import path from "node:path";
+import { describeError, InvalidInputError } from "../core/errors.ts";
 import { parseFaultFlags } from "../core/faults.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
@@ -25,7 +25,9 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
     };
     process.once("SIGINT", onSignal);
     process.once("SIGTERM", onSignal);
-    process.stderr.write(`affiant: case ${folder.caseFile.caseId} (${folder.caseFile.caseType}, ${folder.pdfs.length} PDFs) from ${path.relative(process.cwd(), folder.dir) || "."}\n`);
+    process.stderr.write(
+      `affiant: case ${folder.caseFile.caseId} (${folder.caseFile.caseType}, ${folder.pdfs.length} PDFs) from ${path.relative(process.cwd(), folder.dir) || "."}\n`,
+    );
     const approve = opts.approve ? { reviewer: localUser(), via: "run --approve" } : undefined;
     const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults, approve });
     if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
@@ -44,7 +46,9 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
 export function printOutcome(summary: ExecutionSummary): void {
   const out = process.stderr;
   if (summary.waitingFor) {
-    out.write(`\nexecution ${summary.executionId} RUNNING: waiting in ${summary.waitingFor} (round ${summary.review?.round ?? 0}, until ${summary.review?.expiresAt})\n`);
+    out.write(
+      `\nexecution ${summary.executionId} RUNNING: waiting in ${summary.waitingFor} (round ${summary.review?.round ?? 0}, until ${summary.review?.expiresAt})\n`,
+    );
     out.write(`draft:       ${path.join(summary.outputDir!, "declaration.md")}\n`);
     for (const rendition of ["declaration.docx", "declaration.pdf", "report.json"]) {
       if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
@@ -63,9 +67,12 @@ export function printOutcome(summary: ExecutionSummary): void {
     for (const rendition of ["declaration.docx", "declaration.pdf"]) {
       if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
     }
-    const spanish = [spanishOutputs.markdown, spanishOutputs.docx, spanishOutputs.pdf].map((f) => path.join(summary.outputDir!, f)).filter((f) => existsSync(f));
+    const spanish = [spanishOutputs.markdown, spanishOutputs.docx, spanishOutputs.pdf]
+      .map((f) => path.join(summary.outputDir!, f))
+      .filter((f) => existsSync(f));
     for (const [i, f] of spanish.entries()) out.write(`${i === 0 ? "spanish:    " : "            "} ${f}\n`);
-    if (existsSync(path.join(summary.outputDir!, spanishOutputs.review))) out.write(`review:      ${path.join(summary.outputDir!, spanishOutputs.review)} (English and Spanish side by side)\n`);
+    if (existsSync(path.join(summary.outputDir!, spanishOutputs.review)))
+      out.write(`review:      ${path.join(summary.outputDir!, spanishOutputs.review)} (English and Spanish side by side)\n`);
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
     const approval = summary.reviewAudit?.findLast((a) => a.decision === "approve");
     if (approval) out.write(`approved:    by ${approval.reviewer} at ${approval.decidedAt} (${approval.via})\n`);

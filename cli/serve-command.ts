@@ -5,23 +5,24 @@
  * declarations that hold real names and other local users (and web pages) can reach
  * loopback too. Binds loopback by default; beyond it, only over TLS.
  */
-import { localUser } from "./run-command.ts";
-import { serve, type ServerType } from "@hono/node-server";
-import type { Hono } from "hono";
+
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer as createHttpsServer } from "node:https";
+import { type ServerType, serve } from "@hono/node-server";
+import type { Hono } from "hono";
 import { createApp } from "../api/app.ts";
 import { LocalExecutions } from "../api/local-executions.ts";
 import { isLoopback } from "../api/loopback.ts";
 import { guardOptionsFor } from "../api/request-guard.ts";
 import { mountSfnEndpoint } from "../api/sfn-endpoint.ts";
 import { mountViewer } from "../api/viewer.ts";
-import { InvalidInputError, describeError } from "../core/errors.ts";
+import { config } from "../core/config.ts";
+import { describeError, InvalidInputError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
-import { config } from "../core/config.ts";
+import { localUser } from "./run-command.ts";
 
 export { isLoopback };
 
@@ -56,13 +57,26 @@ export const serverLimits = {
 };
 
 function httpOptions() {
-  return { headersTimeout: serverLimits.headersTimeoutMs, requestTimeout: serverLimits.requestTimeoutMs, keepAliveTimeout: serverLimits.keepAliveTimeoutMs, connectionsCheckingInterval: serverLimits.checkIntervalMs };
+  return {
+    headersTimeout: serverLimits.headersTimeoutMs,
+    requestTimeout: serverLimits.requestTimeoutMs,
+    keepAliveTimeout: serverLimits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: serverLimits.checkIntervalMs,
+  };
 }
 
-function listen(fetch: (req: Request) => Response | Promise<Response>, port: number, hostname: string, tls?: { key: Buffer; cert: Buffer }): Promise<{ server: ServerType; port: number }> {
+function listen(
+  fetch: (req: Request) => Response | Promise<Response>,
+  port: number,
+  hostname: string,
+  tls?: { key: Buffer; cert: Buffer },
+): Promise<{ server: ServerType; port: number }> {
   return new Promise((resolve, reject) => {
     const s = tls
-      ? serve({ fetch, port, hostname, createServer: createHttpsServer, serverOptions: { ...httpOptions(), key: tls.key, cert: tls.cert } }, (info) => resolve({ server: s, port: info.port }))
+      ? serve(
+          { fetch, port, hostname, createServer: createHttpsServer, serverOptions: { ...httpOptions(), key: tls.key, cert: tls.cert } },
+          (info) => resolve({ server: s, port: info.port }),
+        )
       : serve({ fetch, port, hostname, serverOptions: httpOptions() }, (info) => resolve({ server: s, port: info.port }));
     (s as { maxConnections: number }).maxConnections = serverLimits.maxConnections;
     s.once("error", reject);
@@ -74,18 +88,23 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
   const servers: ServerType[] = [];
   try {
     const port = Number(opts.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidInputError(`--port ${opts.port}: a port number from 0 to 65535`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new InvalidInputError(`--port ${opts.port}: a port number from 0 to 65535`);
     const maxRunning = Number(opts.maxRunning ?? 4);
-    if (!Number.isInteger(maxRunning) || maxRunning < 1 || maxRunning > 64) throw new InvalidInputError(`--max-running ${opts.maxRunning}: an integer from 1 to 64`);
+    if (!Number.isInteger(maxRunning) || maxRunning < 1 || maxRunning > 64)
+      throw new InvalidInputError(`--max-running ${opts.maxRunning}: an integer from 1 to 64`);
     const given = config().AFFIANT_API_TOKEN;
     // Its length (at least 24 characters) is checked by core/config.ts.
     const token = given ?? randomBytes(32).toString("base64url");
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new InvalidInputError("--tls-cert and --tls-key go together");
     const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
     if (!isLoopback(opts.host) && !tls) {
-      throw new InvalidInputError(`--host ${opts.host}: beyond this machine the token and declarations would cross the network in clear; give --tls-cert and --tls-key, or bind 127.0.0.1 behind a TLS proxy (README: "Serving beyond this machine")`);
+      throw new InvalidInputError(
+        `--host ${opts.host}: beyond this machine the token and declarations would cross the network in clear; give --tls-cert and --tls-key, or bind 127.0.0.1 behind a TLS proxy (README: "Serving beyond this machine")`,
+      );
     }
-    if (opts.publicOrigin !== undefined && !/^https:\/\/[^/]+$/.test(opts.publicOrigin)) throw new InvalidInputError(`--public-origin ${opts.publicOrigin}: an https origin such as https://affiant.example.org (no path)`);
+    if (opts.publicOrigin !== undefined && !/^https:\/\/[^/]+$/.test(opts.publicOrigin))
+      throw new InvalidInputError(`--public-origin ${opts.publicOrigin}: an https origin such as https://affiant.example.org (no path)`);
 
     let app: Hono | undefined;
     const fetch = (req: Request) => (app ? app.fetch(req) : new Response("starting", { status: 503 }));
@@ -104,19 +123,33 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     // (readable by anything it runs) never holds the API token.
     const worker = { accessKeyId: "affiant-worker", secretAccessKey: randomBytes(32).toString("base64url") };
     engine = new LocalEngine({ taskTokens: { broker, sfnEndpoint: `${local}/sfn`, credentials: worker } });
-    const executions = new LocalExecutions({ engine, maxRunning, approve: opts.approve ? { reviewer: localUser(), via: "serve --approve" } : undefined });
+    const executions = new LocalExecutions({
+      engine,
+      maxRunning,
+      approve: opts.approve ? { reviewer: localUser(), via: "serve --approve" } : undefined,
+    });
     // Gates left waiting by earlier processes expire on time while this one serves.
     engine.reviews.watch();
     const definition = engine.definition;
     const guard = guardOptionsFor({ host: opts.host, port: main.port, tls: Boolean(tls), publicOrigin: opts.publicOrigin });
-    for (const h of guardOptionsFor({ host: "127.0.0.1", port: internal.port, tls: false }).allowedHosts) (guard.allowedHosts as Set<string>).add(h);
+    for (const h of guardOptionsFor({ host: "127.0.0.1", port: internal.port, tls: false }).allowedHosts)
+      (guard.allowedHosts as Set<string>).add(h);
     app = createApp({
       executions,
       auth: { kind: "bearer", token },
       guard,
       definition,
       mount: (a) => {
-        mountSfnEndpoint(a, { executions, broker, definition, keys: new Map([["affiant", token], [worker.accessKeyId, worker.secretAccessKey]]), workerAccessKeyId: worker.accessKeyId });
+        mountSfnEndpoint(a, {
+          executions,
+          broker,
+          definition,
+          keys: new Map([
+            ["affiant", token],
+            [worker.accessKeyId, worker.secretAccessKey],
+          ]),
+          workerAccessKeyId: worker.accessKeyId,
+        });
         mountViewer(a);
       },
     });

@@ -4,13 +4,14 @@
  * are files under `<AFFIANT_HOME>/blobs`, written atomically so a crash never leaves a
  * half-written blob that a later state would read as complete.
  */
-import { rmSync, readFileSync, readdirSync, renameSync, writeFileSync, existsSync, statSync } from "node:fs";
-import path from "node:path";
+
 import { randomUUID } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { assertKey } from "./blob-key.ts";
+import { config } from "./config.ts";
 import { InvalidInputError } from "./errors.ts";
 import { homePaths, privateDir, privateModes } from "./paths.ts";
-import { config } from "./config.ts";
 
 export interface BlobStore {
   put(key: string, data: Uint8Array | string): Promise<void>;

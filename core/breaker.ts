@@ -4,7 +4,7 @@
  * success): what counts against a model, whether a run may start now, and the one refusal,
  * Affiant.CircuitOpen.
  */
-import { ContextTooLargeError, InvalidInputError, ModelDoesNotFitError, PrivacyViolationError, CircuitOpenError } from "./errors.ts";
+import { CircuitOpenError, ContextTooLargeError, InvalidInputError, ModelDoesNotFitError, PrivacyViolationError } from "./errors.ts";
 import type { BreakerPolicy, ModelHealth, RoutingStore } from "./routing-store.ts";
 
 /**
@@ -55,7 +55,13 @@ export function circuitOpenError(stage: string, model: string, a: Admission): In
 }
 
 /** Admitted (perhaps as the probe), or throws Affiant.CircuitOpen; `onRefused` sees the health first (for a log line). */
-export async function admitOrRefuse(store: RoutingStore, stage: string, model: string, policy: BreakerPolicy, onRefused?: (a: Admission) => void): Promise<Admission> {
+export async function admitOrRefuse(
+  store: RoutingStore,
+  stage: string,
+  model: string,
+  policy: BreakerPolicy,
+  onRefused?: (a: Admission) => void,
+): Promise<Admission> {
   const decision = await admit(store, model, policy);
   if (decision.admitted) return decision;
   onRefused?.(decision);
@@ -67,7 +73,13 @@ export async function admitOrRefuse(store: RoutingStore, stage: string, model: s
  * An error that says nothing about the model, and a drill (an injected fault), are not its
  * outcome and are not recorded.
  */
-export async function recordRun(store: RoutingStore, model: string, stage: string, error: string | null, options: { drill?: boolean } = {}): Promise<void> {
+export async function recordRun(
+  store: RoutingStore,
+  model: string,
+  stage: string,
+  error: string | null,
+  options: { drill?: boolean } = {},
+): Promise<void> {
   if (options.drill || (error !== null && !countsAgainstModel(error))) return;
   await store.record(model, stage, error);
 }
@@ -76,7 +88,13 @@ export async function recordRun(store: RoutingStore, model: string, stage: strin
  * A run under the breaker: admitted or Affiant.CircuitOpen, then its success or its failure
  * recorded (a failure's record never hides the failure itself).
  */
-export async function underBreaker<T>(store: RoutingStore, stage: string, model: string, policy: BreakerPolicy, run: () => Promise<T>): Promise<T> {
+export async function underBreaker<T>(
+  store: RoutingStore,
+  stage: string,
+  model: string,
+  policy: BreakerPolicy,
+  run: () => Promise<T>,
+): Promise<T> {
   await admitOrRefuse(store, stage, model, policy);
   let result: T;
   try {

@@ -54,27 +54,43 @@ export const citizenAbuserOnly: readonly string[] = ["parent", "deceased-abuser"
 
 export const caseFileSchema = z
   .object({
-  caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "letters, digits, . _ - (max 80), starting with a letter or digit"),
-  caseType: z.enum(["VAWA", "T"]),
-  language: z.enum(["en", "es"]).default("en"),
-  declarant: personSchema,
-  parties: z.array(personSchema.extend({ role: z.string().min(1), status: z.string().optional() })).default([]),
-  /** One of {@link caseVariants} for the case type; absent: the first (spouse, adult). */
-  variant: z.string().optional(),
-  /**
-   * Where the declarant will sign (city, state or country): it picks the 28 U.S.C. § 1746 form
-   * of the oath (core/oath.ts). Absent: the form for signing outside the United States.
-   */
-  signing: z.string({ error: "must be a string: the city, state or country where the declarant signs" }).min(1, "must name a place: the city, state or country where the declarant signs").optional(),
-  notes: z.string().optional(),
-})
+    caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "letters, digits, . _ - (max 80), starting with a letter or digit"),
+    caseType: z.enum(["VAWA", "T"]),
+    language: z.enum(["en", "es"]).default("en"),
+    declarant: personSchema,
+    parties: z.array(personSchema.extend({ role: z.string().min(1), status: z.string().optional() })).default([]),
+    /** One of {@link caseVariants} for the case type; absent: the first (spouse, adult). */
+    variant: z.string().optional(),
+    /**
+     * Where the declarant will sign (city, state or country): it picks the 28 U.S.C. § 1746 form
+     * of the oath (core/oath.ts). Absent: the form for signing outside the United States.
+     */
+    signing: z
+      .string({ error: "must be a string: the city, state or country where the declarant signs" })
+      .min(1, "must name a place: the city, state or country where the declarant signs")
+      .optional(),
+    notes: z.string().optional(),
+  })
   .superRefine((c, ctx) => {
     const allowed: readonly string[] = caseVariants[c.caseType];
     if (c.variant !== undefined && !allowed.includes(c.variant)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["variant"], message: `not a ${c.caseType} variant: use one of ${allowed.join(", ")}` });
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["variant"],
+        message: `not a ${c.caseType} variant: use one of ${allowed.join(", ")}`,
+      });
     }
-    if (c.caseType === "VAWA" && c.variant !== undefined && citizenAbuserOnly.includes(c.variant) && caseAbuserStatus(c.parties) === "lpr") {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, path: ["variant"], message: `${c.variant} needs a U.S. citizen abuser, and the abuser's status reads as a lawful permanent resident` });
+    if (
+      c.caseType === "VAWA" &&
+      c.variant !== undefined &&
+      citizenAbuserOnly.includes(c.variant) &&
+      caseAbuserStatus(c.parties) === "lpr"
+    ) {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["variant"],
+        message: `${c.variant} needs a U.S. citizen abuser, and the abuser's status reads as a lawful permanent resident`,
+      });
     }
   });
 

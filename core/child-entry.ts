@@ -15,8 +15,8 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { log } from "./log.ts";
 import { config } from "./config.ts";
+import { log } from "./log.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 
@@ -62,7 +62,11 @@ export function compiledLaunch(source: string): Promise<WorkerLaunch> {
 }
 
 /** An entry's file name in a build folder: its path from the root, as bin/build.mjs names it. */
-const entryName = (source: string) => path.relative(projectRoot, source).replace(/\.ts$/, "").replace(/[^\w]+/g, "-");
+const entryName = (source: string) =>
+  path
+    .relative(projectRoot, source)
+    .replace(/\.ts$/, "")
+    .replace(/[^\w]+/g, "-");
 
 async function compile(source: string): Promise<WorkerLaunch> {
   if (config().AFFIANT_WORKER_COMPILE === "0") return sourceLaunchOf(source);

@@ -31,22 +31,25 @@ interface Setting<T> {
 const text = z.string();
 const url = z.url({ protocol: /^https?$/ });
 const wholeNumber = (min: number, max = Number.MAX_SAFE_INTEGER) =>
-  z
-    .string()
-    .regex(/^\d+$/)
-    .transform(Number)
-    .pipe(z.number().int().min(min).max(max));
+  z.string().regex(/^\d+$/).transform(Number).pipe(z.number().int().min(min).max(max));
 const oneOf = <const T extends string>(values: readonly [T, ...T[]]) =>
   z
     .string()
     .transform((v) => v.trim().toLowerCase())
     .pipe(z.enum(values));
 
-function s<T>(schema: z.ZodType<T>, expected: string, defaultText: string, description: string, extra: { secret?: boolean; internal?: boolean } = {}): Setting<T> {
+function s<T>(
+  schema: z.ZodType<T>,
+  expected: string,
+  defaultText: string,
+  description: string,
+  extra: { secret?: boolean; internal?: boolean } = {},
+): Setting<T> {
   return { schema, expected, default: defaultText, description, ...extra };
 }
 const path = (defaultText: string, description: string) => s(text, "a path", defaultText, description);
-const name = (description: string, extra: { secret?: boolean; internal?: boolean } = {}) => s(text, "a name or ARN", "unset", description, extra);
+const name = (description: string, extra: { secret?: boolean; internal?: boolean } = {}) =>
+  s(text, "a name or ARN", "unset", description, extra);
 const stageValue = (description: string) => s(text, "a value the definition writes", "unset", description, { internal: true });
 
 export const settings = {
@@ -56,10 +59,20 @@ export const settings = {
   AFFIANT_MODELS_DIR: path("the registry file's folder", "where the GGUF model files are"),
   AFFIANT_PROMPTS_DIR: path("`prompts/` in the package", "the prompt templates"),
   AFFIANT_LOG_FILE: path("`<home>/logs/affiant.log` under the CLI; none otherwise", "log lines are appended here as well as to stderr"),
-  AFFIANT_THREADS: s(wholeNumber(1), "a whole number of threads, at least 1", "cores − 1", "llama.cpp threads for the worker and the local embedder"),
+  AFFIANT_THREADS: s(
+    wholeNumber(1),
+    "a whole number of threads, at least 1",
+    "cores − 1",
+    "llama.cpp threads for the worker and the local embedder",
+  ),
   AFFIANT_GPU: s(oneOf(["cuda", "cpu"]), "cuda or cpu", "cpu (the worker image sets cuda)", "which llama.cpp build the worker loads"),
   // Choices.
-  AFFIANT_OCR: s(oneOf(["textract", "tesseract"]), '"textract" or "tesseract"', "textract in a Lambda, tesseract locally", "which engine reads pages without a text layer"),
+  AFFIANT_OCR: s(
+    oneOf(["textract", "tesseract"]),
+    '"textract" or "tesseract"',
+    "textract in a Lambda, tesseract locally",
+    "which engine reads pages without a text layer",
+  ),
   AFFIANT_COMPREHEND: s(
     oneOf(["1", "0", "true", "false", "on", "off"]).transform((v) => v === "1" || v === "true" || v === "on"),
     "1 or 0",
@@ -67,29 +80,66 @@ export const settings = {
     "Redact also asks Amazon Comprehend for PII",
   ),
   AFFIANT_COMPREHEND_MIN_SCORE: s(
-    z.string().regex(/^\s*\d*\.?\d+\s*$/).transform(Number).pipe(z.number().min(0).max(1)),
+    z
+      .string()
+      .regex(/^\s*\d*\.?\d+\s*$/)
+      .transform(Number)
+      .pipe(z.number().min(0).max(1)),
     "a number from 0 to 1",
     "0.8",
     "the least Comprehend score Redact takes where the rules found nothing",
   ),
-  AFFIANT_EMBEDDINGS: s(z.enum(["local", "bedrock", "off"]), "local, bedrock or off", "bedrock in a Lambda, local otherwise", "how Index and Score embed"),
+  AFFIANT_EMBEDDINGS: s(
+    z.enum(["local", "bedrock", "off"]),
+    "local, bedrock or off",
+    "bedrock in a Lambda, local otherwise",
+    "how Index and Score embed",
+  ),
   AFFIANT_WARM_WORKERS: s(oneOf(["1", "0"]), "1 or 0", "1", "0: every local worker serves one GPU stage and exits (no warm model workers)"),
   AFFIANT_WORKER_COMPILE: s(oneOf(["1", "0"]), "1 or 0", "1", "0: run the worker from source instead of compiling it once with esbuild"),
-  AFFIANT_REVIEW_EXPIRY_SECONDS: s(wholeNumber(1), "a whole number of seconds, at least 1", "1209600 (14 days)", "how long AttorneyReview waits for a decision before Affiant.ReviewExpired"),
+  AFFIANT_REVIEW_EXPIRY_SECONDS: s(
+    wholeNumber(1),
+    "a whole number of seconds, at least 1",
+    "1209600 (14 days)",
+    "how long AttorneyReview waits for a decision before Affiant.ReviewExpired",
+  ),
   AFFIANT_BACKFILL_MAX_RUNNING: s(wholeNumber(1), "a positive whole number", "4", "executions the scheduled backfill keeps in flight"),
   // Serving and AWS resources.
-  AFFIANT_API_TOKEN: s(z.string().min(24), "at least 24 characters (e.g. openssl rand -base64 32)", "one `serve` generates and prints", "the bearer token of `affiant serve`", { secret: true }),
-  OPENROUTER_API_KEY: s(text, "a key", "unset (OpenRouter is skipped)", "OpenRouter's API key locally (in AWS: the OpenRouterApiKey secret)", { secret: true }),
+  AFFIANT_API_TOKEN: s(
+    z.string().min(24),
+    "at least 24 characters (e.g. openssl rand -base64 32)",
+    "one `serve` generates and prints",
+    "the bearer token of `affiant serve`",
+    { secret: true },
+  ),
+  OPENROUTER_API_KEY: s(
+    text,
+    "a key",
+    "unset (OpenRouter is skipped)",
+    "OpenRouter's API key locally (in AWS: the OpenRouterApiKey secret)",
+    { secret: true },
+  ),
   AFFIANT_OPENROUTER_BASE_URL: s(url, "an http(s) URL", "OpenRouter's API", "where OpenRouter requests go"),
   AFFIANT_BEDROCK_ENDPOINT: s(url, "an http(s) URL", "the region's endpoint", "where Bedrock requests go"),
-  AFFIANT_SFN_ENDPOINT: s(url, "an http(s) URL", "the region's endpoint", "where Step Functions requests go (the worker's answers, the API, the backfill)"),
+  AFFIANT_SFN_ENDPOINT: s(
+    url,
+    "an http(s) URL",
+    "the region's endpoint",
+    "where Step Functions requests go (the worker's answers, the API, the backfill)",
+  ),
   AFFIANT_BUCKET: name("blobs in this S3 bucket (SSE-KMS) instead of `<home>/blobs`"),
   AFFIANT_BUCKET_KMS_KEY_ID: name("the bucket's KMS key for the objects written"),
   AFFIANT_KMS_KEY_ID: name("seal the PII vault with a KMS envelope under this key"),
   AFFIANT_ROUTING_TABLE: name("the DynamoDB table of the circuit breaker's outcomes (locally: SQLite under the home)"),
   AFFIANT_REVIEW_TABLE: name("the DynamoDB table of review gates (task tokens) and the review audit log (locally: SQLite under the home)"),
   AFFIANT_GPU_CLUSTER: name("the ECS cluster of the GPU tasks (the fallback and the reaper stop tasks there)"),
-  AFFIANT_WORKER_POOLS: s(text, "JSON (infra writes it)", "unset", "the acquire Lambda's ECS cluster, network and per-model task definition and ready queue", { internal: true }),
+  AFFIANT_WORKER_POOLS: s(
+    text,
+    "JSON (infra writes it)",
+    "unset",
+    "the acquire Lambda's ECS cluster, network and per-model task definition and ready queue",
+    { internal: true },
+  ),
   AFFIANT_STATE_MACHINE_ARN: name("the state machine the API and the backfill start executions of"),
   // Deploy-time (sst.config.ts).
   AFFIANT_WORKER_IMAGE: s(text, "<repository>@sha256:<digest>", "required to deploy", "the worker image, by digest"),
@@ -99,7 +149,10 @@ export const settings = {
   // A GPU worker's stage, written by the definition (ECS overrides), the engine or the fallback.
   AFFIANT_STAGE: stageValue("the GPU stage the worker runs"),
   AFFIANT_STATE: stageValue("the state name, for log context (default: the stage)"),
-  AFFIANT_TASK_TOKEN: s(text, "a task token", "unset (local: the engine's IPC)", "the Step Functions task token the ECS worker answers", { secret: true, internal: true }),
+  AFFIANT_TASK_TOKEN: s(text, "a task token", "unset (local: the engine's IPC)", "the Step Functions task token the ECS worker answers", {
+    secret: true,
+    internal: true,
+  }),
   AFFIANT_EXECUTION: stageValue("the execution name"),
   AFFIANT_CASE_ID: stageValue("the case id"),
   AFFIANT_CASE_TYPE: stageValue("VAWA or T"),
@@ -112,22 +165,79 @@ export const settings = {
   AFFIANT_JUDGE_KEYS: stageValue("the judges' reports, JSON"),
   AFFIANT_MODEL: stageValue("a registry model id other than the stage's (the fallback's local entry)"),
   AFFIANT_FALLBACK_REASON: stageValue("why the fallback runs this worker (an error name)"),
-  AFFIANT_HEARTBEAT_SECONDS: s(wholeNumber(1), "a positive whole number", "the registry's", "the state's HeartbeatSeconds", { internal: true }),
-  AFFIANT_TIMEOUT_SECONDS: s(wholeNumber(1), "a positive whole number", "unset (no deadline)", "the state's TimeoutSeconds", { internal: true }),
-  AFFIANT_STATE_ENTERED_AT: s(z.iso.datetime({ offset: true }), "an ISO 8601 time", "unset (no deadline)", "when the state was entered", { internal: true }),
-  AFFIANT_ENQUEUED_AT: s(wholeNumber(0), "epoch milliseconds", "unset", "when the engine queued the stage (queue time metric)", { internal: true }),
+  AFFIANT_HEARTBEAT_SECONDS: s(wholeNumber(1), "a positive whole number", "the registry's", "the state's HeartbeatSeconds", {
+    internal: true,
+  }),
+  AFFIANT_TIMEOUT_SECONDS: s(wholeNumber(1), "a positive whole number", "unset (no deadline)", "the state's TimeoutSeconds", {
+    internal: true,
+  }),
+  AFFIANT_STATE_ENTERED_AT: s(z.iso.datetime({ offset: true }), "an ISO 8601 time", "unset (no deadline)", "when the state was entered", {
+    internal: true,
+  }),
+  AFFIANT_ENQUEUED_AT: s(wholeNumber(0), "epoch milliseconds", "unset", "when the engine queued the stage (queue time metric)", {
+    internal: true,
+  }),
   // A warm model worker's limits (the registry's `workers`, written by the engine) and the idle time charged to its task.
-  AFFIANT_WARM_MAX_TASKS: s(wholeNumber(1), "a positive whole number", "unset (one task, then exit)", "tasks a warm model worker runs before it exits", { internal: true }),
-  AFFIANT_WARM_IDLE_SECONDS: s(wholeNumber(1), "a positive whole number", "30", "seconds a warm model worker waits for a task before it exits", { internal: true }),
-  AFFIANT_WARM_MAX_RSS_GROWTH_MB: s(wholeNumber(1), "a positive whole number", "512", "RSS growth over the first task that ends a warm model worker", { internal: true }),
-  AFFIANT_PRELOAD_MODEL: s(text, "a registry model id", "unset", "started by an Acquire state: load this model, then wait for the task", { internal: true }),
-  AFFIANT_ACTIVITY_ARN: s(text, "an activity ARN", "unset", "ECS warm worker: its model's activity (the generate states)", { internal: true }),
-  AFFIANT_READY_QUEUE_URL: s(text, "an SQS queue URL", "unset", "ECS warm worker: its model's ready queue (the Acquire states' tokens)", { internal: true }),
-  AFFIANT_SLOW_START_SECONDS: s(wholeNumber(0), "a whole number of seconds", "120", "the slow-start drill's simulated provisioning delay (instance launch, image pull)"),
-  AFFIANT_WARM_IDLE_MS: s(wholeNumber(0), "milliseconds", "0", "how long the warm worker sat idle before this task (charged to it)", { internal: true }),
-  AFFIANT_BENCH_ONLY: s(z.enum(["deadlines", "warm"]), "deadlines or warm", "unset (every row)", "npm run bench: only the named rows, printed, results.md untouched", { internal: true }),
-  AFFIANT_BENCH_WARM_CASES: s(wholeNumber(1), "a positive whole number", "4", "npm run bench: cases per mode in the warm-worker rows' concurrency-2 backfill (the issue's figure is 20)", { internal: true }),
-  AFFIANT_TEST_TMP: s(text, "a path", "test/.tmp", "scripts/run-tests.js: the run's own temp folder, so two runs at once do not share one", { internal: true }),
+  AFFIANT_WARM_MAX_TASKS: s(
+    wholeNumber(1),
+    "a positive whole number",
+    "unset (one task, then exit)",
+    "tasks a warm model worker runs before it exits",
+    { internal: true },
+  ),
+  AFFIANT_WARM_IDLE_SECONDS: s(
+    wholeNumber(1),
+    "a positive whole number",
+    "30",
+    "seconds a warm model worker waits for a task before it exits",
+    { internal: true },
+  ),
+  AFFIANT_WARM_MAX_RSS_GROWTH_MB: s(
+    wholeNumber(1),
+    "a positive whole number",
+    "512",
+    "RSS growth over the first task that ends a warm model worker",
+    { internal: true },
+  ),
+  AFFIANT_PRELOAD_MODEL: s(text, "a registry model id", "unset", "started by an Acquire state: load this model, then wait for the task", {
+    internal: true,
+  }),
+  AFFIANT_ACTIVITY_ARN: s(text, "an activity ARN", "unset", "ECS warm worker: its model's activity (the generate states)", {
+    internal: true,
+  }),
+  AFFIANT_READY_QUEUE_URL: s(text, "an SQS queue URL", "unset", "ECS warm worker: its model's ready queue (the Acquire states' tokens)", {
+    internal: true,
+  }),
+  AFFIANT_SLOW_START_SECONDS: s(
+    wholeNumber(0),
+    "a whole number of seconds",
+    "120",
+    "the slow-start drill's simulated provisioning delay (instance launch, image pull)",
+  ),
+  AFFIANT_WARM_IDLE_MS: s(wholeNumber(0), "milliseconds", "0", "how long the warm worker sat idle before this task (charged to it)", {
+    internal: true,
+  }),
+  AFFIANT_BENCH_ONLY: s(
+    z.enum(["deadlines", "warm"]),
+    "deadlines or warm",
+    "unset (every row)",
+    "npm run bench: only the named rows, printed, results.md untouched",
+    { internal: true },
+  ),
+  AFFIANT_BENCH_WARM_CASES: s(
+    wholeNumber(1),
+    "a positive whole number",
+    "4",
+    "npm run bench: cases per mode in the warm-worker rows' concurrency-2 backfill (the issue's figure is 20)",
+    { internal: true },
+  ),
+  AFFIANT_TEST_TMP: s(
+    text,
+    "a path",
+    "test/.tmp",
+    "scripts/run-tests.js: the run's own temp folder, so two runs at once do not share one",
+    { internal: true },
+  ),
   AFFIANT_EMBEDDER_OPTIONS: s(text, "JSON", "unset", "the local embedder child's options", { internal: true }),
   // Set by the platform; read to tell where the code runs and to pass on to children.
   AWS_LAMBDA_FUNCTION_NAME: s(text, "a name", "unset", "set by Lambda: the code runs in AWS"),
@@ -199,7 +309,27 @@ export function hostPath(): string {
 }
 
 /** What any child may inherit: the system's basics, locale, Node's and llama.cpp's own settings. */
-const inherited = new Set(["PATH", "HOME", "USER", "LOGNAME", "SHELL", "LANG", "LANGUAGE", "TZ", "TMPDIR", "TMP", "TEMP", "TERM", "CI", "NO_COLOR", "FORCE_COLOR", "SYSTEMROOT", "LD_LIBRARY_PATH", "CUDA_VISIBLE_DEVICES", "NVIDIA_VISIBLE_DEVICES"]);
+const inherited = new Set([
+  "PATH",
+  "HOME",
+  "USER",
+  "LOGNAME",
+  "SHELL",
+  "LANG",
+  "LANGUAGE",
+  "TZ",
+  "TMPDIR",
+  "TMP",
+  "TEMP",
+  "TERM",
+  "CI",
+  "NO_COLOR",
+  "FORCE_COLOR",
+  "SYSTEMROOT",
+  "LD_LIBRARY_PATH",
+  "CUDA_VISIBLE_DEVICES",
+  "NVIDIA_VISIBLE_DEVICES",
+]);
 const inheritedPrefixes = ["LC_", "NODE_", "AFFIANT_"];
 /** Never in a child: the API's bearer token (and anything named after it) is the server's alone. */
 const serverOnly = (key: string) => key.startsWith("AFFIANT_API_TOKEN");
@@ -227,7 +357,7 @@ export function childEnv(extra: Env = {}, options: ChildEnvOptions = {}): Record
   const env = process.env;
   const aws = options.provider === true || (!options.untrusted && Boolean(env.AFFIANT_BUCKET));
   const allowed = (key: string) => {
-    if (inherited.has(key.toUpperCase()) || (key.startsWith("LC_") || key.startsWith("NODE_"))) return true;
+    if (inherited.has(key.toUpperCase()) || key.startsWith("LC_") || key.startsWith("NODE_")) return true;
     if (options.untrusted) return false;
     if (serverOnly(key)) return false;
     if (inheritedPrefixes.some((p) => key.startsWith(p)) || awsPlace.has(key)) return true;

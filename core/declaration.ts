@@ -90,8 +90,7 @@ export function withSpanishTranslation(doc: DeclarationDocument): DeclarationDoc
     readBack: `I, ${declarantPlaceholder}, state that this declaration was read back to me in Spanish, a language I understand, by ______________________________ (interpreter), before I signed it, and that I understood all of its contents.`,
     certificate: {
       heading: "Certificate of Translation",
-      statement:
-        `I, ______________________________ (translator), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of ${declarantPlaceholder} is complete and accurate to the best of my knowledge and ability. This certificate is given under 8 C.F.R. § 103.2(b)(3).`,
+      statement: `I, ______________________________ (translator), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of ${declarantPlaceholder} is complete and accurate to the best of my knowledge and ability. This certificate is given under 8 C.F.R. § 103.2(b)(3).`,
       blanks: ["Name", "Signature", "Date", "Address"],
     },
   };
@@ -117,7 +116,12 @@ export function openingParagraph(caseType: CaseType): string {
 }
 
 /** `signing`: case.json's signing place, which picks the oath's form (absent: § 1746(1), outside the United States). */
-export function declarationDocument(draft: Draft, review?: ReviewStatus, rendition: Rendition = "review", signing?: string): DeclarationDocument {
+export function declarationDocument(
+  draft: Draft,
+  review?: ReviewStatus,
+  rendition: Rendition = "review",
+  signing?: string,
+): DeclarationDocument {
   const failingReview = failingReviewBanner(review);
   const verification = verificationSentence.en[oathForm(signing)];
   if (rendition === "filing") {
@@ -166,7 +170,9 @@ export function mapDeclarationText(doc: DeclarationDocument, f: (text: string) =
     ...(doc.readBack !== undefined ? { readBack: f(doc.readBack) } : {}),
     signatory: f(doc.signatory),
     notice: f(doc.notice),
-    ...(doc.certificate ? { certificate: { heading: f(doc.certificate.heading), statement: f(doc.certificate.statement), blanks: doc.certificate.blanks } } : {}),
+    ...(doc.certificate
+      ? { certificate: { heading: f(doc.certificate.heading), statement: f(doc.certificate.statement), blanks: doc.certificate.blanks } }
+      : {}),
     ...(doc.failingReview ? { failingReview: f(doc.failingReview) } : {}),
   };
 }
@@ -183,7 +189,13 @@ export const documentLabels = {
  */
 export type SentenceFlags = Record<string, Array<{ sentence: number; support: number }>>;
 
-export function renderDeclaration(draft: Draft, review?: ReviewStatus, rendition: Rendition = "review", flags: SentenceFlags = {}, signing?: string): string {
+export function renderDeclaration(
+  draft: Draft,
+  review?: ReviewStatus,
+  rendition: Rendition = "review",
+  flags: SentenceFlags = {},
+  signing?: string,
+): string {
   const doc = declarationDocument(draft, review, rendition, signing);
   return renderDocumentMarkdown(doc, rendition === "review" ? draft.paragraphs.map((p) => flags[p.element] ?? []) : []);
 }
@@ -199,7 +211,10 @@ export const escapeRawHtml = (markdown: string) => markdown.replace(/</g, "&lt;"
  * Any declaration document in Markdown (either rendition of the English one, with a certificate
  * for a Spanish declarant, the Spanish one). `sectionFlags[i]`: the flags under section i.
  */
-export function renderDocumentMarkdown(doc: DeclarationDocument, sectionFlags: Array<Array<{ sentence: number; support: number }>> = []): string {
+export function renderDocumentMarkdown(
+  doc: DeclarationDocument,
+  sectionFlags: Array<Array<{ sentence: number; support: number }>> = [],
+): string {
   const labels = documentLabels[doc.language ?? "en"];
   const lines = [`# ${doc.title}`, "", ...(doc.failingReview ? [`> **${doc.failingReview}**`, ""] : []), doc.intro, ""];
   for (const [i, s] of doc.sections.entries()) {
@@ -209,7 +224,8 @@ export function renderDocumentMarkdown(doc: DeclarationDocument, sectionFlags: A
     }
     lines.push(`## ${s.number}. ${s.heading}`, "", s.drafted ? s.text : `_${labels.notDrafted}_`, "");
     if (s.citations.length) lines.push(`_${labels.sources}: ${s.citations.join("; ")}_`, "");
-    for (const f of sectionFlags[i] ?? []) lines.push(`_Flag: sentence ${f.sentence} is not supported by its sources (support ${f.support})._`, "");
+    for (const f of sectionFlags[i] ?? [])
+      lines.push(`_Flag: sentence ${f.sentence} is not supported by its sources (support ${f.support})._`, "");
   }
   lines.push(doc.verification, "");
   if (doc.readBack) lines.push(doc.readBack, "");

@@ -273,7 +273,10 @@ export const StatesErrors = {
 
 /** A failure as the state machine sees it: `{Error, Cause}`, with `name` set for Catch. */
 export class StatesError extends Error {
-  constructor(name: string, readonly causeText: string) {
+  constructor(
+    name: string,
+    readonly causeText: string,
+  ) {
     super(causeText);
     this.name = name;
   }

@@ -29,8 +29,10 @@ const abuserProof = (status: AbuserStatus | undefined, who: string) =>
       ? `Proof of ${who}'s U.S. citizenship (birth certificate, passport, naturalization certificate); if it was lost or renounced within the past two years, proof of that and of its connection to an incident of domestic violence`
       : `Proof of ${who}'s status: U.S. citizenship (birth certificate, passport, naturalization certificate) or lawful permanent residence (permanent resident card, A-number); case.json does not say which`;
 
-const policeClearances = "Police clearance or state criminal background check from each place the self-petitioner lived six months or more in the three years before filing (8 CFR 204.2(c)(2)(v))";
-const abuseEvidence = "Evidence of the battery or extreme cruelty: police reports, protection orders, medical records, photographs, affidavits of witnesses, shelter or counsellor letters";
+const policeClearances =
+  "Police clearance or state criminal background check from each place the self-petitioner lived six months or more in the three years before filing (8 CFR 204.2(c)(2)(v))";
+const abuseEvidence =
+  "Evidence of the battery or extreme cruelty: police reports, protection orders, medical records, photographs, affidavits of witnesses, shelter or counsellor letters";
 
 /** The checklist for a case's type, variant and abuser's status (VAWA). */
 export function evidenceChecklist(caseType: CaseType, variant: string, abuserStatus?: AbuserStatus): string[] {
@@ -39,10 +41,16 @@ export function evidenceChecklist(caseType: CaseType, variant: string, abuserSta
       "The applicant's personal statement describing the victimization (8 CFR 214.206(a)(3)(i)): this declaration",
       "Other credible evidence of the trafficking: police reports or other LEA documentation, court documents, affidavits of case managers, therapists, medical professionals or witnesses, recruitment materials, pay stubs, contracts (8 CFR 214.206(a)(3)(ii))",
       ...(variant === "minor"
-        ? ["Proof of the applicant's age when at least one act of trafficking occurred (birth certificate): under 18 exempts from the law-enforcement requirement (8 CFR 214.202(c)(1))"]
+        ? [
+            "Proof of the applicant's age when at least one act of trafficking occurred (birth certificate): under 18 exempts from the law-enforcement requirement (8 CFR 214.202(c)(1))",
+          ]
         : variant === "trauma-exception"
-          ? ["Evidence of the physical or psychological trauma that prevents cooperation with law enforcement: therapist's or medical letters (8 CFR 214.202(c)(2))"]
-          : ["Evidence of compliance with reasonable requests from law enforcement: an LEA declaration, correspondence with the agency (8 CFR 214.202(c), 214.208)"]),
+          ? [
+              "Evidence of the physical or psychological trauma that prevents cooperation with law enforcement: therapist's or medical letters (8 CFR 214.202(c)(2))",
+            ]
+          : [
+              "Evidence of compliance with reasonable requests from law enforcement: an LEA declaration, correspondence with the agency (8 CFR 214.202(c), 214.208)",
+            ]),
       "Evidence of extreme hardship involving unusual and severe harm upon removal: country conditions, medical or counselling records, threats of retaliation (8 CFR 214.209)",
       "Eligibility bar to confirm: no substantial reason to believe the applicant committed an act of a severe form of trafficking in persons (8 CFR 214.202(e))",
     ];
@@ -57,9 +65,14 @@ export function evidenceChecklist(caseType: CaseType, variant: string, abuserSta
   ];
   switch (variant) {
     case "intended-spouse":
-      return spouse(["Marriage certificate of the ceremony, and proof of the abuser's earlier marriage that made it invalid (bigamy) (INA 101(a)(50))"]);
+      return spouse([
+        "Marriage certificate of the ceremony, and proof of the abuser's earlier marriage that made it invalid (bigamy) (INA 101(a)(50))",
+      ]);
     case "divorced":
-      return spouse(["Marriage certificate", "Final divorce decree dated within two years before filing, and evidence that the divorce was connected to the battery or extreme cruelty"]);
+      return spouse([
+        "Marriage certificate",
+        "Final divorce decree dated within two years before filing, and evidence that the divorce was connected to the battery or extreme cruelty",
+      ]);
     case "deceased-abuser":
       return spouse(["Marriage certificate", "Death certificate of the U.S. citizen spouse, dated within two years before filing"]);
     case "child":
@@ -80,6 +93,8 @@ export function evidenceChecklist(caseType: CaseType, variant: string, abuserSta
         policeClearances,
       ];
     default:
-      return spouse(["Marriage certificate, and proof that any earlier marriage of either spouse ended (divorce decree, death certificate)"]);
+      return spouse([
+        "Marriage certificate, and proof that any earlier marriage of either spouse ended (divorce decree, death certificate)",
+      ]);
   }
 }

@@ -40,7 +40,8 @@ export type AcquireDecision =
 export function decideAcquire(pool: PoolView, limits: Pick<PoolLimits, "poolSize">, model = "the model"): AcquireDecision {
   if (pool.free >= Math.max(1, pool.waiting)) return { kind: "reuse" };
   if (pool.live < limits.poolSize) return { kind: "start" };
-  if (pool.budgetSpent) return { kind: "refuse", reason: `all ${limits.poolSize} workers of ${model} (workers.poolSize) stayed busy for the acquire budget` };
+  if (pool.budgetSpent)
+    return { kind: "refuse", reason: `all ${limits.poolSize} workers of ${model} (workers.poolSize) stayed busy for the acquire budget` };
   return { kind: "wait" };
 }
 
@@ -57,7 +58,10 @@ export function warmUpStarts(pool: Pick<PoolView, "live" | "free">, limits: Pick
  * for the next one of its model; undefined when it stays. `rssGrowthMb`: its RSS growth
  * since its first task (memory growth is a reason to replace it).
  */
-export function retireReason(worker: { tasks: number; rssGrowthMb: number }, limits: Pick<PoolLimits, "maxTasks" | "maxRssGrowthMb">): "maxTasks" | "rssGrowth" | undefined {
+export function retireReason(
+  worker: { tasks: number; rssGrowthMb: number },
+  limits: Pick<PoolLimits, "maxTasks" | "maxRssGrowthMb">,
+): "maxTasks" | "rssGrowth" | undefined {
   if (worker.tasks >= limits.maxTasks) return "maxTasks";
   if (worker.rssGrowthMb > limits.maxRssGrowthMb) return "rssGrowth";
   return undefined;

@@ -17,8 +17,8 @@
  * where its text was read; the citations are the drafter's pointers, to be checked by the
  * attorney against the rules in force on the filing date.
  */
-import { getJson, type BlobStore } from "./blob-store.ts";
-import { type caseVariants, citizenAbuserOnly, type AbuserStatus, type CaseType } from "./case-file.ts";
+import { type BlobStore, getJson } from "./blob-store.ts";
+import { type AbuserStatus, type CaseType, type caseVariants, citizenAbuserOnly } from "./case-file.ts";
 import { InvalidInputError } from "./errors.ts";
 
 export interface LegalElement {
@@ -37,7 +37,7 @@ export interface LegalElement {
   queryEs: string;
 }
 
-export { abuserStatusKind, caseAbuserStatus, citizenAbuserOnly, type AbuserStatus } from "./case-file.ts";
+export { type AbuserStatus, abuserStatusKind, caseAbuserStatus, citizenAbuserOnly } from "./case-file.ts";
 
 export const caseTypeNames: Record<CaseType, string> = {
   VAWA: "VAWA self-petition (Form I-360)",
@@ -56,10 +56,24 @@ const abuseQueryEs =
   "inmigración amenaza deportar denunciar papeles pasaporte documentos quitó escondió aislada no me dejaba amigos familia teléfono " +
   "dinero cuenta bancaria cheque control";
 
-const el = (id: string, title: string, titleEs: string, citation: string, query: string, queryEs: string): LegalElement => ({ id, title, titleEs, citation, query, queryEs });
+const el = (id: string, title: string, titleEs: string, citation: string, query: string, queryEs: string): LegalElement => ({
+  id,
+  title,
+  titleEs,
+  citation,
+  query,
+  queryEs,
+});
 
 const goodMoralCharacter = (citation: string, title = "Good moral character", titleEs = "Buen carácter moral") =>
-  el("moral-character", title, titleEs, citation, "moral character volunteer work church taxes arrests convictions police record", "carácter moral voluntaria trabajo iglesia impuestos arrestos condenas antecedentes policiales");
+  el(
+    "moral-character",
+    title,
+    titleEs,
+    citation,
+    "moral character volunteer work church taxes arrests convictions police record",
+    "carácter moral voluntaria trabajo iglesia impuestos arrestos condenas antecedentes policiales",
+  );
 
 /*
  * The spouse's statute, INA 204(a)(1)(A)(iii) (8 U.S.C. 1154(a)(1)(A)(iii)), as published at
@@ -91,12 +105,47 @@ function vawaSpouse(relationship: LegalElement, lpr: boolean, extra: LegalElemen
   return [
     relationship,
     lpr
-      ? el("abuser-status", "The abuser's lawful permanent residence, or its loss within the past two years due to an incident of domestic violence", "Residencia permanente legal del agresor, o su pérdida en los últimos dos años por un incidente de violencia doméstica", "INA 204(a)(1)(B)(ii); 8 CFR 204.2(c)(1)(i)(A), (c)(2)(ii)", "green card permanent resident status lawful permanent resident card A-number lost status deported", "tarjeta verde residente permanente estatus tarjeta de residente número A perdió estatus deportado")
-      : el("abuser-status", "The abuser's U.S. citizenship, or its loss or renunciation within the past two years related to an incident of domestic violence", "Ciudadanía estadounidense del agresor, o su pérdida o renuncia en los últimos dos años relacionada con un incidente de violencia doméstica", "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(bbb); 8 CFR 204.2(c)(1)(i)(A), (c)(2)(ii)", "citizen born naturalized status passport certificate lost renounced citizenship", "ciudadano nacido naturalizado estatus pasaporte certificado perdió renunció ciudadanía"),
+      ? el(
+          "abuser-status",
+          "The abuser's lawful permanent residence, or its loss within the past two years due to an incident of domestic violence",
+          "Residencia permanente legal del agresor, o su pérdida en los últimos dos años por un incidente de violencia doméstica",
+          "INA 204(a)(1)(B)(ii); 8 CFR 204.2(c)(1)(i)(A), (c)(2)(ii)",
+          "green card permanent resident status lawful permanent resident card A-number lost status deported",
+          "tarjeta verde residente permanente estatus tarjeta de residente número A perdió estatus deportado",
+        )
+      : el(
+          "abuser-status",
+          "The abuser's U.S. citizenship, or its loss or renunciation within the past two years related to an incident of domestic violence",
+          "Ciudadanía estadounidense del agresor, o su pérdida o renuncia en los últimos dos años relacionada con un incidente de violencia doméstica",
+          "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(bbb); 8 CFR 204.2(c)(1)(i)(A), (c)(2)(ii)",
+          "citizen born naturalized status passport certificate lost renounced citizenship",
+          "ciudadano nacido naturalizado estatus pasaporte certificado perdió renunció ciudadanía",
+        ),
     ...extra,
-    el("abuse", "Battery or extreme cruelty during the marriage, against the self-petitioner or the self-petitioner's child", "Agresión o crueldad extrema durante el matrimonio, contra el autopeticionario o contra su hijo o hija", `${ina}(I)(bb); 8 CFR 204.2(c)(1)(i)(E), (c)(1)(vi)`, `${abuseQuery} child son daughter`, `${abuseQueryEs} hijo hija niño`),
-    el("residence", "Residence with the abuser", "Residencia compartida con el agresor", "8 CFR 204.2(c)(1)(i)(D), (c)(2)(iii)", "lived together home address residence apartment lease moved", "vivimos juntos casa domicilio dirección residencia apartamento contrato de arrendamiento mudamos"),
-    el("good-faith-marriage", "Good-faith marriage", "Matrimonio de buena fe", `${ina}(I)(aa); 8 CFR 204.2(c)(1)(i)(H), (c)(1)(ix)`, "met dated married love wedding family joint account lease photos", "conocimos novios casamos amor boda familia cuenta conjunta contrato fotos"),
+    el(
+      "abuse",
+      "Battery or extreme cruelty during the marriage, against the self-petitioner or the self-petitioner's child",
+      "Agresión o crueldad extrema durante el matrimonio, contra el autopeticionario o contra su hijo o hija",
+      `${ina}(I)(bb); 8 CFR 204.2(c)(1)(i)(E), (c)(1)(vi)`,
+      `${abuseQuery} child son daughter`,
+      `${abuseQueryEs} hijo hija niño`,
+    ),
+    el(
+      "residence",
+      "Residence with the abuser",
+      "Residencia compartida con el agresor",
+      "8 CFR 204.2(c)(1)(i)(D), (c)(2)(iii)",
+      "lived together home address residence apartment lease moved",
+      "vivimos juntos casa domicilio dirección residencia apartamento contrato de arrendamiento mudamos",
+    ),
+    el(
+      "good-faith-marriage",
+      "Good-faith marriage",
+      "Matrimonio de buena fe",
+      `${ina}(I)(aa); 8 CFR 204.2(c)(1)(i)(H), (c)(1)(ix)`,
+      "met dated married love wedding family joint account lease photos",
+      "conocimos novios casamos amor boda familia cuenta conjunta contrato fotos",
+    ),
     goodMoralCharacter("8 CFR 204.2(c)(1)(i)(F), (c)(1)(vii)"),
   ];
 }
@@ -122,14 +171,60 @@ function vawaSpouse(relationship: LegalElement, lpr: boolean, extra: LegalElemen
 function vawaChild(lpr: boolean): LegalElement[] {
   const ina = lpr ? "INA 204(a)(1)(B)(iii)" : "INA 204(a)(1)(A)(iv)";
   return [
-    el("relationship", "Qualifying relationship: child of the abuser", "Relación que califica: hijo o hija del agresor", `${ina}; 8 CFR 204.2(e)(1)(i)(A)`, "father mother parent stepfather stepmother son daughter birth certificate child", "padre madre padrastro madrastra hijo hija acta de nacimiento niño"),
-    el("child-age", "Age and marital status: unmarried and under 21, or filing before 25 with the abuse at least one central reason for the delay", "Edad y estado civil: soltero y menor de 21 años, o solicitud antes de los 25 con el abuso como al menos una razón central del retraso", "INA 101(b)(1), 204(a)(1)(D)(v)", "born birth date age years old unmarried single under 21 delay filing", "nací fecha de nacimiento edad años soltero soltera menor de 21 retraso"),
+    el(
+      "relationship",
+      "Qualifying relationship: child of the abuser",
+      "Relación que califica: hijo o hija del agresor",
+      `${ina}; 8 CFR 204.2(e)(1)(i)(A)`,
+      "father mother parent stepfather stepmother son daughter birth certificate child",
+      "padre madre padrastro madrastra hijo hija acta de nacimiento niño",
+    ),
+    el(
+      "child-age",
+      "Age and marital status: unmarried and under 21, or filing before 25 with the abuse at least one central reason for the delay",
+      "Edad y estado civil: soltero y menor de 21 años, o solicitud antes de los 25 con el abuso como al menos una razón central del retraso",
+      "INA 101(b)(1), 204(a)(1)(D)(v)",
+      "born birth date age years old unmarried single under 21 delay filing",
+      "nací fecha de nacimiento edad años soltero soltera menor de 21 retraso",
+    ),
     lpr
-      ? el("abuser-status", "The abusive parent's lawful permanent residence, or its loss within the past two years due to an incident of domestic violence", "Residencia permanente legal del padre o la madre agresor, o su pérdida en los últimos dos años por un incidente de violencia doméstica", `${ina}; 8 CFR 204.2(e)(1)(i)(A), (e)(2)(ii)`, "green card permanent resident status lawful permanent resident card lost status deported", "tarjeta verde residente permanente estatus tarjeta de residente perdió estatus deportado")
-      : el("abuser-status", "The abusive parent's U.S. citizenship, or its loss or renunciation within the past two years related to an incident of domestic violence", "Ciudadanía estadounidense del padre o la madre agresor, o su pérdida o renuncia en los últimos dos años relacionada con un incidente de violencia doméstica", `${ina}; 8 CFR 204.2(e)(1)(i)(A), (e)(2)(ii)`, "citizen born naturalized status passport lost renounced citizenship", "ciudadano nacido naturalizado estatus pasaporte perdió renunció ciudadanía"),
-    el("abuse", "Battery or extreme cruelty by the parent", "Agresión o crueldad extrema por el padre o la madre", `${ina}; 8 CFR 204.2(e)(1)(i)(E), (e)(1)(vi)`, abuseQuery, abuseQueryEs),
-    el("residence", "Residence with the abusive parent", "Residencia compartida con el padre o la madre agresor", "8 CFR 204.2(e)(1)(i)(D), (e)(2)(iii)", "lived together home address residence school records", "vivimos juntos casa domicilio dirección residencia registros escolares"),
-    goodMoralCharacter("8 CFR 204.2(e)(1)(i)(F), (e)(2)(v)", "Good moral character (presumed for a child under 14)", "Buen carácter moral (se presume en un menor de 14 años)"),
+      ? el(
+          "abuser-status",
+          "The abusive parent's lawful permanent residence, or its loss within the past two years due to an incident of domestic violence",
+          "Residencia permanente legal del padre o la madre agresor, o su pérdida en los últimos dos años por un incidente de violencia doméstica",
+          `${ina}; 8 CFR 204.2(e)(1)(i)(A), (e)(2)(ii)`,
+          "green card permanent resident status lawful permanent resident card lost status deported",
+          "tarjeta verde residente permanente estatus tarjeta de residente perdió estatus deportado",
+        )
+      : el(
+          "abuser-status",
+          "The abusive parent's U.S. citizenship, or its loss or renunciation within the past two years related to an incident of domestic violence",
+          "Ciudadanía estadounidense del padre o la madre agresor, o su pérdida o renuncia en los últimos dos años relacionada con un incidente de violencia doméstica",
+          `${ina}; 8 CFR 204.2(e)(1)(i)(A), (e)(2)(ii)`,
+          "citizen born naturalized status passport lost renounced citizenship",
+          "ciudadano nacido naturalizado estatus pasaporte perdió renunció ciudadanía",
+        ),
+    el(
+      "abuse",
+      "Battery or extreme cruelty by the parent",
+      "Agresión o crueldad extrema por el padre o la madre",
+      `${ina}; 8 CFR 204.2(e)(1)(i)(E), (e)(1)(vi)`,
+      abuseQuery,
+      abuseQueryEs,
+    ),
+    el(
+      "residence",
+      "Residence with the abusive parent",
+      "Residencia compartida con el padre o la madre agresor",
+      "8 CFR 204.2(e)(1)(i)(D), (e)(2)(iii)",
+      "lived together home address residence school records",
+      "vivimos juntos casa domicilio dirección residencia registros escolares",
+    ),
+    goodMoralCharacter(
+      "8 CFR 204.2(e)(1)(i)(F), (e)(2)(v)",
+      "Good moral character (presumed for a child under 14)",
+      "Buen carácter moral (se presume en un menor de 14 años)",
+    ),
   ];
 }
 
@@ -144,10 +239,38 @@ function vawaChild(lpr: boolean): LegalElement[] {
  * cruelty by U.S. citizen son or daughter."
  */
 const vawaParent: LegalElement[] = [
-  el("relationship", "Qualifying relationship: parent of a U.S. citizen son or daughter, or of one who within the past two years died or lost or renounced citizenship related to an incident of domestic violence", "Relación que califica: padre o madre de un hijo o hija ciudadano estadounidense, o de uno que en los últimos dos años murió o perdió o renunció a la ciudadanía en relación con un incidente de violencia doméstica", "INA 204(a)(1)(A)(vii)(I)", "son daughter child birth certificate parent mother father died lost renounced citizenship", "hijo hija niño acta de nacimiento padre madre murió perdió renunció ciudadanía"),
-  el("abuser-status", "The son or daughter is a U.S. citizen aged 21 or over", "El hijo o la hija es ciudadano estadounidense de 21 años o más", "INA 204(a)(1)(A)(vii)(III), 201(b)(2)(A)(i)", "citizen born naturalized age 21 older adult", "ciudadano nacido naturalizado edad 21 mayor adulto"),
-  el("abuse", "Battery or extreme cruelty by the son or daughter", "Agresión o crueldad extrema por el hijo o la hija", "INA 204(a)(1)(A)(vii)(V)", abuseQuery, abuseQueryEs),
-  el("residence", "Residence with the abusive son or daughter", "Residencia compartida con el hijo o la hija agresor", "INA 204(a)(1)(A)(vii)(IV)", "lived together home address residence", "vivimos juntos casa domicilio dirección residencia"),
+  el(
+    "relationship",
+    "Qualifying relationship: parent of a U.S. citizen son or daughter, or of one who within the past two years died or lost or renounced citizenship related to an incident of domestic violence",
+    "Relación que califica: padre o madre de un hijo o hija ciudadano estadounidense, o de uno que en los últimos dos años murió o perdió o renunció a la ciudadanía en relación con un incidente de violencia doméstica",
+    "INA 204(a)(1)(A)(vii)(I)",
+    "son daughter child birth certificate parent mother father died lost renounced citizenship",
+    "hijo hija niño acta de nacimiento padre madre murió perdió renunció ciudadanía",
+  ),
+  el(
+    "abuser-status",
+    "The son or daughter is a U.S. citizen aged 21 or over",
+    "El hijo o la hija es ciudadano estadounidense de 21 años o más",
+    "INA 204(a)(1)(A)(vii)(III), 201(b)(2)(A)(i)",
+    "citizen born naturalized age 21 older adult",
+    "ciudadano nacido naturalizado edad 21 mayor adulto",
+  ),
+  el(
+    "abuse",
+    "Battery or extreme cruelty by the son or daughter",
+    "Agresión o crueldad extrema por el hijo o la hija",
+    "INA 204(a)(1)(A)(vii)(V)",
+    abuseQuery,
+    abuseQueryEs,
+  ),
+  el(
+    "residence",
+    "Residence with the abusive son or daughter",
+    "Residencia compartida con el hijo o la hija agresor",
+    "INA 204(a)(1)(A)(vii)(IV)",
+    "lived together home address residence",
+    "vivimos juntos casa domicilio dirección residencia",
+  ),
   goodMoralCharacter("INA 204(a)(1)(A)(vii)(II)"),
 ];
 
@@ -156,13 +279,41 @@ function spouseRelationship(variant: "spouse" | "intended-spouse" | "divorced" |
   const ina = lpr ? "INA 204(a)(1)(B)(ii)" : "INA 204(a)(1)(A)(iii)(II)(aa)";
   switch (variant) {
     case "spouse":
-      return el("relationship", "Qualifying relationship: marriage to the abuser", "Relación que califica: matrimonio con el agresor", `${lpr ? ina : `${ina}(AA)`}; 8 CFR 204.2(c)(1)(i)(A)-(B)`, "married marriage husband wife wedding certificate", "casado casada matrimonio esposo esposa boda acta de matrimonio");
+      return el(
+        "relationship",
+        "Qualifying relationship: marriage to the abuser",
+        "Relación que califica: matrimonio con el agresor",
+        `${lpr ? ina : `${ina}(AA)`}; 8 CFR 204.2(c)(1)(i)(A)-(B)`,
+        "married marriage husband wife wedding certificate",
+        "casado casada matrimonio esposo esposa boda acta de matrimonio",
+      );
     case "intended-spouse":
-      return el("relationship", "Qualifying relationship: intended spouse (the abuser's bigamy)", "Relación que califica: cónyuge de buena fe (bigamia del agresor)", `INA 101(a)(50), ${ina.slice(4)}${lpr ? "" : "(BB)"}`, "married marriage ceremony believed valid already married bigamy other wife husband", "casado casada matrimonio ceremonia creí válido ya estaba casado bigamia otra esposa esposo");
+      return el(
+        "relationship",
+        "Qualifying relationship: intended spouse (the abuser's bigamy)",
+        "Relación que califica: cónyuge de buena fe (bigamia del agresor)",
+        `INA 101(a)(50), ${ina.slice(4)}${lpr ? "" : "(BB)"}`,
+        "married marriage ceremony believed valid already married bigamy other wife husband",
+        "casado casada matrimonio ceremonia creí válido ya estaba casado bigamia otra esposa esposo",
+      );
     case "divorced":
-      return el("relationship", "Qualifying relationship: marriage ended by divorce", "Relación que califica: matrimonio terminado por divorcio", lpr ? ina : `${ina}(CC)(ccc)`, "married marriage divorce decree ended", "casado casada matrimonio divorcio sentencia terminó");
+      return el(
+        "relationship",
+        "Qualifying relationship: marriage ended by divorce",
+        "Relación que califica: matrimonio terminado por divorcio",
+        lpr ? ina : `${ina}(CC)(ccc)`,
+        "married marriage divorce decree ended",
+        "casado casada matrimonio divorcio sentencia terminó",
+      );
     case "deceased-abuser":
-      return el("relationship", "Qualifying relationship: marriage to a U.S. citizen", "Relación que califica: matrimonio con un ciudadano estadounidense", `${ina}(CC)(aaa)`, "married marriage husband wife citizen", "casado casada matrimonio esposo esposa ciudadano");
+      return el(
+        "relationship",
+        "Qualifying relationship: marriage to a U.S. citizen",
+        "Relación que califica: matrimonio con un ciudadano estadounidense",
+        `${ina}(CC)(aaa)`,
+        "married marriage husband wife citizen",
+        "casado casada matrimonio esposo esposa ciudadano",
+      );
   }
 }
 
@@ -170,7 +321,9 @@ function spouseRelationship(variant: "spouse" | "intended-spouse" | "divorced" |
 function vawa(variant: (typeof caseVariants)["VAWA"][number], status?: AbuserStatus): LegalElement[] {
   const lpr = status === "lpr";
   if (lpr && citizenAbuserOnly.includes(variant)) {
-    throw new InvalidInputError(`case.json: variant "${variant}" needs a U.S. citizen abuser; the abuser's status reads as a lawful permanent resident`);
+    throw new InvalidInputError(
+      `case.json: variant "${variant}" needs a U.S. citizen abuser; the abuser's status reads as a lawful permanent resident`,
+    );
   }
   switch (variant) {
     case "spouse":
@@ -178,11 +331,25 @@ function vawa(variant: (typeof caseVariants)["VAWA"][number], status?: AbuserSta
       return vawaSpouse(spouseRelationship(variant, lpr), lpr);
     case "divorced":
       return vawaSpouse(spouseRelationship(variant, lpr), lpr, [
-        el("divorce-link", "Divorce within two years, connected to the abuse", "Divorcio dentro de los dos años, relacionado con el abuso", lpr ? "INA 204(a)(1)(B)(ii)" : "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(ccc)", "divorce filed decree date left because abuse separated within two years", "divorcio presenté sentencia fecha me fui por el abuso separados dentro de dos años"),
+        el(
+          "divorce-link",
+          "Divorce within two years, connected to the abuse",
+          "Divorcio dentro de los dos años, relacionado con el abuso",
+          lpr ? "INA 204(a)(1)(B)(ii)" : "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(ccc)",
+          "divorce filed decree date left because abuse separated within two years",
+          "divorcio presenté sentencia fecha me fui por el abuso separados dentro de dos años",
+        ),
       ]);
     case "deceased-abuser":
       return vawaSpouse(spouseRelationship(variant, lpr), lpr, [
-        el("abuser-death", "The U.S. citizen abuser's death within the last two years", "Muerte del agresor ciudadano estadounidense en los últimos dos años", "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(aaa)", "died death certificate funeral date passed away", "murió muerte acta de defunción funeral fecha falleció"),
+        el(
+          "abuser-death",
+          "The U.S. citizen abuser's death within the last two years",
+          "Muerte del agresor ciudadano estadounidense en los últimos dos años",
+          "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(aaa)",
+          "died death certificate funeral date passed away",
+          "murió muerte acta de defunción funeral fecha falleció",
+        ),
       ]);
     case "child":
       return vawaChild(lpr);
@@ -238,19 +405,82 @@ export const variantElements: { [T in CaseType]: Record<(typeof caseVariants)[T]
  */
 function tVisa(minor: boolean, trauma = false): LegalElement[] {
   return [
-    el("recruitment", "Recruitment, harbouring, transport, provision or obtaining", "Reclutamiento, acogida o transporte", "8 CFR 214.202(a), 214.206; 214.201; 22 U.S.C. 7102(11)", "recruited promise job offer work visa transport brought fee smuggler", "reclutaron promesa oferta de trabajo visa transporte trajeron cuota coyote"),
+    el(
+      "recruitment",
+      "Recruitment, harbouring, transport, provision or obtaining",
+      "Reclutamiento, acogida o transporte",
+      "8 CFR 214.202(a), 214.206; 214.201; 22 U.S.C. 7102(11)",
+      "recruited promise job offer work visa transport brought fee smuggler",
+      "reclutaron promesa oferta de trabajo visa transporte trajeron cuota coyote",
+    ),
     // A minor in sex trafficking needs no force, fraud or coercion (8 CFR 214.206(a)(1); 22 U.S.C. 7102(11)(A)).
     minor
-      ? el("force-fraud-coercion", "Force, fraud or coercion (not required for a minor in sex trafficking)", "Fuerza, fraude o coacción (no se exige a un menor en la trata sexual)", "8 CFR 214.202(a), 214.206(a)(1); 22 U.S.C. 7102(11)(A)-(B)", "age under 18 minor passport taken debt threatened locked force lied", "edad menor de 18 menor pasaporte quitaron deuda amenazaron encerrado fuerza mintieron")
-      : el("force-fraud-coercion", "Force, fraud or coercion", "Fuerza, fraude o coacción", "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)", "passport documents taken debt threatened deport immigration locked force beaten lied promised", "pasaporte documentos quitaron deuda amenazaron deportar inmigración encerrado fuerza golpearon mintieron prometieron"),
-    el("purpose", "Sex trafficking (recruited, harboured, transported, provided, obtained, patronized or solicited for a commercial sex act), or labour or services for involuntary servitude, peonage, debt bondage or slavery", "Trata sexual (reclutamiento, acogida, transporte, entrega, obtención, o ser objeto de solicitud o pago por un acto sexual comercial), o trabajo o servicios en servidumbre involuntaria, peonaje, servidumbre por deudas o esclavitud", "8 CFR 214.202(a), 214.206(a)(1)-(2); 22 U.S.C. 7102(11)", "worked hours paid wages debt owed could not leave labor farm sex commercial customers patronized solicited", "trabajé horas pagaban salario deuda debía no podía irme trabajo granja campo sexo comercial clientes"),
-    el("presence", "Physical presence on account of trafficking", "Presencia física a causa de la trata", "8 CFR 214.202(b), 214.207; INA 101(a)(15)(T)(i)(II)", "present United States on account of trafficking remained escaped arrived", "presente Estados Unidos a causa de la trata permanecí escapé llegué"),
+      ? el(
+          "force-fraud-coercion",
+          "Force, fraud or coercion (not required for a minor in sex trafficking)",
+          "Fuerza, fraude o coacción (no se exige a un menor en la trata sexual)",
+          "8 CFR 214.202(a), 214.206(a)(1); 22 U.S.C. 7102(11)(A)-(B)",
+          "age under 18 minor passport taken debt threatened locked force lied",
+          "edad menor de 18 menor pasaporte quitaron deuda amenazaron encerrado fuerza mintieron",
+        )
+      : el(
+          "force-fraud-coercion",
+          "Force, fraud or coercion",
+          "Fuerza, fraude o coacción",
+          "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)",
+          "passport documents taken debt threatened deport immigration locked force beaten lied promised",
+          "pasaporte documentos quitaron deuda amenazaron deportar inmigración encerrado fuerza golpearon mintieron prometieron",
+        ),
+    el(
+      "purpose",
+      "Sex trafficking (recruited, harboured, transported, provided, obtained, patronized or solicited for a commercial sex act), or labour or services for involuntary servitude, peonage, debt bondage or slavery",
+      "Trata sexual (reclutamiento, acogida, transporte, entrega, obtención, o ser objeto de solicitud o pago por un acto sexual comercial), o trabajo o servicios en servidumbre involuntaria, peonaje, servidumbre por deudas o esclavitud",
+      "8 CFR 214.202(a), 214.206(a)(1)-(2); 22 U.S.C. 7102(11)",
+      "worked hours paid wages debt owed could not leave labor farm sex commercial customers patronized solicited",
+      "trabajé horas pagaban salario deuda debía no podía irme trabajo granja campo sexo comercial clientes",
+    ),
+    el(
+      "presence",
+      "Physical presence on account of trafficking",
+      "Presencia física a causa de la trata",
+      "8 CFR 214.202(b), 214.207; INA 101(a)(15)(T)(i)(II)",
+      "present United States on account of trafficking remained escaped arrived",
+      "presente Estados Unidos a causa de la trata permanecí escapé llegué",
+    ),
     minor
-      ? el("law-enforcement", "Under 18 at the time of victimization: exempt from the law-enforcement requirement", "Menor de 18 años en el momento de la trata: exento del requisito de cooperar con las autoridades", "8 CFR 214.202(c)(1), 214.208; INA 101(a)(15)(T)(i)(III)(cc)", "age under 18 minor birth date police HSI reported interview", "edad menor de 18 menor fecha de nacimiento policía HSI denuncié entrevista")
+      ? el(
+          "law-enforcement",
+          "Under 18 at the time of victimization: exempt from the law-enforcement requirement",
+          "Menor de 18 años en el momento de la trata: exento del requisito de cooperar con las autoridades",
+          "8 CFR 214.202(c)(1), 214.208; INA 101(a)(15)(T)(i)(III)(cc)",
+          "age under 18 minor birth date police HSI reported interview",
+          "edad menor de 18 menor fecha de nacimiento policía HSI denuncié entrevista",
+        )
       : trauma
-        ? el("law-enforcement", "Trauma exception to compliance with law-enforcement requests", "Excepción por trauma al requisito de cooperar con las autoridades", "8 CFR 214.202(c)(2), 214.208; INA 101(a)(15)(T)(i)(III)(bb)", "trauma counselling therapist fear unable to talk police HSI interview", "trauma consejería terapeuta miedo no podía hablar policía HSI entrevista")
-        : el("law-enforcement", "Compliance with reasonable requests from law enforcement", "Cooperación con las solicitudes razonables de las autoridades", "8 CFR 214.202(c), 214.208(c); INA 101(a)(15)(T)(i)(III)(aa)", "police HSI reported cooperated interview law enforcement declaration certification", "policía HSI denuncié cooperé entrevista autoridades declaración certificación"),
-    el("hardship", "Extreme hardship involving unusual and severe harm upon removal", "Penuria extrema que implica un daño inusual y grave en caso de deportación", "8 CFR 214.202(d), 214.209; INA 101(a)(15)(T)(i)(IV)", "fear returned retaliation hardship family counselling medical debt traffickers home country", "miedo regresar represalias penuria familia consejería médico deuda tratantes país de origen"),
+        ? el(
+            "law-enforcement",
+            "Trauma exception to compliance with law-enforcement requests",
+            "Excepción por trauma al requisito de cooperar con las autoridades",
+            "8 CFR 214.202(c)(2), 214.208; INA 101(a)(15)(T)(i)(III)(bb)",
+            "trauma counselling therapist fear unable to talk police HSI interview",
+            "trauma consejería terapeuta miedo no podía hablar policía HSI entrevista",
+          )
+        : el(
+            "law-enforcement",
+            "Compliance with reasonable requests from law enforcement",
+            "Cooperación con las solicitudes razonables de las autoridades",
+            "8 CFR 214.202(c), 214.208(c); INA 101(a)(15)(T)(i)(III)(aa)",
+            "police HSI reported cooperated interview law enforcement declaration certification",
+            "policía HSI denuncié cooperé entrevista autoridades declaración certificación",
+          ),
+    el(
+      "hardship",
+      "Extreme hardship involving unusual and severe harm upon removal",
+      "Penuria extrema que implica un daño inusual y grave en caso de deportación",
+      "8 CFR 214.202(d), 214.209; INA 101(a)(15)(T)(i)(IV)",
+      "fear returned retaliation hardship family counselling medical debt traffickers home country",
+      "miedo regresar represalias penuria familia consejería médico deuda tratantes país de origen",
+    ),
   ];
 }
 

@@ -26,27 +26,85 @@
 
 /** States, D.C., territories and commonwealths, by name and postal abbreviation. */
 export const usPlaces: ReadonlyArray<readonly [string, string]> = [
-  ["Alabama", "AL"], ["Alaska", "AK"], ["Arizona", "AZ"], ["Arkansas", "AR"], ["California", "CA"], ["Colorado", "CO"],
-  ["Connecticut", "CT"], ["Delaware", "DE"], ["Florida", "FL"], ["Georgia", "GA"], ["Hawaii", "HI"], ["Idaho", "ID"],
-  ["Illinois", "IL"], ["Indiana", "IN"], ["Iowa", "IA"], ["Kansas", "KS"], ["Kentucky", "KY"], ["Louisiana", "LA"],
-  ["Maine", "ME"], ["Maryland", "MD"], ["Massachusetts", "MA"], ["Michigan", "MI"], ["Minnesota", "MN"], ["Mississippi", "MS"],
-  ["Missouri", "MO"], ["Montana", "MT"], ["Nebraska", "NE"], ["Nevada", "NV"], ["New Hampshire", "NH"], ["New Jersey", "NJ"],
-  ["New Mexico", "NM"], ["New York", "NY"], ["North Carolina", "NC"], ["North Dakota", "ND"], ["Ohio", "OH"], ["Oklahoma", "OK"],
-  ["Oregon", "OR"], ["Pennsylvania", "PA"], ["Rhode Island", "RI"], ["South Carolina", "SC"], ["South Dakota", "SD"], ["Tennessee", "TN"],
-  ["Texas", "TX"], ["Utah", "UT"], ["Vermont", "VT"], ["Virginia", "VA"], ["Washington", "WA"], ["West Virginia", "WV"],
-  ["Wisconsin", "WI"], ["Wyoming", "WY"], ["District of Columbia", "DC"], ["Puerto Rico", "PR"], ["Guam", "GU"],
-  ["U.S. Virgin Islands", "VI"], ["American Samoa", "AS"], ["Northern Mariana Islands", "MP"],
+  ["Alabama", "AL"],
+  ["Alaska", "AK"],
+  ["Arizona", "AZ"],
+  ["Arkansas", "AR"],
+  ["California", "CA"],
+  ["Colorado", "CO"],
+  ["Connecticut", "CT"],
+  ["Delaware", "DE"],
+  ["Florida", "FL"],
+  ["Georgia", "GA"],
+  ["Hawaii", "HI"],
+  ["Idaho", "ID"],
+  ["Illinois", "IL"],
+  ["Indiana", "IN"],
+  ["Iowa", "IA"],
+  ["Kansas", "KS"],
+  ["Kentucky", "KY"],
+  ["Louisiana", "LA"],
+  ["Maine", "ME"],
+  ["Maryland", "MD"],
+  ["Massachusetts", "MA"],
+  ["Michigan", "MI"],
+  ["Minnesota", "MN"],
+  ["Mississippi", "MS"],
+  ["Missouri", "MO"],
+  ["Montana", "MT"],
+  ["Nebraska", "NE"],
+  ["Nevada", "NV"],
+  ["New Hampshire", "NH"],
+  ["New Jersey", "NJ"],
+  ["New Mexico", "NM"],
+  ["New York", "NY"],
+  ["North Carolina", "NC"],
+  ["North Dakota", "ND"],
+  ["Ohio", "OH"],
+  ["Oklahoma", "OK"],
+  ["Oregon", "OR"],
+  ["Pennsylvania", "PA"],
+  ["Rhode Island", "RI"],
+  ["South Carolina", "SC"],
+  ["South Dakota", "SD"],
+  ["Tennessee", "TN"],
+  ["Texas", "TX"],
+  ["Utah", "UT"],
+  ["Vermont", "VT"],
+  ["Virginia", "VA"],
+  ["Washington", "WA"],
+  ["West Virginia", "WV"],
+  ["Wisconsin", "WI"],
+  ["Wyoming", "WY"],
+  ["District of Columbia", "DC"],
+  ["Puerto Rico", "PR"],
+  ["Guam", "GU"],
+  ["U.S. Virgin Islands", "VI"],
+  ["American Samoa", "AS"],
+  ["Northern Mariana Islands", "MP"],
 ];
 
 const countryNames = ["united states", "united states of america", "usa", "us"];
 const fold = (s: string) => s.replace(/\./g, "").replace(/\s+/g, " ").trim().toLowerCase();
-const usNames = new Set([...countryNames, ...usPlaces.map(([name]) => fold(name)), "virgin islands", "washington dc", "commonwealth of puerto rico", "commonwealth of the northern mariana islands"]);
+const usNames = new Set([
+  ...countryNames,
+  ...usPlaces.map(([name]) => fold(name)),
+  "virgin islands",
+  "washington dc",
+  "commonwealth of puerto rico",
+  "commonwealth of the northern mariana islands",
+]);
 const usAbbreviations = new Set(usPlaces.map(([, abbr]) => abbr));
 
 /** Whether a signing place is inside the United States, its territories or commonwealths (see above). */
 export function signedInsideUnitedStates(place: string | undefined): boolean {
   if (!place?.trim()) return false;
-  const last = place.split(",").map((p) => p.trim()).filter(Boolean).at(-1) ?? "";
+  const last =
+    place
+      .split(",")
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .at(-1) ?? "";
   const bare = last.replace(/\./g, "");
   if (/^[A-Z]{2}$/.test(bare) && (usAbbreviations.has(bare) || bare === "US")) return true;
   return usNames.has(fold(last));
@@ -63,7 +121,8 @@ export const verificationSentence: Record<"en" | "es", Record<OathForm, string>>
     "1746(2)": "I declare under penalty of perjury that the foregoing is true and correct.",
   },
   es: {
-    "1746(1)": "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.",
+    "1746(1)":
+      "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.",
     "1746(2)": "Declaro bajo pena de perjurio que lo anterior es verdadero y correcto.",
   },
 };

@@ -2,12 +2,12 @@
  * The execution state as the Lambda handlers and the worker read it. It only ever holds
  * ids, blob keys and small reports (see workflows/definition.ts).
  */
-import type { StageReport } from "./stages/report.ts";
-import type { CaseType } from "./case-file.ts";
-import type { CaseLanguage } from "./translation.ts";
-import type { StageModule } from "./stages/index.ts";
 
+import type { CaseType } from "./case-file.ts";
 import type { FaultKind } from "./faults.ts";
+import type { StageModule } from "./stages/index.ts";
+import type { StageReport } from "./stages/report.ts";
+import type { CaseLanguage } from "./translation.ts";
 
 /** Kept for imports that predate core/faults.ts (the worker's model session). */
 export type { FaultKind } from "./faults.ts";
@@ -37,7 +37,13 @@ export interface PipelineState extends StageResults {
   rewrites: { n: number };
   maxRewrites: number;
   scoreThreshold: number;
-  extract: { extractKey: string; documentCount: number; pageCount: number; documentsKey?: string; ocrPages: Array<{ document: number; page: number; confidence: number; engine: "tesseract" | "textract" }> };
+  extract: {
+    extractKey: string;
+    documentCount: number;
+    pageCount: number;
+    documentsKey?: string;
+    ocrPages: Array<{ document: number; page: number; confidence: number; engine: "tesseract" | "textract" }>;
+  };
   redact?: { redactedKey: string; entityCount: number };
   index?: { indexKey: string; chunkCount: number };
   placeholders?: { problems: number; rewrite: boolean; checkKey: string };

@@ -3,15 +3,15 @@
  * falls back to. The definition takes its TimeoutSeconds/HeartbeatSeconds from here, so
  * the timing contract and the models live in one reviewed file.
  */
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
+import { config } from "./config.ts";
 import { InvalidInputError, ModelUnavailableError } from "./errors.ts";
-import { gpuStages, type GpuStage } from "./state-names.ts";
 import { localProvider, providerModule, providerNames, providers } from "./providers/index.ts";
 import type { ProviderModule } from "./providers/types.ts";
-import { config } from "./config.ts";
+import { type GpuStage, gpuStages } from "./state-names.ts";
 
 const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const defaultRegistryPath = path.join(projectRoot, "models", "registry.json");
@@ -25,7 +25,10 @@ const hostClassSchema = z.object({
 
 const modelSchema = z.object({
   file: z.string().min(1),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+  sha256: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   url: z.string().optional(),
   hostClass: z.string(),
   /** Largest context this deployment will ever ask of the model (tokens). */
@@ -68,7 +71,9 @@ const modelSchema = z.object({
 export function fallbackRefSchema(list: readonly ProviderModule[] = providers) {
   const names = providerNames(list);
   const escaped = names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return z.string().regex(new RegExp(`^(${escaped.join("|")}):.+$`), `expected <provider>:<model>, the provider one of ${names.join(", ")}`);
+  return z
+    .string()
+    .regex(new RegExp(`^(${escaped.join("|")}):.+$`), `expected <provider>:<model>, the provider one of ${names.join(", ")}`);
 }
 const fallbackRef = fallbackRefSchema();
 
@@ -262,7 +267,10 @@ export function modelFilePath(registry: Registry, id: string): string {
 }
 
 /** The cost of one stage run, from the registry's price table. Unpriced is 0, never a guess. */
-export function stageCostUsd(registry: Registry, run: { provider: string; model: string; wallMs: number; tokensIn: number; tokensOut: number }): number {
+export function stageCostUsd(
+  registry: Registry,
+  run: { provider: string; model: string; wallMs: number; tokensIn: number; tokensOut: number },
+): number {
   let usd = 0;
   if (run.provider === localProvider) {
     const hostClass = registry.models[run.model]?.hostClass;

@@ -7,7 +7,7 @@
 import MiniSearch from "minisearch";
 import type { BlobStore } from "./blob-store.ts";
 import type { CaseType } from "./case-file.ts";
-import { legalElements, type LegalElement } from "./legal-elements.ts";
+import { type LegalElement, legalElements } from "./legal-elements.ts";
 import type { CaseLanguage } from "./translation.ts";
 import { decodeVectors, dot } from "./vectors.ts";
 
@@ -26,13 +26,19 @@ export interface ChunkOptions {
 }
 
 /** Splits each page on paragraph and sentence bounds; a chunk never spans two pages. */
-export function chunkPages(documents: Array<{ file: string; pages: Array<{ page: number; text: string }> }>, options: ChunkOptions = {}): Chunk[] {
+export function chunkPages(
+  documents: Array<{ file: string; pages: Array<{ page: number; text: string }> }>,
+  options: ChunkOptions = {},
+): Chunk[] {
   const size = options.size ?? 700;
   const overlap = options.overlap ?? 120;
   const chunks: Chunk[] = [];
   for (const doc of documents) {
     for (const page of doc.pages) {
-      const sentences = page.text.split(/(?<=[.!?])\s+|\n{2,}|\n/).map((s) => s.trim()).filter(Boolean);
+      const sentences = page.text
+        .split(/(?<=[.!?])\s+|\n{2,}|\n/)
+        .map((s) => s.trim())
+        .filter(Boolean);
       let current = "";
       // Whether `current` holds a sentence not yet in any chunk (not only the overlap tail).
       let fresh = false;
@@ -102,7 +108,11 @@ export function factsQuery(caseType: CaseType, language: CaseLanguage = "en", el
  * Every query the worker ranks chunks by for a case type and language (its variant's elements;
  * the case type's default variant's when not given), known before any model runs.
  */
-export function retrievalQueries(caseType: CaseType, language: CaseLanguage = "en", elements: LegalElement[] = legalElements[caseType]): string[] {
+export function retrievalQueries(
+  caseType: CaseType,
+  language: CaseLanguage = "en",
+  elements: LegalElement[] = legalElements[caseType],
+): string[] {
   return [...new Set([factsQuery(caseType, language, elements), ...elements.map((e) => elementQuery(e, language))])];
 }
 
@@ -168,7 +178,9 @@ export function rankChunks(stored: StoredIndex, query: string, vectors?: HybridO
   const order = stored.chunks.map((c) => c.id);
   const ids =
     vectors?.queryVector !== undefined
-      ? fuseReciprocalRanks([bm25, vectorIds(stored.chunks, vectors.chunkVectors, vectors.queryVector)], vectors.k ?? 60, order).map((x) => x.id)
+      ? fuseReciprocalRanks([bm25, vectorIds(stored.chunks, vectors.chunkVectors, vectors.queryVector)], vectors.k ?? 60, order).map(
+          (x) => x.id,
+        )
       : bm25;
   const ranked = ids.map((id) => byId.get(id)).filter((c): c is Chunk => c !== undefined);
   const seen = new Set(ranked.map((c) => c.id));

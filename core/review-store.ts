@@ -2,7 +2,14 @@
  * Where review gates (the task token kept with the execution) and the review audit log live:
  * the history database file locally, a DynamoDB table in AWS (`AFFIANT_REVIEW_TABLE`).
  */
-import { ConditionalCheckFailedException, DeleteItemCommand, DynamoDBClient, GetItemCommand, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
+import {
+  ConditionalCheckFailedException,
+  DeleteItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+} from "@aws-sdk/client-dynamodb";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
 import { config } from "./config.ts";
 import { homePaths } from "./paths.ts";
@@ -44,7 +51,9 @@ export class SqliteReviewStore extends SqliteTables implements ReviewStore {
 
   openGateSync(g: ReviewGate): void {
     this.db
-      .prepare(`INSERT OR REPLACE INTO review_gates (execution_id, token, version, round, run_key, opened_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(
+        `INSERT OR REPLACE INTO review_gates (execution_id, token, version, round, run_key, opened_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      )
       .run(g.executionId, g.token, g.version, g.round, g.runKey, g.openedAt, g.expiresAt);
   }
 
@@ -53,12 +62,16 @@ export class SqliteReviewStore extends SqliteTables implements ReviewStore {
   }
 
   gateSync(executionId: string): ReviewGate | undefined {
-    const r = this.db.prepare(`SELECT * FROM review_gates WHERE execution_id = ?`).get(executionId) as Record<string, string | number | null> | undefined;
+    const r = this.db.prepare(`SELECT * FROM review_gates WHERE execution_id = ?`).get(executionId) as
+      | Record<string, string | number | null>
+      | undefined;
     return r ? rowToGate(r) : undefined;
   }
 
   gateByToken(token: string): ReviewGate | undefined {
-    const r = this.db.prepare(`SELECT * FROM review_gates WHERE token = ?`).get(token) as Record<string, string | number | null> | undefined;
+    const r = this.db.prepare(`SELECT * FROM review_gates WHERE token = ?`).get(token) as
+      | Record<string, string | number | null>
+      | undefined;
     return r ? rowToGate(r) : undefined;
   }
 
@@ -80,7 +93,9 @@ export class SqliteReviewStore extends SqliteTables implements ReviewStore {
 
   addAuditSync(e: ReviewAuditEntry): void {
     this.db
-      .prepare(`INSERT INTO review_audit (execution_id, reviewer, decision, version, round, via, notes_chars, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(
+        `INSERT INTO review_audit (execution_id, reviewer, decision, version, round, via, notes_chars, decided_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
       .run(e.executionId, e.reviewer, e.decision, e.version, e.round, e.via, e.notesChars, e.decidedAt);
   }
 
@@ -89,7 +104,11 @@ export class SqliteReviewStore extends SqliteTables implements ReviewStore {
   }
 
   auditSync(executionId: string): ReviewAuditEntry[] {
-    return (this.db.prepare(`SELECT * FROM review_audit WHERE execution_id = ? ORDER BY id`).all(executionId) as Array<Record<string, string | number>>).map((r) => ({
+    return (
+      this.db.prepare(`SELECT * FROM review_audit WHERE execution_id = ? ORDER BY id`).all(executionId) as Array<
+        Record<string, string | number>
+      >
+    ).map((r) => ({
       executionId: String(r.execution_id),
       reviewer: String(r.reviewer),
       decision: r.decision as ReviewAuditEntry["decision"],
@@ -100,7 +119,6 @@ export class SqliteReviewStore extends SqliteTables implements ReviewStore {
       decidedAt: String(r.decided_at),
     }));
   }
-
 }
 
 function rowToGate(r: Record<string, string | number | null>): ReviewGate {
@@ -147,10 +165,20 @@ export class DynamoReviewStore implements ReviewStore {
   }
 
   async gate(executionId: string): Promise<ReviewGate | undefined> {
-    const res = await this.client.send(new GetItemCommand({ TableName: this.table, Key: { executionId: { S: executionId }, sk: { S: "gate" } }, ConsistentRead: true }));
+    const res = await this.client.send(
+      new GetItemCommand({ TableName: this.table, Key: { executionId: { S: executionId }, sk: { S: "gate" } }, ConsistentRead: true }),
+    );
     const i = res.Item;
     if (!i) return undefined;
-    return { executionId, token: i.token!.S!, version: i.version!.S!, round: Number(i.round!.N), openedAt: i.openedAt!.S!, expiresAt: i.expiresAt!.S!, runKey: i.runKey!.S! };
+    return {
+      executionId,
+      token: i.token!.S!,
+      version: i.version!.S!,
+      round: Number(i.round!.N),
+      openedAt: i.openedAt!.S!,
+      expiresAt: i.expiresAt!.S!,
+      runKey: i.runKey!.S!,
+    };
   }
 
   async closeGate(executionId: string, token: string): Promise<boolean> {

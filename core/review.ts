@@ -74,7 +74,8 @@ export function checkReviewDecision(input: ReviewDecisionInput): { decision: Rev
   const notes = input.notes ?? "";
   const bytes = Buffer.byteLength(notes, "utf8");
   if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
-  if (input.decision === "changes" && !notes.trim()) throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
+  if (input.decision === "changes" && !notes.trim())
+    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
   if (!input.reviewer.trim() || input.reviewer.length > 200) throw new InvalidInputError("reviewer: 1 to 200 characters");
   return { decision: input.decision as ReviewDecision, notes };
 }

@@ -81,9 +81,19 @@ export function checkPlaceholders(draft: Draft, legend: RoleLegend): Placeholder
       const written = m[0];
       if (!types.has(m[1]!.toUpperCase())) continue;
       if (!exact.test(written)) {
-        problems.push({ kind: "malformed", element: p.element, placeholder: written, detail: `"${written}" is not a placeholder; write [${m[1]!.toUpperCase()}_${m[2]}] exactly` });
+        problems.push({
+          kind: "malformed",
+          element: p.element,
+          placeholder: written,
+          detail: `"${written}" is not a placeholder; write [${m[1]!.toUpperCase()}_${m[2]}] exactly`,
+        });
       } else if (!known.has(written) && !seen.has(written)) {
-        problems.push({ kind: "unknown", element: p.element, placeholder: written, detail: `${written} is not in the case; use only the placeholders of the sources and the legend` });
+        problems.push({
+          kind: "unknown",
+          element: p.element,
+          placeholder: written,
+          detail: `${written} is not in the case; use only the placeholders of the sources and the legend`,
+        });
       }
       seen.add(written);
     }
@@ -92,7 +102,13 @@ export function checkPlaceholders(draft: Draft, legend: RoleLegend): Placeholder
     for (const kind of needs.requires) {
       const holders = legend.parties.filter((x) => roleKind(x.role) === kind).map((x) => x.placeholder);
       if (holders.length && !holders.some((h) => text.includes(h))) {
-        problems.push({ kind: "missing-role", element: p.element, role: kind, placeholder: holders[0], detail: `the ${kind} (${holders.join(" or ")}) must appear in this paragraph` });
+        problems.push({
+          kind: "missing-role",
+          element: p.element,
+          role: kind,
+          placeholder: holders[0],
+          detail: `the ${kind} (${holders.join(" or ")}) must appear in this paragraph`,
+        });
       }
     }
     if (needs.actor) {
@@ -102,7 +118,13 @@ export function checkPlaceholders(draft: Draft, legend: RoleLegend): Placeholder
         const asObject = new RegExp(`\\b(?:${harmVerbs})\\s+(?:\\w+ly\\s+)?${ph}`, "i");
         const asPatient = new RegExp(`${ph}\\s+(?:was|were|got|had been)\\s+(?:\\w+ly\\s+)?(?:${harmVerbs})\\b`, "i");
         if (asObject.test(text) || asPatient.test(text)) {
-          problems.push({ kind: "wrong-slot", element: p.element, role: needs.actor, placeholder: x.placeholder, detail: `${x.placeholder} is the ${needs.actor}: the one who did it, not the one it was done to` });
+          problems.push({
+            kind: "wrong-slot",
+            element: p.element,
+            role: needs.actor,
+            placeholder: x.placeholder,
+            detail: `${x.placeholder} is the ${needs.actor}: the one who did it, not the one it was done to`,
+          });
         }
       }
     }

@@ -7,11 +7,11 @@
  */
 import { randomBytes } from "node:crypto";
 import { DynamoDBClient, PutItemCommand, QueryCommand } from "@aws-sdk/client-dynamodb";
-import { SqliteTables } from "./sqlite.ts";
-import { homePaths } from "./paths.ts";
 import { awsClientTimeouts } from "./aws-timeouts.ts";
 import { config } from "./config.ts";
 import { DeadlineReachedError, GenerationStalledError, WorkerStalledError } from "./errors.ts";
+import { homePaths } from "./paths.ts";
+import { SqliteTables } from "./sqlite.ts";
 
 export interface BreakerPolicy {
   /** Open the circuit above this share of failures among the recent outcomes. */
@@ -37,7 +37,13 @@ export interface ModelHealth {
   probeDue: boolean;
 }
 
-const stallErrors = new Set([GenerationStalledError.errorName, WorkerStalledError.errorName, DeadlineReachedError.errorName, "States.HeartbeatTimeout", "States.Timeout"]);
+const stallErrors = new Set([
+  GenerationStalledError.errorName,
+  WorkerStalledError.errorName,
+  DeadlineReachedError.errorName,
+  "States.HeartbeatTimeout",
+  "States.Timeout",
+]);
 
 interface Outcome {
   ok: boolean;
@@ -87,22 +93,31 @@ export class SqliteRoutingStore extends SqliteTables implements RoutingStore {
   }
 
   async record(model: string, stage: string, error: string | null): Promise<void> {
-    this.db.prepare(`INSERT INTO model_outcomes (model, stage, ok, error, at) VALUES (?, ?, ?, ?, ?)`).run(model, stage, error ? 0 : 1, error, new Date().toISOString());
+    this.db
+      .prepare(`INSERT INTO model_outcomes (model, stage, ok, error, at) VALUES (?, ?, ?, ?, ?)`)
+      .run(model, stage, error ? 0 : 1, error, new Date().toISOString());
   }
 
   async health(model: string, policy: BreakerPolicy = defaultBreaker): Promise<ModelHealth> {
-    const rows = this.db.prepare(`SELECT ok, error, at FROM model_outcomes WHERE model = ? ORDER BY id DESC LIMIT ?`).all(model, policy.window) as Array<{ ok: number; error: string | null; at: string }>;
-    return evaluate(model, rows.map((r) => ({ ok: r.ok === 1, error: r.error, at: r.at })), policy);
+    const rows = this.db
+      .prepare(`SELECT ok, error, at FROM model_outcomes WHERE model = ? ORDER BY id DESC LIMIT ?`)
+      .all(model, policy.window) as Array<{ ok: number; error: string | null; at: string }>;
+    return evaluate(
+      model,
+      rows.map((r) => ({ ok: r.ok === 1, error: r.error, at: r.at })),
+      policy,
+    );
   }
 
   async claimProbe(model: string, staleMs: number): Promise<boolean> {
     const now = Date.now();
     const r = this.db
-      .prepare(`INSERT INTO breaker_probes (model, claimed_at) VALUES (?, ?) ON CONFLICT(model) DO UPDATE SET claimed_at = excluded.claimed_at WHERE breaker_probes.claimed_at <= ?`)
+      .prepare(
+        `INSERT INTO breaker_probes (model, claimed_at) VALUES (?, ?) ON CONFLICT(model) DO UPDATE SET claimed_at = excluded.claimed_at WHERE breaker_probes.claimed_at <= ?`,
+      )
       .run(model, now, now - staleMs);
     return r.changes === 1;
   }
-
 }
 
 /**
@@ -148,7 +163,11 @@ export class DynamoRoutingStore implements RoutingStore {
         Limit: policy.window,
       }),
     );
-    const rows = (res.Items ?? []).map((i) => ({ ok: i.ok?.BOOL ?? false, error: i.error?.S ?? null, at: i.at?.S ?? new Date(0).toISOString() }));
+    const rows = (res.Items ?? []).map((i) => ({
+      ok: i.ok?.BOOL ?? false,
+      error: i.error?.S ?? null,
+      at: i.at?.S ?? new Date(0).toISOString(),
+    }));
     return evaluate(model, rows, policy);
   }
 
@@ -159,7 +178,12 @@ export class DynamoRoutingStore implements RoutingStore {
         new PutItemCommand({
           TableName: this.table,
           // Its own partition, so the outcome queries never see it.
-          Item: { model: { S: `probe#${model}` }, seq: { S: "probe" }, claimedAt: { N: String(now) }, expiresAt: { N: String(Math.floor(now / 1000) + 7 * 24 * 3600) } },
+          Item: {
+            model: { S: `probe#${model}` },
+            seq: { S: "probe" },
+            claimedAt: { N: String(now) },
+            expiresAt: { N: String(Math.floor(now / 1000) + 7 * 24 * 3600) },
+          },
           ConditionExpression: "attribute_not_exists(seq) OR claimedAt <= :stale",
           ExpressionAttributeValues: { ":stale": { N: String(now - staleMs) } },
         }),

@@ -3,11 +3,19 @@
  * Writes ask for SSE-KMS with the project's key; the bucket's default encryption
  * enforces it too (sst.config.ts).
  */
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, S3ServiceException } from "@aws-sdk/client-s3";
-import { InvalidInputError } from "./errors.ts";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
+} from "@aws-sdk/client-s3";
+import { awsClientTimeouts } from "./aws-timeouts.ts";
 import { assertKey } from "./blob-key.ts";
 import type { BlobStore } from "./blob-store.ts";
-import { awsClientTimeouts } from "./aws-timeouts.ts";
+import { InvalidInputError } from "./errors.ts";
 
 export interface S3BlobStoreOptions {
   bucket: string;
@@ -77,5 +85,7 @@ export class S3BlobStore implements BlobStore {
 }
 
 function isNotFound(err: unknown): boolean {
-  return err instanceof S3ServiceException ? err.$metadata.httpStatusCode === 404 || err.name === "NoSuchKey" || err.name === "NotFound" : false;
+  return err instanceof S3ServiceException
+    ? err.$metadata.httpStatusCode === 404 || err.name === "NoSuchKey" || err.name === "NotFound"
+    : false;
 }

@@ -1,7 +1,8 @@
 /** The one way Affiant opens its SQLite file: WAL, so the CLI, the engine and its functions can share it. */
-import Database from "better-sqlite3";
+
 import { chmodSync, closeSync, existsSync, openSync } from "node:fs";
 import path from "node:path";
+import Database from "better-sqlite3";
 import { privateDir, privateModes } from "./paths.ts";
 
 export function openSqlite(file: string): Database.Database {

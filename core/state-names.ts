@@ -2,7 +2,7 @@
  * Every state of the pipeline, in one place: the definition, the local engine, the CLI's
  * `--fault` check and the tests all name states through this object, never by string.
  */
-import { stageModules, type GpuStage, type StageModule } from "./stages/index.ts";
+import { type GpuStage, type StageModule, stageModules } from "./stages/index.ts";
 
 /** One entry per stage module, keyed by its name in camelCase (`ExtractFacts` → `extractFacts`). */
 type GpuStateNames = { readonly [M in StageModule as Uncapitalize<M["name"]>]: M["name"] };

@@ -9,8 +9,8 @@ import { AsyncLocalStorage } from "node:async_hooks";
 import type { Logger } from "@aws-lambda-powertools/logger";
 import { Metrics, MetricUnit } from "@aws-lambda-powertools/metrics";
 import type { Tracer } from "@aws-lambda-powertools/tracer";
-import { logRecord } from "./log-sink.ts";
 import { config } from "./config.ts";
+import { logRecord } from "./log-sink.ts";
 
 export { MetricUnit };
 
@@ -119,16 +119,26 @@ export function withTelemetry<E, R>(state: string, handler: (event: E) => Promis
       const started = performance.now();
       try {
         const result = await handler(event);
-        emitMetrics([{ name: "StateDuration", unit: MetricUnit.Milliseconds, value: performance.now() - started, dimensions: { State: fields.state ?? state } }]);
+        emitMetrics([
+          {
+            name: "StateDuration",
+            unit: MetricUnit.Milliseconds,
+            value: performance.now() - started,
+            dimensions: { State: fields.state ?? state },
+          },
+        ]);
         return result;
       } catch (err) {
         const name = (err as Error).name;
-        emitMetrics(
-          [
-            { name: "StateDuration", unit: MetricUnit.Milliseconds, value: performance.now() - started, dimensions: { State: fields.state ?? state } },
-            { name: "StateErrors", unit: MetricUnit.Count, value: 1, dimensions: { State: fields.state ?? state, Error: name } },
-          ],
-        );
+        emitMetrics([
+          {
+            name: "StateDuration",
+            unit: MetricUnit.Milliseconds,
+            value: performance.now() - started,
+            dimensions: { State: fields.state ?? state },
+          },
+          { name: "StateErrors", unit: MetricUnit.Count, value: 1, dimensions: { State: fields.state ?? state, Error: name } },
+        ]);
         // The error's name only: messages may quote a file name, never worth the risk in a trace.
         sub?.addErrorFlag();
         if (sub) tracer?.putMetadata("error", name);

@@ -4,10 +4,11 @@
  * against the English paragraph's, and the fixed Spanish text around the translated
  * paragraphs. The fixed legal wording is written here, reviewed like code, never left to a model.
  */
-import { oathForm, verificationSentence } from "./oath.ts";
+
 import type { CaseType } from "./case-file.ts";
-import { declarantPlaceholder, type DeclarationDocument, type Draft } from "./declaration.ts";
+import { type DeclarationDocument, type Draft, declarantPlaceholder } from "./declaration.ts";
 import { PlaceholderMismatchError } from "./errors.ts";
+import { oathForm, verificationSentence } from "./oath.ts";
 
 export type CaseLanguage = "en" | "es";
 
@@ -56,8 +57,14 @@ export function checkTranslatedPlaceholders(english: string, translated: string)
 export function assertTranslatedPlaceholders(stage: string, checks: Array<{ element: string; check: PlaceholderCheck }>): void {
   const bad = checks.filter((c) => c.check.unknown.length || c.check.malformed.length);
   if (!bad.length) return;
-  const parts = bad.map((c) => `${c.element}: ${[...c.check.unknown.map((p) => `unknown ${p}`), ...c.check.malformed.map((p) => `malformed ${JSON.stringify(p)}`)].join(", ")}`);
-  throw new PlaceholderMismatchError(`${stage}: the Spanish version's placeholders do not match the English declaration's (${parts.join("; ")})`, { state: stage });
+  const parts = bad.map(
+    (c) =>
+      `${c.element}: ${[...c.check.unknown.map((p) => `unknown ${p}`), ...c.check.malformed.map((p) => `malformed ${JSON.stringify(p)}`)].join(", ")}`,
+  );
+  throw new PlaceholderMismatchError(
+    `${stage}: the Spanish version's placeholders do not match the English declaration's (${parts.join("; ")})`,
+    { state: stage },
+  );
 }
 
 /** What TranslateDeclaration stores: the final English draft's paragraphs in Spanish. */
@@ -93,11 +100,18 @@ export function spanishDeclaration(translation: Translation, signing?: string): 
     rendition: "review",
     title: `Declaración de ${declarantPlaceholder}`,
     intro: `Yo, ${declarantPlaceholder}, declaro lo siguiente en apoyo de mi ${caseTypeNamesEs[translation.caseType]}:`,
-    sections: translation.paragraphs.map((p, i) => ({ number: i + 1, heading: p.title, text: p.text.trim(), drafted: p.text.trim().length > 0, citations: [] })),
+    sections: translation.paragraphs.map((p, i) => ({
+      number: i + 1,
+      heading: p.title,
+      text: p.text.trim(),
+      drafted: p.text.trim().length > 0,
+      citations: [],
+    })),
     // The same § 1746 form as the English the declarant signs (core/oath.ts).
     verification: verificationSentence.es[oathForm(signing)],
     signatory: declarantPlaceholder,
-    notice: "TRADUCCIÓN al español de la declaración en inglés, para que el declarante lea lo que firma; se presenta la versión en inglés. BORRADOR generado por Affiant para revisión del abogado.",
+    notice:
+      "TRADUCCIÓN al español de la declaración en inglés, para que el declarante lea lo que firma; se presenta la versión en inglés. BORRADOR generado por Affiant para revisión del abogado.",
   };
 }
 

@@ -43,7 +43,9 @@ export function encodeVectors(vectors: Float32Array[], dimensions: number): Uint
 
 export function decodeVectors(data: Uint8Array, dimensions: number, rows: number): Float32Array[] {
   if (data.byteLength !== rows * dimensions * 4) {
-    throw new InvalidInputError(`vector blob is ${data.byteLength} bytes; ${rows} rows of ${dimensions} float32 need ${rows * dimensions * 4}`);
+    throw new InvalidInputError(
+      `vector blob is ${data.byteLength} bytes; ${rows} rows of ${dimensions} float32 need ${rows * dimensions * 4}`,
+    );
   }
   const buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
   return Array.from({ length: rows }, (_, r) => {

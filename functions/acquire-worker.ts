@@ -12,16 +12,16 @@
  * charged to the stage's HeartbeatSeconds.
  */
 import { ECSClient, ListTasksCommand, RunTaskCommand } from "@aws-sdk/client-ecs";
-import { GetQueueAttributesCommand, SQSClient, SendMessageCommand } from "@aws-sdk/client-sqs";
+import { GetQueueAttributesCommand, SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { z } from "zod";
+import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { config } from "../core/config.ts";
 import { InvalidInputError } from "../core/errors.ts";
+import { decideAcquire, type PoolView, warmUpStarts } from "../core/gpu-pool-policy.ts";
 import { log } from "../core/log.ts";
-import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage } from "../core/state-names.ts";
-import { awsClientTimeouts } from "../core/aws-timeouts.ts";
-import { decideAcquire, warmUpStarts, type PoolView } from "../core/gpu-pool-policy.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 
 export interface AcquireEvent {
   stage: string;
@@ -58,23 +58,38 @@ export interface ReadyToken {
   executionName: string | null;
 }
 
-export async function acquireWorker(event: AcquireEvent, clients: { ecs: ECSClient; sqs: SQSClient }, pools: WorkerPools): Promise<{ model: string; started: boolean; running: number }> {
+export async function acquireWorker(
+  event: AcquireEvent,
+  clients: { ecs: ECSClient; sqs: SQSClient },
+  pools: WorkerPools,
+): Promise<{ model: string; started: boolean; running: number }> {
   const stage = event?.stage;
-  if (typeof stage !== "string" || !isGpuStage(stage)) throw new InvalidInputError(`acquire: ${JSON.stringify(stage ?? null)} is not a GPU stage`);
-  if (typeof event.taskToken !== "string" || !event.taskToken) throw new InvalidInputError(`acquire ${stage}: no taskToken in the payload`, { state: stage });
+  if (typeof stage !== "string" || !isGpuStage(stage))
+    throw new InvalidInputError(`acquire: ${JSON.stringify(stage ?? null)} is not a GPU stage`);
+  if (typeof event.taskToken !== "string" || !event.taskToken)
+    throw new InvalidInputError(`acquire ${stage}: no taskToken in the payload`, { state: stage });
   const registry = loadRegistry();
   const model = stageEntry(registry, stage).model;
   const pool = pools.models[model];
-  if (!pool) throw new InvalidInputError(`acquire ${stage}: no worker pool for model ${model} in AFFIANT_WORKER_POOLS`, { state: stage, model });
+  if (!pool)
+    throw new InvalidInputError(`acquire ${stage}: no worker pool for model ${model} in AFFIANT_WORKER_POOLS`, { state: stage, model });
   // The token first: a worker already idle takes it at once; one starting takes it when loaded.
   const message: ReadyToken = { taskToken: event.taskToken, stage, model, executionName: event.executionName ?? null };
   await clients.sqs.send(new SendMessageCommand({ QueueUrl: pool.queueUrl, MessageBody: JSON.stringify(message) }));
   // Tokens waiting (this one included) beyond the live workers need one more, up to the
   // pool's size. Approximate on both sides: a worker too many exits after idleSeconds, and a
   // token left waiting gets its worker from the next Acquire or when a busy one finishes.
-  const waiting = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: pool.queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }));
+  const waiting = await clients.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: pool.queueUrl, AttributeNames: ["ApproximateNumberOfMessages"] }),
+  );
   const queued = Math.max(1, Number(waiting.Attributes?.ApproximateNumberOfMessages ?? 1));
-  const { live, started } = await startIf(clients.ecs, pools, model, stage, (pool) => decideAcquire({ ...pool, waiting: queued }, registry.workers).kind === "start");
+  const { live, started } = await startIf(
+    clients.ecs,
+    pools,
+    model,
+    stage,
+    (pool) => decideAcquire({ ...pool, waiting: queued }, registry.workers).kind === "start",
+  );
   log("info", "acquire.queued", { execution: event.executionName ?? null, stage, model, live, started });
   return { model, started, running: live + (started ? 1 : 0) };
 }
@@ -100,11 +115,20 @@ export async function warmUpWorkers(event: WarmUpEvent, clients: { ecs: ECSClien
  * task from a busy one: every running or pending task counts as free (it polls the ready
  * queue when it can).
  */
-async function startIf(ecs: ECSClient, pools: WorkerPools, model: string, stage: string, decide: (pool: Omit<PoolView, "waiting">) => boolean): Promise<{ live: number; started: boolean }> {
+async function startIf(
+  ecs: ECSClient,
+  pools: WorkerPools,
+  model: string,
+  stage: string,
+  decide: (pool: Omit<PoolView, "waiting">) => boolean,
+): Promise<{ live: number; started: boolean }> {
   const pool = pools.models[model]!;
   const startedBy = startedByFor(model);
   const [running, pending] = await Promise.all(
-    (["RUNNING", "PENDING"] as const).map(async (desiredStatus) => (await ecs.send(new ListTasksCommand({ cluster: pools.cluster, startedBy, desiredStatus }))).taskArns?.length ?? 0),
+    (["RUNNING", "PENDING"] as const).map(
+      async (desiredStatus) =>
+        (await ecs.send(new ListTasksCommand({ cluster: pools.cluster, startedBy, desiredStatus }))).taskArns?.length ?? 0,
+    ),
   );
   const live = running! + pending!;
   let started = false;
@@ -115,7 +139,9 @@ async function startIf(ecs: ECSClient, pools: WorkerPools, model: string, stage:
         taskDefinition: pool.taskDefinition,
         startedBy,
         capacityProviderStrategy: [{ capacityProvider: pools.capacityProvider, weight: 1 }],
-        networkConfiguration: { awsvpcConfiguration: { subnets: pools.subnets, securityGroups: pools.securityGroups, assignPublicIp: "DISABLED" } },
+        networkConfiguration: {
+          awsvpcConfiguration: { subnets: pools.subnets, securityGroups: pools.securityGroups, assignPublicIp: "DISABLED" },
+        },
         tags: [{ key: "affiant:model", value: model }],
       }),
     );
@@ -131,7 +157,10 @@ function poolsFromEnv(): WorkerPools {
   const raw = config().AFFIANT_WORKER_POOLS;
   if (!raw) throw new InvalidInputError("acquire: AFFIANT_WORKER_POOLS is not set");
   const parsed = workerPoolsSchema.safeParse(JSON.parse(raw));
-  if (!parsed.success) throw new InvalidInputError(`acquire: AFFIANT_WORKER_POOLS: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`);
+  if (!parsed.success)
+    throw new InvalidInputError(
+      `acquire: AFFIANT_WORKER_POOLS: ${parsed.error.issues[0]?.path.join(".")}: ${parsed.error.issues[0]?.message}`,
+    );
   return parsed.data;
 }
 

@@ -3,7 +3,7 @@
  * service, the action, the HTTP status and the SDK's error name, never the request body
  * (which holds case text or key material).
  */
-import { AwsServiceError, type AffiantErrorFields } from "../core/errors.ts";
+import { type AffiantErrorFields, AwsServiceError } from "../core/errors.ts";
 
 export interface AwsFailureDetails {
   status: number | "timeout" | "network";
@@ -19,8 +19,17 @@ export function awsFailureDetails(err: unknown): AwsFailureDetails {
 }
 
 /** An `AwsServiceError` naming the service (as `provider`) and the call that failed. */
-export function awsServiceError(service: string, action: string, err: unknown, fields: AffiantErrorFields = {}): InstanceType<typeof AwsServiceError> {
+export function awsServiceError(
+  service: string,
+  action: string,
+  err: unknown,
+  fields: AffiantErrorFields = {},
+): InstanceType<typeof AwsServiceError> {
   const { status, code } = awsFailureDetails(err);
   const where = [fields.file, fields.page !== undefined ? `page ${fields.page}` : undefined].filter(Boolean).join(" ");
-  return new AwsServiceError(`${fields.state ? `${fields.state}: ` : ""}${service} ${action} failed${where ? ` for ${where}` : ""} (${status}: ${code})`, { ...fields, provider: service }, { cause: err });
+  return new AwsServiceError(
+    `${fields.state ? `${fields.state}: ` : ""}${service} ${action} failed${where ? ` for ${where}` : ""} (${status}: ${code})`,
+    { ...fields, provider: service },
+    { cause: err },
+  );
 }

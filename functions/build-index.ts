@@ -4,18 +4,18 @@
  * (index.vectors.f32). Without an embedder (AFFIANT_EMBEDDINGS=off, or a local model not
  * yet pulled where the registry allows it) the index is BM25 only and says why.
  */
-import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { chunkPages, retrievalQueries, type Chunk, type IndexEmbedding, type StoredIndex } from "../core/retrieval.ts";
-import { encodeVectors } from "../core/vectors.ts";
-import { caseElements } from "../core/legal-elements.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
-import { embeddingGuard } from "./embeddings/guard.ts";
-import { embeddingsMode, openEmbedder, type EmbeddingsMode, type OpenedEmbedder } from "./embeddings/open.ts";
-import type { ExtractResult } from "./extract-documents.ts";
+import { type Chunk, chunkPages, type IndexEmbedding, retrievalQueries, type StoredIndex } from "../core/retrieval.ts";
 import { withTelemetry } from "../core/telemetry.ts";
-import { InvalidInputError } from "../core/errors.ts";
+import { encodeVectors } from "../core/vectors.ts";
+import { embeddingGuard } from "./embeddings/guard.ts";
+import { type EmbeddingsMode, embeddingsMode, type OpenedEmbedder, openEmbedder } from "./embeddings/open.ts";
+import type { ExtractResult } from "./extract-documents.ts";
 
 export interface IndexEvent {
   state: PipelineState;
@@ -28,7 +28,11 @@ export interface IndexOptions {
   mode?: EmbeddingsMode;
 }
 
-export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore(), options: IndexOptions = {}): Promise<{ indexKey: string; chunkCount: number }> {
+export async function buildIndex(
+  event: IndexEvent,
+  store: BlobStore = blobStore(),
+  options: IndexOptions = {},
+): Promise<{ indexKey: string; chunkCount: number }> {
   const { state } = event;
   if (!state.redact) throw new InvalidInputError("Index needs the Redact state's output ($.redact)", { state: "Index" });
   const redacted = await getJson<ExtractResult>(store, state.redact.redactedKey);
@@ -47,7 +51,13 @@ export async function buildIndex(event: IndexEvent, store: BlobStore = blobStore
     stored.embedding = await embedIndex(choice, chunks, state, store);
   }
   await putJson(store, indexKey, stored);
-  log("info", "index.done", { ...ids, chunks: chunks.length, embedded: Boolean(stored.embedding), dimensions: stored.embedding?.dimensions, split: stored.embedding?.split.length });
+  log("info", "index.done", {
+    ...ids,
+    chunks: chunks.length,
+    embedded: Boolean(stored.embedding),
+    dimensions: stored.embedding?.dimensions,
+    split: stored.embedding?.split.length,
+  });
   return { indexKey, chunkCount: chunks.length };
 }
 
@@ -62,7 +72,11 @@ async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: Pipeli
     const dimensions = chunkVectors[0]!.length;
     const vectorsKey = `${state.runKey}/index.vectors.f32`;
     await store.put(vectorsKey, encodeVectors([...chunkVectors, ...queryVectors], dimensions));
-    const split = embedder.truncations.map((t) => ({ chunk: t.call === 0 ? chunks[t.index]!.id : `query:${t.index}`, tokens: t.length, parts: t.parts }));
+    const split = embedder.truncations.map((t) => ({
+      chunk: t.call === 0 ? chunks[t.index]!.id : `query:${t.index}`,
+      tokens: t.length,
+      parts: t.parts,
+    }));
     log("info", "index.embedded", {
       caseId: state.caseId,
       execution: state.executionName,
@@ -73,7 +87,15 @@ async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: Pipeli
       split: split.length,
       ms: Math.round(performance.now() - started),
     });
-    return { provider: embedder.provider, model: embedder.model, dimensions, vectorsKey, queries: Object.fromEntries(queries.map((q, i) => [q, i])), rrfK: config.rrfK, split };
+    return {
+      provider: embedder.provider,
+      model: embedder.model,
+      dimensions,
+      vectorsKey,
+      queries: Object.fromEntries(queries.map((q, i) => [q, i])),
+      rrfK: config.rrfK,
+      split,
+    };
   } finally {
     await embedder.dispose();
   }

@@ -6,12 +6,12 @@
  * after the judges; any other problem goes on to the judges and the declaration is marked
  * as failing review with the problems named (Score's gate, Reinject's review status).
  */
-import { getJson, putJson, type BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, getJson, putJson } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
 import { InvalidInputError, PlaceholderCheckFailedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { checkPlaceholders, describeProblems, rolesKey, type RoleLegend } from "../core/roles.ts";
+import { checkPlaceholders, describeProblems, type RoleLegend, rolesKey } from "../core/roles.ts";
 
 export interface CheckOutput {
   problems: number;
@@ -27,11 +27,20 @@ export async function checkDraftPlaceholders(state: PipelineState, store: BlobSt
   const checkKey = `${state.runKey}/placeholders-r${state.rewrites.n}.json`;
   await putJson(store, checkKey, { round: state.rewrites.n, legend: legend !== undefined, problems });
   const rewrite = problems.length > 0 && state.rewrites.n < state.maxRewrites;
-  log("info", "placeholders.checked", { caseId: state.caseId, execution: state.executionName, round: state.rewrites.n, problems: problems.length, rewrite });
+  log("info", "placeholders.checked", {
+    caseId: state.caseId,
+    execution: state.executionName,
+    round: state.rewrites.n,
+    problems: problems.length,
+    rewrite,
+  });
   if (!rewrite && problems.some((p) => p.kind === "unknown")) {
-    throw new PlaceholderCheckFailedError(`${problems.length} placeholder problem(s), unknown ones among them, remain after ${state.rewrites.n} rewrite(s): ${describeProblems(problems.slice(0, 5))}`, {
-      state: "CheckPlaceholders",
-    });
+    throw new PlaceholderCheckFailedError(
+      `${problems.length} placeholder problem(s), unknown ones among them, remain after ${state.rewrites.n} rewrite(s): ${describeProblems(problems.slice(0, 5))}`,
+      {
+        state: "CheckPlaceholders",
+      },
+    );
   }
   return { problems: problems.length, rewrite, checkKey };
 }

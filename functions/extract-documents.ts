@@ -4,17 +4,17 @@
  * console with only `{"caseId": …}` gets the same defaults as one started by the CLI.
  */
 import { z } from "zod";
-import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
-import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
+import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import { type CaseFile, caseFileSchema, caseKeys } from "../core/case-file.ts";
 import { DocumentTooLargeError, DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
-import { log } from "../core/log.ts";
-import { pipelineVersion, type PipelineState } from "../core/pipeline-state.ts";
 import { faultsSchema } from "../core/faults.ts";
-import { promptVersion } from "../core/stages/prompts.ts";
+import { log } from "../core/log.ts";
+import { type PipelineState, pipelineVersion } from "../core/pipeline-state.ts";
 import { loadRegistry } from "../core/registry.ts";
-import { openPageReader, type OcrEngine, type OcrReader } from "./ocr.ts";
-import { pdfLimits, readPdfLimited, type PdfLimits } from "./pdf-isolated.ts";
+import { promptVersion } from "../core/stages/prompts.ts";
 import { withTelemetry } from "../core/telemetry.ts";
+import { type OcrEngine, type OcrReader, openPageReader } from "./ocr.ts";
+import { type PdfLimits, pdfLimits, readPdfLimited } from "./pdf-isolated.ts";
 import { putSealedJson } from "./redaction/sealed-json.ts";
 
 export interface ExtractedPage {
@@ -65,7 +65,10 @@ export async function extractPdf(file: string, data: Uint8Array, options: Extrac
   if (!hasPdfMagic(data)) throw new DocumentUnreadableError(`${file}: not a PDF (it does not start with %PDF-)`, { file });
   const limits = { ...pdfLimits, ...options.limits };
   const caseLeft = options.casePagesLeft ?? limits.maxPagesPerCase;
-  const maxPages = caseLeft < limits.maxPagesPerDocument ? { value: caseLeft, scope: `pages left of the case's ${limits.maxPagesPerCase}-page limit` } : { value: limits.maxPagesPerDocument, scope: "pages a document" };
+  const maxPages =
+    caseLeft < limits.maxPagesPerDocument
+      ? { value: caseLeft, scope: `pages left of the case's ${limits.maxPagesPerCase}-page limit` }
+      : { value: limits.maxPagesPerDocument, scope: "pages a document" };
   const started = Date.now();
   let read: Awaited<ReturnType<typeof readPdfLimited>>;
   try {
@@ -80,17 +83,25 @@ export async function extractPdf(file: string, data: Uint8Array, options: Extrac
   for (const page of pages.filter((p) => p.text.length === 0)) {
     // A page with no text layer is a scan: read it, or say which page could not be read.
     // Dropping it silently would hide evidence from the declaration.
-    if (!options.ocr) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR is off`, { file, page: page.page });
+    if (!options.ocr)
+      throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR is off`, { file, page: page.page });
     if (Date.now() - started > limits.deadlineSeconds * 1000) {
-      throw new DocumentTooLargeError(`${file}: reading it took longer than the limit of ${limits.deadlineSeconds} seconds a document (at page ${page.page})`, { file, page: page.page });
+      throw new DocumentTooLargeError(
+        `${file}: reading it took longer than the limit of ${limits.deadlineSeconds} seconds a document (at page ${page.page})`,
+        { file, page: page.page },
+      );
     }
     const png = renders.get(page.page);
     if (!png) throw new DocumentUnreadableError(`${file}: page ${page.page} could not be rendered for OCR`, { file, page: page.page });
     const read = await options.ocr.read(png, { file, page: page.page });
     const min = options.minOcrConfidence ?? 40;
-    if (read.text.replace(/\W/g, "").length === 0) throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR found no text`, { file, page: page.page });
+    if (read.text.replace(/\W/g, "").length === 0)
+      throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR found no text`, { file, page: page.page });
     if (read.confidence < min) {
-      throw new DocumentUnreadableError(`${file}: page ${page.page} has no text layer and OCR confidence is ${read.confidence} (below ${min})`, { file, page: page.page });
+      throw new DocumentUnreadableError(
+        `${file}: page ${page.page} has no text layer and OCR confidence is ${read.confidence} (below ${min})`,
+        { file, page: page.page },
+      );
     }
     page.text = read.text;
     page.ocrConfidence = read.confidence;
@@ -115,7 +126,8 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   }
   const { caseId, faults } = parsedInput.data;
   const caseJsonKey = caseKeys.caseJson(caseId);
-  if (!(await store.exists(caseJsonKey))) throw new InvalidInputError(`case ${caseId} has no case.json (${caseJsonKey})`, { state: "Extract" });
+  if (!(await store.exists(caseJsonKey)))
+    throw new InvalidInputError(`case ${caseId} has no case.json (${caseJsonKey})`, { state: "Extract" });
   const caseParsed = caseFileSchema.safeParse(await getJson<unknown>(store, caseJsonKey));
   if (!caseParsed.success) {
     const issue = caseParsed.error.issues[0]!;
@@ -134,7 +146,10 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
       const file = key.slice(caseKeys.documents(caseId).length + 1);
       const started = Date.now();
       const pagesSoFar = documents.reduce((n, d) => n + d.pages.length, 0);
-      const doc = await extractPdf(file, new Uint8Array(await store.get(key)), { ocr, casePagesLeft: pdfLimits.maxPagesPerCase - pagesSoFar });
+      const doc = await extractPdf(file, new Uint8Array(await store.get(key)), {
+        ocr,
+        casePagesLeft: pdfLimits.maxPagesPerCase - pagesSoFar,
+      });
       documents.push(doc);
       const ocrPages = doc.pages.filter((p) => p.ocrConfidence !== undefined);
       log("info", "extract.document", {
@@ -182,9 +197,16 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
       // Which pages were read by OCR and how sure it was: the review report shows them. By
       // document index, never file name: the state is the execution history, which anyone
       // with console access reads; Reinject names the files in the report from documentsKey.
-      ocrPages: documents.flatMap((d, document) => d.pages.filter((p) => p.ocrConfidence !== undefined).map((p) => ({ document, page: p.page, confidence: p.ocrConfidence!, engine: p.ocrEngine! }))),
+      ocrPages: documents.flatMap((d, document) =>
+        d.pages
+          .filter((p) => p.ocrConfidence !== undefined)
+          .map((p) => ({ document, page: p.page, confidence: p.ocrConfidence!, engine: p.ocrEngine! })),
+      ),
     },
   };
 }
 
-export const handler = withTelemetry("Extract", async (event: ExtractEvent): Promise<PipelineState> => extractDocuments(event, await openBlobStore()));
+export const handler = withTelemetry(
+  "Extract",
+  async (event: ExtractEvent): Promise<PipelineState> => extractDocuments(event, await openBlobStore()),
+);

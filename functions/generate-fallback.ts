@@ -12,28 +12,28 @@
  * primary (stall, heartbeat timeout, timeout, crash, runaway: whatever the state caught),
  * which the primary itself often could not.
  */
-import { GenerationStalledError, PrivacyViolationError, CircuitOpenError, NoProviderAvailableError } from "../core/errors.ts";
-import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
-import { countsAgainstModel, recordRun, underBreaker } from "../core/breaker.ts";
-import { capped } from "../core/capped.ts";
+
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { openBlobStore } from "../core/blob-store.ts";
-import { recordStageCost, stageMetrics } from "../core/stages/metrics.ts";
-import { stageInputFromEnv } from "../core/stages/task-env.ts";
-import { planStage } from "../core/stages/plan-stage.ts";
-import { localProvider, providerModule, providers, type HostedProviderName } from "../core/providers/index.ts";
-import { readGuard } from "./redaction/privacy-guard.ts";
-import { extractJson, type HostedProvider, type ProviderModule } from "../core/providers/types.ts";
-import type { Registry, StageEntry } from "../core/registry.ts";
-import type { GpuStage } from "../core/state-names.ts";
-import { stageEnvFromState } from "../core/stages/task-env.ts";
+import { countsAgainstModel, recordRun, underBreaker } from "../core/breaker.ts";
+import { capped } from "../core/capped.ts";
+import { config } from "../core/config.ts";
+import { CircuitOpenError, GenerationStalledError, NoProviderAvailableError, PrivacyViolationError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import type { StageMetrics } from "../core/stages/report.ts";
+import { type HostedProviderName, localProvider, providerModule, providers } from "../core/providers/index.ts";
+import { extractJson, type HostedProvider, type ProviderModule } from "../core/providers/types.ts";
+import type { Registry, StageEntry } from "../core/registry.ts";
 import { loadRegistry, splitRef, stageEntry } from "../core/registry.ts";
+import { defaultBreaker, openRoutingStore } from "../core/routing-store.ts";
+import { recordStageCost, stageMetrics } from "../core/stages/metrics.ts";
+import { planStage } from "../core/stages/plan-stage.ts";
+import type { StageMetrics } from "../core/stages/report.ts";
+import { stageEnvFromState, stageInputFromEnv } from "../core/stages/task-env.ts";
+import type { GpuStage } from "../core/state-names.ts";
 import { isGpuStage } from "../core/state-names.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
-import { config } from "../core/config.ts";
+import { readGuard } from "./redaction/privacy-guard.ts";
 
 export interface FallbackEvent {
   stage: string;
@@ -84,7 +84,14 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
     const need = provider === localProvider ? minEntryMs.local : minEntryMs.hosted;
     if (leftMs() < need) {
       attempts.push(`${ref}: skipped, ${Math.max(0, Math.floor(leftMs() / 1000))} s left before the fallback's deadline`);
-      log("warn", "fallback.skipped", { stage, execution: event.executionName, provider, model: id, reason: "deadline", leftMs: Math.max(0, Math.round(leftMs())) });
+      log("warn", "fallback.skipped", {
+        stage,
+        execution: event.executionName,
+        provider,
+        model: id,
+        reason: "deadline",
+        leftMs: Math.max(0, Math.round(leftMs())),
+      });
       continue;
     }
     if (provider !== localProvider) {
@@ -94,8 +101,25 @@ export async function generateFallback(event: FallbackEvent, options: FallbackOp
         continue;
       }
       try {
-        const metrics = await runHosted(hosted, stage, state, entry, failure.Error, event.executionName, registry, options.deadlineAt === undefined ? undefined : Date.now() + leftMs());
-        log("info", "fallback.done", { stage, execution: event.executionName, provider, model: id, reason: failure.Error, tokensIn: metrics.tokensIn, tokensOut: metrics.tokensOut });
+        const metrics = await runHosted(
+          hosted,
+          stage,
+          state,
+          entry,
+          failure.Error,
+          event.executionName,
+          registry,
+          options.deadlineAt === undefined ? undefined : Date.now() + leftMs(),
+        );
+        log("info", "fallback.done", {
+          stage,
+          execution: event.executionName,
+          provider,
+          model: id,
+          reason: failure.Error,
+          tokensIn: metrics.tokensIn,
+          tokensOut: metrics.tokensOut,
+        });
         return metrics;
       } catch (err) {
         const name = (err as Error).name;
@@ -175,7 +199,11 @@ async function stopPrimaryTask(stage: GpuStage, execution: string, error: string
   const { stopStageTasks } = await import("./gpu-reaper.ts");
   const ecs = new ECSClient({ ...awsClientTimeouts() });
   try {
-    await capped(stopStageTasks(ecs, cluster, execution, stage, `affiant: ${stage} failed (${error ?? "unknown"}); its fallback runs`).catch((err) => log("warn", "fallback.stop_primary_failed", { stage, error: (err as Error).name })));
+    await capped(
+      stopStageTasks(ecs, cluster, execution, stage, `affiant: ${stage} failed (${error ?? "unknown"}); its fallback runs`).catch((err) =>
+        log("warn", "fallback.stop_primary_failed", { stage, error: (err as Error).name }),
+      ),
+    );
   } finally {
     ecs.destroy();
   }
@@ -198,13 +226,27 @@ const fallbackHandler = async (event: FallbackEvent, context?: LambdaContextLike
     ...(stalled ? [{ name: "Stalls", unit: MetricUnit.Count, value: 1, dimensions: { Stage: event.stage } }] : []),
   ]);
   const remaining = context?.getRemainingTimeInMillis?.();
-  const metrics = await generateFallback(event, { deadlineAt: remaining === undefined ? undefined : Date.now() + remaining, localWorker: context?.localWorker });
-  emitMetrics([{ name: "TokensPerSecond", unit: MetricUnit.CountPerSecond, value: metrics.tokensPerSecond, dimensions: { Stage: event.stage, Provider: metrics.provider } }]);
+  const metrics = await generateFallback(event, {
+    deadlineAt: remaining === undefined ? undefined : Date.now() + remaining,
+    localWorker: context?.localWorker,
+  });
+  emitMetrics([
+    {
+      name: "TokensPerSecond",
+      unit: MetricUnit.CountPerSecond,
+      value: metrics.tokensPerSecond,
+      dimensions: { Stage: event.stage, Provider: metrics.provider },
+    },
+  ]);
   return metrics;
 };
 
 /** The client for `<provider>:<model>` (a module of core/providers/index.ts), or undefined when not configured or unknown. */
-export async function hostedProvider<M extends ProviderModule = (typeof providers)[number]>(provider: string, model: string, list: readonly M[] = providers as readonly ProviderModule[] as readonly M[]): Promise<HostedProvider<M["name"]> | undefined> {
+export async function hostedProvider<M extends ProviderModule = (typeof providers)[number]>(
+  provider: string,
+  model: string,
+  list: readonly M[] = providers as readonly ProviderModule[] as readonly M[],
+): Promise<HostedProvider<M["name"]> | undefined> {
   return (providerModule(provider, list) as M | undefined)?.client(model) as Promise<HostedProvider<M["name"]> | undefined>;
 }
 
@@ -212,12 +254,28 @@ export async function hostedProvider<M extends ProviderModule = (typeof provider
 const hostedContextTokens = 32_000;
 const approxTokens = (text: string) => Math.ceil(text.length / 3);
 
-async function runHosted(provider: HostedProvider<HostedProviderName>, stage: GpuStage, state: PipelineState, entry: StageEntry, reason: string, executionName: string, registry: Registry, deadlineAt?: number): Promise<StageMetrics> {
+async function runHosted(
+  provider: HostedProvider<HostedProviderName>,
+  stage: GpuStage,
+  state: PipelineState,
+  entry: StageEntry,
+  reason: string,
+  executionName: string,
+  registry: Registry,
+  deadlineAt?: number,
+): Promise<StageMetrics> {
   const store = await openBlobStore();
   // The keyed hashes of the vault's values, never the vault: this Lambda talks to the internet.
   const guard = await readGuard(store, state.caseId, executionName, stage);
   const input = stageInputFromEnv(stageEnvFromState(stage, state));
-  const job = await planStage({ stage, input, store, countTokens: approxTokens, contextLimit: hostedContextTokens, maxTokens: entry.maxTokens });
+  const job = await planStage({
+    stage,
+    input,
+    store,
+    countTokens: approxTokens,
+    contextLimit: hostedContextTokens,
+    maxTokens: entry.maxTokens,
+  });
   const outputs: string[] = [];
   let tokensIn = 0;
   let tokensOut = 0;
@@ -227,7 +285,14 @@ async function runHosted(provider: HostedProvider<HostedProviderName>, stage: Gp
     guard.check(stage, call.prompt);
     // Each call gets what is left of the fallback's time, not a fresh provider timeout.
     const signal = deadlineAt === undefined ? undefined : AbortSignal.timeout(Math.max(1, deadlineAt - Date.now()));
-    const result = await provider.complete({ stage, prompt: call.prompt, maxTokens: call.maxTokens, temperature: entry.temperature ?? 0.3, jsonSchema: call.schema, signal });
+    const result = await provider.complete({
+      stage,
+      prompt: call.prompt,
+      maxTokens: call.maxTokens,
+      temperature: entry.temperature ?? 0.3,
+      jsonSchema: call.schema,
+      signal,
+    });
     outputs.push(call.schema ? extractJson(result.text) : result.text);
     tokensIn += result.tokensIn;
     tokensOut += result.tokensOut;

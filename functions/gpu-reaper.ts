@@ -17,12 +17,11 @@
  */
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
-import { log } from "../core/log.ts";
-import { withTelemetry } from "../core/telemetry.ts";
-import { loadRegistry, stageEntry } from "../core/registry.ts";
-import { isGpuStage } from "../core/state-names.ts";
-import { workerTaskTags } from "../core/state-names.ts";
 import { config } from "../core/config.ts";
+import { log } from "../core/log.ts";
+import { loadRegistry, stageEntry } from "../core/registry.ts";
+import { isGpuStage, workerTaskTags } from "../core/state-names.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 
 export const executionTag = workerTaskTags.execution;
 export const stageTag = workerTaskTags.stage;
@@ -74,7 +73,11 @@ export async function sweep(ecs: ECSClient, cluster: string, now = Date.now()): 
     if (now - new Date(started).getTime() <= limitMs) continue;
     await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: `affiant sweeper: ran past ${stage}'s TimeoutSeconds` }));
     stopped.push(task.taskArn);
-    log("warn", "reaper.swept", { stage, execution: tagOf(task, executionTag) ?? null, ageSeconds: Math.round((now - new Date(started).getTime()) / 1000) });
+    log("warn", "reaper.swept", {
+      stage,
+      execution: tagOf(task, executionTag) ?? null,
+      ageSeconds: Math.round((now - new Date(started).getTime()) / 1000),
+    });
   }
   return stopped;
 }
@@ -85,4 +88,6 @@ const cluster = () => {
   return arn;
 };
 
-export const sweepHandler = withTelemetry("Sweeper", async () => ({ stopped: (await sweep(new ECSClient({ ...awsClientTimeouts() }), cluster())).length }));
+export const sweepHandler = withTelemetry("Sweeper", async () => ({
+  stopped: (await sweep(new ECSClient({ ...awsClientTimeouts() }), cluster())).length,
+}));

@@ -11,13 +11,13 @@
  * back. In Lambda the child's file is not in the bundle and the read runs in-process: the
  * invocation's own memory and timeout are the isolation there.
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import { existsSync } from "node:fs";
 import type { Socket } from "node:net";
 import { fileURLToPath } from "node:url";
 import { childEnv } from "../core/config.ts";
 import { DocumentTooLargeError, DocumentUnreadableError } from "../core/errors.ts";
-import { readPdf, type PdfReadResult } from "./pdf-read.mjs";
+import { type PdfReadResult, readPdf } from "./pdf-read.mjs";
 
 export interface PdfLimits {
   /** Pages in one PDF. Default 500: case files are letters, reports, certificates. */
@@ -51,7 +51,12 @@ const childUrl = new URL("./pdf-read-child.mjs", import.meta.url);
  * The pages' text and a PNG of each page without text; DocumentTooLarge (naming the file
  * and the limit) past any limit. `maxPages` is what is left of the case's page budget.
  */
-export async function readPdfLimited(file: string, data: Uint8Array, limits: PdfLimits, maxPages: { value: number; scope: string }): Promise<PdfRead> {
+export async function readPdfLimited(
+  file: string,
+  data: Uint8Array,
+  limits: PdfLimits,
+  maxPages: { value: number; scope: string },
+): Promise<PdfRead> {
   const readLimits = { maxPages: maxPages.value, maxPagePixels: limits.maxPagePixels, renderScale: limits.renderScale };
   const isolated = childUrl.protocol === "file:" && existsSync(fileURLToPath(childUrl));
   const result = isolated ? await inChildProcess(file, data, readLimits, limits) : await readPdf(data, readLimits);
@@ -59,7 +64,10 @@ export async function readPdfLimited(file: string, data: Uint8Array, limits: Pdf
     throw new DocumentTooLargeError(`${file}: ${result.value} pages, over the limit of ${maxPages.value} ${maxPages.scope}`, { file });
   }
   if (result.kind === "tooLarge") {
-    throw new DocumentTooLargeError(`${file}: page ${result.page} would render at ${result.value} pixels, over the limit of ${limits.maxPagePixels} pixels a page`, { file, page: result.page });
+    throw new DocumentTooLargeError(
+      `${file}: page ${result.page} would render at ${result.value} pixels, over the limit of ${limits.maxPagePixels} pixels a page`,
+      { file, page: result.page },
+    );
   }
   if (result.kind === "error") throw Object.assign(new Error(result.message), { name: result.name });
   return result;
@@ -111,7 +119,12 @@ function takeReader(heapMb: number): { child: ChildProcess; ready: Promise<boole
   return reader;
 }
 
-function inChildProcess(file: string, data: Uint8Array, readLimits: { maxPages: number; maxPagePixels: number; renderScale: number }, limits: PdfLimits): Promise<PdfReadResult> {
+function inChildProcess(
+  file: string,
+  data: Uint8Array,
+  readLimits: { maxPages: number; maxPagePixels: number; renderScale: number },
+  limits: PdfLimits,
+): Promise<PdfReadResult> {
   const { child, ready } = takeReader(limits.heapMb);
   return new Promise((resolve, reject) => {
     // V8 says on stderr that the heap ran out (then a long native stack): only that is kept.
@@ -132,7 +145,13 @@ function inChildProcess(file: string, data: Uint8Array, readLimits: { maxPages: 
     };
     // SIGKILL, not a request: a parser stuck in native code does not read messages.
     const timer = setTimeout(() => {
-      settle(() => reject(new DocumentTooLargeError(`${file}: reading it took longer than the limit of ${limits.deadlineSeconds} seconds a document`, { file })));
+      settle(() =>
+        reject(
+          new DocumentTooLargeError(`${file}: reading it took longer than the limit of ${limits.deadlineSeconds} seconds a document`, {
+            file,
+          }),
+        ),
+      );
     }, limits.deadlineSeconds * 1000);
     child.on("message", (m: PdfReadResult | { kind: "ready" }) => {
       if (m.kind !== "ready") settle(() => resolve(m));
@@ -143,7 +162,9 @@ function inChildProcess(file: string, data: Uint8Array, readLimits: { maxPages: 
         if (heapExhausted) {
           reject(new DocumentTooLargeError(`${file}: reading it needed more than the limit of ${limits.heapMb} MB of heap`, { file }));
         } else {
-          reject(new DocumentUnreadableError(`${file}: the PDF reader process ended (${signal ?? `exit ${code}`}) without an answer`, { file }));
+          reject(
+            new DocumentUnreadableError(`${file}: the PDF reader process ended (${signal ?? `exit ${code}`}) without an answer`, { file }),
+          );
         }
       });
     });

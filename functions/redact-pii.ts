@@ -3,21 +3,21 @@
  * mapping goes to the encrypted vault. Nothing after this state sees a real identity.
  */
 import pLimit from "p-limit";
-import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
-import { caseFileSchema, caseKeys, type CaseFile } from "../core/case-file.ts";
-import { log } from "../core/log.ts";
+import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import { type CaseFile, caseFileSchema, caseKeys } from "../core/case-file.ts";
 import { declarantPlaceholder } from "../core/declaration.ts";
+import { type CaseElements, caseAbuserStatus, defaultVariant, elementsFor, elementsKey } from "../core/legal-elements.ts";
+import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
+import { type RoleLegend, rolesKey } from "../core/roles.ts";
+import { withTelemetry } from "../core/telemetry.ts";
 import type { ExtractResult } from "./extract-documents.ts";
-import { Redactor } from "./redaction/redactor.ts";
 import { ComprehendDetector, comprehendEnabled } from "./redaction/comprehend.ts";
 import type { Detection, KnownPerson } from "./redaction/detect.ts";
-import { writeVault } from "./redaction/vault.ts";
 import { writeGuard } from "./redaction/privacy-guard.ts";
-import { withTelemetry } from "../core/telemetry.ts";
+import { Redactor } from "./redaction/redactor.ts";
 import { getSealedJson } from "./redaction/sealed-json.ts";
-import { rolesKey, type RoleLegend } from "../core/roles.ts";
-import { caseAbuserStatus, defaultVariant, elementsFor, elementsKey, type CaseElements } from "../core/legal-elements.ts";
+import { writeVault } from "./redaction/vault.ts";
 
 /** Comprehend requests in flight at once: well under its default DetectPiiEntities quota. */
 const comprehendConcurrency = 4;
@@ -36,7 +36,10 @@ export interface RedactOutput {
 export function knownPeople(caseFile: CaseFile): KnownPerson[] {
   const people: KnownPerson[] = [{ name: caseFile.declarant.name }];
   for (const p of caseFile.parties) {
-    people.push({ name: p.name, type: /employer|company|business|org/i.test(p.role) || /\b(LLC|Inc\.?|Corp\.?|Ltd\.?)$/.test(p.name) ? "ORG" : "PERSON" });
+    people.push({
+      name: p.name,
+      type: /employer|company|business|org/i.test(p.role) || /\b(LLC|Inc\.?|Corp\.?|Ltd\.?)$/.test(p.name) ? "ORG" : "PERSON",
+    });
   }
   return people.sort((a, b) => b.name.length - a.name.length);
 }
@@ -61,7 +64,9 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     const limit = pLimit(comprehendConcurrency);
     try {
       extras = await Promise.all(
-        extracted.documents.map((doc) => Promise.all(doc.pages.map((p) => limit(() => comprehend.detect(p.text, caseFile.language, { file: doc.file, page: p.page }))))),
+        extracted.documents.map((doc) =>
+          Promise.all(doc.pages.map((p) => limit(() => comprehend.detect(p.text, caseFile.language, { file: doc.file, page: p.page })))),
+        ),
       );
     } finally {
       limit.clearQueue();
@@ -80,7 +85,12 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   const variant = caseFile.variant ?? defaultVariant[caseFile.caseType];
   // The abuser's status (case.json parties) picks a VAWA case's statute: INA 204(a)(1)(A) or (B).
   const abuserStatus = caseFile.caseType === "VAWA" ? caseAbuserStatus(caseFile.parties) : undefined;
-  await putJson(store, elementsKey(state.runKey), { caseType: caseFile.caseType, variant, ...(abuserStatus ? { abuserStatus } : {}), elements: elementsFor(caseFile.caseType, variant, abuserStatus) } satisfies CaseElements);
+  await putJson(store, elementsKey(state.runKey), {
+    caseType: caseFile.caseType,
+    variant,
+    ...(abuserStatus ? { abuserStatus } : {}),
+    elements: elementsFor(caseFile.caseType, variant, abuserStatus),
+  } satisfies CaseElements);
   await writeVault(store, caseKeys.vault(state.caseId, state.executionName), redactor.mapping, { caseId: state.caseId });
   await writeGuard(store, state.caseId, state.executionName, redactor.mapping);
   if (redactor.mapping.get(declarantPlaceholder) !== caseFile.declarant.name) {
@@ -106,7 +116,8 @@ export function roleLegend(caseFile: CaseFile, redactor: Redactor): RoleLegend {
   const parties: RoleLegend["parties"] = [];
   for (const p of caseFile.parties) {
     const placeholder = redactor.redact(p.name).text.trim();
-    if (/^\[[A-Z]+(?:_[A-Z]+)*_\d+\]$/.test(placeholder)) parties.push({ placeholder, role: p.role, ...(p.status ? { status: p.status } : {}) });
+    if (/^\[[A-Z]+(?:_[A-Z]+)*_\d+\]$/.test(placeholder))
+      parties.push({ placeholder, role: p.role, ...(p.status ? { status: p.status } : {}) });
   }
   return { declarant: declarantPlaceholder, parties, placeholders: [...redactor.mapping.keys()] };
 }
@@ -115,4 +126,7 @@ function prefixKeys(counts: Record<string, number>): Record<string, number> {
   return Object.fromEntries(Object.entries(counts).map(([k, v]) => [`entities.${k}`, v]));
 }
 
-export const handler = withTelemetry("Redact", async (event: RedactEvent): Promise<RedactOutput> => redactCase(event, await openBlobStore()));
+export const handler = withTelemetry(
+  "Redact",
+  async (event: RedactEvent): Promise<RedactOutput> => redactCase(event, await openBlobStore()),
+);

@@ -4,28 +4,38 @@
  * when a placeholder is unknown to the vault or survives. Writes the declaration and the
  * review report; the execution output carries their keys, never their text.
  */
-import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys } from "../core/case-file.ts";
-import { declarationDocument, escapeRawHtml, mapDeclarationText, renderDocumentMarkdown, withSpanishTranslation, type DeclarationDocument, type Draft, type ReviewStatus, type SentenceFlags } from "../core/declaration.ts";
+import {
+  type DeclarationDocument,
+  type Draft,
+  declarationDocument,
+  escapeRawHtml,
+  mapDeclarationText,
+  type ReviewStatus,
+  renderDocumentMarkdown,
+  type SentenceFlags,
+  withSpanishTranslation,
+} from "../core/declaration.ts";
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
-import { stageModules } from "../core/stages/index.ts";
-import { spanishDeclaration, type Translation } from "../core/translation.ts";
-import { paragraphSentences } from "./scoring/support.ts";
-import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
-import { renderReviewDocx } from "./renditions/review-docx.ts";
-import { caseElements } from "../core/legal-elements.ts";
 import { evidenceChecklist } from "../core/evidence-checklist.ts";
-import { rolesKey, type PlaceholderProblem, type RoleLegend } from "../core/roles.ts";
-import type { ExtractedFact } from "./review/facts-to-confirm.ts";
+import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { costLedgerPrefix, pickStageReport, type CostEntry, type StageReport } from "../core/stages/report.ts";
+import { type PlaceholderProblem, type RoleLegend, rolesKey } from "../core/roles.ts";
+import { stageModules } from "../core/stages/index.ts";
+import { type CostEntry, costLedgerPrefix, pickStageReport, type StageReport } from "../core/stages/report.ts";
+import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
+import { spanishDeclaration, type Translation } from "../core/translation.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
+import { renderBilingualReview } from "./renditions/bilingual-review.ts";
 import { renderDocx } from "./renditions/docx.ts";
 import { renderPdf } from "./renditions/pdf.ts";
-import { renderBilingualReview } from "./renditions/bilingual-review.ts";
-import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
+import { renderReviewDocx } from "./renditions/review-docx.ts";
+import type { ExtractedFact } from "./review/facts-to-confirm.ts";
+import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
+import { paragraphSentences } from "./scoring/support.ts";
 
 export interface ReinjectEvent {
   state: PipelineState;
@@ -69,11 +79,15 @@ export function reinject(text: string, vault: Map<string, string>): string {
     return value ?? placeholder;
   });
   if (unknown.size > 0) {
-    throw new PlaceholderMismatchError(`${unknown.size} placeholder(s) in the draft have no value in the vault: ${[...unknown].slice(0, 5).join(", ")}`, { state: "Reinject" });
+    throw new PlaceholderMismatchError(
+      `${unknown.size} placeholder(s) in the draft have no value in the vault: ${[...unknown].slice(0, 5).join(", ")}`,
+      { state: "Reinject" },
+    );
   }
   // A value that itself looks like a placeholder would survive; refuse rather than ship it.
   const survivors = out.match(placeholderPattern);
-  if (survivors) throw new PlaceholderMismatchError(`placeholders survived re-injection: ${survivors.slice(0, 5).join(", ")}`, { state: "Reinject" });
+  if (survivors)
+    throw new PlaceholderMismatchError(`placeholders survived re-injection: ${survivors.slice(0, 5).join(", ")}`, { state: "Reinject" });
   return out;
 }
 
@@ -84,7 +98,10 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "Reinject" });
   const translation = state.translation ? await getJson<Translation>(store, state.translation.outputKey) : undefined;
   if (translation && translation.draftKey !== state.draft.outputKey) {
-    throw new InvalidInputError(`the Spanish version (${state.translation!.outputKey}) translates ${translation.draftKey}, not the final draft ${state.draft.outputKey}`, { state: "Reinject" });
+    throw new InvalidInputError(
+      `the Spanish version (${state.translation!.outputKey}) translates ${translation.draftKey}, not the final draft ${state.draft.outputKey}`,
+      { state: "Reinject" },
+    );
   }
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   const review = reviewStatus(score);
@@ -99,23 +116,37 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   };
   const reviewDoc = english("review");
   // The review rendition: a section per element with its sources, flags and the draft notice.
-  const main = await writeRenditions(store, `${state.runKey}/declaration`, reviewDoc, vault, draft.paragraphs.map((p) => flags[p.element] ?? []));
+  const main = await writeRenditions(
+    store,
+    `${state.runKey}/declaration`,
+    reviewDoc,
+    vault,
+    draft.paragraphs.map((p) => flags[p.element] ?? []),
+  );
   const declarationKey = main.declarationKey;
   // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
   const filingWritten = await writeRenditions(store, `${state.runKey}/declaration.filing`, english("filing"), vault);
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
   const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
   // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
-  const spanish = translation ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing) : undefined;
+  const spanish = translation
+    ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing)
+    : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
   const slots = [...new Set(stageModules.map((m) => m.slot))];
-  const stages = slots.flatMap((slot) => [state[slot]].flat()).filter((r): r is StageReport => r !== undefined).map(pickStageReport);
+  const stages = slots
+    .flatMap((slot) => [state[slot]].flat())
+    .filter((r): r is StageReport => r !== undefined)
+    .map(pickStageReport);
   // Every GPU stage run, rewrites and earlier judge rounds included, is in the cost ledger.
   const costUsd = await caseCostUsd(store, state);
   // The history carries document indexes; the report (inside the account) names the files.
   const files = state.extract.documentsKey ? (await getJson<{ files: string[] }>(store, state.extract.documentsKey)).files : [];
-  const documents = { ...state.extract, ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })) };
+  const documents = {
+    ...state.extract,
+    ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })),
+  };
   const reportKey = `${state.runKey}/report.json`;
   await putJson(store, reportKey, {
     caseId: state.caseId,
@@ -132,7 +163,16 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     documents,
     entities: state.redact?.entityCount ?? 0,
   });
-  log("info", "reinject.done", { caseId: state.caseId, execution: state.executionName, review: review.status, placeholders: vault.size, bytes: main.bytes, docxBytes: main.docxBytes, pdfBytes: main.pdfBytes, spanish: spanish !== undefined });
+  log("info", "reinject.done", {
+    caseId: state.caseId,
+    execution: state.executionName,
+    review: review.status,
+    placeholders: vault.size,
+    bytes: main.bytes,
+    docxBytes: main.docxBytes,
+    pdfBytes: main.pdfBytes,
+    spanish: spanish !== undefined,
+  });
   return {
     caseId: state.caseId,
     caseType: state.caseType,
@@ -163,7 +203,13 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
  * A declaration document in its three renditions under `<base>.md|.docx|.pdf`. Each string is
  * re-injected (and checked) from the same structure, never by parsing the Markdown.
  */
-async function writeRenditions(store: BlobStore, base: string, doc: DeclarationDocument, vault: Map<string, string>, sectionFlags: SentenceFlags[string][] = []) {
+async function writeRenditions(
+  store: BlobStore,
+  base: string,
+  doc: DeclarationDocument,
+  vault: Map<string, string>,
+  sectionFlags: SentenceFlags[string][] = [],
+) {
   const markdown = escapeRawHtml(reinject(renderDocumentMarkdown(doc, sectionFlags), vault));
   const real = mapDeclarationText(doc, (text) => reinject(text, vault));
   const docx = await renderDocx(real);
@@ -188,7 +234,15 @@ async function signingPlace(store: BlobStore, caseId: string): Promise<string | 
 }
 
 /** The Spanish version's renditions and the side-by-side review of both versions. */
-async function writeSpanish(store: BlobStore, runKey: string, filing: DeclarationDocument, translation: Translation, vault: Map<string, string>, failingReview: string | undefined, signing: string | undefined) {
+async function writeSpanish(
+  store: BlobStore,
+  runKey: string,
+  filing: DeclarationDocument,
+  translation: Translation,
+  vault: Map<string, string>,
+  failingReview: string | undefined,
+  signing: string | undefined,
+) {
   // A failing draft's banner stays on its translation too (in English: the attorney reads it).
   const es = spanishDeclaration(translation, signing);
   const written = await writeRenditions(store, `${runKey}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
@@ -201,16 +255,42 @@ async function writeSpanish(store: BlobStore, runKey: string, filing: Declaratio
 }
 
 /** The review document, built from what the run wrote and re-injected like the declaration. */
-async function writeReviewDocument(store: BlobStore, state: PipelineState, draft: Draft, review: ReviewStatus, score: Record<string, unknown> | null, vault: Map<string, string>) {
+async function writeReviewDocument(
+  store: BlobStore,
+  state: PipelineState,
+  draft: Draft,
+  review: ReviewStatus,
+  score: Record<string, unknown> | null,
+  vault: Map<string, string>,
+) {
   const { elements, variant, abuserStatus } = await caseElements(store, state.runKey, state.caseType);
-  const chunks = state.index ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks : [];
-  const check = state.placeholders ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey) : { problems: [] };
+  const chunks = state.index
+    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
+    : [];
+  const check = state.placeholders
+    ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey)
+    : { problems: [] };
   const facts = state.facts ? (await getJson<{ facts: ExtractedFact[] }>(store, state.facts.outputKey)).facts : [];
   const legend = (await store.exists(rolesKey(state.runKey))) ? await getJson<RoleLegend>(store, rolesKey(state.runKey)) : undefined;
   // Redacted dates are compared by their values (the vault is open here); the quotes keep placeholders until mapReviewText.
-  const built = buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`), facts, legend, dateOf: (p) => vault.get(p), evidence: evidenceChecklist(state.caseType, variant, abuserStatus) });
+  const built = buildReviewDocument({
+    draft,
+    review,
+    elements,
+    chunks,
+    score,
+    placeholderProblems: check.problems.map((p) => `${p.element}: ${p.detail}`),
+    facts,
+    legend,
+    dateOf: (p) => vault.get(p),
+    evidence: evidenceChecklist(state.caseType, variant, abuserStatus),
+  });
   const real = mapReviewText(built, (text) => reinject(text, vault));
-  const keys = { markdownKey: `${state.runKey}/review.md`, docxKey: `${state.runKey}/review.docx`, jsonKey: reviewDocumentJsonKey(state.runKey) };
+  const keys = {
+    markdownKey: `${state.runKey}/review.md`,
+    docxKey: `${state.runKey}/review.docx`,
+    jsonKey: reviewDocumentJsonKey(state.runKey),
+  };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));
   await putJson(store, keys.jsonKey, real);
   await store.put(keys.docxKey, await renderReviewDocx(real));
@@ -224,7 +304,8 @@ export function sentenceFlags(draft: Draft, score: Record<string, unknown> | nul
   let first = 0;
   for (const p of draft.paragraphs) {
     const n = paragraphSentences(p).length;
-    for (const u of unsupported) if (u.i >= first && u.i < first + n) (flags[p.element] ??= []).push({ sentence: u.i - first + 1, support: u.support });
+    for (const u of unsupported)
+      if (u.i >= first && u.i < first + n) (flags[p.element] ??= []).push({ sentence: u.i - first + 1, support: u.support });
     first += n;
   }
   return flags;
@@ -234,7 +315,9 @@ export function sentenceFlags(draft: Draft, score: Record<string, unknown> | nul
 export function reviewStatus(score: Record<string, unknown> | null): ReviewStatus {
   if (!score) return { status: "failing-review", failures: ["the draft was never scored"] };
   const failures = Array.isArray(score.failures) ? (score.failures as string[]) : [];
-  return score.passed === true ? { status: "passed", failures: [] } : { status: "failing-review", failures: failures.length ? failures : ["the quality gate did not pass"] };
+  return score.passed === true
+    ? { status: "passed", failures: [] }
+    : { status: "failing-review", failures: failures.length ? failures : ["the quality gate did not pass"] };
 }
 
 /** Sums the case's cost ledger: every completed GPU stage run of this execution. */

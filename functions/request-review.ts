@@ -5,7 +5,7 @@
  * this state itself and keeps the token in the history database (workflows/engine/review-gates.ts).
  */
 import { log } from "../core/log.ts";
-import { reviewExpirySeconds, type ReviewStore } from "../core/review.ts";
+import { type ReviewStore, reviewExpirySeconds } from "../core/review.ts";
 import { openReviewStore } from "../core/review-store.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 

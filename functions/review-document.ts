@@ -12,11 +12,11 @@
  * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
  * sentence, each with its own exhibits; one without them, by paragraph.
  */
-import { escapeRawHtml, type Draft, type ReviewStatus } from "../core/declaration.ts";
+import { type Draft, escapeRawHtml, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
-import { findContradictions, type Contradiction } from "./review/contradictions.ts";
-import { factsToConfirm, type ExtractedFact, type FactToConfirm } from "./review/facts-to-confirm.ts";
+import { type Contradiction, findContradictions } from "./review/contradictions.ts";
+import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
@@ -101,9 +101,21 @@ export interface ReviewInputs {
  */
 export const reviewDocumentJsonKey = (runKey: string) => `${runKey}/review.json`;
 
-const letterOf = (i: number): string => (i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26)));
+const letterOf = (i: number): string =>
+  i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));
 
-export function buildReviewDocument({ draft, review, elements, chunks, score, placeholderProblems, facts = [], legend, dateOf, evidence = [] }: ReviewInputs): ReviewDocument {
+export function buildReviewDocument({
+  draft,
+  review,
+  elements,
+  chunks,
+  score,
+  placeholderProblems,
+  facts = [],
+  legend,
+  dateOf,
+  evidence = [],
+}: ReviewInputs): ReviewDocument {
   // Exhibits in the order the case's documents come in the index.
   const byFile = new Map<string, Exhibit>();
   for (const c of chunks) {
@@ -130,17 +142,32 @@ export function buildReviewDocument({ draft, review, elements, chunks, score, pl
   const paragraphs = (draft.paragraphs as ParagraphWithSentences[]).map((p, n): ReviewParagraph => {
     // Score numbers the sentences across the draft, from the same list this reads.
     const sentences = paragraphSentences(p).map((s) => s.text);
-    const flagged = unsupported.filter((u) => u.i >= first && u.i < first + sentences.length).map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
+    const flagged = unsupported
+      .filter((u) => u.i >= first && u.i < first + sentences.length)
+      .map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
     first += sentences.length;
     const cited = p.sentences ? p.sentences.map((s) => ({ text: s.text.trim(), exhibits: exhibitsOf(s.sources) })) : undefined;
     const exhibits = cited ? [...new Set(cited.flatMap((s) => s.exhibits))] : exhibitsOf(p.sources);
     const text = p.text.trim() || (p.sentences ?? []).map((s) => s.text.trim()).join(" ");
-    return { number: n + 1, element: p.element, heading: p.title, citation: citationOf.get(p.element) ?? "", texts: [text], exhibits, unsupported: flagged, ...(cited ? { sentences: cited } : {}) };
+    return {
+      number: n + 1,
+      element: p.element,
+      heading: p.title,
+      citation: citationOf.get(p.element) ?? "",
+      texts: [text],
+      exhibits,
+      unsupported: flagged,
+      ...(cited ? { sentences: cited } : {}),
+    };
   });
   const exhibitOf = (file: string, page: number) => `Exhibit ${byFile.get(file)?.letter ?? "?"}, p. ${page}`;
   const withText = chunks.filter((c): c is typeof c & { text: string } => typeof c.text === "string");
   const found = findContradictions(withText, { dateOf });
-  const side = (q: { file: string; page: number; quote: string }): ReviewQuote => ({ exhibit: exhibitOf(q.file, q.page), document: q.file, quote: q.quote });
+  const side = (q: { file: string; page: number; quote: string }): ReviewQuote => ({
+    exhibit: exhibitOf(q.file, q.page),
+    document: q.file,
+    quote: q.quote,
+  });
   const toConfirm = factsToConfirm({
     facts,
     chunks: withText,
@@ -208,20 +235,51 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
     lines.push(`## ${p.number}. ${p.heading}`, "", `_${p.citation}_`, "");
     if (doc.versions.length === 1) lines.push(p.texts[0] || "_(nothing drafted)_", "");
     // More than one version (a translation): side by side, a column each.
-    else lines.push(`| ${doc.versions.join(" | ")} |`, `|${doc.versions.map(() => " --- ").join("|")}|`, `| ${p.texts.map((t) => t.replace(/\|/g, "\\|") || "—").join(" | ")} |`, "");
+    else
+      lines.push(
+        `| ${doc.versions.join(" | ")} |`,
+        `|${doc.versions.map(() => " --- ").join("|")}|`,
+        `| ${p.texts.map((t) => t.replace(/\|/g, "\\|") || "—").join(" | ")} |`,
+        "",
+      );
     lines.push(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, "");
     if (p.sentences) lines.push(...p.sentences.map((s, i) => `${i + 1}. ${s.text} _(${s.exhibits.join("; ") || "no exhibit"})_`), "");
     for (const u of p.unsupported) lines.push(`- Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`);
     if (p.unsupported.length) lines.push("");
   }
-  lines.push("## Judges' notes", "", ...list(doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"), "");
+  lines.push(
+    "## Judges' notes",
+    "",
+    ...list(
+      doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`),
+      "none recorded",
+    ),
+    "",
+  );
   lines.push("## Facts to confirm with the client", "", ...list(doc.factsToConfirm.map(factLine), "none"), "");
   lines.push("## Contradictions between sources", "", ...list(doc.contradictions.map(contradictionLine), "none found"), "");
   lines.push("## Placeholder problems left", "", ...list(doc.placeholderProblems, "none"), "");
   lines.push("## Elements not covered", "", ...list(doc.elementsNotCovered, "none"), "");
   lines.push("## Documents never cited", "", ...list(doc.documentsNeverCited, "none"), "");
-  lines.push("## Evidence to gather", "", ...doc.evidenceChecklist.map((i) => `- [ ] ${i}`), ...(doc.evidenceChecklist.length ? [] : ["- none listed"]), "");
-  lines.push("## Exhibit list", "", ...list(doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`), "none"), "");
+  lines.push(
+    "## Evidence to gather",
+    "",
+    ...doc.evidenceChecklist.map((i) => `- [ ] ${i}`),
+    ...(doc.evidenceChecklist.length ? [] : ["- none listed"]),
+    "",
+  );
+  lines.push(
+    "## Exhibit list",
+    "",
+    ...list(
+      doc.exhibits.map(
+        (e) =>
+          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
+      ),
+      "none",
+    ),
+    "",
+  );
   lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
   return escapeRawHtml(lines.join("\n"));
 }

@@ -4,7 +4,7 @@
  * and whatever else the rules detect, or no word list vouches for, becomes [REDACTED]. The result is written as a judge
  * report, so GuardrailsRewrite reads the attorney's reasons the way it reads the judges'.
  */
-import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys } from "../core/case-file.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
@@ -51,14 +51,22 @@ export function redactNotes(notes: string, vault: Map<string, string>, redactor:
 export async function reviewNotes(event: ReviewNotesEvent, store: BlobStore = blobStore()): Promise<ReviewNotesOutput> {
   const { state } = event;
   const notesKey = state.review?.notesKey;
-  if (!notesKey) throw new InvalidInputError("AttorneyNotes: the review asked for changes but names no notes ($.review.notesKey)", { state: "AttorneyNotes" });
+  if (!notesKey)
+    throw new InvalidInputError("AttorneyNotes: the review asked for changes but names no notes ($.review.notesKey)", {
+      state: "AttorneyNotes",
+    });
   const notes = (await store.get(notesKey)).toString("utf8");
   const caseFile = caseFileSchema.parse(await getJson(store, caseKeys.caseJson(state.caseId)));
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "AttorneyNotes" });
   const redacted = redactNotes(notes, vault, new Redactor(knownPeople(caseFile)));
   const outputKey = `${state.runKey}/attorney-notes-${state.rewrites.n}.json`;
   await putJson(store, outputKey, { score: 1, reasons: `Attorney review: ${redacted}` });
-  log("info", "review.notes_redacted", { caseId: state.caseId, execution: state.executionName, chars: notes.length, redactedChars: redacted.length });
+  log("info", "review.notes_redacted", {
+    caseId: state.caseId,
+    execution: state.executionName,
+    chars: notes.length,
+    redactedChars: redacted.length,
+  });
   return { reports: [{ outputKey }] };
 }
 

@@ -7,22 +7,22 @@
  *   value = (1 − w) · base + w · groundingF1   (w: registry embedding.grounding.weight)
  *   value = base                                (no vectors: the report says why)
  */
-import { blobStore, getJson, openBlobStore, putJson, type BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
+import { InvalidInputError } from "../core/errors.ts";
+import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
-import { uncoveredElements, type JudgeOutput } from "../core/stages/judge.ts";
-import { caseElements } from "../core/legal-elements.ts";
-import { withTelemetry } from "../core/telemetry.ts";
 import { loadRegistry, type Registry } from "../core/registry.ts";
-import { embeddingGuard } from "./embeddings/guard.ts";
-import { embeddingsMode, openEmbedder, type EmbeddingsMode } from "./embeddings/open.ts";
+import { loadIndexVectors, type StoredIndex } from "../core/retrieval.ts";
 import type { PlaceholderProblem } from "../core/roles.ts";
-import { checkDraftPlaceholders, type CheckOutput } from "./check-placeholders.ts";
-import { groundingScore, type GroundingResult } from "./scoring/grounding.ts";
+import { type JudgeOutput, uncoveredElements } from "../core/stages/judge.ts";
+import { withTelemetry } from "../core/telemetry.ts";
+import { type CheckOutput, checkDraftPlaceholders } from "./check-placeholders.ts";
+import { embeddingGuard } from "./embeddings/guard.ts";
+import { type EmbeddingsMode, embeddingsMode, openEmbedder } from "./embeddings/open.ts";
+import { type GroundingResult, groundingScore } from "./scoring/grounding.ts";
 import { draftSentences, paragraphSentences, support, supportThreshold } from "./scoring/support.ts";
-import { InvalidInputError } from "../core/errors.ts";
 
 export interface ScoreEvent {
   state: PipelineState;
@@ -60,7 +60,13 @@ export interface GroundingReport extends GroundingResult {
  * Embeds the draft's sentences with the model that embedded the index (another model's
  * vectors would not be comparable) and scores them against the cited chunks' vectors.
  */
-async function grounding(state: PipelineState, draft: Draft, index: StoredIndex, store: BlobStore, options: ScoreOptions): Promise<GroundingReport | { skipped: string }> {
+async function grounding(
+  state: PipelineState,
+  draft: Draft,
+  index: StoredIndex,
+  store: BlobStore,
+  options: ScoreOptions,
+): Promise<GroundingReport | { skipped: string }> {
   const e = index.embedding;
   if (!e) return { skipped: index.embeddingSkipped ?? "the index has no vectors" };
   if ((options.mode ?? embeddingsMode()) === "off") return { skipped: "AFFIANT_EMBEDDINGS=off" };
@@ -87,7 +93,14 @@ async function grounding(state: PipelineState, draft: Draft, index: StoredIndex,
       };
     });
     const { weight, baseline } = config.grounding;
-    return { ...groundingScore(paragraphs, { baseline }), provider: embedder.provider, model: embedder.model, weight, baseline, split: embedder.truncations.length };
+    return {
+      ...groundingScore(paragraphs, { baseline }),
+      provider: embedder.provider,
+      model: embedder.model,
+      weight,
+      baseline,
+      split: embedder.truncations.length,
+    };
   } finally {
     await embedder.dispose();
   }
@@ -115,7 +128,8 @@ export function gateFailures(g: {
 }): string[] {
   const out: string[] = [];
   for (const u of g.uncovered ?? []) out.push(`element ${u.element}${u.title ? ` (${u.title})` : ""} not covered: ${u.reason}`);
-  if (g.faithfulness !== undefined && g.faithfulness <= faithfulnessFloor) out.push(`faithfulness ${g.faithfulness} of 5 (at most ${faithfulnessFloor} fails)`);
+  if (g.faithfulness !== undefined && g.faithfulness <= faithfulnessFloor)
+    out.push(`faithfulness ${g.faithfulness} of 5 (at most ${faithfulnessFloor} fails)`);
   if (g.sentences === 0) out.push("no sentence drafted");
   if (g.unsupported > 0) out.push(`${g.unsupported} of ${g.sentences} sentence(s) not supported by their sources`);
   if (g.placeholderProblems > 0) out.push(`${g.placeholderProblems} placeholder problem(s) left by the rewrites`);
@@ -125,7 +139,8 @@ export function gateFailures(g: {
 
 export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore(), options: ScoreOptions = {}): Promise<ScoreOutput> {
   const { state } = event;
-  if (!state.draft || !state.judges || !state.index) throw new InvalidInputError("Score needs $.draft, $.judges and $.index", { state: "Score" });
+  if (!state.draft || !state.judges || !state.index)
+    throw new InvalidInputError("Score needs $.draft, $.judges and $.index", { state: "Score" });
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const index = await getJson<StoredIndex>(store, state.index.indexKey);
   const byId = new Map(index.chunks.map((c) => [c.id, c.text]));
@@ -134,7 +149,13 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   const judgeScore = verdicts.reduce((n, v) => n + (v.score - 1) / 4, 0) / Math.max(1, verdicts.length);
 
   // Each sentence against its own sources (the ones it cites), placeholders kept.
-  const sentences = draftSentences(draft).map((s) => ({ ...s, support: support(s.text, s.sources.map((id) => byId.get(id) ?? "")) }));
+  const sentences = draftSentences(draft).map((s) => ({
+    ...s,
+    support: support(
+      s.text,
+      s.sources.map((id) => byId.get(id) ?? ""),
+    ),
+  }));
   const supported = sentences.filter((s) => s.support >= supportThreshold).length;
   const supportScore = sentences.length ? supported / sentences.length : 0;
   const base = 0.5 * judgeScore + 0.5 * supportScore;
@@ -157,7 +178,16 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
     const check = await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey);
     failures.push(...check.problems.slice(0, 5).map((p) => `${p.element}: ${p.detail}`));
   }
-  const sentenceScores = sentences.map((s) => ({ i: s.i, paragraph: s.paragraph, element: s.element, sentence: s.sentence, text: s.text, sources: s.sources, support: Math.round(s.support * 100) / 100, supported: s.support >= supportThreshold }));
+  const sentenceScores = sentences.map((s) => ({
+    i: s.i,
+    paragraph: s.paragraph,
+    element: s.element,
+    sentence: s.sentence,
+    text: s.text,
+    sources: s.sources,
+    support: Math.round(s.support * 100) / 100,
+    supported: s.support >= supportThreshold,
+  }));
   const passed = failures.length === 0;
   const rewrite = !passed && state.rewrites.n < state.maxRewrites;
 
@@ -194,11 +224,25 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
     unsupported: sentenceScores.filter((s) => !s.supported),
   });
   const groundingF1 = "skipped" in ground ? null : round3(ground.f1);
-  if ("skipped" in ground) log("warn", "score.grounding_skipped", { caseId: state.caseId, execution: state.executionName, reason: ground.skipped });
-  log("info", "score.done", { caseId: state.caseId, execution: state.executionName, value, passed, failures: failures.length, judgeScore, supportScore, groundingF1, sentences: sentences.length, rewrite });
+  if ("skipped" in ground)
+    log("warn", "score.grounding_skipped", { caseId: state.caseId, execution: state.executionName, reason: ground.skipped });
+  log("info", "score.done", {
+    caseId: state.caseId,
+    execution: state.executionName,
+    value,
+    passed,
+    failures: failures.length,
+    judgeScore,
+    supportScore,
+    groundingF1,
+    sentences: sentences.length,
+    rewrite,
+  });
   return { value, passed, rewrite, scoreKey };
 }
 
-export const handler = withTelemetry("Score", async (event: ScoreEvent): Promise<ScoreOutput | CheckOutput> =>
-  event.check === "placeholders" ? checkDraftPlaceholders(event.state, await openBlobStore()) : scoreDraft(event, await openBlobStore()),
+export const handler = withTelemetry(
+  "Score",
+  async (event: ScoreEvent): Promise<ScoreOutput | CheckOutput> =>
+    event.check === "placeholders" ? checkDraftPlaceholders(event.state, await openBlobStore()) : scoreDraft(event, await openBlobStore()),
 );

@@ -4,7 +4,7 @@
  * the LINE blocks in reading order; confidence is the mean WORD confidence (Textract's
  * 0-100 scale, the same as tesseract's mean word confidence, so one threshold serves both).
  */
-import { DetectDocumentTextCommand, TextractClient, type Block } from "@aws-sdk/client-textract";
+import { type Block, DetectDocumentTextCommand, TextractClient } from "@aws-sdk/client-textract";
 import { DocumentUnreadableError } from "../core/errors.ts";
 import { awsFailureDetails, awsServiceError } from "./aws-failure.ts";
 import type { OcrPageRef, OcrReader, OcrResult } from "./ocr.ts";
@@ -17,7 +17,12 @@ export interface TextractReaderOptions {
 }
 
 /** Textract's answers that mean the page itself cannot be read: no retry will change them. */
-const documentFaults = new Set(["UnsupportedDocumentException", "BadDocumentException", "DocumentTooLargeException", "InvalidParameterException"]);
+const documentFaults = new Set([
+  "UnsupportedDocumentException",
+  "BadDocumentException",
+  "DocumentTooLargeException",
+  "InvalidParameterException",
+]);
 
 export class TextractReader implements OcrReader {
   readonly engine = "textract" as const;
@@ -36,12 +41,18 @@ export class TextractReader implements OcrReader {
   async read(png: Uint8Array, where: OcrPageRef = { file: "(page)", page: 0 }): Promise<OcrResult> {
     let blocks: Block[];
     try {
-      const res = await this.client.send(new DetectDocumentTextCommand({ Document: { Bytes: png } }), { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+      const res = await this.client.send(new DetectDocumentTextCommand({ Document: { Bytes: png } }), {
+        abortSignal: AbortSignal.timeout(this.timeoutMs),
+      });
       blocks = res.Blocks ?? [];
     } catch (err) {
       const { code } = awsFailureDetails(err);
       if (documentFaults.has(code)) {
-        throw new DocumentUnreadableError(`${where.file}: page ${where.page} has no text layer and Textract refused the page image (${code})`, { state: "Extract", ...where, provider: "textract" }, { cause: err });
+        throw new DocumentUnreadableError(
+          `${where.file}: page ${where.page} has no text layer and Textract refused the page image (${code})`,
+          { state: "Extract", ...where, provider: "textract" },
+          { cause: err },
+        );
       }
       throw awsServiceError("textract", "DetectDocumentText", err, { state: "Extract", ...where });
     }
@@ -49,7 +60,13 @@ export class TextractReader implements OcrReader {
     const words = blocks.filter((b) => b.BlockType === "WORD" && typeof b.Confidence === "number");
     const scored = words.length ? words : lines.filter((b) => typeof b.Confidence === "number");
     const confidence = scored.length ? Math.round(scored.reduce((n, b) => n + b.Confidence!, 0) / scored.length) : 0;
-    return { text: lines.map((b) => b.Text!).join("\n").trim(), confidence };
+    return {
+      text: lines
+        .map((b) => b.Text!)
+        .join("\n")
+        .trim(),
+      confidence,
+    };
   }
 
   async dispose(): Promise<void> {

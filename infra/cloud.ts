@@ -43,8 +43,13 @@ export function policyDocument(cloud: Cloud, statements: Permission[]): Output<s
       Action: s.actions,
       Resource: s.resources,
       ...(s.conditions?.length
-        // biome-ignore lint/performance/noAccumulatingSpread: a statement has a handful of conditions
-        ? { Condition: s.conditions.reduce<Record<string, Record<string, Input<string>[]>>>((all, c) => ({ ...all, [c.test]: { ...all[c.test], [c.variable]: c.values } }), {}) }
+        ? {
+            Condition: s.conditions.reduce<Record<string, Record<string, Input<string>[]>>>(
+              // biome-ignore lint/performance/noAccumulatingSpread: a statement has a handful of conditions
+              (all, c) => ({ ...all, [c.test]: { ...all[c.test], [c.variable]: c.values } }),
+              {},
+            ),
+          }
         : {}),
     })),
   });

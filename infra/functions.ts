@@ -4,13 +4,14 @@
  * the rehearsal (rehearsal/) bundles and runs the same rows, so what it proves is what
  * deploys. Timeouts come from workflows/definition.ts, the one place the states take theirs.
  */
-import { lambdaTimeoutSeconds } from "../workflows/definition.ts";
+
+import { providerSecrets } from "../core/providers/index.ts";
+import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter-key.ts";
 import type { Registry } from "../core/registry.ts";
-import { lambdaFunctions, } from "../core/state-names.ts";
+import { lambdaFunctions } from "../core/state-names.ts";
+import { lambdaTimeoutSeconds } from "../workflows/definition.ts";
 import type { Input } from "./cloud.ts";
 import type { DeployedFunction } from "./permissions.ts";
-import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter-key.ts";
-import { providerSecrets } from "../core/providers/index.ts";
 
 /** Where a bundled handler finds the files it reads at run time (the bundle's root). */
 export const lambdaTaskRoot = "/var/task";
@@ -70,7 +71,10 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
   // The redaction's common-word lists load lazily (createRequire), so esbuild does not bundle
   // them: installed for every handler that reaches functions/redaction/common-words.ts.
   const wordLists = ["an-array-of-english-words", "an-array-of-spanish-words"];
-  const row = (_fn: DeployedFunction, spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] }): FunctionSpec => {
+  const row = (
+    _fn: DeployedFunction,
+    spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] },
+  ): FunctionSpec => {
     const { env, files, ...rest } = spec;
     return { ...rest, environment: { ...base, ...env }, copyFiles: files ?? registryFiles };
   };
@@ -84,11 +88,37 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       // pdf-parse: pdf.js and its native canvas (page images for OCR) load from node_modules, not a bundle.
       install: ["pdf-parse", "tesseract.js", "@tesseract.js-data/eng", "@tesseract.js-data/spa"],
     }),
-    [lambdaFunctions.redact]: row(lambdaFunctions.redact, { handler: "functions/redact-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.redact], memoryMB: 1024, vpc: true, env: vault, install: wordLists }),
-    [lambdaFunctions.index]: row(lambdaFunctions.index, { handler: "functions/build-index.handler", timeoutSeconds: timeouts[lambdaFunctions.index], memoryMB: 2048, vpc: true, install: wordLists }),
-    [lambdaFunctions.score]: row(lambdaFunctions.score, { handler: "functions/score-draft.handler", timeoutSeconds: timeouts[lambdaFunctions.score], memoryMB: 1024, vpc: true, install: wordLists }),
+    [lambdaFunctions.redact]: row(lambdaFunctions.redact, {
+      handler: "functions/redact-pii.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.redact],
+      memoryMB: 1024,
+      vpc: true,
+      env: vault,
+      install: wordLists,
+    }),
+    [lambdaFunctions.index]: row(lambdaFunctions.index, {
+      handler: "functions/build-index.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.index],
+      memoryMB: 2048,
+      vpc: true,
+      install: wordLists,
+    }),
+    [lambdaFunctions.score]: row(lambdaFunctions.score, {
+      handler: "functions/score-draft.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.score],
+      memoryMB: 1024,
+      vpc: true,
+      install: wordLists,
+    }),
     // pdfkit reads its standard fonts from its package folder at run time: installed, not bundled.
-    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, { handler: "functions/reinject-pii.handler", timeoutSeconds: timeouts[lambdaFunctions.reinject], memoryMB: 1024, vpc: true, env: vault, install: ["pdfkit", ...wordLists] }),
+    [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, {
+      handler: "functions/reinject-pii.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.reinject],
+      memoryMB: 1024,
+      vpc: true,
+      env: vault,
+      install: ["pdfkit", ...wordLists],
+    }),
     [lambdaFunctions.fallback]: row(lambdaFunctions.fallback, {
       handler: "functions/generate-fallback.handler",
       timeoutSeconds: timeouts[lambdaFunctions.fallback],
@@ -110,7 +140,13 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       env: { AFFIANT_WORKER_POOLS: t.workerPools },
     }),
     // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
-    [lambdaFunctions.admit]: row(lambdaFunctions.admit, { handler: "functions/admit-gpu.handler", timeoutSeconds: timeouts[lambdaFunctions.admit], memoryMB: 512, vpc: false, install: ["better-sqlite3"] }),
+    [lambdaFunctions.admit]: row(lambdaFunctions.admit, {
+      handler: "functions/admit-gpu.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.admit],
+      memoryMB: 512,
+      vpc: false,
+      install: ["better-sqlite3"],
+    }),
     // The attorney's gate: keeps the task token in the review table; redacts the attorney's notes.
     [lambdaFunctions.requestReview]: row(lambdaFunctions.requestReview, {
       handler: "functions/request-review.handler",
@@ -119,11 +155,37 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       vpc: false,
       env: { AFFIANT_REVIEW_TABLE: t.reviewTableName },
     }),
-    [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, { handler: "functions/review-notes.handler", timeoutSeconds: timeouts[lambdaFunctions.reviewNotes], memoryMB: 1024, vpc: true, env: vault, install: wordLists }),
+    [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, {
+      handler: "functions/review-notes.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.reviewNotes],
+      memoryMB: 1024,
+      vpc: true,
+      env: vault,
+      install: wordLists,
+    }),
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
-    "gpu-sweeper": row("gpu-sweeper", { handler: "functions/gpu-reaper.sweepHandler", timeoutSeconds: timeouts["gpu-sweeper"], memoryMB: 256, vpc: false, env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn } }),
+    "gpu-sweeper": row("gpu-sweeper", {
+      handler: "functions/gpu-reaper.sweepHandler",
+      timeoutSeconds: timeouts["gpu-sweeper"],
+      memoryMB: 256,
+      vpc: false,
+      env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
+    }),
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.
-    api: row("api", { handler: "api/lambda.handler", timeoutSeconds: timeouts.api, memoryMB: 1024, vpc: false, startsExecutions: true, env: { AFFIANT_REVIEW_TABLE: t.reviewTableName } }),
-    backfill: row("backfill", { handler: "api/backfill-lambda.handler", timeoutSeconds: timeouts.backfill, memoryMB: 1024, vpc: false, startsExecutions: true }),
+    api: row("api", {
+      handler: "api/lambda.handler",
+      timeoutSeconds: timeouts.api,
+      memoryMB: 1024,
+      vpc: false,
+      startsExecutions: true,
+      env: { AFFIANT_REVIEW_TABLE: t.reviewTableName },
+    }),
+    backfill: row("backfill", {
+      handler: "api/backfill-lambda.handler",
+      timeoutSeconds: timeouts.backfill,
+      memoryMB: 1024,
+      vpc: false,
+      startsExecutions: true,
+    }),
   };
 }

@@ -9,14 +9,14 @@
  * deploy (README, Deploy to AWS). SST's Service/Task are
  * Fargate or Managed Instances only, hence raw resources.
  */
+
+import { type Registry, stageEntry } from "../core/registry.ts";
+import { type GpuStage, gpuStages, workerContainerName } from "../core/state-names.ts";
+import { activityName } from "../workflows/definition.ts";
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
 import { policyDocument } from "./cloud.ts";
-import { workerContainerName } from "../core/state-names.ts";
-import { stageEntry, type Registry } from "../core/registry.ts";
-import { gpuStages, type GpuStage } from "../core/state-names.ts";
 import { bucketPermissions, kmsViaS3, routingTablePermissions } from "./permissions.ts";
 import { modelsPrefix } from "./storage.ts";
-import { activityName } from "../workflows/definition.ts";
 
 /** The ECS GPU-optimised Amazon Linux 2023 AMI, resolved by EC2 at each launch. */
 export const gpuAmiParameter = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
@@ -95,7 +95,11 @@ export function buildGpuCluster(cloud: Cloud, options: GpuOptions): GpuCluster {
     role: instanceRole.id,
     policy: policyDocument(cloud, [
       { actions: ["s3:GetObject"], resources: [pulumi.interpolate`${options.bucket.arn}/${modelsPrefix}*`] },
-      { actions: ["s3:ListBucket"], resources: [options.bucket.arn], conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${modelsPrefix}*`] }] },
+      {
+        actions: ["s3:ListBucket"],
+        resources: [options.bucket.arn],
+        conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${modelsPrefix}*`] }],
+      },
       kmsViaS3(cloud, options.dataKeyArn, place.region, ["kms:Decrypt"]),
     ]),
   });
@@ -119,7 +123,12 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
     vpcSecurityGroupIds: [options.securityGroupId],
     userData: userData.apply((s) => Buffer.from(s).toString("base64")),
     metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1, httpEndpoint: "enabled" },
-    blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeSize: 150, volumeType: "gp3", throughput: 500, iops: 6000, encrypted: "true", deleteOnTermination: "true" } }],
+    blockDeviceMappings: [
+      {
+        deviceName: "/dev/xvda",
+        ebs: { volumeSize: 150, volumeType: "gp3", throughput: 500, iops: 6000, encrypted: "true", deleteOnTermination: "true" },
+      },
+    ],
     monitoring: { enabled: true },
   });
   const asg = new aws.autoscaling.Group(
@@ -144,7 +153,13 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
       autoScalingGroupArn: asg.arn,
       managedTerminationProtection: "ENABLED",
       managedDraining: "ENABLED",
-      managedScaling: { status: "ENABLED", targetCapacity: 100, minimumScalingStepSize: 1, maximumScalingStepSize: maxInstances, instanceWarmupPeriod: 180 },
+      managedScaling: {
+        status: "ENABLED",
+        targetCapacity: 100,
+        minimumScalingStepSize: 1,
+        maximumScalingStepSize: maxInstances,
+        instanceWarmupPeriod: 180,
+      },
     },
   });
   new aws.ecs.ClusterCapacityProviders("GpuClusterCapacity", {
@@ -163,7 +178,9 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
   const workerPools: GpuCluster["workerPools"] = {};
   const taskRoles: Record<string, { arn: Output<string> }> = {};
   for (const modelId of stageModels) {
-    const activity = new aws.sfn.Activity(`Activity${pascal(modelId)}`, { name: `${prefix}-${activityName(modelId).slice("affiant-".length)}`.slice(0, 80) });
+    const activity = new aws.sfn.Activity(`Activity${pascal(modelId)}`, {
+      name: `${prefix}-${activityName(modelId).slice("affiant-".length)}`.slice(0, 80),
+    });
     // Visible to one worker at a time; kept no longer than an Acquire waits for it.
     const queue = new aws.sqs.Queue(`Ready${pascal(modelId)}`, {
       name: `${prefix}-ready-${modelId.replace(/[^A-Za-z0-9_-]/g, "-")}`.slice(0, 80),
@@ -173,7 +190,9 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
       sqsManagedSseEnabled: true,
     });
     workerPools[modelId] = { activityArn: activity.arn, queueArn: queue.arn, queueUrl: queue.url };
-    const role = new aws.iam.Role(`WorkerTaskRole${pascal(modelId)}`, { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }) });
+    const role = new aws.iam.Role(`WorkerTaskRole${pascal(modelId)}`, {
+      assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ecs-tasks.amazonaws.com" }),
+    });
     new aws.iam.RolePolicy(`WorkerTaskPolicy${pascal(modelId)}`, {
       role: role.id,
       policy: policyDocument(cloud, [
@@ -184,7 +203,10 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
         { actions: ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] },
         { actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources: [queue.arn] },
         // A warm worker tags its own task with the stage it holds (containers/llama-worker/task-tags.ts): tasks of this cluster only.
-        { actions: ["ecs:TagResource", "ecs:UntagResource"], resources: [cluster.arn.apply((arn) => `${arn.replace(":cluster/", ":task/")}/*`)] },
+        {
+          actions: ["ecs:TagResource", "ecs:UntagResource"],
+          resources: [cluster.arn.apply((arn) => `${arn.replace(":cluster/", ":task/")}/*`)],
+        },
       ]),
     });
     taskRoles[modelId] = role;
@@ -249,12 +271,17 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
 /** The image reference, refused unless it is pinned by digest. */
 export function workerImageByDigest(image: string | undefined): string {
   if (!image) {
-    throw new Error("AFFIANT_WORKER_IMAGE is not set: push the worker image and deploy with AFFIANT_WORKER_IMAGE=<repository>@sha256:<digest> (README, Deploy to AWS)");
+    throw new Error(
+      "AFFIANT_WORKER_IMAGE is not set: push the worker image and deploy with AFFIANT_WORKER_IMAGE=<repository>@sha256:<digest> (README, Deploy to AWS)",
+    );
   }
   if (!/^[^\s@]+@sha256:[0-9a-f]{64}$/.test(image)) {
-    throw new Error(`AFFIANT_WORKER_IMAGE must name the worker image by digest (<repository>@sha256:<64 hex>), got ${image}: a tag such as :latest lets warm hosts keep an older image`);
+    throw new Error(
+      `AFFIANT_WORKER_IMAGE must name the worker image by digest (<repository>@sha256:<64 hex>), got ${image}: a tag such as :latest lets warm hosts keep an older image`,
+    );
   }
   return image;
 }
 
-const pascal = (s: string) => s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "");
+const pascal = (s: string) =>
+  s.replace(/(^|[^A-Za-z0-9])([A-Za-z0-9])/g, (_, __, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "");

@@ -48,7 +48,12 @@ export function buildNetwork(cloud: Cloud, options: NetworkOptions): Network {
   const cidr = options.cidr ?? "10.40.0.0/16";
   const azCount = options.azCount ?? 2;
   const [a, b] = cidr.split(".");
-  const vpc = new aws.ec2.Vpc("Vpc", { cidrBlock: cidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: `affiant-${options.place.stage}` } });
+  const vpc = new aws.ec2.Vpc("Vpc", {
+    cidrBlock: cidr,
+    enableDnsHostnames: true,
+    enableDnsSupport: true,
+    tags: { Name: `affiant-${options.place.stage}` },
+  });
   const zones = aws.getAvailabilityZonesOutput({ state: "available" });
   const routeTable = new aws.ec2.RouteTable("PrivateRoutes", { vpcId: vpc.id });
   const subnets = Array.from({ length: azCount }, (_, i) => {
@@ -70,8 +75,16 @@ export function buildNetwork(cloud: Cloud, options: NetworkOptions): Network {
     { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [s3Prefix.id], description: "S3 gateway endpoint" },
     { protocol: "tcp", fromPort: 443, toPort: 443, prefixListIds: [dynamoPrefix.id], description: "DynamoDB gateway endpoint" },
   ];
-  const worker = new aws.ec2.SecurityGroup("WorkerSg", { vpcId: vpc.id, description: "Affiant GPU workers: no ingress, HTTPS to endpoints", egress: [...egressToVpc, ...egressToGateways] });
-  const lambda = new aws.ec2.SecurityGroup("LambdaSg", { vpcId: vpc.id, description: "Affiant pipeline Lambdas: no ingress, HTTPS to endpoints", egress: [...egressToVpc, ...egressToGateways] });
+  const worker = new aws.ec2.SecurityGroup("WorkerSg", {
+    vpcId: vpc.id,
+    description: "Affiant GPU workers: no ingress, HTTPS to endpoints",
+    egress: [...egressToVpc, ...egressToGateways],
+  });
+  const lambda = new aws.ec2.SecurityGroup("LambdaSg", {
+    vpcId: vpc.id,
+    description: "Affiant pipeline Lambdas: no ingress, HTTPS to endpoints",
+    egress: [...egressToVpc, ...egressToGateways],
+  });
   const endpointSg = new aws.ec2.SecurityGroup("EndpointSg", {
     vpcId: vpc.id,
     description: "Affiant VPC endpoints: HTTPS from inside the VPC",

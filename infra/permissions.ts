@@ -10,15 +10,16 @@
  * ids the registry names for it (Bedrock: only those ids); Index and Score only the
  * registry's embedding model.
  */
-import type { Cloud, Input, Permission } from "./cloud.ts";
-import { providers } from "../core/providers/index.ts";
+
 import { bedrock, bedrockInvokeStatements, isBedrockEmbeddingModel } from "../core/providers/bedrock-provider.ts";
+import { providers } from "../core/providers/index.ts";
 import type { ArnTemplate, ProviderModule, ProviderStatement } from "../core/providers/types.ts";
-import { splitRef, type Registry } from "../core/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
-import { clusterTaskPermissions } from "./reaper.ts";
+import { type Registry, splitRef } from "../core/registry.ts";
+import { type LambdaFunction, lambdaFunctions } from "../core/state-names.ts";
+import { type SealedPurpose, sealedPurposes } from "../functions/redaction/sealed-purposes.ts";
 import type { OtherLambda } from "../workflows/definition.ts";
-import { sealedPurposes, type SealedPurpose } from "../functions/redaction/sealed-purposes.ts";
+import type { Cloud, Input, Permission } from "./cloud.ts";
+import { clusterTaskPermissions } from "./reaper.ts";
 
 /** The pipeline's Lambdas plus the API and the scheduled backfill. */
 export type DeployedFunction = LambdaFunction | OtherLambda;
@@ -63,12 +64,20 @@ export function bucketPermissions(cloud: Cloud, bucketArn: Input<string>, dataKe
 
 /** Listing under one prefix of the bucket (S3BlobStore.list; HeadObject's 404 needs it too). */
 export function bucketListing(bucketArn: Input<string>, prefix: string): Permission {
-  return { actions: ["s3:ListBucket"], resources: [bucketArn], conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }] };
+  return {
+    actions: ["s3:ListBucket"],
+    resources: [bucketArn],
+    conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${prefix}*`] }],
+  };
 }
 
 /** The vault key, for the sealed kinds named: KMS checks the encryption context's purpose. */
 export function sealedKindPermission(keyArn: Input<string>, actions: string[], purposes: SealedPurpose[]): Permission {
-  return { actions, resources: [keyArn], conditions: [{ test: "StringEquals", variable: "kms:EncryptionContext:purpose", values: purposes }] };
+  return {
+    actions,
+    resources: [keyArn],
+    conditions: [{ test: "StringEquals", variable: "kms:EncryptionContext:purpose", values: purposes }],
+  };
 }
 
 /** Object read/write under runs/ only, and the privacy guard's hashes read: no documents, no vault. */
@@ -87,7 +96,14 @@ export function routingTablePermissions(tableArn: Input<string>): Permission[] {
 /** The model ids the registry names for one provider: its fallback refs and its priced models. */
 export function providerModelIds(registry: Registry, provider: string): string[] {
   const refs = [...Object.values(registry.stages).flatMap((s) => s.fallback), ...Object.keys(registry.pricing.hosted)];
-  return [...new Set(refs.map(splitRef).filter(([p]) => p === provider).map(([, id]) => id))];
+  return [
+    ...new Set(
+      refs
+        .map(splitRef)
+        .filter(([p]) => p === provider)
+        .map(([, id]) => id),
+    ),
+  ];
 }
 
 /** The Bedrock embedding models Index and Score call: the registry's `embedding.bedrock.model`, and any `embed` model it names for Bedrock. */
@@ -98,13 +114,23 @@ export function bedrockEmbeddingModelIds(registry: Registry): string[] {
 }
 
 /** A provider module's statement as a Permission: ARN templates filled in with the deployed region and account. */
-export function providerPermissions(cloud: Cloud, statements: ProviderStatement[], region: Input<string>, accountId: Input<string>): Permission[] {
-  const arn = (a: ArnTemplate): Input<string> => (typeof a === "string" ? a : cloud.pulumi.all([region, accountId]).apply(([r, id]) => a({ region: r, accountId: id })));
+export function providerPermissions(
+  cloud: Cloud,
+  statements: ProviderStatement[],
+  region: Input<string>,
+  accountId: Input<string>,
+): Permission[] {
+  const arn = (a: ArnTemplate): Input<string> =>
+    typeof a === "string" ? a : cloud.pulumi.all([region, accountId]).apply(([r, id]) => a({ region: r, accountId: id }));
   return statements.map((s) => ({ actions: s.actions, resources: s.resources.map(arn) }));
 }
 
 /** What the fallback needs to call every provider in the list, for the model ids the registry names for each. */
-export function fallbackProviderPermissions(cloud: Cloud, t: Pick<PermissionTargets, "registry" | "region" | "accountId">, list: readonly ProviderModule[] = providers): Permission[] {
+export function fallbackProviderPermissions(
+  cloud: Cloud,
+  t: Pick<PermissionTargets, "registry" | "region" | "accountId">,
+  list: readonly ProviderModule[] = providers,
+): Permission[] {
   return list.flatMap((p) => providerPermissions(cloud, p.statements(providerModelIds(t.registry, p.name)), t.region, t.accountId));
 }
 
@@ -112,7 +138,8 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
   const blobs = bucketPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
   const runBlobs = runPermissions(cloud, t.bucketArn, t.dataKeyArn, t.region);
   const sealed = (actions: string[], ...purposes: SealedPurpose[]) => sealedKindPermission(t.vaultKeyArn, actions, purposes);
-  const embeddings = (): Permission[] => providerPermissions(cloud, bedrockInvokeStatements(bedrockEmbeddingModelIds(t.registry)), t.region, t.accountId);
+  const embeddings = (): Permission[] =>
+    providerPermissions(cloud, bedrockInvokeStatements(bedrockEmbeddingModelIds(t.registry)), t.region, t.accountId);
   const executions = (): Permission[] => {
     if (!t.stateMachineArn) throw new Error(`${fn}: permissions need the state machine ARN`);
     const machine = t.stateMachineArn;
@@ -127,7 +154,12 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.extract:
       // GenerateDataKey: the extracted (pre-redaction) text is sealed, as its own kind.
       // ListBucket: the case's documents are found by listing cases/<id>/documents/.
-      return [...blobs, bucketListing(t.bucketArn, "cases/"), { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] }, sealed(["kms:GenerateDataKey"], sealedPurposes.extractedText)];
+      return [
+        ...blobs,
+        bucketListing(t.bucketArn, "cases/"),
+        { actions: ["textract:DetectDocumentText", "textract:AnalyzeDocument"], resources: ["*"] },
+        sealed(["kms:GenerateDataKey"], sealedPurposes.extractedText),
+      ];
     case lambdaFunctions.redact:
       // Decrypt: only to open the sealed extracted text; GenerateDataKey: to seal the vault and the guard's hashes.
       return [
@@ -147,7 +179,13 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // The privacy guard refuses any prompt holding a real value before it leaves for a
       // hosted model, comparing keyed hashes: this function never opens the vault or the
       // extracted text, and reads no document. It may stop its primary's GPU task.
-      return [...runBlobs, ...routingTablePermissions(t.routingTableArn), ...fallbackProviderPermissions(cloud, t), sealed(["kms:Decrypt"], sealedPurposes.guard), ...clusterTasks()];
+      return [
+        ...runBlobs,
+        ...routingTablePermissions(t.routingTableArn),
+        ...fallbackProviderPermissions(cloud, t),
+        sealed(["kms:Decrypt"], sealedPurposes.guard),
+        ...clusterTasks(),
+      ];
     case lambdaFunctions.acquire: {
       // Starts the models' tasks on the GPU cluster only (tagged as RunTask creates them),
       // passes only the worker roles to ECS tasks, and queues tokens on the ready queues.
@@ -157,8 +195,16 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [
         { actions: ["ecs:RunTask"], resources: pools.taskFamilyArns, conditions: onCluster },
         { actions: ["ecs:ListTasks"], resources: ["*"], conditions: onCluster },
-        { actions: ["ecs:TagResource"], resources: ["*"], conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RunTask"] }] },
-        { actions: ["iam:PassRole"], resources: pools.passRoleArns, conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }] },
+        {
+          actions: ["ecs:TagResource"],
+          resources: ["*"],
+          conditions: [{ test: "StringEquals", variable: "ecs:CreateAction", values: ["RunTask"] }],
+        },
+        {
+          actions: ["iam:PassRole"],
+          resources: pools.passRoleArns,
+          conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }],
+        },
         { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: pools.queueArns },
       ];
     }

@@ -4,11 +4,12 @@
  * `aws.sfn.StateMachine` because SST's own component writes JSONata. Logging is at ERROR
  * and without execution data: inputs and outputs are case material.
  */
+
+import type { Registry } from "../core/registry.ts";
+import { type LambdaFunction, lambdaFunctions } from "../core/state-names.ts";
+import { buildDefinition } from "../workflows/definition.ts";
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
 import { policyDocument } from "./cloud.ts";
-import { buildDefinition } from "../workflows/definition.ts";
-import type { Registry } from "../core/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 import type { GpuCluster } from "./gpu.ts";
 
 export interface PipelineOptions {
@@ -31,7 +32,10 @@ export interface Pipeline {
 }
 
 /** The definition with deployed resources; resolves once every ARN is known. */
-export function deployedDefinition(cloud: Cloud, options: Omit<PipelineOptions, "place" | "logKeyArn" | "logRetentionDays">): Output<string> {
+export function deployedDefinition(
+  cloud: Cloud,
+  options: Omit<PipelineOptions, "place" | "logKeyArn" | "logRetentionDays">,
+): Output<string> {
   const { pulumi } = cloud;
   const fns = Object.values(lambdaFunctions);
   const models = Object.keys(options.gpu.workerPools);
@@ -61,7 +65,9 @@ export function buildPipeline(cloud: Cloud, options: PipelineOptions): Pipeline 
     { name: `/aws/vendedlogs/states/affiant-${place.stage}`, retentionInDays: options.logRetentionDays ?? 90, kmsKeyId: options.logKeyArn },
     { retainOnDelete: place.retain },
   );
-  const role = new aws.iam.Role("StateMachineRole", { assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "states.amazonaws.com" }) });
+  const role = new aws.iam.Role("StateMachineRole", {
+    assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "states.amazonaws.com" }),
+  });
   const functionArns = Object.values(options.functionArns);
   new aws.iam.RolePolicy("StateMachinePolicy", {
     role: role.id,
@@ -71,10 +77,22 @@ export function buildPipeline(cloud: Cloud, options: PipelineOptions): Pipeline 
       { actions: ["lambda:InvokeFunction"], resources: [...functionArns, ...functionArns.map((arn) => pulumi.interpolate`${arn}:*`)] },
       // Log delivery and X-Ray take no resource-level permissions.
       {
-        actions: ["logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery", "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"],
+        actions: [
+          "logs:CreateLogDelivery",
+          "logs:GetLogDelivery",
+          "logs:UpdateLogDelivery",
+          "logs:DeleteLogDelivery",
+          "logs:ListLogDeliveries",
+          "logs:PutResourcePolicy",
+          "logs:DescribeResourcePolicies",
+          "logs:DescribeLogGroups",
+        ],
         resources: ["*"],
       },
-      { actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"], resources: ["*"] },
+      {
+        actions: ["xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"],
+        resources: ["*"],
+      },
     ]),
   });
   const machine = new aws.sfn.StateMachine("Pipeline", {

@@ -3,14 +3,15 @@
  * together, and the state machine over them once the functions exist. The Pulumi-mock test
  * calls this same function, so what it asserts is what is deployed, not a copy of the wiring.
  */
+
+import type { Registry } from "../core/registry.ts";
+import type { LambdaFunction } from "../core/state-names.ts";
 import type { Cloud, Input, Place } from "./cloud.ts";
 import { buildGpuCluster, type GpuOptions } from "./gpu.ts";
 import { buildNetwork } from "./network.ts";
 import { buildPipeline } from "./pipeline.ts";
-import { buildStorage } from "./storage.ts";
 import { buildReaper, type ReaperOptions } from "./reaper.ts";
-import type { Registry } from "../core/registry.ts";
-import type { LambdaFunction } from "../core/state-names.ts";
+import { buildStorage } from "./storage.ts";
 
 export interface PlatformOptions {
   place: Place;
@@ -55,10 +56,14 @@ export function buildPlatform(cloud: Cloud, options: PlatformOptions) {
       capacityProvider: gpu.capacityProviderName,
       subnets: network.privateSubnetIds,
       securityGroups: [network.workerSecurityGroupId],
-      models: Object.fromEntries(models.map((m) => [m, { taskDefinition: gpu.taskDefinitions[m]!.arn, queueUrl: gpu.workerPools[m]!.queueUrl }])),
+      models: Object.fromEntries(
+        models.map((m) => [m, { taskDefinition: gpu.taskDefinitions[m]!.arn, queueUrl: gpu.workerPools[m]!.queueUrl }]),
+      ),
     }),
     permissions: {
-      taskFamilyArns: models.map((m) => cloud.pulumi.interpolate`arn:aws:ecs:${place.region}:${place.accountId}:task-definition/${gpu.taskDefinitions[m]!.family}:*`),
+      taskFamilyArns: models.map(
+        (m) => cloud.pulumi.interpolate`arn:aws:ecs:${place.region}:${place.accountId}:task-definition/${gpu.taskDefinitions[m]!.family}:*`,
+      ),
       passRoleArns: gpu.passRoleArns,
       queueArns: models.map((m) => gpu.workerPools[m]!.queueArn),
     },

@@ -22,11 +22,22 @@ export function buildReaper(cloud: Cloud, options: ReaperOptions) {
     scheduleExpression: options.sweepSchedule ?? "rate(1 minute)",
   });
   new aws.cloudwatch.EventTarget("WorkerSweepTarget", { rule: sweepRule.name, arn: options.sweeper.arn });
-  new aws.lambda.Permission("WorkerSweepInvoke", { action: "lambda:InvokeFunction", function: options.sweeper.name, principal: "events.amazonaws.com", sourceArn: sweepRule.arn });
+  new aws.lambda.Permission("WorkerSweepInvoke", {
+    action: "lambda:InvokeFunction",
+    function: options.sweeper.name,
+    principal: "events.amazonaws.com",
+    sourceArn: sweepRule.arn,
+  });
   return { sweepRuleArn: sweepRule.arn };
 }
 
 /** Listing, describing and stopping tasks, in the GPU cluster only. */
 export function clusterTaskPermissions(clusterArn: Input<string>): Permission[] {
-  return [{ actions: ["ecs:ListTasks", "ecs:DescribeTasks", "ecs:StopTask"], resources: ["*"], conditions: [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }] }];
+  return [
+    {
+      actions: ["ecs:ListTasks", "ecs:DescribeTasks", "ecs:StopTask"],
+      resources: ["*"],
+      conditions: [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }],
+    },
+  ];
 }

@@ -21,9 +21,25 @@ export interface StorageOptions {
 export function lifecycleRules(days: number) {
   return [
     { id: "expire-vault", status: "Enabled", filter: { prefix: "vault/" }, expiration: { days } },
-    { id: "expire-intermediates", status: "Enabled", filter: { tag: { key: "affiant-retention", value: "intermediate" } }, expiration: { days } },
-    { id: "runs-to-infrequent-access", status: "Enabled", filter: { prefix: "runs/" }, transitions: [{ days: 30, storageClass: "STANDARD_IA" }] },
-    { id: "old-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: days }, abortIncompleteMultipartUpload: { daysAfterInitiation: 1 } },
+    {
+      id: "expire-intermediates",
+      status: "Enabled",
+      filter: { tag: { key: "affiant-retention", value: "intermediate" } },
+      expiration: { days },
+    },
+    {
+      id: "runs-to-infrequent-access",
+      status: "Enabled",
+      filter: { prefix: "runs/" },
+      transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+    },
+    {
+      id: "old-versions",
+      status: "Enabled",
+      filter: {},
+      noncurrentVersionExpiration: { noncurrentDays: days },
+      abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
+    },
   ];
 }
 /** Prefix the GPU instances sync their GGUF files from at boot. */
@@ -52,20 +68,35 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
   const dataKeyPolicy = pulumi.jsonStringify({
     Version: "2012-10-17",
     Statement: [
-      { Sid: "AccountAdmin", Effect: "Allow", Principal: { AWS: pulumi.interpolate`arn:aws:iam::${place.accountId}:root` }, Action: "kms:*", Resource: "*" },
+      {
+        Sid: "AccountAdmin",
+        Effect: "Allow",
+        Principal: { AWS: pulumi.interpolate`arn:aws:iam::${place.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+      },
       {
         Sid: "CloudWatchLogs",
         Effect: "Allow",
         Principal: { Service: pulumi.interpolate`logs.${place.region}.amazonaws.com` },
         Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
         Resource: "*",
-        Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${place.region}:${place.accountId}:log-group:*` } },
+        Condition: {
+          ArnLike: {
+            "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:aws:logs:${place.region}:${place.accountId}:log-group:*`,
+          },
+        },
       },
     ],
   });
   const dataKey = new aws.kms.Key(
     "DataKey",
-    { description: `Affiant ${place.stage}: case documents, outputs and logs`, enableKeyRotation: true, deletionWindowInDays, policy: dataKeyPolicy },
+    {
+      description: `Affiant ${place.stage}: case documents, outputs and logs`,
+      enableKeyRotation: true,
+      deletionWindowInDays,
+      policy: dataKeyPolicy,
+    },
     keep,
   );
   new aws.kms.Alias("DataKeyAlias", { name: `alias/affiant-${place.stage}-data`, targetKeyId: dataKey.keyId });
@@ -89,7 +120,10 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
     restrictPublicBuckets: true,
   });
   new aws.s3.BucketOwnershipControls("CasesOwnership", { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } });
-  new aws.s3.BucketVersioning("CasesVersioning", { bucket: bucket.id, versioningConfiguration: { status: place.retain ? "Enabled" : "Suspended" } });
+  new aws.s3.BucketVersioning("CasesVersioning", {
+    bucket: bucket.id,
+    versioningConfiguration: { status: place.retain ? "Enabled" : "Suspended" },
+  });
   const days = options.intermediateDays ?? 30;
   new aws.s3.BucketLifecycleConfiguration("CasesLifecycle", {
     bucket: bucket.id,

@@ -7,10 +7,11 @@
  * closure from the project's node_modules. Nothing else is external: a literal import of
  * node-llama-cpp on a Lambda path fails the bundle, as it would fail `sst deploy`.
  */
-import { build, type Metafile } from "esbuild";
-import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import { build, type Metafile } from "esbuild";
 import type { FunctionSpec } from "../infra/functions.ts";
 
 /** SST's banner for ESM bundles: CommonJS dependencies still find require/__dirname. */
@@ -72,7 +73,10 @@ function installPackage(root: string, dir: string, name: string, seen = new Set<
   seen.add(name);
   const from = packageDir(root, name);
   cpSync(from, path.join(dir, "node_modules", name), { recursive: true, dereference: true });
-  const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as { dependencies?: Record<string, string>; optionalDependencies?: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as {
+    dependencies?: Record<string, string>;
+    optionalDependencies?: Record<string, string>;
+  };
   for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
     if (!existsSync(path.join(root, "node_modules", dep))) continue; // an optional dependency for another platform
     installPackage(root, dir, dep, seen);

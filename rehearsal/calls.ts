@@ -6,13 +6,14 @@
  * key (or none) makes the call that IAM would refuse. Calls marked `denied` must be refused:
  * they prove that a condition or a Deny in the rendered policies is really there.
  */
-import { sealedPurposes, type SealedPurpose } from "../functions/redaction/sealed-purposes.ts";
+
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { DeployedFunction } from "../infra/permissions.ts";
-import { modelsPrefix } from "../infra/storage.ts";
 import { splitRef } from "../core/registry.ts";
 import { gpuStages, lambdaFunctions } from "../core/state-names.ts";
+import { type SealedPurpose, sealedPurposes } from "../functions/redaction/sealed-purposes.ts";
+import type { DeployedFunction } from "../infra/permissions.ts";
+import { modelsPrefix } from "../infra/storage.ts";
 import type { AwsCall } from "./evaluate.ts";
 import { account, region, type Synthesized } from "./synth.ts";
 
@@ -29,7 +30,12 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   const blobs = (caller: string, principal: string, identity: AwsCall["identityPolicies"], env: Record<string, unknown>) => {
     const kmsKeyId = typeof env.AFFIANT_BUCKET_KMS_KEY_ID === "string" ? env.AFFIANT_BUCKET_KMS_KEY_ID : undefined;
     const base = { caller, principal, identityPolicies: identity };
-    const sseContext = (key: string) => ({ "kms:ViaService": viaS3, "kms:EncryptionContext:aws:s3:arn": s.bucket.arn, "kms:CallerAccount": account, _key: key });
+    const sseContext = (key: string) => ({
+      "kms:ViaService": viaS3,
+      "kms:EncryptionContext:aws:s3:arn": s.bucket.arn,
+      "kms:CallerAccount": account,
+      _key: key,
+    });
     const kmsKey = kmsKeyId ?? s.keys.data.arn;
     const strip = (ctx: Record<string, string>) => Object.fromEntries(Object.entries(ctx).filter(([k]) => !k.startsWith("_")));
     return {
@@ -44,11 +50,21 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
           action: "s3:PutObject",
           resource: object(key),
           resourcePolicy: s.bucket.policy,
-          context: kmsKeyId ? { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyId } : {},
+          context: kmsKeyId
+            ? { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": kmsKeyId }
+            : {},
         },
-        { ...base, action: "kms:GenerateDataKey", resource: kmsKey, resourcePolicy: kmsKey === s.keys.data.arn ? s.keys.data.policy : s.keys.vault.policy, context: strip(sseContext(key)) },
+        {
+          ...base,
+          action: "kms:GenerateDataKey",
+          resource: kmsKey,
+          resourcePolicy: kmsKey === s.keys.data.arn ? s.keys.data.policy : s.keys.vault.policy,
+          context: strip(sseContext(key)),
+        },
       ],
-      list: (prefix: string) => [{ ...base, action: "s3:ListBucket", resource: s.bucket.arn, resourcePolicy: s.bucket.policy, context: { "s3:prefix": prefix } }],
+      list: (prefix: string) => [
+        { ...base, action: "s3:ListBucket", resource: s.bucket.arn, resourcePolicy: s.bucket.policy, context: { "s3:prefix": prefix } },
+      ],
       del: (key: string) => [{ ...base, action: "s3:DeleteObject", resource: object(key), resourcePolicy: s.bucket.policy }],
     };
   };
@@ -60,7 +76,15 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     const caller = `Fn ${name}`;
     const vaultKey = typeof env.AFFIANT_KMS_KEY_ID === "string" ? env.AFFIANT_KMS_KEY_ID : "(AFFIANT_KMS_KEY_ID unset)";
     // Each sealed kind names its purpose in the encryption context (functions/redaction/sealed-purposes.ts).
-    const vault = (action: string, purpose: SealedPurpose): AwsCall => ({ caller, principal: role.arn, identityPolicies: identity, action, resource: vaultKey, resourcePolicy: s.keys.vault.policy, context: { "kms:CallerAccount": account, "kms:EncryptionContext:purpose": purpose } });
+    const vault = (action: string, purpose: SealedPurpose): AwsCall => ({
+      caller,
+      principal: role.arn,
+      identityPolicies: identity,
+      action,
+      resource: vaultKey,
+      resourcePolicy: s.keys.vault.policy,
+      context: { "kms:CallerAccount": account, "kms:EncryptionContext:purpose": purpose },
+    });
     return { role, identity, env, caller, b: blobs(caller, role.arn, identity, env), vault };
   };
 
@@ -68,14 +92,30 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   {
     const f = fn(lambdaFunctions.extract);
     calls.push(...f.b.get(`cases/${c}/case.json`), ...f.b.list(`cases/${c}/documents/`), ...f.b.get(`cases/${c}/documents/a.pdf`));
-    calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "textract:DetectDocumentText", resource: "*" });
-    calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.extractedText), ...f.b.put(`${run}/extract.sealed`), ...f.b.put(`vault/${c}/${e}.documents.json`));
+    calls.push({
+      caller: f.caller,
+      principal: f.role.arn,
+      identityPolicies: f.identity,
+      action: "textract:DetectDocumentText",
+      resource: "*",
+    });
+    calls.push(
+      f.vault("kms:GenerateDataKey", sealedPurposes.extractedText),
+      ...f.b.put(`${run}/extract.sealed`),
+      ...f.b.put(`vault/${c}/${e}.documents.json`),
+    );
   }
   // Redact: opens the sealed pages, seals the vault.
   {
     const f = fn(lambdaFunctions.redact);
     calls.push(...f.b.get(`${run}/extract.sealed`), f.vault("kms:Decrypt", sealedPurposes.extractedText));
-    calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "comprehend:DetectPiiEntities", resource: "*" });
+    calls.push({
+      caller: f.caller,
+      principal: f.role.arn,
+      identityPolicies: f.identity,
+      action: "comprehend:DetectPiiEntities",
+      resource: "*",
+    });
     calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.vault), ...f.b.put(`vault/${c}/${e}.enc`), ...f.b.put(`${run}/redacted.json`));
     calls.push(f.vault("kms:GenerateDataKey", sealedPurposes.guard), ...f.b.put(`vault/${c}/${e}.guard`));
   }
@@ -83,49 +123,99 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   const titan = `arn:aws:bedrock:${region}::foundation-model/${s.registry.embedding?.bedrock.model ?? "amazon.titan-embed-text-v2:0"}`;
   for (const name of [lambdaFunctions.index, lambdaFunctions.score] as const) {
     const f = fn(name);
-    calls.push(...f.b.get(`${run}/redacted.json`), { caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "bedrock:InvokeModel", resource: titan });
+    calls.push(...f.b.get(`${run}/redacted.json`), {
+      caller: f.caller,
+      principal: f.role.arn,
+      identityPolicies: f.identity,
+      action: "bedrock:InvokeModel",
+      resource: titan,
+    });
     calls.push(...f.b.put(`${run}/${name}.json`));
     // The bucket's key is usable only through S3: a direct call must be refused.
-    calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "kms:Decrypt", resource: s.keys.data.arn, resourcePolicy: s.keys.data.policy, expect: "denied", why: "kms:ViaService condition rendered" });
+    calls.push({
+      caller: f.caller,
+      principal: f.role.arn,
+      identityPolicies: f.identity,
+      action: "kms:Decrypt",
+      resource: s.keys.data.arn,
+      resourcePolicy: s.keys.data.policy,
+      expect: "denied",
+      why: "kms:ViaService condition rendered",
+    });
     // The embedding guard opens the privacy guard's keyed hashes (never the vault) before any chunk leaves for Bedrock.
     calls.push(...f.b.get(`vault/${c}/${e}.guard`), { ...f.vault("kms:Decrypt", sealedPurposes.guard), resource: s.keys.vault.arn });
-    calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.vault), resource: s.keys.vault.arn, expect: "denied", why: "the embedding guard never opens the vault" });
+    calls.push({
+      ...f.vault("kms:Decrypt", sealedPurposes.vault),
+      resource: s.keys.vault.arn,
+      expect: "denied",
+      why: "the embedding guard never opens the vault",
+    });
   }
   // Fallback: the privacy guard opens its keyed hashes, never the vault or Extract's text; Bedrock per chain; routing table; cost ledger.
   {
     const f = fn(lambdaFunctions.fallback);
     calls.push(...f.b.get(`vault/${c}/${e}.guard`), f.vault("kms:Decrypt", sealedPurposes.guard), ...f.b.get(`${run}/redacted.json`));
     calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.vault), expect: "denied", why: "the fallback never opens the vault" });
-    calls.push({ ...f.vault("kms:Decrypt", sealedPurposes.extractedText), expect: "denied", why: "the fallback cannot decrypt Extract's sealed text" });
+    calls.push({
+      ...f.vault("kms:Decrypt", sealedPurposes.extractedText),
+      expect: "denied",
+      why: "the fallback cannot decrypt Extract's sealed text",
+    });
     calls.push({ ...f.b.get(`vault/${c}/${e}.enc`)[0]!, expect: "denied", why: "the fallback cannot read the vault blob" });
-    calls.push({ ...f.b.get(`vault/${c}/${e}.documents.json`)[0]!, expect: "denied", why: "the fallback cannot read the case's file names" });
+    calls.push({
+      ...f.b.get(`vault/${c}/${e}.documents.json`)[0]!,
+      expect: "denied",
+      why: "the fallback cannot read the case's file names",
+    });
     for (const stage of gpuStages) {
       for (const ref of s.registry.stages[stage]!.fallback) {
         const [provider, id] = splitRef(ref);
         if (provider !== "bedrock") continue;
         const profile = /^(us|eu|apac|global)\.(.+)$/.exec(id);
         // A cross-region inference profile: the profile, then the model in whichever region serves it.
-        const arns = profile ? [`arn:aws:bedrock:${region}:${account}:inference-profile/${id}`, `arn:aws:bedrock:us-west-2::foundation-model/${profile[2]}`] : [`arn:aws:bedrock:${region}::foundation-model/${id}`];
-        for (const arn of arns) calls.push({ caller: `${f.caller} (${stage})`, principal: f.role.arn, identityPolicies: f.identity, action: "bedrock:InvokeModel", resource: arn });
+        const arns = profile
+          ? [`arn:aws:bedrock:${region}:${account}:inference-profile/${id}`, `arn:aws:bedrock:us-west-2::foundation-model/${profile[2]}`]
+          : [`arn:aws:bedrock:${region}::foundation-model/${id}`];
+        for (const arn of arns)
+          calls.push({
+            caller: `${f.caller} (${stage})`,
+            principal: f.role.arn,
+            identityPolicies: f.identity,
+            action: "bedrock:InvokeModel",
+            resource: arn,
+          });
       }
     }
-    for (const action of ["dynamodb:PutItem", "dynamodb:Query"]) calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: s.routingTable.arn });
+    for (const action of ["dynamodb:PutItem", "dynamodb:Query"])
+      calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: s.routingTable.arn });
     calls.push(...f.b.put(`${run}/costs/ExtractFacts-r0.json`), ...f.b.put(`${run}/facts.json`));
   }
   // Reinject: the vault, the draft, the cost ledger, the outputs.
   {
     const f = fn(lambdaFunctions.reinject);
-    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt", sealedPurposes.vault), ...f.b.get(`${run}/draft.json`), ...f.b.get(`vault/${c}/${e}.documents.json`));
+    calls.push(
+      ...f.b.get(`vault/${c}/${e}.enc`),
+      f.vault("kms:Decrypt", sealedPurposes.vault),
+      ...f.b.get(`${run}/draft.json`),
+      ...f.b.get(`vault/${c}/${e}.documents.json`),
+    );
     calls.push(...f.b.list(`${run}/costs/`), ...f.b.get(`${run}/costs/ExtractFacts-r0.json`));
     for (const out of ["declaration.md", "declaration.docx", "declaration.pdf", "report.json"]) calls.push(...f.b.put(`${run}/${out}`));
   }
   // API: a case upload (replacing old documents), a presigned upload, executions.
   {
     const f = fn("api");
-    calls.push(...f.b.list(`cases/${c}/documents/`), ...f.b.del(`cases/${c}/documents/old.pdf`), ...f.b.put(`cases/${c}/case.json`), ...f.b.put(`cases/${c}/documents/a.pdf`));
+    calls.push(
+      ...f.b.list(`cases/${c}/documents/`),
+      ...f.b.del(`cases/${c}/documents/old.pdf`),
+      ...f.b.put(`cases/${c}/case.json`),
+      ...f.b.put(`cases/${c}/documents/a.pdf`),
+    );
     // A presigned POST carries the signer's identity and the fields it was signed with.
     // The key api/lambda.ts signs with: whichever variable it reads, as the api's environment sets it.
-    const presignVar = /"x-amz-server-side-encryption-aws-kms-key-id":\s*env\.(\w+)/.exec(readFileSync(path.join(root, "api/lambda.ts"), "utf8"))?.[1] ?? "(none)";
+    const presignVar =
+      /"x-amz-server-side-encryption-aws-kms-key-id":\s*env\.(\w+)/.exec(readFileSync(path.join(root, "api/lambda.ts"), "utf8"))?.[1] ??
+      "(none)";
     const presignKey = typeof f.env[presignVar] === "string" ? (f.env[presignVar] as string) : "";
     calls.push({
       caller: `presigned upload (signed by Fn api, key from ${presignVar}${presignKey ? "" : ", unset"})`,
@@ -134,27 +224,52 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
       action: "s3:PutObject",
       resource: object(`cases/${c}/documents/b.pdf`),
       resourcePolicy: s.bucket.policy,
-      context: { "s3:x-amz-server-side-encryption": "aws:kms", ...(presignKey ? { "s3:x-amz-server-side-encryption-aws-kms-key-id": presignKey } : {}) },
+      context: {
+        "s3:x-amz-server-side-encryption": "aws:kms",
+        ...(presignKey ? { "s3:x-amz-server-side-encryption-aws-kms-key-id": presignKey } : {}),
+      },
     });
     // Before a start the API checks each upload's size (HeadObject) and magic bytes (a ranged GET).
     calls.push(...f.b.get(`cases/${c}/documents/b.pdf`));
-    calls.push({ caller: "Fn api (must not open the vault)", principal: f.role.arn, identityPolicies: f.identity, action: "kms:Decrypt", resource: s.keys.vault.arn, resourcePolicy: s.keys.vault.policy, expect: "denied" });
+    calls.push({
+      caller: "Fn api (must not open the vault)",
+      principal: f.role.arn,
+      identityPolicies: f.identity,
+      action: "kms:Decrypt",
+      resource: s.keys.vault.arn,
+      resourcePolicy: s.keys.vault.policy,
+      expect: "denied",
+    });
     const execution = `${s.stateMachine.arn.replace(":stateMachine:", ":execution:")}:${e}`;
-    calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action: "states:StartExecution", resource: s.stateMachine.arn });
-    for (const action of ["states:DescribeExecution", "states:GetExecutionHistory"]) calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: execution });
+    calls.push({
+      caller: f.caller,
+      principal: f.role.arn,
+      identityPolicies: f.identity,
+      action: "states:StartExecution",
+      resource: s.stateMachine.arn,
+    });
+    for (const action of ["states:DescribeExecution", "states:GetExecutionHistory"])
+      calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: execution });
   }
   // Backfill: lists cases, starts the missing executions.
   {
     const f = fn("backfill");
     calls.push(...f.b.list("cases/"), ...f.b.get(`cases/${c}/case.json`));
-    for (const action of ["states:ListExecutions", "states:StartExecution"]) calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: s.stateMachine.arn });
+    for (const action of ["states:ListExecutions", "states:StartExecution"])
+      calls.push({ caller: f.caller, principal: f.role.arn, identityPolicies: f.identity, action, resource: s.stateMachine.arn });
   }
   // The state machine: every Lambda, and no task of its own (the acquire Lambda starts them).
   {
-    const base = { caller: "state machine", principal: s.stateMachine.roleArn, identityPolicies: [{ name: "StateMachinePolicy", policy: s.stateMachine.policy }] };
-    for (const name of Object.values(lambdaFunctions)) calls.push({ ...base, action: "lambda:InvokeFunction", resource: s.functionArns[name] });
+    const base = {
+      caller: "state machine",
+      principal: s.stateMachine.roleArn,
+      identityPolicies: [{ name: "StateMachinePolicy", policy: s.stateMachine.policy }],
+    };
+    for (const name of Object.values(lambdaFunctions))
+      calls.push({ ...base, action: "lambda:InvokeFunction", resource: s.functionArns[name] });
     const cluster = s.resources.find((r) => r.type === "aws:ecs/cluster:Cluster")!.state.arn as string;
-    for (const t of s.worker.taskDefinitions) calls.push({ ...base, action: "ecs:RunTask", resource: t.state.arn, context: { "ecs:cluster": cluster }, expect: "denied" });
+    for (const t of s.worker.taskDefinitions)
+      calls.push({ ...base, action: "ecs:RunTask", resource: t.state.arn, context: { "ecs:cluster": cluster }, expect: "denied" });
   }
   // The acquire Lambda: every worker task definition on the cluster, passing the worker roles, tokens to the ready queues.
   {
@@ -163,9 +278,20 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     const cluster = s.resources.find((r) => r.type === "aws:ecs/cluster:Cluster")!.state.arn as string;
     for (const t of s.worker.taskDefinitions) {
       calls.push({ ...base, action: "ecs:RunTask", resource: t.state.arn, context: { "ecs:cluster": cluster } });
-      calls.push({ ...base, action: "iam:PassRole", resource: t.inputs.taskRoleArn, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
+      calls.push({
+        ...base,
+        action: "iam:PassRole",
+        resource: t.inputs.taskRoleArn,
+        context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" },
+      });
     }
-    calls.push({ ...base, action: "ecs:RunTask", resource: s.worker.taskDefinitions[0]!.state.arn, context: { "ecs:cluster": `${cluster}-other` }, expect: "denied" });
+    calls.push({
+      ...base,
+      action: "ecs:RunTask",
+      resource: s.worker.taskDefinitions[0]!.state.arn,
+      context: { "ecs:cluster": `${cluster}-other` },
+      expect: "denied",
+    });
     for (const role of s.resources.filter((r) => r.name === "WorkerExecutionRole").map((r) => r.state.arn as string)) {
       calls.push({ ...base, action: "iam:PassRole", resource: role, context: { "iam:PassedToService": "ecs-tasks.amazonaws.com" } });
     }
@@ -176,29 +302,56 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   // Each model's worker: its own activity and ready queue, never another model's.
   for (const t of s.worker.taskDefinitions) {
     const role = s.resources.find((r) => r.type === "aws:iam/role:Role" && r.state.arn === t.inputs.taskRoleArn)!;
-    const policy = JSON.parse(s.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role.state.id)!.inputs.policy);
-    const base = { caller: `worker task ${t.inputs.family}`, principal: role.state.arn as string, identityPolicies: [{ name: "WorkerTaskPolicy", policy }] };
-    const env = Object.fromEntries((JSON.parse(t.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map((v) => [v.name, v.value]));
+    const policy = JSON.parse(
+      s.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role.state.id)!.inputs.policy,
+    );
+    const base = {
+      caller: `worker task ${t.inputs.family}`,
+      principal: role.state.arn as string,
+      identityPolicies: [{ name: "WorkerTaskPolicy", policy }],
+    };
+    const env = Object.fromEntries(
+      (JSON.parse(t.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map((v) => [v.name, v.value]),
+    );
     const activity = s.resources.find((r) => r.type === "aws:sfn/activity:Activity" && r.state.arn === env.AFFIANT_ACTIVITY_ARN)!;
     const queue = s.resources.find((r) => r.type === "aws:sqs/queue:Queue" && r.state.url === env.AFFIANT_READY_QUEUE_URL)!;
     calls.push({ ...base, action: "states:GetActivityTask", resource: activity.state.arn });
     for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage"]) calls.push({ ...base, action, resource: queue.state.arn });
-    for (const other of s.resources.filter((r) => r.type === "aws:sfn/activity:Activity" && r !== activity)) calls.push({ ...base, action: "states:GetActivityTask", resource: other.state.arn, expect: "denied" });
+    for (const other of s.resources.filter((r) => r.type === "aws:sfn/activity:Activity" && r !== activity))
+      calls.push({ ...base, action: "states:GetActivityTask", resource: other.state.arn, expect: "denied" });
     // It tags its own task with the stage it holds; no other cluster's tasks, and it stops none.
     const cluster = s.resources.find((r) => r.type === "aws:ecs/cluster:Cluster")!.state.arn as string;
     const ownTask = `${cluster.replace(":cluster/", ":task/")}/0123456789abcdef`;
     for (const action of ["ecs:TagResource", "ecs:UntagResource"]) calls.push({ ...base, action, resource: ownTask });
-    calls.push({ ...base, action: "ecs:TagResource", resource: `${ownTask.split(":task/")[0]}:task/other-cluster/0123456789abcdef`, expect: "denied" });
+    calls.push({
+      ...base,
+      action: "ecs:TagResource",
+      resource: `${ownTask.split(":task/")[0]}:task/other-cluster/0123456789abcdef`,
+      expect: "denied",
+    });
     calls.push({ ...base, action: "ecs:StopTask", resource: ownTask, context: { "ecs:cluster": cluster }, expect: "denied" });
   }
   // The worker task: stage input and output blobs, callbacks, routing outcomes.
   {
     const identity = [{ name: "WorkerTaskPolicy", policy: s.worker.taskPolicy }];
-    const env = Object.fromEntries((JSON.parse(s.worker.taskDefinitions[0]!.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map((v) => [v.name, v.value]));
+    const env = Object.fromEntries(
+      (JSON.parse(s.worker.taskDefinitions[0]!.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map(
+        (v) => [v.name, v.value],
+      ),
+    );
     const b = blobs("worker task", s.worker.taskRoleArn, identity, env);
     calls.push(...b.get(`${run}/redacted.json`), ...b.put(`${run}/facts.json`), ...b.put(`${run}/costs/ExtractFacts-r0.json`));
-    for (const action of ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"]) calls.push({ caller: "worker task", principal: s.worker.taskRoleArn, identityPolicies: identity, action, resource: "*" });
-    for (const action of ["dynamodb:PutItem", "dynamodb:Query"]) calls.push({ caller: "worker task", principal: s.worker.taskRoleArn, identityPolicies: identity, action, resource: s.routingTable.arn, context: { "dynamodb:LeadingKeys": "m" } });
+    for (const action of ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"])
+      calls.push({ caller: "worker task", principal: s.worker.taskRoleArn, identityPolicies: identity, action, resource: "*" });
+    for (const action of ["dynamodb:PutItem", "dynamodb:Query"])
+      calls.push({
+        caller: "worker task",
+        principal: s.worker.taskRoleArn,
+        identityPolicies: identity,
+        action,
+        resource: s.routingTable.arn,
+        context: { "dynamodb:LeadingKeys": "m" },
+      });
   }
   // The GPU instances' boot: `aws s3 sync s3://<bucket>/models/ /opt/affiant/models/`.
   {
@@ -213,7 +366,9 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
 /** The README's deploy commands, run by an administrator (AdministratorAccess). */
 export function readmeCalls(s: Synthesized): AwsCall[] {
   const admin = `arn:aws:iam::${account}:role/Admin`;
-  const identity = [{ name: "AdministratorAccess", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } }];
+  const identity = [
+    { name: "AdministratorAccess", policy: { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] } },
+  ];
   const base = { principal: admin, identityPolicies: identity, action: "s3:PutObject", resourcePolicy: s.bucket.policy };
   const model = `${s.bucket.arn}/${modelsPrefix}${s.registry.models[s.registry.stages.DraftDeclaration!.model]!.file}`;
   return [
@@ -231,7 +386,13 @@ export function readmeCalls(s: Synthesized): AwsCall[] {
       context: { "s3:x-amz-server-side-encryption": "aws:kms", "s3:x-amz-server-side-encryption-aws-kms-key-id": s.keys.vault.arn },
       expect: "denied",
     },
-    { ...base, caller: "upload with SSE-S3 (AES256)", resource: model, context: { "s3:x-amz-server-side-encryption": "AES256" }, expect: "denied" },
+    {
+      ...base,
+      caller: "upload with SSE-S3 (AES256)",
+      resource: model,
+      context: { "s3:x-amz-server-side-encryption": "AES256" },
+      expect: "denied",
+    },
     { ...base, caller: "upload over plain HTTP", resource: model, context: { "aws:SecureTransport": "false" }, expect: "denied" },
   ];
 }

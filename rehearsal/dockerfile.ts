@@ -6,7 +6,27 @@
  */
 
 /** ubuntu:24.04's /etc/passwd. `node` is the official Node images' user and is not among them. */
-export const ubuntu2404Users = ["root", "daemon", "bin", "sys", "sync", "games", "man", "lp", "mail", "news", "uucp", "proxy", "www-data", "backup", "list", "irc", "_apt", "nobody", "ubuntu"];
+export const ubuntu2404Users = [
+  "root",
+  "daemon",
+  "bin",
+  "sys",
+  "sync",
+  "games",
+  "man",
+  "lp",
+  "mail",
+  "news",
+  "uucp",
+  "proxy",
+  "www-data",
+  "backup",
+  "list",
+  "irc",
+  "_apt",
+  "nobody",
+  "ubuntu",
+];
 
 export interface UserCheck {
   user: string | undefined;
@@ -17,7 +37,10 @@ export interface UserCheck {
 
 export function checkDockerfileUser(dockerfile: string): UserCheck {
   const lines = dockerfile.replace(/\\\n/g, " ").split("\n");
-  const base = lines.map((l) => /^FROM\s+(\S+)/i.exec(l)?.[1]).filter(Boolean).pop();
+  const base = lines
+    .map((l) => /^FROM\s+(\S+)/i.exec(l)?.[1])
+    .filter(Boolean)
+    .pop();
   const created: string[] = [];
   let user: string | undefined;
   for (const line of lines) {
@@ -27,7 +50,12 @@ export function checkDockerfileUser(dockerfile: string): UserCheck {
   }
   if (!user) return { user, base, problem: "no USER line: the worker would run as root" };
   if (/^\d+$/.test(user)) return { user, base };
-  if (!base?.startsWith("nvidia/cuda:") || !/ubuntu24\.04$/.test(base)) return { user, base, problem: `base ${base} is not the nvidia/cuda Ubuntu 24.04 image this check knows` };
+  if (!base?.startsWith("nvidia/cuda:") || !/ubuntu24\.04$/.test(base))
+    return { user, base, problem: `base ${base} is not the nvidia/cuda Ubuntu 24.04 image this check knows` };
   if (ubuntu2404Users.includes(user) || created.includes(user)) return { user, base };
-  return { user, base, problem: `USER ${user} does not exist on ${base} (its users: ${ubuntu2404Users.join(", ")}) and no RUN useradd creates it` };
+  return {
+    user,
+    base,
+    problem: `USER ${user} does not exist on ${base} (its users: ${ubuntu2404Users.join(", ")}) and no RUN useradd creates it`,
+  };
 }

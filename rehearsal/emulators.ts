@@ -13,7 +13,7 @@ import { CreateTableCommand, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import dynalite from "dynalite";
 import S3rver from "s3rver";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
-import { answerJson, readJson, type GpuPool } from "./gpu-pool.ts";
+import { answerJson, type GpuPool, readJson } from "./gpu-pool.ts";
 
 export interface RecordedRequest {
   /** Access key id of the signer (each rehearsed component signs with its own). */
@@ -35,28 +35,63 @@ export interface Emulators {
   close(): Promise<void>;
 }
 
-export async function startEmulators(options: { directory: string; bucket: string; kmsKeys: string[]; routingTable: string; reviewTable: string; broker: TaskTokenBroker; pool?: GpuPool }): Promise<Emulators> {
-  const s3 = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: options.directory, allowMismatchedSignatures: true, configureBuckets: [{ name: options.bucket }] });
+export async function startEmulators(options: {
+  directory: string;
+  bucket: string;
+  kmsKeys: string[];
+  routingTable: string;
+  reviewTable: string;
+  broker: TaskTokenBroker;
+  pool?: GpuPool;
+}): Promise<Emulators> {
+  const s3 = new S3rver({
+    address: "127.0.0.1",
+    port: 0,
+    silent: true,
+    directory: options.directory,
+    allowMismatchedSignatures: true,
+    configureBuckets: [{ name: options.bucket }],
+  });
   const s3Address = await s3.run();
   // DynamoDB: dynalite, with the routing table as infra/storage.ts declares it.
   const dynamo = dynalite({ createTableMs: 0 });
   await new Promise<void>((r) => dynamo.listen(0, "127.0.0.1", () => r()));
   const dynamoPort = (dynamo.address() as AddressInfo).port;
-  await new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: "us-east-1", credentials: { accessKeyId: "setup", secretAccessKey: "setup" } }).send(
+  await new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${dynamoPort}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "setup", secretAccessKey: "setup" },
+  }).send(
     new CreateTableCommand({
       TableName: options.routingTable,
       BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: "model", KeyType: "HASH" }, { AttributeName: "seq", KeyType: "RANGE" }],
-      AttributeDefinitions: [{ AttributeName: "model", AttributeType: "S" }, { AttributeName: "seq", AttributeType: "S" }],
+      KeySchema: [
+        { AttributeName: "model", KeyType: "HASH" },
+        { AttributeName: "seq", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "model", AttributeType: "S" },
+        { AttributeName: "seq", AttributeType: "S" },
+      ],
     }),
   );
   // The review table as infra/storage.ts declares it.
-  await new DynamoDBClient({ endpoint: `http://127.0.0.1:${dynamoPort}`, region: "us-east-1", credentials: { accessKeyId: "setup", secretAccessKey: "setup" } }).send(
+  await new DynamoDBClient({
+    endpoint: `http://127.0.0.1:${dynamoPort}`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "setup", secretAccessKey: "setup" },
+  }).send(
     new CreateTableCommand({
       TableName: options.reviewTable,
       BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [{ AttributeName: "executionId", KeyType: "HASH" }, { AttributeName: "sk", KeyType: "RANGE" }],
-      AttributeDefinitions: [{ AttributeName: "executionId", AttributeType: "S" }, { AttributeName: "sk", AttributeType: "S" }],
+      KeySchema: [
+        { AttributeName: "executionId", KeyType: "HASH" },
+        { AttributeName: "sk", KeyType: "RANGE" },
+      ],
+      AttributeDefinitions: [
+        { AttributeName: "executionId", AttributeType: "S" },
+        { AttributeName: "sk", AttributeType: "S" },
+      ],
     }),
   );
   const requests: RecordedRequest[] = [];
@@ -77,7 +112,17 @@ export async function startEmulators(options: { directory: string; bucket: strin
       const service = target.startsWith("AmazonSQS.") ? "sqs" : "ecs";
       const operation = target.split(".")[1]!;
       void readJson(req).then(async (body) => {
-        const record: RecordedRequest = { accessKeyId, service, method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation, body, status: 0 };
+        const record: RecordedRequest = {
+          accessKeyId,
+          service,
+          method: "POST",
+          path: "/",
+          query: new URLSearchParams(),
+          headers: req.headers,
+          operation,
+          body,
+          status: 0,
+        };
         requests.push(record);
         const r = service === "sqs" ? await pool.sqs(operation, body, () => res.destroyed) : pool.ecs(operation, body);
         answerJson(res, record, r.status, r.payload, service === "sqs" ? "1.0" : "1.1");
@@ -86,7 +131,17 @@ export async function startEmulators(options: { directory: string; bucket: strin
     }
     if (pool && target === "AWSStepFunctions.GetActivityTask") {
       void readJson(req).then(async (body) => {
-        const record: RecordedRequest = { accessKeyId, service: "states", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation: "GetActivityTask", body, status: 0 };
+        const record: RecordedRequest = {
+          accessKeyId,
+          service: "states",
+          method: "POST",
+          path: "/",
+          query: new URLSearchParams(),
+          headers: req.headers,
+          operation: "GetActivityTask",
+          body,
+          status: 0,
+        };
         requests.push(record);
         answerJson(res, record, 200, await pool.getActivityTask(String(body.activityArn), () => res.destroyed));
       });
@@ -94,11 +149,34 @@ export async function startEmulators(options: { directory: string; bucket: strin
     }
     if (target.startsWith("TrentService.")) return kms(req, res, target.slice("TrentService.".length), accessKeyId);
     if (target.startsWith("AWSStepFunctions.")) return states(req, res, target.slice("AWSStepFunctions.".length), accessKeyId);
-    if (target.startsWith("DynamoDB_20120810.")) return forward(req, res, dynamoPort, { accessKeyId, service: "dynamodb", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation: target.split(".")[1], status: 0 });
-    const record: RecordedRequest = { accessKeyId, service: "s3", method: req.method ?? "GET", path: decodeURIComponent(url.pathname), query: url.searchParams, headers: req.headers, status: 0 };
+    if (target.startsWith("DynamoDB_20120810."))
+      return forward(req, res, dynamoPort, {
+        accessKeyId,
+        service: "dynamodb",
+        method: "POST",
+        path: "/",
+        query: new URLSearchParams(),
+        headers: req.headers,
+        operation: target.split(".")[1],
+        status: 0,
+      });
+    const record: RecordedRequest = {
+      accessKeyId,
+      service: "s3",
+      method: req.method ?? "GET",
+      path: decodeURIComponent(url.pathname),
+      query: url.searchParams,
+      headers: req.headers,
+      status: 0,
+    };
     requests.push(record);
     // s3rver knows one access key; the signer's own was recorded above and is judged by IAM, not here.
-    const headers = { ...req.headers, ...(req.headers.authorization ? { authorization: String(req.headers.authorization).replace(/Credential=[^/]+\//, "Credential=S3RVER/") } : {}) };
+    const headers = {
+      ...req.headers,
+      ...(req.headers.authorization
+        ? { authorization: String(req.headers.authorization).replace(/Credential=[^/]+\//, "Credential=S3RVER/") }
+        : {}),
+    };
     const upstream = httpRequest({ host: "127.0.0.1", port: s3Address.port, method: req.method, path: req.url, headers }, (up) => {
       record.status = up.statusCode ?? 0;
       res.writeHead(up.statusCode ?? 502, up.headers);
@@ -138,7 +216,17 @@ export async function startEmulators(options: { directory: string; bucket: strin
     req.on("data", (d: Buffer) => (raw += d));
     req.on("end", () => {
       const body = JSON.parse(raw || "{}") as Record<string, any>;
-      const record: RecordedRequest = { accessKeyId, service: "kms", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation, body, status: 200 };
+      const record: RecordedRequest = {
+        accessKeyId,
+        service: "kms",
+        method: "POST",
+        path: "/",
+        query: new URLSearchParams(),
+        headers: req.headers,
+        operation,
+        body,
+        status: 200,
+      };
       requests.push(record);
       const answer = (status: number, payload: Record<string, unknown>) => {
         record.status = status;
@@ -146,19 +234,35 @@ export async function startEmulators(options: { directory: string; bucket: strin
       };
       const context = JSON.stringify(Object.entries((body.EncryptionContext ?? {}) as Record<string, string>).sort());
       if (operation === "GenerateDataKey") {
-        if (!options.kmsKeys.includes(body.KeyId)) return answer(400, { __type: "NotFoundException", message: `Key '${body.KeyId}' does not exist` });
+        if (!options.kmsKeys.includes(body.KeyId))
+          return answer(400, { __type: "NotFoundException", message: `Key '${body.KeyId}' does not exist` });
         const plaintext = randomBytes(32);
         const iv = randomBytes(12);
         const cipher = createCipheriv("aes-256-gcm", master, iv);
         cipher.setAAD(Buffer.from(`${body.KeyId}\n${context}`));
         const sealed = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-        const blob = Buffer.concat([Buffer.from(JSON.stringify({ keyId: body.KeyId, iv: iv.toString("base64"), tag: cipher.getAuthTag().toString("base64"), sealed: sealed.toString("base64") }))]);
+        const blob = Buffer.concat([
+          Buffer.from(
+            JSON.stringify({
+              keyId: body.KeyId,
+              iv: iv.toString("base64"),
+              tag: cipher.getAuthTag().toString("base64"),
+              sealed: sealed.toString("base64"),
+            }),
+          ),
+        ]);
         return answer(200, { KeyId: body.KeyId, Plaintext: plaintext.toString("base64"), CiphertextBlob: blob.toString("base64") });
       }
       if (operation === "Decrypt") {
         try {
-          const parsed = JSON.parse(Buffer.from(String(body.CiphertextBlob), "base64").toString("utf8")) as { keyId: string; iv: string; tag: string; sealed: string };
-          if (body.KeyId && body.KeyId !== parsed.keyId) return answer(400, { __type: "IncorrectKeyException", message: "the ciphertext was not encrypted under the key given" });
+          const parsed = JSON.parse(Buffer.from(String(body.CiphertextBlob), "base64").toString("utf8")) as {
+            keyId: string;
+            iv: string;
+            tag: string;
+            sealed: string;
+          };
+          if (body.KeyId && body.KeyId !== parsed.keyId)
+            return answer(400, { __type: "IncorrectKeyException", message: "the ciphertext was not encrypted under the key given" });
           record.body = { ...body, KeyId: parsed.keyId };
           const decipher = createDecipheriv("aes-256-gcm", master, Buffer.from(parsed.iv, "base64"));
           decipher.setAAD(Buffer.from(`${parsed.keyId}\n${context}`));
@@ -185,7 +289,17 @@ export async function startEmulators(options: { directory: string; bucket: strin
     req.on("data", (d: Buffer) => (raw += d));
     req.on("end", () => {
       const body = JSON.parse(raw || "{}") as Record<string, any>;
-      const record: RecordedRequest = { accessKeyId, service: "states", method: "POST", path: "/", query: new URLSearchParams(), headers: req.headers, operation, body, status: 200 };
+      const record: RecordedRequest = {
+        accessKeyId,
+        service: "states",
+        method: "POST",
+        path: "/",
+        query: new URLSearchParams(),
+        headers: req.headers,
+        operation,
+        body,
+        status: 200,
+      };
       requests.push(record);
       const answer = (status: number, payload: Record<string, unknown>) => {
         record.status = status;
@@ -202,7 +316,8 @@ export async function startEmulators(options: { directory: string; bucket: strin
         record.body = { ...body, taskToken: "(token)", output: undefined };
         try {
           if (operation === "SendTaskSuccess") options.broker.succeed(String(body.taskToken), String(body.output));
-          else if (operation === "SendTaskFailure") options.broker.fail(String(body.taskToken), String(body.error ?? ""), String(body.cause ?? ""));
+          else if (operation === "SendTaskFailure")
+            options.broker.fail(String(body.taskToken), String(body.error ?? ""), String(body.cause ?? ""));
           else options.broker.heartbeat(String(body.taskToken));
           return answer(200, {});
         } catch (err) {
@@ -213,7 +328,13 @@ export async function startEmulators(options: { directory: string; bucket: strin
       if (operation === "DescribeExecution") {
         const found = executions.get(String(body.executionArn));
         if (!found) return answer(400, { __type: "ExecutionDoesNotExist", message: String(body.executionArn) });
-        return answer(200, { executionArn: body.executionArn, stateMachineArn: String(body.executionArn).split(":execution:")[0], status: "RUNNING", startDate: found.startDate, input: found.input });
+        return answer(200, {
+          executionArn: body.executionArn,
+          stateMachineArn: String(body.executionArn).split(":execution:")[0],
+          status: "RUNNING",
+          startDate: found.startDate,
+          input: found.input,
+        });
       }
       return answer(400, { __type: "UnsupportedOperation", message: `${operation} is not in the Step Functions stand-in` });
     });

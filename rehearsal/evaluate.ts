@@ -72,13 +72,21 @@ export async function evaluateCall(call: AwsCall, accountId: string): Promise<Ca
   const ok = expect === "allowed" ? result === "Allowed" : result !== "Allowed";
   let detail = "";
   if (response.resultType === "single") {
-    const a = response.result.analysis as unknown as Record<string, { denyStatements?: Array<{ explain?: { identifier?: string } }>; allowStatements?: Array<{ explain?: { identifier?: string } }> } | undefined>;
+    const a = response.result.analysis as unknown as Record<
+      string,
+      | { denyStatements?: Array<{ explain?: { identifier?: string } }>; allowStatements?: Array<{ explain?: { identifier?: string } }> }
+      | undefined
+    >;
     const ids = (kind: "denyStatements" | "allowStatements") =>
       Object.entries(a ?? {})
         .filter(([k]) => k.endsWith("Analysis"))
         .flatMap(([k, v]) => (v?.[kind] ?? []).map((s) => `${k.replace("Analysis", "")}:${s.explain?.identifier ?? "?"}`));
     const deny = ids("denyStatements");
-    detail = deny.length ? `denied by ${deny.join(", ")}` : result === "Allowed" ? `allowed by ${ids("allowStatements").join(", ")}` : "no statement allows it";
+    detail = deny.length
+      ? `denied by ${deny.join(", ")}`
+      : result === "Allowed"
+        ? `allowed by ${ids("allowStatements").join(", ")}`
+        : "no statement allows it";
   }
   return { call, result, ok, detail };
 }

@@ -8,18 +8,19 @@
  * model's activity, where the generate state is scheduled under its HeartbeatSeconds and
  * TimeoutSeconds. stories260K stands in for each model file.
  */
-import { withTimerRange } from "../workflows/engine/local-engine.ts";
+
 import { contextObject } from "../workflows/engine/context-object.ts";
+import { withTimerRange } from "../workflows/engine/local-engine.ts";
 import "../workflows/engine/polyfill.ts";
 import { StateMachine } from "aws-local-stepfunctions";
 import { StatesError } from "../core/errors.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { collectTaskStates } from "../workflows/definition.ts";
-import { startRecordingProviders, type RecordingProviders } from "../workflows/recording-providers.ts";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
-import type { GpuPool } from "./gpu-pool.ts";
+import { type RecordingProviders, startRecordingProviders } from "../workflows/recording-providers.ts";
 import type { Bundle } from "./bundle.ts";
 import type { AwsCall } from "./evaluate.ts";
+import type { GpuPool } from "./gpu-pool.ts";
 import { accessKeyOf, runBundledHandler } from "./run.ts";
 import { account, region, type Synthesized } from "./synth.ts";
 
@@ -69,13 +70,22 @@ export async function runDeployedDefinition(
     enteredAt.set(name, Date.now());
   };
   const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-  const hosted = { AFFIANT_BEDROCK_ENDPOINT: providers.env.AFFIANT_BEDROCK_ENDPOINT!, AFFIANT_OPENROUTER_BASE_URL: providers.env.AFFIANT_OPENROUTER_BASE_URL! };
+  const hosted = {
+    AFFIANT_BEDROCK_ENDPOINT: providers.env.AFFIANT_BEDROCK_ENDPOINT!,
+    AFFIANT_OPENROUTER_BASE_URL: providers.env.AFFIANT_OPENROUTER_BASE_URL!,
+  };
   for (const [name, state] of collectTaskStates(s.definition)) {
     if (/^arn:aws:states:[^:]*:[^:]*:activity:/.test(String(state.Resource))) {
       handlers[name] = async (input) => {
         enter(name);
         try {
-          const metrics = await ecs.pool.runActivity(name, String(state.Resource), input, Number(state.HeartbeatSeconds), Number(state.TimeoutSeconds));
+          const metrics = await ecs.pool.runActivity(
+            name,
+            String(state.Resource),
+            input,
+            Number(state.HeartbeatSeconds),
+            Number(state.TimeoutSeconds),
+          );
           results.set(name, metrics);
           return metrics;
         } catch (err) {
@@ -98,12 +108,19 @@ export async function runDeployedDefinition(
         // TimeoutSeconds as Step Functions enforces it (the Acquire's budget; AttorneyReview's window).
         let timer: NodeJS.Timeout | undefined;
         const answered = new Promise<unknown>((resolve, reject) => {
-          taskToken = ecs.broker.issue({ heartbeat: () => undefined, succeed: resolve, fail: (error, cause) => reject(new StatesError(error, cause)) });
+          taskToken = ecs.broker.issue({
+            heartbeat: () => undefined,
+            succeed: resolve,
+            fail: (error, cause) => reject(new StatesError(error, cause)),
+          });
           if (state.TimeoutSeconds) {
-            timer = setTimeout(() => {
-              ecs.broker.close(taskToken);
-              reject(new StatesError("States.Timeout", JSON.stringify({ state: name, reason: `${state.TimeoutSeconds} s` })));
-            }, Math.min(Number(state.TimeoutSeconds) * 1000, 2 ** 31 - 1)).unref();
+            timer = setTimeout(
+              () => {
+                ecs.broker.close(taskToken);
+                reject(new StatesError("States.Timeout", JSON.stringify({ state: name, reason: `${state.TimeoutSeconds} s` })));
+              },
+              Math.min(Number(state.TimeoutSeconds) * 1000, 2 ** 31 - 1),
+            ).unref();
           }
         });
         answered.finally(() => clearTimeout(timer)).catch(() => undefined);
@@ -129,7 +146,12 @@ export async function runDeployedDefinition(
       if (params.InvocationType === "Event") {
         // Queued by Lambda: the state gets 202 and an empty payload at once; the function's outcome is its own.
         const started = runBundledHandler(bundle, s, fn, params.Payload, endpoints, { ...extraEnv, ...hosted });
-        background.push(started.then((r) => results.set(name, r.result), (err: Error) => failures.set(name, err.name)));
+        background.push(
+          started.then(
+            (r) => results.set(name, r.result),
+            (err: Error) => failures.set(name, err.name),
+          ),
+        );
         return { Payload: "", StatusCode: 202 };
       }
       const run = await runBundledHandler(bundle, s, fn, params.Payload, endpoints, { ...extraEnv, ...hosted });
@@ -153,7 +175,15 @@ export async function runDeployedDefinition(
     return { status: "SUCCEEDED", output, results, states, failures, enteredAt, providers: providers.requests };
   } catch (err) {
     const e = err as Error & { cause?: unknown };
-    return { status: "FAILED", error: `${e.name}: ${e.message}`.slice(0, 400), results, states, failures, enteredAt, providers: providers.requests };
+    return {
+      status: "FAILED",
+      error: `${e.name}: ${e.message}`.slice(0, 400),
+      results,
+      states,
+      failures,
+      enteredAt,
+      providers: providers.requests,
+    };
   } finally {
     await Promise.allSettled(background);
     await providers.close();
@@ -169,13 +199,27 @@ export function bedrockCalls(requests: RecordingProviders["requests"], s: Synthe
     const fn = byKey.get(akid);
     const id = decodeURIComponent(/^\/model\/([^/]+)\//.exec(r.url)?.[1] ?? "");
     const profile = /^(us|eu|apac|global)\.(.+)$/.exec(id);
-    const resource = profile ? `arn:aws:bedrock:${region}:${account}:inference-profile/${id}` : `arn:aws:bedrock:${region}::foundation-model/${id}`;
+    const resource = profile
+      ? `arn:aws:bedrock:${region}:${account}:inference-profile/${id}`
+      : `arn:aws:bedrock:${region}::foundation-model/${id}`;
     if (!fn) {
-      calls.push({ caller: `unknown signer ${akid}`, principal: `arn:aws:iam::${account}:role/unknown`, identityPolicies: [], action: "bedrock:InvokeModel", resource });
+      calls.push({
+        caller: `unknown signer ${akid}`,
+        principal: `arn:aws:iam::${account}:role/unknown`,
+        identityPolicies: [],
+        action: "bedrock:InvokeModel",
+        resource,
+      });
       continue;
     }
     const role = s.functionRoles[fn];
-    calls.push({ caller: `Fn ${fn} (recorded)`, principal: role.arn, identityPolicies: [{ name: `${fn}-role-policy`, policy: role.policy }], action: "bedrock:InvokeModel", resource });
+    calls.push({
+      caller: `Fn ${fn} (recorded)`,
+      principal: role.arn,
+      identityPolicies: [{ name: `${fn}-role-policy`, policy: role.policy }],
+      action: "bedrock:InvokeModel",
+      resource,
+    });
   }
   return calls;
 }

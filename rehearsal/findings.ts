@@ -35,5 +35,10 @@ export function recordFindingCoverage(functionCount: number) {
     record("findings", `${covers}: a ${area} check matches ${pattern}`, found, found ? "" : "no such check");
   }
   const bundleRows = rows.filter((r) => r.area === "bundle").length;
-  record("findings", `three bundle checks for each of the ${functionCount} functions`, functionCount > 0 && bundleRows >= 3 * functionCount, `${bundleRows} bundle checks`);
+  record(
+    "findings",
+    `three bundle checks for each of the ${functionCount} functions`,
+    functionCount > 0 && bundleRows >= 3 * functionCount,
+    `${bundleRows} bundle checks`,
+  );
 }

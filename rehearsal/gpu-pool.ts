@@ -8,13 +8,13 @@
  * No such emulators exist in the registries for ECS or activities; these keep only what the
  * acquire Lambda and the worker use, with AWS's wire shapes (AWS JSON), so the real clients run.
  */
-import { spawn, type ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { createHash, randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { childEnv } from "../core/config.ts";
 import { StatesError } from "../core/errors.ts";
-import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
+import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 import type { RecordedRequest } from "./emulators.ts";
 
 export interface Task {
@@ -73,11 +73,32 @@ export class GpuPool {
       const taskArn = `${String(body.cluster).replace(":cluster/", ":task/")}/${randomUUID().replace(/-/g, "")}`;
       const env = this.launcher?.(String(body.taskDefinition), taskArn);
       if (!env) return { status: 400, payload: { __type: "ClientException", message: `TaskDefinition not found: ${body.taskDefinition}` } };
-      const task: Task = { taskArn, cluster: String(body.cluster), startedBy: String(body.startedBy ?? ""), taskDefinitionArn: String(body.taskDefinition), lastStatus: "PENDING", tags: (body.tags ?? []) as Task["tags"] };
+      const task: Task = {
+        taskArn,
+        cluster: String(body.cluster),
+        startedBy: String(body.startedBy ?? ""),
+        taskDefinitionArn: String(body.taskDefinition),
+        lastStatus: "PENDING",
+        tags: (body.tags ?? []) as Task["tags"],
+      };
       this.tasks.push(task);
       const delay = this.runTasks++ === 0 ? this.provisioningDelayMs : 0;
       setTimeout(() => void this.start(task, env), delay).unref();
-      return { status: 200, payload: { tasks: [{ taskArn: task.taskArn, lastStatus: task.lastStatus, desiredStatus: "RUNNING", startedBy: task.startedBy, taskDefinitionArn: task.taskDefinitionArn }], failures: [] } };
+      return {
+        status: 200,
+        payload: {
+          tasks: [
+            {
+              taskArn: task.taskArn,
+              lastStatus: task.lastStatus,
+              desiredStatus: "RUNNING",
+              startedBy: task.startedBy,
+              taskDefinitionArn: task.taskDefinitionArn,
+            },
+          ],
+          failures: [],
+        },
+      };
     }
     if (operation === "ListTasks") {
       // As ECS: a task still pending has desired status RUNNING, so PENDING lists none.
@@ -90,12 +111,27 @@ export class GpuPool {
     }
     if (operation === "DescribeTasks") {
       const found = this.tasks.filter((t) => ((body.tasks ?? []) as string[]).includes(t.taskArn));
-      return { status: 200, payload: { tasks: found.map((t) => ({ taskArn: t.taskArn, lastStatus: t.lastStatus, startedBy: t.startedBy, taskDefinitionArn: t.taskDefinitionArn, ...(t.startedAt ? { startedAt: t.startedAt / 1000 } : {}), ...(body.include?.includes("TAGS") ? { tags: t.tags } : {}) })), failures: [] } };
+      return {
+        status: 200,
+        payload: {
+          tasks: found.map((t) => ({
+            taskArn: t.taskArn,
+            lastStatus: t.lastStatus,
+            startedBy: t.startedBy,
+            taskDefinitionArn: t.taskDefinitionArn,
+            ...(t.startedAt ? { startedAt: t.startedAt / 1000 } : {}),
+            ...(body.include?.includes("TAGS") ? { tags: t.tags } : {}),
+          })),
+          failures: [],
+        },
+      };
     }
     if (operation === "TagResource" || operation === "UntagResource") {
       const task = this.tasks.find((t) => t.taskArn === body.resourceArn);
       if (!task) return { status: 400, payload: { __type: "InvalidParameterException", message: "The specified resource is not found." } };
-      const keys = new Set(operation === "TagResource" ? ((body.tags ?? []) as Task["tags"]).map((t) => t.key) : ((body.tagKeys ?? []) as string[]));
+      const keys = new Set(
+        operation === "TagResource" ? ((body.tags ?? []) as Task["tags"]).map((t) => t.key) : ((body.tagKeys ?? []) as string[]),
+      );
       task.tags = [...task.tags.filter((t) => !keys.has(t.key)), ...(operation === "TagResource" ? (body.tags as Task["tags"]) : [])];
       return { status: 200, payload: {} };
     }
@@ -121,7 +157,10 @@ export class GpuPool {
       task.exitCode = code;
       task.lastStatus = "STOPPED";
       // Said at once: an Acquire waiting on a worker that died would otherwise wait out its budget silently.
-      if (code !== 0 && !task.stopRequested) process.stderr.write(`rehearsal: ECS task ${task.taskArn.split("/").pop()} exited (${code ?? signal}): ${(task.stderrTail ?? "").trim().split("\n").slice(-3).join(" | ").slice(0, 600)}\n`);
+      if (code !== 0 && !task.stopRequested)
+        process.stderr.write(
+          `rehearsal: ECS task ${task.taskArn.split("/").pop()} exited (${code ?? signal}): ${(task.stderrTail ?? "").trim().split("\n").slice(-3).join(" | ").slice(0, 600)}\n`,
+        );
     });
   }
 
@@ -132,7 +171,11 @@ export class GpuPool {
   }
 
   /** SQS (AWS JSON 1.0, AmazonSQS.*); the queue is the QueueUrl's path. Answers when a long poll ends. */
-  async sqs(operation: string, body: Record<string, any>, closed: () => boolean): Promise<{ status: number; payload: Record<string, unknown> }> {
+  async sqs(
+    operation: string,
+    body: Record<string, any>,
+    closed: () => boolean,
+  ): Promise<{ status: number; payload: Record<string, unknown> }> {
     const queue = this.queue(String(body.QueueUrl ?? ""));
     if (operation === "SendMessage") {
       const message: Message = { id: randomUUID(), body: String(body.MessageBody), visibleAt: 0 };
@@ -140,7 +183,10 @@ export class GpuPool {
       return { status: 200, payload: { MessageId: message.id, MD5OfMessageBody: md5(message.body) } };
     }
     if (operation === "GetQueueAttributes") {
-      return { status: 200, payload: { Attributes: { ApproximateNumberOfMessages: String(queue.filter((m) => m.visibleAt <= Date.now()).length) } } };
+      return {
+        status: 200,
+        payload: { Attributes: { ApproximateNumberOfMessages: String(queue.filter((m) => m.visibleAt <= Date.now()).length) } },
+      };
     }
     if (operation === "ReceiveMessage") {
       const until = Date.now() + Math.min(20, Number(body.WaitTimeSeconds ?? 0)) * 1000;
@@ -149,7 +195,10 @@ export class GpuPool {
         if (m) {
           m.receipt = randomUUID();
           m.visibleAt = Date.now() + Number(body.VisibilityTimeout ?? 30) * 1000;
-          return { status: 200, payload: { Messages: [{ MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body, MD5OfBody: md5(m.body) }] } };
+          return {
+            status: 200,
+            payload: { Messages: [{ MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body, MD5OfBody: md5(m.body) }] },
+          };
         }
         if (Date.now() >= until || closed()) return { status: 200, payload: {} };
         await new Promise((r) => setTimeout(r, 100));
@@ -226,7 +275,11 @@ export class GpuPool {
       };
       const armBeat = () => {
         clearTimeout(beat);
-        beat = setTimeout(() => end(new StatesError("States.HeartbeatTimeout", JSON.stringify({ state, reason: `no heartbeat for ${heartbeatSeconds} s` }))), heartbeatSeconds * 1000);
+        beat = setTimeout(
+          () =>
+            end(new StatesError("States.HeartbeatTimeout", JSON.stringify({ state, reason: `no heartbeat for ${heartbeatSeconds} s` }))),
+          heartbeatSeconds * 1000,
+        );
       };
       const token = this.broker.issue({
         heartbeat: () => {
@@ -236,7 +289,10 @@ export class GpuPool {
         succeed: (output) => end(undefined, output),
         fail: (error, cause) => end(new StatesError(error, cause)),
       });
-      const overall = setTimeout(() => end(new StatesError("States.Timeout", JSON.stringify({ state, reason: `${timeoutSeconds} s` }))), timeoutSeconds * 1000);
+      const overall = setTimeout(
+        () => end(new StatesError("States.Timeout", JSON.stringify({ state, reason: `${timeoutSeconds} s` }))),
+        timeoutSeconds * 1000,
+      );
       armBeat();
       const task = { taskToken: token, input: JSON.stringify(input), run };
       const poller = this.pollers.get(activityArn)?.shift();
@@ -276,7 +332,13 @@ export function readJson(req: IncomingMessage): Promise<Record<string, any>> {
 }
 
 /** Answers in AWS JSON. */
-export function answerJson(res: ServerResponse, record: RecordedRequest, status: number, payload: Record<string, unknown>, version = "1.0"): void {
+export function answerJson(
+  res: ServerResponse,
+  record: RecordedRequest,
+  status: number,
+  payload: Record<string, unknown>,
+  version = "1.0",
+): void {
   record.status = status;
   if (!res.writableEnded) res.writeHead(status, { "content-type": `application/x-amz-json-${version}` }).end(JSON.stringify(payload));
 }

@@ -14,22 +14,22 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { hostPath } from "../core/config.ts";
 import { build } from "esbuild";
-import { bundleFunction, bundleHolds, type Bundle } from "./bundle.ts";
-import { attempt, must, record, rows } from "./checklist.ts";
-import { recordFindingCoverage } from "./findings.ts";
-import { rehearseFirstExecution } from "./first-execution.ts";
+import { hostPath } from "../core/config.ts";
+import { providerSecrets } from "../core/providers/index.ts";
+import { loadRegistry } from "../core/registry.ts";
+import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
+import type { DeployedFunction } from "../infra/permissions.ts";
+import { productionRegistryFile, productionRegistryProblems } from "../infra/production.ts";
+import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
+import { type Bundle, bundleFunction, bundleHolds } from "./bundle.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
+import { attempt, must, record, rows } from "./checklist.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
 import { evaluateCall } from "./evaluate.ts";
-import { account, synthesize, type Synthesized } from "./synth.ts";
-import { productionRegistryFile, productionRegistryProblems } from "../infra/production.ts";
-import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
-import { providerSecrets } from "../core/providers/index.ts";
-import type { DeployedFunction } from "../infra/permissions.ts";
-import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
-import { loadRegistry } from "../core/registry.ts";
+import { recordFindingCoverage } from "./findings.ts";
+import { rehearseFirstExecution } from "./first-execution.ts";
+import { account, type Synthesized, synthesize } from "./synth.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
@@ -50,43 +50,87 @@ async function main() {
   await attempt("registry", "production profile: GPU host classes, hosted fallbacks, fits an A10G, judges of three families", () => {
     const problems = productionRegistryProblems(syn.registry);
     must(problems.length === 0, problems.join("; "));
-    return Object.values(syn.registry.stages).map((st) => st.model).filter((m, i, a) => a.indexOf(m) === i).join(", ");
+    return Object.values(syn.registry.stages)
+      .map((st) => st.model)
+      .filter((m, i, a) => a.indexOf(m) === i)
+      .join(", ");
   });
   await attempt("registry", "sst.config.ts deploys the production profile and refuses stage production otherwise", () => {
     const config = readFileSync(path.join(root, "sst.config.ts"), "utf8");
     // The environment is read through core/config.ts (`env = config()`) or directly.
-    must(/loadRegistry\((?:process\.env|env|config\(\))\.AFFIANT_REGISTRY \?\? productionRegistryFile\)/.test(config), "sst.config.ts does not load productionRegistryFile by default");
-    must(/\$app\.stage === "production" && problems\.length/.test(config), "sst.config.ts does not refuse stage production on registry problems");
+    must(
+      /loadRegistry\((?:process\.env|env|config\(\))\.AFFIANT_REGISTRY \?\? productionRegistryFile\)/.test(config),
+      "sst.config.ts does not load productionRegistryFile by default",
+    );
+    must(
+      /\$app\.stage === "production" && problems\.length/.test(config),
+      "sst.config.ts does not refuse stage production on registry problems",
+    );
     const toy = productionRegistryProblems(loadRegistry(path.join(root, "models/registry.json")));
-    must(toy.some((p) => p.startsWith("stage ExtractFacts:")), "the toy registry would pass");
+    must(
+      toy.some((p) => p.startsWith("stage ExtractFacts:")),
+      "the toy registry would pass",
+    );
     return `models/registry.json refused: ${toy.length} problems, e.g. "${toy[0]}"`;
   });
 
   // 2. The secret.
   await attempt("secret", "OpenRouterApiKey has a placeholder, is linked, and is in no plain environment", () => {
     const config = readFileSync(path.join(root, "sst.config.ts"), "utf8");
-    must(/new sst\.Secret\(secret\.name, secret\.placeholder\)/.test(config), "sst.Secret without a placeholder: `sst deploy` before `sst secret set` fails");
-    must(providerSecrets().some((s) => s.name === openRouterSecretName && s.placeholder === openRouterSecretPlaceholder), "OpenRouter's module does not declare its secret and placeholder");
-    const linked = Object.entries(syn.table).filter(([, spec]) => spec.link?.includes(openRouterSecretName)).map(([n]) => n);
+    must(
+      /new sst\.Secret\(secret\.name, secret\.placeholder\)/.test(config),
+      "sst.Secret without a placeholder: `sst deploy` before `sst secret set` fails",
+    );
+    must(
+      providerSecrets().some((s) => s.name === openRouterSecretName && s.placeholder === openRouterSecretPlaceholder),
+      "OpenRouter's module does not declare its secret and placeholder",
+    );
+    const linked = Object.entries(syn.table)
+      .filter(([, spec]) => spec.link?.includes(openRouterSecretName))
+      .map(([n]) => n);
     must(linked.length > 0, "no function links the secret");
-    for (const [name, spec] of Object.entries(syn.table)) must(!Object.keys(spec.environment).some((k) => /OPENROUTER/i.test(k)), `${name} has the key in its environment`);
+    for (const [name, spec] of Object.entries(syn.table))
+      must(!Object.keys(spec.environment).some((k) => /OPENROUTER/i.test(k)), `${name} has the key in its environment`);
     return `linked to ${linked.join(", ")}`;
   });
-  await attempt("secret", "the bundled key reader takes the value from SST's encrypted resource file; the placeholder is no key", async () => {
-    const dir = path.join(work, "secret-reader");
-    await build({ entryPoints: [path.join(root, "core/providers/openrouter-key.ts")], outfile: path.join(dir, "key.mjs"), bundle: true, platform: "node", format: "esm", logLevel: "silent" });
-    const read = (value: string) => {
-      // As SST ships linked values: AES-256-GCM, zero nonce, tag appended; SST_KEY in the environment.
-      const key = randomBytes(32);
-      const cipher = createCipheriv("aes-256-gcm", key, Buffer.alloc(12, 0));
-      const data = Buffer.concat([cipher.update(JSON.stringify({ [openRouterSecretName]: { type: "sst.sst.Secret", value } })), cipher.final(), cipher.getAuthTag()]);
-      writeFileSync(path.join(dir, "resource.enc"), data);
-      const env = { PATH: hostPath(), SST_KEY: key.toString("base64"), SST_KEY_FILE: path.join(dir, "resource.enc") };
-      return execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import("./key.mjs"); console.log(JSON.stringify((await m.openRouterApiKey()) ?? null));`], { cwd: dir, env, encoding: "utf8" }).trim();
-    };
-    must(read("sk-or-rehearsal") === '"sk-or-rehearsal"', "the linked value was not read");
-    must(read(openRouterSecretPlaceholder) === "null", "the placeholder was taken as a key");
-  });
+  await attempt(
+    "secret",
+    "the bundled key reader takes the value from SST's encrypted resource file; the placeholder is no key",
+    async () => {
+      const dir = path.join(work, "secret-reader");
+      await build({
+        entryPoints: [path.join(root, "core/providers/openrouter-key.ts")],
+        outfile: path.join(dir, "key.mjs"),
+        bundle: true,
+        platform: "node",
+        format: "esm",
+        logLevel: "silent",
+      });
+      const read = (value: string) => {
+        // As SST ships linked values: AES-256-GCM, zero nonce, tag appended; SST_KEY in the environment.
+        const key = randomBytes(32);
+        const cipher = createCipheriv("aes-256-gcm", key, Buffer.alloc(12, 0));
+        const data = Buffer.concat([
+          cipher.update(JSON.stringify({ [openRouterSecretName]: { type: "sst.sst.Secret", value } })),
+          cipher.final(),
+          cipher.getAuthTag(),
+        ]);
+        writeFileSync(path.join(dir, "resource.enc"), data);
+        const env = { PATH: hostPath(), SST_KEY: key.toString("base64"), SST_KEY_FILE: path.join(dir, "resource.enc") };
+        return execFileSync(
+          process.execPath,
+          [
+            "--input-type=module",
+            "-e",
+            `const m = await import("./key.mjs"); console.log(JSON.stringify((await m.openRouterApiKey()) ?? null));`,
+          ],
+          { cwd: dir, env, encoding: "utf8" },
+        ).trim();
+      };
+      must(read("sk-or-rehearsal") === '"sk-or-rehearsal"', "the linked value was not read");
+      must(read(openRouterSecretPlaceholder) === "null", "the placeholder was taken as a key");
+    },
+  );
 
   // 3. Bundles.
   const bundles: Partial<Record<DeployedFunction, Bundle>> = {};
@@ -104,8 +148,21 @@ async function main() {
       must(b.unzippedBytes < lambdaUnzippedLimit, `${(b.unzippedBytes / 2 ** 20).toFixed(0)} MiB unzipped`);
     });
     await attempt("bundle", `${name}: handler loads from a folder holding only its bundle`, () => {
-      const env = { PATH: hostPath(), LAMBDA_TASK_ROOT: b.dir, AWS_REGION: "us-east-1", ...Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, String(v).replace("/var/task", b.dir)])) };
-      const out = execFileSync(process.execPath, ["--input-type=module", "-e", `const m = await import(${JSON.stringify(`./${b.entryFile}`)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`], { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+      const env = {
+        PATH: hostPath(),
+        LAMBDA_TASK_ROOT: b.dir,
+        AWS_REGION: "us-east-1",
+        ...Object.fromEntries(Object.entries(spec.environment).map(([k, v]) => [k, String(v).replace("/var/task", b.dir)])),
+      };
+      const out = execFileSync(
+        process.execPath,
+        [
+          "--input-type=module",
+          "-e",
+          `const m = await import(${JSON.stringify(`./${b.entryFile}`)}); console.log(typeof m[${JSON.stringify(b.exportName)}]);`,
+        ],
+        { cwd: b.dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+      ).trim();
       must(out === "function", `export ${b.exportName} is ${out}`);
     });
   }
@@ -136,7 +193,10 @@ async function main() {
     for (const [state, def] of collectTaskStates(syn.definition).filter(([, d]) => d.Resource === "arn:aws:states:::lambda:invoke")) {
       const fn = byArn.get((def.Parameters as { FunctionName: string }).FunctionName)!;
       must(syn.table[fn].timeoutSeconds <= 900, `${fn}: ${syn.table[fn].timeoutSeconds} s`);
-      must(Number(def.TimeoutSeconds) > syn.table[fn].timeoutSeconds, `${state}: state ${def.TimeoutSeconds} s, function ${syn.table[fn].timeoutSeconds} s`);
+      must(
+        Number(def.TimeoutSeconds) > syn.table[fn].timeoutSeconds,
+        `${state}: state ${def.TimeoutSeconds} s, function ${syn.table[fn].timeoutSeconds} s`,
+      );
     }
   });
   await attempt("timeouts", "the execution's TimeoutSeconds covers the longest path of stage budgets", () => {
@@ -150,7 +210,10 @@ async function main() {
   await attempt("iam", "SST-rendered function roles keep kms:ViaService on the bucket key", () => {
     for (const [fn, role] of Object.entries(syn.functionRoles)) {
       for (const st of role.policy.Statement.filter((x) => [x.Resource].flat().includes(syn.keys.data.arn))) {
-        must(st.Condition?.StringEquals?.["kms:ViaService"], `${fn}: statement on the bucket key without kms:ViaService: ${JSON.stringify(st)}`);
+        must(
+          st.Condition?.StringEquals?.["kms:ViaService"],
+          `${fn}: statement on the bucket key without kms:ViaService: ${JSON.stringify(st)}`,
+        );
       }
     }
   });
@@ -161,10 +224,20 @@ async function main() {
     if (verdict.ok && verdict.result === "Allowed") allowed++;
     if (!verdict.ok || call.expect === "denied" || call.caller.startsWith("README") || call.caller.startsWith("presigned")) {
       const role = call.principal.split("/").pop();
-      record("iam", `${call.caller}: ${call.action} ${call.resource.replace(/^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d*:/, "")}${call.expect === "denied" ? " (must be denied)" : ""}`, verdict.ok, `${verdict.result} for ${role}; ${verdict.detail}`);
+      record(
+        "iam",
+        `${call.caller}: ${call.action} ${call.resource.replace(/^arn:aws:[a-z0-9-]+:[a-z0-9-]*:\d*:/, "")}${call.expect === "denied" ? " (must be denied)" : ""}`,
+        verdict.ok,
+        `${verdict.result} for ${role}; ${verdict.detail}`,
+      );
     }
   }
-  record("iam", `every recorded (${recorded.length}) and declared call evaluated with iam-simulate (${calls.length} calls)`, rows.filter((r) => r.area === "iam" && !r.ok).length === 0, `${allowed} allowed as expected`);
+  record(
+    "iam",
+    `every recorded (${recorded.length}) and declared call evaluated with iam-simulate (${calls.length} calls)`,
+    rows.filter((r) => r.area === "iam" && !r.ok).length === 0,
+    `${allowed} allowed as expected`,
+  );
 
   // 7. Every finding the rehearsal exists for still has its check.
   recordFindingCoverage(Object.keys(syn.table).length);

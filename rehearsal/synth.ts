@@ -9,12 +9,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
+import type { Registry } from "../core/registry.ts";
+import { type LambdaFunction, lambdaFunctions } from "../core/state-names.ts";
 import type { Cloud, Output, Permission } from "../infra/cloud.ts";
 import type { FunctionSpec } from "../infra/functions.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
-import type { Registry } from "../core/registry.ts";
-import { lambdaFunctions, type LambdaFunction } from "../core/state-names.ts";
 
 export const account = "123456789012";
 export const region = "us-east-1";
@@ -43,13 +43,27 @@ export interface Synthesized {
   routingTable: { name: string; arn: string };
   reviewTable: { name: string; arn: string };
   stateMachine: { arn: string; roleArn: string; policy: PolicyDocument };
-  worker: { taskRoleArn: string; taskPolicy: PolicyDocument; instanceRoleArn: string; instancePolicy: PolicyDocument; taskDefinitions: Resource[] };
+  worker: {
+    taskRoleArn: string;
+    taskPolicy: PolicyDocument;
+    instanceRoleArn: string;
+    instancePolicy: PolicyDocument;
+    taskDefinitions: Resource[];
+  };
 }
 
 /** A KMS key created without a policy gets AWS's default: the account may use it through IAM. */
 const defaultKeyPolicy = (): PolicyDocument => ({
   Version: "2012-10-17",
-  Statement: [{ Sid: "Enable IAM User Permissions", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${account}:root` }, Action: "kms:*", Resource: "*" }],
+  Statement: [
+    {
+      Sid: "Enable IAM User Permissions",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${account}:root` },
+      Action: "kms:*",
+      Resource: "*",
+    },
+  ],
 });
 
 /**
@@ -59,7 +73,8 @@ const defaultKeyPolicy = (): PolicyDocument => ({
 export function sstStatementMapping(platform: string): (item: Record<string, unknown>) => Record<string, unknown> {
   const source = readFileSync(path.join(platform, "src/components/aws/function.ts"), "utf8");
   const match = /\]\.map\(\(item\) => \(\{([\s\S]*?)\}\)\),\s*\}\),\s*\);\s*return new iam\.Role/.exec(source);
-  if (!match) throw new Error("SST's createRole no longer maps permissions as the rehearsal expects: read function.ts and update rehearsal/synth.ts");
+  if (!match)
+    throw new Error("SST's createRole no longer maps permissions as the rehearsal expects: read function.ts and update rehearsal/synth.ts");
   return new Function("item", `return ({${match[1]}});`) as (item: Record<string, unknown>) => Record<string, unknown>;
 }
 
@@ -71,10 +86,12 @@ function renderPolicyDocument(inputs: Record<string, any>): { json: string } {
     if (s.sid) out.Sid = s.sid;
     if (s.actions) out.Action = one(s.actions);
     if (s.resources) out.Resource = one(s.resources);
-    if (s.principals) out.Principal = Object.fromEntries(s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, one(p.identifiers)]));
+    if (s.principals)
+      out.Principal = Object.fromEntries(s.principals.map((p: { type: string; identifiers: string[] }) => [p.type, one(p.identifiers)]));
     if (s.conditions?.length) {
       const condition: Record<string, Record<string, unknown>> = {};
-      for (const c of s.conditions as Array<{ test: string; variable: string; values: string[] }>) (condition[c.test] ??= {})[c.variable] = one(c.values);
+      for (const c of s.conditions as Array<{ test: string; variable: string; values: string[] }>)
+        (condition[c.test] ??= {})[c.variable] = one(c.values);
       out.Condition = condition;
     }
     return out;
@@ -120,7 +137,8 @@ function resolve<T>(output: Output<T>): Promise<T> {
 
 export async function synthesize(root: string, registryFile: string): Promise<Synthesized> {
   const platform = path.join(root, ".sst", "platform");
-  if (!existsSync(path.join(platform, "node_modules", "@pulumi", "pulumi"))) throw new Error(".sst/platform is absent: run `npm run sst:install` first");
+  if (!existsSync(path.join(platform, "node_modules", "@pulumi", "pulumi")))
+    throw new Error(".sst/platform is absent: run `npm run sst:install` first");
   // From the platform folder, so @pulumi/aws and the mocks share one @pulumi/pulumi.
   const platformRequire = createRequire(path.join(platform, "package.json"));
   const pulumi = platformRequire("@pulumi/pulumi") as Cloud["pulumi"];
@@ -133,8 +151,10 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
         return { id: state.id as string, state };
       },
       call(args) {
-        if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") return { names: ["us-east-1a", "us-east-1b", "us-east-1c"], zoneIds: [] };
-        if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList") return { id: `pl-${String(args.inputs.name).split(".").pop()}` };
+        if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones")
+          return { names: ["us-east-1a", "us-east-1b", "us-east-1c"], zoneIds: [] };
+        if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")
+          return { id: `pl-${String(args.inputs.name).split(".").pop()}` };
         if (args.token === "aws:iam/getPolicyDocument:getPolicyDocument") return renderPolicyDocument(args.inputs);
         return args.inputs;
       },
@@ -152,12 +172,23 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
 
   const registry = loadRegistry(path.resolve(root, registryFile));
   const place = { accountId: account, region, stage, retain: true };
-  const { storage, gpu, pipeline: buildStateMachine, reaper, workerPools } = buildPlatform(cloud, { place, registry, gpu: { image: workerImage } });
+  const {
+    storage,
+    gpu,
+    pipeline: buildStateMachine,
+    reaper,
+    workerPools,
+  } = buildPlatform(cloud, { place, registry, gpu: { image: workerImage } });
   const fnName = (fn: DeployedFunction) => `affiant-${stage}-${fn}`;
   const functionArns = Object.fromEntries(
-    (Object.keys(lambdaTimeoutSeconds(registry)) as DeployedFunction[]).map((fn) => [fn, `arn:aws:lambda:${region}:${account}:function:${fnName(fn)}`]),
+    (Object.keys(lambdaTimeoutSeconds(registry)) as DeployedFunction[]).map((fn) => [
+      fn,
+      `arn:aws:lambda:${region}:${account}:function:${fnName(fn)}`,
+    ]),
   ) as Record<DeployedFunction, string>;
-  const pipeline = buildStateMachine(Object.fromEntries(Object.values(lambdaFunctions).map((fn) => [fn, functionArns[fn]])) as Record<LambdaFunction, string>);
+  const pipeline = buildStateMachine(
+    Object.fromEntries(Object.values(lambdaFunctions).map((fn) => [fn, functionArns[fn]])) as Record<LambdaFunction, string>,
+  );
   reaper({
     sweeper: { arn: functionArns["gpu-sweeper"], name: fnName("gpu-sweeper") },
   });
@@ -171,15 +202,39 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
   const bucketArn = await resolve(storage.bucket.arn);
   const routingTable = { name: await resolve(storage.routingTable.name), arn: await resolve(storage.routingTable.arn) };
   const reviewTable = { name: await resolve(storage.reviewTable.name), arn: await resolve(storage.reviewTable.arn) };
-  const table = functionTable(registry, { bucketName, routingTableName: routingTable.name, reviewTableName: reviewTable.name, dataKeyArn: keys.data, vaultKeyArn: keys.vault, registryFile, gpuClusterArn, workerPools: await resolve(workerPools.json) });
+  const table = functionTable(registry, {
+    bucketName,
+    routingTableName: routingTable.name,
+    reviewTableName: reviewTable.name,
+    dataKeyArn: keys.data,
+    vaultKeyArn: keys.vault,
+    registryFile,
+    gpuClusterArn,
+    workerPools: await resolve(workerPools.json),
+  });
 
   const mapping = sstStatementMapping(platform);
-  const targets = { region, accountId: account, bucketArn, dataKeyArn: keys.data, vaultKeyArn: keys.vault, routingTableArn: routingTable.arn, reviewTableArn: reviewTable.arn, gpuClusterArn, registry, workerPools: workerPools.permissions };
+  const targets = {
+    region,
+    accountId: account,
+    bucketArn,
+    dataKeyArn: keys.data,
+    vaultKeyArn: keys.vault,
+    routingTableArn: routingTable.arn,
+    reviewTableArn: reviewTable.arn,
+    gpuClusterArn,
+    registry,
+    workerPools: workerPools.permissions,
+  };
   const functionRoles = {} as Synthesized["functionRoles"];
   for (const fn of Object.keys(functionArns) as DeployedFunction[]) {
     const permissions = functionPermissions(cloud, fn, { ...targets, ...(table[fn].startsExecutions ? { stateMachineArn } : {}) });
     const statements = (await resolve(pulumi.output(permissions))) as unknown as Permission[];
-    const doc = await resolve(cloud.aws.iam.getPolicyDocumentOutput({ statements: statements.map((s) => mapping(s as unknown as Record<string, unknown>)) as never }).json);
+    const doc = await resolve(
+      cloud.aws.iam.getPolicyDocumentOutput({
+        statements: statements.map((s) => mapping(s as unknown as Record<string, unknown>)) as never,
+      }).json,
+    );
     functionRoles[fn] = { arn: `arn:aws:iam::${account}:role/${fnName(fn)}-role`, policy: JSON.parse(doc) as PolicyDocument };
   }
 
@@ -207,11 +262,17 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
     },
     routingTable,
     reviewTable,
-    stateMachine: { arn: stateMachineArn, roleArn: one("aws:iam/role:Role", "StateMachineRole").state.arn, policy: rolePolicy("StateMachinePolicy") },
+    stateMachine: {
+      arn: stateMachineArn,
+      roleArn: one("aws:iam/role:Role", "StateMachineRole").state.arn,
+      policy: rolePolicy("StateMachinePolicy"),
+    },
     worker: {
       // The first model's worker role (each model has its own, alike but for its activity and queue).
       taskRoleArn: firstTaskRole.state.arn,
-      taskPolicy: JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === firstTaskRole.state.id)!.inputs.policy) as PolicyDocument,
+      taskPolicy: JSON.parse(
+        resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === firstTaskRole.state.id)!.inputs.policy,
+      ) as PolicyDocument,
       instanceRoleArn: one("aws:iam/role:Role", "GpuInstanceRole").state.arn,
       instancePolicy: rolePolicy("GpuInstanceModels"),
       taskDefinitions: resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition"),

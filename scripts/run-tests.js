@@ -6,7 +6,7 @@
 // `--jobs=N` files at a time, default 2). Prints the suite's wall time and its slowest files at the end.
 // `--fast` runs the lint, the type-check and unit/. Whole runs start with `npm run lint` (Biome).
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import path from "node:path";
 import { ensureBuild } from "../bin/build.mjs";
@@ -61,7 +61,20 @@ const unitDir = path.join(root, "test", "unit") + path.sep;
 const unit = files.filter((f) => f.startsWith(unitDir));
 // The longest integration files start first, so the last minutes are not one long file running
 // alone (measured here: each of these takes 1.5–4 minutes; the rest under 1.5). Order only.
-const longFirst = ["review", "faults", "review-sfn", "gameday", "providers", "acquire", "backfill", "api", "cli-input", "viewer", "e2e-run", "warm-workers"];
+const longFirst = [
+  "review",
+  "faults",
+  "review-sfn",
+  "gameday",
+  "providers",
+  "acquire",
+  "backfill",
+  "api",
+  "cli-input",
+  "viewer",
+  "e2e-run",
+  "warm-workers",
+];
 const rank = (f) => {
   const i = longFirst.indexOf(path.basename(f, ".test.ts"));
   return i === -1 ? longFirst.length : i;
@@ -71,7 +84,11 @@ const integration = files.filter((f) => !f.startsWith(unitDir)).sort((a, b) => r
 /** Runs a command, its output passed through (or collected); resolves with its exit code and output. */
 function run(command, commandArgs, { collect = false } = {}) {
   return new Promise((resolve) => {
-    const child = spawn(command, commandArgs, { cwd: root, stdio: ["ignore", collect ? "pipe" : "inherit", collect ? "pipe" : "inherit"], env: { ...process.env, AFFIANT_TEST_TMP: runTmp } });
+    const child = spawn(command, commandArgs, {
+      cwd: root,
+      stdio: ["ignore", collect ? "pipe" : "inherit", collect ? "pipe" : "inherit"],
+      env: { ...process.env, AFFIANT_TEST_TMP: runTmp },
+    });
     let output = "";
     if (collect) {
       child.stdout.on("data", (d) => (output += d));
@@ -97,7 +114,17 @@ function typecheck() {
 function testFiles(list, concurrency, times) {
   if (list.length === 0) return Promise.resolve({ code: 0 });
   const reporter = process.stdout.isTTY ? "spec" : "tap";
-  return run(process.execPath, ["--import", "tsx", "--test", `--test-concurrency=${concurrency}`, `--test-reporter=${reporter}`, "--test-reporter-destination=stdout", "--test-reporter=./scripts/test-file-times.mjs", `--test-reporter-destination=${times}`, ...list]);
+  return run(process.execPath, [
+    "--import",
+    "tsx",
+    "--test",
+    `--test-concurrency=${concurrency}`,
+    `--test-reporter=${reporter}`,
+    "--test-reporter-destination=stdout",
+    "--test-reporter=./scripts/test-file-times.mjs",
+    `--test-reporter-destination=${times}`,
+    ...list,
+  ]);
 }
 
 function slowestFiles() {
@@ -111,18 +138,24 @@ function slowestFiles() {
 
 function finish(code) {
   const wall = (Date.now() - started) / 1000;
-  const slowest = slowestFiles().sort((a, b) => b[1] - a[1]).slice(0, 10);
+  const slowest = slowestFiles()
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 10);
   if (slowest.length > 1) {
     console.log("\n# slowest files");
     for (const [file, s] of slowest) console.log(`#   ${s.toFixed(1).padStart(7)} s  ${file}`);
   }
-  console.log(`# suite wall time: ${Math.floor(wall / 60)} min ${(wall % 60).toFixed(0)} s (${files.length} files${only.length ? "" : fast ? ", type-check and unit tier" : ", type-check included"})`);
+  console.log(
+    `# suite wall time: ${Math.floor(wall / 60)} min ${(wall % 60).toFixed(0)} s (${files.length} files${only.length ? "" : fast ? ", type-check and unit tier" : ", type-check included"})`,
+  );
   process.exit(code);
 }
 
 /** `npm run lint`: Biome's formatter and linter over the tree (biome.jsonc), in about two seconds. */
 function lint() {
-  return run(process.execPath, [path.join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "--reporter=summary", "."], { collect: true });
+  return run(process.execPath, [path.join(root, "node_modules/@biomejs/biome/bin/biome"), "check", "--reporter=summary", "."], {
+    collect: true,
+  });
 }
 
 const linted = only.length === 0 ? lint() : Promise.resolve({ code: 0, output: "" });

@@ -15,7 +15,11 @@ export interface AwsRequest {
 
 /** Thrown by a handler to answer with an AWS error. */
 export class AwsErrorReply extends Error {
-  constructor(readonly type: string, readonly status = 400, message = type) {
+  constructor(
+    readonly type: string,
+    readonly status = 400,
+    message = type,
+  ) {
     super(message);
   }
 }
@@ -89,4 +93,10 @@ export async function withEnv<T>(vars: Record<string, string | undefined>, fn: (
 }
 
 /** Static credentials and a region, so the SDK signs requests without any AWS setup. */
-export const fakeAwsEnv = { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDTEST", AWS_SECRET_ACCESS_KEY: "secret-test", AWS_SESSION_TOKEN: undefined, AWS_PROFILE: undefined };
+export const fakeAwsEnv = {
+  AWS_REGION: "us-east-1",
+  AWS_ACCESS_KEY_ID: "AKIDTEST",
+  AWS_SECRET_ACCESS_KEY: "secret-test",
+  AWS_SESSION_TOKEN: undefined,
+  AWS_PROFILE: undefined,
+};

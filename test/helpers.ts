@@ -1,19 +1,30 @@
 /** Shared test set-up: a fresh AFFIANT_HOME, a fast test registry, the real CLI. */
 import { spawn } from "node:child_process";
-import { LocalBlobStore } from "../core/blob-store.ts";
-import type { PipelineState } from "../core/pipeline-state.ts";
-import { gpuStages } from "../core/state-names.ts";
-import { stageModules } from "../core/stages/index.ts";
-import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
-import { extractDocuments } from "../functions/extract-documents.ts";
-import { redactCase } from "../functions/redact-pii.ts";
-import { buildIndex } from "../functions/build-index.ts";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, cpSync } from "node:fs";
 import { createHash } from "node:crypto";
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { LocalBlobStore } from "../core/blob-store.ts";
 import { config, setEnv } from "../core/config.ts";
 import { describeError } from "../core/errors.ts";
-import { fileURLToPath } from "node:url";
+import type { PipelineState } from "../core/pipeline-state.ts";
+import { stageModules } from "../core/stages/index.ts";
+import { gpuStages } from "../core/state-names.ts";
+import { buildIndex } from "../functions/build-index.ts";
+import { extractDocuments } from "../functions/extract-documents.ts";
+import { redactCase } from "../functions/redact-pii.ts";
+import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /**
@@ -21,7 +32,11 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "
  * (a fast tier beside the full suite) never delete each other's homes.
  */
 export const testTmp = config().AFFIANT_TEST_TMP ?? path.join(root, "test", ".tmp");
-export const samples = { vawa: path.join(root, "examples/cases/vawa-sample"), tvisa: path.join(root, "examples/cases/tvisa-sample"), vawaEs: path.join(root, "examples/cases/vawa-es-sample") };
+export const samples = {
+  vawa: path.join(root, "examples/cases/vawa-sample"),
+  tvisa: path.join(root, "examples/cases/tvisa-sample"),
+  vawaEs: path.join(root, "examples/cases/vawa-es-sample"),
+};
 
 export interface TestHome {
   home: string;
@@ -56,7 +71,8 @@ export function makeTestHome(options: TestRegistryOptions = {}): TestHome {
   registry.embedding.local = { model: "stories-260k", ifMissing: "fail", documentPrefix: "", queryPrefix: "" };
   // 1024, the registry's own for the tiny model: the coverage judge's per-element checklist
   // answer and its prompt (checklist, draft) do not fit in less.
-  for (const m of Object.values<Record<string, unknown>>(registry.models)) Object.assign(m, { contextSize: options.contextSize ?? 1024 }, options.models ?? {});
+  for (const m of Object.values<Record<string, unknown>>(registry.models))
+    Object.assign(m, { contextSize: options.contextSize ?? 1024 }, options.models ?? {});
   for (const [name, stage] of Object.entries<Record<string, unknown>>(registry.stages)) {
     const module = stageModules.find((m) => m.name === name);
     const structured = module?.outputSchema !== undefined;
@@ -95,7 +111,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: Record<string, string>, options: { input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function runCli(
+  args: string[],
+  env: Record<string, string>,
+  options: { input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), ...args], {
       cwd: root,
@@ -194,7 +214,8 @@ export function inProcess(env: Record<string, string>, command: () => number): C
   const restoreEnv = setEnv(env);
   const writes = { stdout: process.stdout.write, stderr: process.stderr.write };
   const printed = { stdout: "", stderr: "" };
-  const capture = (into: "stdout" | "stderr") => ((chunk: string | Uint8Array) => {
+  const capture = (into: "stdout" | "stderr") =>
+    ((chunk: string | Uint8Array) => {
       printed[into] += typeof chunk === "string" ? chunk : Buffer.from(chunk).toString("utf8");
       return true;
     }) as typeof process.stdout.write;
@@ -220,7 +241,10 @@ export function inProcess(env: Record<string, string>, command: () => number): C
  * three stages run once per run of the suite for each set of faults and registry options (the
  * state carries both); each call gets a fresh home with a copy of their blobs and vault key.
  */
-export async function preparedState(faults: PipelineState["faults"] = {}, registry: TestRegistryOptions = {}): Promise<{ state: PipelineState; env: Record<string, string> }> {
+export async function preparedState(
+  faults: PipelineState["faults"] = {},
+  registry: TestRegistryOptions = {},
+): Promise<{ state: PipelineState; env: Record<string, string> }> {
   const key = createHash("sha256").update(JSON.stringify({ faults, registry })).digest("hex").slice(0, 12);
   const prepared = await oncePerRun(`prepared-${key}`, async (dir) => {
     const built = makeTestHome(registry);
@@ -270,7 +294,10 @@ export function processesOf(home: string, cmdline: RegExp): number[] {
     .filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)
     .filter((pid) => {
       try {
-        return cmdline.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")) && readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`AFFIANT_HOME=${home}`);
+        return (
+          cmdline.test(readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ")) &&
+          readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").includes(`AFFIANT_HOME=${home}`)
+        );
       } catch {
         return false; // gone, or not ours
       }
@@ -301,7 +328,11 @@ export interface ServeHandle {
 /** `affiant serve --port 0` as a child process; resolves once it listens. */
 export function startServe(env: Record<string, string>, args: string[] = []): Promise<ServeHandle> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stderr = "";
     const timer = setTimeout(() => {
       child.kill("SIGKILL");
@@ -340,7 +371,9 @@ export function startServe(env: Record<string, string>, args: string[] = []): Pr
 export function caseForm(caseDir: string): FormData {
   const form = new FormData();
   form.append("case", new Blob([readFileSync(path.join(caseDir, "case.json"))], { type: "application/json" }), "case.json");
-  for (const f of readdirSync(caseDir).filter((n) => n.endsWith(".pdf")).sort()) {
+  for (const f of readdirSync(caseDir)
+    .filter((n) => n.endsWith(".pdf"))
+    .sort()) {
     form.append("files", new Blob([readFileSync(path.join(caseDir, f))], { type: "application/pdf" }), f);
   }
   return form;

@@ -3,9 +3,10 @@
  * by the megabyte without holding them), and the server's RSS read from /proc while it
  * happens.
  */
+
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import net from "node:net";
-import { readFileSync } from "node:fs";
 
 export interface RawResponse {
   status: number;
@@ -15,22 +16,31 @@ export interface RawResponse {
 }
 
 /** One request with exactly these headers (Host included), body as given. */
-export function rawRequest(port: number, method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array): Promise<RawResponse> {
+export function rawRequest(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string | Uint8Array,
+): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port, method, path, headers, setHost: !Object.keys(headers).some((h) => h.toLowerCase() === "host") }, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (d) => (text += d));
-      res.on("end", () => {
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
-      });
-    });
+    const req = http.request(
+      { host: "127.0.0.1", port, method, path, headers, setHost: !Object.keys(headers).some((h) => h.toLowerCase() === "host") },
+      (res) => {
+        let text = "";
+        res.setEncoding("utf8");
+        res.on("data", (d) => (text += d));
+        res.on("end", () => {
+          let json: unknown;
+          try {
+            json = JSON.parse(text);
+          } catch {
+            json = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
+        });
+      },
+    );
     req.on("error", reject);
     req.end(body);
   });
@@ -70,7 +80,13 @@ export interface StreamResult {
  * body. Stops when the server answers or closes. `chunked` sends no Content-Length;
  * `pauseMs` waits between megabytes.
  */
-export function streamBody(port: number, head: { method: string; path: string; headers: Record<string, string> }, totalBytes: number, chunked = true, pauseMs = 0): Promise<StreamResult> {
+export function streamBody(
+  port: number,
+  head: { method: string; path: string; headers: Record<string, string> },
+  totalBytes: number,
+  chunked = true,
+  pauseMs = 0,
+): Promise<StreamResult> {
   return new Promise((resolve) => {
     const socket = net.connect(port, "127.0.0.1");
     const mb = Buffer.alloc(1 << 20, 0x20);
@@ -87,9 +103,18 @@ export function streamBody(port: number, head: { method: string; path: string; h
     socket.on("error", () => undefined);
     socket.on("close", () => {
       done = true;
-      resolve({ statusLine: response.split("\r\n")[0] ?? "", response, sentBeforeAnswer: sentBeforeAnswer < 0 ? sent : sentBeforeAnswer, sent });
+      resolve({
+        statusLine: response.split("\r\n")[0] ?? "",
+        response,
+        sentBeforeAnswer: sentBeforeAnswer < 0 ? sent : sentBeforeAnswer,
+        sent,
+      });
     });
-    const lines = [`${head.method} ${head.path} HTTP/1.1`, ...Object.entries(head.headers).map(([k, v]) => `${k}: ${v}`), chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${totalBytes}`];
+    const lines = [
+      `${head.method} ${head.path} HTTP/1.1`,
+      ...Object.entries(head.headers).map(([k, v]) => `${k}: ${v}`),
+      chunked ? "Transfer-Encoding: chunked" : `Content-Length: ${totalBytes}`,
+    ];
     socket.write(`${lines.join("\r\n")}\r\n\r\n`);
     const pump = () => {
       while (!done && sentBeforeAnswer < 0 && sent < totalBytes) {

@@ -4,7 +4,6 @@
  * page is left out: these tests are about what happens after OCR.
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
-import { writePdf } from "../workflows/samples/pdf-writer.ts";
 import path from "node:path";
 import { LocalBlobStore, putJson } from "../core/blob-store.ts";
 import type { Draft } from "../core/declaration.ts";
@@ -12,6 +11,7 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import { extractDocuments } from "../functions/extract-documents.ts";
 import { redactCase } from "../functions/redact-pii.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
+import { writePdf } from "../workflows/samples/pdf-writer.ts";
 import { copyCase, makeTestHome, samples, type TestHome } from "./helpers.ts";
 
 export interface ReinjectFixture {
@@ -32,7 +32,13 @@ export const sampleDraft: Draft = {
       sources: ["intake-notes.pdf#1"],
       citations: ["intake-notes.pdf p.1"],
     },
-    { element: "abuse", title: "Battery or extreme cruelty", text: "He pushed me against a wall and hurt my wrist.", sources: ["personal-statement.pdf#1"], citations: ["personal-statement.pdf p.1", "shelter-letter.pdf p.1"] },
+    {
+      element: "abuse",
+      title: "Battery or extreme cruelty",
+      text: "He pushed me against a wall and hurt my wrist.",
+      sources: ["personal-statement.pdf#1"],
+      citations: ["personal-statement.pdf p.1", "shelter-letter.pdf p.1"],
+    },
     { element: "good-moral-character", title: "Good moral character", text: "", sources: [], citations: [] },
   ],
 };
@@ -64,7 +70,15 @@ export async function redactedCase(options: RedactedCaseOptions = {}): Promise<R
   for (const [file, pages] of Object.entries(options.addDocuments ?? {})) await writePdf(path.join(caseDir, file), pages);
   if (options.language || options.variant || options.caseJson) {
     const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
-    writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, ...(options.language ? { language: options.language } : {}), ...(options.variant ? { variant: options.variant } : {}), ...options.caseJson }));
+    writeFileSync(
+      path.join(caseDir, "case.json"),
+      JSON.stringify({
+        ...caseJson,
+        ...(options.language ? { language: options.language } : {}),
+        ...(options.variant ? { variant: options.variant } : {}),
+        ...options.caseJson,
+      }),
+    );
   }
   const store = new LocalBlobStore(path.join(home.home, "blobs"));
   await ingestCase(readCaseFolder(caseDir), store);
@@ -76,6 +90,18 @@ export async function redactedCase(options: RedactedCaseOptions = {}): Promise<R
   const scoreKey = `${state.runKey}/score-r0.json`;
   await putJson(store, scoreKey, score);
   state.score = { value: score.value, passed: score.passed, rewrite: false, scoreKey };
-  state.draft = { outputKey, stage: "DraftDeclaration", model: "stories-260k", provider: "local", fallbackReason: null, tokensIn: 10, tokensOut: 20, loadMs: 1, promptMs: 1, genMs: 1, costUsd: 0 };
+  state.draft = {
+    outputKey,
+    stage: "DraftDeclaration",
+    model: "stories-260k",
+    provider: "local",
+    fallbackReason: null,
+    tokensIn: 10,
+    tokensOut: 20,
+    loadMs: 1,
+    promptMs: 1,
+    genMs: 1,
+    costUsd: 0,
+  };
   return { home, store, state };
 }

@@ -1,6 +1,7 @@
 // s3rver 3.7 ships no types; the part the rehearsal uses.
 declare module "s3rver" {
   import type { AddressInfo } from "node:net";
+
   interface S3rverOptions {
     address?: string;
     port?: number;
@@ -19,5 +20,10 @@ declare module "s3rver" {
 // dynalite 4 ships no types; the part the rehearsal uses.
 declare module "dynalite" {
   import type { Server } from "node:http";
-  export default function dynalite(options?: { createTableMs?: number; deleteTableMs?: number; updateTableMs?: number; path?: string }): Server;
+  export default function dynalite(options?: {
+    createTableMs?: number;
+    deleteTableMs?: number;
+    updateTableMs?: number;
+    path?: string;
+  }): Server;
 }

@@ -8,11 +8,11 @@
 import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import pLimit from "p-limit";
-import { InvalidInputError, describeError } from "../core/errors.ts";
+import { describeError, InvalidInputError } from "../core/errors.ts";
 import { attemptOf, executionNameFor } from "../core/execution-name.ts";
 import { log } from "../core/log.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import { ingestCase, readCaseFolder, type CaseFolder } from "./engine/case-intake.ts";
+import { type CaseFolder, ingestCase, readCaseFolder } from "./engine/case-intake.ts";
 import type { LocalEngine } from "./engine/local-engine.ts";
 
 export type BackfillOutcome = "succeeded" | "failed" | "skipped-done" | "skipped-running" | "invalid";
@@ -60,7 +60,8 @@ export function findCaseFolders(dir: string): string[] {
 export async function backfill(options: BackfillOptions): Promise<BackfillSummary> {
   const started = Date.now();
   const concurrency = options.concurrency ?? 1;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16) throw new InvalidInputError(`--concurrency ${concurrency}: an integer from 1 to 16`);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 16)
+    throw new InvalidInputError(`--concurrency ${concurrency}: an integer from 1 to 16`);
   const folders = findCaseFolders(options.dir);
   if (folders.length === 0) throw new InvalidInputError(`backfill: no case folders (with a case.json) under ${path.resolve(options.dir)}`);
   const { engine } = options;
@@ -108,7 +109,12 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
         let result: BackfillCaseResult;
         try {
           await ingestCase(folder, engine.store);
-          const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, executionName: name, approve: { reviewer: "backfill", via: "backfill" } });
+          const summary = await engine.run({
+            caseId: folder.caseFile.caseId,
+            caseDir: folder.dir,
+            executionName: name,
+            approve: { reviewer: "backfill", via: "backfill" },
+          });
           result = {
             folder: folder.dir,
             caseId: folder.caseFile.caseId,
@@ -119,11 +125,23 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
           };
         } catch (err) {
           const { name: errName, message } = describeError(err);
-          result = { folder: folder.dir, caseId: folder.caseFile.caseId, outcome: "failed", executionId: name, error: `${errName}: ${message}`, ms: Date.now() - t0 };
+          result = {
+            folder: folder.dir,
+            caseId: folder.caseFile.caseId,
+            outcome: "failed",
+            executionId: name,
+            error: `${errName}: ${message}`,
+            ms: Date.now() - t0,
+          };
         }
         results.push(result);
         done++;
-        log(result.outcome === "succeeded" ? "info" : "warn", "backfill.case", { caseId: result.caseId, execution: name, outcome: result.outcome, ms: result.ms });
+        log(result.outcome === "succeeded" ? "info" : "warn", "backfill.case", {
+          caseId: result.caseId,
+          execution: name,
+          outcome: result.outcome,
+          ms: result.ms,
+        });
         options.onCase?.({ phase: "end", result, folder: folder.dir, done, total: pending.length });
       }),
     ),

@@ -7,12 +7,23 @@
  * caps a payload at 256 KB and execution history is readable by anyone with console access.
  */
 import { localAccount, localFunctionArn, localRegion } from "../core/local-aws.ts";
-import { acquireStateName, admitStateName, fallbackStateName, gpuStages, isGpuStage, lambdaFunctions, stageOfAcquire, stateNames, type GpuStage, type LambdaFunction } from "../core/state-names.ts";
-import { stageEntry, type Registry } from "../core/registry.ts";
+import { type Registry, stageEntry } from "../core/registry.ts";
+import { reviewExpirySeconds } from "../core/review.ts";
+import { type StageModule, stageModule, stageModules } from "../core/stages/index.ts";
 import { stageReportFields } from "../core/stages/report.ts";
 import { stageEnvParameters } from "../core/stages/task-env.ts";
-import { stageModule, stageModules, type StageModule } from "../core/stages/index.ts";
-import { reviewExpirySeconds } from "../core/review.ts";
+import {
+  acquireStateName,
+  admitStateName,
+  fallbackStateName,
+  type GpuStage,
+  gpuStages,
+  isGpuStage,
+  type LambdaFunction,
+  lambdaFunctions,
+  stageOfAcquire,
+  stateNames,
+} from "../core/state-names.ts";
 import { maxReviewRounds, reviewStates } from "./review-states.ts";
 
 /** The GPU stages by where they run (core/stages/: each module's `phase`), in pipeline order. */
@@ -33,8 +44,8 @@ export function activityName(model: string): string {
   return `affiant-${model}`.replace(/[^A-Za-z0-9_-]/g, "-").slice(0, 80);
 }
 
-import type { AslState } from "./asl.ts";
 import { CircuitOpenError, FallbackFailedError } from "../core/errors.ts";
+import type { AslState } from "./asl.ts";
 
 export type { AslState } from "./asl.ts";
 export { collectTaskStates } from "./asl.ts";
@@ -44,7 +55,6 @@ export interface AslDefinition {
   TimeoutSeconds: number;
   States: Record<string, AslState>;
 }
-
 
 /** The resources the local engine runs against; the ARNs are well-formed but never called. */
 export const localResources: DefinitionResources = {
@@ -66,7 +76,17 @@ const failurePath = "$.lastFailure";
  * so a slow invoke or cold start never turns a Lambda that is still working into
  * States.Timeout, and the Lambda's own timeout error is what reaches the history.
  */
-const lambdaBudgetSeconds = { "extract-documents": 600, "redact-pii": 120, "build-index": 300, "score-draft": 120, "reinject-pii": 60, "admit-gpu": 10, "acquire-worker": 30, "request-review": 30, "review-notes": 60 } as const;
+const lambdaBudgetSeconds = {
+  "extract-documents": 600,
+  "redact-pii": 120,
+  "build-index": 300,
+  "score-draft": 120,
+  "reinject-pii": 60,
+  "admit-gpu": 10,
+  "acquire-worker": 30,
+  "request-review": 30,
+  "review-notes": 60,
+} as const;
 /**
  * The deployed Lambdas outside the state machine, in the same table: the reaper's sweeper (a
  * sweep is a few API calls), the API (API Gateway gives up at 30 s), and the
@@ -82,7 +102,10 @@ export const lambdaStateMarginSeconds = 30;
 /** The timeout of every deployed Lambda, in one table; the fallback's covers the longest stage chain. */
 export function lambdaTimeoutSeconds(registry: Registry): Record<LambdaFunction | OtherLambda, number> {
   const fallback = Math.max(...gpuStages.map((stage) => fallbackBudgetSeconds(registry, stage)));
-  return { ...lambdaBudgetSeconds, ...otherLambdaSeconds, [lambdaFunctions.fallback]: fallback } as Record<LambdaFunction | OtherLambda, number>;
+  return { ...lambdaBudgetSeconds, ...otherLambdaSeconds, [lambdaFunctions.fallback]: fallback } as Record<
+    LambdaFunction | OtherLambda,
+    number
+  >;
 }
 
 function fallbackBudgetSeconds(registry: Registry, stage: GpuStage): number {
@@ -99,7 +122,8 @@ function fallbackBudgetSeconds(registry: Registry, stage: GpuStage): number {
  * registry's budgets; the infra test and the rehearsal check it over the definition's own states.
  */
 export function longestPathSeconds(maxRewrites: number, seconds: (state: string) => number): number {
-  const gpuWithFallback = (stage: GpuStage) => seconds(admitStateName(stage)) + seconds(acquireStateName(stage)) + seconds(stage) + seconds(fallbackStateName(stage));
+  const gpuWithFallback = (stage: GpuStage) =>
+    seconds(admitStateName(stage)) + seconds(acquireStateName(stage)) + seconds(stage) + seconds(fallbackStateName(stage));
   const sum = (stages: GpuStage[]) => stages.reduce((n, stage) => n + gpuWithFallback(stage), 0);
   const judges = Math.max(...stagesIn("judge").map(gpuWithFallback));
   const rounds = 1 + maxRewrites;
@@ -132,7 +156,10 @@ export function executionTimeoutSeconds(registry: Registry): number {
     [stateNames.checkPlaceholders, lambdaFunctions.score],
     [stateNames.score, lambdaFunctions.score],
     [stateNames.reinject, lambdaFunctions.reinject],
-    ...gpuStages.flatMap((stage): [string, LambdaFunction][] => [[admitStateName(stage), lambdaFunctions.admit], [fallbackStateName(stage), lambdaFunctions.fallback]]),
+    ...gpuStages.flatMap((stage): [string, LambdaFunction][] => [
+      [admitStateName(stage), lambdaFunctions.admit],
+      [fallbackStateName(stage), lambdaFunctions.fallback],
+    ]),
   ]);
   const seconds = (state: string): number => {
     const fn = lambdaOf.get(state);
@@ -152,7 +179,11 @@ export interface BuildDefinitionOptions {
   reviewExpirySeconds?: number;
 }
 
-export function buildDefinition({ registry, resources = localResources, reviewExpirySeconds: expiry = reviewExpirySeconds() }: BuildDefinitionOptions): AslDefinition {
+export function buildDefinition({
+  registry,
+  resources = localResources,
+  reviewExpirySeconds: expiry = reviewExpirySeconds(),
+}: BuildDefinitionOptions): AslDefinition {
   const timeouts = lambdaTimeoutSeconds(registry);
   const lambda = (fn: LambdaFunction, payload: Record<string, unknown>) => ({
     Type: "Task",
@@ -227,10 +258,7 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
   };
 
   const fallbackTask = (stage: GpuStage, resultPath: string, next: { Next: string } | { End: true }) => ({
-    ...lambda(
-      lambdaFunctions.fallback,
-      { stage, "state.$": "$", "failure.$": failurePath, "executionName.$": "$$.Execution.Name" },
-    ),
+    ...lambda(lambdaFunctions.fallback, { stage, "state.$": "$", "failure.$": failurePath, "executionName.$": "$$.Execution.Name" }),
     Comment: `Fallback for ${stage}: the stage's provider chain (Bedrock, OpenRouter, or a second local model)`,
     ResultSelector: Object.fromEntries(stageReportFields.map((f) => [`${f}.$`, `$.Payload.${f}`])),
     ResultPath: resultPath,
@@ -281,7 +309,12 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
 
   /** Stages that run one after another, the last going on to `then`. */
   const chain = (stages: GpuStage[], then: string) =>
-    Object.assign({}, ...stages.map((stage, i) => gpuPair(stage, resultPath(stage), { Next: i + 1 < stages.length ? admitStateName(stages[i + 1]!) : then }))) as Record<string, AslState>;
+    Object.assign(
+      {},
+      ...stages.map((stage, i) =>
+        gpuPair(stage, resultPath(stage), { Next: i + 1 < stages.length ? admitStateName(stages[i + 1]!) : then }),
+      ),
+    ) as Record<string, AslState>;
   const prepare = stagesIn("prepare");
   const rewrite = stagesIn("rewrite");
   const finish = stagesIn("finish");
@@ -301,7 +334,15 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
         states[neededStateName(stage)] = {
           Type: "Choice",
           Comment: `Runs ${stage} only when ${when.variable} is "${when.equals}": ${when.because}`,
-          Choices: [{ And: [{ Variable: when.variable, IsPresent: true }, { Variable: when.variable, StringEquals: when.equals }], Next: admitStateName(stage) }],
+          Choices: [
+            {
+              And: [
+                { Variable: when.variable, IsPresent: true },
+                { Variable: when.variable, StringEquals: when.equals },
+              ],
+              Next: admitStateName(stage),
+            },
+          ],
           Default: next,
         };
       }
@@ -314,7 +355,8 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
   const states: Record<string, AslState> = {
     [stateNames.warmUp]: {
       ...lambda(lambdaFunctions.acquire, {}),
-      Comment: "Asks for warm workers of the first GPU stages' models without waiting (an Event invoke): capacity starts while Extract, Redact and Index run",
+      Comment:
+        "Asks for warm workers of the first GPU stages' models without waiting (an Event invoke): capacity starts while Extract, Redact and Index run",
       Parameters: {
         FunctionName: resources.functionArn(lambdaFunctions.acquire),
         InvocationType: "Event",
@@ -359,7 +401,12 @@ export function buildDefinition({ registry, resources = localResources, reviewEx
     [stateNames.score]: {
       ...lambda(lambdaFunctions.score, stateOnly),
       Comment: "Combines the judges' votes with the draft's support in the sources",
-      ResultSelector: { "value.$": "$.Payload.value", "passed.$": "$.Payload.passed", "rewrite.$": "$.Payload.rewrite", "scoreKey.$": "$.Payload.scoreKey" },
+      ResultSelector: {
+        "value.$": "$.Payload.value",
+        "passed.$": "$.Payload.passed",
+        "rewrite.$": "$.Payload.rewrite",
+        "scoreKey.$": "$.Payload.scoreKey",
+      },
       ResultPath: "$.score",
       Next: stateNames.enoughQuality,
     },
@@ -468,4 +515,3 @@ function withResultPass(branch: { StartAt: string; States: Record<string, AslSta
     },
   };
 }
-

@@ -4,23 +4,26 @@
  * that can leave the account may hold a vault value. The cases are seeded variants of the
  * samples (workflows/samples/sample-cases.ts): other people, numbers and dates in the same stories.
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { setEnv } from "../core/config.ts";
 import { caseKeys } from "../core/case-file.ts";
+import { setEnv } from "../core/config.ts";
+import { CircuitOpenError } from "../core/errors.ts";
+import { type FaultKind, faultKinds } from "../core/faults.ts";
 import { affiantHome, homePaths } from "../core/paths.ts";
-import { faultKinds, type FaultKind } from "../core/faults.ts";
+import { loadRegistry, modelFilePath } from "../core/registry.ts";
+import { gpuStages } from "../core/state-names.ts";
 import { readVault } from "../functions/redaction/vault.ts";
 import { ingestCase, readCaseFolder } from "./engine/case-intake.ts";
 import { LocalEngine } from "./engine/local-engine.ts";
-import { gpuStages } from "../core/state-names.ts";
 import { startRecordingProviders } from "./recording-providers.ts";
-import { loadRegistry, modelFilePath } from "../core/registry.ts";
 import { caseVariant, sampleCases, writeCase } from "./samples/sample-cases.ts";
-import { CircuitOpenError } from "../core/errors.ts";
 
 /** The shipped registry's priced hosted models, answered by the stand-ins. */
-const hostedStandIns = { bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0", openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct" };
+const hostedStandIns = {
+  bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0",
+  openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct",
+};
 
 export interface GamedayOptions {
   /** Default: 20. */
@@ -87,7 +90,19 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   const identities = seededRandom((Math.imul(seed, 0x9e3779b1) ^ 0x5bd1e995) >>> 0);
   const workDir = path.join(homePaths.blobs(), "..", "gameday");
   rmSync(workDir, { recursive: true, force: true });
-  const report: GamedayReport = { cases: total, completed: 0, failed: 0, faultsInjected: 0, faultsSkipped: 0, fallbacksByReason: {}, worstFaultCostSeconds: 0, leaks: 0, leakCheckedByType: {}, failures: [], hostedRequests: 0 };
+  const report: GamedayReport = {
+    cases: total,
+    completed: 0,
+    failed: 0,
+    faultsInjected: 0,
+    faultsSkipped: 0,
+    fallbacksByReason: {},
+    worstFaultCostSeconds: 0,
+    leaks: 0,
+    leakCheckedByType: {},
+    failures: [],
+    hostedRequests: 0,
+  };
   mkdirSync(workDir, { recursive: true });
   const hosted = options.hosted === false ? undefined : await startRecordingProviders();
   let restoreEnv = () => {};
@@ -129,7 +144,11 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
         } else if (faults[s.name] && (s.status === "FAILED" || s.status === "SUCCEEDED")) {
           // A worker ran with the fault (a `slow` one may still finish inside its timeout).
           report.faultsInjected++;
-          if (s.status === "FAILED") report.worstFaultCostSeconds = Math.max(report.worstFaultCostSeconds, (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000);
+          if (s.status === "FAILED")
+            report.worstFaultCostSeconds = Math.max(
+              report.worstFaultCostSeconds,
+              (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000,
+            );
         }
         if (s.fallbackReason) report.fallbacksByReason[s.fallbackReason] = (report.fallbacksByReason[s.fallbackReason] ?? 0) + 1;
       }
@@ -140,7 +159,13 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       }
       const sentBefore = report.hostedRequests;
       report.hostedRequests = hosted?.requests.length ?? 0;
-      report.leaks += await countLeaks(engine, caseId, summary.executionId, hosted?.requests.slice(sentBefore).map((r) => r.body) ?? [], report.leakCheckedByType);
+      report.leaks += await countLeaks(
+        engine,
+        caseId,
+        summary.executionId,
+        hosted?.requests.slice(sentBefore).map((r) => r.body) ?? [],
+        report.leakCheckedByType,
+      );
       options.onCase?.(i + 1, total, summary.status);
     }
   } finally {
@@ -159,7 +184,13 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
  * database and the logs. Every type redaction knows is looked for, the second round's
  * identifiers (ITIN, I-94, incident, case, badge, licence, plate) and file names included.
  */
-async function countLeaks(engine: LocalEngine, caseId: string, executionId: string, sent: string[], checked: Record<string, number>): Promise<number> {
+async function countLeaks(
+  engine: LocalEngine,
+  caseId: string,
+  executionId: string,
+  sent: string[],
+  checked: Record<string, number>,
+): Promise<number> {
   const vaultKey = caseKeys.vault(caseId, executionId);
   if (!(await engine.store.exists(vaultKey))) return 0;
   const entries = [...(await readVault(engine.store, vaultKey))].filter(([, v]) => v.length >= 4);
@@ -172,7 +203,11 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
   // do: file names ([DOCUMENT_n]) are expected there, and nowhere else.
   const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
-  const files = [...filesUnder(runDir).filter((f) => !/(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(f)), homePaths.database(), homePaths.logFile()];
+  const files = [
+    ...filesUnder(runDir).filter((f) => !/(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(f)),
+    homePaths.database(),
+    homePaths.logFile(),
+  ];
   const matchers = entries.map(([placeholder, v]) => ({ type: placeholder.replace(/^\[|_\d+\]$/g, ""), value: v, found: valueMatcher(v) }));
   let leaks = 0;
   const report = (type: string, where: string) => {
@@ -187,7 +222,8 @@ async function countLeaks(engine: LocalEngine, caseId: string, executionId: stri
     if (!existsSync(f)) continue;
     const text = readFileSync(f, "latin1");
     const reviewReport = path.basename(f) === "report.json";
-    for (const m of matchers) if (m.found(text) && !(reviewReport && documents.has(m.value))) report(m.type, path.relative(affiantHome(), f));
+    for (const m of matchers)
+      if (m.found(text) && !(reviewReport && documents.has(m.value))) report(m.type, path.relative(affiantHome(), f));
   }
   return leaks;
 }

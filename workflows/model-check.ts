@@ -7,7 +7,7 @@
  */
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
-import { GgufFileType, GgmlType } from "node-llama-cpp";
+import { GgmlType, GgufFileType } from "node-llama-cpp";
 import { planModel } from "../containers/llama-worker/context-plan.ts";
 import { modelFilePath, type Registry } from "../core/registry.ts";
 
@@ -46,7 +46,15 @@ export async function checkModels(registry: Registry, options: CheckOptions = {}
     const file = modelFilePath(registry, id);
     const host = registry.hostClasses[entry.hostClass]!;
     const gpuMemoryBytes = host.gpuMemoryGiB * 2 ** 30;
-    const check: ModelCheck = { id, file, present: existsSync(file) && statSync(file).isFile(), hostClass: entry.hostClass, gpuMemoryBytes, fits: "no", problems: [] };
+    const check: ModelCheck = {
+      id,
+      file,
+      present: existsSync(file) && statSync(file).isFile(),
+      hostClass: entry.hostClass,
+      gpuMemoryBytes,
+      fits: "no",
+      problems: [],
+    };
     results.push(check);
     if (!check.present) {
       check.problems.push(`model file not found: ${file} (run \`affiant models pull\`)`);
@@ -64,16 +72,28 @@ export async function checkModels(registry: Registry, options: CheckOptions = {}
       Object.assign(check, {
         architecture: plan.architecture,
         parameters: insights.totalParameters,
-        quantization: fileType !== undefined ? (GgufFileType[fileType] ?? String(fileType)) : insights.dominantTensorType !== undefined ? GgmlType[insights.dominantTensorType] : "unknown",
+        quantization:
+          fileType !== undefined
+            ? (GgufFileType[fileType] ?? String(fileType))
+            : insights.dominantTensorType !== undefined
+              ? GgmlType[insights.dominantTensorType]
+              : "unknown",
         trainContextSize: plan.trainContextSize,
         contextSize,
         memoryBytes,
       });
-      if (contextSize > plan.trainContextSize) check.problems.push(`configured context ${contextSize} is above the trained context ${plan.trainContextSize}`);
+      if (contextSize > plan.trainContextSize)
+        check.problems.push(`configured context ${contextSize} is above the trained context ${plan.trainContextSize}`);
       if (memoryBytes <= gpuMemoryBytes) check.fits = "one-gpu";
       else if (memoryBytes <= gpuMemoryBytes * host.gpusPerHost && entry.allowSplit) check.fits = "split";
-      else if (memoryBytes <= gpuMemoryBytes * host.gpusPerHost) check.problems.push(`needs ${gib(memoryBytes)} GiB: more than one ${host.gpu} (${host.gpuMemoryGiB} GiB); splitting over GPUs is not allowed for this model (allowSplit)`);
-      else check.problems.push(`needs ${gib(memoryBytes)} GiB: more than a whole ${host.instanceType} (${host.gpusPerHost} × ${host.gpuMemoryGiB} GiB)`);
+      else if (memoryBytes <= gpuMemoryBytes * host.gpusPerHost)
+        check.problems.push(
+          `needs ${gib(memoryBytes)} GiB: more than one ${host.gpu} (${host.gpuMemoryGiB} GiB); splitting over GPUs is not allowed for this model (allowSplit)`,
+        );
+      else
+        check.problems.push(
+          `needs ${gib(memoryBytes)} GiB: more than a whole ${host.instanceType} (${host.gpusPerHost} × ${host.gpuMemoryGiB} GiB)`,
+        );
       if (options.verify) {
         if (!entry.sha256) check.sha256 = "unchecked";
         else {

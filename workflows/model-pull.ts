@@ -8,8 +8,8 @@
 import { createWriteStream, existsSync, mkdirSync, renameSync, rmSync, statSync } from "node:fs";
 import path from "node:path";
 import { ModelUnavailableError } from "../core/errors.ts";
-import { sha256File } from "./model-check.ts";
 import { modelFilePath, type Registry } from "../core/registry.ts";
+import { sha256File } from "./model-check.ts";
 
 export interface PullProgress {
   id: string;
@@ -79,7 +79,9 @@ export async function downloadResumable(url: string, file: string, onProgress?: 
       await new Promise((r) => setTimeout(r, Math.min(8000, 250 * 2 ** attempt)));
     }
   }
-  throw new ModelUnavailableError(`${url}: download failed after ${attempts} attempts (${(lastError as Error).message}); the partial file is kept for the next pull`);
+  throw new ModelUnavailableError(
+    `${url}: download failed after ${attempts} attempts (${(lastError as Error).message}); the partial file is kept for the next pull`,
+  );
 }
 
 export async function pullModels(registry: Registry, options: PullOptions = {}): Promise<PullResult[]> {
@@ -99,14 +101,22 @@ export async function pullModels(registry: Registry, options: PullOptions = {}):
       if (existsSync(file) && (!entry.sha256 || (await sha256File(file)) === entry.sha256)) {
         result.status = "present";
       } else {
-        if (!entry.url) throw new ModelUnavailableError(`model ${id} has no url in the registry and ${file} is missing or does not match its sha256`, { model: id });
+        if (!entry.url)
+          throw new ModelUnavailableError(`model ${id} has no url in the registry and ${file} is missing or does not match its sha256`, {
+            model: id,
+          });
         if (existsSync(file)) renameSync(file, `${file}.mismatch`);
-        await downloadResumable(resolveModelUrl(entry.url), file, (downloadedBytes, totalBytes) => options.onProgress?.({ id, downloadedBytes, totalBytes }));
+        await downloadResumable(resolveModelUrl(entry.url), file, (downloadedBytes, totalBytes) =>
+          options.onProgress?.({ id, downloadedBytes, totalBytes }),
+        );
         if (entry.sha256) {
           const actual = await sha256File(file);
           if (actual !== entry.sha256) {
             rmSync(file, { force: true });
-            throw new ModelUnavailableError(`model ${id}: downloaded file's sha256 ${actual} does not match the registry's ${entry.sha256}; removed`, { model: id });
+            throw new ModelUnavailableError(
+              `model ${id}: downloaded file's sha256 ${actual} does not match the registry's ${entry.sha256}; removed`,
+              { model: id },
+            );
           }
         }
         rmSync(`${file}.mismatch`, { force: true });

@@ -8,9 +8,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
-import { stageModules } from "../core/stages/index.ts";
 import { providers } from "../core/providers/index.ts";
 import type { ProviderModule, ProviderStandIn } from "../core/providers/types.ts";
+import { stageModules } from "../core/stages/index.ts";
 
 export interface RecordedRequest {
   /** The provider module whose stand-in took it (one server each). */
@@ -51,31 +51,36 @@ export interface RecordingProviders {
 }
 
 /** Starts a stand-in for each provider in `list` that has one. Default: every provider module. */
-export async function startRecordingProviders(options: RecordingProvidersOptions = {}, list: readonly ProviderModule[] = providers): Promise<RecordingProviders> {
+export async function startRecordingProviders(
+  options: RecordingProvidersOptions = {},
+  list: readonly ProviderModule[] = providers,
+): Promise<RecordingProviders> {
   const requests: RecordedRequest[] = [];
   const answer = (prompt: string) => options.answer?.(prompt) ?? cannedAnswer(prompt);
-  const handle = (provider: string, standIn: ProviderStandIn) => (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
-    let body = "";
-    req.on("data", (d: Buffer) => (body += d));
-    req.on("end", () => {
-      requests.push({ provider, url: req.url!, headers: req.headers, body });
-      // biome-ignore lint/suspicious/noExplicitAny: a stand-in reads whatever JSON a client sends; each provider's respond() checks its own shape
-      let parsed: any;
-      try {
-        parsed = JSON.parse(body || "{}");
-      } catch {
-        res.statusCode = 400;
-        return res.end("{}");
-      }
-      const response = standIn.respond(req.url!, parsed, answer);
-      if (response === undefined) {
-        res.statusCode = 404;
-        return res.end("{}");
-      }
-      res.setHeader("content-type", "application/json");
-      res.end(JSON.stringify(response));
-    });
-  };
+  const handle =
+    (provider: string, standIn: ProviderStandIn) =>
+    (req: IncomingMessage | Http2ServerRequest, res: ServerResponse | Http2ServerResponse) => {
+      let body = "";
+      req.on("data", (d: Buffer) => (body += d));
+      req.on("end", () => {
+        requests.push({ provider, url: req.url!, headers: req.headers, body });
+        // biome-ignore lint/suspicious/noExplicitAny: a stand-in reads whatever JSON a client sends; each provider's respond() checks its own shape
+        let parsed: any;
+        try {
+          parsed = JSON.parse(body || "{}");
+        } catch {
+          res.statusCode = 400;
+          return res.end("{}");
+        }
+        const response = standIn.respond(req.url!, parsed, answer);
+        if (response === undefined) {
+          res.statusCode = 404;
+          return res.end("{}");
+        }
+        res.setHeader("content-type", "application/json");
+        res.end(JSON.stringify(response));
+      });
+    };
   const servers: Array<{ close(cb: () => void): unknown }> = [];
   const origins: Record<string, string> = {};
   let env: Record<string, string> = {};

@@ -9,15 +9,20 @@
  * the new draft and the loop comes back here: each round is its own set of states in the
  * history. "approve" ends the execution with the reviewer and the time.
  */
-import { lambdaFunctions, stateNames, type LambdaFunction } from "../core/state-names.ts";
-import type { AslState } from "./asl.ts";
+
 import { InvalidInputError, ReviewExpiredError } from "../core/errors.ts";
+import { type LambdaFunction, lambdaFunctions, stateNames } from "../core/state-names.ts";
+import type { AslState } from "./asl.ts";
 
 /** Review rounds the execution's TimeoutSeconds leaves room for ("changes" decisions, then approve). */
 export const maxReviewRounds = 5;
 
 /** `rewriteEntry`: the state a "changes" round starts the rewrite at (the rewrite's Admit). */
-export function reviewStates(lambda: (fn: LambdaFunction, payload: Record<string, unknown>) => AslState, expirySeconds: number, rewriteEntry: string): Record<string, AslState> {
+export function reviewStates(
+  lambda: (fn: LambdaFunction, payload: Record<string, unknown>) => AslState,
+  expirySeconds: number,
+  rewriteEntry: string,
+): Record<string, AslState> {
   return {
     [stateNames.attorneyReview]: {
       ...lambda(lambdaFunctions.requestReview, {
@@ -74,6 +79,10 @@ export function reviewStates(lambda: (fn: LambdaFunction, payload: Record<string
       Error: ReviewExpiredError.errorName,
       Cause: "no attorney decision arrived within the review window",
     },
-    [stateNames.invalidDecision]: { Type: "Fail", Error: InvalidInputError.errorName, Cause: "the review decision is neither approve nor changes" },
+    [stateNames.invalidDecision]: {
+      Type: "Fail",
+      Error: InvalidInputError.errorName,
+      Cause: "the review decision is neither approve nor changes",
+    },
   };
 }

@@ -41,7 +41,11 @@ export function caseRoutes(executions: Executions): Hono {
         documents.push({ name: part.name, bytes });
       }
       await executions.putCase(caseFile, caseJson, documents);
-      log("info", "api.case_stored", { caseId: caseFile.caseId, documents: documents.length, bytes: documents.reduce((n, d) => n + d.bytes.byteLength, 0) });
+      log("info", "api.case_stored", {
+        caseId: caseFile.caseId,
+        documents: documents.length,
+        bytes: documents.reduce((n, d) => n + d.bytes.byteLength, 0),
+      });
       return c.json({ caseId: caseFile.caseId }, 201);
     }
     if (type.startsWith("application/json")) {
@@ -59,12 +63,17 @@ export function caseRoutes(executions: Executions): Hono {
       log("info", "api.case_planned", { caseId: caseFile.caseId, documents: uploads.length });
       return c.json({ caseId: caseFile.caseId, uploads }, 201);
     }
-    throw new UnsupportedMediaTypeError("POST /cases takes multipart/form-data (files + case) or application/json (case + file list for presigned uploads)");
+    throw new UnsupportedMediaTypeError(
+      "POST /cases takes multipart/form-data (files + case) or application/json (case + file list for presigned uploads)",
+    );
   });
 
   cases.post("/:caseId/executions", async (c) => {
     const caseId = c.req.param("caseId") ?? "";
-    if (!caseIdPattern.test(caseId)) throw new InvalidInputError(`case id ${JSON.stringify(caseId.slice(0, 90))}: letters, digits, . _ - (max 80), starting with a letter or digit`);
+    if (!caseIdPattern.test(caseId))
+      throw new InvalidInputError(
+        `case id ${JSON.stringify(caseId.slice(0, 90))}: letters, digits, . _ - (max 80), starting with a letter or digit`,
+      );
     const result = await executions.startExecution(caseId);
     log("info", "api.execution_start", { caseId, execution: result.executionId, created: result.created });
     return c.json(result, result.created ? 202 : 200);

@@ -2,10 +2,10 @@
  * `/executions`: list and describe executions, and hand out an execution's declaration and
  * review document (client data: no-store, a download, to an authenticated caller only).
  */
-import { Hono, type Context } from "hono";
+import { type Context, Hono } from "hono";
 import { z } from "zod";
 import { DeclarationNotReadyError, InvalidInputError, NotFoundError } from "../../core/errors.ts";
-import type { Executions, ExecutionStatus } from "../executions.ts";
+import type { ExecutionStatus, Executions } from "../executions.ts";
 
 const statuses = ["RUNNING", "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"] as const;
 
@@ -21,7 +21,8 @@ const executionIdPattern = /^[A-Za-z0-9._-]{1,120}$/;
 /** The `:id` of an `/executions/:id…` route, checked. */
 export function executionId(c: Context): string {
   const id = c.req.param("id") ?? "";
-  if (!executionIdPattern.test(id)) throw new InvalidInputError(`execution id ${JSON.stringify(id.slice(0, 130))}: letters, digits, . _ - only`);
+  if (!executionIdPattern.test(id))
+    throw new InvalidInputError(`execution id ${JSON.stringify(id.slice(0, 130))}: letters, digits, . _ - only`);
   return id;
 }
 
@@ -63,7 +64,10 @@ export function executionRoutes(executions: Executions): Hono {
     const id = executionId(c);
     const result = await executions.reviewDocument(id);
     if (!result) throw new NotFoundError(`execution ${id} does not exist`);
-    if (!result.json) throw new DeclarationNotReadyError(`execution ${id} is ${result.status}; the review document exists once Reinject has run (waiting in AttorneyReview or SUCCEEDED)`);
+    if (!result.json)
+      throw new DeclarationNotReadyError(
+        `execution ${id} is ${result.status}; the review document exists once Reinject has run (waiting in AttorneyReview or SUCCEEDED)`,
+      );
     c.header("cache-control", "no-store");
     c.header("x-content-type-options", "nosniff");
     return c.body(new Uint8Array(result.json), 200, { "content-type": "application/json; charset=utf-8" });

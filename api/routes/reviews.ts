@@ -24,7 +24,8 @@ export function reviewRoutes(executions: Executions): Hono {
 
   reviews.post("/:id/review", async (c) => {
     const id = executionId(c);
-    if (!(c.req.header("content-type") ?? "").startsWith("application/json")) throw new UnsupportedMediaTypeError("a review decision is application/json");
+    if (!(c.req.header("content-type") ?? "").startsWith("application/json"))
+      throw new UnsupportedMediaTypeError("a review decision is application/json");
     const raw = await c.req.json().catch(() => {
       throw new InvalidInputError("the body is not valid JSON");
     });
@@ -35,7 +36,12 @@ export function reviewRoutes(executions: Executions): Hono {
     }
     const { decision, notes, reviewer, via } = parsed.data;
     // Per-paragraph notes ({element: note}) become one note per line, named by element.
-    const text = typeof notes === "string" || notes === undefined ? notes : Object.entries(notes).map(([element, note]) => `${element}: ${note}`).join("\n");
+    const text =
+      typeof notes === "string" || notes === undefined
+        ? notes
+        : Object.entries(notes)
+            .map(([element, note]) => `${element}: ${note}`)
+            .join("\n");
     await executions.review(id, { decision, notes: text, reviewer: reviewer ?? "api", via: via ?? "api" });
     log("info", "api.review", { execution: id, decision });
     return c.json({ executionId: id, decision, status: "RUNNING" }, 202);

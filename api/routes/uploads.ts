@@ -7,9 +7,9 @@ import { bodyLimit } from "hono/body-limit";
 import { InvalidInputError, RequestTooLargeError, UnauthorizedError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { checkPdfBytes, documentKey } from "../case-store.ts";
+import { errorResponse } from "../error-response.ts";
 import { documentLimits } from "../executions.ts";
 import type { LocalExecutions } from "../local-executions.ts";
-import { errorResponse } from "../error-response.ts";
 
 export function uploadRoutes(local: LocalExecutions): Hono {
   const uploads = new Hono();
@@ -18,7 +18,12 @@ export function uploadRoutes(local: LocalExecutions): Hono {
     // The signature first: an unsigned body is never read, and a signed one is read up to
     // the size the signature names.
     async (c, next) => {
-      const grant = { caseId: c.req.param("caseId") ?? "", name: c.req.param("name") ?? "", size: Number(c.req.query("size")), expiresAt: Number(c.req.query("expires")) };
+      const grant = {
+        caseId: c.req.param("caseId") ?? "",
+        name: c.req.param("name") ?? "",
+        size: Number(c.req.query("size")),
+        expiresAt: Number(c.req.query("expires")),
+      };
       const refused = local.signer.check(grant, c.req.query("signature") ?? "");
       if (refused) throw new UnauthorizedError(refused);
       local.assertUploadOpen(grant.caseId, grant.expiresAt);

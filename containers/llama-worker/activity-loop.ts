@@ -5,20 +5,25 @@
  * same execution enters next, and hands back that task's token and environment. Nothing
  * waiting for idleSeconds: undefined, and the worker exits (capacity back to zero).
  */
+
+import { GetActivityTaskCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { GetActivityTaskCommand, SFNClient, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
+import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { config } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
-import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import type { WarmModel } from "./warm-model.ts";
 
 const sqs = () => new SQSClient({ ...awsClientTimeouts(70_000) });
-const sfn = () => new SFNClient({ ...awsClientTimeouts(70_000), ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}) });
+const sfn = () =>
+  new SFNClient({ ...awsClientTimeouts(70_000), ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}) });
 
 export const activityMode = (): boolean => !process.send && Boolean(config().AFFIANT_ACTIVITY_ARN && config().AFFIANT_READY_QUEUE_URL);
 
 /** The next generate task for this worker: its token and environment; undefined after idleSeconds with none. */
-export async function nextActivityTask(held: WarmModel, first: boolean): Promise<{ taskToken: string; env: Record<string, string> } | undefined> {
+export async function nextActivityTask(
+  held: WarmModel,
+  first: boolean,
+): Promise<{ taskToken: string; env: Record<string, string> } | undefined> {
   const env = config();
   const queueUrl = env.AFFIANT_READY_QUEUE_URL!;
   const idleUntil = Date.now() + (env.AFFIANT_WARM_IDLE_SECONDS ?? 30) * 1000;
@@ -36,7 +41,12 @@ export async function nextActivityTask(held: WarmModel, first: boolean): Promise
       continue;
     }
     try {
-      await sfn().send(new SendTaskSuccessCommand({ taskToken: ready.taskToken, output: JSON.stringify({ workerId, model: held.modelId, loadMs: first ? Math.round(held.preloadMs ?? 0) : 0, reused: !first }) }));
+      await sfn().send(
+        new SendTaskSuccessCommand({
+          taskToken: ready.taskToken,
+          output: JSON.stringify({ workerId, model: held.modelId, loadMs: first ? Math.round(held.preloadMs ?? 0) : 0, reused: !first }),
+        }),
+      );
     } catch (err) {
       // The Acquire already timed out or its execution ended: take the next token.
       log("warn", "worker.acquire_gone", { model: held.modelId, error: (err as Error).name });

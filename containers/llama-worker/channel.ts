@@ -3,12 +3,12 @@
  * IPC; in ECS, Step Functions started it with a task token and the worker answers with
  * SendTaskHeartbeat / SendTaskSuccess / SendTaskFailure. The stage code never knows which.
  */
-import { SFNClient, SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand } from "@aws-sdk/client-sfn";
-import type { StageMetrics } from "../../core/stages/report.ts";
-import { log } from "../../core/log.ts";
+import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
-import { killSelf } from "./lifeline.ts";
 import { config } from "../../core/config.ts";
+import { log } from "../../core/log.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
+import { killSelf } from "./lifeline.ts";
 
 /** How far a stage has come: what a heartbeat carries (ids and counts only). */
 export interface Progress {
@@ -90,6 +90,8 @@ export class SfnChannel implements TaskChannel {
     await this.client.send(new SendTaskSuccessCommand({ taskToken: this.options.taskToken, output: JSON.stringify(metrics) }));
   }
   async fail(error: string, cause: string): Promise<void> {
-    await this.client.send(new SendTaskFailureCommand({ taskToken: this.options.taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) }));
+    await this.client.send(
+      new SendTaskFailureCommand({ taskToken: this.options.taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) }),
+    );
   }
 }

@@ -4,8 +4,9 @@
  * default) and refused, never truncated, above the trained context or the memory budget; on a
  * GPU every layer must fit in the VRAM free now.
  */
-import { readGgufFileInfo, GgufInsights, type Llama } from "node-llama-cpp";
+
 import { existsSync } from "node:fs";
+import { GgufInsights, type Llama, readGgufFileInfo } from "node-llama-cpp";
 import { ContextTooLargeError, ModelDoesNotFitError, ModelUnavailableError } from "../../core/errors.ts";
 
 export interface ModelPlanOptions {
@@ -105,13 +106,20 @@ export interface Placement {
  * llama.cpp's "auto" would quietly leave layers on the CPU (3–4× slower) when the fit is
  * tight. Checked against the VRAM free now, not the host class's nominal size.
  */
-export async function placeModel(llama: Llama, where: { stage: string; modelId: string; contextSize: number; plan?: ModelPlan }): Promise<number> {
+export async function placeModel(
+  llama: Llama,
+  where: { stage: string; modelId: string; contextSize: number; plan?: ModelPlan },
+): Promise<number> {
   if (llama.gpu === false) return 0;
   const insights = where.plan?.insights;
   if (!insights) return Number.MAX_SAFE_INTEGER;
   const layers = insights.totalLayers;
   const modelReq = await insights.estimateModelResourceRequirementsV2({ gpuLayers: layers });
-  const ctxReq = await insights.estimateContextResourceRequirementsV2({ contextSize: where.contextSize, modelGpuLayers: layers, sequences: 1 });
+  const ctxReq = await insights.estimateContextResourceRequirementsV2({
+    contextSize: where.contextSize,
+    modelGpuLayers: layers,
+    sequences: 1,
+  });
   const needed = modelReq.gpuVram + ctxReq.gpuVram;
   const vram = await llama.getVramState();
   if (needed > vram.free) {

@@ -2,12 +2,13 @@
  * Injected misbehaviour for game days and tests (AFFIANT_FAULTS, `--fault`): each drill is a
  * real failure of the kind production meets, started a few tokens into generation.
  */
-import os from "node:os";
-import { mkdtempSync, open as openFile } from "node:fs";
+
 import { execFileSync } from "node:child_process";
+import { mkdtempSync, open as openFile } from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import type { FaultKind } from "../../core/pipeline-state.ts";
 import { log } from "../../core/log.ts";
+import type { FaultKind } from "../../core/pipeline-state.ts";
 
 /** Where injected faults kick in: early enough to be mid-generation on any stage. */
 export const faultAfterTokens = 8;

@@ -11,14 +11,14 @@
  *   No progress for HeartbeatSeconds + grace, or the state's absolute deadline (entered at +
  *   TimeoutSeconds) passed: a best-effort SendTaskFailure (capped), then SIGKILL.
  */
-import { Worker } from "node:worker_threads";
-import { createRequire } from "node:module";
-import { writeSync } from "node:fs";
+
 import { spawn } from "node:child_process";
+import { writeSync } from "node:fs";
+import { createRequire } from "node:module";
+import { Worker } from "node:worker_threads";
 import { reportCapMs } from "../../core/capped.ts";
 import { config, type Env } from "../../core/config.ts";
 import { DeadlineReachedError, WorkerStalledError } from "../../core/errors.ts";
-
 
 /** Seconds after HeartbeatSeconds before the lifeline kills a worker that made no progress. */
 export const lifelineGraceSeconds = 2;
@@ -45,7 +45,6 @@ export function exitWithin(code: number, ms = 2_000): never {
   }
   process.exit(code);
 }
-
 
 export interface LifelineOptions {
   stage: string;
@@ -111,7 +110,15 @@ export class Lifeline {
     this.thread = new Worker(threadSource, {
       eval: true,
       execArgv: [],
-      workerData: { buffer: this.last.buffer, stage: options.stage, stallMs, deadlineAt: options.deadlineAt, task: options.task, sfnModule, reportCapMs },
+      workerData: {
+        buffer: this.last.buffer,
+        stage: options.stage,
+        stallMs,
+        deadlineAt: options.deadlineAt,
+        task: options.task,
+        sfnModule,
+        reportCapMs,
+      },
       stdout: false,
       stderr: false,
     });
@@ -130,7 +137,6 @@ export class Lifeline {
   progress(): void {
     Atomics.store(this.last, 0, BigInt(Date.now()));
   }
-
 
   /** The task ended and the process waits warm for another: no state's clock runs now. */
   stop(): void {

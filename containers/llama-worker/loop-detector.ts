@@ -67,9 +67,19 @@ export function fillerByText(detokenize: (token: number) => string): (token: num
  * end (a special token like `</think>` has no plain text, so text alone misses it), or its
  * text at the end when read with special tokens (the model spelled it another way).
  */
-export function closesThought(out: readonly number[], suffixTokens: readonly number[], suffixText: string, detokenizeWithSpecial: (tokens: number[]) => string): boolean {
+export function closesThought(
+  out: readonly number[],
+  suffixTokens: readonly number[],
+  suffixText: string,
+  detokenizeWithSpecial: (tokens: number[]) => string,
+): boolean {
   if (!suffixText && suffixTokens.length === 0) return false;
-  if (suffixTokens.length > 0 && out.length >= suffixTokens.length && suffixTokens.every((t, i) => out[out.length - suffixTokens.length + i] === t)) return true;
+  if (
+    suffixTokens.length > 0 &&
+    out.length >= suffixTokens.length &&
+    suffixTokens.every((t, i) => out[out.length - suffixTokens.length + i] === t)
+  )
+    return true;
   // The marker itself, without the whitespace the template puts around it.
   const marker = suffixText.trim();
   return marker.length > 0 && detokenizeWithSpecial(out.slice(-32)).trimEnd().endsWith(marker);

@@ -19,22 +19,23 @@
  * This file is the process: the channel, the lifeline, the answer and the exit. The stage
  * itself is run-stage.ts; a warm model's wait, warm-model.ts.
  */
-import { childEnv, config, replaceEnv, settingText, type SettingName } from "../../core/config.ts";
-import { AffiantError, InvalidInputError, describeError } from "../../core/errors.ts";
-import { log } from "../../core/log.ts";
-import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
-import { stageInputFromEnv } from "../../core/stages/task-env.ts";
-import { injectedFault } from "../../core/faults.ts";
-import { loadRegistry, stageEntry } from "../../core/registry.ts";
-import { isGpuStage } from "../../core/state-names.ts";
-import { capped } from "../../core/capped.ts";
+
 import { recordRun } from "../../core/breaker.ts";
+import { capped } from "../../core/capped.ts";
+import { childEnv, config, replaceEnv, type SettingName, settingText } from "../../core/config.ts";
+import { AffiantError, describeError, InvalidInputError } from "../../core/errors.ts";
+import { injectedFault } from "../../core/faults.ts";
+import { log } from "../../core/log.ts";
+import { loadRegistry, stageEntry } from "../../core/registry.ts";
+import { stageInputFromEnv } from "../../core/stages/task-env.ts";
+import { isGpuStage } from "../../core/state-names.ts";
+import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
+import { activityMode, nextActivityTask } from "./activity-loop.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
-import { awaitNextTask, preloadModel, stayWarm, warmMode, type WarmModel } from "./warm-model.ts";
-import { activityMode, nextActivityTask } from "./activity-loop.ts";
 import { tagStage, untagStage } from "./task-tags.ts";
+import { awaitNextTask, preloadModel, stayWarm, type WarmModel, warmMode } from "./warm-model.ts";
 
 /** This process's start: when a cold worker took its stage. */
 const processStartedAt = Date.now();
@@ -64,7 +65,9 @@ async function failAndExit(channel: TaskChannel, err: unknown): Promise<never> {
   const { name, message } = describeError(err);
   const cause = err instanceof AffiantError ? err.toCause() : JSON.stringify({ errorType: name, errorMessage: message });
   log("error", "worker.failed", { stage: config().AFFIANT_STAGE, error: name, model: (err as AffiantError).model });
-  emitMetrics([{ name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: config().AFFIANT_STAGE ?? "unknown", Error: name } }]);
+  emitMetrics([
+    { name: "WorkerErrors", unit: MetricUnit.Count, value: 1, dimensions: { Stage: config().AFFIANT_STAGE ?? "unknown", Error: name } },
+  ]);
   // The report is best effort and capped; the exit is SIGKILL, which no stuck thread delays.
   await capped(channel.fail(name, cause));
   killSelf();
@@ -88,7 +91,10 @@ async function main(task: { startedAt: number; warmIdleMs: number }): Promise<bo
     // the worker records its success in the shared routing table; a failure of any kind
     // (its own, or a stall or crash it could not report) is recorded by the fallback.
     // A drill (an injected fault) is not the model's outcome: the breaker does not hear of it.
-    const routing = !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(stage) ? (await import("../../core/routing-store.ts")).openRoutingStore() : undefined;
+    const routing =
+      !process.send && config().AFFIANT_ROUTING_TABLE && !injectedFault(stage)
+        ? (await import("../../core/routing-store.ts")).openRoutingStore()
+        : undefined;
     const model = config().AFFIANT_MODEL ?? stageEntry(loadRegistry(), stage).model;
     const worker = {
       startedAt: task.startedAt,
@@ -114,7 +120,12 @@ async function main(task: { startedAt: number; warmIdleMs: number }): Promise<bo
       peakRssMb: metrics.peakRssMb,
     });
     emitMetrics([
-      { name: "TokensPerSecond", unit: MetricUnit.CountPerSecond, value: metrics.tokensPerSecond, dimensions: { Stage: stage, Model: metrics.model } },
+      {
+        name: "TokensPerSecond",
+        unit: MetricUnit.CountPerSecond,
+        value: metrics.tokensPerSecond,
+        dimensions: { Stage: stage, Model: metrics.model },
+      },
       { name: "ModelLoadTime", unit: MetricUnit.Milliseconds, value: metrics.loadMs, dimensions: { Stage: stage } },
       { name: "GenerationTime", unit: MetricUnit.Milliseconds, value: metrics.genMs, dimensions: { Stage: stage } },
     ]);
@@ -163,8 +174,9 @@ async function activityWorker(): Promise<never> {
     const env = config();
     // The task is this execution's stage's until it answers (task-tags.ts): not awaited before the stage starts.
     const tagged = tagStage(env.AFFIANT_EXECUTION ?? "unknown", env.AFFIANT_STAGE ?? "unknown");
-    const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () =>
-      main({ startedAt: Date.now(), warmIdleMs }),
+    const stays = await withContext(
+      { state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID },
+      () => main({ startedAt: Date.now(), warmIdleMs }),
     );
     if (!stays) return exitWithin(0) as never;
     await tagged;
@@ -190,7 +202,10 @@ if (preload) {
 }
 for (;;) {
   const env = config();
-  const stays = await withContext({ state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID }, () => main(task));
+  const stays = await withContext(
+    { state: env.AFFIANT_STATE ?? env.AFFIANT_STAGE, execution: env.AFFIANT_EXECUTION, caseId: env.AFFIANT_CASE_ID },
+    () => main(task),
+  );
   const idleSince = Date.now();
   if (!stays || !(await awaitNextTask(process_.held))) {
     exitWithin(0);

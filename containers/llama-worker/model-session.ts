@@ -5,15 +5,25 @@
  * context-plan.ts's, the prompt format prompt-format.ts's, drills fault-injection.ts's, the
  * stall watchdog watchdog.ts's and runaway detection loop-detector.ts's.
  */
-import { config } from "../../core/config.ts";
+
 import os from "node:os";
-import { getLlama, LlamaGrammarEvaluationState, LlamaLogLevel, type Llama, type LlamaContext, type LlamaGrammar, type LlamaModel, type Token } from "node-llama-cpp";
+import {
+  getLlama,
+  type Llama,
+  type LlamaContext,
+  type LlamaGrammar,
+  LlamaGrammarEvaluationState,
+  LlamaLogLevel,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
+import { config } from "../../core/config.ts";
 import { ContextTooLargeError, GenerationRunawayError, ModelDoesNotFitError, ModelUnavailableError } from "../../core/errors.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
-import { closesThought, fillerByText, repeatsItself } from "./loop-detector.ts";
-import { mib, placeModel, type ModelPlan, type Placement } from "./context-plan.ts";
-import { defaultPromptFormat, endsWithTrigger, formatPrompt, triggerText, type PromptFormat } from "./prompt-format.ts";
+import { type ModelPlan, mib, type Placement, placeModel } from "./context-plan.ts";
 import { faultAfterTokens, misbehave } from "./fault-injection.ts";
+import { closesThought, fillerByText, repeatsItself } from "./loop-detector.ts";
+import { defaultPromptFormat, endsWithTrigger, formatPrompt, type PromptFormat, triggerText } from "./prompt-format.ts";
 
 // The engine (workflows/engine/) has always taken the heartbeat's type from here.
 export type { Progress } from "./channel.ts";
@@ -95,7 +105,12 @@ export class ModelSession {
     const started = performance.now();
     const llama = options.llama;
     try {
-      const gpuLayers = await placeModel(llama, { stage: options.stage, modelId: options.modelId, contextSize: options.contextSize, plan: options.plan });
+      const gpuLayers = await placeModel(llama, {
+        stage: options.stage,
+        modelId: options.modelId,
+        contextSize: options.contextSize,
+        plan: options.plan,
+      });
       const model = await llama.loadModel({
         modelPath: options.modelPath,
         // A number, never "auto": all layers, or (CPU build) none.
@@ -106,7 +121,10 @@ export class ModelSession {
       const threads = options.threads ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
       const context = await model.createContext({ contextSize: options.contextSize, threads, sequences: 1, createSignal: options.signal });
       const vram = llama.gpu === false ? undefined : await llama.getVramState();
-      const placement: Placement = { gpuLayers: model.gpuLayers, ...(vram ? { vramTotalMb: mib(vram.total), vramUsedMb: mib(vram.used) } : {}) };
+      const placement: Placement = {
+        gpuLayers: model.gpuLayers,
+        ...(vram ? { vramTotalMb: mib(vram.total), vramUsedMb: mib(vram.used) } : {}),
+      };
       return new ModelSession(llama, model, context, performance.now() - started, options.stage, options.modelId, placement);
     } catch (err) {
       await llama.dispose().catch(() => undefined);
@@ -128,9 +146,16 @@ export class ModelSession {
     const started = performance.now();
     await this.releaseContext();
     const threads = options.threads ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
-    const context = await this.model.createContext({ contextSize: options.contextSize, threads, sequences: 1, createSignal: options.signal });
+    const context = await this.model.createContext({
+      contextSize: options.contextSize,
+      threads,
+      sequences: 1,
+      createSignal: options.signal,
+    });
     this.disposed = true;
-    return new ModelSession(this.llama, this.model, context, performance.now() - started, options.stage, this.modelId, { ...this.placement });
+    return new ModelSession(this.llama, this.model, context, performance.now() - started, options.stage, this.modelId, {
+      ...this.placement,
+    });
   }
 
   /** Frees the context (and its KV cache) and keeps the weights loaded for {@link renew}. */
@@ -159,7 +184,10 @@ export class ModelSession {
       // would answer without the case's first sources and nobody would know. Refused instead.
       contextShift: {
         strategy: () => {
-          throw new ContextTooLargeError(`${this.stage}: ${this.modelId} filled its ${this.context.contextSize}-token context; the prompt's start is not erased`, { state: this.stage, model: this.modelId });
+          throw new ContextTooLargeError(
+            `${this.stage}: ${this.modelId} filled its ${this.context.contextSize}-token context; the prompt's start is not erased`,
+            { state: this.stage, model: this.modelId },
+          );
         },
       },
     }));
@@ -188,7 +216,9 @@ export class ModelSession {
       let hitBudget = false;
       let stoppedByTrigger = false;
       // JSON grammars end with a stop trigger (blank lines); chat templates with an end marker.
-      const stopTriggers = [...(grammar?.stopGenerationTriggers ?? []).map(triggerText), ...format.stopTriggers].filter((t) => t.length > 0);
+      const stopTriggers = [...(grammar?.stopGenerationTriggers ?? []).map(triggerText), ...format.stopTriggers].filter(
+        (t) => t.length > 0,
+      );
       const loopTokens = options.fault === "loop" ? this.model.tokenize(" and then he said again that") : [];
       const forced: Token[] = [];
       let next: Token | undefined;
@@ -225,7 +255,10 @@ export class ModelSession {
             thinking = thought.suffixTokens.length > 0;
             if (!thinking) answerStart = out.length;
           }
-        } else if (stopTriggers.length && endsWithTrigger(this.model.detokenize(out.slice(Math.max(answerStart, out.length - 16))), stopTriggers)) {
+        } else if (
+          stopTriggers.length &&
+          endsWithTrigger(this.model.detokenize(out.slice(Math.max(answerStart, out.length - 16))), stopTriggers)
+        ) {
           stoppedByTrigger = true;
           break;
         }

@@ -2,12 +2,15 @@
  * The prompt as the model expects it (its chat template, a thought segment opened and capped
  * or closed at once), and the tokenizer prompts are sized with before anything big loads.
  */
-import { LlamaText, SpecialTokensText, resolveChatWrapper, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { type Llama, type LlamaModel, LlamaText, resolveChatWrapper, SpecialTokensText, type Token } from "node-llama-cpp";
 import { ModelUnavailableError } from "../../core/errors.ts";
 
-
 /** Tokenizer only (no weights, no context): prompts are sized before anything big loads. */
-export async function loadTokenizer(llama: Llama, modelPath: string, format: PromptFormat = defaultPromptFormat): Promise<{ count: (text: string) => number; dispose: () => Promise<void> }> {
+export async function loadTokenizer(
+  llama: Llama,
+  modelPath: string,
+  format: PromptFormat = defaultPromptFormat,
+): Promise<{ count: (text: string) => number; dispose: () => Promise<void> }> {
   const vocab = await llama.loadModel({ modelPath, vocabOnly: true });
   return { count: (text) => formatPrompt(vocab, text, format).tokens.length, dispose: () => vocab.dispose() };
 }
@@ -56,7 +59,13 @@ export function formatPrompt(model: LlamaModel, prompt: string, format: PromptFo
   const wrapper =
     format.chatWrapper === "auto"
       ? resolveChatWrapper(model)
-      : resolveChatWrapper({ type: format.chatWrapper as never, bosString: model.tokens.bosString, filename: model.filename, fileInfo: model.fileInfo, tokenizer: model.tokenizer });
+      : resolveChatWrapper({
+          type: format.chatWrapper as never,
+          bosString: model.tokens.bosString,
+          filename: model.filename,
+          fileInfo: model.fileInfo,
+          tokenizer: model.tokenizer,
+        });
   if (!wrapper) throw new ModelUnavailableError(`no chat template "${format.chatWrapper}" for this model`);
   const history = [
     ...(format.system ? [{ type: "system" as const, text: format.system }] : []),
@@ -67,7 +76,8 @@ export function formatPrompt(model: LlamaModel, prompt: string, format: PromptFo
   const tokens = state.contextText.tokenize(model.tokenizer);
   const stopTriggers = state.stopGenerationTriggers.map(plainText).filter((t) => t.length > 0);
   const segment = wrapper.settings.segments?.thought;
-  if (!segment || typeof segment.prefix === "object" && "type" in segment.prefix) return { tokens, stopTriggers, wrapper: wrapper.wrapperName };
+  if (!segment || (typeof segment.prefix === "object" && "type" in segment.prefix))
+    return { tokens, stopTriggers, wrapper: wrapper.wrapperName };
   const prefix = plainText(segment.prefix);
   const suffix = plainText(segment.suffix ?? "");
   if (format.thoughtBudget <= 0) {

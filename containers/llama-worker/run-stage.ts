@@ -3,23 +3,24 @@
  * context, load, generate each call under the stall watchdog with heartbeats, store the
  * outputs, and answer with the stage's metrics.
  */
-import { config } from "../../core/config.ts";
+
 import { openBlobStore } from "../../core/blob-store.ts";
+import { config } from "../../core/config.ts";
 import { GenerationRunawayError, InvalidInputError } from "../../core/errors.ts";
-import type { StageInput } from "../../core/stages/task-env.ts";
-import type { StageMetrics } from "../../core/stages/report.ts";
-import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../core/registry.ts";
-import type { GpuStage } from "../../core/state-names.ts";
+import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
 import { planStage, type StageJob } from "../../core/stages/plan-stage.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
+import type { GpuStage } from "../../core/state-names.ts";
 import type { TaskChannel } from "./channel.ts";
 import { contextMargin, planModel, sizeContext } from "./context-plan.ts";
 import { heartbeater } from "./heartbeat.ts";
 import { deadlineFromEnv, type Lifeline } from "./lifeline.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 import { loadTokenizer, type PromptFormat } from "./prompt-format.ts";
+import { type WarmModel, warmMode } from "./warm-model.ts";
 import { Watchdog } from "./watchdog.ts";
-import { warmMode, type WarmModel } from "./warm-model.ts";
 
 export interface WorkerState {
   /** When this worker took its stage: its process start, or a warm model worker's assignment. */
@@ -45,7 +46,9 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
   const host = registry.hostClasses[model.hostClass]!;
   // Splitting over GPUs is refused unless allowed, so the budget is one GPU of the host.
   const memoryBudgetBytes = host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1);
-  const heartbeats = heartbeater(channel, Math.min(5000, Math.max(200, (entry.heartbeatSeconds * 1000) / 4)), () => worker.lifeline?.progress());
+  const heartbeats = heartbeater(channel, Math.min(5000, Math.max(200, (entry.heartbeatSeconds * 1000) / 4)), () =>
+    worker.lifeline?.progress(),
+  );
   const store = await openBlobStore();
   // Starting up is progress too: each step that completes moves the heartbeat on.
   let step = 0;
@@ -55,7 +58,10 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
 
   // One model per process, ever: a warm worker given another model's stage is the pool's bug.
   if (worker.held && (worker.held.modelId !== modelId || worker.held.modelPath !== modelPath)) {
-    throw new InvalidInputError(`llama worker: a warm worker of ${worker.held.modelId} was given ${stage} with ${modelId}; one model per process`, { state: stage, model: modelId });
+    throw new InvalidInputError(
+      `llama worker: a warm worker of ${worker.held.modelId} was given ${stage} with ${modelId}; one model per process`,
+      { state: stage, model: modelId },
+    );
   }
   const reused = worker.held;
   worker.held = undefined;
@@ -74,7 +80,15 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
     let job: StageJob;
     let promptTokens: number;
     try {
-      job = await planStage({ stage, input, store, countTokens: tokenizer.count, contextLimit: contextLimit - entry.thoughtBudget, maxTokens: entry.maxTokens, onProgress: planned });
+      job = await planStage({
+        stage,
+        input,
+        store,
+        countTokens: tokenizer.count,
+        contextLimit: contextLimit - entry.thoughtBudget,
+        maxTokens: entry.maxTokens,
+        onProgress: planned,
+      });
       promptTokens = Math.max(...job.calls.map((c) => tokenizer.count(c.prompt)));
     } finally {
       await tokenizer.dispose();
@@ -98,17 +112,19 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
     // Loading stops at the state's deadline (the lifeline kills the process then anyway).
     const loadSignal = deadlineAt ? AbortSignal.timeout(Math.max(1, deadlineAt - Date.now())) : undefined;
     // A warm worker's model stays; its context is new: no KV cache or prompt of another task.
-    session = reused ? await reused.session.renew({ contextSize, threads: config().AFFIANT_THREADS, signal: loadSignal, stage }) : await ModelSession.load({
-      signal: loadSignal,
-      llama,
-      modelPath,
-      modelId,
-      stage,
-      contextSize,
-      threads: config().AFFIANT_THREADS,
-      plan,
-      onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
-    });
+    session = reused
+      ? await reused.session.renew({ contextSize, threads: config().AFFIANT_THREADS, signal: loadSignal, stage })
+      : await ModelSession.load({
+          signal: loadSignal,
+          llama,
+          modelPath,
+          modelId,
+          stage,
+          contextSize,
+          threads: config().AFFIANT_THREADS,
+          plan,
+          onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
+        });
 
     const outputs: string[] = [];
     let tokensIn = 0;
@@ -149,7 +165,10 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
         watchdog.stop();
       }
       if (call.schema && result.hitBudget) {
-        throw new GenerationRunawayError(`${stage}: ${modelId} reached its ${call.maxTokens}-token cap before finishing its JSON`, { state: stage, model: modelId });
+        throw new GenerationRunawayError(`${stage}: ${modelId} reached its ${call.maxTokens}-token cap before finishing its JSON`, {
+          state: stage,
+          model: modelId,
+        });
       }
       outputs.push(result.text);
       tokensIn += result.promptTokens;

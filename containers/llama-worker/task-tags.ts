@@ -9,10 +9,10 @@
  * own lifeline and Step Functions' HeartbeatSeconds still catch a stall.
  */
 import { ECSClient, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-ecs";
-import { config } from "../../core/config.ts";
-import { log } from "../../core/log.ts";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { capped } from "../../core/capped.ts";
+import { config } from "../../core/config.ts";
+import { log } from "../../core/log.ts";
 import { workerTaskTags } from "../../core/state-names.ts";
 
 const { execution: executionTag, stage: stageTag, stageStarted: stageStartedTag } = workerTaskTags;
@@ -47,12 +47,26 @@ export async function tagStage(execution: string, stage: string): Promise<void> 
     { key: stageTag, value: stage },
     { key: stageStartedTag, value: String(Date.now()) },
   ];
-  await capped(ecs().send(new TagResourceCommand({ resourceArn: task.taskArn, tags })).then(() => undefined, (err: Error) => log("warn", "worker.tag_failed", { stage, error: err.name })));
+  await capped(
+    ecs()
+      .send(new TagResourceCommand({ resourceArn: task.taskArn, tags }))
+      .then(
+        () => undefined,
+        (err: Error) => log("warn", "worker.tag_failed", { stage, error: err.name }),
+      ),
+  );
 }
 
 /** The stage answered: the task is idle again, no execution's. */
 export async function untagStage(): Promise<void> {
   const task = await ownTask();
   if (!task) return;
-  await capped(ecs().send(new UntagResourceCommand({ resourceArn: task.taskArn, tagKeys: [executionTag, stageTag, stageStartedTag] })).then(() => undefined, (err: Error) => log("warn", "worker.untag_failed", { error: err.name })));
+  await capped(
+    ecs()
+      .send(new UntagResourceCommand({ resourceArn: task.taskArn, tagKeys: [executionTag, stageTag, stageStartedTag] }))
+      .then(
+        () => undefined,
+        (err: Error) => log("warn", "worker.untag_failed", { error: err.name }),
+      ),
+  );
 }

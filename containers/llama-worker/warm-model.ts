@@ -7,14 +7,14 @@
  * process, so the next task of the model starts in a fresh one.
  */
 import { config, replaceEnv } from "../../core/config.ts";
-import { log } from "../../core/log.ts";
-import type { StageMetrics } from "../../core/stages/report.ts";
-import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts";
 import { injectedFault } from "../../core/faults.ts";
 import { retireReason } from "../../core/gpu-pool-policy.ts";
+import { log } from "../../core/log.ts";
+import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
-import { ModelSession, openLlama } from "./model-session.ts";
 import { planModel } from "./context-plan.ts";
+import { ModelSession, openLlama } from "./model-session.ts";
 
 /** The one model this process ever loads, kept between tasks with its context released. */
 export interface WarmModel {
@@ -41,8 +41,22 @@ export async function preloadModel(modelId: string): Promise<WarmModel> {
   const modelPath = modelFilePath(registry, modelId);
   const host = registry.hostClasses[model.hostClass]!;
   const llama = await openLlama();
-  const plan = await planModel({ modelId, modelPath, stage, memoryBudgetBytes: host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1), llama });
-  const session = await ModelSession.load({ llama, modelPath, modelId, stage, contextSize: Math.min(plan.trainContextSize, model.contextSize), threads: env.AFFIANT_THREADS, plan });
+  const plan = await planModel({
+    modelId,
+    modelPath,
+    stage,
+    memoryBudgetBytes: host.gpuMemoryGiB * 2 ** 30 * (model.allowSplit ? host.gpusPerHost : 1),
+    llama,
+  });
+  const session = await ModelSession.load({
+    llama,
+    modelPath,
+    modelId,
+    stage,
+    contextSize: Math.min(plan.trainContextSize, model.contextSize),
+    threads: env.AFFIANT_THREADS,
+    plan,
+  });
   await session.releaseContext();
   stats.tasks = 0;
   log("info", "worker.preloaded", { model: modelId, loadMs: Math.round(session.loadMs) });
@@ -73,7 +87,9 @@ export function stayWarm(held: WarmModel | undefined): NonNullable<StageMetrics[
   const maxTasks = env.AFFIANT_WARM_MAX_TASKS ?? 1;
   const idleSeconds = env.AFFIANT_WARM_IDLE_SECONDS ?? 30;
   const maxGrowthMb = env.AFFIANT_WARM_MAX_RSS_GROWTH_MB ?? 512;
-  const reason = retireReason({ tasks: stats.tasks, rssGrowthMb: growthMb }, { maxTasks, maxRssGrowthMb: maxGrowthMb }) ?? (!held ? "noModel" : process.send && !process.connected ? "disconnected" : undefined);
+  const reason =
+    retireReason({ tasks: stats.tasks, rssGrowthMb: growthMb }, { maxTasks, maxRssGrowthMb: maxGrowthMb }) ??
+    (!held ? "noModel" : process.send && !process.connected ? "disconnected" : undefined);
   if (reason || !held) {
     log("info", "worker.recycled", { model: held?.modelId ?? null, tasks: stats.tasks, reason: reason ?? "noModel", rssMb });
     return undefined;

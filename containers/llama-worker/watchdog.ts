@@ -3,7 +3,7 @@
  * is ended with Affiant.GenerationStalled (runaway output, the opposite failure, is
  * loop-detector.ts's).
  */
-import { GenerationStalledError, type AffiantError } from "../../core/errors.ts";
+import { type AffiantError, GenerationStalledError } from "../../core/errors.ts";
 
 /** Aborts the process when no token arrives for `timeoutMs`: a native hang cannot block it. */
 export class Watchdog {
@@ -18,18 +18,24 @@ export class Watchdog {
 
   start(): void {
     this.last = Date.now();
-    this.timer = setInterval(() => {
-      const idle = Date.now() - this.last;
-      if (idle < this.timeoutMs) return;
-      this.stop();
-      const d = this.describe();
-      this.onStall(
-        new GenerationStalledError(`${d.stage}: ${d.model} produced no token for ${(idle / 1000).toFixed(1)} s (after ${d.tokens} tokens)`, {
-          state: d.stage,
-          model: d.model,
-        }),
-      );
-    }, Math.min(250, this.timeoutMs / 4));
+    this.timer = setInterval(
+      () => {
+        const idle = Date.now() - this.last;
+        if (idle < this.timeoutMs) return;
+        this.stop();
+        const d = this.describe();
+        this.onStall(
+          new GenerationStalledError(
+            `${d.stage}: ${d.model} produced no token for ${(idle / 1000).toFixed(1)} s (after ${d.tokens} tokens)`,
+            {
+              state: d.stage,
+              model: d.model,
+            },
+          ),
+        );
+      },
+      Math.min(250, this.timeoutMs / 4),
+    );
   }
 
   feed(): void {

@@ -6,10 +6,16 @@
  * through an endpoint override): Converse, and Titan embeddings through InvokeModel.
  */
 import { config } from "../config.ts";
-import { defineProvider, extractJson, jsonAnswerName, type ArnTemplate, type ProviderStatement } from "./types.ts";
+import { type ArnTemplate, defineProvider, extractJson, jsonAnswerName, type ProviderStatement } from "./types.ts";
 
 /** The SDK's own credential sources: one of them set means the default chain can sign. */
-const credentialVariables = ["AWS_ACCESS_KEY_ID", "AWS_PROFILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_WEB_IDENTITY_TOKEN_FILE"] as const;
+const credentialVariables = [
+  "AWS_ACCESS_KEY_ID",
+  "AWS_PROFILE",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+] as const;
 
 /** Cross-region inference profile ids (`us.…`, `eu.…`): the profile, and its model in any region it routes to. */
 const inferenceProfile = /^(us|eu|apac|global|us-gov)\.(.+)$/;
@@ -19,13 +25,18 @@ export function bedrockModelArns(ids: string[]): ArnTemplate[] {
   return ids.flatMap((id): ArnTemplate[] => {
     const profile = inferenceProfile.exec(id);
     if (!profile) return [({ region }) => `arn:aws:bedrock:${region}::foundation-model/${id}`];
-    return [({ region, accountId }) => `arn:aws:bedrock:${region}:${accountId}:inference-profile/${id}`, `arn:aws:bedrock:*::foundation-model/${profile[2]}`];
+    return [
+      ({ region, accountId }) => `arn:aws:bedrock:${region}:${accountId}:inference-profile/${id}`,
+      `arn:aws:bedrock:*::foundation-model/${profile[2]}`,
+    ];
   });
 }
 
 /** InvokeModel on these ids (none: no statement). Index and Score use it for their embedding models too. */
 export function bedrockInvokeStatements(ids: string[]): ProviderStatement[] {
-  return ids.length ? [{ actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resources: bedrockModelArns(ids) }] : [];
+  return ids.length
+    ? [{ actions: ["bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream"], resources: bedrockModelArns(ids) }]
+    : [];
 }
 
 /** Ids naming an embedding model (Titan): Index and Score's grant, never the fallback's. */
@@ -63,16 +74,28 @@ export const bedrock = defineProvider({
         const tool = body.toolConfig?.tools?.find((t: any) => t.toolSpec?.name === jsonAnswerName);
         const input = tool ? jsonOrUndefined(extractJson(text)) : undefined;
         const content = input === undefined ? [{ text }] : [{ toolUse: { toolUseId: "tooluse-1", name: jsonAnswerName, input } }];
-        return { output: { message: { role: "assistant", content } }, stopReason: input === undefined ? "end_turn" : "tool_use", usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 }, metrics: { latencyMs: 5 } };
+        return {
+          output: { message: { role: "assistant", content } },
+          stopReason: input === undefined ? "end_turn" : "tool_use",
+          usage: { inputTokens: 210, outputTokens: 30, totalTokens: 240 },
+          metrics: { latencyMs: 5 },
+        };
       }
       if (/^\/model\/.+\/invoke$/.test(url) && typeof body.inputText === "string") {
         // Titan text embeddings: a vector from the text's bytes (not a model: equal texts, equal vectors).
         const dimensions = Number(body.dimensions ?? 512);
-        const embedding = Array.from({ length: dimensions }, (_, i) => Math.sin(i + [...String(body.inputText)].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 9973, 7)));
+        const embedding = Array.from({ length: dimensions }, (_, i) =>
+          Math.sin(i + [...String(body.inputText)].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) % 9973, 7)),
+        );
         return { embedding, inputTextTokenCount: Math.ceil(body.inputText.length / 4) };
       }
       return undefined;
     },
-    env: (origin) => ({ AFFIANT_BEDROCK_ENDPOINT: origin, AWS_REGION: config().AWS_REGION ?? "us-east-1", AWS_ACCESS_KEY_ID: "AKIDSTANDIN", AWS_SECRET_ACCESS_KEY: "stand-in-secret" }),
+    env: (origin) => ({
+      AFFIANT_BEDROCK_ENDPOINT: origin,
+      AWS_REGION: config().AWS_REGION ?? "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIDSTANDIN",
+      AWS_SECRET_ACCESS_KEY: "stand-in-secret",
+    }),
   },
 });

@@ -4,10 +4,11 @@
  * its own deadline (AbortSignal). Failures become Affiant.ProviderError with provider,
  * model and HTTP status.
  */
-import { config } from "../config.ts";
+
 import { BedrockRuntimeClient, ConverseCommand, type ToolConfiguration } from "@aws-sdk/client-bedrock-runtime";
+import { config } from "../config.ts";
 import { ProviderError } from "../errors.ts";
-import { jsonAnswerName, withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
+import { type CompletionRequest, type CompletionResult, type HostedProvider, jsonAnswerName, withJsonInstruction } from "./types.ts";
 
 export interface BedrockProviderOptions {
   model: string;
@@ -50,7 +51,11 @@ export class BedrockProvider implements HostedProvider {
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
       const status = e.$metadata?.httpStatusCode ?? (e.name === "TimeoutError" || e.name === "AbortError" ? "timeout" : "network");
-      throw new ProviderError(`${request.stage}: bedrock ${this.model} failed (${status}: ${e.name})`, { state: request.stage, provider: "bedrock", model: this.model });
+      throw new ProviderError(`${request.stage}: bedrock ${this.model} failed (${status}: ${e.name})`, {
+        state: request.stage,
+        provider: "bedrock",
+        model: this.model,
+      });
     }
   }
 }
@@ -64,7 +69,9 @@ export class BedrockProvider implements HostedProvider {
 export function answerTool(model: string, schema: object): ToolConfiguration {
   const forced = /(^|\.)(anthropic\.claude|amazon\.nova)/.test(model);
   return {
-    tools: [{ toolSpec: { name: jsonAnswerName, description: "Give the answer as this JSON object.", inputSchema: { json: schema as never } } }],
+    tools: [
+      { toolSpec: { name: jsonAnswerName, description: "Give the answer as this JSON object.", inputSchema: { json: schema as never } } },
+    ],
     ...(forced ? { toolChoice: { tool: { name: jsonAnswerName } } } : {}),
   };
 }

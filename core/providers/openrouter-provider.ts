@@ -22,7 +22,14 @@ export const openrouter = defineProvider({
     respond(url, body, answer) {
       if (url !== "/api/v1/chat/completions") return undefined;
       const prompt = String(body.messages?.[0]?.content ?? "");
-      return { id: "cmpl-1", object: "chat.completion", created: 0, model: body.model, choices: [{ index: 0, message: { role: "assistant", content: answer(prompt) }, finish_reason: "stop" }], usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 } };
+      return {
+        id: "cmpl-1",
+        object: "chat.completion",
+        created: 0,
+        model: body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: answer(prompt) }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 },
+      };
     },
     env: (origin) => ({ OPENROUTER_API_KEY: "sk-or-stand-in", AFFIANT_OPENROUTER_BASE_URL: `${origin}/api/v1` }),
   },

@@ -3,10 +3,11 @@
  * preferences deny data collection, so only endpoints that do not keep prompts are used.
  * The SDK retries 429 and 5xx with backoff; every call has its own deadline.
  */
-import { config } from "../config.ts";
+
 import OpenAI from "openai";
+import { config } from "../config.ts";
 import { ProviderError } from "../errors.ts";
-import { jsonAnswerName, withJsonInstruction, type CompletionRequest, type CompletionResult, type HostedProvider } from "./types.ts";
+import { type CompletionRequest, type CompletionResult, type HostedProvider, jsonAnswerName, withJsonInstruction } from "./types.ts";
 
 export const defaultOpenRouterBaseUrl = "https://openrouter.ai/api/v1";
 
@@ -46,7 +47,14 @@ export class OpenRouterProvider implements HostedProvider {
         // The stage's schema itself, for the endpoints that constrain decoding to it; not
         // `strict`, which would refuse the grammar keywords (minItems, enum of chunk ids) some
         // endpoints do not take. What comes back is validated against it either way (zod).
-        ...(request.jsonSchema ? { response_format: { type: "json_schema" as const, json_schema: { name: jsonAnswerName, schema: request.jsonSchema, strict: false } } } : {}),
+        ...(request.jsonSchema
+          ? {
+              response_format: {
+                type: "json_schema" as const,
+                json_schema: { name: jsonAnswerName, schema: request.jsonSchema, strict: false },
+              },
+            }
+          : {}),
         // OpenRouter: route only to endpoints that do not collect or train on prompts.
         provider: { data_collection: "deny" },
       };
@@ -61,7 +69,11 @@ export class OpenRouterProvider implements HostedProvider {
     } catch (err) {
       const e = err as Error & { status?: number };
       const status = e instanceof OpenAI.APIConnectionTimeoutError ? "timeout" : (e.status ?? "network");
-      throw new ProviderError(`${request.stage}: openrouter ${this.model} failed (${status}: ${e.name})`, { state: request.stage, provider: "openrouter", model: this.model });
+      throw new ProviderError(`${request.stage}: openrouter ${this.model} failed (${status}: ${e.name})`, {
+        state: request.stage,
+        provider: "openrouter",
+        model: this.model,
+      });
     }
   }
 }

@@ -80,7 +80,9 @@ export interface ProviderModule<Name extends string = string> {
 }
 
 /** A provider module, its name kept as a literal type (for the `ProviderName` union). */
-export function defineProvider<const Name extends string>(module: Omit<ProviderModule<Name>, "pricingKey"> & Partial<Pick<ProviderModule<Name>, "pricingKey">>): ProviderModule<Name> {
+export function defineProvider<const Name extends string>(
+  module: Omit<ProviderModule<Name>, "pricingKey"> & Partial<Pick<ProviderModule<Name>, "pricingKey">>,
+): ProviderModule<Name> {
   return { pricingKey: (model) => `${module.name}:${model}`, ...module };
 }
 

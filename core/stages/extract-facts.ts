@@ -5,12 +5,13 @@
 import { z } from "zod";
 import { getJson, putJson } from "../blob-store.ts";
 import { factsQuery } from "../retrieval.ts";
-import { renderTemplate } from "./prompts.ts";
 import { parseJson } from "./plan-context.ts";
+import { renderTemplate } from "./prompts.ts";
 import { gpuStageModule } from "./stage.ts";
 
 /** An ISO date (YYYY, YYYY-MM or YYYY-MM-DD) as the sources give it; anything else is "unknown". */
-export const isoDate = (text: string): string => (/^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/.test(text.trim()) ? text.trim() : "unknown");
+export const isoDate = (text: string): string =>
+  /^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$/.test(text.trim()) ? text.trim() : "unknown";
 
 export const factsOutputSchema = z.object({
   facts: z.array(
@@ -30,7 +31,10 @@ const tokensPerFact = 110;
 /** Facts in the order things happened: by date, undated last, otherwise as extracted. */
 export function chronological<T extends { date?: string }>(facts: T[]): T[] {
   const key = (f: T) => (f.date && f.date !== "unknown" ? f.date : "~");
-  return facts.map((f, i) => ({ f, i })).sort((a, b) => (key(a.f) < key(b.f) ? -1 : key(a.f) > key(b.f) ? 1 : a.i - b.i)).map((x) => x.f);
+  return facts
+    .map((f, i) => ({ f, i }))
+    .sort((a, b) => (key(a.f) < key(b.f) ? -1 : key(a.f) > key(b.f) ? 1 : a.i - b.i))
+    .map((x) => x.f);
 }
 export type FactsOutput = z.infer<typeof factsOutputSchema>;
 
@@ -43,11 +47,13 @@ export const extractFacts = gpuStageModule({
   outputSchema: factsOutputSchema,
   sample: {
     promptMarker: "Facts as JSON",
-    answer: '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"[DOCUMENT_1]#p2-1","date":"2021-03-14"}]}\n```',
+    answer:
+      '```json\n{"facts":[{"element":"abuse","statement":"[PERSON_2] pushed [PERSON_1] against a wall","source":"[DOCUMENT_1]#p2-1","date":"2021-03-14"}]}\n```',
   },
   async plan(ctx) {
     const { input, elements } = ctx;
-    const render = (roles: string) => (sources: string) => renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, roles, elements: elements.map((e) => e.id).join(", "), sources });
+    const render = (roles: string) => (sources: string) =>
+      renderTemplate("extract-facts", { caseTypeName: ctx.caseTypeName, roles, elements: elements.map((e) => e.id).join(", "), sources });
     const roles = ctx.rolesFor((r) => render(r)(""), ctx.budgetFor(ctx.maxTokens));
     const { prompt, picked, omitted } = await ctx.fit(
       render(roles),

@@ -3,12 +3,12 @@
  * placeholder check's findings, when the score or CheckPlaceholders asks.
  */
 import { getJson } from "../blob-store.ts";
-import { renderTemplate } from "./prompts.ts";
+import { checkPlaceholders, describeProblems } from "../roles.ts";
+import { type JudgeReport, readJudgeOutput, uncoveredElements } from "./judge.ts";
 import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
 import { readDraft } from "./plan-context.ts";
+import { renderTemplate } from "./prompts.ts";
 import { gpuStageModule } from "./stage.ts";
-import { readJudgeOutput, uncoveredElements, type JudgeReport } from "./judge.ts";
-import { checkPlaceholders, describeProblems } from "../roles.ts";
 
 export const guardrailsRewrite = gpuStageModule({
   name: "GuardrailsRewrite",
@@ -31,7 +31,9 @@ export const guardrailsRewrite = gpuStageModule({
     // Score's record of this round, when the judges ran (a rewrite CheckPlaceholders asked for
     // comes before them): the sentences its sources did not support, per element.
     const scoreKey = `${input.runKey}/score-r${input.round}.json`;
-    const score = (await store.exists(scoreKey)) ? await getJson<{ unsupported?: Array<{ element: string; sentence: number; text: string }> }>(store, scoreKey) : undefined;
+    const score = (await store.exists(scoreKey))
+      ? await getJson<{ unsupported?: Array<{ element: string; sentence: number; text: string }> }>(store, scoreKey)
+      : undefined;
     const unsupported = (element: string) =>
       (score?.unsupported ?? [])
         .filter((u) => u.element === element && typeof u.text === "string")
@@ -50,9 +52,26 @@ export const guardrailsRewrite = gpuStageModule({
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
         const notSupported = unsupported(element.id);
-        const notCovered = verdicts.flatMap((v) => uncoveredElements(v, previous)).filter((u) => u.element === element.id).map((u) => `Not covered: ${u.reason}`).join("; ");
-        const said = [elementProblems && `Placeholders: ${elementProblems}`, notCovered, notSupported && `Unsupported: ${notSupported}`, reasons].filter(Boolean).join(" / ");
-        return renderTemplate("rewrite-paragraph", { element: element.title, reasons: said || "(none)", roles: ctx.roles, paragraph: paragraph || "(empty)", sources });
+        const notCovered = verdicts
+          .flatMap((v) => uncoveredElements(v, previous))
+          .filter((u) => u.element === element.id)
+          .map((u) => `Not covered: ${u.reason}`)
+          .join("; ");
+        const said = [
+          elementProblems && `Placeholders: ${elementProblems}`,
+          notCovered,
+          notSupported && `Unsupported: ${notSupported}`,
+          reasons,
+        ]
+          .filter(Boolean)
+          .join(" / ");
+        return renderTemplate("rewrite-paragraph", {
+          element: element.title,
+          reasons: said || "(none)",
+          roles: ctx.roles,
+          paragraph: paragraph || "(empty)",
+          sources,
+        });
       },
     });
   },

@@ -6,15 +6,24 @@
  * registry is checked for one at load). test/unit/stages.test.ts checks all of that, and
  * test/unit/extension-points.test.ts adds a throwaway stage that way and finds it everywhere.
  */
-import { extractFacts } from "./extract-facts.ts";
+
 import { draftDeclaration } from "./draft-declaration.ts";
-import { judgeFaithfulness } from "./judge-faithfulness.ts";
-import { judgeCoverage } from "./judge-coverage.ts";
-import { judgeTone } from "./judge-tone.ts";
+import { extractFacts } from "./extract-facts.ts";
 import { guardrailsRewrite } from "./guardrails-rewrite.ts";
+import { judgeCoverage } from "./judge-coverage.ts";
+import { judgeFaithfulness } from "./judge-faithfulness.ts";
+import { judgeTone } from "./judge-tone.ts";
 import { translateDeclaration } from "./translate-declaration.ts";
 
-export const stageModules = [extractFacts, draftDeclaration, judgeFaithfulness, judgeCoverage, judgeTone, guardrailsRewrite, translateDeclaration] as const;
+export const stageModules = [
+  extractFacts,
+  draftDeclaration,
+  judgeFaithfulness,
+  judgeCoverage,
+  judgeTone,
+  guardrailsRewrite,
+  translateDeclaration,
+] as const;
 
 export type StageModule = (typeof stageModules)[number];
 export type GpuStage = StageModule["name"];

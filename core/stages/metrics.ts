@@ -3,12 +3,13 @@
  * leaves, whoever ran it: the llama worker (provider "local") or the fallback's hosted
  * provider. Both answer with the same fields, computed the same way.
  */
-import { putJson, type BlobStore } from "../blob-store.ts";
-import { stageCostUsd, type Registry } from "../registry.ts";
-import { costEntryKey, type CostEntry, type StageMetrics, type StageReport } from "./report.ts";
+import { type BlobStore, putJson } from "../blob-store.ts";
+import { type Registry, stageCostUsd } from "../registry.ts";
+import { type CostEntry, costEntryKey, type StageMetrics, type StageReport } from "./report.ts";
 
 /** A run as its runner measured it: the report's identity fields, and raw timings. */
-export interface StageRun extends Pick<StageReport, "outputKey" | "stage" | "model" | "provider" | "fallbackReason" | "tokensIn" | "tokensOut"> {
+export interface StageRun
+  extends Pick<StageReport, "outputKey" | "stage" | "model" | "provider" | "fallbackReason" | "tokensIn" | "tokensOut"> {
   /** Milliseconds, unrounded (rounded here; tokens per second come from the exact figure). */
   loadMs: number;
   promptMs: number;
@@ -43,7 +44,13 @@ export function stageMetrics(registry: Registry, run: StageRun): StageMetrics {
     loadMs: Math.round(run.loadMs),
     promptMs: Math.round(run.promptMs),
     genMs: Math.round(run.genMs),
-    costUsd: stageCostUsd(registry, { provider: run.provider, model: run.model, wallMs: chargedMs, tokensIn: run.tokensIn, tokensOut: run.tokensOut }),
+    costUsd: stageCostUsd(registry, {
+      provider: run.provider,
+      model: run.model,
+      wallMs: chargedMs,
+      tokensIn: run.tokensIn,
+      tokensOut: run.tokensOut,
+    }),
     queueMs: run.queueMs,
     ...(run.warmStart !== undefined ? { warmStart: run.warmStart } : {}),
     ...(run.modelReused !== undefined ? { modelReused: run.modelReused } : {}),
@@ -61,5 +68,12 @@ export function stageMetrics(registry: Registry, run: StageRun): StageMetrics {
 /** The run's line in the case's cost ledger (one blob per completed stage run). */
 export async function recordStageCost(store: BlobStore, where: { runKey: string; round: number }, metrics: StageMetrics): Promise<void> {
   const { stage, provider, model, costUsd, tokensIn, tokensOut } = metrics;
-  await putJson(store, costEntryKey(where.runKey, stage, where.round), { stage, provider, model, costUsd, tokensIn, tokensOut } satisfies CostEntry);
+  await putJson(store, costEntryKey(where.runKey, stage, where.round), {
+    stage,
+    provider,
+    model,
+    costUsd,
+    tokensIn,
+    tokensOut,
+  } satisfies CostEntry);
 }

@@ -8,11 +8,11 @@
  */
 import { z } from "zod";
 import { putJson } from "../blob-store.ts";
-import { renderDeclaration, type Draft, type DraftParagraph } from "../declaration.ts";
+import { type Draft, type DraftParagraph, renderDeclaration } from "../declaration.ts";
 import { CitationOutsidePromptError } from "../errors.ts";
 import type { LegalElement } from "../legal-elements.ts";
 import type { Chunk } from "../retrieval.ts";
-import { parseJson, type PlanContext, type StageJob } from "./plan-context.ts";
+import { type PlanContext, parseJson, type StageJob } from "./plan-context.ts";
 
 export interface ParagraphPlan {
   /** The paragraph's prompt, given the sources that fit. */
@@ -40,7 +40,12 @@ export const paragraphSample = {
   promptMarker: paragraphPromptMarker,
   answer: (prompt: string): string => {
     const id = /^\[(.+?)\] \(/m.exec(prompt.slice(prompt.lastIndexOf("Sources:")))?.[1] ?? "none";
-    return JSON.stringify({ sentences: [{ text: "I, [PERSON_1], remember this clearly.", sources: [id] }, { text: "It happened as the records say.", sources: [id] }] });
+    return JSON.stringify({
+      sentences: [
+        { text: "I, [PERSON_1], remember this clearly.", sources: [id] },
+        { text: "It happened as the records say.", sources: [id] },
+      ],
+    });
   },
 };
 
@@ -68,7 +73,12 @@ export function paragraphSchema(ids: string[], maxTokens: number): object {
           properties: {
             text: { type: "string", maxLength: sentenceChars(maxTokens) },
             // No chunk fits: "none" keeps the grammar valid, and the paragraph is left empty.
-            sources: { type: "array", minItems: 1, maxItems: Math.max(1, Math.min(3, ids.length)), items: { enum: ids.length ? ids : ["none"] } },
+            sources: {
+              type: "array",
+              minItems: 1,
+              maxItems: Math.max(1, Math.min(3, ids.length)),
+              items: { enum: ids.length ? ids : ["none"] },
+            },
           },
         },
       },
@@ -91,7 +101,10 @@ export function paragraphFromOutput(stage: string, element: LegalElement, raw: s
     const outside = s.sources.filter((id) => !byId.has(id));
     // Ids only (redacted chunk ids), never the sentence's text.
     if (outside.length) {
-      throw new CitationOutsidePromptError(`${stage}: ${element.id} sentence ${i + 1} cites ${outside.join(", ")}, not among the ${picked.length} source(s) in its prompt`, { state: stage });
+      throw new CitationOutsidePromptError(
+        `${stage}: ${element.id} sentence ${i + 1} cites ${outside.join(", ")}, not among the ${picked.length} source(s) in its prompt`,
+        { state: stage },
+      );
     }
   }
   const sentences = output.sentences.map((s) => ({ text: s.text.replace(/\s+/g, " ").trim(), sources: [...new Set(s.sources)] }));
@@ -113,14 +126,20 @@ export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Prom
   const perCall = Math.min(ctx.maxTokens, Math.max(minCallTokens, Math.floor(ctx.maxTokens / elements.length)));
   const plans: Array<{ element: LegalElement; prompt: string; picked: Chunk[]; omitted: number }> = [];
   for (const element of elements) {
-    plans.push({ element, ...(await ctx.fit((sources) => how.render(element, sources), ctx.rank(ctx.queryFor(element)), ctx.budgetFor(perCall))) });
+    plans.push({
+      element,
+      ...(await ctx.fit((sources) => how.render(element, sources), ctx.rank(ctx.queryFor(element)), ctx.budgetFor(perCall))),
+    });
   }
   return {
     calls: plans.map((p) => ({
       id: p.element.id,
       prompt: p.prompt,
       maxTokens: perCall,
-      schema: paragraphSchema(p.picked.map((c) => c.id), perCall),
+      schema: paragraphSchema(
+        p.picked.map((c) => c.id),
+        perCall,
+      ),
       chunksUsed: p.picked.length,
       chunksOmitted: p.omitted,
     })),

@@ -5,14 +5,14 @@
  * themselves are the modules beside this one (listed in index.ts).
  */
 import type { z } from "zod";
-import { getJson, type BlobStore } from "../blob-store.ts";
+import { type BlobStore, getJson } from "../blob-store.ts";
 import type { Draft } from "../declaration.ts";
 import { InvalidModelOutputError } from "../errors.ts";
 import { caseElements, caseTypeNames, type LegalElement } from "../legal-elements.ts";
-import type { StageInput } from "./task-env.ts";
-import { elementQuery, loadIndexVectors, rankChunks, type Chunk, type StoredIndex } from "../retrieval.ts";
-import { legendText, rolesKey, type RoleLegend } from "../roles.ts";
+import { type Chunk, elementQuery, loadIndexVectors, rankChunks, type StoredIndex } from "../retrieval.ts";
+import { legendText, type RoleLegend, rolesKey } from "../roles.ts";
 import type { CaseLanguage } from "../translation.ts";
+import type { StageInput } from "./task-env.ts";
 
 export interface ModelCall {
   id: string;
@@ -86,14 +86,19 @@ export async function planContext(opts: PlanOptions): Promise<PlanContext> {
     vectors,
     legend,
     roles,
-    rolesFor: (render, budgetTokens) => (opts.countTokens(render(roles)) + minSourceTokens <= budgetTokens ? roles : "(left out: no room in this model's context)"),
+    rolesFor: (render, budgetTokens) =>
+      opts.countTokens(render(roles)) + minSourceTokens <= budgetTokens ? roles : "(left out: no room in this model's context)",
     elements: (await caseElements(store, input.runKey, input.caseType)).elements,
     caseTypeName: caseTypeNames[input.caseType],
     language: index.language ?? "en",
     queryFor: (element) => elementQuery(element, index.language),
     budgetFor: (maxTokens) => opts.contextLimit - maxTokens,
     rank: (query, queryVector) =>
-      rankChunks(index, query, vectors && { chunkVectors: vectors.chunks, queryVector: queryVector ?? vectors.queries.get(query), k: index.embedding!.rrfK }),
+      rankChunks(
+        index,
+        query,
+        vectors && { chunkVectors: vectors.chunks, queryVector: queryVector ?? vectors.queries.get(query), k: index.embedding!.rrfK },
+      ),
     fit: (render, ranked, budgetTokens) => fitSources(render, ranked, budgetTokens, opts.countTokens, opts.onProgress),
   };
 }
@@ -117,7 +122,13 @@ const missesBeforeFull = 16;
  * prompt once at the end. Stops when the budget is full, and yields to the event loop as it
  * goes. A prompt that cannot fit even with no chunks is left for the context check to refuse.
  */
-export async function fitSources(render: (sources: string) => string, ranked: Chunk[], budgetTokens: number, count: (t: string) => number, onProgress?: () => void) {
+export async function fitSources(
+  render: (sources: string) => string,
+  ranked: Chunk[],
+  budgetTokens: number,
+  count: (t: string) => number,
+  onProgress?: () => void,
+) {
   const empty = render("(none)");
   // The template's own tokens (BOS, chat markers) come once per prompt, not once per chunk.
   const overhead = count("");
@@ -157,7 +168,12 @@ function formatChunks(chunks: Chunk[]): string {
 /** Ends the paragraph on its last full sentence when the output budget cut it short. */
 export function tidyParagraph(raw: string): string {
   const text = raw.replace(/\s+/g, " ").trim();
-  const lastStop = Math.max(text.lastIndexOf(". "), text.lastIndexOf("! "), text.lastIndexOf("? "), /[.!?]$/.test(text) ? text.length - 1 : -1);
+  const lastStop = Math.max(
+    text.lastIndexOf(". "),
+    text.lastIndexOf("! "),
+    text.lastIndexOf("? "),
+    /[.!?]$/.test(text) ? text.length - 1 : -1,
+  );
   return lastStop > 0 ? text.slice(0, lastStop + 1) : text;
 }
 
@@ -175,7 +191,10 @@ export function parseJson<T>(stage: string, raw: string, schema: z.ZodType<T>): 
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
-    throw new InvalidModelOutputError(`${stage}: output does not match its schema at ${issue.path.join(".") || "(root)"}: ${issue.message}`, { state: stage });
+    throw new InvalidModelOutputError(
+      `${stage}: output does not match its schema at ${issue.path.join(".") || "(root)"}: ${issue.message}`,
+      { state: stage },
+    );
   }
   return parsed.data;
 }

@@ -6,7 +6,7 @@
  */
 import type { GpuStage } from "../state-names.ts";
 import { stageModule } from "./index.ts";
-import { planContext, type PlanOptions, type StageJob } from "./plan-context.ts";
+import { type PlanOptions, planContext, type StageJob } from "./plan-context.ts";
 
 export type { ModelCall, StageJob } from "./plan-context.ts";
 

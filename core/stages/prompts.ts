@@ -2,10 +2,11 @@
  * Prompt templates are files under prompts/<version>/, reviewed like code; the version in
  * force is recorded with every execution so a declaration can be traced to its prompts.
  */
-import { config } from "../config.ts";
+
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { config } from "../config.ts";
 
 export const promptVersion = "v2";
 // A bundled Lambda's import.meta.url is the bundle, not this file: it sets AFFIANT_PROMPTS_DIR.

@@ -32,7 +32,12 @@ export interface StageCondition {
   readonly because: string;
 }
 
-export interface GpuStageModule<Name extends string = string, Output = unknown, Slot extends string = string, Phase extends StagePhase = StagePhase> {
+export interface GpuStageModule<
+  Name extends string = string,
+  Output = unknown,
+  Slot extends string = string,
+  Phase extends StagePhase = StagePhase,
+> {
   /** Its state name in the definition (and the registry's `stages` key). */
   readonly name: Name;
   /** Its prompt templates, files under prompts/<version>/ (without `.txt`). */

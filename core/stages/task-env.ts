@@ -7,12 +7,12 @@
  * overrides at 8 KB), and every value is a string, as ECS requires.
  */
 import { z } from "zod";
-import type { PipelineState } from "../pipeline-state.ts";
-import { faultsErrorMessage, faultsSchema, type Faults } from "../faults.ts";
+import { config, type Env, type SettingName, settingText } from "../config.ts";
 import { InvalidInputError } from "../errors.ts";
+import { type Faults, faultsErrorMessage, faultsSchema } from "../faults.ts";
+import type { PipelineState } from "../pipeline-state.ts";
 import { stageModules } from "./index.ts";
 import type { ResultSlot } from "./stage.ts";
-import { config, settingText, type Env, type SettingName } from "../config.ts";
 
 export interface StageInput {
   stage: string;
@@ -55,7 +55,11 @@ const common: EnvField[] = [
 const slotFields: Record<ResultSlot, Omit<EnvField, "stages">> = {
   facts: { name: "AFFIANT_FACTS_KEY", path: "$.facts.outputKey", fromState: (s) => s.facts?.outputKey },
   draft: { name: "AFFIANT_DRAFT_KEY", path: "$.draft.outputKey", fromState: (s) => s.draft?.outputKey },
-  judges: { name: "AFFIANT_JUDGE_KEYS", path: "States.JsonToString($.judges)", fromState: (s) => (s.judges ? JSON.stringify(s.judges) : undefined) },
+  judges: {
+    name: "AFFIANT_JUDGE_KEYS",
+    path: "States.JsonToString($.judges)",
+    fromState: (s) => (s.judges ? JSON.stringify(s.judges) : undefined),
+  },
 };
 
 const fields: EnvField[] = [
@@ -128,4 +132,3 @@ export function stageInputFromEnv(env?: Env): StageInput {
     ...(judges?.success ? { judgeKeys: judges.data.map((j) => j.outputKey) } : {}),
   };
 }
-

@@ -18,12 +18,17 @@ export const translateDeclaration = gpuStageModule({
   reads: ["draft"],
   slot: "translation",
   phase: "finish",
-  when: { variable: "$.language", equals: "es", because: "the declarant reads Spanish (case.json language es): translate the final English declaration" },
+  when: {
+    variable: "$.language",
+    equals: "es",
+    because: "the declarant reads Spanish (case.json language es): translate the final English declaration",
+  },
   // A stand-in answer for the recording providers: Spanish, with the declarant's placeholder kept.
   sample: { promptMarker: "Spanish translation:", answer: "Yo, [PERSON_1], lo recuerdo con claridad. Ocurrió como dicen los registros." },
   async plan(ctx) {
     const { input, store } = ctx;
-    if (!input.draftKey) throw new InvalidInputError("TranslateDeclaration needs the final draft (AFFIANT_DRAFT_KEY)", { state: "TranslateDeclaration" });
+    if (!input.draftKey)
+      throw new InvalidInputError("TranslateDeclaration needs the final draft (AFFIANT_DRAFT_KEY)", { state: "TranslateDeclaration" });
     const draftKey = input.draftKey;
     const draft = await readDraft(store, draftKey);
     const paragraphs = paragraphsToTranslate(draft);
@@ -34,10 +39,19 @@ export const translateDeclaration = gpuStageModule({
     const perCall = Math.max(16, Math.floor(ctx.maxTokens / Math.max(1, wanted.length)));
     ctx.onProgress?.();
     return {
-      calls: wanted.map((p) => ({ id: p.element, prompt: renderTemplate("translate-paragraph", { paragraph: p.english }), maxTokens: perCall, chunksUsed: 0, chunksOmitted: 0 })),
+      calls: wanted.map((p) => ({
+        id: p.element,
+        prompt: renderTemplate("translate-paragraph", { paragraph: p.english }),
+        maxTokens: perCall,
+        chunksUsed: 0,
+        chunksOmitted: 0,
+      })),
       finish: async (outputs) => {
         const translated = new Map(wanted.map((p, i) => [p.element, tidyParagraph(outputs[i] ?? "")]));
-        const checked = paragraphs.map((p) => ({ element: p.element, check: checkTranslatedPlaceholders(p.english, translated.get(p.element) ?? "") }));
+        const checked = paragraphs.map((p) => ({
+          element: p.element,
+          check: checkTranslatedPlaceholders(p.english, translated.get(p.element) ?? ""),
+        }));
         assertTranslatedPlaceholders("TranslateDeclaration", checked);
         const translation: Translation = {
           language: "es",

@@ -3,10 +3,11 @@
  * IPC until told to close or until its parent goes away. Messages carry texts in and
  * vectors out, never anything written to a log.
  */
-import { describeError, AffiantError } from "../../core/errors.ts";
-import { LocalEmbedder, type LocalEmbedderOptions } from "./local.ts";
-import type { ChildReply, ChildRequest } from "./child.ts";
+
 import { config } from "../../core/config.ts";
+import { AffiantError, describeError } from "../../core/errors.ts";
+import type { ChildReply, ChildRequest } from "./child.ts";
+import { LocalEmbedder, type LocalEmbedderOptions } from "./local.ts";
 
 const send = (m: ChildReply) => process.send!(m);
 

@@ -7,14 +7,14 @@
  * is a process start per Index and Score state (compiled like the GPU worker, so no
  * TypeScript loader runs in it).
  */
-import { fork, type ChildProcess } from "node:child_process";
+import { type ChildProcess, fork } from "node:child_process";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { compiledLaunch } from "../../core/child-entry.ts";
 import { childEnv } from "../../core/config.ts";
 import { AffiantError, ModelUnavailableError } from "../../core/errors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
 import type { LocalEmbedderOptions } from "./local.ts";
-import { compiledLaunch } from "../../core/child-entry.ts";
 
 export type ChildRequest = { type: "embed"; id: number; texts: string[] } | { type: "close" };
 export type ChildReply =
@@ -83,8 +83,13 @@ export class ChildEmbedder implements Embedder {
         } else if (match(m)) done(null, m);
       };
       const onExit = (code: number | null, signal: string | null) =>
-        done(new ModelUnavailableError(`embedding process for ${this.model} exited during ${what} (code ${code}, signal ${signal})`, where));
-      const timer = setTimeout(() => done(new ModelUnavailableError(`embedding process for ${this.model}: ${what} took over ${this.timeoutMs} ms; killed`, where)), this.timeoutMs);
+        done(
+          new ModelUnavailableError(`embedding process for ${this.model} exited during ${what} (code ${code}, signal ${signal})`, where),
+        );
+      const timer = setTimeout(
+        () => done(new ModelUnavailableError(`embedding process for ${this.model}: ${what} took over ${this.timeoutMs} ms; killed`, where)),
+        this.timeoutMs,
+      );
       this.child.on("message", onMessage);
       this.child.on("exit", onExit);
     });

@@ -3,13 +3,14 @@
  * this process. The local engine runs Lambda handlers in-process, so it reaches this
  * through child.ts; a Lambda or a test may hold it directly.
  */
-import os from "node:os";
+
 import { existsSync } from "node:fs";
-import { getLlama, LlamaLogLevel, type Llama, type LlamaEmbeddingContext, type LlamaModel, type Token } from "node-llama-cpp";
-import { ModelUnavailableError } from "../../core/errors.ts";
-import { normalize, centroid } from "../../core/vectors.ts";
-import type { Embedder, Truncation } from "./embedder.ts";
+import os from "node:os";
+import { getLlama, type Llama, type LlamaEmbeddingContext, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
 import { config } from "../../core/config.ts";
+import { ModelUnavailableError } from "../../core/errors.ts";
+import { centroid, normalize } from "../../core/vectors.ts";
+import type { Embedder, Truncation } from "./embedder.ts";
 
 export interface LocalEmbedderOptions {
   modelPath: string;
@@ -42,7 +43,10 @@ export class LocalEmbedder implements Embedder {
 
   static async open(options: LocalEmbedderOptions): Promise<LocalEmbedder> {
     if (!existsSync(options.modelPath)) {
-      throw new ModelUnavailableError(`embedding model ${options.modelId} not found at ${options.modelPath} (run \`affiant models pull\`)`, { model: options.modelId });
+      throw new ModelUnavailableError(
+        `embedding model ${options.modelId} not found at ${options.modelPath} (run \`affiant models pull\`)`,
+        { model: options.modelId },
+      );
     }
     const contextSize = options.contextSize ?? 512;
     const threads = options.threads ?? config().AFFIANT_THREADS ?? Math.max(1, os.availableParallelism() - 1);
@@ -55,7 +59,11 @@ export class LocalEmbedder implements Embedder {
     } catch (err) {
       await model?.dispose();
       await llama.dispose();
-      throw new ModelUnavailableError(`embedding model ${options.modelId} could not be loaded: ${(err as Error).message}`, { model: options.modelId }, { cause: err });
+      throw new ModelUnavailableError(
+        `embedding model ${options.modelId} could not be loaded: ${(err as Error).message}`,
+        { model: options.modelId },
+        { cause: err },
+      );
     }
   }
 

@@ -6,10 +6,10 @@
  * function, it may run in-process.
  */
 import { existsSync } from "node:fs";
+import { type Env, config as envConfig } from "../../core/config.ts";
 import { ModelUnavailableError } from "../../core/errors.ts";
-import { modelEntry, modelFilePath, type EmbeddingConfig, type Registry } from "../../core/registry.ts";
+import { type EmbeddingConfig, modelEntry, modelFilePath, type Registry } from "../../core/registry.ts";
 import type { Embedder } from "./embedder.ts";
-import { config as envConfig, type Env } from "../../core/config.ts";
 
 export type EmbeddingsMode = "local" | "bedrock" | "off";
 
@@ -45,7 +45,12 @@ export async function openEmbedder(registry: Registry, options: OpenEmbedderOpti
   if (mode === "off") return { skipped: "AFFIANT_EMBEDDINGS=off" };
   if (mode === "bedrock") {
     const { TitanEmbedder } = await import("./titan.ts");
-    const embedder = new TitanEmbedder({ model: config.bedrock.model, dimensions: config.bedrock.dimensions, concurrency: config.bedrock.concurrency, guard: options.guard });
+    const embedder = new TitanEmbedder({
+      model: config.bedrock.model,
+      dimensions: config.bedrock.dimensions,
+      concurrency: config.bedrock.concurrency,
+      guard: options.guard,
+    });
     return { embedder, documentPrefix: "", queryPrefix: "", config };
   }
   const id = config.local.model;
@@ -71,6 +76,9 @@ async function importLocalEmbedder(): Promise<typeof import("./local.ts")> {
   try {
     return (await import(specifier)) as typeof import("./local.ts");
   } catch (err) {
-    throw new ModelUnavailableError(`the local embedder is not part of this build (${(err as Error).message}); in Lambda set AFFIANT_EMBEDDINGS=bedrock`, { model: "local-embedder" });
+    throw new ModelUnavailableError(
+      `the local embedder is not part of this build (${(err as Error).message}); in Lambda set AFFIANT_EMBEDDINGS=bedrock`,
+      { model: "local-embedder" },
+    );
   }
 }

@@ -7,9 +7,9 @@
 import { type BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import pLimit from "p-limit";
 import { ProviderError } from "../../core/errors.ts";
+import { bedrockRuntimeClient } from "../../core/providers/bedrock.ts";
 import { normalize } from "../../core/vectors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
-import { bedrockRuntimeClient } from "../../core/providers/bedrock.ts";
 
 export interface TitanEmbedderOptions {
   /** Default: amazon.titan-embed-text-v2:0. */
@@ -88,11 +88,17 @@ export class TitanEmbedder implements Embedder {
       body = JSON.parse(new TextDecoder().decode(res.body));
     } catch (err) {
       const e = err as Error & { $metadata?: { httpStatusCode?: number } };
-      const status = e.$metadata?.httpStatusCode ?? (e.name === "TimeoutError" || e.name === "AbortError" ? "timeout" : e instanceof SyntaxError ? "not JSON" : "network");
+      const status =
+        e.$metadata?.httpStatusCode ??
+        (e.name === "TimeoutError" || e.name === "AbortError" ? "timeout" : e instanceof SyntaxError ? "not JSON" : "network");
       throw new ProviderError(`bedrock embeddings ${this.model} failed (${status}: ${e.name})`, where, { cause: err });
     }
     const embedding = (body as { embedding?: unknown }).embedding;
-    if (!Array.isArray(embedding) || embedding.length !== this.dimensions || !embedding.every((x) => typeof x === "number" && Number.isFinite(x))) {
+    if (
+      !Array.isArray(embedding) ||
+      embedding.length !== this.dimensions ||
+      !embedding.every((x) => typeof x === "number" && Number.isFinite(x))
+    ) {
       throw new ProviderError(`bedrock embeddings ${this.model}: the response has no ${this.dimensions}-number embedding`, where);
     }
     // The service normalises; normalising again costs nothing and makes it a local fact.

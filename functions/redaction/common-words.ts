@@ -37,7 +37,9 @@ export function isCommonWord(word: string): boolean {
 }
 
 /** Abbreviations of immigration practice the word lists do not hold. */
-const practiceWords = new Set("ssn itin dob aka fka nta ice uscis eoir bia ij ina cfr usc vawa tvpa ead rfe noid noia nvc lpr usc pdf docx md ok".split(" "));
+const practiceWords = new Set(
+  "ssn itin dob aka fka nta ice uscis eoir bia ij ina cfr usc vawa tvpa ead rfe noid noia nvc lpr usc pdf docx md ok".split(" "),
+);
 
 /** Legal and procedural words (agencies, forms, titles, roles) the detector never takes for a name. */
 export const isLegalVocabulary = (word: string) => stopWords.has(fold(word)) || practiceWords.has(fold(word));

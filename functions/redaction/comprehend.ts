@@ -12,10 +12,10 @@
  * code points and are mapped to JavaScript string indexes.
  */
 import { ComprehendClient, DetectPiiEntitiesCommand, type PiiEntity } from "@aws-sdk/client-comprehend";
+import { config, type Env } from "../../core/config.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 import { awsServiceError } from "../aws-failure.ts";
-import { isNotName, type Detection, type EntityType } from "./detect.ts";
-import { config, type Env } from "../../core/config.ts";
+import { type Detection, type EntityType, isNotName } from "./detect.ts";
 
 /** Comprehend's PII types we take, and the placeholder type each becomes. */
 export const comprehendTypes: Readonly<Record<string, EntityType>> = {
@@ -104,7 +104,8 @@ export class ComprehendDetector {
     this.ownsClient = !options.client;
     this.client = options.client ?? new ComprehendClient({ maxAttempts: 4, retryMode: "standard" });
     this.minScore = options.minScore ?? config().AFFIANT_COMPREHEND_MIN_SCORE ?? 0.8;
-    if (!(this.minScore >= 0 && this.minScore <= 1)) throw new InvalidInputError(`AFFIANT_COMPREHEND_MIN_SCORE must be between 0 and 1`, { state: "Redact" });
+    if (!(this.minScore >= 0 && this.minScore <= 1))
+      throw new InvalidInputError(`AFFIANT_COMPREHEND_MIN_SCORE must be between 0 and 1`, { state: "Redact" });
     this.maxBytes = options.maxBytes ?? 99_000;
     this.timeoutMs = options.timeoutMs ?? 30_000;
   }
@@ -117,7 +118,9 @@ export class ComprehendDetector {
       let entities: PiiEntity[];
       try {
         this.calls++;
-        const res = await this.client.send(new DetectPiiEntitiesCommand({ Text: chunk.text, LanguageCode: language }), { abortSignal: AbortSignal.timeout(this.timeoutMs) });
+        const res = await this.client.send(new DetectPiiEntitiesCommand({ Text: chunk.text, LanguageCode: language }), {
+          abortSignal: AbortSignal.timeout(this.timeoutMs),
+        });
         entities = res.Entities ?? [];
       } catch (err) {
         // Fail closed: a Redact told to use Comprehend must not pass on less-redacted text.

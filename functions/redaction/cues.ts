@@ -4,17 +4,33 @@
  * that are never part of a name here (sentence openers, agencies, forms, titles).
  */
 
-const alt = (s: string) => s.trim().split(/\s*\|\s*/).filter(Boolean).map((w) => w.replace(/\./g, "\\.").replace(/ /g, "\\s+")).join("|");
+const alt = (s: string) =>
+  s
+    .trim()
+    .split(/\s*\|\s*/)
+    .filter(Boolean)
+    .map((w) => w.replace(/\./g, "\\.").replace(/ /g, "\\s+"))
+    .join("|");
 
-const titles = alt(`mr. | mrs. | ms. | miss | dr. | dra. | ofc. | officer | det. | detective | sgt. | sergeant | lt. | lieutenant | cpl. | corporal | deputy | trooper | agent | special agent | judge | hon. | honorable | attorney | advocate | counselor | investigator | inspector | capt. | captain | sr. | sra. | srta. | senor | senora | senorita | don | dona | lic. | licenciado | licenciada | abogado | abogada | oficial | agente | juez | jueza | sargento | doctor | doctora | prof. | profesor | profesora`);
+const titles = alt(
+  `mr. | mrs. | ms. | miss | dr. | dra. | ofc. | officer | det. | detective | sgt. | sergeant | lt. | lieutenant | cpl. | corporal | deputy | trooper | agent | special agent | judge | hon. | honorable | attorney | advocate | counselor | investigator | inspector | capt. | captain | sr. | sra. | srta. | senor | senora | senorita | don | dona | lic. | licenciado | licenciada | abogado | abogada | oficial | agente | juez | jueza | sargento | doctor | doctora | prof. | profesor | profesora`,
+);
 
-const roles = alt(`client | declarant | petitioner | applicant | beneficiary | respondent | defendant | suspect | victim | witness | complainant | reporting party | abuser | perpetrator | offender | interpreter | arrestee | cliente | declarante | sospechoso | sospechosa | victima | testigo | agresor | agresora | acusado | acusada | denunciante | solicitante | peticionario | peticionaria | detenido | detenida | imputado | imputada`);
+const roles = alt(
+  `client | declarant | petitioner | applicant | beneficiary | respondent | defendant | suspect | victim | witness | complainant | reporting party | abuser | perpetrator | offender | interpreter | arrestee | cliente | declarante | sospechoso | sospechosa | victima | testigo | agresor | agresora | acusado | acusada | denunciante | solicitante | peticionario | peticionaria | detenido | detenida | imputado | imputada`,
+);
 
-const kin = alt(`son | daughter | child | children | kids | husband | wife | spouse | ex-husband | ex-wife | ex husband | ex wife | partner | boyfriend | girlfriend | ex-boyfriend | ex-girlfriend | sister | brother | mother | father | mom | dad | stepfather | stepmother | stepson | stepdaughter | cousin | aunt | uncle | niece | nephew | grandmother | grandfather | grandson | granddaughter | mother-in-law | father-in-law | sister-in-law | brother-in-law | friend | neighbor | neighbour | employer | boss | landlord | roommate | hijo | hija | hijos | hijas | esposo | esposa | marido | mujer | pareja | novio | novia | exesposo | exesposa | ex esposo | ex esposa | expareja | hermano | hermana | hermanos | madre | padre | mama | papa | mami | papi | padrastro | madrastra | hijastro | hijastra | primo | prima | tio | tia | sobrino | sobrina | abuelo | abuela | nieto | nieta | suegro | suegra | cunado | cunada | amigo | amiga | vecino | vecina | jefe | jefa | patron | patrona | companero | companera`);
+const kin = alt(
+  `son | daughter | child | children | kids | husband | wife | spouse | ex-husband | ex-wife | ex husband | ex wife | partner | boyfriend | girlfriend | ex-boyfriend | ex-girlfriend | sister | brother | mother | father | mom | dad | stepfather | stepmother | stepson | stepdaughter | cousin | aunt | uncle | niece | nephew | grandmother | grandfather | grandson | granddaughter | mother-in-law | father-in-law | sister-in-law | brother-in-law | friend | neighbor | neighbour | employer | boss | landlord | roommate | hijo | hija | hijos | hijas | esposo | esposa | marido | mujer | pareja | novio | novia | exesposo | exesposa | ex esposo | ex esposa | expareja | hermano | hermana | hermanos | madre | padre | mama | papa | mami | papi | padrastro | madrastra | hijastro | hijastra | primo | prima | tio | tia | sobrino | sobrina | abuelo | abuela | nieto | nieta | suegro | suegra | cunado | cunada | amigo | amiga | vecino | vecina | jefe | jefa | patron | patrona | companero | companera`,
+);
 
-const possessive = alt(`my | her | his | their | our | your | the client's | the declarant's | the victim's | mi | mis | su | sus | nuestro | nuestra | nuestros | tu | el | la | los | las`);
+const possessive = alt(
+  `my | her | his | their | our | your | the client's | the declarant's | the victim's | mi | mis | su | sus | nuestro | nuestra | nuestros | tu | el | la | los | las`,
+);
 
-const verbs = alt(`married | marry | named | called | met | dating | se llama | se llamaba | llamado | llamada | de nombre | me case con | se caso con | case con | caso con | conoci a | conocio a | signed, | firmado, | firmada, | atentamente,`);
+const verbs = alt(
+  `married | marry | named | called | met | dating | se llama | se llamaba | llamado | llamada | de nombre | me case con | se caso con | case con | caso con | conoci a | conocio a | signed, | firmado, | firmada, | atentamente,`,
+);
 
 /**
  * A cue in folded text; the name starts where the match ends. A role or a relative may be
@@ -27,7 +43,26 @@ export const cuePattern = new RegExp(
 );
 
 /** Words after which a capitalised run is a place, not a person ("Harris County"). */
-export const placeAfter = new Set(["county", "city", "street", "avenue", "road", "park", "hospital", "school", "police", "court", "department", "university", "college", "condado", "ciudad", "hospital", "escuela", "parque"]);
+export const placeAfter = new Set([
+  "county",
+  "city",
+  "street",
+  "avenue",
+  "road",
+  "park",
+  "hospital",
+  "school",
+  "police",
+  "court",
+  "department",
+  "university",
+  "college",
+  "condado",
+  "ciudad",
+  "hospital",
+  "escuela",
+  "parque",
+]);
 
 /** Capitalised words that never belong to a name here, folded. */
 export const stopWords = new Set(
@@ -66,5 +101,7 @@ juzgado juzgados primero segundo tercero cuarto quinto primera segunda tercera f
 ayuntamiento alcaldia municipio presidencia instancia atencion ejecutiva comisaria estacion guardia ejercito marina armada defensa investigacion investigaciones agencia unidad coordinacion sistema desarrollo integral familia dif
 pgr fgr fge pgj inm cndh ssp sspc pnc mp ceav
 public safety justice prosecutor prosecutors prosecuting attorneys solicitor commonwealth marshal marshals patrol human health protective youth children
-`.split(/\s+/).filter(Boolean),
+`
+    .split(/\s+/)
+    .filter(Boolean),
 );

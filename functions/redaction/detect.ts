@@ -103,16 +103,20 @@ export function detectVaultValues(text: string, vault: Map<string, string>): Vau
       for (const d of detectKnownPeople(text, [{ name: value }])) found.push({ ...d, placeholder });
       continue;
     }
-    const words = fold(value).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+    const words = fold(value)
+      .split(/[^\p{L}\p{N}]+/u)
+      .filter(Boolean);
     if (words.length) {
       const re = new RegExp(`(?<![\\p{L}\\p{N}])${words.map(escapeRegExp).join("[^\\p{L}\\p{N}]+")}(?![\\p{L}\\p{N}])`, "gu");
-      for (const m of folded.matchAll(re)) found.push({ type: type as EntityType, start: m.index!, end: m.index! + m[0].length, canonical: value, placeholder });
+      for (const m of folded.matchAll(re))
+        found.push({ type: type as EntityType, start: m.index!, end: m.index! + m[0].length, canonical: value, placeholder });
     }
     const digits = value.replace(/\D/g, "");
     if (digits.length >= 5 && !noDigitForm.has(type)) {
       const letter = type === "A_NUMBER" ? "(?:(?<![\\p{L}\\p{N}])a\\s?[#.-]?\\s?)?" : "";
       const re = new RegExp(`${letter}(?<!\\d)${[...digits].join("[\\s.()/#-]{0,2}")}(?!\\d)`, "gu");
-      for (const m of folded.matchAll(re)) found.push({ type: type as EntityType, start: m.index!, end: m.index! + m[0].length, canonical: value, placeholder });
+      for (const m of folded.matchAll(re))
+        found.push({ type: type as EntityType, start: m.index!, end: m.index! + m[0].length, canonical: value, placeholder });
     }
   }
   return resolveOverlaps(found) as VaultDetection[];
@@ -130,9 +134,7 @@ export function mergeDetections(local: Detection[], extra: Detection[]): Detecti
 
 /** Keeps the longest detection where spans overlap; rule order breaks ties. */
 function resolveOverlaps(found: Detection[]): Detection[] {
-  const ordered = found
-    .map((d, i) => ({ d, i }))
-    .sort((a, b) => b.d.end - b.d.start - (a.d.end - a.d.start) || a.i - b.i);
+  const ordered = found.map((d, i) => ({ d, i })).sort((a, b) => b.d.end - b.d.start - (a.d.end - a.d.start) || a.i - b.i);
   const kept: Detection[] = [];
   for (const { d } of ordered) {
     if (kept.some((k) => d.start < k.end && k.start < d.end)) continue;

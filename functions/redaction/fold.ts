@@ -17,7 +17,33 @@ export function fold(text: string): string {
 }
 
 /** Name particles: part of a full name, never a name on their own ("de la Cruz", "del Río"). */
-export const particles = new Set(["de", "del", "la", "las", "los", "da", "das", "do", "dos", "di", "van", "von", "der", "den", "du", "le", "st", "san", "santa", "mc", "bin", "ibn", "al", "el", "y"]);
+export const particles = new Set([
+  "de",
+  "del",
+  "la",
+  "las",
+  "los",
+  "da",
+  "das",
+  "do",
+  "dos",
+  "di",
+  "van",
+  "von",
+  "der",
+  "den",
+  "du",
+  "le",
+  "st",
+  "san",
+  "santa",
+  "mc",
+  "bin",
+  "ibn",
+  "al",
+  "el",
+  "y",
+]);
 
 /** A word a person's name may hold: a capital first ("Ana", "ANA", "O'Neil", "García-López"). */
 export const nameWord = "\\p{Lu}[\\p{L}\\p{M}'’-]*";

@@ -7,8 +7,9 @@
  * part two people share (a spouse who took the abuser's surname) is neither person: it gets
  * its own placeholder, which re-injection fills with the part itself.
  */
-import type { Detection, KnownPerson } from "./detect.ts";
+
 import { isCommonWord, isLegalVocabulary } from "./common-words.ts";
+import type { Detection, KnownPerson } from "./detect.ts";
 import { escapeRegExp, fold, isAllCaps, isCapitalised, particles } from "./fold.ts";
 
 const words = (name: string) => name.trim().split(/\s+/).filter(Boolean);
@@ -61,7 +62,12 @@ export function detectKnownPeople(text: string, people: KnownPerson[]): Detectio
       // Written with capitals (every word of it that is not a particle), or a full name, or a
       // part no everyday word spells (the word lists are read only when it comes to that).
       const written = words(text.slice(start, end));
-      if (!written.every((w) => isCapitalised(w) || particles.has(fold(w))) && partsOf(variant).length < 2 && written.some((w) => !particles.has(fold(w)) && (isLegalVocabulary(w) || isCommonWord(w)))) continue;
+      if (
+        !written.every((w) => isCapitalised(w) || particles.has(fold(w))) &&
+        partsOf(variant).length < 2 &&
+        written.some((w) => !particles.has(fold(w)) && (isLegalVocabulary(w) || isCommonWord(w)))
+      )
+        continue;
       push(start, end);
     }
   };
@@ -73,7 +79,9 @@ export function detectKnownPeople(text: string, people: KnownPerson[]): Detectio
     for (const part of partsOf(person.name)) {
       if (words(part).length === words(person.name).length) continue;
       const shared = owners.get(fold(part))!.size > 1;
-      find(part, (start, end) => out.push({ type, start, end, canonical: shared ? `person-part:${fold(part)}` : canonical, display: shared ? part : person.name }));
+      find(part, (start, end) =>
+        out.push({ type, start, end, canonical: shared ? `person-part:${fold(part)}` : canonical, display: shared ? part : person.name }),
+      );
     }
   }
   return out;

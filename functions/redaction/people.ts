@@ -43,7 +43,9 @@ function tokenize(text: string, folded: string): Token[] {
 function readWithCompromise(text: string, tokens: Token[]): Array<[number, number]> {
   const byStart = new Map(tokens.map((t) => [t.start, t]));
   const doc = nlp(text);
-  const sentences = doc.json({ offset: true, terms: { offset: true } }) as Array<{ terms: Array<{ text: string; tags: string[]; offset: { start: number; length: number } }> }>;
+  const sentences = doc.json({ offset: true, terms: { offset: true } }) as Array<{
+    terms: Array<{ text: string; tags: string[]; offset: { start: number; length: number } }>;
+  }>;
   for (const s of sentences) {
     for (const term of s.terms) {
       const token = byStart.get(term.offset.start);
@@ -59,8 +61,30 @@ function readWithCompromise(text: string, tokens: Token[]): Array<[number, numbe
 }
 
 /** Particles that may open a run of particles inside a name. */
-const runStarters = new Set(["de", "del", "da", "das", "do", "dos", "di", "du", "van", "von", "der", "den", "le", "st", "san", "santa", "mc", "bin", "ibn", "al"]);
-const isParticle = (t: Token) => particles.has(t.folded) && (!isCapitalised(t.text) || isAllCaps(t.text) || ["de", "del", "van", "von", "da", "dos"].includes(t.folded));
+const runStarters = new Set([
+  "de",
+  "del",
+  "da",
+  "das",
+  "do",
+  "dos",
+  "di",
+  "du",
+  "van",
+  "von",
+  "der",
+  "den",
+  "le",
+  "st",
+  "san",
+  "santa",
+  "mc",
+  "bin",
+  "ibn",
+  "al",
+]);
+const isParticle = (t: Token) =>
+  particles.has(t.folded) && (!isCapitalised(t.text) || isAllCaps(t.text) || ["de", "del", "van", "von", "da", "dos"].includes(t.folded));
 const gazetteer = (t: Token) => gazetteerKind(t.folded);
 
 /**
@@ -70,7 +94,8 @@ const gazetteer = (t: Token) => gazetteerKind(t.folded);
  */
 function nameLike(t: Token, inName = false): boolean {
   if (!isCapitalised(t.text) || t.text.length < 2 || stopWords.has(t.folded) || particles.has(t.folded)) return false;
-  if (isAllCaps(t.text) && t.text.length <= 3 && !gazetteer(t) && !(inName && t.text.length === 3 && /[aeiou]/.test(t.folded))) return false;
+  if (isAllCaps(t.text) && t.text.length <= 3 && !gazetteer(t) && !(inName && t.text.length === 3 && /[aeiou]/.test(t.folded)))
+    return false;
   return true;
 }
 
@@ -142,7 +167,13 @@ export function findPeople(text: string): string[] {
     if (i < 0 || tokens[i]!.start !== m.index! + m[0].length) continue;
     // A name may open with its particles ("el oficial del Río Argueta").
     let j = i;
-    while (j < tokens.length - 1 && runStarters.has(tokens[i]!.folded) && isParticle(tokens[j]!) && joined(text, tokens[j]!, tokens[j + 1]!)) j++;
+    while (
+      j < tokens.length - 1 &&
+      runStarters.has(tokens[i]!.folded) &&
+      isParticle(tokens[j]!) &&
+      joined(text, tokens[j]!, tokens[j + 1]!)
+    )
+      j++;
     if (!nameLike(tokens[j]!)) continue;
     const [, last] = grow(text, tokens, j, true);
     spans.push([i, last]);

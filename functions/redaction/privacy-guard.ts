@@ -43,8 +43,10 @@ export interface GuardHashes {
   entries: Array<[Kind, number, string, string]>;
 }
 
-
-const wordsOf = (text: string) => fold(text).split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const wordsOf = (text: string) =>
+  fold(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 
 function mac(key: Buffer, kind: Kind, text: string): string {
   return createHmac("sha256", key).update(`${kind}\0${text}`).digest("base64").slice(0, 22);
@@ -79,7 +81,9 @@ export function hashedGuard(hashes: GuardHashes): PrivacyGuard {
   const digitLengths = [...new Set(hashes.entries.filter(([k]) => k === "digits").map(([, n]) => n))];
   const hasNames = hashes.entries.some(([k]) => k === "name");
   const refuse = (stage: string, type: string): never => {
-    throw new PrivacyViolationError(`${stage}: the prompt contains a real ${type} value from the vault; nothing was sent`, { state: stage });
+    throw new PrivacyViolationError(`${stage}: the prompt contains a real ${type} value from the vault; nothing was sent`, {
+      state: stage,
+    });
   };
   return {
     check(stage, prompt) {
@@ -91,7 +95,10 @@ export function hashedGuard(hashes: GuardHashes): PrivacyGuard {
       for (const n of textLengths) {
         for (let i = 0; i + n <= tokens.length; i++) {
           if (!startsValue(tokens[i]!.word)) continue;
-          const window = tokens.slice(i, i + n).map((t) => t.word).join(" ");
+          const window = tokens
+            .slice(i, i + n)
+            .map((t) => t.word)
+            .join(" ");
           if (seen.has(window)) continue;
           seen.add(window);
           const type = byHash.get(`text:${mac(key, "text", window)}`);
@@ -125,10 +132,16 @@ export function privacyGuard(vault: Map<string, string>): PrivacyGuard {
 
 /** Redact: seals the keyed hashes beside the vault, under the guard's own KMS purpose. */
 export async function writeGuard(store: BlobStore, caseId: string, executionName: string, vault: Map<string, string>): Promise<void> {
-  await putSealedJson(store, caseKeys.guard(caseId, executionName), guardHashes(vault), { caseId, state: "Redact", purpose: sealedPurposes.guard });
+  await putSealedJson(store, caseKeys.guard(caseId, executionName), guardHashes(vault), {
+    caseId,
+    state: "Redact",
+    purpose: sealedPurposes.guard,
+  });
 }
 
 /** The fallback and the embedding guard: the hashes, never the vault. */
 export async function readGuard(store: BlobStore, caseId: string, executionName: string, state: string): Promise<PrivacyGuard> {
-  return hashedGuard(await getSealedJson<GuardHashes>(store, caseKeys.guard(caseId, executionName), { caseId, state, purpose: sealedPurposes.guard }));
+  return hashedGuard(
+    await getSealedJson<GuardHashes>(store, caseKeys.guard(caseId, executionName), { caseId, state, purpose: sealedPurposes.guard }),
+  );
 }

@@ -2,7 +2,7 @@
  * Typed, numbered placeholders that stay stable across every document of a case: the
  * same A-number is `[A_NUMBER_1]` in the intake notes and in the police report.
  */
-import { detectPii, mergeDetections, type Detection, type EntityType, type KnownPerson } from "./detect.ts";
+import { type Detection, detectPii, type EntityType, type KnownPerson, mergeDetections } from "./detect.ts";
 import { withDiscovered } from "./names.ts";
 import { findPeople } from "./people.ts";
 

@@ -4,7 +4,7 @@
  * uploaded documents themselves, nothing in the store holds a client's identity in clear.
  */
 import type { BlobStore } from "../../core/blob-store.ts";
-import { sealedPurposes, type SealedPurpose } from "./kms-envelope.ts";
+import { type SealedPurpose, sealedPurposes } from "./kms-envelope.ts";
 import { readVault, writeVault } from "./vault.ts";
 
 const entry = "json";

@@ -11,10 +11,17 @@ import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
-import { homePaths } from "../../core/paths.ts";
-import { AffiantError, VaultUnreadableError } from "../../core/errors.ts";
-import { encryptionContext, vaultPurpose, withNewDataKey, withStoredDataKey, type KmsEnvelopeOptions, type SealedPurpose } from "./kms-envelope.ts";
 import { config } from "../../core/config.ts";
+import { AffiantError, VaultUnreadableError } from "../../core/errors.ts";
+import { homePaths } from "../../core/paths.ts";
+import {
+  encryptionContext,
+  type KmsEnvelopeOptions,
+  type SealedPurpose,
+  vaultPurpose,
+  withNewDataKey,
+  withStoredDataKey,
+} from "./kms-envelope.ts";
 
 const localMagic = "AFV1";
 const kmsMagic = "AFK1";
@@ -47,7 +54,11 @@ function decrypt(sealed: Buffer, key: Buffer, state: string, aad?: Buffer): Map<
     const json = Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]).toString("utf8");
     return new Map(Object.entries(JSON.parse(json) as Record<string, string>));
   } catch (err) {
-    throw new VaultUnreadableError(`${state}: the vault does not authenticate (tampered, or sealed with another key)`, { state }, { cause: err });
+    throw new VaultUnreadableError(
+      `${state}: the vault does not authenticate (tampered, or sealed with another key)`,
+      { state },
+      { cause: err },
+    );
   }
 }
 
@@ -56,7 +67,8 @@ export function sealVault(mapping: Map<string, string>, key: Buffer = localKey()
 }
 
 export function openVault(sealed: Buffer, key: Buffer = localKey(), state = "Reinject"): Map<string, string> {
-  if (sealed.subarray(0, 4).toString() !== localMagic) throw new VaultUnreadableError(`${state}: the vault blob is not a locally sealed vault`, { state });
+  if (sealed.subarray(0, 4).toString() !== localMagic)
+    throw new VaultUnreadableError(`${state}: the vault blob is not a locally sealed vault`, { state });
   return decrypt(sealed.subarray(4), key, state);
 }
 
@@ -88,23 +100,39 @@ export async function sealVaultWithKms(mapping: Map<string, string>, caseId: str
   return withNewDataKey(caseId, kms, (dataKey, encryptedKey) => {
     const length = Buffer.alloc(2);
     length.writeUInt16BE(encryptedKey.length);
-    return Buffer.concat([Buffer.from(kmsMagic), length, encryptedKey, encrypt(mapping, dataKey, envelopeAad(encryptedKey, caseId, purpose))]);
+    return Buffer.concat([
+      Buffer.from(kmsMagic),
+      length,
+      encryptedKey,
+      encrypt(mapping, dataKey, envelopeAad(encryptedKey, caseId, purpose)),
+    ]);
   });
 }
 
-export async function openVaultWithKms(sealed: Buffer, caseId: string, kms: KmsEnvelopeOptions = {}, state = "Reinject"): Promise<Map<string, string>> {
-  if (sealed.subarray(0, 4).toString() !== kmsMagic || sealed.length < 6) throw new VaultUnreadableError(`${state}: the vault blob is not a KMS-sealed vault`, { state });
+export async function openVaultWithKms(
+  sealed: Buffer,
+  caseId: string,
+  kms: KmsEnvelopeOptions = {},
+  state = "Reinject",
+): Promise<Map<string, string>> {
+  if (sealed.subarray(0, 4).toString() !== kmsMagic || sealed.length < 6)
+    throw new VaultUnreadableError(`${state}: the vault blob is not a KMS-sealed vault`, { state });
   const length = sealed.readUInt16BE(4);
   const encryptedKey = sealed.subarray(6, 6 + length);
-  if (encryptedKey.length !== length || sealed.length < 6 + length + 28) throw new VaultUnreadableError(`${state}: the KMS-sealed vault is truncated`, { state });
+  if (encryptedKey.length !== length || sealed.length < 6 + length + 28)
+    throw new VaultUnreadableError(`${state}: the KMS-sealed vault is truncated`, { state });
   const purpose = kms.purpose ?? vaultPurpose;
-  return withStoredDataKey(caseId, encryptedKey, { ...kms, state }, (dataKey) => decrypt(sealed.subarray(6 + length), dataKey, state, envelopeAad(encryptedKey, caseId, purpose)));
+  return withStoredDataKey(caseId, encryptedKey, { ...kms, state }, (dataKey) =>
+    decrypt(sealed.subarray(6 + length), dataKey, state, envelopeAad(encryptedKey, caseId, purpose)),
+  );
 }
 
 const useKms = (options: VaultOptions) => Boolean(options.kms?.keyId ?? config().AFFIANT_KMS_KEY_ID);
 
 export async function writeVault(store: BlobStore, key: string, mapping: Map<string, string>, options: VaultOptions = {}): Promise<void> {
-  const sealed = useKms(options) ? await sealVaultWithKms(mapping, caseIdOf(key, { state: "Redact", ...options }), { ...options.kms, purpose: options.purpose }) : sealVault(mapping);
+  const sealed = useKms(options)
+    ? await sealVaultWithKms(mapping, caseIdOf(key, { state: "Redact", ...options }), { ...options.kms, purpose: options.purpose })
+    : sealVault(mapping);
   await store.put(key, sealed);
 }
 
@@ -113,7 +141,8 @@ export async function readVault(store: BlobStore, key: string, options: VaultOpt
   const state = options.state ?? "Reinject";
   const sealed = await store.get(key);
   const magic = sealed.subarray(0, 4).toString();
-  if (magic === kmsMagic) return openVaultWithKms(sealed, caseIdOf(key, { ...options, state }), { ...options.kms, purpose: options.purpose }, state);
+  if (magic === kmsMagic)
+    return openVaultWithKms(sealed, caseIdOf(key, { ...options, state }), { ...options.kms, purpose: options.purpose }, state);
   if (magic === localMagic) return openVault(sealed, localKey(), state);
   throw new VaultUnreadableError(`${state}: vault ${key} has an unknown format`, { state });
 }

@@ -7,7 +7,8 @@
  */
 import type { DeclarationDocument } from "../../core/declaration.ts";
 
-const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
 
 export interface BilingualReviewInput {
   english: DeclarationDocument;
@@ -18,14 +19,18 @@ export interface BilingualReviewInput {
 
 export function renderBilingualReview({ english, spanish, missing }: BilingualReviewInput): string {
   const cell = (text: string, lang: string) => `<td lang="${lang}">${escapeHtml(text)}</td>`;
-  const row = (en: string, es: string, className = "") => `<tr${className ? ` class="${className}"` : ""}>${cell(en, "en")}${cell(es, "es")}</tr>`;
+  const row = (en: string, es: string, className = "") =>
+    `<tr${className ? ` class="${className}"` : ""}>${cell(en, "en")}${cell(es, "es")}</tr>`;
   const rows = [row(english.title, spanish.title, "title"), row(english.intro, spanish.intro)];
   english.sections.forEach((section, i) => {
     const es = spanish.sections[i];
     rows.push(row(`${section.number}. ${section.heading}`, es ? `${es.number}. ${es.heading}` : "", "heading"));
     rows.push(row(section.drafted ? section.text : "(not drafted)", es?.drafted ? es.text : "(sin traducción)"));
     const dropped = missing.get(section.number) ?? [];
-    if (dropped.length) rows.push(`<tr class="flag"><td colspan="2">The Spanish of section ${section.number} leaves out: ${dropped.map(escapeHtml).join(", ")}</td></tr>`);
+    if (dropped.length)
+      rows.push(
+        `<tr class="flag"><td colspan="2">The Spanish of section ${section.number} leaves out: ${dropped.map(escapeHtml).join(", ")}</td></tr>`,
+      );
   });
   rows.push(row(english.verification, spanish.verification));
   if (english.readBack) rows.push(row(english.readBack, ""));

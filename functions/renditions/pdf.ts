@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import PDFDocument from "pdfkit";
-import { documentLabels, type DeclarationDocument } from "../../core/declaration.ts";
+import { type DeclarationDocument, documentLabels } from "../../core/declaration.ts";
 import { log } from "../../core/log.ts";
 import { blankLine, signatureBlockFor } from "./signature-block.ts";
 
@@ -30,7 +30,8 @@ export function pdfFonts(): Fonts {
   try {
     const dir = path.join(path.dirname(createRequire(import.meta.url).resolve("pdfjs-dist/package.json")), "standard_fonts");
     const file = (style: string) => path.join(dir, `LiberationSans-${style}.ttf`);
-    if (["Regular", "Bold", "Italic"].every((s) => existsSync(file(s)))) fonts = { regular: file("Regular"), bold: file("Bold"), italic: file("Italic"), embedded: true };
+    if (["Regular", "Bold", "Italic"].every((s) => existsSync(file(s))))
+      fonts = { regular: file("Regular"), bold: file("Bold"), italic: file("Italic"), embedded: true };
   } catch {
     // not installed: fall through to the built-in fonts
   }
@@ -46,15 +47,32 @@ function unprintable(pdf: PDFKit.PDFDocument, doc: DeclarationDocument): number 
   // pdfkit keeps the fontkit font of an embedded font at `_font.font`; the built-in fonts have
   // none and draw WinAnsi only.
   const font = (pdf.font("body") as unknown as { _font?: { font?: { hasGlyphForCodePoint?(cp: number): boolean } } })._font?.font;
-  const drawable = font?.hasGlyphForCodePoint ? (c: string) => font.hasGlyphForCodePoint!(c.codePointAt(0)!) : (c: string) => c.codePointAt(0)! <= 0xff || winAnsiExtras.has(c);
-  const all = [doc.title, doc.intro, doc.verification, doc.readBack ?? "", doc.signatory, doc.notice, doc.failingReview ?? "", doc.certificate?.statement ?? "", ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations])].join("");
+  const drawable = font?.hasGlyphForCodePoint
+    ? (c: string) => font.hasGlyphForCodePoint!(c.codePointAt(0)!)
+    : (c: string) => c.codePointAt(0)! <= 0xff || winAnsiExtras.has(c);
+  const all = [
+    doc.title,
+    doc.intro,
+    doc.verification,
+    doc.readBack ?? "",
+    doc.signatory,
+    doc.notice,
+    doc.failingReview ?? "",
+    doc.certificate?.statement ?? "",
+    ...doc.sections.flatMap((s) => [s.heading, s.text, ...s.citations]),
+  ].join("");
   return [...new Set(all)].filter((c) => !/\s/.test(c) && !drawable(c)).length;
 }
 
 export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
   const f = pdfFonts();
   const margin = 72;
-  const pdf = new PDFDocument({ size: "LETTER", margins: { top: margin, bottom: margin, left: margin, right: margin }, bufferPages: true, info: { Title: doc.title, Creator: "Affiant", Subject: doc.notice } });
+  const pdf = new PDFDocument({
+    size: "LETTER",
+    margins: { top: margin, bottom: margin, left: margin, right: margin },
+    bufferPages: true,
+    info: { Title: doc.title, Creator: "Affiant", Subject: doc.notice },
+  });
   const chunks: Buffer[] = [];
   const done = new Promise<Buffer>((resolve, reject) => {
     pdf.on("data", (c: Buffer) => chunks.push(c));
@@ -69,7 +87,11 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
 
   const labels = documentLabels[doc.language ?? "en"];
   const signatureBlock = signatureBlockFor(doc.language);
-  const text = (font: string, size: number, s: string, options: PDFKit.Mixins.TextOptions = {}) => pdf.font(font).fontSize(size).text(s, { lineGap: 3, ...options });
+  const text = (font: string, size: number, s: string, options: PDFKit.Mixins.TextOptions = {}) =>
+    pdf
+      .font(font)
+      .fontSize(size)
+      .text(s, { lineGap: 3, ...options });
   text("bold", 16, doc.title, { align: "center" });
   pdf.moveDown();
   if (doc.failingReview) {
@@ -126,7 +148,14 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
     pdf.switchToPage(i);
     const bottom = pdf.page.margins.bottom;
     pdf.page.margins.bottom = 0;
-    pdf.font("body").fontSize(9).text(`Page ${i + 1 - range.start} of ${range.count}`, margin, pdf.page.height - margin / 2, { width: pdf.page.width - 2 * margin, align: "center", lineBreak: false });
+    pdf
+      .font("body")
+      .fontSize(9)
+      .text(`Page ${i + 1 - range.start} of ${range.count}`, margin, pdf.page.height - margin / 2, {
+        width: pdf.page.width - 2 * margin,
+        align: "center",
+        lineBreak: false,
+      });
     pdf.page.margins.bottom = bottom;
   }
   pdf.end();

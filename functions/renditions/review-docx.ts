@@ -10,41 +10,80 @@ import { contradictionLine, factLine, type ReviewDocument } from "../review-docu
 
 const font = "Times New Roman";
 const text = (s: string, options: { bold?: boolean; italics?: boolean; color?: string; size?: number } = {}) =>
-  new Paragraph({ spacing: { after: 120 }, children: [new TextRun({ text: s, font, size: options.size ?? 22, bold: options.bold, italics: options.italics, color: options.color })] });
+  new Paragraph({
+    spacing: { after: 120 },
+    children: [
+      new TextRun({ text: s, font, size: options.size ?? 22, bold: options.bold, italics: options.italics, color: options.color }),
+    ],
+  });
 const heading = (s: string, level: (typeof HeadingLevel)[keyof typeof HeadingLevel] = HeadingLevel.HEADING_2) =>
   new Paragraph({ heading: level, spacing: { before: 240, after: 120 }, children: [new TextRun({ text: s, font, bold: true, size: 26 })] });
 const bullets = (items: string[], none: string) => (items.length ? items : [none]).map((i) => text(`• ${i}`));
 
 /** One row of headers and one of texts, a column per version. */
 function versionsTable(versions: string[], texts: string[]): Table {
-  const cell = (s: string, bold = false) => new TableCell({ width: { size: Math.floor(100 / versions.length), type: WidthType.PERCENTAGE }, children: [text(s || "(nothing drafted)", { bold, italics: !s })] });
+  const cell = (s: string, bold = false) =>
+    new TableCell({
+      width: { size: Math.floor(100 / versions.length), type: WidthType.PERCENTAGE },
+      children: [text(s || "(nothing drafted)", { bold, italics: !s })],
+    });
   return new Table({
     width: { size: 100, type: WidthType.PERCENTAGE },
-    rows: [new TableRow({ tableHeader: true, children: versions.map((v) => cell(v, true)) }), new TableRow({ children: texts.map((t) => cell(t)) })],
+    rows: [
+      new TableRow({ tableHeader: true, children: versions.map((v) => cell(v, true)) }),
+      new TableRow({ children: texts.map((t) => cell(t)) }),
+    ],
   });
 }
 
 export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
   const children: Array<Paragraph | Table> = [heading(doc.title, HeadingLevel.TITLE)];
   children.push(
-    doc.review.status === "passed" ? text("Quality gate: passed.", { bold: true }) : text(`FAILING REVIEW: ${doc.review.failures.join("; ")}`, { bold: true, color: "B00020" }),
+    doc.review.status === "passed"
+      ? text("Quality gate: passed.", { bold: true })
+      : text(`FAILING REVIEW: ${doc.review.failures.join("; ")}`, { bold: true, color: "B00020" }),
   );
   for (const p of doc.paragraphs) {
-    children.push(heading(`${p.number}. ${p.heading}`), text(p.citation, { italics: true, size: 20 }), versionsTable(doc.versions, p.texts));
+    children.push(
+      heading(`${p.number}. ${p.heading}`),
+      text(p.citation, { italics: true, size: 20 }),
+      versionsTable(doc.versions, p.texts),
+    );
     children.push(text(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, { size: 20 }));
-    if (p.sentences) for (const [i, s] of p.sentences.entries()) children.push(text(`${i + 1}. ${s.text} (${s.exhibits.join("; ") || "no exhibit"})`, { size: 20 }));
-    for (const u of p.unsupported) children.push(text(`Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`, { color: "B00020", size: 20 }));
+    if (p.sentences)
+      for (const [i, s] of p.sentences.entries())
+        children.push(text(`${i + 1}. ${s.text} (${s.exhibits.join("; ") || "no exhibit"})`, { size: 20 }));
+    for (const u of p.unsupported)
+      children.push(text(`Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`, { color: "B00020", size: 20 }));
   }
-  children.push(heading("Judges' notes"), ...bullets(doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"));
+  children.push(
+    heading("Judges' notes"),
+    ...bullets(
+      doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`),
+      "none recorded",
+    ),
+  );
   children.push(heading("Facts to confirm with the client"), ...bullets(doc.factsToConfirm.map(factLine), "none"));
   children.push(heading("Contradictions between sources"), ...bullets(doc.contradictions.map(contradictionLine), "none found"));
   children.push(heading("Placeholder problems left"), ...bullets(doc.placeholderProblems, "none"));
   children.push(heading("Elements not covered"), ...bullets(doc.elementsNotCovered, "none"));
   children.push(heading("Documents never cited"), ...bullets(doc.documentsNeverCited, "none"));
-  children.push(heading("Evidence to gather"), ...bullets(doc.evidenceChecklist.map((i) => `☐ ${i}`), "none listed"));
+  children.push(
+    heading("Evidence to gather"),
+    ...bullets(
+      doc.evidenceChecklist.map((i) => `☐ ${i}`),
+      "none listed",
+    ),
+  );
   children.push(
     heading("Exhibit list"),
-    ...bullets(doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`), "none"),
+    ...bullets(
+      doc.exhibits.map(
+        (e) =>
+          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
+      ),
+      "none",
+    ),
   );
   children.push(text(`Not checked by Affiant yet: ${doc.notChecked.join("; ")}.`, { italics: true, size: 18 }));
   return Packer.toBuffer(new Document({ title: doc.title, creator: "Affiant", sections: [{ children }] }));

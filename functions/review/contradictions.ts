@@ -58,51 +58,129 @@ const accidental = [
   words("fell|falling|fallen|slipped|tripped|stumbled"),
   words("(?:walked|ran|bumped|banged|crashed) into"),
   words("accident|accidental|accidentally|clumsy|by mistake"),
-  words("me ca[ií]|se cay[oó]|ca[ií]da|me resbal[eé]|se resbal[oó]|resbal[oó]n|tropec[eé]|se tropez[oó]|tropez[oó]|accidente|accidentalmente|torpe|me golpe[eé] con|me pegu[eé] con|choqu[eé] con"),
+  words(
+    "me ca[ií]|se cay[oó]|ca[ií]da|me resbal[eé]|se resbal[oó]|resbal[oó]n|tropec[eé]|se tropez[oó]|tropez[oó]|accidente|accidentalmente|torpe|me golpe[eé] con|me pegu[eé] con|choqu[eé] con",
+  ),
 ];
 // Causes where someone did the harm.
 const inflicted = [
-  words("pushed|pushes|pushing|shoved|hit|hits|hitting|punched|punches|slapped|slaps|kicked|kicks|choked|chokes|strangled|beat|beats|beaten|struck|assaulted|attacked|grabbed|twisted|threw|thrown|stabbed|burned|bit"),
-  words("empuj[oó]|empujaba|golpe[oó]|golpeaba|hab[ií]a golpeado|me peg[oó]|le peg[oó]|pegaba|pate[oó]|pateaba|abofete[oó]|cachete[oó]|ahorc[oó]|estrangul[oó]|asfixi[oó]|agredi[oó]|atac[oó]|me tir[oó]|la tir[oó]|jal[oó]|torci[oó]|quem[oó]|mordi[oó]"),
+  words(
+    "pushed|pushes|pushing|shoved|hit|hits|hitting|punched|punches|slapped|slaps|kicked|kicks|choked|chokes|strangled|beat|beats|beaten|struck|assaulted|attacked|grabbed|twisted|threw|thrown|stabbed|burned|bit",
+  ),
+  words(
+    "empuj[oó]|empujaba|golpe[oó]|golpeaba|hab[ií]a golpeado|me peg[oó]|le peg[oó]|pegaba|pate[oó]|pateaba|abofete[oó]|cachete[oó]|ahorc[oó]|estrangul[oó]|asfixi[oó]|agredi[oó]|atac[oó]|me tir[oó]|la tir[oó]|jal[oó]|torci[oó]|quem[oó]|mordi[oó]",
+  ),
 ];
 // A negation just before the cause word turns it around ("it was not an accident", "no me caí").
 const negated = /(?<!\p{L})(?:not|never|no|didn'?t|did not|wasn'?t|was not|nunca|tampoco)(?:\s+\S+){0,2}\s*$/iu;
 
 // Body parts, English and Spanish, each to one English name so the two languages meet.
 const bodyParts: Record<string, string> = {
-  wrist: "wrist", wrists: "wrist", muñeca: "wrist", muñecas: "wrist",
-  arm: "arm", arms: "arm", brazo: "arm", brazos: "arm",
-  hand: "hand", hands: "hand", mano: "hand", manos: "hand",
-  finger: "finger", fingers: "finger", dedo: "finger", dedos: "finger",
-  shoulder: "shoulder", hombro: "shoulder",
-  face: "face", cara: "face", rostro: "face",
-  eye: "eye", eyes: "eye", ojo: "eye", ojos: "eye",
-  nose: "nose", nariz: "nose",
-  jaw: "jaw", mandíbula: "jaw",
-  lip: "lip", lips: "lip", labio: "lip", labios: "lip",
-  mouth: "mouth", boca: "mouth",
-  head: "head", cabeza: "head",
-  neck: "neck", throat: "neck", cuello: "neck", garganta: "neck",
-  rib: "rib", ribs: "rib", costilla: "rib", costillas: "rib",
+  wrist: "wrist",
+  wrists: "wrist",
+  muñeca: "wrist",
+  muñecas: "wrist",
+  arm: "arm",
+  arms: "arm",
+  brazo: "arm",
+  brazos: "arm",
+  hand: "hand",
+  hands: "hand",
+  mano: "hand",
+  manos: "hand",
+  finger: "finger",
+  fingers: "finger",
+  dedo: "finger",
+  dedos: "finger",
+  shoulder: "shoulder",
+  hombro: "shoulder",
+  face: "face",
+  cara: "face",
+  rostro: "face",
+  eye: "eye",
+  eyes: "eye",
+  ojo: "eye",
+  ojos: "eye",
+  nose: "nose",
+  nariz: "nose",
+  jaw: "jaw",
+  mandíbula: "jaw",
+  lip: "lip",
+  lips: "lip",
+  labio: "lip",
+  labios: "lip",
+  mouth: "mouth",
+  boca: "mouth",
+  head: "head",
+  cabeza: "head",
+  neck: "neck",
+  throat: "neck",
+  cuello: "neck",
+  garganta: "neck",
+  rib: "rib",
+  ribs: "rib",
+  costilla: "rib",
+  costillas: "rib",
   // "back" alone is too often not the body ("came back"): only the Spanish word.
   espalda: "back",
-  leg: "leg", legs: "leg", pierna: "leg", piernas: "leg",
-  knee: "knee", rodilla: "knee",
-  ankle: "ankle", tobillo: "ankle",
-  stomach: "stomach", abdomen: "stomach", estómago: "stomach", vientre: "stomach",
-  chest: "chest", pecho: "chest",
+  leg: "leg",
+  legs: "leg",
+  pierna: "leg",
+  piernas: "leg",
+  knee: "knee",
+  rodilla: "knee",
+  ankle: "ankle",
+  tobillo: "ankle",
+  stomach: "stomach",
+  abdomen: "stomach",
+  estómago: "stomach",
+  vientre: "stomach",
+  chest: "chest",
+  pecho: "chest",
 };
 const months: Record<string, number> = {
-  january: 1, february: 2, march: 3, april: 4, may: 5, june: 6, july: 7, august: 8, september: 9, october: 10, november: 11, december: 12,
-  enero: 1, febrero: 2, marzo: 3, abril: 4, mayo: 5, junio: 6, julio: 7, agosto: 8, septiembre: 9, setiembre: 9, octubre: 10, noviembre: 11, diciembre: 12,
+  january: 1,
+  february: 2,
+  march: 3,
+  april: 4,
+  may: 5,
+  june: 6,
+  july: 7,
+  august: 8,
+  september: 9,
+  october: 10,
+  november: 11,
+  december: 12,
+  enero: 1,
+  febrero: 2,
+  marzo: 3,
+  abril: 4,
+  mayo: 5,
+  junio: 6,
+  julio: 7,
+  agosto: 8,
+  septiembre: 9,
+  setiembre: 9,
+  octubre: 10,
+  noviembre: 11,
+  diciembre: 12,
 };
 const monthNames = Object.keys(months).join("|");
 const datePatterns: Array<{ re: RegExp; read: (m: RegExpExecArray) => EventDate }> = [
   { re: /\b(\d{4})-(\d{2})-(\d{2})\b/g, read: (m) => ({ year: +m[1]!, month: +m[2]!, day: +m[3]! }) },
   { re: /\b(\d{1,2})\/(\d{1,2})\/(\d{4})\b/g, read: (m) => ({ year: +m[3]!, month: +m[1]!, day: +m[2]! }) },
-  { re: new RegExp(`\\b(${monthNames})\\.?\\s+(\\d{1,2}),?\\s+(\\d{4})\\b`, "gi"), read: (m) => ({ year: +m[3]!, month: months[m[1]!.toLowerCase()]!, day: +m[2]! }) },
-  { re: new RegExp(`\\b(\\d{1,2})\\s+de\\s+(${monthNames})\\s+(?:de|del)\\s+(\\d{4})\\b`, "gi"), read: (m) => ({ year: +m[3]!, month: months[m[2]!.toLowerCase()]!, day: +m[1]! }) },
-  { re: new RegExp(`\\b(${monthNames})\\s+(?:of\\s+|de\\s+|del\\s+)?(\\d{4})\\b`, "gi"), read: (m) => ({ year: +m[2]!, month: months[m[1]!.toLowerCase()]! }) },
+  {
+    re: new RegExp(`\\b(${monthNames})\\.?\\s+(\\d{1,2}),?\\s+(\\d{4})\\b`, "gi"),
+    read: (m) => ({ year: +m[3]!, month: months[m[1]!.toLowerCase()]!, day: +m[2]! }),
+  },
+  {
+    re: new RegExp(`\\b(\\d{1,2})\\s+de\\s+(${monthNames})\\s+(?:de|del)\\s+(\\d{4})\\b`, "gi"),
+    read: (m) => ({ year: +m[3]!, month: months[m[2]!.toLowerCase()]!, day: +m[1]! }),
+  },
+  {
+    re: new RegExp(`\\b(${monthNames})\\s+(?:of\\s+|de\\s+|del\\s+)?(\\d{4})\\b`, "gi"),
+    read: (m) => ({ year: +m[2]!, month: months[m[1]!.toLowerCase()]! }),
+  },
   { re: /\b((?:19|20)\d{2})\b/g, read: (m) => ({ year: +m[1]! }) },
 ];
 
@@ -127,10 +205,15 @@ export function datesIn(text: string, dateOf: (placeholder: string) => string | 
 
 /** Two dates can be the same day: equal wherever both say something. */
 export function compatible(a: EventDate, b: EventDate): boolean {
-  return a.year === b.year && (a.month === undefined || b.month === undefined || a.month === b.month) && (a.day === undefined || b.day === undefined || a.day === b.day);
+  return (
+    a.year === b.year &&
+    (a.month === undefined || b.month === undefined || a.month === b.month) &&
+    (a.day === undefined || b.day === undefined || a.day === b.day)
+  );
 }
 
-const formatDate = (d: EventDate) => [d.year, d.month && String(d.month).padStart(2, "0"), d.day && String(d.day).padStart(2, "0")].filter(Boolean).join("-");
+const formatDate = (d: EventDate) =>
+  [d.year, d.month && String(d.month).padStart(2, "0"), d.day && String(d.day).padStart(2, "0")].filter(Boolean).join("-");
 
 function causeOf(sentence: string): Cause | null {
   const hit = (patterns: RegExp[]) =>
@@ -191,7 +274,10 @@ const quoteOf = (s: Statement): Quote => ({ file: s.file, page: s.page, chunk: s
  * Every pair of documents that tell one event with an accidental cause in one and an inflicted
  * cause in the other, and every injury both call inflicted but date differently.
  */
-export function findContradictions(chunks: SourceChunk[], options: { dateOf?: (placeholder: string) => string | undefined; max?: number } = {}): Contradiction[] {
+export function findContradictions(
+  chunks: SourceChunk[],
+  options: { dateOf?: (placeholder: string) => string | undefined; max?: number } = {},
+): Contradiction[] {
   const statements = statementsOf(chunks, options.dateOf);
   const out: Contradiction[] = [];
   const seen = new Set<string>();
@@ -214,7 +300,12 @@ export function findContradictions(chunks: SourceChunk[], options: { dateOf?: (p
       if (a.file === b.file) continue;
       const parts = a.bodyParts.filter((p) => b.bodyParts.includes(p));
       if (!parts.length || a.dates.some((x) => b.dates.some((y) => compatible(x, y)))) continue;
-      add({ kind: "date", event: `${parts.join(", ")}: ${a.dates.map(formatDate).join(", ")} against ${b.dates.map(formatDate).join(", ")}`, first: quoteOf(a), second: quoteOf(b) });
+      add({
+        kind: "date",
+        event: `${parts.join(", ")}: ${a.dates.map(formatDate).join(", ")} against ${b.dates.map(formatDate).join(", ")}`,
+        first: quoteOf(a),
+        second: quoteOf(b),
+      });
     }
   }
   return out.slice(0, options.max ?? 50);

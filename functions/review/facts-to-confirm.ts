@@ -45,7 +45,11 @@ export interface ConfirmInputs {
 const undated = (date: string | undefined) => !date?.trim() || /^(?:unknown|unk|n\/?a|none|desconocid[ao]|\?+)$/i.test(date.trim());
 
 // Words too common to tell whether another document says the same thing.
-const stop = new Set("that this with from they their them were have had been when then than into about after before over also only very said told went came just like what which while where there these those will would could should because".split(" "));
+const stop = new Set(
+  "that this with from they their them were have had been when then than into about after before over also only very said told went came just like what which while where there these those will would could should because".split(
+    " ",
+  ),
+);
 const contentWords = (text: string) => new Set((text.toLowerCase().match(/\[[a-z_]+_\d+\]|\p{L}{4,}/gu) ?? []).filter((w) => !stop.has(w)));
 
 /** The documents that say a fact: those its sources name, and any other whose page holds most of its words. */
@@ -62,7 +66,15 @@ function documentsSaying(fact: ExtractedFact, chunks: SourceChunk[], fileOf: Map
   return docs;
 }
 
-export function factsToConfirm({ facts, chunks, unsupported, paragraphs, legend, contradictions, exhibitOf }: ConfirmInputs): FactToConfirm[] {
+export function factsToConfirm({
+  facts,
+  chunks,
+  unsupported,
+  paragraphs,
+  legend,
+  contradictions,
+  exhibitOf,
+}: ConfirmInputs): FactToConfirm[] {
   const byId = new Map(chunks.map((c) => [c.id, c]));
   const whereOf = (fact: ExtractedFact) => {
     const out = (fact.sources ?? [fact.source]).map((id) => byId.get(id)).map((c) => (c ? exhibitOf(c.file, c.page) : undefined));
@@ -75,23 +87,39 @@ export function factsToConfirm({ facts, chunks, unsupported, paragraphs, legend,
     const saying = chunks.length ? documentsSaying(fact, chunks, byId).size : 2;
     if (saying === 0) why.push("no document in the file says it");
     else if (saying === 1) why.push("only one document says it");
-    if (why.length) out.push({ item: fact.statement, why, where: whereOf(fact).length ? whereOf(fact) : [`cited source ${fact.source} is not in the index`] });
+    if (why.length)
+      out.push({
+        item: fact.statement,
+        why,
+        where: whereOf(fact).length ? whereOf(fact) : [`cited source ${fact.source} is not in the index`],
+      });
   }
-  for (const u of unsupported) out.push({ item: u.text, why: ["the sources it cites do not support it"], where: [`paragraph ${u.paragraph}`] });
+  for (const u of unsupported)
+    out.push({ item: u.text, why: ["the sources it cites do not support it"], where: [`paragraph ${u.paragraph}`] });
 
   // People named with no role: the legend knows the declarant and the parties case.json gives.
   if (legend) {
     const known = new Set([legend.declarant, ...legend.parties.map((p) => p.placeholder)]);
     const unknown = new Map<string, Set<string>>();
     const note = (text: string, where: string) => {
-      for (const person of text.match(/\[PERSON_\d+\]/g) ?? []) if (!known.has(person)) (unknown.get(person) ?? unknown.set(person, new Set()).get(person)!).add(where);
+      for (const person of text.match(/\[PERSON_\d+\]/g) ?? [])
+        if (!known.has(person)) (unknown.get(person) ?? unknown.set(person, new Set()).get(person)!).add(where);
     };
     for (const p of paragraphs) note(p.text, `paragraph ${p.number}`);
     for (const f of facts) for (const w of whereOf(f)) note(f.statement, w);
-    for (const [person, where] of unknown) out.push({ item: person, why: ["named in the draft or the facts but has no role in case.json (roles.json): who is this?"], where: [...where] });
+    for (const [person, where] of unknown)
+      out.push({
+        item: person,
+        why: ["named in the draft or the facts but has no role in case.json (roles.json): who is this?"],
+        where: [...where],
+      });
   }
   for (const c of contradictions.filter((x) => x.kind === "date")) {
-    out.push({ item: `${c.first.quote} / ${c.second.quote}`, why: [`the documents date the same injury differently (${c.event}), or tell two events`], where: [exhibitOf(c.first.file, c.first.page), exhibitOf(c.second.file, c.second.page)] });
+    out.push({
+      item: `${c.first.quote} / ${c.second.quote}`,
+      why: [`the documents date the same injury differently (${c.event}), or tell two events`],
+      where: [exhibitOf(c.first.file, c.first.page), exhibitOf(c.second.file, c.second.page)],
+    });
   }
   return out;
 }

@@ -63,7 +63,16 @@ export function groundingScore(paragraphs: GroundingParagraph[], options: Ground
   const allP: number[] = [];
   const allR: number[] = [];
   const elements = paragraphs.map((p) => {
-    const pBest = p.cites ? p.sentences.map((v, i) => greedy([v], p.cites![i]!.map((j) => p.sources[j]!), sim)[0]!) : greedy(p.sentences, p.sources, sim);
+    const pBest = p.cites
+      ? p.sentences.map(
+          (v, i) =>
+            greedy(
+              [v],
+              p.cites![i]!.map((j) => p.sources[j]!),
+              sim,
+            )[0]!,
+        )
+      : greedy(p.sentences, p.sources, sim);
     const rBest = greedy(p.sources, p.sentences, sim);
     allP.push(...pBest);
     allR.push(...rBest);

@@ -7,7 +7,11 @@
  */
 import type { Draft, DraftParagraph } from "../../core/declaration.ts";
 
-const stopwords = new Set("a an the and or but of to in on at for with by from as is was were be been are it its this that he she they we our you your his her their them not no so if then than".split(" "));
+const stopwords = new Set(
+  "a an the and or but of to in on at for with by from as is was were be been are it its this that he she they we our you your his her their them not no so if then than".split(
+    " ",
+  ),
+);
 
 /** The declarant, whom a first-person sentence names as "I", "me" or "my". */
 const declarant = "[person_1]";
@@ -30,7 +34,8 @@ function unitsOf(text: string): Units {
     .map((t) => (firstPerson.has(t) ? declarant : t))
     .filter((t) => isPlaceholder(t) || (t.length > 2 && !stopwords.has(t)));
   const pairs = new Set<string>();
-  for (let i = 0; i + 1 < tokens.length; i++) if (isPlaceholder(tokens[i]!) || isPlaceholder(tokens[i + 1]!)) pairs.add(`${tokens[i]}>${tokens[i + 1]}`);
+  for (let i = 0; i + 1 < tokens.length; i++)
+    if (isPlaceholder(tokens[i]!) || isPlaceholder(tokens[i + 1]!)) pairs.add(`${tokens[i]}>${tokens[i + 1]}`);
   return { units: new Set(tokens), placeholders: new Set(tokens.filter(isPlaceholder)), pairs };
 }
 
@@ -68,10 +73,13 @@ export function paragraphSentences(p: DraftParagraph): Array<{ text: string; sou
 }
 
 /** Every sentence of the draft in order: `i` across the draft, `sentence` within its paragraph (both 0-based). */
-export function draftSentences(draft: Draft): Array<{ i: number; paragraph: number; element: string; sentence: number; text: string; sources: string[] }> {
+export function draftSentences(
+  draft: Draft,
+): Array<{ i: number; paragraph: number; element: string; sentence: number; text: string; sources: string[] }> {
   const out: Array<{ i: number; paragraph: number; element: string; sentence: number; text: string; sources: string[] }> = [];
   for (const [paragraph, p] of draft.paragraphs.entries()) {
-    for (const [sentence, s] of paragraphSentences(p).entries()) out.push({ i: out.length, paragraph, element: p.element, sentence, text: s.text, sources: s.sources });
+    for (const [sentence, s] of paragraphSentences(p).entries())
+      out.push({ i: out.length, paragraph, element: p.element, sentence, text: s.text, sources: s.sources });
   }
   return out;
 }

@@ -4,17 +4,18 @@
  * worker processes, real node-llama-cpp on the committed tiny model; the provisioning delay
  * is the `slow-start` drill (the worker waits before loading, as an instance launch would).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { makeTestHome, samples, waitFor } from "../helpers.ts";
+import type { ChildProcess } from "node:child_process";
+import { test } from "node:test";
+import type { Faults } from "../../core/faults.ts";
+import { loadRegistry } from "../../core/registry.ts";
+import { acquireWorker, warmedUpCount } from "../../workflows/engine/acquire.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
-import { killAllWorkers } from "../../workflows/engine/worker-supervisor.ts";
-import { acquireWorker, warmedUpCount } from "../../workflows/engine/acquire.ts";
 import { claimReserved, poolWarm, workersOf } from "../../workflows/engine/warm-pool.ts";
-import { loadRegistry } from "../../core/registry.ts";
-import type { ChildProcess } from "node:child_process";
-import type { Faults } from "../../core/faults.ts";
+import { killAllWorkers } from "../../workflows/engine/worker-supervisor.ts";
+import { makeTestHome, samples, waitFor } from "../helpers.ts";
 
 const heartbeatSeconds = 3;
 
@@ -38,7 +39,9 @@ async function firstStage(faults: Faults, env: Record<string, string> = {}, warm
     "ExtractFacts or its fallback to end",
     async () => {
       const s = engine.summary(executionId)!.states;
-      return s.some((x) => (x.name === "ExtractFacts" && x.status === "SUCCEEDED") || (x.name === "ExtractFactsFallback" && x.endedAt)) ? s : undefined;
+      return s.some((x) => (x.name === "ExtractFacts" && x.status === "SUCCEEDED") || (x.name === "ExtractFactsFallback" && x.endedAt))
+        ? s
+        : undefined;
     },
     240_000,
     200,

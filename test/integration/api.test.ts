@@ -3,11 +3,12 @@
  * (never 500) for client mistakes, multipart and presigned uploads, idempotent starts, and
  * a real run of the VAWA sample from upload to declaration.
  */
-import { test, before, after } from "node:test";
+
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { caseForm, makeTestHome, patientStages, runCli, samples, startServe, waitFor, type ServeHandle } from "../helpers.ts";
+import { after, before, test } from "node:test";
+import { caseForm, makeTestHome, patientStages, runCli, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
 
 const token = "test-token-7f3a9c-0b2d5e8a41c6";
 let serve: ServeHandle;
@@ -39,7 +40,13 @@ const expect4xx = (r: { status: number; json: any }, status: number, name: strin
 };
 
 test("every API route needs the bearer token when AFFIANT_API_TOKEN is set", async () => {
-  for (const [method, route] of [["GET", "/executions"], ["POST", "/cases"], ["GET", "/executions/x"], ["GET", "/executions/x/review-document"], ["POST", "/cases/x/executions"]] as const) {
+  for (const [method, route] of [
+    ["GET", "/executions"],
+    ["POST", "/cases"],
+    ["GET", "/executions/x"],
+    ["GET", "/executions/x/review-document"],
+    ["POST", "/cases/x/executions"],
+  ] as const) {
     const none = await fetch(`${serve.url}${route}`, { method });
     assert.equal(none.status, 401, `${method} ${route}`);
     assert.equal(((await none.json()) as any).error.name, "Affiant.Unauthorized");
@@ -50,11 +57,18 @@ test("every API route needs the bearer token when AFFIANT_API_TOKEN is set", asy
 });
 
 test("client mistakes are 4xx with a named error that says what and where", async () => {
-
-  expect4xx(await call("POST", "/cases", { body: "hello", headers: { "content-type": "text/plain" } }), 415, "Affiant.UnsupportedMediaType");
+  expect4xx(
+    await call("POST", "/cases", { body: "hello", headers: { "content-type": "text/plain" } }),
+    415,
+    "Affiant.UnsupportedMediaType",
+  );
 
   const badCase = caseForm(samples.vawa);
-  badCase.set("case", new Blob([JSON.stringify({ caseId: "c1", caseType: "X", declarant: { name: "A" } })], { type: "application/json" }), "case.json");
+  badCase.set(
+    "case",
+    new Blob([JSON.stringify({ caseId: "c1", caseType: "X", declarant: { name: "A" } })], { type: "application/json" }),
+    "case.json",
+  );
   expect4xx(await call("POST", "/cases", { body: badCase }), 400, "Affiant.InvalidInput", /caseType/);
 
   const notJson = caseForm(samples.vawa);
@@ -73,7 +87,12 @@ test("client mistakes are 4xx with a named error that says what and where", asyn
   noFiles.append("case", new Blob([readFileSync(path.join(samples.vawa, "case.json"))]), "case.json");
   expect4xx(await call("POST", "/cases", { body: noFiles }), 400, "Affiant.InvalidInput", /at least one PDF/);
 
-  expect4xx(await call("POST", "/cases", { body: JSON.stringify({ case: {}, files: [] }), headers: { "content-type": "application/json" } }), 400, "Affiant.InvalidInput", /files/);
+  expect4xx(
+    await call("POST", "/cases", { body: JSON.stringify({ case: {}, files: [] }), headers: { "content-type": "application/json" } }),
+    400,
+    "Affiant.InvalidInput",
+    /files/,
+  );
   expect4xx(await call("POST", "/cases/no-such-case/executions"), 404, "Affiant.NotFound", /no-such-case/);
   expect4xx(await call("GET", "/executions/bad%20id"), 400, "Affiant.InvalidInput", /execution id/);
   expect4xx(await call("GET", "/executions/nope"), 404, "Affiant.NotFound", /nope/);
@@ -103,7 +122,8 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const early = await call("GET", `/executions/${id}/declaration`);
   if (early.status !== 200) assert.equal(early.json.error.name, "Affiant.DeclarationNotReady");
   const earlyReview = await call("GET", `/executions/${id}/review-document`);
-  if (earlyReview.status !== 200) expect4xx(earlyReview, 409, "Affiant.DeclarationNotReady", /review document exists once Reinject has run/);
+  if (earlyReview.status !== 200)
+    expect4xx(earlyReview, 409, "Affiant.DeclarationNotReady", /review document exists once Reinject has run/);
 
   // The execution waits for the attorney; the review API decides, and bad decisions change nothing.
   const waiting = await waitFor("the execution to reach AttorneyReview", async () => {
@@ -115,15 +135,36 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const waitingReview = await call("GET", `/executions/${id}/review-document`);
   assert.equal(waitingReview.status, 200, waitingReview.text);
   assert.match(waitingReview.headers.get("content-type") ?? "", /application\/json/);
-  assert.ok(waitingReview.json.contradictions.some((c: any) => c.first.quote === "I told the nurse I fell."), JSON.stringify(waitingReview.json.contradictions));
-  const review = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) => call("POST", `/executions/${id}/review`, { body: JSON.stringify(body), headers });
+  assert.ok(
+    waitingReview.json.contradictions.some((c: any) => c.first.quote === "I told the nurse I fell."),
+    JSON.stringify(waitingReview.json.contradictions),
+  );
+  const review = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) =>
+    call("POST", `/executions/${id}/review`, { body: JSON.stringify(body), headers });
   expect4xx(await review({ decision: "maybe" }), 400, "Affiant.InvalidInput", /decision: expected one of approve, changes/);
   expect4xx(await review({ decision: "changes" }), 400, "Affiant.InvalidInput", /notes: a "changes" decision needs notes/);
-  expect4xx(await review({ decision: "changes", notes: "x".repeat(70_000) }), 400, "Affiant.InvalidInput", /notes: 70000 bytes, over the 65536-byte limit/);
+  expect4xx(
+    await review({ decision: "changes", notes: "x".repeat(70_000) }),
+    400,
+    "Affiant.InvalidInput",
+    /notes: 70000 bytes, over the 65536-byte limit/,
+  );
   expect4xx(await review({ decision: "approve" }, { "content-type": "text/plain" }), 415, "Affiant.UnsupportedMediaType");
-  expect4xx(await call("POST", `/executions/no-such-run/review`, { body: JSON.stringify({ decision: "approve" }), headers: { "content-type": "application/json" } }), 404, "Affiant.NotFound", /no-such-run/);
+  expect4xx(
+    await call("POST", `/executions/no-such-run/review`, {
+      body: JSON.stringify({ decision: "approve" }),
+      headers: { "content-type": "application/json" },
+    }),
+    404,
+    "Affiant.NotFound",
+    /no-such-run/,
+  );
   const unchanged = await call("GET", `/executions/${id}`);
-  assert.deepEqual([unchanged.json.waitingFor, unchanged.json.review, unchanged.json.reviewAudit], ["AttorneyReview", waiting.review, undefined], "a refused decision changed the gate");
+  assert.deepEqual(
+    [unchanged.json.waitingFor, unchanged.json.review, unchanged.json.reviewAudit],
+    ["AttorneyReview", waiting.review, undefined],
+    "a refused decision changed the gate",
+  );
   const approved = await review({ decision: "approve", reviewer: "A. Attorney" });
   assert.equal(approved.status, 202, approved.text);
   // The token is used: a second decision is refused.
@@ -133,13 +174,19 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
     const r = await call("GET", `/executions/${id}`);
     return r.json.status === "RUNNING" ? undefined : r.json;
   });
-  assert.deepEqual(summary.reviewAudit.map((a: any) => [a.decision, a.reviewer, a.via, a.version]), [["approve", "A. Attorney", "api", waiting.review.version]]);
+  assert.deepEqual(
+    summary.reviewAudit.map((a: any) => [a.decision, a.reviewer, a.via, a.version]),
+    [["approve", "A. Attorney", "api", waiting.review.version]],
+  );
   assert.equal(summary.status, "SUCCEEDED", JSON.stringify(summary.states.filter((s: any) => s.status === "FAILED")));
   const facts = summary.states.find((s: any) => s.name === "ExtractFacts" || s.name === "ExtractFactsFallback");
   assert.ok(facts?.model && facts.tokensOut > 0, "GPU stage reports model and tokens");
 
   const list = await call("GET", `/executions?caseId=${caseId}`);
-  assert.deepEqual(list.json.executions.map((e: any) => e.executionId), [id]);
+  assert.deepEqual(
+    list.json.executions.map((e: any) => e.executionId),
+    [id],
+  );
   assert.equal(list.json.executions[0].status, "SUCCEEDED");
 
   const declaration = await call("GET", `/executions/${id}/declaration`);
@@ -155,7 +202,10 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   assert.equal(reviewDocument.status, 200);
   assert.ok(reviewDocument.text.includes(declarant), "the review document carries the re-injected name");
   assert.doesNotMatch(reviewDocument.text, /\[PERSON_\d+\]/);
-  assert.deepEqual(reviewDocument.json.exhibits.map((e: any) => e.letter), ["A", "B", "C", "D"]);
+  assert.deepEqual(
+    reviewDocument.json.exhibits.map((e: any) => e.letter),
+    ["A", "B", "C", "D"],
+  );
 
   const afterSuccess = await call("POST", `/cases/${caseId}/executions`);
   assert.deepEqual([afterSuccess.status, afterSuccess.json.executionId, afterSuccess.json.created], [200, id, false]);
@@ -167,9 +217,14 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
 
 test("presigned uploads: the JSON form answers upload URLs; a start waits for every document", async () => {
   const caseJson = JSON.parse(readFileSync(path.join(samples.tvisa, "case.json"), "utf8"));
-  const pdfs = readdirSync(samples.tvisa).filter((f) => f.endsWith(".pdf")).sort();
+  const pdfs = readdirSync(samples.tvisa)
+    .filter((f) => f.endsWith(".pdf"))
+    .sort();
   const files = pdfs.map((name) => ({ name, size: statSync(path.join(samples.tvisa, name)).size }));
-  const planned = await call("POST", "/cases", { body: JSON.stringify({ case: caseJson, files }), headers: { "content-type": "application/json" } });
+  const planned = await call("POST", "/cases", {
+    body: JSON.stringify({ case: caseJson, files }),
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(planned.status, 201, planned.text);
   assert.equal(planned.json.uploads.length, pdfs.length);
 

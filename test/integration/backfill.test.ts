@@ -2,11 +2,12 @@
  * `affiant backfill`: idempotent per case and pipeline version, bounded concurrency, and
  * resumable after the backfill process itself is killed mid-run (kill -9).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import Database from "better-sqlite3";
 import { copyCase, makeTestHome, patientStages, root, runCli, samples, waitFor } from "../helpers.ts";
 
@@ -31,21 +32,30 @@ test("backfill survives its own crash: orphaned runs are marked ABORTED and retr
   writeFileSync(path.join(dir, "c-broken", "case.json"), JSON.stringify({ caseId: "broken", caseType: "VAWA" }));
 
   // First backfill: killed with SIGKILL while both cases are running.
-  const first = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "backfill", dir, "--concurrency", "2"], { cwd: root, env: { ...process.env, ...env }, stdio: "ignore" });
+  const first = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "backfill", dir, "--concurrency", "2"], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: "ignore",
+  });
   const dbPath = path.join(home, "affiant.db");
-  await waitFor("two executions running", async () => {
-    try {
-      const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  await waitFor(
+    "two executions running",
+    async () => {
       try {
-        const rows = db.prepare(`SELECT id FROM executions WHERE status = 'RUNNING'`).all();
-        return rows.length === 2 ? rows : undefined;
-      } finally {
-        db.close();
+        const db = new Database(dbPath, { readonly: true, fileMustExist: true });
+        try {
+          const rows = db.prepare(`SELECT id FROM executions WHERE status = 'RUNNING'`).all();
+          return rows.length === 2 ? rows : undefined;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return undefined;
       }
-    } catch {
-      return undefined;
-    }
-  }, 120_000, 200);
+    },
+    120_000,
+    200,
+  );
   first.kill("SIGKILL");
   await new Promise((r) => first.once("exit", r));
 
@@ -60,11 +70,16 @@ test("backfill survives its own crash: orphaned runs are marked ABORTED and retr
   const broken = summary.results.find((r) => r.outcome === "invalid")!;
   assert.match(broken.folder, /c-broken$/);
   assert.match(broken.error!, /declarant/);
-  for (const r of summary.results.filter((r) => r.outcome === "succeeded")) assert.match(r.executionId!, /-p\d+-a2$/, "the retry is attempt 2");
+  for (const r of summary.results.filter((r) => r.outcome === "succeeded"))
+    assert.match(r.executionId!, /-p\d+-a2$/, "the retry is attempt 2");
   assert.match(second.stderr, /backfill: 3 case\(s\): 2 succeeded, 0 failed, 0 already done/);
 
   const db = new Database(dbPath, { readonly: true });
-  const rows = db.prepare(`SELECT id, status, error FROM executions ORDER BY id`).all() as Array<{ id: string; status: string; error: string | null }>;
+  const rows = db.prepare(`SELECT id, status, error FROM executions ORDER BY id`).all() as Array<{
+    id: string;
+    status: string;
+    error: string | null;
+  }>;
   db.close();
   const aborted = rows.filter((r) => r.status === "ABORTED");
   assert.equal(aborted.length, 2, JSON.stringify(rows));

@@ -3,12 +3,12 @@
  * model worker, started while this process holds the API token, a provider key and AWS
  * credentials, hold none of them (read from /proc/<pid>/environ, what the child really got).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { mkdtempSync } from "node:fs";
+import { test } from "node:test";
 import { setEnv } from "../../core/config.ts";
 import { pdfLimits, readPdfLimited } from "../../functions/pdf-isolated.ts";
 import { warmUp } from "../../workflows/engine/acquire.ts";
@@ -17,9 +17,20 @@ import { killAllWorkers } from "../../workflows/engine/worker-supervisor.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
 import { makeTestHome, waitFor } from "../helpers.ts";
 
-const secrets = { AFFIANT_API_TOKEN: "api-token-that-must-stay-in-the-server", OPENROUTER_API_KEY: "sk-or-must-stay-in-the-engine", AWS_ACCESS_KEY_ID: "AKIDMUSTSTAY", AWS_SECRET_ACCESS_KEY: "aws-secret-must-stay" };
+const secrets = {
+  AFFIANT_API_TOKEN: "api-token-that-must-stay-in-the-server",
+  OPENROUTER_API_KEY: "sk-or-must-stay-in-the-engine",
+  AWS_ACCESS_KEY_ID: "AKIDMUSTSTAY",
+  AWS_SECRET_ACCESS_KEY: "aws-secret-must-stay",
+};
 
-const environOf = (pid: number) => Object.fromEntries(readFileSync(`/proc/${pid}/environ`, "utf8").split("\0").filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+const environOf = (pid: number) =>
+  Object.fromEntries(
+    readFileSync(`/proc/${pid}/environ`, "utf8")
+      .split("\0")
+      .filter(Boolean)
+      .map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]),
+  );
 
 /** This process's children whose command line mentions `marker`. */
 function childrenMatching(marker: string): number[] {
@@ -27,7 +38,11 @@ function childrenMatching(marker: string): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const ppid = Number(readFileSync(`/proc/${entry}/stat`, "utf8").replace(/^.*\)\s+\S+\s+/, "").split(" ")[0]);
+      const ppid = Number(
+        readFileSync(`/proc/${entry}/stat`, "utf8")
+          .replace(/^.*\)\s+\S+\s+/, "")
+          .split(" ")[0],
+      );
       if (ppid === process.pid && readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(marker)) pids.push(Number(entry));
     } catch {
       // Gone meanwhile.
@@ -56,13 +71,26 @@ test("the PDF reader child and a model worker hold no API token, provider key or
     const read = await readPdfLimited("doc.pdf", readFileSync(file), pdfLimits, { value: 10, scope: "a document" });
     assert.match(read.pages.map((p) => p.text).join(" "), /A page of text/);
     // The reader kept ready for the next document was forked with the same environment.
-    const readers = await waitFor("the spare PDF reader", async () => (childrenMatching("pdf-read-child").length ? childrenMatching("pdf-read-child") : undefined), 30_000, 100);
+    const readers = await waitFor(
+      "the spare PDF reader",
+      async () => (childrenMatching("pdf-read-child").length ? childrenMatching("pdf-read-child") : undefined),
+      30_000,
+      100,
+    );
     for (const pid of readers) {
       const readerEnv = assertClean(pid, "the PDF reader");
-      assert.deepEqual(Object.keys(readerEnv).filter((k) => k.startsWith("AFFIANT_")), [], "the PDF reader gets no Affiant setting");
+      assert.deepEqual(
+        Object.keys(readerEnv).filter((k) => k.startsWith("AFFIANT_")),
+        [],
+        "the PDF reader gets no Affiant setting",
+      );
     }
     // A model worker started as the warm pool starts one (the WarmUp state's start).
-    const { started } = await warmUp({ warm: { maxTasks: 1, idleSeconds: 60, maxRssGrowthMb: 4096 }, poolSize: 1 }, [{ model: "stories-260k", stage: "ExtractFacts" }], {});
+    const { started } = await warmUp(
+      { warm: { maxTasks: 1, idleSeconds: 60, maxRssGrowthMb: 4096 }, poolSize: 1 },
+      [{ model: "stories-260k", stage: "ExtractFacts" }],
+      {},
+    );
     assert.deepEqual(started, ["stories-260k"]);
     const [worker] = [...liveWorkers].map((c) => c.pid);
     const workerEnv = assertClean(worker!, "the model worker");

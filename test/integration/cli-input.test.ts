@@ -1,12 +1,13 @@
 /** Bad input: one clear line naming the problem and the path, exit 1, nothing marked succeeded. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { spawn } from "node:child_process";
-import { copyCase, inProcess, makeTestHome, processesOf, root, runCli, samples } from "../helpers.ts";
+import { test } from "node:test";
 import { runsListCommand } from "../../cli/runs-command.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
+import { copyCase, inProcess, makeTestHome, processesOf, root, runCli, samples } from "../helpers.ts";
 
 async function noSuccessRecorded(env: Record<string, string>) {
   const listed = inProcess(env, () => runsListCommand({ json: true }));
@@ -68,10 +69,16 @@ test("an unknown state or fault kind in --fault is refused before anything runs"
   const { env } = makeTestHome();
   let r = await runCli(["run", samples.vawa, "--fault", "Nonsense=stall"], env);
   assert.equal(r.code, 1);
-  assert.match(oneLine(r.stderr), /--fault: faults\.Nonsense: Nonsense is not a GPU state \(GPU states: .*DraftDeclaration.*; fault kinds: stall, /);
+  assert.match(
+    oneLine(r.stderr),
+    /--fault: faults\.Nonsense: Nonsense is not a GPU state \(GPU states: .*DraftDeclaration.*; fault kinds: stall, /,
+  );
   r = await runCli(["run", samples.vawa, "--fault", "DraftDeclaration=explode"], env);
   assert.equal(r.code, 1);
-  assert.match(oneLine(r.stderr), /--fault: faults\.DraftDeclaration: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/);
+  assert.match(
+    oneLine(r.stderr),
+    /--fault: faults\.DraftDeclaration: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/,
+  );
   assert.deepEqual(await noSuccessRecorded(env), []);
 });
 
@@ -86,16 +93,29 @@ test("an encrypted PDF fails the execution at Extract, naming the file", async (
   assert.equal(summary.error, "Affiant.DocumentUnreadable");
   assert.match(summary.cause, /locked\.pdf: the PDF is encrypted/);
   // WarmUp only asks for workers (it never fails the case); Extract is the one state that read the case, and failed.
-  assert.deepEqual(summary.states.map((s) => [s.name, s.status]), [["WarmUp", "SUCCEEDED"], ["Extract", "FAILED"]]);
+  assert.deepEqual(
+    summary.states.map((s) => [s.name, s.status]),
+    [
+      ["WarmUp", "SUCCEEDED"],
+      ["Extract", "FAILED"],
+    ],
+  );
   assert.match(r.stderr, /failed state: Extract/);
   assert.match(r.stderr, /error: Affiant\.DocumentUnreadable/);
   const rows = await noSuccessRecorded(env);
-  assert.deepEqual(rows.map((x) => x.status), ["FAILED"]);
+  assert.deepEqual(
+    rows.map((x) => x.status),
+    ["FAILED"],
+  );
 });
 
 test("an interrupted run is recorded as ABORTED and leaves no worker behind", async () => {
   const { env } = makeTestHome({ stages: { DraftDeclaration: { watchdogSeconds: 120, heartbeatSeconds: 60 } } });
-  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "run", samples.vawa, "--fault", "DraftDeclaration=stall"], { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "run", samples.vawa, "--fault", "DraftDeclaration=stall"], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   // Wait until the stalled stage is running, then interrupt as Ctrl-C would.
@@ -109,7 +129,10 @@ test("an interrupted run is recorded as ABORTED and leaves no worker behind", as
   const code = await new Promise<number | null>((r) => child.on("close", r));
   assert.equal(code, 130);
   const rows = JSON.parse(inProcess(env, () => runsListCommand({ json: true })).stdout) as Array<{ status: string; error: string }>;
-  assert.deepEqual(rows.map((r) => [r.status, r.error]), [["ABORTED", "Affiant.Interrupted"]]);
+  assert.deepEqual(
+    rows.map((r) => [r.status, r.error]),
+    [["ABORTED", "Affiant.Interrupted"]],
+  );
   // This run's workers (its AFFIANT_HOME), not those of a test file running beside this one.
   const workers = processesOf(env.AFFIANT_HOME!, /llama-worker/);
   assert.deepEqual(workers, [], "no worker process survived the interrupt");

@@ -3,15 +3,16 @@
  * @aws-sdk/client-comprehend against a local AWS JSON 1.1 server that plays DetectPiiEntities
  * (offsets in Unicode code points, as Comprehend gives them).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { ComprehendClient } from "@aws-sdk/client-comprehend";
 import { getJson } from "../../core/blob-store.ts";
 import { caseKeys } from "../../core/case-file.ts";
 import type { ExtractResult } from "../../functions/extract-documents.ts";
-import { chunkText, ComprehendDetector, comprehendEnabled } from "../../functions/redaction/comprehend.ts";
+import { ComprehendDetector, chunkText, comprehendEnabled } from "../../functions/redaction/comprehend.ts";
 import { readVault } from "../../functions/redaction/vault.ts";
 import { AwsErrorReply, fakeAwsEnv, startAwsJsonServer, withEnv } from "../aws-json-server.ts";
 import { redactedCase } from "../reinject-fixture.ts";
@@ -39,7 +40,9 @@ function piiAnswer(known: Known[]) {
 
 // A witness named in a new document with no cue word, not in case.json, and written in lower
 // case (a text message, an OCR'd note): the rules and the person finder miss her.
-const witnessDoc = { "witness-note.pdf": [["lucia falsano saw the bruises on my arm in April 2019.", "Springfield neighbours also noticed."]] };
+const witnessDoc = {
+  "witness-note.pdf": [["lucia falsano saw the bruises on my arm in April 2019.", "Springfield neighbours also noticed."]],
+};
 const known: Known[] = [
   { text: "lucia falsano", type: "NAME", score: 0.98 },
   { text: "Elena Fictitia", type: "NAME", score: 0.99 }, // overlaps the rules' span: the rules win
@@ -49,17 +52,28 @@ const known: Known[] = [
   { text: "April 2019", type: "DATE_TIME", score: 0.99 }, // an event date: evidence, kept
   { text: "Springfield", type: "ADDRESS", score: 0.55 }, // below the score threshold
 ];
-const env = (url: string, extra: Record<string, string> = {}) => ({ ...fakeAwsEnv, AFFIANT_COMPREHEND: "1", AWS_ENDPOINT_URL_COMPREHEND: url, ...extra });
+const env = (url: string, extra: Record<string, string> = {}) => ({
+  ...fakeAwsEnv,
+  AFFIANT_COMPREHEND: "1",
+  AWS_ENDPOINT_URL_COMPREHEND: url,
+  ...extra,
+});
 /** A document's redacted pages: the file name itself is a placeholder the vault resolves. */
 const redactedText = (r: ExtractResult, file: string, vault: Map<string, string>) =>
-  r.documents.find((d) => vault.get(d.file) === file)!.pages.map((p) => p.text).join("\n");
+  r.documents
+    .find((d) => vault.get(d.file) === file)!
+    .pages.map((p) => p.text)
+    .join("\n");
 
 test("Comprehend is on with AFFIANT_COMPREHEND=1, on in Lambda by default, and can be turned off there", () => {
   assert.equal(comprehendEnabled({}), false);
   assert.equal(comprehendEnabled({ AFFIANT_COMPREHEND: "1" }), true);
   assert.equal(comprehendEnabled({ AWS_LAMBDA_FUNCTION_NAME: "affiant-redact" }), true);
   assert.equal(comprehendEnabled({ AWS_LAMBDA_FUNCTION_NAME: "affiant-redact", AFFIANT_COMPREHEND: "0" }), false);
-  assert.throws(() => comprehendEnabled({ AFFIANT_COMPREHEND: "maybe" }), (e: Error) => e.name === "Affiant.InvalidInput");
+  assert.throws(
+    () => comprehendEnabled({ AFFIANT_COMPREHEND: "maybe" }),
+    (e: Error) => e.name === "Affiant.InvalidInput",
+  );
 });
 
 test("Redact: a name the rules miss is redacted because Comprehend found it; the rules' spans stand", async () => {
@@ -68,9 +82,14 @@ test("Redact: a name the rules miss is redacted because Comprehend found it; the
     // Without Comprehend the rules alone leave the witness's name in the text.
     const plain = await withEnv({ AFFIANT_COMPREHEND: "0" }, () => redactedCase({ executionName: "plain", addDocuments: witnessDoc }));
     const plainVault = await readVault(plain.store, caseKeys.vault(plain.state.caseId, plain.state.executionName));
-    assert.match(redactedText(await getJson<ExtractResult>(plain.store, plain.state.redact!.redactedKey), "witness-note.pdf", plainVault), /lucia falsano/);
+    assert.match(
+      redactedText(await getJson<ExtractResult>(plain.store, plain.state.redact!.redactedKey), "witness-note.pdf", plainVault),
+      /lucia falsano/,
+    );
 
-    const { home, store, state } = await withEnv(env(server.url), () => redactedCase({ executionName: "comprehend-1", addDocuments: witnessDoc }));
+    const { home, store, state } = await withEnv(env(server.url), () =>
+      redactedCase({ executionName: "comprehend-1", addDocuments: witnessDoc }),
+    );
     const redacted = await getJson<ExtractResult>(store, state.redact!.redactedKey);
     const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName));
     const witness = redactedText(redacted, "witness-note.pdf", vault);
@@ -98,7 +117,12 @@ test("Redact: a name the rules miss is redacted because Comprehend found it; the
       assert.match(String(r.headers.authorization), /\/us-east-1\/comprehend\/aws4_request/);
     }
     const logs = readFileSync(home.env.AFFIANT_LOG_FILE!, "utf8");
-    const done = logs.split("\n").filter(Boolean).map((l) => JSON.parse(l)).filter((l) => l.event === "redact.done").at(-1);
+    const done = logs
+      .split("\n")
+      .filter(Boolean)
+      .map((l) => JSON.parse(l))
+      .filter((l) => l.event === "redact.done")
+      .at(-1);
     assert.equal(done.comprehendAdded, 1);
     assert.equal(done.comprehendCalls, pages);
     assert.doesNotMatch(logs, /lucia|falsano|Elena/i);
@@ -149,7 +173,11 @@ test("Redact told to use Comprehend fails closed when Comprehend fails, naming t
 
 test("long text goes in chunks under the 100 KB UTF-8 limit; code-point offsets land on the right characters", async () => {
   const server = await startAwsJsonServer({ DetectPiiEntities: piiAnswer([{ text: "Lucia Falsano", type: "NAME", score: 0.97 }]) });
-  const client = new ComprehendClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+  const client = new ComprehendClient({
+    endpoint: server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  });
   const detector = new ComprehendDetector({ client });
   try {
     // Multi-byte text (ñ, ú: 2 bytes; 🙂: 4 bytes, two UTF-16 units) past 200 KB.
@@ -160,9 +188,15 @@ test("long text goes in chunks under the 100 KB UTF-8 limit; code-point offsets 
     assert.equal(server.requests.map((r) => String(r.body.Text)).join(""), text, "the chunks cover the text exactly");
     assert.equal(found.length, 2);
     for (const d of found) assert.equal(text.slice(d.start, d.end), "Lucia Falsano");
-    assert.deepEqual(found.map((d) => d.type), ["PERSON", "PERSON"]);
+    assert.deepEqual(
+      found.map((d) => d.type),
+      ["PERSON", "PERSON"],
+    );
     assert.deepEqual(chunkText("", 10), []);
-    assert.deepEqual(chunkText("abc def ghi", 8).map((c) => c.text), ["abc def ", "ghi"]);
+    assert.deepEqual(
+      chunkText("abc def ghi", 8).map((c) => c.text),
+      ["abc def ", "ghi"],
+    );
   } finally {
     detector.dispose();
     detector.dispose();

@@ -1,16 +1,17 @@
 // The exported state-machine definition: valid ASL, and the rules every state keeps (timeouts, heartbeats, Catch to the fallback).
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import aslValidator from "asl-validator";
-import { buildDefinition, collectTaskStates, type AslState } from "../../workflows/definition.ts";
-import { allStates } from "../../workflows/asl.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { acquireStateName, admitStateName, fallbackStateName, gpuStages } from "../../core/state-names.ts";
-import { LocalEngine } from "../../workflows/engine/local-engine.ts";
+import { allStates } from "../../workflows/asl.ts";
+import { type AslState, buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
 import { isGpuStateResource } from "../../workflows/engine/gpu-task.ts";
 import { HistoryDb } from "../../workflows/engine/history-db.ts";
+import { LocalEngine } from "../../workflows/engine/local-engine.ts";
 import { makeTestHome, runCli } from "../helpers.ts";
 
 const definition = buildDefinition({ registry: loadRegistry() });
@@ -35,12 +36,21 @@ test("every GPU stage is its model's activity with a heartbeat, no Retry and a C
   assert.deepEqual(gpuTasks.map(([n]) => n).sort(), [...gpuStages].sort());
   for (const [name, state] of gpuTasks) {
     assert.match(String(state.Resource), /^arn:aws:states:[^:]+:\d+:activity:affiant-/, name);
-    assert.ok(Number(state.HeartbeatSeconds) > 0 && Number(state.HeartbeatSeconds) < Number(state.TimeoutSeconds), `${name}: heartbeat below timeout`);
+    assert.ok(
+      Number(state.HeartbeatSeconds) > 0 && Number(state.HeartbeatSeconds) < Number(state.TimeoutSeconds),
+      `${name}: heartbeat below timeout`,
+    );
     // A retried generation would run the model again on the same input: the fallback decides instead.
     assert.equal(state.Retry, undefined, `${name}: no Retry`);
     const catchers = state.Catch as Array<{ ErrorEquals: string[]; Next: string; ResultPath: string }>;
-    assert.ok(catchers[0]!.ErrorEquals.includes("States.Timeout") && catchers[0]!.ErrorEquals.includes("States.HeartbeatTimeout"), `${name}: Catch lists both timeout names`);
-    assert.ok(catchers.some((c) => c.ErrorEquals.includes("States.ALL")), `${name}: Catch ends with States.ALL`);
+    assert.ok(
+      catchers[0]!.ErrorEquals.includes("States.Timeout") && catchers[0]!.ErrorEquals.includes("States.HeartbeatTimeout"),
+      `${name}: Catch lists both timeout names`,
+    );
+    assert.ok(
+      catchers.some((c) => c.ErrorEquals.includes("States.ALL")),
+      `${name}: Catch ends with States.ALL`,
+    );
     for (const c of catchers) assert.equal(c.Next, fallbackStateName(name as never));
   }
 });
@@ -82,7 +92,11 @@ test("the local engine accepts the definition with ARN and path validation on", 
   const warmUp = engine.definition.States.WarmUp!;
   assert.equal(warmUp.Next, "Extract");
   assert.equal((warmUp.Parameters as { InvocationType: string }).InvocationType, "Event", "WarmUp waits for no worker");
-  assert.deepEqual(warmUp.Catch, [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "Extract" }], "a failed warm-up never fails the case");
+  assert.deepEqual(
+    warmUp.Catch,
+    [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "Extract" }],
+    "a failed warm-up never fails the case",
+  );
   engine.dispose();
   engine.dispose(); // idempotent
   db.dispose();
@@ -90,7 +104,10 @@ test("the local engine accepts the definition with ARN and path validation on", 
 
 test("a registry naming an unknown model is refused with the file and the stage", () => {
   const { registry } = makeTestHome({ stages: { JudgeTone: { model: "no-such-model" } } });
-  assert.throws(() => loadRegistry(registry), (err: Error) => err.name === "Affiant.InvalidInput" && err.message.includes(registry) && err.message.includes("JudgeTone"));
+  assert.throws(
+    () => loadRegistry(registry),
+    (err: Error) => err.name === "Affiant.InvalidInput" && err.message.includes(registry) && err.message.includes("JudgeTone"),
+  );
   writeFileSync(registry, "{ not json");
   assert.throws(() => loadRegistry(registry), /not valid JSON/);
 });
@@ -101,7 +118,11 @@ const allStatesByName = (states: Record<string, AslState>): Record<string, AslSt
 test("the breaker is asked before a GPU task is placed: every way into a GPU stage goes through its Admit state", () => {
   const states = allStatesByName(definition.States);
   const entries = [
-    ...Object.values(states).flatMap((s) => [s.Next, ...((s.Choices ?? []) as Array<{ Next: string }>).map((c) => c.Next), ...((s.Catch ?? []) as Array<{ Next: string }>).map((c) => c.Next)]),
+    ...Object.values(states).flatMap((s) => [
+      s.Next,
+      ...((s.Choices ?? []) as Array<{ Next: string }>).map((c) => c.Next),
+      ...((s.Catch ?? []) as Array<{ Next: string }>).map((c) => c.Next),
+    ]),
     ...Object.values(states).flatMap((s) => ((s.Branches ?? []) as Array<{ StartAt: string }>).map((b) => b.StartAt)),
   ];
   for (const stage of gpuStages) {
@@ -113,8 +134,15 @@ test("the breaker is asked before a GPU task is placed: every way into a GPU sta
     const catchers = admitState.Catch as Array<{ ErrorEquals: string[]; Next: string }>;
     assert.deepEqual(catchers[0], { ErrorEquals: ["Affiant.CircuitOpen"], ResultPath: "$.lastFailure", Next: fallbackStateName(stage) });
     // Only the Admit state (and its own fail-open Catch) leads to the Acquire, and only the Acquire to the stage.
-    const into = (target: string) => Object.entries(states).filter(([, s]) => s.Next === target || ((s.Catch ?? []) as Array<{ Next: string }>).some((c) => c.Next === target)).map(([n]) => n);
-    assert.deepEqual(into(acquireStateName(stage)), [admitStateName(stage)], `${stage}Acquire is entered from ${into(acquireStateName(stage))}`);
+    const into = (target: string) =>
+      Object.entries(states)
+        .filter(([, s]) => s.Next === target || ((s.Catch ?? []) as Array<{ Next: string }>).some((c) => c.Next === target))
+        .map(([n]) => n);
+    assert.deepEqual(
+      into(acquireStateName(stage)),
+      [admitStateName(stage)],
+      `${stage}Acquire is entered from ${into(acquireStateName(stage))}`,
+    );
     assert.deepEqual(into(stage), [acquireStateName(stage)], `${stage} is entered from ${into(stage)}`);
     assert.ok(entries.includes(admitStateName(stage)), `nothing leads to ${admitStateName(stage)}`);
   }
@@ -149,10 +177,26 @@ test("one ASL walker: every state, nested ones included, and the Task states amo
   for (const stage of gpuStages) assert.ok(names.includes(stage), `${stage} is nested in a branch or at the top`);
   assert.ok(names.includes("JudgeTone") && !Object.keys(definition.States).includes("JudgeTone"), "the judges sit in a Parallel branch");
   const tasks = collectTaskStates(definition).map(([name]) => name);
-  assert.deepEqual(tasks, allStates(definition).filter(([, s]) => s.Type === "Task").map(([n]) => n));
+  assert.deepEqual(
+    tasks,
+    allStates(definition)
+      .filter(([, s]) => s.Type === "Task")
+      .map(([n]) => n),
+  );
   assert.ok(tasks.includes("JudgeTone") && tasks.includes("Extract"));
   // A Map's iterator is walked too (the definition has none today; Step Functions has both spellings).
-  const withMap = { States: { M: { Type: "Map", ItemProcessor: { States: { Inner: { Type: "Task" } } } }, N: { Type: "Map", Iterator: { States: { Old: { Type: "Pass" } } } } } };
-  assert.deepEqual(allStates(withMap).map(([n]) => n), ["M", "Inner", "N", "Old"]);
-  assert.deepEqual(collectTaskStates(withMap).map(([n]) => n), ["Inner"]);
+  const withMap = {
+    States: {
+      M: { Type: "Map", ItemProcessor: { States: { Inner: { Type: "Task" } } } },
+      N: { Type: "Map", Iterator: { States: { Old: { Type: "Pass" } } } },
+    },
+  };
+  assert.deepEqual(
+    allStates(withMap).map(([n]) => n),
+    ["M", "Inner", "N", "Old"],
+  );
+  assert.deepEqual(
+    collectTaskStates(withMap).map(([n]) => n),
+    ["Inner"],
+  );
 });

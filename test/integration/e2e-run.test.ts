@@ -2,15 +2,16 @@
  * The real thing, end to end: the CLI runs a sample case through the exported definition
  * in the local engine, with real PDFs, real redaction and real llama.cpp generation.
  */
-import { valueMatcher } from "../../workflows/gameday.ts";
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import Database from "better-sqlite3";
-import { goldenRun, makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
-import { gpuStages, stateNames } from "../../core/state-names.ts";
 import { stageModule } from "../../core/stages/index.ts";
+import { gpuStages, stateNames } from "../../core/state-names.ts";
+import { valueMatcher } from "../../workflows/gameday.ts";
+import { goldenRun, makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
 
 /** The GPU stages an English case with a draft good enough on the first try runs (no rewrite; no stage only for some cases). */
 const alwaysRun = gpuStages.filter((s) => s !== "GuardrailsRewrite" && !stageModule(s).when);
@@ -20,7 +21,18 @@ interface Summary {
   status: string;
   output: { declarationKey: string; reportKey: string; stages: Array<{ stage: string; model: string; provider: string }> };
   outputDir: string;
-  states: Array<{ name: string; status: string; model: string | null; provider: string | null; tokensIn: number | null; tokensOut: number | null; loadMs: number | null; promptMs: number | null; genMs: number | null; fallbackReason: string | null }>;
+  states: Array<{
+    name: string;
+    status: string;
+    model: string | null;
+    provider: string | null;
+    tokensIn: number | null;
+    tokensOut: number | null;
+    loadMs: number | null;
+    promptMs: number | null;
+    genMs: number | null;
+    fallbackReason: string | null;
+  }>;
 }
 
 /** Values from the VAWA sample's PDFs that must never leave the vault or the declaration. */
@@ -79,13 +91,18 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   assert.match(cli.stderr, /declaration: .*declaration\.md/);
   assert.match(cli.stderr, /^\s+\S*declaration\.docx$/m, "the DOCX rendition is named too");
   const perState = JSON.parse(readFileSync(path.join(summary.outputDir, "execution.json"), "utf8")) as Summary;
-  assert.deepEqual(perState.states.map((s) => s.name), summary.states.map((s) => s.name));
+  assert.deepEqual(
+    perState.states.map((s) => s.name),
+    summary.states.map((s) => s.name),
+  );
 
   // History: the database knows the execution, its events and its reports.
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });
   const row = db.prepare("SELECT status FROM executions WHERE id = ?").get(summary.executionId) as { status: string };
   assert.equal(row.status, "SUCCEEDED");
-  const types = (db.prepare("SELECT DISTINCT type FROM events WHERE execution_id = ?").all(summary.executionId) as Array<{ type: string }>).map((r) => r.type);
+  const types = (
+    db.prepare("SELECT DISTINCT type FROM events WHERE execution_id = ?").all(summary.executionId) as Array<{ type: string }>
+  ).map((r) => r.type);
   for (const t of ["ExecutionStarted", "StateEntered", "StateExited", "ExecutionSucceeded"]) assert.ok(types.includes(t), `no ${t} event`);
   db.close();
 
@@ -103,7 +120,13 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
   for (const file of filesUnder(home)) {
     // The final declaration (review and filing renditions, three formats each) and the review
     // document are where real names belong.
-    if (file === declarationFile || file.startsWith(caseInputs) || file.endsWith(".enc") || /(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(file)) continue;
+    if (
+      file === declarationFile ||
+      file.startsWith(caseInputs) ||
+      file.endsWith(".enc") ||
+      /(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(file)
+    )
+      continue;
     if (file.endsWith(".gguf") || file.endsWith("registry.json") || file.endsWith("vault.key")) continue;
     const bytes = readFileSync(file, "latin1");
     // As a value: the ZIP code inside a millisecond timestamp is a coincidence, not a leak.
@@ -114,15 +137,25 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
 
   // Observability: every log line is JSON; lines written inside a state carry the
   // execution and state; Powertools EMF documents carry the stage metrics.
-  const records = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+  const records = readFileSync(path.join(home, "logs", "affiant.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, any>);
   const redactLine = records.find((r) => r.event === "redact.done");
   assert.equal(redactLine?.execution, summary.executionId);
   assert.equal(redactLine?.state, "Redact");
   const metrics = records.filter((r) => r.event === "metrics" && r.execution === summary.executionId);
-  const named = (name: string) => metrics.filter((m) => m._aws?.CloudWatchMetrics?.[0]?.Metrics?.some((x: { Name: string }) => x.Name === name));
+  const named = (name: string) =>
+    metrics.filter((m) => m._aws?.CloudWatchMetrics?.[0]?.Metrics?.some((x: { Name: string }) => x.Name === name));
   assert.equal(metrics[0]?._aws.CloudWatchMetrics[0].Namespace, "Affiant");
-  assert.ok(named("StateDuration").some((m) => m.State === "Extract" && m.StateDuration > 0), "a duration metric per Lambda state");
-  assert.ok(named("TokensPerSecond").some((m) => m.Stage === "ExtractFacts" && m.TokensPerSecond > 0), "tokens/s from the worker");
+  assert.ok(
+    named("StateDuration").some((m) => m.State === "Extract" && m.StateDuration > 0),
+    "a duration metric per Lambda state",
+  );
+  assert.ok(
+    named("TokensPerSecond").some((m) => m.Stage === "ExtractFacts" && m.TokensPerSecond > 0),
+    "tokens/s from the worker",
+  );
   assert.equal(named("CaseCostUsd").length, 1, "cost per case, once");
 });
 
@@ -141,7 +174,8 @@ test("affiant run: the T visa sample succeeds end to end", async () => {
   assert.match(filing, /\n1\. My name is Tomas Imaginario Vela\. I am the applicant in this T visa application/);
   assert.match(filing, /under penalty of perjury under the laws of the United States of America/);
   assert.doesNotMatch(filing, /Sources:|DRAFT generated/);
-  for (const f of ["declaration.filing.docx", "declaration.filing.pdf", "review.docx"]) assert.ok(readFileSync(path.join(summary.outputDir, f)).length > 1000, f);
+  for (const f of ["declaration.filing.docx", "declaration.filing.pdf", "review.docx"])
+    assert.ok(readFileSync(path.join(summary.outputDir, f)).length > 1000, f);
   // The review document: the T visa elements (8 CFR 214.200-216) and the exhibit list.
   const reviewDoc = readFileSync(path.join(summary.outputDir, "review.md"), "utf8");
   assert.match(reviewDoc, /8 CFR 214\.20\d/);
@@ -176,7 +210,10 @@ test("a case that needs more context than the models allow fails with a clear Co
   assert.equal(summary.status, "FAILED");
   const facts = summary.states.find((s) => s.name === "ExtractFacts") as unknown as { error: string; cause: string };
   assert.equal(facts.error, "Affiant.ContextTooLarge");
-  assert.match(facts.cause, /ExtractFacts: stories-260k needs \d+ tokens of context \(prompt \d+ \+ output 400 \+ 16\); its configured maximum is 200/);
+  assert.match(
+    facts.cause,
+    /ExtractFacts: stories-260k needs \d+ tokens of context \(prompt \d+ \+ output 400 \+ 16\); its configured maximum is 200/,
+  );
   // The fallback's Catch ends the execution with a named error; its cause names every attempt.
   assert.equal(summary.error, "Affiant.FallbackFailed", "the planned fallback was tried and could not fit either");
   assert.match(summary.cause, /Affiant\.NoProviderAvailable/);

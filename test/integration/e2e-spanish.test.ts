@@ -9,10 +9,11 @@
  * Both English renditions (the filing one, declaration.filing.*, and the review one,
  * declaration.*) carry the read-back and the certificate; `--approve` answers AttorneyReview.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
 
 const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
@@ -32,11 +33,18 @@ test("affiant run: the Spanish sample writes the English filing version with the
   const names = summary.states.map((s) => s.name);
   // After the quality gate, before Reinject, through its Choice and its breaker.
   const order = ["QualityGate", "TranslateDeclarationNeeded", "TranslateDeclarationAdmit", "Reinject"].map((n) => names.lastIndexOf(n));
-  assert.deepEqual([...order].sort((a, b) => a - b), order, `states in order: ${names.join(", ")}`);
+  assert.deepEqual(
+    [...order].sort((a, b) => a - b),
+    order,
+    `states in order: ${names.join(", ")}`,
+  );
   const translated = summary.states.filter((s) => s.name === "TranslateDeclaration" || s.name === "TranslateDeclarationFallback").at(-1)!;
   assert.equal(translated.status, "SUCCEEDED");
   assert.ok(translated.tokensOut! > 0, "the translation really generated");
-  assert.ok(summary.output.stages.some((s) => s.stage === "TranslateDeclaration"), "the output reports the stage");
+  assert.ok(
+    summary.output.stages.some((s) => s.stage === "TranslateDeclaration"),
+    "the output reports the stage",
+  );
   assert.ok(summary.output.spanish, "the output names the Spanish version");
 
   const out = (f: string) => path.join(summary.outputDir, f);
@@ -46,31 +54,57 @@ test("affiant run: the Spanish sample writes the English filing version with the
   for (const doc of [filing, english]) {
     assert.match(doc, /^# Declaration of Lucía Inventada Robles/);
     const readBack = doc.indexOf("read back to me in Spanish");
-    assert.ok(readBack > doc.indexOf("true and correct") && readBack < doc.indexOf("Signature of declarant: ___"), "read-back above the signature");
-    assert.match(doc, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English/);
+    assert.ok(
+      readBack > doc.indexOf("true and correct") && readBack < doc.indexOf("Signature of declarant: ___"),
+      "read-back above the signature",
+    );
+    assert.match(
+      doc,
+      /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English/,
+    );
     for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(doc, new RegExp(`\\n${blank}: _+\\n`));
   }
 
   const spanish = readFileSync(out("declaration.es.md"), "utf8");
   // The tiny model never passes the gate: its failing-review mark, when there, stays on the translation.
-  assert.match(spanish, /^# Declaración de Lucía Inventada Robles\n\n(?:> \*\*FAILING REVIEW: .*\*\*\n\n)?Yo, Lucía Inventada Robles, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
+  assert.match(
+    spanish,
+    /^# Declaración de Lucía Inventada Robles\n\n(?:> \*\*FAILING REVIEW: .*\*\*\n\n)?Yo, Lucía Inventada Robles, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/,
+  );
   assert.match(spanish, /## 1\. Relación que califica/);
   assert.match(spanish, /## 2\. Ciudadanía estadounidense del agresor/, "the variant's elements have Spanish headings");
-  assert.match(spanish, /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Lucía Inventada Robles\n/);
-  for (const file of ["declaration.es.docx", "declaration.es.pdf", "declaration.docx", "declaration.pdf", "declaration.filing.docx", "declaration.filing.pdf"]) assert.ok(statSync(out(file)).size > 1000, `${file} written`);
+  assert.match(
+    spanish,
+    /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Lucía Inventada Robles\n/,
+  );
+  for (const file of [
+    "declaration.es.docx",
+    "declaration.es.pdf",
+    "declaration.docx",
+    "declaration.pdf",
+    "declaration.filing.docx",
+    "declaration.filing.pdf",
+  ])
+    assert.ok(statSync(out(file)).size > 1000, `${file} written`);
   assert.equal(readFileSync(out("declaration.es.pdf")).subarray(0, 5).toString(), "%PDF-");
   assert.equal(readFileSync(out("declaration.es.docx")).subarray(0, 2).toString(), "PK");
 
   const review = readFileSync(out("review.bilingual.html"), "utf8");
   assert.match(review, /<th>English \(filing version\)<\/th><th lang="es">Español \(para el declarante\)<\/th>/);
-  assert.match(review, /<td lang="en">Declaration of Lucía Inventada Robles<\/td><td lang="es">Declaración de Lucía Inventada Robles<\/td>/);
+  assert.match(
+    review,
+    /<td lang="en">Declaration of Lucía Inventada Robles<\/td><td lang="es">Declaración de Lucía Inventada Robles<\/td>/,
+  );
   assert.match(review, /Sections whose Spanish leaves something out: \d/);
   for (const text of [english, filing, spanish, review]) assert.doesNotMatch(text, anyPlaceholder);
 
   // The scanned Spanish letter was read with Spanish and English.
   const report = JSON.parse(readFileSync(out("report.json"), "utf8"));
   assert.equal(report.language, "es");
-  assert.deepEqual(report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]), [["carta-iglesia-escaneada.pdf", "tesseract"]]);
+  assert.deepEqual(
+    report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]),
+    [["carta-iglesia-escaneada.pdf", "tesseract"]],
+  );
   assert.match(cli.stderr, /spanish: .*declaration\.es\.md/);
   assert.match(cli.stderr, /review: .*review\.bilingual\.html/);
 });

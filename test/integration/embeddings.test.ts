@@ -2,25 +2,26 @@
  * The embedders for real: llama.cpp on the committed model (in-process and in its child
  * process), and Titan through the real Bedrock runtime client against a local h2c server.
  */
-import { test, after } from "node:test";
+
 import assert from "node:assert/strict";
-import path from "node:path";
+import { readFileSync, writeFileSync } from "node:fs";
 import { createServer as createH2cServer, type Http2ServerRequest, type Http2ServerResponse } from "node:http2";
 import type { AddressInfo } from "node:net";
+import path from "node:path";
+import { after, test } from "node:test";
 import { BedrockRuntimeClient } from "@aws-sdk/client-bedrock-runtime";
-import { isAlive, makeTestHome, preparedState, root } from "../helpers.ts";
-import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
+import { getJson, LocalBlobStore, putJson } from "../../core/blob-store.ts";
 import { caseKeys } from "../../core/case-file.ts";
-import { retrievalQueries, type StoredIndex } from "../../core/retrieval.ts";
-import { buildIndex } from "../../functions/build-index.ts";
-import { readVault } from "../../functions/redaction/vault.ts";
-import { LocalEmbedder } from "../../functions/embeddings/local.ts";
-import { ChildEmbedder } from "../../functions/embeddings/child.ts";
-import { TitanEmbedder } from "../../functions/embeddings/titan.ts";
-import { embeddingsMode, openEmbedder } from "../../functions/embeddings/open.ts";
 import { loadRegistry } from "../../core/registry.ts";
+import { retrievalQueries, type StoredIndex } from "../../core/retrieval.ts";
 import { dot } from "../../core/vectors.ts";
-import { readFileSync, writeFileSync } from "node:fs";
+import { buildIndex } from "../../functions/build-index.ts";
+import { ChildEmbedder } from "../../functions/embeddings/child.ts";
+import { LocalEmbedder } from "../../functions/embeddings/local.ts";
+import { embeddingsMode, openEmbedder } from "../../functions/embeddings/open.ts";
+import { TitanEmbedder } from "../../functions/embeddings/titan.ts";
+import { readVault } from "../../functions/redaction/vault.ts";
+import { isAlive, makeTestHome, preparedState, root } from "../helpers.ts";
 
 const modelPath = path.join(root, "models/stories260K.gguf");
 const local = await LocalEmbedder.open({ modelPath, modelId: "stories-260k", contextSize: 256, threads: 1 });
@@ -29,7 +30,11 @@ after(() => local.dispose());
 const norm = (v: Float32Array) => Math.sqrt(dot(v, v));
 
 test("local embeddings are finite, unit length, deterministic, and differ between texts", async () => {
-  const [a, a2, b] = await local.embed(["The police report says he pushed me.", "The police report says he pushed me.", "We were married in Springfield in 2019."]);
+  const [a, a2, b] = await local.embed([
+    "The police report says he pushed me.",
+    "The police report says he pushed me.",
+    "We were married in Springfield in 2019.",
+  ]);
   assert.equal(a!.length, 64, "stories260K's embedding width");
   assert.ok(a!.every(Number.isFinite));
   assert.ok(Math.abs(norm(a!) - 1) < 1e-5 && Math.abs(norm(b!) - 1) < 1e-5);
@@ -82,7 +87,10 @@ test("the child-process embedder gives the in-process vectors and its process is
   assert.equal(isAlive(pid), false, "the model's memory went back with the process");
   assert.ok(child.peakRssBytes! > 10 * 2 ** 20, "the child reported its peak RSS");
   await assert.rejects(child.embed(["x"]), { name: "Affiant.ModelUnavailable" });
-  await assert.rejects(ChildEmbedder.open({ modelPath: path.join(root, "models/nope.gguf"), modelId: "nope" }), { name: "Affiant.ModelUnavailable", message: /nope not found/ });
+  await assert.rejects(ChildEmbedder.open({ modelPath: path.join(root, "models/nope.gguf"), modelId: "nope" }), {
+    name: "Affiant.ModelUnavailable",
+    message: /nope not found/,
+  });
 });
 
 test("embedding through the child process leaves this process's RSS flat: the model's memory goes with the child", async () => {
@@ -99,19 +107,27 @@ test("embedding through the child process leaves this process's RSS flat: the mo
   for (let i = 0; i < 4; i++) peaks.push(await cycle());
   const growth = process.memoryUsage().rss - before;
   const peak = Math.max(...peaks);
-  assert.ok(growth < peak * 0.25, `RSS grew ${(growth / 2 ** 20).toFixed(1)} MB over 4 embedders; one child peaks at ${(peak / 2 ** 20).toFixed(1)} MB`);
+  assert.ok(
+    growth < peak * 0.25,
+    `RSS grew ${(growth / 2 ** 20).toFixed(1)} MB over 4 embedders; one child peaks at ${(peak / 2 ** 20).toFixed(1)} MB`,
+  );
 });
 
 test("provider selection: AFFIANT_EMBEDDINGS, Lambda's default, and a missing local model", async () => {
   assert.equal(embeddingsMode({}), "local");
   assert.equal(embeddingsMode({ AWS_LAMBDA_FUNCTION_NAME: "affiant-build-index" }), "bedrock");
   assert.equal(embeddingsMode({ AWS_LAMBDA_FUNCTION_NAME: "f", AFFIANT_EMBEDDINGS: "local" }), "local");
-  assert.throws(() => embeddingsMode({ AFFIANT_EMBEDDINGS: "gpu" }), { name: "Affiant.InvalidInput", message: /AFFIANT_EMBEDDINGS must be local, bedrock or off/ });
+  assert.throws(() => embeddingsMode({ AFFIANT_EMBEDDINGS: "gpu" }), {
+    name: "Affiant.InvalidInput",
+    message: /AFFIANT_EMBEDDINGS must be local, bedrock or off/,
+  });
 
   const { registry: file } = makeTestHome();
   const registry = loadRegistry(file);
   const bedrock = await openEmbedder(registry, { mode: "bedrock" });
-  assert.ok(!("skipped" in bedrock) && bedrock.embedder.provider === "bedrock" && bedrock.embedder.model === "amazon.titan-embed-text-v2:0");
+  assert.ok(
+    !("skipped" in bedrock) && bedrock.embedder.provider === "bedrock" && bedrock.embedder.model === "amazon.titan-embed-text-v2:0",
+  );
   if (!("skipped" in bedrock)) await bedrock.embedder.dispose();
   assert.deepEqual(await openEmbedder(registry, { mode: "off" }), { skipped: "AFFIANT_EMBEDDINGS=off" });
 
@@ -121,13 +137,22 @@ test("provider selection: AFFIANT_EMBEDDINGS, Lambda's default, and a missing lo
   raw.embedding.local = { model: "embedder", ifMissing: "bm25" };
   writeFileSync(file, JSON.stringify(raw));
   const skipped = await openEmbedder(loadRegistry(file), { mode: "local" });
-  assert.match("skipped" in skipped ? skipped.skipped : "", /embedding model embedder is not at .*absent-embedder\.gguf \(run `affiant models pull`\)/);
+  assert.match(
+    "skipped" in skipped ? skipped.skipped : "",
+    /embedding model embedder is not at .*absent-embedder\.gguf \(run `affiant models pull`\)/,
+  );
   raw.embedding.local.ifMissing = "fail";
   writeFileSync(file, JSON.stringify(raw));
-  await assert.rejects(openEmbedder(loadRegistry(file), { mode: "local", inProcess: true }), { name: "Affiant.ModelUnavailable", message: /embedder not found/ });
+  await assert.rejects(openEmbedder(loadRegistry(file), { mode: "local", inProcess: true }), {
+    name: "Affiant.ModelUnavailable",
+    message: /embedder not found/,
+  });
   raw.embedding.local.model = "no-such-model";
   writeFileSync(file, JSON.stringify(raw));
-  assert.throws(() => loadRegistry(file), { name: "Affiant.InvalidInput", message: /embedding\.local\.model names unknown model no-such-model/ });
+  assert.throws(() => loadRegistry(file), {
+    name: "Affiant.InvalidInput",
+    message: /embedding\.local\.model names unknown model no-such-model/,
+  });
 });
 
 interface Recorded {
@@ -173,7 +198,14 @@ test("Titan: InvokeModel on amazon.titan-embed-text-v2:0 with {inputText, dimens
   // A vector whose first two entries are its index and 1, so each answer is checkable.
   const endpoint = await titanEndpoint((body) => {
     const n = Number(body.inputText.split(" ")[1]);
-    return { status: 200, json: { embedding: Array.from({ length: body.dimensions }, (_, i) => (i === 0 ? 3 * (n + 1) : i === 1 ? 4 * (n + 1) : 0)), inputTextTokenCount: 3 }, delayMs: 30 };
+    return {
+      status: 200,
+      json: {
+        embedding: Array.from({ length: body.dimensions }, (_, i) => (i === 0 ? 3 * (n + 1) : i === 1 ? 4 * (n + 1) : 0)),
+        inputTextTokenCount: 3,
+      },
+      delayMs: 30,
+    };
   });
   try {
     const titan = new TitanEmbedder({ client: endpoint.client, dimensions: 256, concurrency: 2, maxChars: 40 });
@@ -192,7 +224,10 @@ test("Titan: InvokeModel on amazon.titan-embed-text-v2:0 with {inputText, dimens
       assert.equal(r.body.dimensions, 256);
       assert.equal(r.body.normalize, true);
     }
-    assert.deepEqual(endpoint.requests.map((r) => r.body.inputText).filter((t) => t.startsWith("text 0")), ["text 0 of six"]);
+    assert.deepEqual(
+      endpoint.requests.map((r) => r.body.inputText).filter((t) => t.startsWith("text 0")),
+      ["text 0 of six"],
+    );
     assert.ok(endpoint.maxInFlight() <= 2, `at most 2 requests in flight (saw ${endpoint.maxInFlight()})`);
     assert.ok(endpoint.maxInFlight() === 2, "and the bound is used");
     assert.equal(endpoint.requests.find((r) => r.body.inputText.startsWith("text 6"))!.body.inputText.length, 40, "cut to maxChars");
@@ -226,11 +261,19 @@ test("Titan: a validation error is Affiant.ProviderError with model and status, 
 });
 
 test("Index with AFFIANT_EMBEDDINGS=bedrock: Titan gets redacted chunks and the queries, never a vault value", async () => {
-  const endpoint = await titanEndpoint((body) => ({ status: 200, json: { embedding: Array.from({ length: body.dimensions }, (_, i) => ((body.inputText.length + i) % 7) - 3) } }));
+  const endpoint = await titanEndpoint((body) => ({
+    status: 200,
+    json: { embedding: Array.from({ length: body.dimensions }, (_, i) => ((body.inputText.length + i) % 7) - 3) },
+  }));
   const saved = { ...process.env };
   try {
     const { state, env } = await preparedState();
-    Object.assign(process.env, { AFFIANT_BEDROCK_ENDPOINT: `http://127.0.0.1:${endpoint.port}`, AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "x", AWS_SECRET_ACCESS_KEY: "y" });
+    Object.assign(process.env, {
+      AFFIANT_BEDROCK_ENDPOINT: `http://127.0.0.1:${endpoint.port}`,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "x",
+      AWS_SECRET_ACCESS_KEY: "y",
+    });
     const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
     const out = await buildIndex({ state }, store, { mode: "bedrock" });
     const index = await getJson<StoredIndex>(store, out.indexKey);
@@ -238,7 +281,10 @@ test("Index with AFFIANT_EMBEDDINGS=bedrock: Titan gets redacted chunks and the 
     assert.equal(index.embedding!.model, "amazon.titan-embed-text-v2:0");
     assert.equal(index.embedding!.dimensions, 512);
     assert.equal(endpoint.requests.length, index.chunks.length + retrievalQueries("VAWA").length);
-    assert.deepEqual(new Set(endpoint.requests.map((r) => r.body.inputText)), new Set([...index.chunks.map((c) => c.text), ...retrievalQueries("VAWA")]));
+    assert.deepEqual(
+      new Set(endpoint.requests.map((r) => r.body.inputText)),
+      new Set([...index.chunks.map((c) => c.text), ...retrievalQueries("VAWA")]),
+    );
     const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName));
     const leaks = endpoint.requests.flatMap((r) => [...vault.values()].filter((v) => r.body.inputText.includes(v)));
     assert.deepEqual(leaks, []);
@@ -249,7 +295,10 @@ test("Index with AFFIANT_EMBEDDINGS=bedrock: Titan gets redacted chunks and the 
     redacted.documents[0]!.pages[0]!.text += ` Signed by ${name}.`;
     await putJson(store, state.redact!.redactedKey, redacted);
     const sent = endpoint.requests.length;
-    await assert.rejects(buildIndex({ state }, store, { mode: "bedrock" }), { name: "Affiant.PrivacyViolation", message: /^Index: the prompt contains a real PERSON value/ });
+    await assert.rejects(buildIndex({ state }, store, { mode: "bedrock" }), {
+      name: "Affiant.PrivacyViolation",
+      message: /^Index: the prompt contains a real PERSON value/,
+    });
     assert.equal(endpoint.requests.length, sent, "nothing was sent");
   } finally {
     process.env = saved;

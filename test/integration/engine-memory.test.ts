@@ -3,19 +3,25 @@
  * stage, so running many stages leaves the engine's memory where it was. Compared as a
  * ratio against what one worker needed, not as an absolute figure.
  */
-import { test } from "node:test";
-import assert from "node:assert/strict";
-import { isAlive, preparedState } from "../helpers.ts";
-import { spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
-import { stageEnvFromState } from "../../core/stages/task-env.ts";
 
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
+import { spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
+import { isAlive, preparedState } from "../helpers.ts";
 
 test("twelve stages through workers leave the engine's RSS flat and no worker behind", async () => {
   const { state } = await preparedState();
   const env = stageEnvFromState("ExtractFacts", state);
   const run = async () => {
     let pid = 0;
-    const metrics = await spawnWorker({ stage: "ExtractFacts", env, timeoutSeconds: 120, heartbeatSeconds: 15, onSpawn: (c) => (pid = c.pid!) });
+    const metrics = await spawnWorker({
+      stage: "ExtractFacts",
+      env,
+      timeoutSeconds: 120,
+      heartbeatSeconds: 15,
+      onSpawn: (c) => (pid = c.pid!),
+    });
     return { metrics, pid };
   };
   await run(); // warm-up: module loading in this process is not what is measured
@@ -34,13 +40,24 @@ test("twelve stages through workers leave the engine's RSS flat and no worker be
   const workerPeakMb = Math.max(...peaks);
   assert.ok(workerPeakMb > 50, `a worker that loaded a model peaks well above 50 MB (saw ${workerPeakMb})`);
   // Had any model stayed in this process, growth would be on the order of a worker's peak.
-  assert.ok(growthMb < workerPeakMb * 0.25, `engine RSS grew ${growthMb.toFixed(1)} MB over 12 stages; one worker peaks at ${workerPeakMb} MB`);
+  assert.ok(
+    growthMb < workerPeakMb * 0.25,
+    `engine RSS grew ${growthMb.toFixed(1)} MB over 12 stages; one worker peaks at ${workerPeakMb} MB`,
+  );
   for (const pid of pids) assert.equal(isAlive(pid), false, `worker ${pid} is still running`);
 });
 
 test("the worker applies the registry's chat template and caps thinking at the stage's budget", async () => {
-  const { state } = await preparedState({}, { contextSize: 1024, models: { chatWrapper: "qwen" }, stages: { ExtractFacts: { thoughtBudget: 20 } } });
-  const metrics = await spawnWorker({ stage: "ExtractFacts", env: stageEnvFromState("ExtractFacts", state), timeoutSeconds: 120, heartbeatSeconds: 15 });
+  const { state } = await preparedState(
+    {},
+    { contextSize: 1024, models: { chatWrapper: "qwen" }, stages: { ExtractFacts: { thoughtBudget: 20 } } },
+  );
+  const metrics = await spawnWorker({
+    stage: "ExtractFacts",
+    env: stageEnvFromState("ExtractFacts", state),
+    timeoutSeconds: 120,
+    heartbeatSeconds: 15,
+  });
   assert.ok(metrics.thoughtTokens! >= 20 && metrics.thoughtTokens! <= 40, `thought tokens ${metrics.thoughtTokens}`);
   assert.ok(metrics.tokensOut > metrics.thoughtTokens!, "an answer followed");
   assert.ok(metrics.contextSize >= metrics.tokensIn + 20, "the context made room for the thinking");

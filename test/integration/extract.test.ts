@@ -1,12 +1,13 @@
 // Extract on real PDFs: text pages, OCR of scanned pages (English and Spanish), and named errors for unreadable files.
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { extractPdf } from "../../functions/extract-documents.ts";
-import { writeImagePdf, writePdf } from "../../workflows/samples/pdf-writer.ts";
-import { PageReader, holdSharedPageReaders, langPath, openPageReader } from "../../functions/ocr.ts";
+import { test } from "node:test";
 import { PDFParse } from "pdf-parse";
+import { extractPdf } from "../../functions/extract-documents.ts";
+import { holdSharedPageReaders, langPath, openPageReader, PageReader } from "../../functions/ocr.ts";
+import { writeImagePdf, writePdf } from "../../workflows/samples/pdf-writer.ts";
 import { makeTestHome, samples } from "../helpers.ts";
 
 const unreadable = (file: string, reason: RegExp, page?: number) => (err: Error & { file?: string; page?: number }) =>
@@ -14,7 +15,10 @@ const unreadable = (file: string, reason: RegExp, page?: number) => (err: Error 
 
 test("a text PDF comes out page by page with page numbers", async () => {
   const doc = await extractPdf("intake-notes.pdf", readFileSync(path.join(samples.vawa, "intake-notes.pdf")));
-  assert.deepEqual(doc.pages.map((p) => p.page), [1, 2]);
+  assert.deepEqual(
+    doc.pages.map((p) => p.page),
+    [1, 2],
+  );
   assert.match(doc.pages[0]!.text, /A-Number: A123456789/);
   assert.match(doc.pages[1]!.text, /broke her wrist/);
 });
@@ -30,9 +34,15 @@ test("a corrupt PDF is unreadable, by name", async () => {
   const bytes = readFileSync(path.join(samples.vawa, "intake-notes.pdf"));
   const corrupt = Buffer.concat([bytes.subarray(0, 200), Buffer.from("garbage".repeat(50))]);
   await assert.rejects(extractPdf("broken.pdf", corrupt), unreadable("broken.pdf", /corrupt|cannot be read/));
-  await assert.rejects(extractPdf("junk.pdf", Buffer.from("this is not a pdf at all")), unreadable("junk.pdf", /not a PDF \(it does not start with %PDF-\)/));
+  await assert.rejects(
+    extractPdf("junk.pdf", Buffer.from("this is not a pdf at all")),
+    unreadable("junk.pdf", /not a PDF \(it does not start with %PDF-\)/),
+  );
   // Readers accept %PDF- anywhere in the first KB; a polyglot (HTML first, PDF after) is refused.
-  await assert.rejects(extractPdf("polyglot.pdf", Buffer.concat([Buffer.from("<html>hi</html>\n"), bytes])), unreadable("polyglot.pdf", /does not start with %PDF-/));
+  await assert.rejects(
+    extractPdf("polyglot.pdf", Buffer.concat([Buffer.from("<html>hi</html>\n"), bytes])),
+    unreadable("polyglot.pdf", /does not start with %PDF-/),
+  );
 });
 
 test("an empty file is unreadable, by name", async () => {
@@ -82,7 +92,10 @@ test("a scanned page where OCR finds no text is unreadable, by file and page", a
   await writeImagePdf(scan, [await scanOf(path.join(samples.vawa, "intake-notes.pdf"), 1), await scanOf(blank, 1)]);
   const ocr = new PageReader("eng");
   try {
-    await assert.rejects(extractPdf("blank-scan.pdf", readFileSync(scan), { ocr }), unreadable("blank-scan.pdf", /page 2 has no text layer and OCR (found no text|confidence is)/, 2));
+    await assert.rejects(
+      extractPdf("blank-scan.pdf", readFileSync(scan), { ocr }),
+      unreadable("blank-scan.pdf", /page 2 has no text layer and OCR (found no text|confidence is)/, 2),
+    );
   } finally {
     await ocr.dispose();
   }
@@ -115,16 +128,24 @@ test("while the engine holds them, executions share one tesseract worker per lan
 test("a case in Spanish reads its scans with Spanish and English together (spa+eng, the packaged 4.0.0_best_int data)", async () => {
   const { home } = makeTestHome();
   const text = path.join(home, "carta.pdf");
-  await writePdf(text, [["Señora jueza: el año pasado mi esposo me empujó contra la pared.", "The shelter staff called the police that night."]]);
+  await writePdf(text, [
+    ["Señora jueza: el año pasado mi esposo me empujó contra la pared.", "The shelter staff called the police that night."],
+  ]);
   const file = path.join(home, "carta-escaneada.pdf");
   await writeImagePdf(file, [await scanOf(text, 1)]);
   const dir = langPath("spa+eng");
-  assert.deepEqual(readdirSync(dir).filter((f) => f.endsWith(".traineddata.gz")).sort(), ["eng.traineddata.gz", "spa.traineddata.gz"]);
+  assert.deepEqual(
+    readdirSync(dir)
+      .filter((f) => f.endsWith(".traineddata.gz"))
+      .sort(),
+    ["eng.traineddata.gz", "spa.traineddata.gz"],
+  );
   const ocr = new PageReader("spa+eng");
   try {
     const page = (await extractPdf("carta-escaneada.pdf", readFileSync(file), { ocr })).pages[0]!;
     assert.ok(page.ocrConfidence! >= 60, `confidence ${page.ocrConfidence}`);
-    for (const word of ["Señora", "año", "empujó", "shelter", "police"]) assert.ok(page.text.includes(word), `${word} in ${JSON.stringify(page.text)}`);
+    for (const word of ["Señora", "año", "empujó", "shelter", "police"])
+      assert.ok(page.text.includes(word), `${word} in ${JSON.stringify(page.text)}`);
     // English alone misreads the Spanish letters ("Sefiora", "aflo").
     const english = new PageReader("eng");
     try {

@@ -3,14 +3,15 @@
  * named test per path. The faults are injected into the worker itself (--fault), so the
  * engine's timeout, heartbeat and Catch handling is what is being tested.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import Database from "better-sqlite3";
 import path from "node:path";
-import { inProcess, isAlive, makeTestHome, patientStages, runCli, samples, waitFor, type CliResult } from "../helpers.ts";
+import { test } from "node:test";
+import Database from "better-sqlite3";
 import { runsShowCommand } from "../../cli/runs-command.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
+import { type CliResult, inProcess, isAlive, makeTestHome, patientStages, runCli, samples, waitFor } from "../helpers.ts";
 
 interface StateRow {
   name: string;
@@ -30,11 +31,23 @@ function stateOf(states: StateRow[], name: string): StateRow {
   return s;
 }
 
-
 test("crash, stall, runaway loop and oom: each stage falls back and the case still succeeds", async () => {
   const { home, env } = makeTestHome();
   const cli = await runCli(
-    ["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=crash", "--fault", "DraftDeclaration=stall", "--fault", "JudgeTone=loop", "--fault", "JudgeCoverage=oom"],
+    [
+      "run",
+      samples.vawa,
+      "--approve",
+      "--json",
+      "--fault",
+      "ExtractFacts=crash",
+      "--fault",
+      "DraftDeclaration=stall",
+      "--fault",
+      "JudgeTone=loop",
+      "--fault",
+      "JudgeCoverage=oom",
+    ],
     env,
   );
   assert.equal(cli.code, 0, cli.stderr);
@@ -65,15 +78,26 @@ test("crash, stall, runaway loop and oom: each stage falls back and the case sti
   assert.equal(crash.signal, "SIGKILL");
   assert.equal(isAlive(crash.pid), false);
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });
-  const caught = db.prepare("SELECT state_name FROM events WHERE execution_id = ? AND type = 'StateCaught' ORDER BY seq").all(summary.executionId) as Array<{ state_name: string }>;
+  const caught = db
+    .prepare("SELECT state_name FROM events WHERE execution_id = ? AND type = 'StateCaught' ORDER BY seq")
+    .all(summary.executionId) as Array<{ state_name: string }>;
   assert.deepEqual(caught.map((c) => c.state_name).sort(), Object.keys(expected).sort());
   // The injected faults were drills: none of them counts against the model for the breaker,
   // while the stages that ran for real (and the fallbacks) are recorded.
   const outcomes = db.prepare("SELECT model, stage, ok FROM model_outcomes").all() as Array<{ model: string; stage: string; ok: number }>;
-  assert.deepEqual(outcomes.filter((o) => !o.ok), [], "a drill was recorded as the model's failure");
-  assert.ok(outcomes.some((o) => o.model === "stories-260k" && o.stage === "JudgeFaithfulness" && o.ok), JSON.stringify(outcomes));
+  assert.deepEqual(
+    outcomes.filter((o) => !o.ok),
+    [],
+    "a drill was recorded as the model's failure",
+  );
+  assert.ok(
+    outcomes.some((o) => o.model === "stories-260k" && o.stage === "JudgeFaithfulness" && o.ok),
+    JSON.stringify(outcomes),
+  );
   assert.equal(outcomes.filter((o) => o.model === "stories-260k-greedy" && o.ok).length, 4);
-  const failed = db.prepare("SELECT state_name, detail FROM events WHERE execution_id = ? AND type = 'StateFailed'").all(summary.executionId) as Array<{ state_name: string; detail: string }>;
+  const failed = db
+    .prepare("SELECT state_name, detail FROM events WHERE execution_id = ? AND type = 'StateFailed'")
+    .all(summary.executionId) as Array<{ state_name: string; detail: string }>;
   assert.equal(JSON.parse(failed.find((f) => f.state_name === "ExtractFacts")!.detail).error, "Affiant.WorkerCrashed");
   db.close();
 
@@ -95,7 +119,12 @@ function timeoutAndStallRun(): Promise<CliResult> {
   // a paragraph, which the loop detector rightly ends as a runaway.
   timeoutAndStall ??= runCli(
     ["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=slow", "--fault", "DraftDeclaration=stall"],
-    makeTestHome({ stages: { DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 }, ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 } } }).env,
+    makeTestHome({
+      stages: {
+        DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 },
+        ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 },
+      },
+    }).env,
   );
   return timeoutAndStall;
 }
@@ -147,7 +176,12 @@ test("a stopped execution stops the fallback's own worker too: the state reads A
     const folder = readCaseFolder(samples.vawa);
     await ingestCase(folder, engine.store);
     const fallbackWorkers: number[] = [];
-    const { executionId, done } = engine.start({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults: { JudgeTone: "oom" }, approve: { reviewer: "test", via: "test" } });
+    const { executionId, done } = engine.start({
+      caseId: folder.caseFile.caseId,
+      caseDir: folder.dir,
+      faults: { JudgeTone: "oom" },
+      approve: { reviewer: "test", via: "test" },
+    });
     engine.on("event", (event) => {
       if (event.type !== "worker" || event.state !== "JudgeToneFallback") return;
       fallbackWorkers.push(event.pid);
@@ -160,7 +194,10 @@ test("a stopped execution stops the fallback's own worker too: the state reads A
     await waitFor("the fallback's worker to die", async () => (isAlive(fallbackWorkers[0]!) ? undefined : true), 10_000, 100);
     const fallback = stateOf(summary.states as StateRow[], "JudgeToneFallback");
     assert.equal(fallback.status, "ABORTED");
-    assert.ok(summary.states.every((s) => s.status !== "RUNNING"), "no state is left RUNNING once the execution ended");
+    assert.ok(
+      summary.states.every((s) => s.status !== "RUNNING"),
+      "no state is left RUNNING once the execution ended",
+    );
     // The next model in the chain is not tried for an execution that is over, and being
     // killed with it is not the fallback model's failure.
     await new Promise((r) => setTimeout(r, 1500));

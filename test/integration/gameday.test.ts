@@ -1,23 +1,56 @@
 // `affiant gameday`: seeded fault injection over many cases, every case completes, and the leak check finds no vault value outside the vault.
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import path from "node:path";
-import { makeTestHome, runCli } from "../helpers.ts";
-import { seededRandom, valueMatcher } from "../../workflows/gameday.ts";
-import { caseVariant, tvisa, vawa, writeCase, type SampleCase } from "../../workflows/samples/sample-cases.ts";
+import { test } from "node:test";
 import { LocalBlobStore } from "../../core/blob-store.ts";
-import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { extractDocuments } from "../../functions/extract-documents.ts";
 import { redactCase } from "../../functions/redact-pii.ts";
+import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
+import { seededRandom, valueMatcher } from "../../workflows/gameday.ts";
+import { caseVariant, type SampleCase, tvisa, vawa, writeCase } from "../../workflows/samples/sample-cases.ts";
+import { makeTestHome, runCli } from "../helpers.ts";
 
 test("a seeded game day injects real faults, every case completes, nothing leaks", async () => {
   const { env } = makeTestHome();
   const r = await runCli(["gameday", "--cases", "2", "--fault-rate", "0.5", "--seed", "3", "--json"], env);
   assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
-  const report = JSON.parse(r.stdout) as { cases: number; completed: number; failed: number; faultsInjected: number; fallbacksByReason: Record<string, number>; worstFaultCostSeconds: number; leaks: number; leakCheckedByType: Record<string, number> };
-  assert.deepEqual(Object.keys(report).sort(), ["cases", "completed", "failed", "fallbacksByReason", "faultsInjected", "leakCheckedByType", "leaks", "worstFaultCostSeconds"]);
+  const report = JSON.parse(r.stdout) as {
+    cases: number;
+    completed: number;
+    failed: number;
+    faultsInjected: number;
+    fallbacksByReason: Record<string, number>;
+    worstFaultCostSeconds: number;
+    leaks: number;
+    leakCheckedByType: Record<string, number>;
+  };
+  assert.deepEqual(Object.keys(report).sort(), [
+    "cases",
+    "completed",
+    "failed",
+    "fallbacksByReason",
+    "faultsInjected",
+    "leakCheckedByType",
+    "leaks",
+    "worstFaultCostSeconds",
+  ]);
   // The leak check looked for values of every kind redaction knows, the second round's included.
-  for (const type of ["PERSON", "A_NUMBER", "ITIN", "ADMISSION_NUMBER", "INCIDENT_NUMBER", "CASE_NUMBER", "BADGE_NUMBER", "DRIVERS_LICENSE", "LICENSE_PLATE", "PHONE", "ADDRESS", "DATE", "DOCUMENT"]) {
+  for (const type of [
+    "PERSON",
+    "A_NUMBER",
+    "ITIN",
+    "ADMISSION_NUMBER",
+    "INCIDENT_NUMBER",
+    "CASE_NUMBER",
+    "BADGE_NUMBER",
+    "DRIVERS_LICENSE",
+    "LICENSE_PLATE",
+    "PHONE",
+    "ADDRESS",
+    "DATE",
+    "DOCUMENT",
+  ]) {
     assert.ok((report.leakCheckedByType[type] ?? 0) >= 1, `the leak check looked for ${type}: ${JSON.stringify(report.leakCheckedByType)}`);
   }
   assert.equal(report.cases, 2);
@@ -29,7 +62,10 @@ test("a seeded game day injects real faults, every case completes, nothing leaks
   assert.equal(report.fallbacksByReason["Affiant.CircuitOpen"], undefined, JSON.stringify(report.fallbacksByReason));
   assert.doesNotMatch(r.stderr, /skipped ahead of time by an open circuit breaker/);
   const fallbacks = Object.values(report.fallbacksByReason).reduce((a, b) => a + b, 0);
-  assert.ok(fallbacks >= 2 && fallbacks <= report.faultsInjected, `${fallbacks} fallbacks for ${report.faultsInjected} faults (a slow one may finish in time)`);
+  assert.ok(
+    fallbacks >= 2 && fallbacks <= report.faultsInjected,
+    `${fallbacks} fallbacks for ${report.faultsInjected} faults (a slow one may finish in time)`,
+  );
   assert.ok(report.worstFaultCostSeconds > 0);
   assert.match(r.stderr, /gameday: case 2\/2 SUCCEEDED/);
   // Faulted stages fell back to the stand-in hosted models, and what they were sent was checked.
@@ -61,7 +97,10 @@ test("the same seed picks the same faults", () => {
   const a = seededRandom(42);
   const b = seededRandom(42);
   const xs = Array.from({ length: 5 }, () => a());
-  assert.deepEqual(xs, Array.from({ length: 5 }, () => b()));
+  assert.deepEqual(
+    xs,
+    Array.from({ length: 5 }, () => b()),
+  );
   assert.notDeepEqual(xs, Array.from({ length: 5 }, seededRandom(43)));
 });
 
@@ -80,7 +119,14 @@ test("a game day variant renames everyone and renumbers everything, and the reda
   const before = text(vawa);
   const after = text(variant);
   // Nothing of the original identities is left: every name part, number and the birth date.
-  const originals = [...vawa.people.flatMap((p) => p.name.split(" ")), ...vawa.identifiers.map((i) => i.text), "1990-03-14", "03/14/1990", "elena.marsh", "jtestwell"];
+  const originals = [
+    ...vawa.people.flatMap((p) => p.name.split(" ")),
+    ...vawa.identifiers.map((i) => i.text),
+    "1990-03-14",
+    "03/14/1990",
+    "elena.marsh",
+    "jtestwell",
+  ];
   for (const o of originals) {
     assert.ok(before.includes(o), `the sample holds ${o}`);
     assert.ok(!after.includes(o), `the variant still holds ${o}`);
@@ -88,9 +134,13 @@ test("a game day variant renames everyone and renumbers everything, and the reda
   assert.equal(variant.caseJson.caseId, "gameday-variant-7");
   assert.equal((variant.caseJson.declarant as { name: string }).name, variant.people[0]!.name);
   // Each person is renamed the same way everywhere; the phone keeps the fictional 555-010 range.
-  assert.ok(variant.identifiers.find((i) => i.text.startsWith("(555) 010-")), JSON.stringify(variant.identifiers));
+  assert.ok(
+    variant.identifiers.find((i) => i.text.startsWith("(555) 010-")),
+    JSON.stringify(variant.identifiers),
+  );
   // The story is untouched: the statute, the form, the events.
-  for (const kept of ["8 U.S.C. § 1154(a)(1)(A)(iii)", "Form I-360", "March 2019", "Safe Harbor Shelter"]) assert.ok(after.includes(kept), kept);
+  for (const kept of ["8 U.S.C. § 1154(a)(1)(A)(iii)", "Form I-360", "March 2019", "Safe Harbor Shelter"])
+    assert.ok(after.includes(kept), kept);
 
   // Through the real PDFs, OCR of the scan included, the redactor finds the new values.
   const { home, env } = makeTestHome();
@@ -102,7 +152,11 @@ test("a game day variant renames everyone and renumbers everything, and the reda
   const state = await extractDocuments({ input: { caseId: "gameday-variant-7", faults: {} }, executionName: "variant-test" }, store);
   const redact = await redactCase({ state }, store);
   const redacted = (await store.get(redact.redactedKey)).toString("utf8");
-  const values = [...variant.people.flatMap((p) => p.name.split(" ")), ...variant.identifiers.map((i) => i.text), variant.dateOfBirthAsWritten!];
+  const values = [
+    ...variant.people.flatMap((p) => p.name.split(" ")),
+    ...variant.identifiers.map((i) => i.text),
+    variant.dateOfBirthAsWritten!,
+  ];
   for (const v of values) assert.ok(!redacted.includes(v), `${v} survived redaction`);
   assert.match(redacted, /\[PERSON_1\]/);
 
@@ -117,5 +171,17 @@ test("a game day variant renames everyone and renumbers everything, and the reda
   for (const v of [...tv.people.flatMap((p) => p.name.split(" ")), ...tv.identifiers.map((i) => i.text.replace(/^Badge #/, ""))]) {
     assert.ok(!tvRedacted.includes(v), `${v} survived redaction`);
   }
-  for (const type of ["ITIN", "ADMISSION_NUMBER", "INCIDENT_NUMBER", "CASE_NUMBER", "BADGE_NUMBER", "DRIVERS_LICENSE", "LICENSE_PLATE", "PHONE", "ADDRESS", "DATE"]) assert.match(tvRedacted, new RegExp(`\\[${type}_\\d+\\]`), type);
+  for (const type of [
+    "ITIN",
+    "ADMISSION_NUMBER",
+    "INCIDENT_NUMBER",
+    "CASE_NUMBER",
+    "BADGE_NUMBER",
+    "DRIVERS_LICENSE",
+    "LICENSE_PLATE",
+    "PHONE",
+    "ADDRESS",
+    "DATE",
+  ])
+    assert.match(tvRedacted, new RegExp(`\\[${type}_\\d+\\]`), type);
 });

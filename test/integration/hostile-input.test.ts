@@ -6,16 +6,17 @@
  * victim is still running or has succeeded: nothing here harmed it.
  * PDF bombs through the server: test/integration/hostile-pdf.test.ts.
  */
-import { test, before, after } from "node:test";
+
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
+import { after, before, test } from "node:test";
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from "@aws-sdk/client-sfn";
-import { caseForm, copyCase, makeTestHome, patientStages, samples, startServe, type ServeHandle } from "../helpers.ts";
-import { rawRequest, rssMb, streamBody, watchRss } from "../hostile-client.ts";
-import { TaskTokenBroker } from "../../workflows/engine/task-tokens.ts";
 import { NodeSha256 } from "../../api/sigv4.ts";
+import { TaskTokenBroker } from "../../workflows/engine/task-tokens.ts";
+import { caseForm, copyCase, makeTestHome, patientStages, type ServeHandle, samples, startServe } from "../helpers.ts";
+import { rawRequest, rssMb, streamBody, watchRss } from "../hostile-client.ts";
 
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
 let serve: ServeHandle;
@@ -54,7 +55,11 @@ after(async () => {
 
 test("without AFFIANT_API_TOKEN the server generates a token, prints the viewer link with it, and every route needs it", async () => {
   assert.match(serve.stderr(), new RegExp(`affiant serve: run viewer http://127\\.0\\.0\\.1:${serve.port}/#token=[A-Za-z0-9_-]{43}\\n`));
-  for (const [method, route] of [["GET", "/executions"], ["POST", `/cases/${victimCase}/executions`], ["GET", `/executions/${victim}/declaration`]] as const) {
+  for (const [method, route] of [
+    ["GET", "/executions"],
+    ["POST", `/cases/${victimCase}/executions`],
+    ["GET", `/executions/${victim}/declaration`],
+  ] as const) {
     const res = await fetch(`${serve.url}${route}`, { method });
     assert.equal(res.status, 401, route);
     assert.equal(((await res.json()) as any).error.name, "Affiant.Unauthorized");
@@ -71,13 +76,18 @@ test("a DNS-rebinding Host is refused before auth, routing or the viewer", async
     assert.match(res.json.error.message, /rebind\.attacker\.example/);
   }
   // The names of this server still work.
-  for (const host of [`127.0.0.1:${serve.port}`, `localhost:${serve.port}`]) assert.equal((await rawRequest(serve.port, "GET", "/health", { host })).status, 200);
+  for (const host of [`127.0.0.1:${serve.port}`, `localhost:${serve.port}`])
+    assert.equal((await rawRequest(serve.port, "GET", "/health", { host })).status, 200);
 });
 
 test("a cross-site form post is refused: it would replace the case's documents or start runs", async () => {
   // What a page on another site can send without a preflight: multipart, no token.
   for (const route of ["/cases", `/cases/${victimCase}/executions`]) {
-    const res = await fetch(`${serve.url}${route}`, { method: "POST", body: caseForm(samples.vawa), headers: { origin: "https://attacker.example" } });
+    const res = await fetch(`${serve.url}${route}`, {
+      method: "POST",
+      body: caseForm(samples.vawa),
+      headers: { origin: "https://attacker.example" },
+    });
     assert.equal(res.status, 403, route);
     assert.equal(((await res.json()) as any).error.name, "Affiant.ForbiddenOrigin");
   }
@@ -93,10 +103,23 @@ test("/sfn: four 1 GB bodies, streamed, are cut off at 1 MiB before the signatur
   const pid = serve.child.pid!;
   const before = rssMb(pid);
   const rss = watchRss(pid);
-  const head = { method: "POST", path: "/sfn", headers: { host: `127.0.0.1:${serve.port}`, "content-type": "application/x-amz-json-1.0", "x-amz-target": "AWSStepFunctions.ListStateMachines" } };
+  const head = {
+    method: "POST",
+    path: "/sfn",
+    headers: {
+      host: `127.0.0.1:${serve.port}`,
+      "content-type": "application/x-amz-json-1.0",
+      "x-amz-target": "AWSStepFunctions.ListStateMachines",
+    },
+  };
   const gigabyte = 1024 * 1024 * 1024;
   // Paced a little, so each client is free to read the answer before the server hangs up.
-  const results = await Promise.all([streamBody(serve.port, head, gigabyte, true, 5), streamBody(serve.port, head, gigabyte, true, 5), streamBody(serve.port, head, gigabyte, true, 5), streamBody(serve.port, head, gigabyte, false, 5)]);
+  const results = await Promise.all([
+    streamBody(serve.port, head, gigabyte, true, 5),
+    streamBody(serve.port, head, gigabyte, true, 5),
+    streamBody(serve.port, head, gigabyte, true, 5),
+    streamBody(serve.port, head, gigabyte, false, 5),
+  ]);
   const peak = rss.stop();
   for (const r of results) {
     assert.match(r.statusLine, /^HTTP\/1\.1 413/, r.response.slice(0, 300));
@@ -117,13 +140,19 @@ async function capturedSdkRequest(): Promise<{ path: string; headers: Record<str
   client.middlewareStack.add(
     (next) => async (args) => {
       const req = args.request as { path: string; headers: Record<string, string>; body: string | Uint8Array };
-      captured = { path: req.path, headers: { ...req.headers }, body: typeof req.body === "string" ? req.body : Buffer.from(req.body).toString("utf8") };
+      captured = {
+        path: req.path,
+        headers: { ...req.headers },
+        body: typeof req.body === "string" ? req.body : Buffer.from(req.body).toString("utf8"),
+      };
       return next(args);
     },
     // The last step before the wire: the request as signed.
     { step: "deserialize", name: "capture" },
   );
-  const d = await client.send(new DescribeExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${victim}` }));
+  const d = await client.send(
+    new DescribeExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${victim}` }),
+  );
   assert.equal(d.name, victim);
   return captured!;
 }
@@ -133,7 +162,10 @@ test("SigV4: a replayed request and a body-swapped one are refused; host and x-a
   assert.match(headers.authorization!, /SignedHeaders=[^,]*host[^,]*x-amz-target/);
   const replay = await rawRequest(serve.port, "POST", sfnPath, headers, body);
   assert.equal(replay.status, 403);
-  assert.deepEqual([replay.json.__type, replay.json.message], ["InvalidSignatureException", "this signature was already used (a replayed request); sign each request afresh"]);
+  assert.deepEqual(
+    [replay.json.__type, replay.json.message],
+    ["InvalidSignatureException", "this signature was already used (a replayed request); sign each request afresh"],
+  );
 
   // The same signature with another body: StopExecution's target is signed, so only the
   // body can change, and it must match its hash.
@@ -152,9 +184,28 @@ test("SigV4: a replayed request and a body-swapped one are refused; host and x-a
   // A signature that leaves out x-amz-target (good for any operation) or host (good for any server).
   const { SignatureV4 } = await import("@smithy/signature-v4");
   for (const left of ["x-amz-target", "host"]) {
-    const signer = new SignatureV4({ credentials: { accessKeyId: "affiant", secretAccessKey: serve.token }, region: "us-east-1", service: "states", sha256: NodeSha256, uriEscapePath: true });
+    const signer = new SignatureV4({
+      credentials: { accessKeyId: "affiant", secretAccessKey: serve.token },
+      region: "us-east-1",
+      service: "states",
+      sha256: NodeSha256,
+      uriEscapePath: true,
+    });
     const signed = await signer.sign(
-      { method: "POST", protocol: "http:", hostname: "127.0.0.1", port: serve.port, path: "/sfn", query: {}, headers: { host: `127.0.0.1:${serve.port}`, "content-type": "application/x-amz-json-1.0", "x-amz-target": "AWSStepFunctions.ListStateMachines" }, body: "{}" },
+      {
+        method: "POST",
+        protocol: "http:",
+        hostname: "127.0.0.1",
+        port: serve.port,
+        path: "/sfn",
+        query: {},
+        headers: {
+          host: `127.0.0.1:${serve.port}`,
+          "content-type": "application/x-amz-json-1.0",
+          "x-amz-target": "AWSStepFunctions.ListStateMachines",
+        },
+        body: "{}",
+      },
       { unsignableHeaders: new Set([left]) },
     );
     const res = await rawRequest(serve.port, "POST", "/sfn", signed.headers as Record<string, string>, "{}");
@@ -170,7 +221,8 @@ test("the GPU workers sign with their own key, good only for answering tasks; th
     for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
       try {
         const environ = readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
-        if (environ.includes(`AFFIANT_HOME=${home.env.AFFIANT_HOME}`) && environ.some((e) => e.startsWith("AFFIANT_SFN_ENDPOINT="))) return environ;
+        if (environ.includes(`AFFIANT_HOME=${home.env.AFFIANT_HOME}`) && environ.some((e) => e.startsWith("AFFIANT_SFN_ENDPOINT=")))
+          return environ;
       } catch {
         /* gone, or not ours */
       }
@@ -187,21 +239,31 @@ test("the GPU workers sign with their own key, good only for answering tasks; th
   assert.equal(env.AWS_ACCESS_KEY_ID, "affiant-worker");
   assert.notEqual(env.AWS_SECRET_ACCESS_KEY, serve.token);
   assert.ok(!environ.some((e) => e.includes(serve.token)), "the API token is in a worker's environment");
-  await assert.rejects(sfn(env.AWS_SECRET_ACCESS_KEY, "affiant-worker").send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: victimCase }) })), (err: Error) => {
-    assert.equal(err.name, "AccessDeniedException", err.message);
-    return true;
-  });
+  await assert.rejects(
+    sfn(env.AWS_SECRET_ACCESS_KEY, "affiant-worker").send(
+      new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: victimCase }) }),
+    ),
+    (err: Error) => {
+      assert.equal(err.name, "AccessDeniedException", err.message);
+      return true;
+    },
+  );
 });
 
 test("a flood of starts: beyond --max-running 429 Affiant.TooManyExecutions (ExecutionLimitExceeded on /sfn); one running execution per case", async () => {
   // Same case, a new name: refused while the victim runs.
   const victimRunning = (await statusOf(victim)) === "RUNNING";
   if (victimRunning) {
-    await assert.rejects(sfn().send(new StartExecutionCommand({ stateMachineArn: machineArn, name: "second-of-case", input: JSON.stringify({ caseId: victimCase }) })), (err: Error) => {
-      assert.equal(err.name, "ExecutionLimitExceeded", err.message);
-      assert.match(err.message, /already has a running execution/);
-      return true;
-    });
+    await assert.rejects(
+      sfn().send(
+        new StartExecutionCommand({ stateMachineArn: machineArn, name: "second-of-case", input: JSON.stringify({ caseId: victimCase }) }),
+      ),
+      (err: Error) => {
+        assert.equal(err.name, "ExecutionLimitExceeded", err.message);
+        assert.match(err.message, /already has a running execution/);
+        return true;
+      },
+    );
     // Nor may its documents change under it.
     const replace = await call("POST", "/cases", { body: caseForm(samples.vawa) });
     assert.deepEqual([replace.status, replace.json.error.name], [409, "Affiant.CaseBusy"]);
@@ -225,14 +287,25 @@ test("a flood of starts: beyond --max-running 429 Affiant.TooManyExecutions (Exe
     assert.equal(r.json.error.name, "Affiant.TooManyExecutions");
     assert.match(r.json.error.message, /the most this server runs at once \(2\)/);
   }
-  await assert.rejects(sfn().send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: caseIds.at(-1) }) })), (err: Error) => err.name === "ExecutionLimitExceeded");
-  for (const a of accepted) await sfn().send(new StopExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${a.json.executionId}` }));
+  await assert.rejects(
+    sfn().send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: caseIds.at(-1) }) })),
+    (err: Error) => err.name === "ExecutionLimitExceeded",
+  );
+  for (const a of accepted)
+    await sfn().send(
+      new StopExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${a.json.executionId}` }),
+    );
   if (victimRunning) assert.ok(["RUNNING", "SUCCEEDED"].includes(await statusOf(victim)));
 });
 
 test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, the upload signature before the body", async () => {
   // A 2 MB JSON body: answered 413 from its Content-Length, before it is read.
-  const tooBig = await streamBody(serve.port, { method: "POST", path: "/cases", headers: { host: `127.0.0.1:${serve.port}`, "content-type": "application/json", ...auth } }, 2 * 1024 * 1024, false);
+  const tooBig = await streamBody(
+    serve.port,
+    { method: "POST", path: "/cases", headers: { host: `127.0.0.1:${serve.port}`, "content-type": "application/json", ...auth } },
+    2 * 1024 * 1024,
+    false,
+  );
   assert.match(tooBig.statusLine, /^HTTP\/1\.1 413/);
   assert.match(tooBig.response, /"name":"Affiant\.RequestTooLarge","message":"a JSON body is at most 1048576 bytes"/);
 
@@ -242,8 +315,13 @@ test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, t
 
   // An upload URL stores its document once; used again (say after the run started) it is refused.
   const caseJson = JSON.parse(readFileSync(path.join(samples.tvisa, "case.json"), "utf8"));
-  const pdfs = readdirSync(samples.tvisa).filter((f) => f.endsWith(".pdf")).sort();
-  const planned = await call("POST", "/cases", { body: JSON.stringify({ case: caseJson, files: pdfs.map((name) => ({ name, size: statSync(path.join(samples.tvisa, name)).size })) }), headers: { "content-type": "application/json" } });
+  const pdfs = readdirSync(samples.tvisa)
+    .filter((f) => f.endsWith(".pdf"))
+    .sort();
+  const planned = await call("POST", "/cases", {
+    body: JSON.stringify({ case: caseJson, files: pdfs.map((name) => ({ name, size: statSync(path.join(samples.tvisa, name)).size })) }),
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(planned.status, 201, planned.text);
   const [first] = planned.json.uploads;
   const bytes = readFileSync(path.join(samples.tvisa, first.name));
@@ -255,9 +333,20 @@ test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, t
   // URLs planned before a start are void after it, even unused: the case went in whole
   // (multipart) and started; the old URL must not swap a document under that run.
   const lateDir = copyCase(samples.vawa, path.join(home.home, "late-upload"));
-  writeFileSync(path.join(lateDir, "case.json"), JSON.stringify({ ...JSON.parse(readFileSync(path.join(lateDir, "case.json"), "utf8")), caseId: "late-upload" }));
-  const latePdfs = readdirSync(lateDir).filter((f) => f.endsWith(".pdf")).sort();
-  const latePlan = await call("POST", "/cases", { body: JSON.stringify({ case: JSON.parse(readFileSync(path.join(lateDir, "case.json"), "utf8")), files: latePdfs.map((name) => ({ name, size: statSync(path.join(lateDir, name)).size })) }), headers: { "content-type": "application/json" } });
+  writeFileSync(
+    path.join(lateDir, "case.json"),
+    JSON.stringify({ ...JSON.parse(readFileSync(path.join(lateDir, "case.json"), "utf8")), caseId: "late-upload" }),
+  );
+  const latePdfs = readdirSync(lateDir)
+    .filter((f) => f.endsWith(".pdf"))
+    .sort();
+  const latePlan = await call("POST", "/cases", {
+    body: JSON.stringify({
+      case: JSON.parse(readFileSync(path.join(lateDir, "case.json"), "utf8")),
+      files: latePdfs.map((name) => ({ name, size: statSync(path.join(lateDir, name)).size })),
+    }),
+    headers: { "content-type": "application/json" },
+  });
   assert.equal(latePlan.status, 201, latePlan.text);
   assert.equal((await call("POST", "/cases", { body: caseForm(lateDir) })).status, 201);
   const lateStart = await call("POST", "/cases/late-upload/executions");
@@ -265,7 +354,9 @@ test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, t
   const lateBytes = readFileSync(path.join(lateDir, latePlan.json.uploads[0].name));
   const whileRunning = await fetch(latePlan.json.uploads[0].url, { method: "PUT", body: lateBytes });
   assert.deepEqual([whileRunning.status, ((await whileRunning.json()) as any).error.name], [409, "Affiant.CaseBusy"]);
-  await sfn().send(new StopExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${lateStart.json.executionId}` }));
+  await sfn().send(
+    new StopExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${lateStart.json.executionId}` }),
+  );
   const afterStop = await fetch(latePlan.json.uploads[0].url, { method: "PUT", body: lateBytes });
   assert.equal(afterStop.status, 409);
   assert.match(((await afterStop.json()) as any).error.message, /started after this upload URL was issued/);
@@ -276,7 +367,11 @@ test("smaller holes: JSON body limit, case id pattern, single-use upload URLs, t
   const pid = serve.child.pid!;
   const before = rssMb(pid);
   const rss = watchRss(pid);
-  const r = await streamBody(serve.port, { method: "PUT", path: forged.pathname + forged.search, headers: { host: `127.0.0.1:${serve.port}` } }, 45 * 1024 * 1024);
+  const r = await streamBody(
+    serve.port,
+    { method: "PUT", path: forged.pathname + forged.search, headers: { host: `127.0.0.1:${serve.port}` } },
+    45 * 1024 * 1024,
+  );
   const peak = rss.stop();
   assert.match(r.statusLine, /^HTTP\/1\.1 401/);
   assert.ok(r.sentBeforeAnswer < 16 * 1024 * 1024, `answered after ${r.sentBeforeAnswer} bytes`);
@@ -297,17 +392,22 @@ test("slow and greedy connections: headers must arrive within 10 s, and connecti
   assert.ok(closedAfter < 20_000, `a connection sending headers forever was held ${closedAfter} ms`);
 
   const sockets = await Promise.all(
-    Array.from({ length: 160 }, () => new Promise<net.Socket>((resolve) => {
-      const s = net.connect(serve.port, "127.0.0.1", () => resolve(s));
-      s.on("error", () => undefined);
-      s.resume();
-    })),
+    Array.from(
+      { length: 160 },
+      () =>
+        new Promise<net.Socket>((resolve) => {
+          const s = net.connect(serve.port, "127.0.0.1", () => resolve(s));
+          s.on("error", () => undefined);
+          s.resume();
+        }),
+    ),
   );
   // The server drops what is past its cap as it accepts it; on a loaded machine that may
   // take a moment. (The victim's workers use a listener of their own, so holding these
   // costs them nothing.)
   const isDropped = (s: net.Socket) => s.destroyed || s.readableEnded;
-  for (let waited = 0; waited < 10_000 && sockets.filter(isDropped).length < 160 - 128 - 4; waited += 250) await new Promise((r) => setTimeout(r, 250));
+  for (let waited = 0; waited < 10_000 && sockets.filter(isDropped).length < 160 - 128 - 4; waited += 250)
+    await new Promise((r) => setTimeout(r, 250));
   const dropped = sockets.filter(isDropped).length;
   for (const s of sockets) s.destroy();
   assert.ok(dropped >= 160 - 128 - 4, `${dropped} of 160 idle connections dropped`);
@@ -327,6 +427,11 @@ test("the broker forgets the oldest ended task tokens past its bound", () => {
 
 test("the victim was not harmed: it is still running or has succeeded", async () => {
   const summary = (await call("GET", `/executions/${victim}`)).json;
-  const failed = summary.states.filter((s: { status: string }) => s.status === "FAILED").map((s: { name: string; error?: string; cause?: string }) => `${s.name}: ${s.error} ${s.cause}`);
-  assert.ok(["RUNNING", "SUCCEEDED"].includes(summary.status), `${summary.status}: ${summary.error} ${summary.cause}\n${failed.join("\n")}`);
+  const failed = summary.states
+    .filter((s: { status: string }) => s.status === "FAILED")
+    .map((s: { name: string; error?: string; cause?: string }) => `${s.name}: ${s.error} ${s.cause}`);
+  assert.ok(
+    ["RUNNING", "SUCCEEDED"].includes(summary.status),
+    `${summary.status}: ${summary.error} ${summary.cause}\n${failed.join("\n")}`,
+  );
 });

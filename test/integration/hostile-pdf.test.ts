@@ -4,12 +4,13 @@
  * with Affiant.DocumentTooLarge naming the file and the limit, quickly, and the server's
  * RSS stays bounded. A file with junk before `%PDF-` is refused at upload.
  */
-import { test, before, after } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { after, before, test } from "node:test";
 import { DescribeExecutionCommand, SFNClient } from "@aws-sdk/client-sfn";
-import { caseForm, copyCase, makeTestHome, samples, startServe, waitFor, type ServeHandle } from "../helpers.ts";
+import { caseForm, copyCase, makeTestHome, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
 import { rssMb, watchRss } from "../hostile-client.ts";
 import { hugeMediaBoxPdf, manyPagesPdf } from "../pdf-bombs.ts";
 
@@ -33,7 +34,11 @@ function caseWith(caseId: string, name: string, bytes: Buffer): FormData {
   return caseForm(dir);
 }
 
-async function refusedRun(caseId: string, name: string, bytes: Buffer): Promise<{ error: string; cause: string; ms: number; rssGrowthMb: number }> {
+async function refusedRun(
+  caseId: string,
+  name: string,
+  bytes: Buffer,
+): Promise<{ error: string; cause: string; ms: number; rssGrowthMb: number }> {
   const stored = await fetch(`${serve.url}/cases`, { method: "POST", body: caseWith(caseId, name, bytes), headers: auth() });
   assert.equal(stored.status, 201, await stored.text());
   const pid = serve.child.pid!;
@@ -43,11 +48,23 @@ async function refusedRun(caseId: string, name: string, bytes: Buffer): Promise<
   const start = await fetch(`${serve.url}/cases/${caseId}/executions`, { method: "POST", headers: auth() });
   assert.equal(start.status, 202);
   const { executionId } = (await start.json()) as { executionId: string };
-  const sfn = new SFNClient({ endpoint: `${serve.url}/sfn`, region: "us-east-1", credentials: { accessKeyId: "affiant", secretAccessKey: serve.token }, maxAttempts: 1 });
-  const done = await waitFor(`${caseId} to end`, async () => {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}` }));
-    return d.status === "RUNNING" ? undefined : d;
-  }, 120_000, 250);
+  const sfn = new SFNClient({
+    endpoint: `${serve.url}/sfn`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "affiant", secretAccessKey: serve.token },
+    maxAttempts: 1,
+  });
+  const done = await waitFor(
+    `${caseId} to end`,
+    async () => {
+      const d = await sfn.send(
+        new DescribeExecutionCommand({ executionArn: `arn:aws:states:us-east-1:000000000000:execution:affiant:${executionId}` }),
+      );
+      return d.status === "RUNNING" ? undefined : d;
+    },
+    120_000,
+    250,
+  );
   const ms = Date.now() - started;
   const peak = rss.stop();
   assert.equal(done.status, "FAILED");
@@ -73,7 +90,11 @@ test("a PDF of huge-MediaBox pages: refused before a page is rendered, naming th
 
 test("a file with anything before %PDF- is refused at upload, by name", async () => {
   const real = readFileSync(path.join(samples.vawa, "intake-notes.pdf"));
-  const res = await fetch(`${serve.url}/cases`, { method: "POST", body: caseWith("polyglot-case", "page.pdf", Buffer.concat([Buffer.from("<html><script>alert(1)</script></html>\n"), real])), headers: auth() });
+  const res = await fetch(`${serve.url}/cases`, {
+    method: "POST",
+    body: caseWith("polyglot-case", "page.pdf", Buffer.concat([Buffer.from("<html><script>alert(1)</script></html>\n"), real])),
+    headers: auth(),
+  });
   assert.equal(res.status, 400);
   const body = (await res.json()) as { error: { name: string; message: string } };
   assert.deepEqual(body.error, { name: "Affiant.InvalidInput", message: "files: page.pdf: not a PDF (it does not start with %PDF-)" });

@@ -4,19 +4,20 @@
  * on the VAWA sample with the committed model's embeddings, and the worker's prompts
  * drawing their sources in the hybrid order.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
 import path from "node:path";
-import { fuseReciprocalRanks, loadIndexVectors, rankChunks, retrievalQueries, type Chunk, type StoredIndex } from "../../core/retrieval.ts";
-import { dot, normalize } from "../../core/vectors.ts";
-import { LocalBlobStore, getJson } from "../../core/blob-store.ts";
+import { test } from "node:test";
+import { getJson, LocalBlobStore } from "../../core/blob-store.ts";
 import { legalElements } from "../../core/legal-elements.ts";
+import { defaultRegistryPath, loadRegistry, modelFilePath } from "../../core/registry.ts";
+import { type Chunk, fuseReciprocalRanks, loadIndexVectors, rankChunks, retrievalQueries, type StoredIndex } from "../../core/retrieval.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
+import { dot, normalize } from "../../core/vectors.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { LocalEmbedder } from "../../functions/embeddings/local.ts";
-import { planStage } from "../../core/stages/plan-stage.ts";
 import { preparedState, root } from "../helpers.ts";
-import { defaultRegistryPath, loadRegistry, modelFilePath } from "../../core/registry.ts";
-import { existsSync } from "node:fs";
 
 const chunk = (id: string, text: string, page = 1): Chunk => ({ id, file: "notes.pdf", page, text });
 const corpus: StoredIndex = {
@@ -34,17 +35,59 @@ const queryVector = vec(1, 0);
 const ids = (cs: Chunk[]) => cs.map((c) => c.id);
 
 test("reciprocal-rank fusion: exact scores with k = 60, ties in document order", () => {
-  const fused = fuseReciprocalRanks([["c4", "c2"], ["c1", "c3", "c2", "c4"]], 60, ["c1", "c2", "c3", "c4"]);
-  assert.deepEqual(fused.map((f) => f.id), ["c4", "c2", "c1", "c3"]);
+  const fused = fuseReciprocalRanks(
+    [
+      ["c4", "c2"],
+      ["c1", "c3", "c2", "c4"],
+    ],
+    60,
+    ["c1", "c2", "c3", "c4"],
+  );
+  assert.deepEqual(
+    fused.map((f) => f.id),
+    ["c4", "c2", "c1", "c3"],
+  );
   const expected = { c4: 1 / 61 + 1 / 64, c2: 1 / 62 + 1 / 63, c1: 1 / 61, c3: 1 / 62 };
   for (const f of fused) assert.equal(f.score, expected[f.id as keyof typeof expected]);
   // Mirror-image lists give equal scores: document order decides, every time.
-  assert.deepEqual(fuseReciprocalRanks([["b", "a"], ["a", "b"]], 60, ["a", "b"]).map((f) => f.id), ["a", "b"]);
-  assert.deepEqual(fuseReciprocalRanks([["b", "a"], ["a", "b"]], 60, ["b", "a"]).map((f) => f.id), ["b", "a"]);
+  assert.deepEqual(
+    fuseReciprocalRanks(
+      [
+        ["b", "a"],
+        ["a", "b"],
+      ],
+      60,
+      ["a", "b"],
+    ).map((f) => f.id),
+    ["a", "b"],
+  );
+  assert.deepEqual(
+    fuseReciprocalRanks(
+      [
+        ["b", "a"],
+        ["a", "b"],
+      ],
+      60,
+      ["b", "a"],
+    ).map((f) => f.id),
+    ["b", "a"],
+  );
   // k is the one knob: with k = 1 the same lists score 1/2 + 1/5, 1/3 + 1/4, 1/2, 1/3.
   assert.deepEqual(
-    fuseReciprocalRanks([["c4", "c2"], ["c1", "c3", "c2", "c4"]], 1, ["c1", "c2", "c3", "c4"]).map((f) => [f.id, f.score]),
-    [["c4", 1 / 2 + 1 / 5], ["c2", 1 / 3 + 1 / 4], ["c1", 1 / 2], ["c3", 1 / 3]],
+    fuseReciprocalRanks(
+      [
+        ["c4", "c2"],
+        ["c1", "c3", "c2", "c4"],
+      ],
+      1,
+      ["c1", "c2", "c3", "c4"],
+    ).map((f) => [f.id, f.score]),
+    [
+      ["c4", 1 / 2 + 1 / 5],
+      ["c2", 1 / 3 + 1 / 4],
+      ["c1", 1 / 2],
+      ["c3", 1 / 3],
+    ],
   );
 });
 
@@ -82,7 +125,12 @@ test("Index embeds every chunk and the case type's queries with the real model; 
   for (const v of vectors.chunks) assert.ok(Math.abs(dot(v, v) - 1) < 1e-5);
 
   // The stored rows are that model's vectors for those very texts.
-  const embedder = await LocalEmbedder.open({ modelPath: path.join(root, "models/stories260K.gguf"), modelId: "stories-260k", contextSize: 768, threads: 1 });
+  const embedder = await LocalEmbedder.open({
+    modelPath: path.join(root, "models/stories260K.gguf"),
+    modelId: "stories-260k",
+    contextSize: 768,
+    threads: 1,
+  });
   try {
     const [c0, q0] = await embedder.embed([index.chunks[0]!.text, legalElements.VAWA[1]!.query]);
     assert.ok(dot(c0!, vectors.chunks[0]!) > 0.9999);
@@ -94,7 +142,16 @@ test("Index embeds every chunk and the case type's queries with the real model; 
   // With room for every chunk, a paragraph prompt lists the sources in the hybrid order.
   const job = await planStage({
     stage: "DraftDeclaration",
-    input: { stage: "DraftDeclaration", executionName: state.executionName, caseId: state.caseId, caseType: "VAWA", runKey: state.runKey, faults: {}, indexKey: state.index!.indexKey, round: 0 },
+    input: {
+      stage: "DraftDeclaration",
+      executionName: state.executionName,
+      caseId: state.caseId,
+      caseType: "VAWA",
+      runKey: state.runKey,
+      faults: {},
+      indexKey: state.index!.indexKey,
+      round: 0,
+    },
     store,
     countTokens: () => 1,
     contextLimit: 100_000,
@@ -103,7 +160,9 @@ test("Index embeds every chunk and the case type's queries with the real model; 
   let differs = 0;
   for (const [i, element] of legalElements.VAWA.entries()) {
     const listed = [...job.calls[i]!.prompt.matchAll(/^\[(\S+)\] \(/gm)].map((m) => m[1]);
-    const hybrid = ids(rankChunks(index, element.query, { chunkVectors: vectors.chunks, queryVector: vectors.queries.get(element.query), k: 60 }));
+    const hybrid = ids(
+      rankChunks(index, element.query, { chunkVectors: vectors.chunks, queryVector: vectors.queries.get(element.query), k: 60 }),
+    );
     assert.deepEqual(listed, hybrid, element.id);
     if (hybrid.join() !== ids(rankChunks(index, element.query)).join()) differs++;
   }
@@ -120,7 +179,16 @@ test("AFFIANT_EMBEDDINGS=off: a BM25-only index that says why, and the worker ra
   assert.equal(await loadIndexVectors(store, index), undefined);
   const job = await planStage({
     stage: "DraftDeclaration",
-    input: { stage: "DraftDeclaration", executionName: state.executionName, caseId: state.caseId, caseType: "VAWA", runKey: state.runKey, faults: {}, indexKey: out.indexKey, round: 0 },
+    input: {
+      stage: "DraftDeclaration",
+      executionName: state.executionName,
+      caseId: state.caseId,
+      caseType: "VAWA",
+      runKey: state.runKey,
+      faults: {},
+      indexKey: out.indexKey,
+      round: 0,
+    },
     store,
     countTokens: () => 1,
     contextLimit: 100_000,
@@ -138,5 +206,8 @@ test("the shipped registry before `affiant models pull`: Index is BM25 only and 
   const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
   const index = await getJson<StoredIndex>(store, (await buildIndex({ state }, store, { registry: shipped, mode: "local" })).indexKey);
   assert.equal(index.embedding, undefined);
-  assert.match(index.embeddingSkipped!, /^embedding model nomic-embed-text-v1\.5 is not at .*nomic-embed-text-v1\.5\.Q8_0\.gguf \(run `affiant models pull`\)$/);
+  assert.match(
+    index.embeddingSkipped!,
+    /^embedding model nomic-embed-text-v1\.5 is not at .*nomic-embed-text-v1\.5\.Q8_0\.gguf \(run `affiant models pull`\)$/,
+  );
 });

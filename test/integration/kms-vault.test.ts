@@ -3,17 +3,18 @@
  * @aws-sdk/client-kms against a local AWS JSON 1.1 server that plays KMS with its own key
  * and checks the encryption context the way KMS does (as authenticated data).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { mockClient } from "aws-sdk-client-mock";
+import { test } from "node:test";
 import { DecryptCommand, GenerateDataKeyCommand, KMSClient } from "@aws-sdk/client-kms";
+import { mockClient } from "aws-sdk-client-mock";
 import { caseKeys } from "../../core/case-file.ts";
-import { reinjectCase } from "../../functions/reinject-pii.ts";
-import { openVaultWithKms, readVault, sealVaultWithKms } from "../../functions/redaction/vault.ts";
 import { readGuard } from "../../functions/redaction/privacy-guard.ts";
+import { openVaultWithKms, readVault, sealVaultWithKms } from "../../functions/redaction/vault.ts";
+import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { AwsErrorReply, fakeAwsEnv, startAwsJsonServer, withEnv } from "../aws-json-server.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 
@@ -60,19 +61,33 @@ test("Redact seals the vault with a KMS data key bound to the case; Reinject ope
       const generate = kms.requests.filter((r) => r.target === "TrentService.GenerateDataKey");
       assert.deepEqual(
         generate.map((g) => g.body),
-        ["affiant-extracted-text", "affiant-pii-vault", "affiant-privacy-guard"].map((purpose) => ({ KeyId: keyArn, KeySpec: "AES_256", EncryptionContext: { caseId: "vawa-sample-0001", purpose } })),
+        ["affiant-extracted-text", "affiant-pii-vault", "affiant-privacy-guard"].map((purpose) => ({
+          KeyId: keyArn,
+          KeySpec: "AES_256",
+          EncryptionContext: { caseId: "vawa-sample-0001", purpose },
+        })),
       );
       const decrypts = kms.requests.filter((r) => r.target === "TrentService.Decrypt");
-      assert.deepEqual(decrypts.map((d) => d.body.EncryptionContext), [{ caseId: "vawa-sample-0001", purpose: "affiant-extracted-text" }], "Redact opened the sealed extracted text");
+      assert.deepEqual(
+        decrypts.map((d) => d.body.EncryptionContext),
+        [{ caseId: "vawa-sample-0001", purpose: "affiant-extracted-text" }],
+        "Redact opened the sealed extracted text",
+      );
       const decryptsBeforeReinject = decrypts.length;
 
       // The extracted text does not open as a vault: KMS refuses the vault's purpose on its key.
-      await assert.rejects(readVault(store, state.extract.extractKey, { caseId: state.caseId, state: "Reinject" }), (e: Error) => e.name === "Affiant.VaultUnreadable" && /KMS refused/.test(e.message));
+      await assert.rejects(
+        readVault(store, state.extract.extractKey, { caseId: state.caseId, state: "Reinject" }),
+        (e: Error) => e.name === "Affiant.VaultUnreadable" && /KMS refused/.test(e.message),
+      );
       kms.requests.pop();
       // The guard opens under its own purpose and refuses a prompt holding a value; its blob holds none.
       const guard = await readGuard(store, state.caseId, state.executionName, "DraftDeclarationFallback");
       assert.deepEqual(kms.requests.pop()!.body.EncryptionContext, { caseId: "vawa-sample-0001", purpose: "affiant-privacy-guard" });
-      assert.throws(() => guard.check("DraftDeclarationFallback", "ELENA MARSH lives here"), (e: Error) => e.name === "Affiant.PrivacyViolation");
+      assert.throws(
+        () => guard.check("DraftDeclarationFallback", "ELENA MARSH lives here"),
+        (e: Error) => e.name === "Affiant.PrivacyViolation",
+      );
       const guardBlob = await store.get(caseKeys.guard(state.caseId, state.executionName));
       for (const s of secrets) assert.ok(!guardBlob.includes(Buffer.from(s)), `the guard blob contains ${s}`);
 
@@ -81,7 +96,8 @@ test("Redact seals the vault with a KMS data key bound to the case; Reinject ope
       const blob = await store.get(vaultKey);
       assert.equal(blob.subarray(0, 4).toString(), "AFK1");
       for (const s of secrets) {
-        for (const form of [Buffer.from(s), Buffer.from(Buffer.from(s).toString("base64"))]) assert.ok(!blob.includes(form), `the vault blob contains ${s}`);
+        for (const form of [Buffer.from(s), Buffer.from(Buffer.from(s).toString("base64"))])
+          assert.ok(!blob.includes(form), `the vault blob contains ${s}`);
       }
       assert.equal(existsSync(path.join(home.home, "vault.key")), false, "no local key file when KMS seals the vault");
 
@@ -112,12 +128,16 @@ test("a vault moved to another case, or tampered with, is Affiant.VaultUnreadabl
       const { store, state } = await redactedCase({ executionName: "kms-2" });
       const vaultKey = caseKeys.vault(state.caseId, state.executionName);
       const blob = await store.get(vaultKey);
-      const unreadable = (reason: RegExp) => (e: Error & { state?: string }) => e.name === "Affiant.VaultUnreadable" && e.state === "Reinject" && reason.test(e.message);
+      const unreadable = (reason: RegExp) => (e: Error & { state?: string }) =>
+        e.name === "Affiant.VaultUnreadable" && e.state === "Reinject" && reason.test(e.message);
 
       // Same bytes under another case: KMS refuses the context.
       const other = { ...state, caseId: "another-case-0002" };
       await store.put(caseKeys.vault(other.caseId, state.executionName), blob);
-      await assert.rejects(reinjectCase({ state: other }, store), unreadable(/KMS refused .*another-case-0002.*InvalidCiphertextException/));
+      await assert.rejects(
+        reinjectCase({ state: other }, store),
+        unreadable(/KMS refused .*another-case-0002.*InvalidCiphertextException/),
+      );
       assert.deepEqual(kms.requests.at(-1)!.body.EncryptionContext, { caseId: "another-case-0002", purpose: "affiant-pii-vault" });
 
       // A flipped bit in the stored data key: KMS refuses it.
@@ -156,7 +176,11 @@ test("KMS unavailable or refusing fails Redact by name, and no vault is written"
     await withEnv(kmsEnv(kms.url), async () => {
       await assert.rejects(
         redactedCase({ executionName: "kms-3" }),
-        (e: Error & { state?: string; provider?: string }) => e.name === "Affiant.AwsServiceError" && e.state === "Redact" && e.provider === "kms" && /GenerateDataKey failed \(400: AccessDeniedException\)/.test(e.message),
+        (e: Error & { state?: string; provider?: string }) =>
+          e.name === "Affiant.AwsServiceError" &&
+          e.state === "Redact" &&
+          e.provider === "kms" &&
+          /GenerateDataKey failed \(400: AccessDeniedException\)/.test(e.message),
       );
     });
     assert.equal(existsSync(path.join(process.env.AFFIANT_HOME!, "blobs", caseKeys.vault("vawa-sample-0001", "kms-3"))), false);
@@ -181,13 +205,22 @@ test("the plaintext data key is zeroed once the vault is sealed or opened", asyn
   const client = new KMSClient({ region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
   const mapping = new Map([["[PERSON_1]", "Elena Fictitia Marsh"]]);
   const sealed = await sealVaultWithKms(mapping, "case-z", { keyId: keyArn, client });
-  assert.ok(generated.every((b) => b === 0), "the generated data key was zeroed");
+  assert.ok(
+    generated.every((b) => b === 0),
+    "the generated data key was zeroed",
+  );
 
   const decrypted = new Uint8Array(original);
   kms.on(DecryptCommand).resolves({ Plaintext: decrypted, KeyId: keyArn });
   assert.deepEqual(await openVaultWithKms(sealed, "case-z", { keyId: keyArn, client }), mapping);
-  assert.ok(decrypted.every((b) => b === 0), "the decrypted data key was zeroed");
-  assert.deepEqual(kms.commandCalls(DecryptCommand)[0]!.args[0].input.EncryptionContext, { caseId: "case-z", purpose: "affiant-pii-vault" });
+  assert.ok(
+    decrypted.every((b) => b === 0),
+    "the decrypted data key was zeroed",
+  );
+  assert.deepEqual(kms.commandCalls(DecryptCommand)[0]!.args[0].input.EncryptionContext, {
+    caseId: "case-z",
+    purpose: "affiant-pii-vault",
+  });
   // The envelope's AAD binds the case: the same bytes opened as another case fail even if KMS were fooled.
   kms.on(DecryptCommand).resolves({ Plaintext: new Uint8Array(original), KeyId: keyArn });
   await assert.rejects(openVaultWithKms(sealed, "case-y", { keyId: keyArn, client }), (e: Error) => e.name === "Affiant.VaultUnreadable");

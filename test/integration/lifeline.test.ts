@@ -4,15 +4,15 @@
  * a main thread really blocked (a futex wait), and the real SDK sending SendTaskFailure to
  * a local HTTP endpoint that records it.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { mkdtempSync } from "node:fs";
-import { execFileSync } from "node:child_process";
 import os from "node:os";
 import path from "node:path";
+import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 
 const lifeline = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../containers/llama-worker/lifeline.ts");
@@ -26,7 +26,10 @@ function fifo(): string {
 /** Runs `body` as an ES module with the lifeline imported; resolves with how it ended. */
 function runScript(body: string, env: Record<string, string> = {}, killAfterMs = 20_000) {
   const source = `import { exitWithin, killSelf, Lifeline } from ${JSON.stringify(lifeline)};\nimport { capped } from ${JSON.stringify(path.resolve(path.dirname(lifeline), "../../core/capped.ts"))};\nimport fs from "node:fs";\n${body}`;
-  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", source], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", source], {
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   let stderr = "";
   child.stderr.on("data", (d) => (stderr += d));
   const started = Date.now();
@@ -61,7 +64,11 @@ test("with a libuv pool thread blocked, process.exit never ends the process; kil
   const exitHangs = await runScript(`${blocked}setTimeout(() => process.exit(1), 100);`, {}, 4000);
   assert.equal(exitHangs.killedByTest, true, "process.exit returned with a blocked pool thread: the premise of killSelf is gone");
   // The failure report never answers here: the cap, not the report, decides when the process goes.
-  const killed = await runScript(`${blocked}setTimeout(async () => { await capped(new Promise(() => {}), 300); killSelf(); }, 100);`, {}, 15_000);
+  const killed = await runScript(
+    `${blocked}setTimeout(async () => { await capped(new Promise(() => {}), 300); killSelf(); }, 100);`,
+    {},
+    15_000,
+  );
   assert.equal(killed.killedByTest, false, `still alive after 15 s: ${killed.stderr}`);
   assert.equal(killed.signal, "SIGKILL");
 });
@@ -99,7 +106,10 @@ test("progress keeps the lifeline quiet; the state's deadline still kills, with 
     );
     assert.equal(r.signal, "SIGKILL");
     const failures = sfn.calls.filter((c) => c.target === "AWSStepFunctions.SendTaskFailure");
-    assert.deepEqual(failures.map((c) => c.body.error), ["Affiant.DeadlineReached"]);
+    assert.deepEqual(
+      failures.map((c) => c.body.error),
+      ["Affiant.DeadlineReached"],
+    );
     assert.ok(r.ms >= 2500, `killed after ${r.ms} ms, before its deadline`);
   } finally {
     await sfn.close();
@@ -112,7 +122,10 @@ test("a worker that answered exits with its code, and is killed if that exit han
     const lifelineOn = `new Lifeline({ stage: "JudgeTone", heartbeatSeconds: 30, task: { token: "token-ok", endpoint: ${JSON.stringify(sfn.url)} } });`;
     const clean = await runScript(`${lifelineOn}\nsetTimeout(() => exitWithin(0, 300), 100);`, awsEnv);
     assert.equal(clean.code, 0, clean.stderr);
-    const stuck = await runScript(`${lifelineOn}\nfs.open(${JSON.stringify(fifo())}, "r", () => {});\nsetTimeout(() => exitWithin(0, 300), 100);`, awsEnv);
+    const stuck = await runScript(
+      `${lifelineOn}\nfs.open(${JSON.stringify(fifo())}, "r", () => {});\nsetTimeout(() => exitWithin(0, 300), 100);`,
+      awsEnv,
+    );
     assert.equal(stuck.killedByTest, false, stuck.stderr);
     assert.equal(stuck.signal, "SIGKILL");
     assert.match(stuck.stderr, /"event":"worker.exit_stuck"/);

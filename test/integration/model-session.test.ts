@@ -2,18 +2,26 @@
  * The worker's generation loop on the committed model: chat templates, the thought budget,
  * grammar-constrained answers, the loop detector and context sizing.
  */
-import { test, after } from "node:test";
+
 import assert from "node:assert/strict";
 import path from "node:path";
-import { root } from "../helpers.ts";
-import { ModelSession, openLlama } from "../../containers/llama-worker/model-session.ts";
-import { placeModel, planModel, sizeContext } from "../../containers/llama-worker/context-plan.ts";
-import { formatPrompt } from "../../containers/llama-worker/prompt-format.ts";
-import { repeatsItself } from "../../containers/llama-worker/loop-detector.ts";
+import { after, test } from "node:test";
 import type { Llama } from "node-llama-cpp";
+import { placeModel, planModel, sizeContext } from "../../containers/llama-worker/context-plan.ts";
+import { repeatsItself } from "../../containers/llama-worker/loop-detector.ts";
+import { ModelSession, openLlama } from "../../containers/llama-worker/model-session.ts";
+import { formatPrompt } from "../../containers/llama-worker/prompt-format.ts";
+import { root } from "../helpers.ts";
 
 const modelPath = path.join(root, "models/stories260K.gguf");
-const session = await ModelSession.load({ llama: await openLlama(), modelPath, modelId: "stories-260k", stage: "Test", contextSize: 1024, threads: 1 });
+const session = await ModelSession.load({
+  llama: await openLlama(),
+  modelPath,
+  modelId: "stories-260k",
+  stage: "Test",
+  contextSize: 1024,
+  threads: 1,
+});
 after(() => session.dispose());
 
 test("a model without a chat template gets the raw prompt; a named template wraps it", () => {
@@ -29,7 +37,12 @@ test("a model without a chat template gets the raw prompt; a named template wrap
 });
 
 test("the thought budget closes a thought that runs long, and the answer comes after it", async () => {
-  const r = await session.generate({ prompt: "Tell me a story.", maxTokens: 40, temperature: 0, format: { chatWrapper: "qwen", thoughtBudget: 24 } });
+  const r = await session.generate({
+    prompt: "Tell me a story.",
+    maxTokens: 40,
+    temperature: 0,
+    format: { chatWrapper: "qwen", thoughtBudget: 24 },
+  });
   const suffixLength = session.model.tokenize("\n</think>").length;
   assert.equal(r.thoughtTokens, 24 + suffixLength, "exactly the budget, then the forced closing");
   assert.ok(r.tokens.length > r.thoughtTokens, "an answer follows the thought");
@@ -39,14 +52,26 @@ test("the thought budget closes a thought that runs long, and the answer comes a
 
 test("a JSON answer after a capped thought is still grammar-constrained", async () => {
   const grammar = await session.createJsonGrammar({ type: "object", properties: { score: { enum: [1, 2, 3, 4, 5] } } });
-  const r = await session.generate({ prompt: "Score it.", maxTokens: 60, temperature: 0, grammar, format: { chatWrapper: "qwen", thoughtBudget: 16 } });
+  const r = await session.generate({
+    prompt: "Score it.",
+    maxTokens: 60,
+    temperature: 0,
+    grammar,
+    format: { chatWrapper: "qwen", thoughtBudget: 16 },
+  });
   assert.ok(r.thoughtTokens >= 16);
   const parsed = JSON.parse(r.text) as { score: number };
   assert.ok([1, 2, 3, 4, 5].includes(parsed.score), r.text);
 });
 
 test("an injected loop is stopped by the loop detector, not by the token cap", async () => {
-  await assert.rejects(session.generate({ prompt: "Once upon a time", maxTokens: 500, fault: "loop" }), (e: Error) => e.name === "Affiant.GenerationRunaway" && /repeating itself after (\d+) tokens/.test(e.message) && Number(/after (\d+)/.exec(e.message)![1]) < 100);
+  await assert.rejects(
+    session.generate({ prompt: "Once upon a time", maxTokens: 500, fault: "loop" }),
+    (e: Error) =>
+      e.name === "Affiant.GenerationRunaway" &&
+      /repeating itself after (\d+) tokens/.test(e.message) &&
+      Number(/after (\d+)/.exec(e.message)![1]) < 100,
+  );
 });
 
 test("loop detection ignores short repeats and catches long ones", () => {
@@ -57,11 +82,24 @@ test("loop detection ignores short repeats and catches long ones", () => {
 
 test("the context is prompt + output + margin, and too much is refused, not truncated", async () => {
   const plan = await planModel({ modelId: "stories-260k", modelPath, stage: "Test", memoryBudgetBytes: 2 ** 30 });
-  assert.equal(await sizeContext({ stage: "Test", modelId: "stories-260k", promptTokens: 500, maxTokens: 200, plan, memoryBudgetBytes: 2 ** 30 }), 716);
+  assert.equal(
+    await sizeContext({ stage: "Test", modelId: "stories-260k", promptTokens: 500, maxTokens: 200, plan, memoryBudgetBytes: 2 ** 30 }),
+    716,
+  );
   await assert.rejects(
-    sizeContext({ stage: "DraftDeclaration", modelId: "stories-260k", promptTokens: 1900, maxTokens: 400, plan, memoryBudgetBytes: 2 ** 30 }),
+    sizeContext({
+      stage: "DraftDeclaration",
+      modelId: "stories-260k",
+      promptTokens: 1900,
+      maxTokens: 400,
+      plan,
+      memoryBudgetBytes: 2 ** 30,
+    }),
     (e: Error & { state?: string; model?: string }) =>
-      e.name === "Affiant.ContextTooLarge" && e.state === "DraftDeclaration" && e.model === "stories-260k" && /needs 2316 tokens .* trained maximum is 2048/.test(e.message),
+      e.name === "Affiant.ContextTooLarge" &&
+      e.state === "DraftDeclaration" &&
+      e.model === "stories-260k" &&
+      /needs 2316 tokens .* trained maximum is 2048/.test(e.message),
   );
   await assert.rejects(
     sizeContext({ stage: "Test", modelId: "stories-260k", promptTokens: 100, maxTokens: 100, plan, memoryBudgetBytes: 1024 }),
@@ -74,7 +112,14 @@ test("on the CPU build no layer goes on a GPU, and the stage metrics say so", ()
 });
 
 test("a context that fills up throws ContextTooLarge instead of erasing the prompt's start", async () => {
-  const small = await ModelSession.load({ llama: await openLlama(), modelPath, modelId: "stories-260k", stage: "Test", contextSize: 48, threads: 1 });
+  const small = await ModelSession.load({
+    llama: await openLlama(),
+    modelPath,
+    modelId: "stories-260k",
+    stage: "Test",
+    contextSize: 48,
+    threads: 1,
+  });
   try {
     // llama.cpp rounds a context up to 256 tokens; a prompt longer than that must overflow it.
     const prompt = "Once upon a time there was a little girl who lived in a village near the forest. ".repeat(20);
@@ -91,13 +136,28 @@ test("a context that fills up throws ContextTooLarge instead of erasing the prom
 
 test("on a GPU every layer must fit in the VRAM free now, or Affiant.ModelDoesNotFit (llama.cpp's VRAM report stubbed: no GPU here)", async () => {
   const plan = await planModel({ modelId: "stories-260k", modelPath, stage: "Test", memoryBudgetBytes: 2 ** 30 });
-  const gpu = (free: number) => ({ gpu: "cuda", getVramState: async () => ({ total: 24 * 2 ** 30, used: 24 * 2 ** 30 - free, free, unifiedSize: 0 }) }) as unknown as Llama;
-  assert.equal(await placeModel(gpu(2 ** 30), { stage: "DraftDeclaration", modelId: "stories-260k", contextSize: 1024, plan }), plan.insights.totalLayers, "all layers");
-  await assert.rejects(placeModel(gpu(1024), { stage: "DraftDeclaration", modelId: "stories-260k", contextSize: 1024, plan }), (e: Error & { state?: string; model?: string }) => {
-    assert.equal(e.name, "Affiant.ModelDoesNotFit");
-    assert.equal(e.state, "DraftDeclaration");
-    assert.match(e.message, /needs ~\d+ MiB of GPU memory for all \d+ layers at 1024 tokens of context; 0 MiB of 24576 MiB is free/);
-    return true;
-  });
-  assert.equal(await placeModel(await openLlama(), { stage: "Test", modelId: "stories-260k", contextSize: 1024, plan }), 0, "the CPU build places nothing");
+  const gpu = (free: number) =>
+    ({
+      gpu: "cuda",
+      getVramState: async () => ({ total: 24 * 2 ** 30, used: 24 * 2 ** 30 - free, free, unifiedSize: 0 }),
+    }) as unknown as Llama;
+  assert.equal(
+    await placeModel(gpu(2 ** 30), { stage: "DraftDeclaration", modelId: "stories-260k", contextSize: 1024, plan }),
+    plan.insights.totalLayers,
+    "all layers",
+  );
+  await assert.rejects(
+    placeModel(gpu(1024), { stage: "DraftDeclaration", modelId: "stories-260k", contextSize: 1024, plan }),
+    (e: Error & { state?: string; model?: string }) => {
+      assert.equal(e.name, "Affiant.ModelDoesNotFit");
+      assert.equal(e.state, "DraftDeclaration");
+      assert.match(e.message, /needs ~\d+ MiB of GPU memory for all \d+ layers at 1024 tokens of context; 0 MiB of 24576 MiB is free/);
+      return true;
+    },
+  );
+  assert.equal(
+    await placeModel(await openLlama(), { stage: "Test", modelId: "stories-260k", contextSize: 1024, plan }),
+    0,
+    "the CPU build places nothing",
+  );
 });

@@ -1,8 +1,9 @@
 // `affiant models check`: GGUF metadata, the memory a model needs at its context, and refusals for models that do not fit or do not match.
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { makeTestHome, runCli } from "../helpers.ts";
 
 function editRegistry(file: string, edit: (r: Record<string, any>) => void) {

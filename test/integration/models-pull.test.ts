@@ -1,10 +1,11 @@
 /** `affiant models pull` against a local HTTP server: download, resume, checksum. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { makeTestHome, root, runCli } from "../helpers.ts";
 
 const model = readFileSync(path.join(root, "models/stories260K.gguf"));
@@ -18,7 +19,12 @@ async function modelServer(options: { cutFirst?: boolean } = {}) {
     const range = /bytes=(\d+)-(\d*)/.exec(req.headers.range ?? "");
     const start = range ? Number(range[1]) : 0;
     const end = range?.[2] ? Number(range[2]) : model.length - 1;
-    const headers = { "content-type": "application/octet-stream", "accept-ranges": "bytes", "content-length": String(end - start + 1), etag: '"stories260k"' };
+    const headers = {
+      "content-type": "application/octet-stream",
+      "accept-ranges": "bytes",
+      "content-length": String(end - start + 1),
+      etag: '"stories260k"',
+    };
     if (range) res.writeHead(206, { ...headers, "content-range": `bytes ${start}-${end}/${model.length}` });
     else res.writeHead(200, headers);
     if (req.method === "HEAD") return res.end();
@@ -31,7 +37,11 @@ async function modelServer(options: { cutFirst?: boolean } = {}) {
     res.end(model.subarray(start, end + 1));
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  return { requests, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stories260K.gguf`, close: () => new Promise((r) => server.close(r)) };
+  return {
+    requests,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/stories260K.gguf`,
+    close: () => new Promise((r) => server.close(r)),
+  };
 }
 
 function pointRegistryAt(registry: string, url: string, sha256?: string) {
@@ -74,7 +84,10 @@ test("a download whose sha256 does not match is removed and reported", async () 
     pointRegistryAt(registry, server.url, "f".repeat(64));
     const out = await runCli(["models", "pull"], env);
     assert.equal(out.code, 1);
-    assert.match(out.stdout, /stories-260k: failed — model stories-260k: downloaded file's sha256 270cba1b\S* does not match the registry's f{64}; removed/);
+    assert.match(
+      out.stdout,
+      /stories-260k: failed — model stories-260k: downloaded file's sha256 270cba1b\S* does not match the registry's f{64}; removed/,
+    );
     assert.equal(existsSync(path.join(home, "stories260K.gguf")), false);
   } finally {
     await server.close();
@@ -91,7 +104,10 @@ test("an interrupted download resumes with a Range request", async () => {
     if (out.code !== 0) out = await runCli(["models", "pull"], env);
     assert.equal(out.code, 0, out.stdout + out.stderr);
     assert.ok(readFileSync(path.join(home, "stories260K.gguf")).equals(model));
-    assert.ok(server.requests.some((r) => r.method === "GET" && r.range && !r.range.startsWith("bytes=0-")), `no resuming Range request in ${JSON.stringify(server.requests)}`);
+    assert.ok(
+      server.requests.some((r) => r.method === "GET" && r.range && !r.range.startsWith("bytes=0-")),
+      `no resuming Range request in ${JSON.stringify(server.requests)}`,
+    );
   } finally {
     await server.close();
   }

@@ -4,8 +4,9 @@
  * privacy guard to a recording hosted provider: the request carries placeholders and
  * [REDACTED], none of the values.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { setEnv } from "../../core/config.ts";
 import { openrouter } from "../../core/providers/openrouter-provider.ts";
 import { privacyGuard } from "../../functions/redaction/privacy-guard.ts";
@@ -25,7 +26,24 @@ const vault = new Map([
 const notes =
   "paragraph 2: say more about what derek samplefield did to elena in march. her ssn is 321 54 9876 and her a-number 123.456.789; " +
   "she lived at 4417 placeholder ave. her cousin okafor lindqvist (5550104477) and Brennan Tolliver saw it. derek's sister ximena quetzali called too.";
-const values = ["derek", "samplefield", "elena", "fictitia", "321 54 9876", "9876", "123.456.789", "456", "placeholder", "okafor", "lindqvist", "5550104477", "brennan", "tolliver", "ximena", "quetzali"];
+const values = [
+  "derek",
+  "samplefield",
+  "elena",
+  "fictitia",
+  "321 54 9876",
+  "9876",
+  "123.456.789",
+  "456",
+  "placeholder",
+  "okafor",
+  "lindqvist",
+  "5550104477",
+  "brennan",
+  "tolliver",
+  "ximena",
+  "quetzali",
+];
 
 test("notes as people type them reach a hosted provider with none of their values", async () => {
   const providers = await startRecordingProviders();

@@ -4,15 +4,16 @@
  * endpoint (the real SDK client, endpoint override), both recording every request. No
  * vault value may appear in any of them.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { copyCase, makeTestHome, runCli, samples } from "../helpers.ts";
-import { writePdf } from "../../workflows/samples/pdf-writer.ts";
+import { test } from "node:test";
+import { elementsFor } from "../../core/legal-elements.ts";
 import { privacyGuard } from "../../functions/redaction/privacy-guard.ts";
 import { startRecordingProviders as recordingProviders } from "../../workflows/recording-providers.ts";
-import { elementsFor } from "../../core/legal-elements.ts";
+import { writePdf } from "../../workflows/samples/pdf-writer.ts";
+import { copyCase, makeTestHome, runCli, samples } from "../helpers.ts";
 
 const hostedChains = {
   ExtractFacts: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
@@ -22,13 +23,44 @@ const hostedChains = {
   JudgeTone: { fallback: ["openrouter:acme/judge", "local:stories-260k-greedy"] },
   GuardrailsRewrite: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
 };
-const allCrash = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"].flatMap((s) => ["--fault", `${s}=crash`]);
+const allCrash = ["ExtractFacts", "DraftDeclaration", "JudgeFaithfulness", "JudgeCoverage", "JudgeTone", "GuardrailsRewrite"].flatMap(
+  (s) => ["--fault", `${s}=crash`],
+);
 
 const providerEnv = (p: { env: Record<string, string> }) => p.env;
 
 const secrets = {
-  vawa: ["Elena", "Fictitia", "Marsh", "Derek", "Samplefield", "Rosa", "Exampleton", "A123456789", "123456789", "elena.marsh@example.com", "010-4477", "4417 Placeholder", "62704", "Jordan Testwell", "Morgan Fakerly"],
-  tvisa: ["Tomas", "Imaginario", "Vela", "Victor", "Fakename", "987-654-321", "987654321", "EAC2190012345", "010-3321", "1200 County Road", "93706", "Casey Nobody"],
+  vawa: [
+    "Elena",
+    "Fictitia",
+    "Marsh",
+    "Derek",
+    "Samplefield",
+    "Rosa",
+    "Exampleton",
+    "A123456789",
+    "123456789",
+    "elena.marsh@example.com",
+    "010-4477",
+    "4417 Placeholder",
+    "62704",
+    "Jordan Testwell",
+    "Morgan Fakerly",
+  ],
+  tvisa: [
+    "Tomas",
+    "Imaginario",
+    "Vela",
+    "Victor",
+    "Fakename",
+    "987-654-321",
+    "987654321",
+    "EAC2190012345",
+    "010-3321",
+    "1200 County Road",
+    "93706",
+    "Casey Nobody",
+  ],
 };
 
 test("the T visa sample, rewrite included, completes through hosted fallbacks (recording providers, fixed answers) without sending PII; a hosted draft without the trafficker goes back to rewrite with that reason", async () => {
@@ -39,11 +71,20 @@ test("the T visa sample, rewrite included, completes through hosted fallbacks (r
     assert.equal(cli.code, 0, cli.stderr);
     const summary = JSON.parse(cli.stdout) as { states: Array<{ name: string; provider: string | null }> };
     assert.equal(summary.states.find((s) => s.name === "GuardrailsRewriteFallback")?.provider, "openrouter");
-    assert.ok(providers.requests.some((r) => r.body.includes("Reviewers said")), "the rewrite prompt went to the hosted model");
+    assert.ok(
+      providers.requests.some((r) => r.body.includes("Reviewers said")),
+      "the rewrite prompt went to the hosted model",
+    );
     // The fixed answer never names the trafficker: the placeholder check sent it back, with the reason.
     assert.equal(summary.states.filter((s) => s.name === "CheckPlaceholders").length, 2);
-    assert.ok(providers.requests.some((r) => /Placeholders: recruitment: the trafficker \(\[PERSON_\d+\]\) must appear/.test(r.body)), "the reason reached the hosted rewrite");
-    assert.ok(providers.requests.some((r) => /Roles:\\n\[PERSON_1\]: declarant/.test(r.body)), "the legend went with the prompts");
+    assert.ok(
+      providers.requests.some((r) => /Placeholders: recruitment: the trafficker \(\[PERSON_\d+\]\) must appear/.test(r.body)),
+      "the reason reached the hosted rewrite",
+    );
+    assert.ok(
+      providers.requests.some((r) => /Roles:\\n\[PERSON_1\]: declarant/.test(r.body)),
+      "the legend went with the prompts",
+    );
     const leaks = providers.requests.flatMap((r) => secrets.tvisa.filter((s) => r.body.includes(s)).map((s) => `${r.url}: ${s}`));
     assert.deepEqual(leaks, []);
   } finally {
@@ -57,7 +98,16 @@ test("with every local stage failing, the case completes through Bedrock and Ope
     const { env } = makeTestHome({ stages: hostedChains });
     const cli = await runCli(["run", samples.vawa, "--approve", "--json", ...allCrash], { ...env, ...providerEnv(providers) });
     assert.equal(cli.code, 0, cli.stderr);
-    const summary = JSON.parse(cli.stdout) as { outputDir: string; states: Array<{ name: string; provider: string | null; model: string | null; fallbackReason: string | null; tokensIn: number | null }> };
+    const summary = JSON.parse(cli.stdout) as {
+      outputDir: string;
+      states: Array<{
+        name: string;
+        provider: string | null;
+        model: string | null;
+        fallbackReason: string | null;
+        tokensIn: number | null;
+      }>;
+    };
     const by = (n: string) => summary.states.find((s) => s.name === n)!;
     assert.equal(by("ExtractFactsFallback").provider, "openrouter");
     assert.equal(by("ExtractFactsFallback").model, "acme/case-model");
@@ -65,12 +115,20 @@ test("with every local stage failing, the case completes through Bedrock and Ope
     assert.equal(by("DraftDeclarationFallback").provider, "bedrock");
     // The sample's case.json names no variant: the VAWA default's elements, one response each.
     const elements = elementsFor("VAWA").length;
-    assert.equal(by("DraftDeclarationFallback").tokensIn, 210 * elements, `usage from each Bedrock response, one per legal element (${elements})`);
+    assert.equal(
+      by("DraftDeclarationFallback").tokensIn,
+      210 * elements,
+      `usage from each Bedrock response, one per legal element (${elements})`,
+    );
     assert.equal(by("JudgeCoverageFallback").provider, "bedrock");
     assert.equal(by("JudgeToneFallback").provider, "openrouter");
 
     const declaration = readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8");
-    assert.match(declaration, /I, Elena Fictitia Marsh, remember this clearly/, "placeholders from the hosted model are re-injected inside the account");
+    assert.match(
+      declaration,
+      /I, Elena Fictitia Marsh, remember this clearly/,
+      "placeholders from the hosted model are re-injected inside the account",
+    );
 
     const chat = providers.requests.filter((r) => r.url === "/api/v1/chat/completions");
     const converse = providers.requests.filter((r) => r.url.endsWith("/converse"));
@@ -79,10 +137,14 @@ test("with every local stage failing, the case completes through Bedrock and Ope
       assert.equal(r.headers.authorization, `Bearer ${providers.env.OPENROUTER_API_KEY}`);
       assert.deepEqual(JSON.parse(r.body).provider, { data_collection: "deny" });
     }
-    for (const r of converse) assert.match(String(r.headers.authorization), /^AWS4-HMAC-SHA256 /, "the real SDK signed the Bedrock request");
+    for (const r of converse)
+      assert.match(String(r.headers.authorization), /^AWS4-HMAC-SHA256 /, "the real SDK signed the Bedrock request");
     const leaks = providers.requests.flatMap((r) => secrets.vawa.filter((s) => r.body.includes(s)).map((s) => `${r.url}: ${s}`));
     assert.deepEqual(leaks, []);
-    assert.ok(providers.requests.some((r) => r.body.includes("[PERSON_1]")), "prompts carry placeholders instead");
+    assert.ok(
+      providers.requests.some((r) => r.body.includes("[PERSON_1]")),
+      "prompts carry placeholders instead",
+    );
   } finally {
     await providers.close();
   }
@@ -111,14 +173,25 @@ test("a prompt holding a real value is refused before it leaves; the local fallb
 });
 
 test("the privacy guard knows names, their parts and numbers however they are written", () => {
-  const guard = privacyGuard(new Map([["[PERSON_1]", "Will Green"], ["[A_NUMBER_1]", "A-123-456-789"], ["[PHONE_1]", "(555) 010-4477"]]));
-  const refused = (p: string) => assert.throws(() => guard.check("S", p), (e: Error) => e.name === "Affiant.PrivacyViolation" && !e.message.includes("Green"));
+  const guard = privacyGuard(
+    new Map([
+      ["[PERSON_1]", "Will Green"],
+      ["[A_NUMBER_1]", "A-123-456-789"],
+      ["[PHONE_1]", "(555) 010-4477"],
+    ]),
+  );
+  const refused = (p: string) =>
+    assert.throws(
+      () => guard.check("S", p),
+      (e: Error) => e.name === "Affiant.PrivacyViolation" && !e.message.includes("Green"),
+    );
   refused("WILL GREEN signed it");
   refused("will green signed it");
   refused("then Green left");
   refused("file A123456789");
   refused("call 555.010.4477");
-  for (const ok of ["[PERSON_1] will go home", "8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T)", "a green card", "[A_NUMBER_1]"]) guard.check("S", ok);
+  for (const ok of ["[PERSON_1] will go home", "8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T)", "a green card", "[A_NUMBER_1]"])
+    guard.check("S", ok);
 });
 
 test("inside Lambda a local: fallback is skipped with its reason, never started there", async () => {
@@ -130,7 +203,9 @@ test("inside Lambda a local: fallback is skipped with its reason, never started 
     const state = { caseId: "vawa-sample-0001", runKey: "runs/x", executionName: "lambda-test" } as never;
     await assert.rejects(
       generateFallback({ stage: "ExtractFacts", state, failure: { Error: "States.HeartbeatTimeout" }, executionName: "lambda-test" }),
-      (err: Error) => err.name === "Affiant.NoProviderAvailable" && /local:stories-260k-greedy: local models run on the GPU hosts, not inside Lambda/.test(err.message),
+      (err: Error) =>
+        err.name === "Affiant.NoProviderAvailable" &&
+        /local:stories-260k-greedy: local models run on the GPU hosts, not inside Lambda/.test(err.message),
     );
   } finally {
     process.env = saved;

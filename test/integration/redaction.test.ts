@@ -1,12 +1,13 @@
 // Redaction on case text: identifiers in their written forms, people and places to typed placeholders, and the encrypted vault.
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
 import { Redactor } from "../../functions/redaction/redactor.ts";
 import { openVault, sealVault } from "../../functions/redaction/vault.ts";
 import { reinject } from "../../functions/reinject-pii.ts";
-import { writeFileSync } from "node:fs";
-import path from "node:path";
 import { makeTestHome, runCli } from "../helpers.ts";
 
 const types = (text: string, people = [] as Array<{ name: string }>) => new Redactor(people).redact(text).entities.map((e) => e.type);
@@ -31,12 +32,16 @@ test("receipt numbers, SSNs, phones, emails, dates of birth, addresses and ZIP c
   for (const secret of ["EAC2190012345", "123-45-6789", "010-4477", "jo@example.com", "03/14/1990", "4417 Placeholder Avenue", "62704"]) {
     assert.ok(!out.includes(secret), `${secret} survived: ${out}`);
   }
-  assert.deepEqual([...new Set(entities.map((e) => e.type))].sort(), ["ADDRESS", "DATE_OF_BIRTH", "EMAIL", "PHONE", "RECEIPT_NUMBER", "SSN", "ZIP"].sort());
+  assert.deepEqual(
+    [...new Set(entities.map((e) => e.type))].sort(),
+    ["ADDRESS", "DATE_OF_BIRTH", "EMAIL", "PHONE", "RECEIPT_NUMBER", "SSN", "ZIP"].sort(),
+  );
   assert.equal(r.entityCounts().RECEIPT_NUMBER, 2);
 });
 
 test("legal vocabulary is kept: statutes, forms, agencies, amounts", () => {
-  const text = "Under 8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T), file Form I-914 with Supplement B and Form I-360 with USCIS; DHS and ICE; a fee of $4,000 in 2022.";
+  const text =
+    "Under 8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T), file Form I-914 with Supplement B and Form I-360 with USCIS; DHS and ICE; a fee of $4,000 in 2022.";
   assert.equal(new Redactor().redact(text).text, text);
 });
 
@@ -60,7 +65,10 @@ test("re-injection restores values and refuses unknown placeholders", () => {
   const r = new Redactor([{ name: "Tomas Vela" }]);
   const { text } = r.redact("Tomas Vela, A-987-654-321.");
   assert.equal(reinject(text, r.mapping), "Tomas Vela, A-987-654-321.");
-  assert.throws(() => reinject("[PERSON_9] said so", r.mapping), (e: Error) => e.name === "Affiant.PlaceholderMismatch" && /\[PERSON_9\]/.test(e.message));
+  assert.throws(
+    () => reinject("[PERSON_9] said so", r.mapping),
+    (e: Error) => e.name === "Affiant.PlaceholderMismatch" && /\[PERSON_9\]/.test(e.message),
+  );
 });
 
 test("the vault is encrypted and tamper-evident", () => {
@@ -80,7 +88,10 @@ test("affiant redact reads stdin and prints text or JSON", async () => {
   assert.equal(plain.code, 0, plain.stderr);
   assert.equal(plain.stdout, "Call [PHONE_1] about [A_NUMBER_1].");
   const json = await runCli(["redact", "--json"], env, { input: "Email a@example.com" });
-  const parsed = JSON.parse(json.stdout) as { text: string; entities: Array<{ type: string; placeholder: string; start: number; end: number }> };
+  const parsed = JSON.parse(json.stdout) as {
+    text: string;
+    entities: Array<{ type: string; placeholder: string; start: number; end: number }>;
+  };
   assert.equal(parsed.text, "Email [EMAIL_1]");
   assert.deepEqual(parsed.entities, [{ type: "EMAIL", placeholder: "[EMAIL_1]", start: 6, end: 15 }]);
   assert.deepEqual(types("nothing here"), []);
@@ -89,7 +100,15 @@ test("affiant redact reads stdin and prints text or JSON", async () => {
 test("affiant redact --case knows the case's parties as the pipeline does; a bad case file is a clear error", async () => {
   const { env, home } = makeTestHome();
   const caseJson = path.join(home, "case.json");
-  writeFileSync(caseJson, JSON.stringify({ caseId: "cli-case", caseType: "VAWA", declarant: { name: "Elena Fictitia Marsh" }, parties: [{ role: "abuser", name: "Derek Samplefield" }] }));
+  writeFileSync(
+    caseJson,
+    JSON.stringify({
+      caseId: "cli-case",
+      caseType: "VAWA",
+      declarant: { name: "Elena Fictitia Marsh" },
+      parties: [{ role: "abuser", name: "Derek Samplefield" }],
+    }),
+  );
   const input = "SAMPLEFIELD hit her; Elena left. Derek's sister, Ana Quillby, saw it.";
   const withCase = await runCli(["redact", "--case", caseJson], env, { input });
   assert.equal(withCase.code, 0, withCase.stderr);

@@ -3,20 +3,21 @@
  * the files read back by an independent zip reader and by pdf-parse; and a full `affiant run`
  * that copies both into the outputs folder.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
-import { reinjectCase } from "../../functions/reinject-pii.ts";
-import { renderPdf } from "../../functions/renditions/pdf.ts";
-import { renderDocx } from "../../functions/renditions/docx.ts";
-import { declarationDocument, mapDeclarationText, renderDeclaration, type Draft } from "../../core/declaration.ts";
-import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
-import { copyCase, goldenRun, makeTestHome, samples } from "../helpers.ts";
-import { readCaseFolder } from "../../workflows/engine/case-intake.ts";
+import { type Draft, declarationDocument, mapDeclarationText, renderDeclaration } from "../../core/declaration.ts";
 import { caseElements, elementsFor } from "../../core/legal-elements.ts";
+import { reinjectCase } from "../../functions/reinject-pii.ts";
+import { renderDocx } from "../../functions/renditions/docx.ts";
+import { renderPdf } from "../../functions/renditions/pdf.ts";
+import { readCaseFolder } from "../../workflows/engine/case-intake.ts";
+import { copyCase, goldenRun, makeTestHome, samples } from "../helpers.ts";
+import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
 
 const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
 
@@ -68,9 +69,13 @@ async function pdfPages(data: Buffer): Promise<{ pages: string[]; title: unknown
 
 function assertDocx(buf: Buffer): string {
   const zip = unzip(buf);
-  for (const part of ["[Content_Types].xml", "word/document.xml", "word/_rels/document.xml.rels"]) assert.ok(zip.has(part), `the DOCX has ${part}`);
+  for (const part of ["[Content_Types].xml", "word/document.xml", "word/_rels/document.xml.rels"])
+    assert.ok(zip.has(part), `the DOCX has ${part}`);
   const footers = [...zip.keys()].filter((k) => /^word\/footer\d*\.xml$/.test(k));
-  assert.ok(footers.some((k) => /PAGE/.test(zip.get(k)!.toString("utf8"))), "the footer numbers pages");
+  assert.ok(
+    footers.some((k) => /PAGE/.test(zip.get(k)!.toString("utf8"))),
+    "the footer numbers pages",
+  );
   return docxText(zip.get("word/document.xml")!.toString("utf8"));
 }
 
@@ -81,10 +86,16 @@ test("Reinject writes DOCX and PDF renditions with real values, headings, source
   assert.equal(output.pdfKey, `${state.runKey}/declaration.pdf`);
 
   const markdown = (await store.get(output.declarationKey)).toString("utf8");
-  assert.match(markdown, /^# Declaration of Elena Fictitia Marsh\n\nI, Elena Fictitia Marsh, declare as follows in support of my VAWA self-petition \(Form I-360\):\n/);
+  assert.match(
+    markdown,
+    /^# Declaration of Elena Fictitia Marsh\n\nI, Elena Fictitia Marsh, declare as follows in support of my VAWA self-petition \(Form I-360\):\n/,
+  );
   // "Executed on … at …", a blank line to sign on, the printed name under it (no typed name after "Signed:").
   for (const md of [markdown, (await store.get(output.filing.markdownKey)).toString("utf8")]) {
-    assert.match(md, /\nI declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nExecuted on _+ \(date\) at _+ \(city, state or country\)\.\n\nSignature of declarant: _{20,}\n\nPrinted name: Elena Fictitia Marsh\n/);
+    assert.match(
+      md,
+      /\nI declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct\.\n\nExecuted on _+ \(date\) at _+ \(city, state or country\)\.\n\nSignature of declarant: _{20,}\n\nPrinted name: Elena Fictitia Marsh\n/,
+    );
     assert.doesNotMatch(md, /Signed:/);
   }
 
@@ -94,14 +105,30 @@ test("Reinject writes DOCX and PDF renditions with real values, headings, source
   const pdf = await pdfPages(pdfBytes);
   const pdfText = pdf.pages.join("\n");
   assert.equal(pdf.title, "Declaration of Elena Fictitia Marsh");
-  for (const [name, text] of [["DOCX", docx], ["PDF", pdfText.replace(/\s+/g, " ")]] as const) {
+  for (const [name, text] of [
+    ["DOCX", docx],
+    ["PDF", pdfText.replace(/\s+/g, " ")],
+  ] as const) {
     const flat = text.replace(/\s+/g, " ");
     assert.ok(flat.includes("Declaration of Elena Fictitia Marsh"), `${name}: title`);
-    assert.ok(flat.includes("I, Elena Fictitia Marsh, married my husband in 2016. My A-number is A123456789."), `${name}: re-injected paragraph`);
-    assert.ok(flat.includes("1. Qualifying relationship") && flat.includes("2. Battery or extreme cruelty") && flat.includes("3. Good moral character"), `${name}: numbered headings`);
+    assert.ok(
+      flat.includes("I, Elena Fictitia Marsh, married my husband in 2016. My A-number is A123456789."),
+      `${name}: re-injected paragraph`,
+    );
+    assert.ok(
+      flat.includes("1. Qualifying relationship") &&
+        flat.includes("2. Battery or extreme cruelty") &&
+        flat.includes("3. Good moral character"),
+      `${name}: numbered headings`,
+    );
     assert.ok(flat.includes("(no statement drafted for this element)"), `${name}: an empty element is marked, not dropped`);
     assert.ok(flat.includes("Sources: personal-statement.pdf p.1; shelter-letter.pdf p.1"), `${name}: citations`);
-    assert.ok(flat.includes("I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct."), `${name}: § 1746 verification`);
+    assert.ok(
+      flat.includes(
+        "I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct.",
+      ),
+      `${name}: § 1746 verification`,
+    );
     assert.ok(/Executed on _+ \(date\) at _+ \(city, state or country\)\./.test(flat), `${name}: date and place blanks`);
     assert.ok(flat.includes("Signature of declarant") && flat.includes("Printed name: Elena Fictitia Marsh"), `${name}: signature block`);
     assert.doesNotMatch(text, anyPlaceholder, `${name}: no placeholder survived`);
@@ -128,7 +155,8 @@ test("a long declaration numbers every PDF page; letters outside Latin-1 survive
   const doc = mapDeclarationText(declarationDocument(long), (t) => t.replaceAll("[PERSON_1]", vault.get("[PERSON_1]")!));
   const pdf = await pdfPages(await renderPdf(doc));
   assert.ok(pdf.pages.length >= 3, `${pdf.pages.length} pages`);
-  for (const [i, text] of pdf.pages.entries()) assert.match(text, new RegExp(`Page ${i + 1} of ${pdf.pages.length}`), `page ${i + 1} is numbered`);
+  for (const [i, text] of pdf.pages.entries())
+    assert.match(text, new RegExp(`Page ${i + 1} of ${pdf.pages.length}`), `page ${i + 1} is numbered`);
   assert.ok(pdf.pages[0]!.includes("Declaration of Łucja Őrsi-Ñúñez"), pdf.pages[0]!.slice(0, 200));
   assert.ok(pdf.pages.at(-1)!.includes("Printed name: Łucja Őrsi-Ñúñez"));
   const docx = assertDocx(await renderDocx(doc));
@@ -139,7 +167,9 @@ test("a long declaration numbers every PDF page; letters outside Latin-1 survive
   // A letter the embedded font lacks (ặ) is reported by count, never by text; the DOCX keeps it.
   const vietnamese = mapDeclarationText(declarationDocument(long), (t) => t.replaceAll("[PERSON_1]", "Đặng Văn Minh"));
   await renderPdf(vietnamese);
-  const warned = logText().split("\n").filter((l) => l.includes("renditions.pdf.unprintable"));
+  const warned = logText()
+    .split("\n")
+    .filter((l) => l.includes("renditions.pdf.unprintable"));
   assert.equal(warned.length, 1);
   assert.equal(JSON.parse(warned[0]!).characters, 1);
   assert.doesNotMatch(warned[0]!, /Đặng|Minh/);
@@ -147,13 +177,19 @@ test("a long declaration numbers every PDF page; letters outside Latin-1 survive
   assert.ok(docx.includes("T visa application (Form I-914)"));
   // The structure is the Markdown's: same headings, same order.
   const headings = [...renderDeclaration(long).matchAll(/^## (.+)$/gm)].map((m) => m[1]);
-  assert.deepEqual(headings, doc.sections.map((s) => `${s.number}. ${s.heading}`));
+  assert.deepEqual(
+    headings,
+    doc.sections.map((s) => `${s.number}. ${s.heading}`),
+  );
 });
 
 test("Reinject refuses a draft with an unknown placeholder before writing any rendition", async () => {
   const bad: Draft = { ...sampleDraft, paragraphs: [{ ...sampleDraft.paragraphs[0]!, text: "[PERSON_99] was there." }] };
   const { store, state } = await redactedCase({ executionName: "renditions-bad", draft: bad });
-  await assert.rejects(reinjectCase({ state }, store), (e: Error) => e.name === "Affiant.PlaceholderMismatch" && /\[PERSON_99\]/.test(e.message));
+  await assert.rejects(
+    reinjectCase({ state }, store),
+    (e: Error) => e.name === "Affiant.PlaceholderMismatch" && /\[PERSON_99\]/.test(e.message),
+  );
   assert.equal(await store.exists(`${state.runKey}/declaration.docx`), false);
   assert.equal(await store.exists(`${state.runKey}/declaration.pdf`), false);
 });
@@ -161,15 +197,29 @@ test("Reinject refuses a draft with an unknown placeholder before writing any re
 test("case.json's signing place inside the United States gives § 1746(2)'s oath in every rendition (md, DOCX, PDF; filing and review), with the Executed line and the signature line", async () => {
   const { store, state } = await redactedCase({ executionName: "renditions-inside", caseJson: { signing: "Houston, Texas" } });
   const output = await reinjectCase({ state }, store);
-  for (const keys of [{ md: output.declarationKey, docx: output.docxKey, pdf: output.pdfKey }, { md: output.filing.markdownKey, docx: output.filing.docxKey, pdf: output.filing.pdfKey }]) {
+  for (const keys of [
+    { md: output.declarationKey, docx: output.docxKey, pdf: output.pdfKey },
+    { md: output.filing.markdownKey, docx: output.filing.docxKey, pdf: output.filing.pdfKey },
+  ]) {
     const md = (await store.get(keys.md)).toString("utf8");
     const docx = assertDocx(await store.get(keys.docx)).replace(/\s+/g, " ");
     const pdf = (await pdfPages(await store.get(keys.pdf))).pages.join(" ").replace(/\s+/g, " ");
-    for (const [name, text] of [["md", md.replace(/\s+/g, " ")], ["DOCX", docx], ["PDF", pdf]] as const) {
-      assert.ok(text.includes("I declare under penalty of perjury that the foregoing is true and correct."), `${keys.md} ${name}: § 1746(2)`);
+    for (const [name, text] of [
+      ["md", md.replace(/\s+/g, " ")],
+      ["DOCX", docx],
+      ["PDF", pdf],
+    ] as const) {
+      assert.ok(
+        text.includes("I declare under penalty of perjury that the foregoing is true and correct."),
+        `${keys.md} ${name}: § 1746(2)`,
+      );
       assert.ok(!text.includes("under the laws of the United States of America"), `${keys.md} ${name}: not § 1746(1)`);
       assert.ok(/Executed on _+ \(date\) at _+ \(city, state or country\)\./.test(text), `${keys.md} ${name}: Executed line`);
-      assert.ok(/_{20,}/.test(text.slice(text.indexOf("Executed on") + 80)) && text.indexOf("Printed name: Elena Fictitia Marsh") > text.indexOf("Signature of declarant"), `${keys.md} ${name}: a line to sign, the printed name under it`);
+      assert.ok(
+        /_{20,}/.test(text.slice(text.indexOf("Executed on") + 80)) &&
+          text.indexOf("Printed name: Elena Fictitia Marsh") > text.indexOf("Signature of declarant"),
+        `${keys.md} ${name}: a line to sign, the printed name under it`,
+      );
     }
   }
 });
@@ -179,7 +229,10 @@ test("a signing place that is not a string is refused naming case.json and the f
   const caseDir = copyCase(samples.vawa, path.join(home.home, "bad-signing"));
   const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
   writeFileSync(path.join(caseDir, "case.json"), JSON.stringify({ ...caseJson, signing: { city: "Houston" } }));
-  assert.throws(() => readCaseFolder(caseDir), (e: Error) => e.name === "Affiant.InvalidInput" && e.message.includes("case.json: signing: must be a string"));
+  assert.throws(
+    () => readCaseFolder(caseDir),
+    (e: Error) => e.name === "Affiant.InvalidInput" && e.message.includes("case.json: signing: must be a string"),
+  );
   assert.ok(!existsSync(path.join(home.home, "blobs")), "nothing written");
 });
 
@@ -215,5 +268,8 @@ test("affiant run copies the DOCX and PDF beside declaration.md in the outputs f
   assert.match(readFileSync(path.join(summary.outputDir, "declaration.md"), "utf8"), /^# Declaration of Elena Fictitia Marsh/);
   // Locally the scanned page is read by tesseract, and the report says so.
   const report = JSON.parse(readFileSync(path.join(summary.outputDir, "report.json"), "utf8"));
-  assert.deepEqual(report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]), [["police-report-scan.pdf", "tesseract"]]);
+  assert.deepEqual(
+    report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]),
+    [["police-report-scan.pdf", "tesseract"]],
+  );
 });

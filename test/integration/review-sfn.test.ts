@@ -5,18 +5,25 @@
  * /sfn; the execution runs on in the serving engine. Bad decisions change nothing, a used
  * token is refused, and under `serve` a review that never comes expires on time.
  */
-import { test, after } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { after, test } from "node:test";
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
 import Database from "better-sqlite3";
-import { DescribeExecutionCommand, GetExecutionHistoryCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { caseForm, makeTestHome, patientStages, samples, startServe, waitFor, type ServeHandle } from "../helpers.ts";
-import { AwsExecutions } from "../../api/aws-executions.ts";
 import { createApp } from "../../api/app.ts";
+import { AwsExecutions } from "../../api/aws-executions.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import type { ExecutionSummary } from "../../workflows/engine/summary.ts";
+import { caseForm, makeTestHome, patientStages, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
 
 const token = "review-sfn-token-5c1e-88a0b2d4f6e1";
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
@@ -27,9 +34,18 @@ async function serveWithCase(extraEnv: Record<string, string> = {}) {
   const env: Record<string, string> = { ...home.env, AFFIANT_API_TOKEN: token, ...extraEnv };
   const serve = await startServe(env);
   started.push(serve);
-  const res = await fetch(`${serve.url}/cases`, { method: "POST", body: caseForm(samples.vawa), headers: { authorization: `Bearer ${token}` } });
+  const res = await fetch(`${serve.url}/cases`, {
+    method: "POST",
+    body: caseForm(samples.vawa),
+    headers: { authorization: `Bearer ${token}` },
+  });
   assert.equal(res.status, 201);
-  const sfn = new SFNClient({ endpoint: `${serve.url}/sfn`, region: "us-east-1", credentials: { accessKeyId: "affiant", secretAccessKey: token }, maxAttempts: 1 });
+  const sfn = new SFNClient({
+    endpoint: `${serve.url}/sfn`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "affiant", secretAccessKey: token },
+    maxAttempts: 1,
+  });
   const reviews = new SqliteReviewStore(path.join(home.home, "affiant.db"));
   // The API Gateway function's executions and app, as api/lambda.ts builds them.
   const aws = new AwsExecutions({ sfn, stateMachineArn: machineArn, store: new LocalBlobStore(path.join(home.home, "blobs")), reviews });
@@ -43,7 +59,9 @@ after(async () => {
 
 test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad decisions refused, changes then approve, a used token refused", async () => {
   const { home, env, sfn, aws, app, reviews } = await serveWithCase();
-  const run = await sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-sdk-1", input: JSON.stringify({ caseId: "vawa-sample-0001" }) }));
+  const run = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-sdk-1", input: JSON.stringify({ caseId: "vawa-sample-0001" }) }),
+  );
   const waitGate = (round: number) =>
     waitFor(`review-sdk-1 to wait in AttorneyReview (round ${round})`, async () => {
       const s = await aws.describeExecution("review-sdk-1");
@@ -53,7 +71,11 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   const waiting = (await waitGate(0)) as ExecutionSummary;
   assert.equal(waiting.waitingFor, "AttorneyReview", `${waiting.status}: ${waiting.error}`);
   const review = async (id: string, body: unknown) => {
-    const res = await app.request(`/executions/${id}/review`, { method: "POST", headers: { "content-type": "application/json", host: "api.example.com" }, body: JSON.stringify(body) });
+    const res = await app.request(`/executions/${id}/review`, {
+      method: "POST",
+      headers: { "content-type": "application/json", host: "api.example.com" },
+      body: JSON.stringify(body),
+    });
     return { status: res.status, json: (await res.json()) as any };
   };
   const refused = async (r: { status: number; json: any }, status: number, name: string, message: RegExp) => {
@@ -63,15 +85,34 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   };
   const gate = await reviews.gate("review-sdk-1");
   assert.ok(gate, "no gate in the review store");
-  await refused(await review("review-sdk-1", { decision: "maybe" }), 400, "Affiant.InvalidInput", /decision: expected one of approve, changes \(got "maybe"\)/);
-  await refused(await review("review-sdk-1", { decision: "changes", notes: "é".repeat(40_000) }), 400, "Affiant.InvalidInput", /notes: 80000 bytes, over the 65536-byte limit/);
-  await refused(await review("review-sdk-1", { decision: "changes", notes: "  " }), 400, "Affiant.InvalidInput", /notes: a "changes" decision needs notes/);
+  await refused(
+    await review("review-sdk-1", { decision: "maybe" }),
+    400,
+    "Affiant.InvalidInput",
+    /decision: expected one of approve, changes \(got "maybe"\)/,
+  );
+  await refused(
+    await review("review-sdk-1", { decision: "changes", notes: "é".repeat(40_000) }),
+    400,
+    "Affiant.InvalidInput",
+    /notes: 80000 bytes, over the 65536-byte limit/,
+  );
+  await refused(
+    await review("review-sdk-1", { decision: "changes", notes: "  " }),
+    400,
+    "Affiant.InvalidInput",
+    /notes: a "changes" decision needs notes/,
+  );
   await refused(await review("no-such-run", { decision: "approve" }), 404, "Affiant.NotFound", /no-such-run/);
   assert.deepEqual(await reviews.gate("review-sdk-1"), gate, "a refused decision changed the gate");
   assert.deepEqual(await reviews.audit("review-sdk-1"), []);
 
   // Changes, per paragraph; answered by SendTaskSuccess on /sfn, signed with the API's key.
-  const changes = await review("review-sdk-1", { decision: "changes", notes: { "abuse-battery": "Say when Derek Samplefield first hit her." }, reviewer: "A. Attorney" });
+  const changes = await review("review-sdk-1", {
+    decision: "changes",
+    notes: { "abuse-battery": "Say when Derek Samplefield first hit her." },
+    reviewer: "A. Attorney",
+  });
   assert.equal(changes.status, 202, JSON.stringify(changes.json));
   const sends = () =>
     readFileSync(env.AFFIANT_LOG_FILE!, "utf8")
@@ -93,22 +134,38 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   });
   assert.equal(done.status, "SUCCEEDED", `${done.error}: ${done.cause}`);
   const approval = JSON.parse(done.output!).approval as { reviewer: string; via: string; version: string; decision: string };
-  assert.deepEqual([approval.decision, approval.reviewer, approval.via, approval.version], ["approve", "A. Attorney", "api", again.review!.version]);
+  assert.deepEqual(
+    [approval.decision, approval.reviewer, approval.via, approval.version],
+    ["approve", "A. Attorney", "api", again.review!.version],
+  );
 
   // The token is used: a second decision is refused, and so is the old token sent raw.
-  await refused(await review("review-sdk-1", { decision: "approve" }), 409, "Affiant.NotWaitingForReview", /not waiting for review \(SUCCEEDED\)/);
-  await assert.rejects(sfn.send(new SendTaskSuccessCommand({ taskToken: gate!.token, output: "{}" })), (err: Error) => err.name === "InvalidToken");
+  await refused(
+    await review("review-sdk-1", { decision: "approve" }),
+    409,
+    "Affiant.NotWaitingForReview",
+    /not waiting for review \(SUCCEEDED\)/,
+  );
+  await assert.rejects(
+    sfn.send(new SendTaskSuccessCommand({ taskToken: gate!.token, output: "{}" })),
+    (err: Error) => err.name === "InvalidToken",
+  );
   const summary = await aws.describeExecution("review-sdk-1");
-  assert.deepEqual(summary!.reviewAudit!.map((a) => [a.decision, a.reviewer, a.via, a.round]), [
-    ["changes", "A. Attorney", "api", 0],
-    ["approve", "A. Attorney", "api", 1],
-  ]);
+  assert.deepEqual(
+    summary!.reviewAudit!.map((a) => [a.decision, a.reviewer, a.via, a.round]),
+    [
+      ["changes", "A. Attorney", "api", 0],
+      ["approve", "A. Attorney", "api", 1],
+    ],
+  );
   // Never the notes, never the token: not in the audit, the history, or the log.
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });
   const audit = JSON.stringify(db.prepare(`SELECT * FROM review_audit`).all());
   db.close();
   assert.doesNotMatch(audit, /Samplefield/);
-  const history = JSON.stringify((await sfn.send(new GetExecutionHistoryCommand({ executionArn: run.executionArn, maxResults: 1000 }))).events);
+  const history = JSON.stringify(
+    (await sfn.send(new GetExecutionHistoryCommand({ executionArn: run.executionArn, maxResults: 1000 }))).events,
+  );
   const log = readFileSync(env.AFFIANT_LOG_FILE!, "utf8");
   for (const text of [history, log, audit]) assert.ok(!text.includes(gate!.token), "the token leaked");
   assert.doesNotMatch(log, /Samplefield/);
@@ -116,7 +173,13 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
 
 test("under serve, a review that never comes ends in Affiant.ReviewExpired on time, outputs kept", async () => {
   const { sfn, aws } = await serveWithCase({ AFFIANT_REVIEW_EXPIRY_SECONDS: "3" });
-  const run = await sfn.send(new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-expire-1", input: JSON.stringify({ caseId: "vawa-sample-0001" }) }));
+  const run = await sfn.send(
+    new StartExecutionCommand({
+      stateMachineArn: machineArn,
+      name: "review-expire-1",
+      input: JSON.stringify({ caseId: "vawa-sample-0001" }),
+    }),
+  );
   const done = await waitFor("review-expire-1 to end", async () => {
     const d = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
     return d.status === "RUNNING" ? undefined : d;
@@ -124,6 +187,9 @@ test("under serve, a review that never comes ends in Affiant.ReviewExpired on ti
   assert.equal(done.status, "FAILED");
   assert.equal(done.error, "Affiant.ReviewExpired");
   const summary = await aws.describeExecution("review-expire-1");
-  assert.deepEqual(summary!.reviewAudit!.map((a) => [a.decision, a.via]), [["expired", "engine"]]);
+  assert.deepEqual(
+    summary!.reviewAudit!.map((a) => [a.decision, a.via]),
+    [["expired", "engine"]],
+  );
   assert.ok(summary!.states.some((s) => s.name === "ReviewExpired"));
 });

@@ -4,14 +4,15 @@
  * and exits 0; `affiant review` resumes it in a new process from what the history database
  * holds; bad decisions change nothing; a review that never comes ends in ReviewExpired.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import Database from "better-sqlite3";
-import { inProcess, makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
 import { runsShowCommand } from "../../cli/runs-command.ts";
 import { stateNames } from "../../core/state-names.ts";
+import { inProcess, makeTestHome, patientStages, runCli, samples } from "../helpers.ts";
 
 interface Summary {
   executionId: string;
@@ -38,8 +39,12 @@ const parse = (stdout: string) => JSON.parse(stdout) as Summary;
 function gateRows(home: string, executionId: string) {
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });
   try {
-    const task = db.prepare(`SELECT token, round FROM review_tasks WHERE execution_id = ?`).get(executionId) as { token: string; round: number } | undefined;
-    const gate = db.prepare(`SELECT token, round FROM review_gates WHERE execution_id = ?`).get(executionId) as { token: string; round: number } | undefined;
+    const task = db.prepare(`SELECT token, round FROM review_tasks WHERE execution_id = ?`).get(executionId) as
+      | { token: string; round: number }
+      | undefined;
+    const gate = db.prepare(`SELECT token, round FROM review_gates WHERE execution_id = ?`).get(executionId) as
+      | { token: string; round: number }
+      | undefined;
     const events = JSON.stringify(db.prepare(`SELECT * FROM events WHERE execution_id = ?`).all(executionId));
     return { task, gate, events };
   } finally {
@@ -101,7 +106,16 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   // Each round is its own set of states in the history, back to AttorneyReview.
   const names = again.states.map((s) => s.name);
   const secondRound = names.slice(names.indexOf(stateNames.attorneyReview));
-  for (const s of [stateNames.reviewDecision, stateNames.reviewNotes, stateNames.attorneyAsJudge, stateNames.guardrailsRewrite, stateNames.judges, stateNames.score, stateNames.reinject]) assert.ok(secondRound.includes(s), `${s} did not run in the second round`);
+  for (const s of [
+    stateNames.reviewDecision,
+    stateNames.reviewNotes,
+    stateNames.attorneyAsJudge,
+    stateNames.guardrailsRewrite,
+    stateNames.judges,
+    stateNames.score,
+    stateNames.reinject,
+  ])
+    assert.ok(secondRound.includes(s), `${s} did not run in the second round`);
   assert.equal(names.filter((n) => n === stateNames.attorneyReview).length, 2, "AttorneyReview once per round");
   const notesBlob = filesUnder(path.join(home, "blobs")).find((f) => /attorney-notes-0\.json$/.test(f));
   assert.ok(notesBlob, "AttorneyNotes wrote no judge report");
@@ -117,7 +131,12 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   const done = parse(approve.stdout);
   assert.equal(done.status, "SUCCEEDED");
   assert.match(approve.stderr, /approved: +by A\. Attorney at .* \(cli\)/);
-  const approval = JSON.parse(readFileSync(path.join(done.outputDir, "approval.json"), "utf8")) as { reviewer: string; decidedAt: string; via: string; version: string };
+  const approval = JSON.parse(readFileSync(path.join(done.outputDir, "approval.json"), "utf8")) as {
+    reviewer: string;
+    decidedAt: string;
+    via: string;
+    version: string;
+  };
   assert.deepEqual([approval.reviewer, approval.via, approval.version], ["A. Attorney", "cli", again.review!.version]);
   assert.ok(Date.parse(approval.decidedAt) > 0);
   assert.deepEqual(
@@ -159,8 +178,14 @@ test("a review that never comes ends in Affiant.ReviewExpired, the draft kept; a
   const ended = parse(shown.stdout);
   assert.equal(ended.status, "FAILED");
   assert.equal(ended.error, "Affiant.ReviewExpired");
-  assert.ok(ended.states.some((s) => s.name === stateNames.reviewExpired), "the Catch led to ReviewExpired");
-  assert.deepEqual(ended.reviewAudit!.map((a) => [a.decision, a.via]), [["expired", "engine"]]);
+  assert.ok(
+    ended.states.some((s) => s.name === stateNames.reviewExpired),
+    "the Catch led to ReviewExpired",
+  );
+  assert.deepEqual(
+    ended.reviewAudit!.map((a) => [a.decision, a.via]),
+    [["expired", "engine"]],
+  );
   // Every output is kept: the draft the attorney never decided on is still there.
   assert.ok(existsSync(path.join(waiting.outputDir, "declaration.md")));
 });

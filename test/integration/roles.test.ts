@@ -4,19 +4,19 @@
  * the CheckPlaceholders routing on drafts written here by hand (scripted model output): back
  * to rewrite while rounds are left, a named Affiant.PlaceholderCheckFailed after.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import path from "node:path";
-import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
-import { rolesKey, type RoleLegend } from "../../core/roles.ts";
-import { checkDraftPlaceholders } from "../../functions/check-placeholders.ts";
+import { test } from "node:test";
+import { getJson, LocalBlobStore, putJson } from "../../core/blob-store.ts";
+import { type CaseElements, elementsFor, elementsKey } from "../../core/legal-elements.ts";
+import { type RoleLegend, rolesKey } from "../../core/roles.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
+import { buildIndex } from "../../functions/build-index.ts";
+import { checkDraftPlaceholders } from "../../functions/check-placeholders.ts";
 import { makeTestHome, preparedState } from "../helpers.ts";
 import { redactedCase } from "../reinject-fixture.ts";
-import { buildIndex } from "../../functions/build-index.ts";
-import { elementsFor, elementsKey, type CaseElements } from "../../core/legal-elements.ts";
-import { legend, draftOf } from "../roles-fixture.ts";
-
+import { draftOf, legend } from "../roles-fixture.ts";
 
 test("Redact writes the role legend from case.json: placeholders, roles and status, no names", async () => {
   const { state, env } = await preparedState();
@@ -32,10 +32,21 @@ test("Redact writes the role legend from case.json: placeholders, roles and stat
   for (const name of ["Elena", "Derek", "Samplefield", "Rosa", "Exampleton"]) assert.ok(!text.includes(name), `${name} in the legend`);
 
   // The legend is in the Draft prompts; a swapped role in the draft reaches the Rewrite prompt.
-  const input = { stage: "DraftDeclaration", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index!.indexKey, round: 0 };
+  const input = {
+    stage: "DraftDeclaration",
+    executionName: state.executionName,
+    caseId: state.caseId,
+    caseType: state.caseType,
+    runKey: state.runKey,
+    faults: {},
+    indexKey: state.index!.indexKey,
+    round: 0,
+  };
   const countTokens = (t: string) => Math.ceil(t.length / 4);
   const draftJob = await planStage({ stage: "DraftDeclaration", input, store, countTokens, contextLimit: 4096, maxTokens: 256 });
-  assert.ok(draftJob.calls.every((c) => c.prompt.includes(`Roles:\n[PERSON_1]: declarant ("I")\n${abuser.placeholder}: abuser (U.S. citizen)`)));
+  assert.ok(
+    draftJob.calls.every((c) => c.prompt.includes(`Roles:\n[PERSON_1]: declarant ("I")\n${abuser.placeholder}: abuser (U.S. citizen)`)),
+  );
   const draft = draftOf({ abuse: `I hit ${abuser.placeholder}.` });
   await putJson(store, `${state.runKey}/draft-0.json`, draft);
   const rewriteJob = await planStage({
@@ -89,15 +100,33 @@ test("CheckPlaceholders on a scripted draft: back to rewrite while rounds are le
   assert.deepEqual(await checkDraftPlaceholders(state, store), { problems: 1, rewrite: false, checkKey: `${runKey}/placeholders-r1.json` });
 });
 
-
 test("case.json's variant reaches the prompts: Redact writes the checklist, Index and Draft use its elements (VAWA divorced)", async () => {
   const { store, state } = await redactedCase({ executionName: "variant-1", variant: "divorced" });
   const written = await getJson<CaseElements>(store, elementsKey(state.runKey));
   assert.equal(written.variant, "divorced");
   assert.deepEqual(written.elements, elementsFor("VAWA", "divorced"));
   state.index = await buildIndex({ state }, store);
-  const input = { stage: "DraftDeclaration", executionName: state.executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey: state.index.indexKey, round: 0 };
-  const job = await planStage({ stage: "DraftDeclaration", input, store, countTokens: (t: string) => Math.ceil(t.length / 4), contextLimit: 8192, maxTokens: 256 });
-  assert.deepEqual(job.calls.map((c) => c.id), elementsFor("VAWA", "divorced").map((e) => e.id));
+  const input = {
+    stage: "DraftDeclaration",
+    executionName: state.executionName,
+    caseId: state.caseId,
+    caseType: state.caseType,
+    runKey: state.runKey,
+    faults: {},
+    indexKey: state.index.indexKey,
+    round: 0,
+  };
+  const job = await planStage({
+    stage: "DraftDeclaration",
+    input,
+    store,
+    countTokens: (t: string) => Math.ceil(t.length / 4),
+    contextLimit: 8192,
+    maxTokens: 256,
+  });
+  assert.deepEqual(
+    job.calls.map((c) => c.id),
+    elementsFor("VAWA", "divorced").map((e) => e.id),
+  );
   assert.ok(job.calls.some((c) => c.prompt.includes("Divorce within two years, connected to the abuse")));
 });

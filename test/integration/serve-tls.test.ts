@@ -3,12 +3,13 @@
  * openssl) it binds 0.0.0.0 and answers HTTPS; plain HTTP on that port is not spoken, and a
  * Host that is not one of this machine's names is still refused.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import https from "node:https";
 import path from "node:path";
+import { test } from "node:test";
 import { makeTestHome, root } from "../helpers.ts";
 
 const openssl = "/usr/bin/openssl";
@@ -30,9 +31,33 @@ test("--host 0.0.0.0 serves HTTPS with --tls-cert/--tls-key; Host checks still h
   const home = makeTestHome();
   const cert = path.join(home.home, "cert.pem");
   const key = path.join(home.home, "key.pem");
-  const made = spawnSync(openssl, ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], { encoding: "utf8" });
+  const made = spawnSync(
+    openssl,
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-days",
+      "1",
+      "-subj",
+      "/CN=localhost",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ],
+    { encoding: "utf8" },
+  );
   assert.equal(made.status, 0, made.stderr);
-  const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--host", "0.0.0.0", "--port", "0", "--tls-cert", cert, "--tls-key", key], { cwd: root, env: { ...process.env, ...home.env, AFFIANT_API_TOKEN: "" }, stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [path.join(root, "bin/affiant.js"), "serve", "--host", "0.0.0.0", "--port", "0", "--tls-cert", cert, "--tls-key", key],
+    { cwd: root, env: { ...process.env, ...home.env, AFFIANT_API_TOKEN: "" }, stdio: ["ignore", "ignore", "pipe"] },
+  );
   try {
     let stderr = "";
     const port = await new Promise<number>((resolve, reject) => {
@@ -41,9 +66,9 @@ test("--host 0.0.0.0 serves HTTPS with --tls-cert/--tls-key; Host checks still h
         stderr += d;
         const m = /affiant serve: https:\/\/0\.0\.0\.0:(\d+)/.exec(stderr);
         if (m) {
-        clearTimeout(timer);
-        resolve(Number(m[1]));
-      }
+          clearTimeout(timer);
+          resolve(Number(m[1]));
+        }
       });
       child.once("exit", (code) => reject(new Error(`serve exited ${code}: ${stderr}`)));
     });
@@ -54,7 +79,10 @@ test("--host 0.0.0.0 serves HTTPS with --tls-cert/--tls-key; Host checks still h
     assert.equal(rebound.status, 403);
     assert.equal(JSON.parse(rebound.body).error.name, "Affiant.ForbiddenHost");
     // Plain HTTP to the TLS port gets no answer from the API.
-    const plain = await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.status, () => 0);
+    const plain = await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.status,
+      () => 0,
+    );
     assert.notEqual(plain, 200);
   } finally {
     child.kill("SIGTERM");

@@ -6,13 +6,14 @@
  * certificate of translation; the Spanish version is written in three renditions; the
  * side-by-side review shows both and flags what the Spanish left out.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
 import { putJson } from "../../core/blob-store.ts";
-import type { StageInput } from "../../core/stages/task-env.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 
@@ -30,7 +31,12 @@ function docxText(buf: Buffer): string {
       const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
       const data = buf.subarray(start, start + buf.readUInt32LE(p + 20));
       const xml = (buf.readUInt16LE(p + 10) === 8 ? inflateRawSync(data) : data).toString("utf8");
-      return [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)].map((m) => m[1]).join(" ").replace(/&amp;/g, "&").replace(/&apos;/g, "'").replace(/&quot;/g, '"');
+      return [...xml.matchAll(/<w:t(?:\s[^>]*)?>([^<]*)<\/w:t>/g)]
+        .map((m) => m[1])
+        .join(" ")
+        .replace(/&amp;/g, "&")
+        .replace(/&apos;/g, "'")
+        .replace(/&quot;/g, '"');
     }
     p += 46 + nameLen + buf.readUInt16LE(p + 30) + buf.readUInt16LE(p + 32);
   }
@@ -53,8 +59,25 @@ async function translatedCase(executionName: string, outputs: string[]) {
   assert.equal(state.language, "es", "Extract carries case.json's language into the state");
   const indexKey = `${state.runKey}/index.json`;
   await putJson(store, indexKey, { chunks: [] });
-  const input: StageInput = { stage: "TranslateDeclaration", executionName, caseId: state.caseId, caseType: state.caseType, runKey: state.runKey, faults: {}, indexKey, round: 0, draftKey: state.draft!.outputKey };
-  const job = await planStage({ stage: "TranslateDeclaration", input, store, countTokens: (t) => Math.ceil(t.length / 4), contextLimit: 4096, maxTokens: 400 });
+  const input: StageInput = {
+    stage: "TranslateDeclaration",
+    executionName,
+    caseId: state.caseId,
+    caseType: state.caseType,
+    runKey: state.runKey,
+    faults: {},
+    indexKey,
+    round: 0,
+    draftKey: state.draft!.outputKey,
+  };
+  const job = await planStage({
+    stage: "TranslateDeclaration",
+    input,
+    store,
+    countTokens: (t) => Math.ceil(t.length / 4),
+    contextLimit: 4096,
+    maxTokens: 400,
+  });
   const outputKey = await job.finish(outputs);
   state.translation = { ...state.draft!, outputKey, stage: "TranslateDeclaration" };
   return fixture;
@@ -67,40 +90,79 @@ test("scripted translation: the filing version has the read-back above the signa
   ]);
   const output = await reinjectCase({ state }, store);
   assert.ok(output.spanish, "the output names the Spanish version");
-  assert.deepEqual(output.stages.map((s) => s.stage), ["DraftDeclaration", "TranslateDeclaration"]);
+  assert.deepEqual(
+    output.stages.map((s) => s.stage),
+    ["DraftDeclaration", "TranslateDeclaration"],
+  );
 
   const md = (await store.get(output.declarationKey)).toString("utf8");
   const readBack = md.indexOf("read back to me in Spanish");
-  assert.ok(readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signature of declarant: ___"), "the read-back statement sits between the verification and the declarant's signature");
-  assert.match(md, /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of Elena Fictitia Marsh is complete and accurate/);
+  assert.ok(
+    readBack > md.indexOf("true and correct") && readBack < md.indexOf("Signature of declarant: ___"),
+    "the read-back statement sits between the verification and the declarant's signature",
+  );
+  assert.match(
+    md,
+    /## Certificate of Translation\n\nI, _+ \(translator\), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of Elena Fictitia Marsh is complete and accurate/,
+  );
   assert.match(md, /8 C\.F\.R\. § 103\.2\(b\)\(3\)/);
-  for (const blank of ["Name", "Signature", "Date", "Address"]) assert.match(md, new RegExp(`\\n${blank}: _{10,}\\n`), `certificate blank: ${blank}`);
+  for (const blank of ["Name", "Signature", "Date", "Address"])
+    assert.match(md, new RegExp(`\\n${blank}: _{10,}\\n`), `certificate blank: ${blank}`);
   assert.ok(md.indexOf("Certificate of Translation") > md.indexOf("Signature of declarant: ___"));
 
   const docx = docxText(await store.get(output.docxKey));
   const pdf = await pdfText(await store.get(output.pdfKey));
-  for (const [name, text] of [["DOCX", docx], ["PDF", pdf.join(" ")]] as const) {
-    assert.ok(text.includes("Certificate of Translation") && text.includes("competent to translate from English into Spanish"), `${name}: certificate`);
-    assert.ok(text.indexOf("read back to me in Spanish") < text.indexOf("Signature of declarant"), `${name}: read-back above the signature`);
+  for (const [name, text] of [
+    ["DOCX", docx],
+    ["PDF", pdf.join(" ")],
+  ] as const) {
+    assert.ok(
+      text.includes("Certificate of Translation") && text.includes("competent to translate from English into Spanish"),
+      `${name}: certificate`,
+    );
+    assert.ok(
+      text.indexOf("read back to me in Spanish") < text.indexOf("Signature of declarant"),
+      `${name}: read-back above the signature`,
+    );
     for (const blank of ["Name:", "Signature:", "Date:", "Address:"]) assert.ok(text.includes(blank), `${name}: ${blank}`);
   }
   assert.ok(pdf.at(-1)!.includes("Certificate of Translation"), "the PDF's certificate starts a page of its own");
 
   const es = (await store.get(output.spanish.declarationKey)).toString("utf8");
-  assert.match(es, /^# Declaración de Elena Fictitia Marsh\n\nYo, Elena Fictitia Marsh, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/);
-  assert.match(es, /## 1\. Relación que califica: matrimonio con el agresor\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./);
+  assert.match(
+    es,
+    /^# Declaración de Elena Fictitia Marsh\n\nYo, Elena Fictitia Marsh, declaro lo siguiente en apoyo de mi autopetición VAWA \(Formulario I-360\):/,
+  );
+  assert.match(
+    es,
+    /## 1\. Relación que califica: matrimonio con el agresor\n\nYo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\./,
+  );
   assert.match(es, /no se redactó ninguna declaración/);
-  assert.match(es, /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Elena Fictitia Marsh\n/);
+  assert.match(
+    es,
+    /Firmado el _+ \(fecha\) en _+ \(ciudad, estado o país\)\.\n\nFirma del declarante: _+\n\nNombre: Elena Fictitia Marsh\n/,
+  );
   const esDocx = docxText(await store.get(output.spanish.docxKey));
   const esPdf = (await pdfText(await store.get(output.spanish.pdfKey))).join(" ");
-  for (const [name, text] of [["Spanish DOCX", esDocx], ["Spanish PDF", esPdf]] as const) {
-    assert.ok(text.includes("Declaración de Elena Fictitia Marsh") && text.includes("Firma del declarante") && text.includes("Nombre: Elena Fictitia Marsh"), `${name}: ${text.slice(0, 300)} … ${text.slice(-400)}`);
+  for (const [name, text] of [
+    ["Spanish DOCX", esDocx],
+    ["Spanish PDF", esPdf],
+  ] as const) {
+    assert.ok(
+      text.includes("Declaración de Elena Fictitia Marsh") &&
+        text.includes("Firma del declarante") &&
+        text.includes("Nombre: Elena Fictitia Marsh"),
+      `${name}: ${text.slice(0, 300)} … ${text.slice(-400)}`,
+    );
     assert.doesNotMatch(text, anyPlaceholder, name);
   }
 
   const review = (await store.get(output.spanish.reviewKey)).toString("utf8");
   assert.match(review, /<th>English \(filing version\)<\/th><th lang="es">Español \(para el declarante\)<\/th>/);
-  assert.match(review, /<tr><td lang="en">I, Elena Fictitia Marsh, married my husband in 2016\. My A-number is A123456789\.<\/td><td lang="es">Yo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\.<\/td><\/tr>/);
+  assert.match(
+    review,
+    /<tr><td lang="en">I, Elena Fictitia Marsh, married my husband in 2016\. My A-number is A123456789\.<\/td><td lang="es">Yo, Elena Fictitia Marsh, me casé con mi esposo en 2016\. Mi número A es A123456789\.<\/td><\/tr>/,
+  );
   assert.match(review, /Sections whose Spanish leaves something out: 0/);
   assert.doesNotMatch(review, anyPlaceholder);
   const report = JSON.parse((await store.get(output.reportKey)).toString("utf8"));
@@ -125,5 +187,8 @@ test("Reinject refuses a Spanish version of another draft than the final one", a
   const { store, state } = await translatedCase("spanish-4", ["Yo, [PERSON_1], me casé.", "Me empujó."]);
   const stale = { ...state, draft: { ...state.draft!, outputKey: `${state.runKey}/draft-1.json` } };
   await putJson(store, stale.draft.outputKey, await store.get(state.draft!.outputKey).then((b) => JSON.parse(b.toString("utf8"))));
-  await assert.rejects(reinjectCase({ state: stale }, store), (e: Error) => e.name === "Affiant.InvalidInput" && /translates .*draft-0\.json, not the final draft .*draft-1\.json/.test(e.message));
+  await assert.rejects(
+    reinjectCase({ state: stale }, store),
+    (e: Error) => e.name === "Affiant.InvalidInput" && /translates .*draft-0\.json, not the final draft .*draft-1\.json/.test(e.message),
+  );
 });

@@ -2,20 +2,21 @@
  * Amazon Textract as the OCR engine: the real Extract handler and the real
  * @aws-sdk/client-textract, pointed at a local AWS JSON 1.1 server that plays Textract.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
-import { PDFParse } from "pdf-parse";
+import path from "node:path";
+import { test } from "node:test";
 import { TextractClient } from "@aws-sdk/client-textract";
-import { handler as extractHandler, type ExtractResult } from "../../functions/extract-documents.ts";
-import { ocrEngine, openPageReader } from "../../functions/ocr.ts";
-import { TextractReader } from "../../functions/textract-reader.ts";
+import { PDFParse } from "pdf-parse";
 import { getJson, LocalBlobStore } from "../../core/blob-store.ts";
+import { type ExtractResult, handler as extractHandler } from "../../functions/extract-documents.ts";
+import { ocrEngine, openPageReader } from "../../functions/ocr.ts";
+import { getSealedJson } from "../../functions/redaction/sealed-json.ts";
+import { TextractReader } from "../../functions/textract-reader.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { AwsErrorReply, fakeAwsEnv, startAwsJsonServer, withEnv } from "../aws-json-server.ts";
 import { makeTestHome, samples } from "../helpers.ts";
-import path from "node:path";
-import { getSealedJson } from "../../functions/redaction/sealed-json.ts";
 
 const pngSignature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const scanLines = [
@@ -29,7 +30,8 @@ function detectAnswer() {
   const blocks: Array<Record<string, unknown>> = [{ BlockType: "PAGE", Id: "p" }];
   for (const [i, line] of scanLines.entries()) {
     blocks.push({ BlockType: "LINE", Id: `l${i}`, Text: line.text, Confidence: line.confidence });
-    for (const [j, word] of line.text.split(" ").entries()) blocks.push({ BlockType: "WORD", Id: `w${i}.${j}`, Text: word, Confidence: line.confidence });
+    for (const [j, word] of line.text.split(" ").entries())
+      blocks.push({ BlockType: "WORD", Id: `w${i}.${j}`, Text: word, Confidence: line.confidence });
   }
   return { DocumentMetadata: { Pages: 1 }, Blocks: blocks, DetectDocumentTextModelVersion: "1.0" };
 }
@@ -49,7 +51,10 @@ test("AFFIANT_OCR picks the engine; Lambda defaults to Textract, elsewhere tesse
   assert.equal(ocrEngine({ AWS_LAMBDA_FUNCTION_NAME: "affiant-extract" }), "textract");
   assert.equal(ocrEngine({ AWS_LAMBDA_FUNCTION_NAME: "affiant-extract", AFFIANT_OCR: "tesseract" }), "tesseract");
   assert.equal(ocrEngine({ AFFIANT_OCR: "textract" }), "textract");
-  assert.throws(() => ocrEngine({ AFFIANT_OCR: "abbyy" }), (e: Error) => e.name === "Affiant.InvalidInput" && /AFFIANT_OCR/.test(e.message));
+  assert.throws(
+    () => ocrEngine({ AFFIANT_OCR: "abbyy" }),
+    (e: Error) => e.name === "Affiant.InvalidInput" && /AFFIANT_OCR/.test(e.message),
+  );
   const reader = await openPageReader("eng", { AFFIANT_OCR: "textract", AWS_REGION: "us-east-1" });
   assert.equal(reader.engine, "textract");
   await reader.dispose();
@@ -77,12 +82,19 @@ test("Extract reads the scanned police report with Textract, sends the page imag
     assert.ok(Buffer.from(shot.pages[0]!.data).equals(sent), "the page's rendered PNG bytes were sent");
 
     // Indexes only: file names never enter the state (execution history).
-    assert.deepEqual(state.extract.ocrPages, [{ document: state.extract.ocrPages[0]!.document, page: 1, confidence: meanWordConfidence, engine: "textract" }]);
+    assert.deepEqual(state.extract.ocrPages, [
+      { document: state.extract.ocrPages[0]!.document, page: 1, confidence: meanWordConfidence, engine: "textract" },
+    ]);
     assert.doesNotMatch(JSON.stringify(state), /\.pdf/i, "no document file name in the state");
     const { files } = await getJson<{ files: string[] }>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.documentsKey!);
     assert.equal(files[state.extract.ocrPages[0]!.document], "police-report-scan.pdf");
     // Sealed with that home's key, like the vault: opened the way Redact opens it.
-    const extracted = await withEnv(home.env, () => getSealedJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey, { caseId: state.caseId, state: "Redact" }));
+    const extracted = await withEnv(home.env, () =>
+      getSealedJson<ExtractResult>(new LocalBlobStore(path.join(home.home, "blobs")), state.extract.extractKey, {
+        caseId: state.caseId,
+        state: "Redact",
+      }),
+    );
     const page = extracted.documents.find((d) => d.file === "police-report-scan.pdf")!.pages[0]!;
     assert.equal(page.text, scanLines.map((l) => l.text).join("\n"));
     assert.equal(page.ocrEngine, "textract");
@@ -107,7 +119,11 @@ test("a page Textract refuses is DocumentUnreadable by file and page; throttling
     await assert.rejects(
       withEnv(env, () => extractHandler({ input: { caseId: "vawa-sample-0001" }, executionName: "textract-2" })),
       (e: Error & { file?: string; page?: number; provider?: string }) =>
-        e.name === "Affiant.DocumentUnreadable" && e.file === "police-report-scan.pdf" && e.page === 1 && e.provider === "textract" && /UnsupportedDocumentException/.test(e.message),
+        e.name === "Affiant.DocumentUnreadable" &&
+        e.file === "police-report-scan.pdf" &&
+        e.page === 1 &&
+        e.provider === "textract" &&
+        /UnsupportedDocumentException/.test(e.message),
     );
     assert.equal(server.requests.length, 1, "a refused document is not retried");
 
@@ -117,7 +133,12 @@ test("a page Textract refuses is DocumentUnreadable by file and page; throttling
     await assert.rejects(
       withEnv(env, () => extractHandler({ input: { caseId: "vawa-sample-0001" }, executionName: "textract-3" })),
       (e: Error & { file?: string; page?: number; provider?: string; state?: string }) =>
-        e.name === "Affiant.AwsServiceError" && e.provider === "textract" && e.state === "Extract" && e.file === "police-report-scan.pdf" && e.page === 1 && /ThrottlingException/.test(e.message),
+        e.name === "Affiant.AwsServiceError" &&
+        e.provider === "textract" &&
+        e.state === "Extract" &&
+        e.file === "police-report-scan.pdf" &&
+        e.page === 1 &&
+        /ThrottlingException/.test(e.message),
     );
     assert.equal(server.requests.length, 1 + 4, "throttling is retried (4 attempts) before it fails");
   } finally {
@@ -133,10 +154,18 @@ test("a Textract answer without text is the same unreadable-page error as tesser
       withEnv({ ...home.env, ...fakeAwsEnv, AFFIANT_OCR: "textract", AWS_ENDPOINT_URL_TEXTRACT: server.url }, () =>
         extractHandler({ input: { caseId: "vawa-sample-0001" }, executionName: "textract-4" }),
       ),
-      (e: Error & { file?: string; page?: number }) => e.name === "Affiant.DocumentUnreadable" && e.file === "police-report-scan.pdf" && e.page === 1 && /OCR found no text/.test(e.message),
+      (e: Error & { file?: string; page?: number }) =>
+        e.name === "Affiant.DocumentUnreadable" &&
+        e.file === "police-report-scan.pdf" &&
+        e.page === 1 &&
+        /OCR found no text/.test(e.message),
     );
     // A caller-supplied client is used as is and left open for its owner.
-    const client = new TextractClient({ endpoint: server.url, region: "us-east-1", credentials: { accessKeyId: "x", secretAccessKey: "y" } });
+    const client = new TextractClient({
+      endpoint: server.url,
+      region: "us-east-1",
+      credentials: { accessKeyId: "x", secretAccessKey: "y" },
+    });
     const reader = new TextractReader({ client });
     assert.deepEqual(await reader.read(pngSignature, { file: "a.pdf", page: 3 }), { text: "", confidence: 0 });
     await reader.dispose();

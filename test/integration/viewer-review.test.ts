@@ -7,17 +7,24 @@
  * execution waits (the attorney reads it before deciding) and after it has succeeded, and the
  * tiny model's draft, which fails the quality gate, carries the "FAILING REVIEW" badge.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
-import { chromium, type Browser } from "playwright-core";
+import { test } from "node:test";
+import { type Browser, chromium } from "playwright-core";
 import { caseForm, makeTestHome, patientStages, samples, startServe, waitFor } from "../helpers.ts";
 
 const chromiumPath = "/usr/bin/chromium";
-const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
+const skip =
+  !existsSync(chromiumPath) && !process.env.CI
+    ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI`
+    : false;
 const token = "viewer-review-token-2b7d9e41c0";
 
-test("the viewer's review form and review document: the document (paragraphs, facts to confirm, the sample's fall-against-push contradiction, exhibit list) while waiting; a refused decision shows why; an approval ends the run, enters the audit log and shows the failing-review badge", { skip, timeout: 15 * 60_000 }, async () => {
+test("the viewer's review form and review document: the document (paragraphs, facts to confirm, the sample's fall-against-push contradiction, exhibit list) while waiting; a refused decision shows why; an approval ends the run, enters the audit log and shows the failing-review badge", {
+  skip,
+  timeout: 15 * 60_000,
+}, async () => {
   const home = makeTestHome({ stages: patientStages });
   const serve = await startServe({ ...home.env, AFFIANT_API_TOKEN: token });
   let browser: Browser | undefined;
@@ -33,7 +40,10 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     });
     assert.equal(waiting.waitingFor, "AttorneyReview", `${waiting.status}: ${waiting.error}`);
 
-    browser = await chromium.launch({ executablePath: chromiumPath, args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      args: ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
+    });
     const page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     const pageErrors: string[] = [];
     page.on("pageerror", (e) => pageErrors.push(e.message));
@@ -57,21 +67,34 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     assert.match((await page.locator("#review-document article.review-paragraph").first().textContent()) ?? "", /^1\. .*Cites: /s);
     const contradictions = await page.locator("#review-contradictions li").allTextContents();
     assert.ok(
-      contradictions.some((c) => /told as an accident in Exhibit B, p\. 2 \(personal-statement\.pdf\): “I told the nurse I fell\.” and as inflicted in Exhibit C, p\. 1 \(police-report-scan\.pdf\): “Victim stated the suspect pushed/.test(c)),
+      contradictions.some((c) =>
+        /told as an accident in Exhibit B, p\. 2 \(personal-statement\.pdf\): “I told the nurse I fell\.” and as inflicted in Exhibit C, p\. 1 \(police-report-scan\.pdf\): “Victim stated the suspect pushed/.test(
+          c,
+        ),
+      ),
       contradictions.join("\n"),
     );
     assert.equal(await page.locator("#review-facts li").count(), doc.factsToConfirm.length);
     assert.ok(doc.factsToConfirm.length > 0, "the tiny model's sentences are unsupported: there are facts to confirm");
     const exhibits = await page.locator("#review-exhibits li").allTextContents();
-    assert.deepEqual(exhibits.map((e) => e.replace(/ \(pages .*$/, "")), ["A: intake-notes.pdf", "B: personal-statement.pdf", "C: police-report-scan.pdf", "D: shelter-letter.pdf"].map((e) => `Exhibit ${e}`));
-    assert.match((await page.locator("#review-document-verdict").textContent()) ?? "", new RegExp(`^${doc.review.status === "passed" ? "quality gate passed" : "FAILING REVIEW"}`));
+    assert.deepEqual(
+      exhibits.map((e) => e.replace(/ \(pages .*$/, "")),
+      ["A: intake-notes.pdf", "B: personal-statement.pdf", "C: police-report-scan.pdf", "D: shelter-letter.pdf"].map((e) => `Exhibit ${e}`),
+    );
+    assert.match(
+      (await page.locator("#review-document-verdict").textContent()) ?? "",
+      new RegExp(`^${doc.review.status === "passed" ? "quality gate passed" : "FAILING REVIEW"}`),
+    );
 
     // Changes without notes: the API refuses, the form says why, and the gate is as it was.
     await page.fill("#review-reviewer", "A. Attorney");
     await page.check("#review-changes");
     await page.click("#review-submit");
     await page.waitForSelector("#review-error:not([hidden])");
-    assert.match((await page.locator("#review-error").textContent()) ?? "", /^Affiant\.InvalidInput: notes: a "changes" decision needs notes/);
+    assert.match(
+      (await page.locator("#review-error").textContent()) ?? "",
+      /^Affiant\.InvalidInput: notes: a "changes" decision needs notes/,
+    );
     const still = await get(`/executions/${id}`);
     assert.deepEqual([still.waitingFor, still.review, still.reviewAudit], ["AttorneyReview", waiting.review, undefined]);
     // The form stays (no polling re-render under it): what was typed is still there.

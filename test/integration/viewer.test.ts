@@ -5,21 +5,25 @@
  * real @aws-sdk/client-sfn), the list auto-refreshing while they run, then each execution's
  * graph, timing bars and per-state figures checked against the API's own summary.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
-import { chromium, type Browser, type Page } from "playwright-core";
 import { Hono } from "hono";
+import { type Browser, chromium, type Page } from "playwright-core";
 import { mountViewer } from "../../api/viewer.ts";
+import { gpuStages } from "../../core/state-names.ts";
 import { viewerJs } from "../../dist/viewer/app-js.ts";
 import { makeTestHome, root, samples, testTmp } from "../helpers.ts";
-import { gpuStages } from "../../core/state-names.ts";
 
 const chromiumPath = "/usr/bin/chromium";
-const skip = !existsSync(chromiumPath) && !process.env.CI ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI` : false;
+const skip =
+  !existsSync(chromiumPath) && !process.env.CI
+    ? `${chromiumPath} is absent (apt-get install chromium); the viewer test needs a real browser and always runs in CI`
+    : false;
 const token = "viewer-test-token-4f1c9a";
 const screenshotPath = path.join(testTmp, "viewer.png");
 
@@ -42,7 +46,10 @@ interface Summary {
 }
 
 /** `affiant serve --port 0` as a user starts it; the port is read from its stderr line. */
-async function startServe(env: Record<string, string>, args: string[] = ["--approve"]): Promise<{ child: ChildProcess; base: string; stderr: () => string }> {
+async function startServe(
+  env: Record<string, string>,
+  args: string[] = ["--approve"],
+): Promise<{ child: ChildProcess; base: string; stderr: () => string }> {
   // --approve: these runs go through the gate at once (the viewer's review form has its own test).
   const child = spawn(process.execPath, [path.join(root, "bin/affiant.js"), "serve", "--port", "0", ...args], {
     cwd: root,
@@ -103,13 +110,24 @@ async function waitFinished(base: string, id: string, timeoutMs: number): Promis
 function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: chromiumPath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
 }
 
 /** Every state name of the definition, Parallel branches included. */
 function allStateNames(states: Record<string, { Branches?: { States: Record<string, unknown> }[] }>): string[] {
-  return Object.entries(states).flatMap(([name, s]) => [name, ...(s.Branches ?? []).flatMap((b) => allStateNames(b.States as typeof states))]);
+  return Object.entries(states).flatMap(([name, s]) => [
+    name,
+    ...(s.Branches ?? []).flatMap((b) => allStateNames(b.States as typeof states)),
+  ]);
 }
 
 const nodeStatus = (page: Page, state: string) => page.locator(`#graph svg g.node[data-state="${state}"]`).getAttribute("data-status");
@@ -160,7 +178,11 @@ test("the viewer's page, script and styles are served without auth and carry no 
   const app = new Hono();
   mountViewer(app);
   app.use("*", async (c) => c.json({ error: "the API's auth would answer here" }, 401));
-  for (const [route, type] of [["/", /^text\/html/], ["/viewer/app.js", /^text\/javascript/], ["/viewer/app.css", /^text\/css/]] as const) {
+  for (const [route, type] of [
+    ["/", /^text\/html/],
+    ["/viewer/app.js", /^text\/javascript/],
+    ["/viewer/app.css", /^text\/css/],
+  ] as const) {
     const res = await app.request(route);
     assert.equal(res.status, 200, route);
     assert.match(res.headers.get("content-type") ?? "", type);
@@ -175,14 +197,19 @@ test("the viewer's page, script and styles are served without auth and carry no 
   assert.doesNotMatch(html, /<script>|\son\w+=/, "no inline script or handler (the CSP forbids them)");
 });
 
-test("the run viewer shows executions, the state graph by status and per-state timings in Chromium", { skip, timeout: 15 * 60_000 }, async () => {
+test("the run viewer shows executions, the state graph by status and per-state timings in Chromium", {
+  skip,
+  timeout: 15 * 60_000,
+}, async () => {
   // Prepare: a real server, the sample case, one plain run and one with a crashing draft.
   const home = makeTestHome({ stages: Object.fromEntries(gpuStages.map((s) => [s, { heartbeatSeconds: 30 }])) });
   const serve = await startServe(home.env);
   let browser: Browser | undefined;
   try {
     const { base } = serve;
-    const vawaPdfs = readdirSync(samples.vawa).filter((f) => f.endsWith(".pdf")).map((name) => ({ name, bytes: readFileSync(path.join(samples.vawa, name)) }));
+    const vawaPdfs = readdirSync(samples.vawa)
+      .filter((f) => f.endsWith(".pdf"))
+      .map((name) => ({ name, bytes: readFileSync(path.join(samples.vawa, name)) }));
     const vawaJson = readFileSync(path.join(samples.vawa, "case.json"), "utf8");
     const caseId = await submitCase(base, vawaJson, vawaPdfs);
     const started = await api<{ executionId: string }>(base, `/cases/${caseId}/executions`, { method: "POST" });
@@ -191,7 +218,11 @@ test("the run viewer shows executions, the state graph by status and per-state t
     // One running execution per case (the server refuses a second): the faulted run, going at
     // the same time, is the same case file under another id.
     const faultCase = await submitCase(base, JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-fault-0001" }), vawaPdfs);
-    const sfn = new SFNClient({ endpoint: `${base}/sfn`, region: "us-east-1", credentials: { accessKeyId: "affiant", secretAccessKey: token } });
+    const sfn = new SFNClient({
+      endpoint: `${base}/sfn`,
+      region: "us-east-1",
+      credentials: { accessKeyId: "affiant", secretAccessKey: token },
+    });
     const faultId = "viewer-fault-draft-crash";
     await sfn.send(
       new StartExecutionCommand({
@@ -203,7 +234,9 @@ test("the run viewer shows executions, the state graph by status and per-state t
     sfn.destroy();
     // A third case whose only PDF is corrupt past its header: the execution fails in Extract.
     const brokenPdf = Buffer.concat([vawaPdfs[0]!.bytes.subarray(0, 200), Buffer.from("garbage".repeat(50))]);
-    const brokenCase = await submitCase(base, JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-broken-0001" }), [{ name: "broken.pdf", bytes: brokenPdf }]);
+    const brokenCase = await submitCase(base, JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-broken-0001" }), [
+      { name: "broken.pdf", bytes: brokenPdf },
+    ]);
     const brokenId = (await api<{ executionId: string }>(base, `/cases/${brokenCase}/executions`, { method: "POST" })).body.executionId;
 
     // The page's files carry no data and need no token; the API still does.
@@ -248,7 +281,8 @@ test("the run viewer shows executions, the state graph by status and per-state t
     // While the runs are going, the list says so and refreshes itself.
     const rows = page.locator("#executions tr.execution");
     assert.equal(await rows.count(), 3);
-    for (const id of [plainId, faultId]) assert.equal(await page.locator(`#executions tr.execution[data-execution="${id}"]`).getAttribute("data-status"), "RUNNING");
+    for (const id of [plainId, faultId])
+      assert.equal(await page.locator(`#executions tr.execution[data-execution="${id}"]`).getAttribute("data-status"), "RUNNING");
     assert.ok(await page.locator("#live").isVisible(), "the live indicator shows while runs are RUNNING");
 
     // A RUNNING execution's page follows it by itself: a state that was running finishes.
@@ -262,13 +296,21 @@ test("the run viewer shows executions, the state graph by status and per-state t
     await page.click('#crumbs a[href="#/"]');
     await page.waitForSelector("#executions");
 
-    const [plain, faulted, broken] = await Promise.all([waitFinished(base, plainId, 5 * 60_000), waitFinished(base, faultId, 5 * 60_000), waitFinished(base, brokenId, 5 * 60_000)]);
+    const [plain, faulted, broken] = await Promise.all([
+      waitFinished(base, plainId, 5 * 60_000),
+      waitFinished(base, faultId, 5 * 60_000),
+      waitFinished(base, brokenId, 5 * 60_000),
+    ]);
     assert.equal(broken.status, "FAILED");
     assert.equal(plain.status, "SUCCEEDED", JSON.stringify(plain.states.filter((s) => s.status !== "SUCCEEDED")));
     assert.equal(faulted.status, "SUCCEEDED", JSON.stringify(faulted.states.filter((s) => s.status !== "SUCCEEDED")));
     // No reload: the page's own polling brings the final statuses, then stops.
     const shown = (status: string) => page.locator(`#executions tr.execution[data-status="${status}"]`).count();
-    await waitForPage(async () => (await shown("SUCCEEDED")) === 2 && (await shown("FAILED")) === 1, 15_000, "two SUCCEEDED and one FAILED execution");
+    await waitForPage(
+      async () => (await shown("SUCCEEDED")) === 2 && (await shown("FAILED")) === 1,
+      15_000,
+      "two SUCCEEDED and one FAILED execution",
+    );
     await page.waitForSelector("#live", { state: "hidden", timeout: 5_000 });
     await page.screenshot({ path: path.join(testTmp, "viewer-list.png") });
     for (const id of [plainId, faultId]) {
@@ -278,7 +320,10 @@ test("the run viewer shows executions, the state graph by status and per-state t
     }
 
     // The faulted run: a node per state, the crash caught and its fallback succeeded.
-    const { body: definition } = await api<{ States: Record<string, { Branches?: { States: Record<string, unknown> }[] }> }>(base, "/workflow");
+    const { body: definition } = await api<{ States: Record<string, { Branches?: { States: Record<string, unknown> }[] }> }>(
+      base,
+      "/workflow",
+    );
     await openExecution(page, faultId);
     const names = allStateNames(definition.States);
     assert.equal(await page.locator("#graph svg g.node").count(), names.length, "one node per state");
@@ -290,22 +335,43 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(await nodeStatus(page, "Judges"), "succeeded");
     assert.equal(await nodeStatus(page, "GuardrailsRewrite"), "not-run");
     assert.equal(await nodeStatus(page, "Done"), "succeeded");
-    for (const stage of gpuStages) assert.equal(await page.locator(`#graph svg g.edge-catch[data-from="${stage}"]`).count(), 1, `${stage}: one Catch edge, to its fallback`);
+    for (const stage of gpuStages)
+      assert.equal(
+        await page.locator(`#graph svg g.edge-catch[data-from="${stage}"]`).count(),
+        1,
+        `${stage}: one Catch edge, to its fallback`,
+      );
     // Per GPU stage: its Catch to the fallback, its Admit state's two (open circuit → the
     // fallback; breaker unreachable → the Acquire), its Acquire's (no worker within the
     // acquire budget → the fallback) and the fallback's, to its named failure.
     for (const stage of gpuStages) {
-      const from = [stage, `${stage}Admit`, `${stage}Acquire`, `${stage}Fallback`].map((n) => `#graph svg g.edge-catch[data-from="${n}"]`).join(", ");
+      const from = [stage, `${stage}Admit`, `${stage}Acquire`, `${stage}Fallback`]
+        .map((n) => `#graph svg g.edge-catch[data-from="${n}"]`)
+        .join(", ");
       assert.equal(await page.locator(from).count(), 5, `${stage}: five Catch edges (stage, Admit, Acquire, fallback)`);
     }
     // Besides those, two: AttorneyReview's expiry (States.Timeout → ReviewExpired) and WarmUp's
     // (a failed warm-up goes on to Extract: it never fails the case).
     assert.equal(await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"]').count(), 1, "AttorneyReview: its expiry Catch");
-    assert.equal(await page.locator('#graph svg g.edge-catch[data-from="WarmUp"][data-to="Extract"]').count(), 1, "WarmUp: its Catch, on to Extract");
-    assert.equal(await page.locator("#graph svg g.edge-catch").count(), gpuStages.length * 5 + 2, "five Catch edges per GPU stage, AttorneyReview's and WarmUp's");
+    assert.equal(
+      await page.locator('#graph svg g.edge-catch[data-from="WarmUp"][data-to="Extract"]').count(),
+      1,
+      "WarmUp: its Catch, on to Extract",
+    );
+    assert.equal(
+      await page.locator("#graph svg g.edge-catch").count(),
+      gpuStages.length * 5 + 2,
+      "five Catch edges per GPU stage, AttorneyReview's and WarmUp's",
+    );
     assert.equal(await page.locator("#graph svg g.edge-catch.edge-taken").count(), 1, "only the crashed stage's Catch is taken");
     assert.equal(await page.locator('#graph svg g.edge-catch.edge-taken[data-from="DraftDeclaration"]').count(), 1);
-    const dash = await page.locator("#graph svg g.edge-catch path").first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { strokeDasharray: string } }).getComputedStyle(el).strokeDasharray);
+    const dash = await page
+      .locator("#graph svg g.edge-catch path")
+      .first()
+      .evaluate(
+        (el) =>
+          (globalThis as unknown as { getComputedStyle(e: unknown): { strokeDasharray: string } }).getComputedStyle(el).strokeDasharray,
+      );
     assert.notEqual(dash, "none", "Catch edges are dashed");
     assert.equal(await page.locator('#graph svg g.edge-choice[data-from="QualityGate"]').count(), 1, "the Choice edge");
 
@@ -314,9 +380,16 @@ test("the run viewer shows executions, the state graph by status and per-state t
     assert.equal(crashed.error, "Affiant.WorkerCrashed");
     assert.equal((await runRow(page, "DraftDeclaration").locator('[data-col="status"]').textContent())?.trim(), "CAUGHT");
     const errorRow = page.locator("table.runs tr.run-error").first();
-    assert.match((await errorRow.textContent()) ?? "", /Affiant\.WorkerCrashed — the worker exited without a result/, "the cause's message, not its JSON");
+    assert.match(
+      (await errorRow.textContent()) ?? "",
+      /Affiant\.WorkerCrashed — the worker exited without a result/,
+      "the cause's message, not its JSON",
+    );
     const fallback = faulted.states.find((s) => s.name === "DraftDeclarationFallback")!;
-    assert.equal((await runRow(page, "DraftDeclarationFallback").locator('[data-col="fallback"]').textContent())?.trim(), fallback.fallbackReason);
+    assert.equal(
+      (await runRow(page, "DraftDeclarationFallback").locator('[data-col="fallback"]').textContent())?.trim(),
+      fallback.fallbackReason,
+    );
     assert.equal(await page.locator('[data-fact="fallbacks"] dd').textContent(), "1");
     assert.equal(await page.locator('[data-fact="score"] dd').textContent(), faulted.output!.score!.toFixed(3));
     assert.match((await page.locator('[data-fact="cost"] dd').textContent()) ?? "", /^\$/);
@@ -332,7 +405,8 @@ test("the run viewer shows executions, the state graph by status and per-state t
     const caseJson = JSON.parse(vawaJson) as { declarant: { name: string }; parties?: { name: string }[] };
     // biome-ignore lint/performance/useDomNodeTextContent: Playwright's innerText is the text a person sees, which is what this checks
     const text = await page.locator("body").innerText();
-    for (const person of [caseJson.declarant.name, ...(caseJson.parties ?? []).map((p) => p.name)]) assert.ok(!text.includes(person), "no client name on the page");
+    for (const person of [caseJson.declarant.name, ...(caseJson.parties ?? []).map((p) => p.name)])
+      assert.ok(!text.includes(person), "no client name on the page");
 
     await page.mouse.move(0, 0);
     await page.screenshot({ path: screenshotPath, fullPage: true });

@@ -4,25 +4,25 @@
  * next task gets a fresh process that loads the model again). Real worker processes, real
  * node-llama-cpp on the committed tiny model; the pool is the engine's own.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import path from "node:path";
-import { isAlive, makeTestHome, preparedState, root, samples, waitFor } from "../helpers.ts";
-import { loadRegistry } from "../../core/registry.ts";
-import { LocalEngine } from "../../workflows/engine/local-engine.ts";
-import { killAllWorkers, spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
-import { poolWarm, takeWarm, warmModelWorkers, type WarmLimits } from "../../workflows/engine/warm-pool.ts";
 import { fork, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
-import { sourceLaunch, workerLaunch } from "../../workflows/engine/worker-launch.ts";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { test } from "node:test";
 import { LocalBlobStore } from "../../core/blob-store.ts";
-import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
+import type { PipelineState } from "../../core/pipeline-state.ts";
+import { loadRegistry } from "../../core/registry.ts";
+import { stageEnvFromState } from "../../core/stages/task-env.ts";
+import { buildIndex } from "../../functions/build-index.ts";
 import { extractDocuments } from "../../functions/extract-documents.ts";
 import { redactCase } from "../../functions/redact-pii.ts";
-import { buildIndex } from "../../functions/build-index.ts";
-import { stageEnvFromState } from "../../core/stages/task-env.ts";
-import type { PipelineState } from "../../core/pipeline-state.ts";
+import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
+import { LocalEngine } from "../../workflows/engine/local-engine.ts";
+import { poolWarm, takeWarm, type WarmLimits, warmModelWorkers } from "../../workflows/engine/warm-pool.ts";
+import { sourceLaunch, workerLaunch } from "../../workflows/engine/worker-launch.ts";
+import { killAllWorkers, spawnWorker } from "../../workflows/engine/worker-supervisor.ts";
+import { isAlive, makeTestHome, preparedState, root, samples, waitFor } from "../helpers.ts";
 
 const model = "stories-260k";
 const idlePid = (m = model) => waitFor("an idle warm worker", async () => warmModelWorkers()[m]?.[0], 30_000, 50);
@@ -64,7 +64,10 @@ test("a warm worker keeps its model for the next task, is charged its idle time,
   assert.equal(second.metrics.warmStart, true);
   assert.equal(first.metrics.warmStart, false);
   // queueMs: from the task's start until the worker can plan (process, modules, binding): a warm worker skips start-up.
-  assert.ok(second.metrics.queueMs < first.metrics.queueMs * 0.5, `warm start ${second.metrics.queueMs} ms vs cold ${first.metrics.queueMs} ms`);
+  assert.ok(
+    second.metrics.queueMs < first.metrics.queueMs * 0.5,
+    `warm start ${second.metrics.queueMs} ms vs cold ${first.metrics.queueMs} ms`,
+  );
   assert.ok(second.metrics.warmIdleMs! >= 250, `idle time charged: ${second.metrics.warmIdleMs} ms`);
   assert.ok(second.metrics.gpuSeconds! * 1000 >= second.metrics.warmIdleMs!, "GPU-seconds include the idle time");
   assert.ok(!("stayWarm" in second.metrics), "the pool's signal is not part of the stored metrics");
@@ -125,7 +128,10 @@ test("a warm worker given another model's stage refuses it and dies: never two m
   assert.equal(await idlePid(), first.pid);
   // The pool is keyed by model, so only a pool bug could do this: here the key says
   // stories-260k and the stage asks for another model.
-  await assert.rejects(stage(state, limits, { AFFIANT_MODEL: "stories-260k-greedy" }), (err: Error) => err.name === "Affiant.InvalidInput" && /one model per process/.test(err.message));
+  await assert.rejects(
+    stage(state, limits, { AFFIANT_MODEL: "stories-260k-greedy" }),
+    (err: Error) => err.name === "Affiant.InvalidInput" && /one model per process/.test(err.message),
+  );
   await exited(first.pid);
 });
 
@@ -169,10 +175,18 @@ test("warm workers of an engine killed with SIGKILL exit by themselves", async (
     await warmUp({ warm: { maxTasks: 10, idleSeconds: 120, maxRssGrowthMb: 4096 }, poolSize: 3 }, [{ model: "stories-260k", stage: "ExtractFacts" }, { model: "stories-260k-greedy", stage: "ExtractFacts" }], {});
     const t = setInterval(() => { const w = Object.values(warmModelWorkers()).flat(); if (w.length === 2) { console.log(JSON.stringify(w)); clearInterval(t); setInterval(() => {}, 1000); } }, 100);
   `;
-  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: root, stdio: ["ignore", "pipe", "inherit"] });
+  const holder = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    cwd: root,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
   let out = "";
   holder.stdout.on("data", (d) => (out += d));
-  const pids = await waitFor("the engine's idle warm workers", async () => (out.includes("]") ? (JSON.parse(out) as number[]) : undefined), 60_000, 100);
+  const pids = await waitFor(
+    "the engine's idle warm workers",
+    async () => (out.includes("]") ? (JSON.parse(out) as number[]) : undefined),
+    60_000,
+    100,
+  );
   assert.equal(pids.length, 2);
   for (const p of pids) assert.ok(isAlive(p));
   holder.kill("SIGKILL");
@@ -188,10 +202,24 @@ function editRegistry(file: string, edit: (r: Record<string, unknown>) => void) 
 test("the registry's workers settings are validated, with the field named; AFFIANT_WARM_WORKERS too", () => {
   const { registry, env } = makeTestHome();
   Object.assign(process.env, env);
-  assert.deepEqual(loadRegistry(registry).workers, { maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3, warmUp: true }, "defaults when absent");
-  for (const [bad, field] of [[{ maxTasks: 0 }, "workers.maxTasks"], [{ idleSeconds: -1 }, "workers.idleSeconds"], [{ maxRssGrowthMb: 1.5 }, "workers.maxRssGrowthMb"], [{ acquireSeconds: 0 }, "workers.acquireSeconds"], [{ poolSize: 0 }, "workers.poolSize"]] as const) {
+  assert.deepEqual(
+    loadRegistry(registry).workers,
+    { maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3, warmUp: true },
+    "defaults when absent",
+  );
+  for (const [bad, field] of [
+    [{ maxTasks: 0 }, "workers.maxTasks"],
+    [{ idleSeconds: -1 }, "workers.idleSeconds"],
+    [{ maxRssGrowthMb: 1.5 }, "workers.maxRssGrowthMb"],
+    [{ acquireSeconds: 0 }, "workers.acquireSeconds"],
+    [{ poolSize: 0 }, "workers.poolSize"],
+  ] as const) {
     editRegistry(registry, (r) => (r.workers = bad));
-    assert.throws(() => loadRegistry(registry), (err: Error) => err.name === "Affiant.InvalidInput" && err.message.includes(registry) && err.message.includes(field), JSON.stringify(bad));
+    assert.throws(
+      () => loadRegistry(registry),
+      (err: Error) => err.name === "Affiant.InvalidInput" && err.message.includes(registry) && err.message.includes(field),
+      JSON.stringify(bad),
+    );
   }
   editRegistry(registry, (r) => delete r.workers);
   process.env.AFFIANT_WARM_WORKERS = "yes";

@@ -2,16 +2,17 @@
  * The worker's ECS path: no IPC, a task token, and the real @aws-sdk/client-sfn talking
  * to a local HTTP endpoint that speaks the Step Functions JSON protocol and records calls.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { readFileSync } from "node:fs";
 import path from "node:path";
-import { preparedState } from "../helpers.ts";
+import { test } from "node:test";
 import { stageEnvFromState } from "../../core/stages/task-env.ts";
 import { workerEntry } from "../../workflows/engine/worker-supervisor.ts";
+import { preparedState } from "../helpers.ts";
 
 interface Call {
   target: string;
@@ -42,9 +43,14 @@ async function sfnEndpoint(options: { heartbeatAnswer?: string; routing?: "stall
   return { calls, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-function runWorker(env: Record<string, string>): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }> {
+function runWorker(
+  env: Record<string, string>,
+): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; ms: number }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", workerEntry], { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", workerEntry], {
+      env: { ...process.env, ...env },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     let stderr = "";
     const started = Date.now();
     child.stderr.on("data", (d) => (stderr += d));
@@ -64,7 +70,13 @@ test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage re
   const sfn = await sfnEndpoint({ routing: "healthy" });
   try {
     const { state, env } = await preparedState();
-    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
+    const r = await runWorker({
+      ...env,
+      ...stageEnvFromState("ExtractFacts", state),
+      ...awsEnv(sfn.url),
+      AFFIANT_ROUTING_TABLE: "affiant-routing",
+      AWS_ENDPOINT_URL_DYNAMODB: sfn.url,
+    });
     assert.equal(r.code, 0, r.stderr);
     // The outcome is recorded for the circuit breaker.
     const put = sfn.calls.find((c) => c.target === "DynamoDB_20120810.PutItem");
@@ -77,8 +89,28 @@ test("in ECS the worker heartbeats and answers SendTaskSuccess with the stage re
     for (const c of sfnCalls) assert.equal(c.body.taskToken, "token-abc-123");
     const output = JSON.parse(sfnCalls.at(-1)!.body.output!) as Record<string, unknown>;
     // Every report field the state's ResultSelector reads, plus the metrics the history keeps.
-    for (const f of ["costUsd", "fallbackReason", "genMs", "loadMs", "model", "outputKey", "promptMs", "provider", "stage", "tokensIn", "tokensOut", "tokensPerSecond", "peakRssMb", "contextSize"]) assert.ok(f in output, f);
-    for (const v of Object.values(output)) assert.ok(v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length < 200), "ids, numbers and flags only");
+    for (const f of [
+      "costUsd",
+      "fallbackReason",
+      "genMs",
+      "loadMs",
+      "model",
+      "outputKey",
+      "promptMs",
+      "provider",
+      "stage",
+      "tokensIn",
+      "tokensOut",
+      "tokensPerSecond",
+      "peakRssMb",
+      "contextSize",
+    ])
+      assert.ok(f in output, f);
+    for (const v of Object.values(output))
+      assert.ok(
+        v === null || typeof v === "number" || typeof v === "boolean" || (typeof v === "string" && v.length < 200),
+        "ids, numbers and flags only",
+      );
     assert.equal(output.warmStart, false, "an ECS task starts cold");
     assert.equal(output.stage, "ExtractFacts");
     assert.equal(output.model, "stories-260k");
@@ -93,12 +125,21 @@ test("in ECS a failing stage answers SendTaskFailure with the error name Step Fu
   const sfn = await sfnEndpoint({ routing: "healthy" });
   try {
     const { state, env } = await preparedState({ ExtractFacts: "oom" });
-    const r = await runWorker({ ...env, ...stageEnvFromState("ExtractFacts", state), ...awsEnv(sfn.url), AFFIANT_ROUTING_TABLE: "affiant-routing", AWS_ENDPOINT_URL_DYNAMODB: sfn.url });
+    const r = await runWorker({
+      ...env,
+      ...stageEnvFromState("ExtractFacts", state),
+      ...awsEnv(sfn.url),
+      AFFIANT_ROUTING_TABLE: "affiant-routing",
+      AWS_ENDPOINT_URL_DYNAMODB: sfn.url,
+    });
     // After the report, SIGKILL: an exit that waits for llama.cpp's threads could hang.
     assert.equal(r.signal, "SIGKILL", r.stderr);
     // The worker never asks the breaker (its Admit state did, before placing it), and an
     // injected fault is a drill: nothing is recorded against the model.
-    assert.ok(!sfn.calls.some((c) => c.target.startsWith("DynamoDB_")), `the worker talked to the routing table: ${sfn.calls.map((c) => c.target)}`);
+    assert.ok(
+      !sfn.calls.some((c) => c.target.startsWith("DynamoDB_")),
+      `the worker talked to the routing table: ${sfn.calls.map((c) => c.target)}`,
+    );
     const failure = sfn.calls.find((c) => c.target === "AWSStepFunctions.SendTaskFailure");
     assert.ok(failure, `no SendTaskFailure in ${sfn.calls.map((c) => c.target)}`);
     assert.equal(failure.body.error, "Affiant.ContextTooLarge");
@@ -141,22 +182,48 @@ test("in AWS the fallback records the primary's stall (which the worker could no
     delete process.env.OPENROUTER_API_KEY;
     const { generateFallback } = await import("../../functions/generate-fallback.ts");
     const failure = { Error: "States.HeartbeatTimeout", Cause: "" };
-    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure, executionName: "sfn-test" }), { name: "Affiant.NoProviderAvailable" });
+    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure, executionName: "sfn-test" }), {
+      name: "Affiant.NoProviderAvailable",
+    });
     const puts = sfn.calls.filter((c) => c.target === "DynamoDB_20120810.PutItem");
     assert.equal(puts.length, 1);
     const item = JSON.stringify(puts[0]!.body);
     assert.match(item, /"model":\{"S":"stories-260k"\}/);
     assert.match(item, /"error":\{"S":"States.HeartbeatTimeout"\}/);
-    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure: { Error: "Affiant.ContextTooLarge", Cause: "" }, executionName: "sfn-test" }));
-    await assert.rejects(generateFallback({ stage: "ExtractFacts", state: { ...state, faults: { ExtractFacts: "hang-native" } }, failure, executionName: "sfn-test" }));
-    assert.equal(sfn.calls.filter((c) => c.target === "DynamoDB_20120810.PutItem").length, 1, "an input error and a drill are not the model's failures");
+    await assert.rejects(
+      generateFallback({
+        stage: "ExtractFacts",
+        state,
+        failure: { Error: "Affiant.ContextTooLarge", Cause: "" },
+        executionName: "sfn-test",
+      }),
+    );
+    await assert.rejects(
+      generateFallback({
+        stage: "ExtractFacts",
+        state: { ...state, faults: { ExtractFacts: "hang-native" } },
+        failure,
+        executionName: "sfn-test",
+      }),
+    );
+    assert.equal(
+      sfn.calls.filter((c) => c.target === "DynamoDB_20120810.PutItem").length,
+      1,
+      "an input error and a drill are not the model's failures",
+    );
     // With a key, but less time left than a hosted call needs: skipped with the reason named.
     process.env.OPENROUTER_API_KEY = "sk-test-not-used";
-    await assert.rejects(generateFallback({ stage: "ExtractFacts", state, failure: { Error: "Affiant.CircuitOpen", Cause: "" }, executionName: "sfn-test" }, { deadlineAt: Date.now() + 8_000 }), (err: Error) => {
-      assert.equal(err.name, "Affiant.NoProviderAvailable");
-      assert.match(err.message, /openrouter:test\/model: skipped, \d+ s left before the fallback's deadline/);
-      return true;
-    });
+    await assert.rejects(
+      generateFallback(
+        { stage: "ExtractFacts", state, failure: { Error: "Affiant.CircuitOpen", Cause: "" }, executionName: "sfn-test" },
+        { deadlineAt: Date.now() + 8_000 },
+      ),
+      (err: Error) => {
+        assert.equal(err.name, "Affiant.NoProviderAvailable");
+        assert.match(err.message, /openrouter:test\/model: skipped, \d+ s left before the fallback's deadline/);
+        return true;
+      },
+    );
   } finally {
     process.env = saved;
     await sfn.close();

@@ -4,10 +4,11 @@
  * the GPU worker) never import each other. No module imports itself back through a cycle.
  * The README's ARCHITECTURE section draws the same picture.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { root } from "../helpers.ts";
 
 /** Lowest first. Folders of one rank are peers: neither may import the other. */
@@ -55,9 +56,15 @@ export function importsOf(file: string, which: "all" | "values" = "all"): string
 const topFolders = new Set(layers.flat());
 
 export function importsIn(file: string, text: string, which: "all" | "values" = "all"): string[] {
-  const found = [...text.matchAll(/(\bimport\s+type\b[^;]*?\bfrom\s*|\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm)];
-  const imports = found.filter((m) => which === "all" || !/^import\s+type\b/.test(m[1]!)).map((m) => path.relative(root, path.resolve(root, path.dirname(file), m[2]!)));
-  const urls = [...text.matchAll(/\bnew\s+URL\(\s*["'](\.{1,2}\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)].map((m) => path.relative(root, path.resolve(root, path.dirname(file), m[1]!)));
+  const found = [
+    ...text.matchAll(/(\bimport\s+type\b[^;]*?\bfrom\s*|\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)["'](\.{1,2}\/[^"']+)["']/gm),
+  ];
+  const imports = found
+    .filter((m) => which === "all" || !/^import\s+type\b/.test(m[1]!))
+    .map((m) => path.relative(root, path.resolve(root, path.dirname(file), m[2]!)));
+  const urls = [...text.matchAll(/\bnew\s+URL\(\s*["'](\.{1,2}\/[^"']+)["']\s*,\s*import\.meta\.url\s*\)/g)].map((m) =>
+    path.relative(root, path.resolve(root, path.dirname(file), m[1]!)),
+  );
   const joined = [...text.matchAll(/\bpath\.(?:join|resolve)\(([^()]*)\)/g)].flatMap((m) => {
     const parts = [...m[1]!.matchAll(/["']([^"']*)["']/g)].map((l) => l[1]!).flatMap((l) => l.split("/"));
     while (parts[0] === ".." || parts[0] === ".") parts.shift();
@@ -114,8 +121,12 @@ test("the layer check sees a wrong import: it reads the folders it claims to", (
   assert.ok(!valueGraph.get("functions/textract-reader.ts")!.includes("functions/ocr.ts"));
   // Paths built to a module are seen: the engine names the worker's entry it forks.
   assert.ok(graph.get("workflows/engine/worker-launch.ts")!.includes("containers/llama-worker/main.ts"));
-  assert.deepEqual(importsIn("core/x.ts", 'const a = path.join(projectRoot, "containers", "llama-worker", "main.ts");'), ["containers/llama-worker/main.ts"]);
+  assert.deepEqual(importsIn("core/x.ts", 'const a = path.join(projectRoot, "containers", "llama-worker", "main.ts");'), [
+    "containers/llama-worker/main.ts",
+  ]);
   assert.deepEqual(importsIn("core/x.ts", 'const a = path.resolve(here, "..", "workflows/engine");'), ["workflows/engine"]);
-  assert.deepEqual(importsIn("core/x.ts", 'const a = new URL("../containers/llama-worker/main.ts", import.meta.url);'), ["containers/llama-worker/main.ts"]);
+  assert.deepEqual(importsIn("core/x.ts", 'const a = new URL("../containers/llama-worker/main.ts", import.meta.url);'), [
+    "containers/llama-worker/main.ts",
+  ]);
   assert.deepEqual(importsIn("core/x.ts", 'const a = path.join(home, "logs", "affiant.jsonl");'), []);
 });

@@ -5,14 +5,15 @@
  * Functions is called. Step Functions is mocked (aws-sdk-client-mock); the store is the
  * real local blob store.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { mockClient } from "aws-sdk-client-mock";
-import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
+import { test } from "node:test";
 import { S3Client } from "@aws-sdk/client-s3";
+import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from "@aws-sdk/client-sfn";
 import { createPresignedPost } from "@aws-sdk/s3-presigned-post";
+import { mockClient } from "aws-sdk-client-mock";
 import { AwsExecutions } from "../../api/aws-executions.ts";
 import { documentKey, parseCaseJson } from "../../api/case-store.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
@@ -32,7 +33,16 @@ function setUp() {
     stateMachineArn: machineArn,
     store,
     presignPost: (key, size, expiresIn) =>
-      createPresignedPost(s3 as never, { Bucket: "affiant-cases", Key: key, Conditions: [["content-length-range", size, size], ["eq", "$Content-Type", "application/pdf"]], Fields: { "Content-Type": "application/pdf" }, Expires: expiresIn }),
+      createPresignedPost(s3 as never, {
+        Bucket: "affiant-cases",
+        Key: key,
+        Conditions: [
+          ["content-length-range", size, size],
+          ["eq", "$Content-Type", "application/pdf"],
+        ],
+        Fields: { "Content-Type": "application/pdf" },
+        Expires: expiresIn,
+      }),
   });
   return { sfn, store, executions };
 }
@@ -48,8 +58,14 @@ test("planned uploads are presigned POSTs whose policy allows exactly the planne
   assert.match(target!.url, /affiant-cases/);
   assert.equal(target!.fields!.key, `cases/${caseFile.caseId}/documents/intake-notes.pdf`);
   const policy = JSON.parse(Buffer.from(target!.fields!.Policy!, "base64").toString("utf8")) as { conditions: unknown[] };
-  assert.deepEqual(policy.conditions.find((c) => Array.isArray(c) && c[0] === "content-length-range"), ["content-length-range", pdf.byteLength, pdf.byteLength]);
-  assert.deepEqual(policy.conditions.find((c) => Array.isArray(c) && c[1] === "$Content-Type"), ["eq", "$Content-Type", "application/pdf"]);
+  assert.deepEqual(
+    policy.conditions.find((c) => Array.isArray(c) && c[0] === "content-length-range"),
+    ["content-length-range", pdf.byteLength, pdf.byteLength],
+  );
+  assert.deepEqual(
+    policy.conditions.find((c) => Array.isArray(c) && c[1] === "$Content-Type"),
+    ["eq", "$Content-Type", "application/pdf"],
+  );
   sfn.restore();
 });
 
@@ -61,7 +77,10 @@ test("a start checks what arrived: another size, or anything before %PDF-, is re
   await store.put(key, Buffer.concat([pdf, Buffer.alloc(1024 * 1024)]));
   await assert.rejects(executions.startExecution(caseFile.caseId), (err: Error) => {
     assert.equal(err.name, "Affiant.InvalidInput");
-    assert.equal(err.message, `files: intake-notes.pdf: ${pdf.byteLength + 1024 * 1024} bytes stored, ${pdf.byteLength} planned; upload it again`);
+    assert.equal(
+      err.message,
+      `files: intake-notes.pdf: ${pdf.byteLength + 1024 * 1024} bytes stored, ${pdf.byteLength} planned; upload it again`,
+    );
     return true;
   });
   const polyglot = Buffer.concat([Buffer.from("<html>"), pdf.subarray(6)]);

@@ -3,13 +3,14 @@
  * entries, the worker and the local engine share: one refusal (Affiant.CircuitOpen, a class
  * of core/errors.ts, with the counts), one rule for what is recorded. On a real SQLite store.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import path from "node:path";
-import { makeTestHome } from "../helpers.ts";
-import { SqliteRoutingStore } from "../../core/routing-store.ts";
+import { test } from "node:test";
 import { admitOrRefuse, recordRun, underBreaker } from "../../core/breaker.ts";
 import { CircuitOpenError, WorkerCrashedError } from "../../core/errors.ts";
+import { SqliteRoutingStore } from "../../core/routing-store.ts";
+import { makeTestHome } from "../helpers.ts";
 
 const policy = { failureRate: 0.5, minSamples: 3, window: 10, cooldownSeconds: 300 };
 
@@ -22,7 +23,12 @@ test("a run under the breaker records its success, or its failure by name, and r
   const s = store();
   try {
     assert.equal(await underBreaker(s, "JudgeTone", "m", policy, async () => 42), 42);
-    await assert.rejects(underBreaker(s, "JudgeTone", "m", policy, async () => { throw new WorkerCrashedError("gone"); }), (e: Error) => e instanceof WorkerCrashedError);
+    await assert.rejects(
+      underBreaker(s, "JudgeTone", "m", policy, async () => {
+        throw new WorkerCrashedError("gone");
+      }),
+      (e: Error) => e instanceof WorkerCrashedError,
+    );
     const h = await s.health("m", policy);
     assert.deepEqual({ samples: h.samples, failures: h.failures }, { samples: 2, failures: 1 });
   } finally {
@@ -38,10 +44,17 @@ test("an open circuit refuses with CircuitOpenError naming the stage, the model 
     let seen: number | undefined;
     await assert.rejects(
       underBreaker(s, "DraftDeclaration", "m", policy, async () => (ran = true)),
-      (e: Error) => e instanceof CircuitOpenError && e.name === "Affiant.CircuitOpen" && /^DraftDeclaration: circuit open: 3 of the last 3 runs of m failed \(3 stalls\)$/.test(e.message) && (e as InstanceType<typeof CircuitOpenError>).model === "m",
+      (e: Error) =>
+        e instanceof CircuitOpenError &&
+        e.name === "Affiant.CircuitOpen" &&
+        /^DraftDeclaration: circuit open: 3 of the last 3 runs of m failed \(3 stalls\)$/.test(e.message) &&
+        (e as InstanceType<typeof CircuitOpenError>).model === "m",
     );
     assert.equal(ran, false);
-    await assert.rejects(admitOrRefuse(s, "DraftDeclaration", "m", policy, (a) => (seen = a.health.failures)), CircuitOpenError);
+    await assert.rejects(
+      admitOrRefuse(s, "DraftDeclaration", "m", policy, (a) => (seen = a.health.failures)),
+      CircuitOpenError,
+    );
     assert.equal(seen, 3, "the refusal's health reaches the caller's log line");
     const h = await s.health("m", policy);
     assert.equal(h.samples, 3, "a refusal is not an outcome of the model");
@@ -53,7 +66,15 @@ test("an open circuit refuses with CircuitOpenError naming the stage, the model 
 test("errors that say nothing about the model, and drills, are not recorded", async () => {
   const s = store();
   try {
-    for (const e of ["Affiant.ContextTooLarge", "Affiant.InvalidInput", "Affiant.CircuitOpen", "Affiant.ModelDoesNotFit", "Affiant.PrivacyViolation", "States.Aborted"]) await recordRun(s, "m", "JudgeTone", e);
+    for (const e of [
+      "Affiant.ContextTooLarge",
+      "Affiant.InvalidInput",
+      "Affiant.CircuitOpen",
+      "Affiant.ModelDoesNotFit",
+      "Affiant.PrivacyViolation",
+      "States.Aborted",
+    ])
+      await recordRun(s, "m", "JudgeTone", e);
     await recordRun(s, "m", "JudgeTone", "Affiant.WorkerStalled", { drill: true });
     await recordRun(s, "m", "JudgeTone", null, { drill: true });
     assert.equal((await s.health("m", policy)).samples, 0);

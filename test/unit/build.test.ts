@@ -4,11 +4,12 @@
  * package before a command asks for one; the children the engine forks come from the same
  * build folder; and nothing generated is tracked by git.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync, utimesSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { currentBuild, ensureBuild, entries, entryName } from "../../bin/build.mjs";
 import { root } from "../helpers.ts";
 
@@ -54,11 +55,17 @@ test("the children the engine forks are entries of the same build", async () => 
   // core/child-entry.ts looks the children up in the folder it was bundled into (a define).
   const files = readdirSync(build.dir, { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".mjs"));
   const defined = JSON.stringify(path.relative(root, build.dir));
-  assert.ok(files.some((f) => readFileSync(path.join(build.dir, f), "utf8").includes(defined)), `the build names its own folder ${defined}`);
+  assert.ok(
+    files.some((f) => readFileSync(path.join(build.dir, f), "utf8").includes(defined)),
+    `the build names its own folder ${defined}`,
+  );
 });
 
 test("no generated file is tracked by git, and dist/ is ignored", () => {
   const tracked = execFileSync("git", ["ls-files"], { cwd: root, encoding: "utf8" }).split("\n");
-  assert.deepEqual(tracked.filter((f) => /\.generated\.|(^|\/)generated\/|^dist\//.test(f)), []);
+  assert.deepEqual(
+    tracked.filter((f) => /\.generated\.|(^|\/)generated\/|^dist\//.test(f)),
+    [],
+  );
   assert.match(readFileSync(path.join(root, ".gitignore"), "utf8"), /^dist\/$/m);
 });

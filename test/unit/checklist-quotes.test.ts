@@ -3,12 +3,18 @@
  * the proof that every element is covered, so a pass pointing at nothing the draft says is
  * an element not covered, named, for the gate and the rewrite.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { quotesDraft, quotesOf, uncoveredElements } from "../../core/stages/judge.ts";
 import { judgeCoverage } from "../../core/stages/judge-coverage.ts";
 
-const draft = { paragraphs: [{ text: "I married [PERSON_2] in [DATE_1].  We lived together in Riverton." }, { text: "He took my passport and said I would be deported." }] };
+const draft = {
+  paragraphs: [
+    { text: "I married [PERSON_2] in [DATE_1].  We lived together in Riverton." },
+    { text: "He took my passport and said I would be deported." },
+  ],
+};
 
 test("a reason's quotes: straight or curly quotes, three words or more, trimmed of punctuation", () => {
   assert.deepEqual(quotesOf('the draft says "We lived together in Riverton." and "yes"'), ["we lived together in riverton"]);
@@ -18,7 +24,11 @@ test("a reason's quotes: straight or curly quotes, three words or more, trimmed 
 
 test("a quote counts when it is word for word in the draft (case and spacing aside)", () => {
   assert.equal(quotesDraft('says "i married [PERSON_2] in"', draft.paragraphs.map((p) => p.text).join("\n")), true);
-  assert.equal(quotesDraft('says "I married my neighbour"', draft.paragraphs.map((p) => p.text).join("\n")), false, "words the draft does not have");
+  assert.equal(
+    quotesDraft('says "I married my neighbour"', draft.paragraphs.map((p) => p.text).join("\n")),
+    false,
+    "words the draft does not have",
+  );
 });
 
 test("with the draft, a pass that quotes nothing in it is not covered; a quoting pass is; a fail stays a fail with its reason", () => {
@@ -37,7 +47,11 @@ test("with the draft, a pass that quotes nothing in it is not covered; a quoting
     { element: "abuse", reason: "judged covered, but the reason quotes nothing the draft says" },
     { element: "moral-character", reason: "nothing about character" },
   ]);
-  assert.deepEqual(uncoveredElements(verdict), [{ element: "moral-character", reason: "nothing about character" }], "without the draft, the verdicts as given");
+  assert.deepEqual(
+    uncoveredElements(verdict),
+    [{ element: "moral-character", reason: "nothing about character" }],
+    "without the draft, the verdicts as given",
+  );
 });
 
 test("the stand-in hosted judge (canned answer, not a model) quotes each element's paragraph, and fails an element with none", () => {

@@ -4,15 +4,16 @@
  * A deliberate change to the definition regenerates the snapshots:
  * `AFFIANT_UPDATE_SNAPSHOTS=1 node scripts/run-tests.js definition-snapshot`.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { buildDefinition } from "../../workflows/definition.ts";
+import { test } from "node:test";
+import type { PipelineState } from "../../core/pipeline-state.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { stageEnvFromState } from "../../core/stages/task-env.ts";
 import { gpuStages } from "../../core/state-names.ts";
-import type { PipelineState } from "../../core/pipeline-state.ts";
+import { buildDefinition } from "../../workflows/definition.ts";
 import { root } from "../helpers.ts";
 
 function matchesSnapshot(name: string, value: unknown): void {

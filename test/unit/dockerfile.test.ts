@@ -2,14 +2,15 @@
  * No Docker engine here: the image is checked by reading its Dockerfile, while the entry it
  * names is the one the other tests run directly (test/integration/worker-sfn.test.ts).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { root } from "../helpers.ts";
-import { workerEntry } from "../../workflows/engine/worker-supervisor.ts";
-import { checkDockerfileUser } from "../../rehearsal/dockerfile.ts";
+import { test } from "node:test";
 import { productionRegistryFile } from "../../infra/production.ts";
+import { checkDockerfileUser } from "../../rehearsal/dockerfile.ts";
+import { workerEntry } from "../../workflows/engine/worker-supervisor.ts";
+import { root } from "../helpers.ts";
 
 const dockerfile = readFileSync(path.join(root, "containers/llama-worker/Dockerfile"), "utf8");
 
@@ -46,7 +47,10 @@ test("everything the worker imports is copied into the image", () => {
   const copied = [...dockerfile.matchAll(/^COPY\s+(\S+)\s+\S+\s*$/gm)].map((m) => m[1]!);
   for (const file of importClosure(workerEntry)) {
     assert.ok(existsSync(path.join(root, file)), file);
-    assert.ok(copied.some((c) => file === c || file.startsWith(`${c}/`)), `${file} is imported by the worker but not copied into the image`);
+    assert.ok(
+      copied.some((c) => file === c || file.startsWith(`${c}/`)),
+      `${file} is imported by the worker but not copied into the image`,
+    );
   }
   assert.ok(copied.includes("prompts"), "prompt templates are read at run time");
   const registry = /^COPY\s+(\S+)\s+\.\/models\/registry\.json\s*$/m.exec(dockerfile);
@@ -58,5 +62,8 @@ test("the image's USER exists on its base image (the CUDA Ubuntu base has no `no
   assert.equal(check.problem, undefined);
   assert.notEqual(check.user, "root");
   // The check itself refuses the user the image had before.
-  assert.match(checkDockerfileUser(dockerfile.replace(/^USER .*$/m, "USER node").replace(/^RUN useradd.*$/m, "")).problem ?? "", /USER node does not exist/);
+  assert.match(
+    checkDockerfileUser(dockerfile.replace(/^USER .*$/m, "USER node").replace(/^RUN useradd.*$/m, "")).problem ?? "",
+    /USER node does not exist/,
+  );
 });

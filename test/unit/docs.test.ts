@@ -3,14 +3,17 @@
  * `npm run <script>` in README.md and docs/*.md must be there, and docs/configuration.md's
  * variable table must be the one scripts/config-table.ts generates from core/config.ts.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { configurationDoc, withTable } from "../../scripts/config-table.ts";
 
 const root = path.resolve(import.meta.dirname, "..", "..");
-const scripts = Object.keys((JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts);
+const scripts = Object.keys(
+  (JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { scripts: Record<string, string> }).scripts,
+);
 
 /** Top-level folders of the repository; untracked state (.git, .affiant, .sst, node_modules, test/.tmp) is not the docs' to name. */
 const topFolders = new Set(
@@ -19,7 +22,12 @@ const topFolders = new Set(
     .map((d) => d.name),
 );
 
-const docFiles = ["README.md", ...readdirSync(path.join(root, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const docFiles = [
+  "README.md",
+  ...readdirSync(path.join(root, "docs"))
+    .filter((f) => f.endsWith(".md"))
+    .map((f) => `docs/${f}`),
+];
 
 /**
  * What a doc names that must exist: words of backticked spans and code blocks shaped like a path
@@ -72,7 +80,10 @@ test("the checker finds made-up paths, links and scripts, and passes real ones",
     "README.md: docs/no-such-page.md does not exist",
     'README.md: npm script "no-such-script" does not exist',
   ]);
-  assert.ok(named("docs/deploy.md", "[cfg](configuration.md)").every((n) => n.resolved === path.join(root, "docs", "configuration.md")), "links resolve from the doc's folder");
+  assert.ok(
+    named("docs/deploy.md", "[cfg](configuration.md)").every((n) => n.resolved === path.join(root, "docs", "configuration.md")),
+    "links resolve from the doc's folder",
+  );
 });
 
 test("README.md and docs/*.md name only paths and npm scripts that exist", () => {

@@ -6,16 +6,17 @@
  * the name from its class (`X.errorName`) and never writes it out; every class carries the
  * API's HTTP status for it, and every class is raised somewhere.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { root } from "../helpers.ts";
-import * as errors from "../../core/errors.ts";
-import { buildDefinition } from "../../workflows/definition.ts";
-import { loadRegistry } from "../../core/registry.ts";
+import { test } from "node:test";
 import { errorStatus } from "../../api/error-response.ts";
+import * as errors from "../../core/errors.ts";
+import { loadRegistry } from "../../core/registry.ts";
+import { buildDefinition } from "../../workflows/definition.ts";
+import { root } from "../helpers.ts";
 
 /** The `name` of each error class core/errors.ts exports, by export. */
 function exportedErrorNames(): Map<string, string> {
@@ -125,7 +126,10 @@ function trackedSources(): { file: string; text: string }[] {
 
 test("no Affiant.* name is written out as a string outside core/errors.ts: code takes it from the class", () => {
   const sources = trackedSources();
-  assert.ok(sources.some((s) => s.file === "workflows/definition.ts") && sources.some((s) => s.file.endsWith(".mjs")), "the scan sees .ts and .mjs files");
+  assert.ok(
+    sources.some((s) => s.file === "workflows/definition.ts") && sources.some((s) => s.file.endsWith(".mjs")),
+    "the scan sees .ts and .mjs files",
+  );
   const literal = /["'`]Affiant\.[A-Z][A-Za-z]+["'`]/g;
   const found = sources
     .filter((s) => s.file !== "core/errors.ts")
@@ -146,7 +150,9 @@ test("each error class carries its name and an HTTP status, and the API answers 
 });
 
 test("every error class is raised somewhere: constructed, or its name given to a failure", () => {
-  const sources = trackedSources().filter((s) => s.file !== "core/errors.ts" && /^(api|cli|core|functions|containers|workflows|infra|bin)\//.test(s.file));
+  const sources = trackedSources().filter(
+    (s) => s.file !== "core/errors.ts" && /^(api|cli|core|functions|containers|workflows|infra|bin)\//.test(s.file),
+  );
   const unused = affiantClasses()
     .map(([exported]) => exported)
     .filter((exported) => {
@@ -157,5 +163,9 @@ test("every error class is raised somewhere: constructed, or its name given to a
       );
       return !sources.some((s) => raised.test(s.text));
     });
-  assert.deepEqual(unused, [], `error classes nothing raises (delete them, or raise them where their condition happens): ${unused.join(", ")}`);
+  assert.deepEqual(
+    unused,
+    [],
+    `error classes nothing raises (delete them, or raise them where their condition happens): ${unused.join(", ")}`,
+  );
 });

@@ -10,14 +10,16 @@
  * statements, linked secrets, prices and stand-in (workflows/recording-providers.ts). Each
  * shows the newcomer with no other file edited.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { test } from "node:test";
 import { root, testTmp } from "../helpers.ts";
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, encoding: "utf8" });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", ["-c", "user.name=t", "-c", "user.email=t@t", ...args], { cwd, encoding: "utf8" });
 
 /** `text` with `from` replaced by `to`, failing when `from` is absent (the edit must happen). */
 function replaceOnce(text: string, from: string, to: string, file: string): string {
@@ -107,7 +109,9 @@ console.log(JSON.stringify({
 }));
 `;
 
-test("a throwaway stage and a throwaway provider are each their module and its registry entries, and appear everywhere", { timeout: 180_000 }, () => {
+test("a throwaway stage and a throwaway provider are each their module and its registry entries, and appear everywhere", {
+  timeout: 180_000,
+}, () => {
   mkdirSync(testTmp, { recursive: true });
   const work = mkdtempSync(path.join(testTmp, "extension-"));
   const copy = path.join(work, "tree");
@@ -125,12 +129,23 @@ test("a throwaway stage and a throwaway provider are each their module and its r
   git(copy, "commit", "-qm", "base");
 
   // Act: the stage.
-  writeFileSync(path.join(copy, "core/stages/judge-throwaway.ts"), `import { judgeStage } from "./judge.ts";\n\nexport const judgeThrowaway = judgeStage("JudgeThrowaway", "a throwaway criterion");\n`);
+  writeFileSync(
+    path.join(copy, "core/stages/judge-throwaway.ts"),
+    `import { judgeStage } from "./judge.ts";\n\nexport const judgeThrowaway = judgeStage("JudgeThrowaway", "a throwaway criterion");\n`,
+  );
   editFile(copy, "core/stages/index.ts", (text) => {
-    const imported = replaceOnce(text, `import { judgeTone } from "./judge-tone.ts";\n`, `import { judgeTone } from "./judge-tone.ts";\nimport { judgeThrowaway } from "./judge-throwaway.ts";\n`, "core/stages/index.ts");
-    return replaceOnce(imported, "judgeTone, ", "judgeTone, judgeThrowaway, ", "core/stages/index.ts");
+    const imported = replaceOnce(
+      text,
+      `import { judgeTone } from "./judge-tone.ts";\n`,
+      `import { judgeTone } from "./judge-tone.ts";\nimport { judgeThrowaway } from "./judge-throwaway.ts";\n`,
+      "core/stages/index.ts",
+    );
+    // The list is one module per line (the formatter's layout).
+    return replaceOnce(imported, "  judgeTone,\n", "  judgeTone,\n  judgeThrowaway,\n", "core/stages/index.ts");
   });
-  const registryFiles = git(copy, "ls-files", "models").split("\n").filter((f) => /^models\/registry.*\.json$/.test(f));
+  const registryFiles = git(copy, "ls-files", "models")
+    .split("\n")
+    .filter((f) => /^models\/registry.*\.json$/.test(f));
   for (const file of registryFiles) editJson(copy, file, (r) => (r.stages.JudgeThrowaway = { ...r.stages.JudgeTone }));
   // The provider.
   writeFileSync(
@@ -153,7 +168,12 @@ export const throwaway = defineProvider({
 `,
   );
   editFile(copy, "core/providers/index.ts", (text) => {
-    const imported = replaceOnce(text, `import { openrouter } from "./openrouter-provider.ts";\n`, `import { openrouter } from "./openrouter-provider.ts";\nimport { throwaway } from "./throwaway-provider.ts";\n`, "core/providers/index.ts");
+    const imported = replaceOnce(
+      text,
+      `import { openrouter } from "./openrouter-provider.ts";\n`,
+      `import { openrouter } from "./openrouter-provider.ts";\nimport { throwaway } from "./throwaway-provider.ts";\n`,
+      "core/providers/index.ts",
+    );
     return replaceOnce(imported, "[bedrock, openrouter]", "[bedrock, openrouter, throwaway]", "core/providers/index.ts");
   });
   editJson(copy, "models/registry.json", (r) => {
@@ -162,13 +182,30 @@ export const throwaway = defineProvider({
   });
 
   // Assess: the files touched are the modules and their entries, nothing else.
-  const touched = git(copy, "status", "--porcelain", "--untracked-files=all").split("\n").filter(Boolean).map((l) => l.slice(3)).sort();
-  assert.deepEqual(touched, ["core/providers/index.ts", "core/providers/throwaway-provider.ts", "core/stages/index.ts", "core/stages/judge-throwaway.ts", ...registryFiles].sort());
+  const touched = git(copy, "status", "--porcelain", "--untracked-files=all")
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => l.slice(3))
+    .sort();
+  assert.deepEqual(
+    touched,
+    [
+      "core/providers/index.ts",
+      "core/providers/throwaway-provider.ts",
+      "core/stages/index.ts",
+      "core/stages/judge-throwaway.ts",
+      ...registryFiles,
+    ].sort(),
+  );
   assert.ok(registryFiles.length >= 2, registryFiles.join(", "));
 
   const probeFile = path.join(work, "probe.mjs");
   writeFileSync(probeFile, probe(copy));
-  const out = execFileSync(process.execPath, ["--import", "tsx", probeFile], { cwd: copy, encoding: "utf8", env: { ...process.env, AFFIANT_REGISTRY: path.join(copy, "models/registry.json") } });
+  const out = execFileSync(process.execPath, ["--import", "tsx", probeFile], {
+    cwd: copy,
+    encoding: "utf8",
+    env: { ...process.env, AFFIANT_REGISTRY: path.join(copy, "models/registry.json") },
+  });
   const p = JSON.parse(out.trim().split("\n").pop()!) as Probe;
 
   // The stage: a state name, a judge branch with its Admit, Acquire and fallback, its stage
@@ -189,7 +226,10 @@ export const throwaway = defineProvider({
   assert.deepEqual(p.client, { name: "throwaway", model: "m-1" });
   assert.ok(p.secrets.includes("ThrowawayKey"));
   assert.ok(p.fallbackLinks.includes("ThrowawayKey"), `the fallback links ${p.fallbackLinks.join(", ")}`);
-  assert.deepEqual(p.statements.filter((s) => s.actions.includes("throwaway:Invoke")), [{ actions: ["throwaway:Invoke"], resources: ["arn:throwaway:::model/m-1"] }]);
+  assert.deepEqual(
+    p.statements.filter((s) => s.actions.includes("throwaway:Invoke")),
+    [{ actions: ["throwaway:Invoke"], resources: ["arn:throwaway:::model/m-1"] }],
+  );
   assert.equal(p.costUsd, 1.5);
   assert.match(p.standIn.reply?.text ?? "", /^I, \[PERSON_1\]/, "its stand-in serves the canned answer");
   assert.deepEqual(p.standIn.recorded, ["throwaway"], "and records the request");

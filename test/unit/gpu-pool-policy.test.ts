@@ -5,8 +5,9 @@
  * has always applied: start one more task while fewer are live than the pool's size and
  * than the tokens waiting.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { decideAcquire, localWorkerLimits, poolCapacity, retireReason, warmUpStarts } from "../../core/gpu-pool-policy.ts";
 
 const range = (n: number) => [...Array(n).keys()];
@@ -21,7 +22,8 @@ test("an Acquire reuses a free worker, else starts one while the pool has room, 
             const d = decideAcquire({ live, free, waiting, budgetSpent }, { poolSize }, "m-1");
             const expected = free >= Math.max(1, waiting) ? "reuse" : live < poolSize ? "start" : budgetSpent ? "refuse" : "wait";
             assert.equal(d.kind, expected, JSON.stringify({ poolSize, live, free, waiting, budgetSpent }));
-            if (d.kind === "refuse") assert.equal(d.reason, `all ${poolSize} workers of m-1 (workers.poolSize) stayed busy for the acquire budget`);
+            if (d.kind === "refuse")
+              assert.equal(d.reason, `all ${poolSize} workers of m-1 (workers.poolSize) stayed busy for the acquire budget`);
             seen++;
           }
   assert.ok(seen > 1000);
@@ -49,7 +51,11 @@ test("WarmUp starts one worker of a model with none free and room in its pool, e
   for (const poolSize of [1, 2, 3])
     for (const live of range(5))
       for (const free of range(live + 1)) {
-        assert.equal(warmUpStarts({ live, free }, { poolSize }), free === 0 && live < poolSize ? 1 : 0, JSON.stringify({ poolSize, live, free }));
+        assert.equal(
+          warmUpStarts({ live, free }, { poolSize }),
+          free === 0 && live < poolSize ? 1 : 0,
+          JSON.stringify({ poolSize, live, free }),
+        );
         assert.equal(warmUpStarts({ live, free: live }, { poolSize }), live === 0 ? 1 : 0);
       }
 });

@@ -3,13 +3,14 @@
  * stopping its primary's task, and the sweeper. The ECS API is the SDK's own client on
  * aws-sdk-client-mock (no ECS emulator exists); the registry is the test home's.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { mockClient } from "aws-sdk-client-mock";
+import { test } from "node:test";
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
-import { makeTestHome } from "../helpers.ts";
-import { stopStageTasks, sweep, sweepGraceSeconds } from "../../functions/gpu-reaper.ts";
+import { mockClient } from "aws-sdk-client-mock";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
+import { stopStageTasks, sweep, sweepGraceSeconds } from "../../functions/gpu-reaper.ts";
+import { makeTestHome } from "../helpers.ts";
 
 const cluster = "arn:aws:ecs:us-east-1:123456789012:cluster/affiant-gpu";
 const task = (id: string, execution: string, stage: string, startedAt: Date) => ({
@@ -26,9 +27,21 @@ test("the fallback stops only its own primary's task, found by the execution and
   try {
     const now = new Date();
     ecs.on(ListTasksCommand).resolves({ taskArns: ["a", "b", "c"] });
-    ecs.on(DescribeTasksCommand).resolves({ tasks: [task("a", "exec-1", "DraftDeclaration", now), task("b", "exec-1", "JudgeTone", now), task("c", "exec-2", "DraftDeclaration", now)] });
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        task("a", "exec-1", "DraftDeclaration", now),
+        task("b", "exec-1", "JudgeTone", now),
+        task("c", "exec-2", "DraftDeclaration", now),
+      ],
+    });
     ecs.on(StopTaskCommand).resolves({});
-    const stopped = await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-1", "DraftDeclaration", "affiant: DraftDeclaration failed (States.HeartbeatTimeout)");
+    const stopped = await stopStageTasks(
+      new ECSClient({ region: "us-east-1" }),
+      cluster,
+      "exec-1",
+      "DraftDeclaration",
+      "affiant: DraftDeclaration failed (States.HeartbeatTimeout)",
+    );
     assert.deepEqual(stopped, [task("a", "", "", now).taskArn]);
     const stops = ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input);
     assert.equal(stops.length, 1);
@@ -61,7 +74,11 @@ test("the sweeper stops tasks older than their stage's TimeoutSeconds (plus grac
     const limit = (stageEntry(loadRegistry(), "DraftDeclaration").timeoutSeconds + sweepGraceSeconds) * 1000;
     ecs.on(ListTasksCommand).resolves({ taskArns: ["old", "young", "untagged"] });
     ecs.on(DescribeTasksCommand).resolves({
-      tasks: [task("old", "exec-1", "DraftDeclaration", new Date(now - limit - 1000)), task("young", "exec-2", "DraftDeclaration", new Date(now - limit + 5000)), { taskArn: "arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/untagged", startedAt: new Date(0) }],
+      tasks: [
+        task("old", "exec-1", "DraftDeclaration", new Date(now - limit - 1000)),
+        task("young", "exec-2", "DraftDeclaration", new Date(now - limit + 5000)),
+        { taskArn: "arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/untagged", startedAt: new Date(0) },
+      ],
     });
     ecs.on(StopTaskCommand).resolves({});
     const stopped = await sweep(new ECSClient({ region: "us-east-1" }), cluster, now);
@@ -88,12 +105,25 @@ test("a warm worker's task is timed by the stage it holds (its own stage-started
       ],
     });
     ecs.on(ListTasksCommand).resolves({ taskArns: ["stuck", "busy", "idle"] });
-    ecs.on(DescribeTasksCommand).resolves({ tasks: [warm("stuck", now - limit - 1000), warm("busy", now - 5000), warm("idle", undefined)] });
+    ecs
+      .on(DescribeTasksCommand)
+      .resolves({ tasks: [warm("stuck", now - limit - 1000), warm("busy", now - 5000), warm("idle", undefined)] });
     ecs.on(StopTaskCommand).resolves({});
     const stopped = await sweep(new ECSClient({ region: "us-east-1" }), cluster, now);
-    assert.deepEqual(stopped, ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"], "only the stage past its TimeoutSeconds + grace");
+    assert.deepEqual(
+      stopped,
+      ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"],
+      "only the stage past its TimeoutSeconds + grace",
+    );
     // The fallback finds the worker by the tags it set for this execution's stage.
     ecs.on(DescribeTasksCommand).resolves({ tasks: [warm("stuck", now - 1000), warm("idle", undefined)] });
-    assert.deepEqual(await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-stuck", "JudgeTone", "affiant: JudgeTone failed"), ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"]);
-    assert.deepEqual(await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-idle", "JudgeTone", "affiant: JudgeTone failed"), [], "an idle warm worker holds no execution's stage");
+    assert.deepEqual(
+      await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-stuck", "JudgeTone", "affiant: JudgeTone failed"),
+      ["arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/stuck"],
+    );
+    assert.deepEqual(
+      await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-idle", "JudgeTone", "affiant: JudgeTone failed"),
+      [],
+      "an idle warm worker holds no execution's stage",
+    );
   }));

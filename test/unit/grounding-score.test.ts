@@ -3,24 +3,26 @@
  * for real (Index and Score embedding with the committed model) on a case built so one
  * paragraph repeats its source word for word and another invents everything.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import path from "node:path";
-import { groundingScore } from "../../functions/scoring/grounding.ts";
-import { normalize } from "../../core/vectors.ts";
-import { LocalBlobStore, getJson, putJson } from "../../core/blob-store.ts";
-import type { PipelineState } from "../../core/pipeline-state.ts";
+import { test } from "node:test";
+import { getJson, LocalBlobStore, putJson } from "../../core/blob-store.ts";
 import type { Draft } from "../../core/declaration.ts";
+import type { PipelineState } from "../../core/pipeline-state.ts";
+import { loadRegistry } from "../../core/registry.ts";
+import { normalize } from "../../core/vectors.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { scoreDraft } from "../../functions/score-draft.ts";
-import { loadRegistry } from "../../core/registry.ts";
+import { groundingScore } from "../../functions/scoring/grounding.ts";
 import { makeTestHome } from "../helpers.ts";
 
 const v = (...xs: number[]) => normalize(xs);
 const e1 = v(1, 0, 0);
 const e2 = v(0, 1, 0);
 const e3 = v(0, 0, 1);
-const close = (actual: number, expected: number, what: string) => assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} ≠ ${expected}`);
+const close = (actual: number, expected: number, what: string) =>
+  assert.ok(Math.abs(actual - expected) < 1e-6, `${what}: ${actual} ≠ ${expected}`);
 
 test("greedy matching: precision per sentence, recall per cited chunk, F1, per element and overall", () => {
   const r = groundingScore([
@@ -41,7 +43,13 @@ test("greedy matching: precision per sentence, recall per cited chunk, F1, per e
   close(r.f1, 0.6, "F1");
   assert.equal(r.min!.element, "residence");
   close(r.min!.f1, 8 / 15, "min F1");
-  assert.deepEqual(r.elements.map((x) => [x.sentences, x.sources]), [[2, 1], [1, 2]]);
+  assert.deepEqual(
+    r.elements.map((x) => [x.sentences, x.sources]),
+    [
+      [2, 1],
+      [1, 2],
+    ],
+  );
 });
 
 test("an empty paragraph that cites chunks lowers recall; one citing nothing scores 0; the baseline rescales", () => {
@@ -51,7 +59,13 @@ test("an empty paragraph that cites chunks lowers recall; one citing nothing sco
     { element: "moral-character", sentences: [], sources: [e1] },
     { element: "relationship", sentences: [e3], sources: [] },
   ]);
-  assert.deepEqual(r.elements.slice(2).map((x) => [x.precision, x.recall, x.f1]), [[0, 0, 0], [0, 0, 0]]);
+  assert.deepEqual(
+    r.elements.slice(2).map((x) => [x.precision, x.recall, x.f1]),
+    [
+      [0, 0, 0],
+      [0, 0, 0],
+    ],
+  );
   close(r.precision, (1 + 0 + 0.8 + 0) / 4, "P");
   close(r.recall, (1 + 0.8 + 0 + 0) / 4, "R");
   close(r.f1, 0.45, "F1");
@@ -97,14 +111,30 @@ async function scoredCase(options: { maxRewrites: number; mode?: "off" }) {
     caseType: "VAWA",
     round: 0,
     paragraphs: [
-      { element: "abuse", title: "Battery or extreme cruelty", text: "He pushed me against the kitchen wall.", sources: ["declaration-notes.pdf#p1-1"], citations: ["declaration-notes.pdf p.1"] },
-      { element: "residence", title: "Shared residence", text: "The moon is made of green cheese. Birds sing at dawn.", sources: ["declaration-notes.pdf#p2-1"], citations: ["declaration-notes.pdf p.2"] },
+      {
+        element: "abuse",
+        title: "Battery or extreme cruelty",
+        text: "He pushed me against the kitchen wall.",
+        sources: ["declaration-notes.pdf#p1-1"],
+        citations: ["declaration-notes.pdf p.1"],
+      },
+      {
+        element: "residence",
+        title: "Shared residence",
+        text: "The moon is made of green cheese. Birds sing at dawn.",
+        sources: ["declaration-notes.pdf#p2-1"],
+        citations: ["declaration-notes.pdf p.2"],
+      },
     ],
   };
   await putJson(store, `${runKey}/draft-0.json`, draft);
   state.draft = { outputKey: `${runKey}/draft-0.json` } as PipelineState["draft"];
   state.judges = [];
-  for (const [stage, score] of [["JudgeFaithfulness", 5], ["JudgeCoverage", 3], ["JudgeTone", 4]] as const) {
+  for (const [stage, score] of [
+    ["JudgeFaithfulness", 5],
+    ["JudgeCoverage", 3],
+    ["JudgeTone", 4],
+  ] as const) {
     await putJson(store, `${runKey}/judges/${stage}.json`, { score, reasons: "r" });
     state.judges.push({ stage, outputKey: `${runKey}/judges/${stage}.json` } as NonNullable<PipelineState["judges"]>[number]);
   }
@@ -118,7 +148,13 @@ test("Score for real: a paragraph that is its source scores F1 1, an invented on
   assert.equal(g.provider, "local");
   assert.equal(g.model, "stories-260k");
   assert.equal(g.weight, 0.3);
-  assert.deepEqual(g.elements.map((x: any) => [x.element, x.sentences, x.sources]), [["abuse", 1, 1], ["residence", 2, 1]]);
+  assert.deepEqual(
+    g.elements.map((x: any) => [x.element, x.sentences, x.sources]),
+    [
+      ["abuse", 1, 1],
+      ["residence", 2, 1],
+    ],
+  );
   assert.equal(g.elements[0].f1, 1, "the same text embeds to the same vector");
   assert.ok(g.elements[1].f1 < 1 && g.elements[1].f1 >= 0, `invented text: F1 ${g.elements[1].f1}`);
   assert.deepEqual(g.min, { element: "residence", f1: g.elements[1].f1 });
@@ -134,8 +170,15 @@ test("Score for real: a paragraph that is its source scores F1 1, an invented on
   // record in the run's folder names the unsupported sentences for the rewrite and the review
   // document, in the redacted text the draft beside it already holds, and nothing else.
   assert.doesNotMatch(JSON.stringify(out), /green cheese|kitchen wall|Birds sing/, "the state: numbers and ids only");
-  assert.deepEqual(report.sentenceScores.map((x: { text: string }) => x.text), ["He pushed me against the kitchen wall.", "The moon is made of green cheese.", "Birds sing at dawn."], "the record's text is the draft's sentences");
-  assert.deepEqual(report.unsupported.map((x: { i: number }) => x.i), [1, 2]);
+  assert.deepEqual(
+    report.sentenceScores.map((x: { text: string }) => x.text),
+    ["He pushed me against the kitchen wall.", "The moon is made of green cheese.", "Birds sing at dawn."],
+    "the record's text is the draft's sentences",
+  );
+  assert.deepEqual(
+    report.unsupported.map((x: { i: number }) => x.i),
+    [1, 2],
+  );
 });
 
 test("Score without vectors keeps the judge/support score and says why; no rewrite is due once rewrites are spent", async () => {

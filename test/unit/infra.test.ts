@@ -5,18 +5,25 @@
  * sent to AWS. SST components (Function, ApiGatewayV2, Cron, Secret) need SST's runtime, so
  * sst.config.ts's wiring of them is type-checked (tsconfig.sst.json), not run here.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
-import { root } from "../helpers.ts";
-import { buildDefinition, collectTaskStates, lambdaTimeoutSeconds, longestPathSeconds, type AslDefinition } from "../../workflows/definition.ts";
+import { test } from "node:test";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
-import { gpuStages, lambdaFunctions, type LambdaFunction } from "../../core/state-names.ts";
+import { gpuStages, type LambdaFunction, lambdaFunctions } from "../../core/state-names.ts";
 import type { Cloud, Output, Permission, Place } from "../../infra/cloud.ts";
 import type { DeployedFunction } from "../../infra/permissions.ts";
 import { account, mockOutputs, region } from "../../rehearsal/synth.ts";
+import {
+  type AslDefinition,
+  buildDefinition,
+  collectTaskStates,
+  lambdaTimeoutSeconds,
+  longestPathSeconds,
+} from "../../workflows/definition.ts";
+import { root } from "../helpers.ts";
 
 interface Recorded {
   type: string;
@@ -30,7 +37,6 @@ interface RegisterRequest {
   getName(): string;
   getRetainondelete(): boolean;
 }
-
 
 async function infraTests() {
   // Loaded from the platform folder, so @pulumi/aws and the mocks share one @pulumi/pulumi.
@@ -48,8 +54,10 @@ async function infraTests() {
           return { id: state.id, state };
         },
         call(args) {
-          if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones") return { names: ["us-east-1a", "us-east-1b", "us-east-1c"], zoneIds: [] };
-          if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList") return { id: `pl-${String(args.inputs.name).split(".").pop()}` };
+          if (args.token === "aws:index/getAvailabilityZones:getAvailabilityZones")
+            return { names: ["us-east-1a", "us-east-1b", "us-east-1c"], zoneIds: [] };
+          if (args.token === "aws:ec2/getManagedPrefixList:getManagedPrefixList")
+            return { id: `pl-${String(args.inputs.name).split(".").pop()}` };
           return args.inputs;
         },
       },
@@ -94,8 +102,16 @@ async function infraTests() {
     await resolve(pipeline.stateMachineArn);
     // Registration is asynchronous: let every pending resource reach the mocks.
     await new Promise((r) => setTimeout(r, 100));
-    const keys = { data: await resolve(storage.dataKey.arn), vault: await resolve(storage.vaultKey.arn), bucket: await resolve(storage.bucket.arn) };
-    const pools = (await resolve(pulumi.output(workerPools.permissions))) as unknown as { taskFamilyArns: string[]; passRoleArns: string[]; queueArns: string[] };
+    const keys = {
+      data: await resolve(storage.dataKey.arn),
+      vault: await resolve(storage.vaultKey.arn),
+      bucket: await resolve(storage.bucket.arn),
+    };
+    const pools = (await resolve(pulumi.output(workerPools.permissions))) as unknown as {
+      taskFamilyArns: string[];
+      passRoleArns: string[];
+      queueArns: string[];
+    };
     return { definition, keys, storage, workerPools: pools, workerPoolsJson: await resolve(workerPools.json) };
   }
 
@@ -118,11 +134,15 @@ async function infraTests() {
     assert.equal(rule.bucketKeyEnabled, true);
     const block = one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
     assert.equal(block.inputs.bucket, bucket.state.id);
-    for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"]) assert.equal(block.inputs[flag], true, flag);
+    for (const flag of ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"])
+      assert.equal(block.inputs[flag], true, flag);
     assert.equal(all("aws:s3/bucketAcl:BucketAcl").length, 0, "no ACL may open the bucket");
     const policy = JSON.parse(one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy);
     for (const s of policy.Statement) assert.equal(s.Effect, "Deny", `bucket policy statement ${s.Sid} must only deny`);
-    assert.ok(policy.Statement.some((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false"), "TLS is required");
+    assert.ok(
+      policy.Statement.some((s: any) => s.Condition?.Bool?.["aws:SecureTransport"] === "false"),
+      "TLS is required",
+    );
   });
 
   test("the vault has its own rotating key, and intermediates expire", () => {
@@ -133,7 +153,10 @@ async function infraTests() {
     const rules = one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as Array<Record<string, any>>;
     const vault = rules.find((r) => r.filter?.prefix === "vault/");
     assert.ok(vault?.expiration?.days > 0, "the vault mapping expires");
-    assert.ok(rules.some((r) => r.filter?.tag?.value === "intermediate" && r.expiration?.days > 0), "tagged intermediates expire");
+    assert.ok(
+      rules.some((r) => r.filter?.tag?.value === "intermediate" && r.expiration?.days > 0),
+      "tagged intermediates expire",
+    );
     assert.ok(!rules.some((r) => r.filter?.prefix === "runs/" && r.expiration), "declarations under runs/ are never expired");
     const tables = all("aws:dynamodb/table:Table");
     const table = tables.find((t) => t.name === "Routing")!;
@@ -207,7 +230,10 @@ async function infraTests() {
       assert.deepEqual(container.resourceRequirements, [{ type: "GPU", value: "1" }], t.name);
       assert.equal(container.logConfiguration.logDriver, "awslogs");
       assert.equal(container.logConfiguration.options["awslogs-group"], "/affiant/production/llama-worker");
-      assert.ok(!container.environment.some((e: any) => e.name === "AFFIANT_TASK_TOKEN"), "the worker takes each task token from GetActivityTask");
+      assert.ok(
+        !container.environment.some((e: any) => e.name === "AFFIANT_TASK_TOKEN"),
+        "the worker takes each task token from GetActivityTask",
+      );
     }
   });
 
@@ -242,7 +268,8 @@ async function infraTests() {
       assert.ok(services.includes(needed), `endpoint for ${needed}`);
     }
     assert.equal(services.length, Object.keys(interfaceEndpoints).length + 2);
-    for (const e of endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface")) assert.equal(e.inputs.privateDnsEnabled, true, e.name);
+    for (const e of endpoints.filter((e) => e.inputs.vpcEndpointType === "Interface"))
+      assert.equal(e.inputs.privateDnsEnabled, true, e.name);
     const workerSg = one("aws:ec2/securityGroup:SecurityGroup", "WorkerSg");
     assert.equal(workerSg.inputs.ingress, undefined, "nothing may connect to a worker");
     for (const rule of workerSg.inputs.egress) assert.equal(rule.fromPort, 443);
@@ -250,21 +277,44 @@ async function infraTests() {
 
   test("the state machine only invokes the Lambdas; the acquire Lambda may run only the worker task definitions on the cluster and pass only their roles", async () => {
     const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "StateMachinePolicy").inputs.policy);
-    assert.ok(!policy.Statement.some((st: any) => st.Action.some((a: string) => a.startsWith("ecs:") || a === "iam:PassRole")), "the state machine starts no task itself");
+    assert.ok(
+      !policy.Statement.some((st: any) => st.Action.some((a: string) => a.startsWith("ecs:") || a === "iam:PassRole")),
+      "the state machine starts no task itself",
+    );
     const invoke = policy.Statement.find((st: any) => st.Action.includes("lambda:InvokeFunction"));
     for (const arn of Object.values(functionArns)) assert.ok(invoke.Resource.includes(arn));
     const clusterArn = one("aws:ecs/cluster:Cluster").state.arn;
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "r", reviewTableArn: "v", gpuClusterArn: clusterArn, registry, workerPools: production.workerPools };
+    const targets = {
+      region,
+      accountId: account,
+      bucketArn: production.keys.bucket,
+      dataKeyArn: production.keys.data,
+      vaultKeyArn: production.keys.vault,
+      routingTableArn: "r",
+      reviewTableArn: "v",
+      gpuClusterArn: clusterArn,
+      registry,
+      workerPools: production.workerPools,
+    };
     const acquire = (await resolve(pulumi.output(functionPermissions(cloud, lambdaFunctions.acquire, targets)))) as Permission[];
     const runTask = acquire.find((p) => p.actions.includes("ecs:RunTask"))!;
-    const families = all("aws:ecs/taskDefinition:TaskDefinition").map((t) => `arn:aws:ecs:${region}:${account}:task-definition/${t.inputs.family}:*`);
+    const families = all("aws:ecs/taskDefinition:TaskDefinition").map(
+      (t) => `arn:aws:ecs:${region}:${account}:task-definition/${t.inputs.family}:*`,
+    );
     assert.deepEqual([...runTask.resources].sort(), families.sort());
     assert.deepEqual(runTask.conditions, [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }]);
     const pass = acquire.find((p) => p.actions.includes("iam:PassRole"))!;
-    const roles = all("aws:iam/role:Role").filter((r) => /^Worker(ExecutionRole|TaskRole)/.test(r.name)).map((r) => r.state.arn);
+    const roles = all("aws:iam/role:Role")
+      .filter((r) => /^Worker(ExecutionRole|TaskRole)/.test(r.name))
+      .map((r) => r.state.arn);
     assert.deepEqual([...pass.resources].sort(), roles.sort());
     const send = acquire.find((p) => p.actions.includes("sqs:SendMessage"))!;
-    assert.deepEqual([...send.resources].sort(), all("aws:sqs/queue:Queue").map((q) => q.state.arn).sort());
+    assert.deepEqual(
+      [...send.resources].sort(),
+      all("aws:sqs/queue:Queue")
+        .map((q) => q.state.arn)
+        .sort(),
+    );
     // Each model's worker role: its own activity and queue only.
     for (const t of all("aws:ecs/taskDefinition:TaskDefinition")) {
       const role = all("aws:iam/role:Role").find((r) => r.state.arn === t.inputs.taskRoleArn)!;
@@ -275,8 +325,15 @@ async function infraTests() {
       assert.equal(receive.Resource.length, 1, `${role.name}: one queue`);
       // It tags its own task with the stage it holds: tasks of the GPU cluster, nothing else.
       const tag = doc.Statement.find((st: any) => [st.Action].flat().includes("ecs:TagResource"));
-      assert.deepEqual([tag.Resource].flat(), [`${clusterArn.replace(":cluster/", ":task/")}/*`], `${role.name}: tags only the cluster's tasks`);
-      assert.ok(!doc.Statement.some((st: any) => [st.Action].flat().some((a: string) => ["ecs:StopTask", "ecs:RunTask"].includes(a))), `${role.name}: starts and stops nothing`);
+      assert.deepEqual(
+        [tag.Resource].flat(),
+        [`${clusterArn.replace(":cluster/", ":task/")}/*`],
+        `${role.name}: tags only the cluster's tasks`,
+      );
+      assert.ok(
+        !doc.Statement.some((st: any) => [st.Action].flat().some((a: string) => ["ecs:StopTask", "ecs:RunTask"].includes(a))),
+        `${role.name}: starts and stops nothing`,
+      );
     }
   });
 
@@ -286,15 +343,33 @@ async function infraTests() {
     const sweepRule = one("aws:cloudwatch/eventRule:EventRule", "WorkerSweep");
     assert.equal(sweepRule.inputs.scheduleExpression, "rate(1 minute)");
     const targets = all("aws:cloudwatch/eventTarget:EventTarget");
-    assert.deepEqual(targets.map((t) => [t.inputs.rule, t.inputs.arn]), [[sweepRule.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`]]);
+    assert.deepEqual(
+      targets.map((t) => [t.inputs.rule, t.inputs.arn]),
+      [[sweepRule.state.name, `arn:aws:lambda:${region}:${account}:function:affiant-gpu-sweeper`]],
+    );
     const invokes = all("aws:lambda/permission:Permission").filter((p) => /^Worker.*Invoke$/.test(p.name));
-    assert.deepEqual(invokes.map((p) => p.name), ["WorkerSweepInvoke"]);
+    assert.deepEqual(
+      invokes.map((p) => p.name),
+      ["WorkerSweepInvoke"],
+    );
     for (const p of invokes) {
       assert.equal(p.inputs.principal, "events.amazonaws.com");
       assert.equal(p.inputs.sourceArn, sweepRule.state.arn, p.name);
     }
 
-    const targetsWithCluster = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", gpuClusterArn: clusterArn, registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`, workerPools: production.workerPools };
+    const targetsWithCluster = {
+      region,
+      accountId: account,
+      bucketArn: production.keys.bucket,
+      dataKeyArn: production.keys.data,
+      vaultKeyArn: production.keys.vault,
+      routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
+      reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      gpuClusterArn: clusterArn,
+      registry,
+      stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`,
+      workerPools: production.workerPools,
+    };
     const fns = Object.keys(lambdaTimeoutSeconds(registry)) as DeployedFunction[];
     const perms = new Map<string, Permission[]>();
     for (const fn of fns) perms.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targetsWithCluster)))) as Permission[]);
@@ -302,40 +377,82 @@ async function infraTests() {
     assert.deepEqual([...stoppers].sort(), [lambdaFunctions.fallback, "gpu-sweeper"].sort());
     for (const fn of stoppers) {
       const stop = perms.get(fn)!.find((p) => p.actions.includes("ecs:StopTask"))!;
-      assert.deepEqual(stop.conditions, [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }], `${fn} may stop tasks in the GPU cluster only`);
+      assert.deepEqual(
+        stop.conditions,
+        [{ test: "ArnEquals", variable: "ecs:cluster", values: [clusterArn] }],
+        `${fn} may stop tasks in the GPU cluster only`,
+      );
     }
-    assert.ok(!perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)), "the Admit function reads no blobs");
+    assert.ok(
+      !perms.get(lambdaFunctions.admit)!.some((p) => p.resources.includes(production.keys.bucket)),
+      "the Admit function reads no blobs",
+    );
   });
 
   test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject and AttorneyNotes the vault; the fallback only the guard's hashes", async () => {
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry, stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`, gpuClusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/gpu", workerPools: production.workerPools };
+    const targets = {
+      region,
+      accountId: account,
+      bucketArn: production.keys.bucket,
+      dataKeyArn: production.keys.data,
+      vaultKeyArn: production.keys.vault,
+      routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
+      reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      registry,
+      stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`,
+      gpuClusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/gpu",
+      workerPools: production.workerPools,
+    };
     const fns = [...Object.values(lambdaFunctions), "api", "backfill"] as const;
     const resolved = new Map<string, Permission[]>();
     for (const fn of fns) resolved.set(fn, (await resolve(pulumi.output(functionPermissions(cloud, fn, targets)))) as Permission[]);
-    const on = (fn: string, action: string, resource: string) => resolved.get(fn)!.some((p) => p.actions.includes(action) && p.resources.includes(resource) && !p.conditions);
+    const on = (fn: string, action: string, resource: string) =>
+      resolved.get(fn)!.some((p) => p.actions.includes(action) && p.resources.includes(resource) && !p.conditions);
     // IAM's answer for one request: an Allow whose action, resource (with * wildcards) and
     // every StringEquals condition match; there are no Deny statements in these policies.
     const allowed = (fn: string, action: string, resource: string, context: Record<string, string> = {}) =>
       resolved.get(fn)!.some(
         (p) =>
           p.actions.includes(action) &&
-          p.resources.some((r) => new RegExp(`^${String(r).split("*").map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`).test(resource)) &&
+          p.resources.some((r) =>
+            new RegExp(
+              `^${String(r)
+                .split("*")
+                .map((x) => x.replace(/[.+?^${}()|[\]\\]/g, "\\$&"))
+                .join(".*")}$`,
+            ).test(resource),
+          ) &&
           (p.conditions ?? []).every((c) => c.test === "StringEquals" && c.values.includes(context[c.variable] ?? "")),
       );
     const purpose = (p: string) => ({ "kms:EncryptionContext:purpose": p, "kms:EncryptionContext:caseId": "case-1" });
     const vaultKey = production.keys.vault;
     const can = (action: string, kind: string) => fns.filter((fn) => allowed(fn, action, vaultKey, purpose(kind))).sort();
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-extracted-text"), [lambdaFunctions.extract]);
-    assert.deepEqual(can("kms:Decrypt", "affiant-extracted-text"), [lambdaFunctions.redact], "only Redact can decrypt Extract's sealed text");
+    assert.deepEqual(
+      can("kms:Decrypt", "affiant-extracted-text"),
+      [lambdaFunctions.redact],
+      "only Redact can decrypt Extract's sealed text",
+    );
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact]);
     // AttorneyNotes opens it only to turn the people the attorney names into the draft's placeholders.
-    assert.deepEqual(can("kms:Decrypt", "affiant-pii-vault"), [lambdaFunctions.reinject, lambdaFunctions.reviewNotes].sort(), "only Reinject and AttorneyNotes open the vault");
+    assert.deepEqual(
+      can("kms:Decrypt", "affiant-pii-vault"),
+      [lambdaFunctions.reinject, lambdaFunctions.reviewNotes].sort(),
+      "only Reinject and AttorneyNotes open the vault",
+    );
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact]);
-    assert.deepEqual(can("kms:Decrypt", "affiant-privacy-guard"), [lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.fallback].sort());
+    assert.deepEqual(
+      can("kms:Decrypt", "affiant-privacy-guard"),
+      [lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.fallback].sort(),
+    );
     // No grant on the vault key goes without a purpose, and none opens an unknown kind.
     for (const fn of fns) {
       for (const p of resolved.get(fn)!.filter((p) => p.resources.includes(vaultKey))) {
-        assert.deepEqual(p.conditions?.map((c) => c.variable), ["kms:EncryptionContext:purpose"], `${fn}: the vault key only for named kinds`);
+        assert.deepEqual(
+          p.conditions?.map((c) => c.variable),
+          ["kms:EncryptionContext:purpose"],
+          `${fn}: the vault key only for named kinds`,
+        );
       }
       assert.ok(!allowed(fn, "kms:Decrypt", vaultKey, {}), `${fn}: no Decrypt without a purpose`);
     }
@@ -346,23 +463,36 @@ async function infraTests() {
     assert.ok(allowed(fallback, "s3:GetObject", object("runs/case-1/exec-1/redacted.json")));
     assert.ok(allowed(fallback, "s3:PutObject", object("runs/case-1/exec-1/draft.json")));
     assert.ok(allowed(fallback, "s3:GetObject", object("vault/case-1/exec-1.guard")));
-    for (const key of ["vault/case-1/exec-1.enc", "cases/case-1/case.json", "cases/case-1/documents/intake.pdf"]) assert.ok(!allowed(fallback, "s3:GetObject", object(key)), `the fallback cannot read ${key}`);
+    for (const key of ["vault/case-1/exec-1.enc", "cases/case-1/case.json", "cases/case-1/documents/intake.pdf"])
+      assert.ok(!allowed(fallback, "s3:GetObject", object(key)), `the fallback cannot read ${key}`);
     assert.ok(!allowed(fallback, "s3:PutObject", object("vault/case-1/exec-1.guard")));
     assert.ok(allowed(lambdaFunctions.reinject, "s3:GetObject", object("vault/case-1/exec-1.enc")));
     for (const fn of fns) {
       const dataKey = resolved.get(fn)!.filter((p) => p.resources.includes(production.keys.data));
-      for (const p of dataKey) assert.deepEqual(p.conditions, [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${region}.amazonaws.com`] }], `${fn}: the bucket key only through S3`);
+      for (const p of dataKey)
+        assert.deepEqual(
+          p.conditions,
+          [{ test: "StringEquals", variable: "kms:ViaService", values: [`s3.${region}.amazonaws.com`] }],
+          `${fn}: the bucket key only through S3`,
+        );
       for (const p of resolved.get(fn)!) assert.ok(!p.actions.some((a) => a.endsWith(":*") || a === "*"), `${fn}: no wildcard actions`);
     }
-    const bedrock = (fn: string) => resolved.get(fn)!.filter((p) => p.actions.includes("bedrock:InvokeModel")).flatMap((p) => p.resources);
-    assert.deepEqual(bedrock(lambdaFunctions.fallback).sort(), [
-      `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`,
-      "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
-      `arn:aws:bedrock:${region}:${account}:inference-profile/us.amazon.nova-pro-v1:0`,
-      "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0",
-      `arn:aws:bedrock:${region}:${account}:inference-profile/us.meta.llama3-3-70b-instruct-v1:0`,
-      "arn:aws:bedrock:*::foundation-model/meta.llama3-3-70b-instruct-v1:0",
-    ].sort());
+    const bedrock = (fn: string) =>
+      resolved
+        .get(fn)!
+        .filter((p) => p.actions.includes("bedrock:InvokeModel"))
+        .flatMap((p) => p.resources);
+    assert.deepEqual(
+      bedrock(lambdaFunctions.fallback).sort(),
+      [
+        `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`,
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+        `arn:aws:bedrock:${region}:${account}:inference-profile/us.amazon.nova-pro-v1:0`,
+        "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0",
+        `arn:aws:bedrock:${region}:${account}:inference-profile/us.meta.llama3-3-70b-instruct-v1:0`,
+        "arn:aws:bedrock:*::foundation-model/meta.llama3-3-70b-instruct-v1:0",
+      ].sort(),
+    );
     assert.deepEqual(bedrock(lambdaFunctions.index), [`arn:aws:bedrock:${region}::foundation-model/${defaultEmbeddingModel}`]);
     assert.deepEqual(bedrock(lambdaFunctions.extract), []);
     assert.ok(on(lambdaFunctions.extract, "textract:DetectDocumentText", "*"));
@@ -374,7 +504,16 @@ async function infraTests() {
   });
 
   test("Index and Score may invoke exactly the registry's embedding.bedrock.model, not the default Titan, when it names another", async () => {
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry };
+    const targets = {
+      region,
+      accountId: account,
+      bucketArn: production.keys.bucket,
+      dataKeyArn: production.keys.data,
+      vaultKeyArn: production.keys.vault,
+      routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
+      reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      registry,
+    };
     const other = "amazon.titan-embed-text-v1";
     assert.notEqual(other, defaultEmbeddingModel);
     const custom = { ...registry, embedding: { ...registry.embedding!, bedrock: { ...registry.embedding!.bedrock, model: other } } };
@@ -389,13 +528,28 @@ async function infraTests() {
     const { fallbackProviderPermissions, providerModelIds } = await import("../../infra/permissions.ts");
     const { providers, providerSecrets } = await import("../../core/providers/index.ts");
     const { defineProvider } = await import("../../core/providers/types.ts");
-    const targets = { region, accountId: account, bucketArn: production.keys.bucket, dataKeyArn: production.keys.data, vaultKeyArn: production.keys.vault, routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing", reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews", registry };
+    const targets = {
+      region,
+      accountId: account,
+      bucketArn: production.keys.bucket,
+      dataKeyArn: production.keys.data,
+      vaultKeyArn: production.keys.vault,
+      routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
+      reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      registry,
+    };
     const fallback = (await resolve(pulumi.output(functionPermissions(cloud, lambdaFunctions.fallback, targets)))) as Permission[];
     // Every module's statements for the ids the registry names for it are in the fallback's grant.
     for (const p of providers) {
       for (const statement of p.statements(providerModelIds(registry, p.name))) {
         const resources = statement.resources.map((r) => (typeof r === "string" ? r : r({ region, accountId: account })));
-        assert.ok(fallback.some((g) => JSON.stringify(g.actions) === JSON.stringify(statement.actions) && JSON.stringify(g.resources) === JSON.stringify(resources)), `${p.name}: ${statement.actions.join(",")}`);
+        assert.ok(
+          fallback.some(
+            (g) =>
+              JSON.stringify(g.actions) === JSON.stringify(statement.actions) && JSON.stringify(g.resources) === JSON.stringify(resources),
+          ),
+          `${p.name}: ${statement.actions.join(",")}`,
+        );
       }
     }
     // A throwaway provider, named in the registry, gets exactly its own statement with the place filled in.
@@ -403,14 +557,45 @@ async function infraTests() {
       name: "throwaway",
       client: async () => undefined,
       secrets: [{ name: "ThrowawayKey", placeholder: "unset" }],
-      statements: (ids) => [{ actions: ["throwaway:Invoke"], resources: ids.map((id) => ({ region: r, accountId: a }: { region: string; accountId: string }) => `arn:throwaway:${r}:${a}:model/${id}`) }],
+      statements: (ids) => [
+        {
+          actions: ["throwaway:Invoke"],
+          resources: ids.map(
+            (id) =>
+              ({ region: r, accountId: a }: { region: string; accountId: string }) =>
+                `arn:throwaway:${r}:${a}:model/${id}`,
+          ),
+        },
+      ],
     });
-    const named = { ...registry, stages: { ...registry.stages, JudgeTone: { ...registry.stages.JudgeTone!, fallback: ["throwaway:m-1", "throwaway:m-2", "bedrock:not-for-throwaway"] } } };
-    const granted = (await resolve(pulumi.output(fallbackProviderPermissions(cloud, { registry: named, region, accountId: account }, [throwaway])))) as Permission[];
-    assert.deepEqual(granted, [{ actions: ["throwaway:Invoke"], resources: [`arn:throwaway:${region}:${account}:model/m-1`, `arn:throwaway:${region}:${account}:model/m-2`] }]);
+    const named = {
+      ...registry,
+      stages: {
+        ...registry.stages,
+        JudgeTone: { ...registry.stages.JudgeTone!, fallback: ["throwaway:m-1", "throwaway:m-2", "bedrock:not-for-throwaway"] },
+      },
+    };
+    const granted = (await resolve(
+      pulumi.output(fallbackProviderPermissions(cloud, { registry: named, region, accountId: account }, [throwaway])),
+    )) as Permission[];
+    assert.deepEqual(granted, [
+      {
+        actions: ["throwaway:Invoke"],
+        resources: [`arn:throwaway:${region}:${account}:model/m-1`, `arn:throwaway:${region}:${account}:model/m-2`],
+      },
+    ]);
     // Secrets: the fallback function is linked to every provider's, and no other function to any.
     const { functionTable } = await import("../../infra/functions.ts");
-    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c", workerPools: "{}" });
+    const table = functionTable(registry, {
+      bucketName: "b",
+      routingTableName: "t",
+      reviewTableName: "r",
+      dataKeyArn: "d",
+      vaultKeyArn: "v",
+      registryFile: productionRegistryFile,
+      gpuClusterArn: "c",
+      workerPools: "{}",
+    });
     const secrets = providerSecrets().map((s) => s.name);
     assert.ok(secrets.length > 0);
     assert.deepEqual(table[lambdaFunctions.fallback].link, secrets);
@@ -421,19 +606,35 @@ async function infraTests() {
     assert.deepEqual(productionRegistryProblems(registry), []);
     const toy = loadRegistry(path.join(root, "models/registry.json"));
     const problems = productionRegistryProblems(toy);
-    assert.ok(problems.some((p) => /stage ExtractFacts: .* host class local .* not a GPU/.test(p)), problems.join("\n"));
-    assert.ok(problems.some((p) => /stage JudgeTone: fallback chain \[local:stories-260k-greedy\] has no hosted provider/.test(p)), problems.join("\n"));
+    assert.ok(
+      problems.some((p) => /stage ExtractFacts: .* host class local .* not a GPU/.test(p)),
+      problems.join("\n"),
+    );
+    assert.ok(
+      problems.some((p) => /stage JudgeTone: fallback chain \[local:stories-260k-greedy\] has no hosted provider/.test(p)),
+      problems.join("\n"),
+    );
   });
 
   test("task definitions run the worker image by digest, never a tag", () => {
-    for (const t of all("aws:ecs/taskDefinition:TaskDefinition")) assert.equal(JSON.parse(t.inputs.containerDefinitions)[0].image, image, t.name);
+    for (const t of all("aws:ecs/taskDefinition:TaskDefinition"))
+      assert.equal(JSON.parse(t.inputs.containerDefinitions)[0].image, image, t.name);
     assert.throws(() => workerImageByDigest(`${account}.dkr.ecr.${region}.amazonaws.com/affiant-llama-worker:latest`), /by digest/);
     assert.throws(() => workerImageByDigest(undefined), /AFFIANT_WORKER_IMAGE is not set/);
   });
 
   test("every Lambda state waits longer than its function's timeout; the execution outlasts every stage budget", async () => {
     const { functionTable } = await import("../../infra/functions.ts");
-    const table = functionTable(registry, { bucketName: "b", routingTableName: "t", reviewTableName: "r", dataKeyArn: "d", vaultKeyArn: "v", registryFile: productionRegistryFile, gpuClusterArn: "c", workerPools: "{}" });
+    const table = functionTable(registry, {
+      bucketName: "b",
+      routingTableName: "t",
+      reviewTableName: "r",
+      dataKeyArn: "d",
+      vaultKeyArn: "v",
+      registryFile: productionRegistryFile,
+      gpuClusterArn: "c",
+      workerPools: "{}",
+    });
     const states = collectTaskStates(production.definition).filter(([, s]) => s.Resource === "arn:aws:states:::lambda:invoke");
     assert.ok(states.length >= 11);
     // One table: every deployed function, pipeline or not, takes its timeout from lambdaTimeoutSeconds.
@@ -444,7 +645,10 @@ async function infraTests() {
       const arn = (state.Parameters as { FunctionName: string }).FunctionName;
       const fn = (Object.keys(functionArns) as LambdaFunction[]).find((f) => functionArns[f] === arn)!;
       assert.ok(table[fn].timeoutSeconds <= 900, `${fn}: Lambda's 900 s ceiling`);
-      assert.ok(Number(state.TimeoutSeconds) > table[fn].timeoutSeconds, `${name}: state ${state.TimeoutSeconds} s vs function ${table[fn].timeoutSeconds} s`);
+      assert.ok(
+        Number(state.TimeoutSeconds) > table[fn].timeoutSeconds,
+        `${name}: state ${state.TimeoutSeconds} s vs function ${table[fn].timeoutSeconds} s`,
+      );
     }
     // The longest path (workflows/definition.ts) over the definition's own TimeoutSeconds:
     // each GPU stage runs through Admit and Acquire to its timeout and then its fallback to its
@@ -454,7 +658,10 @@ async function infraTests() {
       assert.ok(t.has(state), `${state}: a Task state of the definition`);
       return t.get(state)!;
     });
-    assert.ok(production.definition.TimeoutSeconds >= budget, `execution ${production.definition.TimeoutSeconds} s below the ${budget} s of its states`);
+    assert.ok(
+      production.definition.TimeoutSeconds >= budget,
+      `execution ${production.definition.TimeoutSeconds} s below the ${budget} s of its states`,
+    );
   });
 
   // The dev stage in its own mock stack: the same program with removal "remove".
@@ -464,10 +671,14 @@ async function infraTests() {
 
   test("production retains its data on removal; dev removes everything", () => {
     const dataTypes = ["aws:s3/bucket:Bucket", "aws:kms/key:Key", "aws:dynamodb/table:Table", "aws:cloudwatch/logGroup:LogGroup"];
-    for (const [stackName, resources, retained] of [["production", prod, true], ["dev", dev, false]] as const) {
+    for (const [stackName, resources, retained] of [
+      ["production", prod, true],
+      ["dev", dev, false],
+    ] as const) {
       const data = resources.filter((r) => dataTypes.includes(r.type));
       assert.equal(data.length, 7, `${stackName}: the bucket, two keys, the routing and review tables, two log groups`);
-      for (const r of data) assert.equal(retainOnDelete.get(`${stackName}/${r.type}/${r.name}`), retained, `${stackName}: ${r.name} retainOnDelete`);
+      for (const r of data)
+        assert.equal(retainOnDelete.get(`${stackName}/${r.type}/${r.name}`), retained, `${stackName}: ${r.name} retainOnDelete`);
       const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;
       assert.equal(bucket.inputs.forceDestroy, !retained);
     }
@@ -485,7 +696,9 @@ if (!present && process.env.CI) {
     assert.fail("CI is set and .sst/platform/node_modules/@pulumi/pulumi is absent: run `npm run sst:install` before `npm test`");
   });
 } else if (!present) {
-  test("infrastructure tests", { skip: ".sst/platform is absent, so the Pulumi-mock tests cannot run here (run: npm run sst:install)" }, () => {});
+  test("infrastructure tests", {
+    skip: ".sst/platform is absent, so the Pulumi-mock tests cannot run here (run: npm run sst:install)",
+  }, () => {});
 } else {
   await infraTests();
 }

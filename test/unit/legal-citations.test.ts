@@ -49,14 +49,16 @@
  * The 8 CFR 204.2(c) paragraph pointers were not read here (the regulation's text was not at
  * hand): the table pins them so a change is deliberate.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { caseFileSchema } from "../../core/case-file.ts";
-import { abuserStatusKind, caseAbuserStatus, elementsFor } from "../../core/legal-elements.ts";
 import { evidenceChecklist } from "../../core/evidence-checklist.ts";
+import { abuserStatusKind, caseAbuserStatus, elementsFor } from "../../core/legal-elements.ts";
 
 type Table = Record<string, string>;
-const cited = (caseType: "VAWA" | "T", variant: string, status?: "citizen" | "lpr"): Table => Object.fromEntries(elementsFor(caseType, variant, status).map((e) => [e.id, e.citation]));
+const cited = (caseType: "VAWA" | "T", variant: string, status?: "citizen" | "lpr"): Table =>
+  Object.fromEntries(elementsFor(caseType, variant, status).map((e) => [e.id, e.citation]));
 
 const spouseCommon = (ina: string): Table => ({
   abuse: `${ina}(I)(bb); 8 CFR 204.2(c)(1)(i)(E), (c)(1)(vi)`,
@@ -68,10 +70,28 @@ const citizenStatus = "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(bbb); 8 CFR 204.2(c)(1)
 const lprStatus = "INA 204(a)(1)(B)(ii); 8 CFR 204.2(c)(1)(i)(A), (c)(2)(ii)";
 
 const vawaCitizen: Record<string, Table> = {
-  spouse: { relationship: "INA 204(a)(1)(A)(iii)(II)(aa)(AA); 8 CFR 204.2(c)(1)(i)(A)-(B)", "abuser-status": citizenStatus, ...spouseCommon("INA 204(a)(1)(A)(iii)") },
-  "intended-spouse": { relationship: "INA 101(a)(50), 204(a)(1)(A)(iii)(II)(aa)(BB)", "abuser-status": citizenStatus, ...spouseCommon("INA 204(a)(1)(A)(iii)") },
-  divorced: { relationship: "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(ccc)", "abuser-status": citizenStatus, "divorce-link": "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(ccc)", ...spouseCommon("INA 204(a)(1)(A)(iii)") },
-  "deceased-abuser": { relationship: "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(aaa)", "abuser-status": citizenStatus, "abuser-death": "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(aaa)", ...spouseCommon("INA 204(a)(1)(A)(iii)") },
+  spouse: {
+    relationship: "INA 204(a)(1)(A)(iii)(II)(aa)(AA); 8 CFR 204.2(c)(1)(i)(A)-(B)",
+    "abuser-status": citizenStatus,
+    ...spouseCommon("INA 204(a)(1)(A)(iii)"),
+  },
+  "intended-spouse": {
+    relationship: "INA 101(a)(50), 204(a)(1)(A)(iii)(II)(aa)(BB)",
+    "abuser-status": citizenStatus,
+    ...spouseCommon("INA 204(a)(1)(A)(iii)"),
+  },
+  divorced: {
+    relationship: "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(ccc)",
+    "abuser-status": citizenStatus,
+    "divorce-link": "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(ccc)",
+    ...spouseCommon("INA 204(a)(1)(A)(iii)"),
+  },
+  "deceased-abuser": {
+    relationship: "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(aaa)",
+    "abuser-status": citizenStatus,
+    "abuser-death": "INA 204(a)(1)(A)(iii)(II)(aa)(CC)(aaa)",
+    ...spouseCommon("INA 204(a)(1)(A)(iii)"),
+  },
   child: {
     relationship: "INA 204(a)(1)(A)(iv); 8 CFR 204.2(e)(1)(i)(A)",
     "child-age": "INA 101(b)(1), 204(a)(1)(D)(v)",
@@ -90,9 +110,22 @@ const vawaCitizen: Record<string, Table> = {
 };
 
 const vawaLpr: Record<string, Table> = {
-  spouse: { relationship: "INA 204(a)(1)(B)(ii); 8 CFR 204.2(c)(1)(i)(A)-(B)", "abuser-status": lprStatus, ...spouseCommon("INA 204(a)(1)(B)(ii)") },
-  "intended-spouse": { relationship: "INA 101(a)(50), 204(a)(1)(B)(ii)", "abuser-status": lprStatus, ...spouseCommon("INA 204(a)(1)(B)(ii)") },
-  divorced: { relationship: "INA 204(a)(1)(B)(ii)", "abuser-status": lprStatus, "divorce-link": "INA 204(a)(1)(B)(ii)", ...spouseCommon("INA 204(a)(1)(B)(ii)") },
+  spouse: {
+    relationship: "INA 204(a)(1)(B)(ii); 8 CFR 204.2(c)(1)(i)(A)-(B)",
+    "abuser-status": lprStatus,
+    ...spouseCommon("INA 204(a)(1)(B)(ii)"),
+  },
+  "intended-spouse": {
+    relationship: "INA 101(a)(50), 204(a)(1)(B)(ii)",
+    "abuser-status": lprStatus,
+    ...spouseCommon("INA 204(a)(1)(B)(ii)"),
+  },
+  divorced: {
+    relationship: "INA 204(a)(1)(B)(ii)",
+    "abuser-status": lprStatus,
+    "divorce-link": "INA 204(a)(1)(B)(ii)",
+    ...spouseCommon("INA 204(a)(1)(B)(ii)"),
+  },
   child: {
     relationship: "INA 204(a)(1)(B)(iii); 8 CFR 204.2(e)(1)(i)(A)",
     "child-age": "INA 101(b)(1), 204(a)(1)(D)(v)",
@@ -110,9 +143,21 @@ const tCommon: Table = {
   hardship: "8 CFR 214.202(d), 214.209; INA 101(a)(15)(T)(i)(IV)",
 };
 const tTable: Record<string, Table> = {
-  adult: { ...tCommon, "force-fraud-coercion": "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)", "law-enforcement": "8 CFR 214.202(c), 214.208(c); INA 101(a)(15)(T)(i)(III)(aa)" },
-  minor: { ...tCommon, "force-fraud-coercion": "8 CFR 214.202(a), 214.206(a)(1); 22 U.S.C. 7102(11)(A)-(B)", "law-enforcement": "8 CFR 214.202(c)(1), 214.208; INA 101(a)(15)(T)(i)(III)(cc)" },
-  "trauma-exception": { ...tCommon, "force-fraud-coercion": "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)", "law-enforcement": "8 CFR 214.202(c)(2), 214.208; INA 101(a)(15)(T)(i)(III)(bb)" },
+  adult: {
+    ...tCommon,
+    "force-fraud-coercion": "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)",
+    "law-enforcement": "8 CFR 214.202(c), 214.208(c); INA 101(a)(15)(T)(i)(III)(aa)",
+  },
+  minor: {
+    ...tCommon,
+    "force-fraud-coercion": "8 CFR 214.202(a), 214.206(a)(1); 22 U.S.C. 7102(11)(A)-(B)",
+    "law-enforcement": "8 CFR 214.202(c)(1), 214.208; INA 101(a)(15)(T)(i)(III)(cc)",
+  },
+  "trauma-exception": {
+    ...tCommon,
+    "force-fraud-coercion": "8 CFR 214.202(a), 214.206(a)(1); 214.201 (coercion); 22 U.S.C. 7102(3), (11)(B)",
+    "law-enforcement": "8 CFR 214.202(c)(2), 214.208; INA 101(a)(15)(T)(i)(III)(bb)",
+  },
 };
 
 for (const [variant, table] of Object.entries(vawaCitizen)) {
@@ -136,12 +181,19 @@ for (const [variant, table] of Object.entries(tTable)) {
 }
 
 test("the elements' titles say the alternatives the provisions allow", () => {
-  const title = (caseType: "VAWA" | "T", variant: string, id: string, status?: "lpr") => elementsFor(caseType, variant, status).find((e) => e.id === id)!.title;
+  const title = (caseType: "VAWA" | "T", variant: string, id: string, status?: "lpr") =>
+    elementsFor(caseType, variant, status).find((e) => e.id === id)!.title;
   assert.match(title("VAWA", "spouse", "abuse"), /self-petitioner's child/, "(iii)(I)(bb): the alien or a child of the alien");
-  assert.match(title("VAWA", "spouse", "abuser-status"), /loss or renunciation within the past two years related to an incident of domestic violence/);
+  assert.match(
+    title("VAWA", "spouse", "abuser-status"),
+    /loss or renunciation within the past two years related to an incident of domestic violence/,
+  );
   assert.match(title("VAWA", "spouse", "abuser-status", "lpr"), /lawful permanent residence, or its loss within the past two years/);
   assert.match(title("VAWA", "child", "abuser-status"), /loss or renunciation within the past two years/);
-  assert.match(title("VAWA", "child", "child-age"), /unmarried and under 21, or filing before 25 with the abuse at least one central reason for the delay/);
+  assert.match(
+    title("VAWA", "child", "child-age"),
+    /unmarried and under 21, or filing before 25 with the abuse at least one central reason for the delay/,
+  );
   assert.match(title("VAWA", "child", "moral-character"), /presumed for a child under 14/);
   assert.match(title("VAWA", "parent", "relationship"), /within the past two years died or lost or renounced citizenship/);
   assert.match(title("VAWA", "parent", "abuser-status"), /U\.S\. citizen aged 21 or over/);
@@ -163,8 +215,19 @@ test("the abuser's status in case.json picks the provisions; a parent or widow(e
   assert.equal(abuserStatusKind("residente permanente"), "lpr");
   assert.equal(abuserStatusKind(undefined), undefined);
   assert.equal(abuserStatusKind("unknown"), undefined);
-  assert.equal(caseAbuserStatus([{ role: "witness", status: "U.S. citizen" }, { role: "abuser", status: "Permanent resident" }]), "lpr");
-  const base = { caseId: "c-1", caseType: "VAWA", declarant: { name: "A B" }, parties: [{ role: "abuser", name: "C D", status: "lawful permanent resident" }] };
+  assert.equal(
+    caseAbuserStatus([
+      { role: "witness", status: "U.S. citizen" },
+      { role: "abuser", status: "Permanent resident" },
+    ]),
+    "lpr",
+  );
+  const base = {
+    caseId: "c-1",
+    caseType: "VAWA",
+    declarant: { name: "A B" },
+    parties: [{ role: "abuser", name: "C D", status: "lawful permanent resident" }],
+  };
   for (const variant of ["parent", "deceased-abuser"]) {
     const r = caseFileSchema.safeParse({ ...base, variant });
     assert.ok(!r.success, variant);

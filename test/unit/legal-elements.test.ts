@@ -4,8 +4,9 @@
  * never the old 214.11), the variant in case.json chooses them and a wrong one is refused
  * naming the field, and the abuse query covers what abuse looks like in these files.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { caseFileSchema, caseVariants } from "../../core/case-file.ts";
 import { elementsFor, legalElements, variantElements } from "../../core/legal-elements.ts";
 
@@ -23,7 +24,10 @@ test("every variant's elements have unique ids, a title, a citation and a query"
 });
 
 test("VAWA variants cite 8 CFR 204.2(c) for spouses, 204.2(e) for children, INA 204(a)(1)(A)(vii) for parents, with their own sub-requirements", () => {
-  const cites = (variant: string) => elementsFor("VAWA", variant).map((e) => e.citation).join(" | ");
+  const cites = (variant: string) =>
+    elementsFor("VAWA", variant)
+      .map((e) => e.citation)
+      .join(" | ");
   assert.match(cites("spouse"), /8 CFR 204\.2\(c\)/);
   assert.doesNotMatch(cites("spouse"), /204\.2\(e\)/);
   assert.match(cites("child"), /8 CFR 204\.2\(e\)/);
@@ -39,7 +43,9 @@ test("VAWA variants cite 8 CFR 204.2(c) for spouses, 204.2(e) for children, INA 
 
 test("T visa elements cite 8 CFR 214.200–214.216 (never 214.11); a minor needs no force, fraud or coercion and is exempt from law-enforcement requests", () => {
   for (const variant of caseVariants.T) {
-    const all = elementsFor("T", variant).map((e) => e.citation).join(" | ");
+    const all = elementsFor("T", variant)
+      .map((e) => e.citation)
+      .join(" | ");
     assert.doesNotMatch(all, /214\.11\b/);
     for (const e of elementsFor("T", variant)) assert.match(e.citation, /8 CFR 214\.2(0\d|1[0-6])\b/, `${variant}/${e.id}`);
   }
@@ -52,13 +58,21 @@ test("T visa elements cite 8 CFR 214.200–214.216 (never 214.11); a minor needs
     "law-enforcement": /214\.202\(c\)(\([12]\))?, 214\.208/,
     hardship: /214\.202\(d\), 214\.209/,
   };
-  for (const variant of caseVariants.T) for (const e of elementsFor("T", variant)) if (governing[e.id]) assert.match(e.citation, governing[e.id]!, `${variant}/${e.id}`);
+  for (const variant of caseVariants.T)
+    for (const e of elementsFor("T", variant)) if (governing[e.id]) assert.match(e.citation, governing[e.id]!, `${variant}/${e.id}`);
   assert.match(elementsFor("T", "minor").find((e) => e.id === "law-enforcement")!.citation, /214\.202\(c\)\(1\)/, "the under-18 exemption");
-  assert.match(elementsFor("T", "trauma-exception").find((e) => e.id === "law-enforcement")!.citation, /214\.202\(c\)\(2\)/, "the trauma exception");
+  assert.match(
+    elementsFor("T", "trauma-exception").find((e) => e.id === "law-enforcement")!.citation,
+    /214\.202\(c\)\(2\)/,
+    "the trauma exception",
+  );
   const minor = Object.fromEntries(elementsFor("T", "minor").map((e) => [e.id, e]));
   assert.match(minor["force-fraud-coercion"]!.title, /not required for a minor in sex trafficking/);
   assert.match(minor["law-enforcement"]!.title, /Under 18/);
-  assert.match(Object.fromEntries(elementsFor("T", "trauma-exception").map((e) => [e.id, e]))["law-enforcement"]!.title, /Trauma exception/);
+  assert.match(
+    Object.fromEntries(elementsFor("T", "trauma-exception").map((e) => [e.id, e]))["law-enforcement"]!.title,
+    /Trauma exception/,
+  );
   assert.match(Object.fromEntries(elementsFor("T").map((e) => [e.id, e])).hardship!.title, /unusual and severe harm/);
 });
 

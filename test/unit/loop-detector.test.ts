@@ -3,8 +3,9 @@
  * paragraph longer than 64 tokens, dot leaders and signature lines, and the thought's
  * closing marker as a special token (token ids scripted where the tiny model has none).
  */
-import { test, after } from "node:test";
+
 import assert from "node:assert/strict";
+import { after, test } from "node:test";
 import { closesThought, fillerByText, repeatsItself } from "../../containers/llama-worker/loop-detector.ts";
 import { openLlama } from "../../containers/llama-worker/model-session.ts";
 import { formatPrompt } from "../../containers/llama-worker/prompt-format.ts";
@@ -41,7 +42,12 @@ test("dot leaders and signature lines are layout, not a loop; words repeating am
   const dashes = tok("- - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - - -");
   assert.equal(repeatsItself(dashes, { isFiller }), false);
   assert.equal(repeatsItself(dashes), true, "without the filler rule the same tokens read as a loop");
-  assert.equal(repeatsItself(tok(" and then he said again that and then he said again that and then he said again that and then he said again that"), { isFiller }), true);
+  assert.equal(
+    repeatsItself(tok(" and then he said again that and then he said again that and then he said again that and then he said again that"), {
+      isFiller,
+    }),
+    true,
+  );
 });
 
 test("the thought closes on its marker as a special token (scripted ids: the marker has no plain text), or as text", () => {
@@ -58,6 +64,14 @@ test("with a <think> chat template (qwen), the markers the prompt carries are wh
   assert.ok(f.thought, "the qwen template has a thought segment");
   assert.match(f.thought.suffix, /<\/think>/);
   const detok = (t: number[]) => model.detokenize(t as never, true);
-  assert.equal(closesThought([...tok("I recall"), ...(f.thought.suffixTokens as number[])], f.thought.suffixTokens as number[], f.thought.suffix, detok), true);
+  assert.equal(
+    closesThought(
+      [...tok("I recall"), ...(f.thought.suffixTokens as number[])],
+      f.thought.suffixTokens as number[],
+      f.thought.suffix,
+      detok,
+    ),
+    true,
+  );
   assert.equal(closesThought(tok("I recall the"), f.thought.suffixTokens as number[], f.thought.suffix, detok), false);
 });

@@ -7,10 +7,11 @@
  *   penalty of perjury that the foregoing is true and correct. Executed on (date). (Signature)"."
  * case.json's `signing` picks the form; absent, § 1746(1)'s; not a string, refused naming the field.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { caseFileSchema } from "../../core/case-file.ts";
-import { declarationDocument, renderDeclaration, type Draft } from "../../core/declaration.ts";
+import { type Draft, declarationDocument, renderDeclaration } from "../../core/declaration.ts";
 import { oathForm, signedInsideUnitedStates } from "../../core/oath.ts";
 import { spanishDeclaration } from "../../core/translation.ts";
 
@@ -18,17 +19,46 @@ const outside = "I declare under penalty of perjury under the laws of the United
 const inside = "I declare under penalty of perjury that the foregoing is true and correct.";
 
 test("inside the United States: a state, D.C., a territory or commonwealth, their capitalised postal abbreviations, or the country's name; anything else is outside", () => {
-  for (const place of ["Houston, Texas", "Houston, TX", "Chicago, IL, USA", "Washington, D.C.", "San Juan, Puerto Rico", "Hagåtña, GU", "Saipan, Northern Mariana Islands", "New York", "Anytown, U.S.A.", "Miami, Florida, United States of America", "Pago Pago, American Samoa", "Charlotte Amalie, U.S. Virgin Islands"]) {
+  for (const place of [
+    "Houston, Texas",
+    "Houston, TX",
+    "Chicago, IL, USA",
+    "Washington, D.C.",
+    "San Juan, Puerto Rico",
+    "Hagåtña, GU",
+    "Saipan, Northern Mariana Islands",
+    "New York",
+    "Anytown, U.S.A.",
+    "Miami, Florida, United States of America",
+    "Pago Pago, American Samoa",
+    "Charlotte Amalie, U.S. Virgin Islands",
+  ]) {
     assert.equal(signedInsideUnitedStates(place), true, place);
     assert.equal(oathForm(place), "1746(2)", place);
   }
-  for (const place of [undefined, "", "  ", "Monterrey, Mexico", "Houston", "Toronto, Ontario, Canada", "Tbilisi, Republic of Georgia", "Guatemala City, Guatemala", "Paris, France", "Lima, Peru", "somewhere, tx"]) {
+  for (const place of [
+    undefined,
+    "",
+    "  ",
+    "Monterrey, Mexico",
+    "Houston",
+    "Toronto, Ontario, Canada",
+    "Tbilisi, Republic of Georgia",
+    "Guatemala City, Guatemala",
+    "Paris, France",
+    "Lima, Peru",
+    "somewhere, tx",
+  ]) {
     assert.equal(signedInsideUnitedStates(place), false, String(place));
     assert.equal(oathForm(place), "1746(1)", String(place));
   }
 });
 
-const draft: Draft = { caseType: "VAWA", round: 0, paragraphs: [{ element: "relationship", title: "Qualifying relationship", text: "I married [PERSON_2].", sources: [], citations: [] }] };
+const draft: Draft = {
+  caseType: "VAWA",
+  round: 0,
+  paragraphs: [{ element: "relationship", title: "Qualifying relationship", text: "I married [PERSON_2].", sources: [], citations: [] }],
+};
 
 test("the verification sentence follows the signing place in both renditions; absent, the form for outside the United States", () => {
   for (const rendition of ["filing", "review"] as const) {
@@ -41,9 +71,16 @@ test("the verification sentence follows the signing place in both renditions; ab
 test("the Markdown renditions: the verification, 'Executed on … at …', a blank line to sign on, the printed name under it", () => {
   for (const rendition of ["filing", "review"] as const) {
     const md = renderDeclaration(draft, undefined, rendition, {}, "El Paso, Texas");
-    assert.match(md, /\nI declare under penalty of perjury that the foregoing is true and correct\.\n\nExecuted on _+ \(date\) at _+ \(city, state or country\)\.\n\nSignature of declarant: _{20,}\n\nPrinted name: \[PERSON_1\]\n/, rendition);
+    assert.match(
+      md,
+      /\nI declare under penalty of perjury that the foregoing is true and correct\.\n\nExecuted on _+ \(date\) at _+ \(city, state or country\)\.\n\nSignature of declarant: _{20,}\n\nPrinted name: \[PERSON_1\]\n/,
+      rendition,
+    );
     assert.doesNotMatch(md, /Signed:/, `${rendition}: no typed name after "Signed:"`);
-    assert.ok(md.indexOf("Executed on") > md.indexOf("true and correct") && md.indexOf("Printed name") > md.indexOf("Signature of declarant"), rendition);
+    assert.ok(
+      md.indexOf("Executed on") > md.indexOf("true and correct") && md.indexOf("Printed name") > md.indexOf("Signature of declarant"),
+      rendition,
+    );
   }
 });
 
@@ -61,6 +98,12 @@ test("case.json's signing: a string naming a place; anything else refused naming
 
 test("the Spanish copy's verification takes the same § 1746 form as the English the declarant signs", () => {
   const translation = { language: "es" as const, caseType: "VAWA" as const, draftKey: "k", round: 0, paragraphs: [] };
-  assert.equal(spanishDeclaration(translation).verification, "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.");
-  assert.equal(spanishDeclaration(translation, "Houston, TX").verification, "Declaro bajo pena de perjurio que lo anterior es verdadero y correcto.");
+  assert.equal(
+    spanishDeclaration(translation).verification,
+    "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.",
+  );
+  assert.equal(
+    spanishDeclaration(translation, "Houston, TX").verification,
+    "Declaro bajo pena de perjurio que lo anterior es verdadero y correcto.",
+  );
 });

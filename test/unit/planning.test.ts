@@ -3,21 +3,25 @@
  * real tokenizer of the committed tiny model: each chunk is tokenized once per element, the
  * budget stops the search, the event loop keeps turning, and progress is reported.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalBlobStore, putJson } from "../../core/blob-store.ts";
-import { chunkPages, type StoredIndex } from "../../core/retrieval.ts";
-import type { StageInput } from "../../core/stages/task-env.ts";
-import { legalElements } from "../../core/legal-elements.ts";
-import { planStage } from "../../core/stages/plan-stage.ts";
+import { test } from "node:test";
 import { openLlama } from "../../containers/llama-worker/model-session.ts";
 import { loadTokenizer } from "../../containers/llama-worker/prompt-format.ts";
+import { LocalBlobStore, putJson } from "../../core/blob-store.ts";
+import { legalElements } from "../../core/legal-elements.ts";
 import { loadRegistry, modelFilePath } from "../../core/registry.ts";
+import { chunkPages, type StoredIndex } from "../../core/retrieval.ts";
+import { planStage } from "../../core/stages/plan-stage.ts";
+import type { StageInput } from "../../core/stages/task-env.ts";
 
-const words = "I we he she they married husband wife citizen abuse pushed hit threatened police home lived together address volunteer work taxes wedding love family account cruelty injury shouted control met joint residence moral character the a and then after before because".split(" ");
+const words =
+  "I we he she they married husband wife citizen abuse pushed hit threatened police home lived together address volunteer work taxes wedding love family account cruelty injury shouted control met joint residence moral character the a and then after before because".split(
+    " ",
+  );
 
 /** 200 pages of deterministic prose, four paragraphs each, spread over ten documents. */
 function generatedCase() {
@@ -26,7 +30,10 @@ function generatedCase() {
   const sentence = () => `${Array.from({ length: 12 + (next() % 10) }, () => words[next() % words.length]).join(" ")}.`;
   const documents = Array.from({ length: 10 }, (_, d) => ({
     file: `doc-${d + 1}.pdf`,
-    pages: Array.from({ length: 20 }, (_, p) => ({ page: p + 1, text: Array.from({ length: 4 }, () => Array.from({ length: 5 }, sentence).join(" ")).join("\n\n") })),
+    pages: Array.from({ length: 20 }, (_, p) => ({
+      page: p + 1,
+      text: Array.from({ length: 4 }, () => Array.from({ length: 5 }, sentence).join(" ")).join("\n\n"),
+    })),
   }));
   return documents;
 }
@@ -35,10 +42,22 @@ test("planning a 200-page case tokenizes each chunk once, stops when the budget 
   const root = mkdtempSync(path.join(os.tmpdir(), "affiant-plan-"));
   const store = new LocalBlobStore(root);
   const documents = generatedCase();
-  assert.equal(documents.reduce((n, d) => n + d.pages.length, 0), 200);
+  assert.equal(
+    documents.reduce((n, d) => n + d.pages.length, 0),
+    200,
+  );
   const index: StoredIndex = { chunks: chunkPages(documents) };
   await putJson(store, "runs/plan/index.json", index);
-  const input: StageInput = { stage: "DraftDeclaration", executionName: "plan-test", caseId: "plan-case", caseType: "VAWA", runKey: "runs/plan", faults: {}, indexKey: "runs/plan/index.json", round: 0 };
+  const input: StageInput = {
+    stage: "DraftDeclaration",
+    executionName: "plan-test",
+    caseId: "plan-case",
+    caseType: "VAWA",
+    runKey: "runs/plan",
+    faults: {},
+    indexKey: "runs/plan/index.json",
+    round: 0,
+  };
 
   const registry = loadRegistry();
   const llama = await openLlama();
@@ -65,7 +84,15 @@ test("planning a 200-page case tokenizes each chunk once, stops when the budget 
     const contextLimit = 1500;
     const maxTokens = 400;
     const elements = legalElements.VAWA.length;
-    const job = await planStage({ stage: "DraftDeclaration", input, store, countTokens, contextLimit, maxTokens, onProgress: () => progress++ });
+    const job = await planStage({
+      stage: "DraftDeclaration",
+      input,
+      store,
+      countTokens,
+      contextLimit,
+      maxTokens,
+      onProgress: () => progress++,
+    });
     planning = false;
 
     assert.equal(job.calls.length, elements);
@@ -73,7 +100,10 @@ test("planning a 200-page case tokenizes each chunk once, stops when the budget 
     for (const [, n] of seen) assert.ok(n <= elements, `a chunk was tokenized ${n} times for ${elements} elements`);
     assert.ok(wholePrompts <= elements * 4, `${wholePrompts} whole prompts tokenized for ${elements} elements`);
     // The budget fills long before 200 pages of chunks: the search stops.
-    assert.ok(counts < elements * index.chunks.length / 2, `${counts} token counts for ${index.chunks.length} chunks × ${elements} elements`);
+    assert.ok(
+      counts < (elements * index.chunks.length) / 2,
+      `${counts} token counts for ${index.chunks.length} chunks × ${elements} elements`,
+    );
     const perCall = Math.max(16, Math.floor(maxTokens / elements));
     for (const call of job.calls) {
       assert.ok(call.chunksUsed > 0, "some sources fit");

@@ -5,16 +5,17 @@
  * goes through the same derivations; the fallback's IAM statements and linked secrets are
  * checked in test/unit/infra.test.ts (infra/ type-checks with the SST platform's Pulumi).
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { root, testTmp } from "../helpers.ts";
-import { fallbackRefSchema, loadRegistry, stageCostUsd } from "../../core/registry.ts";
-import { providerNames, providers, providerSecrets, type ProviderName } from "../../core/providers/index.ts";
+import { test } from "node:test";
+import { type ProviderName, providerNames, providerSecrets, providers } from "../../core/providers/index.ts";
 import { defineProvider, type HostedProvider } from "../../core/providers/types.ts";
-import { hostedProvider } from "../../functions/generate-fallback.ts";
+import { fallbackRefSchema, loadRegistry, stageCostUsd } from "../../core/registry.ts";
 import type { StageReport } from "../../core/stages/report.ts";
+import { hostedProvider } from "../../functions/generate-fallback.ts";
+import { root, testTmp } from "../helpers.ts";
 
 /** A registry file like the shipped toy one, with JudgeTone's chain replaced. */
 function registryWithChain(fallback: string[], edit: (r: any) => void = () => {}): string {
@@ -46,7 +47,10 @@ test("every provider in the index is a valid fallback ref; an unknown one is ref
   }
   assert.throws(
     () => loadRegistry(registryWithChain(["carrier-pigeon:coo-1"])),
-    (err: Error) => err.name === "Affiant.InvalidInput" && /stages\.JudgeTone\.fallback\.0/.test(err.message) && err.message.includes(`one of ${providerNames().join(", ")}`),
+    (err: Error) =>
+      err.name === "Affiant.InvalidInput" &&
+      /stages\.JudgeTone\.fallback\.0/.test(err.message) &&
+      err.message.includes(`one of ${providerNames().join(", ")}`),
   );
   assert.throws(() => loadRegistry(registryWithChain(["bedrock:"])), /stages\.JudgeTone\.fallback\.0/, "a provider without a model");
 });
@@ -67,7 +71,12 @@ test("hostedProvider() builds each module's client, and nothing for a name outsi
   assert.equal(await hostedProvider("bedrock", "m-1", [throwaway]), undefined, "not in this list");
   // Configured as each would be: a region and credentials for Bedrock, a key for OpenRouter.
   const saved = { ...process.env };
-  Object.assign(process.env, { AWS_REGION: "us-east-1", AWS_ACCESS_KEY_ID: "AKIDEXAMPLE", AWS_SECRET_ACCESS_KEY: "x", OPENROUTER_API_KEY: "sk-or-test" });
+  Object.assign(process.env, {
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "AKIDEXAMPLE",
+    AWS_SECRET_ACCESS_KEY: "x",
+    OPENROUTER_API_KEY: "sk-or-test",
+  });
   try {
     for (const p of providers) {
       const client = await hostedProvider(p.name, "some-model");
@@ -75,7 +84,8 @@ test("hostedProvider() builds each module's client, and nothing for a name outsi
       assert.equal(client?.model, "some-model");
     }
   } finally {
-    for (const k of ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "OPENROUTER_API_KEY"]) if (saved[k] === undefined) delete process.env[k];
+    for (const k of ["AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "OPENROUTER_API_KEY"])
+      if (saved[k] === undefined) delete process.env[k];
     Object.assign(process.env, saved);
   }
 });
@@ -100,7 +110,10 @@ test("each provider's price is found under its module's pricing key", () => {
 });
 
 test("provider secrets are each module's, in list order", () => {
-  assert.deepEqual(providerSecrets(), providers.flatMap((p) => p.secrets));
+  assert.deepEqual(
+    providerSecrets(),
+    providers.flatMap((p) => p.secrets),
+  );
   assert.deepEqual(providerSecrets([throwaway]), [{ name: "ThrowawayKey", placeholder: "unset" }]);
 });
 
@@ -114,7 +127,11 @@ test("the stage report's provider is local or a name from the index", () => {
 test("Bedrock gets a JSON stage's schema as the `answer` tool: forced for Claude and Nova (ids and inference profiles), offered to Llama, which takes no forced choice", async () => {
   const { answerTool } = await import("../../core/providers/bedrock.ts");
   const schema = { type: "object", properties: { a: { type: "string" } } };
-  for (const model of ["anthropic.claude-3-5-haiku-20241022-v1:0", "us.anthropic.claude-3-5-haiku-20241022-v1:0", "us.amazon.nova-pro-v1:0"]) {
+  for (const model of [
+    "anthropic.claude-3-5-haiku-20241022-v1:0",
+    "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+    "us.amazon.nova-pro-v1:0",
+  ]) {
     const tool = answerTool(model, schema);
     assert.deepEqual(tool.tools![0]!.toolSpec!.inputSchema, { json: schema }, model);
     assert.deepEqual(tool.toolChoice, { tool: { name: "answer" } }, model);

@@ -3,8 +3,9 @@
  * fail-closed pass: lower-case names, spaced and dotted numbers, a missing "A", lower-case
  * addresses, names nobody listed. Nothing of them is left; legal vocabulary and placeholders are.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { redactUnvouched } from "../../functions/redaction/common-words.ts";
 import { detectVaultValues } from "../../functions/redaction/detect.ts";
 import { Redactor } from "../../functions/redaction/redactor.ts";
@@ -26,7 +27,22 @@ export const typedNotes =
   "Don't forget the I-914 Supplement B and the police report from the Fiscalía General del Estado.";
 
 /** Every value the notes above hold, as typed. */
-export const typedValues = ["derek", "elena", "angela", "321 54 9876", "9876", "123.456.789", "123 456 789", "placeholder", "okafor", "lindqvist", "010 4477", "5550104477", "Brennan", "Tolliver"];
+export const typedValues = [
+  "derek",
+  "elena",
+  "angela",
+  "321 54 9876",
+  "9876",
+  "123.456.789",
+  "123 456 789",
+  "placeholder",
+  "okafor",
+  "lindqvist",
+  "010 4477",
+  "5550104477",
+  "Brennan",
+  "Tolliver",
+];
 
 test("notes as people type them: known values in any case and number format become their placeholders, unlisted names [REDACTED]", () => {
   const out = redactNotes(typedNotes, notesVault, new Redactor([{ name: "Elena Fictitia Marsh" }, { name: "Derek Samplefield" }]));
@@ -42,7 +58,10 @@ test("notes as people type them: known values in any case and number format beco
 });
 
 test("the vault's values are matched folded and by digits; a lower-case part only where no everyday word spells it", () => {
-  const vault = new Map([["[PERSON_1]", "Will Marsh Okafor"], ["[A_NUMBER_1]", "A-123-456-789"]]);
+  const vault = new Map([
+    ["[PERSON_1]", "Will Marsh Okafor"],
+    ["[A_NUMBER_1]", "A-123-456-789"],
+  ]);
   const spans = (text: string) => detectVaultValues(text, vault).map((d) => [text.slice(d.start, d.end), d.placeholder]);
   assert.deepEqual(spans("WILL MARSH OKAFOR; will marsh okafor; okafor; A 123 456 789; 123456789"), [
     ["WILL MARSH OKAFOR", "[PERSON_1]"],

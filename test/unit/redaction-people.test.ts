@@ -1,25 +1,34 @@
 /** People nobody listed: the finder (compromise, cues, gazetteer) and folded matching. */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { Redactor } from "../../functions/redaction/redactor.ts";
+import { test } from "node:test";
 import { findPeople } from "../../functions/redaction/people.ts";
+import { Redactor } from "../../functions/redaction/redactor.ts";
 import { reinject } from "../../functions/reinject-pii.ts";
 
 test("intake summaries: people introduced as the client, a spouse, a child, an officer are found without case.json", () => {
-  const text = "The client, Rosa Elvira Quintero, married Derek Haddad in 2015. Their son, Mateo, was born in Texas. She told Officer Gomez that her sister Lucia Vela saw it.";
+  const text =
+    "The client, Rosa Elvira Quintero, married Derek Haddad in 2015. Their son, Mateo, was born in Texas. She told Officer Gomez that her sister Lucia Vela saw it.";
   const r = new Redactor();
   const out = r.redact(text).text;
-  assert.equal(out, "The client, [PERSON_1], married [PERSON_2] in 2015. Their son, [PERSON_3], was born in Texas. She told Officer [PERSON_4] that her sister [PERSON_5] saw it.");
+  assert.equal(
+    out,
+    "The client, [PERSON_1], married [PERSON_2] in 2015. Their son, [PERSON_3], was born in Texas. She told Officer [PERSON_4] that her sister [PERSON_5] saw it.",
+  );
   assert.equal(reinject(out, r.mapping), text);
 });
 
 test("kinship cues in Spanish and English introduce names, with particles and two surnames", () => {
-  const found = findPeople("Mi hijo Álvaro y mi hermana Ángela de la Cruz vivían conmigo. Conocí a José Luis García del Río en Chicago. My nephew Brayden Ostrowski came too.");
+  const found = findPeople(
+    "Mi hijo Álvaro y mi hermana Ángela de la Cruz vivían conmigo. Conocí a José Luis García del Río en Chicago. My nephew Brayden Ostrowski came too.",
+  );
   assert.deepEqual(found, ["Álvaro", "Ángela de la Cruz", "José Luis García del Río", "Brayden Ostrowski"]);
 });
 
 test("ALL-CAPS police reports: names after role cues and titles, without swallowing the words around them", () => {
-  const found = findPeople("THE SUSPECT, JUAN PÉREZ, FLED THE SCENE IN A RED TOYOTA. OFC. GÓMEZ ARRIVED AT 2300 HRS. REPORTING PARTY: MARIA DE LA CRUZ HERNANDEZ.");
+  const found = findPeople(
+    "THE SUSPECT, JUAN PÉREZ, FLED THE SCENE IN A RED TOYOTA. OFC. GÓMEZ ARRIVED AT 2300 HRS. REPORTING PARTY: MARIA DE LA CRUZ HERNANDEZ.",
+  );
   assert.deepEqual(found, ["JUAN PÉREZ", "GÓMEZ", "MARIA DE LA CRUZ HERNANDEZ"]);
 });
 
@@ -43,12 +52,16 @@ test("a name found on a later page is redacted on every page under one placehold
   const pages = ["Vela called twice.", "Her sister, Lucia Vela, saw it. LUCIA VELA signed."];
   const r = new Redactor();
   r.learn(pages);
-  assert.deepEqual(pages.map((p) => r.redact(p).text), ["[PERSON_1] called twice.", "Her sister, [PERSON_1], saw it. [PERSON_1] signed."]);
+  assert.deepEqual(
+    pages.map((p) => r.redact(p).text),
+    ["[PERSON_1] called twice.", "Her sister, [PERSON_1], saw it. [PERSON_1] signed."],
+  );
   assert.equal(r.mapping.get("[PERSON_1]"), "Lucia Vela");
 });
 
 test("legal vocabulary and places are not people", () => {
-  const text = "Under 8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T), file Form I-914 with Supplement B and Form I-360 with USCIS; DHS and ICE. The Violence Against Women Act protects her. Springfield Police Department, Cook County Court.";
+  const text =
+    "Under 8 U.S.C. § 1154(a)(1)(A)(iii) and INA § 101(a)(15)(T), file Form I-914 with Supplement B and Form I-360 with USCIS; DHS and ICE. The Violence Against Women Act protects her. Springfield Police Department, Cook County Court.";
   assert.deepEqual(findPeople(text), []);
   assert.equal(new Redactor().redact(text).text, text);
 });

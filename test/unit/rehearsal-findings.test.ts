@@ -2,8 +2,9 @@
  * The rehearsal (`npm run rehearse`, run once in CI by .ci/run) fails when a finding it exists
  * for has lost its check: rehearsal/findings.ts adds a failing row, and a failing row exits 1.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { record, rows } from "../../rehearsal/checklist.ts";
 import { findings, recordFindingCoverage } from "../../rehearsal/findings.ts";
 
@@ -22,7 +23,11 @@ test("each finding needs a check of its area whose title matches; three bundle c
   }
   for (let i = 0; i < 6; i++) record("bundle", `fn${i % 2}: check ${i}`, true);
   recordFindingCoverage(2);
-  assert.deepEqual(rows.filter((r) => !r.ok), [], "every finding has its row");
+  assert.deepEqual(
+    rows.filter((r) => !r.ok),
+    [],
+    "every finding has its row",
+  );
   assert.equal(rows.filter((r) => r.area === "findings").length, findings.length + 1);
 
   // A finding whose check is gone, and too few bundle checks: failing rows.

@@ -3,13 +3,13 @@
  * (scripted model output: every failure kind named) and the definition's routing of
  * CheckPlaceholders after Draft and every Rewrite, before the judges.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadRegistry } from "../../core/registry.ts";
 import { checkPlaceholders, legendText } from "../../core/roles.ts";
 import { buildDefinition } from "../../workflows/definition.ts";
-import { loadRegistry } from "../../core/registry.ts";
-import { legend, draftOf } from "../roles-fixture.ts";
-
+import { draftOf, legend } from "../roles-fixture.ts";
 
 test("scripted drafts: a clean draft passes the placeholder check", () => {
   const draft = draftOf({
@@ -54,6 +54,8 @@ test("the definition checks placeholders after Draft and after every Rewrite, be
   assert.deepEqual((States.CheckPlaceholders!.Parameters as { Payload: unknown }).Payload, { "state.$": "$", check: "placeholders" });
   assert.equal(States.CheckPlaceholders!.Next, "PlaceholdersOk");
   assert.equal(States.PlaceholdersOk!.Default, "Judges");
-  assert.deepEqual(States.PlaceholdersOk!.Choices, [{ Variable: "$.placeholders.rewrite", BooleanEquals: true, Next: "PlaceholderRewrite" }]);
+  assert.deepEqual(States.PlaceholdersOk!.Choices, [
+    { Variable: "$.placeholders.rewrite", BooleanEquals: true, Next: "PlaceholderRewrite" },
+  ]);
   assert.equal(States.PlaceholderRewrite!.Next, "GuardrailsRewriteAdmit");
 });

@@ -1,10 +1,20 @@
 /** The S3 blob store through the real SDK client, its responses mocked (aws-sdk-client-mock). */
-import { test, beforeEach } from "node:test";
+
 import assert from "node:assert/strict";
+import { beforeEach, test } from "node:test";
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  NoSuchKey,
+  NotFound,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, NoSuchKey, NotFound, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import { LocalBlobStore, openBlobStore } from "../../core/blob-store.ts";
 import { S3BlobStore } from "../../core/s3-blob-store.ts";
-import { openBlobStore, LocalBlobStore } from "../../core/blob-store.ts";
 
 const s3 = mockClient(S3Client);
 const store = new S3BlobStore({ bucket: "affiant-cases", kmsKeyId: "alias/affiant", client: new S3Client({ region: "us-east-1" }) });
@@ -27,7 +37,10 @@ test("get returns the bytes; a missing key is a named error", async () => {
   s3.on(GetObjectCommand, { Key: "a/b.json" }).resolves({ Body: body as never });
   s3.on(GetObjectCommand, { Key: "a/missing.json" }).rejects(new NoSuchKey({ message: "nope", $metadata: { httpStatusCode: 404 } }));
   assert.equal((await store.get("a/b.json")).toString(), '{"ok":true}');
-  await assert.rejects(store.get("a/missing.json"), (e: Error) => e.name === "Affiant.InvalidInput" && /s3:\/\/affiant-cases\/a\/missing\.json/.test(e.message));
+  await assert.rejects(
+    store.get("a/missing.json"),
+    (e: Error) => e.name === "Affiant.InvalidInput" && /s3:\/\/affiant-cases\/a\/missing\.json/.test(e.message),
+  );
 });
 
 test("exists, list across pages, delete", async () => {

@@ -2,8 +2,9 @@
  * Lexical support of a sentence by its cited sources, placeholders kept in the comparison:
  * a swapped role, or someone the source never names, is not support.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
+import { test } from "node:test";
 import { draftSentences, support, supportThreshold } from "../../functions/scoring/support.ts";
 
 const police = "Officer report: [PERSON_2] pushed [PERSON_1] against the kitchen wall and twisted her wrist.";
@@ -27,7 +28,17 @@ test("the draft's sentences are its paragraphs' own, each with the sources it ci
     caseType: "VAWA",
     round: 0,
     paragraphs: [
-      { element: "relationship", title: "", text: "A. B.", sources: ["x#1", "x#2"], citations: [], sentences: [{ text: "A.", sources: ["x#1"] }, { text: "B.", sources: ["x#2"] }] },
+      {
+        element: "relationship",
+        title: "",
+        text: "A. B.",
+        sources: ["x#1", "x#2"],
+        citations: [],
+        sentences: [
+          { text: "A.", sources: ["x#1"] },
+          { text: "B.", sources: ["x#2"] },
+        ],
+      },
       { element: "abuse", title: "", text: "C. D.", sources: ["y#1"], citations: [] },
     ],
   });

@@ -4,15 +4,16 @@
  * AWS history reader (the API's and viewer's per-state report in AWS) reads an activity's
  * failure or timeout as its state's, as it reads a Lambda task's.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { makeTestHome } from "../helpers.ts";
+import { test } from "node:test";
+import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { statesFromHistory } from "../../api/history-states.ts";
+import { collectResources, collectStateTypes, historyEvents } from "../../api/local-history-events.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { buildDefinition } from "../../workflows/definition.ts";
-import { collectResources, collectStateTypes, historyEvents } from "../../api/local-history-events.ts";
-import { statesFromHistory } from "../../api/history-states.ts";
 import type { EventRow, ExecutionRow } from "../../workflows/engine/history-db.ts";
-import type { HistoryEvent } from "@aws-sdk/client-sfn";
+import { makeTestHome } from "../helpers.ts";
 
 test("a generate state's history is ActivityScheduled/Started then ActivityTimedOut; read back, the state FAILED with its error, the Lambda states beside it as they ran", () => {
   const { env } = makeTestHome();
@@ -21,7 +22,13 @@ test("a generate state's history is ActivityScheduled/Started then ActivityTimed
   const resources = new Map(collectResources(definition.States));
   const t = (s: number) => new Date(Date.UTC(2026, 11, 2, 12, 0, s)).toISOString();
   let seq = 0;
-  const ev = (type: string, stateName: string | null, s: number, detail: Record<string, unknown> = {}): EventRow => ({ seq: ++seq, type, stateName, timestamp: t(s), detail });
+  const ev = (type: string, stateName: string | null, s: number, detail: Record<string, unknown> = {}): EventRow => ({
+    seq: ++seq,
+    type,
+    stateName,
+    timestamp: t(s),
+    detail,
+  });
   const events: EventRow[] = [
     ev("ExecutionStarted", null, 0),
     ev("StateEntered", "ExtractFactsAcquire", 1),
@@ -31,7 +38,16 @@ test("a generate state's history is ActivityScheduled/Started then ActivityTimed
     ev("StateEntered", "ExtractFactsFallback", 31),
     ev("StateExited", "ExtractFactsFallback", 35),
   ];
-  const row = { id: "exec-1", status: "RUNNING", input: {}, output: null, error: null, cause: null, startedAt: t(0), endedAt: null } as unknown as ExecutionRow;
+  const row = {
+    id: "exec-1",
+    status: "RUNNING",
+    input: {},
+    output: null,
+    error: null,
+    cause: null,
+    startedAt: t(0),
+    endedAt: null,
+  } as unknown as ExecutionRow;
   const out = asSdk(historyEvents(row, events, types, resources, false));
 
   const ofState = (name: string) => {
@@ -54,7 +70,15 @@ test("a generate state's history is ActivityScheduled/Started then ActivityTimed
   assert.equal(states.find((s) => s.name === "ExtractFactsFallback")!.status, "SUCCEEDED");
 
   // An activity that failed (not timed out) is ActivityFailed, read back the same way.
-  const failed = asSdk(historyEvents(row, [...events.slice(0, 4), ev("StateFailed", "ExtractFacts", 9, { error: "Affiant.WorkerCrashed", cause: "{}" })], types, resources, false));
+  const failed = asSdk(
+    historyEvents(
+      row,
+      [...events.slice(0, 4), ev("StateFailed", "ExtractFacts", 9, { error: "Affiant.WorkerCrashed", cause: "{}" })],
+      types,
+      resources,
+      false,
+    ),
+  );
   assert.ok(failed.some((e) => e.type === "ActivityFailed" && e.activityFailedEventDetails?.error === "Affiant.WorkerCrashed"));
   assert.equal(statesFromHistory(failed, []).find((s) => s.name === "ExtractFacts")!.status, "FAILED");
 });

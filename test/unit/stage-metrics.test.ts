@@ -2,16 +2,16 @@
  * One StageMetrics builder (core/stages/metrics.ts) for the llama worker and the fallback's
  * hosted runs: the same rounding, rates, chunk counts, cost and ledger line whoever ran the stage.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { LocalBlobStore, getJson } from "../../core/blob-store.ts";
+import { test } from "node:test";
+import { getJson, LocalBlobStore } from "../../core/blob-store.ts";
 import { loadRegistry } from "../../core/registry.ts";
 import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
-import { costLedgerPrefix, type CostEntry } from "../../core/stages/report.ts";
-import { readFileSync } from "node:fs";
+import { type CostEntry, costLedgerPrefix } from "../../core/stages/report.ts";
 import { root } from "../helpers.ts";
 
 const registry = loadRegistry();
@@ -98,11 +98,19 @@ test("a hosted run: no warm start, placement or thought fields, no rate without 
   });
   assert.equal(m.tokensPerSecond, 0);
   assert.deepEqual([m.chunksUsed, m.chunksOmitted], [0, 0]);
-  for (const field of ["warmStart", "gpuLayers", "thoughtTokens", "warmIdleMs", "gpuSeconds"]) assert.ok(!(field in m), `${field} is absent`);
+  for (const field of ["warmStart", "gpuLayers", "thoughtTokens", "warmIdleMs", "gpuSeconds"])
+    assert.ok(!(field in m), `${field} is absent`);
   const store = new LocalBlobStore(mkdtempSync(path.join(os.tmpdir(), "affiant-metrics-")));
   await recordStageCost(store, { runKey: "runs/x", round: 0 }, m);
   const [key] = await store.list(costLedgerPrefix("runs/x"));
-  assert.deepEqual(await getJson<CostEntry>(store, key!), { stage: "JudgeTone", provider: "openrouter", model: "some-model", costUsd: m.costUsd, tokensIn: 10, tokensOut: 0 });
+  assert.deepEqual(await getJson<CostEntry>(store, key!), {
+    stage: "JudgeTone",
+    provider: "openrouter",
+    model: "some-model",
+    costUsd: m.costUsd,
+    tokensIn: 10,
+    tokensOut: 0,
+  });
 });
 
 test("the worker and the fallback both build their metrics with it", () => {

@@ -6,33 +6,55 @@
  * GPU states follow the modules; and docs/architecture.md's list of files a new stage needs is the one
  * these checks imply.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { stageModules } from "../../core/stages/index.ts";
-import type { GpuStageModule } from "../../core/stages/stage.ts";
-import { promptVersion } from "../../core/stages/prompts.ts";
-import { acquireStateName, gpuStages, isGpuStage, stateNames } from "../../core/state-names.ts";
-import { stageEnvParameters } from "../../core/stages/task-env.ts";
+import { test } from "node:test";
 import { loadRegistry } from "../../core/registry.ts";
-import { activityName, buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
+import { stageModules } from "../../core/stages/index.ts";
+import { promptVersion } from "../../core/stages/prompts.ts";
+import type { GpuStageModule } from "../../core/stages/stage.ts";
+import { stageEnvParameters } from "../../core/stages/task-env.ts";
+import { acquireStateName, gpuStages, isGpuStage, stateNames } from "../../core/state-names.ts";
 import { allStates } from "../../workflows/asl.ts";
+import { activityName, buildDefinition, collectTaskStates } from "../../workflows/definition.ts";
 import { isGpuStateResource } from "../../workflows/engine/gpu-task.ts";
 import { cannedAnswer } from "../../workflows/recording-providers.ts";
 import { root } from "../helpers.ts";
 
 const stagesDir = path.join(root, "core", "stages");
 /** Modules in core/stages/ that are shared by the stages, not stages themselves. */
-const shared = new Set(["index.ts", "stage.ts", "plan-context.ts", "plan-stage.ts", "task-env.ts", "report.ts", "metrics.ts", "prompts.ts", "paragraphs.ts", "judge.ts"]);
-const registryFiles = readdirSync(path.join(root, "models")).filter((f) => /^registry.*\.json$/.test(f)).sort();
+const shared = new Set([
+  "index.ts",
+  "stage.ts",
+  "plan-context.ts",
+  "plan-stage.ts",
+  "task-env.ts",
+  "report.ts",
+  "metrics.ts",
+  "prompts.ts",
+  "paragraphs.ts",
+  "judge.ts",
+]);
+const registryFiles = readdirSync(path.join(root, "models"))
+  .filter((f) => /^registry.*\.json$/.test(f))
+  .sort();
 const kebab = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 const isStageModule = (value: unknown): value is GpuStageModule =>
-  typeof value === "object" && value !== null && typeof (value as GpuStageModule).name === "string" && typeof (value as GpuStageModule).plan === "function";
+  typeof value === "object" &&
+  value !== null &&
+  typeof (value as GpuStageModule).name === "string" &&
+  typeof (value as GpuStageModule).plan === "function";
 
 /** The files a new GPU stage `name` with prompt template `template` needs, as this test checks them. */
 function filesForNewStage(name: string, template: string): string[] {
-  return [`core/stages/${kebab(name)}.ts`, "core/stages/index.ts", `prompts/${promptVersion}/${template}.txt`, ...registryFiles.map((f) => `models/${f}`)];
+  return [
+    `core/stages/${kebab(name)}.ts`,
+    "core/stages/index.ts",
+    `prompts/${promptVersion}/${template}.txt`,
+    ...registryFiles.map((f) => `models/${f}`),
+  ];
 }
 
 test("every stage file in core/stages/ is its module, named after its stage, and listed in index.ts", async () => {
@@ -53,7 +75,11 @@ test("each stage module has its prompt files and an entry in every shipped regis
   assert.deepEqual(registryFiles, ["registry.g5.json", "registry.json"]);
   for (const module of stageModules) {
     assert.ok(module.templates.length > 0, `${module.name} names its prompt`);
-    for (const t of module.templates) assert.ok(existsSync(path.join(root, "prompts", promptVersion, `${t}.txt`)), `${module.name}: prompts/${promptVersion}/${t}.txt is missing`);
+    for (const t of module.templates)
+      assert.ok(
+        existsSync(path.join(root, "prompts", promptVersion, `${t}.txt`)),
+        `${module.name}: prompts/${promptVersion}/${t}.txt is missing`,
+      );
   }
   for (const file of registryFiles) {
     const raw = JSON.parse(readFileSync(path.join(root, "models", file), "utf8")) as { stages: Record<string, unknown> };
@@ -64,7 +90,10 @@ test("each stage module has its prompt files and an entry in every shipped regis
 });
 
 test("the state names, the stage environment and the definition's GPU states follow the modules", () => {
-  assert.deepEqual([...gpuStages], stageModules.map((m) => m.name));
+  assert.deepEqual(
+    [...gpuStages],
+    stageModules.map((m) => m.name),
+  );
   assert.ok(isGpuStage("JudgeTone") && !isGpuStage("Score"));
   for (const module of stageModules) {
     const key = module.name.charAt(0).toLowerCase() + module.name.slice(1);
@@ -86,7 +115,11 @@ test("the state names, the stage environment and the definition's GPU states fol
     // Acquire, then generate: the wait for a worker has the acquire budget and no heartbeat;
     // generating keeps the stage's own HeartbeatSeconds and TimeoutSeconds.
     const entry = registry.stages[module.name]!;
-    assert.equal(task.Resource, `arn:aws:states:us-east-1:000000000000:activity:${activityName(entry.model)}`, `${module.name}: its model's activity`);
+    assert.equal(
+      task.Resource,
+      `arn:aws:states:us-east-1:000000000000:activity:${activityName(entry.model)}`,
+      `${module.name}: its model's activity`,
+    );
     assert.equal(task.HeartbeatSeconds, entry.heartbeatSeconds, `${module.name}: the stage's own HeartbeatSeconds`);
     assert.equal(task.TimeoutSeconds, entry.timeoutSeconds);
     const acquire = tasks.get(acquireStateName(module.name));
@@ -95,11 +128,17 @@ test("the state names, the stage environment and the definition's GPU states fol
     assert.equal(acquire.TimeoutSeconds, registry.workers.acquireSeconds, `${module.name}Acquire: the registry's acquire budget`);
     assert.equal(acquire.HeartbeatSeconds, undefined, `${module.name}Acquire: no short heartbeat while capacity arrives`);
     assert.equal(acquire.Next, module.name);
-    assert.deepEqual((acquire.Catch as Array<{ Next: string }>).map((c) => c.Next), [`${module.name}Fallback`, `${module.name}Fallback`]);
+    assert.deepEqual(
+      (acquire.Catch as Array<{ Next: string }>).map((c) => c.Next),
+      [`${module.name}Fallback`, `${module.name}Fallback`],
+    );
     assert.equal(allStates(definition).find(([n]) => n === `${module.name}Admit`)?.[1].Next, acquireStateName(module.name));
   }
   const judges = definition.States.Judges as unknown as { Branches: Array<{ StartAt: string }>; ResultPath: string };
-  assert.deepEqual(judges.Branches.map((b) => b.StartAt), stageModules.filter((m) => m.phase === "judge").map((m) => `${m.name}Admit`));
+  assert.deepEqual(
+    judges.Branches.map((b) => b.StartAt),
+    stageModules.filter((m) => m.phase === "judge").map((m) => `${m.name}Admit`),
+  );
   assert.equal(judges.ResultPath, "$.judges");
 });
 

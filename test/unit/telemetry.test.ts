@@ -3,9 +3,10 @@
  * metrics are EMF documents from Powertools Metrics on stdout, each with the execution and
  * state of the handler call that wrote it, even when two calls interleave.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { test } from "node:test";
 import { root } from "../helpers.ts";
 
 const script = `
@@ -27,11 +28,20 @@ await Promise.allSettled([
 test("in Lambda: Powertools JSON logs and EMF metrics on stdout, each with its own execution and state", () => {
   const r = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
     cwd: root,
-    env: { ...process.env, AWS_LAMBDA_FUNCTION_NAME: "affiant-redact-pii", AWS_REGION: "us-east-1", AFFIANT_LOG_FILE: "", POWERTOOLS_DEV: "false" },
+    env: {
+      ...process.env,
+      AWS_LAMBDA_FUNCTION_NAME: "affiant-redact-pii",
+      AWS_REGION: "us-east-1",
+      AFFIANT_LOG_FILE: "",
+      POWERTOOLS_DEV: "false",
+    },
     encoding: "utf8",
   });
   assert.equal(r.status, 0, r.stderr);
-  const records = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, any>);
+  const records = r.stdout
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as Record<string, any>);
   const logs = records.filter((x) => x.message === "redact.done");
   assert.deepEqual(logs.map((l) => [l.execution, l.state, l.caseId, l.service, l.level]).sort(), [
     ["exec-A", "Redact", "case-A", "affiant", "INFO"],

@@ -8,20 +8,21 @@
  * bundles a Lambda (rehearsal/bundle.ts), serves the script from a folder holding only its
  * bundle, with no esbuild to run.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import vm from "node:vm";
 import { Hono } from "hono";
-import { mountViewer } from "../../api/viewer.ts";
-import { viewerJs } from "../../dist/viewer/app-js.ts";
-import { buildViewerJs, viewerModule, viewerModuleSource } from "../../bin/build.mjs";
-import type { ExecutionListItem as ViewerListItem, ExecutionSummary as ViewerSummary } from "../../api/viewer/browser/types.ts";
 import type { ExecutionListItem as ServerListItem } from "../../api/executions.ts";
+import type { ExecutionListItem as ViewerListItem, ExecutionSummary as ViewerSummary } from "../../api/viewer/browser/types.ts";
+import { mountViewer } from "../../api/viewer.ts";
+import { buildViewerJs, viewerModule, viewerModuleSource } from "../../bin/build.mjs";
+import { viewerJs } from "../../dist/viewer/app-js.ts";
 import type { ExecutionSummary as ServerSummary } from "../../workflows/engine/summary.ts";
 import { root, testTmp } from "../helpers.ts";
 
@@ -30,7 +31,14 @@ type BundleFunction = (
   root: string,
   outRoot: string,
   name: string,
-  spec: { handler: string; timeoutSeconds: number; memoryMB: number; vpc: boolean; environment: Record<string, string>; copyFiles: Array<{ from: string; to: string }> },
+  spec: {
+    handler: string;
+    timeoutSeconds: number;
+    memoryMB: number;
+    vpc: boolean;
+    environment: Record<string, string>;
+    copyFiles: Array<{ from: string; to: string }>;
+  },
 ) => Promise<{ dir: string; entryFile: string; inputs: string[] }>;
 
 const browserDir = path.join(root, "api", "viewer", "browser");
@@ -79,11 +87,18 @@ test("the browser project type-checks against the DOM and rejects a type error a
   const copy = mkdtempSync(path.join(tmp, "viewer-browser-"));
   try {
     cpSync(browserDir, copy, { recursive: true });
-    writeFileSync(path.join(copy, "broken.ts"), 'import { h } from "./dom.ts";\nexport const n: number = h("div").textContent;\nexport const cwd = process.cwd();\n');
+    writeFileSync(
+      path.join(copy, "broken.ts"),
+      'import { h } from "./dom.ts";\nexport const n: number = h("div").textContent;\nexport const cwd = process.cwd();\n',
+    );
     const broken = spawnSync(process.execPath, [tsc, "--noEmit", "-p", path.join(copy, "tsconfig.json")], { encoding: "utf8" });
     assert.notEqual(broken.status, 0);
     assert.match(broken.stdout, /broken\.ts\(2,14\): error TS2322/, "a DOM type error fails the check");
-    assert.match(broken.stdout, /broken\.ts\(3,20\): error TS2591: Cannot find name 'process'/, "Node globals are not in the browser project");
+    assert.match(
+      broken.stdout,
+      /broken\.ts\(3,20\): error TS2591: Cannot find name 'process'/,
+      "Node globals are not in the browser project",
+    );
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
@@ -94,9 +109,18 @@ test("api/viewer.ts bundled as SST bundles a Lambda serves the script from a fol
   const out = mkdtempSync(path.join(tmpdir(), "affiant-viewer-bundle-"));
   // Loaded by path, not imported: its FunctionSpec type reaches infra/, whose Pulumi types
   // only tsconfig.sst.json can resolve.
-  const { bundleFunction } = (await import(pathToFileURL(path.join(root, "rehearsal", "bundle.ts")).href)) as { bundleFunction: BundleFunction };
+  const { bundleFunction } = (await import(pathToFileURL(path.join(root, "rehearsal", "bundle.ts")).href)) as {
+    bundleFunction: BundleFunction;
+  };
   try {
-    const bundle = await bundleFunction(root, out, "viewer", { handler: "api/viewer.mountViewer", timeoutSeconds: 30, memoryMB: 128, vpc: false, environment: {}, copyFiles: [] });
+    const bundle = await bundleFunction(root, out, "viewer", {
+      handler: "api/viewer.mountViewer",
+      timeoutSeconds: 30,
+      memoryMB: 128,
+      vpc: false,
+      environment: {},
+      copyFiles: [],
+    });
     assert.deepEqual(
       bundle.inputs.filter((i) => /node_modules\/(esbuild|typescript|tsx)\//.test(i)),
       [],

@@ -4,9 +4,10 @@
  * must go with it, or a worker that serves its sixteen tasks collects sixteen exit listeners.
  * The child is a real process (a node that waits on IPC), not a stand-in.
  */
-import { test } from "node:test";
+
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
+import { test } from "node:test";
 import { claimReserved, reserveWorker } from "../../workflows/engine/warm-pool.ts";
 
 test("a warm worker reserved and claimed for many tasks keeps no listener per task; a dead one is not handed out", async () => {
@@ -24,7 +25,11 @@ test("a warm worker reserved and claimed for many tasks keeps no listener per ta
     reserveWorker("exec-dead", "JudgeTone", { child, idleMs: 0 });
     child.kill("SIGKILL");
     await new Promise((r) => child.once("exit", r));
-    assert.equal(claimReserved("exec-dead", "JudgeTone"), undefined, "a worker that died while reserved is not handed to the generate state");
+    assert.equal(
+      claimReserved("exec-dead", "JudgeTone"),
+      undefined,
+      "a worker that died while reserved is not handed to the generate state",
+    );
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   }

@@ -6,15 +6,26 @@
  * TimeoutSeconds (the registry's acquireSeconds); the worker is then held for the stage's
  * generate state, which has the stage's heartbeat.
  */
-import { fork, type ChildProcess } from "node:child_process";
-import { WorkerCrashedError, StatesError, StatesErrors } from "../../core/errors.ts";
+import { type ChildProcess, fork } from "node:child_process";
+import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
+import { childEnv } from "../../core/config.ts";
+import { StatesError, StatesErrors, WorkerCrashedError } from "../../core/errors.ts";
+import { decideAcquire, warmUpStarts } from "../../core/gpu-pool-policy.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { GpuStage } from "../../core/state-names.ts";
-import type { WorkerMessage } from "../../containers/llama-worker/channel.ts";
+import {
+  countWorker,
+  idleCount,
+  liveWorkers,
+  onWorkerFreed,
+  poolWarm,
+  reserveWorker,
+  takeWarm,
+  type WarmLimits,
+  warmEnv,
+  workersOf,
+} from "./warm-pool.ts";
 import { workerLaunch } from "./worker-launch.ts";
-import { childEnv } from "../../core/config.ts";
-import { decideAcquire, warmUpStarts } from "../../core/gpu-pool-policy.ts";
-import { countWorker, idleCount, liveWorkers, onWorkerFreed, poolWarm, reserveWorker, takeWarm, warmEnv, workersOf, type WarmLimits } from "./warm-pool.ts";
 
 export interface AcquireContext {
   registry: Registry;
@@ -38,11 +49,26 @@ export interface Acquired {
   warmedUp?: boolean;
 }
 
-export async function acquireWorker(ctx: AcquireContext, executionId: string, stage: GpuStage, payload: { faults?: unknown }, timeoutSeconds: number): Promise<Acquired> {
+export async function acquireWorker(
+  ctx: AcquireContext,
+  executionId: string,
+  stage: GpuStage,
+  payload: { faults?: unknown },
+  timeoutSeconds: number,
+): Promise<Acquired> {
   const model = ctx.registry.stages[stage]!.model;
   // Under task tokens: the generate state starts the worker that answers with its token.
   if (!ctx.warm) return { workerId: null, model, loadMs: 0, reused: false };
-  const got = await loadedWorker({ limits: ctx.warm, poolSize: ctx.registry.workers.poolSize, model, stage, faults: payload?.faults, signal: ctx.signal, timeoutSeconds, adopt: ctx.adopt });
+  const got = await loadedWorker({
+    limits: ctx.warm,
+    poolSize: ctx.registry.workers.poolSize,
+    model,
+    stage,
+    faults: payload?.faults,
+    signal: ctx.signal,
+    timeoutSeconds,
+    adopt: ctx.adopt,
+  });
   reserveWorker(executionId, stage, got);
   return { workerId: String(got.child.pid), model, loadMs: got.loadMs, reused: got.reused, ...(got.warmedUp ? { warmedUp: true } : {}) };
 }
@@ -65,13 +91,22 @@ export interface LoadedWorkerOptions {
  * have room. The Acquire state's work, and the local fallback model's (its load is not
  * charged to its HeartbeatSeconds either).
  */
-export async function loadedWorker(o: LoadedWorkerOptions): Promise<{ child: ChildProcess; idleMs: number; loadMs: number; reused: boolean; warmedUp: boolean }> {
+export async function loadedWorker(
+  o: LoadedWorkerOptions,
+): Promise<{ child: ChildProcess; idleMs: number; loadMs: number; reused: boolean; warmedUp: boolean }> {
   const { model, stage, timeoutSeconds } = o;
   const deadline = Date.now() + timeoutSeconds * 1000;
   for (;;) {
-    const decision = decideAcquire({ live: workersOf(model), free: idleCount(model) + startingCount(model), waiting: 1, budgetSpent: Date.now() >= deadline }, { poolSize: o.poolSize }, model);
+    const decision = decideAcquire(
+      { live: workersOf(model), free: idleCount(model) + startingCount(model), waiting: 1, budgetSpent: Date.now() >= deadline },
+      { poolSize: o.poolSize },
+      model,
+    );
     if (decision.kind === "refuse") {
-      throw new StatesError(StatesErrors.Timeout, JSON.stringify({ stage, model, reason: `${decision.reason} (${timeoutSeconds} s)`, poolSize: o.poolSize }));
+      throw new StatesError(
+        StatesErrors.Timeout,
+        JSON.stringify({ stage, model, reason: `${decision.reason} (${timeoutSeconds} s)`, poolSize: o.poolSize }),
+      );
     }
     if (decision.kind === "wait") {
       await freed(stage, model, o.poolSize, deadline, o.signal);
@@ -154,7 +189,11 @@ export function warmedUpCount(): number {
  * in its pool), and returns at once. A worker that loads before any Acquire wants it goes
  * to the pool; one that fails is only logged by its exit.
  */
-export async function warmUp(ctx: Pick<AcquireContext, "warm"> & { poolSize: number }, wanted: Array<{ model: string; stage: string }>, faults: unknown): Promise<{ started: string[] }> {
+export async function warmUp(
+  ctx: Pick<AcquireContext, "warm"> & { poolSize: number },
+  wanted: Array<{ model: string; stage: string }>,
+  faults: unknown,
+): Promise<{ started: string[] }> {
   const limits = ctx.warm;
   if (!limits) return { started: [] };
   const started: string[] = [];
@@ -184,12 +223,24 @@ export async function warmUp(ctx: Pick<AcquireContext, "warm"> & { poolSize: num
 }
 
 /** A new worker that loads `model` and says "loaded" (AFFIANT_PRELOAD_MODEL). */
-async function startWorker(limits: WarmLimits, model: string, stage: string | undefined, faults: unknown, signal: AbortSignal | undefined): Promise<{ child: ChildProcess; loaded: Promise<number> }> {
+async function startWorker(
+  limits: WarmLimits,
+  model: string,
+  stage: string | undefined,
+  faults: unknown,
+  signal: AbortSignal | undefined,
+): Promise<{ child: ChildProcess; loaded: Promise<number> }> {
   const launch = await workerLaunch();
-  if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage, reason: "the execution was stopped before a worker started" }));
+  if (signal?.aborted)
+    throw new StatesError("States.Aborted", JSON.stringify({ stage, reason: "the execution was stopped before a worker started" }));
   const child = fork(launch.entry, [], {
     execArgv: launch.execArgv,
-    env: childEnv({ ...warmEnv(limits), AFFIANT_PRELOAD_MODEL: model, ...(stage ? { AFFIANT_STAGE: stage } : {}), AFFIANT_FAULTS: JSON.stringify(faults ?? {}) }),
+    env: childEnv({
+      ...warmEnv(limits),
+      AFFIANT_PRELOAD_MODEL: model,
+      ...(stage ? { AFFIANT_STAGE: stage } : {}),
+      AFFIANT_FAULTS: JSON.stringify(faults ?? {}),
+    }),
     stdio: ["ignore", "ignore", "pipe", "ipc"],
     serialization: "json",
   });
@@ -207,7 +258,12 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
     };
     const onExit = (code: number | null) => {
       child.off("message", onMessage);
-      reject(new StatesError(WorkerCrashedError.errorName, JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid })));
+      reject(
+        new StatesError(
+          WorkerCrashedError.errorName,
+          JSON.stringify({ stage, model, reason: `the worker exited (code ${code}) before its model was loaded`, pid: child.pid }),
+        ),
+      );
     };
     child.on("message", onMessage);
     child.once("exit", onExit);
@@ -218,7 +274,15 @@ async function startWorker(limits: WarmLimits, model: string, stage: string | un
 }
 
 /** Waits for the model to load, under the Acquire state's budget; kills the worker otherwise. */
-async function waitLoaded(child: ChildProcess, loaded: Promise<number>, stage: string, model: string, remainingSeconds: number, timeoutSeconds: number, signal: AbortSignal | undefined): Promise<number> {
+async function waitLoaded(
+  child: ChildProcess,
+  loaded: Promise<number>,
+  stage: string,
+  model: string,
+  remainingSeconds: number,
+  timeoutSeconds: number,
+  signal: AbortSignal | undefined,
+): Promise<number> {
   const cause = (reason: string) => JSON.stringify({ stage, model, reason, pid: child.pid });
   let timer: NodeJS.Timeout | undefined;
   let onAbort: (() => void) | undefined;
@@ -226,7 +290,16 @@ async function waitLoaded(child: ChildProcess, loaded: Promise<number>, stage: s
     return await Promise.race([
       loaded,
       new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new StatesError(StatesErrors.Timeout, cause(`no worker with ${model} loaded within the acquire budget (${timeoutSeconds} s)`))), remainingSeconds * 1000);
+        timer = setTimeout(
+          () =>
+            reject(
+              new StatesError(
+                StatesErrors.Timeout,
+                cause(`no worker with ${model} loaded within the acquire budget (${timeoutSeconds} s)`),
+              ),
+            ),
+          remainingSeconds * 1000,
+        );
         onAbort = () => reject(new StatesError("States.Aborted", cause("the execution was stopped")));
         signal?.addEventListener("abort", onAbort);
         if (signal?.aborted) onAbort();

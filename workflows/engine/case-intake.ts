@@ -2,10 +2,10 @@
  * A case folder on disk → the case's blobs. Every problem names the path: a missing
  * folder, no PDFs, a missing or invalid case.json. Nothing is copied unless all is valid.
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
-import { caseFileSchema, caseKeys, type CaseFile } from "../../core/case-file.ts";
+import { type CaseFile, caseFileSchema, caseKeys } from "../../core/case-file.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 
 export interface CaseFolder {
@@ -37,7 +37,8 @@ export function readCaseFolder(dirArg: string): CaseFolder {
     .sort();
   if (pdfs.length === 0) throw new InvalidInputError(`no PDF documents in ${dir}`);
   for (const f of pdfs) {
-    if (!/^[A-Za-z0-9._ -]+$/.test(f)) throw new InvalidInputError(`${path.join(dir, f)}: file names may use letters, digits, space, . _ - only`);
+    if (!/^[A-Za-z0-9._ -]+$/.test(f))
+      throw new InvalidInputError(`${path.join(dir, f)}: file names may use letters, digits, space, . _ - only`);
   }
   return { dir, caseFile: parsed.data, pdfs };
 }

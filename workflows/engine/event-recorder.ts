@@ -27,7 +27,13 @@ export async function recordEvents(
 ): Promise<{ Error: string; Cause: string } | undefined> {
   let failure: { Error: string; Cause: string } | undefined;
   for await (const event of events) {
-    const e = event as EventLog & { state?: { name: string }; Error?: string; Cause?: unknown; retry?: { attempt: number }; catch?: unknown };
+    const e = event as EventLog & {
+      state?: { name: string };
+      Error?: string;
+      Cause?: unknown;
+      retry?: { attempt: number };
+      catch?: unknown;
+    };
     if (skip(e)) continue;
     const stateName = e.state?.name ?? null;
     const detail: Record<string, unknown> = {};
@@ -38,7 +44,9 @@ export async function recordEvents(
     if (e.type === "StateEntered" || e.type === "StateExited") detail.stateType = (e.state as { type?: string } | undefined)?.type;
     db.addEvent(executionId, { type: e.type, stateName, timestamp: e.timestamp, detail });
     if (e.type === "ExecutionFailed") failure = { Error: String(e.Error), Cause: String(detail.cause ?? "") };
-    const status = ({ StateEntered: "ENTERED", StateExited: "SUCCEEDED", StateFailed: "FAILED", StateCaught: "CAUGHT", StateRetried: "RETRIED" } as const)[e.type as string];
+    const status = (
+      { StateEntered: "ENTERED", StateExited: "SUCCEEDED", StateFailed: "FAILED", StateCaught: "CAUGHT", StateRetried: "RETRIED" } as const
+    )[e.type as string];
     if (stateName && status) onState({ state: stateName, status, error: e.Error, at: e.timestamp });
   }
   return failure;

@@ -4,19 +4,19 @@
  * recorded, and the breaker told of a success. What ECS would do with `runTask`, here.
  */
 import type { ChildProcess } from "node:child_process";
+import type { Progress } from "../../containers/llama-worker/model-session.ts";
+import { recordRun } from "../../core/breaker.ts";
 import { InvalidInputError } from "../../core/errors.ts";
+import { injectedFault } from "../../core/faults.ts";
 import type { Registry } from "../../core/registry.ts";
 import type { RoutingStore } from "../../core/routing-store.ts";
-import { recordRun } from "../../core/breaker.ts";
-import { injectedFault } from "../../core/faults.ts";
 import type { StageMetrics } from "../../core/stages/report.ts";
 import { isGpuStage } from "../../core/state-names.ts";
-import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import type { AslState } from "../definition.ts";
 import type { HistoryDb } from "./history-db.ts";
 import type { LocalEngineOptions } from "./local-engine.ts";
-import { spawnWorker } from "./worker-supervisor.ts";
 import { claimReserved, type WarmLimits } from "./warm-pool.ts";
+import { spawnWorker } from "./worker-supervisor.ts";
 
 /** What a GPU task needs of the engine that runs it. */
 export interface GpuTaskContext {
@@ -35,10 +35,17 @@ export interface GpuTaskContext {
   release: (child: ChildProcess) => void;
 }
 
-export async function runGpuTask(ctx: GpuTaskContext, executionId: string, stateName: string, state: AslState, input: unknown): Promise<StageMetrics> {
+export async function runGpuTask(
+  ctx: GpuTaskContext,
+  executionId: string,
+  stateName: string,
+  state: AslState,
+  input: unknown,
+): Promise<StageMetrics> {
   const env = ecsEnvironment(stateName, input);
   const stage = env.AFFIANT_STAGE;
-  if (!stage || !isGpuStage(stage)) throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
+  if (!stage || !isGpuStage(stage))
+    throw new InvalidInputError(`${stateName}: container overrides name no GPU stage`, { state: stateName });
   const model = ctx.registry.stages[stage]!.model;
   // The pool is keyed by the model the worker will load: the stage's, or the one named for it.
   const loads = env.AFFIANT_MODEL ?? model;

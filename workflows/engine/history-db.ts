@@ -4,10 +4,11 @@
  * (what the console lacks: model, provider, tokens, phase timings). Only ids, keys and
  * numbers are stored; the state machine never carries case text.
  */
-import { SqliteTables } from "../../core/sqlite.ts";
-import { homePaths } from "../../core/paths.ts";
-import type { StageMetrics } from "../../core/stages/report.ts";
+
 import { InterruptedError } from "../../core/errors.ts";
+import { homePaths } from "../../core/paths.ts";
+import { SqliteTables } from "../../core/sqlite.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 
 export type ExecutionStatus = "RUNNING" | "SUCCEEDED" | "FAILED" | "ABORTED" | "TIMED_OUT";
 
@@ -111,7 +112,14 @@ export class HistoryDb extends SqliteTables {
     if (!columns.some((c) => c.name === "owner_pid")) this.db.exec(`ALTER TABLE executions ADD COLUMN owner_pid INTEGER`);
   }
 
-  createExecution(e: { id: string; caseId: string; caseDir: string | null; input: unknown; pipelineVersion: string; outputDir: string | null }): void {
+  createExecution(e: {
+    id: string;
+    caseId: string;
+    caseDir: string | null;
+    input: unknown;
+    pipelineVersion: string;
+    outputDir: string | null;
+  }): void {
     this.db
       .prepare(
         `INSERT INTO executions (id, case_id, case_dir, status, input, started_at, pipeline_version, output_dir, owner_pid)
@@ -123,14 +131,33 @@ export class HistoryDb extends SqliteTables {
   finishExecution(id: string, result: { status: ExecutionStatus; output?: unknown; error?: string; cause?: string }): void {
     this.db
       .prepare(`UPDATE executions SET status = ?, output = ?, error = ?, cause = ?, ended_at = ? WHERE id = ? AND status = 'RUNNING'`)
-      .run(result.status, result.output === undefined ? null : JSON.stringify(result.output), result.error ?? null, result.cause ?? null, new Date().toISOString(), id);
+      .run(
+        result.status,
+        result.output === undefined ? null : JSON.stringify(result.output),
+        result.error ?? null,
+        result.cause ?? null,
+        new Date().toISOString(),
+        id,
+      );
   }
 
-  addEvent(executionId: string, event: { type: string; stateName?: string | null; timestamp: number; detail: Record<string, unknown> }): void {
-    const next = this.db.prepare(`SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM events WHERE execution_id = ?`).get(executionId) as { seq: number };
+  addEvent(
+    executionId: string,
+    event: { type: string; stateName?: string | null; timestamp: number; detail: Record<string, unknown> },
+  ): void {
+    const next = this.db.prepare(`SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM events WHERE execution_id = ?`).get(executionId) as {
+      seq: number;
+    };
     this.db
       .prepare(`INSERT INTO events (execution_id, seq, type, state_name, timestamp, detail) VALUES (?, ?, ?, ?, ?, ?)`)
-      .run(executionId, next.seq, event.type, event.stateName ?? null, new Date(event.timestamp).toISOString(), JSON.stringify(event.detail));
+      .run(
+        executionId,
+        next.seq,
+        event.type,
+        event.stateName ?? null,
+        new Date(event.timestamp).toISOString(),
+        JSON.stringify(event.detail),
+      );
   }
 
   addReport(executionId: string, stateName: string, status: ReportRow["status"], metrics: ReportRow["metrics"]): void {
@@ -166,7 +193,9 @@ export class HistoryDb extends SqliteTables {
   /** Every execution of one case at one pipeline version, oldest first. */
   executionsOf(caseId: string, pipelineVersion: string): ExecutionRow[] {
     return (
-      this.db.prepare(`SELECT * FROM executions WHERE case_id = ? AND pipeline_version = ? ORDER BY started_at, id`).all(caseId, pipelineVersion) as Array<Record<string, string | null>>
+      this.db
+        .prepare(`SELECT * FROM executions WHERE case_id = ? AND pipeline_version = ? ORDER BY started_at, id`)
+        .all(caseId, pipelineVersion) as Array<Record<string, string | null>>
     ).map(toExecution);
   }
 
@@ -176,7 +205,10 @@ export class HistoryDb extends SqliteTables {
    * Returns the ids it marked.
    */
   reapOrphans(isAlive: (pid: number) => boolean = processAlive): string[] {
-    const rows = this.db.prepare(`SELECT id, owner_pid FROM executions WHERE status = 'RUNNING'`).all() as Array<{ id: string; owner_pid: number | null }>;
+    const rows = this.db.prepare(`SELECT id, owner_pid FROM executions WHERE status = 'RUNNING'`).all() as Array<{
+      id: string;
+      owner_pid: number | null;
+    }>;
     const reaped: string[] = [];
     const waiting = new Set(this.openReviewTasks().map((t) => t.executionId));
     for (const r of rows) {
@@ -184,7 +216,11 @@ export class HistoryDb extends SqliteTables {
       // Waiting for the attorney needs no process: any engine resumes it from its task.
       if (waiting.has(r.id)) continue;
       if (r.owner_pid !== null && isAlive(r.owner_pid)) continue;
-      this.finishExecution(r.id, { status: "ABORTED", error: InterruptedError.errorName, cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did` });
+      this.finishExecution(r.id, {
+        status: "ABORTED",
+        error: InterruptedError.errorName,
+        cause: `the process that ran it (pid ${r.owner_pid ?? "unknown"}) ended before the execution did`,
+      });
       reaped.push(r.id);
     }
     return reaped;
@@ -199,9 +235,11 @@ export class HistoryDb extends SqliteTables {
   }
 
   reviewTask(by: { executionId: string } | { token: string }): ReviewTask | undefined {
-    const r = ("token" in by ? this.db.prepare(`SELECT * FROM review_tasks WHERE token = ?`).get(by.token) : this.db.prepare(`SELECT * FROM review_tasks WHERE execution_id = ?`).get(by.executionId)) as
-      | Record<string, string | number>
-      | undefined;
+    const r = (
+      "token" in by
+        ? this.db.prepare(`SELECT * FROM review_tasks WHERE token = ?`).get(by.token)
+        : this.db.prepare(`SELECT * FROM review_tasks WHERE execution_id = ?`).get(by.executionId)
+    ) as Record<string, string | number> | undefined;
     return r ? toReviewTask(r) : undefined;
   }
 
@@ -220,7 +258,11 @@ export class HistoryDb extends SqliteTables {
   }
 
   events(executionId: string): EventRow[] {
-    return (this.db.prepare(`SELECT * FROM events WHERE execution_id = ? ORDER BY seq`).all(executionId) as Array<Record<string, string | number | null>>).map((r) => ({
+    return (
+      this.db.prepare(`SELECT * FROM events WHERE execution_id = ? ORDER BY seq`).all(executionId) as Array<
+        Record<string, string | number | null>
+      >
+    ).map((r) => ({
       seq: Number(r.seq),
       type: String(r.type),
       stateName: (r.state_name as string | null) ?? null,
@@ -230,14 +272,15 @@ export class HistoryDb extends SqliteTables {
   }
 
   reports(executionId: string): ReportRow[] {
-    return (this.db.prepare(`SELECT * FROM state_reports WHERE execution_id = ? ORDER BY id`).all(executionId) as Array<Record<string, string>>).map((r) => ({
+    return (
+      this.db.prepare(`SELECT * FROM state_reports WHERE execution_id = ? ORDER BY id`).all(executionId) as Array<Record<string, string>>
+    ).map((r) => ({
       stateName: r.state_name!,
       status: r.status as ReportRow["status"],
       metrics: JSON.parse(r.metrics!) as ReportRow["metrics"],
       createdAt: r.created_at!,
     }));
   }
-
 }
 
 function toExecution(r: Record<string, string | null>): ExecutionRow {

@@ -4,9 +4,10 @@
  * Lambda integration returns ({Payload, StatusCode}). A thrown error becomes the state's
  * Error (its `name`, as Lambda reports errorType) with Lambda's JSON Cause.
  */
+
+import { AffiantError, StatesError } from "../../core/errors.ts";
+import { type LambdaFunction, lambdaFunctions } from "../../core/state-names.ts";
 import { spawnWorker } from "./worker-supervisor.ts";
-import { StatesError, AffiantError } from "../../core/errors.ts";
-import { lambdaFunctions, type LambdaFunction } from "../../core/state-names.ts";
 
 type Handler = (event: unknown, context: LambdaContextLike) => Promise<unknown>;
 
@@ -37,7 +38,11 @@ export function functionForArn(arn: string): LambdaFunction | undefined {
   return Object.values(lambdaFunctions).find((fn) => name === fn || name.endsWith(`-${fn}`));
 }
 
-export async function invokeLambda(fn: LambdaFunction, payload: unknown, timeoutSeconds: number): Promise<{ Payload: unknown; StatusCode: number }> {
+export async function invokeLambda(
+  fn: LambdaFunction,
+  payload: unknown,
+  timeoutSeconds: number,
+): Promise<{ Payload: unknown; StatusCode: number }> {
   const { handler } = await modules[fn]();
   const deadline = Date.now() + timeoutSeconds * 1000;
   const context: LambdaContextLike = {

@@ -4,44 +4,44 @@
  * the worker from containers/ as a child process (gpu-task.ts). History goes to SQLite
  * (event-recorder.ts); a success's files to the outputs folder (outputs.ts).
  */
-import { contextObject } from "./context-object.ts";
+
 import { executionArn } from "../../core/local-aws.ts";
+import { contextObject } from "./context-object.ts";
 import "./polyfill.ts";
-import { StateMachine } from "aws-local-stepfunctions";
+import type { ChildProcess } from "node:child_process";
 
 import { EventEmitter } from "node:events";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ChildProcess } from "node:child_process";
-import { blobStore, type BlobStore } from "../../core/blob-store.ts";
-import { InterruptedError, OutputWriteFailedError, ExecutionAlreadyExistsError, InvalidInputError } from "../../core/errors.ts";
-import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
+import { StateMachine } from "aws-local-stepfunctions";
+import type { Progress } from "../../containers/llama-worker/model-session.ts";
+import { type BlobStore, blobStore } from "../../core/blob-store.ts";
+import { config } from "../../core/config.ts";
+import { ExecutionAlreadyExistsError, InterruptedError, InvalidInputError, OutputWriteFailedError } from "../../core/errors.ts";
+import { newExecutionName } from "../../core/execution-name.ts";
+import type { FaultKind } from "../../core/faults.ts";
+import { localWorkerLimits } from "../../core/gpu-pool-policy.ts";
 import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion } from "../../core/pipeline-state.ts";
-import type { FaultKind } from "../../core/faults.ts";
+import { loadRegistry, type Registry } from "../../core/registry.ts";
+import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import type { StageMetrics } from "../../core/stages/report.ts";
-import { newExecutionName } from "../../core/execution-name.ts";
-import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
-import { isGpuStateResource, runGpuTask } from "./gpu-task.ts";
+import { stageOfAcquire, stateNames } from "../../core/state-names.ts";
+import { holdSharedPageReaders } from "../../functions/ocr.ts";
+import { collectTaskStates } from "../asl.ts";
+import { type AslDefinition, type AslState, buildDefinition } from "../definition.ts";
 import { acquireWorker, warmUp } from "./acquire.ts";
 import { recordEvents, type StateEvent } from "./event-recorder.ts";
-import { writeOutputs } from "./outputs.ts";
-import { holdSharedPageReaders } from "../../functions/ocr.ts";
-import { buildDefinition, type AslDefinition, type AslState } from "../definition.ts";
-import { collectTaskStates, } from "../asl.ts";
-import { loadRegistry, type Registry } from "../../core/registry.ts";
-import { localWorkerLimits } from "../../core/gpu-pool-policy.ts";
-import type { WarmLimits } from "./warm-pool.ts";
-import { stageOfAcquire } from "../../core/state-names.ts";
-import { HistoryDb, type ExecutionStatus } from "./history-db.ts";
+import { isGpuStateResource, runGpuTask } from "./gpu-task.ts";
+import { type ExecutionStatus, HistoryDb } from "./history-db.ts";
 import { functionForArn, invokeLambda } from "./lambda-runner.ts";
-import { summarizeExecution, type ExecutionSummary } from "./summary.ts";
-import type { TaskTokenBroker } from "./task-tokens.ts";
-import { config } from "../../core/config.ts";
-import { stateNames } from "../../core/state-names.ts";
+import { writeOutputs } from "./outputs.ts";
 import { ReviewGates, type ReviewRequest, type StartApproval } from "./review-gates.ts";
+import { type ExecutionSummary, summarizeExecution } from "./summary.ts";
+import type { TaskTokenBroker } from "./task-tokens.ts";
+import type { WarmLimits } from "./warm-pool.ts";
+import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
 
 export interface LocalEngineOptions {
   /** Default: the registry in force (`AFFIANT_REGISTRY` or models/registry.json). */
@@ -145,7 +145,14 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     if (this.db.getExecution(executionId)) throw new ExecutionAlreadyExistsError(`execution ${executionId} already exists`);
     const input = { caseId: options.caseId, ...(options.faults && Object.keys(options.faults).length ? { faults: options.faults } : {}) };
     const outputDir = path.join(homePaths.outputs(), executionId);
-    this.db.createExecution({ id: executionId, caseId: options.caseId, caseDir: options.caseDir ?? null, input, pipelineVersion, outputDir });
+    this.db.createExecution({
+      id: executionId,
+      caseId: options.caseId,
+      caseDir: options.caseDir ?? null,
+      input,
+      pipelineVersion,
+      outputDir,
+    });
     if (options.approve) this.reviews.approveAtGate(executionId, options.approve);
     return { executionId, done: this.execute(executionId, options, input, outputDir) };
   }
@@ -160,9 +167,14 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     this.db.adoptExecution(executionId);
     // Validated whole by the constructor; entered at the gate, the states before it are
     // unreachable, which the validator would refuse.
-    this.resumeMachine ??= new StateMachine({ ...withTimerRange(this.definition), StartAt: stateNames.attorneyReview } as never, { validationOptions: { noValidate: true } });
+    this.resumeMachine ??= new StateMachine({ ...withTimerRange(this.definition), StartAt: stateNames.attorneyReview } as never, {
+      validationOptions: { noValidate: true },
+    });
     const outputDir = row.outputDir ?? path.join(homePaths.outputs(), executionId);
-    return this.execute(executionId, { caseId: row.caseId }, state as Record<string, unknown>, outputDir, { machine: this.resumeMachine, executionInput: row.input });
+    return this.execute(executionId, { caseId: row.caseId }, state as Record<string, unknown>, outputDir, {
+      machine: this.resumeMachine,
+      executionInput: row.input,
+    });
   }
 
   /** Stops an execution's run in this process at the gate (it stays RUNNING, waiting). */
@@ -186,19 +198,36 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const execution = (resumed?.machine ?? this.machine).run(input as never, {
       overrides: { taskResourceLocalHandlers: this.taskHandlers(executionId) as never },
       // The local worker answers over IPC, not by token; the token is there so `$$.Task.Token` resolves.
-      context: contextObject({ executionArn: executionArn(executionId), executionName: executionId, input: resumed?.executionInput ?? input, taskToken: `local-${executionId}` }) as never,
+      context: contextObject({
+        executionArn: executionArn(executionId),
+        executionName: executionId,
+        input: resumed?.executionInput ?? input,
+        taskToken: `local-${executionId}`,
+      }) as never,
     });
     this.aborts.set(executionId, execution.abort);
     // Stopping at the gate is how this engine waits, and resuming is no new start: neither is history.
     let reentered = false;
     const skip = (e: { type: string; state?: { name: string } }) => {
-      if (resumed && (e.type === "ExecutionStarted" || (!reentered && e.type === "StateEntered" && e.state?.name === stateNames.attorneyReview))) {
+      if (
+        resumed &&
+        (e.type === "ExecutionStarted" || (!reentered && e.type === "StateEntered" && e.state?.name === stateNames.attorneyReview))
+      ) {
         if (e.type === "StateEntered") reentered = true;
         return true;
       }
-      return this.reviews.suspended(executionId) && (e.type === "ExecutionAborted" || (e.state?.name === stateNames.attorneyReview && e.type !== "StateEntered"));
+      return (
+        this.reviews.suspended(executionId) &&
+        (e.type === "ExecutionAborted" || (e.state?.name === stateNames.attorneyReview && e.type !== "StateEntered"))
+      );
     };
-    const recording = recordEvents(this.db, executionId, execution.eventLogs, (e) => this.emit("event", { type: "state", executionId, ...e }), skip);
+    const recording = recordEvents(
+      this.db,
+      executionId,
+      execution.eventLogs,
+      (e) => this.emit("event", { type: "state", executionId, ...e }),
+      skip,
+    );
 
     let status: ExecutionStatus = "SUCCEEDED";
     let output: unknown;
@@ -280,7 +309,14 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         // The acquire Lambda's Event invoke in AWS: start workers, wait for none (acquire.ts).
         handlers[name] = async (input) => {
           const payload = (input as { Payload?: { warm?: Array<{ model: string; stage: string }>; input?: { faults?: unknown } } }).Payload;
-          return { Payload: await warmUp({ warm: this.warmLimits, poolSize: this.registry.workers.poolSize }, payload?.warm ?? [], payload?.input?.faults), StatusCode: 202 };
+          return {
+            Payload: await warmUp(
+              { warm: this.warmLimits, poolSize: this.registry.workers.poolSize },
+              payload?.warm ?? [],
+              payload?.input?.faults,
+            ),
+            StatusCode: 202,
+          };
         };
         continue;
       }
@@ -302,7 +338,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
           );
         continue;
       }
-      handlers[name] = isGpuStateResource(state.Resource) ? (input) =>
+      handlers[name] = isGpuStateResource(state.Resource)
+        ? (input) =>
             runGpuTask(
               {
                 registry: this.registry,
@@ -319,7 +356,8 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
               name,
               state,
               input,
-            ) : (input) => this.runLambdaTask(executionId, name, state, input);
+            )
+        : (input) => this.runLambdaTask(executionId, name, state, input);
     }
     // The callback task: the token is kept here, and the decision comes back through reviews.
     handlers[stateNames.attorneyReview] = (input) => this.reviews.enterGate(executionId, input as ReviewRequest);
@@ -329,11 +367,16 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
   private async runLambdaTask(executionId: string, stateName: string, state: AslState, input: unknown): Promise<unknown> {
     const params = input as { FunctionName?: string; Payload?: unknown };
     const fn = params.FunctionName ? functionForArn(params.FunctionName) : undefined;
-    if (!fn) throw new InvalidInputError(`${stateName}: no local handler for function ${params.FunctionName ?? "(none)"}`, { state: stateName });
+    if (!fn)
+      throw new InvalidInputError(`${stateName}: no local handler for function ${params.FunctionName ?? "(none)"}`, { state: stateName });
     try {
       // The fallback Lambda starts local workers of its own; they belong to this execution.
       // (No controller left: the execution is over, and nothing may start for it.)
-      const scope = { signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(), onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child), warm: this.warmLimits && { limits: this.warmLimits, poolSize: this.registry.workers.poolSize } };
+      const scope = {
+        signal: this.ended.get(executionId)?.signal ?? AbortSignal.abort(),
+        onSpawn: (child: ChildProcess) => this.adopt(executionId, stateName, child),
+        warm: this.warmLimits && { limits: this.warmLimits, poolSize: this.registry.workers.poolSize },
+      };
       const result = await withWorkerScope(scope, () => invokeLambda(fn, params.Payload, Number(state.TimeoutSeconds ?? 60)));
       if (fn === "generate-fallback") this.db.addReport(executionId, stateName, "SUCCEEDED", result.Payload as StageMetrics);
       return result;
@@ -366,7 +409,11 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
       abort();
       this.killChildren(id);
       // Interrupted (Ctrl-C, SIGTERM): recorded as such, never left RUNNING.
-      this.db.finishExecution(id, { status: "ABORTED", error: InterruptedError.errorName, cause: "the local engine was stopped before the execution ended" });
+      this.db.finishExecution(id, {
+        status: "ABORTED",
+        error: InterruptedError.errorName,
+        cause: "the local engine was stopped before the execution ended",
+      });
     }
     this.reviews.dispose();
     void this.releaseOcr?.();

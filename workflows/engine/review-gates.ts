@@ -12,7 +12,13 @@
 import { randomBytes } from "node:crypto";
 import { NotFoundError, NotWaitingForReviewError, StatesError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
-import { checkReviewDecision, reviewExpirySeconds, type ReviewAuditEntry, type ReviewDecisionInput, type ReviewOutput } from "../../core/review.ts";
+import {
+  checkReviewDecision,
+  type ReviewAuditEntry,
+  type ReviewDecisionInput,
+  type ReviewOutput,
+  reviewExpirySeconds,
+} from "../../core/review.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import { stateNames } from "../../core/state-names.ts";
 import type { ReviewTask } from "./history-db.ts";
@@ -22,7 +28,15 @@ import type { ExecutionSummary } from "./summary.ts";
 /** AttorneyReview's Parameters, as the definition resolves them. */
 export interface ReviewRequest {
   FunctionName: string;
-  Payload: { taskToken: string; executionName: string; caseId: string; runKey: string; version: string; round: number; state: Record<string, unknown> };
+  Payload: {
+    taskToken: string;
+    executionName: string;
+    caseId: string;
+    runKey: string;
+    version: string;
+    round: number;
+    state: Record<string, unknown>;
+  };
 }
 
 /** `approve` at start: the gate approves as soon as it is reached. */
@@ -61,14 +75,24 @@ export class ReviewGates {
     const resolution = this.resolutions.get(executionId);
     if (resolution) {
       this.resolutions.delete(executionId);
-      if (resolution.kind === "expired") throw new StatesError("States.Timeout", JSON.stringify({ errorType: "States.Timeout", errorMessage: "no decision within the review window" }));
+      if (resolution.kind === "expired")
+        throw new StatesError(
+          "States.Timeout",
+          JSON.stringify({ errorType: "States.Timeout", errorMessage: "no decision within the review window" }),
+        );
       if (resolution.kind === "failure") throw new StatesError(resolution.error, resolution.cause);
       return resolution.output;
     }
     const approval = this.atStart.get(executionId);
     if (approval) {
       this.atStart.delete(executionId);
-      const output: ReviewOutput = { decision: "approve", reviewer: approval.reviewer, decidedAt: new Date().toISOString(), version: p.version, via: approval.via };
+      const output: ReviewOutput = {
+        decision: "approve",
+        reviewer: approval.reviewer,
+        decidedAt: new Date().toISOString(),
+        version: p.version,
+        via: approval.via,
+      };
       this.audit(executionId, output, p.round, 0);
       return output;
     }
@@ -76,9 +100,25 @@ export class ReviewGates {
     const token = `AQC${randomBytes(48).toString("base64url")}`;
     const openedAt = new Date();
     const expiresAt = new Date(openedAt.getTime() + reviewExpirySeconds() * 1000).toISOString();
-    const task: ReviewTask = { token, executionId, state: p.state, version: p.version, round: p.round, openedAt: openedAt.toISOString(), expiresAt };
+    const task: ReviewTask = {
+      token,
+      executionId,
+      state: p.state,
+      version: p.version,
+      round: p.round,
+      openedAt: openedAt.toISOString(),
+      expiresAt,
+    };
     this.engine.db.openReviewTask(task);
-    this.store.openGateSync({ executionId, token, version: p.version, round: p.round, runKey: p.runKey, openedAt: task.openedAt, expiresAt });
+    this.store.openGateSync({
+      executionId,
+      token,
+      version: p.version,
+      round: p.round,
+      runKey: p.runKey,
+      openedAt: task.openedAt,
+      expiresAt,
+    });
     this.suspendedRuns.add(executionId);
     this.armExpiry(task);
     log("info", "review.waiting", { execution: executionId, round: p.round });
@@ -122,14 +162,16 @@ export class ReviewGates {
     if (!row) throw new NotFoundError(`execution ${executionId} not found`);
     const { decision, notes } = checkReviewDecision(input);
     const task = this.task(executionId);
-    if (row.status !== "RUNNING" || !task) throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${row.status})`);
+    if (row.status !== "RUNNING" || !task)
+      throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${row.status})`);
     if (Date.parse(task.expiresAt) <= Date.now()) {
       // Ended here and now (the process deciding may be the only one alive): ReviewExpired, outputs kept.
       await this.expire(executionId);
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${task.expiresAt}`);
     }
     // The review API's gate first: of two decisions racing, one closes it.
-    if (!this.store.closeGateSync(executionId, task.token)) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
+    if (!this.store.closeGateSync(executionId, task.token))
+      throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     const state = task.state as { runKey: string };
     let notesKey: string | undefined;
     if (decision === "changes") {
@@ -137,7 +179,14 @@ export class ReviewGates {
       notesKey = `${state.runKey}/review-notes-${task.round}.md`;
       await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
-    const output: ReviewOutput = { decision, reviewer: input.reviewer, decidedAt: new Date().toISOString(), version: task.version, via: input.via, ...(notesKey ? { notesKey } : {}) };
+    const output: ReviewOutput = {
+      decision,
+      reviewer: input.reviewer,
+      decidedAt: new Date().toISOString(),
+      version: task.version,
+      via: input.via,
+      ...(notesKey ? { notesKey } : {}),
+    };
     this.audit(executionId, output, task.round, notes.length);
     const done = this.resume(task, { kind: "output", output });
     if (!done) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
@@ -163,7 +212,16 @@ export class ReviewGates {
     this.store.closeGateSync(executionId, task.token);
     const done = this.resume(task, { kind: "expired" });
     if (!done) return undefined;
-    this.store.addAuditSync({ executionId, reviewer: "(none)", decision: "expired", version: task.version, round: task.round, via: "engine", notesChars: 0, decidedAt: new Date().toISOString() });
+    this.store.addAuditSync({
+      executionId,
+      reviewer: "(none)",
+      decision: "expired",
+      version: task.version,
+      round: task.round,
+      via: "engine",
+      notesChars: 0,
+      decidedAt: new Date().toISOString(),
+    });
     return done;
   }
 
@@ -204,7 +262,16 @@ export class ReviewGates {
   }
 
   private audit(executionId: string, output: ReviewOutput, round: number, notesChars: number): void {
-    const entry: ReviewAuditEntry = { executionId, reviewer: output.reviewer, decision: output.decision, version: output.version, round, via: output.via, notesChars, decidedAt: output.decidedAt };
+    const entry: ReviewAuditEntry = {
+      executionId,
+      reviewer: output.reviewer,
+      decision: output.decision,
+      version: output.version,
+      round,
+      via: output.via,
+      notesChars,
+      decidedAt: output.decidedAt,
+    };
     this.store.addAuditSync(entry);
     log("info", "review.decided", { execution: executionId, decision: output.decision, via: output.via, round });
   }
@@ -212,12 +279,17 @@ export class ReviewGates {
   private armExpiry(task: ReviewTask): void {
     this.clearTimer(task.executionId);
     const ms = Math.max(0, Date.parse(task.expiresAt) - Date.now());
-    const timer = setTimeout(() => {
-      this.timers.delete(task.executionId);
-      if (ms > maxTimerMs) return this.armExpiry(task);
-      if (this.engine.isDisposed) return;
-      this.expire(task.executionId).catch((err: Error) => log("error", "review.expire_failed", { execution: task.executionId, error: err.name }));
-    }, Math.min(ms, maxTimerMs));
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(task.executionId);
+        if (ms > maxTimerMs) return this.armExpiry(task);
+        if (this.engine.isDisposed) return;
+        this.expire(task.executionId).catch((err: Error) =>
+          log("error", "review.expire_failed", { execution: task.executionId, error: err.name }),
+        );
+      },
+      Math.min(ms, maxTimerMs),
+    );
     // A process with nothing else to do (the CLI after the gate) does not wait for this.
     timer.unref();
     this.timers.set(task.executionId, timer);

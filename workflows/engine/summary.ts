@@ -2,10 +2,11 @@
  * The execution summary (`affiant run --json`, `affiant runs show`): one
  * entry per state run, in order, joined with the report its handler stored.
  */
+
+import type { ReviewStatus } from "../../core/declaration.ts";
 import type { ReviewAuditEntry } from "../../core/review.ts";
 import { gpuStages, stateNames } from "../../core/state-names.ts";
 import type { EventRow, ExecutionRow, ReportRow } from "./history-db.ts";
-import type { ReviewStatus } from "../../core/declaration.ts";
 
 export interface StateSummary {
   name: string;
@@ -76,10 +77,19 @@ export interface ExecutionSummary {
 /** The review status a succeeded execution's output carries; none for one that did not finish. */
 export function reviewOf(output: unknown): ReviewStatus | undefined {
   const review = output && typeof output === "object" ? (output as { review?: ReviewStatus }).review : undefined;
-  return review && (review.status === "passed" || review.status === "failing-review") ? { status: review.status, failures: Array.isArray(review.failures) ? review.failures : [] } : undefined;
+  return review && (review.status === "passed" || review.status === "failing-review")
+    ? { status: review.status, failures: Array.isArray(review.failures) ? review.failures : [] }
+    : undefined;
 }
 
-const pipelineStages = new Set<string>([stateNames.extract, stateNames.redact, stateNames.index, ...gpuStages, stateNames.score, stateNames.reinject]);
+const pipelineStages = new Set<string>([
+  stateNames.extract,
+  stateNames.redact,
+  stateNames.index,
+  ...gpuStages,
+  stateNames.score,
+  stateNames.reinject,
+]);
 
 /** The stages that completed, from the states' outcomes (shared by the local and the AWS summary). */
 export function completedStages(states: StateSummary[]): string[] {

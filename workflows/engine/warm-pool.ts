@@ -9,9 +9,9 @@
  * What to do with the pool is decided in core/gpu-pool-policy.ts; this file keeps the processes.
  */
 import type { ChildProcess } from "node:child_process";
-import type { StageMetrics } from "../../core/stages/report.ts";
-import type { Registry } from "../../core/registry.ts";
 import { retireReason } from "../../core/gpu-pool-policy.ts";
+import type { Registry } from "../../core/registry.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
 
 /** The registry's `workers` limits a worker enforces itself. */
 export type WarmLimits = Pick<Registry["workers"], "maxTasks" | "idleSeconds" | "maxRssGrowthMb">;

@@ -9,16 +9,16 @@
  * worker of its model, else on a fresh fork; the fallback's local model on a fresh fork.
  */
 import { AsyncLocalStorage } from "node:async_hooks";
-import { fork, spawn, type ChildProcess } from "node:child_process";
-import { WorkerCrashedError, StatesError, StatesErrors } from "../../core/errors.ts";
-import type { StageMetrics } from "../../core/stages/report.ts";
+import { type ChildProcess, fork, spawn } from "node:child_process";
 import type { EngineMessage, WorkerMessage } from "../../containers/llama-worker/channel.ts";
-import type { TaskTokenBroker } from "./task-tokens.ts";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
-import { workerLaunch, workerSource } from "./worker-launch.ts";
-import { countWorker, dropWarm, liveWorkers, poolWarm, takeWarm, warmEnv, type WarmLimits } from "./warm-pool.ts";
-import { loadedWorker } from "./acquire.ts";
 import { childEnv, config } from "../../core/config.ts";
+import { StatesError, StatesErrors, WorkerCrashedError } from "../../core/errors.ts";
+import type { StageMetrics } from "../../core/stages/report.ts";
+import { loadedWorker } from "./acquire.ts";
+import type { TaskTokenBroker } from "./task-tokens.ts";
+import { countWorker, dropWarm, liveWorkers, poolWarm, takeWarm, type WarmLimits, warmEnv } from "./warm-pool.ts";
+import { workerLaunch, workerSource } from "./worker-launch.ts";
 
 /** The worker's source entry (the image runs it through tsx; locally the compiled copy runs). */
 export const workerEntry = workerSource;
@@ -48,7 +48,6 @@ export interface SpawnWorkerOptions {
   /** The worker answered and stays warm, pooled: it no longer belongs to this task's execution. */
   onPooled?: (child: ChildProcess) => void;
 }
-
 
 /**
  * The execution a worker belongs to when it is started deep inside a handler rather than
@@ -81,19 +80,36 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
   const onSpawn = options.onSpawn ?? scope?.onSpawn;
   const launch = await workerLaunch();
   // The execution already ended: start nothing that would outlive it.
-  if (signal?.aborted) throw new StatesError("States.Aborted", JSON.stringify({ stage: options.stage, reason: "the execution was stopped before the worker started" }));
+  if (signal?.aborted)
+    throw new StatesError(
+      "States.Aborted",
+      JSON.stringify({ stage: options.stage, reason: "the execution was stopped before the worker started" }),
+    );
   // A local model started inside a handler (the fallback's): a warm worker of it, loaded
   // under the pool policy before the state's heartbeat clock starts, as an Acquire state does.
   const model = options.env.AFFIANT_MODEL;
   if (!options.taskToken && !options.warm && !options.reserved && scope?.warm && model) {
     const { limits, poolSize } = scope.warm;
-    const got = await loadedWorker({ limits, poolSize, model, stage: options.stage, faults: undefined, signal, timeoutSeconds: options.timeoutSeconds, adopt: (child) => onSpawn?.(child) });
+    const got = await loadedWorker({
+      limits,
+      poolSize,
+      model,
+      stage: options.stage,
+      faults: undefined,
+      signal,
+      timeoutSeconds: options.timeoutSeconds,
+      adopt: (child) => onSpawn?.(child),
+    });
     options = { ...options, warm: { ...limits, model }, reserved: got };
   }
   const adopted = options.reserved && !options.onSpawn ? options.reserved.child : undefined;
   return new Promise((resolve, reject) => {
     // The state's limits, for the worker's own lifeline (the definition passes the same in ECS).
-    const limits = { AFFIANT_STATE_ENTERED_AT: new Date().toISOString(), AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds), AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds) };
+    const limits = {
+      AFFIANT_STATE_ENTERED_AT: new Date().toISOString(),
+      AFFIANT_TIMEOUT_SECONDS: String(options.timeoutSeconds),
+      AFFIANT_HEARTBEAT_SECONDS: String(options.heartbeatSeconds),
+    };
     const warm = options.taskToken ? undefined : options.warm;
     const baseEnv = childEnv({ ...limits, ...(warm ? warmEnv(warm) : {}), ...options.env, AFFIANT_ENQUEUED_AT: String(Date.now()) });
     let token: string | undefined;
@@ -164,15 +180,23 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
         resolve(metrics!);
       }
     };
-    const cause = (reason: string, extra: Record<string, unknown> = {}) => JSON.stringify({ stage: options.stage, reason, pid: child.pid, ...extra });
+    const cause = (reason: string, extra: Record<string, unknown> = {}) =>
+      JSON.stringify({ stage: options.stage, reason, pid: child.pid, ...extra });
 
     const heartbeatMs = options.heartbeatSeconds * 1000;
     let heartbeatTimer = setTimeout(onHeartbeatMissed, heartbeatMs);
     const overallTimer = setTimeout(() => {
-      finish(new StatesError(StatesErrors.Timeout, cause(`the worker ran past TimeoutSeconds (${options.timeoutSeconds} s) and was killed`)));
+      finish(
+        new StatesError(StatesErrors.Timeout, cause(`the worker ran past TimeoutSeconds (${options.timeoutSeconds} s) and was killed`)),
+      );
     }, options.timeoutSeconds * 1000);
     function onHeartbeatMissed() {
-      finish(new StatesError(StatesErrors.HeartbeatTimeout, cause(`no heartbeat for HeartbeatSeconds (${options.heartbeatSeconds} s); the worker was killed`)));
+      finish(
+        new StatesError(
+          StatesErrors.HeartbeatTimeout,
+          cause(`no heartbeat for HeartbeatSeconds (${options.heartbeatSeconds} s); the worker was killed`),
+        ),
+      );
     }
     const onAbort = () => finish(new StatesError("States.Aborted", cause("the execution was stopped")));
     signal?.addEventListener("abort", onAbort);
@@ -209,7 +233,12 @@ export async function spawnWorker(options: SpawnWorkerOptions): Promise<StageMet
     function onExit(code: number | null, exitSignal: NodeJS.Signals | null) {
       // Give a final IPC message already in flight a moment to arrive before calling it a crash.
       setTimeout(() => {
-        finish(new StatesError(WorkerCrashedError.errorName, cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length })));
+        finish(
+          new StatesError(
+            WorkerCrashedError.errorName,
+            cause("the worker exited without a result", { exitCode: code, signal: exitSignal, stderrBytes: stderrTail.length }),
+          ),
+        );
       }, 50);
     }
     child.on("message", onRaw);

@@ -17,7 +17,9 @@ export function writePdf(file: string, pages: string[][], options: WritePdfOptio
   const doc = new PDFDocument({
     autoFirstPage: false,
     info: { Title: options.title ?? "", CreationDate: options.creationDate ?? new Date("2026-01-01T00:00:00Z") },
-    ...(options.userPassword ? { userPassword: options.userPassword, ownerPassword: `${options.userPassword}-owner`, pdfVersion: "1.7" as const } : {}),
+    ...(options.userPassword
+      ? { userPassword: options.userPassword, ownerPassword: `${options.userPassword}-owner`, pdfVersion: "1.7" as const }
+      : {}),
   });
   const out = createWriteStream(file);
   doc.pipe(out);

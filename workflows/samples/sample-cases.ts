@@ -46,7 +46,13 @@ export const vawa: SampleCase = {
     { name: "Jordan Testwell", given: "female" },
     { name: "Morgan Fakerly", given: "male" },
   ],
-  identifiers: [{ text: "A123456789" }, { text: "(555) 010-4477", keep: 6 }, { text: "(555) 010-9000", keep: 6 }, { text: "4417 Placeholder" }, { text: "88 Fictional" }],
+  identifiers: [
+    { text: "A123456789" },
+    { text: "(555) 010-4477", keep: 6 },
+    { text: "(555) 010-9000", keep: 6 },
+    { text: "4417 Placeholder" },
+    { text: "88 Fictional" },
+  ],
   dateOfBirthAsWritten: "03/14/1990",
   caseJson: {
     caseId: "vawa-sample-0001",
@@ -232,15 +238,73 @@ export const tvisa: SampleCase = {
   ],
 };
 
-
 export const sampleCases = [vawa, tvisa];
 
 // Given names by the pronouns the stories use for each person, so a variant still reads right.
 const givenNames = {
-  female: ["Amira", "Lucia", "Nadia", "Irene", "Beatriz", "Carmen", "Daniela", "Farah", "Ines", "Julia", "Leila", "Marisol", "Noor", "Paula", "Selin", "Yara"],
-  male: ["Andres", "Bruno", "Cyrus", "Emil", "Hugo", "Ivan", "Karim", "Luca", "Mateo", "Nico", "Omar", "Rafael", "Stefan", "Tariq", "Joaquin", "Dmitri"],
+  female: [
+    "Amira",
+    "Lucia",
+    "Nadia",
+    "Irene",
+    "Beatriz",
+    "Carmen",
+    "Daniela",
+    "Farah",
+    "Ines",
+    "Julia",
+    "Leila",
+    "Marisol",
+    "Noor",
+    "Paula",
+    "Selin",
+    "Yara",
+  ],
+  male: [
+    "Andres",
+    "Bruno",
+    "Cyrus",
+    "Emil",
+    "Hugo",
+    "Ivan",
+    "Karim",
+    "Luca",
+    "Mateo",
+    "Nico",
+    "Omar",
+    "Rafael",
+    "Stefan",
+    "Tariq",
+    "Joaquin",
+    "Dmitri",
+  ],
 };
-const surnames = ["Castellano", "Okafor", "Lindqvist", "Haddad", "Moreau", "Brennan", "Takeda", "Novak", "Quintero", "Albright", "Delacroix", "Ferreira", "Galloway", "Hollis", "Iwata", "Kowalski", "Marchetti", "Nakamura", "Oyelaran", "Petrov", "Rinaldi", "Sorensen", "Valdivia", "Whitcombe"];
+const surnames = [
+  "Castellano",
+  "Okafor",
+  "Lindqvist",
+  "Haddad",
+  "Moreau",
+  "Brennan",
+  "Takeda",
+  "Novak",
+  "Quintero",
+  "Albright",
+  "Delacroix",
+  "Ferreira",
+  "Galloway",
+  "Hollis",
+  "Iwata",
+  "Kowalski",
+  "Marchetti",
+  "Nakamura",
+  "Oyelaran",
+  "Petrov",
+  "Rinaldi",
+  "Sorensen",
+  "Valdivia",
+  "Whitcombe",
+];
 
 /** A seeded Fisher-Yates shuffle (a copy). */
 function shuffled<T>(items: readonly T[], random: () => number): T[] {
@@ -283,7 +347,10 @@ export function caseVariant(sample: SampleCase, random: () => number, caseId: st
   const values = new Map<string, string>();
   for (const { text, keep = 0 } of sample.identifiers) {
     let seen = 0;
-    values.set(text, text.replace(/\d/g, (d) => (seen++ < keep ? d : String(Math.floor(random() * 10)))));
+    values.set(
+      text,
+      text.replace(/\d/g, (d) => (seen++ < keep ? d : String(Math.floor(random() * 10)))),
+    );
   }
   const dob = String((sample.caseJson.declarant as { dateOfBirth?: string } | undefined)?.dateOfBirth ?? "");
   if (dob) {
@@ -297,7 +364,8 @@ export function caseVariant(sample: SampleCase, random: () => number, caseId: st
   const lowerName = alternation(lowerNames);
   const identifier = alternation(values);
   // Nothing to replace is no rule at all: an empty alternation would match everywhere.
-  const apply = (text: string, pattern: RegExp | undefined, map: Map<string, string>) => (pattern ? text.replace(pattern, (m) => map.get(m)!) : text);
+  const apply = (text: string, pattern: RegExp | undefined, map: Map<string, string>) =>
+    pattern ? text.replace(pattern, (m) => map.get(m)!) : text;
   const rewrite = (text: string) => {
     const mailed = text.replace(/[\w.+-]+(?=@)/g, (local) => apply(local, lowerName, lowerNames));
     return apply(apply(mailed, nameWord, names), identifier, values);
@@ -331,11 +399,17 @@ export async function writeCase(sample: SampleCase, dir: string): Promise<void> 
   for (const scan of sample.scans ?? []) {
     // Typeset the page, render it to an image, and keep only the image: a scan.
     const typeset = path.join(dir, `.${scan.file}.tmp`);
-    await writePdf(typeset, scan.pages.map((lines) => [scan.title, "", ...lines, "", "This document is a fictional sample generated for software testing."]));
+    await writePdf(
+      typeset,
+      scan.pages.map((lines) => [scan.title, "", ...lines, "", "This document is a fictional sample generated for software testing."]),
+    );
     const parser = new PDFParse({ data: readFileSync(typeset) });
     try {
       const shot = await parser.getScreenshot({ scale: 2, imageBuffer: true, imageDataUrl: false });
-      await writeImagePdf(path.join(dir, scan.file), shot.pages.map((p) => p.data));
+      await writeImagePdf(
+        path.join(dir, scan.file),
+        shot.pages.map((p) => p.data),
+      );
     } finally {
       await parser.destroy();
       rmSync(typeset, { force: true });

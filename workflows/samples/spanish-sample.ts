@@ -15,7 +15,12 @@ export const vawaSpanish: SampleCase = {
     { name: "Marta Ejemplar", given: "female" },
     { name: "Tomás Muestra", given: "male" },
   ],
-  identifiers: [{ text: "A234567891" }, { text: "(555) 010-6612", keep: 6 }, { text: "(555) 010-7788", keep: 6 }, { text: "2208 Sample Street" }],
+  identifiers: [
+    { text: "A234567891" },
+    { text: "(555) 010-6612", keep: 6 },
+    { text: "(555) 010-7788", keep: 6 },
+    { text: "2208 Sample Street" },
+  ],
   dateOfBirthAsWritten: "07/21/1988",
   caseJson: {
     caseId: "vawa-es-sample-0001",

@@ -60,7 +60,11 @@ export async function apiFetch(path: string): Promise<Response> {
   if (res.ok) return res;
   const body = (await res.json().catch(() => ({}))) as ErrorBody | null;
   const e = body?.error ?? {};
-  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : `HTTP ${res.status}`, typeof e.message === "string" && e.message ? e.message : res.statusText);
+  throw new ApiError(
+    res.status,
+    typeof e.name === "string" && e.name ? e.name : `HTTP ${res.status}`,
+    typeof e.message === "string" && e.message ? e.message : res.statusText,
+  );
 }
 
 /** A JSON POST to the API; a non-2xx answer is an ApiError, as apiFetch's. */
@@ -72,7 +76,11 @@ export async function apiPost(path: string, body: unknown): Promise<unknown> {
   const json = (await res.json().catch(() => ({}))) as ErrorBody | null;
   if (res.ok) return json;
   const e = json?.error ?? {};
-  throw new ApiError(res.status, typeof e.name === "string" && e.name ? e.name : `HTTP ${res.status}`, typeof e.message === "string" && e.message ? e.message : res.statusText);
+  throw new ApiError(
+    res.status,
+    typeof e.name === "string" && e.name ? e.name : `HTTP ${res.status}`,
+    typeof e.message === "string" && e.message ? e.message : res.statusText,
+  );
 }
 
 /** The API's JSON, trusted to have the shape of api/viewer/browser/types.ts. */

@@ -33,7 +33,10 @@ function schedule(fn: () => void): void {
 function crumbs(items: Array<{ text: string; href?: string }>): void {
   replaceChildren(
     byId("crumbs"),
-    items.map((it, i) => [i ? h("span", { class: "sep" }, "/") : null, it.href ? h("a", { href: it.href }, it.text) : h("span", null, it.text)]),
+    items.map((it, i) => [
+      i ? h("span", { class: "sep" }, "/") : null,
+      it.href ? h("a", { href: it.href }, it.text) : h("span", null, it.text),
+    ]),
   );
 }
 
@@ -42,7 +45,15 @@ function renderTokenGate(rejected: boolean): void {
   stopPolling();
   crumbs([]);
   byId("signout").hidden = true;
-  const input = h("input", { type: "password", id: "token-input", name: "token", autocomplete: "off", required: "required", placeholder: "AFFIANT_API_TOKEN", "aria-label": "API token" });
+  const input = h("input", {
+    type: "password",
+    id: "token-input",
+    name: "token",
+    autocomplete: "off",
+    required: "required",
+    placeholder: "AFFIANT_API_TOKEN",
+    "aria-label": "API token",
+  });
   const form = h(
     "form",
     {
@@ -68,7 +79,11 @@ function renderTokenGate(rejected: boolean): void {
           : "This server protects its runs with a bearer token. Enter the AFFIANT_API_TOKEN that affiant serve was started with, or open the page as /#token=<token>.",
       ),
       form,
-      h("p", { class: "muted small" }, "The token stays in this browser tab (sessionStorage) and is sent only as an Authorization header to this server."),
+      h(
+        "p",
+        { class: "muted small" },
+        "The token stays in this browser tab (sessionStorage) and is sent only as an Authorization header to this server.",
+      ),
     ]),
   );
   input.focus();
@@ -153,11 +168,25 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
           "div",
           { class: "table-wrap" },
           h("table", { class: "executions", id: "executions" }, [
-            h("thead", null, h("tr", null, ["Status", "Case", "Execution", "Started", "Ended", "Duration"].map((t, i) => h("th", { class: i === 5 ? "num" : null }, t)))),
+            h(
+              "thead",
+              null,
+              h(
+                "tr",
+                null,
+                ["Status", "Case", "Execution", "Started", "Ended", "Duration"].map((t, i) =>
+                  h("th", { class: i === 5 ? "num" : null }, t),
+                ),
+              ),
+            ),
             h("tbody", null, rows),
           ]),
         )
-      : h("p", { class: "muted empty", id: "no-executions" }, "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run."),
+      : h(
+          "p",
+          { class: "muted empty", id: "no-executions" },
+          "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run.",
+        ),
     more ? h("p", { class: "muted small" }, `Showing the latest ${list.length} executions; affiant runs list shows them all.`) : null,
   ]);
 }
@@ -181,7 +210,10 @@ function showDetail(id: string, gen: number): void {
       if (gen !== generation) return;
       byId("signout").hidden = !getToken();
       const scrollX = document.getElementById("graph")?.scrollLeft || 0;
-      replaceChildren(view(), renderDetail(summary, definition, () => route()));
+      replaceChildren(
+        view(),
+        renderDetail(summary, definition, () => route()),
+      );
       const graph = document.getElementById("graph");
       if (graph) graph.scrollLeft = scrollX;
       // Waiting for the attorney changes nothing until they decide: no polling under the form.

@@ -6,12 +6,12 @@
  * warm idle time charged to it.
  */
 import { apiFetch } from "./api.ts";
-import { h, showToast, type Child } from "./dom.ts";
+import { type Child, h, showToast } from "./dom.ts";
 import { causeMessage, errorText, fmtCost, fmtDuration, fmtMs, fmtNum, fmtTime, statusBadge } from "./format.ts";
-import { findState, renderGraph, STATUS_TEXT, type GraphStatus } from "./graph.ts";
-import type { ExecutionSummary, StateMachine, StateRun } from "./types.ts";
+import { findState, type GraphStatus, renderGraph, STATUS_TEXT } from "./graph.ts";
 import { renderAuditLog, renderReviewForm } from "./review.ts";
 import { renderReviewDocumentSection } from "./review-document.ts";
+import type { ExecutionSummary, StateMachine, StateRun } from "./types.ts";
 
 type SegmentKey = "queueMs" | "loadMs" | "promptMs" | "genMs";
 
@@ -28,8 +28,13 @@ function runMs(run: StateRun): number {
   return Number.isNaN(start) || Number.isNaN(end) ? 0 : Math.max(0, end - start);
 }
 
-export function renderDetail(summary: ExecutionSummary, definition: StateMachine | null, onDecided: () => void = () => undefined): HTMLDivElement {
-  const output: Record<string, unknown> = summary.output && typeof summary.output === "object" ? (summary.output as Record<string, unknown>) : {};
+export function renderDetail(
+  summary: ExecutionSummary,
+  definition: StateMachine | null,
+  onDecided: () => void = () => undefined,
+): HTMLDivElement {
+  const output: Record<string, unknown> =
+    summary.output && typeof summary.output === "object" ? (summary.output as Record<string, unknown>) : {};
   const runs = summary.states || [];
   const fallbacks = runs.filter((r) => r.fallbackReason || /Fallback$/.test(r.name)).length;
   const gpuRuns = runs.filter((r) => r.model);
@@ -42,7 +47,11 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     fact("Duration", fmtDuration(summary.startedAt, summary.endedAt) + (summary.endedAt ? "" : " so far"), "duration"),
     fact("Total cost", fmtCost(totalCost), "cost"),
     // Warm model workers' idle time is charged to the case that takes them: shown, not hidden.
-    fact("GPU-seconds", summary.gpu ? `${fmtNum(summary.gpu.seconds, 1)} s (warm idle ${fmtNum(summary.gpu.warmIdleSeconds, 1)} s)` : "–", "gpu-seconds"),
+    fact(
+      "GPU-seconds",
+      summary.gpu ? `${fmtNum(summary.gpu.seconds, 1)} s (warm idle ${fmtNum(summary.gpu.warmIdleSeconds, 1)} s)` : "–",
+      "gpu-seconds",
+    ),
     fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
     fact("Review", reviewBadge(summary.quality), "review"),
     fact("State runs", String(runs.length), "runs"),
@@ -63,7 +72,9 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
       h("strong", null, summary.error || "Error"),
       summary.cause ? h("p", null, causeMessage(summary.cause)) : null,
       // What the failed run leaves behind: the stages whose outputs are stored.
-      summary.completedStages ? h("p", { id: "completed-stages" }, `Completed stages: ${summary.completedStages.join(", ") || "none"}`) : null,
+      summary.completedStages
+        ? h("p", { id: "completed-stages" }, `Completed stages: ${summary.completedStages.join(", ") || "none"}`)
+        : null,
     ]);
   }
 
@@ -78,7 +89,10 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
 
   return h("div", { class: "detail" }, [
     h("section", { class: "card summary-card" }, [
-      h("div", { class: "card-head" }, [h("div", null, [h("h1", null, summary.caseId), h("code", { class: "exec-id" }, summary.executionId)]), actions]),
+      h("div", { class: "card-head" }, [
+        h("div", null, [h("h1", null, summary.caseId), h("code", { class: "exec-id" }, summary.executionId)]),
+        actions,
+      ]),
       facts,
       reviewBox,
       errorBox,
@@ -86,18 +100,29 @@ export function renderDetail(summary: ExecutionSummary, definition: StateMachine
     summary.waitingFor ? renderReviewForm(summary, onDecided) : null,
     summary.reviewAudit?.length ? renderAuditLog(summary.reviewAudit) : null,
     // Reinject has written it by the time the execution waits for the attorney or has succeeded.
-    summary.waitingFor || summary.status === "SUCCEEDED" ? renderReviewDocumentSection(summary.executionId, summary.status + (summary.review ? `:${summary.review.round}` : "")) : null,
+    summary.waitingFor || summary.status === "SUCCEEDED"
+      ? renderReviewDocumentSection(summary.executionId, summary.status + (summary.review ? `:${summary.review.round}` : ""))
+      : null,
     h("section", { class: "card" }, [
       h("div", { class: "card-head" }, [h("h2", null, "State graph"), graphLegend()]),
-      h("div", { class: "graph-wrap", id: "graph" }, definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API.")),
+      h(
+        "div",
+        { class: "graph-wrap", id: "graph" },
+        definition ? renderGraph(definition, summary) : h("p", { class: "muted" }, "The definition is not available from this API."),
+      ),
     ]),
-    h("section", { class: "card" }, [h("div", { class: "card-head" }, [h("h2", null, "State runs"), timingLegend()]), renderRunsTable(runs, summary.startedAt, definition)]),
+    h("section", { class: "card" }, [
+      h("div", { class: "card-head" }, [h("h2", null, "State runs"), timingLegend()]),
+      renderRunsTable(runs, summary.startedAt, definition),
+    ]),
   ]);
 }
 
 function reviewBadge(review: ExecutionSummary["quality"]): HTMLSpanElement | string {
   if (!review) return "–";
-  return review.status === "passed" ? h("span", { class: "badge badge-succeeded" }, "passed") : h("span", { class: "badge badge-failed" }, "FAILING REVIEW");
+  return review.status === "passed"
+    ? h("span", { class: "badge badge-succeeded" }, "passed")
+    : h("span", { class: "badge badge-failed" }, "FAILING REVIEW");
 }
 
 function fact(label: string, value: Child, key: string): HTMLDivElement {
@@ -109,7 +134,9 @@ function graphLegend(): HTMLUListElement {
   return h(
     "ul",
     { class: "legend" },
-    keys.map((k) => h("li", null, [h("span", { class: `swatch status-${k}` }), STATUS_TEXT[k]])).concat([h("li", null, [h("span", { class: "line-swatch dashed" }), "catch → fallback"])]),
+    keys
+      .map((k) => h("li", null, [h("span", { class: `swatch status-${k}` }), STATUS_TEXT[k]]))
+      .concat([h("li", null, [h("span", { class: "line-swatch dashed" }), "catch → fallback"])]),
   );
 }
 
@@ -117,7 +144,9 @@ function timingLegend(): HTMLUListElement {
   return h(
     "ul",
     { class: "legend" },
-    SEGMENTS.map((seg) => h("li", null, [h("span", { class: `swatch seg-${seg.key}` }), seg.label])).concat([h("li", null, [h("span", { class: "swatch seg-other" }), "other (wall time)"])]),
+    SEGMENTS.map((seg) => h("li", null, [h("span", { class: `swatch seg-${seg.key}` }), seg.label])).concat([
+      h("li", null, [h("span", { class: "swatch seg-other" }), "other (wall time)"]),
+    ]),
   );
 }
 
@@ -134,30 +163,68 @@ function renderRunsTable(runs: StateRun[], executionStart: string, definition: S
     h(
       "tr",
       null,
-      ["State", "Status", `Timing (scale ${fmtMs(scale)})`, "Wall", "Model", "Provider", "Fallback reason", "Tokens in/out", "Tok/s", "Ctx · RSS", "Cost"].map((t, i) => h("th", { class: i >= 7 || i === 3 ? "num" : null }, t)),
+      [
+        "State",
+        "Status",
+        `Timing (scale ${fmtMs(scale)})`,
+        "Wall",
+        "Model",
+        "Provider",
+        "Fallback reason",
+        "Tokens in/out",
+        "Tok/s",
+        "Ctx · RSS",
+        "Cost",
+      ].map((t, i) => h("th", { class: i >= 7 || i === 3 ? "num" : null }, t)),
     ),
   );
   const body = h("tbody");
   runs.forEach((r, i) => {
-    const status = r.status === "SUCCEEDED" ? "succeeded" : r.status === "RUNNING" ? "running" : r.status === "ABORTED" ? "aborted" : wasCaught(runs, i, definition) ? "caught" : "failed";
+    const status =
+      r.status === "SUCCEEDED"
+        ? "succeeded"
+        : r.status === "RUNNING"
+          ? "running"
+          : r.status === "ABORTED"
+            ? "aborted"
+            : wasCaught(runs, i, definition)
+              ? "caught"
+              : "failed";
     const tps = typeof r.tokensPerSecond === "number" ? r.tokensPerSecond : r.genMs && r.tokensOut ? r.tokensOut / (r.genMs / 1000) : null;
     body.appendChild(
       h("tr", { class: `run status-row-${status}`, "data-state": r.name, "data-run": i }, [
-        h("td", { class: "state-name" }, [r.name, h("span", { class: "run-start" }, Number.isNaN(t0) ? "" : `started +${fmtMs(Date.parse(r.startedAt) - t0)}`)]),
+        h("td", { class: "state-name" }, [
+          r.name,
+          h("span", { class: "run-start" }, Number.isNaN(t0) ? "" : `started +${fmtMs(Date.parse(r.startedAt) - t0)}`),
+        ]),
         h("td", { "data-col": "status" }, statusBadge(status === "caught" ? "CAUGHT" : r.status)),
         h("td", { class: "timing" }, timingBar(r, scale)),
         h("td", { class: "num", "data-col": "wall" }, r.endedAt ? fmtMs(runMs(r)) : "running"),
         h("td", { "data-col": "model" }, r.model ? h("code", null, r.model) : dash()),
         h("td", { "data-col": "provider" }, r.provider ? h("span", { class: "provider" }, r.provider) : dash()),
         h("td", { "data-col": "fallback", class: r.fallbackReason ? "fallback" : null }, r.fallbackReason || dash()),
-        h("td", { class: "num", "data-col": "tokens" }, r.tokensIn === null && r.tokensOut === null ? dash() : `${fmtNum(r.tokensIn)} / ${fmtNum(r.tokensOut)}`),
+        h(
+          "td",
+          { class: "num", "data-col": "tokens" },
+          r.tokensIn === null && r.tokensOut === null ? dash() : `${fmtNum(r.tokensIn)} / ${fmtNum(r.tokensOut)}`,
+        ),
         h("td", { class: "num", "data-col": "tps" }, tps === null ? dash() : fmtNum(tps, 1)),
-        h("td", { class: "num", "data-col": "context" }, r.contextSize || r.peakRssMb ? `${fmtNum(r.contextSize)} · ${r.peakRssMb ? `${fmtNum(r.peakRssMb)} MB` : "–"}` : dash()),
+        h(
+          "td",
+          { class: "num", "data-col": "context" },
+          r.contextSize || r.peakRssMb ? `${fmtNum(r.contextSize)} · ${r.peakRssMb ? `${fmtNum(r.peakRssMb)} MB` : "–"}` : dash(),
+        ),
         h("td", { class: "num", "data-col": "cost" }, r.costUsd === null || r.costUsd === undefined ? dash() : fmtCost(r.costUsd)),
       ]),
     );
     if (r.error || r.cause) {
-      body.appendChild(h("tr", { class: "run-error" }, h("td", { colspan: 11 }, [h("strong", null, r.error || "Error"), r.cause ? ` — ${causeMessage(r.cause)}` : ""])));
+      body.appendChild(
+        h(
+          "tr",
+          { class: "run-error" },
+          h("td", { colspan: 11 }, [h("strong", null, r.error || "Error"), r.cause ? ` — ${causeMessage(r.cause)}` : ""]),
+        ),
+      );
     }
   });
   if (!runs.length) body.appendChild(h("tr", null, h("td", { colspan: 11, class: "muted" }, "No state has started yet.")));

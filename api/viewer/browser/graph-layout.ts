@@ -78,11 +78,25 @@ function graphEdges(states: Record<string, AslState>): Edge[] {
   return edges.filter((e) => states[e.to]);
 }
 
-const choiceOps: Record<string, string> = { BooleanEquals: "=", StringEquals: "=", NumericEquals: "=", NumericLessThan: "<", NumericGreaterThan: ">", NumericLessThanEquals: "≤", NumericGreaterThanEquals: "≥" };
+const choiceOps: Record<string, string> = {
+  BooleanEquals: "=",
+  StringEquals: "=",
+  NumericEquals: "=",
+  NumericLessThan: "<",
+  NumericGreaterThan: ">",
+  NumericLessThanEquals: "≤",
+  NumericGreaterThanEquals: "≥",
+};
 
 function choiceLabel(rule: ChoiceRule): string {
   // An And of tests (TranslateDeclarationNeeded: present and "es") reads as its comparisons.
-  if (Array.isArray(rule.And)) return (rule.And as ChoiceRule[]).filter((r) => !("IsPresent" in r)).map(choiceLabel).join(" and ") || "choice";
+  if (Array.isArray(rule.And))
+    return (
+      (rule.And as ChoiceRule[])
+        .filter((r) => !("IsPresent" in r))
+        .map(choiceLabel)
+        .join(" and ") || "choice"
+    );
   const v = String(rule.Variable || "").replace(/^\$\./, "");
   for (const op in choiceOps) if (op in rule) return `${v} ${choiceOps[op]} ${String(rule[op])}`;
   return v || "choice";

@@ -4,13 +4,20 @@
  */
 import { s } from "./dom.ts";
 import { fmtDuration } from "./format.ts";
-import { G, get, layoutMachine, type Edge, type Layout } from "./graph-layout.ts";
+import { type Edge, G, get, type Layout, layoutMachine } from "./graph-layout.ts";
 import type { AslState, ExecutionSummary, StateMachine, StateRun } from "./types.ts";
 
 /** A state's latest outcome; `caught` = failed into its Catch. */
 export type GraphStatus = "not-run" | "running" | "succeeded" | "failed" | "caught" | "aborted";
 
-export const STATUS_TEXT: Record<GraphStatus, string> = { "not-run": "not run", running: "running", succeeded: "succeeded", failed: "failed", caught: "caught → fallback", aborted: "stopped with the execution" };
+export const STATUS_TEXT: Record<GraphStatus, string> = {
+  "not-run": "not run",
+  running: "running",
+  succeeded: "succeeded",
+  failed: "failed",
+  caught: "caught → fallback",
+  aborted: "stopped with the execution",
+};
 
 interface StatusEntry {
   status: GraphStatus;
@@ -20,7 +27,10 @@ interface StatusEntry {
 }
 
 /** Per state name: its latest run's status (caught = failed into its Catch), and run count. */
-function stateStatuses(summary: ExecutionSummary | null | undefined, definitionStates: Record<string, AslState>): Record<string, StatusEntry> {
+function stateStatuses(
+  summary: ExecutionSummary | null | undefined,
+  definitionStates: Record<string, AslState>,
+): Record<string, StatusEntry> {
   const result: Record<string, StatusEntry> = {};
   const runs = summary?.states || [];
   runs.forEach((run, i) => {
@@ -28,7 +38,8 @@ function stateStatuses(summary: ExecutionSummary | null | undefined, definitionS
     entry.runs++;
     entry.run = run;
     entry.index = i;
-    entry.status = run.status === "SUCCEEDED" ? "succeeded" : run.status === "RUNNING" ? "running" : run.status === "ABORTED" ? "aborted" : "failed";
+    entry.status =
+      run.status === "SUCCEEDED" ? "succeeded" : run.status === "RUNNING" ? "running" : run.status === "ABORTED" ? "aborted" : "failed";
   });
   for (const name of Object.keys(result)) {
     const entry = get(result, name);
@@ -58,13 +69,24 @@ export function findState(states: Record<string, AslState> | undefined, name: st
 export function renderGraph(definition: StateMachine, summary: ExecutionSummary): SVGSVGElement {
   const statuses = stateStatuses(summary, definition.States);
   const layout = layoutMachine(definition);
-  const svg = s("svg", { class: "graph", width: layout.width, height: layout.height, viewBox: `0 0 ${layout.width} ${layout.height}`, role: "img", "aria-label": "State graph" });
+  const svg = s("svg", {
+    class: "graph",
+    width: layout.width,
+    height: layout.height,
+    viewBox: `0 0 ${layout.width} ${layout.height}`,
+    role: "img",
+    "aria-label": "State graph",
+  });
   svg.appendChild(
     s(
       "defs",
       null,
       ["next", "catch", "back", "taken"].map((k) =>
-        s("marker", { id: `arrow-${k}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" }, s("path", { d: "M 0 0 L 10 5 L 0 10 z", class: `arrowhead arrowhead-${k}` })),
+        s(
+          "marker",
+          { id: `arrow-${k}`, viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7, orient: "auto-start-reverse" },
+          s("path", { d: "M 0 0 L 10 5 L 0 10 z", class: `arrowhead arrowhead-${k}` }),
+        ),
       ),
     ),
   );
@@ -83,12 +105,23 @@ function drawLayout(svg: SVGSVGElement, layout: Layout, ox: number, oy: number, 
     const info = statuses[name] || { status: "not-run", runs: 0 };
     const x = ox + a.x;
     const y = oy + a.y;
-    const g = s("g", { class: `node node-${st.Type.toLowerCase()} status-${info.status}`, "data-state": name, "data-status": info.status, transform: `translate(${x},${y})` });
+    const g = s("g", {
+      class: `node node-${st.Type.toLowerCase()} status-${info.status}`,
+      "data-state": name,
+      "data-status": info.status,
+      transform: `translate(${x},${y})`,
+    });
     g.appendChild(s("title", null, `${name} (${st.Type}): ${STATUS_TEXT[info.status]}${info.runs > 1 ? `, ${info.runs} runs` : ""}`));
     if (st.Type === "Parallel") {
       g.appendChild(s("rect", { class: "frame", width: a.w, height: a.h, rx: 10 }));
       g.appendChild(s("text", { class: "node-name", x: 12, y: 20 }, name));
-      g.appendChild(s("text", { class: "node-sub", x: a.w - 12, y: 20, "text-anchor": "end" }, `Parallel · ${(st.Branches || []).length} branches${info.runs > 1 ? ` · ×${info.runs}` : ""}`));
+      g.appendChild(
+        s(
+          "text",
+          { class: "node-sub", x: a.w - 12, y: 20, "text-anchor": "end" },
+          `Parallel · ${(st.Branches || []).length} branches${info.runs > 1 ? ` · ×${info.runs}` : ""}`,
+        ),
+      );
       nodeLayer.appendChild(g);
       for (const b of get(layout.box, name).branches ?? []) drawLayout(svg, b, x + b.dx, y + G.head - G.pad / 2, statuses);
       continue;
@@ -127,7 +160,12 @@ function drawEdge(layout: Layout, e: Edge, ox: number, oy: number, statuses: Rec
   const b = get(layout.at, e.to);
   const from = statuses[e.from];
   const to = statuses[e.to];
-  const took = !!from && !!to && (e.kind === "catch" ? from.status === "caught" : from.status !== "not-run" && to.status !== "not-run" && !(from.status === "caught" && e.kind === "next"));
+  const took =
+    !!from &&
+    !!to &&
+    (e.kind === "catch"
+      ? from.status === "caught"
+      : from.status !== "not-run" && to.status !== "not-run" && !(from.status === "caught" && e.kind === "next"));
   let d: string;
   let lx: number;
   let ly: number;
@@ -155,11 +193,27 @@ function drawEdge(layout: Layout, e: Edge, ox: number, oy: number, statuses: Rec
     ly = straight ? sy + 12 : my - 5;
   }
   const kind = e.back ? "back" : e.kind === "catch" ? "catch" : "next";
-  const g = s("g", { class: `edge edge-${e.kind}${e.back ? " edge-back" : ""}${took ? " edge-taken" : ""}`, "data-from": e.from, "data-to": e.to, transform: `translate(${ox},${oy})` });
+  const g = s("g", {
+    class: `edge edge-${e.kind}${e.back ? " edge-back" : ""}${took ? " edge-taken" : ""}`,
+    "data-from": e.from,
+    "data-to": e.to,
+    transform: `translate(${ox},${oy})`,
+  });
   g.appendChild(s("path", { d, "marker-end": `url(#arrow-${took ? "taken" : kind})` }));
   if (e.back && !e.label) e.label = "loop";
   if (e.label && (e.kind !== "next" || e.back)) {
-    g.appendChild(s("text", { class: "edge-label", x: lx, y: ly, "text-anchor": e.back ? "end" : e.kind === "catch" ? "middle" : Math.abs(a.x - b.x) < 1 ? "start" : "middle" }, e.label));
+    g.appendChild(
+      s(
+        "text",
+        {
+          class: "edge-label",
+          x: lx,
+          y: ly,
+          "text-anchor": e.back ? "end" : e.kind === "catch" ? "middle" : Math.abs(a.x - b.x) < 1 ? "start" : "middle",
+        },
+        e.label,
+      ),
+    );
   }
   if (e.errors) g.appendChild(s("title", null, `Catch ${e.errors.join(", ")}`));
   return g;

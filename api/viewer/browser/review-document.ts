@@ -6,7 +6,7 @@
  * elements not covered and the exhibit list. Text nodes only (dom.ts).
  */
 import { apiJson } from "./api.ts";
-import { h, type Child } from "./dom.ts";
+import { type Child, h } from "./dom.ts";
 import { errorText } from "./format.ts";
 import type { ReviewDocument } from "./types.ts";
 
@@ -26,7 +26,10 @@ export function renderReviewDocumentSection(executionId: string, round: string):
   const key = `${executionId}\0${round}`;
   const body = h("div", { id: "review-document-body" });
   const show = h("button", { type: "button", class: "button", id: "review-document-show" }, "Show the review document (client data)");
-  const section = h("section", { class: "card", id: "review-document" }, [h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]), body]);
+  const section = h("section", { class: "card", id: "review-document" }, [
+    h("div", { class: "card-head" }, [h("h2", null, "Review document"), opened.has(executionId) ? null : show]),
+    body,
+  ]);
   const load = () => {
     const doc = loaded.get(key);
     if (doc) return body.replaceChildren(renderReviewDocument(doc));
@@ -38,7 +41,13 @@ export function renderReviewDocumentSection(executionId: string, round: string):
       })
       .catch((err: unknown) => {
         const e = errorText(err);
-        body.replaceChildren(h("p", { class: "error-text", id: "review-document-error" }, (e.name ? `${e.name}: ` : "") + (e.message || "could not load the review document")));
+        body.replaceChildren(
+          h(
+            "p",
+            { class: "error-text", id: "review-document-error" },
+            (e.name ? `${e.name}: ` : "") + (e.message || "could not load the review document"),
+          ),
+        );
       });
   };
   show.addEventListener("click", () => {
@@ -47,40 +56,82 @@ export function renderReviewDocumentSection(executionId: string, round: string):
     load();
   });
   if (opened.has(executionId)) load();
-  else body.appendChild(h("p", { class: "muted" }, "Per paragraph its text, exhibits and unsupported sentences; facts to confirm, contradictions between sources, documents never cited, elements not covered and the exhibit list."));
+  else
+    body.appendChild(
+      h(
+        "p",
+        { class: "muted" },
+        "Per paragraph its text, exhibits and unsupported sentences; facts to confirm, contradictions between sources, documents never cited, elements not covered and the exhibit list.",
+      ),
+    );
   return section;
 }
 
 function list(id: string, title: string, items: Child[], none: string): HTMLElement {
-  return h("div", { class: "review-part", id }, [h("h3", null, title), items.length ? h("ul", null, items.map((i) => h("li", null, i))) : h("p", { class: "muted" }, none)]);
+  return h("div", { class: "review-part", id }, [
+    h("h3", null, title),
+    items.length
+      ? h(
+          "ul",
+          null,
+          items.map((i) => h("li", null, i)),
+        )
+      : h("p", { class: "muted" }, none),
+  ]);
 }
 
 export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
   const verdict =
     doc.review.status === "passed"
       ? h("p", { id: "review-document-verdict" }, h("span", { class: "badge badge-succeeded" }, "quality gate passed"))
-      : h("p", { id: "review-document-verdict" }, [h("span", { class: "badge badge-failed" }, "FAILING REVIEW"), ` ${doc.review.failures.join("; ")}`]);
+      : h("p", { id: "review-document-verdict" }, [
+          h("span", { class: "badge badge-failed" }, "FAILING REVIEW"),
+          ` ${doc.review.failures.join("; ")}`,
+        ]);
   const paragraphs = doc.paragraphs.map((p) =>
     h("article", { class: "review-paragraph", "data-element": p.element }, [
       h("h3", null, `${p.number}. ${p.heading}`),
       p.citation ? h("p", { class: "muted" }, p.citation) : null,
       p.sentences
-        ? h("ol", { class: "review-sentences" }, p.sentences.map((s) => h("li", null, [`${s.text} `, h("span", { class: "muted" }, `(${s.exhibits.join("; ") || "no exhibit"})`)])))
+        ? h(
+            "ol",
+            { class: "review-sentences" },
+            p.sentences.map((s) =>
+              h("li", null, [`${s.text} `, h("span", { class: "muted" }, `(${s.exhibits.join("; ") || "no exhibit"})`)]),
+            ),
+          )
         : p.texts.map((t, i) => h("p", { class: "review-text", "data-version": doc.versions[i] ?? "" }, t || "(nothing drafted)")),
       h("p", { class: "review-cites" }, `Cites: ${p.exhibits.join("; ") || "no exhibit"}`),
-      p.unsupported.map((u) => h("p", { class: "error-text review-unsupported" }, `Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`)),
+      p.unsupported.map((u) =>
+        h("p", { class: "error-text review-unsupported" }, `Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`),
+      ),
     ]),
   );
   const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), ` (${q.document}): “${q.quote}”`];
   return h("div", { class: "review-document" }, [
     verdict,
     h("div", { id: "review-paragraphs" }, paragraphs),
-    list("review-judges", "Judges' notes", doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`), "none recorded"),
-    list("review-facts", "Facts to confirm with the client", doc.factsToConfirm.map((f) => `“${f.item}”: ${f.why.join("; ")} (${f.where.join("; ")})`), "none"),
+    list(
+      "review-judges",
+      "Judges' notes",
+      doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`),
+      "none recorded",
+    ),
+    list(
+      "review-facts",
+      "Facts to confirm with the client",
+      doc.factsToConfirm.map((f) => `“${f.item}”: ${f.why.join("; ")} (${f.where.join("; ")})`),
+      "none",
+    ),
     list(
       "review-contradictions",
       "Contradictions between sources",
-      doc.contradictions.map((c) => [c.kind === "cause" ? `Same event (${c.event}) told as an accident in ` : `Same injury dated differently (${c.event}): `, ...quote(c.first), c.kind === "cause" ? " and as inflicted in " : " against ", ...quote(c.second)]),
+      doc.contradictions.map((c) => [
+        c.kind === "cause" ? `Same event (${c.event}) told as an accident in ` : `Same injury dated differently (${c.event}): `,
+        ...quote(c.first),
+        c.kind === "cause" ? " and as inflicted in " : " against ",
+        ...quote(c.second),
+      ]),
       "none found",
     ),
     list("review-placeholders", "Placeholder problems left", doc.placeholderProblems, "none"),
@@ -89,7 +140,10 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
     list(
       "review-exhibits",
       "Exhibit list",
-      doc.exhibits.map((e) => `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`),
+      doc.exhibits.map(
+        (e) =>
+          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
+      ),
       "none",
     ),
     doc.notChecked.length ? h("p", { class: "muted" }, `Not checked by Affiant yet: ${doc.notChecked.join("; ")}.`) : null,

@@ -13,8 +13,21 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
   const review = summary.review;
   const approve = h("input", { type: "radio", name: "decision", value: "approve", id: "review-approve", checked: true });
   const changes = h("input", { type: "radio", name: "decision", value: "changes", id: "review-changes" });
-  const notes = h("textarea", { id: "review-notes", name: "notes", rows: 6, placeholder: "What to change (required for changes). Names are redacted before any model reads them." });
-  const reviewer = h("input", { id: "review-reviewer", name: "reviewer", type: "text", required: true, maxlength: 200, autocomplete: "name", placeholder: "Your name" });
+  const notes = h("textarea", {
+    id: "review-notes",
+    name: "notes",
+    rows: 6,
+    placeholder: "What to change (required for changes). Names are redacted before any model reads them.",
+  });
+  const reviewer = h("input", {
+    id: "review-reviewer",
+    name: "reviewer",
+    type: "text",
+    required: true,
+    maxlength: 200,
+    autocomplete: "name",
+    placeholder: "Your name",
+  });
   const message = h("p", { id: "review-error", class: "error-text", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "button", id: "review-submit" }, "Send decision");
   const form = h(
@@ -27,7 +40,12 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
         submit.disabled = true;
         message.hidden = true;
         const decision = changes.checked ? "changes" : "approve";
-        apiPost(`/executions/${encodeURIComponent(summary.executionId)}/review`, { decision, notes: notes.value || undefined, reviewer: reviewer.value, via: "viewer" })
+        apiPost(`/executions/${encodeURIComponent(summary.executionId)}/review`, {
+          decision,
+          notes: notes.value || undefined,
+          reviewer: reviewer.value,
+          via: "viewer",
+        })
           .then(() => onDecided())
           .catch((err: unknown) => {
             const e = errorText(err);
@@ -52,7 +70,12 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
     ],
   );
   return h("section", { class: "card", id: "review" }, [
-    h("div", { class: "card-head" }, [h("h2", null, "Attorney review"), review ? h("span", { class: "muted small", id: "review-window" }, `Round ${review.round} · open until ${fmtTime(review.expiresAt)}`) : null]),
+    h("div", { class: "card-head" }, [
+      h("h2", null, "Attorney review"),
+      review
+        ? h("span", { class: "muted small", id: "review-window" }, `Round ${review.round} · open until ${fmtTime(review.expiresAt)}`)
+        : null,
+    ]),
     h("p", null, "The execution waits in AttorneyReview. Read the draft, then approve it or ask for changes."),
     form,
   ]);
@@ -65,7 +88,15 @@ export function renderAuditLog(audit: ReviewAuditEntry[]): HTMLElement {
       "div",
       { class: "table-wrap" },
       h("table", { class: "audit" }, [
-        h("thead", null, h("tr", null, ["When", "Decision", "Reviewer", "Via", "Round", "Draft"].map((t) => h("th", null, t)))),
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            ["When", "Decision", "Reviewer", "Via", "Round", "Draft"].map((t) => h("th", null, t)),
+          ),
+        ),
         h(
           "tbody",
           null,
