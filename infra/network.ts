@@ -19,6 +19,7 @@ export const interfaceEndpoints = {
   textract: "Extract's OCR in AWS",
   comprehend: "Redact's PII detection",
   xray: "traces from the Lambdas in the VPC (tracing: active)",
+  sqs: "the warm workers' ReceiveMessage on their model's ready queue",
 } as const;
 export type InterfaceEndpoint = keyof typeof interfaceEndpoints;
 /** Gateway endpoints: free; S3 also carries ECR's image layers. */

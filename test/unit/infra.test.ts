@@ -275,6 +275,25 @@ async function infraTests() {
     for (const rule of workerSg.inputs.egress) assert.equal(rule.fromPort, 443);
   });
 
+  test("every AWS service a GPU worker's or instance's role may call has a VPC endpoint (the subnets have no other way out)", () => {
+    const services = new Set(
+      all("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => String(e.inputs.serviceName).replace(`com.amazonaws.${region}.`, "")),
+    );
+    // An IAM action's service prefix → the endpoint that carries it.
+    const endpointFor: Record<string, string> = { ecr: "ecr.api", bedrock: "bedrock-runtime" };
+    const policies = all("aws:iam/rolePolicy:RolePolicy").filter((p) => /^WorkerTaskPolicy|^GpuInstanceModels$/.test(p.name));
+    assert.ok(policies.length >= 2, "the worker task policies and the instance's");
+    for (const p of policies) {
+      for (const st of JSON.parse(p.inputs.policy).Statement) {
+        for (const action of [st.Action].flat() as string[]) {
+          const prefix = action.split(":")[0]!;
+          const endpoint = endpointFor[prefix] ?? prefix;
+          assert.ok(services.has(endpoint), `${p.name} allows ${action}, but the VPC has no ${endpoint} endpoint`);
+        }
+      }
+    }
+  });
+
   test("the state machine only invokes the Lambdas; the acquire Lambda may run only the worker task definitions on the cluster and pass only their roles", async () => {
     const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "StateMachinePolicy").inputs.policy);
     assert.ok(
