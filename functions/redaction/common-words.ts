@@ -6,22 +6,72 @@
  * case, never reaches a hosted provider. The lists are large (about 900,000 words); they are
  * read on first use, by the code paths that need them, never at import.
  */
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { stopWords } from "./cues.ts";
 import { fold } from "./fold.ts";
 import { familyNames, givenNames } from "./gazetteer.ts";
 
-let words: Set<string> | undefined;
+/**
+ * One of the lists, searched where it lies: each package's index.json is a sorted array of
+ * plain strings (no escapes), so a word is found by binary search over the file's text and
+ * the offsets of its words. Parsing the ~900,000 words and hashing them into a Set took 2–3 s
+ * of CPU in every process that redacts; this takes tens of milliseconds. That both lists are
+ * sorted as JavaScript compares strings is checked by test/unit/redaction-notes.test.ts.
+ */
+export class SortedWordList {
+  private readonly starts: Int32Array;
+  private readonly ends: Int32Array;
 
-function commonWords(): Set<string> {
-  if (!words) {
-    const require = createRequire(import.meta.url);
-    const english = require("an-array-of-english-words") as string[];
-    const spanish = require("an-array-of-spanish-words") as string[];
-    words = new Set(english);
-    for (const w of spanish) words.add(w);
+  constructor(
+    private readonly text: string,
+    where: string,
+  ) {
+    if (text.includes("\\")) throw new Error(`${where}: the word list holds escapes; it cannot be searched as plain text`);
+    // Every word is the text between a pair of quotes; indexOf scans natively.
+    const offsets: number[] = [];
+    for (let i = text.indexOf('"'); i !== -1; i = text.indexOf('"', i + 1)) offsets.push(i);
+    this.starts = new Int32Array(offsets.length >> 1);
+    this.ends = new Int32Array(offsets.length >> 1);
+    for (let k = 0; k < this.starts.length; k++) {
+      this.starts[k] = offsets[2 * k]! + 1;
+      this.ends[k] = offsets[2 * k + 1]!;
+    }
   }
-  return words;
+
+  get size(): number {
+    return this.starts.length;
+  }
+
+  word(i: number): string {
+    return this.text.slice(this.starts[i], this.ends[i]);
+  }
+
+  has(word: string): boolean {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const w = this.word(mid);
+      if (w === word) return true;
+      if (w < word) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return false;
+  }
+}
+
+let lists: SortedWordList[] | undefined;
+
+function commonWords(): SortedWordList[] {
+  if (!lists) {
+    const require = createRequire(import.meta.url);
+    lists = ["an-array-of-english-words", "an-array-of-spanish-words"].map((name) => {
+      const file = require.resolve(name);
+      return new SortedWordList(readFileSync(file, "utf8"), file);
+    });
+  }
+  return lists;
 }
 
 /**
@@ -32,8 +82,8 @@ function commonWords(): Set<string> {
 export function isCommonWord(word: string): boolean {
   const folded = fold(word);
   if (givenNames.has(folded) || familyNames.has(folded)) return false;
-  const list = commonWords();
-  return list.has(word.toLowerCase()) || list.has(folded);
+  const lower = word.toLowerCase();
+  return commonWords().some((list) => list.has(lower) || list.has(folded));
 }
 
 /** Abbreviations of immigration practice the word lists do not hold. */

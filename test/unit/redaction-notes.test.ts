@@ -5,8 +5,10 @@
  */
 
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { test } from "node:test";
-import { redactUnvouched } from "../../functions/redaction/common-words.ts";
+import { redactUnvouched, SortedWordList } from "../../functions/redaction/common-words.ts";
 import { detectVaultValues } from "../../functions/redaction/detect.ts";
 import { Redactor } from "../../functions/redaction/redactor.ts";
 import { redactNotes } from "../../functions/review-notes.ts";
@@ -79,4 +81,19 @@ test("the fail-closed pass keeps everyday English and Spanish, legal vocabulary 
   const out = redactUnvouched("ask zyxwort quimbleton about case 88812345 and jolvanny");
   assert.equal(out.text, "ask [REDACTED] about case [REDACTED] and [REDACTED]");
   assert.equal(out.redacted, 4);
+});
+
+test("the word lists are searched in place: both are sorted as JavaScript compares strings, and a search finds every word", () => {
+  const require = createRequire(import.meta.url);
+  for (const name of ["an-array-of-english-words", "an-array-of-spanish-words"]) {
+    const file = require.resolve(name);
+    const words = JSON.parse(readFileSync(file, "utf8")) as string[];
+    for (let i = 1; i < words.length; i++) assert.ok(words[i - 1]! < words[i]!, `${name} is not sorted at word ${i}`);
+    const list = new SortedWordList(readFileSync(file, "utf8"), file);
+    assert.equal(list.size, words.length, name);
+    for (let i = 0; i < words.length; i += 997) assert.ok(list.has(words[i]!), `${name}: ${words[i]} not found`);
+    assert.equal(list.has(`${words[0]}zzzz-not-a-word`), false);
+    assert.equal(list.has(""), false);
+  }
+  assert.throws(() => new SortedWordList('["a\\"b"]', "escaped.json"), /escaped\.json: the word list holds escapes/);
 });
