@@ -55,6 +55,10 @@ const stageValue = (description: string) => s(text, "a value the definition writ
 export const settings = {
   // Local state and files.
   AFFIANT_HOME: path("`.affiant/` in the working directory", "local state: history, blobs, vault key, logs"),
+  AFFIANT_CACHE_DIR: path(
+    "`<home>/cache`",
+    "what may be kept between runs that holds no client data (the hashes of state-machine definitions already validated)",
+  ),
   AFFIANT_REGISTRY: path("`models/registry.json` (deploys: `models/registry.g5.json`)", "the model registry file"),
   AFFIANT_MODELS_DIR: path("the registry file's folder", "where the GGUF model files are"),
   AFFIANT_PROMPTS_DIR: path("`prompts/` in the package", "the prompt templates"),

@@ -87,7 +87,9 @@ function run(command, commandArgs, { collect = false } = {}) {
     const child = spawn(command, commandArgs, {
       cwd: root,
       stdio: ["ignore", collect ? "pipe" : "inherit", collect ? "pipe" : "inherit"],
-      env: { ...process.env, AFFIANT_TEST_TMP: runTmp },
+      // One cache folder for the run: what holds no client data (definitions already
+      // validated) is worked out once, not in each test's fresh home.
+      env: { ...process.env, AFFIANT_TEST_TMP: runTmp, AFFIANT_CACHE_DIR: path.join(runTmp, "cache") },
     });
     let output = "";
     if (collect) {

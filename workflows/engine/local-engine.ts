@@ -40,6 +40,7 @@ import { writeOutputs } from "./outputs.ts";
 import { ReviewGates, type ReviewRequest, type StartApproval } from "./review-gates.ts";
 import { type ExecutionSummary, summarizeExecution } from "./summary.ts";
 import type { TaskTokenBroker } from "./task-tokens.ts";
+import { validatedMachine } from "./validated-machine.ts";
 import type { WarmLimits } from "./warm-pool.ts";
 import { killAllWorkers, withWorkerScope } from "./worker-supervisor.ts";
 
@@ -125,7 +126,7 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
     const reaped = this.db.reapOrphans();
     if (reaped.length) log("warn", "execution.orphans_reaped", { count: reaped.length });
     // The library annotates the definition it is given (QueryLanguage…); keep ours exact.
-    this.machine = new StateMachine(withTimerRange(this.definition) as never, { validationOptions: { checkArn: true, checkPaths: true } });
+    this.machine = validatedMachine(withTimerRange(this.definition));
     this.reviews = new ReviewGates(this);
   }
 
