@@ -1,4 +1,4 @@
-/** `affiant gameday [--cases N] [--fault-rate R] [--seed S] [--json]` */
+/** `affiant gameday [--cases N] [--fault-rate R] [--seed S] [--concurrency N] [--json]` */
 import { InvalidInputError } from "../core/errors.ts";
 import { runGameday } from "../workflows/gameday.ts";
 
@@ -6,19 +6,24 @@ export async function gamedayCommand(opts: {
   cases: string;
   faultRate: string;
   seed: string;
+  concurrency?: string;
   json?: boolean;
   hosted?: boolean;
 }): Promise<number> {
   const cases = Number(opts.cases);
   const faultRate = Number(opts.faultRate);
   const seed = Number(opts.seed);
+  const concurrency = Number(opts.concurrency ?? 1);
   if (!Number.isInteger(cases) || cases < 1) throw new InvalidInputError(`--cases ${opts.cases}: expected a whole number ≥ 1`);
   if (!(faultRate >= 0 && faultRate <= 1)) throw new InvalidInputError(`--fault-rate ${opts.faultRate}: expected a number from 0 to 1`);
   if (!Number.isInteger(seed)) throw new InvalidInputError(`--seed ${opts.seed}: expected a whole number`);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new InvalidInputError(`--concurrency ${opts.concurrency}: expected a whole number ≥ 1`);
   const report = await runGameday({
     cases,
     faultRate,
     seed,
+    concurrency,
     hosted: opts.hosted !== false,
     onCase: (done, total, status) => process.stderr.write(`gameday: case ${done}/${total} ${status}\n`),
   });

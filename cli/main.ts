@@ -105,9 +105,10 @@ program
   .option("--cases <n>", "number of cases", "20")
   .option("--fault-rate <r>", "share of GPU stages given a fault", "0.4")
   .option("--seed <s>", "seed for which stages get which fault", "1")
+  .option("--concurrency <n>", "cases running at once", "1")
   .option("--json", "one JSON summary on stdout")
   .option("--no-hosted", "keep fallbacks local (no stand-in Bedrock/OpenRouter endpoints)")
-  .action(async (opts: { cases: string; faultRate: string; seed: string; json?: boolean; hosted?: boolean }) => {
+  .action(async (opts: { cases: string; faultRate: string; seed: string; concurrency: string; json?: boolean; hosted?: boolean }) => {
     const { gamedayCommand } = await import("./gameday-command.ts");
     process.exitCode = await gamedayCommand(opts);
   });

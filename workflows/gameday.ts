@@ -32,6 +32,12 @@ export interface GamedayOptions {
   faultRate?: number;
   /** Default: 1. */
   seed?: number;
+  /**
+   * Cases running at once on the one engine, as `affiant serve` runs them. Default: 1. The
+   * cases and their faults are drawn from the seed before any starts, so a seed picks the
+   * same game day at any concurrency.
+   */
+  concurrency?: number;
   onCase?: (done: number, total: number, status: string) => void;
   /**
    * Put stand-in Bedrock and OpenRouter endpoints first in every stage's fallback chain, and
@@ -122,52 +128,60 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
   }
   const engine = new LocalEngine();
   try {
+    // Every case and its faults, drawn in order from the seed before any runs.
+    const planned: Array<{ caseId: string; dir: string; faults: Record<string, FaultKind> }> = [];
     for (let i = 0; i < total; i++) {
       // Variants of the samples: the same stories with other people, numbers and dates, so
       // each case is redacted, and checked for leaks, on values of its own.
       const caseId = `gameday-${seed}-${i}`;
       const dir = path.join(workDir, `case-${i}`);
       await writeCase(caseVariant(sampleCases[i % sampleCases.length]!, identities, caseId), dir);
-
       const faults: Record<string, FaultKind> = {};
       for (const stage of gpuStages) if (random() < rate) faults[stage] = faultKinds[Math.floor(random() * faultKinds.length)]!;
-      const folder = readCaseFolder(dir);
-      await ingestCase(folder, engine.store);
-      const summary = await engine.run({ caseId, caseDir: dir, faults, approve: { reviewer: "gameday", via: "gameday" } });
-
-      for (const s of summary.states) {
-        // A stage's breaker refusal is on its Admit state (the GPU state never started).
-        const admitted = s.name.endsWith("Admit") ? s.name.slice(0, -"Admit".length) : undefined;
-        if (admitted && faults[admitted] && s.error === CircuitOpenError.errorName) {
-          // Skipped ahead of time by the circuit breaker: no worker ran, so no fault did.
-          report.faultsSkipped++;
-        } else if (faults[s.name] && (s.status === "FAILED" || s.status === "SUCCEEDED")) {
-          // A worker ran with the fault (a `slow` one may still finish inside its timeout).
-          report.faultsInjected++;
-          if (s.status === "FAILED")
-            report.worstFaultCostSeconds = Math.max(
-              report.worstFaultCostSeconds,
-              (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000,
-            );
-        }
-        if (s.fallbackReason) report.fallbacksByReason[s.fallbackReason] = (report.fallbacksByReason[s.fallbackReason] ?? 0) + 1;
-      }
-      if (summary.status === "SUCCEEDED") report.completed++;
-      else {
-        report.failed++;
-        report.failures.push({ executionId: summary.executionId, error: summary.error ?? "unknown" });
-      }
-      const sentBefore = report.hostedRequests;
-      report.hostedRequests = hosted?.requests.length ?? 0;
-      report.leaks += await countLeaks(
-        engine,
-        caseId,
-        summary.executionId,
-        hosted?.requests.slice(sentBefore).map((r) => r.body) ?? [],
-        report.leakCheckedByType,
-      );
-      options.onCase?.(i + 1, total, summary.status);
+      planned.push({ caseId, dir, faults });
     }
+    const finished: Array<{ caseId: string; executionId: string }> = [];
+    let next = 0;
+    let done = 0;
+    const lane = async () => {
+      for (let i = next++; i < planned.length; i = next++) {
+        const { caseId, dir, faults } = planned[i]!;
+        await ingestCase(readCaseFolder(dir), engine.store);
+        const summary = await engine.run({ caseId, caseDir: dir, faults, approve: { reviewer: "gameday", via: "gameday" } });
+        for (const s of summary.states) {
+          // A stage's breaker refusal is on its Admit state (the GPU state never started).
+          const admitted = s.name.endsWith("Admit") ? s.name.slice(0, -"Admit".length) : undefined;
+          if (admitted && faults[admitted] && s.error === CircuitOpenError.errorName) {
+            // Skipped ahead of time by the circuit breaker: no worker ran, so no fault did.
+            report.faultsSkipped++;
+          } else if (faults[s.name] && (s.status === "FAILED" || s.status === "SUCCEEDED")) {
+            // A worker ran with the fault (a `slow` one may still finish inside its timeout).
+            report.faultsInjected++;
+            if (s.status === "FAILED")
+              report.worstFaultCostSeconds = Math.max(
+                report.worstFaultCostSeconds,
+                (Date.parse(s.endedAt ?? s.startedAt) - Date.parse(s.startedAt)) / 1000,
+              );
+          }
+          if (s.fallbackReason) report.fallbacksByReason[s.fallbackReason] = (report.fallbacksByReason[s.fallbackReason] ?? 0) + 1;
+        }
+        if (summary.status === "SUCCEEDED") report.completed++;
+        else {
+          report.failed++;
+          report.failures.push({ executionId: summary.executionId, error: summary.error ?? "unknown" });
+        }
+        finished.push({ caseId, executionId: summary.executionId });
+        options.onCase?.(++done, total, summary.status);
+      }
+    };
+    const lanes = Math.max(1, Math.min(options.concurrency ?? 1, total));
+    await Promise.all(Array.from({ length: lanes }, lane));
+    // Cases ran side by side, so a request cannot be told apart by when it came: every
+    // request the stand-ins received is checked for every case's values.
+    const sent = hosted?.requests.map((r) => r.body) ?? [];
+    report.hostedRequests = sent.length;
+    for (const { caseId, executionId } of finished)
+      report.leaks += await countLeaks(engine, caseId, executionId, sent, report.leakCheckedByType);
   } finally {
     engine.dispose();
     await hosted?.close();

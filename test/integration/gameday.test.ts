@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
+import { gamedayCommand } from "../../cli/gameday-command.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
 import { extractDocuments } from "../../functions/extract-documents.ts";
 import { redactCase } from "../../functions/redact-pii.ts";
@@ -11,9 +12,9 @@ import { seededRandom, valueMatcher } from "../../workflows/gameday.ts";
 import { caseVariant, type SampleCase, tvisa, vawa, writeCase } from "../../workflows/samples/sample-cases.ts";
 import { makeTestHome, runCli } from "../helpers.ts";
 
-test("a seeded game day injects real faults, every case completes, nothing leaks", async () => {
+test("a seeded game day injects real faults into cases running side by side, every case completes, nothing leaks", async () => {
   const { env } = makeTestHome();
-  const r = await runCli(["gameday", "--cases", "2", "--fault-rate", "0.5", "--seed", "3", "--json"], env);
+  const r = await runCli(["gameday", "--cases", "2", "--fault-rate", "0.5", "--seed", "3", "--concurrency", "2", "--json"], env);
   assert.equal(r.code, 0, `${r.stderr}\n${r.stdout}`);
   const report = JSON.parse(r.stdout) as {
     cases: number;
@@ -109,6 +110,12 @@ test("bad game day options are refused", async () => {
   const r = await runCli(["gameday", "--fault-rate", "2"], env);
   assert.equal(r.code, 1);
   assert.match(r.stderr, /--fault-rate 2: expected a number from 0 to 1/);
+  // Refused before anything is written or started: called in-process.
+  for (const [concurrency, message] of [
+    ["0", /--concurrency 0: expected a whole number ≥ 1/],
+    ["1.5", /--concurrency 1\.5: expected a whole number ≥ 1/],
+  ] as const)
+    await assert.rejects(gamedayCommand({ cases: "1", faultRate: "0.5", seed: "1", concurrency }), message);
 });
 
 test("a game day variant renames everyone and renumbers everything, and the redactor still finds each of its values", async () => {
