@@ -6,7 +6,7 @@
  */
 
 import { providerSecrets } from "../core/providers/index.ts";
-import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter-key.ts";
+import { openRouterSecretName, openRouterSecretPlaceholder } from "../core/providers/openrouter.ts";
 import type { Registry } from "../core/registry.ts";
 import { lambdaFunctions } from "../core/state-names.ts";
 import { lambdaTimeoutSeconds } from "../workflows/definition.ts";

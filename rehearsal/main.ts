@@ -99,7 +99,7 @@ async function main() {
     async () => {
       const dir = path.join(work, "secret-reader");
       await build({
-        entryPoints: [path.join(root, "core/providers/openrouter-key.ts")],
+        entryPoints: [path.join(root, "core/providers/openrouter.ts")],
         outfile: path.join(dir, "key.mjs"),
         bundle: true,
         platform: "node",

@@ -6,7 +6,7 @@
  * module, a line here and a registry entry (test/unit/extension-points.test.ts adds one so).
  */
 import { bedrock } from "./bedrock-provider.ts";
-import { openrouter } from "./openrouter-provider.ts";
+import { openrouter } from "./openrouter.ts";
 import type { ProviderModule, ProviderSecret } from "./types.ts";
 
 export const providers = [bedrock, openrouter] as const satisfies readonly ProviderModule[];

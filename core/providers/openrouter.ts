@@ -1,15 +1,48 @@
 /**
- * OpenRouter through the `openai` SDK (its API is OpenAI-compatible). Provider
- * preferences deny data collection, so only endpoints that do not keep prompts are used.
- * The SDK retries 429 and 5xx with backoff; every call has its own deadline.
+ * `openrouter:<model>`: OpenRouter through the `openai` SDK (its API is OpenAI-compatible),
+ * the whole provider in one module: the key, the client, its IAM (none: it is on the
+ * internet, so only the secret's link) and the stand-in the tests and the rehearsal serve.
+ *
+ * The key: in AWS the linked `sst.Secret` (SST's Resource reads it from the function's
+ * encrypted resource file, never from a plain environment variable); locally
+ * OPENROUTER_API_KEY. The deploy-time placeholder counts as no key, so OpenRouter is skipped
+ * ("not configured") rather than called with it. The SDK is loaded when a client is made,
+ * not at import: the infrastructure and the CLI read this module's names without it.
+ *
+ * Provider preferences deny data collection, so only endpoints that do not keep prompts are
+ * used. The SDK retries 429 and 5xx with backoff; every call has its own deadline.
  */
 
-import OpenAI from "openai";
-import { config } from "../config.ts";
+import type OpenAI from "openai";
+import { config, type Env } from "../config.ts";
 import { ProviderError } from "../errors.ts";
-import { type CompletionRequest, type CompletionResult, type HostedProvider, jsonAnswerName, withJsonInstruction } from "./types.ts";
+import {
+  type CompletionRequest,
+  type CompletionResult,
+  defineProvider,
+  type HostedProvider,
+  jsonAnswerName,
+  withJsonInstruction,
+} from "./types.ts";
 
+/** The secret's name in sst.config.ts (`npx sst secret set OpenRouterApiKey …`). */
+export const openRouterSecretName = "OpenRouterApiKey";
+/** Its placeholder: `sst deploy` succeeds before `sst secret set`. */
+export const openRouterSecretPlaceholder = "unset";
 export const defaultOpenRouterBaseUrl = "https://openrouter.ai/api/v1";
+
+export async function openRouterApiKey(env?: Env): Promise<string | undefined> {
+  let value: string | undefined;
+  try {
+    // Dynamic: `sst` is a build-time dependency (bundled into the Lambda), absent from the worker image.
+    const { Resource } = (await import("sst/resource")) as unknown as { Resource: Record<string, { value?: string } | undefined> };
+    if (openRouterSecretName in Resource) value = Resource[openRouterSecretName]?.value;
+  } catch {
+    // Not bundled with SST (local mode): the environment below.
+  }
+  value ??= config(env).OPENROUTER_API_KEY;
+  return value && value !== openRouterSecretPlaceholder ? value : undefined;
+}
 
 export interface OpenRouterProviderOptions {
   model: string;
@@ -23,11 +56,21 @@ export interface OpenRouterProviderOptions {
 export class OpenRouterProvider implements HostedProvider {
   readonly name = "openrouter" as const;
   readonly model: string;
+
+  /** A client, the SDK loaded on first use. */
+  static async create(options: OpenRouterProviderOptions): Promise<OpenRouterProvider> {
+    const { default: sdk } = await import("openai");
+    return new OpenRouterProvider(options, sdk);
+  }
+
   private readonly client: OpenAI;
 
-  constructor(options: OpenRouterProviderOptions) {
+  private constructor(
+    options: OpenRouterProviderOptions,
+    private readonly sdk: typeof OpenAI,
+  ) {
     this.model = options.model;
-    this.client = new OpenAI({
+    this.client = new sdk({
       apiKey: options.apiKey,
       baseURL: options.baseURL ?? config().AFFIANT_OPENROUTER_BASE_URL ?? defaultOpenRouterBaseUrl,
       maxRetries: 3,
@@ -68,7 +111,7 @@ export class OpenRouterProvider implements HostedProvider {
       };
     } catch (err) {
       const e = err as Error & { status?: number };
-      const status = e instanceof OpenAI.APIConnectionTimeoutError ? "timeout" : (e.status ?? "network");
+      const status = e instanceof this.sdk.APIConnectionTimeoutError ? "timeout" : (e.status ?? "network");
       throw new ProviderError(`${request.stage}: openrouter ${this.model} failed (${status}: ${e.name})`, {
         state: request.stage,
         provider: "openrouter",
@@ -77,3 +120,30 @@ export class OpenRouterProvider implements HostedProvider {
     }
   }
 }
+
+export const openrouter = defineProvider({
+  name: "openrouter",
+  async client(model) {
+    const apiKey = await openRouterApiKey();
+    if (!apiKey) return undefined;
+    return OpenRouterProvider.create({ model, apiKey });
+  },
+  secrets: [{ name: openRouterSecretName, placeholder: openRouterSecretPlaceholder }],
+  statements: () => [],
+  standIn: {
+    protocol: "http1",
+    respond(url, body, answer) {
+      if (url !== "/api/v1/chat/completions") return undefined;
+      const prompt = String(body.messages?.[0]?.content ?? "");
+      return {
+        id: "cmpl-1",
+        object: "chat.completion",
+        created: 0,
+        model: body.model,
+        choices: [{ index: 0, message: { role: "assistant", content: answer(prompt) }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 321, completion_tokens: 45, total_tokens: 366 },
+      };
+    },
+    env: (origin) => ({ OPENROUTER_API_KEY: "sk-or-stand-in", AFFIANT_OPENROUTER_BASE_URL: `${origin}/api/v1` }),
+  },
+});

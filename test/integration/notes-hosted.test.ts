@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setEnv } from "../../core/config.ts";
-import { openrouter } from "../../core/providers/openrouter-provider.ts";
+import { openrouter } from "../../core/providers/openrouter.ts";
 import { privacyGuard } from "../../functions/redaction/privacy-guard.ts";
 import { Redactor } from "../../functions/redaction/redactor.ts";
 import { redactNotes } from "../../functions/review-notes.ts";

@@ -170,8 +170,8 @@ export const throwaway = defineProvider({
   editFile(copy, "core/providers/index.ts", (text) => {
     const imported = replaceOnce(
       text,
-      `import { openrouter } from "./openrouter-provider.ts";\n`,
-      `import { openrouter } from "./openrouter-provider.ts";\nimport { throwaway } from "./throwaway-provider.ts";\n`,
+      `import { openrouter } from "./openrouter.ts";\n`,
+      `import { openrouter } from "./openrouter.ts";\nimport { throwaway } from "./throwaway-provider.ts";\n`,
       "core/providers/index.ts",
     );
     return replaceOnce(imported, "[bedrock, openrouter]", "[bedrock, openrouter, throwaway]", "core/providers/index.ts");

@@ -59,7 +59,7 @@ const request = { stage: "JudgeTone", prompt: "Score it.", maxTokens: 20, temper
 test("OpenRouter: throttling and 5xx are retried, then the answer comes back", async () => {
   const s = await scripted([429, 503], () => ok("fine"));
   try {
-    const p = new OpenRouterProvider({ model: "acme/judge", apiKey: "k", baseURL: `${s.url}/api/v1` });
+    const p = await OpenRouterProvider.create({ model: "acme/judge", apiKey: "k", baseURL: `${s.url}/api/v1` });
     const r = await p.complete(request);
     assert.equal(r.text, "fine");
     assert.equal(s.calls(), 3);
@@ -72,7 +72,7 @@ test("OpenRouter: throttling and 5xx are retried, then the answer comes back", a
 test("OpenRouter: a validation error is not retried and is named with provider, model and status", async () => {
   const s = await scripted([400], () => ok("never"));
   try {
-    const p = new OpenRouterProvider({ model: "acme/judge", apiKey: "k", baseURL: `${s.url}/api/v1` });
+    const p = await OpenRouterProvider.create({ model: "acme/judge", apiKey: "k", baseURL: `${s.url}/api/v1` });
     await assert.rejects(
       p.complete(request),
       (e: Error & { provider?: string; model?: string }) =>
@@ -87,7 +87,7 @@ test("OpenRouter: a validation error is not retried and is named with provider, 
 test("OpenRouter: every call has a deadline", async () => {
   const s = await scripted([], () => ok("late"), 3000);
   try {
-    const p = new OpenRouterProvider({ model: "acme/judge", apiKey: "k", baseURL: `${s.url}/api/v1`, timeoutMs: 200 });
+    const p = await OpenRouterProvider.create({ model: "acme/judge", apiKey: "k", baseURL: `${s.url}/api/v1`, timeoutMs: 200 });
     await assert.rejects(p.complete(request), (e: Error) => e.name === "Affiant.ProviderError" && /\(timeout: /.test(e.message));
     assert.equal(s.calls(), 4, "each attempt hit its deadline; the SDK retried three times, then gave up");
   } finally {
