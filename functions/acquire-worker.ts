@@ -65,7 +65,7 @@ export interface ReadyToken {
 
 export async function acquireWorker(
   event: AcquireEvent,
-  clients: { ecs: ECSClient; sqs: SQSClient },
+  clients: { ecs: ECSClient; sqs: SQSClient; now?: () => number },
   pools: WorkerPools,
 ): Promise<{ model: string; started: boolean; running: number }> {
   const stage = event?.stage;
@@ -91,6 +91,7 @@ export async function acquireWorker(
     model,
     stage,
     (pool) => decideAcquire({ ...pool, waiting: queued }, registry.workers).kind === "start",
+    clients.now?.(),
   );
   // ECS refused the start (no capacity, a quota of 0) and no worker of the model is there to
   // take the token: waiting out the budget would only delay the fallback.
