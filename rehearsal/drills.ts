@@ -142,7 +142,9 @@ const stopped = (pool: GpuPool) => pool.tasks.filter((t) => t.lastStatus === "ST
 
 export async function rehearseDrills(syn: Synthesized): Promise<void> {
   const workers = loadRegistry().workers;
+  // The budget the code under drill reads (this process's registry), and the deployed one (the production profile).
   const budget = workers.acquireSeconds;
+  const deployedBudget = syn.registry.workers.acquireSeconds;
   const model = stageEntry(loadRegistry(), stage).model;
 
   await attempt("drills", "model load hangs: the worker is gone and its task stopped within the acquire budget", async () => {
@@ -293,10 +295,10 @@ export async function rehearseDrills(syn: Synthesized): Promise<void> {
           );
           // The Acquire's budget must hold the provisioning and then the model load.
           must(
-            delaySeconds < budget,
-            `workers.acquireSeconds (${budget} s) leaves no time to load the model after a ${delaySeconds} s provisioning`,
+            delaySeconds < deployedBudget,
+            `the deployed workers.acquireSeconds (${deployedBudget} s) leaves no time to load the model after a ${delaySeconds} s provisioning`,
           );
-          return `RUNNING after ${delaySeconds} s (simulated); ${budget - delaySeconds} s of the ${budget} s acquire budget left for the model load`;
+          return `RUNNING after ${delaySeconds} s (simulated); ${deployedBudget - delaySeconds} s of the deployed ${deployedBudget} s acquire budget left for the model load`;
         },
       );
     },
@@ -308,7 +310,7 @@ export async function rehearseDrills(syn: Synthesized): Promise<void> {
     () => {
       const retention = readyQueueRetention(syn);
       const visibility = Number(syn.resources.find((r) => r.type === "aws:sqs/queue:Queue")?.inputs.visibilityTimeoutSeconds ?? 30);
-      must(retention >= budget, `the ready queue keeps a token ${retention} s, less than the ${budget} s acquire budget`);
+      must(retention >= deployedBudget, `the ready queue keeps a token ${retention} s, less than the ${deployedBudget} s acquire budget`);
       const clock = new Clock();
       return drill({ now: clock.now, retentionSeconds: retention, visibilitySeconds: visibility }, async ({ door, pools }) => {
         const url = pools.models[model]!.queueUrl;
@@ -318,13 +320,13 @@ export async function rehearseDrills(syn: Synthesized): Promise<void> {
               .Attributes?.ApproximateNumberOfMessages,
           );
         await door.sqs.send(new SendMessageCommand({ QueueUrl: url, MessageBody: "token" }));
-        clock.advance(budget - 1);
-        must((await depth()) === 1, `the token was gone ${budget - 1} s after it was queued`);
+        clock.advance(deployedBudget - 1);
+        must((await depth()) === 1, `the token was gone ${deployedBudget - 1} s after it was queued`);
         // Received and not deleted (a worker that died before answering): back after the visibility timeout, until the retention ends.
         const got = await door.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0 }));
         must(got.Messages?.length === 1, "the token could not be received inside the budget");
         must((await depth()) === 0, "a received token stayed visible");
-        clock.advance(Math.max(retention - budget + 1, visibility) + 1);
+        clock.advance(Math.max(retention - deployedBudget + 1, visibility) + 1);
         must((await depth()) === 0, `the token is still queued after its retention (${retention} s)`);
         const late = await door.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 0 }));
         must(!late.Messages?.length, "an expired token was delivered");
@@ -336,7 +338,7 @@ export async function rehearseDrills(syn: Synthesized): Promise<void> {
         );
         clock.advance(visibility + 1);
         must((await depth()) === 1, `a token received and never deleted did not come back after ${visibility} s`);
-        return `retention ${retention} s ≥ acquire budget ${budget} s; visibility ${visibility} s; expired tokens are neither counted nor delivered`;
+        return `retention ${retention} s ≥ deployed acquire budget ${deployedBudget} s; visibility ${visibility} s; expired tokens are neither counted nor delivered`;
       });
     },
   );
