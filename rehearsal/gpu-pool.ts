@@ -2,7 +2,7 @@
  * The GPU side of the rehearsal, behind the emulators' front door: an ECS stand-in (RunTask
  * starts the real worker entry in its warm, activity mode with the task definition's
  * environment; ListTasks counts them by `startedBy`; StopTask kills one), an SQS stand-in
- * (the model ready queues the acquire Lambda writes and the workers long-poll) and the Step
+ * (ready-queues.ts: the model ready queues the acquire Lambda writes and the workers long-poll) and the Step
  * Functions activities (GetActivityTask for the workers, and the generate states scheduled
  * here under their HeartbeatSeconds and TimeoutSeconds, as Step Functions enforces them).
  * No such emulators exist in the registries for ECS or activities; these keep only what the
@@ -11,13 +11,14 @@
  * endless provisioning, desiredStatus semantics, message retention and visibility, lost polls.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { childEnv } from "../core/config.ts";
 import { StatesError } from "../core/errors.ts";
 import type { TaskTokenBroker } from "../workflows/engine/task-tokens.ts";
 import { workerLaunch } from "../workflows/engine/worker-launch.ts";
 import type { RecordedRequest } from "./emulators.ts";
+import { ReadyQueues } from "./ready-queues.ts";
 
 export interface Task {
   taskArn: string;
@@ -38,14 +39,6 @@ export interface Task {
   stopRequested?: boolean;
   /** When the task stopped (its worker exited, or StopTask), on the stand-in's clock. */
   stoppedAt?: number;
-}
-
-interface Message {
-  id: string;
-  body: string;
-  receipt?: string;
-  sentAt: number;
-  visibleAt: number;
 }
 
 /**
@@ -84,7 +77,6 @@ export interface ActivityRun {
 
 export class GpuPool {
   readonly tasks: Task[] = [];
-  private readonly queues = new Map<string, Message[]>();
   private readonly activityTasks = new Map<string, Array<{ taskToken: string; input: string; run: ActivityRun }>>();
   private readonly pollers = new Map<string, Array<(t: { taskToken: string; input: string; run: ActivityRun }) => void>>();
   readonly activityRuns = new Map<string, ActivityRun[]>();
@@ -93,6 +85,7 @@ export class GpuPool {
   private runTasks = 0;
 
   private readonly now: () => number;
+  private readonly readyQueues: ReadyQueues;
   private emptyPolls: number;
   private readonly envs = new Map<string, Record<string, string>>();
 
@@ -104,6 +97,7 @@ export class GpuPool {
   ) {
     this.now = behaviour.now ?? Date.now;
     this.emptyPolls = behaviour.emptyPolls ?? 0;
+    this.readyQueues = new ReadyQueues(this.now, behaviour);
   }
 
   /** Tasks whose provisioning has ended by the clock start (a simulated clock moves only when a drill moves it). */
@@ -241,56 +235,9 @@ export class GpuPool {
     if (task.child && task.child.exitCode === null && task.child.signalCode === null) task.child.kill("SIGKILL");
   }
 
-  /** SQS (AWS JSON 1.0, AmazonSQS.*); the queue is the QueueUrl's path. Answers when a long poll ends. */
-  async sqs(
-    operation: string,
-    body: Record<string, any>,
-    closed: () => boolean,
-  ): Promise<{ status: number; payload: Record<string, unknown> }> {
-    const queue = this.queue(String(body.QueueUrl ?? ""));
-    // As SQS: a message past the queue's retention period is deleted, received or not.
-    const retentionMs = (this.behaviour.retentionSeconds ?? 345_600) * 1000;
-    for (let i = queue.length - 1; i >= 0; i--) if (this.now() - queue[i]!.sentAt >= retentionMs) queue.splice(i, 1);
-    if (operation === "SendMessage") {
-      const message: Message = { id: randomUUID(), body: String(body.MessageBody), sentAt: this.now(), visibleAt: 0 };
-      queue.push(message);
-      return { status: 200, payload: { MessageId: message.id, MD5OfMessageBody: md5(message.body) } };
-    }
-    if (operation === "GetQueueAttributes") {
-      return {
-        status: 200,
-        payload: { Attributes: { ApproximateNumberOfMessages: String(queue.filter((m) => m.visibleAt <= this.now()).length) } },
-      };
-    }
-    if (operation === "ReceiveMessage") {
-      const until = Date.now() + Math.min(20, Number(body.WaitTimeSeconds ?? 0)) * 1000;
-      for (;;) {
-        const m = queue.find((x) => x.visibleAt <= this.now() && this.now() - x.sentAt < retentionMs);
-        if (m) {
-          m.receipt = randomUUID();
-          m.visibleAt = this.now() + Number(body.VisibilityTimeout ?? this.behaviour.visibilitySeconds ?? 30) * 1000;
-          return {
-            status: 200,
-            payload: { Messages: [{ MessageId: m.id, ReceiptHandle: m.receipt, Body: m.body, MD5OfBody: md5(m.body) }] },
-          };
-        }
-        if (Date.now() >= until || closed()) return { status: 200, payload: {} };
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    }
-    if (operation === "DeleteMessage") {
-      const i = queue.findIndex((m) => m.receipt === body.ReceiptHandle);
-      if (i >= 0) queue.splice(i, 1);
-      return { status: 200, payload: {} };
-    }
-    return { status: 400, payload: { __type: "UnsupportedOperation", message: `${operation} is not in the SQS stand-in` } };
-  }
-
-  private queue(url: string): Message[] {
-    const key = new URL(url, "http://x").pathname;
-    let q = this.queues.get(key);
-    if (!q) this.queues.set(key, (q = []));
-    return q;
+  /** SQS (AWS JSON 1.0, AmazonSQS.*): the ready queues (ready-queues.ts), on this pool's clock. */
+  sqs(operation: string, body: Record<string, any>, closed: () => boolean): Promise<{ status: number; payload: Record<string, unknown> }> {
+    return this.readyQueues.call(operation, body, closed);
   }
 
   /** GetActivityTask: a scheduled task of the activity, or none after 60 s (AWS's long poll). */
@@ -392,8 +339,6 @@ export class GpuPool {
     for (const t of this.tasks) this.stop(t);
   }
 }
-
-const md5 = (s: string) => createHash("md5").update(s, "utf8").digest("hex");
 
 /** Reads a request's JSON body. */
 export function readJson(req: IncomingMessage): Promise<Record<string, any>> {
