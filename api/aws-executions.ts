@@ -19,7 +19,7 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { BlobStore } from "../core/blob-store.ts";
 import { type CaseFile, caseKeys } from "../core/case-file.ts";
-import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
+import { AttemptsExhaustedError, InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
@@ -101,9 +101,21 @@ export class AwsExecutions implements Executions {
         throw err;
       }
     }
-    throw new InvalidInputError(
+    throw new AttemptsExhaustedError(
       `case ${caseId} has failed ${this.options.maxAttempts ?? maxAttemptsDefault} times at pipeline version ${pipelineVersion}; fix the case before starting it again`,
     );
+  }
+
+  /** The case's latest attempt at this pipeline version (name, status, error name), or undefined when it has none. */
+  async latestAttempt(caseId: string): Promise<{ executionId: string; status: string; error?: string } | undefined> {
+    let latest: { executionId: string; status: string; error?: string } | undefined;
+    for (let attempt = 1; attempt <= (this.options.maxAttempts ?? maxAttemptsDefault); attempt++) {
+      const name = executionNameFor(caseId, pipelineVersion, attempt);
+      const found = await this.describe(name);
+      if (!found) break;
+      latest = { executionId: name, status: String(found.status), ...(found.error ? { error: found.error } : {}) };
+    }
+    return latest;
   }
 
   /**

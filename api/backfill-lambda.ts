@@ -3,12 +3,22 @@
  * the bucket without a running or successful execution at the current pipeline version is
  * started, while keeping at most AFFIANT_BACKFILL_MAX_RUNNING executions in flight. Safe to
  * run on any schedule and after any crash: execution names make each start idempotent.
+ * A case whose last attempt failed on its input (an encrypted PDF) is left for a person to
+ * fix; one out of attempts is counted; neither stops the cases after it.
  */
 
 import { ListExecutionsCommand, SFNClient } from "@aws-sdk/client-sfn";
 import { type BlobStore, openBlobStore } from "../core/blob-store.ts";
 import { config } from "../core/config.ts";
-import { CaseIncompleteError, describeError, InvalidInputError, NotFoundError } from "../core/errors.ts";
+import {
+  AttemptsExhaustedError,
+  CaseIncompleteError,
+  DocumentTooLargeError,
+  DocumentUnreadableError,
+  describeError,
+  InvalidInputError,
+  NotFoundError,
+} from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { AwsExecutions } from "./aws-executions.ts";
@@ -20,6 +30,12 @@ export interface ScheduledBackfillResult {
   notReady: number;
   deferred: number;
   running: number;
+  /** Cases whose last attempt failed on their input (an encrypted PDF…): not restarted until someone starts them. */
+  failedOnInput: number;
+  /** Cases that used every attempt at this pipeline version. */
+  exhausted: number;
+  /** Cases whose start failed for another reason (their error names are logged); the later cases still ran. */
+  errors: number;
 }
 
 export interface ScheduledBackfillOptions {
@@ -28,6 +44,17 @@ export interface ScheduledBackfillOptions {
   store: BlobStore;
   maxRunning: number;
 }
+
+/**
+ * Errors that are the case's own: running it again unchanged fails the same way, so the
+ * nightly run leaves it (a person fixes the case and starts it through the API).
+ */
+const inputFailures: ReadonlySet<string> = new Set([
+  InvalidInputError.errorName,
+  DocumentUnreadableError.errorName,
+  DocumentTooLargeError.errorName,
+  CaseIncompleteError.errorName,
+]);
 
 export async function scheduledBackfill(options: ScheduledBackfillOptions): Promise<ScheduledBackfillResult> {
   const { sfn, stateMachineArn, store } = options;
@@ -44,13 +71,30 @@ export async function scheduledBackfill(options: ScheduledBackfillOptions): Prom
   } while (nextToken);
 
   const executions = new AwsExecutions({ sfn, stateMachineArn, store });
-  const result: ScheduledBackfillResult = { cases: caseIds.length, started: 0, alreadyDone: 0, notReady: 0, deferred: 0, running };
+  const result: ScheduledBackfillResult = {
+    cases: caseIds.length,
+    started: 0,
+    alreadyDone: 0,
+    notReady: 0,
+    deferred: 0,
+    running,
+    failedOnInput: 0,
+    exhausted: 0,
+    errors: 0,
+  };
+  let firstError: unknown;
   for (const caseId of caseIds) {
     if (running >= options.maxRunning) {
       result.deferred++;
       continue;
     }
     try {
+      const latest = await executions.latestAttempt(caseId);
+      if (latest?.status === "FAILED" && latest.error && inputFailures.has(latest.error)) {
+        result.failedOnInput++;
+        log("info", "backfill.case_left", { caseId, execution: latest.executionId, error: latest.error });
+        continue;
+      }
       const start = await executions.startExecution(caseId);
       if (start.created) {
         result.started++;
@@ -58,13 +102,22 @@ export async function scheduledBackfill(options: ScheduledBackfillOptions): Prom
       } else result.alreadyDone++;
     } catch (err) {
       const { name } = describeError(err);
-      // An upload still in progress is for a later run; anything else is a real failure.
+      // An upload still in progress is for a later run; a case out of attempts is recorded; anything else is counted and the next case still runs.
       if (name === CaseIncompleteError.errorName || name === NotFoundError.errorName) result.notReady++;
-      else throw err;
+      else if (name === AttemptsExhaustedError.errorName) {
+        result.exhausted++;
+        log("warn", "backfill.case_exhausted", { caseId });
+      } else {
+        result.errors++;
+        firstError ??= err;
+        log("error", "backfill.case_error", { caseId, error: name });
+      }
     }
   }
   result.running = running;
   log("info", "backfill.scheduled", { ...result });
+  // Every case had its turn; a failure no case explains still fails the invocation (its alarm), after the others.
+  if (firstError) throw firstError;
   return result;
 }
 

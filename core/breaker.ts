@@ -106,3 +106,30 @@ export async function underBreaker<T>(
   await recordRun(store, model, stage, null);
   return result;
 }
+
+/**
+ * Of `models`, those WarmUp may start a worker of: the ones whose circuit is closed. Read
+ * only (it claims no probe): a model whose circuit is open, or half-open with its probe to
+ * come, gets its worker from the probe's own Acquire or not at all. `policyOf`: the model's
+ * breaker policy. A model whose health cannot be read is left cold (warming is optional;
+ * a GPU started without the breaker's word is not).
+ */
+export async function warmableModels(
+  store: Pick<RoutingStore, "health">,
+  models: string[],
+  policyOf: (model: string) => BreakerPolicy,
+): Promise<{ warmable: string[]; refused: Array<{ model: string; why: "open" | "probe" | "unreadable" }> }> {
+  const warmable: string[] = [];
+  const refused: Array<{ model: string; why: "open" | "probe" | "unreadable" }> = [];
+  for (const model of models) {
+    try {
+      const health = await store.health(model, policyOf(model));
+      if (health.open) refused.push({ model, why: "open" });
+      else if (health.probeDue) refused.push({ model, why: "probe" });
+      else warmable.push(model);
+    } catch {
+      refused.push({ model, why: "unreadable" });
+    }
+  }
+  return { warmable, refused };
+}

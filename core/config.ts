@@ -212,6 +212,13 @@ export const settings = {
   AFFIANT_READY_QUEUE_URL: s(text, "an SQS queue URL", "unset", "ECS warm worker: its model's ready queue (the Acquire states' tokens)", {
     internal: true,
   }),
+  AFFIANT_ACQUIRE_SECONDS: s(
+    wholeNumber(1),
+    "a positive whole number",
+    "the registry's workers.acquireSeconds",
+    "ECS warm worker: the deadline of its model load (the Acquire budget); a load past it ends the worker",
+    { internal: true },
+  ),
   AFFIANT_SLOW_START_SECONDS: s(
     wholeNumber(0),
     "a whole number of seconds",

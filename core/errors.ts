@@ -190,6 +190,16 @@ export class OutputWriteFailedError extends AffiantError {
 export class InterruptedError extends AffiantError {
   static override readonly errorName = "Affiant.Interrupted";
 }
+/** ECS could not place a GPU worker (RunTask `failures[]`: no capacity, a quota of 0): the Acquire goes to the fallback at once. */
+export class NoGpuCapacityError extends AffiantError {
+  static override readonly errorName = "Affiant.NoGpuCapacity";
+  static override readonly status = 503;
+}
+/** A case has used every attempt at one pipeline version; it must be fixed before it runs again. */
+export class AttemptsExhaustedError extends InvalidInputError {
+  static override readonly errorName = "Affiant.AttemptsExhausted";
+  static override readonly status = 409;
+}
 /** The API: a Host header this server does not answer to (DNS rebinding); 403. */
 export class ForbiddenHostError extends AffiantError {
   static override readonly errorName = "Affiant.ForbiddenHost";

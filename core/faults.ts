@@ -12,9 +12,10 @@ import { gpuStages, isGpuStage } from "./state-names.ts";
  * Drills: `stall` a JS promise that never settles (the token watchdog's case); `hang-native`
  * a thread stuck inside native code (only the lifeline thread or a SIGKILL ends it);
  * `slow-start` a worker whose provisioning (instance, image, model) takes
- * AFFIANT_SLOW_START_SECONDS before its model loads, in the stage's Acquire state.
+ * AFFIANT_SLOW_START_SECONDS before its model loads, in the stage's Acquire state;
+ * `hang-load` a model load stuck inside native code (the worker's preload deadline ends it).
  */
-export const faultKinds = ["stall", "crash", "oom", "slow", "loop", "hang-native", "slow-start"] as const;
+export const faultKinds = ["stall", "crash", "oom", "slow", "loop", "hang-native", "slow-start", "hang-load"] as const;
 export type FaultKind = (typeof faultKinds)[number];
 export type Faults = Record<string, FaultKind>;
 

@@ -79,3 +79,41 @@ export function poolCapacity(models: number, limits: Pick<PoolLimits, "poolSize"
 export function localWorkerLimits<T extends Pick<Registry["workers"], "maxTasks">>(workers: T, warm: boolean): T {
   return warm ? workers : { ...workers, maxTasks: 1 };
 }
+
+/** What the sweeper and the acquire Lambda see of one ECS worker task (times in epoch ms). */
+export interface WorkerTaskView {
+  /** ECS's lastStatus: PROVISIONING, PENDING, ACTIVATING, RUNNING… */
+  lastStatus?: string;
+  createdAt?: number;
+  startedAt?: number;
+  /** A warm worker of a model's pool (its `startedBy`), as opposed to any other task in the cluster. */
+  warm: boolean;
+  /** Its own tags (state-names.ts workerTaskTags): when the process started, when its model loaded. */
+  acquiredAt?: number;
+  loadedAt?: number;
+}
+
+/**
+ * Why a worker task that is not running a stage can never answer an Acquire and must be
+ * stopped, or undefined: still not RUNNING (no instance, no capacity, an image pull that
+ * never ends) past the acquire budget; running but never tagged by its worker (stuck before
+ * it could say anything) past the budget; or tagged at start and still loading its model
+ * past it. `graceSeconds` is added to the budget (the sweeper's margin over the worker's own deadline).
+ */
+export function stuckWorkerReason(
+  task: WorkerTaskView,
+  now: number,
+  limits: Pick<Registry["workers"], "acquireSeconds">,
+  graceSeconds = 0,
+): "provisioning" | "untagged" | "loading" | undefined {
+  const budgetMs = (limits.acquireSeconds + graceSeconds) * 1000;
+  const older = (since: number | undefined) => since !== undefined && Number.isFinite(since) && now - since > budgetMs;
+  if (task.lastStatus !== undefined && task.lastStatus !== "RUNNING") return older(task.createdAt) ? "provisioning" : undefined;
+  if (!task.warm) return undefined;
+  if (task.acquiredAt === undefined) return older(task.startedAt ?? task.createdAt) ? "untagged" : undefined;
+  if (task.loadedAt === undefined) return older(task.acquiredAt) ? "loading" : undefined;
+  return undefined;
+}
+
+/** The `startedBy` of every model's warm workers begins so (functions/acquire-worker.ts startedByFor). */
+export const warmStartedByPrefix = "affiant-warm-";

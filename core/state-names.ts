@@ -101,4 +101,12 @@ export const workerContainerName = "llama-worker";
  * executions, so it sets and removes them itself): the fallback stops the task still holding
  * its execution's stage, and the sweeper stops a stage past its TimeoutSeconds (epoch ms start).
  */
-export const workerTaskTags = { execution: "affiant:execution", stage: "affiant:stage", stageStarted: "affiant:stage-started" } as const;
+export const workerTaskTags = {
+  execution: "affiant:execution",
+  stage: "affiant:stage",
+  stageStarted: "affiant:stage-started",
+  /** Epoch ms at which the worker process started, set before it loads its model: the sweeper's clock for a load. */
+  acquiredAt: "affiant:acquired-at",
+  /** Epoch ms at which its model finished loading: from then on it waits warm or runs stages. */
+  loadedAt: "affiant:loaded-at",
+} as const;

@@ -4,7 +4,9 @@
  *
  * - {@link stopStageTasks}: the fallback stops the primary's task (found by the tags every
  *   RunTask carries: execution and stage) before it starts its own work.
- * - {@link sweep} (every minute): stops any task running longer than its stage's timeout.
+ * - {@link sweep} (every minute): stops any task running longer than its stage's timeout, and
+ *   any worker task that can never answer an Acquire: still provisioning, never tagged by its
+ *   worker, or loading its model, past the acquire budget (core/gpu-pool-policy.ts).
  *
  * Warm workers (containers/llama-worker/task-tags.ts) serve many executions: RunTask tags
  * their task with the model only, and the worker tags its own task with the execution, stage
@@ -18,6 +20,7 @@
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand, type Task } from "@aws-sdk/client-ecs";
 import { awsClientTimeouts } from "../core/aws-timeouts.ts";
 import { config } from "../core/config.ts";
+import { stuckWorkerReason, type WorkerTaskView, warmStartedByPrefix } from "../core/gpu-pool-policy.ts";
 import { log } from "../core/log.ts";
 import { loadRegistry, stageEntry } from "../core/registry.ts";
 import { isGpuStage, workerTaskTags } from "../core/state-names.ts";
@@ -30,11 +33,20 @@ export const sweepGraceSeconds = 60;
 
 const tagOf = (task: Task, key: string) => task.tags?.find((t) => t.key === key)?.value;
 
-async function runningTasks(ecs: ECSClient, cluster: string): Promise<Task[]> {
+/**
+ * The cluster's tasks whose desired status is RUNNING (optionally one pool's, by `startedBy`),
+ * described with their tags. A task still provisioning or pending is among them: ECS only
+ * ever sets a task's desired status to RUNNING or STOPPED, and PENDING is a lastStatus, so a
+ * ListTasks filtered on desiredStatus PENDING returns nothing (ECS API reference, ListTasks,
+ * `desiredStatus`). Its lastStatus and createdAt, from DescribeTasks, tell it apart.
+ */
+export async function runningTasks(ecs: ECSClient, cluster: string, startedBy?: string): Promise<Task[]> {
   const arns: string[] = [];
   let nextToken: string | undefined;
   do {
-    const page = await ecs.send(new ListTasksCommand({ cluster, desiredStatus: "RUNNING", nextToken }));
+    const page = await ecs.send(
+      new ListTasksCommand({ cluster, desiredStatus: "RUNNING", nextToken, ...(startedBy ? { startedBy } : {}) }),
+    );
     arns.push(...(page.taskArns ?? []));
     nextToken = page.nextToken;
   } while (nextToken);
@@ -59,11 +71,45 @@ export async function stopStageTasks(ecs: ECSClient, cluster: string, execution:
   return stopped;
 }
 
-/** Stops every task running longer than its stage's TimeoutSeconds + grace; returns their ARNs. */
+/** A task as the pool policy reads it (core/gpu-pool-policy.ts stuckWorkerReason). */
+export function workerTaskView(task: Task): WorkerTaskView {
+  const epoch = (d: Date | string | number | undefined) => (d === undefined ? undefined : new Date(d).getTime());
+  const tagged = (key: string) => {
+    const v = Number(tagOf(task, key));
+    return Number.isFinite(v) && v > 0 ? v : undefined;
+  };
+  return {
+    lastStatus: task.lastStatus,
+    createdAt: epoch(task.createdAt),
+    startedAt: epoch(task.startedAt),
+    warm: Boolean(task.startedBy?.startsWith(warmStartedByPrefix)),
+    acquiredAt: tagged(workerTaskTags.acquiredAt),
+    loadedAt: tagged(workerTaskTags.loadedAt),
+  };
+}
+
+const stuckReasons = {
+  provisioning: "still not RUNNING after the acquire budget",
+  untagged: "a warm worker that never tagged itself, older than the acquire budget",
+  loading: "its model load ran past the acquire budget",
+} as const;
+
+/**
+ * Stops every task running longer than its stage's TimeoutSeconds + grace, and every worker
+ * task that can never answer an Acquire (stuck provisioning, never tagged, or loading past
+ * the acquire budget + grace); returns their ARNs.
+ */
 export async function sweep(ecs: ECSClient, cluster: string, now = Date.now()): Promise<string[]> {
   const registry = loadRegistry();
   const stopped: string[] = [];
   for (const task of await runningTasks(ecs, cluster)) {
+    const stuck = task.taskArn ? stuckWorkerReason(workerTaskView(task), now, registry.workers, sweepGraceSeconds) : undefined;
+    if (stuck && task.taskArn) {
+      await ecs.send(new StopTaskCommand({ cluster, task: task.taskArn, reason: `affiant sweeper: ${stuckReasons[stuck]}` }));
+      stopped.push(task.taskArn);
+      log("warn", "reaper.swept", { reason: stuck, model: tagOf(task, "affiant:model") ?? null, lastStatus: task.lastStatus ?? null });
+      continue;
+    }
     const stage = tagOf(task, stageTag);
     // A warm worker's task outlives its stages: the stage's own start (its tag) is what counts.
     const tagged = Number(tagOf(task, workerTaskTags.stageStarted));

@@ -194,7 +194,8 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       const onCluster = [{ test: "ArnEquals", variable: "ecs:cluster", values: [t.gpuClusterArn] }];
       return [
         { actions: ["ecs:RunTask"], resources: pools.taskFamilyArns, conditions: onCluster },
-        { actions: ["ecs:ListTasks"], resources: ["*"], conditions: onCluster },
+        // DescribeTasks: a task stuck provisioning or loading past the budget is not counted live.
+        { actions: ["ecs:ListTasks", "ecs:DescribeTasks"], resources: ["*"], conditions: onCluster },
         {
           actions: ["ecs:TagResource"],
           resources: ["*"],
@@ -206,6 +207,8 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
           conditions: [{ test: "StringEquals", variable: "iam:PassedToService", values: ["ecs-tasks.amazonaws.com"] }],
         },
         { actions: ["sqs:SendMessage", "sqs:GetQueueAttributes"], resources: pools.queueArns },
+        // WarmUp reads the circuit breaker's outcomes (never claims a probe): no g5 for a model the Admit state would refuse.
+        { actions: ["dynamodb:Query"], resources: [t.routingTableArn] },
       ];
     }
     case lambdaFunctions.admit:

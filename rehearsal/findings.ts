@@ -26,6 +26,12 @@ export const findings: Array<[string, RegExp, string]> = [
   ["run", /Acquire \(acquire Lambda → ECS RunTask, ready queue\) answered by a warm worker/, "the Acquire is answered by a warm worker"],
   ["run", /slow start: the first ECS task starts 120 s late/, "provisioning is not a stall"],
   ["run", /stall: .* reaches the fallback within HeartbeatSeconds/, "a stall still reaches the fallback"],
+  ["drills", /model load hangs/, "a hung model load holds no g5 past the acquire budget"],
+  ["drills", /RunTask failures/, "no capacity fails the Acquire at once"],
+  ["drills", /task stuck in PROVISIONING/, "a task stuck provisioning is stopped and blocks nothing"],
+  ["drills", /10-minute provisioning delay/, "slow provisioning fits the acquire budget"],
+  ["drills", /SQS message expires/, "ready-queue tokens outlive the acquire budget, not the retention"],
+  ["drills", /activity poll lost/, "a lost activity poll is polled again"],
 ];
 
 /** One row per finding (its check is in the list), and three bundle checks per deployed function. */

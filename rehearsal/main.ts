@@ -26,6 +26,7 @@ import { type Bundle, bundleFunction, bundleHolds } from "./bundle.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { attempt, must, record, rows } from "./checklist.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
+import { rehearseDrills } from "./drills.ts";
 import { evaluateCall } from "./evaluate.ts";
 import { recordFindingCoverage } from "./findings.ts";
 import { rehearseFirstExecution } from "./first-execution.ts";
@@ -169,6 +170,8 @@ async function main() {
 
   // 3b. The bundled handlers, run against the emulators with the stack's environment.
   const recorded = await rehearseFirstExecution(root, syn, bundles, work);
+  // 3c. What AWS does that the first execution never meets, on simulated clocks.
+  await rehearseDrills(syn);
 
   // 4. Image and task definitions.
   await attempt("image", "worker Dockerfile: USER exists on the base image; carries the deployed registry", () => {

@@ -353,26 +353,27 @@ export function buildDefinition({
   const afterQuality = finish.length ? entryOf(finish[0]!) : stateNames.reinject;
 
   const states: Record<string, AslState> = {
-    [stateNames.warmUp]: {
-      ...lambda(lambdaFunctions.acquire, {}),
-      Comment:
-        "Asks for warm workers of the first GPU stages' models without waiting (an Event invoke): capacity starts while Extract, Redact and Index run",
-      Parameters: {
-        FunctionName: resources.functionArn(lambdaFunctions.acquire),
-        InvocationType: "Event",
-        // The execution input (the case id and any drills), so a drill's slow start applies here too.
-        Payload: { warm: warmUpModels(registry), "input.$": "$", "executionName.$": "$$.Execution.Name" },
-      },
-      ResultPath: null,
-      // Warming is an optimisation: its failure never fails the case.
-      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: stateNames.extract }],
-      Next: stateNames.extract,
-    },
     [stateNames.extract]: {
       ...lambda(lambdaFunctions.extract, { "input.$": "$", "executionName.$": "$$.Execution.Name" }),
       Comment: "Reads every PDF of the case (text layer; OCR for scanned pages) into a blob",
       // No ResultPath: the default ("$") replaces the input with the result.
       OutputPath: "$.Payload",
+      Next: stateNames.warmUp,
+    },
+    // After Extract: a case whose documents cannot be read (an encrypted PDF) fails before any GPU starts.
+    [stateNames.warmUp]: {
+      ...lambda(lambdaFunctions.acquire, {}),
+      Comment:
+        "Asks for warm workers of the first GPU stages' models whose circuit breaker is closed, without waiting (an Event invoke): capacity starts while Redact and Index run",
+      Parameters: {
+        FunctionName: resources.functionArn(lambdaFunctions.acquire),
+        InvocationType: "Event",
+        // The state (the case id and any drills), so a drill's slow start applies here too.
+        Payload: { warm: warmUpModels(registry), "input.$": "$", "executionName.$": "$$.Execution.Name" },
+      },
+      ResultPath: null,
+      // Warming is an optimisation: its failure never fails the case.
+      Catch: [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: stateNames.redact }],
       Next: stateNames.redact,
     },
     [stateNames.redact]: {
@@ -438,7 +439,7 @@ export function buildDefinition({
 
   return {
     Comment: "Affiant: case file (PDFs) to a draft sworn declaration (VAWA self-petition / T visa)",
-    StartAt: stateNames.warmUp,
+    StartAt: stateNames.extract,
     // A pass of the pipeline and a review window per round, for `maxReviewRounds` rounds
     // of changes and the approval; Step Functions caps an execution at a year.
     TimeoutSeconds: Math.min(31_536_000, (1 + maxReviewRounds) * (executionTimeoutSeconds(registry) + expiry)),

@@ -34,7 +34,7 @@ import { activityMode, nextActivityTask } from "./activity-loop.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
-import { tagStage, untagStage } from "./task-tags.ts";
+import { tagAcquired, tagLoaded, tagStage, untagStage } from "./task-tags.ts";
 import { awaitNextTask, preloadModel, stayWarm, type WarmModel, warmMode } from "./warm-model.ts";
 
 /** This process's start: when a cold worker took its stage. */
@@ -156,12 +156,25 @@ async function activityWorker(): Promise<never> {
   const model = config().AFFIANT_PRELOAD_MODEL;
   if (!model) throw new InvalidInputError("llama worker: AFFIANT_ACTIVITY_ARN is set but AFFIANT_PRELOAD_MODEL is not");
   const base = childEnv();
+  // The task says it is this model's worker, loading since its start, before the load can
+  // hang: the sweeper stops it past the acquire budget even if this process never speaks again.
+  await tagAcquired(processStartedAt);
+  // The load has the Acquire's budget, on a thread of its own: a load stuck inside native code
+  // (where no timer of this thread runs) still ends the process, and ECS stops the task.
+  const acquireSeconds = config().AFFIANT_ACQUIRE_SECONDS ?? loadRegistry().workers.acquireSeconds;
+  const lifeline = new Lifeline({
+    stage: "Preload",
+    heartbeatSeconds: acquireSeconds,
+    deadlineAt: processStartedAt + acquireSeconds * 1000,
+  });
   try {
     process_.held = await preloadModel(model);
   } catch (err) {
     log("error", "worker.preload_failed", { model, error: describeError(err).name });
     return killSelf();
   }
+  lifeline.stop();
+  await tagLoaded();
   // The GPU held with no task (waiting for a token or for the activity) is charged to the next task, as locally.
   let idleSince = Date.now();
   for (let first = true; ; first = false) {

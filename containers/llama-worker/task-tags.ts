@@ -5,6 +5,9 @@
  * when it answered. The fallback finds the worker still holding its execution's stage by those
  * tags and stops it (functions/gpu-reaper.ts stopStageTasks), and the sweeper stops a task
  * whose stage has run past its TimeoutSeconds + grace, whatever the task's age (sweep).
+ * Before it loads its model the worker tags its task with its start (`affiant:acquired-at`),
+ * and with the load's end (`affiant:loaded-at`) after: the sweeper stops a task still loading,
+ * or never tagged at all, past the acquire budget (core/gpu-pool-policy.ts stuckWorkerReason).
  * Best effort: a tag call that fails is logged (ids only) and the task runs on; the worker's
  * own lifeline and Step Functions' HeartbeatSeconds still catch a stall.
  */
@@ -15,7 +18,7 @@ import { config } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
 import { workerTaskTags } from "../../core/state-names.ts";
 
-const { execution: executionTag, stage: stageTag, stageStarted: stageStartedTag } = workerTaskTags;
+const { execution: executionTag, stage: stageTag, stageStarted: stageStartedTag, acquiredAt, loadedAt } = workerTaskTags;
 
 let own: Promise<{ taskArn: string } | undefined> | undefined;
 
@@ -70,3 +73,23 @@ export async function untagStage(): Promise<void> {
       ),
   );
 }
+
+/** Sets tags on this task (best effort, capped); `what` names the call in a failure's log line. */
+async function tagTask(tags: Array<{ key: string; value: string }>, what: string): Promise<void> {
+  const task = await ownTask();
+  if (!task) return;
+  await capped(
+    ecs()
+      .send(new TagResourceCommand({ resourceArn: task.taskArn, tags }))
+      .then(
+        () => undefined,
+        (err: Error) => log("warn", "worker.tag_failed", { tag: what, error: err.name }),
+      ),
+  );
+}
+
+/** The worker process started (epoch ms), before its model load: the sweeper times the load from it. */
+export const tagAcquired = (startedAt: number) => tagTask([{ key: acquiredAt, value: String(startedAt) }], acquiredAt);
+
+/** The model is loaded: the task waits warm or runs stages from now on. */
+export const tagLoaded = () => tagTask([{ key: loadedAt, value: String(Date.now()) }], loadedAt);

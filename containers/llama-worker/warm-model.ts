@@ -14,6 +14,7 @@ import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts"
 import type { StageMetrics } from "../../core/stages/report.ts";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import { planModel } from "./context-plan.ts";
+import { misbehave } from "./fault-injection.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 
 /** The one model this process ever loads, kept between tasks with its context released. */
@@ -30,12 +31,16 @@ export interface WarmModel {
  * state clock running but the Acquire budget's, release the context, say "loaded", and
  * wait for the generate task. The placement is sized for the model's largest context, so
  * any later task's context fits beside the weights. The `slow-start` drill waits
- * AFFIANT_SLOW_START_SECONDS first: an instance launch and image pull, simulated.
+ * AFFIANT_SLOW_START_SECONDS first: an instance launch and image pull, simulated; the
+ * `hang-load` drill never returns, as a load stuck in native code.
  */
 export async function preloadModel(modelId: string): Promise<WarmModel> {
   const env = config();
   const stage = env.AFFIANT_STAGE ?? "Acquire";
-  if (injectedFault(stage) === "slow-start") await new Promise((r) => setTimeout(r, (env.AFFIANT_SLOW_START_SECONDS ?? 120) * 1000));
+  const fault = injectedFault(stage);
+  if (fault === "slow-start") await new Promise((r) => setTimeout(r, (env.AFFIANT_SLOW_START_SECONDS ?? 120) * 1000));
+  // A load stuck inside llama.cpp: nothing on this thread runs again; the preload's lifeline ends the process.
+  if (fault === "hang-load") await misbehave("hang-native", stage);
   const registry = loadRegistry();
   const model = modelEntry(registry, modelId);
   const modelPath = modelFilePath(registry, modelId);

@@ -61,7 +61,7 @@ async function firstStage(faults: Faults, env: Record<string, string> = {}, warm
 test("a provisioning delay longer than the stage's HeartbeatSeconds is the Acquire state's time: no fallback", async (t) => {
   t.after(killAllWorkers);
   // Warm-up off, so the Acquire itself starts the worker and waits out the whole delay (with
-  // it on, how much of the delay Extract, Redact and Index hide depends on this box's load).
+  // it on, how much of the delay Redact and Index hide depends on this box's load).
   const delaySeconds = 8;
   const { states, at } = await firstStage({ ExtractFacts: "slow-start" }, { AFFIANT_SLOW_START_SECONDS: String(delaySeconds) }, false);
   const acquire = at("ExtractFactsAcquire");
@@ -81,7 +81,11 @@ test("a stall during generation still reaches its fallback within HeartbeatSecon
   const claimed = warmedUpCount();
   const { at, lastProgressAt } = await firstStage({ ExtractFacts: "stall" });
   assert.equal(at("ExtractFactsAcquire").status, "SUCCEEDED");
-  assert.equal(warmedUpCount(), claimed + 1, "ExtractFacts' Acquire took the worker WarmUp started while Extract, Redact and Index ran");
+  assert.equal(
+    warmedUpCount(),
+    claimed + 1,
+    "ExtractFacts' Acquire took the worker WarmUp started (after Extract) while Redact and Index ran",
+  );
   const generate = at("ExtractFacts");
   assert.equal(generate.status, "FAILED");
   assert.equal(generate.error, "States.HeartbeatTimeout", generate.cause);

@@ -1,6 +1,8 @@
 /**
  * `affiant backfill`: idempotent per case and pipeline version, bounded concurrency, and
- * resumable after the backfill process itself is killed mid-run (kill -9).
+ * resumable after the backfill process itself is killed mid-run (kill -9). And the nightly
+ * (scheduled) backfill's choice of cases, against the SDK's own Step Functions client on
+ * aws-sdk-client-mock.
  */
 
 import assert from "node:assert/strict";
@@ -8,7 +10,21 @@ import { spawn } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import {
+  DescribeExecutionCommand,
+  ExecutionDoesNotExist,
+  ListExecutionsCommand,
+  SFNClient,
+  StartExecutionCommand,
+} from "@aws-sdk/client-sfn";
+import { mockClient } from "aws-sdk-client-mock";
 import Database from "better-sqlite3";
+import { scheduledBackfill } from "../../api/backfill-lambda.ts";
+import { LocalBlobStore } from "../../core/blob-store.ts";
+import { caseKeys } from "../../core/case-file.ts";
+import { DocumentUnreadableError } from "../../core/errors.ts";
+import { executionNameFor } from "../../core/execution-name.ts";
+import { pipelineVersion } from "../../core/pipeline-state.ts";
 import { copyCase, makeTestHome, patientStages, root, runCli, samples, waitFor } from "../helpers.ts";
 
 interface Summary {
@@ -110,4 +126,43 @@ test("backfill refuses a folder with no cases and a bad concurrency, naming them
   const missing = await runCli(["backfill", path.join(home, "nope")], env, { timeoutMs: 60_000 });
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /not a folder: .*nope/);
+});
+
+test("the nightly backfill records a case out of attempts and one that failed on its input, and still starts the cases after them", async () => {
+  const { home } = makeTestHome();
+  const store = new LocalBlobStore(path.join(home, "blobs"));
+  const cases = ["a-exhausted", "b-encrypted", "c-timed-out", "d-new"];
+  for (const caseId of cases) {
+    await store.put(caseKeys.caseJson(caseId), JSON.stringify({ caseId }));
+    await store.put(`${caseKeys.documents(caseId)}/statement.pdf`, "%PDF-1.7");
+  }
+  const arn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
+  const name = (caseId: string, attempt: number) => executionNameFor(caseId, pipelineVersion, attempt);
+  // What Step Functions holds: 20 failed attempts; one failed on an encrypted PDF; one timed out once.
+  const held = new Map<string, { status: string; error: string }>();
+  for (let a = 1; a <= 20; a++) held.set(name("a-exhausted", a), { status: "FAILED", error: "States.Timeout" });
+  held.set(name("b-encrypted", 1), { status: "FAILED", error: DocumentUnreadableError.errorName });
+  held.set(name("c-timed-out", 1), { status: "FAILED", error: "States.Timeout" });
+  const sfn = mockClient(SFNClient);
+  try {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    sfn.on(DescribeExecutionCommand).callsFake((input: { executionArn: string }) => {
+      const found = held.get(input.executionArn.split(":").at(-1)!);
+      if (!found) throw new ExecutionDoesNotExist({ message: input.executionArn, $metadata: {} });
+      return { ...found, executionArn: input.executionArn };
+    });
+    sfn.on(StartExecutionCommand).resolves({});
+    const result = await scheduledBackfill({ sfn: new SFNClient({ region: "us-east-1" }), stateMachineArn: arn, store, maxRunning: 10 });
+    assert.deepEqual(
+      { started: result.started, exhausted: result.exhausted, failedOnInput: result.failedOnInput, errors: result.errors },
+      { started: 2, exhausted: 1, failedOnInput: 1, errors: 0 },
+    );
+    assert.deepEqual(
+      sfn.commandCalls(StartExecutionCommand).map((c) => c.args[0].input.name),
+      [name("c-timed-out", 2), name("d-new", 1)],
+      "the timed-out case's next attempt and the new case; never the encrypted one or the exhausted one",
+    );
+  } finally {
+    sfn.restore();
+  }
 });

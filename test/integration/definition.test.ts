@@ -88,13 +88,15 @@ test("the local engine accepts the definition with ARN and path validation on", 
   const { home } = makeTestHome();
   const db = new HistoryDb(path.join(home, "affiant.db"));
   const engine = new LocalEngine({ db });
-  assert.equal(engine.definition.StartAt, "WarmUp");
+  // Extract first: a case whose documents cannot be read fails before any GPU worker is asked for.
+  assert.equal(engine.definition.StartAt, "Extract");
+  assert.equal(engine.definition.States.Extract!.Next, "WarmUp");
   const warmUp = engine.definition.States.WarmUp!;
-  assert.equal(warmUp.Next, "Extract");
+  assert.equal(warmUp.Next, "Redact");
   assert.equal((warmUp.Parameters as { InvocationType: string }).InvocationType, "Event", "WarmUp waits for no worker");
   assert.deepEqual(
     warmUp.Catch,
-    [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "Extract" }],
+    [{ ErrorEquals: ["States.ALL"], ResultPath: null, Next: "Redact" }],
     "a failed warm-up never fails the case",
   );
   engine.dispose();

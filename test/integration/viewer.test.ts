@@ -354,9 +354,9 @@ test("the run viewer shows executions, the state graph by status and per-state t
     // (a failed warm-up goes on to Extract: it never fails the case).
     assert.equal(await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"]').count(), 1, "AttorneyReview: its expiry Catch");
     assert.equal(
-      await page.locator('#graph svg g.edge-catch[data-from="WarmUp"][data-to="Extract"]').count(),
+      await page.locator('#graph svg g.edge-catch[data-from="WarmUp"][data-to="Redact"]').count(),
       1,
-      "WarmUp: its Catch, on to Extract",
+      "WarmUp: its Catch, on to Redact",
     );
     assert.equal(
       await page.locator("#graph svg g.edge-catch").count(),

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
-import { admitOrRefuse, recordRun, underBreaker } from "../../core/breaker.ts";
+import { admitOrRefuse, recordRun, underBreaker, warmableModels } from "../../core/breaker.ts";
 import { CircuitOpenError, WorkerCrashedError } from "../../core/errors.ts";
 import { SqliteRoutingStore } from "../../core/routing-store.ts";
 import { makeTestHome } from "../helpers.ts";
@@ -81,6 +81,29 @@ test("errors that say nothing about the model, and drills, are not recorded", as
     await recordRun(s, "m", "JudgeTone", "Affiant.WorkerStalled");
     await recordRun(s, "m", "JudgeTone", null);
     assert.deepEqual(((h) => [h.samples, h.failures])(await s.health("m", policy)), [2, 1]);
+  } finally {
+    s.dispose();
+  }
+});
+
+test("WarmUp warms only models whose circuit is closed, claims no probe, and leaves a model cold when its health cannot be read", async () => {
+  const s = store();
+  try {
+    for (let i = 0; i < 3; i++) await recordRun(s, "stalling", "DraftDeclaration", "Affiant.GenerationStalled");
+    await recordRun(s, "healthy", "ExtractFacts", null);
+    const gate = await warmableModels(s, ["healthy", "stalling", "new"], () => policy);
+    assert.deepEqual(gate.warmable, ["healthy", "new"]);
+    assert.deepEqual(gate.refused, [{ model: "stalling", why: "open" }]);
+    const unreadable = await warmableModels(
+      {
+        health: async () => {
+          throw new Error("ResourceNotFoundException");
+        },
+      },
+      ["healthy"],
+      () => policy,
+    );
+    assert.deepEqual(unreadable, { warmable: [], refused: [{ model: "healthy", why: "unreadable" }] });
   } finally {
     s.dispose();
   }

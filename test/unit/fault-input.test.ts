@@ -16,9 +16,9 @@ import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.t
 import { makeTestHome, samples } from "../helpers.ts";
 
 const notGpuState =
-  /faults\.Redact: Redact is not a GPU state \(GPU states: ExtractFacts, .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/;
+  /faults\.Redact: Redact is not a GPU state \(GPU states: ExtractFacts, .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start, hang-load\)/;
 const notKind =
-  /faults\.JudgeTone: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start\)/;
+  /faults\.JudgeTone: "explode" is not a fault kind \(GPU states: .*; fault kinds: stall, crash, oom, slow, loop, hang-native, slow-start, hang-load\)/;
 
 test("--fault flags: each bad one names the state and what is allowed", () => {
   assert.deepEqual(parseFaultFlags(["JudgeTone=stall", "ExtractFacts=hang-native"]), { JudgeTone: "stall", ExtractFacts: "hang-native" });

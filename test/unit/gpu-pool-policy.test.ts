@@ -8,7 +8,14 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decideAcquire, localWorkerLimits, poolCapacity, retireReason, warmUpStarts } from "../../core/gpu-pool-policy.ts";
+import {
+  decideAcquire,
+  localWorkerLimits,
+  poolCapacity,
+  retireReason,
+  stuckWorkerReason,
+  warmUpStarts,
+} from "../../core/gpu-pool-policy.ts";
 
 const range = (n: number) => [...Array(n).keys()];
 
@@ -77,4 +84,26 @@ test("AFFIANT_WARM_WORKERS=0 is the same pool with one task per worker; the pool
   assert.deepEqual(localWorkerLimits(workers, false), { ...workers, maxTasks: 1 });
   assert.equal(retireReason({ tasks: 1, rssGrowthMb: 0 }, localWorkerLimits(workers, false)), "maxTasks");
   assert.equal(poolCapacity(4, workers), 12);
+});
+
+test("a worker task that can never answer an Acquire is stuck past the acquire budget (+ grace): provisioning, never tagged, or loading", () => {
+  const limits = { acquireSeconds: 600 };
+  const t0 = 1_000_000;
+  const at = (s: number) => t0 + s * 1000;
+  // Still provisioning (any task, warm or not), from its creation.
+  assert.equal(stuckWorkerReason({ lastStatus: "PROVISIONING", createdAt: t0, warm: true }, at(600), limits), undefined);
+  assert.equal(stuckWorkerReason({ lastStatus: "PROVISIONING", createdAt: t0, warm: true }, at(601), limits), "provisioning");
+  assert.equal(stuckWorkerReason({ lastStatus: "PENDING", createdAt: t0, warm: false }, at(661), limits, 60), "provisioning");
+  assert.equal(stuckWorkerReason({ lastStatus: "PENDING", createdAt: t0, warm: false }, at(660), limits, 60), undefined);
+  // Running, never tagged by its worker: a warm worker only (the cluster's other tasks have their own rules).
+  assert.equal(stuckWorkerReason({ lastStatus: "RUNNING", startedAt: t0, warm: true }, at(601), limits), "untagged");
+  assert.equal(stuckWorkerReason({ lastStatus: "RUNNING", startedAt: t0, warm: false }, at(6000), limits), undefined);
+  // Tagged at its start, still loading.
+  assert.equal(stuckWorkerReason({ lastStatus: "RUNNING", startedAt: t0, acquiredAt: at(30), warm: true }, at(631), limits), "loading");
+  assert.equal(stuckWorkerReason({ lastStatus: "RUNNING", startedAt: t0, acquiredAt: at(30), warm: true }, at(629), limits), undefined);
+  // Loaded: waiting warm or running stages for hours is not stuck (idleSeconds and the stage timeouts govern it).
+  assert.equal(
+    stuckWorkerReason({ lastStatus: "RUNNING", startedAt: t0, acquiredAt: at(30), loadedAt: at(90), warm: true }, at(86_400), limits),
+    undefined,
+  );
 });

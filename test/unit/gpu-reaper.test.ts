@@ -9,6 +9,7 @@ import { test } from "node:test";
 import { DescribeTasksCommand, ECSClient, ListTasksCommand, StopTaskCommand } from "@aws-sdk/client-ecs";
 import { mockClient } from "aws-sdk-client-mock";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
+import { workerTaskTags } from "../../core/state-names.ts";
 import { stopStageTasks, sweep, sweepGraceSeconds } from "../../functions/gpu-reaper.ts";
 import { makeTestHome } from "../helpers.ts";
 
@@ -125,5 +126,45 @@ test("a warm worker's task is timed by the stage it holds (its own stage-started
       await stopStageTasks(new ECSClient({ region: "us-east-1" }), cluster, "exec-idle", "JudgeTone", "affiant: JudgeTone failed"),
       [],
       "an idle warm worker holds no execution's stage",
+    );
+  }));
+
+test("the sweeper stops warm worker tasks stuck provisioning, never tagged, or loading past the acquire budget + grace, and leaves loaded ones", () =>
+  withTestRegistry(async (ecs) => {
+    const now = Date.now();
+    const limit = (loadRegistry().workers.acquireSeconds + sweepGraceSeconds) * 1000;
+    const arn = (id: string) => `arn:aws:ecs:us-east-1:123456789012:task/affiant-gpu/${id}`;
+    const warm = (id: string, lastStatus: string, since: number, tags: Record<string, number> = {}) => ({
+      taskArn: arn(id),
+      startedBy: "affiant-warm-m",
+      lastStatus,
+      createdAt: new Date(since),
+      ...(lastStatus === "RUNNING" ? { startedAt: new Date(since) } : {}),
+      tags: [{ key: "affiant:model", value: "m" }, ...Object.entries(tags).map(([key, v]) => ({ key, value: String(v) }))],
+    });
+    const old = now - limit - 1000;
+    const young = now - limit + 5000;
+    ecs.on(ListTasksCommand).resolves({ taskArns: ["a", "b", "c", "d", "e", "f"] });
+    ecs.on(DescribeTasksCommand).resolves({
+      tasks: [
+        warm("provisioning-old", "PROVISIONING", old),
+        warm("provisioning-young", "PROVISIONING", young),
+        warm("silent-old", "RUNNING", old),
+        warm("loading-old", "RUNNING", old, { [workerTaskTags.acquiredAt]: old }),
+        warm("loading-young", "RUNNING", old, { [workerTaskTags.acquiredAt]: young }),
+        warm("loaded-old", "RUNNING", old, { [workerTaskTags.acquiredAt]: old, [workerTaskTags.loadedAt]: old + 60_000 }),
+      ],
+    });
+    ecs.on(StopTaskCommand).resolves({});
+    const stopped = await sweep(new ECSClient({ region: "us-east-1" }), cluster, now);
+    assert.deepEqual(stopped, [arn("provisioning-old"), arn("silent-old"), arn("loading-old")]);
+    const reasons = ecs.commandCalls(StopTaskCommand).map((c) => c.args[0].input.reason);
+    assert.match(reasons[0]!, /not RUNNING after the acquire budget/);
+    assert.match(reasons[1]!, /never tagged itself/);
+    assert.match(reasons[2]!, /model load ran past the acquire budget/);
+    // The listing asks for desired status RUNNING, which holds the tasks still provisioning (PENDING would list none).
+    assert.deepEqual(
+      ecs.commandCalls(ListTasksCommand).map((c) => c.args[0].input.desiredStatus),
+      ["RUNNING"],
     );
   }));

@@ -16,6 +16,7 @@ import path from "node:path";
 import { StateMachine } from "aws-local-stepfunctions";
 import type { Progress } from "../../containers/llama-worker/model-session.ts";
 import { type BlobStore, blobStore } from "../../core/blob-store.ts";
+import { warmableModels } from "../../core/breaker.ts";
 import { config } from "../../core/config.ts";
 import { ExecutionAlreadyExistsError, InterruptedError, InvalidInputError, OutputWriteFailedError } from "../../core/errors.ts";
 import { newExecutionName } from "../../core/execution-name.ts";
@@ -25,7 +26,7 @@ import { log } from "../../core/log.ts";
 import { homePaths } from "../../core/paths.ts";
 import { pipelineVersion } from "../../core/pipeline-state.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
-import { openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
+import { defaultBreaker, openRoutingStore, type RoutingStore } from "../../core/routing-store.ts";
 import type { StageMetrics } from "../../core/stages/report.ts";
 import { stageOfAcquire, stateNames } from "../../core/state-names.ts";
 import { holdSharedPageReaders } from "../../functions/ocr.ts";
@@ -310,10 +311,17 @@ export class LocalEngine extends EventEmitter<EngineEvents> {
         // The acquire Lambda's Event invoke in AWS: start workers, wait for none (acquire.ts).
         handlers[name] = async (input) => {
           const payload = (input as { Payload?: { warm?: Array<{ model: string; stage: string }>; input?: { faults?: unknown } } }).Payload;
+          const wanted = payload?.warm ?? [];
+          // Only models the breaker would admit, as the acquire Lambda's warm-up asks it.
+          const gate = await warmableModels(
+            this.routing,
+            wanted.map((w) => w.model),
+            (model) => this.registry.models[model]?.breaker ?? defaultBreaker,
+          );
           return {
             Payload: await warmUp(
               { warm: this.warmLimits, poolSize: this.registry.workers.poolSize },
-              payload?.warm ?? [],
+              wanted.filter((w) => gate.warmable.includes(w.model)),
               payload?.input?.faults,
             ),
             StatusCode: 202,
