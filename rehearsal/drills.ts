@@ -19,7 +19,7 @@ import { acquireEvent, Clock, cluster, credentials, drill, region } from "./dril
 import type { GpuPool } from "./gpu-pool.ts";
 import type { Synthesized } from "./synth.ts";
 
-const stage = gpuStages[0];
+const stage = gpuStages[0]!;
 
 /** The ready queues' MessageRetentionPeriod as synthesized (SQS's default, 4 days, when unset). */
 function readyQueueRetention(syn: Synthesized): number {
