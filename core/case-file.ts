@@ -79,7 +79,9 @@ export const caseFileSchema = z
       .optional(),
     /** For `language: "es"` only: see {@link interpretationMethods}. Absent: "read-aloud". */
     interpretation: z
-      .enum(interpretationMethods, { error: `must be one of ${interpretationMethods.join(", ")}: how the declaration was made known to the declarant in Spanish` })
+      .enum(interpretationMethods, {
+        error: `must be one of ${interpretationMethods.join(", ")}: how the declaration was made known to the declarant in Spanish`,
+      })
       .optional(),
     notes: z.string().optional(),
   })

@@ -306,9 +306,11 @@ export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =
   c.kind === "cause"
     ? `Same event (${c.event}) told as an accident in ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” and as inflicted in ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`
     : `Same injury dated differently (${c.event}): ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” against ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`;
-export const roleLine = (r: RoleLine) => (r.name === r.placeholder ? `${r.placeholder}: ${r.role}` : `${r.name} (${r.placeholder}): ${r.role}`);
+export const roleLine = (r: RoleLine) =>
+  r.name === r.placeholder ? `${r.placeholder}: ${r.role}` : `${r.name} (${r.placeholder}): ${r.role}`;
 /** What a paragraph supports, as one line. */
-export const supportsLine = (p: ReviewParagraph) => (p.supports.length ? `Supports: ${p.supports.join("; ")}` : "Supports: (opening paragraph: who the declarant is)");
+export const supportsLine = (p: ReviewParagraph) =>
+  p.supports.length ? `Supports: ${p.supports.join("; ")}` : "Supports: (opening paragraph: who the declarant is)";
 export const factLine = (x: FactToConfirm) => `“${x.item}”: ${x.why.join("; ")} (${x.where.join("; ")})`;
 
 const list = (items: string[], none: string) => (items.length ? items.map((i) => `- ${i}`) : [`- ${none}`]);

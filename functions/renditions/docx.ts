@@ -55,7 +55,10 @@ export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
   // A reading copy nobody signs has no oath and no signature block.
   if (doc.verification)
     children.push(
-      new Paragraph({ spacing: { before: 360, after: 160, line: 360 }, children: [new TextRun({ text: doc.verification, font, size: 24 })] }),
+      new Paragraph({
+        spacing: { before: 360, after: 160, line: 360 },
+        children: [new TextRun({ text: doc.verification, font, size: 24 })],
+      }),
       ...(doc.languageStatement ? [body(doc.languageStatement)] : []),
       body(signatureBlock.executed),
       new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
