@@ -253,7 +253,7 @@ export function buildReviewDocument({
       return `${u.title ?? titleOf.get(u.element) ?? u.element}${paragraph ? ` (paragraph ${paragraph})` : ""}: ${u.reason}`;
     }),
     documentsNeverCited: [...byFile.values()].filter((e) => e.citedPages.length === 0).map((e) => `Exhibit ${e.letter}: ${e.title}`),
-    factsToConfirm: [...fromDocuments, ...toConfirm],
+    factsToConfirm: [...toConfirm, ...fromDocuments],
     contradictions: found.map((c) => ({ kind: c.kind, event: c.event, first: side(c.first), second: side(c.second) })),
     exhibits: [...byFile.values()],
     evidenceChecklist: evidence,
