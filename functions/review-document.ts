@@ -15,7 +15,7 @@
  * `sentences` (each with the chunk ids it cites) is reviewed sentence by sentence, each with
  * its own exhibits; one without them, by paragraph.
  */
-import { type Draft, escapeRawHtml, filingNumbers, openingHeading, paragraphText, type ReviewStatus } from "../core/declaration.ts";
+import { type Draft, filingNumbers, openingHeading, paragraphText, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
@@ -301,80 +301,5 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
 
 const mapQuote = (q: ReviewQuote, f: (text: string) => string): ReviewQuote => ({ ...q, document: f(q.document), quote: f(q.quote) });
 
-/** One line per contradiction, the same in Markdown, DOCX and the viewer. */
-export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =>
-  c.kind === "cause"
-    ? `Same event (${c.event}) told as an accident in ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” and as inflicted in ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`
-    : `Same injury dated differently (${c.event}): ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” against ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`;
-export const roleLine = (r: RoleLine) =>
-  r.name === r.placeholder ? `${r.placeholder}: ${r.role}` : `${r.name} (${r.placeholder}): ${r.role}`;
-/** What a paragraph supports, as one line. */
-export const supportsLine = (p: ReviewParagraph) =>
-  p.supports.length ? `Supports: ${p.supports.join("; ")}` : "Supports: (opening paragraph: who the declarant is)";
-export const factLine = (x: FactToConfirm) => `“${x.item}”: ${x.why.join("; ")} (${x.where.join("; ")})`;
-
-const list = (items: string[], none: string) => (items.length ? items.map((i) => `- ${i}`) : [`- ${none}`]);
-
-export function renderReviewMarkdown(doc: ReviewDocument): string {
-  const lines = [`# ${doc.title}`, ""];
-  lines.push(doc.review.status === "passed" ? "**Quality gate: passed.**" : `**FAILING REVIEW:** ${doc.review.failures.join("; ")}`, "");
-  lines.push("## Who is who", "", ...list(doc.roles.map(roleLine), "no roles recorded"), "");
-  lines.push("_Paragraph numbers are the filing version's._", "");
-  for (const p of doc.paragraphs) {
-    lines.push(`## ${p.number}. ${p.heading}`, "", `_${supportsLine(p)}_`, "");
-    if (doc.versions.length === 1) lines.push(p.texts[0] || "_(nothing drafted)_", "");
-    // More than one version (a translation): side by side, a column each.
-    else
-      lines.push(
-        `| ${doc.versions.join(" | ")} |`,
-        `|${doc.versions.map(() => " --- ").join("|")}|`,
-        `| ${p.texts.map((t) => t.replace(/\|/g, "\\|") || "—").join(" | ")} |`,
-        "",
-      );
-    lines.push(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, "");
-    if (p.sentences) lines.push(...p.sentences.map((s, i) => `${i + 1}. ${s.text} _(${s.exhibits.join("; ") || "no exhibit"})_`), "");
-    for (const u of p.unsupported) lines.push(`- Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`);
-    if (p.unsupported.length) lines.push("");
-  }
-  lines.push(
-    "## Judges' notes",
-    "",
-    ...list(
-      doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`),
-      "none recorded",
-    ),
-    "",
-  );
-  lines.push("## Facts to confirm with the client", "", ...list(doc.factsToConfirm.map(factLine), "none"), "");
-  lines.push("## Contradictions between sources", "", ...list(doc.contradictions.map(contradictionLine), "none found"), "");
-  lines.push("## Placeholder problems left", "", ...list(doc.placeholderProblems, "none"), "");
-  lines.push("## Elements with nothing drafted", "", ...list(doc.elementsNotDrafted, "none: every element has a paragraph"), "");
-  lines.push(
-    "## Elements the coverage judge found not covered",
-    "",
-    ...list(doc.elementsJudgedNotCovered, "none: the judge found every drafted element covered, or did not run"),
-    "",
-  );
-  lines.push("## Documents never cited", "", ...list(doc.documentsNeverCited, "none"), "");
-  lines.push(
-    "## Evidence to gather",
-    "",
-    ...doc.evidenceChecklist.map((i) => `- [ ] ${i}`),
-    ...(doc.evidenceChecklist.length ? [] : ["- none listed"]),
-    "",
-  );
-  lines.push(
-    "## Exhibit list",
-    "",
-    ...list(
-      doc.exhibits.map(
-        (e) =>
-          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
-      ),
-      "none",
-    ),
-    "",
-  );
-  lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
-  return escapeRawHtml(lines.join("\n"));
-}
+// The lines and the Markdown rendering, shared by every rendition of the review document.
+export { contradictionLine, factLine, renderReviewMarkdown, roleLine, supportsLine } from "./review/review-markdown.ts";

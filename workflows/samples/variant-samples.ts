@@ -38,12 +38,12 @@ export const vawaParent: SampleCase = {
       pages: [
         [
           "Client: Rosario Inventada Quiroga. A-Number: A345678912. Date of birth: 02/11/1961.",
-          "Phone: (555) 010-3321. Preferred language: Spanish; she reads Spanish well.",
-          "Matter: VAWA self-petition, Form I-360, abused parent of a U.S. citizen son.",
-          "Her son Julián Ficticio Quiroga was born in Houston on May 3, 1990: a U.S. citizen by birth, aged 33.",
-          "She has lived with Julián at 1510 Example Road, Houston, TX 77000 since 2018.",
-          "From 2019 Julián took her wages, locked her in her room and threatened to report her to immigration.",
-          "Good moral character: no arrests; cares for grandchildren; attends church.",
+          "Phone: (555) 010-3321. Preferred language: Spanish; reads Spanish; interpreter needed for signing.",
+          "Matter: VAWA self-petition, Form I-360, parent of a U.S. citizen son aged 21 or over.",
+          "Her son Julián Ficticio Quiroga, a U.S. citizen, was born in Houston on May 3, 1990.",
+          "They lived together at 1510 Example Road, Houston, TX 77000 from 2018 to 2023.",
+          "Julián took her wages in 2019 and locked her in her room in 2021.",
+          "Good moral character: no arrests; cares for her grandchildren; attends church.",
         ],
       ],
     },
