@@ -38,25 +38,22 @@ export const vawaParent: SampleCase = {
       pages: [
         [
           "Client: Rosario Inventada Quiroga. A-Number: A345678912. Date of birth: 02/11/1961.",
-          "Phone: (555) 010-3321. Preferred language: Spanish; reads Spanish; interpreter needed for signing.",
-          "Matter: VAWA self-petition, Form I-360, parent of a U.S. citizen son aged 21 or over.",
-          "Her son Julián Ficticio Quiroga, a U.S. citizen, was born in Houston on May 3, 1990.",
-          "They lived together at 1510 Example Road, Houston, TX 77000 from 2018 to 2023.",
-          "Julián took her wages in 2019 and locked her in her room in 2021.",
-          "Good moral character: no arrests; cares for her grandchildren; attends church.",
+          "Phone: (555) 010-3321. Matter: VAWA self-petition, Form I-360, abused parent of a U.S. citizen son.",
+          "Her son Julián Ficticio Quiroga is a U.S. citizen (born in Houston in 1990).",
+          "Rosario lived with her son at 1510 Example Road, Houston, TX 77000 from 2018 to 2023.",
+          "From 2019 Julián took her wages and locked her in her room. She reads Spanish.",
         ],
       ],
     },
     {
-      file: "declaracion-personal.pdf",
-      title: "Declaración personal, notas (MUESTRA FICTICIA)",
+      file: "personal-statement.pdf",
+      title: "Personal statement notes, taken in Spanish (FICTIONAL SAMPLE)",
       pages: [
         [
-          "Vine a vivir con mi hijo Julián en Houston en 2018 para cuidar a mis nietos.",
-          "En 2019 empezó a quitarme el dinero de mi trabajo y a gritarme que yo no valía nada.",
-          "En diciembre de 2021 me encerró en mi cuarto dos días sin comida.",
-          "Me decía que si hablaba con alguien llamaría a inmigración para que me deportaran.",
-          "Mi vecina Paula Ejemplo Soto me llevó a su casa en marzo de 2023.",
+          "I came to live with my son in Houston in 2018 to care for my grandchildren.",
+          "In 2019 he started taking the money I earned and shouting that I was worth nothing.",
+          "In December 2021 he locked me in my room for two days without food.",
+          "My neighbor Paula Ejemplo Soto took me to her home in March 2023.",
         ],
       ],
     },
@@ -65,9 +62,9 @@ export const vawaParent: SampleCase = {
       title: "Letter from a neighbor (FICTIONAL SAMPLE)",
       pages: [
         [
-          "To whom it may concern: I, Paula Ejemplo Soto, have known Rosario since 2018.",
+          "To whom it may concern: I am Paula Ejemplo Soto, a neighbor of Rosario since 2018.",
           "In December 2021 I heard her calling for help from a locked room in her son's house.",
-          "In March 2023 she came to my home frightened and with no money. She has stayed with me since.",
+          "In March 2023 she came to my home frightened and with no money.",
         ],
       ],
     },
