@@ -52,6 +52,14 @@ export function caseAbuserStatus(parties: Array<{ role: string; status?: string 
  */
 export const citizenAbuserOnly: readonly string[] = ["parent", "deceased-abuser"];
 
+/**
+ * How a Spanish-speaking declarant came to know the English declaration they sign (case.json
+ * `interpretation`; core/interpreter.ts words the statements): "read-aloud", the interpreter read
+ * all of it to them in Spanish (the default: it holds whether or not the declarant reads);
+ * "written-copy", they read a complete written Spanish translation in the interpreter's presence.
+ */
+export const interpretationMethods = ["read-aloud", "written-copy"] as const;
+
 export const caseFileSchema = z
   .object({
     caseId: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$/, "letters, digits, . _ - (max 80), starting with a letter or digit"),
@@ -69,9 +77,22 @@ export const caseFileSchema = z
       .string({ error: "must be a string: the city, state or country where the declarant signs" })
       .min(1, "must name a place: the city, state or country where the declarant signs")
       .optional(),
+    /** For `language: "es"` only: see {@link interpretationMethods}. Absent: "read-aloud". */
+    interpretation: z
+      .enum(interpretationMethods, {
+        error: `must be one of ${interpretationMethods.join(", ")}: how the declaration was made known to the declarant in Spanish`,
+      })
+      .optional(),
     notes: z.string().optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.interpretation !== undefined && c.language !== "es") {
+      ctx.addIssue({
+        code: z.ZodIssueCode.custom,
+        path: ["interpretation"],
+        message: `says how a Spanish-speaking declarant heard or read the declaration: only for "language": "es" (this case's language is ${c.language})`,
+      });
+    }
     const allowed: readonly string[] = caseVariants[c.caseType];
     if (c.variant !== undefined && !allowed.includes(c.variant)) {
       ctx.addIssue({

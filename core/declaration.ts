@@ -46,54 +46,43 @@ export interface DeclarationDocument {
   /** The language it is written in (its fixed labels follow it); absent: English. */
   language?: "en" | "es";
   /**
-   * "review": a section per element with its heading, sources and flags, and the draft notice;
+   * "review": a section per paragraph with its heading, sources and flags, and the draft notice;
    * "filing": the numbered first-person paragraphs alone, opening with who the declarant is,
-   * then the oath and signature block (no headings, sources or notice).
+   * then the oath and signature block (no headings, sources or notice). Both number their
+   * paragraphs as the filing does ({@link filingNumbers}).
    */
   rendition: Rendition;
   title: string;
   intro: string;
-  sections: Array<{ number: number; heading: string; text: string; drafted: boolean; citations: string[] }>;
-  /** The 28 U.S.C. § 1746 verification sentence: § 1746(2)'s form signed inside the United States, § 1746(1)'s otherwise (core/oath.ts). */
-  verification: string;
+  /** `number`: the paragraph's number in the filing version; absent for an element with nothing drafted (no paragraph of the filing). */
+  sections: Array<{ number?: number; heading: string; text: string; drafted: boolean; citations: string[] }>;
   /**
-   * The interpreter's read-back statement, above the declarant's signature (a declarant who
-   * reads Spanish signs the English filing version after hearing it in Spanish).
+   * The 28 U.S.C. § 1746 verification sentence: § 1746(2)'s form signed inside the United States,
+   * § 1746(1)'s otherwise (core/oath.ts). Absent: a document nobody signs (the Spanish reading
+   * copy), which has no oath and no signature block.
    */
-  readBack?: string;
-  /** Who signs: the declarant. */
-  signatory: string;
+  verification?: string;
+  /**
+   * The declarant's statement of how the declaration was made known to them in Spanish (read
+   * aloud by the interpreter, or read in a written Spanish copy), above their signature
+   * (core/interpreter.ts).
+   */
+  languageStatement?: string;
+  /** Who signs: the declarant. Absent with `verification`. */
+  signatory?: string;
   notice: string;
   /** Set when the draft failed the quality gate with no rewrite left: printed at the top of every rendition. */
   failingReview?: string;
-  /** The translator's certificate, after the signature (8 C.F.R. § 103.2(b)(3)). */
-  certificate?: TranslationCertificate;
+  /** The interpreter's certificate, after the declarant's signature, signed by the interpreter (core/interpreter.ts). */
+  certificate?: Certificate;
 }
 
-/** A certificate of translation: its heading, its statement and the blanks the translator fills in. */
-export interface TranslationCertificate {
+/** A statement signed by someone other than the declarant: its heading, its text and the blanks they fill in. */
+export interface Certificate {
   heading: string;
   statement: string;
   /** Labels of the lines to fill in: name, signature, date, address. */
   blanks: string[];
-}
-
-/**
- * The filing (English) version of a declarant who reads Spanish: the interpreter's read-back
- * statement above the signature and the certificate of translation after it. 8 C.F.R.
- * § 103.2(b)(3) asks the translator to certify competence in both languages and that the
- * translation is complete and accurate; the blanks are for the translator to fill in.
- */
-export function withSpanishTranslation(doc: DeclarationDocument): DeclarationDocument {
-  return {
-    ...doc,
-    readBack: `I, ${declarantPlaceholder}, state that this declaration was read back to me in Spanish, a language I understand, by ______________________________ (interpreter), before I signed it, and that I understood all of its contents.`,
-    certificate: {
-      heading: "Certificate of Translation",
-      statement: `I, ______________________________ (translator), certify that I am competent to translate from English into Spanish and from Spanish into English, and that the attached Spanish translation of the foregoing declaration of ${declarantPlaceholder} is complete and accurate to the best of my knowledge and ability. This certificate is given under 8 C.F.R. § 103.2(b)(3).`,
-      blanks: ["Name", "Signature", "Date", "Address"],
-    },
-  };
 }
 
 /** What the gate said of the final draft: a clean pass, or failing review with each reason named. */
@@ -109,10 +98,42 @@ export function failingReviewBanner(review: ReviewStatus | undefined): string | 
 
 export type Rendition = "filing" | "review";
 
-/** Who the declarant is: the filing's first numbered paragraph. */
-export function openingParagraph(caseType: CaseType): string {
+/**
+ * Who the declarant is: the filing's first numbered paragraph. `informationAndBelief`: some
+ * statements rest on documents rather than on what the declarant knows first-hand (the review
+ * document lists them for the attorney): the paragraph says so rather than claiming personal
+ * knowledge of everything.
+ */
+export function openingParagraph(caseType: CaseType, options: { informationAndBelief?: boolean } = {}): string {
   const role = caseType === "VAWA" ? "self-petitioner" : "applicant";
-  return `My name is ${declarantPlaceholder}. I am the ${role} in this ${caseTypeNames[caseType]}. I make this declaration from my own personal knowledge, and if called as a witness I could testify to these facts.`;
+  const knowledge = options.informationAndBelief
+    ? "I make this declaration from my own personal knowledge, except for the statements I make on information and belief, which I believe to be true"
+    : "I make this declaration from my own personal knowledge";
+  return `My name is ${declarantPlaceholder}. I am the ${role} in this ${caseTypeNames[caseType]}. ${knowledge}, and if called as a witness I could testify to these facts.`;
+}
+
+/** The opening paragraph's heading where the review rendition and the review document give one. */
+export const openingHeading = "The declarant";
+
+/** A paragraph's text as every reader reads it (its sentences joined, for a draft that kept only sentences). */
+export const paragraphText = (p: Pick<DraftParagraph, "text" | "sentences">): string =>
+  p.text.trim() || (p.sentences ?? []).map((s) => s.text.trim()).join(" ");
+
+/**
+ * The one numbering every document uses (the filing version, the review rendition, the review
+ * document, the facts to confirm, the Spanish reading copy and the rewrite prompts the
+ * attorney's notes reach): ¶1 is the opening paragraph, then each drafted paragraph in the
+ * draft's order. An element with nothing drafted has no number: it is no paragraph of the filing.
+ */
+export function filingNumbers(draft: Pick<Draft, "paragraphs">): Array<number | undefined> {
+  let next = 2;
+  return draft.paragraphs.map((p) => (paragraphText(p) ? next++ : undefined));
+}
+
+/** What else picks a document's wording besides its draft, review status and rendition. */
+export interface DocumentOptions {
+  /** Some statement rests on documents only: the opening paragraph says so ({@link openingParagraph}). */
+  informationAndBelief?: boolean;
 }
 
 /** `signing`: case.json's signing place, which picks the oath's form (absent: § 1746(1), outside the United States). */
@@ -121,14 +142,16 @@ export function declarationDocument(
   review?: ReviewStatus,
   rendition: Rendition = "review",
   signing?: string,
+  options: DocumentOptions = {},
 ): DeclarationDocument {
   const failingReview = failingReviewBanner(review);
   const verification = verificationSentence.en[oathForm(signing)];
+  const opening = openingParagraph(draft.caseType, options);
   if (rendition === "filing") {
     // Numbered paragraphs only; an element with nothing drafted leaves no empty paragraph
     // (the review rendition and the report say which are missing). A failing draft keeps its
     // banner even here: it is not fit to file until reviewed.
-    const texts = [openingParagraph(draft.caseType), ...draft.paragraphs.map((p) => p.text.trim()).filter((t) => t.length > 0)];
+    const texts = [opening, ...draft.paragraphs.map(paragraphText).filter((t) => t.length > 0)];
     return {
       rendition,
       ...(failingReview ? { failingReview } : {}),
@@ -140,18 +163,22 @@ export function declarationDocument(
       notice: "",
     };
   }
+  const numbers = filingNumbers(draft);
   return {
     rendition,
     ...(failingReview ? { failingReview } : {}),
     title: `Declaration of ${declarantPlaceholder}`,
     intro: `I, ${declarantPlaceholder}, declare as follows in support of my ${caseTypeNames[draft.caseType]}:`,
-    sections: draft.paragraphs.map((p, i) => ({
-      number: i + 1,
-      heading: p.title,
-      text: p.text.trim(),
-      drafted: p.text.trim().length > 0,
-      citations: [...new Set(p.citations)],
-    })),
+    sections: [
+      { number: 1, heading: openingHeading, text: opening, drafted: true, citations: [] },
+      ...draft.paragraphs.map((p, i) => ({
+        ...(numbers[i] !== undefined ? { number: numbers[i] } : {}),
+        heading: p.title,
+        text: paragraphText(p),
+        drafted: numbers[i] !== undefined,
+        citations: [...new Set(p.citations)],
+      })),
+    ],
     verification,
     signatory: declarantPlaceholder,
     notice: "DRAFT generated by Affiant for attorney review. Not for filing until reviewed and signed.",
@@ -166,9 +193,9 @@ export function mapDeclarationText(doc: DeclarationDocument, f: (text: string) =
     title: f(doc.title),
     intro: f(doc.intro),
     sections: doc.sections.map((s) => ({ ...s, heading: f(s.heading), text: f(s.text), citations: s.citations.map(f) })),
-    verification: f(doc.verification),
-    ...(doc.readBack !== undefined ? { readBack: f(doc.readBack) } : {}),
-    signatory: f(doc.signatory),
+    ...(doc.verification !== undefined ? { verification: f(doc.verification) } : {}),
+    ...(doc.languageStatement !== undefined ? { languageStatement: f(doc.languageStatement) } : {}),
+    ...(doc.signatory !== undefined ? { signatory: f(doc.signatory) } : {}),
     notice: f(doc.notice),
     ...(doc.certificate
       ? { certificate: { heading: f(doc.certificate.heading), statement: f(doc.certificate.statement), blanks: doc.certificate.blanks } }
@@ -180,7 +207,7 @@ export function mapDeclarationText(doc: DeclarationDocument, f: (text: string) =
 /** The fixed words of a rendition, in the document's language. */
 export const documentLabels = {
   en: { notDrafted: "(no statement drafted for this element)", sources: "Sources" },
-  es: { notDrafted: "(no se redactó ninguna declaración para este elemento)", sources: "Fuentes" },
+  es: { notDrafted: "(sin traducción: véase la versión en inglés)", sources: "Fuentes" },
 } as const;
 
 /**
@@ -197,8 +224,14 @@ export function renderDeclaration(
   signing?: string,
 ): string {
   const doc = declarationDocument(draft, review, rendition, signing);
-  return renderDocumentMarkdown(doc, rendition === "review" ? draft.paragraphs.map((p) => flags[p.element] ?? []) : []);
+  return renderDocumentMarkdown(doc, rendition === "review" ? reviewSectionFlags(draft, flags) : []);
 }
+
+/** The review rendition's flags by section: none under the opening paragraph, then each paragraph's. */
+export const reviewSectionFlags = (draft: Draft, flags: SentenceFlags) => [[], ...draft.paragraphs.map((p) => flags[p.element] ?? [])];
+
+/** A section's heading line: its filing number when it has one. */
+export const sectionLabel = (s: { number?: number; heading: string }) => (s.number !== undefined ? `${s.number}. ${s.heading}` : s.heading);
 
 /**
  * Markdown passes raw HTML through to whoever renders it: text from a PDF ("<svg onload=…>")
@@ -208,8 +241,9 @@ export function renderDeclaration(
 export const escapeRawHtml = (markdown: string) => markdown.replace(/</g, "&lt;");
 
 /**
- * Any declaration document in Markdown (either rendition of the English one, with a certificate
- * for a Spanish declarant, the Spanish one). `sectionFlags[i]`: the flags under section i.
+ * Any declaration document in Markdown (either rendition of the English one, with the
+ * interpreter's certificate for a Spanish-speaking declarant; the Spanish reading copy).
+ * `sectionFlags[i]`: the flags under section i.
  */
 export function renderDocumentMarkdown(
   doc: DeclarationDocument,
@@ -219,20 +253,22 @@ export function renderDocumentMarkdown(
   const lines = [`# ${doc.title}`, "", ...(doc.failingReview ? [`> **${doc.failingReview}**`, ""] : []), doc.intro, ""];
   for (const [i, s] of doc.sections.entries()) {
     if (!s.heading) {
-      lines.push(`${s.number}. ${s.text}`, "");
+      lines.push(`${s.number}. ${s.drafted ? s.text : `_${labels.notDrafted}_`}`, "");
       continue;
     }
-    lines.push(`## ${s.number}. ${s.heading}`, "", s.drafted ? s.text : `_${labels.notDrafted}_`, "");
+    lines.push(`## ${sectionLabel(s)}`, "", s.drafted ? s.text : `_${labels.notDrafted}_`, "");
     if (s.citations.length) lines.push(`_${labels.sources}: ${s.citations.join("; ")}_`, "");
     for (const f of sectionFlags[i] ?? [])
       lines.push(`_Flag: sentence ${f.sentence} is not supported by its sources (support ${f.support})._`, "");
   }
-  lines.push(doc.verification, "");
-  if (doc.readBack) lines.push(doc.readBack, "");
-  // A blank line to sign on with the printed name under it: a typed name after "Signed:" would read as a conformed signature.
-  const block = signatureBlockFor(doc.language);
-  // (A line of underscores alone would be a Markdown rule: the caption leads it.)
-  lines.push(block.executed, "", `${block.signatureCaption}: ${block.signatureLine}`, "", block.printedName(doc.signatory), "");
+  if (doc.verification) {
+    lines.push(doc.verification, "");
+    if (doc.languageStatement) lines.push(doc.languageStatement, "");
+    // A blank line to sign on with the printed name under it: a typed name after "Signed:" would read as a conformed signature.
+    const block = signatureBlockFor(doc.language);
+    // (A line of underscores alone would be a Markdown rule: the caption leads it.)
+    lines.push(block.executed, "", `${block.signatureCaption}: ${block.signatureLine}`, "", block.printedName(doc.signatory ?? ""), "");
+  }
   if (doc.notice) lines.push(`> ${doc.notice}`, "");
   if (doc.certificate) {
     lines.push("---", "", `## ${doc.certificate.heading}`, "", doc.certificate.statement, "");

@@ -1,14 +1,13 @@
 /**
- * The Spanish version of a declaration, for a declarant who reads Spanish (case.json
+ * The Spanish reading copy of a declaration, for a Spanish-speaking declarant (case.json
  * `"language": "es"`): what TranslateDeclaration stores, how its placeholders are checked
  * against the English paragraph's, and the fixed Spanish text around the translated
  * paragraphs. The fixed legal wording is written here, reviewed like code, never left to a model.
  */
 
 import type { CaseType } from "./case-file.ts";
-import { type DeclarationDocument, type Draft, declarantPlaceholder } from "./declaration.ts";
+import { type DeclarationDocument, type DocumentOptions, type Draft, declarantPlaceholder, filingNumbers } from "./declaration.ts";
 import { PlaceholderMismatchError } from "./errors.ts";
-import { oathForm, verificationSentence } from "./oath.ts";
 
 export type CaseLanguage = "en" | "es";
 
@@ -89,29 +88,55 @@ const caseTypeNamesEs: Record<CaseType, string> = {
   T: "solicitud de visa T (Formulario I-914)",
 };
 
+/** The opening paragraph in Spanish: the same facts, and the same exception for information and belief, as the English ¶1 (core/declaration.ts). */
+export function openingParagraphEs(caseType: CaseType, options: DocumentOptions = {}): string {
+  const knowledge = options.informationAndBelief
+    ? "Hago esta declaración con base en mi propio conocimiento personal, salvo las afirmaciones que hago según mi información y creencia, que creo verdaderas"
+    : "Hago esta declaración con base en mi propio conocimiento personal";
+  return `Me llamo ${declarantPlaceholder}. Soy quien presenta esta ${caseTypeNamesEs[caseType]}. ${knowledge}, y si me llamaran como testigo podría declarar sobre estos hechos.`;
+}
+
+/** The failing gate's banner for the declarant's reading copy, in Spanish (the reasons stay in the English the attorney reads). */
+export const failingReviewBannerEs =
+  "REVISIÓN NO SUPERADA: este borrador no pasó el control de calidad de Affiant y no quedaba ninguna reescritura (los motivos constan en la versión en inglés). No es un borrador limpio: su abogado debe revisar cada afirmación con usted antes de que firme.";
+
+/** What the reading copy is, at its head and its foot. */
+export const readingCopyNotice =
+  "TRADUCCIÓN DE CORTESÍA de la declaración en inglés, para que el declarante lea lo que va a firmar. Esta traducción no se firma ni se presenta: se firma y se presenta solo la versión en inglés. Borrador generado por Affiant para revisión del abogado.";
+
 /**
- * The Spanish version as a declaration document of its own (rendered like the English one:
- * Markdown, DOCX, PDF), its fixed wording in Spanish. No source lines: it is for the declarant
- * to read; the attorney's English version cites the sources.
+ * The Spanish reading copy: the filing version in Spanish, for the declarant to read what
+ * they will sign. Built as the filing version is (the same opening paragraph, the same numbered
+ * paragraphs: ¶n here is ¶n there, core/declaration.ts filingNumbers), with no headings or
+ * sources, and no oath or signature line: it is a courtesy translation that nobody signs and
+ * that is not filed, and says so. A paragraph the English has and the translation left empty
+ * keeps its number and says it is untranslated. `failing`: the gate failed, so the copy carries
+ * the banner in Spanish.
  */
-export function spanishDeclaration(translation: Translation, signing?: string): DeclarationDocument {
+export function spanishReadingCopy(
+  translation: Translation,
+  draft: Pick<Draft, "paragraphs">,
+  options: DocumentOptions & { failing?: boolean } = {},
+): DeclarationDocument {
+  const numbers = filingNumbers(draft);
+  const spanish = new Map(translation.paragraphs.map((p) => [p.element, p.text.trim()]));
+  const paragraphs = draft.paragraphs.flatMap((p, i) => {
+    const number = numbers[i];
+    if (number === undefined) return [];
+    const text = spanish.get(p.element) ?? "";
+    return [{ number, heading: "", text, drafted: text.length > 0, citations: [] }];
+  });
   return {
     language: "es",
-    rendition: "review",
-    title: `Declaración de ${declarantPlaceholder}`,
-    intro: `Yo, ${declarantPlaceholder}, declaro lo siguiente en apoyo de mi ${caseTypeNamesEs[translation.caseType]}:`,
-    sections: translation.paragraphs.map((p, i) => ({
-      number: i + 1,
-      heading: p.title,
-      text: p.text.trim(),
-      drafted: p.text.trim().length > 0,
-      citations: [],
-    })),
-    // The same § 1746 form as the English the declarant signs (core/oath.ts).
-    verification: verificationSentence.es[oathForm(signing)],
-    signatory: declarantPlaceholder,
-    notice:
-      "TRADUCCIÓN al español de la declaración en inglés, para que el declarante lea lo que firma; se presenta la versión en inglés. BORRADOR generado por Affiant para revisión del abogado.",
+    rendition: "filing",
+    ...(options.failing ? { failingReview: failingReviewBannerEs } : {}),
+    title: `Declaración de ${declarantPlaceholder}: traducción de cortesía (no se firma ni se presenta)`,
+    intro: `Yo, ${declarantPlaceholder}, declaro lo siguiente:`,
+    sections: [
+      { number: 1, heading: "", text: openingParagraphEs(translation.caseType, options), drafted: true, citations: [] },
+      ...paragraphs,
+    ],
+    notice: readingCopyNotice,
   };
 }
 

@@ -11,14 +11,17 @@ import {
   type Draft,
   declarationDocument,
   escapeRawHtml,
+  filingNumbers,
   mapDeclarationText,
+  openingParagraph,
   type ReviewStatus,
   renderDocumentMarkdown,
+  reviewSectionFlags,
   type SentenceFlags,
-  withSpanishTranslation,
 } from "../core/declaration.ts";
 import { InvalidInputError, PlaceholderMismatchError } from "../core/errors.ts";
 import { evidenceChecklist } from "../core/evidence-checklist.ts";
+import { type Interpretation, withInterpreter } from "../core/interpreter.ts";
 import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
@@ -26,7 +29,7 @@ import { type PlaceholderProblem, type RoleLegend, rolesKey } from "../core/role
 import { stageModules } from "../core/stages/index.ts";
 import { type CostEntry, costLedgerPrefix, pickStageReport, type StageReport } from "../core/stages/report.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
-import { spanishDeclaration, type Translation } from "../core/translation.ts";
+import { spanishReadingCopy, type Translation } from "../core/translation.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 import { renderBilingualReview } from "./renditions/bilingual-review.ts";
@@ -34,6 +37,7 @@ import { renderDocx } from "./renditions/docx.ts";
 import { renderPdf } from "./renditions/pdf.ts";
 import { renderReviewDocx } from "./renditions/review-docx.ts";
 import type { ExtractedFact } from "./review/facts-to-confirm.ts";
+import { documentOnlySentences, isDeclarantAccount } from "./review/personal-knowledge.ts";
 import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
@@ -55,9 +59,10 @@ export interface PipelineOutput {
   reviewDocument: { markdownKey: string; docxKey: string; jsonKey: string };
   reportKey: string;
   /**
-   * For a declarant who reads Spanish: the Spanish version in the same three renditions, and
-   * the side-by-side review of both (HTML). The English version above is the filing version,
-   * with the interpreter's read-back statement and the certificate of translation.
+   * For a Spanish-speaking declarant: the Spanish reading copy in the same three renditions (a
+   * courtesy translation of the filing version, not signed or filed), and the side-by-side
+   * review of both (HTML). The English versions above carry the declarant's statement of how
+   * the declaration was made known to them and the interpreter's certificate.
    */
   spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string };
   score: number | null;
@@ -106,31 +111,41 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   const review = reviewStatus(score);
   const flags = sentenceFlags(draft, score);
-  // For a declarant who reads Spanish, both English renditions carry the interpreter's read-back
-  // and the certificate of translation: the filing one is what is signed and filed.
-  // Where the declarant signs picks the oath's § 1746 form (case.json `signing`; absent: outside the United States).
-  const signing = await signingPlace(store, state.caseId);
+  // Where the declarant signs picks the oath's § 1746 form (case.json `signing`; absent: outside
+  // the United States); how a Spanish-speaking declarant came to know the declaration picks
+  // their statement and the interpreter's certificate (`interpretation`; absent: read aloud).
+  const { signing, interpretation } = await caseSettings(store, state.caseId);
+  const chunks = state.index
+    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
+    : [];
+  // A document's name may be a placeholder ([DOCUMENT_n]): whether it is the declarant's own account is read from its real name.
+  const ownAccount = (file: string) => isDeclarantAccount(file.replace(placeholderPattern, (p) => vault.get(p) ?? p));
+  // Statements resting on documents only: ¶1 allows for statements on information and belief, and the review document lists them.
+  const informationAndBelief = documentOnlySentences(draft, chunks, ownAccount).length > 0;
+  // For a Spanish-speaking declarant, both English renditions carry the declarant's statement and
+  // the interpreter's certificate: the filing one is what is signed and filed.
   const english = (rendition: "review" | "filing") => {
-    const doc = declarationDocument(draft, review, rendition, signing);
-    return translation ? withSpanishTranslation(doc) : doc;
+    const doc = declarationDocument(draft, review, rendition, signing, { informationAndBelief });
+    return translation ? withInterpreter(doc, interpretation) : doc;
   };
   const reviewDoc = english("review");
-  // The review rendition: a section per element with its sources, flags and the draft notice.
-  const main = await writeRenditions(
-    store,
-    `${state.runKey}/declaration`,
-    reviewDoc,
-    vault,
-    draft.paragraphs.map((p) => flags[p.element] ?? []),
-  );
+  // The review rendition: a section per paragraph with its sources, flags and the draft notice.
+  const main = await writeRenditions(store, `${state.runKey}/declaration`, reviewDoc, vault, reviewSectionFlags(draft, flags));
   const declarationKey = main.declarationKey;
   // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
   const filingWritten = await writeRenditions(store, `${state.runKey}/declaration.filing`, english("filing"), vault);
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
-  const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
-  // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
+  const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault, {
+    chunks,
+    ownAccount,
+    opening: openingParagraph(draft.caseType, { informationAndBelief }),
+  });
+  // The Spanish reading copy is the filing version in Spanish, read beside it paragraph by paragraph.
   const spanish = translation
-    ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing)
+    ? await writeSpanish(store, state.runKey, filingWritten.real, draft, translation, vault, {
+        failing: review.status !== "passed",
+        informationAndBelief,
+      })
     : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
@@ -221,36 +236,37 @@ async function writeRenditions(
   return { ...keys, real, bytes: markdown.length, docxBytes: docx.length, pdfBytes: pdf.length };
 }
 
-/** case.json's signing place, when the case has a case.json that names one. */
-async function signingPlace(store: BlobStore, caseId: string): Promise<string | undefined> {
+/** case.json's signing place and interpretation method, when the case has a case.json that names them. */
+async function caseSettings(store: BlobStore, caseId: string): Promise<{ signing?: string; interpretation?: Interpretation }> {
   const key = caseKeys.caseJson(caseId);
-  if (!(await store.exists(key))) return undefined;
+  if (!(await store.exists(key))) return {};
   const parsed = caseFileSchema.safeParse(await getJson<unknown>(store, key));
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     throw new InvalidInputError(`case.json: ${issue.path.join(".") || "(root)"}: ${issue.message}`, { state: "Reinject" });
   }
-  return parsed.data.signing;
+  return { signing: parsed.data.signing, interpretation: parsed.data.interpretation };
 }
 
-/** The Spanish version's renditions and the side-by-side review of both versions. */
+/** The Spanish reading copy's renditions and the side-by-side review of it and the filing version. */
 async function writeSpanish(
   store: BlobStore,
   runKey: string,
   filing: DeclarationDocument,
+  draft: Draft,
   translation: Translation,
   vault: Map<string, string>,
-  failingReview: string | undefined,
-  signing: string | undefined,
+  options: { failing: boolean; informationAndBelief: boolean },
 ) {
-  // A failing draft's banner stays on its translation too (in English: the attorney reads it).
-  const es = spanishDeclaration(translation, signing);
-  const written = await writeRenditions(store, `${runKey}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
-  const english = mapDeclarationText(filing, (text) => reinject(text, vault));
-  // What the Spanish dropped, as the reviewer knows it: the real value (a name, a date).
-  const missing = new Map(translation.paragraphs.map((p, i) => [i + 1, p.missingPlaceholders.map((ph) => vault.get(ph) ?? ph)]));
+  const es = spanishReadingCopy(translation, draft, options);
+  const written = await writeRenditions(store, `${runKey}/declaration.es`, es, vault);
+  // What the Spanish dropped, by the filing's paragraph number, as the reviewer knows it: the real value (a name, a date).
+  const numbers = filingNumbers(draft);
+  const dropped = new Map(translation.paragraphs.map((p) => [p.element, p.missingPlaceholders.map((ph) => vault.get(ph) ?? ph)]));
+  const missing = new Map<number, string[]>();
+  for (const [i, p] of draft.paragraphs.entries()) if (numbers[i] !== undefined) missing.set(numbers[i]!, dropped.get(p.element) ?? []);
   const reviewKey = `${runKey}/review.bilingual.html`;
-  await store.put(reviewKey, renderBilingualReview({ english, spanish: written.real, missing }));
+  await store.put(reviewKey, renderBilingualReview({ english: filing, spanish: written.real, missing }));
   return { declarationKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey, reviewKey };
 }
 
@@ -262,11 +278,14 @@ async function writeReviewDocument(
   review: ReviewStatus,
   score: Record<string, unknown> | null,
   vault: Map<string, string>,
+  read: {
+    chunks: Array<{ id: string; file: string; page: number; text: string }>;
+    ownAccount: (file: string) => boolean;
+    opening: string;
+  },
 ) {
   const { elements, variant, abuserStatus } = await caseElements(store, state.runKey, state.caseType);
-  const chunks = state.index
-    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
-    : [];
+  const { chunks, ownAccount, opening } = read;
   const check = state.placeholders
     ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey)
     : { problems: [] };
@@ -284,6 +303,8 @@ async function writeReviewDocument(
     legend,
     dateOf: (p) => vault.get(p),
     evidence: evidenceChecklist(state.caseType, variant, abuserStatus),
+    opening,
+    ownAccount,
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {

@@ -1,22 +1,26 @@
 /**
- * The review document the attorney reads beside the declaration: per paragraph its text, the
- * exhibits it cites (document and page), the sentences Score found unsupported with their
- * text, the judges' notes, placeholder problems left, elements with nothing drafted, documents
- * never cited, facts to confirm with the client, contradictions between sources, and the
- * exhibit list (Exhibit A, B… in the order the case's documents come) that the citations refer to,
- * and the evidence to gather for the case's variant (a checklist with the provision asking for each). Built from blobs the run already wrote, with placeholders;
- * Reinject maps every string to real values (mapReviewText) before rendering.
+ * The review document the attorney reads beside the declaration: who is who (the declarant,
+ * the abuser or trafficker, each witness, with their placeholders); per paragraph, numbered as
+ * the filing version numbers it, its text, the elements it supports, the exhibits it cites
+ * (document and page) and the sentences Score found unsupported; the judges' notes, facts to
+ * confirm with the client (statements resting only on documents among them), contradictions
+ * between sources, placeholder problems left, elements with nothing drafted and those the
+ * coverage judge found not covered, documents never cited, the evidence to gather for the
+ * case's variant and the exhibit list (Exhibit A, B… in the order the case's documents come).
+ * Built from blobs the run already wrote, with placeholders; Reinject maps every string to
+ * real values (mapReviewText) before rendering.
  *
- * Each paragraph's text is a list of versions (`versions` names them): the English draft
- * today; a translation is one more entry, rendered as another column. A draft whose
- * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
- * sentence, each with its own exhibits; one without them, by paragraph.
+ * Each paragraph's text is a list of versions (`versions` names them): the English today; a
+ * translation is one more entry, rendered as another column. A draft whose paragraphs carry
+ * `sentences` (each with the chunk ids it cites) is reviewed sentence by sentence, each with
+ * its own exhibits; one without them, by paragraph.
  */
-import { type Draft, escapeRawHtml, type ReviewStatus } from "../core/declaration.ts";
+import { type Draft, filingNumbers, openingHeading, paragraphText, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
 import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
+import { documentOnlySentences } from "./review/personal-knowledge.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
@@ -43,11 +47,15 @@ export interface Exhibit {
 }
 
 export interface ReviewParagraph {
+  /** The paragraph's number in the filing version (¶1: the opening paragraph, who the declarant is). */
   number: number;
+  /** The element it is written for; "" for the opening paragraph. */
   element: string;
   heading: string;
   /** The provision the element rests on. */
   citation: string;
+  /** The elements the paragraph supports, each with its provision ("Battery or extreme cruelty (INA …)"); none for the opening paragraph. */
+  supports: string[];
   /** The paragraph in each version, in `versions` order. */
   texts: string[];
   /** "Exhibit A, p. 2" for each page it cites. */
@@ -57,14 +65,30 @@ export interface ReviewParagraph {
   sentences?: Array<{ text: string; exhibits: string[] }>;
 }
 
+/** One person of the case as the review document's legend names them: the role, the name (after Reinject) and the placeholder the drafts use. */
+export interface RoleLine {
+  /** "declarant", "abuser (U.S. citizen)", "witness" … as case.json words it. */
+  role: string;
+  /** The placeholder until Reinject; then the person's name. */
+  name: string;
+  /** The placeholder itself, kept as the drafts and the judges write it. */
+  placeholder: string;
+}
+
 export interface ReviewDocument {
   title: string;
   review: ReviewStatus;
+  /** Who is who: the declarant, the abuser or trafficker, each witness, with their placeholders. */
+  roles: RoleLine[];
   versions: string[];
+  /** The filing version's paragraphs, numbered as it numbers them. */
   paragraphs: ReviewParagraph[];
   judges: Array<{ stage: string; score: number; reasons: string }>;
   placeholderProblems: string[];
-  elementsNotCovered: string[];
+  /** Elements with no paragraph at all (nothing drafted for them), each with its provision. */
+  elementsNotDrafted: string[];
+  /** Elements that have a paragraph the coverage judge found does not cover them, with its reason. */
+  elementsJudgedNotCovered: string[];
   documentsNeverCited: string[];
   factsToConfirm: FactToConfirm[];
   /** The same event told as an accident in one document and as inflicted harm in another ("cause"), or dated differently ("date"). */
@@ -93,6 +117,14 @@ export interface ReviewInputs {
   dateOf?: (placeholder: string) => string | undefined;
   /** The evidence to gather for the case's variant (core/evidence-checklist.ts); absent: none listed. */
   evidence?: string[];
+  /** The filing's opening paragraph (¶1), as the filing words it; absent: the paragraphs start at ¶2 with no ¶1 shown. */
+  opening?: string;
+  /**
+   * Whether a document (as the index names it) is the declarant's own account
+   * (functions/review/personal-knowledge.ts): a sentence resting only on other documents is
+   * listed to confirm with the declarant. Absent: no such check.
+   */
+  ownAccount?: (file: string) => boolean;
 }
 
 /**
@@ -115,6 +147,8 @@ export function buildReviewDocument({
   legend,
   dateOf,
   evidence = [],
+  opening,
+  ownAccount,
 }: ReviewInputs): ReviewDocument {
   // Exhibits in the order the case's documents come in the index.
   const byFile = new Map<string, Exhibit>();
@@ -138,28 +172,42 @@ export function buildReviewDocument({
     }
     return labels;
   };
+  const titleOf = new Map(elements.map((e) => [e.id, e.title]));
+  const numbers = filingNumbers(draft);
   let first = 0;
-  const paragraphs = (draft.paragraphs as ParagraphWithSentences[]).map((p, n): ReviewParagraph => {
+  const drafted = (draft.paragraphs as ParagraphWithSentences[]).flatMap((p, n): ReviewParagraph[] => {
     // Score numbers the sentences across the draft, from the same list this reads.
     const sentences = paragraphSentences(p).map((s) => s.text);
     const flagged = unsupported
       .filter((u) => u.i >= first && u.i < first + sentences.length)
       .map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
     first += sentences.length;
+    const number = numbers[n];
+    // Nothing drafted: no paragraph of the filing (listed under the elements with nothing drafted).
+    if (number === undefined) return [];
     const cited = p.sentences ? p.sentences.map((s) => ({ text: s.text.trim(), exhibits: exhibitsOf(s.sources) })) : undefined;
     const exhibits = cited ? [...new Set(cited.flatMap((s) => s.exhibits))] : exhibitsOf(p.sources);
-    const text = p.text.trim() || (p.sentences ?? []).map((s) => s.text.trim()).join(" ");
-    return {
-      number: n + 1,
-      element: p.element,
-      heading: p.title,
-      citation: citationOf.get(p.element) ?? "",
-      texts: [text],
-      exhibits,
-      unsupported: flagged,
-      ...(cited ? { sentences: cited } : {}),
-    };
+    const citation = citationOf.get(p.element) ?? "";
+    return [
+      {
+        number,
+        element: p.element,
+        heading: p.title,
+        citation,
+        supports: [`${titleOf.get(p.element) ?? p.title}${citation ? ` (${citation})` : ""}`],
+        texts: [paragraphText(p)],
+        exhibits,
+        unsupported: flagged,
+        ...(cited ? { sentences: cited } : {}),
+      },
+    ];
   });
+  const paragraphs: ReviewParagraph[] = [
+    ...(opening
+      ? [{ number: 1, element: "", heading: openingHeading, citation: "", supports: [], texts: [opening], exhibits: [], unsupported: [] }]
+      : []),
+    ...drafted,
+  ];
   const exhibitOf = (file: string, page: number) => `Exhibit ${byFile.get(file)?.letter ?? "?"}, p. ${page}`;
   const withText = chunks.filter((c): c is typeof c & { text: string } => typeof c.text === "string");
   const found = findContradictions(withText, { dateOf });
@@ -168,6 +216,16 @@ export function buildReviewDocument({
     document: q.file,
     quote: q.quote,
   });
+  // Sentences the declarant may know only from a document: theirs to confirm, or to state on information and belief.
+  const fromDocuments = ownAccount
+    ? documentOnlySentences(draft, chunks, ownAccount).map((s) => ({
+        item: s.text,
+        why: [
+          "it rests only on documents other than the declarant's own account: confirm the declarant knows it first-hand, or keep it as a statement on information and belief (¶1 allows for them)",
+        ],
+        where: [`paragraph ${s.paragraph}`, ...s.files.map((f) => `Exhibit ${byFile.get(f)?.letter ?? "?"}`)],
+      }))
+    : [];
   const toConfirm = factsToConfirm({
     facts,
     chunks: withText,
@@ -177,17 +235,25 @@ export function buildReviewDocument({
     contradictions: found,
     exhibitOf,
   });
-  const drafted = new Set(draft.paragraphs.filter((p) => p.text.trim()).map((p) => p.element));
+  const written = new Set(draft.paragraphs.filter((p) => paragraphText(p)).map((p) => p.element));
+  const judgedNotCovered = Array.isArray(score?.uncovered)
+    ? (score.uncovered as Array<{ element: string; title?: string; reason: string }>).filter((u) => written.has(u.element))
+    : [];
   return {
     title: "Review of the draft declaration",
     review,
-    versions: ["English (draft)"],
+    roles: roleLines(legend),
+    versions: ["English (filing version)"],
     paragraphs,
     judges: Array.isArray(score?.judges) ? (score.judges as ReviewDocument["judges"]) : [],
     placeholderProblems,
-    elementsNotCovered: elements.filter((e) => !drafted.has(e.id)).map((e) => `${e.title} (${e.citation})`),
+    elementsNotDrafted: elements.filter((e) => !written.has(e.id)).map((e) => `${e.title} (${e.citation})`),
+    elementsJudgedNotCovered: judgedNotCovered.map((u) => {
+      const paragraph = paragraphs.find((p) => p.element === u.element)?.number;
+      return `${u.title ?? titleOf.get(u.element) ?? u.element}${paragraph ? ` (paragraph ${paragraph})` : ""}: ${u.reason}`;
+    }),
     documentsNeverCited: [...byFile.values()].filter((e) => e.citedPages.length === 0).map((e) => `Exhibit ${e.letter}: ${e.title}`),
-    factsToConfirm: toConfirm,
+    factsToConfirm: [...toConfirm, ...fromDocuments],
     contradictions: found.map((c) => ({ kind: c.kind, event: c.event, first: side(c.first), second: side(c.second) })),
     exhibits: [...byFile.values()],
     evidenceChecklist: evidence,
@@ -196,20 +262,36 @@ export function buildReviewDocument({
   };
 }
 
-/** Every string through `f` (Reinject's placeholder → value mapping). */
+/** The legend's people: the declarant first, then each party as case.json gives them. */
+function roleLines(legend: RoleLegend | undefined): RoleLine[] {
+  if (!legend) return [];
+  return [
+    { role: "declarant (“I”)", name: legend.declarant, placeholder: legend.declarant },
+    ...legend.parties.map((p) => ({
+      role: `${p.role}${p.status ? ` (${p.status})` : ""}`,
+      name: p.placeholder,
+      placeholder: p.placeholder,
+    })),
+  ];
+}
+
+/** Every string through `f` (Reinject's placeholder → value mapping); each role's placeholder is kept beside the name it maps to. */
 export function mapReviewText(doc: ReviewDocument, f: (text: string) => string): ReviewDocument {
   return {
     ...doc,
     review: { ...doc.review, failures: doc.review.failures.map(f) },
+    roles: doc.roles.map((r) => ({ ...r, name: f(r.name) })),
     paragraphs: doc.paragraphs.map((p) => ({
       ...p,
       heading: f(p.heading),
+      supports: p.supports.map(f),
       texts: p.texts.map(f),
       unsupported: p.unsupported.map((u) => ({ ...u, text: f(u.text) })),
       ...(p.sentences ? { sentences: p.sentences.map((s) => ({ ...s, text: f(s.text) })) } : {}),
     })),
     judges: doc.judges.map((j) => ({ ...j, reasons: f(j.reasons) })),
     placeholderProblems: doc.placeholderProblems.map(f),
+    elementsJudgedNotCovered: doc.elementsJudgedNotCovered.map(f),
     documentsNeverCited: doc.documentsNeverCited.map(f),
     factsToConfirm: doc.factsToConfirm.map((x) => ({ item: f(x.item), why: x.why.map(f), where: x.where.map(f) })),
     contradictions: doc.contradictions.map((c) => ({ ...c, first: mapQuote(c.first, f), second: mapQuote(c.second, f) })),
@@ -219,67 +301,5 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
 
 const mapQuote = (q: ReviewQuote, f: (text: string) => string): ReviewQuote => ({ ...q, document: f(q.document), quote: f(q.quote) });
 
-/** One line per contradiction, the same in Markdown, DOCX and the viewer. */
-export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =>
-  c.kind === "cause"
-    ? `Same event (${c.event}) told as an accident in ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” and as inflicted in ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`
-    : `Same injury dated differently (${c.event}): ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” against ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`;
-export const factLine = (x: FactToConfirm) => `“${x.item}”: ${x.why.join("; ")} (${x.where.join("; ")})`;
-
-const list = (items: string[], none: string) => (items.length ? items.map((i) => `- ${i}`) : [`- ${none}`]);
-
-export function renderReviewMarkdown(doc: ReviewDocument): string {
-  const lines = [`# ${doc.title}`, ""];
-  lines.push(doc.review.status === "passed" ? "**Quality gate: passed.**" : `**FAILING REVIEW:** ${doc.review.failures.join("; ")}`, "");
-  for (const p of doc.paragraphs) {
-    lines.push(`## ${p.number}. ${p.heading}`, "", `_${p.citation}_`, "");
-    if (doc.versions.length === 1) lines.push(p.texts[0] || "_(nothing drafted)_", "");
-    // More than one version (a translation): side by side, a column each.
-    else
-      lines.push(
-        `| ${doc.versions.join(" | ")} |`,
-        `|${doc.versions.map(() => " --- ").join("|")}|`,
-        `| ${p.texts.map((t) => t.replace(/\|/g, "\\|") || "—").join(" | ")} |`,
-        "",
-      );
-    lines.push(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, "");
-    if (p.sentences) lines.push(...p.sentences.map((s, i) => `${i + 1}. ${s.text} _(${s.exhibits.join("; ") || "no exhibit"})_`), "");
-    for (const u of p.unsupported) lines.push(`- Unsupported sentence ${u.sentence} (support ${u.support}): “${u.text}”`);
-    if (p.unsupported.length) lines.push("");
-  }
-  lines.push(
-    "## Judges' notes",
-    "",
-    ...list(
-      doc.judges.map((j) => `${j.stage}: ${j.score} of 5. ${j.reasons}`),
-      "none recorded",
-    ),
-    "",
-  );
-  lines.push("## Facts to confirm with the client", "", ...list(doc.factsToConfirm.map(factLine), "none"), "");
-  lines.push("## Contradictions between sources", "", ...list(doc.contradictions.map(contradictionLine), "none found"), "");
-  lines.push("## Placeholder problems left", "", ...list(doc.placeholderProblems, "none"), "");
-  lines.push("## Elements not covered", "", ...list(doc.elementsNotCovered, "none"), "");
-  lines.push("## Documents never cited", "", ...list(doc.documentsNeverCited, "none"), "");
-  lines.push(
-    "## Evidence to gather",
-    "",
-    ...doc.evidenceChecklist.map((i) => `- [ ] ${i}`),
-    ...(doc.evidenceChecklist.length ? [] : ["- none listed"]),
-    "",
-  );
-  lines.push(
-    "## Exhibit list",
-    "",
-    ...list(
-      doc.exhibits.map(
-        (e) =>
-          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
-      ),
-      "none",
-    ),
-    "",
-  );
-  lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
-  return escapeRawHtml(lines.join("\n"));
-}
+// The lines and the Markdown rendering, shared by every rendition of the review document.
+export { contradictionLine, factLine, renderReviewMarkdown, roleLine, supportsLine } from "./review/review-markdown.ts";

@@ -36,6 +36,10 @@ export const samples = {
   vawa: path.join(root, "examples/cases/vawa-sample"),
   tvisa: path.join(root, "examples/cases/tvisa-sample"),
   vawaEs: path.join(root, "examples/cases/vawa-es-sample"),
+  /** The VAWA variants the first samples do not show (workflows/samples/variant-samples.ts). */
+  vawaParent: path.join(root, "examples/cases/vawa-parent-sample"),
+  vawaChild: path.join(root, "examples/cases/vawa-child-sample"),
+  vawaLpr: path.join(root, "examples/cases/vawa-lpr-sample"),
 };
 
 export interface TestHome {

@@ -1,8 +1,10 @@
 /**
  * GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons and the
- * placeholder check's findings, when the score or CheckPlaceholders asks.
+ * placeholder check's findings, when the score or CheckPlaceholders asks. Each prompt names the
+ * paragraph by the filing version's number, which the attorney's notes use.
  */
 import { getJson } from "../blob-store.ts";
+import { filingNumbers } from "../declaration.ts";
 import { checkPlaceholders, describeProblems } from "../roles.ts";
 import { type JudgeReport, readJudgeOutput, uncoveredElements } from "./judge.ts";
 import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
@@ -45,6 +47,9 @@ export const guardrailsRewrite = gpuStageModule({
       return i < 0 ? ctx.elements.length : i;
     };
     const elements = [...ctx.elements].sort((a, b) => position(a.id) - position(b.id));
+    // The filing version's paragraph numbers, which the attorney's notes use ("paragraph 3: …").
+    const numbers = previous ? filingNumbers(previous) : [];
+    const numberOf = (id: string) => numbers[previous?.paragraphs.findIndex((p) => p.element === id) ?? -1];
     return planParagraphs(ctx, {
       round: input.round + 1,
       elements,
@@ -65,8 +70,9 @@ export const guardrailsRewrite = gpuStageModule({
         ]
           .filter(Boolean)
           .join(" / ");
+        const number = numberOf(element.id);
         return renderTemplate("rewrite-paragraph", {
-          element: element.title,
+          element: number !== undefined ? `${element.title} (paragraph ${number} of the declaration)` : element.title,
           reasons: said || "(none)",
           roles: ctx.roles,
           paragraph: paragraph || "(empty)",

@@ -1,11 +1,12 @@
 /**
- * The declaration as a Word document (the `docx` package): title, an intro, a numbered
- * heading and paragraph per legal element with its sources, the § 1746 verification and a
- * signature block with blanks, page numbers in the footer. Built from the re-injected
+ * A declaration document as a Word document (the `docx` package): title, an intro, numbered
+ * paragraphs (with their headings and sources in the review rendition), the § 1746
+ * verification and a signature block with blanks (none on the Spanish reading copy, which
+ * nobody signs), the interpreter's certificate where there is one, page numbers in the footer. Built from the re-injected
  * `DeclarationDocument`, never from Markdown, so nothing depends on parsing our own output.
  */
 import { AlignmentType, Document, Footer, HeadingLevel, Packer, PageNumber, Paragraph, TextRun } from "docx";
-import { type DeclarationDocument, documentLabels } from "../../core/declaration.ts";
+import { type DeclarationDocument, documentLabels, sectionLabel } from "../../core/declaration.ts";
 import { blankLine, signatureBlockFor } from "./signature-block.ts";
 
 const font = "Times New Roman";
@@ -38,27 +39,32 @@ export async function renderDocx(doc: DeclarationDocument): Promise<Buffer> {
   for (const s of doc.sections) {
     // The filing rendition: numbered paragraphs with no heading.
     if (!s.heading) {
-      children.push(body(`${s.number}. ${s.text}`));
+      children.push(body(`${s.number}. ${s.drafted ? s.text : labels.notDrafted}`));
       continue;
     }
     children.push(
       new Paragraph({
         heading: HeadingLevel.HEADING_2,
         spacing: { before: 240, after: 120 },
-        children: [new TextRun({ text: `${s.number}. ${s.heading}`, font, bold: true, size: 26 })],
+        children: [new TextRun({ text: sectionLabel(s), font, bold: true, size: 26 })],
       }),
     );
     children.push(body(s.drafted ? s.text : labels.notDrafted, { italics: !s.drafted }));
     if (s.citations.length) children.push(body(`${labels.sources}: ${s.citations.join("; ")}`, { italics: true, size: 20 }));
   }
-  children.push(
-    new Paragraph({ spacing: { before: 360, after: 160, line: 360 }, children: [new TextRun({ text: doc.verification, font, size: 24 })] }),
-    ...(doc.readBack ? [body(doc.readBack)] : []),
-    body(signatureBlock.executed),
-    new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
-    body(signatureBlock.signatureCaption, { size: 20 }),
-    body(signatureBlock.printedName(doc.signatory)),
-  );
+  // A reading copy nobody signs has no oath and no signature block.
+  if (doc.verification)
+    children.push(
+      new Paragraph({
+        spacing: { before: 360, after: 160, line: 360 },
+        children: [new TextRun({ text: doc.verification, font, size: 24 })],
+      }),
+      ...(doc.languageStatement ? [body(doc.languageStatement)] : []),
+      body(signatureBlock.executed),
+      new Paragraph({ spacing: { before: 480 }, children: [new TextRun({ text: signatureBlock.signatureLine, font, size: 24 })] }),
+      body(signatureBlock.signatureCaption, { size: 20 }),
+      body(signatureBlock.printedName(doc.signatory ?? "")),
+    );
   if (doc.notice)
     children.push(
       new Paragraph({ spacing: { before: 360 }, children: [new TextRun({ text: doc.notice, font, italics: true, size: 18 })] }),

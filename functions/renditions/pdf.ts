@@ -11,7 +11,7 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import PDFDocument from "pdfkit";
-import { type DeclarationDocument, documentLabels } from "../../core/declaration.ts";
+import { type DeclarationDocument, documentLabels, sectionLabel } from "../../core/declaration.ts";
 import { log } from "../../core/log.ts";
 import { blankLine, signatureBlockFor } from "./signature-block.ts";
 
@@ -53,9 +53,9 @@ function unprintable(pdf: PDFKit.PDFDocument, doc: DeclarationDocument): number 
   const all = [
     doc.title,
     doc.intro,
-    doc.verification,
-    doc.readBack ?? "",
-    doc.signatory,
+    doc.verification ?? "",
+    doc.languageStatement ?? "",
+    doc.signatory ?? "",
     doc.notice,
     doc.failingReview ?? "",
     doc.certificate?.statement ?? "",
@@ -105,27 +105,30 @@ export function renderPdf(doc: DeclarationDocument): Promise<Buffer> {
     pdf.moveDown();
     // The filing rendition: numbered paragraphs with no heading.
     if (!s.heading) {
-      text("body", 11, `${s.number}. ${s.text}`, { align: "justify" });
+      text("body", 11, `${s.number}. ${s.drafted ? s.text : labels.notDrafted}`, { align: "justify" });
       continue;
     }
-    text("bold", 12, `${s.number}. ${s.heading}`);
+    text("bold", 12, sectionLabel(s));
     pdf.moveDown(0.3);
     text(s.drafted ? "body" : "italic", 11, s.drafted ? s.text : labels.notDrafted, { align: "justify" });
     if (s.citations.length) text("italic", 9, `${labels.sources}: ${s.citations.join("; ")}`);
   }
-  pdf.moveDown(1.5);
-  text("body", 11, doc.verification, { align: "justify" });
-  pdf.moveDown();
-  if (doc.readBack) {
-    text("body", 11, doc.readBack, { align: "justify" });
+  // A reading copy nobody signs has no oath and no signature block.
+  if (doc.verification) {
+    pdf.moveDown(1.5);
+    text("body", 11, doc.verification, { align: "justify" });
     pdf.moveDown();
+    if (doc.languageStatement) {
+      text("body", 11, doc.languageStatement, { align: "justify" });
+      pdf.moveDown();
+    }
+    text("body", 11, signatureBlock.executed);
+    pdf.moveDown(2);
+    text("body", 11, signatureBlock.signatureLine);
+    text("body", 9, signatureBlock.signatureCaption);
+    pdf.moveDown(0.5);
+    text("body", 11, signatureBlock.printedName(doc.signatory ?? ""));
   }
-  text("body", 11, signatureBlock.executed);
-  pdf.moveDown(2);
-  text("body", 11, signatureBlock.signatureLine);
-  text("body", 9, signatureBlock.signatureCaption);
-  pdf.moveDown(0.5);
-  text("body", 11, signatureBlock.printedName(doc.signatory));
   if (doc.notice) {
     pdf.moveDown(1.5);
     text("italic", 9, doc.notice);

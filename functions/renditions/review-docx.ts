@@ -1,12 +1,13 @@
 /**
- * The review document as a Word document: per paragraph a table with a column per version of
- * its text (the draft today; a translation adds a column), the exhibits it cites and its
+ * The review document as a Word document: who is who; per paragraph (numbered as the filing
+ * version) the elements it supports, a table with a column per version of its text (the
+ * English today; a translation adds a column), the exhibits it cites and its
  * unsupported sentences (and each sentence with its own exhibits when the draft cites per
  * sentence); then the judges' notes, facts to confirm with the client, contradictions between
- * sources, placeholder problems, elements not covered, documents never cited, the evidence to gather and the exhibit list. Built from the re-injected ReviewDocument.
+ * sources, placeholder problems, elements with nothing drafted or judged not covered, documents never cited, the evidence to gather and the exhibit list. Built from the re-injected ReviewDocument.
  */
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from "docx";
-import { contradictionLine, factLine, type ReviewDocument } from "../review-document.ts";
+import { contradictionLine, factLine, type ReviewDocument, roleLine, supportsLine } from "../review-document.ts";
 
 const font = "Times New Roman";
 const text = (s: string, options: { bold?: boolean; italics?: boolean; color?: string; size?: number } = {}) =>
@@ -43,10 +44,12 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
       ? text("Quality gate: passed.", { bold: true })
       : text(`FAILING REVIEW: ${doc.review.failures.join("; ")}`, { bold: true, color: "B00020" }),
   );
+  children.push(heading("Who is who"), ...bullets(doc.roles.map(roleLine), "no roles recorded"));
+  children.push(text("Paragraph numbers are the filing version's.", { italics: true, size: 20 }));
   for (const p of doc.paragraphs) {
     children.push(
       heading(`${p.number}. ${p.heading}`),
-      text(p.citation, { italics: true, size: 20 }),
+      text(supportsLine(p), { italics: true, size: 20 }),
       versionsTable(doc.versions, p.texts),
     );
     children.push(text(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, { size: 20 }));
@@ -66,7 +69,11 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
   children.push(heading("Facts to confirm with the client"), ...bullets(doc.factsToConfirm.map(factLine), "none"));
   children.push(heading("Contradictions between sources"), ...bullets(doc.contradictions.map(contradictionLine), "none found"));
   children.push(heading("Placeholder problems left"), ...bullets(doc.placeholderProblems, "none"));
-  children.push(heading("Elements not covered"), ...bullets(doc.elementsNotCovered, "none"));
+  children.push(heading("Elements with nothing drafted"), ...bullets(doc.elementsNotDrafted, "none: every element has a paragraph"));
+  children.push(
+    heading("Elements the coverage judge found not covered"),
+    ...bullets(doc.elementsJudgedNotCovered, "none: the judge found every drafted element covered, or did not run"),
+  );
   children.push(heading("Documents never cited"), ...bullets(doc.documentsNeverCited, "none"));
   children.push(
     heading("Evidence to gather"),

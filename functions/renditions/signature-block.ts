@@ -5,5 +5,5 @@
  */
 export { signatureBlock, signatureBlockEs, signatureBlockFor } from "../../core/oath.ts";
 
-/** A line for the translator to fill in on the certificate of translation. */
+/** A line for the interpreter to fill in on their certificate. */
 export const blankLine = (label: string) => `${label}: ______________________________________`;

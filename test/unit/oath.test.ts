@@ -13,7 +13,6 @@ import { test } from "node:test";
 import { caseFileSchema } from "../../core/case-file.ts";
 import { type Draft, declarationDocument, renderDeclaration } from "../../core/declaration.ts";
 import { oathForm, signedInsideUnitedStates } from "../../core/oath.ts";
-import { spanishDeclaration } from "../../core/translation.ts";
 
 const outside = "I declare under penalty of perjury under the laws of the United States of America that the foregoing is true and correct.";
 const inside = "I declare under penalty of perjury that the foregoing is true and correct.";
@@ -94,16 +93,4 @@ test("case.json's signing: a string naming a place; anything else refused naming
     assert.deepEqual(r.error.issues[0]!.path, ["signing"]);
     assert.match(r.error.issues[0]!.message, /city, state or country where the declarant signs/);
   }
-});
-
-test("the Spanish copy's verification takes the same § 1746 form as the English the declarant signs", () => {
-  const translation = { language: "es" as const, caseType: "VAWA" as const, draftKey: "k", round: 0, paragraphs: [] };
-  assert.equal(
-    spanishDeclaration(translation).verification,
-    "Declaro bajo pena de perjurio, conforme a las leyes de los Estados Unidos de América, que lo anterior es verdadero y correcto.",
-  );
-  assert.equal(
-    spanishDeclaration(translation, "Houston, TX").verification,
-    "Declaro bajo pena de perjurio que lo anterior es verdadero y correcto.",
-  );
 });

@@ -237,12 +237,14 @@ test("the Markdown renditions carry raw HTML from a PDF as text, never as a tag"
   const review = renderReviewMarkdown({
     title: "Review",
     review: { status: "failed", failures: ["<svg onload=x>"] },
-    versions: ["English (draft)"],
+    roles: [{ role: "abuser <b>", name: "<i>x</i>", placeholder: "[PERSON_2]" }],
+    versions: ["English (filing version)"],
     paragraphs: [
       {
         number: 1,
         heading: "H",
         citation: "c",
+        supports: ["<u>element</u>"],
         texts: [hostile],
         exhibits: [],
         unsupported: [{ sentence: 1, support: 0, text: "<iframe src=x>" }],
@@ -250,7 +252,8 @@ test("the Markdown renditions carry raw HTML from a PDF as text, never as a tag"
     ],
     judges: [{ stage: "Judge", score: 3, reasons: "<script>alert(1)</script>" }],
     placeholderProblems: [],
-    elementsNotCovered: [],
+    elementsNotDrafted: ["<b>"],
+    elementsJudgedNotCovered: ["<b>"],
     documentsNeverCited: [],
     factsToConfirm: [],
     contradictions: [],

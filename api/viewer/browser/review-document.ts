@@ -3,7 +3,7 @@
  * reads beside the declaration, once Reinject has written it — while the execution waits in
  * AttorneyReview and after it has succeeded. Per paragraph its text, exhibits and unsupported
  * sentences; then the judges' notes, facts to confirm, contradictions, documents never cited,
- * elements not covered and the exhibit list. Text nodes only (dom.ts).
+ * elements with nothing drafted or judged not covered and the exhibit list. Text nodes only (dom.ts).
  */
 import { apiJson } from "./api.ts";
 import { type Child, h } from "./dom.ts";
@@ -91,7 +91,7 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
   const paragraphs = doc.paragraphs.map((p) =>
     h("article", { class: "review-paragraph", "data-element": p.element }, [
       h("h3", null, `${p.number}. ${p.heading}`),
-      p.citation ? h("p", { class: "muted" }, p.citation) : null,
+      h("p", { class: "muted" }, p.supports?.length ? `Supports: ${p.supports.join("; ")}` : "Opening paragraph: who the declarant is"),
       p.sentences
         ? h(
             "ol",
@@ -110,6 +110,13 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
   const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), ` (${q.document}): “${q.quote}”`];
   return h("div", { class: "review-document" }, [
     verdict,
+    list(
+      "review-roles",
+      "Who is who",
+      (doc.roles ?? []).map((r) => (r.name === r.placeholder ? `${r.placeholder}: ${r.role}` : `${r.name} (${r.placeholder}): ${r.role}`)),
+      "no roles recorded",
+    ),
+    h("p", { class: "muted" }, "Paragraph numbers are the filing version's."),
     h("div", { id: "review-paragraphs" }, paragraphs),
     list(
       "review-judges",
@@ -136,7 +143,13 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
     ),
     list("review-placeholders", "Placeholder problems left", doc.placeholderProblems, "none"),
     list("review-uncited", "Documents never cited", doc.documentsNeverCited, "none"),
-    list("review-uncovered", "Elements not covered", doc.elementsNotCovered, "none"),
+    list("review-not-drafted", "Elements with nothing drafted", doc.elementsNotDrafted, "none: every element has a paragraph"),
+    list(
+      "review-uncovered",
+      "Elements the coverage judge found not covered",
+      doc.elementsJudgedNotCovered,
+      "none: the judge found every drafted element covered, or did not run",
+    ),
     list(
       "review-exhibits",
       "Exhibit list",

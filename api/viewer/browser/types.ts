@@ -110,12 +110,16 @@ export interface ReviewQuote {
 export interface ReviewDocument {
   title: string;
   review: { status: "passed" | "failing-review"; failures: string[] };
+  /** Who is who: role, name, placeholder. */
+  roles: Array<{ role: string; name: string; placeholder: string }>;
   versions: string[];
   paragraphs: Array<{
+    /** The filing version's paragraph number. */
     number: number;
     element: string;
     heading: string;
     citation: string;
+    supports: string[];
     texts: string[];
     exhibits: string[];
     unsupported: Array<{ sentence: number; text: string; support: number }>;
@@ -123,7 +127,8 @@ export interface ReviewDocument {
   }>;
   judges: Array<{ stage: string; score: number; reasons: string }>;
   placeholderProblems: string[];
-  elementsNotCovered: string[];
+  elementsNotDrafted: string[];
+  elementsJudgedNotCovered: string[];
   documentsNeverCited: string[];
   factsToConfirm: Array<{ item: string; why: string[]; where: string[] }>;
   contradictions: Array<{ kind: "cause" | "date"; event: string; first: ReviewQuote; second: ReviewQuote }>;
