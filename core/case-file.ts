@@ -97,6 +97,13 @@ export const caseFileSchema = z
 export type CaseFile = z.infer<typeof caseFileSchema>;
 export type CaseType = CaseFile["caseType"];
 
+/**
+ * How errors, logs, history and prompts name a case's document: by its index in the case
+ * (`[DOCUMENT_1]` is the first, as Redact's placeholders number them), never by its file
+ * name, which carries clients' names and numbers.
+ */
+export const documentLabel = (index: number) => `[DOCUMENT_${index + 1}]`;
+
 /** Blob keys of one case and one execution. */
 export const caseKeys = {
   caseJson: (caseId: string) => `cases/${caseId}/case.json`,
