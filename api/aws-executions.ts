@@ -22,7 +22,7 @@ import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { AttemptsExhaustedError, CaseBusyError, InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
+import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore, reviewNotesKey } from "../core/review.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
@@ -242,7 +242,7 @@ export class AwsExecutions implements Executions {
     let notesKey: string | undefined;
     if (decision === "changes") {
       // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = `${gate.runKey}/review-notes-${gate.round}.md`;
+      notesKey = reviewNotesKey(gate.runKey, gate.round);
       await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
     const output: ReviewOutput = {

@@ -5,7 +5,7 @@
  * review report; the execution output carries their keys, never their text.
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
-import { caseFileSchema, caseKeys } from "../core/case-file.ts";
+import { caseFileSchema, caseKeys, privateKeyOf } from "../core/case-file.ts";
 import {
   type DeclarationDocument,
   type Draft,
@@ -115,23 +115,24 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     return translation ? withSpanishTranslation(doc) : doc;
   };
   const reviewDoc = english("review");
+  // Everything written from here holds real values: under the run's real-value prefix, which
+  // the fallback, Index and Score cannot read (core/case-file.ts), never under runs/.
+  const out = privateKeyOf(state.runKey);
   // The review rendition: a section per element with its sources, flags and the draft notice.
   const main = await writeRenditions(
     store,
-    `${state.runKey}/declaration`,
+    `${out}/declaration`,
     reviewDoc,
     vault,
     draft.paragraphs.map((p) => flags[p.element] ?? []),
   );
   const declarationKey = main.declarationKey;
   // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
-  const filingWritten = await writeRenditions(store, `${state.runKey}/declaration.filing`, english("filing"), vault);
+  const filingWritten = await writeRenditions(store, `${out}/declaration.filing`, english("filing"), vault);
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
   const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
   // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
-  const spanish = translation
-    ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing)
-    : undefined;
+  const spanish = translation ? await writeSpanish(store, out, reviewDoc, translation, vault, reviewDoc.failingReview, signing) : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
   const slots = [...new Set(stageModules.map((m) => m.slot))];
@@ -147,7 +148,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     ...state.extract,
     ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })),
   };
-  const reportKey = `${state.runKey}/report.json`;
+  const reportKey = `${out}/report.json`;
   await putJson(store, reportKey, {
     caseId: state.caseId,
     caseType: state.caseType,
@@ -236,7 +237,7 @@ async function signingPlace(store: BlobStore, caseId: string): Promise<string | 
 /** The Spanish version's renditions and the side-by-side review of both versions. */
 async function writeSpanish(
   store: BlobStore,
-  runKey: string,
+  out: string,
   filing: DeclarationDocument,
   translation: Translation,
   vault: Map<string, string>,
@@ -245,11 +246,11 @@ async function writeSpanish(
 ) {
   // A failing draft's banner stays on its translation too (in English: the attorney reads it).
   const es = spanishDeclaration(translation, signing);
-  const written = await writeRenditions(store, `${runKey}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
+  const written = await writeRenditions(store, `${out}/declaration.es`, failingReview ? { ...es, failingReview } : es, vault);
   const english = mapDeclarationText(filing, (text) => reinject(text, vault));
   // What the Spanish dropped, as the reviewer knows it: the real value (a name, a date).
   const missing = new Map(translation.paragraphs.map((p, i) => [i + 1, p.missingPlaceholders.map((ph) => vault.get(ph) ?? ph)]));
-  const reviewKey = `${runKey}/review.bilingual.html`;
+  const reviewKey = `${out}/review.bilingual.html`;
   await store.put(reviewKey, renderBilingualReview({ english, spanish: written.real, missing }));
   return { declarationKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey, reviewKey };
 }
@@ -287,8 +288,8 @@ async function writeReviewDocument(
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {
-    markdownKey: `${state.runKey}/review.md`,
-    docxKey: `${state.runKey}/review.docx`,
+    markdownKey: `${privateKeyOf(state.runKey)}/review.md`,
+    docxKey: `${privateKeyOf(state.runKey)}/review.docx`,
     jsonKey: reviewDocumentJsonKey(state.runKey),
   };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));
