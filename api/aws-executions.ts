@@ -19,10 +19,10 @@ import {
 } from "@aws-sdk/client-sfn";
 import type { BlobStore } from "../core/blob-store.ts";
 import { type CaseFile, caseKeys } from "../core/case-file.ts";
-import { AttemptsExhaustedError, InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
+import { AttemptsExhaustedError, CaseBusyError, InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
+import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore, reviewNotesKey } from "../core/review.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
@@ -59,13 +59,30 @@ export class AwsExecutions implements Executions {
     return `${this.options.stateMachineArn.replace(":stateMachine:", ":execution:")}:${name}`;
   }
 
+  /**
+   * Documents may not change under a running execution, nor under one waiting in
+   * AttorneyReview (Step Functions counts it RUNNING): the attorney reads a draft of these
+   * documents. The case's attempts at this pipeline version are walked as a start walks them.
+   */
+  private async assertCaseIdle(caseId: string): Promise<void> {
+    for (let attempt = 1; attempt <= (this.options.maxAttempts ?? maxAttemptsDefault); attempt++) {
+      const name = executionNameFor(caseId, pipelineVersion, attempt);
+      const existing = await this.describe(name);
+      if (!existing) return;
+      if (existing.status === "RUNNING")
+        throw new CaseBusyError(`case ${caseId} has a running or waiting execution (${name}); its documents can change once it ends`);
+    }
+  }
+
   async putCase(caseFile: CaseFile, caseJson: string, documents: CaseDocument[]): Promise<void> {
+    await this.assertCaseIdle(caseFile.caseId);
     await writeCase(this.options.store, caseFile, caseJson, documents);
   }
 
   async planUploads(caseFile: CaseFile, caseJson: string, documents: PlannedDocument[]): Promise<UploadTarget[]> {
     if (!this.options.presignPost) throw new InvalidInputError("presigned uploads need the S3 store (AFFIANT_BUCKET)");
     checkDocumentList(documents);
+    await this.assertCaseIdle(caseFile.caseId);
     const { store } = this.options;
     for (const stale of await store.list(caseKeys.documents(caseFile.caseId))) await store.delete(stale);
     await writeManifest(store, caseFile, caseJson, documents);
@@ -225,7 +242,7 @@ export class AwsExecutions implements Executions {
     let notesKey: string | undefined;
     if (decision === "changes") {
       // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = `${gate.runKey}/review-notes-${gate.round}.md`;
+      notesKey = reviewNotesKey(gate.runKey, gate.round);
       await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
     const output: ReviewOutput = {

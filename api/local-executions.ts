@@ -51,16 +51,37 @@ export class LocalExecutions implements Executions {
 
   private readonly approve: StartApproval | undefined;
 
-  /** The running execution of a case, if any: one at a time per case. */
+  /**
+   * Executions waiting in AttorneyReview that no process runs: they hold their case and a
+   * place under the cap as a running one does, so a resumed one never runs over the cap and
+   * a case's documents never change under a draft the attorney is reading. From the history
+   * database, so a wait left by another process (`affiant run`) counts too.
+   */
+  private waiting(): Array<{ id: string; caseId: string }> {
+    const out: Array<{ id: string; caseId: string }> = [];
+    for (const t of this.engine.db.openReviewTasks()) {
+      if (this.running.has(t.executionId)) continue;
+      const row = this.engine.db.getExecution(t.executionId);
+      if (row?.status === "RUNNING") out.push({ id: row.id, caseId: row.caseId });
+    }
+    return out;
+  }
+
+  /** Executions running in this process plus those waiting for the attorney. */
+  activeCount(): number {
+    return this.running.size + this.waiting().length;
+  }
+
+  /** The running or waiting execution of a case, if any: one at a time per case. */
   runningOf(caseId: string): string | undefined {
     for (const [id, r] of this.running) if (r.caseId === caseId) return id;
-    return undefined;
+    return this.waiting().find((w) => w.caseId === caseId)?.id;
   }
 
   /** Documents may not change under a running execution: it would read half old, half new. */
   assertCaseIdle(caseId: string): void {
     const id = this.runningOf(caseId);
-    if (id) throw new CaseBusyError(`case ${caseId} has a running execution (${id}); its documents can change once it ends`);
+    if (id) throw new CaseBusyError(`case ${caseId} has a running or waiting execution (${id}); its documents can change once it ends`);
   }
 
   /**
@@ -113,10 +134,14 @@ export class LocalExecutions implements Executions {
   /** Starts under a given name (StartExecution) and tracks it until it ends. */
   startNamed(options: { caseId: string; executionName: string; faults?: Record<string, FaultKind> }): string {
     const busy = this.runningOf(options.caseId);
-    if (busy) throw new CaseBusyError(`case ${options.caseId} already has a running execution (${busy}); one at a time per case`);
-    if (this.running.size >= this.maxRunning)
+    if (busy)
+      throw new CaseBusyError(
+        `case ${options.caseId} already has a running execution (${busy}, running or waiting for review); one at a time per case`,
+      );
+    const active = this.activeCount();
+    if (active >= this.maxRunning)
       throw new TooManyExecutionsError(
-        `${this.running.size} executions are running, the most this server runs at once (${this.maxRunning}); start again when one ends`,
+        `${active} executions are running or waiting for review, the most this server holds at once (${this.maxRunning}); start again when one ends`,
       );
     const { executionId, done } = this.engine.start({ ...options, approve: this.approve });
     this.track(executionId, options.caseId, done);

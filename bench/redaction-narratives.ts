@@ -88,11 +88,46 @@ const surnames = [
   "Caal",
   "Maldonado",
 ];
+/** The name lists the set's people are drawn from (not the gazetteer's): the notes set draws from them too. */
+export const narrativeNames = { given, surnames } as const;
 const cities = ["Houston", "San Pedro Sula", "Tegucigalpa", "Ciudad de México", "Quetzaltenango", "Los Angeles", "Chicago"];
 const mesES = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"];
 const monthEN = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 const streetsES = ["Morelos", "Benito Juárez", "Hidalgo", "5 de Mayo", "Reforma", "Los Pinos", "Francisco Morazán"];
 const coloniasES = ["Centro", "Las Flores", "San Rafael", "El Carmen", "Kennedy"];
+/**
+ * Names of government offices, courts, prosecutors' offices and police departments, labelled
+ * by language: legal vocabulary a redactor must keep, never take for people.
+ */
+export const agencyNames: ReadonlyArray<{ phrase: string; language: "en" | "es" }> = [
+  ...[
+    "Fiscalía General del Estado",
+    "Procuraduría General de la República",
+    "Juzgado Segundo de lo Familiar",
+    "Secretaría de Seguridad Pública",
+    "Policía Nacional Civil",
+    "Ministerio Público",
+    "Instituto Nacional de Migración",
+    "Comisión Nacional de los Derechos Humanos",
+    "Fiscalía Especializada en Delitos Sexuales",
+    "Tribunal Superior de Justicia",
+    "Policía Municipal de San Pedro Sula",
+    "Procuraduría de la Defensa del Menor y la Familia",
+  ].map((phrase) => ({ phrase, language: "es" as const })),
+  ...[
+    "Office of the District Attorney",
+    "Department of Homeland Security",
+    "Executive Office for Immigration Review",
+    "Attorney General",
+    "Department of Public Safety",
+    "Harris County Sheriff's Office",
+    "Houston Police Department",
+    "Board of Immigration Appeals",
+    "Cook County State's Attorney",
+    "Los Angeles Superior Court",
+  ].map((phrase) => ({ phrase, language: "en" as const })),
+];
+
 const legalPhrases = [
   "Violence Against Women Act",
   "8 U.S.C. § 1101(a)(15)(U)",
@@ -108,20 +143,7 @@ const legalPhrases = [
   "Order of Protection",
   "22 U.S.C. § 7102",
   // Government offices, courts, prosecutors and police in both languages: kept, never people.
-  "Fiscalía General del Estado",
-  "Procuraduría General de la República",
-  "Juzgado Segundo de lo Familiar",
-  "Secretaría de Seguridad Pública",
-  "Policía Nacional Civil",
-  "Ministerio Público",
-  "Instituto Nacional de Migración",
-  "Comisión Nacional de los Derechos Humanos",
-  "Fiscalía Especializada en Delitos Sexuales",
-  "Office of the District Attorney",
-  "Department of Homeland Security",
-  "Executive Office for Immigration Review",
-  "Attorney General",
-  "Department of Public Safety",
+  ...agencyNames.map((a) => a.phrase),
 ];
 
 type Put = (s: string, type?: EntityType) => void;
@@ -300,7 +322,14 @@ function nameWords(text: string, start: number, end: number): Array<[number, num
  * a labelled name part is found when a PERSON detection covers it; a word a PERSON detection
  * covers is correct when it is a labelled name part. Legal vocabulary: phrases kept whole.
  */
-export function scoreNarratives(docs: NarrativeDoc[]): { types: NarrativeScore[]; legalKept: number; legalTotal: number } {
+export function scoreNarratives(docs: NarrativeDoc[]): {
+  types: NarrativeScore[];
+  legalKept: number;
+  legalTotal: number;
+  /** The agency names among the legal phrases, by language: kept whole / met. */
+  agencies: AgencyScore[];
+} {
+  const agencies = agencyTally();
   const by = new Map<string, { labels: number; found: number; detections: number; correct: number }>();
   const get = (t: string) => by.get(t) ?? by.set(t, { labels: 0, found: 0, detections: 0, correct: 0 }).get(t)!;
   let legalTotal = 0;
@@ -350,10 +379,32 @@ export function scoreNarratives(docs: NarrativeDoc[]): { types: NarrativeScore[]
     for (const phrase of doc.legal) {
       legalTotal++;
       if (out.includes(phrase)) legalKept++;
+      agencies.count(phrase, out.includes(phrase));
     }
   }
   const types = [...by.entries()]
     .map(([type, s]) => ({ type, ...s, recall: s.labels ? s.found / s.labels : 1, precision: s.detections ? s.correct / s.detections : 1 }))
     .sort((a, b) => a.type.localeCompare(b.type));
-  return { types, legalKept: legalTotal ? legalKept / legalTotal : 1, legalTotal };
+  return { types, legalKept: legalTotal ? legalKept / legalTotal : 1, legalTotal, agencies: agencies.scores() };
+}
+
+export interface AgencyScore {
+  language: "en" | "es";
+  total: number;
+  kept: number;
+}
+
+/** Counts agency names met and kept whole, by language (other phrases are not counted). */
+export function agencyTally() {
+  const languageOf = new Map(agencyNames.map((a) => [a.phrase, a.language]));
+  const by = { en: { total: 0, kept: 0 }, es: { total: 0, kept: 0 } };
+  return {
+    count(phrase: string, kept: boolean) {
+      const language = languageOf.get(phrase);
+      if (!language) return;
+      by[language].total++;
+      if (kept) by[language].kept++;
+    },
+    scores: (): AgencyScore[] => (["en", "es"] as const).map((language) => ({ language, ...by[language] })),
+  };
 }

@@ -5,11 +5,17 @@
  * - the narrative set (redaction-narratives.ts): documents from another generator (Spanish
  *   narratives, bilingual ALL-CAPS police reports, intake summaries, court captions), names
  *   from lists that are not the gazetteer's, name parts scored word by word.
+ * - the notes set (redaction-notes.ts): attorney notes as people type them (lower case,
+ *   spaced and dotted numbers, names nobody listed), through AttorneyNotes' redaction for a
+ *   hosted rewrite: every value removed, or the notes fail closed;
+ * - agency names (courts, prosecutors, police, immigration offices), labelled by language, in
+ *   the narrative set and the notes: kept whole.
  * Targets: identifiers ≥ 0.98 and name parts ≥ 0.95, recall and precision both; legal
- * vocabulary kept ≥ 0.99.
+ * vocabulary and agency names kept ≥ 0.99; notes: 1.000 of each kind of value removed.
  */
 import { fileURLToPath } from "node:url";
-import { buildNarrativeSet, scoreNarratives } from "./redaction-narratives.ts";
+import { type AgencyScore, buildNarrativeSet, scoreNarratives } from "./redaction-narratives.ts";
+import { buildNotesSet, scoreNotes } from "./redaction-notes.ts";
 import { buildRedactionSet, scoreRedaction } from "./redaction-set.ts";
 
 export interface Row {
@@ -20,6 +26,19 @@ export interface Row {
 }
 
 const targetFor = (type: string) => (type.startsWith("PERSON") ? 0.95 : 0.98);
+
+/** Agency names kept whole, one row per language. */
+function agencyRows(set: string, scores: AgencyScore[]): Row[] {
+  return scores.map((a) => {
+    const kept = a.total ? a.kept / a.total : 1;
+    return {
+      figure: `agency names kept, ${a.language === "en" ? "English" : "Spanish"} (${set}, ${a.total} names)`,
+      value: kept.toFixed(3),
+      target: "≥ 0.99",
+      pass: kept >= 0.99,
+    };
+  });
+}
 
 export function redactionRows(): Row[] {
   const rows: Row[] = [];
@@ -55,6 +74,24 @@ export function redactionRows(): Row[] {
     target: "≥ 0.99",
     pass: narratives.legalKept >= 0.99,
   });
+  rows.push(...agencyRows("narrative set", narratives.agencies));
+  const notes = scoreNotes(buildNotesSet(120, 29));
+  for (const k of notes.kinds) {
+    const removed = k.labels ? k.removed / k.labels : 1;
+    rows.push({
+      figure: `attorney notes as typed (${notes.notes} notes: lower case, spaced/dotted numbers, names nobody listed): ${k.kind} values removed (${k.labels} labels)`,
+      value: removed.toFixed(3),
+      target: "1.000",
+      pass: k.removed === k.labels,
+    });
+  }
+  rows.push({
+    figure: `attorney notes as typed: hosted rewrites the privacy guard refuses after redaction (of ${notes.notes})`,
+    value: String(notes.guardRefused),
+    target: "0",
+    pass: notes.guardRefused === 0,
+  });
+  rows.push(...agencyRows("notes set", notes.agencies));
   return rows;
 }
 

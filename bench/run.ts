@@ -11,7 +11,8 @@
  * - warm model workers vs the cold path (bench/warm.ts): model loads, load share, warm
  *   per-state overhead, cases per hour at concurrency 2, GPU-seconds incl. warm idle
  * - redaction recall and precision per entity type on two labelled sets: one drawn from the
- *   rules' own shapes (an upper bound), one from another generator (narratives, reports)
+ *   rules' own shapes (an upper bound), one from another generator (narratives, reports);
+ *   attorney notes as people type them (values removed); agency names kept, by language
  * - hostile input: `affiant serve`'s RSS under four 1 GB /sfn bodies, seconds to refuse PDF bombs
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -300,7 +301,7 @@ rows.push(...(await deadlineRows(folder, heartbeatSeconds)));
 // 3b. Warm model workers vs the cold path (bench/warm.ts).
 rows.push(...(await warmRows(home, warmCaseSet)));
 
-// 4. Redaction: the pattern set and the narrative set (bench/redaction-rows.ts).
+// 4. Redaction: the pattern, narrative and notes sets (bench/redaction-rows.ts).
 {
   const { redactionRows } = await import("./redaction-rows.ts");
   rows.push(...redactionRows());

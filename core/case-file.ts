@@ -3,6 +3,7 @@
  * so they are required where the case type has a counterpart (abuser, trafficker).
  */
 import { z } from "zod";
+import { InvalidInputError } from "./errors.ts";
 
 const personSchema = z.object({
   name: z.string().min(1),
@@ -118,11 +119,33 @@ export const caseFileSchema = z
 export type CaseFile = z.infer<typeof caseFileSchema>;
 export type CaseType = CaseFile["caseType"];
 
+/** The real-value prefix of the run under `runKey` (`runs/<case>/<execution>` → `private/<case>/<execution>`). */
+export function privateKeyOf(runKey: string): string {
+  const m = /^runs\/(.+)$/.exec(runKey);
+  if (!m) throw new InvalidInputError(`run key ${JSON.stringify(runKey)} is not under runs/`);
+  return `private/${m[1]}`;
+}
+
+/**
+ * How errors, logs, history and prompts name a case's document: by its index in the case
+ * (`[DOCUMENT_1]` is the first, as Redact's placeholders number them), never by its file
+ * name, which carries clients' names and numbers.
+ */
+export const documentLabel = (index: number) => `[DOCUMENT_${index + 1}]`;
+
 /** Blob keys of one case and one execution. */
 export const caseKeys = {
   caseJson: (caseId: string) => `cases/${caseId}/case.json`,
   documents: (caseId: string) => `cases/${caseId}/documents`,
   run: (caseId: string, execution: string) => `runs/${caseId}/${execution}`,
+  /**
+   * Real values of one execution: what Reinject writes (the declaration, the review
+   * document, the report) and the attorney's raw notes. Its own prefix, beside runs/ (which
+   * holds placeholders only), so IAM can keep it from the fallback (outside the VPC), Index
+   * and Score: only Reinject (which writes it), AttorneyNotes and the API may touch it
+   * (infra/permissions.ts).
+   */
+  private: (caseId: string, execution: string) => `private/${caseId}/${execution}`,
   vault: (caseId: string, execution: string) => `vault/${caseId}/${execution}.enc`,
   /** The privacy guard's keyed hashes of the vault's values (beside the vault, expiring with it). */
   guard: (caseId: string, execution: string) => `vault/${caseId}/${execution}.guard`,

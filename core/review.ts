@@ -4,6 +4,7 @@
  * history database locally and in DynamoDB in AWS (`AFFIANT_REVIEW_TABLE`); the token is
  * never logged and never enters the execution's history (only its state's ids and keys do).
  */
+import { privateKeyOf } from "./case-file.ts";
 import { config } from "./config.ts";
 import { InvalidInputError } from "./errors.ts";
 
@@ -18,6 +19,13 @@ export const defaultReviewExpirySeconds = 14 * 24 * 3600;
 export function reviewExpirySeconds(): number {
   return config().AFFIANT_REVIEW_EXPIRY_SECONDS ?? defaultReviewExpirySeconds;
 }
+
+/**
+ * Where the attorney's notes of one round are kept as written: real names, so under the
+ * run's real-value prefix (core/case-file.ts), never runs/. AttorneyNotes reads them there
+ * and writes the redacted copy under runs/.
+ */
+export const reviewNotesKey = (runKey: string, round: number) => `${privateKeyOf(runKey)}/review-notes-${round}.md`;
 
 /** What SendTaskSuccess carries back to AttorneyReview (the state keeps it at `$.review`): ids only. */
 export interface ReviewOutput {

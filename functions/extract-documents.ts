@@ -5,7 +5,7 @@
  */
 import { z } from "zod";
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
-import { type CaseFile, caseFileSchema, caseKeys } from "../core/case-file.ts";
+import { type CaseFile, caseFileSchema, caseKeys, documentLabel } from "../core/case-file.ts";
 import { DocumentTooLargeError, DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
 import { faultsSchema } from "../core/faults.ts";
 import { log } from "../core/log.ts";
@@ -59,7 +59,11 @@ export function hasPdfMagic(data: Uint8Array): boolean {
   return data.byteLength >= 5 && Buffer.from(data.subarray(0, 5)).toString("latin1") === "%PDF-";
 }
 
-/** Reads one PDF's pages; any failure names the file, and the page where there is one. */
+/**
+ * Reads one PDF's pages; any failure names the document as `file` gives it, and the page
+ * where there is one. The pipeline passes the document's label (`[DOCUMENT_2]`), never its
+ * file name: the error becomes the execution's cause, in the history and the API.
+ */
 export async function extractPdf(file: string, data: Uint8Array, options: ExtractPdfOptions = {}): Promise<ExtractedDocument> {
   if (data.byteLength === 0) throw new DocumentUnreadableError(`${file}: the file is empty`, { file });
   if (!hasPdfMagic(data)) throw new DocumentUnreadableError(`${file}: not a PDF (it does not start with %PDF-)`, { file });
@@ -142,20 +146,23 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   // A Spanish-speaking declarant's file mixes both languages (their letters, US records).
   const ocr = await openPageReader(caseFile.language === "es" ? "spa+eng" : "eng");
   try {
-    for (const key of docKeys) {
+    for (const [index, key] of docKeys.entries()) {
       const file = key.slice(caseKeys.documents(caseId).length + 1);
       const started = Date.now();
       const pagesSoFar = documents.reduce((n, d) => n + d.pages.length, 0);
-      const doc = await extractPdf(file, new Uint8Array(await store.get(key)), {
+      // Read under its label: a failure names [DOCUMENT_n], never the file name, which
+      // carries clients' names and numbers (the names are kept beside the vault below).
+      const read = await extractPdf(documentLabel(index), new Uint8Array(await store.get(key)), {
         ocr,
         casePagesLeft: pdfLimits.maxPagesPerCase - pagesSoFar,
       });
+      const doc = { ...read, file };
       documents.push(doc);
       const ocrPages = doc.pages.filter((p) => p.ocrConfidence !== undefined);
       log("info", "extract.document", {
         caseId,
-        // The document's position, not its name: file names carry clients' names.
-        document: documents.length - 1,
+        // The document's label, not its name: file names carry clients' names.
+        document: documentLabel(index),
         pages: doc.pages.length,
         ocrPages: ocrPages.length,
         ocrEngine: ocrPages.length ? ocr.engine : null,

@@ -4,7 +4,7 @@
  */
 import pLimit from "p-limit";
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
-import { type CaseFile, caseFileSchema, caseKeys } from "../core/case-file.ts";
+import { type CaseFile, caseFileSchema, caseKeys, documentLabel } from "../core/case-file.ts";
 import { declarantPlaceholder } from "../core/declaration.ts";
 import { type CaseElements, caseAbuserStatus, defaultVariant, elementsFor, elementsKey } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
@@ -64,8 +64,10 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
     const limit = pLimit(comprehendConcurrency);
     try {
       extras = await Promise.all(
-        extracted.documents.map((doc) =>
-          Promise.all(doc.pages.map((p) => limit(() => comprehend.detect(p.text, caseFile.language, { file: doc.file, page: p.page })))),
+        extracted.documents.map((doc, d) =>
+          Promise.all(
+            doc.pages.map((p) => limit(() => comprehend.detect(p.text, caseFile.language, { file: documentLabel(d), page: p.page }))),
+          ),
         ),
       );
     } finally {

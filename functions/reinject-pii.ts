@@ -5,7 +5,7 @@
  * review report; the execution output carries their keys, never their text.
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
-import { caseFileSchema, caseKeys } from "../core/case-file.ts";
+import { caseFileSchema, caseKeys, privateKeyOf } from "../core/case-file.ts";
 import {
   type DeclarationDocument,
   type Draft,
@@ -129,11 +129,14 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     return translation ? withInterpreter(doc, interpretation) : doc;
   };
   const reviewDoc = english("review");
+  // Everything written from here holds real values: under the run's real-value prefix, which
+  // the fallback, Index and Score cannot read (core/case-file.ts), never under runs/.
+  const out = privateKeyOf(state.runKey);
   // The review rendition: a section per paragraph with its sources, flags and the draft notice.
-  const main = await writeRenditions(store, `${state.runKey}/declaration`, reviewDoc, vault, reviewSectionFlags(draft, flags));
+  const main = await writeRenditions(store, `${out}/declaration`, reviewDoc, vault, reviewSectionFlags(draft, flags));
   const declarationKey = main.declarationKey;
   // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
-  const filingWritten = await writeRenditions(store, `${state.runKey}/declaration.filing`, english("filing"), vault);
+  const filingWritten = await writeRenditions(store, `${out}/declaration.filing`, english("filing"), vault);
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
   const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault, {
     chunks,
@@ -142,7 +145,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   });
   // The Spanish reading copy is the filing version in Spanish, read beside it paragraph by paragraph.
   const spanish = translation
-    ? await writeSpanish(store, state.runKey, filingWritten.real, draft, translation, vault, {
+    ? await writeSpanish(store, out, filingWritten.real, draft, translation, vault, {
         failing: review.status !== "passed",
         informationAndBelief,
       })
@@ -162,7 +165,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     ...state.extract,
     ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })),
   };
-  const reportKey = `${state.runKey}/report.json`;
+  const reportKey = `${out}/report.json`;
   await putJson(store, reportKey, {
     caseId: state.caseId,
     caseType: state.caseType,
@@ -251,7 +254,7 @@ async function caseSettings(store: BlobStore, caseId: string): Promise<{ signing
 /** The Spanish reading copy's renditions and the side-by-side review of it and the filing version. */
 async function writeSpanish(
   store: BlobStore,
-  runKey: string,
+  out: string,
   filing: DeclarationDocument,
   draft: Draft,
   translation: Translation,
@@ -259,13 +262,13 @@ async function writeSpanish(
   options: { failing: boolean; informationAndBelief: boolean },
 ) {
   const es = spanishReadingCopy(translation, draft, options);
-  const written = await writeRenditions(store, `${runKey}/declaration.es`, es, vault);
+  const written = await writeRenditions(store, `${out}/declaration.es`, es, vault);
   // What the Spanish dropped, by the filing's paragraph number, as the reviewer knows it: the real value (a name, a date).
   const numbers = filingNumbers(draft);
   const dropped = new Map(translation.paragraphs.map((p) => [p.element, p.missingPlaceholders.map((ph) => vault.get(ph) ?? ph)]));
   const missing = new Map<number, string[]>();
   for (const [i, p] of draft.paragraphs.entries()) if (numbers[i] !== undefined) missing.set(numbers[i]!, dropped.get(p.element) ?? []);
-  const reviewKey = `${runKey}/review.bilingual.html`;
+  const reviewKey = `${out}/review.bilingual.html`;
   await store.put(reviewKey, renderBilingualReview({ english: filing, spanish: written.real, missing }));
   return { declarationKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey, reviewKey };
 }
@@ -308,8 +311,8 @@ async function writeReviewDocument(
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {
-    markdownKey: `${state.runKey}/review.md`,
-    docxKey: `${state.runKey}/review.docx`,
+    markdownKey: `${privateKeyOf(state.runKey)}/review.md`,
+    docxKey: `${privateKeyOf(state.runKey)}/review.docx`,
     jsonKey: reviewDocumentJsonKey(state.runKey),
   };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));

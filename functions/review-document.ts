@@ -15,6 +15,7 @@
  * `sentences` (each with the chunk ids it cites) is reviewed sentence by sentence, each with
  * its own exhibits; one without them, by paragraph.
  */
+import { privateKeyOf } from "../core/case-file.ts";
 import { type Draft, filingNumbers, openingHeading, paragraphText, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
@@ -129,9 +130,10 @@ export interface ReviewInputs {
 
 /**
  * Where Reinject writes the re-injected review document as JSON (the viewer's, through the
- * API): known from the run key alone, so an execution waiting in AttorneyReview has it too.
+ * API): known from the run key alone, so an execution waiting in AttorneyReview has it too;
+ * under the run's real-value prefix, like every output that holds real values.
  */
-export const reviewDocumentJsonKey = (runKey: string) => `${runKey}/review.json`;
+export const reviewDocumentJsonKey = (runKey: string) => `${privateKeyOf(runKey)}/review.json`;
 
 const letterOf = (i: number): string =>
   i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));

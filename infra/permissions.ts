@@ -5,7 +5,9 @@
  * needs: Extract seals the pre-redaction text, Redact opens it and seals the vault and the
  * privacy guard's keyed hashes, Reinject opens the vault, and the fallback (outside the VPC,
  * talking to the internet), Index and Score open only the guard's hashes, and read and write
- * only under runs/ plus the guard blob. The bucket's key is usable only through S3. The
+ * only under runs/ plus the guard blob. Real values at rest (Reinject's outputs, the attorney's
+ * raw notes) live under private/ (core/case-file.ts), which only Reinject, AttorneyNotes and
+ * the API may touch: no other grant reaches it. The bucket's key is usable only through S3. The
  * fallback gets the statements each provider module asks for (core/providers/) for the model
  * ids the registry names for it (Bedrock: only those ids); Index and Score only the
  * registry's embedding model.
@@ -54,12 +56,26 @@ export function kmsViaS3(cloud: Cloud, keyArn: Input<string>, region: Input<stri
   };
 }
 
-/** Object read/write on the bucket (no listing, no deletes, no bucket settings). */
+/**
+ * The prefixes a case's pipeline shares (core/case-file.ts caseKeys): its documents, its
+ * run's placeholder-only blobs, the vault. Not private/ (real values), not models/.
+ */
+export const casePrefixes = ["cases/", "runs/", "vault/"] as const;
+
+/** The real-value prefix: Reinject's outputs and the attorney's raw notes (caseKeys.private). */
+export const privatePrefix = "private/";
+
+/** Object read/write under the case prefixes (no listing, no deletes, no bucket settings, never private/). */
 export function bucketPermissions(cloud: Cloud, bucketArn: Input<string>, dataKeyArn: Input<string>, region: Input<string>): Permission[] {
   return [
-    { actions: ["s3:GetObject", "s3:PutObject"], resources: [cloud.pulumi.interpolate`${bucketArn}/*`] },
+    { actions: ["s3:GetObject", "s3:PutObject"], resources: casePrefixes.map((p) => cloud.pulumi.interpolate`${bucketArn}/${p}*`) },
     kmsViaS3(cloud, dataKeyArn, region, ["kms:Decrypt", "kms:GenerateDataKey"]),
   ];
+}
+
+/** Objects under the real-value prefix, for the few functions that need them. */
+export function privateObjects(cloud: Cloud, bucketArn: Input<string>, actions: Array<"s3:GetObject" | "s3:PutObject">): Permission {
+  return { actions, resources: [cloud.pulumi.interpolate`${bucketArn}/${privatePrefix}*`] };
 }
 
 /** Listing under one prefix of the bucket (S3BlobStore.list; HeadObject's 404 needs it too). */
@@ -174,7 +190,13 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [...runBlobs, ...embeddings(), sealed(["kms:Decrypt"], sealedPurposes.guard)];
     case lambdaFunctions.reinject:
       // ListBucket: the run's cost ledger (runs/<case>/<execution>/costs/) is summed for the report.
-      return [...blobs, bucketListing(t.bucketArn, "runs/"), sealed(["kms:Decrypt"], sealedPurposes.vault)];
+      // Writes the real-value outputs under private/; reads nothing there.
+      return [
+        ...blobs,
+        privateObjects(cloud, t.bucketArn, ["s3:PutObject"]),
+        bucketListing(t.bucketArn, "runs/"),
+        sealed(["kms:Decrypt"], sealedPurposes.vault),
+      ];
     case lambdaFunctions.fallback:
       // The privacy guard refuses any prompt holding a real value before it leaves for a
       // hosted model, comparing keyed hashes: this function never opens the vault or the
@@ -219,16 +241,20 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [{ actions: ["dynamodb:PutItem"], resources: [t.reviewTableArn] }];
     case lambdaFunctions.reviewNotes:
       // Opens the vault only to turn the people the attorney names into the draft's
-      // placeholders: what it writes (runs/) holds placeholders, never a real value.
-      return [...blobs, sealed(["kms:Decrypt"], sealedPurposes.vault)];
+      // placeholders: it reads the raw notes (private/), and what it writes (runs/) holds
+      // placeholders, never a real value.
+      return [...blobs, privateObjects(cloud, t.bucketArn, ["s3:GetObject"]), sealed(["kms:Decrypt"], sealedPurposes.vault)];
     case "gpu-sweeper":
       return clusterTasks();
     case "api":
       // A new upload replaces the case's documents: list and delete the old ones. The review
       // route reads and uses the gate's token (a conditional delete), audits the decision and
       // answers the task; SendTaskSuccess has no resource-level scope (the token authorises it).
+      // private/: it keeps the attorney's notes as written and serves the outputs and the
+      // review document (real values) to the attorney.
       return [
         ...blobs,
+        privateObjects(cloud, t.bucketArn, ["s3:GetObject", "s3:PutObject"]),
         bucketListing(t.bucketArn, "cases/"),
         { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] },
         ...executions(),

@@ -15,8 +15,9 @@ export interface StorageOptions {
 /**
  * Lifecycle of the blob layout (core/case-file.ts): `vault/` (the placeholder mapping, needed
  * only until Reinject) and objects tagged `affiant-retention=intermediate` expire after
- * `days`; `runs/` holds the declaration and report next to the scratch files, so it only
- * moves to infrequent access; old versions and broken uploads go after a day or `days`.
+ * `days`; `private/` holds the declaration, the review document and the report (the record
+ * of the case) and `runs/` what they were drafted from, so both only move to infrequent
+ * access; old versions and broken uploads go after a day or `days`.
  */
 export function lifecycleRules(days: number) {
   return [
@@ -31,6 +32,12 @@ export function lifecycleRules(days: number) {
       id: "runs-to-infrequent-access",
       status: "Enabled",
       filter: { prefix: "runs/" },
+      transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
+    },
+    {
+      id: "outputs-to-infrequent-access",
+      status: "Enabled",
+      filter: { prefix: "private/" },
       transitions: [{ days: 30, storageClass: "STANDARD_IA" }],
     },
     {

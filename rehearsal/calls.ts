@@ -9,9 +9,12 @@
 
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import { caseKeys, privateKeyOf } from "../core/case-file.ts";
 import { splitRef } from "../core/registry.ts";
+import { reviewNotesKey } from "../core/review.ts";
 import { gpuStages, lambdaFunctions } from "../core/state-names.ts";
 import { type SealedPurpose, sealedPurposes } from "../functions/redaction/sealed-purposes.ts";
+import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { modelsPrefix } from "../infra/storage.ts";
 import type { AwsCall } from "./evaluate.ts";
@@ -19,7 +22,9 @@ import { account, region, type Synthesized } from "./synth.ts";
 
 const c = "case-0001";
 const e = "exec-0001";
-const run = `runs/${c}/${e}`;
+const run = caseKeys.run(c, e);
+/** Where Reinject's outputs and the attorney's raw notes go (core/case-file.ts). */
+const realValues = privateKeyOf(run);
 
 export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
   const calls: AwsCall[] = [];
@@ -200,7 +205,24 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
       ...f.b.get(`vault/${c}/${e}.documents.json`),
     );
     calls.push(...f.b.list(`${run}/costs/`), ...f.b.get(`${run}/costs/ExtractFacts-r0.json`));
-    for (const out of ["declaration.md", "declaration.docx", "declaration.pdf", "report.json"]) calls.push(...f.b.put(`${run}/${out}`));
+    // The outputs hold real values: under the run's real-value prefix, where functions/reinject-pii.ts writes them.
+    for (const out of ["declaration.md", "declaration.docx", "declaration.pdf", "report.json"])
+      calls.push(...f.b.put(`${realValues}/${out}`));
+    calls.push(...f.b.put(reviewDocumentJsonKey(run)));
+  }
+  // AttorneyNotes: the attorney's notes as written (real names), redacted into the run.
+  {
+    const f = fn(lambdaFunctions.reviewNotes);
+    calls.push(...f.b.get(reviewNotesKey(run, 0)), ...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt", sealedPurposes.vault));
+    calls.push(...f.b.put(`${run}/attorney-notes-1.json`));
+  }
+  // Real values at rest are out of reach of everything that sends text out (the fallback, outside
+  // the VPC; Index and Score, to Bedrock): the keys are the ones the code writes.
+  for (const name of [lambdaFunctions.fallback, lambdaFunctions.index, lambdaFunctions.score] as const) {
+    const f = fn(name);
+    for (const key of [`${realValues}/declaration.md`, `${realValues}/report.json`, reviewDocumentJsonKey(run), reviewNotesKey(run, 0)])
+      calls.push({ ...f.b.get(key)[0]!, expect: "denied", why: `${name} cannot read the real-value prefix` });
+    calls.push({ ...f.b.put(`${realValues}/declaration.md`)[0]!, expect: "denied", why: `${name} cannot write the real-value prefix` });
   }
   // API: a case upload (replacing old documents), a presigned upload, executions.
   {
@@ -231,6 +253,8 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     });
     // Before a start the API checks each upload's size (HeadObject) and magic bytes (a ranged GET).
     calls.push(...f.b.get(`cases/${c}/documents/b.pdf`));
+    // The review route keeps the attorney's notes as written; the outputs and the review document go to the attorney.
+    calls.push(...f.b.put(reviewNotesKey(run, 0)), ...f.b.get(reviewDocumentJsonKey(run)), ...f.b.get(`${realValues}/declaration.md`));
     calls.push({
       caller: "Fn api (must not open the vault)",
       principal: f.role.arn,

@@ -21,6 +21,11 @@ export const findings: Array<[string, RegExp, string]> = [
   ["iam", /SST-rendered function roles keep kms:ViaService/, "finding 8: kms:ViaService survives SST's rendering"],
   ["run", /names no document file/, "finding 9: the execution's history names no document file"],
   ["synth", /models\/registry\.g5\.json/, "finding 10: the stack synthesizes with the deployed registry"],
+  [
+    "iam",
+    /Fn generate-fallback: s3:GetObject .*private\/.* \(must be denied\)/,
+    "finding 11: the fallback cannot read the real-value prefix",
+  ],
   ["run", /API \(bundled\) starts the first execution/, "the bundled API starts an execution"],
   ["run", /deployed definition runs the started execution/, "the deployed definition runs it"],
   ["run", /Acquire \(acquire Lambda → ECS RunTask, ready queue\) answered by a warm worker/, "the Acquire is answered by a warm worker"],

@@ -193,9 +193,9 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
 
 /**
  * Vault values found in anything that may leave the account or be read by operators: every
- * request the hosted stand-ins received during the case, the run's blobs other than the
- * final declaration in both renditions and the review document (Markdown, DOCX, and the JSON the viewer shows; the pre-redaction text is sealed like the vault), the history
- * database and the logs. Every type redaction knows is looked for, the second round's
+ * request the hosted stand-ins received during the case, every blob of the run under runs/
+ * (placeholders only: the outputs with real values are under the run's private/ prefix, and
+ * the pre-redaction text is sealed like the vault), the history database and the logs. Every type redaction knows is looked for, the second round's
  * identifiers (ITIN, I-94, incident, case, badge, licence, plate) and file names included.
  */
 async function countLeaks(
@@ -213,15 +213,8 @@ async function countLeaks(
     const type = placeholder.replace(/^\[|_\d+\]$/g, "");
     checked[type] = (checked[type] ?? 0) + 1;
   }
-  // The review report names the documents for the attorney, as the declaration's citations
-  // do: file names ([DOCUMENT_n]) are expected there, and nowhere else.
-  const documents = new Set(entries.filter(([p]) => p.startsWith("[DOCUMENT_")).map(([, v]) => v));
   const runDir = path.join(homePaths.blobs(), ...caseKeys.run(caseId, executionId).split("/"));
-  const files = [
-    ...filesUnder(runDir).filter((f) => !/(declaration(\.filing)?\.(md|docx|pdf)|review\.(md|docx|json))$/.test(f)),
-    homePaths.database(),
-    homePaths.logFile(),
-  ];
+  const files = [...filesUnder(runDir), homePaths.database(), homePaths.logFile()];
   const matchers = entries.map(([placeholder, v]) => ({ type: placeholder.replace(/^\[|_\d+\]$/g, ""), value: v, found: valueMatcher(v) }));
   let leaks = 0;
   const report = (type: string, where: string) => {
@@ -235,9 +228,7 @@ async function countLeaks(
   for (const f of files) {
     if (!existsSync(f)) continue;
     const text = readFileSync(f, "latin1");
-    const reviewReport = path.basename(f) === "report.json";
-    for (const m of matchers)
-      if (m.found(text) && !(reviewReport && documents.has(m.value))) report(m.type, path.relative(affiantHome(), f));
+    for (const m of matchers) if (m.found(text)) report(m.type, path.relative(affiantHome(), f));
   }
   return leaks;
 }

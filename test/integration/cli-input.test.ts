@@ -5,6 +5,7 @@ import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import Database from "better-sqlite3";
 import { runsListCommand } from "../../cli/runs-command.ts";
 import { writePdf } from "../../workflows/samples/pdf-writer.ts";
 import { copyCase, inProcess, makeTestHome, processesOf, root, runCli, samples } from "../helpers.ts";
@@ -82,16 +83,18 @@ test("an unknown state or fault kind in --fault is refused before anything runs"
   assert.deepEqual(await noSuccessRecorded(env), []);
 });
 
-test("an encrypted PDF fails the execution at Extract, naming the file", async () => {
+test("an encrypted PDF named after the client fails the execution at Extract, naming it [DOCUMENT_n]: its file name is nowhere in the cause, the history or the log", async () => {
   const { home, env } = makeTestHome();
   const dir = copyCase(samples.vawa, path.join(home, "case"));
-  await writePdf(path.join(dir, "locked.pdf"), [["Sealed medical record."]], { userPassword: "secret" });
+  // A file name as offices write them: the client's name and A-number. First in the case's order.
+  const clientFile = "elena-marsh-A204118337-medical.pdf";
+  await writePdf(path.join(dir, clientFile), [["Sealed medical record."]], { userPassword: "secret" });
   const r = await runCli(["run", dir, "--approve", "--json"], env);
   assert.equal(r.code, 1);
   const summary = JSON.parse(r.stdout) as { status: string; error: string; cause: string; states: Array<{ name: string; status: string }> };
   assert.equal(summary.status, "FAILED");
   assert.equal(summary.error, "Affiant.DocumentUnreadable");
-  assert.match(summary.cause, /locked\.pdf: the PDF is encrypted/);
+  assert.match(summary.cause, /\[DOCUMENT_1\]: the PDF is encrypted/);
   // Extract is the first state and the one that read the case, and failed: WarmUp, after it, asked for no GPU worker.
   assert.deepEqual(
     summary.states.map((s) => [s.name, s.status]),
@@ -104,6 +107,16 @@ test("an encrypted PDF fails the execution at Extract, naming the file", async (
     rows.map((x) => x.status),
     ["FAILED"],
   );
+  // Every table of the history database, the log, and what the CLI printed.
+  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
+  const tables = db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table'`).all() as Array<{ name: string }>;
+  const history = JSON.stringify(tables.map((t) => db.prepare(`SELECT * FROM "${t.name}"`).all()));
+  db.close();
+  assert.match(history, /\[DOCUMENT_1\]: the PDF is encrypted/, "the history holds the cause");
+  const log = readFileSync(env.AFFIANT_LOG_FILE!, "utf8");
+  for (const [where, text] of Object.entries({ history, log, stdout: r.stdout, stderr: r.stderr })) {
+    assert.doesNotMatch(text, /A204118337|elena-marsh/i, `the file name is in the ${where}`);
+  }
 });
 
 test("an interrupted run is recorded as ABORTED and leaves no worker behind", async () => {

@@ -10,6 +10,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
+import { caseKeys } from "../../core/case-file.ts";
 import { type Draft, declarationDocument, mapDeclarationText, renderDeclaration, sectionLabel } from "../../core/declaration.ts";
 import { caseElements, elementsFor } from "../../core/legal-elements.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
@@ -79,11 +80,23 @@ function assertDocx(buf: Buffer): string {
   return docxText(zip.get("word/document.xml")!.toString("utf8"));
 }
 
-test("Reinject writes DOCX and PDF renditions with real values, headings, sources and a § 1746 signature block", async () => {
+test("Reinject writes DOCX and PDF renditions with real values, headings, sources and a § 1746 signature block, all under the run's real-value prefix", async () => {
   const { store, state } = await redactedCase({ executionName: "renditions-1" });
+  const underRuns = await store.list(state.runKey);
   const output = await reinjectCase({ state }, store);
-  assert.equal(output.docxKey, `${state.runKey}/declaration.docx`);
-  assert.equal(output.pdfKey, `${state.runKey}/declaration.pdf`);
+  // Real values never under runs/ (which the fallback, Index and Score read): private/<case>/<execution>/.
+  const real = caseKeys.private(state.caseId, state.executionName);
+  assert.equal(output.docxKey, `${real}/declaration.docx`);
+  assert.equal(output.pdfKey, `${real}/declaration.pdf`);
+  const written = [
+    output.declarationKey,
+    output.reportKey,
+    ...Object.values(output.filing),
+    ...Object.values(output.reviewDocument),
+    ...Object.values(output.spanish ?? {}),
+  ];
+  for (const key of written) assert.ok(key.startsWith(`${real}/`), `${key} is not under ${real}/`);
+  assert.deepEqual(await store.list(state.runKey), underRuns, "Reinject wrote under runs/");
 
   const markdown = (await store.get(output.declarationKey)).toString("utf8");
   assert.match(
@@ -192,8 +205,7 @@ test("Reinject refuses a draft with an unknown placeholder before writing any re
     reinjectCase({ state }, store),
     (e: Error) => e.name === "Affiant.PlaceholderMismatch" && /\[PERSON_99\]/.test(e.message),
   );
-  assert.equal(await store.exists(`${state.runKey}/declaration.docx`), false);
-  assert.equal(await store.exists(`${state.runKey}/declaration.pdf`), false);
+  assert.deepEqual(await store.list(caseKeys.private(state.caseId, state.executionName)), [], "a rendition was written");
 });
 
 test("case.json's signing place inside the United States gives § 1746(2)'s oath in every rendition (md, DOCX, PDF; filing and review), with the Executed line and the signature line", async () => {

@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import {
@@ -23,16 +23,16 @@ import { AwsExecutions } from "../../api/aws-executions.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import type { ExecutionSummary } from "../../workflows/engine/summary.ts";
-import { caseForm, makeTestHome, patientStages, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
+import { caseForm, copyCase, makeTestHome, patientStages, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
 
 const token = "review-sfn-token-5c1e-88a0b2d4f6e1";
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
 const started: ServeHandle[] = [];
 
-async function serveWithCase(extraEnv: Record<string, string> = {}) {
+async function serveWithCase(extraEnv: Record<string, string> = {}, args: string[] = []) {
   const home = makeTestHome({ stages: patientStages });
   const env: Record<string, string> = { ...home.env, AFFIANT_API_TOKEN: token, ...extraEnv };
-  const serve = await startServe(env);
+  const serve = await startServe(env, args);
   started.push(serve);
   const res = await fetch(`${serve.url}/cases`, {
     method: "POST",
@@ -57,8 +57,9 @@ after(async () => {
   for (const s of started) await s.stop();
 });
 
-test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad decisions refused, changes then approve, a used token refused", async () => {
-  const { home, env, sfn, aws, app, reviews } = await serveWithCase();
+test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad decisions refused, changes then approve, a used token refused; a waiting execution holds its case and its place under --max-running", async () => {
+  // --max-running 1: the execution waiting for the attorney is the one the server holds.
+  const { home, env, serve, sfn, aws, app, reviews } = await serveWithCase({}, ["--max-running", "1"]);
   const run = await sfn.send(
     new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-sdk-1", input: JSON.stringify({ caseId: "vawa-sample-0001" }) }),
   );
@@ -70,6 +71,36 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
     });
   const waiting = (await waitGate(0)) as ExecutionSummary;
   assert.equal(waiting.waitingFor, "AttorneyReview", `${waiting.status}: ${waiting.error}`);
+
+  // Waiting counts as running: the case refuses new documents (409 CaseBusy), changing
+  // nothing, and another case's start is over the cap of 1 (429), on the serving API.
+  const served = (method: string, route: string, body?: FormData) =>
+    fetch(`${serve.url}${route}`, { method, body, headers: { authorization: `Bearer ${token}` } }).then(async (r) => ({
+      status: r.status,
+      json: (await r.json()) as any,
+    }));
+  const documentsDir = path.join(home, "blobs", "cases", "vawa-sample-0001", "documents");
+  const documentsBefore = readdirSync(documentsDir).map((f) => [f, readFileSync(path.join(documentsDir, f)).byteLength]);
+  const replacement = new FormData();
+  replacement.append("case", new Blob([readFileSync(path.join(samples.vawa, "case.json"))], { type: "application/json" }), "case.json");
+  replacement.append("files", new Blob([Buffer.from("%PDF-1.4 other")], { type: "application/pdf" }), "other.pdf");
+  const replaced = await served("POST", "/cases", replacement);
+  assert.deepEqual([replaced.status, replaced.json.error?.name], [409, "Affiant.CaseBusy"], JSON.stringify(replaced.json));
+  assert.match(replaced.json.error.message, /review-sdk-1/);
+  assert.deepEqual(
+    readdirSync(documentsDir).map((f) => [f, readFileSync(path.join(documentsDir, f)).byteLength]),
+    documentsBefore,
+    "a refused POST /cases changed the documents",
+  );
+  const otherDir = copyCase(samples.vawa, path.join(home, "other-case"));
+  writeFileSync(
+    path.join(otherDir, "case.json"),
+    JSON.stringify({ ...JSON.parse(readFileSync(path.join(otherDir, "case.json"), "utf8")), caseId: "other-case" }),
+  );
+  assert.equal((await served("POST", "/cases", caseForm(otherDir))).status, 201);
+  const overCap = await served("POST", "/cases/other-case/executions");
+  assert.deepEqual([overCap.status, overCap.json.error?.name], [429, "Affiant.TooManyExecutions"], JSON.stringify(overCap.json));
+  assert.match(overCap.json.error.message, /1 executions are running or waiting for review/);
   const review = async (id: string, body: unknown) => {
     const res = await app.request(`/executions/${id}/review`, {
       method: "POST",

@@ -17,6 +17,8 @@ import { mockClient } from "aws-sdk-client-mock";
 import { AwsExecutions } from "../../api/aws-executions.ts";
 import { documentKey, parseCaseJson } from "../../api/case-store.ts";
 import { LocalBlobStore } from "../../core/blob-store.ts";
+import { executionNameFor } from "../../core/execution-name.ts";
+import { pipelineVersion } from "../../core/pipeline-state.ts";
 import { samples, testTmp } from "../helpers.ts";
 
 const machineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:affiant";
@@ -92,5 +94,28 @@ test("a start checks what arrived: another size, or anything before %PDF-, is re
   const started = await executions.startExecution(caseFile.caseId);
   assert.equal(started.created, true);
   assert.equal(sfn.commandCalls(StartExecutionCommand).length, 1);
+  sfn.restore();
+});
+
+test("a case whose execution runs or waits in AttorneyReview (RUNNING to Step Functions) refuses new documents with CaseBusy, changing nothing", async () => {
+  const { executions, store, sfn } = setUp();
+  await executions.putCase(caseFile, caseText, [{ name: "intake-notes.pdf", bytes: pdf }]);
+  const before = await store.list(`cases/${caseFile.caseId}/documents`);
+  // Attempt 1 failed, attempt 2 waits for the attorney.
+  sfn
+    .on(DescribeExecutionCommand)
+    .rejects(Object.assign(new Error("nope"), { name: "ExecutionDoesNotExist" }))
+    .on(DescribeExecutionCommand, { executionArn: executions.executionArn(executionNameFor(caseFile.caseId, pipelineVersion, 1)) })
+    .resolves({ status: "FAILED" })
+    .on(DescribeExecutionCommand, { executionArn: executions.executionArn(executionNameFor(caseFile.caseId, pipelineVersion, 2)) })
+    .resolves({ status: "RUNNING" });
+  const busy = (err: Error) => {
+    assert.equal(err.name, "Affiant.CaseBusy");
+    assert.match(err.message, new RegExp(`running or waiting execution \\(${executionNameFor(caseFile.caseId, pipelineVersion, 2)}\\)`));
+    return true;
+  };
+  await assert.rejects(executions.putCase(caseFile, caseText, [{ name: "other.pdf", bytes: pdf }]), busy);
+  await assert.rejects(executions.planUploads(caseFile, caseText, [{ name: "other.pdf", size: pdf.byteLength }]), busy);
+  assert.deepEqual(await store.list(`cases/${caseFile.caseId}/documents`), before, "a refused upload changed the documents");
   sfn.restore();
 });

@@ -11,8 +11,11 @@ import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { test } from "node:test";
+import { caseKeys, privateKeyOf } from "../../core/case-file.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
+import { reviewNotesKey } from "../../core/review.ts";
 import { gpuStages, type LambdaFunction, lambdaFunctions } from "../../core/state-names.ts";
+import { reviewDocumentJsonKey } from "../../functions/review-document.ts";
 import type { Cloud, Output, Permission, Place } from "../../infra/cloud.ts";
 import type { DeployedFunction } from "../../infra/permissions.ts";
 import { account, mockOutputs, region } from "../../rehearsal/synth.ts";
@@ -157,7 +160,8 @@ async function infraTests() {
       rules.some((r) => r.filter?.tag?.value === "intermediate" && r.expiration?.days > 0),
       "tagged intermediates expire",
     );
-    assert.ok(!rules.some((r) => r.filter?.prefix === "runs/" && r.expiration), "declarations under runs/ are never expired");
+    for (const prefix of ["runs/", "private/"])
+      assert.ok(!rules.some((r) => r.filter?.prefix === prefix && r.expiration), `the case's record under ${prefix} is never expired`);
     const tables = all("aws:dynamodb/table:Table");
     const table = tables.find((t) => t.name === "Routing")!;
     // The keys core/routing-store.ts writes and queries by.
@@ -408,7 +412,7 @@ async function infraTests() {
     );
   });
 
-  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject and AttorneyNotes the vault; the fallback only the guard's hashes", async () => {
+  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject and AttorneyNotes the vault; the fallback only the guard's hashes; real values under private/ out of the fallback's, Index's and Score's reach", async () => {
     const targets = {
       region,
       accountId: account,
@@ -486,6 +490,25 @@ async function infraTests() {
       assert.ok(!allowed(fallback, "s3:GetObject", object(key)), `the fallback cannot read ${key}`);
     assert.ok(!allowed(fallback, "s3:PutObject", object("vault/case-1/exec-1.guard")));
     assert.ok(allowed(lambdaFunctions.reinject, "s3:GetObject", object("vault/case-1/exec-1.enc")));
+    // Real values (Reinject's outputs, the attorney's raw notes) under their own prefix, at
+    // the keys the code writes: only Reinject writes outputs there, only AttorneyNotes and the
+    // API read; the fallback (outside the VPC), Index and Score can neither read nor write it.
+    const runKey = caseKeys.run("case-1", "exec-1");
+    const realValues = [
+      `${privateKeyOf(runKey)}/declaration.md`,
+      `${privateKeyOf(runKey)}/report.json`,
+      reviewDocumentJsonKey(runKey),
+      reviewNotesKey(runKey, 0),
+    ];
+    for (const key of realValues) {
+      assert.ok(!key.startsWith("runs/"), `${key} is under runs/`);
+      const readers = fns.filter((fn) => allowed(fn, "s3:GetObject", object(key))).sort();
+      assert.deepEqual(readers, ["api", lambdaFunctions.reviewNotes].sort(), `who may read ${key}`);
+      const writers = fns.filter((fn) => allowed(fn, "s3:PutObject", object(key))).sort();
+      assert.deepEqual(writers, ["api", lambdaFunctions.reinject].sort(), `who may write ${key}`);
+    }
+    for (const fn of [lambdaFunctions.fallback, lambdaFunctions.index, lambdaFunctions.score])
+      assert.ok(allowed(fn, "s3:GetObject", object(`${runKey}/redacted.json`)), `${fn} still reads the run's redacted blobs`);
     for (const fn of fns) {
       const dataKey = resolved.get(fn)!.filter((p) => p.resources.includes(production.keys.data));
       for (const p of dataKey)

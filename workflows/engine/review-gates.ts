@@ -18,6 +18,7 @@ import {
   type ReviewDecisionInput,
   type ReviewOutput,
   reviewExpirySeconds,
+  reviewNotesKey,
 } from "../../core/review.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import { stateNames } from "../../core/state-names.ts";
@@ -176,7 +177,7 @@ export class ReviewGates {
     let notesKey: string | undefined;
     if (decision === "changes") {
       // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = `${state.runKey}/review-notes-${task.round}.md`;
+      notesKey = reviewNotesKey(state.runKey, task.round);
       await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
     const output: ReviewOutput = {
