@@ -22,6 +22,7 @@ import { evidenceChecklist } from "../core/evidence-checklist.ts";
 import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
+import { reviewRoundKey } from "../core/review.ts";
 import { type PlaceholderProblem, type RoleLegend, rolesKey } from "../core/roles.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { type CostEntry, costLedgerPrefix, pickStageReport, type StageReport } from "../core/stages/report.ts";
@@ -115,22 +116,24 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     return translation ? withSpanishTranslation(doc) : doc;
   };
   const reviewDoc = english("review");
+  // Each review round's renditions are kept under a prefix of their own: a "changes" round never overwrites the last.
+  const roundKey = reviewRoundKey(state.runKey, state.rewrites.n);
   // The review rendition: a section per element with its sources, flags and the draft notice.
   const main = await writeRenditions(
     store,
-    `${state.runKey}/declaration`,
+    `${roundKey}/declaration`,
     reviewDoc,
     vault,
     draft.paragraphs.map((p) => flags[p.element] ?? []),
   );
   const declarationKey = main.declarationKey;
   // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
-  const filingWritten = await writeRenditions(store, `${state.runKey}/declaration.filing`, english("filing"), vault);
+  const filingWritten = await writeRenditions(store, `${roundKey}/declaration.filing`, english("filing"), vault);
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
-  const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault);
+  const reviewDocument = await writeReviewDocument(store, state, roundKey, draft, review, score, vault);
   // The Spanish version is read beside the review rendition (a section per paragraph, as it has).
   const spanish = translation
-    ? await writeSpanish(store, state.runKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing)
+    ? await writeSpanish(store, roundKey, reviewDoc, translation, vault, reviewDoc.failingReview, signing)
     : undefined;
 
   // Every slot a stage module fills, in pipeline order (the judges' is a list).
@@ -147,7 +150,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
     ...state.extract,
     ocrPages: state.extract.ocrPages.map(({ document, ...page }) => ({ file: files[document] ?? `document ${document}`, ...page })),
   };
-  const reportKey = `${state.runKey}/report.json`;
+  const reportKey = `${roundKey}/report.json`;
   await putJson(store, reportKey, {
     caseId: state.caseId,
     caseType: state.caseType,
@@ -198,6 +201,38 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
   emitMetrics([{ name: "CaseCostUsd", unit: MetricUnit.NoUnit, value: output.costUsd, dimensions: { CaseType: output.caseType } }]);
   return output;
 });
+
+/** Printed at the top of every rendition an unattended approval (`run --approve`) leaves. */
+export const unattendedBanner =
+  "NOT REVIEWED BY AN ATTORNEY: approved unattended (affiant run --approve / serve --approve, for demos and tests). Not for filing.";
+
+/**
+ * The filing copy of the approved draft (RecordApproval, after the attorney's gate): numbered
+ * paragraphs, oath and signature block, without the review banners; an unattended approval's
+ * copy says it was not reviewed by an attorney. Under `<runKey>/final/`.
+ */
+export async function writeFinalFiling(
+  store: BlobStore,
+  state: PipelineState,
+  options: { unattended: boolean },
+): Promise<{ markdownKey: string; docxKey: string; pdfKey: string }> {
+  if (!state.draft) throw new InvalidInputError("RecordApproval needs the draft ($.draft)", { state: "RecordApproval" });
+  const draft = await getJson<Draft>(store, state.draft.outputKey);
+  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), {
+    caseId: state.caseId,
+    state: "RecordApproval",
+  });
+  const signing = await signingPlace(store, state.caseId);
+  const clean = declarationDocument(draft, { status: "passed", failures: [] }, "filing", signing);
+  const doc = state.translation ? withSpanishTranslation(clean) : clean;
+  const written = await writeRenditions(
+    store,
+    `${state.runKey}/final/declaration.filing`,
+    options.unattended ? { ...doc, failingReview: unattendedBanner } : doc,
+    vault,
+  );
+  return { markdownKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey };
+}
 
 /**
  * A declaration document in its three renditions under `<base>.md|.docx|.pdf`. Each string is
@@ -258,6 +293,7 @@ async function writeSpanish(
 async function writeReviewDocument(
   store: BlobStore,
   state: PipelineState,
+  roundKey: string,
   draft: Draft,
   review: ReviewStatus,
   score: Record<string, unknown> | null,
@@ -287,9 +323,9 @@ async function writeReviewDocument(
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {
-    markdownKey: `${state.runKey}/review.md`,
-    docxKey: `${state.runKey}/review.docx`,
-    jsonKey: reviewDocumentJsonKey(state.runKey),
+    markdownKey: `${roundKey}/review.md`,
+    docxKey: `${roundKey}/review.docx`,
+    jsonKey: reviewDocumentJsonKey(roundKey),
   };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));
   await putJson(store, keys.jsonKey, real);

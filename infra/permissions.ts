@@ -34,8 +34,10 @@ export interface PermissionTargets {
   dataKeyArn: Input<string>;
   vaultKeyArn: Input<string>;
   routingTableArn: Input<string>;
-  /** AttorneyReview's gates (task tokens) and audit log. */
+  /** AttorneyReview's open gates (task tokens). */
   reviewTableArn: Input<string>;
+  /** Decision records and the audit chain: append-only (GetItem, Query, PutItem; never Update or Delete). */
+  reviewLogTableArn: Input<string>;
   /** The GPU cluster: the fallback stops its primary's task there, the sweeper stops old ones. */
   gpuClusterArn?: Input<string>;
   registry: Registry;
@@ -214,6 +216,13 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.requestReview:
       // Writes the gate (the task token) and nothing else: no blobs, no case text.
       return [{ actions: ["dynamodb:PutItem"], resources: [t.reviewTableArn] }];
+    case lambdaFunctions.checkDecision:
+      // Reads decision records and appends to the audit chain: a put only where nothing is
+      // (attribute_not_exists in core/review-store.ts); no update, no delete, no blobs.
+      return [{ actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], resources: [t.reviewLogTableArn] }];
+    case lambdaFunctions.recordApproval:
+      // Renders the approved filing copy (opens the vault, like Reinject) and reads the decision record.
+      return [...blobs, sealed(["kms:Decrypt"], sealedPurposes.vault), { actions: ["dynamodb:GetItem"], resources: [t.reviewLogTableArn] }];
     case lambdaFunctions.reviewNotes:
       // Opens the vault only to turn the people the attorney names into the draft's
       // placeholders: what it writes (runs/) holds placeholders, never a real value.
@@ -229,7 +238,10 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
         bucketListing(t.bucketArn, "cases/"),
         { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] },
         ...executions(),
-        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources: [t.reviewTableArn] },
+        // The open gate is deleted once, when its token is used; decision records and the
+        // audit chain (ReviewLog) are written once and read, never changed or deleted.
+        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources: [t.reviewTableArn] },
+        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources: [t.reviewLogTableArn] },
         { actions: ["states:SendTaskSuccess"], resources: ["*"] },
       ];
     case "backfill":

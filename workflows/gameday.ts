@@ -133,7 +133,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       for (const stage of gpuStages) if (random() < rate) faults[stage] = faultKinds[Math.floor(random() * faultKinds.length)]!;
       const folder = readCaseFolder(dir);
       await ingestCase(folder, engine.store);
-      const summary = await engine.run({ caseId, caseDir: dir, faults, approve: { reviewer: "gameday", via: "gameday" } });
+      const summary = await engine.run({ caseId, caseDir: dir, faults, approve: { via: "gameday" } });
 
       for (const s of summary.states) {
         // A stage's breaker refusal is on its Admit state (the GPU state never started).
