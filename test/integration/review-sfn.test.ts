@@ -47,12 +47,24 @@ async function serveWithCase(extraEnv: Record<string, string> = {}) {
     credentials: { accessKeyId: "affiant", secretAccessKey: token },
     maxAttempts: 1,
   });
+  // The API function's own client retries as the SDK does by default (a connection the busy
+  // server resets is tried again); the test's raw calls (`sfn`) are made once each.
+  const apiSfn = new SFNClient({
+    endpoint: `${serve.url}/sfn`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "affiant", secretAccessKey: token },
+  });
   const reviews = new SqliteReviewStore(path.join(home.home, "affiant.db"));
   // The API Gateway function's executions and app, as api/lambda.ts builds them.
-  const aws = new AwsExecutions({ sfn, stateMachineArn: machineArn, store: new LocalBlobStore(path.join(home.home, "blobs")), reviews });
+  const aws = new AwsExecutions({
+    sfn: apiSfn,
+    stateMachineArn: machineArn,
+    store: new LocalBlobStore(path.join(home.home, "blobs")),
+    reviews,
+  });
   // API Gateway authorises with IAM; the app reads the signer from the request context.
   const app = createApp({ executions: aws, auth: { kind: "iam" } });
-  return { home: home.home, env, serve, sfn, aws, app, reviews };
+  return { home: home.home, env, serve, sfn, apiSfn, aws, app, reviews };
 }
 
 after(async () => {
@@ -60,7 +72,7 @@ after(async () => {
 });
 
 test("the review API answers AttorneyReview with a decision record's id over /sfn: bad decisions refused (400, 409 another round), the reviewer is the IAM principal whatever the body says; a forged callback with a leaked token fails the round with ReviewRejected, audited", async () => {
-  const { home, env, sfn, aws, app, reviews } = await serveWithCase();
+  const { home, env, sfn, apiSfn, aws, app, reviews } = await serveWithCase();
   const run = await sfn.send(
     new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-sdk-1", input: JSON.stringify({ caseId: "vawa-sample-0001" }) }),
   );
@@ -176,7 +188,7 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
     }),
   );
   const done = await waitFor("review-sdk-1 to end", async () => {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
+    const d = await apiSfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
     return d.status === "RUNNING" ? undefined : d;
   });
   assert.equal(done.status, "FAILED");
@@ -220,7 +232,7 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
 });
 
 test("under serve, a review that never comes ends in Affiant.ReviewExpired on time, outputs kept", async () => {
-  const { sfn, aws } = await serveWithCase({ AFFIANT_REVIEW_EXPIRY_SECONDS: "3" });
+  const { sfn, apiSfn, aws } = await serveWithCase({ AFFIANT_REVIEW_EXPIRY_SECONDS: "3" });
   const run = await sfn.send(
     new StartExecutionCommand({
       stateMachineArn: machineArn,
@@ -229,7 +241,7 @@ test("under serve, a review that never comes ends in Affiant.ReviewExpired on ti
     }),
   );
   const done = await waitFor("review-expire-1 to end", async () => {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
+    const d = await apiSfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
     return d.status === "RUNNING" ? undefined : d;
   });
   assert.equal(done.status, "FAILED");
