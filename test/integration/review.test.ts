@@ -66,7 +66,7 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   const waiting = parse(run.stdout);
   assert.equal(waiting.status, "RUNNING");
   assert.equal(waiting.waitingFor, stateNames.attorneyReview);
-  assert.match(run.stderr, new RegExp(`approve: +affiant review ${waiting.executionId} --approve\\n`));
+  assert.match(run.stderr, new RegExp(`approve: +affiant review ${waiting.executionId} --approve --round 0\\n`));
   assert.match(run.stderr, new RegExp(`affiant review ${waiting.executionId} --changes notes.md`));
   // The draft under review is where the attorney reads it, and in its round's folder; nothing is approved yet.
   assert.match(run.stderr, /draft: +.*declaration\.md/);
