@@ -32,6 +32,7 @@ export default $config({
     const { workerImageByDigest } = await import("./infra/gpu.ts");
     const { functionPermissions } = await import("./infra/permissions.ts");
     const { functionTable } = await import("./infra/functions.ts");
+    const { apiAccessPolicies, apiRoutes } = await import("./infra/api-access.ts");
     const { providerSecrets } = await import("./core/providers/index.ts");
     const { productionRegistryFile, productionRegistryProblems } = await import("./infra/production.ts");
     type DeployedFunction = import("./infra/permissions.ts").DeployedFunction;
@@ -84,6 +85,7 @@ export default $config({
       vaultKeyArn: storage.vaultKey.arn,
       routingTableArn: storage.routingTable.arn,
       reviewTableArn: storage.reviewTable.arn,
+      reviewLogTableArn: storage.reviewLogTable.arn,
       gpuClusterArn: gpu.clusterArn,
       registry,
       workerPools: workerPools.permissions,
@@ -92,6 +94,7 @@ export default $config({
       bucketName: storage.bucket.bucket,
       routingTableName: storage.routingTable.name,
       reviewTableName: storage.reviewTable.name,
+      reviewLogTableName: storage.reviewLogTable.name,
       dataKeyArn: storage.dataKey.arn,
       vaultKeyArn: storage.vaultKey.arn,
       registryFile: relative(process.cwd(), registry.source),
@@ -133,7 +136,20 @@ export default $config({
     // The API (IAM-signed requests only) and the nightly backfill start executions.
     const api = makeFunction("api", pipeline.stateMachineArn);
     const gateway = new sst.aws.ApiGatewayV2("Api", { accessLog: { retention: "3 months" } });
-    gateway.route("$default", api.arn, { auth: { iam: true } });
+    // The review decision on a route of its own: who may approve is a policy apart from who may read.
+    gateway.route(apiRoutes.review, api.arn, { auth: { iam: true } });
+    gateway.route(apiRoutes.other, api.arn, { auth: { iam: true } });
+    const apiArn = $interpolate`arn:aws:execute-api:${place.region}:${place.accountId}:${gateway.nodes.api.id}`;
+    const access = apiArn.apply((arn) => apiAccessPolicies(arn));
+    for (const [name, description] of [
+      ["readers", "Affiant API: read executions, declarations and review documents"],
+      ["operators", "Affiant API: upload case files and start executions"],
+      ["reviewers", "Affiant API: decide reviews (approve, changes); the caller is recorded as the reviewer"],
+    ] as const)
+      new aws.iam.Policy(`Api${name.charAt(0).toUpperCase()}${name.slice(1)}`, {
+        description,
+        policy: access.apply((p) => JSON.stringify(p[name])),
+      });
     const backfill = makeFunction("backfill", pipeline.stateMachineArn);
     new sst.aws.Cron("Backfill", { function: backfill.arn, schedule: "cron(0 6 * * ? *)" });
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).

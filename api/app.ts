@@ -6,12 +6,12 @@
  * This file assembles the app: the error answers, the Host/Origin guard, the request log,
  * the bearer check and body limits; each resource's routes are a sub-app in api/routes/.
  */
-import { timingSafeEqual } from "node:crypto";
-import { type Context, Hono } from "hono";
+import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { AffiantError, NotFoundError, RequestTooLargeError, UnauthorizedError } from "../core/errors.ts";
+import { AffiantError, NotFoundError, RequestTooLargeError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
+import { bearerAuth, iamAuth } from "./auth.ts";
 import { errorResponse, errorStatus, internalErrorResponse } from "./error-response.ts";
 import { documentLimits, type Executions } from "./executions.ts";
 import type { LocalExecutions } from "./local-executions.ts";
@@ -25,11 +25,12 @@ import { workflowRoutes } from "./routes/workflow.ts";
 export interface AppOptions {
   executions: Executions;
   /**
-   * `bearer`: `Authorization: Bearer <token>` on every API route (`affiant serve` with
-   * AFFIANT_API_TOKEN). `iam`: API Gateway has already authorised the caller. `none`: a
-   * loopback-only local server without a token.
+   * `bearer`: `Authorization: Bearer <token>` on every API route (`affiant serve`), each token
+   * mapped to its holder's name. `iam`: API Gateway has already authorised the caller (its
+   * principal is in the request context). `none`: no caller is known (tests of routes that
+   * need none; a review decision is refused).
    */
-  auth: { kind: "bearer"; token: string } | { kind: "iam" } | { kind: "none" };
+  auth: { kind: "bearer"; tokens: ReadonlyMap<string, string> } | { kind: "iam" } | { kind: "none" };
   /** The deployed or local definition, for the viewer's state graph. */
   definition?: AslDefinition;
   /** Largest request body accepted (API Gateway: 10 MB). */
@@ -69,7 +70,8 @@ export function createApp(options: AppOptions): Hono {
   });
 
   const api = new Hono();
-  if (options.auth.kind === "bearer") api.use("*", bearer(options.auth.token));
+  if (options.auth.kind === "bearer") api.use("*", bearerAuth(options.auth.tokens));
+  if (options.auth.kind === "iam") api.use("*", iamAuth());
   const maxRequestBytes = options.maxRequestBytes ?? documentLimits.maxRequestBytes;
   const multipartLimit = bodyLimit({
     maxSize: maxRequestBytes,
@@ -100,17 +102,4 @@ export function createApp(options: AppOptions): Hono {
   options.mount?.(app);
   app.route("/", api);
   return app;
-}
-
-function bearer(token: string) {
-  const expected = Buffer.from(token);
-  return async (c: Context, next: () => Promise<void>) => {
-    const header = c.req.header("authorization") ?? "";
-    const given = Buffer.from(header.startsWith("Bearer ") ? header.slice(7) : "");
-    if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      c.header("www-authenticate", 'Bearer realm="affiant"');
-      throw new UnauthorizedError("missing or wrong bearer token (Authorization: Bearer <AFFIANT_API_TOKEN>)");
-    }
-    await next();
-  };
 }

@@ -5,7 +5,7 @@
  * new attempt. The per-state report is rebuilt from the execution history plus the stage
  * reports the execution output carries.
  */
-
+import { randomUUID } from "node:crypto";
 import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
@@ -22,7 +22,15 @@ import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { AttemptsExhaustedError, CaseBusyError, InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore, reviewNotesKey } from "../core/review.ts";
+import {
+  checkReviewDecision,
+  type DecisionRecord,
+  type ReviewCallback,
+  type ReviewDecisionInput,
+  type ReviewStore,
+  reviewNotesKey,
+  reviewRoundKey,
+} from "../core/review.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
@@ -221,14 +229,14 @@ export class AwsExecutions implements Executions {
   }
 
   /**
-   * The attorney's decision: checked, then the gate's token is used (once: a conditional
-   * delete in the review table) and answered with SendTaskSuccess, as the callback pattern
-   * has it; the execution runs on in Step Functions. Audited with who, when, what, which draft.
+   * The attorney's decision: checked against the open round (and the gate's verdict), then the
+   * gate's token is used (once: a conditional delete in the review table), the decision record
+   * written (append-only) and its id sent with SendTaskSuccess, as the callback pattern has it;
+   * the execution runs on in Step Functions, where CheckDecision verifies and audits the record.
    */
-  async review(executionId: string, input: ReviewDecisionInput): Promise<void> {
+  async review(executionId: string, input: ReviewDecisionInput): Promise<{ decisionId: string; round: number }> {
     const reviews = this.options.reviews;
-    if (!reviews) throw new InvalidInputError("review decisions need the review table (AFFIANT_REVIEW_TABLE)");
-    const { decision, notes } = checkReviewDecision(input);
+    if (!reviews) throw new InvalidInputError("review decisions need the review tables (AFFIANT_REVIEW_TABLE, AFFIANT_REVIEW_LOG_TABLE)");
     const d = await this.describe(executionId);
     if (!d) throw new NotFoundError(`execution ${executionId} not found`);
     const gate = await reviews.gate(executionId);
@@ -237,6 +245,7 @@ export class AwsExecutions implements Executions {
     // Step Functions ends the execution itself (States.Timeout → ReviewExpired); only refuse here.
     if (Date.parse(gate.expiresAt) <= Date.now())
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
+    const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: gate.round, gateStatus: gate.gateStatus });
     if (!(await reviews.closeGate(executionId, gate.token)))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     let notesKey: string | undefined;
@@ -245,41 +254,41 @@ export class AwsExecutions implements Executions {
       notesKey = reviewNotesKey(gate.runKey, gate.round);
       await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
-    const output: ReviewOutput = {
+    const record: DecisionRecord = {
+      decisionId: randomUUID(),
+      executionId,
+      round: gate.round,
+      version: gate.version,
       decision,
       reviewer: input.reviewer,
-      decidedAt: new Date().toISOString(),
-      version: gate.version,
+      unattended: false,
       via: input.via,
+      decidedAt: new Date().toISOString(),
+      gateStatus: gate.gateStatus,
+      notesChars: notes.length,
+      ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
     };
+    await reviews.putDecision(record);
+    const callback: ReviewCallback = { decisionId: record.decisionId };
     try {
-      await this.options.sfn.send(new SendTaskSuccessCommand({ taskToken: gate.token, output: JSON.stringify(output) }));
+      await this.options.sfn.send(new SendTaskSuccessCommand({ taskToken: gate.token, output: JSON.stringify(callback) }));
     } catch (err) {
       const name = (err as Error).name;
       if (name === "TaskTimedOut" || name === "InvalidToken" || name === "TaskDoesNotExist")
         throw new NotWaitingForReviewError(`execution ${executionId}: the review task has ended (${name})`);
-      // Not answered: the gate stays open for another try.
+      // Not answered: the gate stays open for another try (the record stays, unanswered).
       await reviews.openGate(gate);
       throw err;
     }
-    await reviews.addAudit({
-      executionId,
-      reviewer: output.reviewer,
-      decision,
-      version: gate.version,
-      round: gate.round,
-      via: input.via,
-      notesChars: notes.length,
-      decidedAt: output.decidedAt,
-    });
+    return { decisionId: record.decisionId, round: record.round };
   }
 
   private async withReview(summary: ExecutionSummary): Promise<ExecutionSummary> {
     const reviews = this.options.reviews;
     if (!reviews) return summary;
     const gate = summary.status === "RUNNING" ? await reviews.gate(summary.executionId) : undefined;
-    const audit = (await reviews.audit(summary.executionId)).map(({ executionId: _, ...a }) => a);
+    const audit = (await reviews.audit(summary.executionId)).map(({ executionId: _, prevHash: __, ...a }) => a);
     return {
       ...summary,
       ...(gate
@@ -308,7 +317,7 @@ export class AwsExecutions implements Executions {
     const gate = status === "RUNNING" ? await this.options.reviews?.gate(executionId) : undefined;
     const key =
       (d.output ? (JSON.parse(d.output) as { reviewDocument?: { jsonKey?: string } }).reviewDocument?.jsonKey : undefined) ??
-      (gate ? reviewDocumentJsonKey(gate.runKey) : undefined);
+      (gate ? reviewDocumentJsonKey(reviewRoundKey(gate.runKey, gate.round)) : undefined);
     if (!key || !(await this.options.store.exists(key))) return { status };
     return { status, json: await this.options.store.get(key) };
   }

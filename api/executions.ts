@@ -77,9 +77,10 @@ export interface Executions {
   reviewDocument(executionId: string): Promise<{ status: ExecutionStatus; json?: Buffer } | undefined>;
   /**
    * The attorney's decision for an execution waiting in AttorneyReview; resolves once it is
-   * checked, recorded in the audit log and handed to the execution (which runs on).
+   * checked, recorded as a decision record and handed to the execution (which runs on and
+   * audits it), with the record's id and the round it answered.
    */
-  review(executionId: string, decision: ReviewDecisionInput): Promise<void>;
+  review(executionId: string, decision: ReviewDecisionInput): Promise<{ decisionId: string; round: number }>;
 }
 
 export const documentLimits = {

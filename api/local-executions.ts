@@ -11,7 +11,6 @@ import type { FaultKind } from "../core/faults.ts";
 import { log } from "../core/log.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import type { ReviewDecisionInput } from "../core/review.ts";
-import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import type { LocalEngine } from "../workflows/engine/local-engine.ts";
 import type { StartApproval } from "../workflows/engine/review-gates.ts";
 import { assertCaseReady, checkDocumentList, writeCase, writeManifest } from "./case-store.ts";
@@ -149,9 +148,10 @@ export class LocalExecutions implements Executions {
   }
 
   /** The attorney's decision (the API, the viewer): returns once it is checked and recorded; the execution runs on here. */
-  async review(executionId: string, decision: ReviewDecisionInput): Promise<void> {
-    const { done } = await this.engine.reviews.accept(executionId, decision);
+  async review(executionId: string, decision: ReviewDecisionInput): Promise<{ decisionId: string; round: number }> {
+    const { done, decisionId, round } = await this.engine.reviews.accept(executionId, decision);
     this.track(executionId, this.engine.db.getExecution(executionId)!.caseId, done);
+    return { decisionId, round };
   }
 
   /**
@@ -211,12 +211,14 @@ export class LocalExecutions implements Executions {
   async reviewDocument(executionId: string) {
     const row = this.engine.db.getExecution(executionId);
     if (!row) return undefined;
-    // Succeeded: the output names it. Waiting in AttorneyReview: the open task's state has the run key.
-    const runKey =
-      row.status === "RUNNING" ? (this.engine.db.reviewTask({ executionId })?.state as { runKey?: string } | undefined)?.runKey : undefined;
-    const key =
-      (row.output as { reviewDocument?: { jsonKey?: string } } | null)?.reviewDocument?.jsonKey ??
-      (runKey ? reviewDocumentJsonKey(runKey) : undefined);
+    // Succeeded: the output names it. Waiting in AttorneyReview: the open task's state has Reinject's output for this round.
+    type WithReviewDocument = { reviewDocument?: { jsonKey?: string } } | null | undefined;
+    const waiting =
+      row.status === "RUNNING"
+        ? (this.engine.db.reviewTask({ executionId })?.state as { reinject?: { output?: WithReviewDocument } } | undefined)?.reinject
+            ?.output
+        : undefined;
+    const key = (row.output as WithReviewDocument)?.reviewDocument?.jsonKey ?? waiting?.reviewDocument?.jsonKey;
     if (!key || !(await this.engine.store.exists(key))) return { status: row.status };
     return { status: row.status, json: await this.engine.store.get(key) };
   }

@@ -106,7 +106,7 @@ export async function deadlineRows(folder: CaseFolder, heartbeatSeconds: number)
   const summary = await engine.run({
     caseId: folder.caseFile.caseId,
     faults: { ExtractFacts: "crash" },
-    approve: { reviewer: "bench", via: "bench" },
+    approve: { via: "bench" },
   });
   engine.dispose();
   setEnv({ AFFIANT_HOME: base });

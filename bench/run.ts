@@ -163,7 +163,7 @@ async function stallToFallbackSeconds(label: string, stageOverrides: Record<stri
   const summary = await engine.run({
     caseId: folder.caseFile.caseId,
     faults: { DraftDeclaration: "stall" },
-    approve: { reviewer: "bench", via: "bench" },
+    approve: { via: "bench" },
   });
   setEnv({ AFFIANT_HOME: home });
   engine.dispose();

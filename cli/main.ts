@@ -6,6 +6,7 @@ import { Command, CommanderError, Option } from "commander";
 import { config, setEnv } from "../core/config.ts";
 import { describeError } from "../core/errors.ts";
 import { homePaths, privateUmask } from "../core/paths.ts";
+import type { ReviewOptions } from "./review-command.ts";
 
 // Each command's module is imported when the command runs: `affiant --help` loads none of
 // the engine, the model runtime or the AWS SDK.
@@ -30,7 +31,10 @@ program
   .addOption(
     new Option("--fault <State=kind>", "inject a worker fault: stall|crash|oom|slow|loop (repeatable)").argParser(collect).default([]),
   )
-  .option("--approve", "approve at the AttorneyReview gate (audited as approved from the command line) instead of waiting there")
+  .option(
+    "--approve",
+    "approve at the AttorneyReview gate unattended (demos, tests: recorded with no reviewer, the filing copy says not reviewed by an attorney)",
+  )
   .action(async (caseDir: string, opts: { json?: boolean; fault: string[]; approve?: boolean }) => {
     const { runCommand } = await import("./run-command.ts");
     process.exitCode = await runCommand(caseDir, opts);
@@ -42,9 +46,11 @@ program
   .argument("<execution>", "execution id (affiant runs list)")
   .option("--approve", "approve the declaration under review")
   .option("--changes <notes.md>", "ask for changes; the notes are redacted before any model sees them")
-  .option("--reviewer <name>", "who decides, for the audit log (default: this account's user name)")
+  .option("--round <n>", "the review round this decision answers (default: the round open now, printed)")
+  .option("--override-reason <text>", "why a draft that failed the quality gate is approved anyway (required to approve one)")
+  .option("--reviewer <name>", "refused: the decision is recorded under the local user running this command")
   .option("--json", "print the execution summary as JSON on stdout")
-  .action(async (executionId: string, opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean }) => {
+  .action(async (executionId: string, opts: ReviewOptions) => {
     const { reviewCommand } = await import("./review-command.ts");
     process.exitCode = await reviewCommand(executionId, opts);
   });
@@ -56,6 +62,16 @@ runs
   .action(async (opts: { json?: boolean }) => {
     const { runsListCommand } = await import("./runs-command.ts");
     process.exitCode = runsListCommand(opts);
+  });
+runs
+  .command("audit")
+  .description("the execution's review audit log (hash-chained); --verify checks the chain")
+  .argument("<id>", "execution id")
+  .option("--verify", "recompute every hash; exit 1 when an entry was changed, removed or inserted")
+  .option("--json", "JSON on stdout")
+  .action(async (id: string, opts: { verify?: boolean; json?: boolean }) => {
+    const { runsAuditCommand } = await import("./runs-audit-command.ts");
+    process.exitCode = runsAuditCommand(id, opts);
   });
 runs
   .command("show")

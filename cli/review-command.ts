@@ -1,18 +1,38 @@
-/** `affiant review <execution> --approve | --changes notes.md`: resumes it in this process. */
+/**
+ * `affiant review <execution> --approve | --changes notes.md [--round n] [--override-reason …]`:
+ * resumes it in this process. The decision is recorded under the local user running the
+ * command (said on stderr); a reviewer name cannot be given.
+ */
 import { readFileSync } from "node:fs";
 import { describeError, InvalidInputError } from "../core/errors.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { progressPrinter } from "./progress.ts";
 import { localUser, printOutcome } from "./run-command.ts";
 
-export async function reviewCommand(
-  executionId: string,
-  opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean },
-): Promise<number> {
+export interface ReviewOptions {
+  approve?: boolean;
+  changes?: string;
+  round?: string;
+  overrideReason?: string;
+  reviewer?: string;
+  json?: boolean;
+}
+
+export async function reviewCommand(executionId: string, opts: ReviewOptions): Promise<number> {
   let engine: LocalEngine | undefined;
   try {
     if (Boolean(opts.approve) === Boolean(opts.changes))
       throw new InvalidInputError("give exactly one of --approve or --changes <notes.md>");
+    const user = localUser();
+    if (opts.reviewer !== undefined)
+      throw new InvalidInputError(
+        `--reviewer: a decision is recorded under who makes it; this command runs as the local user "${user}" (to decide under another name, use that user's account or a named API token)`,
+      );
+    let round: number | undefined;
+    if (opts.round !== undefined) {
+      round = Number(opts.round);
+      if (!/^\d+$/.test(opts.round)) throw new InvalidInputError(`--round ${opts.round}: a whole number (the review round answered)`);
+    }
     let notes: string | undefined;
     if (opts.changes) {
       try {
@@ -24,11 +44,19 @@ export async function reviewCommand(
       }
     }
     engine = new LocalEngine();
+    // Without --round, the round open now: said, so the attorney sees which draft is decided.
+    const open = engine.reviews.task(executionId)?.round;
+    round ??= open;
+    process.stderr.write(
+      `affiant review: deciding as the local user "${user}"${round === undefined ? "" : ` on round ${round}`} of ${executionId}\n`,
+    );
     engine.on("event", progressPrinter());
     const summary = await engine.reviews.decide(executionId, {
       decision: opts.approve ? "approve" : "changes",
+      round,
       notes,
-      reviewer: opts.reviewer ?? localUser(),
+      overrideReason: opts.overrideReason,
+      reviewer: user,
       via: "cli",
     });
     if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);

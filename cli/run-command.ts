@@ -28,7 +28,7 @@ export async function runCommand(caseDir: string, opts: { json?: boolean; fault:
     process.stderr.write(
       `affiant: case ${folder.caseFile.caseId} (${folder.caseFile.caseType}, ${folder.pdfs.length} PDFs) from ${path.relative(process.cwd(), folder.dir) || "."}\n`,
     );
-    const approve = opts.approve ? { reviewer: localUser(), via: "run --approve" } : undefined;
+    const approve = opts.approve ? { via: "run --approve" } : undefined;
     const summary = await engine.run({ caseId: folder.caseFile.caseId, caseDir: folder.dir, faults, approve });
     if (opts.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     printOutcome(summary);
@@ -53,7 +53,8 @@ export function printOutcome(summary: ExecutionSummary): void {
     for (const rendition of ["declaration.docx", "declaration.pdf", "report.json"]) {
       if (existsSync(path.join(summary.outputDir!, rendition))) out.write(`             ${path.join(summary.outputDir!, rendition)}\n`);
     }
-    out.write(`approve:     affiant review ${summary.executionId} --approve\n`);
+    out.write(`this round:  ${path.join(summary.outputDir!, `round-${summary.review?.round ?? 0}`)}/ (kept when another round follows)\n`);
+    out.write(`approve:     affiant review ${summary.executionId} --approve --round ${summary.review?.round ?? 0}\n`);
     out.write(`or changes:  affiant review ${summary.executionId} --changes notes.md\n`);
     return;
   }
@@ -74,8 +75,12 @@ export function printOutcome(summary: ExecutionSummary): void {
     if (existsSync(path.join(summary.outputDir!, spanishOutputs.review)))
       out.write(`review:      ${path.join(summary.outputDir!, spanishOutputs.review)} (English and Spanish side by side)\n`);
     out.write(`report:      ${path.join(summary.outputDir!, "report.json")}\n`);
-    const approval = summary.reviewAudit?.findLast((a) => a.decision === "approve");
-    if (approval) out.write(`approved:    by ${approval.reviewer} at ${approval.decidedAt} (${approval.via})\n`);
+    const approval = (summary.output as { approval?: { reviewer: string | null; decidedAt: string; via: string; round: number } } | null)
+      ?.approval;
+    if (approval?.reviewer)
+      out.write(`approved:    by ${approval.reviewer} at ${approval.decidedAt} (${approval.via}, round ${approval.round})\n`);
+    else if (approval) out.write(`approved:    unattended (${approval.via}): NOT reviewed by an attorney, not for filing\n`);
+    if (approval) out.write(`approval:    ${path.join(summary.outputDir!, "approval.json")}\n`);
     return;
   }
   const failed = [...summary.states].reverse().find((s) => s.status === "FAILED");

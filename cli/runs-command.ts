@@ -45,7 +45,7 @@ export function runsShowCommand(id: string, opts: { json?: boolean }): number {
     }
     const task = row.status === "RUNNING" ? db.reviewTask({ executionId: id }) : undefined;
     const store = new SqliteReviewStore(db.file);
-    const audit = store.auditSync(id).map(({ executionId: _, ...a }) => a);
+    const audit = store.auditSync(id).map(({ executionId: _, prevHash: __, ...a }) => a);
     store.dispose();
     const summary = {
       ...summarizeExecution(row, db.events(id), db.reports(id)),

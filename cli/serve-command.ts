@@ -12,6 +12,7 @@ import { createServer as createHttpsServer } from "node:https";
 import { type ServerType, serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import { createApp } from "../api/app.ts";
+import { loadApiTokens } from "../api/auth.ts";
 import { LocalExecutions } from "../api/local-executions.ts";
 import { isLoopback } from "../api/loopback.ts";
 import { guardOptionsFor } from "../api/request-guard.ts";
@@ -96,6 +97,11 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     const given = config().AFFIANT_API_TOKEN;
     // Its length (at least 24 characters) is checked by core/config.ts.
     const token = given ?? randomBytes(32).toString("base64url");
+    // Each token names its holder, the reviewer a decision is recorded under: the tokens file's
+    // holders, and for AFFIANT_API_TOKEN (or the generated one) the user running this server.
+    const tokensFile = config().AFFIANT_API_TOKENS_FILE;
+    const tokens = new Map<string, string>(tokensFile ? loadApiTokens(tokensFile) : []);
+    if (!tokens.has(token)) tokens.set(token, localUser());
     if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) throw new InvalidInputError("--tls-cert and --tls-key go together");
     const tls = opts.tlsCert && opts.tlsKey ? { cert: readFileSync(opts.tlsCert), key: readFileSync(opts.tlsKey) } : undefined;
     if (!isLoopback(opts.host) && !tls) {
@@ -126,7 +132,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
     const executions = new LocalExecutions({
       engine,
       maxRunning,
-      approve: opts.approve ? { reviewer: localUser(), via: "serve --approve" } : undefined,
+      approve: opts.approve ? { via: "serve --approve" } : undefined,
     });
     // Gates left waiting by earlier processes expire on time while this one serves.
     engine.reviews.watch();
@@ -136,7 +142,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
       (guard.allowedHosts as Set<string>).add(h);
     app = createApp({
       executions,
-      auth: { kind: "bearer", token },
+      auth: { kind: "bearer", tokens },
       guard,
       definition,
       mount: (a) => {
@@ -160,7 +166,7 @@ export async function serveCommand(opts: ServeOptions): Promise<number> {
       `affiant serve: ${base}  (API, run viewer at /, Step Functions at /sfn)  bearer/SigV4 auth on\n` +
         `affiant serve: run viewer ${opts.publicOrigin ?? base}/#token=${given ? "<AFFIANT_API_TOKEN>" : token}\n`,
     );
-    log("info", "serve.started", { port: main.port, tls: Boolean(tls), generatedToken: !given, maxRunning });
+    log("info", "serve.started", { port: main.port, tls: Boolean(tls), generatedToken: !given, namedTokens: tokens.size, maxRunning });
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once("SIGINT", stop);

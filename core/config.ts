@@ -116,6 +116,10 @@ export const settings = {
     "the bearer token of `affiant serve`",
     { secret: true },
   ),
+  AFFIANT_API_TOKENS_FILE: path(
+    "unset",
+    "a JSON file mapping each API token of `affiant serve` to its holder's name (the reviewer a decision is recorded under)",
+  ),
   OPENROUTER_API_KEY: s(
     text,
     "a key",
@@ -135,7 +139,10 @@ export const settings = {
   AFFIANT_BUCKET_KMS_KEY_ID: name("the bucket's KMS key for the objects written"),
   AFFIANT_KMS_KEY_ID: name("seal the PII vault with a KMS envelope under this key"),
   AFFIANT_ROUTING_TABLE: name("the DynamoDB table of the circuit breaker's outcomes (locally: SQLite under the home)"),
-  AFFIANT_REVIEW_TABLE: name("the DynamoDB table of review gates (task tokens) and the review audit log (locally: SQLite under the home)"),
+  AFFIANT_REVIEW_TABLE: name("the DynamoDB table of open review gates (task tokens) (locally: SQLite under the home)"),
+  AFFIANT_REVIEW_LOG_TABLE: name(
+    "the append-only DynamoDB table of review decision records and the hash-chained audit log (locally: SQLite under the home)",
+  ),
   AFFIANT_GPU_CLUSTER: name("the ECS cluster of the GPU tasks (the fallback and the reaper stop tasks there)"),
   AFFIANT_WORKER_POOLS: s(
     text,

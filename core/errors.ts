@@ -162,6 +162,25 @@ export class NotWaitingForReviewError extends AffiantError {
   static override readonly status = 409;
 }
 
+/** A review decision that answers another round than the one open (the draft under review changed); 409. */
+export class ReviewRoundMismatchError extends AffiantError {
+  static override readonly errorName = "Affiant.ReviewRoundMismatch";
+  static override readonly status = 409;
+}
+/**
+ * What resumed AttorneyReview is not a decision the review API recorded for this execution,
+ * round and draft (a forged or replayed callback), or names notes of another execution: the
+ * round fails instead of going on.
+ */
+export class ReviewRejectedError extends AffiantError {
+  static override readonly errorName = "Affiant.ReviewRejected";
+  static override readonly status = 409;
+}
+/** The review audit log's hash chain does not hold: an entry was changed, removed or inserted. */
+export class AuditChainBrokenError extends AffiantError {
+  static override readonly errorName = "Affiant.AuditChainBroken";
+}
+
 /** A PDF over a limit (pages per document or case, page area, extraction memory or time); the message names the file and the limit. */
 export class DocumentTooLargeError extends AffiantError {
   static override readonly errorName = "Affiant.DocumentTooLarge";

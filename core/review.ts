@@ -6,7 +6,7 @@
  */
 import { privateKeyOf } from "./case-file.ts";
 import { config } from "./config.ts";
-import { InvalidInputError } from "./errors.ts";
+import { InvalidInputError, ReviewRoundMismatchError } from "./errors.ts";
 
 export const reviewDecisions = ["approve", "changes"] as const;
 export type ReviewDecision = (typeof reviewDecisions)[number];
@@ -21,24 +21,63 @@ export function reviewExpirySeconds(): number {
 }
 
 /**
- * Where the attorney's notes of one round are kept as written: real names, so under the
- * run's real-value prefix (core/case-file.ts), never runs/. AttorneyNotes reads them there
- * and writes the redacted copy under runs/.
+ * A review round's own run key, `<runKey>/round-<n>`: its renditions hold real values, so they
+ * are written under its real-value prefix (`privateKeyOf`: `private/…/round-<n>`), and kept
+ * locally under `outputs/<execution>/round-<n>/`.
  */
-export const reviewNotesKey = (runKey: string, round: number) => `${privateKeyOf(runKey)}/review-notes-${round}.md`;
+export function reviewRoundKey(runKey: string, round: number): string {
+  return `${runKey}/round-${round}`;
+}
 
-/** What SendTaskSuccess carries back to AttorneyReview (the state keeps it at `$.review`): ids only. */
-export interface ReviewOutput {
-  decision: ReviewDecision;
-  reviewer: string;
-  decidedAt: string;
+/**
+ * Where the attorney's notes of one round are kept as written: real names, so under the
+ * run's real-value prefix, never runs/, and under this execution's own prefix only.
+ * AttorneyNotes reads them there and writes the redacted copy under runs/.
+ */
+export function reviewNotesKey(runKey: string, round: number): string {
+  return `${privateKeyOf(runKey)}/review-notes-${round}.md`;
+}
+
+/** The gate's verdict on the draft under review (Reinject's `review.status`). */
+export type GateStatus = "passed" | "failing-review";
+/** An override reason longer than this is refused. */
+export const maxOverrideReasonChars = 2000;
+
+/**
+ * A decision as the review API records it, before it answers the gate: the only thing that
+ * may resume AttorneyReview. The callback carries its id alone; CheckDecision reads the record
+ * by id and holds it to the execution, round and draft the gate was opened for.
+ */
+export interface DecisionRecord {
+  decisionId: string;
+  executionId: string;
+  /** The review round answered (the gate's round). */
+  round: number;
   /** The draft decided on (its blob key). */
   version: string;
-  /** Blob key of the attorney's notes (unredacted, inside the account); "changes" only. */
-  notesKey?: string;
+  decision: ReviewDecision;
+  /** The authenticated caller; null for an unattended approval (`run --approve`). */
+  reviewer: string | null;
+  /** True for `run --approve` / `serve --approve`: no attorney looked at the draft. */
+  unattended: boolean;
   /** api, viewer, cli, run --approve… */
   via: string;
+  decidedAt: string;
+  gateStatus: GateStatus;
+  /** Why a draft that failed the quality gate is approved anyway (required then). */
+  overrideReason?: string;
+  /** Blob key of the attorney's notes (unredacted, inside the account); "changes" only. */
+  notesKey?: string;
+  notesChars: number;
 }
+
+/** What SendTaskSuccess carries back to AttorneyReview: the id of a decision record, nothing else. */
+export interface ReviewCallback {
+  decisionId: string;
+}
+
+/** What the workflow keeps at `$.review` once CheckDecision verified the record: the record itself. */
+export type ReviewOutput = DecisionRecord;
 
 /** An execution waiting in AttorneyReview. */
 export interface ReviewGate {
@@ -52,48 +91,99 @@ export interface ReviewGate {
   expiresAt: string;
   /** The execution's blob prefix (where the notes go). */
   runKey: string;
+  /** The quality gate's verdict on the draft under review. */
+  gateStatus: GateStatus;
 }
 
 /** One decision as the audit log keeps it: who, when, what, about which version; never the notes. */
 export interface ReviewAuditEntry {
   executionId: string;
   reviewer: string;
-  decision: ReviewDecision | "expired";
+  decision: ReviewDecision | "expired" | "rejected";
   version: string;
   round: number;
   via: string;
   notesChars: number;
   decidedAt: string;
+  /** The decision record's id (absent for an expiry or a rejected callback). */
+  decisionId?: string;
+  /** True when a draft that failed the quality gate was approved with an override reason. */
+  override?: boolean;
+}
+
+/** An audit entry as the chain holds it: its place, the previous entry's hash and its own. */
+export interface ChainedAuditEntry extends ReviewAuditEntry {
+  seq: number;
+  prevHash: string;
+  hash: string;
 }
 
 export interface ReviewDecisionInput {
   decision: string;
+  /** The review round answered: another than the open one is refused (409). */
+  round?: number;
   /** Required for "changes": may name real people (redacted before any model sees them). */
   notes?: string;
+  /** Required to approve a draft that failed the quality gate. */
+  overrideReason?: string;
+  /** The authenticated caller (the API's token holder or IAM principal, the CLI's OS user). */
   reviewer: string;
   via: string;
 }
 
-/** Checks a decision before anything changes: a known decision, notes that fit, a reviewer. */
-export function checkReviewDecision(input: ReviewDecisionInput): { decision: ReviewDecision; notes: string } {
+/** The open gate a decision is checked against. */
+export interface OpenRound {
+  executionId: string;
+  round: number;
+  gateStatus: GateStatus;
+}
+
+/**
+ * Checks a decision before anything changes: a known decision, the open round, notes that
+ * fit, an override reason where the draft failed the quality gate, a reviewer.
+ */
+export function checkReviewDecision(
+  input: ReviewDecisionInput,
+  open: OpenRound,
+): { decision: ReviewDecision; notes: string; overrideReason?: string } {
   if (!(reviewDecisions as readonly string[]).includes(input.decision)) {
     throw new InvalidInputError(`decision: expected one of ${reviewDecisions.join(", ")} (got "${String(input.decision).slice(0, 40)}")`);
   }
+  if (input.round === undefined || !Number.isInteger(input.round) || input.round < 0)
+    throw new InvalidInputError(
+      `round: the review round answered, a whole number (execution ${open.executionId} waits in round ${open.round})`,
+    );
+  if (input.round !== open.round)
+    throw new ReviewRoundMismatchError(
+      `execution ${open.executionId} waits for a decision on round ${open.round}; this decision answers round ${input.round}`,
+    );
   const notes = input.notes ?? "";
   const bytes = Buffer.byteLength(notes, "utf8");
   if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
   if (input.decision === "changes" && !notes.trim())
     throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
+  const overrideReason = input.overrideReason?.trim() || undefined;
+  if (overrideReason && overrideReason.length > maxOverrideReasonChars)
+    throw new InvalidInputError(`overrideReason: ${overrideReason.length} characters, over the ${maxOverrideReasonChars}-character limit`);
+  if (input.decision === "approve" && open.gateStatus !== "passed" && !overrideReason)
+    throw new InvalidInputError(
+      `overrideReason: round ${open.round}'s draft failed the quality gate; approving it needs an overrideReason saying why`,
+    );
   if (!input.reviewer.trim() || input.reviewer.length > 200) throw new InvalidInputError("reviewer: 1 to 200 characters");
-  return { decision: input.decision as ReviewDecision, notes };
+  return { decision: input.decision as ReviewDecision, notes, ...(overrideReason ? { overrideReason } : {}) };
 }
 
-/** Where gates and the audit log are kept: the history database locally, DynamoDB in AWS. */
+/** Where gates, decision records and the audit log are kept: the history database locally, DynamoDB in AWS. */
 export interface ReviewStore {
   openGate(gate: ReviewGate): Promise<void>;
   gate(executionId: string): Promise<ReviewGate | undefined>;
   /** Uses the token: true for the one caller that closed it, false when it was already used. */
   closeGate(executionId: string, token: string): Promise<boolean>;
-  addAudit(entry: ReviewAuditEntry): Promise<void>;
-  audit(executionId: string): Promise<ReviewAuditEntry[]>;
+  /** Records a decision (never overwrites one). */
+  putDecision(record: DecisionRecord): Promise<void>;
+  /** A decision record of this execution, by id. */
+  decision(executionId: string, decisionId: string): Promise<DecisionRecord | undefined>;
+  /** Appends to the execution's hash-chained audit log. */
+  addAudit(entry: ReviewAuditEntry): Promise<ChainedAuditEntry>;
+  audit(executionId: string): Promise<ChainedAuditEntry[]>;
 }

@@ -30,6 +30,10 @@ export const stateNames = {
   done: "Done",
   // The attorney's gate after Reinject (workflows/review-states.ts).
   attorneyReview: "AttorneyReview",
+  checkDecision: "CheckDecision",
+  reviewChecked: "ReviewChecked",
+  recordApproval: "RecordApproval",
+  auditExpiry: "AuditExpiry",
   reviewDecision: "ReviewDecision",
   reviewNotes: "AttorneyNotes",
   attorneyAsJudge: "AttorneyAsJudge",
@@ -89,6 +93,8 @@ export const lambdaFunctions = {
   acquire: "acquire-worker",
   requestReview: "request-review",
   reviewNotes: "review-notes",
+  checkDecision: "check-decision",
+  recordApproval: "record-approval",
 } as const;
 
 export type LambdaFunction = (typeof lambdaFunctions)[keyof typeof lambdaFunctions];

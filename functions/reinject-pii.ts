@@ -25,6 +25,7 @@ import { type Interpretation, withInterpreter } from "../core/interpreter.ts";
 import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
+import { reviewRoundKey } from "../core/review.ts";
 import { type PlaceholderProblem, type RoleLegend, rolesKey } from "../core/roles.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { type CostEntry, costLedgerPrefix, pickStageReport, type StageReport } from "../core/stages/report.ts";
@@ -111,34 +112,27 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   const review = reviewStatus(score);
   const flags = sentenceFlags(draft, score);
-  // Where the declarant signs picks the oath's § 1746 form (case.json `signing`; absent: outside
-  // the United States); how a Spanish-speaking declarant came to know the declaration picks
-  // their statement and the interpreter's certificate (`interpretation`; absent: read aloud).
-  const { signing, interpretation } = await caseSettings(store, state.caseId);
-  const chunks = state.index
-    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
-    : [];
-  // A document's name may be a placeholder ([DOCUMENT_n]): whether it is the declarant's own account is read from its real name.
-  const ownAccount = (file: string) => isDeclarantAccount(file.replace(placeholderPattern, (p) => vault.get(p) ?? p));
-  // Statements resting on documents only: ¶1 allows for statements on information and belief, and the review document lists them.
-  const informationAndBelief = documentOnlySentences(draft, chunks, ownAccount).length > 0;
-  // For a Spanish-speaking declarant, both English renditions carry the declarant's statement and
-  // the interpreter's certificate: the filing one is what is signed and filed.
-  const english = (rendition: "review" | "filing") => {
-    const doc = declarationDocument(draft, review, rendition, signing, { informationAndBelief });
-    return translation ? withInterpreter(doc, interpretation) : doc;
-  };
+  const { english, chunks, ownAccount, informationAndBelief } = await filingVersion(
+    store,
+    state,
+    draft,
+    vault,
+    review,
+    translation !== undefined,
+  );
   const reviewDoc = english("review");
-  // Everything written from here holds real values: under the run's real-value prefix, which
-  // the fallback, Index and Score cannot read (core/case-file.ts), never under runs/.
-  const out = privateKeyOf(state.runKey);
+  // Each review round's renditions are kept under a prefix of their own: a "changes" round never
+  // overwrites the last. Everything written from here holds real values: under the round's
+  // real-value prefix, which the fallback, Index and Score cannot read (core/case-file.ts).
+  const roundKey = reviewRoundKey(state.runKey, state.rewrites.n);
+  const out = privateKeyOf(roundKey);
   // The review rendition: a section per paragraph with its sources, flags and the draft notice.
   const main = await writeRenditions(store, `${out}/declaration`, reviewDoc, vault, reviewSectionFlags(draft, flags));
   const declarationKey = main.declarationKey;
   // The filing rendition: numbered paragraphs, oath and signature block; no sources, no notice.
   const filingWritten = await writeRenditions(store, `${out}/declaration.filing`, english("filing"), vault);
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
-  const reviewDocument = await writeReviewDocument(store, state, draft, review, score, vault, {
+  const reviewDocument = await writeReviewDocument(store, state, roundKey, draft, review, score, vault, {
     chunks,
     ownAccount,
     opening: openingParagraph(draft.caseType, { informationAndBelief }),
@@ -217,6 +211,69 @@ export const handler = withTelemetry("Reinject", async (event: ReinjectEvent): P
   return output;
 });
 
+/** Printed at the top of every rendition an unattended approval (`run --approve`) leaves. */
+export const unattendedBanner =
+  "NOT REVIEWED BY AN ATTORNEY: approved unattended (affiant run --approve / serve --approve, for demos and tests). Not for filing.";
+
+/**
+ * How the filing version of `draft` is written: where the declarant signs picks the oath's
+ * § 1746 form (case.json `signing`; absent: outside the United States); how a Spanish-speaking
+ * declarant came to know the declaration picks their statement and the interpreter's
+ * certificate (`interpretation`; absent: read aloud); statements resting on documents only
+ * make ¶1 allow for statements on information and belief. Reinject and RecordApproval's final
+ * copy build it alike.
+ */
+async function filingVersion(
+  store: BlobStore,
+  state: PipelineState,
+  draft: Draft,
+  vault: Map<string, string>,
+  review: ReviewStatus,
+  translated: boolean,
+) {
+  const { signing, interpretation } = await caseSettings(store, state.caseId);
+  const chunks = state.index
+    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
+    : [];
+  // A document's name may be a placeholder ([DOCUMENT_n]): whether it is the declarant's own account is read from its real name.
+  const ownAccount = (file: string) => isDeclarantAccount(file.replace(placeholderPattern, (p) => vault.get(p) ?? p));
+  const informationAndBelief = documentOnlySentences(draft, chunks, ownAccount).length > 0;
+  // For a Spanish-speaking declarant, both English renditions carry the declarant's statement and
+  // the interpreter's certificate: the filing one is what is signed and filed.
+  const english = (rendition: "review" | "filing", status: ReviewStatus = review) => {
+    const doc = declarationDocument(draft, status, rendition, signing, { informationAndBelief });
+    return translated ? withInterpreter(doc, interpretation) : doc;
+  };
+  return { english, chunks, ownAccount, informationAndBelief };
+}
+
+/**
+ * The filing copy of the approved draft (RecordApproval, after the attorney's gate): numbered
+ * paragraphs, oath and signature block, without the review banners; an unattended approval's
+ * copy says it was not reviewed by an attorney. Under the run's real-value prefix, `private/…/final/`.
+ */
+export async function writeFinalFiling(
+  store: BlobStore,
+  state: PipelineState,
+  options: { unattended: boolean },
+): Promise<{ markdownKey: string; docxKey: string; pdfKey: string }> {
+  if (!state.draft) throw new InvalidInputError("RecordApproval needs the draft ($.draft)", { state: "RecordApproval" });
+  const draft = await getJson<Draft>(store, state.draft.outputKey);
+  const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), {
+    caseId: state.caseId,
+    state: "RecordApproval",
+  });
+  const passed: ReviewStatus = { status: "passed", failures: [] };
+  const doc = (await filingVersion(store, state, draft, vault, passed, state.translation !== undefined)).english("filing");
+  const written = await writeRenditions(
+    store,
+    `${privateKeyOf(state.runKey)}/final/declaration.filing`,
+    options.unattended ? { ...doc, failingReview: unattendedBanner } : doc,
+    vault,
+  );
+  return { markdownKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey };
+}
+
 /**
  * A declaration document in its three renditions under `<base>.md|.docx|.pdf`. Each string is
  * re-injected (and checked) from the same structure, never by parsing the Markdown.
@@ -277,6 +334,7 @@ async function writeSpanish(
 async function writeReviewDocument(
   store: BlobStore,
   state: PipelineState,
+  roundKey: string,
   draft: Draft,
   review: ReviewStatus,
   score: Record<string, unknown> | null,
@@ -311,9 +369,9 @@ async function writeReviewDocument(
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {
-    markdownKey: `${privateKeyOf(state.runKey)}/review.md`,
-    docxKey: `${privateKeyOf(state.runKey)}/review.docx`,
-    jsonKey: reviewDocumentJsonKey(state.runKey),
+    markdownKey: `${privateKeyOf(roundKey)}/review.md`,
+    docxKey: `${privateKeyOf(roundKey)}/review.docx`,
+    jsonKey: reviewDocumentJsonKey(roundKey),
   };
   await store.put(keys.markdownKey, renderReviewMarkdown(real));
   await putJson(store, keys.jsonKey, real);

@@ -5,7 +5,7 @@
  * this state itself and keeps the token in the history database (workflows/engine/review-gates.ts).
  */
 import { log } from "../core/log.ts";
-import { type ReviewStore, reviewExpirySeconds } from "../core/review.ts";
+import { type GateStatus, type ReviewStore, reviewExpirySeconds } from "../core/review.ts";
 import { openReviewStore } from "../core/review-store.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 
@@ -16,6 +16,8 @@ export interface RequestReviewEvent {
   runKey: string;
   version: string;
   round: number;
+  /** Reinject's verdict on the draft under review: approving a failing one needs an override reason. */
+  gateStatus: string;
 }
 
 export async function requestReview(event: RequestReviewEvent, store: ReviewStore): Promise<{ stored: true }> {
@@ -26,6 +28,7 @@ export async function requestReview(event: RequestReviewEvent, store: ReviewStor
     version: event.version,
     round: event.round,
     runKey: event.runKey,
+    gateStatus: (event.gateStatus === "passed" ? "passed" : "failing-review") as GateStatus,
     openedAt: openedAt.toISOString(),
     expiresAt: new Date(openedAt.getTime() + reviewExpirySeconds() * 1000).toISOString(),
   });

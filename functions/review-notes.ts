@@ -6,10 +6,10 @@
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
 import { caseFileSchema, caseKeys } from "../core/case-file.ts";
-import { InvalidInputError } from "../core/errors.ts";
+import { InvalidInputError, ReviewRejectedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
-import type { ReviewOutput } from "../core/review.ts";
+import { type ReviewOutput, reviewNotesKey } from "../core/review.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
 import { redactUnvouched } from "./redaction/common-words.ts";
@@ -53,6 +53,12 @@ export async function reviewNotes(event: ReviewNotesEvent, store: BlobStore = bl
   const notesKey = state.review?.notesKey;
   if (!notesKey)
     throw new InvalidInputError("AttorneyNotes: the review asked for changes but names no notes ($.review.notesKey)", {
+      state: "AttorneyNotes",
+    });
+  // Only this execution's notes for this round: a key of another case or round is never read.
+  const own = reviewNotesKey(state.runKey, state.review!.round);
+  if (notesKey !== own)
+    throw new ReviewRejectedError(`AttorneyNotes: the review names notes outside this execution's round ${state.review!.round} (${own})`, {
       state: "AttorneyNotes",
     });
   const notes = (await store.get(notesKey)).toString("utf8");

@@ -37,8 +37,10 @@ export interface FunctionSpec {
 export interface FunctionTargets {
   bucketName: Input<string>;
   routingTableName: Input<string>;
-  /** AttorneyReview's gates and audit log (AFFIANT_REVIEW_TABLE). */
+  /** AttorneyReview's open gates (AFFIANT_REVIEW_TABLE). */
   reviewTableName: Input<string>;
+  /** Decision records and the audit chain, append-only (AFFIANT_REVIEW_LOG_TABLE). */
+  reviewLogTableName: Input<string>;
   /** The bucket's SSE-KMS key (AFFIANT_BUCKET_KMS_KEY_ID). */
   dataKeyArn: Input<string>;
   /** The PII vault's key (AFFIANT_KMS_KEY_ID). */
@@ -66,6 +68,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     AFFIANT_EMBEDDINGS: "bedrock",
   };
   const vault = { AFFIANT_KMS_KEY_ID: t.vaultKeyArn };
+  const reviewTables = { AFFIANT_REVIEW_TABLE: t.reviewTableName, AFFIANT_REVIEW_LOG_TABLE: t.reviewLogTableName };
   const registryFiles = [{ from: t.registryFile, to: "models/registry.json" }];
   const promptFiles = [{ from: "prompts", to: "prompts" }];
   // The redaction's common-word lists load lazily (createRequire), so esbuild does not bundle
@@ -163,6 +166,23 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       env: vault,
       install: wordLists,
     }),
+    // After the gate: verifies the decision record and appends to the audit chain (review table only).
+    [lambdaFunctions.checkDecision]: row(lambdaFunctions.checkDecision, {
+      handler: "functions/check-decision.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.checkDecision],
+      memoryMB: 256,
+      vpc: false,
+      env: reviewTables,
+    }),
+    // After an approval: the filing copy without banners and approval.json (opens the vault, like Reinject).
+    [lambdaFunctions.recordApproval]: row(lambdaFunctions.recordApproval, {
+      handler: "functions/record-approval.handler",
+      timeoutSeconds: timeouts[lambdaFunctions.recordApproval],
+      memoryMB: 1024,
+      vpc: true,
+      env: { ...vault, ...reviewTables },
+      install: ["pdfkit", ...wordLists],
+    }),
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
     "gpu-sweeper": row("gpu-sweeper", {
       handler: "functions/gpu-reaper.sweepHandler",
@@ -178,7 +198,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       memoryMB: 1024,
       vpc: false,
       startsExecutions: true,
-      env: { AFFIANT_REVIEW_TABLE: t.reviewTableName },
+      env: reviewTables,
     }),
     backfill: row("backfill", {
       handler: "api/backfill-lambda.handler",

@@ -6,7 +6,7 @@
  * privacy guard's keyed hashes, Reinject opens the vault, and the fallback (outside the VPC,
  * talking to the internet), Index and Score open only the guard's hashes, and read and write
  * only under runs/ plus the guard blob. Real values at rest (Reinject's outputs, the attorney's
- * raw notes) live under private/ (core/case-file.ts), which only Reinject, AttorneyNotes and
+ * raw notes, the approved filing copy) live under private/ (core/case-file.ts), which only Reinject, RecordApproval, AttorneyNotes and
  * the API may touch: no other grant reaches it. The bucket's key is usable only through S3. The
  * fallback gets the statements each provider module asks for (core/providers/) for the model
  * ids the registry names for it (Bedrock: only those ids); Index and Score only the
@@ -36,8 +36,10 @@ export interface PermissionTargets {
   dataKeyArn: Input<string>;
   vaultKeyArn: Input<string>;
   routingTableArn: Input<string>;
-  /** AttorneyReview's gates (task tokens) and audit log. */
+  /** AttorneyReview's open gates (task tokens). */
   reviewTableArn: Input<string>;
+  /** Decision records and the audit chain: append-only (GetItem, Query, PutItem; never Update or Delete). */
+  reviewLogTableArn: Input<string>;
   /** The GPU cluster: the fallback stops its primary's task there, the sweeper stops old ones. */
   gpuClusterArn?: Input<string>;
   registry: Registry;
@@ -239,6 +241,19 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
     case lambdaFunctions.requestReview:
       // Writes the gate (the task token) and nothing else: no blobs, no case text.
       return [{ actions: ["dynamodb:PutItem"], resources: [t.reviewTableArn] }];
+    case lambdaFunctions.checkDecision:
+      // Reads decision records and appends to the audit chain: a put only where nothing is
+      // (attribute_not_exists in core/review-store.ts); no update, no delete, no blobs.
+      return [{ actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], resources: [t.reviewLogTableArn] }];
+    case lambdaFunctions.recordApproval:
+      // Renders the approved filing copy (opens the vault, like Reinject) and writes it, with
+      // approval.json, under private/ (real values); reads the decision record.
+      return [
+        ...blobs,
+        privateObjects(cloud, t.bucketArn, ["s3:PutObject"]),
+        sealed(["kms:Decrypt"], sealedPurposes.vault),
+        { actions: ["dynamodb:GetItem"], resources: [t.reviewLogTableArn] },
+      ];
     case lambdaFunctions.reviewNotes:
       // Opens the vault only to turn the people the attorney names into the draft's
       // placeholders: it reads the raw notes (private/), and what it writes (runs/) holds
@@ -258,7 +273,10 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
         bucketListing(t.bucketArn, "cases/"),
         { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] },
         ...executions(),
-        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources: [t.reviewTableArn] },
+        // The open gate is deleted once, when its token is used; decision records and the
+        // audit chain (ReviewLog) are written once and read, never changed or deleted.
+        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"], resources: [t.reviewTableArn] },
+        { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"], resources: [t.reviewLogTableArn] },
         { actions: ["states:SendTaskSuccess"], resources: ["*"] },
       ];
     case "backfill":

@@ -60,8 +60,10 @@ export interface Storage {
   vaultKey: InstanceType<Cloud["aws"]["kms"]["Key"]>;
   /** Per-model outcomes for the circuit breaker (AFFIANT_ROUTING_TABLE). */
   routingTable: InstanceType<Cloud["aws"]["dynamodb"]["Table"]>;
-  /** AttorneyReview's gates (task tokens) and the review audit log (AFFIANT_REVIEW_TABLE). */
+  /** AttorneyReview's open gates (task tokens) (AFFIANT_REVIEW_TABLE). */
   reviewTable: InstanceType<Cloud["aws"]["dynamodb"]["Table"]>;
+  /** Decision records and the hash-chained review audit log, append-only (AFFIANT_REVIEW_LOG_TABLE). */
+  reviewLogTable: InstanceType<Cloud["aws"]["dynamodb"]["Table"]>;
   bucketArn: Output<string>;
 }
 
@@ -200,8 +202,8 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
     "Reviews",
     {
       billingMode: "PAY_PER_REQUEST",
-      // The keys core/review-store.ts writes: an execution's open review gate (its task token)
-      // and its audit log (who, when, what, which draft; never the notes).
+      // The keys core/review-store.ts writes: an execution's open review gate (its task token),
+      // deleted once when used. Decision records and the audit chain are in ReviewLog.
       hashKey: "executionId",
       rangeKey: "sk",
       attributes: [
@@ -213,5 +215,23 @@ export function buildStorage(cloud: Cloud, options: StorageOptions): Storage {
     keep,
   );
 
-  return { bucket, dataKey, vaultKey, routingTable, reviewTable, bucketArn: bucket.arn };
+  // Append-only: decision records and the hash-chained audit log. Every write is a conditional
+  // put (attribute_not_exists); no role may update or delete an item (infra/permissions.ts).
+  const reviewLogTable = new aws.dynamodb.Table(
+    "ReviewLog",
+    {
+      billingMode: "PAY_PER_REQUEST",
+      hashKey: "executionId",
+      rangeKey: "sk",
+      attributes: [
+        { name: "executionId", type: "S" },
+        { name: "sk", type: "S" },
+      ],
+      pointInTimeRecovery: { enabled: place.retain },
+      deletionProtectionEnabled: place.retain,
+    },
+    keep,
+  );
+
+  return { bucket, dataKey, vaultKey, routingTable, reviewTable, reviewLogTable, bucketArn: bucket.arn };
 }

@@ -210,6 +210,13 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
       calls.push(...f.b.put(`${realValues}/${out}`));
     calls.push(...f.b.put(reviewDocumentJsonKey(run)));
   }
+  // RecordApproval: the approved filing copy and approval.json, real values, where functions/record-approval.ts writes them.
+  {
+    const f = fn(lambdaFunctions.recordApproval);
+    calls.push(...f.b.get(`vault/${c}/${e}.enc`), f.vault("kms:Decrypt", sealedPurposes.vault), ...f.b.get(`${run}/draft.json`));
+    for (const out of ["final/declaration.filing.md", "final/declaration.filing.docx", "final/declaration.filing.pdf", "approval.json"])
+      calls.push(...f.b.put(`${realValues}/${out}`));
+  }
   // AttorneyNotes: the attorney's notes as written (real names), redacted into the run.
   {
     const f = fn(lambdaFunctions.reviewNotes);

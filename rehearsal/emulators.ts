@@ -41,6 +41,7 @@ export async function startEmulators(options: {
   kmsKeys: string[];
   routingTable: string;
   reviewTable: string;
+  reviewLogTable: string;
   broker: TaskTokenBroker;
   pool?: GpuPool;
 }): Promise<Emulators> {
@@ -75,25 +76,27 @@ export async function startEmulators(options: {
       ],
     }),
   );
-  // The review table as infra/storage.ts declares it.
-  await new DynamoDBClient({
+  // The review tables as infra/storage.ts declares them (the open gates; the append-only log).
+  const setup = new DynamoDBClient({
     endpoint: `http://127.0.0.1:${dynamoPort}`,
     region: "us-east-1",
     credentials: { accessKeyId: "setup", secretAccessKey: "setup" },
-  }).send(
-    new CreateTableCommand({
-      TableName: options.reviewTable,
-      BillingMode: "PAY_PER_REQUEST",
-      KeySchema: [
-        { AttributeName: "executionId", KeyType: "HASH" },
-        { AttributeName: "sk", KeyType: "RANGE" },
-      ],
-      AttributeDefinitions: [
-        { AttributeName: "executionId", AttributeType: "S" },
-        { AttributeName: "sk", AttributeType: "S" },
-      ],
-    }),
-  );
+  });
+  for (const TableName of [options.reviewTable, options.reviewLogTable])
+    await setup.send(
+      new CreateTableCommand({
+        TableName,
+        BillingMode: "PAY_PER_REQUEST",
+        KeySchema: [
+          { AttributeName: "executionId", KeyType: "HASH" },
+          { AttributeName: "sk", KeyType: "RANGE" },
+        ],
+        AttributeDefinitions: [
+          { AttributeName: "executionId", AttributeType: "S" },
+          { AttributeName: "sk", AttributeType: "S" },
+        ],
+      }),
+    );
   const requests: RecordedRequest[] = [];
   const master = randomBytes(32);
 

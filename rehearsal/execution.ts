@@ -47,7 +47,8 @@ export interface EcsStandIn {
    * A `lambda:invoke.waitForTaskToken` state's function has returned and the task waits for
    * SendTask* (AttorneyReview): whoever answers it in AWS answers it here (the bundled API).
    */
-  onTaskWaiting?: (state: string) => void;
+  /** A callback task is waiting: its state and the Payload its Lambda was given (the round, the gate's verdict). */
+  onTaskWaiting?: (state: string, payload: Record<string, unknown>) => void;
 }
 
 export async function runDeployedDefinition(
@@ -125,7 +126,7 @@ export async function runDeployedDefinition(
         });
         answered.finally(() => clearTimeout(timer)).catch(() => undefined);
         await runBundledHandler(bundle, s, fn, { ...params.Payload, taskToken }, endpoints, { ...extraEnv, ...hosted });
-        ecs.onTaskWaiting?.(name);
+        ecs.onTaskWaiting?.(name, params.Payload as Record<string, unknown>);
         try {
           const output = await answered;
           results.set(name, output);

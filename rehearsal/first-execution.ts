@@ -151,6 +151,7 @@ export async function rehearseFirstExecution(
     kmsKeys: [syn.keys.vault.arn],
     routingTable: syn.routingTable.name,
     reviewTable: syn.reviewTable.name,
+    reviewLogTable: syn.reviewLogTable.name,
     broker,
     pool,
   });
@@ -223,10 +224,15 @@ export async function rehearseFirstExecution(
     // the token request-review kept in the review table, with SendTaskSuccess.
     let review: Promise<{ statusCode: number; body: string }> | undefined;
     let reviewFrom = 0;
-    const onTaskWaiting = (state: string) => {
+    const onTaskWaiting = (state: string, payload: Record<string, unknown>) => {
       if (state !== stateNames.attorneyReview || !bundles.api) return;
       reviewFrom = emulators.requests.length;
-      const body = JSON.stringify({ decision: "approve", reviewer: "rehearsal" });
+      // The round the gate waits in; a draft the scripted judges failed is approved with a reason.
+      const body = JSON.stringify({
+        decision: "approve",
+        round: Number(payload.round),
+        ...(payload.gateStatus === "passed" ? {} : { overrideReason: "rehearsal: scripted judges; the gate's verdict is not under test" }),
+      });
       review = runBundledHandler(
         bundles.api,
         syn,
@@ -282,8 +288,12 @@ export async function rehearseFirstExecution(
           .filter((r) => r.accessKeyId === accessKeyOf("api"))
           .map((r) => r.operation);
         must(ops.includes("SendTaskSuccess") && ops.includes("DeleteItem"), `the API called ${ops.join(", ")}`);
+        // The reviewer is the IAM principal API Gateway authorised, never a name in the body.
         const approval = (execution?.output as { approval?: { decision?: string; reviewer?: string } } | undefined)?.approval;
-        must(approval?.decision === "approve" && approval.reviewer === "rehearsal", `the output's approval: ${JSON.stringify(approval)}`);
+        must(
+          approval?.decision === "approve" && approval.reviewer === `arn:aws:sts::${account}:assumed-role/CaseWorker/caller`,
+          `the output's approval: ${JSON.stringify(approval)}`,
+        );
         return `approved by ${approval.reviewer}; ${ops.join(", ")}`;
       },
     );

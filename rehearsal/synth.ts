@@ -42,6 +42,7 @@ export interface Synthesized {
   keys: { data: { arn: string; policy: PolicyDocument }; vault: { arn: string; policy: PolicyDocument } };
   routingTable: { name: string; arn: string };
   reviewTable: { name: string; arn: string };
+  reviewLogTable: { name: string; arn: string };
   stateMachine: { arn: string; roleArn: string; policy: PolicyDocument };
   worker: {
     taskRoleArn: string;
@@ -202,10 +203,12 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
   const bucketArn = await resolve(storage.bucket.arn);
   const routingTable = { name: await resolve(storage.routingTable.name), arn: await resolve(storage.routingTable.arn) };
   const reviewTable = { name: await resolve(storage.reviewTable.name), arn: await resolve(storage.reviewTable.arn) };
+  const reviewLogTable = { name: await resolve(storage.reviewLogTable.name), arn: await resolve(storage.reviewLogTable.arn) };
   const table = functionTable(registry, {
     bucketName,
     routingTableName: routingTable.name,
     reviewTableName: reviewTable.name,
+    reviewLogTableName: reviewLogTable.name,
     dataKeyArn: keys.data,
     vaultKeyArn: keys.vault,
     registryFile,
@@ -222,6 +225,7 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
     vaultKeyArn: keys.vault,
     routingTableArn: routingTable.arn,
     reviewTableArn: reviewTable.arn,
+    reviewLogTableArn: reviewLogTable.arn,
     gpuClusterArn,
     registry,
     workerPools: workerPools.permissions,
@@ -262,6 +266,7 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
     },
     routingTable,
     reviewTable,
+    reviewLogTable,
     stateMachine: {
       arn: stateMachineArn,
       roleArn: one("aws:iam/role:Role", "StateMachineRole").state.arn,

@@ -113,7 +113,7 @@ export async function backfill(options: BackfillOptions): Promise<BackfillSummar
             caseId: folder.caseFile.caseId,
             caseDir: folder.dir,
             executionName: name,
-            approve: { reviewer: "backfill", via: "backfill" },
+            approve: { via: "backfill" },
           });
           result = {
             folder: folder.dir,

@@ -86,6 +86,8 @@ const lambdaBudgetSeconds = {
   "acquire-worker": 30,
   "request-review": 30,
   "review-notes": 60,
+  "check-decision": 30,
+  "record-approval": 60,
 } as const;
 /**
  * The deployed Lambdas outside the state machine, in the same table: the reaper's sweeper (a

@@ -147,7 +147,7 @@ export async function runGameday(options: GamedayOptions = {}): Promise<GamedayR
       for (let i = next++; i < planned.length; i = next++) {
         const { caseId, dir, faults } = planned[i]!;
         await ingestCase(readCaseFolder(dir), engine.store);
-        const summary = await engine.run({ caseId, caseDir: dir, faults, approve: { reviewer: "gameday", via: "gameday" } });
+        const summary = await engine.run({ caseId, caseDir: dir, faults, approve: { via: "gameday" } });
         for (const s of summary.states) {
           // A stage's breaker refusal is on its Admit state (the GPU state never started).
           const admitted = s.name.endsWith("Admit") ? s.name.slice(0, -"Admit".length) : undefined;

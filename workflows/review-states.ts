@@ -1,13 +1,19 @@
 /**
  * The attorney's gate after Reinject, as ASL. `AttorneyReview` waits on a task token (the
  * callback pattern: `lambda:invoke.waitForTaskToken`); the request-review function keeps the
- * token with the execution (DynamoDB) and the review API answers it with SendTaskSuccess.
- * The decision carries ids only (the notes are a blob key), because a task's output is history.
+ * token with the execution (DynamoDB) and the review API answers it with SendTaskSuccess,
+ * carrying the id of the decision record it wrote, nothing else.
+ *
+ * The workflow trusts no callback payload: CheckDecision reads the record by id and holds it
+ * to this execution, this round and this draft (anything else fails with ReviewRejected), and
+ * appends every outcome, expiry included, to the hash-chained audit log. So a leaked task token
+ * can end a review only with a decision the review API recorded.
  *
  * "changes" makes the attorney one more judge: AttorneyNotes redacts the notes into a judge
  * report, GuardrailsRewrite rewrites with it, the judges and Score run again, Reinject writes
  * the new draft and the loop comes back here: each round is its own set of states in the
- * history. "approve" ends the execution with the reviewer and the time.
+ * history. "approve" runs RecordApproval (the filing copy without review banners, and
+ * approval.json with the hash of each filing rendition) and ends the execution.
  */
 
 import { InvalidInputError, ReviewExpiredError } from "../core/errors.ts";
@@ -23,6 +29,12 @@ export function reviewStates(
   expirySeconds: number,
   rewriteEntry: string,
 ): Record<string, AslState> {
+  // What the gate was opened for: the decision must answer exactly this.
+  const gateOf = {
+    "executionName.$": "$$.Execution.Name",
+    "round.$": "$.rewrites.n",
+    "version.$": "$.draft.outputKey",
+  };
   return {
     [stateNames.attorneyReview]: {
       ...lambda(lambdaFunctions.requestReview, {
@@ -32,21 +44,39 @@ export function reviewStates(
         "runKey.$": "$.runKey",
         "version.$": "$.draft.outputKey",
         "round.$": "$.rewrites.n",
+        "gateStatus.$": "$.reinject.output.review.status",
         // The local engine resumes from this state (the Lambda reads only the ids above).
         "state.$": "$",
       }),
       Resource: "arn:aws:states:::lambda:invoke.waitForTaskToken",
-      Comment: "Waits for the attorney: approve, or changes with notes (a task token, kept with the execution)",
+      Comment:
+        "Waits for the attorney: the callback names the decision record the review API wrote (a task token, kept with the execution)",
       TimeoutSeconds: expirySeconds,
       ResultPath: "$.review",
-      // A review that never comes: the execution ends, every output kept.
-      Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.reviewTimeout", Next: stateNames.reviewExpired }],
+      // A review that never comes: audited, then the execution ends, every output kept.
+      Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.reviewTimeout", Next: stateNames.auditExpiry }],
+      Next: stateNames.checkDecision,
+    },
+    [stateNames.checkDecision]: {
+      ...lambda(lambdaFunctions.checkDecision, { ...gateOf, "callback.$": "$.review" }),
+      Comment:
+        "Reads the decision record the callback names and holds it to this execution, round and draft; audits it (ReviewRejected otherwise)",
+      // The callback's payload is replaced by the verified record: nothing of it goes further.
+      ResultSelector: { "record.$": "$.Payload" },
+      ResultPath: "$.review",
+      Next: stateNames.reviewChecked,
+    },
+    [stateNames.reviewChecked]: {
+      Type: "Pass",
+      Comment: "The verified decision record is the review from here on",
+      InputPath: "$.review.record",
+      ResultPath: "$.review",
       Next: stateNames.reviewDecision,
     },
     [stateNames.reviewDecision]: {
       Type: "Choice",
       Choices: [
-        { Variable: "$.review.decision", StringEquals: "approve", Next: stateNames.approved },
+        { Variable: "$.review.decision", StringEquals: "approve", Next: stateNames.recordApproval },
         { Variable: "$.review.decision", StringEquals: "changes", Next: stateNames.reviewNotes },
       ],
       Default: stateNames.invalidDecision,
@@ -65,13 +95,27 @@ export function reviewStates(
       ResultPath: "$.judges",
       Next: rewriteEntry,
     },
+    [stateNames.recordApproval]: {
+      ...lambda(lambdaFunctions.recordApproval, { "state.$": "$" }),
+      Comment:
+        "The filing copy without review banners, and approval.json: who, when, which round and draft, the gate's verdict, each rendition's SHA-256",
+      ResultSelector: { "approval.$": "$.Payload" },
+      ResultPath: "$.approved",
+      Next: stateNames.approved,
+    },
     [stateNames.approved]: {
       Type: "Pass",
-      Comment: "The declaration as approved: Reinject's output, with who approved it and when",
-      InputPath: "$.review",
+      Comment: "The declaration as approved: Reinject's output, with the approval record",
+      InputPath: "$.approved.approval",
       ResultPath: "$.reinject.output.approval",
       OutputPath: "$.reinject.output",
       Next: stateNames.done,
+    },
+    [stateNames.auditExpiry]: {
+      ...lambda(lambdaFunctions.checkDecision, { ...gateOf, expired: true }),
+      Comment: "The review window closed: the expiry goes into the audit log like any decision",
+      ResultPath: null,
+      Next: stateNames.reviewExpired,
     },
     [stateNames.reviewExpired]: {
       Type: "Fail",

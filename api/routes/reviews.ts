@@ -1,20 +1,33 @@
-/** `/executions/:id/review`: the attorney's decision on an execution waiting in AttorneyReview. */
+/**
+ * `/executions/:id/review`: the attorney's decision on an execution waiting in AttorneyReview.
+ * The reviewer is the authenticated caller (a named token's holder locally, the IAM principal
+ * in AWS); a `reviewer` in the body is ignored, never recorded. The decision names the round
+ * it answers (another round: 409 Affiant.ReviewRoundMismatch).
+ */
 import { Hono } from "hono";
 import { z } from "zod";
 import { InvalidInputError, UnsupportedMediaTypeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
+import { maxOverrideReasonChars } from "../../core/review.ts";
+import { requireCaller } from "../auth.ts";
 import type { Executions } from "../executions.ts";
 import { executionId } from "./executions.ts";
 
 /**
  * The attorney's decision. Notes are text, or per paragraph ({element: note}); their size
- * (maxReviewNotesBytes) and the decision itself are checked where every caller's are
+ * (maxReviewNotesBytes), the round and the override rule are checked where every caller's are
  * (core/review.ts), so the API, the viewer and the CLI refuse the same things alike.
  */
 const reviewBodySchema = z.object({
   decision: z.string().max(40),
+  round: z.number().int().min(0).max(1000).optional(),
   notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
-  reviewer: z.string().min(1).max(200).optional(),
+  overrideReason: z
+    .string()
+    .max(maxOverrideReasonChars * 2)
+    .optional(),
+  // Accepted and ignored (older clients send it): who decides is who is authenticated.
+  reviewer: z.unknown().optional(),
   via: z.enum(["api", "viewer"]).optional(),
 });
 
@@ -24,6 +37,7 @@ export function reviewRoutes(executions: Executions): Hono {
 
   reviews.post("/:id/review", async (c) => {
     const id = executionId(c);
+    const reviewer = requireCaller(c, "a review decision");
     if (!(c.req.header("content-type") ?? "").startsWith("application/json"))
       throw new UnsupportedMediaTypeError("a review decision is application/json");
     const raw = await c.req.json().catch(() => {
@@ -34,7 +48,7 @@ export function reviewRoutes(executions: Executions): Hono {
       const issue = parsed.error.issues[0]!;
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
-    const { decision, notes, reviewer, via } = parsed.data;
+    const { decision, round, notes, overrideReason, via } = parsed.data;
     // Per-paragraph notes ({element: note}) become one note per line, named by element.
     const text =
       typeof notes === "string" || notes === undefined
@@ -42,9 +56,9 @@ export function reviewRoutes(executions: Executions): Hono {
         : Object.entries(notes)
             .map(([element, note]) => `${element}: ${note}`)
             .join("\n");
-    await executions.review(id, { decision, notes: text, reviewer: reviewer ?? "api", via: via ?? "api" });
-    log("info", "api.review", { execution: id, decision });
-    return c.json({ executionId: id, decision, status: "RUNNING" }, 202);
+    const recorded = await executions.review(id, { decision, round, notes: text, overrideReason, reviewer, via: via ?? "api" });
+    log("info", "api.review", { execution: id, decision, round: recorded.round });
+    return c.json({ executionId: id, decision, round: recorded.round, decisionId: recorded.decisionId, reviewer, status: "RUNNING" }, 202);
   });
 
   return reviews;

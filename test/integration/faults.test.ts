@@ -180,7 +180,7 @@ test("a stopped execution stops the fallback's own worker too: the state reads A
       caseId: folder.caseFile.caseId,
       caseDir: folder.dir,
       faults: { JudgeTone: "oom" },
-      approve: { reviewer: "test", via: "test" },
+      approve: { via: "test" },
     });
     engine.on("event", (event) => {
       if (event.type !== "worker" || event.state !== "JudgeToneFallback") return;

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -84,8 +85,9 @@ test("Reinject writes DOCX and PDF renditions with real values, headings, source
   const { store, state } = await redactedCase({ executionName: "renditions-1" });
   const underRuns = await store.list(state.runKey);
   const output = await reinjectCase({ state }, store);
-  // Real values never under runs/ (which the fallback, Index and Score read): private/<case>/<execution>/.
-  const real = caseKeys.private(state.caseId, state.executionName);
+  // Real values never under runs/ (which the fallback, Index and Score read): private/<case>/<execution>/,
+  // and each review round's renditions under a prefix of their own (round 0: no rewrite yet).
+  const real = `${caseKeys.private(state.caseId, state.executionName)}/round-0`;
   assert.equal(output.docxKey, `${real}/declaration.docx`);
   assert.equal(output.pdfKey, `${real}/declaration.pdf`);
   const written = [
@@ -286,4 +288,54 @@ test("affiant run copies the DOCX and PDF beside declaration.md in the outputs f
     report.documents.ocrPages.map((p: { file: string; engine: string }) => [p.file, p.engine]),
     [["police-report-scan.pdf", "tesseract"]],
   );
+});
+
+test("affiant run --approve is an unattended approval: approval.json has no reviewer and says not reviewed by an attorney, as does every filing rendition; its hashes are the files'; the round's renditions are kept under round-<n>/", async () => {
+  // The suite's golden run again (read only).
+  const { cli } = await goldenRun("vawa");
+  assert.equal(cli.code, 0, cli.stderr);
+  const summary = JSON.parse(cli.stdout) as { outputDir: string; output: { rewrites: number; approval: Record<string, unknown> } };
+  const out = (f: string) => path.join(summary.outputDir, f);
+  const approval = JSON.parse(readFileSync(out("approval.json"), "utf8")) as {
+    reviewer: string | null;
+    unattended: boolean;
+    attorneyReview: string;
+    via: string;
+    round: number;
+    draftVersion: string;
+    gate: { status: string; failures: string[] };
+    overrideReason: string | null;
+    filing: Array<{ file: string; bytes: number; sha256: string }>;
+  };
+  assert.deepEqual(
+    [approval.reviewer, approval.unattended, approval.attorneyReview, approval.via, approval.overrideReason],
+    [null, true, "not reviewed by an attorney", "run --approve", null],
+  );
+  assert.equal(approval.round, summary.output.rewrites);
+  assert.match(approval.draftVersion, /^runs\/vawa-sample-0001\/.+\.json$/);
+  assert.ok(["passed", "failing-review"].includes(approval.gate.status));
+  // The execution's output keeps the approval without the reason's words (history), the same otherwise.
+  assert.deepEqual([summary.output.approval.reviewer, summary.output.approval.unattended], [null, true]);
+  assert.match(cli.stderr, /approved: +unattended \(run --approve\): NOT reviewed by an attorney/);
+  // Each filing rendition's SHA-256, as written, is the file's in the outputs folder.
+  assert.deepEqual(
+    approval.filing.map((f) => f.file),
+    ["declaration.filing.md", "declaration.filing.docx", "declaration.filing.pdf"],
+  );
+  for (const f of approval.filing) {
+    const bytes = readFileSync(out(f.file));
+    assert.equal(createHash("sha256").update(bytes).digest("hex"), f.sha256, f.file);
+    assert.equal(bytes.length, f.bytes, f.file);
+  }
+  // The filing copy says so at the top of each rendition, and carries no review banner.
+  const filing = readFileSync(out("declaration.filing.md"), "utf8");
+  assert.match(filing, /^# Declaration of Elena Fictitia Marsh\n\n> \*\*NOT REVIEWED BY AN ATTORNEY/);
+  assert.doesNotMatch(filing, /FAILING REVIEW/);
+  assert.ok(assertDocx(readFileSync(out("declaration.filing.docx"))).includes("NOT REVIEWED BY AN ATTORNEY"));
+  assert.ok((await pdfPages(readFileSync(out("declaration.filing.pdf")))).pages.join("\n").includes("NOT REVIEWED BY AN ATTORNEY"));
+  // The round reviewed is kept as it was: its own filing draft beside the review rendition.
+  const round = path.join(summary.outputDir, `round-${approval.round}`);
+  for (const f of ["declaration.md", "declaration.docx", "declaration.pdf", "declaration.filing.md", "review.md", "report.json"])
+    assert.ok(existsSync(path.join(round, f)), `round-${approval.round}/${f}`);
+  assert.doesNotMatch(readFileSync(path.join(round, "declaration.filing.md"), "utf8"), /NOT REVIEWED BY AN ATTORNEY/);
 });

@@ -1,8 +1,9 @@
 /**
  * The review round trip as it runs in AWS, against `affiant serve`'s Step Functions endpoint
  * with the real @aws-sdk/client-sfn: the API Gateway side's review route (AwsExecutions)
- * reads the gate from the review store and answers AttorneyReview with SendTaskSuccess over
- * /sfn; the execution runs on in the serving engine. Bad decisions change nothing, a used
+ * reads the gate from the review store, records the decision and answers AttorneyReview with
+ * its id over /sfn; the execution runs on in the serving engine, where CheckDecision holds the
+ * record to the round. Bad decisions change nothing, a forged callback fails the round, a used
  * token is refused, and under `serve` a review that never comes expires on time.
  */
 
@@ -46,20 +47,33 @@ async function serveWithCase(extraEnv: Record<string, string> = {}, args: string
     credentials: { accessKeyId: "affiant", secretAccessKey: token },
     maxAttempts: 1,
   });
+  // The API function's own client retries as the SDK does by default (a connection the busy
+  // server resets is tried again); the test's raw calls (`sfn`) are made once each.
+  const apiSfn = new SFNClient({
+    endpoint: `${serve.url}/sfn`,
+    region: "us-east-1",
+    credentials: { accessKeyId: "affiant", secretAccessKey: token },
+  });
   const reviews = new SqliteReviewStore(path.join(home.home, "affiant.db"));
   // The API Gateway function's executions and app, as api/lambda.ts builds them.
-  const aws = new AwsExecutions({ sfn, stateMachineArn: machineArn, store: new LocalBlobStore(path.join(home.home, "blobs")), reviews });
+  const aws = new AwsExecutions({
+    sfn: apiSfn,
+    stateMachineArn: machineArn,
+    store: new LocalBlobStore(path.join(home.home, "blobs")),
+    reviews,
+  });
+  // API Gateway authorises with IAM; the app reads the signer from the request context.
   const app = createApp({ executions: aws, auth: { kind: "iam" } });
-  return { home: home.home, env, serve, sfn, aws, app, reviews };
+  return { home: home.home, env, serve, sfn, apiSfn, aws, app, reviews };
 }
 
 after(async () => {
   for (const s of started) await s.stop();
 });
 
-test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad decisions refused, changes then approve, a used token refused; a waiting execution holds its case and its place under --max-running", async () => {
+test("the review API answers AttorneyReview with a decision record's id over /sfn: bad decisions refused (400, 409 another round), the reviewer is the IAM principal whatever the body says; a forged callback with a leaked token fails the round with ReviewRejected, audited; a waiting execution holds its case and its place under --max-running", async () => {
   // --max-running 1: the execution waiting for the attorney is the one the server holds.
-  const { home, env, serve, sfn, aws, app, reviews } = await serveWithCase({}, ["--max-running", "1"]);
+  const { home, env, serve, sfn, apiSfn, aws, app, reviews } = await serveWithCase({}, ["--max-running", "1"]);
   const run = await sfn.send(
     new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-sdk-1", input: JSON.stringify({ caseId: "vawa-sample-0001" }) }),
   );
@@ -101,12 +115,15 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   const overCap = await served("POST", "/cases/other-case/executions");
   assert.deepEqual([overCap.status, overCap.json.error?.name], [429, "Affiant.TooManyExecutions"], JSON.stringify(overCap.json));
   assert.match(overCap.json.error.message, /1 executions are running or waiting for review/);
-  const review = async (id: string, body: unknown) => {
-    const res = await app.request(`/executions/${id}/review`, {
-      method: "POST",
-      headers: { "content-type": "application/json", host: "api.example.com" },
-      body: JSON.stringify(body),
-    });
+  // What API Gateway passes for an IAM-signed request: the signer it checked.
+  const principal = "arn:aws:sts::000000000000:assumed-role/Attorneys/a.attorney";
+  const lambdaEnv = { requestContext: { authorizer: { iam: { userArn: principal } } } };
+  const review = async (id: string, body: unknown, signed = true) => {
+    const res = await app.request(
+      `/executions/${id}/review`,
+      { method: "POST", headers: { "content-type": "application/json", host: "api.example.com" }, body: JSON.stringify(body) },
+      signed ? lambdaEnv : {},
+    );
     return { status: res.status, json: (await res.json()) as any };
   };
   const refused = async (r: { status: number; json: any }, status: number, name: string, message: RegExp) => {
@@ -117,83 +134,126 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   const gate = await reviews.gate("review-sdk-1");
   assert.ok(gate, "no gate in the review store");
   await refused(
-    await review("review-sdk-1", { decision: "maybe" }),
+    await review("review-sdk-1", { decision: "maybe", round: 0 }),
     400,
     "Affiant.InvalidInput",
     /decision: expected one of approve, changes \(got "maybe"\)/,
   );
   await refused(
-    await review("review-sdk-1", { decision: "changes", notes: "é".repeat(40_000) }),
+    await review("review-sdk-1", { decision: "changes", round: 0, notes: "é".repeat(40_000) }),
     400,
     "Affiant.InvalidInput",
     /notes: 80000 bytes, over the 65536-byte limit/,
   );
   await refused(
-    await review("review-sdk-1", { decision: "changes", notes: "  " }),
+    await review("review-sdk-1", { decision: "changes", round: 0, notes: "  " }),
     400,
     "Affiant.InvalidInput",
     /notes: a "changes" decision needs notes/,
   );
-  await refused(await review("no-such-run", { decision: "approve" }), 404, "Affiant.NotFound", /no-such-run/);
+  await refused(await review("review-sdk-1", { decision: "approve" }), 400, "Affiant.InvalidInput", /^round: /);
+  await refused(
+    await review("review-sdk-1", { decision: "approve", round: 1, overrideReason: "x" }),
+    409,
+    "Affiant.ReviewRoundMismatch",
+    /waits for a decision on round 0; this decision answers round 1/,
+  );
+  if (gate!.gateStatus !== "passed")
+    await refused(
+      await review("review-sdk-1", { decision: "approve", round: 0 }),
+      400,
+      "Affiant.InvalidInput",
+      /overrideReason: round 0's draft failed the quality gate/,
+    );
+  await refused(
+    await review("review-sdk-1", { decision: "approve", round: 0 }, false),
+    401,
+    "Affiant.Unauthorized",
+    /authenticated caller/,
+  );
+  await refused(await review("no-such-run", { decision: "approve", round: 0 }), 404, "Affiant.NotFound", /no-such-run/);
   assert.deepEqual(await reviews.gate("review-sdk-1"), gate, "a refused decision changed the gate");
   assert.deepEqual(await reviews.audit("review-sdk-1"), []);
 
-  // Changes, per paragraph; answered by SendTaskSuccess on /sfn, signed with the API's key.
+  // Changes, per paragraph, with a reviewer name in the body: ignored, the principal is recorded.
   const changes = await review("review-sdk-1", {
     decision: "changes",
+    round: 0,
     notes: { "abuse-battery": "Say when Derek Samplefield first hit her." },
-    reviewer: "A. Attorney",
+    reviewer: "Hon. Jane Partner, Esq.",
   });
   assert.equal(changes.status, 202, JSON.stringify(changes.json));
+  assert.deepEqual([changes.json.reviewer, changes.json.round], [principal, 0]);
   const sends = () =>
     readFileSync(env.AFFIANT_LOG_FILE!, "utf8")
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l) as Record<string, unknown>)
       .filter((l) => l.event === "sfn.request" && l.operation === "SendTaskSuccess" && l.status === 200).length;
-  const sentAfterChanges = sends();
-  assert.ok(sentAfterChanges >= 1);
+  assert.ok(sends() >= 1);
   const again = (await waitGate(1)) as ExecutionSummary;
   assert.equal(again.waitingFor, "AttorneyReview", `${again.status}: ${again.error}`);
   assert.notEqual(again.review!.version, waiting.review!.version, "a new draft is under review");
-
-  const approve = await review("review-sdk-1", { decision: "approve", reviewer: "A. Attorney" });
-  assert.equal(approve.status, 202, JSON.stringify(approve.json));
-  const done = await waitFor("review-sdk-1 to end", async () => {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
-    return d.status === "RUNNING" ? undefined : d;
-  });
-  assert.equal(done.status, "SUCCEEDED", `${done.error}: ${done.cause}`);
-  const approval = JSON.parse(done.output!).approval as { reviewer: string; via: string; version: string; decision: string };
   assert.deepEqual(
-    [approval.decision, approval.reviewer, approval.via, approval.version],
-    ["approve", "A. Attorney", "api", again.review!.version],
+    again.reviewAudit!.map((a) => [a.decision, a.reviewer, a.via, a.round]),
+    [["changes", principal, "api", 0]],
   );
 
-  // The token is used: a second decision is refused, and so is the old token sent raw.
+  // The attack of the issue: round 1's token, read where it is kept, sent with a payload of the
+  // sender's making that replays round 0's real decision id. The workflow checks the record: the
+  // round fails with ReviewRejected instead of approving.
+  const open = await reviews.gate("review-sdk-1");
+  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
+  const roundZeroId = (db.prepare(`SELECT decision_id FROM review_decisions`).get() as { decision_id: string }).decision_id;
+  db.close();
+  await sfn.send(
+    new SendTaskSuccessCommand({
+      taskToken: open!.token,
+      output: JSON.stringify({
+        decisionId: roundZeroId,
+        decision: "approve",
+        reviewer: "Hon. Jane Partner, Esq.",
+        decidedAt: "2026-01-01T00:00:00Z",
+        version: again.review!.version,
+      }),
+    }),
+  );
+  const done = await waitFor("review-sdk-1 to end", async () => {
+    const d = await apiSfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
+    return d.status === "RUNNING" ? undefined : d;
+  });
+  assert.equal(done.status, "FAILED");
+  assert.equal(done.error, "Affiant.ReviewRejected");
+  assert.match(done.cause!, /round 1: the decision record answers round 0/);
+
+  // The token is used: a decision is refused, and so is the old token sent raw.
   await refused(
-    await review("review-sdk-1", { decision: "approve" }),
+    await review("review-sdk-1", { decision: "approve", round: 1, overrideReason: "x" }),
     409,
     "Affiant.NotWaitingForReview",
-    /not waiting for review \(SUCCEEDED\)/,
+    /not waiting for review \(FAILED\)/,
   );
   await assert.rejects(
     sfn.send(new SendTaskSuccessCommand({ taskToken: gate!.token, output: "{}" })),
     (err: Error) => err.name === "InvalidToken",
   );
   const summary = await aws.describeExecution("review-sdk-1");
+  assert.ok(
+    summary!.states.some((s) => s.name === "CheckDecision" && s.status === "FAILED"),
+    "CheckDecision failed the round",
+  );
   assert.deepEqual(
     summary!.reviewAudit!.map((a) => [a.decision, a.reviewer, a.via, a.round]),
     [
-      ["changes", "A. Attorney", "api", 0],
-      ["approve", "A. Attorney", "api", 1],
+      ["changes", principal, "api", 0],
+      ["rejected", "(unverified)", "callback", 1],
     ],
   );
   // Never the notes, never the token: not in the audit, the history, or the log.
-  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
-  const audit = JSON.stringify(db.prepare(`SELECT * FROM review_audit`).all());
-  db.close();
-  assert.doesNotMatch(audit, /Samplefield/);
+  const readDb = new Database(path.join(home, "affiant.db"), { readonly: true });
+  const audit = JSON.stringify(readDb.prepare(`SELECT * FROM review_audit_log`).all());
+  readDb.close();
+  assert.doesNotMatch(audit, /Samplefield|Jane Partner/);
   const history = JSON.stringify(
     (await sfn.send(new GetExecutionHistoryCommand({ executionArn: run.executionArn, maxResults: 1000 }))).events,
   );
@@ -203,7 +263,7 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
 });
 
 test("under serve, a review that never comes ends in Affiant.ReviewExpired on time, outputs kept", async () => {
-  const { sfn, aws } = await serveWithCase({ AFFIANT_REVIEW_EXPIRY_SECONDS: "3" });
+  const { sfn, apiSfn, aws } = await serveWithCase({ AFFIANT_REVIEW_EXPIRY_SECONDS: "3" });
   const run = await sfn.send(
     new StartExecutionCommand({
       stateMachineArn: machineArn,
@@ -212,7 +272,7 @@ test("under serve, a review that never comes ends in Affiant.ReviewExpired on ti
     }),
   );
   const done = await waitFor("review-expire-1 to end", async () => {
-    const d = await sfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
+    const d = await apiSfn.send(new DescribeExecutionCommand({ executionArn: run.executionArn }));
     return d.status === "RUNNING" ? undefined : d;
   });
   assert.equal(done.status, "FAILED");
@@ -220,7 +280,7 @@ test("under serve, a review that never comes ends in Affiant.ReviewExpired on ti
   const summary = await aws.describeExecution("review-expire-1");
   assert.deepEqual(
     summary!.reviewAudit!.map((a) => [a.decision, a.via]),
-    [["expired", "engine"]],
+    [["expired", "workflow"]],
   );
   assert.ok(summary!.states.some((s) => s.name === "ReviewExpired"));
 });

@@ -9,7 +9,8 @@
  */
 
 import assert from "node:assert/strict";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { test } from "node:test";
 import { type Browser, chromium } from "playwright-core";
 import { caseForm, makeTestHome, patientStages, samples, startServe, waitFor } from "../helpers.ts";
@@ -26,7 +27,10 @@ test("the viewer's review form and review document: the document (paragraphs, fa
   timeout: 15 * 60_000,
 }, async () => {
   const home = makeTestHome({ stages: patientStages });
-  const serve = await startServe({ ...home.env, AFFIANT_API_TOKEN: token });
+  // The token names its holder: the reviewer every decision made with it is recorded under.
+  const tokensFile = path.join(home.home, "tokens.json");
+  writeFileSync(tokensFile, JSON.stringify({ [token]: "A. Attorney" }));
+  const serve = await startServe({ ...home.env, AFFIANT_API_TOKEN: token, AFFIANT_API_TOKENS_FILE: tokensFile });
   let browser: Browser | undefined;
   const auth = { authorization: `Bearer ${token}` };
   const get = async (route: string) => (await (await fetch(serve.url + route, { headers: auth })).json()) as any;
@@ -87,7 +91,7 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     );
 
     // Changes without notes: the API refuses, the form says why, and the gate is as it was.
-    await page.fill("#review-reviewer", "A. Attorney");
+    await page.fill("#review-override-reason", "Checked every paragraph against the exhibits.");
     await page.check("#review-changes");
     await page.click("#review-submit");
     await page.waitForSelector("#review-error:not([hidden])");
@@ -98,9 +102,9 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     const still = await get(`/executions/${id}`);
     assert.deepEqual([still.waitingFor, still.review, still.reviewAudit], ["AttorneyReview", waiting.review, undefined]);
     // The form stays (no polling re-render under it): what was typed is still there.
-    assert.equal(await page.inputValue("#review-reviewer"), "A. Attorney");
+    assert.equal(await page.inputValue("#review-override-reason"), "Checked every paragraph against the exhibits.");
 
-    // Approve from the form: accepted, the execution runs on and ends.
+    // Approve from the form (the round on screen, the override reason for a failing draft): accepted, the execution runs on and ends.
     await page.check("#review-approve");
     await page.click("#review-submit");
     await page.waitForSelector("#review-form", { state: "detached" });

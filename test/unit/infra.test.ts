@@ -166,10 +166,13 @@ async function infraTests() {
     const table = tables.find((t) => t.name === "Routing")!;
     // The keys core/routing-store.ts writes and queries by.
     assert.deepEqual([table.inputs.hashKey, table.inputs.rangeKey, table.inputs.ttl.attributeName], ["model", "seq", "expiresAt"]);
-    // The keys core/review-store.ts writes: the gate and the audit log, kept (no TTL: the audit log is a record).
+    // The keys core/review-store.ts writes: the open gates; the decision records and the audit
+    // chain apart (no TTL: the audit log is a record, and deletion-protected where data is retained).
     const reviews = tables.find((t) => t.name === "Reviews")!;
     assert.deepEqual([reviews.inputs.hashKey, reviews.inputs.rangeKey, reviews.inputs.ttl], ["executionId", "sk", undefined]);
-    assert.equal(tables.length, 2);
+    const log = tables.find((t) => t.name === "ReviewLog")!;
+    assert.deepEqual([log.inputs.hashKey, log.inputs.rangeKey, log.inputs.ttl], ["executionId", "sk", undefined]);
+    assert.equal(tables.length, 3);
   });
 
   test("the state machine logs at ERROR without execution data, with X-Ray on", () => {
@@ -315,6 +318,7 @@ async function infraTests() {
       vaultKeyArn: production.keys.vault,
       routingTableArn: "r",
       reviewTableArn: "v",
+      reviewLogTableArn: "v-log",
       gpuClusterArn: clusterArn,
       registry,
       workerPools: production.workerPools,
@@ -388,6 +392,7 @@ async function infraTests() {
       vaultKeyArn: production.keys.vault,
       routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
       reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      reviewLogTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews-log",
       gpuClusterArn: clusterArn,
       registry,
       stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`,
@@ -412,7 +417,7 @@ async function infraTests() {
     );
   });
 
-  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject and AttorneyNotes the vault; the fallback only the guard's hashes; real values under private/ out of the fallback's, Index's and Score's reach", async () => {
+  test("least privilege: each sealed kind its own purpose; only Redact opens Extract's text, only Reinject, AttorneyNotes and RecordApproval the vault; the fallback only the guard's hashes; real values under private/ out of the fallback's, Index's and Score's reach; the review log is append-only", async () => {
     const targets = {
       region,
       accountId: account,
@@ -421,6 +426,7 @@ async function infraTests() {
       vaultKeyArn: production.keys.vault,
       routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
       reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      reviewLogTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews-log",
       registry,
       stateMachineArn: `arn:aws:states:${region}:${account}:stateMachine:affiant`,
       gpuClusterArn: "arn:aws:ecs:us-east-1:123456789012:cluster/gpu",
@@ -460,8 +466,8 @@ async function infraTests() {
     // AttorneyNotes opens it only to turn the people the attorney names into the draft's placeholders.
     assert.deepEqual(
       can("kms:Decrypt", "affiant-pii-vault"),
-      [lambdaFunctions.reinject, lambdaFunctions.reviewNotes].sort(),
-      "only Reinject and AttorneyNotes open the vault",
+      [lambdaFunctions.reinject, lambdaFunctions.reviewNotes, lambdaFunctions.recordApproval].sort(),
+      "only Reinject, AttorneyNotes and RecordApproval (the approved filing copy) open the vault",
     );
     assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact]);
     assert.deepEqual(
@@ -543,6 +549,58 @@ async function infraTests() {
     assert.ok(on("api", "states:GetExecutionHistory", `arn:aws:states:${region}:${account}:execution:affiant:*`));
     assert.ok(on("backfill", "s3:ListBucket", production.keys.bucket));
     assert.ok(!on("api", "s3:ListBucket", production.keys.bucket));
+    // The review log is append-only: no role may update or delete its items (decision records,
+    // the audit chain); only the API deletes, and only open gates (a used task token).
+    const reviewLog = targets.reviewLogTableArn;
+    for (const fn of fns) {
+      for (const action of ["dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteTable"])
+        assert.ok(!allowed(fn, action, reviewLog), `${fn} may ${action} on the review log`);
+      assert.ok(!allowed(fn, "dynamodb:UpdateItem", targets.reviewTableArn), `${fn} may update review gates`);
+    }
+    assert.deepEqual(
+      fns.filter((fn) => allowed(fn, "dynamodb:PutItem", reviewLog)).sort(),
+      ["api", lambdaFunctions.checkDecision].sort(),
+      "decision records (the API) and audit entries (CheckDecision) are the only writes",
+    );
+    assert.deepEqual(
+      fns.filter((fn) => allowed(fn, "dynamodb:DeleteItem", targets.reviewTableArn)),
+      ["api"],
+    );
+  });
+
+  test("API access: the review route has its own IAM policy; readers and operators cannot decide, reviewers can only decide (iam-simulate)", async () => {
+    const { apiAccessPolicies } = await import("../../infra/api-access.ts");
+    const { evaluateCall } = await import("../../rehearsal/evaluate.ts");
+    const apiArn = `arn:aws:execute-api:${region}:${account}:a1b2c3d4e5`;
+    const policies = apiAccessPolicies(apiArn);
+    const route = (method: string, p: string) => `${apiArn}/$default/${method}${p}`;
+    const review = route("POST", "/executions/vawa-1-p1/review");
+    const cases = [
+      ["readers", route("GET", "/executions/vawa-1-p1"), "allowed"],
+      ["readers", route("GET", "/executions/vawa-1-p1/declaration"), "allowed"],
+      ["readers", review, "denied"],
+      ["readers", route("POST", "/cases"), "denied"],
+      ["operators", route("POST", "/cases"), "allowed"],
+      ["operators", route("POST", "/cases/vawa-1/executions"), "allowed"],
+      ["operators", review, "denied"],
+      ["reviewers", review, "allowed"],
+      ["reviewers", route("GET", "/executions/vawa-1-p1"), "denied"],
+      ["reviewers", route("POST", "/cases/vawa-1/executions"), "denied"],
+    ] as const;
+    for (const [who, resource, expect] of cases) {
+      const verdict = await evaluateCall(
+        {
+          caller: who,
+          principal: `arn:aws:iam::${account}:role/${who}`,
+          identityPolicies: [{ name: who, policy: policies[who] }],
+          action: "execute-api:Invoke",
+          resource,
+          expect,
+        },
+        account,
+      );
+      assert.ok(verdict.ok, `${who} ${resource}: ${verdict.result} (${verdict.detail}), expected ${expect}`);
+    }
   });
 
   test("Index and Score may invoke exactly the registry's embedding.bedrock.model, not the default Titan, when it names another", async () => {
@@ -554,6 +612,7 @@ async function infraTests() {
       vaultKeyArn: production.keys.vault,
       routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
       reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      reviewLogTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews-log",
       registry,
     };
     const other = "amazon.titan-embed-text-v1";
@@ -578,6 +637,7 @@ async function infraTests() {
       vaultKeyArn: production.keys.vault,
       routingTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/routing",
       reviewTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews",
+      reviewLogTableArn: "arn:aws:dynamodb:us-east-1:123456789012:table/reviews-log",
       registry,
     };
     const fallback = (await resolve(pulumi.output(functionPermissions(cloud, lambdaFunctions.fallback, targets)))) as Permission[];
@@ -632,6 +692,7 @@ async function infraTests() {
       bucketName: "b",
       routingTableName: "t",
       reviewTableName: "r",
+      reviewLogTableName: "r-log",
       dataKeyArn: "d",
       vaultKeyArn: "v",
       registryFile: productionRegistryFile,
@@ -671,6 +732,7 @@ async function infraTests() {
       bucketName: "b",
       routingTableName: "t",
       reviewTableName: "r",
+      reviewLogTableName: "r-log",
       dataKeyArn: "d",
       vaultKeyArn: "v",
       registryFile: productionRegistryFile,
@@ -718,7 +780,7 @@ async function infraTests() {
       ["dev", dev, false],
     ] as const) {
       const data = resources.filter((r) => dataTypes.includes(r.type));
-      assert.equal(data.length, 7, `${stackName}: the bucket, two keys, the routing and review tables, two log groups`);
+      assert.equal(data.length, 8, `${stackName}: the bucket, two keys, the routing, review and review log tables, two log groups`);
       for (const r of data)
         assert.equal(retainOnDelete.get(`${stackName}/${r.type}/${r.name}`), retained, `${stackName}: ${r.name} retainOnDelete`);
       const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket")!;

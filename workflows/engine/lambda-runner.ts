@@ -30,6 +30,8 @@ const modules: Record<LambdaFunction, () => Promise<{ handler: Handler }>> = {
   "admit-gpu": () => import("../../functions/admit-gpu.ts") as Promise<{ handler: Handler }>,
   "request-review": () => import("../../functions/request-review.ts") as Promise<{ handler: Handler }>,
   "review-notes": () => import("../../functions/review-notes.ts") as Promise<{ handler: Handler }>,
+  "check-decision": () => import("../../functions/check-decision.ts") as Promise<{ handler: Handler }>,
+  "record-approval": () => import("../../functions/record-approval.ts") as Promise<{ handler: Handler }>,
 };
 
 /** Which of our functions an ARN (or name) from the definition refers to. */

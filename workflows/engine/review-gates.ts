@@ -3,20 +3,23 @@
  * with the execution in the history database (never logged, never in the history's events):
  * the engine's task (history-db.ts, what Step Functions keeps) and the review API's gate (the
  * review store, what DynamoDB keeps in AWS). The run in this process then stops, and the
- * execution stays RUNNING, waiting. A decision (the API, the CLI, the viewer, `run --approve`,
- * or SendTaskSuccess on `/sfn`) uses the token once and runs the same definition on from
- * AttorneyReview, in whichever process decided: the task returns the decision, as
- * SendTaskSuccess makes it return in AWS. A gate whose window passes is answered with
- * `States.Timeout`, which the state catches into a `ReviewExpiredError`.
+ * execution stays RUNNING, waiting. A decision (the API, the CLI, the viewer, `run --approve`)
+ * is checked against the open round, recorded as a decision record, and answers the task with
+ * the record's id, as SendTaskSuccess does in AWS; SendTaskSuccess on `/sfn` answers it with
+ * whatever its caller sent. Either way the definition runs on from AttorneyReview in whichever
+ * process decided, and CheckDecision, not this file, decides whether the answer is a decision
+ * (and audits it). A gate whose window passes is answered with `States.Timeout`, which the
+ * state catches into AuditExpiry and a `ReviewExpiredError`.
  */
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { NotFoundError, NotWaitingForReviewError, StatesError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import {
   checkReviewDecision,
-  type ReviewAuditEntry,
+  type DecisionRecord,
+  type GateStatus,
+  type ReviewCallback,
   type ReviewDecisionInput,
-  type ReviewOutput,
   reviewExpirySeconds,
   reviewNotesKey,
 } from "../../core/review.ts";
@@ -36,16 +39,21 @@ export interface ReviewRequest {
     runKey: string;
     version: string;
     round: number;
+    gateStatus: string;
     state: Record<string, unknown>;
   };
 }
 
-/** `approve` at start: the gate approves as soon as it is reached. */
+/**
+ * `approve` at start: the gate approves as soon as it is reached, unattended (no reviewer;
+ * approval.json and the filing copy say the draft was not reviewed by an attorney).
+ */
 export interface StartApproval {
-  reviewer: string;
   /** How it was approved, for the audit log: e.g. "run --approve". */
   via: string;
 }
+
+const gateStatusOf = (s: string): GateStatus => (s === "passed" ? "passed" : "failing-review");
 
 type Resolution = { kind: "output"; output: unknown } | { kind: "failure"; error: string; cause: string } | { kind: "expired" };
 
@@ -87,15 +95,19 @@ export class ReviewGates {
     const approval = this.atStart.get(executionId);
     if (approval) {
       this.atStart.delete(executionId);
-      const output: ReviewOutput = {
-        decision: "approve",
-        reviewer: approval.reviewer,
-        decidedAt: new Date().toISOString(),
+      return this.record({
+        decisionId: randomUUID(),
+        executionId,
+        round: p.round,
         version: p.version,
+        decision: "approve",
+        reviewer: null,
+        unattended: true,
         via: approval.via,
-      };
-      this.audit(executionId, output, p.round, 0);
-      return output;
+        decidedAt: new Date().toISOString(),
+        gateStatus: gateStatusOf(p.gateStatus),
+        notesChars: 0,
+      });
     }
     // A fresh token per gate, not the context's (the engine's `$$.Task.Token` is one per execution).
     const token = `AQC${randomBytes(48).toString("base64url")}`;
@@ -119,6 +131,7 @@ export class ReviewGates {
       runKey: p.runKey,
       openedAt: task.openedAt,
       expiresAt,
+      gateStatus: gateStatusOf(p.gateStatus),
     });
     this.suspendedRuns.add(executionId);
     this.armExpiry(task);
@@ -155,13 +168,16 @@ export class ReviewGates {
 
   /**
    * A decision for a waiting execution (the local API, the viewer, the CLI). Checked before
-   * anything changes: a known decision, notes that fit, an execution waiting here; then the
-   * token is used (once), the decision audited, and the execution runs on.
+   * anything changes: an execution waiting here, the round it waits in, a known decision, notes
+   * that fit, an override reason for a draft that failed the quality gate; then the token is
+   * used (once), the decision recorded, and the execution runs on (CheckDecision audits it).
    */
-  async accept(executionId: string, input: ReviewDecisionInput): Promise<{ done: Promise<ExecutionSummary> }> {
+  async accept(
+    executionId: string,
+    input: ReviewDecisionInput,
+  ): Promise<{ done: Promise<ExecutionSummary>; decisionId: string; round: number }> {
     const row = this.engine.db.getExecution(executionId);
     if (!row) throw new NotFoundError(`execution ${executionId} not found`);
-    const { decision, notes } = checkReviewDecision(input);
     const task = this.task(executionId);
     if (row.status !== "RUNNING" || !task)
       throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${row.status})`);
@@ -170,6 +186,9 @@ export class ReviewGates {
       await this.expire(executionId);
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${task.expiresAt}`);
     }
+    // A gate whose verdict is unknown counts as failing: approving it needs a reason.
+    const gateStatus = this.store.gateSync(executionId)?.gateStatus ?? "failing-review";
+    const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: task.round, gateStatus });
     // The review API's gate first: of two decisions racing, one closes it.
     if (!this.store.closeGateSync(executionId, task.token))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
@@ -180,23 +199,31 @@ export class ReviewGates {
       notesKey = reviewNotesKey(state.runKey, task.round);
       await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
-    const output: ReviewOutput = {
+    const output = this.record({
+      decisionId: randomUUID(),
+      executionId,
+      round: task.round,
+      version: task.version,
       decision,
       reviewer: input.reviewer,
-      decidedAt: new Date().toISOString(),
-      version: task.version,
+      unattended: false,
       via: input.via,
+      decidedAt: new Date().toISOString(),
+      gateStatus,
+      notesChars: notes.length,
+      ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
-    };
-    this.audit(executionId, output, task.round, notes.length);
+    });
     const done = this.resume(task, { kind: "output", output });
     if (!done) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
-    return { done };
+    return { done, decisionId: output.decisionId, round: task.round };
   }
 
   /**
    * SendTaskSuccess / SendTaskFailure for AttorneyReview's token (the `/sfn` endpoint): what the
-   * review API calls in AWS. Undefined when the token is no open review task's.
+   * review API calls in AWS. The payload goes to the task as sent: CheckDecision accepts it
+   * only as the id of a decision record of this round. Undefined when the token is no open
+   * review task's.
    */
   answer(token: string, answer: { output: unknown } | { error: string; cause: string }): Promise<ExecutionSummary> | undefined {
     const task = this.engine.db.reviewTask({ token });
@@ -211,19 +238,8 @@ export class ReviewGates {
     const task = this.task(executionId);
     if (!task) return undefined;
     this.store.closeGateSync(executionId, task.token);
-    const done = this.resume(task, { kind: "expired" });
-    if (!done) return undefined;
-    this.store.addAuditSync({
-      executionId,
-      reviewer: "(none)",
-      decision: "expired",
-      version: task.version,
-      round: task.round,
-      via: "engine",
-      notesChars: 0,
-      decidedAt: new Date().toISOString(),
-    });
-    return done;
+    // AuditExpiry (the state the Catch leads to) audits it.
+    return this.resume(task, { kind: "expired" });
   }
 
   /** Arms expiry for every open gate (a long-lived engine: `affiant serve`). */
@@ -244,7 +260,7 @@ export class ReviewGates {
             review: { round: task.round, version: task.version, openedAt: task.openedAt, expiresAt: task.expiresAt },
           }
         : {}),
-      ...(audit.length ? { reviewAudit: audit.map(({ executionId: _, ...a }) => a) } : {}),
+      ...(audit.length ? { reviewAudit: audit.map(({ executionId: _, prevHash: __, ...a }) => a) } : {}),
     };
   }
 
@@ -262,19 +278,11 @@ export class ReviewGates {
     return this.engine.resumeAtGate(task.executionId, task.state);
   }
 
-  private audit(executionId: string, output: ReviewOutput, round: number, notesChars: number): void {
-    const entry: ReviewAuditEntry = {
-      executionId,
-      reviewer: output.reviewer,
-      decision: output.decision,
-      version: output.version,
-      round,
-      via: output.via,
-      notesChars,
-      decidedAt: output.decidedAt,
-    };
-    this.store.addAuditSync(entry);
-    log("info", "review.decided", { execution: executionId, decision: output.decision, via: output.via, round });
+  /** Keeps the decision record (the review API's, as in AWS); the task's answer is its id alone. */
+  private record(record: DecisionRecord): ReviewCallback {
+    this.store.putDecisionSync(record);
+    log("info", "review.recorded", { execution: record.executionId, decision: record.decision, via: record.via, round: record.round });
+    return { decisionId: record.decisionId };
   }
 
   private armExpiry(task: ReviewTask): void {

@@ -19,14 +19,13 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
     rows: 6,
     placeholder: "What to change (required for changes). Names are redacted before any model reads them.",
   });
-  const reviewer = h("input", {
-    id: "review-reviewer",
-    name: "reviewer",
-    type: "text",
-    required: true,
-    maxlength: 200,
-    autocomplete: "name",
-    placeholder: "Your name",
+  // Approving a draft that failed the quality gate needs a reason (the API refuses it without one).
+  const overrideReason = h("textarea", {
+    id: "review-override-reason",
+    name: "overrideReason",
+    rows: 2,
+    maxlength: 2000,
+    placeholder: "Only to approve a draft that failed the quality gate: why it is fit to file.",
   });
   const message = h("p", { id: "review-error", class: "error-text", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "button", id: "review-submit" }, "Send decision");
@@ -40,10 +39,12 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
         submit.disabled = true;
         message.hidden = true;
         const decision = changes.checked ? "changes" : "approve";
+        // The round on screen: a decision on a draft that has since changed is refused (409).
         apiPost(`/executions/${encodeURIComponent(summary.executionId)}/review`, {
           decision,
+          round: review?.round,
           notes: notes.value || undefined,
-          reviewer: reviewer.value,
+          overrideReason: overrideReason.value || undefined,
           via: "viewer",
         })
           .then(() => onDecided())
@@ -63,8 +64,9 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
       ]),
       h("label", { for: "review-notes" }, "Notes"),
       notes,
-      h("label", { for: "review-reviewer" }, "Reviewer"),
-      reviewer,
+      h("label", { for: "review-override-reason" }, "Override reason"),
+      overrideReason,
+      h("p", { class: "muted small", id: "review-identity" }, "Recorded under the holder of the API token this page uses."),
       message,
       submit,
     ],
