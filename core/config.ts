@@ -121,6 +121,12 @@ export const settings = {
   ),
   AFFIANT_OPENROUTER_BASE_URL: s(url, "an http(s) URL", "OpenRouter's API", "where OpenRouter requests go"),
   AFFIANT_BEDROCK_ENDPOINT: s(url, "an http(s) URL", "the region's endpoint", "where Bedrock requests go"),
+  AFFIANT_BEDROCK_CONTROL_ENDPOINT: s(
+    url,
+    "an http(s) URL",
+    "the region's endpoint",
+    "where `affiant models check --bedrock` asks GetFoundationModel (Bedrock's control plane)",
+  ),
   AFFIANT_SFN_ENDPOINT: s(
     url,
     "an http(s) URL",

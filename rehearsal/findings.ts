@@ -26,6 +26,16 @@ export const findings: Array<[string, RegExp, string]> = [
   ["run", /Acquire \(acquire Lambda → ECS RunTask, ready queue\) answered by a warm worker/, "the Acquire is answered by a warm worker"],
   ["run", /slow start: the first ECS task starts 120 s late/, "provisioning is not a stall"],
   ["run", /stall: .* reaches the fallback within HeartbeatSeconds/, "a stall still reaches the fallback"],
+  [
+    "lifecycle",
+    /model lifecycle: each Bedrock id in a deployable registry is Active/,
+    "no fallback chain starts with a retired Bedrock model",
+  ],
+  [
+    "lifecycle",
+    /model lifecycle: `affiant models check --bedrock` asks GetFoundationModel/,
+    "a deploy can ask Bedrock for each model's lifecycle",
+  ],
 ];
 
 /** One row per finding (its check is in the list), and three bundle checks per deployed function. */

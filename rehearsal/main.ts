@@ -16,11 +16,14 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { hostPath } from "../core/config.ts";
+import { signedFoundationModelLookup } from "../core/providers/bedrock-control.ts";
+import { loadLifecycleSnapshot, registryBedrockIds, registryLifecycleProblems } from "../core/providers/bedrock-lifecycle.ts";
 import { providerSecrets } from "../core/providers/index.ts";
 import { loadRegistry } from "../core/registry.ts";
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { productionRegistryFile, productionRegistryProblems } from "../infra/production.ts";
+import { checkBedrockLifecycle, startFoundationModelStandIn } from "../workflows/bedrock-lifecycle-check.ts";
 import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
 import { type Bundle, bundleFunction, bundleHolds } from "./bundle.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
@@ -33,6 +36,8 @@ import { account, type Synthesized, synthesize } from "./synth.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
+/** Registries a stage can deploy: the production profile and the toy one a dev stage may use. */
+const deployableRegistries = [productionRegistryFile, "models/registry.json"];
 
 async function main() {
   const args = process.argv.slice(2);
@@ -73,6 +78,37 @@ async function main() {
     );
     return `models/registry.json refused: ${toy.length} problems, e.g. "${toy[0]}"`;
   });
+
+  await attempt("lifecycle", "model lifecycle: each Bedrock id in a deployable registry is Active in Bedrock's lifecycle snapshot", () => {
+    const snapshot = loadLifecycleSnapshot();
+    const today = new Date().toISOString().slice(0, 10);
+    const problems = deployableRegistries.flatMap((file) =>
+      registryLifecycleProblems(loadRegistry(path.join(root, file)), snapshot, today).map((p) => `${file}: ${p}`),
+    );
+    must(problems.length === 0, problems.join("; "));
+    return `${registryBedrockIds(syn.registry).join(", ")} (snapshot read ${snapshot.read})`;
+  });
+  await attempt(
+    "lifecycle",
+    "model lifecycle: `affiant models check --bedrock` asks GetFoundationModel, signed, for each Bedrock id",
+    async () => {
+      const snapshot = loadLifecycleSnapshot();
+      const control = await startFoundationModelStandIn(snapshot);
+      try {
+        const lookup = signedFoundationModelLookup({
+          region: "us-east-1",
+          endpoint: control.origin,
+          credentials: async () => ({ accessKeyId: "AKIDREHEARSAL", secretAccessKey: "rehearsal" }),
+        });
+        const rows = await checkBedrockLifecycle(syn.registry, lookup, snapshot);
+        const bad = rows.filter((r) => r.problems.length);
+        must(bad.length === 0, bad.map((r) => `${r.id}: ${r.problems.join("; ")}`).join(" | "));
+        return rows.map((r) => `${r.modelId} ${r.status}`).join(", ");
+      } finally {
+        await control.close();
+      }
+    },
+  );
 
   // 2. The secret.
   await attempt("secret", "OpenRouterApiKey has a placeholder, is linked, and is in no plain environment", () => {
