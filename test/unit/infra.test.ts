@@ -504,8 +504,8 @@ async function infraTests() {
     assert.deepEqual(
       bedrock(lambdaFunctions.fallback).sort(),
       [
-        `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`,
-        "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+        `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0`,
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
         `arn:aws:bedrock:${region}:${account}:inference-profile/us.amazon.nova-pro-v1:0`,
         "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0",
         `arn:aws:bedrock:${region}:${account}:inference-profile/us.meta.llama3-3-70b-instruct-v1:0`,
