@@ -20,6 +20,8 @@ import { modelsPrefix } from "./storage.ts";
 
 /** The ECS GPU-optimised Amazon Linux 2023 AMI, resolved by EC2 at each launch. */
 export const gpuAmiParameter = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
+/** AWS's managed policy for the SSM agent (Session Manager); the instance role carries it. */
+export const sessionManagerPolicyArn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
 /** Where the instances keep the GGUF files they sync from the bucket at boot. */
 export const hostModelsDir = "/opt/affiant/models";
 
@@ -89,7 +91,12 @@ export function buildGpuCluster(cloud: Cloud, options: GpuOptions): GpuCluster {
   // The instances: ECS agent, GPU support, task roles kept away from the instance's own credentials.
   const instanceRole = new aws.iam.Role("GpuInstanceRole", {
     assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
-    managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
+    managedPolicyArns: [
+      "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+      // Session Manager: `aws ssm start-session --target <instance>` opens a shell on a stuck
+      // instance through the ssm, ssmmessages and ec2messages endpoints (infra/network.ts).
+      sessionManagerPolicyArn,
+    ],
   });
   new aws.iam.RolePolicy("GpuInstanceModels", {
     role: instanceRole.id,

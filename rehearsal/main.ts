@@ -32,6 +32,7 @@ import { checkDockerfileUser } from "./dockerfile.ts";
 import { evaluateCall } from "./evaluate.ts";
 import { recordFindingCoverage } from "./findings.ts";
 import { rehearseFirstExecution } from "./first-execution.ts";
+import { judgeReachability, vpcEndpoints } from "./reachability.ts";
 import { account, type Synthesized, synthesize } from "./synth.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -274,6 +275,22 @@ async function main() {
     rows.filter((r) => r.area === "iam" && !r.ok).length === 0,
     `${allowed} allowed as expected`,
   );
+
+  // 6b. Every call made from inside the VPC has a way out of it.
+  await attempt("network", "reachability: every AWS API each component calls is reachable from where it runs", () => {
+    const r = judgeReachability(syn, calls);
+    must(r.unreachable.length === 0, r.unreachable.join("; "));
+    return `${r.checked} component/API pairs in the VPC through ${[...r.endpoints].sort().join(", ")}${r.nat ? " and a NAT" : ""}; ${r.outside} calls from outside it`;
+  });
+  await attempt("network", "reachability: the same check refuses the stack without its sqs endpoint", () => {
+    const without = new Set([...vpcEndpoints(syn)].filter((e) => e !== "sqs"));
+    const r = judgeReachability(syn, calls, without);
+    must(
+      r.unreachable.some((u) => u.startsWith("worker task: sqs:ReceiveMessage")),
+      `without sqs it found only: ${r.unreachable.join("; ") || "nothing"}`,
+    );
+    return r.unreachable.filter((u) => u.includes("sqs")).join("; ");
+  });
 
   // 7. Every finding the rehearsal exists for still has its check.
   recordFindingCoverage(Object.keys(syn.table).length);

@@ -294,6 +294,21 @@ async function infraTests() {
     }
   });
 
+  test("Session Manager reaches a GPU instance: the instance role carries AmazonSSMManagedInstanceCore and every managed policy's agents have their endpoints", async () => {
+    const { managedPolicyEndpoints } = await import("../../infra/network.ts");
+    const services = new Set(
+      all("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => String(e.inputs.serviceName).replace(`com.amazonaws.${region}.`, "")),
+    );
+    const role = one("aws:iam/role:Role", "GpuInstanceRole");
+    assert.ok(role.inputs.managedPolicyArns.includes("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+    for (const arn of role.inputs.managedPolicyArns as string[]) {
+      const needed = managedPolicyEndpoints[arn];
+      assert.ok(needed, `${arn}: no declared endpoints in infra/network.ts`);
+      for (const e of needed) assert.ok(services.has(e), `${arn} needs the ${e} endpoint`);
+    }
+    for (const e of ["ssm", "ssmmessages", "ec2messages"]) assert.ok(services.has(e), `endpoint for ${e}`);
+  });
+
   test("the state machine only invokes the Lambdas; the acquire Lambda may run only the worker task definitions on the cluster and pass only their roles", async () => {
     const policy = JSON.parse(one("aws:iam/rolePolicy:RolePolicy", "StateMachinePolicy").inputs.policy);
     assert.ok(
