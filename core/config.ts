@@ -133,6 +133,12 @@ export const settings = {
     "the region's endpoint",
     "where Step Functions requests go (the worker's answers, the API, the backfill)",
   ),
+  AFFIANT_MODEL_SOURCE: s(
+    z.string().regex(/^s3:\/\/[^/]+\/.*$/),
+    "s3://<bucket>/<prefix>/",
+    "unset (the model file must already be in AFFIANT_MODELS_DIR)",
+    "where a GPU worker fetches its model file from before loading it (resumable ranged GETs, verified)",
+  ),
   AFFIANT_BUCKET: name("blobs in this S3 bucket (SSE-KMS) instead of `<home>/blobs`"),
   AFFIANT_BUCKET_KMS_KEY_ID: name("the bucket's KMS key for the objects written"),
   AFFIANT_KMS_KEY_ID: name("seal the PII vault with a KMS envelope under this key"),

@@ -14,6 +14,7 @@ import { loadRegistry, modelEntry, modelFilePath } from "../../core/registry.ts"
 import type { StageMetrics } from "../../core/stages/report.ts";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import { planModel } from "./context-plan.ts";
+import { ensureModelFile } from "./model-fetch.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 
 /** The one model this process ever loads, kept between tasks with its context released. */
@@ -38,6 +39,8 @@ export async function preloadModel(modelId: string): Promise<WarmModel> {
   if (injectedFault(stage) === "slow-start") await new Promise((r) => setTimeout(r, (env.AFFIANT_SLOW_START_SECONDS ?? 120) * 1000));
   const registry = loadRegistry();
   const model = modelEntry(registry, modelId);
+  // The model's file from S3 when AFFIANT_MODEL_SOURCE names it (model-fetch.ts): counted in the Acquire budget.
+  await ensureModelFile(registry, modelId);
   const modelPath = modelFilePath(registry, modelId);
   const host = registry.hostClasses[model.hostClass]!;
   const llama = await openLlama();

@@ -251,6 +251,9 @@ async function infraTests() {
     const userData = Buffer.from(template.inputs.userData, "base64").toString();
     assert.match(userData, /ECS_CLUSTER=affiant-production-gpu/);
     assert.match(userData, /ECS_ENABLE_GPU_SUPPORT=true/);
+    // Nothing at boot depends on the AMI's tools, and no model is copied before the agent starts.
+    assert.doesNotMatch(userData, /^\s*aws\s/m, "the user data runs the AWS CLI");
+    assert.match(userData, /chown 10001:10001 \/opt\/affiant\/models/);
     const provider = one("aws:ecs/capacityProvider:CapacityProvider").inputs.autoScalingGroupProvider;
     assert.equal(provider.autoScalingGroupArn, asg.state.arn);
     assert.equal(provider.managedScaling.status, "ENABLED");
@@ -292,6 +295,22 @@ async function infraTests() {
         }
       }
     }
+  });
+
+  test("each worker fetches only its own model from the bucket's models/ prefix into a writable host folder", () => {
+    const source = `s3://${one("aws:s3/bucket:Bucket").state.bucket}/models/`;
+    for (const t of all("aws:ecs/taskDefinition:TaskDefinition")) {
+      const [container] = JSON.parse(t.inputs.containerDefinitions);
+      const env = Object.fromEntries(container.environment.map((v: { name: string; value: string }) => [v.name, v.value]));
+      assert.equal(env.AFFIANT_MODEL_SOURCE, source, t.inputs.family);
+      assert.ok(env.AFFIANT_PRELOAD_MODEL, "the one model it fetches");
+      assert.deepEqual(container.mountPoints, [{ sourceVolume: "models", containerPath: "/models", readOnly: false }]);
+    }
+    assert.equal(
+      all("aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "GpuInstanceModels").length,
+      0,
+      "the instance reads no model",
+    );
   });
 
   test("Session Manager reaches a GPU instance: the instance role carries AmazonSSMManagedInstanceCore and every managed policy's agents have their endpoints", async () => {
