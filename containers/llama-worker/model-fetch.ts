@@ -29,7 +29,7 @@ export interface FetchModelOptions {
   modelId: string;
   /** The registry's sha256 of the file, when it records one. Default: none (size and ETag only). */
   sha256?: string;
-  /** Bytes per ranged GET. Default: 64 MiB. */
+  /** Bytes per ranged GET: AWS's S3 performance whitepaper names 8 or 16 MB as typical. Default: 16 MiB. */
   partBytes?: number;
   signal?: AbortSignal;
   /** After each part: bytes on disk and the object's size. */
@@ -87,7 +87,7 @@ export async function fetchModel(o: FetchModelOptions): Promise<FetchModelResult
   else rmSync(part, { force: true });
   const resumedFrom = offset;
   writeFileSync(partMeta, JSON.stringify(source));
-  const partBytes = o.partBytes ?? 64 * 2 ** 20;
+  const partBytes = o.partBytes ?? 16 * 2 ** 20;
   const fh = await open(part, "a");
   try {
     while (offset < size) {

@@ -669,6 +669,20 @@ async function infraTests() {
     );
   });
 
+  test("the Acquire budget covers the cold path of the largest stage model (instance, image, model fetch, load); 600 s does not", async () => {
+    const { coldPathSeconds } = await import("../../core/config.ts");
+    const largest = Math.max(...Object.values(registry.stages).map((st) => registry.models[st.model]?.sizeBytes ?? 0));
+    assert.ok(largest > 8e9, "the 14B writer");
+    assert.ok(registry.workers.acquireSeconds >= coldPathSeconds(largest));
+    const short = { ...registry, workers: { ...registry.workers, acquireSeconds: 600 } };
+    assert.ok(
+      productionRegistryProblems(short).some((p) =>
+        /workers\.acquireSeconds 600 s is under the cold path of a 9\.0 GB model, \d+ s/.test(p),
+      ),
+      productionRegistryProblems(short).join("\n"),
+    );
+  });
+
   test("task definitions run the worker image by digest, never a tag", () => {
     for (const t of all("aws:ecs/taskDefinition:TaskDefinition"))
       assert.equal(JSON.parse(t.inputs.containerDefinitions)[0].image, image, t.name);
