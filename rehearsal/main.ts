@@ -25,7 +25,7 @@ import type { DeployedFunction } from "../infra/permissions.ts";
 import { productionRegistryFile, productionRegistryProblems } from "../infra/production.ts";
 import { checkBedrockLifecycle, startFoundationModelStandIn } from "../workflows/bedrock-lifecycle-check.ts";
 import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
-import { type Bundle, bundleFunction, bundleHolds } from "./bundle.ts";
+import { type Bundle, bundleFunction, bundleHolds, nativePackages, sstInstallArgs, sstPackageJson } from "./bundle.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { attempt, must, record, rows } from "./checklist.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
@@ -203,6 +203,42 @@ async function main() {
       must(out === "function", `export ${b.exportName} is ${out}`);
     });
   }
+
+  await attempt(
+    "bundle",
+    "bundles: install packages are npm-installed as SST installs them (generated package.json, linux/x64), not copied",
+    () => {
+      const installed = (Object.entries(syn.table) as Array<[DeployedFunction, Synthesized["table"][DeployedFunction]]>).filter(
+        ([n, spec]) => spec.install?.length && bundles[n],
+      );
+      must(installed.length > 0, "no function installs packages");
+      for (const [n, spec] of installed) {
+        const b = bundles[n]!;
+        const manifest = JSON.parse(readFileSync(path.join(b.dir, "package.json"), "utf8"));
+        must(JSON.stringify(manifest) === JSON.stringify(sstPackageJson(root, spec.install!)), `${n}: package.json is not SST's`);
+        for (const [pkg, version] of Object.entries(manifest.dependencies as Record<string, string>)) {
+          const got = JSON.parse(readFileSync(path.join(b.dir, "node_modules", pkg, "package.json"), "utf8")).version;
+          must(version === "*" || got === version, `${n}: ${pkg} ${got}, package.json pins ${version}`);
+        }
+      }
+      return `${installed.length} functions: npm ${sstInstallArgs.join(" ")}`;
+    },
+  );
+  await attempt(
+    "bundle",
+    "bundles: native addons SST's npm install builds are for the Lambda runtime's Node, not only the deployer's",
+    () => {
+      const runtime = /runtime: "nodejs(\d+)\.x"/.exec(readFileSync(path.join(root, "sst.config.ts"), "utf8"))?.[1];
+      must(runtime, "sst.config.ts names no nodejsNN.x runtime");
+      const native = Object.values(bundles).flatMap((b) => nativePackages(b!).map((p) => `${b!.name}: ${p}`));
+      const here = process.versions.node.split(".")[0];
+      must(
+        native.length === 0 || here === runtime,
+        `${[...new Set(native)].join(", ")}: the install script fetches or builds the binary for Node ${here} (this machine), the functions run nodejs${runtime}.x: deploy from Node ${runtime}`,
+      );
+      return native.length ? `${native.join(", ")} on Node ${here} = nodejs${runtime}.x` : "no native addons";
+    },
+  );
 
   // 3b. The bundled handlers, run against the emulators with the stack's environment.
   const recorded = await rehearseFirstExecution(root, syn, bundles, work);
