@@ -11,11 +11,10 @@
  * import of node-llama-cpp on a Lambda path fails the bundle, as it would fail `sst deploy`.
  */
 
-import { execFile } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import { build, type Metafile } from "esbuild";
 import type { FunctionSpec } from "../infra/functions.ts";
 
@@ -97,21 +96,9 @@ async function installAsSst(root: string, dir: string, packages: readonly string
       rmSync(at, { recursive: true, force: true });
       mkdirSync(at, { recursive: true });
       writeFileSync(path.join(at, "package.json"), JSON.stringify(manifest));
-      try {
-        // --prefer-offline/--no-audit/--no-fund change where metadata comes from and what is
-        // reported, not what is installed: the project's own npm ci fills the cache.
-        await promisify(execFile)("npm", [...sstInstallArgs, "--prefer-offline", "--no-audit", "--no-fund"], {
-          cwd: at,
-          timeout: 240_000,
-          maxBuffer: 16 * 2 ** 20,
-        });
-      } catch (err) {
-        const e = err as Error & { stderr?: string; killed?: boolean };
-        const tail = (e.stderr ?? e.message).trim().split("\n").slice(-3).join(" | ");
-        throw new Error(
-          `npm install (as SST runs it) of ${Object.keys(manifest.dependencies).join(", ")} failed${e.killed ? " (240 s)" : ""}: ${tail}`,
-        );
-      }
+      // --prefer-offline/--no-audit/--no-fund change where metadata comes from and what is
+      // reported, not what is installed: the project's own npm ci fills the cache.
+      await runNpm(at, [...sstInstallArgs, "--prefer-offline", "--no-audit", "--no-fund"], Object.keys(manifest.dependencies));
       return at;
     })();
     installs.set(key, done);
@@ -119,6 +106,34 @@ async function installAsSst(root: string, dir: string, packages: readonly string
   const at = await done;
   cpSync(path.join(at, "node_modules"), path.join(dir, "node_modules"), { recursive: true });
   writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest));
+}
+
+/** npm in its own process group, killed whole (its install scripts too) after 240 s. */
+function runNpm(cwd: string, args: string[], packages: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", args, { cwd, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {}
+    }, 240_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) return resolve();
+      const tail = stderr.trim().split("\n").slice(-3).join(" | ");
+      reject(
+        new Error(
+          `npm install (as SST runs it) of ${packages.join(", ")} failed${timedOut ? " (killed after 240 s)" : ` (exit ${code})`}: ${tail}`,
+        ),
+      );
+    });
+  });
 }
 
 /**
