@@ -4,33 +4,14 @@
  * the client signed, and the two signatures are compared in constant time: no hand-written
  * canonicalisation to drift from AWS's.
  */
-import { createHash, createHmac, timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { SignatureV4 } from "@smithy/signature-v4";
 
 import { ReplayCacheFullError, SigV4Error } from "../core/errors.ts";
+import { NodeSha256 } from "../core/node-sha256.ts";
 
 /** Its errors live with every other in core/errors.ts; re-exported for its callers. */
-export { ReplayCacheFullError, SigV4Error };
-
-/** node:crypto behind the Hash interface the signer expects (update / digest). */
-export class NodeSha256 {
-  private readonly hash;
-  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-    this.hash = secret === undefined ? createHash("sha256") : createHmac("sha256", toBuffer(secret));
-  }
-  update(data: string | ArrayBuffer | ArrayBufferView): void {
-    this.hash.update(toBuffer(data));
-  }
-  async digest(): Promise<Uint8Array> {
-    return new Uint8Array(this.hash.digest());
-  }
-}
-
-function toBuffer(data: string | ArrayBuffer | ArrayBufferView): Buffer {
-  if (typeof data === "string") return Buffer.from(data, "utf8");
-  if (ArrayBuffer.isView(data)) return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return Buffer.from(data);
-}
+export { NodeSha256, ReplayCacheFullError, SigV4Error };
 
 export interface SignedRequest {
   method: string;

@@ -101,9 +101,10 @@ models
   .description("GGUF metadata, memory at the configured context, and whether each model fits its host")
   .option("--json", "JSON on stdout")
   .option("--verify", "also check each file's sha256 against the registry")
-  .action(async (opts: { json?: boolean; verify?: boolean }) => {
-    const { modelsCheckCommand } = await import("./models-command.ts");
-    process.exitCode = await modelsCheckCommand(opts);
+  .option("--bedrock", "instead, ask Bedrock (GetFoundationModel) whether each Bedrock model the registry calls is Active")
+  .action(async (opts: { json?: boolean; verify?: boolean; bedrock?: boolean }) => {
+    const { modelsCheckCommand, bedrockCheckCommand } = await import("./models-command.ts");
+    process.exitCode = opts.bedrock ? await bedrockCheckCommand(opts) : await modelsCheckCommand(opts);
   });
 
 models

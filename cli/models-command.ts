@@ -1,5 +1,6 @@
-/** `affiant models check [--json] [--verify]` */
+/** `affiant models check [--json] [--verify] [--bedrock]` and `affiant models pull` */
 
+import { config } from "../core/config.ts";
 import { loadRegistry } from "../core/registry.ts";
 import { checkModels, gib } from "../workflows/model-check.ts";
 
@@ -27,6 +28,43 @@ export async function modelsCheckCommand(opts: { json?: boolean; verify?: boolea
   if (failed.length)
     process.stderr.write(
       `affiant models check: ${failed.length} model(s) cannot run as configured: ${failed.map((f) => f.id).join(", ")}\n`,
+    );
+  return failed.length ? 1 : 0;
+}
+
+/**
+ * `affiant models check --bedrock [--json]`: GetFoundationModel's `modelLifecycle.status` for each
+ * Bedrock model the registry calls; exit 1 when one is not Active or the snapshot disagrees.
+ */
+export async function bedrockCheckCommand(opts: { json?: boolean }): Promise<number> {
+  const [{ signedFoundationModelLookup }, { loadLifecycleSnapshot }, { checkBedrockLifecycle }] = await Promise.all([
+    import("../core/providers/bedrock-control.ts"),
+    import("../core/providers/bedrock-lifecycle.ts"),
+    import("../workflows/bedrock-lifecycle-check.ts"),
+  ]);
+  const registry = loadRegistry();
+  const region = config().AWS_REGION ?? config().AWS_DEFAULT_REGION;
+  if (!region) {
+    process.stderr.write("affiant models check --bedrock: no AWS region: set AWS_REGION to the region you deploy to\n");
+    return 1;
+  }
+  let rows: Awaited<ReturnType<typeof checkBedrockLifecycle>>;
+  try {
+    rows = await checkBedrockLifecycle(registry, signedFoundationModelLookup({ region }), loadLifecycleSnapshot());
+  } catch (err) {
+    process.stderr.write(`affiant models check --bedrock: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (opts.json) process.stdout.write(`${JSON.stringify({ registry: registry.source, region, models: rows }, null, 2)}\n`);
+  else {
+    process.stdout.write(`registry: ${registry.source}, Bedrock in ${region}\n`);
+    for (const r of rows)
+      process.stdout.write(`${r.id}: ${r.status ?? "not offered"}${r.problems.length ? ` — NO: ${r.problems.join("; ")}` : ""}\n`);
+  }
+  const failed = rows.filter((r) => r.problems.length);
+  if (failed.length)
+    process.stderr.write(
+      `affiant models check --bedrock: ${failed.length} model(s) not deployable: ${failed.map((f) => f.id).join(", ")}\n`,
     );
   return failed.length ? 1 : 0;
 }

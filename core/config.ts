@@ -129,11 +129,23 @@ export const settings = {
   ),
   AFFIANT_OPENROUTER_BASE_URL: s(url, "an http(s) URL", "OpenRouter's API", "where OpenRouter requests go"),
   AFFIANT_BEDROCK_ENDPOINT: s(url, "an http(s) URL", "the region's endpoint", "where Bedrock requests go"),
+  AFFIANT_BEDROCK_CONTROL_ENDPOINT: s(
+    url,
+    "an http(s) URL",
+    "the region's endpoint",
+    "where `affiant models check --bedrock` asks GetFoundationModel (Bedrock's control plane)",
+  ),
   AFFIANT_SFN_ENDPOINT: s(
     url,
     "an http(s) URL",
     "the region's endpoint",
     "where Step Functions requests go (the worker's answers, the API, the backfill)",
+  ),
+  AFFIANT_MODEL_SOURCE: s(
+    z.string().regex(/^s3:\/\/[^/]+\/.*$/),
+    "s3://<bucket>/<prefix>/",
+    "unset (the model file must already be in AFFIANT_MODELS_DIR)",
+    "where a GPU worker fetches its model file from before loading it (resumable ranged GETs, verified)",
   ),
   AFFIANT_BUCKET: name("blobs in this S3 bucket (SSE-KMS) instead of `<home>/blobs`"),
   AFFIANT_BUCKET_KMS_KEY_ID: name("the bucket's KMS key for the objects written"),
@@ -413,4 +425,38 @@ function assignEnv(values: Env): void {
     if (value === undefined) delete process.env[key];
     else process.env[key] = value;
   }
+}
+
+/**
+ * The cold path of a GPU stage: what its Acquire state waits through when no worker of its
+ * model is warm and no instance is free, step by step. Each figure and where it comes from is
+ * in docs/deploy.md (Cold path); none is measured on a real account yet. The registry's
+ * `workers.acquireSeconds` is the Acquire's budget; the production profile must cover
+ * {@link coldPathSeconds} for its largest stage model (infra/production.ts).
+ */
+export const coldPath = {
+  /** ECS managed scaling sees the PROVISIONING task (CapacityProviderReservation, one-minute periods) and the ASG launches. */
+  scaleOutSeconds: 120,
+  /** EC2 boot of the ECS GPU AMI until the agent registers: the capacity provider's instanceWarmupPeriod (infra/gpu.ts). */
+  instanceBootSeconds: 180,
+  /** The worker image (CUDA 12.8 runtime + node_modules, about 3 GB compressed) from ECR through the VPC endpoints. */
+  imagePullSeconds: 150,
+  /** One ranged-GET stream from S3 through the gateway endpoint (containers/llama-worker/model-fetch.ts). */
+  modelFetchMBps: 80,
+  /** The sha256 pass over the fetched file and the load into GPU memory, both reading the gp3 volume provisioned at 500 MB/s. */
+  modelReadMBps: 250,
+  /** Headroom over the sum, for a slow AZ or a throttled pull. */
+  margin: 0.25,
+} as const;
+
+/** Seconds the cold path takes for a model of `modelBytes`, with the margin, rounded up to a minute. */
+export function coldPathSeconds(modelBytes: number): number {
+  const mb = modelBytes / 1e6;
+  const sum =
+    coldPath.scaleOutSeconds +
+    coldPath.instanceBootSeconds +
+    coldPath.imagePullSeconds +
+    mb / coldPath.modelFetchMBps +
+    (2 * mb) / coldPath.modelReadMBps;
+  return Math.ceil((sum * (1 + coldPath.margin)) / 60) * 60;
 }

@@ -167,12 +167,13 @@ export const registrySchema = z.object({
       maxTasks: z.number().int().min(1).max(1000).default(16),
       idleSeconds: z.number().int().min(1).max(3600).default(30),
       maxRssGrowthMb: z.number().int().positive().default(512),
-      acquireSeconds: z.number().int().min(1).max(3600).default(600),
+      /** The Acquire's budget: covers the cold path (core/config.ts coldPathSeconds: 840 s for the production profile's 9 GB writer). */
+      acquireSeconds: z.number().int().min(1).max(3600).default(900),
       poolSize: z.number().int().min(1).max(64).default(3),
       /** Start workers of the first GPU stages' models while Extract, Redact and Index run (the WarmUp state). */
       warmUp: z.boolean().default(true),
     })
-    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3, warmUp: true }),
+    .default({ maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 900, poolSize: 3, warmUp: true }),
   pipeline: z.object({
     scoreThreshold: z.number().min(0).max(1),
     maxRewrites: z.number().int().min(0).max(5),

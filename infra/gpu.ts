@@ -15,13 +15,17 @@ import { type GpuStage, gpuStages, workerContainerName } from "../core/state-nam
 import { activityName } from "../workflows/definition.ts";
 import type { Cloud, Input, Output, Place } from "./cloud.ts";
 import { policyDocument } from "./cloud.ts";
-import { bucketPermissions, kmsViaS3, routingTablePermissions } from "./permissions.ts";
+import { bucketPermissions, routingTablePermissions } from "./permissions.ts";
 import { modelsPrefix } from "./storage.ts";
 
 /** The ECS GPU-optimised Amazon Linux 2023 AMI, resolved by EC2 at each launch. */
 export const gpuAmiParameter = "/aws/service/ecs/optimized-ami/amazon-linux-2023/gpu/recommended/image_id";
-/** Where the instances keep the GGUF files they sync from the bucket at boot. */
+/** AWS's managed policy for the SSM agent (Session Manager); the instance role carries it. */
+export const sessionManagerPolicyArn = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore";
+/** Where the instances keep the GGUF files their workers fetch from the bucket (each its own model). */
 export const hostModelsDir = "/opt/affiant/models";
+/** The worker image's user (containers/llama-worker/Dockerfile `useradd --uid`), owner of hostModelsDir. */
+export const workerUid = 10001;
 
 export interface GpuOptions {
   place: Place;
@@ -89,19 +93,12 @@ export function buildGpuCluster(cloud: Cloud, options: GpuOptions): GpuCluster {
   // The instances: ECS agent, GPU support, task roles kept away from the instance's own credentials.
   const instanceRole = new aws.iam.Role("GpuInstanceRole", {
     assumeRolePolicy: aws.iam.assumeRolePolicyForPrincipal({ Service: "ec2.amazonaws.com" }),
-    managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
-  });
-  new aws.iam.RolePolicy("GpuInstanceModels", {
-    role: instanceRole.id,
-    policy: policyDocument(cloud, [
-      { actions: ["s3:GetObject"], resources: [pulumi.interpolate`${options.bucket.arn}/${modelsPrefix}*`] },
-      {
-        actions: ["s3:ListBucket"],
-        resources: [options.bucket.arn],
-        conditions: [{ test: "StringLike", variable: "s3:prefix", values: [`${modelsPrefix}*`] }],
-      },
-      kmsViaS3(cloud, options.dataKeyArn, place.region, ["kms:Decrypt"]),
-    ]),
+    managedPolicyArns: [
+      "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role",
+      // Session Manager: `aws ssm start-session --target <instance>` opens a shell on a stuck
+      // instance through the ssm, ssmmessages and ec2messages endpoints (infra/network.ts).
+      sessionManagerPolicyArn,
+    ],
   });
   const profile = new aws.iam.InstanceProfile("GpuInstanceProfile", { role: instanceRole.name });
   const userData = pulumi.interpolate`#!/bin/bash
@@ -112,8 +109,11 @@ ECS_ENABLE_GPU_SUPPORT=true
 ECS_AWSVPC_BLOCK_IMDS=true
 ECS_IMAGE_PULL_BEHAVIOR=prefer-cached
 CONFIG
+# Each worker fetches its own model here with the SDK (containers/llama-worker/model-fetch.ts),
+# as the image's user; the next task of that model on this instance finds it.
 mkdir -p ${hostModelsDir}
-aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --only-show-errors --region ${place.region}
+chown ${workerUid}:${workerUid} ${hostModelsDir}
+chmod 0700 ${hostModelsDir}
 `;
   const launchTemplate = new aws.ec2.LaunchTemplate("GpuLaunchTemplate", {
     namePrefix: `${prefix}-g5-`,
@@ -236,6 +236,8 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
             { name: "AFFIANT_ROUTING_TABLE", value: options.routingTable.name },
             { name: "AFFIANT_GPU", value: "cuda" },
             { name: "AFFIANT_MODELS_DIR", value: "/models" },
+            // Only this model's file, fetched by the worker itself (resumable, verified).
+            { name: "AFFIANT_MODEL_SOURCE", value: pulumi.interpolate`s3://${options.bucket.name}/${modelsPrefix}` },
             { name: "AWS_REGION", value: place.region },
             // A warm model worker of this model (containers/llama-worker/warm-model.ts).
             { name: "AFFIANT_PRELOAD_MODEL", value: modelId },
@@ -245,7 +247,7 @@ aws s3 sync "s3://${options.bucket.name}/${modelsPrefix}" ${hostModelsDir}/ --on
             { name: "AFFIANT_WARM_IDLE_SECONDS", value: String(registry.workers.idleSeconds) },
             { name: "AFFIANT_WARM_MAX_RSS_GROWTH_MB", value: String(registry.workers.maxRssGrowthMb) },
           ],
-          mountPoints: [{ sourceVolume: "models", containerPath: "/models", readOnly: true }],
+          mountPoints: [{ sourceVolume: "models", containerPath: "/models", readOnly: false }],
           linuxParameters: { initProcessEnabled: true },
           logConfiguration: {
             logDriver: "awslogs",

@@ -5,7 +5,10 @@
  */
 import type { Cloud, Output, Place } from "./cloud.ts";
 
-/** Interface endpoints and who needs them. Each costs about $7.30 a month per AZ. */
+/**
+ * Interface endpoints and who needs them. Each costs $0.01 an hour per AZ (about $7.30 a month),
+ * plus $0.01 per GB processed (docs/deploy.md, Cost).
+ */
 export const interfaceEndpoints = {
   "bedrock-runtime": "embeddings (Index, Score)",
   states: "the worker's SendTaskHeartbeat / SendTaskSuccess / SendTaskFailure",
@@ -20,8 +23,29 @@ export const interfaceEndpoints = {
   comprehend: "Redact's PII detection",
   xray: "traces from the Lambdas in the VPC (tracing: active)",
   sqs: "the warm workers' ReceiveMessage on their model's ready queue",
+  // Session Manager (a shell on a stuck GPU instance without SSH or a bastion): the SSM agent
+  // registers through ssm and carries the session over ssmmessages and ec2messages.
+  ssm: "Session Manager: the SSM agent on the GPU instances registers and reports",
+  ssmmessages: "Session Manager: the shell session's data channel",
+  ec2messages: "Session Manager: the SSM agent's command channel",
 } as const;
 export type InterfaceEndpoint = keyof typeof interfaceEndpoints;
+/**
+ * The endpoints the agents behind AWS's managed policies call from a GPU instance: what the
+ * rehearsal's reachability row checks for the roles that carry them.
+ */
+export const managedPolicyEndpoints: Record<string, readonly string[]> = {
+  "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role": [
+    "ecs",
+    "ecs-agent",
+    "ecs-telemetry",
+    "ecr.api",
+    "ecr.dkr",
+    "s3",
+    "logs",
+  ],
+  "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore": ["ssm", "ssmmessages", "ec2messages"],
+};
 /** Gateway endpoints: free; S3 also carries ECR's image layers. */
 export const gatewayEndpoints = ["s3", "dynamodb"] as const;
 

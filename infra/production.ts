@@ -5,6 +5,7 @@
  * the deploy with these problems; the rehearsal and test/unit/infra.test.ts check the shipped one.
  */
 
+import { coldPathSeconds } from "../core/config.ts";
 import { providers } from "../core/providers/index.ts";
 import { type Registry, splitRef } from "../core/registry.ts";
 import { gpuStages, stateNames } from "../core/state-names.ts";
@@ -53,5 +54,12 @@ export function productionRegistryProblems(registry: Registry): string[] {
   const families = judges.map((j) => registry.models[registry.stages[j]!.model]!.family ?? registry.stages[j]!.model);
   if (new Set(families).size < judges.length)
     problems.push(`judges ${judges.join(", ")} share a model family (${families.join(", ")}): their errors would agree`);
+  // The Acquire waits through the cold path: instance, image, model fetch and load (core/config.ts).
+  const largest = Math.max(...gpuStages.map((st) => registry.models[registry.stages[st]!.model]!.sizeBytes ?? 0));
+  const cold = coldPathSeconds(largest);
+  if (registry.workers.acquireSeconds < cold)
+    problems.push(
+      `workers.acquireSeconds ${registry.workers.acquireSeconds} s is under the cold path of a ${(largest / 1e9).toFixed(1)} GB model, ${cold} s (core/config.ts coldPath; docs/deploy.md, Cold path)`,
+    );
   return problems;
 }

@@ -1,15 +1,19 @@
 /**
  * Bundles every deployed Lambda the way SST 4 does for a Node.js function: esbuild over the
  * handler's file (bundle, platform node, ESM, `.mjs`, SST's createRequire banner, the
- * `install` packages and `nodejs.esbuild.external` left out), then `install` packages placed
- * in the bundle's own node_modules and `copyFiles` copied to its root. SST runs
- * `npm install` for `install`; offline, the same versions are copied with their dependency
- * closure from the project's node_modules. Nothing else is external: a literal import of
- * node-llama-cpp on a Lambda path fails the bundle, as it would fail `sst deploy`.
+ * `install` packages and `nodejs.esbuild.external` left out), then the `install` packages
+ * installed as SST's Node builder installs them (sst/sst pkg/runtime/node/build.go): a
+ * generated package.json whose dependencies are those packages at the project package.json's
+ * versions ("*" where it has none), and `npm install --force --platform=linux --os=linux
+ * --arch=x64 --cpu=x64` in the bundle's folder: no lockfile, so transitive versions are what
+ * the registry resolves on deploy day, and install scripts run on the deploying machine's
+ * Node. `copyFiles` are copied to the bundle's root. Nothing else is external: a literal
+ * import of node-llama-cpp on a Lambda path fails the bundle, as it would fail `sst deploy`.
  */
 
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { createRequire } from "node:module";
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { build, type Metafile } from "esbuild";
 import type { FunctionSpec } from "../infra/functions.ts";
@@ -62,32 +66,86 @@ export async function bundleFunction(root: string, outRoot: string, name: string
     external: [...sstForceExternal, ...(spec.install ?? [])],
     absWorkingDir: root,
   });
-  for (const pkg of spec.install ?? []) installPackage(root, dir, pkg);
+  if (spec.install?.length) await installAsSst(root, dir, spec.install);
   for (const file of spec.copyFiles) cpSync(path.join(root, file.from), path.join(dir, file.to), { recursive: true });
   return { name, dir, entryFile, exportName, inputs: Object.keys((result.metafile as Metafile).inputs), unzippedBytes: folderBytes(dir) };
 }
 
-/** Copies a package and its production dependencies into `dir/node_modules`, as npm would lay them out flat. */
-function installPackage(root: string, dir: string, name: string, seen = new Set<string>()): void {
-  if (seen.has(name)) return;
-  seen.add(name);
-  const from = packageDir(root, name);
-  cpSync(from, path.join(dir, "node_modules", name), { recursive: true, dereference: true });
-  const manifest = JSON.parse(readFileSync(path.join(from, "package.json"), "utf8")) as {
-    dependencies?: Record<string, string>;
-    optionalDependencies?: Record<string, string>;
-  };
-  for (const dep of Object.keys({ ...manifest.dependencies, ...manifest.optionalDependencies })) {
-    if (!existsSync(path.join(root, "node_modules", dep))) continue; // an optional dependency for another platform
-    installPackage(root, dir, dep, seen);
-  }
+/** SST's `npm install` arguments for an x86_64 function (build.go). */
+export const sstInstallArgs = ["install", "--force", "--platform=linux", "--os=linux", "--arch=x64", "--cpu=x64"] as const;
+
+/** The package.json SST writes beside a bundle: each package at the project's version, else "*". */
+export function sstPackageJson(root: string, packages: readonly string[]): { dependencies: Record<string, string> } {
+  const project = JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+  return { dependencies: Object.fromEntries(packages.map((p) => [p, project.dependencies?.[p] ?? "*"])) };
 }
 
-function packageDir(root: string, name: string): string {
-  const direct = path.join(root, "node_modules", name);
-  if (existsSync(path.join(direct, "package.json"))) return direct;
-  const found = createRequire(path.join(root, "package.json")).resolve(`${name}/package.json`);
-  return path.dirname(found);
+/**
+ * Functions with the same `install` list get the same package.json, so one npm install per
+ * distinct list serves them all in a rehearsal (each is then copied whole into its bundle).
+ */
+const installs = new Map<string, Promise<string>>();
+
+async function installAsSst(root: string, dir: string, packages: readonly string[]): Promise<void> {
+  const manifest = sstPackageJson(root, packages);
+  const key = createHash("sha256").update(JSON.stringify(manifest)).digest("hex").slice(0, 12);
+  let done = installs.get(key);
+  if (!done) {
+    const at = path.join(path.dirname(dir), ".sst-install", key);
+    done = (async () => {
+      rmSync(at, { recursive: true, force: true });
+      mkdirSync(at, { recursive: true });
+      writeFileSync(path.join(at, "package.json"), JSON.stringify(manifest));
+      // --prefer-offline/--no-audit/--no-fund change where metadata comes from and what is
+      // reported, not what is installed: the project's own npm ci fills the cache.
+      await runNpm(at, [...sstInstallArgs, "--prefer-offline", "--no-audit", "--no-fund"], Object.keys(manifest.dependencies));
+      return at;
+    })();
+    installs.set(key, done);
+  }
+  const at = await done;
+  cpSync(path.join(at, "node_modules"), path.join(dir, "node_modules"), { recursive: true });
+  writeFileSync(path.join(dir, "package.json"), JSON.stringify(manifest));
+}
+
+/** npm in its own process group, killed whole (its install scripts too) after 240 s. */
+function runNpm(cwd: string, args: string[], packages: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("npm", args, { cwd, detached: true, stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-4000);
+    });
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      try {
+        process.kill(-child.pid!, "SIGKILL");
+      } catch {}
+    }, 240_000);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      if (code === 0 && !timedOut) return resolve();
+      const tail = stderr.trim().split("\n").slice(-3).join(" | ");
+      reject(
+        new Error(
+          `npm install (as SST runs it) of ${packages.join(", ")} failed${timedOut ? " (killed after 240 s)" : ` (exit ${code})`}: ${tail}`,
+        ),
+      );
+    });
+  });
+}
+
+/**
+ * Native addons among a bundle's installed packages (a binding.gyp or a built `.node`): their
+ * binary is fetched or built by the install script for the Node that runs `npm install` (the
+ * deploying machine's), not for the function's runtime.
+ */
+export function nativePackages(bundle: Bundle): string[] {
+  const modules = path.join(bundle.dir, "node_modules");
+  if (!existsSync(modules)) return [];
+  const names = readdirSync(modules).flatMap((n) => (n.startsWith("@") ? readdirSync(path.join(modules, n)).map((m) => `${n}/${m}`) : [n]));
+  return names.filter((n) => existsSync(path.join(modules, n, "binding.gyp")));
 }
 
 export function folderBytes(dir: string): number {

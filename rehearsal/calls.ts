@@ -384,12 +384,19 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
         context: { "dynamodb:LeadingKeys": "m" },
       });
   }
-  // The GPU instances' boot: `aws s3 sync s3://<bucket>/models/ /opt/affiant/models/`.
-  {
-    const identity = [{ name: "GpuInstanceModels", policy: s.worker.instancePolicy }];
-    const b = blobs("GPU instance boot (s3 sync)", s.worker.instanceRoleArn, identity, {});
-    calls.push(...b.list(modelsPrefix));
-    for (const stage of gpuStages) calls.push(...b.get(`${modelsPrefix}${s.registry.models[s.registry.stages[stage]!.model]!.file}`));
+  // Each model's worker fetches its own model file (containers/llama-worker/model-fetch.ts):
+  // HeadObject and ranged GetObject (both s3:GetObject), S3 decrypting with the bucket key.
+  for (const t of s.worker.taskDefinitions) {
+    const role = s.resources.find((r) => r.type === "aws:iam/role:Role" && r.state.arn === t.inputs.taskRoleArn)!;
+    const policy = JSON.parse(
+      s.resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === role.state.id)!.inputs.policy,
+    );
+    const env = Object.fromEntries(
+      (JSON.parse(t.inputs.containerDefinitions)[0].environment as Array<{ name: string; value: string }>).map((v) => [v.name, v.value]),
+    );
+    const b = blobs(`worker task ${t.inputs.family} (model fetch)`, role.state.arn as string, [{ name: "WorkerTaskPolicy", policy }], env);
+    const file = s.registry.models[env.AFFIANT_PRELOAD_MODEL!]!.file;
+    calls.push(...b.get(`${modelsPrefix}${file}`));
   }
   return calls.map(dedupe()).filter((x): x is AwsCall => x !== undefined);
 }

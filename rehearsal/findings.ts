@@ -37,6 +37,16 @@ export const findings: Array<[string, RegExp, string]> = [
   ["drills", /10-minute provisioning delay/, "slow provisioning fits the acquire budget"],
   ["drills", /SQS message expires/, "ready-queue tokens outlive the acquire budget, not the retention"],
   ["drills", /activity poll lost/, "a lost activity poll is polled again"],
+  [
+    "lifecycle",
+    /model lifecycle: each Bedrock id in a deployable registry is Active/,
+    "no fallback chain starts with a retired Bedrock model",
+  ],
+  [
+    "lifecycle",
+    /model lifecycle: `affiant models check --bedrock` asks GetFoundationModel/,
+    "a deploy can ask Bedrock for each model's lifecycle",
+  ],
 ];
 
 /** One row per finding (its check is in the list), and three bundle checks per deployed function. */

@@ -2,14 +2,15 @@
  * The first execution, rehearsed: see rehearseFirstExecution.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { S3Client } from "@aws-sdk/client-s3";
+import { PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { poolCapacity } from "../core/gpu-pool-policy.ts";
 import { S3BlobStore } from "../core/s3-blob-store.ts";
 import { acquireStateName, fallbackStateName, gpuStages, lambdaFunctions, stateNames } from "../core/state-names.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { productionRegistryFile } from "../infra/production.ts";
+import { modelsPrefix } from "../infra/storage.ts";
 import { allStates } from "../workflows/asl.ts";
 import type { AslDefinition } from "../workflows/definition.ts";
 import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
@@ -130,13 +131,10 @@ export async function rehearseFirstExecution(
   work: string,
 ): Promise<AwsCall[]> {
   const broker = new TaskTokenBroker();
-  // The /models volume: stories260K under each model file name of the production profile.
+  // The host's models folder, empty as on a fresh instance: each worker fetches its own model
+  // from the bucket, where deploy step 5 uploads stories260K under each production file name.
   const modelsDir = path.join(work, "models");
   mkdirSync(modelsDir, { recursive: true });
-  for (const model of Object.values(syn.registry.models)) {
-    const file = path.join(modelsDir, model.file);
-    if (!existsSync(file)) symlinkSync(path.join(root, "models/stories260K.gguf"), file);
-  }
   // The image's ENV (containers/llama-worker/Dockerfile), and the registry it copies to /app/models/registry.json in its rehearsed copy (above).
   const imageEnv = {
     AFFIANT_GPU: "cuda",
@@ -199,6 +197,24 @@ export async function rehearseFirstExecution(
       forcePathStyle: true,
       credentials: { accessKeyId: "AKIAREHEARSALADMIN", secretAccessKey: "rehearsal" },
     });
+    await attempt(
+      "run",
+      "the model files are in s3rver under models/, SSE-KMS with the data key, as deploy step 5 uploads them",
+      async () => {
+        const weights = readFileSync(path.join(root, "models/stories260K.gguf"));
+        for (const model of Object.values(syn.registry.models))
+          await client.send(
+            new PutObjectCommand({
+              Bucket: syn.bucket.name,
+              Key: `${modelsPrefix}${model.file}`,
+              Body: weights,
+              ServerSideEncryption: "aws:kms",
+              SSEKMSKeyId: syn.keys.data.arn,
+            }),
+          );
+        return `${Object.keys(syn.registry.models).length} files of ${weights.length} bytes`;
+      },
+    );
     await attempt("run", "the sample case is stored in s3rver as the API stores it", async () => {
       await ingestCase(
         readCaseFolder(path.join(root, "examples/cases/vawa-sample")),

@@ -16,13 +16,16 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { hostPath } from "../core/config.ts";
+import { signedFoundationModelLookup } from "../core/providers/bedrock-control.ts";
+import { loadLifecycleSnapshot, registryBedrockIds, registryLifecycleProblems } from "../core/providers/bedrock-lifecycle.ts";
 import { providerSecrets } from "../core/providers/index.ts";
 import { loadRegistry } from "../core/registry.ts";
 import { openRouterSecretName, openRouterSecretPlaceholder } from "../infra/functions.ts";
 import type { DeployedFunction } from "../infra/permissions.ts";
 import { productionRegistryFile, productionRegistryProblems } from "../infra/production.ts";
+import { checkBedrockLifecycle, startFoundationModelStandIn } from "../workflows/bedrock-lifecycle-check.ts";
 import { collectTaskStates, longestPathSeconds } from "../workflows/definition.ts";
-import { type Bundle, bundleFunction, bundleHolds } from "./bundle.ts";
+import { type Bundle, bundleFunction, bundleHolds, nativePackages, sstInstallArgs, sstPackageJson } from "./bundle.ts";
 import { declaredCalls, readmeCalls } from "./calls.ts";
 import { attempt, must, record, rows } from "./checklist.ts";
 import { checkDockerfileUser } from "./dockerfile.ts";
@@ -30,10 +33,13 @@ import { rehearseDrills } from "./drills.ts";
 import { evaluateCall } from "./evaluate.ts";
 import { recordFindingCoverage } from "./findings.ts";
 import { rehearseFirstExecution } from "./first-execution.ts";
+import { judgeReachability, vpcEndpoints } from "./reachability.ts";
 import { account, type Synthesized, synthesize } from "./synth.ts";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const lambdaUnzippedLimit = 250 * 1024 * 1024;
+/** Registries a stage can deploy: the production profile and the toy one a dev stage may use. */
+const deployableRegistries = [productionRegistryFile, "models/registry.json"];
 
 async function main() {
   const args = process.argv.slice(2);
@@ -74,6 +80,37 @@ async function main() {
     );
     return `models/registry.json refused: ${toy.length} problems, e.g. "${toy[0]}"`;
   });
+
+  await attempt("lifecycle", "model lifecycle: each Bedrock id in a deployable registry is Active in Bedrock's lifecycle snapshot", () => {
+    const snapshot = loadLifecycleSnapshot();
+    const today = new Date().toISOString().slice(0, 10);
+    const problems = deployableRegistries.flatMap((file) =>
+      registryLifecycleProblems(loadRegistry(path.join(root, file)), snapshot, today).map((p) => `${file}: ${p}`),
+    );
+    must(problems.length === 0, problems.join("; "));
+    return `${registryBedrockIds(syn.registry).join(", ")} (snapshot read ${snapshot.read})`;
+  });
+  await attempt(
+    "lifecycle",
+    "model lifecycle: `affiant models check --bedrock` asks GetFoundationModel, signed, for each Bedrock id",
+    async () => {
+      const snapshot = loadLifecycleSnapshot();
+      const control = await startFoundationModelStandIn(snapshot);
+      try {
+        const lookup = signedFoundationModelLookup({
+          region: "us-east-1",
+          endpoint: control.origin,
+          credentials: async () => ({ accessKeyId: "AKIDREHEARSAL", secretAccessKey: "rehearsal" }),
+        });
+        const rows = await checkBedrockLifecycle(syn.registry, lookup, snapshot);
+        const bad = rows.filter((r) => r.problems.length);
+        must(bad.length === 0, bad.map((r) => `${r.id}: ${r.problems.join("; ")}`).join(" | "));
+        return rows.map((r) => `${r.modelId} ${r.status}`).join(", ");
+      } finally {
+        await control.close();
+      }
+    },
+  );
 
   // 2. The secret.
   await attempt("secret", "OpenRouterApiKey has a placeholder, is linked, and is in no plain environment", () => {
@@ -168,6 +205,42 @@ async function main() {
     });
   }
 
+  await attempt(
+    "bundle",
+    "bundles: install packages are npm-installed as SST installs them (generated package.json, linux/x64), not copied",
+    () => {
+      const installed = (Object.entries(syn.table) as Array<[DeployedFunction, Synthesized["table"][DeployedFunction]]>).filter(
+        ([n, spec]) => spec.install?.length && bundles[n],
+      );
+      must(installed.length > 0, "no function installs packages");
+      for (const [n, spec] of installed) {
+        const b = bundles[n]!;
+        const manifest = JSON.parse(readFileSync(path.join(b.dir, "package.json"), "utf8"));
+        must(JSON.stringify(manifest) === JSON.stringify(sstPackageJson(root, spec.install!)), `${n}: package.json is not SST's`);
+        for (const [pkg, version] of Object.entries(manifest.dependencies as Record<string, string>)) {
+          const got = JSON.parse(readFileSync(path.join(b.dir, "node_modules", pkg, "package.json"), "utf8")).version;
+          must(version === "*" || got === version, `${n}: ${pkg} ${got}, package.json pins ${version}`);
+        }
+      }
+      return `${installed.length} functions: npm ${sstInstallArgs.join(" ")}`;
+    },
+  );
+  await attempt(
+    "bundle",
+    "bundles: native addons SST's npm install builds are for the Lambda runtime's Node, not only the deployer's",
+    () => {
+      const runtime = /runtime: "nodejs(\d+)\.x"/.exec(readFileSync(path.join(root, "sst.config.ts"), "utf8"))?.[1];
+      must(runtime, "sst.config.ts names no nodejsNN.x runtime");
+      const native = Object.values(bundles).flatMap((b) => nativePackages(b!).map((p) => `${b!.name}: ${p}`));
+      const here = process.versions.node.split(".")[0];
+      must(
+        native.length === 0 || here === runtime,
+        `${[...new Set(native)].join(", ")}: the install script fetches or builds the binary for Node ${here} (this machine), the functions run nodejs${runtime}.x: deploy from Node ${runtime}`,
+      );
+      return native.length ? `${native.join(", ")} on Node ${here} = nodejs${runtime}.x` : "no native addons";
+    },
+  );
+
   // 3b. The bundled handlers, run against the emulators with the stack's environment.
   const recorded = await rehearseFirstExecution(root, syn, bundles, work);
   // 3c. What AWS does that the first execution never meets, on simulated clocks.
@@ -241,6 +314,22 @@ async function main() {
     rows.filter((r) => r.area === "iam" && !r.ok).length === 0,
     `${allowed} allowed as expected`,
   );
+
+  // 6b. Every call made from inside the VPC has a way out of it.
+  await attempt("network", "reachability: every AWS API each component calls is reachable from where it runs", () => {
+    const r = judgeReachability(syn, calls);
+    must(r.unreachable.length === 0, r.unreachable.join("; "));
+    return `${r.checked} component/API pairs in the VPC through ${[...r.endpoints].sort().join(", ")}${r.nat ? " and a NAT" : ""}; ${r.outside} calls from outside it`;
+  });
+  await attempt("network", "reachability: the same check refuses the stack without its sqs endpoint", () => {
+    const without = new Set([...vpcEndpoints(syn)].filter((e) => e !== "sqs"));
+    const r = judgeReachability(syn, calls, without);
+    must(
+      r.unreachable.some((u) => u.startsWith("worker task: sqs:ReceiveMessage")),
+      `without sqs it found only: ${r.unreachable.join("; ") || "nothing"}`,
+    );
+    return r.unreachable.filter((u) => u.includes("sqs")).join("; ");
+  });
 
   // 7. Every finding the rehearsal exists for still has its check.
   recordFindingCoverage(Object.keys(syn.table).length);

@@ -48,7 +48,6 @@ export interface Synthesized {
     taskRoleArn: string;
     taskPolicy: PolicyDocument;
     instanceRoleArn: string;
-    instancePolicy: PolicyDocument;
     taskDefinitions: Resource[];
   };
 }
@@ -279,7 +278,6 @@ export async function synthesize(root: string, registryFile: string): Promise<Sy
         resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.inputs.role === firstTaskRole.state.id)!.inputs.policy,
       ) as PolicyDocument,
       instanceRoleArn: one("aws:iam/role:Role", "GpuInstanceRole").state.arn,
-      instancePolicy: rolePolicy("GpuInstanceModels"),
       taskDefinitions: resources.filter((r) => r.type === "aws:ecs/taskDefinition:TaskDefinition"),
     },
   };

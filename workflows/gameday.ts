@@ -21,7 +21,7 @@ import { caseVariant, sampleCases, writeCase } from "./samples/sample-cases.ts";
 
 /** The shipped registry's priced hosted models, answered by the stand-ins. */
 const hostedStandIns = {
-  bedrock: "bedrock:anthropic.claude-3-5-haiku-20241022-v1:0",
+  bedrock: "bedrock:anthropic.claude-haiku-4-5-20251001-v1:0",
   openrouter: "openrouter:meta-llama/llama-3.3-70b-instruct",
 };
 

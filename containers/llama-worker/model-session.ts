@@ -21,6 +21,7 @@ import { config } from "../../core/config.ts";
 import { ContextTooLargeError, GenerationRunawayError, ModelDoesNotFitError, ModelUnavailableError } from "../../core/errors.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
 import { type ModelPlan, mib, type Placement, placeModel } from "./context-plan.ts";
+import { assertCudaBuild } from "./cuda-build.ts";
 import { faultAfterTokens, misbehave } from "./fault-injection.ts";
 import { closesThought, fillerByText, repeatsItself } from "./loop-detector.ts";
 import { defaultPromptFormat, endsWithTrigger, formatPrompt, type PromptFormat, triggerText } from "./prompt-format.ts";
@@ -30,11 +31,14 @@ export type { Progress } from "./channel.ts";
 
 /**
  * The llama.cpp binding: the CPU prebuilt locally, CUDA in the container
- * (`AFFIANT_GPU=cuda`). Never builds at run time: a worker that compiles is a worker that hangs.
+ * (`AFFIANT_GPU=cuda`, the CUDA 12 build: cuda-build.ts). Never builds at run time: a worker that compiles is a worker that hangs.
  */
 export async function openLlama(): Promise<Llama> {
   const gpu = config().AFFIANT_GPU === "cuda" ? "cuda" : false;
-  return getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
+  const llama = await getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
+  // The CUDA build is chosen in the image (cuda-build.ts): prove it is the one mapped.
+  if (gpu === "cuda") assertCudaBuild(llama);
+  return llama;
 }
 
 export interface GenerateOptions {

@@ -15,6 +15,7 @@ import type { StageMetrics } from "../../core/stages/report.ts";
 import type { EngineMessage, WorkerMessage } from "./channel.ts";
 import { planModel } from "./context-plan.ts";
 import { misbehave } from "./fault-injection.ts";
+import { ensureModelFile } from "./model-fetch.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 
 /** The one model this process ever loads, kept between tasks with its context released. */
@@ -43,6 +44,8 @@ export async function preloadModel(modelId: string): Promise<WarmModel> {
   if (fault === "hang-load") await misbehave("hang-native", stage);
   const registry = loadRegistry();
   const model = modelEntry(registry, modelId);
+  // The model's file from S3 when AFFIANT_MODEL_SOURCE names it (model-fetch.ts): counted in the Acquire budget.
+  await ensureModelFile(registry, modelId);
   const modelPath = modelFilePath(registry, modelId);
   const host = registry.hostClasses[model.hostClass]!;
   const llama = await openLlama();

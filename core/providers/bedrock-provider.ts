@@ -3,9 +3,12 @@
  * the standard AWS environment has a region and credentials; no secret (the function's role
  * is the credential); the fallback may invoke exactly the registry's Bedrock model ids.
  * Its stand-in is a Bedrock runtime endpoint (HTTP/2 cleartext, reached by the real SDK client
- * through an endpoint override): Converse, and Titan embeddings through InvokeModel.
+ * through an endpoint override): Converse, and Titan embeddings through InvokeModel. Like
+ * Bedrock, it refuses a model id it does not offer: one missing from the lifecycle snapshot
+ * (models/bedrock-lifecycle.json) or not Active there (Legacy models refuse new customers).
  */
 import { config } from "../config.ts";
+import { type LifecycleSnapshot, lifecycleProblem, loadLifecycleSnapshot } from "./bedrock-lifecycle.ts";
 import { type ArnTemplate, defineProvider, extractJson, jsonAnswerName, type ProviderStatement } from "./types.ts";
 
 /** The SDK's own credential sources: one of them set means the default chain can sign. */
@@ -42,6 +45,14 @@ export function bedrockInvokeStatements(ids: string[]): ProviderStatement[] {
 /** Ids naming an embedding model (Titan): Index and Score's grant, never the fallback's. */
 export const isBedrockEmbeddingModel = (id: string): boolean => id.includes("embed");
 
+let snapshot: LifecycleSnapshot | undefined;
+/** Whether the stand-in serves `url`'s model: Active in the snapshot, as Bedrock would serve it to a new account today. */
+function offered(url: string): boolean {
+  const id = decodeURIComponent(/^\/model\/([^/]+)\//.exec(url)?.[1] ?? "");
+  snapshot ??= loadLifecycleSnapshot();
+  return id !== "" && lifecycleProblem(snapshot, id, new Date().toISOString().slice(0, 10)) === undefined;
+}
+
 function jsonOrUndefined(text: string): unknown {
   try {
     return JSON.parse(text);
@@ -65,6 +76,7 @@ export const bedrock = defineProvider({
   standIn: {
     protocol: "h2c",
     respond(url, body, answer) {
+      if (!offered(url)) return undefined;
       if (/^\/model\/.+\/converse$/.test(url)) {
         const prompt = String(body.messages?.[0]?.content?.[0]?.text ?? "");
         const text = answer(prompt);

@@ -233,7 +233,7 @@ test("hosted fallback (recording providers, fixed answers): the canned answer is
 });
 
 test("hosted fallback on Bedrock (recording provider, canned answer): the schema is Converse's forced `answer` tool, the model's tool input is the answer, checked like any other", async () => {
-  const event = await hostedDraftChain("bedrock:anthropic.claude-3-5-haiku-20241022-v1:0");
+  const event = await hostedDraftChain("bedrock:anthropic.claude-haiku-4-5-20251001-v1:0");
   const canned = await startRecordingProviders();
   const saved = { ...process.env };
   Object.assign(process.env, canned.env);

@@ -17,9 +17,9 @@ import { copyCase, makeTestHome, runCli, samples } from "../helpers.ts";
 
 const hostedChains = {
   ExtractFacts: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
-  DraftDeclaration: { fallback: ["bedrock:anthropic.claude-test-v1:0", "local:stories-260k-greedy"] },
+  DraftDeclaration: { fallback: ["bedrock:anthropic.claude-haiku-4-5-20251001-v1:0", "local:stories-260k-greedy"] },
   JudgeFaithfulness: { fallback: ["openrouter:acme/judge", "local:stories-260k-greedy"] },
-  JudgeCoverage: { fallback: ["bedrock:amazon.nova-test-v1:0", "local:stories-260k-greedy"] },
+  JudgeCoverage: { fallback: ["bedrock:amazon.nova-pro-v1:0", "local:stories-260k-greedy"] },
   JudgeTone: { fallback: ["openrouter:acme/judge", "local:stories-260k-greedy"] },
   GuardrailsRewrite: { fallback: ["openrouter:acme/case-model", "local:stories-260k-greedy"] },
 };

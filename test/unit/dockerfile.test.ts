@@ -4,9 +4,11 @@
  */
 
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
+import { chosenCudaBuild, cudaBuildProblem, loadedCudaBuild, unusedCudaLibrary } from "../../containers/llama-worker/cuda-build.ts";
 import { productionRegistryFile } from "../../infra/production.ts";
 import { checkDockerfileUser } from "../../rehearsal/dockerfile.ts";
 import { workerEntry } from "../../workflows/engine/worker-supervisor.ts";
@@ -66,4 +68,42 @@ test("the image's USER exists on its base image (the CUDA Ubuntu base has no `no
     checkDockerfileUser(dockerfile.replace(/^USER .*$/m, "USER node").replace(/^RUN useradd.*$/m, "")).problem ?? "",
     /USER node does not exist/,
   );
+});
+
+test("one CUDA build on purpose: the base image's CUDA major is the runtime the chosen llama.cpp build links, and the other build's library is deleted", () => {
+  const base = /^FROM nvidia\/cuda:(\d+)\.\d+\.\d+-runtime-\S+$/m.exec(dockerfile);
+  assert.ok(base, "the base is an nvidia/cuda runtime image with a full version");
+  assert.equal(Number(base[1]), chosenCudaBuild.cudaMajor, "the base image's CUDA major");
+  assert.ok(dockerfile.includes(`rm -f ${unusedCudaLibrary}`), "the CUDA 13 library is deleted, so llama.cpp cannot pick it");
+  assert.ok(dockerfile.includes(`test -f ${chosenCudaBuild.dir}/libggml-cuda.so`), "the build fails without the chosen library");
+  // What the installed libraries link (the same lockfile the image installs from).
+  const needed = (file: string) => {
+    const out = spawnSync("readelf", ["-d", path.join(root, file)], { encoding: "utf8" });
+    if (out.error) return undefined;
+    return [...out.stdout.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]!);
+  };
+  const chosen = needed(`${chosenCudaBuild.dir}/libggml-cuda.so`);
+  if (chosen === undefined) {
+    assert.ok(!process.env.CI, "readelf is missing");
+    return;
+  }
+  assert.ok(chosen.includes(chosenCudaBuild.cudart), `the chosen build links ${chosen.join(", ")}`);
+  const other = needed(unusedCudaLibrary);
+  if (other) assert.ok(!other.includes(chosenCudaBuild.cudart), `the deleted build links ${other.join(", ")}: then it was no other choice`);
+});
+
+test("the worker proves at start which CUDA build it mapped and refuses any other", () => {
+  const maps = (lib: string, cudart: string) =>
+    [
+      `7f00-7f01 r-xp 00000000 08:01 1 /app/${lib}`,
+      `7f02-7f03 r-xp 00000000 08:01 2 /usr/local/cuda-12.8/targets/x86_64-linux/lib/${cudart}.8.90`,
+      "7f04-7f05 rw-p 00000000 00:00 0 ",
+    ].join("\n");
+  const good = loadedCudaBuild(maps(`${chosenCudaBuild.dir}/libggml-cuda.so`, "libcudart.so.12"));
+  assert.equal(good.cudart, "libcudart.so.12");
+  assert.equal(cudaBuildProblem("cuda", good), undefined);
+  const main = loadedCudaBuild(maps(unusedCudaLibrary, "libcudart.so.13"));
+  assert.match(cudaBuildProblem("cuda", main)!, /not @node-llama-cpp\/linux-x64-cuda-ext's fallback/);
+  assert.match(cudaBuildProblem(false, good)!, /no GPU backend/);
+  assert.match(cudaBuildProblem("cuda", { library: undefined, cudart: undefined })!, /mapped is none/);
 });

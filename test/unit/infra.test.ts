@@ -258,6 +258,9 @@ async function infraTests() {
     const userData = Buffer.from(template.inputs.userData, "base64").toString();
     assert.match(userData, /ECS_CLUSTER=affiant-production-gpu/);
     assert.match(userData, /ECS_ENABLE_GPU_SUPPORT=true/);
+    // Nothing at boot depends on the AMI's tools, and no model is copied before the agent starts.
+    assert.doesNotMatch(userData, /^\s*aws\s/m, "the user data runs the AWS CLI");
+    assert.match(userData, /chown 10001:10001 \/opt\/affiant\/models/);
     const provider = one("aws:ecs/capacityProvider:CapacityProvider").inputs.autoScalingGroupProvider;
     assert.equal(provider.autoScalingGroupArn, asg.state.arn);
     assert.equal(provider.managedScaling.status, "ENABLED");
@@ -299,6 +302,37 @@ async function infraTests() {
         }
       }
     }
+  });
+
+  test("each worker fetches only its own model from the bucket's models/ prefix into a writable host folder", () => {
+    const source = `s3://${one("aws:s3/bucket:Bucket").state.bucket}/models/`;
+    for (const t of all("aws:ecs/taskDefinition:TaskDefinition")) {
+      const [container] = JSON.parse(t.inputs.containerDefinitions);
+      const env = Object.fromEntries(container.environment.map((v: { name: string; value: string }) => [v.name, v.value]));
+      assert.equal(env.AFFIANT_MODEL_SOURCE, source, t.inputs.family);
+      assert.ok(env.AFFIANT_PRELOAD_MODEL, "the one model it fetches");
+      assert.deepEqual(container.mountPoints, [{ sourceVolume: "models", containerPath: "/models", readOnly: false }]);
+    }
+    assert.equal(
+      all("aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "GpuInstanceModels").length,
+      0,
+      "the instance reads no model",
+    );
+  });
+
+  test("Session Manager reaches a GPU instance: the instance role carries AmazonSSMManagedInstanceCore and every managed policy's agents have their endpoints", async () => {
+    const { managedPolicyEndpoints } = await import("../../infra/network.ts");
+    const services = new Set(
+      all("aws:ec2/vpcEndpoint:VpcEndpoint").map((e) => String(e.inputs.serviceName).replace(`com.amazonaws.${region}.`, "")),
+    );
+    const role = one("aws:iam/role:Role", "GpuInstanceRole");
+    assert.ok(role.inputs.managedPolicyArns.includes("arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"));
+    for (const arn of role.inputs.managedPolicyArns as string[]) {
+      const needed = managedPolicyEndpoints[arn];
+      assert.ok(needed, `${arn}: no declared endpoints in infra/network.ts`);
+      for (const e of needed) assert.ok(services.has(e), `${arn} needs the ${e} endpoint`);
+    }
+    for (const e of ["ssm", "ssmmessages", "ec2messages"]) assert.ok(services.has(e), `endpoint for ${e}`);
   });
 
   test("the state machine only invokes the Lambdas; the acquire Lambda may run only the worker task definitions on the cluster and pass only their roles", async () => {
@@ -533,8 +567,8 @@ async function infraTests() {
     assert.deepEqual(
       bedrock(lambdaFunctions.fallback).sort(),
       [
-        `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-3-5-haiku-20241022-v1:0`,
-        "arn:aws:bedrock:*::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0",
+        `arn:aws:bedrock:${region}:${account}:inference-profile/us.anthropic.claude-haiku-4-5-20251001-v1:0`,
+        "arn:aws:bedrock:*::foundation-model/anthropic.claude-haiku-4-5-20251001-v1:0",
         `arn:aws:bedrock:${region}:${account}:inference-profile/us.amazon.nova-pro-v1:0`,
         "arn:aws:bedrock:*::foundation-model/amazon.nova-pro-v1:0",
         `arn:aws:bedrock:${region}:${account}:inference-profile/us.meta.llama3-3-70b-instruct-v1:0`,
@@ -716,6 +750,20 @@ async function infraTests() {
     assert.ok(
       problems.some((p) => /stage JudgeTone: fallback chain \[local:stories-260k-greedy\] has no hosted provider/.test(p)),
       problems.join("\n"),
+    );
+  });
+
+  test("the Acquire budget covers the cold path of the largest stage model (instance, image, model fetch, load); 600 s does not", async () => {
+    const { coldPathSeconds } = await import("../../core/config.ts");
+    const largest = Math.max(...Object.values(registry.stages).map((st) => registry.models[st.model]?.sizeBytes ?? 0));
+    assert.ok(largest > 8e9, "the 14B writer");
+    assert.ok(registry.workers.acquireSeconds >= coldPathSeconds(largest));
+    const short = { ...registry, workers: { ...registry.workers, acquireSeconds: 600 } };
+    assert.ok(
+      productionRegistryProblems(short).some((p) =>
+        /workers\.acquireSeconds 600 s is under the cold path of a 9\.0 GB model, \d+ s/.test(p),
+      ),
+      productionRegistryProblems(short).join("\n"),
     );
   });
 

@@ -128,8 +128,8 @@ test("Bedrock gets a JSON stage's schema as the `answer` tool: forced for Claude
   const { answerTool } = await import("../../core/providers/bedrock.ts");
   const schema = { type: "object", properties: { a: { type: "string" } } };
   for (const model of [
-    "anthropic.claude-3-5-haiku-20241022-v1:0",
-    "us.anthropic.claude-3-5-haiku-20241022-v1:0",
+    "anthropic.claude-haiku-4-5-20251001-v1:0",
+    "us.anthropic.claude-haiku-4-5-20251001-v1:0",
     "us.amazon.nova-pro-v1:0",
   ]) {
     const tool = answerTool(model, schema);
