@@ -129,7 +129,9 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       vpc: false,
       env: { ...vault, AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
       files: [...registryFiles, ...promptFiles],
-      install: ["better-sqlite3", ...wordLists],
+      // Its routing store is DynamoDB (AFFIANT_ROUTING_TABLE): better-sqlite3's JavaScript is
+      // bundled and never opens its addon, so no native package is installed.
+      install: [...wordLists],
       // Every hosted provider's secrets (core/providers/index.ts).
       link: providerSecrets().map((s) => s.name),
     }),
@@ -148,7 +150,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       timeoutSeconds: timeouts[lambdaFunctions.admit],
       memoryMB: 512,
       vpc: false,
-      install: ["better-sqlite3"],
     }),
     // The attorney's gate: keeps the task token in the review table; redacts the attorney's notes.
     [lambdaFunctions.requestReview]: row(lambdaFunctions.requestReview, {
@@ -156,7 +157,7 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
       timeoutSeconds: timeouts[lambdaFunctions.requestReview],
       memoryMB: 256,
       vpc: false,
-      env: { AFFIANT_REVIEW_TABLE: t.reviewTableName },
+      env: reviewTables,
     }),
     [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, {
       handler: "functions/review-notes.handler",

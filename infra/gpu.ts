@@ -10,6 +10,7 @@
  * Fargate or Managed Instances only, hence raw resources.
  */
 
+import path from "node:path";
 import { type Registry, stageEntry } from "../core/registry.ts";
 import { type GpuStage, gpuStages, workerContainerName } from "../core/state-names.ts";
 import { activityName } from "../workflows/definition.ts";
@@ -202,6 +203,11 @@ chmod 0700 ${hostModelsDir}
         // Callback actions are authorised by the task token (the Acquire's or the activity's).
         { actions: ["states:SendTaskHeartbeat", "states:SendTaskSuccess", "states:SendTaskFailure"], resources: ["*"] },
         { actions: ["sqs:ReceiveMessage", "sqs:DeleteMessage"], resources: [queue.arn] },
+        // Its own model's file, which it fetches before loading (containers/llama-worker/model-fetch.ts): no other model, nothing else under models/.
+        {
+          actions: ["s3:GetObject"],
+          resources: [pulumi.interpolate`${options.bucket.arn}/${modelsPrefix}${path.basename(registry.models[modelId]!.file)}`],
+        },
         // A warm worker tags its own task with the stage it holds (containers/llama-worker/task-tags.ts): tasks of this cluster only.
         {
           actions: ["ecs:TagResource", "ecs:UntagResource"],
