@@ -13,7 +13,7 @@
  * registry's embedding model.
  */
 
-import { bedrock, bedrockInvokeStatements, isBedrockEmbeddingModel } from "../core/providers/bedrock-provider.ts";
+import { bedrock, bedrockInvokeStatements, isBedrockEmbeddingModel } from "../core/providers/bedrock.ts";
 import { providers } from "../core/providers/index.ts";
 import type { ArnTemplate, ProviderModule, ProviderStatement } from "../core/providers/types.ts";
 import { type Registry, splitRef } from "../core/registry.ts";

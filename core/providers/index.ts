@@ -5,7 +5,7 @@
  * sst.config.ts) and the production check all derive from this list: a new provider is its
  * module, a line here and a registry entry (test/unit/extension-points.test.ts adds one so).
  */
-import { bedrock } from "./bedrock-provider.ts";
+import { bedrock } from "./bedrock.ts";
 import { openrouter } from "./openrouter.ts";
 import type { ProviderModule, ProviderSecret } from "./types.ts";
 

@@ -4,10 +4,10 @@
  * concurrency; the SDK's standard retry mode backs off on throttling and 5xx. Failures
  * become Affiant.ProviderError naming the model and the HTTP status.
  */
-import { type BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
+import { BedrockRuntimeClient, InvokeModelCommand } from "@aws-sdk/client-bedrock-runtime";
 import pLimit from "p-limit";
 import { ProviderError } from "../../core/errors.ts";
-import { bedrockRuntimeClient } from "../../core/providers/bedrock.ts";
+import { bedrockClientConfig } from "../../core/providers/bedrock.ts";
 import { normalize } from "../../core/vectors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
 
@@ -51,7 +51,7 @@ export class TitanEmbedder implements Embedder {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.limit = pLimit(options.concurrency ?? 4);
     this.guard = options.guard;
-    this.client = options.client ?? bedrockRuntimeClient();
+    this.client = options.client ?? new BedrockRuntimeClient(bedrockClientConfig());
   }
 
   async embed(texts: string[]): Promise<Float32Array[]> {

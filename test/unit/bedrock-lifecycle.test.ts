@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import path from "node:path";
 import { test } from "node:test";
+import { bedrock } from "../../core/providers/bedrock.ts";
 import { signedFoundationModelLookup } from "../../core/providers/bedrock-control.ts";
 import {
   type LifecycleSnapshot,
@@ -14,7 +15,6 @@ import {
   registryBedrockIds,
   registryLifecycleProblems,
 } from "../../core/providers/bedrock-lifecycle.ts";
-import { bedrock } from "../../core/providers/bedrock-provider.ts";
 import { loadRegistry, type Registry } from "../../core/registry.ts";
 import { checkBedrockLifecycle, startFoundationModelStandIn } from "../../workflows/bedrock-lifecycle-check.ts";
 import { root } from "../helpers.ts";

@@ -113,7 +113,7 @@ test("Bedrock: a 5xx is retried by the SDK, a validation error is not", async ()
     });
   const flaky = await scripted([503], converse, 0, true);
   try {
-    const r = await new BedrockProvider({ model: "amazon.nova-test", client: client(flaky.url) }).complete(request);
+    const r = await (await BedrockProvider.create({ model: "amazon.nova-test", client: client(flaky.url) })).complete(request);
     assert.equal(r.text, "fine");
     assert.equal(flaky.calls(), 2);
   } finally {
@@ -122,7 +122,7 @@ test("Bedrock: a 5xx is retried by the SDK, a validation error is not", async ()
   const invalid = await scripted([400], converse, 0, true);
   try {
     await assert.rejects(
-      new BedrockProvider({ model: "amazon.nova-test", client: client(invalid.url) }).complete(request),
+      (await BedrockProvider.create({ model: "amazon.nova-test", client: client(invalid.url) })).complete(request),
       (e: Error & { provider?: string }) =>
         e.name === "Affiant.ProviderError" && e.provider === "bedrock" && /\(400: ValidationException\)/.test(e.message),
     );
