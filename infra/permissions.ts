@@ -247,10 +247,11 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [{ actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], resources: [t.reviewLogTableArn] }];
     case lambdaFunctions.recordApproval:
       // Renders the approved filing copy (opens the vault, like Reinject) and writes it, with
-      // approval.json, under private/ (real values); reads the decision record.
+      // approval.json, under private/ (real values), reading each rendition back for its
+      // SHA-256; reads the decision record.
       return [
         ...blobs,
-        privateObjects(cloud, t.bucketArn, ["s3:PutObject"]),
+        privateObjects(cloud, t.bucketArn, ["s3:GetObject", "s3:PutObject"]),
         sealed(["kms:Decrypt"], sealedPurposes.vault),
         { actions: ["dynamodb:GetItem"], resources: [t.reviewLogTableArn] },
       ];
