@@ -23,6 +23,7 @@ import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../c
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
 import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
+import { checkParagraphs, writeParagraphs } from "../core/review-paragraphs.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
@@ -208,14 +209,12 @@ export class AwsExecutions implements Executions {
     // Step Functions ends the execution itself (States.Timeout → ReviewExpired); only refuse here.
     if (Date.parse(gate.expiresAt) <= Date.now())
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
+    // Paragraph numbers and locks checked against the draft under review, before the gate is used.
+    const paragraphs = await checkParagraphs(this.options.store, gate, input);
     if (!(await reviews.closeGate(executionId, gate.token)))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
-    let notesKey: string | undefined;
-    if (decision === "changes") {
-      // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = `${gate.runKey}/review-notes-${gate.round}.md`;
-      await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
-    }
+    // Inside the account, like the case files; only the notes' key enters the execution state.
+    const notesKey = await writeParagraphs(this.options.store, gate, decision, paragraphs);
     const output: ReviewOutput = {
       decision,
       reviewer: input.reviewer,
@@ -241,7 +240,7 @@ export class AwsExecutions implements Executions {
       version: gate.version,
       round: gate.round,
       via: input.via,
-      notesChars: notes.length,
+      notesChars: notes.length + (input.paragraphNotes ?? []).reduce((n, p) => n + p.text.length, 0),
       decidedAt: output.decidedAt,
     });
   }

@@ -6,6 +6,7 @@
  */
 import { config } from "./config.ts";
 import { InvalidInputError } from "./errors.ts";
+import type { ParagraphNote } from "./review-paragraphs.ts";
 
 export const reviewDecisions = ["approve", "changes"] as const;
 export type ReviewDecision = (typeof reviewDecisions)[number];
@@ -60,8 +61,12 @@ export interface ReviewAuditEntry {
 
 export interface ReviewDecisionInput {
   decision: string;
-  /** Required for "changes": may name real people (redacted before any model sees them). */
+  /** Notes on the whole draft; "changes" needs these or paragraph notes. May name real people (redacted before any model sees them). */
   notes?: string;
+  /** Notes aimed at paragraphs by their number in the filing version: a "changes" round rewrites only those. */
+  paragraphNotes?: ParagraphNote[];
+  /** Paragraphs (filing numbers) to lock as verified: never rewritten in this round or any later one. */
+  lock?: number[];
   reviewer: string;
   via: string;
 }
@@ -72,9 +77,10 @@ export function checkReviewDecision(input: ReviewDecisionInput): { decision: Rev
     throw new InvalidInputError(`decision: expected one of ${reviewDecisions.join(", ")} (got "${String(input.decision).slice(0, 40)}")`);
   }
   const notes = input.notes ?? "";
-  const bytes = Buffer.byteLength(notes, "utf8");
+  const aimed = input.paragraphNotes ?? [];
+  const bytes = Buffer.byteLength(notes, "utf8") + aimed.reduce((n, p) => n + Buffer.byteLength(p.text, "utf8"), 0);
   if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
-  if (input.decision === "changes" && !notes.trim())
+  if (input.decision === "changes" && !notes.trim() && !aimed.some((p) => p.text.trim()))
     throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
   if (!input.reviewer.trim() || input.reviewer.length > 200) throw new InvalidInputError("reviewer: 1 to 200 characters");
   return { decision: input.decision as ReviewDecision, notes };

@@ -17,6 +17,7 @@ import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
 import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
+import { mapRoundChanges, type RoundChanges, renderRoundChangesMarkdown } from "./review/redline.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
@@ -74,6 +75,8 @@ export interface ReviewDocument {
   evidenceChecklist: string[];
   /** What this document does not check yet, said rather than left to be assumed. */
   notChecked: string[];
+  /** After a "changes" round: the redline against the draft reviewed last round, and what the round could touch. */
+  changes?: RoundChanges;
 }
 
 export interface ReviewInputs {
@@ -93,6 +96,8 @@ export interface ReviewInputs {
   dateOf?: (placeholder: string) => string | undefined;
   /** The evidence to gather for the case's variant (core/evidence-checklist.ts); absent: none listed. */
   evidence?: string[];
+  /** After a "changes" round: its redline (functions/review/redline.ts). */
+  changes?: RoundChanges;
 }
 
 /**
@@ -115,6 +120,7 @@ export function buildReviewDocument({
   legend,
   dateOf,
   evidence = [],
+  changes,
 }: ReviewInputs): ReviewDocument {
   // Exhibits in the order the case's documents come in the index.
   const byFile = new Map<string, Exhibit>();
@@ -193,6 +199,7 @@ export function buildReviewDocument({
     evidenceChecklist: evidence,
     // Said rather than left to be assumed: the detector reads causes and dates, not every kind of disagreement.
     notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
+    ...(changes ? { changes } : {}),
   };
 }
 
@@ -214,6 +221,7 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
     factsToConfirm: doc.factsToConfirm.map((x) => ({ item: f(x.item), why: x.why.map(f), where: x.where.map(f) })),
     contradictions: doc.contradictions.map((c) => ({ ...c, first: mapQuote(c.first, f), second: mapQuote(c.second, f) })),
     exhibits: doc.exhibits.map((e) => ({ ...e, title: f(e.title) })),
+    ...(doc.changes ? { changes: mapRoundChanges(doc.changes, f) } : {}),
   };
 }
 
@@ -231,6 +239,7 @@ const list = (items: string[], none: string) => (items.length ? items.map((i) =>
 export function renderReviewMarkdown(doc: ReviewDocument): string {
   const lines = [`# ${doc.title}`, ""];
   lines.push(doc.review.status === "passed" ? "**Quality gate: passed.**" : `**FAILING REVIEW:** ${doc.review.failures.join("; ")}`, "");
+  if (doc.changes) lines.push(...renderRoundChangesMarkdown(doc.changes));
   for (const p of doc.paragraphs) {
     lines.push(`## ${p.number}. ${p.heading}`, "", `_${p.citation}_`, "");
     if (doc.versions.length === 1) lines.push(p.texts[0] || "_(nothing drafted)_", "");

@@ -10,6 +10,7 @@ import { InvalidInputError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import type { ReviewOutput } from "../core/review.ts";
+import { type ReviewNotesRecord, type RewriteScope, rewriteScopeKey } from "../core/review-paragraphs.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
 import { redactUnvouched } from "./redaction/common-words.ts";
@@ -24,6 +25,18 @@ export interface ReviewNotesEvent {
 export interface ReviewNotesOutput {
   /** One judge-shaped report: the attorney's. */
   reports: Array<{ outputKey: string }>;
+  /**
+   * What this round rewrites, by filing number (the history says so; numbers only): the
+   * paragraphs the notes name ("all" when they name none) and those locked as verified.
+   */
+  paragraphs: { rewrite: number[] | "all"; locked: number[] };
+}
+
+/** The notes blob: a notes record (core/review-paragraphs.ts), or plain text as decisions wrote them before records. */
+async function readNotes(store: BlobStore, notesKey: string, version: string): Promise<ReviewNotesRecord> {
+  const raw = (await store.get(notesKey)).toString("utf8");
+  if (!notesKey.endsWith(".json")) return { version, general: raw, paragraphs: [], locked: [] };
+  return JSON.parse(raw) as ReviewNotesRecord;
 }
 
 /**
@@ -55,19 +68,33 @@ export async function reviewNotes(event: ReviewNotesEvent, store: BlobStore = bl
     throw new InvalidInputError("AttorneyNotes: the review asked for changes but names no notes ($.review.notesKey)", {
       state: "AttorneyNotes",
     });
-  const notes = (await store.get(notesKey)).toString("utf8");
+  const record = await readNotes(store, notesKey, state.review?.version ?? state.draft?.outputKey ?? "");
   const caseFile = caseFileSchema.parse(await getJson(store, caseKeys.caseJson(state.caseId)));
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "AttorneyNotes" });
-  const redacted = redactNotes(notes, vault, new Redactor(knownPeople(caseFile)));
+  const redactor = new Redactor(knownPeople(caseFile));
+  const general = record.general.trim() ? redactNotes(record.general, vault, redactor) : "";
+  const aimed = record.paragraphs.map((p) => ({ paragraph: p.paragraph, element: p.element, note: redactNotes(p.text, vault, redactor) }));
+  // The round's scope, for GuardrailsRewrite (which paragraphs it may touch) and Reinject (the redline's "before").
+  const scope: RewriteScope = { reviewedVersion: record.version, rewrite: aimed.length ? aimed : null, locked: record.locked };
+  await putJson(store, rewriteScopeKey(state.runKey), scope);
+  const reasons =
+    general || `changes to paragraph${aimed.length === 1 ? "" : "s"} ${aimed.map((a) => a.paragraph).join(", ")}, each with its note`;
   const outputKey = `${state.runKey}/attorney-notes-${state.rewrites.n}.json`;
-  await putJson(store, outputKey, { score: 1, reasons: `Attorney review: ${redacted}` });
+  await putJson(store, outputKey, { score: 1, reasons: `Attorney review: ${reasons}` });
+  const paragraphs = {
+    rewrite: aimed.length ? aimed.map((a) => a.paragraph) : ("all" as const),
+    locked: record.locked.flatMap((l) => (l.paragraph === null ? [] : [l.paragraph])),
+  };
+  const chars = record.general.length + record.paragraphs.reduce((n, p) => n + p.text.length, 0);
   log("info", "review.notes_redacted", {
     caseId: state.caseId,
     execution: state.executionName,
-    chars: notes.length,
-    redactedChars: redacted.length,
+    chars,
+    redactedChars: general.length + aimed.reduce((n, a) => n + a.note.length, 0),
+    rewrite: paragraphs.rewrite === "all" ? "all" : paragraphs.rewrite.join(","),
+    locked: paragraphs.locked.join(","),
   });
-  return { reports: [{ outputKey }] };
+  return { reports: [{ outputKey }], paragraphs };
 }
 
 export const handler = withTelemetry("AttorneyNotes", async (event: ReviewNotesEvent) => reviewNotes(event, await openBlobStore()));

@@ -6,14 +6,24 @@ import { log } from "../../core/log.ts";
 import type { Executions } from "../executions.ts";
 import { executionId } from "./executions.ts";
 
+/** A paragraph's number in the filing version (1 is the declarant's introduction). */
+const paragraphNumber = z.number().int().min(1).max(10_000);
+
+/** One note aimed at a paragraph (checked on its own, so an error names the note and its field). */
+const paragraphNoteSchema = z.object({ paragraph: paragraphNumber, text: z.string().trim().min(1) }).strict();
+
 /**
- * The attorney's decision. Notes are text, or per paragraph ({element: note}); their size
- * (maxReviewNotesBytes) and the decision itself are checked where every caller's are
- * (core/review.ts), so the API, the viewer and the CLI refuse the same things alike.
+ * The attorney's decision. `notes` is text on the whole draft, or a list of notes aimed at
+ * paragraphs by their number in the filing version (`[{paragraph: 3, text: "…"}]`): a
+ * "changes" round then rewrites only those. `lock` marks paragraphs verified: never rewritten
+ * from this round on. Sizes, the decision itself and the paragraph numbers are checked where
+ * every caller's are (core/review.ts, core/review-paragraphs.ts), so the API, the viewer and
+ * the CLI refuse the same things alike.
  */
 const reviewBodySchema = z.object({
   decision: z.string().max(40),
-  notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
+  notes: z.string().or(z.array(z.unknown()).max(500)).optional(),
+  lock: z.array(paragraphNumber).max(500).optional(),
   reviewer: z.string().min(1).max(200).optional(),
   via: z.enum(["api", "viewer"]).optional(),
 });
@@ -34,15 +44,23 @@ export function reviewRoutes(executions: Executions): Hono {
       const issue = parsed.error.issues[0]!;
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
-    const { decision, notes, reviewer, via } = parsed.data;
-    // Per-paragraph notes ({element: note}) become one note per line, named by element.
-    const text =
-      typeof notes === "string" || notes === undefined
-        ? notes
-        : Object.entries(notes)
-            .map(([element, note]) => `${element}: ${note}`)
-            .join("\n");
-    await executions.review(id, { decision, notes: text, reviewer: reviewer ?? "api", via: via ?? "api" });
+    const { decision, lock, reviewer, via } = parsed.data;
+    const notes =
+      parsed.data.notes === undefined || typeof parsed.data.notes === "string"
+        ? parsed.data.notes
+        : parsed.data.notes.map((note, i) => {
+            const checked = paragraphNoteSchema.safeParse(note);
+            if (checked.success) return checked.data;
+            const issue = checked.error.issues[0]!;
+            throw new InvalidInputError(`notes[${i}]${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`);
+          });
+    await executions.review(id, {
+      decision,
+      ...(typeof notes === "string" ? { notes } : notes ? { paragraphNotes: notes } : {}),
+      ...(lock ? { lock } : {}),
+      reviewer: reviewer ?? "api",
+      via: via ?? "api",
+    });
     log("info", "api.review", { execution: id, decision });
     return c.json({ executionId: id, decision, status: "RUNNING" }, 202);
   });

@@ -19,6 +19,7 @@ import {
   type ReviewOutput,
   reviewExpirySeconds,
 } from "../../core/review.ts";
+import { checkParagraphs, writeParagraphs } from "../../core/review-paragraphs.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import { stateNames } from "../../core/state-names.ts";
 import type { ReviewTask } from "./history-db.ts";
@@ -169,16 +170,14 @@ export class ReviewGates {
       await this.expire(executionId);
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${task.expiresAt}`);
     }
+    const state = task.state as { runKey: string };
+    // Paragraph numbers and locks checked against the draft under review, before the gate is used.
+    const paragraphs = await checkParagraphs(this.engine.store, { runKey: state.runKey, version: task.version }, input);
     // The review API's gate first: of two decisions racing, one closes it.
     if (!this.store.closeGateSync(executionId, task.token))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
-    const state = task.state as { runKey: string };
-    let notesKey: string | undefined;
-    if (decision === "changes") {
-      // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = `${state.runKey}/review-notes-${task.round}.md`;
-      await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
-    }
+    // Inside the account, like the case files; only the notes' key enters the execution state.
+    const notesKey = await writeParagraphs(this.engine.store, { runKey: state.runKey, round: task.round }, decision, paragraphs);
     const output: ReviewOutput = {
       decision,
       reviewer: input.reviewer,
@@ -187,7 +186,7 @@ export class ReviewGates {
       via: input.via,
       ...(notesKey ? { notesKey } : {}),
     };
-    this.audit(executionId, output, task.round, notes.length);
+    this.audit(executionId, output, task.round, notes.length + (input.paragraphNotes ?? []).reduce((n, p) => n + p.text.length, 0));
     const done = this.resume(task, { kind: "output", output });
     if (!done) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     return { done };
