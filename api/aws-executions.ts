@@ -17,7 +17,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import type { BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, getJson } from "../core/blob-store.ts";
 import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
@@ -147,7 +147,17 @@ export class AwsExecutions implements Executions {
         endedAt: e.stopDate?.toISOString() ?? null,
       }))
       .filter((e) => !options.caseId || e.caseId === options.caseId);
-    return { executions, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
+    // Waiting for the attorney is RUNNING to Step Functions: the review table says which wait, and since when.
+    const reviews = this.options.reviews;
+    const listed = reviews
+      ? await Promise.all(
+          executions.map(async (e) => {
+            const gate = e.status === "RUNNING" ? await reviews.gate(e.executionId) : undefined;
+            return gate ? { ...e, waitingFor: "AttorneyReview" as const, waitingSince: gate.openedAt } : e;
+          }),
+        )
+      : executions;
+    return { executions: listed, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
   }
 
   async describeExecution(executionId: string): Promise<ExecutionSummary | undefined> {
@@ -250,12 +260,19 @@ export class AwsExecutions implements Executions {
     if (!reviews) return summary;
     const gate = summary.status === "RUNNING" ? await reviews.gate(summary.executionId) : undefined;
     const audit = (await reviews.audit(summary.executionId)).map(({ executionId: _, ...a }) => a);
+    // The draft under review: Reinject's review document holds the quality gate's verdict on it.
+    const jsonKey = gate ? reviewDocumentJsonKey(gate.runKey) : undefined;
+    const quality =
+      jsonKey && (await this.options.store.exists(jsonKey))
+        ? reviewOf(await getJson<{ review?: unknown }>(this.options.store, jsonKey))
+        : undefined;
     return {
       ...summary,
       ...(gate
         ? {
             waitingFor: "AttorneyReview" as const,
             review: { round: gate.round, version: gate.version, openedAt: gate.openedAt, expiresAt: gate.expiresAt },
+            ...(quality ? { quality } : {}),
           }
         : {}),
       ...(audit.length ? { reviewAudit: audit } : {}),

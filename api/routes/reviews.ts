@@ -9,13 +9,16 @@ import { executionId } from "./executions.ts";
 /** A paragraph's number in the filing version (1 is the declarant's introduction). */
 const paragraphNumber = z.number().int().min(1).max(10_000);
 
-/** One note aimed at a paragraph (checked on its own, so an error names the note and its field). */
-const paragraphNoteSchema = z.object({ paragraph: paragraphNumber, text: z.string().trim().min(1) }).strict();
+/**
+ * One note of a list (checked on its own, so an error names the note and its field): aimed at
+ * a paragraph, or without `paragraph`, on the whole draft.
+ */
+const paragraphNoteSchema = z.object({ paragraph: paragraphNumber.optional(), text: z.string().trim().min(1) }).strict();
 
 /**
- * The attorney's decision. `notes` is text on the whole draft, or a list of notes aimed at
- * paragraphs by their number in the filing version (`[{paragraph: 3, text: "…"}]`): a
- * "changes" round then rewrites only those. `lock` marks paragraphs verified: never rewritten
+ * The attorney's decision. `notes` is text on the whole draft, or a list of notes, each aimed
+ * at a paragraph by its number in the filing version (`[{paragraph: 3, text: "…"}]`) or, without
+ * `paragraph`, on the whole draft: a "changes" round whose notes name paragraphs rewrites only those. `lock` marks paragraphs verified: never rewritten
  * from this round on. Sizes, the decision itself and the paragraph numbers are checked where
  * every caller's are (core/review.ts, core/review-paragraphs.ts), so the API, the viewer and
  * the CLI refuse the same things alike.
@@ -45,18 +48,22 @@ export function reviewRoutes(executions: Executions): Hono {
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
     const { decision, lock, reviewer, via } = parsed.data;
-    const notes =
+    const list =
       parsed.data.notes === undefined || typeof parsed.data.notes === "string"
-        ? parsed.data.notes
+        ? undefined
         : parsed.data.notes.map((note, i) => {
             const checked = paragraphNoteSchema.safeParse(note);
             if (checked.success) return checked.data;
             const issue = checked.error.issues[0]!;
             throw new InvalidInputError(`notes[${i}]${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`);
           });
+    // The list's notes without a paragraph are notes on the whole draft; the others are aimed at their paragraph.
+    const notes = list ? list.flatMap((n) => (n.paragraph === undefined ? [n.text] : [])).join("\n") : parsed.data.notes;
+    const paragraphNotes = list?.flatMap((n) => (n.paragraph === undefined ? [] : [{ paragraph: n.paragraph, text: n.text }]));
     await executions.review(id, {
       decision,
-      ...(typeof notes === "string" ? { notes } : notes ? { paragraphNotes: notes } : {}),
+      ...(notes ? { notes } : {}),
+      ...(paragraphNotes?.length ? { paragraphNotes } : {}),
       ...(lock ? { lock } : {}),
       reviewer: reviewer ?? "api",
       via: via ?? "api",

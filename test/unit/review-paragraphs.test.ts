@@ -7,7 +7,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { type Draft, declarationDocument } from "../../core/declaration.ts";
 import { InvalidInputError, ParagraphLockedError } from "../../core/errors.ts";
-import { filingParagraphs, keptByScope, type RewriteScope, resolveParagraphs } from "../../core/review-paragraphs.ts";
+import {
+  filingParagraphs,
+  keptByScope,
+  type ParagraphDecision,
+  type RewriteScope,
+  resolveParagraphs,
+} from "../../core/review-paragraphs.ts";
 import { wordDiff } from "../../core/word-diff.ts";
 import { buildRoundChanges, renderRoundChangesMarkdown } from "../../functions/review/redline.ts";
 
@@ -86,11 +92,12 @@ test("bad paragraph numbers are refused, naming the field and the range; notes o
     /notes\[0\]\.paragraph: paragraph 1 is the declarant's introduction/,
   );
   // Locked in an earlier round, or in this same decision.
-  for (const [input, before] of [
+  const cases: Array<[ParagraphDecision, string[]]> = [
     [{ decision: "changes", paragraphNotes: [{ paragraph: 4, text: "x" }] }, ["d"]],
     [{ decision: "changes", paragraphNotes: [{ paragraph: 4, text: "x" }], lock: [4] }, []],
-  ] as const) {
-    assert.throws(resolve(input, [...before]), (e: Error) => {
+  ];
+  for (const [input, before] of cases) {
+    assert.throws(resolve(input, before), (e: Error) => {
       assert.ok(e instanceof ParagraphLockedError);
       assert.equal(ParagraphLockedError.status, 409);
       assert.match(e.message, /notes\[0\]\.paragraph: paragraph 4 is locked as verified/);

@@ -24,7 +24,7 @@ import { SqliteReviewStore } from "../../core/review-store.ts";
 import { stateNames } from "../../core/state-names.ts";
 import type { ReviewTask } from "./history-db.ts";
 import type { LocalEngine } from "./local-engine.ts";
-import type { ExecutionSummary } from "./summary.ts";
+import { type ExecutionSummary, reviewOf } from "./summary.ts";
 
 /** AttorneyReview's Parameters, as the definition resolves them. */
 export interface ReviewRequest {
@@ -233,13 +233,23 @@ export class ReviewGates {
   annotate(summary: ExecutionSummary): ExecutionSummary {
     const audit = this.store.auditSync(summary.executionId);
     const task = summary.status === "RUNNING" ? this.task(summary.executionId) : undefined;
+    // The draft under review is Reinject's output in the state the gate keeps: the gate's verdict and score.
+    const reinjected = (task?.state as { reinject?: { output?: { score?: number | null } } } | undefined)?.reinject?.output;
+    const quality = reviewOf(reinjected);
     return {
       ...summary,
       ...(task
         ? {
             outputDir: this.engine.db.getExecution(summary.executionId)?.outputDir ?? null,
             waitingFor: stateNames.attorneyReview,
-            review: { round: task.round, version: task.version, openedAt: task.openedAt, expiresAt: task.expiresAt },
+            review: {
+              round: task.round,
+              version: task.version,
+              openedAt: task.openedAt,
+              expiresAt: task.expiresAt,
+              score: reinjected?.score ?? null,
+            },
+            ...(quality ? { quality } : {}),
           }
         : {}),
       ...(audit.length ? { reviewAudit: audit.map(({ executionId: _, ...a }) => a) } : {}),
