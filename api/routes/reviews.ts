@@ -48,10 +48,11 @@ export function reviewRoutes(executions: Executions): Hono {
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
     const { decision, lock, reviewer, via } = parsed.data;
+    const given = parsed.data.notes;
     const list =
-      parsed.data.notes === undefined || typeof parsed.data.notes === "string"
+      given === undefined || typeof given === "string"
         ? undefined
-        : parsed.data.notes.map((note, i) => {
+        : given.map((note, i) => {
             const checked = paragraphNoteSchema.safeParse(note);
             if (checked.success) return checked.data;
             const issue = checked.error.issues[0]!;
