@@ -59,7 +59,7 @@ export function reviewRoutes(executions: Executions): Hono {
             throw new InvalidInputError(`notes[${i}]${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`);
           });
     // The list's notes without a paragraph are notes on the whole draft; the others are aimed at their paragraph.
-    const notes = list ? list.flatMap((n) => (n.paragraph === undefined ? [n.text] : [])).join("\n") : parsed.data.notes;
+    const notes = typeof given === "string" ? given : list?.flatMap((n) => (n.paragraph === undefined ? [n.text] : [])).join("\n");
     const paragraphNotes = list?.flatMap((n) => (n.paragraph === undefined ? [] : [{ paragraph: n.paragraph, text: n.text }]));
     await executions.review(id, {
       decision,
