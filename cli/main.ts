@@ -41,10 +41,14 @@ program
   .description("decide on an execution waiting in AttorneyReview: approve, or changes with notes (runs it on in this process)")
   .argument("<execution>", "execution id (affiant runs list)")
   .option("--approve", "approve the declaration under review")
-  .option("--changes <notes.md>", "ask for changes; the notes are redacted before any model sees them")
+  .option(
+    "--changes <notes.md>",
+    "ask for changes; the notes are redacted before any model sees them; a '## Paragraph N' heading aims the notes under it at paragraph N of the filing version",
+  )
+  .option("--lock <numbers>", "lock paragraphs of the filing version as verified (e.g. 2,3): never rewritten from now on")
   .option("--reviewer <name>", "who decides, for the audit log (default: this account's user name)")
   .option("--json", "print the execution summary as JSON on stdout")
-  .action(async (executionId: string, opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean }) => {
+  .action(async (executionId: string, opts: { approve?: boolean; changes?: string; lock?: string; reviewer?: string; json?: boolean }) => {
     const { reviewCommand } = await import("./review-command.ts");
     process.exitCode = await reviewCommand(executionId, opts);
   });

@@ -1,13 +1,18 @@
-/** `affiant review <execution> --approve | --changes notes.md`: resumes it in this process. */
+/**
+ * `affiant review <execution> --approve | --changes notes.md [--lock 2,3]`: resumes it in this
+ * process. A `## Paragraph N` heading in the notes aims what follows at paragraph N of the
+ * filing version (core/review-paragraphs.ts).
+ */
 import { readFileSync } from "node:fs";
 import { describeError, InvalidInputError } from "../core/errors.ts";
+import { parseNotesMarkdown, parseParagraphList } from "../core/review-paragraphs.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { progressPrinter } from "./progress.ts";
 import { localUser, printOutcome } from "./run-command.ts";
 
 export async function reviewCommand(
   executionId: string,
-  opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean },
+  opts: { approve?: boolean; changes?: string; lock?: string; reviewer?: string; json?: boolean },
 ): Promise<number> {
   let engine: LocalEngine | undefined;
   try {
@@ -25,9 +30,12 @@ export async function reviewCommand(
     }
     engine = new LocalEngine();
     engine.on("event", progressPrinter());
+    const lock = opts.lock === undefined ? undefined : parseParagraphList("--lock", opts.lock);
+    const aimed = notes === undefined ? undefined : parseNotesMarkdown(notes);
     const summary = await engine.reviews.decide(executionId, {
       decision: opts.approve ? "approve" : "changes",
-      notes,
+      ...(aimed ? { notes: aimed.notes, paragraphNotes: aimed.paragraphNotes } : {}),
+      ...(lock ? { lock } : {}),
       reviewer: opts.reviewer ?? localUser(),
       via: "cli",
     });

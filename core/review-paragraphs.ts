@@ -41,6 +41,32 @@ export function filingParagraphs(draft: Draft): FilingParagraph[] {
   return [{ number: 1, element: null }, ...drafted.map((p, i) => ({ number: i + 2, element: p.element }))];
 }
 
+/**
+ * A notes file as the CLI takes it (`affiant review --changes notes.md`): text before the first
+ * `## Paragraph N` heading is on the whole draft; each such heading starts notes aimed at
+ * paragraph N of the filing version, up to the next heading.
+ */
+export function parseNotesMarkdown(markdown: string): { notes: string; paragraphNotes: ParagraphNote[] } {
+  const heading = /^#{1,6}[ \t]+(?:paragraph|¶)[ \t]*(\d+)[ \t]*:?[ \t]*$/gim;
+  const marks = [...markdown.matchAll(heading)];
+  if (!marks.length) return { notes: markdown, paragraphNotes: [] };
+  const notes = markdown.slice(0, marks[0]?.index ?? markdown.length).trim();
+  const paragraphNotes = marks.flatMap((m, i) => {
+    const text = markdown.slice(m.index! + m[0].length, marks[i + 1]?.index ?? markdown.length).trim();
+    return text ? [{ paragraph: Number(m[1]), text }] : [];
+  });
+  return { notes, paragraphNotes };
+}
+
+/** "2,3" or "2 3" → [2, 3]; anything else is an error naming the flag. */
+export function parseParagraphList(flag: string, text: string): number[] {
+  const parts = text.split(/[\s,]+/).filter(Boolean);
+  const numbers = parts.map(Number);
+  if (!parts.length || !numbers.every((n) => Number.isInteger(n) && n >= 1))
+    throw new InvalidInputError(`${flag} ${text}: expected paragraph numbers of the filing version, e.g. 2,3`);
+  return numbers;
+}
+
 /** The notes record a "changes" decision writes (the notes blob): unredacted, inside the account. */
 export interface ReviewNotesRecord {
   /** The draft the paragraph numbers refer to (its blob key). */

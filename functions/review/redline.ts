@@ -70,20 +70,26 @@ export function mapRoundChanges(changes: RoundChanges, f: (text: string) => stri
 
 const numbered = (ps: RedlineParagraph[]) => ps.map((p) => p.after ?? p.before ?? "–").join(", ") || "none";
 
+export const roundChangesTitle = "Changes since the last round";
+
+/** What the round could touch and did, the same lines in Markdown and DOCX. */
+export function roundChangesSummary(changes: RoundChanges): { lead: string; items: string[] } {
+  const by = (s: RedlineParagraph["status"]) => changes.paragraphs.filter((p) => p.status === s);
+  return {
+    lead: `Against the draft reviewed last round. ${changes.scoped ? "The notes named paragraphs: only those were rewritten." : "The notes named no paragraph: every paragraph not locked was rewritten."}`,
+    items: [
+      `Rewritten: ${numbered(by("rewritten"))}`,
+      `Rewritten to the same words: ${numbered(by("unchanged"))}`,
+      `Kept as they were (not named by the notes): ${numbered(by("kept"))}`,
+      `Locked as verified: ${numbered(by("locked"))}`,
+    ],
+  };
+}
+
 /** The redline in Markdown: deletions struck through (~~…~~), insertions in bold (**…**). */
 export function renderRoundChangesMarkdown(changes: RoundChanges): string[] {
-  const by = (s: RedlineParagraph["status"]) => changes.paragraphs.filter((p) => p.status === s);
-  const lines = [
-    "## Changes since the last round",
-    "",
-    `Against the draft reviewed last round. ${changes.scoped ? "The notes named paragraphs: only those were rewritten." : "The notes named no paragraph: every paragraph not locked was rewritten."}`,
-    "",
-    `- Rewritten: ${numbered(by("rewritten"))}`,
-    `- Rewritten to the same words: ${numbered(by("unchanged"))}`,
-    `- Kept as they were (not named by the notes): ${numbered(by("kept"))}`,
-    `- Locked as verified: ${numbered(by("locked"))}`,
-    "",
-  ];
+  const summary = roundChangesSummary(changes);
+  const lines = [`## ${roundChangesTitle}`, "", summary.lead, "", ...summary.items.map((i) => `- ${i}`), ""];
   const mark = (r: RedlinePart) => {
     const text = r.text.trim() ? r.text.replace(/[~*]/g, "\\$&") : r.text;
     if (r.op === "equal" || !r.text.trim()) return text;

@@ -11,6 +11,8 @@ import {
   filingParagraphs,
   keptByScope,
   type ParagraphDecision,
+  parseNotesMarkdown,
+  parseParagraphList,
   type RewriteScope,
   resolveParagraphs,
 } from "../../core/review-paragraphs.ts";
@@ -178,4 +180,20 @@ test("a round's redline: rewritten, kept and locked paragraphs, by filing number
   assert.match(md, /- Rewritten: 3\n/);
   assert.match(md, /- Locked as verified: 2\n/);
   assert.match(md, /### 3\. Title b\n\n_Attorney's note: the date is March 2019_\n\nWe married in ~~2018~~\*\*March 2019\*\*\.\n/);
+});
+
+test("a notes file (affiant review --changes): '## Paragraph N' headings aim notes; text before them is on the whole draft; --lock lists numbers", () => {
+  assert.deepEqual(parseNotesMarkdown("Paragraph 2: say more.\n"), { notes: "Paragraph 2: say more.\n", paragraphNotes: [] });
+  assert.deepEqual(
+    parseNotesMarkdown("Keep it short.\n\n## Paragraph 3\nWe married in March 2019.\n\n### ¶ 5:\nHe took my passport.\n## paragraph 6\n"),
+    {
+      notes: "Keep it short.",
+      paragraphNotes: [
+        { paragraph: 3, text: "We married in March 2019." },
+        { paragraph: 5, text: "He took my passport." },
+      ],
+    },
+  );
+  assert.deepEqual(parseParagraphList("--lock", "2, 3 4"), [2, 3, 4]);
+  assert.throws(() => parseParagraphList("--lock", "2,x"), /--lock 2,x: expected paragraph numbers of the filing version/);
 });
