@@ -194,7 +194,8 @@ test("the viewer's review form and review document: the document (paragraphs, fa
       assert.ok((await redline.locator("ins").count()) + (await redline.locator("del").count()) > 0, "no redline shown");
     }
 
-    // Approve from the form: accepted, the execution runs on and ends.
+    // Approve from the form (round 1's, a new one): accepted, the execution runs on and ends.
+    await page.fill("#review-reviewer", "A. Attorney");
     await page.check("#review-approve");
     await page.click("#review-submit");
     await page.waitForSelector("#review-form", { state: "detached" });
