@@ -224,9 +224,12 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // A new upload replaces the case's documents: list and delete the old ones. The review
       // route reads and uses the gate's token (a conditional delete), audits the decision and
       // answers the task; SendTaskSuccess has no resource-level scope (the token authorises it).
+      // It reads a run's outputs that may not exist yet (the paragraph locks, the review
+      // document of a waiting draft): HeadObject's 404 needs the listing of runs/.
       return [
         ...blobs,
         bucketListing(t.bucketArn, "cases/"),
+        bucketListing(t.bucketArn, "runs/"),
         { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] },
         ...executions(),
         { actions: ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:Query"], resources: [t.reviewTableArn] },
