@@ -20,7 +20,9 @@ import {
 import Database from "better-sqlite3";
 import { createApp } from "../../api/app.ts";
 import { AwsExecutions } from "../../api/aws-executions.ts";
-import { LocalBlobStore } from "../../core/blob-store.ts";
+import { getJson, LocalBlobStore } from "../../core/blob-store.ts";
+import type { Draft } from "../../core/declaration.ts";
+import { filingParagraphs } from "../../core/review-paragraphs.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import type { ExecutionSummary } from "../../workflows/engine/summary.ts";
 import { caseForm, makeTestHome, patientStages, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
@@ -107,10 +109,26 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   assert.deepEqual(await reviews.gate("review-sdk-1"), gate, "a refused decision changed the gate");
   assert.deepEqual(await reviews.audit("review-sdk-1"), []);
 
-  // Changes, per paragraph; answered by SendTaskSuccess on /sfn, signed with the API's key.
+  // Paragraph numbers are checked against the draft under review before the gate is used.
+  await refused(
+    await review("review-sdk-1", { decision: "changes", notes: [{ paragraph: 99, text: "x" }] }),
+    400,
+    "Affiant.InvalidInput",
+    /notes\[0\]\.paragraph: no paragraph 99 in the filing version under review/,
+  );
+  await refused(
+    await review("review-sdk-1", { decision: "changes", notes: [{ paragraph: 3, text: "x" }], lock: [3] }),
+    409,
+    "Affiant.ParagraphLocked",
+    /paragraph 3 is locked as verified/,
+  );
+  assert.deepEqual(await reviews.gate("review-sdk-1"), gate, "a refused decision changed the gate");
+
+  // Changes aimed at paragraph 3, paragraph 2 locked; answered by SendTaskSuccess on /sfn, signed with the API's key.
   const changes = await review("review-sdk-1", {
     decision: "changes",
-    notes: { "abuse-battery": "Say when Derek Samplefield first hit her." },
+    notes: [{ paragraph: 3, text: "Say when Derek Samplefield first hit her." }],
+    lock: [2],
     reviewer: "A. Attorney",
   });
   assert.equal(changes.status, 202, JSON.stringify(changes.json));
@@ -125,6 +143,14 @@ test("the review API answers AttorneyReview with SendTaskSuccess over /sfn: bad 
   const again = (await waitGate(1)) as ExecutionSummary;
   assert.equal(again.waitingFor, "AttorneyReview", `${again.status}: ${again.error}`);
   assert.notEqual(again.review!.version, waiting.review!.version, "a new draft is under review");
+  // Only paragraph 3 was rewritten: every other paragraph of the draft is byte-identical.
+  const blobs = new LocalBlobStore(path.join(home, "blobs"));
+  const before = await getJson<Draft>(blobs, waiting.review!.version);
+  const after = await getJson<Draft>(blobs, again.review!.version);
+  const aimed = filingParagraphs(before)[2]!.element;
+  for (const [i, p] of after.paragraphs.entries())
+    if (p.element !== aimed)
+      assert.equal(JSON.stringify(p), JSON.stringify(before.paragraphs[i]), `${p.element} changed though no note named it`);
 
   const approve = await review("review-sdk-1", { decision: "approve", reviewer: "A. Attorney" });
   assert.equal(approve.status, 202, JSON.stringify(approve.json));
