@@ -46,7 +46,10 @@ async function serveWithCase(extraEnv: Record<string, string> = {}) {
     endpoint: `${serve.url}/sfn`,
     region: "us-east-1",
     credentials: { accessKeyId: "affiant", secretAccessKey: token },
-    maxAttempts: 1,
+    // One retry, as the SDK makes for a transient network error: the server closes idle
+    // kept-alive sockets while in-process Lambda states (Redact) hold its event loop, and the
+    // client may send on one of them (ECONNRESET). Client errors (4xx) are never retried.
+    maxAttempts: 2,
   });
   const reviews = new SqliteReviewStore(path.join(home.home, "affiant.db"));
   // The API Gateway function's executions and app, as api/lambda.ts builds them.
