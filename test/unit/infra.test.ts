@@ -513,6 +513,11 @@ async function infraTests() {
       const writers = fns.filter((fn) => allowed(fn, "s3:PutObject", object(key))).sort();
       assert.deepEqual(writers, ["api", lambdaFunctions.reinject].sort(), `who may write ${key}`);
     }
+    // RecordApproval writes the approved filing copy and approval.json, and nothing else there.
+    for (const key of [`${privateKeyOf(runKey)}/final/declaration.filing.pdf`, `${privateKeyOf(runKey)}/approval.json`]) {
+      const writers = fns.filter((fn) => allowed(fn, "s3:PutObject", object(key))).sort();
+      assert.deepEqual(writers, ["api", lambdaFunctions.recordApproval, lambdaFunctions.reinject].sort(), `who may write ${key}`);
+    }
     for (const fn of [lambdaFunctions.fallback, lambdaFunctions.index, lambdaFunctions.score])
       assert.ok(allowed(fn, "s3:GetObject", object(`${runKey}/redacted.json`)), `${fn} still reads the run's redacted blobs`);
     for (const fn of fns) {
