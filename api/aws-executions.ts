@@ -17,7 +17,7 @@ import {
   type SFNClient,
   StartExecutionCommand,
 } from "@aws-sdk/client-sfn";
-import type { BlobStore } from "../core/blob-store.ts";
+import { type BlobStore, getJson } from "../core/blob-store.ts";
 import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { AttemptsExhaustedError, CaseBusyError, InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
@@ -28,9 +28,9 @@ import {
   type ReviewCallback,
   type ReviewDecisionInput,
   type ReviewStore,
-  reviewNotesKey,
   reviewRoundKey,
 } from "../core/review.ts";
+import { checkParagraphs, notesChars, recordedParagraphs, writeParagraphs } from "../core/review-paragraphs.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
@@ -183,7 +183,17 @@ export class AwsExecutions implements Executions {
         endedAt: e.stopDate?.toISOString() ?? null,
       }))
       .filter((e) => !options.caseId || e.caseId === options.caseId);
-    return { executions, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
+    // Waiting for the attorney is RUNNING to Step Functions: the review table says which wait, and since when.
+    const reviews = this.options.reviews;
+    const listed = reviews
+      ? await Promise.all(
+          executions.map(async (e) => {
+            const gate = e.status === "RUNNING" ? await reviews.gate(e.executionId) : undefined;
+            return gate ? { ...e, waitingFor: "AttorneyReview" as const, waitingSince: gate.openedAt } : e;
+          }),
+        )
+      : executions;
+    return { executions: listed, ...(out.nextToken ? { nextToken: out.nextToken } : {}) };
   }
 
   async describeExecution(executionId: string): Promise<ExecutionSummary | undefined> {
@@ -246,14 +256,12 @@ export class AwsExecutions implements Executions {
     if (Date.parse(gate.expiresAt) <= Date.now())
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
     const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: gate.round, gateStatus: gate.gateStatus });
+    // Paragraph numbers and locks checked against the draft under review, before the gate is used.
+    const paragraphs = await checkParagraphs(this.options.store, gate, input);
     if (!(await reviews.closeGate(executionId, gate.token)))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
-    let notesKey: string | undefined;
-    if (decision === "changes") {
-      // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = reviewNotesKey(gate.runKey, gate.round);
-      await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
-    }
+    // Inside the account, under the run's real-value prefix; only the notes' key enters the execution state.
+    const notesKey = await writeParagraphs(this.options.store, gate, decision, paragraphs);
     const record: DecisionRecord = {
       decisionId: randomUUID(),
       executionId,
@@ -265,7 +273,8 @@ export class AwsExecutions implements Executions {
       via: input.via,
       decidedAt: new Date().toISOString(),
       gateStatus: gate.gateStatus,
-      notesChars: notes.length,
+      notesChars: notesChars(notes, input),
+      ...recordedParagraphs(paragraphs),
       ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
     };
@@ -289,12 +298,19 @@ export class AwsExecutions implements Executions {
     if (!reviews) return summary;
     const gate = summary.status === "RUNNING" ? await reviews.gate(summary.executionId) : undefined;
     const audit = (await reviews.audit(summary.executionId)).map(({ executionId: _, prevHash: __, ...a }) => a);
+    // The draft under review: its round's review document holds the quality gate's verdict on it.
+    const jsonKey = gate ? reviewDocumentJsonKey(reviewRoundKey(gate.runKey, gate.round)) : undefined;
+    const quality =
+      jsonKey && (await this.options.store.exists(jsonKey))
+        ? reviewOf(await getJson<{ review?: unknown }>(this.options.store, jsonKey))
+        : undefined;
     return {
       ...summary,
       ...(gate
         ? {
             waitingFor: "AttorneyReview" as const,
             review: { round: gate.round, version: gate.version, openedAt: gate.openedAt, expiresAt: gate.expiresAt },
+            ...(quality ? { quality } : {}),
           }
         : {}),
       ...(audit.length ? { reviewAudit: audit } : {}),

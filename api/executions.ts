@@ -46,6 +46,10 @@ export interface ExecutionListItem {
   status: ExecutionStatus;
   startedAt: string;
   endedAt: string | null;
+  /** A RUNNING execution waiting for the attorney: the state it waits in. */
+  waitingFor?: "AttorneyReview";
+  /** Since when it has waited (the review round's gate opened). */
+  waitingSince?: string;
 }
 
 export interface StartResult {

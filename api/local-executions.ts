@@ -190,8 +190,17 @@ export class LocalExecutions implements Executions {
     });
     const page = rows.slice(0, options.limit);
     const last = page.at(-1);
+    // Waiting for the attorney is RUNNING to the engine, and said as such in the list.
+    const waiting = new Map(this.engine.db.openReviewTasks().map((t) => [t.executionId, t.openedAt]));
     return {
-      executions: page.map((r) => ({ executionId: r.id, caseId: r.caseId, status: r.status, startedAt: r.startedAt, endedAt: r.endedAt })),
+      executions: page.map((r) => ({
+        executionId: r.id,
+        caseId: r.caseId,
+        status: r.status,
+        startedAt: r.startedAt,
+        endedAt: r.endedAt,
+        ...(r.status === "RUNNING" && waiting.has(r.id) ? { waitingFor: "AttorneyReview" as const, waitingSince: waiting.get(r.id)! } : {}),
+      })),
       ...(rows.length > options.limit && last ? { nextToken: Buffer.from(last.startedAt + last.id).toString("base64url") } : {}),
     };
   }

@@ -45,7 +45,11 @@ program
   .description("decide on an execution waiting in AttorneyReview: approve, or changes with notes (runs it on in this process)")
   .argument("<execution>", "execution id (affiant runs list)")
   .option("--approve", "approve the declaration under review")
-  .option("--changes <notes.md>", "ask for changes; the notes are redacted before any model sees them")
+  .option(
+    "--changes <notes.md>",
+    "ask for changes; the notes are redacted before any model sees them; a '## Paragraph N' heading aims the notes under it at paragraph N of the filing version",
+  )
+  .option("--lock <numbers>", "lock paragraphs of the filing version as verified (e.g. 2,3): never rewritten from now on")
   .option("--round <n>", "the review round this decision answers (default: the round open now, printed)")
   .option("--override-reason <text>", "why a draft that failed the quality gate is approved anyway (required to approve one)")
   .option("--reviewer <name>", "refused: the decision is recorded under the local user running this command")

@@ -1,10 +1,13 @@
 /**
- * `affiant review <execution> --approve | --changes notes.md [--round n] [--override-reason …]`:
- * resumes it in this process. The decision is recorded under the local user running the
- * command (said on stderr); a reviewer name cannot be given.
+ * `affiant review <execution> --approve | --changes notes.md [--lock 2,3] [--round n]
+ * [--override-reason …]`: resumes it in this process. A `## Paragraph N` heading in the notes
+ * aims what follows at paragraph N of the filing version (core/review-paragraphs.ts). The
+ * decision is recorded under the local user running the command (said on stderr); a reviewer
+ * name cannot be given.
  */
 import { readFileSync } from "node:fs";
 import { describeError, InvalidInputError } from "../core/errors.ts";
+import { parseNotesMarkdown, parseParagraphList } from "../core/review-paragraphs.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
 import { progressPrinter } from "./progress.ts";
 import { localUser, printOutcome } from "./run-command.ts";
@@ -12,6 +15,7 @@ import { localUser, printOutcome } from "./run-command.ts";
 export interface ReviewOptions {
   approve?: boolean;
   changes?: string;
+  lock?: string;
   round?: string;
   overrideReason?: string;
   reviewer?: string;
@@ -43,6 +47,8 @@ export async function reviewCommand(executionId: string, opts: ReviewOptions): P
         );
       }
     }
+    const lock = opts.lock === undefined ? undefined : parseParagraphList("--lock", opts.lock);
+    const aimed = notes === undefined ? undefined : parseNotesMarkdown(notes);
     engine = new LocalEngine();
     // Without --round, the round open now: said, so the attorney sees which draft is decided.
     const open = engine.reviews.task(executionId)?.round;
@@ -54,7 +60,8 @@ export async function reviewCommand(executionId: string, opts: ReviewOptions): P
     const summary = await engine.reviews.decide(executionId, {
       decision: opts.approve ? "approve" : "changes",
       round,
-      notes,
+      ...(aimed ? { notes: aimed.notes, paragraphNotes: aimed.paragraphNotes } : {}),
+      ...(lock ? { lock } : {}),
       overrideReason: opts.overrideReason,
       reviewer: user,
       via: "cli",

@@ -180,6 +180,11 @@ export class ReviewRejectedError extends AffiantError {
 export class AuditChainBrokenError extends AffiantError {
   static override readonly errorName = "Affiant.AuditChainBroken";
 }
+/** A review note aimed at a paragraph the attorney locked as verified, or a round with every paragraph locked. */
+export class ParagraphLockedError extends AffiantError {
+  static override readonly errorName = "Affiant.ParagraphLocked";
+  static override readonly status = 409;
+}
 
 /** A PDF over a limit (pages per document or case, page area, extraction memory or time); the message names the file and the limit. */
 export class DocumentTooLargeError extends AffiantError {

@@ -7,6 +7,7 @@
 import { privateKeyOf } from "./case-file.ts";
 import { config } from "./config.ts";
 import { InvalidInputError, ReviewRoundMismatchError } from "./errors.ts";
+import type { ParagraphNote } from "./review-paragraphs.ts";
 
 export const reviewDecisions = ["approve", "changes"] as const;
 export type ReviewDecision = (typeof reviewDecisions)[number];
@@ -30,12 +31,13 @@ export function reviewRoundKey(runKey: string, round: number): string {
 }
 
 /**
- * Where the attorney's notes of one round are kept as written: real names, so under the
- * run's real-value prefix, never runs/, and under this execution's own prefix only.
- * AttorneyNotes reads them there and writes the redacted copy under runs/.
+ * Where the attorney's notes of one round are kept as written (the notes record,
+ * core/review-paragraphs.ts): real names, so under the run's real-value prefix, never runs/,
+ * and under this execution's own prefix only. AttorneyNotes reads them there and writes the
+ * redacted copy under runs/.
  */
 export function reviewNotesKey(runKey: string, round: number): string {
-  return `${privateKeyOf(runKey)}/review-notes-${round}.md`;
+  return `${privateKeyOf(runKey)}/review-notes-${round}.json`;
 }
 
 /** The gate's verdict on the draft under review (Reinject's `review.status`). */
@@ -66,9 +68,13 @@ export interface DecisionRecord {
   gateStatus: GateStatus;
   /** Why a draft that failed the quality gate is approved anyway (required then). */
   overrideReason?: string;
-  /** Blob key of the attorney's notes (unredacted, inside the account); "changes" only. */
+  /** Blob key of the attorney's notes record (unredacted, inside the account); "changes" only. */
   notesKey?: string;
   notesChars: number;
+  /** The paragraphs (filing numbers of `version`) the notes aim at; absent: notes on the whole draft only. */
+  paragraphs?: number[];
+  /** The paragraphs (filing numbers of `version`) locked as verified once this decision holds, earlier locks included. */
+  locked?: number[];
 }
 
 /** What SendTaskSuccess carries back to AttorneyReview: the id of a decision record, nothing else. */
@@ -122,8 +128,12 @@ export interface ReviewDecisionInput {
   decision: string;
   /** The review round answered: another than the open one is refused (409). */
   round?: number;
-  /** Required for "changes": may name real people (redacted before any model sees them). */
+  /** Notes on the whole draft; "changes" needs these or paragraph notes. May name real people (redacted before any model sees them). */
   notes?: string;
+  /** Notes aimed at paragraphs by their number in the filing version: a "changes" round rewrites only those. */
+  paragraphNotes?: ParagraphNote[];
+  /** Paragraphs (filing numbers) to lock as verified: never rewritten in this round or any later one. */
+  lock?: number[];
   /** Required to approve a draft that failed the quality gate. */
   overrideReason?: string;
   /** The authenticated caller (the API's token holder or IAM principal, the CLI's OS user). */
@@ -158,9 +168,10 @@ export function checkReviewDecision(
       `execution ${open.executionId} waits for a decision on round ${open.round}; this decision answers round ${input.round}`,
     );
   const notes = input.notes ?? "";
-  const bytes = Buffer.byteLength(notes, "utf8");
+  const aimed = input.paragraphNotes ?? [];
+  const bytes = Buffer.byteLength(notes, "utf8") + aimed.reduce((n, p) => n + Buffer.byteLength(p.text, "utf8"), 0);
   if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
-  if (input.decision === "changes" && !notes.trim())
+  if (input.decision === "changes" && !notes.trim() && !aimed.some((p) => p.text.trim()))
     throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
   const overrideReason = input.overrideReason?.trim() || undefined;
   if (overrideReason && overrideReason.length > maxOverrideReasonChars)

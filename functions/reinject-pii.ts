@@ -26,6 +26,7 @@ import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { reviewRoundKey } from "../core/review.ts";
+import { readRewriteScope } from "../core/review-paragraphs.ts";
 import { type PlaceholderProblem, type RoleLegend, rolesKey } from "../core/roles.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { type CostEntry, costLedgerPrefix, pickStageReport, type StageReport } from "../core/stages/report.ts";
@@ -39,6 +40,7 @@ import { renderPdf } from "./renditions/pdf.ts";
 import { renderReviewDocx } from "./renditions/review-docx.ts";
 import type { ExtractedFact } from "./review/facts-to-confirm.ts";
 import { documentOnlySentences, isDeclarantAccount } from "./review/personal-knowledge.ts";
+import { buildRoundChanges } from "./review/redline.ts";
 import { buildReviewDocument, mapReviewText, renderReviewMarkdown, reviewDocumentJsonKey } from "./review-document.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
@@ -352,6 +354,12 @@ async function writeReviewDocument(
     : { problems: [] };
   const facts = state.facts ? (await getJson<{ facts: ExtractedFact[] }>(store, state.facts.outputKey)).facts : [];
   const legend = (await store.exists(rolesKey(state.runKey))) ? await getJson<RoleLegend>(store, rolesKey(state.runKey)) : undefined;
+  // After a "changes" round: the redline against the draft the attorney reviewed.
+  const scope = await readRewriteScope(store, state.runKey);
+  const changes =
+    scope && scope.reviewedVersion !== state.draft?.outputKey
+      ? buildRoundChanges(await getJson<Draft>(store, scope.reviewedVersion), draft, scope)
+      : undefined;
   // Redacted dates are compared by their values (the vault is open here); the quotes keep placeholders until mapReviewText.
   const built = buildReviewDocument({
     draft,
@@ -366,6 +374,7 @@ async function writeReviewDocument(
     evidence: evidenceChecklist(state.caseType, variant, abuserStatus),
     opening,
     ownAccount,
+    ...(changes ? { changes } : {}),
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {

@@ -22,6 +22,7 @@ import type { RoleLegend } from "../core/roles.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
 import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
 import { documentOnlySentences } from "./review/personal-knowledge.ts";
+import { mapRoundChanges, type RoundChanges } from "./review/redline.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
@@ -99,6 +100,8 @@ export interface ReviewDocument {
   evidenceChecklist: string[];
   /** What this document does not check yet, said rather than left to be assumed. */
   notChecked: string[];
+  /** After a "changes" round: the redline against the draft reviewed last round, and what the round could touch. */
+  changes?: RoundChanges;
 }
 
 export interface ReviewInputs {
@@ -126,6 +129,8 @@ export interface ReviewInputs {
    * listed to confirm with the declarant. Absent: no such check.
    */
   ownAccount?: (file: string) => boolean;
+  /** After a "changes" round: its redline (functions/review/redline.ts). */
+  changes?: RoundChanges;
 }
 
 /**
@@ -151,6 +156,7 @@ export function buildReviewDocument({
   evidence = [],
   opening,
   ownAccount,
+  changes,
 }: ReviewInputs): ReviewDocument {
   // Exhibits in the order the case's documents come in the index.
   const byFile = new Map<string, Exhibit>();
@@ -261,6 +267,7 @@ export function buildReviewDocument({
     evidenceChecklist: evidence,
     // Said rather than left to be assumed: the detector reads causes and dates, not every kind of disagreement.
     notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
+    ...(changes ? { changes } : {}),
   };
 }
 
@@ -298,6 +305,7 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
     factsToConfirm: doc.factsToConfirm.map((x) => ({ item: f(x.item), why: x.why.map(f), where: x.where.map(f) })),
     contradictions: doc.contradictions.map((c) => ({ ...c, first: mapQuote(c.first, f), second: mapQuote(c.second, f) })),
     exhibits: doc.exhibits.map((e) => ({ ...e, title: f(e.title) })),
+    ...(doc.changes ? { changes: mapRoundChanges(doc.changes, f) } : {}),
   };
 }
 

@@ -10,6 +10,8 @@ import { InvalidInputError, ReviewRejectedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { type ReviewOutput, reviewNotesKey } from "../core/review.ts";
+import type { ReviewNotesRecord, RewriteScope } from "../core/review-paragraphs.ts";
+import { rewriteScopeKey } from "../core/review-paragraphs.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
 import { redactUnvouched } from "./redaction/common-words.ts";
@@ -24,6 +26,29 @@ export interface ReviewNotesEvent {
 export interface ReviewNotesOutput {
   /** One judge-shaped report: the attorney's. */
   reports: Array<{ outputKey: string }>;
+  /**
+   * What this round rewrites, by filing number (the history says so; numbers only): the
+   * paragraphs the notes name ("all" when they name none) and those locked as verified.
+   */
+  paragraphs: { rewrite: number[] | "all"; locked: number[] };
+}
+
+/**
+ * The notes record the verified decision names: this execution's own for its round, written
+ * for the draft the decision is about, aimed at the paragraphs the decision record names.
+ * Anything else is not this decision's notes and fails the round.
+ */
+async function readNotes(store: BlobStore, review: ReviewOutput, runKey: string): Promise<ReviewNotesRecord> {
+  const reject = (why: string) => new ReviewRejectedError(`AttorneyNotes: ${why}`, { state: "AttorneyNotes" });
+  // Only this execution's notes for this round: a key of another case or round is never read.
+  const own = reviewNotesKey(runKey, review.round);
+  if (review.notesKey !== own) throw reject(`the review names notes outside this execution's round ${review.round} (${own})`);
+  const record = await getJson<ReviewNotesRecord>(store, own);
+  if (record.version !== review.version) throw reject(`the notes of round ${review.round} were written for another draft`);
+  const aimed = record.paragraphs.map((p) => p.paragraph).join(",");
+  if (aimed !== (review.paragraphs ?? []).join(","))
+    throw reject(`the notes of round ${review.round} aim at other paragraphs than the decision record names`);
+  return record;
 }
 
 /**
@@ -55,25 +80,33 @@ export async function reviewNotes(event: ReviewNotesEvent, store: BlobStore = bl
     throw new InvalidInputError("AttorneyNotes: the review asked for changes but names no notes ($.review.notesKey)", {
       state: "AttorneyNotes",
     });
-  // Only this execution's notes for this round: a key of another case or round is never read.
-  const own = reviewNotesKey(state.runKey, state.review!.round);
-  if (notesKey !== own)
-    throw new ReviewRejectedError(`AttorneyNotes: the review names notes outside this execution's round ${state.review!.round} (${own})`, {
-      state: "AttorneyNotes",
-    });
-  const notes = (await store.get(notesKey)).toString("utf8");
+  const record = await readNotes(store, state.review!, state.runKey);
   const caseFile = caseFileSchema.parse(await getJson(store, caseKeys.caseJson(state.caseId)));
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), { caseId: state.caseId, state: "AttorneyNotes" });
-  const redacted = redactNotes(notes, vault, new Redactor(knownPeople(caseFile)));
+  const redactor = new Redactor(knownPeople(caseFile));
+  const general = record.general.trim() ? redactNotes(record.general, vault, redactor) : "";
+  const aimed = record.paragraphs.map((p) => ({ paragraph: p.paragraph, element: p.element, note: redactNotes(p.text, vault, redactor) }));
+  // The round's scope, for GuardrailsRewrite (which paragraphs it may touch) and Reinject (the redline's "before").
+  const scope: RewriteScope = { reviewedVersion: record.version, rewrite: aimed.length ? aimed : null, locked: record.locked };
+  await putJson(store, rewriteScopeKey(state.runKey), scope);
+  const reasons =
+    general || `changes to paragraph${aimed.length === 1 ? "" : "s"} ${aimed.map((a) => a.paragraph).join(", ")}, each with its note`;
   const outputKey = `${state.runKey}/attorney-notes-${state.rewrites.n}.json`;
-  await putJson(store, outputKey, { score: 1, reasons: `Attorney review: ${redacted}` });
+  await putJson(store, outputKey, { score: 1, reasons: `Attorney review: ${reasons}` });
+  const paragraphs = {
+    rewrite: aimed.length ? aimed.map((a) => a.paragraph) : ("all" as const),
+    locked: record.locked.flatMap((l) => (l.paragraph === null ? [] : [l.paragraph])),
+  };
+  const chars = record.general.length + record.paragraphs.reduce((n, p) => n + p.text.length, 0);
   log("info", "review.notes_redacted", {
     caseId: state.caseId,
     execution: state.executionName,
-    chars: notes.length,
-    redactedChars: redacted.length,
+    chars,
+    redactedChars: general.length + aimed.reduce((n, a) => n + a.note.length, 0),
+    rewrite: paragraphs.rewrite === "all" ? "all" : paragraphs.rewrite.join(","),
+    locked: paragraphs.locked.join(","),
   });
-  return { reports: [{ outputKey }] };
+  return { reports: [{ outputKey }], paragraphs };
 }
 
 export const handler = withTelemetry("AttorneyNotes", async (event: ReviewNotesEvent) => reviewNotes(event, await openBlobStore()));

@@ -247,11 +247,18 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [{ actions: ["dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"], resources: [t.reviewLogTableArn] }];
     case lambdaFunctions.recordApproval:
       // Renders the approved filing copy (opens the vault, like Reinject) and writes it, with
-      // approval.json, under private/ (real values), reading each rendition back for its
-      // SHA-256; reads the decision record.
+      // approval.json, under private/ (real values), at those keys only (functions/record-approval.ts):
+      // never over Reinject's outputs or the attorney's notes; it reads its renditions back there
+      // for their SHA-256. Reads the decision record.
       return [
         ...blobs,
-        privateObjects(cloud, t.bucketArn, ["s3:GetObject", "s3:PutObject"]),
+        {
+          actions: ["s3:GetObject", "s3:PutObject"],
+          resources: [
+            cloud.pulumi.interpolate`${t.bucketArn}/${privatePrefix}*/final/*`,
+            cloud.pulumi.interpolate`${t.bucketArn}/${privatePrefix}*/approval.json`,
+          ],
+        },
         sealed(["kms:Decrypt"], sealedPurposes.vault),
         { actions: ["dynamodb:GetItem"], resources: [t.reviewLogTableArn] },
       ];
@@ -267,11 +274,13 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       // route reads and uses the gate's token (a conditional delete), audits the decision and
       // answers the task; SendTaskSuccess has no resource-level scope (the token authorises it).
       // private/: it keeps the attorney's notes as written and serves the outputs and the
-      // review document (real values) to the attorney.
+      // review document (real values) to the attorney. It reads a run's outputs under runs/ that
+      // may not exist yet (the paragraph locks): HeadObject's 404 needs the listing of runs/.
       return [
         ...blobs,
         privateObjects(cloud, t.bucketArn, ["s3:GetObject", "s3:PutObject"]),
         bucketListing(t.bucketArn, "cases/"),
+        bucketListing(t.bucketArn, "runs/"),
         { actions: ["s3:DeleteObject"], resources: [cloud.pulumi.interpolate`${t.bucketArn}/cases/*`] },
         ...executions(),
         // The open gate is deleted once, when its token is used; decision records and the

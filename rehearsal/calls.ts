@@ -11,7 +11,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { caseKeys, privateKeyOf } from "../core/case-file.ts";
 import { splitRef } from "../core/registry.ts";
-import { reviewNotesKey } from "../core/review.ts";
+import { reviewNotesKey, reviewRoundKey } from "../core/review.ts";
+import { reviewLocksKey } from "../core/review-paragraphs.ts";
 import { gpuStages, lambdaFunctions } from "../core/state-names.ts";
 import { type SealedPurpose, sealedPurposes } from "../functions/redaction/sealed-purposes.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
@@ -262,6 +263,16 @@ export function declaredCalls(s: Synthesized, root: string): AwsCall[] {
     calls.push(...f.b.get(`cases/${c}/documents/b.pdf`));
     // The review route keeps the attorney's notes as written; the outputs and the review document go to the attorney.
     calls.push(...f.b.put(reviewNotesKey(run, 0)), ...f.b.get(reviewDocumentJsonKey(run)), ...f.b.get(`${realValues}/declaration.md`));
+    // A decision's paragraph numbers are checked against the draft under review and the run's
+    // locks (which may not exist yet: HeadObject's 404 needs the listing); the locks are kept;
+    // a waiting execution's summary reads its round's review document.
+    calls.push(
+      ...f.b.list(`${run}/review-locks.json`),
+      ...f.b.get(reviewLocksKey(run)),
+      ...f.b.put(reviewLocksKey(run)),
+      ...f.b.get(`${run}/draft-0.json`),
+      ...f.b.get(reviewDocumentJsonKey(reviewRoundKey(run, 0))),
+    );
     calls.push({
       caller: "Fn api (must not open the vault)",
       principal: f.role.arn,

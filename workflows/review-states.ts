@@ -10,7 +10,8 @@
  * can end a review only with a decision the review API recorded.
  *
  * "changes" makes the attorney one more judge: AttorneyNotes redacts the notes into a judge
- * report, GuardrailsRewrite rewrites with it, the judges and Score run again, Reinject writes
+ * report and the round's scope (the paragraphs the notes name, never a locked one),
+ * GuardrailsRewrite rewrites those with it, the judges and Score run again, Reinject writes
  * the new draft and the loop comes back here: each round is its own set of states in the
  * history. "approve" runs RecordApproval (the filing copy without review banners, and
  * approval.json with the hash of each filing rendition) and ends the execution.
@@ -83,8 +84,10 @@ export function reviewStates(
     },
     [stateNames.reviewNotes]: {
       ...lambda(lambdaFunctions.reviewNotes, { "state.$": "$" }),
-      Comment: "Redacts the attorney's notes (they name real people) into a judge report for the rewrite",
-      ResultSelector: { "reports.$": "$.Payload.reports" },
+      Comment:
+        "Redacts the attorney's notes (they name real people) into a judge report for the rewrite, and scopes the round: the paragraphs the notes name, less those locked",
+      // The paragraphs this round rewrites and those locked, by filing number: in the history, as numbers only.
+      ResultSelector: { "reports.$": "$.Payload.reports", "paragraphs.$": "$.Payload.paragraphs" },
       ResultPath: "$.attorney",
       Next: stateNames.attorneyAsJudge,
     },

@@ -13,15 +13,29 @@ import { requireCaller } from "../auth.ts";
 import type { Executions } from "../executions.ts";
 import { executionId } from "./executions.ts";
 
+/** A paragraph's number in the filing version (1 is the declarant's introduction). */
+const paragraphNumber = z.number().int().min(1).max(10_000);
+
 /**
- * The attorney's decision. Notes are text, or per paragraph ({element: note}); their size
- * (maxReviewNotesBytes), the round and the override rule are checked where every caller's are
- * (core/review.ts), so the API, the viewer and the CLI refuse the same things alike.
+ * One note of a list (checked on its own, so an error names the note and its field): aimed at
+ * a paragraph, or without `paragraph`, on the whole draft.
+ */
+const paragraphNoteSchema = z.object({ paragraph: paragraphNumber.optional(), text: z.string().trim().min(1) }).strict();
+
+/**
+ * The attorney's decision: `{decision, round, notes?, lock?, overrideReason?}`. `notes` is text
+ * on the whole draft, or a list of notes, each aimed at a paragraph by its number in the filing
+ * version (`[{paragraph: 3, text: "…"}]`) or, without `paragraph`, on the whole draft: a
+ * "changes" round whose notes name paragraphs rewrites only those. `lock` marks paragraphs
+ * verified: never rewritten from this round on. Sizes, the decision, the round, the override
+ * rule and the paragraph numbers are checked where every caller's are (core/review.ts,
+ * core/review-paragraphs.ts), so the API, the viewer and the CLI refuse the same things alike.
  */
 const reviewBodySchema = z.object({
   decision: z.string().max(40),
   round: z.number().int().min(0).max(1000).optional(),
-  notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
+  notes: z.string().or(z.array(z.unknown()).max(500)).optional(),
+  lock: z.array(paragraphNumber).max(500).optional(),
   overrideReason: z
     .string()
     .max(maxOverrideReasonChars * 2)
@@ -48,15 +62,30 @@ export function reviewRoutes(executions: Executions): Hono {
       const issue = parsed.error.issues[0]!;
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
-    const { decision, round, notes, overrideReason, via } = parsed.data;
-    // Per-paragraph notes ({element: note}) become one note per line, named by element.
-    const text =
-      typeof notes === "string" || notes === undefined
-        ? notes
-        : Object.entries(notes)
-            .map(([element, note]) => `${element}: ${note}`)
-            .join("\n");
-    const recorded = await executions.review(id, { decision, round, notes: text, overrideReason, reviewer, via: via ?? "api" });
+    const { decision, round, lock, overrideReason, via } = parsed.data;
+    const given = parsed.data.notes;
+    const list =
+      given === undefined || typeof given === "string"
+        ? undefined
+        : given.map((note, i) => {
+            const checked = paragraphNoteSchema.safeParse(note);
+            if (checked.success) return checked.data;
+            const issue = checked.error.issues[0]!;
+            throw new InvalidInputError(`notes[${i}]${issue.path.map((p) => `.${String(p)}`).join("")}: ${issue.message}`);
+          });
+    // The list's notes without a paragraph are notes on the whole draft; the others are aimed at their paragraph.
+    const notes = typeof given === "string" ? given : list?.flatMap((n) => (n.paragraph === undefined ? [n.text] : [])).join("\n");
+    const paragraphNotes = list?.flatMap((n) => (n.paragraph === undefined ? [] : [{ paragraph: n.paragraph, text: n.text }]));
+    const recorded = await executions.review(id, {
+      decision,
+      round,
+      ...(notes ? { notes } : {}),
+      ...(paragraphNotes?.length ? { paragraphNotes } : {}),
+      ...(lock ? { lock } : {}),
+      overrideReason,
+      reviewer,
+      via: via ?? "api",
+    });
     log("info", "api.review", { execution: id, decision, round: recorded.round });
     return c.json({ executionId: id, decision, round: recorded.round, decisionId: recorded.decisionId, reviewer, status: "RUNNING" }, 202);
   });

@@ -80,7 +80,8 @@ tr.execution:focus { outline: none; }
 .swatch.seg-other { background: var(--seg-other); border: 0; }
 
 .graph-wrap { overflow-x: auto; background: #fbfcfd; border: 1px solid #eef0f3; border-radius: 8px; display: flex; justify-content: safe center; }
-.graph { display: block; font-family: inherit; }
+/* Never shrunk to the card's width: a shrunk SVG keeps its height and centres the drawing in a tall blank band; the wrapper scrolls instead. */
+.graph { display: block; flex: none; font-family: inherit; }
 .graph .box { fill: var(--idle-bg); stroke: var(--idle); stroke-width: 1.5; }
 .graph .dot { fill: var(--idle); }
 .graph .node-name { font-size: 12px; font-weight: 600; fill: var(--ink); }
@@ -147,5 +148,18 @@ tr.run-error td { background: var(--fail-bg); color: #7a1f17; white-space: norma
 .review-paragraph { border-top: 1px solid var(--line); padding-top: 4px; }
 .review-paragraph p, .review-sentences { margin: 4px 0; max-width: 80ch; }
 .review-part ul { margin: 4px 0; padding-left: 20px; }
+.review-form .link-button { justify-self: start; color: var(--accent); }
+.review-aimed { display: grid; grid-template-columns: auto 6em 1fr; gap: 8px; align-items: start; }
+.review-aimed input { padding: 6px 8px; border: 1px solid #cfd5df; border-radius: 7px; font: inherit; }
+.badge-waiting { background: #fff4e0; color: #8a5300; }
+.review-body { display: grid; grid-template-columns: minmax(0, 640px) minmax(0, 1fr); gap: 20px; align-items: start; }
+@media (max-width: 900px) { .review-body { grid-template-columns: 1fr; } }
+.review-verdict { border-radius: 8px; padding: 10px 14px; border: 1px solid var(--line); }
+.review-verdict.failing { background: var(--fail-bg); border-color: #f1c6c1; }
+.review-verdict.passed { background: var(--ok-bg); }
+.review-verdict ul { margin: 6px 0 0; padding-left: 18px; }
+.redline del { color: #7a1f17; background: #fde8e6; }
+.redline ins { color: #14532d; background: #e3f5e9; text-decoration: underline; }
+.redline-summary { margin: 4px 0 8px; }
 @keyframes pulse { 0%, 100% { opacity: 1; } 50% { opacity: 0.35; } }
 `;

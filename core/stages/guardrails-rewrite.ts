@@ -1,10 +1,13 @@
 /**
  * GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons and the
  * placeholder check's findings, when the score or CheckPlaceholders asks. Each prompt names the
- * paragraph by the filing version's number, which the attorney's notes use.
+ * paragraph by the filing version's number, which the attorney's notes use. Within an attorney's
+ * review round only the paragraphs the notes name are rewritten (each with its own note), and
+ * a paragraph locked as verified never is: those are kept byte for byte (core/review-paragraphs.ts).
  */
 import { getJson } from "../blob-store.ts";
 import { filingNumbers } from "../declaration.ts";
+import { keptByScope, readRewriteScope } from "../review-paragraphs.ts";
 import { checkPlaceholders, describeProblems } from "../roles.ts";
 import { type JudgeReport, readJudgeOutput, uncoveredElements } from "./judge.ts";
 import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
@@ -50,9 +53,12 @@ export const guardrailsRewrite = gpuStageModule({
     // The filing version's paragraph numbers, which the attorney's notes use ("paragraph 3: …").
     const numbers = previous ? filingNumbers(previous) : [];
     const numberOf = (id: string) => numbers[previous?.paragraphs.findIndex((p) => p.element === id) ?? -1];
+    const scope = await readRewriteScope(store, input.runKey);
+    const attorneyNote = (element: string) => scope?.rewrite?.find((r) => r.element === element)?.note;
     return planParagraphs(ctx, {
       round: input.round + 1,
       elements,
+      keep: (element) => (keptByScope(scope, element.id) ? previous?.paragraphs.find((p) => p.element === element.id) : undefined),
       render: (element, sources) => {
         const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
         const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
@@ -62,7 +68,9 @@ export const guardrailsRewrite = gpuStageModule({
           .filter((u) => u.element === element.id)
           .map((u) => `Not covered: ${u.reason}`)
           .join("; ");
+        const note = attorneyNote(element.id);
         const said = [
+          note && `Attorney's note on this paragraph: ${note}`,
           elementProblems && `Placeholders: ${elementProblems}`,
           notCovered,
           notSupported && `Unsupported: ${notSupported}`,

@@ -21,6 +21,8 @@ export interface ParagraphPlan {
   round: number;
   /** The paragraphs' order (the case's elements, in the order they happened); default: the checklist's. */
   elements?: LegalElement[];
+  /** A paragraph to keep as it is (no model call; copied byte for byte), or undefined to write it. */
+  keep?(element: LegalElement): DraftParagraph | undefined;
 }
 
 /** A paragraph as the model answers it: sentences, each citing one or more chunk ids. */
@@ -122,10 +124,16 @@ export function paragraphFromOutput(stage: string, element: LegalElement, raw: s
 export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Promise<StageJob> {
   const { input } = ctx;
   const elements = how.elements ?? ctx.elements;
+  const kept = new Map<string, DraftParagraph>();
+  for (const e of elements) {
+    const paragraph = how.keep?.(e);
+    if (paragraph) kept.set(e.id, paragraph);
+  }
+  const written = elements.filter((e) => !kept.has(e.id));
   // The stage's output budget shared by its paragraphs, but never less than one sentence's JSON.
-  const perCall = Math.min(ctx.maxTokens, Math.max(minCallTokens, Math.floor(ctx.maxTokens / elements.length)));
+  const perCall = Math.min(ctx.maxTokens, Math.max(minCallTokens, Math.floor(ctx.maxTokens / Math.max(1, written.length))));
   const plans: Array<{ element: LegalElement; prompt: string; picked: Chunk[]; omitted: number }> = [];
-  for (const element of elements) {
+  for (const element of written) {
     plans.push({
       element,
       ...(await ctx.fit((sources) => how.render(element, sources), ctx.rank(ctx.queryFor(element)), ctx.budgetFor(perCall))),
@@ -144,10 +152,11 @@ export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Prom
       chunksOmitted: p.omitted,
     })),
     finish: async (outputs) => {
+      const fresh = new Map(plans.map((p, i) => [p.element.id, paragraphFromOutput(ctx.stage, p.element, outputs[i] ?? "", p.picked)]));
       const draft: Draft = {
         caseType: input.caseType,
         round: how.round,
-        paragraphs: plans.map((p, i) => paragraphFromOutput(ctx.stage, p.element, outputs[i] ?? "", p.picked)),
+        paragraphs: elements.map((e) => kept.get(e.id) ?? fresh.get(e.id)!),
       };
       const key = `${input.runKey}/draft-${how.round}.json`;
       await putJson(ctx.store, key, draft);

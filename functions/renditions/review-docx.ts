@@ -4,9 +4,11 @@
  * English today; a translation adds a column), the exhibits it cites and its
  * unsupported sentences (and each sentence with its own exhibits when the draft cites per
  * sentence); then the judges' notes, facts to confirm with the client, contradictions between
- * sources, placeholder problems, elements with nothing drafted or judged not covered, documents never cited, the evidence to gather and the exhibit list. Built from the re-injected ReviewDocument.
+ * sources, placeholder problems, elements with nothing drafted or judged not covered, documents never cited, the evidence to gather and the exhibit list;
+ * after a "changes" round, first the redline against the draft reviewed last round. Built from the re-injected ReviewDocument.
  */
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from "docx";
+import { type RoundChanges, roundChangesSummary, roundChangesTitle } from "../review/redline.ts";
 import { contradictionLine, factLine, type ReviewDocument, roleLine, supportsLine } from "../review-document.ts";
 
 const font = "Times New Roman";
@@ -37,6 +39,31 @@ function versionsTable(versions: string[], texts: string[]): Table {
   });
 }
 
+/** The round's redline: deletions struck through in red, insertions underlined in green. */
+function roundChanges(changes: RoundChanges): Paragraph[] {
+  const summary = roundChangesSummary(changes);
+  const out = [heading(roundChangesTitle), text(summary.lead), ...bullets(summary.items, "none")];
+  for (const p of changes.paragraphs.filter((x) => x.status === "rewritten")) {
+    out.push(heading(`${p.after ?? p.before ?? "–"}. ${p.heading}`, HeadingLevel.HEADING_3));
+    if (p.note) out.push(text(`Attorney's note: ${p.note}`, { italics: true, size: 20 }));
+    out.push(
+      new Paragraph({
+        spacing: { after: 120 },
+        children: p.redline.map(
+          (r) =>
+            new TextRun({
+              text: r.text,
+              font,
+              size: 22,
+              ...(r.op === "delete" ? { strike: true, color: "B00020" } : r.op === "insert" ? { underline: {}, color: "1B6E3A" } : {}),
+            }),
+        ),
+      }),
+    );
+  }
+  return out;
+}
+
 export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
   const children: Array<Paragraph | Table> = [heading(doc.title, HeadingLevel.TITLE)];
   children.push(
@@ -44,6 +71,7 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
       ? text("Quality gate: passed.", { bold: true })
       : text(`FAILING REVIEW: ${doc.review.failures.join("; ")}`, { bold: true, color: "B00020" }),
   );
+  if (doc.changes) children.push(...roundChanges(doc.changes));
   children.push(heading("Who is who"), ...bullets(doc.roles.map(roleLine), "no roles recorded"));
   children.push(text("Paragraph numbers are the filing version's.", { italics: true, size: 20 }));
   for (const p of doc.paragraphs) {

@@ -7,6 +7,7 @@
 import { escapeRawHtml } from "../../core/declaration.ts";
 import type { ReviewDocument, ReviewParagraph, RoleLine } from "../review-document.ts";
 import type { FactToConfirm } from "./facts-to-confirm.ts";
+import { renderRoundChangesMarkdown } from "./redline.ts";
 
 /** One line per contradiction, the same in Markdown, DOCX and the viewer. */
 export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =>
@@ -25,6 +26,8 @@ const list = (items: string[], none: string) => (items.length ? items.map((i) =>
 export function renderReviewMarkdown(doc: ReviewDocument): string {
   const lines = [`# ${doc.title}`, ""];
   lines.push(doc.review.status === "passed" ? "**Quality gate: passed.**" : `**FAILING REVIEW:** ${doc.review.failures.join("; ")}`, "");
+  // After a "changes" round, what it changed comes first: the attorney checks that before anything else.
+  if (doc.changes) lines.push(...renderRoundChangesMarkdown(doc.changes));
   lines.push("## Who is who", "", ...list(doc.roles.map(roleLine), "no roles recorded"), "");
   lines.push("_Paragraph numbers are the filing version's._", "");
   for (const p of doc.paragraphs) {

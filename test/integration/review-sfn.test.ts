@@ -21,7 +21,9 @@ import {
 import Database from "better-sqlite3";
 import { createApp } from "../../api/app.ts";
 import { AwsExecutions } from "../../api/aws-executions.ts";
-import { LocalBlobStore } from "../../core/blob-store.ts";
+import { getJson, LocalBlobStore } from "../../core/blob-store.ts";
+import type { Draft } from "../../core/declaration.ts";
+import { filingParagraphs } from "../../core/review-paragraphs.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import type { ExecutionSummary } from "../../workflows/engine/summary.ts";
 import { caseForm, copyCase, makeTestHome, patientStages, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
@@ -175,11 +177,29 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
   assert.deepEqual(await reviews.gate("review-sdk-1"), gate, "a refused decision changed the gate");
   assert.deepEqual(await reviews.audit("review-sdk-1"), []);
 
-  // Changes, per paragraph, with a reviewer name in the body: ignored, the principal is recorded.
+  // Paragraph numbers are checked against the draft under review before the gate is used.
+  await refused(
+    await review("review-sdk-1", { decision: "changes", round: 0, notes: [{ paragraph: 99, text: "x" }] }),
+    400,
+    "Affiant.InvalidInput",
+    /notes\[0\]\.paragraph: no paragraph 99 in the filing version under review/,
+  );
+  await refused(
+    await review("review-sdk-1", { decision: "changes", round: 0, notes: [{ paragraph: 3, text: "x" }], lock: [3] }),
+    409,
+    "Affiant.ParagraphLocked",
+    /paragraph 3 is locked as verified/,
+  );
+  assert.deepEqual(await reviews.gate("review-sdk-1"), gate, "a refused decision changed the gate");
+  assert.deepEqual(await reviews.audit("review-sdk-1"), []);
+
+  // Changes aimed at paragraph 3, paragraph 2 locked, with a reviewer name in the body: ignored,
+  // the principal is recorded. Answered by SendTaskSuccess on /sfn, signed with the API's key.
   const changes = await review("review-sdk-1", {
     decision: "changes",
     round: 0,
-    notes: { "abuse-battery": "Say when Derek Samplefield first hit her." },
+    notes: [{ paragraph: 3, text: "Say when Derek Samplefield first hit her." }],
+    lock: [2],
     reviewer: "Hon. Jane Partner, Esq.",
   });
   assert.equal(changes.status, 202, JSON.stringify(changes.json));
@@ -194,6 +214,14 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
   const again = (await waitGate(1)) as ExecutionSummary;
   assert.equal(again.waitingFor, "AttorneyReview", `${again.status}: ${again.error}`);
   assert.notEqual(again.review!.version, waiting.review!.version, "a new draft is under review");
+  // Only paragraph 3 was rewritten: every other paragraph of the draft is byte-identical.
+  const blobs = new LocalBlobStore(path.join(home, "blobs"));
+  const before = await getJson<Draft>(blobs, waiting.review!.version);
+  const after = await getJson<Draft>(blobs, again.review!.version);
+  const aimed = filingParagraphs(before)[2]!.element;
+  for (const [i, p] of after.paragraphs.entries())
+    if (p.element !== aimed)
+      assert.equal(JSON.stringify(p), JSON.stringify(before.paragraphs[i]), `${p.element} changed though no note named it`);
   assert.deepEqual(
     again.reviewAudit!.map((a) => [a.decision, a.reviewer, a.via, a.round]),
     [["changes", principal, "api", 0]],
@@ -204,8 +232,14 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
   // round fails with ReviewRejected instead of approving.
   const open = await reviews.gate("review-sdk-1");
   const db = new Database(path.join(home, "affiant.db"), { readonly: true });
-  const roundZeroId = (db.prepare(`SELECT decision_id FROM review_decisions`).get() as { decision_id: string }).decision_id;
+  const roundZero = db.prepare(`SELECT decision_id, record FROM review_decisions`).get() as { decision_id: string; record: string };
   db.close();
+  const roundZeroId = roundZero.decision_id;
+  // The decision record carries what the rewrite was held to: the paragraph aimed at, the lock,
+  // and the notes record under the run's real-value prefix.
+  const recorded = JSON.parse(roundZero.record) as { paragraphs?: number[]; locked?: number[]; notesKey?: string };
+  assert.deepEqual([recorded.paragraphs, recorded.locked], [[3], [2]]);
+  assert.match(recorded.notesKey ?? "", /^private\/.*\/review-notes-0\.json$/);
   await sfn.send(
     new SendTaskSuccessCommand({
       taskToken: open!.token,

@@ -530,10 +530,9 @@ async function infraTests() {
       assert.ok(!allowed(fallback, "s3:GetObject", object(key)), `the fallback cannot read ${key}`);
     assert.ok(!allowed(fallback, "s3:PutObject", object("vault/case-1/exec-1.guard")));
     assert.ok(allowed(lambdaFunctions.reinject, "s3:GetObject", object("vault/case-1/exec-1.enc")));
-    // Real values (Reinject's outputs, the attorney's raw notes, the approved copy) under their
-    // own prefix, at the keys the code writes: Reinject and RecordApproval write there,
-    // AttorneyNotes, RecordApproval (its copy's hashes) and the API read; the fallback (outside
-    // the VPC), Index and Score can neither read nor write it.
+    // Real values (Reinject's outputs, the attorney's raw notes) under their own prefix, at
+    // the keys the code writes: only Reinject writes outputs there, only AttorneyNotes and the
+    // API read; the fallback (outside the VPC), Index and Score can neither read nor write it.
     const runKey = caseKeys.run("case-1", "exec-1");
     const realValues = [
       `${privateKeyOf(runKey)}/declaration.md`,
@@ -544,7 +543,12 @@ async function infraTests() {
     for (const key of realValues) {
       assert.ok(!key.startsWith("runs/"), `${key} is under runs/`);
       const readers = fns.filter((fn) => allowed(fn, "s3:GetObject", object(key))).sort();
-      assert.deepEqual(readers, ["api", lambdaFunctions.recordApproval, lambdaFunctions.reviewNotes].sort(), `who may read ${key}`);
+      assert.deepEqual(readers, ["api", lambdaFunctions.reviewNotes].sort(), `who may read ${key}`);
+      const writers = fns.filter((fn) => allowed(fn, "s3:PutObject", object(key))).sort();
+      assert.deepEqual(writers, ["api", lambdaFunctions.reinject].sort(), `who may write ${key}`);
+    }
+    // RecordApproval writes the approved filing copy and approval.json, and nothing else there.
+    for (const key of [`${privateKeyOf(runKey)}/final/declaration.filing.pdf`, `${privateKeyOf(runKey)}/approval.json`]) {
       const writers = fns.filter((fn) => allowed(fn, "s3:PutObject", object(key))).sort();
       assert.deepEqual(writers, ["api", lambdaFunctions.recordApproval, lambdaFunctions.reinject].sort(), `who may write ${key}`);
     }

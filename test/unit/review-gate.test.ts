@@ -165,26 +165,46 @@ test("the audit log refuses UPDATE and DELETE; an entry edited behind the trigge
 
 test("AttorneyNotes reads only its own execution's notes for its round: another case's notesKey is refused before anything is read", async () => {
   const store = new LocalBlobStore(path.join(dir, "blobs"));
-  await store.put("runs/other-case/other-p1/review-notes-0.md", "Notes of another case.");
+  await store.put("runs/other-case/other-p1/review-notes-0.json", "Notes of another case.");
   const state = {
     caseId: "vawa-1",
     executionName: "vawa-1-p1",
     runKey: "runs/vawa-1/vawa-1-p1",
     rewrites: { n: 0 },
-    review: { decision: "changes", round: 0, notesKey: "runs/other-case/other-p1/review-notes-0.md" },
+    review: { decision: "changes", round: 0, notesKey: "runs/other-case/other-p1/review-notes-0.json" },
   } as unknown as PipelineState;
   await assert.rejects(
     reviewNotes({ state } as never, store),
     (err: Error) =>
       err instanceof ReviewRejectedError &&
-      /outside this execution's round 0 \(runs\/vawa-1\/vawa-1-p1\/review-notes-0\.md\)/.test(err.message),
+      /outside this execution's round 0 \(private\/vawa-1\/vawa-1-p1\/review-notes-0\.json\)/.test(err.message),
   );
   // Its own round's key, another round's: refused too.
   const otherRound = {
     ...state,
-    review: { ...(state as never as { review: object }).review, notesKey: "runs/vawa-1/vawa-1-p1/review-notes-3.md" },
+    review: { ...(state as never as { review: object }).review, notesKey: "runs/vawa-1/vawa-1-p1/review-notes-3.json" },
   };
   await assert.rejects(reviewNotes({ state: otherRound } as never, store), ReviewRejectedError);
+  // Its own round's notes record, but written for another draft, or aimed at other paragraphs
+  // than the verified decision record names: not this decision's notes.
+  const own = "private/vawa-1/vawa-1-p1/review-notes-0.json";
+  const notesRecord = {
+    version: "runs/vawa-1/vawa-1-p1/draft-0.json",
+    general: "",
+    paragraphs: [{ paragraph: 3, element: "e3", text: "Fix the date." }],
+    locked: [],
+  };
+  await store.put(own, JSON.stringify(notesRecord));
+  const review = { decision: "changes", round: 0, version: "runs/vawa-1/vawa-1-p1/draft-1.json", notesKey: own, paragraphs: [3] };
+  await assert.rejects(
+    reviewNotes({ state: { ...state, review } } as never, store),
+    (err: Error) => err instanceof ReviewRejectedError && /written for another draft/.test(err.message),
+  );
+  const otherAim = { ...review, version: notesRecord.version, paragraphs: [4] };
+  await assert.rejects(
+    reviewNotes({ state: { ...state, review: otherAim } } as never, store),
+    (err: Error) => err instanceof ReviewRejectedError && /other paragraphs/.test(err.message),
+  );
 });
 
 test("AFFIANT_API_TOKENS_FILE: each token names its holder; a short token, a missing name or bad JSON is refused naming the file and entry, never the token", () => {

@@ -21,13 +21,13 @@ import {
   type ReviewCallback,
   type ReviewDecisionInput,
   reviewExpirySeconds,
-  reviewNotesKey,
 } from "../../core/review.ts";
+import { checkParagraphs, notesChars, recordedParagraphs, writeParagraphs } from "../../core/review-paragraphs.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import { stateNames } from "../../core/state-names.ts";
 import type { ReviewTask } from "./history-db.ts";
 import type { LocalEngine } from "./local-engine.ts";
-import type { ExecutionSummary } from "./summary.ts";
+import { type ExecutionSummary, reviewOf } from "./summary.ts";
 
 /** AttorneyReview's Parameters, as the definition resolves them. */
 export interface ReviewRequest {
@@ -189,16 +189,14 @@ export class ReviewGates {
     // A gate whose verdict is unknown counts as failing: approving it needs a reason.
     const gateStatus = this.store.gateSync(executionId)?.gateStatus ?? "failing-review";
     const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: task.round, gateStatus });
+    const state = task.state as { runKey: string };
+    // Paragraph numbers and locks checked against the draft under review, before the gate is used.
+    const paragraphs = await checkParagraphs(this.engine.store, { runKey: state.runKey, version: task.version }, input);
     // The review API's gate first: of two decisions racing, one closes it.
     if (!this.store.closeGateSync(executionId, task.token))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
-    const state = task.state as { runKey: string };
-    let notesKey: string | undefined;
-    if (decision === "changes") {
-      // Inside the account, like the case files; only its key enters the execution state.
-      notesKey = reviewNotesKey(state.runKey, task.round);
-      await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
-    }
+    // Inside the account, under the run's real-value prefix; only the notes' key enters the execution state.
+    const notesKey = await writeParagraphs(this.engine.store, { runKey: state.runKey, round: task.round }, decision, paragraphs);
     const output = this.record({
       decisionId: randomUUID(),
       executionId,
@@ -210,7 +208,8 @@ export class ReviewGates {
       via: input.via,
       decidedAt: new Date().toISOString(),
       gateStatus,
-      notesChars: notes.length,
+      notesChars: notesChars(notes, input),
+      ...recordedParagraphs(paragraphs),
       ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
     });
@@ -251,13 +250,23 @@ export class ReviewGates {
   annotate(summary: ExecutionSummary): ExecutionSummary {
     const audit = this.store.auditSync(summary.executionId);
     const task = summary.status === "RUNNING" ? this.task(summary.executionId) : undefined;
+    // The draft under review is Reinject's output in the state the gate keeps: the gate's verdict and score.
+    const reinjected = (task?.state as { reinject?: { output?: { score?: number | null } } } | undefined)?.reinject?.output;
+    const quality = reviewOf(reinjected);
     return {
       ...summary,
       ...(task
         ? {
             outputDir: this.engine.db.getExecution(summary.executionId)?.outputDir ?? null,
             waitingFor: stateNames.attorneyReview,
-            review: { round: task.round, version: task.version, openedAt: task.openedAt, expiresAt: task.expiresAt },
+            review: {
+              round: task.round,
+              version: task.version,
+              openedAt: task.openedAt,
+              expiresAt: task.expiresAt,
+              score: reinjected?.score ?? null,
+            },
+            ...(quality ? { quality } : {}),
           }
         : {}),
       ...(audit.length ? { reviewAudit: audit.map(({ executionId: _, prevHash: __, ...a }) => a) } : {}),

@@ -59,12 +59,14 @@ export interface ExecutionSummary {
   completedStages?: string[];
   /** Set while the execution waits for a person (status RUNNING): the state it waits in. */
   waitingFor?: "AttorneyReview";
-  review?: { round: number; version: string; openedAt: string; expiresAt: string };
+  /** The open review round: its draft, its window, and the quality gate's score of that draft (null: not scored). */
+  review?: { round: number; version: string; openedAt: string; expiresAt: string; score?: number | null };
   /** Every review decision: who, when, what, about which draft (never the notes). */
   reviewAudit?: Array<Omit<ReviewAuditEntry, "executionId">>;
   /**
-   * What the quality gate said of the shipped declaration (from the output): "failing-review"
-   * when it still failed with no rewrite left, so a succeeded execution never reads as a clean pass.
+   * What the quality gate said of the shipped declaration (from the output), or of the draft
+   * under review while the execution waits for the attorney: "failing-review" when it still
+   * failed with no rewrite left, so a draft never reads as a clean pass.
    */
   quality?: ReviewStatus;
   /**

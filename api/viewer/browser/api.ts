@@ -27,7 +27,8 @@ export function takeTokenFromFragment(): void {
   } catch {
     /* storage off: the form again */
   }
-  const rest = hash.replace(/(^#|&)token=[^&]*/, "$1").replace(/^#&/, "#");
+  // The token parameter goes with its separator: `#/executions/<id>&token=…` leaves `#/executions/<id>`.
+  const rest = hash.replace(/&token=[^&]*/, "").replace(/^#token=[^&]*&?/, "#");
   history.replaceState(null, "", window.location.pathname + (rest === "#" ? "#/" : rest));
 }
 

@@ -124,8 +124,10 @@ function showList(gen: number): void {
 }
 
 function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
+  // Waiting for the attorney is RUNNING to the engine; the list says what it is.
+  const shown = (e: ExecutionListItem) => (e.status === "RUNNING" && e.waitingFor ? "WAITING" : e.status);
   const counts: Record<string, number> = {};
-  for (const e of list) counts[e.status] = (counts[e.status] || 0) + 1;
+  for (const e of list) counts[shown(e)] = (counts[shown(e)] || 0) + 1;
   const rows = list.map((e) => {
     const href = `#/executions/${encodeURIComponent(e.executionId)}`;
     return h(
@@ -134,6 +136,7 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
         class: "execution",
         "data-execution": e.executionId,
         "data-status": e.status,
+        "data-waiting": e.waitingFor && e.status === "RUNNING" ? e.waitingFor : null,
         tabindex: 0,
         onclick: () => {
           window.location.hash = href;
@@ -143,7 +146,7 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
         },
       },
       [
-        h("td", null, statusBadge(e.status)),
+        h("td", null, shown(e) === "WAITING" ? waitingBadge(e) : statusBadge(e.status)),
         h("td", null, h("a", { href, class: "case-link" }, e.caseId)),
         h("td", null, h("code", { class: "exec-id" }, e.executionId)),
         h("td", null, fmtTime(e.startedAt)),
@@ -160,7 +163,9 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
         { class: "counts" },
         Object.keys(counts)
           .sort()
-          .map((k) => h("li", null, [statusBadge(k), ` ${counts[k]}`])),
+          .map((k) =>
+            h("li", null, [k === "WAITING" ? h("span", { class: "badge badge-waiting" }, "WAITING") : statusBadge(k), ` ${counts[k]}`]),
+          ),
       ),
     ]),
     list.length
@@ -188,6 +193,14 @@ function renderList(list: ExecutionListItem[], more: boolean): HTMLElement {
           "No executions yet. Start one with POST /cases/{caseId}/executions or affiant run.",
         ),
     more ? h("p", { class: "muted small" }, `Showing the latest ${list.length} executions; affiant runs list shows them all.`) : null,
+  ]);
+}
+
+/** An execution waiting in AttorneyReview: for whom, and since when (not RUNNING: nothing runs until the attorney decides). */
+function waitingBadge(e: ExecutionListItem): HTMLElement {
+  return h("span", { class: "waiting" }, [
+    h("span", { class: "badge badge-waiting", title: `waiting in ${e.waitingFor}` }, "WAITING FOR ATTORNEY"),
+    e.waitingSince ? h("span", { class: "muted small waiting-since" }, ` since ${fmtTime(e.waitingSince)}`) : null,
   ]);
 }
 
@@ -227,7 +240,8 @@ function route(): void {
   generation++;
   stopPolling();
   const hash = window.location.hash || "#/";
-  const m = /^#\/executions\/([^/?#]+)/.exec(hash);
+  // An id ends at the first separator: `&` starts the fragment's next parameter.
+  const m = /^#\/executions\/([^/?#&]+)/.exec(hash);
   if (m?.[1]) showDetail(decodeURIComponent(m[1]), generation);
   else showList(generation);
 }

@@ -41,6 +41,7 @@ export function renderDetail(
   const stateCost = runs.reduce((n, r) => n + (typeof r.costUsd === "number" ? r.costUsd : 0), 0);
   const totalCost = typeof output.costUsd === "number" ? output.costUsd : gpuRuns.length ? stateCost : null;
 
+  const score = typeof output.score === "number" ? output.score : summary.review?.score;
   const facts = h("dl", { class: "facts" }, [
     fact("Status", statusBadge(summary.status), "status"),
     fact("Started", fmtTime(summary.startedAt), "started"),
@@ -52,7 +53,8 @@ export function renderDetail(
       summary.gpu ? `${fmtNum(summary.gpu.seconds, 1)} s (warm idle ${fmtNum(summary.gpu.warmIdleSeconds, 1)} s)` : "–",
       "gpu-seconds",
     ),
-    fact("Score", typeof output.score === "number" ? output.score.toFixed(3) : "–", "score"),
+    // A waiting execution has no output yet: the score is the draft under review's.
+    fact("Score", typeof score === "number" ? score.toFixed(3) : "–", "score"),
     fact("Review", reviewBadge(summary.quality), "review"),
     fact("State runs", String(runs.length), "runs"),
     fact("Fallbacks", String(fallbacks), "fallbacks"),

@@ -80,6 +80,36 @@ function list(id: string, title: string, items: Child[], none: string): HTMLElem
   ]);
 }
 
+/** After a "changes" round: what the round could touch, and each rewritten paragraph's redline against the last round's. */
+function renderChanges(changes: NonNullable<ReviewDocument["changes"]>): HTMLElement {
+  const numbers = (status: string) =>
+    changes.paragraphs
+      .filter((p) => p.status === status)
+      .map((p) => p.after ?? p.before ?? "–")
+      .join(", ") || "none";
+  return h("div", { class: "review-part", id: "review-changes" }, [
+    h("h3", null, "Changes since the last round"),
+    h(
+      "p",
+      { class: "redline-summary" },
+      `${changes.scoped ? "The notes named paragraphs: only those were rewritten." : "The notes named no paragraph: every paragraph not locked was rewritten."} Rewritten: ${numbers("rewritten")}. Kept as they were: ${numbers("kept")}. Locked as verified: ${numbers("locked")}.`,
+    ),
+    changes.paragraphs
+      .filter((p) => p.status === "rewritten")
+      .map((p) =>
+        h("article", { class: "review-redline", "data-element": p.element }, [
+          h("h4", null, `${p.after ?? p.before ?? "–"}. ${p.heading}`),
+          p.note ? h("p", { class: "muted" }, `Attorney's note: ${p.note}`) : null,
+          h(
+            "p",
+            { class: "redline" },
+            p.redline.map((r) => (r.op === "equal" ? r.text : h(r.op === "delete" ? "del" : "ins", null, r.text))),
+          ),
+        ]),
+      ),
+  ]);
+}
+
 export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
   const verdict =
     doc.review.status === "passed"
@@ -110,6 +140,7 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
   const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), ` (${q.document}): “${q.quote}”`];
   return h("div", { class: "review-document" }, [
     verdict,
+    doc.changes ? renderChanges(doc.changes) : null,
     list(
       "review-roles",
       "Who is who",

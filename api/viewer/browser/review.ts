@@ -8,16 +8,91 @@ import { h } from "./dom.ts";
 import { errorText, fmtTime } from "./format.ts";
 import type { ExecutionSummary, ReviewAuditEntry } from "./types.ts";
 
+/**
+ * The quality gate's verdict on the draft under review, beside the decision: an attorney never
+ * approves without seeing that the draft failed the gate, and why.
+ */
+function renderVerdict(summary: ExecutionSummary): HTMLElement {
+  const quality = summary.quality;
+  const score = summary.review?.score;
+  const scoreText = typeof score === "number" ? `Score ${score.toFixed(3)}` : "Not scored";
+  if (!quality)
+    return h("aside", { class: "review-verdict", id: "review-verdict", "data-status": "unknown" }, [
+      h("strong", null, "Quality gate: no verdict recorded for this draft"),
+      h("p", { class: "muted small" }, scoreText),
+    ]);
+  const failing = quality.status === "failing-review";
+  return h("aside", { class: `review-verdict ${failing ? "failing" : "passed"}`, id: "review-verdict", "data-status": quality.status }, [
+    h("div", null, [
+      h("span", { class: `badge ${failing ? "badge-failed" : "badge-succeeded"}` }, failing ? "FAILING REVIEW" : "quality gate passed"),
+      h("span", { class: "muted small" }, ` ${scoreText}`),
+    ]),
+    failing
+      ? h(
+          "p",
+          null,
+          "This draft did not pass the quality gate and no rewrite was left. Check every statement against the sources before approving.",
+        )
+      : null,
+    quality.failures.length
+      ? h(
+          "ul",
+          { id: "review-verdict-reasons" },
+          quality.failures.map((f) => h("li", null, f)),
+        )
+      : null,
+  ]);
+}
+
+/** "2, 3" → [2, 3]; anything else is refused before a request is sent. */
+function paragraphNumbers(text: string): number[] | string {
+  const parts = text
+    .split(/[\s,]+/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const numbers = parts.map(Number);
+  return numbers.every((n) => Number.isInteger(n) && n >= 1) ? numbers : `lock: "${text}" is not a list of paragraph numbers (e.g. 2, 3)`;
+}
+
 /** The form; `onDecided` runs once the API has accepted the decision (the execution runs on). */
 export function renderReviewForm(summary: ExecutionSummary, onDecided: () => void): HTMLElement {
   const review = summary.review;
-  const approve = h("input", { type: "radio", name: "decision", value: "approve", id: "review-approve", checked: true });
+  // Nothing preselected: the attorney chooses, after reading the verdict beside the form.
+  const approve = h("input", { type: "radio", name: "decision", value: "approve", id: "review-approve" });
   const changes = h("input", { type: "radio", name: "decision", value: "changes", id: "review-changes" });
   const notes = h("textarea", {
     id: "review-notes",
     name: "notes",
-    rows: 6,
-    placeholder: "What to change (required for changes). Names are redacted before any model reads them.",
+    rows: 5,
+    placeholder: "Notes on the whole draft. Names are redacted before any model reads them.",
+  });
+  const aimed = h("div", { id: "review-paragraph-notes", class: "review-paragraph-notes" });
+  const addAimed = () => {
+    const n = aimed.children.length;
+    aimed.appendChild(
+      h("div", { class: "review-aimed", "data-row": n }, [
+        h("label", { for: `review-aimed-paragraph-${n}` }, "Paragraph"),
+        h("input", { id: `review-aimed-paragraph-${n}`, class: "review-aimed-paragraph", type: "number", min: 2, step: 1 }),
+        h("textarea", {
+          id: `review-aimed-text-${n}`,
+          class: "review-aimed-text",
+          rows: 2,
+          placeholder: "What to change in this paragraph",
+        }),
+      ]),
+    );
+  };
+  const addButton = h(
+    "button",
+    { type: "button", class: "link-button", id: "review-add-paragraph-note", onclick: addAimed },
+    "+ a note on one paragraph",
+  );
+  const lock = h("input", {
+    id: "review-lock",
+    name: "lock",
+    type: "text",
+    autocomplete: "off",
+    placeholder: "e.g. 2, 3 (never rewritten from now on)",
   });
   // Approving a draft that failed the quality gate needs a reason (the API refuses it without one).
   const overrideReason = h("textarea", {
@@ -29,6 +104,11 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
   });
   const message = h("p", { id: "review-error", class: "error-text", role: "alert", hidden: true });
   const submit = h("button", { type: "submit", class: "button", id: "review-submit" }, "Send decision");
+  const fail = (text: string) => {
+    message.textContent = text;
+    message.hidden = false;
+    submit.disabled = false;
+  };
   const form = h(
     "form",
     {
@@ -38,21 +118,30 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
         ev.preventDefault();
         submit.disabled = true;
         message.hidden = true;
+        if (!approve.checked && !changes.checked) return fail("Choose a decision: approve this declaration, or ask for changes.");
         const decision = changes.checked ? "changes" : "approve";
+        const locked = lock.value.trim() ? paragraphNumbers(lock.value) : [];
+        if (typeof locked === "string") return fail(locked);
+        const rows = Array.from(aimed.querySelectorAll<HTMLElement>(".review-aimed"))
+          .map((row) => ({
+            paragraph: Number(row.querySelector<HTMLInputElement>(".review-aimed-paragraph")?.value || Number.NaN),
+            text: row.querySelector<HTMLTextAreaElement>(".review-aimed-text")?.value.trim() ?? "",
+          }))
+          .filter((r) => r.text || !Number.isNaN(r.paragraph));
+        const general = notes.value.trim();
         // The round on screen: a decision on a draft that has since changed is refused (409).
         apiPost(`/executions/${encodeURIComponent(summary.executionId)}/review`, {
           decision,
           round: review?.round,
-          notes: notes.value || undefined,
+          notes: rows.length ? [...(general ? [{ text: general }] : []), ...rows] : general || undefined,
+          lock: locked.length ? locked : undefined,
           overrideReason: overrideReason.value || undefined,
           via: "viewer",
         })
           .then(() => onDecided())
           .catch((err: unknown) => {
             const e = errorText(err);
-            message.textContent = (e.name ? `${e.name}: ` : "") + (e.message || "the decision was not accepted");
-            message.hidden = false;
-            submit.disabled = false;
+            fail((e.name ? `${e.name}: ` : "") + (e.message || "the decision was not accepted"));
           });
       },
     },
@@ -64,6 +153,15 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
       ]),
       h("label", { for: "review-notes" }, "Notes"),
       notes,
+      h(
+        "p",
+        { class: "muted small" },
+        "Paragraphs are numbered as in the filing version. Notes on paragraphs rewrite only those paragraphs.",
+      ),
+      aimed,
+      addButton,
+      h("label", { for: "review-lock" }, "Lock paragraphs as verified"),
+      lock,
       h("label", { for: "review-override-reason" }, "Override reason"),
       overrideReason,
       h("p", { class: "muted small", id: "review-identity" }, "Recorded under the holder of the API token this page uses."),
@@ -79,7 +177,7 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
         : null,
     ]),
     h("p", null, "The execution waits in AttorneyReview. Read the draft, then approve it or ask for changes."),
-    form,
+    h("div", { class: "review-body" }, [form, renderVerdict(summary)]),
   ]);
 }
 

@@ -10,6 +10,9 @@ export interface ExecutionListItem {
   status: string;
   startedAt: string;
   endedAt: string | null;
+  /** A RUNNING execution waiting for the attorney, and since when. */
+  waitingFor?: string;
+  waitingSince?: string;
 }
 
 export interface ExecutionPage {
@@ -56,9 +59,9 @@ export interface ExecutionSummary {
   completedStages?: string[];
   /** Set while the execution waits in AttorneyReview. */
   waitingFor?: string;
-  review?: { round: number; version: string; openedAt: string; expiresAt: string };
+  review?: { round: number; version: string; openedAt: string; expiresAt: string; score?: number | null };
   reviewAudit?: ReviewAuditEntry[];
-  /** The quality gate's verdict on the shipped declaration (succeeded runs). */
+  /** The quality gate's verdict on the shipped declaration (succeeded runs), or on the draft under review (waiting). */
   quality?: { status: "passed" | "failing-review"; failures: string[] };
   gpu?: { seconds: number; warmIdleSeconds: number };
 }
@@ -134,4 +137,18 @@ export interface ReviewDocument {
   contradictions: Array<{ kind: "cause" | "date"; event: string; first: ReviewQuote; second: ReviewQuote }>;
   exhibits: Array<{ letter: string; title: string; pages: number[]; citedPages: number[] }>;
   notChecked: string[];
+  /** After a "changes" round (functions/review/redline.ts): the redline against the draft reviewed last round. */
+  changes?: {
+    against: string;
+    scoped: boolean;
+    paragraphs: Array<{
+      element: string;
+      heading: string;
+      before: number | null;
+      after: number | null;
+      status: "rewritten" | "unchanged" | "kept" | "locked";
+      note?: string;
+      redline: Array<{ op: "equal" | "insert" | "delete"; text: string }>;
+    }>;
+  };
 }
