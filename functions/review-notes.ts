@@ -12,8 +12,8 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import { type ReviewOutput, reviewNotesKey } from "../core/review.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
-import { redactUnvouched } from "./redaction/common-words.ts";
 import { detectVaultValues } from "./redaction/detect.ts";
+import { redactUnvouched } from "./redaction/fail-closed.ts";
 import { Redactor } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 
