@@ -61,6 +61,12 @@ const englishHeads = [
   "fire department",
 ].map((h) => h.split(" "));
 
+/** The heads by their first word, longest first: each word of a text is looked up once. */
+const headsByFirst = new Map<string, string[][]>();
+for (const head of [...englishHeads].sort((a, b) => b.length - a.length)) {
+  headsByFirst.set(head[0]!, [...(headsByFirst.get(head[0]!) ?? []), head]);
+}
+
 /** Words that make a place of the run before them on their own ("Harris County"). */
 const placeHeads = new Set(["county", "parish", "township", "borough"]);
 
@@ -124,7 +130,7 @@ const joined = (text: string, a: Word, b: Word) => /^[ \t]+$/.test(text.slice(a.
 /** A word a place may hold: capitalised and not legal vocabulary (particles are, inside a place). */
 const placeWord = (w: Word) => isCapitalised(w.text) && (!stopWords.has(w.folded) || particles.has(w.folded));
 
-/** [start, end) of every agency name in `text` that carries a place. */
+/** [start, end) of every agency name in `text` that carries a place: sorted, overlaps merged. */
 export function agencySpans(text: string): Array<[number, number]> {
   const words = wordsOf(text);
   const spans: Array<[number, number]> = [];
@@ -134,7 +140,14 @@ export function agencySpans(text: string): Array<[number, number]> {
     const spanish = spanishAgencyAt(text, words, i);
     if (spanish) spans.push(spanish);
   }
-  return spans;
+  spans.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const span of spans) {
+    const last = merged.at(-1);
+    if (last && span[0] <= last[1]) last[1] = Math.max(last[1], span[1]);
+    else merged.push([...span]);
+  }
+  return merged;
 }
 
 /** The English agency whose head starts at words[i], with the place run before it. */
@@ -146,7 +159,7 @@ function englishHeadAt(text: string, words: Word[], i: number): [number, number]
   };
   let head = 0;
   if (placeHeads.has(words[i]!.folded) || words[i]!.folded === "city") head = 1;
-  const longest = englishHeads.filter((h) => h.every((w, k) => at(i + head + k, w))).sort((a, b) => b.length - a.length)[0];
+  const longest = (headsByFirst.get(words[i + head]?.folded ?? "") ?? []).find((h) => h.every((w, k) => at(i + head + k, w)));
   if (!longest && !(head === 1 && placeHeads.has(words[i]!.folded))) return undefined;
   const end = words[i + head + (longest?.length ?? 0) - 1]!.end;
   // The place: capitalised words right before the head, particles inside it ("Los Angeles").
@@ -195,5 +208,16 @@ function spanishAgencyAt(text: string, words: Word[], i: number): [number, numbe
   return lastPlace >= 0 ? [head.start, words[lastPlace]!.end] : undefined;
 }
 
-/** Is [start, end) wholly inside one of `spans`? */
-export const insideAny = (spans: Array<[number, number]>, start: number, end: number) => spans.some(([s, e]) => start >= s && end <= e);
+/** Is [start, end) wholly inside one of `spans` (sorted and disjoint, as agencySpans returns them)? */
+export function insideAny(spans: Array<[number, number]>, start: number, end: number): boolean {
+  let lo = 0;
+  let hi = spans.length - 1;
+  // The last span that starts at or before `start`.
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (spans[mid]![0] <= start) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  const span = spans[hi];
+  return span !== undefined && end <= span[1];
+}
