@@ -113,7 +113,9 @@ export function namesAfterCues(text: string): Array<[number, number]> {
         continue;
       }
       if (grammar(t)) break;
-      if (run.length === 0 && pending.length === 0 && !cue.relative && !looksLikeName(t)) break;
+      // After a title or a role, or a particle opening the run ("la madre del niño"), the
+      // first word must look like a name too.
+      if (run.length === 0 && (pending.length > 0 || !cue.relative) && !looksLikeName(t)) break;
       run.push(...pending, t);
       pending = [];
     }
