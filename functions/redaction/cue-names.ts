@@ -7,7 +7,9 @@
  * are a name unless they read as grammar (a verb, an adverb, a pronoun: "her cousin saw
  * it"); after a title or a role ("attorney notes", "victim advocate") the first word must
  * also look like a name (capitalised, read as a person or place, in the gazetteer, or no
- * everyday word). Precision is traded for recall: only notes pay it, never documents.
+ * everyday word). A capitalised word joined to a name already removed is the rest of that
+ * name ("[REDACTED] Chicas"). Precision is traded for recall: only notes pay it, never
+ * documents.
  */
 import nlp from "compromise";
 import { isCommonWord } from "./common-words.ts";

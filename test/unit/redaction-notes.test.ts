@@ -102,6 +102,11 @@ test("notes: a word right after a relative or a naming verb is a name whatever i
     unlisted.text,
     "her cousin [REDACTED] saw it. su prima [REDACTED] y su hermano lo vieron. a man named [REDACTED] called. OFFICER [REDACTED] wrote it down.",
   );
+  // A placeholder may stand right after the cue (a cousin who shares the declarant's name).
+  assert.equal(
+    redactUnvouched("her cousin [PERSON_1] santos saw it; mi tío, llamado cruz, vino.").text,
+    "her cousin [PERSON_1] [REDACTED] saw it; mi tío, llamado [REDACTED], vino.",
+  );
   // Verbs, pronouns and adjectives after a relative are not names; a title followed by a
   // common noun ("attorney notes") is not a name either.
   const kept =
