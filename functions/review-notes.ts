@@ -14,8 +14,8 @@ import type { ReviewNotesRecord, RewriteScope } from "../core/review-paragraphs.
 import { rewriteScopeKey } from "../core/review-paragraphs.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
-import { redactUnvouched } from "./redaction/common-words.ts";
 import { detectVaultValues } from "./redaction/detect.ts";
+import { redactUnvouched } from "./redaction/fail-closed.ts";
 import { Redactor } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 

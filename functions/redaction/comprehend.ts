@@ -15,6 +15,7 @@ import { ComprehendClient, DetectPiiEntitiesCommand, type PiiEntity } from "@aws
 import { config, type Env } from "../../core/config.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 import { awsServiceError } from "../aws-failure.ts";
+import { agencySpans, insideAny } from "./agencies.ts";
 import { type Detection, type EntityType, isNotName } from "./detect.ts";
 
 /** Comprehend's PII types we take, and the placeholder type each becomes. */
@@ -127,6 +128,7 @@ export class ComprehendDetector {
         throw awsServiceError("comprehend", "DetectPiiEntities", err, { state: "Redact", ...where });
       }
       const toIndex = indexOfCodePoint(chunk.text);
+      const agencies = agencySpans(chunk.text);
       for (const e of entities) {
         const type = e.Type ? comprehendTypes[e.Type] : undefined;
         if (!type || (e.Score ?? 0) < this.minScore || e.BeginOffset === undefined || e.EndOffset === undefined) continue;
@@ -135,6 +137,8 @@ export class ComprehendDetector {
         const value = chunk.text.slice(start, end);
         if (end <= start || value.trim().length === 0) continue;
         if (type === "PERSON" && value.split(/\s+/).every((w) => isNotName(w))) continue;
+        // A place in an agency's name ("Houston" in "Houston Police Department") is not a person.
+        if (type === "PERSON" && insideAny(agencies, start, end)) continue;
         out.push({ type, start: chunk.offset + start, end: chunk.offset + end, canonical: (canonical[type] ?? ((v: string) => v))(value) });
       }
     }

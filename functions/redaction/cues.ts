@@ -42,6 +42,18 @@ export const cuePattern = new RegExp(
   "gu",
 );
 
+/**
+ * The cues after which the next word is a name whatever it spells ("her cousin santos",
+ * "su prima chicas", "a man named tyler", "un hombre llamado portillo"): a relative, or a
+ * naming verb. Titles and roles are not among them: "attorney notes", "victim advocate".
+ * In folded text; the name starts where the match ends (a placeholder may stand there).
+ */
+export const relativeCuePattern = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:(?:${possessive})\\s+(?:${kin})|(?:${verbs}))` +
+    `(?:\\s*[,:])?(?:\\s+(?:named|called|llamad[oa]|de\\s+nombre)(?:\\s*,)?)?\\s+(?=[\\p{L}[])`,
+  "gu",
+);
+
 /** Words after which a capitalised run is a place, not a person ("Harris County"). */
 export const placeAfter = new Set([
   "county",

@@ -4,8 +4,11 @@
  * numbers. Legal vocabulary (8 U.S.C. § 1154, INA § 101(a)(15)(T), I-914, USCIS) is
  * never matched: every numeric rule is anchored on its own shape or a labelling word
  * (identifiers.ts). People come from case.json and from the finder (people.ts); both are
- * matched folded (names.ts), so ALL CAPS and missing accents are the same name.
+ * matched folded (names.ts), so ALL CAPS and missing accents are the same name. A place
+ * attached to an agency ("Harris County Sheriff's Office") is never a name nobody listed
+ * (agencies.ts).
  */
+import { agencySpans } from "./agencies.ts";
 import { stopWords } from "./cues.ts";
 import { escapeRegExp, fold } from "./fold.ts";
 import { identifierRules } from "./identifiers.ts";
@@ -74,7 +77,7 @@ export function detectPii(text: string, people: KnownPerson[] = [], options: Det
     }
   }
   const everyone = options.discover === false ? people : withDiscovered(people, findPeople(text));
-  found.push(...detectKnownPeople(text, everyone));
+  found.push(...detectKnownPeople(text, everyone, { shielded: agencySpans(text) }));
   return resolveOverlaps(found);
 }
 
@@ -89,7 +92,9 @@ export interface VaultDetection extends Detection {
  * The vault's own values in a text, each under its placeholder: compared folded (any case,
  * no accents, any punctuation or spacing between words), numbers by their digits (spaces,
  * dots, dashes, none; an A-number with or without its "A"), a person also by each part of
- * the name, under the same rules as documents (detectKnownPeople).
+ * the name in any case, even where an everyday word spells it ("santos", "cruz", "río"): the
+ * vault knows these are the case's people, so free text fails closed on them (a note loses
+ * a word's sense now and then; documents keep the everyday reading, detectKnownPeople).
  */
 export function detectVaultValues(text: string, vault: Map<string, string>): VaultDetection[] {
   const folded = fold(text);
@@ -100,7 +105,7 @@ export function detectVaultValues(text: string, vault: Map<string, string>): Vau
     if (value.length < 2) continue;
     const type = typeOf(placeholder);
     if (type === "PERSON") {
-      for (const d of detectKnownPeople(text, [{ name: value }])) found.push({ ...d, placeholder });
+      for (const d of detectKnownPeople(text, [{ name: value }], { everyPart: true })) found.push({ ...d, placeholder });
       continue;
     }
     const words = fold(value)

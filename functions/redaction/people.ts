@@ -4,9 +4,11 @@
  * "mi hermana"), and a gazetteer of given names and surnames each seed a name; a seed grows
  * over the capitalised words and particles around it ("José Luis García del Río"). In an
  * ALL-CAPS report every word is capitalised, so there a name grows only over words the
- * gazetteer or compromise knows as names.
+ * gazetteer or compromise knows as names. A place attached to an agency ("Harris County
+ * Sheriff's Office") is never a person (agencies.ts).
  */
 import nlp from "compromise";
+import { agencySpans, insideAny } from "./agencies.ts";
 import { cuePattern, placeAfter, stopWords } from "./cues.ts";
 import { fold, isAllCaps, isCapitalised, particles } from "./fold.ts";
 import { gazetteerKind } from "./gazetteer.ts";
@@ -193,7 +195,10 @@ export function findPeople(text: string): string[] {
   });
 
   const names = new Map<string, string>();
+  const agencies = agencySpans(text);
   for (const [first, last] of spans.sort((a, b) => tokens[a[0]]!.start - tokens[b[0]]!.start)) {
+    // "San Pedro Sula" in "Policía Municipal de San Pedro Sula" is the agency's place.
+    if (insideAny(agencies, tokens[first]!.start, tokens[last]!.end)) continue;
     const next = tokens[last + 1];
     if (next && joined(text, tokens[last]!, next) && placeAfter.has(next.folded)) continue;
     const name = text.slice(tokens[first]!.start, tokens[last]!.end).replace(/\s+/g, " ");

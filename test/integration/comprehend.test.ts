@@ -204,3 +204,25 @@ test("long text goes in chunks under the 100 KB UTF-8 limit; code-point offsets 
     await server.close();
   }
 });
+
+test("a PERSON span Comprehend finds in an agency's place is kept; the same word elsewhere is not", async () => {
+  const server = await startAwsJsonServer({ DetectPiiEntities: piiAnswer([{ text: "Houston", type: "NAME", score: 0.95 }]) });
+  const client = new ComprehendClient({
+    endpoint: server.url,
+    region: "us-east-1",
+    credentials: { accessKeyId: "x", secretAccessKey: "y" },
+  });
+  const detector = new ComprehendDetector({ client });
+  try {
+    const text = "She called the Houston Police Department. Later Houston Marsh answered.";
+    const found = await detector.detect(text, "en", { file: "agency.pdf", page: 1 });
+    assert.deepEqual(
+      found.map((d) => [d.type, d.start]),
+      [["PERSON", text.lastIndexOf("Houston")]],
+    );
+  } finally {
+    detector.dispose();
+    client.destroy();
+    await server.close();
+  }
+});

@@ -8,8 +8,10 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { test } from "node:test";
-import { redactUnvouched, SortedWordList } from "../../functions/redaction/common-words.ts";
+import { SortedWordList } from "../../functions/redaction/common-words.ts";
 import { detectVaultValues } from "../../functions/redaction/detect.ts";
+import { redactUnvouched } from "../../functions/redaction/fail-closed.ts";
+import { privacyGuard } from "../../functions/redaction/privacy-guard.ts";
 import { Redactor } from "../../functions/redaction/redactor.ts";
 import { redactNotes } from "../../functions/review-notes.ts";
 
@@ -59,7 +61,7 @@ test("notes as people type them: known values in any case and number format beco
   assert.match(out, /Don't forget the I-914 Supplement B and the police report from the Fiscalía General del Estado\./);
 });
 
-test("the vault's values are matched folded and by digits; a lower-case part only where no everyday word spells it", () => {
+test("the vault's values are matched folded and by digits; every part of a name in any case, everyday word or not", () => {
   const vault = new Map([
     ["[PERSON_1]", "Will Marsh Okafor"],
     ["[A_NUMBER_1]", "A-123-456-789"],
@@ -72,7 +74,64 @@ test("the vault's values are matched folded and by digits; a lower-case part onl
     ["A 123 456 789", "[A_NUMBER_1]"],
     ["123456789", "[A_NUMBER_1]"],
   ]);
-  assert.deepEqual(spans("I will walk by the marsh."), [], "everyday words are not the name's parts");
+  // Fail closed: the vault says these words are the case's people, so free text loses them
+  // even where they are everyday words (documents keep "will" and "marsh": redaction-people).
+  assert.deepEqual(spans("I will walk by the marsh."), [
+    ["will", "[PERSON_1]"],
+    ["marsh", "[PERSON_1]"],
+  ]);
+});
+
+test("notes: a party's name parts that are everyday words go in any case and without accents (santos, cruz, río, ángel)", () => {
+  const vault = new Map([
+    ["[PERSON_1]", "José Ángel de los Santos"],
+    ["[PERSON_2]", "Rosa Cruz del Río"],
+  ]);
+  const notes = "ask angel what santos did; su esposa rosa cruz del rio lo vio, y la CRUZ ROJA no. Ángel lo dijo.";
+  const out = redactNotes(notes, vault, new Redactor([...vault.values()].map((name) => ({ name }))));
+  assert.equal(out, "ask [PERSON_1] what [PERSON_1] did; su esposa [PERSON_2] lo vio, y la [PERSON_2] ROJA no. [PERSON_1] lo dijo.");
+  assert.doesNotThrow(() => privacyGuard(vault).check("GuardrailsRewriteFallback", out));
+});
+
+test("notes: a word right after a relative or a naming verb is a name whatever it spells; grammar after the cue stays", () => {
+  const unlisted = redactUnvouched(
+    "her cousin tyler portillo chicas saw it. su prima chicas de la cruz y su hermano lo vieron. a man named santos called. " +
+      "OFFICER CRUZ wrote it down.",
+  );
+  assert.equal(
+    unlisted.text,
+    "her cousin [REDACTED] saw it. su prima [REDACTED] y su hermano lo vieron. a man named [REDACTED] called. OFFICER [REDACTED] wrote it down.",
+  );
+  // A placeholder may stand right after the cue (a cousin who shares the declarant's name).
+  assert.equal(
+    redactUnvouched("her cousin [PERSON_1] santos saw it; mi tío, llamado cruz, vino.").text,
+    "her cousin [PERSON_1] [REDACTED] saw it; mi tío, llamado [REDACTED], vino.",
+  );
+  // Verbs, pronouns and adjectives after a relative are not names; a title followed by a
+  // common noun ("attorney notes") is not a name either.
+  const kept =
+    "her cousin saw it and my brother came home drunk; su hermano llegó borracho y su esposo le pegó; la madre del niño lo vio. attorney notes: the victim advocate called.";
+  assert.equal(redactUnvouched(kept).text, kept);
+});
+
+test("notes: a capitalised everyday word joined to a name already removed is the rest of that name", () => {
+  const out = redactUnvouched("and Itzel Ostrowski Chicas saw it. Ask [PERSON_1] Santos about [PERSON_2] County records.");
+  assert.equal(out.text, "and [REDACTED] saw it. Ask [PERSON_1] [REDACTED] about [PERSON_2] County records.");
+});
+
+test("notes: the place in an agency's name is kept, in English and Spanish", () => {
+  const agencies = [
+    "Harris County Sheriff's Office",
+    "Houston Police Department",
+    "Cook County State's Attorney",
+    "Los Angeles Superior Court",
+    "Policía Municipal de San Pedro Sula",
+    "Juzgado Segundo de lo Familiar de Tegucigalpa",
+  ];
+  const notes = `she reported it to the ${agencies.join(", to the ")}; her cousin tyler went too.`;
+  const out = redactNotes(notes, notesVault, new Redactor([{ name: "Elena Fictitia Marsh" }]));
+  for (const a of agencies) assert.ok(out.includes(a), `${a} was redacted: ${out}`);
+  assert.match(out, /her cousin \[REDACTED\] went too\.$/);
 });
 
 test("the fail-closed pass keeps everyday English and Spanish, legal vocabulary and placeholders, and nothing else", () => {

@@ -2,6 +2,7 @@
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { agencySpans } from "../../functions/redaction/agencies.ts";
 import { findPeople } from "../../functions/redaction/people.ts";
 import { Redactor } from "../../functions/redaction/redactor.ts";
 import { reinject } from "../../functions/reinject-pii.ts";
@@ -92,4 +93,35 @@ test("government offices, courts, prosecutors and police in Spanish and English 
   const out = new Redactor().redact(text).text;
   for (const a of agencies) assert.ok(out.includes(a), `${a} was redacted: ${out}`);
   assert.ok(!/Josué|Tzul/.test(out), out);
+});
+
+test("a place attached to an agency's name is the agency's, not a person: kept in documents, English and Spanish", () => {
+  const agencies = [
+    "Harris County Sheriff's Office",
+    "Houston Police Department",
+    "Cook County State's Attorney",
+    "Los Angeles Superior Court",
+    "HOUSTON POLICE DEPARTMENT",
+    "Policía Municipal de San Pedro Sula",
+    "Fiscalía Regional de San Pedro Sula",
+    "Juzgado de Letras de Familia de Tegucigalpa",
+  ];
+  const text = `Lo denunció ante ${agencies.join("; ante ")}. Su hermano Josué Tzul la acompañó; vengo de San Pedro Sula.`;
+  assert.deepEqual(
+    agencySpans(text).map(([s, e]) => text.slice(s, e)),
+    agencies,
+  );
+  const out = new Redactor().redact(text).text;
+  for (const a of agencies) assert.ok(out.includes(a), `${a} was redacted: ${out}`);
+  assert.ok(!/Josué|Tzul/.test(out), out);
+  // Someone of the agency, named right after it, is a person; so is a listed party whose
+  // name a place spells (the case's own people fail closed).
+  assert.deepEqual(
+    agencySpans("la Policía Nacional Civil Juan Pérez y el agente Ruiz").map(([s, e]) => [s, e]),
+    [],
+  );
+  assert.equal(
+    new Redactor([{ name: "Derek Harris" }]).redact("Derek went to the Harris County Sheriff's Office.").text,
+    "[PERSON_1] went to the [PERSON_1] County Sheriff's Office.",
+  );
 });
