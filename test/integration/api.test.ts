@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import { readdirSync, readFileSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { caseForm, makeTestHome, patientStages, runCli, type ServeHandle, samples, startServe, waitFor } from "../helpers.ts";
@@ -141,18 +142,18 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   );
   const review = (body: unknown, headers: Record<string, string> = { "content-type": "application/json" }) =>
     call("POST", `/executions/${id}/review`, { body: JSON.stringify(body), headers });
-  expect4xx(await review({ decision: "maybe" }), 400, "Affiant.InvalidInput", /decision: expected one of approve, changes/);
-  expect4xx(await review({ decision: "changes" }), 400, "Affiant.InvalidInput", /notes: a "changes" decision needs notes/);
+  expect4xx(await review({ decision: "maybe", round: 0 }), 400, "Affiant.InvalidInput", /decision: expected one of approve, changes/);
+  expect4xx(await review({ decision: "changes", round: 0 }), 400, "Affiant.InvalidInput", /notes: a "changes" decision needs notes/);
   expect4xx(
-    await review({ decision: "changes", notes: "x".repeat(70_000) }),
+    await review({ decision: "changes", round: 0, notes: "x".repeat(70_000) }),
     400,
     "Affiant.InvalidInput",
     /notes: 70000 bytes, over the 65536-byte limit/,
   );
-  expect4xx(await review({ decision: "approve" }, { "content-type": "text/plain" }), 415, "Affiant.UnsupportedMediaType");
+  expect4xx(await review({ decision: "approve", round: 0 }, { "content-type": "text/plain" }), 415, "Affiant.UnsupportedMediaType");
   expect4xx(
     await call("POST", `/executions/no-such-run/review`, {
-      body: JSON.stringify({ decision: "approve" }),
+      body: JSON.stringify({ decision: "approve", round: 0 }),
       headers: { "content-type": "application/json" },
     }),
     404,
@@ -165,10 +166,12 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
     ["AttorneyReview", waiting.review, undefined],
     "a refused decision changed the gate",
   );
-  const approved = await review({ decision: "approve", reviewer: "A. Attorney" });
+  // The reviewer is the token's holder (the user running serve, for AFFIANT_API_TOKEN): a name in the body is ignored.
+  // The tiny model's draft may fail the quality gate, so the approval says why it overrides it.
+  const approved = await review({ decision: "approve", round: 0, reviewer: "Hon. Someone Else", overrideReason: "test: structure only" });
   assert.equal(approved.status, 202, approved.text);
   // The token is used: a second decision is refused.
-  expect4xx(await review({ decision: "approve" }), 409, "Affiant.NotWaitingForReview", /not waiting for review|already decided/);
+  expect4xx(await review({ decision: "approve", round: 0 }), 409, "Affiant.NotWaitingForReview", /not waiting for review|already decided/);
 
   const summary = await waitFor("the execution to end", async () => {
     const r = await call("GET", `/executions/${id}`);
@@ -176,7 +179,7 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   });
   assert.deepEqual(
     summary.reviewAudit.map((a: any) => [a.decision, a.reviewer, a.via, a.version]),
-    [["approve", "A. Attorney", "api", waiting.review.version]],
+    [["approve", userInfo().username, "api", waiting.review.version]],
   );
   assert.equal(summary.status, "SUCCEEDED", JSON.stringify(summary.states.filter((s: any) => s.status === "FAILED")));
   const facts = summary.states.find((s: any) => s.name === "ExtractFacts" || s.name === "ExtractFactsFallback");
@@ -201,7 +204,13 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
   const reviewDocument = await call("GET", `/executions/${id}/review-document`);
   assert.equal(reviewDocument.status, 200);
   assert.ok(reviewDocument.text.includes(declarant), "the review document carries the re-injected name");
-  assert.doesNotMatch(reviewDocument.text, /\[PERSON_\d+\]/);
+  // Placeholders appear only in the who-is-who legend, beside each real name.
+  const { roles, ...rest } = reviewDocument.json;
+  assert.doesNotMatch(JSON.stringify(rest), /\[PERSON_\d+\]/);
+  assert.ok(
+    roles.every((r: any) => /^\[PERSON_\d+\]$/.test(r.placeholder) && !r.name.includes("[")),
+    JSON.stringify(roles),
+  );
   assert.deepEqual(
     reviewDocument.json.exhibits.map((e: any) => e.letter),
     ["A", "B", "C", "D"],
