@@ -22,7 +22,7 @@ import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
+import { checkReviewDecision, reviewFactsKey, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";
@@ -199,7 +199,7 @@ export class AwsExecutions implements Executions {
   async review(executionId: string, input: ReviewDecisionInput): Promise<void> {
     const reviews = this.options.reviews;
     if (!reviews) throw new InvalidInputError("review decisions need the review table (AFFIANT_REVIEW_TABLE)");
-    const { decision, notes } = checkReviewDecision(input);
+    const { decision, notes, facts } = checkReviewDecision(input);
     const d = await this.describe(executionId);
     if (!d) throw new NotFoundError(`execution ${executionId} not found`);
     const gate = await reviews.gate(executionId);
@@ -216,6 +216,12 @@ export class AwsExecutions implements Executions {
       notesKey = `${gate.runKey}/review-notes-${gate.round}.md`;
       await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
+    let factsKey: string | undefined;
+    if (decision === "changes" && facts.trim()) {
+      // The client's facts, kept like the notes: AttorneyNotes redacts them into an interview source.
+      factsKey = reviewFactsKey(gate.runKey, gate.round);
+      await this.options.store.put(factsKey, Buffer.from(facts, "utf8"));
+    }
     const output: ReviewOutput = {
       decision,
       reviewer: input.reviewer,
@@ -223,6 +229,7 @@ export class AwsExecutions implements Executions {
       version: gate.version,
       via: input.via,
       ...(notesKey ? { notesKey } : {}),
+      ...(factsKey ? { factsKey } : {}),
     };
     try {
       await this.options.sfn.send(new SendTaskSuccessCommand({ taskToken: gate.token, output: JSON.stringify(output) }));

@@ -42,9 +42,10 @@ program
   .argument("<execution>", "execution id (affiant runs list)")
   .option("--approve", "approve the declaration under review")
   .option("--changes <notes.md>", "ask for changes; the notes are redacted before any model sees them")
+  .option("--facts <facts.md>", "with --changes: facts from the client, a source the next draft may cite (redacted, not filed)")
   .option("--reviewer <name>", "who decides, for the audit log (default: this account's user name)")
   .option("--json", "print the execution summary as JSON on stdout")
-  .action(async (executionId: string, opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean }) => {
+  .action(async (executionId: string, opts: { approve?: boolean; changes?: string; facts?: string; reviewer?: string; json?: boolean }) => {
     const { reviewCommand } = await import("./review-command.ts");
     process.exitCode = await reviewCommand(executionId, opts);
   });

@@ -1,4 +1,4 @@
-/** `affiant review <execution> --approve | --changes notes.md`: resumes it in this process. */
+/** `affiant review <execution> --approve | --changes notes.md [--facts facts.md]`: resumes it in this process. */
 import { readFileSync } from "node:fs";
 import { describeError, InvalidInputError } from "../core/errors.ts";
 import { LocalEngine } from "../workflows/engine/local-engine.ts";
@@ -7,27 +7,27 @@ import { localUser, printOutcome } from "./run-command.ts";
 
 export async function reviewCommand(
   executionId: string,
-  opts: { approve?: boolean; changes?: string; reviewer?: string; json?: boolean },
+  opts: { approve?: boolean; changes?: string; facts?: string; reviewer?: string; json?: boolean },
 ): Promise<number> {
   let engine: LocalEngine | undefined;
   try {
     if (Boolean(opts.approve) === Boolean(opts.changes))
       throw new InvalidInputError("give exactly one of --approve or --changes <notes.md>");
-    let notes: string | undefined;
-    if (opts.changes) {
+    const read = (flag: string, file: string, what: string) => {
       try {
-        notes = readFileSync(opts.changes, "utf8");
+        return readFileSync(file, "utf8");
       } catch (err) {
-        throw new InvalidInputError(
-          `--changes ${opts.changes}: cannot read the notes file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-        );
+        throw new InvalidInputError(`${flag} ${file}: cannot read the ${what} file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
       }
-    }
+    };
+    const notes = opts.changes ? read("--changes", opts.changes, "notes") : undefined;
+    const facts = opts.facts ? read("--facts", opts.facts, "facts") : undefined;
     engine = new LocalEngine();
     engine.on("event", progressPrinter());
     const summary = await engine.reviews.decide(executionId, {
       decision: opts.approve ? "approve" : "changes",
       notes,
+      ...(facts !== undefined ? { facts } : {}),
       reviewer: opts.reviewer ?? localUser(),
       via: "cli",
     });

@@ -3,6 +3,7 @@
  * so they are required where the case type has a counterpart (abuser, trafficker).
  */
 import { z } from "zod";
+import { caseDocumentSchema, checkDocumentEntries } from "./case-documents.ts";
 
 const personSchema = z.object({
   name: z.string().min(1),
@@ -69,9 +70,16 @@ export const caseFileSchema = z
       .string({ error: "must be a string: the city, state or country where the declarant signs" })
       .min(1, "must name a place: the city, state or country where the declarant signs")
       .optional(),
+    /**
+     * Each document's role (core/case-documents.ts): `exhibit` (filed, lettered in this order),
+     * `work-product` (a source, never filed), `interview` (the declarant's account taken by the
+     * attorney: citable, not filed); and optionally its language. A file not listed is an exhibit.
+     */
+    documents: z.array(caseDocumentSchema, { error: "must be a list of {file, role, language?}" }).optional(),
     notes: z.string().optional(),
   })
   .superRefine((c, ctx) => {
+    if (c.documents) checkDocumentEntries(c.documents, ctx);
     const allowed: readonly string[] = caseVariants[c.caseType];
     if (c.variant !== undefined && !allowed.includes(c.variant)) {
       ctx.addIssue({

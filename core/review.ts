@@ -28,6 +28,11 @@ export interface ReviewOutput {
   version: string;
   /** Blob key of the attorney's notes (unredacted, inside the account); "changes" only. */
   notesKey?: string;
+  /**
+   * Blob key of the facts from the client the attorney wrote (unredacted, inside the account);
+   * "changes" only. AttorneyNotes redacts them into an interview document the next round cites.
+   */
+  factsKey?: string;
   /** api, viewer, cli, run --approve… */
   via: string;
 }
@@ -60,25 +65,41 @@ export interface ReviewAuditEntry {
 
 export interface ReviewDecisionInput {
   decision: string;
-  /** Required for "changes": may name real people (redacted before any model sees them). */
+  /** Required for "changes" unless it brings facts: may name real people (redacted before any model sees them). */
   notes?: string;
+  /**
+   * Facts from the client, as the attorney took them ("we married in March 2019"): with
+   * "changes" only. Redacted like a document, they become an interview source the next draft may cite.
+   */
+  facts?: string;
   reviewer: string;
   via: string;
 }
 
-/** Checks a decision before anything changes: a known decision, notes that fit, a reviewer. */
-export function checkReviewDecision(input: ReviewDecisionInput): { decision: ReviewDecision; notes: string } {
+/** Checks a decision before anything changes: a known decision, notes and facts that fit, a reviewer. */
+export function checkReviewDecision(input: ReviewDecisionInput): { decision: ReviewDecision; notes: string; facts: string } {
   if (!(reviewDecisions as readonly string[]).includes(input.decision)) {
     throw new InvalidInputError(`decision: expected one of ${reviewDecisions.join(", ")} (got "${String(input.decision).slice(0, 40)}")`);
   }
   const notes = input.notes ?? "";
-  const bytes = Buffer.byteLength(notes, "utf8");
-  if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
-  if (input.decision === "changes" && !notes.trim())
-    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
+  const facts = input.facts ?? "";
+  for (const [field, text] of [
+    ["notes", notes],
+    ["facts", facts],
+  ] as const) {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`${field}: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
+  }
+  if (facts.trim() && input.decision !== "changes")
+    throw new InvalidInputError('facts: facts from the client go with a "changes" decision (the next round cites them)');
+  if (input.decision === "changes" && !notes.trim() && !facts.trim())
+    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change (or facts from the client)');
   if (!input.reviewer.trim() || input.reviewer.length > 200) throw new InvalidInputError("reviewer: 1 to 200 characters");
-  return { decision: input.decision as ReviewDecision, notes };
+  return { decision: input.decision as ReviewDecision, notes, facts };
 }
+
+/** Where the attorney's facts from the client are kept for a round: inside the account, beside the notes. */
+export const reviewFactsKey = (runKey: string, round: number) => `${runKey}/review-facts-${round}.md`;
 
 /** Where gates and the audit log are kept: the history database locally, DynamoDB in AWS. */
 export interface ReviewStore {

@@ -32,6 +32,8 @@ export const stateNames = {
   attorneyReview: "AttorneyReview",
   reviewDecision: "ReviewDecision",
   reviewNotes: "AttorneyNotes",
+  interviewFacts: "InterviewFacts",
+  indexInterview: "IndexInterview",
   attorneyAsJudge: "AttorneyAsJudge",
   approved: "Approved",
   reviewExpired: "ReviewExpired",

@@ -5,6 +5,7 @@
  * review report; the execution output carries their keys, never their text.
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import type { SourceDocument } from "../core/case-documents.ts";
 import { caseFileSchema, caseKeys } from "../core/case-file.ts";
 import {
   type DeclarationDocument,
@@ -264,9 +265,14 @@ async function writeReviewDocument(
   vault: Map<string, string>,
 ) {
   const { elements, variant, abuserStatus } = await caseElements(store, state.runKey, state.caseType);
-  const chunks = state.index
-    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
-    : [];
+  // The index of the round under review: its chunks and, in the case's order, each source's role and language.
+  const index = state.index
+    ? await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }>; documents?: SourceDocument[] }>(
+        store,
+        state.index.indexKey,
+      )
+    : { chunks: [] };
+  const { chunks } = index;
   const check = state.placeholders
     ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey)
     : { problems: [] };
@@ -284,6 +290,7 @@ async function writeReviewDocument(
     legend,
     dateOf: (p) => vault.get(p),
     evidence: evidenceChecklist(state.caseType, variant, abuserStatus),
+    ...(index.documents ? { documents: index.documents } : {}),
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {

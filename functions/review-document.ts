@@ -3,8 +3,11 @@
  * exhibits it cites (document and page), the sentences Score found unsupported with their
  * text, the judges' notes, placeholder problems left, elements with nothing drafted, documents
  * never cited, facts to confirm with the client, contradictions between sources, and the
- * exhibit list (Exhibit A, B… in the order the case's documents come) that the citations refer to,
- * and the evidence to gather for the case's variant (a checklist with the provision asking for each). Built from blobs the run already wrote, with placeholders;
+ * exhibit list (Exhibit A, B… in the case's order, the documents filed only; each one not in
+ * English flagged, with its certificate of translation) that the citations refer to, the sources
+ * not filed (work product, interviews) and the sentences resting on an interview, and the
+ * evidence to gather for the case's variant (a checklist with the provision asking for each).
+ * Built from blobs the run already wrote, with placeholders;
  * Reinject maps every string to real values (mapReviewText) before rendering.
  *
  * Each paragraph's text is a list of versions (`versions` names them): the English draft
@@ -13,13 +16,25 @@
  * sentence, each with its own exhibits; one without them, by paragraph.
  */
 import { type Draft, escapeRawHtml, type ReviewStatus } from "../core/declaration.ts";
+import type { SourceDocument } from "../core/case-documents.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
 import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
+import {
+  type CaseSources,
+  caseSources,
+  type Exhibit,
+  type ExhibitTranslationCertificate,
+  exhibitLine,
+  exhibitTranslationCertificate,
+  type UnfiledSource,
+  unfiledLine,
+} from "./review/sources.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
+export type { Exhibit, ExhibitTranslationCertificate, UnfiledSource } from "./review/sources.ts";
 
 /** A paragraph as the draft stage writes it, with per-sentence sources when the stage gives them. */
 type ParagraphWithSentences = Draft["paragraphs"][number] & { sentences?: Array<{ text: string; sources: string[] }> };
@@ -31,15 +46,6 @@ export interface ReviewQuote {
   /** The document's name (a placeholder until Reinject). */
   document: string;
   quote: string;
-}
-
-export interface Exhibit {
-  letter: string;
-  /** The document's name (a placeholder until Reinject). */
-  title: string;
-  pages: number[];
-  /** Pages some paragraph cites. */
-  citedPages: number[];
 }
 
 export interface ReviewParagraph {
@@ -70,6 +76,12 @@ export interface ReviewDocument {
   /** The same event told as an accident in one document and as inflicted harm in another ("cause"), or dated differently ("date"). */
   contradictions: Array<{ kind: Contradiction["kind"]; event: string; first: ReviewQuote; second: ReviewQuote }>;
   exhibits: Exhibit[];
+  /** Sources the draft may cite that are never filed: the attorney's work product, the client's interviews. */
+  unfiledSources: UnfiledSource[];
+  /** The sentences that rest on an interview (the client's account, not filed): the attorney confirms them with the declarant. */
+  interviewSentences: Array<{ paragraph: number; sentence: number; text: string; sources: string[] }>;
+  /** A certificate of translation for each exhibit not in English (8 CFR 103.2(b)(3)). */
+  translationCertificates: ExhibitTranslationCertificate[];
   /** The evidence to gather beside the declaration, for the case's variant (core/evidence-checklist.ts). */
   evidenceChecklist: string[];
   /** What this document does not check yet, said rather than left to be assumed. */
@@ -93,6 +105,8 @@ export interface ReviewInputs {
   dateOf?: (placeholder: string) => string | undefined;
   /** The evidence to gather for the case's variant (core/evidence-checklist.ts); absent: none listed. */
   evidence?: string[];
+  /** The case's sources in order with their roles and languages (the index's); absent: every file an exhibit. */
+  documents?: SourceDocument[];
 }
 
 /**
@@ -100,9 +114,6 @@ export interface ReviewInputs {
  * API): known from the run key alone, so an execution waiting in AttorneyReview has it too.
  */
 export const reviewDocumentJsonKey = (runKey: string) => `${runKey}/review.json`;
-
-const letterOf = (i: number): string =>
-  i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));
 
 export function buildReviewDocument({
   draft,
@@ -115,14 +126,10 @@ export function buildReviewDocument({
   legend,
   dateOf,
   evidence = [],
+  documents = [],
 }: ReviewInputs): ReviewDocument {
-  // Exhibits in the order the case's documents come in the index.
-  const byFile = new Map<string, Exhibit>();
-  for (const c of chunks) {
-    let e = byFile.get(c.file);
-    if (!e) byFile.set(c.file, (e = { letter: letterOf(byFile.size), title: c.file, pages: [], citedPages: [] }));
-    if (!e.pages.includes(c.page)) e.pages.push(c.page);
-  }
+  // Exhibits lettered in the case's order, skipping the sources that are not filed.
+  const sources: CaseSources = caseSources(documents, chunks);
   const pageOf = new Map(chunks.map((c) => [c.id, c]));
   const unsupported = Array.isArray(score?.unsupported) ? (score.unsupported as Array<{ i: number; support: number }>) : [];
   const citationOf = new Map(elements.map((e) => [e.id, e.citation]));
@@ -130,14 +137,13 @@ export function buildReviewDocument({
     const labels: string[] = [];
     for (const id of ids) {
       const chunk = pageOf.get(id);
-      const exhibit = chunk && byFile.get(chunk.file);
-      if (!chunk || !exhibit) continue;
-      if (!exhibit.citedPages.includes(chunk.page)) exhibit.citedPages.push(chunk.page);
-      const label = `Exhibit ${exhibit.letter}, p. ${chunk.page}`;
+      if (!chunk) continue;
+      const label = sources.label(chunk.file, chunk.page, true);
       if (!labels.includes(label)) labels.push(label);
     }
     return labels;
   };
+  const interviewSentences: ReviewDocument["interviewSentences"] = [];
   let first = 0;
   const paragraphs = (draft.paragraphs as ParagraphWithSentences[]).map((p, n): ReviewParagraph => {
     // Score numbers the sentences across the draft, from the same list this reads.
@@ -147,6 +153,14 @@ export function buildReviewDocument({
       .map((u) => ({ sentence: u.i - first + 1, text: sentences[u.i - first]!, support: u.support }));
     first += sentences.length;
     const cited = p.sentences ? p.sentences.map((s) => ({ text: s.text.trim(), exhibits: exhibitsOf(s.sources) })) : undefined;
+    for (const [i, s] of (p.sentences ?? []).entries()) {
+      const onInterview = s.sources.filter((id) => {
+        const chunk = pageOf.get(id);
+        return chunk !== undefined && sources.isInterview(chunk.file);
+      });
+      if (onInterview.length)
+        interviewSentences.push({ paragraph: n + 1, sentence: i + 1, text: s.text.trim(), sources: exhibitsOf(onInterview) });
+    }
     const exhibits = cited ? [...new Set(cited.flatMap((s) => s.exhibits))] : exhibitsOf(p.sources);
     const text = p.text.trim() || (p.sentences ?? []).map((s) => s.text.trim()).join(" ");
     return {
@@ -160,7 +174,7 @@ export function buildReviewDocument({
       ...(cited ? { sentences: cited } : {}),
     };
   });
-  const exhibitOf = (file: string, page: number) => `Exhibit ${byFile.get(file)?.letter ?? "?"}, p. ${page}`;
+  const exhibitOf = (file: string, page: number) => sources.label(file, page);
   const withText = chunks.filter((c): c is typeof c & { text: string } => typeof c.text === "string");
   const found = findContradictions(withText, { dateOf });
   const side = (q: { file: string; page: number; quote: string }): ReviewQuote => ({
@@ -186,10 +200,13 @@ export function buildReviewDocument({
     judges: Array.isArray(score?.judges) ? (score.judges as ReviewDocument["judges"]) : [],
     placeholderProblems,
     elementsNotCovered: elements.filter((e) => !drafted.has(e.id)).map((e) => `${e.title} (${e.citation})`),
-    documentsNeverCited: [...byFile.values()].filter((e) => e.citedPages.length === 0).map((e) => `Exhibit ${e.letter}: ${e.title}`),
+    documentsNeverCited: sources.neverCited(),
     factsToConfirm: toConfirm,
     contradictions: found.map((c) => ({ kind: c.kind, event: c.event, first: side(c.first), second: side(c.second) })),
-    exhibits: [...byFile.values()],
+    exhibits: sources.exhibits,
+    unfiledSources: sources.unfiled,
+    interviewSentences,
+    translationCertificates: sources.exhibits.filter((e) => e.needsTranslation).map(exhibitTranslationCertificate),
     evidenceChecklist: evidence,
     // Said rather than left to be assumed: the detector reads causes and dates, not every kind of disagreement.
     notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
@@ -214,6 +231,9 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
     factsToConfirm: doc.factsToConfirm.map((x) => ({ item: f(x.item), why: x.why.map(f), where: x.where.map(f) })),
     contradictions: doc.contradictions.map((c) => ({ ...c, first: mapQuote(c.first, f), second: mapQuote(c.second, f) })),
     exhibits: doc.exhibits.map((e) => ({ ...e, title: f(e.title) })),
+    unfiledSources: doc.unfiledSources.map((u) => ({ ...u, title: f(u.title) })),
+    interviewSentences: doc.interviewSentences.map((x) => ({ ...x, text: f(x.text) })),
+    translationCertificates: doc.translationCertificates.map((c) => ({ ...c, title: f(c.title), statement: f(c.statement) })),
   };
 }
 
@@ -224,6 +244,8 @@ export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =
   c.kind === "cause"
     ? `Same event (${c.event}) told as an accident in ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” and as inflicted in ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`
     : `Same injury dated differently (${c.event}): ${c.first.exhibit} (${c.first.document}): “${c.first.quote}” against ${c.second.exhibit} (${c.second.document}): “${c.second.quote}”`;
+export const interviewLine = (x: ReviewDocument["interviewSentences"][number]) =>
+  `Paragraph ${x.paragraph}, sentence ${x.sentence}: “${x.text}” (${x.sources.join("; ")}): confirm it with the declarant`;
 export const factLine = (x: FactToConfirm) => `“${x.item}”: ${x.why.join("; ")} (${x.where.join("; ")})`;
 
 const list = (items: string[], none: string) => (items.length ? items.map((i) => `- ${i}`) : [`- ${none}`]);
@@ -268,18 +290,18 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
     ...(doc.evidenceChecklist.length ? [] : ["- none listed"]),
     "",
   );
+  lines.push("## Exhibit list", "", ...list(doc.exhibits.map(exhibitLine), "none"), "");
+  lines.push("## Sources not filed", "", ...list(doc.unfiledSources.map(unfiledLine), "none"), "");
   lines.push(
-    "## Exhibit list",
+    "## Sentences resting on the client interview",
     "",
-    ...list(
-      doc.exhibits.map(
-        (e) =>
-          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
-      ),
-      "none",
-    ),
+    ...list(doc.interviewSentences.map(interviewLine), "none"),
     "",
   );
+  for (const c of doc.translationCertificates) {
+    lines.push(`## ${c.heading}`, "", c.statement, "");
+    for (const blank of c.blanks) lines.push(`${blank}: ______________________________`, "");
+  }
   lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
   return escapeRawHtml(lines.join("\n"));
 }

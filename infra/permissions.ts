@@ -216,8 +216,13 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       return [{ actions: ["dynamodb:PutItem"], resources: [t.reviewTableArn] }];
     case lambdaFunctions.reviewNotes:
       // Opens the vault only to turn the people the attorney names into the draft's
-      // placeholders: what it writes (runs/) holds placeholders, never a real value.
-      return [...blobs, sealed(["kms:Decrypt"], sealedPurposes.vault)];
+      // placeholders: what it writes (runs/) holds placeholders, never a real value. Facts from
+      // the client may hold values the vault lacks: it seals the vault and the guard's hashes again with them.
+      return [
+        ...blobs,
+        sealed(["kms:Decrypt"], sealedPurposes.vault),
+        sealed(["kms:GenerateDataKey"], sealedPurposes.vault, sealedPurposes.guard),
+      ];
     case "gpu-sweeper":
       return clusterTasks();
     case "api":

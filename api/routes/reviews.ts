@@ -14,6 +14,8 @@ import { executionId } from "./executions.ts";
 const reviewBodySchema = z.object({
   decision: z.string().max(40),
   notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
+  /** Facts from the client ("changes" only): an interview source the next round may cite. */
+  facts: z.string({ error: "facts: the facts from the client, as text" }).optional(),
   reviewer: z.string().min(1).max(200).optional(),
   via: z.enum(["api", "viewer"]).optional(),
 });
@@ -34,7 +36,7 @@ export function reviewRoutes(executions: Executions): Hono {
       const issue = parsed.error.issues[0]!;
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
-    const { decision, notes, reviewer, via } = parsed.data;
+    const { decision, notes, facts, reviewer, via } = parsed.data;
     // Per-paragraph notes ({element: note}) become one note per line, named by element.
     const text =
       typeof notes === "string" || notes === undefined
@@ -42,7 +44,7 @@ export function reviewRoutes(executions: Executions): Hono {
         : Object.entries(notes)
             .map(([element, note]) => `${element}: ${note}`)
             .join("\n");
-    await executions.review(id, { decision, notes: text, reviewer: reviewer ?? "api", via: via ?? "api" });
+    await executions.review(id, { decision, notes: text, ...(facts !== undefined ? { facts } : {}), reviewer: reviewer ?? "api", via: via ?? "api" });
     log("info", "api.review", { execution: id, decision });
     return c.json({ executionId: id, decision, status: "RUNNING" }, 202);
   });

@@ -14,6 +14,7 @@ import { NotFoundError, NotWaitingForReviewError, StatesError } from "../../core
 import { log } from "../../core/log.ts";
 import {
   checkReviewDecision,
+  reviewFactsKey,
   type ReviewAuditEntry,
   type ReviewDecisionInput,
   type ReviewOutput,
@@ -160,7 +161,7 @@ export class ReviewGates {
   async accept(executionId: string, input: ReviewDecisionInput): Promise<{ done: Promise<ExecutionSummary> }> {
     const row = this.engine.db.getExecution(executionId);
     if (!row) throw new NotFoundError(`execution ${executionId} not found`);
-    const { decision, notes } = checkReviewDecision(input);
+    const { decision, notes, facts } = checkReviewDecision(input);
     const task = this.task(executionId);
     if (row.status !== "RUNNING" || !task)
       throw new NotWaitingForReviewError(`execution ${executionId} is not waiting for review (${row.status})`);
@@ -179,6 +180,12 @@ export class ReviewGates {
       notesKey = `${state.runKey}/review-notes-${task.round}.md`;
       await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
     }
+    let factsKey: string | undefined;
+    if (decision === "changes" && facts.trim()) {
+      // The client's facts, kept like the notes: AttorneyNotes redacts them into an interview source.
+      factsKey = reviewFactsKey(state.runKey, task.round);
+      await this.engine.store.put(factsKey, Buffer.from(facts, "utf8"));
+    }
     const output: ReviewOutput = {
       decision,
       reviewer: input.reviewer,
@@ -186,6 +193,7 @@ export class ReviewGates {
       version: task.version,
       via: input.via,
       ...(notesKey ? { notesKey } : {}),
+      ...(factsKey ? { factsKey } : {}),
     };
     this.audit(executionId, output, task.round, notes.length);
     const done = this.resume(task, { kind: "output", output });
