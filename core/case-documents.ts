@@ -116,7 +116,10 @@ export function sourceLabels(documents: SourceDocument[], moreFiles: Iterable<st
   const label = (file: string, role: DocumentRole) => {
     if (labels.has(file)) return;
     const n = counts[role]++;
-    labels.set(file, role === "exhibit" ? `Exhibit ${exhibitLetter(n)}` : `${role === "interview" ? "Interview" : "Work product"} ${n + 1}`);
+    labels.set(
+      file,
+      role === "exhibit" ? `Exhibit ${exhibitLetter(n)}` : `${role === "interview" ? "Interview" : "Work product"} ${n + 1}`,
+    );
   };
   for (const d of documents) label(d.file, d.role);
   for (const f of moreFiles) label(f, "exhibit");

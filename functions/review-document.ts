@@ -15,8 +15,9 @@
  * paragraphs carry `sentences` (each with the chunk ids it cites) is reviewed sentence by
  * sentence, each with its own exhibits; one without them, by paragraph.
  */
-import { type Draft, escapeRawHtml, type ReviewStatus } from "../core/declaration.ts";
+
 import type { SourceDocument } from "../core/case-documents.ts";
+import { type Draft, escapeRawHtml, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
@@ -292,12 +293,7 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
   );
   lines.push("## Exhibit list", "", ...list(doc.exhibits.map(exhibitLine), "none"), "");
   lines.push("## Sources not filed", "", ...list(doc.unfiledSources.map(unfiledLine), "none"), "");
-  lines.push(
-    "## Sentences resting on the client interview",
-    "",
-    ...list(doc.interviewSentences.map(interviewLine), "none"),
-    "",
-  );
+  lines.push("## Sentences resting on the client interview", "", ...list(doc.interviewSentences.map(interviewLine), "none"), "");
   for (const c of doc.translationCertificates) {
     lines.push(`## ${c.heading}`, "", c.statement, "");
     for (const blank of c.blanks) lines.push(`${blank}: ______________________________`, "");

@@ -14,11 +14,11 @@ import type { PipelineState } from "../core/pipeline-state.ts";
 import type { ReviewOutput } from "../core/review.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import { knownPeople } from "./redact-pii.ts";
-import { addInterviewFacts, currentRedactedKey, type InterviewState } from "./review/interview-facts.ts";
 import { redactUnvouched } from "./redaction/common-words.ts";
 import { detectVaultValues } from "./redaction/detect.ts";
 import { Redactor } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
+import { addInterviewFacts, currentRedactedKey, type InterviewState } from "./review/interview-facts.ts";
 
 export interface ReviewNotesEvent {
   state: PipelineState & { review?: ReviewOutput; attorney?: Partial<InterviewState> };

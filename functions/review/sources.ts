@@ -24,7 +24,7 @@ export interface UnfiledSource {
   /** "Work product 1", "Interview 2". */
   label: string;
   role: Exclude<DocumentRole, "exhibit">;
-  /** The document's name (a placeholder until Reinject); for facts the attorney wrote in the review, their round. */
+  /** The document's name (a placeholder until Reinject; for facts the attorney wrote in a review, it names the round). */
   title: string;
   pages: number[];
   citedPages: number[];
@@ -98,7 +98,14 @@ export function caseSources(documents: SourceDocument[], chunks: Array<{ file: s
         citedPages: [],
         ...(language !== "en" ? { language, needsTranslation: true } : {}),
       });
-    } else entries.set(file, { label, role, title: doc?.round !== undefined ? `facts from the client (review round ${doc.round})` : file, pages: [], citedPages: [] });
+    } else
+      entries.set(file, {
+        label,
+        role,
+        title: file,
+        pages: [],
+        citedPages: [],
+      });
   }
   for (const c of chunks) {
     const e = entries.get(c.file)!;
@@ -128,8 +135,8 @@ export const exhibitLine = (e: Exhibit) =>
   }`;
 
 const roleNote: Record<UnfiledSource["role"], string> = {
-  "work-product": "the attorney's work product: a source for facts and checks, never an exhibit",
-  interview: "the declarant's own account taken by the attorney: a source of first-person facts, not filed",
+  "work-product": "the attorney's work product, a source for facts and checks, never an exhibit",
+  interview: "the declarant's own account taken by the attorney, a source of first-person facts",
 };
 
 /** The line for one source that is not filed. */
