@@ -17,8 +17,10 @@ export interface Chunk {
   file: string;
   page: number;
   text: string;
-  /** Set for a source that is not an exhibit: work product, or an interview (the declarant's account, cited first). */
+  /** Set for a source that is not an exhibit: work product, or an interview (the declarant's own account). */
   role?: Exclude<DocumentRole, "exhibit">;
+  /** Set for facts from the client the attorney wrote in a review: the round they were given in (ranked first). */
+  round?: number;
 }
 
 export interface ChunkOptions {
@@ -30,7 +32,7 @@ export interface ChunkOptions {
 
 /** Splits each page on paragraph and sentence bounds; a chunk never spans two pages. */
 export function chunkPages(
-  documents: Array<{ file: string; role?: DocumentRole; pages: Array<{ page: number; text: string }> }>,
+  documents: Array<{ file: string; role?: DocumentRole; round?: number; pages: Array<{ page: number; text: string }> }>,
   options: ChunkOptions = {},
 ): Chunk[] {
   const size = options.size ?? 700;
@@ -53,6 +55,7 @@ export function chunkPages(
           page: page.page,
           text: current,
           ...(doc.role && doc.role !== "exhibit" ? { role: doc.role } : {}),
+          ...(doc.round !== undefined ? { round: doc.round } : {}),
         });
         current = current.length > overlap ? current.slice(current.length - overlap).replace(/^\S*\s/, "") : current;
         fresh = false;
@@ -181,9 +184,10 @@ export function vectorIds(chunks: Chunk[], chunkVectors: Float32Array[], queryVe
 
 /**
  * The chunks ranked for a query: with vectors, BM25 and cosine fused by reciprocal rank;
- * without, BM25 hits first. Chunks neither list ranks follow in document order. An interview's
- * chunks (the declarant's own account, taken by the attorney) come first whatever the query:
- * they are few, and what the client told the attorney must be citable in every paragraph.
+ * without, BM25 hits first. Chunks neither list ranks follow in document order. The facts from
+ * the client the attorney wrote in a review come first whatever the query, the latest round's
+ * first: they are short, chosen by the attorney for the next draft, and must be citable in every
+ * paragraph (an interview that is a file of the case ranks by the query like any source).
  */
 export function rankChunks(stored: StoredIndex, query: string, vectors?: HybridOptions): Chunk[] {
   const byId = new Map(stored.chunks.map((c) => [c.id, c]));
@@ -198,5 +202,6 @@ export function rankChunks(stored: StoredIndex, query: string, vectors?: HybridO
   const ranked = ids.map((id) => byId.get(id)).filter((c): c is Chunk => c !== undefined);
   const seen = new Set(ranked.map((c) => c.id));
   const all = [...ranked, ...stored.chunks.filter((c) => !seen.has(c.id))];
-  return [...all.filter((c) => c.role === "interview"), ...all.filter((c) => c.role !== "interview")];
+  const given = all.filter((c) => c.round !== undefined).sort((a, b) => b.round! - a.round!);
+  return [...given, ...all.filter((c) => c.round === undefined)];
 }

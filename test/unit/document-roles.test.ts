@@ -257,14 +257,16 @@ test("the review document: the exhibit list letters only exhibits, the Spanish e
   assert.deepEqual(old.unfiledSources, []);
 });
 
-test("an interview's chunks come first in every ranking, whatever the query", () => {
+test("facts from the client given in a review rank first whatever the query, the latest round first; an interview file ranks like any source", () => {
   const chunks = chunkPages([
     { file: "[DOCUMENT_1]", pages: [{ page: 1, text: "He pushed me against the wall in the kitchen." }] },
-    { file: "[DOCUMENT_2]", role: "interview", pages: [{ page: 1, text: "We married in Reno." }] },
+    { file: "[DOCUMENT_2]", role: "interview", pages: [{ page: 1, text: "He pushed me again in the garden." }] },
+    { file: "[DOCUMENT_3]", role: "interview", round: 0, pages: [{ page: 1, text: "We married in Reno." }] },
+    { file: "[DOCUMENT_4]", role: "interview", round: 1, pages: [{ page: 1, text: "The wedding was small." }] },
   ]);
   assert.deepEqual(
     rankChunks({ chunks }, "pushed wall kitchen").map((c) => c.file),
-    ["[DOCUMENT_2]", "[DOCUMENT_1]"],
+    ["[DOCUMENT_4]", "[DOCUMENT_3]", "[DOCUMENT_1]", "[DOCUMENT_2]"],
   );
 });
 
