@@ -22,7 +22,7 @@ import { type CaseFile, caseKeys } from "../core/case-file.ts";
 import { InvalidInputError, NotFoundError, NotWaitingForReviewError } from "../core/errors.ts";
 import { executionNameFor } from "../core/execution-name.ts";
 import { pipelineVersion } from "../core/pipeline-state.ts";
-import { checkReviewDecision, reviewFactsKey, type ReviewDecisionInput, type ReviewOutput, type ReviewStore } from "../core/review.ts";
+import { checkReviewDecision, type ReviewDecisionInput, type ReviewOutput, type ReviewStore, reviewFactsKey } from "../core/review.ts";
 import type { StageReport } from "../core/stages/report.ts";
 import { reviewDocumentJsonKey } from "../functions/review-document.ts";
 import { completedStages, type ExecutionSummary, reviewOf } from "../workflows/engine/summary.ts";

@@ -151,7 +151,9 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   const caseFile: CaseFile = caseParsed.data;
 
   const prefix = `${caseKeys.documents(caseId)}/`;
-  const held = (await store.list(caseKeys.documents(caseId))).filter((k) => k.toLowerCase().endsWith(".pdf")).map((k) => k.slice(prefix.length));
+  const held = (await store.list(caseKeys.documents(caseId)))
+    .filter((k) => k.toLowerCase().endsWith(".pdf"))
+    .map((k) => k.slice(prefix.length));
   if (held.length === 0) throw new InvalidInputError(`case ${caseId} has no PDF documents`, { state: "Extract" });
   try {
     checkListedFiles(caseFile.documents, held, caseJsonKey);

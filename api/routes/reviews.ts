@@ -44,7 +44,13 @@ export function reviewRoutes(executions: Executions): Hono {
         : Object.entries(notes)
             .map(([element, note]) => `${element}: ${note}`)
             .join("\n");
-    await executions.review(id, { decision, notes: text, ...(facts !== undefined ? { facts } : {}), reviewer: reviewer ?? "api", via: via ?? "api" });
+    await executions.review(id, {
+      decision,
+      notes: text,
+      ...(facts !== undefined ? { facts } : {}),
+      reviewer: reviewer ?? "api",
+      via: via ?? "api",
+    });
     log("info", "api.review", { execution: id, decision });
     return c.json({ executionId: id, decision, status: "RUNNING" }, 202);
   });

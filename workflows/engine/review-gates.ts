@@ -14,11 +14,11 @@ import { NotFoundError, NotWaitingForReviewError, StatesError } from "../../core
 import { log } from "../../core/log.ts";
 import {
   checkReviewDecision,
-  reviewFactsKey,
   type ReviewAuditEntry,
   type ReviewDecisionInput,
   type ReviewOutput,
   reviewExpirySeconds,
+  reviewFactsKey,
 } from "../../core/review.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
 import { stateNames } from "../../core/state-names.ts";
