@@ -58,8 +58,11 @@ export async function addInterviewFacts(
 ): Promise<{ redactedKey: string; vault: Map<string, string>; placeholdersAdded: number }> {
   const round = state.rewrites.n;
   const { text, added } = redactFacts(facts, vault, caseFile);
+  const name = `facts from the client (review round ${round})`;
+  // A retried AttorneyNotes finds the name in the vault already: the same placeholder, not a second document.
+  const known = [...vault].find(([placeholder, value]) => value === name && placeholder.startsWith("[DOCUMENT_"))?.[0];
   const named = new Redactor().continueFrom([...vault.keys(), ...added.keys()]);
-  const file = named.document(`facts from the client (review round ${round})`);
+  const file = known ?? named.document(name);
   const extended = new Map([...vault, ...added, ...named.mapping]);
   const previous = await getJson<ExtractResult>(store, currentRedactedKey(state));
   const documents: ExtractResult["documents"] = [
