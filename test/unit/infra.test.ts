@@ -452,14 +452,15 @@ async function infraTests() {
       [lambdaFunctions.redact],
       "only Redact can decrypt Extract's sealed text",
     );
-    assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact]);
+    // AttorneyNotes seals them again when facts from the client add values.
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact, lambdaFunctions.reviewNotes].sort());
     // AttorneyNotes opens it only to turn the people the attorney names into the draft's placeholders.
     assert.deepEqual(
       can("kms:Decrypt", "affiant-pii-vault"),
       [lambdaFunctions.reinject, lambdaFunctions.reviewNotes].sort(),
       "only Reinject and AttorneyNotes open the vault",
     );
-    assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact]);
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact, lambdaFunctions.reviewNotes].sort());
     assert.deepEqual(
       can("kms:Decrypt", "affiant-privacy-guard"),
       [lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.fallback].sort(),
