@@ -41,12 +41,13 @@ export function caseRoutes(executions: Executions): Hono {
         const bytes = new Uint8Array(await part.arrayBuffer());
         documents.push({ name: part.name, bytes });
       }
-      // A role for a file not among the parts: refused before anything is stored.
-      checkListedFiles(
-        caseFile.documents,
-        documents.map((d) => d.name),
-        "case",
-      );
+      // A role for a file not among the parts: refused before anything is stored (no parts at all is putCase's own error).
+      if (documents.length)
+        checkListedFiles(
+          caseFile.documents,
+          documents.map((d) => d.name),
+          "case",
+        );
       await executions.putCase(caseFile, caseJson, documents);
       log("info", "api.case_stored", {
         caseId: caseFile.caseId,
