@@ -28,6 +28,7 @@ import {
   type ReviewCallback,
   type ReviewDecisionInput,
   type ReviewStore,
+  reviewFactsKey,
   reviewNotesKey,
   reviewRoundKey,
 } from "../core/review.ts";
@@ -245,7 +246,11 @@ export class AwsExecutions implements Executions {
     // Step Functions ends the execution itself (States.Timeout → ReviewExpired); only refuse here.
     if (Date.parse(gate.expiresAt) <= Date.now())
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
-    const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: gate.round, gateStatus: gate.gateStatus });
+    const { decision, notes, facts, overrideReason } = checkReviewDecision(input, {
+      executionId,
+      round: gate.round,
+      gateStatus: gate.gateStatus,
+    });
     if (!(await reviews.closeGate(executionId, gate.token)))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     let notesKey: string | undefined;
@@ -253,6 +258,13 @@ export class AwsExecutions implements Executions {
       // Inside the account, like the case files; only its key enters the execution state.
       notesKey = reviewNotesKey(gate.runKey, gate.round);
       await this.options.store.put(notesKey, Buffer.from(notes, "utf8"));
+    }
+    let factsKey: string | undefined;
+    if (decision === "changes" && facts.trim()) {
+      // The client's facts hold real values: kept like the notes, under the run's real-value
+      // prefix; AttorneyNotes redacts them into an interview source.
+      factsKey = reviewFactsKey(gate.runKey, gate.round);
+      await this.options.store.put(factsKey, Buffer.from(facts, "utf8"));
     }
     const record: DecisionRecord = {
       decisionId: randomUUID(),
@@ -268,6 +280,7 @@ export class AwsExecutions implements Executions {
       notesChars: notes.length,
       ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
+      ...(factsKey ? { factsKey, factsChars: facts.length } : {}),
     };
     await reviews.putDecision(record);
     const callback: ReviewCallback = { decisionId: record.decisionId };

@@ -46,6 +46,7 @@ program
   .argument("<execution>", "execution id (affiant runs list)")
   .option("--approve", "approve the declaration under review")
   .option("--changes <notes.md>", "ask for changes; the notes are redacted before any model sees them")
+  .option("--facts <facts.md>", "with --changes: facts from the client, a source the next draft may cite (redacted, not filed)")
   .option("--round <n>", "the review round this decision answers (default: the round open now, printed)")
   .option("--override-reason <text>", "why a draft that failed the quality gate is approved anyway (required to approve one)")
   .option("--reviewer <name>", "refused: the decision is recorded under the local user running this command")

@@ -1,7 +1,7 @@
 /**
- * `affiant review <execution> --approve | --changes notes.md [--round n] [--override-reason …]`:
- * resumes it in this process. The decision is recorded under the local user running the
- * command (said on stderr); a reviewer name cannot be given.
+ * `affiant review <execution> --approve | --changes notes.md [--facts facts.md] [--round n]
+ * [--override-reason …]`: resumes it in this process. The decision is recorded under the local
+ * user running the command (said on stderr); a reviewer name cannot be given.
  */
 import { readFileSync } from "node:fs";
 import { describeError, InvalidInputError } from "../core/errors.ts";
@@ -12,6 +12,7 @@ import { localUser, printOutcome } from "./run-command.ts";
 export interface ReviewOptions {
   approve?: boolean;
   changes?: string;
+  facts?: string;
   round?: string;
   overrideReason?: string;
   reviewer?: string;
@@ -33,16 +34,15 @@ export async function reviewCommand(executionId: string, opts: ReviewOptions): P
       round = Number(opts.round);
       if (!/^\d+$/.test(opts.round)) throw new InvalidInputError(`--round ${opts.round}: a whole number (the review round answered)`);
     }
-    let notes: string | undefined;
-    if (opts.changes) {
+    const read = (flag: string, file: string, what: string) => {
       try {
-        notes = readFileSync(opts.changes, "utf8");
+        return readFileSync(file, "utf8");
       } catch (err) {
-        throw new InvalidInputError(
-          `--changes ${opts.changes}: cannot read the notes file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-        );
+        throw new InvalidInputError(`${flag} ${file}: cannot read the ${what} file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
       }
-    }
+    };
+    const notes = opts.changes ? read("--changes", opts.changes, "notes") : undefined;
+    const facts = opts.facts ? read("--facts", opts.facts, "facts") : undefined;
     engine = new LocalEngine();
     // Without --round, the round open now: said, so the attorney sees which draft is decided.
     const open = engine.reviews.task(executionId)?.round;
@@ -55,6 +55,7 @@ export async function reviewCommand(executionId: string, opts: ReviewOptions): P
       decision: opts.approve ? "approve" : "changes",
       round,
       notes,
+      ...(facts !== undefined ? { facts } : {}),
       overrideReason: opts.overrideReason,
       reviewer: user,
       via: "cli",

@@ -69,6 +69,13 @@ export interface DecisionRecord {
   /** Blob key of the attorney's notes (unredacted, inside the account); "changes" only. */
   notesKey?: string;
   notesChars: number;
+  /**
+   * Blob key of the facts from the client the attorney wrote (unredacted, under the run's
+   * real-value prefix); "changes" only. AttorneyNotes redacts them into an interview document
+   * the next round cites.
+   */
+  factsKey?: string;
+  factsChars?: number;
 }
 
 /** What SendTaskSuccess carries back to AttorneyReview: the id of a decision record, nothing else. */
@@ -122,8 +129,13 @@ export interface ReviewDecisionInput {
   decision: string;
   /** The review round answered: another than the open one is refused (409). */
   round?: number;
-  /** Required for "changes": may name real people (redacted before any model sees them). */
+  /** Required for "changes" unless it brings facts: may name real people (redacted before any model sees them). */
   notes?: string;
+  /**
+   * Facts from the client, as the attorney took them ("we married in March 2019"): with
+   * "changes" only. Redacted like a document, they become an interview source the next draft may cite.
+   */
+  facts?: string;
   /** Required to approve a draft that failed the quality gate. */
   overrideReason?: string;
   /** The authenticated caller (the API's token holder or IAM principal, the CLI's OS user). */
@@ -139,13 +151,13 @@ export interface OpenRound {
 }
 
 /**
- * Checks a decision before anything changes: a known decision, the open round, notes that
- * fit, an override reason where the draft failed the quality gate, a reviewer.
+ * Checks a decision before anything changes: a known decision, the open round, notes and
+ * facts that fit, an override reason where the draft failed the quality gate, a reviewer.
  */
 export function checkReviewDecision(
   input: ReviewDecisionInput,
   open: OpenRound,
-): { decision: ReviewDecision; notes: string; overrideReason?: string } {
+): { decision: ReviewDecision; notes: string; facts: string; overrideReason?: string } {
   if (!(reviewDecisions as readonly string[]).includes(input.decision)) {
     throw new InvalidInputError(`decision: expected one of ${reviewDecisions.join(", ")} (got "${String(input.decision).slice(0, 40)}")`);
   }
@@ -158,10 +170,18 @@ export function checkReviewDecision(
       `execution ${open.executionId} waits for a decision on round ${open.round}; this decision answers round ${input.round}`,
     );
   const notes = input.notes ?? "";
-  const bytes = Buffer.byteLength(notes, "utf8");
-  if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
-  if (input.decision === "changes" && !notes.trim())
-    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
+  const facts = input.facts ?? "";
+  for (const [field, text] of [
+    ["notes", notes],
+    ["facts", facts],
+  ] as const) {
+    const bytes = Buffer.byteLength(text, "utf8");
+    if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`${field}: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
+  }
+  if (facts.trim() && input.decision !== "changes")
+    throw new InvalidInputError('facts: facts from the client go with a "changes" decision (the next round cites them)');
+  if (input.decision === "changes" && !notes.trim() && !facts.trim())
+    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change (or facts from the client)');
   const overrideReason = input.overrideReason?.trim() || undefined;
   if (overrideReason && overrideReason.length > maxOverrideReasonChars)
     throw new InvalidInputError(`overrideReason: ${overrideReason.length} characters, over the ${maxOverrideReasonChars}-character limit`);
@@ -170,7 +190,16 @@ export function checkReviewDecision(
       `overrideReason: round ${open.round}'s draft failed the quality gate; approving it needs an overrideReason saying why`,
     );
   if (!input.reviewer.trim() || input.reviewer.length > 200) throw new InvalidInputError("reviewer: 1 to 200 characters");
-  return { decision: input.decision as ReviewDecision, notes, ...(overrideReason ? { overrideReason } : {}) };
+  return { decision: input.decision as ReviewDecision, notes, facts, ...(overrideReason ? { overrideReason } : {}) };
+}
+
+/**
+ * Where the attorney's facts from the client are kept for a round as written: real values, so
+ * under the run's real-value prefix beside the notes, never runs/. AttorneyNotes reads them
+ * there and writes the redacted interview document under runs/.
+ */
+export function reviewFactsKey(runKey: string, round: number): string {
+  return `${privateKeyOf(runKey)}/review-facts-${round}.md`;
 }
 
 /** Where gates, decision records and the audit log are kept: the history database locally, DynamoDB in AWS. */

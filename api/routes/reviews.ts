@@ -22,6 +22,8 @@ const reviewBodySchema = z.object({
   decision: z.string().max(40),
   round: z.number().int().min(0).max(1000).optional(),
   notes: z.union([z.string(), z.record(z.string().max(80), z.string())]).optional(),
+  /** Facts from the client ("changes" only): an interview source the next round may cite. */
+  facts: z.string({ error: "facts: the facts from the client, as text" }).optional(),
   overrideReason: z
     .string()
     .max(maxOverrideReasonChars * 2)
@@ -48,7 +50,7 @@ export function reviewRoutes(executions: Executions): Hono {
       const issue = parsed.error.issues[0]!;
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
-    const { decision, round, notes, overrideReason, via } = parsed.data;
+    const { decision, round, notes, facts, overrideReason, via } = parsed.data;
     // Per-paragraph notes ({element: note}) become one note per line, named by element.
     const text =
       typeof notes === "string" || notes === undefined
@@ -56,7 +58,15 @@ export function reviewRoutes(executions: Executions): Hono {
         : Object.entries(notes)
             .map(([element, note]) => `${element}: ${note}`)
             .join("\n");
-    const recorded = await executions.review(id, { decision, round, notes: text, overrideReason, reviewer, via: via ?? "api" });
+    const recorded = await executions.review(id, {
+      decision,
+      round,
+      notes: text,
+      ...(facts !== undefined ? { facts } : {}),
+      overrideReason,
+      reviewer,
+      via: via ?? "api",
+    });
     log("info", "api.review", { execution: id, decision, round: recorded.round });
     return c.json({ executionId: id, decision, round: recorded.round, decisionId: recorded.decisionId, reviewer, status: "RUNNING" }, 202);
   });

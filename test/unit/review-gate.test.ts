@@ -47,6 +47,7 @@ test("a decision names the open round (409 Affiant.ReviewRoundMismatch otherwise
   assert.deepEqual(checkReviewDecision({ ...base, round: 1, overrideReason: " Verified by hand. " }, open), {
     decision: "approve",
     notes: "",
+    facts: "",
     overrideReason: "Verified by hand.",
   });
   // A passing draft needs no reason; "changes" never does.
@@ -177,12 +178,12 @@ test("AttorneyNotes reads only its own execution's notes for its round: another 
     reviewNotes({ state } as never, store),
     (err: Error) =>
       err instanceof ReviewRejectedError &&
-      /outside this execution's round 0 \(runs\/vawa-1\/vawa-1-p1\/review-notes-0\.md\)/.test(err.message),
+      /outside this execution's round 0 \(private\/vawa-1\/vawa-1-p1\/review-notes-0\.md\)/.test(err.message),
   );
   // Its own round's key, another round's: refused too.
   const otherRound = {
     ...state,
-    review: { ...(state as never as { review: object }).review, notesKey: "runs/vawa-1/vawa-1-p1/review-notes-3.md" },
+    review: { ...(state as never as { review: object }).review, notesKey: "private/vawa-1/vawa-1-p1/review-notes-3.md" },
   };
   await assert.rejects(reviewNotes({ state: otherRound } as never, store), ReviewRejectedError);
 });

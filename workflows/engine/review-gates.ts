@@ -21,6 +21,7 @@ import {
   type ReviewCallback,
   type ReviewDecisionInput,
   reviewExpirySeconds,
+  reviewFactsKey,
   reviewNotesKey,
 } from "../../core/review.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
@@ -188,7 +189,7 @@ export class ReviewGates {
     }
     // A gate whose verdict is unknown counts as failing: approving it needs a reason.
     const gateStatus = this.store.gateSync(executionId)?.gateStatus ?? "failing-review";
-    const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: task.round, gateStatus });
+    const { decision, notes, facts, overrideReason } = checkReviewDecision(input, { executionId, round: task.round, gateStatus });
     // The review API's gate first: of two decisions racing, one closes it.
     if (!this.store.closeGateSync(executionId, task.token))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
@@ -198,6 +199,13 @@ export class ReviewGates {
       // Inside the account, like the case files; only its key enters the execution state.
       notesKey = reviewNotesKey(state.runKey, task.round);
       await this.engine.store.put(notesKey, Buffer.from(notes, "utf8"));
+    }
+    let factsKey: string | undefined;
+    if (decision === "changes" && facts.trim()) {
+      // The client's facts hold real values: kept like the notes, under the run's real-value
+      // prefix; AttorneyNotes redacts them into an interview source.
+      factsKey = reviewFactsKey(state.runKey, task.round);
+      await this.engine.store.put(factsKey, Buffer.from(facts, "utf8"));
     }
     const output = this.record({
       decisionId: randomUUID(),
@@ -213,6 +221,7 @@ export class ReviewGates {
       notesChars: notes.length,
       ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
+      ...(factsKey ? { factsKey, factsChars: facts.length } : {}),
     });
     const done = this.resume(task, { kind: "output", output });
     if (!done) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
