@@ -28,6 +28,7 @@ import {
   type ReviewCallback,
   type ReviewDecisionInput,
   type ReviewStore,
+  reviewFactsKey,
   reviewRoundKey,
 } from "../core/review.ts";
 import { checkParagraphs, notesChars, recordedParagraphs, writeParagraphs } from "../core/review-paragraphs.ts";
@@ -255,13 +256,24 @@ export class AwsExecutions implements Executions {
     // Step Functions ends the execution itself (States.Timeout → ReviewExpired); only refuse here.
     if (Date.parse(gate.expiresAt) <= Date.now())
       throw new NotWaitingForReviewError(`execution ${executionId}: the review window closed at ${gate.expiresAt}`);
-    const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: gate.round, gateStatus: gate.gateStatus });
+    const { decision, notes, facts, overrideReason } = checkReviewDecision(input, {
+      executionId,
+      round: gate.round,
+      gateStatus: gate.gateStatus,
+    });
     // Paragraph numbers and locks checked against the draft under review, before the gate is used.
     const paragraphs = await checkParagraphs(this.options.store, gate, input);
     if (!(await reviews.closeGate(executionId, gate.token)))
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     // Inside the account, under the run's real-value prefix; only the notes' key enters the execution state.
     const notesKey = await writeParagraphs(this.options.store, gate, decision, paragraphs);
+    let factsKey: string | undefined;
+    if (decision === "changes" && facts.trim()) {
+      // The client's facts hold real values: kept like the notes, under the run's real-value
+      // prefix; AttorneyNotes redacts them into an interview source.
+      factsKey = reviewFactsKey(gate.runKey, gate.round);
+      await this.options.store.put(factsKey, Buffer.from(facts, "utf8"));
+    }
     const record: DecisionRecord = {
       decisionId: randomUUID(),
       executionId,
@@ -277,6 +289,7 @@ export class AwsExecutions implements Executions {
       ...recordedParagraphs(paragraphs),
       ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
+      ...(factsKey ? { factsKey, factsChars: facts.length } : {}),
     };
     await reviews.putDecision(record);
     const callback: ReviewCallback = { decisionId: record.decisionId };

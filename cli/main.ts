@@ -50,6 +50,7 @@ program
     "ask for changes; the notes are redacted before any model sees them; a '## Paragraph N' heading aims the notes under it at paragraph N of the filing version",
   )
   .option("--lock <numbers>", "lock paragraphs of the filing version as verified (e.g. 2,3): never rewritten from now on")
+  .option("--facts <facts.md>", "with --changes: facts from the client, a source the next draft may cite (redacted, not filed)")
   .option("--round <n>", "the review round this decision answers (default: the round open now, printed)")
   .option("--override-reason <text>", "why a draft that failed the quality gate is approved anyway (required to approve one)")
   .option("--reviewer <name>", "refused: the decision is recorded under the local user running this command")

@@ -1,9 +1,9 @@
 /**
- * `affiant review <execution> --approve | --changes notes.md [--lock 2,3] [--round n]
- * [--override-reason …]`: resumes it in this process. A `## Paragraph N` heading in the notes
- * aims what follows at paragraph N of the filing version (core/review-paragraphs.ts). The
- * decision is recorded under the local user running the command (said on stderr); a reviewer
- * name cannot be given.
+ * `affiant review <execution> --approve | --changes notes.md [--facts facts.md] [--lock 2,3]
+ * [--round n] [--override-reason …]`: resumes it in this process. A `## Paragraph N` heading in
+ * the notes aims what follows at paragraph N of the filing version (core/review-paragraphs.ts).
+ * The decision is recorded under the local user running the command (said on stderr); a
+ * reviewer name cannot be given.
  */
 import { readFileSync } from "node:fs";
 import { describeError, InvalidInputError } from "../core/errors.ts";
@@ -16,6 +16,7 @@ export interface ReviewOptions {
   approve?: boolean;
   changes?: string;
   lock?: string;
+  facts?: string;
   round?: string;
   overrideReason?: string;
   reviewer?: string;
@@ -37,16 +38,15 @@ export async function reviewCommand(executionId: string, opts: ReviewOptions): P
       round = Number(opts.round);
       if (!/^\d+$/.test(opts.round)) throw new InvalidInputError(`--round ${opts.round}: a whole number (the review round answered)`);
     }
-    let notes: string | undefined;
-    if (opts.changes) {
+    const read = (flag: string, file: string, what: string) => {
       try {
-        notes = readFileSync(opts.changes, "utf8");
+        return readFileSync(file, "utf8");
       } catch (err) {
-        throw new InvalidInputError(
-          `--changes ${opts.changes}: cannot read the notes file (${(err as NodeJS.ErrnoException).code ?? "error"})`,
-        );
+        throw new InvalidInputError(`${flag} ${file}: cannot read the ${what} file (${(err as NodeJS.ErrnoException).code ?? "error"})`);
       }
-    }
+    };
+    const notes = opts.changes ? read("--changes", opts.changes, "notes") : undefined;
+    const facts = opts.facts ? read("--facts", opts.facts, "facts") : undefined;
     const lock = opts.lock === undefined ? undefined : parseParagraphList("--lock", opts.lock);
     const aimed = notes === undefined ? undefined : parseNotesMarkdown(notes);
     engine = new LocalEngine();
@@ -62,6 +62,7 @@ export async function reviewCommand(executionId: string, opts: ReviewOptions): P
       round,
       ...(aimed ? { notes: aimed.notes, paragraphNotes: aimed.paragraphNotes } : {}),
       ...(lock ? { lock } : {}),
+      ...(facts !== undefined ? { facts } : {}),
       overrideReason: opts.overrideReason,
       reviewer: user,
       via: "cli",

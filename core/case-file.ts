@@ -3,6 +3,7 @@
  * so they are required where the case type has a counterpart (abuser, trafficker).
  */
 import { z } from "zod";
+import { caseDocumentSchema, checkDocumentEntries } from "./case-documents.ts";
 import { InvalidInputError } from "./errors.ts";
 
 const personSchema = z.object({
@@ -84,6 +85,12 @@ export const caseFileSchema = z
         error: `must be one of ${interpretationMethods.join(", ")}: how the declaration was made known to the declarant in Spanish`,
       })
       .optional(),
+    /**
+     * Each document's role (core/case-documents.ts): `exhibit` (filed, lettered in this order),
+     * `work-product` (a source, never filed), `interview` (the declarant's account taken by the
+     * attorney: citable, not filed); and optionally its language. A file not listed is an exhibit.
+     */
+    documents: z.array(caseDocumentSchema, { error: "must be a list of {file, role, language?}" }).optional(),
     notes: z.string().optional(),
   })
   .superRefine((c, ctx) => {
@@ -94,6 +101,7 @@ export const caseFileSchema = z
         message: `says how a Spanish-speaking declarant heard or read the declaration: only for "language": "es" (this case's language is ${c.language})`,
       });
     }
+    if (c.documents) checkDocumentEntries(c.documents, ctx);
     const allowed: readonly string[] = caseVariants[c.caseType];
     if (c.variant !== undefined && !allowed.includes(c.variant)) {
       ctx.addIssue({

@@ -6,6 +6,7 @@
  */
 import MiniSearch from "minisearch";
 import type { BlobStore } from "./blob-store.ts";
+import type { DocumentRole, SourceDocument } from "./case-documents.ts";
 import type { CaseType } from "./case-file.ts";
 import { type LegalElement, legalElements } from "./legal-elements.ts";
 import type { CaseLanguage } from "./translation.ts";
@@ -16,6 +17,10 @@ export interface Chunk {
   file: string;
   page: number;
   text: string;
+  /** Set for a source that is not an exhibit: work product, or an interview (the declarant's own account). */
+  role?: Exclude<DocumentRole, "exhibit">;
+  /** Set for facts from the client the attorney wrote in a review: the round they were given in (ranked first). */
+  round?: number;
 }
 
 export interface ChunkOptions {
@@ -27,7 +32,7 @@ export interface ChunkOptions {
 
 /** Splits each page on paragraph and sentence bounds; a chunk never spans two pages. */
 export function chunkPages(
-  documents: Array<{ file: string; pages: Array<{ page: number; text: string }> }>,
+  documents: Array<{ file: string; role?: DocumentRole; round?: number; pages: Array<{ page: number; text: string }> }>,
   options: ChunkOptions = {},
 ): Chunk[] {
   const size = options.size ?? 700;
@@ -44,7 +49,14 @@ export function chunkPages(
       let fresh = false;
       let n = 0;
       const flush = () => {
-        chunks.push({ id: `${doc.file}#p${page.page}-${++n}`, file: doc.file, page: page.page, text: current });
+        chunks.push({
+          id: `${doc.file}#p${page.page}-${++n}`,
+          file: doc.file,
+          page: page.page,
+          text: current,
+          ...(doc.role && doc.role !== "exhibit" ? { role: doc.role } : {}),
+          ...(doc.round !== undefined ? { round: doc.round } : {}),
+        });
         current = current.length > overlap ? current.slice(current.length - overlap).replace(/^\S*\s/, "") : current;
         fresh = false;
       };
@@ -92,6 +104,8 @@ export interface StoredIndex {
   embedding?: IndexEmbedding;
   /** Why the index has no vectors, when it has none. */
   embeddingSkipped?: string;
+  /** The case's sources in the case's order, each with its role and language (absent in indexes made before roles). */
+  documents?: SourceDocument[];
 }
 
 /** An element's retrieval query: its English words, and its Spanish ones for a case in Spanish. */
@@ -170,7 +184,10 @@ export function vectorIds(chunks: Chunk[], chunkVectors: Float32Array[], queryVe
 
 /**
  * The chunks ranked for a query: with vectors, BM25 and cosine fused by reciprocal rank;
- * without, BM25 hits first. Chunks neither list ranks follow in document order.
+ * without, BM25 hits first. Chunks neither list ranks follow in document order. The facts from
+ * the client the attorney wrote in a review come first whatever the query, the latest round's
+ * first: they are short, chosen by the attorney for the next draft, and must be citable in every
+ * paragraph (an interview that is a file of the case ranks by the query like any source).
  */
 export function rankChunks(stored: StoredIndex, query: string, vectors?: HybridOptions): Chunk[] {
   const byId = new Map(stored.chunks.map((c) => [c.id, c]));
@@ -184,5 +201,7 @@ export function rankChunks(stored: StoredIndex, query: string, vectors?: HybridO
       : bm25;
   const ranked = ids.map((id) => byId.get(id)).filter((c): c is Chunk => c !== undefined);
   const seen = new Set(ranked.map((c) => c.id));
-  return [...ranked, ...stored.chunks.filter((c) => !seen.has(c.id))];
+  const all = [...ranked, ...stored.chunks.filter((c) => !seen.has(c.id))];
+  const given = all.filter((c) => c.round !== undefined).sort((a, b) => b.round! - a.round!);
+  return [...given, ...all.filter((c) => c.round === undefined)];
 }

@@ -75,6 +75,13 @@ export interface DecisionRecord {
   paragraphs?: number[];
   /** The paragraphs (filing numbers of `version`) locked as verified once this decision holds, earlier locks included. */
   locked?: number[];
+  /**
+   * Blob key of the facts from the client the attorney wrote (unredacted, under the run's
+   * real-value prefix); "changes" only. AttorneyNotes redacts them into an interview document
+   * the next round cites.
+   */
+  factsKey?: string;
+  factsChars?: number;
 }
 
 /** What SendTaskSuccess carries back to AttorneyReview: the id of a decision record, nothing else. */
@@ -128,12 +135,17 @@ export interface ReviewDecisionInput {
   decision: string;
   /** The review round answered: another than the open one is refused (409). */
   round?: number;
-  /** Notes on the whole draft; "changes" needs these or paragraph notes. May name real people (redacted before any model sees them). */
+  /** Notes on the whole draft; "changes" needs these, paragraph notes or facts. May name real people (redacted before any model sees them). */
   notes?: string;
   /** Notes aimed at paragraphs by their number in the filing version: a "changes" round rewrites only those. */
   paragraphNotes?: ParagraphNote[];
   /** Paragraphs (filing numbers) to lock as verified: never rewritten in this round or any later one. */
   lock?: number[];
+  /**
+   * Facts from the client, as the attorney took them ("we married in March 2019"): with
+   * "changes" only. Redacted like a document, they become an interview source the next draft may cite.
+   */
+  facts?: string;
   /** Required to approve a draft that failed the quality gate. */
   overrideReason?: string;
   /** The authenticated caller (the API's token holder or IAM principal, the CLI's OS user). */
@@ -149,13 +161,13 @@ export interface OpenRound {
 }
 
 /**
- * Checks a decision before anything changes: a known decision, the open round, notes that
- * fit, an override reason where the draft failed the quality gate, a reviewer.
+ * Checks a decision before anything changes: a known decision, the open round, notes and
+ * facts that fit, an override reason where the draft failed the quality gate, a reviewer.
  */
 export function checkReviewDecision(
   input: ReviewDecisionInput,
   open: OpenRound,
-): { decision: ReviewDecision; notes: string; overrideReason?: string } {
+): { decision: ReviewDecision; notes: string; facts: string; overrideReason?: string } {
   if (!(reviewDecisions as readonly string[]).includes(input.decision)) {
     throw new InvalidInputError(`decision: expected one of ${reviewDecisions.join(", ")} (got "${String(input.decision).slice(0, 40)}")`);
   }
@@ -169,10 +181,18 @@ export function checkReviewDecision(
     );
   const notes = input.notes ?? "";
   const aimed = input.paragraphNotes ?? [];
-  const bytes = Buffer.byteLength(notes, "utf8") + aimed.reduce((n, p) => n + Buffer.byteLength(p.text, "utf8"), 0);
-  if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`notes: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
-  if (input.decision === "changes" && !notes.trim() && !aimed.some((p) => p.text.trim()))
-    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change');
+  const facts = input.facts ?? "";
+  const noteBytes = Buffer.byteLength(notes, "utf8") + aimed.reduce((n, p) => n + Buffer.byteLength(p.text, "utf8"), 0);
+  for (const [field, bytes] of [
+    ["notes", noteBytes],
+    ["facts", Buffer.byteLength(facts, "utf8")],
+  ] as const) {
+    if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`${field}: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
+  }
+  if (facts.trim() && input.decision !== "changes")
+    throw new InvalidInputError('facts: facts from the client go with a "changes" decision (the next round cites them)');
+  if (input.decision === "changes" && !notes.trim() && !aimed.some((p) => p.text.trim()) && !facts.trim())
+    throw new InvalidInputError('notes: a "changes" decision needs notes saying what to change (or facts from the client)');
   const overrideReason = input.overrideReason?.trim() || undefined;
   if (overrideReason && overrideReason.length > maxOverrideReasonChars)
     throw new InvalidInputError(`overrideReason: ${overrideReason.length} characters, over the ${maxOverrideReasonChars}-character limit`);
@@ -181,7 +201,16 @@ export function checkReviewDecision(
       `overrideReason: round ${open.round}'s draft failed the quality gate; approving it needs an overrideReason saying why`,
     );
   if (!input.reviewer.trim() || input.reviewer.length > 200) throw new InvalidInputError("reviewer: 1 to 200 characters");
-  return { decision: input.decision as ReviewDecision, notes, ...(overrideReason ? { overrideReason } : {}) };
+  return { decision: input.decision as ReviewDecision, notes, facts, ...(overrideReason ? { overrideReason } : {}) };
+}
+
+/**
+ * Where the attorney's facts from the client are kept for a round as written: real values, so
+ * under the run's real-value prefix beside the notes, never runs/. AttorneyNotes reads them
+ * there and writes the redacted interview document under runs/.
+ */
+export function reviewFactsKey(runKey: string, round: number): string {
+  return `${privateKeyOf(runKey)}/review-facts-${round}.md`;
 }
 
 /** Where gates, decision records and the audit log are kept: the history database locally, DynamoDB in AWS. */

@@ -36,6 +36,8 @@ export const stateNames = {
   auditExpiry: "AuditExpiry",
   reviewDecision: "ReviewDecision",
   reviewNotes: "AttorneyNotes",
+  interviewFacts: "InterviewFacts",
+  indexInterview: "IndexInterview",
   attorneyAsJudge: "AttorneyAsJudge",
   approved: "Approved",
   reviewExpired: "ReviewExpired",

@@ -5,6 +5,7 @@
  * yet pulled where the registry allows it) the index is BM25 only and says why.
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import type { SourceDocument } from "../core/case-documents.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
@@ -19,6 +20,12 @@ import type { ExtractResult } from "./extract-documents.ts";
 
 export interface IndexEvent {
   state: PipelineState;
+  /**
+   * The redacted documents to index, when not Redact's: IndexInterview passes the set
+   * AttorneyNotes wrote with the client's facts added as an interview, and gets an index of its
+   * own (the earlier rounds' index stays as their review documents cite it).
+   */
+  redactedKey?: string;
 }
 
 export interface IndexOptions {
@@ -35,10 +42,14 @@ export async function buildIndex(
 ): Promise<{ indexKey: string; chunkCount: number }> {
   const { state } = event;
   if (!state.redact) throw new InvalidInputError("Index needs the Redact state's output ($.redact)", { state: "Index" });
-  const redacted = await getJson<ExtractResult>(store, state.redact.redactedKey);
+  const redacted = await getJson<ExtractResult>(store, event.redactedKey ?? state.redact.redactedKey);
   const chunks = chunkPages(redacted.documents);
-  const indexKey = `${state.runKey}/index.json`;
-  const stored: StoredIndex = { chunks, ...(state.language === "es" ? { language: state.language } : {}) };
+  const indexKey = event.redactedKey ? `${state.runKey}/index-r${state.rewrites.n}.json` : `${state.runKey}/index.json`;
+  const stored: StoredIndex = {
+    chunks,
+    ...(state.language === "es" ? { language: state.language } : {}),
+    documents: sourceDocuments(redacted),
+  };
   const ids = { caseId: state.caseId, execution: state.executionName };
 
   const mode = options.mode ?? embeddingsMode();
@@ -48,7 +59,7 @@ export async function buildIndex(
     stored.embeddingSkipped = choice.skipped;
     log("warn", "index.embeddings_skipped", { ...ids, reason: choice.skipped });
   } else {
-    stored.embedding = await embedIndex(choice, chunks, state, store);
+    stored.embedding = await embedIndex(choice, chunks, state, store, indexKey);
   }
   await putJson(store, indexKey, stored);
   log("info", "index.done", {
@@ -61,7 +72,23 @@ export async function buildIndex(
   return { indexKey, chunkCount: chunks.length };
 }
 
-async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: PipelineState, store: BlobStore): Promise<IndexEmbedding> {
+/** The redacted documents as sources: placeholder names, roles (absent: exhibit) and languages (absent: English). */
+export function sourceDocuments(redacted: ExtractResult): SourceDocument[] {
+  return redacted.documents.map((d) => ({
+    file: d.file,
+    role: d.role ?? "exhibit",
+    language: d.language ?? "en",
+    ...(d.round !== undefined ? { round: d.round } : {}),
+  }));
+}
+
+async function embedIndex(
+  opened: OpenedEmbedder,
+  chunks: Chunk[],
+  state: PipelineState,
+  store: BlobStore,
+  indexKey: string,
+): Promise<IndexEmbedding> {
   const { embedder, documentPrefix, queryPrefix, config } = opened;
   // The case's variant's elements (Redact wrote them): their queries, in the case's language, are the ones ranked by.
   const queries = retrievalQueries(state.caseType, state.language, (await caseElements(store, state.runKey, state.caseType)).elements);
@@ -70,7 +97,8 @@ async function embedIndex(opened: OpenedEmbedder, chunks: Chunk[], state: Pipeli
     const chunkVectors = await embedder.embed(chunks.map((c) => documentPrefix + c.text));
     const queryVectors = await embedder.embed(queries.map((q) => queryPrefix + q));
     const dimensions = chunkVectors[0]!.length;
-    const vectorsKey = `${state.runKey}/index.vectors.f32`;
+    // Beside its index: an interview round's index has vectors of its own.
+    const vectorsKey = indexKey.replace(/\.json$/, ".vectors.f32");
     await store.put(vectorsKey, encodeVectors([...chunkVectors, ...queryVectors], dimensions));
     const split = embedder.truncations.map((t) => ({
       chunk: t.call === 0 ? chunks[t.index]!.id : `query:${t.index}`,

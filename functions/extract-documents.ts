@@ -5,6 +5,15 @@
  */
 import { z } from "zod";
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import {
+  checkListedFiles,
+  type DocumentLanguage,
+  type DocumentRole,
+  declaredLanguage,
+  detectLanguage,
+  orderCaseFiles,
+  roleOf,
+} from "../core/case-documents.ts";
 import { type CaseFile, caseFileSchema, caseKeys, documentLabel } from "../core/case-file.ts";
 import { DocumentTooLargeError, DocumentUnreadableError, InvalidInputError } from "../core/errors.ts";
 import { faultsSchema } from "../core/faults.ts";
@@ -28,6 +37,12 @@ export interface ExtractedPage {
 export interface ExtractedDocument {
   file: string;
   pages: ExtractedPage[];
+  /** What the document is for (case.json `documents`; absent there: an exhibit). Absent in runs made before roles. */
+  role?: DocumentRole;
+  /** The language it is written in: as case.json says, else read from its text. */
+  language?: DocumentLanguage;
+  /** An interview the attorney wrote in the review (facts from the client): the round it was given in. */
+  round?: number;
 }
 export interface ExtractResult {
   documents: ExtractedDocument[];
@@ -139,8 +154,18 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
   }
   const caseFile: CaseFile = caseParsed.data;
 
-  const docKeys = (await store.list(caseKeys.documents(caseId))).filter((k) => k.toLowerCase().endsWith(".pdf"));
-  if (docKeys.length === 0) throw new InvalidInputError(`case ${caseId} has no PDF documents`, { state: "Extract" });
+  const prefix = `${caseKeys.documents(caseId)}/`;
+  const held = (await store.list(caseKeys.documents(caseId)))
+    .filter((k) => k.toLowerCase().endsWith(".pdf"))
+    .map((k) => k.slice(prefix.length));
+  if (held.length === 0) throw new InvalidInputError(`case ${caseId} has no PDF documents`, { state: "Extract" });
+  try {
+    checkListedFiles(caseFile.documents, held, caseJsonKey, false);
+  } catch (err) {
+    throw new InvalidInputError((err as Error).message, { state: "Extract" });
+  }
+  // The case's order: the listed documents as listed (their exhibit letters follow it), then the rest.
+  const docKeys = orderCaseFiles(caseFile.documents, held).map((f) => prefix + f);
 
   const documents: ExtractedDocument[] = [];
   // A Spanish-speaking declarant's file mixes both languages (their letters, US records).
@@ -156,7 +181,12 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
         ocr,
         casePagesLeft: pdfLimits.maxPagesPerCase - pagesSoFar,
       });
-      const doc = { ...read, file };
+      const doc: ExtractedDocument = {
+        ...read,
+        file,
+        role: roleOf(caseFile.documents, file),
+        language: declaredLanguage(caseFile.documents, file) ?? detectLanguage(read.pages.map((p) => p.text).join("\n")),
+      };
       documents.push(doc);
       const ocrPages = doc.pages.filter((p) => p.ocrConfidence !== undefined);
       log("info", "extract.document", {
@@ -166,6 +196,8 @@ export async function extractDocuments(event: ExtractEvent, store: BlobStore = b
         pages: doc.pages.length,
         ocrPages: ocrPages.length,
         ocrEngine: ocrPages.length ? ocr.engine : null,
+        role: doc.role,
+        language: doc.language,
         minOcrConfidence: ocrPages.length ? Math.min(...ocrPages.map((p) => p.ocrConfidence!)) : null,
         chars: doc.pages.reduce((n, p) => n + p.text.length, 0),
         ms: Date.now() - started,

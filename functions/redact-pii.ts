@@ -77,6 +77,9 @@ export async function redactCase(event: RedactEvent, store: BlobStore = blobStor
   }
   const documents: ExtractResult["documents"] = extracted.documents.map((doc, d) => ({
     file: redactor.document(doc.file),
+    // Not client data: what the document is for and its language, for the exhibit list and the prompts.
+    ...(doc.role ? { role: doc.role } : {}),
+    ...(doc.language ? { language: doc.language } : {}),
     pages: doc.pages.map((p, i) => ({ page: p.page, text: redactor.redact(p.text, extras[d]![i]).text })),
   }));
   const redactedKey = `${state.runKey}/redacted.json`;

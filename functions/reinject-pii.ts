@@ -5,6 +5,7 @@
  * review report; the execution output carries their keys, never their text.
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
+import type { SourceDocument } from "../core/case-documents.ts";
 import { caseFileSchema, caseKeys, privateKeyOf } from "../core/case-file.ts";
 import {
   type DeclarationDocument,
@@ -114,14 +115,13 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const score = state.score ? await getJson<Record<string, unknown>>(store, state.score.scoreKey) : null;
   const review = reviewStatus(score);
   const flags = sentenceFlags(draft, score);
-  const { english, chunks, ownAccount, informationAndBelief } = await filingVersion(
-    store,
-    state,
-    draft,
-    vault,
-    review,
-    translation !== undefined,
-  );
+  const {
+    english,
+    chunks,
+    documents: sources,
+    ownAccount,
+    informationAndBelief,
+  } = await filingVersion(store, state, draft, vault, review, translation !== undefined);
   const reviewDoc = english("review");
   // Each review round's renditions are kept under a prefix of their own: a "changes" round never
   // overwrites the last. Everything written from here holds real values: under the round's
@@ -136,6 +136,7 @@ export async function reinjectCase(event: ReinjectEvent, store: BlobStore = blob
   const filing = { markdownKey: filingWritten.declarationKey, docxKey: filingWritten.docxKey, pdfKey: filingWritten.pdfKey };
   const reviewDocument = await writeReviewDocument(store, state, roundKey, draft, review, score, vault, {
     chunks,
+    documents: sources,
     ownAccount,
     opening: openingParagraph(draft.caseType, { informationAndBelief }),
   });
@@ -234,11 +235,19 @@ async function filingVersion(
   translated: boolean,
 ) {
   const { signing, interpretation } = await caseSettings(store, state.caseId);
-  const chunks = state.index
-    ? (await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index.indexKey)).chunks
-    : [];
-  // A document's name may be a placeholder ([DOCUMENT_n]): whether it is the declarant's own account is read from its real name.
-  const ownAccount = (file: string) => isDeclarantAccount(file.replace(placeholderPattern, (p) => vault.get(p) ?? p));
+  // The index of the round under review: its chunks and, in the case's order, each source's role and language.
+  const index = state.index
+    ? await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }>; documents?: SourceDocument[] }>(
+        store,
+        state.index.indexKey,
+      )
+    : { chunks: [] };
+  const { chunks, documents } = index;
+  const interviews = new Set((documents ?? []).filter((d) => d.role === "interview").map((d) => d.file));
+  // An interview (the declarant's account taken by the attorney) is the declarant's own account;
+  // otherwise it is read from the document's real name (its name may be a placeholder, [DOCUMENT_n]).
+  const ownAccount = (file: string) =>
+    interviews.has(file) || isDeclarantAccount(file.replace(placeholderPattern, (p) => vault.get(p) ?? p));
   const informationAndBelief = documentOnlySentences(draft, chunks, ownAccount).length > 0;
   // For a Spanish-speaking declarant, both English renditions carry the declarant's statement and
   // the interpreter's certificate: the filing one is what is signed and filed.
@@ -246,7 +255,7 @@ async function filingVersion(
     const doc = declarationDocument(draft, status, rendition, signing, { informationAndBelief });
     return translated ? withInterpreter(doc, interpretation) : doc;
   };
-  return { english, chunks, ownAccount, informationAndBelief };
+  return { english, chunks, documents, ownAccount, informationAndBelief };
 }
 
 /**
@@ -343,12 +352,14 @@ async function writeReviewDocument(
   vault: Map<string, string>,
   read: {
     chunks: Array<{ id: string; file: string; page: number; text: string }>;
+    /** In the case's order, each source's role and language (absent in runs indexed before roles). */
+    documents: SourceDocument[] | undefined;
     ownAccount: (file: string) => boolean;
     opening: string;
   },
 ) {
   const { elements, variant, abuserStatus } = await caseElements(store, state.runKey, state.caseType);
-  const { chunks, ownAccount, opening } = read;
+  const { chunks, documents, ownAccount, opening } = read;
   const check = state.placeholders
     ? await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey)
     : { problems: [] };
@@ -375,6 +386,7 @@ async function writeReviewDocument(
     opening,
     ownAccount,
     ...(changes ? { changes } : {}),
+    ...(documents ? { documents } : {}),
   });
   const real = mapReviewText(built, (text) => reinject(text, vault));
   const keys = {

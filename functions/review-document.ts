@@ -6,7 +6,9 @@
  * confirm with the client (statements resting only on documents among them), contradictions
  * between sources, placeholder problems left, elements with nothing drafted and those the
  * coverage judge found not covered, documents never cited, the evidence to gather for the
- * case's variant and the exhibit list (Exhibit A, B… in the order the case's documents come).
+ * case's variant, the exhibit list (Exhibit A, B… in the case's order, the documents filed
+ * only; each one not in English flagged, with its certificate of translation), the sources not
+ * filed (work product, interviews) and the sentences resting on an interview.
  * Built from blobs the run already wrote, with placeholders; Reinject maps every string to
  * real values (mapReviewText) before rendering.
  *
@@ -15,6 +17,7 @@
  * `sentences` (each with the chunk ids it cites) is reviewed sentence by sentence, each with
  * its own exhibits; one without them, by paragraph.
  */
+import type { SourceDocument } from "../core/case-documents.ts";
 import { privateKeyOf } from "../core/case-file.ts";
 import { type Draft, filingNumbers, openingHeading, paragraphText, type ReviewStatus } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
@@ -23,9 +26,18 @@ import { type Contradiction, findContradictions } from "./review/contradictions.
 import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
 import { documentOnlySentences } from "./review/personal-knowledge.ts";
 import { mapRoundChanges, type RoundChanges } from "./review/redline.ts";
+import {
+  type CaseSources,
+  caseSources,
+  type Exhibit,
+  type ExhibitTranslationCertificate,
+  exhibitTranslationCertificate,
+  type UnfiledSource,
+} from "./review/sources.ts";
 import { paragraphSentences } from "./scoring/support.ts";
 
 export type { FactToConfirm } from "./review/facts-to-confirm.ts";
+export type { Exhibit, ExhibitTranslationCertificate, UnfiledSource } from "./review/sources.ts";
 
 /** A paragraph as the draft stage writes it, with per-sentence sources when the stage gives them. */
 type ParagraphWithSentences = Draft["paragraphs"][number] & { sentences?: Array<{ text: string; sources: string[] }> };
@@ -37,15 +49,6 @@ export interface ReviewQuote {
   /** The document's name (a placeholder until Reinject). */
   document: string;
   quote: string;
-}
-
-export interface Exhibit {
-  letter: string;
-  /** The document's name (a placeholder until Reinject). */
-  title: string;
-  pages: number[];
-  /** Pages some paragraph cites. */
-  citedPages: number[];
 }
 
 export interface ReviewParagraph {
@@ -96,6 +99,12 @@ export interface ReviewDocument {
   /** The same event told as an accident in one document and as inflicted harm in another ("cause"), or dated differently ("date"). */
   contradictions: Array<{ kind: Contradiction["kind"]; event: string; first: ReviewQuote; second: ReviewQuote }>;
   exhibits: Exhibit[];
+  /** Sources the draft may cite that are never filed: the attorney's work product, the client's interviews. */
+  unfiledSources: UnfiledSource[];
+  /** The sentences that rest on an interview (the client's account, not filed): the attorney confirms them with the declarant. */
+  interviewSentences: Array<{ paragraph: number; sentence: number; text: string; sources: string[] }>;
+  /** A certificate of translation for each exhibit not in English (8 CFR 103.2(b)(3)). */
+  translationCertificates: ExhibitTranslationCertificate[];
   /** The evidence to gather beside the declaration, for the case's variant (core/evidence-checklist.ts). */
   evidenceChecklist: string[];
   /** What this document does not check yet, said rather than left to be assumed. */
@@ -131,6 +140,8 @@ export interface ReviewInputs {
   ownAccount?: (file: string) => boolean;
   /** After a "changes" round: its redline (functions/review/redline.ts). */
   changes?: RoundChanges;
+  /** The case's sources in order with their roles and languages (the index's); absent: every file an exhibit. */
+  documents?: SourceDocument[];
 }
 
 /**
@@ -139,9 +150,6 @@ export interface ReviewInputs {
  * under the run's real-value prefix, like every output that holds real values.
  */
 export const reviewDocumentJsonKey = (runKey: string) => `${privateKeyOf(runKey)}/review.json`;
-
-const letterOf = (i: number): string =>
-  i < 26 ? String.fromCharCode(65 + i) : letterOf(Math.floor(i / 26) - 1) + String.fromCharCode(65 + (i % 26));
 
 export function buildReviewDocument({
   draft,
@@ -157,14 +165,10 @@ export function buildReviewDocument({
   opening,
   ownAccount,
   changes,
+  documents = [],
 }: ReviewInputs): ReviewDocument {
-  // Exhibits in the order the case's documents come in the index.
-  const byFile = new Map<string, Exhibit>();
-  for (const c of chunks) {
-    let e = byFile.get(c.file);
-    if (!e) byFile.set(c.file, (e = { letter: letterOf(byFile.size), title: c.file, pages: [], citedPages: [] }));
-    if (!e.pages.includes(c.page)) e.pages.push(c.page);
-  }
+  // Exhibits lettered in the case's order, skipping the sources that are not filed.
+  const sources: CaseSources = caseSources(documents, chunks);
   const pageOf = new Map(chunks.map((c) => [c.id, c]));
   const unsupported = Array.isArray(score?.unsupported) ? (score.unsupported as Array<{ i: number; support: number }>) : [];
   const citationOf = new Map(elements.map((e) => [e.id, e.citation]));
@@ -172,16 +176,15 @@ export function buildReviewDocument({
     const labels: string[] = [];
     for (const id of ids) {
       const chunk = pageOf.get(id);
-      const exhibit = chunk && byFile.get(chunk.file);
-      if (!chunk || !exhibit) continue;
-      if (!exhibit.citedPages.includes(chunk.page)) exhibit.citedPages.push(chunk.page);
-      const label = `Exhibit ${exhibit.letter}, p. ${chunk.page}`;
+      if (!chunk) continue;
+      const label = sources.label(chunk.file, chunk.page, true);
       if (!labels.includes(label)) labels.push(label);
     }
     return labels;
   };
   const titleOf = new Map(elements.map((e) => [e.id, e.title]));
   const numbers = filingNumbers(draft);
+  const interviewSentences: ReviewDocument["interviewSentences"] = [];
   let first = 0;
   const drafted = (draft.paragraphs as ParagraphWithSentences[]).flatMap((p, n): ReviewParagraph[] => {
     // Score numbers the sentences across the draft, from the same list this reads.
@@ -194,6 +197,14 @@ export function buildReviewDocument({
     // Nothing drafted: no paragraph of the filing (listed under the elements with nothing drafted).
     if (number === undefined) return [];
     const cited = p.sentences ? p.sentences.map((s) => ({ text: s.text.trim(), exhibits: exhibitsOf(s.sources) })) : undefined;
+    for (const [i, s] of (p.sentences ?? []).entries()) {
+      const onInterview = s.sources.filter((id) => {
+        const chunk = pageOf.get(id);
+        return chunk !== undefined && sources.isInterview(chunk.file);
+      });
+      if (onInterview.length)
+        interviewSentences.push({ paragraph: number, sentence: i + 1, text: s.text.trim(), sources: exhibitsOf(onInterview) });
+    }
     const exhibits = cited ? [...new Set(cited.flatMap((s) => s.exhibits))] : exhibitsOf(p.sources);
     const citation = citationOf.get(p.element) ?? "";
     return [
@@ -216,7 +227,7 @@ export function buildReviewDocument({
       : []),
     ...drafted,
   ];
-  const exhibitOf = (file: string, page: number) => `Exhibit ${byFile.get(file)?.letter ?? "?"}, p. ${page}`;
+  const exhibitOf = (file: string, page: number) => sources.label(file, page);
   const withText = chunks.filter((c): c is typeof c & { text: string } => typeof c.text === "string");
   const found = findContradictions(withText, { dateOf });
   const side = (q: { file: string; page: number; quote: string }): ReviewQuote => ({
@@ -231,7 +242,7 @@ export function buildReviewDocument({
         why: [
           "it rests only on documents other than the declarant's own account: confirm the declarant knows it first-hand, or keep it as a statement on information and belief (¶1 allows for them)",
         ],
-        where: [`paragraph ${s.paragraph}`, ...s.files.map((f) => `Exhibit ${byFile.get(f)?.letter ?? "?"}`)],
+        where: [`paragraph ${s.paragraph}`, ...s.files.map((f) => sources.name(f))],
       }))
     : [];
   const toConfirm = factsToConfirm({
@@ -260,10 +271,13 @@ export function buildReviewDocument({
       const paragraph = paragraphs.find((p) => p.element === u.element)?.number;
       return `${u.title ?? titleOf.get(u.element) ?? u.element}${paragraph ? ` (paragraph ${paragraph})` : ""}: ${u.reason}`;
     }),
-    documentsNeverCited: [...byFile.values()].filter((e) => e.citedPages.length === 0).map((e) => `Exhibit ${e.letter}: ${e.title}`),
+    documentsNeverCited: sources.neverCited(),
     factsToConfirm: [...toConfirm, ...fromDocuments],
     contradictions: found.map((c) => ({ kind: c.kind, event: c.event, first: side(c.first), second: side(c.second) })),
-    exhibits: [...byFile.values()],
+    exhibits: sources.exhibits,
+    unfiledSources: sources.unfiled,
+    interviewSentences,
+    translationCertificates: sources.exhibits.filter((e) => e.needsTranslation).map(exhibitTranslationCertificate),
     evidenceChecklist: evidence,
     // Said rather than left to be assumed: the detector reads causes and dates, not every kind of disagreement.
     notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
@@ -306,10 +320,20 @@ export function mapReviewText(doc: ReviewDocument, f: (text: string) => string):
     contradictions: doc.contradictions.map((c) => ({ ...c, first: mapQuote(c.first, f), second: mapQuote(c.second, f) })),
     exhibits: doc.exhibits.map((e) => ({ ...e, title: f(e.title) })),
     ...(doc.changes ? { changes: mapRoundChanges(doc.changes, f) } : {}),
+    unfiledSources: doc.unfiledSources.map((u) => ({ ...u, title: f(u.title) })),
+    interviewSentences: doc.interviewSentences.map((x) => ({ ...x, text: f(x.text) })),
+    translationCertificates: doc.translationCertificates.map((c) => ({ ...c, title: f(c.title), statement: f(c.statement) })),
   };
 }
 
 const mapQuote = (q: ReviewQuote, f: (text: string) => string): ReviewQuote => ({ ...q, document: f(q.document), quote: f(q.quote) });
 
 // The lines and the Markdown rendering, shared by every rendition of the review document.
-export { contradictionLine, factLine, renderReviewMarkdown, roleLine, supportsLine } from "./review/review-markdown.ts";
+export {
+  contradictionLine,
+  factLine,
+  interviewLine,
+  renderReviewMarkdown,
+  roleLine,
+  supportsLine,
+} from "./review/review-markdown.ts";

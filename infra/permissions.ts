@@ -264,9 +264,15 @@ export function functionPermissions(cloud: Cloud, fn: DeployedFunction, t: Permi
       ];
     case lambdaFunctions.reviewNotes:
       // Opens the vault only to turn the people the attorney names into the draft's
-      // placeholders: it reads the raw notes (private/), and what it writes (runs/) holds
-      // placeholders, never a real value.
-      return [...blobs, privateObjects(cloud, t.bucketArn, ["s3:GetObject"]), sealed(["kms:Decrypt"], sealedPurposes.vault)];
+      // placeholders: it reads the raw notes and the client's facts (private/), and what it
+      // writes (runs/) holds placeholders, never a real value. Facts from the client may hold
+      // values the vault lacks: it seals the vault and the guard's hashes again with them.
+      return [
+        ...blobs,
+        privateObjects(cloud, t.bucketArn, ["s3:GetObject"]),
+        sealed(["kms:Decrypt"], sealedPurposes.vault),
+        sealed(["kms:GenerateDataKey"], sealedPurposes.vault, sealedPurposes.guard),
+      ];
     case "gpu-sweeper":
       return clusterTasks();
     case "api":

@@ -68,18 +68,18 @@ export async function redactedCase(options: RedactedCaseOptions = {}): Promise<R
   const caseDir = copyCase(samples.vawa, path.join(home.home, "case"));
   rmSync(path.join(caseDir, "police-report-scan.pdf"));
   for (const [file, pages] of Object.entries(options.addDocuments ?? {})) await writePdf(path.join(caseDir, file), pages);
-  if (options.language || options.variant || options.caseJson) {
-    const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
-    writeFileSync(
-      path.join(caseDir, "case.json"),
-      JSON.stringify({
-        ...caseJson,
-        ...(options.language ? { language: options.language } : {}),
-        ...(options.variant ? { variant: options.variant } : {}),
-        ...options.caseJson,
-      }),
-    );
-  }
+  const caseJson = JSON.parse(readFileSync(path.join(caseDir, "case.json"), "utf8"));
+  writeFileSync(
+    path.join(caseDir, "case.json"),
+    JSON.stringify({
+      ...caseJson,
+      // The scan is left out, so case.json lists the rest (a role for a missing file is refused).
+      documents: (caseJson.documents as Array<{ file: string }>).filter((d) => d.file !== "police-report-scan.pdf"),
+      ...(options.language ? { language: options.language } : {}),
+      ...(options.variant ? { variant: options.variant } : {}),
+      ...options.caseJson,
+    }),
+  );
   const store = new LocalBlobStore(path.join(home.home, "blobs"));
   await ingestCase(readCaseFolder(caseDir), store);
   const state = await extractDocuments({ input: { caseId: "vawa-sample-0001" }, executionName }, store);

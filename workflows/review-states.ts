@@ -10,9 +10,10 @@
  * can end a review only with a decision the review API recorded.
  *
  * "changes" makes the attorney one more judge: AttorneyNotes redacts the notes into a judge
- * report and the round's scope (the paragraphs the notes name, never a locked one),
- * GuardrailsRewrite rewrites those with it, the judges and Score run again, Reinject writes
- * the new draft and the loop comes back here: each round is its own set of states in the
+ * report and the round's scope (the paragraphs the notes name, never a locked one), and facts
+ * from the client, when given, into an interview source that IndexInterview adds to a new index
+ * for the rounds after; GuardrailsRewrite rewrites the scoped paragraphs, the judges and Score
+ * run again, Reinject writes the new draft and the loop comes back here: each round is its own set of states in the
  * history. "approve" runs RecordApproval (the filing copy without review banners, and
  * approval.json with the hash of each filing rendition) and ends the execution.
  */
@@ -85,10 +86,28 @@ export function reviewStates(
     [stateNames.reviewNotes]: {
       ...lambda(lambdaFunctions.reviewNotes, { "state.$": "$" }),
       Comment:
-        "Redacts the attorney's notes (they name real people) into a judge report for the rewrite, and scopes the round: the paragraphs the notes name, less those locked",
+        "Redacts the attorney's notes (they name real people) into a judge report for the rewrite, scopes the round (the paragraphs the notes name, less those locked), and redacts facts from the client into an interview source",
       // The paragraphs this round rewrites and those locked, by filing number: in the history, as numbers only.
-      ResultSelector: { "reports.$": "$.Payload.reports", "paragraphs.$": "$.Payload.paragraphs" },
+      ResultSelector: {
+        "reports.$": "$.Payload.reports",
+        "paragraphs.$": "$.Payload.paragraphs",
+        "redactedKey.$": "$.Payload.redactedKey",
+        "interview.$": "$.Payload.interview",
+      },
       ResultPath: "$.attorney",
+      Next: stateNames.interviewFacts,
+    },
+    [stateNames.interviewFacts]: {
+      Type: "Choice",
+      Comment: "Facts from the client this round: index them before the rewrite, so it may cite them",
+      Choices: [{ Variable: "$.attorney.interview", BooleanEquals: true, Next: stateNames.indexInterview }],
+      Default: stateNames.attorneyAsJudge,
+    },
+    [stateNames.indexInterview]: {
+      ...lambda(lambdaFunctions.index, { "state.$": "$", "redactedKey.$": "$.attorney.redactedKey" }),
+      Comment: "Indexes the case's documents with the client's facts (an interview source, not filed) for this round and the next",
+      ResultSelector: { "indexKey.$": "$.Payload.indexKey", "chunkCount.$": "$.Payload.chunkCount" },
+      ResultPath: "$.index",
       Next: stateNames.attorneyAsJudge,
     },
     [stateNames.attorneyAsJudge]: {

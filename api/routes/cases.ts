@@ -4,6 +4,7 @@
  */
 import { Hono } from "hono";
 import { z } from "zod";
+import { checkListedFiles } from "../../core/case-documents.ts";
 import { InvalidInputError, UnsupportedMediaTypeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
 import { parseCaseJson } from "../case-store.ts";
@@ -40,6 +41,13 @@ export function caseRoutes(executions: Executions): Hono {
         const bytes = new Uint8Array(await part.arrayBuffer());
         documents.push({ name: part.name, bytes });
       }
+      // A role for a file not among the parts: refused before anything is stored (no parts at all is putCase's own error).
+      if (documents.length)
+        checkListedFiles(
+          caseFile.documents,
+          documents.map((d) => d.name),
+          "case",
+        );
       await executions.putCase(caseFile, caseJson, documents);
       log("info", "api.case_stored", {
         caseId: caseFile.caseId,
@@ -59,6 +67,11 @@ export function caseRoutes(executions: Executions): Hono {
       }
       const caseJson = JSON.stringify(parsed.data.case);
       const caseFile = parseCaseJson(caseJson);
+      checkListedFiles(
+        caseFile.documents,
+        parsed.data.files.map((f) => f.name),
+        "case",
+      );
       const uploads = await executions.planUploads(caseFile, caseJson, parsed.data.files, new URL(c.req.url).origin);
       log("info", "api.case_planned", { caseId: caseFile.caseId, documents: uploads.length });
       return c.json({ caseId: caseFile.caseId, uploads }, 201);

@@ -23,11 +23,12 @@ const paragraphNumber = z.number().int().min(1).max(10_000);
 const paragraphNoteSchema = z.object({ paragraph: paragraphNumber.optional(), text: z.string().trim().min(1) }).strict();
 
 /**
- * The attorney's decision: `{decision, round, notes?, lock?, overrideReason?}`. `notes` is text
+ * The attorney's decision: `{decision, round, notes?, facts?, lock?, overrideReason?}`. `notes` is text
  * on the whole draft, or a list of notes, each aimed at a paragraph by its number in the filing
  * version (`[{paragraph: 3, text: "…"}]`) or, without `paragraph`, on the whole draft: a
  * "changes" round whose notes name paragraphs rewrites only those. `lock` marks paragraphs
- * verified: never rewritten from this round on. Sizes, the decision, the round, the override
+ * verified: never rewritten from this round on. `facts` ("changes" only) are facts from the
+ * client, redacted into an interview source the next draft may cite. Sizes, the decision, the round, the override
  * rule and the paragraph numbers are checked where every caller's are (core/review.ts,
  * core/review-paragraphs.ts), so the API, the viewer and the CLI refuse the same things alike.
  */
@@ -36,6 +37,8 @@ const reviewBodySchema = z.object({
   round: z.number().int().min(0).max(1000).optional(),
   notes: z.string().or(z.array(z.unknown()).max(500)).optional(),
   lock: z.array(paragraphNumber).max(500).optional(),
+  /** Facts from the client ("changes" only): an interview source the next round may cite. */
+  facts: z.string({ error: "facts: the facts from the client, as text" }).optional(),
   overrideReason: z
     .string()
     .max(maxOverrideReasonChars * 2)
@@ -62,7 +65,7 @@ export function reviewRoutes(executions: Executions): Hono {
       const issue = parsed.error.issues[0]!;
       throw new InvalidInputError(`${issue.path.join(".") || "(body)"}: ${issue.message}`);
     }
-    const { decision, round, lock, overrideReason, via } = parsed.data;
+    const { decision, round, lock, facts, overrideReason, via } = parsed.data;
     const given = parsed.data.notes;
     const list =
       given === undefined || typeof given === "string"
@@ -82,6 +85,7 @@ export function reviewRoutes(executions: Executions): Hono {
       ...(notes ? { notes } : {}),
       ...(paragraphNotes?.length ? { paragraphNotes } : {}),
       ...(lock ? { lock } : {}),
+      ...(facts !== undefined ? { facts } : {}),
       overrideReason,
       reviewer,
       via: via ?? "api",

@@ -161,8 +161,14 @@ export async function fitSources(
   return { prompt, picked, omitted: ranked.length - picked.length };
 }
 
+/** What a prompt says of a source that is not an exhibit. */
+const sourceKind = {
+  interview: "interview: the declarant's own account",
+  "work-product": "attorney's notes",
+} as const;
+
 function formatChunks(chunks: Chunk[]): string {
-  return chunks.map((c) => `[${c.id}] (${c.file} p.${c.page}) ${c.text}`).join("\n");
+  return chunks.map((c) => `[${c.id}] (${c.file} p.${c.page}${c.role ? `, ${sourceKind[c.role]}` : ""}) ${c.text}`).join("\n");
 }
 
 /** Ends the paragraph on its last full sentence when the output budget cut it short. */

@@ -98,6 +98,20 @@ export class Redactor {
     return placeholder;
   }
 
+  /**
+   * Numbers new placeholders after the ones a vault already holds, so text redacted later in a
+   * run (the attorney's facts from the client) adds to the vault without reusing a placeholder.
+   */
+  continueFrom(placeholders: Iterable<string>): this {
+    for (const p of placeholders) {
+      const m = /^\[([A-Z]+(?:_[A-Z]+)*)_(\d+)\]$/.exec(p);
+      if (!m) continue;
+      const type = m[1] as EntityType;
+      this.counters.set(type, Math.max(this.counters.get(type) ?? 0, Number(m[2])));
+    }
+    return this;
+  }
+
   /** Counts per type, for logs and reports (never values). */
   entityCounts(): Record<string, number> {
     return Object.fromEntries(this.counters);

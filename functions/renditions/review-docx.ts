@@ -4,12 +4,16 @@
  * English today; a translation adds a column), the exhibits it cites and its
  * unsupported sentences (and each sentence with its own exhibits when the draft cites per
  * sentence); then the judges' notes, facts to confirm with the client, contradictions between
- * sources, placeholder problems, elements with nothing drafted or judged not covered, documents never cited, the evidence to gather and the exhibit list;
- * after a "changes" round, first the redline against the draft reviewed last round. Built from the re-injected ReviewDocument.
+ * sources, placeholder problems, elements with nothing drafted or judged not covered, documents
+ * never cited, the evidence to gather, the exhibit list (each foreign-language exhibit flagged),
+ * the sources not filed, the sentences resting on the client interview and a certificate of
+ * translation per foreign-language exhibit; after a "changes" round, first the redline against
+ * the draft reviewed last round. Built from the re-injected ReviewDocument.
  */
 import { Document, HeadingLevel, Packer, Paragraph, Table, TableCell, TableRow, TextRun, WidthType } from "docx";
 import { type RoundChanges, roundChangesSummary, roundChangesTitle } from "../review/redline.ts";
-import { contradictionLine, factLine, type ReviewDocument, roleLine, supportsLine } from "../review-document.ts";
+import { exhibitLine, unfiledLine } from "../review/sources.ts";
+import { contradictionLine, factLine, interviewLine, type ReviewDocument, roleLine, supportsLine } from "../review-document.ts";
 
 const font = "Times New Roman";
 const text = (s: string, options: { bold?: boolean; italics?: boolean; color?: string; size?: number } = {}) =>
@@ -110,16 +114,11 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
       "none listed",
     ),
   );
-  children.push(
-    heading("Exhibit list"),
-    ...bullets(
-      doc.exhibits.map(
-        (e) =>
-          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
-      ),
-      "none",
-    ),
-  );
+  children.push(heading("Exhibit list"), ...bullets(doc.exhibits.map(exhibitLine), "none"));
+  children.push(heading("Sources not filed"), ...bullets(doc.unfiledSources.map(unfiledLine), "none"));
+  children.push(heading("Sentences resting on the client interview"), ...bullets(doc.interviewSentences.map(interviewLine), "none"));
+  for (const c of doc.translationCertificates)
+    children.push(heading(c.heading), text(c.statement), ...c.blanks.map((b) => text(`${b}: ______________________________`)));
   children.push(text(`Not checked by Affiant yet: ${doc.notChecked.join("; ")}.`, { italics: true, size: 18 }));
   return Packer.toBuffer(new Document({ title: doc.title, creator: "Affiant", sections: [{ children }] }));
 }

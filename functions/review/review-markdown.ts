@@ -1,13 +1,14 @@
 /**
  * The review document in Markdown (review.md), and the one-line forms of its items that the
  * DOCX rendition and the viewer share: a contradiction, a fact to confirm, a person of the
- * legend, what a paragraph supports. Reads the re-injected ReviewDocument
+ * legend, what a paragraph supports, a sentence resting on the client interview. Reads the re-injected ReviewDocument
  * (functions/review-document.ts).
  */
 import { escapeRawHtml } from "../../core/declaration.ts";
 import type { ReviewDocument, ReviewParagraph, RoleLine } from "../review-document.ts";
 import type { FactToConfirm } from "./facts-to-confirm.ts";
 import { renderRoundChangesMarkdown } from "./redline.ts";
+import { exhibitLine, unfiledLine } from "./sources.ts";
 
 /** One line per contradiction, the same in Markdown, DOCX and the viewer. */
 export const contradictionLine = (c: ReviewDocument["contradictions"][number]) =>
@@ -19,6 +20,8 @@ export const roleLine = (r: RoleLine) =>
 /** What a paragraph supports, as one line. */
 export const supportsLine = (p: ReviewParagraph) =>
   p.supports.length ? `Supports: ${p.supports.join("; ")}` : "Supports: (opening paragraph: who the declarant is)";
+export const interviewLine = (x: ReviewDocument["interviewSentences"][number]) =>
+  `Paragraph ${x.paragraph}, sentence ${x.sentence}: “${x.text}” (${x.sources.join("; ")}): confirm it with the declarant`;
 export const factLine = (x: FactToConfirm) => `“${x.item}”: ${x.why.join("; ")} (${x.where.join("; ")})`;
 
 const list = (items: string[], none: string) => (items.length ? items.map((i) => `- ${i}`) : [`- ${none}`]);
@@ -73,18 +76,13 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
     ...(doc.evidenceChecklist.length ? [] : ["- none listed"]),
     "",
   );
-  lines.push(
-    "## Exhibit list",
-    "",
-    ...list(
-      doc.exhibits.map(
-        (e) =>
-          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
-      ),
-      "none",
-    ),
-    "",
-  );
+  lines.push("## Exhibit list", "", ...list(doc.exhibits.map(exhibitLine), "none"), "");
+  lines.push("## Sources not filed", "", ...list(doc.unfiledSources.map(unfiledLine), "none"), "");
+  lines.push("## Sentences resting on the client interview", "", ...list(doc.interviewSentences.map(interviewLine), "none"), "");
+  for (const c of doc.translationCertificates) {
+    lines.push(`## ${c.heading}`, "", c.statement, "");
+    for (const blank of c.blanks) lines.push(`${blank}: ______________________________`, "");
+  }
   lines.push(`_Not checked by Affiant yet: ${doc.notChecked.join("; ")}._`, "");
   return escapeRawHtml(lines.join("\n"));
 }

@@ -211,9 +211,14 @@ test("a case uploaded as multipart runs once per pipeline version and yields its
     roles.every((r: any) => /^\[PERSON_\d+\]$/.test(r.placeholder) && !r.name.includes("[")),
     JSON.stringify(roles),
   );
+  // The sample's case.json: two exhibits, lettered as listed; its personal statement and intake notes are not filed.
   assert.deepEqual(
-    reviewDocument.json.exhibits.map((e: any) => e.letter),
-    ["A", "B", "C", "D"],
+    reviewDocument.json.exhibits.map((e: any) => `${e.letter}: ${e.title}`),
+    ["A: police-report-scan.pdf", "B: shelter-letter.pdf"],
+  );
+  assert.deepEqual(
+    reviewDocument.json.unfiledSources.map((u: any) => `${u.label}: ${u.title}`),
+    ["Interview 1: personal-statement.pdf", "Work product 1: intake-notes.pdf"],
   );
 
   const afterSuccess = await call("POST", `/cases/${caseId}/executions`);

@@ -69,6 +69,19 @@ test("affiant run: the Spanish sample writes the English filing version with the
       assert.match(doc, new RegExp(`\\n${blank}: _+\\n`));
   }
 
+  // The review document: the parish letter (Spanish, read by OCR) is the one exhibit, flagged for a
+  // certified English translation with its certificate; the declarant's notes and the intake notes are not filed.
+  const reviewDoc = readFileSync(out("review.md"), "utf8");
+  assert.match(
+    reviewDoc,
+    /## Exhibit list\n\n- Exhibit A: carta-iglesia-escaneada\.pdf \([^\n]*\)\. In Spanish: file it with a certified English translation \(8 CFR 103\.2\(b\)\(3\)\); certificate below\n\n/,
+  );
+  assert.match(reviewDoc, /## Sources not filed\n\n- Interview 1: declaracion-personal\.pdf [^\n]*\n- Work product 1: intake-notes\.pdf /);
+  assert.match(
+    reviewDoc,
+    /## Certificate of Translation: Exhibit A\n\nI, _+ \(translator\), certify that I am competent to translate from Spanish into English, and that the attached English translation of Exhibit A \(carta-iglesia-escaneada\.pdf\) is a full translation/,
+  );
+
   const spanish = readFileSync(out("declaration.es.md"), "utf8");
   // The tiny model never passes the gate: its failing-review mark, when there, is in Spanish on the reading copy.
   assert.match(

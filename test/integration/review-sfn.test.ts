@@ -99,7 +99,9 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
   const documentsBefore = readdirSync(documentsDir).map((f) => [f, readFileSync(path.join(documentsDir, f)).byteLength]);
   const replacement = new FormData();
   replacement.append("case", new Blob([readFileSync(path.join(samples.vawa, "case.json"))], { type: "application/json" }), "case.json");
-  replacement.append("files", new Blob([Buffer.from("%PDF-1.4 other")], { type: "application/pdf" }), "other.pdf");
+  // A valid case (every document its case.json names), each file with other bytes: refused only for being busy.
+  for (const f of readdirSync(samples.vawa).filter((n) => n.endsWith(".pdf")))
+    replacement.append("files", new Blob([Buffer.from("%PDF-1.4 other")], { type: "application/pdf" }), f);
   const replaced = await served("POST", "/cases", replacement);
   assert.deepEqual([replaced.status, replaced.json.error?.name], [409, "Affiant.CaseBusy"], JSON.stringify(replaced.json));
   assert.match(replaced.json.error.message, /review-sdk-1/);

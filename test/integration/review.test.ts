@@ -58,7 +58,7 @@ function gateRows(home: string, executionId: string) {
   }
 }
 
-test("run waits in AttorneyReview and exits 0; bad decisions change nothing; changes (notes redacted) then approve, as the local user, each round kept and audited in a verified chain, resumed in new processes", async () => {
+test("run waits in AttorneyReview and exits 0; bad decisions change nothing; changes (notes redacted, facts from the client indexed as an interview) then approve, as the local user, each round kept and audited in a verified chain, resumed in new processes", async () => {
   const user = userInfo().username;
   const { home, env } = makeTestHome({ stages: patientStages });
   const run = await runCli(["run", samples.vawa, "--json"], env);
@@ -119,7 +119,10 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   // Changes: the notes name the abuser; the rewrite sees his placeholder, never his name.
   const notes = path.join(home, "notes.md");
   writeFileSync(notes, "Paragraph 2: say more about what Derek Samplefield did in March.\n");
-  const changes = await runCli(["review", waiting.executionId, "--changes", notes, "--json"], env);
+  // With facts from the client: an interview source the rewrite may cite (InterviewFacts → IndexInterview).
+  const facts = path.join(home, "facts.md");
+  writeFileSync(facts, "We married in a chapel in March 2019.\n\nHer sister Carla Nowhere drove her to the shelter.\n");
+  const changes = await runCli(["review", waiting.executionId, "--changes", notes, "--facts", facts, "--json"], env);
   assert.equal(changes.code, 0, changes.stderr);
   assert.match(changes.stderr, new RegExp(`deciding as the local user "${user}" on round 0 of ${waiting.executionId}`));
   const again = parse(changes.stdout);
@@ -133,6 +136,8 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   for (const s of [
     stateNames.reviewDecision,
     stateNames.reviewNotes,
+    stateNames.interviewFacts,
+    stateNames.indexInterview,
     stateNames.attorneyAsJudge,
     stateNames.guardrailsRewrite,
     stateNames.judges,
@@ -146,6 +151,32 @@ test("run waits in AttorneyReview and exits 0; bad decisions change nothing; cha
   const reasons = (JSON.parse(readFileSync(notesBlob, "utf8")) as { reasons: string }).reasons;
   assert.match(reasons, /what \[PERSON_\d+\] did in March/);
   assert.doesNotMatch(reasons, /Derek|Samplefield/);
+  // The facts were indexed redacted, as the round's own index, and the review document lists them as a source not filed.
+  const blobFiles = filesUnder(path.join(home, "blobs"));
+  const interviewIndex = blobFiles.find((f) => /index-r0\.json$/.test(f));
+  assert.ok(interviewIndex, "IndexInterview wrote no index");
+  const indexed = JSON.parse(readFileSync(interviewIndex, "utf8")) as {
+    chunks: Array<{ text: string; role?: string; round?: number }>;
+    documents: Array<{ role: string; round?: number }>;
+  };
+  assert.deepEqual(indexed.documents.at(-1), { ...indexed.documents.at(-1), role: "interview", round: 0 });
+  const factChunks = indexed.chunks.filter((c) => c.round === 0);
+  assert.deepEqual(
+    factChunks.map((c) => [c.role, /chapel|shelter/.test(c.text)]),
+    [
+      ["interview", true],
+      ["interview", true],
+    ],
+  );
+  assert.doesNotMatch(JSON.stringify(factChunks), /Carla|Nowhere/);
+  // The facts as written hold real values: kept under private/ only, never under runs/.
+  const rawFacts = blobFiles.filter((f) => f.endsWith("review-facts-0.md"));
+  assert.equal(rawFacts.length, 1, `one raw facts file: ${rawFacts.join(", ")}`);
+  assert.match(rawFacts[0]!, /[/\\]private[/\\]/);
+  assert.match(
+    readFileSync(path.join(waiting.outputDir, "round-1", "review.md"), "utf8"),
+    /\n- Interview 2: facts from the client \(review round 0\) \(pages 1, 2; (not cited|cited: [\d, ]+)\)\. Not filed/,
+  );
   // The used token is gone; the new round has a token of its own. Round 0 is kept as it was.
   const second = gateRows(home, waiting.executionId);
   assert.notEqual(second.task!.token, first.task!.token);

@@ -120,7 +120,7 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     const contradictions = await page.locator("#review-contradictions li").allTextContents();
     assert.ok(
       contradictions.some((c) =>
-        /told as an accident in Exhibit B, p\. 2 \(personal-statement\.pdf\): “I told the nurse I fell\.” and as inflicted in Exhibit C, p\. 1 \(police-report-scan\.pdf\): “Victim stated the suspect pushed/.test(
+        /told as an accident in Interview 1, p\. 2 \(personal-statement\.pdf\): “I told the nurse I fell\.” and as inflicted in Exhibit A, p\. 1 \(police-report-scan\.pdf\): “Victim stated the suspect pushed/.test(
           c,
         ),
       ),
@@ -131,7 +131,13 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     const exhibits = await page.locator("#review-exhibits li").allTextContents();
     assert.deepEqual(
       exhibits.map((e) => e.replace(/ \(pages .*$/, "")),
-      ["A: intake-notes.pdf", "B: personal-statement.pdf", "C: police-report-scan.pdf", "D: shelter-letter.pdf"].map((e) => `Exhibit ${e}`),
+      ["A: police-report-scan.pdf", "B: shelter-letter.pdf"].map((e) => `Exhibit ${e}`),
+    );
+    // The sample's personal statement (the declarant's account) and intake notes (work product) are sources, never exhibits.
+    const unfiled = await page.locator("#review-unfiled li").allTextContents();
+    assert.deepEqual(
+      unfiled.map((e) => e.replace(/ \(pages .*$/, "")),
+      ["Interview 1: personal-statement.pdf", "Work product 1: intake-notes.pdf"],
     );
     assert.match(
       (await page.locator("#review-document-verdict").textContent()) ?? "",

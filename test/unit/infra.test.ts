@@ -13,7 +13,7 @@ import path from "node:path";
 import { test } from "node:test";
 import { caseKeys, privateKeyOf } from "../../core/case-file.ts";
 import { loadRegistry, stageEntry } from "../../core/registry.ts";
-import { reviewNotesKey } from "../../core/review.ts";
+import { reviewFactsKey, reviewNotesKey } from "../../core/review.ts";
 import { gpuStages, type LambdaFunction, lambdaFunctions } from "../../core/state-names.ts";
 import { reviewDocumentJsonKey } from "../../functions/review-document.ts";
 import type { Cloud, Output, Permission, Place } from "../../infra/cloud.ts";
@@ -496,14 +496,15 @@ async function infraTests() {
       [lambdaFunctions.redact],
       "only Redact can decrypt Extract's sealed text",
     );
-    assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact]);
+    // AttorneyNotes seals them again when facts from the client add values.
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-pii-vault"), [lambdaFunctions.redact, lambdaFunctions.reviewNotes].sort());
     // AttorneyNotes opens it only to turn the people the attorney names into the draft's placeholders.
     assert.deepEqual(
       can("kms:Decrypt", "affiant-pii-vault"),
       [lambdaFunctions.reinject, lambdaFunctions.reviewNotes, lambdaFunctions.recordApproval].sort(),
       "only Reinject, AttorneyNotes and RecordApproval (the approved filing copy) open the vault",
     );
-    assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact]);
+    assert.deepEqual(can("kms:GenerateDataKey", "affiant-privacy-guard"), [lambdaFunctions.redact, lambdaFunctions.reviewNotes].sort());
     assert.deepEqual(
       can("kms:Decrypt", "affiant-privacy-guard"),
       [lambdaFunctions.index, lambdaFunctions.score, lambdaFunctions.fallback].sort(),
@@ -530,15 +531,17 @@ async function infraTests() {
       assert.ok(!allowed(fallback, "s3:GetObject", object(key)), `the fallback cannot read ${key}`);
     assert.ok(!allowed(fallback, "s3:PutObject", object("vault/case-1/exec-1.guard")));
     assert.ok(allowed(lambdaFunctions.reinject, "s3:GetObject", object("vault/case-1/exec-1.enc")));
-    // Real values (Reinject's outputs, the attorney's raw notes) under their own prefix, at
-    // the keys the code writes: only Reinject writes outputs there, only AttorneyNotes and the
-    // API read; the fallback (outside the VPC), Index and Score can neither read nor write it.
+    // Real values (Reinject's outputs, the attorney's raw notes and the client's facts) under
+    // their own prefix, at the keys the code writes: only Reinject writes outputs there (and
+    // RecordApproval its own keys, below), only AttorneyNotes and the API read; the fallback
+    // (outside the VPC), Index and Score can neither read nor write it.
     const runKey = caseKeys.run("case-1", "exec-1");
     const realValues = [
       `${privateKeyOf(runKey)}/declaration.md`,
       `${privateKeyOf(runKey)}/report.json`,
       reviewDocumentJsonKey(runKey),
       reviewNotesKey(runKey, 0),
+      reviewFactsKey(runKey, 0),
     ];
     for (const key of realValues) {
       assert.ok(!key.startsWith("runs/"), `${key} is under runs/`);

@@ -258,6 +258,9 @@ test("the Markdown renditions carry raw HTML from a PDF as text, never as a tag"
     factsToConfirm: [],
     contradictions: [],
     exhibits: [],
+    unfiledSources: [],
+    interviewSentences: [{ paragraph: 1, sentence: 1, text: "<img src=x onerror=alert(3)>", sources: ["Interview 1, p. 1"] }],
+    translationCertificates: [],
     notChecked: [],
     evidenceChecklist: [],
   } as unknown as Parameters<typeof renderReviewMarkdown>[0]);

@@ -47,6 +47,7 @@ test("a decision names the open round (409 Affiant.ReviewRoundMismatch otherwise
   assert.deepEqual(checkReviewDecision({ ...base, round: 1, overrideReason: " Verified by hand. " }, open), {
     decision: "approve",
     notes: "",
+    facts: "",
     overrideReason: "Verified by hand.",
   });
   // A passing draft needs no reason; "changes" never does.
@@ -182,7 +183,7 @@ test("AttorneyNotes reads only its own execution's notes for its round: another 
   // Its own round's key, another round's: refused too.
   const otherRound = {
     ...state,
-    review: { ...(state as never as { review: object }).review, notesKey: "runs/vawa-1/vawa-1-p1/review-notes-3.json" },
+    review: { ...(state as never as { review: object }).review, notesKey: "private/vawa-1/vawa-1-p1/review-notes-3.json" },
   };
   await assert.rejects(reviewNotes({ state: otherRound } as never, store), ReviewRejectedError);
   // Its own round's notes record, but written for another draft, or aimed at other paragraphs

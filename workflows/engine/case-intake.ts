@@ -1,10 +1,12 @@
 /**
  * A case folder on disk → the case's blobs. Every problem names the path: a missing
- * folder, no PDFs, a missing or invalid case.json. Nothing is copied unless all is valid.
+ * folder, no PDFs, a missing or invalid case.json, a document role for a file the folder does
+ * not hold. Nothing is copied unless all is valid.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import type { BlobStore } from "../../core/blob-store.ts";
+import { checkListedFiles } from "../../core/case-documents.ts";
 import { type CaseFile, caseFileSchema, caseKeys } from "../../core/case-file.ts";
 import { InvalidInputError } from "../../core/errors.ts";
 
@@ -40,6 +42,8 @@ export function readCaseFolder(dirArg: string): CaseFolder {
     if (!/^[A-Za-z0-9._ -]+$/.test(f))
       throw new InvalidInputError(`${path.join(dir, f)}: file names may use letters, digits, space, . _ - only`);
   }
+  // A role for a file the folder does not hold: refused before anything is copied.
+  checkListedFiles(parsed.data.documents, pdfs, caseJsonPath);
   return { dir, caseFile: parsed.data, pdfs };
 }
 

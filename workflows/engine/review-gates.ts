@@ -21,6 +21,7 @@ import {
   type ReviewCallback,
   type ReviewDecisionInput,
   reviewExpirySeconds,
+  reviewFactsKey,
 } from "../../core/review.ts";
 import { checkParagraphs, notesChars, recordedParagraphs, writeParagraphs } from "../../core/review-paragraphs.ts";
 import { SqliteReviewStore } from "../../core/review-store.ts";
@@ -188,7 +189,7 @@ export class ReviewGates {
     }
     // A gate whose verdict is unknown counts as failing: approving it needs a reason.
     const gateStatus = this.store.gateSync(executionId)?.gateStatus ?? "failing-review";
-    const { decision, notes, overrideReason } = checkReviewDecision(input, { executionId, round: task.round, gateStatus });
+    const { decision, notes, facts, overrideReason } = checkReviewDecision(input, { executionId, round: task.round, gateStatus });
     const state = task.state as { runKey: string };
     // Paragraph numbers and locks checked against the draft under review, before the gate is used.
     const paragraphs = await checkParagraphs(this.engine.store, { runKey: state.runKey, version: task.version }, input);
@@ -197,6 +198,13 @@ export class ReviewGates {
       throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);
     // Inside the account, under the run's real-value prefix; only the notes' key enters the execution state.
     const notesKey = await writeParagraphs(this.engine.store, { runKey: state.runKey, round: task.round }, decision, paragraphs);
+    let factsKey: string | undefined;
+    if (decision === "changes" && facts.trim()) {
+      // The client's facts hold real values: kept like the notes, under the run's real-value
+      // prefix; AttorneyNotes redacts them into an interview source.
+      factsKey = reviewFactsKey(state.runKey, task.round);
+      await this.engine.store.put(factsKey, Buffer.from(facts, "utf8"));
+    }
     const output = this.record({
       decisionId: randomUUID(),
       executionId,
@@ -212,6 +220,7 @@ export class ReviewGates {
       ...recordedParagraphs(paragraphs),
       ...(overrideReason ? { overrideReason } : {}),
       ...(notesKey ? { notesKey } : {}),
+      ...(factsKey ? { factsKey, factsChars: facts.length } : {}),
     });
     const done = this.resume(task, { kind: "output", output });
     if (!done) throw new NotWaitingForReviewError(`execution ${executionId}: this review was already decided`);

@@ -63,6 +63,13 @@ export const vawa: SampleCase = {
       { role: "abuser", name: "Derek Samplefield", status: "U.S. citizen" },
       { role: "witness", name: "Rosa Exampleton" },
     ],
+    // Exhibits lettered in this order; the declarant's own account and the attorney's notes are sources, never filed.
+    documents: [
+      { file: "police-report-scan.pdf", role: "exhibit" },
+      { file: "shelter-letter.pdf", role: "exhibit" },
+      { file: "personal-statement.pdf", role: "interview" },
+      { file: "intake-notes.pdf", role: "work-product" },
+    ],
     notes: "Fictional sample case for Affiant. No real person is described.",
   },
   documents: [
@@ -175,6 +182,12 @@ export const tvisa: SampleCase = {
     parties: [
       { role: "trafficker", name: "Victor Fakename" },
       { role: "employer", name: "Sunfield Example Farms LLC" },
+    ],
+    // The police report is the one exhibit; the intake and hardship notes are the attorney's work product.
+    documents: [
+      { file: "police-report.pdf", role: "exhibit" },
+      { file: "intake-notes.pdf", role: "work-product" },
+      { file: "hardship-notes.pdf", role: "work-product" },
     ],
     notes: "Fictional sample case for Affiant. No real person is described.",
   },

@@ -32,6 +32,13 @@ export const vawaSpanish: SampleCase = {
       { role: "witness", name: "Marta Ejemplar" },
       { role: "witness", name: "Tomás Muestra" },
     ],
+    // The parish letter is a Spanish exhibit (filed with a certified English translation); the
+    // declarant's notes are her own account, the intake notes the attorney's: sources, never filed.
+    documents: [
+      { file: "carta-iglesia-escaneada.pdf", role: "exhibit" },
+      { file: "declaracion-personal.pdf", role: "interview" },
+      { file: "intake-notes.pdf", role: "work-product" },
+    ],
     notes: "Fictional sample case for Affiant. No real person is described. The declarant reads Spanish.",
   },
   documents: [

@@ -137,6 +137,8 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
       ),
     ]),
   );
+  const pagesOf = (e: { pages: number[]; citedPages: number[] }) =>
+    `pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"}`;
   const quote = (q: ReviewDocument["contradictions"][number]["first"]) => [h("strong", null, q.exhibit), ` (${q.document}): “${q.quote}”`];
   return h("div", { class: "review-document" }, [
     verdict,
@@ -186,9 +188,31 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
       "Exhibit list",
       doc.exhibits.map(
         (e) =>
-          `Exhibit ${e.letter}: ${e.title} (pages ${e.pages.join(", ")}${e.citedPages.length ? `; cited: ${e.citedPages.join(", ")}` : "; not cited"})`,
+          `Exhibit ${e.letter}: ${e.title} (${pagesOf(e)})${e.needsTranslation ? ". Not in English: file it with a certified English translation (8 CFR 103.2(b)(3))" : ""}`,
       ),
       "none",
+    ),
+    list(
+      "review-unfiled",
+      "Sources not filed",
+      (doc.unfiledSources ?? []).map(
+        (u) =>
+          `${u.label}: ${u.title} (${pagesOf(u)}). ${u.role === "interview" ? "The declarant's own account" : "The attorney's work product"}: not filed`,
+      ),
+      "none",
+    ),
+    list(
+      "review-interview",
+      "Sentences resting on the client interview",
+      (doc.interviewSentences ?? []).map((x) => `Paragraph ${x.paragraph}, sentence ${x.sentence}: “${x.text}” (${x.sources.join("; ")})`),
+      "none",
+    ),
+    (doc.translationCertificates ?? []).map((c) =>
+      h("section", { class: "review-certificate" }, [
+        h("h3", null, c.heading),
+        h("p", null, c.statement),
+        c.blanks.map((b) => h("p", null, `${b}: ______________________________`)),
+      ]),
     ),
     doc.notChecked.length ? h("p", { class: "muted" }, `Not checked by Affiant yet: ${doc.notChecked.join("; ")}.`) : null,
   ]);

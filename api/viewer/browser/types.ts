@@ -135,7 +135,11 @@ export interface ReviewDocument {
   documentsNeverCited: string[];
   factsToConfirm: Array<{ item: string; why: string[]; where: string[] }>;
   contradictions: Array<{ kind: "cause" | "date"; event: string; first: ReviewQuote; second: ReviewQuote }>;
-  exhibits: Array<{ letter: string; title: string; pages: number[]; citedPages: number[] }>;
+  exhibits: Array<{ letter: string; title: string; pages: number[]; citedPages: number[]; language?: string; needsTranslation?: boolean }>;
+  /** Absent in review documents written before document roles. */
+  unfiledSources?: Array<{ label: string; role: "work-product" | "interview"; title: string; pages: number[]; citedPages: number[] }>;
+  interviewSentences?: Array<{ paragraph: number; sentence: number; text: string; sources: string[] }>;
+  translationCertificates?: Array<{ exhibit: string; title: string; heading: string; statement: string; blanks: string[] }>;
   notChecked: string[];
   /** After a "changes" round (functions/review/redline.ts): the redline against the draft reviewed last round. */
   changes?: {
