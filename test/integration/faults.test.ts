@@ -5,13 +5,14 @@
  */
 
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import Database from "better-sqlite3";
 import { runsShowCommand } from "../../cli/runs-command.ts";
 import { ingestCase, readCaseFolder } from "../../workflows/engine/case-intake.ts";
 import { LocalEngine } from "../../workflows/engine/local-engine.ts";
-import { type CliResult, inProcess, isAlive, makeTestHome, patientStages, runCli, samples, waitFor } from "../helpers.ts";
+import { type CliResult, copyCase, inProcess, isAlive, makeTestHome, patientStages, runCli, samples, waitFor } from "../helpers.ts";
 
 interface StateRow {
   name: string;
@@ -116,15 +117,22 @@ function timeoutAndStallRun(): Promise<CliResult> {
   // notice its stall. `slow` keeps ExtractFacts' tokens (and heartbeats) flowing, so only the
   // overall timeout can end it: 240 tokens at 50 ms each need 12 s, against 4 s. The default
   // context on purpose: with 2048 the greedy fallback's longer prompt makes stories260K repeat
-  // a paragraph, which the loop detector rightly ends as a runaway.
+  // a paragraph, which the loop detector rightly ends as a runaway. For the same reason the case
+  // lists no document roles: the sample's interview document would lead every prompt, and on
+  // this prompt the greedy fallback repeats itself too. What is tested is the deadline, not the prose.
+  if (timeoutAndStall) return timeoutAndStall;
+  const home = makeTestHome({
+    stages: {
+      DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 },
+      ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 },
+    },
+  });
+  const dir = copyCase(samples.vawa, path.join(home.home, "case"));
+  const { documents: _, ...caseJson } = JSON.parse(readFileSync(path.join(dir, "case.json"), "utf8"));
+  writeFileSync(path.join(dir, "case.json"), JSON.stringify(caseJson));
   timeoutAndStall ??= runCli(
-    ["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=slow", "--fault", "DraftDeclaration=stall"],
-    makeTestHome({
-      stages: {
-        DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 },
-        ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 },
-      },
-    }).env,
+    ["run", dir, "--approve", "--json", "--fault", "ExtractFacts=slow", "--fault", "DraftDeclaration=stall"],
+    home.env,
   );
   return timeoutAndStall;
 }
