@@ -285,7 +285,7 @@ test("a flood of starts: beyond --max-running 429 Affiant.TooManyExecutions (Exe
   assert.equal(refused.length, caseIds.length - accepted.length);
   for (const r of refused) {
     assert.equal(r.json.error.name, "Affiant.TooManyExecutions");
-    assert.match(r.json.error.message, /the most this server runs at once \(2\)/);
+    assert.match(r.json.error.message, /running or waiting for review, the most this server holds at once \(2\)/);
   }
   await assert.rejects(
     sfn().send(new StartExecutionCommand({ stateMachineArn: machineArn, input: JSON.stringify({ caseId: caseIds.at(-1) }) })),
