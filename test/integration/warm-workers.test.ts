@@ -204,7 +204,7 @@ test("the registry's workers settings are validated, with the field named; AFFIA
   Object.assign(process.env, env);
   assert.deepEqual(
     loadRegistry(registry).workers,
-    { maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 600, poolSize: 3, warmUp: true },
+    { maxTasks: 16, idleSeconds: 30, maxRssGrowthMb: 512, acquireSeconds: 900, poolSize: 3, warmUp: true },
     "defaults when absent",
   );
   for (const [bad, field] of [
