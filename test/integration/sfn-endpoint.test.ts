@@ -287,13 +287,14 @@ test("the API Gateway function and the scheduled backfill run against Step Funct
     const missing = await handler(event("GET", "/executions/nope/declaration") as never);
     assert.equal(missing.statusCode, 404);
     // Presigned uploads need the S3 store; without a bucket the API says so, as a 400.
+    const tvisaCase = JSON.parse(readFileSync(path.join(samples.tvisa, "case.json"), "utf8"));
     const planned = await handler(
       event(
         "POST",
         "/cases",
         JSON.stringify({
-          case: JSON.parse(readFileSync(path.join(samples.tvisa, "case.json"), "utf8")),
-          files: [{ name: "a.pdf", size: 10 }],
+          case: tvisaCase,
+          files: tvisaCase.documents.map((d: { file: string }) => ({ name: d.file, size: 10 })),
         }),
       ) as never,
     );

@@ -234,9 +234,12 @@ test("the run viewer shows executions, the state graph by status and per-state t
     sfn.destroy();
     // A third case whose only PDF is corrupt past its header: the execution fails in Extract.
     const brokenPdf = Buffer.concat([vawaPdfs[0]!.bytes.subarray(0, 200), Buffer.from("garbage".repeat(50))]);
-    const brokenCase = await submitCase(base, JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-broken-0001" }), [
-      { name: "broken.pdf", bytes: brokenPdf },
-    ]);
+    // Its case.json lists no documents: the sample's roles name files this case does not hold.
+    const brokenCase = await submitCase(
+      base,
+      JSON.stringify({ ...JSON.parse(vawaJson), caseId: "viewer-broken-0001", documents: undefined }),
+      [{ name: "broken.pdf", bytes: brokenPdf }],
+    );
     const brokenId = (await api<{ executionId: string }>(base, `/cases/${brokenCase}/executions`, { method: "POST" })).body.executionId;
 
     // The page's files carry no data and need no token; the API still does.
