@@ -74,17 +74,20 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
   // The redaction's common-word lists load lazily (createRequire), so esbuild does not bundle
   // them: installed for every handler that reaches functions/redaction/common-words.ts.
   const wordLists = ["an-array-of-english-words", "an-array-of-spanish-words"];
+  // Each row's timeout is the one workflows/definition.ts gives its function.
   const row = (
-    _fn: DeployedFunction,
-    spec: Omit<FunctionSpec, "environment" | "copyFiles"> & { env?: Record<string, Input<string>>; files?: FunctionSpec["copyFiles"] },
+    fn: DeployedFunction,
+    spec: Omit<FunctionSpec, "environment" | "copyFiles" | "timeoutSeconds"> & {
+      env?: Record<string, Input<string>>;
+      files?: FunctionSpec["copyFiles"];
+    },
   ): FunctionSpec => {
     const { env, files, ...rest } = spec;
-    return { ...rest, environment: { ...base, ...env }, copyFiles: files ?? registryFiles };
+    return { ...rest, timeoutSeconds: timeouts[fn], environment: { ...base, ...env }, copyFiles: files ?? registryFiles };
   };
   return {
     [lambdaFunctions.extract]: row(lambdaFunctions.extract, {
       handler: "functions/extract-documents.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.extract],
       memoryMB: 3008,
       vpc: true,
       env: vault,
@@ -93,7 +96,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     }),
     [lambdaFunctions.redact]: row(lambdaFunctions.redact, {
       handler: "functions/redact-pii.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.redact],
       memoryMB: 1024,
       vpc: true,
       env: vault,
@@ -101,14 +103,12 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     }),
     [lambdaFunctions.index]: row(lambdaFunctions.index, {
       handler: "functions/build-index.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.index],
       memoryMB: 2048,
       vpc: true,
       install: wordLists,
     }),
     [lambdaFunctions.score]: row(lambdaFunctions.score, {
       handler: "functions/score-draft.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.score],
       memoryMB: 1024,
       vpc: true,
       install: wordLists,
@@ -116,7 +116,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // pdfkit reads its standard fonts from its package folder at run time: installed, not bundled.
     [lambdaFunctions.reinject]: row(lambdaFunctions.reinject, {
       handler: "functions/reinject-pii.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.reinject],
       memoryMB: 1024,
       vpc: true,
       env: vault,
@@ -124,7 +123,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     }),
     [lambdaFunctions.fallback]: row(lambdaFunctions.fallback, {
       handler: "functions/generate-fallback.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.fallback],
       memoryMB: 2048,
       vpc: false,
       env: { ...vault, AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
@@ -139,7 +137,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // an ECS task of the model started when the pool needs one (functions/acquire-worker.ts).
     [lambdaFunctions.acquire]: row(lambdaFunctions.acquire, {
       handler: "functions/acquire-worker.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.acquire],
       memoryMB: 256,
       vpc: false,
       env: { AFFIANT_WORKER_POOLS: t.workerPools },
@@ -147,21 +144,18 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // Asks the circuit breaker before a GPU task is placed (reads and claims in the routing table).
     [lambdaFunctions.admit]: row(lambdaFunctions.admit, {
       handler: "functions/admit-gpu.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.admit],
       memoryMB: 512,
       vpc: false,
     }),
     // The attorney's gate: keeps the task token in the review table; redacts the attorney's notes.
     [lambdaFunctions.requestReview]: row(lambdaFunctions.requestReview, {
       handler: "functions/request-review.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.requestReview],
       memoryMB: 256,
       vpc: false,
       env: reviewTables,
     }),
     [lambdaFunctions.reviewNotes]: row(lambdaFunctions.reviewNotes, {
       handler: "functions/review-notes.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.reviewNotes],
       memoryMB: 1024,
       vpc: true,
       env: vault,
@@ -170,7 +164,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // After the gate: verifies the decision record and appends to the audit chain (review table only).
     [lambdaFunctions.checkDecision]: row(lambdaFunctions.checkDecision, {
       handler: "functions/check-decision.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.checkDecision],
       memoryMB: 256,
       vpc: false,
       env: reviewTables,
@@ -178,7 +171,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // After an approval: the filing copy without banners and approval.json (opens the vault, like Reinject).
     [lambdaFunctions.recordApproval]: row(lambdaFunctions.recordApproval, {
       handler: "functions/record-approval.handler",
-      timeoutSeconds: timeouts[lambdaFunctions.recordApproval],
       memoryMB: 1024,
       vpc: true,
       env: { ...vault, ...reviewTables },
@@ -187,7 +179,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // Nothing outside a worker stopped an ECS task before (infra/reaper.ts).
     "gpu-sweeper": row("gpu-sweeper", {
       handler: "functions/gpu-reaper.sweepHandler",
-      timeoutSeconds: timeouts["gpu-sweeper"],
       memoryMB: 256,
       vpc: false,
       env: { AFFIANT_GPU_CLUSTER: t.gpuClusterArn },
@@ -195,7 +186,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     // Presigned uploads name the bucket's key: the bucket policy refuses any other.
     api: row("api", {
       handler: "api/lambda.handler",
-      timeoutSeconds: timeouts.api,
       memoryMB: 1024,
       vpc: false,
       startsExecutions: true,
@@ -203,7 +193,6 @@ export function functionTable(registry: Registry, t: FunctionTargets): Record<De
     }),
     backfill: row("backfill", {
       handler: "api/backfill-lambda.handler",
-      timeoutSeconds: timeouts.backfill,
       memoryMB: 1024,
       vpc: false,
       startsExecutions: true,
