@@ -122,6 +122,20 @@ export interface ReviewAuditEntry {
   decisionId?: string;
   /** True when a draft that failed the quality gate was approved with an override reason. */
   override?: boolean;
+  /** A wait that ended with an error instead of a decision (e.g. a SendTaskFailure): what it was, never its cause's words. */
+  failure?: ReviewFailureAudit;
+}
+
+/**
+ * An error that ended AttorneyReview, as the audit log keeps it. Both fields of a
+ * SendTaskFailure are the sender's own text: the error's name is kept only when it is a plain
+ * error name (`Affiant.X`, `Lambda.Unknown`…), and of the cause only its size.
+ */
+export interface ReviewFailureAudit {
+  /** The error's name; null when it was empty or not a plain name. */
+  error: string | null;
+  errorChars: number;
+  causeChars: number;
 }
 
 /** An audit entry as the chain holds it: its place, the previous entry's hash and its own. */

@@ -34,6 +34,7 @@ export const stateNames = {
   reviewChecked: "ReviewChecked",
   recordApproval: "RecordApproval",
   auditExpiry: "AuditExpiry",
+  auditReviewFailure: "AuditReviewFailure",
   reviewDecision: "ReviewDecision",
   reviewNotes: "AttorneyNotes",
   interviewFacts: "InterviewFacts",
@@ -41,6 +42,7 @@ export const stateNames = {
   attorneyAsJudge: "AttorneyAsJudge",
   approved: "Approved",
   reviewExpired: "ReviewExpired",
+  reviewRejected: "ReviewRejected",
   invalidDecision: "InvalidDecision",
 } as const;
 

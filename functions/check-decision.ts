@@ -5,11 +5,12 @@
  * and must belong to this execution, answer this round and name this draft. Anything else (a
  * payload of its own making sent with a leaked task token, an old round's decision replayed)
  * fails the round with Affiant.ReviewRejected. Every outcome, expiry included (AuditExpiry),
+ * and an error that ended the wait (AuditReviewFailure: a SendTaskFailure sent with the token)
  * is appended to the execution's hash-chained audit log here, so no way of deciding escapes it.
  */
 import { ReviewRejectedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import type { DecisionRecord, ReviewStore } from "../core/review.ts";
+import type { DecisionRecord, ReviewFailureAudit, ReviewStore } from "../core/review.ts";
 import { openReviewStore } from "../core/review-store.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 
@@ -22,6 +23,18 @@ export interface CheckDecisionEvent {
   callback?: unknown;
   /** Set on the path from AttorneyReview's States.Timeout: audit the expiry, decide nothing. */
   expired?: boolean;
+  /** Set on the path from any other error of AttorneyReview (its Catch's `{Error, Cause}`): audit it, decide nothing. */
+  failure?: { Error?: unknown; Cause?: unknown };
+}
+
+/** An error name as Step Functions and Affiant write them; anything else the sender chose is not kept. */
+const plainErrorName = /^[A-Za-z][A-Za-z0-9_.:-]{0,79}$/;
+
+/** What the audit log keeps of an error that ended the wait: a plain name, and sizes. */
+export function failureAudit(failure: { Error?: unknown; Cause?: unknown }): ReviewFailureAudit {
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const error = text(failure.Error);
+  return { error: plainErrorName.test(error) ? error : null, errorChars: error.length, causeChars: text(failure.Cause).length };
 }
 
 /** A decision id as the review API makes them (a UUID); nothing longer is looked up. */
@@ -39,6 +52,20 @@ export async function checkDecision(event: CheckDecisionEvent, store: ReviewStor
   if (event.expired) {
     await store.addAudit({ ...base, reviewer: "(none)", decision: "expired", via: "workflow", decidedAt: new Date().toISOString() });
     log("info", "review.expired", { execution: event.executionName, round: event.round });
+    return { audited: true };
+  }
+  if (event.failure) {
+    // Never the cause (the sender's words, perhaps client data): the name when plain, and sizes.
+    const failure = failureAudit(event.failure);
+    await store.addAudit({
+      ...base,
+      reviewer: "(unverified)",
+      decision: "rejected",
+      via: "task-failure",
+      decidedAt: new Date().toISOString(),
+      failure,
+    });
+    log("warn", "review.failed", { execution: event.executionName, round: event.round, error: failure.error ?? "(not a plain name)" });
     return { audited: true };
   }
   const reject = async (why: string, decisionId?: string): Promise<never> => {
