@@ -129,7 +129,7 @@ export interface ReviewAuditEntry {
 /**
  * An error that ended AttorneyReview, as the audit log keeps it. Both fields of a
  * SendTaskFailure are the sender's own text: the error's name is kept only when it is a plain
- * error name (`Affiant.X`, `Lambda.Unknown`…), and of the cause only its size.
+ * error name (letters, digits and `._:-`, as `Lambda.Unknown`), and of the cause only its size.
  */
 export interface ReviewFailureAudit {
   /** The error's name; null when it was empty or not a plain name. */
