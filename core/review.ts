@@ -7,12 +7,11 @@
 import { privateKeyOf } from "./case-file.ts";
 import { config } from "./config.ts";
 import { InvalidInputError, ReviewRoundMismatchError } from "./errors.ts";
+import { maxOverrideReasonChars, overNotesLimit } from "./review-limits.ts";
 import type { ParagraphNote } from "./review-paragraphs.ts";
 
 export const reviewDecisions = ["approve", "changes"] as const;
 export type ReviewDecision = (typeof reviewDecisions)[number];
-/** Notes bigger than this are refused before anything is stored. */
-export const maxReviewNotesBytes = 64 * 1024;
 /** Default review window: 14 days. */
 export const defaultReviewExpirySeconds = 14 * 24 * 3600;
 
@@ -42,8 +41,6 @@ export function reviewNotesKey(runKey: string, round: number): string {
 
 /** The gate's verdict on the draft under review (Reinject's `review.status`). */
 export type GateStatus = "passed" | "failing-review";
-/** An override reason longer than this is refused. */
-export const maxOverrideReasonChars = 2000;
 
 /**
  * A decision as the review API records it, before it answers the gate: the only thing that
@@ -201,7 +198,8 @@ export function checkReviewDecision(
     ["notes", noteBytes],
     ["facts", Buffer.byteLength(facts, "utf8")],
   ] as const) {
-    if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`${field}: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
+    const over = overNotesLimit(field, bytes);
+    if (over) throw new InvalidInputError(over);
   }
   if (facts.trim() && input.decision !== "changes")
     throw new InvalidInputError('facts: facts from the client go with a "changes" decision (the next round cites them)');
