@@ -29,6 +29,7 @@ export const stateNames = {
   reinject: "Reinject",
   done: "Done",
   // The attorney's gate after Reinject (workflows/review-states.ts).
+  openReview: "OpenReview",
   attorneyReview: "AttorneyReview",
   checkDecision: "CheckDecision",
   reviewChecked: "ReviewChecked",

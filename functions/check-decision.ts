@@ -23,12 +23,30 @@ export interface CheckDecisionEvent {
   callback?: unknown;
   /** Set on the path from AttorneyReview's States.Timeout: audit the expiry, decide nothing. */
   expired?: boolean;
+  /**
+   * With `expired`: when this round's window opened (OpenReview), its length, and the Catch's
+   * `{Error, Cause}`. A States.Timeout before the window's end was sent to the gate with its
+   * token (SendTaskFailure), not raised by Step Functions: audited as a task failure, ReviewRejected.
+   */
+  openedAt?: string;
+  expirySeconds?: number;
+  timeout?: { Error?: unknown; Cause?: unknown };
   /** Set on the path from any other error of AttorneyReview (its Catch's `{Error, Cause}`): audit it, decide nothing. */
   failure?: { Error?: unknown; Cause?: unknown };
 }
 
 /** An error name as Step Functions and Affiant write them; anything else the sender chose is not kept. */
 const plainErrorName = /^[A-Za-z][A-Za-z0-9_.:-]{0,79}$/;
+
+/** Step Functions' clock and the Lambda's may differ a little: a timeout this close to the window's end is its end. */
+const clockSkewMs = 5000;
+
+/** True when the review window of this round had not yet closed: the timeout did not come from Step Functions. */
+function windowStillOpen(event: CheckDecisionEvent): boolean {
+  const opened = Date.parse(event.openedAt ?? "");
+  if (!Number.isFinite(opened) || !event.expirySeconds) return false;
+  return Date.now() < opened + event.expirySeconds * 1000 - clockSkewMs;
+}
 
 /** What the audit log keeps of an error that ended the wait: a plain name, and sizes. */
 export function failureAudit(failure: { Error?: unknown; Cause?: unknown }): ReviewFailureAudit {
@@ -49,6 +67,22 @@ export type CheckedDecision = Omit<DecisionRecord, "overrideReason"> & { overrid
 
 export async function checkDecision(event: CheckDecisionEvent, store: ReviewStore): Promise<CheckedDecision | { audited: true }> {
   const base = { executionId: event.executionName, version: event.version, round: event.round, notesChars: 0 };
+  if (event.expired && windowStillOpen(event)) {
+    const failure = failureAudit(event.timeout ?? { Error: "States.Timeout" });
+    await store.addAudit({
+      ...base,
+      reviewer: "(unverified)",
+      decision: "rejected",
+      via: "task-failure",
+      decidedAt: new Date().toISOString(),
+      failure,
+    });
+    log("warn", "review.failed", { execution: event.executionName, round: event.round, error: failure.error ?? "(not a plain name)" });
+    throw new ReviewRejectedError(
+      `execution ${event.executionName}, round ${event.round}: a timeout arrived before the review window's end (sent to the gate, not the window closing)`,
+      { state: "AuditExpiry" },
+    );
+  }
   if (event.expired) {
     await store.addAudit({ ...base, reviewer: "(none)", decision: "expired", via: "workflow", decidedAt: new Date().toISOString() });
     log("info", "review.expired", { execution: event.executionName, round: event.round });

@@ -10,7 +10,10 @@
  * with the token (or any other error ending the wait) is audited too, by AuditReviewFailure
  * (the error's name and sizes, never its cause, which is the sender's text), and ends the
  * execution as ReviewRejected. So a leaked task token can end a review only with a decision
- * the review API recorded, or with a failure that is in the audit log.
+ * the review API recorded, or with a failure that is in the audit log. OpenReview notes when each
+ * round's window opens, so a SendTaskFailure that names its error States.Timeout before the
+ * window's end is told from the real expiry (AuditExpiry audits it as a task failure and fails
+ * ReviewRejected).
  *
  * "changes" makes the attorney one more judge: AttorneyNotes redacts the notes into a judge
  * report and the round's scope (the paragraphs the notes name, never a locked one), and facts
@@ -41,6 +44,13 @@ export function reviewStates(
     "version.$": "$.draft.outputKey",
   };
   return {
+    [stateNames.openReview]: {
+      Type: "Pass",
+      Comment: "When this round's review window opens: AuditExpiry tells the window's end from a States.Timeout sent to the gate",
+      Parameters: { "at.$": "$$.State.EnteredTime" },
+      ResultPath: "$.reviewOpened",
+      Next: stateNames.attorneyReview,
+    },
     [stateNames.attorneyReview]: {
       ...lambda(lambdaFunctions.requestReview, {
         "taskToken.$": "$$.Task.Token",
@@ -142,8 +152,15 @@ export function reviewStates(
       Next: stateNames.done,
     },
     [stateNames.auditExpiry]: {
-      ...lambda(lambdaFunctions.checkDecision, { ...gateOf, expired: true }),
-      Comment: "The review window closed: the expiry goes into the audit log like any decision",
+      ...lambda(lambdaFunctions.checkDecision, {
+        ...gateOf,
+        expired: true,
+        "openedAt.$": "$.reviewOpened.at",
+        expirySeconds,
+        "timeout.$": "$.reviewTimeout",
+      }),
+      Comment:
+        "The review window closed: the expiry goes into the audit log like any decision (a States.Timeout sent before the window's end: audited, ReviewRejected)",
       ResultPath: null,
       Next: stateNames.reviewExpired,
     },
