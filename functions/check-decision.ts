@@ -24,13 +24,13 @@ export interface CheckDecisionEvent {
   /** Set on the path from AttorneyReview's States.Timeout: audit the expiry, decide nothing. */
   expired?: boolean;
   /**
-   * With `expired`: when this round's window opened (OpenReview), its length, and the Catch's
-   * `{Error, Cause}`. A States.Timeout before the window's end was sent to the gate with its
-   * token (SendTaskFailure), not raised by Step Functions: audited as a task failure, ReviewRejected.
+   * With `expired`: the window's length, and the state, holding when this round's window opened
+   * (OpenReview's `$.reviewOpened.at`) and the Catch's `{Error, Cause}` (`$.reviewTimeout`). A
+   * States.Timeout before the window's end was sent to the gate with its token (SendTaskFailure),
+   * not raised by Step Functions: audited as a task failure, ReviewRejected.
    */
-  openedAt?: string;
   expirySeconds?: number;
-  timeout?: { Error?: unknown; Cause?: unknown };
+  state?: { reviewOpened?: { at?: unknown }; reviewTimeout?: { Error?: unknown; Cause?: unknown } };
   /** Set on the path from any other error of AttorneyReview (its Catch's `{Error, Cause}`): audit it, decide nothing. */
   failure?: { Error?: unknown; Cause?: unknown };
 }
@@ -43,7 +43,8 @@ const clockSkewMs = 5000;
 
 /** True when the review window of this round had not yet closed: the timeout did not come from Step Functions. */
 function windowStillOpen(event: CheckDecisionEvent): boolean {
-  const opened = Date.parse(event.openedAt ?? "");
+  const at = event.state?.reviewOpened?.at;
+  const opened = typeof at === "string" ? Date.parse(at) : Number.NaN;
   if (!Number.isFinite(opened) || !event.expirySeconds) return false;
   return Date.now() < opened + event.expirySeconds * 1000 - clockSkewMs;
 }
@@ -68,7 +69,7 @@ export type CheckedDecision = Omit<DecisionRecord, "overrideReason"> & { overrid
 export async function checkDecision(event: CheckDecisionEvent, store: ReviewStore): Promise<CheckedDecision | { audited: true }> {
   const base = { executionId: event.executionName, version: event.version, round: event.round, notesChars: 0 };
   if (event.expired && windowStillOpen(event)) {
-    const failure = failureAudit(event.timeout ?? { Error: "States.Timeout" });
+    const failure = failureAudit(event.state?.reviewTimeout ?? { Error: "States.Timeout" });
     await store.addAudit({
       ...base,
       reviewer: "(unverified)",

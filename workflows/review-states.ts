@@ -155,9 +155,9 @@ export function reviewStates(
       ...lambda(lambdaFunctions.checkDecision, {
         ...gateOf,
         expired: true,
-        "openedAt.$": "$.reviewOpened.at",
         expirySeconds,
-        "timeout.$": "$.reviewTimeout",
+        // The whole state, not $.reviewOpened.at: a local execution waiting from before OpenReview has none.
+        "state.$": "$",
       }),
       Comment:
         "The review window closed: the expiry goes into the audit log like any decision (a States.Timeout sent before the window's end: audited, ReviewRejected)",

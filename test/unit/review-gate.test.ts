@@ -133,12 +133,22 @@ test("AuditReviewFailure: an error that ended the wait is audited with its name 
     const hourAgo = new Date(Date.now() - 3600_000).toISOString();
     await assert.rejects(
       checkDecision(
-        { ...gate, expired: true, openedAt: hourAgo, expirySeconds: 7200, timeout: { Error: "States.Timeout", Cause: cause } },
+        {
+          ...gate,
+          expired: true,
+          expirySeconds: 7200,
+          state: { reviewOpened: { at: hourAgo }, reviewTimeout: { Error: "States.Timeout", Cause: cause } },
+        },
         store,
       ),
       (err: Error) => err instanceof ReviewRejectedError && /before the review window's end/.test(err.message),
     );
-    await checkDecision({ ...gate, expired: true, openedAt: hourAgo, expirySeconds: 3600, timeout: { Error: "States.Timeout" } }, store);
+    await checkDecision(
+      { ...gate, expired: true, expirySeconds: 3600, state: { reviewOpened: { at: hourAgo }, reviewTimeout: { Error: "States.Timeout" } } },
+      store,
+    );
+    // An execution waiting from before OpenReview has no opening time: its timeout is the expiry.
+    await checkDecision({ ...gate, expired: true, expirySeconds: 7200, state: {} }, store);
     const audit = await store.audit("vawa-1-p2");
     assert.deepEqual(
       audit.map((a) => [a.decision, a.reviewer, a.via, a.round, a.version, a.failure]),
@@ -162,10 +172,11 @@ test("AuditReviewFailure: an error that ended the wait is audited with its name 
           { error: "States.Timeout", errorChars: 14, causeChars: cause.length },
         ],
         ["expired", "(none)", "workflow", 0, gate.version, undefined],
+        ["expired", "(none)", "workflow", 0, gate.version, undefined],
       ],
     );
     assert.doesNotMatch(JSON.stringify(audit), /Samplefield|123-456|1984/);
-    assert.deepEqual(verifyAuditChain(audit), { ok: true, entries: 5 });
+    assert.deepEqual(verifyAuditChain(audit), { ok: true, entries: 6 });
     // The failure's fields are under the hash: a rewritten error name is detected.
     const edited = audit.map((a, i) => (i === 0 ? { ...a, failure: { ...a.failure!, error: "States.Timeout" } } : a));
     assert.equal(verifyAuditChain(edited).brokenAt, 1);
