@@ -78,7 +78,13 @@ export async function checkDecision(event: CheckDecisionEvent, store: ReviewStor
       decidedAt: new Date().toISOString(),
       failure,
     });
-    log("warn", "review.failed", { execution: event.executionName, round: event.round, error: failure.error ?? "(not a plain name)" });
+    // The log gets sizes only: even a plain error name is the sender's choosing (the audit keeps it).
+    log("warn", "review.failed", {
+      execution: event.executionName,
+      round: event.round,
+      errorChars: failure.errorChars,
+      causeChars: failure.causeChars,
+    });
     throw new ReviewRejectedError(
       `execution ${event.executionName}, round ${event.round}: a timeout arrived before the review window's end (sent to the gate, not the window closing)`,
       { state: "AuditExpiry" },
@@ -100,7 +106,13 @@ export async function checkDecision(event: CheckDecisionEvent, store: ReviewStor
       decidedAt: new Date().toISOString(),
       failure,
     });
-    log("warn", "review.failed", { execution: event.executionName, round: event.round, error: failure.error ?? "(not a plain name)" });
+    // The log gets sizes only: even a plain error name is the sender's choosing (the audit keeps it).
+    log("warn", "review.failed", {
+      execution: event.executionName,
+      round: event.round,
+      errorChars: failure.errorChars,
+      causeChars: failure.causeChars,
+    });
     return { audited: true };
   }
   const reject = async (why: string, decisionId?: string): Promise<never> => {
