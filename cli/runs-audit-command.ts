@@ -24,7 +24,7 @@ export function runsAuditCommand(id: string, opts: { verify?: boolean; json?: bo
     else {
       for (const e of entries)
         process.stdout.write(
-          `${String(e.seq).padStart(3)}  ${e.decidedAt}  ${e.decision.padEnd(8)} round ${e.round}  by ${e.reviewer} (${e.via})${e.override ? "  override" : ""}  ${e.hash.slice(0, 16)}…\n`,
+          `${String(e.seq).padStart(3)}  ${e.decidedAt}  ${e.decision.padEnd(8)} round ${e.round}  by ${e.reviewer} (${e.via})${e.override ? "  override" : ""}${e.failure ? `  error ${e.failure.error ?? "(unnamed)"}` : ""}  ${e.hash.slice(0, 16)}…\n`,
         );
       if (!entries.length) process.stdout.write("(no review decisions yet)\n");
     }

@@ -24,6 +24,8 @@ export function canonicalAuditEntry(seq: number, e: ReviewAuditEntry): string {
     e.notesChars,
     e.override ?? false,
     e.decidedAt,
+    // Entries from before failures were audited hash as they did: the fields only when present.
+    ...(e.failure ? [e.failure.error, e.failure.errorChars, e.failure.causeChars] : []),
   ]);
 }
 

@@ -161,6 +161,7 @@ function auditFields(e: ReviewAuditEntry): ReviewAuditEntry {
     decidedAt: e.decidedAt,
     ...(e.decisionId ? { decisionId: e.decisionId } : {}),
     ...(e.override ? { override: true } : {}),
+    ...(e.failure ? { failure: { error: e.failure.error, errorChars: e.failure.errorChars, causeChars: e.failure.causeChars } } : {}),
   };
 }
 

@@ -7,12 +7,11 @@
 import { privateKeyOf } from "./case-file.ts";
 import { config } from "./config.ts";
 import { InvalidInputError, ReviewRoundMismatchError } from "./errors.ts";
+import { maxOverrideReasonChars, overNotesLimit } from "./review-limits.ts";
 import type { ParagraphNote } from "./review-paragraphs.ts";
 
 export const reviewDecisions = ["approve", "changes"] as const;
 export type ReviewDecision = (typeof reviewDecisions)[number];
-/** Notes bigger than this are refused before anything is stored. */
-export const maxReviewNotesBytes = 64 * 1024;
 /** Default review window: 14 days. */
 export const defaultReviewExpirySeconds = 14 * 24 * 3600;
 
@@ -42,8 +41,6 @@ export function reviewNotesKey(runKey: string, round: number): string {
 
 /** The gate's verdict on the draft under review (Reinject's `review.status`). */
 export type GateStatus = "passed" | "failing-review";
-/** An override reason longer than this is refused. */
-export const maxOverrideReasonChars = 2000;
 
 /**
  * A decision as the review API records it, before it answers the gate: the only thing that
@@ -122,6 +119,20 @@ export interface ReviewAuditEntry {
   decisionId?: string;
   /** True when a draft that failed the quality gate was approved with an override reason. */
   override?: boolean;
+  /** A wait that ended with an error instead of a decision (e.g. a SendTaskFailure): what it was, never its cause's words. */
+  failure?: ReviewFailureAudit;
+}
+
+/**
+ * An error that ended AttorneyReview, as the audit log keeps it. Both fields of a
+ * SendTaskFailure are the sender's own text: the error's name is kept only when it is a plain
+ * error name (letters, digits and `._:-`, as `Lambda.Unknown`), and of the cause only its size.
+ */
+export interface ReviewFailureAudit {
+  /** The error's name; null when it was empty or not a plain name. */
+  error: string | null;
+  errorChars: number;
+  causeChars: number;
 }
 
 /** An audit entry as the chain holds it: its place, the previous entry's hash and its own. */
@@ -187,7 +198,8 @@ export function checkReviewDecision(
     ["notes", noteBytes],
     ["facts", Buffer.byteLength(facts, "utf8")],
   ] as const) {
-    if (bytes > maxReviewNotesBytes) throw new InvalidInputError(`${field}: ${bytes} bytes, over the ${maxReviewNotesBytes}-byte limit`);
+    const over = overNotesLimit(field, bytes);
+    if (over) throw new InvalidInputError(over);
   }
   if (facts.trim() && input.decision !== "changes")
     throw new InvalidInputError('facts: facts from the client go with a "changes" decision (the next round cites them)');

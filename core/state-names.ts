@@ -29,11 +29,13 @@ export const stateNames = {
   reinject: "Reinject",
   done: "Done",
   // The attorney's gate after Reinject (workflows/review-states.ts).
+  openReview: "OpenReview",
   attorneyReview: "AttorneyReview",
   checkDecision: "CheckDecision",
   reviewChecked: "ReviewChecked",
   recordApproval: "RecordApproval",
   auditExpiry: "AuditExpiry",
+  auditReviewFailure: "AuditReviewFailure",
   reviewDecision: "ReviewDecision",
   reviewNotes: "AttorneyNotes",
   interviewFacts: "InterviewFacts",
@@ -41,6 +43,7 @@ export const stateNames = {
   attorneyAsJudge: "AttorneyAsJudge",
   approved: "Approved",
   reviewExpired: "ReviewExpired",
+  reviewRejected: "ReviewRejected",
   invalidDecision: "InvalidDecision",
 } as const;
 

@@ -5,11 +5,12 @@
  * and must belong to this execution, answer this round and name this draft. Anything else (a
  * payload of its own making sent with a leaked task token, an old round's decision replayed)
  * fails the round with Affiant.ReviewRejected. Every outcome, expiry included (AuditExpiry),
+ * and an error that ended the wait (AuditReviewFailure: a SendTaskFailure sent with the token)
  * is appended to the execution's hash-chained audit log here, so no way of deciding escapes it.
  */
 import { ReviewRejectedError } from "../core/errors.ts";
 import { log } from "../core/log.ts";
-import type { DecisionRecord, ReviewStore } from "../core/review.ts";
+import type { DecisionRecord, ReviewFailureAudit, ReviewStore } from "../core/review.ts";
 import { openReviewStore } from "../core/review-store.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 
@@ -22,6 +23,37 @@ export interface CheckDecisionEvent {
   callback?: unknown;
   /** Set on the path from AttorneyReview's States.Timeout: audit the expiry, decide nothing. */
   expired?: boolean;
+  /**
+   * With `expired`: the window's length, and the state, holding when this round's window opened
+   * (OpenReview's `$.reviewOpened.at`) and the Catch's `{Error, Cause}` (`$.reviewTimeout`). A
+   * States.Timeout before the window's end was sent to the gate with its token (SendTaskFailure),
+   * not raised by Step Functions: audited as a task failure, ReviewRejected.
+   */
+  expirySeconds?: number;
+  state?: { reviewOpened?: { at?: unknown }; reviewTimeout?: { Error?: unknown; Cause?: unknown } };
+  /** Set on the path from any other error of AttorneyReview (its Catch's `{Error, Cause}`): audit it, decide nothing. */
+  failure?: { Error?: unknown; Cause?: unknown };
+}
+
+/** An error name as Step Functions and Affiant write them; anything else the sender chose is not kept. */
+const plainErrorName = /^[A-Za-z][A-Za-z0-9_.:-]{0,79}$/;
+
+/** Step Functions' clock and the Lambda's may differ a little: a timeout this close to the window's end is its end. */
+const clockSkewMs = 5000;
+
+/** True when the review window of this round had not yet closed: the timeout did not come from Step Functions. */
+function windowStillOpen(event: CheckDecisionEvent): boolean {
+  const at = event.state?.reviewOpened?.at;
+  const opened = typeof at === "string" ? Date.parse(at) : Number.NaN;
+  if (!Number.isFinite(opened) || !event.expirySeconds) return false;
+  return Date.now() < opened + event.expirySeconds * 1000 - clockSkewMs;
+}
+
+/** What the audit log keeps of an error that ended the wait: a plain name, and sizes. */
+export function failureAudit(failure: { Error?: unknown; Cause?: unknown }): ReviewFailureAudit {
+  const text = (v: unknown) => (typeof v === "string" ? v : "");
+  const error = text(failure.Error);
+  return { error: plainErrorName.test(error) ? error : null, errorChars: error.length, causeChars: text(failure.Cause).length };
 }
 
 /** A decision id as the review API makes them (a UUID); nothing longer is looked up. */
@@ -36,9 +68,51 @@ export type CheckedDecision = Omit<DecisionRecord, "overrideReason"> & { overrid
 
 export async function checkDecision(event: CheckDecisionEvent, store: ReviewStore): Promise<CheckedDecision | { audited: true }> {
   const base = { executionId: event.executionName, version: event.version, round: event.round, notesChars: 0 };
+  if (event.expired && windowStillOpen(event)) {
+    const failure = failureAudit(event.state?.reviewTimeout ?? { Error: "States.Timeout" });
+    await store.addAudit({
+      ...base,
+      reviewer: "(unverified)",
+      decision: "rejected",
+      via: "task-failure",
+      decidedAt: new Date().toISOString(),
+      failure,
+    });
+    // The log gets sizes only: even a plain error name is the sender's choosing (the audit keeps it).
+    log("warn", "review.failed", {
+      execution: event.executionName,
+      round: event.round,
+      errorChars: failure.errorChars,
+      causeChars: failure.causeChars,
+    });
+    throw new ReviewRejectedError(
+      `execution ${event.executionName}, round ${event.round}: a timeout arrived before the review window's end (sent to the gate, not the window closing)`,
+      { state: "AuditExpiry" },
+    );
+  }
   if (event.expired) {
     await store.addAudit({ ...base, reviewer: "(none)", decision: "expired", via: "workflow", decidedAt: new Date().toISOString() });
     log("info", "review.expired", { execution: event.executionName, round: event.round });
+    return { audited: true };
+  }
+  if (event.failure) {
+    // Never the cause (the sender's words, perhaps client data): the name when plain, and sizes.
+    const failure = failureAudit(event.failure);
+    await store.addAudit({
+      ...base,
+      reviewer: "(unverified)",
+      decision: "rejected",
+      via: "task-failure",
+      decidedAt: new Date().toISOString(),
+      failure,
+    });
+    // The log gets sizes only: even a plain error name is the sender's choosing (the audit keeps it).
+    log("warn", "review.failed", {
+      execution: event.executionName,
+      round: event.round,
+      errorChars: failure.errorChars,
+      causeChars: failure.causeChars,
+    });
     return { audited: true };
   }
   const reject = async (why: string, decisionId?: string): Promise<never> => {

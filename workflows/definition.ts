@@ -433,7 +433,7 @@ export function buildDefinition({
       // The whole state stays: a "changes" decision rewrites from it.
       ResultSelector: { "output.$": "$.Payload" },
       ResultPath: "$.reinject",
-      Next: stateNames.attorneyReview,
+      Next: stateNames.openReview,
     },
     ...reviewStates(lambda, expiry, admitStateName(rewrite[0]!)),
     [stateNames.done]: { Type: "Succeed" },

@@ -6,8 +6,14 @@
  *
  * The workflow trusts no callback payload: CheckDecision reads the record by id and holds it
  * to this execution, this round and this draft (anything else fails with ReviewRejected), and
- * appends every outcome, expiry included, to the hash-chained audit log. So a leaked task token
- * can end a review only with a decision the review API recorded.
+ * appends every outcome, expiry included, to the hash-chained audit log. A SendTaskFailure sent
+ * with the token (or any other error ending the wait) is audited too, by AuditReviewFailure
+ * (the error's name and sizes, never its cause, which is the sender's text), and ends the
+ * execution as ReviewRejected. So a leaked task token can end a review only with a decision
+ * the review API recorded, or with a failure that is in the audit log. OpenReview notes when each
+ * round's window opens, so a SendTaskFailure that names its error States.Timeout before the
+ * window's end is told from the real expiry (AuditExpiry audits it as a task failure and fails
+ * ReviewRejected).
  *
  * "changes" makes the attorney one more judge: AttorneyNotes redacts the notes into a judge
  * report and the round's scope (the paragraphs the notes name, never a locked one), and facts
@@ -18,7 +24,7 @@
  * approval.json with the hash of each filing rendition) and ends the execution.
  */
 
-import { InvalidInputError, ReviewExpiredError } from "../core/errors.ts";
+import { InvalidInputError, ReviewExpiredError, ReviewRejectedError } from "../core/errors.ts";
 import { type LambdaFunction, lambdaFunctions, stateNames } from "../core/state-names.ts";
 import type { AslState } from "./asl.ts";
 
@@ -38,6 +44,13 @@ export function reviewStates(
     "version.$": "$.draft.outputKey",
   };
   return {
+    [stateNames.openReview]: {
+      Type: "Pass",
+      Comment: "When this round's review window opens: AuditExpiry tells the window's end from a States.Timeout sent to the gate",
+      Parameters: { "at.$": "$$.State.EnteredTime" },
+      ResultPath: "$.reviewOpened",
+      Next: stateNames.attorneyReview,
+    },
     [stateNames.attorneyReview]: {
       ...lambda(lambdaFunctions.requestReview, {
         "taskToken.$": "$$.Task.Token",
@@ -55,8 +68,13 @@ export function reviewStates(
         "Waits for the attorney: the callback names the decision record the review API wrote (a task token, kept with the execution)",
       TimeoutSeconds: expirySeconds,
       ResultPath: "$.review",
-      // A review that never comes: audited, then the execution ends, every output kept.
-      Catch: [{ ErrorEquals: ["States.Timeout"], ResultPath: "$.reviewTimeout", Next: stateNames.auditExpiry }],
+      Catch: [
+        // A review that never comes: audited, then the execution ends, every output kept.
+        { ErrorEquals: ["States.Timeout"], ResultPath: "$.reviewTimeout", Next: stateNames.auditExpiry },
+        // Any other end of the wait (a SendTaskFailure with a leaked token, the gate failing to
+        // open): audited, then ReviewRejected, never the sender's error as the execution's.
+        { ErrorEquals: ["States.ALL"], ResultPath: "$.reviewFailure", Next: stateNames.auditReviewFailure },
+      ],
       Next: stateNames.checkDecision,
     },
     [stateNames.checkDecision]: {
@@ -134,10 +152,29 @@ export function reviewStates(
       Next: stateNames.done,
     },
     [stateNames.auditExpiry]: {
-      ...lambda(lambdaFunctions.checkDecision, { ...gateOf, expired: true }),
-      Comment: "The review window closed: the expiry goes into the audit log like any decision",
+      ...lambda(lambdaFunctions.checkDecision, {
+        ...gateOf,
+        expired: true,
+        expirySeconds,
+        // The whole state, not $.reviewOpened.at: a local execution waiting from before OpenReview has none.
+        "state.$": "$",
+      }),
+      Comment:
+        "The review window closed: the expiry goes into the audit log like any decision (a States.Timeout sent before the window's end: audited, ReviewRejected)",
       ResultPath: null,
       Next: stateNames.reviewExpired,
+    },
+    [stateNames.auditReviewFailure]: {
+      ...lambda(lambdaFunctions.checkDecision, { ...gateOf, "failure.$": "$.reviewFailure" }),
+      Comment: "The wait ended with an error, not a decision: audited (the error's name and sizes, never its cause), then ReviewRejected",
+      ResultPath: null,
+      Next: stateNames.reviewRejected,
+    },
+    [stateNames.reviewRejected]: {
+      Type: "Fail",
+      Comment: "The review ended with a failure sent to the gate instead of a decision the review API recorded; outputs kept",
+      Error: ReviewRejectedError.errorName,
+      Cause: "the review gate ended with a task failure instead of a decision the review API recorded (audited)",
     },
     [stateNames.reviewExpired]: {
       Type: "Fail",

@@ -8,7 +8,7 @@ import { Hono } from "hono";
 import { z } from "zod";
 import { InvalidInputError, UnsupportedMediaTypeError } from "../../core/errors.ts";
 import { log } from "../../core/log.ts";
-import { maxOverrideReasonChars } from "../../core/review.ts";
+import { maxOverrideReasonChars } from "../../core/review-limits.ts";
 import { requireCaller } from "../auth.ts";
 import type { Executions } from "../executions.ts";
 import { executionId } from "./executions.ts";

@@ -7,28 +7,10 @@
  */
 import type { Draft } from "../../core/declaration.ts";
 import { filingParagraphs, keptByScope, type RewriteScope } from "../../core/review-paragraphs.ts";
-import { type RedlinePart, unchanged, wordDiff } from "../../core/word-diff.ts";
+import type { RedlineParagraph, RedlinePart, RoundChanges } from "../../core/round-changes.ts";
+import { unchanged, wordDiff } from "../../core/word-diff.ts";
 
-export interface RedlineParagraph {
-  element: string;
-  heading: string;
-  /** Its number in the filing version last round and now (null: nothing drafted in that version). */
-  before: number | null;
-  after: number | null;
-  /** rewritten: the round rewrote it and its words changed; unchanged: rewritten to the same words; kept: the notes named others; locked: verified. */
-  status: "rewritten" | "unchanged" | "kept" | "locked";
-  /** The attorney's note on this paragraph, as the rewrite read it (redacted, then re-injected). */
-  note?: string;
-  redline: RedlinePart[];
-}
-
-export interface RoundChanges {
-  /** The draft the attorney reviewed last round (its blob key): the redline's "before". */
-  against: string;
-  /** True when the notes named paragraphs (only those were rewritten); false: every paragraph not locked was. */
-  scoped: boolean;
-  paragraphs: RedlineParagraph[];
-}
+export type { RedlineParagraph, RoundChanges };
 
 export function buildRoundChanges(previous: Draft, draft: Draft, scope: RewriteScope): RoundChanges {
   const numbers = (d: Draft) => new Map(filingParagraphs(d).flatMap((p) => (p.element ? [[p.element, p.number] as const] : [])));

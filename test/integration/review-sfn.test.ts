@@ -4,7 +4,8 @@
  * reads the gate from the review store, records the decision and answers AttorneyReview with
  * its id over /sfn; the execution runs on in the serving engine, where CheckDecision holds the
  * record to the round. Bad decisions change nothing, a forged callback fails the round, a used
- * token is refused, and under `serve` a review that never comes expires on time.
+ * token is refused, a SendTaskFailure sent with a leaked token is audited and ends as ReviewRejected,
+ * and under `serve` a review that never comes expires on time.
  */
 
 import assert from "node:assert/strict";
@@ -14,6 +15,7 @@ import { after, test } from "node:test";
 import {
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
+  SendTaskFailureCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
@@ -21,6 +23,7 @@ import {
 import Database from "better-sqlite3";
 import { createApp } from "../../api/app.ts";
 import { AwsExecutions } from "../../api/aws-executions.ts";
+import { verifyAuditChain } from "../../core/audit-chain.ts";
 import { getJson, LocalBlobStore } from "../../core/blob-store.ts";
 import type { Draft } from "../../core/declaration.ts";
 import { filingParagraphs } from "../../core/review-paragraphs.ts";
@@ -73,7 +76,7 @@ after(async () => {
   for (const s of started) await s.stop();
 });
 
-test("the review API answers AttorneyReview with a decision record's id over /sfn: bad decisions refused (400, 409 another round), the reviewer is the IAM principal whatever the body says; a forged callback with a leaked token fails the round with ReviewRejected, audited; a waiting execution holds its case and its place under --max-running", async () => {
+test("the review API answers AttorneyReview with a decision record's id over /sfn: bad decisions refused (400, 409 another round), the reviewer is the IAM principal whatever the body says; a forged callback with a leaked token fails the round with ReviewRejected, audited, and so does a SendTaskFailure sent with one; a waiting execution holds its case and its place under --max-running", async () => {
   // --max-running 1: the execution waiting for the attorney is the one the server holds.
   const { home, env, serve, sfn, apiSfn, aws, app, reviews } = await serveWithCase({}, ["--max-running", "1"]);
   const run = await sfn.send(
@@ -296,7 +299,75 @@ test("the review API answers AttorneyReview with a decision record's id over /sf
   const log = readFileSync(env.AFFIANT_LOG_FILE!, "utf8");
   for (const text of [history, log, audit]) assert.ok(!text.includes(gate!.token), "the token leaked");
   assert.doesNotMatch(log, /Samplefield/);
+
+  // The other way a leaked token ends the gate: SendTaskFailure, with an error and a cause of the
+  // sender's choosing, on the other case's execution (the cap is free again). AttorneyReview's
+  // Catch audits it (AuditReviewFailure: the error's name and sizes, never the cause) and the
+  // execution fails as ReviewRejected, not with the sender's error.
+  const other = await sfn.send(
+    new StartExecutionCommand({ stateMachineArn: machineArn, name: "review-sdk-2", input: JSON.stringify({ caseId: "other-case" }) }),
+  );
+  const otherWaiting = await waitFor("review-sdk-2 to wait in AttorneyReview", async () => {
+    const s = await aws.describeExecution("review-sdk-2");
+    return s?.status !== "RUNNING" || s.waitingFor ? s : undefined;
+  });
+  assert.equal(otherWaiting!.waitingFor, "AttorneyReview", `${otherWaiting!.status}: ${otherWaiting!.error}`);
+  // The token as an attacker reads it, from the history database the serving engine keeps.
+  const leaked = leakedToken(home, "review-sdk-2");
+  const senderCause = "Derek Samplefield approved this by phone";
+  await sfn.send(new SendTaskFailureCommand({ taskToken: leaked, error: "Attorney.Approved", cause: senderCause }));
+  const failed = await waitFor("review-sdk-2 to end", async () => {
+    const d = await apiSfn.send(new DescribeExecutionCommand({ executionArn: other.executionArn }));
+    return d.status === "RUNNING" ? undefined : d;
+  });
+  assert.deepEqual([failed.status, failed.error], ["FAILED", "Affiant.ReviewRejected"]);
+  assert.doesNotMatch(failed.cause ?? "", /Samplefield/);
+  const otherSummary = await aws.describeExecution("review-sdk-2");
+  for (const state of ["AuditReviewFailure", "ReviewRejected"])
+    assert.ok(
+      otherSummary!.states.some((s) => s.name === state),
+      `${state} did not run: ${otherSummary!.states.map((s) => s.name).join(" > ")}`,
+    );
+  const otherAudit = await reviews.audit("review-sdk-2");
+  assert.deepEqual(
+    otherAudit.map((a) => [a.decision, a.reviewer, a.via, a.round, a.version, a.failure]),
+    [
+      [
+        "rejected",
+        "(unverified)",
+        "task-failure",
+        0,
+        otherWaiting!.review!.version,
+        { error: "Attorney.Approved", errorChars: 17, causeChars: senderCause.length },
+      ],
+    ],
+  );
+  assert.deepEqual(verifyAuditChain(otherAudit), { ok: true, entries: 1 });
+  assert.doesNotMatch(JSON.stringify(otherAudit), /Samplefield/);
+  // The token is used: the API refuses a decision, and the token does not work twice.
+  await refused(
+    await review("review-sdk-2", { decision: "approve", round: 0, overrideReason: "x" }),
+    409,
+    "Affiant.NotWaitingForReview",
+    /not waiting for review \(FAILED\)/,
+  );
+  await assert.rejects(
+    sfn.send(new SendTaskFailureCommand({ taskToken: leaked, error: "Again" })),
+    (err: Error) => err.name === "InvalidToken",
+  );
 });
+
+/** An execution's open review task token, read from the history database as anyone with the file could. */
+function leakedToken(home: string, executionId: string): string {
+  const db = new Database(path.join(home, "affiant.db"), { readonly: true });
+  try {
+    const row = db.prepare(`SELECT token FROM review_tasks WHERE execution_id = ?`).get(executionId) as { token: string } | undefined;
+    assert.ok(row, `no open review task for ${executionId}`);
+    return row.token;
+  } finally {
+    db.close();
+  }
+}
 
 test("under serve, a review that never comes ends in Affiant.ReviewExpired on time, outputs kept", async () => {
   const { sfn, apiSfn, aws } = await serveWithCase({ AFFIANT_REVIEW_EXPIRY_SECONDS: "3" });

@@ -8,12 +8,14 @@
  * tiny model's draft, which fails the quality gate, carries the "FAILING REVIEW" badge.
  * The list says which execution waits for the attorney and since when; a deep link with its
  * token opens the form; the form preselects no decision and shows the gate's verdict beside
- * it; a "changes" round aimed at one paragraph (another locked) rewrites that paragraph alone,
- * and the review document shows its redline; the state graph starts at the top of its card.
+ * it; a "changes" round aimed at one paragraph (another locked), with facts from the client
+ * typed into the form, rewrites that paragraph alone, indexes the facts as an interview, and the
+ * review document shows its redline and the facts as a source; the state graph starts at the
+ * top of its card.
  */
 
 import assert from "node:assert/strict";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
 import { type Browser, chromium } from "playwright-core";
@@ -26,7 +28,7 @@ const skip =
     : false;
 const token = "viewer-review-token-2b7d9e41c0";
 
-test("the viewer's review form and review document: the document (paragraphs, facts to confirm, the sample's fall-against-push contradiction, exhibit list) while waiting; a refused decision shows why; an approval ends the run, enters the audit log and shows the failing-review badge", {
+test("the viewer's review form and review document: the document (paragraphs, facts to confirm, the sample's fall-against-push contradiction, exhibit list) while waiting; a refused decision shows why; a changes round with facts from the client sent from the form (indexed as an interview); an approval ends the run, enters the audit log and shows the failing-review badge", {
   skip,
   timeout: 15 * 60_000,
 }, async () => {
@@ -171,6 +173,8 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     await page.fill("#review-aimed-paragraph-0", "99");
     await page.fill("#review-aimed-text-0", "Say when they married.");
     await page.fill("#review-lock", "2");
+    // Facts from the client, typed into the form: they go with the "changes" decision.
+    await page.fill("#review-facts", "We married in a chapel in March 2019.\n\nHer sister Carla Nowhere drove her to the shelter.");
     await page.click("#review-submit");
     await page.waitForSelector("#review-error:not([hidden]) >> text=/no paragraph 99/");
     assert.match(
@@ -196,6 +200,25 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     assert.equal(statusOf(lockedEl), "locked");
     assert.ok(["rewritten", "unchanged"].includes(statusOf(aimedEl)), statusOf(aimedEl));
     for (const p of doc1.changes.paragraphs) if (p.element !== aimedEl && p.element !== lockedEl) assert.equal(p.status, "kept", p.element);
+    // The facts sent from the form landed: the round's own index holds them, redacted, as an
+    // interview (not filed), and the review document (and the page) lists them as a source.
+    const blobs = path.join(home.home, "blobs");
+    const indexFile = (readdirSync(blobs, { recursive: true }) as string[]).find((f) => /index-r0\.json$/.test(f));
+    assert.ok(indexFile, "IndexInterview wrote no index for round 0");
+    const indexed = JSON.parse(readFileSync(path.join(blobs, indexFile), "utf8")) as {
+      chunks: Array<{ text: string; role?: string; round?: number }>;
+      documents: Array<{ role: string; round?: number }>;
+    };
+    assert.deepEqual(indexed.documents.at(-1), { ...indexed.documents.at(-1), role: "interview", round: 0 });
+    const factChunks = indexed.chunks.filter((c) => c.round === 0);
+    assert.ok(factChunks.length > 0 && factChunks.every((c) => c.role === "interview"), JSON.stringify(factChunks));
+    assert.match(factChunks.map((c) => c.text).join(" "), /chapel in March 2019/);
+    assert.doesNotMatch(JSON.stringify(factChunks), /Carla|Nowhere/, "the facts were indexed unredacted");
+    const interview = doc1.unfiledSources.find(
+      (u: { role: string; title: string }) => u.role === "interview" && /facts from the client/.test(u.title),
+    );
+    assert.ok(interview, JSON.stringify(doc1.unfiledSources));
+    await page.waitForSelector("#review-document #review-unfiled li >> text=/facts from the client/");
     // The redline in the viewer: the summary, and the rewritten paragraph's deletions and insertions.
     await page.waitForSelector("#review-form");
     await page.waitForSelector("#review-document #review-changes");

@@ -119,6 +119,72 @@ test("CheckDecision: only a recorded decision of this execution, round and draft
   }
 });
 
+test("AuditReviewFailure: an error that ended the wait is audited with its name when plain and its sizes, never its cause; a States.Timeout sent before the window's end is no expiry; a tampered failure breaks the chain", async () => {
+  const store = new SqliteReviewStore(path.join(dir, "failure.db"));
+  try {
+    const gate = { executionName: "vawa-1-p2", round: 0, version: "runs/vawa-1/vawa-1-p2/draft-0.json" };
+    const cause = "Derek Samplefield approved this; A-123-456-789";
+    assert.deepEqual(await checkDecision({ ...gate, failure: { Error: "Affiant.Forged", Cause: cause } }, store), { audited: true });
+    // A name that is not an error name (the sender's free text) is not kept; neither is a missing one.
+    await checkDecision({ ...gate, failure: { Error: "Derek Samplefield, 1984-03-02", Cause: "" } }, store);
+    await checkDecision({ ...gate, failure: {} }, store);
+    // A States.Timeout sent to the gate before the window's end is no expiry: audited as a task
+    // failure, ReviewRejected. One at the window's end (OpenReview's time + the window) is the expiry.
+    const hourAgo = new Date(Date.now() - 3600_000).toISOString();
+    await assert.rejects(
+      checkDecision(
+        {
+          ...gate,
+          expired: true,
+          expirySeconds: 7200,
+          state: { reviewOpened: { at: hourAgo }, reviewTimeout: { Error: "States.Timeout", Cause: cause } },
+        },
+        store,
+      ),
+      (err: Error) => err instanceof ReviewRejectedError && /before the review window's end/.test(err.message),
+    );
+    await checkDecision(
+      { ...gate, expired: true, expirySeconds: 3600, state: { reviewOpened: { at: hourAgo }, reviewTimeout: { Error: "States.Timeout" } } },
+      store,
+    );
+    // An execution waiting from before OpenReview has no opening time: its timeout is the expiry.
+    await checkDecision({ ...gate, expired: true, expirySeconds: 7200, state: {} }, store);
+    const audit = await store.audit("vawa-1-p2");
+    assert.deepEqual(
+      audit.map((a) => [a.decision, a.reviewer, a.via, a.round, a.version, a.failure]),
+      [
+        [
+          "rejected",
+          "(unverified)",
+          "task-failure",
+          0,
+          gate.version,
+          { error: "Affiant.Forged", errorChars: 14, causeChars: cause.length },
+        ],
+        ["rejected", "(unverified)", "task-failure", 0, gate.version, { error: null, errorChars: 29, causeChars: 0 }],
+        ["rejected", "(unverified)", "task-failure", 0, gate.version, { error: null, errorChars: 0, causeChars: 0 }],
+        [
+          "rejected",
+          "(unverified)",
+          "task-failure",
+          0,
+          gate.version,
+          { error: "States.Timeout", errorChars: 14, causeChars: cause.length },
+        ],
+        ["expired", "(none)", "workflow", 0, gate.version, undefined],
+        ["expired", "(none)", "workflow", 0, gate.version, undefined],
+      ],
+    );
+    assert.doesNotMatch(JSON.stringify(audit), /Samplefield|123-456|1984/);
+    assert.deepEqual(verifyAuditChain(audit), { ok: true, entries: 6 });
+    // The failure's fields are under the hash: a rewritten error name is detected.
+    const edited = audit.map((a, i) => (i === 0 ? { ...a, failure: { ...a.failure!, error: "States.Timeout" } } : a));
+    assert.equal(verifyAuditChain(edited).brokenAt, 1);
+  } finally {
+    store.dispose();
+  }
+});
+
 test("the audit log refuses UPDATE and DELETE; an entry edited behind the triggers (a copy of the database) breaks the chain at that entry", async () => {
   const file = path.join(dir, "audit.db");
   const store = new SqliteReviewStore(file);

@@ -84,9 +84,12 @@ test("the browser project type-checks against the DOM and rejects a type error a
 
   const tmp = testTmp;
   mkdirSync(tmp, { recursive: true });
-  const copy = mkdtempSync(path.join(tmp, "viewer-browser-"));
+  // The copy keeps the repository's layout: the browser code imports core's shared types (core/round-changes.ts).
+  const copyRoot = mkdtempSync(path.join(tmp, "viewer-browser-"));
+  const copy = path.join(copyRoot, "api", "viewer", "browser");
   try {
     cpSync(browserDir, copy, { recursive: true });
+    cpSync(path.join(root, "core"), path.join(copyRoot, "core"), { recursive: true });
     writeFileSync(
       path.join(copy, "broken.ts"),
       'import { h } from "./dom.ts";\nexport const n: number = h("div").textContent;\nexport const cwd = process.cwd();\n',
@@ -94,13 +97,15 @@ test("the browser project type-checks against the DOM and rejects a type error a
     const broken = spawnSync(process.execPath, [tsc, "--noEmit", "-p", path.join(copy, "tsconfig.json")], { encoding: "utf8" });
     assert.notEqual(broken.status, 0);
     assert.match(broken.stdout, /broken\.ts\(2,14\): error TS2322/, "a DOM type error fails the check");
+    // Only the planted errors: the shared types in core/ resolve from the browser project.
+    assert.doesNotMatch(broken.stdout, /error TS2307/, "a module the browser code imports was not found");
     assert.match(
       broken.stdout,
       /broken\.ts\(3,20\): error TS2591: Cannot find name 'process'/,
       "Node globals are not in the browser project",
     );
   } finally {
-    rmSync(copy, { recursive: true, force: true });
+    rmSync(copyRoot, { recursive: true, force: true });
   }
 });
 

@@ -1,8 +1,10 @@
 /**
  * The attorney's side of AttorneyReview in the viewer: the decision form for an execution
- * waiting there (POST /executions/{id}/review, the same route and checks as curl and the CLI)
- * and the audit log of every decision (who, when, what, which draft; never the notes).
+ * waiting there (POST /executions/{id}/review, the same route and checks as curl and the CLI:
+ * notes, notes aimed at paragraphs, locks, facts from the client, an override reason) and the
+ * audit log of every decision (who, when, what, which draft; never the notes).
  */
+import { maxOverrideReasonChars, maxReviewNotesBytes, overNotesLimit } from "../../../core/review-limits.ts";
 import { apiPost } from "./api.ts";
 import { h } from "./dom.ts";
 import { errorText, fmtTime } from "./format.ts";
@@ -94,12 +96,19 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
     autocomplete: "off",
     placeholder: "e.g. 2, 3 (never rewritten from now on)",
   });
+  // What the client told the attorney: with "changes" only, an interview source the next draft may cite.
+  const facts = h("textarea", {
+    id: "review-facts",
+    name: "facts",
+    rows: 4,
+    placeholder: "Facts from the client, as you took them (e.g. we married in March 2019). Sent with “Ask for changes”.",
+  });
   // Approving a draft that failed the quality gate needs a reason (the API refuses it without one).
   const overrideReason = h("textarea", {
     id: "review-override-reason",
     name: "overrideReason",
     rows: 2,
-    maxlength: 2000,
+    maxlength: maxOverrideReasonChars,
     placeholder: "Only to approve a draft that failed the quality gate: why it is fit to file.",
   });
   const message = h("p", { id: "review-error", class: "error-text", role: "alert", hidden: true });
@@ -129,12 +138,18 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
           }))
           .filter((r) => r.text || !Number.isNaN(r.paragraph));
         const general = notes.value.trim();
+        // The API's limit, checked here too so a long interview is not sent only to be refused.
+        const factsText = facts.value.trim();
+        const overFacts = overNotesLimit("facts", new TextEncoder().encode(factsText).length);
+        if (overFacts) return fail(overFacts);
         // The round on screen: a decision on a draft that has since changed is refused (409).
         apiPost(`/executions/${encodeURIComponent(summary.executionId)}/review`, {
           decision,
           round: review?.round,
           notes: rows.length ? [...(general ? [{ text: general }] : []), ...rows] : general || undefined,
           lock: locked.length ? locked : undefined,
+          // Sent as typed: with an approval the API refuses them (facts go with "changes"), and the form shows why.
+          facts: factsText || undefined,
           overrideReason: overrideReason.value || undefined,
           via: "viewer",
         })
@@ -160,6 +175,13 @@ export function renderReviewForm(summary: ExecutionSummary, onDecided: () => voi
       ),
       aimed,
       addButton,
+      h("label", { for: "review-facts" }, "Facts from the client"),
+      facts,
+      h(
+        "p",
+        { class: "muted small" },
+        `With “Ask for changes”: redacted and indexed as an interview (cited, never filed) that the next draft may rest on. Up to ${maxReviewNotesBytes / 1024} KiB.`,
+      ),
       h("label", { for: "review-lock" }, "Lock paragraphs as verified"),
       lock,
       h("label", { for: "review-override-reason" }, "Override reason"),
@@ -203,7 +225,8 @@ export function renderAuditLog(audit: ReviewAuditEntry[]): HTMLElement {
           audit.map((a) =>
             h("tr", { class: "audit-entry", "data-decision": a.decision }, [
               h("td", null, fmtTime(a.decidedAt)),
-              h("td", null, a.decision),
+              // A wait ended by an error instead of a decision: its name (when plain), never its cause.
+              h("td", null, a.failure ? `${a.decision} (${a.failure.error ?? "an unnamed error"} sent to the gate)` : a.decision),
               h("td", null, a.reviewer),
               h("td", null, a.via),
               h("td", null, String(a.round)),

@@ -1,8 +1,10 @@
 /**
  * What the viewer reads from the API, as it arrives over the wire (JSON). Declared here and
  * not imported from the server's modules, which pull in Node; test/unit/viewer-bundle.test.ts
- * checks that the server's summary and list types still fit these.
+ * checks that the server's summary and list types still fit these. The redline's types are the
+ * one module the server and the viewer share (core/round-changes.ts: types only, no Node).
  */
+import type { RoundChanges } from "../../../core/round-changes.ts";
 
 export interface ExecutionListItem {
   executionId: string;
@@ -75,6 +77,8 @@ export interface ReviewAuditEntry {
   via: string;
   notesChars: number;
   decidedAt: string;
+  /** A wait ended by an error (e.g. a SendTaskFailure) instead of a decision: its name when plain, and sizes. */
+  failure?: { error: string | null; errorChars: number; causeChars: number };
 }
 
 /** The parts of an ASL definition (GET /workflow) the graph draws. */
@@ -142,17 +146,5 @@ export interface ReviewDocument {
   translationCertificates?: Array<{ exhibit: string; title: string; heading: string; statement: string; blanks: string[] }>;
   notChecked: string[];
   /** After a "changes" round (functions/review/redline.ts): the redline against the draft reviewed last round. */
-  changes?: {
-    against: string;
-    scoped: boolean;
-    paragraphs: Array<{
-      element: string;
-      heading: string;
-      before: number | null;
-      after: number | null;
-      status: "rewritten" | "unchanged" | "kept" | "locked";
-      note?: string;
-      redline: Array<{ op: "equal" | "insert" | "delete"; text: string }>;
-    }>;
-  };
+  changes?: RoundChanges;
 }
