@@ -16,7 +16,7 @@ import { chronological } from "../../core/stages/extract-facts.ts";
 import { comparePeriods, isoDateOrPeriod, periodLabel, planStory, type StoryFact } from "../../core/story.ts";
 import { whenLine } from "../../functions/review-document.ts";
 
-const elements = ["relationship", "good-faith-marriage", "residence", "abuse", "good-moral-character"];
+const elements = ["relationship", "good-faith-marriage", "residence", "abuse", "moral-character"];
 /** Chunk ids in the case's order: `[DOCUMENT_d]#p<page>-<n>` ranks by document, page and number. */
 const order = (id: string) => {
   const m = /^\[DOCUMENT_(\d+)\]#p(\d+)-(\d+)$/.exec(id);
@@ -94,7 +94,7 @@ test("an undated fact joins the dated fact its own document places before it, el
       fact("good-faith-marriage", "we saved together", "[DOCUMENT_2]#p1-1"),
       fact("good-faith-marriage", "we bought a house", "[DOCUMENT_2]#p2-1", "2016"),
       // Document 3 dates nothing: told last, in source order.
-      fact("good-moral-character", "I have no arrests", "[DOCUMENT_3]#p2-1"),
+      fact("moral-character", "I have no arrests", "[DOCUMENT_3]#p2-1"),
       fact("residence", "we lived on Elm Street", "[DOCUMENT_3]#p1-1"),
     ],
     { elements, sourceOrder: order },
@@ -104,7 +104,7 @@ test("an undated fact joins the dated fact its own document places before it, el
     [
       ["2016", ["we married", "we bought a house", "we saved together"], ["relationship", "good-faith-marriage"], 1],
       ["2020-02", ["he hit me", "then he locked the door"], ["abuse"], 1],
-      ["undated", ["we lived on Elm Street", "I have no arrests"], ["residence", "good-moral-character"], 2],
+      ["undated", ["we lived on Elm Street", "I have no arrests"], ["residence", "moral-character"], 2],
     ],
   );
 });
