@@ -42,6 +42,19 @@ export function chronological<T extends { date?: string }>(facts: T[]): T[] {
 }
 export type FactsOutput = z.infer<typeof factsOutputSchema>;
 
+/** The facts without repeats (the same element, statement, date and source said again): a repeated fact is one fact. */
+export function distinctFacts(output: FactsOutput): FactsOutput {
+  const seen = new Set<string>();
+  return {
+    facts: output.facts.filter((f) => {
+      const key = JSON.stringify([f.element, f.statement.trim(), f.date, f.source]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    }),
+  };
+}
+
 export const extractFacts = gpuStageModule({
   name: "ExtractFacts",
   templates: ["extract-facts"],
@@ -86,9 +99,12 @@ export const extractFacts = gpuStageModule({
       },
     };
     return {
-      calls: [{ id: "facts", prompt, maxTokens: ctx.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted }],
+      // Each fact stands alone: a model that starts repeating its facts keeps those it completed.
+      calls: [
+        { id: "facts", prompt, maxTokens: ctx.maxTokens, schema, chunksUsed: picked.length, chunksOmitted: omitted, cutAtLastItem: true },
+      ],
       finish: async ([raw]) => {
-        const facts = parseJson(ctx.stage, raw!, factsOutputSchema);
+        const facts = distinctFacts(parseJson(ctx.stage, raw!, factsOutputSchema));
         const key = `${input.runKey}/facts.json`;
         await putJson(ctx.store, key, facts);
         return key;

@@ -71,21 +71,23 @@ export function uncoveredElements(
 }
 
 /**
- * The draft as a judge reads it: a line per paragraph, its filing number and the elements it
- * supports by id ("¶3 [abuse, residence]: …"), so the checklist judge judges each element on
- * the paragraphs that claim it. Ids, not titles: titles carry citation-length wording that a
- * small context cannot spare.
+ * The draft as a judge reads it: a line per drafted paragraph, in the filing's order, led by
+ * the ids of the elements it supports ("abuse, residence: …"), so the checklist judge judges
+ * each element on the paragraphs that claim it. Ids, not titles or numbers: a small model's
+ * context cannot spare the tokens (a paragraph written for one element reads "abuse: …").
  */
 export function judgeDraftText(draft: Pick<Draft, "paragraphs">): string {
   const numbers = filingNumbers(draft);
   return draft.paragraphs
-    .flatMap((p, i) => (numbers[i] === undefined ? [] : [`¶${numbers[i]} [${supportsOf(p).join(", ")}]: ${p.text}`]))
+    .flatMap((p, i) => (numbers[i] === undefined ? [] : [`${supportsOf(p).join(", ")}: ${p.text}`]))
     .join("\n");
 }
 
-/** The paragraph lines of {@link judgeDraftText} that support an element, as [text]. */
+/** The texts of the {@link judgeDraftText} lines whose paragraph supports an element. */
 export function judgedParagraphsFor(draftText: string, element: string): string[] {
-  return [...draftText.matchAll(/^¶\d+ \[([^\]]*)\]: (.*)$/gm)].filter((m) => m[1]!.split(", ").includes(element)).map((m) => m[2]!);
+  return [...draftText.matchAll(/^([a-z0-9-]+(?:, [a-z0-9-]+)*): (.*)$/gm)]
+    .filter((m) => m[1]!.split(", ").includes(element))
+    .map((m) => m[2]!);
 }
 
 export interface JudgeOptions {

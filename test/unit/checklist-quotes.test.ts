@@ -2,8 +2,8 @@
  * A coverage verdict's pass counts only when its reason quotes a paragraph that supports the
  * element: the checklist is the proof that every element is covered, so a pass pointing at
  * nothing the draft says, or at a paragraph that does not claim the element, is an element not
- * covered, named, for the gate and the rewrite. The judge reads each paragraph with its number
- * and the elements it supports.
+ * covered, named, for the gate and the rewrite. The judge reads each paragraph led by the
+ * elements it supports.
  */
 
 import assert from "node:assert/strict";
@@ -66,7 +66,7 @@ test("with the draft, a pass that quotes nothing in it is not covered; a quoting
   );
 });
 
-test("the judge reads each drafted paragraph by its filing number with the elements it supports; an empty paragraph has no number and no line", () => {
+test("the judge reads each drafted paragraph led by the elements it supports; an empty paragraph is no paragraph of the filing and has no line", () => {
   const text = judgeDraftText({
     paragraphs: [
       { element: "story-1", title: "2016", supports: ["marriage", "residence"], text: "I married him.", sources: [], citations: [] },
@@ -74,7 +74,7 @@ test("the judge reads each drafted paragraph by its filing number with the eleme
       { element: "story-2", title: "2021", supports: ["abuse"], text: "He hit me.", sources: [], citations: [] },
     ],
   });
-  assert.equal(text, "¶2 [marriage, residence]: I married him.\n¶3 [abuse]: He hit me.");
+  assert.equal(text, "marriage, residence: I married him.\nabuse: He hit me.");
   assert.deepEqual(judgedParagraphsFor(text, "residence"), ["I married him."]);
   assert.deepEqual(judgedParagraphsFor(text, "abuse"), ["He hit me."]);
   assert.deepEqual(judgedParagraphsFor(text, "moral-character"), []);
@@ -82,7 +82,7 @@ test("the judge reads each drafted paragraph by its filing number with the eleme
 
 test("the stand-in hosted judge (canned answer, not a model) quotes a paragraph that supports each element, and fails an element with none", () => {
   const sample = judgeCoverage.sample!;
-  const prompt = `Checklist:\n- marriage: Marriage (x)\n- residence: Residence (y)\n\nDraft:\n¶2 [marriage]: I married [PERSON_2] in [DATE_1].\n\nSources:\n[c1] (a p.1)\n\n${sample.promptMarker}:`;
+  const prompt = `Checklist:\n- marriage: Marriage (x)\n- residence: Residence (y)\n\nDraft:\nmarriage: I married [PERSON_2] in [DATE_1].\n\nSources:\n[c1] (a p.1)\n\n${sample.promptMarker}:`;
   const answer = JSON.parse(typeof sample.answer === "string" ? sample.answer : sample.answer(prompt));
   assert.equal(answer.elements.marriage.pass, true);
   assert.ok(quotesDraft(answer.elements.marriage.reason, "I married [PERSON_2] in [DATE_1]."));
