@@ -78,9 +78,7 @@ export function uncoveredElements(
  */
 export function judgeDraftText(draft: Pick<Draft, "paragraphs">): string {
   const numbers = filingNumbers(draft);
-  return draft.paragraphs
-    .flatMap((p, i) => (numbers[i] === undefined ? [] : [`${supportsOf(p).join(", ")}: ${p.text}`]))
-    .join("\n");
+  return draft.paragraphs.flatMap((p, i) => (numbers[i] === undefined ? [] : [`${supportsOf(p).join(", ")}: ${p.text}`])).join("\n");
 }
 
 /** The texts of the {@link judgeDraftText} lines whose paragraph supports an element. */
