@@ -25,17 +25,23 @@ export const storySpec = (p: StoryParagraph): ParagraphSpec => ({
 
 /**
  * The draft's paragraphs: the story, then one paragraph per element it leaves out. The story
- * takes at most as many paragraphs as the elements it supports (one model call each: the
- * stage's budget never holds more calls than a paragraph per element).
+ * tells only facts that cite a chunk of the case (`sourceOrder` gives its place; undefined: not
+ * in the index, as a model's "none" when no source fit its prompt): a fact that cites nothing
+ * is no evidence to tell, and the review lists it among the facts to confirm. The story takes at
+ * most as many paragraphs as the elements it supports (one model call each: the stage's budget
+ * never holds more calls than a paragraph per element).
  */
 export function draftParagraphs(
   facts: Array<{ element: string; statement: string; source: string; date: string }>,
   elements: LegalElement[],
-  sourceOrder: (chunkId: string) => number,
+  sourceOrder: (chunkId: string) => number | undefined,
 ): { story: StoryParagraph[]; paragraphs: ParagraphSpec[] } {
   const ids = elements.map((e) => e.id);
-  const withFacts = ids.filter((id) => facts.some((f) => f.element === id));
-  const story = withFacts.length ? planStory(facts, { elements: ids, sourceOrder, maxParagraphs: withFacts.length }) : [];
+  const sourced = facts.filter((f) => sourceOrder(f.source) !== undefined);
+  const withFacts = ids.filter((id) => sourced.some((f) => f.element === id));
+  const story = withFacts.length
+    ? planStory(sourced, { elements: ids, sourceOrder: (id) => sourceOrder(id)!, maxParagraphs: withFacts.length })
+    : [];
   const supported = new Set(story.flatMap((p) => p.supports));
   return {
     story,
@@ -54,7 +60,7 @@ export const draftDeclaration = gpuStageModule({
   async plan(ctx) {
     const facts = ctx.input.factsKey ? await extractFacts.readOutput(ctx.store, ctx.input.factsKey) : { facts: [] };
     const position = new Map(ctx.index.chunks.map((c, i) => [c.id, i]));
-    const { story, paragraphs } = draftParagraphs(facts.facts, ctx.elements, (id) => position.get(id) ?? Number.MAX_SAFE_INTEGER);
+    const { story, paragraphs } = draftParagraphs(facts.facts, ctx.elements, (id) => position.get(id));
     const titles = new Map(ctx.elements.map((e) => [e.id, e.title]));
     const factLine = (f: { date: string; statement: string; source: string; element: string }) =>
       `- ${f.date}: ${f.statement} (${f.element}) [${f.source}]`;

@@ -144,16 +144,19 @@ test("more incidents than the budget: dates coarsened to months, then years, the
   );
 });
 
-test("the draft's paragraphs: the story, then a paragraph for each element no fact supports, in the checklist's order", () => {
+test("the draft's paragraphs: the story of the facts that cite a chunk of the case, then a paragraph for each element no such fact supports, in the checklist's order", () => {
   const vawa = elementsFor("VAWA");
+  // A chunk of the case has a place; "none" (no source fit the model's prompt) has none.
+  const inCase = (id: string) => (id === "none" ? undefined : order(id));
   const { story, paragraphs } = draftParagraphs(
     [
       fact("abuse", "[PERSON_2] pushed me", "[DOCUMENT_1]#p2-1", "2021-03-14"),
       fact("relationship", "we married", "[DOCUMENT_1]#p1-1", "2016"),
       fact("abuse", "he took my passport", "[DOCUMENT_1]#p2-2"),
+      fact("residence", "we lived together", "none", "2017"),
     ],
     vawa,
-    order,
+    inCase,
   );
   assert.equal(story.length, 2);
   const rest = vawa.filter((e) => !["relationship", "abuse"].includes(e.id));
@@ -166,10 +169,10 @@ test("the draft's paragraphs: the story, then a paragraph for each element no fa
   assert.equal(paragraphs[1]!.undatedFacts, 1);
   // The story never takes more model calls than the elements it supports.
   const many = Array.from({ length: 9 }, (_, i) => fact("abuse", `incident ${i}`, `[DOCUMENT_1]#p${i + 1}-1`, `20${10 + i}-01-01`));
-  assert.ok(draftParagraphs(many, vawa, order).story.length <= 2);
+  assert.ok(draftParagraphs(many, vawa, inCase).story.length <= 2);
   // No facts at all: a paragraph per element, as before the story.
   assert.deepEqual(
-    draftParagraphs([], vawa, order).paragraphs.map((p) => p.key),
+    draftParagraphs([], vawa, inCase).paragraphs.map((p) => p.key),
     vawa.map((e) => e.id),
   );
 });
