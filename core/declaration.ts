@@ -1,6 +1,6 @@
 /**
- * A draft declaration as data (paragraphs per legal element, each with the chunks it
- * drew on) and its Markdown rendering. The worker writes the data; Reinject renders it
+ * A draft declaration as data (paragraphs in the order things happened, each with the legal
+ * elements it supports and the chunks it drew on) and its Markdown rendering. The worker writes the data; Reinject renders it
  * after the placeholders are back to real values.
  */
 import type { CaseType } from "./case-file.ts";
@@ -14,8 +14,21 @@ export interface DraftSentence {
 }
 
 export interface DraftParagraph {
+  /**
+   * The paragraph's key, stable across rounds (locks, the attorney's notes, the translation, the
+   * flags and the redline find the paragraph by it): an incident's or period's key (`story-2`,
+   * core/story.ts), or the element's id for a paragraph written for one element no extracted fact
+   * placed in the story (and in drafts made before the story, one paragraph per element).
+   */
   element: string;
+  /** Its heading in the review rendition: the incident's date or the period, or the element's title. */
   title: string;
+  /** The legal elements (ids) the paragraph supports; absent in drafts made before the story: `[element]`. */
+  supports?: string[];
+  /** The ISO date or period it tells ("2021-03", "2018/2023"), or "undated"; absent for a paragraph written for one element. */
+  period?: string;
+  /** How many of its facts had no date and were placed by their source's order (the attorney checks where they fall). */
+  undatedFacts?: number;
   /** The sentences' texts joined: what every reader of a paragraph reads. */
   text: string;
   /**
@@ -115,6 +128,9 @@ export function openingParagraph(caseType: CaseType, options: { informationAndBe
 /** The opening paragraph's heading where the review rendition and the review document give one. */
 export const openingHeading = "The declarant";
 
+/** The legal elements a paragraph supports (a draft made before the story: the one it was written for). */
+export const supportsOf = (p: Pick<DraftParagraph, "element" | "supports">): string[] => p.supports ?? [p.element];
+
 /** A paragraph's text as every reader reads it (its sentences joined, for a draft that kept only sentences). */
 export const paragraphText = (p: Pick<DraftParagraph, "text" | "sentences">): string =>
   p.text.trim() || (p.sentences ?? []).map((s) => s.text.trim()).join(" ");
@@ -128,6 +144,13 @@ export const paragraphText = (p: Pick<DraftParagraph, "text" | "sentences">): st
 export function filingNumbers(draft: Pick<Draft, "paragraphs">): Array<number | undefined> {
   let next = 2;
   return draft.paragraphs.map((p) => (paragraphText(p) ? next++ : undefined));
+}
+
+/** A paragraph named by its key as the attorney reads it: "paragraph 3" (its filing number), or its key when it has none. */
+export function paragraphLabel(draft: Pick<Draft, "paragraphs">, key: string): string {
+  const i = draft.paragraphs.findIndex((p) => p.element === key);
+  const number = i < 0 ? undefined : filingNumbers(draft)[i];
+  return number === undefined ? key : `paragraph ${number}`;
 }
 
 /** What else picks a document's wording besides its draft, review status and rendition. */

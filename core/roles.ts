@@ -5,7 +5,7 @@
  * carries it, and {@link checkPlaceholders} reads a draft against it before anything else runs,
  * so a swapped or invented placeholder goes back to rewrite instead of failing at Reinject.
  */
-import type { Draft } from "./declaration.ts";
+import { type Draft, supportsOf } from "./declaration.ts";
 
 export interface RoleLegend {
   declarant: string;
@@ -52,6 +52,14 @@ export const elementRoles: Record<string, { requires: RoleKind[]; actor?: RoleKi
   "force-fraud-coercion": { requires: ["trafficker"], actor: "trafficker" },
 };
 
+/** What a paragraph supporting these elements needs of the roles: every role any of them requires, and an actor if one names it. */
+export function paragraphRoles(elements: string[]): { requires: RoleKind[]; actor?: RoleKind } | undefined {
+  const each = elements.flatMap((e) => (elementRoles[e] ? [elementRoles[e]!] : []));
+  if (!each.length) return undefined;
+  const actor = each.find((n) => n.actor)?.actor;
+  return { requires: [...new Set(each.flatMap((n) => n.requires))], ...(actor ? { actor } : {}) };
+}
+
 /** Verbs of harm: the actor is their subject, never their object. */
 const harmVerbs =
   "hit|hits|hitting|pushed|pushes|shoved|beat|beats|beaten|abused|abuses|abusing|threatened|threatens|choked|chokes|slapped|slaps|kicked|kicks|hurt|hurts|insulted|insults|controlled|controls|isolated|isolates|raped|strangled|punched|punches|assaulted|recruited|recruits|trafficked|forced|forces|coerced|locked|exploited|confined|deceived|tricked";
@@ -97,7 +105,8 @@ export function checkPlaceholders(draft: Draft, legend: RoleLegend): Placeholder
       }
       seen.add(written);
     }
-    const needs = elementRoles[p.element];
+    // What the paragraph's elements need of the roles, together (a story paragraph supports several).
+    const needs = paragraphRoles(supportsOf(p));
     if (!needs || !text.trim()) continue;
     for (const kind of needs.requires) {
       const holders = legend.parties.filter((x) => roleKind(x.role) === kind).map((x) => x.placeholder);

@@ -19,9 +19,10 @@
  */
 import type { SourceDocument } from "../core/case-documents.ts";
 import { privateKeyOf } from "../core/case-file.ts";
-import { type Draft, filingNumbers, openingHeading, paragraphText, type ReviewStatus } from "../core/declaration.ts";
+import { type Draft, filingNumbers, openingHeading, paragraphText, type ReviewStatus, supportsOf } from "../core/declaration.ts";
 import type { LegalElement } from "../core/legal-elements.ts";
 import type { RoleLegend } from "../core/roles.ts";
+import { periodLabel, undatedPeriod } from "../core/story.ts";
 import { type Contradiction, findContradictions } from "./review/contradictions.ts";
 import { type ExtractedFact, type FactToConfirm, factsToConfirm } from "./review/facts-to-confirm.ts";
 import { documentOnlySentences } from "./review/personal-knowledge.ts";
@@ -54,13 +55,20 @@ export interface ReviewQuote {
 export interface ReviewParagraph {
   /** The paragraph's number in the filing version (¶1: the opening paragraph, who the declarant is). */
   number: number;
-  /** The element it is written for; "" for the opening paragraph. */
+  /** The draft paragraph's key (an incident or period, or the element it is written for); "" for the opening paragraph. */
   element: string;
   heading: string;
-  /** The provision the element rests on. */
+  /** The provisions of the elements it supports, "; "-joined ("" for the opening paragraph). */
   citation: string;
   /** The elements the paragraph supports, each with its provision ("Battery or extreme cruelty (INA …)"); none for the opening paragraph. */
   supports: string[];
+  /**
+   * When it happened, as the story placed it: "March 2021", "2018 to 2023", with how many facts
+   * were undated and placed by their source's order; or that its place in time is not known (a
+   * paragraph written for one element no dated fact supports). Absent for the opening paragraph
+   * and drafts made before the story.
+   */
+  when?: string;
   /** The paragraph in each version, in `versions` order. */
   texts: string[];
   /** "Exhibit A, p. 2" for each page it cites. */
@@ -206,14 +214,19 @@ export function buildReviewDocument({
         interviewSentences.push({ paragraph: number, sentence: i + 1, text: s.text.trim(), sources: exhibitsOf(onInterview) });
     }
     const exhibits = cited ? [...new Set(cited.flatMap((s) => s.exhibits))] : exhibitsOf(p.sources);
-    const citation = citationOf.get(p.element) ?? "";
+    const supported = supportsOf(p);
+    const when = whenLine(p);
     return [
       {
         number,
         element: p.element,
         heading: p.title,
-        citation,
-        supports: [`${titleOf.get(p.element) ?? p.title}${citation ? ` (${citation})` : ""}`],
+        citation: [...new Set(supported.flatMap((id) => (citationOf.get(id) ? [citationOf.get(id)!] : [])))].join("; "),
+        supports: supported.map((id) => {
+          const citation = citationOf.get(id);
+          return `${titleOf.get(id) ?? (supported.length === 1 ? p.title : id)}${citation ? ` (${citation})` : ""}`;
+        }),
+        ...(when ? { when } : {}),
         texts: [paragraphText(p)],
         exhibits,
         unsupported: flagged,
@@ -254,10 +267,13 @@ export function buildReviewDocument({
     contradictions: found,
     exhibitOf,
   });
-  const written = new Set(draft.paragraphs.filter((p) => paragraphText(p)).map((p) => p.element));
+  // An element is drafted when a paragraph with text supports it.
+  const written = new Set(draft.paragraphs.filter((p) => paragraphText(p)).flatMap(supportsOf));
   const judgedNotCovered = Array.isArray(score?.uncovered)
     ? (score.uncovered as Array<{ element: string; title?: string; reason: string }>).filter((u) => written.has(u.element))
     : [];
+  const supportingNumbers = (element: string) =>
+    draft.paragraphs.flatMap((p, i) => (numbers[i] !== undefined && supportsOf(p).includes(element) ? [numbers[i]!] : []));
   return {
     title: "Review of the draft declaration",
     review,
@@ -268,8 +284,9 @@ export function buildReviewDocument({
     placeholderProblems,
     elementsNotDrafted: elements.filter((e) => !written.has(e.id)).map((e) => `${e.title} (${e.citation})`),
     elementsJudgedNotCovered: judgedNotCovered.map((u) => {
-      const paragraph = paragraphs.find((p) => p.element === u.element)?.number;
-      return `${u.title ?? titleOf.get(u.element) ?? u.element}${paragraph ? ` (paragraph ${paragraph})` : ""}: ${u.reason}`;
+      const at = supportingNumbers(u.element);
+      const where = at.length ? ` (${at.length === 1 ? "paragraph" : "paragraphs"} ${at.join(", ")})` : "";
+      return `${u.title ?? titleOf.get(u.element) ?? u.element}${where}: ${u.reason}`;
     }),
     documentsNeverCited: sources.neverCited(),
     factsToConfirm: [...toConfirm, ...fromDocuments],
@@ -283,6 +300,21 @@ export function buildReviewDocument({
     notChecked: ["contradictions other than an accidental against an inflicted cause of the same injury or a differently dated injury"],
     ...(changes ? { changes } : {}),
   };
+}
+
+/**
+ * When a paragraph happened, as the review document says it: its date or period and how many of
+ * its facts were placed by their source's order (the attorney checks those); for a paragraph
+ * written for one element outside the story, that its place in time is not known.
+ */
+export function whenLine(p: Draft["paragraphs"][number]): string | undefined {
+  if (p.period === undefined) return p.supports ? "Place in time not known: no extracted fact supports this element" : undefined;
+  if (p.period === undatedPeriod)
+    return `Undated: ${p.undatedFacts ?? 0} fact${p.undatedFacts === 1 ? "" : "s"} no source dates, told last in ${p.undatedFacts === 1 ? "its source's" : "their sources'"} order: check where ${p.undatedFacts === 1 ? "it falls" : "they fall"}`;
+  const placed = p.undatedFacts
+    ? `; ${p.undatedFacts} undated fact${p.undatedFacts === 1 ? "" : "s"} placed by ${p.undatedFacts === 1 ? "its" : "their"} source's order: check where ${p.undatedFacts === 1 ? "it falls" : "they fall"}`
+    : "";
+  return `${periodLabel(p.period)}${placed}`;
 }
 
 /** The legend's people: the declarant first, then each party as case.json gives them. */

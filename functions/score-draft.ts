@@ -8,7 +8,7 @@
  *   value = base                                (no vectors: the report says why)
  */
 import { type BlobStore, blobStore, getJson, openBlobStore, putJson } from "../core/blob-store.ts";
-import type { Draft } from "../core/declaration.ts";
+import { type Draft, paragraphLabel } from "../core/declaration.ts";
 import { InvalidInputError } from "../core/errors.ts";
 import { caseElements } from "../core/legal-elements.ts";
 import { log } from "../core/log.ts";
@@ -176,7 +176,7 @@ export async function scoreDraft(event: ScoreEvent, store: BlobStore = blobStore
   // Name what the rewrites left (placeholders, element ids and kinds: no value), for the banner.
   if (state.placeholders?.problems) {
     const check = await getJson<{ problems: PlaceholderProblem[] }>(store, state.placeholders.checkKey);
-    failures.push(...check.problems.slice(0, 5).map((p) => `${p.element}: ${p.detail}`));
+    failures.push(...check.problems.slice(0, 5).map((p) => `${paragraphLabel(draft, p.element)}: ${p.detail}`));
   }
   const sentenceScores = sentences.map((s) => ({
     i: s.i,

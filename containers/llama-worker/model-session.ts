@@ -55,6 +55,12 @@ export interface GenerateOptions {
   format?: PromptFormat;
   /** Called as the prompt is evaluated, in slices: a long prompt is progress, not a stall. */
   onPromptProgress?: (evaluated: number, total: number) => void;
+  /**
+   * End the answer where the model starts repeating itself and report it (`repeated`), rather
+   * than fail with Affiant.GenerationRunaway: for a caller that keeps only the complete items
+   * of a list (json-cut.ts). An injected fault always fails. Default: false.
+   */
+  stopOnRepeat?: boolean;
 }
 
 /** Prompt tokens evaluated between progress reports. */
@@ -72,6 +78,8 @@ export interface GenerationResult {
   genMs: number;
   /** True when the output budget ended the text, not the model. */
   hitBudget: boolean;
+  /** True when the model repeated itself and `stopOnRepeat` ended the text there. */
+  repeated: boolean;
 }
 
 export interface LoadOptions {
@@ -218,6 +226,7 @@ export class ModelSession {
       const out: Token[] = [];
       let firstTokenAt = 0;
       let hitBudget = false;
+      let repeated = false;
       let stoppedByTrigger = false;
       // JSON grammars end with a stop trigger (blank lines); chat templates with an end marker.
       const stopTriggers = [...(grammar?.stopGenerationTriggers ?? []).map(triggerText), ...format.stopTriggers].filter(
@@ -267,6 +276,10 @@ export class ModelSession {
           break;
         }
         if (repeatsItself(out, { isFiller })) {
+          if (options.stopOnRepeat && !options.fault) {
+            repeated = true;
+            break;
+          }
           throw new GenerationRunawayError(`${this.stage}: ${this.modelId} is repeating itself after ${out.length} tokens`, {
             state: this.stage,
             model: this.modelId,
@@ -291,6 +304,7 @@ export class ModelSession {
         promptMs: firstTokenAt - started,
         genMs: ended - firstTokenAt,
         hitBudget,
+        repeated,
       };
     } finally {
       await sequence.clearHistory();

@@ -7,6 +7,7 @@
 import { openBlobStore } from "../../core/blob-store.ts";
 import { config } from "../../core/config.ts";
 import { GenerationRunawayError, InvalidInputError } from "../../core/errors.ts";
+import { log } from "../../core/log.ts";
 import { loadRegistry, modelEntry, modelFilePath, stageEntry } from "../../core/registry.ts";
 import { recordStageCost, stageMetrics } from "../../core/stages/metrics.ts";
 import { planStage, type StageJob } from "../../core/stages/plan-stage.ts";
@@ -16,6 +17,7 @@ import type { GpuStage } from "../../core/state-names.ts";
 import type { TaskChannel } from "./channel.ts";
 import { contextMargin, planModel, sizeContext } from "./context-plan.ts";
 import { heartbeater } from "./heartbeat.ts";
+import { cutAfterLastItem } from "./json-cut.ts";
 import { deadlineFromEnv, type Lifeline } from "./lifeline.ts";
 import { ModelSession, openLlama } from "./model-session.ts";
 import { loadTokenizer, type PromptFormat } from "./prompt-format.ts";
@@ -150,6 +152,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
           grammar,
           fault,
           format,
+          stopOnRepeat: call.cutAtLastItem === true,
           onPromptProgress: (evaluated) => {
             watchdog.feed();
             heartbeats.update({ phase: "prompt", tokens: tokensOut, tokensPerSecond: 0, promptTokens: evaluated });
@@ -164,13 +167,34 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
         // A generation that threw must not leave its watchdog to fire later.
         watchdog.stop();
       }
-      if (call.schema && result.hitBudget) {
+      let text = result.text;
+      // A list of items that each stand alone keeps the items completed before a repetition or the cap.
+      const cut = call.cutAtLastItem && (result.repeated || result.hitBudget) ? cutAfterLastItem(text) : undefined;
+      if (cut !== undefined) {
+        log("warn", "worker.answer_cut", {
+          stage,
+          model: modelId,
+          call: call.id,
+          reason: result.repeated ? "repeating itself" : "token cap",
+          tokens: result.tokens.length,
+          keptChars: cut.length,
+        });
+        text = cut;
+      } else if (result.repeated) {
+        throw new GenerationRunawayError(
+          `${stage}: ${modelId} is repeating itself after ${result.tokens.length} tokens, with no complete item before it`,
+          {
+            state: stage,
+            model: modelId,
+          },
+        );
+      } else if (call.schema && result.hitBudget) {
         throw new GenerationRunawayError(`${stage}: ${modelId} reached its ${call.maxTokens}-token cap before finishing its JSON`, {
           state: stage,
           model: modelId,
         });
       }
-      outputs.push(result.text);
+      outputs.push(text);
       tokensIn += result.promptTokens;
       tokensOut += result.tokens.length;
       thoughtTokens += result.thoughtTokens;

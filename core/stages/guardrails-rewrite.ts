@@ -1,16 +1,19 @@
 /**
  * GuardrailsRewrite: each paragraph of the draft rewritten with the judges' reasons and the
- * placeholder check's findings, when the score or CheckPlaceholders asks. Each prompt names the
+ * placeholder check's findings, when the score or CheckPlaceholders asks. The draft keeps its
+ * paragraphs (the story's incidents and periods, in their order, each with the elements it
+ * supports): an element the coverage judge found wanting reaches every paragraph that supports
+ * it. Each prompt names the
  * paragraph by the filing version's number, which the attorney's notes use. Within an attorney's
  * review round only the paragraphs the notes name are rewritten (each with its own note), and
  * a paragraph locked as verified never is: those are kept byte for byte (core/review-paragraphs.ts).
  */
 import { getJson } from "../blob-store.ts";
-import { filingNumbers } from "../declaration.ts";
+import { filingNumbers, supportsOf } from "../declaration.ts";
 import { keptByScope, readRewriteScope } from "../review-paragraphs.ts";
 import { checkPlaceholders, describeProblems } from "../roles.ts";
 import { type JudgeReport, readJudgeOutput, uncoveredElements } from "./judge.ts";
-import { paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
+import { elementParagraph, type ParagraphSpec, paragraphOutputSchema, paragraphSample, planParagraphs } from "./paragraphs.ts";
 import { readDraft } from "./plan-context.ts";
 import { renderTemplate } from "./prompts.ts";
 import { gpuStageModule } from "./stage.ts";
@@ -31,44 +34,52 @@ export const guardrailsRewrite = gpuStageModule({
     const verdicts: JudgeReport[] = [];
     for (const key of input.judgeKeys ?? []) verdicts.push(await readJudgeOutput(store, key));
     const reasons = verdicts.map((v) => v.reasons).join(" / ");
-    // The placeholder check's findings on the previous draft, per element: the first thing to fix.
+    // The placeholder check's findings on the previous draft, per paragraph: the first thing to fix.
     const problems = previous && ctx.legend ? checkPlaceholders(previous, ctx.legend) : [];
     // Score's record of this round, when the judges ran (a rewrite CheckPlaceholders asked for
-    // comes before them): the sentences its sources did not support, per element.
+    // comes before them): the sentences its sources did not support, per paragraph.
     const scoreKey = `${input.runKey}/score-r${input.round}.json`;
     const score = (await store.exists(scoreKey))
       ? await getJson<{ unsupported?: Array<{ element: string; sentence: number; text: string }> }>(store, scoreKey)
       : undefined;
-    const unsupported = (element: string) =>
+    const unsupported = (key: string) =>
       (score?.unsupported ?? [])
-        .filter((u) => u.element === element && typeof u.text === "string")
+        .filter((u) => u.element === key && typeof u.text === "string")
         .map((u) => `sentence ${u.sentence + 1} "${u.text}" is not supported by the sources it cites`)
         .join("; ");
-    // The previous draft's order (chronological, from Draft); elements it lacks after.
-    const position = (id: string) => {
-      const i = previous?.paragraphs.findIndex((p) => p.element === id) ?? -1;
-      return i < 0 ? ctx.elements.length : i;
-    };
-    const elements = [...ctx.elements].sort((a, b) => position(a.id) - position(b.id));
+    // The previous draft's paragraphs in its order; an element no paragraph of it supports gets one after.
+    const paragraphs: ParagraphSpec[] = (previous?.paragraphs ?? []).map((p) => ({
+      key: p.element,
+      title: p.title,
+      supports: supportsOf(p),
+      ...(p.period !== undefined ? { period: p.period } : {}),
+      ...(p.undatedFacts ? { undatedFacts: p.undatedFacts } : {}),
+      // A story paragraph keeps drawing on the sources it told; an element's paragraph ranks by its element, as it was drafted.
+      cites: p.period !== undefined ? p.sources : [],
+    }));
+    const supported = new Set(paragraphs.flatMap((p) => p.supports));
+    paragraphs.push(...ctx.elements.filter((e) => !supported.has(e.id)).map(elementParagraph));
+    const titles = new Map(ctx.elements.map((e) => [e.id, e.title]));
     // The filing version's paragraph numbers, which the attorney's notes use ("paragraph 3: …").
     const numbers = previous ? filingNumbers(previous) : [];
-    const numberOf = (id: string) => numbers[previous?.paragraphs.findIndex((p) => p.element === id) ?? -1];
+    const numberOf = (key: string) => numbers[previous?.paragraphs.findIndex((p) => p.element === key) ?? -1];
     const scope = await readRewriteScope(store, input.runKey);
     const attorneyNote = (element: string) => scope?.rewrite?.find((r) => r.element === element)?.note;
     return planParagraphs(ctx, {
       round: input.round + 1,
-      elements,
-      keep: (element) => (keptByScope(scope, element.id) ? previous?.paragraphs.find((p) => p.element === element.id) : undefined),
-      render: (element, sources) => {
-        const paragraph = previous?.paragraphs.find((p) => p.element === element.id)?.text ?? "";
-        const elementProblems = describeProblems(problems.filter((x) => x.element === element.id));
-        const notSupported = unsupported(element.id);
+      paragraphs,
+      keep: (spec) => (keptByScope(scope, spec.key) ? previous?.paragraphs.find((p) => p.element === spec.key) : undefined),
+      render: (spec, sources) => {
+        const paragraph = previous?.paragraphs.find((p) => p.element === spec.key)?.text ?? "";
+        const elementProblems = describeProblems(problems.filter((x) => x.element === spec.key));
+        const notSupported = unsupported(spec.key);
+        // Each element this paragraph supports that the judge found wanting, named by its title.
         const notCovered = verdicts
           .flatMap((v) => uncoveredElements(v, previous))
-          .filter((u) => u.element === element.id)
-          .map((u) => `Not covered: ${u.reason}`)
+          .filter((u) => spec.supports.includes(u.element))
+          .map((u) => `Not covered: ${spec.supports.length > 1 ? `${titles.get(u.element) ?? u.element}: ` : ""}${u.reason}`)
           .join("; ");
-        const note = attorneyNote(element.id);
+        const note = attorneyNote(spec.key);
         const said = [
           note && `Attorney's note on this paragraph: ${note}`,
           elementProblems && `Placeholders: ${elementProblems}`,
@@ -78,9 +89,12 @@ export const guardrailsRewrite = gpuStageModule({
         ]
           .filter(Boolean)
           .join(" / ");
-        const number = numberOf(element.id);
+        const number = numberOf(spec.key);
+        // A story paragraph: its date or period and the elements it shows; an element's paragraph: the element.
+        const shows =
+          spec.period !== undefined ? `${spec.title}, showing ${spec.supports.map((id) => titles.get(id) ?? id).join("; ")}` : spec.title;
         return renderTemplate("rewrite-paragraph", {
-          element: number !== undefined ? `${element.title} (paragraph ${number} of the declaration)` : element.title,
+          element: number !== undefined ? `${shows} (paragraph ${number} of the declaration)` : shows,
           reasons: said || "(none)",
           roles: ctx.roles,
           paragraph: paragraph || "(empty)",

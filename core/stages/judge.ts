@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { type BlobStore, getJson, putJson } from "../blob-store.ts";
-import type { Draft } from "../declaration.ts";
+import { type Draft, filingNumbers, supportsOf } from "../declaration.ts";
 import { InvalidInputError, InvalidModelOutputError } from "../errors.ts";
 import { centroid } from "../vectors.ts";
 import { parseJson, readDraft } from "./plan-context.ts";
@@ -45,21 +45,47 @@ export function quotesDraft(reason: string, draftText: string): boolean {
 
 /**
  * The elements a checklist verdict failed, each with its reason (for the gate and the
- * rewrite). Given the draft, a pass counts only when its reason quotes the draft: the
- * checklist is the proof every element is covered, and a pass that points at nothing in the
- * draft proves nothing.
+ * rewrite). Given the draft, a pass counts only when its reason quotes a paragraph that
+ * supports the element (each paragraph carries the elements it supports): the checklist is
+ * the proof every element is covered, and a pass that points at nothing in the draft, or at a
+ * paragraph that does not claim the element, proves nothing for it.
  */
 export function uncoveredElements(
   verdict: JudgeOutput,
-  draft?: { paragraphs: ReadonlyArray<Pick<Draft["paragraphs"][number], "text">> },
+  draft?: { paragraphs: ReadonlyArray<Pick<Draft["paragraphs"][number], "text" | "element" | "supports">> },
 ): Array<{ element: string; reason: string }> {
   const draftText = draft?.paragraphs.map((p) => p.text).join("\n");
+  const supporting = (element: string) =>
+    (draft?.paragraphs ?? [])
+      .filter((p) => supportsOf(p).includes(element))
+      .map((p) => p.text)
+      .join("\n");
   return Object.entries(verdict.elements ?? {}).flatMap(([element, v]) => {
     if (!v.pass) return [{ element, reason: v.reason }];
-    if (draftText !== undefined && !quotesDraft(v.reason, draftText))
-      return [{ element, reason: `judged covered, but the reason quotes nothing the draft says` }];
+    if (draftText === undefined) return [];
+    if (!quotesDraft(v.reason, draftText)) return [{ element, reason: `judged covered, but the reason quotes nothing the draft says` }];
+    if (!quotesDraft(v.reason, supporting(element)))
+      return [{ element, reason: `judged covered, but the reason quotes no paragraph that supports it` }];
     return [];
   });
+}
+
+/**
+ * The draft as a judge reads it: a line per drafted paragraph, in the filing's order, led by
+ * the ids of the elements it supports ("abuse, residence: …"), so the checklist judge judges
+ * each element on the paragraphs that claim it. Ids, not titles or numbers: a small model's
+ * context cannot spare the tokens (a paragraph written for one element reads "abuse: …").
+ */
+export function judgeDraftText(draft: Pick<Draft, "paragraphs">): string {
+  const numbers = filingNumbers(draft);
+  return draft.paragraphs.flatMap((p, i) => (numbers[i] === undefined ? [] : [`${supportsOf(p).join(", ")}: ${p.text}`])).join("\n");
+}
+
+/** The texts of the {@link judgeDraftText} lines whose paragraph supports an element. */
+export function judgedParagraphsFor(draftText: string, element: string): string[] {
+  return [...draftText.matchAll(/^([a-z0-9-]+(?:, [a-z0-9-]+)*): (.*)$/gm)]
+    .filter((m) => m[1]!.split(", ").includes(element))
+    .map((m) => m[2]!);
 }
 
 export interface JudgeOptions {
@@ -89,15 +115,15 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
     sample: options.checklist
       ? {
           promptMarker: checklistMarker,
-          // Not a model: an element with a paragraph passes, quoting its first words from the
-          // prompt's draft; one without fails, saying so.
+          // Not a model: an element with a paragraph that supports it passes, quoting that
+          // paragraph's first words from the prompt's draft; one without fails, saying so.
           answer: (prompt: string) => {
             const ids = [...prompt.slice(prompt.indexOf("Checklist:"), prompt.indexOf("Draft:")).matchAll(/^- ([a-z0-9-]+): /gm)].map(
               (m) => m[1]!,
             );
             const draft = prompt.slice(prompt.indexOf("Draft:"), prompt.lastIndexOf("Sources:"));
             const verdict = (id: string) => {
-              const text = new RegExp(`^${id}: (.+)$`, "m").exec(draft)?.[1]?.trim();
+              const text = judgedParagraphsFor(draft, id)[0]?.trim();
               const words = text?.split(/\s+/).slice(0, 6).join(" ");
               return words && words.split(" ").length >= 3
                 ? { pass: true, reason: `the draft says "${words}"` }
@@ -115,8 +141,7 @@ export function judgeStage<const Name extends string>(name: Name, criterion: str
       const { input, store, index, vectors } = ctx;
       if (!input.draftKey) throw new InvalidInputError(`${ctx.stage} needs the draft (AFFIANT_DRAFT_KEY)`, { state: ctx.stage });
       const draft = await readDraft(store, input.draftKey);
-      // Element ids, not titles: the titles carry citations-length wording that a small context cannot spare.
-      const draftText = draft.paragraphs.map((p) => `${p.element}: ${p.text}`).join("\n");
+      const draftText = judgeDraftText(draft);
       // The draft itself was never embedded (that would need a second model here): the
       // vector side ranks by the centroid of the chunks the draft drew on.
       const position = new Map(index.chunks.map((c, i) => [c.id, i]));

@@ -1,6 +1,8 @@
 /**
- * The declaration, one model call per legal element: DraftDeclaration writes each paragraph
- * from the extracted facts, GuardrailsRewrite rewrites each with the judges' reasons. Each
+ * The declaration, one model call per paragraph: DraftDeclaration writes each paragraph of the
+ * story (an incident or period, core/story.ts) from its facts, GuardrailsRewrite rewrites each
+ * with the judges' reasons. A paragraph's prompt ranks first the chunks its facts cite, then the
+ * chunks the queries of the elements it supports find (fused by reciprocal rank). Each
  * answer is JSON, a list of sentences each citing the chunk ids it rests on (llama.cpp
  * decodes under a grammar whose `sources` enum is exactly the ids in that call's prompt;
  * hosted fallbacks get the schema and are checked after). Both store a Draft
@@ -10,19 +12,65 @@ import { z } from "zod";
 import { putJson } from "../blob-store.ts";
 import { type Draft, type DraftParagraph, renderDeclaration } from "../declaration.ts";
 import { CitationOutsidePromptError } from "../errors.ts";
-import type { LegalElement } from "../legal-elements.ts";
-import type { Chunk } from "../retrieval.ts";
+import { type Chunk, fuseReciprocalRanks } from "../retrieval.ts";
 import { type PlanContext, parseJson, type StageJob } from "./plan-context.ts";
+
+/** One paragraph to write: its key, heading and the elements it supports, and the chunks its prompt puts first. */
+export interface ParagraphSpec {
+  /** The draft paragraph's key ({@link DraftParagraph.element}). */
+  key: string;
+  title: string;
+  /** Element ids, the checklist's order. */
+  supports: string[];
+  period?: string;
+  undatedFacts?: number;
+  /** Chunk ids placed first in the prompt, in this order (the sources its facts cite); the ranked rest follow. */
+  cites: string[];
+}
 
 export interface ParagraphPlan {
   /** The paragraph's prompt, given the sources that fit. */
-  render(element: LegalElement, sources: string): string;
+  render(paragraph: ParagraphSpec, sources: string): string;
   /** The draft's round: 0 for the first draft, one more per rewrite. */
   round: number;
-  /** The paragraphs' order (the case's elements, in the order they happened); default: the checklist's. */
-  elements?: LegalElement[];
+  /** The paragraphs, in the draft's order. */
+  paragraphs: ParagraphSpec[];
   /** A paragraph to keep as it is (no model call; copied byte for byte), or undefined to write it. */
-  keep?(element: LegalElement): DraftParagraph | undefined;
+  keep?(paragraph: ParagraphSpec): DraftParagraph | undefined;
+}
+
+/** A paragraph written for one element alone (no fact placed it in the story; drafts made before the story). */
+export const elementParagraph = (e: { id: string; title: string }): ParagraphSpec => ({
+  key: e.id,
+  title: e.title,
+  supports: [e.id],
+  cites: [],
+});
+
+/** Reciprocal-rank constant for fusing the rankings of a paragraph's elements (the usual 60). */
+const fusionK = 60;
+
+/**
+ * The chunks for a paragraph's prompt, best first: the ones it cites, then those its elements'
+ * queries rank (one element: that ranking as it is; several: fused by reciprocal rank).
+ */
+export function rankForParagraph(ctx: Pick<PlanContext, "index" | "elements" | "rank" | "queryFor">, spec: ParagraphSpec): Chunk[] {
+  const byId = new Map(ctx.index.chunks.map((c) => [c.id, c]));
+  const elements = ctx.elements.filter((e) => spec.supports.includes(e.id));
+  const lists = elements.map((e) => ctx.rank(ctx.queryFor(e)));
+  const ranked =
+    lists.length === 0
+      ? ctx.index.chunks
+      : lists.length === 1
+        ? lists[0]!
+        : fuseReciprocalRanks(
+            lists.map((l) => l.map((c) => c.id)),
+            fusionK,
+            ctx.index.chunks.map((c) => c.id),
+          ).map((x) => byId.get(x.id)!);
+  const first = [...new Set(spec.cites)].flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
+  const firstIds = new Set(first.map((c) => c.id));
+  return [...first, ...ranked.filter((c) => !firstIds.has(c.id))];
 }
 
 /** A paragraph as the model answers it: sentences, each citing one or more chunk ids. */
@@ -93,8 +141,15 @@ export function paragraphSchema(ids: string[], maxTokens: number): object {
  * that was not in the prompt is an error naming the sentence (never silently accepted). The
  * citation line lists only the chunks the sentences cite.
  */
-export function paragraphFromOutput(stage: string, element: LegalElement, raw: string, picked: Chunk[]): DraftParagraph {
-  const empty = { element: element.id, title: element.title, text: "", sources: [], citations: [], sentences: [] };
+export function paragraphFromOutput(stage: string, spec: ParagraphSpec, raw: string, picked: Chunk[]): DraftParagraph {
+  const head = {
+    element: spec.key,
+    title: spec.title,
+    supports: spec.supports,
+    ...(spec.period !== undefined ? { period: spec.period } : {}),
+    ...(spec.undatedFacts ? { undatedFacts: spec.undatedFacts } : {}),
+  };
+  const empty = { ...head, text: "", sources: [], citations: [], sentences: [] };
   // Nothing fit in the prompt: nothing can be cited, so nothing is said.
   if (picked.length === 0) return empty;
   const output = parseJson(stage, raw, paragraphOutputSchema);
@@ -104,7 +159,7 @@ export function paragraphFromOutput(stage: string, element: LegalElement, raw: s
     // Ids only (redacted chunk ids), never the sentence's text.
     if (outside.length) {
       throw new CitationOutsidePromptError(
-        `${stage}: ${element.id} sentence ${i + 1} cites ${outside.join(", ")}, not among the ${picked.length} source(s) in its prompt`,
+        `${stage}: ${spec.key} sentence ${i + 1} cites ${outside.join(", ")}, not among the ${picked.length} source(s) in its prompt`,
         { state: stage },
       );
     }
@@ -112,8 +167,7 @@ export function paragraphFromOutput(stage: string, element: LegalElement, raw: s
   const sentences = output.sentences.map((s) => ({ text: s.text.replace(/\s+/g, " ").trim(), sources: [...new Set(s.sources)] }));
   const cited = picked.filter((c) => sentences.some((s) => s.sources.includes(c.id)));
   return {
-    element: element.id,
-    title: element.title,
+    ...head,
     text: sentences.map((s) => s.text).join(" "),
     sources: cited.map((c) => c.id),
     citations: cited.map((c) => `${c.file} p.${c.page}`),
@@ -123,25 +177,25 @@ export function paragraphFromOutput(stage: string, element: LegalElement, raw: s
 
 export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Promise<StageJob> {
   const { input } = ctx;
-  const elements = how.elements ?? ctx.elements;
+  const specs = how.paragraphs;
   const kept = new Map<string, DraftParagraph>();
-  for (const e of elements) {
-    const paragraph = how.keep?.(e);
-    if (paragraph) kept.set(e.id, paragraph);
+  for (const spec of specs) {
+    const paragraph = how.keep?.(spec);
+    if (paragraph) kept.set(spec.key, paragraph);
   }
-  const written = elements.filter((e) => !kept.has(e.id));
+  const written = specs.filter((spec) => !kept.has(spec.key));
   // The stage's output budget shared by its paragraphs, but never less than one sentence's JSON.
   const perCall = Math.min(ctx.maxTokens, Math.max(minCallTokens, Math.floor(ctx.maxTokens / Math.max(1, written.length))));
-  const plans: Array<{ element: LegalElement; prompt: string; picked: Chunk[]; omitted: number }> = [];
-  for (const element of written) {
+  const plans: Array<{ spec: ParagraphSpec; prompt: string; picked: Chunk[]; omitted: number }> = [];
+  for (const spec of written) {
     plans.push({
-      element,
-      ...(await ctx.fit((sources) => how.render(element, sources), ctx.rank(ctx.queryFor(element)), ctx.budgetFor(perCall))),
+      spec,
+      ...(await ctx.fit((sources) => how.render(spec, sources), rankForParagraph(ctx, spec), ctx.budgetFor(perCall))),
     });
   }
   return {
     calls: plans.map((p) => ({
-      id: p.element.id,
+      id: p.spec.key,
       prompt: p.prompt,
       maxTokens: perCall,
       schema: paragraphSchema(
@@ -152,11 +206,11 @@ export async function planParagraphs(ctx: PlanContext, how: ParagraphPlan): Prom
       chunksOmitted: p.omitted,
     })),
     finish: async (outputs) => {
-      const fresh = new Map(plans.map((p, i) => [p.element.id, paragraphFromOutput(ctx.stage, p.element, outputs[i] ?? "", p.picked)]));
+      const fresh = new Map(plans.map((p, i) => [p.spec.key, paragraphFromOutput(ctx.stage, p.spec, outputs[i] ?? "", p.picked)]));
       const draft: Draft = {
         caseType: input.caseType,
         round: how.round,
-        paragraphs: elements.map((e) => kept.get(e.id) ?? fresh.get(e.id)!),
+        paragraphs: specs.map((spec) => kept.get(spec.key) ?? fresh.get(spec.key)!),
       };
       const key = `${input.runKey}/draft-${how.round}.json`;
       await putJson(ctx.store, key, draft);

@@ -21,6 +21,12 @@ export interface ModelCall {
   schema?: object;
   chunksUsed: number;
   chunksOmitted: number;
+  /**
+   * The answer is a list whose complete items each stand alone (facts): a model that repeats
+   * itself, or reaches the token cap mid-item, keeps the items it completed before that
+   * instead of failing the stage (containers/llama-worker/json-cut.ts). Default: false.
+   */
+  cutAtLastItem?: boolean;
 }
 
 export interface StageJob {

@@ -7,6 +7,7 @@
 import { getJson, putJson } from "../blob-store.ts";
 import { InvalidInputError } from "../errors.ts";
 import { caseElements } from "../legal-elements.ts";
+import { periodLabel } from "../story.ts";
 import { assertTranslatedPlaceholders, checkTranslatedPlaceholders, paragraphsToTranslate, type Translation } from "../translation.ts";
 import { readDraft, tidyParagraph } from "./plan-context.ts";
 import { renderTemplate } from "./prompts.ts";
@@ -60,7 +61,11 @@ export const translateDeclaration = gpuStageModule({
           round: draft.round,
           paragraphs: paragraphs.map((p, i) => ({
             element: p.element,
-            title: titlesEs.get(p.element) ?? draft.paragraphs[i]!.title,
+            // A story paragraph is headed by its date or period, in Spanish; an element's paragraph by the element's Spanish title.
+            title:
+              draft.paragraphs[i]!.period !== undefined
+                ? periodLabel(draft.paragraphs[i]!.period!, "es")
+                : (titlesEs.get(p.element) ?? draft.paragraphs[i]!.title),
             text: translated.get(p.element) ?? "",
             missingPlaceholders: checked[i]!.check.missing,
           })),

@@ -82,6 +82,7 @@ export async function renderReviewDocx(doc: ReviewDocument): Promise<Buffer> {
     children.push(
       heading(`${p.number}. ${p.heading}`),
       text(supportsLine(p), { italics: true, size: 20 }),
+      ...(p.when ? [text(`When: ${p.when}`, { italics: true, size: 20 })] : []),
       versionsTable(doc.versions, p.texts),
     );
     children.push(text(`Cites: ${p.exhibits.join("; ") || "no exhibit"}`, { size: 20 }));

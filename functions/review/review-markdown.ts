@@ -34,7 +34,7 @@ export function renderReviewMarkdown(doc: ReviewDocument): string {
   lines.push("## Who is who", "", ...list(doc.roles.map(roleLine), "no roles recorded"), "");
   lines.push("_Paragraph numbers are the filing version's._", "");
   for (const p of doc.paragraphs) {
-    lines.push(`## ${p.number}. ${p.heading}`, "", `_${supportsLine(p)}_`, "");
+    lines.push(`## ${p.number}. ${p.heading}`, "", `_${supportsLine(p)}_`, "", ...(p.when ? [`_When: ${p.when}_`, ""] : []));
     if (doc.versions.length === 1) lines.push(p.texts[0] || "_(nothing drafted)_", "");
     // More than one version (a translation): side by side, a column each.
     else

@@ -117,7 +117,7 @@ test("the viewer's review form and review document: the document (paragraphs, fa
     await page.click("#review-document-show");
     await page.waitForSelector("#review-document #review-paragraphs article.review-paragraph");
     assert.equal(await page.locator("#review-document article.review-paragraph").count(), doc.paragraphs.length);
-    assert.ok(doc.paragraphs.length >= 5, `a paragraph per element: ${doc.paragraphs.length}`);
+    assert.ok(doc.paragraphs.length >= 5, `a paragraph per incident, period or element left out of the story: ${doc.paragraphs.length}`);
     assert.match((await page.locator("#review-document article.review-paragraph").first().textContent()) ?? "", /^1\. .*Cites: /s);
     const contradictions = await page.locator("#review-contradictions li").allTextContents();
     assert.ok(

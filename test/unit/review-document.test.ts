@@ -2,13 +2,15 @@
  * The review document's checks on the sources, without a model: the contradiction detector
  * (an injury told as an accident in one document and as inflicted in another, English and
  * Spanish; the same injury dated differently), the facts to confirm with the client, and the
- * document built from a draft that cites per sentence or per paragraph.
+ * document built from a draft that cites per sentence or per paragraph, and from a story draft
+ * (paragraphs per incident or period, each with the elements it supports).
  */
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Draft } from "../../core/declaration.ts";
 import { evidenceChecklist } from "../../core/evidence-checklist.ts";
+import { elementsFor } from "../../core/legal-elements.ts";
 import { chunkPages } from "../../core/retrieval.ts";
 import { datesIn, findContradictions, type SourceChunk } from "../../functions/review/contradictions.ts";
 import { factsToConfirm } from "../../functions/review/facts-to-confirm.ts";
@@ -288,4 +290,84 @@ test("the review document lists the evidence to gather for the case's variant, e
   );
   assert.ok(md.indexOf("## Evidence to gather") < md.indexOf("## Exhibit list"));
   assert.match(renderReviewMarkdown(buildReviewDocument(inputs)), /## Evidence to gather\n\n- none listed\n/);
+});
+
+test("a story draft: per paragraph the elements it supports with their provisions and when it happened; an element drafted when any paragraph supports it; a judged-uncovered element names every paragraph that supports it", () => {
+  const elements = elementsFor("VAWA").filter((e) => ["relationship", "residence", "abuse", "moral-character"].includes(e.id));
+  const of = (id: string) => elements.find((e) => e.id === id)!;
+  const draft: Draft = {
+    caseType: "VAWA",
+    round: 0,
+    paragraphs: [
+      {
+        element: "story-1",
+        title: "2016 to 2020",
+        supports: ["relationship", "residence"],
+        period: "2016/2020",
+        text: "We married and lived together.",
+        sources: [],
+        citations: [],
+      },
+      {
+        element: "story-2",
+        title: "March 2019",
+        supports: ["abuse"],
+        period: "2019-03",
+        undatedFacts: 1,
+        text: "He pushed me.",
+        sources: [],
+        citations: [],
+      },
+      { element: "story-3", title: "2020", supports: ["abuse"], period: "2020", text: "He hit me.", sources: [], citations: [] },
+      // Nothing drafted: it supports nothing the filing holds.
+      {
+        element: "moral-character",
+        title: of("moral-character").title,
+        supports: ["moral-character"],
+        text: "",
+        sources: [],
+        citations: [],
+      },
+    ],
+  };
+  const doc = buildReviewDocument({
+    draft,
+    review: { status: "failing-review", failures: ["x"] },
+    elements,
+    chunks: chunksOf(vawa),
+    score: {
+      uncovered: [
+        { element: "abuse", reason: "no date of the push" },
+        { element: "moral-character", reason: "nothing drafted" },
+      ],
+    },
+    placeholderProblems: [],
+    opening: "My name is [PERSON_1].",
+  });
+  assert.deepEqual(
+    doc.paragraphs.map((p) => [p.number, p.element, p.supports, p.when ?? null]),
+    [
+      [1, "", [], null],
+      [
+        2,
+        "story-1",
+        [`${of("relationship").title} (${of("relationship").citation})`, `${of("residence").title} (${of("residence").citation})`],
+        "2016 to 2020",
+      ],
+      [
+        3,
+        "story-2",
+        [`${of("abuse").title} (${of("abuse").citation})`],
+        "March 2019; 1 undated fact placed by its source's order: check where it falls",
+      ],
+      [4, "story-3", [`${of("abuse").title} (${of("abuse").citation})`], "2020"],
+    ],
+  );
+  assert.deepEqual(doc.elementsNotDrafted, [`${of("moral-character").title} (${of("moral-character").citation})`]);
+  assert.deepEqual(doc.elementsJudgedNotCovered, [`${of("abuse").title} (paragraphs 3, 4): no date of the push`]);
+  const md = renderReviewMarkdown(doc);
+  assert.ok(
+    md.includes(`## 3. March 2019\n\n_Supports: ${of("abuse").title} (${of("abuse").citation})_\n\n_When: March 2019; 1 undated fact`),
+    md,
+  );
 });

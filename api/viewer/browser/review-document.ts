@@ -122,6 +122,7 @@ export function renderReviewDocument(doc: ReviewDocument): HTMLElement {
     h("article", { class: "review-paragraph", "data-element": p.element }, [
       h("h3", null, `${p.number}. ${p.heading}`),
       h("p", { class: "muted" }, p.supports?.length ? `Supports: ${p.supports.join("; ")}` : "Opening paragraph: who the declarant is"),
+      p.when ? h("p", { class: "muted review-when" }, `When: ${p.when}`) : null,
       p.sentences
         ? h(
             "ol",

@@ -127,6 +127,8 @@ export interface ReviewDocument {
     heading: string;
     citation: string;
     supports: string[];
+    /** When it happened, as the story placed it; absent for the opening paragraph and older drafts. */
+    when?: string;
     texts: string[];
     exhibits: string[];
     unsupported: Array<{ sentence: number; text: string; support: number }>;
