@@ -100,6 +100,10 @@ export function openingParagraphEs(caseType: CaseType, options: DocumentOptions 
 export const failingReviewBannerEs =
   "REVISIÓN NO SUPERADA: este borrador no pasó el control de calidad de Affiant y no quedaba ninguna reescritura (los motivos constan en la versión en inglés). No es un borrador limpio: su abogado debe revisar cada afirmación con usted antes de que firme.";
 
+/** The reading copy's banner after an unattended approval (`run --approve`), as the filing copy's says it in English. */
+export const unattendedBannerEs =
+  "NO REVISADO POR UN ABOGADO: aprobado sin revisión (affiant run --approve / serve --approve, para demostraciones y pruebas). No firme a partir de esta copia.";
+
 /** What the reading copy is, at its head and its foot. */
 export const readingCopyNotice =
   "TRADUCCIÓN DE CORTESÍA de la declaración en inglés, para que el declarante lea lo que va a firmar. Esta traducción no se firma ni se presenta: se firma y se presenta solo la versión en inglés. Borrador generado por Affiant para revisión del abogado.";

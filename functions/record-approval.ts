@@ -18,7 +18,7 @@ import type { ReviewStore } from "../core/review.ts";
 import { openReviewStore } from "../core/review-store.ts";
 import { withTelemetry } from "../core/telemetry.ts";
 import type { CheckedDecision } from "./check-decision.ts";
-import { writeFinalFiling } from "./reinject-pii.ts";
+import { type FinalFiling, writeFinalFiling } from "./reinject-pii.ts";
 
 export interface RecordApprovalEvent {
   state: PipelineState & { review?: CheckedDecision; reinject?: { output?: { review?: ReviewStatus } } };
@@ -44,14 +44,23 @@ export interface Approval {
   gate: { status: string; failures: string[] };
   overrideReason: string | null;
   /** Each filing rendition as written: its file name, blob key, size and SHA-256. */
-  filing: Array<{ file: string; key: string; bytes: number; sha256: string }>;
+  filing: RenditionHash[];
+  /** For a Spanish-speaking declarant, the reading copy of the approved draft (not filed), hashed alike; else null. */
+  readingCopy: RenditionHash[] | null;
+}
+
+interface RenditionHash {
+  file: string;
+  key: string;
+  bytes: number;
+  sha256: string;
 }
 
 /** What the execution's output keeps of it (history): ids, names, the verdict; the override reason stays in approval.json. */
-export type ApprovalSummary = Omit<Approval, "overrideReason" | "filing"> & {
+export type ApprovalSummary = Omit<Approval, "overrideReason" | "filing" | "readingCopy"> & {
   override: boolean;
   approvalKey: string;
-  final: { markdownKey: string; docxKey: string; pdfKey: string };
+  final: FinalFiling;
 };
 
 export async function recordApproval(event: RecordApprovalEvent, store: BlobStore, reviews: ReviewStore): Promise<ApprovalSummary> {
@@ -66,11 +75,16 @@ export async function recordApproval(event: RecordApprovalEvent, store: BlobStor
       state: "RecordApproval",
     });
   const final = await writeFinalFiling(store, state, { unattended: record.unattended });
-  const filing = [];
-  for (const key of [final.markdownKey, final.docxKey, final.pdfKey]) {
-    const bytes = await store.get(key);
-    filing.push({ file: path.posix.basename(key), key, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
-  }
+  const hashes = async (keys: { markdownKey: string; docxKey: string; pdfKey: string }): Promise<RenditionHash[]> => {
+    const out = [];
+    for (const key of [keys.markdownKey, keys.docxKey, keys.pdfKey]) {
+      const bytes = await store.get(key);
+      out.push({ file: path.posix.basename(key), key, bytes: bytes.length, sha256: createHash("sha256").update(bytes).digest("hex") });
+    }
+    return out;
+  };
+  const filing = await hashes(final);
+  const readingCopy = final.readingCopy ? await hashes(final.readingCopy) : null;
   const gate = state.reinject?.output?.review ?? { status: record.gateStatus, failures: [] };
   const approval: Approval = {
     execution: state.executionName,
@@ -88,6 +102,7 @@ export async function recordApproval(event: RecordApprovalEvent, store: BlobStor
     gate: { status: gate.status, failures: gate.failures },
     overrideReason: record.overrideReason ?? null,
     filing,
+    readingCopy,
   };
   // Beside the final copy, under the real-value prefix: the override reason is the attorney's own words.
   const approvalKey = `${privateKeyOf(state.runKey)}/approval.json`;
@@ -98,7 +113,7 @@ export async function recordApproval(event: RecordApprovalEvent, store: BlobStor
     unattended: record.unattended,
     override: Boolean(record.overrideReason),
   });
-  const { overrideReason, filing: _, ...rest } = approval;
+  const { overrideReason, filing: _, readingCopy: __, ...rest } = approval;
   return { ...rest, override: overrideReason !== null, approvalKey, final };
 }
 

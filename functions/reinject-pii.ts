@@ -33,7 +33,7 @@ import { type PlaceholderProblem, type RoleLegend, rolesKey } from "../core/role
 import { stageModules } from "../core/stages/index.ts";
 import { type CostEntry, costLedgerPrefix, pickStageReport, type StageReport } from "../core/stages/report.ts";
 import { emitMetrics, MetricUnit, withTelemetry } from "../core/telemetry.ts";
-import { spanishReadingCopy, type Translation } from "../core/translation.ts";
+import { spanishReadingCopy, type Translation, unattendedBannerEs } from "../core/translation.ts";
 import { placeholderPattern } from "./redaction/redactor.ts";
 import { readVault } from "./redaction/vault.ts";
 import { renderBilingualReview } from "./renditions/bilingual-review.ts";
@@ -264,27 +264,51 @@ async function filingVersion(
  * paragraphs, oath and signature block, without the review banners; an unattended approval's
  * copy says it was not reviewed by an attorney. Under the run's real-value prefix, `private/…/final/`.
  */
-export async function writeFinalFiling(
-  store: BlobStore,
-  state: PipelineState,
-  options: { unattended: boolean },
-): Promise<{ markdownKey: string; docxKey: string; pdfKey: string }> {
+export async function writeFinalFiling(store: BlobStore, state: PipelineState, options: { unattended: boolean }): Promise<FinalFiling> {
   if (!state.draft) throw new InvalidInputError("RecordApproval needs the draft ($.draft)", { state: "RecordApproval" });
   const draft = await getJson<Draft>(store, state.draft.outputKey);
   const vault = await readVault(store, caseKeys.vault(state.caseId, state.executionName), {
     caseId: state.caseId,
     state: "RecordApproval",
   });
+  const translation = state.translation ? await getJson<Translation>(store, state.translation.outputKey) : undefined;
+  if (translation && translation.draftKey !== state.draft.outputKey)
+    throw new InvalidInputError(
+      `the Spanish version (${state.translation!.outputKey}) translates ${translation.draftKey}, not the approved draft ${state.draft.outputKey}`,
+      { state: "RecordApproval" },
+    );
   const passed: ReviewStatus = { status: "passed", failures: [] };
-  const doc = (await filingVersion(store, state, draft, vault, passed, state.translation !== undefined)).english("filing");
+  const { english, informationAndBelief } = await filingVersion(store, state, draft, vault, passed, translation !== undefined);
+  const doc = english("filing");
+  const base = `${privateKeyOf(state.runKey)}/final`;
   const written = await writeRenditions(
     store,
-    `${privateKeyOf(state.runKey)}/final/declaration.filing`,
+    `${base}/declaration.filing`,
     options.unattended ? { ...doc, failingReview: unattendedBanner } : doc,
     vault,
   );
-  return { markdownKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey };
+  const final: FinalFiling = { markdownKey: written.declarationKey, docxKey: written.docxKey, pdfKey: written.pdfKey };
+  if (!translation) return final;
+  // What the declarant reads before signing is the approved draft's reading copy: the round's
+  // copy carries the quality gate's banner, which the approval answered.
+  const es = spanishReadingCopy(translation, draft, { informationAndBelief });
+  const reading = await writeRenditions(
+    store,
+    `${base}/declaration.es`,
+    options.unattended ? { ...es, failingReview: unattendedBannerEs } : es,
+    vault,
+  );
+  return { ...final, readingCopy: { markdownKey: reading.declarationKey, docxKey: reading.docxKey, pdfKey: reading.pdfKey } };
 }
+
+interface RenditionKeys {
+  markdownKey: string;
+  docxKey: string;
+  pdfKey: string;
+}
+
+/** The approved filing copy and, for a Spanish-speaking declarant, the approved reading copy. */
+export type FinalFiling = RenditionKeys & { readingCopy?: RenditionKeys };
 
 /**
  * A declaration document in its three renditions under `<base>.md|.docx|.pdf`. Each string is

@@ -13,6 +13,7 @@
  */
 
 import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { test } from "node:test";
@@ -82,13 +83,32 @@ test("affiant run: the Spanish sample writes the English filing version with the
     /## Certificate of Translation: Exhibit A\n\nI, _+ \(translator\), certify that I am competent to translate from Spanish into English, and that the attached English translation of Exhibit A \(carta-iglesia-escaneada\.pdf\) is a full translation/,
   );
 
-  const spanish = readFileSync(out("declaration.es.md"), "utf8");
-  // The tiny model never passes the gate: its failing-review mark, when there, is in Spanish on the reading copy.
+  // The round's reading copy: the tiny model never passes the gate, so its failing-review mark,
+  // when there, is in Spanish.
+  const approval = JSON.parse(readFileSync(out("approval.json"), "utf8"));
+  const roundSpanish = readFileSync(out(path.join(`round-${approval.round}`, "declaration.es.md")), "utf8");
   assert.match(
-    spanish,
+    roundSpanish,
     /^# Declaración de Lucía Inventada Robles: traducción de cortesía \(no se firma ni se presenta\)\n\n(?:> \*\*REVISIÓN NO SUPERADA: .*\*\*\n\n)?Yo, Lucía Inventada Robles, declaro lo siguiente:\n\n1\. Me llamo Lucía Inventada Robles\./,
   );
-  assert.doesNotMatch(spanish, /FAILING REVIEW|Firma del declarante|Declaro bajo pena/);
+  // The approved draft's reading copy, what the declarant reads before signing: the approval
+  // answered the gate's banner; an unattended approval says, in Spanish, that no attorney reviewed it.
+  const spanish = readFileSync(out("declaration.es.md"), "utf8");
+  assert.match(
+    spanish,
+    /^# Declaración de Lucía Inventada Robles: traducción de cortesía \(no se firma ni se presenta\)\n\n> \*\*NO REVISADO POR UN ABOGADO: .*\*\*\n\nYo, Lucía Inventada Robles, declaro lo siguiente:\n\n1\. Me llamo Lucía Inventada Robles\./,
+  );
+  assert.doesNotMatch(spanish, /REVISIÓN NO SUPERADA|FAILING REVIEW|Firma del declarante|Declaro bajo pena/);
+  // approval.json hashes the reading copy as written, beside the filing renditions.
+  assert.deepEqual(
+    approval.readingCopy.map((r: { file: string; sha256: string }) => [r.file, r.sha256]),
+    ["declaration.es.md", "declaration.es.docx", "declaration.es.pdf"].map((f) => [
+      f,
+      createHash("sha256")
+        .update(readFileSync(out(f)))
+        .digest("hex"),
+    ]),
+  );
   // The same numbered paragraphs as the filing version.
   const numbers = (md: string) => [...md.matchAll(/^(\d+)\. /gm)].map((m) => Number(m[1]));
   assert.deepEqual(numbers(spanish), numbers(filing));

@@ -3,8 +3,9 @@
  * the outputs folder. Each review round's renditions go under `round-<n>/` (the review
  * rendition, the filing draft, the review document, the report, the Spanish version), kept
  * when a "changes" round follows. The folder's top level holds the draft under review (or the
- * one approved) and, only after approval, the filing copy without review banners and
- * approval.json, whose SHA-256 of each filing rendition matches these files.
+ * one approved) and, only after approval, the filing copy without review banners, the approved
+ * draft's Spanish reading copy (for a Spanish-speaking declarant) and approval.json, whose SHA-256
+ * of each rendition matches these files.
  */
 import { writeFileSync } from "node:fs";
 import path from "node:path";
@@ -25,7 +26,7 @@ interface PipelineOutputKeys {
   rewrites?: number;
   filing?: Keys;
   reviewDocument?: { markdownKey: string; docxKey: string };
-  approval?: { round?: number; approvalKey?: string; final?: Keys };
+  approval?: { round?: number; approvalKey?: string; final?: Keys & { readingCopy?: Keys } };
   spanish?: { declarationKey: string; docxKey: string; pdfKey: string; reviewKey: string };
 }
 
@@ -66,6 +67,13 @@ export async function writeOutputs(store: BlobStore, outputDir: string, output: 
   // Approved: the filing copy RecordApproval wrote, and approval.json as it wrote it.
   if (o.approval) {
     if (o.approval.final) await filingFiles(outputDir, o.approval.final);
+    // The approved draft's Spanish reading copy replaces the round's, whose banner the approval answered.
+    const reading = o.approval.final?.readingCopy;
+    if (reading) {
+      await copy(outputDir, spanishOutputs.markdown, reading.markdownKey);
+      await copy(outputDir, spanishOutputs.docx, reading.docxKey);
+      await copy(outputDir, spanishOutputs.pdf, reading.pdfKey);
+    }
     if (o.approval.approvalKey) await copy(outputDir, "approval.json", o.approval.approvalKey);
     else writeFileSync(path.join(outputDir, "approval.json"), JSON.stringify(o.approval, null, 2), { mode: privateModes.file });
   }
