@@ -47,7 +47,8 @@ async function secondsToRefusal(
   const sample = path.join(root, "examples/cases/vawa-sample");
   const form = new FormData();
   const caseJson = JSON.parse(readFileSync(path.join(sample, "case.json"), "utf8"));
-  form.append("case", new Blob([JSON.stringify({ ...caseJson, caseId })]), "case.json");
+  // The bomb is the case's only file: the sample's document roles name files it does not hold.
+  form.append("case", new Blob([JSON.stringify({ ...caseJson, caseId, documents: undefined })]), "case.json");
   form.append("files", new Blob([new Uint8Array(bytes)], { type: "application/pdf" }), name);
   const stored = await fetch(`${base}/cases`, { method: "POST", body: form, headers: auth });
   if (stored.status !== 201) throw new Error(`storing ${caseId}: ${stored.status} ${await stored.text()}`);
