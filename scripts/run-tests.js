@@ -80,16 +80,47 @@ const rank = (f) => {
   return i === -1 ? longFirst.length : i;
 };
 const integration = files.filter((f) => !f.startsWith(unitDir)).sort((a, b) => rank(a) - rank(b));
+// Started now, awaited by the integration tier only: the lint, type-check and unit tier need no model.
+const llamaBinding = integration.length > 0 ? testLlamaBinding() : Promise.resolve(undefined);
+
+/**
+ * node-llama-cpp tests its CPU binary in a child before every `getLlama` (about a second of
+ * CPU): once here instead, and every worker and embedder of the run loads the file that passed
+ * (core/llama-binding.ts, AFFIANT_LLAMA_BINDING). Where that cannot be told, each process tests as usual.
+ */
+function testLlamaBinding() {
+  const script = `import { LlamaLogLevel } from "node-llama-cpp";
+import { testedBinding } from "./core/llama-binding.ts";
+process.stdout.write(JSON.stringify((await testedBinding(LlamaLogLevel.error)) ?? null));`;
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("close", (code) => {
+      const tested = code === 0 ? JSON.parse(out || "null") : null;
+      if (!tested) console.error("note: the llama.cpp binary could not be tested once for the run; each worker tests it");
+      resolve(tested ? JSON.stringify(tested) : undefined);
+    });
+  });
+}
 
 /** Runs a command, its output passed through (or collected); resolves with its exit code and output. */
-function run(command, commandArgs, { collect = false } = {}) {
+function run(command, commandArgs, { collect = false, env = {} } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, commandArgs, {
       cwd: root,
       stdio: ["ignore", collect ? "pipe" : "inherit", collect ? "pipe" : "inherit"],
       // One cache folder for the run: what holds no client data (definitions already
       // validated) is worked out once, not in each test's fresh home.
-      env: { ...process.env, AFFIANT_TEST_TMP: runTmp, AFFIANT_CACHE_DIR: path.join(runTmp, "cache") },
+      env: {
+        ...process.env,
+        AFFIANT_TEST_TMP: runTmp,
+        AFFIANT_CACHE_DIR: path.join(runTmp, "cache"),
+        ...env,
+      },
     });
     let output = "";
     if (collect) {
@@ -113,20 +144,24 @@ function typecheck() {
 }
 
 /** Runs test files under node's test runner; each file's time goes to `times` (scripts/test-file-times.mjs). */
-function testFiles(list, concurrency, times) {
-  if (list.length === 0) return Promise.resolve({ code: 0 });
+async function testFiles(list, concurrency, times, env = {}) {
+  if (list.length === 0) return { code: 0 };
   const reporter = process.stdout.isTTY ? "spec" : "tap";
-  return run(process.execPath, [
-    "--import",
-    "tsx",
-    "--test",
-    `--test-concurrency=${concurrency}`,
-    `--test-reporter=${reporter}`,
-    "--test-reporter-destination=stdout",
-    "--test-reporter=./scripts/test-file-times.mjs",
-    `--test-reporter-destination=${times}`,
-    ...list,
-  ]);
+  return run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--test",
+      `--test-concurrency=${concurrency}`,
+      `--test-reporter=${reporter}`,
+      "--test-reporter-destination=stdout",
+      "--test-reporter=./scripts/test-file-times.mjs",
+      `--test-reporter-destination=${times}`,
+      ...list,
+    ],
+    { env },
+  );
 }
 
 function slowestFiles() {
@@ -178,5 +213,11 @@ if (lintResult.code !== 0) {
   finish(lintResult.code);
 }
 const unitResult = await unitRun;
-const integrationResult = await testFiles(integration, Math.max(1, jobs), path.join(runTmp, "integration-times.tsv"));
+const tested = await llamaBinding;
+const integrationResult = await testFiles(
+  integration,
+  Math.max(1, jobs),
+  path.join(runTmp, "integration-times.tsv"),
+  tested ? { AFFIANT_LLAMA_BINDING: tested } : {},
+);
 finish(unitResult.code || integrationResult.code);
