@@ -37,6 +37,21 @@ mkdirSync(runTmp, { recursive: true });
 // made fresh once here rather than by the first of many processes that find it stale.
 await ensureBuild();
 
+/**
+ * CPU seconds (user + system) of the processes this one has waited for, and theirs in turn:
+ * on a shared 2-core box a file's wall time is noise, its CPU is what the suite costs
+ * (/proc/self/stat: cutime and cstime, in USER_HZ, 100 on Linux). Undefined off Linux.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -59,20 +74,23 @@ const files = findTests(path.join(root, "test", ...(fast ? ["unit"] : [])))
   .sort();
 const unitDir = path.join(root, "test", "unit") + path.sep;
 const unit = files.filter((f) => f.startsWith(unitDir));
-// The longest integration files start first, so the last minutes are not one long file running
-// alone (measured here: each of these takes 1.5–4 minutes; the rest under 1.5). Order only.
+// The longest integration files start first, longest first, so the last minutes are not one
+// long file running alone (a CI run's slowest files, 1 to 3 minutes each; the rest take less).
+// Order only.
 const longFirst = [
-  "review",
   "faults",
-  "review-sfn",
+  "e2e-run",
   "gameday",
   "providers",
+  "viewer-review",
+  "review",
+  "review-sfn",
+  "viewer",
+  "worker-sfn",
   "acquire",
   "backfill",
   "api",
   "cli-input",
-  "viewer",
-  "e2e-run",
   "warm-workers",
 ];
 const rank = (f) => {
@@ -182,6 +200,14 @@ function finish(code) {
     console.log("\n# slowest files");
     for (const [file, s] of slowest) console.log(`#   ${s.toFixed(1).padStart(7)} s  ${file}`);
   }
+  const cpu = childCpuSeconds();
+  if (cpu !== undefined) {
+    const tiers =
+      unitCpu === undefined
+        ? ""
+        : ` (lint, type-check and unit tier ${unitCpu.toFixed(0)} s, integration tier ${(cpu - unitCpu).toFixed(0)} s)`;
+    console.log(`# suite CPU time: ${cpu.toFixed(0)} s user+sys${tiers}`);
+  }
   console.log(
     `# suite wall time: ${Math.floor(wall / 60)} min ${(wall % 60).toFixed(0)} s (${files.length} files${only.length ? "" : fast ? ", type-check and unit tier" : ", type-check included"})`,
   );
@@ -195,6 +221,8 @@ function lint() {
   });
 }
 
+/** The children's CPU once the lint, type-check and unit tier are done. */
+let unitCpu;
 const linted = only.length === 0 ? lint() : Promise.resolve({ code: 0, output: "" });
 const checked = only.length === 0 ? typecheck() : Promise.resolve({ code: 0, output: "" });
 const unitRun = testFiles(unit, Math.max(2, availableParallelism()), path.join(runTmp, "unit-times.tsv"));
@@ -213,6 +241,7 @@ if (lintResult.code !== 0) {
   finish(lintResult.code);
 }
 const unitResult = await unitRun;
+unitCpu = childCpuSeconds();
 const tested = await llamaBinding;
 const integrationResult = await testFiles(
   integration,
