@@ -107,11 +107,8 @@ const llamaBinding = integration.length > 0 ? testLlamaBinding() : Promise.resol
  * (core/llama-binding.ts, AFFIANT_LLAMA_BINDING). Where that cannot be told, each process tests as usual.
  */
 function testLlamaBinding() {
-  const script = `import { LlamaLogLevel } from "node-llama-cpp";
-import { testedBinding } from "./core/llama-binding.ts";
-process.stdout.write(JSON.stringify((await testedBinding(LlamaLogLevel.error)) ?? null));`;
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/llama-binding.ts")], {
       cwd: root,
       stdio: ["ignore", "pipe", "inherit"],
     });
