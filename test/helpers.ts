@@ -15,16 +15,11 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { LocalBlobStore } from "../core/blob-store.ts";
 import { config, setEnv } from "../core/config.ts";
 import { describeError } from "../core/errors.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { gpuStages } from "../core/state-names.ts";
-import { buildIndex } from "../functions/build-index.ts";
-import { extractDocuments } from "../functions/extract-documents.ts";
-import { redactCase } from "../functions/redact-pii.ts";
-import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /**
@@ -251,6 +246,15 @@ export async function preparedState(
 ): Promise<{ state: PipelineState; env: Record<string, string> }> {
   const key = createHash("sha256").update(JSON.stringify({ faults, registry })).digest("hex").slice(0, 12);
   const prepared = await oncePerRun(`prepared-${key}`, async (dir) => {
+    // Loaded here, by the one process that builds: OCR, PDF reading, redaction and the index
+    // are seconds of CPU to import, and most files that use these helpers never build.
+    const [{ LocalBlobStore }, { ingestCase, readCaseFolder }, { extractDocuments }, { redactCase }, { buildIndex }] = await Promise.all([
+      import("../core/blob-store.ts"),
+      import("../workflows/engine/case-intake.ts"),
+      import("../functions/extract-documents.ts"),
+      import("../functions/redact-pii.ts"),
+      import("../functions/build-index.ts"),
+    ]);
     const built = makeTestHome(registry);
     Object.assign(process.env, built.env);
     const store = new LocalBlobStore(path.join(built.home, "blobs"));
