@@ -3,7 +3,8 @@
 // then the integration tier, every test/**/*.test.ts under node's test runner (through tsx).
 // Tiers by folder: test/unit/ (no model, no worker, no browser, no emulator process: seconds;
 // its files run concurrently, one per core) and test/integration/ (the real parts end to end;
-// `--jobs=N` files at a time, default 2). Prints the suite's wall time and its slowest files at the end.
+// `--jobs=N` files at a time, default 2). Prints the suite's wall and CPU time and its slowest
+// files at the end.
 // `--fast` runs the lint, the type-check and unit/. Whole runs start with `npm run lint` (Biome).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
