@@ -268,6 +268,13 @@ export const settings = {
     "scripts/run-tests.js: the run's own temp folder, so two runs at once do not share one",
     { internal: true },
   ),
+  AFFIANT_LLAMA_BINDING: s(
+    text,
+    "JSON (core/llama-binding.ts writes it)",
+    "unset (each process has node-llama-cpp test its binary in a child first)",
+    "scripts/run-tests.js: the CPU llama.cpp binary already tested on this host, loaded without testing it again",
+    { internal: true },
+  ),
   AFFIANT_EMBEDDER_OPTIONS: s(text, "JSON", "unset", "the local embedder child's options", { internal: true }),
   // Set by the platform; read to tell where the code runs and to pass on to children.
   AWS_LAMBDA_FUNCTION_NAME: s(text, "a name", "unset", "set by Lambda: the code runs in AWS"),

@@ -3,7 +3,8 @@
 // then the integration tier, every test/**/*.test.ts under node's test runner (through tsx).
 // Tiers by folder: test/unit/ (no model, no worker, no browser, no emulator process: seconds;
 // its files run concurrently, one per core) and test/integration/ (the real parts end to end;
-// `--jobs=N` files at a time, default 2). Prints the suite's wall time and its slowest files at the end.
+// `--jobs=N` files at a time, default 2). Prints the suite's wall and CPU time and its slowest
+// files at the end.
 // `--fast` runs the lint, the type-check and unit/. Whole runs start with `npm run lint` (Biome).
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
@@ -37,6 +38,21 @@ mkdirSync(runTmp, { recursive: true });
 // made fresh once here rather than by the first of many processes that find it stale.
 await ensureBuild();
 
+/**
+ * CPU seconds (user + system) of the processes this one has waited for, and theirs in turn:
+ * on a shared 2-core box a file's wall time is noise, its CPU is what the suite costs
+ * (/proc/self/stat: cutime and cstime, in USER_HZ, 100 on Linux). Undefined off Linux.
+ */
+function childCpuSeconds() {
+  try {
+    const stat = readFileSync("/proc/self/stat", "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[13]) + Number(fields[14])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
 function isAlive(pid) {
   try {
     process.kill(pid, 0);
@@ -59,20 +75,23 @@ const files = findTests(path.join(root, "test", ...(fast ? ["unit"] : [])))
   .sort();
 const unitDir = path.join(root, "test", "unit") + path.sep;
 const unit = files.filter((f) => f.startsWith(unitDir));
-// The longest integration files start first, so the last minutes are not one long file running
-// alone (measured here: each of these takes 1.5–4 minutes; the rest under 1.5). Order only.
+// The longest integration files start first, longest first, so the last minutes are not one
+// long file running alone (a CI run's slowest files, 1 to 3 minutes each; the rest take less).
+// Order only.
 const longFirst = [
-  "review",
   "faults",
-  "review-sfn",
+  "e2e-run",
   "gameday",
   "providers",
+  "viewer-review",
+  "review",
+  "review-sfn",
+  "viewer",
+  "worker-sfn",
   "acquire",
   "backfill",
   "api",
   "cli-input",
-  "viewer",
-  "e2e-run",
   "warm-workers",
 ];
 const rank = (f) => {
@@ -80,16 +99,44 @@ const rank = (f) => {
   return i === -1 ? longFirst.length : i;
 };
 const integration = files.filter((f) => !f.startsWith(unitDir)).sort((a, b) => rank(a) - rank(b));
+// Started now, awaited by the integration tier only: the lint, type-check and unit tier need no model.
+const llamaBinding = integration.length > 0 ? testLlamaBinding() : Promise.resolve(undefined);
+
+/**
+ * node-llama-cpp tests its CPU binary in a child before every `getLlama` (about a second of
+ * CPU): once here instead, and every worker and embedder of the run loads the file that passed
+ * (core/llama-binding.ts, AFFIANT_LLAMA_BINDING). Where that cannot be told, each process tests as usual.
+ */
+function testLlamaBinding() {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(root, "scripts/llama-binding.ts")], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    child.on("close", (code) => {
+      const tested = code === 0 ? JSON.parse(out || "null") : null;
+      if (!tested) console.error("note: the llama.cpp binary could not be tested once for the run; each worker tests it");
+      resolve(tested ? JSON.stringify(tested) : undefined);
+    });
+  });
+}
 
 /** Runs a command, its output passed through (or collected); resolves with its exit code and output. */
-function run(command, commandArgs, { collect = false } = {}) {
+function run(command, commandArgs, { collect = false, env = {} } = {}) {
   return new Promise((resolve) => {
     const child = spawn(command, commandArgs, {
       cwd: root,
       stdio: ["ignore", collect ? "pipe" : "inherit", collect ? "pipe" : "inherit"],
       // One cache folder for the run: what holds no client data (definitions already
       // validated) is worked out once, not in each test's fresh home.
-      env: { ...process.env, AFFIANT_TEST_TMP: runTmp, AFFIANT_CACHE_DIR: path.join(runTmp, "cache") },
+      env: {
+        ...process.env,
+        AFFIANT_TEST_TMP: runTmp,
+        AFFIANT_CACHE_DIR: path.join(runTmp, "cache"),
+        ...env,
+      },
     });
     let output = "";
     if (collect) {
@@ -113,20 +160,24 @@ function typecheck() {
 }
 
 /** Runs test files under node's test runner; each file's time goes to `times` (scripts/test-file-times.mjs). */
-function testFiles(list, concurrency, times) {
-  if (list.length === 0) return Promise.resolve({ code: 0 });
+async function testFiles(list, concurrency, times, env = {}) {
+  if (list.length === 0) return { code: 0 };
   const reporter = process.stdout.isTTY ? "spec" : "tap";
-  return run(process.execPath, [
-    "--import",
-    "tsx",
-    "--test",
-    `--test-concurrency=${concurrency}`,
-    `--test-reporter=${reporter}`,
-    "--test-reporter-destination=stdout",
-    "--test-reporter=./scripts/test-file-times.mjs",
-    `--test-reporter-destination=${times}`,
-    ...list,
-  ]);
+  return run(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--test",
+      `--test-concurrency=${concurrency}`,
+      `--test-reporter=${reporter}`,
+      "--test-reporter-destination=stdout",
+      "--test-reporter=./scripts/test-file-times.mjs",
+      `--test-reporter-destination=${times}`,
+      ...list,
+    ],
+    { env },
+  );
 }
 
 function slowestFiles() {
@@ -147,6 +198,14 @@ function finish(code) {
     console.log("\n# slowest files");
     for (const [file, s] of slowest) console.log(`#   ${s.toFixed(1).padStart(7)} s  ${file}`);
   }
+  const cpu = childCpuSeconds();
+  if (cpu !== undefined) {
+    const tiers =
+      unitCpu === undefined
+        ? ""
+        : ` (lint, type-check and unit tier ${unitCpu.toFixed(0)} s, integration tier ${(cpu - unitCpu).toFixed(0)} s)`;
+    console.log(`# suite CPU time: ${cpu.toFixed(0)} s user+sys${tiers}`);
+  }
   console.log(
     `# suite wall time: ${Math.floor(wall / 60)} min ${(wall % 60).toFixed(0)} s (${files.length} files${only.length ? "" : fast ? ", type-check and unit tier" : ", type-check included"})`,
   );
@@ -160,6 +219,8 @@ function lint() {
   });
 }
 
+/** The children's CPU once the lint, type-check and unit tier are done. */
+let unitCpu;
 const linted = only.length === 0 ? lint() : Promise.resolve({ code: 0, output: "" });
 const checked = only.length === 0 ? typecheck() : Promise.resolve({ code: 0, output: "" });
 const unitRun = testFiles(unit, Math.max(2, availableParallelism()), path.join(runTmp, "unit-times.tsv"));
@@ -178,5 +239,12 @@ if (lintResult.code !== 0) {
   finish(lintResult.code);
 }
 const unitResult = await unitRun;
-const integrationResult = await testFiles(integration, Math.max(1, jobs), path.join(runTmp, "integration-times.tsv"));
+unitCpu = childCpuSeconds();
+const tested = await llamaBinding;
+const integrationResult = await testFiles(
+  integration,
+  Math.max(1, jobs),
+  path.join(runTmp, "integration-times.tsv"),
+  tested ? { AFFIANT_LLAMA_BINDING: tested } : {},
+);
 finish(unitResult.code || integrationResult.code);

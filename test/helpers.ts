@@ -15,16 +15,12 @@ import {
 } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { LocalBlobStore } from "../core/blob-store.ts";
 import { config, setEnv } from "../core/config.ts";
 import { describeError } from "../core/errors.ts";
+import { faultsSchema } from "../core/faults.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { stageModules } from "../core/stages/index.ts";
 import { gpuStages } from "../core/state-names.ts";
-import { buildIndex } from "../functions/build-index.ts";
-import { extractDocuments } from "../functions/extract-documents.ts";
-import { redactCase } from "../functions/redact-pii.ts";
-import { ingestCase, readCaseFolder } from "../workflows/engine/case-intake.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 /**
@@ -242,20 +238,32 @@ export function inProcess(env: Record<string, string>, command: () => number): C
 
 /**
  * Runs Extract → Redact → Index in-process, as the engine would, for the worker to read. The
- * three stages run once per run of the suite for each set of faults and registry options (the
- * state carries both); each call gets a fresh home with a copy of their blobs and vault key.
+ * three stages run once per run of the suite for each set of registry options (the state
+ * carries its pipeline settings); each call gets a fresh home with a copy of their blobs and
+ * vault key. Faults name GPU states only, which those three stages neither read nor write: they
+ * are checked as Extract checks them and set on the copy's state.
  */
 export async function preparedState(
   faults: PipelineState["faults"] = {},
   registry: TestRegistryOptions = {},
 ): Promise<{ state: PipelineState; env: Record<string, string> }> {
-  const key = createHash("sha256").update(JSON.stringify({ faults, registry })).digest("hex").slice(0, 12);
+  const checkedFaults = faultsSchema.parse(faults);
+  const key = createHash("sha256").update(JSON.stringify({ registry })).digest("hex").slice(0, 12);
   const prepared = await oncePerRun(`prepared-${key}`, async (dir) => {
+    // Loaded here, by the one process that builds: OCR, PDF reading, redaction and the index
+    // are seconds of CPU to import, and most files that use these helpers never build.
+    const [{ LocalBlobStore }, { ingestCase, readCaseFolder }, { extractDocuments }, { redactCase }, { buildIndex }] = await Promise.all([
+      import("../core/blob-store.ts"),
+      import("../workflows/engine/case-intake.ts"),
+      import("../functions/extract-documents.ts"),
+      import("../functions/redact-pii.ts"),
+      import("../functions/build-index.ts"),
+    ]);
     const built = makeTestHome(registry);
     Object.assign(process.env, built.env);
     const store = new LocalBlobStore(path.join(built.home, "blobs"));
     await ingestCase(readCaseFolder(samples.vawa), store);
-    const state = await extractDocuments({ input: { caseId: "vawa-sample-0001", faults }, executionName: "sfn-test" }, store);
+    const state = await extractDocuments({ input: { caseId: "vawa-sample-0001" }, executionName: "sfn-test" }, store);
     state.redact = await redactCase({ state }, store);
     state.index = await buildIndex({ state }, store);
     cpSync(path.join(built.home, "blobs"), path.join(dir, "blobs"), { recursive: true });
@@ -266,7 +274,8 @@ export async function preparedState(
   cpSync(path.join(prepared, "blobs"), path.join(home.home, "blobs"), { recursive: true });
   copyFileSync(path.join(prepared, "vault.key"), path.join(home.home, "vault.key"));
   Object.assign(process.env, home.env);
-  return { state: JSON.parse(readFileSync(path.join(prepared, "state.json"), "utf8")) as PipelineState, env: home.env };
+  const state = JSON.parse(readFileSync(path.join(prepared, "state.json"), "utf8")) as PipelineState;
+  return { state: { ...state, faults: checkedFaults }, env: home.env };
 }
 
 export interface GoldenRun {

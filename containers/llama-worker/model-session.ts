@@ -19,6 +19,7 @@ import {
 } from "node-llama-cpp";
 import { config } from "../../core/config.ts";
 import { ContextTooLargeError, GenerationRunawayError, ModelDoesNotFitError, ModelUnavailableError } from "../../core/errors.ts";
+import { openCpuLlama } from "../../core/llama-binding.ts";
 import type { FaultKind } from "../../core/pipeline-state.ts";
 import { type ModelPlan, mib, type Placement, placeModel } from "./context-plan.ts";
 import { assertCudaBuild } from "./cuda-build.ts";
@@ -34,10 +35,10 @@ export type { Progress } from "./channel.ts";
  * (`AFFIANT_GPU=cuda`, the CUDA 12 build: cuda-build.ts). Never builds at run time: a worker that compiles is a worker that hangs.
  */
 export async function openLlama(): Promise<Llama> {
-  const gpu = config().AFFIANT_GPU === "cuda" ? "cuda" : false;
-  const llama = await getLlama({ gpu, build: "never", logLevel: LlamaLogLevel.error });
+  if (config().AFFIANT_GPU !== "cuda") return openCpuLlama(LlamaLogLevel.error);
+  const llama = await getLlama({ gpu: "cuda", build: "never", logLevel: LlamaLogLevel.error });
   // The CUDA build is chosen in the image (cuda-build.ts): prove it is the one mapped.
-  if (gpu === "cuda") assertCudaBuild(llama);
+  assertCudaBuild(llama);
   return llama;
 }
 

@@ -6,9 +6,10 @@
 
 import { existsSync } from "node:fs";
 import os from "node:os";
-import { getLlama, type Llama, type LlamaEmbeddingContext, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
+import { type Llama, type LlamaEmbeddingContext, LlamaLogLevel, type LlamaModel, type Token } from "node-llama-cpp";
 import { config } from "../../core/config.ts";
 import { ModelUnavailableError } from "../../core/errors.ts";
+import { openCpuLlama } from "../../core/llama-binding.ts";
 import { centroid, normalize } from "../../core/vectors.ts";
 import type { Embedder, Truncation } from "./embedder.ts";
 
@@ -50,7 +51,7 @@ export class LocalEmbedder implements Embedder {
     }
     const contextSize = options.contextSize ?? 512;
     const threads = options.threads ?? config().AFFIANT_THREADS ?? Math.max(1, os.availableParallelism() - 1);
-    const llama = options.llama ?? (await getLlama({ gpu: false, build: "never", logLevel: LlamaLogLevel.error }));
+    const llama = options.llama ?? (await openCpuLlama(LlamaLogLevel.error));
     let model: LlamaModel | undefined;
     try {
       model = await llama.loadModel({ modelPath: options.modelPath });

@@ -108,8 +108,9 @@ test("crash, stall, runaway loop and oom: each stage falls back and the case sti
 });
 
 /**
- * One run for two tests on different stages: ExtractFacts runs past its TimeoutSeconds, and
- * DraftDeclaration stalls where only the engine's heartbeat can notice.
+ * One run for three tests on different stages: ExtractFacts runs past its TimeoutSeconds,
+ * DraftDeclaration stalls where only the engine's heartbeat can notice, and JudgeTone's worker
+ * hangs in native code.
  */
 let timeoutAndStall: Promise<CliResult> | undefined;
 function timeoutAndStallRun(): Promise<CliResult> {
@@ -120,18 +121,31 @@ function timeoutAndStallRun(): Promise<CliResult> {
   // a paragraph, which the loop detector rightly ends as a runaway. For the same reason the case
   // lists no document roles: the sample's interview document would lead every prompt, and on
   // this prompt the greedy fallback repeats itself too. What is tested is the deadline, not the prose.
+  // JudgeTone's watchdog too is past its heartbeat: a worker stuck in native code sends nothing.
   if (timeoutAndStall) return timeoutAndStall;
   const home = makeTestHome({
     stages: {
       DraftDeclaration: { heartbeatSeconds: 6, watchdogSeconds: 120 },
       ExtractFacts: { timeoutSeconds: 4, heartbeatSeconds: 3, maxTokens: 240, fallbackTimeoutSeconds: 120 },
+      JudgeTone: { heartbeatSeconds: 6, watchdogSeconds: 120 },
     },
   });
   const dir = copyCase(samples.vawa, path.join(home.home, "case"));
   const { documents: _, ...caseJson } = JSON.parse(readFileSync(path.join(dir, "case.json"), "utf8"));
   writeFileSync(path.join(dir, "case.json"), JSON.stringify(caseJson));
   timeoutAndStall ??= runCli(
-    ["run", dir, "--approve", "--json", "--fault", "ExtractFacts=slow", "--fault", "DraftDeclaration=stall"],
+    [
+      "run",
+      dir,
+      "--approve",
+      "--json",
+      "--fault",
+      "ExtractFacts=slow",
+      "--fault",
+      "DraftDeclaration=stall",
+      "--fault",
+      "JudgeTone=hang-native",
+    ],
     home.env,
   );
   return timeoutAndStall;
@@ -154,16 +168,17 @@ test("a stall the worker cannot report is ended by the engine's heartbeat timeou
 test("hang-native: a worker stuck in native code (main thread and a pool thread) is gone by HeartbeatSeconds, and the stage falls back", async () => {
   // Nothing in the stuck worker's main thread runs again: the engine's SIGKILL ends it
   // locally (its own lifeline thread would, 2 s later, as it does in ECS).
-  const { env } = makeTestHome({ stages: { ExtractFacts: { heartbeatSeconds: 6, watchdogSeconds: 120 } } });
-  const cli = await runCli(["run", samples.vawa, "--approve", "--json", "--fault", "ExtractFacts=hang-native"], env);
+  const cli = await timeoutAndStallRun();
   assert.equal(cli.code, 0, cli.stderr);
   const summary = JSON.parse(cli.stdout) as { states: StateRow[] };
-  const facts = stateOf(summary.states, "ExtractFacts");
-  assert.equal(facts.error, "States.HeartbeatTimeout");
-  const cause = JSON.parse(facts.cause!) as { reason: string; pid: number };
+  const tone = stateOf(summary.states, "JudgeTone");
+  assert.equal(tone.error, "States.HeartbeatTimeout", tone.cause);
+  const cause = JSON.parse(tone.cause!) as { reason: string; pid: number };
+  assert.match(cause.reason, /no heartbeat for HeartbeatSeconds \(6 s\)/);
   assert.equal(isAlive(cause.pid), false, "the stuck worker is gone");
-  assert.ok(Date.parse(facts.endedAt!) - Date.parse(facts.startedAt) < (6 + 5) * 1000 + 30_000, "ended by its heartbeat, not its timeout");
-  const fallback = stateOf(summary.states, "ExtractFactsFallback");
+  assert.ok(Date.parse(tone.endedAt!) - Date.parse(tone.startedAt) < (6 + 5) * 1000 + 30_000, "ended by its heartbeat, not its timeout");
+  const fallback = stateOf(summary.states, "JudgeToneFallback");
+  assert.equal(fallback.fallbackReason, "States.HeartbeatTimeout");
   assert.equal(fallback.status, "SUCCEEDED");
 });
 

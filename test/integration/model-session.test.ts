@@ -4,13 +4,16 @@
  */
 
 import assert from "node:assert/strict";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { after, test } from "node:test";
-import type { Llama } from "node-llama-cpp";
+import { type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { placeModel, planModel, sizeContext } from "../../containers/llama-worker/context-plan.ts";
 import { repeatsItself } from "../../containers/llama-worker/loop-detector.ts";
 import { ModelSession, openLlama } from "../../containers/llama-worker/model-session.ts";
 import { formatPrompt } from "../../containers/llama-worker/prompt-format.ts";
+import { setEnv } from "../../core/config.ts";
+import { openCpuLlama, testedBinding } from "../../core/llama-binding.ts";
 import { root } from "../helpers.ts";
 
 const modelPath = path.join(root, "models/stories260K.gguf");
@@ -160,4 +163,55 @@ test("on a GPU every layer must fit in the VRAM free now, or Affiant.ModelDoesNo
     0,
     "the CPU build places nothing",
   );
+});
+
+test("the CPU binary tested once is loaded without node-llama-cpp's test child; a changed file is tested again", async () => {
+  // Counts the processes node-llama-cpp forks (its binary test is a fork of testBindingBinary.js).
+  const childProcess = createRequire(import.meta.url)("node:child_process") as typeof import("node:child_process");
+  const fork = childProcess.fork;
+  const forked: string[] = [];
+  childProcess.fork = ((modulePath: string, ...rest: unknown[]) => {
+    forked.push(path.basename(String(modulePath)));
+    return (fork as (...a: unknown[]) => unknown)(modulePath, ...rest);
+  }) as typeof fork;
+  syncBuiltinESMExports();
+  try {
+    const tested = await testedBinding(LlamaLogLevel.error);
+    assert.ok(tested, "the binary getLlama tested is the one this process mapped");
+    assert.equal(path.basename(tested.bindingPath), "llama-addon.node");
+    assert.ok(
+      forked.some((f) => f.startsWith("testBindingBinary")),
+      `getLlama tested the binary in a child: ${forked.join(", ")}`,
+    );
+
+    forked.splice(0);
+    let restore = setEnv({ AFFIANT_LLAMA_BINDING: JSON.stringify(tested) });
+    try {
+      const llama = await openCpuLlama(LlamaLogLevel.error);
+      assert.equal(forked.length, 0, `no test child for a binary already tested: ${forked.join(", ")}`);
+      assert.equal(llama.gpu, false);
+      assert.equal(llama.buildType, "prebuilt");
+      const model = await llama.loadModel({ modelPath });
+      assert.deepEqual(model.tokenize("Once upon a time"), session.model.tokenize("Once upon a time"), "the same model, the same tokens");
+      await model.dispose();
+      await llama.dispose();
+    } finally {
+      restore();
+    }
+
+    restore = setEnv({ AFFIANT_LLAMA_BINDING: JSON.stringify({ ...tested, mtimeMs: tested.mtimeMs + 1 }) });
+    try {
+      const llama = await openCpuLlama(LlamaLogLevel.error);
+      assert.ok(
+        forked.some((f) => f.startsWith("testBindingBinary")),
+        "a file that changed since its test is tested again",
+      );
+      await llama.dispose();
+    } finally {
+      restore();
+    }
+  } finally {
+    childProcess.fork = fork;
+    syncBuiltinESMExports();
+  }
 });
