@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { fork } from "node:child_process";
 import { test } from "node:test";
-import { claimReserved, reserveWorker } from "../../workflows/engine/warm-pool.ts";
+import { claimReserved, dropWarm, idleCount, poolWarm, reserveWorker, takeWarm } from "../../workflows/engine/warm-pool.ts";
 
 test("a warm worker reserved and claimed for many tasks keeps no listener per task; a dead one is not handed out", async () => {
   const child = fork("-e", ["setInterval(() => {}, 1000)"], { execArgv: [], stdio: ["ignore", "ignore", "ignore", "ipc"] });
@@ -32,5 +32,26 @@ test("a warm worker reserved and claimed for many tasks keeps no listener per ta
     );
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
+
+test("an idle warm worker near its own idle exit is neither counted free nor handed a task; one with time left is", async () => {
+  const spawnIdle = () => fork("-e", ["setInterval(() => {}, 1000)"], { execArgv: [], stdio: ["ignore", "ignore", "ignore", "ipc"] });
+  const fresh = spawnIdle();
+  const expiring = spawnIdle();
+  const limits = { maxTasks: 16, maxRssGrowthMb: 512 };
+  try {
+    const stay = { model: "pool-test-model", tasks: 1, rssGrowthMb: 0 };
+    // idleSeconds 1: the reuse margin is half of it, so a worker pooled 0.6 s ago is near its exit.
+    assert.ok(poolWarm(expiring, stay, { ...limits, idleSeconds: 1 }));
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(idleCount(stay.model), 0, "a worker 0.4 s from its idle exit is not free");
+    assert.equal(takeWarm(stay.model), undefined, "nor handed a task");
+    assert.ok(poolWarm(fresh, stay, { ...limits, idleSeconds: 30 }));
+    assert.equal(idleCount(stay.model), 1);
+    assert.equal(takeWarm(stay.model)?.child, fresh, "a worker with its idle time ahead is taken");
+  } finally {
+    for (const c of [fresh, expiring]) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
+    dropWarm();
   }
 });

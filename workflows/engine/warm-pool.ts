@@ -19,8 +19,20 @@ export type WarmLimits = Pick<Registry["workers"], "maxTasks" | "idleSeconds" | 
 /** Every worker process this engine started and that has not exited. */
 export const liveWorkers = new Set<ChildProcess>();
 
-/** Idle warm workers by model id, with when each became idle (charged to the task that takes it). */
-const idle = new Map<string, Array<{ child: ChildProcess; since: number }>>();
+/**
+ * Idle warm workers by model id, with when each became idle (charged to the task that takes
+ * it) and when its own idle clock (AFFIANT_WARM_IDLE_SECONDS, started before its answer) ends it.
+ */
+const idle = new Map<string, Array<{ child: ChildProcess; since: number; expiresAt: number }>>();
+
+/**
+ * A worker this close to its idle exit is not handed a task: the assignment could cross its
+ * exit, and the stage would see a worker gone mid-task. It is left to exit; the pool policy
+ * counts it as live, not free, so an Acquire starts another or waits for it to go.
+ */
+const reuseMarginMs = (idleMs: number) => Math.min(5_000, idleMs / 2);
+const takeable = (x: { child: ChildProcess; since: number; expiresAt: number }, now = Date.now()) =>
+  alive(x.child) && x.expiresAt - now > reuseMarginMs(x.expiresAt - x.since);
 const tracked = new WeakSet<ChildProcess>();
 
 /** The environment a worker needs to be one (the limits it enforces itself). */
@@ -37,9 +49,9 @@ export function warmModelWorkers(): Record<string, number[]> {
   return Object.fromEntries([...idle].filter(([, w]) => w.length).map(([model, w]) => [model, w.map((x) => x.child.pid!)]));
 }
 
-/** Idle warm workers of `model` still alive. */
+/** Idle warm workers of `model` alive and far enough from their idle exit to take a task. */
 export function idleCount(model: string): number {
-  return (idle.get(model) ?? []).filter((x) => alive(x.child)).length;
+  return (idle.get(model) ?? []).filter((x) => takeable(x)).length;
 }
 
 function untrack(child: ChildProcess): void {
@@ -71,7 +83,8 @@ export function poolWarm(child: ChildProcess, stay: NonNullable<StageMetrics["st
   child.channel?.unref();
   (child.stderr as { unref?: () => void } | null)?.unref?.();
   const list = idle.get(stay.model) ?? [];
-  list.push({ child, since: Date.now() });
+  const now = Date.now();
+  list.push({ child, since: now, expiresAt: now + limits.idleSeconds * 1000 });
   idle.set(stay.model, list);
   countWorker(stay.model, child);
   wake();
@@ -83,8 +96,9 @@ export function takeWarm(model: string): { child: ChildProcess; idleMs: number }
   const list = idle.get(model);
   while (list?.length) {
     // The most recently idle: the others may reach idleSeconds and give capacity back.
-    const { child, since } = list.pop()!;
-    if (!alive(child)) continue;
+    const entry = list.pop()!;
+    const { child, since } = entry;
+    if (!takeable(entry)) continue;
     if (!list.length) idle.delete(model);
     child.ref();
     child.channel?.ref();
