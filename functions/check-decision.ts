@@ -68,8 +68,10 @@ export type CheckedDecision = Omit<DecisionRecord, "overrideReason"> & { overrid
 
 export async function checkDecision(event: CheckDecisionEvent, store: ReviewStore): Promise<CheckedDecision | { audited: true }> {
   const base = { executionId: event.executionName, version: event.version, round: event.round, notesChars: 0 };
-  if (event.expired && windowStillOpen(event)) {
-    const failure = failureAudit(event.state?.reviewTimeout ?? { Error: "States.Timeout" });
+  // A failure sent to the gate's token: audited as a rejection. Never the cause (the sender's
+  // words, perhaps client data): the error's name when plain, and sizes.
+  const auditFailure = async (sent: Parameters<typeof failureAudit>[0]) => {
+    const failure = failureAudit(sent);
     await store.addAudit({
       ...base,
       reviewer: "(unverified)",
@@ -85,6 +87,9 @@ export async function checkDecision(event: CheckDecisionEvent, store: ReviewStor
       errorChars: failure.errorChars,
       causeChars: failure.causeChars,
     });
+  };
+  if (event.expired && windowStillOpen(event)) {
+    await auditFailure(event.state?.reviewTimeout ?? { Error: "States.Timeout" });
     throw new ReviewRejectedError(
       `execution ${event.executionName}, round ${event.round}: a timeout arrived before the review window's end (sent to the gate, not the window closing)`,
       { state: "AuditExpiry" },
@@ -96,23 +101,7 @@ export async function checkDecision(event: CheckDecisionEvent, store: ReviewStor
     return { audited: true };
   }
   if (event.failure) {
-    // Never the cause (the sender's words, perhaps client data): the name when plain, and sizes.
-    const failure = failureAudit(event.failure);
-    await store.addAudit({
-      ...base,
-      reviewer: "(unverified)",
-      decision: "rejected",
-      via: "task-failure",
-      decidedAt: new Date().toISOString(),
-      failure,
-    });
-    // The log gets sizes only: even a plain error name is the sender's choosing (the audit keeps it).
-    log("warn", "review.failed", {
-      execution: event.executionName,
-      round: event.round,
-      errorChars: failure.errorChars,
-      causeChars: failure.causeChars,
-    });
+    await auditFailure(event.failure);
     return { audited: true };
   }
   const reject = async (why: string, decisionId?: string): Promise<never> => {
