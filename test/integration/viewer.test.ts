@@ -353,9 +353,19 @@ test("the run viewer shows executions, the state graph by status and per-state t
         .join(", ");
       assert.equal(await page.locator(from).count(), 5, `${stage}: five Catch edges (stage, Admit, Acquire, fallback)`);
     }
-    // Besides those, two: AttorneyReview's expiry (States.Timeout → ReviewExpired) and WarmUp's
-    // (a failed warm-up goes on to Extract: it never fails the case).
-    assert.equal(await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"]').count(), 1, "AttorneyReview: its expiry Catch");
+    // Besides those, three: AttorneyReview's two (its expiry, States.Timeout → AuditExpiry; any
+    // other error sent to its token → AuditReviewFailure) and WarmUp's (a failed warm-up goes on
+    // to Extract: it never fails the case).
+    assert.equal(
+      await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"][data-to="AuditExpiry"]').count(),
+      1,
+      "AttorneyReview: its expiry Catch",
+    );
+    assert.equal(
+      await page.locator('#graph svg g.edge-catch[data-from="AttorneyReview"][data-to="AuditReviewFailure"]').count(),
+      1,
+      "AttorneyReview: its Catch of a failure sent to the gate",
+    );
     assert.equal(
       await page.locator('#graph svg g.edge-catch[data-from="WarmUp"][data-to="Redact"]').count(),
       1,
@@ -363,8 +373,8 @@ test("the run viewer shows executions, the state graph by status and per-state t
     );
     assert.equal(
       await page.locator("#graph svg g.edge-catch").count(),
-      gpuStages.length * 5 + 2,
-      "five Catch edges per GPU stage, AttorneyReview's and WarmUp's",
+      gpuStages.length * 5 + 3,
+      "five Catch edges per GPU stage, AttorneyReview's two and WarmUp's",
     );
     assert.equal(await page.locator("#graph svg g.edge-catch.edge-taken").count(), 1, "only the crashed stage's Catch is taken");
     assert.equal(await page.locator('#graph svg g.edge-catch.edge-taken[data-from="DraftDeclaration"]').count(), 1);
