@@ -61,6 +61,12 @@ const modelSchema = z.object({
   family: z.string().optional(),
   /** Splitting a model over several GPUs runs 3-4x slower on PCIe hosts: opt in only. */
   allowSplit: z.boolean().default(false),
+  /**
+   * llama.cpp's flash attention for this model's contexts. Unset, llama.cpp decides (on where
+   * the backend supports it). `false` where it is slower: on a CPU, a tiny head size (the
+   * committed stories260K evaluates prompts about a third faster without it).
+   */
+  flashAttention: z.boolean().optional(),
   notes: z.string().optional(),
 });
 

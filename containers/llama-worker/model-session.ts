@@ -97,6 +97,8 @@ export interface LoadOptions {
   signal?: AbortSignal;
   /** The GGUF plan (planModel): on a GPU, every layer must fit in the VRAM free now. */
   plan?: ModelPlan;
+  /** The registry model's `flashAttention`; unset, llama.cpp decides. Every context of the model keeps it. */
+  flashAttention?: boolean;
 }
 
 export class ModelSession {
@@ -130,6 +132,7 @@ export class ModelSession {
         gpuLayers: gpuLayers === Number.MAX_SAFE_INTEGER ? "max" : gpuLayers,
         onLoadProgress: options.onLoadProgress,
         loadSignal: options.signal,
+        defaultContextFlashAttention: options.flashAttention ?? "auto",
       });
       const threads = options.threads ?? Math.max(1, (os.availableParallelism?.() ?? os.cpus().length) - 1);
       const context = await model.createContext({ contextSize: options.contextSize, threads, sequences: 1, createSignal: options.signal });

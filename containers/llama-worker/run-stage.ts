@@ -125,6 +125,7 @@ export async function runStage(stage: GpuStage, input: StageInput, channel: Task
           contextSize,
           threads: config().AFFIANT_THREADS,
           plan,
+          flashAttention: model.flashAttention,
           onLoadProgress: (fraction) => heartbeats.update({ phase: "load", tokens: 0, tokensPerSecond: 0, loadProgress: fraction }),
         });
 

@@ -64,6 +64,7 @@ export async function preloadModel(modelId: string): Promise<WarmModel> {
     contextSize: Math.min(plan.trainContextSize, model.contextSize),
     threads: env.AFFIANT_THREADS,
     plan,
+    flashAttention: model.flashAttention,
   });
   await session.releaseContext();
   stats.tasks = 0;

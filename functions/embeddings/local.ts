@@ -23,6 +23,8 @@ export interface LocalEmbedderOptions {
   threads?: number;
   /** The binding to use; the embedder takes ownership. Default: the CPU prebuilt. */
   llama?: Llama;
+  /** The registry model's `flashAttention`; unset, llama.cpp decides. */
+  flashAttention?: boolean;
 }
 
 export class LocalEmbedder implements Embedder {
@@ -54,7 +56,7 @@ export class LocalEmbedder implements Embedder {
     const llama = options.llama ?? (await openCpuLlama(LlamaLogLevel.error));
     let model: LlamaModel | undefined;
     try {
-      model = await llama.loadModel({ modelPath: options.modelPath });
+      model = await llama.loadModel({ modelPath: options.modelPath, defaultContextFlashAttention: options.flashAttention ?? "auto" });
       const context = await model.createEmbeddingContext({ contextSize, threads });
       return new LocalEmbedder(options.modelId, llama, model, context, contextSize);
     } catch (err) {

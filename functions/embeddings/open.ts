@@ -58,7 +58,8 @@ export async function openEmbedder(registry: Registry, options: OpenEmbedderOpti
   if (!existsSync(modelPath) && config.local.ifMissing === "bm25") {
     return { skipped: `embedding model ${id} is not at ${modelPath} (run \`affiant models pull\`)` };
   }
-  const local = { modelId: id, modelPath, contextSize: modelEntry(registry, id).contextSize };
+  const entry = modelEntry(registry, id);
+  const local = { modelId: id, modelPath, contextSize: entry.contextSize, flashAttention: entry.flashAttention };
   const inProcess = options.inProcess ?? Boolean(envConfig().AWS_LAMBDA_FUNCTION_NAME);
   const embedder = inProcess
     ? await (await importLocalEmbedder()).LocalEmbedder.open(local)
