@@ -17,8 +17,6 @@ const sqs = () => new SQSClient({ ...awsClientTimeouts(70_000) });
 const sfn = () =>
   new SFNClient({ ...awsClientTimeouts(70_000), ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}) });
 
-export const activityMode = (): boolean => !process.send && Boolean(config().AFFIANT_ACTIVITY_ARN && config().AFFIANT_READY_QUEUE_URL);
-
 /**
  * GetActivityTask calls after answering an Acquire before the worker goes back to its ready
  * queue. A poll can come back empty, or fail on the way (a dropped connection, a timeout):

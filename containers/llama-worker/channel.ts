@@ -3,7 +3,7 @@
  * IPC; in ECS, Step Functions started it with a task token and the worker answers with
  * SendTaskHeartbeat / SendTaskSuccess / SendTaskFailure. The stage code never knows which.
  */
-import { SendTaskFailureCommand, SendTaskHeartbeatCommand, SendTaskSuccessCommand, SFNClient } from "@aws-sdk/client-sfn";
+import type { SFNClient } from "@aws-sdk/client-sfn";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { config } from "../../core/config.ts";
 import { log } from "../../core/log.ts";
@@ -65,15 +65,27 @@ export interface SfnChannelOptions {
 }
 
 export class SfnChannel implements TaskChannel {
-  private readonly client: SFNClient;
+  /**
+   * The SDK, imported when the channel opens (in ECS, at the process's start, so a failure's
+   * report never waits on a module load); a worker under the local engine never loads it.
+   */
+  private readonly sdk = import("@aws-sdk/client-sfn");
+  private readonly client: Promise<SFNClient>;
   constructor(private readonly options: SfnChannelOptions) {
-    this.client =
-      options.client ??
-      new SFNClient({ ...awsClientTimeouts(), ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}) });
+    this.client = options.client
+      ? Promise.resolve(options.client)
+      : this.sdk.then(
+          ({ SFNClient }) =>
+            new SFNClient({
+              ...awsClientTimeouts(),
+              ...(config().AFFIANT_SFN_ENDPOINT ? { endpoint: config().AFFIANT_SFN_ENDPOINT } : {}),
+            }),
+        );
   }
   async heartbeat(): Promise<void> {
     try {
-      await this.client.send(new SendTaskHeartbeatCommand({ taskToken: this.options.taskToken }));
+      const { SendTaskHeartbeatCommand } = await this.sdk;
+      await (await this.client).send(new SendTaskHeartbeatCommand({ taskToken: this.options.taskToken }));
     } catch (err) {
       // Step Functions has already ended this task (timed out, stopped, or its execution
       // ended): the fallback runs elsewhere, so this GPU is freed now, not at the task's limits.
@@ -87,10 +99,12 @@ export class SfnChannel implements TaskChannel {
   async succeed(metrics: StageMetrics): Promise<void> {
     // All the metrics (ids and numbers only): the state's ResultSelector keeps just the
     // report in the execution state; the task's output in the history keeps the rest.
-    await this.client.send(new SendTaskSuccessCommand({ taskToken: this.options.taskToken, output: JSON.stringify(metrics) }));
+    const { SendTaskSuccessCommand } = await this.sdk;
+    await (await this.client).send(new SendTaskSuccessCommand({ taskToken: this.options.taskToken, output: JSON.stringify(metrics) }));
   }
   async fail(error: string, cause: string): Promise<void> {
-    await this.client.send(
+    const { SendTaskFailureCommand } = await this.sdk;
+    await (await this.client).send(
       new SendTaskFailureCommand({ taskToken: this.options.taskToken, error: error.slice(0, 256), cause: cause.slice(0, 32768) }),
     );
   }

@@ -30,12 +30,11 @@ import { loadRegistry, stageEntry } from "../../core/registry.ts";
 import { stageInputFromEnv } from "../../core/stages/task-env.ts";
 import { isGpuStage } from "../../core/state-names.ts";
 import { emitMetrics, MetricUnit, withContext } from "../../core/telemetry.ts";
-import { activityMode, nextActivityTask } from "./activity-loop.ts";
 import { IpcChannel, SfnChannel, type TaskChannel } from "./channel.ts";
 import { deadlineFromEnv, exitWithin, killSelf, Lifeline } from "./lifeline.ts";
 import { runStage } from "./run-stage.ts";
 import { tagAcquired, tagLoaded, tagStage, untagStage } from "./task-tags.ts";
-import { awaitNextTask, preloadModel, stayWarm, type WarmModel, warmMode } from "./warm-model.ts";
+import { activityMode, awaitNextTask, preloadModel, stayWarm, type WarmModel, warmMode } from "./warm-model.ts";
 
 /** This process's start: when a cold worker took its stage. */
 const processStartedAt = Date.now();
@@ -153,6 +152,8 @@ if (activityMode()) await activityWorker();
  * RSS growth or any failure (failAndExit) ends the process.
  */
 async function activityWorker(): Promise<never> {
+  // The SQS and Step Functions SDKs it polls with: loaded here, never by a worker under the local engine.
+  const { nextActivityTask } = await import("./activity-loop.ts");
   const model = config().AFFIANT_PRELOAD_MODEL;
   if (!model) throw new InvalidInputError("llama worker: AFFIANT_ACTIVITY_ARN is set but AFFIANT_PRELOAD_MODEL is not");
   const base = childEnv();

@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { open } from "node:fs/promises";
 import path from "node:path";
-import { GetObjectCommand, HeadObjectCommand, type S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { config } from "../../core/config.ts";
 import { ModelUnavailableError } from "../../core/errors.ts";
@@ -58,6 +58,7 @@ export async function fetchModel(o: FetchModelOptions): Promise<FetchModelResult
   const started = performance.now();
   const fail = (why: string, cause?: unknown) =>
     new ModelUnavailableError(`model ${o.modelId}: s3://${o.bucket}/${o.key}: ${why}`, { model: o.modelId }, { cause });
+  const { GetObjectCommand, HeadObjectCommand } = await import("@aws-sdk/client-s3");
   let head: { ContentLength?: number; ETag?: string };
   try {
     head = await o.client.send(new HeadObjectCommand({ Bucket: o.bucket, Key: o.key }), { abortSignal: o.signal });

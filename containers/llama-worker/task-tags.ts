@@ -11,7 +11,6 @@
  * Best effort: a tag call that fails is logged (ids only) and the task runs on; the worker's
  * own lifeline and Step Functions' HeartbeatSeconds still catch a stall.
  */
-import { ECSClient, TagResourceCommand, UntagResourceCommand } from "@aws-sdk/client-ecs";
 import { awsClientTimeouts } from "../../core/aws-timeouts.ts";
 import { capped } from "../../core/capped.ts";
 import { config } from "../../core/config.ts";
@@ -39,7 +38,19 @@ function ownTask(): Promise<{ taskArn: string } | undefined> {
   return own;
 }
 
-const ecs = () => new ECSClient({ ...awsClientTimeouts(10_000) });
+/**
+ * The ECS calls, the SDK loaded on the first: only inside ECS (ownTask found a task), so a
+ * worker under the local engine never pays for it.
+ */
+async function tagResource(taskArn: string, tags: Array<{ key: string; value: string }>): Promise<void> {
+  const { ECSClient, TagResourceCommand } = await import("@aws-sdk/client-ecs");
+  await new ECSClient({ ...awsClientTimeouts(10_000) }).send(new TagResourceCommand({ resourceArn: taskArn, tags }));
+}
+
+async function untagResource(taskArn: string, tagKeys: string[]): Promise<void> {
+  const { ECSClient, UntagResourceCommand } = await import("@aws-sdk/client-ecs");
+  await new ECSClient({ ...awsClientTimeouts(10_000) }).send(new UntagResourceCommand({ resourceArn: taskArn, tagKeys }));
+}
 
 /** Tags this task with the stage it now runs for one execution. */
 export async function tagStage(execution: string, stage: string): Promise<void> {
@@ -51,12 +62,10 @@ export async function tagStage(execution: string, stage: string): Promise<void> 
     { key: stageStartedTag, value: String(Date.now()) },
   ];
   await capped(
-    ecs()
-      .send(new TagResourceCommand({ resourceArn: task.taskArn, tags }))
-      .then(
-        () => undefined,
-        (err: Error) => log("warn", "worker.tag_failed", { stage, error: err.name }),
-      ),
+    tagResource(task.taskArn, tags).then(
+      () => undefined,
+      (err: Error) => log("warn", "worker.tag_failed", { stage, error: err.name }),
+    ),
   );
 }
 
@@ -65,12 +74,10 @@ export async function untagStage(): Promise<void> {
   const task = await ownTask();
   if (!task) return;
   await capped(
-    ecs()
-      .send(new UntagResourceCommand({ resourceArn: task.taskArn, tagKeys: [executionTag, stageTag, stageStartedTag] }))
-      .then(
-        () => undefined,
-        (err: Error) => log("warn", "worker.untag_failed", { error: err.name }),
-      ),
+    untagResource(task.taskArn, [executionTag, stageTag, stageStartedTag]).then(
+      () => undefined,
+      (err: Error) => log("warn", "worker.untag_failed", { error: err.name }),
+    ),
   );
 }
 
@@ -79,12 +86,10 @@ async function tagTask(tags: Array<{ key: string; value: string }>, what: string
   const task = await ownTask();
   if (!task) return;
   await capped(
-    ecs()
-      .send(new TagResourceCommand({ resourceArn: task.taskArn, tags }))
-      .then(
-        () => undefined,
-        (err: Error) => log("warn", "worker.tag_failed", { tag: what, error: err.name }),
-      ),
+    tagResource(task.taskArn, tags).then(
+      () => undefined,
+      (err: Error) => log("warn", "worker.tag_failed", { tag: what, error: err.name }),
+    ),
   );
 }
 

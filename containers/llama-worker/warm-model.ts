@@ -74,6 +74,9 @@ export async function preloadModel(modelId: string): Promise<WarmModel> {
   return { modelId, modelPath, session, preloadMs: session.loadMs };
 }
 
+/** In ECS, polling its model's activity (activity-loop.ts, loaded only then) rather than answering one token. */
+export const activityMode = (): boolean => !process.send && Boolean(config().AFFIANT_ACTIVITY_ARN && config().AFFIANT_READY_QUEUE_URL);
+
 /** Locally under the engine (IPC), or in ECS polling its model's activity (activity-loop.ts). */
 export const warmMode = (): boolean => Boolean((process.send || config().AFFIANT_ACTIVITY_ARN) && config().AFFIANT_WARM_MAX_TASKS);
 
