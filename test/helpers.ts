@@ -20,6 +20,7 @@ import { describeError } from "../core/errors.ts";
 import { faultsSchema } from "../core/faults.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { stageModules } from "../core/stages/index.ts";
+import type { StageReport } from "../core/stages/report.ts";
 import { gpuStages } from "../core/state-names.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -276,6 +277,23 @@ export async function preparedState(
   Object.assign(process.env, home.env);
   const state = JSON.parse(readFileSync(path.join(prepared, "state.json"), "utf8")) as PipelineState;
   return { state: { ...state, faults: checkedFaults }, env: home.env };
+}
+
+/** A stage's report for an output a test wrote itself (scripted model output): no model ran, nothing was spent. */
+export function scriptedReport(stage: string, outputKey: string): StageReport {
+  return {
+    outputKey,
+    stage,
+    model: "scripted",
+    provider: "local",
+    fallbackReason: null,
+    tokensIn: 1,
+    tokensOut: 1,
+    loadMs: 0,
+    promptMs: 0,
+    genMs: 0,
+    costUsd: 0,
+  };
 }
 
 export interface GoldenRun {

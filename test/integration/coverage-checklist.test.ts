@@ -18,24 +18,11 @@ import { planStage } from "../../core/stages/plan-stage.ts";
 import { generateFallback } from "../../functions/generate-fallback.ts";
 import { scoreDraft } from "../../functions/score-draft.ts";
 import { startRecordingProviders } from "../../workflows/recording-providers.ts";
-import { preparedState, root } from "../helpers.ts";
+import { preparedState, root, scriptedReport } from "../helpers.ts";
 
 const { state, env } = await preparedState();
 const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
 const ids = elementsFor("VAWA").map((e) => e.id);
-const report = (stage: string, outputKey: string) => ({
-  outputKey,
-  stage,
-  model: "scripted",
-  provider: "local" as const,
-  fallbackReason: null,
-  tokensIn: 1,
-  tokensOut: 1,
-  loadMs: 0,
-  promptMs: 0,
-  genMs: 0,
-  costUsd: 0,
-});
 
 // A draft (scripted model output): a short sentence per element, words of the first chunk, citing it.
 const index = await getJson<{ chunks: Array<{ id: string; file: string; page: number; text: string }> }>(store, state.index!.indexKey);
@@ -54,7 +41,7 @@ const draft = {
   })),
 };
 await putJson(store, `${state.runKey}/draft-0.json`, draft);
-state.draft = report("DraftDeclaration", `${state.runKey}/draft-0.json`);
+state.draft = scriptedReport("DraftDeclaration", `${state.runKey}/draft-0.json`);
 const input = {
   stage: "JudgeCoverage",
   executionName: state.executionName,
@@ -154,10 +141,10 @@ test("hosted coverage judge (recording providers, scripted model output): a verd
     assert.deepEqual(stored.elements!.residence, { pass: false, reason: "the draft never says where [PERSON_1] lived" });
 
     // Faithfulness and tone 5, coverage's score 5 too: the failed element alone fails the gate.
-    const judges = [report("JudgeCoverage", metrics.outputKey)];
+    const judges = [scriptedReport("JudgeCoverage", metrics.outputKey)];
     for (const stage of ["JudgeFaithfulness", "JudgeTone"]) {
       await putJson(store, `${state.runKey}/judges/${stage}-r0.json`, { score: 5, reasons: "scripted" });
-      judges.push(report(stage, `${state.runKey}/judges/${stage}-r0.json`));
+      judges.push(scriptedReport(stage, `${state.runKey}/judges/${stage}-r0.json`));
     }
     Object.assign(state, { judges, scoreThreshold: 0, rewrites: { n: 0 }, maxRewrites: 1 });
     const score = await scoreDraft({ state }, store, { mode: "off" });
@@ -185,7 +172,7 @@ test("hosted coverage judge (recording providers, scripted model output): a verd
     const unquoted = JSON.parse(verdicts(null));
     unquoted.elements.abuse = { pass: true, reason: "the abuse is described in detail" };
     answer = JSON.stringify(unquoted);
-    judges[0] = report("JudgeCoverage", (await generateFallback(event)).outputKey);
+    judges[0] = scriptedReport("JudgeCoverage", (await generateFallback(event)).outputKey);
     const again = await getJson<{ failures: string[] }>(
       store,
       (await scoreDraft({ state: { ...state, judges } }, store, { mode: "off" })).scoreKey,

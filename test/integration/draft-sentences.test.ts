@@ -17,7 +17,7 @@ import type { StageJob } from "../../core/stages/plan-context.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
 import { generateFallback } from "../../functions/generate-fallback.ts";
 import { startRecordingProviders } from "../../workflows/recording-providers.ts";
-import { preparedState, root } from "../helpers.ts";
+import { preparedState, root, scriptedReport } from "../helpers.ts";
 
 const { state, env } = await preparedState();
 const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
@@ -168,19 +168,7 @@ async function hostedDraftChain(entry: string) {
   registry.stages.DraftDeclaration.fallback = [entry];
   writeFileSync(registryPath, JSON.stringify(registry));
   await putJson(store, `${state.runKey}/facts.json`, { facts: [] });
-  state.facts = {
-    outputKey: `${state.runKey}/facts.json`,
-    stage: "ExtractFacts",
-    model: "scripted",
-    provider: "local",
-    fallbackReason: null,
-    tokensIn: 1,
-    tokensOut: 1,
-    loadMs: 0,
-    promptMs: 0,
-    genMs: 0,
-    costUsd: 0,
-  };
+  state.facts = scriptedReport("ExtractFacts", `${state.runKey}/facts.json`);
   return { stage: "DraftDeclaration", state, failure: { Error: "Affiant.WorkerCrashed" }, executionName: state.executionName };
 }
 

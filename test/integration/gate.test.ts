@@ -11,11 +11,11 @@ import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
 import { type BlobStore, getJson, putJson } from "../../core/blob-store.ts";
 import type { PipelineState } from "../../core/pipeline-state.ts";
-import type { StageReport } from "../../core/stages/report.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { gateFailures, scoreDraft } from "../../functions/score-draft.ts";
 import type { ExecutionRow } from "../../workflows/engine/history-db.ts";
 import { summarizeExecution } from "../../workflows/engine/summary.ts";
+import { scriptedReport } from "../helpers.ts";
 import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
 
 /** The execution summary the API and the viewer serve, for a succeeded run with this output. */
@@ -57,20 +57,6 @@ function docxDocument(zip: Buffer): string {
   throw new Error("no word/document.xml in the DOCX");
 }
 
-const report = (stage: string, outputKey: string): StageReport => ({
-  outputKey,
-  stage,
-  model: "scripted",
-  provider: "local",
-  fallbackReason: null,
-  tokensIn: 1,
-  tokensOut: 1,
-  loadMs: 0,
-  promptMs: 0,
-  genMs: 0,
-  costUsd: 0,
-});
-
 /** Judges answering with fixed JSON, an index whose chunks are the draft's sentences. */
 async function scripted(state: PipelineState, store: BlobStore, scores: { faithfulness: number; coverage: number; tone: number }) {
   const chunks = sampleDraft.paragraphs
@@ -86,7 +72,7 @@ async function scripted(state: PipelineState, store: BlobStore, scores: { faithf
   ] as const) {
     const key = `${state.runKey}/judges/${stage}-r0.json`;
     await putJson(store, key, { score, reasons: "scripted" });
-    state.judges.push(report(stage, key));
+    state.judges.push(scriptedReport(stage, key));
   }
   state.scoreThreshold = 0.5;
 }

@@ -16,28 +16,13 @@ import type { Draft } from "../../core/declaration.ts";
 import { ReviewRejectedError } from "../../core/errors.ts";
 import type { StoredIndex } from "../../core/retrieval.ts";
 import { type ReviewOutput, reviewFactsKey, reviewNotesKey } from "../../core/review.ts";
-import type { StageReport } from "../../core/stages/report.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { generateFallback } from "../../functions/generate-fallback.ts";
 import { readVault } from "../../functions/redaction/vault.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { reviewNotes } from "../../functions/review-notes.ts";
 import { startRecordingProviders } from "../../workflows/recording-providers.ts";
-import { preparedState } from "../helpers.ts";
-
-const report = (stage: string, outputKey: string): StageReport => ({
-  outputKey,
-  stage,
-  model: "scripted",
-  provider: "local",
-  fallbackReason: null,
-  tokensIn: 1,
-  tokensOut: 1,
-  loadMs: 0,
-  promptMs: 0,
-  genMs: 0,
-  costUsd: 0,
-});
+import { preparedState, scriptedReport } from "../helpers.ts";
 
 test("facts from the client (recording provider with fixed answers): redacted into an interview source, indexed, cited by the next round's rewrite, and shown in the review document as the sentences resting on it", async () => {
   const { state, env } = await preparedState();
@@ -47,8 +32,8 @@ test("facts from the client (recording provider with fixed answers): redacted in
   // Round 0 under review: a draft and the facts ExtractFacts found (none: scripted).
   await putJson(store, `${state.runKey}/draft-0.json`, { caseType: "VAWA", round: 0, paragraphs: [] } satisfies Draft);
   await putJson(store, `${state.runKey}/facts.json`, { facts: [] });
-  state.draft = report("DraftDeclaration", `${state.runKey}/draft-0.json`);
-  state.facts = report("ExtractFacts", `${state.runKey}/facts.json`);
+  state.draft = scriptedReport("DraftDeclaration", `${state.runKey}/draft-0.json`);
+  state.facts = scriptedReport("ExtractFacts", `${state.runKey}/facts.json`);
   state.rewrites = { n: 0 };
 
   // The attorney's decision as the review API stores it: notes and facts, each a blob inside the account.
@@ -142,7 +127,7 @@ test("facts from the client (recording provider with fixed answers): redacted in
     const metrics = await generateFallback({
       stage: "GuardrailsRewrite",
       // As AttorneyAsJudge leaves it: the attorney's report is this round's judges; the index is IndexInterview's.
-      state: { ...withAttorney, index: state.index, judges: attorney.reports.map((r) => report("AttorneyNotes", r.outputKey)) },
+      state: { ...withAttorney, index: state.index, judges: attorney.reports.map((r) => scriptedReport("AttorneyNotes", r.outputKey)) },
       failure: { Error: "Affiant.WorkerCrashed" },
       executionName: state.executionName,
     });
@@ -170,7 +155,7 @@ test("facts from the client (recording provider with fixed answers): redacted in
     );
 
   // Reinject: the review document says which sentences rest on the interview; the exhibits skip what is not filed.
-  state.draft = report("GuardrailsRewrite", draftKey);
+  state.draft = scriptedReport("GuardrailsRewrite", draftKey);
   const output = await reinjectCase({ state }, store);
   const md = (await store.get(output.reviewDocument.markdownKey)).toString("utf8");
   assert.match(
