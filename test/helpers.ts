@@ -21,6 +21,7 @@ import { faultsSchema } from "../core/faults.ts";
 import type { PipelineState } from "../core/pipeline-state.ts";
 import { stageModules } from "../core/stages/index.ts";
 import type { StageReport } from "../core/stages/report.ts";
+import type { StageInput } from "../core/stages/task-env.ts";
 import { gpuStages } from "../core/state-names.ts";
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -277,6 +278,26 @@ export async function preparedState(
   Object.assign(process.env, home.env);
   const state = JSON.parse(readFileSync(path.join(prepared, "state.json"), "utf8")) as PipelineState;
   return { state: { ...state, faults: checkedFaults }, env: home.env };
+}
+
+/**
+ * What a worker reads for `stage` on this state's case (its ids, index and round 0, no
+ * faults), `extra` on top: for tests that plan a stage by hand.
+ */
+export function stageInputOf(stage: string, state: PipelineState, extra: Partial<StageInput> = {}): StageInput {
+  const indexKey = state.index?.indexKey;
+  if (!indexKey) throw new Error(`stageInputOf(${stage}): the state has no index`);
+  return {
+    stage,
+    executionName: state.executionName,
+    caseId: state.caseId,
+    caseType: state.caseType,
+    runKey: state.runKey,
+    faults: {},
+    indexKey,
+    round: 0,
+    ...extra,
+  };
 }
 
 /** A stage's report for an output a test wrote itself (scripted model output): no model ran, nothing was spent. */

@@ -18,7 +18,7 @@ import { planStage } from "../../core/stages/plan-stage.ts";
 import { generateFallback } from "../../functions/generate-fallback.ts";
 import { scoreDraft } from "../../functions/score-draft.ts";
 import { startRecordingProviders } from "../../workflows/recording-providers.ts";
-import { preparedState, root, scriptedReport } from "../helpers.ts";
+import { preparedState, root, scriptedReport, stageInputOf } from "../helpers.ts";
 
 const { state, env } = await preparedState();
 const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
@@ -42,17 +42,7 @@ const draft = {
 };
 await putJson(store, `${state.runKey}/draft-0.json`, draft);
 state.draft = scriptedReport("DraftDeclaration", `${state.runKey}/draft-0.json`);
-const input = {
-  stage: "JudgeCoverage",
-  executionName: state.executionName,
-  caseId: state.caseId,
-  caseType: state.caseType,
-  runKey: state.runKey,
-  faults: {},
-  indexKey: state.index!.indexKey,
-  round: 0,
-  draftKey: state.draft.outputKey,
-};
+const input = stageInputOf("JudgeCoverage", state, { draftKey: state.draft.outputKey });
 
 test("the coverage prompt lists the variant's checklist; its grammar asks a verdict for every element by id", async () => {
   const job = await planStage({

@@ -17,20 +17,11 @@ import type { StageJob } from "../../core/stages/plan-context.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
 import { generateFallback } from "../../functions/generate-fallback.ts";
 import { startRecordingProviders } from "../../workflows/recording-providers.ts";
-import { preparedState, root, scriptedReport } from "../helpers.ts";
+import { preparedState, root, scriptedReport, stageInputOf } from "../helpers.ts";
 
 const { state, env } = await preparedState();
 const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
-const input = {
-  stage: "DraftDeclaration",
-  executionName: state.executionName,
-  caseId: state.caseId,
-  caseType: state.caseType,
-  runKey: state.runKey,
-  faults: {},
-  indexKey: state.index!.indexKey,
-  round: 0,
-};
+const input = stageInputOf("DraftDeclaration", state);
 
 /** The ids a call's grammar allows: its schema's `sources` enum. */
 const allowed = (call: StageJob["calls"][number]) =>

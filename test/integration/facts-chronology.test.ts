@@ -17,25 +17,16 @@ import type { StoredIndex } from "../../core/retrieval.ts";
 import type { FactsOutput } from "../../core/stages/extract-facts.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
 import { cannedAnswer } from "../../workflows/recording-providers.ts";
-import { preparedState } from "../helpers.ts";
+import { preparedState, stageInputOf } from "../helpers.ts";
 
 const { state, env } = await preparedState();
 const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
-const base = {
-  executionName: state.executionName,
-  caseId: state.caseId,
-  caseType: state.caseType,
-  runKey: state.runKey,
-  faults: {},
-  indexKey: state.index!.indexKey,
-  round: 0,
-};
 const countTokens = (t: string) => Math.ceil(t.length / 4);
 
 test("ExtractFacts asks a date per fact and as many facts as its budget holds; ISO dates are kept, anything else is unknown (scripted model output)", async () => {
   const job = await planStage({
     stage: "ExtractFacts",
-    input: { ...base, stage: "ExtractFacts" },
+    input: stageInputOf("ExtractFacts", state),
     store,
     countTokens,
     contextLimit: 8192,
@@ -84,7 +75,7 @@ test("DraftDeclaration tells one story: a paragraph per incident or period in da
   });
   const job = await planStage({
     stage: "DraftDeclaration",
-    input: { ...base, stage: "DraftDeclaration", factsKey: `${state.runKey}/facts-dated.json` },
+    input: stageInputOf("DraftDeclaration", state, { factsKey: `${state.runKey}/facts-dated.json` }),
     store,
     countTokens,
     contextLimit: 8192,
@@ -127,7 +118,7 @@ test("DraftDeclaration tells one story: a paragraph per incident or period in da
   );
   const rewrite = await planStage({
     stage: "GuardrailsRewrite",
-    input: { ...base, stage: "GuardrailsRewrite", draftKey, judgeKeys: [] },
+    input: stageInputOf("GuardrailsRewrite", state, { draftKey, judgeKeys: [] }),
     store,
     countTokens,
     contextLimit: 8192,

@@ -15,7 +15,7 @@ import { reinjectCase } from "../../functions/reinject-pii.ts";
 import { gateFailures, scoreDraft } from "../../functions/score-draft.ts";
 import type { ExecutionRow } from "../../workflows/engine/history-db.ts";
 import { summarizeExecution } from "../../workflows/engine/summary.ts";
-import { scriptedReport } from "../helpers.ts";
+import { scriptedReport, stageInputOf } from "../helpers.ts";
 import { redactedCase, sampleDraft } from "../reinject-fixture.ts";
 
 /** The execution summary the API and the viewer serve, for a succeeded run with this output. */
@@ -342,18 +342,10 @@ test("scripted draft and judges (scripted model output): each sentence is scored
   const { planStage } = await import("../../core/stages/plan-stage.ts");
   const rewrite = await planStage({
     stage: "GuardrailsRewrite",
-    input: {
-      stage: "GuardrailsRewrite",
-      executionName: state.executionName,
-      caseId: state.caseId,
-      caseType: state.caseType,
-      runKey: state.runKey,
-      faults: {},
-      indexKey: state.index!.indexKey,
-      round: 0,
+    input: stageInputOf("GuardrailsRewrite", state, {
       draftKey: state.draft!.outputKey,
       judgeKeys: state.judges!.map((j) => j.outputKey),
-    },
+    }),
     store,
     countTokens: (t: string) => Math.ceil(t.length / 4),
     contextLimit: 8192,

@@ -17,7 +17,7 @@ import { planStage } from "../../core/stages/plan-stage.ts";
 import { dot, normalize } from "../../core/vectors.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { LocalEmbedder } from "../../functions/embeddings/local.ts";
-import { preparedState, root } from "../helpers.ts";
+import { preparedState, root, stageInputOf } from "../helpers.ts";
 
 const chunk = (id: string, text: string, page = 1): Chunk => ({ id, file: "notes.pdf", page, text });
 const corpus: StoredIndex = {
@@ -142,16 +142,7 @@ test("Index embeds every chunk and the case type's queries with the real model; 
   // With room for every chunk, a paragraph prompt lists the sources in the hybrid order.
   const job = await planStage({
     stage: "DraftDeclaration",
-    input: {
-      stage: "DraftDeclaration",
-      executionName: state.executionName,
-      caseId: state.caseId,
-      caseType: "VAWA",
-      runKey: state.runKey,
-      faults: {},
-      indexKey: state.index!.indexKey,
-      round: 0,
-    },
+    input: stageInputOf("DraftDeclaration", state),
     store,
     countTokens: () => 1,
     contextLimit: 100_000,
@@ -179,16 +170,7 @@ test("AFFIANT_EMBEDDINGS=off: a BM25-only index that says why, and the worker ra
   assert.equal(await loadIndexVectors(store, index), undefined);
   const job = await planStage({
     stage: "DraftDeclaration",
-    input: {
-      stage: "DraftDeclaration",
-      executionName: state.executionName,
-      caseId: state.caseId,
-      caseType: "VAWA",
-      runKey: state.runKey,
-      faults: {},
-      indexKey: out.indexKey,
-      round: 0,
-    },
+    input: stageInputOf("DraftDeclaration", state, { indexKey: out.indexKey }),
     store,
     countTokens: () => 1,
     contextLimit: 100_000,

@@ -27,22 +27,14 @@ import type { StageJob } from "../../core/stages/plan-context.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
 import { buildRoundChanges } from "../../functions/review/redline.ts";
 import { reviewNotes } from "../../functions/review-notes.ts";
-import { preparedState } from "../helpers.ts";
+import { preparedState, stageInputOf } from "../helpers.ts";
 
 const { state, env } = await preparedState();
 const store = new LocalBlobStore(path.join(env.AFFIANT_HOME!, "blobs"));
-const input = {
-  executionName: state.executionName,
-  caseId: state.caseId,
-  caseType: state.caseType,
-  runKey: state.runKey,
-  faults: {},
-  indexKey: state.index!.indexKey,
-};
-const plan = (stage: "DraftDeclaration" | "GuardrailsRewrite", extra: Record<string, unknown>) =>
+const plan = (stage: "DraftDeclaration" | "GuardrailsRewrite", extra: Parameters<typeof stageInputOf>[2]) =>
   planStage({
     stage,
-    input: { ...input, stage, round: 0, ...extra },
+    input: stageInputOf(stage, state, extra),
     store,
     countTokens: (t) => Math.ceil(t.length / 4),
     contextLimit: 4096,

@@ -14,7 +14,7 @@ import { type RoleLegend, rolesKey } from "../../core/roles.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
 import { buildIndex } from "../../functions/build-index.ts";
 import { checkDraftPlaceholders } from "../../functions/check-placeholders.ts";
-import { makeTestHome, preparedState } from "../helpers.ts";
+import { makeTestHome, preparedState, stageInputOf } from "../helpers.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 import { draftOf, legend } from "../roles-fixture.ts";
 
@@ -32,16 +32,7 @@ test("Redact writes the role legend from case.json: placeholders, roles and stat
   for (const name of ["Elena", "Derek", "Samplefield", "Rosa", "Exampleton"]) assert.ok(!text.includes(name), `${name} in the legend`);
 
   // The legend is in the Draft prompts; a swapped role in the draft reaches the Rewrite prompt.
-  const input = {
-    stage: "DraftDeclaration",
-    executionName: state.executionName,
-    caseId: state.caseId,
-    caseType: state.caseType,
-    runKey: state.runKey,
-    faults: {},
-    indexKey: state.index!.indexKey,
-    round: 0,
-  };
+  const input = stageInputOf("DraftDeclaration", state);
   const countTokens = (t: string) => Math.ceil(t.length / 4);
   const draftJob = await planStage({ stage: "DraftDeclaration", input, store, countTokens, contextLimit: 4096, maxTokens: 256 });
   assert.ok(
@@ -106,16 +97,7 @@ test("case.json's variant reaches the prompts: Redact writes the checklist, Inde
   assert.equal(written.variant, "divorced");
   assert.deepEqual(written.elements, elementsFor("VAWA", "divorced"));
   state.index = await buildIndex({ state }, store);
-  const input = {
-    stage: "DraftDeclaration",
-    executionName: state.executionName,
-    caseId: state.caseId,
-    caseType: state.caseType,
-    runKey: state.runKey,
-    faults: {},
-    indexKey: state.index.indexKey,
-    round: 0,
-  };
+  const input = stageInputOf("DraftDeclaration", state);
   const job = await planStage({
     stage: "DraftDeclaration",
     input,
