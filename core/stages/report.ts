@@ -42,10 +42,10 @@ export const stageReportFields = [
 export interface StageMetrics extends StageReport {
   /**
    * From the task's start to the worker being able to plan: process start-up, modules and
-   * the llama.cpp binding for a cold worker; next to nothing for a warm spare (local runs).
+   * the llama.cpp binding for a cold worker; next to nothing for a warm one (local runs).
    */
   queueMs: number;
-  /** The stage ran on a warm spare (local runs). */
+  /** The stage ran on a warm worker: one that was already running when the task came (its model loaded by an earlier task or by Acquire). */
   warmStart?: boolean;
   /** The model was already loaded in this warm model worker by an earlier task (no load). */
   modelReused?: boolean;

@@ -67,7 +67,7 @@ test("affiant run: the VAWA sample succeeds end to end and writes a declaration"
     assert.ok(s.tokensIn! > 0 && s.tokensOut! > 0, `${stage} generated no tokens`);
     assert.ok(s.loadMs! >= 0 && s.promptMs! >= 0 && s.genMs! >= 0);
     assert.equal(s.fallbackReason, null);
-    // The engine keeps as many warm spares as the judges' Parallel is wide: no GPU state starts cold.
+    // WarmUp starts workers ahead of the first GPU stages and the pool holds as many as the judges' Parallel is wide: no GPU state starts cold.
     assert.equal((s as { warmStart?: boolean }).warmStart, true, `${stage} started a cold worker`);
   }
 

@@ -29,7 +29,7 @@ export interface StateSummary {
   /** Extra detail the console lacks (tokens/s, queue wait, peak RSS, context size). */
   tokensPerSecond?: number;
   queueMs?: number;
-  /** Ran on a warm spare worker (local runs). */
+  /** Ran on a warm worker: one that was already running when the task came. */
   warmStart?: boolean;
   /** Ran on a warm model worker that already had its model loaded (no load). */
   modelReused?: boolean;
