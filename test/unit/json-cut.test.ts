@@ -32,7 +32,7 @@ test("brackets and quotes inside strings are text, not structure; a list of stri
   assert.equal(cutAfterLastItem(`{"a":{"b":["one","two","thr`), `{"a":{"b":["one","two"]}}`);
 });
 
-test("nothing completed, nothing kept: the caller fails as before", () => {
+test("nothing completed, nothing kept: the caller fails the stage (no partial list)", () => {
   assert.equal(cutAfterLastItem(`{"facts":[{"element":"abuse","statement":"he he he he he`), undefined);
   assert.equal(cutAfterLastItem(`{"facts":`), undefined);
   assert.equal(cutAfterLastItem(""), undefined);

@@ -170,7 +170,7 @@ test("the draft's paragraphs: the story of the facts that cite a chunk of the ca
   // The story never takes more model calls than the elements it supports.
   const many = Array.from({ length: 9 }, (_, i) => fact("abuse", `incident ${i}`, `[DOCUMENT_1]#p${i + 1}-1`, `20${10 + i}-01-01`));
   assert.ok(draftParagraphs(many, vawa, inCase).story.length <= 2);
-  // No facts at all: a paragraph per element, as before the story.
+  // No facts at all: a paragraph per element, nothing to order.
   assert.deepEqual(
     draftParagraphs([], vawa, inCase).paragraphs.map((p) => p.key),
     vawa.map((e) => e.id),
