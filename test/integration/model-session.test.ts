@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import { createRequire, syncBuiltinESMExports } from "node:module";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { type Llama, LlamaLogLevel } from "node-llama-cpp";
@@ -108,6 +109,30 @@ test("the context is prompt + output + margin, and too much is refused, not trun
     sizeContext({ stage: "Test", modelId: "stories-260k", promptTokens: 100, maxTokens: 100, plan, memoryBudgetBytes: 1024 }),
     (e: Error) => e.name === "Affiant.ContextTooLarge" && /MiB; one GPU of its host class has 0 MiB/.test(e.message),
   );
+});
+
+test("a registry model's flashAttention reaches llama.cpp: off where the shipped registry turns it off (the committed model), llama.cpp's choice when unset", async () => {
+  const shipped = JSON.parse(readFileSync(path.join(root, "models/registry.json"), "utf8")) as {
+    models: Record<string, { flashAttention?: boolean }>;
+  };
+  assert.equal(shipped.models["stories-260k"]?.flashAttention, false);
+  assert.equal(session.model.defaultContextFlashAttention, "auto");
+  const off = await ModelSession.load({
+    llama: await openLlama(),
+    modelPath,
+    modelId: "stories-260k",
+    stage: "Test",
+    contextSize: 256,
+    threads: 1,
+    flashAttention: shipped.models["stories-260k"]?.flashAttention,
+  });
+  try {
+    assert.equal(off.model.defaultContextFlashAttention, false);
+    const answer = await off.generate({ prompt: "Once upon a time", maxTokens: 8, temperature: 0 });
+    assert.ok(answer.tokens.length > 0, "the model generates without flash attention");
+  } finally {
+    await off.dispose();
+  }
 });
 
 test("on the CPU build no layer goes on a GPU, and the stage metrics say so", () => {
