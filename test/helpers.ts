@@ -285,8 +285,8 @@ export async function preparedState(
  * faults), `extra` on top: for tests that plan a stage by hand.
  */
 export function stageInputOf(stage: string, state: PipelineState, extra: Partial<StageInput> = {}): StageInput {
-  const indexKey = state.index?.indexKey;
-  if (!indexKey) throw new Error(`stageInputOf(${stage}): the state has no index`);
+  const indexKey = extra.indexKey ?? state.index?.indexKey;
+  if (!indexKey) throw new Error(`stageInputOf(${stage}): the state has no index and none was given`);
   return {
     stage,
     executionName: state.executionName,
@@ -294,9 +294,9 @@ export function stageInputOf(stage: string, state: PipelineState, extra: Partial
     caseType: state.caseType,
     runKey: state.runKey,
     faults: {},
-    indexKey,
     round: 0,
     ...extra,
+    indexKey,
   };
 }
 

@@ -4,8 +4,8 @@
  */
 
 import assert from "node:assert/strict";
-import { createRequire, syncBuiltinESMExports } from "node:module";
 import { readFileSync } from "node:fs";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import path from "node:path";
 import { after, test } from "node:test";
 import { type Llama, LlamaLogLevel } from "node-llama-cpp";

@@ -14,8 +14,8 @@ import { inflateRawSync } from "node:zlib";
 import { PDFParse } from "pdf-parse";
 import { putJson } from "../../core/blob-store.ts";
 import { planStage } from "../../core/stages/plan-stage.ts";
-import type { StageInput } from "../../core/stages/task-env.ts";
 import { reinjectCase } from "../../functions/reinject-pii.ts";
+import { stageInputOf } from "../helpers.ts";
 import { redactedCase } from "../reinject-fixture.ts";
 
 const anyPlaceholder = /\[[A-Z]+(?:_[A-Z]+)*_\d+\]/;
@@ -60,17 +60,7 @@ async function translatedCase(executionName: string, outputs: string[]) {
   assert.equal(state.language, "es", "Extract carries case.json's language into the state");
   const indexKey = `${state.runKey}/index.json`;
   await putJson(store, indexKey, { chunks: [] });
-  const input: StageInput = {
-    stage: "TranslateDeclaration",
-    executionName,
-    caseId: state.caseId,
-    caseType: state.caseType,
-    runKey: state.runKey,
-    faults: {},
-    indexKey,
-    round: 0,
-    draftKey: state.draft!.outputKey,
-  };
+  const input = stageInputOf("TranslateDeclaration", state, { executionName, indexKey, draftKey: state.draft!.outputKey });
   const job = await planStage({
     stage: "TranslateDeclaration",
     input,
